@@ -1,0 +1,82 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { PrismaClient } from '../generated/prisma/client';
+import { requireAdmin } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { createProject, issueApiKey, NotFoundError, revokeApiKey } from '../projects/projects';
+import { currencyCode } from './currency';
+import { ok, page, paginationQuery } from './envelope';
+
+const createProjectBody = z.object({
+  name: z.string().trim().min(1, 'is required').max(200),
+  currency: currencyCode.default('USD'),
+});
+
+const createKeyBody = z.object({ name: z.string().trim().min(1).max(200).optional() }).default({});
+
+const uuidParam = z.string().uuid();
+
+function idParam(value: unknown, what: string): string {
+  const parsed = uuidParam.safeParse(value);
+  if (!parsed.success) throw new HttpError(404, `${what} not found`);
+  return parsed.data.toLowerCase();
+}
+
+function rethrowNotFound(err: unknown): never {
+  if (err instanceof NotFoundError) throw new HttpError(404, err.message);
+  throw err;
+}
+
+/** `/api/admin/*`: operator endpoints behind ADMIN_TOKEN (PRODUCT.md §2). */
+export function adminProjectsRouter(prisma: PrismaClient, adminToken: string | null): Router {
+  const router = Router();
+  router.use(requireAdmin(adminToken));
+
+  router.post('/projects', async (req, res) => {
+    const body = createProjectBody.parse(req.body ?? {});
+    const project = await createProject(prisma, body);
+    res.status(201).json(
+      ok({
+        id: project.id,
+        name: project.name,
+        currency: project.currency,
+        api_key: project.apiKey,
+        created_at: project.createdAt.toISOString(),
+      }),
+    );
+  });
+
+  router.get('/projects', async (req, res) => {
+    const { limit, offset } = z.object(paginationQuery).parse(req.query);
+    const [rows, total] = await Promise.all([
+      prisma.project.findMany({ orderBy: { createdAt: 'asc' }, skip: offset, take: limit }),
+      prisma.project.count(),
+    ]);
+    res.json(
+      page(
+        rows.map((p) => ({ id: p.id, name: p.name, currency: p.currency, created_at: p.createdAt.toISOString() })),
+        limit,
+        offset,
+        total,
+      ),
+    );
+  });
+
+  router.post('/projects/:id/api-keys', async (req, res) => {
+    const projectId = idParam(req.params.id, 'project');
+    const body = createKeyBody.parse(req.body ?? {});
+    const key = await issueApiKey(prisma, projectId, body.name ?? null).catch(rethrowNotFound);
+    res.status(201).json(
+      ok({ id: key.id, name: key.name, prefix: key.prefix, api_key: key.apiKey, created_at: key.createdAt.toISOString() }),
+    );
+  });
+
+  router.delete('/projects/:id/api-keys/:keyId', async (req, res) => {
+    const projectId = idParam(req.params.id, 'project');
+    const keyId = idParam(req.params.keyId, 'API key');
+    await revokeApiKey(prisma, projectId, keyId).catch(rethrowNotFound);
+    res.status(204).end();
+  });
+
+  return router;
+}

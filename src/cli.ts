@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, type Config } from './config/config';
+import { ConfigError } from './config/env';
+import { openDatabase } from './db/database';
+import { DataDirLockedError, readLockHolder } from './db/embedded-lock';
+import { migrate, MigrationError } from './db/migrator';
+import { startRefwire } from './main';
+import { createProject } from './projects/projects';
+
+function fail(message: string): never {
+  process.stderr.write(`refwire: ${message}\n`);
+  process.exit(1);
+}
+
+function configOrFail(overrides: NodeJS.ProcessEnv = {}): Config {
+  try {
+    return loadConfig({ ...process.env, ...overrides });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+function portOption(value: string): string {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError('not a port number');
+  return value;
+}
+
+const program = new Command()
+  .name('refwire')
+  .description('Payment-provider webhooks in, attributed affiliate commissions out.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the API and webhook receivers, and process events in this process unless --no-worker')
+  .option('--no-worker', 'only receive and serve; leave processing to other processes')
+  .option('-p, --port <port>', 'HTTP port (default: $PORT or 3000)', portOption)
+  .action(async (opts: { worker: boolean; port?: string }) => {
+    const config = configOrFail(opts.port ? { PORT: opts.port } : {});
+    const refwire = await startRefwire(config, { worker: opts.worker }).catch((err: unknown) => {
+      if (err instanceof DataDirLockedError || err instanceof MigrationError) fail(err.message);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${config.port} is already in use (set PORT)`);
+      throw err;
+    });
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      refwire.logger.info({ signal }, 'shutting down');
+      refwire.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          refwire.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations (start does this too)')
+  .action(async () => {
+    const config = configOrFail();
+    if (config.database.kind === 'embedded') {
+      const holder = readLockHolder(config.dataDir);
+      if (holder) fail(`Refwire (pid ${holder.pid}) is running on ${config.dataDir}; it applied the migrations when it started`);
+    }
+    const db = await openDatabase(config.database);
+    try {
+      const report = await migrate(db.sql);
+      for (const name of report.applied) process.stdout.write(`applied ${name}\n`);
+      process.stdout.write(
+        report.applied.length === 0 ? 'database is up to date\n' : `${report.applied.length} migration(s) applied\n`,
+      );
+    } catch (err) {
+      if (err instanceof MigrationError) fail(err.message);
+      throw err;
+    } finally {
+      await db.close();
+    }
+  });
+
+const project = program.command('project').description('manage projects');
+project
+  .command('create')
+  .description('create a project and print its API key (shown once)')
+  .requiredOption('--name <name>', 'the affiliate program name')
+  .option('--currency <code>', 'ISO 4217 currency of the program', 'USD')
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { name: string; currency: string; json?: boolean }) => {
+    const config = configOrFail();
+    const input = { name: opts.name, currency: opts.currency };
+    const holder = config.database.kind === 'embedded' ? readLockHolder(config.dataDir) : null;
+    let created: { id: string; name: string; currency: string; api_key: string };
+    if (holder) {
+      // The embedded database belongs to the running process: ask it through its admin API.
+      if (holder.port === null) fail('Refwire is still starting on this data directory; try again in a moment');
+      const response = await fetch(`http://127.0.0.1:${holder.port}/api/admin/projects`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
+      const body = (await response.json()) as { success: boolean; data?: typeof created; error?: string };
+      if (!response.ok || !body.data) fail(body.error ?? `the running Refwire answered ${response.status}`);
+      created = body.data;
+    } else {
+      const { currencyCode } = await import('./api/currency');
+      const currency = currencyCode.safeParse(input.currency);
+      if (!currency.success) fail(`--currency: ${currency.error.issues[0]?.message}`);
+      if (input.name.trim() === '') fail('--name must not be empty');
+      const db = await openDatabase(config.database);
+      try {
+        await migrate(db.sql);
+        const p = await createProject(db.prisma, { name: input.name.trim(), currency: currency.data });
+        created = { id: p.id, name: p.name, currency: p.currency, api_key: p.apiKey };
+      } finally {
+        await db.close();
+      }
+    }
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(created)}\n`);
+    } else {
+      process.stdout.write(
+        `Project created: ${created.name} (${created.currency})\n` +
+          `  id:      ${created.id}\n` +
+          `  api key: ${created.api_key}   (shown once; keep it)\n` +
+          `Webhook URLs: ${config.publicUrl}/webhook/<stripe|paddle|lemonsqueezy|polar>/${created.id}\n`,
+      );
+    }
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`refwire: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

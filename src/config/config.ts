@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { parseSecretsKey } from '../security/secrets-key';
+import { loadOrCreateEmbeddedSecrets } from './embedded-secrets';
+import { ConfigError, parseEnv, type ParsedEnv } from './env';
+
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string };
+
+export type Config = Omit<ParsedEnv, 'secretsKey' | 'adminToken' | 'publicUrl'> & {
+  database: DatabaseTarget;
+  /** AES-256 key for provider secrets at rest. */
+  secretsKey: Buffer;
+  /** null: the admin API is disabled (PostgreSQL mode without ADMIN_TOKEN). */
+  adminToken: string | null;
+  publicUrl: string;
+  /** where the embedded mode's generated secrets live, when it generated them */
+  embeddedSecretsFile: string | null;
+  /** true when this start generated the embedded secrets: a fresh data directory */
+  freshDataDir: boolean;
+};
+
+/**
+ * The whole configuration, resolved once at start. PostgreSQL mode refuses to start without SECRETS_KEY:
+ * a generated key would be lost with the container and every stored provider secret with it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = parseEnv(env);
+  const dataDir = path.resolve(parsed.dataDir);
+  let secretsKey = parsed.secretsKey;
+  let adminToken = parsed.adminToken ?? null;
+  let embeddedSecretsFile: string | null = null;
+  let freshDataDir = false;
+  let database: DatabaseTarget;
+
+  if (parsed.databaseUrl) {
+    database = { kind: 'postgres', url: parsed.databaseUrl };
+    if (!secretsKey) {
+      throw new ConfigError(
+        'SECRETS_KEY is required when DATABASE_URL is set: it encrypts provider secrets at rest. ' +
+          'Generate one with: openssl rand -hex 32',
+      );
+    }
+  } else {
+    database = { kind: 'embedded', dir: path.join(dataDir, 'pglite') };
+    if (!secretsKey || !adminToken) {
+      const stored = loadOrCreateEmbeddedSecrets(dataDir);
+      secretsKey ??= stored.secretsKey;
+      adminToken ??= stored.adminToken;
+      embeddedSecretsFile = stored.file;
+      freshDataDir = stored.createdNow;
+    }
+  }
+
+  return {
+    ...parsed,
+    dataDir,
+    database,
+    secretsKey: parseSecretsKey(secretsKey),
+    adminToken,
+    publicUrl: (parsed.publicUrl ?? `http://localhost:${parsed.port}`).replace(/\/+$/, ''),
+    embeddedSecretsFile,
+    freshDataDir,
+  };
+}

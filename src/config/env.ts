@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { PROVIDER_NAMES, type ProviderName } from '../providers/provider-names';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Blank environment variables count as unset: `FOO= refwire start` must not mean "FOO is the empty string". */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const seconds = z.coerce.number().int().min(1).max(86_400);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  }),
+  DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  REDIS_URL: optionalString,
+  SECRETS_KEY: optionalString,
+  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
+  PUBLIC_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  OUTBOUND_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_TOLERANCE_SECONDS: seconds.default(300),
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
+  PADDLE_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
+  LEMONSQUEEZY_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
+  POLAR_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type ParsedEnv = {
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  secretsKey: string | undefined;
+  adminToken: string | undefined;
+  publicUrl: string | undefined;
+  logLevel: LogLevel;
+  outboundAllowPrivate: boolean;
+  webhookToleranceSeconds: Record<ProviderName, number>;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; every problem is reported together, named by its variable. */
+export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = result.data;
+  const perProvider: Record<ProviderName, number | undefined> = {
+    stripe: e.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    paddle: e.PADDLE_WEBHOOK_TOLERANCE_SECONDS,
+    lemonsqueezy: e.LEMONSQUEEZY_WEBHOOK_TOLERANCE_SECONDS,
+    polar: e.POLAR_WEBHOOK_TOLERANCE_SECONDS,
+  };
+  const webhookToleranceSeconds = Object.fromEntries(
+    PROVIDER_NAMES.map((p) => [p, perProvider[p] ?? e.WEBHOOK_TOLERANCE_SECONDS]),
+  ) as Record<ProviderName, number>;
+  return {
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    secretsKey: e.SECRETS_KEY,
+    adminToken: e.ADMIN_TOKEN,
+    publicUrl: e.PUBLIC_URL,
+    logLevel: e.LOG_LEVEL,
+    outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE === 'true',
+    webhookToleranceSeconds,
+  };
+}

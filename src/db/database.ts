@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import pg from 'pg';
+import type { DatabaseTarget } from '../config/config';
+import { PrismaClient } from '../generated/prisma/client';
+import type { SqlClient, SqlSession } from './sql';
+
+export type Database = {
+  kind: DatabaseTarget['kind'];
+  prisma: PrismaClient;
+  sql: SqlClient;
+  close(): Promise<void>;
+};
+
+/** 64-bit integers come back as strings from `pg` by default; money columns are BIGINT, so make them bigint. */
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target.url) : openEmbedded(target.dir);
+}
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // An unreachable database must turn into a 503 quickly, while the provider is still waiting.
+    connectionTimeoutMillis: 1000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection emits on the pool; without a listener that would crash the process.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const sessionOf = (q: pg.Pool | pg.PoolClient): SqlSession => ({
+    async exec(sql) {
+      await q.query(sql);
+    },
+    async query<T extends object>(sql: string, params: readonly unknown[] = []) {
+      return (await q.query(sql, params as unknown[])).rows as T[];
+    },
+  });
+  return {
+    kind: 'postgres',
+    prisma,
+    sql: {
+      ...sessionOf(pool),
+      async session(fn) {
+        const client = await pool.connect();
+        try {
+          return await fn(sessionOf(client));
+        } finally {
+          client.release();
+        }
+      },
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openEmbedded(dir: string): Promise<Database> {
+  fs.mkdirSync(dir, { recursive: true });
+  const lite = await PGlite.create(dir);
+  return wrapPglite(lite, 'embedded');
+}
+
+/** Also used by tests with an in-memory PGlite. PGlite is one connection, so a session is the database itself. */
+export function wrapPglite(lite: PGlite, kind: Database['kind'] = 'embedded'): Database {
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const session: SqlSession = {
+    async exec(sql) {
+      await lite.exec(sql);
+    },
+    async query<T extends object>(sql: string, params: readonly unknown[] = []) {
+      return (await lite.query<T>(sql, params as unknown[])).rows;
+    },
+  };
+  return {
+    kind,
+    prisma,
+    sql: { ...session, session: (fn) => fn(session) },
+    async close() {
+      await prisma.$disconnect();
+      if (!lite.closed) await lite.close();
+    },
+  };
+}

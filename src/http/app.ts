@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { adminProjectsRouter } from '../api/admin-projects';
+import { eventsRouter } from '../api/events';
+import { integrationsRouter } from '../api/integrations';
+import type { Database } from '../db/database';
+import { webhookRouter } from '../ingest/webhook-router';
+import { IntegrationStore } from '../integrations/integration-store';
+import type { ProviderName } from '../providers/provider-names';
+import { SecretBox } from '../security/secret-box';
+import { requireApiKey } from './auth';
+import { errorHandler, notFoundHandler } from './errors';
+
+export type AppDeps = {
+  db: Database;
+  logger: Logger;
+  secretsKey: Buffer;
+  adminToken: string | null;
+  publicUrl: string;
+  webhookToleranceSeconds: Record<ProviderName, number>;
+  /** hands a newly stored event to processing */
+  onEventStored: (eventId: string) => void;
+  clock?: () => Date;
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Builds the HTTP app without listening, so tests drive it with supertest. */
+export function createApp(deps: AppDeps): Express {
+  const clock = deps.clock ?? (() => new Date());
+  const { prisma } = deps.db;
+  const integrations = new IntegrationStore(prisma, new SecretBox(deps.secretsKey));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.db.sql.query('SELECT 1');
+      res.json({ status: 'ready', database: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
+    }
+  });
+
+  app.use(
+    webhookRouter({
+      db: deps.db,
+      integrations,
+      toleranceSeconds: deps.webhookToleranceSeconds,
+      clock,
+      onStored: deps.onEventStored,
+    }),
+  );
+
+  const json = express.json({ limit: '1mb' });
+  app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken));
+  const v1 = express.Router();
+  v1.use(json, requireApiKey(prisma));
+  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, clock));
+  v1.use('/events', eventsRouter(prisma));
+  app.use('/api/v1', v1);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

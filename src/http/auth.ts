@@ -1,0 +1,46 @@
+import type { Request, RequestHandler } from 'express';
+import type { PrismaClient } from '../generated/prisma/client';
+import { findProjectIdByApiKey } from '../projects/projects';
+import { tokensEqual } from '../security/tokens';
+import { HttpError } from './errors';
+
+function bearer(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+export function requireAdmin(adminToken: string | null): RequestHandler {
+  return (req, _res, next) => {
+    if (adminToken === null) throw new HttpError(401, 'the admin API is disabled: set ADMIN_TOKEN to enable it');
+    const token = bearer(req);
+    if (!token) throw new HttpError(401, 'missing admin token: send Authorization: Bearer <ADMIN_TOKEN>');
+    if (!tokensEqual(token, adminToken)) throw new HttpError(401, 'invalid admin token');
+    next();
+  };
+}
+
+/** Resolves the API key to its project; every handler behind it reads `req.projectId` and nothing else. */
+export function requireApiKey(prisma: PrismaClient): RequestHandler {
+  return async (req, _res, next) => {
+    const key = bearer(req);
+    if (!key) throw new HttpError(401, 'missing API key: send Authorization: Bearer <api_key>');
+    const projectId = await findProjectIdByApiKey(prisma, key);
+    if (!projectId) throw new HttpError(401, 'invalid API key');
+    req.projectId = projectId;
+    next();
+  };
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** set by requireApiKey */
+    projectId?: string;
+  }
+}
+
+export function projectIdOf(req: Request): string {
+  if (!req.projectId) throw new Error('route is not behind requireApiKey');
+  return req.projectId;
+}

@@ -1,0 +1,40 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+
+/** An error whose message is safe to show the caller. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function sendError(res: Parameters<RequestHandler>[1], status: number, error: string): void {
+  res.status(status).json({ success: false, error });
+}
+
+export const notFoundHandler: RequestHandler = (_req, res) => sendError(res, 404, 'not found');
+
+function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/** Every failure leaves as `{ success: false, error }`; internals are logged, never sent. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  if (err instanceof HttpError) return sendError(res, err.status, err.message);
+  if (err instanceof ZodError) return sendError(res, 400, describeZodError(err));
+  // body-parser errors carry a status and a type
+  const type = (err as { type?: string }).type;
+  if (type === 'entity.too.large') return sendError(res, 413, 'request body too large (limit 1 MiB)');
+  if (type === 'entity.parse.failed') return sendError(res, 400, 'request body is not valid JSON');
+  const status = (err as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return sendError(res, status, (err as Error).message || 'bad request');
+  }
+  req.log?.error({ err }, 'unhandled error');
+  sendError(res, 500, 'internal error');
+};

@@ -1,0 +1,158 @@
+import type { PrismaClient } from '../generated/prisma/client';
+import type { ProviderName } from '../providers/provider-names';
+import { maskSecret, type SecretBox } from '../security/secret-box';
+
+export type Integration = {
+  provider: ProviderName;
+  webhookSecretHint: string;
+  previousSecret: { hint: string; expiresAt: Date } | null;
+  apiKeyHint: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type IntegrationInput = {
+  /** undefined keeps the current secret (only allowed once one is stored) */
+  webhookSecret?: string;
+  /** undefined keeps the stored key, null removes it */
+  apiKey?: string | null;
+  /** how long the replaced secret keeps verifying deliveries; 0 drops it at once */
+  previousSecretTtlHours: number;
+};
+
+export type WebhookSecrets =
+  | { status: 'unknown_project' }
+  | { status: 'not_connected' }
+  | { status: 'connected'; secrets: string[] };
+
+export class MissingSecretError extends Error {
+  override name = 'MissingSecretError';
+}
+
+type Row = {
+  provider: string;
+  webhookSecretEnc: string;
+  webhookSecretHint: string;
+  previousSecretEnc: string | null;
+  previousSecretHint: string | null;
+  previousSecretExpiresAt: Date | null;
+  apiKeyHint: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/**
+ * Provider connections with their secrets sealed under SECRETS_KEY. Plaintext leaves this module only through
+ * webhookSecretsFor(), for the verifier.
+ */
+export class IntegrationStore {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly box: SecretBox,
+  ) {}
+
+  private context(projectId: string, provider: string, field: 'webhook_secret' | 'api_key'): string {
+    return `${projectId}:${provider}:${field}`;
+  }
+
+  private view(row: Row, now: Date): Integration {
+    const previousLive = row.previousSecretHint !== null && row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > now;
+    return {
+      provider: row.provider as ProviderName,
+      webhookSecretHint: row.webhookSecretHint,
+      previousSecret: previousLive ? { hint: row.previousSecretHint!, expiresAt: row.previousSecretExpiresAt! } : null,
+      apiKeyHint: row.apiKeyHint,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  async upsert(projectId: string, provider: ProviderName, input: IntegrationInput, now: Date): Promise<Integration> {
+    const where = { projectId_provider: { projectId, provider } };
+    const existing = await this.prisma.integration.findUnique({ where });
+    const secretContext = this.context(projectId, provider, 'webhook_secret');
+
+    let secret: Pick<Row, 'webhookSecretEnc' | 'webhookSecretHint'>;
+    let previous: Pick<Row, 'previousSecretEnc' | 'previousSecretHint' | 'previousSecretExpiresAt'>;
+    if (input.webhookSecret === undefined) {
+      if (!existing) throw new MissingSecretError('webhook_secret is required to connect a provider');
+      secret = existing;
+      previous = existing;
+    } else {
+      secret = { webhookSecretEnc: this.box.seal(input.webhookSecret, secretContext), webhookSecretHint: maskSecret(input.webhookSecret) };
+      const rotated = existing !== null && this.box.open(existing.webhookSecretEnc, secretContext) !== input.webhookSecret;
+      if (rotated && input.previousSecretTtlHours > 0) {
+        previous = {
+          previousSecretEnc: existing.webhookSecretEnc,
+          previousSecretHint: existing.webhookSecretHint,
+          previousSecretExpiresAt: new Date(now.getTime() + input.previousSecretTtlHours * 3_600_000),
+        };
+      } else if (rotated || !existing) {
+        previous = { previousSecretEnc: null, previousSecretHint: null, previousSecretExpiresAt: null };
+      } else {
+        previous = existing;
+      }
+    }
+
+    let apiKey: { apiKeyEnc: string | null; apiKeyHint: string | null } | undefined;
+    if (input.apiKey === null) apiKey = { apiKeyEnc: null, apiKeyHint: null };
+    else if (input.apiKey !== undefined) {
+      apiKey = { apiKeyEnc: this.box.seal(input.apiKey, this.context(projectId, provider, 'api_key')), apiKeyHint: maskSecret(input.apiKey) };
+    }
+
+    const data = {
+      webhookSecretEnc: secret.webhookSecretEnc,
+      webhookSecretHint: secret.webhookSecretHint,
+      previousSecretEnc: previous.previousSecretEnc,
+      previousSecretHint: previous.previousSecretHint,
+      previousSecretExpiresAt: previous.previousSecretExpiresAt,
+      ...apiKey,
+    };
+    const row = await this.prisma.integration.upsert({
+      where,
+      create: { projectId, provider, ...data },
+      update: data,
+    });
+    return this.view(row, now);
+  }
+
+  async list(projectId: string, now: Date): Promise<Integration[]> {
+    const rows = await this.prisma.integration.findMany({ where: { projectId }, orderBy: { provider: 'asc' } });
+    return rows.map((r) => this.view(r, now));
+  }
+
+  async get(projectId: string, provider: ProviderName, now: Date): Promise<Integration | null> {
+    const row = await this.prisma.integration.findUnique({ where: { projectId_provider: { projectId, provider } } });
+    return row ? this.view(row, now) : null;
+  }
+
+  async remove(projectId: string, provider: ProviderName): Promise<boolean> {
+    const { count } = await this.prisma.integration.deleteMany({ where: { projectId, provider } });
+    return count > 0;
+  }
+
+  /**
+   * What the receiver needs in one query: whether the project exists, whether the provider is connected, and the
+   * secrets a delivery may be signed with (two while a rotated secret is still valid).
+   */
+  async webhookSecretsFor(projectId: string, provider: ProviderName, now: Date): Promise<WebhookSecrets> {
+    const project = await this.prisma.project.findUnique({
+      where: { id: projectId },
+      select: {
+        integrations: {
+          where: { provider },
+          select: { webhookSecretEnc: true, previousSecretEnc: true, previousSecretExpiresAt: true },
+        },
+      },
+    });
+    if (!project) return { status: 'unknown_project' };
+    const row = project.integrations[0];
+    if (!row) return { status: 'not_connected' };
+    const context = this.context(projectId, provider, 'webhook_secret');
+    const secrets = [this.box.open(row.webhookSecretEnc, context)];
+    if (row.previousSecretEnc && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) {
+      secrets.push(this.box.open(row.previousSecretEnc, context));
+    }
+    return { status: 'connected', secrets };
+  }
+}

@@ -1,0 +1,116 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config/config';
+import { openDatabase, type Database } from './db/database';
+import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
+import { migrate } from './db/migrator';
+import { createApp } from './http/app';
+import { createLogger } from './http/logger';
+import { InProcessRunner } from './pipeline/in-process-runner';
+import { createEventProcessor } from './pipeline/process-inbound-event';
+
+export type Refwire = {
+  url: string;
+  db: Database;
+  runner: InProcessRunner | null;
+  logger: Logger;
+  close(): Promise<void>;
+};
+
+export type StartOptions = {
+  /** process stored events in this process (`refwire start` without --no-worker) */
+  worker: boolean;
+  logger?: Logger;
+  /** where the first-start guidance goes; stdout by default */
+  print?: (text: string) => void;
+};
+
+/** The composition root: config → database (migrated) → processing → HTTP. */
+export async function startRefwire(config: Config, options: StartOptions): Promise<Refwire> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const lock: EmbeddedLock | null = config.database.kind === 'embedded' ? acquireEmbeddedLock(config.dataDir) : null;
+  let db: Database | null = null;
+  try {
+    db = await openDatabase(config.database);
+    const report = await migrate(db.sql);
+    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
+    if (report.unknownInDatabase.length > 0) {
+      logger.warn({ migrations: report.unknownInDatabase }, 'the database has migrations this version does not know');
+    }
+    if (lock) {
+      // The lock proves no other process works on this database: whatever is "processing" was cut off by a crash.
+      await db.sql.query(`UPDATE inbound_events SET status = 'received', locked_at = NULL WHERE status = 'processing'`);
+    }
+
+    const clock = () => new Date();
+    let runner: InProcessRunner | null = null;
+    if (options.worker) {
+      runner = new InProcessRunner(db.sql, createEventProcessor({ sql: db.sql, clock, logger }), logger);
+      runner.start();
+    }
+    const app = createApp({
+      db,
+      logger,
+      secretsKey: config.secretsKey,
+      adminToken: config.adminToken,
+      publicUrl: config.publicUrl,
+      webhookToleranceSeconds: config.webhookToleranceSeconds,
+      onEventStored: (id) => runner?.notify(id),
+      clock,
+    });
+
+    const server = http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, resolve);
+    });
+    const port = (server.address() as AddressInfo).port;
+    lock?.setPort(port);
+    const url = `http://localhost:${port}`;
+    logger.info({ url, database: config.database.kind, worker: options.worker }, 'refwire listening');
+
+    const openDb = db;
+    const print = options.print ?? ((text: string) => process.stdout.write(text));
+    print(await welcome(config, openDb, url));
+
+    return {
+      url,
+      db: openDb,
+      runner,
+      logger,
+      async close() {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await runner?.stop();
+        await openDb.close();
+        lock?.release();
+      },
+    };
+  } catch (err) {
+    await db?.close().catch(() => undefined);
+    lock?.release();
+    throw err;
+  }
+}
+
+/** What a newcomer needs next: where Refwire runs, the admin token, and how to create a project. */
+async function welcome(config: Config, db: Database, url: string): Promise<string> {
+  const lines = [`\nRefwire is running at ${url} (${config.database.kind === 'embedded' ? `embedded database in ${config.database.dir}` : 'PostgreSQL'})`];
+  if (config.embeddedSecretsFile && config.adminToken) {
+    lines.push(`Admin token: ${config.adminToken}  (kept in ${config.embeddedSecretsFile})`);
+  }
+  const projects = await db.prisma.project.count();
+  if (projects === 0) {
+    const token = config.adminToken ?? '$ADMIN_TOKEN';
+    lines.push(
+      '',
+      'No project yet. Create one (the answer holds its API key, shown once):',
+      `  curl -s -X POST ${url}/api/admin/projects -H "Authorization: Bearer ${token}" \\`,
+      `       -H "Content-Type: application/json" -d '{"name":"Acme","currency":"USD"}'`,
+      '  or: npx refwire project create --name Acme --currency USD',
+      'Then connect a provider: PUT /api/v1/integrations/stripe with {"webhook_secret":"whsec_..."} (see README.md).',
+    );
+  }
+  return `${lines.join('\n')}\n\n`;
+}

@@ -1,0 +1,7 @@
+/** The payment providers Refwire knows. Adding one: a folder under src/providers and a line in registry.ts. */
+export const PROVIDER_NAMES = ['stripe', 'paddle', 'lemonsqueezy', 'polar'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export function isProviderName(value: string): value is ProviderName {
+  return (PROVIDER_NAMES as readonly string[]).includes(value);
+}

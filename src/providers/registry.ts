@@ -1,0 +1,22 @@
+import { lemonSqueezyAdapter } from './lemonsqueezy/adapter';
+import { paddleAdapter } from './paddle/adapter';
+import { polarAdapter } from './polar/adapter';
+import type { ProviderAdapter } from './provider-adapter';
+import { isProviderName, type ProviderName } from './provider-names';
+import { stripeAdapter } from './stripe/adapter';
+
+const adapters: Record<ProviderName, ProviderAdapter> = {
+  stripe: stripeAdapter,
+  paddle: paddleAdapter,
+  lemonsqueezy: lemonSqueezyAdapter,
+  polar: polarAdapter,
+};
+
+/** The adapter for a provider named in a URL, or null when Refwire does not know it. */
+export function findAdapter(name: string): ProviderAdapter | null {
+  return isProviderName(name) ? adapters[name] : null;
+}
+
+export function getAdapter(name: ProviderName): ProviderAdapter {
+  return adapters[name];
+}
