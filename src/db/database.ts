@@ -14,9 +14,6 @@ export type Database = {
   close(): Promise<void>;
 };
 
-/** 64-bit integers come back as strings from `pg` by default; money columns are BIGINT, so make them bigint. */
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
-
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.kind === 'postgres' ? openPostgres(target.url) : openEmbedded(target.dir);
 }

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
+import pino from 'pino';
+import request from 'supertest';
+import type { Database } from '../../src/db/database';
+import { createApp } from '../../src/http/app';
+import { InProcessRunner } from '../../src/pipeline/in-process-runner';
+import { createEventProcessor } from '../../src/pipeline/process-inbound-event';
+import { PROVIDER_NAMES, type ProviderName } from '../../src/providers/provider-names';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const silentLogger = pino({ level: 'silent' });
+
+export type TestApp = {
+  app: Express;
+  runner: InProcessRunner;
+  secretsKey: Buffer;
+  /** what the app thinks "now" is; tests move it */
+  clock: { now: Date };
+};
+
+/** The real app on a real database, with an in-process runner and a clock the test controls. */
+export function buildTestApp(db: Database, options: { tolerance?: number; runner?: boolean } = {}): TestApp {
+  const clock = { now: new Date() };
+  const secretsKey = randomBytes(32);
+  const processor = createEventProcessor({ sql: db.sql, clock: () => clock.now, logger: silentLogger });
+  const runner = new InProcessRunner(db.sql, processor, silentLogger, { sweepIntervalMs: 60_000 });
+  const app = createApp({
+    db,
+    logger: silentLogger,
+    secretsKey,
+    adminToken: ADMIN_TOKEN,
+    publicUrl: 'https://refwire.example.com',
+    webhookToleranceSeconds: Object.fromEntries(PROVIDER_NAMES.map((p) => [p, options.tolerance ?? 300])) as Record<
+      ProviderName,
+      number
+    >,
+    onEventStored: (id) => {
+      if (options.runner !== false) runner.notify(id);
+    },
+    clock: () => clock.now,
+  });
+  return { app, runner, secretsKey, clock };
+}
+
+export async function createProjectViaApi(app: Express, name = 'Acme'): Promise<{ id: string; apiKey: string }> {
+  const res = await request(app)
+    .post('/api/admin/projects')
+    .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+    .send({ name, currency: 'USD' })
+    .expect(201);
+  return { id: res.body.data.id, apiKey: res.body.data.api_key };
+}
+
+export async function connectProvider(
+  app: Express,
+  apiKey: string,
+  provider: ProviderName,
+  webhookSecret: string,
+  extra: Record<string, unknown> = {},
+) {
+  return request(app)
+    .put(`/api/v1/integrations/${provider}`)
+    .set('Authorization', `Bearer ${apiKey}`)
+    .send({ webhook_secret: webhookSecret, ...extra })
+    .expect(200);
+}

@@ -1,0 +1,194 @@
+import request from 'supertest';
+import pino from 'pino';
+import { openDatabase } from '../../src/db/database';
+import { createApp } from '../../src/http/app';
+import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+const SECRET = 'whsec_receiver_test_secret_1';
+
+function stripeEvent(id: string, type = 'invoice.paid') {
+  return JSON.stringify({ id, object: 'event', type, created: 1763700000, livemode: false, data: { object: { id: 'in_1' } } });
+}
+
+describe('POST /webhook/:provider/:projectId on PostgreSQL', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let project: { id: string; apiKey: string };
+
+  const count = async () => Number((await tdb.db.sql.query<{ n: bigint }>('SELECT count(*) AS n FROM inbound_events'))[0]!.n);
+  const post = (body: string | Buffer, headers: Record<string, string>, path = `/webhook/stripe/${project.id}`) =>
+    request(t.app).post(path).set(headers).send(Buffer.isBuffer(body) ? body.toString('utf8') : body);
+  const signed = (body: string, secret = SECRET, now = t.clock.now) => stripeAdapter.sign(body, secret, { now });
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+    project = await createProjectViaApi(t.app);
+    await connectProvider(t.app, project.apiKey, 'stripe', SECRET);
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+  beforeEach(async () => {
+    await t.runner.idle();
+    await tdb.db.sql.exec('DELETE FROM inbound_events');
+    t.clock.now = new Date();
+  });
+
+  it('stores a verified event once with its raw body and curated headers, and answers 200', async () => {
+    const body = stripeEvent('evt_accept_1');
+    const res = await post(body, { ...signed(body), 'user-agent': 'Stripe/1.0', 'x-secret-thing': 'nope' }).expect(200);
+    expect(res.body).toEqual({ received: true, id: expect.any(String), duplicate: false });
+
+    const [row] = await tdb.db.sql.query<{ id: string; provider_event_id: string; event_type: string; raw_body: Buffer; headers: Record<string, string> }>(
+      'SELECT id, provider_event_id, event_type, raw_body, headers FROM inbound_events',
+    );
+    expect(row!.id).toBe(res.body.id);
+    expect(row!.provider_event_id).toBe('evt_accept_1');
+    expect(row!.event_type).toBe('invoice.paid');
+    expect(Buffer.from(row!.raw_body).toString('utf8')).toBe(body);
+    expect(Object.keys(row!.headers).sort()).toEqual(['content-type', 'stripe-signature', 'user-agent']);
+  });
+
+  it('answers a redelivery with the same id and duplicate: true, storing nothing new', async () => {
+    const body = stripeEvent('evt_dup_1');
+    const first = await post(body, signed(body)).expect(200);
+    t.clock.now = new Date(t.clock.now.getTime() + 60_000);
+    const again = await post(body, signed(body)).expect(200);
+    expect(again.body).toEqual({ received: true, id: first.body.id, duplicate: true });
+    expect(await count()).toBe(1);
+  });
+
+  it('turns concurrent deliveries of one event into exactly one row', async () => {
+    const body = stripeEvent('evt_concurrent_1');
+    const headers = signed(body);
+    const responses = await Promise.all(Array.from({ length: 25 }, () => post(body, headers)));
+    expect(responses.map((r) => r.status)).toEqual(Array(25).fill(200));
+    expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+    expect(responses.filter((r) => r.body.duplicate === false)).toHaveLength(1);
+    expect(await count()).toBe(1);
+  });
+
+  describe('404 and nothing stored', () => {
+    it.each([
+      ['an unknown provider', () => `/webhook/braintree/${project.id}`, 'unknown provider'],
+      ['an unknown project', () => '/webhook/stripe/00000000-0000-4000-8000-000000000000', 'unknown project'],
+      ['a project id that is not a uuid', () => '/webhook/stripe/not-a-project', 'unknown project'],
+      ['a provider the project has not connected', () => `/webhook/paddle/${project.id}`, 'paddle is not connected for this project'],
+    ])('%s', async (_name, path, error) => {
+      const body = stripeEvent('evt_404');
+      const res = await post(body, signed(body), path()).expect(404);
+      expect(res.body).toEqual({ success: false, error });
+      expect(await count()).toBe(0);
+    });
+  });
+
+  describe('400 with a generic body and nothing stored', () => {
+    const body = stripeEvent('evt_bad');
+    it.each([
+      ['no signature header', () => ({})],
+      ['a malformed signature header', () => ({ 'stripe-signature': 'garbage' })],
+      ['a signature made with the wrong secret', () => signed(body, 'whsec_someone_else_entirely')],
+      ['a stale timestamp', () => signed(body, SECRET, new Date(t.clock.now.getTime() - 301_000))],
+      ['a future timestamp', () => signed(body, SECRET, new Date(t.clock.now.getTime() + 301_000))],
+    ])('%s', async (_name, headers) => {
+      const res = await post(body, headers()).expect(400);
+      expect(res.body).toEqual({ success: false, error: 'webhook verification failed' });
+      expect(await count()).toBe(0);
+    });
+
+    it('a body with one flipped byte', async () => {
+      const headers = signed(body);
+      const tampered = Buffer.from(body);
+      tampered[20] = tampered[20]! ^ 0x01;
+      await post(tampered, headers).expect(400);
+      expect(await count()).toBe(0);
+    });
+
+    it('malformed JSON in a correctly signed body', async () => {
+      const broken = '{"id":"evt_broken","type":';
+      const res = await post(broken, signed(broken)).expect(400);
+      expect(res.body.success).toBe(false);
+      expect(await count()).toBe(0);
+    });
+
+    it('an empty body', async () => {
+      await post('', signed('')).expect(400);
+      expect(await count()).toBe(0);
+    });
+  });
+
+  it('answers 413 to a body over 1 MiB and stores nothing', async () => {
+    const big = JSON.stringify({ id: 'evt_big', type: 'invoice.paid', padding: 'x'.repeat(1024 * 1024) });
+    const res = await post(big, signed(big)).expect(413);
+    expect(res.body).toEqual({ success: false, error: 'request body too large (limit 1 MiB)' });
+    expect(await count()).toBe(0);
+  });
+
+  it('accepts a body just under 1 MiB', async () => {
+    const base = JSON.stringify({ id: 'evt_almost_big', type: 'invoice.paid', padding: '' });
+    const body = JSON.stringify({ id: 'evt_almost_big', type: 'invoice.paid', padding: 'x'.repeat(1024 * 1024 - base.length) });
+    expect(Buffer.byteLength(body)).toBe(1024 * 1024);
+    await post(body, signed(body)).expect(200);
+  });
+
+  it('accepts both secrets during a rotation, and only the new one once the old expires', async () => {
+    const NEW = 'whsec_receiver_rotated_secret_2';
+    const res = await connectProvider(t.app, project.apiKey, 'stripe', NEW, { previous_secret_ttl_hours: 1 });
+    expect(res.body.data.previous_secret).toEqual({ hint: expect.any(String), expires_at: expect.any(String) });
+    try {
+      const a = stripeEvent('evt_rot_old');
+      const b = stripeEvent('evt_rot_new');
+      await post(a, signed(a, SECRET)).expect(200);
+      await post(b, signed(b, NEW)).expect(200);
+
+      t.clock.now = new Date(t.clock.now.getTime() + 3_600_001);
+      const c = stripeEvent('evt_rot_late');
+      await post(c, signed(c, SECRET)).expect(400);
+      await post(c, signed(c, NEW)).expect(200);
+    } finally {
+      await connectProvider(t.app, project.apiKey, 'stripe', SECRET, { previous_secret_ttl_hours: 0 });
+    }
+  });
+
+  it('stores and lists an event type Refwire does not use, marked ignored with the reason', async () => {
+    const body = stripeEvent('evt_ignored_1', 'product.created');
+    const { body: accepted } = await post(body, signed(body)).expect(200);
+    await t.runner.idle();
+    const res = await request(t.app).get(`/api/v1/events/${accepted.id}`).set('Authorization', `Bearer ${project.apiKey}`).expect(200);
+    expect(res.body.data).toMatchObject({ status: 'ignored', status_reason: 'event type "product.created" is not used by Refwire' });
+  });
+});
+
+describe('the receiver when the database is unreachable', () => {
+  it('answers 503 quickly and never 2xx', async () => {
+    const db = await openDatabase({ kind: 'postgres', url: 'postgresql://root@127.0.0.1:1/none' });
+    const app = createApp({
+      db,
+      logger: pino({ level: 'silent' }),
+      secretsKey: Buffer.alloc(32, 1),
+      adminToken: null,
+      publicUrl: 'http://localhost',
+      webhookToleranceSeconds: { stripe: 300, paddle: 300, lemonsqueezy: 300, polar: 300 },
+      onEventStored: () => undefined,
+    });
+    try {
+      const body = stripeEvent('evt_down');
+      const started = Date.now();
+      const res = await request(app)
+        .post('/webhook/stripe/11111111-1111-4111-8111-111111111111')
+        .set(stripeAdapter.sign(body, SECRET, { now: new Date() }))
+        .send(body)
+        .expect(503);
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(res.body).toEqual({ success: false, error: 'temporarily unavailable, retry later' });
+      expect(res.headers['retry-after']).toBe('5');
+      await request(app).get('/readyz').expect(503);
+    } finally {
+      await db.close();
+    }
+  });
+});
