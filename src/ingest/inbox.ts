@@ -11,15 +11,22 @@ export type StoredEvent = { id: string; duplicate: boolean };
  */
 export async function storeInboundEvent(
   sql: SqlClient,
-  input: { projectId: string; provider: ProviderName; event: VerifiedEvent; rawBody: Buffer; headers: Record<string, string> },
+  input: {
+    projectId: string;
+    provider: ProviderName;
+    event: VerifiedEvent;
+    rawBody: Buffer;
+    headers: Record<string, string>;
+    receivedAt: Date;
+  },
 ): Promise<StoredEvent> {
   const { projectId, provider, event } = input;
   const inserted = await sql.query<{ id: string }>(
-    `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (project_id, provider, provider_event_id) DO NOTHING
      RETURNING id`,
-    [projectId, provider, event.eventId, event.type, event.livemode, event.occurredAt, input.rawBody, JSON.stringify(input.headers)],
+    [projectId, provider, event.eventId, event.type, event.livemode, event.occurredAt, input.rawBody, JSON.stringify(input.headers), input.receivedAt],
   );
   if (inserted[0]) return { id: inserted[0].id, duplicate: false };
   const existing = await sql.query<{ id: string }>(

@@ -68,6 +68,7 @@ export async function receiveWebhook(
       event: verified.event,
       rawBody: request.body,
       headers,
+      receivedAt: now,
     });
     if (!stored.duplicate) deps.onStored(stored.id);
     return { kind: 'accepted', ...stored };

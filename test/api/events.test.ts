@@ -1,0 +1,112 @@
+import request from 'supertest';
+import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+const SECRET = 'whsec_events_api_secret_1';
+
+describe('/api/v1/events', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let a: { id: string; apiKey: string };
+  let b: { id: string; apiKey: string };
+  const ids: Record<string, string> = {};
+
+  async function deliver(projectId: string, id: string, type: string, at: Date) {
+    t.clock.now = at;
+    const body = JSON.stringify({ id, object: 'event', type, created: Math.floor(at.getTime() / 1000), livemode: true, data: { object: {} } });
+    const res = await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: at })).send(body).expect(200);
+    ids[id] = res.body.id;
+  }
+  const get = (key: string, query = '') => request(t.app).get(`/api/v1/events${query}`).set('Authorization', `Bearer ${key}`);
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+    a = await createProjectViaApi(t.app, 'A');
+    b = await createProjectViaApi(t.app, 'B');
+    await connectProvider(t.app, a.apiKey, 'stripe', SECRET);
+    await connectProvider(t.app, b.apiKey, 'stripe', SECRET);
+    await deliver(a.id, 'evt_a1', 'invoice.paid', new Date('2026-11-01T10:00:00Z'));
+    await deliver(a.id, 'evt_a2', 'charge.refunded', new Date('2026-11-02T10:00:00Z'));
+    await deliver(a.id, 'evt_a3', 'product.created', new Date('2026-11-03T10:00:00Z'));
+    await deliver(b.id, 'evt_b1', 'invoice.paid', new Date('2026-11-02T12:00:00Z'));
+    await t.runner.idle();
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it('lists exactly what was accepted for the project, newest first, in the list envelope', async () => {
+    const res = await get(a.apiKey).expect(200);
+    expect(res.body.success).toBe(true);
+    expect(res.body.pagination).toEqual({ limit: 20, offset: 0, total: 3, has_more: false });
+    expect(res.body.data.map((e: { provider_event_id: string }) => e.provider_event_id)).toEqual(['evt_a3', 'evt_a2', 'evt_a1']);
+    expect(res.body.data[2]).toEqual({
+      id: ids.evt_a1,
+      provider: 'stripe',
+      provider_event_id: 'evt_a1',
+      type: 'invoice.paid',
+      status: 'processed',
+      status_reason: null,
+      livemode: true,
+      attempts: 1,
+      occurred_at: '2026-11-01T10:00:00.000Z',
+      received_at: '2026-11-01T10:00:00.000Z',
+      processed_at: expect.any(String),
+    });
+  });
+
+  it.each([
+    ['?provider=stripe', ['evt_a3', 'evt_a2', 'evt_a1']],
+    ['?provider=paddle', []],
+    ['?status=ignored', ['evt_a3']],
+    ['?status=processed', ['evt_a2', 'evt_a1']],
+    ['?type=charge.refunded', ['evt_a2']],
+    ['?from=2026-11-02T00:00:00Z', ['evt_a3', 'evt_a2']],
+    ['?to=2026-11-02T10:00:00Z', ['evt_a2', 'evt_a1']],
+    ['?from=2026-11-01T12:00:00Z&to=2026-11-02T23:00:00Z', ['evt_a2']],
+    ['?limit=1&offset=1', ['evt_a2']],
+  ])('filters %s', async (query, expected) => {
+    const res = await get(a.apiKey, query).expect(200);
+    expect(res.body.data.map((e: { provider_event_id: string }) => e.provider_event_id)).toEqual(expected);
+  });
+
+  it('paginates with has_more', async () => {
+    const res = await get(a.apiKey, '?limit=2').expect(200);
+    expect(res.body.pagination).toEqual({ limit: 2, offset: 0, total: 3, has_more: true });
+  });
+
+  it.each([
+    ['?limit=0', /limit/],
+    ['?limit=101', /limit/],
+    ['?offset=-1', /offset/],
+    ['?status=done', /status/],
+    ['?provider=braintree', /provider/],
+    ['?from=yesterday', /from: must be an ISO 8601/],
+    ['?from=2026-11-03&to=2026-11-01', /from must not be after to/],
+  ])('answers 400 to %s', async (query, message) => {
+    const res = await get(a.apiKey, query).expect(400);
+    expect(res.body).toEqual({ success: false, error: expect.stringMatching(message) });
+  });
+
+  it('returns one event with its payload and kept headers', async () => {
+    const res = await request(t.app).get(`/api/v1/events/${ids.evt_a3}`).set('Authorization', `Bearer ${a.apiKey}`).expect(200);
+    expect(res.body.data).toMatchObject({
+      id: ids.evt_a3,
+      status: 'ignored',
+      status_reason: 'event type "product.created" is not used by Refwire',
+      payload: { id: 'evt_a3', type: 'product.created' },
+      headers: { 'stripe-signature': expect.stringMatching(/^t=\d+,v1=/) },
+    });
+  });
+
+  it("isolates tenants: another project's key sees none of it", async () => {
+    const list = await get(b.apiKey).expect(200);
+    expect(list.body.data.map((e: { provider_event_id: string }) => e.provider_event_id)).toEqual(['evt_b1']);
+    const res = await request(t.app).get(`/api/v1/events/${ids.evt_a1}`).set('Authorization', `Bearer ${b.apiKey}`).expect(404);
+    expect(res.body).toEqual({ success: false, error: 'event not found' });
+    await request(t.app).get('/api/v1/events/not-a-uuid').set('Authorization', `Bearer ${a.apiKey}`).expect(404);
+  });
+});

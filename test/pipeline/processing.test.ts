@@ -1,0 +1,83 @@
+import { storeInboundEvent } from '../../src/ingest/inbox';
+import { InProcessRunner } from '../../src/pipeline/in-process-runner';
+import { createEventProcessor, PROCESSING_LEASE_MS } from '../../src/pipeline/process-inbound-event';
+import { createProject } from '../../src/projects/projects';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { silentLogger } from '../helpers/refwire';
+
+describe('processing stored events', () => {
+  let tdb: TestDatabase;
+  let projectId: string;
+  const now = new Date('2026-11-21T12:00:00Z');
+  const processor = () => createEventProcessor({ sql: tdb.db.sql, clock: () => now, logger: silentLogger });
+
+  async function store(eventId: string, type: string) {
+    const { id } = await storeInboundEvent(tdb.db.sql, {
+      projectId,
+      provider: 'stripe',
+      event: { eventId, type, payload: {}, occurredAt: null, livemode: false },
+      rawBody: Buffer.from(JSON.stringify({ id: eventId, type })),
+      headers: {},
+      receivedAt: now,
+    });
+    return id;
+  }
+  const row = async (id: string) =>
+    (await tdb.db.sql.query<{ status: string; status_reason: string | null; attempts: number; processed_at: Date | null; locked_at: Date | null }>(
+      'SELECT status, status_reason, attempts, processed_at, locked_at FROM inbound_events WHERE id = $1',
+      [id],
+    ))[0]!;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    projectId = (await createProject(tdb.db.prisma, { name: 'P', currency: 'USD' })).id;
+  });
+  afterAll(async () => tdb.drop());
+
+  it('marks a used event type processed and anything else ignored with the reason', async () => {
+    const used = await store('evt_used', 'checkout.session.completed');
+    const unused = await store('evt_unused', 'customer.created');
+    const process = processor();
+    expect(await process(used)).toEqual({ status: 'processed', reason: null });
+    expect(await process(unused)).toEqual({ status: 'ignored', reason: 'event type "customer.created" is not used by Refwire' });
+    expect(await row(used)).toMatchObject({ status: 'processed', status_reason: null, attempts: 1, processed_at: now, locked_at: null });
+    expect(await row(unused)).toMatchObject({ status: 'ignored', attempts: 1 });
+  });
+
+  it('processes an event once however often it is handed over, even concurrently', async () => {
+    const id = await store('evt_once', 'invoice.paid');
+    const process = processor();
+    const outcomes = await Promise.all([process(id), process(id), process(id), processor()(id)]);
+    expect(outcomes.filter((o) => o.status === 'processed')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'skipped')).toHaveLength(3);
+    expect((await row(id)).attempts).toBe(1);
+  });
+
+  it('leaves an event alone while another runner holds a live claim, and takes it over once the lease expired', async () => {
+    const id = await store('evt_claimed', 'invoice.paid');
+    await tdb.db.sql.query(`UPDATE inbound_events SET status = 'processing', attempts = 1, locked_at = $2 WHERE id = $1`, [
+      id,
+      new Date(now.getTime() - 1000),
+    ]);
+    expect(await processor()(id)).toEqual({ status: 'skipped' });
+    await tdb.db.sql.query('UPDATE inbound_events SET locked_at = $2 WHERE id = $1', [id, new Date(now.getTime() - PROCESSING_LEASE_MS - 1)]);
+    expect(await processor()(id)).toEqual({ status: 'processed', reason: null });
+    expect(await row(id)).toMatchObject({ status: 'processed', attempts: 2 });
+  });
+
+  it('the runner picks up stored events nobody announced, such as those left by a crash', async () => {
+    await tdb.db.sql.exec('DELETE FROM inbound_events');
+    const waiting = await store('evt_waiting', 'invoice.paid');
+    const abandoned = await store('evt_abandoned', 'charge.refunded');
+    await tdb.db.sql.query(`UPDATE inbound_events SET status = 'processing', attempts = 1, locked_at = $2 WHERE id = $1`, [
+      abandoned,
+      new Date(Date.now() - PROCESSING_LEASE_MS - 60_000),
+    ]);
+    const runner = new InProcessRunner(tdb.db.sql, processor(), silentLogger, { sweepIntervalMs: 60_000 });
+    await runner.sweep();
+    await runner.idle();
+    await runner.stop();
+    expect(await row(waiting)).toMatchObject({ status: 'processed', attempts: 1 });
+    expect(await row(abandoned)).toMatchObject({ status: 'processed', attempts: 2 });
+  });
+});
