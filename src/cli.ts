@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig, type Config } from './config/config';
+import { loadConfig, publicUrlFor, type Config } from './config/config';
 import { ConfigError } from './config/env';
 import { openDatabase } from './db/database';
 import { DataDirLockedError, readLockHolder } from './db/embedded-lock';
@@ -129,7 +129,7 @@ project
         `Project created: ${created.name} (${created.currency})\n` +
           `  id:      ${created.id}\n` +
           `  api key: ${created.api_key}   (shown once; keep it)\n` +
-          `Webhook URLs: ${config.publicUrl}/webhook/<stripe|paddle|lemonsqueezy|polar>/${created.id}\n`,
+          `Webhook URLs: ${publicUrlFor(config, holder?.port ?? config.port)}/webhook/<stripe|paddle|lemonsqueezy|polar>/${created.id}\n`,
       );
     }
   });

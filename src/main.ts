@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config } from './config/config';
+import { publicUrlFor, type Config } from './config/config';
 import { openDatabase, type Database } from './db/database';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
 import { migrate } from './db/migrator';
@@ -49,24 +49,25 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       runner = new InProcessRunner(db.sql, createEventProcessor({ sql: db.sql, clock, logger }), logger);
       runner.start();
     }
-    const app = createApp({
-      db,
-      logger,
-      secretsKey: config.secretsKey,
-      adminToken: config.adminToken,
-      publicUrl: config.publicUrl,
-      webhookToleranceSeconds: config.webhookToleranceSeconds,
-      onEventStored: (id) => runner?.notify(id),
-      clock,
-    });
-
-    const server = http.createServer(app);
+    // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
+    const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, resolve);
     });
     const port = (server.address() as AddressInfo).port;
     lock?.setPort(port);
+    const app = createApp({
+      db,
+      logger,
+      secretsKey: config.secretsKey,
+      adminToken: config.adminToken,
+      publicUrl: publicUrlFor(config, port),
+      webhookToleranceSeconds: config.webhookToleranceSeconds,
+      onEventStored: (id) => runner?.notify(id),
+      clock,
+    });
+    server.on('request', app);
     const url = `http://localhost:${port}`;
     logger.info({ url, database: config.database.kind, worker: options.worker }, 'refwire listening');
 

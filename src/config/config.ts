@@ -11,7 +11,8 @@ export type Config = Omit<ParsedEnv, 'secretsKey' | 'adminToken' | 'publicUrl'> 
   secretsKey: Buffer;
   /** null: the admin API is disabled (PostgreSQL mode without ADMIN_TOKEN). */
   adminToken: string | null;
-  publicUrl: string;
+  /** PUBLIC_URL when set; null means http://localhost:<the port Refwire listens on> (see publicUrlFor) */
+  publicUrl: string | null;
   /** where the embedded mode's generated secrets live, when it generated them */
   embeddedSecretsFile: string | null;
   /** true when this start generated the embedded secrets: a fresh data directory */
@@ -56,8 +57,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     secretsKey: parseSecretsKey(secretsKey),
     adminToken,
-    publicUrl: (parsed.publicUrl ?? `http://localhost:${parsed.port}`).replace(/\/+$/, ''),
+    publicUrl: parsed.publicUrl?.replace(/\/+$/, '') ?? null,
     embeddedSecretsFile,
     freshDataDir,
   };
+}
+
+/** Where providers and browsers reach Refwire: PUBLIC_URL, else this machine on the listening port. */
+export function publicUrlFor(config: Pick<Config, 'publicUrl'>, port: number): string {
+  return config.publicUrl ?? `http://localhost:${port}`;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig, publicUrlFor } from '../../src/config/config';
 import { ConfigError } from '../../src/config/env';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-config-'));
@@ -13,7 +13,7 @@ describe('configuration', () => {
     const config = loadConfig({ DATA_DIR: dir });
     expect(config.port).toBe(3000);
     expect(config.database).toEqual({ kind: 'embedded', dir: path.join(dir, 'pglite') });
-    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(publicUrlFor(config, 3000)).toBe('http://localhost:3000');
     expect(config.logLevel).toBe('info');
     expect(config.outboundAllowPrivate).toBe(false);
     expect(config.redisUrl).toBeUndefined();
