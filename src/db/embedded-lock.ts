@@ -23,7 +23,7 @@ export function readLockHolder(dataDir: string): LockHolder | null {
   const file = path.join(dataDir, LOCK_FILE);
   try {
     const holder = JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
-    return holder.pid !== process.pid && isAlive(holder.pid) ? holder : null;
+    return isAlive(holder.pid) ? holder : null;
   } catch {
     return null;
   }
@@ -35,7 +35,10 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly holder: LockHolder,
   ) {
-    super(`the data directory ${dataDir} is in use by another Refwire process (pid ${holder.pid})`);
+    super(
+      `the data directory ${dataDir} is in use by another Refwire process (pid ${holder.pid}); ` +
+        `if no Refwire runs there, delete ${path.join(dataDir, LOCK_FILE)}`,
+    );
   }
 }
 

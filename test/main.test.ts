@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/config';
+import { DataDirLockedError } from '../src/db/embedded-lock';
+import { startRefwire } from '../src/main';
+import { createProject } from '../src/projects/projects';
+import { stripeAdapter } from '../src/providers/stripe/adapter';
+import { silentLogger } from './helpers/refwire';
+
+/** The composition root on the embedded default (PGlite in a data directory), in process. */
+describe('startRefwire on the embedded database', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-main-'));
+  const config = () => loadConfig({ DATA_DIR: dataDir, PORT: '0' });
+  const quiet = { logger: silentLogger, print: () => undefined };
+
+  it('receives, deduplicates and processes on PGlite; a second process on the same directory is refused', async () => {
+    const refwire = await startRefwire(config(), { worker: true, ...quiet });
+    try {
+      await expect(startRefwire(config(), { worker: true, ...quiet })).rejects.toThrow(DataDirLockedError);
+
+      const project = await createProject(refwire.db.prisma, { name: 'Embedded', currency: 'USD' });
+      const put = await fetch(`${refwire.url}/api/v1/integrations/stripe`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${project.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ webhook_secret: 'whsec_embedded_secret_1' }),
+      });
+      expect(put.status).toBe(200);
+
+      const body = JSON.stringify({ id: 'evt_pglite_1', type: 'checkout.session.completed', created: 1763726400, data: { object: {} } });
+      const send = () =>
+        fetch(`${refwire.url}/webhook/stripe/${project.id}`, {
+          method: 'POST',
+          headers: stripeAdapter.sign(body, 'whsec_embedded_secret_1', { now: new Date() }),
+          body,
+        }).then((r) => r.json() as Promise<{ id: string; duplicate: boolean }>);
+      const [a, b] = await Promise.all([send(), send()]);
+      expect(a.id).toBe(b.id);
+      expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
+      await refwire.runner!.idle();
+      const rows = await refwire.db.sql.query<{ status: string }>('SELECT status FROM inbound_events');
+      expect(rows).toEqual([{ status: 'processed' }]);
+
+      // simulate a crash in the middle of processing: the row stays "processing"
+      await refwire.db.sql.query(`UPDATE inbound_events SET status = 'processing', locked_at = now()`);
+    } finally {
+      await refwire.close();
+    }
+
+    const restarted = await startRefwire(config(), { worker: true, ...quiet });
+    try {
+      for (let i = 0; i < 50; i++) {
+        const [row] = await restarted.db.sql.query<{ status: string }>('SELECT status FROM inbound_events');
+        if (row?.status === 'processed') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const rows = await restarted.db.sql.query<{ status: string; attempts: number }>('SELECT status, attempts FROM inbound_events');
+      expect(rows).toEqual([{ status: 'processed', attempts: 2 }]);
+    } finally {
+      await restarted.close();
+    }
+  });
+});
