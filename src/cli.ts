@@ -5,7 +5,7 @@ import { ConfigError } from './config/env';
 import { openDatabase } from './db/database';
 import { DataDirLockedError, readLockHolder } from './db/embedded-lock';
 import { migrate, MigrationError } from './db/migrator';
-import { startRefwire } from './main';
+import { startRefwire, startWorker } from './main';
 import { createProject } from './projects/projects';
 
 function fail(message: string): never {
@@ -27,6 +27,25 @@ function portOption(value: string): string {
   return value;
 }
 
+/** SIGTERM/SIGINT: stop taking work, finish what is in hand, close connections, exit 0. */
+function closeOnSignals(running: { logger: import('pino').Logger; close(): Promise<void> }): void {
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    running.logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        running.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
 const program = new Command()
   .name('refwire')
   .description('Payment-provider webhooks in, attributed affiliate commissions out.')
@@ -44,21 +63,19 @@ program
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${config.port} is already in use (set PORT)`);
       throw err;
     });
-    let closing = false;
-    const shutdown = (signal: string) => {
-      if (closing) return;
-      closing = true;
-      refwire.logger.info({ signal }, 'shutting down');
-      refwire.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          refwire.logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
+    closeOnSignals(refwire);
+  });
+
+program
+  .command('worker')
+  .description('process stored events without serving HTTP (needs DATABASE_URL)')
+  .action(async () => {
+    const config = configOrFail();
+    const worker = await startWorker(config).catch((err: unknown) => {
+      if (err instanceof ConfigError || err instanceof MigrationError) fail(err.message);
+      throw err;
+    });
+    closeOnSignals(worker);
   });
 
 program

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { publicUrlFor, type Config } from './config/config';
+import { ConfigError } from './config/env';
 import { openDatabase, type Database } from './db/database';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
 import { migrate } from './db/migrator';
@@ -44,6 +45,9 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     }
 
     const clock = () => new Date();
+    if (!options.worker && lock) {
+      logger.warn('--no-worker on the embedded database: no other process can process these events');
+    }
     let runner: InProcessRunner | null = null;
     if (options.worker) {
       runner = new InProcessRunner(db.sql, createEventProcessor({ sql: db.sql, clock, logger }), logger);
@@ -93,6 +97,42 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     lock?.release();
     throw err;
   }
+}
+
+export type Worker = { runner: InProcessRunner; db: Database; logger: Logger; close(): Promise<void> };
+
+/**
+ * `refwire worker`: processes stored events without serving HTTP, beside any number of `refwire start
+ * --no-worker` processes on one PostgreSQL. It finds work by polling the inbox every second, and the claim in
+ * processInboundEvent keeps two workers off one event.
+ */
+export async function startWorker(config: Config, options: { logger?: Logger; pollMs?: number } = {}): Promise<Worker> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  if (config.database.kind !== 'postgres') {
+    throw new ConfigError('refwire worker needs DATABASE_URL: the embedded database belongs to the `refwire start` process');
+  }
+  const db = await openDatabase(config.database);
+  try {
+    await migrate(db.sql);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const clock = () => new Date();
+  const runner = new InProcessRunner(db.sql, createEventProcessor({ sql: db.sql, clock, logger }), logger, {
+    sweepIntervalMs: options.pollMs ?? 1000,
+  });
+  runner.start();
+  logger.info('refwire worker processing stored events');
+  return {
+    runner,
+    db,
+    logger,
+    async close() {
+      await runner.stop();
+      await db.close();
+    },
+  };
 }
 
 /** What a newcomer needs next: where Refwire runs, the admin token, and how to create a project. */
