@@ -80,11 +80,13 @@ async function expectedFromSchema() {
         }
         continue;
       }
+      const type = f.nativeType ? nativeType(f.nativeType as [string, string[]]) : SCALAR_TYPES[f.type]!;
       columns.push({
         table,
         column: f.dbName ?? f.name,
-        type: f.nativeType ? nativeType(f.nativeType as [string, string[]]) : SCALAR_TYPES[f.type]!,
-        nullable: !f.isRequired,
+        // Prisma creates scalar lists as nullable arrays
+        type: f.isList ? `${type}[]` : type,
+        nullable: f.isList || !f.isRequired,
         hasDefault: f.hasDefaultValue,
       });
     }
