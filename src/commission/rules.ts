@@ -1,0 +1,68 @@
+import { percentOf } from './money';
+
+export type CommissionRule =
+  | { type: 'percentage'; rateBp: number }
+  | { type: 'fixed'; amountMinor: bigint; currency: string };
+
+export type RuleSource = 'affiliate' | 'product' | 'project';
+
+export type Duration = { kind: 'lifetime' } | { kind: 'first_payment' } | { kind: 'months'; months: number };
+
+export type RuleInputs = {
+  affiliateRule: CommissionRule | null;
+  /** rules by provider product or price id */
+  productRules: ReadonlyMap<string, CommissionRule>;
+  /** the payment's product and price ids, in line order */
+  productIds: readonly string[];
+  projectRule: CommissionRule;
+};
+
+/** Rule precedence as data: the first selector that yields a rule wins. */
+const SELECTORS: readonly { source: RuleSource; select: (i: RuleInputs) => CommissionRule | null }[] = [
+  { source: 'affiliate', select: (i) => i.affiliateRule },
+  {
+    source: 'product',
+    select: (i) => {
+      for (const id of i.productIds) {
+        const rule = i.productRules.get(id);
+        if (rule) return rule;
+      }
+      return null;
+    },
+  },
+  { source: 'project', select: (i) => i.projectRule },
+];
+
+export function selectRule(inputs: RuleInputs): { source: RuleSource; rule: CommissionRule } {
+  for (const { source, select } of SELECTORS) {
+    const rule = select(inputs);
+    if (rule) return { source, rule };
+  }
+  return { source: 'project', rule: inputs.projectRule };
+}
+
+export type Commission = { valueMinor: bigint; reason: string | null };
+
+/** The commission on a base (minor units, tax excluded) in the payment's currency. */
+export function computeCommission(rule: CommissionRule, baseMinor: bigint, currency: string): Commission {
+  if (baseMinor <= 0n) return { valueMinor: 0n, reason: 'zero_base' };
+  if (rule.type === 'percentage') return { valueMinor: percentOf(baseMinor, rule.rateBp), reason: null };
+  // A fixed amount is in the project currency; there is no exchange rate to apply to another one.
+  if (rule.currency !== currency) return { valueMinor: 0n, reason: 'currency_mismatch' };
+  return { valueMinor: rule.amountMinor, reason: null };
+}
+
+/** Whether a payment at `occurredAt` still earns, given when the customer's first attributed payment was. */
+export function withinDuration(duration: Duration, firstPaymentAt: Date, occurredAt: Date): boolean {
+  switch (duration.kind) {
+    case 'lifetime':
+      return true;
+    case 'first_payment':
+      return occurredAt.getTime() <= firstPaymentAt.getTime();
+    case 'months': {
+      const end = new Date(firstPaymentAt);
+      end.setUTCMonth(end.getUTCMonth() + duration.months);
+      return occurredAt.getTime() < end.getTime();
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import {
+  bpToPercent,
+  formatMajor,
+  majorNumber,
+  mulDivRound,
+  parseMajor,
+  parsePercentToBp,
+  percentOf,
+} from '../../src/commission/money';
+import { refundedTotal, reversedAt } from '../../src/commission/reversal';
+import { computeCommission, selectRule, withinDuration, type CommissionRule } from '../../src/commission/rules';
+
+const pct = (rateBp: number): CommissionRule => ({ type: 'percentage', rateBp });
+const fixed = (amountMinor: bigint, currency = 'USD'): CommissionRule => ({ type: 'fixed', amountMinor, currency });
+
+describe('rounding: half away from zero, once', () => {
+  it.each([
+    ['exact', 1000n, 2000, 200n],
+    ['half rounds up', 1025n, 1000, 103n], // 102.5
+    ['just under half rounds down', 1024n, 1000, 102n], // 102.4
+    ['one minor unit at 20%', 1n, 2000, 0n], // 0.2
+    ['three minor units at 20%', 3n, 2000, 1n], // 0.6
+    ['zero base', 0n, 2000, 0n],
+    ['negative half rounds away from zero', -1025n, 1000, -103n],
+    ['100%', 4999n, 10000, 4999n],
+    ['large IDR amount beyond 32 bits', 5_000_000_000_00n, 1500, 75_000_000_000n],
+  ])('%s: %s × %s bp = %s', (_label, base, bp, expected) => {
+    expect(percentOf(base, bp)).toBe(expected);
+  });
+
+  it('mulDivRound refuses a zero divisor', () => {
+    expect(() => mulDivRound(1n, 1n, 0n)).toThrow(RangeError);
+  });
+});
+
+describe('commission for one payment', () => {
+  it.each([
+    ['percentage of the base', pct(2000), 3920n, 'USD', 784n, null],
+    ['fixed amount in the project currency', fixed(1500n), 3920n, 'USD', 1500n, null],
+    ['fixed amount, payment in another currency', fixed(1500n, 'USD'), 3920n, 'EUR', 0n, 'currency_mismatch'],
+    ['zero base earns nothing', pct(2000), 0n, 'USD', 0n, 'zero_base'],
+    ['fixed on a zero base earns nothing', fixed(1500n), 0n, 'USD', 0n, 'zero_base'],
+    ['zero-decimal currency', pct(1000), 1234n, 'JPY', 123n, null],
+  ])('%s', (_label, rule, base, currency, value, reason) => {
+    expect(computeCommission(rule, base, currency)).toEqual({ valueMinor: value, reason });
+  });
+});
+
+describe('rule precedence: affiliate → product → project', () => {
+  const productRules = new Map<string, CommissionRule>([
+    ['prod_A', pct(3000)],
+    ['price_B', fixed(500n)],
+  ]);
+  it.each([
+    ['affiliate override wins', pct(5000), ['prod_A'], 'affiliate', pct(5000)],
+    ['product rule by product id', null, ['price_X', 'prod_A'], 'product', pct(3000)],
+    ['product rule by price id', null, ['price_B'], 'product', fixed(500n)],
+    ['first matching line wins', null, ['price_B', 'prod_A'], 'product', fixed(500n)],
+    ['project default otherwise', null, ['prod_Z'], 'project', pct(2000)],
+  ])('%s', (_label, affiliateRule, productIds, source, rule) => {
+    expect(selectRule({ affiliateRule, productRules, productIds, projectRule: pct(2000) })).toEqual({ source, rule });
+  });
+});
+
+describe('duration', () => {
+  const first = new Date('2026-01-31T10:00:00Z');
+  it.each([
+    ['lifetime, years later', { kind: 'lifetime' } as const, '2030-01-01T00:00:00Z', true],
+    ['first_payment, the first payment', { kind: 'first_payment' } as const, '2026-01-31T10:00:00Z', true],
+    ['first_payment, a renewal', { kind: 'first_payment' } as const, '2026-02-28T10:00:00Z', false],
+    ['3 months, within', { kind: 'months', months: 3 } as const, '2026-04-30T09:59:59Z', true],
+    ['3 months, on the boundary', { kind: 'months', months: 3 } as const, '2026-05-01T10:00:00Z', false],
+    ['12 months, the 12th renewal', { kind: 'months', months: 12 } as const, '2027-01-30T10:00:00Z', true],
+  ])('%s', (_label, duration, at, earns) => {
+    expect(withinDuration(duration, first, new Date(at))).toBe(earns);
+  });
+});
+
+describe('refunds', () => {
+  it.each([
+    ['no refund', 784n, 3920n, 0n, 0n],
+    ['partial refund, proportional', 784n, 3920n, 1960n, 392n],
+    ['full refund', 784n, 3920n, 3920n, 784n],
+    ['over-refund is capped at the commission', 784n, 3920n, 5000n, 784n],
+    ['rounding of a small partial', 333n, 1000n, 1n, 0n],
+    ['zero commission', 0n, 3920n, 3920n, 0n],
+  ])('%s', (_label, commission, gross, refunded, reversed) => {
+    expect(reversedAt(commission, gross, refunded)).toBe(reversed);
+  });
+
+  it('partial then full reverses exactly the commission, whatever the split', () => {
+    const c = 1001n;
+    const g = 3333n;
+    const first = reversedAt(c, g, 1111n);
+    const rest = reversedAt(c, g, 3333n) - first;
+    expect(first + rest).toBe(c);
+  });
+
+  it.each([
+    ['one cumulative report', [{ cumulative: true, amountMinor: 1000n }], 1000n],
+    ['cumulative reports: the largest', [{ cumulative: true, amountMinor: 1000n }, { cumulative: true, amountMinor: 2500n }], 2500n],
+    ['distinct refunds: the sum', [{ cumulative: false, amountMinor: 1000n }, { cumulative: false, amountMinor: 1500n }], 2500n],
+    ['the same refund reported both ways counts once', [{ cumulative: false, amountMinor: 1000n }, { cumulative: true, amountMinor: 1000n }], 1000n],
+    ['capped at the payment', [{ cumulative: true, amountMinor: 9999n }], 4000n],
+  ])('refunded total: %s', (_label, observations, total) => {
+    expect(refundedTotal(observations, 4000n)).toBe(total);
+  });
+});
+
+describe('money forms', () => {
+  it.each([
+    [5000n, 'USD', '50.00', 50],
+    [1250n, 'USD', '12.50', 12.5],
+    [-392n, 'USD', '-3.92', -3.92],
+    [5n, 'USD', '0.05', 0.05],
+    [1234n, 'JPY', '1234', 1234],
+    [1234n, 'BHD', '1.234', 1.234],
+  ])('%s %s is "%s"', (minor, currency, text, number) => {
+    expect(formatMajor(minor, currency)).toBe(text);
+    expect(majorNumber(minor, currency)).toBe(number);
+    expect(parseMajor(text, currency)).toBe(minor);
+  });
+
+  it('parses JSON numbers without float arithmetic, and refuses extra decimals', () => {
+    expect(parseMajor(19.99, 'USD')).toBe(1999n);
+    expect(parseMajor(0.1, 'USD')).toBe(10n);
+    expect(parseMajor(10, 'JPY')).toBe(10n);
+    expect(() => parseMajor(12.345, 'USD')).toThrow(/at most 2 decimals/);
+    expect(() => parseMajor(1.5, 'JPY')).toThrow(/at most 0 decimals/);
+    expect(() => parseMajor('abc', 'USD')).toThrow();
+    expect(() => parseMajor(1e21, 'USD')).toThrow();
+  });
+
+  it('percentages are basis points', () => {
+    expect(parsePercentToBp(20)).toBe(2000);
+    expect(parsePercentToBp(12.5)).toBe(1250);
+    expect(parsePercentToBp('7.25')).toBe(725);
+    expect(() => parsePercentToBp(12.345)).toThrow();
+    expect(bpToPercent(1250)).toBe(12.5);
+    expect(bpToPercent(2000)).toBe(20);
+  });
+});
