@@ -1,3 +1,4 @@
+import type { Normalized } from '../pipeline/normalized-event';
 import type { ProviderName } from './provider-names';
 
 /** Header names are lower-cased; a header sent twice keeps its first value. */
@@ -42,6 +43,11 @@ export interface ProviderAdapter {
   validateApiKey(apiKey: string): string | null;
   /** Checks the signature against every active secret (several during a rotation), then parses the body. */
   verify(delivery: RawDelivery, secrets: readonly string[], options: VerifyOptions): VerifyResult;
+  /**
+   * What a verified event means in the provider-neutral vocabulary. Absent while Refwire cannot interpret the
+   * provider's events yet: they are stored and can be replayed once it can.
+   */
+  normalize?(payload: Record<string, unknown>): Normalized;
   /** Signs a body as the provider would: for tests, fixtures and `refwire replay`. */
   sign(body: Buffer | string, secret: string, options: { now: Date; eventId?: string }): Record<string, string>;
 }

@@ -2,12 +2,15 @@ import type { ProviderAdapter, RawDelivery, VerifyOptions, VerifyResult } from '
 import { HEX_SHA256, hmacSha256, matchesAny } from '../shared/hmac';
 import { parseJsonObject } from '../shared/json';
 import { checkTimestamp, parseUnixSeconds } from '../shared/timestamps';
+import { normalizeStripeEvent } from './normalize';
 
 /** The event types Refwire reads (PRODUCT.md §5); merchants enable exactly these on their endpoint. */
 export const STRIPE_WEBHOOK_EVENTS = [
   'checkout.session.completed',
   'checkout.session.async_payment_succeeded',
   'invoice.paid',
+  // basil+ invoices no longer name their payment intent; this event links them, so refunds find the invoice
+  'invoice_payment.paid',
   'charge.refunded',
   'refund.created',
   'customer.subscription.created',
@@ -89,5 +92,6 @@ export const stripeAdapter: ProviderAdapter = {
       ? null
       : 'a Stripe API key starts with "sk_test_", "sk_live_", "rk_test_" or "rk_live_"',
   verify,
+  normalize: normalizeStripeEvent,
   sign,
 };

@@ -1,0 +1,191 @@
+import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/pipeline/normalized-event';
+import { normalizeStripeEvent } from '../../../src/providers/stripe/normalize';
+import { loadFixture, loadFixtures } from '../../helpers/fixtures';
+
+const normalize = (file: string, patch: (o: Record<string, any>) => void = () => undefined) => {
+  const payload = structuredClone(loadFixture('stripe', file).payload) as Record<string, any>;
+  patch(payload.data.object);
+  return normalizeStripeEvent(payload);
+};
+const only = <T>(n: ReturnType<typeof normalizeStripeEvent>): T => {
+  if (n.kind !== 'events') throw new Error(`expected events, got ${JSON.stringify(n)}`);
+  expect(n.events).toHaveLength(1);
+  return n.events[0] as T;
+};
+
+describe('Stripe normalization', () => {
+  it('every fixture normalizes to events or a typed ignore, never invalid', () => {
+    for (const f of loadFixtures('stripe')) expect(['events', 'ignored']).toContain(normalizeStripeEvent(f.payload).kind);
+  });
+
+  it('checkout.session.completed in payment mode is a purchase keyed by its payment intent', () => {
+    expect(only<PaymentEvent>(normalize('checkout.session.completed.payment.json'))).toEqual({
+      kind: 'purchase',
+      paymentKey: 'pi_3RwFxDemoPayIntent01',
+      aliases: ['cs_test_a1RwFxDemoPaymentSession0001', 'pi_3RwFxDemoPayIntent01'],
+      occurredAt: expect.any(Date),
+      customer: { id: 'cus_RwFxDemoCust01', email: 'jamie.rivera@example.com' },
+      subscriptionId: null,
+      currency: 'USD',
+      grossMinor: 4000n,
+      taxMinor: 0n,
+      productIds: [],
+      hints: { couponIds: [], discountIds: [], referralCode: 'ACME-PARTNER-42', clientReferenceId: 'rw_user_7f3c2a91', subscriptionReferralCode: null },
+    });
+  });
+
+  it('async_payment_succeeded reports the same payment key as the completed session', () => {
+    const completed = loadFixture('stripe', 'checkout.session.completed.payment.json').payload as Record<string, any>;
+    const unpaid = structuredClone(completed);
+    unpaid.data.object.payment_status = 'unpaid';
+    const succeeded = { ...structuredClone(unpaid), id: 'evt_async', type: 'checkout.session.async_payment_succeeded' };
+    const a = only<PaymentEvent>(normalizeStripeEvent(completed));
+    const b = only<PaymentEvent>(normalizeStripeEvent(succeeded));
+    expect(b.paymentKey).toBe(a.paymentKey);
+    expect(only<PaymentEvent>(normalize('checkout.session.async_payment_succeeded.json')).kind).toBe('purchase');
+  });
+
+  it('an unpaid payment-mode session is a fact, waiting for async success', () => {
+    const facts = only<FactsEvent>(normalize('checkout.session.completed.payment.json', (o) => (o.payment_status = 'unpaid')));
+    expect(facts).toMatchObject({ kind: 'facts', fact: 'checkout', paymentKey: 'pi_3RwFxDemoPayIntent01' });
+  });
+
+  it('checkout in subscription mode gives attribution facts for the subscription and customer, no money', () => {
+    expect(only<FactsEvent>(normalize('checkout.session.completed.subscription.json'))).toMatchObject({
+      kind: 'facts',
+      fact: 'checkout',
+      subscriptionId: 'sub_1RwFxDemoSubscr0001',
+      customer: { id: 'cus_RwFxDemoCust01', email: 'jamie.rivera@example.com' },
+      paymentKey: null,
+      hints: { referralCode: 'ACME-PARTNER-42', clientReferenceId: 'rw_user_7f3c2a91' },
+    });
+  });
+
+  it('reads Checkout discounts[] coupons and promotion codes', () => {
+    const p = only<PaymentEvent>(
+      normalize('checkout.session.completed.payment.json', (o) => (o.discounts = [{ coupon: 'RWFX20', promotion_code: 'promo_1' }])),
+    );
+    expect(p.hints.couponIds).toEqual(['RWFX20', 'promo_1']);
+  });
+
+  it('invoice.paid before basil: subscription, charge and payment intent, discount.coupon, line price', () => {
+    expect(only<PaymentEvent>(normalize('invoice.paid.subscription_create.json'))).toEqual({
+      kind: 'purchase',
+      paymentKey: 'in_1RwFxDemoInvCreate01',
+      aliases: ['ch_3RwFxDemoSubCharge01', 'pi_3RwFxDemoSubIntent01'],
+      occurredAt: new Date(1714549346 * 1000),
+      customer: { id: 'cus_RwFxDemoCust01', email: 'jamie.rivera@example.com' },
+      subscriptionId: 'sub_1RwFxDemoSubscr0001',
+      currency: 'USD',
+      grossMinor: 3920n,
+      taxMinor: 0n,
+      productIds: ['price_1RwFxDemoProMonth1', 'prod_RwFxDemoProPl1'],
+      hints: {
+        couponIds: ['RWFX20', 'promo_1RwFxDemoPromo0001'],
+        discountIds: ['di_1RwFxDemoDiscount001'],
+        referralCode: null,
+        clientReferenceId: null,
+        // 2023-era invoices carry a subscription_details.metadata snapshot
+        subscriptionReferralCode: 'ACME-PARTNER-42',
+      },
+    });
+  });
+
+  it('invoice.paid in the basil shape: parent.subscription_details and pricing.price_details', () => {
+    expect(only<PaymentEvent>(normalize('invoice.paid.subscription_cycle.basil.json'))).toMatchObject({
+      kind: 'renewal',
+      paymentKey: 'in_1RwFxDemoInvCycle001',
+      aliases: [],
+      subscriptionId: 'sub_1RwFxDemoSubscr0001',
+      grossMinor: 3920n,
+      productIds: ['price_1RwFxDemoProMonth1', 'prod_RwFxDemoProPl1'],
+      hints: { discountIds: ['di_1RwFxDemoDiscount001'], subscriptionReferralCode: 'ACME-PARTNER-42', couponIds: [] },
+    });
+  });
+
+  it('reads clover discounts (discount.source.coupon) and tax', () => {
+    const p = only<PaymentEvent>(
+      normalize('invoice.paid.subscription_create.json', (o) => {
+        o.discount = { id: 'di_2', source: { type: 'coupon', coupon: 'CLOVER10' } };
+        o.tax = 320;
+      }),
+    );
+    expect(p.hints.couponIds).toEqual(['CLOVER10']);
+    expect(p.taxMinor).toBe(320n);
+  });
+
+  it.each([
+    ['subscription_update', 'renewal'],
+    ['subscription_cycle', 'renewal'],
+    ['subscription_create', 'purchase'],
+  ])('billing_reason %s is a %s', (reason, kind) => {
+    expect(only<PaymentEvent>(normalize('invoice.paid.subscription_create.json', (o) => (o.billing_reason = reason))).kind).toBe(kind);
+  });
+
+  it.each([
+    ['a manual invoice', (o: any) => (o.billing_reason = 'manual'), /billing_reason "manual"/],
+    ['a zero invoice (trial)', (o: any) => (o.amount_paid = 0), /paid nothing/],
+  ])('ignores %s with a reason', (_l, patch, reason) => {
+    expect(normalize('invoice.paid.subscription_create.json', patch)).toEqual({ kind: 'ignored', reason: expect.stringMatching(reason) });
+  });
+
+  it('charge.refunded is a cumulative refund of the charge and its payment intent', () => {
+    expect(only<RefundEvent>(normalize('charge.refunded.json'))).toMatchObject({
+      kind: 'refund',
+      paymentRefs: ['ch_3RwFxDemoCharge0001', 'pi_3RwFxDemoPayIntent01'],
+      refundId: null,
+      amountMinor: 4000n,
+      currency: 'USD',
+    });
+  });
+
+  it('refund.created is one refund with its id; a refund that has not succeeded is ignored', () => {
+    expect(only<RefundEvent>(normalize('refund.created.json'))).toMatchObject({ refundId: 're_3RwFxDemoRefund0001', amountMinor: 4000n });
+    expect(normalize('refund.created.json', (o) => (o.status = 'pending')).kind).toBe('ignored');
+  });
+
+  it('subscription events are lifecycle facts carrying subscription metadata and coupons', () => {
+    expect(only<FactsEvent>(normalize('customer.subscription.created.json'))).toMatchObject({
+      fact: 'subscription_started',
+      subscriptionId: 'sub_1RwFxDemoSubscr0001',
+      customer: { id: 'cus_RwFxDemoCust01' },
+      hints: { subscriptionReferralCode: 'ACME-PARTNER-42', couponIds: ['RWFX20', 'promo_1RwFxDemoPromo0001'] },
+    });
+    expect(only<FactsEvent>(normalize('customer.subscription.deleted.json')).fact).toBe('subscription_canceled');
+  });
+
+  it('customer.discount.created teaches which coupon a discount id stands for', () => {
+    expect(only<FactsEvent>(normalize('customer.discount.created.json'))).toMatchObject({
+      fact: 'discount',
+      discountId: 'di_1RwFxDemoDiscount001',
+      hints: { couponIds: ['RWFX20', 'promo_1RwFxDemoPromo0001'] },
+    });
+  });
+
+  it.each([
+    ['no data.object', (e: any) => delete e.data.object],
+    ['a paid session without amount', (e: any) => delete e.data.object.amount_total],
+    ['a fractional amount', (e: any) => (e.data.object.amount_total = 40.5)],
+  ])('marks an event with %s invalid, with a reason', (_l, patch) => {
+    const payload = structuredClone(loadFixture('stripe', 'checkout.session.completed.payment.json').payload) as any;
+    patch(payload);
+    expect(normalizeStripeEvent(payload)).toEqual({ kind: 'invalid', reason: expect.any(String) });
+  });
+
+  it('ignores event types it does not use', () => {
+    expect(normalizeStripeEvent(loadFixture('stripe', 'product.created.json').payload)).toEqual({
+      kind: 'ignored',
+      reason: 'event type "product.created" is not used by Refwire',
+    });
+  });
+});
+
+describe('Stripe normalization: payment ids', () => {
+  it('invoice_payment.paid links a basil invoice to its payment intent', () => {
+    const n = normalizeStripeEvent(loadFixture('stripe', 'invoice_payment.paid.basil.json').payload);
+    expect(n).toEqual({
+      kind: 'events',
+      events: [expect.objectContaining({ kind: 'facts', fact: 'payment_ids', paymentKey: 'in_1RwFxDemoInvCycle001', paymentAliases: ['pi_3RwFxDemoCycIntent01'] })],
+    });
+  });
+});
