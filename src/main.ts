@@ -50,7 +50,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     }
     let runner: InProcessRunner | null = null;
     if (options.worker) {
-      runner = new InProcessRunner(db.sql, createEventProcessor({ sql: db.sql, clock, logger }), logger);
+      runner = new InProcessRunner(db.sql, createEventProcessor({ db, clock, logger }), logger);
       runner.start();
     }
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
@@ -119,7 +119,7 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
     throw err;
   }
   const clock = () => new Date();
-  const runner = new InProcessRunner(db.sql, createEventProcessor({ sql: db.sql, clock, logger }), logger, {
+  const runner = new InProcessRunner(db.sql, createEventProcessor({ db, clock, logger }), logger, {
     sweepIntervalMs: options.pollMs ?? 1000,
   });
   runner.start();

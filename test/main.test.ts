@@ -6,6 +6,7 @@ import { DataDirLockedError } from '../src/db/embedded-lock';
 import { startRefwire } from '../src/main';
 import { createProject } from '../src/projects/projects';
 import { stripeAdapter } from '../src/providers/stripe/adapter';
+import { stripeBody } from './helpers/fixtures';
 import { silentLogger } from './helpers/refwire';
 
 /** The composition root on the embedded default (PGlite in a data directory), in process. */
@@ -27,7 +28,7 @@ describe('startRefwire on the embedded database', () => {
       });
       expect(put.status).toBe(200);
 
-      const body = JSON.stringify({ id: 'evt_pglite_1', type: 'checkout.session.completed', created: 1763726400, data: { object: {} } });
+      const body = stripeBody('checkout.session.completed.payment.json', { id: 'evt_pglite_1' });
       const send = () =>
         fetch(`${refwire.url}/webhook/stripe/${project.id}`, {
           method: 'POST',

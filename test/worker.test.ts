@@ -2,6 +2,7 @@ import request from 'supertest';
 import { loadConfig } from '../src/config/config';
 import { startWorker } from '../src/main';
 import { stripeAdapter } from '../src/providers/stripe/adapter';
+import { stripeBody } from './helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, silentLogger } from './helpers/refwire';
 
@@ -16,7 +17,7 @@ describe('refwire worker', () => {
     const api = buildTestApp(tdb.db, { runner: false });
     const project = await createProjectViaApi(api.app);
     await connectProvider(api.app, project.apiKey, 'stripe', 'whsec_worker_secret_1');
-    const body = JSON.stringify({ id: 'evt_for_worker', type: 'invoice.paid', created: 1763726400, data: { object: {} } });
+    const body = stripeBody('invoice.paid.subscription_create.json', { id: 'evt_for_worker' });
     const stored = await request(api.app)
       .post(`/webhook/stripe/${project.id}`)
       .set(stripeAdapter.sign(body, 'whsec_worker_secret_1', { now: api.clock.now }))

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
-import type { SqlClient } from '../db/sql';
+import type { Database } from '../db/database';
+import { applyEvents } from '../ledger/apply-events';
 import { isProviderName } from '../providers/provider-names';
 import { getAdapter } from '../providers/registry';
+import { parseJsonObject } from '../providers/shared/json';
 
 export type ProcessOutcome =
   | { status: 'processed' | 'ignored'; reason: string | null }
@@ -9,38 +11,40 @@ export type ProcessOutcome =
   /** another runner holds it, or it is already done */
   | { status: 'skipped' };
 
-export type ProcessorDeps = { sql: SqlClient; clock: () => Date; logger: Logger };
+export type ProcessorDeps = { db: Database; clock: () => Date; logger: Logger };
 
 /** A runner that died mid-event loses its claim after this long, and the event is picked up again. */
 export const PROCESSING_LEASE_MS = 2 * 60_000;
 export const MAX_ATTEMPTS = 5;
 
-type Claimed = { id: string; provider: string; event_type: string; attempts: number };
+type Claimed = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
 
 /**
  * The processing entry point: one function of the inbox row id, so the in-process runner and (later) a queue
  * worker call the same code. Stages, top to bottom:
  *   1. claim the row (received, or processing with an expired lease), counting the attempt;
- *   2. decide what the event means: the event types the provider adapter names are used, others are ignored;
- *   3. record the outcome on the row.
- * Attribution and commissions join stage 2 as the engine grows.
+ *   2. normalize: the provider adapter turns the payload into purchases, renewals, refunds and facts, or says
+ *      why it is ignored, or why it cannot be used (failed at once: retrying would not help);
+ *   3. apply: record the facts and recompute the touched customers' ledgers (src/ledger/apply-events.ts);
+ *   4. record the outcome on the row.
  */
 export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => Promise<ProcessOutcome> {
-  const { sql, clock, logger } = deps;
+  const { db, clock, logger } = deps;
+  const { sql } = db;
 
   return async function processInboundEvent(eventId: string): Promise<ProcessOutcome> {
     const now = clock();
     const [event] = await sql.query<Claimed>(
       `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2
        WHERE id = $1 AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
-       RETURNING id, provider, event_type, attempts`,
+       RETURNING id, project_id, provider, event_type, attempts, raw_body`,
       [eventId, now, new Date(now.getTime() - PROCESSING_LEASE_MS)],
     );
     if (!event) return { status: 'skipped' };
 
     let outcome: ProcessOutcome;
     try {
-      outcome = decide(event);
+      outcome = await decide(db, event);
     } catch (err) {
       const reason = `attempt ${event.attempts}: ${(err as Error).message}`;
       outcome = event.attempts >= MAX_ATTEMPTS ? { status: 'failed', reason } : { status: 'retry', reason };
@@ -62,11 +66,17 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
   };
 }
 
-function decide(event: Claimed): ProcessOutcome {
+async function decide(db: Database, event: Claimed): Promise<ProcessOutcome> {
   if (!isProviderName(event.provider)) return { status: 'ignored', reason: `unknown provider "${event.provider}"` };
   const adapter = getAdapter(event.provider);
-  if (!adapter.webhookEvents.includes(event.event_type)) {
-    return { status: 'ignored', reason: `event type "${event.event_type}" is not used by Refwire` };
+  if (!adapter.normalize) {
+    return { status: 'ignored', reason: `Refwire does not interpret ${event.provider} events yet; replay this event once it does` };
   }
+  const payload = parseJsonObject(Buffer.from(event.raw_body));
+  if (!payload) return { status: 'failed', reason: 'the stored body is not a JSON object' };
+  const normalized = adapter.normalize(payload);
+  if (normalized.kind === 'ignored') return { status: 'ignored', reason: normalized.reason };
+  if (normalized.kind === 'invalid') return { status: 'failed', reason: normalized.reason };
+  await applyEvents(db.prisma, { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, normalized.events);
   return { status: 'processed', reason: null };
 }

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { stripeBody } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
 
@@ -14,7 +15,8 @@ describe('/api/v1/events', () => {
 
   async function deliver(projectId: string, id: string, type: string, at: Date) {
     t.clock.now = at;
-    const body = JSON.stringify({ id, object: 'event', type, created: Math.floor(at.getTime() / 1000), livemode: true, data: { object: {} } });
+    const fixture = { 'invoice.paid': 'invoice.paid.subscription_create.json', 'charge.refunded': 'charge.refunded.json' }[type] ?? 'product.created.json';
+    const body = stripeBody(fixture, { id, type, created: Math.floor(at.getTime() / 1000), livemode: true });
     const res = await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: at })).send(body).expect(200);
     ids[id] = res.body.id;
   }

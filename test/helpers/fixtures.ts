@@ -28,3 +28,8 @@ export function loadFixture(provider: string, file: string): Fixture {
 export function bodyOf(fixture: Fixture, overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({ ...fixture.payload, ...overrides });
 }
+
+/** A real-shaped Stripe event body: a fixture's payload with a fresh event id (and any other top-level field). */
+export function stripeBody(file: string, overrides: Record<string, unknown> = {}): string {
+  return bodyOf(loadFixture('stripe', file), overrides);
+}

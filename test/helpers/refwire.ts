@@ -23,7 +23,7 @@ export type TestApp = {
 export function buildTestApp(db: Database, options: { tolerance?: number; runner?: boolean } = {}): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
-  const processor = createEventProcessor({ sql: db.sql, clock: () => clock.now, logger: silentLogger });
+  const processor = createEventProcessor({ db, clock: () => clock.now, logger: silentLogger });
   const runner = new InProcessRunner(db.sql, processor, silentLogger, { sweepIntervalMs: 60_000 });
   const app = createApp({
     db,

@@ -2,6 +2,7 @@ import { storeInboundEvent } from '../../src/ingest/inbox';
 import { InProcessRunner } from '../../src/pipeline/in-process-runner';
 import { createEventProcessor, PROCESSING_LEASE_MS } from '../../src/pipeline/process-inbound-event';
 import { createProject } from '../../src/projects/projects';
+import { stripeBody } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { silentLogger } from '../helpers/refwire';
 
@@ -9,14 +10,20 @@ describe('processing stored events', () => {
   let tdb: TestDatabase;
   let projectId: string;
   const now = new Date('2026-11-21T12:00:00Z');
-  const processor = () => createEventProcessor({ sql: tdb.db.sql, clock: () => now, logger: silentLogger });
+  const processor = () => createEventProcessor({ db: tdb.db, clock: () => now, logger: silentLogger });
 
+  const FIXTURE_OF: Record<string, string> = {
+    'checkout.session.completed': 'checkout.session.completed.payment.json',
+    'invoice.paid': 'invoice.paid.subscription_create.json',
+    'charge.refunded': 'charge.refunded.json',
+    'customer.created': 'product.created.json',
+  };
   async function store(eventId: string, type: string) {
     const { id } = await storeInboundEvent(tdb.db.sql, {
       projectId,
       provider: 'stripe',
       event: { eventId, type, payload: {}, occurredAt: null, livemode: false },
-      rawBody: Buffer.from(JSON.stringify({ id: eventId, type })),
+      rawBody: Buffer.from(stripeBody(FIXTURE_OF[type]!, { id: eventId, type })),
       headers: {},
       receivedAt: now,
     });

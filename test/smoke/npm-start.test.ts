@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { stripeBody } from '../helpers/fixtures';
 
 /**
  * A newcomer's path, with the real `npm start` on a fresh embedded data directory: start, read the admin token
@@ -86,7 +87,7 @@ describe('npm start on a fresh embedded data directory', () => {
     expect(connect.status).toBe(200);
     expect(connect.body.data.webhook_url).toBe(`${running.url}/webhook/stripe/${created.id}`);
 
-    const event = JSON.stringify({ id: 'evt_smoke_1', object: 'event', type: 'invoice.paid', created: 1763726400, livemode: false, data: { object: {} } });
+    const event = stripeBody('invoice.paid.subscription_create.json', { id: 'evt_smoke_1' });
     const deliver = (headers: Record<string, string>) =>
       fetch(`${running!.url}/webhook/stripe/${created.id}`, { method: 'POST', headers, body: event }).then(async (r) => ({
         status: r.status,
