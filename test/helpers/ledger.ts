@@ -1,0 +1,53 @@
+import type { Database } from '../../src/db/database';
+import { storeInboundEvent } from '../../src/ingest/inbox';
+import { createEventProcessor } from '../../src/pipeline/process-inbound-event';
+import { createProject } from '../../src/projects/projects';
+import { loadFixture } from './fixtures';
+import { silentLogger } from './refwire';
+
+let counter = 0;
+
+/** A Stripe event built from a fixture: a fresh event id, and the object patched as the test needs. */
+export function stripeEvent(file: string, patch: (object: Record<string, any>) => void = () => undefined, eventId?: string) {
+  const payload = structuredClone(loadFixture('stripe', file).payload) as Record<string, any>;
+  payload.id = eventId ?? `evt_test_${++counter}_${Date.now().toString(36)}`;
+  patch(payload.data.object);
+  return payload;
+}
+
+/** Delivers an event the way the receiver would (into the inbox) and processes it with the real pipeline. */
+export async function deliverAndProcess(db: Database, projectId: string, payload: Record<string, any>) {
+  const body = Buffer.from(JSON.stringify(payload));
+  const stored = await storeInboundEvent(db.sql, {
+    projectId,
+    provider: 'stripe',
+    event: { eventId: payload.id, type: payload.type, payload, occurredAt: null, livemode: false },
+    rawBody: body,
+    headers: {},
+    receivedAt: new Date(),
+  });
+  const outcome = await createEventProcessor({ db, clock: () => new Date(), logger: silentLogger })(stored.id);
+  return { id: stored.id, outcome };
+}
+
+export async function newProject(db: Database, settings: Record<string, unknown> = {}) {
+  const project = await createProject(db.prisma, { name: 'Ledger', currency: 'USD' });
+  await db.prisma.project.update({ where: { id: project.id }, data: { commissionType: 'percentage', commissionRateBp: 2000, holdDays: 30, ...settings } });
+  return project.id;
+}
+
+export async function newAffiliate(db: Database, projectId: string, code: string, extra: Record<string, unknown> = {}) {
+  return db.prisma.affiliate.create({
+    data: { projectId, email: `${code.toLowerCase()}@partners.test`, referralCode: code, referralCodeKey: code.toLowerCase(), ...extra },
+  });
+}
+
+export async function conversions(db: Database, projectId: string) {
+  return db.prisma.conversion.findMany({ where: { projectId }, orderBy: [{ occurredAt: 'asc' }, { kind: 'asc' }, { refundLevelMinor: 'asc' }] });
+}
+
+/** Per affiliate and currency: the sum of commission minor units, the ledger's balance. */
+export async function balances(db: Database, projectId: string): Promise<Record<string, bigint>> {
+  const rows = await db.prisma.conversion.groupBy({ by: ['affiliateId', 'currency'], where: { projectId }, _sum: { valueMinor: true } });
+  return Object.fromEntries(rows.filter((r) => r.affiliateId).map((r) => [`${r.affiliateId}:${r.currency}`, r._sum.valueMinor ?? 0n]));
+}

@@ -1,0 +1,197 @@
+import { attributeLaterByEmail } from '../../src/ledger/reattribute';
+import { balances, conversions, deliverAndProcess, newAffiliate, newProject, stripeEvent } from '../helpers/ledger';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+
+const PAYMENT = 'checkout.session.completed.payment.json';
+const SUB_CHECKOUT = 'checkout.session.completed.subscription.json';
+const FIRST_INVOICE = 'invoice.paid.subscription_create.json';
+const RENEWAL = 'invoice.paid.subscription_cycle.basil.json';
+
+/** Strips every attribution hint from an object, so a test controls exactly which one is present. */
+function bare(o: Record<string, any>) {
+  o.metadata = {};
+  delete o.client_reference_id;
+  delete o.discount;
+  o.discounts = [];
+  o.total_discount_amounts = [];
+  if (o.subscription_details) o.subscription_details.metadata = {};
+  if (o.parent?.subscription_details) o.parent.subscription_details.metadata = {};
+}
+
+describe('the ledger on PostgreSQL', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => tdb.drop());
+
+  const deliver = (projectId: string, payload: Record<string, any>) => deliverAndProcess(tdb.db, projectId, payload);
+
+  it('checkout.session.completed and invoice.paid for one first invoice make one conversion', async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    await deliver(projectId, stripeEvent(SUB_CHECKOUT));
+    await deliver(projectId, stripeEvent(FIRST_INVOICE, bare));
+
+    const rows = await conversions(tdb.db, projectId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      kind: 'purchase',
+      affiliateId: affiliate.id,
+      amountMinor: 3920n,
+      baseValueMinor: 3920n,
+      valueMinor: 784n,
+      reason: null,
+      ruleSource: 'project',
+      attribution: { method: 'metadata', trace: [expect.objectContaining({ step: 'coupon', result: 'miss' }), expect.objectContaining({ step: 'metadata', result: 'hit' })] },
+    });
+  });
+
+  it('a checkout session and its async_payment_succeeded count one payment once, even processed concurrently', async () => {
+    const projectId = await newProject(tdb.db);
+    await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    const completed = stripeEvent(PAYMENT, (o) => (o.payment_status = 'paid'));
+    const succeeded = stripeEvent(PAYMENT);
+    succeeded.type = 'checkout.session.async_payment_succeeded';
+    await Promise.all([deliver(projectId, completed), deliver(projectId, succeeded), deliver(projectId, completed)]);
+    const rows = await conversions(tdb.db, projectId);
+    expect(rows.map((r) => [r.kind, r.paymentKey, r.valueMinor])).toEqual([['purchase', 'pi_3RwFxDemoPayIntent01', 800n]]);
+  });
+
+  it("a renewal follows the subscription's affiliate", async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'PARTNER-A');
+    await tdb.db.prisma.coupon.create({
+      data: { projectId, affiliateId: affiliate.id, couponCode: 'RWFX20', couponCodeKey: 'rwfx20', stripeCouponId: 'RWFX20' },
+    });
+    await deliver(projectId, stripeEvent(FIRST_INVOICE)); // the discount names coupon RWFX20
+    await deliver(projectId, stripeEvent(RENEWAL, bare)); // no hint at all on the renewal
+
+    const [purchase, renewal] = await conversions(tdb.db, projectId);
+    expect(purchase).toMatchObject({ kind: 'purchase', affiliateId: affiliate.id, attribution: { method: 'coupon' } });
+    expect(renewal).toMatchObject({
+      kind: 'renewal',
+      affiliateId: affiliate.id,
+      valueMinor: 784n,
+      attribution: { method: 'subscription', trace: expect.arrayContaining([expect.objectContaining({ step: 'subscription', result: 'hit' })]) },
+    });
+  });
+
+  it('a basil invoice naming only a discount id finds its coupon through customer.discount.created', async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'PARTNER-D');
+    await tdb.db.prisma.coupon.create({
+      data: { projectId, affiliateId: affiliate.id, couponCode: 'PROMO', couponCodeKey: 'promo', stripeCouponId: 'promo_1RwFxDemoPromo0001' },
+    });
+    await deliver(projectId, stripeEvent(RENEWAL, (o) => (o.parent.subscription_details.metadata = {})));
+    expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ affiliateId: null, reason: 'unattributed' });
+    await deliver(projectId, stripeEvent('customer.discount.created.json'));
+    expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ affiliateId: affiliate.id, attribution: { method: 'coupon' } });
+  });
+
+  it('a refund before its purchase is applied once the purchase arrives', async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    const refund = await deliver(projectId, stripeEvent('charge.refunded.json', (o) => (o.amount_refunded = 1000)));
+    expect(refund.outcome).toEqual({ status: 'processed', reason: null });
+    expect(await conversions(tdb.db, projectId)).toEqual([]);
+
+    await deliver(projectId, stripeEvent(PAYMENT));
+    const rows = await conversions(tdb.db, projectId);
+    expect(rows.map((r) => [r.kind, r.amountMinor, r.valueMinor, r.refundLevelMinor])).toEqual([
+      ['purchase', 4000n, 800n, 1000n],
+      ['refund', -1000n, -200n, 1000n],
+    ]);
+    expect(rows[1]!.reversesId).toBe(rows[0]!.id);
+    expect(await balances(tdb.db, projectId)).toEqual({ [`${affiliate.id}:USD`]: 600n });
+  });
+
+  it('the same cumulative refund delivered twice reverses once, and refund.created with charge.refunded count one refund', async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    await deliver(projectId, stripeEvent(PAYMENT));
+    const partial = (o: Record<string, any>) => (o.amount_refunded = 1000);
+    await deliver(projectId, stripeEvent('charge.refunded.json', partial));
+    await deliver(projectId, stripeEvent('charge.refunded.json', partial));
+    await deliver(projectId, stripeEvent('refund.created.json', (o) => (o.amount = 1000)));
+    let rows = await conversions(tdb.db, projectId);
+    expect(rows.map((r) => [r.kind, r.valueMinor])).toEqual([
+      ['purchase', 800n],
+      ['refund', -200n],
+    ]);
+
+    // then the rest: partial then full reverses exactly the commission
+    await deliver(projectId, stripeEvent('charge.refunded.json'));
+    rows = await conversions(tdb.db, projectId);
+    expect(rows.map((r) => [r.kind, r.valueMinor, r.refundLevelMinor])).toEqual([
+      ['purchase', 800n, 4000n],
+      ['refund', -200n, 1000n],
+      ['refund', -600n, 4000n],
+    ]);
+    expect(await balances(tdb.db, projectId)).toEqual({ [`${affiliate.id}:USD`]: 0n });
+  });
+
+  it('a payment attributed later, when its referral is created', async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'LATER');
+    await deliver(projectId, stripeEvent(PAYMENT, bare));
+    expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ affiliateId: null, valueMinor: 0n, reason: 'unattributed' });
+
+    await tdb.db.prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: 'jamie.rivera@example.com' } });
+    expect(await attributeLaterByEmail(tdb.db.prisma, projectId, 'Jamie.Rivera@example.com')).toBe(1);
+    expect((await conversions(tdb.db, projectId))[0]).toMatchObject({
+      affiliateId: affiliate.id,
+      valueMinor: 800n,
+      reason: null,
+      attribution: { method: 'email' },
+    });
+  });
+
+  it.each([
+    ['self-referral earns nothing', { email: 'jamie.rivera@example.com' }, 'self_referral'],
+    ['an inactive affiliate earns nothing', { status: 'inactive' }, 'affiliate_inactive'],
+  ])('%s, with a reason', async (_label, extra, reason) => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42', extra);
+    await deliver(projectId, stripeEvent(PAYMENT));
+    expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ affiliateId: affiliate.id, valueMinor: 0n, reason });
+  });
+
+  it.each([
+    ['a product rule beats the project default', null, 3000, 'product', 1176n],
+    ['the affiliate override beats the product rule', 5000, 3000, 'affiliate', 1960n],
+  ])('%s', async (_label, affiliateBp, productBp, source, value) => {
+    const projectId = await newProject(tdb.db);
+    await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42', affiliateBp ? { commissionType: 'percentage', commissionRateBp: affiliateBp } : {});
+    await tdb.db.prisma.productRule.create({ data: { projectId, productId: 'prod_RwFxDemoProPl1', commissionType: 'percentage', commissionRateBp: productBp } });
+    await deliver(projectId, stripeEvent(FIRST_INVOICE));
+    expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ ruleSource: source, valueMinor: value });
+  });
+
+  it('with first_payment duration a renewal earns nothing, with a reason; tax is left out of the base', async () => {
+    const projectId = await newProject(tdb.db, { commissionDuration: 'first_payment' });
+    await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    await deliver(projectId, stripeEvent(FIRST_INVOICE, (o) => (o.tax = 420)));
+    await deliver(projectId, stripeEvent(RENEWAL));
+    const [purchase, renewal] = await conversions(tdb.db, projectId);
+    expect(purchase).toMatchObject({ baseValueMinor: 3500n, valueMinor: 700n, reason: null });
+    expect(renewal).toMatchObject({ valueMinor: 0n, reason: 'duration_ended' });
+  });
+
+  it('a fixed commission and the hold period', async () => {
+    const projectId = await newProject(tdb.db, { commissionType: 'fixed', commissionAmountMinor: 1500n, holdDays: 14 });
+    await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    await deliver(projectId, stripeEvent(FIRST_INVOICE));
+    const [row] = await conversions(tdb.db, projectId);
+    expect(row!.valueMinor).toBe(1500n);
+    expect(row!.holdUntil!.getTime() - row!.occurredAt.getTime()).toBe(14 * 86_400_000);
+  });
+
+  it('marks an event whose payload lacks what we need failed, with the reason, and does not retry it', async () => {
+    const projectId = await newProject(tdb.db);
+    const { id, outcome } = await deliver(projectId, stripeEvent(FIRST_INVOICE, (o) => delete o.amount_paid));
+    expect(outcome).toEqual({ status: 'failed', reason: 'invoice has no amount_paid or currency' });
+    const [row] = await tdb.db.sql.query<{ status: string; attempts: number }>('SELECT status, attempts FROM inbound_events WHERE id = $1', [id]);
+    expect(row).toEqual({ status: 'failed', attempts: 1 });
+  });
+});
