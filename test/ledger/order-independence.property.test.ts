@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { balances, conversions, deliverAndProcess, newAffiliate, newProject, stripeEvent } from '../helpers/ledger';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+
+/**
+ * Any arrival order and any number of duplicate deliveries of a purchase/renewal/refund history give the same
+ * balances (and the same conversions per payment) as applying it once, in order.
+ */
+type History = { gross: number; refunds: number[]; renewals: number; firstByCoupon: boolean };
+
+function eventsOf(h: History): Record<string, any>[] {
+  const events: Record<string, any>[] = [];
+  events.push(
+    stripeEvent('checkout.session.completed.payment.json', (o) => {
+      o.amount_total = h.gross;
+    }),
+  );
+  let cumulative = 0;
+  h.refunds.forEach((amount, i) => {
+    cumulative += amount;
+    const level = cumulative;
+    events.push(stripeEvent('refund.created.json', (o) => ((o.id = `re_prop_${i}`), (o.amount = amount))));
+    events.push(stripeEvent('charge.refunded.json', (o) => ((o.amount = h.gross), (o.amount_refunded = level))));
+  });
+  events.push(
+    stripeEvent('invoice.paid.subscription_create.json', (o) => {
+      if (!h.firstByCoupon) delete o.discount;
+    }),
+  );
+  for (let k = 1; k <= h.renewals; k++) {
+    events.push(
+      stripeEvent('invoice.paid.subscription_cycle.basil.json', (o) => {
+        o.id = `in_prop_renewal_${k}`;
+        o.parent.subscription_details.metadata = {};
+        o.discounts = [];
+        o.total_discount_amounts = [];
+        o.status_transitions.paid_at = 1764574946 + k * 30 * 86400;
+      }),
+    );
+  }
+  return events;
+}
+
+const history = fc
+  .record({
+    gross: fc.integer({ min: 100, max: 1_000_000 }),
+    refundShares: fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 3 }),
+    renewals: fc.integer({ min: 0, max: 2 }),
+    firstByCoupon: fc.boolean(),
+  })
+  .map(({ gross, refundShares, renewals, firstByCoupon }) => {
+    const refunds: number[] = [];
+    let left = gross;
+    for (const share of refundShares) {
+      const amount = Math.min(left, Math.max(1, Math.floor((gross * share) / 100)));
+      if (amount <= 0) break;
+      refunds.push(amount);
+      left -= amount;
+    }
+    return { gross, refunds, renewals, firstByCoupon };
+  });
+
+describe('order independence (property)', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => tdb.drop());
+
+  async function applyTo(events: Record<string, any>[]) {
+    const projectId = await newProject(tdb.db);
+    const partner = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    const couponOwner = await newAffiliate(tdb.db, projectId, 'COUPON-OWNER');
+    await tdb.db.prisma.coupon.create({
+      data: { projectId, affiliateId: couponOwner.id, couponCode: 'RWFX20', couponCodeKey: 'rwfx20', stripeCouponId: 'RWFX20' },
+    });
+    for (const e of events) await deliverAndProcess(tdb.db, projectId, e);
+    const rows = await conversions(tdb.db, projectId);
+    const names = new Map([
+      [partner.id, 'partner'],
+      [couponOwner.id, 'coupon'],
+    ]);
+    const byAffiliate = Object.fromEntries(
+      Object.entries(await balances(tdb.db, projectId)).map(([k, v]) => [`${names.get(k.split(':')[0]!)}:${k.split(':')[1]}`, v]),
+    );
+    const perPayment: Record<string, bigint> = {};
+    for (const r of rows) perPayment[`${r.paymentKey}`] = (perPayment[`${r.paymentKey}`] ?? 0n) + r.valueMinor;
+    return { byAffiliate, perPayment, payments: rows.filter((r) => r.kind !== 'refund').length };
+  }
+
+  it('shuffled, duplicated deliveries give the balances of one in-order pass', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        history.chain((h) => {
+          const events = eventsOf(h);
+          return fc.record({
+            h: fc.constant(h),
+            events: fc.constant(events),
+            order: fc.shuffledSubarray([...events.keys(), ...events.keys()], { minLength: events.length * 2 }),
+            extra: fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 4 }),
+          });
+        }),
+        async ({ events, order, extra }) => {
+          const inOrder = await applyTo(events);
+          const shuffled = await applyTo([...order, ...extra].map((i) => events[i]!));
+          expect(shuffled).toEqual(inOrder);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  }, 240_000);
+});
