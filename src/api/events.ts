@@ -4,8 +4,10 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { EVENT_STATUSES } from '../pipeline/event-status';
+import type { ProcessOutcome } from '../pipeline/process-inbound-event';
 import { PROVIDER_NAMES } from '../providers/provider-names';
 import { ok, page, paginationQuery } from './envelope';
+import { conversionView } from './present';
 
 const isoDate = z
   .string()
@@ -40,7 +42,7 @@ function summary(e: EventRow) {
 }
 
 /** `/api/v1/events`: the webhook event log, newest first, scoped to the key's project. */
-export function eventsRouter(prisma: PrismaClient): Router {
+export function eventsRouter(prisma: PrismaClient, processEvent: (id: string) => Promise<ProcessOutcome>, clock: () => Date): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -66,14 +68,37 @@ export function eventsRouter(prisma: PrismaClient): Router {
     res.json(page(rows.map(summary), q.limit, q.offset, total));
   });
 
-  router.get('/:id', async (req, res) => {
-    const id = z.string().uuid().safeParse(req.params.id);
-    const event = id.success
-      ? await prisma.inboundEvent.findFirst({ where: { id: id.data.toLowerCase(), projectId: projectIdOf(req) } })
-      : null;
+  async function detail(projectId: string, rawId: unknown) {
+    const id = z.string().uuid().safeParse(rawId);
+    const event = id.success ? await prisma.inboundEvent.findFirst({ where: { id: id.data.toLowerCase(), projectId } }) : null;
     if (!event) throw new HttpError(404, 'event not found');
+    const conversions = await prisma.conversion.findMany({ where: { projectId, inboundEventId: event.id }, orderBy: { createdAt: 'asc' } });
     const { rawBody, headers, ...rest } = event;
-    res.json(ok({ ...summary(rest), headers, payload: JSON.parse(Buffer.from(rawBody).toString('utf8')) as unknown }));
+    const now = clock();
+    return {
+      ...summary(rest),
+      headers,
+      payload: JSON.parse(Buffer.from(rawBody).toString('utf8')) as unknown,
+      // the ledger rows this event created; their attribution trace says why each was (not) attributed
+      conversions: conversions.map((c) => conversionView(c, now)),
+    };
+  }
+
+  router.get('/:id', async (req, res) => {
+    res.json(ok(await detail(projectIdOf(req), req.params.id)));
+  });
+
+  /** Re-runs processing of a stored event. Every write is keyed, so a replay never doubles an effect. */
+  router.post('/:id/replay', async (req, res) => {
+    const projectId = projectIdOf(req);
+    const event = await detail(projectId, req.params.id);
+    const reset = await prisma.inboundEvent.updateMany({
+      where: { id: event.id, projectId, status: { not: 'processing' } },
+      data: { status: 'received', lockedAt: null, attempts: 0 },
+    });
+    if (reset.count === 0) throw new HttpError(409, 'the event is being processed right now; try again shortly');
+    await processEvent(event.id);
+    res.json(ok(await detail(projectId, event.id)));
   });
 
   return router;

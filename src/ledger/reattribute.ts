@@ -2,12 +2,13 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { recomputeGroup } from './apply-events';
 
 /**
- * A referral recorded for an email after that customer paid: recompute the customers whose unattributed payments
- * carry the email, so they are attributed now (the chain's email step finds the new referral).
+ * A referral recorded (or changed) for an email: recompute the customers whose payments carry it, so a payment
+ * made before the referral existed is attributed now through the chain's email step, and one attributed by
+ * email follows the change. Earlier steps of the chain still win where they hit.
  */
-export async function attributeLaterByEmail(prisma: PrismaClient, projectId: string, email: string): Promise<number> {
+export async function recomputeCustomersByEmail(prisma: PrismaClient, projectId: string, email: string): Promise<number> {
   const groups = await prisma.conversion.findMany({
-    where: { projectId, customerEmail: email.toLowerCase(), affiliateId: null, kind: { in: ['purchase', 'renewal'] }, customerKey: { not: null } },
+    where: { projectId, customerEmail: email.toLowerCase(), kind: { in: ['purchase', 'renewal'] }, customerKey: { not: null }, provider: { not: null } },
     distinct: ['provider', 'customerKey'],
     select: { provider: true, customerKey: true },
   });

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Affiliate, PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { affiliateStats } from '../ledger/earnings';
+import { commissionTypeField, commissionValueField, conflictAs409, emailField, ruleColumns } from './fields';
+import { ok, page, paginationQuery } from './envelope';
+import { affiliateView } from './present';
+
+const referralCodeField = z
+  .string()
+  .trim()
+  .min(2)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, "-" and "_" only' });
+
+const statusField = z.enum(['active', 'inactive']);
+
+const createBody = z.object({
+  email: emailField,
+  name: z.string().trim().min(1).max(200).optional(),
+  referral_code: referralCodeField.optional(),
+  status: statusField.default('active'),
+  commission_type: commissionTypeField.nullable().optional(),
+  commission_value: commissionValueField.nullable().optional(),
+});
+
+const updateBody = createBody.partial().extend({ status: statusField.optional() });
+
+function generatedCode(email: string): string {
+  const stem = email.split('@')[0]!.replace(/[^A-Za-z0-9]/g, '').slice(0, 12).toUpperCase() || 'REF';
+  return `${stem}-${randomBytes(3).toString('hex').toUpperCase()}`;
+}
+
+/** `/api/v1/affiliates`, keyed by email in the path as Refgrow does (URL-encoded). */
+export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Router {
+  const router = Router();
+
+  const currencyOf = async (projectId: string) =>
+    (await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { currency: true } })).currency;
+
+  async function present(projectId: string, rows: Affiliate[]) {
+    const [currency, stats] = await Promise.all([currencyOf(projectId), affiliateStats(prisma, projectId, rows.map((r) => r.id), clock())]);
+    return rows.map((a) => affiliateView(a, currency, stats.get(a.id)!));
+  }
+
+  async function findByEmail(projectId: string, email: unknown): Promise<Affiliate> {
+    const parsed = emailField.safeParse(String(email));
+    const row = parsed.success ? await prisma.affiliate.findUnique({ where: { projectId_email: { projectId, email: parsed.data } } }) : null;
+    if (!row) throw new HttpError(404, 'affiliate not found');
+    return row;
+  }
+
+  async function assertFree(projectId: string, email: string | undefined, code: string | undefined, except?: string) {
+    if (email && (await prisma.affiliate.findFirst({ where: { projectId, email, id: { not: except } } }))) {
+      throw new HttpError(409, 'an affiliate with this email already exists');
+    }
+    if (code && (await prisma.affiliate.findFirst({ where: { projectId, referralCodeKey: code.toLowerCase(), id: { not: except } } }))) {
+      throw new HttpError(409, 'referral_code is already in use');
+    }
+  }
+
+  router.get('/', async (req, res) => {
+    const q = z.object({ ...paginationQuery, status: statusField.optional() }).parse(req.query);
+    const projectId = projectIdOf(req);
+    const where = { projectId, status: q.status };
+    const [rows, total] = await Promise.all([
+      prisma.affiliate.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
+      prisma.affiliate.count({ where }),
+    ]);
+    res.json(page(await present(projectId, rows), q.limit, q.offset, total));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = createBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const rule = ruleColumns(body.commission_type, body.commission_value, await currencyOf(projectId), true);
+    const referralCode = body.referral_code ?? generatedCode(body.email);
+    await assertFree(projectId, body.email, referralCode);
+    const row = await conflictAs409(
+      prisma.affiliate.create({
+        data: { projectId, email: body.email, name: body.name, referralCode, referralCodeKey: referralCode.toLowerCase(), status: body.status, ...rule },
+      }),
+      'an affiliate with this email or referral_code already exists',
+    );
+    res.status(201).json(ok((await present(projectId, [row]))[0]));
+  });
+
+  router.get('/:email', async (req, res) => {
+    const projectId = projectIdOf(req);
+    res.json(ok((await present(projectId, [await findByEmail(projectId, req.params.email)]))[0]));
+  });
+
+  const update = async (req: import('express').Request, res: import('express').Response) => {
+    const projectId = projectIdOf(req);
+    const current = await findByEmail(projectId, req.params.email);
+    const body = updateBody.parse(req.body ?? {});
+    await assertFree(projectId, body.email, body.referral_code, current.id);
+    const data: Partial<Affiliate> = {};
+    if (body.email) data.email = body.email;
+    if (body.name !== undefined) data.name = body.name;
+    if (body.status) data.status = body.status;
+    if (body.referral_code) Object.assign(data, { referralCode: body.referral_code, referralCodeKey: body.referral_code.toLowerCase() });
+    if (body.commission_type !== undefined || body.commission_value !== undefined) {
+      Object.assign(data, ruleColumns(body.commission_type, body.commission_value, await currencyOf(projectId), true));
+    }
+    const row = await conflictAs409(prisma.affiliate.update({ where: { id: current.id }, data }), 'email or referral_code already in use');
+    res.json(ok((await present(projectId, [row]))[0]));
+  };
+  router.put('/:email', update);
+  router.patch('/:email', update);
+
+  router.delete('/:email', async (req, res) => {
+    const projectId = projectIdOf(req);
+    const affiliate = await findByEmail(projectId, req.params.email);
+    // The ledger keeps money that was earned: an affiliate with commissions is deactivated, never deleted.
+    const earned = await prisma.conversion.count({ where: { affiliateId: affiliate.id, valueMinor: { not: 0n } } });
+    if (earned > 0) throw new HttpError(409, 'this affiliate has commissions; set status "inactive" instead');
+    await prisma.affiliate.delete({ where: { id: affiliate.id } });
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,202 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { computeCommission, selectRule, type CommissionRule } from '../commission/rules';
+import type { Conversion, Prisma, PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { commissionSettings, ruleFromColumns } from '../projects/settings';
+import { currencyCode } from './currency';
+import { amountField, conflictAs409, idFromPath, uuidField } from './fields';
+import { ok, page, paginationQuery } from './envelope';
+import { conversionView } from './present';
+import { resolveAffiliate } from './referrals';
+
+const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
+const money = z.union([z.number(), z.string().trim().min(1)]);
+const isoDate = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be an ISO 8601 date or date-time' })
+  .transform((v) => new Date(v));
+
+const listQuery = z.object({
+  ...paginationQuery,
+  type: z.enum(['signup', 'purchase']).optional(),
+  kind: z.enum(KINDS).optional(),
+  affiliate_id: uuidField.optional(),
+  referred_user_id: z.string().trim().min(1).optional(),
+  paid: z.enum(['true', 'false']).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+});
+
+const createBody = z.object({
+  type: z.enum(['signup', 'purchase']),
+  affiliate_id: uuidField.optional(),
+  referral_code: z.string().trim().min(1).optional(),
+  value: money.optional(),
+  base_value: money.optional(),
+  base_value_currency: currencyCode.optional(),
+  product_id: z.string().trim().min(1).optional(),
+  referred_user_id: z.string().trim().min(1).max(320).optional(),
+  email: z.email({ message: 'must be an email address' }).optional(),
+  reference: z.string().trim().min(1).max(200).optional(),
+  coupon_code_used: z.string().trim().min(1).max(100).optional(),
+  paid: z.boolean().default(false),
+});
+
+const updateBody = z.object({
+  value: money.optional(),
+  base_value: money.optional(),
+  paid: z.boolean().optional(),
+  reference: z.string().trim().min(1).max(200).optional(),
+  referred_user_id: z.string().trim().min(1).max(320).optional(),
+});
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `/api/v1/conversions`: the ledger rows. Provider-driven rows are derived from events (only `paid` may change);
+ * manual rows (signups, offline sales) are created here, with the commission computed when `value` is omitted.
+ */
+export function conversionsRouter(prisma: PrismaClient, clock: () => Date): Router {
+  const router = Router();
+
+  async function find(projectId: string, id: unknown): Promise<Conversion> {
+    const row = await prisma.conversion.findFirst({ where: { projectId, id: idFromPath(id, 'conversion') } });
+    if (!row) throw new HttpError(404, 'conversion not found');
+    return row;
+  }
+
+  router.get('/', async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const where: Prisma.ConversionWhereInput = {
+      projectId: projectIdOf(req),
+      kind: q.kind ?? (q.type === 'signup' ? 'signup' : q.type === 'purchase' ? { in: ['purchase', 'renewal', 'refund'] } : undefined),
+      affiliateId: q.affiliate_id,
+      OR: q.referred_user_id ? [{ customerEmail: q.referred_user_id.toLowerCase() }, { customerId: q.referred_user_id }] : undefined,
+      paidAt: q.paid === 'true' ? { not: null } : q.paid === 'false' ? null : undefined,
+      occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
+    };
+    const [rows, total] = await Promise.all([
+      prisma.conversion.findMany({ where, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit }),
+      prisma.conversion.count({ where }),
+    ]);
+    const now = clock();
+    res.json(page(rows.map((r) => conversionView(r, now)), q.limit, q.offset, total));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = createBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
+    const settings = commissionSettings(project);
+    const affiliate = await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code);
+    const currency = body.base_value_currency ?? project.currency;
+    const base = body.base_value !== undefined ? amountField('base_value', body.base_value, currency) : 0n;
+    if (base < 0n) throw new HttpError(400, 'base_value: must not be negative');
+
+    let value: bigint;
+    let ruleSource = 'manual';
+    let reason: string | null = null;
+    if (body.value !== undefined) {
+      value = amountField('value', body.value, currency);
+    } else if (body.type === 'signup') {
+      value = 0n;
+    } else {
+      if (body.base_value === undefined) throw new HttpError(400, 'base_value: required to compute the commission when value is omitted');
+      const productRule = body.product_id
+        ? await prisma.productRule.findUnique({ where: { projectId_productId: { projectId, productId: body.product_id } } })
+        : null;
+      const productRules = new Map<string, CommissionRule>();
+      const rule = productRule ? ruleFromColumns(productRule, project.currency) : null;
+      if (rule && body.product_id) productRules.set(body.product_id, rule);
+      const selected = selectRule({
+        affiliateRule: ruleFromColumns(affiliate, project.currency),
+        productRules,
+        productIds: body.product_id ? [body.product_id] : [],
+        projectRule: settings.projectRule,
+      });
+      const commission = computeCommission(selected.rule, base, currency);
+      value = commission.valueMinor;
+      reason = commission.reason;
+      ruleSource = selected.source;
+    }
+    if (affiliate.status !== 'active') {
+      value = 0n;
+      reason = 'affiliate_inactive';
+    }
+    if (body.reference && (await prisma.conversion.findUnique({ where: { projectId_externalKey: { projectId, externalKey: `manual:${body.reference}` } } }))) {
+      throw new HttpError(409, 'a conversion with this reference already exists');
+    }
+    const now = clock();
+    const email = body.email?.toLowerCase() ?? (body.referred_user_id?.includes('@') ? body.referred_user_id.toLowerCase() : null);
+    const row = await conflictAs409(
+      prisma.conversion.create({
+        data: {
+          projectId,
+          affiliateId: affiliate.id,
+          kind: body.type,
+          externalKey: body.reference ? `manual:${body.reference}` : null,
+          customerEmail: email,
+          customerId: body.referred_user_id && !body.referred_user_id.includes('@') ? body.referred_user_id : null,
+          currency,
+          amountMinor: base,
+          baseValueMinor: base,
+          valueMinor: value,
+          reason,
+          ruleSource,
+          hints: body.coupon_code_used ? { couponIds: [body.coupon_code_used] } : undefined,
+          attribution: {
+            method: 'manual',
+            trace: [{ step: 'manual', result: 'hit', detail: body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}` }],
+          },
+          occurredAt: now,
+          holdUntil: new Date(now.getTime() + settings.holdDays * DAY_MS),
+          paidAt: body.paid ? now : null,
+        },
+      }),
+      'a conversion with this reference already exists',
+    );
+    res.status(201).json(ok(conversionView(row, now)));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(ok(conversionView(await find(projectIdOf(req), req.params.id), clock())));
+  });
+
+  const update = async (req: import('express').Request, res: import('express').Response) => {
+    const projectId = projectIdOf(req);
+    const current = await find(projectId, req.params.id);
+    const body = updateBody.parse(req.body ?? {});
+    const manual = current.provider === null;
+    if (!manual && Object.keys(body).some((k) => k !== 'paid')) {
+      throw new HttpError(409, 'this conversion is derived from provider events: only "paid" can change');
+    }
+    const data: Prisma.ConversionUpdateInput = {};
+    if (body.paid !== undefined) data.paidAt = body.paid ? (current.paidAt ?? clock()) : null;
+    if (body.value !== undefined) data.valueMinor = amountField('value', body.value, current.currency);
+    if (body.base_value !== undefined) {
+      const base = amountField('base_value', body.base_value, current.currency);
+      data.baseValueMinor = base;
+      data.amountMinor = base;
+    }
+    if (body.reference !== undefined) data.externalKey = `manual:${body.reference}`;
+    if (body.referred_user_id !== undefined) {
+      if (body.referred_user_id.includes('@')) data.customerEmail = body.referred_user_id.toLowerCase();
+      else data.customerId = body.referred_user_id;
+    }
+    const row = await conflictAs409(prisma.conversion.update({ where: { id: current.id }, data }), 'a conversion with this reference already exists');
+    res.json(ok(conversionView(row, clock())));
+  };
+  router.put('/:id', update);
+  router.patch('/:id', update);
+
+  router.delete('/:id', async (req, res) => {
+    const current = await find(projectIdOf(req), req.params.id);
+    if (current.provider !== null) throw new HttpError(409, 'this conversion is derived from provider events and cannot be deleted');
+    await prisma.conversion.delete({ where: { id: current.id } });
+    res.status(204).end();
+  });
+
+  return router;
+}

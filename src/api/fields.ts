@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { parseMajor, parsePercentToBp } from '../commission/money';
+import { Prisma } from '../generated/prisma/client';
+import { HttpError } from '../http/errors';
+
+export const emailField = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: 'must be an email address' }).max(320));
+
+export const commissionTypeField = z.enum(['percentage', 'fixed']);
+
+/** A percentage is a number of percent; a fixed amount a number in major units of the project currency. */
+export const commissionValueField = z.union([z.number(), z.string().trim().min(1)]);
+
+export type RuleColumns = { commissionType: string | null; commissionRateBp: number | null; commissionAmountMinor: bigint | null };
+
+/**
+ * `commission_type` + `commission_value` → the stored columns, exactly (no float arithmetic). Both null means
+ * "inherit" where `nullable`; one without the other is an error naming the field.
+ */
+export function ruleColumns(
+  type: 'percentage' | 'fixed' | null | undefined,
+  value: number | string | null | undefined,
+  currency: string,
+  nullable: boolean,
+): RuleColumns {
+  if ((type === null || type === undefined) && (value === null || value === undefined)) {
+    if (!nullable) throw new HttpError(400, 'commission_type and commission_value are required');
+    return { commissionType: null, commissionRateBp: null, commissionAmountMinor: null };
+  }
+  if (!type) throw new HttpError(400, 'commission_type: required with commission_value');
+  if (value === null || value === undefined) throw new HttpError(400, 'commission_value: required with commission_type');
+  try {
+    if (type === 'percentage') {
+      const bp = parsePercentToBp(value);
+      if (bp > 10_000) throw new RangeError('must be at most 100');
+      return { commissionType: type, commissionRateBp: bp, commissionAmountMinor: null };
+    }
+    const minor = parseMajor(value, currency);
+    if (minor < 0n) throw new RangeError('must not be negative');
+    return { commissionType: type, commissionRateBp: null, commissionAmountMinor: minor };
+  } catch (err) {
+    if (err instanceof RangeError) throw new HttpError(400, `commission_value: ${err.message}`);
+    throw err;
+  }
+}
+
+export function amountField(name: string, value: number | string, currency: string): bigint {
+  try {
+    return parseMajor(value, currency);
+  } catch (err) {
+    throw new HttpError(400, `${name}: ${(err as Error).message}`);
+  }
+}
+
+/** A unique index lost a race the pre-check could not see: the same 409 the pre-check would have given. */
+export async function conflictAs409<T>(work: Promise<T>, message: string): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new HttpError(409, message);
+    throw err;
+  }
+}
+
+export const uuidField = z.string().uuid({ message: 'must be an id' }).transform((v) => v.toLowerCase());
+
+export function idFromPath(value: unknown, what: string): string {
+  const parsed = uuidField.safeParse(value);
+  if (!parsed.success) throw new HttpError(404, `${what} not found`);
+  return parsed.data;
+}

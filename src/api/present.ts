@@ -1,0 +1,122 @@
+import { bpToPercent, formatMajor, majorNumber } from '../commission/money';
+import type { Affiliate, Conversion } from '../generated/prisma/client';
+
+export type ConversionStatus = 'held' | 'eligible' | 'paid' | 'reversed' | 'none';
+
+/** held until hold_until, then eligible; paid once paid out; reversed when fully refunded; none when it earns nothing. */
+export function conversionStatus(c: Conversion, now: Date): ConversionStatus {
+  if (c.paidAt) return 'paid';
+  if ((c.kind === 'purchase' || c.kind === 'renewal') && c.refundLevelMinor !== null && c.refundLevelMinor >= c.amountMinor && c.amountMinor > 0n) {
+    return 'reversed';
+  }
+  if (c.valueMinor === 0n) return 'none';
+  return c.holdUntil && c.holdUntil > now ? 'held' : 'eligible';
+}
+
+export function commissionView(row: { commissionType: string | null; commissionRateBp: number | null; commissionAmountMinor: bigint | null }, currency: string) {
+  if (row.commissionType === 'percentage' && row.commissionRateBp !== null) {
+    return { commission_type: 'percentage', commission_value: bpToPercent(row.commissionRateBp), commission_value_minor: null, commission_rate_bp: row.commissionRateBp };
+  }
+  if (row.commissionType === 'fixed' && row.commissionAmountMinor !== null) {
+    return {
+      commission_type: 'fixed',
+      commission_value: majorNumber(row.commissionAmountMinor, currency),
+      commission_value_minor: Number(row.commissionAmountMinor),
+      commission_rate_bp: null,
+    };
+  }
+  return { commission_type: null, commission_value: null, commission_value_minor: null, commission_rate_bp: null };
+}
+
+/** Minor units as a JSON number: exact below 2^53, which no real balance reaches. */
+const n = (v: bigint) => Number(v);
+
+export function conversionView(c: Conversion, now: Date) {
+  const attribution = (c.attribution ?? { method: null, trace: [] }) as { method: string | null; trace: unknown[] };
+  return {
+    id: c.id,
+    type: c.kind === 'signup' ? 'signup' : 'purchase',
+    kind: c.kind,
+    status: conversionStatus(c, now),
+    reason: c.reason === 'pending' ? null : c.reason,
+    affiliate_id: c.affiliateId,
+    value: majorNumber(c.valueMinor, c.currency),
+    value_minor: n(c.valueMinor),
+    base_value: majorNumber(c.baseValueMinor, c.currency),
+    base_value_minor: n(c.baseValueMinor),
+    amount_minor: n(c.amountMinor),
+    tax_minor: n(c.taxMinor),
+    currency: c.currency,
+    base_value_currency: c.currency,
+    rule_source: c.ruleSource,
+    provider: c.provider,
+    payment_key: c.paymentKey,
+    reverses_id: c.reversesId,
+    refunded_minor: c.kind === 'refund' ? null : n(c.refundLevelMinor ?? 0n),
+    referred_user_id: c.customerEmail ?? c.customerId,
+    email: c.customerEmail,
+    customer_id: c.customerId,
+    subscription_id: c.subscriptionId,
+    reference: c.externalKey?.startsWith('manual:') ? c.externalKey.slice('manual:'.length) : null,
+    paid: c.paidAt !== null,
+    paid_at: c.paidAt?.toISOString() ?? null,
+    hold_until: c.holdUntil?.toISOString() ?? null,
+    attribution: { method: attribution.method, trace: attribution.trace },
+    inbound_event_id: c.inboundEventId,
+    occurred_at: c.occurredAt.toISOString(),
+    created_at: c.createdAt.toISOString(),
+  };
+}
+
+export type Earnings = {
+  currency: string;
+  total: bigint;
+  unpaid: bigint;
+  held: bigint;
+  eligible: bigint;
+  paid: bigint;
+  nextRelease: Date | null;
+};
+
+export function emptyEarnings(currency: string): Earnings {
+  return { currency, total: 0n, unpaid: 0n, held: 0n, eligible: 0n, paid: 0n, nextRelease: null };
+}
+
+export function earningsView(e: Earnings) {
+  return {
+    unpaid_earnings: formatMajor(e.unpaid, e.currency),
+    total_earnings: formatMajor(e.total, e.currency),
+    eligible_earnings: formatMajor(e.eligible, e.currency),
+    held_earnings: formatMajor(e.held, e.currency),
+    paid_earnings: formatMajor(e.paid, e.currency),
+    unpaid_earnings_minor: n(e.unpaid),
+    total_earnings_minor: n(e.total),
+    eligible_earnings_minor: n(e.eligible),
+    held_earnings_minor: n(e.held),
+    paid_earnings_minor: n(e.paid),
+    next_release_date: e.nextRelease?.toISOString() ?? null,
+  };
+}
+
+export type AffiliateStats = { signups: number; purchases: number; earnings: Earnings[] };
+
+export function affiliateView(a: Affiliate, projectCurrency: string, stats: AffiliateStats) {
+  const main = stats.earnings.find((e) => e.currency === projectCurrency) ?? emptyEarnings(projectCurrency);
+  return {
+    id: a.id,
+    email: a.email,
+    user_email: a.email,
+    name: a.name,
+    referral_code: a.referralCode,
+    status: a.status,
+    ...commissionView(a, projectCurrency),
+    clicks: a.clicks,
+    signups: stats.signups,
+    purchases: stats.purchases,
+    currency: projectCurrency,
+    ...earningsView(main),
+    earnings_by_currency: stats.earnings.map((e) => ({ currency: e.currency, ...earningsView(e) })),
+    created_at: a.createdAt.toISOString(),
+    updated_at: a.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,126 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { PrismaClient, Referral } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { recomputeCustomersByEmail } from '../ledger/reattribute';
+import { conflictAs409, emailField, uuidField } from './fields';
+import { ok, page, paginationQuery } from './envelope';
+
+const statusField = z.enum(['active', 'inactive']);
+
+const createBody = z.object({
+  email: emailField,
+  affiliate_id: uuidField.optional(),
+  referral_code: z.string().trim().min(1).optional(),
+  status: statusField.default('active'),
+});
+
+const updateBody = z.object({ affiliate_id: uuidField.optional(), referral_code: z.string().trim().min(1).optional(), status: statusField.optional() });
+
+export function referralView(r: Referral) {
+  return {
+    id: r.id,
+    email: r.email,
+    user_email: r.email,
+    affiliate_id: r.affiliateId,
+    status: r.status,
+    source: r.source,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+  };
+}
+
+/** The affiliate named by affiliate_id or referral_code, in this project only. */
+export async function resolveAffiliate(prisma: PrismaClient, projectId: string, affiliateId?: string, referralCode?: string) {
+  if (!affiliateId && !referralCode) throw new HttpError(400, 'affiliate_id or referral_code is required');
+  const affiliate = await prisma.affiliate.findFirst({
+    where: affiliateId ? { projectId, id: affiliateId } : { projectId, referralCodeKey: referralCode!.toLowerCase() },
+  });
+  if (!affiliate) throw new HttpError(404, affiliateId ? 'affiliate not found' : 'no affiliate has this referral_code');
+  return affiliate;
+}
+
+/**
+ * `/api/v1/referrals`: customers known by email, the chain's last step. Creating or changing one recomputes that
+ * customer's payments, so a payment made before the referral was recorded is attributed now.
+ */
+export function referralsRouter(prisma: PrismaClient): Router {
+  const router = Router();
+
+  async function findByEmail(projectId: string, email: unknown) {
+    const parsed = emailField.safeParse(String(email));
+    const row = parsed.success ? await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: parsed.data } } }) : null;
+    if (!row) throw new HttpError(404, 'referral not found');
+    return row;
+  }
+
+  router.get('/', async (req, res) => {
+    const q = z.object({ ...paginationQuery, affiliate_id: uuidField.optional(), status: statusField.optional() }).parse(req.query);
+    const where = { projectId: projectIdOf(req), affiliateId: q.affiliate_id, status: q.status };
+    const [rows, total] = await Promise.all([
+      prisma.referral.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
+      prisma.referral.count({ where }),
+    ]);
+    res.json(page(rows.map(referralView), q.limit, q.offset, total));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = createBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const affiliate = await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code);
+    if (await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } })) {
+      throw new HttpError(409, 'a referral for this email already exists');
+    }
+    const row = await conflictAs409(
+      prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, status: body.status } }),
+      'a referral for this email already exists',
+    );
+    await recomputeCustomersByEmail(prisma, projectId, row.email);
+    res.status(201).json(ok(referralView(row)));
+  });
+
+  router.get('/:email', async (req, res) => {
+    res.json(ok(referralView(await findByEmail(projectIdOf(req), req.params.email))));
+  });
+
+  const update = async (req: import('express').Request, res: import('express').Response) => {
+    const projectId = projectIdOf(req);
+    const current = await findByEmail(projectId, req.params.email);
+    const body = updateBody.parse(req.body ?? {});
+    const affiliateId =
+      body.affiliate_id || body.referral_code ? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code)).id : undefined;
+    const row = await prisma.referral.update({ where: { id: current.id }, data: { affiliateId, status: body.status } });
+    await recomputeCustomersByEmail(prisma, projectId, row.email);
+    res.json(ok(referralView(row)));
+  };
+  router.put('/:email', update);
+  router.patch('/:email', update);
+
+  return router;
+}
+
+const storeBody = z.object({ email: emailField, referral_code: z.string().trim().min(1, 'is required') });
+
+/**
+ * `POST /api/store-attribution`: the merchant's backend tells Refwire which referral code a signed-up email came
+ * with; it becomes (or moves) that email's referral.
+ */
+export function storeAttributionRouter(prisma: PrismaClient): Router {
+  const router = Router();
+  router.post('/', async (req, res) => {
+    const body = storeBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const affiliate = await resolveAffiliate(prisma, projectId, undefined, body.referral_code);
+    const existing = await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } });
+    const row = existing
+      ? await prisma.referral.update({ where: { id: existing.id }, data: { affiliateId: affiliate.id, status: 'active' } })
+      : await conflictAs409(
+          prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } }),
+          'a referral for this email already exists',
+        );
+    await recomputeCustomersByEmail(prisma, projectId, row.email);
+    res.status(existing ? 200 : 201).json(ok(referralView(row)));
+  });
+  return router;
+}

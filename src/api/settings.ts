@@ -1,0 +1,81 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { formatMajor, majorNumber } from '../commission/money';
+import type { Project, PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { currencyCode } from './currency';
+import { amountField, commissionTypeField, commissionValueField, ruleColumns } from './fields';
+import { commissionView } from './present';
+import { ok } from './envelope';
+
+const patchBody = z
+  .object({
+    currency: currencyCode,
+    commission_type: commissionTypeField,
+    commission_value: commissionValueField,
+    commission_duration: z.enum(['lifetime', 'first_payment', 'months']),
+    commission_months: z.number().int().min(1).max(120).nullable(),
+    hold_days: z.number().int().min(0).max(365),
+    cookie_days: z.number().int().min(1).max(730),
+    minimum_payout: commissionValueField,
+  })
+  .partial()
+  .strict();
+
+export function settingsView(p: Project) {
+  return {
+    currency: p.currency,
+    ...commissionView(p, p.currency),
+    commission_duration: p.commissionDuration,
+    commission_months: p.commissionMonths,
+    hold_days: p.holdDays,
+    cookie_days: p.cookieDays,
+    minimum_payout: majorNumber(p.minimumPayoutMinor, p.currency),
+    minimum_payout_minor: Number(p.minimumPayoutMinor),
+    minimum_payout_formatted: formatMajor(p.minimumPayoutMinor, p.currency),
+  };
+}
+
+/** `/api/v1/settings`: the program's defaults. Changes apply to commissions computed from now on. */
+export function settingsRouter(prisma: PrismaClient): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    res.json(ok(settingsView(await prisma.project.findUniqueOrThrow({ where: { id: projectIdOf(req) } }))));
+  });
+
+  router.patch('/', async (req, res) => {
+    const body = patchBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
+    const currency = body.currency ?? project.currency;
+    if (currency !== project.currency && (await prisma.conversion.count({ where: { projectId } })) > 0) {
+      throw new HttpError(409, 'currency cannot change once conversions exist');
+    }
+    const data: Partial<Project> = { currency };
+    if (body.commission_type !== undefined || body.commission_value !== undefined) {
+      const current = commissionView(project, project.currency);
+      Object.assign(
+        data,
+        ruleColumns(body.commission_type ?? (current.commission_type as 'percentage' | 'fixed'), body.commission_value ?? current.commission_value, currency, false),
+      );
+    }
+    const duration = body.commission_duration ?? project.commissionDuration;
+    const months = body.commission_months !== undefined ? body.commission_months : project.commissionMonths;
+    if (duration === 'months' && !months) throw new HttpError(400, 'commission_months: required when commission_duration is "months"');
+    data.commissionDuration = duration;
+    data.commissionMonths = duration === 'months' ? months : null;
+    if (body.hold_days !== undefined) data.holdDays = body.hold_days;
+    if (body.cookie_days !== undefined) data.cookieDays = body.cookie_days;
+    if (body.minimum_payout !== undefined) {
+      const minor = amountField('minimum_payout', body.minimum_payout, currency);
+      if (minor < 0n) throw new HttpError(400, 'minimum_payout: must not be negative');
+      data.minimumPayoutMinor = minor;
+    }
+    const updated = await prisma.project.update({ where: { id: projectId }, data });
+    res.json(ok(settingsView(updated)));
+  });
+
+  return router;
+}
