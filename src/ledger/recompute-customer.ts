@@ -34,7 +34,9 @@ export async function recomputeCustomer(tx: Tx, projectId: string, provider: str
 
   for (const payment of payments) {
     const aliases = await lookups.aliasesOf(payment.paymentKey!);
-    const { hints, email } = await lookups.learnedHints(payment, aliases);
+    // What other events taught us (a checkout's referral code, a subscription's coupon) belongs to the sale that
+    // started the relationship; once a payment is attributed, later ones use their own hints, then the binding.
+    const { hints, email } = await lookups.learnedHints(payment, aliases, { ownOnly: bound !== null });
     const attribution = await attribute({ hints, email }, lookups.forChain(bound));
     const affiliate = attribution.affiliate ? await lookups.affiliateById(attribution.affiliate.id) : null;
     if (affiliate && !bound) {
@@ -223,8 +225,11 @@ class Lookups {
     return [...new Set([paymentKey, ...rows.map((r) => r.alias)])];
   }
 
-  /** The payment's own hints, then what its payment ids, subscription, customer and discounts taught us. */
-  async learnedHints(payment: Conversion, aliases: string[]): Promise<{ hints: Hints; email: string | null }> {
+  /**
+   * The payment's own hints, then (unless `ownOnly`) what its payment ids, subscription and customer taught us;
+   * discount ids resolve to their coupons either way, and the email falls back to what the subjects know.
+   */
+  async learnedHints(payment: Conversion, aliases: string[], options: { ownOnly: boolean }): Promise<{ hints: Hints; email: string | null }> {
     const keys = [
       ...aliases.map((id) => ({ subjectType: 'payment', subjectId: id })),
       ...(payment.subscriptionId ? [{ subjectType: 'subscription', subjectId: payment.subscriptionId }] : []),
@@ -235,7 +240,7 @@ class Lookups {
     });
     const rank = (s: { subjectType: string }) => ['payment', 'subscription', 'customer'].indexOf(s.subjectType);
     subjects.sort((a, b) => rank(a) - rank(b));
-    const hints = mergeHints(asHints(payment.hints), ...subjects.map((s) => asHints(s.hints)));
+    const hints = mergeHints(asHints(payment.hints), ...(options.ownOnly ? [] : subjects.map((s) => asHints(s.hints))));
     if (hints.discountIds.length > 0) {
       const discounts = await this.tx.attributionSubject.findMany({
         where: { projectId: this.projectId, provider: this.provider, subjectType: 'discount', subjectId: { in: hints.discountIds } },
