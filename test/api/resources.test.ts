@@ -1,0 +1,136 @@
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+describe('REST resources: validation, conflicts, tenancy', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let a: { id: string; apiKey: string };
+  let b: { id: string; apiKey: string };
+  const as = (key: string) => ({ Authorization: `Bearer ${key}` });
+  let affiliateId: string;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+    a = await createProjectViaApi(t.app, 'A');
+    b = await createProjectViaApi(t.app, 'B');
+    affiliateId = (await request(t.app).post('/api/v1/affiliates').set(as(a.apiKey)).send({ email: 'one@p.test', referral_code: 'ONE' }).expect(201)).body.data.id;
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it.each([
+    ['/api/v1/affiliates', { email: 'ONE@p.test' }, 'an affiliate with this email already exists'],
+    ['/api/v1/affiliates', { email: 'two@p.test', referral_code: 'one' }, 'referral_code is already in use'],
+  ])('POST %s answers 409 to a duplicate (%j)', async (path, body, error) => {
+    const res = await request(t.app).post(path).set(as(a.apiKey)).send(body).expect(409);
+    expect(res.body).toEqual({ success: false, error });
+  });
+
+  it('409 on a duplicate coupon code, provider id, referral email and product id', async () => {
+    await request(t.app).post('/api/v1/coupons').set(as(a.apiKey)).send({ affiliate_id: affiliateId, coupon_code: 'SAVE10', stripe_coupon_id: 'co_1' }).expect(201);
+    expect((await request(t.app).post('/api/v1/coupons').set(as(a.apiKey)).send({ affiliate_id: affiliateId, coupon_code: 'save10' }).expect(409)).body.error).toBe(
+      'coupon_code already belongs to another coupon',
+    );
+    expect(
+      (await request(t.app).post('/api/v1/coupons').set(as(a.apiKey)).send({ affiliate_id: affiliateId, coupon_code: 'OTHER', stripe_coupon_id: 'co_1' }).expect(409)).body
+        .error,
+    ).toBe('stripe_coupon_id already belongs to another coupon');
+    await request(t.app).post('/api/v1/referrals').set(as(a.apiKey)).send({ email: 'buyer@x.test', affiliate_id: affiliateId }).expect(201);
+    await request(t.app).post('/api/v1/referrals').set(as(a.apiKey)).send({ email: 'BUYER@x.test', referral_code: 'ONE' }).expect(409);
+    await request(t.app).post('/api/v1/products').set(as(a.apiKey)).send({ product_id: 'prod_1', commission_type: 'percentage', commission_value: 10 }).expect(201);
+    await request(t.app).post('/api/v1/products').set(as(a.apiKey)).send({ product_id: 'prod_1', commission_type: 'percentage', commission_value: 15 }).expect(409);
+  });
+
+  it.each([
+    ['/api/v1/affiliates', { email: 'not-an-email' }, /^email: /],
+    ['/api/v1/affiliates', { email: 'x@p.test', commission_type: 'percentage' }, /^commission_value: required/],
+    ['/api/v1/affiliates', { email: 'x@p.test', commission_type: 'percentage', commission_value: 120 }, /^commission_value: must be at most 100/],
+    ['/api/v1/affiliates', { email: 'x@p.test', commission_type: 'fixed', commission_value: 1.234 }, /^commission_value: USD amounts have at most 2 decimals/],
+    ['/api/v1/affiliates', { email: 'x@p.test', referral_code: 'has space' }, /^referral_code: /],
+    ['/api/v1/coupons', { coupon_code: 'AB' }, /affiliate_id|coupon_code/],
+    ['/api/v1/products', { product_id: 'p', commission_type: 'bonus', commission_value: 1 }, /^commission_type: /],
+    ['/api/v1/referrals', { email: 'y@x.test' }, /affiliate_id or referral_code is required/],
+    ['/api/v1/conversions', { type: 'purchase', affiliate_id: '00000000-0000-4000-8000-000000000000' }, /affiliate not found/],
+    ['/api/v1/conversions', { type: 'purchase', referral_code: 'ONE' }, /^base_value: required/],
+    ['/api/v1/conversions', { type: 'refund', referral_code: 'ONE' }, /^type: /],
+  ])('POST %s %j answers with an error naming the field', async (path, body, error) => {
+    const res = await request(t.app).post(path).set(as(a.apiKey)).send(body);
+    expect([400, 404]).toContain(res.status);
+    expect(res.body).toEqual({ success: false, error: expect.stringMatching(error) });
+  });
+
+  it('settings validate and round-trip', async () => {
+    await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ commission_duration: 'months' }).expect(400);
+    const res = await request(t.app)
+      .patch('/api/v1/settings')
+      .set(as(a.apiKey))
+      .send({ commission_type: 'fixed', commission_value: '12.50', commission_duration: 'months', commission_months: 12, minimum_payout: 50 })
+      .expect(200);
+    expect(res.body.data).toMatchObject({
+      commission_type: 'fixed',
+      commission_value: 12.5,
+      commission_value_minor: 1250,
+      commission_duration: 'months',
+      commission_months: 12,
+      minimum_payout: 50,
+      minimum_payout_minor: 5000,
+    });
+    await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ unknown_field: 1 }).expect(400);
+  });
+
+  it('a manual purchase computes its commission from the rules when value is omitted; a signup earns nothing', async () => {
+    await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ commission_type: 'percentage', commission_value: 25 }).expect(200);
+    const purchase = await request(t.app)
+      .post('/api/v1/conversions')
+      .set(as(a.apiKey))
+      .send({ type: 'purchase', referral_code: 'ONE', base_value: 99.99, reference: 'INV-1', email: 'buyer@x.test' })
+      .expect(201);
+    expect(purchase.body.data).toMatchObject({ type: 'purchase', kind: 'purchase', value: 25, value_minor: 2500, base_value_minor: 9999, reference: 'INV-1', paid: false });
+    await request(t.app).post('/api/v1/conversions').set(as(a.apiKey)).send({ type: 'purchase', referral_code: 'ONE', base_value: 1, reference: 'INV-1' }).expect(409);
+    const signup = await request(t.app).post('/api/v1/conversions').set(as(a.apiKey)).send({ type: 'signup', affiliate_id: affiliateId, email: 'new@x.test' }).expect(201);
+    expect(signup.body.data).toMatchObject({ kind: 'signup', value: 0, status: 'none' });
+
+    const paid = await request(t.app).put(`/api/v1/conversions/${purchase.body.data.id}`).set(as(a.apiKey)).send({ paid: true }).expect(200);
+    expect(paid.body.data).toMatchObject({ paid: true, status: 'paid' });
+    const listed = await request(t.app).get('/api/v1/conversions?type=signup').set(as(a.apiKey)).expect(200);
+    expect(listed.body.data.map((c: any) => c.id)).toEqual([signup.body.data.id]);
+    const stats = (await request(t.app).get('/api/v1/affiliates/one%40p.test').set(as(a.apiKey)).expect(200)).body.data;
+    expect(stats).toMatchObject({ signups: 1, purchases: 1, paid_earnings: '25.00', unpaid_earnings: '0.00', total_earnings: '25.00' });
+
+    await request(t.app).delete(`/api/v1/conversions/${signup.body.data.id}`).set(as(a.apiKey)).expect(204);
+    await request(t.app).delete('/api/v1/affiliates/one%40p.test').set(as(a.apiKey)).expect(409);
+  });
+
+  it("answers 404 for another project's ids and emails, and lists nothing of it", async () => {
+    const coupon = (await request(t.app).get('/api/v1/coupons').set(as(a.apiKey)).expect(200)).body.data[0];
+    const conversion = (await request(t.app).get('/api/v1/conversions').set(as(a.apiKey)).expect(200)).body.data[0];
+    const product = (await request(t.app).get('/api/v1/products').set(as(a.apiKey)).expect(200)).body.data[0];
+    for (const path of [
+      '/api/v1/affiliates/one%40p.test',
+      `/api/v1/coupons/${coupon.id}`,
+      `/api/v1/conversions/${conversion.id}`,
+      `/api/v1/products/${product.id}`,
+      '/api/v1/referrals/buyer%40x.test',
+    ]) {
+      await request(t.app).get(path).set(as(b.apiKey)).expect(404);
+      await request(t.app).delete(path).set(as(b.apiKey)).expect((res) => expect([404, 405]).toContain(res.status));
+    }
+    await request(t.app).post('/api/v1/coupons').set(as(b.apiKey)).send({ affiliate_id: affiliateId, coupon_code: 'STEAL' }).expect(404);
+    await request(t.app).post('/api/v1/conversions').set(as(b.apiKey)).send({ type: 'signup', affiliate_id: affiliateId }).expect(404);
+    for (const path of ['/api/v1/affiliates', '/api/v1/coupons', '/api/v1/conversions', '/api/v1/products', '/api/v1/referrals']) {
+      expect((await request(t.app).get(path).set(as(b.apiKey)).expect(200)).body.data).toEqual([]);
+    }
+  });
+
+  it('store-attribution records a referral for an email by referral code', async () => {
+    const res = await request(t.app).post('/api/store-attribution').set(as(a.apiKey)).send({ email: 'Signup@X.test', referral_code: 'one' }).expect(201);
+    expect(res.body.data).toMatchObject({ email: 'signup@x.test', affiliate_id: affiliateId, source: 'store_attribution' });
+    await request(t.app).post('/api/store-attribution').set(as(a.apiKey)).send({ email: 'signup@x.test', referral_code: 'ONE' }).expect(200);
+    await request(t.app).post('/api/store-attribution').set(as(a.apiKey)).send({ email: 'signup@x.test', referral_code: 'NOPE' }).expect(404);
+    await request(t.app).post('/api/store-attribution').send({ email: 'signup@x.test', referral_code: 'ONE' }).expect(401);
+  });
+});
