@@ -21,6 +21,12 @@ describe('startRefwire on the embedded database', () => {
       await expect(startRefwire(config(), { worker: true, ...quiet })).rejects.toThrow(DataDirLockedError);
 
       const project = await createProject(refwire.db.prisma, { name: 'Embedded', currency: 'USD' });
+      const affiliate = await fetch(`${refwire.url}/api/v1/affiliates`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${project.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }),
+      });
+      expect(affiliate.status).toBe(201);
       const put = await fetch(`${refwire.url}/api/v1/integrations/stripe`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${project.apiKey}`, 'content-type': 'application/json' },
@@ -41,6 +47,11 @@ describe('startRefwire on the embedded database', () => {
       await refwire.runner!.idle();
       const rows = await refwire.db.sql.query<{ status: string }>('SELECT status FROM inbound_events');
       expect(rows).toEqual([{ status: 'processed' }]);
+      // the engine and the balance query run on PGlite as on PostgreSQL
+      const earned = (await (
+        await fetch(`${refwire.url}/api/v1/affiliates/acme%40partners.test`, { headers: { authorization: `Bearer ${project.apiKey}` } })
+      ).json()) as { data: Record<string, unknown> };
+      expect(earned.data).toMatchObject({ purchases: 1, total_earnings: '8.00', eligible_earnings: '8.00' });
 
       // simulate a crash in the middle of processing: the row stays "processing"
       await refwire.db.sql.query(`UPDATE inbound_events SET status = 'processing', locked_at = now()`);
