@@ -6,18 +6,13 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { commissionSettings, ruleFromColumns } from '../projects/settings';
 import { currencyCode } from './currency';
-import { amountField, conflictAs409, idFromPath, uuidField } from './fields';
+import { amountField, conflictAs409, idFromPath, isoDate, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { conversionView } from './present';
 import { resolveAffiliate } from './referrals';
 
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
 const money = z.union([z.number(), z.string().trim().min(1)]);
-const isoDate = z
-  .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be an ISO 8601 date or date-time' })
-  .transform((v) => new Date(v));
-
 const listQuery = z.object({
   ...paginationQuery,
   type: z.enum(['signup', 'purchase']).optional(),

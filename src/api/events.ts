@@ -7,12 +7,8 @@ import { EVENT_STATUSES } from '../pipeline/event-status';
 import type { ProcessOutcome } from '../pipeline/process-inbound-event';
 import { PROVIDER_NAMES } from '../providers/provider-names';
 import { ok, page, paginationQuery } from './envelope';
+import { isoDate } from './fields';
 import { conversionView } from './present';
-
-const isoDate = z
-  .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be an ISO 8601 date or date-time' })
-  .transform((v) => new Date(v));
 
 const listQuery = z.object({
   ...paginationQuery,

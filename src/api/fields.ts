@@ -72,3 +72,9 @@ export function idFromPath(value: unknown, what: string): string {
   if (!parsed.success) throw new HttpError(404, `${what} not found`);
   return parsed.data;
 }
+
+/** `from` / `to` filters. */
+export const isoDate = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be an ISO 8601 date or date-time' })
+  .transform((v) => new Date(v));
