@@ -27,7 +27,7 @@ export async function recomputeCustomer(tx: Tx, projectId: string, provider: str
   });
   if (payments.length === 0) return;
 
-  const lookups = new Lookups(tx, projectId, provider);
+  const lookups = new Lookups(tx, projectId, provider, settings.currency);
   const productRules = await loadProductRules(tx, projectId, settings.currency);
   let bound: Affiliate | null = null;
   let firstAttributedAt: Date | null = null;
@@ -165,13 +165,13 @@ class Lookups {
     private readonly tx: Tx,
     private readonly projectId: string,
     private readonly provider: string,
+    private readonly currency: string,
   ) {}
 
   private async affiliateWhere(where: Prisma.AffiliateWhereInput, cacheKey: string): Promise<Affiliate | null> {
     if (this.affiliates.has(cacheKey)) return this.affiliates.get(cacheKey)!;
     const row = await this.tx.affiliate.findFirst({ where: { projectId: this.projectId, ...where } });
-    const project = row ? await this.tx.project.findUniqueOrThrow({ where: { id: this.projectId }, select: { currency: true } }) : null;
-    const affiliate = row ? { id: row.id, email: row.email, status: row.status, rule: ruleFromColumns(row, project!.currency) } : null;
+    const affiliate = row ? { id: row.id, email: row.email, status: row.status, rule: ruleFromColumns(row, this.currency) } : null;
     this.affiliates.set(cacheKey, affiliate);
     return affiliate;
   }
