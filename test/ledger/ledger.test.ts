@@ -187,6 +187,20 @@ describe('the ledger on PostgreSQL', () => {
     expect(row!.holdUntil!.getTime() - row!.occurredAt.getTime()).toBe(14 * 86_400_000);
   });
 
+  it('basil payloads: a Checkout coupon attributes the purchase, and a partial basil charge.refunded reverses half', async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'COUPON-OWNER');
+    await tdb.db.prisma.coupon.create({ data: { projectId, affiliateId: affiliate.id, couponCode: 'RWFX20', couponCodeKey: 'rwfx20', stripeCouponId: 'RWFX20' } });
+    await deliver(projectId, stripeEvent('charge.refunded.basil.json'));
+    await deliver(projectId, stripeEvent('checkout.session.completed.payment.basil.json'));
+    const rows = await conversions(tdb.db, projectId);
+    expect(rows.map((r) => [r.kind, r.affiliateId, r.amountMinor, r.valueMinor])).toEqual([
+      ['purchase', affiliate.id, 2000n, 400n],
+      ['refund', affiliate.id, -1000n, -200n],
+    ]);
+    expect(rows[0]!.attribution).toMatchObject({ method: 'coupon' });
+  });
+
   it('marks an event whose payload lacks what we need failed, with the reason, and does not retry it', async () => {
     const projectId = await newProject(tdb.db);
     const { id, outcome } = await deliver(projectId, stripeEvent(FIRST_INVOICE, (o) => delete o.amount_paid));

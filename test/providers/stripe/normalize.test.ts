@@ -189,3 +189,42 @@ describe('Stripe normalization: payment ids', () => {
     });
   });
 });
+
+describe('Stripe normalization: the other payload shapes', () => {
+  it('a basil first invoice reads parent.subscription_details and pricing.price_details', () => {
+    expect(only<PaymentEvent>(normalize('invoice.paid.subscription_create.basil.json'))).toMatchObject({
+      kind: 'purchase',
+      subscriptionId: 'sub_1RwFxDemoSubscr0001',
+      grossMinor: 3920n,
+      productIds: expect.arrayContaining(['price_1RwFxDemoProMonth1', 'prod_RwFxDemoProPl1']),
+      hints: { subscriptionReferralCode: 'ACME-PARTNER-42', discountIds: ['di_1RwFxDemoDiscount001'] },
+    });
+  });
+
+  it('an acacia renewal reads invoice.subscription, its charge and payment intent, and discount.coupon', () => {
+    const renewal = only<PaymentEvent>(normalize('invoice.paid.subscription_cycle.json'));
+    expect(renewal).toMatchObject({ kind: 'renewal', subscriptionId: 'sub_1RwFxDemoSubscr0001', hints: { couponIds: expect.arrayContaining(['RWFX20']) } });
+    expect(renewal.aliases).toEqual(expect.arrayContaining(['pi_3RwFxDemoCycIntent01']));
+  });
+
+  it('a clover discount names its coupon in source.coupon', () => {
+    expect(only<FactsEvent>(normalize('customer.discount.created.clover.json')).hints.couponIds).toEqual(
+      expect.arrayContaining(['RWFX20']),
+    );
+  });
+
+  it('a basil subscription update carries its metadata', () => {
+    expect(only<FactsEvent>(normalize('customer.subscription.updated.basil.json'))).toMatchObject({
+      fact: 'subscription_changed',
+      subscriptionId: 'sub_1RwFxDemoSubscr0001',
+      hints: { subscriptionReferralCode: 'ACME-PARTNER-42' },
+    });
+  });
+
+  it('a basil Checkout session lists its coupon in discounts[] and a basil charge.refunded is cumulative', () => {
+    const purchase = only<PaymentEvent>(normalize('checkout.session.completed.payment.basil.json'));
+    expect(purchase).toMatchObject({ paymentKey: 'pi_3RwFxDemoPayIntent02', hints: { couponIds: ['RWFX20'] } });
+    const refund = only<RefundEvent>(normalize('charge.refunded.basil.json'));
+    expect(refund).toMatchObject({ refundId: null, amountMinor: 1000n, paymentRefs: expect.arrayContaining(['pi_3RwFxDemoPayIntent02']) });
+  });
+});
