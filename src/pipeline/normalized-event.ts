@@ -57,7 +57,7 @@ export type RefundEvent = {
  */
 export type FactsEvent = {
   kind: 'facts';
-  fact: 'checkout' | 'subscription_started' | 'subscription_changed' | 'subscription_canceled' | 'discount' | 'payment_ids';
+  fact: 'checkout' | 'subscription_started' | 'subscription_changed' | 'subscription_canceled' | 'discount' | 'payment_ids' | 'customer';
   occurredAt: Date;
   customer: Customer;
   subscriptionId: string | null;

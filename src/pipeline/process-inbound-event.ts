@@ -69,9 +69,6 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
 async function decide(db: Database, event: Claimed): Promise<ProcessOutcome> {
   if (!isProviderName(event.provider)) return { status: 'ignored', reason: `unknown provider "${event.provider}"` };
   const adapter = getAdapter(event.provider);
-  if (!adapter.normalize) {
-    return { status: 'ignored', reason: `Refwire does not interpret ${event.provider} events yet; replay this event once it does` };
-  }
   const payload = parseJsonObject(Buffer.from(event.raw_body));
   if (!payload) return { status: 'failed', reason: 'the stored body is not a JSON object' };
   const normalized = adapter.normalize(payload);

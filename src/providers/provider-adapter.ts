@@ -43,11 +43,8 @@ export interface ProviderAdapter {
   validateApiKey(apiKey: string): string | null;
   /** Checks the signature against every active secret (several during a rotation), then parses the body. */
   verify(delivery: RawDelivery, secrets: readonly string[], options: VerifyOptions): VerifyResult;
-  /**
-   * What a verified event means in the provider-neutral vocabulary. Absent while Refwire cannot interpret the
-   * provider's events yet: they are stored and can be replayed once it can.
-   */
-  normalize?(payload: Record<string, unknown>): Normalized;
+  /** What a verified event means in the provider-neutral vocabulary (pure; everything after it is provider-blind). */
+  normalize(payload: Record<string, unknown>): Normalized;
   /** Signs a body as the provider would: for tests, fixtures and `refwire replay`. */
   sign(body: Buffer | string, secret: string, options: { now: Date; eventId?: string }): Record<string, string>;
 }

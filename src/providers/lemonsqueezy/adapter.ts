@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ProviderAdapter, RawDelivery, VerifyResult } from '../provider-adapter';
 import { HEX_SHA256, hmacSha256, matchesAny } from '../shared/hmac';
 import { parseJsonObject } from '../shared/json';
+import { normalizeLemonSqueezyEvent } from './normalize';
 
 export const LEMONSQUEEZY_WEBHOOK_EVENTS = [
   'order_created',
@@ -77,5 +78,6 @@ export const lemonSqueezyAdapter: ProviderAdapter = {
       : 'a Lemon Squeezy signing secret is 6 to 40 characters without spaces',
   validateApiKey: (key) => (/^[^\s]{20,}$/.test(key) ? null : 'a Lemon Squeezy API key is a long token without spaces'),
   verify,
+  normalize: normalizeLemonSqueezyEvent,
   sign,
 };

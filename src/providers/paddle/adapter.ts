@@ -2,6 +2,7 @@ import type { ProviderAdapter, RawDelivery, VerifyOptions, VerifyResult } from '
 import { HEX_SHA256, hmacSha256, matchesAny } from '../shared/hmac';
 import { parseJsonObject } from '../shared/json';
 import { checkTimestamp, parseUnixSeconds } from '../shared/timestamps';
+import { normalizePaddleEvent } from './normalize';
 
 /** PRODUCT.md §5, plus customer events: Paddle payloads carry no email, so the email fallback learns it here. */
 export const PADDLE_WEBHOOK_EVENTS = [
@@ -78,5 +79,6 @@ export const paddleAdapter: ProviderAdapter = {
       ? null
       : 'a Paddle API key starts with "pdl_live_apikey_" or "pdl_sdbx_apikey_"',
   verify,
+  normalize: normalizePaddleEvent,
   sign,
 };

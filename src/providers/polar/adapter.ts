@@ -3,14 +3,18 @@ import type { ProviderAdapter, RawDelivery, VerifyOptions, VerifyResult } from '
 import { hmacSha256, matchesAny } from '../shared/hmac';
 import { parseJsonObject } from '../shared/json';
 import { checkTimestamp, parseUnixSeconds } from '../shared/timestamps';
+import { normalizePolarEvent } from './normalize';
 
 export const POLAR_WEBHOOK_EVENTS = [
+  'order.created',
+  'order.updated',
   'order.paid',
   'order.refunded',
   'refund.created',
   'refund.updated',
   'subscription.created',
   'subscription.active',
+  'subscription.updated',
   'subscription.canceled',
   'subscription.revoked',
 ] as const;
@@ -82,5 +86,6 @@ export const polarAdapter: ProviderAdapter = {
   validateApiKey: (key) =>
     /^polar_[a-z]+_[^\s]{8,}$/.test(key) ? null : 'a Polar access token starts with "polar_" (e.g. "polar_oat_")',
   verify,
+  normalize: normalizePolarEvent,
   sign,
 };

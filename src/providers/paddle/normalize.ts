@@ -1,0 +1,154 @@
+import { emptyHints, type Normalized, type NormalizedEvent } from '../../pipeline/normalized-event';
+import { arr, at, minor, obj, str, unique, type Json } from '../shared/read';
+
+/**
+ * Paddle Billing notifications → normalized events. Amounts are strings of minor units; payloads carry no email
+ * (customer.created/updated teach it) and no discount code (coupons match on the discount id). A transaction is
+ * reported by transaction.paid and transaction.completed: both normalize to one payment key.
+ */
+export function normalizePaddleEvent(event: Json): Normalized {
+  const type = str(event.event_type);
+  const data = obj(event.data);
+  if (!type || !data) return { kind: 'invalid', reason: 'notification has no event_type or data' };
+  const occurredAt = dateOf(event.occurred_at);
+  if (!occurredAt) return { kind: 'invalid', reason: 'notification has no occurred_at' };
+  const handler = HANDLERS[type];
+  if (!handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
+  return handler(data, occurredAt);
+}
+
+type Handler = (data: Json, occurredAt: Date) => Normalized;
+
+function dateOf(value: unknown): Date | null {
+  const s = str(value);
+  const d = s ? new Date(s) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+}
+
+const events = (...list: NormalizedEvent[]): Normalized => ({ kind: 'events', events: list });
+
+function currencyOf(data: Json): string | null {
+  const c = str(data.currency_code);
+  return c && /^[A-Z]{3}$/i.test(c) ? c.toUpperCase() : null;
+}
+
+/** origin → what the payment is; other origins (payment method change…) carry no new sale. */
+const ORIGINS: Record<string, 'purchase' | 'renewal'> = {
+  web: 'purchase',
+  api: 'purchase',
+  subscription_recurring: 'renewal',
+  subscription_update: 'renewal',
+  subscription_charge: 'renewal',
+};
+
+function transaction(data: Json, occurredAt: Date): Normalized {
+  const id = str(data.id);
+  if (!id) return { kind: 'invalid', reason: 'transaction has no id' };
+  const origin = str(data.origin);
+  const kind = origin ? ORIGINS[origin] : undefined;
+  if (!kind) return { kind: 'ignored', reason: `transaction origin "${origin ?? 'none'}" is not a sale` };
+  const totals = obj(at(data, 'details', 'totals'));
+  const currency = currencyOf(data);
+  const gross = minor(totals?.grand_total) ?? minor(totals?.total);
+  if (!currency || gross === null) return { kind: 'invalid', reason: 'transaction has no details.totals.grand_total or currency_code' };
+  if (gross === 0n) return { kind: 'ignored', reason: 'transaction charged nothing (grand_total 0)' };
+  const items = arr(data.items).map(obj);
+  return events({
+    kind,
+    paymentKey: id,
+    aliases: [],
+    occurredAt: dateOf(data.billed_at) ?? occurredAt,
+    customer: { id: str(data.customer_id), email: null },
+    subscriptionId: str(data.subscription_id),
+    currency,
+    grossMinor: gross,
+    taxMinor: minor(totals?.tax) ?? 0n,
+    productIds: unique(items.flatMap((i) => [str(at(i, 'price', 'id')), str(at(i, 'price', 'product_id'))])),
+    hints: {
+      ...emptyHints(),
+      couponIds: unique([str(data.discount_id)]),
+      referralCode: str(obj(data.custom_data)?.referral_code),
+    },
+  });
+}
+
+const SUBSCRIPTION_FACTS = {
+  'subscription.created': 'subscription_started',
+  'subscription.updated': 'subscription_changed',
+  'subscription.canceled': 'subscription_canceled',
+} as const;
+
+function subscription(fact: (typeof SUBSCRIPTION_FACTS)[keyof typeof SUBSCRIPTION_FACTS]): Handler {
+  return (data, occurredAt) => {
+    const id = str(data.id);
+    if (!id) return { kind: 'invalid', reason: 'subscription has no id' };
+    const firstTransaction = str(data.transaction_id);
+    return events({
+      kind: 'facts',
+      fact,
+      occurredAt,
+      customer: { id: str(data.customer_id), email: null },
+      subscriptionId: id,
+      discountId: null,
+      paymentAliases: unique([firstTransaction]),
+      paymentKey: firstTransaction,
+      hints: {
+        ...emptyHints(),
+        couponIds: unique([str(at(data, 'discount', 'id'))]),
+        subscriptionReferralCode: str(obj(data.custom_data)?.referral_code),
+      },
+    });
+  };
+}
+
+/** Only approved refunds (and chargebacks, which Paddle approves itself) reverse commission. */
+function adjustment(data: Json, occurredAt: Date): Normalized {
+  const id = str(data.id);
+  const action = str(data.action);
+  if (!id) return { kind: 'invalid', reason: 'adjustment has no id' };
+  if (action !== 'refund' && action !== 'chargeback') return { kind: 'ignored', reason: `adjustment action "${action ?? 'none'}" is not a refund` };
+  const status = str(data.status);
+  if (status !== 'approved') return { kind: 'ignored', reason: `adjustment status "${status ?? 'none'}" is not approved` };
+  const transactionId = str(data.transaction_id);
+  const currency = currencyOf(data);
+  const amount = minor(at(data, 'totals', 'total'));
+  if (!transactionId || !currency || amount === null) return { kind: 'invalid', reason: 'adjustment has no transaction_id, currency_code or totals.total' };
+  return events({
+    kind: 'refund',
+    paymentRefs: [transactionId],
+    refundId: id,
+    amountMinor: amount,
+    currency,
+    occurredAt: dateOf(data.updated_at) ?? occurredAt,
+    customer: { id: str(data.customer_id), email: null },
+  });
+}
+
+/** Paddle's only source of a customer's email: the email step of the chain needs it. */
+function customer(data: Json, occurredAt: Date): Normalized {
+  const id = str(data.id);
+  if (!id) return { kind: 'invalid', reason: 'customer has no id' };
+  return events({
+    kind: 'facts',
+    fact: 'customer',
+    occurredAt,
+    customer: { id, email: str(data.email) },
+    subscriptionId: null,
+    discountId: null,
+    paymentAliases: [],
+    paymentKey: null,
+    hints: emptyHints(),
+  });
+}
+
+const HANDLERS: Record<string, Handler> = {
+  'transaction.completed': transaction,
+  'transaction.paid': transaction,
+  'subscription.created': subscription(SUBSCRIPTION_FACTS['subscription.created']),
+  'subscription.updated': subscription(SUBSCRIPTION_FACTS['subscription.updated']),
+  'subscription.canceled': subscription(SUBSCRIPTION_FACTS['subscription.canceled']),
+  'adjustment.created': adjustment,
+  'adjustment.updated': adjustment,
+  'customer.created': customer,
+  'customer.updated': customer,
+};

@@ -1,0 +1,150 @@
+import { emptyHints, type Normalized, type NormalizedEvent } from '../../pipeline/normalized-event';
+import { arr, at, minor, obj, str, unique, type Json } from '../shared/read';
+
+/**
+ * Polar webhooks → normalized events. One order is reported by order.created / order.updated / order.paid: all
+ * normalize to one payment key, counted once it is paid. A refund is reported by refund.created/updated (one
+ * refund, counted when succeeded) and order.refunded (cumulative refunded_amount): the ledger counts it once.
+ */
+export function normalizePolarEvent(event: Json): Normalized {
+  const type = str(event.type);
+  const data = obj(event.data);
+  if (!type || !data) return { kind: 'invalid', reason: 'webhook has no type or data' };
+  const occurredAt = dateOf(event.timestamp) ?? dateOf(data.modified_at) ?? dateOf(data.created_at);
+  if (!occurredAt) return { kind: 'invalid', reason: 'webhook has no timestamp' };
+  const handler = HANDLERS[type];
+  if (!handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
+  return handler(data, occurredAt);
+}
+
+type Handler = (data: Json, occurredAt: Date) => Normalized;
+
+function dateOf(value: unknown): Date | null {
+  const s = str(value);
+  const d = s ? new Date(s) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+}
+
+const events = (...list: NormalizedEvent[]): Normalized => ({ kind: 'events', events: list });
+
+function currencyOf(data: Json): string | null {
+  const c = str(data.currency);
+  return c && /^[A-Z]{3}$/i.test(c) ? c.toUpperCase() : null;
+}
+
+const REASONS: Record<string, 'purchase' | 'renewal'> = {
+  purchase: 'purchase',
+  subscription_create: 'purchase',
+  subscription_cycle: 'renewal',
+  subscription_update: 'renewal',
+  subscription_meter_cycle: 'renewal',
+};
+
+function discountHints(data: Json): string[] {
+  return unique([str(data.discount_id), str(at(data, 'discount', 'id')), str(at(data, 'discount', 'code'))]);
+}
+
+function customerOf(data: Json) {
+  return { id: str(data.customer_id) ?? str(at(data, 'customer', 'id')), email: str(at(data, 'customer', 'email')) };
+}
+
+function order(data: Json, occurredAt: Date): Normalized {
+  const id = str(data.id);
+  if (!id) return { kind: 'invalid', reason: 'order has no id' };
+  const paid = data.paid === true || str(data.status) === 'paid' || str(data.status) === 'refunded' || str(data.status) === 'partially_refunded';
+  const hints = { ...emptyHints(), couponIds: discountHints(data), referralCode: str(obj(data.metadata)?.referral_code) };
+  if (!paid) {
+    // Not paid yet: what it says about attribution is kept for when it is.
+    return events({
+      kind: 'facts',
+      fact: 'checkout',
+      occurredAt,
+      customer: customerOf(data),
+      subscriptionId: str(data.subscription_id),
+      discountId: null,
+      paymentAliases: unique([str(data.checkout_id)]),
+      paymentKey: id,
+      hints,
+    });
+  }
+  const reason = str(data.billing_reason);
+  const kind = reason ? REASONS[reason] : undefined;
+  if (!kind) return { kind: 'ignored', reason: `order billing_reason "${reason ?? 'none'}" is not a sale` };
+  const currency = currencyOf(data);
+  const total = minor(data.total_amount) ?? minor(data.amount);
+  if (!currency || total === null) return { kind: 'invalid', reason: 'order has no total_amount or currency' };
+  if (total === 0n) return { kind: 'ignored', reason: 'order charged nothing (total_amount 0)' };
+  const payment: NormalizedEvent = {
+    kind,
+    paymentKey: id,
+    aliases: unique([str(data.checkout_id)]),
+    occurredAt: dateOf(data.created_at) ?? occurredAt,
+    customer: customerOf(data),
+    subscriptionId: str(data.subscription_id),
+    currency,
+    grossMinor: total,
+    taxMinor: minor(data.tax_amount) ?? 0n,
+    productIds: unique([
+      str(data.product_id),
+      str(at(data, 'product', 'id')),
+      ...arr(data.items).map((i) => str(obj(i)?.product_price_id)),
+    ]),
+    hints,
+  };
+  // An order already (partly) refunded reports its cumulative refunded_amount: counted once with order.refunded.
+  const refunded = minor(data.refunded_amount);
+  return refunded !== null && refunded > 0n
+    ? events(payment, { kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: refunded, currency, occurredAt, customer: customerOf(data) })
+    : events(payment);
+}
+
+function orderRefunded(data: Json, occurredAt: Date): Normalized {
+  const id = str(data.id);
+  const currency = currencyOf(data);
+  const amount = minor(data.refunded_amount);
+  if (!id || !currency || amount === null) return { kind: 'invalid', reason: 'order has no id, currency or refunded_amount' };
+  return events({ kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
+}
+
+function refund(data: Json, occurredAt: Date): Normalized {
+  const id = str(data.id);
+  const orderId = str(data.order_id);
+  const currency = currencyOf(data);
+  const amount = minor(data.amount);
+  if (!id || !orderId || !currency || amount === null) return { kind: 'invalid', reason: 'refund has no id, order_id, currency or amount' };
+  const status = str(data.status);
+  if (status !== 'succeeded') return { kind: 'ignored', reason: `refund status "${status ?? 'none'}" is not succeeded` };
+  return events({ kind: 'refund', paymentRefs: [orderId], refundId: id, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
+}
+
+function subscription(fact: 'subscription_started' | 'subscription_changed' | 'subscription_canceled'): Handler {
+  return (data, occurredAt) => {
+    const id = str(data.id);
+    if (!id) return { kind: 'invalid', reason: 'subscription has no id' };
+    return events({
+      kind: 'facts',
+      fact,
+      occurredAt,
+      customer: customerOf(data),
+      subscriptionId: id,
+      discountId: null,
+      paymentAliases: unique([str(data.checkout_id)]),
+      paymentKey: null,
+      hints: { ...emptyHints(), couponIds: discountHints(data), subscriptionReferralCode: str(obj(data.metadata)?.referral_code) },
+    });
+  };
+}
+
+const HANDLERS: Record<string, Handler> = {
+  'order.created': order,
+  'order.updated': order,
+  'order.paid': order,
+  'order.refunded': orderRefunded,
+  'refund.created': refund,
+  'refund.updated': refund,
+  'subscription.created': subscription('subscription_started'),
+  'subscription.active': subscription('subscription_started'),
+  'subscription.updated': subscription('subscription_changed'),
+  'subscription.canceled': subscription('subscription_canceled'),
+  'subscription.revoked': subscription('subscription_canceled'),
+};
