@@ -1,0 +1,99 @@
+import request from 'supertest';
+import type { ProviderName } from '../../src/providers/provider-names';
+import { getAdapter } from '../../src/providers/registry';
+import { loadFixture, loadFixtures } from '../helpers/fixtures';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * Each provider as a new user would run it: connected, an affiliate and a coupon created through the API, then
+ * the provider's signed purchase → renewal → partial refund story delivered to the real receiver. The commissions
+ * are what the rules say (project default 20%), cross-reporting events count once, and delivering the whole story
+ * again, in reverse, changes nothing.
+ */
+type Story = {
+  provider: ProviderName;
+  secret: string;
+  files: string[];
+  coupon: Record<string, string> | null;
+  /** [kind, payment key, commission minor units] per ledger row, in any order */
+  expected: [string, string, number][];
+};
+
+const STORIES: Story[] = [
+  {
+    provider: 'lemonsqueezy',
+    secret: 'lemon-story-secret',
+    files: [
+      'order_created.subscription.json',
+      'subscription_created.json',
+      'subscription_payment_success.initial.json',
+      'subscription_payment_success.renewal.json',
+      'order_created.oneoff.json',
+      'order_refunded.partial.json',
+      'subscription_payment_refunded.json',
+      'subscription_cancelled.json',
+      'license_key_created.json',
+    ],
+    coupon: null,
+    expected: [
+      ['purchase', 'order:5001', 980],
+      ['renewal', 'invoice:6002', 980],
+      ['refund', 'invoice:6002', -980],
+      ['purchase', 'order:5002', 500],
+      ['refund', 'order:5002', -200],
+    ],
+  },
+];
+
+describe.each(STORIES.filter((s) => loadFixtures(s.provider).length > 0))('$provider, end to end', (story) => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let project: { id: string; apiKey: string };
+  const adapter = getAdapter(story.provider);
+  const api = () => ({ Authorization: `Bearer ${project.apiKey}` });
+
+  async function deliver(file: string) {
+    const fixture = loadFixture(story.provider, file) as ReturnType<typeof loadFixture> & { webhook_id?: string };
+    const body = JSON.stringify(fixture.payload);
+    await request(t.app)
+      .post(`/webhook/${story.provider}/${project.id}`)
+      .set(adapter.sign(body, story.secret, { now: t.clock.now, eventId: fixture.webhook_id }))
+      .send(body)
+      .expect(200);
+    await t.runner.idle();
+  }
+  const rows = async () =>
+    ((await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[]).map((c) => [c.kind, c.payment_key, c.value_minor]);
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+    project = await createProjectViaApi(t.app);
+    await connectProvider(t.app, project.apiKey, story.provider, story.secret);
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20 }).expect(200);
+    const affiliate = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
+    if (story.coupon) {
+      await request(t.app).post('/api/v1/coupons').set(api()).send({ affiliate_id: affiliate.body.data.id, ...story.coupon }).expect(201);
+    }
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it('produces exactly the expected commissions, every one attributed', async () => {
+    for (const file of story.files) await deliver(file);
+    expect((await rows()).sort()).toEqual([...story.expected].sort());
+    const events = (await request(t.app).get('/api/v1/events?limit=100').set(api()).expect(200)).body.data as any[];
+    expect(events.filter((e) => e.status === 'failed')).toEqual([]);
+    const acme = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
+    expect(acme.total_earnings_minor).toBe(story.expected.reduce((sum, [, , v]) => sum + v, 0));
+  });
+
+  it('redelivering everything, in reverse, changes nothing', async () => {
+    const before = (await rows()).sort();
+    for (const file of [...story.files].reverse()) await deliver(file);
+    expect((await rows()).sort()).toEqual(before);
+  });
+});
