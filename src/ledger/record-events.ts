@@ -72,13 +72,16 @@ async function recordPayment(tx: Tx, scope: Scope, p: PaymentEvent): Promise<str
   const externalKey = paymentExternalKey(scope.provider, p.paymentKey);
   const existing = await tx.conversion.findUnique({ where: { projectId_externalKey: { projectId: scope.projectId, externalKey } } });
   if (existing) {
-    // Another event reported the same payment: keep the first report's money, learn its hints.
+    // Another event reported the same payment: keep the first report's money, learn what it adds (Paddle's
+    // transaction.paid, for one, precedes the subscription id that transaction.completed carries).
     await tx.conversion.update({
       where: { id: existing.id },
       data: {
         hints: mergeHints(asHints(existing.hints), p.hints),
         customerEmail: existing.customerEmail ?? p.customer.email?.toLowerCase() ?? null,
         customerId: existing.customerId ?? p.customer.id,
+        subscriptionId: existing.subscriptionId ?? p.subscriptionId,
+        productIds: existing.productIds.length > 0 ? existing.productIds : p.productIds,
       },
     });
     return existing.customerKey ?? customerKey;

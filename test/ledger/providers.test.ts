@@ -16,11 +16,40 @@ type Story = {
   secret: string;
   files: string[];
   coupon: Record<string, string> | null;
+  /** the payment attributed through the coupon, when the story has one */
+  couponPayment?: string;
   /** [kind, payment key, commission minor units] per ledger row, in any order */
   expected: [string, string, number][];
 };
 
 const STORIES: Story[] = [
+  {
+    provider: 'paddle',
+    secret: 'pdl_ntfset_01story_secret_value_0001',
+    files: [
+      'customer.created.json',
+      'transaction.paid.web.json',
+      'subscription.created.json',
+      'transaction.completed.web.json',
+      'adjustment.created.refund.json',
+      'adjustment.updated.refund.json',
+      'subscription.updated.json',
+      'transaction.completed.renewal.json',
+      'transaction.completed.oneoff.json',
+      'subscription.canceled.json',
+      'product.created.json',
+    ],
+    coupon: { coupon_code: 'PADDLE20', paddle_discount_id: 'dsc_01rwfxdemodiscount001' },
+    couponPayment: 'txn_01rwfxdemotxnfirst001',
+    expected: [
+      // base excludes tax: (4704 − 784) × 20%
+      ['purchase', 'txn_01rwfxdemotxnfirst001', 784],
+      // the approved adjustment refunds 2352 of 4704: half the commission
+      ['refund', 'txn_01rwfxdemotxnfirst001', -392],
+      ['renewal', 'txn_01rwfxdemotxnrenew001', 980],
+      ['purchase', 'txn_01rwfxdemotxnoneoff01', 800],
+    ],
+  },
   {
     provider: 'lemonsqueezy',
     secret: 'lemon-story-secret',
@@ -87,6 +116,11 @@ describe.each(STORIES.filter((s) => loadFixtures(s.provider).length > 0))('$prov
     expect((await rows()).sort()).toEqual([...story.expected].sort());
     const events = (await request(t.app).get('/api/v1/events?limit=100').set(api()).expect(200)).body.data as any[];
     expect(events.filter((e) => e.status === 'failed')).toEqual([]);
+    if (story.couponPayment) {
+      const all = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[];
+      const viaCoupon = all.find((c) => c.payment_key === story.couponPayment && c.kind !== 'refund');
+      expect(viaCoupon.attribution.method).toBe('coupon');
+    }
     const acme = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
     expect(acme.total_earnings_minor).toBe(story.expected.reduce((sum, [, , v]) => sum + v, 0));
   });

@@ -1,0 +1,58 @@
+import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/pipeline/normalized-event';
+import { normalizePaddleEvent } from '../../../src/providers/paddle/normalize';
+import { loadFixture } from '../../helpers/fixtures';
+
+const normalize = (file: string, patch: (d: Record<string, any>) => void = () => undefined) => {
+  const payload = structuredClone(loadFixture('paddle', file).payload) as Record<string, any>;
+  patch(payload.data);
+  return normalizePaddleEvent(payload);
+};
+const only = <T>(file: string, patch?: (d: Record<string, any>) => void): T => {
+  const n = normalize(file, patch);
+  if (n.kind !== 'events') throw new Error(JSON.stringify(n));
+  expect(n.events).toHaveLength(1);
+  return n.events[0] as T;
+};
+
+describe('Paddle normalization', () => {
+  it('transaction.completed (origin web) is a purchase: string amounts, tax, discount id, custom_data', () => {
+    expect(only<PaymentEvent>('transaction.completed.web.json')).toMatchObject({
+      kind: 'purchase',
+      paymentKey: 'txn_01rwfxdemotxnfirst001',
+      customer: { id: 'ctm_01rwfxdemocustomer0001', email: null },
+      subscriptionId: 'sub_01rwfxdemosubscr0001',
+      currency: 'USD',
+      grossMinor: 4704n,
+      taxMinor: 784n,
+      productIds: ['pri_01rwfxdemopromonth01', 'pro_01rwfxdemoproplan01'],
+      hints: { couponIds: ['dsc_01rwfxdemodiscount001'], referralCode: 'ACME-PARTNER-42' },
+    });
+  });
+
+  it('transaction.paid reports the same payment key as transaction.completed', () => {
+    expect(only<PaymentEvent>('transaction.paid.web.json').paymentKey).toBe(only<PaymentEvent>('transaction.completed.web.json').paymentKey);
+  });
+
+  it('origin subscription_recurring is a renewal; other origins are no sale', () => {
+    expect(only<PaymentEvent>('transaction.completed.renewal.json').kind).toBe('renewal');
+    expect(normalize('transaction.completed.web.json', (d) => (d.origin = 'subscription_payment_method_change')).kind).toBe('ignored');
+  });
+
+  it('only an approved refund adjustment reverses', () => {
+    expect(normalize('adjustment.created.refund.json').kind).toBe('ignored');
+    expect(only<RefundEvent>('adjustment.updated.refund.json')).toMatchObject({
+      refundId: 'adj_01rwfxdemoadjust0001',
+      paymentRefs: ['txn_01rwfxdemotxnfirst001'],
+      amountMinor: 2352n,
+    });
+    expect(normalize('adjustment.updated.refund.json', (d) => (d.action = 'credit')).kind).toBe('ignored');
+  });
+
+  it('customer events teach the email Paddle payloads never carry', () => {
+    expect(only<FactsEvent>('customer.created.json').customer).toEqual({ id: 'ctm_01rwfxdemocustomer0001', email: 'jamie.rivera@example.com' });
+  });
+
+  it('refuses a numeric amount with a fraction, never reading it as a float', () => {
+    expect(normalize('transaction.completed.web.json', (d) => ((d.details.totals.grand_total = '47.04'), (d.details.totals.total = '47.04'))).kind).toBe('invalid');
+  });
+});
