@@ -24,6 +24,34 @@ type Story = {
 
 const STORIES: Story[] = [
   {
+    provider: 'polar',
+    secret: 'whsec_polar_story_secret_0001',
+    files: [
+      'checkout.created.json',
+      'order.created.subscription_create.json',
+      'subscription.created.json',
+      'order.paid.subscription_create.json',
+      'order.updated.subscription_create.json',
+      'subscription.active.json',
+      'order.paid.subscription_cycle.json',
+      'order.paid.purchase.json',
+      'refund.created.json',
+      'refund.updated.json',
+      'order.refunded.json',
+      'subscription.canceled.json',
+      'subscription.revoked.json',
+    ],
+    coupon: { coupon_code: 'ACME20', polar_discount_id: '55555555-aaaa-4bbb-8ccc-000000000001' },
+    couponPayment: '66666666-aaaa-4bbb-8ccc-000000000001',
+    expected: [
+      ['purchase', '66666666-aaaa-4bbb-8ccc-000000000001', 784],
+      ['renewal', '66666666-aaaa-4bbb-8ccc-000000000002', 980],
+      ['purchase', '66666666-aaaa-4bbb-8ccc-000000000003', 500],
+      // refund.updated (succeeded) and order.refunded report one refund of 1000 of 2500: counted once
+      ['refund', '66666666-aaaa-4bbb-8ccc-000000000003', -200],
+    ],
+  },
+  {
     provider: 'paddle',
     secret: 'pdl_ntfset_01story_secret_value_0001',
     files: [

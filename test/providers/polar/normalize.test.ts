@@ -1,0 +1,58 @@
+import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/pipeline/normalized-event';
+import { normalizePolarEvent } from '../../../src/providers/polar/normalize';
+import { loadFixture } from '../../helpers/fixtures';
+
+const normalize = (file: string, patch: (d: Record<string, any>) => void = () => undefined) => {
+  const payload = structuredClone(loadFixture('polar', file).payload) as Record<string, any>;
+  patch(payload.data);
+  return normalizePolarEvent(payload);
+};
+const events = (file: string, patch?: (d: Record<string, any>) => void) => {
+  const n = normalize(file, patch);
+  if (n.kind !== 'events') throw new Error(JSON.stringify(n));
+  return n.events;
+};
+
+describe('Polar normalization', () => {
+  it('order.paid for a subscription_create is a purchase with its discount id and code and metadata', () => {
+    expect(events('order.paid.subscription_create.json')).toEqual([
+      expect.objectContaining({
+        kind: 'purchase',
+        paymentKey: '66666666-aaaa-4bbb-8ccc-000000000001',
+        customer: { id: '11111111-aaaa-4bbb-8ccc-000000000001', email: 'jamie.rivera@example.com' },
+        subscriptionId: '22222222-aaaa-4bbb-8ccc-000000000001',
+        grossMinor: 3920n,
+        hints: expect.objectContaining({ couponIds: expect.arrayContaining(['55555555-aaaa-4bbb-8ccc-000000000001', 'ACME20']), referralCode: 'ACME-PARTNER-42' }),
+      }),
+    ]);
+  });
+
+  it('order.created (pending), order.updated and order.paid name one order: facts first, then one payment key', () => {
+    expect(events('order.created.subscription_create.json')[0]).toMatchObject({ kind: 'facts', paymentKey: '66666666-aaaa-4bbb-8ccc-000000000001' });
+    const updated = events('order.updated.subscription_create.json')[0] as PaymentEvent;
+    const paid = events('order.paid.subscription_create.json')[0] as PaymentEvent;
+    expect(updated.paymentKey).toBe(paid.paymentKey);
+  });
+
+  it.each([
+    ['subscription_cycle', 'renewal'],
+    ['subscription_update', 'renewal'],
+    ['purchase', 'purchase'],
+  ])('billing_reason %s is a %s', (reason, kind) => {
+    expect((events('order.paid.purchase.json', (d) => (d.billing_reason = reason))[0] as PaymentEvent).kind).toBe(kind);
+  });
+
+  it('refund.created counts only once succeeded; order.refunded carries the cumulative amount', () => {
+    expect(normalize('refund.created.json').kind).toBe('ignored');
+    expect(events('refund.updated.json')[0]).toMatchObject({ kind: 'refund', refundId: '77777777-aaaa-4bbb-8ccc-000000000001', amountMinor: 1000n });
+    expect(events('order.refunded.json')[0] as RefundEvent).toMatchObject({ refundId: null, amountMinor: 1000n, paymentRefs: ['66666666-aaaa-4bbb-8ccc-000000000003'] });
+  });
+
+  it('subscription events are facts with the subscription metadata', () => {
+    expect(events('subscription.created.json')[0] as FactsEvent).toMatchObject({
+      kind: 'facts',
+      subscriptionId: '22222222-aaaa-4bbb-8ccc-000000000001',
+      hints: expect.objectContaining({ subscriptionReferralCode: 'ACME-PARTNER-42' }),
+    });
+  });
+});
