@@ -9,7 +9,9 @@ import { migrate } from './db/migrator';
 import { createApp } from './http/app';
 import { createLogger } from './http/logger';
 import { InProcessRunner } from './pipeline/in-process-runner';
-import { createEventProcessor } from './pipeline/process-inbound-event';
+import { createEventProcessor, type ProviderApiAccess } from './pipeline/process-inbound-event';
+import { IntegrationStore } from './integrations/integration-store';
+import { SecretBox } from './security/secret-box';
 
 export type Refwire = {
   url: string;
@@ -50,7 +52,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     }
     let runner: InProcessRunner | null = null;
     if (options.worker) {
-      runner = new InProcessRunner(db.sql, createEventProcessor({ db, clock, logger }), logger);
+      runner = new InProcessRunner(db.sql, createEventProcessor({ db, clock, logger, providerApi: providerApiAccess(db, config) }), logger);
       runner.start();
     }
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
@@ -69,6 +71,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       publicUrl: publicUrlFor(config, port),
       webhookToleranceSeconds: config.webhookToleranceSeconds,
       onEventStored: (id) => runner?.notify(id),
+      providerApi: providerApiAccess(db, config),
       clock,
     });
     server.on('request', app);
@@ -119,7 +122,7 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
     throw err;
   }
   const clock = () => new Date();
-  const runner = new InProcessRunner(db.sql, createEventProcessor({ db, clock, logger }), logger, {
+  const runner = new InProcessRunner(db.sql, createEventProcessor({ db, clock, logger, providerApi: providerApiAccess(db, config) }), logger, {
     sweepIntervalMs: options.pollMs ?? 1000,
   });
   runner.start();
@@ -133,6 +136,11 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
       await db.close();
     },
   };
+}
+
+function providerApiAccess(db: Database, config: Config): ProviderApiAccess {
+  const store = new IntegrationStore(db.prisma, new SecretBox(config.secretsKey));
+  return { apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider), baseUrls: config.providerApiBaseUrls, fetch: globalThis.fetch };
 }
 
 /** What a newcomer needs next: where Refwire runs, the admin token, and how to create a project. */

@@ -32,6 +32,8 @@ const envSchema = z.object({
   PADDLE_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   LEMONSQUEEZY_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   POLAR_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
+  PADDLE_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
+  LEMONSQUEEZY_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -47,6 +49,8 @@ export type ParsedEnv = {
   logLevel: LogLevel;
   outboundAllowPrivate: boolean;
   webhookToleranceSeconds: Record<ProviderName, number>;
+  /** where provider APIs are reached, when not their public hosts (a proxy, a test double) */
+  providerApiBaseUrls: Partial<Record<ProviderName, string>>;
 };
 
 export class ConfigError extends Error {
@@ -81,5 +85,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     logLevel: e.LOG_LEVEL,
     outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE === 'true',
     webhookToleranceSeconds,
+    providerApiBaseUrls: {
+      ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),
+      ...(e.LEMONSQUEEZY_API_BASE_URL ? { lemonsqueezy: e.LEMONSQUEEZY_API_BASE_URL } : {}),
+    },
   };
 }

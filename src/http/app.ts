@@ -14,7 +14,7 @@ import { settingsRouter } from '../api/settings';
 import type { Database } from '../db/database';
 import { webhookRouter } from '../ingest/webhook-router';
 import { IntegrationStore } from '../integrations/integration-store';
-import { createEventProcessor } from '../pipeline/process-inbound-event';
+import { createEventProcessor, type ProviderApiAccess } from '../pipeline/process-inbound-event';
 import type { ProviderName } from '../providers/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { requireApiKey } from './auth';
@@ -29,6 +29,8 @@ export type AppDeps = {
   webhookToleranceSeconds: Record<ProviderName, number>;
   /** hands a newly stored event to processing */
   onEventStored: (eventId: string) => void;
+  /** provider API access for replays (the runner has its own) */
+  providerApi?: ProviderApiAccess;
   clock?: () => Date;
 };
 
@@ -93,7 +95,7 @@ export function createApp(deps: AppDeps): Express {
   const v1 = express.Router();
   v1.use(json, requireApiKey(prisma));
   v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, clock));
-  v1.use('/events', eventsRouter(prisma, createEventProcessor({ db: deps.db, clock, logger: deps.logger }), clock));
+  v1.use('/events', eventsRouter(prisma, createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi }), clock));
   v1.use('/settings', settingsRouter(prisma));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));
   v1.use('/referrals', referralsRouter(prisma));

@@ -43,7 +43,7 @@ type Row = {
 
 /**
  * Provider connections with their secrets sealed under SECRETS_KEY. Plaintext leaves this module only through
- * webhookSecretsFor(), for the verifier.
+ * webhookSecretsFor(), for the verifier, and apiKey(), for the pipeline's calls to the provider's API.
  */
 export class IntegrationStore {
   constructor(
@@ -154,5 +154,14 @@ export class IntegrationStore {
       secrets.push(this.box.open(row.previousSecretEnc, context));
     }
     return { status: 'connected', secrets };
+  }
+
+  /** The provider API key a merchant stored, for the pipeline's calls to the provider (never returned by the API). */
+  async apiKey(projectId: string, provider: ProviderName): Promise<string | null> {
+    const row = await this.prisma.integration.findUnique({
+      where: { projectId_provider: { projectId, provider } },
+      select: { apiKeyEnc: true },
+    });
+    return row?.apiKeyEnc ? this.box.open(row.apiKeyEnc, this.context(projectId, provider, 'api_key')) : null;
   }
 }

@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import { applyEvents } from '../ledger/apply-events';
 import { isProviderName } from '../providers/provider-names';
-import { getAdapter } from '../providers/registry';
+import type { ProviderName } from '../providers/provider-names';
+import { getAdapter, getEnricher } from '../providers/registry';
 import { parseJsonObject } from '../providers/shared/json';
+import type { NormalizedEvent } from './normalized-event';
 
 export type ProcessOutcome =
   | { status: 'processed' | 'ignored'; reason: string | null }
@@ -11,7 +13,14 @@ export type ProcessOutcome =
   /** another runner holds it, or it is already done */
   | { status: 'skipped' };
 
-export type ProcessorDeps = { db: Database; clock: () => Date; logger: Logger };
+/** Calls to providers' own APIs, for what their webhooks leave out; absent, events are applied as they came. */
+export type ProviderApiAccess = {
+  apiKeyFor(projectId: string, provider: ProviderName): Promise<string | null>;
+  baseUrls: Partial<Record<ProviderName, string>>;
+  fetch: typeof fetch;
+};
+
+export type ProcessorDeps = { db: Database; clock: () => Date; logger: Logger; providerApi?: ProviderApiAccess };
 
 /** A runner that died mid-event loses its claim after this long, and the event is picked up again. */
 export const PROCESSING_LEASE_MS = 2 * 60_000;
@@ -31,6 +40,7 @@ type Claimed = { id: string; project_id: string; provider: string; event_type: s
 export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => Promise<ProcessOutcome> {
   const { db, clock, logger } = deps;
   const { sql } = db;
+  const apply = (event: Claimed) => decide(deps, event);
 
   return async function processInboundEvent(eventId: string): Promise<ProcessOutcome> {
     const now = clock();
@@ -44,7 +54,7 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
 
     let outcome: ProcessOutcome;
     try {
-      outcome = await decide(db, event);
+      outcome = await apply(event);
     } catch (err) {
       const reason = `attempt ${event.attempts}: ${(err as Error).message}`;
       outcome = event.attempts >= MAX_ATTEMPTS ? { status: 'failed', reason } : { status: 'retry', reason };
@@ -66,7 +76,7 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
   };
 }
 
-async function decide(db: Database, event: Claimed): Promise<ProcessOutcome> {
+async function decide(deps: ProcessorDeps, event: Claimed): Promise<ProcessOutcome> {
   if (!isProviderName(event.provider)) return { status: 'ignored', reason: `unknown provider "${event.provider}"` };
   const adapter = getAdapter(event.provider);
   const payload = parseJsonObject(Buffer.from(event.raw_body));
@@ -74,6 +84,27 @@ async function decide(db: Database, event: Claimed): Promise<ProcessOutcome> {
   const normalized = adapter.normalize(payload);
   if (normalized.kind === 'ignored') return { status: 'ignored', reason: normalized.reason };
   if (normalized.kind === 'invalid') return { status: 'failed', reason: normalized.reason };
-  await applyEvents(db.prisma, { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, normalized.events);
+  const events = await enrich(deps, event, payload, normalized.events);
+  await applyEvents(deps.db.prisma, { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, events);
   return { status: 'processed', reason: null };
+}
+
+/**
+ * Asks the provider's API for what its webhook left out, when the merchant stored an API key. A failing API is
+ * retried with the event; on the last attempt the event is applied without it rather than lost.
+ */
+async function enrich(deps: ProcessorDeps, event: Claimed, payload: Record<string, unknown>, events: NormalizedEvent[]) {
+  const provider = event.provider as ProviderName;
+  const enricher = getEnricher(provider);
+  if (!enricher || !deps.providerApi) return events;
+  const apiKey = await deps.providerApi.apiKeyFor(event.project_id, provider);
+  if (!apiKey) return events;
+  const api = { apiKey, baseUrl: deps.providerApi.baseUrls[provider] ?? enricher.defaultBaseUrl(apiKey), fetch: deps.providerApi.fetch };
+  try {
+    return await enricher.enrich({ payload, events, api });
+  } catch (err) {
+    if (event.attempts < MAX_ATTEMPTS) throw err;
+    deps.logger.warn({ err, eventId: event.id }, 'provider API unavailable; applying the event without its details');
+    return events;
+  }
 }

@@ -1,4 +1,7 @@
 import { lemonSqueezyAdapter } from './lemonsqueezy/adapter';
+import { lemonSqueezyEnricher } from './lemonsqueezy/enrich';
+import { paddleEnricher } from './paddle/enrich';
+import type { Enricher } from './provider-api';
 import { paddleAdapter } from './paddle/adapter';
 import { polarAdapter } from './polar/adapter';
 import type { ProviderAdapter } from './provider-adapter';
@@ -19,4 +22,14 @@ export function findAdapter(name: string): ProviderAdapter | null {
 
 export function getAdapter(name: ProviderName): ProviderAdapter {
   return adapters[name];
+}
+
+/** Providers whose webhooks leave out something their API can tell (used only with a stored API key). */
+const enrichers: Partial<Record<ProviderName, Enricher>> = {
+  paddle: paddleEnricher,
+  lemonsqueezy: lemonSqueezyEnricher,
+};
+
+export function getEnricher(name: ProviderName): Enricher | null {
+  return enrichers[name] ?? null;
 }

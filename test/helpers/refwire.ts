@@ -5,7 +5,9 @@ import request from 'supertest';
 import type { Database } from '../../src/db/database';
 import { createApp } from '../../src/http/app';
 import { InProcessRunner } from '../../src/pipeline/in-process-runner';
-import { createEventProcessor } from '../../src/pipeline/process-inbound-event';
+import { IntegrationStore } from '../../src/integrations/integration-store';
+import { createEventProcessor, type ProviderApiAccess } from '../../src/pipeline/process-inbound-event';
+import { SecretBox } from '../../src/security/secret-box';
 import { PROVIDER_NAMES, type ProviderName } from '../../src/providers/provider-names';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -20,10 +22,17 @@ export type TestApp = {
 };
 
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
-export function buildTestApp(db: Database, options: { tolerance?: number; runner?: boolean } = {}): TestApp {
+export function buildTestApp(
+  db: Database,
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls'] } = {},
+): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
-  const processor = createEventProcessor({ db, clock: () => clock.now, logger: silentLogger });
+  const store = new IntegrationStore(db.prisma, new SecretBox(secretsKey));
+  const providerApi: ProviderApiAccess | undefined = options.providerApiBaseUrls
+    ? { apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider), baseUrls: options.providerApiBaseUrls, fetch: globalThis.fetch }
+    : undefined;
+  const processor = createEventProcessor({ db, clock: () => clock.now, logger: silentLogger, providerApi });
   const runner = new InProcessRunner(db.sql, processor, silentLogger, { sweepIntervalMs: 60_000 });
   const app = createApp({
     db,
@@ -38,6 +47,7 @@ export function buildTestApp(db: Database, options: { tolerance?: number; runner
     onEventStored: (id) => {
       if (options.runner !== false) runner.notify(id);
     },
+    providerApi,
     clock: () => clock.now,
   });
   return { app, runner, secretsKey, clock };

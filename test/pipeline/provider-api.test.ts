@@ -1,0 +1,109 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { ProviderName } from '../../src/providers/provider-names';
+import { getAdapter } from '../../src/providers/registry';
+import { loadFixture } from '../helpers/fixtures';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/** A local HTTP server standing in for the providers' APIs, recording what it was asked. */
+function fakeProviderApi() {
+  const requests: { url: string; authorization: string | undefined }[] = [];
+  let failing = false;
+  const server = http.createServer((req, res) => {
+    requests.push({ url: req.url!, authorization: req.headers.authorization });
+    if (failing) {
+      res.writeHead(503).end();
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/paddle/customers/ctm_01rwfxdemocustomer0001') {
+      res.end(JSON.stringify({ data: { id: 'ctm_01rwfxdemocustomer0001', email: 'jamie.rivera@example.com' } }));
+    } else if (req.url === '/lemon/v1/discount-redemptions?filter[order_id]=5002') {
+      res.end(JSON.stringify({ data: [{ type: 'discount-redemptions', id: '1', attributes: { discount_code: 'LEMON10', order_id: 5002 } }] }));
+    } else {
+      res.writeHead(404).end('{}');
+    }
+  });
+  return {
+    requests,
+    fail: (on: boolean) => (failing = on),
+    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('what provider APIs add, with a stored API key', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let project: { id: string; apiKey: string };
+  const fake = fakeProviderApi();
+  const api = () => ({ Authorization: `Bearer ${project.apiKey}` });
+  const SECRETS = { paddle: 'pdl_ntfset_01enrich_test_secret_0001', lemonsqueezy: 'lemon-enrich-secret' };
+
+  async function deliver(provider: ProviderName, file: string) {
+    const body = JSON.stringify(loadFixture(provider, file).payload);
+    const secret = SECRETS[provider as keyof typeof SECRETS];
+    const res = await request(t.app).post(`/webhook/${provider}/${project.id}`).set(getAdapter(provider).sign(body, secret, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+    return res.body.id as string;
+  }
+
+  beforeAll(async () => {
+    const base = await fake.listen();
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db, { providerApiBaseUrls: { paddle: `${base}/paddle`, lemonsqueezy: `${base}/lemon` } });
+    project = await createProjectViaApi(t.app);
+    await connectProvider(t.app, project.apiKey, 'paddle', SECRETS.paddle, { api_key: 'pdl_sdbx_apikey_01enrichtestkey' });
+    await connectProvider(t.app, project.apiKey, 'lemonsqueezy', SECRETS.lemonsqueezy, { api_key: 'lemon_api_key_for_the_enrich_test_0001' });
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20 }).expect(200);
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+    await fake.close();
+  });
+
+  it("Paddle: the customer's email comes from Paddle's API, so the email step attributes the payment", async () => {
+    const affiliate = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'emailpartner@p.test', referral_code: 'EMAILP' }).expect(201);
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'jamie.rivera@example.com', affiliate_id: affiliate.body.data.id }).expect(201);
+    // the one-off transaction carries a referral code nobody owns here, so only the email can attribute it
+    await deliver('paddle', 'transaction.completed.oneoff.json');
+    const [conversion] = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data;
+    expect(conversion).toMatchObject({ email: 'jamie.rivera@example.com', affiliate_id: affiliate.body.data.id, attribution: { method: 'email' } });
+    expect(fake.requests).toContainEqual({ url: '/paddle/customers/ctm_01rwfxdemocustomer0001', authorization: 'Bearer pdl_sdbx_apikey_01enrichtestkey' });
+  });
+
+  it('Lemon Squeezy: the discount code comes from the order\'s discount redemptions and matches a coupon', async () => {
+    const owner = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'lemon@p.test', referral_code: 'LEMONP' }).expect(201);
+    await request(t.app)
+      .post('/api/v1/coupons')
+      .set(api())
+      .send({ affiliate_id: owner.body.data.id, coupon_code: 'LEMON10', lemonsqueezy_discount_code: 'LEMON10' })
+      .expect(201);
+    await deliver('lemonsqueezy', 'order_created.oneoff.json');
+    const conversion = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data.find(
+      (c: any) => c.payment_key === 'order:5002',
+    );
+    expect(conversion).toMatchObject({ affiliate_id: owner.body.data.id, attribution: { method: 'coupon' }, value_minor: 500 });
+  });
+
+  it('a failing provider API retries the event instead of applying it half-informed', async () => {
+    fake.fail(true);
+    try {
+      const id = await deliver('paddle', 'transaction.completed.renewal.json');
+      const event = (await request(t.app).get(`/api/v1/events/${id}`).set(api()).expect(200)).body.data;
+      expect(event).toMatchObject({ status: 'received', attempts: 1, status_reason: expect.stringMatching(/paddle API: GET \/customers\/.* answered 503/) });
+
+      // the last attempt applies the event without the API's details rather than losing it
+      await tdb.db.sql.query('UPDATE inbound_events SET attempts = 4 WHERE id = $1', [id]);
+      t.runner.notify(id);
+      await t.runner.idle();
+      const last = (await request(t.app).get(`/api/v1/events/${id}`).set(api()).expect(200)).body.data;
+      expect(last).toMatchObject({ status: 'processed', attempts: 5, conversions: [expect.objectContaining({ kind: 'renewal' })] });
+    } finally {
+      fake.fail(false);
+    }
+  });
+});
