@@ -8,15 +8,14 @@ import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
 import { migrate } from './db/migrator';
 import { createApp } from './http/app';
 import { createLogger } from './http/logger';
-import { InProcessRunner } from './pipeline/in-process-runner';
-import { createEventProcessor, type ProviderApiAccess } from './pipeline/process-inbound-event';
-import { IntegrationStore } from './integrations/integration-store';
-import { SecretBox } from './security/secret-box';
+import type { InProcessRunner } from './pipeline/in-process-runner';
+import { startProcessing, type Processing } from './processing';
 
 export type Refwire = {
   url: string;
   db: Database;
   runner: InProcessRunner | null;
+  processing: Processing;
   logger: Logger;
   close(): Promise<void>;
 };
@@ -46,15 +45,10 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       await db.sql.query(`UPDATE inbound_events SET status = 'received', locked_at = NULL WHERE status = 'processing'`);
     }
 
-    const clock = () => new Date();
     if (!options.worker && lock) {
       logger.warn('--no-worker on the embedded database: no other process can process these events');
     }
-    let runner: InProcessRunner | null = null;
-    if (options.worker) {
-      runner = new InProcessRunner(db.sql, createEventProcessor({ db, clock, logger, providerApi: providerApiAccess(db, config) }), logger);
-      runner.start();
-    }
+    const processing = startProcessing(config, db, logger, { consume: options.worker });
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
@@ -70,9 +64,10 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       adminToken: config.adminToken,
       publicUrl: publicUrlFor(config, port),
       webhookToleranceSeconds: config.webhookToleranceSeconds,
-      onEventStored: (id) => runner?.notify(id),
-      providerApi: providerApiAccess(db, config),
-      clock,
+      onEventStored: (id) => processing.notify(id),
+      providerApi: processing.providerApi,
+      metrics: processing.metrics,
+      redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
     });
     server.on('request', app);
     const url = `http://localhost:${port}`;
@@ -85,12 +80,15 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     return {
       url,
       db: openDb,
-      runner,
+      runner: processing.runner,
+      processing,
       logger,
       async close() {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await runner?.stop();
+        // Stop accepting, finish the jobs in hand, then close connections.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+        await processing.close();
         await openDb.close();
         lock?.release();
       },
@@ -102,12 +100,12 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
   }
 }
 
-export type Worker = { runner: InProcessRunner; db: Database; logger: Logger; close(): Promise<void> };
+export type Worker = { processing: Processing; db: Database; logger: Logger; close(): Promise<void> };
 
 /**
- * `refwire worker`: processes stored events without serving HTTP, beside any number of `refwire start
- * --no-worker` processes on one PostgreSQL. It finds work by polling the inbox every second, and the claim in
- * processInboundEvent keeps two workers off one event.
+ * `refwire worker`: processes stored events without serving the API, beside any number of `refwire start
+ * --no-worker` processes on one PostgreSQL: from the BullMQ queue with REDIS_URL, else by polling the inbox every
+ * second (the claim in processInboundEvent keeps two workers off one event). METRICS_PORT serves /metrics.
  */
 export async function startWorker(config: Config, options: { logger?: Logger; pollMs?: number } = {}): Promise<Worker> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -121,26 +119,35 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
     await db.close();
     throw err;
   }
-  const clock = () => new Date();
-  const runner = new InProcessRunner(db.sql, createEventProcessor({ db, clock, logger, providerApi: providerApiAccess(db, config) }), logger, {
-    sweepIntervalMs: options.pollMs ?? 1000,
-  });
-  runner.start();
-  logger.info('refwire worker processing stored events');
+  const processing = startProcessing(config, db, logger, { consume: true, pollMs: options.pollMs ?? 1000 });
+  let metricsServer: http.Server | null = null;
+  if (config.metricsPort !== undefined) {
+    metricsServer = http.createServer((req, res) => {
+      if (req.url === '/metrics') {
+        void processing.metrics.registry.metrics().then((body) => {
+          res.setHeader('Content-Type', processing.metrics.registry.contentType);
+          res.end(body);
+        });
+      } else if (req.url === '/healthz') {
+        res.setHeader('Content-Type', 'application/json');
+        res.end('{"status":"ok"}');
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => metricsServer!.listen(config.metricsPort, resolve));
+  }
+  logger.info({ queue: processing.queue ? 'bullmq' : 'database polling' }, 'refwire worker processing stored events');
   return {
-    runner,
+    processing,
     db,
     logger,
     async close() {
-      await runner.stop();
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      await processing.close();
       await db.close();
     },
   };
-}
-
-function providerApiAccess(db: Database, config: Config): ProviderApiAccess {
-  const store = new IntegrationStore(db.prisma, new SecretBox(config.secretsKey));
-  return { apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider), baseUrls: config.providerApiBaseUrls, fetch: globalThis.fetch };
 }
 
 /** What a newcomer needs next: where Refwire runs, the admin token, and how to create a project. */

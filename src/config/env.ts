@@ -32,6 +32,10 @@ const envSchema = z.object({
   PADDLE_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   LEMONSQUEEZY_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   POLAR_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
   PADDLE_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
   LEMONSQUEEZY_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
 });
@@ -49,6 +53,10 @@ export type ParsedEnv = {
   logLevel: LogLevel;
   outboundAllowPrivate: boolean;
   webhookToleranceSeconds: Record<ProviderName, number>;
+  /** `refwire worker` serves /metrics on this port when set */
+  metricsPort: number | undefined;
+  /** processing: parallel jobs per worker process, attempts per event, first retry delay (doubling after) */
+  worker: { concurrency: number; attempts: number; backoffMs: number };
   /** where provider APIs are reached, when not their public hosts (a proxy, a test double) */
   providerApiBaseUrls: Partial<Record<ProviderName, string>>;
 };
@@ -85,6 +93,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     logLevel: e.LOG_LEVEL,
     outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE === 'true',
     webhookToleranceSeconds,
+    metricsPort: e.METRICS_PORT,
+    worker: { concurrency: e.WORKER_CONCURRENCY, attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
     providerApiBaseUrls: {
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),
       ...(e.LEMONSQUEEZY_API_BASE_URL ? { lemonsqueezy: e.LEMONSQUEEZY_API_BASE_URL } : {}),

@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -17,7 +21,8 @@ import { IntegrationStore } from '../integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../pipeline/process-inbound-event';
 import type { ProviderName } from '../providers/provider-names';
 import { SecretBox } from '../security/secret-box';
-import { requireApiKey } from './auth';
+import { requireAdminBrowser, requireApiKey } from './auth';
+import { Metrics } from './metrics';
 import { errorHandler, notFoundHandler } from './errors';
 
 export type AppDeps = {
@@ -31,6 +36,9 @@ export type AppDeps = {
   onEventStored: (eventId: string) => void;
   /** provider API access for replays (the runner has its own) */
   providerApi?: ProviderApiAccess;
+  metrics?: Metrics;
+  /** with REDIS_URL: readiness checks Redis too, and the dashboard shows the queue */
+  redis?: { ping(): Promise<void>; queue: Queue };
   clock?: () => Date;
 };
 
@@ -39,6 +47,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Builds the HTTP app without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
   const clock = deps.clock ?? (() => new Date());
+  const metrics = deps.metrics ?? new Metrics();
   const { prisma } = deps.db;
   const integrations = new IntegrationStore(prisma, new SecretBox(deps.secretsKey));
 
@@ -72,13 +81,28 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.db.sql.query('SELECT 1');
-      res.json({ status: 'ready', database: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
-    }
+    const check = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        () => 'unreachable',
+      );
+    const [database, redis] = await Promise.all([
+      check(deps.db.sql.query('SELECT 1')),
+      deps.redis ? check(deps.redis.ping()) : Promise.resolve(undefined),
+    ]);
+    const ready = database === 'ok' && (redis === undefined || redis === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, ...(redis ? { redis } : {}) });
   });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  if (deps.redis) {
+    const board = new ExpressAdapter();
+    board.setBasePath('/admin/queues');
+    createBullBoard({ queues: [new BullMQAdapter(deps.redis.queue, { readOnlyMode: false })], serverAdapter: board });
+    app.use('/admin/queues', requireAdminBrowser(deps.adminToken), board.getRouter());
+  }
 
   app.use(
     webhookRouter({
@@ -87,7 +111,7 @@ export function createApp(deps: AppDeps): Express {
       toleranceSeconds: deps.webhookToleranceSeconds,
       clock,
       onStored: deps.onEventStored,
-    }),
+    }, metrics),
   );
 
   const json = express.json({ limit: '1mb' });
@@ -95,7 +119,7 @@ export function createApp(deps: AppDeps): Express {
   const v1 = express.Router();
   v1.use(json, requireApiKey(prisma));
   v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, clock));
-  v1.use('/events', eventsRouter(prisma, createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi }), clock));
+  v1.use('/events', eventsRouter(prisma, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));
   v1.use('/referrals', referralsRouter(prisma));

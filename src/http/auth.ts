@@ -21,6 +21,21 @@ export function requireAdmin(adminToken: string | null): RequestHandler {
   };
 }
 
+/**
+ * For pages a browser opens (the queue dashboard): the admin token as a bearer token or as the password of HTTP
+ * Basic auth, which a browser prompts for.
+ */
+export function requireAdminBrowser(adminToken: string | null): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers.authorization ?? '';
+    const basic = /^Basic\s+(\S+)$/i.exec(header);
+    const given = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : bearer(req);
+    if (adminToken !== null && given && tokensEqual(given, adminToken)) return next();
+    res.setHeader('WWW-Authenticate', 'Basic realm="Refwire admin", charset="UTF-8"');
+    throw new HttpError(401, adminToken === null ? 'the admin API is disabled: set ADMIN_TOKEN to enable it' : 'admin token required');
+  };
+}
+
 /** Resolves the API key to its project; every handler behind it reads `req.projectId` and nothing else. */
 export function requireApiKey(prisma: PrismaClient): RequestHandler {
   return async (req, _res, next) => {

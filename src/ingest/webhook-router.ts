@@ -1,6 +1,8 @@
 import express, { Router } from 'express';
 import { sendError } from '../http/errors';
 import type { DeliveryHeaders } from '../providers/provider-adapter';
+import type { Metrics } from '../http/metrics';
+import { isProviderName } from '../providers/provider-names';
 import { receiveWebhook, type ReceiveDeps } from './receive-webhook';
 
 /** PRODUCT.md §4: 1 MiB, checked from Content-Length before the body is read. */
@@ -13,7 +15,7 @@ function flattenHeaders(headers: import('node:http').IncomingHttpHeaders): Deliv
 }
 
 /** Maps each typed ingest outcome to its status code (PRODUCT.md §4). */
-export function webhookRouter(deps: ReceiveDeps): Router {
+export function webhookRouter(deps: ReceiveDeps, metrics?: Metrics): Router {
   const router = Router();
   router.post(
     '/webhook/:provider/:projectId',
@@ -25,6 +27,10 @@ export function webhookRouter(deps: ReceiveDeps): Router {
         projectId: String(req.params.projectId),
         body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
         headers: flattenHeaders(req.headers),
+      });
+      metrics?.webhooks.inc({
+        provider: isProviderName(provider) ? provider : 'unknown',
+        outcome: outcome.kind === 'accepted' ? (outcome.duplicate ? 'duplicate' : 'accepted') : outcome.kind,
       });
       switch (outcome.kind) {
         case 'accepted':

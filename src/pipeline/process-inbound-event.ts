@@ -20,11 +20,18 @@ export type ProviderApiAccess = {
   fetch: typeof fetch;
 };
 
-export type ProcessorDeps = { db: Database; clock: () => Date; logger: Logger; providerApi?: ProviderApiAccess };
+export type ProcessorDeps = {
+  db: Database;
+  clock: () => Date;
+  logger: Logger;
+  providerApi?: ProviderApiAccess;
+  /** attempts before an event is marked failed (JOB_ATTEMPTS) */
+  maxAttempts?: number;
+};
 
 /** A runner that died mid-event loses its claim after this long, and the event is picked up again. */
 export const PROCESSING_LEASE_MS = 2 * 60_000;
-export const MAX_ATTEMPTS = 5;
+export const DEFAULT_MAX_ATTEMPTS = 5;
 
 type Claimed = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
 
@@ -40,7 +47,8 @@ type Claimed = { id: string; project_id: string; provider: string; event_type: s
 export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => Promise<ProcessOutcome> {
   const { db, clock, logger } = deps;
   const { sql } = db;
-  const apply = (event: Claimed) => decide(deps, event);
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const apply = (event: Claimed) => decide(deps, event, maxAttempts);
 
   return async function processInboundEvent(eventId: string): Promise<ProcessOutcome> {
     const now = clock();
@@ -57,7 +65,7 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
       outcome = await apply(event);
     } catch (err) {
       const reason = `attempt ${event.attempts}: ${(err as Error).message}`;
-      outcome = event.attempts >= MAX_ATTEMPTS ? { status: 'failed', reason } : { status: 'retry', reason };
+      outcome = event.attempts >= maxAttempts ? { status: 'failed', reason } : { status: 'retry', reason };
       logger.error({ err, eventId }, 'event processing failed');
     }
 
@@ -76,7 +84,7 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
   };
 }
 
-async function decide(deps: ProcessorDeps, event: Claimed): Promise<ProcessOutcome> {
+async function decide(deps: ProcessorDeps, event: Claimed, maxAttempts: number): Promise<ProcessOutcome> {
   if (!isProviderName(event.provider)) return { status: 'ignored', reason: `unknown provider "${event.provider}"` };
   const adapter = getAdapter(event.provider);
   const payload = parseJsonObject(Buffer.from(event.raw_body));
@@ -84,7 +92,7 @@ async function decide(deps: ProcessorDeps, event: Claimed): Promise<ProcessOutco
   const normalized = adapter.normalize(payload);
   if (normalized.kind === 'ignored') return { status: 'ignored', reason: normalized.reason };
   if (normalized.kind === 'invalid') return { status: 'failed', reason: normalized.reason };
-  const events = await enrich(deps, event, payload, normalized.events);
+  const events = await enrich(deps, event, payload, normalized.events, maxAttempts);
   await applyEvents(deps.db.prisma, { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, events);
   return { status: 'processed', reason: null };
 }
@@ -93,7 +101,7 @@ async function decide(deps: ProcessorDeps, event: Claimed): Promise<ProcessOutco
  * Asks the provider's API for what its webhook left out, when the merchant stored an API key. A failing API is
  * retried with the event; on the last attempt the event is applied without it rather than lost.
  */
-async function enrich(deps: ProcessorDeps, event: Claimed, payload: Record<string, unknown>, events: NormalizedEvent[]) {
+async function enrich(deps: ProcessorDeps, event: Claimed, payload: Record<string, unknown>, events: NormalizedEvent[], maxAttempts: number) {
   const provider = event.provider as ProviderName;
   const enricher = getEnricher(provider);
   if (!enricher || !deps.providerApi) return events;
@@ -103,7 +111,7 @@ async function enrich(deps: ProcessorDeps, event: Claimed, payload: Record<strin
   try {
     return await enricher.enrich({ payload, events, api });
   } catch (err) {
-    if (event.attempts < MAX_ATTEMPTS) throw err;
+    if (event.attempts < maxAttempts) throw err;
     deps.logger.warn({ err, eventId: event.id }, 'provider API unavailable; applying the event without its details');
     return events;
   }

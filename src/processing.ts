@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config';
+import type { Database } from './db/database';
+import { Metrics } from './http/metrics';
+import { IntegrationStore } from './integrations/integration-store';
+import { InProcessRunner } from './pipeline/in-process-runner';
+import { createEventProcessor, type ProviderApiAccess } from './pipeline/process-inbound-event';
+import { EventQueue } from './queue/event-queue';
+import { QueueWorker } from './queue/queue-worker';
+import { RequeueSweep } from './queue/requeue-sweep';
+import { SecretBox } from './security/secret-box';
+
+/**
+ * How stored events reach processing, in either mode:
+ *  - with REDIS_URL: the receiver queues each new row on BullMQ (fail-fast producer); a sweep re-queues rows that
+ *    were never queued or whose job was lost; queue workers consume (here if `consume`, else in `refwire worker`);
+ *  - without: an in-process runner takes rows from the receiver and from periodic sweeps of the inbox.
+ * Both call the same processInboundEvent(id).
+ */
+export type Processing = {
+  /** hands a just-committed inbox row to processing */
+  notify(eventId: string): void;
+  /** the in-process runner (no Redis), for tests to wait on */
+  runner: InProcessRunner | null;
+  queue: EventQueue | null;
+  metrics: Metrics;
+  providerApi: ProviderApiAccess;
+  close(): Promise<void>;
+};
+
+export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number }): Processing {
+  const clock = () => new Date();
+  const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.worker, logger) : null;
+  const metrics = new Metrics(queue ? () => queue.depth() : undefined);
+  const store = new IntegrationStore(db.prisma, new SecretBox(config.secretsKey));
+  const providerApi: ProviderApiAccess = {
+    apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider),
+    baseUrls: config.providerApiBaseUrls,
+    fetch: globalThis.fetch,
+  };
+  const process = metrics.instrument(createEventProcessor({ db, clock, logger, providerApi, maxAttempts: config.worker.attempts }));
+
+  if (queue) {
+    const sweep = new RequeueSweep(db.sql, queue, logger);
+    sweep.start();
+    void sweep.sweep();
+    const worker = options.consume ? new QueueWorker(config.redisUrl!, db.sql, process, logger, { concurrency: config.worker.concurrency }) : null;
+    return {
+      notify: (id) => void queue.enqueue([id]),
+      runner: null,
+      queue,
+      metrics,
+      providerApi,
+      async close() {
+        sweep.stop();
+        await worker?.close();
+        await queue.close();
+      },
+    };
+  }
+
+  const runner = options.consume
+    ? new InProcessRunner(db.sql, process, logger, { concurrency: config.worker.concurrency, ...(options.pollMs ? { sweepIntervalMs: options.pollMs } : {}) })
+    : null;
+  runner?.start();
+  return {
+    notify: (id) => runner?.notify(id),
+    runner,
+    queue: null,
+    metrics,
+    providerApi,
+    async close() {
+      await runner?.stop();
+    },
+  };
+}

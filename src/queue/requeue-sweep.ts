@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { SqlClient } from '../db/sql';
+import { PROCESSING_LEASE_MS } from '../pipeline/process-inbound-event';
+import type { EventQueue } from './event-queue';
+
+/** Older than this, a "received" row was either never queued or its job was lost (Redis restarted empty). */
+const GRACE_MS = 3000;
+const BATCH = 1000;
+
+/**
+ * Queues stored-but-unqueued events: every few seconds, the rows still waiting (or abandoned mid-processing by a
+ * killed worker) are added again. Job ids make this idempotent, so it may run in every process at once.
+ */
+export class RequeueSweep {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly queue: EventQueue,
+    private readonly logger: Logger,
+    private readonly intervalMs = 5000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async sweep(now = new Date()): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    try {
+      const rows = await this.sql.query<{ id: string }>(
+        `SELECT id FROM inbound_events
+         WHERE (status = 'received' AND received_at < $1) OR (status = 'processing' AND locked_at < $2)
+         ORDER BY received_at LIMIT $3`,
+        [new Date(now.getTime() - GRACE_MS), new Date(now.getTime() - PROCESSING_LEASE_MS), BATCH],
+      );
+      if (rows.length > 0 && (await this.queue.enqueue(rows.map((r) => r.id)))) {
+        this.logger.debug({ events: rows.length }, 're-enqueued stored events');
+      }
+      return rows.length;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'requeue sweep failed; will retry');
+      return 0;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
