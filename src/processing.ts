@@ -30,7 +30,7 @@ export type Processing = {
 
 export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number }): Processing {
   const clock = () => new Date();
-  const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.worker, logger) : null;
+  const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
   const store = new IntegrationStore(db.prisma, new SecretBox(config.secretsKey));
   const providerApi: ProviderApiAccess = {
@@ -44,7 +44,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
     const sweep = new RequeueSweep(db.sql, queue, logger);
     sweep.start();
     void sweep.sweep();
-    const worker = options.consume ? new QueueWorker(config.redisUrl!, db.sql, process, logger, { concurrency: config.worker.concurrency }) : null;
+    const worker = options.consume ? new QueueWorker(config.redisUrl!, config.queuePrefix, db.sql, process, logger, { concurrency: config.worker.concurrency }) : null;
     return {
       notify: (id) => void queue.enqueue([id]),
       runner: null,

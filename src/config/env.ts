@@ -32,6 +32,9 @@ const envSchema = z.object({
   PADDLE_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   LEMONSQUEEZY_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   POLAR_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
+  QUEUE_PREFIX: optionalString.transform((v) => v ?? 'refwire').refine((v) => /^[A-Za-z0-9_.-]{1,64}$/.test(v), {
+    message: 'letters, digits, ".", "_" and "-" only',
+  }),
   METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
@@ -53,6 +56,8 @@ export type ParsedEnv = {
   logLevel: LogLevel;
   outboundAllowPrivate: boolean;
   webhookToleranceSeconds: Record<ProviderName, number>;
+  /** the BullMQ key prefix: several Refwire installations can share one Redis */
+  queuePrefix: string;
   /** `refwire worker` serves /metrics on this port when set */
   metricsPort: number | undefined;
   /** processing: parallel jobs per worker process, attempts per event, first retry delay (doubling after) */
@@ -93,6 +98,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     logLevel: e.LOG_LEVEL,
     outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE === 'true',
     webhookToleranceSeconds,
+    queuePrefix: e.QUEUE_PREFIX,
     metricsPort: e.METRICS_PORT,
     worker: { concurrency: e.WORKER_CONCURRENCY, attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
     providerApiBaseUrls: {

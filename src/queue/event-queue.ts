@@ -29,11 +29,12 @@ export class EventQueue {
 
   constructor(
     url: string,
+    prefix: string,
     private readonly budget: { attempts: number; backoffMs: number },
     private readonly logger: Logger,
   ) {
     this.redis = producerConnection(url);
-    this.queue = new Queue<ProcessEventJob>(EVENTS_QUEUE, { connection: this.redis });
+    this.queue = new Queue<ProcessEventJob>(EVENTS_QUEUE, { connection: this.redis, prefix });
     this.queue.on('error', () => undefined);
   }
 

@@ -21,6 +21,7 @@ export class QueueWorker {
 
   constructor(
     url: string,
+    prefix: string,
     private readonly sql: SqlClient,
     process: (eventId: string) => Promise<ProcessOutcome>,
     private readonly logger: Logger,
@@ -36,7 +37,7 @@ export class QueueWorker {
         if (outcome.status === 'retry') throw new RetryableProcessingError(outcome.reason);
         return outcome;
       },
-      { connection: this.redis, concurrency: options.concurrency, stalledInterval: 15_000, maxStalledCount: 3 },
+      { connection: this.redis, prefix, concurrency: options.concurrency, stalledInterval: 15_000, maxStalledCount: 3 },
     );
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'queue worker error'));
     this.worker.on('failed', (job, err) => void this.onFailed(job, err));
