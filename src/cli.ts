@@ -7,6 +7,10 @@ import { DataDirLockedError, readLockHolder } from './db/embedded-lock';
 import { migrate, MigrationError } from './db/migrator';
 import { startRefwire, startWorker } from './main';
 import { createProject } from './projects/projects';
+import { createEventProcessor } from './pipeline/process-inbound-event';
+import { EventQueue } from './queue/event-queue';
+import { createLogger } from './http/logger';
+import { providerApiAccess } from './processing';
 
 function fail(message: string): never {
   process.stderr.write(`refwire: ${message}\n`);
@@ -148,6 +152,56 @@ project
           `  api key: ${created.api_key}   (shown once; keep it)\n` +
           `Webhook URLs: ${publicUrlFor(config, holder?.port ?? config.port)}/webhook/<stripe|paddle|lemonsqueezy|polar>/${created.id}\n`,
       );
+    }
+  });
+
+const events = program.command('events').description('the stored webhook events');
+events
+  .command('replay')
+  .description('process stored events again (every write is keyed: a replay never doubles an effect)')
+  .argument('[id]', 'the event id')
+  .option('--failed', 'replay every failed event')
+  .action(async (id: string | undefined, opts: { failed?: boolean }) => {
+    if (!id && !opts.failed) fail('give an event id or --failed');
+    const config = configOrFail();
+    if (config.database.kind === 'embedded') {
+      const holder = readLockHolder(config.dataDir);
+      if (holder) fail(`Refwire (pid ${holder.pid}) is running on ${config.dataDir}: use POST /api/v1/events/:id/replay, or stop it first`);
+    }
+    const db = await openDatabase(config.database);
+    try {
+      await migrate(db.sql);
+      const rows = await db.sql.query<{ id: string }>(
+        id
+          ? `UPDATE inbound_events SET status = 'received', attempts = 0, locked_at = NULL WHERE id::text = $1 AND status <> 'processing' RETURNING id`
+          : `UPDATE inbound_events SET status = 'received', attempts = 0, locked_at = NULL WHERE status = 'failed' RETURNING id`,
+        id ? [id] : [],
+      );
+      if (id && rows.length === 0) fail(`no event ${id} (or it is being processed right now)`);
+      if (config.redisUrl) {
+        // Production: hand them to the workers (the sweep would also find them within seconds).
+        const queue = new EventQueue(config.redisUrl, config.queuePrefix, config.worker, createLogger('silent'));
+        const queued = await queue.enqueue(rows.map((r) => r.id));
+        await queue.close();
+        process.stdout.write(`${rows.length} event(s) ${queued ? 'queued' : 'marked for replay (Redis unavailable: the sweep will queue them)'}\n`);
+        return;
+      }
+      const processEvent = createEventProcessor({
+        db,
+        clock: () => new Date(),
+        logger: createLogger('silent'),
+        maxAttempts: config.worker.attempts,
+        providerApi: providerApiAccess(config, db),
+      });
+      const tally: Record<string, number> = {};
+      for (const row of rows) {
+        const outcome = await processEvent(row.id);
+        tally[outcome.status] = (tally[outcome.status] ?? 0) + 1;
+        if (id) process.stdout.write(`${row.id}: ${outcome.status}${'reason' in outcome && outcome.reason ? ` (${outcome.reason})` : ''}\n`);
+      }
+      process.stdout.write(`${rows.length} event(s) replayed: ${Object.entries(tally).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}\n`);
+    } finally {
+      await db.close();
     }
   });
 

@@ -28,17 +28,20 @@ export type Processing = {
   close(): Promise<void>;
 };
 
+/** Calls to providers' APIs with the API keys merchants stored (decrypted only when a call is made). */
+export function providerApiAccess(config: Config, db: Database): ProviderApiAccess {
+  const store = new IntegrationStore(db.prisma, new SecretBox(config.secretsKey));
+  return { apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider), baseUrls: config.providerApiBaseUrls, fetch: globalThis.fetch };
+}
+
 export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number }): Processing {
   const clock = () => new Date();
   const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
-  const store = new IntegrationStore(db.prisma, new SecretBox(config.secretsKey));
-  const providerApi: ProviderApiAccess = {
-    apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider),
-    baseUrls: config.providerApiBaseUrls,
-    fetch: globalThis.fetch,
-  };
-  const process = metrics.instrument(createEventProcessor({ db, clock, logger, providerApi, maxAttempts: config.worker.attempts }));
+  const providerApi = providerApiAccess(config, db);
+  const process = metrics.instrument(
+    createEventProcessor({ db, clock, logger, providerApi, maxAttempts: config.worker.attempts, ...(queue ? { leaseMs: 0 } : {}) }),
+  );
 
   if (queue) {
     const sweep = new RequeueSweep(db.sql, queue, logger);

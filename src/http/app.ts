@@ -12,6 +12,7 @@ import { conversionsRouter } from '../api/conversions';
 import { couponsRouter } from '../api/coupons';
 import { eventsRouter } from '../api/events';
 import { integrationsRouter } from '../api/integrations';
+import { ledgerRouter } from '../api/ledger';
 import { productsRouter } from '../api/products';
 import { referralsRouter, storeAttributionRouter } from '../api/referrals';
 import { settingsRouter } from '../api/settings';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/coupons', couponsRouter(prisma));
   v1.use('/products', productsRouter(prisma));
   v1.use('/conversions', conversionsRouter(prisma, clock));
+  v1.use('/ledger', ledgerRouter(prisma, clock));
   app.use('/api/v1', v1);
   app.use('/api/store-attribution', json, requireApiKey(prisma), storeAttributionRouter(prisma));
 

@@ -27,6 +27,11 @@ export type ProcessorDeps = {
   providerApi?: ProviderApiAccess;
   /** attempts before an event is marked failed (JOB_ATTEMPTS) */
   maxAttempts?: number;
+  /**
+   * How long a claim protects an event in processing from other claimants. Queue workers pass 0: BullMQ's job
+   * lock already keeps one worker per event, and a job it hands out again is one whose worker died.
+   */
+  leaseMs?: number;
 };
 
 /** A runner that died mid-event loses its claim after this long, and the event is picked up again. */
@@ -56,7 +61,7 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
       `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2
        WHERE id = $1 AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
        RETURNING id, project_id, provider, event_type, attempts, raw_body`,
-      [eventId, now, new Date(now.getTime() - PROCESSING_LEASE_MS)],
+      [eventId, now, new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS))],
     );
     if (!event) return { status: 'skipped' };
 

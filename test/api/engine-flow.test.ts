@@ -173,4 +173,28 @@ describe('attribution and commissions through the API', () => {
     expect(replayed).toMatchObject({ status: 'processed', attempts: 1 });
     expect((await conversions('?limit=100')).data.filter((c: any) => c.payment_key === 'pi_replay')).toHaveLength(1);
   });
+
+  it('ledger/verify says ok, and names the rows when an invariant is broken', async () => {
+    const verified = (await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data;
+    expect(verified.ok).toBe(true);
+    expect(verified.checks.length).toBeGreaterThanOrEqual(5);
+
+    // break two invariants by hand: a refund that reverses more than its payment earned, and an orphan reversal
+    const refund = await tdb.db.prisma.conversion.findFirstOrThrow({ where: { projectId, kind: 'refund' } });
+    await tdb.db.prisma.conversion.update({ where: { id: refund.id }, data: { valueMinor: -99_999n } });
+    const orphan = await tdb.db.prisma.conversion.create({
+      data: { projectId, kind: 'refund', currency: 'USD', amountMinor: -1n, baseValueMinor: -1n, valueMinor: -1n, attribution: {}, occurredAt: new Date() },
+    });
+    try {
+      const broken = (await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data;
+      expect(broken.ok).toBe(false);
+      const failing = Object.fromEntries(broken.checks.filter((c: any) => !c.ok).map((c: any) => [c.name, c.failures]));
+      expect(failing['every reversal is linked to a purchase or renewal of this project']).toEqual([`refund ${orphan.id} reverses nothing`]);
+      expect(failing['no payment is reversed by more than it earned or was paid']).toEqual([expect.stringContaining(refund.reversesId!)]);
+    } finally {
+      await tdb.db.prisma.conversion.delete({ where: { id: orphan.id } });
+      await tdb.db.prisma.conversion.update({ where: { id: refund.id }, data: { valueMinor: refund.valueMinor } });
+    }
+    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+  });
 });

@@ -151,6 +151,7 @@ describe.each(STORIES.filter((s) => loadFixtures(s.provider).length > 0))('$prov
     }
     const acme = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
     expect(acme.total_earnings_minor).toBe(story.expected.reduce((sum, [, , v]) => sum + v, 0));
+    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
   });
 
   it('redelivering everything, in reverse, changes nothing', async () => {

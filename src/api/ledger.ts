@@ -1,0 +1,14 @@
+import { Router } from 'express';
+import type { PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { verifyLedger } from '../ledger/verify';
+import { ok } from './envelope';
+
+/** `GET /api/v1/ledger/verify`: the ledger's invariants, each with the rows that break it. */
+export function ledgerRouter(prisma: PrismaClient, clock: () => Date): Router {
+  const router = Router();
+  router.get('/verify', async (req, res) => {
+    res.json(ok(await verifyLedger(prisma, projectIdOf(req), clock())));
+  });
+  return router;
+}
