@@ -47,7 +47,11 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
     const sweep = new RequeueSweep(db.sql, queue, logger);
     sweep.start();
     void sweep.sweep();
-    const worker = options.consume ? new QueueWorker(config.redisUrl!, config.queuePrefix, db.sql, process, logger, { concurrency: config.worker.concurrency }) : null;
+    const worker = options.consume ? new QueueWorker(config.redisUrl!, config.queuePrefix, db.sql, process, logger, {
+          concurrency: config.worker.concurrency,
+          lockMs: config.worker.lockMs,
+          stalledMs: config.worker.stalledMs,
+        }) : null;
     return {
       notify: (id) => void queue.enqueue([id]),
       runner: null,

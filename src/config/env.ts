@@ -39,6 +39,8 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+  WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  WORKER_STALLED_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   PADDLE_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
   LEMONSQUEEZY_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
 });
@@ -61,7 +63,7 @@ export type ParsedEnv = {
   /** `refwire worker` serves /metrics on this port when set */
   metricsPort: number | undefined;
   /** processing: parallel jobs per worker process, attempts per event, first retry delay (doubling after) */
-  worker: { concurrency: number; attempts: number; backoffMs: number };
+  worker: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; stalledMs: number };
   /** where provider APIs are reached, when not their public hosts (a proxy, a test double) */
   providerApiBaseUrls: Partial<Record<ProviderName, string>>;
 };
@@ -100,7 +102,14 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     webhookToleranceSeconds,
     queuePrefix: e.QUEUE_PREFIX,
     metricsPort: e.METRICS_PORT,
-    worker: { concurrency: e.WORKER_CONCURRENCY, attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+      // a killed worker's jobs go back to the queue once their lock lapses and a stalled check runs
+      lockMs: e.WORKER_LOCK_MS,
+      stalledMs: e.WORKER_STALLED_MS,
+    },
     providerApiBaseUrls: {
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),
       ...(e.LEMONSQUEEZY_API_BASE_URL ? { lemonsqueezy: e.LEMONSQUEEZY_API_BASE_URL } : {}),

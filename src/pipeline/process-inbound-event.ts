@@ -35,7 +35,7 @@ export type ProcessorDeps = {
 };
 
 /** A runner that died mid-event loses its claim after this long, and the event is picked up again. */
-export const PROCESSING_LEASE_MS = 2 * 60_000;
+export const PROCESSING_LEASE_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 type Claimed = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };

@@ -25,19 +25,24 @@ export class QueueWorker {
     private readonly sql: SqlClient,
     process: (eventId: string) => Promise<ProcessOutcome>,
     private readonly logger: Logger,
-    options: { concurrency: number; onProcessed?: (outcome: ProcessOutcome, ms: number) => void },
+    options: { concurrency: number; lockMs: number; stalledMs: number },
   ) {
     this.redis = workerConnection(url);
     this.worker = new Worker<ProcessEventJob, ProcessOutcome>(
       EVENTS_QUEUE,
       async (job: Job<ProcessEventJob>) => {
-        const started = performance.now();
         const outcome = await process(job.data.eventId);
-        options.onProcessed?.(outcome, performance.now() - started);
         if (outcome.status === 'retry') throw new RetryableProcessingError(outcome.reason);
         return outcome;
       },
-      { connection: this.redis, prefix, concurrency: options.concurrency, stalledInterval: 15_000, maxStalledCount: 3 },
+      {
+        connection: this.redis,
+        prefix,
+        concurrency: options.concurrency,
+        lockDuration: options.lockMs,
+        stalledInterval: options.stalledMs,
+        maxStalledCount: 5,
+      },
     );
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'queue worker error'));
     this.worker.on('failed', (job, err) => void this.onFailed(job, err));
