@@ -6,6 +6,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# the local stand-in for msgpackr's optional native module (see scripts/stubs) must exist before npm ci links it
+COPY scripts/stubs ./scripts/stubs
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY prisma ./prisma
@@ -21,6 +23,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/scripts/stubs ./scripts/stubs
 COPY --from=build /app/dist ./dist
 # migrations are applied at start and by `refwire migrate`
 COPY --from=build /app/prisma ./prisma
