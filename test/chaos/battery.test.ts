@@ -97,14 +97,19 @@ describe('duplicate storm on two API processes while workers are killed', () => 
     const duplicates = Array.from({ length: Math.round(STORM_SIZE * 0.3) }, () => unique[Math.floor(random() * unique.length)]!);
     const deliveries = shuffle([...unique, ...duplicates], random);
 
-    let worker = await spawnRefwire(['worker'], env);
-    processes.push(worker);
-    const killAt = new Set([Math.floor(deliveries.length * 0.3), Math.floor(deliveries.length * 0.6)]);
+    // two workers at once; at each kill point one of them is SIGKILLed (whatever it held is mid-flight) and replaced
+    const workers = [await spawnRefwire(['worker'], env), await spawnRefwire(['worker'], env)];
+    processes.push(...workers);
+    const killAt = new Map([
+      [Math.floor(deliveries.length * 0.3), 0],
+      [Math.floor(deliveries.length * 0.6), 1],
+    ]);
     const statuses = await pool(deliveries, 16, async (d, i) => {
-      if (killAt.has(i)) {
-        await kill(worker); // SIGKILL: whatever it held is mid-flight
-        worker = await spawnRefwire(['worker'], env);
-        processes.push(worker);
+      const victim = killAt.get(i);
+      if (victim !== undefined) {
+        await kill(workers[victim]!);
+        workers[victim] = await spawnRefwire(['worker'], env);
+        processes.push(workers[victim]!);
       }
       const api = i % 2 === 0 ? apiA : apiB;
       const headers = getAdapter(d.provider).sign(d.body, SECRETS[d.provider], { now: new Date() });
@@ -115,10 +120,13 @@ describe('duplicate storm on two API processes while workers are killed', () => 
 
     const count = async (where: string) => Number((await tdb.db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM inbound_events ${where}`))[0]!.n);
     expect(await count('')).toBe(STORM_SIZE);
-    await kill(worker);
-    worker = await spawnRefwire(['worker'], env); // one more kill mid-run, then let it finish
-    processes.push(worker);
+    await kill(workers[0]!); // one more kill mid-run; the other worker and a new one finish
+    workers[0] = await spawnRefwire(['worker'], env);
+    processes.push(workers[0]);
     await waitFor(async () => (await count(`WHERE status = 'processed'`)) === STORM_SIZE, FULL ? 600_000 : 90_000);
+
+    // graceful shutdown: SIGTERM lets a worker finish what it holds and exit cleanly
+    expect(await kill(workers[1]!, 'SIGTERM')).toBe(0);
 
     for (const [index, project] of projects.entries()) {
       const mine = unique.filter((d) => d.projectIndex === index);

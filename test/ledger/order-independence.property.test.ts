@@ -38,6 +38,8 @@ function eventsOf(h: History): Record<string, any>[] {
       }),
     );
   }
+  // the subscription ends: a lifecycle fact, no money
+  events.push(stripeEvent('customer.subscription.deleted.json'));
   return events;
 }
 
