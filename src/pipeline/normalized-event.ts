@@ -79,3 +79,7 @@ export type Normalized =
 export function emptyHints(): Hints {
   return { couponIds: [], discountIds: [], referralCode: null, clientReferenceId: null, subscriptionReferralCode: null };
 }
+
+export function eventsOf(...events: NormalizedEvent[]): Normalized {
+  return { kind: 'events', events };
+}

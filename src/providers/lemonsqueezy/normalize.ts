@@ -1,5 +1,5 @@
-import { emptyHints, type Normalized, type NormalizedEvent } from '../../pipeline/normalized-event';
-import { at, minor, obj, str, unique, type Json } from '../shared/read';
+import { emptyHints, eventsOf, type Normalized } from '../../pipeline/normalized-event';
+import { currencyCode, isoDate, minor, obj, str, unique, type Json } from '../shared/read';
 
 /**
  * Lemon Squeezy webhooks (JSON:API) → normalized events. A subscription's first payment is reported by
@@ -14,7 +14,7 @@ export function normalizeLemonSqueezyEvent(event: Json): Normalized {
   const attributes = obj(data?.attributes);
   const id = data?.id !== undefined && data.id !== null ? String(data.id) : null;
   if (!type || !attributes || !id) return { kind: 'invalid', reason: 'webhook has no meta.event_name, data.id or data.attributes' };
-  const occurredAt = dateOf(attributes.updated_at) ?? dateOf(attributes.created_at);
+  const occurredAt = isoDate(attributes.updated_at) ?? isoDate(attributes.created_at);
   if (!occurredAt) return { kind: 'invalid', reason: 'webhook has no created_at/updated_at' };
   const handler = HANDLERS[type];
   if (!handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
@@ -24,23 +24,14 @@ export function normalizeLemonSqueezyEvent(event: Json): Normalized {
 type Input = { id: string; attributes: Json; referralCode: string | null; occurredAt: Date };
 type Handler = (input: Input) => Normalized;
 
-function dateOf(value: unknown): Date | null {
-  const s = str(value);
-  const d = s ? new Date(s) : null;
-  return d && !Number.isNaN(d.getTime()) ? d : null;
-}
 
 /** Order and invoice ids are both plain numbers: the prefix keeps their payment keys apart. */
 const orderKey = (id: unknown) => (id === null || id === undefined ? null : `order:${String(id)}`);
 const invoiceKey = (id: unknown) => (id === null || id === undefined ? null : `invoice:${String(id)}`);
 const idString = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && v !== '') ? String(v) : null);
 
-const events = (...list: NormalizedEvent[]): Normalized => ({ kind: 'events', events: list });
 
-function currencyOf(a: Json): string | null {
-  const c = str(a.currency);
-  return c && /^[A-Z]{3}$/i.test(c) ? c.toUpperCase() : null;
-}
+const currencyOf = (a: Json) => currencyCode(a.currency);
 
 function orderCreated({ id, attributes: a, referralCode, occurredAt }: Input): Normalized {
   const status = str(a.status);
@@ -50,11 +41,11 @@ function orderCreated({ id, attributes: a, referralCode, occurredAt }: Input): N
   if (!currency || total === null) return { kind: 'invalid', reason: 'order has no total or currency' };
   if (total === 0n) return { kind: 'ignored', reason: 'order charged nothing (total 0)' };
   const item = obj(a.first_order_item);
-  return events({
+  return eventsOf({
     kind: 'purchase',
     paymentKey: orderKey(id)!,
     aliases: [],
-    occurredAt: dateOf(a.created_at) ?? occurredAt,
+    occurredAt: isoDate(a.created_at) ?? occurredAt,
     customer: { id: idString(a.customer_id), email: str(a.user_email) },
     subscriptionId: null,
     currency,
@@ -72,7 +63,7 @@ function paymentSuccess({ id, attributes: a, referralCode, occurredAt }: Input):
   const subscriptionId = idString(a.subscription_id);
   if (reason === 'initial') {
     // The first payment's money is counted from order_created; this event adds facts only.
-    return events({
+    return eventsOf({
       kind: 'facts',
       fact: 'payment_ids',
       occurredAt,
@@ -90,11 +81,11 @@ function paymentSuccess({ id, attributes: a, referralCode, occurredAt }: Input):
   const total = minor(a.total);
   if (!currency || total === null) return { kind: 'invalid', reason: 'invoice has no total or currency' };
   if (total === 0n) return { kind: 'ignored', reason: 'invoice charged nothing (total 0)' };
-  return events({
+  return eventsOf({
     kind,
     paymentKey: invoiceKey(id)!,
     aliases: [],
-    occurredAt: dateOf(a.created_at) ?? occurredAt,
+    occurredAt: isoDate(a.created_at) ?? occurredAt,
     customer: { id: idString(a.customer_id), email: str(a.user_email) },
     subscriptionId,
     currency,
@@ -111,13 +102,13 @@ function refunded(key: (id: unknown) => string | null): Handler {
     const currency = currencyOf(a);
     const amount = minor(a.refunded_amount);
     if (!currency || amount === null) return { kind: 'invalid', reason: 'refund has no refunded_amount or currency' };
-    return events({
+    return eventsOf({
       kind: 'refund',
       paymentRefs: [key(id)!],
       refundId: null,
       amountMinor: amount,
       currency,
-      occurredAt: dateOf(a.refunded_at) ?? occurredAt,
+      occurredAt: isoDate(a.refunded_at) ?? occurredAt,
       customer: { id: idString(a.customer_id), email: str(a.user_email) },
     });
   };
@@ -126,7 +117,7 @@ function refunded(key: (id: unknown) => string | null): Handler {
 function subscription(fact: 'subscription_started' | 'subscription_changed' | 'subscription_canceled'): Handler {
   return ({ id, attributes: a, referralCode, occurredAt }) => {
     const firstOrder = orderKey(a.order_id);
-    return events({
+    return eventsOf({
       kind: 'facts',
       fact,
       occurredAt,

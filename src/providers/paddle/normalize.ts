@@ -1,5 +1,5 @@
-import { emptyHints, type Normalized, type NormalizedEvent } from '../../pipeline/normalized-event';
-import { arr, at, minor, obj, str, unique, type Json } from '../shared/read';
+import { emptyHints, eventsOf, type Normalized } from '../../pipeline/normalized-event';
+import { arr, at, currencyCode, isoDate, minor, obj, str, unique, type Json } from '../shared/read';
 
 /**
  * Paddle Billing notifications → normalized events. Amounts are strings of minor units; payloads carry no email
@@ -10,7 +10,7 @@ export function normalizePaddleEvent(event: Json): Normalized {
   const type = str(event.event_type);
   const data = obj(event.data);
   if (!type || !data) return { kind: 'invalid', reason: 'notification has no event_type or data' };
-  const occurredAt = dateOf(event.occurred_at);
+  const occurredAt = isoDate(event.occurred_at);
   if (!occurredAt) return { kind: 'invalid', reason: 'notification has no occurred_at' };
   const handler = HANDLERS[type];
   if (!handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
@@ -19,18 +19,9 @@ export function normalizePaddleEvent(event: Json): Normalized {
 
 type Handler = (data: Json, occurredAt: Date) => Normalized;
 
-function dateOf(value: unknown): Date | null {
-  const s = str(value);
-  const d = s ? new Date(s) : null;
-  return d && !Number.isNaN(d.getTime()) ? d : null;
-}
 
-const events = (...list: NormalizedEvent[]): Normalized => ({ kind: 'events', events: list });
 
-function currencyOf(data: Json): string | null {
-  const c = str(data.currency_code);
-  return c && /^[A-Z]{3}$/i.test(c) ? c.toUpperCase() : null;
-}
+const currencyOf = (data: Json) => currencyCode(data.currency_code);
 
 /** origin → what the payment is; other origins (payment method change…) carry no new sale. */
 const ORIGINS: Record<string, 'purchase' | 'renewal'> = {
@@ -53,11 +44,11 @@ function transaction(data: Json, occurredAt: Date): Normalized {
   if (!currency || gross === null) return { kind: 'invalid', reason: 'transaction has no details.totals.grand_total or currency_code' };
   if (gross === 0n) return { kind: 'ignored', reason: 'transaction charged nothing (grand_total 0)' };
   const items = arr(data.items).map(obj);
-  return events({
+  return eventsOf({
     kind,
     paymentKey: id,
     aliases: [],
-    occurredAt: dateOf(data.billed_at) ?? occurredAt,
+    occurredAt: isoDate(data.billed_at) ?? occurredAt,
     customer: { id: str(data.customer_id), email: null },
     subscriptionId: str(data.subscription_id),
     currency,
@@ -83,7 +74,7 @@ function subscription(fact: (typeof SUBSCRIPTION_FACTS)[keyof typeof SUBSCRIPTIO
     const id = str(data.id);
     if (!id) return { kind: 'invalid', reason: 'subscription has no id' };
     const firstTransaction = str(data.transaction_id);
-    return events({
+    return eventsOf({
       kind: 'facts',
       fact,
       occurredAt,
@@ -113,13 +104,13 @@ function adjustment(data: Json, occurredAt: Date): Normalized {
   const currency = currencyOf(data);
   const amount = minor(at(data, 'totals', 'total'));
   if (!transactionId || !currency || amount === null) return { kind: 'invalid', reason: 'adjustment has no transaction_id, currency_code or totals.total' };
-  return events({
+  return eventsOf({
     kind: 'refund',
     paymentRefs: [transactionId],
     refundId: id,
     amountMinor: amount,
     currency,
-    occurredAt: dateOf(data.updated_at) ?? occurredAt,
+    occurredAt: isoDate(data.updated_at) ?? occurredAt,
     customer: { id: str(data.customer_id), email: null },
   });
 }
@@ -128,7 +119,7 @@ function adjustment(data: Json, occurredAt: Date): Normalized {
 function customer(data: Json, occurredAt: Date): Normalized {
   const id = str(data.id);
   if (!id) return { kind: 'invalid', reason: 'customer has no id' };
-  return events({
+  return eventsOf({
     kind: 'facts',
     fact: 'customer',
     occurredAt,

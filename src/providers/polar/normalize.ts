@@ -1,5 +1,5 @@
-import { emptyHints, type Normalized, type NormalizedEvent } from '../../pipeline/normalized-event';
-import { arr, at, minor, obj, str, unique, type Json } from '../shared/read';
+import { emptyHints, eventsOf, type Normalized, type NormalizedEvent } from '../../pipeline/normalized-event';
+import { arr, at, currencyCode, isoDate, minor, obj, str, unique, type Json } from '../shared/read';
 
 /**
  * Polar webhooks → normalized events. One order is reported by order.created / order.updated / order.paid: all
@@ -10,7 +10,7 @@ export function normalizePolarEvent(event: Json): Normalized {
   const type = str(event.type);
   const data = obj(event.data);
   if (!type || !data) return { kind: 'invalid', reason: 'webhook has no type or data' };
-  const occurredAt = dateOf(event.timestamp) ?? dateOf(data.modified_at) ?? dateOf(data.created_at);
+  const occurredAt = isoDate(event.timestamp) ?? isoDate(data.modified_at) ?? isoDate(data.created_at);
   if (!occurredAt) return { kind: 'invalid', reason: 'webhook has no timestamp' };
   const handler = HANDLERS[type];
   if (!handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
@@ -19,18 +19,9 @@ export function normalizePolarEvent(event: Json): Normalized {
 
 type Handler = (data: Json, occurredAt: Date) => Normalized;
 
-function dateOf(value: unknown): Date | null {
-  const s = str(value);
-  const d = s ? new Date(s) : null;
-  return d && !Number.isNaN(d.getTime()) ? d : null;
-}
 
-const events = (...list: NormalizedEvent[]): Normalized => ({ kind: 'events', events: list });
 
-function currencyOf(data: Json): string | null {
-  const c = str(data.currency);
-  return c && /^[A-Z]{3}$/i.test(c) ? c.toUpperCase() : null;
-}
+const currencyOf = (data: Json) => currencyCode(data.currency);
 
 const REASONS: Record<string, 'purchase' | 'renewal'> = {
   purchase: 'purchase',
@@ -55,7 +46,7 @@ function order(data: Json, occurredAt: Date): Normalized {
   const hints = { ...emptyHints(), couponIds: discountHints(data), referralCode: str(obj(data.metadata)?.referral_code) };
   if (!paid) {
     // Not paid yet: what it says about attribution is kept for when it is.
-    return events({
+    return eventsOf({
       kind: 'facts',
       fact: 'checkout',
       occurredAt,
@@ -78,7 +69,7 @@ function order(data: Json, occurredAt: Date): Normalized {
     kind,
     paymentKey: id,
     aliases: unique([str(data.checkout_id)]),
-    occurredAt: dateOf(data.created_at) ?? occurredAt,
+    occurredAt: isoDate(data.created_at) ?? occurredAt,
     customer: customerOf(data),
     subscriptionId: str(data.subscription_id),
     currency,
@@ -94,8 +85,8 @@ function order(data: Json, occurredAt: Date): Normalized {
   // An order already (partly) refunded reports its cumulative refunded_amount: counted once with order.refunded.
   const refunded = minor(data.refunded_amount);
   return refunded !== null && refunded > 0n
-    ? events(payment, { kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: refunded, currency, occurredAt, customer: customerOf(data) })
-    : events(payment);
+    ? eventsOf(payment, { kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: refunded, currency, occurredAt, customer: customerOf(data) })
+    : eventsOf(payment);
 }
 
 function orderRefunded(data: Json, occurredAt: Date): Normalized {
@@ -103,7 +94,7 @@ function orderRefunded(data: Json, occurredAt: Date): Normalized {
   const currency = currencyOf(data);
   const amount = minor(data.refunded_amount);
   if (!id || !currency || amount === null) return { kind: 'invalid', reason: 'order has no id, currency or refunded_amount' };
-  return events({ kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
+  return eventsOf({ kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
 }
 
 function refund(data: Json, occurredAt: Date): Normalized {
@@ -114,14 +105,14 @@ function refund(data: Json, occurredAt: Date): Normalized {
   if (!id || !orderId || !currency || amount === null) return { kind: 'invalid', reason: 'refund has no id, order_id, currency or amount' };
   const status = str(data.status);
   if (status !== 'succeeded') return { kind: 'ignored', reason: `refund status "${status ?? 'none'}" is not succeeded` };
-  return events({ kind: 'refund', paymentRefs: [orderId], refundId: id, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
+  return eventsOf({ kind: 'refund', paymentRefs: [orderId], refundId: id, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
 }
 
 function subscription(fact: 'subscription_started' | 'subscription_changed' | 'subscription_canceled'): Handler {
   return (data, occurredAt) => {
     const id = str(data.id);
     if (!id) return { kind: 'invalid', reason: 'subscription has no id' };
-    return events({
+    return eventsOf({
       kind: 'facts',
       fact,
       occurredAt,

@@ -43,3 +43,16 @@ export function unixSeconds(value: unknown): Date | null {
 export function unique(values: (string | null | undefined)[]): string[] {
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
 }
+
+/** An ISO 8601 timestamp; null when absent or unparseable. */
+export function isoDate(value: unknown): Date | null {
+  const s = str(value);
+  const d = s ? new Date(s) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+}
+
+/** A three-letter currency code, upper-cased (providers send "usd" and "USD" alike). */
+export function currencyCode(value: unknown): string | null {
+  const c = str(value);
+  return c && /^[A-Z]{3}$/i.test(c) ? c.toUpperCase() : null;
+}

@@ -1,5 +1,5 @@
-import { emptyHints, type Hints, type Normalized, type NormalizedEvent } from '../../pipeline/normalized-event';
-import { arr, at, idOf, minor, obj, str, unique, unixSeconds, type Json } from '../shared/read';
+import { emptyHints, eventsOf, type Hints, type Normalized } from '../../pipeline/normalized-event';
+import { arr, at, currencyCode, idOf, minor, obj, str, unique, unixSeconds, type Json } from '../shared/read';
 
 /**
  * Stripe events → normalized events, for payloads before and after API version 2025-03-31 (basil):
@@ -20,12 +20,8 @@ export function normalizeStripeEvent(event: Json): Normalized {
 
 type Handler = (object: Json, occurredAt: Date) => Normalized;
 
-const events = (...list: NormalizedEvent[]): Normalized => ({ kind: 'events', events: list });
 
-function currencyOf(object: Json): string | null {
-  const c = str(object.currency);
-  return c && /^[a-z]{3}$/i.test(c) ? c.toUpperCase() : null;
-}
+const currencyOf = (object: Json) => currencyCode(object.currency);
 
 function referralCode(metadata: unknown): string | null {
   return str(obj(metadata)?.referral_code);
@@ -74,7 +70,7 @@ function checkoutSession(session: Json, occurredAt: Date, asyncSucceeded: boolea
     const gross = minor(session.amount_total);
     if (!currency || gross === null) return { kind: 'invalid', reason: 'paid checkout session has no amount_total or currency' };
     if (gross === 0n) return { kind: 'ignored', reason: 'checkout session paid nothing (amount_total 0)' };
-    return events({
+    return eventsOf({
       kind: 'purchase',
       paymentKey: paymentIntent ?? id,
       aliases: unique([id, paymentIntent]),
@@ -90,7 +86,7 @@ function checkoutSession(session: Json, occurredAt: Date, asyncSucceeded: boolea
   }
   if (mode === 'payment' || mode === 'subscription') {
     // Subscription money arrives with invoice.paid; an unpaid payment-mode session waits for async success.
-    return events({
+    return eventsOf({
       kind: 'facts',
       fact: 'checkout',
       occurredAt,
@@ -143,7 +139,7 @@ function invoicePaid(invoice: Json, occurredAt: Date): Normalized {
     sum(arr(invoice.total_tax_amounts).map((t) => minor(obj(t)?.amount))) ??
     0n;
 
-  return events({
+  return eventsOf({
     kind,
     paymentKey: id,
     aliases: unique([idOf(invoice.charge), idOf(invoice.payment_intent)]),
@@ -174,7 +170,7 @@ function chargeRefunded(charge: Json, occurredAt: Date): Normalized {
   const currency = currencyOf(charge);
   const refunded = minor(charge.amount_refunded);
   if (!id || !currency || refunded === null) return { kind: 'invalid', reason: 'charge has no id, currency or amount_refunded' };
-  return events({
+  return eventsOf({
     kind: 'refund',
     paymentRefs: unique([id, idOf(charge.payment_intent), idOf(charge.invoice)]),
     refundId: null,
@@ -195,7 +191,7 @@ function refundCreated(refund: Json, occurredAt: Date): Normalized {
   if (status !== 'succeeded') return { kind: 'ignored', reason: `refund status "${status ?? 'none'}" is not succeeded` };
   const refs = unique([idOf(refund.charge), idOf(refund.payment_intent)]);
   if (refs.length === 0) return { kind: 'invalid', reason: 'refund names neither a charge nor a payment intent' };
-  return events({
+  return eventsOf({
     kind: 'refund',
     paymentRefs: refs,
     refundId: id,
@@ -217,7 +213,7 @@ function subscription(fact: (typeof SUBSCRIPTION_FACTS)[keyof typeof SUBSCRIPTIO
     const id = str(sub.id);
     if (!id) return { kind: 'invalid', reason: 'subscription has no id' };
     const listed = discountList(sub.discounts);
-    return events({
+    return eventsOf({
       kind: 'facts',
       fact,
       occurredAt,
@@ -240,7 +236,7 @@ function discountCreated(discount: Json, occurredAt: Date): Normalized {
   const id = str(discount.id);
   const couponIds = discountCoupons(discount);
   if (!id || couponIds.length === 0) return { kind: 'invalid', reason: 'discount has no id or coupon' };
-  return events({
+  return eventsOf({
     kind: 'facts',
     fact: 'discount',
     occurredAt,
@@ -258,7 +254,7 @@ function invoicePaymentPaid(invoicePayment: Json, occurredAt: Date): Normalized 
   const invoice = idOf(invoicePayment.invoice);
   if (!invoice) return { kind: 'invalid', reason: 'invoice payment names no invoice' };
   const payment = obj(invoicePayment.payment);
-  return events({
+  return eventsOf({
     kind: 'facts',
     fact: 'payment_ids',
     occurredAt,
