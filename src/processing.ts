@@ -9,6 +9,7 @@ import { EventQueue } from './queue/event-queue';
 import { QueueWorker } from './queue/queue-worker';
 import { RequeueSweep } from './queue/requeue-sweep';
 import { SecretBox } from './security/secret-box';
+import { microBatch } from './util/micro-batch';
 
 /**
  * How stored events reach processing, in either mode:
@@ -52,8 +53,13 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
           lockMs: config.worker.lockMs,
           stalledMs: config.worker.stalledMs,
         }) : null;
+    // one Redis round trip for all the events stored in the same moment
+    const enqueue = microBatch(async (ids: string[]) => {
+      const ok = await queue.enqueue(ids);
+      return ids.map(() => ok);
+    }, 500);
     return {
-      notify: (id) => void queue.enqueue([id]),
+      notify: (id) => void enqueue(id),
       runner: null,
       queue,
       metrics,

@@ -17,6 +17,7 @@ import { productsRouter } from '../api/products';
 import { referralsRouter, storeAttributionRouter } from '../api/referrals';
 import { settingsRouter } from '../api/settings';
 import type { Database } from '../db/database';
+import { inboxWriter } from '../ingest/inbox';
 import { webhookRouter } from '../ingest/webhook-router';
 import { IntegrationStore } from '../integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../pipeline/process-inbound-event';
@@ -107,7 +108,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(
     webhookRouter({
-      db: deps.db,
+      store: inboxWriter(deps.db.sql),
       integrations,
       toleranceSeconds: deps.webhookToleranceSeconds,
       clock,

@@ -1,38 +1,76 @@
 import type { SqlClient } from '../db/sql';
 import type { VerifiedEvent } from '../providers/provider-adapter';
 import type { ProviderName } from '../providers/provider-names';
+import { microBatch } from '../util/micro-batch';
 
 export type StoredEvent = { id: string; duplicate: boolean };
 
+export type InboxInput = {
+  projectId: string;
+  provider: ProviderName;
+  event: VerifiedEvent;
+  rawBody: Buffer;
+  headers: Record<string, string>;
+  receivedAt: Date;
+};
+
+const COLUMNS = 9;
+const keyOf = (i: InboxInput) => `${i.projectId}\u0000${i.provider}\u0000${i.event.eventId}`;
+
 /**
- * The one durable write of the receiver. `ON CONFLICT DO NOTHING` on (project, provider, provider event id)
- * makes concurrent deliveries of one event race safely to a single row without an error to catch; the loser
- * then reads the winner's id (PostgreSQL waits for the winner's commit before reporting the conflict).
+ * The one durable write of the receiver, for many deliveries at once: one multi-row
+ * `INSERT … ON CONFLICT DO NOTHING RETURNING` on (project, provider, provider event id). Concurrent deliveries of
+ * one event race safely to a single row without an error to catch (PostgreSQL waits for the winner's commit
+ * before reporting the conflict); the losers then read the winner's id. Within one batch, the first delivery of
+ * an event is the new one and the others are duplicates.
  */
-export async function storeInboundEvent(
-  sql: SqlClient,
-  input: {
-    projectId: string;
-    provider: ProviderName;
-    event: VerifiedEvent;
-    rawBody: Buffer;
-    headers: Record<string, string>;
-    receivedAt: Date;
-  },
-): Promise<StoredEvent> {
-  const { projectId, provider, event } = input;
-  const inserted = await sql.query<{ id: string }>(
+export async function storeInboundEvents(sql: SqlClient, inputs: InboxInput[]): Promise<StoredEvent[]> {
+  const values: unknown[] = [];
+  const tuples = inputs.map((input, i) => {
+    const { projectId, provider, event } = input;
+    values.push(projectId, provider, event.eventId, event.type, event.livemode, event.occurredAt, input.rawBody, JSON.stringify(input.headers), input.receivedAt);
+    const base = i * COLUMNS;
+    return `(${Array.from({ length: COLUMNS }, (_, c) => `$${base + c + 1}`).join(', ')})`;
+  });
+  const inserted = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string }>(
     `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     VALUES ${tuples.join(', ')}
      ON CONFLICT (project_id, provider, provider_event_id) DO NOTHING
-     RETURNING id`,
-    [projectId, provider, event.eventId, event.type, event.livemode, event.occurredAt, input.rawBody, JSON.stringify(input.headers), input.receivedAt],
+     RETURNING id, project_id, provider, provider_event_id`,
+    values,
   );
-  if (inserted[0]) return { id: inserted[0].id, duplicate: false };
-  const existing = await sql.query<{ id: string }>(
-    'SELECT id FROM inbound_events WHERE project_id = $1 AND provider = $2 AND provider_event_id = $3',
-    [projectId, provider, event.eventId],
-  );
-  if (!existing[0]) throw new Error('inbox conflict without a stored row');
-  return { id: existing[0].id, duplicate: true };
+  const fresh = new Map(inserted.map((r) => [`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id]));
+
+  const missing = inputs.filter((i) => !fresh.has(keyOf(i)));
+  const existing = new Map<string, string>();
+  if (missing.length > 0) {
+    const rows = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string }>(
+      `SELECT id, project_id, provider, provider_event_id FROM inbound_events
+       WHERE (project_id, provider, provider_event_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]))`,
+      [missing.map((i) => i.projectId), missing.map((i) => i.provider), missing.map((i) => i.event.eventId)],
+    );
+    for (const r of rows) existing.set(`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id);
+  }
+
+  const claimed = new Set<string>();
+  return inputs.map((input) => {
+    const key = keyOf(input);
+    const id = fresh.get(key);
+    if (id !== undefined && !claimed.has(key)) {
+      claimed.add(key);
+      return { id, duplicate: false };
+    }
+    const found = id ?? existing.get(key);
+    if (!found) throw new Error('inbox conflict without a stored row');
+    return { id: found, duplicate: true };
+  });
+}
+
+export async function storeInboundEvent(sql: SqlClient, input: InboxInput): Promise<StoredEvent> {
+  return (await storeInboundEvents(sql, [input]))[0]!;
+}
+
+/** One delivery at a time for callers; batched with the other deliveries of the same moment underneath. */
+export function inboxWriter(sql: SqlClient): (input: InboxInput) => Promise<StoredEvent> {
+  return microBatch((inputs: InboxInput[]) => storeInboundEvents(sql, inputs), 100);
 }

@@ -1,9 +1,8 @@
-import type { Database } from '../db/database';
 import type { IntegrationStore } from '../integrations/integration-store';
 import type { DeliveryHeaders, VerifyFailure } from '../providers/provider-adapter';
 import type { ProviderName } from '../providers/provider-names';
 import { findAdapter } from '../providers/registry';
-import { storeInboundEvent } from './inbox';
+import type { InboxInput, StoredEvent } from './inbox';
 
 export type IngestOutcome =
   | { kind: 'accepted'; id: string; duplicate: boolean }
@@ -14,7 +13,8 @@ export type IngestOutcome =
   | { kind: 'unavailable'; error: Error };
 
 export type ReceiveDeps = {
-  db: Database;
+  /** the inbox write (batched with concurrent deliveries, see inbox.ts#inboxWriter) */
+  store: (input: InboxInput) => Promise<StoredEvent>;
   integrations: IntegrationStore;
   toleranceSeconds: Record<ProviderName, number>;
   clock: () => Date;
@@ -62,7 +62,7 @@ export async function receiveWebhook(
     if (value !== undefined) headers[name] = value;
   }
   try {
-    const stored = await storeInboundEvent(deps.db.sql, {
+    const stored = await deps.store({
       projectId,
       provider: adapter.name,
       event: verified.event,

@@ -25,6 +25,12 @@ export type WebhookSecrets =
   | { status: 'not_connected' }
   | { status: 'connected'; secrets: string[] };
 
+/** What the receiver needs of a connection, decrypted; cached briefly per process. */
+type Connection =
+  | { status: 'unknown_project' }
+  | { status: 'not_connected' }
+  | { status: 'connected'; current: string; previous: { secret: string; expiresAt: Date } | null };
+
 export class MissingSecretError extends Error {
   override name = 'MissingSecretError';
 }
@@ -45,11 +51,24 @@ type Row = {
  * Provider connections with their secrets sealed under SECRETS_KEY. Plaintext leaves this module only through
  * webhookSecretsFor(), for the verifier, and apiKey(), for the pipeline's calls to the provider's API.
  */
+/**
+ * How long the receiver trusts what it read about a project's connection. A change made through this process is
+ * seen at once; one made through another API process within this many milliseconds (a rotation's previous
+ * secret keeps working meanwhile).
+ */
+const SECRETS_CACHE_MS = 5000;
+
 export class IntegrationStore {
+  private readonly cache = new Map<string, { value: Connection; until: number }>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly box: SecretBox,
   ) {}
+
+  private forget(projectId: string, provider: string): void {
+    this.cache.delete(`${projectId}:${provider}`);
+  }
 
   private context(projectId: string, provider: string, field: 'webhook_secret' | 'api_key'): string {
     return `${projectId}:${provider}:${field}`;
@@ -108,6 +127,7 @@ export class IntegrationStore {
       previousSecretExpiresAt: previous.previousSecretExpiresAt,
       ...apiKey,
     };
+    this.forget(projectId, provider);
     const row = await this.prisma.integration.upsert({
       where,
       create: { projectId, provider, ...data },
@@ -128,6 +148,7 @@ export class IntegrationStore {
 
   async remove(projectId: string, provider: ProviderName): Promise<boolean> {
     const { count } = await this.prisma.integration.deleteMany({ where: { projectId, provider } });
+    this.forget(projectId, provider);
     return count > 0;
   }
 
@@ -136,6 +157,21 @@ export class IntegrationStore {
    * secrets a delivery may be signed with (two while a rotated secret is still valid).
    */
   async webhookSecretsFor(projectId: string, provider: ProviderName, now: Date): Promise<WebhookSecrets> {
+    const key = `${projectId}:${provider}`;
+    let entry = this.cache.get(key);
+    if (!entry || entry.until <= Date.now()) {
+      entry = { value: await this.readConnection(projectId, provider), until: Date.now() + SECRETS_CACHE_MS };
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(key, entry);
+    }
+    const connection = entry.value;
+    if (connection.status !== 'connected') return connection;
+    // The previous secret's expiry is judged now, not when the connection was read.
+    const previous = connection.previous && connection.previous.expiresAt > now ? [connection.previous.secret] : [];
+    return { status: 'connected', secrets: [connection.current, ...previous] };
+  }
+
+  private async readConnection(projectId: string, provider: ProviderName): Promise<Connection> {
     const project = await this.prisma.project.findUnique({
       where: { id: projectId },
       select: {
@@ -149,11 +185,14 @@ export class IntegrationStore {
     const row = project.integrations[0];
     if (!row) return { status: 'not_connected' };
     const context = this.context(projectId, provider, 'webhook_secret');
-    const secrets = [this.box.open(row.webhookSecretEnc, context)];
-    if (row.previousSecretEnc && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) {
-      secrets.push(this.box.open(row.previousSecretEnc, context));
-    }
-    return { status: 'connected', secrets };
+    return {
+      status: 'connected',
+      current: this.box.open(row.webhookSecretEnc, context),
+      previous:
+        row.previousSecretEnc && row.previousSecretExpiresAt
+          ? { secret: this.box.open(row.previousSecretEnc, context), expiresAt: row.previousSecretExpiresAt }
+          : null,
+    };
   }
 
   /** The provider API key a merchant stored, for the pipeline's calls to the provider (never returned by the API). */
