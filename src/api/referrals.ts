@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { SqlClient } from '../db/sql';
 import type { PrismaClient, Referral } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
@@ -45,7 +46,7 @@ export async function resolveAffiliate(prisma: PrismaClient, projectId: string, 
  * `/api/v1/referrals`: customers known by email, the chain's last step. Creating or changing one recomputes that
  * customer's payments, so a payment made before the referral was recorded is attributed now.
  */
-export function referralsRouter(prisma: PrismaClient): Router {
+export function referralsRouter(prisma: PrismaClient, sql: SqlClient): Router {
   const router = Router();
 
   async function findByEmail(projectId: string, email: unknown) {
@@ -76,7 +77,7 @@ export function referralsRouter(prisma: PrismaClient): Router {
       prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, status: body.status } }),
       'a referral for this email already exists',
     );
-    await recomputeCustomersByEmail(prisma, projectId, row.email);
+    await recomputeCustomersByEmail(sql, projectId, row.email);
     res.status(201).json(ok(referralView(row)));
   });
 
@@ -91,7 +92,7 @@ export function referralsRouter(prisma: PrismaClient): Router {
     const affiliateId =
       body.affiliate_id || body.referral_code ? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code)).id : undefined;
     const row = await prisma.referral.update({ where: { id: current.id }, data: { affiliateId, status: body.status } });
-    await recomputeCustomersByEmail(prisma, projectId, row.email);
+    await recomputeCustomersByEmail(sql, projectId, row.email);
     res.json(ok(referralView(row)));
   };
   router.put('/:email', update);
@@ -106,7 +107,7 @@ const storeBody = z.object({ email: emailField, referral_code: z.string().trim()
  * `POST /api/store-attribution`: the merchant's backend tells Refwire which referral code a signed-up email came
  * with; it becomes (or moves) that email's referral.
  */
-export function storeAttributionRouter(prisma: PrismaClient): Router {
+export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     const body = storeBody.parse(req.body ?? {});
@@ -119,7 +120,7 @@ export function storeAttributionRouter(prisma: PrismaClient): Router {
           prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } }),
           'a referral for this email already exists',
         );
-    await recomputeCustomersByEmail(prisma, projectId, row.email);
+    await recomputeCustomersByEmail(sql, projectId, row.email);
     res.status(existing ? 200 : 201).json(ok(referralView(row)));
   });
   return router;

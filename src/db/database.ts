@@ -44,10 +44,34 @@ function openPostgres(url: string): Database {
       ...sessionOf(pool),
       async session(fn) {
         const client = await pool.connect();
+        let broken = false;
+        // A checked-out client whose server goes away emits 'error'; unheard, that would end the process.
+        const onError = () => (broken = true);
+        client.on('error', onError);
         try {
           return await fn(sessionOf(client));
         } finally {
-          client.release();
+          client.off('error', onError);
+          client.release(broken);
+        }
+      },
+      async transaction(fn) {
+        const client = await pool.connect();
+        let broken = false;
+        const onError = () => (broken = true);
+        client.on('error', onError);
+        try {
+          await client.query('BEGIN');
+          const result = await fn(sessionOf(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => (broken = true));
+          throw err;
+        } finally {
+          client.off('error', onError);
+          // a connection that failed or could not even roll back is not handed out again
+          client.release(broken);
         }
       },
     },
@@ -78,7 +102,22 @@ export function wrapPglite(lite: PGlite, kind: Database['kind'] = 'embedded'): D
   return {
     kind,
     prisma,
-    sql: { ...session, session: (fn) => fn(session) },
+    sql: {
+      ...session,
+      session: (fn) => fn(session),
+      // PGlite is one connection: its transaction() keeps other transactions out until this one ends.
+      transaction: (fn) =>
+        lite.transaction((tx) =>
+          fn({
+            async exec(sql) {
+              await tx.exec(sql);
+            },
+            async query<T extends object>(sql: string, params: readonly unknown[] = []) {
+              return (await tx.query<T>(sql, params as unknown[])).rows;
+            },
+          }),
+        ),
+    },
     async close() {
       await prisma.$disconnect();
       if (!lite.closed) await lite.close();

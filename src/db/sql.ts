@@ -8,4 +8,6 @@ export interface SqlSession {
 export interface SqlClient extends SqlSession {
   /** Runs `fn` on one connection, so session state (transactions, advisory locks) holds across its calls. */
   session<R>(fn: (session: SqlSession) => Promise<R>): Promise<R>;
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<R>(fn: (tx: SqlSession) => Promise<R>): Promise<R>;
 }

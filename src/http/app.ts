@@ -124,13 +124,13 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/events', eventsRouter(prisma, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));
-  v1.use('/referrals', referralsRouter(prisma));
+  v1.use('/referrals', referralsRouter(prisma, deps.db.sql));
   v1.use('/coupons', couponsRouter(prisma));
   v1.use('/products', productsRouter(prisma));
   v1.use('/conversions', conversionsRouter(prisma, clock));
   v1.use('/ledger', ledgerRouter(prisma, clock));
   app.use('/api/v1', v1);
-  app.use('/api/store-attribution', json, requireApiKey(prisma), storeAttributionRouter(prisma));
+  app.use('/api/store-attribution', json, requireApiKey(prisma), storeAttributionRouter(prisma, deps.db.sql));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,9 +1,7 @@
-import type { PrismaClient } from '../generated/prisma/client';
+import type { SqlClient, SqlSession } from '../db/sql';
 import type { NormalizedEvent } from '../pipeline/normalized-event';
 import { recomputeCustomer } from './recompute-customer';
 import { recordEvents, type Scope } from './record-events';
-
-const TX_OPTIONS = { timeout: 30_000, maxWait: 10_000 };
 
 /** Subject keys an event writes, locked in one sorted order so two transactions never wait on each other crosswise. */
 function lockKeys(scope: Scope, events: readonly NormalizedEvent[]): string[] {
@@ -23,6 +21,10 @@ function lockKeys(scope: Scope, events: readonly NormalizedEvent[]): string[] {
   return [...keys].sort();
 }
 
+async function lock(tx: SqlSession, key: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+}
+
 /**
  * Applies one provider event's normalized events in two transactions:
  *   1. record the facts (idempotent inserts and merges, under per-subject locks);
@@ -31,17 +33,17 @@ function lockKeys(scope: Scope, events: readonly NormalizedEvent[]): string[] {
  * or recomputes after it: no interleaving leaves the ledger derived from a partial view. A crash between the two
  * leaves the event unprocessed; its retry records nothing new and recomputes.
  */
-export async function applyEvents(prisma: PrismaClient, scope: Scope, events: readonly NormalizedEvent[]): Promise<void> {
-  const groups = await prisma.$transaction(async (tx) => {
-    for (const key of lockKeys(scope, events)) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${key}))`;
+export async function applyEvents(sql: SqlClient, scope: Scope, events: readonly NormalizedEvent[]): Promise<void> {
+  const groups = await sql.transaction(async (tx) => {
+    for (const key of lockKeys(scope, events)) await lock(tx, key);
     return recordEvents(tx, scope, events);
-  }, TX_OPTIONS);
-  for (const group of [...groups].sort()) await recomputeGroup(prisma, scope.projectId, scope.provider, group);
+  });
+  for (const group of [...groups].sort()) await recomputeGroup(sql, scope.projectId, scope.provider, group);
 }
 
-export async function recomputeGroup(prisma: PrismaClient, projectId: string, provider: string, customerKey: string): Promise<void> {
-  await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`group:${projectId}:${provider}:${customerKey}`}))`;
+export async function recomputeGroup(sql: SqlClient, projectId: string, provider: string, customerKey: string): Promise<void> {
+  await sql.transaction(async (tx) => {
+    await lock(tx, `group:${projectId}:${provider}:${customerKey}`);
     await recomputeCustomer(tx, projectId, provider, customerKey);
-  }, TX_OPTIONS);
+  });
 }

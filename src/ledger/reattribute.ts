@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../generated/prisma/client';
+import type { SqlClient } from '../db/sql';
 import { recomputeGroup } from './apply-events';
 
 /**
@@ -6,12 +6,12 @@ import { recomputeGroup } from './apply-events';
  * made before the referral existed is attributed now through the chain's email step, and one attributed by
  * email follows the change. Earlier steps of the chain still win where they hit.
  */
-export async function recomputeCustomersByEmail(prisma: PrismaClient, projectId: string, email: string): Promise<number> {
-  const groups = await prisma.conversion.findMany({
-    where: { projectId, customerEmail: email.toLowerCase(), kind: { in: ['purchase', 'renewal'] }, customerKey: { not: null }, provider: { not: null } },
-    distinct: ['provider', 'customerKey'],
-    select: { provider: true, customerKey: true },
-  });
-  for (const g of groups) await recomputeGroup(prisma, projectId, g.provider!, g.customerKey!);
+export async function recomputeCustomersByEmail(sql: SqlClient, projectId: string, email: string): Promise<number> {
+  const groups = await sql.query<{ provider: string; customer_key: string }>(
+    `SELECT DISTINCT provider, customer_key FROM conversions
+     WHERE project_id = $1 AND customer_email = $2 AND kind IN ('purchase', 'renewal') AND customer_key IS NOT NULL AND provider IS NOT NULL`,
+    [projectId, email.toLowerCase()],
+  );
+  for (const g of groups) await recomputeGroup(sql, projectId, g.provider, g.customer_key);
   return groups.length;
 }

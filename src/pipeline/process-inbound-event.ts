@@ -98,7 +98,7 @@ async function decide(deps: ProcessorDeps, event: Claimed, maxAttempts: number):
   if (normalized.kind === 'ignored') return { status: 'ignored', reason: normalized.reason };
   if (normalized.kind === 'invalid') return { status: 'failed', reason: normalized.reason };
   const events = await enrich(deps, event, payload, normalized.events, maxAttempts);
-  await applyEvents(deps.db.prisma, { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, events);
+  await applyEvents(deps.db.sql, { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, events);
   return { status: 'processed', reason: null };
 }
 

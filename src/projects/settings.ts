@@ -19,7 +19,9 @@ export function ruleFromColumns(row: RuleColumns, currency: string): CommissionR
   return null;
 }
 
-export function commissionSettings(project: Project): CommissionSettings {
+export function commissionSettings(
+  project: Pick<Project, 'currency' | 'commissionType' | 'commissionRateBp' | 'commissionAmountMinor' | 'commissionDuration' | 'commissionMonths' | 'holdDays'>,
+): CommissionSettings {
   const duration: Duration =
     project.commissionDuration === 'first_payment'
       ? { kind: 'first_payment' }

@@ -157,10 +157,14 @@ describe('PostgreSQL stopped', () => {
     };
     expect((await send(0)).status).toBe(200);
 
+    // stop it while events are being processed, so transactions are cut mid-way
+    await Promise.all([10, 11, 12, 13, 14, 15].map((i) => send(i)));
     pg.stop();
     for (let i = 1; i <= 5; i++) {
       const started = Date.now();
-      const res = await send(i);
+      const res = await send(i).catch((err: Error) => {
+        throw new Error(`${err.message}; the API process said:\n${api!.output()}`);
+      });
       expect(res.status).toBe(503);
       expect(Date.now() - started).toBeLessThan(1000);
     }
@@ -172,7 +176,7 @@ describe('PostgreSQL stopped', () => {
     let last: any = null;
     await waitFor(async () => {
       last = (await json(`${api!.url}/api/v1/events?limit=100`, { token: project.api_key })).body;
-      return last.pagination.total === 6 && last.data.every((e: any) => e.status === 'processed');
+      return last.pagination.total === 12 && last.data.every((e: any) => e.status === 'processed');
       // an event cut off mid-processing by the outage is taken up again once its 30 s claim lapses
     }, 75_000).catch((e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(last?.data?.map((x: any) => [x.status, x.status_reason]))}`);
