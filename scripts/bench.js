@@ -13,6 +13,7 @@ const os = require('node:os');
 
 const ROOT = path.resolve(__dirname, '..');
 const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
+const BACKLOG_ONLY = process.argv.includes('--backlog-only');
 const DURATION_S = SHORT ? 2 : 10;
 const ROUNDS = SHORT ? 1 : 3;
 const CONNECTIONS = 64;
@@ -231,6 +232,12 @@ async function main() {
     await api(refwire, 'PUT', '/api/v1/integrations/stripe', project.api_key, { webhook_secret: SECRET });
 
     log(`Refwire benchmark (${SHORT ? 'short' : 'full'}): ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+    if (BACKLOG_ONLY) {
+      await stop(refwireProc);
+      const backlog = await backlogPhase(env);
+      log(`backlog: ${backlog.processed}/${backlog.events} events in ${backlog.seconds.toFixed(1)} s (${backlog.events_per_second.toFixed(0)}/s), ledger ${backlog.ledger_ok ? 'ok' : 'NOT ok'}`);
+      return;
+    }
     log(`ingest: ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S} s per target, alternating bare / Refwire`);
     const unique = await ingestPhase(bare, refwire, project.id, 0, 0);
     const duplicates = await ingestPhase(bare, refwire, project.id, 0.3, unique.next);
