@@ -21,8 +21,10 @@ function lockKeys(scope: Scope, events: readonly NormalizedEvent[]): string[] {
   return [...keys].sort();
 }
 
-async function lock(tx: SqlSession, key: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+/** Takes the locks in the array's (sorted) order, in one round trip: unnest yields its elements in order. */
+async function lock(tx: SqlSession, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await tx.query('SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n)', [keys]);
 }
 
 /**
@@ -35,7 +37,7 @@ async function lock(tx: SqlSession, key: string): Promise<void> {
  */
 export async function applyEvents(sql: SqlClient, scope: Scope, events: readonly NormalizedEvent[]): Promise<void> {
   const groups = await sql.transaction(async (tx) => {
-    for (const key of lockKeys(scope, events)) await lock(tx, key);
+    await lock(tx, lockKeys(scope, events));
     return recordEvents(tx, scope, events);
   });
   for (const group of [...groups].sort()) await recomputeGroup(sql, scope.projectId, scope.provider, group);
@@ -43,7 +45,7 @@ export async function applyEvents(sql: SqlClient, scope: Scope, events: readonly
 
 export async function recomputeGroup(sql: SqlClient, projectId: string, provider: string, customerKey: string): Promise<void> {
   await sql.transaction(async (tx) => {
-    await lock(tx, `group:${projectId}:${provider}:${customerKey}`);
+    await lock(tx, [`group:${projectId}:${provider}:${customerKey}`]);
     await recomputeCustomer(tx, projectId, provider, customerKey);
   });
 }

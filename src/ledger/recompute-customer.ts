@@ -43,6 +43,7 @@ const big = (v: unknown): bigint => BigInt(v as string | number | bigint);
  * The caller holds the group's lock (see apply-events.ts).
  */
 export async function recomputeCustomer(tx: Tx, projectId: string, provider: string, customerKey: string): Promise<void> {
+  // The project's settings and product rules in one round trip.
   const [project] = await tx.query<{
     currency: string;
     commission_type: string;
@@ -51,8 +52,12 @@ export async function recomputeCustomer(tx: Tx, projectId: string, provider: str
     commission_duration: string;
     commission_months: number | null;
     hold_days: number;
+    product_rules: { product_id: string; commission_type: string; commission_rate_bp: number | null; commission_amount_minor: string | number | null }[] | null;
   }>(
-    `SELECT currency, commission_type, commission_rate_bp, commission_amount_minor, commission_duration, commission_months, hold_days
+    `SELECT currency, commission_type, commission_rate_bp, commission_amount_minor, commission_duration, commission_months, hold_days,
+            (SELECT json_agg(json_build_object('product_id', product_id, 'commission_type', commission_type,
+                    'commission_rate_bp', commission_rate_bp, 'commission_amount_minor', commission_amount_minor::text))
+             FROM product_rules WHERE project_id = projects.id) AS product_rules
      FROM projects WHERE id = $1`,
     [projectId],
   );
@@ -78,7 +83,7 @@ export async function recomputeCustomer(tx: Tx, projectId: string, provider: str
   if (payments.length === 0) return;
 
   const lookups = new Lookups(tx, projectId, provider, settings.currency);
-  const productRules = await loadProductRules(tx, projectId, settings.currency);
+  const productRules = productRulesOf(project.product_rules ?? [], settings.currency);
   let bound: Affiliate | null = null;
   let firstAttributedAt: Date | null = null;
 
@@ -125,11 +130,10 @@ export async function recomputeCustomer(tx: Tx, projectId: string, provider: str
   }
 }
 
-async function loadProductRules(tx: Tx, projectId: string, currency: string): Promise<Map<string, CommissionRule>> {
-  const rows = await tx.query<{ product_id: string; commission_type: string; commission_rate_bp: number | null; commission_amount_minor: string | null }>(
-    'SELECT product_id, commission_type, commission_rate_bp, commission_amount_minor FROM product_rules WHERE project_id = $1',
-    [projectId],
-  );
+function productRulesOf(
+  rows: { product_id: string; commission_type: string; commission_rate_bp: number | null; commission_amount_minor: string | number | null }[],
+  currency: string,
+): Map<string, CommissionRule> {
   const rules = new Map<string, CommissionRule>();
   for (const row of rows) {
     const rule = ruleFromColumns(
