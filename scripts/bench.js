@@ -209,6 +209,24 @@ async function backlogPhase(env) {
   } finally {
     await stop(apiProc);
     await dropDatabase(dbName);
+    await dropPrefix(phaseEnv.QUEUE_PREFIX);
+  }
+}
+
+/** Removes the keys a bench run's queue prefix left in Redis (the ingest phases queue jobs nobody consumes). */
+async function dropPrefix(prefix) {
+  const { Redis } = require('ioredis');
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -278,6 +296,7 @@ async function main() {
     await stop(bareProc);
     await stop(refwireProc);
     await dropDatabase(dbName);
+    await dropPrefix(env.QUEUE_PREFIX);
   }
 }
 

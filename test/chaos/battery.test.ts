@@ -4,7 +4,7 @@ import { loadFixture } from '../helpers/fixtures';
 import { OwnPostgres } from '../helpers/own-postgres';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildOnce, kill, pool, seeded, shuffle, spawnRefwire, type RefwireProcess } from '../helpers/processes';
-import { OwnRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, OwnRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 /**
  * The reliability battery, with real `refwire` processes. Small sizes run in `npm test`; `npm run test:chaos`
@@ -62,9 +62,11 @@ beforeAll(() => buildOnce(), 120_000);
 describe('duplicate storm on two API processes while workers are killed', () => {
   let tdb: TestDatabase;
   const processes: RefwireProcess[] = [];
+  const prefix = uniquePrefix();
   afterAll(async () => {
     for (const p of processes) await kill(p);
     await tdb?.drop();
+    await dropPrefix(TEST_REDIS_URL, prefix);
   });
 
   it('stores exactly the unique events and ends with the ledger computed independently', async () => {
@@ -74,7 +76,7 @@ describe('duplicate storm on two API processes while workers are killed', () => 
       SECRETS_KEY,
       ADMIN_TOKEN,
       REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: uniquePrefix(),
+      QUEUE_PREFIX: prefix,
       PORT: '0',
       WORKER_LOCK_MS: '2000',
       WORKER_STALLED_MS: '1000',

@@ -4,7 +4,7 @@ import { createProject } from '../../src/projects/projects';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { stripeBody } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { OwnRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, OwnRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { silentLogger } from '../helpers/refwire';
 
 const SECRET = 'whsec_production_mode_secret';
@@ -23,10 +23,10 @@ describe('production mode: API and worker processes on PostgreSQL and Redis', ()
   let tdb: TestDatabase;
   let config: (redisUrl: string) => Config;
   let project: { id: string; apiKey: string };
+  const prefix = uniquePrefix();
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    const prefix = uniquePrefix();
     config = (redisUrl) =>
       loadConfig({
         DATABASE_URL: tdb.url,
@@ -39,7 +39,10 @@ describe('production mode: API and worker processes on PostgreSQL and Redis', ()
       });
     project = await createProject(tdb.db.prisma, { name: 'Prod', currency: 'USD' });
   });
-  afterAll(async () => tdb.drop());
+  afterAll(async () => {
+    await tdb.drop();
+    await dropPrefix(TEST_REDIS_URL, prefix);
+  });
 
   const statuses = async () => (await tdb.db.sql.query<{ status: string }>('SELECT status FROM inbound_events')).map((r) => r.status);
 
