@@ -214,20 +214,8 @@ async function backlogPhase(env) {
 }
 
 /** Removes the keys a bench run's queue prefix left in Redis (the ingest phases queue jobs nobody consumes). */
-async function dropPrefix(prefix) {
-  const { Redis } = require('ioredis');
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+function dropPrefix(prefix) {
+  return require(path.join(ROOT, 'dist', 'queue', 'redis')).deleteQueuePrefix(REDIS_URL, prefix);
 }
 
 async function main() {

@@ -22,3 +22,20 @@ export function workerConnection(url: string): Redis {
   redis.on('error', () => undefined);
   return redis;
 }
+
+/** Removes every key under a queue prefix (benchmarks and tests clean up after themselves with it). */
+export async function deleteQueuePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
