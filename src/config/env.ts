@@ -36,7 +36,7 @@ const envSchema = z.object({
     message: 'letters, digits, ".", "_" and "-" only',
   }),
   METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(64),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
   WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),

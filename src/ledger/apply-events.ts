@@ -1,12 +1,12 @@
 import type { SqlClient, SqlSession } from '../db/sql';
 import type { NormalizedEvent } from '../pipeline/normalized-event';
-import { recomputeCustomer } from './recompute-customer';
-import { recordEvents, type Scope } from './record-events';
+import { recomputeCustomers } from './recompute-customers';
+import { recordEvents, type GroupRef, type Scope, type ScopedEvents } from './record-events';
 
-/** Subject keys an event writes, locked in one sorted order so two transactions never wait on each other crosswise. */
+/** Subject keys an event writes. */
 function lockKeys(scope: Scope, events: readonly NormalizedEvent[]): string[] {
-  const keys = new Set<string>();
-  const add = (kind: string, id: string | null | undefined) => id && keys.add(`${scope.projectId}:${scope.provider}:${kind}:${id}`);
+  const keys: string[] = [];
+  const add = (kind: string, id: string | null | undefined) => id && keys.push(`${scope.projectId}:${scope.provider}:${kind}:${id}`);
   for (const e of events) {
     add('customer', e.customer.id);
     if (e.kind === 'refund') continue;
@@ -18,34 +18,49 @@ function lockKeys(scope: Scope, events: readonly NormalizedEvent[]): string[] {
       for (const a of e.paymentAliases) add('payment', a);
     }
   }
-  return [...keys].sort();
+  return keys;
 }
 
-/** Takes the locks in the array's (sorted) order, in one round trip: unnest yields its elements in order. */
-async function lock(tx: SqlSession, keys: string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await tx.query('SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n)', [keys]);
+const groupLockKey = (g: GroupRef) => `group:${g.projectId}:${g.provider}:${g.customerKey}`;
+
+/**
+ * Takes the locks in one sorted order, in one round trip (unnest yields its elements in order), so two
+ * transactions never wait on each other crosswise.
+ */
+async function lock(tx: SqlSession, keys: Iterable<string>): Promise<void> {
+  const sorted = [...new Set(keys)].sort();
+  if (sorted.length === 0) return;
+  await tx.query('SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n)', [sorted]);
 }
 
 /**
- * Applies one provider event's normalized events in two transactions:
+ * Applies provider events' normalized events — one provider event or a worker's whole batch — in two
+ * transactions:
  *   1. record the facts (idempotent inserts and merges, under per-subject locks);
- *   2. for each customer group touched, take the group's lock and recompute its ledger from all committed facts.
+ *   2. take the locks of every customer group touched and recompute their ledgers from all committed facts.
  * A concurrent event of the same customer either committed its facts before step 2 took the lock (and is seen)
  * or recomputes after it: no interleaving leaves the ledger derived from a partial view. A crash between the two
- * leaves the event unprocessed; its retry records nothing new and recomputes.
+ * leaves the events unprocessed; their retry records nothing new and recomputes.
  */
-export async function applyEvents(sql: SqlClient, scope: Scope, events: readonly NormalizedEvent[]): Promise<void> {
+export async function applyEvents(sql: SqlClient, batch: readonly ScopedEvents[]): Promise<void> {
   const groups = await sql.transaction(async (tx) => {
-    await lock(tx, lockKeys(scope, events));
-    return recordEvents(tx, scope, events);
+    await lock(tx, batch.flatMap((b) => lockKeys(b.scope, b.events)));
+    return recordEvents(tx, batch);
   });
-  for (const group of [...groups].sort()) await recomputeGroup(sql, scope.projectId, scope.provider, group);
+  await recomputeGroups(sql, groups);
 }
 
-export async function recomputeGroup(sql: SqlClient, projectId: string, provider: string, customerKey: string): Promise<void> {
+/** Recomputes customer groups (of any projects and providers) in one transaction holding all their locks. */
+export async function recomputeGroups(sql: SqlClient, groups: readonly GroupRef[]): Promise<void> {
+  if (groups.length === 0) return;
+  const places = new Map<string, { projectId: string; provider: string; keys: Set<string> }>();
+  for (const g of groups) {
+    const place = places.get(`${g.projectId}:${g.provider}`) ?? { projectId: g.projectId, provider: g.provider, keys: new Set<string>() };
+    place.keys.add(g.customerKey);
+    places.set(`${g.projectId}:${g.provider}`, place);
+  }
   await sql.transaction(async (tx) => {
-    await lock(tx, [`group:${projectId}:${provider}:${customerKey}`]);
-    await recomputeCustomer(tx, projectId, provider, customerKey);
+    await lock(tx, groups.map(groupLockKey));
+    for (const place of places.values()) await recomputeCustomers(tx, place.projectId, place.provider, [...place.keys]);
   });
 }

@@ -1,5 +1,5 @@
 import type { SqlClient } from '../db/sql';
-import { recomputeGroup } from './apply-events';
+import { recomputeGroups } from './apply-events';
 
 /**
  * A referral recorded (or changed) for an email: recompute the customers whose payments carry it, so a payment
@@ -12,6 +12,6 @@ export async function recomputeCustomersByEmail(sql: SqlClient, projectId: strin
      WHERE project_id = $1 AND customer_email = $2 AND kind IN ('purchase', 'renewal') AND customer_key IS NOT NULL AND provider IS NOT NULL`,
     [projectId, email.toLowerCase()],
   );
-  for (const g of groups) await recomputeGroup(sql, projectId, g.provider, g.customer_key);
+  await recomputeGroups(sql, groups.map((g) => ({ projectId, provider: g.provider, customerKey: g.customer_key })));
   return groups.length;
 }

@@ -4,20 +4,33 @@ import { asHints, mergeHints } from './hints';
 
 type Tx = SqlSession;
 export type Scope = { projectId: string; provider: string; inboundEventId: string | null };
+/** The normalized events of one provider event, with where they came from. */
+export type ScopedEvents = { scope: Scope; events: readonly NormalizedEvent[] };
+/** A customer group whose ledger must be recomputed. */
+export type GroupRef = { projectId: string; provider: string; customerKey: string };
 type SubjectType = 'customer' | 'subscription' | 'payment' | 'discount';
+type Place = { projectId: string; provider: string };
+type Item<E> = { event: E; inboundEventId: string | null };
 
 /**
- * Stage one of applying a provider event: record what it says, idempotently, keyed so that any number of
+ * Stage one of applying provider events: record what they say, idempotently, keyed so that any number of
  * deliveries and any arrival order leave the same facts. Returns the customer groups whose ledger must be
- * recomputed. Nothing here decides attribution or money; recompute-customer.ts derives those from the facts.
- * Plain SQL: this is the hot path of every worker.
+ * recomputed. Nothing here decides attribution or money; recompute-customers.ts derives those from the facts.
+ * Set-based: the events of a batch are recorded with a handful of multi-row statements per project and
+ * provider, in an order (aliases, subjects, payments, refunds, then the groups they touch) under which each
+ * event sees at least what it would have seen arriving alone.
  */
-export async function recordEvents(tx: Tx, scope: Scope, events: readonly NormalizedEvent[]): Promise<Set<string>> {
-  const groups = new Set<string>();
-  for (const event of events) {
-    const group =
-      event.kind === 'facts' ? await recordFacts(tx, scope, event) : event.kind === 'refund' ? await recordRefund(tx, scope, event) : await recordPayment(tx, scope, event);
-    if (group) groups.add(group);
+export async function recordEvents(tx: Tx, batch: readonly ScopedEvents[]): Promise<GroupRef[]> {
+  const places = new Map<string, { place: Place; items: Item<NormalizedEvent>[] }>();
+  for (const { scope, events } of batch) {
+    const key = `${scope.projectId}:${scope.provider}`;
+    const entry = places.get(key) ?? { place: { projectId: scope.projectId, provider: scope.provider }, items: [] };
+    for (const event of events) entry.items.push({ event, inboundEventId: scope.inboundEventId });
+    places.set(key, entry);
+  }
+  const groups: GroupRef[] = [];
+  for (const { place, items } of places.values()) {
+    for (const customerKey of await recordAt(tx, place, items)) groups.push({ ...place, customerKey });
   }
   return groups;
 }
@@ -26,21 +39,80 @@ export function paymentExternalKey(provider: string, paymentKey: string): string
   return `${provider}:${paymentKey}`;
 }
 
-type SubjectPatch = { hints?: Hints; customerId?: string | null; email?: string | null };
+function only<K extends NormalizedEvent['kind']>(items: Item<NormalizedEvent>[], kind: K): Item<Extract<NormalizedEvent, { kind: K }>>[] {
+  return items.filter((i) => i.event.kind === kind) as Item<Extract<NormalizedEvent, { kind: K }>>[];
+}
+
+async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): Promise<Set<string>> {
+  const payments = [...only(items, 'purchase'), ...only(items, 'renewal')] as Item<PaymentEvent>[];
+  const refunds = only(items, 'refund');
+  const facts = only(items, 'facts');
+  const groups = new Set<string>();
+
+  await addAliases(tx, place, [
+    ...payments.map(({ event: p }): [string, string[]] => [p.paymentKey, p.aliases]),
+    ...facts.flatMap(({ event: f }): [string, string[]][] => (f.paymentKey ? [[f.paymentKey, f.paymentAliases]] : [])),
+  ]);
+  await mergeSubjects(tx, place, items.flatMap((i) => subjectPatches(i.event)));
+  const subscriptionCustomers = await subscriptionCustomersOf(
+    tx,
+    place,
+    [...payments.map((i) => i.event), ...facts.map((i) => i.event)].flatMap((e) => (!e.customer.id && e.subscriptionId ? [e.subscriptionId] : [])),
+  );
+  const customerKeyFor = (customerId: string | null, subscriptionId: string | null) => {
+    if (customerId) return `customer:${customerId}`;
+    const viaSubscription = subscriptionId ? subscriptionCustomers.get(subscriptionId) : undefined;
+    return viaSubscription ? `customer:${viaSubscription}` : null;
+  };
+
+  for (const g of await recordPayments(tx, place, payments, (p) => customerKeyFor(p.customer.id, p.subscriptionId) ?? `payment:${p.paymentKey}`)) groups.add(g);
+  const refundPayments = await recordRefunds(tx, place, refunds.map((i) => i.event));
+
+  const paymentGroups = await conversionGroups(tx, place, [...refundPayments, ...facts.flatMap((i) => (i.event.paymentKey ? [i.event.paymentKey] : []))]);
+  for (const key of refundPayments) {
+    const group = paymentGroups.get(key);
+    // An unknown payment: its own event recomputes the group later, and finds this refund then.
+    if (group) groups.add(group);
+  }
+  for (const { event: f } of facts) {
+    const group = (f.paymentKey ? paymentGroups.get(f.paymentKey) : undefined) ?? customerKeyFor(f.customer.id, f.subscriptionId);
+    if (group) groups.add(group);
+  }
+  return groups;
+}
+
+type SubjectPatch = [SubjectType, string, { hints?: Hints; customerId?: string | null; email?: string | null }];
+
+function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
+  const patches: SubjectPatch[] = [];
+  if (e.kind === 'refund') return patches;
+  if (e.kind === 'facts') {
+    const patch = { hints: e.hints, customerId: e.customer.id, email: e.customer.email };
+    if (e.customer.id) patches.push(['customer', e.customer.id, { hints: e.hints, email: e.customer.email }]);
+    if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, patch]);
+    if (e.discountId) patches.push(['discount', e.discountId, patch]);
+    for (const alias of new Set([...e.paymentAliases, ...(e.paymentKey ? [e.paymentKey] : [])])) patches.push(['payment', alias, patch]);
+    return patches;
+  }
+  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { customerId: e.customer.id, email: e.customer.email }]);
+  if (e.customer.id) patches.push(['customer', e.customer.id, { email: e.customer.email }]);
+  return patches;
+}
 
 /** Merges into subjects: hints are unions, a known customer id or email is kept. One read, one write. */
-async function mergeSubjects(tx: Tx, scope: Scope, patches: [SubjectType, string, SubjectPatch][]): Promise<void> {
+async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Promise<void> {
   if (patches.length === 0) return;
   const existing = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; customer_id: string | null; email: string | null }>(
     `SELECT subject_type, subject_id, hints, customer_id, email FROM attribution_subjects
      WHERE project_id = $1 AND provider = $2 AND (subject_type, subject_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
-    [scope.projectId, scope.provider, patches.map((p) => p[0]), patches.map((p) => p[1])],
+    [place.projectId, place.provider, patches.map((p) => p[0]), patches.map((p) => p[1])],
   );
   const byKey = new Map(existing.map((e) => [`${e.subject_type}:${e.subject_id}`, e]));
   const merged = new Map<string, { type: string; id: string; hints: Hints; customerId: string | null; email: string | null }>();
   for (const [type, id, patch] of patches) {
     const key = `${type}:${id}`;
-    const base = merged.get(key) ?? (byKey.has(key) ? { type, id, hints: asHints(byKey.get(key)!.hints)!, customerId: byKey.get(key)!.customer_id, email: byKey.get(key)!.email } : null);
+    const stored = byKey.get(key);
+    const base = merged.get(key) ?? (stored ? { type, id, hints: asHints(stored.hints)!, customerId: stored.customer_id, email: stored.email } : null);
     merged.set(key, {
       type,
       id,
@@ -49,15 +121,16 @@ async function mergeSubjects(tx: Tx, scope: Scope, patches: [SubjectType, string
       email: base?.email ?? patch.email?.toLowerCase() ?? null,
     });
   }
-  const rows = [...merged.values()];
+  // in key order, so two transactions writing the same subjects take their row locks in the same order
+  const rows = [...merged.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, r]) => r);
   await tx.query(
     `INSERT INTO attribution_subjects (project_id, provider, subject_type, subject_id, hints, customer_id, email, updated_at)
      SELECT $1, $2, t, i, h::jsonb, c, e, now() FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(t, i, h, c, e)
      ON CONFLICT (project_id, provider, subject_type, subject_id)
      DO UPDATE SET hints = EXCLUDED.hints, customer_id = EXCLUDED.customer_id, email = EXCLUDED.email, updated_at = now()`,
     [
-      scope.projectId,
-      scope.provider,
+      place.projectId,
+      place.provider,
       rows.map((r) => r.type),
       rows.map((r) => r.id),
       rows.map((r) => JSON.stringify(r.hints)),
@@ -67,121 +140,171 @@ async function mergeSubjects(tx: Tx, scope: Scope, patches: [SubjectType, string
   );
 }
 
-async function addAliases(tx: Tx, scope: Scope, paymentKey: string, aliases: readonly string[]): Promise<void> {
+/** Every id of each payment points to its payment key (the key itself included). */
+async function addAliases(tx: Tx, place: Place, payments: [string, readonly string[]][]): Promise<void> {
+  const pairs = new Map<string, string>();
+  for (const [paymentKey, aliases] of payments) for (const alias of [paymentKey, ...aliases]) if (!pairs.has(alias)) pairs.set(alias, paymentKey);
+  if (pairs.size === 0) return;
+  const sorted = [...pairs.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   await tx.query(
     `INSERT INTO payment_aliases (project_id, provider, alias, payment_key)
-     SELECT $1, $2, a, $3 FROM unnest($4::text[]) AS a ON CONFLICT DO NOTHING`,
-    [scope.projectId, scope.provider, paymentKey, [...new Set([paymentKey, ...aliases])]],
+     SELECT $1, $2, a, k FROM unnest($3::text[], $4::text[]) AS u(a, k) ON CONFLICT DO NOTHING`,
+    [place.projectId, place.provider, sorted.map((p) => p[0]), sorted.map((p) => p[1])],
   );
 }
 
-/** The customer group of a payment: its customer, else the subscription's customer, else the payment alone. */
-async function customerKeyFor(tx: Tx, scope: Scope, customerId: string | null, subscriptionId: string | null, paymentKey: string | null) {
-  if (customerId) return `customer:${customerId}`;
-  if (subscriptionId) {
-    const [sub] = await tx.query<{ customer_id: string | null }>(
-      `SELECT customer_id FROM attribution_subjects WHERE project_id = $1 AND provider = $2 AND subject_type = 'subscription' AND subject_id = $3`,
-      [scope.projectId, scope.provider, subscriptionId],
-    );
-    if (sub?.customer_id) return `customer:${sub.customer_id}`;
-  }
-  return paymentKey ? `payment:${paymentKey}` : null;
-}
-
-async function paymentGroup(tx: Tx, scope: Scope, paymentKey: string): Promise<string | null> {
-  const [row] = await tx.query<{ customer_key: string | null }>(
-    'SELECT customer_key FROM conversions WHERE project_id = $1 AND external_key = $2',
-    [scope.projectId, paymentExternalKey(scope.provider, paymentKey)],
+async function subscriptionCustomersOf(tx: Tx, place: Place, subscriptionIds: string[]): Promise<Map<string, string>> {
+  if (subscriptionIds.length === 0) return new Map();
+  const rows = await tx.query<{ subject_id: string; customer_id: string | null }>(
+    `SELECT subject_id, customer_id FROM attribution_subjects
+     WHERE project_id = $1 AND provider = $2 AND subject_type = 'subscription' AND subject_id = ANY($3::text[]) AND customer_id IS NOT NULL`,
+    [place.projectId, place.provider, [...new Set(subscriptionIds)]],
   );
-  return row?.customer_key ?? null;
+  return new Map(rows.map((r) => [r.subject_id, r.customer_id!]));
 }
 
-async function recordPayment(tx: Tx, scope: Scope, p: PaymentEvent): Promise<string> {
-  await addAliases(tx, scope, p.paymentKey, p.aliases);
-  const patches: [SubjectType, string, SubjectPatch][] = [];
-  if (p.subscriptionId) patches.push(['subscription', p.subscriptionId, { customerId: p.customer.id, email: p.customer.email }]);
-  if (p.customer.id) patches.push(['customer', p.customer.id, { email: p.customer.email }]);
-  await mergeSubjects(tx, scope, patches);
-  const customerKey = (await customerKeyFor(tx, scope, p.customer.id, p.subscriptionId, p.paymentKey))!;
-  const externalKey = paymentExternalKey(scope.provider, p.paymentKey);
-  const email = p.customer.email?.toLowerCase() ?? null;
-  const [created] = await tx.query<{ customer_key: string }>(
+/** payment key → the customer group of its conversion, for the payments that have one. */
+async function conversionGroups(tx: Tx, place: Place, paymentKeys: string[]): Promise<Map<string, string>> {
+  if (paymentKeys.length === 0) return new Map();
+  const rows = await tx.query<{ payment_key: string; customer_key: string | null }>(
+    'SELECT payment_key, customer_key FROM conversions WHERE project_id = $1 AND external_key = ANY($2::text[])',
+    [place.projectId, [...new Set(paymentKeys)].map((k) => paymentExternalKey(place.provider, k))],
+  );
+  return new Map(rows.flatMap((r) => (r.customer_key ? [[r.payment_key, r.customer_key] as [string, string]] : [])));
+}
+
+/**
+ * Inserts each payment not yet recorded, in one statement. A payment already recorded (by an earlier event or an
+ * earlier event of this batch) keeps the first report's money and learns what later reports add (Paddle's
+ * transaction.paid, for one, precedes the subscription id that transaction.completed carries).
+ */
+async function recordPayments(tx: Tx, place: Place, payments: Item<PaymentEvent>[], customerKeyOf: (p: PaymentEvent) => string): Promise<string[]> {
+  if (payments.length === 0) return [];
+  const first = new Map<string, Item<PaymentEvent>>();
+  for (const item of payments) if (!first.has(item.event.paymentKey)) first.set(item.event.paymentKey, item);
+  const rows = [...first.values()].sort((a, b) => (a.event.paymentKey < b.event.paymentKey ? -1 : 1));
+  const created = await tx.query<{ payment_key: string; customer_key: string }>(
     `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, customer_key, customer_id, customer_email,
        subscription_id, product_ids, hints, currency, amount_minor, tax_minor, base_value_minor, value_minor, attribution, reason,
        occurred_at, inbound_event_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11::jsonb, $12, $13, $14, $15, 0, '{"method":null,"trace":[]}', 'pending', $16, $17)
+     SELECT $1::uuid, kind, $2::text, $2::text || ':' || payment_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
+       ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount, tax, amount - tax, 0,
+       '{"method":null,"trace":[]}', 'pending', occurred_at, inbound_event_id
+     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                 $12::bigint[], $13::bigint[], $14::timestamptz[], $15::uuid[])
+       AS u(kind, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency, amount, tax,
+            occurred_at, inbound_event_id)
      ON CONFLICT (project_id, external_key) DO NOTHING
-     RETURNING customer_key`,
+     RETURNING payment_key, customer_key`,
     [
-      scope.projectId,
-      p.kind,
-      scope.provider,
-      externalKey,
-      p.paymentKey,
-      customerKey,
-      p.customer.id,
-      email,
-      p.subscriptionId,
-      p.productIds,
-      JSON.stringify(p.hints),
-      p.currency,
-      p.grossMinor.toString(),
-      p.taxMinor.toString(),
-      (p.grossMinor - p.taxMinor).toString(),
-      p.occurredAt,
-      scope.inboundEventId,
+      place.projectId,
+      place.provider,
+      rows.map((i) => i.event.kind),
+      rows.map((i) => i.event.paymentKey),
+      rows.map((i) => customerKeyOf(i.event)),
+      rows.map((i) => i.event.customer.id),
+      rows.map((i) => i.event.customer.email?.toLowerCase() ?? null),
+      rows.map((i) => i.event.subscriptionId),
+      rows.map((i) => JSON.stringify(i.event.productIds)),
+      rows.map((i) => JSON.stringify(i.event.hints)),
+      rows.map((i) => i.event.currency),
+      rows.map((i) => i.event.grossMinor.toString()),
+      rows.map((i) => i.event.taxMinor.toString()),
+      rows.map((i) => i.event.occurredAt.toISOString()),
+      rows.map((i) => i.inboundEventId),
     ],
   );
-  if (created) return created.customer_key;
-  // Another event reported the same payment: keep the first report's money, learn what it adds (Paddle's
-  // transaction.paid, for one, precedes the subscription id that transaction.completed carries).
-  const [existing] = await tx.query<{ id: string; hints: unknown; customer_key: string | null }>(
-    'SELECT id, hints, customer_key FROM conversions WHERE project_id = $1 AND external_key = $2 FOR UPDATE',
-    [scope.projectId, externalKey],
-  );
-  await tx.query(
-    `UPDATE conversions SET hints = $2::jsonb, customer_email = coalesce(customer_email, $3), customer_id = coalesce(customer_id, $4),
-       subscription_id = coalesce(subscription_id, $5),
-       product_ids = CASE WHEN cardinality(coalesce(product_ids, '{}')) > 0 THEN product_ids ELSE $6::text[] END,
-       updated_at = now()
-     WHERE id = $1`,
-    [existing!.id, JSON.stringify(mergeHints(asHints(existing!.hints), p.hints)), email, p.customer.id, p.subscriptionId, p.productIds],
-  );
-  return existing!.customer_key ?? customerKey;
+  const groups = created.map((c) => c.customer_key);
+  const createdKeys = new Set(created.map((c) => c.payment_key));
+  const reports = payments.filter((i) => !createdKeys.has(i.event.paymentKey) || first.get(i.event.paymentKey) !== i).map((i) => i.event);
+  return [...groups, ...(await mergeReports(tx, place, reports, customerKeyOf))];
 }
 
-async function recordRefund(tx: Tx, scope: Scope, r: RefundEvent): Promise<string | null> {
-  const observationKey = r.refundId ?? `cumulative:${r.amountMinor}`;
-  // One row per id the refund names (charge, payment intent…), so whichever of them the payment is known by,
-  // the refund is found; readers count each observation key once.
+/** Later reports of recorded payments, merged in arrival order into their rows: one read, one write. */
+async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[], customerKeyOf: (p: PaymentEvent) => string): Promise<string[]> {
+  if (reports.length === 0) return [];
+  const keys = [...new Set(reports.map((p) => paymentExternalKey(place.provider, p.paymentKey)))].sort();
+  const rows = await tx.query<{
+    id: string;
+    payment_key: string;
+    hints: unknown;
+    customer_key: string | null;
+    customer_email: string | null;
+    customer_id: string | null;
+    subscription_id: string | null;
+    product_ids: string[] | null;
+  }>(
+    `SELECT id, payment_key, hints, customer_key, customer_email, customer_id, subscription_id, product_ids
+     FROM conversions WHERE project_id = $1 AND external_key = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+    [place.projectId, keys],
+  );
+  const byKey = new Map(rows.map((r) => [r.payment_key, { ...r, hints: asHints(r.hints) }]));
+  const groups: string[] = [];
+  for (const p of reports) {
+    const row = byKey.get(p.paymentKey)!;
+    row.hints = mergeHints(row.hints, p.hints);
+    row.customer_email ??= p.customer.email?.toLowerCase() ?? null;
+    row.customer_id ??= p.customer.id;
+    row.subscription_id ??= p.subscriptionId;
+    if ((row.product_ids ?? []).length === 0) row.product_ids = p.productIds;
+    groups.push(row.customer_key ?? customerKeyOf(p));
+  }
+  const merged = [...byKey.values()];
+  await tx.query(
+    `UPDATE conversions c SET hints = u.hints::jsonb, customer_email = u.customer_email, customer_id = u.customer_id,
+       subscription_id = u.subscription_id, product_ids = ARRAY(SELECT jsonb_array_elements_text(u.product_ids::jsonb)), updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, hints, customer_email, customer_id, subscription_id, product_ids)
+     WHERE c.id = u.id`,
+    [
+      merged.map((r) => r.id),
+      merged.map((r) => JSON.stringify(r.hints)),
+      merged.map((r) => r.customer_email),
+      merged.map((r) => r.customer_id),
+      merged.map((r) => r.subscription_id),
+      merged.map((r) => JSON.stringify(r.product_ids ?? [])),
+    ],
+  );
+  return groups;
+}
+
+/**
+ * Records refunds: one observation row per id each refund names (charge, payment intent…), so whichever of them
+ * the payment is known by, the refund is found; readers count each observation key once. Returns the payment
+ * keys of the refunds whose payment is known, after pointing all the refund's ids at it.
+ */
+async function recordRefunds(tx: Tx, place: Place, refunds: RefundEvent[]): Promise<string[]> {
+  if (refunds.length === 0) return [];
+  const observations = new Map<string, { ref: string; key: string; r: RefundEvent }>();
+  for (const r of refunds) {
+    const key = r.refundId ?? `cumulative:${r.amountMinor}`;
+    for (const ref of r.paymentRefs) if (!observations.has(`${ref}\u0000${key}`)) observations.set(`${ref}\u0000${key}`, { ref, key, r });
+  }
+  const rows = [...observations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, o]) => o);
   await tx.query(
     `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, amount_minor, currency, occurred_at)
-     SELECT $1, $2, ref, $3, $4, $5, $6, $7 FROM unnest($8::text[]) AS ref
+     SELECT $1, $2, ref, k, c, a, cur, at FROM unnest($3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::text[], $8::timestamptz[]) AS u(ref, k, c, a, cur, at)
      ON CONFLICT DO NOTHING`,
-    [scope.projectId, scope.provider, observationKey, r.refundId === null, r.amountMinor.toString(), r.currency, r.occurredAt, r.paymentRefs],
+    [
+      place.projectId,
+      place.provider,
+      rows.map((o) => o.ref),
+      rows.map((o) => o.key),
+      rows.map((o) => o.r.refundId === null),
+      rows.map((o) => o.r.amountMinor.toString()),
+      rows.map((o) => o.r.currency),
+      rows.map((o) => o.r.occurredAt.toISOString()),
+    ],
   );
-  const [alias] = await tx.query<{ payment_key: string }>(
-    'SELECT payment_key FROM payment_aliases WHERE project_id = $1 AND provider = $2 AND alias = ANY($3::text[]) LIMIT 1',
-    [scope.projectId, scope.provider, r.paymentRefs],
+  const known = await tx.query<{ alias: string; payment_key: string }>(
+    'SELECT alias, payment_key FROM payment_aliases WHERE project_id = $1 AND provider = $2 AND alias = ANY($3::text[])',
+    [place.projectId, place.provider, [...new Set(refunds.flatMap((r) => r.paymentRefs))]],
   );
-  // An unknown payment: its own event recomputes the group later, and finds this refund then.
-  if (!alias) return null;
-  await addAliases(tx, scope, alias.payment_key, r.paymentRefs);
-  return paymentGroup(tx, scope, alias.payment_key);
-}
-
-async function recordFacts(tx: Tx, scope: Scope, f: FactsEvent): Promise<string | null> {
-  const patch = { hints: f.hints, customerId: f.customer.id, email: f.customer.email };
-  const patches: [SubjectType, string, SubjectPatch][] = [];
-  if (f.customer.id) patches.push(['customer', f.customer.id, { hints: f.hints, email: f.customer.email }]);
-  if (f.subscriptionId) patches.push(['subscription', f.subscriptionId, patch]);
-  if (f.discountId) patches.push(['discount', f.discountId, patch]);
-  for (const alias of new Set([...f.paymentAliases, ...(f.paymentKey ? [f.paymentKey] : [])])) patches.push(['payment', alias, patch]);
-  await mergeSubjects(tx, scope, patches);
-  if (f.paymentKey) {
-    await addAliases(tx, scope, f.paymentKey, f.paymentAliases);
-    const group = await paymentGroup(tx, scope, f.paymentKey);
-    if (group) return group;
+  const paymentOf = new Map(known.map((k) => [k.alias, k.payment_key]));
+  const found: [string, string[]][] = [];
+  for (const r of refunds) {
+    const paymentKey = r.paymentRefs.map((ref) => paymentOf.get(ref)).find((k) => k !== undefined);
+    if (paymentKey) found.push([paymentKey, r.paymentRefs]);
   }
-  return customerKeyFor(tx, scope, f.customer.id, f.subscriptionId, null);
+  await addAliases(tx, place, found);
+  return [...new Set(found.map((f) => f[0]))];
 }

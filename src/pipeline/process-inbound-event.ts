@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
+import type { SqlClient } from '../db/sql';
 import { applyEvents } from '../ledger/apply-events';
+import type { ScopedEvents } from '../ledger/record-events';
 import { isProviderName } from '../providers/provider-names';
 import type { ProviderName } from '../providers/provider-names';
 import { getAdapter, getEnricher } from '../providers/registry';
@@ -41,55 +43,94 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 type Claimed = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
 
 /**
- * The processing entry point: one function of the inbox row id, so the in-process runner and (later) a queue
- * worker call the same code. Stages, top to bottom:
- *   1. claim the row (received, or processing with an expired lease), counting the attempt;
- *   2. normalize: the provider adapter turns the payload into purchases, renewals, refunds and facts, or says
- *      why it is ignored, or why it cannot be used (failed at once: retrying would not help);
- *   3. apply: record the facts and recompute the touched customers' ledgers (src/ledger/apply-events.ts);
- *   4. record the outcome on the row.
+ * The processing entry point: a function of inbox row ids, so the in-process runner, queue workers and the replay
+ * API call the same code. A worker hands it the events it holds at once; stages, top to bottom:
+ *   1. claim the rows (received, or processing with an expired lease), counting the attempt, in one statement;
+ *   2. normalize each: the provider adapter turns the payload into purchases, renewals, refunds and facts, or
+ *      says why it is ignored, or why it cannot be used (failed at once: retrying would not help); enrich from
+ *      the provider's API where the merchant allowed it;
+ *   3. apply them together: record the facts and recompute the touched customers' ledgers
+ *      (src/ledger/apply-events.ts). If the batch fails, each event is applied alone, so one bad event cannot
+ *      hold back the others;
+ *   4. record every outcome in one statement.
  */
-export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => Promise<ProcessOutcome> {
+export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly string[]) => Promise<ProcessOutcome[]> {
   const { db, clock, logger } = deps;
   const { sql } = db;
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const apply = (event: Claimed) => decide(deps, event, maxAttempts);
+  const failure = (event: Claimed, err: unknown): ProcessOutcome => {
+    logger.error({ err, eventId: event.id }, 'event processing failed');
+    const reason = `attempt ${event.attempts}: ${(err as Error).message}`;
+    return event.attempts >= maxAttempts ? { status: 'failed', reason } : { status: 'retry', reason };
+  };
 
-  return async function processInboundEvent(eventId: string): Promise<ProcessOutcome> {
+  return async function processInboundEvents(eventIds: readonly string[]): Promise<ProcessOutcome[]> {
     const now = clock();
-    const [event] = await sql.query<Claimed>(
+    const claimed = await sql.query<Claimed>(
       `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2
-       WHERE id = $1 AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
+       WHERE id = ANY($1::uuid[]) AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
        RETURNING id, project_id, provider, event_type, attempts, raw_body`,
-      [eventId, now, new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS))],
+      [[...new Set(eventIds)], now, new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS))],
     );
-    if (!event) return { status: 'skipped' };
-
-    let outcome: ProcessOutcome;
+    const outcomes = new Map<string, ProcessOutcome>();
+    const ready: { event: Claimed; batch: ScopedEvents }[] = [];
+    await Promise.all(
+      claimed.map(async (event) => {
+        try {
+          const prepared = await prepare(deps, event, maxAttempts);
+          if ('status' in prepared) outcomes.set(event.id, prepared);
+          else ready.push({ event, batch: { scope: { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, events: prepared.events } });
+        } catch (err) {
+          outcomes.set(event.id, failure(event, err));
+        }
+      }),
+    );
     try {
-      outcome = await apply(event);
+      await applyEvents(sql, ready.map((r) => r.batch));
+      for (const { event } of ready) outcomes.set(event.id, { status: 'processed', reason: null });
     } catch (err) {
-      const reason = `attempt ${event.attempts}: ${(err as Error).message}`;
-      outcome = event.attempts >= maxAttempts ? { status: 'failed', reason } : { status: 'retry', reason };
-      logger.error({ err, eventId }, 'event processing failed');
+      if (ready.length === 1) outcomes.set(ready[0]!.event.id, failure(ready[0]!.event, err));
+      else {
+        logger.warn({ err: (err as Error).message, events: ready.length }, 'batch failed; applying its events one by one');
+        for (const { event, batch } of ready) {
+          try {
+            await applyEvents(sql, [batch]);
+            outcomes.set(event.id, { status: 'processed', reason: null });
+          } catch (e) {
+            outcomes.set(event.id, failure(event, e));
+          }
+        }
+      }
     }
-
-    const finished = outcome.status === 'processed' || outcome.status === 'ignored' || outcome.status === 'failed';
-    await sql.query(
-      `UPDATE inbound_events SET status = $2, status_reason = $3, locked_at = NULL, processed_at = $4
-       WHERE id = $1 AND status = 'processing'`,
-      [
-        event.id,
-        outcome.status === 'retry' ? 'received' : outcome.status,
-        'reason' in outcome ? outcome.reason : null,
-        finished ? clock() : null,
-      ],
-    );
-    return outcome;
+    await recordOutcomes(sql, claimed.map((e) => ({ id: e.id, outcome: outcomes.get(e.id)! })), clock());
+    return eventIds.map((id) => outcomes.get(id) ?? { status: 'skipped' });
   };
 }
 
-async function decide(deps: ProcessorDeps, event: Claimed, maxAttempts: number): Promise<ProcessOutcome> {
+/** One event: a batch of one. */
+export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => Promise<ProcessOutcome> {
+  const processBatch = createBatchProcessor(deps);
+  return async (eventId) => (await processBatch([eventId]))[0]!;
+}
+
+async function recordOutcomes(sql: SqlClient, results: { id: string; outcome: ProcessOutcome }[], at: Date): Promise<void> {
+  if (results.length === 0) return;
+  const finished = (o: ProcessOutcome) => o.status === 'processed' || o.status === 'ignored' || o.status === 'failed';
+  await sql.query(
+    `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS u(id, status, reason, processed_at)
+     WHERE e.id = u.id AND e.status = 'processing'`,
+    [
+      results.map((r) => r.id),
+      results.map((r) => (r.outcome.status === 'retry' ? 'received' : r.outcome.status)),
+      results.map((r) => ('reason' in r.outcome ? r.outcome.reason : null)),
+      results.map((r) => (finished(r.outcome) ? at.toISOString() : null)),
+    ],
+  );
+}
+
+/** Normalized (and enriched) events to apply, or the outcome that makes applying unnecessary. */
+async function prepare(deps: ProcessorDeps, event: Claimed, maxAttempts: number): Promise<ProcessOutcome | { events: NormalizedEvent[] }> {
   if (!isProviderName(event.provider)) return { status: 'ignored', reason: `unknown provider "${event.provider}"` };
   const adapter = getAdapter(event.provider);
   const payload = parseJsonObject(Buffer.from(event.raw_body));
@@ -97,9 +138,7 @@ async function decide(deps: ProcessorDeps, event: Claimed, maxAttempts: number):
   const normalized = adapter.normalize(payload);
   if (normalized.kind === 'ignored') return { status: 'ignored', reason: normalized.reason };
   if (normalized.kind === 'invalid') return { status: 'failed', reason: normalized.reason };
-  const events = await enrich(deps, event, payload, normalized.events, maxAttempts);
-  await applyEvents(deps.db.sql, { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, events);
-  return { status: 'processed', reason: null };
+  return { events: await enrich(deps, event, payload, normalized.events, maxAttempts) };
 }
 
 /**

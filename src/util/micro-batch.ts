@@ -1,30 +1,43 @@
 /**
- * Groups calls made in the same turn of the event loop (up to `maxSize`) into one call of `flush`, which returns
- * one result per item, in order. Under load this turns N concurrent requests into one database statement or one
- * Redis round trip; alone, a call waits only for the current turn to end.
+ * Groups calls into one call of `flush`, which returns one result per item, in order. Under load this turns N
+ * concurrent requests into one database statement or one Redis round trip; alone, a call waits only for the
+ * current turn of the event loop to end.
+ *
+ * With `maxInFlight`, at most that many flushes run at once and calls made meanwhile wait and go together into
+ * the next one: the busier the flush, the larger the batches (how a worker gathers the events it holds).
  */
-export function microBatch<T, R>(flush: (items: T[]) => Promise<R[]>, maxSize = 100): (item: T) => Promise<R> {
+export function microBatch<T, R>(flush: (items: T[]) => Promise<R[]>, maxSize = 100, maxInFlight = Infinity): (item: T) => Promise<R> {
   let pending: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   let scheduled = false;
+  let inFlight = 0;
+
+  const schedule = () => {
+    if (scheduled || pending.length === 0) return;
+    scheduled = true;
+    setImmediate(run);
+  };
 
   const run = () => {
     scheduled = false;
-    while (pending.length > 0) {
+    while (pending.length > 0 && inFlight < maxInFlight) {
       const batch = pending.slice(0, maxSize);
       pending = pending.slice(maxSize);
-      flush(batch.map((p) => p.item)).then(
-        (results) => batch.forEach((p, i) => p.resolve(results[i]!)),
-        (err: unknown) => batch.forEach((p) => p.reject(err)),
-      );
+      inFlight += 1;
+      flush(batch.map((p) => p.item))
+        .then(
+          (results) => batch.forEach((p, i) => p.resolve(results[i]!)),
+          (err: unknown) => batch.forEach((p) => p.reject(err)),
+        )
+        .finally(() => {
+          inFlight -= 1;
+          schedule();
+        });
     }
   };
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
       pending.push({ item, resolve, reject });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(run);
-      }
+      schedule();
     });
 }

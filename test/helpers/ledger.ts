@@ -1,6 +1,6 @@
 import type { Database } from '../../src/db/database';
 import { storeInboundEvent } from '../../src/ingest/inbox';
-import { createEventProcessor } from '../../src/pipeline/process-inbound-event';
+import { createBatchProcessor, createEventProcessor } from '../../src/pipeline/process-inbound-event';
 import { createProject } from '../../src/projects/projects';
 import { loadFixture } from './fixtures';
 import { silentLogger } from './refwire';
@@ -17,8 +17,35 @@ export function stripeEvent(file: string, patch: (object: Record<string, any>) =
 
 /** Delivers an event the way the receiver would (into the inbox) and processes it with the real pipeline. */
 export async function deliverAndProcess(db: Database, projectId: string, payload: Record<string, any>) {
+  const stored = await deliver(db, projectId, payload);
+  const outcome = await createEventProcessor({ db, clock: () => new Date(), logger: silentLogger })(stored.id);
+  return { id: stored.id, outcome };
+}
+
+/**
+ * Delivers events into the inbox, then processes them the way a busy worker does: in batches of the given sizes,
+ * `parallel` batches at a time. Returns each event's outcome.
+ */
+export async function deliverAndProcessInBatches(db: Database, projectId: string, payloads: Record<string, any>[], sizes: number[], parallel = 2) {
+  const ids: string[] = [];
+  for (const payload of payloads) ids.push((await deliver(db, projectId, payload)).id);
+  const batches: string[][] = [];
+  for (let at = 0, i = 0; at < ids.length; i++) {
+    const size = Math.max(1, sizes[i % sizes.length]!);
+    batches.push(ids.slice(at, at + size));
+    at += size;
+  }
+  const processBatch = createBatchProcessor({ db, clock: () => new Date(), logger: silentLogger });
+  const outcomes = [];
+  for (let i = 0; i < batches.length; i += parallel) {
+    for (const result of await Promise.all(batches.slice(i, i + parallel).map((b) => processBatch(b)))) outcomes.push(...result);
+  }
+  return outcomes;
+}
+
+async function deliver(db: Database, projectId: string, payload: Record<string, any>) {
   const body = Buffer.from(JSON.stringify(payload));
-  const stored = await storeInboundEvent(db.sql, {
+  return storeInboundEvent(db.sql, {
     projectId,
     provider: 'stripe',
     event: { eventId: payload.id, type: payload.type, payload, occurredAt: null, livemode: false },
@@ -26,8 +53,6 @@ export async function deliverAndProcess(db: Database, projectId: string, payload
     headers: {},
     receivedAt: new Date(),
   });
-  const outcome = await createEventProcessor({ db, clock: () => new Date(), logger: silentLogger })(stored.id);
-  return { id: stored.id, outcome };
 }
 
 export async function newProject(db: Database, settings: Record<string, unknown> = {}) {

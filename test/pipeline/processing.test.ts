@@ -1,6 +1,6 @@
 import { storeInboundEvent } from '../../src/ingest/inbox';
 import { InProcessRunner } from '../../src/pipeline/in-process-runner';
-import { createEventProcessor, PROCESSING_LEASE_MS } from '../../src/pipeline/process-inbound-event';
+import { createBatchProcessor, createEventProcessor, PROCESSING_LEASE_MS } from '../../src/pipeline/process-inbound-event';
 import { createProject } from '../../src/projects/projects';
 import { stripeBody } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -86,5 +86,29 @@ describe('processing stored events', () => {
     await runner.stop();
     expect(await row(waiting)).toMatchObject({ status: 'processed', attempts: 1 });
     expect(await row(abandoned)).toMatchObject({ status: 'processed', attempts: 2 });
+  });
+
+  it('applies a batch together, and when one event breaks the batch, still processes the others', async () => {
+    const good = [await store('evt_batch_1', 'checkout.session.completed'), await store('evt_batch_2', 'invoice.paid')];
+    // a payment id longer than the column allows: normalizes fine, fails when written
+    const body = JSON.parse(stripeBody(FIXTURE_OF['checkout.session.completed']!, { id: 'evt_batch_bad' }));
+    body.data.object.id = `cs_${'x'.repeat(300)}`;
+    body.data.object.payment_intent = `pi_${'x'.repeat(300)}`;
+    const { id: bad } = await storeInboundEvent(tdb.db.sql, {
+      projectId,
+      provider: 'stripe',
+      event: { eventId: 'evt_batch_bad', type: 'checkout.session.completed', payload: {}, occurredAt: null, livemode: false },
+      rawBody: Buffer.from(JSON.stringify(body)),
+      headers: {},
+      receivedAt: now,
+    });
+    const processBatch = createBatchProcessor({ db: tdb.db, clock: () => now, logger: silentLogger });
+    const outcomes = await processBatch([good[0]!, bad, good[1]!, 'b1f0c0de-0000-4000-8000-000000000000']);
+    expect(outcomes.map((o) => o.status)).toEqual(['processed', 'retry', 'processed', 'skipped']);
+    expect(await row(bad)).toMatchObject({ status: 'received', attempts: 1 });
+    expect((await row(bad)).status_reason).toMatch(/^attempt 1: /);
+    for (const id of good) expect(await row(id)).toMatchObject({ status: 'processed', attempts: 1 });
+    const broken = await tdb.db.sql.query("SELECT id FROM conversions WHERE payment_key LIKE 'pi_xxx%' OR payment_key LIKE 'cs_xxx%'");
+    expect(broken).toHaveLength(0);
   });
 });

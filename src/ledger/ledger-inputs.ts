@@ -1,0 +1,193 @@
+import type { CommissionRule } from '../commission/rules';
+import type { SqlSession } from '../db/sql';
+import type { Hints } from '../pipeline/normalized-event';
+import { commissionSettings, ruleFromColumns, type CommissionSettings } from '../projects/settings';
+import { asHints } from './hints';
+
+/** A purchase or renewal as the recompute reads it (plain SQL: BIGINTs come back as strings and are converted). */
+export type PaymentRow = {
+  id: string;
+  external_key: string;
+  payment_key: string;
+  customer_key: string | null;
+  customer_id: string | null;
+  customer_email: string | null;
+  subscription_id: string | null;
+  product_ids: string[] | null;
+  hints: unknown;
+  currency: string;
+  amount_minor: bigint;
+  tax_minor: bigint;
+  affiliate_id: string | null;
+  value_minor: bigint;
+  base_value_minor: bigint;
+  refund_level_minor: bigint | null;
+  reason: string | null;
+  rule_source: string | null;
+  attribution: unknown;
+  occurred_at: Date;
+  hold_until: Date | null;
+  paid_at: Date | null;
+};
+
+/** A refund row of a payment: one per refunded level reached. */
+export type RefundRow = {
+  id: string;
+  reverses_id: string;
+  refund_level_minor: bigint;
+  amount_minor: bigint;
+  value_minor: bigint;
+  base_value_minor: bigint;
+  affiliate_id: string | null;
+  hold_until: Date | null;
+  paid_at: Date | null;
+};
+
+export type Subject = { type: string; hints: Hints | null; email: string | null };
+export type RefundObservation = { observationKey: string; cumulative: boolean; amountMinor: bigint; occurredAt: Date };
+
+/** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
+export type LedgerInputs = {
+  settings: CommissionSettings;
+  productRules: Map<string, CommissionRule>;
+  /** sorted by customer, then time */
+  payments: PaymentRow[];
+  aliasesOf(paymentKey: string): string[];
+  /** the payment's subjects, most specific first: its payment ids, its subscription, its customer */
+  subjectsOf(payment: PaymentRow): Subject[];
+  /** discount id → the coupon ids it was learned to stand for */
+  discountCoupons: Map<string, string[]>;
+  /** payment ref → the refunds observed for it */
+  refundObservations: Map<string, RefundObservation[]>;
+  /** payment id → its refund rows by level */
+  refundRows: Map<string, RefundRow[]>;
+};
+
+const big = (v: unknown): bigint => BigInt(v as string | number | bigint);
+const bigOrNull = (v: unknown): bigint | null => (v === null || v === undefined ? null : big(v));
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Loads, in seven queries whatever their number, the facts and rows the given customers' ledgers derive from. */
+export async function loadLedgerInputs(tx: SqlSession, projectId: string, provider: string, customerKeys: readonly string[]): Promise<LedgerInputs> {
+  const [project] = await tx.query<{
+    currency: string;
+    commission_type: string;
+    commission_rate_bp: number | null;
+    commission_amount_minor: string | null;
+    commission_duration: string;
+    commission_months: number | null;
+    hold_days: number;
+    product_rules: { product_id: string; commission_type: string; commission_rate_bp: number | null; commission_amount_minor: string | null }[] | null;
+  }>(
+    `SELECT currency, commission_type, commission_rate_bp, commission_amount_minor, commission_duration, commission_months, hold_days,
+            (SELECT json_agg(json_build_object('product_id', product_id, 'commission_type', commission_type,
+                    'commission_rate_bp', commission_rate_bp, 'commission_amount_minor', commission_amount_minor::text))
+             FROM product_rules WHERE project_id = projects.id) AS product_rules
+     FROM projects WHERE id = $1`,
+    [projectId],
+  );
+  if (!project) throw new Error(`project ${projectId} not found`);
+  const settings = commissionSettings({
+    currency: project.currency,
+    commissionType: project.commission_type,
+    commissionRateBp: project.commission_rate_bp,
+    commissionAmountMinor: bigOrNull(project.commission_amount_minor),
+    commissionDuration: project.commission_duration,
+    commissionMonths: project.commission_months,
+    holdDays: project.hold_days,
+  });
+  const productRules = new Map<string, CommissionRule>();
+  for (const row of project.product_rules ?? []) {
+    const rule = ruleFromColumns(
+      { commissionType: row.commission_type, commissionRateBp: row.commission_rate_bp, commissionAmountMinor: bigOrNull(row.commission_amount_minor) },
+      settings.currency,
+    );
+    if (rule) productRules.set(row.product_id, rule);
+  }
+
+  const payments = (
+    await tx.query<PaymentRow>(
+      `SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency,
+              amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution,
+              occurred_at, hold_until, paid_at
+       FROM conversions WHERE project_id = $1 AND provider = $2 AND customer_key = ANY($3::text[]) AND kind IN ('purchase', 'renewal')
+       ORDER BY customer_key, occurred_at, id`,
+      [projectId, provider, customerKeys],
+    )
+  ).map((r) => ({
+    ...r,
+    amount_minor: big(r.amount_minor),
+    tax_minor: big(r.tax_minor),
+    value_minor: big(r.value_minor),
+    base_value_minor: big(r.base_value_minor),
+    refund_level_minor: bigOrNull(r.refund_level_minor),
+  }));
+  const empty = { settings, productRules, payments, aliasesOf: () => [], subjectsOf: () => [], discountCoupons: new Map(), refundObservations: new Map(), refundRows: new Map() };
+  if (payments.length === 0) return empty;
+
+  const paymentKeys = [...new Set(payments.map((p) => p.payment_key))];
+  const aliasRows = await tx.query<{ alias: string; payment_key: string }>(
+    'SELECT alias, payment_key FROM payment_aliases WHERE project_id = $1 AND provider = $2 AND payment_key = ANY($3::text[]) ORDER BY alias',
+    [projectId, provider, paymentKeys],
+  );
+  const aliases = new Map<string, string[]>(paymentKeys.map((k) => [k, [k]]));
+  for (const row of aliasRows) if (row.alias !== row.payment_key) aliases.get(row.payment_key)!.push(row.alias);
+  const aliasesOf = (paymentKey: string) => aliases.get(paymentKey) ?? [paymentKey];
+
+  const subjectKeysOf = (p: PaymentRow): [string, string][] => [
+    ...aliasesOf(p.payment_key).map((id): [string, string] => ['payment', id]),
+    ...(p.subscription_id ? [['subscription', p.subscription_id] as [string, string]] : []),
+    ...(p.customer_id ? [['customer', p.customer_id] as [string, string]] : []),
+  ];
+  const keys = [...new Map(payments.flatMap(subjectKeysOf).map((k) => [`${k[0]}:${k[1]}`, k])).values()];
+  const subjectRows = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; email: string | null }>(
+    `SELECT subject_type, subject_id, hints, email FROM attribution_subjects
+     WHERE project_id = $1 AND provider = $2 AND (subject_type, subject_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
+    [projectId, provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
+  );
+  const subjects = new Map(subjectRows.map((s) => [`${s.subject_type}:${s.subject_id}`, { type: s.subject_type, hints: asHints(s.hints), email: s.email }]));
+  const subjectsOf = (p: PaymentRow) => subjectKeysOf(p).flatMap((k) => subjects.get(`${k[0]}:${k[1]}`) ?? []);
+
+  const discountIds = [...new Set([...payments.map((p) => asHints(p.hints)), ...[...subjects.values()].map((s) => s.hints)].flatMap((h) => h?.discountIds ?? []))];
+  const discountCoupons = new Map<string, string[]>();
+  if (discountIds.length > 0) {
+    const rows = await tx.query<{ subject_id: string; hints: unknown }>(
+      `SELECT subject_id, hints FROM attribution_subjects WHERE project_id = $1 AND provider = $2 AND subject_type = 'discount' AND subject_id = ANY($3::text[])`,
+      [projectId, provider, discountIds],
+    );
+    for (const row of rows) discountCoupons.set(row.subject_id, asHints(row.hints)?.couponIds ?? []);
+  }
+
+  const refundObservations = new Map<string, RefundObservation[]>();
+  const observationRows = await tx.query<{ payment_ref: string; observation_key: string; cumulative: boolean; amount_minor: string; occurred_at: Date }>(
+    `SELECT payment_ref, observation_key, cumulative, amount_minor, occurred_at FROM refund_observations
+     WHERE project_id = $1 AND provider = $2 AND payment_ref = ANY($3::text[])`,
+    [projectId, provider, [...aliases.values()].flat()],
+  );
+  for (const r of observationRows) {
+    push(refundObservations, r.payment_ref, { observationKey: r.observation_key, cumulative: r.cumulative, amountMinor: big(r.amount_minor), occurredAt: r.occurred_at });
+  }
+
+  const refundRows = new Map<string, RefundRow[]>();
+  const rows = await tx.query<RefundRow>(
+    `SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at
+     FROM conversions WHERE reverses_id = ANY($1::uuid[]) ORDER BY reverses_id, refund_level_minor`,
+    [payments.map((p) => p.id)],
+  );
+  for (const r of rows) {
+    push(refundRows, r.reverses_id, {
+      ...r,
+      refund_level_minor: big(r.refund_level_minor),
+      amount_minor: big(r.amount_minor),
+      value_minor: big(r.value_minor),
+      base_value_minor: big(r.base_value_minor),
+    });
+  }
+
+  return { settings, productRules, payments, aliasesOf, subjectsOf, discountCoupons, refundObservations, refundRows };
+}

@@ -1,0 +1,268 @@
+import { isDeepStrictEqual } from 'node:util';
+import { attribute } from '../attribution/chain';
+import { mulDivRound } from '../commission/money';
+import { refundedTotal, reversedAt } from '../commission/reversal';
+import { computeCommission, selectRule, withinDuration } from '../commission/rules';
+import type { SqlSession } from '../db/sql';
+import type { Hints } from '../pipeline/normalized-event';
+import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
+import { asHints, mergeHints } from './hints';
+import { loadLedgerInputs, type LedgerInputs, type PaymentRow, type RefundRow } from './ledger-inputs';
+
+type Tx = SqlSession;
+
+const DAY_MS = 86_400_000;
+
+/** A payment row as the recompute leaves it. */
+type PaymentUpdate = {
+  id: string;
+  affiliateId: string | null;
+  value: bigint;
+  base: bigint;
+  reason: string | null;
+  ruleSource: string | null;
+  attribution: unknown;
+  holdUntil: Date;
+  refundLevel: bigint;
+  email: string | null;
+};
+
+type RefundWrite = { id: string | null; payment: PaymentRow; level: bigint; value: bigint; amount: bigint; base: bigint; affiliateId: string | null; holdUntil: Date; attribution: unknown; occurredAt: Date };
+
+/**
+ * Derives customers' ledgers from the recorded facts: every payment's attribution, commission and refund
+ * reversals, recomputed together per customer, in payment time order. Being a function of the facts alone, it
+ * gives the same rows whatever order and however often events arrived. Rows already paid out are never
+ * rewritten. Set-based: whatever the number of customers, their inputs load in a fixed number of queries
+ * (ledger-inputs.ts), the chain runs in memory, and the changed rows are written back in up to three statements.
+ * The caller holds the customers' group locks (see apply-events.ts).
+ */
+export async function recomputeCustomers(tx: Tx, projectId: string, provider: string, customerKeys: readonly string[]): Promise<void> {
+  const inputs = await loadLedgerInputs(tx, projectId, provider, customerKeys);
+  if (inputs.payments.length === 0) return;
+  const learned = new Map(inputs.payments.map((p) => [p.id, { own: learnedHints(inputs, p, true), all: learnedHints(inputs, p, false) }]));
+  const directory = await AffiliateDirectory.load(tx, projectId, inputs.settings.currency, wantedBy([...learned.values()].flatMap((l) => [l.own, l.all])));
+
+  const paymentUpdates: PaymentUpdate[] = [];
+  const refundWrites: RefundWrite[] = [];
+  for (const payments of groupsOf(inputs.payments)) {
+    let bound: Affiliate | null = null;
+    let firstAttributedAt: Date | null = null;
+    for (const payment of payments) {
+      // What other events taught us (a checkout's referral code, a subscription's coupon) belongs to the sale that
+      // started the relationship; once a payment is attributed, later ones use their own hints, then the binding.
+      const { hints, email } = bound === null ? learned.get(payment.id)!.all : learned.get(payment.id)!.own;
+      const attribution = await attribute({ hints, email }, directory.forChain(bound));
+      const affiliate = attribution.affiliate ? directory.affiliateById(attribution.affiliate.id) : null;
+      if (affiliate && !bound) {
+        bound = affiliate;
+        firstAttributedAt = payment.occurred_at;
+      }
+
+      const { settings } = inputs;
+      const base = payment.amount_minor - payment.tax_minor;
+      let value = 0n;
+      let reason: string | null = null;
+      let ruleSource: string | null = null;
+      if (!affiliate) reason = 'unattributed';
+      else if (affiliate.status !== 'active') reason = 'affiliate_inactive';
+      else if (email !== null && email === affiliate.email) reason = 'self_referral';
+      else if (!withinDuration(settings.duration, firstAttributedAt!, payment.occurred_at)) reason = 'duration_ended';
+      else {
+        const selected = selectRule({ affiliateRule: affiliate.rule, productRules: inputs.productRules, productIds: payment.product_ids ?? [], projectRule: settings.projectRule });
+        const commission = computeCommission(selected.rule, base, payment.currency);
+        value = commission.valueMinor;
+        reason = commission.reason;
+        ruleSource = selected.source;
+      }
+
+      const holdUntil = payment.hold_until ?? new Date(payment.occurred_at.getTime() + settings.holdDays * DAY_MS);
+      const refunded = refundedFor(inputs, payment);
+      const update: PaymentUpdate = {
+        id: payment.id,
+        affiliateId: affiliate?.id ?? null,
+        value,
+        base,
+        reason,
+        ruleSource,
+        attribution: { method: attribution.method, trace: attribution.trace },
+        holdUntil,
+        refundLevel: refunded.total,
+        email,
+      };
+      if (payment.paid_at === null && changed(payment, update)) paymentUpdates.push(update);
+      refundWrites.push(...refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], update, refunded));
+    }
+  }
+  await writePayments(tx, paymentUpdates);
+  await writeRefunds(tx, refundWrites);
+}
+
+/** Payments grouped by customer, each group in time order (the inputs come sorted that way). */
+function groupsOf(payments: PaymentRow[]): PaymentRow[][] {
+  const groups = new Map<string, PaymentRow[]>();
+  for (const p of payments) {
+    const group = groups.get(p.customer_key!) ?? [];
+    group.push(p);
+    groups.set(p.customer_key!, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The payment's own hints, then (unless `ownOnly`) what its payment ids, subscription and customer taught us;
+ * discount ids resolve to their coupons either way, and the email falls back to what the subjects know.
+ */
+function learnedHints(inputs: LedgerInputs, payment: PaymentRow, ownOnly: boolean): { hints: Hints; email: string | null } {
+  const subjects = inputs.subjectsOf(payment);
+  const hints = mergeHints(asHints(payment.hints), ...(ownOnly ? [] : subjects.map((s) => s.hints)));
+  if (hints.discountIds.length > 0) {
+    hints.couponIds = [...new Set([...hints.couponIds, ...hints.discountIds.flatMap((id) => inputs.discountCoupons.get(id) ?? [])])];
+  }
+  const email = payment.customer_email ?? subjects.find((s) => s.email)?.email ?? null;
+  return { hints, email: email?.toLowerCase() ?? null };
+}
+
+function wantedBy(learned: { hints: Hints; email: string | null }[]) {
+  return {
+    couponCodes: learned.flatMap((l) => l.hints.couponIds),
+    referralCodes: learned.flatMap((l) => [l.hints.referralCode, l.hints.clientReferenceId, l.hints.subscriptionReferralCode].filter((c): c is string => !!c)),
+    emails: learned.flatMap((l) => (l.email ? [l.email] : [])),
+  };
+}
+
+/** The refunded total of a payment, and when the latest refund counted in it happened. */
+function refundedFor(inputs: LedgerInputs, payment: PaymentRow): { total: bigint; at: Date | null } {
+  const distinct = new Map<string, { cumulative: boolean; amountMinor: bigint; occurredAt: Date }>();
+  for (const alias of inputs.aliasesOf(payment.payment_key)) {
+    for (const o of inputs.refundObservations.get(alias) ?? []) if (!distinct.has(o.observationKey)) distinct.set(o.observationKey, o);
+  }
+  const observations = [...distinct.values()];
+  const latest = observations.reduce<Date | null>((at, r) => (at === null || r.occurredAt > at ? r.occurredAt : at), null);
+  return { total: refundedTotal(observations, payment.amount_minor), at: latest };
+}
+
+function changed(p: PaymentRow, u: PaymentUpdate): boolean {
+  return (
+    p.affiliate_id !== u.affiliateId ||
+    p.value_minor !== u.value ||
+    p.base_value_minor !== u.base ||
+    p.reason !== u.reason ||
+    p.rule_source !== u.ruleSource ||
+    p.hold_until?.getTime() !== u.holdUntil.getTime() ||
+    p.refund_level_minor !== u.refundLevel ||
+    (p.customer_email === null && u.email !== null) ||
+    !isDeepStrictEqual(p.attribution, u.attribution)
+  );
+}
+
+/**
+ * Refund rows of one payment: one per refunded level reached, each reversing what its step adds. A new level
+ * appends a row; every row's amounts follow from the levels, so they stay exact when the commission changes.
+ */
+function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: PaymentUpdate, refunded: { total: bigint; at: Date | null }): RefundWrite[] {
+  const levels: { row: RefundRow | null; level: bigint }[] = existing.map((row) => ({ row, level: row.refund_level_minor }));
+  if (refunded.total > (levels.at(-1)?.level ?? 0n)) levels.push({ row: null, level: refunded.total });
+  const base = payment.amount_minor - payment.tax_minor;
+  const gross = payment.amount_minor;
+  const writes: RefundWrite[] = [];
+  let previousLevel = 0n;
+  for (const { row, level } of levels) {
+    const write: RefundWrite = {
+      id: row?.id ?? null,
+      payment,
+      level,
+      value: -(reversedAt(update.value, gross, level) - reversedAt(update.value, gross, previousLevel)),
+      amount: -(level - previousLevel),
+      base: -(mulDivRound(base, level, gross) - mulDivRound(base, previousLevel, gross)),
+      affiliateId: update.affiliateId,
+      holdUntil: update.holdUntil,
+      attribution: update.attribution,
+      occurredAt: refunded.at ?? payment.occurred_at,
+    };
+    previousLevel = level;
+    if (row === null) writes.push(write);
+    else if (
+      row.paid_at === null &&
+      (row.value_minor !== write.value ||
+        row.amount_minor !== write.amount ||
+        row.base_value_minor !== write.base ||
+        row.affiliate_id !== write.affiliateId ||
+        row.hold_until?.getTime() !== write.holdUntil.getTime())
+    )
+      writes.push(write);
+  }
+  return writes;
+}
+
+const iso = (d: Date) => d.toISOString();
+
+async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  updates.sort((a, b) => (a.id < b.id ? -1 : 1));
+  await tx.query(
+    `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, base_value_minor = u.base, reason = u.reason,
+       rule_source = u.rule_source, attribution = u.attribution::jsonb, hold_until = u.hold_until, refund_level_minor = u.refund_level,
+       customer_email = coalesce(c.customer_email, u.email), updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[], $10::text[])
+       AS u(id, affiliate_id, value, base, reason, rule_source, attribution, hold_until, refund_level, email)
+     WHERE c.id = u.id`,
+    [
+      updates.map((u) => u.id),
+      updates.map((u) => u.affiliateId),
+      updates.map((u) => u.value.toString()),
+      updates.map((u) => u.base.toString()),
+      updates.map((u) => u.reason),
+      updates.map((u) => u.ruleSource),
+      updates.map((u) => JSON.stringify(u.attribution)),
+      updates.map((u) => iso(u.holdUntil)),
+      updates.map((u) => u.refundLevel.toString()),
+      updates.map((u) => u.email),
+    ],
+  );
+}
+
+async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<void> {
+  const created = writes.filter((w) => w.id === null);
+  const updated = writes.filter((w) => w.id !== null).sort((a, b) => (a.id! < b.id! ? -1 : 1));
+  if (created.length > 0) {
+    await tx.query(
+      `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, reverses_id, customer_key, customer_id,
+         customer_email, subscription_id, product_ids, currency, amount_minor, base_value_minor, value_minor, refund_level_minor,
+         attribution, occurred_at, hold_until, affiliate_id)
+       SELECT p.project_id, 'refund', p.provider, p.external_key || ':refund:' || r.level, p.payment_key, p.id, p.customer_key, p.customer_id,
+         p.customer_email, p.subscription_id, p.product_ids, p.currency, r.amount, r.base, r.value, r.level,
+         r.attribution::jsonb, r.occurred_at, r.hold_until, r.affiliate_id::uuid
+       FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[])
+         AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id)
+       JOIN conversions p ON p.id = r.payment_id`,
+      [
+        created.map((w) => w.payment.id),
+        created.map((w) => w.level.toString()),
+        created.map((w) => w.amount.toString()),
+        created.map((w) => w.base.toString()),
+        created.map((w) => w.value.toString()),
+        created.map((w) => JSON.stringify(w.attribution)),
+        created.map((w) => iso(w.occurredAt)),
+        created.map((w) => iso(w.holdUntil)),
+        created.map((w) => w.affiliateId),
+      ],
+    );
+  }
+  if (updated.length > 0) {
+    await tx.query(
+      `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, amount_minor = u.amount, base_value_minor = u.base,
+         hold_until = u.hold_until, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[]) AS u(id, affiliate_id, value, amount, base, hold_until)
+       WHERE c.id = u.id`,
+      [
+        updated.map((w) => w.id),
+        updated.map((w) => w.affiliateId),
+        updated.map((w) => w.value.toString()),
+        updated.map((w) => w.amount.toString()),
+        updated.map((w) => w.base.toString()),
+        updated.map((w) => iso(w.holdUntil)),
+      ],
+    );
+  }
+}
