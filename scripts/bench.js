@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --short]
+// npm run bench [-- --short | --ingest-only | --backlog-only]
 // Side by side on this machine: a bare Express 5 server vs Refwire in production mode (PostgreSQL + Redis, API
 // process without a worker), driven by autocannon with unique, freshly signed ~3 KB Stripe events at 64
 // connections, alternating bare/Refwire three times; again with 30% duplicate deliveries; then a 10,000-event
@@ -14,6 +14,7 @@ const os = require('node:os');
 const ROOT = path.resolve(__dirname, '..');
 const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
 const BACKLOG_ONLY = process.argv.includes('--backlog-only');
+const INGEST_ONLY = process.argv.includes('--ingest-only');
 const DURATION_S = SHORT ? 2 : 10;
 const ROUNDS = SHORT ? 1 : 3;
 const CONNECTIONS = 64;
@@ -53,7 +54,9 @@ async function dropDatabase(name) {
 }
 
 function spawnProcess(args, env, ready) {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers under load
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -248,7 +251,7 @@ async function main() {
     const unique = await ingestPhase(bare, refwire, project.id, 0, 0);
     const duplicates = await ingestPhase(bare, refwire, project.id, 0.3, unique.next);
     await stop(refwireProc);
-    const backlog = await backlogPhase(env);
+    const backlog = INGEST_ONLY ? null : await backlogPhase(env);
 
     const rows = [
       ['phase', 'target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx'],
@@ -263,7 +266,7 @@ async function main() {
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
     for (const row of rows) log(row.map((cell, c) => String(cell).padEnd(widths[c])).join('  '));
     log(`ratio refwire/bare: unique ${unique.ratio.toFixed(2)}, with 30% duplicates ${duplicates.ratio.toFixed(2)} (target ≥ 0.40, p99 < 50 ms)`);
-    log(
+    if (backlog) log(
       `backlog: ${backlog.processed}/${backlog.events} events processed by one worker in ${backlog.seconds.toFixed(1)} s ` +
         `(${backlog.events_per_second.toFixed(0)}/s, target 10,000 in < 30 s), ${backlog.conversions} conversions, ledger ${backlog.ledger_ok ? 'ok' : 'NOT ok'}`,
     );

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { adminProjectsRouter } from '../api/admin-projects';
 import { affiliatesRouter } from '../api/affiliates';
 import { conversionsRouter } from '../api/conversions';
@@ -26,6 +24,7 @@ import { SecretBox } from '../security/secret-box';
 import { requireAdminBrowser, requireApiKey } from './auth';
 import { Metrics } from './metrics';
 import { errorHandler, notFoundHandler } from './errors';
+import { requestLog } from './request-log';
 
 export type AppDeps = {
   db: Database;
@@ -44,8 +43,6 @@ export type AppDeps = {
   clock?: () => Date;
 };
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
 /** Builds the HTTP app without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
   const clock = deps.clock ?? (() => new Date());
@@ -56,28 +53,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Headers carry tokens, API keys and signatures: the request log keeps only what identifies the request.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+  app.use(requestLog(deps.logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
