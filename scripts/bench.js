@@ -128,6 +128,24 @@ function drive(url, path_, { duplicateShare, offset }) {
   });
 }
 
+/** CPU seconds a process has used (Linux /proc; null elsewhere): the server's cost per request, beside req/s. */
+function cpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function driveMeasured(target, path_, options) {
+  const before = cpuSeconds(target.pid);
+  const run = await drive(target.url, path_, options);
+  const after = cpuSeconds(target.pid);
+  run.result.cpuMsPerRequest = before === null || after === null ? null : ((after - before) * 1000) / run.result.requests.total;
+  return run;
+}
+
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -141,6 +159,7 @@ function summarize(runs) {
     p99_9_ms: median(runs.map((r) => r.latency.p99_9)),
     non_2xx: runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
     requests: runs.reduce((sum, r) => sum + r.requests.total, 0),
+    server_cpu_ms_per_request: runs[0].cpuMsPerRequest === null ? null : Number(median(runs.map((r) => r.cpuMsPerRequest)).toFixed(3)),
   };
 }
 
@@ -149,9 +168,9 @@ async function ingestPhase(bare, refwire, projectId, duplicateShare, offset) {
   const refwireRuns = [];
   let next = offset;
   for (let round = 0; round < ROUNDS; round++) {
-    const b = await drive(bare, `/webhook/stripe/${projectId}`, { duplicateShare, offset: next });
+    const b = await driveMeasured(bare, `/webhook/stripe/${projectId}`, { duplicateShare, offset: next });
     bareRuns.push(b.result);
-    const r = await drive(refwire, `/webhook/stripe/${projectId}`, { duplicateShare, offset: b.next });
+    const r = await driveMeasured(refwire, `/webhook/stripe/${projectId}`, { duplicateShare, offset: b.next });
     refwireRuns.push(r.result);
     next = r.next;
   }
@@ -248,19 +267,23 @@ async function main() {
       return;
     }
     log(`ingest: ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S} s per target, alternating bare / Refwire`);
-    const unique = await ingestPhase(bare, refwire, project.id, 0, 0);
-    const duplicates = await ingestPhase(bare, refwire, project.id, 0.3, unique.next);
+    const targets = [
+      { url: bare, pid: bareProc.child.pid },
+      { url: refwire, pid: refwireProc.child.pid },
+    ];
+    const unique = await ingestPhase(...targets, project.id, 0, 0);
+    const duplicates = await ingestPhase(...targets, project.id, 0.3, unique.next);
     await stop(refwireProc);
     const backlog = INGEST_ONLY ? null : await backlogPhase(env);
 
     const rows = [
-      ['phase', 'target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx'],
+      ['phase', 'target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'server CPU ms/req'],
       ...[
         ['unique', unique],
         ['30% duplicates', duplicates],
       ].flatMap(([name, r]) => [
-        [name, 'bare express', r.bare.requests_per_second.toFixed(0), r.bare.p50_ms, r.bare.p99_ms, r.bare.p99_9_ms, r.bare.non_2xx],
-        [name, 'refwire', r.refwire.requests_per_second.toFixed(0), r.refwire.p50_ms, r.refwire.p99_ms, r.refwire.p99_9_ms, r.refwire.non_2xx],
+        [name, 'bare express', r.bare.requests_per_second.toFixed(0), r.bare.p50_ms, r.bare.p99_ms, r.bare.p99_9_ms, r.bare.non_2xx, r.bare.server_cpu_ms_per_request ?? '-'],
+        [name, 'refwire', r.refwire.requests_per_second.toFixed(0), r.refwire.p50_ms, r.refwire.p99_ms, r.refwire.p99_9_ms, r.refwire.non_2xx, r.refwire.server_cpu_ms_per_request ?? '-'],
       ]),
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));

@@ -4,7 +4,7 @@ import type { Database } from './db/database';
 import { Metrics } from './http/metrics';
 import { IntegrationStore } from './integrations/integration-store';
 import { InProcessRunner } from './pipeline/in-process-runner';
-import { createBatchProcessor, type ProviderApiAccess } from './pipeline/process-inbound-event';
+import { createBatchProcessor, PROCESSING_LEASE_MS, type ProviderApiAccess } from './pipeline/process-inbound-event';
 import { EventQueue } from './queue/event-queue';
 import { QueueWorker } from './queue/queue-worker';
 import { RequeueSweep } from './queue/requeue-sweep';
@@ -35,30 +35,36 @@ export function providerApiAccess(config: Config, db: Database): ProviderApiAcce
   return { apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider), baseUrls: config.providerApiBaseUrls, fetch: globalThis.fetch };
 }
 
+/** Events per pass through the pipeline: large enough to amortize its round trips, small enough to keep locks short. */
+const PIPELINE_BATCH_MAX = 200;
+
 export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number }): Processing {
   const clock = () => new Date();
   const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
   const providerApi = providerApiAccess(config, db);
-  const processBatch = createBatchProcessor({ db, clock, logger, providerApi, maxAttempts: config.worker.attempts, ...(queue ? { leaseMs: 0 } : {}) });
-  // The events a worker holds go through the pipeline together: two batches at a time, one computing while the
-  // other waits on the database, each taking whatever arrived meanwhile.
-  const process = metrics.instrument(microBatch(processBatch, config.worker.concurrency, 2));
+  // Queue workers' claims last as long as BullMQ's job lock: a killed worker's events come back with its job.
+  const leaseMs = queue ? config.worker.lockMs : PROCESSING_LEASE_MS;
+  const processBatch = createBatchProcessor({ db, clock, logger, providerApi, maxAttempts: config.worker.attempts, backoffMs: config.worker.backoffMs, leaseMs });
+  // The events a worker holds (of all its jobs) go through the pipeline together: two batches at a time, one
+  // computing while the other waits on the database, each taking whatever arrived meanwhile.
+  const process = metrics.instrument(microBatch(processBatch, PIPELINE_BATCH_MAX, 2));
 
   if (queue) {
-    const sweep = new RequeueSweep(db.sql, queue, logger);
+    const sweep = new RequeueSweep(db.sql, queue, logger, leaseMs);
     sweep.start();
     void sweep.sweep();
-    const worker = options.consume ? new QueueWorker(config.redisUrl!, config.queuePrefix, db.sql, process, logger, {
+    const worker = options.consume ? new QueueWorker(config.redisUrl!, config.queuePrefix, queue, process, logger, {
           concurrency: config.worker.concurrency,
           lockMs: config.worker.lockMs,
           stalledMs: config.worker.stalledMs,
         }) : null;
-    // one Redis round trip for all the events stored in the same moment
+    // one job, and one Redis round trip, for all the events stored in the same moment
     const enqueue = microBatch(async (ids: string[]) => {
       const ok = await queue.enqueue(ids);
       return ids.map(() => ok);
-    }, 500);
+      // one add at a time: ids stored meanwhile wait and go into the next job, so jobs grow with the load
+    }, 1000, 1);
     return {
       notify: (id) => void enqueue(id),
       runner: null,

@@ -2,7 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import express, { type Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
 import type { Logger } from 'pino';
 import { adminProjectsRouter } from '../api/admin-projects';
 import { affiliatesRouter } from '../api/affiliates';
@@ -16,7 +17,7 @@ import { referralsRouter, storeAttributionRouter } from '../api/referrals';
 import { settingsRouter } from '../api/settings';
 import type { Database } from '../db/database';
 import { inboxWriter } from '../ingest/inbox';
-import { webhookRouter } from '../ingest/webhook-router';
+import { webhookEndpoint } from '../ingest/webhook-endpoint';
 import { IntegrationStore } from '../integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../pipeline/process-inbound-event';
 import type { ProviderName } from '../providers/provider-names';
@@ -43,8 +44,11 @@ export type AppDeps = {
   clock?: () => Date;
 };
 
-/** Builds the HTTP app without listening, so tests drive it with supertest. */
-export function createApp(deps: AppDeps): Express {
+/** Node's request listener: what the server runs, and what tests drive with supertest. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Builds the HTTP handler without listening, so tests drive it with supertest. */
+export function createApp(deps: AppDeps): HttpHandler {
   const clock = deps.clock ?? (() => new Date());
   const metrics = deps.metrics ?? new Metrics();
   const { prisma } = deps.db;
@@ -53,7 +57,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(requestLog(deps.logger));
+  // JSON API answers, mostly to POSTs: an ETag would cost a hash of every response and save nothing
+  app.set('etag', false);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -82,15 +87,6 @@ export function createApp(deps: AppDeps): Express {
     app.use('/admin/queues', requireAdminBrowser(deps.adminToken), board.getRouter());
   }
 
-  app.use(
-    webhookRouter({
-      store: inboxWriter(deps.db.sql),
-      integrations,
-      toleranceSeconds: deps.webhookToleranceSeconds,
-      clock,
-      onStored: deps.onEventStored,
-    }, metrics),
-  );
 
   const json = express.json({ limit: '1mb' });
   app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken));
@@ -110,5 +106,12 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(notFoundHandler);
   app.use(errorHandler);
-  return app;
+
+  // Webhook deliveries take a path of their own ahead of Express (src/ingest/webhook-endpoint.ts).
+  const log = requestLog(deps.logger);
+  const webhook = webhookEndpoint(
+    { store: inboxWriter(deps.db.sql), integrations, toleranceSeconds: deps.webhookToleranceSeconds, clock, onStored: deps.onEventStored },
+    metrics,
+  );
+  return (req, res) => log(req, res, () => webhook(req, res) || app(req, res));
 }

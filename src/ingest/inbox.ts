@@ -28,7 +28,8 @@ export async function storeInboundEvents(sql: SqlClient, inputs: InboxInput[]): 
   const values: unknown[] = [];
   const tuples = inputs.map((input, i) => {
     const { projectId, provider, event } = input;
-    values.push(projectId, provider, event.eventId, event.type, event.livemode, event.occurredAt, input.rawBody, JSON.stringify(input.headers), input.receivedAt);
+    // ISO strings: node-pg's own Date formatting costs more per value
+    values.push(projectId, provider, event.eventId, event.type, event.livemode, event.occurredAt?.toISOString() ?? null, input.rawBody, JSON.stringify(input.headers), input.receivedAt.toISOString());
     const base = i * COLUMNS;
     return `(${Array.from({ length: COLUMNS }, (_, c) => `$${base + c + 1}`).join(', ')})`;
   });
@@ -72,5 +73,7 @@ export async function storeInboundEvent(sql: SqlClient, input: InboxInput): Prom
 
 /** One delivery at a time for callers; batched with the other deliveries of the same moment underneath. */
 export function inboxWriter(sql: SqlClient): (input: InboxInput) => Promise<StoredEvent> {
-  return microBatch((inputs: InboxInput[]) => storeInboundEvents(sql, inputs), 100);
+  // two inserts in flight at most: deliveries arriving meanwhile share the next statement, so under load there
+  // are fewer, larger inserts (less work per delivery for Node and PostgreSQL) instead of one per event-loop turn
+  return microBatch((inputs: InboxInput[]) => storeInboundEvents(sql, inputs), 100, 2);
 }

@@ -48,9 +48,9 @@ export class InProcessRunner {
     try {
       const rows = await this.sql.query<{ id: string }>(
         `SELECT id FROM inbound_events
-         WHERE status = 'received' OR (status = 'processing' AND locked_at < $1)
+         WHERE (status = 'received' AND (retry_at IS NULL OR retry_at <= $3)) OR (status = 'processing' AND locked_at < $1)
          ORDER BY received_at LIMIT $2`,
-        [new Date(Date.now() - PROCESSING_LEASE_MS), this.options.batchSize],
+        [new Date(Date.now() - PROCESSING_LEASE_MS), this.options.batchSize, new Date()],
       );
       for (const row of rows) this.notify(row.id);
     } catch (err) {

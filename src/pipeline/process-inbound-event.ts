@@ -11,7 +11,9 @@ import type { NormalizedEvent } from './normalized-event';
 
 export type ProcessOutcome =
   | { status: 'processed' | 'ignored'; reason: string | null }
-  | { status: 'retry' | 'failed'; reason: string }
+  | { status: 'failed'; reason: string }
+  /** put back for another attempt, not taken up again before `retryAt` */
+  | { status: 'retry'; reason: string; attempt: number; retryAt: Date }
   /** another runner holds it, or it is already done */
   | { status: 'skipped' };
 
@@ -29,6 +31,8 @@ export type ProcessorDeps = {
   providerApi?: ProviderApiAccess;
   /** attempts before an event is marked failed (JOB_ATTEMPTS) */
   maxAttempts?: number;
+  /** the wait before the first retry, doubling with each attempt (JOB_BACKOFF_MS) */
+  backoffMs?: number;
   /**
    * How long a claim protects an event in processing from other claimants. Queue workers pass 0: BullMQ's job
    * lock already keeps one worker per event, and a job it hands out again is one whose worker died.
@@ -39,6 +43,12 @@ export type ProcessorDeps = {
 /** A runner that died mid-event loses its claim after this long, and the event is picked up again. */
 export const PROCESSING_LEASE_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_BACKOFF_MS = 2000;
+
+/** The wait after failed attempt number `attempt`: `backoffMs`, doubling with each attempt. */
+export function retryDelayMs(backoffMs: number, attempt: number): number {
+  return backoffMs * 2 ** Math.max(0, attempt - 1);
+}
 
 type Claimed = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
 
@@ -61,13 +71,14 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
   const failure = (event: Claimed, err: unknown): ProcessOutcome => {
     logger.error({ err, eventId: event.id }, 'event processing failed');
     const reason = `attempt ${event.attempts}: ${(err as Error).message}`;
-    return event.attempts >= maxAttempts ? { status: 'failed', reason } : { status: 'retry', reason };
+    if (event.attempts >= maxAttempts) return { status: 'failed', reason };
+    return { status: 'retry', reason, attempt: event.attempts, retryAt: new Date(clock().getTime() + retryDelayMs(deps.backoffMs ?? DEFAULT_BACKOFF_MS, event.attempts)) };
   };
 
   return async function processInboundEvents(eventIds: readonly string[]): Promise<ProcessOutcome[]> {
     const now = clock();
     const claimed = await sql.query<Claimed>(
-      `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2
+      `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2, retry_at = NULL
        WHERE id = ANY($1::uuid[]) AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
        RETURNING id, project_id, provider, event_type, attempts, raw_body`,
       [[...new Set(eventIds)], now, new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS))],
@@ -117,14 +128,15 @@ async function recordOutcomes(sql: SqlClient, results: { id: string; outcome: Pr
   if (results.length === 0) return;
   const finished = (o: ProcessOutcome) => o.status === 'processed' || o.status === 'ignored' || o.status === 'failed';
   await sql.query(
-    `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS u(id, status, reason, processed_at)
+    `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at, retry_at = u.retry_at
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(id, status, reason, processed_at, retry_at)
      WHERE e.id = u.id AND e.status = 'processing'`,
     [
       results.map((r) => r.id),
       results.map((r) => (r.outcome.status === 'retry' ? 'received' : r.outcome.status)),
       results.map((r) => ('reason' in r.outcome ? r.outcome.reason : null)),
       results.map((r) => (finished(r.outcome) ? at.toISOString() : null)),
+      results.map((r) => (r.outcome.status === 'retry' ? r.outcome.retryAt.toISOString() : null)),
     ],
   );
 }

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EVENTS_QUEUE, JOBS, processEventJobId, processEventJobOptions, type ProcessEventJob } from './catalog';
+import { EVENTS_QUEUE, JOBS, MAX_EVENTS_PER_JOB, processEventsJobOptions, retryJobId, type ProcessEventsJob } from './catalog';
 import { producerConnection } from './redis';
 
 const ADD_TIMEOUT_MS = 1000;
@@ -22,9 +22,9 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** The producer side of the events queue: adds are idempotent by job id and never wait long for Redis. */
+/** The producer side of the events queue: one job per batch of stored events, never waiting long for Redis. */
 export class EventQueue {
-  readonly queue: Queue<ProcessEventJob>;
+  readonly queue: Queue<ProcessEventsJob>;
   private readonly redis: Redis;
 
   constructor(
@@ -34,7 +34,7 @@ export class EventQueue {
     private readonly logger: Logger,
   ) {
     this.redis = producerConnection(url);
-    this.queue = new Queue<ProcessEventJob>(EVENTS_QUEUE, { connection: this.redis, prefix });
+    this.queue = new Queue<ProcessEventsJob>(EVENTS_QUEUE, { connection: this.redis, prefix });
     this.queue.on('error', () => undefined);
   }
 
@@ -42,19 +42,32 @@ export class EventQueue {
   async enqueue(eventIds: readonly string[]): Promise<boolean> {
     if (eventIds.length === 0) return true;
     try {
+      const jobs = [];
+      for (let at = 0; at < eventIds.length; at += MAX_EVENTS_PER_JOB) {
+        jobs.push({ name: JOBS.processEvents, data: { eventIds: eventIds.slice(at, at + MAX_EVENTS_PER_JOB) }, opts: processEventsJobOptions(this.budget) });
+      }
+      await withTimeout(this.queue.addBulk(jobs), ADD_TIMEOUT_MS);
+      return true;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, events: eventIds.length }, 'could not queue events; the sweep will retry');
+      return false;
+    }
+  }
+
+  /** Queues another attempt of one event at `notBefore`; false when Redis is away (the sweep retries it then). */
+  async retry(eventId: string, attempt: number, notBefore: Date): Promise<boolean> {
+    try {
       await withTimeout(
-        this.queue.addBulk(
-          eventIds.map((eventId) => ({
-            name: JOBS.processEvent,
-            data: { eventId },
-            opts: { ...processEventJobOptions(this.budget), jobId: processEventJobId(eventId) },
-          })),
-        ),
+        this.queue.add(JOBS.processEvents, { eventIds: [eventId] }, {
+          ...processEventsJobOptions(this.budget),
+          jobId: retryJobId(eventId, attempt),
+          delay: Math.max(0, notBefore.getTime() - Date.now()),
+        }),
         ADD_TIMEOUT_MS,
       );
       return true;
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message, events: eventIds.length }, 'could not queue events; the sweep will retry');
+      this.logger.warn({ err: (err as Error).message, eventId }, 'could not queue a retry; the sweep will');
       return false;
     }
   }

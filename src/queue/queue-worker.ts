@@ -1,39 +1,40 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { SqlClient } from '../db/sql';
 import type { ProcessOutcome } from '../pipeline/process-inbound-event';
-import { EVENTS_QUEUE, type ProcessEventJob } from './catalog';
+import { EVENTS_QUEUE, type ProcessEventsJob } from './catalog';
+import type { EventQueue } from './event-queue';
 import { workerConnection } from './redis';
 
-export class RetryableProcessingError extends Error {
-  override name = 'RetryableProcessingError';
-}
-
 /**
- * Consumes the events queue with the same entry point as the in-process runner. A "retry" outcome throws so
- * BullMQ retries with backoff; when a job has used its last attempt, the event is marked failed rather than left
- * waiting. A worker killed mid-job leaves a stalled job that another worker picks up again.
+ * Consumes the events queue with the same entry point as the in-process runner. Each job's events go through
+ * `process`, which gathers the events of all the jobs in hand into batches (processing.ts). An event whose
+ * attempt failed gets its own delayed job for the next attempt (exponential backoff); the processor marks it
+ * failed once it used its last. A job itself fails only when the database cannot be reached: BullMQ retries it,
+ * and a worker killed mid-job leaves a stalled job that another worker picks up again.
  */
 export class QueueWorker {
-  private readonly worker: Worker<ProcessEventJob, ProcessOutcome>;
+  private readonly worker: Worker<ProcessEventsJob, ProcessOutcome[]>;
   private readonly redis: Redis;
 
   constructor(
     url: string,
     prefix: string,
-    private readonly sql: SqlClient,
+    private readonly queue: EventQueue,
     process: (eventId: string) => Promise<ProcessOutcome>,
     private readonly logger: Logger,
     options: { concurrency: number; lockMs: number; stalledMs: number },
   ) {
     this.redis = workerConnection(url);
-    this.worker = new Worker<ProcessEventJob, ProcessOutcome>(
+    this.worker = new Worker<ProcessEventsJob, ProcessOutcome[]>(
       EVENTS_QUEUE,
-      async (job: Job<ProcessEventJob>) => {
-        const outcome = await process(job.data.eventId);
-        if (outcome.status === 'retry') throw new RetryableProcessingError(outcome.reason);
-        return outcome;
+      async (job: Job<ProcessEventsJob>) => {
+        const ids = job.data.eventIds ?? [];
+        const outcomes = await Promise.all(ids.map((id) => process(id)));
+        await Promise.all(
+          outcomes.map((o, i) => (o.status === 'retry' ? this.queue.retry(ids[i]!, o.attempt, o.retryAt) : undefined)),
+        );
+        return outcomes;
       },
       {
         connection: this.redis,
@@ -45,20 +46,7 @@ export class QueueWorker {
       },
     );
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'queue worker error'));
-    this.worker.on('failed', (job, err) => void this.onFailed(job, err));
-  }
-
-  private async onFailed(job: Job<ProcessEventJob> | undefined, err: Error): Promise<void> {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    try {
-      await this.sql.query(
-        `UPDATE inbound_events SET status = 'failed', status_reason = $2, locked_at = NULL, processed_at = now()
-         WHERE id = $1 AND status IN ('received', 'processing')`,
-        [job.data.eventId, `gave up after ${job.attemptsMade} attempts: ${err.message}`.slice(0, 1000)],
-      );
-    } catch (e) {
-      this.logger.error({ err: e, eventId: job.data.eventId }, 'could not mark an exhausted event failed');
-    }
+    this.worker.on('failed', (job, err) => this.logger.warn({ err: err.message, events: job?.data.eventIds.length }, 'queue job failed; BullMQ retries it'));
   }
 
   /** Stops taking jobs and waits for those in hand. */

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { SqlClient } from '../db/sql';
-import { PROCESSING_LEASE_MS } from '../pipeline/process-inbound-event';
 import type { EventQueue } from './event-queue';
 
 /** Older than this, a "received" row was either never queued or its job was lost (Redis restarted empty). */
@@ -8,8 +7,9 @@ const GRACE_MS = 3000;
 const BATCH = 1000;
 
 /**
- * Queues stored-but-unqueued events: every few seconds, the rows still waiting (or abandoned mid-processing by a
- * killed worker) are added again. Job ids make this idempotent, so it may run in every process at once.
+ * Queues stored-but-unqueued events: every few seconds, the rows still waiting (past their retry time, if an
+ * attempt failed) or abandoned mid-processing by a killed worker (claim older than the lease) are added again.
+ * An event queued twice is claimed once, so this may run in every process at once.
  */
 export class RequeueSweep {
   private timer: NodeJS.Timeout | null = null;
@@ -19,6 +19,7 @@ export class RequeueSweep {
     private readonly sql: SqlClient,
     private readonly queue: EventQueue,
     private readonly logger: Logger,
+    private readonly leaseMs: number,
     private readonly intervalMs = 5000,
   ) {}
 
@@ -33,9 +34,9 @@ export class RequeueSweep {
     try {
       const rows = await this.sql.query<{ id: string }>(
         `SELECT id FROM inbound_events
-         WHERE (status = 'received' AND received_at < $1) OR (status = 'processing' AND locked_at < $2)
+         WHERE (status = 'received' AND received_at < $1 AND (retry_at IS NULL OR retry_at <= $4)) OR (status = 'processing' AND locked_at < $2)
          ORDER BY received_at LIMIT $3`,
-        [new Date(now.getTime() - GRACE_MS), new Date(now.getTime() - PROCESSING_LEASE_MS), BATCH],
+        [new Date(now.getTime() - GRACE_MS), new Date(now.getTime() - this.leaseMs), BATCH, now],
       );
       if (rows.length > 0 && (await this.queue.enqueue(rows.map((r) => r.id)))) {
         this.logger.debug({ events: rows.length }, 're-enqueued stored events');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Express } from 'express';
+import type { HttpHandler } from '../../src/http/app';
 import pino from 'pino';
 import request from 'supertest';
 import type { Database } from '../../src/db/database';
@@ -14,7 +14,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const silentLogger = pino({ level: 'silent' });
 
 export type TestApp = {
-  app: Express;
+  app: HttpHandler;
   runner: InProcessRunner;
   secretsKey: Buffer;
   /** what the app thinks "now" is; tests move it */
@@ -53,7 +53,7 @@ export function buildTestApp(
   return { app, runner, secretsKey, clock };
 }
 
-export async function createProjectViaApi(app: Express, name = 'Acme'): Promise<{ id: string; apiKey: string }> {
+export async function createProjectViaApi(app: HttpHandler, name = 'Acme'): Promise<{ id: string; apiKey: string }> {
   const res = await request(app)
     .post('/api/admin/projects')
     .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
@@ -63,7 +63,7 @@ export async function createProjectViaApi(app: Express, name = 'Acme'): Promise<
 }
 
 export async function connectProvider(
-  app: Express,
+  app: HttpHandler,
   apiKey: string,
   provider: ProviderName,
   webhookSecret: string,

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import request from 'supertest';
 import pino from 'pino';
 import { openDatabase } from '../../src/db/database';
@@ -126,6 +129,55 @@ describe('POST /webhook/:provider/:projectId on PostgreSQL', () => {
     const res = await post(big, signed(big)).expect(413);
     expect(res.body).toEqual({ success: false, error: 'request body too large (limit 1 MiB)' });
     expect(await count()).toBe(0);
+  });
+
+  it('answers 413 to an oversized chunked body (no Content-Length), read up to the limit only', async () => {
+    const server = http.createServer(t.app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: `/webhook/stripe/${project.id}`, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        for (let i = 0; i < 20; i++) req.write('x'.repeat(64 * 1024));
+        req.end();
+      });
+      expect(status).toBe(413);
+      expect(await count()).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('stores nothing when the connection breaks mid-body, and keeps serving', async () => {
+    const server = http.createServer(t.app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const body = stripeEvent('evt_cut_off');
+      const head = Object.entries(signed(body)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(`POST /webhook/stripe/${project.id} HTTP/1.1\r\nHost: x\r\n${head}Content-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`);
+          setTimeout(() => socket.destroy(), 50);
+        });
+        socket.on('close', () => resolve());
+      });
+      await post(stripeEvent('evt_after_cut'), signed(stripeEvent('evt_after_cut'))).expect(200);
+      expect((await tdb.db.sql.query<{ provider_event_id: string }>('SELECT provider_event_id FROM inbound_events')).map((r) => r.provider_event_id)).toEqual(['evt_after_cut']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('leaves other methods and paths to the API, which answers 404 in JSON', async () => {
+    expect((await request(t.app).get(`/webhook/stripe/${project.id}`).expect(404)).body).toEqual({ success: false, error: expect.any(String) });
+    expect((await request(t.app).post(`/webhook/stripe/${project.id}/extra`).send('{}').expect(404)).body).toEqual({ success: false, error: expect.any(String) });
+    const body = stripeEvent('evt_trailing_slash');
+    await post(body, signed(body), `/webhook/stripe/${project.id}/`).expect(200);
   });
 
   it('accepts a body just under 1 MiB', async () => {

@@ -30,8 +30,8 @@ describe('processing stored events', () => {
     return id;
   }
   const row = async (id: string) =>
-    (await tdb.db.sql.query<{ status: string; status_reason: string | null; attempts: number; processed_at: Date | null; locked_at: Date | null }>(
-      'SELECT status, status_reason, attempts, processed_at, locked_at FROM inbound_events WHERE id = $1',
+    (await tdb.db.sql.query<{ status: string; status_reason: string | null; attempts: number; processed_at: Date | null; locked_at: Date | null; retry_at: Date | null }>(
+      'SELECT status, status_reason, attempts, processed_at, locked_at, retry_at FROM inbound_events WHERE id = $1',
       [id],
     ))[0]!;
 
@@ -105,7 +105,17 @@ describe('processing stored events', () => {
     const processBatch = createBatchProcessor({ db: tdb.db, clock: () => now, logger: silentLogger });
     const outcomes = await processBatch([good[0]!, bad, good[1]!, 'b1f0c0de-0000-4000-8000-000000000000']);
     expect(outcomes.map((o) => o.status)).toEqual(['processed', 'retry', 'processed', 'skipped']);
-    expect(await row(bad)).toMatchObject({ status: 'received', attempts: 1 });
+    // not taken up again before its backoff (2 s after the first attempt), by any sweep
+    expect(await row(bad)).toMatchObject({ status: 'received', attempts: 1, retry_at: new Date(now.getTime() + 2000) });
+    const runner = new InProcessRunner(tdb.db.sql, async () => undefined, silentLogger);
+    const seen: string[] = [];
+    (runner as unknown as { notify: (id: string) => void }).notify = (id) => void seen.push(id);
+    await tdb.db.sql.query('UPDATE inbound_events SET retry_at = $2 WHERE id = $1', [bad, new Date(Date.now() + 60_000)]);
+    await runner.sweep();
+    expect(seen).not.toContain(bad);
+    await tdb.db.sql.query('UPDATE inbound_events SET retry_at = $2 WHERE id = $1', [bad, new Date(Date.now() - 1000)]);
+    await runner.sweep();
+    expect(seen).toContain(bad);
     expect((await row(bad)).status_reason).toMatch(/^attempt 1: /);
     for (const id of good) expect(await row(id)).toMatchObject({ status: 'processed', attempts: 1 });
     const broken = await tdb.db.sql.query("SELECT id FROM conversions WHERE payment_key LIKE 'pi_xxx%' OR payment_key LIKE 'cs_xxx%'");

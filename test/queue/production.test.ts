@@ -36,6 +36,7 @@ describe('production mode: API and worker processes on PostgreSQL and Redis', ()
         QUEUE_PREFIX: prefix,
         PORT: '0',
         JOB_BACKOFF_MS: '50',
+        JOB_ATTEMPTS: '3',
       });
     project = await createProject(tdb.db.prisma, { name: 'Prod', currency: 'USD' });
   });
@@ -108,4 +109,34 @@ describe('production mode: API and worker processes on PostgreSQL and Redis', ()
       await redis.stop();
     }
   }, 60_000);
+
+  it('retries a failing event in its own delayed jobs, with backoff, and marks it failed after the last attempt', async () => {
+    const api = await startRefwire(config(TEST_REDIS_URL), { worker: false, ...quiet });
+    const worker = await startWorker(config(TEST_REDIS_URL), { logger: silentLogger });
+    try {
+      // a payment id longer than the column allows: every attempt fails when the payment is written
+      const body = JSON.parse(stripeBody('checkout.session.completed.payment.json', { id: 'evt_always_fails' }));
+      body.data.object.payment_intent = `pi_${'x'.repeat(300)}`;
+      const raw = JSON.stringify(body);
+      const res = await fetch(`${api.url}/webhook/stripe/${project.id}`, { method: 'POST', headers: stripeAdapter.sign(raw, SECRET, { now: new Date() }), body: raw });
+      expect(res.status).toBe(200);
+      const row = async () =>
+        (
+          await tdb.db.sql.query<{ status: string; attempts: number; status_reason: string | null; retry_at: Date | null }>(
+            `SELECT status, attempts, status_reason, retry_at FROM inbound_events WHERE provider_event_id = 'evt_always_fails'`,
+          )
+        )[0]!;
+      await waitFor(async () => (await row()).status === 'failed');
+      const failed = await row();
+      expect(failed.attempts).toBe(3);
+      expect(failed.status_reason).toMatch(/^attempt 3: /);
+      expect(failed.retry_at).toBeNull();
+      const good = await deliver(api, 'evt_after_failure');
+      expect(good.status).toBe(200);
+      await waitFor(async () => (await tdb.db.sql.query(`SELECT 1 FROM inbound_events WHERE provider_event_id = 'evt_after_failure' AND status = 'processed'`)).length === 1);
+    } finally {
+      await worker.close();
+      await api.close();
+    }
+  });
 });
