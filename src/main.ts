@@ -7,6 +7,7 @@ import { openDatabase, type Database } from './db/database';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
 import { migrate } from './db/migrator';
 import { createApp } from './http/app';
+import { redisRateLimitStore } from './http/rate-limit';
 import { createLogger } from './http/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
 import { startProcessing, type Processing } from './processing';
@@ -57,6 +58,8 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     });
     const port = (server.address() as AddressInfo).port;
     lock?.setPort(port);
+    // with Redis, every API process counts against one budget per key
+    const rateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, config.queuePrefix) : null;
     const app = createApp({
       db,
       logger,
@@ -68,6 +71,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       providerApi: processing.providerApi,
       metrics: processing.metrics,
       redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
+      rateLimit: { perMinute: config.rateLimitPerMinute, ...(rateLimitStore ? { store: rateLimitStore.store } : {}) },
     });
     server.on('request', app);
     const url = `http://localhost:${port}`;
@@ -89,6 +93,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         server.closeIdleConnections();
         await closed;
         await processing.close();
+        rateLimitStore?.close();
         await openDb.close();
         lock?.release();
       },

@@ -41,6 +41,7 @@ const envSchema = z.object({
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
   WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   WORKER_STALLED_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
   PADDLE_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
   LEMONSQUEEZY_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
 });
@@ -66,6 +67,8 @@ export type ParsedEnv = {
   worker: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; stalledMs: number };
   /** where provider APIs are reached, when not their public hosts (a proxy, a test double) */
   providerApiBaseUrls: Partial<Record<ProviderName, string>>;
+  /** requests a minute per API key (shared by every API process through Redis when REDIS_URL is set) */
+  rateLimitPerMinute: number;
 };
 
 export class ConfigError extends Error {
@@ -110,6 +113,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
       lockMs: e.WORKER_LOCK_MS,
       stalledMs: e.WORKER_STALLED_MS,
     },
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     providerApiBaseUrls: {
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),
       ...(e.LEMONSQUEEZY_API_BASE_URL ? { lemonsqueezy: e.LEMONSQUEEZY_API_BASE_URL } : {}),

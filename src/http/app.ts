@@ -2,6 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
+import type { Store } from 'express-rate-limit';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -25,6 +26,7 @@ import { SecretBox } from '../security/secret-box';
 import { requireAdminBrowser, requireApiKey } from './auth';
 import { Metrics } from './metrics';
 import { errorHandler, notFoundHandler } from './errors';
+import { apiKeyRateLimit } from './rate-limit';
 import { requestLog } from './request-log';
 
 export type AppDeps = {
@@ -42,7 +44,11 @@ export type AppDeps = {
   /** with REDIS_URL: readiness checks Redis too, and the dashboard shows the queue */
   redis?: { ping(): Promise<void>; queue: Queue };
   clock?: () => Date;
+  /** requests a minute per API key, and where they are counted (in memory when no store is given) */
+  rateLimit?: { perMinute: number; store?: Store };
 };
+
+const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
 
 /** Node's request listener: what the server runs, and what tests drive with supertest. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -91,7 +97,8 @@ export function createApp(deps: AppDeps): HttpHandler {
   const json = express.json({ limit: '1mb' });
   app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken));
   const v1 = express.Router();
-  v1.use(json, requireApiKey(prisma));
+  const limited = apiKeyRateLimit(deps.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });
+  v1.use(json, requireApiKey(prisma), limited);
   v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, clock));
   v1.use('/events', eventsRouter(prisma, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma));
@@ -102,7 +109,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/conversions', conversionsRouter(prisma, clock));
   v1.use('/ledger', ledgerRouter(prisma, clock));
   app.use('/api/v1', v1);
-  app.use('/api/store-attribution', json, requireApiKey(prisma), storeAttributionRouter(prisma, deps.db.sql));
+  app.use('/api/store-attribution', json, requireApiKey(prisma), limited, storeAttributionRouter(prisma, deps.db.sql));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { PrismaClient } from '../generated/prisma/client';
-import { findProjectIdByApiKey } from '../projects/projects';
+import { findApiKey } from '../projects/projects';
 import { tokensEqual } from '../security/tokens';
 import { HttpError } from './errors';
 
@@ -41,9 +41,10 @@ export function requireApiKey(prisma: PrismaClient): RequestHandler {
   return async (req, _res, next) => {
     const key = bearer(req);
     if (!key) throw new HttpError(401, 'missing API key: send Authorization: Bearer <api_key>');
-    const projectId = await findProjectIdByApiKey(prisma, key);
-    if (!projectId) throw new HttpError(401, 'invalid API key');
-    req.projectId = projectId;
+    const found = await findApiKey(prisma, key);
+    if (!found) throw new HttpError(401, 'invalid API key');
+    req.projectId = found.projectId;
+    req.apiKeyId = found.keyId;
     next();
   };
 }
@@ -52,6 +53,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** set by requireApiKey */
     projectId?: string;
+    /** set by requireApiKey: the key's id, what rate limits count by */
+    apiKeyId?: string;
   }
 }
 

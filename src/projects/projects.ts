@@ -36,8 +36,8 @@ export async function revokeApiKey(prisma: PrismaClient, projectId: string, keyI
   if (count === 0) throw new NotFoundError('API key not found');
 }
 
-/** The project an API key belongs to, or null for an unknown or revoked key. */
-export async function findProjectIdByApiKey(prisma: PrismaClient, apiKey: string): Promise<string | null> {
-  const row = await prisma.apiKey.findUnique({ where: { keyHash: hashToken(apiKey) }, select: { projectId: true, revokedAt: true } });
-  return row && row.revokedAt === null ? row.projectId : null;
+/** The project an API key belongs to, and the key's id, or null for an unknown or revoked key. */
+export async function findApiKey(prisma: PrismaClient, apiKey: string): Promise<{ projectId: string; keyId: string } | null> {
+  const row = await prisma.apiKey.findUnique({ where: { keyHash: hashToken(apiKey) }, select: { id: true, projectId: true, revokedAt: true } });
+  return row && row.revokedAt === null ? { projectId: row.projectId, keyId: row.id } : null;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { HttpHandler } from '../../src/http/app';
+import type { AppDeps, HttpHandler } from '../../src/http/app';
 import pino from 'pino';
 import request from 'supertest';
 import type { Database } from '../../src/db/database';
@@ -24,7 +24,7 @@ export type TestApp = {
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
 export function buildTestApp(
   db: Database,
-  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls'] } = {},
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit'] } = {},
 ): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
@@ -49,6 +49,8 @@ export function buildTestApp(
     },
     providerApi,
     clock: () => clock.now,
+    // tests about other things may send more than a real client's budget; test/http/rate-limit.test.ts sets it
+    rateLimit: options.rateLimit ?? { perMinute: 1_000_000 },
   });
   return { app, runner, secretsKey, clock };
 }
