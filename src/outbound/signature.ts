@@ -1,0 +1,28 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** A new endpoint secret, in the Standard Webhooks form: `whsec_` and base64 of 32 random bytes. */
+export function newEndpointSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * The headers of one delivery attempt (PRODUCT.md §9):
+ *  - `X-Refwire-Signature: sha256=<hex>`: HMAC-SHA256 of the body, keyed with the whole secret string;
+ *  - Standard Webhooks (standardwebhooks.com): `webhook-id` (the same on every attempt of one delivery),
+ *    `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature: v1,<base64>` — HMAC-SHA256 of
+ *    `<id>.<timestamp>.<body>` keyed with the base64-decoded part of the secret after `whsec_` — so any Standard
+ *    Webhooks library verifies it, and a replayed old delivery is refused by its timestamp.
+ */
+export function deliveryHeaders(secret: string, messageId: string, body: string, at: Date): Record<string, string> {
+  const timestamp = Math.floor(at.getTime() / 1000).toString();
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  const standard = createHmac('sha256', key).update(`${messageId}.${timestamp}.${body}`).digest('base64');
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'Refwire-Webhooks/1',
+    'x-refwire-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    'webhook-id': messageId,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': `v1,${standard}`,
+  };
+}
