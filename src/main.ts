@@ -71,6 +71,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       providerApi: processing.providerApi,
       metrics: processing.metrics,
       redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
+      outboundAllowPrivate: config.outboundAllowPrivate,
       rateLimit: { perMinute: config.rateLimitPerMinute, ...(rateLimitStore ? { store: rateLimitStore.store } : {}) },
     });
     server.on('request', app);

@@ -8,6 +8,7 @@ import { createBatchProcessor, PROCESSING_LEASE_MS, type ProviderApiAccess } fro
 import { EventQueue } from './queue/event-queue';
 import { QueueWorker } from './queue/queue-worker';
 import { RequeueSweep } from './queue/requeue-sweep';
+import { OutboundDispatcher, type DispatchOptions } from './outbound/dispatcher';
 import { SecretBox } from './security/secret-box';
 import { microBatch } from './util/micro-batch';
 
@@ -26,6 +27,8 @@ export type Processing = {
   queue: EventQueue | null;
   metrics: Metrics;
   providerApi: ProviderApiAccess;
+  /** sends outbound webhooks, where this process consumes */
+  dispatcher: OutboundDispatcher | null;
   close(): Promise<void>;
 };
 
@@ -38,7 +41,7 @@ export function providerApiAccess(config: Config, db: Database): ProviderApiAcce
 /** Events per pass through the pipeline: large enough to amortize its round trips, small enough to keep locks short. */
 const PIPELINE_BATCH_MAX = 200;
 
-export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number }): Processing {
+export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number; outboundPollMs?: number; outbound?: Partial<DispatchOptions> }): Processing {
   const clock = () => new Date();
   const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
@@ -49,6 +52,12 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
   // The events a worker holds (of all its jobs) go through the pipeline together: two batches at a time, one
   // computing while the other waits on the database, each taking whatever arrived meanwhile.
   const process = metrics.instrument(microBatch(processBatch, PIPELINE_BATCH_MAX, 2));
+
+  // Outbound webhooks go out from the processes that process events.
+  const dispatcher = options.consume
+    ? new OutboundDispatcher(db.sql, new SecretBox(config.secretsKey), logger, { allowPrivate: config.outboundAllowPrivate, ...options.outbound })
+    : null;
+  dispatcher?.start(options.outboundPollMs ?? 1000);
 
   if (queue) {
     const sweep = new RequeueSweep(db.sql, queue, logger, leaseMs);
@@ -71,9 +80,11 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
       queue,
       metrics,
       providerApi,
+      dispatcher,
       async close() {
         sweep.stop();
         await worker?.close();
+        await dispatcher?.stop();
         await queue.close();
       },
     };
@@ -89,8 +100,10 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
     queue: null,
     metrics,
     providerApi,
+    dispatcher,
     async close() {
       await runner?.stop();
+      await dispatcher?.stop();
     },
   };
 }

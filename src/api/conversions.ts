@@ -10,6 +10,8 @@ import { amountField, conflictAs409, idFromPath, isoDate, uuidField } from './fi
 import { ok, page, paginationQuery } from './envelope';
 import { conversionView } from './present';
 import { resolveAffiliate } from './referrals';
+import type { SqlClient } from '../db/sql';
+import { emitConversionEvents, emitSignup } from '../outbound/emit';
 
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
 const money = z.union([z.number(), z.string().trim().min(1)]);
@@ -53,7 +55,7 @@ const DAY_MS = 86_400_000;
  * `/api/v1/conversions`: the ledger rows. Provider-driven rows are derived from events (only `paid` may change);
  * manual rows (signups, offline sales) are created here, with the commission computed when `value` is omitted.
  */
-export function conversionsRouter(prisma: PrismaClient, clock: () => Date): Router {
+export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: () => Date): Router {
   const router = Router();
 
   async function find(projectId: string, id: unknown): Promise<Conversion> {
@@ -152,6 +154,11 @@ export function conversionsRouter(prisma: PrismaClient, clock: () => Date): Rout
       }),
       'a conversion with this reference already exists',
     );
+    if (row.kind === 'signup') {
+      await emitSignup(sql, projectId, { email: row.customerEmail, referredUserId: body.referred_user_id ?? row.customerEmail, affiliateId: affiliate.id, source: 'conversion' }, now);
+    } else {
+      await emitConversionEvents(sql, projectId, [{ type: 'referral_converted', conversionId: row.id }], now);
+    }
     res.status(201).json(ok(conversionView(row, now)));
   });
 

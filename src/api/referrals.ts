@@ -5,6 +5,7 @@ import type { PrismaClient, Referral } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
+import { emitSignup } from '../outbound/emit';
 import { conflictAs409, emailField, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 
@@ -77,6 +78,7 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient): Router {
       prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, status: body.status } }),
       'a referral for this email already exists',
     );
+    await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'api' }, new Date());
     await recomputeCustomersByEmail(sql, projectId, row.email);
     res.status(201).json(ok(referralView(row)));
   });
@@ -120,6 +122,7 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient): Ro
           prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } }),
           'a referral for this email already exists',
         );
+    if (!existing) await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'store_attribution' }, new Date());
     await recomputeCustomersByEmail(sql, projectId, row.email);
     res.status(existing ? 200 : 201).json(ok(referralView(row)));
   });

@@ -16,6 +16,7 @@ import { ledgerRouter } from '../api/ledger';
 import { productsRouter } from '../api/products';
 import { referralsRouter, storeAttributionRouter } from '../api/referrals';
 import { settingsRouter } from '../api/settings';
+import { webhooksRouter } from '../api/webhooks';
 import type { Database } from '../db/database';
 import { inboxWriter } from '../ingest/inbox';
 import { webhookEndpoint } from '../ingest/webhook-endpoint';
@@ -44,6 +45,8 @@ export type AppDeps = {
   /** with REDIS_URL: readiness checks Redis too, and the dashboard shows the queue */
   redis?: { ping(): Promise<void>; queue: Queue };
   clock?: () => Date;
+  /** OUTBOUND_ALLOW_PRIVATE: outbound webhook endpoints may point at private addresses */
+  outboundAllowPrivate?: boolean;
   /** requests a minute per API key, and where they are counted (in memory when no store is given) */
   rateLimit?: { perMinute: number; store?: Store };
 };
@@ -58,7 +61,8 @@ export function createApp(deps: AppDeps): HttpHandler {
   const clock = deps.clock ?? (() => new Date());
   const metrics = deps.metrics ?? new Metrics();
   const { prisma } = deps.db;
-  const integrations = new IntegrationStore(prisma, new SecretBox(deps.secretsKey));
+  const box = new SecretBox(deps.secretsKey);
+  const integrations = new IntegrationStore(prisma, box);
 
   const app = express();
   app.disable('x-powered-by');
@@ -106,8 +110,9 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql));
   v1.use('/coupons', couponsRouter(prisma));
   v1.use('/products', productsRouter(prisma));
-  v1.use('/conversions', conversionsRouter(prisma, clock));
+  v1.use('/conversions', conversionsRouter(prisma, deps.db.sql, clock));
   v1.use('/ledger', ledgerRouter(prisma, clock));
+  v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
   app.use('/api/store-attribution', json, requireApiKey(prisma), limited, storeAttributionRouter(prisma, deps.db.sql));
 

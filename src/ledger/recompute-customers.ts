@@ -5,6 +5,7 @@ import { refundedTotal, reversedAt } from '../commission/reversal';
 import { computeCommission, selectRule, withinDuration } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../pipeline/normalized-event';
+import { emitConversionEvents, type ConversionEvent, type OutboundEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
 import { asHints, mergeHints } from './hints';
 import { loadLedgerInputs, type LedgerInputs, type PaymentRow, type RefundRow } from './ledger-inputs';
@@ -45,6 +46,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
 
   const paymentUpdates: PaymentUpdate[] = [];
   const refundWrites: RefundWrite[] = [];
+  const events: ConversionEvent[] = [];
   for (const payments of groupsOf(inputs.payments)) {
     let bound: Affiliate | null = null;
     let firstAttributedAt: Date | null = null;
@@ -90,12 +92,23 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         refundLevel: refunded.total,
         email,
       };
-      if (payment.paid_at === null && changed(payment, update)) paymentUpdates.push(update);
+      if (payment.paid_at === null && changed(payment, update)) {
+        paymentUpdates.push(update);
+        const event = outboundEventOf(payment, update);
+        if (event) events.push({ type: event, conversionId: payment.id });
+      }
       refundWrites.push(...refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], update, refunded));
     }
   }
   await writePayments(tx, paymentUpdates);
-  await writeRefunds(tx, refundWrites);
+  for (const refund of await writeRefunds(tx, refundWrites)) if (refund.affiliate_id) events.push({ type: 'referral_canceled', conversionId: refund.id });
+  await emitConversionEvents(tx, projectId, events, new Date());
+}
+
+/** What the merchant hears of a payment's change: its first attribution, or a change of an attributed one. */
+function outboundEventOf(before: PaymentRow, after: PaymentUpdate): OutboundEvent | null {
+  if (before.affiliate_id === null) return after.affiliateId === null ? null : 'referral_converted';
+  return before.affiliate_id !== after.affiliateId || before.value_minor !== after.value ? 'referral_updated' : null;
 }
 
 /** Payments grouped by customer, each group in time order (the inputs come sorted that way). */
@@ -222,11 +235,13 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
   );
 }
 
-async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<void> {
+/** Writes refund rows; returns the ones it created. */
+async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string; affiliate_id: string | null }[]> {
   const created = writes.filter((w) => w.id === null);
   const updated = writes.filter((w) => w.id !== null).sort((a, b) => (a.id! < b.id! ? -1 : 1));
+  let inserted: { id: string; affiliate_id: string | null }[] = [];
   if (created.length > 0) {
-    await tx.query(
+    inserted = await tx.query(
       `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, reverses_id, customer_key, customer_id,
          customer_email, subscription_id, product_ids, currency, amount_minor, base_value_minor, value_minor, refund_level_minor,
          attribution, occurred_at, hold_until, affiliate_id)
@@ -235,7 +250,8 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<void> {
          r.attribution::jsonb, r.occurred_at, r.hold_until, r.affiliate_id::uuid
        FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[])
          AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id)
-       JOIN conversions p ON p.id = r.payment_id`,
+       JOIN conversions p ON p.id = r.payment_id
+       RETURNING id, affiliate_id`,
       [
         created.map((w) => w.payment.id),
         created.map((w) => w.level.toString()),
@@ -265,4 +281,5 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<void> {
       ],
     );
   }
+  return inserted;
 }

@@ -11,8 +11,10 @@ export function buildOnce(): void {
 export type RefwireProcess = { child: ChildProcess; url: string | null; output: () => string; exited: Promise<number | null> };
 
 /** Starts `refwire <args>` as its own OS process; resolves once an API is listening (or at once for a worker). */
+// The battery polls the API while it waits: far more than a client's budget (test/http/rate-limit.test.ts
+// covers the limit).
 export function spawnRefwire(args: string[], env: NodeJS.ProcessEnv): Promise<RefwireProcess> {
-  const child = spawn(process.execPath, ['dist/cli.js', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/cli.js', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { PrismaClient, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { endpointSecretContext } from '../outbound/dispatcher';
+import { OUTBOUND_EVENTS } from '../outbound/emit';
+import { newEndpointSecret } from '../outbound/signature';
+import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
+import { maskSecret, type SecretBox } from '../security/secret-box';
+import { ok, page, paginationQuery } from './envelope';
+import { idFromPath } from './fields';
+
+const eventsField = z.array(z.enum(OUTBOUND_EVENTS)).min(1).transform((events) => [...new Set(events)]);
+const createBody = z.object({
+  url: z.string().trim().min(1).max(2048),
+  events: eventsField.optional(),
+  description: z.string().trim().max(255).nullable().optional(),
+});
+const updateBody = createBody.partial().extend({ status: z.enum(['active', 'disabled']).optional() });
+const deliveriesQuery = z.object({ ...paginationQuery, status: z.enum(['pending', 'succeeded', 'failed']).optional() });
+
+function endpointView(e: WebhookEndpoint) {
+  return {
+    id: e.id,
+    url: e.url,
+    events: e.events,
+    description: e.description,
+    status: e.status,
+    disabled_reason: e.disabledReason,
+    consecutive_failures: e.consecutiveFailures,
+    secret_hint: e.secretHint,
+    created_at: e.createdAt.toISOString(),
+    updated_at: e.updatedAt.toISOString(),
+  };
+}
+
+function deliveryView(d: WebhookDelivery & { tries: WebhookAttempt[] }) {
+  return {
+    id: d.id,
+    event: d.eventType,
+    webhook_id: d.messageId,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.nextAttemptAt?.toISOString() ?? null,
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    delivered_at: d.deliveredAt?.toISOString() ?? null,
+    created_at: d.createdAt.toISOString(),
+    payload: d.payload,
+    attempt_log: d.tries.map((a) => ({
+      attempted_at: a.attemptedAt.toISOString(),
+      status_code: a.statusCode,
+      error: a.error,
+      duration_ms: a.durationMs,
+      response_excerpt: a.responseExcerpt,
+    })),
+  };
+}
+
+/**
+ * `/api/v1/webhooks`: the merchant's outbound endpoints (PRODUCT.md §9). A URL must point at a public address
+ * (src/outbound/target-guard.ts) unless OUTBOUND_ALLOW_PRIVATE=true; the signing secret is shown once, at creation.
+ */
+export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { allowPrivate: boolean }, clock: () => Date): Router {
+  const router = Router();
+
+  async function checkUrl(raw: string): Promise<string> {
+    const check = checkTargetUrl(raw, options);
+    if (!check.ok) throw new HttpError(400, `url: ${check.reason}`);
+    if (!options.allowPrivate) {
+      let reason: string | null;
+      try {
+        reason = await checkResolvedHost(check.url.hostname);
+      } catch {
+        throw new HttpError(400, `url: the host ${check.url.hostname} does not resolve`);
+      }
+      if (reason) throw new HttpError(400, `url: ${reason}, not a public one`);
+    }
+    return check.url.toString();
+  }
+
+  async function find(projectId: string, id: unknown): Promise<WebhookEndpoint> {
+    const row = await prisma.webhookEndpoint.findFirst({ where: { projectId, id: idFromPath(id, 'webhook endpoint') } });
+    if (!row) throw new HttpError(404, 'webhook endpoint not found');
+    return row;
+  }
+
+  router.get('/', async (req, res) => {
+    const q = z.object(paginationQuery).parse(req.query);
+    const projectId = projectIdOf(req);
+    const [rows, total] = await Promise.all([
+      prisma.webhookEndpoint.findMany({ where: { projectId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
+      prisma.webhookEndpoint.count({ where: { projectId } }),
+    ]);
+    res.json(page(rows.map(endpointView), q.limit, q.offset, total));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = createBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const url = await checkUrl(body.url);
+    const id = randomUUID();
+    const secret = newEndpointSecret();
+    const row = await prisma.webhookEndpoint.create({
+      data: {
+        id,
+        projectId,
+        url,
+        description: body.description ?? null,
+        events: body.events ?? [...OUTBOUND_EVENTS],
+        secretEnc: box.seal(secret, endpointSecretContext(projectId, id)),
+        secretHint: maskSecret(secret),
+      },
+    });
+    res.status(201).json(ok({ ...endpointView(row), secret }));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(ok(endpointView(await find(projectIdOf(req), req.params.id))));
+  });
+
+  const update = async (req: import('express').Request, res: import('express').Response) => {
+    const projectId = projectIdOf(req);
+    const current = await find(projectId, req.params.id);
+    const body = updateBody.parse(req.body ?? {});
+    const reactivated = body.status === 'active' && current.status !== 'active';
+    const row = await prisma.webhookEndpoint.update({
+      where: { id: current.id },
+      data: {
+        ...(body.url !== undefined ? { url: await checkUrl(body.url) } : {}),
+        ...(body.events !== undefined ? { events: body.events } : {}),
+        ...(body.description !== undefined ? { description: body.description } : {}),
+        ...(body.status !== undefined ? { status: body.status, disabledReason: body.status === 'disabled' ? 'disabled through the API' : null } : {}),
+        ...(reactivated ? { consecutiveFailures: 0 } : {}),
+      },
+    });
+    res.json(ok(endpointView(row)));
+  };
+  router.patch('/:id', update);
+  router.put('/:id', update);
+
+  router.delete('/:id', async (req, res) => {
+    const current = await find(projectIdOf(req), req.params.id);
+    await prisma.webhookEndpoint.delete({ where: { id: current.id } });
+    res.status(204).end();
+  });
+
+  router.get('/:id/deliveries', async (req, res) => {
+    const q = deliveriesQuery.parse(req.query);
+    const endpoint = await find(projectIdOf(req), req.params.id);
+    const where = { endpointId: endpoint.id, ...(q.status ? { status: q.status } : {}) };
+    const [rows, total] = await Promise.all([
+      prisma.webhookDelivery.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: q.offset,
+        take: q.limit,
+        include: { tries: { orderBy: { attemptedAt: 'asc' } } },
+      }),
+      prisma.webhookDelivery.count({ where }),
+    ]);
+    res.json(page(rows.map(deliveryView), q.limit, q.offset, total));
+  });
+
+  /** Sends a delivery again now, whatever became of it; it keeps its webhook-id, so receivers can deduplicate. */
+  router.post('/:id/deliveries/:deliveryId/redeliver', async (req, res) => {
+    const endpoint = await find(projectIdOf(req), req.params.id);
+    const deliveryId = idFromPath(req.params.deliveryId, 'delivery');
+    const { count } = await prisma.webhookDelivery.updateMany({
+      where: { id: deliveryId, endpointId: endpoint.id },
+      data: { status: 'pending', nextAttemptAt: clock(), lockedUntil: null },
+    });
+    if (count === 0) throw new HttpError(404, 'delivery not found');
+    const row = await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { tries: { orderBy: { attemptedAt: 'asc' } } } });
+    res.status(202).json(ok(deliveryView(row)));
+  });
+
+  return router;
+}

@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import type { SqlClient } from '../db/sql';
+import type { SecretBox } from '../security/secret-box';
+import { sendWebhook, type SendResult } from './send-webhook';
+import { deliveryHeaders } from './signature';
+
+export type DispatchOptions = {
+  /** OUTBOUND_ALLOW_PRIVATE */
+  allowPrivate: boolean;
+  /** per attempt */
+  timeoutMs: number;
+  /** the wait before each retry; the delivery fails for good once they are used up */
+  retryDelaysMs: readonly number[];
+  /** an endpoint whose deliveries failed for good this many times in a row is disabled */
+  disableAfterFailures: number;
+  /** deliveries taken per pass, sent concurrently */
+  batch: number;
+};
+
+/** First retry within a minute, the last about a day after the event. */
+export const DEFAULT_DISPATCH: DispatchOptions = {
+  allowPrivate: false,
+  timeoutMs: 10_000,
+  retryDelaysMs: [30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000],
+  disableAfterFailures: 5,
+  batch: 50,
+};
+
+export function endpointSecretContext(projectId: string, endpointId: string): string {
+  return `${projectId}:webhook_endpoint:${endpointId}`;
+}
+
+type Claimed = { id: string; project_id: string; endpoint_id: string; message_id: string; body: string; attempts: number; url: string; secret_enc: string };
+
+/**
+ * Sends due outbound deliveries. The schedule lives in PostgreSQL with the deliveries (written in the same
+ * transaction as the ledger change that caused them), so neither a Redis outage nor a restart loses or repeats
+ * one: each pass claims due rows with `FOR UPDATE SKIP LOCKED` and a lease, so any number of processes may run it.
+ * Every attempt is recorded; a failure is retried after the next delay; endpoints that keep failing are disabled.
+ * Attempts run concurrently, each bounded by the timeout, so one slow endpoint never holds back the others.
+ */
+export class OutboundDispatcher {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  private readonly options: DispatchOptions;
+
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly box: SecretBox,
+    private readonly logger: Logger,
+    options: Partial<DispatchOptions> = {},
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.options = { ...DEFAULT_DISPATCH, ...options };
+  }
+
+  start(intervalMs = 1000): void {
+    this.timer = setInterval(() => void this.runOnce(), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass: claims what is due and sends it; the number of attempts made. */
+  runOnce(): Promise<number> {
+    if (this.running) return this.running;
+    this.running = this.pass()
+      .catch((err: unknown) => {
+        this.logger.warn({ err: (err as Error).message }, 'outbound webhook pass failed; will retry');
+        return 0;
+      })
+      .finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async pass(): Promise<number> {
+    const now = this.clock();
+    const claimed = await this.sql.query<Claimed>(
+      `WITH due AS (
+         SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1) AND e.status = 'active'
+         ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED
+       )
+       UPDATE webhook_deliveries d SET locked_until = $3 FROM due, webhook_endpoints e
+       WHERE d.id = due.id AND e.id = d.endpoint_id
+       RETURNING d.id, d.project_id, d.endpoint_id, d.message_id, d.payload::text AS body, d.attempts, e.url, e.secret_enc`,
+      [now, this.options.batch, new Date(now.getTime() + this.options.timeoutMs * 3)],
+    );
+    await Promise.all(claimed.map((d) => this.attempt(d)));
+    return claimed.length;
+  }
+
+  private async attempt(d: Claimed): Promise<void> {
+    const at = this.clock();
+    let result: SendResult;
+    try {
+      const secret = this.box.open(d.secret_enc, endpointSecretContext(d.project_id, d.endpoint_id));
+      result = await sendWebhook(d.url, d.body, deliveryHeaders(secret, d.message_id, d.body, at), this.options);
+    } catch (err) {
+      result = { ok: false, statusCode: null, error: `could not send: ${(err as Error).message}`, durationMs: 0, responseExcerpt: null };
+    }
+    await this.record(d, at, result);
+  }
+
+  private async record(d: Claimed, at: Date, r: SendResult): Promise<void> {
+    const attempt = d.attempts + 1;
+    const delay = this.options.retryDelaysMs[attempt - 1];
+    const status = r.ok ? 'succeeded' : delay === undefined ? 'failed' : 'pending';
+    await this.sql.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms, response_excerpt) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [d.id, at, r.statusCode, r.error?.slice(0, 1000) ?? null, r.durationMs, r.responseExcerpt?.slice(0, 1000) ?? null],
+      );
+      await tx.query(
+        `UPDATE webhook_deliveries SET status = $2, attempts = $3, last_status_code = $4, last_error = $5, locked_until = NULL,
+           next_attempt_at = $6, delivered_at = $7, updated_at = now()
+         WHERE id = $1`,
+        [d.id, status, attempt, r.statusCode, r.error?.slice(0, 1000) ?? null, status === 'pending' ? new Date(at.getTime() + delay!) : null, r.ok ? at : null],
+      );
+      if (r.ok) await tx.query('UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures > 0', [d.endpoint_id]);
+      if (status === 'failed') {
+        await tx.query(
+          `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1,
+             status = CASE WHEN consecutive_failures + 1 >= $2 THEN 'disabled' ELSE status END,
+             disabled_reason = CASE WHEN consecutive_failures + 1 >= $2 THEN $3 ELSE disabled_reason END, updated_at = now()
+           WHERE id = $1`,
+          [d.endpoint_id, this.options.disableAfterFailures, `disabled after ${this.options.disableAfterFailures} deliveries in a row failed every attempt; last: ${r.error ?? ''}`.slice(0, 500)],
+        );
+      }
+    });
+    if (!r.ok) this.logger.info({ delivery: d.id, attempt, error: r.error }, status === 'failed' ? 'outbound webhook failed for good' : 'outbound webhook attempt failed; will retry');
+  }
+}

@@ -1,0 +1,93 @@
+import { conversionView } from '../api/present';
+import type { SqlSession } from '../db/sql';
+import type { Conversion } from '../generated/prisma/client';
+
+/** Refgrow's outbound event names (PRODUCT.md §9). */
+export const OUTBOUND_EVENTS = ['referral_signed_up', 'referral_converted', 'referral_canceled', 'referral_updated'] as const;
+export type OutboundEvent = (typeof OUTBOUND_EVENTS)[number];
+
+export type ConversionEvent = { type: OutboundEvent; conversionId: string };
+
+const BIGINTS = new Set(['amount_minor', 'tax_minor', 'base_value_minor', 'value_minor', 'refund_level_minor']);
+const camel = (key: string) => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** A conversions row read with plain SQL, in the shape the API presents. */
+function conversionOf(row: Record<string, unknown>): Conversion {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (key.startsWith('affiliate__')) continue;
+    out[camel(key)] = BIGINTS.has(key) && value !== null ? BigInt(value as string) : value;
+  }
+  return out as unknown as Conversion;
+}
+
+type Subscribed = { id: string; events: string[] };
+
+async function subscribedEndpoints(tx: SqlSession, projectId: string): Promise<Subscribed[]> {
+  return tx.query<Subscribed>(`SELECT id, events FROM webhook_endpoints WHERE project_id = $1 AND status = 'active'`, [projectId]);
+}
+
+/** Queues one delivery per subscribed endpoint and event, in the caller's transaction. */
+async function enqueue(tx: SqlSession, projectId: string, endpoints: Subscribed[], messages: { type: OutboundEvent; data: unknown }[], at: Date): Promise<number> {
+  const rows = endpoints.flatMap((e) => messages.filter((m) => e.events.includes(m.type)).map((m) => ({ endpointId: e.id, ...m })));
+  if (rows.length === 0) return 0;
+  await tx.query(
+    `INSERT INTO webhook_deliveries (project_id, endpoint_id, event_type, message_id, payload, status, next_attempt_at)
+     SELECT $1, e, t, m, jsonb_set(p::jsonb, '{id}', to_jsonb(m)), 'pending', $6
+     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS u(e, t, p, m)`,
+    [
+      projectId,
+      rows.map((r) => r.endpointId),
+      rows.map((r) => r.type),
+      rows.map((r) => JSON.stringify({ id: null, event: r.type, created_at: at.toISOString(), data: r.data })),
+      rows.map(() => `msg_${crypto.randomUUID().replace(/-/g, '')}`),
+      at.toISOString(),
+    ],
+  );
+  return rows.length;
+}
+
+/**
+ * Outbound events about conversions (a referral converted, was refunded, changed), written as pending
+ * deliveries in the transaction that changed the ledger: they exist exactly when the change committed. The
+ * payload is fixed now — what the merchant receives describes the change as it was made — and carries the
+ * conversion as the API shows it and the affiliate it belongs to.
+ */
+export async function emitConversionEvents(tx: SqlSession, projectId: string, events: readonly ConversionEvent[], at: Date): Promise<number> {
+  if (events.length === 0) return 0;
+  const endpoints = await subscribedEndpoints(tx, projectId);
+  if (!endpoints.some((e) => events.some((ev) => e.events.includes(ev.type)))) return 0;
+  const rows = await tx.query<Record<string, unknown>>(
+    `SELECT c.*, a.email AS affiliate__email, a.referral_code AS affiliate__referral_code, a.status AS affiliate__status
+     FROM conversions c LEFT JOIN affiliates a ON a.id = c.affiliate_id WHERE c.id = ANY($1::uuid[])`,
+    [events.map((e) => e.conversionId)],
+  );
+  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  const messages = events.flatMap((e) => {
+    const row = byId.get(e.conversionId);
+    if (!row) return [];
+    const conversion = conversionView(conversionOf(row), at);
+    const affiliate = row.affiliate_id
+      ? { id: row.affiliate_id, email: row.affiliate__email, referral_code: row.affiliate__referral_code, status: row.affiliate__status }
+      : null;
+    return [{ type: e.type, data: { referral: { email: conversion.email, referred_user_id: conversion.referred_user_id }, affiliate, conversion } }];
+  });
+  return enqueue(tx, projectId, endpoints, messages, at);
+}
+
+/** `referral_signed_up`: a referred user was recorded (a referral, a signup conversion, or the tracking script). */
+export async function emitSignup(
+  tx: SqlSession,
+  projectId: string,
+  signup: { email: string | null; referredUserId: string | null; affiliateId: string; source: string },
+  at: Date,
+): Promise<number> {
+  const endpoints = await subscribedEndpoints(tx, projectId);
+  if (!endpoints.some((e) => e.events.includes('referral_signed_up'))) return 0;
+  const [affiliate] = await tx.query<{ id: string; email: string; referral_code: string; status: string }>(
+    'SELECT id, email, referral_code, status FROM affiliates WHERE id = $1',
+    [signup.affiliateId],
+  );
+  const data = { referral: { email: signup.email, referred_user_id: signup.referredUserId ?? signup.email, source: signup.source, created_at: at.toISOString() }, affiliate: affiliate ?? null };
+  return enqueue(tx, projectId, endpoints, [{ type: 'referral_signed_up', data }], at);
+}
