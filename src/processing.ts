@@ -8,7 +8,7 @@ import { createBatchProcessor, PROCESSING_LEASE_MS, type ProviderApiAccess } fro
 import { EventQueue } from './queue/event-queue';
 import { QueueWorker } from './queue/queue-worker';
 import { RequeueSweep } from './queue/requeue-sweep';
-import { OutboundDispatcher, type DispatchOptions } from './outbound/dispatcher';
+import { OutboundDispatcher } from './outbound/dispatcher';
 import { SecretBox } from './security/secret-box';
 import { microBatch } from './util/micro-batch';
 
@@ -41,7 +41,7 @@ export function providerApiAccess(config: Config, db: Database): ProviderApiAcce
 /** Events per pass through the pipeline: large enough to amortize its round trips, small enough to keep locks short. */
 const PIPELINE_BATCH_MAX = 200;
 
-export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number; outboundPollMs?: number; outbound?: Partial<DispatchOptions> }): Processing {
+export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number }): Processing {
   const clock = () => new Date();
   const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
@@ -55,9 +55,9 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
 
   // Outbound webhooks go out from the processes that process events.
   const dispatcher = options.consume
-    ? new OutboundDispatcher(db.sql, new SecretBox(config.secretsKey), logger, { allowPrivate: config.outboundAllowPrivate, ...options.outbound })
+    ? new OutboundDispatcher(db.sql, new SecretBox(config.secretsKey), logger, { allowPrivate: config.outboundAllowPrivate })
     : null;
-  dispatcher?.start(options.outboundPollMs ?? 1000);
+  dispatcher?.start();
 
   if (queue) {
     const sweep = new RequeueSweep(db.sql, queue, logger, leaseMs);

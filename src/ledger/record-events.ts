@@ -187,13 +187,13 @@ async function recordPayments(tx: Tx, place: Place, payments: Item<PaymentEvent>
     `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, customer_key, customer_id, customer_email,
        subscription_id, product_ids, hints, currency, amount_minor, tax_minor, base_value_minor, value_minor, attribution, reason,
        occurred_at, inbound_event_id)
-     SELECT $1::uuid, kind, $2::text, $2::text || ':' || payment_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
+     SELECT $1::uuid, kind, $2::text, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
        ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount, tax, amount - tax, 0,
        '{"method":null,"trace":[]}', 'pending', occurred_at, inbound_event_id
      FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                 $12::bigint[], $13::bigint[], $14::timestamptz[], $15::uuid[])
+                 $12::bigint[], $13::bigint[], $14::timestamptz[], $15::uuid[], $16::text[])
        AS u(kind, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency, amount, tax,
-            occurred_at, inbound_event_id)
+            occurred_at, inbound_event_id, external_key)
      ON CONFLICT (project_id, external_key) DO NOTHING
      RETURNING payment_key, customer_key`,
     [
@@ -212,6 +212,7 @@ async function recordPayments(tx: Tx, place: Place, payments: Item<PaymentEvent>
       rows.map((i) => i.event.taxMinor.toString()),
       rows.map((i) => i.event.occurredAt.toISOString()),
       rows.map((i) => i.inboundEventId),
+      rows.map((i) => paymentExternalKey(place.provider, i.event.paymentKey)),
     ],
   );
   const groups = created.map((c) => c.customer_key);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { AppDeps, HttpHandler } from '../../src/http/app';
 import pino from 'pino';
 import request from 'supertest';
 import type { Database } from '../../src/db/database';
-import { createApp } from '../../src/http/app';
+import { createApp, type AppDeps, type HttpHandler } from '../../src/http/app';
 import { InProcessRunner } from '../../src/pipeline/in-process-runner';
 import { IntegrationStore } from '../../src/integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../../src/pipeline/process-inbound-event';
