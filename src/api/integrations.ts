@@ -3,9 +3,15 @@ import { z } from 'zod';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { MissingSecretError, type Integration, type IntegrationStore } from '../integrations/integration-store';
+import { checkTargetUrl } from '../outbound/target-guard';
 import type { ProviderAdapter } from '../providers/provider-adapter';
-import { findAdapter } from '../providers/registry';
+import { ProviderApiError } from '../providers/provider-api';
+import type { ProviderName } from '../providers/provider-names';
+import { findAdapter, getConnector, getEnricher } from '../providers/registry';
 import { ok } from './envelope';
+
+/** How this process reaches providers' APIs: operator-set base URLs (else each provider's public API) and fetch. */
+export type ProviderApiTargets = { baseUrls: Partial<Record<ProviderName, string>>; fetch: typeof fetch; allowPrivate: boolean };
 
 /** A rotated-out secret keeps verifying for a day by default: long enough for the provider's in-flight retries. */
 const DEFAULT_PREVIOUS_SECRET_TTL_HOURS = 24;
@@ -16,6 +22,23 @@ const putBody = z.object({
   previous_secret_ttl_hours: z.number().int().min(0).max(720).default(DEFAULT_PREVIOUS_SECRET_TTL_HOURS),
 });
 
+const connectBody = z.object({
+  api_key: z.string().trim().min(1, 'must not be empty'),
+  /** keep the key for the pipeline's lookups; by default only where the provider's webhooks need them */
+  store_api_key: z.boolean().optional(),
+  store_id: z.union([z.string().trim().min(1), z.number().int().positive()]).transform(String).optional(),
+  organization_id: z.string().trim().min(1).optional(),
+  sandbox: z.boolean().default(false),
+  previous_secret_ttl_hours: z.number().int().min(0).max(720).default(DEFAULT_PREVIOUS_SECRET_TTL_HOURS),
+});
+
+/** A provider's refusal is the caller's to fix (a bad key, a missing store); its failure or silence is ours to report. */
+function providerFailure(err: ProviderApiError): HttpError {
+  if (err.status === 401 || err.status === 403) return new HttpError(400, `api_key: ${err.provider} refused it (${err.message})`);
+  if (err.status !== undefined && err.status >= 400 && err.status < 500) return new HttpError(400, err.message);
+  return new HttpError(502, err.message);
+}
+
 function adapterFor(name: unknown): ProviderAdapter {
   const adapter = findAdapter(String(name));
   if (!adapter) throw new HttpError(404, `unknown provider "${String(name)}" (stripe, paddle, lemonsqueezy, polar)`);
@@ -23,7 +46,7 @@ function adapterFor(name: unknown): ProviderAdapter {
 }
 
 /** `/api/v1/integrations` (PRODUCT.md §3). Secrets go in; only masked hints come out. */
-export function integrationsRouter(store: IntegrationStore, publicUrl: string, clock: () => Date): Router {
+export function integrationsRouter(store: IntegrationStore, publicUrl: string, providerApi: ProviderApiTargets, clock: () => Date): Router {
   const router = Router();
 
   const present = (projectId: string, integration: Integration) => ({
@@ -63,6 +86,48 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, c
       if (err instanceof MissingSecretError) throw new HttpError(400, err.message);
       throw err;
     }
+  });
+
+  // PRODUCT.md §3: create Refwire's endpoint at the provider with the events the pipeline uses, keep its secret.
+  router.post('/:provider/connect', async (req, res) => {
+    const adapter = adapterFor(req.params.provider);
+    const body = connectBody.parse(req.body ?? {});
+    const keyProblem = adapter.validateApiKey(body.api_key);
+    if (keyProblem) throw new HttpError(400, `api_key: ${keyProblem}`);
+    const projectId = projectIdOf(req);
+    const webhookUrl = `${publicUrl}/webhook/${adapter.name}/${projectId}`;
+    const reachable = checkTargetUrl(webhookUrl, { allowPrivate: providerApi.allowPrivate });
+    if (!reachable.ok) {
+      throw new HttpError(400, `${adapter.name} could not deliver to ${webhookUrl} (${reachable.reason}): set PUBLIC_URL to Refwire's public address`);
+    }
+
+    const connector = getConnector(adapter.name);
+    const api = {
+      apiKey: body.api_key,
+      baseUrl: providerApi.baseUrls[adapter.name] ?? connector.defaultBaseUrl(body.api_key, { sandbox: body.sandbox }),
+      fetch: providerApi.fetch,
+    };
+    let created;
+    try {
+      created = await connector.connect(api, {
+        webhookUrl,
+        events: adapter.webhookEvents,
+        description: `Refwire affiliate tracking (project ${projectId})`,
+        ...(body.store_id ? { storeId: body.store_id } : {}),
+        ...(body.organization_id ? { organizationId: body.organization_id } : {}),
+      });
+    } catch (err) {
+      if (err instanceof ProviderApiError) throw providerFailure(err);
+      throw err;
+    }
+    const keepKey = body.store_api_key ?? getEnricher(adapter.name) !== null;
+    const integration = await store.upsert(
+      projectId,
+      adapter.name,
+      { webhookSecret: created.webhookSecret, ...(keepKey ? { apiKey: body.api_key } : {}), previousSecretTtlHours: body.previous_secret_ttl_hours },
+      clock(),
+    );
+    res.status(201).json(ok({ ...present(projectId, integration), provider_endpoint_id: created.endpointId }));
   });
 
   router.get('/', async (req, res) => {

@@ -8,6 +8,8 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+/** where a provider's API is reached instead of its public one: a proxy, or a test double */
+const apiBaseUrl = optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' });
 
 const seconds = z.coerce.number().int().min(1).max(86_400);
 
@@ -42,8 +44,10 @@ const envSchema = z.object({
   WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   WORKER_STALLED_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
-  PADDLE_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
-  LEMONSQUEEZY_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' }),
+  STRIPE_API_BASE_URL: apiBaseUrl,
+  PADDLE_API_BASE_URL: apiBaseUrl,
+  LEMONSQUEEZY_API_BASE_URL: apiBaseUrl,
+  POLAR_API_BASE_URL: apiBaseUrl,
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -115,8 +119,10 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     providerApiBaseUrls: {
+      ...(e.STRIPE_API_BASE_URL ? { stripe: e.STRIPE_API_BASE_URL } : {}),
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),
       ...(e.LEMONSQUEEZY_API_BASE_URL ? { lemonsqueezy: e.LEMONSQUEEZY_API_BASE_URL } : {}),
+      ...(e.POLAR_API_BASE_URL ? { polar: e.POLAR_API_BASE_URL } : {}),
     },
   };
 }

@@ -103,7 +103,12 @@ export function createApp(deps: AppDeps): HttpHandler {
   const v1 = express.Router();
   const limited = apiKeyRateLimit(deps.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });
   v1.use(json, requireApiKey(prisma), limited);
-  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, clock));
+  const providerApi = {
+    baseUrls: deps.providerApi?.baseUrls ?? {},
+    fetch: deps.providerApi?.fetch ?? globalThis.fetch,
+    allowPrivate: deps.outboundAllowPrivate ?? false,
+  };
+  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock));
   v1.use('/events', eventsRouter(prisma, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));

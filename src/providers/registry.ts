@@ -1,12 +1,16 @@
 import { lemonSqueezyAdapter } from './lemonsqueezy/adapter';
+import { lemonSqueezyConnector } from './lemonsqueezy/connect';
 import { lemonSqueezyEnricher } from './lemonsqueezy/enrich';
+import { paddleConnector } from './paddle/connect';
 import { paddleEnricher } from './paddle/enrich';
-import type { Enricher } from './provider-api';
+import type { Connector, Enricher } from './provider-api';
 import { paddleAdapter } from './paddle/adapter';
 import { polarAdapter } from './polar/adapter';
+import { polarConnector } from './polar/connect';
 import type { ProviderAdapter } from './provider-adapter';
 import { isProviderName, type ProviderName } from './provider-names';
 import { stripeAdapter } from './stripe/adapter';
+import { stripeConnector } from './stripe/connect';
 
 const adapters: Record<ProviderName, ProviderAdapter> = {
   stripe: stripeAdapter,
@@ -32,4 +36,16 @@ const enrichers: Partial<Record<ProviderName, Enricher>> = {
 
 export function getEnricher(name: ProviderName): Enricher | null {
   return enrichers[name] ?? null;
+}
+
+/** Every provider's API can create Refwire's webhook endpoint (POST /api/v1/integrations/:provider/connect). */
+const connectors: Record<ProviderName, Connector> = {
+  stripe: stripeConnector,
+  paddle: paddleConnector,
+  lemonsqueezy: lemonSqueezyConnector,
+  polar: polarConnector,
+};
+
+export function getConnector(name: ProviderName): Connector {
+  return connectors[name];
 }

@@ -23,7 +23,7 @@ export type TestApp = {
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
 export function buildTestApp(
   db: Database,
-  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; outboundAllowPrivate?: boolean } = {},
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; outboundAllowPrivate?: boolean; publicUrl?: string } = {},
 ): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
@@ -38,7 +38,7 @@ export function buildTestApp(
     logger: silentLogger,
     secretsKey,
     adminToken: ADMIN_TOKEN,
-    publicUrl: 'https://refwire.example.com',
+    publicUrl: options.publicUrl ?? 'https://refwire.example.com',
     webhookToleranceSeconds: Object.fromEntries(PROVIDER_NAMES.map((p) => [p, options.tolerance ?? 300])) as Record<
       ProviderName,
       number
