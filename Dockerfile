@@ -27,6 +27,8 @@ COPY --from=build /app/scripts/stubs ./scripts/stubs
 COPY --from=build /app/dist ./dist
 # migrations are applied at start and by `refwire migrate`
 COPY --from=build /app/prisma ./prisma
+# the tracking script served at /js/refwire.js
+COPY static ./static
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

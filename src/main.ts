@@ -60,6 +60,8 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     lock?.setPort(port);
     // with Redis, every API process counts against one budget per key
     const rateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, config.queuePrefix) : null;
+    // a limiter needs a store of its own
+    const trackRateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:track`) : null;
     const app = createApp({
       db,
       logger,
@@ -73,6 +75,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
       outboundAllowPrivate: config.outboundAllowPrivate,
       rateLimit: { perMinute: config.rateLimitPerMinute, ...(rateLimitStore ? { store: rateLimitStore.store } : {}) },
+      trackRateLimit: { perMinute: config.trackRateLimitPerMinute, ...(trackRateLimitStore ? { store: trackRateLimitStore.store } : {}) },
     });
     server.on('request', app);
     const url = `http://localhost:${port}`;
@@ -95,6 +98,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         await closed;
         await processing.close();
         rateLimitStore?.close();
+        trackRateLimitStore?.close();
         await openDb.close();
         lock?.release();
       },

@@ -51,6 +51,50 @@ const updateBody = z.object({
 
 const DAY_MS = 86_400_000;
 
+export type ManualConversion = {
+  projectId: string;
+  affiliateId: string;
+  kind: 'signup' | 'purchase';
+  /** the caller's own key for it, unique in the project */
+  reference?: string;
+  email: string | null;
+  customerId: string | null;
+  currency: string;
+  baseMinor: bigint;
+  valueMinor: bigint;
+  reason: string | null;
+  ruleSource: string;
+  couponCode?: string;
+  /** how the affiliate was known: the one step of the trace */
+  attribution: { method: string; detail: string };
+  at: Date;
+  holdDays: number;
+  paid: boolean;
+};
+
+/** The row of a conversion no provider reported: the API's manual ones, and signups the tracking script records. */
+export function manualConversionData(c: ManualConversion): Prisma.ConversionUncheckedCreateInput {
+  return {
+    projectId: c.projectId,
+    affiliateId: c.affiliateId,
+    kind: c.kind,
+    externalKey: c.reference ? `manual:${c.reference}` : null,
+    customerEmail: c.email,
+    customerId: c.customerId,
+    currency: c.currency,
+    amountMinor: c.baseMinor,
+    baseValueMinor: c.baseMinor,
+    valueMinor: c.valueMinor,
+    reason: c.reason,
+    ruleSource: c.ruleSource,
+    hints: c.couponCode ? { couponIds: [c.couponCode] } : undefined,
+    attribution: { method: c.attribution.method, trace: [{ step: c.attribution.method, result: 'hit', detail: c.attribution.detail }] },
+    occurredAt: c.at,
+    holdUntil: new Date(c.at.getTime() + c.holdDays * DAY_MS),
+    paidAt: c.paid ? c.at : null,
+  };
+}
+
 /**
  * `/api/v1/conversions`: the ledger rows. Provider-driven rows are derived from events (only `paid` may change);
  * manual rows (signups, offline sales) are created here, with the commission computed when `value` is omitted.
@@ -129,28 +173,24 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const email = body.email?.toLowerCase() ?? (body.referred_user_id?.includes('@') ? body.referred_user_id.toLowerCase() : null);
     const row = await conflictAs409(
       prisma.conversion.create({
-        data: {
+        data: manualConversionData({
           projectId,
           affiliateId: affiliate.id,
           kind: body.type,
-          externalKey: body.reference ? `manual:${body.reference}` : null,
-          customerEmail: email,
+          reference: body.reference,
+          email,
           customerId: body.referred_user_id && !body.referred_user_id.includes('@') ? body.referred_user_id : null,
           currency,
-          amountMinor: base,
-          baseValueMinor: base,
+          baseMinor: base,
           valueMinor: value,
           reason,
           ruleSource,
-          hints: body.coupon_code_used ? { couponIds: [body.coupon_code_used] } : undefined,
-          attribution: {
-            method: 'manual',
-            trace: [{ step: 'manual', result: 'hit', detail: body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}` }],
-          },
-          occurredAt: now,
-          holdUntil: new Date(now.getTime() + settings.holdDays * DAY_MS),
-          paidAt: body.paid ? now : null,
-        },
+          couponCode: body.coupon_code_used,
+          attribution: { method: 'manual', detail: body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}` },
+          at: now,
+          holdDays: settings.holdDays,
+          paid: body.paid,
+        }),
       }),
       'a conversion with this reference already exists',
     );

@@ -44,6 +44,7 @@ const envSchema = z.object({
   WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   WORKER_STALLED_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  TRACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
   STRIPE_API_BASE_URL: apiBaseUrl,
   PADDLE_API_BASE_URL: apiBaseUrl,
   LEMONSQUEEZY_API_BASE_URL: apiBaseUrl,
@@ -73,6 +74,8 @@ export type ParsedEnv = {
   providerApiBaseUrls: Partial<Record<ProviderName, string>>;
   /** requests a minute per API key (shared by every API process through Redis when REDIS_URL is set) */
   rateLimitPerMinute: number;
+  /** requests a minute per client address on the public tracking endpoints */
+  trackRateLimitPerMinute: number;
 };
 
 export class ConfigError extends Error {
@@ -118,6 +121,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
       stalledMs: e.WORKER_STALLED_MS,
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trackRateLimitPerMinute: e.TRACK_RATE_LIMIT_PER_MINUTE,
     providerApiBaseUrls: {
       ...(e.STRIPE_API_BASE_URL ? { stripe: e.STRIPE_API_BASE_URL } : {}),
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),

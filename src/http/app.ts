@@ -16,6 +16,7 @@ import { ledgerRouter } from '../api/ledger';
 import { productsRouter } from '../api/products';
 import { referralsRouter, storeAttributionRouter } from '../api/referrals';
 import { settingsRouter } from '../api/settings';
+import { trackRouter } from '../api/track';
 import { webhooksRouter } from '../api/webhooks';
 import type { Database } from '../db/database';
 import { inboxWriter } from '../ingest/inbox';
@@ -24,6 +25,7 @@ import { IntegrationStore } from '../integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../pipeline/process-inbound-event';
 import type { ProviderName } from '../providers/provider-names';
 import { SecretBox } from '../security/secret-box';
+import { trackingScript } from '../tracking/script';
 import { requireAdminBrowser, requireApiKey } from './auth';
 import { Metrics } from './metrics';
 import { errorHandler, notFoundHandler } from './errors';
@@ -49,9 +51,12 @@ export type AppDeps = {
   outboundAllowPrivate?: boolean;
   /** requests a minute per API key, and where they are counted (in memory when no store is given) */
   rateLimit?: { perMinute: number; store?: Store };
+  /** requests a minute per client address on the public /api/track endpoints (a store of its own, not rateLimit's) */
+  trackRateLimit?: { perMinute: number; store?: Store };
 };
 
 const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
+const DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE = 60;
 
 /** Node's request listener: what the server runs, and what tests drive with supertest. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -120,6 +125,8 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
   app.use('/api/store-attribution', json, requireApiKey(prisma), limited, storeAttributionRouter(prisma, deps.db.sql));
+  app.get('/js/refwire.js', trackingScript());
+  app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { sendError } from './errors';
@@ -23,6 +23,26 @@ export function apiKeyRateLimit(options: { perMinute: number; store?: Store }): 
     passOnStoreError: true,
     handler: (_req, res) => {
       sendError(res, 429, `rate limit exceeded: ${options.perMinute} requests a minute per API key; retry after the time in X-RateLimit-Reset`);
+    },
+  });
+}
+
+/**
+ * The public tracking endpoints have no key to count by: a budget a minute per client address
+ * (TRACK_RATE_LIMIT_PER_MINUTE, default 60), apart from the API keys' budgets. IPv6 clients are counted by their
+ * /56, since one host usually holds a whole prefix; IPv4-mapped addresses count as their IPv4 address.
+ */
+export function clientIpRateLimit(options: { perMinute: number; store?: Store }): RequestHandler {
+  return rateLimit({
+    windowMs: WINDOW_MS,
+    limit: options.perMinute,
+    legacyHeaders: true,
+    standardHeaders: false,
+    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
+    ...(options.store ? { store: options.store } : {}),
+    passOnStoreError: true,
+    handler: (_req, res) => {
+      sendError(res, 429, `rate limit exceeded: ${options.perMinute} requests a minute per client address; retry after the time in X-RateLimit-Reset`);
     },
   });
 }

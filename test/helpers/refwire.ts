@@ -23,7 +23,7 @@ export type TestApp = {
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
 export function buildTestApp(
   db: Database,
-  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; outboundAllowPrivate?: boolean; publicUrl?: string } = {},
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; outboundAllowPrivate?: boolean; publicUrl?: string } = {},
 ): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
@@ -51,6 +51,7 @@ export function buildTestApp(
     // tests about other things may send more than a real client's budget; test/http/rate-limit.test.ts sets it
     rateLimit: options.rateLimit ?? { perMinute: 1_000_000 },
     outboundAllowPrivate: options.outboundAllowPrivate ?? false,
+    trackRateLimit: options.trackRateLimit,
   });
   return { app, runner, secretsKey, clock };
 }

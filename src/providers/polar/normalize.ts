@@ -39,11 +39,20 @@ function customerOf(data: Json) {
   return { id: str(data.customer_id) ?? str(at(data, 'customer', 'id')), email: str(at(data, 'customer', 'email')) };
 }
 
+/**
+ * `metadata.referral_code` when the merchant's checkout set it; else `metadata.reference_id`, the one value a Polar
+ * checkout link takes from its URL, which Refwire's tracking script fills with the referral code.
+ */
+function referralCodeOf(data: Json): string | null {
+  const metadata = obj(data.metadata);
+  return str(metadata?.referral_code) ?? str(metadata?.reference_id);
+}
+
 function order(data: Json, occurredAt: Date): Normalized {
   const id = str(data.id);
   if (!id) return { kind: 'invalid', reason: 'order has no id' };
   const paid = data.paid === true || str(data.status) === 'paid' || str(data.status) === 'refunded' || str(data.status) === 'partially_refunded';
-  const hints = { ...emptyHints(), couponIds: discountHints(data), referralCode: str(obj(data.metadata)?.referral_code) };
+  const hints = { ...emptyHints(), couponIds: discountHints(data), referralCode: referralCodeOf(data) };
   if (!paid) {
     // Not paid yet: what it says about attribution is kept for when it is.
     return eventsOf({
@@ -121,7 +130,7 @@ function subscription(fact: 'subscription_started' | 'subscription_changed' | 's
       discountId: null,
       paymentAliases: unique([str(data.checkout_id)]),
       paymentKey: null,
-      hints: { ...emptyHints(), couponIds: discountHints(data), subscriptionReferralCode: str(obj(data.metadata)?.referral_code) },
+      hints: { ...emptyHints(), couponIds: discountHints(data), subscriptionReferralCode: referralCodeOf(data) },
     });
   };
 }

@@ -27,6 +27,15 @@ describe('Polar normalization', () => {
     ]);
   });
 
+  it("a checkout link's reference_id (what the tracking script sets) is the referral code when referral_code is absent", () => {
+    const fromLink = events('order.paid.purchase.json', (d) => (d.metadata = { reference_id: 'PARTNER7' }))[0] as PaymentEvent;
+    expect(fromLink.hints.referralCode).toBe('PARTNER7');
+    const both = events('order.paid.purchase.json', (d) => (d.metadata = { referral_code: 'EXPLICIT', reference_id: 'PARTNER7' }))[0] as PaymentEvent;
+    expect(both.hints.referralCode).toBe('EXPLICIT');
+    const sub = events('subscription.created.json', (d) => (d.metadata = { reference_id: 'PARTNER7' }))[0] as FactsEvent;
+    expect(sub.hints.subscriptionReferralCode).toBe('PARTNER7');
+  });
+
   it('order.created (pending), order.updated and order.paid name one order: facts first, then one payment key', () => {
     expect(events('order.created.subscription_create.json')[0]).toMatchObject({ kind: 'facts', paymentKey: '66666666-aaaa-4bbb-8ccc-000000000001' });
     const updated = events('order.updated.subscription_create.json')[0] as PaymentEvent;

@@ -1,0 +1,120 @@
+import express, { Router, type RequestHandler } from 'express';
+import type { Store } from 'express-rate-limit';
+import { z } from 'zod';
+import type { SqlClient } from '../db/sql';
+import { Prisma, type PrismaClient, type Referral } from '../generated/prisma/client';
+import { HttpError } from '../http/errors';
+import { clientIpRateLimit } from '../http/rate-limit';
+import { recomputeCustomersByEmail } from '../ledger/reattribute';
+import { emitSignup } from '../outbound/emit';
+import { manualConversionData } from './conversions';
+import { emailField, uuidField } from './fields';
+import { ok } from './envelope';
+
+// navigator.sendBeacon and no-preflight fetches send JSON as text/plain.
+const beaconJson = express.json({ limit: '16kb', type: ['application/json', 'text/plain'] });
+
+const codeField = z.string().trim().min(1, 'is required').max(64);
+const pageUrl = z.string().max(4096).nullable().optional();
+
+const clickBody = z.object({ project_id: uuidField, referral_code: codeField, landing_url: pageUrl, referrer: pageUrl });
+const signupBody = z.object({ project_id: uuidField, email: emailField, referral_code: codeField });
+
+/** Any page may call these: the answer is readable from every origin, and a preflight is answered at once. */
+const openCors: RequestHandler = (req, res, next) => {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+  res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+  if (req.method !== 'OPTIONS') return next();
+  res.setHeader('Access-Control-Max-Age', '86400');
+  res.status(204).end();
+};
+
+/** What a public caller may see of a referral: not which affiliate holds it. */
+function publicReferral(r: Referral, created: boolean) {
+  return { email: r.email, status: r.status, created, created_at: r.createdAt.toISOString() };
+}
+
+const NO_AFFILIATE = 'no active affiliate has this referral_code';
+
+const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+
+/**
+ * `/api/track`: what the tracking script (static/refwire.js) reports from visitors' browsers. No API key — the
+ * project id is public in the merchant's page — so each client address has a budget of its own, and only
+ * active affiliates are counted.
+ */
+export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => Date, rateLimit: { perMinute: number; store?: Store }): Router {
+  const router = Router();
+  router.use(openCors, clientIpRateLimit(rateLimit), beaconJson);
+
+  async function projectOr404(projectId: string) {
+    const project = await prisma.project.findUnique({ where: { id: projectId } });
+    if (!project) throw new HttpError(404, 'project not found');
+    return project;
+  }
+
+  // A referral link was followed: one more click for its affiliate, counted in the row itself so concurrent
+  // clicks cannot lose one.
+  router.post('/click', async (req, res) => {
+    const body = clickBody.parse(req.body ?? {});
+    const hit = await sql.query(
+      `UPDATE affiliates SET clicks = clicks + 1 WHERE project_id = $1 AND referral_code_key = $2 AND status = 'active' RETURNING id`,
+      [body.project_id, body.referral_code.toLowerCase()],
+    );
+    if (hit.length === 0) {
+      await projectOr404(body.project_id);
+      throw new HttpError(404, NO_AFFILIATE);
+    }
+    res.json(ok({ recorded: true }));
+  });
+
+  // A referred visitor signed up: the referral (as store-attribution records it) and the signup conversion
+  // (as POST /api/v1/conversions records it), together or not at all. An email already referred keeps its
+  // referral: a public caller must not move a customer to another affiliate.
+  router.post('/signup', async (req, res) => {
+    const body = signupBody.parse(req.body ?? {});
+    const project = await projectOr404(body.project_id);
+    const affiliate = await prisma.affiliate.findFirst({ where: { projectId: project.id, referralCodeKey: body.referral_code.toLowerCase(), status: 'active' } });
+    if (!affiliate) throw new HttpError(404, NO_AFFILIATE);
+    const key = { projectId_email: { projectId: project.id, email: body.email } };
+    const existing = await prisma.referral.findUnique({ where: key });
+    if (existing) return res.json(ok(publicReferral(existing, false)));
+
+    const now = clock();
+    let referral: Referral;
+    try {
+      [referral] = await prisma.$transaction([
+        prisma.referral.create({ data: { projectId: project.id, affiliateId: affiliate.id, email: body.email, source: 'signup' } }),
+        prisma.conversion.create({
+          data: manualConversionData({
+            projectId: project.id,
+            affiliateId: affiliate.id,
+            kind: 'signup',
+            email: body.email,
+            customerId: null,
+            currency: project.currency,
+            baseMinor: 0n,
+            valueMinor: 0n,
+            reason: null,
+            ruleSource: 'manual',
+            attribution: { method: 'tracking_script', detail: `referral_code ${body.referral_code}` },
+            at: now,
+            holdDays: project.holdDays,
+            paid: false,
+          }),
+        }),
+      ]);
+    } catch (err) {
+      // the same signup sent twice at once: the other request recorded it
+      if (!isUniqueViolation(err)) throw err;
+      return res.json(ok(publicReferral(await prisma.referral.findUniqueOrThrow({ where: key }), false)));
+    }
+    await emitSignup(sql, project.id, { email: body.email, referredUserId: body.email, affiliateId: affiliate.id, source: 'signup' }, now);
+    // a payment may have come before the signup was reported
+    await recomputeCustomersByEmail(sql, project.id, body.email);
+    res.status(201).json(ok(publicReferral(referral, true)));
+  });
+
+  return router;
+}
