@@ -6,6 +6,7 @@ import { HttpError } from '../http/errors';
 import { createProject, issueApiKey, NotFoundError, revokeApiKey } from '../projects/projects';
 import { currencyCode } from './currency';
 import { ok, page, paginationQuery } from './envelope';
+import type { Operation } from './operation';
 
 const createProjectBody = z.object({
   name: z.string().trim().min(1, 'is required').max(200),
@@ -13,6 +14,8 @@ const createProjectBody = z.object({
 });
 
 const createKeyBody = z.object({ name: z.string().trim().min(1).max(200).optional() }).default({});
+
+const listQuery = z.object(paginationQuery);
 
 const uuidParam = z.string().uuid();
 
@@ -47,7 +50,7 @@ export function adminProjectsRouter(prisma: PrismaClient, adminToken: string | n
   });
 
   router.get('/projects', async (req, res) => {
-    const { limit, offset } = z.object(paginationQuery).parse(req.query);
+    const { limit, offset } = listQuery.parse(req.query);
     const [rows, total] = await Promise.all([
       prisma.project.findMany({ orderBy: { createdAt: 'asc' }, skip: offset, take: limit }),
       prisma.project.count(),
@@ -80,3 +83,10 @@ export function adminProjectsRouter(prisma: PrismaClient, adminToken: string | n
 
   return router;
 }
+
+export const adminOperations: Operation[] = [
+  { method: 'post', path: '/api/admin/projects', tag: 'Admin', access: 'admin', summary: 'Create a project; its first API key is shown once', body: createProjectBody, status: 201 },
+  { method: 'get', path: '/api/admin/projects', tag: 'Admin', access: 'admin', summary: 'List projects', query: listQuery, answer: 'list' },
+  { method: 'post', path: '/api/admin/projects/{id}/api-keys', tag: 'Admin', access: 'admin', summary: 'Issue another API key (shown once)', body: createKeyBody, status: 201 },
+  { method: 'delete', path: '/api/admin/projects/{id}/api-keys/{keyId}', tag: 'Admin', access: 'admin', summary: 'Revoke an API key', status: 204 },
+];

@@ -7,6 +7,7 @@ import { HttpError } from '../http/errors';
 import { affiliateStats } from '../ledger/earnings';
 import { commissionTypeField, commissionValueField, conflictAs409, emailField, ruleColumns } from './fields';
 import { ok, page, paginationQuery } from './envelope';
+import { resourceOperations, type Operation } from './operation';
 import { affiliateView } from './present';
 
 const referralCodeField = z
@@ -28,6 +29,7 @@ const createBody = z.object({
 });
 
 const updateBody = createBody.partial().extend({ status: statusField.optional() });
+const listQuery = z.object({ ...paginationQuery, status: statusField.optional() });
 
 function generatedCode(email: string): string {
   const stem = email.split('@')[0]!.replace(/[^A-Za-z0-9]/g, '').slice(0, 12).toUpperCase() || 'REF';
@@ -63,7 +65,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
   }
 
   router.get('/', async (req, res) => {
-    const q = z.object({ ...paginationQuery, status: statusField.optional() }).parse(req.query);
+    const q = listQuery.parse(req.query);
     const projectId = projectIdOf(req);
     const where = { projectId, status: q.status };
     const [rows, total] = await Promise.all([
@@ -124,3 +126,14 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
 
   return router;
 }
+
+export const affiliateOperations: Operation[] = resourceOperations({
+  path: '/api/v1/affiliates',
+  tag: 'Affiliates',
+  noun: 'affiliate',
+  key: 'email',
+  list: listQuery,
+  create: createBody,
+  update: updateBody,
+  remove: true,
+});

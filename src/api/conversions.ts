@@ -8,6 +8,7 @@ import { commissionSettings, ruleFromColumns } from '../projects/settings';
 import { currencyCode } from './currency';
 import { amountField, conflictAs409, idFromPath, isoDate, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
+import { resourceOperations, type Operation } from './operation';
 import { conversionView } from './present';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
@@ -242,3 +243,14 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
 
   return router;
 }
+
+export const conversionOperations: Operation[] = resourceOperations({
+  path: '/api/v1/conversions',
+  tag: 'Conversions',
+  noun: 'conversion',
+  key: 'id',
+  list: listQuery,
+  create: createBody,
+  update: updateBody,
+  remove: true,
+});

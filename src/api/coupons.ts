@@ -5,6 +5,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { conflictAs409, idFromPath, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
+import { resourceOperations, type Operation } from './operation';
 
 const providerId = z.string().trim().min(1).max(255).nullable().optional();
 
@@ -23,6 +24,12 @@ const createBody = z.object({
   status: z.enum(['active', 'inactive']).default('active'),
 });
 const updateBody = createBody.partial().extend({ status: z.enum(['active', 'inactive']).optional() });
+const listQuery = z.object({
+  ...paginationQuery,
+  status: z.enum(['active', 'inactive']).optional(),
+  affiliate_id: uuidField.optional(),
+  coupon_code: z.string().trim().min(1).optional(),
+});
 
 type CouponWithAffiliate = Coupon & { affiliate: { email: string; referralCode: string } };
 
@@ -89,9 +96,7 @@ export function couponsRouter(prisma: PrismaClient): Router {
   });
 
   router.get('/', async (req, res) => {
-    const q = z
-      .object({ ...paginationQuery, status: z.enum(['active', 'inactive']).optional(), affiliate_id: uuidField.optional(), coupon_code: z.string().trim().min(1).optional() })
-      .parse(req.query);
+    const q = listQuery.parse(req.query);
     const where = {
       projectId: projectIdOf(req),
       status: q.status,
@@ -145,3 +150,14 @@ export function couponsRouter(prisma: PrismaClient): Router {
 
   return router;
 }
+
+export const couponOperations: Operation[] = resourceOperations({
+  path: '/api/v1/coupons',
+  tag: 'Coupons',
+  noun: 'coupon',
+  key: 'id',
+  list: listQuery,
+  create: createBody,
+  update: updateBody,
+  remove: true,
+});

@@ -8,6 +8,7 @@ import type { ProcessOutcome } from '../pipeline/process-inbound-event';
 import { PROVIDER_NAMES } from '../providers/provider-names';
 import { ok, page, paginationQuery } from './envelope';
 import { isoDate } from './fields';
+import type { Operation } from './operation';
 import { conversionView } from './present';
 
 const listQuery = z.object({
@@ -99,3 +100,16 @@ export function eventsRouter(prisma: PrismaClient, processEvent: (id: string) =>
 
   return router;
 }
+
+export const eventOperations: Operation[] = [
+  { method: 'get', path: '/api/v1/events', tag: 'Events', access: 'api_key', summary: 'The webhook event log, newest first', query: listQuery, answer: 'list' },
+  { method: 'get', path: '/api/v1/events/{id}', tag: 'Events', access: 'api_key', summary: 'One event: payload, status, attribution trace and resulting conversions' },
+  {
+    method: 'post',
+    path: '/api/v1/events/{id}/replay',
+    tag: 'Events',
+    access: 'api_key',
+    summary: 'Process a stored event again (never doubles its effect)',
+    errors: [409],
+  },
+];

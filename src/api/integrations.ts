@@ -9,6 +9,7 @@ import { ProviderApiError } from '../providers/provider-api';
 import type { ProviderName } from '../providers/provider-names';
 import { findAdapter, getConnector, getEnricher } from '../providers/registry';
 import { ok } from './envelope';
+import type { Operation } from './operation';
 
 /** How this process reaches providers' APIs: operator-set base URLs (else each provider's public API) and fetch. */
 export type ProviderApiTargets = { baseUrls: Partial<Record<ProviderName, string>>; fetch: typeof fetch; allowPrivate: boolean };
@@ -152,3 +153,21 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
 
   return router;
 }
+
+const providerPath = '/api/v1/integrations/{provider}';
+export const integrationOperations: Operation[] = [
+  { method: 'get', path: '/api/v1/integrations', tag: 'Integrations', access: 'api_key', summary: 'List connected providers' },
+  { method: 'put', path: providerPath, tag: 'Integrations', access: 'api_key', summary: 'Connect a provider with its webhook secret (rotation keeps the old one for a while)', body: putBody },
+  { method: 'get', path: providerPath, tag: 'Integrations', access: 'api_key', summary: "A provider's connection: webhook URL, events to enable, masked secrets" },
+  { method: 'delete', path: providerPath, tag: 'Integrations', access: 'api_key', summary: 'Disconnect a provider', status: 204 },
+  {
+    method: 'post',
+    path: `${providerPath}/connect`,
+    tag: 'Integrations',
+    access: 'api_key',
+    summary: "Create Refwire's webhook endpoint at the provider with its API key and store the signing secret",
+    body: connectBody,
+    status: 201,
+    errors: [502],
+  },
+];

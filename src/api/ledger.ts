@@ -3,6 +3,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { verifyLedger } from '../ledger/verify';
 import { ok } from './envelope';
+import type { Operation } from './operation';
 
 /** `GET /api/v1/ledger/verify`: the ledger's invariants, each with the rows that break it. */
 export function ledgerRouter(prisma: PrismaClient, clock: () => Date): Router {
@@ -12,3 +13,7 @@ export function ledgerRouter(prisma: PrismaClient, clock: () => Date): Router {
   });
   return router;
 }
+
+export const ledgerOperations: Operation[] = [
+  { method: 'get', path: '/api/v1/ledger/verify', tag: 'Ledger', access: 'api_key', summary: "Check the ledger's invariants; each failure lists the rows that break it" },
+];

@@ -5,6 +5,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns } from './fields';
 import { ok, page, paginationQuery } from './envelope';
+import { resourceOperations, type Operation } from './operation';
 import { commissionView } from './present';
 
 const createBody = z.object({
@@ -14,6 +15,7 @@ const createBody = z.object({
   commission_value: commissionValueField,
 });
 const updateBody = createBody.partial();
+const listQuery = z.object(paginationQuery);
 
 /** `/api/v1/products`: commission rules per provider product or price id. */
 export function productsRouter(prisma: PrismaClient): Router {
@@ -35,7 +37,7 @@ export function productsRouter(prisma: PrismaClient): Router {
   }
 
   router.get('/', async (req, res) => {
-    const q = z.object(paginationQuery).parse(req.query);
+    const q = listQuery.parse(req.query);
     const projectId = projectIdOf(req);
     const [rows, total, currency] = await Promise.all([
       prisma.productRule.findMany({ where: { projectId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
@@ -96,3 +98,14 @@ export function productsRouter(prisma: PrismaClient): Router {
 
   return router;
 }
+
+export const productOperations: Operation[] = resourceOperations({
+  path: '/api/v1/products',
+  tag: 'Products',
+  noun: 'product commission rule',
+  key: 'id',
+  list: listQuery,
+  create: createBody,
+  update: updateBody,
+  remove: true,
+});

@@ -8,6 +8,7 @@ import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import { emitSignup } from '../outbound/emit';
 import { conflictAs409, emailField, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
+import { resourceOperations, type Operation } from './operation';
 
 const statusField = z.enum(['active', 'inactive']);
 
@@ -19,6 +20,7 @@ const createBody = z.object({
 });
 
 const updateBody = z.object({ affiliate_id: uuidField.optional(), referral_code: z.string().trim().min(1).optional(), status: statusField.optional() });
+const listQuery = z.object({ ...paginationQuery, affiliate_id: uuidField.optional(), status: statusField.optional() });
 
 export function referralView(r: Referral) {
   return {
@@ -58,7 +60,7 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient): Router {
   }
 
   router.get('/', async (req, res) => {
-    const q = z.object({ ...paginationQuery, affiliate_id: uuidField.optional(), status: statusField.optional() }).parse(req.query);
+    const q = listQuery.parse(req.query);
     const where = { projectId: projectIdOf(req), affiliateId: q.affiliate_id, status: q.status };
     const [rows, total] = await Promise.all([
       prisma.referral.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
@@ -128,3 +130,17 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient): Ro
   });
   return router;
 }
+
+export const referralOperations: Operation[] = [
+  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody }),
+  {
+    method: 'post',
+    path: '/api/store-attribution',
+    tag: 'Referrals',
+    access: 'api_key',
+    summary: "Record (or move) the referral of a signed-up email by its referral code; that customer's payments are attributed again",
+    body: storeBody,
+    status: 201,
+    description: '200 when the email already had a referral (it now belongs to the affiliate named), 201 when it is new.',
+  },
+];

@@ -8,6 +8,7 @@ import { currencyCode } from './currency';
 import { amountField, commissionTypeField, commissionValueField, ruleColumns } from './fields';
 import { commissionView } from './present';
 import { ok } from './envelope';
+import type { Operation } from './operation';
 
 const patchBody = z
   .object({
@@ -79,3 +80,8 @@ export function settingsRouter(prisma: PrismaClient): Router {
 
   return router;
 }
+
+export const settingsOperations: Operation[] = [
+  { method: 'get', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "The program's defaults" },
+  { method: 'patch', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "Change the program's defaults (for commissions computed from now on)", body: patchBody, errors: [409] },
+];

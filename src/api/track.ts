@@ -10,6 +10,7 @@ import { emitSignup } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { emailField, uuidField } from './fields';
 import { ok } from './envelope';
+import type { Operation } from './operation';
 
 // navigator.sendBeacon and no-preflight fetches send JSON as text/plain.
 const beaconJson = express.json({ limit: '16kb', type: ['application/json', 'text/plain'] });
@@ -118,3 +119,26 @@ export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => D
 
   return router;
 }
+
+export const trackOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/track/click',
+    tag: 'Tracking',
+    access: 'public',
+    summary: "Count a followed referral link on its affiliate's clicks (rate limited per client address)",
+    body: clickBody,
+    errors: [404, 429],
+    description: 'Sent by /js/refwire.js; a text/plain JSON body (navigator.sendBeacon) is accepted too.',
+  },
+  {
+    method: 'post',
+    path: '/api/track/signup',
+    tag: 'Tracking',
+    access: 'public',
+    summary: 'Record a referred signup: the referral and a signup conversion (201; 200 when the email was already referred)',
+    body: signupBody,
+    status: 201,
+    errors: [404, 429],
+  },
+];

@@ -11,6 +11,7 @@ import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
 import { maskSecret, type SecretBox } from '../security/secret-box';
 import { ok, page, paginationQuery } from './envelope';
 import { idFromPath } from './fields';
+import { resourceOperations, type Operation } from './operation';
 
 const eventsField = z.array(z.enum(OUTBOUND_EVENTS)).min(1).transform((events) => [...new Set(events)]);
 const createBody = z.object({
@@ -19,6 +20,7 @@ const createBody = z.object({
   description: z.string().trim().max(255).nullable().optional(),
 });
 const updateBody = createBody.partial().extend({ status: z.enum(['active', 'disabled']).optional() });
+const listQuery = z.object(paginationQuery);
 const deliveriesQuery = z.object({ ...paginationQuery, status: z.enum(['pending', 'succeeded', 'failed']).optional() });
 
 function endpointView(e: WebhookEndpoint) {
@@ -88,7 +90,7 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
   }
 
   router.get('/', async (req, res) => {
-    const q = z.object(paginationQuery).parse(req.query);
+    const q = listQuery.parse(req.query);
     const projectId = projectIdOf(req);
     const [rows, total] = await Promise.all([
       prisma.webhookEndpoint.findMany({ where: { projectId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
@@ -179,3 +181,35 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
 
   return router;
 }
+
+export const webhookOperations: Operation[] = [
+  ...resourceOperations({
+    path: '/api/v1/webhooks',
+    tag: 'Outbound webhooks',
+    noun: 'webhook endpoint',
+    key: 'id',
+    list: listQuery,
+    create: createBody,
+    update: updateBody,
+    remove: true,
+  }).map((op) =>
+    op.method === 'post' ? { ...op, summary: 'Create a webhook endpoint; its signing secret is shown once', errors: [] } : op,
+  ),
+  {
+    method: 'get',
+    path: '/api/v1/webhooks/{id}/deliveries',
+    tag: 'Outbound webhooks',
+    access: 'api_key',
+    summary: "An endpoint's deliveries, newest first, each with every attempt",
+    query: deliveriesQuery,
+    answer: 'list',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+    tag: 'Outbound webhooks',
+    access: 'api_key',
+    summary: 'Send a delivery again (same webhook-id)',
+    status: 202,
+  },
+];

@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { Store } from 'express-rate-limit';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express from 'express';
+import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { adminProjectsRouter } from '../api/admin-projects';
 import { affiliatesRouter } from '../api/affiliates';
@@ -12,6 +12,7 @@ import { conversionsRouter } from '../api/conversions';
 import { couponsRouter } from '../api/coupons';
 import { eventsRouter } from '../api/events';
 import { integrationsRouter } from '../api/integrations';
+import { openApiHandler } from '../api/openapi';
 import { ledgerRouter } from '../api/ledger';
 import { productsRouter } from '../api/products';
 import { referralsRouter, storeAttributionRouter } from '../api/referrals';
@@ -59,7 +60,10 @@ const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
 const DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE = 60;
 
 /** Node's request listener: what the server runs, and what tests drive with supertest. */
-export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type HttpHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /** the Express app behind it (everything but the webhook receivers), for tests that inspect its routes */
+  readonly express: Express;
+};
 
 /** Builds the HTTP handler without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): HttpHandler {
@@ -91,6 +95,7 @@ export function createApp(deps: AppDeps): HttpHandler {
     const ready = database === 'ok' && (redis === undefined || redis === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, ...(redis ? { redis } : {}) });
   });
+  app.get('/openapi.json', openApiHandler(deps.publicUrl));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
@@ -137,5 +142,6 @@ export function createApp(deps: AppDeps): HttpHandler {
     { store: inboxWriter(deps.db.sql), integrations, toleranceSeconds: deps.webhookToleranceSeconds, clock, onStored: deps.onEventStored },
     metrics,
   );
-  return (req, res) => log(req, res, () => webhook(req, res) || app(req, res));
+  const handler = (req: IncomingMessage, res: ServerResponse) => log(req, res, () => webhook(req, res) || app(req, res));
+  return Object.assign(handler, { express: app });
 }

@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { adminOperations } from './admin-projects';
+import { affiliateOperations } from './affiliates';
+import { conversionOperations } from './conversions';
+import { couponOperations } from './coupons';
+import { eventOperations } from './events';
+import { integrationOperations } from './integrations';
+import { ledgerOperations } from './ledger';
+import type { Operation } from './operation';
+import { productOperations } from './products';
+import { referralOperations } from './referrals';
+import { settingsOperations } from './settings';
+import { trackOperations } from './track';
+import { webhookOperations } from './webhooks';
+
+/** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
+const serviceOperations: Operation[] = [
+  { method: 'get', path: '/healthz', tag: 'Operations', access: 'public', summary: 'Liveness: the process answers', answer: 'json' },
+  {
+    method: 'get',
+    path: '/readyz',
+    tag: 'Operations',
+    access: 'public',
+    summary: 'Readiness: the database (and Redis, when configured) answer',
+    answer: 'json',
+    errors: [503],
+  },
+  { method: 'get', path: '/metrics', tag: 'Operations', access: 'public', summary: 'Prometheus metrics', answer: 'text' },
+  { method: 'get', path: '/openapi.json', tag: 'Operations', access: 'public', summary: 'This document', answer: 'json' },
+  {
+    method: 'get',
+    path: '/admin/queues',
+    tag: 'Operations',
+    access: 'admin',
+    summary: 'The queue dashboard (HTML; only with REDIS_URL; a browser signs in with ADMIN_TOKEN)',
+    answer: 'text',
+  },
+  { method: 'get', path: '/js/refwire.js', tag: 'Tracking', access: 'public', summary: 'The first-party tracking script (docs/tracking.md)', answer: 'javascript' },
+  {
+    method: 'post',
+    path: '/webhook/{provider}/{projectId}',
+    tag: 'Webhook receivers',
+    access: 'public',
+    summary: "A payment provider's webhook delivery, verified with the project's secret for that provider and stored once",
+    description:
+      'provider: stripe, paddle, lemonsqueezy or polar. The body is the provider\'s own (at most 1 MiB), checked against its ' +
+      'signature headers; a delivery already stored answers 200 again without a second effect.',
+    answer: 'json',
+    errors: [400, 413, 503],
+  },
+];
+
+/** Every operation Refwire serves; test/api/openapi.test.ts holds it equal to the mounted routes. */
+export const ALL_OPERATIONS: readonly Operation[] = [
+  ...serviceOperations,
+  ...adminOperations,
+  ...integrationOperations,
+  ...settingsOperations,
+  ...affiliateOperations,
+  ...referralOperations,
+  ...couponOperations,
+  ...productOperations,
+  ...conversionOperations,
+  ...eventOperations,
+  ...webhookOperations,
+  ...ledgerOperations,
+  ...trackOperations,
+];
+
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+type JsonSchema = Record<string, unknown>;
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Bad input: the error names the field and the problem',
+  401: 'Missing or unknown credentials',
+  404: 'Not found',
+  409: 'Conflicts with what is stored',
+  413: 'Body too large',
+  429: 'Rate limit exceeded: see X-RateLimit-Reset',
+  502: "The provider's API failed or could not be reached",
+  503: 'Not available (Refwire or a dependency is down)',
+};
+
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': { description: 'requests allowed a minute', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'requests left in this minute', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'when the budget refills (Unix seconds)', schema: { type: 'integer' } },
+};
+
+/** What a request-validating zod schema accepts, as JSON Schema (OpenAPI 3.1 uses JSON Schema 2020-12). */
+function inputSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _drop, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return json;
+}
+
+function parameters(op: Operation): JsonSchema[] {
+  const inPath = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  if (!op.query) return inPath;
+  const query = inputSchema(op.query);
+  const properties = (query.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((query.required ?? []) as string[]);
+  return [
+    ...inPath,
+    ...Object.entries(properties).map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema })),
+  ];
+}
+
+function successResponse(op: Operation): JsonSchema {
+  const status = op.status ?? 200;
+  if (status === 204) return { description: 'Done; no body' };
+  const answer = op.answer ?? 'object';
+  if (answer === 'javascript') return { description: 'The script', content: { 'application/javascript': { schema: { type: 'string' } } } };
+  if (answer === 'text') return { description: 'Plain text', content: { 'text/plain': { schema: { type: 'string' } } } };
+  if (answer === 'json') return { description: 'JSON', content: { 'application/json': { schema: { type: 'object' } } } };
+  const ref = answer === 'list' ? '#/components/schemas/List' : '#/components/schemas/Object';
+  return { description: 'Success', content: { 'application/json': { schema: { $ref: ref } } } };
+}
+
+function errorStatuses(op: Operation): number[] {
+  const implied = [
+    ...(op.body || op.query ? [400] : []),
+    ...(op.access !== 'public' ? [401] : []),
+    ...(op.access === 'api_key' ? [429] : []),
+    ...(/\{\w+\}/.test(op.path) ? [404] : []),
+  ];
+  return [...new Set([...implied, ...(op.errors ?? [])])].sort((a, b) => a - b);
+}
+
+function operationObject(op: Operation): JsonSchema {
+  const responses: Record<string, JsonSchema> = { [String(op.status ?? 200)]: successResponse(op) };
+  for (const status of errorStatuses(op)) {
+    responses[String(status)] = {
+      description: ERROR_TEXT[status] ?? 'Error',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
+    };
+  }
+  const params = parameters(op);
+  return {
+    operationId: `${op.method}${op.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    tags: [op.tag],
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    security: op.access === 'public' ? [] : [{ [op.access === 'admin' ? 'adminToken' : 'apiKey']: [] }],
+    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(op.body) } } } } : {}),
+    responses,
+  };
+}
+
+/** `GET /openapi.json`: built once, on first request. */
+export function openApiHandler(serverUrl: string): (req: unknown, res: { json(body: unknown): void }) => void {
+  let document: JsonSchema | null = null;
+  return (_req, res) => {
+    document ??= openApiDocument(ALL_OPERATIONS, { version: PACKAGE_VERSION, serverUrl });
+    res.json(document);
+  };
+}
+
+/** The OpenAPI 3.1 document of the given operations, request schemas generated from the zod schemas that validate them. */
+export function openApiDocument(operations: readonly Operation[], info: { version: string; serverUrl: string }): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const op of operations) {
+    const item = (paths[op.path] ??= {});
+    if (item[op.method]) throw new Error(`operation listed twice: ${op.method.toUpperCase()} ${op.path}`);
+    item[op.method] = operationObject(op);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Refwire API',
+      version: info.version,
+      description:
+        'Payment-provider webhooks in, attributed affiliate commissions out. Money fields keep Refgrow\'s forms ("50.00", 12.5) ' +
+        'with the exact integer `*_minor` amount and its currency beside them.',
+    },
+    servers: [{ url: info.serverUrl }],
+    paths,
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'A project API key (rw_…)' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+      },
+      schemas: {
+        Object: {
+          type: 'object',
+          required: ['success', 'data'],
+          properties: { success: { const: true }, data: {} },
+        },
+        List: {
+          type: 'object',
+          required: ['success', 'data', 'pagination'],
+          properties: {
+            success: { const: true },
+            data: { type: 'array', items: {} },
+            pagination: {
+              type: 'object',
+              required: ['limit', 'offset', 'total', 'has_more'],
+              properties: { limit: { type: 'integer' }, offset: { type: 'integer' }, total: { type: 'integer' }, has_more: { type: 'boolean' } },
+            },
+          },
+        },
+        Error: {
+          type: 'object',
+          required: ['success', 'error'],
+          properties: { success: { const: false }, error: { type: 'string' } },
+        },
+      },
+    },
+  };
+}

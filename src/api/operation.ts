@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+
+/** Who may call an operation: a project API key, the operator's ADMIN_TOKEN, or anyone. */
+export type Access = 'api_key' | 'admin' | 'public';
+
+/**
+ * One API operation as /openapi.json describes it. Each router lists its operations beside the zod schemas its
+ * handlers parse with, and names those same schema objects here, so the document cannot drift from validation;
+ * test/api/openapi.test.ts checks that the list and the mounted routes are the same set.
+ */
+export type Operation = {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** the full path, OpenAPI style: /api/v1/affiliates/{email} */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  access: Access;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  /** the success status (default 200); 204 answers without a body */
+  status?: 200 | 201 | 202 | 204;
+  /** `list`: Refgrow's paginated envelope; `object`: `{ success, data }`; others are not JSON envelopes */
+  answer?: 'object' | 'list' | 'javascript' | 'text' | 'json';
+  /** error statuses beyond those implied (400 with a body or query, 401/429 with a key, 404 with a path id) */
+  errors?: number[];
+};
+
+/**
+ * The usual operations of a collection keyed by `key` in the path: list, create (201, 409 on a duplicate), get,
+ * update by PUT and PATCH alike, delete (204). Leave a schema out to leave its operations out.
+ */
+export function resourceOperations(r: {
+  path: string;
+  tag: string;
+  noun: string;
+  key: string;
+  list?: z.ZodObject;
+  create?: z.ZodType;
+  update?: z.ZodType;
+  remove?: boolean;
+}): Operation[] {
+  const one = `${r.path}/{${r.key}}`;
+  const base = { tag: r.tag, access: 'api_key' as const };
+  return [
+    ...(r.list ? [{ ...base, method: 'get' as const, path: r.path, summary: `List ${r.noun}s`, query: r.list, answer: 'list' as const }] : []),
+    ...(r.create ? [{ ...base, method: 'post' as const, path: r.path, summary: `Create a ${r.noun}`, body: r.create, status: 201 as const, errors: [409] }] : []),
+    { ...base, method: 'get' as const, path: one, summary: `Get a ${r.noun}` },
+    ...(r.update
+      ? (['put', 'patch'] as const).map((method) => ({ ...base, method, path: one, summary: `Update a ${r.noun}`, body: r.update, errors: [409] }))
+      : []),
+    ...(r.remove ? [{ ...base, method: 'delete' as const, path: one, summary: `Delete a ${r.noun}`, status: 204 as const, errors: [409] }] : []),
+  ];
+}
