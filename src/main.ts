@@ -74,6 +74,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       metrics: processing.metrics,
       redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
       outboundAllowPrivate: config.outboundAllowPrivate,
+      trustProxy: config.trustProxy,
       rateLimit: { perMinute: config.rateLimitPerMinute, ...(rateLimitStore ? { store: rateLimitStore.store } : {}) },
       trackRateLimit: { perMinute: config.trackRateLimitPerMinute, ...(trackRateLimitStore ? { store: trackRateLimitStore.store } : {}) },
     });

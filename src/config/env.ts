@@ -29,6 +29,10 @@ const envSchema = z.object({
   }),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   OUTBOUND_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  // Express's "trust proxy": false, true, a number of hops, or addresses/subnets (loopback, 10.0.0.0/8, …)
+  TRUST_PROXY: optionalString.refine((v) => v === undefined || /^(true|false|\d+|[\w.:/,\s-]+)$/.test(v), {
+    message: 'must be true, false, a number of proxies, or a comma-separated list of addresses or subnets',
+  }),
   WEBHOOK_TOLERANCE_SECONDS: seconds.default(300),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   PADDLE_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
@@ -63,6 +67,8 @@ export type ParsedEnv = {
   publicUrl: string | undefined;
   logLevel: LogLevel;
   outboundAllowPrivate: boolean;
+  /** which proxies' X-Forwarded-For names the client (for per-address limits); false: the connection's peer */
+  trustProxy: boolean | number | string;
   webhookToleranceSeconds: Record<ProviderName, number>;
   /** the BullMQ key prefix: several Refwire installations can share one Redis */
   queuePrefix: string;
@@ -77,6 +83,13 @@ export type ParsedEnv = {
   /** requests a minute per client address on the public tracking endpoints */
   trackRateLimitPerMinute: number;
 };
+
+/** TRUST_PROXY as Express takes it. */
+function trustProxySetting(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -109,6 +122,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE === 'true',
+    trustProxy: trustProxySetting(e.TRUST_PROXY),
     webhookToleranceSeconds,
     queuePrefix: e.QUEUE_PREFIX,
     metricsPort: e.METRICS_PORT,

@@ -52,6 +52,8 @@ export type AppDeps = {
   outboundAllowPrivate?: boolean;
   /** requests a minute per API key, and where they are counted (in memory when no store is given) */
   rateLimit?: { perMinute: number; store?: Store };
+  /** TRUST_PROXY: behind a reverse proxy, the client address comes from X-Forwarded-For (per-address limits) */
+  trustProxy?: boolean | number | string;
   /** requests a minute per client address on the public /api/track endpoints (a store of its own, not rateLimit's) */
   trackRateLimit?: { perMinute: number; store?: Store };
 };
@@ -75,7 +77,7 @@ export function createApp(deps: AppDeps): HttpHandler {
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
   // JSON API answers, mostly to POSTs: an ETag would cost a hash of every response and save nothing
   app.set('etag', false);
 

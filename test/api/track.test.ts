@@ -154,6 +154,21 @@ describe('the tracking script and the public /api/track endpoints', () => {
     await request(t.app).get('/api/v1/referrals/x%40example.com').set(api()).expect(404);
   });
 
+  it('behind a trusted proxy, counts each visitor by X-Forwarded-For; otherwise the header cannot buy a new budget', async () => {
+    const body = { project_id: project.id, referral_code: 'OTHER' };
+    const click = (app: typeof t.app, forwardedFor: string) => request(app).post('/api/track/click').set('X-Forwarded-For', forwardedFor).send(body);
+
+    const proxied = buildTestApp(tdb.db, { runner: false, trackRateLimit: { perMinute: 1 }, trustProxy: 1 });
+    await click(proxied.app, '203.0.113.7').expect(200);
+    await click(proxied.app, '203.0.113.7').expect(429);
+    await click(proxied.app, '198.51.100.9').expect(200);
+
+    const direct = buildTestApp(tdb.db, { runner: false, trackRateLimit: { perMinute: 1 } });
+    await click(direct.app, '203.0.113.7').expect(200);
+    await click(direct.app, '198.51.100.9').expect(429);
+    await Promise.all([proxied.runner.stop(), direct.runner.stop()]);
+  });
+
   it('limits each client address, on a budget apart from the API keys', async () => {
     const limited = buildTestApp(tdb.db, { runner: false, trackRateLimit: { perMinute: 3 } });
     const body = { project_id: project.id, referral_code: 'OTHER' };

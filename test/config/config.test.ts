@@ -64,6 +64,8 @@ describe('configuration', () => {
     [{ ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN: must be at least 16/],
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ OUTBOUND_ALLOW_PRIVATE: 'yes' }, /OUTBOUND_ALLOW_PRIVATE/],
+    [{ TRUST_PROXY: 'proxies; please' }, /TRUST_PROXY/],
+    [{ STRIPE_API_BASE_URL: 'stripe.local' }, /STRIPE_API_BASE_URL: must be an http\(s\) URL/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: tmp(), ...env })).toThrow(message);
   });
@@ -83,5 +85,24 @@ describe('configuration', () => {
     expect(config.webhookToleranceSeconds.paddle).toBe(30);
     expect(config.webhookToleranceSeconds.stripe).toBe(300);
     expect(config.outboundAllowPrivate).toBe(true);
+    expect(config.trustProxy).toBe(false);
+  });
+
+  it.each([
+    ['true', true],
+    ['2', 2],
+    ['loopback, 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
+  ])('takes TRUST_PROXY=%j as Express takes it', (value, expected) => {
+    expect(loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it("takes every provider's API base URL", () => {
+    const urls = { STRIPE_API_BASE_URL: 'http://127.0.0.1:1/', PADDLE_API_BASE_URL: 'http://p', LEMONSQUEEZY_API_BASE_URL: 'http://l', POLAR_API_BASE_URL: 'https://polar.proxy' };
+    expect(loadConfig({ DATA_DIR: tmp(), ...urls }).providerApiBaseUrls).toEqual({
+      stripe: 'http://127.0.0.1:1/',
+      paddle: 'http://p',
+      lemonsqueezy: 'http://l',
+      polar: 'https://polar.proxy',
+    });
   });
 });

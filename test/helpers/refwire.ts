@@ -23,7 +23,7 @@ export type TestApp = {
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
 export function buildTestApp(
   db: Database,
-  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; outboundAllowPrivate?: boolean; publicUrl?: string } = {},
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; outboundAllowPrivate?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy'] } = {},
 ): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
@@ -52,6 +52,7 @@ export function buildTestApp(
     rateLimit: options.rateLimit ?? { perMinute: 1_000_000 },
     outboundAllowPrivate: options.outboundAllowPrivate ?? false,
     trackRateLimit: options.trackRateLimit,
+    trustProxy: options.trustProxy,
   });
   return { app, runner, secretsKey, clock };
 }
