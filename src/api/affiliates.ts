@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Affiliate, PrismaClient } from '../generated/prisma/client';
+import { Prisma, type Affiliate, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { affiliateStats } from '../ledger/earnings';
 import { commissionTypeField, commissionValueField, conflictAs409, emailField, ruleColumns } from './fields';
+import { PAYOUT_METHODS } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { affiliateView } from './present';
@@ -26,10 +27,28 @@ const createBody = z.object({
   status: statusField.default('active'),
   commission_type: commissionTypeField.nullable().optional(),
   commission_value: commissionValueField.nullable().optional(),
+  /** null: the project's hold_days */
+  hold_days: z.number().int().min(0).max(365).nullable().optional(),
+  payout_method: z.enum(PAYOUT_METHODS).nullable().optional(),
+  paypal_email: emailField.nullable().optional(),
+  wise_email: emailField.nullable().optional(),
+  /** whatever the method needs beyond an email (Wise recipient details, a bank account), kept as given */
+  payout_details: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
 const updateBody = createBody.partial().extend({ status: statusField.optional() });
 const listQuery = z.object({ ...paginationQuery, status: statusField.optional() });
+
+/** The hold override and payout preferences a body sets; a field left out stays as it is. */
+function payoutColumns(b: z.infer<typeof updateBody>) {
+  return {
+    ...(b.hold_days !== undefined ? { holdDays: b.hold_days } : {}),
+    ...(b.payout_method !== undefined ? { payoutMethod: b.payout_method } : {}),
+    ...(b.paypal_email !== undefined ? { paypalEmail: b.paypal_email } : {}),
+    ...(b.wise_email !== undefined ? { wiseEmail: b.wise_email } : {}),
+    ...(b.payout_details !== undefined ? { payoutDetails: b.payout_details === null ? Prisma.DbNull : (b.payout_details as Prisma.InputJsonObject) } : {}),
+  };
+}
 
 function generatedCode(email: string): string {
   const stem = email.split('@')[0]!.replace(/[^A-Za-z0-9]/g, '').slice(0, 12).toUpperCase() || 'REF';
@@ -83,7 +102,16 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     await assertFree(projectId, body.email, referralCode);
     const row = await conflictAs409(
       prisma.affiliate.create({
-        data: { projectId, email: body.email, name: body.name, referralCode, referralCodeKey: referralCode.toLowerCase(), status: body.status, ...rule },
+        data: {
+          projectId,
+          email: body.email,
+          name: body.name,
+          referralCode,
+          referralCodeKey: referralCode.toLowerCase(),
+          status: body.status,
+          ...rule,
+          ...payoutColumns(body),
+        },
       }),
       'an affiliate with this email or referral_code already exists',
     );
@@ -100,7 +128,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     const current = await findByEmail(projectId, req.params.email);
     const body = updateBody.parse(req.body ?? {});
     await assertFree(projectId, body.email, body.referral_code, current.id);
-    const data: Partial<Affiliate> = {};
+    const data: Prisma.AffiliateUpdateInput = { ...payoutColumns(body) };
     if (body.email) data.email = body.email;
     if (body.name !== undefined) data.name = body.name;
     if (body.status) data.status = body.status;

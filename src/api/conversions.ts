@@ -212,6 +212,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const current = await find(projectId, req.params.id);
     const body = updateBody.parse(req.body ?? {});
     const manual = current.provider === null;
+    if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}: it changes when that payout completes or fails`);
     if (!manual && Object.keys(body).some((k) => k !== 'paid')) {
       throw new HttpError(409, 'this conversion is derived from provider events: only "paid" can change');
     }
@@ -237,6 +238,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   router.delete('/:id', async (req, res) => {
     const current = await find(projectIdOf(req), req.params.id);
     if (current.provider !== null) throw new HttpError(409, 'this conversion is derived from provider events and cannot be deleted');
+    if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}`);
     await prisma.conversion.delete({ where: { id: current.id } });
     res.status(204).end();
   });

@@ -9,6 +9,7 @@ import { eventOperations } from './events';
 import { integrationOperations } from './integrations';
 import { ledgerOperations } from './ledger';
 import type { Operation } from './operation';
+import { payoutOperations } from './payouts';
 import { productOperations } from './products';
 import { referralOperations } from './referrals';
 import { settingsOperations } from './settings';
@@ -65,6 +66,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...conversionOperations,
   ...eventOperations,
   ...webhookOperations,
+  ...payoutOperations,
   ...ledgerOperations,
   ...trackOperations,
 ];

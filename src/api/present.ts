@@ -1,11 +1,15 @@
 import { bpToPercent, formatMajor, majorNumber } from '../commission/money';
 import type { Affiliate, Conversion } from '../generated/prisma/client';
 
-export type ConversionStatus = 'held' | 'eligible' | 'paid' | 'reversed' | 'none';
+export type ConversionStatus = 'held' | 'eligible' | 'processing' | 'paid' | 'reversed' | 'none';
 
-/** held until hold_until, then eligible; paid once paid out; reversed when fully refunded; none when it earns nothing. */
+/**
+ * held until hold_until, then eligible; processing while a pending payout holds it; paid once paid out; reversed when
+ * fully refunded; none when it earns nothing (src/ledger/balances.ts says the same in SQL).
+ */
 export function conversionStatus(c: Conversion, now: Date): ConversionStatus {
   if (c.paidAt) return 'paid';
+  if (c.payoutId) return 'processing';
   if ((c.kind === 'purchase' || c.kind === 'renewal') && c.refundLevelMinor !== null && c.refundLevelMinor >= c.amountMinor && c.amountMinor > 0n) {
     return 'reversed';
   }
@@ -60,6 +64,7 @@ export function conversionView(c: Conversion, now: Date) {
     reference: c.externalKey?.startsWith('manual:') ? c.externalKey.slice('manual:'.length) : null,
     paid: c.paidAt !== null,
     paid_at: c.paidAt?.toISOString() ?? null,
+    payout_id: c.payoutId,
     hold_until: c.holdUntil?.toISOString() ?? null,
     attribution: { method: attribution.method, trace: attribution.trace },
     inbound_event_id: c.inboundEventId,
@@ -74,12 +79,13 @@ export type Earnings = {
   unpaid: bigint;
   held: bigint;
   eligible: bigint;
+  processing: bigint;
   paid: bigint;
   nextRelease: Date | null;
 };
 
 export function emptyEarnings(currency: string): Earnings {
-  return { currency, total: 0n, unpaid: 0n, held: 0n, eligible: 0n, paid: 0n, nextRelease: null };
+  return { currency, total: 0n, unpaid: 0n, held: 0n, eligible: 0n, processing: 0n, paid: 0n, nextRelease: null };
 }
 
 export function earningsView(e: Earnings) {
@@ -88,11 +94,13 @@ export function earningsView(e: Earnings) {
     total_earnings: formatMajor(e.total, e.currency),
     eligible_earnings: formatMajor(e.eligible, e.currency),
     held_earnings: formatMajor(e.held, e.currency),
+    processing_earnings: formatMajor(e.processing, e.currency),
     paid_earnings: formatMajor(e.paid, e.currency),
     unpaid_earnings_minor: n(e.unpaid),
     total_earnings_minor: n(e.total),
     eligible_earnings_minor: n(e.eligible),
     held_earnings_minor: n(e.held),
+    processing_earnings_minor: n(e.processing),
     paid_earnings_minor: n(e.paid),
     next_release_date: e.nextRelease?.toISOString() ?? null,
   };
@@ -110,6 +118,11 @@ export function affiliateView(a: Affiliate, projectCurrency: string, stats: Affi
     referral_code: a.referralCode,
     status: a.status,
     ...commissionView(a, projectCurrency),
+    hold_days: a.holdDays,
+    payout_method: a.payoutMethod,
+    paypal_email: a.paypalEmail,
+    wise_email: a.wiseEmail,
+    payout_details: a.payoutDetails,
     clicks: a.clicks,
     signups: stats.signups,
     purchases: stats.purchases,

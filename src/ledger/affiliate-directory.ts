@@ -3,7 +3,8 @@ import type { CommissionRule } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
 import { ruleFromColumns } from '../projects/settings';
 
-export type Affiliate = AffiliateRef & { rule: CommissionRule | null };
+/** holdDays: the affiliate's own hold period, null to use the project's */
+export type Affiliate = AffiliateRef & { rule: CommissionRule | null; holdDays: number | null };
 
 type AffiliateRow = {
   id: string;
@@ -13,6 +14,7 @@ type AffiliateRow = {
   commission_type: string | null;
   commission_rate_bp: number | null;
   commission_amount_minor: string | null;
+  hold_days: number | null;
 };
 
 type CouponRow = {
@@ -67,7 +69,7 @@ export class AffiliateDirectory {
       ids.length === 0 && codeKeys.length === 0
         ? []
         : await tx.query<AffiliateRow>(
-            `SELECT id, email, status, referral_code_key, commission_type, commission_rate_bp, commission_amount_minor FROM affiliates
+            `SELECT id, email, status, referral_code_key, commission_type, commission_rate_bp, commission_amount_minor, hold_days FROM affiliates
              WHERE project_id = $1 AND (referral_code_key = ANY($2::text[]) OR id = ANY($3::uuid[]))`,
             [projectId, codeKeys, ids],
           );
@@ -86,6 +88,7 @@ export class AffiliateDirectory {
           },
           currency,
         ),
+        holdDays: row.hold_days,
       };
       byId.set(row.id, affiliate);
       byCodeKey.set(row.referral_code_key, affiliate);

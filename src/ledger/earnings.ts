@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import type { AffiliateStats, Earnings } from '../api/present';
+import { balance } from './balances';
 
 type Row = {
   affiliate_id: string;
@@ -8,6 +9,7 @@ type Row = {
   unpaid: bigint | null;
   held: bigint | null;
   eligible: bigint | null;
+  processing: bigint | null;
   paid: bigint | null;
   next_release: Date | null;
   signups: bigint;
@@ -16,7 +18,8 @@ type Row = {
 
 /**
  * Balances straight from the ledger rows, per affiliate and currency (currencies are never added together):
- * total; paid; unpaid = held (still in the hold window) + eligible. Refund rows are negative and net out.
+ * total; paid; unpaid = held (still in the hold window) + eligible + processing (in a pending payout). Refund rows
+ * are negative and net out (src/ledger/balances.ts).
  */
 export async function affiliateStats(prisma: PrismaClient, projectId: string, affiliateIds: string[], now: Date): Promise<Map<string, AffiliateStats>> {
   const stats = new Map<string, AffiliateStats>(affiliateIds.map((id) => [id, { signups: 0, purchases: 0, earnings: [] }]));
@@ -24,11 +27,12 @@ export async function affiliateStats(prisma: PrismaClient, projectId: string, af
   const rows = await prisma.$queryRaw<Row[]>`
     SELECT affiliate_id::text AS affiliate_id, currency,
       SUM(value_minor)::bigint AS total,
-      (SUM(value_minor) FILTER (WHERE paid_at IS NULL))::bigint AS unpaid,
-      (SUM(value_minor) FILTER (WHERE paid_at IS NULL AND hold_until > ${now}))::bigint AS held,
-      (SUM(value_minor) FILTER (WHERE paid_at IS NULL AND (hold_until IS NULL OR hold_until <= ${now})))::bigint AS eligible,
-      (SUM(value_minor) FILTER (WHERE paid_at IS NOT NULL))::bigint AS paid,
-      MIN(hold_until) FILTER (WHERE paid_at IS NULL AND hold_until > ${now} AND value_minor > 0) AS next_release,
+      (SUM(value_minor) FILTER (WHERE NOT (${balance.paid})))::bigint AS unpaid,
+      (SUM(value_minor) FILTER (WHERE ${balance.held(now)}))::bigint AS held,
+      (SUM(value_minor) FILTER (WHERE ${balance.eligible(now)}))::bigint AS eligible,
+      (SUM(value_minor) FILTER (WHERE ${balance.processing}))::bigint AS processing,
+      (SUM(value_minor) FILTER (WHERE ${balance.paid}))::bigint AS paid,
+      MIN(hold_until) FILTER (WHERE ${balance.held(now)} AND value_minor > 0) AS next_release,
       COUNT(*) FILTER (WHERE kind = 'signup') AS signups,
       COUNT(*) FILTER (WHERE kind IN ('purchase', 'renewal')) AS purchases
     FROM conversions
@@ -45,6 +49,7 @@ export async function affiliateStats(prisma: PrismaClient, projectId: string, af
       unpaid: r.unpaid ?? 0n,
       held: r.held ?? 0n,
       eligible: r.eligible ?? 0n,
+      processing: r.processing ?? 0n,
       paid: r.paid ?? 0n,
       nextRelease: r.next_release,
     };

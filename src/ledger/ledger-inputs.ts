@@ -28,6 +28,8 @@ export type PaymentRow = {
   occurred_at: Date;
   hold_until: Date | null;
   paid_at: Date | null;
+  /** set while a payout holds the row: it is frozen like a paid one */
+  payout_id: string | null;
 };
 
 /** A refund row of a payment: one per refunded level reached. */
@@ -41,6 +43,8 @@ export type RefundRow = {
   affiliate_id: string | null;
   hold_until: Date | null;
   paid_at: Date | null;
+  /** set while a payout holds the row: it is frozen like a paid one */
+  payout_id: string | null;
 };
 
 export type Subject = { type: string; hints: Hints | null; email: string | null };
@@ -114,7 +118,7 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
     await tx.query<PaymentRow>(
       `SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency,
               amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution,
-              occurred_at, hold_until, paid_at
+              occurred_at, hold_until, paid_at, payout_id
        FROM conversions WHERE project_id = $1 AND provider = $2 AND customer_key = ANY($3::text[]) AND kind IN ('purchase', 'renewal')
        ORDER BY customer_key, occurred_at, id`,
       [projectId, provider, customerKeys],
@@ -175,7 +179,7 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
 
   const refundRows = new Map<string, RefundRow[]>();
   const rows = await tx.query<RefundRow>(
-    `SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at
+    `SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at, payout_id
      FROM conversions WHERE reverses_id = ANY($1::uuid[]) ORDER BY reverses_id, refund_level_minor`,
     [payments.map((p) => p.id)],
   );

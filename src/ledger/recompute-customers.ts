@@ -33,8 +33,8 @@ type RefundWrite = { id: string | null; payment: PaymentRow; level: bigint; valu
 /**
  * Derives customers' ledgers from the recorded facts: every payment's attribution, commission and refund
  * reversals, recomputed together per customer, in payment time order. Being a function of the facts alone, it
- * gives the same rows whatever order and however often events arrived. Rows already paid out are never
- * rewritten. Set-based: whatever the number of customers, their inputs load in a fixed number of queries
+ * gives the same rows whatever order and however often events arrived. Rows paid out, or held by a pending
+ * payout, are never rewritten: a refund of one books a deduction due at once (carried into the next payout). Set-based: whatever the number of customers, their inputs load in a fixed number of queries
  * (ledger-inputs.ts), the chain runs in memory, and the changed rows are written back in up to three statements.
  * The caller holds the customers' group locks (see apply-events.ts).
  */
@@ -78,7 +78,11 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         ruleSource = selected.source;
       }
 
-      const holdUntil = payment.hold_until ?? new Date(payment.occurred_at.getTime() + settings.holdDays * DAY_MS);
+      // The hold is fixed when a payment is attributed to its affiliate: later changes of hold_days do not move it.
+      const holdUntil =
+        payment.hold_until !== null && payment.affiliate_id === (affiliate?.id ?? null)
+          ? payment.hold_until
+          : new Date(payment.occurred_at.getTime() + (affiliate?.holdDays ?? settings.holdDays) * DAY_MS);
       const refunded = refundedFor(inputs, payment);
       const update: PaymentUpdate = {
         id: payment.id,
@@ -92,12 +96,17 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         refundLevel: refunded.total,
         email,
       };
-      if (payment.paid_at === null && changed(payment, update)) {
+      const frozen = isFrozen(payment);
+      if (!frozen && changed(payment, update)) {
         paymentUpdates.push(update);
         const event = outboundEventOf(payment, update);
         if (event) events.push({ type: event, conversionId: payment.id });
       }
-      refundWrites.push(...refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], update, refunded));
+      // A frozen payment's refunds reverse what it was paid out as, to whom it was paid, and are due at once.
+      const reversing: PaymentUpdate = frozen
+        ? { ...update, affiliateId: payment.affiliate_id, value: payment.value_minor, holdUntil: refunded.at ?? payment.occurred_at }
+        : update;
+      refundWrites.push(...refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, refunded));
     }
   }
   await writePayments(tx, paymentUpdates);
@@ -155,6 +164,11 @@ function refundedFor(inputs: LedgerInputs, payment: PaymentRow): { total: bigint
   return { total: refundedTotal(observations, payment.amount_minor), at: latest };
 }
 
+/** Paid out, or taken into a pending payout: its amount is what the payout says. */
+function isFrozen(row: { paid_at: Date | null; payout_id: string | null }): boolean {
+  return row.paid_at !== null || row.payout_id !== null;
+}
+
 function changed(p: PaymentRow, u: PaymentUpdate): boolean {
   return (
     p.affiliate_id !== u.affiliateId ||
@@ -196,7 +210,7 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
     previousLevel = level;
     if (row === null) writes.push(write);
     else if (
-      row.paid_at === null &&
+      !isFrozen(row) &&
       (row.value_minor !== write.value ||
         row.amount_minor !== write.amount ||
         row.base_value_minor !== write.base ||
@@ -219,7 +233,7 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
        customer_email = coalesce(c.customer_email, u.email), updated_at = now()
      FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[], $10::text[])
        AS u(id, affiliate_id, value, base, reason, rule_source, attribution, hold_until, refund_level, email)
-     WHERE c.id = u.id`,
+     WHERE c.id = u.id AND c.paid_at IS NULL AND c.payout_id IS NULL`,
     [
       updates.map((u) => u.id),
       updates.map((u) => u.affiliateId),
@@ -270,7 +284,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
       `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, amount_minor = u.amount, base_value_minor = u.base,
          hold_until = u.hold_until, updated_at = now()
        FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[]) AS u(id, affiliate_id, value, amount, base, hold_until)
-       WHERE c.id = u.id`,
+       WHERE c.id = u.id AND c.paid_at IS NULL AND c.payout_id IS NULL`,
       [
         updated.map((w) => w.id),
         updated.map((w) => w.affiliateId),

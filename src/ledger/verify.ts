@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client';
+import { balance } from './balances';
 
 export type Check = { name: string; ok: boolean; failures: string[] };
 
@@ -9,7 +10,10 @@ const MAX_LISTED = 50;
  *  - every refund row reverses an existing purchase/renewal of the project, and reverses no more than it earned;
  *  - one conversion per provider payment, one refund row per refunded level;
  *  - refunded levels stay within what was paid;
- *  - balances (paid + held + eligible) equal the sum of the entries, per affiliate and currency.
+ *  - balances (paid + processing + held + eligible) equal the sum of the entries, per affiliate and currency;
+ *  - a payout's amount is the sum of the rows it took, all of its affiliate and currency; a completed payout's rows
+ *    are paid, a pending payout's are not, a failed payout holds none (so no row is in two payouts, by construction
+ *    and by check); what is paid equals the completed payouts plus rows marked paid by hand.
  */
 export async function verifyLedger(prisma: PrismaClient, projectId: string, now: Date): Promise<{ ok: boolean; checks: Check[] }> {
   const q = <T>(query: TemplateStringsArray, ...values: unknown[]) => prisma.$queryRaw<T[]>(query, ...values);
@@ -56,14 +60,16 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
     'balances equal the sum of their entries',
     await q<{ problem: string }>`
       SELECT 'affiliate ' || affiliate_id::text || ' ' || currency || ': total ' || sum(value_minor)
-             || ' but paid + held + eligible = ' || (coalesce(sum(value_minor) FILTER (WHERE paid_at IS NOT NULL), 0)
-             + coalesce(sum(value_minor) FILTER (WHERE paid_at IS NULL AND hold_until > ${now}), 0)
-             + coalesce(sum(value_minor) FILTER (WHERE paid_at IS NULL AND (hold_until IS NULL OR hold_until <= ${now})), 0)) AS problem
+             || ' but paid + processing + held + eligible = ' || (coalesce(sum(value_minor) FILTER (WHERE ${balance.paid}), 0)
+             + coalesce(sum(value_minor) FILTER (WHERE ${balance.processing}), 0)
+             + coalesce(sum(value_minor) FILTER (WHERE ${balance.held(now)}), 0)
+             + coalesce(sum(value_minor) FILTER (WHERE ${balance.eligible(now)}), 0)) AS problem
       FROM conversions WHERE project_id = ${projectId}::uuid AND affiliate_id IS NOT NULL
       GROUP BY affiliate_id, currency
-      HAVING sum(value_minor) <> coalesce(sum(value_minor) FILTER (WHERE paid_at IS NOT NULL), 0)
-             + coalesce(sum(value_minor) FILTER (WHERE paid_at IS NULL AND hold_until > ${now}), 0)
-             + coalesce(sum(value_minor) FILTER (WHERE paid_at IS NULL AND (hold_until IS NULL OR hold_until <= ${now})), 0)`,
+      HAVING sum(value_minor) <> coalesce(sum(value_minor) FILTER (WHERE ${balance.paid}), 0)
+             + coalesce(sum(value_minor) FILTER (WHERE ${balance.processing}), 0)
+             + coalesce(sum(value_minor) FILTER (WHERE ${balance.held(now)}), 0)
+             + coalesce(sum(value_minor) FILTER (WHERE ${balance.eligible(now)}), 0)`,
   );
   check(
     'a reversal belongs to the affiliate and currency of what it reverses',
@@ -73,6 +79,44 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
       FROM conversions r JOIN conversions p ON p.id = r.reverses_id
       WHERE r.project_id = ${projectId}::uuid AND (r.affiliate_id IS DISTINCT FROM p.affiliate_id OR r.currency <> p.currency)
         AND r.paid_at IS NULL AND p.paid_at IS NULL`,
+  );
+  check(
+    "a payout's amount is the sum of the rows it took, of its affiliate and currency",
+    await q<{ problem: string }>`
+      SELECT 'payout ' || po.id::text || ' (' || po.status || '): amount ' || po.amount_minor || ' ' || po.currency
+             || ', its rows ' || coalesce(sum(c.value_minor), 0) || ' in ' || count(c.id) || ' rows'
+             || CASE WHEN bool_or(c.affiliate_id IS DISTINCT FROM po.affiliate_id OR c.currency <> po.currency)
+                     THEN ', some of another affiliate or currency' ELSE '' END AS problem
+      FROM payouts po LEFT JOIN conversions c ON c.payout_id = po.id
+      WHERE po.project_id = ${projectId}::uuid AND po.status <> 'failed'
+      GROUP BY po.id, po.status, po.amount_minor, po.currency
+      HAVING coalesce(sum(c.value_minor), 0) <> po.amount_minor OR count(c.id) = 0
+          OR bool_or(c.affiliate_id IS DISTINCT FROM po.affiliate_id OR c.currency <> po.currency)`,
+  );
+  check(
+    "a row is paid exactly when its payout completed; a failed payout holds no row",
+    await q<{ problem: string }>`
+      SELECT 'conversion ' || c.id::text || ' is ' || CASE WHEN c.paid_at IS NULL THEN 'unpaid' ELSE 'paid' END
+             || ' in ' || po.status || ' payout ' || po.id::text AS problem
+      FROM conversions c JOIN payouts po ON po.id = c.payout_id
+      WHERE c.project_id = ${projectId}::uuid
+        AND ((po.status = 'completed') <> (c.paid_at IS NOT NULL) OR po.status = 'failed')`,
+  );
+  check(
+    'paid equals the completed payouts plus rows marked paid by hand',
+    await q<{ problem: string }>`
+      WITH paid AS (
+        SELECT affiliate_id, currency, sum(value_minor) AS paid, sum(value_minor) FILTER (WHERE payout_id IS NULL) AS by_hand
+        FROM conversions WHERE project_id = ${projectId}::uuid AND paid_at IS NOT NULL AND affiliate_id IS NOT NULL
+        GROUP BY affiliate_id, currency),
+      payouts AS (
+        SELECT affiliate_id, currency, sum(amount_minor) AS completed
+        FROM payouts WHERE project_id = ${projectId}::uuid AND status = 'completed' GROUP BY affiliate_id, currency)
+      SELECT 'affiliate ' || coalesce(p.affiliate_id, o.affiliate_id)::text || ' ' || coalesce(p.currency, o.currency)
+             || ': paid ' || coalesce(p.paid, 0) || ', completed payouts ' || coalesce(o.completed, 0)
+             || ' + by hand ' || coalesce(p.by_hand, 0) AS problem
+      FROM paid p FULL JOIN payouts o ON o.affiliate_id = p.affiliate_id AND o.currency = p.currency
+      WHERE coalesce(p.paid, 0) <> coalesce(o.completed, 0) + coalesce(p.by_hand, 0)`,
   );
   return { ok: checks.every((c) => c.ok), checks };
 }

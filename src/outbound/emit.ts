@@ -47,6 +47,9 @@ async function enqueue(tx: SqlSession, projectId: string, endpoints: Subscribed[
   return rows.length;
 }
 
+/** What a payload says of the affiliate: who, and how they want to be paid (as Refgrow's payloads do). */
+const AFFILIATE_COLUMNS = ['email', 'referral_code', 'status', 'payout_method', 'paypal_email', 'wise_email'] as const;
+
 /**
  * Outbound events about conversions (a referral converted, was refunded, changed), written as pending
  * deliveries in the transaction that changed the ledger: they exist exactly when the change committed. The
@@ -58,7 +61,7 @@ export async function emitConversionEvents(tx: SqlSession, projectId: string, ev
   const endpoints = await subscribedEndpoints(tx, projectId);
   if (!endpoints.some((e) => events.some((ev) => e.events.includes(ev.type)))) return 0;
   const rows = await tx.query<Record<string, unknown>>(
-    `SELECT c.*, a.email AS affiliate__email, a.referral_code AS affiliate__referral_code, a.status AS affiliate__status
+    `SELECT c.*, ${AFFILIATE_COLUMNS.map((col) => `a.${col} AS affiliate__${col}`).join(', ')}
      FROM conversions c LEFT JOIN affiliates a ON a.id = c.affiliate_id WHERE c.id = ANY($1::uuid[])`,
     [events.map((e) => e.conversionId)],
   );
@@ -68,7 +71,7 @@ export async function emitConversionEvents(tx: SqlSession, projectId: string, ev
     if (!row) return [];
     const conversion = conversionView(conversionOf(row), at);
     const affiliate = row.affiliate_id
-      ? { id: row.affiliate_id, email: row.affiliate__email, referral_code: row.affiliate__referral_code, status: row.affiliate__status }
+      ? Object.fromEntries([['id', row.affiliate_id], ...AFFILIATE_COLUMNS.map((col) => [col, row[`affiliate__${col}`]])])
       : null;
     return [{ type: e.type, data: { referral: { email: conversion.email, referred_user_id: conversion.referred_user_id }, affiliate, conversion } }];
   });
@@ -84,10 +87,9 @@ export async function emitSignup(
 ): Promise<number> {
   const endpoints = await subscribedEndpoints(tx, projectId);
   if (!endpoints.some((e) => e.events.includes('referral_signed_up'))) return 0;
-  const [affiliate] = await tx.query<{ id: string; email: string; referral_code: string; status: string }>(
-    'SELECT id, email, referral_code, status FROM affiliates WHERE id = $1',
-    [signup.affiliateId],
-  );
+  const [affiliate] = await tx.query<Record<string, unknown>>(`SELECT id, ${AFFILIATE_COLUMNS.join(', ')} FROM affiliates WHERE id = $1`, [
+    signup.affiliateId,
+  ]);
   const data = { referral: { email: signup.email, referred_user_id: signup.referredUserId ?? signup.email, source: signup.source, created_at: at.toISOString() }, affiliate: affiliate ?? null };
   return enqueue(tx, projectId, endpoints, [{ type: 'referral_signed_up', data }], at);
 }

@@ -1,0 +1,183 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { formatMajor } from '../commission/money';
+import type { Affiliate, Conversion, Payout, Prisma, PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { completePayout, createPayout, failPayout, type Settlement } from '../ledger/payouts';
+import { currencyCode } from './currency';
+import { ok, page, paginationQuery } from './envelope';
+import { idFromPath, uuidField } from './fields';
+import type { Operation } from './operation';
+import { PAYOUT_METHODS } from './payout-methods';
+import { conversionView } from './present';
+
+const STATUSES = ['pending', 'completed', 'failed'] as const;
+
+const createBody = z.object({
+  affiliate_id: uuidField,
+  /** default: the project's currency */
+  currency: currencyCode.optional(),
+  /** default: the affiliate's payout_method */
+  method: z.enum(PAYOUT_METHODS).optional(),
+});
+const completeBody = z.object({ reference: z.string().trim().min(1).max(255).nullable().optional() });
+const failBody = z.object({ reason: z.string().trim().min(1).max(500).nullable().optional() });
+const listQuery = z.object({ ...paginationQuery, status: z.enum(STATUSES).optional(), affiliate_id: uuidField.optional() });
+
+type PayoutWithAffiliate = Payout & { affiliate: Pick<Affiliate, 'email'>; _count: { conversions: number } };
+
+function payoutView(p: PayoutWithAffiliate) {
+  return {
+    id: p.id,
+    affiliate_id: p.affiliateId,
+    affiliate_email: p.affiliate.email,
+    amount: formatMajor(p.amountMinor, p.currency),
+    amount_minor: Number(p.amountMinor),
+    currency: p.currency,
+    method: p.method,
+    status: p.status,
+    destination: p.destination,
+    reference: p.reference,
+    failure_reason: p.failureReason,
+    conversions_count: p._count.conversions,
+    created_at: p.createdAt.toISOString(),
+    completed_at: p.completedAt?.toISOString() ?? null,
+    failed_at: p.failedAt?.toISOString() ?? null,
+  };
+}
+
+const withAffiliate = { affiliate: { select: { email: true } }, _count: { select: { conversions: true } } } as const;
+
+/** Where the money goes, as the affiliate asked when the payout was made. */
+function destinationOf(a: Affiliate, method: string): Prisma.InputJsonObject {
+  if (method === 'paypal') return { paypal_email: a.paypalEmail };
+  if (method === 'wise') return { wise_email: a.wiseEmail, details: (a.payoutDetails ?? null) as Prisma.InputJsonValue | null };
+  return { details: (a.payoutDetails ?? null) as Prisma.InputJsonValue | null };
+}
+
+/**
+ * `/api/v1/payouts` (issue 8): a payout takes all of an affiliate's eligible balance in one currency, is sent by
+ * the merchant by whatever method, and is then marked completed (its rows become paid) or failed (its rows are
+ * eligible again).
+ */
+export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
+  const router = Router();
+
+  async function find(projectId: string, id: unknown) {
+    const row = await prisma.payout.findFirst({ where: { projectId, id: idFromPath(id, 'payout') }, include: withAffiliate });
+    if (!row) throw new HttpError(404, 'payout not found');
+    return row;
+  }
+
+  router.get('/', async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const where = { projectId: projectIdOf(req), status: q.status, affiliateId: q.affiliate_id };
+    const [rows, total] = await Promise.all([
+      prisma.payout.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit, include: withAffiliate }),
+      prisma.payout.count({ where }),
+    ]);
+    res.json(page(rows.map(payoutView), q.limit, q.offset, total));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = createBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const [project, affiliate] = await Promise.all([
+      prisma.project.findUniqueOrThrow({ where: { id: projectId } }),
+      prisma.affiliate.findFirst({ where: { projectId, id: body.affiliate_id } }),
+    ]);
+    if (!affiliate) throw new HttpError(404, 'affiliate not found');
+    const method = body.method ?? affiliate.payoutMethod;
+    if (!method) throw new HttpError(400, 'method: required, since the affiliate has no payout_method (paypal, wise, bank_transfer, manual)');
+    if (method === 'paypal' && !affiliate.paypalEmail) throw new HttpError(400, 'method: paypal needs the affiliate\'s paypal_email');
+    const currency = body.currency ?? project.currency;
+    const now = clock();
+    const result = await createPayout(
+      prisma,
+      { projectId, affiliateId: affiliate.id, currency, method, destination: destinationOf(affiliate, method), now },
+      currency === project.currency ? project.minimumPayoutMinor : null,
+    );
+    if ('refused' in result) {
+      switch (result.refused) {
+        case 'unknown_affiliate':
+          throw new HttpError(404, 'affiliate not found');
+        case 'nothing_eligible':
+          throw new HttpError(409, `nothing eligible to pay in ${currency}: commissions still in their hold period, or already paid`);
+        case 'not_positive':
+          throw new HttpError(409, `the eligible ${currency} balance is ${formatMajor(result.balanceMinor, currency)}: refunds after earlier payouts are carried forward, nothing to pay`);
+        case 'below_minimum':
+          throw new HttpError(
+            409,
+            `the eligible balance ${formatMajor(result.balanceMinor, currency)} ${currency} is below minimum_payout ${formatMajor(result.minimumMinor, currency)}`,
+          );
+      }
+    }
+    res.status(201).json(ok(payoutView(await find(projectId, result.id))));
+  });
+
+  router.get('/:id', async (req, res) => {
+    const projectId = projectIdOf(req);
+    const payout = await find(projectId, req.params.id);
+    const conversions: Conversion[] = await prisma.conversion.findMany({ where: { payoutId: payout.id }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] });
+    res.json(ok({ ...payoutView(payout), conversions: conversions.map((c) => conversionView(c, clock())) }));
+  });
+
+  async function answer(projectId: string, settled: Settlement, target: 'completed' | 'failed', res: import('express').Response) {
+    if ('payout' in settled && !('refused' in settled)) return res.json(ok(payoutView(await find(projectId, settled.payout.id))));
+    if (settled.refused === 'not_found') throw new HttpError(404, 'payout not found');
+    // sending the same outcome again (a retried request) is answered as if it were the first
+    if (settled.payout.status === target) return res.json(ok(payoutView(await find(projectId, settled.payout.id))));
+    throw new HttpError(409, `the payout is ${settled.payout.status}; only a pending payout can be ${target === 'completed' ? 'completed' : 'failed'}`);
+  }
+
+  router.post('/:id/complete', async (req, res) => {
+    const body = completeBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const id = idFromPath(req.params.id, 'payout');
+    await answer(projectId, await completePayout(prisma, projectId, id, body.reference ?? null, clock()), 'completed', res);
+  });
+
+  router.post('/:id/fail', async (req, res) => {
+    const body = failBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const id = idFromPath(req.params.id, 'payout');
+    await answer(projectId, await failPayout(prisma, projectId, id, body.reason ?? null, clock()), 'failed', res);
+  });
+
+  return router;
+}
+
+export const payoutOperations: Operation[] = [
+  { method: 'get', path: '/api/v1/payouts', tag: 'Payouts', access: 'api_key', summary: 'List payouts, newest first', query: listQuery, answer: 'list' },
+  {
+    method: 'post',
+    path: '/api/v1/payouts',
+    tag: 'Payouts',
+    access: 'api_key',
+    summary: "Take an affiliate's whole eligible balance in one currency into a pending payout",
+    description: 'Refused (409) when nothing is eligible, when refunds carried forward leave nothing to pay, or below minimum_payout.',
+    body: createBody,
+    status: 201,
+    errors: [404, 409],
+  },
+  { method: 'get', path: '/api/v1/payouts/{id}', tag: 'Payouts', access: 'api_key', summary: 'A payout with the conversions it took' },
+  {
+    method: 'post',
+    path: '/api/v1/payouts/{id}/complete',
+    tag: 'Payouts',
+    access: 'api_key',
+    summary: 'Mark a pending payout sent: its conversions become paid',
+    body: completeBody,
+    errors: [409],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/payouts/{id}/fail',
+    tag: 'Payouts',
+    access: 'api_key',
+    summary: 'Mark a pending payout failed: its conversions are eligible again',
+    body: failBody,
+    errors: [409],
+  },
+];

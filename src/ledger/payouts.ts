@@ -1,0 +1,93 @@
+import { Prisma, type Payout, type PrismaClient } from '../generated/prisma/client';
+import { balance } from './balances';
+
+export type PayoutRequest = { projectId: string; affiliateId: string; currency: string; method: string; destination: Prisma.InputJsonObject; now: Date };
+
+export type PayoutRefusal =
+  | { refused: 'unknown_affiliate' }
+  | { refused: 'nothing_eligible' }
+  | { refused: 'not_positive'; balanceMinor: bigint }
+  | { refused: 'below_minimum'; balanceMinor: bigint; minimumMinor: bigint };
+
+class Refused extends Error {
+  constructor(readonly refusal: PayoutRefusal) {
+    super(refusal.refused);
+  }
+}
+
+/**
+ * Takes every eligible row of one affiliate in one currency — commissions and the refunds carried forward against
+ * them — into a new pending payout of their sum, or takes nothing. The affiliate's row is locked first, so two
+ * payout requests for one affiliate run one after the other and the second finds nothing left; the rows are
+ * locked in id order, as the ledger's recompute locks them, and its writes skip rows a payout holds.
+ * `minimumMinor` applies to the project's currency only (there is no rate to compare other currencies with).
+ */
+export async function createPayout(prisma: PrismaClient, request: PayoutRequest, minimumMinor: bigint | null): Promise<Payout | PayoutRefusal> {
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM affiliates WHERE id = ${request.affiliateId}::uuid AND project_id = ${request.projectId}::uuid FOR UPDATE`;
+      if (locked.length === 0) throw new Refused({ refused: 'unknown_affiliate' });
+      const payout = await tx.payout.create({
+        data: {
+          projectId: request.projectId,
+          affiliateId: request.affiliateId,
+          currency: request.currency,
+          amountMinor: 0n,
+          method: request.method,
+          destination: request.destination,
+          createdAt: request.now,
+        },
+      });
+      const taken = await tx.$queryRaw<{ value_minor: bigint }[]>`
+        UPDATE conversions SET payout_id = ${payout.id}::uuid, updated_at = now()
+        WHERE id IN (
+          SELECT id FROM conversions
+          WHERE project_id = ${request.projectId}::uuid AND affiliate_id = ${request.affiliateId}::uuid
+            AND currency = ${request.currency} AND value_minor <> 0 AND ${balance.eligible(request.now)}
+          ORDER BY id FOR UPDATE)
+        RETURNING value_minor`;
+      if (taken.length === 0) throw new Refused({ refused: 'nothing_eligible' });
+      const total = taken.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
+      if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
+      if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });
+      return tx.payout.update({ where: { id: payout.id }, data: { amountMinor: total } });
+    });
+  } catch (err) {
+    if (err instanceof Refused) return err.refusal;
+    throw err;
+  }
+}
+
+export type Settlement = { payout: Payout } | { refused: 'not_found' } | { refused: 'not_pending'; payout: Payout };
+
+/** A pending payout was sent: its rows become paid, at the moment it completed. Completing it again is a no-op. */
+export function completePayout(prisma: PrismaClient, projectId: string, id: string, reference: string | null, now: Date): Promise<Settlement> {
+  return settle(prisma, projectId, id, async (tx) => {
+    await tx.conversion.updateMany({ where: { payoutId: id }, data: { paidAt: now } });
+    return tx.payout.update({ where: { id }, data: { status: 'completed', reference, completedAt: now } });
+  });
+}
+
+/** A pending payout did not go through: its rows are let go, eligible again for the next payout. */
+export function failPayout(prisma: PrismaClient, projectId: string, id: string, reason: string | null, now: Date): Promise<Settlement> {
+  return settle(prisma, projectId, id, async (tx) => {
+    await tx.conversion.updateMany({ where: { payoutId: id }, data: { payoutId: null } });
+    return tx.payout.update({ where: { id }, data: { status: 'failed', failureReason: reason, failedAt: now } });
+  });
+}
+
+async function settle(
+  prisma: PrismaClient,
+  projectId: string,
+  id: string,
+  work: (tx: Prisma.TransactionClient) => Promise<Payout>,
+): Promise<Settlement> {
+  return prisma.$transaction(async (tx) => {
+    // the payout row's lock orders a completion and a failure sent at once: the second sees the first's status
+    const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM payouts WHERE id = ${id}::uuid AND project_id = ${projectId}::uuid FOR UPDATE`;
+    if (!row) return { refused: 'not_found' as const };
+    if (row.status !== 'pending') return { refused: 'not_pending' as const, payout: await tx.payout.findUniqueOrThrow({ where: { id } }) };
+    return { payout: await work(tx) };
+  });
+}

@@ -1,0 +1,206 @@
+import request from 'supertest';
+import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { stripeEvent } from '../helpers/ledger';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+const SECRET = 'whsec_payouts_secret_0123';
+const DAY = 86_400_000;
+
+/**
+ * Issue 8's "done when", through HTTP: hold periods, a payout of exactly the eligible balance, its completion,
+ * a refund after payout carried forward as a negative balance into the next payout, failures and concurrent
+ * requests, and the ledger proof agreeing throughout.
+ */
+describe('earnings: holds, payouts, clawbacks', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let key: string;
+  let projectId: string;
+  let partnerId: string;
+  let sequence = 0;
+  const api = () => ({ Authorization: `Bearer ${key}` });
+  const later = (days: number) => (t.clock.now = new Date(t.clock.now.getTime() + days * DAY));
+
+  /** A $40 Stripe checkout (20% → $8.00 commission) by `customer`, referred by `code`, happening now. */
+  const purchase = async (code: string, customer = `cus_${++sequence}`) => {
+    const payment = `pi_payout_test_${++sequence}`;
+    await deliver(
+      stripeEvent('checkout.session.completed.payment.json', (o) => {
+        o.id = `cs_${payment}`;
+        o.payment_intent = payment;
+        o.customer = customer;
+        o.metadata = { referral_code: code };
+        o.client_reference_id = null;
+        o.customer_details.email = `${customer}@buyers.test`;
+      }),
+    );
+    return payment;
+  };
+  const refund = (payment: string, amount: number) =>
+    deliver(stripeEvent('charge.refunded.json', (o) => ((o.id = `ch_${payment}`), (o.payment_intent = payment), (o.customer = null), (o.amount_refunded = amount))));
+  const deliver = async (payload: Record<string, any>) => {
+    payload.created = Math.floor(t.clock.now.getTime() / 1000);
+    const body = JSON.stringify(payload);
+    await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+  };
+  const affiliate = async (email = 'partner@acme.test') => (await request(t.app).get(`/api/v1/affiliates/${encodeURIComponent(email)}`).set(api()).expect(200)).body.data;
+  const payout = (body: Record<string, unknown>) => request(t.app).post('/api/v1/payouts').set(api()).send(body);
+  const verify = async () => {
+    const res = await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200);
+    expect(res.body.data.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+    ({ apiKey: key, id: projectId } = await createProjectViaApi(t.app));
+    await connectProvider(t.app, key, 'stripe', SECRET);
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 30 }).expect(200);
+    const created = await request(t.app)
+      .post('/api/v1/affiliates')
+      .set(api())
+      .send({ email: 'partner@acme.test', referral_code: 'PARTNER', payout_method: 'paypal', paypal_email: 'Pay@Partner.test' })
+      .expect(201);
+    partnerId = created.body.data.id;
+    expect(created.body.data).toMatchObject({ payout_method: 'paypal', paypal_email: 'pay@partner.test', hold_days: null });
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it('holds a new commission for hold_days, with its release date; nothing is payable meanwhile', async () => {
+    await purchase('PARTNER');
+    const held = await affiliate();
+    expect(held).toMatchObject({ held_earnings: '8.00', eligible_earnings: '0.00', unpaid_earnings: '8.00', paid_earnings: '0.00', total_earnings: '8.00' });
+    expect(new Date(held.next_release_date).getTime()).toBe(t.clock.now.getTime() - (t.clock.now.getTime() % 1000) + 30 * DAY);
+    const refused = await payout({ affiliate_id: partnerId }).expect(409);
+    expect(refused.body).toEqual({ success: false, error: expect.stringMatching(/^nothing eligible to pay in USD/) });
+
+    // changing the setting does not move a hold already fixed
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ hold_days: 90 }).expect(200);
+    expect((await affiliate()).next_release_date).toBe(held.next_release_date);
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ hold_days: 30 }).expect(200);
+    await verify();
+  });
+
+  it('pays exactly the eligible balance once the hold ends, respecting minimum_payout, and completes', async () => {
+    later(31);
+    expect(await affiliate()).toMatchObject({ held_earnings: '0.00', eligible_earnings: '8.00', next_release_date: null });
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ minimum_payout: 10 }).expect(200);
+    const below = await payout({ affiliate_id: partnerId }).expect(409);
+    expect(below.body.error).toBe('the eligible balance 8.00 USD is below minimum_payout 10.00');
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ minimum_payout: 5 }).expect(200);
+
+    const created = await payout({ affiliate_id: partnerId }).expect(201);
+    expect(created.body.data).toMatchObject({
+      affiliate_id: partnerId,
+      amount: '8.00',
+      amount_minor: 800,
+      currency: 'USD',
+      method: 'paypal',
+      status: 'pending',
+      destination: { paypal_email: 'pay@partner.test' },
+      conversions_count: 1,
+    });
+    const id = created.body.data.id;
+    expect(await affiliate()).toMatchObject({ eligible_earnings: '0.00', processing_earnings: '8.00', unpaid_earnings: '8.00', paid_earnings: '0.00' });
+    await payout({ affiliate_id: partnerId }).expect(409);
+    await verify();
+
+    const completed = await request(t.app).post(`/api/v1/payouts/${id}/complete`).set(api()).send({ reference: 'PAYPAL-BATCH-1' }).expect(200);
+    expect(completed.body.data).toMatchObject({ status: 'completed', reference: 'PAYPAL-BATCH-1', completed_at: t.clock.now.toISOString() });
+    // a retried completion answers the same; a failure after completion is refused
+    await request(t.app).post(`/api/v1/payouts/${id}/complete`).set(api()).send({ reference: 'PAYPAL-BATCH-1' }).expect(200);
+    const late = await request(t.app).post(`/api/v1/payouts/${id}/fail`).set(api()).send({ reason: 'bounced' }).expect(409);
+    expect(late.body.error).toMatch(/the payout is completed/);
+    expect(await affiliate()).toMatchObject({ paid_earnings: '8.00', processing_earnings: '0.00', unpaid_earnings: '0.00', total_earnings: '8.00' });
+
+    const detail = await request(t.app).get(`/api/v1/payouts/${id}`).set(api()).expect(200);
+    expect(detail.body.data.conversions).toEqual([expect.objectContaining({ status: 'paid', payout_id: id, value: 8 })]);
+    await verify();
+  });
+
+  it('a refund after payout leaves a negative balance, carried into the next payout', async () => {
+    const [paid] = (await request(t.app).get(`/api/v1/conversions?affiliate_id=${partnerId}&kind=purchase`).set(api()).expect(200)).body.data;
+    await refund(paid.payment_key, 4000);
+    expect(await affiliate()).toMatchObject({ paid_earnings: '8.00', eligible_earnings: '-8.00', unpaid_earnings: '-8.00', total_earnings: '0.00' });
+    const nothing = await payout({ affiliate_id: partnerId }).expect(409);
+    expect(nothing.body.error).toMatch(/eligible USD balance is -8.00: refunds after earlier payouts are carried forward/);
+    // the paid row itself is untouched
+    expect((await request(t.app).get(`/api/v1/conversions/${paid.id}`).set(api()).expect(200)).body.data).toMatchObject({ status: 'paid', value: 8 });
+
+    await purchase('PARTNER');
+    await purchase('PARTNER');
+    later(31);
+    const next = await payout({ affiliate_id: partnerId }).expect(201);
+    expect(next.body.data).toMatchObject({ amount: '8.00', conversions_count: 3 });
+    await verify();
+
+    // a failed payout lets its rows go: eligible again, and payable again
+    const failed = await request(t.app).post(`/api/v1/payouts/${next.body.data.id}/fail`).set(api()).send({ reason: 'PayPal account closed' }).expect(200);
+    expect(failed.body.data).toMatchObject({ status: 'failed', failure_reason: 'PayPal account closed', conversions_count: 0, amount: '8.00' });
+    expect(await affiliate()).toMatchObject({ eligible_earnings: '8.00', processing_earnings: '0.00' });
+    const again = await payout({ affiliate_id: partnerId, method: 'manual' }).expect(201);
+    await request(t.app).post(`/api/v1/payouts/${again.body.data.id}/complete`).set(api()).send({}).expect(200);
+    expect(await affiliate()).toMatchObject({ paid_earnings: '16.00', eligible_earnings: '0.00', unpaid_earnings: '0.00', total_earnings: '16.00' });
+    await verify();
+  });
+
+  it("a refund of a held commission reduces it directly; an affiliate's own hold_days applies to new commissions", async () => {
+    const quick = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'quick@acme.test', referral_code: 'QUICK', hold_days: 0 }).expect(201);
+    expect(quick.body.data.hold_days).toBe(0);
+    await purchase('QUICK');
+    expect(await affiliate('quick@acme.test')).toMatchObject({ held_earnings: '0.00', eligible_earnings: '8.00' });
+
+    const held = await purchase('PARTNER');
+    await refund(held, 1000);
+    expect(await affiliate()).toMatchObject({ held_earnings: '6.00', eligible_earnings: '0.00' });
+    await verify();
+  });
+
+  it('concurrent payout requests for one affiliate never take a commission twice', async () => {
+    const racer = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'racer@acme.test', referral_code: 'RACER', hold_days: 0, payout_method: 'bank_transfer', payout_details: { iban: 'DE89370400440532013000' } }).expect(201);
+    await purchase('RACER');
+    await purchase('RACER');
+    const answers = await Promise.all([1, 2, 3, 4].map(() => payout({ affiliate_id: racer.body.data.id })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
+    const won = answers.find((a) => a.status === 201)!.body.data;
+    expect(won).toMatchObject({ amount: '16.00', conversions_count: 2, method: 'bank_transfer', destination: { details: { iban: 'DE89370400440532013000' } } });
+    const list = await request(t.app).get(`/api/v1/payouts?affiliate_id=${racer.body.data.id}&status=pending`).set(api()).expect(200);
+    expect(list.body.data.map((p: { id: string }) => p.id)).toEqual([won.id]);
+    await verify();
+  });
+
+  it('the ledger proof catches a payout that disagrees with its rows', async () => {
+    const [completed] = (await request(t.app).get('/api/v1/payouts?status=completed').set(api()).expect(200)).body.data;
+    const failing = async () =>
+      (await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name);
+    await tdb.db.sql.query('UPDATE payouts SET amount_minor = amount_minor + 1 WHERE id = $1', [completed.id]);
+    expect(await failing()).toEqual(["a payout's amount is the sum of the rows it took, of its affiliate and currency", 'paid equals the completed payouts plus rows marked paid by hand']);
+    await tdb.db.sql.query('UPDATE payouts SET amount_minor = amount_minor - 1 WHERE id = $1', [completed.id]);
+    await tdb.db.sql.query('UPDATE conversions SET paid_at = NULL WHERE id = (SELECT id FROM conversions WHERE payout_id = $1 LIMIT 1)', [completed.id]);
+    expect(await failing()).toEqual(expect.arrayContaining(['a row is paid exactly when its payout completed; a failed payout holds no row']));
+    await tdb.db.sql.query('UPDATE conversions SET paid_at = $2 WHERE payout_id = $1 AND paid_at IS NULL', [completed.id, t.clock.now]);
+    await verify();
+  });
+
+  it('refuses bad input with the reason', async () => {
+    const cases: [Record<string, unknown>, number, RegExp][] = [
+      [{}, 400, /affiliate_id/],
+      [{ affiliate_id: '00000000-0000-4000-8000-000000000000' }, 404, /affiliate not found/],
+      [{ affiliate_id: partnerId, method: 'cheque' }, 400, /method/],
+      [{ affiliate_id: partnerId, currency: 'usd1' }, 400, /currency/],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await payout(body).expect(status);
+      expect(res.body).toEqual({ success: false, error: expect.stringMatching(message) });
+    }
+    const noMethod = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'nomethod@acme.test', referral_code: 'NOMETHOD' }).expect(201);
+    expect((await payout({ affiliate_id: noMethod.body.data.id }).expect(400)).body.error).toMatch(/^method: required/);
+    await request(t.app).post('/api/v1/payouts/not-an-id/complete').set(api()).send({}).expect(404);
+    await request(t.app).get('/api/v1/payouts/00000000-0000-4000-8000-000000000000').set(api()).expect(404);
+  });
+});
