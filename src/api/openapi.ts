@@ -12,6 +12,7 @@ import type { Operation } from './operation';
 import { payoutOperations } from './payouts';
 import { productOperations } from './products';
 import { referralOperations } from './referrals';
+import { reportOperations } from './reports';
 import { settingsOperations } from './settings';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
@@ -67,6 +68,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...eventOperations,
   ...webhookOperations,
   ...payoutOperations,
+  ...reportOperations,
   ...ledgerOperations,
   ...trackOperations,
 ];
@@ -115,6 +117,7 @@ function successResponse(op: Operation): JsonSchema {
   if (status === 204) return { description: 'Done; no body' };
   const answer = op.answer ?? 'object';
   if (answer === 'javascript') return { description: 'The script', content: { 'application/javascript': { schema: { type: 'string' } } } };
+  if (answer === 'csv') return { description: 'CSV (RFC 4180), a header row first', content: { 'text/csv': { schema: { type: 'string' } } } };
   if (answer === 'text') return { description: 'Plain text', content: { 'text/plain': { schema: { type: 'string' } } } };
   if (answer === 'json') return { description: 'JSON', content: { 'application/json': { schema: { type: 'object' } } } };
   const ref = answer === 'list' ? '#/components/schemas/List' : '#/components/schemas/Object';

@@ -21,7 +21,7 @@ export type Operation = {
   /** the success status (default 200); 204 answers without a body */
   status?: 200 | 201 | 202 | 204;
   /** `list`: Refgrow's paginated envelope; `object`: `{ success, data }`; others are not JSON envelopes */
-  answer?: 'object' | 'list' | 'javascript' | 'text' | 'json';
+  answer?: 'object' | 'list' | 'javascript' | 'text' | 'csv' | 'json';
   /** error statuses beyond those implied (400 with a body or query, 401/429 with a key, 404 with a path id) */
   errors?: number[];
 };

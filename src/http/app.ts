@@ -16,6 +16,7 @@ import { openApiHandler } from '../api/openapi';
 import { ledgerRouter } from '../api/ledger';
 import { payoutsRouter } from '../api/payouts';
 import { productsRouter } from '../api/products';
+import { reportsRouter } from '../api/reports';
 import { referralsRouter, storeAttributionRouter } from '../api/referrals';
 import { settingsRouter } from '../api/settings';
 import { trackRouter } from '../api/track';
@@ -131,6 +132,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/conversions', conversionsRouter(prisma, deps.db.sql, clock));
   v1.use('/ledger', ledgerRouter(prisma, clock));
   v1.use('/payouts', payoutsRouter(prisma, clock));
+  v1.use('/reports', reportsRouter(prisma, clock));
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
   app.use('/api/store-attribution', json, requireApiKey(prisma), limited, storeAttributionRouter(prisma, deps.db.sql));

@@ -174,6 +174,50 @@ describe('earnings: holds, payouts, clawbacks', () => {
     await verify();
   });
 
+  it('the report and the CSV export agree with the conversions', async () => {
+    await request(t.app).post('/api/track/click').send({ project_id: projectId, referral_code: 'PARTNER' }).expect(200);
+    await request(t.app).post('/api/track/click').send({ project_id: projectId, referral_code: 'QUICK' }).expect(200);
+    const all = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as Record<string, any>[];
+    const attributed = all.filter((c) => c.affiliate_id !== null);
+    const count = (kind: string) => attributed.filter((c) => c.kind === kind).length;
+    const sum = (rows: Record<string, any>[], field: string) => rows.reduce((s, c) => s + c[field], 0);
+
+    const summary = (await request(t.app).get('/api/v1/reports/summary').set(api()).expect(200)).body.data;
+    expect(summary).toMatchObject({ clicks: 2, clicks_scope: 'all_time', purchases: count('purchase'), refunds: count('refund'), renewals: 0, signups: 0 });
+    expect(summary.purchases).toBe(7);
+    expect(summary.conversion_rate_bp).toBe(35_000);
+    expect(summary.by_currency).toEqual([
+      {
+        currency: 'USD',
+        revenue: { value: '280.00', value_minor: sum(attributed.filter((c) => c.kind === 'purchase'), 'amount_minor') },
+        refunded: { value: '50.00', value_minor: -sum(attributed.filter((c) => c.kind === 'refund'), 'amount_minor') },
+        net_revenue: { value: '230.00', value_minor: 23_000 },
+        commission: { value: '46.00', value_minor: sum(attributed, 'value_minor') },
+      },
+    ]);
+    expect(summary.top_affiliates[0]).toMatchObject({ email: 'partner@acme.test', sales: 4, commission: { value: '22.00', value_minor: 2200 } });
+    const partner = await affiliate();
+    expect(partner.total_earnings_minor).toBe(summary.top_affiliates[0].commission.value_minor);
+
+    // a period holds what occurred in it only
+    const future = (await request(t.app).get(`/api/v1/reports/summary?from=${new Date(t.clock.now.getTime() + DAY).toISOString()}`).set(api()).expect(200)).body.data;
+    expect(future).toMatchObject({ purchases: 0, by_currency: [], top_affiliates: [] });
+    await request(t.app).get('/api/v1/reports/summary?from=yesterday').set(api()).expect(400);
+
+    const csv = await request(t.app).get('/api/v1/reports/conversions.csv').set(api()).expect(200).expect('Content-Type', /text\/csv/);
+    const lines = csv.text.trim().split('\r\n');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 4)).toEqual(['id', 'occurred_at', 'kind', 'status']);
+    const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i], v])));
+    expect(rows).toHaveLength(all.length);
+    const byId = new Map(all.map((c) => [c.id, c]));
+    for (const row of rows) {
+      const c = byId.get(row.id)!;
+      expect([row.kind, row.status, Number(row.value_minor), row.payout_id || null]).toEqual([c.kind, c.status, c.value_minor, c.payout_id]);
+    }
+    await verify();
+  });
+
   it('the ledger proof catches a payout that disagrees with its rows', async () => {
     const [completed] = (await request(t.app).get('/api/v1/payouts?status=completed').set(api()).expect(200)).body.data;
     const failing = async () =>

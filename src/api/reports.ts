@@ -1,0 +1,171 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { formatMajor } from '../commission/money';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { ok } from './envelope';
+import { isoDate } from './fields';
+import type { Operation } from './operation';
+import { conversionStatus } from './present';
+
+const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
+const summaryQuery = periodQuery.extend({ top: z.coerce.number().int().min(1).max(100).default(10) });
+
+type Counts = { signups: bigint; purchases: bigint; renewals: bigint; refunds: bigint };
+type MoneyRow = { currency: string; revenue: bigint; refunded: bigint; commission: bigint };
+type TopRow = { affiliate_id: string; email: string; referral_code: string; currency: string; commission: bigint; sales: bigint; revenue: bigint };
+
+/** occurred_at within [from, to): a missing bound is open. */
+function period(q: { from?: Date; to?: Date }) {
+  return Prisma.sql`${q.from ? Prisma.sql`AND occurred_at >= ${q.from}` : Prisma.empty} ${q.to ? Prisma.sql`AND occurred_at < ${q.to}` : Prisma.empty}`;
+}
+
+const money = (minor: bigint, currency: string) => ({ value: formatMajor(minor, currency), value_minor: Number(minor) });
+
+/** A conversion rate in basis points: referred sales per 10,000 clicks, rounded down (integers, never floats). */
+function rateBp(sales: bigint, clicks: bigint): number | null {
+  return clicks === 0n ? null : Number((sales * 10_000n) / clicks);
+}
+
+/** Text a spreadsheet would run as a formula is prefixed with a quote (CSV injection); then quoted as RFC 4180 asks. */
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = typeof value === 'string' ? value : String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const CSV_COLUMNS = [
+  'id', 'occurred_at', 'kind', 'status', 'affiliate_id', 'affiliate_email', 'customer_email', 'customer_id', 'provider', 'payment_key',
+  'currency', 'amount', 'amount_minor', 'base_value', 'base_value_minor', 'value', 'value_minor', 'reverses_id', 'payout_id', 'paid_at', 'reason',
+] as const;
+const CSV_PAGE = 1000;
+
+/** `/api/v1/reports` (issue 8): the program's summary over a period, and the conversions as CSV. */
+export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
+  const router = Router();
+
+  router.get('/summary', async (req, res) => {
+    const q = summaryQuery.parse(req.query);
+    const projectId = projectIdOf(req);
+    const scope = Prisma.sql`project_id = ${projectId}::uuid AND affiliate_id IS NOT NULL ${period(q)}`;
+    const [[counts], [clicks], moneyRows, top] = await Promise.all([
+      prisma.$queryRaw<Counts[]>`
+        SELECT count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
+               count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds
+        FROM conversions WHERE ${scope}`,
+      prisma.$queryRaw<{ clicks: bigint }[]>`SELECT coalesce(sum(clicks), 0)::bigint AS clicks FROM affiliates WHERE project_id = ${projectId}::uuid`,
+      prisma.$queryRaw<MoneyRow[]>`
+        SELECT currency, coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::bigint AS revenue,
+               coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::bigint AS refunded,
+               coalesce(sum(value_minor), 0)::bigint AS commission
+        FROM conversions WHERE ${scope} AND kind <> 'signup' GROUP BY currency ORDER BY currency`,
+      prisma.$queryRaw<TopRow[]>`
+        SELECT c.affiliate_id::text AS affiliate_id, a.email, a.referral_code, c.currency, sum(c.value_minor)::bigint AS commission,
+               count(*) FILTER (WHERE c.kind IN ('purchase', 'renewal')) AS sales,
+               coalesce(sum(c.amount_minor) FILTER (WHERE c.kind <> 'signup'), 0)::bigint AS revenue
+        FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id
+        WHERE c.project_id = ${projectId}::uuid ${q.from ? Prisma.sql`AND c.occurred_at >= ${q.from}` : Prisma.empty} ${q.to ? Prisma.sql`AND c.occurred_at < ${q.to}` : Prisma.empty}
+          AND c.kind <> 'signup'
+        GROUP BY c.affiliate_id, a.email, a.referral_code, c.currency
+        ORDER BY sum(c.value_minor) DESC, count(*) DESC, c.affiliate_id LIMIT ${q.top}`,
+    ]);
+    const sales = BigInt(counts!.purchases) + BigInt(counts!.renewals);
+    const clickCount = BigInt(clicks!.clicks);
+    const bp = rateBp(BigInt(counts!.purchases), clickCount);
+    res.json(
+      ok({
+        from: q.from?.toISOString() ?? null,
+        to: q.to?.toISOString() ?? null,
+        // clicks are a counter on each affiliate, without dates: the figure and the rate cover all time
+        clicks: Number(clickCount),
+        clicks_scope: 'all_time',
+        signups: Number(counts!.signups),
+        purchases: Number(counts!.purchases),
+        renewals: Number(counts!.renewals),
+        refunds: Number(counts!.refunds),
+        sales: Number(sales),
+        conversion_rate_bp: bp,
+        conversion_rate: bp === null ? null : bp / 100,
+        by_currency: moneyRows.map((m) => ({
+          currency: m.currency,
+          revenue: money(m.revenue, m.currency),
+          refunded: money(m.refunded, m.currency),
+          net_revenue: money(m.revenue - m.refunded, m.currency),
+          commission: money(m.commission, m.currency),
+        })),
+        top_affiliates: top.map((r) => ({
+          affiliate_id: r.affiliate_id,
+          email: r.email,
+          referral_code: r.referral_code,
+          currency: r.currency,
+          sales: Number(r.sales),
+          net_revenue: money(r.revenue, r.currency),
+          commission: money(r.commission, r.currency),
+        })),
+      }),
+    );
+  });
+
+  // Paged by id so a large export streams in constant memory and no row is skipped or repeated.
+  router.get('/conversions.csv', async (req, res: Response) => {
+    const q = periodQuery.parse(req.query);
+    const projectId = projectIdOf(req);
+    const now = clock();
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', 'attachment; filename="conversions.csv"');
+    res.write(`${CSV_COLUMNS.join(',')}\r\n`);
+    let after: string | undefined;
+    for (;;) {
+      const rows = await prisma.conversion.findMany({
+        where: { projectId, occurredAt: { gte: q.from, lt: q.to }, ...(after ? { id: { gt: after } } : {}) },
+        orderBy: { id: 'asc' },
+        take: CSV_PAGE,
+        include: { affiliate: { select: { email: true } } },
+      });
+      for (const c of rows) {
+        const line = {
+          id: c.id,
+          occurred_at: c.occurredAt.toISOString(),
+          kind: c.kind,
+          status: conversionStatus(c, now),
+          affiliate_id: c.affiliateId,
+          affiliate_email: c.affiliate?.email ?? null,
+          customer_email: c.customerEmail,
+          customer_id: c.customerId,
+          provider: c.provider,
+          payment_key: c.paymentKey,
+          currency: c.currency,
+          amount: formatMajor(c.amountMinor, c.currency),
+          amount_minor: c.amountMinor,
+          base_value: formatMajor(c.baseValueMinor, c.currency),
+          base_value_minor: c.baseValueMinor,
+          value: formatMajor(c.valueMinor, c.currency),
+          value_minor: c.valueMinor,
+          reverses_id: c.reversesId,
+          payout_id: c.payoutId,
+          paid_at: c.paidAt?.toISOString() ?? null,
+          reason: c.reason === 'pending' ? null : c.reason,
+        };
+        res.write(`${CSV_COLUMNS.map((k) => csvField(line[k])).join(',')}\r\n`);
+      }
+      if (rows.length < CSV_PAGE) break;
+      after = rows.at(-1)!.id;
+    }
+    res.end();
+  });
+
+  return router;
+}
+
+export const reportOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/reports/summary',
+    tag: 'Reports',
+    access: 'api_key',
+    summary: 'Clicks, signups, sales, refunds, conversion rate, revenue and commission per currency, top affiliates',
+    query: summaryQuery,
+  },
+  { method: 'get', path: '/api/v1/reports/conversions.csv', tag: 'Reports', access: 'api_key', summary: 'The conversions of a period as CSV', query: periodQuery, answer: 'csv' },
+];
