@@ -54,7 +54,7 @@ describe('earnings: holds, payouts, clawbacks', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    t = buildTestApp(tdb.db);
+    t = buildTestApp(tdb.db, { outboundAllowPrivate: true });
     ({ apiKey: key, id: projectId } = await createProjectViaApi(t.app));
     await connectProvider(t.app, key, 'stripe', SECRET);
     await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 30 }).expect(200);
@@ -72,7 +72,20 @@ describe('earnings: holds, payouts, clawbacks', () => {
   });
 
   it('holds a new commission for hold_days, with its release date; nothing is payable meanwhile', async () => {
+    const hook = await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: 'http://127.0.0.1:9/hooks', events: ['referral_converted'] }).expect(201);
     await purchase('PARTNER');
+    // the merchant's webhook says how the affiliate wants to be paid, as Refgrow's payloads do
+    const [delivery] = (await request(t.app).get(`/api/v1/webhooks/${hook.body.data.id}/deliveries`).set(api()).expect(200)).body.data;
+    expect(delivery.payload.data.affiliate).toEqual({
+      id: partnerId,
+      email: 'partner@acme.test',
+      referral_code: 'PARTNER',
+      status: 'active',
+      payout_method: 'paypal',
+      paypal_email: 'pay@partner.test',
+      wise_email: null,
+    });
+    await request(t.app).delete(`/api/v1/webhooks/${hook.body.data.id}`).set(api()).expect(204);
     const held = await affiliate();
     expect(held).toMatchObject({ held_earnings: '8.00', eligible_earnings: '0.00', unpaid_earnings: '8.00', paid_earnings: '0.00', total_earnings: '8.00' });
     expect(new Date(held.next_release_date).getTime()).toBe(t.clock.now.getTime() - (t.clock.now.getTime() % 1000) + 30 * DAY);
