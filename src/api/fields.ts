@@ -55,12 +55,16 @@ export function amountField(name: string, value: number | string, currency: stri
   }
 }
 
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}
+
 /** A unique index lost a race the pre-check could not see: the same 409 the pre-check would have given. */
 export async function conflictAs409<T>(work: Promise<T>, message: string): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new HttpError(409, message);
+    if (isUniqueViolation(err)) throw new HttpError(409, message);
     throw err;
   }
 }

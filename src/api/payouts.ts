@@ -124,11 +124,10 @@ export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
   });
 
   async function answer(projectId: string, settled: Settlement, target: 'completed' | 'failed', res: import('express').Response) {
-    if ('payout' in settled && !('refused' in settled)) return res.json(ok(payoutView(await find(projectId, settled.payout.id))));
-    if (settled.refused === 'not_found') throw new HttpError(404, 'payout not found');
+    if (!settled) throw new HttpError(404, 'payout not found');
     // sending the same outcome again (a retried request) is answered as if it were the first
-    if (settled.payout.status === target) return res.json(ok(payoutView(await find(projectId, settled.payout.id))));
-    throw new HttpError(409, `the payout is ${settled.payout.status}; only a pending payout can be ${target === 'completed' ? 'completed' : 'failed'}`);
+    if (settled.status !== target) throw new HttpError(409, `the payout is ${settled.status}; only a pending payout can be ${target}`);
+    res.json(ok(payoutView(await find(projectId, settled.id))));
   }
 
   router.post('/:id/complete', async (req, res) => {

@@ -15,9 +15,10 @@ type Counts = { signups: bigint; purchases: bigint; renewals: bigint; refunds: b
 type MoneyRow = { currency: string; revenue: bigint; refunded: bigint; commission: bigint };
 type TopRow = { affiliate_id: string; email: string; referral_code: string; currency: string; commission: bigint; sales: bigint; revenue: bigint };
 
-/** occurred_at within [from, to): a missing bound is open. */
-function period(q: { from?: Date; to?: Date }) {
-  return Prisma.sql`${q.from ? Prisma.sql`AND occurred_at >= ${q.from}` : Prisma.empty} ${q.to ? Prisma.sql`AND occurred_at < ${q.to}` : Prisma.empty}`;
+/** `column` (a timestamp) within [from, to): a missing bound is open. */
+function period(q: { from?: Date; to?: Date }, column = 'occurred_at') {
+  const c = Prisma.raw(column);
+  return Prisma.sql`${q.from ? Prisma.sql`AND ${c} >= ${q.from}` : Prisma.empty} ${q.to ? Prisma.sql`AND ${c} < ${q.to}` : Prisma.empty}`;
 }
 
 const money = (minor: bigint, currency: string) => ({ value: formatMajor(minor, currency), value_minor: Number(minor) });
@@ -65,7 +66,7 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
                count(*) FILTER (WHERE c.kind IN ('purchase', 'renewal')) AS sales,
                coalesce(sum(c.amount_minor) FILTER (WHERE c.kind <> 'signup'), 0)::bigint AS revenue
         FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id
-        WHERE c.project_id = ${projectId}::uuid ${q.from ? Prisma.sql`AND c.occurred_at >= ${q.from}` : Prisma.empty} ${q.to ? Prisma.sql`AND c.occurred_at < ${q.to}` : Prisma.empty}
+        WHERE c.project_id = ${projectId}::uuid ${period(q, 'c.occurred_at')}
           AND c.kind <> 'signup'
         GROUP BY c.affiliate_id, a.email, a.referral_code, c.currency
         ORDER BY sum(c.value_minor) DESC, count(*) DESC, c.affiliate_id LIMIT ${q.top}`,

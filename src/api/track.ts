@@ -2,13 +2,13 @@ import express, { Router, type RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
 import { z } from 'zod';
 import type { SqlClient } from '../db/sql';
-import { Prisma, type PrismaClient, type Referral } from '../generated/prisma/client';
+import type { PrismaClient, Referral } from '../generated/prisma/client';
 import { HttpError } from '../http/errors';
 import { clientIpRateLimit } from '../http/rate-limit';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import { emitSignup } from '../outbound/emit';
 import { manualConversionData } from './conversions';
-import { emailField, uuidField } from './fields';
+import { emailField, isUniqueViolation, uuidField } from './fields';
 import { ok } from './envelope';
 import type { Operation } from './operation';
 
@@ -37,8 +37,6 @@ function publicReferral(r: Referral, created: boolean) {
 }
 
 const NO_AFFILIATE = 'no active affiliate has this referral_code';
-
-const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 
 /**
  * `/api/track`: what the tracking script (static/refwire.js) reports from visitors' browsers. No API key — the

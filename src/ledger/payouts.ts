@@ -59,7 +59,8 @@ export async function createPayout(prisma: PrismaClient, request: PayoutRequest,
   }
 }
 
-export type Settlement = { payout: Payout } | { refused: 'not_found' } | { refused: 'not_pending'; payout: Payout };
+/** The payout after the attempt (unchanged when it was no longer pending), or null when the project has no such payout. */
+export type Settlement = Payout | null;
 
 /** A pending payout was sent: its rows become paid, at the moment it completed. Completing it again is a no-op. */
 export function completePayout(prisma: PrismaClient, projectId: string, id: string, reference: string | null, now: Date): Promise<Settlement> {
@@ -86,8 +87,7 @@ async function settle(
   return prisma.$transaction(async (tx) => {
     // the payout row's lock orders a completion and a failure sent at once: the second sees the first's status
     const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM payouts WHERE id = ${id}::uuid AND project_id = ${projectId}::uuid FOR UPDATE`;
-    if (!row) return { refused: 'not_found' as const };
-    if (row.status !== 'pending') return { refused: 'not_pending' as const, payout: await tx.payout.findUniqueOrThrow({ where: { id } }) };
-    return { payout: await work(tx) };
+    if (!row) return null;
+    return row.status === 'pending' ? work(tx) : tx.payout.findUniqueOrThrow({ where: { id } });
   });
 }
