@@ -2,9 +2,15 @@ import type { Logger } from 'pino';
 import type { SqlClient } from '../db/sql';
 import { PROCESSING_LEASE_MS } from './process-inbound-event';
 
-export type RunnerOptions = { concurrency: number; sweepIntervalMs: number; batchSize: number };
+export type RunnerOptions = {
+  concurrency: number;
+  sweepIntervalMs: number;
+  batchSize: number;
+  /** the processor's clock: a claim's lease and a retry's time are judged by the same "now" that wrote them */
+  clock: () => Date;
+};
 
-const DEFAULTS: RunnerOptions = { concurrency: 2, sweepIntervalMs: 15_000, batchSize: 200 };
+const DEFAULTS: RunnerOptions = { concurrency: 2, sweepIntervalMs: 15_000, batchSize: 200, clock: () => new Date() };
 
 /**
  * Processes stored events inside the API process (no Redis). The receiver notifies it of each new row; a sweep
@@ -45,12 +51,13 @@ export class InProcessRunner {
   /** Queues every event that is waiting for processing. */
   async sweep(): Promise<void> {
     if (this.stopped) return;
+    const now = this.options.clock();
     try {
       const rows = await this.sql.query<{ id: string }>(
         `SELECT id FROM inbound_events
          WHERE (status = 'received' AND (retry_at IS NULL OR retry_at <= $3)) OR (status = 'processing' AND locked_at < $1)
          ORDER BY received_at LIMIT $2`,
-        [new Date(Date.now() - PROCESSING_LEASE_MS), this.options.batchSize, new Date()],
+        [new Date(now.getTime() - PROCESSING_LEASE_MS), this.options.batchSize, now],
       );
       for (const row of rows) this.notify(row.id);
     } catch (err) {

@@ -32,7 +32,7 @@ export function buildTestApp(
     ? { apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider), baseUrls: options.providerApiBaseUrls, fetch: globalThis.fetch }
     : undefined;
   const processor = createEventProcessor({ db, clock: () => clock.now, logger: silentLogger, providerApi });
-  const runner = new InProcessRunner(db.sql, processor, silentLogger, { sweepIntervalMs: 60_000 });
+  const runner = new InProcessRunner(db.sql, processor, silentLogger, { sweepIntervalMs: 60_000, clock: () => clock.now });
   const app = createApp({
     db,
     logger: silentLogger,

@@ -78,9 +78,9 @@ describe('processing stored events', () => {
     const abandoned = await store('evt_abandoned', 'charge.refunded');
     await tdb.db.sql.query(`UPDATE inbound_events SET status = 'processing', attempts = 1, locked_at = $2 WHERE id = $1`, [
       abandoned,
-      new Date(Date.now() - PROCESSING_LEASE_MS - 60_000),
+      new Date(now.getTime() - PROCESSING_LEASE_MS - 60_000),
     ]);
-    const runner = new InProcessRunner(tdb.db.sql, processor(), silentLogger, { sweepIntervalMs: 60_000 });
+    const runner = new InProcessRunner(tdb.db.sql, processor(), silentLogger, { sweepIntervalMs: 60_000, clock: () => now });
     await runner.sweep();
     await runner.idle();
     await runner.stop();
@@ -107,13 +107,13 @@ describe('processing stored events', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['processed', 'retry', 'processed', 'skipped']);
     // not taken up again before its backoff (2 s after the first attempt), by any sweep
     expect(await row(bad)).toMatchObject({ status: 'received', attempts: 1, retry_at: new Date(now.getTime() + 2000) });
-    const runner = new InProcessRunner(tdb.db.sql, async () => undefined, silentLogger);
+    const runner = new InProcessRunner(tdb.db.sql, async () => undefined, silentLogger, { clock: () => now });
     const seen: string[] = [];
     (runner as unknown as { notify: (id: string) => void }).notify = (id) => void seen.push(id);
-    await tdb.db.sql.query('UPDATE inbound_events SET retry_at = $2 WHERE id = $1', [bad, new Date(Date.now() + 60_000)]);
+    await tdb.db.sql.query('UPDATE inbound_events SET retry_at = $2 WHERE id = $1', [bad, new Date(now.getTime() + 60_000)]);
     await runner.sweep();
     expect(seen).not.toContain(bad);
-    await tdb.db.sql.query('UPDATE inbound_events SET retry_at = $2 WHERE id = $1', [bad, new Date(Date.now() - 1000)]);
+    await tdb.db.sql.query('UPDATE inbound_events SET retry_at = $2 WHERE id = $1', [bad, new Date(now.getTime() - 1000)]);
     await runner.sweep();
     expect(seen).toContain(bad);
     expect((await row(bad)).status_reason).toMatch(/^attempt 1: /);
