@@ -5,6 +5,8 @@ import { Prisma, type Affiliate, type PrismaClient } from '../generated/prisma/c
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { affiliateStats } from '../ledger/earnings';
+import { lockRules, recordRuleChange } from '../ledger/rule-versions';
+import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, conflictAs409, emailField, ruleColumns } from './fields';
 import { PAYOUT_METHODS } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
@@ -67,9 +69,9 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     return rows.map((a) => affiliateView(a, currency, stats.get(a.id)!));
   }
 
-  async function findByEmail(projectId: string, email: unknown): Promise<Affiliate> {
+  async function findByEmail(projectId: string, email: unknown, db: Pick<PrismaClient, 'affiliate'> = prisma): Promise<Affiliate> {
     const parsed = emailField.safeParse(String(email));
-    const row = parsed.success ? await prisma.affiliate.findUnique({ where: { projectId_email: { projectId, email: parsed.data } } }) : null;
+    const row = parsed.success ? await db.affiliate.findUnique({ where: { projectId_email: { projectId, email: parsed.data } } }) : null;
     if (!row) throw new HttpError(404, 'affiliate not found');
     return row;
   }
@@ -123,20 +125,28 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     res.json(ok((await present(projectId, [await findByEmail(projectId, req.params.email)]))[0]));
   });
 
+  // A new override or status rates payments that occur from now on; the terms they replace stay in force for
+  // the payments before (rule-versions.ts).
   const update = async (req: import('express').Request, res: import('express').Response) => {
     const projectId = projectIdOf(req);
-    const current = await findByEmail(projectId, req.params.email);
     const body = updateBody.parse(req.body ?? {});
-    await assertFree(projectId, body.email, body.referral_code, current.id);
-    const data: Prisma.AffiliateUpdateInput = { ...payoutColumns(body) };
-    if (body.email) data.email = body.email;
-    if (body.name !== undefined) data.name = body.name;
-    if (body.status) data.status = body.status;
-    if (body.referral_code) Object.assign(data, { referralCode: body.referral_code, referralCodeKey: body.referral_code.toLowerCase() });
-    if (body.commission_type !== undefined || body.commission_value !== undefined) {
-      Object.assign(data, ruleColumns(body.commission_type, body.commission_value, await currencyOf(projectId), true));
-    }
-    const row = await conflictAs409(prisma.affiliate.update({ where: { id: current.id }, data }), 'email or referral_code already in use');
+    const currency = await currencyOf(projectId);
+    const row = await prisma.$transaction(async (tx) => {
+      await lockRules(tx, projectId);
+      const current = await findByEmail(projectId, req.params.email, tx);
+      await assertFree(projectId, body.email, body.referral_code, current.id);
+      const data: Prisma.AffiliateUpdateInput = { ...payoutColumns(body) };
+      if (body.email) data.email = body.email;
+      if (body.name !== undefined) data.name = body.name;
+      if (body.status) data.status = body.status;
+      if (body.referral_code) Object.assign(data, { referralCode: body.referral_code, referralCodeKey: body.referral_code.toLowerCase() });
+      if (body.commission_type !== undefined || body.commission_value !== undefined) {
+        Object.assign(data, ruleColumns(body.commission_type, body.commission_value, currency, true));
+      }
+      const updated = await conflictAs409(tx.affiliate.update({ where: { id: current.id }, data }), 'email or referral_code already in use');
+      await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: current.id, before: overrideRuleState(current), after: overrideRuleState(updated), at: clock() });
+      return updated;
+    });
     res.json(ok((await present(projectId, [row]))[0]));
   };
   router.put('/:email', update);

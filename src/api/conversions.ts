@@ -13,6 +13,8 @@ import { conversionView } from './present';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { emitConversionEvents, emitSignup } from '../outbound/emit';
+import { recalculate } from '../ledger/recalculate';
+import { formatMajor } from '../commission/money';
 
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
 const money = z.union([z.number(), z.string().trim().min(1)]);
@@ -49,6 +51,11 @@ const updateBody = z.object({
   reference: z.string().trim().min(1).max(200).optional(),
   referred_user_id: z.string().trim().min(1).max(320).optional(),
 });
+
+const recalculateBody = z
+  .object({ from: isoDate, to: isoDate, affiliate_id: uuidField.optional() })
+  .strict()
+  .refine((b) => b.from.getTime() <= b.to.getTime(), { message: 'must not be after "to"', path: ['from'] });
 
 const DAY_MS = 86_400_000;
 
@@ -203,6 +210,30 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     res.status(201).json(ok(conversionView(row, now)));
   });
 
+  // Explicit re-rating with today's rules (PRODUCT.md §11): a rule change alone never moves a commission.
+  router.post('/recalculate', async (req, res) => {
+    const body = recalculateBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    if (body.affiliate_id && !(await prisma.affiliate.findFirst({ where: { projectId, id: body.affiliate_id }, select: { id: true } }))) {
+      throw new HttpError(404, 'affiliate not found');
+    }
+    const result = await recalculate(sql, projectId, { from: body.from, to: body.to, affiliateId: body.affiliate_id ?? null }, clock());
+    res.json(
+      ok({
+        conversions: result.conversions,
+        changed: result.changed,
+        totals: result.totals.map((t) => ({
+          currency: t.currency,
+          before: formatMajor(t.before_minor, t.currency),
+          after: formatMajor(t.after_minor, t.currency),
+          before_minor: Number(t.before_minor),
+          after_minor: Number(t.after_minor),
+          difference_minor: Number(t.after_minor - t.before_minor),
+        })),
+      }),
+    );
+  });
+
   router.get('/:id', async (req, res) => {
     res.json(ok(conversionView(await find(projectIdOf(req), req.params.id), clock())));
   });
@@ -246,13 +277,25 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   return router;
 }
 
-export const conversionOperations: Operation[] = resourceOperations({
-  path: '/api/v1/conversions',
-  tag: 'Conversions',
-  noun: 'conversion',
-  key: 'id',
-  list: listQuery,
-  create: createBody,
-  update: updateBody,
-  remove: true,
-});
+export const conversionOperations: Operation[] = [
+  ...resourceOperations({
+    path: '/api/v1/conversions',
+    tag: 'Conversions',
+    noun: 'conversion',
+    key: 'id',
+    list: listQuery,
+    create: createBody,
+    update: updateBody,
+    remove: true,
+  }),
+  {
+    method: 'post',
+    path: '/api/v1/conversions/recalculate',
+    tag: 'Conversions',
+    access: 'api_key',
+    summary: 'Re-rate unpaid commissions of payments that occurred in [from, to] with the rules in force now',
+    description:
+      'Rule changes never move recorded commissions by themselves. This marks the period\'s provider payments that are neither paid nor in a payout (of one affiliate, with affiliate_id) to be rated with the current rules, recomputes them and their refunds, and answers how many changed with the totals before and after per currency.',
+    body: recalculateBody,
+  },
+];

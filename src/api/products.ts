@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { PrismaClient, ProductRule } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { lockRules, recordRuleChange } from '../ledger/rule-versions';
+import { productRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
@@ -17,8 +19,11 @@ const createBody = z.object({
 const updateBody = createBody.partial();
 const listQuery = z.object(paginationQuery);
 
-/** `/api/v1/products`: commission rules per provider product or price id. */
-export function productsRouter(prisma: PrismaClient): Router {
+/**
+ * `/api/v1/products`: commission rules per provider product or price id. Creating, changing or deleting one
+ * rates payments that occur from then on; the rule in force before is kept as a version (rule-versions.ts).
+ */
+export function productsRouter(prisma: PrismaClient, clock: () => Date): Router {
   const router = Router();
   const currencyOf = async (projectId: string) =>
     (await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { currency: true } })).currency;
@@ -30,8 +35,8 @@ export function productsRouter(prisma: PrismaClient): Router {
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   });
-  async function find(projectId: string, id: unknown) {
-    const row = await prisma.productRule.findFirst({ where: { projectId, id: idFromPath(id, 'product rule') } });
+  async function find(projectId: string, id: unknown, db: Pick<PrismaClient, 'productRule'> = prisma) {
+    const row = await db.productRule.findFirst({ where: { projectId, id: idFromPath(id, 'product rule') } });
     if (!row) throw new HttpError(404, 'product rule not found');
     return row;
   }
@@ -52,13 +57,15 @@ export function productsRouter(prisma: PrismaClient): Router {
     const projectId = projectIdOf(req);
     const currency = await currencyOf(projectId);
     const rule = ruleColumns(body.commission_type, body.commission_value, currency, false);
-    if (await prisma.productRule.findUnique({ where: { projectId_productId: { projectId, productId: body.product_id } } })) {
-      throw new HttpError(409, 'a rule for this product_id already exists');
-    }
-    const row = await conflictAs409(
-      prisma.productRule.create({ data: { projectId, productId: body.product_id, name: body.name, ...rule, commissionType: rule.commissionType! } }),
-      'a rule for this product_id already exists',
-    );
+    const row = await prisma.$transaction(async (tx) => {
+      await lockRules(tx, projectId);
+      if (await tx.productRule.findUnique({ where: { projectId_productId: { projectId, productId: body.product_id } } })) {
+        throw new HttpError(409, 'a rule for this product_id already exists');
+      }
+      const created = await tx.productRule.create({ data: { projectId, productId: body.product_id, name: body.name, ...rule, commissionType: rule.commissionType! } });
+      await recordRuleChange(tx, { projectId, scope: 'product', subjectId: created.productId, before: productRuleState(null), after: productRuleState(created), at: clock() });
+      return created;
+    });
     res.status(201).json(ok(view(row, currency)));
   });
 
@@ -69,21 +76,36 @@ export function productsRouter(prisma: PrismaClient): Router {
 
   const update = async (req: import('express').Request, res: import('express').Response) => {
     const projectId = projectIdOf(req);
-    const current = await find(projectId, req.params.id);
     const body = updateBody.parse(req.body ?? {});
     const currency = await currencyOf(projectId);
-    const currentView = commissionView(current, currency);
-    const rule =
-      body.commission_type !== undefined || body.commission_value !== undefined
-        ? ruleColumns(body.commission_type ?? (currentView.commission_type as 'percentage' | 'fixed'), body.commission_value ?? currentView.commission_value, currency, false)
-        : null;
-    if (body.product_id && body.product_id !== current.productId &&
-      (await prisma.productRule.findUnique({ where: { projectId_productId: { projectId, productId: body.product_id } } }))) {
-      throw new HttpError(409, 'a rule for this product_id already exists');
-    }
-    const row = await prisma.productRule.update({
-      where: { id: current.id },
-      data: { productId: body.product_id, name: body.name, ...(rule ? { ...rule, commissionType: rule.commissionType! } : {}) },
+    const row = await prisma.$transaction(async (tx) => {
+      await lockRules(tx, projectId);
+      const current = await find(projectId, req.params.id, tx);
+      const currentView = commissionView(current, currency);
+      const rule =
+        body.commission_type !== undefined || body.commission_value !== undefined
+          ? ruleColumns(body.commission_type ?? (currentView.commission_type as 'percentage' | 'fixed'), body.commission_value ?? currentView.commission_value, currency, false)
+          : null;
+      const moved = body.product_id !== undefined && body.product_id !== current.productId;
+      if (moved && (await tx.productRule.findUnique({ where: { projectId_productId: { projectId, productId: body.product_id! } } }))) {
+        throw new HttpError(409, 'a rule for this product_id already exists');
+      }
+      const updated = await tx.productRule.update({
+        where: { id: current.id },
+        data: { productId: body.product_id, name: body.name, ...(rule ? { ...rule, commissionType: rule.commissionType! } : {}) },
+      });
+      const at = clock();
+      // a rule moved to another product id: the old id has no rule from now on, the new one this rule
+      if (moved) await recordRuleChange(tx, { projectId, scope: 'product', subjectId: current.productId, before: productRuleState(current), after: productRuleState(null), at });
+      await recordRuleChange(tx, {
+        projectId,
+        scope: 'product',
+        subjectId: updated.productId,
+        before: moved ? productRuleState(null) : productRuleState(current),
+        after: productRuleState(updated),
+        at,
+      });
+      return updated;
     });
     res.json(ok(view(row, currency)));
   };
@@ -91,8 +113,13 @@ export function productsRouter(prisma: PrismaClient): Router {
   router.patch('/:id', update);
 
   router.delete('/:id', async (req, res) => {
-    const current = await find(projectIdOf(req), req.params.id);
-    await prisma.productRule.delete({ where: { id: current.id } });
+    const projectId = projectIdOf(req);
+    await prisma.$transaction(async (tx) => {
+      await lockRules(tx, projectId);
+      const current = await find(projectId, req.params.id, tx);
+      await tx.productRule.delete({ where: { id: current.id } });
+      await recordRuleChange(tx, { projectId, scope: 'product', subjectId: current.productId, before: productRuleState(current), after: productRuleState(null), at: clock() });
+    });
     res.status(204).end();
   });
 

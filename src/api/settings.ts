@@ -4,6 +4,8 @@ import { formatMajor, majorNumber } from '../commission/money';
 import type { Project, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { lockRules, recordRuleChange } from '../ledger/rule-versions';
+import { projectRuleState } from '../projects/settings';
 import { currencyCode } from './currency';
 import { amountField, commissionTypeField, commissionValueField, ruleColumns } from './fields';
 import { commissionView } from './present';
@@ -38,8 +40,11 @@ export function settingsView(p: Project) {
   };
 }
 
-/** `/api/v1/settings`: the program's defaults. Changes apply to commissions computed from now on. */
-export function settingsRouter(prisma: PrismaClient): Router {
+/**
+ * `/api/v1/settings`: the program's defaults. A change of the commission rule or duration applies to payments
+ * that occur after it; the rule it replaces is kept as a version for the payments before (rule-versions.ts).
+ */
+export function settingsRouter(prisma: PrismaClient, clock: () => Date): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -49,32 +54,37 @@ export function settingsRouter(prisma: PrismaClient): Router {
   router.patch('/', async (req, res) => {
     const body = patchBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
-    const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
-    const currency = body.currency ?? project.currency;
-    if (currency !== project.currency && (await prisma.conversion.count({ where: { projectId } })) > 0) {
-      throw new HttpError(409, 'currency cannot change once conversions exist');
-    }
-    const data: Partial<Project> = { currency };
-    if (body.commission_type !== undefined || body.commission_value !== undefined) {
-      const current = commissionView(project, project.currency);
-      Object.assign(
-        data,
-        ruleColumns(body.commission_type ?? (current.commission_type as 'percentage' | 'fixed'), body.commission_value ?? current.commission_value, currency, false),
-      );
-    }
-    const duration = body.commission_duration ?? project.commissionDuration;
-    const months = body.commission_months !== undefined ? body.commission_months : project.commissionMonths;
-    if (duration === 'months' && !months) throw new HttpError(400, 'commission_months: required when commission_duration is "months"');
-    data.commissionDuration = duration;
-    data.commissionMonths = duration === 'months' ? months : null;
-    if (body.hold_days !== undefined) data.holdDays = body.hold_days;
-    if (body.cookie_days !== undefined) data.cookieDays = body.cookie_days;
-    if (body.minimum_payout !== undefined) {
-      const minor = amountField('minimum_payout', body.minimum_payout, currency);
-      if (minor < 0n) throw new HttpError(400, 'minimum_payout: must not be negative');
-      data.minimumPayoutMinor = minor;
-    }
-    const updated = await prisma.project.update({ where: { id: projectId }, data });
+    const updated = await prisma.$transaction(async (tx) => {
+      await lockRules(tx, projectId);
+      const project = await tx.project.findUniqueOrThrow({ where: { id: projectId } });
+      const currency = body.currency ?? project.currency;
+      if (currency !== project.currency && (await tx.conversion.count({ where: { projectId } })) > 0) {
+        throw new HttpError(409, 'currency cannot change once conversions exist');
+      }
+      const data: Partial<Project> = { currency };
+      if (body.commission_type !== undefined || body.commission_value !== undefined) {
+        const current = commissionView(project, project.currency);
+        Object.assign(
+          data,
+          ruleColumns(body.commission_type ?? (current.commission_type as 'percentage' | 'fixed'), body.commission_value ?? current.commission_value, currency, false),
+        );
+      }
+      const duration = body.commission_duration ?? project.commissionDuration;
+      const months = body.commission_months !== undefined ? body.commission_months : project.commissionMonths;
+      if (duration === 'months' && !months) throw new HttpError(400, 'commission_months: required when commission_duration is "months"');
+      data.commissionDuration = duration;
+      data.commissionMonths = duration === 'months' ? months : null;
+      if (body.hold_days !== undefined) data.holdDays = body.hold_days;
+      if (body.cookie_days !== undefined) data.cookieDays = body.cookie_days;
+      if (body.minimum_payout !== undefined) {
+        const minor = amountField('minimum_payout', body.minimum_payout, currency);
+        if (minor < 0n) throw new HttpError(400, 'minimum_payout: must not be negative');
+        data.minimumPayoutMinor = minor;
+      }
+      const row = await tx.project.update({ where: { id: projectId }, data });
+      await recordRuleChange(tx, { projectId, scope: 'project', subjectId: '', before: projectRuleState(project), after: projectRuleState(row), at: clock() });
+      return row;
+    });
     res.json(ok(settingsView(updated)));
   });
 
@@ -83,5 +93,5 @@ export function settingsRouter(prisma: PrismaClient): Router {
 
 export const settingsOperations: Operation[] = [
   { method: 'get', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "The program's defaults" },
-  { method: 'patch', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "Change the program's defaults (for commissions computed from now on)", body: patchBody, errors: [409] },
+  { method: 'patch', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "Change the program's defaults: a new commission rule or duration rates payments that occur from now on", body: patchBody, errors: [409] },
 ];

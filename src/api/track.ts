@@ -79,12 +79,19 @@ export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => D
     const key = { projectId_email: { projectId: project.id, email: body.email } };
     const existing = await prisma.referral.findUnique({ where: key });
     if (existing) return res.json(ok(publicReferral(existing, false)));
+    // PRODUCT.md §11: a public call never takes a customer over. One whose payments already went to an affiliate
+    // keeps them; the answer does not say which affiliate, nor whether anything was recorded.
+    const customer = await prisma.conversion.findFirst({
+      where: { projectId: project.id, customerEmail: body.email, kind: { in: ['purchase', 'renewal'] }, affiliateId: { not: null } },
+      select: { id: true },
+    });
+    if (customer) return res.json(ok({ email: body.email, status: 'active', created: false, created_at: null }));
 
     const now = clock();
     let referral: Referral;
     try {
       [referral] = await prisma.$transaction([
-        prisma.referral.create({ data: { projectId: project.id, affiliateId: affiliate.id, email: body.email, source: 'signup' } }),
+        prisma.referral.create({ data: { projectId: project.id, affiliateId: affiliate.id, email: body.email, source: 'signup', createdAt: now } }),
         prisma.conversion.create({
           data: manualConversionData({
             projectId: project.id,
@@ -110,7 +117,8 @@ export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => D
       return res.json(ok(publicReferral(await prisma.referral.findUniqueOrThrow({ where: key }), false)));
     }
     await emitSignup(sql, project.id, { email: body.email, referredUserId: body.email, affiliateId: affiliate.id, source: 'signup' }, now);
-    // a payment may have come before the signup was reported
+    // A payment made after the signup may have been processed before it was reported; earlier payments are out of
+    // a public call's reach (the ledger checks the referral's time against each payment's).
     await recomputeCustomersByEmail(sql, project.id, body.email);
     res.status(201).json(ok(publicReferral(referral, true)));
   });

@@ -10,8 +10,11 @@ export type AttributionLookups = {
   affiliateByReferralCode(code: string): Promise<AffiliateRef | null>;
   /** the affiliate earlier payments of this subscription or customer were attributed to */
   boundAffiliate(): Promise<AffiliateRef | null>;
-  /** the affiliate of an active referral recorded for this email */
-  affiliateByReferralEmail(email: string): Promise<AffiliateRef | null>;
+  /**
+   * the affiliate of an active referral recorded for this email that may attribute this payment, and how it was
+   * recorded; or why not (none, or one a public call recorded after the payment)
+   */
+  affiliateByReferralEmail(email: string): Promise<{ affiliate: AffiliateRef; detail: string } | { miss: string }>;
 };
 
 export type AttributionInput = { hints: Hints; email: string | null };
@@ -75,8 +78,7 @@ export const ATTRIBUTION_CHAIN: readonly Resolver[] = [
     step: 'email',
     async resolve({ email }, lookups) {
       if (!email) return { miss: 'no customer email' };
-      const affiliate = await lookups.affiliateByReferralEmail(email);
-      return affiliate ? { affiliate, detail: `referral for ${email}` } : { miss: `no referral for ${email}` };
+      return lookups.affiliateByReferralEmail(email);
     },
   },
 ];

@@ -124,11 +124,11 @@ export function createApp(deps: AppDeps): HttpHandler {
   };
   v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock));
   v1.use('/events', eventsRouter(prisma, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
-  v1.use('/settings', settingsRouter(prisma));
+  v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql));
   v1.use('/coupons', couponsRouter(prisma));
-  v1.use('/products', productsRouter(prisma));
+  v1.use('/products', productsRouter(prisma, clock));
   v1.use('/conversions', conversionsRouter(prisma, deps.db.sql, clock));
   v1.use('/ledger', ledgerRouter(prisma, clock));
   v1.use('/payouts', payoutsRouter(prisma, clock));

@@ -1,10 +1,25 @@
 import type { AffiliateRef, AttributionLookups } from '../attribution/chain';
+import { inForceAt, type RuleState, type Version } from '../commission/rule-history';
 import type { CommissionRule } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
-import { ruleFromColumns } from '../projects/settings';
+import { overrideRuleState, ruleFromColumns } from '../projects/settings';
+import { loadRuleVersions, versionKey } from './rule-versions';
 
 /** holdDays: the affiliate's own hold period, null to use the project's */
-export type Affiliate = AffiliateRef & { rule: CommissionRule | null; holdDays: number | null };
+export type Affiliate = AffiliateRef & { holdDays: number | null };
+
+/** What an affiliate's own row said at some moment: its override (null: inherit) and its status. */
+export type AffiliateTerms = { rule: CommissionRule | null; status: string };
+
+/** Who recorded a referral: public calls (the tracking script's signup) only reach payments after them. */
+const PUBLIC_REFERRAL_SOURCES = new Set(['signup']);
+const RECORDED_BY: Record<string, string> = {
+  api: 'recorded by the merchant through the API',
+  store_attribution: 'recorded by the merchant through store-attribution',
+  signup: 'recorded by a public signup',
+};
+
+type ReferralRow = { email: string; affiliate_id: string; source: string; created_at: Date };
 
 type AffiliateRow = {
   id: string;
@@ -40,7 +55,10 @@ export class AffiliateDirectory {
     private readonly byId: Map<string, Affiliate>,
     private readonly byCodeKey: Map<string, Affiliate>,
     private readonly coupons: CouponRow[],
-    private readonly referralAffiliate: Map<string, string>,
+    private readonly referrals: Map<string, ReferralRow>,
+    private readonly currency: string,
+    private readonly current: Map<string, RuleState>,
+    private readonly versions: Map<string, Version<RuleState>[]>,
   ) {}
 
   static async load(tx: SqlSession, projectId: string, currency: string, wanted: Wanted): Promise<AffiliateDirectory> {
@@ -60,8 +78,8 @@ export class AffiliateDirectory {
     const referrals =
       emails.length === 0
         ? []
-        : await tx.query<{ email: string; affiliate_id: string }>(
-            `SELECT email, affiliate_id FROM referrals WHERE project_id = $1 AND email = ANY($2::text[]) AND status = 'active'`,
+        : await tx.query<ReferralRow>(
+            `SELECT email, affiliate_id, source, created_at FROM referrals WHERE project_id = $1 AND email = ANY($2::text[]) AND status = 'active'`,
             [projectId, emails],
           );
     const ids = [...new Set([...coupons.map((c) => c.affiliate_id), ...referrals.map((r) => r.affiliate_id)])];
@@ -75,33 +93,43 @@ export class AffiliateDirectory {
           );
     const byId = new Map<string, Affiliate>();
     const byCodeKey = new Map<string, Affiliate>();
+    const current = new Map<string, RuleState>();
     for (const row of rows) {
-      const affiliate: Affiliate = {
-        id: row.id,
-        email: row.email,
-        status: row.status,
-        rule: ruleFromColumns(
-          {
-            commissionType: row.commission_type,
-            commissionRateBp: row.commission_rate_bp,
-            commissionAmountMinor: row.commission_amount_minor === null ? null : BigInt(row.commission_amount_minor),
-          },
-          currency,
-        ),
-        holdDays: row.hold_days,
-      };
+      const affiliate: Affiliate = { id: row.id, email: row.email, status: row.status, holdDays: row.hold_days };
       byId.set(row.id, affiliate);
       byCodeKey.set(row.referral_code_key, affiliate);
+      current.set(
+        row.id,
+        overrideRuleState({
+          commissionType: row.commission_type,
+          commissionRateBp: row.commission_rate_bp,
+          commissionAmountMinor: row.commission_amount_minor === null ? null : BigInt(row.commission_amount_minor),
+          status: row.status,
+        }),
+      );
     }
-    return new AffiliateDirectory(byId, byCodeKey, coupons, new Map(referrals.map((r) => [r.email, r.affiliate_id])));
+    const versions = rows.length === 0 ? new Map() : await loadRuleVersions(tx, projectId, 'affiliate', rows.map((r) => r.id));
+    return new AffiliateDirectory(byId, byCodeKey, coupons, new Map(referrals.map((r) => [r.email, r])), currency, current, versions);
+  }
+
+  /**
+   * The affiliate's override and status in force at `at`. An affiliate created after the project's first sale
+   * has no version before its creation: what it was created with holds for any earlier payment it is given.
+   */
+  termsAt(affiliate: Affiliate, at: Date): AffiliateTerms {
+    const state = inForceAt(this.versions.get(versionKey('affiliate', affiliate.id)), this.current.get(affiliate.id)!, at);
+    return { rule: ruleFromColumns(state, this.currency), status: state.status ?? affiliate.status };
   }
 
   affiliateById(id: string): Affiliate | null {
     return this.byId.get(id) ?? null;
   }
 
-  /** The chain's lookups for one payment; `bound` is the affiliate earlier payments of the customer went to. */
-  forChain(bound: Affiliate | null): AttributionLookups {
+  /**
+   * The chain's lookups for one payment made at `paidAt`; `bound` is the affiliate earlier payments of the
+   * customer went to.
+   */
+  forChain(bound: Affiliate | null, paidAt: Date): AttributionLookups {
     return {
       affiliateByCoupon: async (codes) => {
         for (const code of codes) {
@@ -116,8 +144,14 @@ export class AffiliateDirectory {
       affiliateByReferralCode: async (code) => this.byCodeKey.get(code.toLowerCase()) ?? null,
       boundAffiliate: async () => bound,
       affiliateByReferralEmail: async (email) => {
-        const id = this.referralAffiliate.get(email.toLowerCase());
-        return id ? this.affiliateById(id) : null;
+        const referral = this.referrals.get(email.toLowerCase());
+        const affiliate = referral ? this.affiliateById(referral.affiliate_id) : null;
+        if (!referral || !affiliate) return { miss: `no referral for ${email}` };
+        // PRODUCT.md §11: a public call never attributes a payment made before it.
+        if (PUBLIC_REFERRAL_SOURCES.has(referral.source) && paidAt.getTime() < referral.created_at.getTime()) {
+          return { miss: `the referral for ${email} was recorded by a public signup at ${referral.created_at.toISOString()}, after this payment` };
+        }
+        return { affiliate, detail: `referral for ${email}, ${RECORDED_BY[referral.source] ?? `recorded (${referral.source})`}` };
       },
     };
   }

@@ -1,8 +1,10 @@
-import type { CommissionRule } from '../commission/rules';
+import { inForceAt, NO_RULE } from '../commission/rule-history';
+import type { CommissionRule, Duration } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../pipeline/normalized-event';
-import { commissionSettings, ruleFromColumns, type CommissionSettings } from '../projects/settings';
+import { productRuleState, projectRuleState, projectTerms, ruleFromColumns } from '../projects/settings';
 import { asHints } from './hints';
+import { loadRuleVersions, versionKey } from './rule-versions';
 
 /** A purchase or renewal as the recompute reads it (plain SQL: BIGINTs come back as strings and are converted). */
 export type PaymentRow = {
@@ -26,10 +28,22 @@ export type PaymentRow = {
   rule_source: string | null;
   attribution: unknown;
   occurred_at: Date;
+  /** set by an explicit recalculation: rate with the rules of that moment instead of occurred_at's */
+  rated_at: Date | null;
   hold_until: Date | null;
   paid_at: Date | null;
   /** set while a payout holds the row: it is frozen like a paid one */
   payout_id: string | null;
+};
+
+/** The project's rules as they were at any moment (PRODUCT.md §11: rules are not retroactive). */
+export type ProjectRules = {
+  currency: string;
+  holdDays: number;
+  /** the project default and its duration in force at `at` */
+  projectAt(at: Date): { rule: CommissionRule; duration: Duration };
+  /** the rules in force at `at` of those of these product or price ids that had one */
+  productRulesAt(productIds: readonly string[], at: Date): Map<string, CommissionRule>;
 };
 
 /** A refund row of a payment: one per refunded level reached. */
@@ -52,8 +66,7 @@ export type RefundObservation = { observationKey: string; cumulative: boolean; a
 
 /** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
 export type LedgerInputs = {
-  settings: CommissionSettings;
-  productRules: Map<string, CommissionRule>;
+  rules: ProjectRules;
   /** sorted by customer, then time */
   payments: PaymentRow[];
   aliasesOf(paymentKey: string): string[];
@@ -76,18 +89,60 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+/**
+ * A customer's payments in one total order that no arrival order or random id decides (PRODUCT.md §11): time,
+ * then at equal times a first payment before renewals (a plan change invoiced in the same second as the first
+ * invoice follows it), then the provider's payment id.
+ */
+export const PAYMENT_ORDER = `occurred_at, CASE kind WHEN 'purchase' THEN 0 ELSE 1 END, external_key`;
+
+type ProjectRow = {
+  currency: string;
+  commission_type: string;
+  commission_rate_bp: number | null;
+  commission_amount_minor: string | null;
+  commission_duration: string;
+  commission_months: number | null;
+  hold_days: number;
+  product_rules: { product_id: string; commission_type: string; commission_rate_bp: number | null; commission_amount_minor: string | null }[] | null;
+};
+
+/** The project's current rules with their versions, answering for any moment. */
+async function projectRules(tx: SqlSession, projectId: string, project: ProjectRow): Promise<ProjectRules> {
+  const currency = project.currency;
+  const current = projectRuleState({
+    commissionType: project.commission_type,
+    commissionRateBp: project.commission_rate_bp,
+    commissionAmountMinor: bigOrNull(project.commission_amount_minor),
+    commissionDuration: project.commission_duration,
+    commissionMonths: project.commission_months,
+  });
+  const currentProducts = new Map(
+    (project.product_rules ?? []).map((r) => [
+      r.product_id,
+      productRuleState({ commissionType: r.commission_type, commissionRateBp: r.commission_rate_bp, commissionAmountMinor: bigOrNull(r.commission_amount_minor) }),
+    ]),
+  );
+  const projectVersions = await loadRuleVersions(tx, projectId, 'project', ['']);
+  const productVersions = await loadRuleVersions(tx, projectId, 'product', null);
+  return {
+    currency,
+    holdDays: project.hold_days,
+    projectAt: (at) => projectTerms(inForceAt(projectVersions.get(versionKey('project', '')), current, at), currency),
+    productRulesAt(productIds, at) {
+      const rules = new Map<string, CommissionRule>();
+      for (const id of productIds) {
+        const rule = ruleFromColumns(inForceAt(productVersions.get(versionKey('product', id)), currentProducts.get(id) ?? NO_RULE, at), currency);
+        if (rule) rules.set(id, rule);
+      }
+      return rules;
+    },
+  };
+}
+
 /** Loads, in seven queries whatever their number, the facts and rows the given customers' ledgers derive from. */
 export async function loadLedgerInputs(tx: SqlSession, projectId: string, provider: string, customerKeys: readonly string[]): Promise<LedgerInputs> {
-  const [project] = await tx.query<{
-    currency: string;
-    commission_type: string;
-    commission_rate_bp: number | null;
-    commission_amount_minor: string | null;
-    commission_duration: string;
-    commission_months: number | null;
-    hold_days: number;
-    product_rules: { product_id: string; commission_type: string; commission_rate_bp: number | null; commission_amount_minor: string | null }[] | null;
-  }>(
+  const [project] = await tx.query<ProjectRow>(
     `SELECT currency, commission_type, commission_rate_bp, commission_amount_minor, commission_duration, commission_months, hold_days,
             (SELECT json_agg(json_build_object('product_id', product_id, 'commission_type', commission_type,
                     'commission_rate_bp', commission_rate_bp, 'commission_amount_minor', commission_amount_minor::text))
@@ -96,31 +151,14 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
     [projectId],
   );
   if (!project) throw new Error(`project ${projectId} not found`);
-  const settings = commissionSettings({
-    currency: project.currency,
-    commissionType: project.commission_type,
-    commissionRateBp: project.commission_rate_bp,
-    commissionAmountMinor: bigOrNull(project.commission_amount_minor),
-    commissionDuration: project.commission_duration,
-    commissionMonths: project.commission_months,
-    holdDays: project.hold_days,
-  });
-  const productRules = new Map<string, CommissionRule>();
-  for (const row of project.product_rules ?? []) {
-    const rule = ruleFromColumns(
-      { commissionType: row.commission_type, commissionRateBp: row.commission_rate_bp, commissionAmountMinor: bigOrNull(row.commission_amount_minor) },
-      settings.currency,
-    );
-    if (rule) productRules.set(row.product_id, rule);
-  }
-
+  const rules = await projectRules(tx, projectId, project);
   const payments = (
     await tx.query<PaymentRow>(
       `SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency,
               amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution,
-              occurred_at, hold_until, paid_at, payout_id
+              occurred_at, rated_at, hold_until, paid_at, payout_id
        FROM conversions WHERE project_id = $1 AND provider = $2 AND customer_key = ANY($3::text[]) AND kind IN ('purchase', 'renewal')
-       ORDER BY customer_key, occurred_at, id`,
+       ORDER BY customer_key, ${PAYMENT_ORDER}`,
       [projectId, provider, customerKeys],
     )
   ).map((r) => ({
@@ -131,7 +169,7 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
     base_value_minor: big(r.base_value_minor),
     refund_level_minor: bigOrNull(r.refund_level_minor),
   }));
-  const empty = { settings, productRules, payments, aliasesOf: () => [], subjectsOf: () => [], discountCoupons: new Map(), refundObservations: new Map(), refundRows: new Map() };
+  const empty = { rules, payments, aliasesOf: () => [], subjectsOf: () => [], discountCoupons: new Map(), refundObservations: new Map(), refundRows: new Map() };
   if (payments.length === 0) return empty;
 
   const paymentKeys = [...new Set(payments.map((p) => p.payment_key))];
@@ -193,5 +231,5 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
     });
   }
 
-  return { settings, productRules, payments, aliasesOf, subjectsOf, discountCoupons, refundObservations, refundRows };
+  return { rules, payments, aliasesOf, subjectsOf, discountCoupons, refundObservations, refundRows };
 }

@@ -42,7 +42,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
   const inputs = await loadLedgerInputs(tx, projectId, provider, customerKeys);
   if (inputs.payments.length === 0) return;
   const learned = new Map(inputs.payments.map((p) => [p.id, { own: learnedHints(inputs, p, true), all: learnedHints(inputs, p, false) }]));
-  const directory = await AffiliateDirectory.load(tx, projectId, inputs.settings.currency, wantedBy([...learned.values()].flatMap((l) => [l.own, l.all])));
+  const directory = await AffiliateDirectory.load(tx, projectId, inputs.rules.currency, wantedBy([...learned.values()].flatMap((l) => [l.own, l.all])));
 
   const paymentUpdates: PaymentUpdate[] = [];
   const refundWrites: RefundWrite[] = [];
@@ -54,24 +54,30 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
       // What other events taught us (a checkout's referral code, a subscription's coupon) belongs to the sale that
       // started the relationship; once a payment is attributed, later ones use their own hints, then the binding.
       const { hints, email } = bound === null ? learned.get(payment.id)!.all : learned.get(payment.id)!.own;
-      const attribution = await attribute({ hints, email }, directory.forChain(bound));
+      const attribution = await attribute({ hints, email }, directory.forChain(bound, payment.occurred_at));
       const affiliate = attribution.affiliate ? directory.affiliateById(attribution.affiliate.id) : null;
       if (affiliate && !bound) {
         bound = affiliate;
         firstAttributedAt = payment.occurred_at;
       }
 
-      const { settings } = inputs;
+      // PRODUCT.md §11: rated with the rules in force when the payment occurred (or when the merchant last
+      // asked for an explicit recalculation), so a later rule change never moves it.
+      const { rules } = inputs;
+      const ratedAt = payment.rated_at ?? payment.occurred_at;
+      const project = rules.projectAt(ratedAt);
+      const terms = affiliate ? directory.termsAt(affiliate, ratedAt) : null;
       const base = payment.amount_minor - payment.tax_minor;
       let value = 0n;
       let reason: string | null = null;
       let ruleSource: string | null = null;
-      if (!affiliate) reason = 'unattributed';
-      else if (affiliate.status !== 'active') reason = 'affiliate_inactive';
+      if (!affiliate || !terms) reason = 'unattributed';
+      else if (terms.status !== 'active') reason = 'affiliate_inactive';
       else if (email !== null && email === affiliate.email) reason = 'self_referral';
-      else if (!withinDuration(settings.duration, firstAttributedAt!, payment.occurred_at)) reason = 'duration_ended';
+      else if (!withinDuration(project.duration, firstAttributedAt!, payment.occurred_at)) reason = 'duration_ended';
       else {
-        const selected = selectRule({ affiliateRule: affiliate.rule, productRules: inputs.productRules, productIds: payment.product_ids ?? [], projectRule: settings.projectRule });
+        const productIds = payment.product_ids ?? [];
+        const selected = selectRule({ affiliateRule: terms.rule, productRules: rules.productRulesAt(productIds, ratedAt), productIds, projectRule: project.rule });
         const commission = computeCommission(selected.rule, base, payment.currency);
         value = commission.valueMinor;
         reason = commission.reason;
@@ -82,7 +88,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
       const holdUntil =
         payment.hold_until !== null && payment.affiliate_id === (affiliate?.id ?? null)
           ? payment.hold_until
-          : new Date(payment.occurred_at.getTime() + (affiliate?.holdDays ?? settings.holdDays) * DAY_MS);
+          : new Date(payment.occurred_at.getTime() + (affiliate?.holdDays ?? rules.holdDays) * DAY_MS);
       const refunded = refundedFor(inputs, payment);
       const update: PaymentUpdate = {
         id: payment.id,

@@ -94,7 +94,9 @@ function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
     for (const alias of new Set([...e.paymentAliases, ...(e.paymentKey ? [e.paymentKey] : [])])) patches.push(['payment', alias, patch]);
     return patches;
   }
-  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { customerId: e.customer.id, email: e.customer.email }]);
+  // A payment's hints are the subscription's too: a renewal (or a plan change invoiced with the first invoice)
+  // learns the code its first invoice carried, whichever arrives first.
+  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { hints: e.hints, customerId: e.customer.id, email: e.customer.email }]);
   if (e.customer.id) patches.push(['customer', e.customer.id, { email: e.customer.email }]);
   return patches;
 }

@@ -1,3 +1,4 @@
+import type { RuleState } from '../commission/rule-history';
 import type { CommissionRule, Duration } from '../commission/rules';
 import type { Project } from '../generated/prisma/client';
 
@@ -19,19 +20,44 @@ export function ruleFromColumns(row: RuleColumns, currency: string): CommissionR
   return null;
 }
 
+/** The project default's rule and duration from a stored state (the project's columns or one of their versions). */
+export function projectTerms(state: RuleState, currency: string): { rule: CommissionRule; duration: Duration } {
+  const duration: Duration =
+    state.commissionDuration === 'first_payment'
+      ? { kind: 'first_payment' }
+      : state.commissionDuration === 'months' && state.commissionMonths
+        ? { kind: 'months', months: state.commissionMonths }
+        : { kind: 'lifetime' };
+  return { rule: ruleFromColumns(state, currency) ?? { type: 'percentage', rateBp: 0 }, duration };
+}
+
+/** The rule-bearing state of each owner, as rule_versions keeps it. */
+export const projectRuleState = (
+  p: Pick<Project, 'commissionType' | 'commissionRateBp' | 'commissionAmountMinor' | 'commissionDuration' | 'commissionMonths'>,
+): RuleState => ({
+  commissionType: p.commissionType,
+  commissionRateBp: p.commissionRateBp,
+  commissionAmountMinor: p.commissionAmountMinor,
+  commissionDuration: p.commissionDuration,
+  commissionMonths: p.commissionMonths,
+});
+
+export const overrideRuleState = (a: RuleColumns & { status: string }): RuleState => ({
+  commissionType: a.commissionType,
+  commissionRateBp: a.commissionRateBp,
+  commissionAmountMinor: a.commissionAmountMinor,
+  status: a.status,
+});
+
+export const productRuleState = (p: RuleColumns | null): RuleState => ({
+  commissionType: p?.commissionType ?? null,
+  commissionRateBp: p?.commissionRateBp ?? null,
+  commissionAmountMinor: p?.commissionAmountMinor ?? null,
+});
+
 export function commissionSettings(
   project: Pick<Project, 'currency' | 'commissionType' | 'commissionRateBp' | 'commissionAmountMinor' | 'commissionDuration' | 'commissionMonths' | 'holdDays'>,
 ): CommissionSettings {
-  const duration: Duration =
-    project.commissionDuration === 'first_payment'
-      ? { kind: 'first_payment' }
-      : project.commissionDuration === 'months' && project.commissionMonths
-        ? { kind: 'months', months: project.commissionMonths }
-        : { kind: 'lifetime' };
-  return {
-    currency: project.currency,
-    projectRule: ruleFromColumns(project, project.currency) ?? { type: 'percentage', rateBp: 0 },
-    duration,
-    holdDays: project.holdDays,
-  };
+  const { rule, duration } = projectTerms(projectRuleState(project), project.currency);
+  return { currency: project.currency, projectRule: rule, duration, holdDays: project.holdDays };
 }

@@ -8,7 +8,7 @@ const lookups = (bound: AffiliateRef | null = null): AttributionLookups => ({
   affiliateByReferralCode: async (code) =>
     ({ META: A('metadata'), CREF: A('client_ref'), SUBMETA: A('sub_meta') } as Record<string, AffiliateRef>)[code] ?? null,
   boundAffiliate: async () => bound,
-  affiliateByReferralEmail: async (email) => (email === 'ref@customer.test' ? A('email') : null),
+  affiliateByReferralEmail: async (email) => (email === 'ref@customer.test' ? { affiliate: A('email'), detail: `referral for ${email}` } : { miss: `no referral for ${email}` }),
 });
 
 const hints = (h: Partial<Hints>): Hints => ({ ...emptyHints(), ...h });
