@@ -66,6 +66,8 @@ export function conversionView(c: Conversion, now: Date) {
     paid_at: c.paidAt?.toISOString() ?? null,
     payout_id: c.payoutId,
     hold_until: c.holdUntil?.toISOString() ?? null,
+    /** set by POST /api/v1/conversions/recalculate: rated with the rules of that moment, not of occurred_at */
+    rated_at: c.ratedAt?.toISOString() ?? null,
     attribution: { method: attribution.method, trace: attribution.trace },
     inbound_event_id: c.inboundEventId,
     occurred_at: c.occurredAt.toISOString(),
