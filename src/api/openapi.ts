@@ -13,6 +13,7 @@ import { payoutOperations } from './payouts';
 import { productOperations } from './products';
 import { referralOperations } from './referrals';
 import { reportOperations } from './reports';
+import { ruleVersionOperations } from './rule-versions';
 import { settingsOperations } from './settings';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
@@ -60,6 +61,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...adminOperations,
   ...integrationOperations,
   ...settingsOperations,
+  ...ruleVersionOperations,
   ...affiliateOperations,
   ...referralOperations,
   ...couponOperations,

@@ -18,6 +18,7 @@ import { payoutsRouter } from '../api/payouts';
 import { productsRouter } from '../api/products';
 import { reportsRouter } from '../api/reports';
 import { referralsRouter, storeAttributionRouter } from '../api/referrals';
+import { ruleVersionsRouter } from '../api/rule-versions';
 import { settingsRouter } from '../api/settings';
 import { trackRouter } from '../api/track';
 import { webhooksRouter } from '../api/webhooks';
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock));
   v1.use('/events', eventsRouter(prisma, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
+  v1.use('/rule-versions', ruleVersionsRouter(prisma));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql));
   v1.use('/coupons', couponsRouter(prisma));

@@ -162,6 +162,23 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
       // day 64: Jane is inactive
       in_d1: { value: 0, reason: 'affiliate_inactive', method: 'metadata' },
     });
+    // the history, as the merchant reads it
+    expect((await h.api('get', `/api/v1/rule-versions?scope=affiliate&subject=${encodeURIComponent(jane.email)}`)).data).toEqual([
+      expect.objectContaining({ effective_from: null, effective_to: at(2).toISOString(), commission_type: 'percentage', commission_rate_bp: 2000, status: 'active' }),
+      expect.objectContaining({ effective_from: at(2).toISOString(), effective_to: at(63).toISOString(), commission_rate_bp: 3000, status: 'active' }),
+      expect.objectContaining({ effective_from: at(63).toISOString(), effective_to: null, commission_type: null, status: 'inactive' }),
+    ]);
+    expect((await h.api('get', '/api/v1/rule-versions?scope=project')).data).toEqual([
+      expect.objectContaining({ effective_from: null, effective_to: at(40).toISOString(), commission_rate_bp: 1000, commission_duration: 'lifetime' }),
+      expect.objectContaining({ effective_from: at(40).toISOString(), effective_to: null, commission_rate_bp: 1000, commission_duration: 'first_payment' }),
+    ]);
+    expect((await h.api('get', '/api/v1/rule-versions?scope=product&subject=price_1RwFxDemoProMonth1')).data).toEqual([
+      expect.objectContaining({ effective_from: null, effective_to: at(62).toISOString(), commission_type: null }),
+      expect.objectContaining({ effective_from: at(62).toISOString(), effective_to: null, commission_type: 'percentage', commission_value: 50 }),
+    ]);
+    const noSubject = await request(h.t.app).get('/api/v1/rule-versions?scope=affiliate').set('Authorization', `Bearer ${h.key}`);
+    expect(noSubject.status).toBe(400);
+    expect(noSubject.body.error).toMatch(/^subject: /);
     const jane2 = (await h.api('get', `/api/v1/affiliates/${encodeURIComponent(jane.email)}`)).data;
     expect(jane2.total_earnings_minor ?? Number(jane2.total_earnings.replace('.', ''))).toBe(2000 + 2000 + 3000 + 3000 + 3000);
     expect((await h.api('get', '/api/v1/ledger/verify')).data.ok).toBe(true);
