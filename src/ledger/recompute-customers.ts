@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { attribute } from '../attribution/chain';
 import { mulDivRound } from '../commission/money';
 import { refundedTotal, reversedAt } from '../commission/reversal';
-import { computeCommission, selectRule, withinDuration } from '../commission/rules';
+import { decideCommission, holdUntil } from '../commission/decide';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../pipeline/normalized-event';
 import { emitConversionEvents, type ConversionEvent, type OutboundEvent } from '../outbound/emit';
@@ -12,7 +12,6 @@ import { loadLedgerInputs, type LedgerInputs, type PaymentRow, type RefundRow } 
 
 type Tx = SqlSession;
 
-const DAY_MS = 86_400_000;
 
 /** A payment row as the recompute leaves it. */
 type PaymentUpdate = {
@@ -68,27 +67,24 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
       const project = rules.projectAt(ratedAt);
       const terms = affiliate ? directory.termsAt(affiliate, ratedAt) : null;
       const base = payment.amount_minor - payment.tax_minor;
-      let value = 0n;
-      let reason: string | null = null;
-      let ruleSource: string | null = null;
-      if (!affiliate || !terms) reason = 'unattributed';
-      else if (terms.status !== 'active') reason = 'affiliate_inactive';
-      else if (email !== null && email === affiliate.email) reason = 'self_referral';
-      else if (!withinDuration(project.duration, firstAttributedAt!, payment.occurred_at)) reason = 'duration_ended';
-      else {
-        const productIds = payment.product_ids ?? [];
-        const selected = selectRule({ affiliateRule: terms.rule, productRules: rules.productRulesAt(productIds, ratedAt), productIds, projectRule: project.rule });
-        const commission = computeCommission(selected.rule, base, payment.currency);
-        value = commission.valueMinor;
-        reason = commission.reason;
-        ruleSource = selected.source;
-      }
+      const productIds = payment.product_ids ?? [];
+      const { valueMinor: value, reason, ruleSource } = decideCommission({
+        affiliate: affiliate && terms ? { email: affiliate.email, status: terms.status, rule: terms.rule } : null,
+        customerEmail: email,
+        baseMinor: base,
+        currency: payment.currency,
+        productIds,
+        productRules: rules.productRulesAt(productIds, ratedAt),
+        project,
+        firstAttributedAt,
+        occurredAt: payment.occurred_at,
+      });
 
       // The hold is fixed when a payment is attributed to its affiliate: later changes of hold_days do not move it.
-      const holdUntil =
+      const heldUntil =
         payment.hold_until !== null && payment.affiliate_id === (affiliate?.id ?? null)
           ? payment.hold_until
-          : new Date(payment.occurred_at.getTime() + (affiliate?.holdDays ?? rules.holdDays) * DAY_MS);
+          : holdUntil(payment.occurred_at, affiliate?.holdDays ?? rules.holdDays);
       const refunded = refundedFor(inputs, payment);
       const update: PaymentUpdate = {
         id: payment.id,
@@ -98,7 +94,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         reason,
         ruleSource,
         attribution: { method: attribution.method, trace: attribution.trace },
-        holdUntil,
+        holdUntil: heldUntil,
         refundLevel: refunded.total,
         email,
       };

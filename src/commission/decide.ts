@@ -1,0 +1,41 @@
+import { computeCommission, selectRule, withinDuration, type CommissionRule, type Duration, type RuleSource } from './rules';
+
+const DAY_MS = 86_400_000;
+
+/** Everything a commission depends on, each rule as it was in force for this payment. */
+export type CommissionInput = {
+  /** the attributed affiliate with its override and status in force; null when unattributed */
+  affiliate: { email: string; status: string; rule: CommissionRule | null } | null;
+  /** the paying customer's email, lower-cased (a customer paying through their own link earns nothing) */
+  customerEmail: string | null;
+  /** minor units, tax excluded */
+  baseMinor: bigint;
+  currency: string;
+  productIds: readonly string[];
+  productRules: ReadonlyMap<string, CommissionRule>;
+  project: { rule: CommissionRule; duration: Duration };
+  /** when the customer's first attributed payment occurred (null: this is it, or there is none) */
+  firstAttributedAt: Date | null;
+  occurredAt: Date;
+};
+
+export type CommissionDecision = { valueMinor: bigint; reason: string | null; ruleSource: RuleSource | null };
+
+/**
+ * The one commission decision (PRODUCT.md §7), for provider payments and manual conversions alike: who earns
+ * nothing and why, else which rule applies and what it gives. Pure: the callers pass the rules in force.
+ */
+export function decideCommission(i: CommissionInput): CommissionDecision {
+  if (!i.affiliate) return { valueMinor: 0n, reason: 'unattributed', ruleSource: null };
+  if (i.affiliate.status !== 'active') return { valueMinor: 0n, reason: 'affiliate_inactive', ruleSource: null };
+  if (i.customerEmail !== null && i.customerEmail === i.affiliate.email) return { valueMinor: 0n, reason: 'self_referral', ruleSource: null };
+  if (!withinDuration(i.project.duration, i.firstAttributedAt ?? i.occurredAt, i.occurredAt)) return { valueMinor: 0n, reason: 'duration_ended', ruleSource: null };
+  const selected = selectRule({ affiliateRule: i.affiliate.rule, productRules: i.productRules, productIds: i.productIds, projectRule: i.project.rule });
+  const commission = computeCommission(selected.rule, i.baseMinor, i.currency);
+  return { valueMinor: commission.valueMinor, reason: commission.reason, ruleSource: selected.source };
+}
+
+/** When a commission stops being held: fixed when the payment is attributed, so later setting changes do not move it. */
+export function holdUntil(occurredAt: Date, holdDays: number): Date {
+  return new Date(occurredAt.getTime() + holdDays * DAY_MS);
+}
