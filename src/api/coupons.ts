@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Coupon, PrismaClient } from '../generated/prisma/client';
+import type { Coupon, CouponProviderId, Prisma, PrismaClient } from '../generated/prisma/client';
+import { couponIdFields } from '../providers/registry';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { conflictAs409, idFromPath, uuidField } from './fields';
@@ -8,6 +9,9 @@ import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 
 const providerId = z.string().trim().min(1).max(255).nullable().optional();
+/** `stripe_coupon_id`, `paddle_discount_id`, …: one field per provider, named by its adapter */
+const PROVIDER_FIELDS = couponIdFields();
+const providerIdFields = Object.fromEntries(PROVIDER_FIELDS.map(({ field }) => [field, providerId])) as Record<string, typeof providerId>;
 
 const createBody = z.object({
   affiliate_id: uuidField,
@@ -17,12 +21,13 @@ const createBody = z.object({
     .min(3)
     .max(100)
     .regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, "-" and "_" only' }),
-  stripe_coupon_id: providerId,
-  lemonsqueezy_discount_code: providerId,
-  paddle_discount_id: providerId,
-  polar_discount_id: providerId,
+  ...providerIdFields,
   status: z.enum(['active', 'inactive']).default('active'),
 });
+type Body = z.infer<typeof updateBody>;
+/** The provider ids a body sets: a string sets it, null removes it, a field left out stays as it is. */
+const providerIdsOf = (b: Body) =>
+  PROVIDER_FIELDS.flatMap(({ provider, field }) => ((b as Record<string, unknown>)[field] === undefined ? [] : [{ provider, field, value: (b as Record<string, string | null>)[field]! }]));
 const updateBody = createBody.partial().extend({ status: z.enum(['active', 'inactive']).optional() });
 const listQuery = z.object({
   ...paginationQuery,
@@ -31,17 +36,14 @@ const listQuery = z.object({
   coupon_code: z.string().trim().min(1).optional(),
 });
 
-type CouponWithAffiliate = Coupon & { affiliate: { email: string; referralCode: string } };
+type CouponWithAffiliate = Coupon & { affiliate: { email: string; referralCode: string }; providerIds: CouponProviderId[] };
 
 function couponView(c: CouponWithAffiliate) {
   return {
     id: c.id,
     affiliate_id: c.affiliateId,
     coupon_code: c.couponCode,
-    stripe_coupon_id: c.stripeCouponId,
-    lemonsqueezy_discount_code: c.lemonsqueezyDiscountCode,
-    paddle_discount_id: c.paddleDiscountId,
-    polar_discount_id: c.polarDiscountId,
+    ...Object.fromEntries(PROVIDER_FIELDS.map(({ provider, field }) => [field, c.providerIds.find((p) => p.provider === provider)?.providerCouponId ?? null])),
     status: c.status,
     affiliate_email: c.affiliate.email,
     affiliate_referral_code: c.affiliate.referralCode,
@@ -50,7 +52,7 @@ function couponView(c: CouponWithAffiliate) {
   };
 }
 
-const include = { affiliate: { select: { email: true, referralCode: true } } } as const;
+const include = { affiliate: { select: { email: true, referralCode: true } }, providerIds: true } as const;
 
 /** `/api/v1/coupons`: codes linked to affiliates, the chain's first step, matched by any provider's id. */
 export function couponsRouter(prisma: PrismaClient): Router {
@@ -63,19 +65,23 @@ export function couponsRouter(prisma: PrismaClient): Router {
   }
 
   /** 409 naming the field, when a code or provider id already belongs to another coupon of the project. */
-  async function assertFree(projectId: string, body: z.infer<typeof updateBody>, except?: string) {
-    const checks: [string, object][] = [
-      ['coupon_code', body.coupon_code ? { couponCodeKey: body.coupon_code.toLowerCase() } : {}],
-      ['stripe_coupon_id', body.stripe_coupon_id ? { stripeCouponId: body.stripe_coupon_id } : {}],
-      ['lemonsqueezy_discount_code', body.lemonsqueezy_discount_code ? { lemonsqueezyDiscountCode: body.lemonsqueezy_discount_code } : {}],
-      ['paddle_discount_id', body.paddle_discount_id ? { paddleDiscountId: body.paddle_discount_id } : {}],
-      ['polar_discount_id', body.polar_discount_id ? { polarDiscountId: body.polar_discount_id } : {}],
-    ];
-    for (const [field, where] of checks) {
-      if (Object.keys(where).length === 0) continue;
-      if (await prisma.coupon.findFirst({ where: { projectId, id: { not: except }, ...where } })) {
+  async function assertFree(projectId: string, body: Body, except?: string) {
+    if (body.coupon_code && (await prisma.coupon.findFirst({ where: { projectId, id: { not: except }, couponCodeKey: body.coupon_code.toLowerCase() } }))) {
+      throw new HttpError(409, 'coupon_code already belongs to another coupon');
+    }
+    for (const { provider, field, value } of providerIdsOf(body)) {
+      if (value === null) continue;
+      if (await prisma.couponProviderId.findFirst({ where: { projectId, provider, providerCouponId: value, couponId: { not: except } } })) {
         throw new HttpError(409, `${field} already belongs to another coupon`);
       }
+    }
+  }
+
+  /** Writes the provider ids a body sets, in the transaction that writes the coupon. */
+  async function writeProviderIds(tx: Prisma.TransactionClient, projectId: string, couponId: string, body: Body) {
+    for (const { provider, value } of providerIdsOf(body)) {
+      await tx.couponProviderId.deleteMany({ where: { couponId, provider } });
+      if (value !== null) await tx.couponProviderId.create({ data: { projectId, couponId, provider, providerCouponId: value } });
     }
   }
 
@@ -85,13 +91,9 @@ export function couponsRouter(prisma: PrismaClient): Router {
     }
   }
 
-  const columns = (b: z.infer<typeof updateBody>) => ({
+  const columns = (b: Body) => ({
     affiliateId: b.affiliate_id,
     ...(b.coupon_code ? { couponCode: b.coupon_code, couponCodeKey: b.coupon_code.toLowerCase() } : {}),
-    stripeCouponId: b.stripe_coupon_id,
-    lemonsqueezyDiscountCode: b.lemonsqueezy_discount_code,
-    paddleDiscountId: b.paddle_discount_id,
-    polarDiscountId: b.polar_discount_id,
     status: b.status,
   });
 
@@ -117,7 +119,11 @@ export function couponsRouter(prisma: PrismaClient): Router {
     await assertFree(projectId, body);
     const { affiliateId, couponCode, couponCodeKey, ...rest } = columns(body);
     const row = await conflictAs409(
-      prisma.coupon.create({ data: { projectId, affiliateId: affiliateId!, couponCode: couponCode!, couponCodeKey: couponCodeKey!, ...rest }, include }),
+      prisma.$transaction(async (tx) => {
+        const created = await tx.coupon.create({ data: { projectId, affiliateId: affiliateId!, couponCode: couponCode!, couponCodeKey: couponCodeKey!, ...rest } });
+        await writeProviderIds(tx, projectId, created.id, body);
+        return tx.coupon.findUniqueOrThrow({ where: { id: created.id }, include });
+      }),
       'this coupon code or provider id already belongs to another coupon',
     );
     res.status(201).json(ok(couponView(row)));
@@ -134,7 +140,11 @@ export function couponsRouter(prisma: PrismaClient): Router {
     await assertAffiliate(projectId, body.affiliate_id);
     await assertFree(projectId, body, current.id);
     const row = await conflictAs409(
-      prisma.coupon.update({ where: { id: current.id }, data: columns(body), include }),
+      prisma.$transaction(async (tx) => {
+        await tx.coupon.update({ where: { id: current.id }, data: columns(body) });
+        await writeProviderIds(tx, projectId, current.id, body);
+        return tx.coupon.findUniqueOrThrow({ where: { id: current.id }, include });
+      }),
       'this coupon code or provider id already belongs to another coupon',
     );
     res.json(ok(couponView(row)));

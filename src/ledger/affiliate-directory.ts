@@ -32,15 +32,8 @@ type AffiliateRow = {
   hold_days: number | null;
 };
 
-type CouponRow = {
-  affiliate_id: string;
-  coupon_code: string;
-  coupon_code_key: string;
-  stripe_coupon_id: string | null;
-  paddle_discount_id: string | null;
-  polar_discount_id: string | null;
-  lemonsqueezy_discount_code: string | null;
-};
+/** A coupon with its id at the provider whose payments are being recomputed, if it has one there. */
+type CouponRow = { affiliate_id: string; coupon_code: string; coupon_code_key: string; provider_coupon_id: string | null };
 
 /** What a recompute may ask the attribution chain about: every code and email its payments carry. */
 export type Wanted = { couponCodes: Iterable<string>; referralCodes: Iterable<string>; emails: Iterable<string> };
@@ -61,7 +54,7 @@ export class AffiliateDirectory {
     private readonly versions: Map<string, Version<RuleState>[]>,
   ) {}
 
-  static async load(tx: SqlSession, projectId: string, currency: string, wanted: Wanted): Promise<AffiliateDirectory> {
+  static async load(tx: SqlSession, projectId: string, provider: string, currency: string, wanted: Wanted): Promise<AffiliateDirectory> {
     const couponCodes = [...new Set(wanted.couponCodes)];
     const codeKeys = [...new Set([...wanted.referralCodes].map((c) => c.toLowerCase()))];
     const emails = [...new Set([...wanted.emails].map((e) => e.toLowerCase()))];
@@ -69,11 +62,12 @@ export class AffiliateDirectory {
       couponCodes.length === 0
         ? []
         : await tx.query<CouponRow>(
-            `SELECT affiliate_id, coupon_code, coupon_code_key, stripe_coupon_id, paddle_discount_id, polar_discount_id, lemonsqueezy_discount_code
-             FROM coupons WHERE project_id = $1 AND status = 'active'
-               AND (stripe_coupon_id = ANY($2::text[]) OR paddle_discount_id = ANY($2::text[]) OR polar_discount_id = ANY($2::text[])
-                    OR lemonsqueezy_discount_code = ANY($2::text[]) OR coupon_code_key = ANY($3::text[]))`,
-            [projectId, couponCodes, couponCodes.map((c) => c.toLowerCase())],
+            `SELECT c.affiliate_id, c.coupon_code, c.coupon_code_key, cp.provider_coupon_id
+             FROM coupons c LEFT JOIN coupon_provider_ids cp ON cp.coupon_id = c.id AND cp.provider = $4
+             WHERE c.project_id = $1 AND c.status = 'active'
+               AND (c.coupon_code_key = ANY($3::text[])
+                    OR c.id IN (SELECT coupon_id FROM coupon_provider_ids WHERE project_id = $1 AND provider = $4 AND provider_coupon_id = ANY($2::text[])))`,
+            [projectId, couponCodes, couponCodes.map((c) => c.toLowerCase()), provider],
           );
     const referrals =
       emails.length === 0
@@ -133,9 +127,7 @@ export class AffiliateDirectory {
     return {
       affiliateByCoupon: async (codes) => {
         for (const code of codes) {
-          const coupon = this.coupons.find(
-            (c) => [c.stripe_coupon_id, c.paddle_discount_id, c.polar_discount_id, c.lemonsqueezy_discount_code].includes(code) || c.coupon_code_key === code.toLowerCase(),
-          );
+          const coupon = this.coupons.find((c) => c.provider_coupon_id === code || c.coupon_code_key === code.toLowerCase());
           const affiliate = coupon ? this.affiliateById(coupon.affiliate_id) : null;
           if (coupon && affiliate) return { affiliate, coupon: coupon.coupon_code };
         }

@@ -41,7 +41,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
   const inputs = await loadLedgerInputs(tx, projectId, provider, customerKeys);
   if (inputs.payments.length === 0) return;
   const learned = new Map(inputs.payments.map((p) => [p.id, { own: learnedHints(inputs, p, true), all: learnedHints(inputs, p, false) }]));
-  const directory = await AffiliateDirectory.load(tx, projectId, inputs.rules.currency, wantedBy([...learned.values()].flatMap((l) => [l.own, l.all])));
+  const directory = await AffiliateDirectory.load(tx, projectId, provider, inputs.rules.currency, wantedBy([...learned.values()].flatMap((l) => [l.own, l.all])));
 
   const paymentUpdates: PaymentUpdate[] = [];
   const refundWrites: RefundWrite[] = [];

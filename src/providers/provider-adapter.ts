@@ -36,8 +36,13 @@ export interface ProviderAdapter {
   readonly name: ProviderName;
   /** the event types to enable at the provider: exactly those the pipeline uses */
   readonly webhookEvents: readonly string[];
-  /** request headers worth keeping with the stored event, beside the common ones */
+  /** request headers worth keeping with the stored event, beside the common ones (and never logged) */
   readonly signatureHeaders: readonly string[];
+  /**
+   * The coupons API field holding this provider's id of a coupon (`stripe_coupon_id`, `paddle_discount_id`, …):
+   * payments of this provider carrying that id are attributed to the coupon's affiliate.
+   */
+  readonly couponIdField: string;
   /** null when acceptable, else what is wrong with it */
   validateWebhookSecret(secret: string): string | null;
   validateApiKey(apiKey: string): string | null;

@@ -49,3 +49,8 @@ const connectors: Record<ProviderName, Connector> = {
 export function getConnector(name: ProviderName): Connector {
   return connectors[name];
 }
+
+/** Each provider with the coupons API field that holds its coupon ids, in registry order. */
+export function couponIdFields(): { provider: ProviderName; field: string }[] {
+  return Object.values(adapters).map((a) => ({ provider: a.name, field: a.couponIdField }));
+}

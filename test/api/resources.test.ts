@@ -45,6 +45,26 @@ describe('REST resources: validation, conflicts, tenancy', () => {
     await request(t.app).post('/api/v1/products').set(as(a.apiKey)).send({ product_id: 'prod_1', commission_type: 'percentage', commission_value: 15 }).expect(409);
   });
 
+  it("a coupon's provider ids: one per provider, set, kept when left out, removed with null", async () => {
+    const created = await request(t.app)
+      .post('/api/v1/coupons')
+      .set(as(a.apiKey))
+      .send({ affiliate_id: affiliateId, coupon_code: 'MULTI', stripe_coupon_id: 'promo_multi', paddle_discount_id: 'dsc_multi' })
+      .expect(201);
+    expect(created.body.data).toMatchObject({ stripe_coupon_id: 'promo_multi', paddle_discount_id: 'dsc_multi', polar_discount_id: null, lemonsqueezy_discount_code: null });
+    const id = created.body.data.id;
+    const updated = await request(t.app).patch(`/api/v1/coupons/${id}`).set(as(a.apiKey)).send({ paddle_discount_id: null, polar_discount_id: 'pol_multi' }).expect(200);
+    expect(updated.body.data).toMatchObject({ stripe_coupon_id: 'promo_multi', paddle_discount_id: null, polar_discount_id: 'pol_multi' });
+    // the same id at another provider is another coupon's to take
+    await request(t.app).post('/api/v1/coupons').set(as(a.apiKey)).send({ affiliate_id: affiliateId, coupon_code: 'MULTI2', paddle_discount_id: 'promo_multi' }).expect(201);
+    expect((await request(t.app).get(`/api/v1/coupons/${id}`).set(as(a.apiKey)).expect(200)).body.data).toMatchObject({ stripe_coupon_id: 'promo_multi', polar_discount_id: 'pol_multi' });
+    const rows = await tdb.db.sql.query<{ provider: string; provider_coupon_id: string }>('SELECT provider, provider_coupon_id FROM coupon_provider_ids WHERE coupon_id = $1 ORDER BY provider', [id]);
+    expect(rows).toEqual([
+      { provider: 'polar', provider_coupon_id: 'pol_multi' },
+      { provider: 'stripe', provider_coupon_id: 'promo_multi' },
+    ]);
+  });
+
   it.each([
     ['/api/v1/affiliates', { email: 'not-an-email' }, /^email: /],
     ['/api/v1/affiliates', { email: 'x@p.test', commission_type: 'percentage' }, /^commission_value: required/],

@@ -76,3 +76,16 @@ export async function balances(db: Database, projectId: string): Promise<Record<
   const rows = await db.prisma.conversion.groupBy({ by: ['affiliateId', 'currency'], where: { projectId }, _sum: { valueMinor: true } });
   return Object.fromEntries(rows.filter((r) => r.affiliateId).map((r) => [`${r.affiliateId}:${r.currency}`, r._sum.valueMinor ?? 0n]));
 }
+
+/** A coupon of an affiliate, known to Stripe by `stripeCouponId` (a coupon or promotion code id). */
+export async function newStripeCoupon(db: Database, projectId: string, affiliateId: string, couponCode: string, stripeCouponId: string) {
+  return db.prisma.coupon.create({
+    data: {
+      projectId,
+      affiliateId,
+      couponCode,
+      couponCodeKey: couponCode.toLowerCase(),
+      providerIds: { create: { projectId, provider: 'stripe', providerCouponId: stripeCouponId } },
+    },
+  });
+}

@@ -1,5 +1,5 @@
 import { recomputeCustomersByEmail } from '../../src/ledger/reattribute';
-import { balances, conversions, deliverAndProcess, newAffiliate, newProject, stripeEvent } from '../helpers/ledger';
+import { balances, conversions, deliverAndProcess, newAffiliate, newProject, stripeEvent, newStripeCoupon } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
 const PAYMENT = 'checkout.session.completed.payment.json';
@@ -61,9 +61,7 @@ describe('the ledger on PostgreSQL', () => {
   it("a renewal follows the subscription's affiliate", async () => {
     const projectId = await newProject(tdb.db);
     const affiliate = await newAffiliate(tdb.db, projectId, 'PARTNER-A');
-    await tdb.db.prisma.coupon.create({
-      data: { projectId, affiliateId: affiliate.id, couponCode: 'RWFX20', couponCodeKey: 'rwfx20', stripeCouponId: 'RWFX20' },
-    });
+    await newStripeCoupon(tdb.db, projectId, affiliate.id, 'RWFX20', 'RWFX20');
     await deliver(projectId, stripeEvent(FIRST_INVOICE)); // the discount names coupon RWFX20
     await deliver(projectId, stripeEvent(RENEWAL, bare)); // no hint at all on the renewal
 
@@ -80,9 +78,7 @@ describe('the ledger on PostgreSQL', () => {
   it('a basil invoice naming only a discount id finds its coupon through customer.discount.created', async () => {
     const projectId = await newProject(tdb.db);
     const affiliate = await newAffiliate(tdb.db, projectId, 'PARTNER-D');
-    await tdb.db.prisma.coupon.create({
-      data: { projectId, affiliateId: affiliate.id, couponCode: 'PROMO', couponCodeKey: 'promo', stripeCouponId: 'promo_1RwFxDemoPromo0001' },
-    });
+    await newStripeCoupon(tdb.db, projectId, affiliate.id, 'PROMO', 'promo_1RwFxDemoPromo0001');
     await deliver(projectId, stripeEvent(RENEWAL, (o) => (o.parent.subscription_details.metadata = {})));
     expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ affiliateId: null, reason: 'unattributed' });
     await deliver(projectId, stripeEvent('customer.discount.created.json'));
@@ -190,7 +186,7 @@ describe('the ledger on PostgreSQL', () => {
   it('basil payloads: a Checkout coupon attributes the purchase, and a partial basil charge.refunded reverses half', async () => {
     const projectId = await newProject(tdb.db);
     const affiliate = await newAffiliate(tdb.db, projectId, 'COUPON-OWNER');
-    await tdb.db.prisma.coupon.create({ data: { projectId, affiliateId: affiliate.id, couponCode: 'RWFX20', couponCodeKey: 'rwfx20', stripeCouponId: 'RWFX20' } });
+    await newStripeCoupon(tdb.db, projectId, affiliate.id, 'RWFX20', 'RWFX20');
     await deliver(projectId, stripeEvent('charge.refunded.basil.json'));
     await deliver(projectId, stripeEvent('checkout.session.completed.payment.basil.json'));
     const rows = await conversions(tdb.db, projectId);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { balances, conversions, deliverAndProcess, deliverAndProcessInBatches, newAffiliate, newProject, stripeEvent } from '../helpers/ledger';
+import { balances, conversions, deliverAndProcess, deliverAndProcessInBatches, newAffiliate, newProject, stripeEvent, newStripeCoupon } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
 /**
@@ -73,9 +73,7 @@ describe('order independence (property)', () => {
     const projectId = await newProject(tdb.db);
     const partner = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
     const couponOwner = await newAffiliate(tdb.db, projectId, 'COUPON-OWNER');
-    await tdb.db.prisma.coupon.create({
-      data: { projectId, affiliateId: couponOwner.id, couponCode: 'RWFX20', couponCodeKey: 'rwfx20', stripeCouponId: 'RWFX20' },
-    });
+    await newStripeCoupon(tdb.db, projectId, couponOwner.id, 'RWFX20', 'RWFX20');
     if (batchSizes) {
       const outcomes = await deliverAndProcessInBatches(tdb.db, projectId, events, batchSizes);
       // a duplicate delivery is stored once, so its second processing finds nothing to claim

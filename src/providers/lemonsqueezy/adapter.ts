@@ -71,6 +71,7 @@ function sign(body: Buffer | string, secret: string): Record<string, string> {
 export const lemonSqueezyAdapter: ProviderAdapter = {
   name: 'lemonsqueezy',
   webhookEvents: LEMONSQUEEZY_WEBHOOK_EVENTS,
+  couponIdField: 'lemonsqueezy_discount_code',
   signatureHeaders: [SIGNATURE_HEADER, 'x-event-name'],
   validateWebhookSecret: (secret) =>
     secret.length >= 6 && secret.length <= 40 && !/\s/.test(secret)

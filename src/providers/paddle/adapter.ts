@@ -71,6 +71,7 @@ function sign(body: Buffer | string, secret: string, { now }: { now: Date }): Re
 export const paddleAdapter: ProviderAdapter = {
   name: 'paddle',
   webhookEvents: PADDLE_WEBHOOK_EVENTS,
+  couponIdField: 'paddle_discount_id',
   signatureHeaders: [SIGNATURE_HEADER],
   validateWebhookSecret: (secret) =>
     /^pdl_ntfset_[^\s]{8,}$/.test(secret) ? null : 'a Paddle notification secret starts with "pdl_ntfset_"',

@@ -80,6 +80,7 @@ function sign(body: Buffer | string, secret: string, { now, eventId }: { now: Da
 export const polarAdapter: ProviderAdapter = {
   name: 'polar',
   webhookEvents: POLAR_WEBHOOK_EVENTS,
+  couponIdField: 'polar_discount_id',
   signatureHeaders: ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
   validateWebhookSecret: (secret) =>
     /^[^\s]{8,}$/.test(secret) ? null : 'a Polar webhook secret is at least 8 characters without spaces',

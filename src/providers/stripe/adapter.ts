@@ -84,6 +84,7 @@ function sign(body: Buffer | string, secret: string, { now }: { now: Date }): Re
 export const stripeAdapter: ProviderAdapter = {
   name: 'stripe',
   webhookEvents: STRIPE_WEBHOOK_EVENTS,
+  couponIdField: 'stripe_coupon_id',
   signatureHeaders: [SIGNATURE_HEADER],
   validateWebhookSecret: (secret) =>
     /^whsec_[^\s]{8,}$/.test(secret) ? null : 'a Stripe webhook signing secret starts with "whsec_"',
