@@ -45,6 +45,7 @@ export type RefundEvent = {
   kind: 'refund';
   paymentRefs: string[];
   refundId: string | null;
+  /** tax included, like the payment's `grossMinor`: the ledger reverses the commission by their ratio */
   amountMinor: bigint;
   currency: string;
   occurredAt: Date;

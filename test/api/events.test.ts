@@ -25,6 +25,8 @@ describe('/api/v1/events', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
     t = buildTestApp(tdb.db);
+    // the setup happens on the deliveries' timeline too, not at the wall-clock time the app was built
+    t.clock.now = new Date('2026-11-01T09:00:00Z');
     a = await createProjectViaApi(t.app, 'A');
     b = await createProjectViaApi(t.app, 'B');
     await connectProvider(t.app, a.apiKey, 'stripe', SECRET);

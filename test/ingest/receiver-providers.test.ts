@@ -4,28 +4,29 @@ import { getAdapter } from '../../src/providers/registry';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
 
-const CASES: { provider: ProviderName; secret: string; other: string; unknownType: () => string }[] = [
+/** `now` is the app's clock (t.clock.now), which also signs: the body's own time is not a second clock. */
+const CASES: { provider: ProviderName; secret: string; other: string; unknownType: (now: Date) => string }[] = [
   {
     provider: 'paddle',
     secret: 'pdl_ntfset_01receiver_test_secret_one',
     other: 'pdl_ntfset_01receiver_test_secret_two',
-    unknownType: () => JSON.stringify({ event_id: `evt_${Date.now()}`, event_type: 'payout.paid', occurred_at: new Date().toISOString(), data: { id: 'pay_1' } }),
+    unknownType: (now) => JSON.stringify({ event_id: `evt_${now.getTime()}`, event_type: 'payout.paid', occurred_at: now.toISOString(), data: { id: 'pay_1' } }),
   },
   {
     provider: 'lemonsqueezy',
     secret: 'lemon-receiver-secret',
     other: 'lemon-other-secret',
-    unknownType: () =>
+    unknownType: (now) =>
       JSON.stringify({
-        meta: { event_name: 'license_key_created', webhook_id: `wh-${Date.now()}` },
-        data: { type: 'license-keys', id: '1', attributes: { created_at: new Date().toISOString() } },
+        meta: { event_name: 'license_key_created', webhook_id: `wh-${now.getTime()}` },
+        data: { type: 'license-keys', id: '1', attributes: { created_at: now.toISOString() } },
       }),
   },
   {
     provider: 'polar',
     secret: 'whsec_polar_receiver_secret_1',
     other: 'whsec_polar_receiver_secret_2',
-    unknownType: () => JSON.stringify({ type: 'checkout.created', timestamp: new Date().toISOString(), data: { id: 'co_1' } }),
+    unknownType: (now) => JSON.stringify({ type: 'checkout.created', timestamp: now.toISOString(), data: { id: 'co_1' } }),
   },
 ];
 
@@ -49,7 +50,7 @@ describe.each(CASES)('the $provider receiver', ({ provider, secret, other, unkno
   });
 
   it('stores a verified event of a type Refwire does not use, once, and marks it ignored', async () => {
-    const body = unknownType();
+    const body = unknownType(t.clock.now);
     const headers = adapter.sign(body, secret, { now: t.clock.now, eventId: 'msg_unknown_1' });
     const first = await post(body, headers).expect(200);
     const again = await post(body, headers).expect(200);
@@ -61,7 +62,7 @@ describe.each(CASES)('the $provider receiver', ({ provider, secret, other, unkno
 
   it('refuses a wrong secret, a tampered body and a missing signature with 400, storing nothing', async () => {
     const before = await count();
-    const body = unknownType();
+    const body = unknownType(t.clock.now);
     await post(body, adapter.sign(body, other, { now: t.clock.now })).expect(400);
     const headers = adapter.sign(body, secret, { now: t.clock.now });
     await post(body.replace('"', ' "'), headers).expect(400);

@@ -5,6 +5,7 @@ import { arr, at, currencyCode, isoDate, minor, obj, str, unique, type Json } fr
  * Polar webhooks → normalized events. One order is reported by order.created / order.updated / order.paid: all
  * normalize to one payment key, counted once it is paid. A refund is reported by refund.created/updated (one
  * refund, counted when succeeded) and order.refunded (cumulative refunded_amount): the ledger counts it once.
+ * Polar's refund amounts are net of tax, its order's total_amount is not: see refundedGross.
  */
 export function normalizePolarEvent(event: Json): Normalized {
   const type = str(event.type);
@@ -22,6 +23,18 @@ type Handler = (data: Json, occurredAt: Date) => Normalized;
 
 
 const currencyOf = (data: Json) => currencyCode(data.currency);
+
+/**
+ * What a refund gave back, tax included. Polar reports a refund net of tax with its tax beside it (Refund.amount and
+ * tax_amount, whose sum is what Stripe refunded; Order.refunded_amount and refunded_tax_amount) but counts the order at
+ * total_amount, tax included. The ledger reverses refunded / gross of the commission, so a net refund would leave the
+ * tax's share standing: a full refund of 100.00 + 20.00 tax reversed 16.67 of a 20.00 commission. No tax field is no
+ * tax, as for the order's own tax_amount.
+ */
+function refundedGross(amount: unknown, tax: unknown): bigint | null {
+  const net = minor(amount);
+  return net === null ? null : net + (minor(tax) ?? 0n);
+}
 
 const REASONS: Record<string, 'purchase' | 'renewal'> = {
   purchase: 'purchase',
@@ -91,8 +104,8 @@ function order(data: Json, occurredAt: Date): Normalized {
     ]),
     hints,
   };
-  // An order already (partly) refunded reports its cumulative refunded_amount: counted once with order.refunded.
-  const refunded = minor(data.refunded_amount);
+  // An order already (partly) refunded reports its cumulative refund: counted once with order.refunded.
+  const refunded = refundedGross(data.refunded_amount, data.refunded_tax_amount);
   return refunded !== null && refunded > 0n
     ? eventsOf(payment, { kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: refunded, currency, occurredAt, customer: customerOf(data) })
     : eventsOf(payment);
@@ -101,7 +114,7 @@ function order(data: Json, occurredAt: Date): Normalized {
 function orderRefunded(data: Json, occurredAt: Date): Normalized {
   const id = str(data.id);
   const currency = currencyOf(data);
-  const amount = minor(data.refunded_amount);
+  const amount = refundedGross(data.refunded_amount, data.refunded_tax_amount);
   if (!id || !currency || amount === null) return { kind: 'invalid', reason: 'order has no id, currency or refunded_amount' };
   return eventsOf({ kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
 }
@@ -110,7 +123,7 @@ function refund(data: Json, occurredAt: Date): Normalized {
   const id = str(data.id);
   const orderId = str(data.order_id);
   const currency = currencyOf(data);
-  const amount = minor(data.amount);
+  const amount = refundedGross(data.amount, data.tax_amount);
   if (!id || !orderId || !currency || amount === null) return { kind: 'invalid', reason: 'refund has no id, order_id, currency or amount' };
   const status = str(data.status);
   if (status !== 'succeeded') return { kind: 'ignored', reason: `refund status "${status ?? 'none'}" is not succeeded` };

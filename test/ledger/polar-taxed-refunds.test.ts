@@ -1,0 +1,117 @@
+import request from 'supertest';
+import { getAdapter } from '../../src/providers/registry';
+import { loadFixture } from '../helpers/fixtures';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * Issue 13, "like with like": Polar reports refunds net of tax while Refwire counts the order at its tax-inclusive
+ * total_amount. Two orders of 100.00 + 20.00 tax on a 20% commission (20.00, on the 100.00 net base), delivered
+ * signed to the real receiver on PostgreSQL: one refunded in full must reverse all 20.00 (net of tax it reversed
+ * 16.67), the other refunded 50.00 + 10.00 must reverse 10.00 (it reversed 8.33). Each refund is reported twice or
+ * three times (refund.created, order.updated, order.refunded) and must count once.
+ */
+const SECRET = 'whsec_polar_taxed_refunds_0001';
+const FULL = '66666666-aaaa-4bbb-8ccc-000000000004';
+const PARTIAL = '66666666-aaaa-4bbb-8ccc-000000000005';
+const FULL_STORY = ['order.paid.purchase.taxed.json', 'refund.created.taxed.full.json', 'order.refunded.taxed.full.json'];
+const PARTIAL_STORY = [
+  'order.paid.purchase.taxed.second.json',
+  'refund.created.taxed.partial.json',
+  'order.updated.taxed.partial.json',
+  'order.refunded.taxed.partial.json',
+];
+
+type Row = { kind: string; payment_key: string; amount_minor: number; tax_minor: number; base_value_minor: number; value_minor: number };
+
+describe('Polar refunds of taxed orders, end to end', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  const adapter = getAdapter('polar');
+
+  async function newProject() {
+    const project = await createProjectViaApi(t.app);
+    const auth = { Authorization: `Bearer ${project.apiKey}` };
+    await connectProvider(t.app, project.apiKey, 'polar', SECRET);
+    await request(t.app).patch('/api/v1/settings').set(auth).send({ commission_type: 'percentage', commission_value: 20 }).expect(200);
+    await request(t.app).post('/api/v1/affiliates').set(auth).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
+    const deliver = async (file: string) => {
+      const fixture = loadFixture('polar', file) as ReturnType<typeof loadFixture> & { webhook_id: string };
+      const body = JSON.stringify(fixture.payload);
+      await request(t.app)
+        .post(`/webhook/polar/${project.id}`)
+        .set(adapter.sign(body, SECRET, { now: t.clock.now, eventId: fixture.webhook_id }))
+        .send(body)
+        .expect(200);
+      await t.runner.idle();
+    };
+    const rows = async (paymentKey?: string) =>
+      ((await request(t.app).get('/api/v1/conversions?limit=100').set(auth).expect(200)).body.data as Row[])
+        .filter((c) => paymentKey === undefined || c.payment_key === paymentKey)
+        .map(({ kind, payment_key, amount_minor, tax_minor, base_value_minor, value_minor }): Row => ({
+          kind,
+          payment_key,
+          amount_minor,
+          tax_minor,
+          base_value_minor,
+          value_minor,
+        }))
+        .sort((a, b) => (a.payment_key + a.kind < b.payment_key + b.kind ? -1 : 1));
+    const earnings = async () =>
+      (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(auth).expect(200)).body.data.total_earnings_minor as number;
+    const verified = async () => (await request(t.app).get('/api/v1/ledger/verify').set(auth).expect(200)).body.data.ok as boolean;
+    const failed = async () =>
+      ((await request(t.app).get('/api/v1/events?limit=100').set(auth).expect(200)).body.data as { status: string }[]).filter((e) => e.status === 'failed');
+    return { deliver, rows, earnings, verified, failed };
+  }
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  const purchase = (key: string) => ({ kind: 'purchase', payment_key: key, amount_minor: 12000, tax_minor: 2000, base_value_minor: 10000, value_minor: 2000 });
+
+  it('a full refund of 100.00 + 20.00 tax reverses all 20.00 of the commission; a refund of 50.00 + 10.00 reverses 10.00', async () => {
+    const p = await newProject();
+
+    for (const file of FULL_STORY) await p.deliver(file);
+    expect(await p.rows(FULL)).toEqual([
+      purchase(FULL),
+      // refund.created and order.refunded report the one refund: one row
+      { kind: 'refund', payment_key: FULL, amount_minor: -12000, tax_minor: 0, base_value_minor: -10000, value_minor: -2000 },
+    ]);
+
+    for (const file of PARTIAL_STORY) await p.deliver(file);
+    expect(await p.rows(PARTIAL)).toEqual([
+      purchase(PARTIAL),
+      // 6000 of 12000 gross: half the base, half the commission
+      { kind: 'refund', payment_key: PARTIAL, amount_minor: -6000, tax_minor: 0, base_value_minor: -5000, value_minor: -1000 },
+    ]);
+
+    expect(await p.earnings()).toBe(2000 - 2000 + 2000 - 1000);
+    expect(await p.failed()).toEqual([]);
+    expect(await p.verified()).toBe(true);
+
+    const before = await p.rows();
+    for (const file of [...FULL_STORY, ...PARTIAL_STORY].reverse()) await p.deliver(file);
+    expect(await p.rows()).toEqual(before);
+  });
+
+  it('refunds arriving before their order give the same rows', async () => {
+    const p = await newProject();
+    for (const file of [...FULL_STORY, ...PARTIAL_STORY].reverse()) await p.deliver(file);
+    expect(await p.rows()).toEqual([
+      purchase(FULL),
+      { kind: 'refund', payment_key: FULL, amount_minor: -12000, tax_minor: 0, base_value_minor: -10000, value_minor: -2000 },
+      purchase(PARTIAL),
+      { kind: 'refund', payment_key: PARTIAL, amount_minor: -6000, tax_minor: 0, base_value_minor: -5000, value_minor: -1000 },
+    ]);
+    expect(await p.earnings()).toBe(1000);
+    expect(await p.verified()).toBe(true);
+  });
+});
