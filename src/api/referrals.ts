@@ -49,7 +49,7 @@ export async function resolveAffiliate(prisma: PrismaClient, projectId: string, 
  * `/api/v1/referrals`: customers known by email, the chain's last step. Creating or changing one recomputes that
  * customer's payments, so a payment made before the referral was recorded is attributed now.
  */
-export function referralsRouter(prisma: PrismaClient, sql: SqlClient): Router {
+export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () => Date): Router {
   const router = Router();
 
   async function findByEmail(projectId: string, email: unknown) {
@@ -80,8 +80,8 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient): Router {
       prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, status: body.status } }),
       'a referral for this email already exists',
     );
-    await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'api' }, new Date());
-    await recomputeCustomersByEmail(sql, projectId, row.email);
+    await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'api' }, clock());
+    await recomputeCustomersByEmail(sql, projectId, row.email, clock());
     res.status(201).json(ok(referralView(row)));
   });
 
@@ -96,7 +96,7 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient): Router {
     const affiliateId =
       body.affiliate_id || body.referral_code ? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code)).id : undefined;
     const row = await prisma.referral.update({ where: { id: current.id }, data: { affiliateId, status: body.status } });
-    await recomputeCustomersByEmail(sql, projectId, row.email);
+    await recomputeCustomersByEmail(sql, projectId, row.email, clock());
     res.json(ok(referralView(row)));
   };
   router.put('/:email', update);
@@ -111,7 +111,7 @@ const storeBody = z.object({ email: emailField, referral_code: z.string().trim()
  * `POST /api/store-attribution`: the merchant's backend tells Refwire which referral code a signed-up email came
  * with; it becomes (or moves) that email's referral.
  */
-export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient): Router {
+export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient, clock: () => Date): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     const body = storeBody.parse(req.body ?? {});
@@ -124,8 +124,8 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient): Ro
           prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } }),
           'a referral for this email already exists',
         );
-    if (!existing) await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'store_attribution' }, new Date());
-    await recomputeCustomersByEmail(sql, projectId, row.email);
+    if (!existing) await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'store_attribution' }, clock());
+    await recomputeCustomersByEmail(sql, projectId, row.email, clock());
     res.status(existing ? 200 : 201).json(ok(referralView(row)));
   });
   return router;

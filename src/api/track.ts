@@ -119,7 +119,7 @@ export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => D
     await emitSignup(sql, project.id, { email: body.email, referredUserId: body.email, affiliateId: affiliate.id, source: 'signup' }, now);
     // A payment made after the signup may have been processed before it was reported; earlier payments are out of
     // a public call's reach (the ledger checks the referral's time against each payment's).
-    await recomputeCustomersByEmail(sql, project.id, body.email);
+    await recomputeCustomersByEmail(sql, project.id, body.email, now);
     res.status(201).json(ok(publicReferral(referral, true)));
   });
 

@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));
-  v1.use('/referrals', referralsRouter(prisma, deps.db.sql));
+  v1.use('/referrals', referralsRouter(prisma, deps.db.sql, clock));
   v1.use('/coupons', couponsRouter(prisma));
   v1.use('/products', productsRouter(prisma, clock));
   v1.use('/conversions', conversionsRouter(prisma, deps.db.sql, clock));
@@ -137,7 +137,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/reports', reportsRouter(prisma, clock));
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
-  app.use('/api/store-attribution', json, requireApiKey(prisma), limited, storeAttributionRouter(prisma, deps.db.sql));
+  app.use('/api/store-attribution', json, requireApiKey(prisma), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.get('/js/refwire.js', trackingScript());
   app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE }));
 

@@ -42,16 +42,17 @@ async function lock(tx: SqlSession, keys: Iterable<string>): Promise<void> {
  * or recomputes after it: no interleaving leaves the ledger derived from a partial view. A crash between the two
  * leaves the events unprocessed; their retry records nothing new and recomputes.
  */
-export async function applyEvents(sql: SqlClient, batch: readonly ScopedEvents[]): Promise<void> {
+/** `now` stamps what the change announces (outbound deliveries). */
+export async function applyEvents(sql: SqlClient, batch: readonly ScopedEvents[], now: Date): Promise<void> {
   const groups = await sql.transaction(async (tx) => {
     await lock(tx, batch.flatMap((b) => lockKeys(b.scope, b.events)));
     return recordEvents(tx, batch);
   });
-  await recomputeGroups(sql, groups);
+  await recomputeGroups(sql, groups, now);
 }
 
 /** Recomputes customer groups (of any projects and providers) in one transaction holding all their locks. */
-export async function recomputeGroups(sql: SqlClient, groups: readonly GroupRef[]): Promise<void> {
+export async function recomputeGroups(sql: SqlClient, groups: readonly GroupRef[], now: Date): Promise<void> {
   if (groups.length === 0) return;
   const places = new Map<string, { projectId: string; provider: string; keys: Set<string> }>();
   for (const g of groups) {
@@ -61,6 +62,6 @@ export async function recomputeGroups(sql: SqlClient, groups: readonly GroupRef[
   }
   await sql.transaction(async (tx) => {
     await lock(tx, groups.map(groupLockKey));
-    for (const place of places.values()) await recomputeCustomers(tx, place.projectId, place.provider, [...place.keys]);
+    for (const place of places.values()) await recomputeCustomers(tx, place.projectId, place.provider, [...place.keys], now);
   });
 }

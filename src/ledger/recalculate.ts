@@ -35,6 +35,7 @@ export async function recalculate(sql: SqlClient, projectId: string, r: Recalcul
   await recomputeGroups(
     sql,
     marked.map((m) => ({ projectId, provider: m.provider, customerKey: m.customer_key })),
+    at,
   );
   const after = new Map(
     (await sql.query<{ id: string; value_minor: string }>('SELECT id, value_minor::text FROM conversions WHERE id = ANY($1::uuid[])', [marked.map((m) => m.id)])).map(

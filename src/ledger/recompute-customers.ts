@@ -37,7 +37,7 @@ type RefundWrite = { id: string | null; payment: PaymentRow; level: bigint; valu
  * (ledger-inputs.ts), the chain runs in memory, and the changed rows are written back in up to three statements.
  * The caller holds the customers' group locks (see apply-events.ts).
  */
-export async function recomputeCustomers(tx: Tx, projectId: string, provider: string, customerKeys: readonly string[]): Promise<void> {
+export async function recomputeCustomers(tx: Tx, projectId: string, provider: string, customerKeys: readonly string[], now: Date): Promise<void> {
   const inputs = await loadLedgerInputs(tx, projectId, provider, customerKeys);
   if (inputs.payments.length === 0) return;
   const learned = new Map(inputs.payments.map((p) => [p.id, { own: learnedHints(inputs, p, true), all: learnedHints(inputs, p, false) }]));
@@ -113,7 +113,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
   }
   await writePayments(tx, paymentUpdates);
   for (const refund of await writeRefunds(tx, refundWrites)) if (refund.affiliate_id) events.push({ type: 'referral_canceled', conversionId: refund.id });
-  await emitConversionEvents(tx, projectId, events, new Date());
+  await emitConversionEvents(tx, projectId, events, now);
 }
 
 /** What the merchant hears of a payment's change: its first attribution, or a change of an attributed one. */

@@ -97,7 +97,7 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
       }),
     );
     try {
-      await applyEvents(sql, ready.map((r) => r.batch));
+      await applyEvents(sql, ready.map((r) => r.batch), now);
       for (const { event } of ready) outcomes.set(event.id, { status: 'processed', reason: null });
     } catch (err) {
       if (ready.length === 1) outcomes.set(ready[0]!.event.id, failure(ready[0]!.event, err));
@@ -105,7 +105,7 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
         logger.warn({ err: (err as Error).message, events: ready.length }, 'batch failed; applying its events one by one');
         for (const { event, batch } of ready) {
           try {
-            await applyEvents(sql, [batch]);
+            await applyEvents(sql, [batch], now);
             outcomes.set(event.id, { status: 'processed', reason: null });
           } catch (e) {
             outcomes.set(event.id, failure(event, e));

@@ -134,7 +134,7 @@ describe('the ledger on PostgreSQL', () => {
     expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ affiliateId: null, valueMinor: 0n, reason: 'unattributed' });
 
     await tdb.db.prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: 'jamie.rivera@example.com' } });
-    expect(await recomputeCustomersByEmail(tdb.db.sql, projectId, 'Jamie.Rivera@example.com')).toBe(1);
+    expect(await recomputeCustomersByEmail(tdb.db.sql, projectId, 'Jamie.Rivera@example.com', new Date())).toBe(1);
     expect((await conversions(tdb.db, projectId))[0]).toMatchObject({
       affiliateId: affiliate.id,
       valueMinor: 800n,

@@ -41,7 +41,6 @@ describe('outbound webhooks', () => {
   let t: TestApp;
   let project: { id: string; apiKey: string };
   let receiver: Receiver;
-  let now: Date;
   let dispatcher: OutboundDispatcher;
   const api = () => ({ Authorization: `Bearer ${project.apiKey}` });
   const deliver = async (payload: Record<string, any>) => {
@@ -60,8 +59,8 @@ describe('outbound webhooks', () => {
     await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'partner@acme.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
     receiver = new Receiver();
     await receiver.start();
-    now = new Date();
-    dispatcher = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 2000 }, () => now);
+    t.clock.now = new Date();
+    dispatcher = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 2000 }, () => t.clock.now);
   });
   afterAll(async () => {
     await t.runner.stop();
@@ -106,7 +105,7 @@ describe('outbound webhooks', () => {
     await deliver(stripeEvent('checkout.session.completed.payment.json', (o) => (o.customer = 'cus_outbound')));
 
     receiver.answer = 500;
-    now = new Date();
+    t.clock.now = new Date();
     expect(await dispatcher.runOnce()).toBe(1);
     const [firstTry] = receiver.received.splice(0);
     let deliveries = (await request(t.app).get(`/api/v1/webhooks/${endpoint.id}/deliveries`).set(api()).expect(200)).body.data;
@@ -114,12 +113,12 @@ describe('outbound webhooks', () => {
     expect(deliveries[0]).toMatchObject({ event: 'referral_converted', status: 'pending', attempts: 1, last_status_code: 500, last_error: 'answered 500' });
     // first retry within a minute, not before its time
     const retryAt = new Date(deliveries[0].next_attempt_at).getTime();
-    expect(retryAt - now.getTime()).toBeGreaterThan(0);
-    expect(retryAt - now.getTime()).toBeLessThanOrEqual(60_000);
+    expect(retryAt - t.clock.now.getTime()).toBeGreaterThan(0);
+    expect(retryAt - t.clock.now.getTime()).toBeLessThanOrEqual(60_000);
     expect(await dispatcher.runOnce()).toBe(0);
 
     receiver.answer = 200;
-    now = new Date(retryAt + 1);
+    t.clock.now = new Date(retryAt + 1);
     expect(await dispatcher.runOnce()).toBe(1);
     const [secondTry] = receiver.received.splice(0);
     deliveries = (await request(t.app).get(`/api/v1/webhooks/${endpoint.id}/deliveries`).set(api()).expect(200)).body.data;
@@ -133,7 +132,7 @@ describe('outbound webhooks', () => {
     expect(secondTry!.headers['x-refwire-signature']).toBe(expected);
     const verified = new Webhook(endpoint.secret).verify(secondTry!.body, {
       'webhook-id': String(secondTry!.headers['webhook-id']),
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-timestamp': String(Math.floor(t.clock.now.getTime() / 1000)),
       'webhook-signature': String(secondTry!.headers['webhook-signature']),
     });
     expect(verified).toMatchObject({
@@ -148,7 +147,7 @@ describe('outbound webhooks', () => {
 
     // a refund of that purchase
     await deliver(stripeEvent('charge.refunded.json', (o) => (o.customer = 'cus_outbound')));
-    now = new Date(Math.max(Date.now(), now.getTime()) + 1000);
+    t.clock.now = new Date(t.clock.now.getTime() + 1000);
     await dispatcher.runOnce();
     const canceled = receiver.received.splice(0).map((r) => JSON.parse(r.body));
     expect(canceled).toEqual([
@@ -167,11 +166,11 @@ describe('outbound webhooks', () => {
 
   it('signups deliver referral_signed_up; an endpoint that keeps failing is disabled', async () => {
     const endpoint = (await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: receiver.url, events: ['referral_signed_up'] }).expect(201)).body.data;
-    const strictDispatcher = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 2000, retryDelaysMs: [], disableAfterFailures: 2 }, () => now);
+    const strictDispatcher = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 2000, retryDelaysMs: [], disableAfterFailures: 2 }, () => t.clock.now);
     receiver.answer = 503;
     await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'new.user@example.com', referral_code: 'ACME-PARTNER-42' }).expect(201);
     await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'signup', referral_code: 'ACME-PARTNER-42', email: 'other.user@example.com' }).expect(201);
-    now = new Date(Math.max(Date.now(), now.getTime()) + 1000);
+    t.clock.now = new Date(t.clock.now.getTime() + 1000);
     expect(await strictDispatcher.runOnce()).toBe(2);
     const bodies = receiver.received.splice(0).map((r) => JSON.parse(r.body));
     expect(bodies.map((b) => [b.event, b.data.referral.email, b.data.affiliate.referral_code]).sort()).toEqual([
@@ -182,13 +181,13 @@ describe('outbound webhooks', () => {
     expect(after).toMatchObject({ status: 'disabled', consecutive_failures: 2, disabled_reason: expect.stringContaining('answered 503') });
     // disabled: it is sent nothing (events meanwhile are not kept for it), until it is enabled again
     await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'third.user@example.com', referral_code: 'ACME-PARTNER-42' }).expect(201);
-    now = new Date(Math.max(Date.now(), now.getTime()) + 1000);
+    t.clock.now = new Date(t.clock.now.getTime() + 1000);
     expect(await strictDispatcher.runOnce()).toBe(0);
     receiver.answer = 200;
     const enabled = (await request(t.app).patch(`/api/v1/webhooks/${endpoint.id}`).set(api()).send({ status: 'active' }).expect(200)).body.data;
     expect(enabled).toMatchObject({ status: 'active', consecutive_failures: 0, disabled_reason: null });
     await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'fourth.user@example.com', referral_code: 'ACME-PARTNER-42' }).expect(201);
-    now = new Date(Math.max(Date.now(), now.getTime()) + 1000);
+    t.clock.now = new Date(t.clock.now.getTime() + 1000);
     expect(await strictDispatcher.runOnce()).toBe(1);
     expect(JSON.parse(receiver.received.splice(0)[0]!.body).data.referral.email).toBe('fourth.user@example.com');
   });
