@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { computeCommission, selectRule, type CommissionRule } from '../commission/rules';
+import { decideCommission, holdUntil } from '../commission/decide';
+import type { CommissionRule } from '../commission/rules';
 import type { Conversion, Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
@@ -57,7 +58,6 @@ const recalculateBody = z
   .strict()
   .refine((b) => b.from.getTime() <= b.to.getTime(), { message: 'must not be after "to"', path: ['from'] });
 
-const DAY_MS = 86_400_000;
 
 export type ManualConversion = {
   projectId: string;
@@ -98,7 +98,7 @@ export function manualConversionData(c: ManualConversion): Prisma.ConversionUnch
     hints: c.couponCode ? { couponIds: [c.couponCode] } : undefined,
     attribution: { method: c.attribution.method, trace: [{ step: c.attribution.method, result: 'hit', detail: c.attribution.detail }] },
     occurredAt: c.at,
-    holdUntil: new Date(c.at.getTime() + c.holdDays * DAY_MS),
+    holdUntil: holdUntil(c.at, c.holdDays),
     paidAt: c.paid ? c.at : null,
   };
 }
@@ -144,6 +144,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const base = body.base_value !== undefined ? amountField('base_value', body.base_value, currency) : 0n;
     if (base < 0n) throw new HttpError(400, 'base_value: must not be negative');
 
+    const email = body.email?.toLowerCase() ?? (body.referred_user_id?.includes('@') ? body.referred_user_id.toLowerCase() : null);
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
@@ -159,16 +160,21 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       const productRules = new Map<string, CommissionRule>();
       const rule = productRule ? ruleFromColumns(productRule, project.currency) : null;
       if (rule && body.product_id) productRules.set(body.product_id, rule);
-      const selected = selectRule({
-        affiliateRule: ruleFromColumns(affiliate, project.currency),
-        productRules,
+      // the rules in force now, which is when this sale is recorded
+      const decision = decideCommission({
+        affiliate: { email: affiliate.email, status: affiliate.status, rule: ruleFromColumns(affiliate, project.currency) },
+        customerEmail: email,
+        baseMinor: base,
+        currency,
         productIds: body.product_id ? [body.product_id] : [],
-        projectRule: settings.projectRule,
+        productRules,
+        project: { rule: settings.projectRule, duration: settings.duration },
+        firstAttributedAt: null,
+        occurredAt: clock(),
       });
-      const commission = computeCommission(selected.rule, base, currency);
-      value = commission.valueMinor;
-      reason = commission.reason;
-      ruleSource = selected.source;
+      value = decision.valueMinor;
+      reason = decision.reason;
+      ruleSource = decision.ruleSource ?? 'manual';
     }
     if (affiliate.status !== 'active') {
       value = 0n;
@@ -178,7 +184,6 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       throw new HttpError(409, 'a conversion with this reference already exists');
     }
     const now = clock();
-    const email = body.email?.toLowerCase() ?? (body.referred_user_id?.includes('@') ? body.referred_user_id.toLowerCase() : null);
     const row = await conflictAs409(
       prisma.conversion.create({
         data: manualConversionData({
