@@ -13,6 +13,7 @@ import { resourceOperations, type Operation } from './operation';
 import { conversionView } from './present';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
+import { sqlSessionOf } from '../db/prisma-session';
 import { emitConversionEvents, emitSignup } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
 import { formatMajor } from '../commission/money';
@@ -184,9 +185,11 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       throw new HttpError(409, 'a conversion with this reference already exists');
     }
     const now = clock();
+    // the conversion and the deliveries announcing it commit together (outbox)
     const row = await conflictAs409(
-      prisma.conversion.create({
-        data: manualConversionData({
+      prisma.$transaction(async (tx) => {
+        const created = await tx.conversion.create({
+          data: manualConversionData({
           projectId,
           affiliateId: affiliate.id,
           kind: body.type,
@@ -203,15 +206,19 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
           at: now,
           holdDays: settings.holdDays,
           paid: body.paid,
-        }),
+          }),
+        });
+        const outbox = sqlSessionOf(tx);
+        if (created.kind === 'signup') {
+          const signup = { email: created.customerEmail, referredUserId: body.referred_user_id ?? created.customerEmail, affiliateId: affiliate.id, source: 'conversion' };
+          await emitSignup(outbox, projectId, signup, now);
+        } else {
+          await emitConversionEvents(outbox, projectId, [{ type: 'referral_converted', conversionId: created.id }], now);
+        }
+        return created;
       }),
       'a conversion with this reference already exists',
     );
-    if (row.kind === 'signup') {
-      await emitSignup(sql, projectId, { email: row.customerEmail, referredUserId: body.referred_user_id ?? row.customerEmail, affiliateId: affiliate.id, source: 'conversion' }, now);
-    } else {
-      await emitConversionEvents(sql, projectId, [{ type: 'referral_converted', conversionId: row.id }], now);
-    }
     res.status(201).json(ok(conversionView(row, now)));
   });
 

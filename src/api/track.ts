@@ -2,6 +2,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
 import { z } from 'zod';
 import type { SqlClient } from '../db/sql';
+import { sqlSessionOf } from '../db/prisma-session';
 import type { PrismaClient, Referral } from '../generated/prisma/client';
 import { HttpError } from '../http/errors';
 import { clientIpRateLimit } from '../http/rate-limit';
@@ -90,9 +91,10 @@ export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => D
     const now = clock();
     let referral: Referral;
     try {
-      [referral] = await prisma.$transaction([
-        prisma.referral.create({ data: { projectId: project.id, affiliateId: affiliate.id, email: body.email, source: 'signup', createdAt: now } }),
-        prisma.conversion.create({
+      // the referral, the signup conversion and the delivery announcing them commit together (outbox)
+      referral = await prisma.$transaction(async (tx) => {
+        const created = await tx.referral.create({ data: { projectId: project.id, affiliateId: affiliate.id, email: body.email, source: 'signup', createdAt: now } });
+        await tx.conversion.create({
           data: manualConversionData({
             projectId: project.id,
             affiliateId: affiliate.id,
@@ -109,14 +111,15 @@ export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => D
             holdDays: project.holdDays,
             paid: false,
           }),
-        }),
-      ]);
+        });
+        await emitSignup(sqlSessionOf(tx), project.id, { email: body.email, referredUserId: body.email, affiliateId: affiliate.id, source: 'signup' }, now);
+        return created;
+      });
     } catch (err) {
       // the same signup sent twice at once: the other request recorded it
       if (!isUniqueViolation(err)) throw err;
       return res.json(ok(publicReferral(await prisma.referral.findUniqueOrThrow({ where: key }), false)));
     }
-    await emitSignup(sql, project.id, { email: body.email, referredUserId: body.email, affiliateId: affiliate.id, source: 'signup' }, now);
     // A payment made after the signup may have been processed before it was reported; earlier payments are out of
     // a public call's reach (the ledger checks the referral's time against each payment's).
     await recomputeCustomersByEmail(sql, project.id, body.email, now);
