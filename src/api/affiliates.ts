@@ -11,7 +11,7 @@ import { commissionTypeField, commissionValueField, conflictAs409, emailField, r
 import { PAYOUT_METHODS } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
-import { affiliateView } from './present';
+import { affiliateView } from '../views/present';
 
 const referralCodeField = z
   .string()

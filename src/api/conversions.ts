@@ -10,7 +10,7 @@ import { currencyCode } from './currency';
 import { amountField, conflictAs409, idFromPath, isoDate, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
-import { conversionView } from './present';
+import { conversionView } from '../views/present';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { EVENT_STATUSES } from '../pipeline/event-status';
+import { EVENT_STATUSES } from '../domain/event-status';
 import type { ProcessOutcome } from '../pipeline/process-inbound-event';
-import { PROVIDER_NAMES } from '../providers/provider-names';
+import { PROVIDER_NAMES } from '../domain/provider-names';
 import { ok, page, paginationQuery } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
-import { conversionView } from './present';
+import { conversionView } from '../views/present';
 
 const listQuery = z.object({
   ...paginationQuery,

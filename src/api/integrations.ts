@@ -6,7 +6,7 @@ import { MissingSecretError, type Integration, type IntegrationStore } from '../
 import { checkTargetUrl } from '../outbound/target-guard';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderApiError } from '../providers/provider-api';
-import type { ProviderName } from '../providers/provider-names';
+import type { ProviderName } from '../domain/provider-names';
 import { findAdapter, getConnector, getEnricher } from '../providers/registry';
 import { ok } from './envelope';
 import type { Operation } from './operation';

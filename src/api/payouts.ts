@@ -10,7 +10,7 @@ import { ok, page, paginationQuery } from './envelope';
 import { idFromPath, uuidField } from './fields';
 import type { Operation } from './operation';
 import { PAYOUT_METHODS } from './payout-methods';
-import { conversionView } from './present';
+import { conversionView } from '../views/present';
 
 const STATUSES = ['pending', 'completed', 'failed'] as const;
 

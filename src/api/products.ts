@@ -8,7 +8,7 @@ import { productRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
-import { commissionView } from './present';
+import { commissionView } from '../views/present';
 
 const createBody = z.object({
   product_id: z.string().trim().min(1).max(255),

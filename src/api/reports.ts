@@ -6,7 +6,7 @@ import { projectIdOf } from '../http/auth';
 import { ok } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
-import { conversionStatus } from './present';
+import { conversionStatus } from '../views/present';
 
 const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
 const summaryQuery = periodQuery.extend({ top: z.coerce.number().int().min(1).max(100).default(10) });

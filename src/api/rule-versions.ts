@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors';
 import { ok } from './envelope';
 import { emailField } from './fields';
 import type { Operation } from './operation';
-import { commissionView } from './present';
+import { commissionView } from '../views/present';
 
 const query = z
   .object({

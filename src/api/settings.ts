@@ -8,7 +8,7 @@ import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { projectRuleState } from '../projects/settings';
 import { currencyCode } from './currency';
 import { amountField, commissionTypeField, commissionValueField, ruleColumns } from './fields';
-import { commissionView } from './present';
+import { commissionView } from '../views/present';
 import { ok } from './envelope';
 import type { Operation } from './operation';
 

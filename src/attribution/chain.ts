@@ -1,4 +1,4 @@
-import type { Hints } from '../pipeline/normalized-event';
+import type { Hints } from '../domain/normalized-event';
 
 /** An affiliate as the chain needs it. */
 export type AffiliateRef = { id: string; email: string; status: string };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROVIDER_NAMES, type ProviderName } from '../providers/provider-names';
+import { PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

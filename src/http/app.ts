@@ -27,7 +27,7 @@ import { inboxWriter } from '../ingest/inbox';
 import { webhookEndpoint } from '../ingest/webhook-endpoint';
 import { IntegrationStore } from '../integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../pipeline/process-inbound-event';
-import type { ProviderName } from '../providers/provider-names';
+import type { ProviderName } from '../domain/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
 import { requireAdminBrowser, requireApiKey } from './auth';

@@ -1,6 +1,6 @@
 import type { SqlClient } from '../db/sql';
 import type { VerifiedEvent } from '../providers/provider-adapter';
-import type { ProviderName } from '../providers/provider-names';
+import type { ProviderName } from '../domain/provider-names';
 import { microBatch } from '../util/micro-batch';
 
 export type StoredEvent = { id: string; duplicate: boolean };

@@ -1,6 +1,6 @@
 import type { IntegrationStore } from '../integrations/integration-store';
 import type { DeliveryHeaders, VerifyFailure } from '../providers/provider-adapter';
-import type { ProviderName } from '../providers/provider-names';
+import type { ProviderName } from '../domain/provider-names';
 import { findAdapter } from '../providers/registry';
 import type { InboxInput, StoredEvent } from './inbox';
 

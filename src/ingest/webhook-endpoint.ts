@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from '../http/metrics';
 import type { DeliveryHeaders } from '../providers/provider-adapter';
-import { isProviderName } from '../providers/provider-names';
+import { isProviderName } from '../domain/provider-names';
 import { receiveWebhook, type IngestOutcome, type ReceiveDeps } from './receive-webhook';
 
 /** PRODUCT.md §4: 1 MiB, checked from Content-Length before the body is read, and again while it is read. */

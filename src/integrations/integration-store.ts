@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import type { ProviderName } from '../providers/provider-names';
+import type { ProviderName } from '../domain/provider-names';
 import { maskSecret, type SecretBox } from '../security/secret-box';
 
 export type Integration = {

@@ -1,5 +1,5 @@
 import type { SqlClient, SqlSession } from '../db/sql';
-import type { NormalizedEvent } from '../pipeline/normalized-event';
+import type { NormalizedEvent } from '../domain/normalized-event';
 import { recomputeCustomers } from './recompute-customers';
 import { recordEvents, type GroupRef, type Scope, type ScopedEvents } from './record-events';
 

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import type { AffiliateStats, Earnings } from '../api/present';
+import type { AffiliateStats, Earnings } from '../views/present';
 import { balance } from './balances';
 
 type Row = {

@@ -1,4 +1,4 @@
-import { emptyHints, type Hints } from '../pipeline/normalized-event';
+import { emptyHints, type Hints } from '../domain/normalized-event';
 
 /** Merges hints: lists are unions in order of sources; a field already known keeps its value. */
 export function mergeHints(...sources: (Hints | null | undefined)[]): Hints {

@@ -1,7 +1,7 @@
 import { inForceAt, NO_RULE } from '../commission/rule-history';
 import type { CommissionRule, Duration } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
-import type { Hints } from '../pipeline/normalized-event';
+import type { Hints } from '../domain/normalized-event';
 import { productRuleState, projectRuleState, projectTerms, ruleFromColumns } from '../projects/settings';
 import { asHints } from './hints';
 import { loadRuleVersions, versionKey } from './rule-versions';

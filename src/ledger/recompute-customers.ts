@@ -4,7 +4,7 @@ import { mulDivRound } from '../commission/money';
 import { refundedTotal, reversedAt } from '../commission/reversal';
 import { decideCommission, holdUntil } from '../commission/decide';
 import type { SqlSession } from '../db/sql';
-import type { Hints } from '../pipeline/normalized-event';
+import type { Hints } from '../domain/normalized-event';
 import { emitConversionEvents, type ConversionEvent, type OutboundEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
 import { asHints, mergeHints } from './hints';

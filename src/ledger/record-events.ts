@@ -1,5 +1,5 @@
 import type { SqlSession } from '../db/sql';
-import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../pipeline/normalized-event';
+import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
 import { asHints, mergeHints } from './hints';
 
 type Tx = SqlSession;

@@ -1,4 +1,4 @@
-import { conversionView } from '../api/present';
+import { conversionView } from '../views/present';
 import type { SqlSession } from '../db/sql';
 import type { Conversion } from '../generated/prisma/client';
 

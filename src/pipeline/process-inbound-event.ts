@@ -3,11 +3,11 @@ import type { Database } from '../db/database';
 import type { SqlClient } from '../db/sql';
 import { applyEvents } from '../ledger/apply-events';
 import type { ScopedEvents } from '../ledger/record-events';
-import { isProviderName } from '../providers/provider-names';
-import type { ProviderName } from '../providers/provider-names';
+import { isProviderName } from '../domain/provider-names';
+import type { ProviderName } from '../domain/provider-names';
 import { getAdapter, getEnricher } from '../providers/registry';
 import { parseJsonObject } from '../providers/shared/json';
-import type { NormalizedEvent } from './normalized-event';
+import type { NormalizedEvent } from '../domain/normalized-event';
 
 export type ProcessOutcome =
   | { status: 'processed' | 'ignored'; reason: string | null }

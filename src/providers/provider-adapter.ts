@@ -1,5 +1,5 @@
-import type { Normalized } from '../pipeline/normalized-event';
-import type { ProviderName } from './provider-names';
+import type { Normalized } from '../domain/normalized-event';
+import type { ProviderName } from '../domain/provider-names';
 
 /** Header names are lower-cased; a header sent twice keeps its first value. */
 export type DeliveryHeaders = Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,5 @@
-import type { NormalizedEvent } from '../pipeline/normalized-event';
-import type { ProviderName } from './provider-names';
+import type { NormalizedEvent } from '../domain/normalized-event';
+import type { ProviderName } from '../domain/provider-names';
 import type { Json } from './shared/read';
 
 /** How the pipeline reaches a provider's own API, when the merchant stored an API key for it. */

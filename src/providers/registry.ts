@@ -8,7 +8,7 @@ import { paddleAdapter } from './paddle/adapter';
 import { polarAdapter } from './polar/adapter';
 import { polarConnector } from './polar/connect';
 import type { ProviderAdapter } from './provider-adapter';
-import { isProviderName, type ProviderName } from './provider-names';
+import { isProviderName, type ProviderName } from '../domain/provider-names';
 import { stripeAdapter } from './stripe/adapter';
 import { stripeConnector } from './stripe/connect';
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { getAdapter } from '../../src/providers/registry';
-import type { ProviderName } from '../../src/providers/provider-names';
+import type { ProviderName } from '../../src/domain/provider-names';
 import { bodyOf, loadFixture } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';

@@ -1,5 +1,5 @@
 import { attribute, type AffiliateRef, type AttributionLookups } from '../../src/attribution/chain';
-import { emptyHints, type Hints } from '../../src/pipeline/normalized-event';
+import { emptyHints, type Hints } from '../../src/domain/normalized-event';
 
 const A = (id: string): AffiliateRef => ({ id, email: `${id}@partners.test`, status: 'active' });
 

@@ -1,4 +1,4 @@
-import { PROVIDER_NAMES } from '../../src/providers/provider-names';
+import { PROVIDER_NAMES } from '../../src/domain/provider-names';
 import { getAdapter } from '../../src/providers/registry';
 import { loadFixtures } from '../helpers/fixtures';
 

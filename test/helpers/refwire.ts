@@ -7,7 +7,7 @@ import { InProcessRunner } from '../../src/pipeline/in-process-runner';
 import { IntegrationStore } from '../../src/integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../../src/pipeline/process-inbound-event';
 import { SecretBox } from '../../src/security/secret-box';
-import { PROVIDER_NAMES, type ProviderName } from '../../src/providers/provider-names';
+import { PROVIDER_NAMES, type ProviderName } from '../../src/domain/provider-names';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const silentLogger = pino({ level: 'silent' });

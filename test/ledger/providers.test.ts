@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { ProviderName } from '../../src/providers/provider-names';
+import type { ProviderName } from '../../src/domain/provider-names';
 import { getAdapter } from '../../src/providers/registry';
 import { loadFixture, loadFixtures } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';

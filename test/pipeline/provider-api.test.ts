@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { ProviderName } from '../../src/providers/provider-names';
+import type { ProviderName } from '../../src/domain/provider-names';
 import { getAdapter } from '../../src/providers/registry';
 import { loadFixture } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';

@@ -1,4 +1,4 @@
-import type { NormalizedEvent } from '../../pipeline/normalized-event';
+import type { NormalizedEvent } from '../../domain/normalized-event';
 import { getJson, type Enricher } from '../provider-api';
 import { arr, at, minor, obj, str, unique } from '../shared/read';
 

@@ -1,4 +1,4 @@
-import type { NormalizedEvent } from '../../pipeline/normalized-event';
+import type { NormalizedEvent } from '../../domain/normalized-event';
 import { getJson, type Enricher } from '../provider-api';
 import { at, str } from '../shared/read';
 

@@ -1,4 +1,4 @@
-import { emptyHints, eventsOf, type Normalized, type NormalizedEvent } from '../../pipeline/normalized-event';
+import { emptyHints, eventsOf, type Normalized, type NormalizedEvent } from '../../domain/normalized-event';
 import { arr, at, currencyCode, isoDate, minor, obj, str, unique, type Json } from '../shared/read';
 
 /**

@@ -1,4 +1,4 @@
-import { emptyHints, eventsOf, type Hints, type Normalized } from '../../pipeline/normalized-event';
+import { emptyHints, eventsOf, type Hints, type Normalized } from '../../domain/normalized-event';
 import { arr, at, currencyCode, idOf, minor, obj, str, unique, unixSeconds, type Json } from '../shared/read';
 
 /**

@@ -1,4 +1,4 @@
-import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/pipeline/normalized-event';
+import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/domain/normalized-event';
 import { normalizeLemonSqueezyEvent } from '../../../src/providers/lemonsqueezy/normalize';
 import { loadFixture } from '../../helpers/fixtures';
 

@@ -1,4 +1,4 @@
-import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/pipeline/normalized-event';
+import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/domain/normalized-event';
 import { normalizePolarEvent } from '../../../src/providers/polar/normalize';
 import { loadFixture } from '../../helpers/fixtures';
 

@@ -1,4 +1,4 @@
-import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/pipeline/normalized-event';
+import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/domain/normalized-event';
 import { normalizeStripeEvent } from '../../../src/providers/stripe/normalize';
 import { loadFixture, loadFixtures } from '../../helpers/fixtures';
 
