@@ -8,17 +8,50 @@ export type OutboundEvent = (typeof OUTBOUND_EVENTS)[number];
 
 export type ConversionEvent = { type: OutboundEvent; conversionId: string };
 
-const BIGINTS = new Set(['amount_minor', 'tax_minor', 'base_value_minor', 'value_minor', 'refund_level_minor']);
-const camel = (key: string) => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+/** A conversions row as plain SQL returns it (BIGINTs as strings over `pg`, bigints through Prisma). */
+type ConversionRow = {
+  [K in keyof Conversion as SnakeCase<K & string>]: Conversion[K] extends bigint ? string | bigint : Conversion[K] extends bigint | null ? string | bigint | null : Conversion[K];
+};
+type SnakeCase<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
 
-/** A conversions row read with plain SQL, in the shape the API presents. */
-function conversionOf(row: Record<string, unknown>): Conversion {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (key.startsWith('affiliate__')) continue;
-    out[camel(key)] = BIGINTS.has(key) && value !== null ? BigInt(value as string) : value;
-  }
-  return out as unknown as Conversion;
+const big = (v: string | bigint) => BigInt(v);
+const bigOrNull = (v: string | bigint | null) => (v === null ? null : BigInt(v));
+
+/** The row in the shape the API presents, field by field. */
+function conversionOf(r: ConversionRow): Conversion {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    affiliateId: r.affiliate_id,
+    kind: r.kind,
+    provider: r.provider,
+    externalKey: r.external_key,
+    paymentKey: r.payment_key,
+    reversesId: r.reverses_id,
+    customerKey: r.customer_key,
+    customerId: r.customer_id,
+    customerEmail: r.customer_email,
+    subscriptionId: r.subscription_id,
+    productIds: r.product_ids,
+    hints: r.hints,
+    currency: r.currency,
+    amountMinor: big(r.amount_minor),
+    taxMinor: big(r.tax_minor),
+    baseValueMinor: big(r.base_value_minor),
+    valueMinor: big(r.value_minor),
+    refundLevelMinor: bigOrNull(r.refund_level_minor),
+    reason: r.reason,
+    ruleSource: r.rule_source,
+    attribution: r.attribution,
+    occurredAt: r.occurred_at,
+    holdUntil: r.hold_until,
+    paidAt: r.paid_at,
+    payoutId: r.payout_id,
+    ratedAt: r.rated_at,
+    inboundEventId: r.inbound_event_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 type Subscribed = { id: string; events: string[] };
@@ -60,12 +93,12 @@ export async function emitConversionEvents(tx: SqlSession, projectId: string, ev
   if (events.length === 0) return 0;
   const endpoints = await subscribedEndpoints(tx, projectId);
   if (!endpoints.some((e) => events.some((ev) => e.events.includes(ev.type)))) return 0;
-  const rows = await tx.query<Record<string, unknown>>(
+  const rows = await tx.query<ConversionRow & Record<`affiliate__${(typeof AFFILIATE_COLUMNS)[number]}`, unknown>>(
     `SELECT c.*, ${AFFILIATE_COLUMNS.map((col) => `a.${col} AS affiliate__${col}`).join(', ')}
      FROM conversions c LEFT JOIN affiliates a ON a.id = c.affiliate_id WHERE c.id = ANY($1::uuid[])`,
     [events.map((e) => e.conversionId)],
   );
-  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
   const messages = events.flatMap((e) => {
     const row = byId.get(e.conversionId);
     if (!row) return [];
