@@ -5,6 +5,7 @@ import { ConfigError } from './config/env';
 import { openDatabase } from './db/database';
 import { DataDirLockedError, readLockHolder } from './db/embedded-lock';
 import { migrate, MigrationError } from './db/migrator';
+import { resetForReplay } from './inbox/inbound-events';
 import { startRefwire, startWorker } from './main';
 import { createProject } from './projects/projects';
 import { createEventProcessor } from './pipeline/process-inbound-event';
@@ -171,12 +172,7 @@ events
     const db = await openDatabase(config.database);
     try {
       await migrate(db.sql);
-      const rows = await db.sql.query<{ id: string }>(
-        id
-          ? `UPDATE inbound_events SET status = 'received', attempts = 0, locked_at = NULL WHERE id::text = $1 AND status <> 'processing' RETURNING id`
-          : `UPDATE inbound_events SET status = 'received', attempts = 0, locked_at = NULL WHERE status = 'failed' RETURNING id`,
-        id ? [id] : [],
-      );
+      const rows = (await resetForReplay(db.sql, id ? { id } : { failed: true })).map((eventId) => ({ id: eventId }));
       if (id && rows.length === 0) fail(`no event ${id} (or it is being processed right now)`);
       if (config.redisUrl) {
         // Production: hand them to the workers (the sweep would also find them within seconds).

@@ -6,6 +6,7 @@ import { ConfigError } from './config/env';
 import { openDatabase, type Database } from './db/database';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
 import { migrate } from './db/migrator';
+import { releaseAllClaims } from './inbox/inbound-events';
 import { createApp } from './http/app';
 import { redisRateLimitStore } from './http/rate-limit';
 import { createLogger } from './http/logger';
@@ -43,7 +44,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     }
     if (lock) {
       // The lock proves no other process works on this database: whatever is "processing" was cut off by a crash.
-      await db.sql.query(`UPDATE inbound_events SET status = 'received', locked_at = NULL WHERE status = 'processing'`);
+      await releaseAllClaims(db.sql);
     }
 
     if (!options.worker && lock) {

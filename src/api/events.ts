@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import type { SqlSession } from '../db/sql';
+import { resetForReplay } from '../inbox/inbound-events';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { EVENT_STATUSES } from '../domain/event-status';
@@ -39,7 +41,7 @@ function summary(e: EventRow) {
 }
 
 /** `/api/v1/events`: the webhook event log, newest first, scoped to the key's project. */
-export function eventsRouter(prisma: PrismaClient, processEvent: (id: string) => Promise<ProcessOutcome>, clock: () => Date): Router {
+export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent: (id: string) => Promise<ProcessOutcome>, clock: () => Date): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -89,11 +91,8 @@ export function eventsRouter(prisma: PrismaClient, processEvent: (id: string) =>
   router.post('/:id/replay', async (req, res) => {
     const projectId = projectIdOf(req);
     const event = await detail(projectId, req.params.id);
-    const reset = await prisma.inboundEvent.updateMany({
-      where: { id: event.id, projectId, status: { not: 'processing' } },
-      data: { status: 'received', lockedAt: null, attempts: 0 },
-    });
-    if (reset.count === 0) throw new HttpError(409, 'the event is being processed right now; try again shortly');
+    const reset = await resetForReplay(sql, { id: event.id, projectId });
+    if (reset.length === 0) throw new HttpError(409, 'the event is being processed right now; try again shortly');
     await processEvent(event.id);
     res.json(ok(await detail(projectId, event.id)));
   });

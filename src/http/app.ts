@@ -23,7 +23,7 @@ import { settingsRouter } from '../api/settings';
 import { trackRouter } from '../api/track';
 import { webhooksRouter } from '../api/webhooks';
 import type { Database } from '../db/database';
-import { inboxWriter } from '../ingest/inbox';
+import { inboxWriter } from '../inbox/inbound-events';
 import { webhookEndpoint } from '../ingest/webhook-endpoint';
 import { IntegrationStore } from '../integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../pipeline/process-inbound-event';
@@ -124,7 +124,7 @@ export function createApp(deps: AppDeps): HttpHandler {
     allowPrivate: deps.outboundAllowPrivate ?? false,
   };
   v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock));
-  v1.use('/events', eventsRouter(prisma, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
+  v1.use('/events', eventsRouter(prisma, deps.db.sql, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));

@@ -2,7 +2,7 @@ import type { IntegrationStore } from '../integrations/integration-store';
 import type { DeliveryHeaders, VerifyFailure } from '../providers/provider-adapter';
 import type { ProviderName } from '../domain/provider-names';
 import { findAdapter } from '../providers/registry';
-import type { InboxInput, StoredEvent } from './inbox';
+import type { InboxInput, StoredEvent } from '../inbox/inbound-events';
 
 export type IngestOutcome =
   | { kind: 'accepted'; id: string; duplicate: boolean }

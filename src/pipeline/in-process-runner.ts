@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SqlClient } from '../db/sql';
+import { waitingEvents } from '../inbox/inbound-events';
 import { PROCESSING_LEASE_MS } from './process-inbound-event';
 
 export type RunnerOptions = {
@@ -53,13 +54,8 @@ export class InProcessRunner {
     if (this.stopped) return;
     const now = this.options.clock();
     try {
-      const rows = await this.sql.query<{ id: string }>(
-        `SELECT id FROM inbound_events
-         WHERE (status = 'received' AND (retry_at IS NULL OR retry_at <= $3)) OR (status = 'processing' AND locked_at < $1)
-         ORDER BY received_at LIMIT $2`,
-        [new Date(now.getTime() - PROCESSING_LEASE_MS), this.options.batchSize, now],
-      );
-      for (const row of rows) this.notify(row.id);
+      const ids = await waitingEvents(this.sql, { now, staleBefore: new Date(now.getTime() - PROCESSING_LEASE_MS), limit: this.options.batchSize });
+      for (const id of ids) this.notify(id);
     } catch (err) {
       this.logger.warn({ err }, 'event sweep failed; will retry');
     }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { SqlClient } from '../db/sql';
+import { claimEvents, finishEvents, type ClaimedEvent, type EventEnd } from '../inbox/inbound-events';
 import { applyEvents } from '../ledger/apply-events';
 import type { ScopedEvents } from '../ledger/record-events';
 import { isProviderName } from '../domain/provider-names';
@@ -50,7 +51,7 @@ export function retryDelayMs(backoffMs: number, attempt: number): number {
   return backoffMs * 2 ** Math.max(0, attempt - 1);
 }
 
-type Claimed = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
+type Claimed = ClaimedEvent;
 
 /**
  * The processing entry point: a function of inbox row ids, so the in-process runner, queue workers and the replay
@@ -77,12 +78,7 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
 
   return async function processInboundEvents(eventIds: readonly string[]): Promise<ProcessOutcome[]> {
     const now = clock();
-    const claimed = await sql.query<Claimed>(
-      `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2, retry_at = NULL
-       WHERE id = ANY($1::uuid[]) AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
-       RETURNING id, project_id, provider, event_type, attempts, raw_body`,
-      [[...new Set(eventIds)], now, new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS))],
-    );
+    const claimed = await claimEvents(sql, eventIds, now, new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS)));
     const outcomes = new Map<string, ProcessOutcome>();
     const ready: { event: Claimed; batch: ScopedEvents }[] = [];
     await Promise.all(
@@ -113,7 +109,7 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
         }
       }
     }
-    await recordOutcomes(sql, claimed.map((e) => ({ id: e.id, outcome: outcomes.get(e.id)! })), clock());
+    await finishEvents(sql, claimed.map((e) => endOf(e.id, outcomes.get(e.id)!)), clock());
     return eventIds.map((id) => outcomes.get(id) ?? { status: 'skipped' });
   };
 }
@@ -124,21 +120,11 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
   return async (eventId) => (await processBatch([eventId]))[0]!;
 }
 
-async function recordOutcomes(sql: SqlClient, results: { id: string; outcome: ProcessOutcome }[], at: Date): Promise<void> {
-  if (results.length === 0) return;
-  const finished = (o: ProcessOutcome) => o.status === 'processed' || o.status === 'ignored' || o.status === 'failed';
-  await sql.query(
-    `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at, retry_at = u.retry_at
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(id, status, reason, processed_at, retry_at)
-     WHERE e.id = u.id AND e.status = 'processing'`,
-    [
-      results.map((r) => r.id),
-      results.map((r) => (r.outcome.status === 'retry' ? 'received' : r.outcome.status)),
-      results.map((r) => ('reason' in r.outcome ? r.outcome.reason : null)),
-      results.map((r) => (finished(r.outcome) ? at.toISOString() : null)),
-      results.map((r) => (r.outcome.status === 'retry' ? r.outcome.retryAt.toISOString() : null)),
-    ],
-  );
+/** A claimed row's outcome as the inbox records it. */
+function endOf(id: string, outcome: ProcessOutcome): EventEnd {
+  if (outcome.status === 'retry') return { id, status: 'retry', reason: outcome.reason, retryAt: outcome.retryAt };
+  if (outcome.status === 'skipped') throw new Error(`a claimed event cannot be skipped (${id})`);
+  return { id, status: outcome.status, reason: outcome.reason };
 }
 
 /** Normalized (and enriched) events to apply, or the outcome that makes applying unnecessary. */

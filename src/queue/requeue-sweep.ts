@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SqlClient } from '../db/sql';
+import { waitingEvents } from '../inbox/inbound-events';
 import type { EventQueue } from './event-queue';
 
 /** Older than this, a "received" row was either never queued or its job was lost (Redis restarted empty). */
@@ -32,16 +33,16 @@ export class RequeueSweep {
     if (this.running) return 0;
     this.running = true;
     try {
-      const rows = await this.sql.query<{ id: string }>(
-        `SELECT id FROM inbound_events
-         WHERE (status = 'received' AND received_at < $1 AND (retry_at IS NULL OR retry_at <= $4)) OR (status = 'processing' AND locked_at < $2)
-         ORDER BY received_at LIMIT $3`,
-        [new Date(now.getTime() - GRACE_MS), new Date(now.getTime() - this.leaseMs), BATCH, now],
-      );
-      if (rows.length > 0 && (await this.queue.enqueue(rows.map((r) => r.id)))) {
-        this.logger.debug({ events: rows.length }, 're-enqueued stored events');
+      const ids = await waitingEvents(this.sql, {
+        now,
+        staleBefore: new Date(now.getTime() - this.leaseMs),
+        receivedBefore: new Date(now.getTime() - GRACE_MS),
+        limit: BATCH,
+      });
+      if (ids.length > 0 && (await this.queue.enqueue(ids))) {
+        this.logger.debug({ events: ids.length }, 're-enqueued stored events');
       }
-      return rows.length;
+      return ids.length;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'requeue sweep failed; will retry');
       return 0;

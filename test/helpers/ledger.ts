@@ -1,5 +1,5 @@
 import type { Database } from '../../src/db/database';
-import { storeInboundEvent } from '../../src/ingest/inbox';
+import { storeInboundEvent } from '../../src/inbox/inbound-events';
 import { createBatchProcessor, createEventProcessor } from '../../src/pipeline/process-inbound-event';
 import { createProject } from '../../src/projects/projects';
 import { loadFixture } from './fixtures';

@@ -1,4 +1,4 @@
-import { storeInboundEvent } from '../../src/ingest/inbox';
+import { storeInboundEvent } from '../../src/inbox/inbound-events';
 import { InProcessRunner } from '../../src/pipeline/in-process-runner';
 import { createBatchProcessor, createEventProcessor, PROCESSING_LEASE_MS } from '../../src/pipeline/process-inbound-event';
 import { createProject } from '../../src/projects/projects';

@@ -1,4 +1,10 @@
-import type { SqlClient } from '../db/sql';
+/**
+ * The one owner of `inbound_events`: every statement that writes an inbox row lives here — the receiver's insert,
+ * processing's claim and outcomes, the sweeps that find waiting rows, crash recovery and replay. An inbox row's
+ * life: received → processing (claimed, with a lease) → processed | ignored | failed, or back to received with a
+ * retry time; replay puts a finished row back to received.
+ */
+import type { SqlClient, SqlSession } from '../db/sql';
 import type { VerifiedEvent } from '../providers/provider-adapter';
 import type { ProviderName } from '../domain/provider-names';
 import { microBatch } from '../util/micro-batch';
@@ -88,4 +94,83 @@ export function inboxWriter(sql: SqlClient): (input: InboxInput) => Promise<Stor
   // two inserts in flight at most: deliveries arriving meanwhile share the next statement, so under load there
   // are fewer, larger inserts (less work per delivery for Node and PostgreSQL) instead of one per event-loop turn
   return microBatch((inputs: InboxInput[]) => storeInboundEvents(sql, inputs), 100, 2);
+}
+
+/** A row claimed for processing: what the pipeline needs of it. */
+export type ClaimedEvent = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
+
+/**
+ * Claims rows for processing in one statement, counting the attempt: those received, and those whose processing
+ * claim is older than `staleBefore` (its runner died). Rows another runner holds, or already finished, are left.
+ */
+export async function claimEvents(sql: SqlSession, ids: readonly string[], now: Date, staleBefore: Date): Promise<ClaimedEvent[]> {
+  return sql.query<ClaimedEvent>(
+    `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2, retry_at = NULL
+     WHERE id = ANY($1::uuid[]) AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
+     RETURNING id, project_id, provider, event_type, attempts, raw_body`,
+    [[...new Set(ids)], now, staleBefore],
+  );
+}
+
+/** How a claimed row ends: finished (processed, ignored, failed) or back to received until `retryAt`. */
+export type EventEnd =
+  | { id: string; status: 'processed' | 'ignored' | 'failed'; reason: string | null }
+  | { id: string; status: 'retry'; reason: string; retryAt: Date };
+
+/** Records the ends of claimed rows in one statement; a row no longer in processing (replayed meanwhile) is left. */
+export async function finishEvents(sql: SqlSession, ends: readonly EventEnd[], at: Date): Promise<void> {
+  if (ends.length === 0) return;
+  await sql.query(
+    `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at, retry_at = u.retry_at
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(id, status, reason, processed_at, retry_at)
+     WHERE e.id = u.id AND e.status = 'processing'`,
+    [
+      ends.map((e) => e.id),
+      ends.map((e) => (e.status === 'retry' ? 'received' : e.status)),
+      ends.map((e) => e.reason),
+      ends.map((e) => (e.status === 'retry' ? null : at.toISOString())),
+      ends.map((e) => (e.status === 'retry' ? e.retryAt.toISOString() : null)),
+    ],
+  );
+}
+
+/**
+ * Rows waiting for processing, oldest first: received (past their retry time, and stored before `receivedBefore`
+ * when given — a just-stored row is still on its way to the queue), or claimed before `staleBefore` by a runner
+ * that died. What the in-process runner and the queue's requeue sweep take up.
+ */
+export async function waitingEvents(sql: SqlSession, o: { now: Date; staleBefore: Date; receivedBefore?: Date; limit: number }): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    `SELECT id FROM inbound_events
+     WHERE (status = 'received' AND ($4::timestamptz IS NULL OR received_at < $4) AND (retry_at IS NULL OR retry_at <= $1))
+        OR (status = 'processing' AND locked_at < $2)
+     ORDER BY received_at LIMIT $3`,
+    [o.now, o.staleBefore, o.limit, o.receivedBefore ?? null],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** After a crash, when this process alone owns the database: whatever was in processing was cut off. */
+export async function releaseAllClaims(sql: SqlSession): Promise<number> {
+  return (await sql.query(`UPDATE inbound_events SET status = 'received', locked_at = NULL WHERE status = 'processing' RETURNING id`)).length;
+}
+
+/**
+ * Puts rows back to received with a fresh attempt budget, for replay: one row of a project (any status but
+ * processing), or every failed row (of one project, or of all). Answers the ids put back.
+ */
+export async function resetForReplay(sql: SqlSession, which: { id: string; projectId?: string } | { failed: true; projectId?: string }): Promise<string[]> {
+  const rows =
+    'id' in which
+      ? await sql.query<{ id: string }>(
+          `UPDATE inbound_events SET status = 'received', attempts = 0, locked_at = NULL, retry_at = NULL
+           WHERE id::text = $1 AND ($2::uuid IS NULL OR project_id = $2::uuid) AND status <> 'processing' RETURNING id`,
+          [which.id, which.projectId ?? null],
+        )
+      : await sql.query<{ id: string }>(
+          `UPDATE inbound_events SET status = 'received', attempts = 0, locked_at = NULL, retry_at = NULL
+           WHERE status = 'failed' AND ($1::uuid IS NULL OR project_id = $1::uuid) RETURNING id`,
+          [which.projectId ?? null],
+        );
+  return rows.map((r) => r.id);
 }
