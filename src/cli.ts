@@ -10,7 +10,7 @@ import { startRefwire, startWorker } from './main';
 import { createProject } from './projects/projects';
 import { createEventProcessor } from './pipeline/process-inbound-event';
 import { EventQueue } from './queue/event-queue';
-import { createLogger } from './http/logger';
+import { createLogger } from './observability/logger';
 import { providerApiAccess } from './processing';
 
 function fail(message: string): never {

@@ -7,9 +7,9 @@ import { openDatabase, type Database } from './db/database';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
 import { migrate } from './db/migrator';
 import { releaseAllClaims } from './inbox/inbound-events';
-import { createApp } from './http/app';
+import { createApp } from './server/app';
 import { redisRateLimitStore } from './http/rate-limit';
-import { createLogger } from './http/logger';
+import { createLogger } from './observability/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
 import { startProcessing, type Processing } from './processing';
 

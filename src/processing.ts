@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config';
 import type { Database } from './db/database';
-import { Metrics } from './http/metrics';
+import { Metrics } from './observability/metrics';
 import { IntegrationStore } from './integrations/integration-store';
 import { InProcessRunner } from './pipeline/in-process-runner';
 import { createBatchProcessor, PROCESSING_LEASE_MS, type ProviderApiAccess } from './pipeline/process-inbound-event';

@@ -6,7 +6,7 @@ import { resetForReplay } from '../inbox/inbound-events';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { EVENT_STATUSES } from '../domain/event-status';
-import type { ProcessOutcome } from '../pipeline/process-inbound-event';
+import type { ProcessOutcome } from '../domain/process-outcome';
 import { PROVIDER_NAMES } from '../domain/provider-names';
 import { ok, page, paginationQuery } from './envelope';
 import { isoDate } from './fields';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Metrics } from '../http/metrics';
+import type { Metrics } from '../observability/metrics';
 import type { DeliveryHeaders } from '../providers/provider-adapter';
 import { isProviderName } from '../domain/provider-names';
 import { receiveWebhook, type IngestOutcome, type ReceiveDeps } from './receive-webhook';

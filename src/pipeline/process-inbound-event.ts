@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { SqlClient } from '../db/sql';
+import type { ProcessOutcome } from '../domain/process-outcome';
 import { claimEvents, finishEvents, type ClaimedEvent, type EventEnd } from '../inbox/inbound-events';
 import { applyEvents } from '../ledger/apply-events';
 import type { ScopedEvents } from '../ledger/record-events';
@@ -10,13 +11,7 @@ import { getAdapter, getEnricher } from '../providers/registry';
 import { parseJsonObject } from '../providers/shared/json';
 import type { NormalizedEvent } from '../domain/normalized-event';
 
-export type ProcessOutcome =
-  | { status: 'processed' | 'ignored'; reason: string | null }
-  | { status: 'failed'; reason: string }
-  /** put back for another attempt, not taken up again before `retryAt` */
-  | { status: 'retry'; reason: string; attempt: number; retryAt: Date }
-  /** another runner holds it, or it is already done */
-  | { status: 'skipped' };
+export type { ProcessOutcome };
 
 /** Calls to providers' own APIs, for what their webhooks leave out; absent, events are applied as they came. */
 export type ProviderApiAccess = {

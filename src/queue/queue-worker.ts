@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ProcessOutcome } from '../pipeline/process-inbound-event';
+import type { ProcessOutcome } from '../domain/process-outcome';
 import { EVENTS_QUEUE, type ProcessEventsJob } from './catalog';
 import type { EventQueue } from './event-queue';
 import { workerConnection } from './redis';

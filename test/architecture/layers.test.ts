@@ -10,12 +10,12 @@ const LAYERS: string[][] = [
   ['config', 'security', 'observability'],
   ['db'],
   ['commission', 'attribution', 'providers', 'views'],
-  ['projects', 'integrations', 'outbound'],
-  ['ledger'],
+  ['projects', 'integrations', 'outbound', 'inbox'],
+  ['ledger', 'http'],
   ['ingest', 'pipeline'],
   ['queue'],
   ['api', 'tracking'],
-  ['http', 'processing'],
+  ['server', 'processing'],
   ['main', 'cli'],
 ];
 const SRC = path.resolve(__dirname, '..', '..', 'src');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import request from 'supertest';
 import type { Database } from '../../src/db/database';
-import { createApp, type AppDeps, type HttpHandler } from '../../src/http/app';
+import { createApp, type AppDeps, type HttpHandler } from '../../src/server/app';
 import { InProcessRunner } from '../../src/pipeline/in-process-runner';
 import { IntegrationStore } from '../../src/integrations/integration-store';
 import { createEventProcessor, type ProviderApiAccess } from '../../src/pipeline/process-inbound-event';

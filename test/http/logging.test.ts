@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
-import { createApp } from '../../src/http/app';
+import { createApp } from '../../src/server/app';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { ADMIN_TOKEN } from '../helpers/refwire';

@@ -4,7 +4,7 @@ import net from 'node:net';
 import request from 'supertest';
 import pino from 'pino';
 import { openDatabase } from '../../src/db/database';
-import { createApp } from '../../src/http/app';
+import { createApp } from '../../src/server/app';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';

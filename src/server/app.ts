@@ -30,11 +30,11 @@ import { createEventProcessor, type ProviderApiAccess } from '../pipeline/proces
 import type { ProviderName } from '../domain/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
-import { requireAdminBrowser, requireApiKey } from './auth';
-import { Metrics } from './metrics';
-import { errorHandler, notFoundHandler } from './errors';
-import { apiKeyRateLimit } from './rate-limit';
-import { requestLog } from './request-log';
+import { requireAdminBrowser, requireApiKey } from '../http/auth';
+import { Metrics } from '../observability/metrics';
+import { errorHandler, notFoundHandler } from '../http/errors';
+import { apiKeyRateLimit } from '../http/rate-limit';
+import { requestLog } from '../http/request-log';
 
 export type AppDeps = {
   db: Database;

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ProcessOutcome } from '../pipeline/process-inbound-event';
+import type { ProcessOutcome } from '../domain/process-outcome';
 
 /** Prometheus metrics, one registry per process (tests build several apps in one process). */
 export class Metrics {
