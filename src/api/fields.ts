@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseMajor, parsePercentToBp } from '../commission/money';
 import { Prisma } from '../generated/prisma/client';
 import { HttpError } from '../http/errors';
+import type { RuleColumns } from '../projects/settings';
 
 export const emailField = z
   .string()
@@ -14,7 +15,6 @@ export const commissionTypeField = z.enum(['percentage', 'fixed']);
 /** A percentage is a number of percent; a fixed amount a number in major units of the project currency. */
 export const commissionValueField = z.union([z.number(), z.string().trim().min(1)]);
 
-export type RuleColumns = { commissionType: string | null; commissionRateBp: number | null; commissionAmountMinor: bigint | null };
 
 /**
  * `commission_type` + `commission_value` → the stored columns, exactly (no float arithmetic). Both null means

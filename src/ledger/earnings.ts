@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import type { AffiliateStats, Earnings } from '../views/present';
-import { balance } from './balances';
+import { balance } from '../domain/balances';
 
 type Row = {
   affiliate_id: string;

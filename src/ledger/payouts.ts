@@ -1,5 +1,5 @@
 import { Prisma, type Payout, type PrismaClient } from '../generated/prisma/client';
-import { balance } from './balances';
+import { balance } from '../domain/balances';
 
 export type PayoutRequest = { projectId: string; affiliateId: string; currency: string; method: string; destination: Prisma.InputJsonObject; now: Date };
 

@@ -1,4 +1,5 @@
 import type { SqlClient } from '../db/sql';
+import { notFrozenSql } from '../domain/balances';
 import { recomputeGroups } from './apply-events';
 
 export type Recalculation = { from: Date; to: Date; affiliateId: string | null };
@@ -24,7 +25,7 @@ export async function recalculate(sql: SqlClient, projectId: string, r: Recalcul
     `UPDATE conversions c SET rated_at = $5, updated_at = now()
      FROM (SELECT id, value_minor FROM conversions
            WHERE project_id = $1 AND kind IN ('purchase', 'renewal') AND provider IS NOT NULL AND customer_key IS NOT NULL
-             AND paid_at IS NULL AND payout_id IS NULL AND occurred_at >= $2 AND occurred_at <= $3
+             AND ${notFrozenSql()} AND occurred_at >= $2 AND occurred_at <= $3
              AND ($4::uuid IS NULL OR affiliate_id = $4::uuid)
            FOR UPDATE) AS before
      WHERE c.id = before.id

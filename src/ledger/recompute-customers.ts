@@ -3,6 +3,7 @@ import { attribute } from '../attribution/chain';
 import { mulDivRound } from '../commission/money';
 import { refundedTotal, reversedAt } from '../commission/reversal';
 import { decideCommission, holdUntil } from '../commission/decide';
+import { isFrozen, notFrozenSql } from '../domain/balances';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../domain/normalized-event';
 import { emitConversionEvents, type ConversionEvent, type OutboundEvent } from '../outbound/emit';
@@ -98,14 +99,14 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         refundLevel: refunded.total,
         email,
       };
-      const frozen = isFrozen(payment);
-      if (!frozen && changed(payment, update)) {
+      const paidOut = frozen(payment);
+      if (!paidOut && changed(payment, update)) {
         paymentUpdates.push(update);
         const event = outboundEventOf(payment, update);
         if (event) events.push({ type: event, conversionId: payment.id });
       }
       // A frozen payment's refunds reverse what it was paid out as, to whom it was paid, and are due at once.
-      const reversing: PaymentUpdate = frozen
+      const reversing: PaymentUpdate = paidOut
         ? { ...update, affiliateId: payment.affiliate_id, value: payment.value_minor, holdUntil: refunded.at ?? payment.occurred_at }
         : update;
       refundWrites.push(...refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, refunded));
@@ -166,10 +167,8 @@ function refundedFor(inputs: LedgerInputs, payment: PaymentRow): { total: bigint
   return { total: refundedTotal(observations, payment.amount_minor), at: latest };
 }
 
-/** Paid out, or taken into a pending payout: its amount is what the payout says. */
-function isFrozen(row: { paid_at: Date | null; payout_id: string | null }): boolean {
-  return row.paid_at !== null || row.payout_id !== null;
-}
+/** Paid out, or taken into a pending payout (src/domain/balances.ts). */
+const frozen = (row: { paid_at: Date | null; payout_id: string | null }) => isFrozen({ paidAt: row.paid_at, payoutId: row.payout_id });
 
 function changed(p: PaymentRow, u: PaymentUpdate): boolean {
   return (
@@ -212,7 +211,7 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
     previousLevel = level;
     if (row === null) writes.push(write);
     else if (
-      !isFrozen(row) &&
+      !frozen(row) &&
       (row.value_minor !== write.value ||
         row.amount_minor !== write.amount ||
         row.base_value_minor !== write.base ||
@@ -235,7 +234,7 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
        customer_email = coalesce(c.customer_email, u.email), updated_at = now()
      FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[], $10::text[])
        AS u(id, affiliate_id, value, base, reason, rule_source, attribution, hold_until, refund_level, email)
-     WHERE c.id = u.id AND c.paid_at IS NULL AND c.payout_id IS NULL`,
+     WHERE c.id = u.id AND ${notFrozenSql('c')}`,
     [
       updates.map((u) => u.id),
       updates.map((u) => u.affiliateId),
@@ -286,7 +285,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
       `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, amount_minor = u.amount, base_value_minor = u.base,
          hold_until = u.hold_until, updated_at = now()
        FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[]) AS u(id, affiliate_id, value, amount, base, hold_until)
-       WHERE c.id = u.id AND c.paid_at IS NULL AND c.payout_id IS NULL`,
+       WHERE c.id = u.id AND ${notFrozenSql('c')}`,
       [
         updated.map((w) => w.id),
         updated.map((w) => w.affiliateId),

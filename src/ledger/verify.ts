@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import { balance } from './balances';
+import { balance } from '../domain/balances';
 
 export type Check = { name: string; ok: boolean; failures: string[] };
 

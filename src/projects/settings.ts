@@ -9,7 +9,8 @@ export type CommissionSettings = {
   holdDays: number;
 };
 
-type RuleColumns = { commissionType: string | null; commissionRateBp: number | null; commissionAmountMinor: bigint | null };
+/** How a rule is stored, on every row that carries one (projects, product rules, affiliates, versions). */
+export type RuleColumns = { commissionType: string | null; commissionRateBp: number | null; commissionAmountMinor: bigint | null };
 
 /** A stored rule (affiliate override, product rule or project default); null when the row inherits. */
 export function ruleFromColumns(row: RuleColumns, currency: string): CommissionRule | null {

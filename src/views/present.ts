@@ -1,20 +1,20 @@
 import { bpToPercent, formatMajor, majorNumber } from '../commission/money';
+import { balanceOf, isFrozen } from '../domain/balances';
 import type { Affiliate, Conversion } from '../generated/prisma/client';
 
 export type ConversionStatus = 'held' | 'eligible' | 'processing' | 'paid' | 'reversed' | 'none';
 
 /**
  * held until hold_until, then eligible; processing while a pending payout holds it; paid once paid out; reversed when
- * fully refunded; none when it earns nothing (src/ledger/balances.ts says the same in SQL).
+ * fully refunded; none when it earns nothing. The balances are src/domain/balances.ts's.
  */
 export function conversionStatus(c: Conversion, now: Date): ConversionStatus {
-  if (c.paidAt) return 'paid';
-  if (c.payoutId) return 'processing';
+  if (isFrozen(c)) return balanceOf(c, now);
   if ((c.kind === 'purchase' || c.kind === 'renewal') && c.refundLevelMinor !== null && c.refundLevelMinor >= c.amountMinor && c.amountMinor > 0n) {
     return 'reversed';
   }
   if (c.valueMinor === 0n) return 'none';
-  return c.holdUntil && c.holdUntil > now ? 'held' : 'eligible';
+  return balanceOf(c, now);
 }
 
 export function commissionView(row: { commissionType: string | null; commissionRateBp: number | null; commissionAmountMinor: bigint | null }, currency: string) {

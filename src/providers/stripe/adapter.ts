@@ -2,22 +2,10 @@ import type { ProviderAdapter, RawDelivery, VerifyOptions, VerifyResult } from '
 import { HEX_SHA256, hmacSha256, matchesAny } from '../shared/hmac';
 import { parseJsonObject } from '../shared/json';
 import { checkTimestamp, parseUnixSeconds } from '../shared/timestamps';
-import { normalizeStripeEvent } from './normalize';
+import { normalizeStripeEvent, STRIPE_NORMALIZED_TYPES } from './normalize';
 
-/** The event types Refwire reads (PRODUCT.md §5); merchants enable exactly these on their endpoint. */
-export const STRIPE_WEBHOOK_EVENTS = [
-  'checkout.session.completed',
-  'checkout.session.async_payment_succeeded',
-  'invoice.paid',
-  // basil+ invoices no longer name their payment intent; this event links them, so refunds find the invoice
-  'invoice_payment.paid',
-  'charge.refunded',
-  'refund.created',
-  'customer.subscription.created',
-  'customer.subscription.updated',
-  'customer.subscription.deleted',
-  'customer.discount.created',
-] as const;
+/** The event types Refwire reads (PRODUCT.md §5): the normalizer's handlers; merchants enable exactly these. */
+export const STRIPE_WEBHOOK_EVENTS: readonly string[] = STRIPE_NORMALIZED_TYPES;
 
 const SIGNATURE_HEADER = 'stripe-signature';
 

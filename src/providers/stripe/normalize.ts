@@ -267,10 +267,12 @@ function invoicePaymentPaid(invoicePayment: Json, occurredAt: Date): Normalized 
   });
 }
 
+/** Each event type Refwire reads, and what it means: the one list (the adapter enables exactly these at Stripe). */
 const HANDLERS: Record<string, Handler> = {
   'checkout.session.completed': (o, t) => checkoutSession(o, t, false),
   'checkout.session.async_payment_succeeded': (o, t) => checkoutSession(o, t, true),
   'invoice.paid': invoicePaid,
+  // basil+ invoices no longer name their payment intent; this event links them, so refunds find the invoice
   'invoice_payment.paid': invoicePaymentPaid,
   'charge.refunded': chargeRefunded,
   'refund.created': refundCreated,
