@@ -23,13 +23,21 @@ function describeZodError(error: ZodError): string {
     .join('; ');
 }
 
+function sizeOf(bytes: number | undefined): string {
+  if (bytes === undefined) return 'unknown';
+  if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KB`;
+  return `${bytes} bytes`;
+}
+
 /** Every failure leaves as `{ success: false, error }`; internals are logged, never sent. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof HttpError) return sendError(res, err.status, err.message);
   if (err instanceof ZodError) return sendError(res, 400, describeZodError(err));
   // body-parser errors carry a status and a type
   const type = (err as { type?: string }).type;
-  if (type === 'entity.too.large') return sendError(res, 413, 'request body too large (limit 1 MiB)');
+  // each body parser has its own limit (1 MiB for the API, 16 KB for the tracking endpoints): name the one hit
+  if (type === 'entity.too.large') return sendError(res, 413, `request body too large (limit ${sizeOf((err as { limit?: number }).limit)})`);
   if (type === 'entity.parse.failed') return sendError(res, 400, 'request body is not valid JSON');
   const status = (err as { status?: number }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {

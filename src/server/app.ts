@@ -110,6 +110,11 @@ export function createApp(deps: AppDeps): HttpHandler {
     board.setBasePath('/admin/queues');
     createBullBoard({ queues: [new BullMQAdapter(deps.redis.queue, { readOnlyMode: false })], serverAdapter: board });
     app.use('/admin/queues', requireAdminBrowser(deps.adminToken), board.getRouter());
+  } else {
+    // a documented page should not answer a bare 404: say why it is not here
+    app.use('/admin/queues', (_req, res) => {
+      res.status(404).json({ success: false, error: 'the queue dashboard runs only in production mode (REDIS_URL set): without Redis, events are processed from the database and listed at /api/v1/events' });
+    });
   }
 
 
