@@ -10,7 +10,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # the local stand-in for msgpackr's optional native module (see scripts/stubs) must exist before npm ci links it
 COPY scripts/stubs ./scripts/stubs
-# --ignore-scripts: the only install scripts are Prisma's native engine download, which build.js does not need
+# --ignore-scripts: the only install scripts are Prisma's (a Node version check, the native engine download),
+# which build.js does not need
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY prisma ./prisma
