@@ -117,7 +117,8 @@ export type Worker = { processing: Processing; db: Database; logger: Logger; clo
 /**
  * `refwire worker`: processes stored events without serving the API, beside any number of `refwire start
  * --no-worker` processes on one PostgreSQL: from the BullMQ queue with REDIS_URL, else by polling the inbox every
- * second (the claim in processInboundEvent keeps two workers off one event). METRICS_PORT serves /metrics.
+ * second (the claim in processInboundEvent keeps two workers off one event). METRICS_PORT serves /metrics, /healthz
+ * and /readyz.
  */
 export async function startWorker(config: Config, options: { logger?: Logger; pollMs?: number } = {}): Promise<Worker> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -143,6 +144,14 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
       } else if (req.url === '/healthz') {
         res.setHeader('Content-Type', 'application/json');
         res.end('{"status":"ok"}');
+      } else if (req.url === '/readyz') {
+        // what the image's HEALTHCHECK asks a worker: it answers, and reaches PostgreSQL (and Redis, with REDIS_URL)
+        const check = (p: Promise<unknown>) => p.then(() => 'ok', () => 'unreachable');
+        void Promise.all([check(db.sql.query('SELECT 1')), processing.queue ? check(processing.queue.ping()) : undefined]).then(([database, redis]) => {
+          const ready = database === 'ok' && (redis === undefined || redis === 'ok');
+          res.writeHead(ready ? 200 : 503, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ status: ready ? 'ready' : 'unavailable', database, ...(redis ? { redis } : {}) }));
+        });
       } else {
         res.writeHead(404).end();
       }

@@ -4,6 +4,7 @@ import { startWorker } from '../src/main';
 import { stripeAdapter } from '../src/providers/stripe/adapter';
 import { stripeBody } from './helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
+import { freePort } from './helpers/redis';
 import { buildTestApp, connectProvider, createProjectViaApi, silentLogger } from './helpers/refwire';
 
 describe('refwire worker', () => {
@@ -32,6 +33,24 @@ describe('refwire worker', () => {
     try {
       for (let i = 0; i < 50 && (await status()) !== 'processed'; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await status()).toBe('processed');
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('serves /healthz, /readyz (what the image HEALTHCHECK asks) and /metrics on METRICS_PORT', async () => {
+    const port = await freePort();
+    const worker = await startWorker(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: 'b'.repeat(64), METRICS_PORT: String(port) }), {
+      logger: silentLogger,
+      pollMs: 100,
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', database: 'ok' }); // no REDIS_URL: no redis to report
+      expect(await (await fetch(`${url}/metrics`)).text()).toContain('refwire_event_processing_seconds');
     } finally {
       await worker.close();
     }

@@ -4,7 +4,7 @@ import { createProject } from '../../src/projects/projects';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { stripeBody } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { dropPrefix, OwnRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { dropPrefix, freePort, OwnRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { silentLogger } from '../helpers/refwire';
 
 const SECRET = 'whsec_production_mode_secret';
@@ -92,17 +92,25 @@ describe('production mode: API and worker processes on PostgreSQL and Redis', ()
   it('with Redis down the receiver still answers 200, and the sweep queues everything once Redis is back, empty', async () => {
     const redis = await OwnRedis.create();
     const api = await startRefwire(config(redis.url), { worker: false, ...quiet });
-    const worker = await startWorker(config(redis.url), { logger: silentLogger });
+    const metricsPort = await freePort();
+    const worker = await startWorker({ ...config(redis.url), metricsPort }, { logger: silentLogger });
+    const workerReadyz = () => fetch(`http://127.0.0.1:${metricsPort}/readyz`);
     try {
+      await waitFor(async () => (await workerReadyz()).status === 200); // its Redis connection comes up after start
+      expect(await (await workerReadyz()).json()).toEqual({ status: 'ready', database: 'ok', redis: 'ok' });
       await redis.stop();
       const before = (await statuses()).length;
       const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => deliver(api, `evt_down_${i}`)));
       expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect((await statuses()).length).toBe(before + 20);
       expect((await fetch(`${api.url}/readyz`)).status).toBe(503);
+      const workerDown = await workerReadyz();
+      expect(workerDown.status).toBe(503);
+      expect(await workerDown.json()).toEqual({ status: 'unavailable', database: 'ok', redis: 'unreachable' });
 
       await redis.start(); // a fresh, empty Redis
       await waitFor(async () => (await statuses()).every((s) => s === 'processed'), 30_000);
+      await waitFor(async () => (await workerReadyz()).status === 200);
     } finally {
       await worker.close();
       await api.close();
