@@ -14,6 +14,8 @@ export type CommissionInput = {
   productIds: readonly string[];
   productRules: ReadonlyMap<string, CommissionRule>;
   project: { rule: CommissionRule; duration: Duration };
+  /** the affiliate's partner group in force: its rule and duration, each null when it leaves them to the project */
+  group?: { rule: CommissionRule | null; duration: Duration | null } | null;
   /** when the customer's first attributed payment occurred (null: this is it, or there is none) */
   firstAttributedAt: Date | null;
   occurredAt: Date;
@@ -27,10 +29,18 @@ export type CommissionDecision = { valueMinor: bigint; reason: string | null; ru
  */
 export function decideCommission(i: CommissionInput): CommissionDecision {
   if (!i.affiliate) return { valueMinor: 0n, reason: 'unattributed', ruleSource: null };
-  if (i.affiliate.status !== 'active') return { valueMinor: 0n, reason: 'affiliate_inactive', ruleSource: null };
+  // inactive, suspended, pending or rejected: earns nothing (PRODUCT.md §12)
+  if (i.affiliate.status !== 'active') return { valueMinor: 0n, reason: `affiliate_${i.affiliate.status}`, ruleSource: null };
   if (i.customerEmail !== null && i.customerEmail === i.affiliate.email) return { valueMinor: 0n, reason: 'self_referral', ruleSource: null };
-  if (!withinDuration(i.project.duration, i.firstAttributedAt ?? i.occurredAt, i.occurredAt)) return { valueMinor: 0n, reason: 'duration_ended', ruleSource: null };
-  const selected = selectRule({ affiliateRule: i.affiliate.rule, productRules: i.productRules, productIds: i.productIds, projectRule: i.project.rule });
+  const duration = i.group?.duration ?? i.project.duration;
+  if (!withinDuration(duration, i.firstAttributedAt ?? i.occurredAt, i.occurredAt)) return { valueMinor: 0n, reason: 'duration_ended', ruleSource: null };
+  const selected = selectRule({
+    affiliateRule: i.affiliate.rule,
+    groupRule: i.group?.rule ?? null,
+    productRules: i.productRules,
+    productIds: i.productIds,
+    projectRule: i.project.rule,
+  });
   const commission = computeCommission(selected.rule, i.baseMinor, i.currency);
   return { valueMinor: commission.valueMinor, reason: commission.reason, ruleSource: selected.source };
 }

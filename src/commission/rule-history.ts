@@ -27,6 +27,9 @@ export type RuleState = {
   commissionMonths?: number | null;
   /** affiliate only */
   status?: string | null;
+  groupId?: string | null;
+  /** group only: its hold period (null: the project's) */
+  holdDays?: number | null;
 };
 
 export const NO_RULE: RuleState = { commissionType: null, commissionRateBp: null, commissionAmountMinor: null };
@@ -39,6 +42,8 @@ export function sameRule(a: RuleState, b: RuleState): boolean {
     (a.commissionAmountMinor ?? null) === (b.commissionAmountMinor ?? null) &&
     (a.commissionDuration ?? null) === (b.commissionDuration ?? null) &&
     (a.commissionMonths ?? null) === (b.commissionMonths ?? null) &&
-    (a.status ?? null) === (b.status ?? null)
+    (a.status ?? null) === (b.status ?? null) &&
+    (a.groupId ?? null) === (b.groupId ?? null) &&
+    (a.holdDays ?? null) === (b.holdDays ?? null)
   );
 }

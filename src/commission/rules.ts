@@ -4,12 +4,14 @@ export type CommissionRule =
   | { type: 'percentage'; rateBp: number }
   | { type: 'fixed'; amountMinor: bigint; currency: string };
 
-export type RuleSource = 'affiliate' | 'product' | 'project';
+export type RuleSource = 'affiliate' | 'group' | 'product' | 'project';
 
 export type Duration = { kind: 'lifetime' } | { kind: 'first_payment' } | { kind: 'months'; months: number };
 
 export type RuleInputs = {
   affiliateRule: CommissionRule | null;
+  /** the rule of the affiliate's partner group, if it has one */
+  groupRule?: CommissionRule | null;
   /** rules by provider product or price id */
   productRules: ReadonlyMap<string, CommissionRule>;
   /** the payment's product and price ids, in line order */
@@ -20,6 +22,7 @@ export type RuleInputs = {
 /** Rule precedence as data: the first selector that yields a rule wins. */
 const SELECTORS: readonly { source: RuleSource; select: (i: RuleInputs) => CommissionRule | null }[] = [
   { source: 'affiliate', select: (i) => i.affiliateRule },
+  { source: 'group', select: (i) => i.groupRule ?? null },
   {
     source: 'product',
     select: (i) => {

@@ -8,11 +8,23 @@ import { Prisma } from '../generated/prisma/client';
  */
 export type Balance = 'paid' | 'processing' | 'held' | 'eligible';
 
-type Row = { paidAt: Date | null; payoutId: string | null; holdUntil: Date | null };
+/**
+ * Under manual review (PRODUCT.md §12) a commission counts in no balance until it is approved: a pending one is
+ * shown apart (`pending`), a rejected one never pays.
+ */
+export type Review = 'pending' | 'rejected';
 
-export function balanceOf(row: Row, now: Date): Balance {
+type Row = { paidAt: Date | null; payoutId: string | null; holdUntil: Date | null; reviewStatus?: string | null };
+
+export function reviewOf(row: Pick<Row, 'reviewStatus'>): Review | null {
+  return row.reviewStatus === 'pending' || row.reviewStatus === 'rejected' ? row.reviewStatus : null;
+}
+
+export function balanceOf(row: Row, now: Date): Balance | Review {
   if (row.paidAt) return 'paid';
   if (row.payoutId) return 'processing';
+  const review = reviewOf(row);
+  if (review) return review;
   return row.holdUntil && row.holdUntil > now ? 'held' : 'eligible';
 }
 
@@ -21,16 +33,21 @@ export function balanceOf(row: Row, now: Date): Balance {
  * API edit rewrites it.
  */
 export function isFrozen(row: Pick<Row, 'paidAt' | 'payoutId'>): boolean {
-  const b = balanceOf({ ...row, holdUntil: null }, new Date(0));
+  const b = balanceOf({ ...row, holdUntil: null, reviewStatus: null }, new Date(0));
   return b === 'paid' || b === 'processing';
 }
 
 /** The same in SQL, for set-based statements: `alias` is the conversions table's alias, if any. */
 export const notFrozenSql = (alias = '') => `${alias ? `${alias}.` : ''}paid_at IS NULL AND ${alias ? `${alias}.` : ''}payout_id IS NULL`;
 
+/** Rows that count in the balances: no review, or approved. */
+export const countedSql = `(review_status IS NULL OR review_status = 'approved')`;
+
 export const balance = {
+  counted: Prisma.raw(countedSql),
+  pending: Prisma.sql`review_status = 'pending' AND ${Prisma.raw(notFrozenSql())}`,
   paid: Prisma.sql`paid_at IS NOT NULL`,
   processing: Prisma.sql`paid_at IS NULL AND payout_id IS NOT NULL`,
-  held: (now: Date) => Prisma.sql`${Prisma.raw(notFrozenSql())} AND hold_until > ${now}`,
-  eligible: (now: Date) => Prisma.sql`${Prisma.raw(notFrozenSql())} AND (hold_until IS NULL OR hold_until <= ${now})`,
+  held: (now: Date) => Prisma.sql`${Prisma.raw(notFrozenSql())} AND ${Prisma.raw(countedSql)} AND hold_until > ${now}`,
+  eligible: (now: Date) => Prisma.sql`${Prisma.raw(notFrozenSql())} AND ${Prisma.raw(countedSql)} AND (hold_until IS NULL OR hold_until <= ${now})`,
 };

@@ -8,8 +8,8 @@ import { loadRuleVersions, versionKey } from './rule-versions';
 /** holdDays: the affiliate's own hold period, null to use the project's */
 export type Affiliate = AffiliateRef & { holdDays: number | null };
 
-/** What an affiliate's own row said at some moment: its override (null: inherit) and its status. */
-export type AffiliateTerms = { rule: CommissionRule | null; status: string };
+/** What an affiliate's own row said at some moment: its override (null: inherit), its status and its group. */
+export type AffiliateTerms = { rule: CommissionRule | null; status: string; groupId: string | null };
 
 /** Who recorded a referral: public calls (the tracking script's signup) only reach payments after them. */
 const PUBLIC_REFERRAL_SOURCES = new Set(['signup']);
@@ -30,6 +30,7 @@ type AffiliateRow = {
   commission_rate_bp: number | null;
   commission_amount_minor: string | null;
   hold_days: number | null;
+  group_id: string | null;
 };
 
 /** A coupon with its id at the provider whose payments are being recomputed, if it has one there. */
@@ -81,7 +82,7 @@ export class AffiliateDirectory {
       ids.length === 0 && codeKeys.length === 0
         ? []
         : await tx.query<AffiliateRow>(
-            `SELECT id, email, status, referral_code_key, commission_type, commission_rate_bp, commission_amount_minor, hold_days FROM affiliates
+            `SELECT id, email, status, referral_code_key, commission_type, commission_rate_bp, commission_amount_minor, hold_days, group_id FROM affiliates
              WHERE project_id = $1 AND (referral_code_key = ANY($2::text[]) OR id = ANY($3::uuid[]))`,
             [projectId, codeKeys, ids],
           );
@@ -99,6 +100,7 @@ export class AffiliateDirectory {
           commissionRateBp: row.commission_rate_bp,
           commissionAmountMinor: row.commission_amount_minor === null ? null : BigInt(row.commission_amount_minor),
           status: row.status,
+          groupId: row.group_id,
         }),
       );
     }
@@ -112,7 +114,7 @@ export class AffiliateDirectory {
    */
   termsAt(affiliate: Affiliate, at: Date): AffiliateTerms {
     const state = inForceAt(this.versions.get(versionKey('affiliate', affiliate.id)), this.current.get(affiliate.id)!, at);
-    return { rule: ruleFromColumns(state, this.currency), status: state.status ?? affiliate.status };
+    return { rule: ruleFromColumns(state, this.currency), status: state.status ?? affiliate.status, groupId: state.groupId ?? null };
   }
 
   affiliateById(id: string): Affiliate | null {

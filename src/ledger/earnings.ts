@@ -11,6 +11,7 @@ type Row = {
   eligible: bigint | null;
   processing: bigint | null;
   paid: bigint | null;
+  pending: bigint | null;
   next_release: Date | null;
   signups: bigint;
   purchases: bigint;
@@ -26,8 +27,9 @@ export async function affiliateStats(prisma: PrismaClient, projectId: string, af
   if (affiliateIds.length === 0) return stats;
   const rows = await prisma.$queryRaw<Row[]>`
     SELECT affiliate_id::text AS affiliate_id, currency,
-      SUM(value_minor)::bigint AS total,
-      (SUM(value_minor) FILTER (WHERE NOT (${balance.paid})))::bigint AS unpaid,
+      (SUM(value_minor) FILTER (WHERE ${balance.counted}))::bigint AS total,
+      (SUM(value_minor) FILTER (WHERE ${balance.counted} AND NOT (${balance.paid})))::bigint AS unpaid,
+      (SUM(value_minor) FILTER (WHERE ${balance.pending}))::bigint AS pending,
       (SUM(value_minor) FILTER (WHERE ${balance.held(now)}))::bigint AS held,
       (SUM(value_minor) FILTER (WHERE ${balance.eligible(now)}))::bigint AS eligible,
       (SUM(value_minor) FILTER (WHERE ${balance.processing}))::bigint AS processing,
@@ -51,6 +53,7 @@ export async function affiliateStats(prisma: PrismaClient, projectId: string, af
       eligible: r.eligible ?? 0n,
       processing: r.processing ?? 0n,
       paid: r.paid ?? 0n,
+      pending: r.pending ?? 0n,
       nextRelease: r.next_release,
     };
     s.earnings.push(e);

@@ -2,7 +2,7 @@ import { inForceAt, NO_RULE } from '../commission/rule-history';
 import type { CommissionRule, Duration } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../domain/normalized-event';
-import { productRuleState, projectRuleState, projectTerms, ruleFromColumns } from '../projects/settings';
+import { durationOf, groupRuleState, productRuleState, projectRuleState, projectTerms, ruleFromColumns } from '../projects/settings';
 import { asHints } from './hints';
 import { loadRuleVersions, versionKey } from './rule-versions';
 
@@ -34,6 +34,8 @@ export type PaymentRow = {
   paid_at: Date | null;
   /** set while a payout holds the row: it is frozen like a paid one */
   payout_id: string | null;
+  /** pending | approved | rejected under manual review; null: no review */
+  review_status: string | null;
 };
 
 /** The project's rules as they were at any moment (PRODUCT.md §11: rules are not retroactive). */
@@ -44,6 +46,10 @@ export type ProjectRules = {
   projectAt(at: Date): { rule: CommissionRule; duration: Duration };
   /** the rules in force at `at` of those of these product or price ids that had one */
   productRulesAt(productIds: readonly string[], at: Date): Map<string, CommissionRule>;
+  /** a partner group's rule, duration and hold in force at `at` (each null where it leaves them to the project) */
+  groupAt(groupId: string, at: Date): { rule: CommissionRule | null; duration: Duration | null; holdDays: number | null } | null;
+  /** `manual`: a newly earned commission waits as pending for the merchant's review */
+  review: 'auto' | 'manual';
 };
 
 /** A refund row of a payment: one per refunded level reached. */
@@ -59,6 +65,8 @@ export type RefundRow = {
   paid_at: Date | null;
   /** set while a payout holds the row: it is frozen like a paid one */
   payout_id: string | null;
+  /** its payment's review state */
+  review_status: string | null;
 };
 
 export type Subject = { type: string; hints: Hints | null; email: string | null };
@@ -104,6 +112,8 @@ type ProjectRow = {
   commission_duration: string;
   commission_months: number | null;
   hold_days: number;
+  commission_review: string;
+  groups: { id: string; commission_type: string | null; commission_rate_bp: number | null; commission_amount_minor: string | null; commission_duration: string | null; commission_months: number | null; hold_days: number | null }[] | null;
   product_rules: { product_id: string; commission_type: string; commission_rate_bp: number | null; commission_amount_minor: string | null }[] | null;
 };
 
@@ -123,8 +133,22 @@ async function projectRules(tx: SqlSession, projectId: string, project: ProjectR
       productRuleState({ commissionType: r.commission_type, commissionRateBp: r.commission_rate_bp, commissionAmountMinor: bigOrNull(r.commission_amount_minor) }),
     ]),
   );
+  const currentGroups = new Map(
+    (project.groups ?? []).map((g) => [
+      g.id,
+      groupRuleState({
+        commissionType: g.commission_type,
+        commissionRateBp: g.commission_rate_bp,
+        commissionAmountMinor: bigOrNull(g.commission_amount_minor),
+        commissionDuration: g.commission_duration,
+        commissionMonths: g.commission_months,
+        holdDays: g.hold_days,
+      }),
+    ]),
+  );
   const projectVersions = await loadRuleVersions(tx, projectId, 'project', ['']);
   const productVersions = await loadRuleVersions(tx, projectId, 'product', null);
+  const groupVersions = currentGroups.size === 0 ? new Map() : await loadRuleVersions(tx, projectId, 'group', null);
   return {
     currency,
     holdDays: project.hold_days,
@@ -137,13 +161,24 @@ async function projectRules(tx: SqlSession, projectId: string, project: ProjectR
       }
       return rules;
     },
+    groupAt(groupId, at) {
+      const current = currentGroups.get(groupId);
+      if (!current) return null;
+      const state = inForceAt(groupVersions.get(versionKey('group', groupId)), current, at);
+      return { rule: ruleFromColumns(state, currency), duration: durationOf(state), holdDays: state.holdDays ?? null };
+    },
+    review: project.commission_review === 'manual' ? 'manual' : 'auto',
   };
 }
 
 /** Loads, in seven queries whatever their number, the facts and rows the given customers' ledgers derive from. */
 export async function loadLedgerInputs(tx: SqlSession, projectId: string, provider: string, customerKeys: readonly string[]): Promise<LedgerInputs> {
   const [project] = await tx.query<ProjectRow>(
-    `SELECT currency, commission_type, commission_rate_bp, commission_amount_minor, commission_duration, commission_months, hold_days,
+    `SELECT currency, commission_type, commission_rate_bp, commission_amount_minor, commission_duration, commission_months, hold_days, commission_review,
+            (SELECT json_agg(json_build_object('id', id, 'commission_type', commission_type, 'commission_rate_bp', commission_rate_bp,
+                    'commission_amount_minor', commission_amount_minor::text, 'commission_duration', commission_duration,
+                    'commission_months', commission_months, 'hold_days', hold_days))
+             FROM affiliate_groups WHERE project_id = projects.id) AS groups,
             (SELECT json_agg(json_build_object('product_id', product_id, 'commission_type', commission_type,
                     'commission_rate_bp', commission_rate_bp, 'commission_amount_minor', commission_amount_minor::text))
              FROM product_rules WHERE project_id = projects.id) AS product_rules
@@ -156,7 +191,7 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
     await tx.query<PaymentRow>(
       `SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency,
               amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution,
-              occurred_at, rated_at, hold_until, paid_at, payout_id
+              occurred_at, rated_at, hold_until, paid_at, payout_id, review_status
        FROM conversions WHERE project_id = $1 AND provider = $2 AND customer_key = ANY($3::text[]) AND kind IN ('purchase', 'renewal')
        ORDER BY customer_key, ${PAYMENT_ORDER}`,
       [projectId, provider, customerKeys],
@@ -217,7 +252,7 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
 
   const refundRows = new Map<string, RefundRow[]>();
   const rows = await tx.query<RefundRow>(
-    `SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at, payout_id
+    `SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at, payout_id, review_status
      FROM conversions WHERE reverses_id = ANY($1::uuid[]) ORDER BY reverses_id, refund_level_minor`,
     [payments.map((p) => p.id)],
   );

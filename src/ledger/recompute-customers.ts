@@ -26,9 +26,23 @@ type PaymentUpdate = {
   holdUntil: Date;
   refundLevel: bigint;
   email: string | null;
+  review: string | null;
 };
 
-type RefundWrite = { id: string | null; payment: PaymentRow; level: bigint; value: bigint; amount: bigint; base: bigint; affiliateId: string | null; holdUntil: Date; attribution: unknown; occurredAt: Date };
+/** A refund row as the recompute leaves it: it follows its payment's affiliate, hold and review. */
+type RefundWrite = {
+  id: string | null;
+  payment: PaymentRow;
+  level: bigint;
+  value: bigint;
+  amount: bigint;
+  base: bigint;
+  affiliateId: string | null;
+  holdUntil: Date;
+  attribution: unknown;
+  occurredAt: Date;
+  review: string | null;
+};
 
 /**
  * Derives customers' ledgers from the recorded facts: every payment's attribution, commission and refund
@@ -67,6 +81,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
       const ratedAt = payment.rated_at ?? payment.occurred_at;
       const project = rules.projectAt(ratedAt);
       const terms = affiliate ? directory.termsAt(affiliate, ratedAt) : null;
+      const group = terms?.groupId ? rules.groupAt(terms.groupId, ratedAt) : null;
       const base = payment.amount_minor - payment.tax_minor;
       const productIds = payment.product_ids ?? [];
       const { valueMinor: value, reason, ruleSource } = decideCommission({
@@ -77,6 +92,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         productIds,
         productRules: rules.productRulesAt(productIds, ratedAt),
         project,
+        group,
         firstAttributedAt,
         occurredAt: payment.occurred_at,
       });
@@ -85,7 +101,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
       const heldUntil =
         payment.hold_until !== null && payment.affiliate_id === (affiliate?.id ?? null)
           ? payment.hold_until
-          : holdUntil(payment.occurred_at, affiliate?.holdDays ?? rules.holdDays);
+          : holdUntil(payment.occurred_at, affiliate?.holdDays ?? group?.holdDays ?? rules.holdDays);
       const refunded = refundedFor(inputs, payment);
       const update: PaymentUpdate = {
         id: payment.id,
@@ -98,6 +114,9 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         holdUntil: heldUntil,
         refundLevel: refunded.total,
         email,
+        // a commission earned under manual review waits for the merchant; once reviewed (or earned without a
+        // review) it keeps that state, whatever the setting later says
+        review: payment.review_status ?? (value > 0n && rules.review === 'manual' ? 'pending' : null),
       };
       const paidOut = frozen(payment);
       if (!paidOut && changed(payment, update)) {
@@ -179,6 +198,7 @@ function changed(p: PaymentRow, u: PaymentUpdate): boolean {
     p.rule_source !== u.ruleSource ||
     p.hold_until?.getTime() !== u.holdUntil.getTime() ||
     p.refund_level_minor !== u.refundLevel ||
+    p.review_status !== u.review ||
     (p.customer_email === null && u.email !== null) ||
     !isDeepStrictEqual(p.attribution, u.attribution)
   );
@@ -207,6 +227,7 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
       holdUntil: update.holdUntil,
       attribution: update.attribution,
       occurredAt: refunded.at ?? payment.occurred_at,
+      review: update.review,
     };
     previousLevel = level;
     if (row === null) writes.push(write);
@@ -216,6 +237,7 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
         row.amount_minor !== write.amount ||
         row.base_value_minor !== write.base ||
         row.affiliate_id !== write.affiliateId ||
+        row.review_status !== write.review ||
         row.hold_until?.getTime() !== write.holdUntil.getTime())
     )
       writes.push(write);
@@ -231,9 +253,9 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
   await tx.query(
     `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, base_value_minor = u.base, reason = u.reason,
        rule_source = u.rule_source, attribution = u.attribution::jsonb, hold_until = u.hold_until, refund_level_minor = u.refund_level,
-       customer_email = coalesce(c.customer_email, u.email), updated_at = now()
-     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[], $10::text[])
-       AS u(id, affiliate_id, value, base, reason, rule_source, attribution, hold_until, refund_level, email)
+       customer_email = coalesce(c.customer_email, u.email), review_status = coalesce(c.review_status, u.review), updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[], $10::text[], $11::text[])
+       AS u(id, affiliate_id, value, base, reason, rule_source, attribution, hold_until, refund_level, email, review)
      WHERE c.id = u.id AND ${notFrozenSql('c')}`,
     [
       updates.map((u) => u.id),
@@ -246,6 +268,7 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
       updates.map((u) => iso(u.holdUntil)),
       updates.map((u) => u.refundLevel.toString()),
       updates.map((u) => u.email),
+      updates.map((u) => u.review),
     ],
   );
 }
@@ -259,12 +282,12 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
     inserted = await tx.query(
       `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, reverses_id, customer_key, customer_id,
          customer_email, subscription_id, product_ids, currency, amount_minor, base_value_minor, value_minor, refund_level_minor,
-         attribution, occurred_at, hold_until, affiliate_id)
+         attribution, occurred_at, hold_until, affiliate_id, review_status)
        SELECT p.project_id, 'refund', p.provider, p.external_key || ':refund:' || r.level, p.payment_key, p.id, p.customer_key, p.customer_id,
          p.customer_email, p.subscription_id, p.product_ids, p.currency, r.amount, r.base, r.value, r.level,
-         r.attribution::jsonb, r.occurred_at, r.hold_until, r.affiliate_id::uuid
-       FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[])
-         AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id)
+         r.attribution::jsonb, r.occurred_at, r.hold_until, r.affiliate_id::uuid, r.review
+       FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[])
+         AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id, review)
        JOIN conversions p ON p.id = r.payment_id
        RETURNING id, affiliate_id`,
       [
@@ -277,14 +300,15 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
         created.map((w) => iso(w.occurredAt)),
         created.map((w) => iso(w.holdUntil)),
         created.map((w) => w.affiliateId),
+        created.map((w) => w.review),
       ],
     );
   }
   if (updated.length > 0) {
     await tx.query(
       `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, amount_minor = u.amount, base_value_minor = u.base,
-         hold_until = u.hold_until, updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[]) AS u(id, affiliate_id, value, amount, base, hold_until)
+         hold_until = u.hold_until, review_status = u.review, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::text[]) AS u(id, affiliate_id, value, amount, base, hold_until, review)
        WHERE c.id = u.id AND ${notFrozenSql('c')}`,
       [
         updated.map((w) => w.id),
@@ -293,6 +317,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
         updated.map((w) => w.amount.toString()),
         updated.map((w) => w.base.toString()),
         updated.map((w) => iso(w.holdUntil)),
+        updated.map((w) => w.review),
       ],
     );
   }

@@ -2,7 +2,7 @@ import { BEGINNING, sameRule, type RuleState, type Version } from '../commission
 import type { SqlSession } from '../db/sql';
 import type { Prisma } from '../generated/prisma/client';
 
-export type RuleScope = 'project' | 'product' | 'affiliate';
+export type RuleScope = 'project' | 'product' | 'affiliate' | 'group';
 
 export type RuleChange = { projectId: string; scope: RuleScope; subjectId: string; before: RuleState; after: RuleState; at: Date };
 
@@ -41,6 +41,8 @@ export async function recordRuleChange(tx: Prisma.TransactionClient, change: Rul
       commissionDuration: before.commissionDuration ?? null,
       commissionMonths: before.commissionMonths ?? null,
       status: before.status ?? null,
+      groupId: before.groupId ?? null,
+      holdDays: before.holdDays ?? null,
     },
   });
 }
@@ -56,6 +58,8 @@ type VersionRow = {
   commission_duration: string | null;
   commission_months: number | null;
   status: string | null;
+  group_id: string | null;
+  hold_days: number | null;
 };
 
 export const versionKey = (scope: RuleScope, subjectId: string) => `${scope}:${subjectId}`;
@@ -69,7 +73,7 @@ export async function loadRuleVersions(
 ): Promise<Map<string, Version<RuleState>[]>> {
   const rows = await tx.query<VersionRow>(
     `SELECT scope, subject_id, effective_from, effective_to, commission_type, commission_rate_bp, commission_amount_minor::text,
-            commission_duration, commission_months, status
+            commission_duration, commission_months, status, group_id, hold_days
      FROM rule_versions WHERE project_id = $1 AND scope = $2 AND ($3::text[] IS NULL OR subject_id = ANY($3::text[]))
      ORDER BY subject_id, effective_to`,
     [projectId, scope, subjectIds ? [...subjectIds] : null],
@@ -88,6 +92,8 @@ export async function loadRuleVersions(
         commissionDuration: r.commission_duration,
         commissionMonths: r.commission_months,
         status: r.status,
+        groupId: r.group_id,
+        holdDays: r.hold_days,
       },
     });
     versions.set(key, list);

@@ -59,17 +59,27 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
   check(
     'balances equal the sum of their entries',
     await q<{ problem: string }>`
-      SELECT 'affiliate ' || affiliate_id::text || ' ' || currency || ': total ' || sum(value_minor)
+      SELECT 'affiliate ' || affiliate_id::text || ' ' || currency || ': total ' || coalesce(sum(value_minor) FILTER (WHERE ${balance.counted}), 0)
              || ' but paid + processing + held + eligible = ' || (coalesce(sum(value_minor) FILTER (WHERE ${balance.paid}), 0)
              + coalesce(sum(value_minor) FILTER (WHERE ${balance.processing}), 0)
              + coalesce(sum(value_minor) FILTER (WHERE ${balance.held(now)}), 0)
              + coalesce(sum(value_minor) FILTER (WHERE ${balance.eligible(now)}), 0)) AS problem
       FROM conversions WHERE project_id = ${projectId}::uuid AND affiliate_id IS NOT NULL
       GROUP BY affiliate_id, currency
-      HAVING sum(value_minor) <> coalesce(sum(value_minor) FILTER (WHERE ${balance.paid}), 0)
+      HAVING coalesce(sum(value_minor) FILTER (WHERE ${balance.counted}), 0) <> coalesce(sum(value_minor) FILTER (WHERE ${balance.paid}), 0)
              + coalesce(sum(value_minor) FILTER (WHERE ${balance.processing}), 0)
              + coalesce(sum(value_minor) FILTER (WHERE ${balance.held(now)}), 0)
              + coalesce(sum(value_minor) FILTER (WHERE ${balance.eligible(now)}), 0)`,
+  );
+  check(
+    'a commission waiting for review or rejected is neither paid nor in a payout, and its refunds share its review',
+    await q<{ problem: string }>`
+      SELECT 'conversion ' || c.id::text || ': review ' || coalesce(c.review_status, 'none')
+             || CASE WHEN p.id IS NOT NULL THEN ', its payment''s ' || coalesce(p.review_status, 'none') ELSE ' but paid or in a payout' END AS problem
+      FROM conversions c LEFT JOIN conversions p ON p.id = c.reverses_id
+      WHERE c.project_id = ${projectId}::uuid
+        AND ((c.review_status IN ('pending', 'rejected') AND (c.paid_at IS NOT NULL OR c.payout_id IS NOT NULL))
+             OR (p.id IS NOT NULL AND c.review_status IS DISTINCT FROM p.review_status))`,
   );
   check(
     'a reversal belongs to the affiliate and currency of what it reverses',

@@ -23,13 +23,7 @@ export function ruleFromColumns(row: RuleColumns, currency: string): CommissionR
 
 /** The project default's rule and duration from a stored state (the project's columns or one of their versions). */
 export function projectTerms(state: RuleState, currency: string): { rule: CommissionRule; duration: Duration } {
-  const duration: Duration =
-    state.commissionDuration === 'first_payment'
-      ? { kind: 'first_payment' }
-      : state.commissionDuration === 'months' && state.commissionMonths
-        ? { kind: 'months', months: state.commissionMonths }
-        : { kind: 'lifetime' };
-  return { rule: ruleFromColumns(state, currency) ?? { type: 'percentage', rateBp: 0 }, duration };
+  return { rule: ruleFromColumns(state, currency) ?? { type: 'percentage', rateBp: 0 }, duration: durationOf(state) ?? { kind: 'lifetime' } };
 }
 
 /** The rule-bearing state of each owner, as rule_versions keeps it. */
@@ -43,12 +37,32 @@ export const projectRuleState = (
   commissionMonths: p.commissionMonths,
 });
 
-export const overrideRuleState = (a: RuleColumns & { status: string }): RuleState => ({
+export const overrideRuleState = (a: RuleColumns & { status: string; groupId: string | null }): RuleState => ({
   commissionType: a.commissionType,
   commissionRateBp: a.commissionRateBp,
   commissionAmountMinor: a.commissionAmountMinor,
   status: a.status,
+  groupId: a.groupId,
 });
+
+export const groupRuleState = (
+  g: RuleColumns & { commissionDuration: string | null; commissionMonths: number | null; holdDays: number | null },
+): RuleState => ({
+  commissionType: g.commissionType,
+  commissionRateBp: g.commissionRateBp,
+  commissionAmountMinor: g.commissionAmountMinor,
+  commissionDuration: g.commissionDuration,
+  commissionMonths: g.commissionMonths,
+  holdDays: g.holdDays,
+});
+
+/** A duration as stored; null when the row leaves it to the level below (a group without one). */
+export function durationOf(state: RuleState): Duration | null {
+  if (state.commissionDuration === 'first_payment') return { kind: 'first_payment' };
+  if (state.commissionDuration === 'months' && state.commissionMonths) return { kind: 'months', months: state.commissionMonths };
+  if (state.commissionDuration === 'lifetime') return { kind: 'lifetime' };
+  return null;
+}
 
 export const productRuleState = (p: RuleColumns | null): RuleState => ({
   commissionType: p?.commissionType ?? null,

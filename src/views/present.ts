@@ -2,7 +2,7 @@ import { bpToPercent, formatMajor, majorNumber } from '../commission/money';
 import { balanceOf, isFrozen } from '../domain/balances';
 import type { Affiliate, Conversion } from '../generated/prisma/client';
 
-export type ConversionStatus = 'held' | 'eligible' | 'processing' | 'paid' | 'reversed' | 'none';
+export type ConversionStatus = 'pending' | 'rejected' | 'held' | 'eligible' | 'processing' | 'paid' | 'reversed' | 'none';
 
 /**
  * held until hold_until, then eligible; processing while a pending payout holds it; paid once paid out; reversed when
@@ -10,6 +10,7 @@ export type ConversionStatus = 'held' | 'eligible' | 'processing' | 'paid' | 're
  */
 export function conversionStatus(c: Conversion, now: Date): ConversionStatus {
   if (isFrozen(c)) return balanceOf(c, now);
+  if (c.reviewStatus === 'rejected') return 'rejected';
   if ((c.kind === 'purchase' || c.kind === 'renewal') && c.refundLevelMinor !== null && c.refundLevelMinor >= c.amountMinor && c.amountMinor > 0n) {
     return 'reversed';
   }
@@ -83,11 +84,13 @@ export type Earnings = {
   eligible: bigint;
   processing: bigint;
   paid: bigint;
+  /** commissions waiting for the merchant's review: in no balance until approved */
+  pending: bigint;
   nextRelease: Date | null;
 };
 
 export function emptyEarnings(currency: string): Earnings {
-  return { currency, total: 0n, unpaid: 0n, held: 0n, eligible: 0n, processing: 0n, paid: 0n, nextRelease: null };
+  return { currency, total: 0n, unpaid: 0n, held: 0n, eligible: 0n, processing: 0n, paid: 0n, pending: 0n, nextRelease: null };
 }
 
 export function earningsView(e: Earnings) {
@@ -98,12 +101,14 @@ export function earningsView(e: Earnings) {
     held_earnings: formatMajor(e.held, e.currency),
     processing_earnings: formatMajor(e.processing, e.currency),
     paid_earnings: formatMajor(e.paid, e.currency),
+    pending_earnings: formatMajor(e.pending, e.currency),
     unpaid_earnings_minor: n(e.unpaid),
     total_earnings_minor: n(e.total),
     eligible_earnings_minor: n(e.eligible),
     held_earnings_minor: n(e.held),
     processing_earnings_minor: n(e.processing),
     paid_earnings_minor: n(e.paid),
+    pending_earnings_minor: n(e.pending),
     next_release_date: e.nextRelease?.toISOString() ?? null,
   };
 }
@@ -120,6 +125,7 @@ export function affiliateView(a: Affiliate, projectCurrency: string, stats: Affi
     referral_code: a.referralCode,
     status: a.status,
     ...commissionView(a, projectCurrency),
+    group_id: a.groupId,
     hold_days: a.holdDays,
     payout_method: a.payoutMethod,
     paypal_email: a.paypalEmail,
