@@ -7,7 +7,7 @@ import { HttpError } from '../http/errors';
 import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
-import { commissionTypeField, commissionValueField, conflictAs409, emailField, ruleColumns } from './fields';
+import { commissionTypeField, commissionValueField, conflictAs409, emailField, ruleColumns, uuidField } from './fields';
 import { PAYOUT_METHODS } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
@@ -20,7 +20,8 @@ const referralCodeField = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, "-" and "_" only' });
 
-const statusField = z.enum(['active', 'inactive']);
+/** PRODUCT.md §12: pending (applied), active, inactive (earns nothing), suspended (earns nothing, payouts frozen), rejected */
+const statusField = z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']);
 
 const createBody = z.object({
   email: emailField,
@@ -29,7 +30,9 @@ const createBody = z.object({
   status: statusField.default('active'),
   commission_type: commissionTypeField.nullable().optional(),
   commission_value: commissionValueField.nullable().optional(),
-  /** null: the project's hold_days */
+  /** the partner group whose rules apply when the affiliate has no override; null: none */
+  group_id: uuidField.nullable().optional(),
+  /** null: the group's, else the project's hold_days */
   hold_days: z.number().int().min(0).max(365).nullable().optional(),
   payout_method: z.enum(PAYOUT_METHODS).nullable().optional(),
   paypal_email: emailField.nullable().optional(),
@@ -85,6 +88,12 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     }
   }
 
+  async function assertGroup(projectId: string, groupId: string | null | undefined) {
+    if (groupId && !(await prisma.affiliateGroup.findFirst({ where: { projectId, id: groupId }, select: { id: true } }))) {
+      throw new HttpError(404, 'group_id: no such group in this project');
+    }
+  }
+
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
     const projectId = projectIdOf(req);
@@ -102,6 +111,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     const rule = ruleColumns(body.commission_type, body.commission_value, await currencyOf(projectId), true);
     const referralCode = body.referral_code ?? generatedCode(body.email);
     await assertFree(projectId, body.email, referralCode);
+    await assertGroup(projectId, body.group_id);
     const row = await conflictAs409(
       prisma.affiliate.create({
         data: {
@@ -111,6 +121,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
           referralCode,
           referralCodeKey: referralCode.toLowerCase(),
           status: body.status,
+          groupId: body.group_id ?? null,
           ...rule,
           ...payoutColumns(body),
         },
@@ -139,6 +150,10 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
       if (body.email) data.email = body.email;
       if (body.name !== undefined) data.name = body.name;
       if (body.status) data.status = body.status;
+      if (body.group_id !== undefined) {
+        await assertGroup(projectId, body.group_id);
+        data.group = body.group_id === null ? { disconnect: true } : { connect: { id: body.group_id } };
+      }
       if (body.referral_code) Object.assign(data, { referralCode: body.referral_code, referralCodeKey: body.referral_code.toLowerCase() });
       if (body.commission_type !== undefined || body.commission_value !== undefined) {
         Object.assign(data, ruleColumns(body.commission_type, body.commission_value, currency, true));

@@ -16,6 +16,7 @@ import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitConversionEvents, emitSignup } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
+import { reviewCommissions } from '../ledger/review';
 import { formatMajor } from '../commission/money';
 
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
@@ -53,6 +54,9 @@ const updateBody = z.object({
   reference: z.string().trim().min(1).max(200).optional(),
   referred_user_id: z.string().trim().min(1).max(320).optional(),
 });
+
+const bulkApproveBody = z.object({ ids: z.array(uuidField).min(1).max(500) }).strict();
+const rejectBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
 const recalculateBody = z
   .object({ from: isoDate, to: isoDate, affiliate_id: uuidField.optional() })
@@ -222,6 +226,36 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     res.status(201).json(ok(conversionView(row, now)));
   });
 
+  // The merchant's review under commission_review: manual (src/ledger/review.ts)
+  const REVIEW_PROBLEMS = {
+    not_found: [404, 'conversion not found'],
+    refund: [409, 'a refund follows the review of the payment it reverses: review that payment'],
+    not_under_review: [409, 'this commission is not under review (it was earned with commission_review "auto", or earns nothing)'],
+    paid: [409, 'this commission is already paid or in a payout: it can no longer be reviewed'],
+    rejected: [409, 'this commission was rejected: a rejected commission cannot be approved'],
+  } as const;
+  async function review(req: import('express').Request, ids: string[], decision: 'approved' | 'rejected', reason: string | null) {
+    const projectId = projectIdOf(req);
+    const result = await reviewCommissions(prisma, projectId, ids, { decision, reason }, clock());
+    if ('refused' in result) {
+      const [status, message] = REVIEW_PROBLEMS[result.refused.problem];
+      throw new HttpError(status, ids.length > 1 ? `${result.refused.id}: ${message}` : message);
+    }
+    const rows = await prisma.conversion.findMany({ where: { projectId, id: { in: ids } }, orderBy: { id: 'asc' } });
+    return rows.map((r) => conversionView(r, clock()));
+  }
+  router.post('/approve', async (req, res) => {
+    const body = bulkApproveBody.parse(req.body ?? {});
+    res.json(ok(await review(req, [...new Set(body.ids)], 'approved', null)));
+  });
+  router.post('/:id/approve', async (req, res) => {
+    res.json(ok((await review(req, [idFromPath(req.params.id, 'conversion')], 'approved', null))[0]));
+  });
+  router.post('/:id/reject', async (req, res) => {
+    const body = rejectBody.parse(req.body ?? {});
+    res.json(ok((await review(req, [idFromPath(req.params.id, 'conversion')], 'rejected', body.reason))[0]));
+  });
+
   // Explicit re-rating with today's rules (PRODUCT.md §11): a rule change alone never moves a commission.
   router.post('/recalculate', async (req, res) => {
     const body = recalculateBody.parse(req.body ?? {});
@@ -256,6 +290,9 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const body = updateBody.parse(req.body ?? {});
     const manual = current.provider === null;
     if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}: it changes when that payout completes or fails`);
+    if (body.paid === true && (current.reviewStatus === 'pending' || current.reviewStatus === 'rejected')) {
+      throw new HttpError(409, `this commission is ${current.reviewStatus === 'pending' ? 'waiting for review: approve it first' : 'rejected: it never pays'}`);
+    }
     if (!manual && Object.keys(body).some((k) => k !== 'paid')) {
       throw new HttpError(409, 'this conversion is derived from provider events: only "paid" can change');
     }
@@ -300,6 +337,32 @@ export const conversionOperations: Operation[] = [
     update: updateBody,
     remove: true,
   }),
+  {
+    method: 'post',
+    path: '/api/v1/conversions/approve',
+    tag: 'Conversions',
+    access: 'api_key',
+    summary: 'Approve pending commissions in bulk (all or none): each then counts, held then eligible',
+    body: bulkApproveBody,
+    errors: [404, 409],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/conversions/{id}/approve',
+    tag: 'Conversions',
+    access: 'api_key',
+    summary: 'Approve a pending commission (commission_review: manual)',
+    errors: [409],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/conversions/{id}/reject',
+    tag: 'Conversions',
+    access: 'api_key',
+    summary: 'Reject a commission with a reason: it never pays',
+    body: rejectBody,
+    errors: [409],
+  },
   {
     method: 'post',
     path: '/api/v1/conversions/recalculate',

@@ -13,6 +13,8 @@ import { payoutOperations } from './payouts';
 import { productOperations } from './products';
 import { referralOperations } from './referrals';
 import { reportOperations } from './reports';
+import { affiliateLifecycleOperations } from './affiliate-lifecycle';
+import { groupOperations } from './groups';
 import { ruleVersionOperations } from './rule-versions';
 import { settingsOperations } from './settings';
 import { trackOperations } from './track';
@@ -62,6 +64,8 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...integrationOperations,
   ...settingsOperations,
   ...ruleVersionOperations,
+  ...groupOperations,
+  ...affiliateLifecycleOperations,
   ...affiliateOperations,
   ...referralOperations,
   ...couponOperations,

@@ -102,6 +102,8 @@ export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
       switch (result.refused) {
         case 'unknown_affiliate':
           throw new HttpError(404, 'affiliate not found');
+        case 'suspended':
+          throw new HttpError(409, 'the affiliate is suspended: payouts are frozen until it is reactivated');
         case 'nothing_eligible':
           throw new HttpError(409, `nothing eligible to pay in ${currency}: commissions still in their hold period, or already paid`);
         case 'not_positive':

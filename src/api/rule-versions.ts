@@ -10,8 +10,8 @@ import { commissionView } from '../views/present';
 
 const query = z
   .object({
-    scope: z.enum(['project', 'product', 'affiliate']),
-    /** product: the provider product or price id; affiliate: the affiliate's email; project: none */
+    scope: z.enum(['project', 'product', 'affiliate', 'group']),
+    /** product: the provider product or price id; affiliate: the affiliate's email; group: its id; project: none */
     subject: z.string().trim().min(1).max(320).optional(),
   })
   .strict()
@@ -29,7 +29,7 @@ export function ruleVersionsRouter(prisma: PrismaClient): Router {
     const projectId = projectIdOf(req);
     const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
     let subjectId = '';
-    let current: Parameters<typeof commissionView>[0] & { commissionDuration?: string | null; commissionMonths?: number | null; status?: string | null };
+    let current: Parameters<typeof commissionView>[0] & { commissionDuration?: string | null; commissionMonths?: number | null; status?: string | null; groupId?: string | null; holdDays?: number | null };
     if (q.scope === 'project') current = project;
     else if (q.scope === 'product') {
       subjectId = q.subject!;
@@ -38,6 +38,11 @@ export function ruleVersionsRouter(prisma: PrismaClient): Router {
         commissionRateBp: null,
         commissionAmountMinor: null,
       };
+    } else if (q.scope === 'group') {
+      const group = z.uuid().safeParse(q.subject).success ? await prisma.affiliateGroup.findFirst({ where: { projectId, id: q.subject! } }) : null;
+      if (!group) throw new HttpError(404, 'group not found');
+      subjectId = group.id;
+      current = group;
     } else {
       const email = emailField.safeParse(q.subject);
       const affiliate = email.success ? await prisma.affiliate.findUnique({ where: { projectId_email: { projectId, email: email.data } } }) : null;
@@ -51,8 +56,9 @@ export function ruleVersionsRouter(prisma: PrismaClient): Router {
       effective_from: from?.toISOString() ?? null,
       effective_to: to?.toISOString() ?? null,
       ...commissionView(v, project.currency),
-      ...(q.scope === 'project' ? { commission_duration: v.commissionDuration ?? null, commission_months: v.commissionMonths ?? null } : {}),
-      ...(q.scope === 'affiliate' ? { status: v.status ?? null } : {}),
+      ...(q.scope === 'project' || q.scope === 'group' ? { commission_duration: v.commissionDuration ?? null, commission_months: v.commissionMonths ?? null } : {}),
+      ...(q.scope === 'group' ? { hold_days: v.holdDays ?? null } : {}),
+      ...(q.scope === 'affiliate' ? { status: v.status ?? null, group_id: v.groupId ?? null } : {}),
     });
     const history = versions.map((v, i) => entry(v, i === 0 ? null : v.effectiveFrom, v.effectiveTo));
     history.push(entry(current, versions.at(-1)?.effectiveTo ?? null, null));

@@ -22,6 +22,8 @@ const patchBody = z
     hold_days: z.number().int().min(0).max(365),
     cookie_days: z.number().int().min(1).max(730),
     minimum_payout: commissionValueField,
+    /** manual: each new commission waits as pending until approved or rejected */
+    commission_review: z.enum(['auto', 'manual']),
   })
   .partial()
   .strict();
@@ -34,6 +36,7 @@ export function settingsView(p: Project) {
     commission_months: p.commissionMonths,
     hold_days: p.holdDays,
     cookie_days: p.cookieDays,
+    commission_review: p.commissionReview,
     minimum_payout: majorNumber(p.minimumPayoutMinor, p.currency),
     minimum_payout_minor: Number(p.minimumPayoutMinor),
     minimum_payout_formatted: formatMajor(p.minimumPayoutMinor, p.currency),
@@ -76,6 +79,7 @@ export function settingsRouter(prisma: PrismaClient, clock: () => Date): Router 
       data.commissionMonths = duration === 'months' ? months : null;
       if (body.hold_days !== undefined) data.holdDays = body.hold_days;
       if (body.cookie_days !== undefined) data.cookieDays = body.cookie_days;
+      if (body.commission_review !== undefined) data.commissionReview = body.commission_review;
       if (body.minimum_payout !== undefined) {
         const minor = amountField('minimum_payout', body.minimum_payout, currency);
         if (minor < 0n) throw new HttpError(400, 'minimum_payout: must not be negative');

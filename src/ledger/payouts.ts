@@ -5,6 +5,7 @@ export type PayoutRequest = { projectId: string; affiliateId: string; currency: 
 
 export type PayoutRefusal =
   | { refused: 'unknown_affiliate' }
+  | { refused: 'suspended' }
   | { refused: 'nothing_eligible' }
   | { refused: 'not_positive'; balanceMinor: bigint }
   | { refused: 'below_minimum'; balanceMinor: bigint; minimumMinor: bigint };
@@ -25,9 +26,11 @@ class Refused extends Error {
 export async function createPayout(prisma: PrismaClient, request: PayoutRequest, minimumMinor: bigint | null): Promise<Payout | PayoutRefusal> {
   try {
     return await prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM affiliates WHERE id = ${request.affiliateId}::uuid AND project_id = ${request.projectId}::uuid FOR UPDATE`;
+      const locked = await tx.$queryRaw<{ id: string; status: string }[]>`
+        SELECT id, status FROM affiliates WHERE id = ${request.affiliateId}::uuid AND project_id = ${request.projectId}::uuid FOR UPDATE`;
       if (locked.length === 0) throw new Refused({ refused: 'unknown_affiliate' });
+      // PRODUCT.md §12: a suspended affiliate's payouts are frozen
+      if (locked[0]!.status === 'suspended') throw new Refused({ refused: 'suspended' });
       const payout = await tx.payout.create({
         data: {
           projectId: request.projectId,

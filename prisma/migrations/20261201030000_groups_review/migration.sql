@@ -2,7 +2,8 @@
 ALTER TABLE "projects" ADD COLUMN     "commission_review" VARCHAR(16) NOT NULL DEFAULT 'auto';
 
 -- AlterTable
-ALTER TABLE "affiliates" ADD COLUMN     "group_id" UUID;
+ALTER TABLE "affiliates" ADD COLUMN     "group_id" UUID,
+ADD COLUMN     "status_reason" VARCHAR(500);
 
 -- AlterTable
 ALTER TABLE "conversions" ADD COLUMN     "review_reason" VARCHAR(500),

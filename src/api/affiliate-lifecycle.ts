@@ -1,0 +1,87 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { lockRules, recordRuleChange } from '../ledger/rule-versions';
+import { overrideRuleState } from '../projects/settings';
+import { commissionTypeField, commissionValueField, emailField, ruleColumns, uuidField } from './fields';
+import type { Operation } from './operation';
+
+/** PRODUCT.md §12: which statuses each merchant action moves an affiliate from, and to what. */
+const ACTIONS = {
+  approve: { from: ['pending'], to: 'active' },
+  reject: { from: ['pending'], to: 'rejected' },
+  suspend: { from: ['active', 'inactive'], to: 'suspended' },
+  reactivate: { from: ['suspended', 'inactive'], to: 'active' },
+} as const;
+export type AffiliateAction = keyof typeof ACTIONS;
+
+const approveBody = z
+  .object({ commission_type: commissionTypeField.nullable().optional(), commission_value: commissionValueField.nullable().optional(), group_id: uuidField.nullable().optional() })
+  .strict();
+const reasonBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+const optionalReasonBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+const BODIES = { approve: approveBody, reject: reasonBody, suspend: optionalReasonBody, reactivate: z.object({}).strict() } as const;
+
+/**
+ * The merchant's decisions on an affiliate: approve an application (optionally with a rate or a group), reject it
+ * with a reason, suspend (earns nothing, payouts frozen), reactivate. A status is part of the affiliate's terms:
+ * the change applies to payments from now on, the status before is kept as a version. Repeating a decision that
+ * already holds answers 200 and changes nothing; any other move the table does not allow answers 409.
+ */
+export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date, afterChange?: (change: { projectId: string; affiliateId: string; action: AffiliateAction; reason: string | null }) => Promise<void>): Router {
+  const router = Router();
+  for (const action of Object.keys(ACTIONS) as AffiliateAction[]) {
+    router.post(`/:email/${action}`, async (req: Request, res) => {
+      const projectId = projectIdOf(req);
+      const body = BODIES[action].parse(req.body ?? {}) as z.infer<typeof approveBody> & { reason?: string };
+      const email = emailField.safeParse(String(req.params.email));
+      const { from, to } = ACTIONS[action];
+      const result = await prisma.$transaction(async (tx) => {
+        await lockRules(tx, projectId);
+        const current = email.success ? await tx.affiliate.findUnique({ where: { projectId_email: { projectId, email: email.data } } }) : null;
+        if (!current) throw new HttpError(404, 'affiliate not found');
+        if (current.status === to) return { row: current, changed: false };
+        if (!(from as readonly string[]).includes(current.status)) {
+          throw new HttpError(409, `cannot ${action} an affiliate that is ${current.status}`);
+        }
+        const data: Prisma.AffiliateUpdateInput = { status: to, statusReason: body.reason ?? null };
+        if (body.commission_type !== undefined || body.commission_value !== undefined) {
+          const { currency } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { currency: true } });
+          Object.assign(data, ruleColumns(body.commission_type, body.commission_value, currency, true));
+        }
+        if (body.group_id !== undefined) {
+          if (body.group_id && !(await tx.affiliateGroup.findFirst({ where: { projectId, id: body.group_id }, select: { id: true } }))) {
+            throw new HttpError(404, 'group_id: no such group in this project');
+          }
+          data.group = body.group_id === null ? { disconnect: true } : { connect: { id: body.group_id } };
+        }
+        const row = await tx.affiliate.update({ where: { id: current.id }, data });
+        await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
+        return { row, changed: true };
+      });
+      if (result.changed) await afterChange?.({ projectId, affiliateId: result.row.id, action, reason: body.reason ?? null });
+      res.json({
+        success: true,
+        data: { id: result.row.id, email: result.row.email, status: result.row.status, status_reason: result.row.statusReason, group_id: result.row.groupId },
+      });
+    });
+  }
+  return router;
+}
+
+export const affiliateLifecycleOperations: Operation[] = (Object.keys(ACTIONS) as AffiliateAction[]).map((action) => ({
+  method: 'post' as const,
+  path: `/api/v1/affiliates/{email}/${action}`,
+  tag: 'Affiliates',
+  access: 'api_key' as const,
+  summary: {
+    approve: 'Approve an application: pending → active, optionally with a rate (commission_type, commission_value) or a group',
+    reject: 'Reject an application with a reason: pending → rejected',
+    suspend: 'Suspend: earns nothing from now on and payouts are frozen (active or inactive → suspended)',
+    reactivate: 'Reactivate: suspended or inactive → active',
+  }[action],
+  body: BODIES[action],
+  errors: [404, 409],
+}));

@@ -1,0 +1,146 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { AffiliateGroup, PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { lockRules, recordRuleChange } from '../ledger/rule-versions';
+import { groupRuleState } from '../projects/settings';
+import { commissionView } from '../views/present';
+import { ok, page, paginationQuery } from './envelope';
+import { commissionTypeField, commissionValueField, idFromPath, ruleColumns } from './fields';
+import { resourceOperations, type Operation } from './operation';
+
+const createBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    /** both null (or left out): the group leaves the rate to product rules and the project default */
+    commission_type: commissionTypeField.nullable().optional(),
+    commission_value: commissionValueField.nullable().optional(),
+    /** null: the project's */
+    commission_duration: z.enum(['lifetime', 'first_payment', 'months']).nullable().optional(),
+    commission_months: z.number().int().min(1).max(120).nullable().optional(),
+    /** null: the project's */
+    hold_days: z.number().int().min(0).max(365).nullable().optional(),
+  })
+  .strict();
+const updateBody = createBody.partial();
+const listQuery = z.object(paginationQuery);
+
+function groupView(g: AffiliateGroup, currency: string, members: number) {
+  return {
+    id: g.id,
+    name: g.name,
+    ...commissionView(g, currency),
+    commission_duration: g.commissionDuration,
+    commission_months: g.commissionMonths,
+    hold_days: g.holdDays,
+    affiliates: members,
+    created_at: g.createdAt.toISOString(),
+    updated_at: g.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * `/api/v1/groups`: partner groups (Refferq). An affiliate in a group earns by the group's rule unless it has an
+ * override of its own (affiliate → group → product → project), within the group's duration, held for its
+ * hold_days. A change rates payments that occur after it; the group as it was is kept as a version.
+ */
+export function groupsRouter(prisma: PrismaClient, clock: () => Date): Router {
+  const router = Router();
+  const currencyOf = async (projectId: string) => (await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { currency: true } })).currency;
+  const membersOf = async (ids: string[]) => {
+    const counts = await prisma.affiliate.groupBy({ by: ['groupId'], where: { groupId: { in: ids } }, _count: { _all: true } });
+    return new Map(counts.map((c) => [c.groupId!, c._count._all]));
+  };
+  async function find(db: Pick<PrismaClient, 'affiliateGroup'>, projectId: string, id: unknown) {
+    const row = await db.affiliateGroup.findFirst({ where: { projectId, id: idFromPath(id, 'group') } });
+    if (!row) throw new HttpError(404, 'group not found');
+    return row;
+  }
+  /** The columns a body sets: a rule only with both fields, a duration of months only with its count. */
+  function columns(body: z.infer<typeof updateBody>, current: AffiliateGroup | null, currency: string) {
+    const data: Partial<Pick<AffiliateGroup, 'name' | 'commissionType' | 'commissionRateBp' | 'commissionAmountMinor' | 'commissionDuration' | 'commissionMonths' | 'holdDays'>> = {};
+    if (body.name !== undefined) data.name = body.name;
+    if (body.commission_type !== undefined || body.commission_value !== undefined) {
+      // a new value alone keeps the group's type, as for product rules
+      const type = body.commission_type !== undefined ? body.commission_type : ((current?.commissionType ?? undefined) as 'percentage' | 'fixed' | undefined);
+      Object.assign(data, ruleColumns(type, body.commission_value, currency, true));
+    }
+    const duration = body.commission_duration !== undefined ? body.commission_duration : (current?.commissionDuration ?? null);
+    const months = body.commission_months !== undefined ? body.commission_months : (current?.commissionMonths ?? null);
+    if (duration === 'months' && !months) throw new HttpError(400, 'commission_months: required when commission_duration is "months"');
+    data.commissionDuration = duration;
+    data.commissionMonths = duration === 'months' ? months : null;
+    if (body.hold_days !== undefined) data.holdDays = body.hold_days;
+    return data;
+  }
+  const nameTaken = async (projectId: string, name: string | undefined, except?: string) =>
+    name !== undefined && (await prisma.affiliateGroup.findFirst({ where: { projectId, name, id: { not: except } } })) !== null;
+
+  router.get('/', async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const projectId = projectIdOf(req);
+    const [rows, total, currency] = await Promise.all([
+      prisma.affiliateGroup.findMany({ where: { projectId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
+      prisma.affiliateGroup.count({ where: { projectId } }),
+      currencyOf(projectId),
+    ]);
+    const members = await membersOf(rows.map((r) => r.id));
+    res.json(page(rows.map((r) => groupView(r, currency, members.get(r.id) ?? 0)), q.limit, q.offset, total));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = createBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const currency = await currencyOf(projectId);
+    if (await nameTaken(projectId, body.name)) throw new HttpError(409, 'a group with this name already exists');
+    const row = await prisma.affiliateGroup.create({ data: { projectId, ...columns(body, null, currency), name: body.name } });
+    res.status(201).json(ok(groupView(row, currency, 0)));
+  });
+
+  router.get('/:id', async (req, res) => {
+    const projectId = projectIdOf(req);
+    const row = await find(prisma, projectId, req.params.id);
+    res.json(ok(groupView(row, await currencyOf(projectId), (await membersOf([row.id])).get(row.id) ?? 0)));
+  });
+
+  const update = async (req: Request, res: Response) => {
+    const projectId = projectIdOf(req);
+    const body = updateBody.parse(req.body ?? {});
+    const currency = await currencyOf(projectId);
+    const row = await prisma.$transaction(async (tx) => {
+      await lockRules(tx, projectId);
+      const current = await find(tx, projectId, req.params.id);
+      if (await nameTaken(projectId, body.name, current.id)) throw new HttpError(409, 'a group with this name already exists');
+      const updated = await tx.affiliateGroup.update({ where: { id: current.id }, data: columns(body, current, currency) });
+      await recordRuleChange(tx, { projectId, scope: 'group', subjectId: current.id, before: groupRuleState(current), after: groupRuleState(updated), at: clock() });
+      return updated;
+    });
+    res.json(ok(groupView(row, currency, (await membersOf([row.id])).get(row.id) ?? 0)));
+  };
+  router.put('/:id', update);
+  router.patch('/:id', update);
+
+  router.delete('/:id', async (req, res) => {
+    const projectId = projectIdOf(req);
+    const row = await find(prisma, projectId, req.params.id);
+    const members = (await membersOf([row.id])).get(row.id) ?? 0;
+    // moving affiliates out is a change of their rules: the merchant does it, one by one, on purpose
+    if (members > 0) throw new HttpError(409, `this group has ${members} affiliate(s): move them to another group (group_id) first`);
+    await prisma.affiliateGroup.delete({ where: { id: row.id } });
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+export const groupOperations: Operation[] = resourceOperations({
+  path: '/api/v1/groups',
+  tag: 'Groups',
+  noun: 'partner group',
+  key: 'id',
+  list: listQuery,
+  create: createBody,
+  update: updateBody,
+  remove: true,
+});

@@ -1,0 +1,148 @@
+import request from 'supertest';
+import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { stripeEvent } from '../helpers/ledger';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * PRODUCT.md §12 through HTTP, on one test clock: affiliate statuses and the merchant's decisions, partner groups
+ * in the rule precedence (affiliate → group → product → project) with their duration and hold, and commission
+ * review (pending → approved | rejected) in balances, payouts and the ledger proof.
+ */
+const SECRET = 'whsec_lifecycle_secret';
+const DAY = 86_400_000;
+const T0 = new Date('2026-05-04T08:00:00Z');
+const at = (days: number) => new Date(T0.getTime() + days * DAY);
+let n = 0;
+
+describe('the affiliate program lifecycle', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let key: string;
+  let projectId: string;
+  const api = (method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string, body?: unknown) =>
+    request(t.app)[method](path).set('Authorization', `Bearer ${key}`).send(body as object);
+  /** A first subscription invoice of a new customer, paid at `day`, carrying `code` in its metadata. */
+  const sale = async (code: string, day: number, amount = 10_000) => {
+    const id = `in_lc_${++n}`;
+    const payload = stripeEvent('invoice.paid.subscription_create.json', (o) => {
+      Object.assign(o, { id, charge: `ch_${id}`, payment_intent: `pi_${id}`, customer: `cus_${id}`, subscription: `sub_${id}`, amount_paid: amount, total: amount });
+      o.status_transitions.paid_at = Math.floor(at(day).getTime() / 1000);
+      o.customer_email = `${id}@customers.test`;
+      o.metadata = { referral_code: code };
+      o.subscription_details = { metadata: {} };
+      delete o.discount;
+      o.discounts = [];
+      o.total_discount_amounts = [];
+    });
+    t.clock.now = new Date(Math.max(t.clock.now.getTime(), at(day).getTime()));
+    const body = JSON.stringify(payload);
+    await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+    return (await api('get', '/api/v1/conversions?kind=purchase&limit=100')).body.data.find((c: any) => c.payment_key === id);
+  };
+  const affiliate = async (email: string) => (await api('get', `/api/v1/affiliates/${encodeURIComponent(email)}`).expect(200)).body.data;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+    t.clock.now = at(-1);
+    ({ apiKey: key, id: projectId } = await createProjectViaApi(t.app));
+    await connectProvider(t.app, key, 'stripe', SECRET);
+    await api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, hold_days: 0 }).expect(200);
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it("groups: the group's rule, duration and hold apply between the affiliate's override and the product rules", async () => {
+    const gold = (await api('post', '/api/v1/groups', { name: 'Gold', commission_type: 'percentage', commission_value: 25, commission_duration: 'first_payment', hold_days: 14 }).expect(201)).body.data;
+    expect(gold).toMatchObject({ name: 'Gold', commission_type: 'percentage', commission_value: 25, commission_duration: 'first_payment', hold_days: 14, affiliates: 0 });
+    expect((await api('post', '/api/v1/groups', { name: 'Gold' }).expect(409)).body).toEqual({ success: false, error: 'a group with this name already exists' });
+    await api('post', '/api/v1/affiliates', { email: 'ann@partners.test', referral_code: 'ANN', group_id: gold.id }).expect(201);
+    await api('post', '/api/v1/affiliates', { email: 'vip@partners.test', referral_code: 'VIP', group_id: gold.id, commission_type: 'percentage', commission_value: 40 }).expect(201);
+    expect((await api('post', '/api/v1/affiliates', { email: 'x@partners.test', group_id: '00000000-0000-4000-8000-000000000000' }).expect(404)).body.error).toMatch(/^group_id: /);
+
+    const ann = await sale('ANN', 0);
+    expect(ann).toMatchObject({ value_minor: 2500, rule_source: 'group', hold_until: at(14).toISOString() });
+    const vip = await sale('VIP', 0);
+    expect(vip).toMatchObject({ value_minor: 4000, rule_source: 'affiliate' });
+    // a group change rates later payments only
+    t.clock.now = at(1);
+    await api('patch', `/api/v1/groups/${gold.id}`, { commission_value: 30 }).expect(200);
+    expect((await sale('ANN', 2)).value_minor).toBe(3000);
+    expect((await api('get', `/api/v1/conversions/${ann.id}`).expect(200)).body.data.value_minor).toBe(2500);
+    expect((await api('get', `/api/v1/rule-versions?scope=group&subject=${gold.id}`).expect(200)).body.data).toEqual([
+      expect.objectContaining({ effective_from: null, effective_to: at(1).toISOString(), commission_rate_bp: 2500, hold_days: 14 }),
+      expect.objectContaining({ effective_from: at(1).toISOString(), effective_to: null, commission_rate_bp: 3000 }),
+    ]);
+    expect((await api('delete', `/api/v1/groups/${gold.id}`).expect(409)).body.error).toMatch(/2 affiliate/);
+  });
+
+  it("statuses: an application is approved into a group, or rejected; a suspended affiliate earns nothing and can't be paid", async () => {
+    const gold = (await api('get', '/api/v1/groups').expect(200)).body.data[0];
+    await api('post', '/api/v1/affiliates', { email: 'new@partners.test', referral_code: 'NEW', status: 'pending' }).expect(201);
+    expect((await sale('NEW', 3)).reason).toBe('affiliate_pending');
+    t.clock.now = at(4);
+    const approved = (await api('post', '/api/v1/affiliates/new%40partners.test/approve', { group_id: gold.id }).expect(200)).body.data;
+    expect(approved).toMatchObject({ status: 'active', group_id: gold.id });
+    await api('post', '/api/v1/affiliates/new%40partners.test/approve', {}).expect(200);
+    expect((await sale('NEW', 5)).value_minor).toBe(3000);
+
+    await api('post', '/api/v1/affiliates', { email: 'spam@partners.test', referral_code: 'SPAM', status: 'pending' }).expect(201);
+    expect((await api('post', '/api/v1/affiliates/spam%40partners.test/reject', {}).expect(400)).body.error).toMatch(/^reason: /);
+    const rejected = (await api('post', '/api/v1/affiliates/spam%40partners.test/reject', { reason: 'no website' }).expect(200)).body.data;
+    expect(rejected).toMatchObject({ status: 'rejected', status_reason: 'no website' });
+    expect((await api('post', '/api/v1/affiliates/spam%40partners.test/approve', {}).expect(409)).body).toEqual({ success: false, error: 'cannot approve an affiliate that is rejected' });
+
+    t.clock.now = at(6);
+    await api('post', '/api/v1/affiliates/ann%40partners.test/suspend', { reason: 'fraud check' }).expect(200);
+    expect((await sale('ANN', 7)).reason).toBe('affiliate_suspended');
+    const ann = await affiliate('ann@partners.test');
+    const refused = await api('post', '/api/v1/payouts', { affiliate_id: ann.id, method: 'manual' }).expect(409);
+    expect(refused.body.error).toMatch(/suspended/);
+    t.clock.now = at(8);
+    await api('post', '/api/v1/affiliates/ann%40partners.test/reactivate', {}).expect(200);
+    // first_payment in Gold: a new customer's first payment earns again
+    expect((await sale('ANN', 9)).value_minor).toBe(3000);
+    expect((await api('post', '/api/v1/affiliates/nobody%40partners.test/suspend', {}).expect(404)).body.error).toBe('affiliate not found');
+  });
+
+  it('commission review: pending is in no balance until approved; rejected never pays; bulk approve is all or none', async () => {
+    t.clock.now = at(10);
+    await api('patch', '/api/v1/settings', { commission_review: 'manual' }).expect(200);
+    await api('post', '/api/v1/affiliates', { email: 'rev@partners.test', referral_code: 'REV' }).expect(201);
+    const a = await sale('REV', 11);
+    const b = await sale('REV', 11.5);
+    const c = await sale('REV', 12);
+    expect([a.status, b.status, c.status]).toEqual(['pending', 'pending', 'pending']);
+    let rev = await affiliate('rev@partners.test');
+    expect(rev).toMatchObject({ total_earnings: '0.00', eligible_earnings: '0.00', pending_earnings: '30.00' });
+    // a pending commission cannot be marked paid or taken into a payout
+    expect((await api('patch', `/api/v1/conversions/${a.id}`, { paid: true }).expect(409)).body.error).toMatch(/approve it first/);
+    expect((await api('post', '/api/v1/payouts', { affiliate_id: rev.id, method: 'manual' }).expect(409)).body.error).toMatch(/nothing eligible/);
+
+    t.clock.now = at(13);
+    expect((await api('post', `/api/v1/conversions/${c.id}/reject`, { reason: 'test order' }).expect(200)).body.data).toMatchObject({ status: 'rejected' });
+    // all or none: c is rejected, so nothing is approved
+    const bulk = await api('post', '/api/v1/conversions/approve', { ids: [a.id, b.id, c.id] }).expect(409);
+    expect(bulk.body.error).toBe(`${c.id}: this commission was rejected: a rejected commission cannot be approved`);
+    expect((await api('get', `/api/v1/conversions/${a.id}`)).body.data.status).toBe('pending');
+    const approved = (await api('post', '/api/v1/conversions/approve', { ids: [a.id, b.id] }).expect(200)).body.data;
+    expect(approved.map((r: any) => r.status)).toEqual(['eligible', 'eligible']);
+    rev = await affiliate('rev@partners.test');
+    expect(rev).toMatchObject({ total_earnings: '20.00', eligible_earnings: '20.00', pending_earnings: '0.00' });
+    const payout = (await api('post', '/api/v1/payouts', { affiliate_id: rev.id, method: 'manual' }).expect(201)).body.data;
+    expect(payout.amount_minor).toBe(2000);
+    await api('post', `/api/v1/payouts/${payout.id}/complete`, { reference: 'batch-1' }).expect(200);
+    expect((await api('post', `/api/v1/conversions/${a.id}/reject`, { reason: 'late' }).expect(409)).body.error).toMatch(/already paid/);
+    // auto commissions are not under review
+    t.clock.now = at(14);
+    await api('patch', '/api/v1/settings', { commission_review: 'auto' }).expect(200);
+    const d = await sale('REV', 15);
+    expect(d.status).toBe('eligible');
+    expect((await api('post', `/api/v1/conversions/${d.id}/approve`).expect(409)).body.error).toMatch(/not under review/);
+    expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
+  });
+});
