@@ -57,7 +57,7 @@ describe('GET /openapi.json', () => {
     const affiliate = body('post', '/api/v1/affiliates');
     expect(affiliate.required).toEqual(['email']);
     expect(affiliate.properties.referral_code).toMatchObject({ type: 'string', minLength: 2, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
-    expect(affiliate.properties.status).toMatchObject({ enum: ['active', 'inactive'], default: 'active' });
+    expect(affiliate.properties.status).toMatchObject({ enum: ['pending', 'active', 'inactive', 'suspended', 'rejected'], default: 'active' });
     expect(body('patch', '/api/v1/settings').properties.hold_days).toMatchObject({ type: 'integer', minimum: 0, maximum: 365 });
     expect(body('post', '/api/v1/integrations/{provider}/connect').required).toEqual(['api_key']);
 
