@@ -28,6 +28,7 @@ const envSchema = z.object({
     message: 'must be an http(s) URL',
   }),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  NODE_ENV: optionalString,
   OUTBOUND_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   // Express's "trust proxy": false, true, a number of hops, or addresses/subnets (loopback, 10.0.0.0/8, …)
   TRUST_PROXY: optionalString.refine((v) => v === undefined || /^(true|false|\d+|[\w.:/,\s-]+)$/.test(v), {
@@ -66,6 +67,8 @@ export type ParsedEnv = {
   adminToken: string | undefined;
   publicUrl: string | undefined;
   logLevel: LogLevel;
+  /** NODE_ENV=production (the Docker image): stdout is a log that outlives the moment */
+  production: boolean;
   outboundAllowPrivate: boolean;
   /** which proxies' X-Forwarded-For names the client (for per-address limits); false: the connection's peer */
   trustProxy: boolean | number | string;
@@ -121,6 +124,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     adminToken: e.ADMIN_TOKEN,
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
+    production: e.NODE_ENV === 'production',
     outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE === 'true',
     trustProxy: trustProxySetting(e.TRUST_PROXY),
     webhookToleranceSeconds,
