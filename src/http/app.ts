@@ -32,6 +32,7 @@ import { trackingScript } from '../tracking/script';
 import { requireAdminBrowser, requireApiKey } from './auth';
 import { Metrics } from './metrics';
 import { errorHandler, notFoundHandler } from './errors';
+import { jsonBody } from './json-body';
 import { apiKeyRateLimit } from './rate-limit';
 import { requestLog } from './request-log';
 
@@ -112,7 +113,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   }
 
 
-  const json = express.json({ limit: '1mb' });
+  const json = jsonBody({ limit: '1mb' });
   app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken));
   const v1 = express.Router();
   const limited = apiKeyRateLimit(deps.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });
