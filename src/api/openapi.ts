@@ -48,7 +48,9 @@ const serviceOperations: Operation[] = [
     summary: "A payment provider's webhook delivery, verified with the project's secret for that provider and stored once",
     description:
       'provider: stripe, paddle, lemonsqueezy or polar. The body is the provider\'s own (at most 1 MiB), checked against its ' +
-      'signature headers; a delivery already stored answers 200 again without a second effect.',
+      'signature headers; a delivery already stored answers 200 again without a second effect. A signed event the inbox ' +
+      'cannot hold (an id or type over 255 characters or holding NUL, JSON nested deeper than 64 levels) answers 400 ' +
+      '"event not accepted: …" and is not stored.',
     answer: 'json',
     errors: [400, 413, 503],
   },
