@@ -5,7 +5,7 @@ import type { Project, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { currencyCode } from './currency';
-import { amountField, commissionTypeField, commissionValueField, ruleColumns } from './fields';
+import { amountField, commissionTypeField, commissionValueField, moneyField, ruleColumns } from './fields';
 import { commissionView } from './present';
 import { ok } from './envelope';
 import type { Operation } from './operation';
@@ -19,7 +19,7 @@ const patchBody = z
     commission_months: z.number().int().min(1).max(120).nullable(),
     hold_days: z.number().int().min(0).max(365),
     cookie_days: z.number().int().min(1).max(730),
-    minimum_payout: commissionValueField,
+    minimum_payout: moneyField,
   })
   .partial()
   .strict();
