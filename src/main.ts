@@ -62,6 +62,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     const rateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, config.queuePrefix) : null;
     // a limiter needs a store of its own
     const trackRateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:track`) : null;
+    const failedAuthStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:authfail`) : null;
     const app = createApp({
       db,
       logger,
@@ -77,6 +78,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       trustProxy: config.trustProxy,
       rateLimit: { perMinute: config.rateLimitPerMinute, ...(rateLimitStore ? { store: rateLimitStore.store } : {}) },
       trackRateLimit: { perMinute: config.trackRateLimitPerMinute, ...(trackRateLimitStore ? { store: trackRateLimitStore.store } : {}) },
+      failedAuthLimit: { perMinute: config.authFailureLimitPerMinute, ...(failedAuthStore ? { store: failedAuthStore.store } : {}) },
     });
     server.on('request', app);
     const url = `http://localhost:${port}`;
@@ -100,6 +102,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         await processing.close();
         rateLimitStore?.close();
         trackRateLimitStore?.close();
+        failedAuthStore?.close();
         await openDb.close();
         lock?.release();
       },

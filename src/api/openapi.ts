@@ -85,7 +85,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflicts with what is stored',
   413: 'Body too large',
-  429: 'Rate limit exceeded: see X-RateLimit-Reset',
+  429: "Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After)",
   502: "The provider's API failed or could not be reached",
   503: 'Not available (Refwire or a dependency is down)',
 };
@@ -95,6 +95,7 @@ const RATE_LIMIT_HEADERS = {
   'X-RateLimit-Remaining': { description: 'requests left in this minute', schema: { type: 'integer' } },
   'X-RateLimit-Reset': { description: 'when the budget refills (Unix seconds)', schema: { type: 'integer' } },
 };
+const RETRY_AFTER_HEADER = { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } };
 
 /** What a request-validating zod schema accepts, as JSON Schema (OpenAPI 3.1 uses JSON Schema 2020-12). */
 function inputSchema(schema: z.ZodType): JsonSchema {
@@ -130,7 +131,8 @@ function errorStatuses(op: Operation): number[] {
   const implied = [
     ...(op.body || op.query ? [400] : []),
     ...(op.access !== 'public' ? [401] : []),
-    ...(op.access === 'api_key' ? [429] : []),
+    // a key's budget, and for keys and the admin token alike the client address's budget of refused credentials
+    ...(op.access !== 'public' ? [429] : []),
     ...(/\{\w+\}/.test(op.path) ? [404] : []),
   ];
   return [...new Set([...implied, ...(op.errors ?? [])])].sort((a, b) => a - b);
@@ -142,7 +144,7 @@ function operationObject(op: Operation): JsonSchema {
     responses[String(status)] = {
       description: ERROR_TEXT[status] ?? 'Error',
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
+      ...(status === 429 ? { headers: op.access === 'api_key' ? { ...RATE_LIMIT_HEADERS, ...RETRY_AFTER_HEADER } : RETRY_AFTER_HEADER } : {}),
     };
   }
   const params = parameters(op);

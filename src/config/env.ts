@@ -50,6 +50,7 @@ const envSchema = z.object({
   WORKER_STALLED_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
   TRACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   STRIPE_API_BASE_URL: apiBaseUrl,
   PADDLE_API_BASE_URL: apiBaseUrl,
   LEMONSQUEEZY_API_BASE_URL: apiBaseUrl,
@@ -85,6 +86,8 @@ export type ParsedEnv = {
   rateLimitPerMinute: number;
   /** requests a minute per client address on the public tracking endpoints */
   trackRateLimitPerMinute: number;
+  /** refused API keys and admin tokens a minute per client address */
+  authFailureLimitPerMinute: number;
 };
 
 /** TRUST_PROXY as Express takes it. */
@@ -140,6 +143,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trackRateLimitPerMinute: e.TRACK_RATE_LIMIT_PER_MINUTE,
+    authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
     providerApiBaseUrls: {
       ...(e.STRIPE_API_BASE_URL ? { stripe: e.STRIPE_API_BASE_URL } : {}),
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),
