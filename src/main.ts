@@ -175,7 +175,7 @@ function printableAdminToken(config: Config): string | null {
 }
 
 /** What a newcomer needs next: where Refwire runs, the admin token, and how to create a project. */
-async function welcome(config: Config, db: Database, url: string): Promise<string> {
+export async function welcome(config: Config, db: Database, url: string): Promise<string> {
   const lines = [`\nRefwire is running at ${url} (${config.database.kind === 'embedded' ? `embedded database in ${config.database.dir}` : 'PostgreSQL'})`];
   const printable = printableAdminToken(config);
   if (printable) {
