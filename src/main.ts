@@ -63,6 +63,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     const rateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, config.queuePrefix) : null;
     // a limiter needs a store of its own
     const trackRateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:track`) : null;
+    const failedAuthStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:authfail`) : null;
     const app = createApp({
       db,
       logger,
@@ -78,6 +79,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       trustProxy: config.trustProxy,
       rateLimit: { perMinute: config.rateLimitPerMinute, ...(rateLimitStore ? { store: rateLimitStore.store } : {}) },
       trackRateLimit: { perMinute: config.trackRateLimitPerMinute, ...(trackRateLimitStore ? { store: trackRateLimitStore.store } : {}) },
+      failedAuthLimit: { perMinute: config.authFailureLimitPerMinute, ...(failedAuthStore ? { store: failedAuthStore.store } : {}) },
     });
     server.on('request', app);
     const url = `http://localhost:${port}`;
@@ -101,6 +103,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         await processing.close();
         rateLimitStore?.close();
         trackRateLimitStore?.close();
+        failedAuthStore?.close();
         await openDb.close();
         lock?.release();
       },
@@ -171,15 +174,28 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
   };
 }
 
+/**
+ * The admin token the banner may print: only a generated one (an operator who set ADMIN_TOKEN has it, and it
+ * must not reach `docker logs`), only on the first start of its data directory (so `npm start` needs no other
+ * step, and it is printed once), and never with NODE_ENV=production (the Docker image), where stdout is a log
+ * kept long after the moment — there the banner says where the token is kept instead.
+ */
+function printableAdminToken(config: Config): string | null {
+  return config.adminTokenGenerated && config.freshDataDir && !config.production ? config.adminToken : null;
+}
+
 /** What a newcomer needs next: where Refwire runs, the admin token, and how to create a project. */
-async function welcome(config: Config, db: Database, url: string): Promise<string> {
+export async function welcome(config: Config, db: Database, url: string): Promise<string> {
   const lines = [`\nRefwire is running at ${url} (${config.database.kind === 'embedded' ? `embedded database in ${config.database.dir}` : 'PostgreSQL'})`];
-  if (config.embeddedSecretsFile && config.adminToken) {
-    lines.push(`Admin token: ${config.adminToken}  (kept in ${config.embeddedSecretsFile})`);
+  const printable = printableAdminToken(config);
+  if (printable) {
+    lines.push(`Admin token: ${printable}  (shown on this first start only; kept in ${config.embeddedSecretsFile})`);
+  } else if (config.adminTokenGenerated) {
+    lines.push(`Admin token: "admin_token" in ${config.embeddedSecretsFile}`);
   }
   const projects = await db.prisma.project.count();
   if (projects === 0) {
-    const token = config.adminToken ?? '$ADMIN_TOKEN';
+    const token = printable ?? '$ADMIN_TOKEN';
     lines.push(
       '',
       'No project yet. Create one (the answer holds its API key, shown once):',

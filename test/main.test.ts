@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config/config';
+import { loadConfig, type Config } from '../src/config/config';
 import { DataDirLockedError } from '../src/db/embedded-lock';
-import { startRefwire } from '../src/main';
+import { startRefwire, welcome } from '../src/main';
 import { createProject } from '../src/projects/projects';
 import { stripeAdapter } from '../src/providers/stripe/adapter';
 import { stripeBody } from './helpers/fixtures';
+import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 import { silentLogger } from './helpers/refwire';
 
 /** The composition root on the embedded default (PGlite in a data directory), in process. */
@@ -71,5 +72,56 @@ describe('startRefwire on the embedded database', () => {
     } finally {
       await restarted.close();
     }
+  });
+});
+
+/** PRODUCT.md §1 and issue 13: the first-start banner goes to stdout, which `docker logs` keeps. */
+describe('the first-start banner', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => tdb.drop());
+  // the banner of a start with this configuration (its database only counts projects)
+  const banner = (config: Config) => welcome(config, tdb.db, 'http://localhost:3000');
+  const secretsFile = (dataDir: string) => path.join(dataDir, 'secrets.json');
+
+  it('prints a generated admin token on the first start of a data directory only', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-banner-'));
+    const first = await banner(loadConfig({ DATA_DIR: dataDir }));
+    const token = /Admin token: (rwadm_\S+)/.exec(first)?.[1];
+    expect(token).toBeDefined();
+    expect(first).toContain(`-H "Authorization: Bearer ${token}"`);
+    const second = await banner(loadConfig({ DATA_DIR: dataDir }));
+    expect(second).not.toContain(token);
+    expect(second).toContain(`Admin token: "admin_token" in ${secretsFile(dataDir)}`);
+    expect(second).toContain('Bearer $ADMIN_TOKEN');
+  });
+
+  it('never prints it with NODE_ENV=production, where stdout is a kept log', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-banner-'));
+    const printed = await banner(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' }));
+    const { admin_token: token } = JSON.parse(fs.readFileSync(secretsFile(dataDir), 'utf8')) as { admin_token: string };
+    expect(printed).not.toContain(token);
+    expect(printed).toContain(`Admin token: "admin_token" in ${secretsFile(dataDir)}`);
+  });
+
+  it('never prints an ADMIN_TOKEN the operator set, embedded or on PostgreSQL', async () => {
+    const operatorToken = 'operator-chosen-admin-token-0123';
+    // embedded with a generated SECRETS_KEY: the admin token in use is still the operator's
+    const embedded = await banner(loadConfig({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-banner-')), ADMIN_TOKEN: operatorToken }));
+    expect(embedded).not.toContain(operatorToken);
+    expect(embedded).not.toContain('Admin token:');
+    // the real start on PostgreSQL, printing where `docker logs` reads
+    let printed = '';
+    const refwire = await startRefwire(loadConfig({ PORT: '0', DATABASE_URL: tdb.url, SECRETS_KEY: 'b'.repeat(64), ADMIN_TOKEN: operatorToken }), {
+      worker: false,
+      logger: silentLogger,
+      print: (text) => (printed += text),
+    });
+    await refwire.close();
+    expect(printed).toContain('No project yet');
+    expect(printed).not.toContain(operatorToken);
+    expect(printed).toContain('Bearer $ADMIN_TOKEN');
   });
 });

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client';
 import { requireAdmin } from '../http/auth';
+import type { FailedAuthLimit } from '../http/rate-limit';
 import { HttpError } from '../http/errors';
 import { createProject, issueApiKey, NotFoundError, revokeApiKey } from '../projects/projects';
 import { currencyCode } from './currency';
@@ -31,9 +32,9 @@ function rethrowNotFound(err: unknown): never {
 }
 
 /** `/api/admin/*`: operator endpoints behind ADMIN_TOKEN (PRODUCT.md §2). */
-export function adminProjectsRouter(prisma: PrismaClient, adminToken: string | null): Router {
+export function adminProjectsRouter(prisma: PrismaClient, adminToken: string | null, failedAuth?: FailedAuthLimit): Router {
   const router = Router();
-  router.use(requireAdmin(adminToken));
+  router.use(requireAdmin(adminToken, failedAuth));
 
   router.post('/projects', async (req, res) => {
     const body = createProjectBody.parse(req.body ?? {});

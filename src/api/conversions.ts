@@ -1,13 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { decideCommission, holdUntil } from '../commission/decide';
+import { formatMajor } from '../commission/money';
 import type { CommissionRule } from '../commission/rules';
 import type { Conversion, Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { commissionSettings, ruleFromColumns } from '../projects/settings';
 import { currencyCode } from './currency';
-import { amountField, conflictAs409, idFromPath, isoDate, uuidField } from './fields';
+import { amountField, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { conversionView } from '../views/present';
@@ -17,10 +18,8 @@ import { sqlSessionOf } from '../db/prisma-session';
 import { emitConversionEvents, emitSignup } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
 import { reviewCommissions } from '../ledger/review';
-import { formatMajor } from '../commission/money';
 
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
-const money = z.union([z.number(), z.string().trim().min(1)]);
 const listQuery = z.object({
   ...paginationQuery,
   type: z.enum(['signup', 'purchase']).optional(),
@@ -36,8 +35,8 @@ const createBody = z.object({
   type: z.enum(['signup', 'purchase']),
   affiliate_id: uuidField.optional(),
   referral_code: z.string().trim().min(1).optional(),
-  value: money.optional(),
-  base_value: money.optional(),
+  value: moneyField.optional(),
+  base_value: moneyField.optional(),
   base_value_currency: currencyCode.optional(),
   product_id: z.string().trim().min(1).optional(),
   referred_user_id: z.string().trim().min(1).max(320).optional(),
@@ -48,8 +47,8 @@ const createBody = z.object({
 });
 
 const updateBody = z.object({
-  value: money.optional(),
-  base_value: money.optional(),
+  value: moneyField.optional(),
+  base_value: moneyField.optional(),
   paid: z.boolean().optional(),
   reference: z.string().trim().min(1).max(200).optional(),
   referred_user_id: z.string().trim().min(1).max(320).optional(),
@@ -63,6 +62,14 @@ const recalculateBody = z
   .strict()
   .refine((b) => b.from.getTime() <= b.to.getTime(), { message: 'must not be after "to"', path: ['from'] });
 
+
+/** PRODUCT.md §11: a commission given by hand is no more than the sale it is paid on. */
+function valueWithinBase(value: bigint, base: bigint, currency: string): bigint {
+  if (value > base) {
+    throw new HttpError(400, `value: must not exceed base_value (${formatMajor(base, currency)} ${currency}); send the sale's base_value with it`);
+  }
+  return value;
+}
 
 export type ManualConversion = {
   projectId: string;
@@ -147,14 +154,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const affiliate = await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code);
     const currency = body.base_value_currency ?? project.currency;
     const base = body.base_value !== undefined ? amountField('base_value', body.base_value, currency) : 0n;
-    if (base < 0n) throw new HttpError(400, 'base_value: must not be negative');
 
     const email = body.email?.toLowerCase() ?? (body.referred_user_id?.includes('@') ? body.referred_user_id.toLowerCase() : null);
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
     if (body.value !== undefined) {
-      value = amountField('value', body.value, currency);
+      value = valueWithinBase(amountField('value', body.value, currency), base, currency);
     } else if (body.type === 'signup') {
       value = 0n;
     } else {
@@ -298,9 +304,10 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     }
     const data: Prisma.ConversionUpdateInput = {};
     if (body.paid !== undefined) data.paidAt = body.paid ? (current.paidAt ?? clock()) : null;
-    if (body.value !== undefined) data.valueMinor = amountField('value', body.value, current.currency);
-    if (body.base_value !== undefined) {
-      const base = amountField('base_value', body.base_value, current.currency);
+    if (body.value !== undefined || body.base_value !== undefined) {
+      const base = body.base_value !== undefined ? amountField('base_value', body.base_value, current.currency) : current.baseValueMinor;
+      const value = body.value !== undefined ? amountField('value', body.value, current.currency) : current.valueMinor;
+      data.valueMinor = valueWithinBase(value, base, current.currency);
       data.baseValueMinor = base;
       data.amountMinor = base;
     }

@@ -8,6 +8,8 @@ import { HttpError } from '../http/errors';
 import { EVENT_STATUSES } from '../domain/event-status';
 import type { ProcessOutcome } from '../domain/process-outcome';
 import { PROVIDER_NAMES } from '../domain/provider-names';
+import { parseJsonObject } from '../providers/shared/json';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../util/json-text';
 import { ok, page, paginationQuery } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
@@ -38,6 +40,16 @@ function summary(e: EventRow) {
     received_at: e.receivedAt.toISOString(),
     processed_at: e.processedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * The stored body as JSON. Receivers refuse bodies nested past MAX_JSON_DEPTH, but one stored before they did
+ * would make the answer fail to serialize: its payload is left out, with the reason.
+ */
+function storedPayload(rawBody: Uint8Array): { payload: unknown; payload_omitted?: string } {
+  const payload = parseJsonObject(Buffer.from(rawBody));
+  if (payload && nestsDeeper(payload, MAX_JSON_DEPTH)) return { payload: null, payload_omitted: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+  return { payload };
 }
 
 /** `/api/v1/events`: the webhook event log, newest first, scoped to the key's project. */
@@ -77,7 +89,7 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
     return {
       ...summary(rest),
       headers,
-      payload: JSON.parse(Buffer.from(rawBody).toString('utf8')) as unknown,
+      ...storedPayload(rawBody),
       // the ledger rows this event created; their attribution trace says why each was (not) attributed
       conversions: conversions.map((c) => conversionView(c, now)),
     };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseMajor, parsePercentToBp } from '../commission/money';
+import { formatMajor, MAX_AMOUNT_MINOR, parseMajor, parsePercentToBp } from '../commission/money';
 import { Prisma } from '../generated/prisma/client';
 import { HttpError } from '../http/errors';
 import type { RuleColumns } from '../projects/settings';
@@ -12,8 +12,19 @@ export const emailField = z
 
 export const commissionTypeField = z.enum(['percentage', 'fixed']);
 
-/** A percentage is a number of percent; a fixed amount a number in major units of the project currency. */
-export const commissionValueField = z.union([z.number(), z.string().trim().min(1)]);
+/**
+ * Every money input of the API: an amount in major units, as a JSON number (exact, see src/http/json-body.ts) or a
+ * decimal string. Its decimals and its bound depend on the currency, so amountField() checks them once the
+ * currency is known: never negative, never above MAX_AMOUNT_MINOR minor units.
+ */
+export const moneyField = z
+  .union([z.number(), z.string().trim().min(1)])
+  .describe(`an amount in major units (number or decimal string), from 0 to ${MAX_AMOUNT_MINOR} minor units`);
+
+/** A percentage is a number of percent; a fixed amount a money amount in the project currency. */
+export const commissionValueField = z
+  .union([z.number(), z.string().trim().min(1)])
+  .describe(`a percentage (0 to 100, 2 decimals), or for "fixed" an amount in major units of at most ${MAX_AMOUNT_MINOR} minor units`);
 
 
 /**
@@ -38,21 +49,24 @@ export function ruleColumns(
       if (bp > 10_000) throw new RangeError('must be at most 100');
       return { commissionType: type, commissionRateBp: bp, commissionAmountMinor: null };
     }
-    const minor = parseMajor(value, currency);
-    if (minor < 0n) throw new RangeError('must not be negative');
-    return { commissionType: type, commissionRateBp: null, commissionAmountMinor: minor };
+    return { commissionType: type, commissionRateBp: null, commissionAmountMinor: amountField('commission_value', value, currency) };
   } catch (err) {
     if (err instanceof RangeError) throw new HttpError(400, `commission_value: ${err.message}`);
     throw err;
   }
 }
 
+/** A moneyField's value in minor units of `currency`, or a 400 naming the field. */
 export function amountField(name: string, value: number | string, currency: string): bigint {
+  let minor: bigint;
   try {
-    return parseMajor(value, currency);
+    minor = parseMajor(value, currency);
   } catch (err) {
     throw new HttpError(400, `${name}: ${(err as Error).message}`);
   }
+  if (minor < 0n) throw new HttpError(400, `${name}: must not be negative`);
+  if (minor > MAX_AMOUNT_MINOR) throw new HttpError(400, `${name}: must be at most ${formatMajor(MAX_AMOUNT_MINOR, currency)} ${currency}`);
+  return minor;
 }
 
 export function isUniqueViolation(err: unknown): boolean {

@@ -51,7 +51,9 @@ const serviceOperations: Operation[] = [
     summary: "A payment provider's webhook delivery, verified with the project's secret for that provider and stored once",
     description:
       'provider: stripe, paddle, lemonsqueezy or polar. The body is the provider\'s own (at most 1 MiB), checked against its ' +
-      'signature headers; a delivery already stored answers 200 again without a second effect.',
+      'signature headers; a delivery already stored answers 200 again without a second effect. A signed event the inbox ' +
+      'cannot hold (an id or type over 255 characters or holding NUL, JSON nested deeper than 64 levels) answers 400 ' +
+      '"event not accepted: …" and is not stored.',
     answer: 'json',
     errors: [400, 413, 503],
   },
@@ -89,7 +91,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflicts with what is stored',
   413: 'Body too large',
-  429: 'Rate limit exceeded: see X-RateLimit-Reset',
+  429: "Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After)",
   502: "The provider's API failed or could not be reached",
   503: 'Not available (Refwire or a dependency is down)',
 };
@@ -99,6 +101,7 @@ const RATE_LIMIT_HEADERS = {
   'X-RateLimit-Remaining': { description: 'requests left in this minute', schema: { type: 'integer' } },
   'X-RateLimit-Reset': { description: 'when the budget refills (Unix seconds)', schema: { type: 'integer' } },
 };
+const RETRY_AFTER_HEADER = { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } };
 
 /** What a request-validating zod schema accepts, as JSON Schema (OpenAPI 3.1 uses JSON Schema 2020-12). */
 function inputSchema(schema: z.ZodType): JsonSchema {
@@ -134,7 +137,8 @@ function errorStatuses(op: Operation): number[] {
   const implied = [
     ...(op.body || op.query ? [400] : []),
     ...(op.access !== 'public' ? [401] : []),
-    ...(op.access === 'api_key' ? [429] : []),
+    // a key's budget, and for keys and the admin token alike the client address's budget of refused credentials
+    ...(op.access !== 'public' ? [429] : []),
     ...(/\{\w+\}/.test(op.path) ? [404] : []),
   ];
   return [...new Set([...implied, ...(op.errors ?? [])])].sort((a, b) => a - b);
@@ -146,7 +150,7 @@ function operationObject(op: Operation): JsonSchema {
     responses[String(status)] = {
       description: ERROR_TEXT[status] ?? 'Error',
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
+      ...(status === 429 ? { headers: op.access === 'api_key' ? { ...RATE_LIMIT_HEADERS, ...RETRY_AFTER_HEADER } : RETRY_AFTER_HEADER } : {}),
     };
   }
   const params = parameters(op);

@@ -108,6 +108,8 @@ export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
           throw new HttpError(409, `nothing eligible to pay in ${currency}: commissions still in their hold period, or already paid`);
         case 'not_positive':
           throw new HttpError(409, `the eligible ${currency} balance is ${formatMajor(result.balanceMinor, currency)}: refunds after earlier payouts are carried forward, nothing to pay`);
+        case 'too_large':
+          throw new HttpError(409, `the eligible balance ${formatMajor(result.balanceMinor, currency)} ${currency} is more than one payout can hold`);
         case 'below_minimum':
           throw new HttpError(
             409,

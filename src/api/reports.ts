@@ -12,8 +12,9 @@ const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() 
 const summaryQuery = periodQuery.extend({ top: z.coerce.number().int().min(1).max(100).default(10) });
 
 type Counts = { signups: bigint; purchases: bigint; renewals: bigint; refunds: bigint };
-type MoneyRow = { currency: string; revenue: bigint; refunded: bigint; commission: bigint };
-type TopRow = { affiliate_id: string; email: string; referral_code: string; currency: string; commission: bigint; sales: bigint; revenue: bigint };
+/** sums arrive as text: a sum of bigints is numeric in SQL, and cast back to bigint it could overflow */
+type MoneyRow = { currency: string; revenue: string; refunded: string; commission: string };
+type TopRow = { affiliate_id: string; email: string; referral_code: string; currency: string; commission: string; sales: bigint; revenue: string };
 
 /** `column` (a timestamp) within [from, to): a missing bound is open. */
 function period(q: { from?: Date; to?: Date }, column = 'occurred_at') {
@@ -21,7 +22,7 @@ function period(q: { from?: Date; to?: Date }, column = 'occurred_at') {
   return Prisma.sql`${q.from ? Prisma.sql`AND ${c} >= ${q.from}` : Prisma.empty} ${q.to ? Prisma.sql`AND ${c} < ${q.to}` : Prisma.empty}`;
 }
 
-const money = (minor: bigint, currency: string) => ({ value: formatMajor(minor, currency), value_minor: Number(minor) });
+const money = (minor: string | bigint, currency: string) => ({ value: formatMajor(BigInt(minor), currency), value_minor: Number(minor) });
 
 /** A conversion rate in basis points: referred sales per 10,000 clicks, rounded down (integers, never floats). */
 function rateBp(sales: bigint, clicks: bigint): number | null {
@@ -55,16 +56,16 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
         SELECT count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
                count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds
         FROM conversions WHERE ${scope}`,
-      prisma.$queryRaw<{ clicks: bigint }[]>`SELECT coalesce(sum(clicks), 0)::bigint AS clicks FROM affiliates WHERE project_id = ${projectId}::uuid`,
+      prisma.$queryRaw<{ clicks: string }[]>`SELECT coalesce(sum(clicks), 0)::text AS clicks FROM affiliates WHERE project_id = ${projectId}::uuid`,
       prisma.$queryRaw<MoneyRow[]>`
-        SELECT currency, coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::bigint AS revenue,
-               coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::bigint AS refunded,
-               coalesce(sum(value_minor), 0)::bigint AS commission
+        SELECT currency, coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::text AS revenue,
+               coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::text AS refunded,
+               coalesce(sum(value_minor), 0)::text AS commission
         FROM conversions WHERE ${scope} AND kind <> 'signup' GROUP BY currency ORDER BY currency`,
       prisma.$queryRaw<TopRow[]>`
-        SELECT c.affiliate_id::text AS affiliate_id, a.email, a.referral_code, c.currency, sum(c.value_minor)::bigint AS commission,
+        SELECT c.affiliate_id::text AS affiliate_id, a.email, a.referral_code, c.currency, sum(c.value_minor)::text AS commission,
                count(*) FILTER (WHERE c.kind IN ('purchase', 'renewal')) AS sales,
-               coalesce(sum(c.amount_minor) FILTER (WHERE c.kind <> 'signup'), 0)::bigint AS revenue
+               coalesce(sum(c.amount_minor) FILTER (WHERE c.kind <> 'signup'), 0)::text AS revenue
         FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id
         WHERE c.project_id = ${projectId}::uuid ${period(q, 'c.occurred_at')}
           AND c.kind <> 'signup'
@@ -92,7 +93,7 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
           currency: m.currency,
           revenue: money(m.revenue, m.currency),
           refunded: money(m.refunded, m.currency),
-          net_revenue: money(m.revenue - m.refunded, m.currency),
+          net_revenue: money(BigInt(m.revenue) - BigInt(m.refunded), m.currency),
           commission: money(m.commission, m.currency),
         })),
         top_affiliates: top.map((r) => ({

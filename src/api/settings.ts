@@ -7,7 +7,7 @@ import { HttpError } from '../http/errors';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { projectRuleState } from '../projects/settings';
 import { currencyCode } from './currency';
-import { amountField, commissionTypeField, commissionValueField, ruleColumns } from './fields';
+import { amountField, commissionTypeField, commissionValueField, moneyField, ruleColumns } from './fields';
 import { commissionView } from '../views/present';
 import { ok } from './envelope';
 import type { Operation } from './operation';
@@ -21,7 +21,7 @@ const patchBody = z
     commission_months: z.number().int().min(1).max(120).nullable(),
     hold_days: z.number().int().min(0).max(365),
     cookie_days: z.number().int().min(1).max(730),
-    minimum_payout: commissionValueField,
+    minimum_payout: moneyField,
     /** manual: each new commission waits as pending until approved or rejected */
     commission_review: z.enum(['auto', 'manual']),
   })

@@ -6,7 +6,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { endpointSecretContext } from '../outbound/dispatcher';
 import { OUTBOUND_EVENTS } from '../outbound/emit';
-import { newEndpointSecret } from '../outbound/signature';
+import { ENDPOINT_SECRET_PREFIX, newEndpointSecret } from '../outbound/signature';
 import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
 import { maskSecret, type SecretBox } from '../security/secret-box';
 import { ok, page, paginationQuery } from './envelope';
@@ -113,7 +113,7 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
         description: body.description ?? null,
         events: body.events ?? [...OUTBOUND_EVENTS],
         secretEnc: box.seal(secret, endpointSecretContext(projectId, id)),
-        secretHint: maskSecret(secret),
+        secretHint: maskSecret(secret, [ENDPOINT_SECRET_PREFIX]),
       },
     });
     res.status(201).json(ok({ ...endpointView(row), secret }));

@@ -15,6 +15,8 @@ export type Config = Omit<ParsedEnv, 'secretsKey' | 'adminToken' | 'publicUrl'> 
   publicUrl: string | null;
   /** where the embedded mode's generated secrets live, when it generated them */
   embeddedSecretsFile: string | null;
+  /** true when the admin token is the embedded mode's generated one, not one the operator set */
+  adminTokenGenerated: boolean;
   /** true when this start generated the embedded secrets: a fresh data directory */
   freshDataDir: boolean;
 };
@@ -29,6 +31,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let secretsKey = parsed.secretsKey;
   let adminToken = parsed.adminToken ?? null;
   let embeddedSecretsFile: string | null = null;
+  let adminTokenGenerated = false;
   let freshDataDir = false;
   let database: DatabaseTarget;
 
@@ -45,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!secretsKey || !adminToken) {
       const stored = loadOrCreateEmbeddedSecrets(dataDir);
       secretsKey ??= stored.secretsKey;
+      adminTokenGenerated = adminToken === null;
       adminToken ??= stored.adminToken;
       embeddedSecretsFile = stored.file;
       freshDataDir = stored.createdNow;
@@ -59,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken,
     publicUrl: parsed.publicUrl?.replace(/\/+$/, '') ?? null,
     embeddedSecretsFile,
+    adminTokenGenerated,
     freshDataDir,
   };
 }

@@ -28,6 +28,7 @@ const envSchema = z.object({
     message: 'must be an http(s) URL',
   }),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  NODE_ENV: optionalString,
   OUTBOUND_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   // Express's "trust proxy": false, true, a number of hops, or addresses/subnets (loopback, 10.0.0.0/8, …)
   TRUST_PROXY: optionalString.refine((v) => v === undefined || /^(true|false|\d+|[\w.:/,\s-]+)$/.test(v), {
@@ -49,6 +50,7 @@ const envSchema = z.object({
   WORKER_STALLED_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
   TRACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   STRIPE_API_BASE_URL: apiBaseUrl,
   PADDLE_API_BASE_URL: apiBaseUrl,
   LEMONSQUEEZY_API_BASE_URL: apiBaseUrl,
@@ -66,6 +68,8 @@ export type ParsedEnv = {
   adminToken: string | undefined;
   publicUrl: string | undefined;
   logLevel: LogLevel;
+  /** NODE_ENV=production (the Docker image): stdout is a log that outlives the moment */
+  production: boolean;
   outboundAllowPrivate: boolean;
   /** which proxies' X-Forwarded-For names the client (for per-address limits); false: the connection's peer */
   trustProxy: boolean | number | string;
@@ -82,6 +86,8 @@ export type ParsedEnv = {
   rateLimitPerMinute: number;
   /** requests a minute per client address on the public tracking endpoints */
   trackRateLimitPerMinute: number;
+  /** refused API keys and admin tokens a minute per client address */
+  authFailureLimitPerMinute: number;
 };
 
 /** TRUST_PROXY as Express takes it. */
@@ -121,6 +127,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     adminToken: e.ADMIN_TOKEN,
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
+    production: e.NODE_ENV === 'production',
     outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE === 'true',
     trustProxy: trustProxySetting(e.TRUST_PROXY),
     webhookToleranceSeconds,
@@ -136,6 +143,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trackRateLimitPerMinute: e.TRACK_RATE_LIMIT_PER_MINUTE,
+    authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
     providerApiBaseUrls: {
       ...(e.STRIPE_API_BASE_URL ? { stripe: e.STRIPE_API_BASE_URL } : {}),
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),

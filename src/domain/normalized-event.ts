@@ -1,3 +1,6 @@
+import { MAX_AMOUNT_MINOR } from '../commission/money';
+import { isIsoCurrency } from '../util/iso-currency';
+
 /**
  * The provider-neutral vocabulary. Only src/providers/<name>/ turns payloads into these; everything after
  * normalization reads nothing else. Amounts are bigint minor units; currencies upper-case ISO 4217.
@@ -83,4 +86,51 @@ export function emptyHints(): Hints {
 
 export function eventsOf(...events: NormalizedEvent[]): Normalized {
   return { kind: 'events', events };
+}
+
+/** The widest id, code or key a column takes (VARCHAR(255)); emails VARCHAR(320). */
+const MAX_ID_LENGTH = 255;
+const MAX_EMAIL_LENGTH = 320;
+
+/** Why a value (an event, or a part of one at `path`) cannot be stored, or null. */
+function valueProblem(value: unknown, path: string): string | null {
+  if (typeof value === 'string') {
+    // PostgreSQL text and jsonb cannot hold U+0000
+    if (value.includes('\u0000')) return `${path} holds a NUL character`;
+    const max = /(^|\.)email$/.test(path) ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH;
+    return value.length > max ? `${path} is longer than ${max} characters` : null;
+  }
+  if (typeof value === 'bigint') return value < 0n || value > MAX_AMOUNT_MINOR ? `${path} ${value} is outside 0 to ${MAX_AMOUNT_MINOR} minor units` : null;
+  if (value instanceof Date) {
+    const year = value.getUTCFullYear();
+    return year >= 1 && year <= 9999 ? null : `${path} is not a date between the years 1 and 9999`;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const problem = valueProblem(item, `${path}.${i}`);
+      if (problem) return problem;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = valueProblem(item, path === '' ? key : `${path}.${key}`);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+/**
+ * Why normalized events cannot be applied, or null: checked once, after normalization and enrichment, for every
+ * provider alike. Such an event would fail in the database on each attempt (a NUL, an id longer than its column,
+ * an amount no bigint holds) or be stored wrong (a currency that is not ISO 4217), so it is marked failed at once
+ * instead of retried.
+ */
+export function unusableReason(events: readonly NormalizedEvent[]): string | null {
+  for (const event of events) {
+    if (event.kind !== 'facts' && !isIsoCurrency(event.currency)) return `currency "${event.currency}" is not an ISO 4217 code`;
+    if (event.kind !== 'refund' && event.kind !== 'facts' && event.taxMinor > event.grossMinor) return `taxMinor ${event.taxMinor} exceeds grossMinor ${event.grossMinor}`;
+    const problem = valueProblem(event, '');
+    if (problem) return problem;
+  }
+  return null;
 }

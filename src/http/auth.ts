@@ -3,6 +3,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { findApiKey } from '../projects/projects';
 import { tokensEqual } from '../security/tokens';
 import { HttpError } from './errors';
+import type { FailedAuthLimit } from './rate-limit';
 
 function bearer(req: Request): string | null {
   const header = req.headers.authorization;
@@ -11,12 +12,29 @@ function bearer(req: Request): string | null {
   return match?.[1] ?? null;
 }
 
-export function requireAdmin(adminToken: string | null): RequestHandler {
-  return (req, _res, next) => {
+function tooMany(seconds: number): HttpError {
+  return new HttpError(429, `too many refused credentials from this address; retry in ${seconds} s`, { 'Retry-After': String(seconds) });
+}
+
+/** Before any credential is checked: an address past its budget of refused ones is answered 429, whatever it sends. */
+async function notBlocked(req: Request, limit: FailedAuthLimit | undefined): Promise<void> {
+  const wait = await limit?.blocked(req);
+  if (wait) throw tooMany(wait);
+}
+
+/** A credential was presented and refused: 401, or 429 once that used up the address's budget. */
+async function refused(req: Request, limit: FailedAuthLimit | undefined, message: string): Promise<never> {
+  const wait = await limit?.failed(req);
+  throw wait ? tooMany(wait) : new HttpError(401, message);
+}
+
+export function requireAdmin(adminToken: string | null, limit?: FailedAuthLimit): RequestHandler {
+  return async (req, _res, next) => {
     if (adminToken === null) throw new HttpError(401, 'the admin API is disabled: set ADMIN_TOKEN to enable it');
+    await notBlocked(req, limit);
     const token = bearer(req);
     if (!token) throw new HttpError(401, 'missing admin token: send Authorization: Bearer <ADMIN_TOKEN>');
-    if (!tokensEqual(token, adminToken)) throw new HttpError(401, 'invalid admin token');
+    if (!tokensEqual(token, adminToken)) await refused(req, limit, 'invalid admin token');
     next();
   };
 }
@@ -25,24 +43,29 @@ export function requireAdmin(adminToken: string | null): RequestHandler {
  * For pages a browser opens (the queue dashboard): the admin token as a bearer token or as the password of HTTP
  * Basic auth, which a browser prompts for.
  */
-export function requireAdminBrowser(adminToken: string | null): RequestHandler {
-  return (req, res, next) => {
+export function requireAdminBrowser(adminToken: string | null, limit?: FailedAuthLimit): RequestHandler {
+  return async (req, res, next) => {
+    if (adminToken !== null) await notBlocked(req, limit);
     const header = req.headers.authorization ?? '';
     const basic = /^Basic\s+(\S+)$/i.exec(header);
     const given = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : bearer(req);
     if (adminToken !== null && given && tokensEqual(given, adminToken)) return next();
     res.setHeader('WWW-Authenticate', 'Basic realm="Refwire admin", charset="UTF-8"');
-    throw new HttpError(401, adminToken === null ? 'the admin API is disabled: set ADMIN_TOKEN to enable it' : 'admin token required');
+    if (adminToken === null) throw new HttpError(401, 'the admin API is disabled: set ADMIN_TOKEN to enable it');
+    // a browser's first request, without credentials, only asks for the prompt: it is not a refusal
+    if (given) await refused(req, limit, 'admin token required');
+    throw new HttpError(401, 'admin token required');
   };
 }
 
 /** Resolves the API key to its project; every handler behind it reads `req.projectId` and nothing else. */
-export function requireApiKey(prisma: PrismaClient): RequestHandler {
+export function requireApiKey(prisma: PrismaClient, limit?: FailedAuthLimit): RequestHandler {
   return async (req, _res, next) => {
+    await notBlocked(req, limit);
     const key = bearer(req);
     if (!key) throw new HttpError(401, 'missing API key: send Authorization: Bearer <api_key>');
     const found = await findApiKey(prisma, key);
-    if (!found) throw new HttpError(401, 'invalid API key');
+    if (!found) return refused(req, limit, 'invalid API key');
     req.projectId = found.projectId;
     req.apiKeyId = found.keyId;
     next();

@@ -6,6 +6,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** sent with the answer (Retry-After) */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -32,7 +34,10 @@ function sizeOf(bytes: number | undefined): string {
 
 /** Every failure leaves as `{ success: false, error }`; internals are logged, never sent. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (err instanceof HttpError) return sendError(res, err.status, err.message);
+  if (err instanceof HttpError) {
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+    return sendError(res, err.status, err.message);
+  }
   if (err instanceof ZodError) return sendError(res, 400, describeZodError(err));
   // body-parser errors carry a status and a type
   const type = (err as { type?: string }).type;

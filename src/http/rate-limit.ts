@@ -1,5 +1,5 @@
-import type { RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, MemoryStore, rateLimit, type Options, type Store } from 'express-rate-limit';
 import { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { sendError } from './errors';
@@ -38,13 +38,53 @@ export function clientIpRateLimit(options: { perMinute: number; store?: Store })
     limit: options.perMinute,
     legacyHeaders: true,
     standardHeaders: false,
-    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
+    keyGenerator: (req) => `ip:${addressKey(req)}`,
     ...(options.store ? { store: options.store } : {}),
     passOnStoreError: true,
     handler: (_req, res) => {
       sendError(res, 429, `rate limit exceeded: ${options.perMinute} requests a minute per client address; retry after the time in X-RateLimit-Reset`);
     },
   });
+}
+
+/** The address a per-address limit counts by: the visitor behind TRUST_PROXY's proxies, IPv6 by its /56. */
+function addressKey(req: Request): string {
+  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+/** Refused credentials per client address (src/http/auth.ts asks it before checking any, and tells it of each). */
+export type FailedAuthLimit = {
+  /** seconds until the address may present credentials again, or null when it may now */
+  blocked(req: Request): Promise<number | null>;
+  /** counts one refused credential; seconds to wait when that went past the budget, else null */
+  failed(req: Request): Promise<number | null>;
+};
+
+/**
+ * Wrong API keys and admin tokens, a budget a minute per client address (AUTH_FAILURE_LIMIT_PER_MINUTE, default
+ * 20), in Redis when given a store from `redisRateLimitStore`. Only refused credentials count: no number of
+ * accepted requests, missing credentials or other errors uses any of it. Past it, the address is answered 429 with
+ * Retry-After until its minute is over, whatever it presents: a correct guess must not be told apart, or the limit
+ * would not slow guessing. A store that cannot answer lets requests through, as the other limits do.
+ */
+export function failedAuthLimit(options: { perMinute: number; store?: Store }): FailedAuthLimit {
+  const store = options.store ?? new MemoryStore();
+  // express-rate-limit initializes the stores it is given; this one is used directly
+  void Promise.resolve(store.init?.({ windowMs: WINDOW_MS } as Options)).catch(() => undefined);
+  const key = (req: Request) => `authfail:${addressKey(req)}`;
+  const secondsUntil = (reset: Date | undefined) => Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
+  return {
+    async blocked(req) {
+      const seen = await Promise.resolve(store.get?.(key(req))).catch(() => undefined);
+      // a Redis store reads a missing key as NaN hits with a reset in the past
+      if (!seen || !(seen.totalHits >= options.perMinute) || (seen.resetTime && seen.resetTime.getTime() <= Date.now())) return null;
+      return secondsUntil(seen.resetTime);
+    },
+    async failed(req) {
+      const counted = await Promise.resolve(store.increment(key(req))).catch(() => undefined);
+      return counted && counted.totalHits > options.perMinute ? secondsUntil(counted.resetTime) : null;
+    },
+  };
 }
 
 /** The shared counter store, on its own Redis connection that gives up on a command after half a second. */

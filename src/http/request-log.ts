@@ -13,9 +13,35 @@ declare module 'node:http' {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** What a log line says about a request: never headers (they carry tokens, API keys and signatures). */
-function summary(req: IncomingMessage) {
-  return { id: req.id, method: req.method, url: req.url, remoteAddress: req.socket?.remoteAddress };
+/** The API's own paging and filter parameters: harmless, and worth seeing in a log. */
+const LOGGED_QUERY_PARAMS = new Set(['limit', 'offset', 'status', 'provider', 'type', 'kind', 'paid', 'from', 'to', 'top']);
+
+/**
+ * The URL as logged: clients put API keys and tokens in query strings too (`?api_key=…`), whether or not the API
+ * reads them there, so only the values of the API's own paging and filter parameters are kept; any other value,
+ * and any bare or long name, is blanked.
+ */
+export function loggableUrl(url: string | undefined): string | undefined {
+  const q = url?.indexOf('?') ?? -1;
+  if (url === undefined || q < 0) return url;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      if (LOGGED_QUERY_PARAMS.has(name)) return pair;
+      return eq >= 0 && /^[A-Za-z0-9_.[\]-]{1,32}$/.test(name) ? `${name}=[redacted]` : '[redacted]';
+    });
+  return `${url.slice(0, q)}?${query.join('&')}`;
+}
+
+/**
+ * What a log line says about a request: never headers (they carry tokens, API keys and signatures). `url` is the
+ * one the request came with: Express rewrites req.url within mounted routers.
+ */
+function summary(req: IncomingMessage, url: string | undefined) {
+  return { id: req.id, method: req.method, url: loggableUrl(url), remoteAddress: req.socket?.remoteAddress };
 }
 
 function levelOf(res: ServerResponse, failed: boolean): Level {
@@ -33,8 +59,9 @@ export function requestLog(logger: Logger) {
     const given = req.headers['x-request-id'];
     req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', req.id);
+    const url = req.url;
     let bound: Logger | null = null;
-    Object.defineProperty(req, 'log', { configurable: true, get: () => (bound ??= logger.child({ req: summary(req) })) });
+    Object.defineProperty(req, 'log', { configurable: true, get: () => (bound ??= logger.child({ req: summary(req, url) })) });
 
     const started = Date.now();
     let done = false;
@@ -43,7 +70,7 @@ export function requestLog(logger: Logger) {
       done = true;
       const level = levelOf(res, failed);
       if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ req: summary(req), res: { statusCode: res.statusCode }, responseTime: Date.now() - started }, failed ? 'request aborted' : 'request completed');
+      logger[level]({ req: summary(req, url), res: { statusCode: res.statusCode }, responseTime: Date.now() - started }, failed ? 'request aborted' : 'request completed');
     };
     res.once('finish', () => complete(false));
     res.once('close', () => complete(!res.writableFinished));

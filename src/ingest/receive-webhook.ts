@@ -1,7 +1,8 @@
 import type { IntegrationStore } from '../integrations/integration-store';
-import type { DeliveryHeaders, VerifyFailure } from '../providers/provider-adapter';
+import type { DeliveryHeaders, VerifiedEvent, VerifyFailure } from '../providers/provider-adapter';
 import type { ProviderName } from '../domain/provider-names';
 import { findAdapter } from '../providers/registry';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../util/json-text';
 import type { InboxInput, StoredEvent } from '../inbox/inbound-events';
 
 export type IngestOutcome =
@@ -10,6 +11,8 @@ export type IngestOutcome =
   | { kind: 'unknown_project' }
   | { kind: 'not_connected' }
   | { kind: 'verification_failed'; reason: VerifyFailure }
+  /** signed, but not an event the inbox can hold: answered 400, so the provider stops retrying it */
+  | { kind: 'unacceptable'; reason: string }
   | { kind: 'unavailable'; error: Error };
 
 export type ReceiveDeps = {
@@ -26,6 +29,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Headers kept with every stored event, beside the provider's own signature headers. */
 const KEPT_HEADERS = ['content-type', 'user-agent'];
+
+/** inbound_events.provider_event_id and event_type are VARCHAR(255) */
+const MAX_EVENT_ID_LENGTH = 255;
+
+/**
+ * Why a verified event cannot be stored, or null. Checked before the insert: an id the columns cannot hold failed
+ * the insert (and, batched, the other deliveries of its statement) with a database error, answered 503, and the
+ * provider retried it forever; a payload nested past MAX_JSON_DEPTH was stored and then could not be shown.
+ */
+function unacceptable(event: VerifiedEvent): string | null {
+  for (const [name, value] of [['id', event.eventId], ['type', event.type]] as const) {
+    if (value.length > MAX_EVENT_ID_LENGTH) return `its event ${name} is longer than ${MAX_EVENT_ID_LENGTH} characters`;
+    // PostgreSQL text cannot hold U+0000
+    if (value.includes('\u0000')) return `its event ${name} holds a NUL character`;
+  }
+  const year = event.occurredAt?.getUTCFullYear();
+  if (year !== undefined && !(year >= 1 && year <= 9999)) return 'its timestamp is not a date between the years 1 and 9999';
+  if (nestsDeeper(event.payload, MAX_JSON_DEPTH)) return `its JSON nests deeper than ${MAX_JSON_DEPTH} levels`;
+  return null;
+}
 
 /**
  * Verify, then store once, then hand off: the only work done while the provider waits. Every path returns a
@@ -55,6 +78,8 @@ export async function receiveWebhook(
     toleranceSeconds: deps.toleranceSeconds[adapter.name],
   });
   if (!verified.ok) return { kind: 'verification_failed', reason: verified.reason };
+  const refused = unacceptable(verified.event);
+  if (refused) return { kind: 'unacceptable', reason: refused };
 
   const headers: Record<string, string> = {};
   for (const name of [...KEPT_HEADERS, ...adapter.signatureHeaders]) {

@@ -59,6 +59,9 @@ function outcomeAnswer(outcome: IngestOutcome, provider: string, req: IncomingMe
     case 'verification_failed':
       req.log.warn({ provider, reason: outcome.reason }, 'webhook rejected');
       return failure(400, 'webhook verification failed');
+    case 'unacceptable':
+      req.log.warn({ provider, reason: outcome.reason }, 'webhook refused');
+      return failure(400, `event not accepted: ${outcome.reason}`);
     case 'unavailable':
       req.log.error({ provider, err: outcome.error }, 'webhook not stored: database unavailable');
       return failure(503, 'temporarily unavailable, retry later', { 'retry-after': '5' });

@@ -31,6 +31,17 @@ type Connection =
   | { status: 'not_connected' }
   | { status: 'connected'; current: string; previous: { secret: string; expiresAt: Date } | null };
 
+/**
+ * The prefixes providers put on every webhook secret and API key they issue: public, so a masked hint may show
+ * them. A Lemon Squeezy signing secret is the merchant's own choice (or Refwire's random hex): no part of it is.
+ */
+const PUBLIC_PREFIXES: Record<ProviderName, { webhookSecret: readonly string[]; apiKey: readonly string[] }> = {
+  stripe: { webhookSecret: ['whsec_'], apiKey: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_'] },
+  paddle: { webhookSecret: ['pdl_ntfset_'], apiKey: ['pdl_live_apikey_', 'pdl_sdbx_apikey_'] },
+  lemonsqueezy: { webhookSecret: [], apiKey: [] },
+  polar: { webhookSecret: ['whsec_'], apiKey: ['polar_oat_', 'polar_pat_'] },
+};
+
 export class MissingSecretError extends Error {
   override name = 'MissingSecretError';
 }
@@ -98,7 +109,7 @@ export class IntegrationStore {
       secret = existing;
       previous = existing;
     } else {
-      secret = { webhookSecretEnc: this.box.seal(input.webhookSecret, secretContext), webhookSecretHint: maskSecret(input.webhookSecret) };
+      secret = { webhookSecretEnc: this.box.seal(input.webhookSecret, secretContext), webhookSecretHint: maskSecret(input.webhookSecret, PUBLIC_PREFIXES[provider].webhookSecret) };
       const rotated = existing !== null && this.box.open(existing.webhookSecretEnc, secretContext) !== input.webhookSecret;
       if (rotated && input.previousSecretTtlHours > 0) {
         previous = {
@@ -116,7 +127,7 @@ export class IntegrationStore {
     let apiKey: { apiKeyEnc: string | null; apiKeyHint: string | null } | undefined;
     if (input.apiKey === null) apiKey = { apiKeyEnc: null, apiKeyHint: null };
     else if (input.apiKey !== undefined) {
-      apiKey = { apiKeyEnc: this.box.seal(input.apiKey, this.context(projectId, provider, 'api_key')), apiKeyHint: maskSecret(input.apiKey) };
+      apiKey = { apiKeyEnc: this.box.seal(input.apiKey, this.context(projectId, provider, 'api_key')), apiKeyHint: maskSecret(input.apiKey, PUBLIC_PREFIXES[provider].apiKey) };
     }
 
     const data = {

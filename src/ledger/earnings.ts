@@ -5,20 +5,21 @@ import { balance } from '../domain/balances';
 type Row = {
   affiliate_id: string;
   currency: string;
-  total: bigint | null;
-  unpaid: bigint | null;
-  held: bigint | null;
-  eligible: bigint | null;
-  processing: bigint | null;
-  paid: bigint | null;
-  pending: bigint | null;
+  total: string | null;
+  unpaid: string | null;
+  held: string | null;
+  eligible: string | null;
+  processing: string | null;
+  paid: string | null;
+  pending: string | null;
   next_release: Date | null;
   signups: bigint;
   purchases: bigint;
 };
 
 /**
- * Balances straight from the ledger rows, per affiliate and currency (currencies are never added together):
+ * Balances straight from the ledger rows (summed as numeric and read as text: cast back to bigint in SQL, a large
+ * sum would overflow), per affiliate and currency (currencies are never added together):
  * total; paid; unpaid = held (still in the hold window) + eligible + processing (in a pending payout). Refund rows
  * are negative and net out (src/ledger/balances.ts).
  */
@@ -27,13 +28,13 @@ export async function affiliateStats(prisma: PrismaClient, projectId: string, af
   if (affiliateIds.length === 0) return stats;
   const rows = await prisma.$queryRaw<Row[]>`
     SELECT affiliate_id::text AS affiliate_id, currency,
-      (SUM(value_minor) FILTER (WHERE ${balance.counted}))::bigint AS total,
-      (SUM(value_minor) FILTER (WHERE ${balance.counted} AND NOT (${balance.paid})))::bigint AS unpaid,
-      (SUM(value_minor) FILTER (WHERE ${balance.pending}))::bigint AS pending,
-      (SUM(value_minor) FILTER (WHERE ${balance.held(now)}))::bigint AS held,
-      (SUM(value_minor) FILTER (WHERE ${balance.eligible(now)}))::bigint AS eligible,
-      (SUM(value_minor) FILTER (WHERE ${balance.processing}))::bigint AS processing,
-      (SUM(value_minor) FILTER (WHERE ${balance.paid}))::bigint AS paid,
+      (SUM(value_minor) FILTER (WHERE ${balance.counted}))::text AS total,
+      (SUM(value_minor) FILTER (WHERE ${balance.counted} AND NOT (${balance.paid})))::text AS unpaid,
+      (SUM(value_minor) FILTER (WHERE ${balance.pending}))::text AS pending,
+      (SUM(value_minor) FILTER (WHERE ${balance.held(now)}))::text AS held,
+      (SUM(value_minor) FILTER (WHERE ${balance.eligible(now)}))::text AS eligible,
+      (SUM(value_minor) FILTER (WHERE ${balance.processing}))::text AS processing,
+      (SUM(value_minor) FILTER (WHERE ${balance.paid}))::text AS paid,
       MIN(hold_until) FILTER (WHERE ${balance.held(now)} AND value_minor > 0) AS next_release,
       COUNT(*) FILTER (WHERE kind = 'signup') AS signups,
       COUNT(*) FILTER (WHERE kind IN ('purchase', 'renewal')) AS purchases
@@ -47,13 +48,13 @@ export async function affiliateStats(prisma: PrismaClient, projectId: string, af
     s.purchases += Number(r.purchases);
     const e: Earnings = {
       currency: r.currency,
-      total: r.total ?? 0n,
-      unpaid: r.unpaid ?? 0n,
-      held: r.held ?? 0n,
-      eligible: r.eligible ?? 0n,
-      processing: r.processing ?? 0n,
-      paid: r.paid ?? 0n,
-      pending: r.pending ?? 0n,
+      total: BigInt(r.total ?? 0),
+      unpaid: BigInt(r.unpaid ?? 0),
+      held: BigInt(r.held ?? 0),
+      eligible: BigInt(r.eligible ?? 0),
+      processing: BigInt(r.processing ?? 0),
+      paid: BigInt(r.paid ?? 0),
+      pending: BigInt(r.pending ?? 0),
       nextRelease: r.next_release,
     };
     s.earnings.push(e);

@@ -8,7 +8,11 @@ export type PayoutRefusal =
   | { refused: 'suspended' }
   | { refused: 'nothing_eligible' }
   | { refused: 'not_positive'; balanceMinor: bigint }
-  | { refused: 'below_minimum'; balanceMinor: bigint; minimumMinor: bigint };
+  | { refused: 'below_minimum'; balanceMinor: bigint; minimumMinor: bigint }
+  | { refused: 'too_large'; balanceMinor: bigint };
+
+/** payouts.amount_minor is a bigint */
+const MAX_PAYOUT_MINOR = 2n ** 63n - 1n;
 
 class Refused extends Error {
   constructor(readonly refusal: PayoutRefusal) {
@@ -53,6 +57,7 @@ export async function createPayout(prisma: PrismaClient, request: PayoutRequest,
       if (taken.length === 0) throw new Refused({ refused: 'nothing_eligible' });
       const total = taken.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
       if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
+      if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
       if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });
       return tx.payout.update({ where: { id: payout.id }, data: { amountMinor: total } });
     });

@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
+export const ENDPOINT_SECRET_PREFIX = 'whsec_';
+
 /** A new endpoint secret, in the Standard Webhooks form: `whsec_` and base64 of 32 random bytes. */
 export function newEndpointSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64')}`;
+  return `${ENDPOINT_SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
 }
 
 /**

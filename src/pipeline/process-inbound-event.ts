@@ -9,7 +9,7 @@ import { isProviderName } from '../domain/provider-names';
 import type { ProviderName } from '../domain/provider-names';
 import { getAdapter, getEnricher } from '../providers/registry';
 import { parseJsonObject } from '../providers/shared/json';
-import type { NormalizedEvent } from '../domain/normalized-event';
+import { unusableReason, type NormalizedEvent } from '../domain/normalized-event';
 
 export type { ProcessOutcome };
 
@@ -54,7 +54,8 @@ type Claimed = ClaimedEvent;
  *   1. claim the rows (received, or processing with an expired lease), counting the attempt, in one statement;
  *   2. normalize each: the provider adapter turns the payload into purchases, renewals, refunds and facts, or
  *      says why it is ignored, or why it cannot be used (failed at once: retrying would not help); enrich from
- *      the provider's API where the merchant allowed it;
+ *      the provider's API where the merchant allowed it; check what came out (unusableReason: an unknown
+ *      currency, an amount out of bounds, a string no column holds → failed at once, "invalid event: …");
  *   3. apply them together: record the facts and recompute the touched customers' ledgers
  *      (src/ledger/apply-events.ts). If the batch fails, each event is applied alone, so one bad event cannot
  *      hold back the others;
@@ -131,7 +132,10 @@ async function prepare(deps: ProcessorDeps, event: Claimed, maxAttempts: number)
   const normalized = adapter.normalize(payload);
   if (normalized.kind === 'ignored') return { status: 'ignored', reason: normalized.reason };
   if (normalized.kind === 'invalid') return { status: 'failed', reason: normalized.reason };
-  return { events: await enrich(deps, event, payload, normalized.events, maxAttempts) };
+  const events = await enrich(deps, event, payload, normalized.events, maxAttempts);
+  const unusable = unusableReason(events);
+  if (unusable) return { status: 'failed', reason: `invalid event: ${unusable}` };
+  return { events };
 }
 
 /**

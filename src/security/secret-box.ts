@@ -30,9 +30,14 @@ export class SecretBox {
   }
 }
 
-/** A hint that lets a merchant recognise a secret without revealing it: the well-known prefix and the last 4. */
-export function maskSecret(secret: string): string {
-  const prefix = /^[a-z]+(_[a-z]+)*_/.exec(secret.slice(0, 16))?.[0] ?? '';
+/**
+ * A hint that lets a merchant recognise a secret without revealing it: at most its last 4 characters, and those
+ * only while 12 others stay hidden. A prefix its issuer puts on every such secret (`whsec_`) is public and may be
+ * shown too, but only the prefixes the caller names: a secret someone chose (a Lemon Squeezy signing secret) has
+ * none, however many "_" it holds.
+ */
+export function maskSecret(secret: string, publicPrefixes: readonly string[] = []): string {
+  const prefix = publicPrefixes.filter((p) => secret.startsWith(p)).reduce((a, b) => (b.length > a.length ? b : a), '');
   const rest = secret.length - prefix.length;
   return rest >= 12 ? `${prefix}…${secret.slice(-4)}` : `${prefix}…`;
 }

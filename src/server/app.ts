@@ -35,7 +35,8 @@ import { trackingScript } from '../tracking/script';
 import { requireAdminBrowser, requireApiKey } from '../http/auth';
 import { Metrics } from '../observability/metrics';
 import { errorHandler, notFoundHandler } from '../http/errors';
-import { apiKeyRateLimit } from '../http/rate-limit';
+import { jsonBody } from '../http/json-body';
+import { apiKeyRateLimit, failedAuthLimit } from '../http/rate-limit';
 import { requestLog } from '../http/request-log';
 
 export type AppDeps = {
@@ -61,10 +62,13 @@ export type AppDeps = {
   trustProxy?: boolean | number | string;
   /** requests a minute per client address on the public /api/track endpoints (a store of its own, not rateLimit's) */
   trackRateLimit?: { perMinute: number; store?: Store };
+  /** refused API keys and admin tokens a minute per client address (a store of its own) */
+  failedAuthLimit?: { perMinute: number; store?: Store };
 };
 
 const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
 const DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE = 60;
+const DEFAULT_FAILED_AUTH_PER_MINUTE = 20;
 
 /** Node's request listener: what the server runs, and what tests drive with supertest. */
 export type HttpHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
@@ -85,6 +89,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.set('trust proxy', deps.trustProxy ?? false);
   // JSON API answers, mostly to POSTs: an ETag would cost a hash of every response and save nothing
   app.set('etag', false);
+  const failedAuth = failedAuthLimit(deps.failedAuthLimit ?? { perMinute: DEFAULT_FAILED_AUTH_PER_MINUTE });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -111,7 +116,7 @@ export function createApp(deps: AppDeps): HttpHandler {
     const board = new ExpressAdapter();
     board.setBasePath('/admin/queues');
     createBullBoard({ queues: [new BullMQAdapter(deps.redis.queue, { readOnlyMode: false })], serverAdapter: board });
-    app.use('/admin/queues', requireAdminBrowser(deps.adminToken), board.getRouter());
+    app.use('/admin/queues', requireAdminBrowser(deps.adminToken, failedAuth), board.getRouter());
   } else {
     // a documented page should not answer a bare 404: say why it is not here
     app.use('/admin/queues', (_req, res) => {
@@ -120,11 +125,11 @@ export function createApp(deps: AppDeps): HttpHandler {
   }
 
 
-  const json = express.json({ limit: '1mb' });
-  app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken));
+  const json = jsonBody({ limit: '1mb' });
+  app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken, failedAuth));
   const v1 = express.Router();
   const limited = apiKeyRateLimit(deps.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });
-  v1.use(json, requireApiKey(prisma), limited);
+  v1.use(json, requireApiKey(prisma, failedAuth), limited);
   const providerApi = {
     baseUrls: deps.providerApi?.baseUrls ?? {},
     fetch: deps.providerApi?.fetch ?? globalThis.fetch,
@@ -145,7 +150,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/reports', reportsRouter(prisma, clock));
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
-  app.use('/api/store-attribution', json, requireApiKey(prisma), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
+  app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.get('/js/refwire.js', trackingScript());
   app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE }));
 

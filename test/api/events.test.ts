@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { storeInboundEvent } from '../../src/inbox/inbound-events';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { stripeBody } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -112,5 +113,23 @@ describe('/api/v1/events', () => {
     const res = await request(t.app).get(`/api/v1/events/${ids.evt_a1}`).set('Authorization', `Bearer ${b.apiKey}`).expect(404);
     expect(res.body).toEqual({ success: false, error: 'event not found' });
     await request(t.app).get('/api/v1/events/not-a-uuid').set('Authorization', `Bearer ${a.apiKey}`).expect(404);
+  });
+
+  it('shows and replays an event stored before receivers refused deep JSON, leaving its payload out', async () => {
+    const project = await createProjectViaApi(t.app, 'Deep');
+    const body = `{"id":"evt_deep_old","type":"invoice.paid","created":1763700000,"data":{"object":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+    const stored = await storeInboundEvent(tdb.db.sql, {
+      projectId: project.id,
+      provider: 'stripe',
+      event: { eventId: 'evt_deep_old', type: 'invoice.paid', payload: null, occurredAt: null, livemode: null },
+      rawBody: Buffer.from(body),
+      headers: {},
+      receivedAt: t.clock.now,
+    });
+    const auth = { Authorization: `Bearer ${project.apiKey}` };
+    const shown = await request(t.app).get(`/api/v1/events/${stored.id}`).set(auth).expect(200);
+    expect(shown.body.data).toMatchObject({ id: stored.id, payload: null, payload_omitted: 'nested deeper than 64 levels' });
+    const replayed = await request(t.app).post(`/api/v1/events/${stored.id}/replay`).set(auth).expect(200);
+    expect(replayed.body.data).toMatchObject({ id: stored.id, status: 'failed', payload: null });
   });
 });

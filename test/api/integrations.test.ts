@@ -96,6 +96,18 @@ describe('/api/v1/integrations', () => {
     expect(await tdb.db.sql.query('SELECT * FROM integrations ORDER BY provider')).toEqual(before);
   });
 
+  it('shows at most 4 characters of a secret in its hint, beside a prefix only the provider issues', async () => {
+    const hintOf = async (provider: string, webhook_secret: string, extra: Record<string, unknown> = {}) =>
+      (await request(t.app).put(`/api/v1/integrations/${provider}`).set(auth()).send({ webhook_secret, previous_secret_ttl_hours: 0, ...extra }).expect(200)).body.data;
+    // a Lemon Squeezy signing secret is the merchant's choice: nothing before a "_" is a public prefix
+    expect((await hintOf('lemonsqueezy', 'abcdefgh_')).webhook_secret_hint).toBe('…');
+    expect((await hintOf('lemonsqueezy', 'my_chosen_secret_1234')).webhook_secret_hint).toBe('…1234');
+    expect((await hintOf('lemonsqueezy', 'whsec_chosen_by_hand_9876')).webhook_secret_hint).toBe('…9876');
+    expect((await hintOf('lemonsqueezy', 'lemon-secret-123', { api_key: 'ls_key_abcdefghijklmnopqrstuvwxyz' })).api_key_hint).toBe('…wxyz');
+    expect((await hintOf('paddle', SECRETS.paddle, { api_key: 'pdl_sdbx_apikey_01abcdefghijklmnopqrstuv' })).api_key_hint).toBe('pdl_sdbx_apikey_…stuv');
+    expect((await hintOf('paddle', SECRETS.paddle)).webhook_secret_hint).toBe('pdl_ntfset_…LNef');
+  });
+
   it('answers 400 when connecting without a secret', async () => {
     const other = await createProjectViaApi(t.app, 'Other');
     const res = await request(t.app).put('/api/v1/integrations/polar').set('Authorization', `Bearer ${other.apiKey}`).send({}).expect(400);

@@ -85,6 +85,44 @@ describe('migrator on PostgreSQL', () => {
   });
 });
 
+describe('data migrations', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => t.drop());
+
+  it('20261121060000_integration_hints keeps at most 4 characters of a stored secret beside a public prefix', async () => {
+    const all = readMigrations();
+    const at = all.findIndex((m) => m.name === '20261121060000_integration_hints');
+    await migrate(t.db.sql, all.slice(0, at));
+    const projects = ['a', 'b', 'c', 'd'].map((_, i) => `00000000-0000-4000-8000-00000000000${i}`);
+    for (const id of projects) await t.db.sql.query(`INSERT INTO projects (id, name, currency, updated_at) VALUES ($1, 'P', 'USD', now())`, [id]);
+    // hints as the old masking made them: anything up to a "_" counted as a prefix
+    const rows: [string, string, string, string | null, string | null][] = [
+      [projects[0]!, 'lemonsqueezy', 'abcdefgh_…', 'my_chosen_secret_…', 'lsk_…wxyz'],
+      [projects[1]!, 'stripe', 'whsec_…uvwx', 'whsec_…', 'sk_live_…1234'],
+      [projects[2]!, 'paddle', 'pdl_ntfset_…GrOW', null, 'pdl_sdbx_apikey_…stuv'],
+      [projects[3]!, 'polar', 'my_polar_…', null, 'polar_oat_…abcd'],
+    ];
+    for (const [projectId, provider, hint, previous, apiKey] of rows) {
+      await t.db.sql.query(
+        `INSERT INTO integrations (project_id, provider, webhook_secret_enc, webhook_secret_hint, previous_secret_hint, api_key_hint, updated_at)
+         VALUES ($1, $2, 'v1.x.y.z', $3, $4, $5, now())`,
+        [projectId, provider, hint, previous, apiKey],
+      );
+    }
+    await migrate(t.db.sql, all.slice(0, at + 1));
+    const after = await t.db.sql.query('SELECT provider, webhook_secret_hint, previous_secret_hint, api_key_hint FROM integrations ORDER BY provider');
+    expect(after).toEqual([
+      { provider: 'lemonsqueezy', webhook_secret_hint: '…', previous_secret_hint: '…', api_key_hint: '…wxyz' },
+      { provider: 'paddle', webhook_secret_hint: 'pdl_ntfset_…GrOW', previous_secret_hint: null, api_key_hint: 'pdl_sdbx_apikey_…stuv' },
+      { provider: 'polar', webhook_secret_hint: '…', previous_secret_hint: null, api_key_hint: 'polar_oat_…abcd' },
+      { provider: 'stripe', webhook_secret_hint: 'whsec_…uvwx', previous_secret_hint: 'whsec_…', api_key_hint: 'sk_live_…1234' },
+    ]);
+  });
+});
+
 describe('migrator on embedded PGlite', () => {
   it('applies and records the same history', async () => {
     const db = wrapPglite(await PGlite.create());

@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
+import { PGlite } from '@electric-sql/pglite';
+import { wrapPglite } from '../../src/db/database';
+import { migrate } from '../../src/db/migrator';
 import { createApp } from '../../src/server/app';
+import { createLogger } from '../../src/observability/logger';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { ADMIN_TOKEN } from '../helpers/refwire';
@@ -47,4 +51,73 @@ describe('request logs', () => {
     }
     expect(log).toContain('"reason":"malformed_signature"');
   });
+
+  it('blank query-string values but the API\'s own paging and filters, so a key sent there is not logged', async () => {
+    const lines: string[] = [];
+    const app = createApp({
+      db: tdb.db,
+      logger: createLogger('info', sinkInto(lines)),
+      secretsKey: Buffer.alloc(32, 3),
+      adminToken: ADMIN_TOKEN,
+      publicUrl: 'http://localhost',
+      webhookToleranceSeconds: { stripe: 300, paddle: 300, lemonsqueezy: 300, polar: 300 },
+      onEventStored: () => undefined,
+    });
+    const project = (await request(app).post('/api/admin/projects').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({ name: 'Query' }).expect(201)).body
+      .data;
+    const key: string = project.api_key;
+    await request(app).get(`/api/v1/affiliates?api_key=${encodeURIComponent(key)}&limit=5`).expect(401);
+    await request(app).get(`/api/v1/events?${encodeURIComponent(key)}&status=failed`).set('Authorization', `Bearer ${key}`).expect(200);
+    await request(app).get(`/api/admin/projects?token=${ADMIN_TOKEN}`).expect(401);
+    const log = lines.join('');
+    expect(log).not.toContain(key);
+    expect(log).not.toContain(encodeURIComponent(key));
+    expect(log).not.toContain(ADMIN_TOKEN);
+    expect(log).toContain('"url":"/api/v1/affiliates?api_key=[redacted]&limit=5"');
+    expect(log).toContain('"url":"/api/v1/events?[redacted]&status=failed"');
+    expect(log).toContain('"url":"/api/admin/projects?token=[redacted]"');
+  });
+
+  it('on PGlite, a failed insert logs neither the raw webhook body nor its signature', async () => {
+    const lines: string[] = [];
+    const db = wrapPglite(await PGlite.create());
+    try {
+      await migrate(db.sql);
+      const app = createApp({
+        db,
+        logger: createLogger('info', sinkInto(lines)),
+        secretsKey: Buffer.alloc(32, 4),
+        adminToken: ADMIN_TOKEN,
+        publicUrl: 'http://localhost',
+        webhookToleranceSeconds: { stripe: 300, paddle: 300, lemonsqueezy: 300, polar: 300 },
+        onEventStored: () => undefined,
+      });
+      const project = (await request(app).post('/api/admin/projects').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({ name: 'Lite' }).expect(201)).body
+        .data;
+      const secret = 'whsec_pglite_logging_secret';
+      await request(app).put('/api/v1/integrations/stripe').set('Authorization', `Bearer ${project.api_key}`).send({ webhook_secret: secret }).expect(200);
+      // the insert fails inside PGlite, whose errors carry the statement's parameters
+      await db.sql.exec('ALTER TABLE inbound_events RENAME TO inbound_events_gone');
+      const body = JSON.stringify({ id: 'evt_body_marker_7731', type: 'invoice.paid', created: 1, data: { object: { customer_email: 'private.person@example.com' } } });
+      const headers = stripeAdapter.sign(body, secret, { now: new Date() });
+      await request(app).post(`/webhook/stripe/${project.id}`).set(headers).send(body).expect(503);
+      const log = lines.join('');
+      expect(log).toContain('webhook not stored: database unavailable');
+      expect(log).toContain('inbound_events');
+      for (const leak of ['evt_body_marker_7731', 'private.person@example.com', headers['stripe-signature']!.split('v1=')[1]!, '"params"']) {
+        expect(log).not.toContain(leak);
+      }
+    } finally {
+      await db.close();
+    }
+  });
 });
+
+function sinkInto(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+}

@@ -65,4 +65,88 @@ describe('rate limits per API key', () => {
       store.close();
     }
   });
+
+  describe('refused credentials per client address', () => {
+    const from = (address: string, req: request.Test) => req.set('X-Forwarded-For', address);
+    const wrongKey = 'rw_wrong_key_0000000000000000000000000000000';
+
+    it('answers 429 with Retry-After past the budget, whatever the address then presents; other addresses go on', async () => {
+      const { app } = buildTestApp(tdb.db, { runner: false, failedAuthLimit: { perMinute: 3 }, trustProxy: true });
+      const project = await createProjectViaApi(app, 'Guessed');
+      for (let i = 0; i < 3; i++) {
+        expect((await from('203.0.113.7', list(app, wrongKey)).expect(401)).body).toEqual({ success: false, error: 'invalid API key' });
+      }
+      // the right key too: a correct guess must look like any other once the address is over its budget
+      const blocked = await from('203.0.113.7', list(app, project.apiKey)).expect(429);
+      expect(blocked.body).toEqual({ success: false, error: expect.stringMatching(/^too many refused credentials from this address; retry in \d+ s$/) });
+      const retryAfter = Number(blocked.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      await from('203.0.113.7', request(app).get('/api/admin/projects').set('Authorization', `Bearer ${ADMIN_TOKEN}`)).expect(429);
+      await from('203.0.113.7', request(app).post('/api/store-attribution').set('Authorization', `Bearer ${project.apiKey}`).send({})).expect(429);
+
+      // another address is not held back by those failures
+      await from('198.51.100.9', list(app, project.apiKey)).expect(200);
+      await from('198.51.100.9', list(app, wrongKey)).expect(401);
+    });
+
+    it('counts only refused credentials: accepted requests, missing keys and other errors use none of the budget', async () => {
+      const { app } = buildTestApp(tdb.db, { runner: false, failedAuthLimit: { perMinute: 3 }, trustProxy: true });
+      const project = await createProjectViaApi(app, 'Busy');
+      const address = '192.0.2.44';
+      for (let i = 0; i < 20; i++) await from(address, list(app, project.apiKey)).expect(200);
+      for (let i = 0; i < 5; i++) await from(address, request(app).get('/api/v1/affiliates')).expect(401);
+      await from(address, request(app).get('/api/v1/affiliates/nobody%40x.test').set('Authorization', `Bearer ${project.apiKey}`)).expect(404);
+      await from(address, request(app).post('/api/v1/affiliates').set('Authorization', `Bearer ${project.apiKey}`).send({ email: 'nope' })).expect(400);
+      await from(address, list(app, wrongKey)).expect(401);
+      await from(address, list(app, wrongKey)).expect(401);
+      await from(address, list(app, project.apiKey)).expect(200);
+      await from(address, list(app, wrongKey)).expect(401);
+      await from(address, list(app, project.apiKey)).expect(429);
+    });
+
+    it('counts wrong admin tokens too', async () => {
+      const { app } = buildTestApp(tdb.db, { runner: false, failedAuthLimit: { perMinute: 2 }, trustProxy: true });
+      const admin = (token: string) => from('192.0.2.80', request(app).get('/api/admin/projects').set('Authorization', `Bearer ${token}`));
+      await admin('wrong-admin-token-000000000').expect(401);
+      await admin('wrong-admin-token-000000001').expect(401);
+      const blocked = await admin(ADMIN_TOKEN).expect(429);
+      expect(blocked.headers['retry-after']).toMatch(/^\d+$/);
+    });
+
+    it('believes X-Forwarded-For only as TRUST_PROXY says', async () => {
+      const { app } = buildTestApp(tdb.db, { runner: false, failedAuthLimit: { perMinute: 2 } });
+      const project = await createProjectViaApi(app, 'Spoofed');
+      await from('203.0.113.1', list(app, wrongKey)).expect(401);
+      await from('203.0.113.2', list(app, wrongKey)).expect(401);
+      // every request came from this machine: a made-up header does not buy a fresh budget
+      await from('203.0.113.3', list(app, project.apiKey)).expect(429);
+    });
+
+    it('shares the count between API processes through Redis, and lets requests through when Redis cannot count', async () => {
+      const prefix = uniquePrefix();
+      const a = redisRateLimitStore(TEST_REDIS_URL, prefix);
+      const b = redisRateLimitStore(TEST_REDIS_URL, prefix);
+      const down = redisRateLimitStore('redis://127.0.0.1:1', uniquePrefix());
+      try {
+        const one = buildTestApp(tdb.db, { runner: false, failedAuthLimit: { perMinute: 2, store: a.store }, trustProxy: true });
+        const two = buildTestApp(tdb.db, { runner: false, failedAuthLimit: { perMinute: 2, store: b.store }, trustProxy: true });
+        const project = await createProjectViaApi(one.app, 'Shared failures');
+        await from('198.51.100.50', list(one.app, wrongKey)).expect(401);
+        await from('198.51.100.50', list(two.app, wrongKey)).expect(401);
+        await from('198.51.100.50', list(one.app, project.apiKey)).expect(429);
+        await from('198.51.100.50', list(two.app, project.apiKey)).expect(429);
+        await from('198.51.100.51', list(two.app, project.apiKey)).expect(200);
+
+        const open = buildTestApp(tdb.db, { runner: false, failedAuthLimit: { perMinute: 1, store: down.store }, trustProxy: true });
+        for (let i = 0; i < 3; i++) await from('198.51.100.52', list(open.app, wrongKey)).expect(401);
+        await from('198.51.100.52', list(open.app, project.apiKey)).expect(200);
+      } finally {
+        a.close();
+        b.close();
+        down.close();
+        await dropPrefix(TEST_REDIS_URL, prefix);
+      }
+    });
+  });
 });

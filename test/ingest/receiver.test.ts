@@ -124,6 +124,40 @@ describe('POST /webhook/:provider/:projectId on PostgreSQL', () => {
     });
   });
 
+  describe('400 naming the reason, nothing stored, for a signed event the inbox cannot hold', () => {
+    /** `depth` objects, one inside the other */
+    const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+    it.each([
+      ['an event id over 255 characters', JSON.stringify({ id: `evt_${'x'.repeat(252)}`, type: 'invoice.paid', created: 1763700000 }), 'its event id is longer than 255 characters'],
+      ['an event id holding NUL', JSON.stringify({ id: 'evt_\u0000nul', type: 'invoice.paid', created: 1763700000 }), 'its event id holds a NUL character'],
+      ['an event type over 255 characters', JSON.stringify({ id: 'evt_long_type', type: 't'.repeat(256), created: 1763700000 }), 'its event type is longer than 255 characters'],
+      ['an event type holding NUL', JSON.stringify({ id: 'evt_nul_type', type: 'invoice.paid\u0000', created: 1763700000 }), 'its event type holds a NUL character'],
+      ['a timestamp no date can hold', JSON.stringify({ id: 'evt_far_future', type: 'invoice.paid', created: 1e20 }), 'its timestamp is not a date between the years 1 and 9999'],
+      ['a timestamp before the year 1', JSON.stringify({ id: 'evt_far_past', type: 'invoice.paid', created: -1e11 }), 'its timestamp is not a date between the years 1 and 9999'],
+      // the receiver's limit is MAX_JSON_DEPTH (64); the deepest recorded provider payload nests 9 levels
+      ['JSON nested 65 levels deep', `{"id":"evt_deep_65","type":"invoice.paid","created":1763700000,"data":${nested(64)}}`, 'its JSON nests deeper than 64 levels'],
+      ['JSON nested 5,000 levels deep', `{"id":"evt_deep_5000","type":"invoice.paid","created":1763700000,"data":${nested(4999)}}`, 'its JSON nests deeper than 64 levels'],
+    ])('%s', async (_name, body, reason) => {
+      const res = await post(body, signed(body)).expect(400);
+      expect(res.body).toEqual({ success: false, error: `event not accepted: ${reason}` });
+      expect(await count()).toBe(0);
+    });
+
+    it('stores JSON nested exactly 64 levels deep', async () => {
+      const body = `{"id":"evt_deep_64","type":"invoice.paid","created":1763700000,"data":${nested(63)}}`;
+      await post(body, signed(body)).expect(200);
+      expect(await count()).toBe(1);
+    });
+
+    it('stores the good deliveries sent beside a bad one', async () => {
+      const bad = JSON.stringify({ id: `evt_${'y'.repeat(300)}`, type: 'invoice.paid', created: 1763700000 });
+      const goods = ['evt_beside_1', 'evt_beside_2', 'evt_beside_3'].map((id) => stripeEvent(id));
+      const answers = await Promise.all([post(bad, signed(bad)), ...goods.map((g) => post(g, signed(g)))]);
+      expect(answers.map((a) => a.status)).toEqual([400, 200, 200, 200]);
+      expect(await count()).toBe(3);
+    });
+  });
+
   it('answers 413 to a body over 1 MiB and stores nothing', async () => {
     const big = JSON.stringify({ id: 'evt_big', type: 'invoice.paid', padding: 'x'.repeat(1024 * 1024) });
     const res = await post(big, signed(big)).expect(413);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { sendWebhook } from '../../src/outbound/send-webhook';
-import { checkTargetUrl, guardedLookup } from '../../src/outbound/target-guard';
+import { checkTargetUrl, forbiddenAddress, guardedLookup } from '../../src/outbound/target-guard';
 
 describe('outbound targets', () => {
   const strict = { allowPrivate: false };
@@ -28,6 +28,17 @@ describe('outbound targets', () => {
     ['http://[fe80::1]/hook', 'linkLocal'],
     ['http://[fd12:3456::1]/hook', 'uniqueLocal'],
     ['http://[64:ff9b::7f00:1]/hook', 'rfc6052'],
+    // IPv6 forms embedding IPv4: compatible, NAT64, 6to4, Teredo and SIIT are refused whatever they embed
+    ['http://[::127.0.0.1]/hook', 'IPv4-compatible'],
+    ['http://[::7f00:1]/hook', 'IPv4-compatible'],
+    ['http://[::8.8.8.8]/hook', 'IPv4-compatible'],
+    ['http://[::ffff:169.254.169.254]/hook', 'linkLocal'],
+    ['http://[64:ff9b::8.8.8.8]/hook', 'rfc6052'],
+    ['http://[64:ff9b:1::a00:1]/hook', 'rfc6052'],
+    ['http://[2002:7f00:1::1]/hook', '6to4'],
+    ['http://[2002:808:808::1]/hook', '6to4'],
+    ['http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook', 'teredo'],
+    ['http://[::ffff:0:7f00:1]/hook', 'rfc6145'],
     ['http://0.0.0.0/hook', 'unspecified'],
     ['http://224.0.0.1/hook', 'multicast'],
     ['http://localhost:3000/hook', 'localhost'],
@@ -40,13 +51,28 @@ describe('outbound targets', () => {
     expect(!check.ok && check.reason).toMatch(new RegExp(why.split(' ')[0]!, 'i'));
   });
 
-  it.each(['https://hooks.example.com/refwire', 'https://93.184.215.14/hook', 'http://[2606:4700::1111]/hook', 'https://8.8.8.8:8443/x'])('accepts %s', (url) => {
+  it.each([
+    'https://hooks.example.com/refwire',
+    'https://93.184.215.14/hook',
+    'http://[2606:4700::1111]/hook',
+    'https://8.8.8.8:8443/x',
+    // an IPv4-mapped address is its IPv4 address to the socket
+    'http://[::ffff:8.8.8.8]/hook',
+  ])('accepts %s', (url) => {
     expect(checkTargetUrl(url, strict).ok).toBe(true);
   });
 
   it('accepts private targets when OUTBOUND_ALLOW_PRIVATE=true, but never other schemes', () => {
     expect(checkTargetUrl('http://127.0.0.1:8080/hook', { allowPrivate: true }).ok).toBe(true);
     expect(checkTargetUrl('gopher://127.0.0.1/', { allowPrivate: true }).ok).toBe(false);
+  });
+
+  it('refuses the same addresses when a name resolves to them', () => {
+    expect(forbiddenAddress('::7f00:1')).toMatch(/IPv4-compatible/);
+    expect(forbiddenAddress('::127.0.0.1')).toMatch(/IPv4-compatible/);
+    expect(forbiddenAddress('2002:a00:1::')).toMatch(/6to4/);
+    expect(forbiddenAddress('::ffff:10.0.0.1')).toMatch(/private/);
+    expect(forbiddenAddress('::ffff:8.8.8.8')).toBeNull();
   });
 
   it('refuses at connection time a name that resolves to a private address', async () => {

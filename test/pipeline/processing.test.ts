@@ -90,10 +90,14 @@ describe('processing stored events', () => {
 
   it('applies a batch together, and when one event breaks the batch, still processes the others', async () => {
     const good = [await store('evt_batch_1', 'checkout.session.completed'), await store('evt_batch_2', 'invoice.paid')];
-    // a payment id longer than the column allows: normalizes fine, fails when written
+    // a payment the database refuses (a trigger of the test's): it normalizes and checks fine, and fails when written
+    await tdb.db.sql.exec(`
+      CREATE FUNCTION refuse_breaking_payment() RETURNS trigger AS $$
+      BEGIN IF NEW.payment_key LIKE 'pi_breaks_%' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER refuse_breaking_payment BEFORE INSERT ON conversions FOR EACH ROW EXECUTE FUNCTION refuse_breaking_payment();`);
     const body = JSON.parse(stripeBody(FIXTURE_OF['checkout.session.completed']!, { id: 'evt_batch_bad' }));
-    body.data.object.id = `cs_${'x'.repeat(300)}`;
-    body.data.object.payment_intent = `pi_${'x'.repeat(300)}`;
+    body.data.object.id = 'cs_breaks_batch';
+    body.data.object.payment_intent = 'pi_breaks_batch';
     const { id: bad } = await storeInboundEvent(tdb.db.sql, {
       projectId,
       provider: 'stripe',
@@ -118,7 +122,8 @@ describe('processing stored events', () => {
     expect(seen).toContain(bad);
     expect((await row(bad)).status_reason).toMatch(/^attempt 1: /);
     for (const id of good) expect(await row(id)).toMatchObject({ status: 'processed', attempts: 1 });
-    const broken = await tdb.db.sql.query("SELECT id FROM conversions WHERE payment_key LIKE 'pi_xxx%' OR payment_key LIKE 'cs_xxx%'");
+    const broken = await tdb.db.sql.query("SELECT id FROM conversions WHERE payment_key LIKE '%breaks%'");
     expect(broken).toHaveLength(0);
+    await tdb.db.sql.exec('DROP TRIGGER refuse_breaking_payment ON conversions; DROP FUNCTION refuse_breaking_payment()');
   });
 });

@@ -122,9 +122,14 @@ describe('production mode: API and worker processes on PostgreSQL and Redis', ()
     const api = await startRefwire(config(TEST_REDIS_URL), { worker: false, ...quiet });
     const worker = await startWorker(config(TEST_REDIS_URL), { logger: silentLogger });
     try {
-      // a payment id longer than the column allows: every attempt fails when the payment is written
+      // a payment the database refuses (a trigger of the test's): every attempt fails when the payment is written
+      await tdb.db.sql.exec(`
+        CREATE FUNCTION refuse_failing_payment() RETURNS trigger AS $$
+        BEGIN IF NEW.payment_key = 'pi_always_fails' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+        CREATE TRIGGER refuse_failing_payment BEFORE INSERT ON conversions FOR EACH ROW EXECUTE FUNCTION refuse_failing_payment();`);
       const body = JSON.parse(stripeBody('checkout.session.completed.payment.json', { id: 'evt_always_fails' }));
-      body.data.object.payment_intent = `pi_${'x'.repeat(300)}`;
+      body.data.object.id = 'cs_always_fails';
+      body.data.object.payment_intent = 'pi_always_fails';
       const raw = JSON.stringify(body);
       const res = await fetch(`${api.url}/webhook/stripe/${project.id}`, { method: 'POST', headers: stripeAdapter.sign(raw, SECRET, { now: new Date() }), body: raw });
       expect(res.status).toBe(200);

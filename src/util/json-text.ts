@@ -1,0 +1,116 @@
+/**
+ * Deeper than this, JSON is refused (API bodies) or not taken (webhook bodies). No request body Refwire reads
+ * nests past a few levels, and the deepest recorded provider payload in fixtures/ has 9; deep nesting costs
+ * recursion everywhere downstream: Prisma's argument serializer overflowed its stack at about 3,000 levels, and
+ * JSON.stringify at 5,000, when an event's payload was shown.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+type Container = { object: boolean; key: string | null; index: number; expectKey: boolean };
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** A decimal number's value in one spelling: digits without leading or trailing zeros, and the power of ten. */
+function decimal(literal: string): string | null {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal);
+  if (!match) return null;
+  const [, sign, whole, frac = '', exp = '0'] = match;
+  const digits = `${whole}${frac}`.replace(/^0+/, '');
+  if (digits === '') return '0';
+  const trimmed = digits.replace(/0+$/, '');
+  const power = BigInt(exp) - BigInt(frac.length) + BigInt(digits.length - trimmed.length);
+  return `${sign}${trimmed}e${power}`;
+}
+
+/**
+ * Whether JSON.parse reads a number literal as exactly the decimal written: 12.5 and 1e3 yes, 9007199254740993
+ * (read as …992), 0.1000000000000000055 (read as 0.1) and 1e400 (read as Infinity) no.
+ */
+export function isExactJsonNumber(literal: string): boolean {
+  const written = decimal(literal);
+  const read = Number(literal);
+  return written !== null && Number.isFinite(read) && decimal(String(read)) === written;
+}
+
+function pathOf(stack: Container[]): string {
+  return stack
+    .map((c) => (c.object ? c.key : String(c.index)))
+    .filter((part): part is string => part !== null)
+    .join('.');
+}
+
+/**
+ * One pass over JSON text, without parsing it: the first place that nests deeper than `maxDepth`, or (with
+ * `exactNumbers`) holds a number JSON.parse would not read exactly, as an error naming the field. Text that is
+ * not JSON is left for JSON.parse to refuse.
+ */
+export function jsonTextProblem(text: string, options: { maxDepth: number; exactNumbers: boolean }): string | null {
+  const stack: Container[] = [];
+  const at = (what: string, within = stack) => {
+    const path = pathOf(within);
+    return path === '' ? what : `${path}: ${what}`;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    if (c === 0x7b || c === 0x5b) {
+      // { [
+      // named by its top-level field: the full path would be as deep as the nesting
+      if (stack.length >= options.maxDepth) return at(`nested deeper than ${options.maxDepth} levels`, stack.slice(0, 1));
+      stack.push({ object: c === 0x7b, key: null, index: 0, expectKey: c === 0x7b });
+    } else if (c === 0x7d || c === 0x5d) {
+      stack.pop();
+    } else if (c === 0x2c) {
+      // ,
+      if (top?.object) top.expectKey = true;
+      else if (top) top.index += 1;
+    } else if (c === 0x3a) {
+      // :
+      if (top) top.expectKey = false;
+    } else if (c === 0x22) {
+      // a string: to its closing quote, past escapes
+      const start = i;
+      let escaped = false;
+      for (i += 1; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) {
+          escaped = true;
+          i += 1;
+        } else if (d === 0x22) break;
+      }
+      if (top?.object && top.expectKey) {
+        const raw = text.slice(start, i + 1);
+        try {
+          top.key = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        } catch {
+          return null;
+        }
+      }
+    } else if (c === 0x2d || isDigit(c)) {
+      // - or a digit: a number literal, up to the next structural character or space
+      const start = i;
+      while (i + 1 < text.length && /[-+.eE0-9]/.test(text[i + 1]!)) i += 1;
+      const literal = text.slice(start, i + 1);
+      if (!JSON_NUMBER.test(literal)) return null;
+      if (options.exactNumbers && !isExactJsonNumber(literal)) {
+        return at(`the number ${literal.length > 40 ? `${literal.slice(0, 40)}…` : literal} cannot be read exactly; send it as a string`);
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether a parsed JSON value nests deeper than `maxDepth` (an object or array is one level): for the webhook
+ * receiver, which holds the parsed payload already; visiting only objects and arrays, and stopping at the limit,
+ * it costs a fraction of the parse.
+ */
+export function nestsDeeper(value: unknown, maxDepth: number, depth = 1): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > maxDepth) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (child !== null && typeof child === 'object' && nestsDeeper(child, maxDepth, depth + 1)) return true;
+  }
+  return false;
+}

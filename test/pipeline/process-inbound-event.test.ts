@@ -1,0 +1,68 @@
+import request from 'supertest';
+import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { loadFixture } from '../helpers/fixtures';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+const SECRET = 'whsec_unusable_events_secret';
+
+/**
+ * Issue 13: an event Refwire cannot use — an unknown currency, an amount out of bounds, a string no column holds —
+ * is marked failed at once with the reason (one attempt, no retries, nothing recorded), whichever provider sent it.
+ */
+describe('normalized events checked before they are applied', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let project: { id: string; apiKey: string };
+  const auth = () => ({ Authorization: `Bearer ${project.apiKey}` });
+
+  /** A paid Stripe checkout session of the fixture, with the session's fields changed. */
+  function checkout(eventId: string, session: Record<string, unknown>): string {
+    const payload = structuredClone(loadFixture('stripe', 'checkout.session.completed.payment.json').payload) as { data: { object: Record<string, unknown> } };
+    Object.assign(payload.data.object, { id: `cs_${eventId}`, payment_intent: `pi_${eventId}` }, session);
+    return JSON.stringify({ ...payload, id: eventId, created: Math.floor(t.clock.now.getTime() / 1000) });
+  }
+  async function deliver(body: string): Promise<string> {
+    return (await request(t.app).post(`/webhook/stripe/${project.id}`).set(stripeAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200)).body.id;
+  }
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+    project = await createProjectViaApi(t.app);
+    await connectProvider(t.app, project.apiKey, 'stripe', SECRET);
+    await request(t.app).post('/api/v1/affiliates').set(auth()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it.each([
+    ['a currency that is not ISO 4217', { currency: 'zzz' }, 'invalid event: currency "ZZZ" is not an ISO 4217 code'],
+    ['a NUL in metadata', { metadata: { referral_code: 'ACME\u0000PARTNER' } }, 'invalid event: hints.referralCode holds a NUL character'],
+    ['a 400-character email', { customer_details: { email: `${'a'.repeat(388)}@example.com` } }, 'invalid event: customer.email is longer than 320 characters'],
+    ['an id longer than its column', { client_reference_id: 'r'.repeat(256) }, 'invalid event: hints.clientReferenceId is longer than 255 characters'],
+    ['an amount above 10^15 minor units', { amount_total: 1_000_000_000_000_001 }, 'invalid event: grossMinor 1000000000000001 is outside 0 to 1000000000000000 minor units'],
+    ['tax above the amount', { amount_total: 100, total_details: { amount_tax: 101 } }, 'invalid event: taxMinor 101 exceeds grossMinor 100'],
+  ])('%s: failed at once, with the reason, nothing recorded', async (name, session, reason) => {
+    const eventId = `evt_${name.replace(/\W+/g, '_')}`;
+    const id = await deliver(checkout(eventId, session));
+    await t.runner.idle();
+    const event = (await request(t.app).get(`/api/v1/events/${id}`).set(auth()).expect(200)).body.data;
+    expect(event).toMatchObject({ status: 'failed', status_reason: reason, attempts: 1, conversions: [] });
+    const listed = (await request(t.app).get('/api/v1/events?status=failed&limit=100').set(auth()).expect(200)).body.data;
+    expect(listed).toContainEqual(expect.objectContaining({ id, status_reason: reason }));
+    expect((await tdb.db.sql.query(`SELECT id FROM conversions WHERE payment_key = $1`, [`pi_${eventId}`])).length).toBe(0);
+  });
+
+  it('applies the good events processed beside an unusable one', async () => {
+    const bad = await deliver(checkout('evt_batch_bad', { currency: 'xyz' }));
+    const good = await deliver(checkout('evt_batch_good', {}));
+    await t.runner.idle();
+    const statuses = await tdb.db.sql.query<{ id: string; status: string; attempts: number }>('SELECT id, status, attempts FROM inbound_events WHERE id = ANY($1::uuid[])', [[bad, good]]);
+    expect(Object.fromEntries(statuses.map((s) => [s.id, [s.status, s.attempts]]))).toEqual({ [bad]: ['failed', 1], [good]: ['processed', 1] });
+    const conversions = (await request(t.app).get(`/api/v1/events/${good}`).set(auth()).expect(200)).body.data.conversions;
+    expect(conversions).toEqual([expect.objectContaining({ kind: 'purchase', currency: 'USD', amount_minor: 4000 })]);
+  });
+});
