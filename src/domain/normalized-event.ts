@@ -1,4 +1,4 @@
-import { MAX_AMOUNT_MINOR } from '../commission/money';
+import { MAX_AMOUNT_MINOR } from './bounds';
 import { isIsoCurrency } from '../util/iso-currency';
 
 /**
