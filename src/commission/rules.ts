@@ -52,6 +52,8 @@ export function computeCommission(rule: CommissionRule, baseMinor: bigint, curre
   if (rule.type === 'percentage') return { valueMinor: percentOf(baseMinor, rule.rateBp), reason: null };
   // A fixed amount is in the project currency; there is no exchange rate to apply to another one.
   if (rule.currency !== currency) return { valueMinor: 0n, reason: 'currency_mismatch' };
+  // PRODUCT.md §11: a commission never exceeds its base — a fixed amount on a smaller sale pays the sale
+  if (rule.amountMinor > baseMinor) return { valueMinor: baseMinor, reason: 'capped_at_base' };
   return { valueMinor: rule.amountMinor, reason: null };
 }
 

@@ -140,3 +140,10 @@ describe('money forms', () => {
     expect(bpToPercent(2000)).toBe(20);
   });
 });
+
+describe('a fixed commission never exceeds its base (PRODUCT.md §11)', () => {
+  it('pays the sale when the fixed amount is larger, with the reason', () => {
+    expect(computeCommission(fixed(1000n), 400n, 'USD')).toEqual({ valueMinor: 400n, reason: 'capped_at_base' });
+    expect(computeCommission(fixed(1000n), 1000n, 'USD')).toEqual({ valueMinor: 1000n, reason: null });
+  });
+});
