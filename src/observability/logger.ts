@@ -2,17 +2,23 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/env';
 
 /** Paths pino blanks wherever they appear, so no secret, token or signature reaches a log line. */
-const REDACT = [
-  'req.headers.authorization',
-  'req.headers["stripe-signature"]',
-  'req.headers["paddle-signature"]',
-  'req.headers["x-signature"]',
-  'req.headers["webhook-signature"]',
-  'req.headers.cookie',
-  '*.webhook_secret',
-  '*.api_key',
-  '*.secret',
-];
+const REDACT = ['*.webhook_secret', '*.api_key', '*.secret'];
+
+/**
+ * Headers a log line may never show: credentials, cookies, and every provider's signature header — matched by
+ * name rather than listed, so a new provider's header is covered without touching this file.
+ */
+const SECRET_HEADER = /authorization|cookie|signature|token|secret|api[-_]?key/i;
+
+function censorHeaders(headers: unknown): unknown {
+  if (headers === null || typeof headers !== 'object') return headers;
+  return Object.fromEntries(Object.entries(headers as Record<string, unknown>).map(([name, value]) => [name, SECRET_HEADER.test(name) ? '[redacted]' : value]));
+}
+
+function censorRequest(req: unknown): unknown {
+  if (req === null || typeof req !== 'object' || !('headers' in req)) return req;
+  return { ...(req as Record<string, unknown>), headers: censorHeaders((req as { headers: unknown }).headers) };
+}
 
 /**
  * What a logged error keeps. A database error carries more: PGlite's the statement's `params`, PostgreSQL's
@@ -30,6 +36,6 @@ export function serializeError(err: unknown): unknown {
 
 /** Refwire's logger (to stdout unless a destination is given). */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { err: serializeError }, base: { service: 'refwire' } };
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { err: serializeError, req: censorRequest, headers: censorHeaders }, base: { service: 'refwire' } };
   return destination ? pino(options, destination) : pino(options);
 }

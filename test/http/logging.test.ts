@@ -121,3 +121,16 @@ function sinkInto(lines: string[]): Writable {
     },
   });
 }
+
+describe('the logger', () => {
+  it('blanks credentials and any signature header, whatever provider names it', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(line) } as never);
+    logger.info({ req: { method: 'POST', headers: { 'x-acme-signature': 'sig-value-1', authorization: 'Bearer k', 'content-type': 'application/json' } } }, 'one');
+    logger.info({ headers: { 'stripe-signature': 'sig-value-2', 'x-api-key': 'k2', accept: '*/*' } }, 'two');
+    const log = lines.join('');
+    for (const leak of ['sig-value-1', 'Bearer k', 'sig-value-2', 'k2"']) expect(log).not.toContain(leak);
+    expect(log).toContain('application/json');
+    expect(log).toContain('*/*');
+  });
+});
