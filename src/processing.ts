@@ -9,6 +9,7 @@ import { EventQueue } from './queue/event-queue';
 import { QueueWorker } from './queue/queue-worker';
 import { RequeueSweep } from './queue/requeue-sweep';
 import { OutboundDispatcher } from './outbound/dispatcher';
+import { EmailSender } from './email/sender';
 import { SecretBox } from './security/secret-box';
 import { microBatch } from './util/micro-batch';
 
@@ -58,6 +59,9 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
     ? new OutboundDispatcher(db.sql, new SecretBox(config.secretsKey), logger, { allowPrivate: config.outboundAllowPrivate })
     : null;
   dispatcher?.start();
+  // and email, beside them (without SMTP_URL it only marks the outbox `kept`)
+  const emailSender = options.consume ? new EmailSender(db.sql, config.email, logger) : null;
+  emailSender?.start();
 
   if (queue) {
     const sweep = new RequeueSweep(db.sql, queue, logger, leaseMs);
@@ -85,6 +89,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
         sweep.stop();
         await worker?.close();
         await dispatcher?.stop();
+        await emailSender?.stop();
         await queue.close();
       },
     };
@@ -104,6 +109,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
     async close() {
       await runner?.stop();
       await dispatcher?.stop();
+      await emailSender?.stop();
     },
   };
 }

@@ -5,6 +5,7 @@ import { adminOperations } from './admin-projects';
 import { affiliateOperations } from './affiliates';
 import { conversionOperations } from './conversions';
 import { couponOperations } from './coupons';
+import { emailOperations } from './emails';
 import { eventOperations } from './events';
 import { integrationOperations } from './integrations';
 import { ledgerOperations } from './ledger';
@@ -75,6 +76,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...conversionOperations,
   ...eventOperations,
   ...webhookOperations,
+  ...emailOperations,
   ...payoutOperations,
   ...reportOperations,
   ...ledgerOperations,

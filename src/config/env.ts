@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
+import { emailFromProblem, emailSettings, smtpUrlProblem, type EmailSettings } from './smtp';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -10,6 +11,13 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 /** where a provider's API is reached instead of its public one: a proxy, or a test double */
 const apiBaseUrl = optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' });
+
+/** An optional value checked by a function that names its problem (the message never repeats the value). */
+const checkedBy = (problem: (v: string) => string | null) =>
+  optionalString.superRefine((v, ctx) => {
+    const found = v === undefined ? null : problem(v);
+    if (found) ctx.addIssue({ code: 'custom', message: found });
+  });
 
 const seconds = z.coerce.number().int().min(1).max(86_400);
 
@@ -55,7 +63,9 @@ const envSchema = z.object({
   PADDLE_API_BASE_URL: apiBaseUrl,
   LEMONSQUEEZY_API_BASE_URL: apiBaseUrl,
   POLAR_API_BASE_URL: apiBaseUrl,
-});
+  SMTP_URL: checkedBy(smtpUrlProblem),
+  EMAIL_FROM: checkedBy(emailFromProblem),
+}).refine((e) => !e.SMTP_URL || e.EMAIL_FROM, { path: ['EMAIL_FROM'], message: 'required when SMTP_URL is set' });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -88,6 +98,8 @@ export type ParsedEnv = {
   trackRateLimitPerMinute: number;
   /** refused API keys and admin tokens a minute per client address */
   authFailureLimitPerMinute: number;
+  /** SMTP_URL (parsed; its password never serializes) and EMAIL_FROM */
+  email: EmailSettings;
 };
 
 /** TRUST_PROXY as Express takes it. */
@@ -144,6 +156,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trackRateLimitPerMinute: e.TRACK_RATE_LIMIT_PER_MINUTE,
     authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
+    email: emailSettings(e.SMTP_URL, e.EMAIL_FROM),
     providerApiBaseUrls: {
       ...(e.STRIPE_API_BASE_URL ? { stripe: e.STRIPE_API_BASE_URL } : {}),
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),

@@ -12,6 +12,7 @@ import { affiliatesRouter } from '../api/affiliates';
 import { groupsRouter } from '../api/groups';
 import { conversionsRouter } from '../api/conversions';
 import { couponsRouter } from '../api/coupons';
+import { emailsRouter } from '../api/emails';
 import { eventsRouter } from '../api/events';
 import { integrationsRouter } from '../api/integrations';
 import { openApiHandler } from '../api/openapi';
@@ -148,6 +149,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/ledger', ledgerRouter(prisma, clock));
   v1.use('/payouts', payoutsRouter(prisma, clock));
   v1.use('/reports', reportsRouter(prisma, clock));
+  v1.use('/emails', emailsRouter(prisma));
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
   app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, storeAttributionRouter(prisma, deps.db.sql, clock));

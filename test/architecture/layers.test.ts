@@ -10,7 +10,7 @@ const LAYERS: string[][] = [
   ['config', 'security', 'observability'],
   ['db'],
   ['commission', 'attribution', 'providers', 'views'],
-  ['projects', 'integrations', 'outbound', 'inbox'],
+  ['projects', 'integrations', 'outbound', 'inbox', 'email'],
   ['ledger', 'http'],
   ['ingest', 'pipeline'],
   ['queue'],

@@ -1,0 +1,88 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { EMAIL_STATUSES } from '../email/outbox';
+import { EMAIL_TEMPLATES } from '../email/templates';
+import type { Email, PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { ok, page, paginationQuery } from './envelope';
+import { emailField, idFromPath } from './fields';
+import type { Operation } from './operation';
+
+const listQuery = z.object({
+  ...paginationQuery,
+  status: z.enum(EMAIL_STATUSES).optional(),
+  to: emailField.optional(),
+  template: z.enum(EMAIL_TEMPLATES).optional(),
+});
+
+function emailView(e: Email) {
+  return {
+    id: e.id,
+    to: e.toAddress,
+    template: e.template,
+    subject: e.subject,
+    status: e.status,
+    attempts: e.attempts,
+    next_attempt_at: e.nextAttemptAt?.toISOString() ?? null,
+    last_error: e.lastError,
+    sent_at: e.sentAt?.toISOString() ?? null,
+    message_id: e.messageId,
+    smtp_response: e.smtpResponse,
+    created_at: e.createdAt.toISOString(),
+  };
+}
+
+/**
+ * `/api/v1/emails`: the project's email outbox (docs/email.md), newest first. Without SMTP_URL this is where the
+ * emails are read (status `kept`); with it, what was sent and what failed. The list leaves the bodies out; one
+ * email has them. Operator mail (no project) is never listed.
+ */
+export function emailsRouter(prisma: PrismaClient): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const where = {
+      projectId: projectIdOf(req),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.template ? { template: q.template } : {}),
+      ...(q.to ? { toAddress: { equals: q.to, mode: 'insensitive' as const } } : {}),
+    };
+    const [rows, total] = await Promise.all([
+      prisma.email.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit }),
+      prisma.email.count({ where }),
+    ]);
+    res.json(page(rows.map(emailView), q.limit, q.offset, total));
+  });
+
+  router.get('/:id', async (req, res) => {
+    const row = await prisma.email.findFirst({ where: { projectId: projectIdOf(req), id: idFromPath(req.params.id, 'email') } });
+    if (!row) throw new HttpError(404, 'email not found');
+    res.json(ok({ ...emailView(row), text: row.textBody, html: row.htmlBody }));
+  });
+
+  return router;
+}
+
+export const emailOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/emails',
+    tag: 'Emails',
+    access: 'api_key',
+    summary: "The project's email outbox, newest first (without the bodies)",
+    description:
+      'status: pending (to be sent), sent, failed (every attempt failed, or the server refused it), kept (no SMTP_URL: ' +
+      'recorded here, never sent). to: the recipient, exactly (case-insensitive).',
+    query: listQuery,
+    answer: 'list',
+  },
+  {
+    method: 'get',
+    path: '/api/v1/emails/{id}',
+    tag: 'Emails',
+    access: 'api_key',
+    summary: 'One email with its subject, plain-text and HTML bodies, and what became of it',
+  },
+];
