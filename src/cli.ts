@@ -11,6 +11,7 @@ import { createEventProcessor } from './pipeline/process-inbound-event';
 import { EventQueue } from './queue/event-queue';
 import { createLogger } from './http/logger';
 import { providerApiAccess } from './processing';
+import { registerReplayCommands } from './replay/commands';
 
 function fail(message: string): never {
   process.stderr.write(`refwire: ${message}\n`);
@@ -204,6 +205,9 @@ events
       await db.close();
     }
   });
+
+// refwire replay, refwire simulate
+registerReplayCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`refwire: ${(err as Error).stack ?? String(err)}\n`);
