@@ -62,7 +62,11 @@ function barReporter(stream: NodeJS.WritableStream, total: number, tally: Tally)
       multibar.log(`skipped   ${(s.provider ?? '-').padEnd(12)} ${s.label}  (${s.reason})\n`);
       tick();
     },
-    done: () => multibar.stop(),
+    done: () => {
+      // a render flushes the lines logged since the last one (the bar redraws on a timer)
+      multibar.update();
+      multibar.stop();
+    },
   };
 }
 
