@@ -2,7 +2,7 @@ import { Argument, InvalidArgumentError, Option, type Command } from 'commander'
 import { PROVIDER_NAMES, type ProviderName } from '../providers/provider-names';
 import type { Target } from './deliver';
 import { listFiles, readInputs, type ReplayInput } from './inputs';
-import { runDeliveries, type RunResult } from './run';
+import type { RunResult } from './run';
 import { buildSimulation, SCENARIOS, type ScenarioName } from './simulate';
 
 type Common = { url: string; project: string; secret: string[]; retries: string; progress?: boolean; json?: boolean };
@@ -101,6 +101,8 @@ export function registerReplayCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      // loaded when used: the signing adapters and the progress bar stay out of every other command's start-up
+      const { runDeliveries } = await import('./run');
       const result = await runDeliveries(readInputs(files, opts.provider), files.length, target(opts), {
         progress: progressOf(opts),
         freshIds: opts.freshIds,
@@ -148,6 +150,7 @@ export function registerReplayCommands(program: Command): void {
               `${simulation.amountMinor} ${simulation.currency} minor units a payment\n`,
           );
         }
+        const { runDeliveries } = await import('./run');
         const result = await runDeliveries(inputs, inputs.length, target(opts), { progress: progressOf(opts), retries: Number(opts.retries) });
         finish(result, opts, { scenario, provider: opts.provider, email: simulation.email, expected: simulation.expected });
       },

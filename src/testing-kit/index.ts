@@ -74,10 +74,16 @@ export type RefwireForTests = {
   request(apiKey: string | TestProject, method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: any }>;
   /**
    * Signs a payload with the provider's own scheme, posts it to /webhook/<provider>/<project> and waits until
-   * the event is processed. `payload`: an object, or the exact body as a string. The secret defaults to the
-   * one connect() used. Throws DeliveryRejected when Refwire does not store it (400, 404, 413, 503).
+   * the event is processed. `payload`: an object, or the exact body as a string. The secret (a string, or in the
+   * options) defaults to the one connect() used; `eventId` is Polar's webhook-id. Throws DeliveryRejected when
+   * Refwire does not store it (400, 404, 413, 503).
    */
-  send(provider: ProviderName, project: string | TestProject, payload: Record<string, unknown> | string, options?: { secret?: string; eventId?: string }): Promise<SentEvent>;
+  send(
+    provider: ProviderName,
+    project: string | TestProject,
+    payload: Record<string, unknown> | string,
+    options?: string | { secret?: string; eventId?: string },
+  ): Promise<SentEvent>;
   /** a `refwire simulate` scenario, sent event by event like send() */
   simulate(
     scenario: ScenarioName,
@@ -224,7 +230,8 @@ export async function startRefwire(options: StartOptions = {}): Promise<RefwireF
 
     request,
 
-    async send(provider, project, payload, options = {}) {
+    async send(provider, project, payload, secretOrOptions = {}) {
+      const options = typeof secretOrOptions === 'string' ? { secret: secretOrOptions } : secretOrOptions;
       const projectId = idOf(project);
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
       return deliver({ provider, label: 'send', body, ...(options.eventId ? { eventId: options.eventId } : {}) }, projectId, secretFor(projectId, provider, options.secret));

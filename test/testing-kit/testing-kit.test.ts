@@ -49,7 +49,7 @@ describe('refwire/testing', () => {
     const failed = await refwire.send('stripe', project, broken);
     expect(failed).toMatchObject({ status: 'failed', statusReason: expect.stringContaining('amount_paid') });
 
-    await expect(refwire.send('stripe', project, payload, { secret: 'whsec_not_the_secret' })).rejects.toEqual(
+    await expect(refwire.send('stripe', project, payload, 'whsec_not_the_secret')).rejects.toEqual(
       expect.objectContaining({ name: 'DeliveryRejected', status: 400 }),
     );
     await expect(refwire.send('paddle', project, payload, { secret: 'pdl_ntfset_x' })).rejects.toBeInstanceOf(DeliveryRejected);
