@@ -5,6 +5,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }] },
+  // the merchant's import of the testing kit (docs/testing.md), resolved to its source here
+  moduleNameMapper: { '^refwire/testing$': '<rootDir>/src/testing-kit/index.ts' },
   testTimeout: 60000,
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],

@@ -12,6 +12,7 @@ import { createEventProcessor } from './pipeline/process-inbound-event';
 import { EventQueue } from './queue/event-queue';
 import { createLogger } from './observability/logger';
 import { providerApiAccess } from './processing';
+import { registerReplayCommands } from './replay/commands';
 
 function fail(message: string): never {
   process.stderr.write(`refwire: ${message}\n`);
@@ -200,6 +201,9 @@ events
       await db.close();
     }
   });
+
+// refwire replay, refwire simulate
+registerReplayCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`refwire: ${(err as Error).stack ?? String(err)}\n`);

@@ -1,0 +1,101 @@
+import { PROVIDER_NAMES } from '../../src/providers/provider-names';
+import { getAdapter } from '../../src/providers/registry';
+import type { NormalizedEvent } from '../../src/pipeline/normalized-event';
+import { buildSimulation, SCENARIOS } from '../../src/replay/simulate';
+
+/** The fixtures' own customer and subscription ids: none may survive into a simulated sequence. */
+const FIXTURE_IDS = [
+  'cus_RwFxDemoCust01',
+  'sub_1RwFxDemoSubscr0001',
+  'pi_3RwFxDemoPayIntent01',
+  'in_1RwFxDemoInvCreate01',
+  'ctm_01rwfxdemocustomer0001',
+  'txn_01rwfxdemotxnfirst001',
+  'sub_01rwfxdemosubscr0001',
+  '"customer_id":1001',
+  '"id":"5001"',
+  '11111111-aaaa-4bbb-8ccc-000000000001',
+  '66666666-aaaa-4bbb-8ccc-00000000000',
+  'jamie.rivera@example.com',
+  'ACME-PARTNER-42',
+];
+
+/** buildSimulation alone: what each provider's sequence says, read back through the provider's own adapter. */
+describe.each(PROVIDER_NAMES)('simulated %s sequences', (provider) => {
+  const adapter = getAdapter(provider);
+
+  it.each(SCENARIOS)('%s: signed bodies verify, timestamps increase, the normalizer reads the code and the money', (scenario) => {
+    const now = new Date('2026-03-01T12:00:00Z');
+    const sim = buildSimulation(provider, scenario, { referralCode: 'SIM-CODE-7', email: 'buyer@sim.test', amountMinor: 4900, currency: 'EUR', now });
+    expect(sim.deliveries.length).toBeGreaterThan(0);
+    const times = sim.deliveries.map((d) => d.occurredAt.getTime());
+    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]!);
+    expect(times[times.length - 1]).toBe(now.getTime());
+
+    const payments: NormalizedEvent[] = [];
+    const refunds: NormalizedEvent[] = [];
+    const codes = new Set<string | null>();
+    const eventIds = new Set<string>();
+    for (const d of sim.deliveries) {
+      for (const id of FIXTURE_IDS) expect(d.body).not.toContain(id);
+      const verified = adapter.verify({ body: Buffer.from(d.body), headers: adapter.sign(d.body, 'whsec_sim_secret_value', { now, ...(d.eventId ? { eventId: d.eventId } : {}) }) }, ['whsec_sim_secret_value'], { now, toleranceSeconds: 300 });
+      if (!verified.ok) throw new Error(`${d.label}: ${verified.reason}`);
+      eventIds.add(verified.event.eventId);
+      expect(verified.event.type).toBe(d.type);
+      // the provider's own event time is the sequence's
+      expect(Math.abs(verified.event.occurredAt!.getTime() - d.occurredAt.getTime())).toBeLessThan(1000);
+      const normalized = adapter.normalize(verified.event.payload as Record<string, unknown>);
+      if (normalized.kind === 'invalid') throw new Error(`${d.label}: ${normalized.reason}`);
+      if (normalized.kind !== 'events') continue;
+      for (const e of normalized.events) {
+        if (e.kind === 'purchase' || e.kind === 'renewal') {
+          payments.push(e);
+          codes.add(e.hints.referralCode ?? e.hints.subscriptionReferralCode);
+          expect(e.currency).toBe('EUR');
+          expect(e.taxMinor).toBe(0n);
+          expect(e.hints.couponIds).toEqual([]);
+        }
+        if (e.kind === 'refund') refunds.push(e);
+      }
+    }
+    expect(eventIds.size).toBe(sim.deliveries.length);
+
+    // one payment per payment key, whatever number of events report it
+    const byKey = new Map(payments.map((p) => [(p as { paymentKey: string }).paymentKey, p]));
+    expect([...byKey.values()].map((p) => [p.kind, (p as { grossMinor: bigint }).grossMinor])).toEqual(
+      sim.expected.payments.map((p) => [p.kind, BigInt(p.amountMinor)]),
+    );
+    // the code rides on each payment, except renewals that take it from their subscription (Polar, Paddle: none)
+    expect([...codes].filter((c) => c !== null)).toEqual(['SIM-CODE-7']);
+    // each expected refund reaches its payment, for its amount (cumulative reports say the same total)
+    const keys = [...byKey.keys()];
+    for (const refund of sim.expected.refunds) {
+      const target = byKey.get(keys[refund.payment]!)! as { paymentKey: string; aliases: string[] };
+      const reaching = refunds.filter((r) => r.kind === 'refund' && r.paymentRefs.some((ref) => ref === target.paymentKey || target.aliases.includes(ref)));
+      expect(reaching.length).toBeGreaterThan(0);
+      for (const r of reaching) expect((r as { amountMinor: bigint }).amountMinor).toBe(BigInt(refund.amountMinor));
+    }
+    expect(refunds.length > 0).toBe(sim.expected.refunds.length > 0);
+  });
+
+  it('every run is a new customer: no id in common between two runs but the catalog', () => {
+    const a = buildSimulation(provider, 'subscription', { referralCode: 'X1' });
+    const b = buildSimulation(provider, 'subscription', { referralCode: 'X1' });
+    expect(a.email).not.toBe(b.email);
+    expect(a.email).toMatch(/^simulated-[0-9a-f]{8}@example\.com$/);
+    const customerOf = (body: string) => /"(customer|customer_id)":"?([A-Za-z0-9_-]+)"?/.exec(body)?.[2];
+    expect(customerOf(a.deliveries.at(-1)!.body)).toBeDefined();
+    expect(customerOf(a.deliveries.at(-1)!.body)).not.toBe(customerOf(b.deliveries.at(-1)!.body));
+  });
+});
+
+describe('simulate options', () => {
+  it('defaults: 49.00 USD, a partial refund of half; the amount and refund are checked', () => {
+    const sim = buildSimulation('stripe', 'partial-refund', { referralCode: 'CODE' });
+    expect(sim).toMatchObject({ amountMinor: 4900, currency: 'USD', expected: { refunds: [{ payment: 0, amountMinor: 2450 }] } });
+    expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'CODE', amountMinor: 0 })).toThrow(RangeError);
+    expect(() => buildSimulation('stripe', 'refund', { referralCode: 'CODE', amountMinor: 100, refundMinor: 101 })).toThrow(/at most the amount/);
+    expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'CODE', currency: 'dollars' })).toThrow(/ISO 4217/);
+    expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'has spaces' })).toThrow(/referral code/);
+  });
+});
