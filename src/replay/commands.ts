@@ -1,5 +1,5 @@
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
-import { PROVIDER_NAMES, type ProviderName } from '../providers/provider-names';
+import { PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
 import type { Target } from './deliver';
 import { listFiles, readInputs, type ReplayInput } from './inputs';
 import type { RunResult } from './run';

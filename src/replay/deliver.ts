@@ -1,5 +1,5 @@
 import { getAdapter } from '../providers/registry';
-import { PROVIDER_NAMES, type ProviderName } from '../providers/provider-names';
+import { PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
 import type { Delivery, Skipped } from './inputs';
 
 export type Target = {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../providers/provider-names';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
 
 /** One webhook to sign and post: the exact body, and for Polar the `webhook-id` it is signed with. */
 export type Delivery = {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ProviderName } from '../providers/provider-names';
+import type { ProviderName } from '../domain/provider-names';
 import type { Delivery } from './inputs';
 import { DAY, IdMap, remapIds, shiftTimes, shippedFixture, type Json, type Resolved, type SimulateOptions } from './sim/kit';
 import { lemonSqueezyScript } from './sim/lemonsqueezy';

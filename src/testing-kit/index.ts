@@ -11,14 +11,14 @@ import pino from 'pino';
 import { loadConfig } from '../config/config';
 import type { LogLevel } from '../config/env';
 import { startRefwire as startServer } from '../main';
-import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../providers/provider-names';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
 import { postDelivery, type Outcome } from '../replay/deliver';
 import { randomChars, type Delivery } from '../replay/inputs';
 import { buildSimulation, type ScenarioName, type SimulateOptions, type Simulation } from '../replay/simulate';
 import { shippedFixture } from '../replay/sim/kit';
 
 export { SCENARIOS, type ScenarioName, type Simulation } from '../replay/simulate';
-export type { ProviderName } from '../providers/provider-names';
+export type { ProviderName } from '../domain/provider-names';
 
 export type StartOptions = {
   /** HTTP port; 0 (the default) takes a free one */

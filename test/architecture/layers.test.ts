@@ -16,7 +16,9 @@ const LAYERS: string[][] = [
   ['queue'],
   ['api', 'tracking'],
   ['server', 'processing'],
+  ['replay'],
   ['main', 'cli'],
+  ['testing-kit'],
 ];
 const SRC = path.resolve(__dirname, '..', '..', 'src');
 const layerOf = new Map(LAYERS.flatMap((rooms, layer) => rooms.map((room): [string, number] => [room, layer])));

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { HttpHandler } from '../../src/http/app';
+import type { HttpHandler } from '../../src/server/app';
 import { ROOT } from '../helpers/processes';
 
 export type CliRun = { code: number; stdout: string; stderr: string };

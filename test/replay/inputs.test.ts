@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { getAdapter } from '../../src/providers/registry';
-import { PROVIDER_NAMES } from '../../src/providers/provider-names';
+import { PROVIDER_NAMES } from '../../src/domain/provider-names';
 import { Tally } from '../../src/replay/deliver';
 import { providerFromPath, providersByShape, toInput, withFreshEventId, type Delivery } from '../../src/replay/inputs';
 import { runDeliveries } from '../../src/replay/run';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROVIDER_NAMES, type ProviderName } from '../../src/providers/provider-names';
+import { PROVIDER_NAMES, type ProviderName } from '../../src/domain/provider-names';
 import { FIXTURES_DIR } from '../helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildOnce } from '../helpers/processes';

@@ -1,4 +1,4 @@
-import { PROVIDER_NAMES, type ProviderName } from '../../src/providers/provider-names';
+import { PROVIDER_NAMES, type ProviderName } from '../../src/domain/provider-names';
 import { SCENARIOS, type ScenarioName } from '../../src/replay/simulate';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildOnce } from '../helpers/processes';

@@ -1,6 +1,6 @@
-import { PROVIDER_NAMES } from '../../src/providers/provider-names';
+import { PROVIDER_NAMES } from '../../src/domain/provider-names';
 import { getAdapter } from '../../src/providers/registry';
-import type { NormalizedEvent } from '../../src/pipeline/normalized-event';
+import type { NormalizedEvent } from '../../src/domain/normalized-event';
 import { buildSimulation, SCENARIOS } from '../../src/replay/simulate';
 
 /** The fixtures' own customer and subscription ids: none may survive into a simulated sequence. */

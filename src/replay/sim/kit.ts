@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ProviderName } from '../../providers/provider-names';
+import type { ProviderName } from '../../domain/provider-names';
 import { randomChars } from '../inputs';
 
 /** What simulate builds on: the shipped fixtures (in the package, beside dist/ and src/). */
