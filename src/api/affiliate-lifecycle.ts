@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { sqlSessionOf } from '../db/prisma-session';
+import { queueEmail } from '../email/outbox';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, emailField, ruleColumns, uuidField } from './fields';
@@ -59,6 +61,17 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
         }
         const row = await tx.affiliate.update({ where: { id: current.id }, data });
         await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
+        // an applicant hears the decision, in the transaction that records it (src/email/outbox.ts)
+        if (action === 'approve' || action === 'reject') {
+          const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });
+          await queueEmail(
+            sqlSessionOf(tx),
+            action === 'approve'
+              ? { projectId, to: row.email, template: 'application_approved', data: { projectName, affiliateName: row.name, referralCode: row.referralCode } }
+              : { projectId, to: row.email, template: 'application_rejected', data: { projectName, affiliateName: row.name, reason: body.reason ?? null } },
+            clock(),
+          );
+        }
         return { row, changed: true };
       });
       if (result.changed) await afterChange?.({ projectId, affiliateId: result.row.id, action, reason: body.reason ?? null });

@@ -1,3 +1,5 @@
+import { sqlSessionOf } from '../db/prisma-session';
+import { queueEmail } from '../email/outbox';
 import { Prisma, type Payout, type PrismaClient } from '../generated/prisma/client';
 import { balance } from '../domain/balances';
 
@@ -74,7 +76,20 @@ export type Settlement = Payout | null;
 export function completePayout(prisma: PrismaClient, projectId: string, id: string, reference: string | null, now: Date): Promise<Settlement> {
   return settle(prisma, projectId, id, async (tx) => {
     await tx.conversion.updateMany({ where: { payoutId: id }, data: { paidAt: now } });
-    return tx.payout.update({ where: { id }, data: { status: 'completed', reference, completedAt: now } });
+    const payout = await tx.payout.update({ where: { id }, data: { status: 'completed', reference, completedAt: now }, include: { affiliate: true, project: true } });
+    // the affiliate hears of it, in the transaction that pays them (src/email/outbox.ts)
+    await queueEmail(
+      sqlSessionOf(tx),
+      {
+        projectId,
+        to: payout.affiliate.email,
+        template: 'payout_completed',
+        data: { projectName: payout.project.name, affiliateName: payout.affiliate.name, amountMinor: payout.amountMinor, currency: payout.currency, reference },
+      },
+      now,
+    );
+    const { affiliate: _a, project: _p, ...row } = payout;
+    return row;
   });
 }
 

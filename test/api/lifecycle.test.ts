@@ -95,6 +95,12 @@ describe('the affiliate program lifecycle', () => {
     const rejected = (await api('post', '/api/v1/affiliates/spam%40partners.test/reject', { reason: 'no website' }).expect(200)).body.data;
     expect(rejected).toMatchObject({ status: 'rejected', status_reason: 'no website' });
     expect((await api('post', '/api/v1/affiliates/spam%40partners.test/approve', {}).expect(409)).body).toEqual({ success: false, error: 'cannot approve an affiliate that is rejected' });
+    // each decision was written to the email outbox with the change, once
+    const mail = async (to: string) => (await api('get', `/api/v1/emails?to=${encodeURIComponent(to)}`).expect(200)).body.data;
+    expect((await mail('new@partners.test')).map((e: any) => e.template)).toEqual(['application_approved']);
+    const [rejection] = await mail('spam@partners.test');
+    expect(rejection).toMatchObject({ template: 'application_rejected' });
+    expect((await api('get', `/api/v1/emails/${rejection.id}`).expect(200)).body.data.text).toContain('no website');
 
     t.clock.now = at(6);
     await api('post', '/api/v1/affiliates/ann%40partners.test/suspend', { reason: 'fraud check' }).expect(200);
@@ -136,6 +142,9 @@ describe('the affiliate program lifecycle', () => {
     const payout = (await api('post', '/api/v1/payouts', { affiliate_id: rev.id, method: 'manual' }).expect(201)).body.data;
     expect(payout.amount_minor).toBe(2000);
     await api('post', `/api/v1/payouts/${payout.id}/complete`, { reference: 'batch-1' }).expect(200);
+    const paidMail = (await api('get', '/api/v1/emails?to=rev%40partners.test').expect(200)).body.data;
+    expect(paidMail.map((e: any) => e.template)).toEqual(['payout_completed']);
+    expect((await api('get', `/api/v1/emails/${paidMail[0].id}`).expect(200)).body.data.text).toMatch(/20\.00[\s\S]*batch-1|batch-1[\s\S]*20\.00/);
     expect((await api('post', `/api/v1/conversions/${a.id}/reject`, { reason: 'late' }).expect(409)).body.error).toMatch(/already paid/);
     // auto commissions are not under review
     t.clock.now = at(14);
