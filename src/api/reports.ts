@@ -55,7 +55,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
         SELECT count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
                count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds
         FROM conversions WHERE ${scope}`,
-      prisma.$queryRaw<{ clicks: bigint }[]>`SELECT coalesce(sum(clicks), 0)::bigint AS clicks FROM affiliates WHERE project_id = ${projectId}::uuid`,
+      // dated click rows (kept click_retention_days): the clicks of the period, like the conversions
+      prisma.$queryRaw<{ clicks: bigint }[]>`SELECT count(*)::bigint AS clicks FROM clicks WHERE project_id = ${projectId}::uuid ${period(q)}`,
       prisma.$queryRaw<MoneyRow[]>`
         SELECT currency, coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::bigint AS revenue,
                coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::bigint AS refunded,
@@ -78,9 +79,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
       ok({
         from: q.from?.toISOString() ?? null,
         to: q.to?.toISOString() ?? null,
-        // clicks are a counter on each affiliate, without dates: the figure and the rate cover all time
         clicks: Number(clickCount),
-        clicks_scope: 'all_time',
+        clicks_scope: 'period',
         signups: Number(counts!.signups),
         purchases: Number(counts!.purchases),
         renewals: Number(counts!.renewals),

@@ -30,6 +30,7 @@ import { createEventProcessor, type ProviderApiAccess } from '../pipeline/proces
 import type { ProviderName } from '../domain/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
+import { visitorHasher } from '../security/visitor-hash';
 import { requireAdminBrowser, requireApiKey } from '../http/auth';
 import { Metrics } from '../observability/metrics';
 import { errorHandler, notFoundHandler } from '../http/errors';
@@ -144,7 +145,9 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/api/v1', v1);
   app.use('/api/store-attribution', json, requireApiKey(prisma), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.get('/js/refwire.js', trackingScript());
-  app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE }));
+  const hashVisitor = visitorHasher(deps.secretsKey);
+  const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };
+  app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
