@@ -12,6 +12,7 @@ import { conversionsRouter } from '../api/conversions';
 import { couponsRouter } from '../api/coupons';
 import { eventsRouter } from '../api/events';
 import { integrationsRouter } from '../api/integrations';
+import { linksRouter } from '../api/links';
 import { openApiHandler } from '../api/openapi';
 import { ledgerRouter } from '../api/ledger';
 import { payoutsRouter } from '../api/payouts';
@@ -30,6 +31,7 @@ import { createEventProcessor, type ProviderApiAccess } from '../pipeline/proces
 import type { ProviderName } from '../domain/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
+import { linkRedirectRouter } from '../tracking/redirect';
 import { visitorHasher } from '../security/visitor-hash';
 import { requireAdminBrowser, requireApiKey } from '../http/auth';
 import { Metrics } from '../observability/metrics';
@@ -133,6 +135,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/events', eventsRouter(prisma, deps.db.sql, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
+  v1.use('/affiliates/:email/links', linksRouter(prisma, deps.publicUrl));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql, clock));
   v1.use('/coupons', couponsRouter(prisma));
@@ -148,6 +151,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   const hashVisitor = visitorHasher(deps.secretsKey);
   const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };
   app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor));
+  app.use('/r', linkRedirectRouter(deps.db.sql, clock, hashVisitor, { perMinute: trackBudget.perMinute }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
