@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatMajor } from '../commission/money';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
+import { dailyReport, dailyReportOperations } from './daily-report';
 import { ok } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
@@ -108,6 +109,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
     );
   });
 
+  router.get('/daily', dailyReport(prisma, clock));
+
   // Paged by id so a large export streams in constant memory and no row is skipped or repeated.
   router.get('/conversions.csv', async (req, res: Response) => {
     const q = periodQuery.parse(req.query);
@@ -168,5 +171,6 @@ export const reportOperations: Operation[] = [
     summary: 'Clicks, signups, sales, refunds, conversion rate, revenue and commission per currency, top affiliates',
     query: summaryQuery,
   },
+  ...dailyReportOperations,
   { method: 'get', path: '/api/v1/reports/conversions.csv', tag: 'Reports', access: 'api_key', summary: 'The conversions of a period as CSV', query: periodQuery, answer: 'csv' },
 ];
