@@ -11,6 +11,7 @@ import { RequeueSweep } from './queue/requeue-sweep';
 import { OutboundDispatcher } from './outbound/dispatcher';
 import { SecretBox } from './security/secret-box';
 import { microBatch } from './util/micro-batch';
+import { ClickRetentionSweep } from './tracking/click-retention';
 
 /**
  * How stored events reach processing, in either mode:
@@ -58,6 +59,9 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
     ? new OutboundDispatcher(db.sql, new SecretBox(config.secretsKey), logger, { allowPrivate: config.outboundAllowPrivate })
     : null;
   dispatcher?.start();
+  // click rows past their project's click_retention_days go where events are processed, too
+  const clickSweep = options.consume ? new ClickRetentionSweep(db.sql, logger) : null;
+  clickSweep?.start();
 
   if (queue) {
     const sweep = new RequeueSweep(db.sql, queue, logger, leaseMs);
@@ -85,6 +89,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
         sweep.stop();
         await worker?.close();
         await dispatcher?.stop();
+        await clickSweep?.stop();
         await queue.close();
       },
     };
@@ -104,6 +109,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
     async close() {
       await runner?.stop();
       await dispatcher?.stop();
+      await clickSweep?.stop();
     },
   };
 }
