@@ -42,7 +42,7 @@ type LinkStats = { signups: number; conversions: number };
  * `/api/v1/affiliates/:email/links` (86d's tracking links): `{ target_url, slug? }`; `GET /r/<slug>` sends a
  * visitor to the target with the affiliate's code (src/tracking/redirect.ts). Links are keyed by slug.
  */
-export function linksRouter(prisma: PrismaClient, publicUrl: string): Router {
+export function linksRouter(prisma: PrismaClient, publicUrl: string, clock: () => Date): Router {
   const router = Router({ mergeParams: true });
 
   async function affiliateOf(req: Request): Promise<Affiliate> {
@@ -119,9 +119,10 @@ export function linksRouter(prisma: PrismaClient, publicUrl: string): Router {
     // a generated slug that happens to be taken is drawn again; a chosen one is the caller's to change
     for (let attempt = 0; ; attempt++) {
       const slug = body.slug ?? generatedSlug();
+      const now = clock();
       try {
         const row = await prisma.trackingLink.create({
-          data: { projectId: affiliate.projectId, affiliateId: affiliate.id, slug, slugKey: slug.toLowerCase(), targetUrl },
+          data: { projectId: affiliate.projectId, affiliateId: affiliate.id, slug, slugKey: slug.toLowerCase(), targetUrl, createdAt: now, updatedAt: now },
         });
         return res.status(201).json(ok((await present([row]))[0]));
       } catch (err) {
@@ -138,7 +139,7 @@ export function linksRouter(prisma: PrismaClient, publicUrl: string): Router {
   const update = async (req: Request, res: import('express').Response) => {
     const body = updateBody.parse(req.body ?? {});
     const link = await linkOf(req);
-    const data: Partial<Pick<TrackingLink, 'targetUrl' | 'slug' | 'slugKey' | 'active'>> = {};
+    const data: Partial<Pick<TrackingLink, 'targetUrl' | 'slug' | 'slugKey' | 'active' | 'updatedAt'>> = { updatedAt: clock() };
     if (body.target_url !== undefined) data.targetUrl = checkedTarget(body.target_url, await allowedDomains(link.projectId));
     if (body.slug !== undefined) Object.assign(data, { slug: body.slug, slugKey: body.slug.toLowerCase() });
     if (body.active !== undefined) data.active = body.active;

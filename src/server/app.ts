@@ -135,7 +135,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/events', eventsRouter(prisma, deps.db.sql, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
-  v1.use('/affiliates/:email/links', linksRouter(prisma, deps.publicUrl));
+  v1.use('/affiliates/:email/links', linksRouter(prisma, deps.publicUrl, clock));
   v1.use('/affiliates', affiliatesRouter(prisma, clock));
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql, clock));
   v1.use('/coupons', couponsRouter(prisma));
