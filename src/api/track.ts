@@ -69,7 +69,7 @@ export function trackRouter(
     const body = clickBody.parse(req.body ?? {});
     const recorded = await recordScriptClick(sql, body.project_id, body.referral_code.toLowerCase(), {
       at: clock(),
-      landingUrl: body.landing_url ?? null,
+      landingUrl: body.landing_url || null,
       referrer: body.referrer || null,
       visitorHash: hashVisitor(body.project_id, req.ip ?? req.socket.remoteAddress ?? '', req.get('user-agent') ?? ''),
     });
