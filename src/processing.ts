@@ -12,6 +12,7 @@ import { OutboundDispatcher } from './outbound/dispatcher';
 import { EmailSender } from './email/sender';
 import { SecretBox } from './security/secret-box';
 import { microBatch } from './util/micro-batch';
+import { ClickRetentionSweep } from './tracking/click-retention';
 
 /**
  * How stored events reach processing, in either mode:
@@ -62,6 +63,9 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
   // and email, beside them (without SMTP_URL it only marks the outbox `kept`)
   const emailSender = options.consume ? new EmailSender(db.sql, config.email, logger) : null;
   emailSender?.start();
+  // click rows past their project's click_retention_days go where events are processed, too
+  const clickSweep = options.consume ? new ClickRetentionSweep(db.sql, logger) : null;
+  clickSweep?.start();
 
   if (queue) {
     const sweep = new RequeueSweep(db.sql, queue, logger, leaseMs);
@@ -90,6 +94,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
         await worker?.close();
         await dispatcher?.stop();
         await emailSender?.stop();
+        await clickSweep?.stop();
         await queue.close();
       },
     };
@@ -110,6 +115,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
       await runner?.stop();
       await dispatcher?.stop();
       await emailSender?.stop();
+      await clickSweep?.stop();
     },
   };
 }

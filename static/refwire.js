@@ -9,13 +9,20 @@
   var COOKIE = 'refwire_ref';
   // A session cookie (no max-age): it lives as long as the browser session, which is what "once per visit" means.
   var CLICKED_COOKIE = 'refwire_clicked';
+  // The click id the server gave this visit's click (Afflixo's clickId); a tracking link (/r/<slug>) hands it over
+  // in the URL as ?refwire_click=, since it recorded the click itself.
+  var CLICK_COOKIE = 'refwire_click';
+  var CLICK_PARAM = 'refwire_click';
+  var CLICK_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
   var CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
   var LS_FIELD = 'checkout[custom][referral_code]';
 
   var projectId = script.getAttribute('data-project-id');
   var param = script.getAttribute('data-param') || 'ref';
   var cookieDays = parseInt(script.getAttribute('data-cookie-days') || '', 10);
-  if (!(cookieDays > 0)) cookieDays = 90;
+  // Without data-cookie-days, the project's cookie_days (the server's attribution window) as a click's answer says.
+  var cookieDaysFromServer = !(cookieDays > 0);
+  if (cookieDaysFromServer) cookieDays = 90;
   var cookieDomain = script.getAttribute('data-cookie-domain');
   // The API lives where the script came from, which need not be the merchant's own origin.
   var origin = new URL(script.src, location.href).origin;
@@ -53,6 +60,21 @@
     return validCode(readCookie(COOKIE));
   }
 
+  function validClickId(value) {
+    var id = value ? String(value).trim().toLowerCase() : '';
+    return CLICK_ID_PATTERN.test(id) ? id : null;
+  }
+
+  function getClickId() {
+    return validClickId(readCookie(CLICK_COOKIE));
+  }
+
+  /** The code and the click id, kept as long as the attribution window. */
+  function keep(code, clickId) {
+    writeCookie(COOKIE, code, cookieDays * 86400);
+    if (clickId) writeCookie(CLICK_COOKIE, clickId, cookieDays * 86400);
+  }
+
   function post(path, body) {
     // text/plain keeps it a "simple" cross-origin request: no preflight; the server parses it as JSON.
     return fetch(origin + path, {
@@ -67,22 +89,46 @@
   function recordClick(code) {
     if (!projectId || readCookie(CLICKED_COOKIE) === code) return;
     var body = JSON.stringify({ project_id: projectId, referral_code: code, landing_url: location.href, referrer: document.referrer || null });
+    // a click id belongs to the code it was recorded for
+    writeCookie(CLICK_COOKIE, '', 0);
     var queued = false;
-    // A beacon still goes out when the visitor leaves at once, e.g. straight to a checkout.
-    if (navigator.sendBeacon) {
+    // fetch with keepalive still goes out when the visitor leaves at once (e.g. straight to a checkout), and its
+    // answer, when the page is still there to read it, holds the click id.
+    if (window.fetch) {
+      queued = true;
+      post('/api/track/click', body)
+        .then(function (res) {
+          return res.ok ? res.json() : null;
+        })
+        .then(function (answer) {
+          var data = answer && answer.data;
+          if (!data || getReferral() !== code) return;
+          if (cookieDaysFromServer && data.cookie_days > 0) cookieDays = data.cookie_days;
+          keep(code, validClickId(data.click_id));
+        })
+        .catch(function () {
+          return undefined;
+        });
+    } else if (navigator.sendBeacon) {
       try {
         queued = navigator.sendBeacon(origin + '/api/track/click', body);
       } catch (e) {
         queued = false;
       }
     }
-    if (!queued && window.fetch) {
-      queued = true;
-      post('/api/track/click', body).catch(function () {
-        return undefined;
-      });
-    }
     if (queued) writeCookie(CLICKED_COOKIE, code);
+  }
+
+  /** Takes ?refwire_click= out of the address bar, so a copied URL does not hand this visit's click id on. */
+  function dropClickParam() {
+    try {
+      var url = new URL(location.href);
+      if (!url.searchParams.has(CLICK_PARAM) || !window.history || !history.replaceState) return;
+      url.searchParams.delete(CLICK_PARAM);
+      history.replaceState(history.state, '', url.href);
+    } catch (e) {
+      return;
+    }
   }
 
   function hasParam(url, name) {
@@ -175,7 +221,8 @@
   function signup(email) {
     var code = getReferral();
     if (!code || !projectId) return Promise.resolve(null);
-    return post('/api/track/signup', JSON.stringify({ project_id: projectId, email: email, referral_code: code })).then(function (res) {
+    var body = { project_id: projectId, email: email, referral_code: code, click_id: getClickId() };
+    return post('/api/track/signup', JSON.stringify(body)).then(function (res) {
       return res.json().then(
         function (body) {
           if (!res.ok) throw new Error((body && body.error) || 'Refwire answered ' + res.status);
@@ -188,7 +235,7 @@
     });
   }
 
-  window.Refwire = { getReferral: getReferral, signup: signup, paddleCustomData: paddleCustomData };
+  window.Refwire = { getReferral: getReferral, getClickId: getClickId, signup: signup, paddleCustomData: paddleCustomData };
 
   if (!projectId) {
     if (window.console) console.warn('Refwire: the script tag needs data-project-id');
@@ -196,13 +243,21 @@
   }
 
   var fromUrl = null;
+  var clickFromUrl = null;
   try {
-    fromUrl = validCode(new URL(location.href).searchParams.get(param));
+    var here = new URL(location.href).searchParams;
+    fromUrl = validCode(here.get(param));
+    clickFromUrl = validClickId(here.get(CLICK_PARAM));
   } catch (e) {
     fromUrl = null;
   }
-  if (fromUrl) {
-    writeCookie(COOKIE, fromUrl, cookieDays * 86400);
+  if (fromUrl && clickFromUrl) {
+    // a tracking link recorded this click already: keep its id, and count nothing more this visit
+    keep(fromUrl, clickFromUrl);
+    writeCookie(CLICKED_COOKIE, fromUrl);
+    dropClickParam();
+  } else if (fromUrl) {
+    keep(fromUrl, null);
     recordClick(fromUrl);
   }
 

@@ -9,6 +9,7 @@ import { emailOperations } from './emails';
 import { eventOperations } from './events';
 import { integrationOperations } from './integrations';
 import { ledgerOperations } from './ledger';
+import { linkOperations } from './links';
 import type { Operation } from './operation';
 import { payoutOperations } from './payouts';
 import { productOperations } from './products';
@@ -20,6 +21,7 @@ import { ruleVersionOperations } from './rule-versions';
 import { settingsOperations } from './settings';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
+import { redirectOperations } from '../tracking/redirect';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
 const serviceOperations: Operation[] = [
@@ -81,6 +83,8 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...reportOperations,
   ...ledgerOperations,
   ...trackOperations,
+  ...linkOperations,
+  ...redirectOperations,
 ];
 
 const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;

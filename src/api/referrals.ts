@@ -30,6 +30,9 @@ export function referralView(r: Referral) {
     affiliate_id: r.affiliateId,
     status: r.status,
     source: r.source,
+    /** a public signup's attribution window ends here; null: not windowed */
+    expires_at: r.expiresAt?.toISOString() ?? null,
+    link_id: r.linkId,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
   };
@@ -119,7 +122,8 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient, clo
     const affiliate = await resolveAffiliate(prisma, projectId, undefined, body.referral_code);
     const existing = await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } });
     const row = existing
-      ? await prisma.referral.update({ where: { id: existing.id }, data: { affiliateId: affiliate.id, status: 'active' } })
+      ? // the merchant recorded it now: no longer a public signup's windowed referral
+        await prisma.referral.update({ where: { id: existing.id }, data: { affiliateId: affiliate.id, status: 'active', expiresAt: null } })
       : await conflictAs409(
           prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } }),
           'a referral for this email already exists',

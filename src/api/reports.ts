@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatMajor } from '../commission/money';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
+import { dailyReport, dailyReportOperations } from './daily-report';
 import { ok } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
@@ -56,7 +57,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
         SELECT count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
                count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds
         FROM conversions WHERE ${scope}`,
-      prisma.$queryRaw<{ clicks: string }[]>`SELECT coalesce(sum(clicks), 0)::text AS clicks FROM affiliates WHERE project_id = ${projectId}::uuid`,
+      // dated click rows (kept click_retention_days): the clicks of the period, like the conversions
+      prisma.$queryRaw<{ clicks: bigint }[]>`SELECT count(*)::bigint AS clicks FROM clicks WHERE project_id = ${projectId}::uuid ${period(q)}`,
       prisma.$queryRaw<MoneyRow[]>`
         SELECT currency, coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::text AS revenue,
                coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::text AS refunded,
@@ -79,9 +81,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
       ok({
         from: q.from?.toISOString() ?? null,
         to: q.to?.toISOString() ?? null,
-        // clicks are a counter on each affiliate, without dates: the figure and the rate cover all time
         clicks: Number(clickCount),
-        clicks_scope: 'all_time',
+        clicks_scope: 'period',
         signups: Number(counts!.signups),
         purchases: Number(counts!.purchases),
         renewals: Number(counts!.renewals),
@@ -108,6 +109,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
       }),
     );
   });
+
+  router.get('/daily', dailyReport(prisma, clock));
 
   // Paged by id so a large export streams in constant memory and no row is skipped or repeated.
   router.get('/conversions.csv', async (req, res: Response) => {
@@ -169,5 +172,6 @@ export const reportOperations: Operation[] = [
     summary: 'Clicks, signups, sales, refunds, conversion rate, revenue and commission per currency, top affiliates',
     query: summaryQuery,
   },
+  ...dailyReportOperations,
   { method: 'get', path: '/api/v1/reports/conversions.csv', tag: 'Reports', access: 'api_key', summary: 'The conversions of a period as CSV', query: periodQuery, answer: 'csv' },
 ];

@@ -6,6 +6,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { projectRuleState } from '../projects/settings';
+import { allowedDomainsField } from '../tracking/allowed-domains';
 import { currencyCode } from './currency';
 import { amountField, commissionTypeField, commissionValueField, moneyField, ruleColumns } from './fields';
 import { commissionView } from '../views/present';
@@ -24,6 +25,8 @@ const patchBody = z
     minimum_payout: moneyField,
     /** manual: each new commission waits as pending until approved or rejected */
     commission_review: z.enum(['auto', 'manual']),
+    allowed_domains: allowedDomainsField,
+    click_retention_days: z.number().int().min(1).max(3650),
   })
   .partial()
   .strict();
@@ -40,6 +43,8 @@ export function settingsView(p: Project) {
     minimum_payout: majorNumber(p.minimumPayoutMinor, p.currency),
     minimum_payout_minor: Number(p.minimumPayoutMinor),
     minimum_payout_formatted: formatMajor(p.minimumPayoutMinor, p.currency),
+    allowed_domains: p.allowedDomains,
+    click_retention_days: p.clickRetentionDays,
   };
 }
 
@@ -80,6 +85,8 @@ export function settingsRouter(prisma: PrismaClient, clock: () => Date): Router 
       if (body.hold_days !== undefined) data.holdDays = body.hold_days;
       if (body.cookie_days !== undefined) data.cookieDays = body.cookie_days;
       if (body.commission_review !== undefined) data.commissionReview = body.commission_review;
+      if (body.allowed_domains !== undefined) data.allowedDomains = body.allowed_domains;
+      if (body.click_retention_days !== undefined) data.clickRetentionDays = body.click_retention_days;
       if (body.minimum_payout !== undefined) {
         const minor = amountField('minimum_payout', body.minimum_payout, currency);
         if (minor < 0n) throw new HttpError(400, 'minimum_payout: must not be negative');

@@ -6,7 +6,9 @@ import { sqlSessionOf } from '../db/prisma-session';
 import type { PrismaClient, Referral } from '../generated/prisma/client';
 import { HttpError } from '../http/errors';
 import { clientIpRateLimit } from '../http/rate-limit';
+import { clickForSignup, recordScriptClick } from '../ledger/clicks';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
+import type { VisitorHasher } from '../security/visitor-hash';
 import { emitSignup } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { emailField, isUniqueViolation, uuidField } from './fields';
@@ -20,7 +22,8 @@ const codeField = z.string().trim().min(1, 'is required').max(64);
 const pageUrl = z.string().max(4096).nullable().optional();
 
 const clickBody = z.object({ project_id: uuidField, referral_code: codeField, landing_url: pageUrl, referrer: pageUrl });
-const signupBody = z.object({ project_id: uuidField, email: emailField, referral_code: codeField });
+/** click_id: what `Refwire.getClickId()` holds; it ties the referral to the click (and its link) when still valid */
+const signupBody = z.object({ project_id: uuidField, email: emailField, referral_code: codeField, click_id: uuidField.nullable().optional() });
 
 /** Any page may call these: the answer is readable from every origin, and a preflight is answered at once. */
 const openCors: RequestHandler = (req, res, next) => {
@@ -44,7 +47,13 @@ const NO_AFFILIATE = 'no active affiliate has this referral_code';
  * project id is public in the merchant's page — so each client address has a budget of its own, and only
  * active affiliates are counted.
  */
-export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => Date, rateLimit: { perMinute: number; store?: Store }): Router {
+export function trackRouter(
+  prisma: PrismaClient,
+  sql: SqlClient,
+  clock: () => Date,
+  rateLimit: { perMinute: number; store?: Store },
+  hashVisitor: VisitorHasher,
+): Router {
   const router = Router();
   router.use(openCors, clientIpRateLimit(rateLimit), beaconJson);
 
@@ -54,19 +63,22 @@ export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => D
     return project;
   }
 
-  // A referral link was followed: one more click for its affiliate, counted in the row itself so concurrent
-  // clicks cannot lose one.
+  // A referral link was followed: a dated click row (its id is the click id the script keeps) and one more on the
+  // affiliate's all-time counter, in one statement so concurrent clicks cannot lose one.
   router.post('/click', async (req, res) => {
     const body = clickBody.parse(req.body ?? {});
-    const hit = await sql.query(
-      `UPDATE affiliates SET clicks = clicks + 1 WHERE project_id = $1 AND referral_code_key = $2 AND status = 'active' RETURNING id`,
-      [body.project_id, body.referral_code.toLowerCase()],
-    );
-    if (hit.length === 0) {
+    const recorded = await recordScriptClick(sql, body.project_id, body.referral_code.toLowerCase(), {
+      at: clock(),
+      landingUrl: body.landing_url || null,
+      referrer: body.referrer || null,
+      visitorHash: hashVisitor(body.project_id, req.ip ?? req.socket.remoteAddress ?? '', req.get('user-agent') ?? ''),
+    });
+    if (!recorded) {
       await projectOr404(body.project_id);
       throw new HttpError(404, NO_AFFILIATE);
     }
-    res.json(ok({ recorded: true }));
+    // Afflixo's answer: the click id, and how long the project's attribution window is
+    res.status(201).json(ok({ recorded: true, click_id: recorded.clickId, cookie_days: recorded.cookieDays }));
   });
 
   // A referred visitor signed up: the referral (as store-attribution records it) and the signup conversion
@@ -89,11 +101,18 @@ export function trackRouter(prisma: PrismaClient, sql: SqlClient, clock: () => D
     if (customer) return res.json(ok({ email: body.email, status: 'active', created: false, created_at: null }));
 
     const now = clock();
+    // The window is fixed now, with the cookie_days in force: a later settings change never moves a commission.
+    const expiresAt = new Date(now.getTime() + project.cookieDays * 86_400_000);
+    const click = body.click_id
+      ? await clickForSignup(sql, { projectId: project.id, affiliateId: affiliate.id, clickId: body.click_id, now, cookieDays: project.cookieDays })
+      : null;
     let referral: Referral;
     try {
       // the referral, the signup conversion and the delivery announcing them commit together (outbox)
       referral = await prisma.$transaction(async (tx) => {
-        const created = await tx.referral.create({ data: { projectId: project.id, affiliateId: affiliate.id, email: body.email, source: 'signup', createdAt: now } });
+        const created = await tx.referral.create({
+          data: { projectId: project.id, affiliateId: affiliate.id, email: body.email, source: 'signup', createdAt: now, expiresAt, clickId: click?.clickId, linkId: click?.linkId },
+        });
         await tx.conversion.create({
           data: manualConversionData({
             projectId: project.id,
@@ -135,10 +154,13 @@ export const trackOperations: Operation[] = [
     path: '/api/track/click',
     tag: 'Tracking',
     access: 'public',
-    summary: "Count a followed referral link on its affiliate's clicks (rate limited per client address)",
+    summary: 'Record a followed referral link as a dated click: 201 with the click id and the cookie_days window (rate limited per client address)',
     body: clickBody,
+    status: 201,
     errors: [404, 429],
-    description: 'Sent by /js/refwire.js; a text/plain JSON body (navigator.sendBeacon) is accepted too.',
+    description:
+      'Sent by /js/refwire.js; a text/plain JSON body (navigator.sendBeacon) is accepted too. The click row keeps the time, the landing URL, ' +
+      'the referrer and a keyed hash of the client address and user agent, never the address itself.',
   },
   {
     method: 'post',
@@ -146,6 +168,7 @@ export const trackOperations: Operation[] = [
     tag: 'Tracking',
     access: 'public',
     summary: 'Record a referred signup: the referral and a signup conversion (201; 200 when the email was already referred)',
+    description: 'The referral attributes payments made from the signup until cookie_days (as set then) after it; click_id ties it to the click and its tracking link.',
     body: signupBody,
     status: 201,
     errors: [404, 429],

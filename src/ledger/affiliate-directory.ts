@@ -19,7 +19,8 @@ const RECORDED_BY: Record<string, string> = {
   signup: 'recorded by a public signup',
 };
 
-type ReferralRow = { email: string; affiliate_id: string; source: string; created_at: Date };
+/** expires_at: the end of a public signup's attribution window (null: not windowed) */
+type ReferralRow = { email: string; affiliate_id: string; source: string; created_at: Date; expires_at: Date | null };
 
 type AffiliateRow = {
   id: string;
@@ -74,7 +75,7 @@ export class AffiliateDirectory {
       emails.length === 0
         ? []
         : await tx.query<ReferralRow>(
-            `SELECT email, affiliate_id, source, created_at FROM referrals WHERE project_id = $1 AND email = ANY($2::text[]) AND status = 'active'`,
+            `SELECT email, affiliate_id, source, created_at, expires_at FROM referrals WHERE project_id = $1 AND email = ANY($2::text[]) AND status = 'active'`,
             [projectId, emails],
           );
     const ids = [...new Set([...coupons.map((c) => c.affiliate_id), ...referrals.map((r) => r.affiliate_id)])];
@@ -144,6 +145,11 @@ export class AffiliateDirectory {
         // PRODUCT.md §11: a public call never attributes a payment made before it.
         if (PUBLIC_REFERRAL_SOURCES.has(referral.source) && paidAt.getTime() < referral.created_at.getTime()) {
           return { miss: `the referral for ${email} was recorded by a public signup at ${referral.created_at.toISOString()}, after this payment` };
+        }
+        // PRODUCT.md §12: cookie_days holds on the server; the window was fixed when the signup was recorded.
+        if (referral.expires_at && paidAt.getTime() > referral.expires_at.getTime()) {
+          const days = Math.round((referral.expires_at.getTime() - referral.created_at.getTime()) / 86_400_000);
+          return { miss: `the referral for ${email} was recorded by a public signup on ${referral.created_at.toISOString()}, outside the ${days}-day window` };
         }
         return { affiliate, detail: `referral for ${email}, ${RECORDED_BY[referral.source] ?? `recorded (${referral.source})`}` };
       },

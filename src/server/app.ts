@@ -15,6 +15,7 @@ import { couponsRouter } from '../api/coupons';
 import { emailsRouter } from '../api/emails';
 import { eventsRouter } from '../api/events';
 import { integrationsRouter } from '../api/integrations';
+import { linksRouter } from '../api/links';
 import { openApiHandler } from '../api/openapi';
 import { ledgerRouter } from '../api/ledger';
 import { payoutsRouter } from '../api/payouts';
@@ -33,6 +34,8 @@ import { createEventProcessor, type ProviderApiAccess } from '../pipeline/proces
 import type { ProviderName } from '../domain/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
+import { linkRedirectRouter } from '../tracking/redirect';
+import { visitorHasher } from '../security/visitor-hash';
 import { requireAdminBrowser, requireApiKey } from '../http/auth';
 import { Metrics } from '../observability/metrics';
 import { errorHandler, notFoundHandler } from '../http/errors';
@@ -140,6 +143,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/events', eventsRouter(prisma, deps.db.sql, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
+  v1.use('/affiliates/:email/links', linksRouter(prisma, deps.publicUrl, clock));
   v1.use('/affiliates', affiliateLifecycleRouter(prisma, clock), affiliatesRouter(prisma, clock));
   v1.use('/groups', groupsRouter(prisma, clock));
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql, clock));
@@ -154,7 +158,10 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/api/v1', v1);
   app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.get('/js/refwire.js', trackingScript());
-  app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE }));
+  const hashVisitor = visitorHasher(deps.secretsKey);
+  const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };
+  app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor));
+  app.use('/r', linkRedirectRouter(deps.db.sql, clock, hashVisitor, { perMinute: trackBudget.perMinute }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -188,15 +188,15 @@ describe('earnings: holds, payouts, clawbacks', () => {
   });
 
   it('the report and the CSV export agree with the conversions', async () => {
-    await request(t.app).post('/api/track/click').send({ project_id: projectId, referral_code: 'PARTNER' }).expect(200);
-    await request(t.app).post('/api/track/click').send({ project_id: projectId, referral_code: 'QUICK' }).expect(200);
+    await request(t.app).post('/api/track/click').send({ project_id: projectId, referral_code: 'PARTNER' }).expect(201);
+    await request(t.app).post('/api/track/click').send({ project_id: projectId, referral_code: 'QUICK' }).expect(201);
     const all = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as Record<string, any>[];
     const attributed = all.filter((c) => c.affiliate_id !== null);
     const count = (kind: string) => attributed.filter((c) => c.kind === kind).length;
     const sum = (rows: Record<string, any>[], field: string) => rows.reduce((s, c) => s + c[field], 0);
 
     const summary = (await request(t.app).get('/api/v1/reports/summary').set(api()).expect(200)).body.data;
-    expect(summary).toMatchObject({ clicks: 2, clicks_scope: 'all_time', purchases: count('purchase'), refunds: count('refund'), renewals: 0, signups: 0 });
+    expect(summary).toMatchObject({ clicks: 2, clicks_scope: 'period', purchases: count('purchase'), refunds: count('refund'), renewals: 0, signups: 0 });
     expect(summary.purchases).toBe(7);
     expect(summary.conversion_rate_bp).toBe(35_000);
     expect(summary.by_currency).toEqual([

@@ -38,8 +38,8 @@ describe('the tracking script and the public /api/track endpoints', () => {
   });
 
   it('a click adds one to the affiliate, whatever the case of the code, sent as JSON or as a text/plain beacon', async () => {
-    const res = await click({ project_id: project.id, referral_code: 'partner-7', landing_url: 'https://shop.test/?ref=partner-7', referrer: '' }).expect(200);
-    expect(res.body).toEqual({ success: true, data: { recorded: true } });
+    const res = await click({ project_id: project.id, referral_code: 'partner-7', landing_url: 'https://shop.test/?ref=partner-7', referrer: '' }).expect(201);
+    expect(res.body).toEqual({ success: true, data: { recorded: true, click_id: expect.stringMatching(/^[0-9a-f-]{36}$/), cookie_days: 90 } });
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect((await affiliate('partner@p.test')).clicks).toBe(1);
 
@@ -47,14 +47,14 @@ describe('the tracking script and the public /api/track endpoints', () => {
       .post('/api/track/click')
       .set('Content-Type', 'text/plain;charset=UTF-8')
       .send(JSON.stringify({ project_id: project.id, referral_code: 'PARTNER-7', landing_url: 'https://shop.test/', referrer: null }))
-      .expect(200);
+      .expect(201);
     expect((await affiliate('partner@p.test')).clicks).toBe(2);
     expect((await affiliate('other@p.test')).clicks).toBe(0);
   });
 
   it('counts concurrent clicks exactly', async () => {
     const before = (await affiliate('other@p.test')).clicks;
-    await Promise.all(Array.from({ length: 20 }, () => click({ project_id: project.id, referral_code: 'OTHER' }).expect(200)));
+    await Promise.all(Array.from({ length: 20 }, () => click({ project_id: project.id, referral_code: 'OTHER' }).expect(201)));
     expect((await affiliate('other@p.test')).clicks).toBe(before + 20);
   });
 
@@ -159,12 +159,12 @@ describe('the tracking script and the public /api/track endpoints', () => {
     const click = (app: typeof t.app, forwardedFor: string) => request(app).post('/api/track/click').set('X-Forwarded-For', forwardedFor).send(body);
 
     const proxied = buildTestApp(tdb.db, { runner: false, trackRateLimit: { perMinute: 1 }, trustProxy: 1 });
-    await click(proxied.app, '203.0.113.7').expect(200);
+    await click(proxied.app, '203.0.113.7').expect(201);
     await click(proxied.app, '203.0.113.7').expect(429);
-    await click(proxied.app, '198.51.100.9').expect(200);
+    await click(proxied.app, '198.51.100.9').expect(201);
 
     const direct = buildTestApp(tdb.db, { runner: false, trackRateLimit: { perMinute: 1 } });
-    await click(direct.app, '203.0.113.7').expect(200);
+    await click(direct.app, '203.0.113.7').expect(201);
     await click(direct.app, '198.51.100.9').expect(429);
     await Promise.all([proxied.runner.stop(), direct.runner.stop()]);
   });
@@ -172,11 +172,11 @@ describe('the tracking script and the public /api/track endpoints', () => {
   it('limits each client address, on a budget apart from the API keys', async () => {
     const limited = buildTestApp(tdb.db, { runner: false, trackRateLimit: { perMinute: 3 } });
     const body = { project_id: project.id, referral_code: 'OTHER' };
-    const first = await request(limited.app).post('/api/track/click').send(body).expect(200);
+    const first = await request(limited.app).post('/api/track/click').send(body).expect(201);
     expect(first.headers['x-ratelimit-limit']).toBe('3');
     expect(first.headers['x-ratelimit-remaining']).toBe('2');
     await request(limited.app).post('/api/track/signup').send({ ...body, email: 'limit@example.com' }).expect(201);
-    await request(limited.app).post('/api/track/click').send(body).expect(200);
+    await request(limited.app).post('/api/track/click').send(body).expect(201);
     const over = await request(limited.app).post('/api/track/click').send(body).expect(429);
     expect(over.body).toEqual({ success: false, error: expect.stringContaining('rate limit exceeded: 3 requests a minute per client address') });
     expect(over.headers['access-control-allow-origin']).toBe('*');
