@@ -73,6 +73,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       webhookToleranceSeconds: config.webhookToleranceSeconds,
       onEventStored: (id) => processing.notify(id),
       providerApi: processing.providerApi,
+      replayEvent: processing.replay,
       metrics: processing.metrics,
       redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
       outboundAllowPrivate: config.outboundAllowPrivate,

@@ -4,7 +4,7 @@ import type { Database } from './db/database';
 import { Metrics } from './observability/metrics';
 import { IntegrationStore } from './integrations/integration-store';
 import { InProcessRunner } from './pipeline/in-process-runner';
-import { createBatchProcessor, PROCESSING_LEASE_MS, type ProviderApiAccess } from './pipeline/process-inbound-event';
+import { createBatchProcessor, createEventProcessor, PROCESSING_LEASE_MS, type ProcessorDeps, type ProviderApiAccess } from './pipeline/process-inbound-event';
 import { EventQueue } from './queue/event-queue';
 import { QueueWorker } from './queue/queue-worker';
 import { RequeueSweep } from './queue/requeue-sweep';
@@ -29,6 +29,8 @@ export type Processing = {
   queue: EventQueue | null;
   metrics: Metrics;
   providerApi: ProviderApiAccess;
+  /** one stored event, processed now (the events API's replay), with this installation's settings */
+  replay: (eventId: string) => Promise<import('./domain/process-outcome').ProcessOutcome>;
   /** sends outbound webhooks, where this process consumes */
   dispatcher: OutboundDispatcher | null;
   close(): Promise<void>;
@@ -40,17 +42,33 @@ export function providerApiAccess(config: Config, db: Database): ProviderApiAcce
   return { apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider), baseUrls: config.providerApiBaseUrls, fetch: globalThis.fetch };
 }
 
+/**
+ * How this installation processes events, for every process that does: the server's runner or queue workers, the
+ * events API's replay, and `refwire events replay` all take their processor's settings from here.
+ */
+export function processorDeps(config: Config, db: Database, logger: Logger, leaseMs = PROCESSING_LEASE_MS): ProcessorDeps & { providerApi: ProviderApiAccess } {
+  return {
+    db,
+    clock: () => new Date(),
+    logger,
+    providerApi: providerApiAccess(config, db),
+    maxAttempts: config.worker.attempts,
+    backoffMs: config.worker.backoffMs,
+    leaseMs,
+  };
+}
+
 /** Events per pass through the pipeline: large enough to amortize its round trips, small enough to keep locks short. */
 const PIPELINE_BATCH_MAX = 200;
 
 export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number }): Processing {
-  const clock = () => new Date();
   const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
-  const providerApi = providerApiAccess(config, db);
   // Queue workers' claims last as long as BullMQ's job lock: a killed worker's events come back with its job.
   const leaseMs = queue ? config.worker.lockMs : PROCESSING_LEASE_MS;
-  const processBatch = createBatchProcessor({ db, clock, logger, providerApi, maxAttempts: config.worker.attempts, backoffMs: config.worker.backoffMs, leaseMs });
+  const deps = processorDeps(config, db, logger, leaseMs);
+  const { providerApi } = deps;
+  const processBatch = createBatchProcessor(deps);
   // The events a worker holds (of all its jobs) go through the pipeline together: two batches at a time, one
   // computing while the other waits on the database, each taking whatever arrived meanwhile.
   const process = metrics.instrument(microBatch(processBatch, PIPELINE_BATCH_MAX, 2));
@@ -83,6 +101,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
       // one add at a time: ids stored meanwhile wait and go into the next job, so jobs grow with the load
     }, 1000, 1);
     return {
+      replay: metrics.instrument(createEventProcessor(deps)),
       notify: (id) => void enqueue(id),
       runner: null,
       queue,
@@ -105,6 +124,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
     : null;
   runner?.start();
   return {
+    replay: metrics.instrument(createEventProcessor(deps)),
     notify: (id) => runner?.notify(id),
     runner,
     queue: null,

@@ -45,6 +45,14 @@ export function decideCommission(i: CommissionInput): CommissionDecision {
   return { valueMinor: commission.valueMinor, reason: commission.reason, ruleSource: selected.source };
 }
 
+/**
+ * A commission's review state (PRODUCT.md §12): once reviewed, or earned without a review, it keeps that state
+ * whatever the setting later says; a newly earned one under `manual` review waits as pending.
+ */
+export function reviewState(stored: string | null, valueMinor: bigint, review: 'auto' | 'manual'): string | null {
+  return stored ?? (valueMinor > 0n && review === 'manual' ? 'pending' : null);
+}
+
 /** When a commission stops being held: fixed when the payment is attributed, so later setting changes do not move it. */
 export function holdUntil(occurredAt: Date, holdDays: number): Date {
   return new Date(occurredAt.getTime() + holdDays * DAY_MS);

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { attribute } from '../attribution/chain';
 import { mulDivRound } from '../commission/money';
 import { refundedTotal, reversedAt } from '../commission/reversal';
-import { decideCommission, holdUntil } from '../commission/decide';
+import { decideCommission, holdUntil, reviewState } from '../commission/decide';
 import { isFrozen, notFrozenSql } from '../domain/balances';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../domain/normalized-event';
@@ -114,9 +114,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         holdUntil: heldUntil,
         refundLevel: refunded.total,
         email,
-        // a commission earned under manual review waits for the merchant; once reviewed (or earned without a
-        // review) it keeps that state, whatever the setting later says
-        review: payment.review_status ?? (value > 0n && rules.review === 'manual' ? 'pending' : null),
+        review: reviewState(payment.review_status, value, rules.review),
       };
       const paidOut = frozen(payment);
       if (!paidOut && changed(payment, update)) {

@@ -30,7 +30,7 @@ import type { Database } from '../db/database';
 import { inboxWriter } from '../inbox/inbound-events';
 import { webhookEndpoint } from '../ingest/webhook-endpoint';
 import { IntegrationStore } from '../integrations/integration-store';
-import { createEventProcessor, type ProviderApiAccess } from '../pipeline/process-inbound-event';
+import { createEventProcessor, type ProcessOutcome, type ProviderApiAccess } from '../pipeline/process-inbound-event';
 import type { ProviderName } from '../domain/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
@@ -55,6 +55,8 @@ export type AppDeps = {
   /** provider API access for replays (the runner has its own) */
   providerApi?: ProviderApiAccess;
   metrics?: Metrics;
+  /** processes one stored event now, for the events API's replay; by default with the pipeline's defaults */
+  replayEvent?: (eventId: string) => Promise<ProcessOutcome>;
   /** with REDIS_URL: readiness checks Redis too, and the dashboard shows the queue */
   redis?: { ping(): Promise<void>; queue: Queue };
   clock?: () => Date;
@@ -140,7 +142,7 @@ export function createApp(deps: AppDeps): HttpHandler {
     allowPrivate: deps.outboundAllowPrivate ?? false,
   };
   v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock));
-  v1.use('/events', eventsRouter(prisma, deps.db.sql, metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
+  v1.use('/events', eventsRouter(prisma, deps.db.sql, deps.replayEvent ?? metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
   v1.use('/affiliates/:email/links', linksRouter(prisma, deps.publicUrl, clock));
