@@ -45,7 +45,7 @@ function run(cmd, cmdArgs, env) {
 const installedMarker = path.join(root, 'node_modules', '.package-lock.json');
 const lockfile = path.join(root, 'package-lock.json');
 if (!fs.existsSync(installedMarker) || mtime(installedMarker) < mtime(lockfile)) {
-  console.error('refwire: installing dependencies (npm ci)…');
+  console.error('refwire: installing dependencies (npm ci; a first start takes about two minutes, later ones seconds)…');
   run(npm, ['ci', '--no-audit', '--no-fund']);
 }
 

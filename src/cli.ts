@@ -74,7 +74,7 @@ program
 
 program
   .command('worker')
-  .description('process stored events without serving HTTP (needs DATABASE_URL)')
+  .description('process stored events without serving HTTP (needs DATABASE_URL and SECRETS_KEY; takes them from the queue with REDIS_URL)')
   .action(async () => {
     const config = configOrFail();
     const worker = await startWorker(config).catch((err: unknown) => {
