@@ -86,7 +86,7 @@ program
 
 program
   .command('migrate')
-  .description('apply pending database migrations (start does this too)')
+  .description('apply pending database migrations (start does this too); on the embedded database, only while Refwire is stopped')
   .action(async () => {
     const config = configOrFail();
     if (config.database.kind === 'embedded') {
@@ -111,7 +111,7 @@ program
 const project = program.command('project').description('manage projects');
 project
   .command('create')
-  .description('create a project and print its API key (shown once)')
+  .description('create a project and print its API key (shown once); while Refwire runs on the embedded database, through its admin API')
   .requiredOption('--name <name>', 'the affiliate program name')
   .option('--currency <code>', 'ISO 4217 currency of the program', 'USD')
   .option('--json', 'print the result as JSON')
@@ -160,7 +160,7 @@ project
 const events = program.command('events').description('the stored webhook events');
 events
   .command('replay')
-  .description('process stored events again (every write is keyed: a replay never doubles an effect)')
+  .description('process stored events again (a replay never doubles an effect); on the embedded database, only while Refwire is stopped (else POST /api/v1/events/:id/replay)')
   .argument('[id]', 'the event id')
   .option('--failed', 'replay every failed event')
   .action(async (id: string | undefined, opts: { failed?: boolean }) => {
