@@ -77,9 +77,10 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
 
   return async function processInboundEvents(eventIds: readonly string[]): Promise<ProcessOutcome[]> {
     const now = clock();
+    // by primary key only: the status test is a CASE no index serves, so a backlog of received rows is never read
     const claimed = await sql.query<Claimed>(
       `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2, retry_at = NULL
-       WHERE id = ANY($1::uuid[]) AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
+       WHERE id = ANY($1::uuid[]) AND CASE status WHEN 'received' THEN true WHEN 'processing' THEN locked_at < $3 ELSE false END
        RETURNING id, project_id, provider, event_type, attempts, raw_body`,
       [[...new Set(eventIds)], now, new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS))],
     );
@@ -130,7 +131,7 @@ async function recordOutcomes(sql: SqlClient, results: { id: string; outcome: Pr
   await sql.query(
     `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at, retry_at = u.retry_at
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(id, status, reason, processed_at, retry_at)
-     WHERE e.id = u.id AND e.status = 'processing'`,
+     WHERE e.id = u.id AND e.id = ANY($1::uuid[]) AND e.status = 'processing'`,
     [
       results.map((r) => r.id),
       results.map((r) => (r.outcome.status === 'retry' ? 'received' : r.outcome.status)),
