@@ -37,8 +37,12 @@ export function isFrozen(row: Pick<Row, 'paidAt' | 'payoutId'>): boolean {
   return b === 'paid' || b === 'processing';
 }
 
-/** The same in SQL, for set-based statements: `alias` is the conversions table's alias, if any. */
-export const notFrozenSql = (alias = '') => `${alias ? `${alias}.` : ''}paid_at IS NULL AND ${alias ? `${alias}.` : ''}payout_id IS NULL`;
+/**
+ * The same in SQL, for set-based statements: `alias` is the conversions table's alias, if any. Written as one
+ * expression no index serves: `paid_at IS NULL AND payout_id IS NULL` let an unanalyzed table's planner read
+ * every unpaid row through the payout_id index (8.5 s for 130 rows at 100,000 conversions; docs/performance.md).
+ */
+export const notFrozenSql = (alias = '') => `num_nulls(${alias ? `${alias}.` : ''}paid_at, ${alias ? `${alias}.` : ''}payout_id) = 2`;
 
 /** Rows that count in the balances: no review, or approved. */
 export const countedSql = `(review_status IS NULL OR review_status = 'approved')`;

@@ -104,9 +104,10 @@ export type ClaimedEvent = { id: string; project_id: string; provider: string; e
  * claim is older than `staleBefore` (its runner died). Rows another runner holds, or already finished, are left.
  */
 export async function claimEvents(sql: SqlSession, ids: readonly string[], now: Date, staleBefore: Date): Promise<ClaimedEvent[]> {
+  // by primary key only: the status test is a CASE no index serves, so a backlog of received rows is never read
   return sql.query<ClaimedEvent>(
     `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2, retry_at = NULL
-     WHERE id = ANY($1::uuid[]) AND (status = 'received' OR (status = 'processing' AND locked_at < $3))
+     WHERE id = ANY($1::uuid[]) AND CASE status WHEN 'received' THEN true WHEN 'processing' THEN locked_at < $3 ELSE false END
      RETURNING id, project_id, provider, event_type, attempts, raw_body`,
     [[...new Set(ids)], now, staleBefore],
   );
@@ -123,7 +124,7 @@ export async function finishEvents(sql: SqlSession, ends: readonly EventEnd[], a
   await sql.query(
     `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at, retry_at = u.retry_at
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(id, status, reason, processed_at, retry_at)
-     WHERE e.id = u.id AND e.status = 'processing'`,
+     WHERE e.id = u.id AND e.id = ANY($1::uuid[]) AND e.status = 'processing'`,
     [
       ends.map((e) => e.id),
       ends.map((e) => (e.status === 'retry' ? 'received' : e.status)),

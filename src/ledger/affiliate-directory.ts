@@ -60,31 +60,46 @@ export class AffiliateDirectory {
     const couponCodes = [...new Set(wanted.couponCodes)];
     const codeKeys = [...new Set([...wanted.referralCodes].map((c) => c.toLowerCase()))];
     const emails = [...new Set([...wanted.emails].map((e) => e.toLowerCase()))];
+    // Every code, email and id is probed on its own through the one index that holds it (see record-events.ts). A
+    // probe's conditions are those of that index alone, the project tested outside it where another index also
+    // starts with project_id: an unanalyzed table's planner cannot tell two such indexes apart.
     const coupons =
       couponCodes.length === 0
         ? []
         : await tx.query<CouponRow>(
-            `SELECT c.affiliate_id, c.coupon_code, c.coupon_code_key, cp.provider_coupon_id
-             FROM coupons c LEFT JOIN coupon_provider_ids cp ON cp.coupon_id = c.id AND cp.provider = $4
-             WHERE c.project_id = $1 AND c.status = 'active'
-               AND (c.coupon_code_key = ANY($3::text[])
-                    OR c.id IN (SELECT coupon_id FROM coupon_provider_ids WHERE project_id = $1 AND provider = $4 AND provider_coupon_id = ANY($2::text[])))`,
-            [projectId, couponCodes, couponCodes.map((c) => c.toLowerCase()), provider],
+            `SELECT c.affiliate_id, c.coupon_code, c.coupon_code_key,
+                    (SELECT provider_coupon_id FROM coupon_provider_ids WHERE coupon_id = c.id AND provider = $4) AS provider_coupon_id
+             FROM (SELECT byCode.* FROM unnest($3::text[]) AS k(key)
+                   CROSS JOIN LATERAL (SELECT id, affiliate_id, coupon_code, coupon_code_key, status FROM coupons
+                                       WHERE project_id = $1 AND coupon_code_key = k.key OFFSET 0) byCode
+                   UNION
+                   SELECT byId.* FROM unnest($2::text[]) AS k(id)
+                   CROSS JOIN LATERAL (SELECT coupon_id FROM coupon_provider_ids
+                                       WHERE project_id = $1 AND provider = $4 AND provider_coupon_id = k.id OFFSET 0) p
+                   CROSS JOIN LATERAL (SELECT id, affiliate_id, coupon_code, coupon_code_key, status FROM coupons WHERE id = p.coupon_id OFFSET 0) byId) c
+             WHERE c.status = 'active'`,
+            [projectId, couponCodes, [...new Set(couponCodes.map((c) => c.toLowerCase()))], provider],
           );
     const referrals =
       emails.length === 0
         ? []
         : await tx.query<ReferralRow>(
-            `SELECT email, affiliate_id, source, created_at, expires_at FROM referrals WHERE project_id = $1 AND email = ANY($2::text[]) AND status = 'active'`,
+            `SELECT r.email, r.affiliate_id, r.source, r.created_at, r.expires_at FROM unnest($2::text[]) AS k(email)
+             CROSS JOIN LATERAL (SELECT email, affiliate_id, source, created_at, expires_at, status FROM referrals WHERE project_id = $1 AND email = k.email OFFSET 0) r
+             WHERE r.status = 'active'`,
             [projectId, emails],
           );
     const ids = [...new Set([...coupons.map((c) => c.affiliate_id), ...referrals.map((r) => r.affiliate_id)])];
+    const columns = 'id, project_id, email, status, referral_code_key, commission_type, commission_rate_bp, commission_amount_minor, hold_days, group_id';
     const rows =
       ids.length === 0 && codeKeys.length === 0
         ? []
         : await tx.query<AffiliateRow>(
-            `SELECT id, email, status, referral_code_key, commission_type, commission_rate_bp, commission_amount_minor, hold_days, group_id FROM affiliates
-             WHERE project_id = $1 AND (referral_code_key = ANY($2::text[]) OR id = ANY($3::uuid[]))`,
+            `SELECT a.* FROM unnest($2::text[]) AS k(key) CROSS JOIN LATERAL (SELECT ${columns} FROM affiliates WHERE referral_code_key = k.key OFFSET 0) a
+             WHERE a.project_id = $1
+             UNION ALL
+             SELECT a.* FROM unnest($3::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT ${columns} FROM affiliates WHERE id = k.id OFFSET 0) a
+             WHERE a.project_id = $1`,
             [projectId, codeKeys, ids],
           );
     const byId = new Map<string, Affiliate>();

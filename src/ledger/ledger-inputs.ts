@@ -104,6 +104,10 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  */
 export const PAYMENT_ORDER = `occurred_at, CASE kind WHEN 'purchase' THEN 0 ELSE 1 END, external_key`;
 
+const PAYMENT_COLUMNS = `id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency,
+  amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution, occurred_at,
+  rated_at, hold_until, paid_at, payout_id, review_status`;
+
 type ProjectRow = {
   currency: string;
   commission_type: string;
@@ -171,7 +175,10 @@ async function projectRules(tx: SqlSession, projectId: string, project: ProjectR
   };
 }
 
-/** Loads, in seven queries whatever their number, the facts and rows the given customers' ledgers derive from. */
+/**
+ * Loads, in seven queries whatever their number, the facts and rows the given customers' ledgers derive from. Each
+ * query probes its index once per key (see record-events.ts): its cost follows the customers, not the tables.
+ */
 export async function loadLedgerInputs(tx: SqlSession, projectId: string, provider: string, customerKeys: readonly string[]): Promise<LedgerInputs> {
   const [project] = await tx.query<ProjectRow>(
     `SELECT currency, commission_type, commission_rate_bp, commission_amount_minor, commission_duration, commission_months, hold_days, commission_review,
@@ -189,12 +196,11 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
   const rules = await projectRules(tx, projectId, project);
   const payments = (
     await tx.query<PaymentRow>(
-      `SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency,
-              amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution,
-              occurred_at, rated_at, hold_until, paid_at, payout_id, review_status
-       FROM conversions WHERE project_id = $1 AND provider = $2 AND customer_key = ANY($3::text[]) AND kind IN ('purchase', 'renewal')
+      `SELECT ${PAYMENT_COLUMNS} FROM unnest($3::text[]) AS k(key)
+       CROSS JOIN LATERAL (SELECT ${PAYMENT_COLUMNS}, kind FROM conversions
+                           WHERE project_id = $1 AND customer_key = k.key AND provider = $2 AND kind IN ('purchase', 'renewal') OFFSET 0) c
        ORDER BY customer_key, ${PAYMENT_ORDER}`,
-      [projectId, provider, customerKeys],
+      [projectId, provider, [...new Set(customerKeys)]],
     )
   ).map((r) => ({
     ...r,
@@ -209,7 +215,12 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
 
   const paymentKeys = [...new Set(payments.map((p) => p.payment_key))];
   const aliasRows = await tx.query<{ alias: string; payment_key: string }>(
-    'SELECT alias, payment_key FROM payment_aliases WHERE project_id = $1 AND provider = $2 AND payment_key = ANY($3::text[]) ORDER BY alias',
+    // probed by payment key alone (its index), the project and provider tested outside: the primary key also
+    // starts with them, and an unanalyzed table's planner could take it for this lookup and read every alias
+    `SELECT a.alias, a.payment_key FROM unnest($3::text[]) AS k(key)
+     CROSS JOIN LATERAL (SELECT alias, payment_key, project_id, provider FROM payment_aliases WHERE payment_key = k.key OFFSET 0) a
+     WHERE a.project_id = $1 AND a.provider = $2
+     ORDER BY a.alias`,
     [projectId, provider, paymentKeys],
   );
   const aliases = new Map<string, string[]>(paymentKeys.map((k) => [k, [k]]));
@@ -223,8 +234,9 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
   ];
   const keys = [...new Map(payments.flatMap(subjectKeysOf).map((k) => [`${k[0]}:${k[1]}`, k])).values()];
   const subjectRows = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; email: string | null }>(
-    `SELECT subject_type, subject_id, hints, email FROM attribution_subjects
-     WHERE project_id = $1 AND provider = $2 AND (subject_type, subject_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
+    `SELECT s.subject_type, s.subject_id, s.hints, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, email FROM attribution_subjects
+                         WHERE project_id = $1 AND provider = $2 AND subject_type = k.t AND subject_id = k.i OFFSET 0) s`,
     [projectId, provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
   const subjects = new Map(subjectRows.map((s) => [`${s.subject_type}:${s.subject_id}`, { type: s.subject_type, hints: asHints(s.hints), email: s.email }]));
@@ -234,7 +246,9 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
   const discountCoupons = new Map<string, string[]>();
   if (discountIds.length > 0) {
     const rows = await tx.query<{ subject_id: string; hints: unknown }>(
-      `SELECT subject_id, hints FROM attribution_subjects WHERE project_id = $1 AND provider = $2 AND subject_type = 'discount' AND subject_id = ANY($3::text[])`,
+      `SELECT s.subject_id, s.hints FROM unnest($3::text[]) AS k(id)
+       CROSS JOIN LATERAL (SELECT subject_id, hints FROM attribution_subjects
+                           WHERE project_id = $1 AND provider = $2 AND subject_type = 'discount' AND subject_id = k.id OFFSET 0) s`,
       [projectId, provider, discountIds],
     );
     for (const row of rows) discountCoupons.set(row.subject_id, asHints(row.hints)?.couponIds ?? []);
@@ -242,9 +256,10 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
 
   const refundObservations = new Map<string, RefundObservation[]>();
   const observationRows = await tx.query<{ payment_ref: string; observation_key: string; cumulative: boolean; amount_minor: string; occurred_at: Date }>(
-    `SELECT payment_ref, observation_key, cumulative, amount_minor, occurred_at FROM refund_observations
-     WHERE project_id = $1 AND provider = $2 AND payment_ref = ANY($3::text[])`,
-    [projectId, provider, [...aliases.values()].flat()],
+    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.amount_minor, o.occurred_at FROM unnest($3::text[]) AS k(ref)
+     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, amount_minor, occurred_at FROM refund_observations
+                         WHERE project_id = $1 AND provider = $2 AND payment_ref = k.ref OFFSET 0) o`,
+    [projectId, provider, [...new Set([...aliases.values()].flat())]],
   );
   for (const r of observationRows) {
     push(refundObservations, r.payment_ref, { observationKey: r.observation_key, cumulative: r.cumulative, amountMinor: big(r.amount_minor), occurredAt: r.occurred_at });
@@ -252,8 +267,10 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
 
   const refundRows = new Map<string, RefundRow[]>();
   const rows = await tx.query<RefundRow>(
-    `SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at, payout_id, review_status
-     FROM conversions WHERE reverses_id = ANY($1::uuid[]) ORDER BY reverses_id, refund_level_minor`,
+    `SELECT r.* FROM unnest($1::uuid[]) AS k(id)
+     CROSS JOIN LATERAL (SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at, payout_id, review_status
+                         FROM conversions WHERE reverses_id = k.id OFFSET 0) r
+     ORDER BY r.reverses_id, r.refund_level_minor`,
     [payments.map((p) => p.id)],
   );
   for (const r of rows) {

@@ -245,6 +245,11 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
 
 const iso = (d: Date) => d.toISOString();
 
+/**
+ * The writes find their rows by primary key alone: `c.id = ANY($1)` beside the join on the unnest, so whatever
+ * the planner makes of the unnest, conversions are read through their primary key. A row paid out or held by a
+ * payout is not written (notFrozenSql: one expression no index serves).
+ */
 async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   updates.sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -254,7 +259,7 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
        customer_email = coalesce(c.customer_email, u.email), review_status = coalesce(c.review_status, u.review), updated_at = now()
      FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[], $10::text[], $11::text[])
        AS u(id, affiliate_id, value, base, reason, rule_source, attribution, hold_until, refund_level, email, review)
-     WHERE c.id = u.id AND ${notFrozenSql('c')}`,
+     WHERE c.id = u.id AND c.id = ANY($1::uuid[]) AND ${notFrozenSql('c')}`,
     [
       updates.map((u) => u.id),
       updates.map((u) => u.affiliateId),
@@ -287,6 +292,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
        FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[])
          AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id, review)
        JOIN conversions p ON p.id = r.payment_id
+       WHERE p.id = ANY($1::uuid[])
        RETURNING id, affiliate_id`,
       [
         created.map((w) => w.payment.id),
@@ -307,7 +313,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
       `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, amount_minor = u.amount, base_value_minor = u.base,
          hold_until = u.hold_until, review_status = u.review, updated_at = now()
        FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::text[]) AS u(id, affiliate_id, value, amount, base, hold_until, review)
-       WHERE c.id = u.id AND ${notFrozenSql('c')}`,
+       WHERE c.id = u.id AND c.id = ANY($1::uuid[]) AND ${notFrozenSql('c')}`,
       [
         updated.map((w) => w.id),
         updated.map((w) => w.affiliateId),

@@ -19,6 +19,11 @@ type Item<E> = { event: E; inboundEventId: string | null };
  * Set-based: the events of a batch are recorded with a handful of multi-row statements per project and
  * provider, in an order (aliases, subjects, payments, refunds, then the groups they touch) under which each
  * event sees at least what it would have seen arriving alone.
+ *
+ * Every read looks its keys up one by one through the index that holds them (`unnest(keys) CROSS JOIN LATERAL
+ * (… WHERE key = k … OFFSET 0)`: OFFSET 0 keeps the subquery a per-key probe the planner cannot turn into a join
+ * over the table), so a batch costs the same at 100 rows or 100 million, with or without statistics
+ * (docs/performance.md; test/ledger/batch-plans.test.ts).
  */
 export async function recordEvents(tx: Tx, batch: readonly ScopedEvents[]): Promise<GroupRef[]> {
   const places = new Map<string, { place: Place; items: Item<NormalizedEvent>[] }>();
@@ -104,10 +109,12 @@ function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
 /** Merges into subjects: hints are unions, a known customer id or email is kept. One read, one write. */
 async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Promise<void> {
   if (patches.length === 0) return;
+  const keys = [...new Map(patches.map((p): [string, [string, string]] => [`${p[0]}:${p[1]}`, [p[0], p[1]]])).values()];
   const existing = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; customer_id: string | null; email: string | null }>(
-    `SELECT subject_type, subject_id, hints, customer_id, email FROM attribution_subjects
-     WHERE project_id = $1 AND provider = $2 AND (subject_type, subject_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
-    [place.projectId, place.provider, patches.map((p) => p[0]), patches.map((p) => p[1])],
+    `SELECT s.subject_type, s.subject_id, s.hints, s.customer_id, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, customer_id, email FROM attribution_subjects
+                         WHERE project_id = $1 AND provider = $2 AND subject_type = k.t AND subject_id = k.i OFFSET 0) s`,
+    [place.projectId, place.provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
   const byKey = new Map(existing.map((e) => [`${e.subject_type}:${e.subject_id}`, e]));
   const merged = new Map<string, { type: string; id: string; hints: Hints; customerId: string | null; email: string | null }>();
@@ -158,8 +165,10 @@ async function addAliases(tx: Tx, place: Place, payments: [string, readonly stri
 async function subscriptionCustomersOf(tx: Tx, place: Place, subscriptionIds: string[]): Promise<Map<string, string>> {
   if (subscriptionIds.length === 0) return new Map();
   const rows = await tx.query<{ subject_id: string; customer_id: string | null }>(
-    `SELECT subject_id, customer_id FROM attribution_subjects
-     WHERE project_id = $1 AND provider = $2 AND subject_type = 'subscription' AND subject_id = ANY($3::text[]) AND customer_id IS NOT NULL`,
+    `SELECT s.subject_id, s.customer_id FROM unnest($3::text[]) AS k(id)
+     CROSS JOIN LATERAL (SELECT subject_id, customer_id FROM attribution_subjects
+                         WHERE project_id = $1 AND provider = $2 AND subject_type = 'subscription' AND subject_id = k.id OFFSET 0) s
+     WHERE s.customer_id IS NOT NULL`,
     [place.projectId, place.provider, [...new Set(subscriptionIds)]],
   );
   return new Map(rows.map((r) => [r.subject_id, r.customer_id!]));
@@ -169,7 +178,8 @@ async function subscriptionCustomersOf(tx: Tx, place: Place, subscriptionIds: st
 async function conversionGroups(tx: Tx, place: Place, paymentKeys: string[]): Promise<Map<string, string>> {
   if (paymentKeys.length === 0) return new Map();
   const rows = await tx.query<{ payment_key: string; customer_key: string | null }>(
-    'SELECT payment_key, customer_key FROM conversions WHERE project_id = $1 AND external_key = ANY($2::text[])',
+    `SELECT c.payment_key, c.customer_key FROM unnest($2::text[]) AS k(key)
+     CROSS JOIN LATERAL (SELECT payment_key, customer_key FROM conversions WHERE project_id = $1 AND external_key = k.key OFFSET 0) c`,
     [place.projectId, [...new Set(paymentKeys)].map((k) => paymentExternalKey(place.provider, k))],
   );
   return new Map(rows.flatMap((r) => (r.customer_key ? [[r.payment_key, r.customer_key] as [string, string]] : [])));
@@ -237,8 +247,11 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[], custo
     subscription_id: string | null;
     product_ids: string[] | null;
   }>(
-    `SELECT id, payment_key, hints, customer_key, customer_email, customer_id, subscription_id, product_ids
-     FROM conversions WHERE project_id = $1 AND external_key = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+    // locked in id order, like the recompute's writes, so the two never wait on each other crosswise
+    `SELECT id, payment_key, hints, customer_key, customer_email, customer_id, subscription_id, product_ids FROM conversions
+     WHERE id = ANY(ARRAY(SELECT c.id FROM unnest($2::text[]) AS k(key)
+                          CROSS JOIN LATERAL (SELECT id FROM conversions WHERE project_id = $1 AND external_key = k.key OFFSET 0) c))
+     ORDER BY id FOR UPDATE`,
     [place.projectId, keys],
   );
   const byKey = new Map(rows.map((r) => [r.payment_key, { ...r, hints: asHints(r.hints) }]));
@@ -257,7 +270,7 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[], custo
     `UPDATE conversions c SET hints = u.hints::jsonb, customer_email = u.customer_email, customer_id = u.customer_id,
        subscription_id = u.subscription_id, product_ids = ARRAY(SELECT jsonb_array_elements_text(u.product_ids::jsonb)), updated_at = now()
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, hints, customer_email, customer_id, subscription_id, product_ids)
-     WHERE c.id = u.id`,
+     WHERE c.id = u.id AND c.id = ANY($1::uuid[])`,
     [
       merged.map((r) => r.id),
       merged.map((r) => JSON.stringify(r.hints)),
@@ -299,7 +312,8 @@ async function recordRefunds(tx: Tx, place: Place, refunds: RefundEvent[]): Prom
     ],
   );
   const known = await tx.query<{ alias: string; payment_key: string }>(
-    'SELECT alias, payment_key FROM payment_aliases WHERE project_id = $1 AND provider = $2 AND alias = ANY($3::text[])',
+    `SELECT a.alias, a.payment_key FROM unnest($3::text[]) AS k(alias)
+     CROSS JOIN LATERAL (SELECT alias, payment_key FROM payment_aliases WHERE project_id = $1 AND provider = $2 AND alias = k.alias OFFSET 0) a`,
     [place.projectId, place.provider, [...new Set(refunds.flatMap((r) => r.paymentRefs))]],
   );
   const paymentOf = new Map(known.map((k) => [k.alias, k.payment_key]));

@@ -71,13 +71,18 @@ export async function loadRuleVersions(
   scope: RuleScope,
   subjectIds: readonly string[] | null,
 ): Promise<Map<string, Version<RuleState>[]>> {
-  const rows = await tx.query<VersionRow>(
-    `SELECT scope, subject_id, effective_from, effective_to, commission_type, commission_rate_bp, commission_amount_minor::text,
-            commission_duration, commission_months, status, group_id, hold_days
-     FROM rule_versions WHERE project_id = $1 AND scope = $2 AND ($3::text[] IS NULL OR subject_id = ANY($3::text[]))
-     ORDER BY subject_id, effective_to`,
-    [projectId, scope, subjectIds ? [...subjectIds] : null],
-  );
+  const columns = `scope, subject_id, effective_from, effective_to, commission_type, commission_rate_bp, commission_amount_minor::text AS commission_amount_minor,
+    commission_duration, commission_months, status, group_id, hold_days`;
+  // a scope's versions (its rule changes: few), or those of the given subjects, probed one by one (see record-events.ts)
+  const rows =
+    subjectIds === null
+      ? await tx.query<VersionRow>(`SELECT ${columns} FROM rule_versions WHERE project_id = $1 AND scope = $2 ORDER BY subject_id, effective_to`, [projectId, scope])
+      : await tx.query<VersionRow>(
+          `SELECT v.* FROM unnest($3::text[]) AS k(id)
+           CROSS JOIN LATERAL (SELECT ${columns} FROM rule_versions WHERE project_id = $1 AND scope = $2 AND subject_id = k.id OFFSET 0) v
+           ORDER BY v.subject_id, v.effective_to`,
+          [projectId, scope, [...new Set(subjectIds)]],
+        );
   const versions = new Map<string, Version<RuleState>[]>();
   for (const r of rows) {
     const key = versionKey(scope, r.subject_id);

@@ -97,8 +97,10 @@ export async function emitConversionEvents(tx: SqlSession, projectId: string, ev
   const endpoints = await subscribedEndpoints(tx, projectId);
   if (!endpoints.some((e) => events.some((ev) => e.events.includes(ev.type)))) return 0;
   const rows = await tx.query<ConversionRow & Record<`affiliate__${(typeof AFFILIATE_COLUMNS)[number]}`, unknown>>(
+    // each row's affiliate probed by its id (OFFSET 0 keeps it a probe, never a join reading every affiliate)
     `SELECT c.*, ${AFFILIATE_COLUMNS.map((col) => `a.${col} AS affiliate__${col}`).join(', ')}
-     FROM conversions c LEFT JOIN affiliates a ON a.id = c.affiliate_id WHERE c.id = ANY($1::uuid[])`,
+     FROM conversions c LEFT JOIN LATERAL (SELECT ${AFFILIATE_COLUMNS.join(', ')} FROM affiliates WHERE id = c.affiliate_id OFFSET 0) a ON true
+     WHERE c.id = ANY($1::uuid[])`,
     [events.map((e) => e.conversionId)],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
