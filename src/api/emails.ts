@@ -47,7 +47,9 @@ export function emailsRouter(prisma: PrismaClient): Router {
       projectId: projectIdOf(req),
       ...(q.status ? { status: q.status } : {}),
       ...(q.template ? { template: q.template } : {}),
-      ...(q.to ? { toAddress: { equals: q.to, mode: 'insensitive' as const } } : {}),
+      // stored lowercased (queueEmail), and emailField lowercases: plain equality (Prisma's case-insensitive
+      // equals is an ILIKE, where `_` and `%` would match other addresses)
+      ...(q.to ? { toAddress: q.to } : {}),
     };
     const [rows, total] = await Promise.all([
       prisma.email.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit }),

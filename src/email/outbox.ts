@@ -22,10 +22,11 @@ const ADDRESS = /^[^\s<>@",;]+@[^\s<>@",;]+$/;
  * Writes an email to the outbox in the caller's transaction, rendered now: it exists exactly when the change
  * that sends it committed, and it says what was true then (like the outbound webhooks of src/outbound/emit.ts).
  * The sender (src/email/sender.ts) delivers it, or marks it `kept` when no SMTP server is configured.
- * `at` is the caller's clock: the email is due then. Returns the email's id.
+ * `at` is the caller's clock: the email is due then. The address is stored lowercased. Returns the email's id.
  */
 export async function queueEmail(tx: SqlSession, email: EmailToQueue, at: Date): Promise<string> {
-  const to = email.to.trim();
+  // lowercased, as every address in Refwire is: the API filters on it exactly
+  const to = email.to.trim().toLowerCase();
   if (!ADDRESS.test(to) || to.length > 320) throw new Error('queueEmail: the recipient must be one email address');
   const rendered = renderEmail(email.template, email.data);
   const [row] = await tx.query<{ id: string }>(
