@@ -11,7 +11,7 @@ import { createProject } from './projects/projects';
 import { createEventProcessor } from './pipeline/process-inbound-event';
 import { EventQueue } from './queue/event-queue';
 import { createLogger } from './observability/logger';
-import { processorDeps } from './processing';
+import { processorDeps, storesFor } from './processing';
 import { registerReplayCommands } from './replay/commands';
 
 function fail(message: string): never {
@@ -183,7 +183,7 @@ events
         process.stdout.write(`${rows.length} event(s) ${queued ? 'queued' : 'marked for replay (Redis unavailable: the sweep will queue them)'}\n`);
         return;
       }
-      const processEvent = createEventProcessor(processorDeps(config, db, createLogger('silent')));
+      const processEvent = createEventProcessor(processorDeps(config, db, createLogger('silent'), storesFor(config, db)));
       const tally: Record<string, number> = {};
       for (const row of rows) {
         const outcome = await processEvent(row.id);

@@ -11,7 +11,7 @@ import { createApp } from './server/app';
 import { redisRateLimitStore } from './http/rate-limit';
 import { createLogger } from './observability/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
-import { startProcessing, type Processing } from './processing';
+import { startProcessing, storesFor, type Processing } from './processing';
 
 export type Refwire = {
   url: string;
@@ -50,7 +50,8 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     if (!options.worker && lock) {
       logger.warn('--no-worker on the embedded database: no other process can process these events');
     }
-    const processing = startProcessing(config, db, logger, { consume: options.worker });
+    const stores = storesFor(config, db);
+    const processing = startProcessing(config, db, logger, stores, { consume: options.worker });
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
@@ -73,6 +74,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       webhookToleranceSeconds: config.webhookToleranceSeconds,
       onEventStored: (id) => processing.notify(id),
       providerApi: processing.providerApi,
+      stores,
       replayEvent: processing.replay,
       metrics: processing.metrics,
       redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
@@ -136,7 +138,7 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
     await db.close();
     throw err;
   }
-  const processing = startProcessing(config, db, logger, { consume: true, pollMs: options.pollMs ?? 1000 });
+  const processing = startProcessing(config, db, logger, storesFor(config, db), { consume: true, pollMs: options.pollMs ?? 1000 });
   let metricsServer: http.Server | null = null;
   if (config.metricsPort !== undefined) {
     metricsServer = http.createServer((req, res) => {

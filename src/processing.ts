@@ -36,22 +36,33 @@ export type Processing = {
   close(): Promise<void>;
 };
 
+/**
+ * The sealed secrets of a process, made once by the composition root (src/main.ts, the CLI) and shared by
+ * everything in it: one store means one cache of connection secrets, which a change through the API invalidates
+ * for the receiver and the enrichers alike.
+ */
+export type Stores = { box: SecretBox; integrations: IntegrationStore };
+
+export function storesFor(config: Config, db: Database): Stores {
+  const box = new SecretBox(config.secretsKey);
+  return { box, integrations: new IntegrationStore(db.prisma, box) };
+}
+
 /** Calls to providers' APIs with the API keys merchants stored (decrypted only when a call is made). */
-export function providerApiAccess(config: Config, db: Database): ProviderApiAccess {
-  const store = new IntegrationStore(db.prisma, new SecretBox(config.secretsKey));
-  return { apiKeyFor: (projectId, provider) => store.apiKey(projectId, provider), baseUrls: config.providerApiBaseUrls, fetch: globalThis.fetch };
+export function providerApiAccess(config: Config, stores: Stores): ProviderApiAccess {
+  return { apiKeyFor: (projectId, provider) => stores.integrations.apiKey(projectId, provider), baseUrls: config.providerApiBaseUrls, fetch: globalThis.fetch };
 }
 
 /**
  * How this installation processes events, for every process that does: the server's runner or queue workers, the
  * events API's replay, and `refwire events replay` all take their processor's settings from here.
  */
-export function processorDeps(config: Config, db: Database, logger: Logger, leaseMs = PROCESSING_LEASE_MS): ProcessorDeps & { providerApi: ProviderApiAccess } {
+export function processorDeps(config: Config, db: Database, logger: Logger, stores: Stores, leaseMs = PROCESSING_LEASE_MS): ProcessorDeps & { providerApi: ProviderApiAccess } {
   return {
     db,
     clock: () => new Date(),
     logger,
-    providerApi: providerApiAccess(config, db),
+    providerApi: providerApiAccess(config, stores),
     maxAttempts: config.worker.attempts,
     backoffMs: config.worker.backoffMs,
     leaseMs,
@@ -61,12 +72,12 @@ export function processorDeps(config: Config, db: Database, logger: Logger, leas
 /** Events per pass through the pipeline: large enough to amortize its round trips, small enough to keep locks short. */
 const PIPELINE_BATCH_MAX = 200;
 
-export function startProcessing(config: Config, db: Database, logger: Logger, options: { consume: boolean; pollMs?: number }): Processing {
+export function startProcessing(config: Config, db: Database, logger: Logger, stores: Stores, options: { consume: boolean; pollMs?: number }): Processing {
   const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
   // Queue workers' claims last as long as BullMQ's job lock: a killed worker's events come back with its job.
   const leaseMs = queue ? config.worker.lockMs : PROCESSING_LEASE_MS;
-  const deps = processorDeps(config, db, logger, leaseMs);
+  const deps = processorDeps(config, db, logger, stores, leaseMs);
   const { providerApi } = deps;
   const processBatch = createBatchProcessor(deps);
   // The events a worker holds (of all its jobs) go through the pipeline together: two batches at a time, one
@@ -75,7 +86,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, op
 
   // Outbound webhooks go out from the processes that process events.
   const dispatcher = options.consume
-    ? new OutboundDispatcher(db.sql, new SecretBox(config.secretsKey), logger, { allowPrivate: config.outboundAllowPrivate })
+    ? new OutboundDispatcher(db.sql, stores.box, logger, { allowPrivate: config.outboundAllowPrivate })
     : null;
   dispatcher?.start();
   // and email, beside them (without SMTP_URL it only marks the outbox `kept`)

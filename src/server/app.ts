@@ -55,6 +55,8 @@ export type AppDeps = {
   /** provider API access for replays (the runner has its own) */
   providerApi?: ProviderApiAccess;
   metrics?: Metrics;
+  /** the process's sealed-secret stores (src/processing.ts storesFor), shared with processing */
+  stores?: { box: SecretBox; integrations: IntegrationStore };
   /** processes one stored event now, for the events API's replay; by default with the pipeline's defaults */
   replayEvent?: (eventId: string) => Promise<ProcessOutcome>;
   /** with REDIS_URL: readiness checks Redis too, and the dashboard shows the queue */
@@ -87,8 +89,9 @@ export function createApp(deps: AppDeps): HttpHandler {
   const clock = deps.clock ?? (() => new Date());
   const metrics = deps.metrics ?? new Metrics();
   const { prisma } = deps.db;
-  const box = new SecretBox(deps.secretsKey);
-  const integrations = new IntegrationStore(prisma, box);
+  // the composition root passes the process's one store; tests and callers without one get their own
+  const box = deps.stores?.box ?? new SecretBox(deps.secretsKey);
+  const integrations = deps.stores?.integrations ?? new IntegrationStore(prisma, box);
 
   const app = express();
   app.disable('x-powered-by');
