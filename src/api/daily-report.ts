@@ -1,3 +1,4 @@
+import { balance } from '../domain/balances';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { formatMajor } from '../commission/money';
@@ -111,7 +112,7 @@ export function dailyReport(prisma: PrismaClient, clock: () => Date): RequestHan
                count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds,
                coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::bigint AS revenue,
                coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::bigint AS refunded,
-               coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup'), 0)::bigint AS commission,
+               coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup' AND ${balance.counted}), 0)::bigint AS commission,
                count(*) FILTER (WHERE kind <> 'signup') AS money_rows
         FROM conversions
         WHERE project_id = ${projectId}::uuid AND occurred_at >= ${from} AND occurred_at < ${to} ${ofAffiliate}

@@ -1,3 +1,4 @@
+import { balance } from '../domain/balances';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { formatMajor } from '../commission/money';
@@ -62,10 +63,10 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
       prisma.$queryRaw<MoneyRow[]>`
         SELECT currency, coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::text AS revenue,
                coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::text AS refunded,
-               coalesce(sum(value_minor), 0)::text AS commission
+               coalesce(sum(value_minor) FILTER (WHERE ${balance.counted}), 0)::text AS commission
         FROM conversions WHERE ${scope} AND kind <> 'signup' GROUP BY currency ORDER BY currency`,
       prisma.$queryRaw<TopRow[]>`
-        SELECT c.affiliate_id::text AS affiliate_id, a.email, a.referral_code, c.currency, sum(c.value_minor)::text AS commission,
+        SELECT c.affiliate_id::text AS affiliate_id, a.email, a.referral_code, c.currency, coalesce(sum(c.value_minor) FILTER (WHERE ${balance.counted}), 0)::text AS commission,
                count(*) FILTER (WHERE c.kind IN ('purchase', 'renewal')) AS sales,
                coalesce(sum(c.amount_minor) FILTER (WHERE c.kind <> 'signup'), 0)::text AS revenue
         FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id

@@ -129,6 +129,10 @@ describe('the affiliate program lifecycle', () => {
     expect((await api('patch', `/api/v1/conversions/${a.id}`, { paid: true }).expect(409)).body.error).toMatch(/approve it first/);
     expect((await api('post', '/api/v1/payouts', { affiliate_id: rev.id, method: 'manual' }).expect(409)).body.error).toMatch(/nothing eligible/);
 
+    // reports count a commission once it is approved, like the balances
+    const commissionOf = async () =>
+      (await api('get', '/api/v1/reports/summary').expect(200)).body.data.by_currency.find((m: any) => m.currency === 'USD').commission.value_minor as number;
+    const beforeReview = await commissionOf();
     t.clock.now = at(13);
     expect((await api('post', `/api/v1/conversions/${c.id}/reject`, { reason: 'test order' }).expect(200)).body.data).toMatchObject({ status: 'rejected' });
     // all or none: c is rejected, so nothing is approved
@@ -139,6 +143,7 @@ describe('the affiliate program lifecycle', () => {
     expect(approved.map((r: any) => r.status)).toEqual(['eligible', 'eligible']);
     rev = await affiliate('rev@partners.test');
     expect(rev).toMatchObject({ total_earnings: '20.00', eligible_earnings: '20.00', pending_earnings: '0.00' });
+    expect(await commissionOf()).toBe(beforeReview + 2000);
     const payout = (await api('post', '/api/v1/payouts', { affiliate_id: rev.id, method: 'manual' }).expect(201)).body.data;
     expect(payout.amount_minor).toBe(2000);
     await api('post', `/api/v1/payouts/${payout.id}/complete`, { reference: 'batch-1' }).expect(200);
