@@ -118,13 +118,17 @@ export type EventEnd =
   | { id: string; status: 'processed' | 'ignored' | 'failed'; reason: string | null }
   | { id: string; status: 'retry'; reason: string; retryAt: Date };
 
-/** Records the ends of claimed rows in one statement; a row no longer in processing (replayed meanwhile) is left. */
+/**
+ * Records the ends of claimed rows in one statement; a row no longer in processing (replayed meanwhile) is left.
+ * By primary key only, like the claim: the status index keeps an entry for every row that was ever 'processing',
+ * dead ones included until a vacuum, so the status test is written as an expression it cannot serve.
+ */
 export async function finishEvents(sql: SqlSession, ends: readonly EventEnd[], at: Date): Promise<void> {
   if (ends.length === 0) return;
   await sql.query(
     `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at, retry_at = u.retry_at
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(id, status, reason, processed_at, retry_at)
-     WHERE e.id = u.id AND e.id = ANY($1::uuid[]) AND e.status = 'processing'`,
+     WHERE e.id = u.id AND e.id = ANY($1::uuid[]) AND (e.status = 'processing') IS TRUE`,
     [
       ends.map((e) => e.id),
       ends.map((e) => (e.status === 'retry' ? 'received' : e.status)),
