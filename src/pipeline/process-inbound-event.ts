@@ -128,10 +128,12 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
 async function recordOutcomes(sql: SqlClient, results: { id: string; outcome: ProcessOutcome }[], at: Date): Promise<void> {
   if (results.length === 0) return;
   const finished = (o: ProcessOutcome) => o.status === 'processed' || o.status === 'ignored' || o.status === 'failed';
+  // by primary key only, like the claim: the status index holds an entry for every row that was ever
+  // 'processing', dead ones included until a vacuum, and reading it costs in proportion to all of them
   await sql.query(
     `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at, retry_at = u.retry_at
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(id, status, reason, processed_at, retry_at)
-     WHERE e.id = u.id AND e.id = ANY($1::uuid[]) AND e.status = 'processing'`,
+     WHERE e.id = u.id AND e.id = ANY($1::uuid[]) AND (e.status = 'processing') IS TRUE`,
     [
       results.map((r) => r.id),
       results.map((r) => (r.outcome.status === 'retry' ? 'received' : r.outcome.status)),
