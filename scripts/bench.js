@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// npm run bench [-- --short | --ingest-only | --backlog-only]
+// npm run bench [-- --short | --ingest-only | --backlog-only | --scale-only]
 // Side by side on this machine: a bare Express 5 server vs Refwire in production mode (PostgreSQL + Redis, API
 // process without a worker), driven by autocannon with unique, freshly signed ~3 KB Stripe events at 64
 // connections, alternating bare/Refwire three times; again with 30% duplicate deliveries; then a 10,000-event
-// backlog drained by one worker process. Prints a table and writes bench-results/<time>.json.
+// backlog drained by one worker process; then the scale phase: 1,000 affiliates, a distinct customer per payment,
+// 100,000 events drained by one worker (rates of the first and last fifth, memory, the plans of a batch's
+// statements at that size), and the same backlog by two workers. Prints tables and writes bench-results/<time>.json.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -15,6 +17,14 @@ const ROOT = path.resolve(__dirname, '..');
 const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
 const BACKLOG_ONLY = process.argv.includes('--backlog-only');
 const INGEST_ONLY = process.argv.includes('--ingest-only');
+const SCALE_ONLY = process.argv.includes('--scale-only');
+/** the scale phase: events stored then drained, affiliates they are spread over (BENCH_SCALE_EVENTS to override) */
+const SCALE_EVENTS = Number(process.env.BENCH_SCALE_EVENTS || (SHORT ? 2_000 : 100_000));
+const SCALE_AFFILIATES = SHORT ? 100 : 1_000;
+/** of which stored through the receiver's HTTP endpoint (the rest with its inbox statement, see scalePhase) */
+const SCALE_HTTP_EVENTS = SHORT ? 500 : 10_000;
+/** the two-worker drain (not in --short: a second backlog to store) */
+const SCALE_TWO_WORKERS = !SHORT && process.env.BENCH_SCALE_TWO_WORKERS !== '0';
 const DURATION_S = SHORT ? 2 : 10;
 const ROUNDS = SHORT ? 1 : 3;
 const CONNECTIONS = 64;
@@ -235,9 +245,362 @@ async function backlogPhase(env) {
   }
 }
 
+/** A Stripe payment (a paid Checkout Session) of customer n: nine in ten carry one of the affiliates' codes. */
+const scaleTemplate = JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures', 'stripe', 'checkout.session.completed.payment.json'), 'utf8')).payload;
+function scalePayment(n, tag = 'scale') {
+  const payload = structuredClone(scaleTemplate);
+  payload.id = `evt_${tag}_${n}`;
+  const o = payload.data.object;
+  o.id = `cs_${tag}_${n}`;
+  o.payment_intent = `pi_${tag}_${n}`;
+  o.customer = `cus_${tag}_${n}`;
+  o.customer_details.email = `buyer${n}@${tag}.bench.test`;
+  o.client_reference_id = null;
+  o.amount_total = 1000 + (n % 9000);
+  o.metadata = n % 10 === 9 ? {} : { referral_code: `PARTNER-${n % SCALE_AFFILIATES}` };
+  return payload;
+}
+
+/** A partial refund of customer n's payment (a charge.refunded). */
+const refundTemplate = JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures', 'stripe', 'charge.refunded.json'), 'utf8')).payload;
+function scaleRefund(n, tag = 'scale') {
+  const payload = structuredClone(refundTemplate);
+  payload.id = `evt_${tag}_refund_${n}`;
+  const o = payload.data.object;
+  o.id = `ch_${tag}_${n}`;
+  o.payment_intent = `pi_${tag}_${n}`;
+  o.customer = `cus_${tag}_${n}`;
+  o.amount = 1000 + (n % 9000);
+  o.amount_captured = o.amount;
+  o.amount_refunded = Math.floor(o.amount / 4);
+  delete o.refunds;
+  return payload;
+}
+
+/** Resident memory of a process, MiB (Linux /proc; null elsewhere). */
+function rssMiB(pid) {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The median number of events in the jobs the receiver queued (a worker's batches are made of the jobs it holds,
+ * so the rest of the backlog is queued in jobs of this size, as if it had come through HTTP at the same pace).
+ */
+async function medianJobSize(queuePrefix) {
+  const { EventQueue } = require(path.join(ROOT, 'dist', 'queue', 'event-queue'));
+  const queue = new EventQueue(REDIS_URL, queuePrefix, { attempts: 5, backoffMs: 2000 }, require('pino')({ level: 'silent' }));
+  try {
+    const jobs = await queue.queue.getWaiting(0, -1);
+    return Math.max(1, Math.round(median(jobs.map((j) => j.data.eventIds.length))));
+  } finally {
+    await queue.close();
+  }
+}
+
+/** Events [from, to) stored as the receiver stores deliveries: multi-row inbox inserts, queued in jobs of `jobSize`. */
+async function storeDirectly(url, queuePrefix, projectId, from, to, jobSize) {
+  if (from >= to) return;
+  const { openDatabase } = require(path.join(ROOT, 'dist', 'db', 'database'));
+  const { storeInboundEvents } = require(path.join(ROOT, 'dist', 'ingest', 'inbox'));
+  const { EventQueue } = require(path.join(ROOT, 'dist', 'queue', 'event-queue'));
+  const db = await openDatabase({ kind: 'postgres', url });
+  const queue = new EventQueue(REDIS_URL, queuePrefix, { attempts: 5, backoffMs: 2000 }, require('pino')({ level: 'silent' }));
+  try {
+    for (let at = from; at < to; at += 250) {
+      const inputs = [];
+      for (let n = at; n < Math.min(to, at + 250); n++) {
+        const payload = scalePayment(n);
+        const rawBody = Buffer.from(JSON.stringify(payload));
+        inputs.push({ projectId, provider: 'stripe', event: { eventId: payload.id, type: payload.type, payload, occurredAt: null, livemode: false }, rawBody, headers: {}, receivedAt: new Date() });
+      }
+      const ids = (await storeInboundEvents(db.sql, inputs)).map((e) => e.id);
+      for (let j = 0; j < ids.length; j += jobSize) if (!(await queue.enqueue(ids.slice(j, j + jobSize)))) throw new Error('could not queue the backlog');
+    }
+  } finally {
+    await queue.close();
+    await db.close();
+  }
+}
+
+/** Signed deliveries of `bodies` to the receiver, 64 at a time; every one must be answered 200. */
+async function deliverAll(base, projectId, count, bodyOf, onTick) {
+  let cursor = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (cursor < count) {
+        const body = bodyOf(cursor++);
+        const res = await fetch(`${base}/webhook/stripe/${projectId}`, { method: 'POST', headers: stripeAdapter.sign(body, SECRET, { now: new Date() }), body });
+        if (res.status !== 200) throw new Error(`delivery answered ${res.status}`);
+        await res.arrayBuffer();
+        onTick?.();
+      }
+    }),
+  );
+}
+
+const SEQ_TABLES = ['conversions', 'attribution_subjects', 'payment_aliases', 'refund_observations', 'inbound_events', 'affiliates'];
+async function seqScans(client) {
+  const rows = (await client.query(`SELECT relname, seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = ANY($1)`, [SEQ_TABLES])).rows;
+  return Object.fromEntries(rows.map((r) => [r.relname, { scans: Number(r.seq_scan), rows: Number(r.seq_tup_read) }]));
+}
+
+/**
+ * The scale phase: a project with SCALE_AFFILIATES affiliates, SCALE_EVENTS payments of distinct customers stored
+ * through the receiver (PostgreSQL + Redis, no worker running), then drained by `workers` worker processes.
+ * Reports the drain time, the processing rate of the first and the last fifth (from the rows' processed_at), the
+ * API's and the workers' resident memory under load and after, and the sequential scans PostgreSQL counted.
+ * With `explain`, a further mixed batch is processed in this process with every statement explained, at the
+ * database's full size: without statistics, then after ANALYZE.
+ */
+async function scalePhase(env, { workers, explain }) {
+  const dbName = `refwire_bench_scale_${Date.now().toString(36)}`;
+  const url = await createDatabase(dbName);
+  const phaseEnv = { ...env, DATABASE_URL: url, QUEUE_PREFIX: `bench-scale-${crypto.randomBytes(4).toString('hex')}` };
+  const apiProc = await spawnProcess(['dist/cli.js', 'start', '--no-worker'], phaseEnv, (o) => /Refwire is running at (\S+)/.exec(o)?.[1]);
+  const client = new pg.Client({ connectionString: url });
+  const workerProcs = [];
+  try {
+    await client.connect();
+    const base = apiProc.found.replace('localhost', '127.0.0.1');
+    const apiPid = apiProc.child.pid;
+    const memory = { api_idle_mib: rssMiB(apiPid) };
+    const project = await api(base, 'POST', '/api/admin/projects', env.ADMIN_TOKEN, { name: 'Scale', currency: 'USD' });
+    await api(base, 'PUT', '/api/v1/integrations/stripe', project.api_key, { webhook_secret: SECRET });
+    // the affiliates written directly: the API allows 100 calls a minute per key
+    await client.query(
+      `INSERT INTO affiliates (project_id, email, referral_code, referral_code_key)
+       SELECT $1, 'partner' || i || '@bench.test', 'PARTNER-' || i, 'partner-' || i FROM generate_series(0, $2 - 1) i`,
+      [project.id, SCALE_AFFILIATES],
+    );
+
+    // The backlog, stored while no worker runs: the first events through the receiver (the API's memory is
+    // sampled under this load), the rest written here with the receiver's own inbox statement and queued as it
+    // queues them (one job per batch of ids) — through HTTP, 100,000 events take minutes on two cores shared
+    // with the load generator, and measure nothing the ingest phases do not.
+    let apiPeak = 0;
+    let delivered = 0;
+    const storeStarted = Date.now();
+    const viaHttp = Math.min(SCALE_EVENTS, SCALE_HTTP_EVENTS);
+    await deliverAll(base, project.id, viaHttp, (n) => JSON.stringify(scalePayment(n)), () => {
+      if (++delivered % 500 === 0) apiPeak = Math.max(apiPeak, rssMiB(apiPid) ?? 0);
+    });
+    memory.api_under_load_mib = Math.max(apiPeak, rssMiB(apiPid) ?? 0);
+    const httpSeconds = (Date.now() - storeStarted) / 1000;
+    const jobSize = await medianJobSize(phaseEnv.QUEUE_PREFIX);
+    await storeDirectly(url, phaseEnv.QUEUE_PREFIX, project.id, viaHttp, SCALE_EVENTS, jobSize);
+    const storeSeconds = (Date.now() - storeStarted) / 1000;
+
+    const processed = async () => Number((await client.query(`SELECT count(*) FROM inbound_events WHERE status = 'processed'`)).rows[0].count);
+    const scansBefore = await seqScans(client);
+    // CPU the drain costs: the workers' processes and the PostgreSQL backends serving this database (but this
+    // client's): per event, the measure that holds on a machine whose other load varies
+    const ownBackend = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const backendCpu = new Map();
+    const sampleBackends = async () => {
+      const pids = (await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> $1', [ownBackend])).rows.map((r) => r.pid);
+      for (const pid of pids) {
+        const cpu = cpuSeconds(pid);
+        if (cpu === null) continue;
+        const seen = backendCpu.get(pid);
+        // a backend started during the drain counts from zero
+        backendCpu.set(pid, { first: seen?.first ?? (before ? cpu : 0), last: cpu });
+      }
+    };
+    let before = true;
+    await sampleBackends();
+    before = false;
+    const started = Date.now();
+    for (let i = 0; i < workers; i++) workerProcs.push(await spawnProcess(['dist/cli.js', 'worker'], phaseEnv, () => true));
+    const workerCpu = new Map();
+    // the workers' memory through the drain, by half
+    const halves = [[], []];
+    let done = 0;
+    while (done < SCALE_EVENTS && Date.now() - started < 900_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      const dead = workerProcs.find((w) => w.child.exitCode !== null);
+      if (dead) throw new Error(`a worker exited with ${dead.child.exitCode}: ${dead.output()}`);
+      done = await processed();
+      await sampleBackends();
+      for (const w of workerProcs) workerCpu.set(w.child.pid, cpuSeconds(w.child.pid) ?? workerCpu.get(w.child.pid) ?? 0);
+      const rss = workerProcs.map((w) => rssMiB(w.child.pid) ?? 0);
+      halves[done < SCALE_EVENTS / 2 ? 0 : 1].push(Math.max(...rss));
+    }
+    const drainSeconds = (Date.now() - started) / 1000;
+    const scansAfter = await seqScans(client);
+    const postgresCpu = [...backendCpu.values()].reduce((sum, b) => sum + (b.last - b.first), 0);
+    const workersCpu = [...workerCpu.values()].reduce((sum, c) => sum + c, 0);
+    // the rate of the first and the last fifth, from the times the rows were marked processed
+    const fifth = Math.floor(SCALE_EVENTS / 5);
+    const at = async (k) => (await client.query(`SELECT processed_at FROM inbound_events WHERE status = 'processed' ORDER BY processed_at OFFSET $1 LIMIT 1`, [k])).rows[0]?.processed_at;
+    const [t0, t1, t4, t5] = [await at(0), await at(fifth - 1), await at(done - fifth), await at(done - 1)];
+    const firstRate = fifth / Math.max(0.001, (t1 - t0) / 1000);
+    const lastRate = fifth / Math.max(0.001, (t5 - t4) / 1000);
+    // a batch's outcomes share one processed_at: the mean batch size of each fifth
+    const batchSize = async (from, to) =>
+      Number((await client.query(`SELECT count(*)::float / count(DISTINCT processed_at) AS size FROM inbound_events WHERE status = 'processed' AND processed_at BETWEEN $1 AND $2`, [from, to])).rows[0].size);
+    const batches = { first_fifth_mean_size: await batchSize(t0, t1), last_fifth_mean_size: await batchSize(t4, t5) };
+    await new Promise((r) => setTimeout(r, 2000));
+    memory.api_after_drain_mib = rssMiB(apiPid);
+    memory.worker_first_half_peak_mib = halves[0].length ? Math.max(...halves[0]) : null;
+    memory.worker_second_half_peak_mib = halves[1].length ? Math.max(...halves[1]) : null;
+    memory.worker_after_drain_mib = Math.max(...workerProcs.map((w) => rssMiB(w.child.pid) ?? 0));
+    for (const w of workerProcs.splice(0)) await stop(w);
+
+    const conversions = Number((await client.query('SELECT count(*) FROM conversions')).rows[0].count);
+    const verify = await api(base, 'GET', '/api/v1/ledger/verify', project.api_key);
+    const seq = Object.fromEntries(
+      SEQ_TABLES.map((t) => [t, { scans: (scansAfter[t]?.scans ?? 0) - (scansBefore[t]?.scans ?? 0), rows: (scansAfter[t]?.rows ?? 0) - (scansBefore[t]?.rows ?? 0) }]),
+    );
+    const plans = explain ? await explainBatch(url, project.id) : null;
+    return {
+      workers,
+      events: SCALE_EVENTS,
+      affiliates: SCALE_AFFILIATES,
+      processed: done,
+      conversions,
+      stored_via_http: viaHttp,
+      job_size: jobSize,
+      http_store_per_second: viaHttp / httpSeconds,
+      store_seconds: storeSeconds,
+      drain_seconds: drainSeconds,
+      events_per_second: done / drainSeconds,
+      worker_cpu_ms_per_event: (workersCpu * 1000) / done,
+      postgres_cpu_ms_per_event: (postgresCpu * 1000) / done,
+      first_fifth_per_second: firstRate,
+      last_fifth_per_second: lastRate,
+      first_last_ratio: firstRate / lastRate,
+      fifths_apart: Math.max(firstRate, lastRate) / Math.min(firstRate, lastRate),
+      batches,
+      sequential_scans_during_drain: seq,
+      memory,
+      ledger_ok: verify.ok,
+      plans,
+    };
+  } finally {
+    for (const w of workerProcs) await stop(w);
+    await client.end().catch(() => undefined);
+    await stop(apiProc);
+    await dropDatabase(dbName);
+    await dropPrefix(phaseEnv.QUEUE_PREFIX);
+  }
+}
+
+/**
+ * One more batch at the database's full size, processed here with every statement planned under EXPLAIN ANALYZE
+ * (rolled back before the statement runs for real): new payments, refunds and re-reports of recorded ones, with an
+ * outbound endpoint subscribed. First as the drain left the tables (without statistics where autovacuum is off, as
+ * on this machine, or in the embedded mode), then after ANALYZE.
+ */
+async function explainBatch(url, projectId) {
+  const { openDatabase } = require(path.join(ROOT, 'dist', 'db', 'database'));
+  const { explaining, planOutline } = require(path.join(ROOT, 'dist', 'db', 'explain'));
+  const { createBatchProcessor } = require(path.join(ROOT, 'dist', 'pipeline', 'process-inbound-event'));
+  const { storeInboundEvents } = require(path.join(ROOT, 'dist', 'ingest', 'inbox'));
+  const pino = require('pino');
+  const db = await openDatabase({ kind: 'postgres', url });
+  try {
+    await db.sql.query(
+      `INSERT INTO webhook_endpoints (project_id, url, events, secret_enc, secret_hint)
+       VALUES ($1, 'http://127.0.0.1:9/bench', ARRAY['referral_converted', 'referral_canceled', 'referral_updated'], 'sealed', 'bench')`,
+      [projectId],
+    );
+    const run = async (tag, stats) => {
+      const payloads = [];
+      for (let k = 0; k < 150; k++) payloads.push(scalePayment(k, tag));
+      // refunds of recorded payments, and payments recorded without a code reported again with one
+      for (let k = 0; k < 30; k++) payloads.push(scaleRefund((k * 97 + (stats ? 1 : 0)) % SCALE_EVENTS));
+      for (let k = 0; k < 20; k++) {
+        const again = scalePayment((((k * 2 + (stats ? 1 : 0)) * 37) % Math.floor(SCALE_EVENTS / 10)) * 10 + 9);
+        again.id += `_again_${tag}`;
+        again.data.object.metadata = { referral_code: 'PARTNER-1' };
+        payloads.push(again);
+      }
+      const stored = await storeInboundEvents(
+        db.sql,
+        payloads.map((p) => ({ projectId, provider: 'stripe', event: { eventId: p.id, type: p.type, payload: p, occurredAt: null, livemode: false }, rawBody: Buffer.from(JSON.stringify(p)), headers: {}, receivedAt: new Date() })),
+      );
+      const statements = [];
+      const explained = { ...db, sql: explaining(db.sql, (st) => statements.push(st), { analyze: true }) };
+      const outcomes = await createBatchProcessor({ db: explained, clock: () => new Date(), logger: pino({ level: 'silent' }), leaseMs: 0 })(stored.map((s) => s.id));
+      const unique = new Map();
+      for (const st of statements) {
+        const sql = st.sql.replace(/\s+/g, ' ').trim();
+        if (!unique.has(sql)) unique.set(sql, { sql, scans: st.scans, planning_ms: st.planningMs, execution_ms: st.executionMs, outline: planOutline(st.plan) });
+      }
+      return { statistics: stats, events: payloads.length, processed: outcomes.filter((o) => o.status === 'processed').length, statements: [...unique.values()] };
+    };
+    const withoutStatistics = await run('explain1', false);
+    await db.sql.exec('ANALYZE');
+    const analyzed = await run('explain2', true);
+    return [withoutStatistics, analyzed];
+  } finally {
+    await db.close();
+  }
+}
+
+/** One line per statement and table it reads: how, and how many rows it examined. */
+function logPlans(plans) {
+  for (const run of plans) {
+    log(`plans of one batch (${run.events} events, ${run.processed} processed) ${run.statistics ? 'after ANALYZE' : 'without statistics'}:`);
+    for (const st of run.statements) {
+      const reads = st.scans.map((sc) => `${sc.node}${sc.index ? ` using ${sc.index}` : ''} on ${sc.relation}: ${sc.examined} rows`).join('; ');
+      log(`  ${st.sql.slice(0, 90)}${st.sql.length > 90 ? '…' : ''}\n      ${st.execution_ms.toFixed(2)} ms (+${st.planning_ms.toFixed(2)} planning): ${reads || '(no table read)'}`);
+    }
+  }
+}
+
+function logScale(scale) {
+  const fmt = (n) => n.toFixed(0);
+  log(
+    `scale: ${scale.processed}/${scale.events} events (${scale.affiliates} affiliates, a customer each) drained by ${scale.workers} worker${scale.workers > 1 ? 's' : ''} in ` +
+      `${scale.drain_seconds.toFixed(1)} s (${fmt(scale.events_per_second)}/s; stored in ${scale.store_seconds.toFixed(1)} s, ` +
+      `the first ${scale.stored_via_http} through HTTP at ${fmt(scale.http_store_per_second)}/s, in jobs of ${scale.job_size} events); ` +
+      `first fifth ${fmt(scale.first_fifth_per_second)}/s, last fifth ${fmt(scale.last_fifth_per_second)}/s (${scale.fifths_apart.toFixed(2)}× apart, target ≤ 1.5); ` +
+      `${scale.conversions} conversions, ledger ${scale.ledger_ok ? 'ok' : 'NOT ok'}`,
+  );
+  const m = scale.memory;
+  log(
+    `  memory (RSS, MiB): API idle ${m.api_idle_mib}, storing ${m.api_under_load_mib}, after the drain ${m.api_after_drain_mib}; ` +
+      `worker peak ${m.worker_first_half_peak_mib} in the first half, ${m.worker_second_half_peak_mib} in the second, ${m.worker_after_drain_mib} after`,
+  );
+  log(
+    `  CPU per event: worker ${scale.worker_cpu_ms_per_event.toFixed(3)} ms, PostgreSQL ${scale.postgres_cpu_ms_per_event.toFixed(3)} ms; ` +
+      `mean batch ${scale.batches.first_fifth_mean_size.toFixed(0)} events in the first fifth, ${scale.batches.last_fifth_mean_size.toFixed(0)} in the last`,
+  );
+  log(`  sequential scans during the drain: ${Object.entries(scale.sequential_scans_during_drain).map(([t, v]) => `${t} ${v.scans} (${v.rows} rows)`).join(', ')}`);
+}
+
+async function runScale(env) {
+  const one = await scalePhase(env, { workers: 1, explain: true });
+  logScale(one);
+  if (one.plans) logPlans(one.plans);
+  const two = SCALE_TWO_WORKERS ? await scalePhase(env, { workers: 2, explain: false }) : null;
+  if (two) {
+    logScale(two);
+    log(`  two workers / one: ${(one.drain_seconds / two.drain_seconds).toFixed(2)}× the drain rate (${os.cpus().length} cores)`);
+  }
+  return { one_worker: one, two_workers: two, two_over_one: two ? one.drain_seconds / two.drain_seconds : null };
+}
+
 /** Removes the keys a bench run's queue prefix left in Redis (the ingest phases queue jobs nobody consumes). */
 function dropPrefix(prefix) {
   return require(path.join(ROOT, 'dist', 'queue', 'redis')).deleteQueuePrefix(REDIS_URL, prefix);
+}
+
+function machine() {
+  return { cores: os.cpus().length, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version, load_average: os.loadavg().map((l) => Number(l.toFixed(2))) };
+}
+
+function writeResult(result) {
+  fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+  const file = path.join(ROOT, 'bench-results', `${result.at.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log(`written: ${path.relative(ROOT, file)}`);
 }
 
 async function main() {
@@ -266,6 +629,12 @@ async function main() {
       log(`backlog: ${backlog.processed}/${backlog.events} events in ${backlog.seconds.toFixed(1)} s (${backlog.events_per_second.toFixed(0)}/s), ledger ${backlog.ledger_ok ? 'ok' : 'NOT ok'}`);
       return;
     }
+    if (SCALE_ONLY) {
+      await stop(refwireProc);
+      const scale = await runScale(env);
+      writeResult({ at: new Date().toISOString(), mode: SHORT ? 'short' : 'full', machine: machine(), scale });
+      return;
+    }
     log(`ingest: ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S} s per target, alternating bare / Refwire`);
     const targets = [
       { url: bare, pid: bareProc.child.pid },
@@ -275,6 +644,7 @@ async function main() {
     const duplicates = await ingestPhase(...targets, project.id, 0.3, unique.next);
     await stop(refwireProc);
     const backlog = INGEST_ONLY ? null : await backlogPhase(env);
+    const scale = INGEST_ONLY ? null : await runScale(env);
 
     const rows = [
       ['phase', 'target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'server CPU ms/req'],
@@ -293,19 +663,17 @@ async function main() {
       `backlog: ${backlog.processed}/${backlog.events} events processed by one worker in ${backlog.seconds.toFixed(1)} s ` +
         `(${backlog.events_per_second.toFixed(0)}/s, target 10,000 in < 30 s), ${backlog.conversions} conversions, ledger ${backlog.ledger_ok ? 'ok' : 'NOT ok'}`,
     );
-    const result = {
+    if (scale) logScale(scale.one_worker);
+    writeResult({
       at: new Date().toISOString(),
       mode: SHORT ? 'short' : 'full',
-      machine: { cores: os.cpus().length, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      machine: machine(),
       settings: { connections: CONNECTIONS, duration_s: DURATION_S, rounds: ROUNDS, body_bytes: Buffer.byteLength(eventBody(1)) },
       unique,
       duplicates,
       backlog,
-    };
-    fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
-    const file = path.join(ROOT, 'bench-results', `${result.at.replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    log(`written: ${path.relative(ROOT, file)}`);
+      scale,
+    });
   } finally {
     await stop(bareProc);
     await stop(refwireProc);

@@ -20,8 +20,8 @@ export type PlanNode = {
 /** One read of a table in a plan: how (a sequential scan, or which index) and, when measured, how many rows it examined. */
 export type PlanScan = { node: string; relation: string; index: string | null; examined: number | null };
 
-/** A statement as it ran, with the plan PostgreSQL chose for its actual parameters. */
-export type PlannedStatement = { sql: string; plan: PlanNode; scans: PlanScan[] };
+/** A statement as it ran, with the plan PostgreSQL chose for its actual parameters (and, analyzed, its times). */
+export type PlannedStatement = { sql: string; plan: PlanNode; scans: PlanScan[]; planningMs?: number; executionMs?: number };
 
 const PLANNABLE = /^\s*(select|insert|update|delete|with)\b/i;
 const SCANS = new Set(['Seq Scan', 'Index Scan', 'Index Only Scan', 'Bitmap Heap Scan', 'Tid Scan', 'Tid Range Scan', 'Sample Scan']);
@@ -81,9 +81,9 @@ export type ExplainOptions = {
 export function explaining(client: SqlClient, report: (statement: PlannedStatement) => void, options: ExplainOptions = {}): SqlClient {
   const explain = options.analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
   const planOn = async (session: SqlSession, sql: string, params: readonly unknown[] | undefined) => {
-    const [row] = await session.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`${explain} ${sql}`, params);
-    const plan = row!['QUERY PLAN'][0].Plan;
-    report({ sql, plan, scans: scansOf(plan) });
+    const [row] = await session.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Planning Time'?: number; 'Execution Time'?: number }] }>(`${explain} ${sql}`, params);
+    const { Plan: plan, 'Planning Time': planningMs, 'Execution Time': executionMs } = row!['QUERY PLAN'][0];
+    report({ sql, plan, scans: scansOf(plan), ...(planningMs === undefined ? {} : { planningMs }), ...(executionMs === undefined ? {} : { executionMs }) });
   };
   /** runs `fn` so that whatever EXPLAIN ANALYZE executed is undone; a failure is left to the real statement */
   const undone = async (session: SqlSession, inTransaction: boolean, fn: (s: SqlSession) => Promise<void>) => {
