@@ -306,7 +306,7 @@ async function medianJobSize(queuePrefix) {
 async function storeDirectly(url, queuePrefix, projectId, from, to, jobSize) {
   if (from >= to) return;
   const { openDatabase } = require(path.join(ROOT, 'dist', 'db', 'database'));
-  const { storeInboundEvents } = require(path.join(ROOT, 'dist', 'ingest', 'inbox'));
+  const { storeInboundEvents } = require(path.join(ROOT, 'dist', 'inbox', 'inbound-events'));
   const { EventQueue } = require(path.join(ROOT, 'dist', 'queue', 'event-queue'));
   const db = await openDatabase({ kind: 'postgres', url });
   const queue = new EventQueue(REDIS_URL, queuePrefix, { attempts: 5, backoffMs: 2000 }, require('pino')({ level: 'silent' }));
@@ -500,7 +500,7 @@ async function explainBatch(url, projectId) {
   const { openDatabase } = require(path.join(ROOT, 'dist', 'db', 'database'));
   const { explaining, planOutline } = require(path.join(ROOT, 'dist', 'db', 'explain'));
   const { createBatchProcessor } = require(path.join(ROOT, 'dist', 'pipeline', 'process-inbound-event'));
-  const { storeInboundEvents } = require(path.join(ROOT, 'dist', 'ingest', 'inbox'));
+  const { storeInboundEvents } = require(path.join(ROOT, 'dist', 'inbox', 'inbound-events'));
   const pino = require('pino');
   const db = await openDatabase({ kind: 'postgres', url });
   try {
