@@ -112,6 +112,10 @@ describe('the affiliate program lifecycle', () => {
     await api('post', '/api/v1/affiliates/ann%40partners.test/reactivate', {}).expect(200);
     // first_payment in Gold: a new customer's first payment earns again
     expect((await sale('ANN', 9)).value_minor).toBe(3000);
+    // the affiliate heard both (newest first), the reason included
+    const annMail = await mail('ann@partners.test');
+    expect(annMail.map((e: any) => e.template)).toEqual(['affiliate_reactivated', 'affiliate_suspended']);
+    expect((await api('get', `/api/v1/emails/${annMail[1].id}`).expect(200)).body.data.text).toContain('fraud check');
     expect((await api('post', '/api/v1/affiliates/nobody%40partners.test/suspend', {}).expect(404)).body.error).toBe('affiliate not found');
   });
 
