@@ -27,7 +27,8 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     tdb = await createTestDatabase();
     t = buildTestApp(tdb.db);
     server = http.createServer(t.app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // every address, as `refwire start` listens: the loopback then goes to the IPv4-mapped address it was reached on
+    await new Promise<void>((resolve) => server.listen(0, resolve));
     url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
     project = await createProjectViaApi(t.app);
   });
@@ -64,8 +65,8 @@ describe('MCP over Streamable HTTP at /mcp', () => {
 
   it('answers a bad argument with an error naming it, sends nothing, and keeps serving', async () => {
     const client = await connect(project.apiKey);
+    const auth = { Authorization: `Bearer ${project.apiKey}` };
     const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as { isError?: boolean; content: { text: string }[] };
-    const before = (await request(t.app).get('/api/v1/coupons').set('Authorization', `Bearer ${project.apiKey}`).expect(200)).body.pagination.total;
 
     const badId = await call('get_conversion', { id: 'not-an-id' });
     expect(badId.isError).toBe(true);
@@ -75,9 +76,13 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(shortCode.content[0]!.text).toMatch(/at coupon_code/);
     const overLimit = await call('list_affiliates', { limit: 500 });
     expect(overLimit.content[0]!.text).toMatch(/at limit/);
-    const unknown = await call('update_conversion', { id: '00000000-0000-4000-8000-000000000000', coupon_code_used: 'SUMMER' });
+    // an argument the route would ignore is refused by name, and the arguments beside it are not sent either
+    const affiliate = (await request(t.app).post('/api/v1/affiliates').set(auth).send({ email: 'keep@partners.test' }).expect(201)).body.data;
+    const kept = (await request(t.app).post('/api/v1/conversions').set(auth).send({ type: 'signup', affiliate_id: affiliate.id, reference: 'KEEP' }).expect(201)).body.data;
+    const unknown = await call('update_conversion', { id: kept.id, reference: 'CHANGED', coupon_code_used: 'SUMMER' });
+    expect(unknown.isError).toBe(true);
     expect(unknown.content[0]!.text).toMatch(/Unrecognized key: "coupon_code_used"/);
-    expect((await request(t.app).get('/api/v1/coupons').set('Authorization', `Bearer ${project.apiKey}`).expect(200)).body.pagination.total).toBe(before);
+    expect((await request(t.app).get(`/api/v1/conversions/${kept.id}`).set(auth).expect(200)).body.data.reference).toBe('KEEP');
 
     // refused by the API: a tool error carrying its message and status
     const missing = await call('get_affiliate_details', { email: 'nobody@partners.test' });
