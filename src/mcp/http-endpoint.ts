@@ -1,4 +1,4 @@
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Router, type RequestHandler } from 'express';
 import { bearer } from '../http/auth';
@@ -10,7 +10,7 @@ import { createMcpServer } from './server';
  * to it goes through the very listener, so through the same app (and process) that answered /mcp.
  */
 export function selfOrigin(socket: Socket): string {
-  const { address, port } = { address: socket.localAddress, port: socket.localPort } as Partial<AddressInfo>;
+  const { localAddress: address, localPort: port } = socket;
   if (!address || !port) throw new Error('the request has no local address');
   return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
