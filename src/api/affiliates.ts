@@ -191,3 +191,6 @@ export const affiliateOperations: Operation[] = resourceOperations({
   update: updateBody,
   remove: true,
 });
+
+/** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
+export { createBody as affiliateCreateBody, updateBody as affiliateUpdateBody, listQuery as affiliateListQuery };

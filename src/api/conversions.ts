@@ -8,7 +8,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { commissionSettings, ruleFromColumns } from '../projects/settings';
 import { currencyCode } from './currency';
-import { amountField, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
+import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { conversionView } from '../views/present';
@@ -26,7 +26,7 @@ const listQuery = z.object({
   kind: z.enum(KINDS).optional(),
   affiliate_id: uuidField.optional(),
   referred_user_id: z.string().trim().min(1).optional(),
-  paid: z.enum(['true', 'false']).optional(),
+  paid: booleanQuery.optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
 });
@@ -135,7 +135,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       kind: q.kind ?? (q.type === 'signup' ? 'signup' : q.type === 'purchase' ? { in: ['purchase', 'renewal', 'refund'] } : undefined),
       affiliateId: q.affiliate_id,
       OR: q.referred_user_id ? [{ customerEmail: q.referred_user_id.toLowerCase() }, { customerId: q.referred_user_id }] : undefined,
-      paidAt: q.paid === 'true' ? { not: null } : q.paid === 'false' ? null : undefined,
+      paidAt: q.paid === true ? { not: null } : q.paid === false ? null : undefined,
       occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
     const [rows, total] = await Promise.all([
@@ -381,3 +381,6 @@ export const conversionOperations: Operation[] = [
     body: recalculateBody,
   },
 ];
+
+/** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
+export { createBody as conversionCreateBody, updateBody as conversionUpdateBody, listQuery as conversionListQuery };

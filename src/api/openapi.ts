@@ -23,6 +23,7 @@ import { settingsOperations } from './settings';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
 import { redirectOperations } from '../tracking/redirect';
+import { mcpOperations } from '../mcp/operations';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
 const serviceOperations: Operation[] = [
@@ -87,9 +88,10 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...trackOperations,
   ...linkOperations,
   ...redirectOperations,
+  ...mcpOperations,
 ];
 
-const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 type JsonSchema = Record<string, unknown>;
 

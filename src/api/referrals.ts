@@ -148,3 +148,6 @@ export const referralOperations: Operation[] = [
     description: '200 when the email already had a referral (it now belongs to the affiliate named), 201 when it is new.',
   },
 ];
+
+/** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
+export { createBody as referralCreateBody, updateBody as referralUpdateBody, listQuery as referralListQuery };

@@ -5,7 +5,8 @@ import { tokensEqual } from '../security/tokens';
 import { HttpError } from './errors';
 import type { FailedAuthLimit } from './rate-limit';
 
-function bearer(req: Request): string | null {
+/** The credential of `Authorization: Bearer <token>`, or null. */
+export function bearer(req: Pick<Request, 'headers'>): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

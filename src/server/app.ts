@@ -42,6 +42,7 @@ import { Metrics } from '../observability/metrics';
 import { errorHandler, notFoundHandler } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import { apiKeyRateLimit, failedAuthLimit } from '../http/rate-limit';
+import { mcpRouter } from '../mcp/http-endpoint';
 import { requestLog } from '../http/request-log';
 
 export type AppDeps = {
@@ -165,6 +166,8 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/emails', emailsRouter(prisma));
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
+  // the MCP tools call /api/v1 back with the same key, where each call counts against its rate limit once
+  app.use('/mcp', mcpRouter(json, requireApiKey(prisma, failedAuth)));
   app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.get('/js/refwire.js', trackingScript());
   const hashVisitor = visitorHasher(deps.secretsKey);
