@@ -5,6 +5,8 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { sqlSessionOf } from '../db/prisma-session';
 import { queueEmail } from '../email/outbox';
+import { emitAffiliateEvent } from '../outbound/emit';
+import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, emailField, ruleColumns, uuidField } from './fields';
@@ -61,6 +63,8 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
         }
         const row = await tx.affiliate.update({ where: { id: current.id }, data });
         await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
+        const statusEvent = affiliateStatusEvent(current.status, row.status);
+        if (statusEvent) await emitAffiliateEvent(sqlSessionOf(tx), projectId, statusEvent, row.id, clock());
         // an applicant hears the decision, in the transaction that records it (src/email/outbox.ts)
         if (action === 'approve' || action === 'reject') {
           const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });

@@ -15,7 +15,7 @@ import { conversionView } from '../views/present';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';
-import { emitConversionEvents, emitSignup } from '../outbound/emit';
+import { emitConversionEvents, emitSignup, manualConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
 import { reviewCommissions } from '../ledger/review';
 
@@ -159,8 +159,11 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
+    // what rated it, for the outbound payload: a value given by hand is a fixed amount
+    let ratedBy: CommissionRule | null = null;
     if (body.value !== undefined) {
       value = valueWithinBase(amountField('value', body.value, currency), base, currency);
+      ratedBy = { type: 'fixed', amountMinor: value, currency };
     } else if (body.type === 'signup') {
       value = 0n;
     } else {
@@ -185,6 +188,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       });
       value = decision.valueMinor;
       reason = decision.reason;
+      ratedBy = decision.rule;
       ruleSource = decision.ruleSource ?? 'manual';
     }
     if (affiliate.status !== 'active') {
@@ -222,9 +226,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
         if (created.kind === 'signup') {
           const signup = { email: created.customerEmail, referredUserId: body.referred_user_id ?? created.customerEmail, affiliateId: affiliate.id, source: 'conversion' };
           await emitSignup(outbox, projectId, signup, now);
-        } else {
-          await emitConversionEvents(outbox, projectId, [{ type: 'referral_converted', conversionId: created.id }], now);
         }
+        await emitConversionEvents(outbox, projectId, manualConversionEvents(created, ratedBy), now);
         return created;
       }),
       'a conversion with this reference already exists',
@@ -316,7 +319,17 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       if (body.referred_user_id.includes('@')) data.customerEmail = body.referred_user_id.toLowerCase();
       else data.customerId = body.referred_user_id;
     }
-    const row = await conflictAs409(prisma.conversion.update({ where: { id: current.id }, data }), 'a conversion with this reference already exists');
+    // the change and its referral_updated (Refgrow: every PUT sends one) commit together, with commission.paid when it was marked paid
+    const row = await conflictAs409(
+      prisma.$transaction(async (tx) => {
+        const updated = await tx.conversion.update({ where: { id: current.id }, data });
+        const events: ConversionEvent[] = [{ type: 'referral_updated', conversionId: updated.id }];
+        if (!current.paidAt && updated.paidAt && updated.valueMinor > 0n) events.push({ type: 'commission.paid', conversionId: updated.id });
+        await emitConversionEvents(sqlSessionOf(tx), projectId, events, clock());
+        return updated;
+      }),
+      'a conversion with this reference already exists',
+    );
     res.json(ok(conversionView(row, clock())));
   };
   router.put('/:id', update);
