@@ -85,6 +85,8 @@ export type ManualConversion = {
   reason: string | null;
   ruleSource: string;
   couponCode?: string;
+  /** the product sold, as the merchant named it (it chose the product rule) */
+  productId?: string;
   /** how the affiliate was known: the one step of the trace */
   attribution: { method: string; detail: string };
   at: Date;
@@ -108,6 +110,7 @@ export function manualConversionData(c: ManualConversion): Prisma.ConversionUnch
     reason: c.reason,
     ruleSource: c.ruleSource,
     hints: c.couponCode ? { couponIds: [c.couponCode] } : undefined,
+    productIds: c.productId ? [c.productId] : undefined,
     attribution: { method: c.attribution.method, trace: [{ step: c.attribution.method, result: 'hit', detail: c.attribution.detail }] },
     occurredAt: c.at,
     holdUntil: holdUntil(c.at, c.holdDays),
@@ -216,6 +219,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
           reason,
           ruleSource,
           couponCode: body.coupon_code_used,
+          productId: body.product_id,
           attribution: { method: 'manual', detail: body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}` },
           at: now,
           holdDays: settings.holdDays,

@@ -80,7 +80,8 @@ export function refgrowConverted(projectId: string, f: ConversionFacts, at: Date
       commission_amount: major(c.valueMinor, c.currency),
       ...ruleFields(rule),
       payment_processor: c.provider ?? 'manual',
-      product_id: c.productIds[0] ?? null,
+      // a text[] column that SQL may give as null where Prisma would give []
+      product_id: c.productIds?.[0] ?? null,
       order_id: orderIdOf(c),
       conversion_date: c.occurredAt.toISOString(),
     },
