@@ -22,13 +22,14 @@ const eventsField = z
     if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown event${unknown.length > 1 ? 's' : ''} ${unknown.map((e) => JSON.stringify(e)).join(', ')} (known: ${OUTBOUND_EVENTS.join(', ')})` });
   })
   .transform((events) => [...new Set(events)])
-  .meta({ items: { enum: [...OUTBOUND_EVENTS] } });
+  .meta({ items: { type: 'string', enum: [...OUTBOUND_EVENTS] }, description: "The events it receives: Refgrow's four and Refferq's twelve (docs/webhooks.md). Default on creation: Refgrow's four." });
 const createBody = z.object({
   url: z.string().trim().min(1).max(2048),
-  /** default: Refgrow's four */
   events: eventsField.optional(),
-  /** the shape of its payloads (docs/webhooks.md); default refgrow-v1 */
-  payload_format: z.enum(PAYLOAD_FORMATS).optional(),
+  payload_format: z
+    .enum(PAYLOAD_FORMATS)
+    .meta({ description: "The shape of its payloads, kept until the merchant changes it: refgrow-v1 (Refgrow's documented payloads; default on creation) or refwire-v1 (Refwire's earlier envelope)." })
+    .optional(),
   description: z.string().trim().max(255).nullable().optional(),
 });
 const updateBody = createBody.partial().extend({ status: z.enum(['active', 'disabled']).optional() });
