@@ -343,7 +343,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const current = await find(projectIdOf(req), req.params.id);
     if (current.provider !== null) throw new HttpError(409, 'this conversion is derived from provider events and cannot be deleted');
     if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}`);
-    await prisma.conversion.delete({ where: { id: current.id } });
+    // a deleted conversion is canceled for Refgrow's receivers: announced (from the row as it was) with the delete
+    await prisma.$transaction(async (tx) => {
+      if (current.affiliateId) {
+        await emitConversionEvents(sqlSessionOf(tx), current.projectId, [{ type: 'referral_canceled', conversionId: current.id, reason: 'conversion deleted' }], clock());
+      }
+      await tx.conversion.delete({ where: { id: current.id } });
+    });
     res.status(204).end();
   });
 

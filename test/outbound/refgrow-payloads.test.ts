@@ -168,6 +168,44 @@ describe("outbound: Refgrow's four events as Refgrow documents them", () => {
     expect(Object.keys(documented.headers).map((h) => h.toLowerCase().replace('refgrow', 'refwire')).filter((h) => received[0]!.headers[h] === undefined)).toEqual([]);
   });
 
+  it('a commission rejected in review, or a conversion deleted, is canceled; one approved in review is updated', async () => {
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_review: 'manual' }).expect(200);
+    const pay = async (customer: string, email: string) => {
+      const body = JSON.stringify(
+        stripeEvent('checkout.session.completed.payment.json', (o) => {
+          o.customer = customer;
+          o.customer_details = { ...o.customer_details, email };
+          o.payment_intent = `pi_${customer}`;
+        }),
+      );
+      await request(t.app).post(`/webhook/stripe/${project.id}`).set(stripeAdapter.sign(body, STRIPE_SECRET, { now: t.clock.now })).send(body).expect(200);
+      await t.runner.idle();
+      return (await request(t.app).get(`/api/v1/conversions?referred_user_id=${email}`).set(api()).expect(200)).body.data[0];
+    };
+    const rejected = await pay('cus_rejected', 'rejected@example.com');
+    const approved = await pay('cus_approved', 'approved@example.com');
+    expect([rejected.status, approved.status]).toEqual(['pending', 'pending']);
+    await dispatch();
+    await request(t.app).post(`/api/v1/conversions/${rejected.id}/reject`).set(api()).send({ reason: 'Customer requested refund' }).expect(200);
+    await request(t.app).post(`/api/v1/conversions/${approved.id}/approve`).set(api()).expect(200);
+    const reviewed = await dispatch();
+    const manual = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'ACME-PARTNER-42', email: 'deleted@example.com', base_value: 10, reference: 'order_deleted' }).expect(201);
+    await dispatch();
+    await request(t.app).delete(`/api/v1/conversions/${manual.body.data.id}`).set(api()).expect(204);
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_review: 'auto' }).expect(200);
+
+    const received = [...reviewed, ...(await dispatch())];
+    const byEvent = received.map((r) => [r.body.event, r.body.conversion.id, r.body.conversion.reason ?? null, r.body.conversion.refund_amount ?? null]);
+    expect(byEvent.sort()).toEqual(
+      [
+        ['referral_canceled', rejected.id, 'Customer requested refund', 0],
+        ['referral_updated', approved.id, null, null],
+        ['referral_canceled', manual.body.data.id, 'conversion deleted', 0],
+      ].sort(),
+    );
+    for (const r of received) expect([r.body.event, shapeOf(r.body)]).toEqual([r.body.event, shapeOf((documented.payloads as Record<string, unknown>)[r.body.event])]);
+  });
+
   it('an endpoint switched to refwire-v1 receives the envelope it had before; a format it does not know is refused', async () => {
     const [endpoint] = (await request(t.app).get('/api/v1/webhooks').set(api()).expect(200)).body.data;
     const bad = await request(t.app).patch(`/api/v1/webhooks/${endpoint.id}`).set(api()).send({ payload_format: 'refgrow-v9' }).expect(400);
