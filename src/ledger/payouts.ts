@@ -4,7 +4,16 @@ import { Prisma, type Payout, type PrismaClient } from '../generated/prisma/clie
 import { balance } from '../domain/balances';
 import { emitConversionEvents, emitPayoutEvent } from '../outbound/emit';
 
-export type PayoutRequest = { projectId: string; affiliateId: string; currency: string; method: string; destination: Prisma.InputJsonObject; now: Date };
+export type PayoutRequest = {
+  projectId: string;
+  affiliateId: string;
+  currency: string;
+  method: string;
+  destination: Prisma.InputJsonObject;
+  now: Date;
+  /** who asked: the merchant's payout is approved as it is made (payout.approved); an affiliate's is requested (payout.requested). Default merchant. */
+  requestedBy?: 'merchant' | 'affiliate';
+};
 
 export type PayoutRefusal =
   | { refused: 'unknown_affiliate' }
@@ -63,8 +72,8 @@ export async function createPayout(prisma: PrismaClient, request: PayoutRequest,
       if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
       if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });
       const made = await tx.payout.update({ where: { id: payout.id }, data: { amountMinor: total } });
-      // the merchant taking a balance into a payout approves paying it (Refferq's payout.approved)
-      await emitPayoutEvent(sqlSessionOf(tx), request.projectId, 'payout.approved', made.id, request.now);
+      // the merchant taking a balance into a payout approves paying it; an affiliate's asks for it (Refferq's events)
+      await emitPayoutEvent(sqlSessionOf(tx), request.projectId, request.requestedBy === 'affiliate' ? 'payout.requested' : 'payout.approved', made.id, request.now);
       return made;
     });
   } catch (err) {

@@ -4,6 +4,7 @@ import { affiliateStatusEvent } from '../../src/outbound/affiliate-status-events
 import { emitPayoutEvent } from '../../src/outbound/emit';
 import { REFFERQ_EVENTS } from '../../src/outbound/events';
 import { announceExpiredReferrals } from '../../src/outbound/referral-expiry';
+import { createPayout } from '../../src/ledger/payouts';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { SecretBox } from '../../src/security/secret-box';
 import { stripeEvent } from '../helpers/ledger';
@@ -181,6 +182,19 @@ describe("outbound: Refferq's twelve events", () => {
       }),
     ).rejects.toThrow('not recorded');
     expect(await announced()).toEqual([]);
+
+    // a payout the affiliate asks for (createPayout with requestedBy: 'affiliate') is requested, not approved
+    const partner = (await request(t.app).get('/api/v1/affiliates/partner%40acme.test').set(api()).expect(200)).body.data;
+    await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'PARTNER', base_value: 50, value: 5 }).expect(201);
+    await announced();
+    const asked = await createPayout(
+      tdb.db.prisma,
+      { projectId: project.id, affiliateId: partner.id, currency: 'USD', method: 'paypal', destination: { paypal_email: 'pay@partner.test' }, now: new Date(), requestedBy: 'affiliate' },
+      null,
+    );
+    expect('id' in asked).toBe(true);
+    const onlyRequested = await announced();
+    expect(onlyRequested.map((r) => [r.body.event, r.body.data.payout.amountCents, r.body.data.payout.status])).toEqual([['payout.requested', 500, 'PENDING']]);
   });
 
   it('referral.expired: a public signup whose cookie_days window passed without a payment, announced once; one that paid in time does not expire', async () => {
