@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { sqlSessionOf } from '../db/prisma-session';
-import { queueEmail } from '../email/outbox';
 import { emitAffiliateEvent } from '../outbound/emit';
 import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
+import { sqlSessionOf } from '../db/prisma-session';
+import { queueEmail } from '../email/outbox';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, emailField, ruleColumns, uuidField } from './fields';
@@ -62,9 +62,9 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
           data.group = body.group_id === null ? { disconnect: true } : { connect: { id: body.group_id } };
         }
         const row = await tx.affiliate.update({ where: { id: current.id }, data });
-        await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
         const statusEvent = affiliateStatusEvent(current.status, row.status);
         if (statusEvent) await emitAffiliateEvent(sqlSessionOf(tx), projectId, statusEvent, row.id, clock());
+        await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
         // an applicant hears the decision, in the transaction that records it (src/email/outbox.ts)
         if (action === 'approve' || action === 'reject') {
           const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });
