@@ -7,7 +7,6 @@ import { refferqAffiliate, refferqCommission, refferqConversionData, refferqEnve
 import { refwireV1Conversion, refwireV1Signup } from './payloads/refwire-v1';
 import { loadAffiliates, loadConversions, loadPayout, loadReferrals, type ConversionFacts } from './payloads/rows';
 
-
 /**
  * The outbox writers: every function here writes pending deliveries in the caller's transaction (a `SqlSession`
  * of the ledger's recompute, or `sqlSessionOf(tx)` inside a Prisma transaction), so an event exists exactly when
