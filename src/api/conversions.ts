@@ -15,7 +15,7 @@ import { conversionView } from '../views/present';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';
-import { emitConversionEvents, emitSignup } from '../outbound/emit';
+import { emitConversionEvents, emitSignup, manualConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
 import { reviewCommissions } from '../ledger/review';
 
@@ -85,6 +85,8 @@ export type ManualConversion = {
   reason: string | null;
   ruleSource: string;
   couponCode?: string;
+  /** the product sold, as the merchant named it (it chose the product rule) */
+  productId?: string;
   /** how the affiliate was known: the one step of the trace */
   attribution: { method: string; detail: string };
   at: Date;
@@ -108,6 +110,7 @@ export function manualConversionData(c: ManualConversion): Prisma.ConversionUnch
     reason: c.reason,
     ruleSource: c.ruleSource,
     hints: c.couponCode ? { couponIds: [c.couponCode] } : undefined,
+    productIds: c.productId ? [c.productId] : undefined,
     attribution: { method: c.attribution.method, trace: [{ step: c.attribution.method, result: 'hit', detail: c.attribution.detail }] },
     occurredAt: c.at,
     holdUntil: holdUntil(c.at, c.holdDays),
@@ -159,8 +162,11 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
+    // what rated it, for the outbound payload: a value given by hand is a fixed amount
+    let ratedBy: CommissionRule | null = null;
     if (body.value !== undefined) {
       value = valueWithinBase(amountField('value', body.value, currency), base, currency);
+      ratedBy = { type: 'fixed', amountMinor: value, currency };
     } else if (body.type === 'signup') {
       value = 0n;
     } else {
@@ -185,6 +191,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       });
       value = decision.valueMinor;
       reason = decision.reason;
+      ratedBy = decision.rule;
       ruleSource = decision.ruleSource ?? 'manual';
     }
     if (affiliate.status !== 'active') {
@@ -212,6 +219,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
           reason,
           ruleSource,
           couponCode: body.coupon_code_used,
+          productId: body.product_id,
           attribution: { method: 'manual', detail: body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}` },
           at: now,
           holdDays: settings.holdDays,
@@ -222,9 +230,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
         if (created.kind === 'signup') {
           const signup = { email: created.customerEmail, referredUserId: body.referred_user_id ?? created.customerEmail, affiliateId: affiliate.id, source: 'conversion' };
           await emitSignup(outbox, projectId, signup, now);
-        } else {
-          await emitConversionEvents(outbox, projectId, [{ type: 'referral_converted', conversionId: created.id }], now);
         }
+        await emitConversionEvents(outbox, projectId, manualConversionEvents(created, ratedBy), now);
         return created;
       }),
       'a conversion with this reference already exists',
@@ -316,7 +323,17 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       if (body.referred_user_id.includes('@')) data.customerEmail = body.referred_user_id.toLowerCase();
       else data.customerId = body.referred_user_id;
     }
-    const row = await conflictAs409(prisma.conversion.update({ where: { id: current.id }, data }), 'a conversion with this reference already exists');
+    // the change and its referral_updated (Refgrow: every PUT sends one) commit together, with commission.paid when it was marked paid
+    const row = await conflictAs409(
+      prisma.$transaction(async (tx) => {
+        const updated = await tx.conversion.update({ where: { id: current.id }, data });
+        const events: ConversionEvent[] = [{ type: 'referral_updated', conversionId: updated.id }];
+        if (!current.paidAt && updated.paidAt && updated.valueMinor > 0n) events.push({ type: 'commission.paid', conversionId: updated.id });
+        await emitConversionEvents(sqlSessionOf(tx), projectId, events, clock());
+        return updated;
+      }),
+      'a conversion with this reference already exists',
+    );
     res.json(ok(conversionView(row, clock())));
   };
   router.put('/:id', update);
@@ -326,7 +343,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const current = await find(projectIdOf(req), req.params.id);
     if (current.provider !== null) throw new HttpError(409, 'this conversion is derived from provider events and cannot be deleted');
     if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}`);
-    await prisma.conversion.delete({ where: { id: current.id } });
+    // a deleted conversion is canceled for Refgrow's receivers: announced (from the row as it was) with the delete
+    await prisma.$transaction(async (tx) => {
+      if (current.affiliateId) {
+        await emitConversionEvents(sqlSessionOf(tx), current.projectId, [{ type: 'referral_canceled', conversionId: current.id, reason: 'conversion deleted' }], clock());
+      }
+      await tx.conversion.delete({ where: { id: current.id } });
+    });
     res.status(204).end();
   });
 

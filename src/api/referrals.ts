@@ -5,7 +5,8 @@ import type { PrismaClient, Referral } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
-import { emitSignup } from '../outbound/emit';
+import { sqlSessionOf } from '../db/prisma-session';
+import { emitReferralRecorded } from '../outbound/emit';
 import { conflictAs409, emailField, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
@@ -79,11 +80,15 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
     if (await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } })) {
       throw new HttpError(409, 'a referral for this email already exists');
     }
+    // the referral and the deliveries announcing it commit together (outbox)
     const row = await conflictAs409(
-      prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, status: body.status } }),
+      prisma.$transaction(async (tx) => {
+        const created = await tx.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, status: body.status } });
+        await emitReferralRecorded(sqlSessionOf(tx), projectId, created, { source: 'api' }, clock());
+        return created;
+      }),
       'a referral for this email already exists',
     );
-    await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'api' }, clock());
     await recomputeCustomersByEmail(sql, projectId, row.email, clock());
     res.status(201).json(ok(referralView(row)));
   });
@@ -125,10 +130,13 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient, clo
       ? // the merchant recorded it now: no longer a public signup's windowed referral
         await prisma.referral.update({ where: { id: existing.id }, data: { affiliateId: affiliate.id, status: 'active', expiresAt: null } })
       : await conflictAs409(
-          prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } }),
+          prisma.$transaction(async (tx) => {
+            const created = await tx.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } });
+            await emitReferralRecorded(sqlSessionOf(tx), projectId, created, { source: 'store_attribution' }, clock());
+            return created;
+          }),
           'a referral for this email already exists',
         );
-    if (!existing) await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'store_attribution' }, clock());
     await recomputeCustomersByEmail(sql, projectId, row.email, clock());
     res.status(existing ? 200 : 201).json(ok(referralView(row)));
   });

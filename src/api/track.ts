@@ -9,7 +9,7 @@ import { clientIpRateLimit } from '../http/rate-limit';
 import { clickForSignup, recordScriptClick } from '../ledger/clicks';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import type { VisitorHasher } from '../security/visitor-hash';
-import { emitSignup } from '../outbound/emit';
+import { emitReferralRecorded } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { emailField, isUniqueViolation, uuidField } from './fields';
 import { ok } from './envelope';
@@ -131,7 +131,9 @@ export function trackRouter(
             paid: false,
           }),
         });
-        await emitSignup(sqlSessionOf(tx), project.id, { email: body.email, referredUserId: body.email, affiliateId: affiliate.id, source: 'signup' }, now);
+        // from the visitor's browser: Refgrow's referral_signed_up carries their user agent and address
+        const visitor = { userAgent: req.get('user-agent') ?? null, ipAddress: req.ip ?? req.socket.remoteAddress ?? null };
+        await emitReferralRecorded(sqlSessionOf(tx), project.id, created, { source: 'signup', ...visitor }, now);
         return created;
       });
     } catch (err) {

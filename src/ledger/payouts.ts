@@ -2,8 +2,18 @@ import { sqlSessionOf } from '../db/prisma-session';
 import { queueEmail } from '../email/outbox';
 import { Prisma, type Payout, type PrismaClient } from '../generated/prisma/client';
 import { balance } from '../domain/balances';
+import { emitConversionEvents, emitPayoutEvent } from '../outbound/emit';
 
-export type PayoutRequest = { projectId: string; affiliateId: string; currency: string; method: string; destination: Prisma.InputJsonObject; now: Date };
+export type PayoutRequest = {
+  projectId: string;
+  affiliateId: string;
+  currency: string;
+  method: string;
+  destination: Prisma.InputJsonObject;
+  now: Date;
+  /** who asked: the merchant's payout is approved as it is made (payout.approved); an affiliate's is requested (payout.requested). Default merchant. */
+  requestedBy?: 'merchant' | 'affiliate';
+};
 
 export type PayoutRefusal =
   | { refused: 'unknown_affiliate' }
@@ -61,7 +71,10 @@ export async function createPayout(prisma: PrismaClient, request: PayoutRequest,
       if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
       if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
       if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });
-      return tx.payout.update({ where: { id: payout.id }, data: { amountMinor: total } });
+      const made = await tx.payout.update({ where: { id: payout.id }, data: { amountMinor: total } });
+      // the merchant taking a balance into a payout approves paying it; an affiliate's asks for it (Refferq's events)
+      await emitPayoutEvent(sqlSessionOf(tx), request.projectId, request.requestedBy === 'affiliate' ? 'payout.requested' : 'payout.approved', made.id, request.now);
+      return made;
     });
   } catch (err) {
     if (err instanceof Refused) return err.refusal;
@@ -77,6 +90,11 @@ export function completePayout(prisma: PrismaClient, projectId: string, id: stri
   return settle(prisma, projectId, id, async (tx) => {
     await tx.conversion.updateMany({ where: { payoutId: id }, data: { paidAt: now } });
     const payout = await tx.payout.update({ where: { id }, data: { status: 'completed', reference, completedAt: now }, include: { affiliate: true, project: true } });
+    // payout.completed, and commission.paid for each commission it paid (refunds carried into it are no commissions)
+    const outbox = sqlSessionOf(tx);
+    await emitPayoutEvent(outbox, projectId, 'payout.completed', id, now);
+    const paid = await tx.conversion.findMany({ where: { payoutId: id, valueMinor: { gt: 0n } }, select: { id: true }, orderBy: { id: 'asc' } });
+    await emitConversionEvents(outbox, projectId, paid.map((c) => ({ type: 'commission.paid', conversionId: c.id })), now);
     // the affiliate hears of it, in the transaction that pays them (src/email/outbox.ts)
     await queueEmail(
       sqlSessionOf(tx),
