@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';
 import type { PrismaClient, Referral } from '../generated/prisma/client';
+import { referralAttributes } from '../domain/referral-status';
 import { HttpError } from '../http/errors';
 import { clientIpRateLimit } from '../http/rate-limit';
 import { clickForSignup, recordScriptClick } from '../ledger/clicks';
@@ -37,7 +38,7 @@ const openCors: RequestHandler = (req, res, next) => {
 
 /** What a public caller may see of a referral: not which affiliate holds it. */
 function publicReferral(r: Referral, created: boolean) {
-  return { email: r.email, status: r.status, created, created_at: r.createdAt.toISOString() };
+  return { email: r.email, status: referralAttributes(r) ? 'active' : 'inactive', created, created_at: r.createdAt.toISOString() };
 }
 
 const NO_AFFILIATE = 'no active affiliate has this referral_code';
