@@ -9,7 +9,10 @@ export type ManualSale = { baseMinor: bigint; currency: string; productId?: stri
  * The commission of a sale no provider reported (the API's manual conversions, the public conversion endpoint):
  * the rules in force now, which is when it is recorded, gathered for src/commission/decide.ts, the one decision.
  */
-export async function manualCommission(prisma: PrismaClient, project: Project, affiliate: Affiliate, sale: ManualSale, now: Date): Promise<CommissionDecision> {
+/** the commission, and the hold it takes: the affiliate's own, else its group's, else the project's (as the ledger's) */
+export type ManualCommission = CommissionDecision & { holdDays: number };
+
+export async function manualCommission(prisma: PrismaClient, project: Project, affiliate: Affiliate, sale: ManualSale, now: Date): Promise<ManualCommission> {
   const settings = commissionSettings(project);
   const [productRule, group] = await Promise.all([
     sale.productId ? prisma.productRule.findUnique({ where: { projectId_productId: { projectId: project.id, productId: sale.productId } } }) : null,
@@ -19,7 +22,7 @@ export async function manualCommission(prisma: PrismaClient, project: Project, a
   const rule = productRule ? ruleFromColumns(productRule, project.currency) : null;
   if (rule && sale.productId) productRules.set(sale.productId, rule);
   const groupState = group ? groupRuleState(group) : null;
-  return decideCommission({
+  const decision = decideCommission({
     affiliate: { email: affiliate.email, status: affiliate.status, rule: ruleFromColumns(affiliate, project.currency) },
     customerEmail: sale.email,
     baseMinor: sale.baseMinor,
@@ -31,4 +34,5 @@ export async function manualCommission(prisma: PrismaClient, project: Project, a
     firstAttributedAt: null,
     occurredAt: now,
   });
+  return { ...decision, holdDays: affiliate.holdDays ?? group?.holdDays ?? settings.holdDays };
 }
