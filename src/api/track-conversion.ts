@@ -107,6 +107,8 @@ export function publicConversion(prisma: PrismaClient, clock: () => Date): Reque
               paid: false,
             }),
             reviewStatus: 'pending',
+            // on the app's clock, as the answer's created_at
+            createdAt: now,
           },
         });
         await emitConversionEvents(sqlSessionOf(tx), projectId, [{ type: 'referral_converted', conversionId: created.id }], now);
