@@ -180,8 +180,22 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient, clo
   return router;
 }
 
+const CHANGE =
+  "The customers of the emails concerned are recomputed: their unpaid payments attributed through the referral (the chain's email step) follow it, " +
+  'each rated with the rules in force when it occurred; paid-out commissions stay with the affiliate they were paid to (docs/earnings.md).';
+const REFERRAL_DESCRIPTIONS: Partial<Record<Operation['method'], string>> = {
+  get:
+    "Refgrow's shape: user_email, affiliate_id, affiliate_code, conversion_status (pending, converted: shown from the affiliate's first purchase of that customer, direct, direct_signup), " +
+    'conversion_date; and Refwire\'s status: active while the referral credits its affiliate. The status filter takes the same values (active and inactive too).',
+  post: 'Without affiliate_id and referral_code: a direct signup (status direct_signup; pending or converted need an affiliate). ' + CHANGE,
+  put: 'email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it). ' + CHANGE,
+  patch: 'As PUT. ' + CHANGE,
+};
+
 export const referralOperations: Operation[] = [
-  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody }),
+  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody }).map(
+    (op): Operation => ({ ...op, ...(REFERRAL_DESCRIPTIONS[op.method] ? { description: REFERRAL_DESCRIPTIONS[op.method] } : {}) }),
+  ),
   {
     method: 'post',
     path: '/api/store-attribution',
