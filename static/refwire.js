@@ -292,7 +292,7 @@
     var code = getReferral();
     if (!code) return Promise.resolve(null);
     if (!publishableKey) return Promise.reject(new Error('Refwire: purchases need data-publishable-key="pk_…" on the script tag'));
-    var body = { publishable_key: publishableKey, order_id: (options && options.order_id) || newOrderId(), amount: value, referral_code: code, click_id: getClickId() };
+    var body = { publishable_key: publishableKey, order_id: (options && options.order_id) || newOrderId(), amount: value, referral_code: code };
     if (email) body.email = email;
     if (options && options.currency) body.currency = options.currency;
     return post('/api/track/conversion', JSON.stringify(body)).then(answerOf);

@@ -9,7 +9,7 @@ import { HttpError } from '../http/errors';
 import { emitConversionEvents } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { currencyCode } from './currency';
-import { amountField, emailField, isUniqueViolation, moneyField, uuidField } from './fields';
+import { amountField, emailField, isUniqueViolation, moneyField } from './fields';
 import { ok } from './envelope';
 import { manualCommission } from './manual-commission';
 
@@ -29,7 +29,6 @@ export const publicConversionBody = z.object({
   email: emailField.optional(),
   product_id: z.string().trim().min(1).max(255).optional(),
   coupon_code: z.string().trim().min(1).max(100).optional(),
-  click_id: uuidField.nullable().optional(),
 });
 
 /** The answer, built from the row alone, so a repeat of the order answers the same body. */
