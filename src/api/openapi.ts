@@ -13,6 +13,7 @@ import { linkOperations } from './links';
 import type { Operation } from './operation';
 import { payoutOperations } from './payouts';
 import { productOperations } from './products';
+import { publishableKeyOperations } from './publishable-keys';
 import { referralOperations } from './referrals';
 import { reportOperations } from './reports';
 import { affiliateLifecycleOperations } from './affiliate-lifecycle';
@@ -20,6 +21,7 @@ import { applicationOperations } from './applications';
 import { groupOperations } from './groups';
 import { ruleVersionOperations } from './rule-versions';
 import { settingsOperations } from './settings';
+import { stripeCustomerInfoOperations } from './stripe-customer-info';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
 import { redirectOperations } from '../tracking/redirect';
@@ -76,11 +78,13 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...affiliateLifecycleOperations,
   ...affiliateOperations,
   ...referralOperations,
+  ...stripeCustomerInfoOperations,
   ...couponOperations,
   ...productOperations,
   ...conversionOperations,
   ...eventOperations,
   ...webhookOperations,
+  ...publishableKeyOperations,
   ...emailOperations,
   ...payoutOperations,
   ...reportOperations,
@@ -154,6 +158,8 @@ function errorStatuses(op: Operation): number[] {
   return [...new Set([...implied, ...(op.errors ?? [])])].sort((a, b) => a - b);
 }
 
+const SECURITY_SCHEME = { api_key: 'apiKey', admin: 'adminToken', publishable_key: 'publishableKey' } as const;
+
 function operationObject(op: Operation): JsonSchema {
   const responses: Record<string, JsonSchema> = { [String(op.status ?? 200)]: successResponse(op) };
   for (const status of errorStatuses(op)) {
@@ -169,7 +175,7 @@ function operationObject(op: Operation): JsonSchema {
     tags: [op.tag],
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    security: op.access === 'public' ? [] : [{ [op.access === 'admin' ? 'adminToken' : 'apiKey']: [] }],
+    security: op.access === 'public' ? [] : [{ [SECURITY_SCHEME[op.access]]: [] }],
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(op.body) } } } } : {}),
     responses,
@@ -208,6 +214,7 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A project API key (rw_…)' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        publishableKey: { type: 'http', scheme: 'bearer', description: "A project's publishable key (pk_…), for public endpoints only; also accepted as publishable_key in the body" },
       },
       schemas: {
         Object: {

@@ -124,7 +124,7 @@ export type ReferralRow = {
 
 export async function loadReferrals(tx: SqlSession, ids: readonly string[]): Promise<ReferralRow[]> {
   if (ids.length === 0) return [];
-  return tx.query<ReferralRow>(`SELECT id, email, affiliate_id, status, source, expires_at, link_id, created_at FROM referrals WHERE id = ANY($1::uuid[])`, [[...ids]]);
+  return tx.query<ReferralRow>(`SELECT id, email, affiliate_id, conversion_status AS status, source, expires_at, link_id, created_at FROM referrals WHERE id = ANY($1::uuid[])`, [[...ids]]);
 }
 
 export type PayoutRow = {
