@@ -206,6 +206,9 @@ describe('earnings: holds, payouts, clawbacks', () => {
         refunded: { value: '50.00', value_minor: -sum(attributed.filter((c) => c.kind === 'refund'), 'amount_minor') },
         net_revenue: { value: '230.00', value_minor: 23_000 },
         commission: { value: '46.00', value_minor: sum(attributed, 'value_minor') },
+        // nothing is under review here
+        commission_pending: { value: '0.00', value_minor: 0 },
+        commission_rejected: { value: '0.00', value_minor: 0 },
       },
     ]);
     expect(summary.top_affiliates[0]).toMatchObject({ email: 'partner@acme.test', sales: 4, commission: { value: '22.00', value_minor: 2200 } });
