@@ -18,7 +18,8 @@ export function apiKeyRateLimit(options: { perMinute: number; store?: Store }): 
     limit: options.perMinute,
     legacyHeaders: true,
     standardHeaders: false,
-    keyGenerator: (req) => `key:${req.apiKeyId ?? 'none'}`,
+    // a dashboard session draws on its user's budget, apart from the project's keys
+    keyGenerator: (req) => (req.apiKeyId ? `key:${req.apiKeyId}` : req.dashboardUser ? `user:${req.dashboardUser.id}` : 'key:none'),
     ...(options.store ? { store: options.store } : {}),
     passOnStoreError: true,
     handler: (_req, res) => {
