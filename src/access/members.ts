@@ -24,7 +24,7 @@ async function lockedOwnerCount(tx: Prisma.TransactionClient, projectId: string)
 export async function listMembers(db: PrismaClient, projectId: string) {
   const rows = await db.projectMember.findMany({
     where: { projectId },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    orderBy: [{ createdAt: 'asc' }, { user: { email: 'asc' } }],
     select: { role: true, createdAt: true, user: { select: { id: true, email: true } } },
   });
   return rows.map((r) => ({ user_id: r.user.id, email: r.user.email, role: r.role, joined_at: r.createdAt.toISOString() }));

@@ -60,7 +60,7 @@ export type MembershipView = { project_id: string; project_name: string; currenc
 export async function membershipsOf(db: Db, userId: string): Promise<MembershipView[]> {
   const rows = await db.projectMember.findMany({
     where: { userId },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    orderBy: [{ createdAt: 'asc' }, { project: { name: 'asc' } }],
     select: { role: true, project: { select: { id: true, name: true, currency: true } } },
   });
   return rows.filter((r) => isRole(r.role)).map((r) => ({ project_id: r.project.id, project_name: r.project.name, currency: r.project.currency, role: r.role as Role }));
