@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { acceptInvitation, InvitationError } from '../access/invitations';
 import { confirmPasswordReset, requestPasswordReset, ResetError } from '../access/password-resets';
@@ -44,7 +44,8 @@ const acceptBody = z.object({ token: tokenField, password: z.string().min(1, 'is
 
 /**
  * Budgets against guessing (PRODUCT.md §14): refused sign-ins per client address and per email, over a window;
- * password-reset requests per address and per email, an hour. Counted in Redis when a store is given.
+ * password-reset requests per address and per email, an hour. Counted in each API process's memory: each
+ * limiter needs a store of its own, and Redis stores for these are not wired yet.
  */
 export type DashboardLimits = {
   signInFailuresPerAddress: number;
@@ -52,14 +53,13 @@ export type DashboardLimits = {
   signInWindowMinutes: number;
   resetRequestsPerAddress: number;
   resetRequestsPerEmail: number;
-  store?: Store;
 };
 export const DEFAULT_DASHBOARD_LIMITS: DashboardLimits = { signInFailuresPerAddress: 30, signInFailuresPerEmail: 10, signInWindowMinutes: 15, resetRequestsPerAddress: 20, resetRequestsPerEmail: 5 };
 
 const HOUR_MS = 3_600_000;
 
 /** A budget per email named in the body; only failed answers count when `failuresOnly`. */
-function perEmail(what: string, limit: number, windowMs: number, window: string, store: Store | undefined, failuresOnly: boolean): RequestHandler {
+function perEmail(what: string, limit: number, windowMs: number, window: string, failuresOnly: boolean): RequestHandler {
   return rateLimit({
     windowMs,
     limit,
@@ -68,15 +68,14 @@ function perEmail(what: string, limit: number, windowMs: number, window: string,
     skipSuccessfulRequests: failuresOnly,
     skip: (req) => !emailField.safeParse(req.body?.email).success,
     keyGenerator: (req) => `${what}:${emailField.parse(req.body.email)}`,
-    ...(store ? { store } : {}),
     passOnStoreError: true,
     validate: { keyGeneratorIpFallback: false },
     handler: (_req, res) => sendError(res, 429, `too many attempts for this email: at most ${limit} ${window}; try again later`),
   });
 }
 
-function perAddress(what: string, limit: number, windowMs: number, window: string, store: Store | undefined, failuresOnly: boolean): RequestHandler {
-  const limiter = clientAddressLimit({ limit, windowMs, window, ...(store ? { store } : {}) });
+function perAddress(what: string, limit: number, windowMs: number, window: string, failuresOnly: boolean): RequestHandler {
+  const limiter = clientAddressLimit({ limit, windowMs, window });
   if (!failuresOnly) return limiter;
   // the same budget, counting refused attempts only: a team signing in from one office uses none of it
   return rateLimit({
@@ -86,7 +85,6 @@ function perAddress(what: string, limit: number, windowMs: number, window: strin
     standardHeaders: false,
     skipSuccessfulRequests: true,
     keyGenerator: (req) => `${what}:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
-    ...(store ? { store } : {}),
     passOnStoreError: true,
     handler: (_req, res) => sendError(res, 429, `too many refused attempts from this address: at most ${limit} ${window}; try again later`),
   });
@@ -109,8 +107,8 @@ export function dashboardAuthRouter(
   const json = jsonBody({ limit: '16kb' });
   const signInWindowMs = limits.signInWindowMinutes * 60_000;
   const signInWindow = `per ${limits.signInWindowMinutes} minutes`;
-  const signInPerAddress = perAddress('signin-ip', limits.signInFailuresPerAddress, signInWindowMs, signInWindow, limits.store, true);
-  const signInPerEmail = perEmail('signin', limits.signInFailuresPerEmail, signInWindowMs, signInWindow, limits.store, true);
+  const signInPerAddress = perAddress('signin-ip', limits.signInFailuresPerAddress, signInWindowMs, signInWindow, true);
+  const signInPerEmail = perEmail('signin', limits.signInFailuresPerEmail, signInWindowMs, signInWindow, true);
   const session = requireSession(prisma, deps);
   const link = (page: string) => (token: string) => `${publicUrl.replace(/\/+$/, '')}/dashboard/${page}#token=${encodeURIComponent(token)}`;
 
@@ -170,9 +168,9 @@ export function dashboardAuthRouter(
 
   router.post(
     '/password-reset',
-    perAddress('reset-ip', limits.resetRequestsPerAddress, HOUR_MS, 'an hour', limits.store, false),
+    perAddress('reset-ip', limits.resetRequestsPerAddress, HOUR_MS, 'an hour', false),
     json,
-    perEmail('reset', limits.resetRequestsPerEmail, HOUR_MS, 'an hour', limits.store, false),
+    perEmail('reset', limits.resetRequestsPerEmail, HOUR_MS, 'an hour', false),
     async (req, res) => {
       const body = resetRequestBody.parse(req.body ?? {});
       await requestPasswordReset(prisma, { email: body.email, at: clock(), resetUrl: link('reset-password') });
