@@ -23,7 +23,7 @@ export function apiKeyRateLimit(options: { perMinute: number; store?: Store }): 
     ...(options.store ? { store: options.store } : {}),
     passOnStoreError: true,
     handler: (_req, res) => {
-      sendError(res, 429, `rate limit exceeded: ${options.perMinute} requests a minute per API key; retry after the time in X-RateLimit-Reset`);
+      sendError(res, 429, `rate limit exceeded: ${options.perMinute} requests a minute per API key or dashboard user; retry after the time in X-RateLimit-Reset`);
     },
   });
 }

@@ -150,3 +150,23 @@ describe('/api/v1 with a dashboard session', () => {
     expect(me.csrf_token).toBe(owner.csrf);
   });
 });
+
+describe('the request budget of a session', () => {
+  it("is its user's, apart from the project's API keys", async () => {
+    const tdb = await createTestDatabase();
+    try {
+      const t = buildTestApp(tdb.db, { rateLimit: { perMinute: 2 } });
+      const p = await createProjectViaApi(t.app, 'A');
+      const owner = await setUpOwner(t.app, p.id);
+      await asBrowser(t.app, owner, 'get', '/api/v1/affiliates', p.id).expect(200);
+      const last = await asBrowser(t.app, owner, 'get', '/api/v1/affiliates', p.id).expect(200);
+      expect(last.headers['x-ratelimit-remaining']).toBe('0');
+      expect((await asBrowser(t.app, owner, 'get', '/api/v1/affiliates', p.id).expect(429)).body.error).toMatch(/^rate limit exceeded: 2 requests a minute/);
+      // the key still has its own two
+      await request(t.app).get('/api/v1/affiliates').set('Authorization', `Bearer ${p.apiKey}`).expect(200);
+      await t.runner.stop();
+    } finally {
+      await tdb.drop();
+    }
+  });
+});
