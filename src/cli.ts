@@ -196,6 +196,108 @@ events
     }
   });
 
+/** The new user's password: standard input's first line with --password-stdin, else typed twice, unseen, at a prompt. */
+async function readNewPassword(fromStdin: boolean): Promise<string> {
+  const { newPasswordField } = await import('./api/dashboard-auth');
+  let password: string;
+  if (fromStdin) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  } else {
+    if (!process.stdin.isTTY) fail('no terminal to ask for the password on: give it on standard input with --password-stdin');
+    const readline = await import('node:readline/promises');
+    const { Writable } = await import('node:stream');
+    let muted = false;
+    const output = new Writable({
+      write(chunk, _enc, done) {
+        if (!muted) process.stderr.write(chunk);
+        done();
+      },
+    });
+    const rl = readline.createInterface({ input: process.stdin, output, terminal: true });
+    const ask = async (label: string) => {
+      process.stderr.write(label);
+      muted = true;
+      const answer = await rl.question('');
+      muted = false;
+      process.stderr.write('\n');
+      return answer;
+    };
+    password = await ask('Password: ');
+    const again = await ask('Password again: ');
+    rl.close();
+    if (password !== again) fail('the two passwords differ');
+  }
+  const checked = newPasswordField.safeParse(password);
+  if (!checked.success) fail(`password: ${checked.error.issues[0]?.message}`);
+  return checked.data;
+}
+
+const user = program.command('user').description('merchant dashboard users (docs/dashboard.md)');
+user
+  .command('create')
+  .description(
+    'make a dashboard owner of a project: a new user with a password, or an existing user made owner; while Refwire runs on the embedded database, through its set-up endpoint (the first user only)',
+  )
+  .requiredOption('--email <email>', "the user's email address")
+  .requiredOption('--project <id>', 'the project id (refwire project create prints it)')
+  .option('--password-stdin', 'read the password from standard input (its first line) instead of a prompt')
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { email: string; project: string; passwordStdin?: boolean; json?: boolean }) => {
+    const { emailField, uuidField } = await import('./api/fields');
+    const email = emailField.safeParse(opts.email);
+    if (!email.success) fail(`--email: ${email.error.issues[0]?.message}`);
+    const projectId = uuidField.safeParse(opts.project);
+    if (!projectId.success) fail('--project: must be a project id');
+    const config = configOrFail();
+    const holder = config.database.kind === 'embedded' ? readLockHolder(config.dataDir) : null;
+    let result: { id: string; email: string; created: boolean };
+    if (holder) {
+      // the embedded database belongs to the running process: its set-up endpoint makes the first owner
+      if (holder.port === null) fail('Refwire is still starting on this data directory; try again in a moment');
+      const password = await readNewPassword(opts.passwordStdin === true);
+      const response = await fetch(`http://127.0.0.1:${holder.port}/api/dashboard/setup`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${config.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: email.data, password, project_id: projectId.data }),
+      });
+      const body = (await response.json()) as { data?: { user: { id: string; email: string } }; error?: string };
+      if (!response.ok || !body.data) {
+        fail(
+          response.status === 409
+            ? `${body.error ?? 'users exist'} (while Refwire runs on the embedded database, this command makes the first user only; stop it to add owners here)`
+            : (body.error ?? `the running Refwire answered ${response.status}`),
+        );
+      }
+      result = { ...body.data.user, created: true };
+    } else {
+      const { hashPassword } = await import('./access/passwords');
+      const { makeOwner, FirstOwnerError } = await import('./access/users');
+      const db = await openDatabase(config.database);
+      try {
+        await migrate(db.sql);
+        const exists = await db.prisma.user.findUnique({ where: { email: email.data }, select: { id: true } });
+        // an existing user keeps their password: they become owner of this project too
+        const passwordHash = exists ? null : await hashPassword(await readNewPassword(opts.passwordStdin === true));
+        result = await makeOwner(db.prisma, { email: email.data, passwordHash, projectId: projectId.data, at: new Date() }).catch((err: unknown) => {
+          if (err instanceof FirstOwnerError) fail(`--project: ${err.message}`);
+          throw err;
+        });
+      } finally {
+        await db.close();
+      }
+    }
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ id: result.id, email: result.email, project_id: projectId.data, role: 'owner', created: result.created })}\n`);
+    } else {
+      process.stdout.write(
+        `${result.created ? 'User created' : 'Existing user'}: ${result.email}, owner of project ${projectId.data}\n` +
+          `Sign in at ${publicUrlFor(config, holder?.port ?? config.port)}/dashboard\n`,
+      );
+    }
+  });
+
 // refwire replay, refwire simulate
 registerReplayCommands(program);
 

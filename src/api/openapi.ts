@@ -18,6 +18,9 @@ import { referralOperations } from './referrals';
 import { reportOperations } from './reports';
 import { affiliateLifecycleOperations } from './affiliate-lifecycle';
 import { applicationOperations } from './applications';
+import { auditLogOperations } from './audit-log';
+import { dashboardAuthOperations } from './dashboard-auth';
+import { dashboardTeamOperations } from './dashboard-team';
 import { groupOperations } from './groups';
 import { ruleVersionOperations } from './rule-versions';
 import { settingsOperations } from './settings';
@@ -70,6 +73,9 @@ const serviceOperations: Operation[] = [
 export const ALL_OPERATIONS: readonly Operation[] = [
   ...serviceOperations,
   ...adminOperations,
+  ...dashboardAuthOperations,
+  ...dashboardTeamOperations,
+  ...auditLogOperations,
   ...integrationOperations,
   ...settingsOperations,
   ...ruleVersionOperations,
@@ -102,6 +108,7 @@ type JsonSchema = Record<string, unknown>;
 const ERROR_TEXT: Record<number, string> = {
   400: 'Bad input: the error names the field and the problem',
   401: 'Missing or unknown credentials',
+  403: "Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this",
   404: 'Not found',
   409: 'Conflicts with what is stored',
   413: 'Body too large',
@@ -151,14 +158,14 @@ function errorStatuses(op: Operation): number[] {
   const implied = [
     ...(op.body || op.query ? [400] : []),
     ...(op.access !== 'public' ? [401] : []),
+    // a dashboard session's write needs its CSRF token, and a role that may write
+    ...(op.access === 'api_key' || op.access === 'session' ? [403] : []),
     // a key's budget, and for keys and the admin token alike the client address's budget of refused credentials
     ...(op.access !== 'public' ? [429] : []),
     ...(/\{\w+\}/.test(op.path) ? [404] : []),
   ];
   return [...new Set([...implied, ...(op.errors ?? [])])].sort((a, b) => a - b);
 }
-
-const SECURITY_SCHEME = { api_key: 'apiKey', admin: 'adminToken', publishable_key: 'publishableKey' } as const;
 
 function operationObject(op: Operation): JsonSchema {
   const responses: Record<string, JsonSchema> = { [String(op.status ?? 200)]: successResponse(op) };
@@ -175,12 +182,21 @@ function operationObject(op: Operation): JsonSchema {
     tags: [op.tag],
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    security: op.access === 'public' ? [] : [{ [SECURITY_SCHEME[op.access]]: [] }],
+    security: SECURITY[op.access],
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(op.body) } } } } : {}),
     responses,
   };
 }
+
+/** An API key, or (PRODUCT.md §14) the dashboard's session with the project it is about, and for writes its CSRF token. */
+const SECURITY: Record<Operation['access'], JsonSchema[]> = {
+  public: [],
+  admin: [{ adminToken: [] }],
+  api_key: [{ apiKey: [] }, { dashboardSession: [], dashboardProject: [], csrfToken: [] }],
+  session: [{ dashboardSession: [], csrfToken: [] }],
+  publishable_key: [{ publishableKey: [] }],
+};
 
 /** `GET /openapi.json`: built once, on first request. */
 export function openApiHandler(serverUrl: string): (req: unknown, res: { json(body: unknown): void }) => void {
@@ -215,6 +231,9 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
         apiKey: { type: 'http', scheme: 'bearer', description: 'A project API key (rw_…)' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
         publishableKey: { type: 'http', scheme: 'bearer', description: "A project's publishable key (pk_…), for public endpoints only; also accepted as publishable_key in the body" },
+        dashboardSession: { type: 'apiKey', in: 'cookie', name: 'refwire_session', description: 'The dashboard session cookie set by POST /api/dashboard/login (docs/dashboard.md)' },
+        dashboardProject: { type: 'apiKey', in: 'header', name: 'X-Refwire-Project', description: "With a session on /api/v1: the id of the project the request is about (the user's membership decides)" },
+        csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'With a session: the csrf_token of the sign-in or of GET /api/dashboard/me, required on every request but GET and HEAD' },
       },
       schemas: {
         Object: {

@@ -1,6 +1,6 @@
 import { formatMajor } from '../commission/money';
 
-/** The emails Refwire writes (PRODUCT.md §12, §13). */
+/** The emails Refwire writes (PRODUCT.md §12, §13, §14). */
 export const EMAIL_TEMPLATES = [
   'one_time_code',
   'application_received',
@@ -9,6 +9,8 @@ export const EMAIL_TEMPLATES = [
   'affiliate_suspended',
   'affiliate_reactivated',
   'payout_completed',
+  'user_invitation',
+  'password_reset',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -42,6 +44,10 @@ export type TemplateData = {
     reference: string | null;
     portalUrl?: string | null;
   };
+  /** to someone invited to a project's dashboard: the link carries the one-time token */
+  user_invitation: { projectName: string; inviterEmail: string; role: string; acceptUrl: string; validDays: number };
+  /** to a dashboard user who asked to reset their password: the link carries the one-time token */
+  password_reset: { resetUrl: string; validMinutes: number };
 };
 
 export type RenderedEmail = { subject: string; text: string; html: string };
@@ -268,6 +274,40 @@ const RENDER: Renderers = {
         ...linkBlock('See your payouts', d.portalUrl),
       ],
       `${project} affiliate program`,
+    );
+  },
+
+  user_invitation(d) {
+    const project = oneLine(d.projectName);
+    const url = safeUrl(d.acceptUrl);
+    if (!url) throw new Error('user_invitation: the link must be an http(s) URL');
+    const article = /^[aeiou]/i.test(d.role) ? 'an' : 'a';
+    return compose(
+      `You're invited to the ${project} affiliate dashboard`,
+      [
+        { kind: 'p', text: 'Hello,' },
+        { kind: 'p', text: `${oneLine(d.inviterEmail)} invited you to the ${project} affiliate program's dashboard on Refwire, as ${article} ${oneLine(d.role)}.` },
+        { kind: 'link', label: 'Accept the invitation', url },
+        { kind: 'p', text: `The link is valid for ${d.validDays} days and works once. If you have no Refwire account yet, you choose your password there.` },
+        { kind: 'p', text: 'If you did not expect this invitation, you can ignore this email.' },
+      ],
+      `Refwire, for the ${project} affiliate program`,
+    );
+  },
+
+  password_reset(d) {
+    const url = safeUrl(d.resetUrl);
+    if (!url) throw new Error('password_reset: the link must be an http(s) URL');
+    return compose(
+      'Reset your Refwire dashboard password',
+      [
+        { kind: 'p', text: 'Hello,' },
+        { kind: 'p', text: 'Someone asked to reset the password of the Refwire dashboard account of this address. Choose a new password here:' },
+        { kind: 'link', label: 'Choose a new password', url },
+        { kind: 'p', text: `The link is valid for ${d.validMinutes} minutes and works once. Setting a new password signs every browser out of this account.` },
+        { kind: 'p', text: 'If you did not ask for it, you can ignore this email: your password stays as it is.' },
+      ],
+      'Refwire',
     );
   },
 };

@@ -18,11 +18,12 @@ export function apiKeyRateLimit(options: { perMinute: number; store?: Store }): 
     limit: options.perMinute,
     legacyHeaders: true,
     standardHeaders: false,
-    keyGenerator: (req) => `key:${req.apiKeyId ?? 'none'}`,
+    // a dashboard session draws on its user's budget, apart from the project's keys
+    keyGenerator: (req) => (req.apiKeyId ? `key:${req.apiKeyId}` : req.dashboardUser ? `user:${req.dashboardUser.id}` : 'key:none'),
     ...(options.store ? { store: options.store } : {}),
     passOnStoreError: true,
     handler: (_req, res) => {
-      sendError(res, 429, `rate limit exceeded: ${options.perMinute} requests a minute per API key; retry after the time in X-RateLimit-Reset`);
+      sendError(res, 429, `rate limit exceeded: ${options.perMinute} requests a minute per API key or dashboard user; retry after the time in X-RateLimit-Reset`);
     },
   });
 }

@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import { adminProjectsRouter } from '../api/admin-projects';
 import { affiliateLifecycleRouter } from '../api/affiliate-lifecycle';
 import { applicationsRouter, DEFAULT_APPLICATION_LIMITS, publicApplicationsRouter, type ApplicationLimits } from '../api/applications';
+import { auditLogRouter } from '../api/audit-log';
+import { dashboardAuthRouter, DEFAULT_DASHBOARD_LIMITS, type DashboardLimits } from '../api/dashboard-auth';
+import { dashboardTeamRouter } from '../api/dashboard-team';
 import { affiliatesRouter } from '../api/affiliates';
 import { groupsRouter } from '../api/groups';
 import { conversionsRouter } from '../api/conversions';
@@ -40,6 +43,8 @@ import { trackingScript } from '../tracking/script';
 import { linkRedirectRouter } from '../tracking/redirect';
 import { visitorHasher } from '../security/visitor-hash';
 import { requireAdminBrowser, requireApiKey } from '../http/auth';
+import { auditWrites } from '../http/audit';
+import { requireApiKeyOrSession, requireMembership, requireSession } from '../http/dashboard-session';
 import { Metrics } from '../observability/metrics';
 import { errorHandler, notFoundHandler } from '../http/errors';
 import { jsonBody } from '../http/json-body';
@@ -78,6 +83,8 @@ export type AppDeps = {
   failedAuthLimit?: { perMinute: number; store?: Store };
   /** the public application form's budgets per client address and per applicant email, an hour */
   applicationLimits?: ApplicationLimits;
+  /** the dashboard's budgets of refused sign-ins and of password-reset requests */
+  dashboardLimits?: DashboardLimits;
 };
 
 const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
@@ -142,9 +149,15 @@ export function createApp(deps: AppDeps): HttpHandler {
 
   const json = jsonBody({ limit: '1mb' });
   app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken, failedAuth));
+  const sessions = { publicUrl: deps.publicUrl, clock };
+  const audited = auditWrites(deps.db.sql, clock, deps.logger);
+  app.use('/api/dashboard/projects/:projectId', json, requireSession(prisma, sessions), requireMembership(prisma), audited, dashboardTeamRouter(prisma, sessions));
+  app.use('/api/dashboard', dashboardAuthRouter(prisma, { ...sessions, adminToken: deps.adminToken, failedAuth, limits: deps.dashboardLimits ?? DEFAULT_DASHBOARD_LIMITS }));
   const v1 = express.Router();
   const limited = apiKeyRateLimit(deps.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });
-  v1.use(json, requireApiKey(prisma, failedAuth), limited);
+  // one API, two ways in (PRODUCT.md §14): an API key, or the dashboard's session cookie
+  v1.use(json, requireApiKeyOrSession(prisma, requireApiKey(prisma, failedAuth), sessions), limited, audited);
+  v1.use('/audit-log', auditLogRouter(prisma));
   const providerApi = {
     baseUrls: deps.providerApi?.baseUrls ?? {},
     fetch: deps.providerApi?.fetch ?? globalThis.fetch,
@@ -172,7 +185,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/api/v1', v1);
   // the MCP tools call /api/v1 back with the same key, where each call counts against its rate limit once
   app.use('/mcp', mcpRouter(json, requireApiKey(prisma, failedAuth)));
-  app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
+  app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, audited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.get('/js/refwire.js', trackingScript());
   const hashVisitor = visitorHasher(deps.secretsKey);
   const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };

@@ -68,7 +68,8 @@ describe('GET /openapi.json', () => {
 
   it('says who may call what, and what the answers are', () => {
     const op = (method: string, path: string) => doc.paths[path]![method]!;
-    expect(op('get', '/api/v1/affiliates').security).toEqual([{ apiKey: [] }]);
+    expect(op('get', '/api/v1/affiliates').security).toEqual([{ apiKey: [] }, { dashboardSession: [], dashboardProject: [], csrfToken: [] }]);
+    expect(op('get', '/api/dashboard/me').security).toEqual([{ dashboardSession: [], csrfToken: [] }]);
     expect(op('get', '/api/v1/affiliates').responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/List' });
     expect(op('get', '/api/v1/affiliates').responses['429'].headers).toHaveProperty('X-RateLimit-Reset');
     expect(op('post', '/api/admin/projects').security).toEqual([{ adminToken: [] }]);

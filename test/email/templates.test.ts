@@ -16,6 +16,8 @@ const SAMPLES: { [T in keyof TemplateData]: TemplateData[T] } = {
   affiliate_suspended: { projectName: 'Acme', affiliateName: 'Ann', reason: 'Traffic from a blocked ad network.' },
   affiliate_reactivated: { projectName: 'Acme', affiliateName: 'Ann', referralCode: 'ANN', portalUrl: 'https://refwire.acme.test/portal/p1' },
   payout_completed: { projectName: 'Acme', affiliateName: 'Ada', amountMinor: 250_000n, currency: 'JPY', reference: 'WISE-0099' },
+  user_invitation: { projectName: 'Acme', inviterEmail: 'owner@acme.test', role: 'admin', acceptUrl: 'https://refwire.acme.test/dashboard/accept-invitation#token=rwinv_abc', validDays: 7 },
+  password_reset: { resetUrl: 'https://refwire.acme.test/dashboard/reset-password#token=rwpr_abc', validMinutes: 60 },
 };
 
 describe('email templates', () => {
@@ -67,6 +69,20 @@ describe('email templates', () => {
     expect(payout.subject).toBe('Your Acme payout of 250000 JPY was sent');
     expect(payout.text).toContain('Amount: 250000 JPY\nReference: WISE-0099');
     expect(renderEmail('payout_completed', { projectName: 'Acme', amountMinor: 1_050n, currency: 'usd', reference: null }).text).toContain('Amount: 10.50 USD\n');
+  });
+
+  it('dashboard invitation and password reset: who invited, the role, the one-time link and how long it lasts', () => {
+    const invitation = renderEmail('user_invitation', SAMPLES.user_invitation);
+    expect(invitation.subject).toBe("You're invited to the Acme affiliate dashboard");
+    expect(invitation.text).toContain('owner@acme.test invited you to the Acme affiliate program\'s dashboard on Refwire, as an admin.');
+    expect(invitation.text).toContain('Accept the invitation: https://refwire.acme.test/dashboard/accept-invitation#token=rwinv_abc');
+    expect(invitation.text).toContain('valid for 7 days and works once');
+    expect(invitation.html).toContain('href="https://refwire.acme.test/dashboard/accept-invitation#token=rwinv_abc"');
+    const reset = renderEmail('password_reset', SAMPLES.password_reset);
+    expect(reset.subject).toBe('Reset your Refwire dashboard password');
+    expect(reset.text).toContain('Choose a new password: https://refwire.acme.test/dashboard/reset-password#token=rwpr_abc');
+    expect(reset.text).toContain('valid for 60 minutes and works once');
+    expect(() => renderEmail('password_reset', { resetUrl: 'javascript:alert(1)', validMinutes: 60 })).toThrow('http(s) URL');
   });
 
   it('escapes everything it is given; only http(s) URLs become links; a value cannot add lines to a subject', () => {

@@ -23,7 +23,7 @@ export type TestApp = {
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
 export function buildTestApp(
   db: Database,
-  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; failedAuthLimit?: AppDeps['failedAuthLimit']; outboundAllowPrivate?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy']; applicationLimits?: AppDeps['applicationLimits'] } = {},
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; failedAuthLimit?: AppDeps['failedAuthLimit']; outboundAllowPrivate?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy']; applicationLimits?: AppDeps['applicationLimits']; dashboardLimits?: AppDeps['dashboardLimits'] } = {},
 ): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
@@ -56,6 +56,7 @@ export function buildTestApp(
     failedAuthLimit: options.failedAuthLimit ?? { perMinute: 1_000_000 },
     trustProxy: options.trustProxy,
     applicationLimits: options.applicationLimits,
+    dashboardLimits: options.dashboardLimits,
   });
   return { app, runner, secretsKey, clock };
 }
