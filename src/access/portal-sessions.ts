@@ -59,8 +59,3 @@ export async function findPortalSession(db: SqlSession, args: { projectId: strin
 export async function revokePortalSession(db: SqlSession, args: { sessionId: string; at: Date }): Promise<void> {
   await db.query(`UPDATE portal_sessions SET revoked_at = $2::timestamptz WHERE id = $1::uuid AND revoked_at IS NULL`, [args.sessionId, args.at]);
 }
-
-/** Every credential of an affiliate ends (it was rejected): nothing it held still opens the portal. */
-export async function revokeAffiliateSessions(db: SqlSession, args: { affiliateId: string; at: Date }): Promise<void> {
-  await db.query(`UPDATE portal_sessions SET revoked_at = $2::timestamptz WHERE affiliate_id = $1::uuid AND revoked_at IS NULL`, [args.affiliateId, args.at]);
-}
