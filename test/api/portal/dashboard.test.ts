@@ -30,7 +30,11 @@ describe('the portal API of a signed-in affiliate', () => {
   const portal = async (method: 'get' | 'post' | 'put', path: string, who: { email: string; key?: string }, body?: object, projectId = acme.id) => {
     const test = request(t.app)[method](`/api/portal/${projectId}${path}`).set(await embed(who.email, who.key)).send(body);
     // not the request itself: awaiting a supertest request would send it without the status check
-    return { expect: (status: number) => test.expect(status) };
+    return {
+      expect: (status: number) => test.expect(status),
+      /** whatever the status */
+      any: () => new Promise<request.Response>((resolve, reject) => test.end((err, res) => (err ? reject(err) : resolve(res)))),
+    };
   };
   const embed = async (email: string, key = acme.apiKey) => {
     const res = await api('post', `/api/v1/affiliates/${encodeURIComponent(email)}/embed-tokens`, {}, key).expect(201);
@@ -222,7 +226,13 @@ describe('the portal API of a signed-in affiliate', () => {
     await api('post', '/api/v1/affiliates/bob%40partners.test/reactivate', {}).expect(200);
     expect((await (await portal('post', '/payouts', bob, {})).expect(409)).body.error).toBe('the eligible balance 10.00 USD is below minimum_payout 20.00');
     await api('patch', '/api/v1/settings', { minimum_payout: 10 }).expect(200);
-    expect((await (await portal('post', '/payouts', bob, {})).expect(201)).body.data).toMatchObject({ amount_minor: 1000, method: 'wise', destination: { wise_email: 'bob@wise.test' } });
+    // two requests at once (a double click): one payout, the commission taken once
+    const [a, b] = await Promise.all([portal('post', '/payouts', bob, {}), portal('post', '/payouts', bob, {})]);
+    const answers = await Promise.all([a.any(), b.any()]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(answers.find((r) => r.status === 201)!.body.data).toMatchObject({ amount_minor: 1000, method: 'wise', destination: { wise_email: 'bob@wise.test' }, requested_by: 'affiliate' });
+    expect(answers.find((r) => r.status === 409)!.body.error).toBe('nothing eligible to pay in USD: commissions still in their hold period, or already paid');
+    expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
   });
 
   it("another project's affiliate with the same email sees none of this project", async () => {
