@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { portalOperations } from '../../../src/api/portal';
 import { stripeAdapter } from '../../../src/providers/stripe/adapter';
 import { stripeEvent } from '../../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres';
@@ -246,5 +247,23 @@ describe('the portal API of a signed-in affiliate', () => {
     expect((await (await portal('get', '/links', otherJane, undefined, other.id)).expect(200)).body.data).toEqual([]);
     await (await portal('get', `/links/${janeLinkSlug}`, otherJane, undefined, other.id)).expect(404);
     expect((await (await portal('get', '/stats', otherJane, undefined, other.id)).expect(200)).body.data.totals).toMatchObject({ clicks: 0, purchases: 0 });
+  });
+
+  it('every signed-in route refuses a credential of another project, and one of none, and changes nothing', async () => {
+    const payoutId = (await api('get', '/api/v1/payouts').expect(200)).body.data[0].id;
+    const before = (await api('get', '/api/v1/payouts').expect(200)).body.pagination.total;
+    const routes = portalOperations.filter((op) => op.access === 'portal');
+    expect(routes.length).toBeGreaterThanOrEqual(11);
+    const otherToken = await embed('jane@partners.test', other.apiKey);
+    for (const op of routes) {
+      const path = op.path.replace('{projectId}', acme.id).replace('{slug}', janeLinkSlug).replace('{id}', payoutId);
+      const body = op.method === 'put' ? { method: 'paypal', paypal_email: 'x@pay.test' } : op.method === 'post' ? { target_url: 'https://acme.test/x' } : undefined;
+      for (const headers of [otherToken, {}]) {
+        const res = await request(t.app)[op.method](path).set(headers).send(body);
+        expect([`${op.method} ${op.path}`, res.status, res.body]).toEqual([`${op.method} ${op.path}`, 401, { success: false, error: 'not signed in, or the sign-in has expired: sign in again' }]);
+      }
+    }
+    expect((await api('get', '/api/v1/payouts').expect(200)).body.pagination.total).toBe(before);
+    expect((await api('get', '/api/v1/affiliates/jane%40partners.test').expect(200)).body.data.paypal_email).toBeNull();
   });
 });
