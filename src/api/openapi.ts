@@ -13,6 +13,7 @@ import { linkOperations } from './links';
 import type { Operation } from './operation';
 import { payoutOperations } from './payouts';
 import { productOperations } from './products';
+import { publishableKeyOperations } from './publishable-keys';
 import { referralOperations } from './referrals';
 import { reportOperations } from './reports';
 import { affiliateLifecycleOperations } from './affiliate-lifecycle';
@@ -20,12 +21,14 @@ import { applicationOperations } from './applications';
 import { groupOperations } from './groups';
 import { ruleVersionOperations } from './rule-versions';
 import { settingsOperations } from './settings';
+import { stripeCustomerInfoOperations } from './stripe-customer-info';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
 import { redirectOperations } from '../tracking/redirect';
 import { embedTokenOperations } from './embed-tokens';
 import { portalOperations } from './portal';
 import { portalSettingsOperations } from './portal-settings';
+import { mcpOperations } from '../mcp/operations';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
 const serviceOperations: Operation[] = [
@@ -78,11 +81,13 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...affiliateLifecycleOperations,
   ...affiliateOperations,
   ...referralOperations,
+  ...stripeCustomerInfoOperations,
   ...couponOperations,
   ...productOperations,
   ...conversionOperations,
   ...eventOperations,
   ...webhookOperations,
+  ...publishableKeyOperations,
   ...emailOperations,
   ...payoutOperations,
   ...reportOperations,
@@ -93,9 +98,10 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...embedTokenOperations,
   ...portalSettingsOperations,
   ...portalOperations,
+  ...mcpOperations,
 ];
 
-const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 type JsonSchema = Record<string, unknown>;
 
@@ -184,6 +190,7 @@ const SECURITY: Record<Operation['access'], JsonSchema[]> = {
   public: [],
   api_key: [{ apiKey: [] }],
   admin: [{ adminToken: [] }],
+  publishable_key: [{ publishableKey: [] }],
   portal: [{ portalSession: [] }, { embedToken: [] }],
 };
 
@@ -221,6 +228,7 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
         portalSession: { type: 'apiKey', in: 'cookie', name: 'refwire_portal', description: "An affiliate's portal session, set by POST /api/portal/{projectId}/login/verify" },
         embedToken: { type: 'http', scheme: 'bearer', description: 'An embed token (rwpe_…) minted by POST /api/v1/affiliates/{email}/embed-tokens, 10 minutes' },
+        publishableKey: { type: 'http', scheme: 'bearer', description: "A project's publishable key (pk_…), for public endpoints only; also accepted as publishable_key in the body" },
       },
       schemas: {
         Object: {
