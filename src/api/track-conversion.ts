@@ -6,7 +6,7 @@ import { referralAttributes } from '../domain/referral-status';
 import type { Conversion, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { emitConversionEvents } from '../outbound/emit';
+import { emitConversionEvents, manualConversionEvents } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { currencyCode } from './currency';
 import { amountField, emailField, isUniqueViolation, moneyField } from './fields';
@@ -110,7 +110,8 @@ export function publicConversion(prisma: PrismaClient, clock: () => Date): Reque
             createdAt: now,
           },
         });
-        await emitConversionEvents(sqlSessionOf(tx), projectId, [{ type: 'referral_converted', conversionId: created.id }], now);
+        // announced as the API's manual conversions are: referral_converted, referral_updated, commission.created
+        await emitConversionEvents(sqlSessionOf(tx), projectId, manualConversionEvents(created, decision.rule), now);
         return created;
       });
       res.status(201).json(ok(answer(row)));

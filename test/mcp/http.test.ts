@@ -79,9 +79,9 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     // an argument the route would ignore is refused by name, and the arguments beside it are not sent either
     const affiliate = (await request(t.app).post('/api/v1/affiliates').set(auth).send({ email: 'keep@partners.test' }).expect(201)).body.data;
     const kept = (await request(t.app).post('/api/v1/conversions').set(auth).send({ type: 'signup', affiliate_id: affiliate.id, reference: 'KEEP' }).expect(201)).body.data;
-    const unknown = await call('update_conversion', { id: kept.id, reference: 'CHANGED', coupon_code_used: 'SUMMER' });
+    const unknown = await call('update_conversion', { id: kept.id, reference: 'CHANGED', base_value_currency: 'EUR' });
     expect(unknown.isError).toBe(true);
-    expect(unknown.content[0]!.text).toMatch(/Unrecognized key: "coupon_code_used"/);
+    expect(unknown.content[0]!.text).toMatch(/Unrecognized key: "base_value_currency"/);
     expect((await request(t.app).get(`/api/v1/conversions/${kept.id}`).set(auth).expect(200)).body.data.reference).toBe('KEEP');
 
     // refused by the API: a tool error carrying its message and status

@@ -123,7 +123,7 @@ describe("outbound: Refferq's twelve events", () => {
     const [created] = await announced();
     expect(created!.body).toMatchObject({
       event: 'referral.created',
-      data: { referral: { id: referral.id, email: 'jamie.rivera@example.com', status: 'ACTIVE', source: 'api', expiresAt: null }, affiliate: { email: 'partner@acme.test' } },
+      data: { referral: { id: referral.id, email: 'jamie.rivera@example.com', status: 'PENDING', source: 'api', expiresAt: null }, affiliate: { email: 'partner@acme.test' } },
     });
 
     // a signed payment by that customer (40.00; the referral's email attributes it)
