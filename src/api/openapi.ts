@@ -28,6 +28,9 @@ import { stripeCustomerInfoOperations } from './stripe-customer-info';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
 import { redirectOperations } from '../tracking/redirect';
+import { embedTokenOperations } from './embed-tokens';
+import { portalOperations } from './portal';
+import { portalSettingsOperations } from './portal-settings';
 import { mcpOperations } from '../mcp/operations';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
@@ -98,6 +101,9 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...trackOperations,
   ...linkOperations,
   ...redirectOperations,
+  ...embedTokenOperations,
+  ...portalSettingsOperations,
+  ...portalOperations,
   ...mcpOperations,
 ];
 
@@ -196,6 +202,7 @@ const SECURITY: Record<Operation['access'], JsonSchema[]> = {
   api_key: [{ apiKey: [] }, { dashboardSession: [], dashboardProject: [], csrfToken: [] }],
   session: [{ dashboardSession: [], csrfToken: [] }],
   publishable_key: [{ publishableKey: [] }],
+  portal: [{ portalSession: [] }, { embedToken: [] }],
 };
 
 /** `GET /openapi.json`: built once, on first request. */
@@ -230,6 +237,8 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A project API key (rw_…)' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        portalSession: { type: 'apiKey', in: 'cookie', name: 'refwire_portal', description: "An affiliate's portal session, set by POST /api/portal/{projectId}/login/verify" },
+        embedToken: { type: 'http', scheme: 'bearer', description: 'An embed token (rwpe_…) minted by POST /api/v1/affiliates/{email}/embed-tokens, 10 minutes' },
         publishableKey: { type: 'http', scheme: 'bearer', description: "A project's publishable key (pk_…), for public endpoints only; also accepted as publishable_key in the body" },
         dashboardSession: { type: 'apiKey', in: 'cookie', name: 'refwire_session', description: 'The dashboard session cookie set by POST /api/dashboard/login (docs/dashboard.md)' },
         dashboardProject: { type: 'apiKey', in: 'header', name: 'X-Refwire-Project', description: "With a session on /api/v1: the id of the project the request is about (the user's membership decides)" },

@@ -2,9 +2,10 @@ import type { z } from 'zod';
 
 /**
  * Who may call an operation: a project API key (or, for /api/v1, a dashboard session with X-Refwire-Project), the
- * operator's ADMIN_TOKEN, a signed-in dashboard user (`session`), a page with the project's publishable key, or anyone.
+ * operator's ADMIN_TOKEN, a signed-in dashboard user (`session`), a page with the project's publishable key, a
+ * signed-in affiliate (the portal's session cookie or an embed token), or anyone.
  */
-export type Access = 'api_key' | 'admin' | 'session' | 'publishable_key' | 'public';
+export type Access = 'api_key' | 'admin' | 'session' | 'publishable_key' | 'portal' | 'public';
 
 /**
  * One API operation as /openapi.json describes it. Each router lists its operations beside the zod schemas its

@@ -17,6 +17,9 @@ import { groupsRouter } from '../api/groups';
 import { conversionsRouter } from '../api/conversions';
 import { couponsRouter } from '../api/coupons';
 import { emailsRouter } from '../api/emails';
+import { embedTokensRouter } from '../api/embed-tokens';
+import { DEFAULT_PORTAL_SIGN_IN_LIMITS, portalCors, portalRouter, type PortalSignInLimits } from '../api/portal';
+import { portalSettingsRouter } from '../api/portal-settings';
 import { eventsRouter } from '../api/events';
 import { integrationsRouter } from '../api/integrations';
 import { linksRouter } from '../api/links';
@@ -81,6 +84,8 @@ export type AppDeps = {
   trackRateLimit?: { perMinute: number; store?: Store };
   /** refused API keys and admin tokens a minute per client address (a store of its own) */
   failedAuthLimit?: { perMinute: number; store?: Store };
+  /** the portal's sign-in: requests a minute per client address, codes an hour per email */
+  portalSignInLimit?: PortalSignInLimits;
   /** the public application form's budgets per client address and per applicant email, an hour */
   applicationLimits?: ApplicationLimits;
   /** the dashboard's budgets of refused sign-ins and of password-reset requests */
@@ -168,6 +173,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
   v1.use('/affiliates/:email/links', linksRouter(prisma, deps.publicUrl, clock));
+  v1.use('/affiliates/:email/embed-tokens', embedTokensRouter(deps.db, clock));
   v1.use('/affiliates', affiliateLifecycleRouter(prisma, clock), affiliatesRouter(prisma, clock));
   v1.use('/groups', groupsRouter(prisma, clock));
   v1.use('/applications', applicationsRouter(prisma));
@@ -179,6 +185,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/payouts', payoutsRouter(prisma, clock));
   v1.use('/reports', reportsRouter(prisma, clock));
   v1.use('/emails', emailsRouter(prisma));
+  v1.use('/portal', portalSettingsRouter(prisma));
   v1.use('/publishable-keys', publishableKeysRouter(prisma, clock));
   v1.use('/projects', stripeCustomerInfoRouter(deps.db.sql));
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
@@ -186,6 +193,12 @@ export function createApp(deps: AppDeps): HttpHandler {
   // the MCP tools call /api/v1 back with the same key, where each call counts against its rate limit once
   app.use('/mcp', mcpRouter(json, requireApiKey(prisma, failedAuth)));
   app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, audited, storeAttributionRouter(prisma, deps.db.sql, clock));
+  app.use(
+    '/api/portal/:projectId',
+    portalCors,
+    json,
+    portalRouter({ db: deps.db, clock, publicUrl: deps.publicUrl, limits: deps.portalSignInLimit ?? DEFAULT_PORTAL_SIGN_IN_LIMITS, failedAuth }),
+  );
   app.get('/js/refwire.js', trackingScript());
   const hashVisitor = visitorHasher(deps.secretsKey);
   const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };
