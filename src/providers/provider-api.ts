@@ -6,7 +6,7 @@ import type { Json } from './shared/read';
  * How Refwire reaches one merchant's account at a provider: that merchant's key and the API's base URL, given to a
  * client made for this call alone (never to module-global SDK state), so calls for many merchants can run at once.
  */
-export type ProviderApi = { apiKey: string; baseUrl: string; fetch: typeof fetch };
+export type ProviderApi = { apiKey: string; baseUrl: string; fetch: typeof fetch; /** default PROVIDER_API_TIMEOUT_MS */ timeoutMs?: number };
 
 /** How long one call to a provider's API may take before it counts as failed. */
 export const PROVIDER_API_TIMEOUT_MS = 10_000;
@@ -81,10 +81,10 @@ export type Reconciler = {
 };
 
 /** Races a call against the provider API timeout, for SDKs that take no abort signal. */
-export async function withTimeout<T>(provider: ProviderName, what: string, call: Promise<T>): Promise<T> {
+export async function withTimeout<T>(provider: ProviderName, what: string, call: Promise<T>, ms = PROVIDER_API_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProviderApiError(provider, `request failed (${what}: no answer within ${PROVIDER_API_TIMEOUT_MS / 1000} s)`)), PROVIDER_API_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new ProviderApiError(provider, `request failed (${what}: no answer within ${ms / 1000} s)`)), ms);
   });
   try {
     return await Promise.race([call, timeout]);

@@ -12,7 +12,7 @@ const LAYERS: string[][] = [
   ['commission', 'attribution', 'providers', 'views'],
   ['projects', 'integrations', 'outbound', 'inbox', 'email'],
   ['ledger', 'http'],
-  ['ingest', 'pipeline'],
+  ['ingest', 'pipeline', 'reconcile'],
   ['queue'],
   ['api', 'tracking'],
   ['server', 'processing'],

@@ -27,7 +27,7 @@ async function callJson(api: ProviderApi, method: string, path: string, body?: s
       method,
       headers: { authorization: `Bearer ${api.apiKey}`, accept: JSON_API, ...(body !== undefined ? { 'content-type': JSON_API } : {}) },
       ...(body !== undefined ? { body } : {}),
-      signal: AbortSignal.timeout(PROVIDER_API_TIMEOUT_MS),
+      signal: AbortSignal.timeout(api.timeoutMs ?? PROVIDER_API_TIMEOUT_MS),
     });
   } catch (err) {
     throw new ProviderApiError('lemonsqueezy', `request failed (${(err as Error).message})`);

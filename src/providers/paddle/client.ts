@@ -15,9 +15,9 @@ export function paddleClient(api: ProviderApi): Paddle {
 const REFUSED_KEY = /^(authentication_|invalid_token|forbidden|permission_)/;
 
 /** One SDK call, bounded in time, its failures as ProviderApiError (`what`: the method and path, for messages). */
-export async function paddleCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+export async function paddleCall<T>(what: string, call: () => Promise<T>, timeoutMs?: number): Promise<T> {
   try {
-    return await withTimeout('paddle', what, call());
+    return await withTimeout('paddle', what, call(), timeoutMs);
   } catch (err) {
     throw paddleFailure(what, err);
   }

@@ -15,6 +15,7 @@ export const paddleConnector: Connector = {
         subscribedEvents: [...request.events] as IEventName[],
         includeSensitiveFields: false,
       }),
+      api.timeoutMs,
     );
     if (!created.endpointSecretKey || !created.id) {
       throw new ProviderApiError('paddle', 'the created notification setting came without its id or endpoint_secret_key');

@@ -16,7 +16,7 @@ export const paddleEnricher: Enricher = {
       if ((event.kind === 'purchase' || event.kind === 'renewal') && event.customer.id && !event.customer.email) {
         const customerId = event.customer.id;
         if (!emails.has(customerId)) {
-          const customer = await paddleCall(`GET /customers/${customerId}`, () => paddle.customers.get(customerId));
+          const customer = await paddleCall(`GET /customers/${customerId}`, () => paddle.customers.get(customerId), api.timeoutMs);
           emails.set(customerId, typeof customer.email === 'string' && customer.email !== '' ? customer.email : null);
         }
         out.push({ ...event, customer: { ...event.customer, email: emails.get(customerId) ?? null } });

@@ -16,7 +16,7 @@ export function polarClient(api: ProviderApi, pages?: PolarPages): Polar {
       if (res.ok && (res.headers.get('content-type') ?? '').includes('json')) pages.bodies.push(await res.clone().json());
     });
   }
-  return new Polar({ accessToken: api.apiKey, serverURL: api.baseUrl.replace(/\/+$/, ''), httpClient, timeoutMs: PROVIDER_API_TIMEOUT_MS, retryConfig: { strategy: 'none' } });
+  return new Polar({ accessToken: api.apiKey, serverURL: api.baseUrl.replace(/\/+$/, ''), httpClient, timeoutMs: api.timeoutMs ?? PROVIDER_API_TIMEOUT_MS, retryConfig: { strategy: 'none' } });
 }
 
 /** One SDK call, its failures as ProviderApiError (`what`: the method and path, for messages). */

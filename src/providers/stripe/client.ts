@@ -12,7 +12,7 @@ export function stripeClient(api: ProviderApi): Stripe {
     port: base.port || (base.protocol === 'http:' ? 80 : 443),
     protocol: base.protocol === 'http:' ? 'http' : 'https',
     httpClient: Stripe.createFetchHttpClient(api.fetch),
-    timeout: PROVIDER_API_TIMEOUT_MS,
+    timeout: api.timeoutMs ?? PROVIDER_API_TIMEOUT_MS,
     maxNetworkRetries: 1,
     telemetry: false,
   });
