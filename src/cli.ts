@@ -11,7 +11,9 @@ import { createProject } from './projects/projects';
 import { createEventProcessor } from './pipeline/process-inbound-event';
 import { EventQueue } from './queue/event-queue';
 import { createLogger } from './observability/logger';
-import { processorDeps, storesFor } from './processing';
+import { processorDeps, reconcileDeps, storesFor } from './processing';
+import { ReconcileError, reconcileIntegration } from './reconcile/reconcile';
+import { isProviderName, PROVIDER_NAMES } from './domain/provider-names';
 import { registerReplayCommands } from './replay/commands';
 
 function fail(message: string): never {
@@ -295,6 +297,61 @@ user
         `${result.created ? 'User created' : 'Existing user'}: ${result.email}, owner of project ${projectId.data}\n` +
           `Sign in at ${publicUrlFor(config, holder?.port ?? config.port)}/dashboard\n`,
       );
+    }
+  });
+
+program
+  .command('reconcile')
+  .description("read back a provider's payments and refunds (and event history) and store what no webhook delivered; on the embedded database, only while Refwire is stopped (else POST /api/v1/integrations/:provider/reconcile)")
+  .requiredOption('--project <id>', 'the project id')
+  .requiredOption('--provider <name>', PROVIDER_NAMES.join(' | '))
+  .option('--since <date>', 'read from this ISO 8601 date instead of the stored checkpoint')
+  .action(async (opts: { project: string; provider: string; since?: string }) => {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.project)) fail('--project must be a project id (a UUID)');
+    if (!isProviderName(opts.provider)) fail(`--provider: unknown provider "${opts.provider}" (${PROVIDER_NAMES.join(', ')})`);
+    const since = opts.since === undefined ? undefined : new Date(opts.since);
+    if (since && (Number.isNaN(since.getTime()) || since > new Date())) fail('--since must be an ISO 8601 date, not in the future');
+    const config = configOrFail();
+    if (config.database.kind === 'embedded') {
+      const holder = readLockHolder(config.dataDir);
+      if (holder) fail(`Refwire (pid ${holder.pid}) is running on ${config.dataDir}: use POST /api/v1/integrations/${opts.provider}/reconcile, or stop it first`);
+    }
+    const db = await openDatabase(config.database);
+    try {
+      await migrate(db.sql);
+      const logger = createLogger('silent');
+      const stores = storesFor(config, db);
+      const stored: string[] = [];
+      const deps = reconcileDeps(config, db, logger, stores, undefined, (id) => stored.push(id));
+      let report;
+      try {
+        report = await reconcileIntegration(deps, { projectId: opts.project, provider: opts.provider, ...(since ? { since } : {}) });
+      } catch (err) {
+        if (err instanceof ReconcileError) fail(err.message);
+        throw err;
+      }
+      process.stdout.write(
+        `${opts.provider}: listed ${report.listed} event(s) from ${report.since.toISOString()} to ${report.until.toISOString()}: ` +
+          `${report.recovered} recovered, ${report.duplicates} already stored\n`,
+      );
+      if (stored.length === 0) return;
+      if (config.redisUrl) {
+        const queue = new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger);
+        const queued = await queue.enqueue(stored);
+        await queue.close();
+        process.stdout.write(`${stored.length} event(s) ${queued ? 'queued' : 'stored (Redis unavailable: the sweep will queue them)'}\n`);
+        return;
+      }
+      // the running workers of this database poll the inbox too; processing here shows the outcome at once
+      const processEvent = createEventProcessor(processorDeps(config, db, logger, stores));
+      const tally: Record<string, number> = {};
+      for (const id of stored) {
+        const outcome = await processEvent(id);
+        tally[outcome.status] = (tally[outcome.status] ?? 0) + 1;
+      }
+      process.stdout.write(`${stored.length} event(s) processed: ${Object.entries(tally).map(([k, v]) => `${v} ${k}`).join(', ')}\n`);
+    } finally {
+      await db.close();
     }
   });
 

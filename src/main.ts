@@ -79,6 +79,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       providerApi: processing.providerApi,
       stores,
       replayEvent: processing.replay,
+      reconcile: processing.reconcile,
       metrics: processing.metrics,
       redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
       outboundAllowPrivate: config.outboundAllowPrivate,

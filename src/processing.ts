@@ -13,6 +13,8 @@ import { EmailSender } from './email/sender';
 import { SecretBox } from './security/secret-box';
 import { microBatch } from './util/micro-batch';
 import { ClickRetentionSweep } from './tracking/click-retention';
+import { ReconcileLoop } from './reconcile/reconcile-loop';
+import type { ReconcileDeps } from './reconcile/reconcile';
 
 /**
  * How stored events reach processing, in either mode:
@@ -33,6 +35,10 @@ export type Processing = {
   replay: (eventId: string) => Promise<import('./domain/process-outcome').ProcessOutcome>;
   /** sends outbound webhooks, where this process consumes */
   dispatcher: OutboundDispatcher | null;
+  /** what on-demand reconciliation needs (POST /api/v1/integrations/:provider/reconcile), with this process's settings */
+  reconcile: ReconcileDeps;
+  /** scheduled reconciliation, where this process consumes */
+  reconcileLoop: ReconcileLoop | null;
   close(): Promise<void>;
 };
 
@@ -69,6 +75,21 @@ export function processorDeps(config: Config, db: Database, logger: Logger, stor
   };
 }
 
+/** Reconciliation with this installation's settings: the scheduled loop, the API's and the CLI's runs. */
+export function reconcileDeps(config: Config, db: Database, logger: Logger, stores: Stores, metrics: Metrics | undefined, onStored: (id: string) => void): ReconcileDeps {
+  return {
+    sql: db.sql,
+    integrations: stores.integrations,
+    baseUrls: config.providerApiBaseUrls,
+    fetch: globalThis.fetch,
+    clock: () => new Date(),
+    logger,
+    ...(metrics ? { metrics } : {}),
+    onStored,
+    intervalMs: config.reconcileIntervalMs,
+  };
+}
+
 /** Events per pass through the pipeline: large enough to amortize its round trips, small enough to keep locks short. */
 const PIPELINE_BATCH_MAX = 200;
 
@@ -95,6 +116,10 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // click rows past their project's click_retention_days go where events are processed, too
   const clickSweep = options.consume ? new ClickRetentionSweep(db.sql, logger) : null;
   clickSweep?.start();
+  // what no webhook delivered: read back from the providers where events are processed; `notify` is bound below
+  let notifyStored: (id: string) => void = () => undefined;
+  const reconcile = reconcileDeps(config, db, logger, stores, metrics, (id) => notifyStored(id));
+  const reconcileLoop = options.consume ? new ReconcileLoop(reconcile) : null;
 
   if (queue) {
     const sweep = new RequeueSweep(db.sql, queue, logger, leaseMs);
@@ -111,6 +136,8 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
       return ids.map(() => ok);
       // one add at a time: ids stored meanwhile wait and go into the next job, so jobs grow with the load
     }, 1000, 1);
+    notifyStored = (id) => void enqueue(id);
+    reconcileLoop?.start();
     return {
       replay: metrics.instrument(createEventProcessor(deps)),
       notify: (id) => void enqueue(id),
@@ -119,8 +146,11 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
       metrics,
       providerApi,
       dispatcher,
+      reconcile,
+      reconcileLoop,
       async close() {
         sweep.stop();
+        await reconcileLoop?.stop();
         await worker?.close();
         await dispatcher?.stop();
         await emailSender?.stop();
@@ -134,6 +164,8 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
     ? new InProcessRunner(db.sql, process, logger, { concurrency: config.worker.concurrency, ...(options.pollMs ? { sweepIntervalMs: options.pollMs } : {}) })
     : null;
   runner?.start();
+  notifyStored = (id) => runner?.notify(id);
+  reconcileLoop?.start();
   return {
     replay: metrics.instrument(createEventProcessor(deps)),
     notify: (id) => runner?.notify(id),
@@ -142,7 +174,10 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
     metrics,
     providerApi,
     dispatcher,
+    reconcile,
+    reconcileLoop,
     async close() {
+      await reconcileLoop?.stop();
       await runner?.stop();
       await dispatcher?.stop();
       await emailSender?.stop();

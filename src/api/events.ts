@@ -20,6 +20,8 @@ const listQuery = z.object({
   provider: z.enum(PROVIDER_NAMES).optional(),
   status: z.enum(EVENT_STATUSES).optional(),
   type: z.string().trim().min(1).max(255).optional(),
+  /** webhook, or reconciled: recovered from the provider's API */
+  origin: z.enum(['webhook', 'reconciled']).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
 });
@@ -36,6 +38,7 @@ function summary(e: EventRow) {
     status_reason: e.statusReason,
     livemode: e.livemode,
     attempts: e.attempts,
+    origin: e.origin,
     occurred_at: e.occurredAt?.toISOString() ?? null,
     received_at: e.receivedAt.toISOString(),
     processed_at: e.processedAt?.toISOString() ?? null,
@@ -64,6 +67,7 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
       provider: q.provider,
       status: q.status,
       eventType: q.type,
+      origin: q.origin,
       receivedAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
     const [rows, total] = await Promise.all([

@@ -8,7 +8,9 @@ import type { ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderApiError } from '../providers/provider-api';
 import type { ProviderName } from '../domain/provider-names';
 import { findAdapter, getConnector, getEnricher } from '../providers/registry';
+import { ReconcileError, type ReconcileReport } from '../reconcile/reconcile';
 import { ok } from './envelope';
+import { isoDate } from './fields';
 import type { Operation } from './operation';
 
 /** How this process reaches providers' APIs: operator-set base URLs (else each provider's public API) and fetch. */
@@ -22,6 +24,14 @@ const putBody = z.object({
   api_key: z.string().trim().min(1, 'must not be empty').nullable().optional(),
   previous_secret_ttl_hours: z.number().int().min(0).max(720).default(DEFAULT_PREVIOUS_SECRET_TTL_HOURS),
 });
+
+const reconcileBody = z.object({
+  /** read the provider's history from here instead of the stored checkpoint (ISO 8601) */
+  since: isoDate.optional(),
+});
+
+/** Runs reconciliation of one integration now (src/reconcile). */
+export type ReconcileNow = (request: { projectId: string; provider: ProviderName; since?: Date }) => Promise<ReconcileReport>;
 
 const connectBody = z.object({
   api_key: z.string().trim().min(1, 'must not be empty'),
@@ -47,7 +57,7 @@ function adapterFor(name: unknown): ProviderAdapter {
 }
 
 /** `/api/v1/integrations` (PRODUCT.md §3). Secrets go in; only masked hints come out. */
-export function integrationsRouter(store: IntegrationStore, publicUrl: string, providerApi: ProviderApiTargets, clock: () => Date): Router {
+export function integrationsRouter(store: IntegrationStore, publicUrl: string, providerApi: ProviderApiTargets, clock: () => Date, reconcile: ReconcileNow): Router {
   const router = Router();
 
   const present = (projectId: string, integration: Integration) => ({
@@ -59,6 +69,15 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
       ? { hint: integration.previousSecret.hint, expires_at: integration.previousSecret.expiresAt.toISOString() }
       : null,
     api_key_hint: integration.apiKeyHint,
+    // what reconciliation did last, for integrations with an API key
+    reconciliation: integration.apiKeyHint
+      ? {
+          reconciled_through: integration.reconciliation.through?.toISOString() ?? null,
+          next_run_at: integration.reconciliation.nextAt?.toISOString() ?? null,
+          failures: integration.reconciliation.failures,
+          error: integration.reconciliation.error,
+        }
+      : null,
     created_at: integration.createdAt.toISOString(),
     updated_at: integration.updatedAt.toISOString(),
   });
@@ -131,6 +150,33 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
     res.status(201).json(ok({ ...present(projectId, integration), provider_endpoint_id: created.endpointId }));
   });
 
+  // PRODUCT.md §16: read back now what the provider recorded and no webhook delivered
+  router.post('/:provider/reconcile', async (req, res) => {
+    const adapter = adapterFor(req.params.provider);
+    const body = reconcileBody.parse(req.body ?? {});
+    const since = body.since;
+    if (since && since > clock()) throw new HttpError(400, 'since must not be in the future');
+    const projectId = projectIdOf(req);
+    if (!(await store.get(projectId, adapter.name, clock()))) throw new HttpError(404, `${adapter.name} is not connected`);
+    try {
+      const report = await reconcile({ projectId, provider: adapter.name, ...(since ? { since } : {}) });
+      res.json(
+        ok({
+          provider: report.provider,
+          since: report.since.toISOString(),
+          until: report.until.toISOString(),
+          listed: report.listed,
+          recovered: report.recovered,
+          duplicates: report.duplicates,
+          reconciled_through: report.checkpoint?.toISOString() ?? null,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ReconcileError) throw new HttpError(err.kind === 'provider_failed' ? 502 : 400, err.message);
+      throw err;
+    }
+  });
+
   router.get('/', async (req, res) => {
     const projectId = projectIdOf(req);
     const integrations = await store.list(projectId, clock());
@@ -168,6 +214,15 @@ export const integrationOperations: Operation[] = [
     summary: "Create Refwire's webhook endpoint at the provider with its API key and store the signing secret",
     body: connectBody,
     status: 201,
+    errors: [502],
+  },
+  {
+    method: 'post',
+    path: `${providerPath}/reconcile`,
+    tag: 'Integrations',
+    access: 'api_key',
+    summary: "Read back the provider's payments and refunds (and event history) since the checkpoint and store what no webhook delivered",
+    body: reconcileBody,
     errors: [502],
   },
 ];

@@ -59,6 +59,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
   TRACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
   AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   STRIPE_API_BASE_URL: apiBaseUrl,
   PADDLE_API_BASE_URL: apiBaseUrl,
   LEMONSQUEEZY_API_BASE_URL: apiBaseUrl,
@@ -92,6 +93,8 @@ export type ParsedEnv = {
   worker: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; stalledMs: number };
   /** where provider APIs are reached, when not their public hosts (a proxy, a test double) */
   providerApiBaseUrls: Partial<Record<ProviderName, string>>;
+  /** how often each integration with an API key is reconciled against its provider's API (RECONCILE_INTERVAL_MINUTES) */
+  reconcileIntervalMs: number;
   /** requests a minute per API key (shared by every API process through Redis when REDIS_URL is set) */
   rateLimitPerMinute: number;
   /** requests a minute per client address on the public tracking endpoints */
@@ -157,6 +160,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     trackRateLimitPerMinute: e.TRACK_RATE_LIMIT_PER_MINUTE,
     authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
     email: emailSettings(e.SMTP_URL, e.EMAIL_FROM),
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MINUTES * 60_000,
     providerApiBaseUrls: {
       ...(e.STRIPE_API_BASE_URL ? { stripe: e.STRIPE_API_BASE_URL } : {}),
       ...(e.PADDLE_API_BASE_URL ? { paddle: e.PADDLE_API_BASE_URL } : {}),

@@ -18,9 +18,13 @@ export type InboxInput = {
   rawBody: Buffer;
   headers: Record<string, string>;
   receivedAt: Date;
+  /** `reconciled`: recovered from the provider's API (src/reconcile), not delivered by a webhook */
+  origin?: EventOrigin;
 };
 
-const COLUMNS = 9;
+export type EventOrigin = 'webhook' | 'reconciled';
+
+const COLUMNS = 10;
 const keyOf = (i: InboxInput) => `${i.projectId}\u0000${i.provider}\u0000${i.event.eventId}`;
 
 /**
@@ -32,11 +36,11 @@ const keyOf = (i: InboxInput) => `${i.projectId}\u0000${i.provider}\u0000${i.eve
  */
 export async function storeInboundEvents(sql: SqlClient, inputs: InboxInput[]): Promise<StoredEvent[]> {
   const values: unknown[] = [];
-  const casts = ['::uuid', '::text', '::text', '::text', '::boolean', '::timestamptz', '::bytea', '::jsonb', '::timestamptz'];
+  const casts = ['::uuid', '::text', '::text', '::text', '::boolean', '::timestamptz', '::bytea', '::jsonb', '::timestamptz', '::text'];
   const tuples = inputs.map((input, i) => {
     const { projectId, provider, event } = input;
     // ISO strings: node-pg's own Date formatting costs more per value
-    values.push(projectId, provider, event.eventId, event.type, event.livemode, event.occurredAt?.toISOString() ?? null, input.rawBody, JSON.stringify(input.headers), input.receivedAt.toISOString());
+    values.push(projectId, provider, event.eventId, event.type, event.livemode, event.occurredAt?.toISOString() ?? null, input.rawBody, JSON.stringify(input.headers), input.receivedAt.toISOString(), input.origin ?? 'webhook');
     const base = i * COLUMNS;
     return `(${casts.map((cast, c) => `$${base + c + 1}${cast}`).join(', ')})`;
   });
@@ -44,10 +48,10 @@ export async function storeInboundEvents(sql: SqlClient, inputs: InboxInput[]): 
   // the conflicts hit (read from the statement's snapshot, so a row committed by a concurrent delivery while
   // this one waited on it is not among them: those few are read again below).
   const rows = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string; inserted: boolean }>(
-    `WITH input (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at) AS (
+    `WITH input (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at, origin) AS (
        VALUES ${tuples.join(', ')}
      ), ins AS (
-       INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at)
+       INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at, origin)
        SELECT * FROM input
        ON CONFLICT (project_id, provider, provider_event_id) DO NOTHING
        RETURNING id, project_id, provider, provider_event_id

@@ -7,9 +7,16 @@ export type Integration = {
   webhookSecretHint: string;
   previousSecret: { hint: string; expiresAt: Date } | null;
   apiKeyHint: string | null;
+  reconciliation: ReconcileState;
   createdAt: Date;
   updatedAt: Date;
 };
+
+/** Where reconciliation of a connection stands (only with an API key). */
+export type ReconcileState = { through: Date | null; nextAt: Date | null; failures: number; error: string | null };
+
+/** What a reconciliation run needs of a connection, its API key decrypted. */
+export type ReconcileTarget = { projectId: string; provider: ProviderName; apiKey: string; connectedAt: Date; through: Date | null; failures: number };
 
 export type IntegrationInput = {
   /** undefined keeps the current secret (only allowed once one is stored) */
@@ -54,6 +61,10 @@ type Row = {
   previousSecretHint: string | null;
   previousSecretExpiresAt: Date | null;
   apiKeyHint: string | null;
+  reconciledThrough: Date | null;
+  reconcileNextAt: Date | null;
+  reconcileFailures: number;
+  reconcileError: string | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -92,6 +103,7 @@ export class IntegrationStore {
       webhookSecretHint: row.webhookSecretHint,
       previousSecret: previousLive ? { hint: row.previousSecretHint!, expiresAt: row.previousSecretExpiresAt! } : null,
       apiKeyHint: row.apiKeyHint,
+      reconciliation: { through: row.reconciledThrough, nextAt: row.reconcileNextAt, failures: row.reconcileFailures, error: row.reconcileError },
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     };
@@ -129,6 +141,8 @@ export class IntegrationStore {
     else if (input.apiKey !== undefined) {
       apiKey = { apiKeyEnc: this.box.seal(input.apiKey, this.context(projectId, provider, 'api_key')), apiKeyHint: maskSecret(input.apiKey, PUBLIC_PREFIXES[provider].apiKey) };
     }
+    // a new key (or none) ends a refused key's pause: the next reconciliation pass tries at once
+    const reconcileReset = apiKey ? { reconcileNextAt: null, reconcileFailures: 0, reconcileError: null } : {};
 
     const data = {
       webhookSecretEnc: secret.webhookSecretEnc,
@@ -137,11 +151,13 @@ export class IntegrationStore {
       previousSecretHint: previous.previousSecretHint,
       previousSecretExpiresAt: previous.previousSecretExpiresAt,
       ...apiKey,
+      ...reconcileReset,
     };
     this.forget(projectId, provider);
     const row = await this.prisma.integration.upsert({
       where,
-      create: { projectId, provider, ...data },
+      // on the app's clock: reconciliation reads a new connection's history from this moment
+      create: { projectId, provider, ...data, createdAt: now },
       update: data,
     });
     return this.view(row, now);
@@ -213,5 +229,41 @@ export class IntegrationStore {
       select: { apiKeyEnc: true },
     });
     return row?.apiKeyEnc ? this.box.open(row.apiKeyEnc, this.context(projectId, provider, 'api_key')) : null;
+  }
+
+  /**
+   * Takes the connections with an API key whose reconciliation is due, each for this caller alone: its next run is
+   * moved to `leaseUntil` by a conditional update, so processes sharing the database never run one twice at once.
+   */
+  async claimDueReconciliations(now: Date, leaseUntil: Date, limit: number): Promise<{ projectId: string; provider: ProviderName }[]> {
+    const due = { apiKeyEnc: { not: null }, OR: [{ reconcileNextAt: null }, { reconcileNextAt: { lte: now } }] };
+    const rows = await this.prisma.integration.findMany({ where: due, select: { id: true, projectId: true, provider: true }, orderBy: { reconcileNextAt: { sort: 'asc', nulls: 'first' } }, take: limit });
+    const claimed: { projectId: string; provider: ProviderName }[] = [];
+    for (const row of rows) {
+      const { count } = await this.prisma.integration.updateMany({ where: { id: row.id, ...due }, data: { reconcileNextAt: leaseUntil } });
+      if (count === 1) claimed.push({ projectId: row.projectId, provider: row.provider as ProviderName });
+    }
+    return claimed;
+  }
+
+  async reconcileTarget(projectId: string, provider: ProviderName): Promise<ReconcileTarget | null> {
+    const row = await this.prisma.integration.findUnique({ where: { projectId_provider: { projectId, provider } } });
+    if (!row?.apiKeyEnc) return null;
+    return {
+      projectId,
+      provider,
+      apiKey: this.box.open(row.apiKeyEnc, this.context(projectId, provider, 'api_key')),
+      connectedAt: row.createdAt,
+      through: row.reconciledThrough,
+      failures: row.reconcileFailures,
+    };
+  }
+
+  /** A run's end: a success moves the checkpoint (when given) and clears the error; a failure keeps the checkpoint. */
+  async recordReconcile(projectId: string, provider: ProviderName, end: { ok: true; through: Date | null; nextAt: Date } | { ok: false; error: string; failures: number; nextAt: Date }): Promise<void> {
+    const data = end.ok
+      ? { ...(end.through ? { reconciledThrough: end.through } : {}), reconcileNextAt: end.nextAt, reconcileFailures: 0, reconcileError: null }
+      : { reconcileNextAt: end.nextAt, reconcileFailures: end.failures, reconcileError: end.error };
+    await this.prisma.integration.updateMany({ where: { projectId, provider }, data });
   }
 }

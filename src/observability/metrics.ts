@@ -23,6 +23,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly reconciled = new Counter({
+    name: 'refwire_reconciled_events_total',
+    help: "Events recovered from providers' APIs that no webhook had delivered, by provider",
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileRuns = new Counter({
+    name: 'refwire_reconcile_runs_total',
+    help: 'Reconciliation runs by provider and outcome (ok, failed, refused_key)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(queueDepth?: () => Promise<Record<string, number>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'refwire_' });
     if (queueDepth) {

@@ -2,8 +2,14 @@ import type { NormalizedEvent } from '../domain/normalized-event';
 import type { ProviderName } from '../domain/provider-names';
 import type { Json } from './shared/read';
 
-/** How the pipeline reaches a provider's own API, when the merchant stored an API key for it. */
-export type ProviderApi = { apiKey: string; baseUrl: string; fetch: typeof fetch };
+/**
+ * How Refwire reaches one merchant's account at a provider: that merchant's key and the API's base URL, given to a
+ * client made for this call alone (never to module-global SDK state), so calls for many merchants can run at once.
+ */
+export type ProviderApi = { apiKey: string; baseUrl: string; fetch: typeof fetch; /** default PROVIDER_API_TIMEOUT_MS */ timeoutMs?: number };
+
+/** How long one call to a provider's API may take before it counts as failed. */
+export const PROVIDER_API_TIMEOUT_MS = 10_000;
 
 /**
  * Fills in what a provider leaves out of its webhooks (Paddle: the customer's email; Lemon Squeezy: the discount
@@ -52,55 +58,37 @@ export type Connector = {
   defaultBaseUrl(apiKey: string, options: { sandbox: boolean }): string;
   connect(api: ProviderApi, request: ConnectRequest): Promise<ConnectResult>;
 };
-/** GET a JSON resource with a bearer key and a 10 s timeout; a non-2xx answer is an error naming the status. */
-export function getJson(provider: ProviderName, api: ProviderApi, path: string, accept = 'application/json'): Promise<Json> {
-  return callJson(provider, api, 'GET', path, { accept });
-}
+/** A provider event recovered from its API: what its webhook would have carried, in the webhook's own shape. */
+export type RecoveredEvent = {
+  /**
+   * The inbox key: the provider's own event id when its API lists events (a late webhook of it is then a duplicate),
+   * else `reconciled:` and the object's id and money state (the ledger's payment keys dedupe the late webhook).
+   */
+  eventId: string;
+  type: string;
+  /** the webhook payload, read by the provider's own normalizer */
+  payload: Record<string, unknown>;
+  occurredAt: Date;
+};
 
-/** POST a JSON body; the error of a non-2xx answer carries the provider's own explanation when it gave one. */
-export function postJson(provider: ProviderName, api: ProviderApi, path: string, body: unknown, mediaType = 'application/json'): Promise<Json> {
-  return callJson(provider, api, 'POST', path, { accept: mediaType, body: JSON.stringify(body), contentType: mediaType });
-}
+/**
+ * Lists what happened in a merchant's account from `since` to `until` (payments, refunds, and the provider's event
+ * history where it keeps one), newest pages first, stopping at `since`. Throws ProviderApiError.
+ */
+export type Reconciler = {
+  defaultBaseUrl(apiKey: string): string;
+  recover(api: ProviderApi, window: { since: Date; until: Date }): Promise<RecoveredEvent[]>;
+};
 
-async function callJson(
-  provider: ProviderName,
-  api: ProviderApi,
-  method: string,
-  path: string,
-  options: { accept: string; body?: string; contentType?: string },
-): Promise<Json> {
-  let response: Response;
+/** Races a call against the provider API timeout, for SDKs that take no abort signal. */
+export async function withTimeout<T>(provider: ProviderName, what: string, call: Promise<T>, ms = PROVIDER_API_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProviderApiError(provider, `request failed (${what}: no answer within ${ms / 1000} s)`)), ms);
+  });
   try {
-    response = await api.fetch(`${api.baseUrl.replace(/\/+$/, '')}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${api.apiKey}`,
-        accept: options.accept,
-        ...(options.contentType ? { 'content-type': options.contentType } : {}),
-      },
-      ...(options.body !== undefined ? { body: options.body } : {}),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (err) {
-    throw new ProviderApiError(provider, `request failed (${(err as Error).message})`);
+    return await Promise.race([call, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
-  if (!response.ok) {
-    const detail = method === 'GET' ? '' : explain(await response.text().catch(() => ''));
-    throw new ProviderApiError(provider, `${method} ${path} answered ${response.status}${detail ? `: ${detail}` : ''}`, response.status);
-  }
-  return (await response.json()) as Json;
-}
-
-/** The message in a provider's error body (Paddle: error.detail, JSON:API: errors[].detail, Polar: detail), short. */
-function explain(text: string): string {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return text.slice(0, 200);
-  }
-  const b = body as { error?: { detail?: unknown }; errors?: { detail?: unknown }[]; detail?: unknown } | null;
-  const detail = b?.error?.detail ?? b?.errors?.[0]?.detail ?? b?.detail;
-  const message = typeof detail === 'string' ? detail : detail !== undefined ? JSON.stringify(detail) : text;
-  return message.slice(0, 300);
 }

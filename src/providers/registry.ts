@@ -3,7 +3,11 @@ import { lemonSqueezyConnector } from './lemonsqueezy/connect';
 import { lemonSqueezyEnricher } from './lemonsqueezy/enrich';
 import { paddleConnector } from './paddle/connect';
 import { paddleEnricher } from './paddle/enrich';
-import type { Connector, Enricher } from './provider-api';
+import type { Connector, Enricher, Reconciler } from './provider-api';
+import { lemonSqueezyReconciler } from './lemonsqueezy/reconcile';
+import { paddleReconciler } from './paddle/reconcile';
+import { polarReconciler } from './polar/reconcile';
+import { stripeReconciler } from './stripe/reconcile';
 import { paddleAdapter } from './paddle/adapter';
 import { polarAdapter } from './polar/adapter';
 import { polarConnector } from './polar/connect';
@@ -48,6 +52,18 @@ const connectors: Record<ProviderName, Connector> = {
 
 export function getConnector(name: ProviderName): Connector {
   return connectors[name];
+}
+
+/** Every provider's API can list what its webhooks would have delivered (src/reconcile). */
+const reconcilers: Record<ProviderName, Reconciler> = {
+  stripe: stripeReconciler,
+  paddle: paddleReconciler,
+  lemonsqueezy: lemonSqueezyReconciler,
+  polar: polarReconciler,
+};
+
+export function getReconciler(name: ProviderName): Reconciler {
+  return reconcilers[name];
 }
 
 /** Each provider with the coupons API field that holds its coupon ids, in registry order. */

@@ -49,11 +49,15 @@ import { requireAdminBrowser, requireApiKey } from '../http/auth';
 import { auditWrites } from '../http/audit';
 import { requireApiKeyOrSession, requireMembership, requireSession } from '../http/dashboard-session';
 import { Metrics } from '../observability/metrics';
+import { reconcileIntegration, type ReconcileDeps } from '../reconcile/reconcile';
 import { errorHandler, notFoundHandler } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import { apiKeyRateLimit, failedAuthLimit } from '../http/rate-limit';
 import { mcpRouter } from '../mcp/http-endpoint';
 import { requestLog } from '../http/request-log';
+
+/** RECONCILE_INTERVAL_MINUTES' default, for apps built without the process's settings (tests) */
+const DEFAULT_RECONCILE_INTERVAL_MS = 15 * 60_000;
 
 export type AppDeps = {
   db: Database;
@@ -71,6 +75,8 @@ export type AppDeps = {
   stores?: { box: SecretBox; integrations: IntegrationStore };
   /** processes one stored event now, for the events API's replay; by default with the pipeline's defaults */
   replayEvent?: (eventId: string) => Promise<ProcessOutcome>;
+  /** reconciliation's settings (src/processing.ts reconcileDeps); by default built from these deps, every 15 minutes */
+  reconcile?: ReconcileDeps;
   /** with REDIS_URL: readiness checks Redis too, and the dashboard shows the queue */
   redis?: { ping(): Promise<void>; queue: Queue };
   clock?: () => Date;
@@ -168,7 +174,18 @@ export function createApp(deps: AppDeps): HttpHandler {
     fetch: deps.providerApi?.fetch ?? globalThis.fetch,
     allowPrivate: deps.outboundAllowPrivate ?? false,
   };
-  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock));
+  const reconcile: ReconcileDeps = deps.reconcile ?? {
+    sql: deps.db.sql,
+    integrations,
+    baseUrls: providerApi.baseUrls,
+    fetch: providerApi.fetch,
+    clock,
+    logger: deps.logger,
+    metrics,
+    onStored: deps.onEventStored,
+    intervalMs: DEFAULT_RECONCILE_INTERVAL_MS,
+  };
+  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock, (request) => reconcileIntegration(reconcile, request)));
   v1.use('/events', eventsRouter(prisma, deps.db.sql, deps.replayEvent ?? metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));

@@ -57,6 +57,7 @@ describe('/api/v1/events', () => {
       status_reason: null,
       livemode: true,
       attempts: 1,
+      origin: 'webhook',
       occurred_at: '2026-11-01T10:00:00.000Z',
       received_at: '2026-11-01T10:00:00.000Z',
       processed_at: expect.any(String),

@@ -112,16 +112,31 @@ describe('POST /api/v1/integrations/:provider/connect', () => {
   });
 
   it('paddle: creates a notification setting, keeps its endpoint_secret_key, and keeps the API key for lookups', async () => {
+    // the shape of PaddleHQ/paddle-node-sdk src/__tests__/mocks/resources/notification-settings.mock.ts @122dcc7
     fake.replies.set('POST /notification-settings', {
       status: 201,
-      body: { data: { id: 'ntfset_01fakefakefakefakefakefake', endpoint_secret_key: PADDLE_SECRET, destination: webhookUrl('paddle') } },
+      body: {
+        data: {
+          id: 'ntfset_01fakefakefakefakefakefake',
+          endpoint_secret_key: PADDLE_SECRET,
+          type: 'url',
+          description: 'Refwire',
+          destination: webhookUrl('paddle'),
+          active: true,
+          api_version: 1,
+          include_sensitive_fields: false,
+          subscribed_events: [{ name: 'transaction.completed', description: 'Transaction completed', group: 'Transaction', available_versions: [1] }],
+        },
+        meta: { request_id: 'req_fake_1' },
+      },
     });
     const apiKey = 'pdl_sdbx_apikey_01fakefakefakefake_abcdef';
     const res = await request(t.app).post('/api/v1/integrations/paddle/connect').set(auth()).send({ api_key: apiKey }).expect(201);
     expect(res.body.data).toMatchObject({ provider: 'paddle', provider_endpoint_id: 'ntfset_01fakefakefakefakefakefake', api_key_hint: expect.any(String) });
 
     const call = fake.last('POST', '/notification-settings');
-    expect(call.headers.authorization).toBe(`Bearer ${apiKey}`);
+    // Paddle's SDK writes the scheme in lower case (auth schemes are case-insensitive, RFC 9110 §11.1)
+    expect(call.headers.authorization).toBe(`bearer ${apiKey}`);
     expect(JSON.parse(call.body)).toEqual({
       description: expect.stringContaining(projectId),
       type: 'url',
@@ -164,7 +179,21 @@ describe('POST /api/v1/integrations/:provider/connect', () => {
   });
 
   it('polar: creates a raw-format endpoint (with the organization when named) and keeps the secret Polar returns', async () => {
-    fake.replies.set('POST /v1/webhooks/endpoints', { status: 201, body: { id: '6b1f0e1c-0000-4000-8000-000000000001', secret: POLAR_SECRET, format: 'raw' } });
+    // every field @polar-sh/sdk 0.49's WebhookEndpoint schema requires (models/components/webhookendpoint.d.ts)
+    fake.replies.set('POST /v1/webhooks/endpoints', {
+      status: 201,
+      body: {
+        created_at: '2026-11-21T12:00:00Z',
+        modified_at: null,
+        id: '6b1f0e1c-0000-4000-8000-000000000001',
+        url: webhookUrl('polar'),
+        format: 'raw',
+        secret: POLAR_SECRET,
+        organization_id: 'org-1',
+        events: ['order.paid'],
+        enabled: true,
+      },
+    });
     const res = await request(t.app)
       .post('/api/v1/integrations/polar/connect')
       .set(auth())
@@ -189,9 +218,14 @@ describe('POST /api/v1/integrations/:provider/connect', () => {
   });
 
   it("a provider's failure is a 502, an unreachable provider too; bad input is a 400 before any call", async () => {
-    fake.replies.set('POST /notification-settings', { status: 500, body: { error: { detail: 'internal error' } } });
+    // Paddle's error envelope (PaddleHQ/paddle-node-sdk src/__tests__/mocks/resources/errors.mock.ts @5a1d75f); its
+    // SDK passes on the body, not the status: api_error is Paddle's own failure
+    fake.replies.set('POST /notification-settings', {
+      status: 500,
+      body: { error: { type: 'api_error', code: 'internal_error', detail: 'internal error', documentation_url: 'https://developer.paddle.com/errors/shared/internal_error' }, meta: { request_id: 'req_fake_2' } },
+    });
     const failed = await request(t.app).post('/api/v1/integrations/paddle/connect').set(auth()).send({ api_key: 'pdl_live_apikey_01fakefakefakefake_abcdef' }).expect(502);
-    expect(failed.body).toEqual({ success: false, error: 'paddle API: POST /notification-settings answered 500: internal error' });
+    expect(failed.body).toEqual({ success: false, error: 'paddle API: POST /notification-settings failed (api_error internal_error): internal error' });
 
     const down = buildTestApp(tdb.db, { runner: false, providerApiBaseUrls: { polar: 'http://127.0.0.1:9' } });
     const unreachable = await request(down.app).post('/api/v1/integrations/polar/connect').set(auth()).send({ api_key: 'polar_oat_abcdefghijklmnop' }).expect(502);

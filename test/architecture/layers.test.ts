@@ -12,7 +12,7 @@ const LAYERS: string[][] = [
   ['commission', 'attribution', 'providers', 'views'],
   ['projects', 'integrations', 'outbound', 'inbox', 'email', 'access'],
   ['ledger', 'http'],
-  ['ingest', 'pipeline'],
+  ['ingest', 'pipeline', 'reconcile'],
   ['queue'],
   ['api', 'tracking', 'mcp'],
   ['server', 'processing'],

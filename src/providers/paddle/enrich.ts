@@ -1,6 +1,6 @@
 import type { NormalizedEvent } from '../../domain/normalized-event';
-import { getJson, type Enricher } from '../provider-api';
-import { at, str } from '../shared/read';
+import type { Enricher } from '../provider-api';
+import { paddleCall, paddleClient } from './client';
 
 /**
  * Paddle payloads never carry the customer's email; the chain's email step and the self-referral check need it.
@@ -9,15 +9,17 @@ import { at, str } from '../shared/read';
 export const paddleEnricher: Enricher = {
   defaultBaseUrl: (apiKey) => (apiKey.startsWith('pdl_sdbx_') ? 'https://sandbox-api.paddle.com' : 'https://api.paddle.com'),
   async enrich({ events, api }) {
+    const paddle = paddleClient(api);
     const emails = new Map<string, string | null>();
     const out: NormalizedEvent[] = [];
     for (const event of events) {
       if ((event.kind === 'purchase' || event.kind === 'renewal') && event.customer.id && !event.customer.email) {
-        if (!emails.has(event.customer.id)) {
-          const body = await getJson('paddle', api, `/customers/${encodeURIComponent(event.customer.id)}`);
-          emails.set(event.customer.id, str(at(body, 'data', 'email')));
+        const customerId = event.customer.id;
+        if (!emails.has(customerId)) {
+          const customer = await paddleCall(`GET /customers/${customerId}`, () => paddle.customers.get(customerId), api.timeoutMs);
+          emails.set(customerId, typeof customer.email === 'string' && customer.email !== '' ? customer.email : null);
         }
-        out.push({ ...event, customer: { ...event.customer, email: emails.get(event.customer.id) ?? null } });
+        out.push({ ...event, customer: { ...event.customer, email: emails.get(customerId) ?? null } });
       } else {
         out.push(event);
       }

@@ -1,5 +1,7 @@
-import { postJson, ProviderApiError, type Connector } from '../provider-api';
-import { str } from '../shared/read';
+import type { Connector } from '../provider-api';
+import { polarCall, polarClient } from './client';
+
+type EndpointEvents = Parameters<ReturnType<typeof polarClient>['webhooks']['createWebhookEndpoint']>[0]['events'];
 
 /**
  * A webhook endpoint in the raw format (the Standard Webhooks envelope the adapter verifies); Polar generates the
@@ -8,15 +10,14 @@ import { str } from '../shared/read';
 export const polarConnector: Connector = {
   defaultBaseUrl: (_apiKey, { sandbox }) => (sandbox ? 'https://sandbox-api.polar.sh' : 'https://api.polar.sh'),
   async connect(api, request) {
-    const body = await postJson('polar', api, '/v1/webhooks/endpoints', {
-      url: request.webhookUrl,
-      format: 'raw',
-      events: request.events,
-      ...(request.organizationId ? { organization_id: request.organizationId } : {}),
-    });
-    const secret = str(body.secret);
-    const id = str(body.id);
-    if (!secret || !id) throw new ProviderApiError('polar', 'the created webhook endpoint came without its id or secret');
-    return { webhookSecret: secret, endpointId: id };
+    const endpoint = await polarCall('POST /v1/webhooks/endpoints', () =>
+      polarClient(api).webhooks.createWebhookEndpoint({
+        url: request.webhookUrl,
+        format: 'raw',
+        events: [...request.events] as EndpointEvents,
+        ...(request.organizationId ? { organizationId: request.organizationId } : {}),
+      }),
+    );
+    return { webhookSecret: endpoint.secret, endpointId: endpoint.id };
   },
 };

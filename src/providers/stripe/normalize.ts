@@ -202,6 +202,38 @@ function refundCreated(refund: Json, occurredAt: Date): Normalized {
   });
 }
 
+/**
+ * A dispute (chargeback) opened: Stripe withdraws the disputed amount, but gives it back if the merchant wins, so
+ * the commission stands until the dispute closes; only a lost one takes the money away for good.
+ */
+function disputeCreated(dispute: Json): Normalized {
+  return { kind: 'ignored', reason: `dispute ${str(dispute.id) ?? ''} opened: the commission stands until it is closed as lost` };
+}
+
+/**
+ * A lost dispute reverses like a refund of the disputed amount (which may be part of the charge). The dispute id is
+ * the refund's id: a redelivery counts once, and a real refund of the same charge adds to it.
+ */
+function disputeClosed(dispute: Json, occurredAt: Date): Normalized {
+  const id = str(dispute.id);
+  const currency = currencyOf(dispute);
+  const amount = minor(dispute.amount);
+  if (!id || !currency || amount === null) return { kind: 'invalid', reason: 'dispute has no id, currency or amount' };
+  const status = str(dispute.status);
+  if (status !== 'lost') return { kind: 'ignored', reason: `dispute closed as "${status ?? 'none'}": the money stays with the merchant` };
+  const refs = unique([idOf(dispute.charge), idOf(dispute.payment_intent)]);
+  if (refs.length === 0) return { kind: 'invalid', reason: 'dispute names neither a charge nor a payment intent' };
+  return eventsOf({
+    kind: 'refund',
+    paymentRefs: refs,
+    refundId: id,
+    amountMinor: amount,
+    currency,
+    occurredAt,
+    customer: { id: null, email: null },
+  });
+}
+
 const SUBSCRIPTION_FACTS = {
   'customer.subscription.created': 'subscription_started',
   'customer.subscription.updated': 'subscription_changed',
@@ -276,6 +308,8 @@ const HANDLERS: Record<string, Handler> = {
   'invoice_payment.paid': invoicePaymentPaid,
   'charge.refunded': chargeRefunded,
   'refund.created': refundCreated,
+  'charge.dispute.created': disputeCreated,
+  'charge.dispute.closed': disputeClosed,
   'customer.subscription.created': subscription(SUBSCRIPTION_FACTS['customer.subscription.created']),
   'customer.subscription.updated': subscription(SUBSCRIPTION_FACTS['customer.subscription.updated']),
   'customer.subscription.deleted': subscription(SUBSCRIPTION_FACTS['customer.subscription.deleted']),

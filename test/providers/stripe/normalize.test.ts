@@ -1,4 +1,5 @@
 import type { FactsEvent, PaymentEvent, RefundEvent } from '../../../src/domain/normalized-event';
+import { stripeAdapter } from '../../../src/providers/stripe/adapter';
 import { normalizeStripeEvent } from '../../../src/providers/stripe/normalize';
 import { loadFixture, loadFixtures } from '../../helpers/fixtures';
 
@@ -137,6 +138,25 @@ describe('Stripe normalization', () => {
       amountMinor: 4000n,
       currency: 'USD',
     });
+  });
+
+  it('a lost dispute is a refund of the disputed amount keyed by the dispute id; opened and won are ignored', () => {
+    expect(only<RefundEvent>(normalize('charge.dispute.closed.lost.json', (o) => (o.amount = 1500)))).toEqual({
+      kind: 'refund',
+      paymentRefs: ['ch_3RwFxDemoCharge0001', 'pi_3RwFxDemoPayIntent01'],
+      refundId: 'dp_1RwFxDemoDispute0001',
+      amountMinor: 1500n,
+      currency: 'USD',
+      occurredAt: new Date(1753012801 * 1000),
+      customer: { id: null, email: null },
+    });
+    expect(normalize('charge.dispute.created.json')).toEqual({ kind: 'ignored', reason: expect.stringContaining('until it is closed as lost') });
+    expect(normalize('charge.dispute.closed.won.json')).toEqual({ kind: 'ignored', reason: expect.stringContaining('"won"') });
+    for (const status of ['warning_closed', 'prevented']) expect(normalize('charge.dispute.closed.lost.json', (o) => (o.status = status)).kind).toBe('ignored');
+    expect(normalize('charge.dispute.closed.lost.json', (o) => ((o.charge = null), (o.payment_intent = null))).kind).toBe('invalid');
+    expect(normalize('charge.dispute.closed.lost.json', (o) => delete o.amount).kind).toBe('invalid');
+    // auto-connect asks Stripe for exactly the adapter's list
+    expect(stripeAdapter.webhookEvents).toEqual(expect.arrayContaining(['charge.dispute.created', 'charge.dispute.closed']));
   });
 
   it('refund.created is one refund with its id; a refund that has not succeeded is ignored', () => {

@@ -1,0 +1,65 @@
+import type { ProviderName } from '../../src/domain/provider-names';
+import { getReconciler } from '../../src/providers/registry';
+import { loadFixture } from '../helpers/fixtures';
+import { ProviderStandIn } from '../helpers/provider-stand-ins';
+
+/**
+ * Each provider's listing through its SDK, page after page, against its stand-in: every object created in the window
+ * comes back exactly once, none from before it, whatever the page boundaries.
+ */
+const SINCE = new Date('2026-11-21T12:00:00.000Z');
+const UNTIL = new Date('2026-11-21T20:00:00.000Z');
+/** 450 objects a minute apart from 250 minutes before the window: the newest 200 in it, five pages of 100 in all */
+const at = (i: number) => new Date(SINCE.getTime() + (i - 250) * 60_000);
+const N = 450;
+const IN_WINDOW = 200;
+
+const fill: Record<ProviderName, (s: ProviderStandIn) => void> = {
+  stripe: (s) => {
+    const base = loadFixture('stripe', 'checkout.session.completed.payment.json').payload as Record<string, any>;
+    for (let i = 0; i < N; i++) s.list('/v1/events').push({ ...structuredClone(base), id: `evt_page_${String(i).padStart(4, '0')}`, created: Math.floor(at(i).getTime() / 1000) });
+  },
+  paddle: (s) => {
+    const base = loadFixture('paddle', 'transaction.completed.oneoff.json').payload as Record<string, any>;
+    for (let i = 0; i < N; i++) s.list('/events').push({ ...structuredClone(base), event_id: `evt_01page${String(i).padStart(20, '0')}`, occurred_at: at(i).toISOString() });
+  },
+  lemonsqueezy: (s) => {
+    const base = (loadFixture('lemonsqueezy', 'order_created.oneoff.json').payload as Record<string, any>).data;
+    for (let i = 0; i < N; i++) {
+      const order = structuredClone(base);
+      order.id = String(9000 + i);
+      order.attributes.created_at = at(i).toISOString();
+      s.list('/v1/orders').push(order);
+    }
+    s.list('/v1/subscription-invoices');
+  },
+  polar: (s) => {
+    const base = (loadFixture('polar', 'order.paid.purchase.json').payload as Record<string, any>).data;
+    for (let i = 0; i < N; i++) {
+      const order = structuredClone(base);
+      order.id = `66666666-aaaa-4bbb-8ccc-${String(100000000000 + i)}`;
+      order.created_at = at(i).toISOString();
+      s.list('/v1/orders/').push(order);
+    }
+    s.list('/v1/refunds/');
+  },
+};
+
+describe.each(Object.keys(fill) as ProviderName[])('%s reconciler', (provider) => {
+  const standIn = new ProviderStandIn(provider);
+  beforeAll(async () => {
+    await standIn.start();
+    fill[provider](standIn);
+  });
+  afterAll(() => standIn.stop());
+
+  it('returns every object of the window once, through every page, and none from before it', async () => {
+    const events = await getReconciler(provider).recover({ apiKey: 'key_for_the_page_test_0001', baseUrl: standIn.url, fetch: globalThis.fetch }, { since: SINCE, until: UNTIL });
+    expect(events).toHaveLength(IN_WINDOW);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(IN_WINDOW);
+    expect(events.every((e) => e.occurredAt >= SINCE && e.occurredAt <= UNTIL)).toBe(true);
+    // newest first, it stopped at the page reaching past the window (or asked for the window only): not all five
+    const listPath = { stripe: '/v1/events', paddle: '/events', lemonsqueezy: '/v1/orders', polar: '/v1/orders/' }[provider];
+    expect(standIn.calls.filter((c) => c.path === listPath).length).toBeLessThanOrEqual(3);
+  });
+});
