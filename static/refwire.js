@@ -4,7 +4,9 @@
 
   // Only readable while the script first runs; a later callback would see null.
   var script = document.currentScript;
-  if (!script || window.Refwire) return;
+  // window.Refwire may already hold the portal widget's API (/js/refwire-portal.js): only a second copy of this
+  // script stops here, and the functions below are added to that object, never put in its place.
+  if (!script || (window.Refwire && window.Refwire.getReferral)) return;
 
   var COOKIE = 'refwire_ref';
   // A session cookie (no max-age): it lives as long as the browser session, which is what "once per visit" means.
@@ -235,7 +237,11 @@
     });
   }
 
-  window.Refwire = { getReferral: getReferral, getClickId: getClickId, signup: signup, paddleCustomData: paddleCustomData };
+  var refwire = window.Refwire || (window.Refwire = {});
+  refwire.getReferral = getReferral;
+  refwire.getClickId = getClickId;
+  refwire.signup = signup;
+  refwire.paddleCustomData = paddleCustomData;
 
   if (!projectId) {
     if (window.console) console.warn('Refwire: the script tag needs data-project-id');

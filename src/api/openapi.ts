@@ -22,6 +22,7 @@ import { settingsOperations } from './settings';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
 import { redirectOperations } from '../tracking/redirect';
+import { portalPageOperations } from '../pages/portal';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
 const serviceOperations: Operation[] = [
@@ -85,6 +86,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...trackOperations,
   ...linkOperations,
   ...redirectOperations,
+  ...portalPageOperations,
 ];
 
 const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;

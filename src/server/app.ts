@@ -35,6 +35,7 @@ import type { ProviderName } from '../domain/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
 import { linkRedirectRouter } from '../tracking/redirect';
+import { portalPagesRouter } from '../pages/portal';
 import { visitorHasher } from '../security/visitor-hash';
 import { requireAdminBrowser, requireApiKey } from '../http/auth';
 import { Metrics } from '../observability/metrics';
@@ -167,6 +168,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };
   app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor));
   app.use('/r', linkRedirectRouter(deps.db.sql, clock, hashVisitor, { perMinute: trackBudget.perMinute }));
+  app.use(portalPagesRouter(prisma));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['ledger', 'http'],
   ['ingest', 'pipeline'],
   ['queue'],
-  ['api', 'tracking'],
+  ['api', 'tracking', 'pages'],
   ['server', 'processing'],
   ['replay'],
   ['main', 'cli'],
