@@ -44,7 +44,8 @@ export function Portal(props: PortalProps) {
   }, []);
 
   const wanted = pickLanguage(candidates(props.langOverride, props.mode, config.data?.portal.default_language));
-  const [langFailed, setLangFailed] = useState(0);
+  const [langAttempt, setLangAttempt] = useState(0);
+  const [langFailed, setLangFailed] = useState(false);
   useEffect(() => {
     if (!i18n || (!config.data && config.loading)) return;
     let live = true;
@@ -54,12 +55,12 @@ export function Portal(props: PortalProps) {
         setLang(got);
         props.emit('language', { lang: got });
       },
-      () => live && setLangFailed((n) => (n > 0 ? n : -1)),
+      () => live && setLangFailed(true),
     );
     return () => {
       live = false;
     };
-  }, [i18n, wanted, config.data, config.loading, langFailed > 0 ? langFailed : 0]);
+  }, [i18n, wanted, config.data, config.loading, langAttempt]);
 
   useEffect(() => {
     if (props.mode === 'embed' && !props.token) {
@@ -97,10 +98,13 @@ export function Portal(props: PortalProps) {
     // no catalog could be fetched, not even English's: the one message that cannot be translated
     return (
       <div class="rw">
-        {langFailed < 0 ? (
+        {langFailed ? (
           <div class="rw-alert" role="alert">
             <p>Could not reach the server. Check your connection and try again.</p>
-            <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={() => setLangFailed(Date.now())}>
+            <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={() => {
+                setLangFailed(false);
+                setLangAttempt((n) => n + 1);
+              }}>
               Try again
             </button>
           </div>
