@@ -212,6 +212,24 @@ export function Portal(props: PortalProps) {
   );
 }
 
+/** Blocks that read well at half width */
+const NARROW = new Set(['coupon_code', 'stats', 'payment_methods', 'commission_levels']);
+
+/**
+ * Which blocks span the whole row on a wide screen: a block that can be half width is, only beside another such
+ * block, so the merchant's order never leaves a hole (and visual order stays the reading and focus order).
+ */
+export function pairing(ids: string[]): boolean[] {
+  const wide = ids.map(() => true);
+  for (let i = 0; i + 1 < ids.length; i++) {
+    if (NARROW.has(ids[i]!) && NARROW.has(ids[i + 1]!)) {
+      wide[i] = wide[i + 1] = false;
+      i++;
+    }
+  }
+  return wide;
+}
+
 function Dashboard(props: { me: Me; refreshMe: () => void; signOut?: () => void }) {
   const { t, api } = usePortal();
   const [days, setDays] = useState(30);
@@ -222,36 +240,34 @@ function Dashboard(props: { me: Me; refreshMe: () => void; signOut?: () => void 
   }, [days]);
   const stats = useLoad(() => api.stats(range.from, range.to), [range.from, range.to, props.me]);
   const blocks = [...(props.me.portal?.blocks ?? [])].filter((b) => b.enabled && BLOCKS[b.id]).sort((a, b) => a.order - b.order);
-  const showPeriod = blocks.some((b) => b.id === 'stats' || b.id === 'daily_stats');
+  // one period control for both blocks that show the period, in the first of them
+  const periodHost = blocks.find((b) => b.id === 'stats' || b.id === 'daily_stats')?.id;
+  const period = (
+    <div class="rw-row rw-period">
+      <label for="rw-period">{t('period_label')}</label>
+      <select id="rw-period" class="rw-input" value={String(days)} onChange={(e) => setDays(Number((e.target as HTMLSelectElement).value))}>
+        {PERIODS.map((d) => (
+          <option value={String(d)} key={d}>
+            {t('period_days', { count: d })}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+  const wide = pairing(blocks.map((b) => b.id));
   return (
     <div>
-      {(showPeriod || props.signOut) && (
-        <div class="rw-topbar">
-          {showPeriod ? (
-            <div class="rw-row">
-              <label for="rw-period">{t('period_label')}</label>
-              <select id="rw-period" class="rw-input" value={String(days)} onChange={(e) => setDays(Number((e.target as HTMLSelectElement).value))}>
-                {PERIODS.map((d) => (
-                  <option value={String(d)} key={d}>
-                    {t('period_days', { count: d })}
-                  </option>
-                ))}
-              </select>
-            </div>
-          ) : (
-            <span />
-          )}
-          {props.signOut && (
-            <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={props.signOut}>
-              {t('sign_out')}
-            </button>
-          )}
+      {props.signOut && (
+        <div class="rw-topbar rw-end">
+          <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={props.signOut}>
+            {t('sign_out')}
+          </button>
         </div>
       )}
       <div class="rw-grid">
-        {blocks.map((b) => {
+        {blocks.map((b, i) => {
           const Block = BLOCKS[b.id]!;
-          const p: BlockProps = { block: b, me: props.me, refreshMe: props.refreshMe, stats, days };
+          const p: BlockProps = { block: b, me: props.me, refreshMe: props.refreshMe, stats, days, wide: wide[i]!, extra: b.id === periodHost ? period : undefined };
           return <Block key={b.id} {...p} />;
         })}
       </div>

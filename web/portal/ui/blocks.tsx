@@ -13,7 +13,14 @@ export type BlockProps = {
   refreshMe: () => void;
   stats: { data?: Stats; error?: unknown; loading: boolean; reload: () => void };
   days: number;
+  /** spans the row on a wide screen (app.tsx pairing) */
+  wide: boolean;
+  /** a control the dashboard puts in this block's heading row (the period) */
+  extra?: preact.ComponentChildren;
 };
+
+/** Unicode isolates: an email or URL inside a translated sentence keeps its own direction in Arabic and Hebrew. */
+export const iso = (value: string) => `\u2068${value}\u2069`;
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : 0);
 
@@ -23,10 +30,10 @@ export function HeaderBlock({ me }: BlockProps) {
   const title = a.title?.trim() || t('header_default_title', { program: me.project.name });
   return (
     <section class="rw-card rw-header rw-wide" aria-labelledby="rw-h-header" data-block="header">
-      <h1 id="rw-h-header">{title}</h1>
-      {a.description?.trim() && <p>{a.description}</p>}
+      <h1 id="rw-h-header" dir={a.title?.trim() ? 'auto' : undefined}>{title}</h1>
+      {a.description?.trim() && <p dir="auto">{a.description}</p>}
       <p class="rw-row">
-        <span>{t('signed_in_as', { email: me.affiliate.email })}</span>
+        <span>{t('signed_in_as', { email: iso(me.affiliate.email) })}</span>
         <Badge kind={me.affiliate.status}>{t(`status_${me.affiliate.status}`, { defaultValue: me.affiliate.status })}</Badge>
       </p>
       {me.affiliate.status === 'suspended' && (
@@ -38,7 +45,8 @@ export function HeaderBlock({ me }: BlockProps) {
   );
 }
 
-export function ShareLinksBlock({ me, block }: BlockProps) {
+export function ShareLinksBlock(props: BlockProps) {
+  const { me, block } = props;
   const { t, lang, api, announce, emit } = usePortal();
   const links = useLoad(() => api.links(), []);
   const [target, setTarget] = useState('');
@@ -67,7 +75,7 @@ export function ShareLinksBlock({ me, block }: BlockProps) {
   };
 
   return (
-    <Card id="share_links" title={t('share_title')} wide>
+    <Card id="share_links" title={t('share_title')} wide={props.wide}>
       {cookieDays > 0 && <p class="rw-muted">{t('share_intro', { count: cookieDays })}</p>}
       <CopyField value={me.affiliate.referral_link} label={t('share_title')} />
       <p class="rw-row">
@@ -149,12 +157,12 @@ export function ShareLinksBlock({ me, block }: BlockProps) {
   );
 }
 
-export function CouponBlock(_props: BlockProps) {
+export function CouponBlock(props: BlockProps) {
   const { t, api } = usePortal();
   const coupons = useLoad(() => api.coupons(), []);
   const list = (coupons.data ?? []).filter((c: Coupon) => (c.status ?? 'active') === 'active' && c.active !== false);
   return (
-    <Card id="coupon_code" title={t('coupon_title')}>
+    <Card id="coupon_code" title={t('coupon_title')} wide={props.wide}>
       {coupons.loading && !coupons.data ? (
         <Loading />
       ) : coupons.error ? (
@@ -210,17 +218,21 @@ function moneyList(amounts: Record<string, unknown> | null, fallbackCurrency: st
   return money((singleMinor ?? 0) as string, fallbackCurrency, lang);
 }
 
-export function StatsBlock({ me, stats }: BlockProps) {
+export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
   const { t, lang } = usePortal();
-  if (stats.loading && !stats.data) return <Card id="stats" title={t('stats_title')}><Loading /></Card>;
-  if (stats.error || !stats.data) return <Card id="stats" title={t('stats_title')}><ErrorState error={stats.error} retry={stats.reload} /></Card>;
+  const card = (children: ComponentChildren) => (
+    <Card id="stats" title={t('stats_title')} wide={wide} headerExtra={extra}>
+      {children}
+    </Card>
+  );
+  if (stats.loading && !stats.data) return card(<Loading />);
+  if (stats.error || !stats.data) return card(<ErrorState error={stats.error} retry={stats.reload} />);
   const s = totalsOf(stats.data);
   const currency = me.project.currency;
   const src = (stats.data.totals as Record<string, unknown> | undefined) ?? stats.data;
   const revenueMinor = src.revenue_minor ?? stats.data.daily.reduce((a, r) => a + num(r.revenue_minor), 0);
   const commissionMinor = src.commission_minor ?? stats.data.daily.reduce((a, r) => a + num(r.commission_minor), 0);
-  return (
-    <Card id="stats" title={t('stats_title')}>
+  return card(
       <dl class="rw-stats">
         <Stat name="clicks" label={t('stat_clicks')}>{count(s.clicks, lang)}</Stat>
         <Stat name="signups" label={t('stat_signups')}>{count(s.signups, lang)}</Stat>
@@ -228,17 +240,16 @@ export function StatsBlock({ me, stats }: BlockProps) {
         <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{percent(s.clicks > 0 ? s.purchases / s.clicks : 0, lang)}</Stat>
         <Stat name="revenue" label={t('stat_revenue')}>{moneyList(s.revenue, currency, lang, revenueMinor)}</Stat>
         <Stat name="commission" label={t('stat_commission')}>{moneyList(s.commission, currency, lang, commissionMinor)}</Stat>
-      </dl>
-    </Card>
+      </dl>,
   );
 }
 
-export function DailyStatsBlock({ stats }: BlockProps) {
+export function DailyStatsBlock({ stats, wide, extra }: BlockProps) {
   const { t } = usePortal();
   const daily = stats.data?.daily ?? [];
   const active = daily.some((r) => num(r.clicks) + num(r.signups) + num(r.purchases) > 0);
   return (
-    <Card id="daily_stats" title={t('daily_title')} wide>
+    <Card id="daily_stats" title={t('daily_title')} wide={wide} headerExtra={extra}>
       {stats.loading && !stats.data ? <Loading /> : stats.error ? <ErrorState error={stats.error} retry={stats.reload} /> : !active ? <Empty>{t('daily_empty')}</Empty> : <DailyChart daily={daily} />}
     </Card>
   );
@@ -263,12 +274,12 @@ function BalanceCard(props: { currency: string; balance: Balance }) {
   );
 }
 
-export function EarningsBlock({ me }: BlockProps) {
+export function EarningsBlock({ me, wide }: BlockProps) {
   const { t, lang, api } = usePortal();
   const commissions = useLoad(() => api.commissions(10), [me]);
   const balances = Object.entries(me.balances ?? {});
   return (
-    <Card id="earnings" title={t('earnings_title')} wide>
+    <Card id="earnings" title={t('earnings_title')} wide={wide}>
       {balances.length === 0 ? (
         <Empty>{t('earnings_empty')}</Empty>
       ) : (
@@ -304,13 +315,13 @@ export function EarningsBlock({ me }: BlockProps) {
             <tbody>
               {(commissions.data ?? []).map((c: Commission) => (
                 <tr key={c.id} data-commission={c.id}>
-                  <td>{date(c.occurred_at ?? c.created_at, lang)}</td>
+                  <td class="rw-nowrap">{date(c.occurred_at ?? c.created_at, lang)}</td>
                   <td>{t(`kind_${c.kind}`, { defaultValue: c.kind ?? '' })}</td>
                   <td class="rw-num">{money((c.value_minor ?? 0) as string, c.currency ?? me.project.currency, lang)}</td>
                   <td>
                     <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
                   </td>
-                  <td>{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+                  <td class="rw-nowrap">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
                 </tr>
               ))}
             </tbody>
@@ -330,7 +341,7 @@ function detailsFromMe(me: Me): PayoutDetails | null {
   return null;
 }
 
-export function PaymentMethodsBlock({ me, refreshMe }: BlockProps) {
+export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
   const { t, api, announce, emit } = usePortal();
   const current = detailsFromMe(me);
   const [editing, setEditing] = useState(false);
@@ -373,6 +384,7 @@ export function PaymentMethodsBlock({ me, refreshMe }: BlockProps) {
     <Card
       id="payment_methods"
       title={t('methods_title')}
+      wide={wide}
       headerExtra={
         !editing && (
           <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={() => { setForm(current ?? { method: 'paypal', paypal_email: '' }); setEditing(true); }}>
@@ -386,11 +398,11 @@ export function PaymentMethodsBlock({ me, refreshMe }: BlockProps) {
         current ? (
           <dl class="rw-stats">
             <Stat name="method" label={t('method_label')}>{t(`method_${current.method}`)}</Stat>
-            {current.method === 'paypal' && <Stat name="paypal_email" label={t('paypal_email')}><span class="rw-ltr">{current.paypal_email}</span></Stat>}
-            {current.method === 'wise' && <Stat name="wise_email" label={t('wise_email')}><span class="rw-ltr">{current.wise_email}</span></Stat>}
+            {current.method === 'paypal' && <Stat name="paypal_email" label={t('paypal_email')}><span class="rw-ltr rw-text-value">{current.paypal_email}</span></Stat>}
+            {current.method === 'wise' && <Stat name="wise_email" label={t('wise_email')}><span class="rw-ltr rw-text-value">{current.wise_email}</span></Stat>}
             {current.method === 'bank_transfer' && (
               <Stat name="iban" label={t('iban')}>
-                <span class="rw-ltr">{current.bank?.iban}</span>
+                <span class="rw-ltr rw-text-value">{current.bank?.iban}</span>
               </Stat>
             )}
           </dl>
@@ -436,7 +448,7 @@ export function PaymentMethodsBlock({ me, refreshMe }: BlockProps) {
   );
 }
 
-export function PaymentHistoryBlock({ me, refreshMe }: BlockProps) {
+export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
   const { t, lang, api, announce, emit } = usePortal();
   const payouts = useLoad(() => api.payouts(), [me]);
   const [busy, setBusy] = useState<string | null>(null);
@@ -463,7 +475,7 @@ export function PaymentHistoryBlock({ me, refreshMe }: BlockProps) {
   const balances = Object.entries(me.balances ?? {});
   const suspended = me.affiliate.status === 'suspended';
   return (
-    <Card id="payment_history" title={t('history_title')} wide>
+    <Card id="payment_history" title={t('history_title')} wide={wide}>
       <div class="rw-balances">
         {balances.length === 0 || !balances.some(([, b]) => minorIsPositive(b.eligible_minor)) ? (
           <p class="rw-muted">{t('payout_nothing')}</p>
@@ -515,7 +527,7 @@ export function PaymentHistoryBlock({ me, refreshMe }: BlockProps) {
             <tbody>
               {(payouts.data ?? []).map((p: Payout) => (
                 <tr key={p.id} data-payout={p.id}>
-                  <td>{date(p.created_at, lang)}</td>
+                  <td class="rw-nowrap">{date(p.created_at, lang)}</td>
                   <td class="rw-num">{money(p.amount_minor, p.currency, lang)}</td>
                   <td>
                     <Badge kind={p.status}>{t(`pstatus_${p.status}`, { defaultValue: p.status })}</Badge>
@@ -532,7 +544,7 @@ export function PaymentHistoryBlock({ me, refreshMe }: BlockProps) {
   );
 }
 
-export function CommissionLevelsBlock({ me }: BlockProps) {
+export function CommissionLevelsBlock({ me, wide }: BlockProps) {
   const { t, lang } = usePortal();
   const c = (me.commission ?? {}) as Record<string, unknown>;
   const type = c.type ?? c.commission_type;
@@ -548,7 +560,7 @@ export function CommissionLevelsBlock({ me }: BlockProps) {
   const months = num(c.months ?? c.commission_months);
   const hold = c.hold_days ?? me.project.hold_days;
   return (
-    <Card id="commission_levels" title={t('levels_title')}>
+    <Card id="commission_levels" title={t('levels_title')} wide={wide}>
       <ul class="rw-list">
         {rule && <li data-rule><strong>{rule}</strong></li>}
         {duration && <li>{duration === 'months' ? t('duration_months', { count: months }) : t(`duration_${duration}`, { defaultValue: duration })}</li>}
@@ -560,12 +572,12 @@ export function CommissionLevelsBlock({ me }: BlockProps) {
   );
 }
 
-export function PromoBlock({ me }: BlockProps) {
+export function PromoBlock({ me, wide }: BlockProps) {
   const { t } = usePortal();
   const items = me.portal.promotional_materials ?? [];
   const withLink = (text: string) => text.replace(/\{\{?\s*(referral_link|link)\s*\}?\}/g, me.affiliate.referral_link);
   return (
-    <Card id="promotional_materials" title={t('promo_title')} wide>
+    <Card id="promotional_materials" title={t('promo_title')} wide={wide}>
       {items.length === 0 ? (
         <Empty>{t('promo_empty')}</Empty>
       ) : (
@@ -576,7 +588,7 @@ export function PromoBlock({ me }: BlockProps) {
             const link = m.type === 'image' ? null : m.url ? withLink(m.url) : null;
             return (
               <div class="rw-promo-item" key={m.id ?? i}>
-                {m.title && <h3>{m.title}</h3>}
+                {m.title && <h3 dir="auto">{m.title}</h3>}
                 {image && /^https?:\/\//.test(image) && (
                   <>
                     <img src={image} alt={m.title ?? t('promo_image')} loading="lazy" />
@@ -590,7 +602,7 @@ export function PromoBlock({ me }: BlockProps) {
                 )}
                 {text && (
                   <>
-                    <blockquote>{text}</blockquote>
+                    <blockquote dir="auto">{text}</blockquote>
                     <CopyButton text={text} what={`${t('promo_text')}: ${m.title ?? ''}`} />
                   </>
                 )}

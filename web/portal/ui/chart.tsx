@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { DailyRow } from '../api';
 import { count, date, dayMonth } from '../format';
+import { direction } from '../i18n';
 import { usePortal } from './context';
 
 const COLORS = ['#2563eb', '#d97706', '#059669'];
@@ -12,6 +13,8 @@ const COLORS = ['#2563eb', '#d97706', '#059669'];
  */
 export function DailyChart(props: { daily: DailyRow[] }) {
   const { t, lang } = usePortal();
+  // in Arabic and Hebrew time runs from right to left, and the values' axis stands on the right
+  const rtl = direction(lang) === 'rtl';
   const box = useRef<HTMLDivElement>(null);
   const rows = props.daily;
   useEffect(() => {
@@ -27,12 +30,12 @@ export function DailyChart(props: { daily: DailyRow[] }) {
         height: 220,
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
+        scales: { x: { time: true, dir: rtl ? -1 : 1 }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
         axes: [
           { values: (_u, splits) => splits.map((s) => dayMonth(s, lang)), stroke: '#4b5563', grid: { stroke: '#f3f4f6' } },
-          { values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? count(s, lang) : '')), stroke: '#4b5563', grid: { stroke: '#f3f4f6' }, size: 44 },
+          { values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? count(s, lang) : '')), stroke: '#4b5563', grid: { stroke: '#f3f4f6' }, size: 44, side: rtl ? 1 : 3 },
         ],
-        series: [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i], width: 2, points: { show: rows.length < 40 } }))],
+        series: [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i], width: 2, points: { show: rows.length <= 14 } }))],
       },
       data,
       el,
@@ -43,7 +46,7 @@ export function DailyChart(props: { daily: DailyRow[] }) {
       ro.disconnect();
       plot.destroy();
     };
-  }, [rows, lang]);
+  }, [rows, lang, rtl]);
 
   const first = rows[0]?.date;
   const last = rows[rows.length - 1]?.date;

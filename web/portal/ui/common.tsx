@@ -4,7 +4,7 @@ import { ApiError } from '../api';
 import { usePortal } from './context';
 
 /** A block: one card, named by its heading for assistive technology's landmarks list. */
-export function Card(props: { id: string; title: string; wide?: boolean; children: ComponentChildren; headerExtra?: ComponentChildren }) {
+export function Card(props: { id: string; title: string; wide: boolean; children: ComponentChildren; headerExtra?: ComponentChildren }) {
   const headingId = `rw-h-${props.id}`;
   return (
     <section class={`rw-card${props.wide ? ' rw-wide' : ''}`} aria-labelledby={headingId} data-block={props.id}>

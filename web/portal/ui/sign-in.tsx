@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
+import { iso } from './blocks';
 import { errorMessage } from './common';
 import { usePortal } from './context';
 
@@ -26,7 +27,7 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
     try {
       await api.login(email.trim());
       setStep('code');
-      announce(t('code_sent', { email: email.trim() }));
+      announce(t('code_sent', { email: iso(email.trim()) }));
     } catch (err) {
       setError(errorMessage(t, err));
     } finally {
@@ -68,7 +69,7 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
       ) : (
         <form onSubmit={verify} noValidate data-step="code">
           <p class="rw-notice" id="rw-code-sent">
-            {t('code_sent', { email: email.trim() })}
+            {t('code_sent', { email: iso(email.trim()) })}
           </p>
           <div class="rw-field">
             <label for="rw-code">{t('code_label')}</label>
