@@ -9,14 +9,8 @@ export type Appearance = {
   description?: string | null;
   hide_branding?: boolean;
 };
-export type PromoMaterial = {
-  id?: string;
-  type?: string;
-  title?: string | null;
-  text?: string | null;
-  url?: string | null;
-  image_url?: string | null;
-};
+/** Text to paste (body), an image to download or embed (url), or a page to link to (url) */
+export type PromoMaterial = { kind: 'text' | 'image' | 'link'; title: string; body?: string; url?: string };
 export type PortalSettings = {
   blocks: Block[];
   appearance: Appearance;
@@ -43,30 +37,42 @@ export type Me = {
     name?: string | null;
     status: string;
     referral_code: string;
-    referral_link: string;
+    /** null until the merchant sets allowed_domains or the affiliate has a tracking link */
+    referral_link: string | null;
     payout_method?: string | null;
     paypal_email?: string | null;
     wise_email?: string | null;
     payout_details?: Record<string, unknown> | null;
   };
-  project: { name: string; currency: string; cookie_days?: number; payout_minimum_minor?: Minor; hold_days?: number };
-  commission: Record<string, unknown> | null;
+  project: { name: string; currency: string; cookie_days?: number; payout_minimum_minor?: Minor };
+  /** the terms in force now */
+  commission: {
+    type: 'percentage' | 'fixed';
+    rate_bp: number | null;
+    amount_minor: Minor | null;
+    currency: string;
+    duration: 'lifetime' | 'first_payment' | 'months';
+    duration_months: number | null;
+    hold_days: number;
+  } | null;
   balances: Record<string, Balance>;
   portal: PortalSettings;
 };
-export type DailyRow = { date: string; clicks: number; signups: number; purchases: number; revenue_minor?: Minor; commission_minor?: Minor };
-export type Stats = Record<string, unknown> & { daily: DailyRow[] };
+/** Money per currency, `{ USD: 4000 }`: currencies are never added together. */
+export type PerCurrency = Record<string, Minor>;
+export type DayFigures = { clicks: number; signups: number; purchases: number; renewals: number; refunds: number; revenue_minor: PerCurrency; commission_minor: PerCurrency };
+export type DailyRow = DayFigures & { date: string };
+export type Stats = { from: string; to: string; totals: DayFigures & { conversion_rate_bp: number }; daily: DailyRow[] };
 export type Link = { id?: string; slug?: string; url: string; target_url?: string; clicks?: number; signups?: number; conversions?: number; active?: boolean };
-export type Coupon = { id?: string; coupon_code?: string; code?: string; status?: string; active?: boolean };
+export type Coupon = { id: string; coupon_code: string; status: string };
 export type Commission = {
   id: string;
-  kind?: string;
+  kind: string;
   status: string;
-  value_minor?: Minor;
-  currency?: string;
-  created_at?: string;
-  occurred_at?: string;
-  hold_until?: string | null;
+  commission_minor: Minor;
+  currency: string;
+  occurred_at: string;
+  hold_until: string | null;
 };
 export type Payout = {
   id: string;
@@ -143,6 +149,5 @@ export class PortalApi {
   commissions = (limit = 20) => this.call<Commission[]>('GET', `/commissions?limit=${limit}`);
   payouts = () => this.call<Payout[]>('GET', '/payouts');
   requestPayout = (currency: string) => this.call<Payout>('POST', '/payouts', { currency });
-  payoutDetails = () => this.call<PayoutDetails | null>('GET', '/payout-details');
   savePayoutDetails = (details: PayoutDetails) => this.call<PayoutDetails>('PUT', '/payout-details', details);
 }

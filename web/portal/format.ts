@@ -65,3 +65,6 @@ export function compareMinor(a: Minor | undefined | null, b: Minor | undefined |
   const y = BigInt(String(b ?? 0));
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** Unicode isolates: an email or URL inside a translated sentence keeps its own direction in Arabic and Hebrew. */
+export const iso = (value: string) => `\u2068${value}\u2069`;

@@ -234,9 +234,9 @@ function Dashboard(props: { me: Me; refreshMe: () => void; signOut?: () => void 
   const { t, api } = usePortal();
   const [days, setDays] = useState(30);
   const range = useMemo(() => {
-    const to = new Date();
-    const from = new Date(to.getTime() - (days - 1) * 86_400_000);
-    return { from: isoDay(from), to: isoDay(to) };
+    // [from, to) in UTC days: the last `days` days, today included
+    const now = Date.now();
+    return { from: isoDay(new Date(now - (days - 1) * 86_400_000)), to: isoDay(new Date(now + 86_400_000)) };
   }, [days]);
   const stats = useLoad(() => api.stats(range.from, range.to), [range.from, range.to, props.me]);
   const blocks = [...(props.me.portal?.blocks ?? [])].filter((b) => b.enabled && BLOCKS[b.id]).sort((a, b) => a.order - b.order);

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type Payout, type PayoutDetails, type PromoMaterial, type Stats } from '../api';
-import { compareMinor, count, date, minorIsPositive, money, percent } from '../format';
+import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Stats } from '../api';
+import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
 import { DailyChart } from './chart';
 import { Badge, Card, CopyButton, CopyField, Empty, ErrorState, Loading, TableWrap, useLoad } from './common';
 import { usePortal } from './context';
@@ -19,10 +19,7 @@ export type BlockProps = {
   extra?: preact.ComponentChildren;
 };
 
-/** Unicode isolates: an email or URL inside a translated sentence keeps its own direction in Arabic and Hebrew. */
-export const iso = (value: string) => `\u2068${value}\u2069`;
 
-const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : 0);
 
 export function HeaderBlock({ me }: BlockProps) {
   const { t } = usePortal();
@@ -77,7 +74,7 @@ export function ShareLinksBlock(props: BlockProps) {
   return (
     <Card id="share_links" title={t('share_title')} wide={props.wide}>
       {cookieDays > 0 && <p class="rw-muted">{t('share_intro', { count: cookieDays })}</p>}
-      <CopyField value={me.affiliate.referral_link} label={t('share_title')} />
+      {me.affiliate.referral_link && <CopyField value={me.affiliate.referral_link} label={t('share_title')} />}
       <p class="rw-row">
         <span>{t('referral_code')}:</span> <strong class="rw-ltr" data-testid="referral-code">{me.affiliate.referral_code}</strong>
         <CopyButton text={me.affiliate.referral_code} what={t('referral_code')} />
@@ -160,7 +157,7 @@ export function ShareLinksBlock(props: BlockProps) {
 export function CouponBlock(props: BlockProps) {
   const { t, api } = usePortal();
   const coupons = useLoad(() => api.coupons(), []);
-  const list = (coupons.data ?? []).filter((c: Coupon) => (c.status ?? 'active') === 'active' && c.active !== false);
+  const list = (coupons.data ?? []).filter((c: Coupon) => c.status === 'active');
   return (
     <Card id="coupon_code" title={t('coupon_title')} wide={props.wide}>
       {coupons.loading && !coupons.data ? (
@@ -173,31 +170,16 @@ export function CouponBlock(props: BlockProps) {
         <>
           <p class="rw-muted">{t('coupon_intro')}</p>
           <ul class="rw-list">
-            {list.map((c) => {
-              const code = c.coupon_code ?? c.code ?? '';
-              return (
-                <li key={code}>
-                  <CopyField value={code} label={code} />
-                </li>
-              );
-            })}
+            {list.map((c) => (
+              <li key={c.id}>
+                <CopyField value={c.coupon_code} label={c.coupon_code} />
+              </li>
+            ))}
           </ul>
         </>
       )}
     </Card>
   );
-}
-
-/** The totals the stats endpoint answers, in whichever nesting it uses, else summed from the daily rows. */
-function totalsOf(stats: Stats): { clicks: number; signups: number; purchases: number; revenue: Record<string, unknown> | null; commission: Record<string, unknown> | null } {
-  const src = (stats.totals as Record<string, unknown> | undefined) ?? stats;
-  const sum = (k: 'clicks' | 'signups' | 'purchases') => stats.daily.reduce((s, r) => s + num(r[k]), 0);
-  const pick = (k: 'clicks' | 'signups' | 'purchases') => (src[k] === undefined ? sum(k) : num(src[k]));
-  const perCurrency = (k: string) => {
-    const v = src[k];
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  };
-  return { clicks: pick('clicks'), signups: pick('signups'), purchases: pick('purchases'), revenue: perCurrency('revenue') ?? perCurrency('revenue_minor'), commission: perCurrency('commission') ?? perCurrency('commission_minor') };
 }
 
 function Stat(props: { label: string; children: ComponentChildren; name: string }) {
@@ -209,13 +191,10 @@ function Stat(props: { label: string; children: ComponentChildren; name: string 
   );
 }
 
-function moneyList(amounts: Record<string, unknown> | null, fallbackCurrency: string, lang: string, singleMinor?: unknown): string {
-  if (amounts && Object.keys(amounts).length > 0) {
-    return Object.entries(amounts)
-      .map(([cur, v]) => money((v && typeof v === 'object' ? ((v as Record<string, unknown>).minor ?? (v as Record<string, unknown>).amount_minor) : v) as string, cur, lang))
-      .join(' · ');
-  }
-  return money((singleMinor ?? 0) as string, fallbackCurrency, lang);
+/** Amounts in several currencies side by side, never added together; zero in the program's currency when none. */
+function moneyList(amounts: PerCurrency, fallbackCurrency: string, lang: string): string {
+  const entries = Object.entries(amounts);
+  return entries.length === 0 ? money(0, fallbackCurrency, lang) : entries.map(([cur, v]) => money(v, cur, lang)).join(' · ');
 }
 
 export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
@@ -227,19 +206,16 @@ export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
   );
   if (stats.loading && !stats.data) return card(<Loading />);
   if (stats.error || !stats.data) return card(<ErrorState error={stats.error} retry={stats.reload} />);
-  const s = totalsOf(stats.data);
+  const s = stats.data.totals;
   const currency = me.project.currency;
-  const src = (stats.data.totals as Record<string, unknown> | undefined) ?? stats.data;
-  const revenueMinor = src.revenue_minor ?? stats.data.daily.reduce((a, r) => a + num(r.revenue_minor), 0);
-  const commissionMinor = src.commission_minor ?? stats.data.daily.reduce((a, r) => a + num(r.commission_minor), 0);
   return card(
       <dl class="rw-stats">
         <Stat name="clicks" label={t('stat_clicks')}>{count(s.clicks, lang)}</Stat>
         <Stat name="signups" label={t('stat_signups')}>{count(s.signups, lang)}</Stat>
         <Stat name="purchases" label={t('stat_purchases')}>{count(s.purchases, lang)}</Stat>
-        <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{percent(s.clicks > 0 ? s.purchases / s.clicks : 0, lang)}</Stat>
-        <Stat name="revenue" label={t('stat_revenue')}>{moneyList(s.revenue, currency, lang, revenueMinor)}</Stat>
-        <Stat name="commission" label={t('stat_commission')}>{moneyList(s.commission, currency, lang, commissionMinor)}</Stat>
+        <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{percent(s.conversion_rate_bp / 10_000, lang)}</Stat>
+        <Stat name="revenue" label={t('stat_revenue')}>{moneyList(s.revenue_minor, currency, lang)}</Stat>
+        <Stat name="commission" label={t('stat_commission')}>{moneyList(s.commission_minor, currency, lang)}</Stat>
       </dl>,
   );
 }
@@ -247,7 +223,7 @@ export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
 export function DailyStatsBlock({ stats, wide, extra }: BlockProps) {
   const { t } = usePortal();
   const daily = stats.data?.daily ?? [];
-  const active = daily.some((r) => num(r.clicks) + num(r.signups) + num(r.purchases) > 0);
+  const active = daily.some((r) => r.clicks + r.signups + r.purchases > 0);
   return (
     <Card id="daily_stats" title={t('daily_title')} wide={wide} headerExtra={extra}>
       {stats.loading && !stats.data ? <Loading /> : stats.error ? <ErrorState error={stats.error} retry={stats.reload} /> : !active ? <Empty>{t('daily_empty')}</Empty> : <DailyChart daily={daily} />}
@@ -315,9 +291,9 @@ export function EarningsBlock({ me, wide }: BlockProps) {
             <tbody>
               {(commissions.data ?? []).map((c: Commission) => (
                 <tr key={c.id} data-commission={c.id}>
-                  <td class="rw-nowrap">{date(c.occurred_at ?? c.created_at, lang)}</td>
-                  <td>{t(`kind_${c.kind}`, { defaultValue: c.kind ?? '' })}</td>
-                  <td class="rw-num">{money((c.value_minor ?? 0) as string, c.currency ?? me.project.currency, lang)}</td>
+                  <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
+                  <td>{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
+                  <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
                   <td>
                     <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
                   </td>
@@ -487,7 +463,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
               const belowMinimum = cur === me.project.currency && compareMinor(eligible, minimum) < 0;
               return (
                 <div key={cur} class="rw-row">
-                  <button type="button" class="rw-btn" disabled={busy !== null || belowMinimum || suspended} onClick={() => request(cur, eligible)} aria-describedby={belowMinimum ? `rw-min-${cur}` : undefined}>
+                  <button type="button" class="rw-btn" disabled={busy !== null || belowMinimum || suspended || !me.affiliate.payout_method} onClick={() => request(cur, eligible)} aria-describedby={belowMinimum ? `rw-min-${cur}` : undefined}>
                     {busy === cur ? t('requesting') : t('request_payout', { amount: money(eligible, cur, lang) })}
                   </button>
                   {belowMinimum && (
@@ -546,25 +522,22 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
 
 export function CommissionLevelsBlock({ me, wide }: BlockProps) {
   const { t, lang } = usePortal();
-  const c = (me.commission ?? {}) as Record<string, unknown>;
-  const type = c.type ?? c.commission_type;
-  const currency = (c.currency as string | undefined) ?? me.project.currency;
-  const rateBp = c.rate_bp ?? c.commission_rate_bp ?? c.value_bp;
-  const rule =
-    type === 'fixed'
-      ? t('rule_fixed', { amount: money((c.amount_minor ?? c.value_minor ?? c.commission_amount_minor ?? 0) as string, currency, lang) })
-      : type === 'percentage'
-        ? t('rule_percentage', { rate: percent(rateBp !== undefined ? num(rateBp) / 10_000 : num(c.value ?? c.commission_value) / 100, lang) })
-        : null;
-  const duration = (c.duration ?? c.commission_duration) as string | undefined;
-  const months = num(c.months ?? c.commission_months);
-  const hold = c.hold_days ?? me.project.hold_days;
+  const c = me.commission;
+  const rule = !c
+    ? null
+    : c.type === 'fixed'
+      ? t('rule_fixed', { amount: money(c.amount_minor ?? 0, c.currency, lang) })
+      : t('rule_percentage', { rate: percent((c.rate_bp ?? 0) / 10_000, lang) });
   return (
     <Card id="commission_levels" title={t('levels_title')} wide={wide}>
       <ul class="rw-list">
-        {rule && <li data-rule><strong>{rule}</strong></li>}
-        {duration && <li>{duration === 'months' ? t('duration_months', { count: months }) : t(`duration_${duration}`, { defaultValue: duration })}</li>}
-        {hold !== undefined && hold !== null && <li>{t('hold_days', { count: num(hold) })}</li>}
+        {rule && (
+          <li data-rule>
+            <strong>{rule}</strong>
+          </li>
+        )}
+        {c && <li>{c.duration === 'months' ? t('duration_months', { count: c.duration_months ?? 0 }) : t(`duration_${c.duration}`)}</li>}
+        {c && <li>{t('hold_days', { count: c.hold_days })}</li>}
         {me.project.cookie_days !== undefined && <li>{t('cookie_days', { count: me.project.cookie_days })}</li>}
         {minorIsPositive(me.project.payout_minimum_minor) && <li>{t('minimum_payout', { amount: money(me.project.payout_minimum_minor!, me.project.currency, lang) })}</li>}
       </ul>
@@ -575,7 +548,7 @@ export function CommissionLevelsBlock({ me, wide }: BlockProps) {
 export function PromoBlock({ me, wide }: BlockProps) {
   const { t } = usePortal();
   const items = me.portal.promotional_materials ?? [];
-  const withLink = (text: string) => text.replace(/\{\{?\s*(referral_link|link)\s*\}?\}/g, me.affiliate.referral_link);
+  const withLink = (text: string) => text.replace(/\{\{?\s*(referral_link|link)\s*\}?\}/g, me.affiliate.referral_link ?? me.affiliate.referral_code);
   return (
     <Card id="promotional_materials" title={t('promo_title')} wide={wide}>
       {items.length === 0 ? (
@@ -583,30 +556,29 @@ export function PromoBlock({ me, wide }: BlockProps) {
       ) : (
         <div class="rw-promo">
           {items.map((m: PromoMaterial, i) => {
-            const text = m.text ? withLink(m.text) : null;
-            const image = m.image_url ?? (m.type === 'image' ? m.url : null);
-            const link = m.type === 'image' ? null : m.url ? withLink(m.url) : null;
+            const body = m.body ? withLink(m.body) : null;
+            const url = m.url && /^https?:\/\//.test(m.url) ? m.url : null;
             return (
-              <div class="rw-promo-item" key={m.id ?? i}>
-                {m.title && <h3 dir="auto">{m.title}</h3>}
-                {image && /^https?:\/\//.test(image) && (
+              <div class="rw-promo-item" key={i} data-material={m.kind}>
+                <h3 dir="auto">{m.title}</h3>
+                {m.kind === 'image' && url && (
                   <>
-                    <img src={image} alt={m.title ?? t('promo_image')} loading="lazy" />
+                    <img src={url} alt={m.title} loading="lazy" />
                     <div class="rw-row">
-                      <CopyButton text={image} what={`${t('promo_image')}: ${m.title ?? ''}`} />
-                      <a href={image} target="_blank" rel="noopener noreferrer">
+                      <CopyButton text={url} what={`${t('promo_image')}: ${m.title}`} />
+                      <a href={url} target="_blank" rel="noopener noreferrer">
                         {t('open_image')}
                       </a>
                     </div>
                   </>
                 )}
-                {text && (
+                {body && (
                   <>
-                    <blockquote dir="auto">{text}</blockquote>
-                    <CopyButton text={text} what={`${t('promo_text')}: ${m.title ?? ''}`} />
+                    <blockquote dir="auto">{body}</blockquote>
+                    <CopyButton text={body} what={`${t('promo_text')}: ${m.title}`} />
                   </>
                 )}
-                {link && <CopyField value={link} label={`${t('promo_link')}: ${m.title ?? ''}`} />}
+                {m.kind === 'link' && url && <CopyField value={withLink(url)} label={`${t('promo_link')}: ${m.title}`} />}
               </div>
             );
           })}

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { iso } from './blocks';
+import { iso } from '../format';
 import { errorMessage } from './common';
 import { usePortal } from './context';
 
