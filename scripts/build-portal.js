@@ -42,24 +42,30 @@ async function buildPortal() {
   // esbuild is a devDependency: present wherever the build runs (a clone after npm ci, the image's build stage)
   const esbuild = require('esbuild');
   fs.mkdirSync(path.join(out, 'refwire-portal', 'locales'), { recursive: true });
-  const result = await esbuild.build({
-    entryPoints: [path.join(source, 'main.tsx')],
-    outfile: path.join(out, 'refwire-portal.js'),
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    // browsers with shadow DOM, constructed stylesheets and container queries all read ES2020
-    target: ['es2020', 'chrome105', 'firefox110', 'safari16'],
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    plugins: [minifiedCss(esbuild)],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    legalComments: 'none',
-    charset: 'utf8',
-    sourcemap: false,
-    logLevel: 'error',
-    metafile: true,
-  });
+  let result;
+  try {
+    result = await esbuild.build({
+      entryPoints: [path.join(source, 'main.tsx')],
+      outfile: path.join(out, 'refwire-portal.js'),
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      // browsers with shadow DOM, constructed stylesheets and container queries all read ES2020
+      target: ['es2020', 'chrome105', 'firefox110', 'safari16'],
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      plugins: [minifiedCss(esbuild)],
+      define: { 'process.env.NODE_ENV': '"production"' },
+      legalComments: 'none',
+      charset: 'utf8',
+      sourcemap: false,
+      logLevel: 'error',
+      metafile: true,
+    });
+  } finally {
+    // esbuild's service process would keep a caller (a test worker) alive after its work is done
+    await esbuild.stop();
+  }
   for (const file of fs.readdirSync(path.join(source, 'locales'))) {
     if (!file.endsWith('.json')) continue;
     const catalog = JSON.parse(fs.readFileSync(path.join(source, 'locales', file), 'utf8'));
