@@ -15,13 +15,15 @@ const DEFAULT_DAYS = 30;
 
 const wholeDay = isoDate.refine((d) => d.getTime() % DAY === 0, { message: 'must be a whole UTC day (YYYY-MM-DD)' });
 
-export const dailyQuery = z.object({
+/** A period of whole UTC days, [from, to). */
+export const dailyPeriodQuery = z.object({
   /** the first day, included (UTC); default: 30 days before `to` */
   from: wholeDay.optional(),
   /** the day after the last one (UTC), as [from, to) elsewhere in the reports; default: tomorrow */
   to: wholeDay.optional(),
-  affiliate_id: uuidField.optional(),
 });
+
+export const dailyQuery = dailyPeriodQuery.extend({ affiliate_id: uuidField.optional() });
 
 type ClickRow = { day: string; clicks: bigint };
 type ConversionRow = {
@@ -41,12 +43,12 @@ type Money = { value: string; value_minor: number };
 const money = (minor: bigint, currency: string): Money => ({ value: formatMajor(minor, currency), value_minor: Number(minor) });
 
 type CurrencyFigures = { currency: string; revenue: bigint; refunded: bigint; commission: bigint };
-type DayFigures = { clicks: bigint; signups: bigint; purchases: bigint; renewals: bigint; refunds: bigint; money: Map<string, CurrencyFigures> };
+export type DayFigures = { clicks: bigint; signups: bigint; purchases: bigint; renewals: bigint; refunds: bigint; money: Map<string, CurrencyFigures> };
 
 const emptyDay = (): DayFigures => ({ clicks: 0n, signups: 0n, purchases: 0n, renewals: 0n, refunds: 0n, money: new Map() });
 
 /** A conversion rate in basis points: purchases per 10,000 clicks, rounded down; null without clicks. */
-const rateBp = (purchases: bigint, clicks: bigint) => (clicks === 0n ? null : Number((purchases * 10_000n) / clicks));
+export const rateBp = (purchases: bigint, clicks: bigint) => (clicks === 0n ? null : Number((purchases * 10_000n) / clicks));
 
 function view(f: DayFigures) {
   return {
@@ -81,67 +83,82 @@ function add(into: DayFigures, from: DayFigures) {
   }
 }
 
+/** A period of whole UTC days [from, to): 30 days up to today by default, at most 366. */
+export function dailyPeriod(q: { from?: Date; to?: Date }, now: Date): { from: Date; to: Date } {
+  const to = q.to ?? new Date(Math.floor(now.getTime() / DAY) * DAY + DAY);
+  const from = q.from ?? new Date(to.getTime() - DEFAULT_DAYS * DAY);
+  if (from.getTime() >= to.getTime()) throw new HttpError(400, 'from: must be before to');
+  if (to.getTime() - from.getTime() > MAX_DAYS * DAY) throw new HttpError(400, `to: the period is at most ${MAX_DAYS} days`);
+  return { from, to };
+}
+
+export type DailyFigures = { days: [string, DayFigures][]; totals: DayFigures };
+
 /**
- * `GET /api/v1/reports/daily`: one row per UTC day of [from, to), with the clicks (dated rows, so days older than
- * the project's click_retention_days show none), the referred signups, purchases, renewals and refunds, and
- * revenue and commission per currency, of the whole program or of one affiliate; the period's totals beside
- * them. Two grouped queries, served by the (project_id, occurred_at) and (project_id, affiliate_id, occurred_at)
- * indexes of clicks and conversions.
+ * One row per UTC day of [from, to), with the clicks (dated rows, so days older than the project's
+ * click_retention_days show none), the referred signups, purchases, renewals and refunds, and revenue and
+ * commission per currency, of the whole program or of one affiliate; the period's totals beside them. Two grouped
+ * queries, served by the (project_id, occurred_at) and (project_id, affiliate_id, occurred_at) indexes of clicks
+ * and conversions. The merchant's daily report and the affiliate portal's stats both read it.
  */
+export async function dailyFigures(prisma: PrismaClient, q: { projectId: string; affiliateId: string | null; from: Date; to: Date }): Promise<DailyFigures> {
+  const { projectId, from, to } = q;
+  const ofAffiliate = q.affiliateId ? Prisma.sql`AND affiliate_id = ${q.affiliateId}::uuid` : Prisma.sql`AND affiliate_id IS NOT NULL`;
+  const day = Prisma.sql`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+  const [clicks, conversions] = await Promise.all([
+    prisma.$queryRaw<ClickRow[]>`
+      SELECT ${day} AS day, count(*) AS clicks FROM clicks
+      WHERE project_id = ${projectId}::uuid AND occurred_at >= ${from} AND occurred_at < ${to} ${ofAffiliate}
+      GROUP BY 1`,
+    prisma.$queryRaw<ConversionRow[]>`
+      SELECT ${day} AS day, currency,
+             count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
+             count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds,
+             coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::bigint AS revenue,
+             coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::bigint AS refunded,
+             coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup' AND ${balance.counted}), 0)::bigint AS commission,
+             count(*) FILTER (WHERE kind <> 'signup') AS money_rows
+      FROM conversions
+      WHERE project_id = ${projectId}::uuid AND occurred_at >= ${from} AND occurred_at < ${to} ${ofAffiliate}
+      GROUP BY 1, 2`,
+  ]);
+
+  const days = new Map<string, DayFigures>();
+  for (let t = from.getTime(); t < to.getTime(); t += DAY) days.set(new Date(t).toISOString().slice(0, 10), emptyDay());
+  for (const c of clicks) days.get(c.day)!.clicks += BigInt(c.clicks);
+  for (const c of conversions) {
+    const d = days.get(c.day)!;
+    d.signups += BigInt(c.signups);
+    d.purchases += BigInt(c.purchases);
+    d.renewals += BigInt(c.renewals);
+    d.refunds += BigInt(c.refunds);
+    // a currency appears on a day when money moved in it (signups carry none)
+    if (BigInt(c.money_rows) > 0n) {
+      d.money.set(c.currency, { currency: c.currency, revenue: BigInt(c.revenue), refunded: BigInt(c.refunded), commission: BigInt(c.commission) });
+    }
+  }
+  const totals = emptyDay();
+  for (const d of days.values()) add(totals, d);
+  return { days: [...days], totals };
+}
+
+/** `GET /api/v1/reports/daily`: dailyFigures of the program or of one affiliate. */
 export function dailyReport(prisma: PrismaClient, clock: () => Date): RequestHandler {
   return async (req, res) => {
     const q = dailyQuery.parse(req.query);
     const projectId = projectIdOf(req);
-    const to = q.to ?? new Date(Math.floor(clock().getTime() / DAY) * DAY + DAY);
-    const from = q.from ?? new Date(to.getTime() - DEFAULT_DAYS * DAY);
-    if (from.getTime() >= to.getTime()) throw new HttpError(400, 'from: must be before to');
-    if (to.getTime() - from.getTime() > MAX_DAYS * DAY) throw new HttpError(400, `to: the period is at most ${MAX_DAYS} days`);
+    const { from, to } = dailyPeriod(q, clock());
     if (q.affiliate_id && !(await prisma.affiliate.findFirst({ where: { id: q.affiliate_id, projectId }, select: { id: true } }))) {
       throw new HttpError(404, 'affiliate not found');
     }
-    const ofAffiliate = q.affiliate_id ? Prisma.sql`AND affiliate_id = ${q.affiliate_id}::uuid` : Prisma.sql`AND affiliate_id IS NOT NULL`;
-    const day = Prisma.sql`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
-    const [clicks, conversions] = await Promise.all([
-      prisma.$queryRaw<ClickRow[]>`
-        SELECT ${day} AS day, count(*) AS clicks FROM clicks
-        WHERE project_id = ${projectId}::uuid AND occurred_at >= ${from} AND occurred_at < ${to} ${ofAffiliate}
-        GROUP BY 1`,
-      prisma.$queryRaw<ConversionRow[]>`
-        SELECT ${day} AS day, currency,
-               count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
-               count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds,
-               coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::bigint AS revenue,
-               coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::bigint AS refunded,
-               coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup' AND ${balance.counted}), 0)::bigint AS commission,
-               count(*) FILTER (WHERE kind <> 'signup') AS money_rows
-        FROM conversions
-        WHERE project_id = ${projectId}::uuid AND occurred_at >= ${from} AND occurred_at < ${to} ${ofAffiliate}
-        GROUP BY 1, 2`,
-    ]);
-
-    const days = new Map<string, DayFigures>();
-    for (let t = from.getTime(); t < to.getTime(); t += DAY) days.set(new Date(t).toISOString().slice(0, 10), emptyDay());
-    for (const c of clicks) days.get(c.day)!.clicks += BigInt(c.clicks);
-    for (const c of conversions) {
-      const d = days.get(c.day)!;
-      d.signups += BigInt(c.signups);
-      d.purchases += BigInt(c.purchases);
-      d.renewals += BigInt(c.renewals);
-      d.refunds += BigInt(c.refunds);
-      // a currency appears on a day when money moved in it (signups carry none)
-      if (BigInt(c.money_rows) > 0n) {
-        d.money.set(c.currency, { currency: c.currency, revenue: BigInt(c.revenue), refunded: BigInt(c.refunded), commission: BigInt(c.commission) });
-      }
-    }
-    const totals = emptyDay();
-    for (const d of days.values()) add(totals, d);
+    const figures = await dailyFigures(prisma, { projectId, affiliateId: q.affiliate_id ?? null, from, to });
     res.json(
       ok({
         from: from.toISOString(),
         to: to.toISOString(),
         affiliate_id: q.affiliate_id ?? null,
-        days: [...days].map(([date, f]) => ({ date, ...view(f) })),
-        totals: view(totals),
+        days: figures.days.map(([date, f]) => ({ date, ...view(f) })),
+        totals: view(figures.totals),
       }),
     );
   };

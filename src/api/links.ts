@@ -18,6 +18,7 @@ const createBody = z.object({
   /** 3 to 64 of letters, digits, "-" and "_"; unique in the installation, case-insensitively; 10 random characters when left out */
   slug: slugField.optional(),
 });
+export { createBody as linkCreateBody, listQuery as linkListQuery };
 const updateBody = z.object({ target_url: z.string().max(2048).optional(), slug: slugField.optional(), active: z.boolean().optional() });
 const listQuery = z.object({ ...paginationQuery, active: z.enum(['true', 'false']).optional() });
 
@@ -39,27 +40,10 @@ export function generatedSlug(): string {
 type LinkStats = { signups: number; conversions: number };
 
 /**
- * `/api/v1/affiliates/:email/links` (86d's tracking links): `{ target_url, slug? }`; `GET /r/<slug>` sends a
- * visitor to the target with the affiliate's code (src/tracking/redirect.ts). Links are keyed by slug.
+ * Listing, presenting and creating an affiliate's links: the merchant's API below and the affiliate's own portal
+ * (src/api/portal) both go through these, so the rules (allowed_domains, slugs) and the counts are the same.
  */
-export function linksRouter(prisma: PrismaClient, publicUrl: string, clock: () => Date): Router {
-  const router = Router({ mergeParams: true });
-
-  async function affiliateOf(req: Request): Promise<Affiliate> {
-    const parsed = emailField.safeParse(String((req.params as { email?: string }).email));
-    const row = parsed.success ? await prisma.affiliate.findUnique({ where: { projectId_email: { projectId: projectIdOf(req), email: parsed.data } } }) : null;
-    if (!row) throw new HttpError(404, 'affiliate not found');
-    return row;
-  }
-
-  async function linkOf(req: Request): Promise<TrackingLink> {
-    const affiliate = await affiliateOf(req);
-    const slug = String((req.params as { slug?: string }).slug);
-    const row = SLUG_PATTERN.test(slug) ? await prisma.trackingLink.findUnique({ where: { slugKey: slug.toLowerCase() } }) : null;
-    if (!row || row.affiliateId !== affiliate.id) throw new HttpError(404, 'link not found');
-    return row;
-  }
-
+export function trackingLinks(prisma: PrismaClient, publicUrl: string, clock: () => Date) {
   async function allowedDomains(projectId: string): Promise<string[]> {
     return (await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { allowedDomains: true } })).allowedDomains;
   }
@@ -94,27 +78,22 @@ export function linksRouter(prisma: PrismaClient, publicUrl: string, clock: () =
     created_at: l.createdAt.toISOString(),
     updated_at: l.updatedAt.toISOString(),
   });
-  const present = async (rows: TrackingLink[]) => {
+
+  async function present(rows: TrackingLink[]) {
     const s = await stats(rows.map((r) => r.id));
     return rows.map((r) => view(r, s.get(r.id)!));
-  };
+  }
 
-  const SLUG_TAKEN = 'slug is already in use';
-
-  router.get('/', async (req, res) => {
-    const q = listQuery.parse(req.query);
-    const affiliate = await affiliateOf(req);
-    const where = { affiliateId: affiliate.id, ...(q.active ? { active: q.active === 'true' } : {}) };
+  async function list(affiliateId: string, q: z.infer<typeof listQuery>) {
+    const where = { affiliateId, ...(q.active ? { active: q.active === 'true' } : {}) };
     const [rows, total] = await Promise.all([
       prisma.trackingLink.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
       prisma.trackingLink.count({ where }),
     ]);
-    res.json(page(await present(rows), q.limit, q.offset, total));
-  });
+    return { links: await present(rows), total };
+  }
 
-  router.post('/', async (req, res) => {
-    const body = createBody.parse(req.body ?? {});
-    const affiliate = await affiliateOf(req);
+  async function create(affiliate: Pick<Affiliate, 'id' | 'projectId'>, body: z.infer<typeof createBody>) {
     const targetUrl = checkedTarget(body.target_url, await allowedDomains(affiliate.projectId));
     // a generated slug that happens to be taken is drawn again; a chosen one is the caller's to change
     for (let attempt = 0; ; attempt++) {
@@ -124,23 +103,62 @@ export function linksRouter(prisma: PrismaClient, publicUrl: string, clock: () =
         const row = await prisma.trackingLink.create({
           data: { projectId: affiliate.projectId, affiliateId: affiliate.id, slug, slugKey: slug.toLowerCase(), targetUrl, createdAt: now, updatedAt: now },
         });
-        return res.status(201).json(ok((await present([row]))[0]));
+        return (await present([row]))[0]!;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         if (body.slug || attempt >= 4) throw new HttpError(409, SLUG_TAKEN);
       }
     }
+  }
+
+  return { allowedDomains, present, list, create };
+}
+
+const SLUG_TAKEN = 'slug is already in use';
+
+/**
+ * `/api/v1/affiliates/:email/links` (86d's tracking links): `{ target_url, slug? }`; `GET /r/<slug>` sends a
+ * visitor to the target with the affiliate's code (src/tracking/redirect.ts). Links are keyed by slug.
+ */
+export function linksRouter(prisma: PrismaClient, publicUrl: string, clock: () => Date): Router {
+  const router = Router({ mergeParams: true });
+  const links = trackingLinks(prisma, publicUrl, clock);
+
+  async function affiliateOf(req: Request): Promise<Affiliate> {
+    const parsed = emailField.safeParse(String((req.params as { email?: string }).email));
+    const row = parsed.success ? await prisma.affiliate.findUnique({ where: { projectId_email: { projectId: projectIdOf(req), email: parsed.data } } }) : null;
+    if (!row) throw new HttpError(404, 'affiliate not found');
+    return row;
+  }
+
+  async function linkOf(req: Request): Promise<TrackingLink> {
+    const affiliate = await affiliateOf(req);
+    const slug = String((req.params as { slug?: string }).slug);
+    const row = SLUG_PATTERN.test(slug) ? await prisma.trackingLink.findUnique({ where: { slugKey: slug.toLowerCase() } }) : null;
+    if (!row || row.affiliateId !== affiliate.id) throw new HttpError(404, 'link not found');
+    return row;
+  }
+
+  router.get('/', async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const { links: rows, total } = await links.list((await affiliateOf(req)).id, q);
+    res.json(page(rows, q.limit, q.offset, total));
+  });
+
+  router.post('/', async (req, res) => {
+    const body = createBody.parse(req.body ?? {});
+    res.status(201).json(ok(await links.create(await affiliateOf(req), body)));
   });
 
   router.get('/:slug', async (req, res) => {
-    res.json(ok((await present([await linkOf(req)]))[0]));
+    res.json(ok((await links.present([await linkOf(req)]))[0]));
   });
 
   const update = async (req: Request, res: import('express').Response) => {
     const body = updateBody.parse(req.body ?? {});
     const link = await linkOf(req);
     const data: Partial<Pick<TrackingLink, 'targetUrl' | 'slug' | 'slugKey' | 'active' | 'updatedAt'>> = { updatedAt: clock() };
-    if (body.target_url !== undefined) data.targetUrl = checkedTarget(body.target_url, await allowedDomains(link.projectId));
+    if (body.target_url !== undefined) data.targetUrl = checkedTarget(body.target_url, await links.allowedDomains(link.projectId));
     if (body.slug !== undefined) Object.assign(data, { slug: body.slug, slugKey: body.slug.toLowerCase() });
     if (body.active !== undefined) data.active = body.active;
     let row: TrackingLink;
@@ -150,7 +168,7 @@ export function linksRouter(prisma: PrismaClient, publicUrl: string, clock: () =
       if (isUniqueViolation(err)) throw new HttpError(409, SLUG_TAKEN);
       throw err;
     }
-    res.json(ok((await present([row]))[0]));
+    res.json(ok((await links.present([row]))[0]));
   };
   router.put('/:slug', update);
   router.patch('/:slug', update);

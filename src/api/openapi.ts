@@ -22,6 +22,9 @@ import { settingsOperations } from './settings';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
 import { redirectOperations } from '../tracking/redirect';
+import { embedTokenOperations } from './embed-tokens';
+import { portalOperations } from './portal';
+import { portalSettingsOperations } from './portal-settings';
 import { portalPageOperations } from '../pages/portal';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
@@ -86,6 +89,9 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...trackOperations,
   ...linkOperations,
   ...redirectOperations,
+  ...embedTokenOperations,
+  ...portalSettingsOperations,
+  ...portalOperations,
   ...portalPageOperations,
 ];
 
@@ -167,12 +173,19 @@ function operationObject(op: Operation): JsonSchema {
     tags: [op.tag],
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    security: op.access === 'public' ? [] : [{ [op.access === 'admin' ? 'adminToken' : 'apiKey']: [] }],
+    security: SECURITY[op.access],
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(op.body) } } } } : {}),
     responses,
   };
 }
+
+const SECURITY: Record<Operation['access'], JsonSchema[]> = {
+  public: [],
+  api_key: [{ apiKey: [] }],
+  admin: [{ adminToken: [] }],
+  portal: [{ portalSession: [] }, { embedToken: [] }],
+};
 
 /** `GET /openapi.json`: built once, on first request. */
 export function openApiHandler(serverUrl: string): (req: unknown, res: { json(body: unknown): void }) => void {
@@ -206,6 +219,8 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A project API key (rw_…)' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        portalSession: { type: 'apiKey', in: 'cookie', name: 'refwire_portal', description: "An affiliate's portal session, set by POST /api/portal/{projectId}/login/verify" },
+        embedToken: { type: 'http', scheme: 'bearer', description: 'An embed token (rwpe_…) minted by POST /api/v1/affiliates/{email}/embed-tokens, 10 minutes' },
       },
       schemas: {
         Object: {

@@ -4,7 +4,7 @@ import { formatMajor } from '../commission/money';
 import type { Affiliate, Conversion, Payout, Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { completePayout, createPayout, failPayout, type Settlement } from '../ledger/payouts';
+import { completePayout, createPayout, failPayout, type PayoutRefusal, type Settlement } from '../ledger/payouts';
 import { currencyCode } from './currency';
 import { ok, page, paginationQuery } from './envelope';
 import { idFromPath, uuidField } from './fields';
@@ -25,9 +25,35 @@ const completeBody = z.object({ reference: z.string().trim().min(1).max(255).nul
 const failBody = z.object({ reason: z.string().trim().min(1).max(500).nullable().optional() });
 const listQuery = z.object({ ...paginationQuery, status: z.enum(STATUSES).optional(), affiliate_id: uuidField.optional() });
 
+/** Why a payout was not made, as the merchant's API and the affiliate's portal both answer it (409, or 404). */
+export function payoutRefused(result: PayoutRefusal, currency: string, partial = false): HttpError {
+  const money = (minor: bigint) => `${formatMajor(minor, currency)} ${currency}`;
+  switch (result.refused) {
+    case 'unknown_affiliate':
+      return new HttpError(404, 'affiliate not found');
+    case 'suspended':
+      return new HttpError(409, 'the affiliate is suspended: payouts are frozen until it is reactivated');
+    case 'nothing_eligible':
+      return new HttpError(409, `nothing eligible to pay in ${currency}: commissions still in their hold period, or already paid`);
+    case 'above_eligible':
+      return new HttpError(409, `amount_minor: ${money(result.requestedMinor)} is above the eligible balance ${money(result.balanceMinor)}`);
+    case 'not_positive':
+      return new HttpError(409, `the eligible ${currency} balance is ${formatMajor(result.balanceMinor, currency)}: refunds after earlier payouts are carried forward, nothing to pay`);
+    case 'too_large':
+      return new HttpError(409, `the eligible balance ${money(result.balanceMinor)} is more than one payout can hold`);
+    case 'below_minimum':
+      return new HttpError(
+        409,
+        partial
+          ? `the payout would be ${money(result.balanceMinor)} (whole commissions within amount_minor), below minimum_payout ${formatMajor(result.minimumMinor, currency)}`
+          : `the eligible balance ${money(result.balanceMinor)} is below minimum_payout ${formatMajor(result.minimumMinor, currency)}`,
+      );
+  }
+}
+
 type PayoutWithAffiliate = Payout & { affiliate: Pick<Affiliate, 'email'>; _count: { conversions: number } };
 
-function payoutView(p: PayoutWithAffiliate) {
+export function payoutView(p: PayoutWithAffiliate) {
   return {
     id: p.id,
     affiliate_id: p.affiliateId,
@@ -37,6 +63,7 @@ function payoutView(p: PayoutWithAffiliate) {
     currency: p.currency,
     method: p.method,
     status: p.status,
+    requested_by: p.requestedBy,
     destination: p.destination,
     reference: p.reference,
     failure_reason: p.failureReason,
@@ -47,10 +74,10 @@ function payoutView(p: PayoutWithAffiliate) {
   };
 }
 
-const withAffiliate = { affiliate: { select: { email: true } }, _count: { select: { conversions: true } } } as const;
+export const withAffiliate = { affiliate: { select: { email: true } }, _count: { select: { conversions: true } } } as const;
 
 /** Where the money goes, as the affiliate asked when the payout was made. */
-function destinationOf(a: Affiliate, method: string): Prisma.InputJsonObject {
+export function destinationOf(a: Affiliate, method: string): Prisma.InputJsonObject {
   if (method === 'paypal') return { paypal_email: a.paypalEmail };
   if (method === 'wise') return { wise_email: a.wiseEmail, details: (a.payoutDetails ?? null) as Prisma.InputJsonValue | null };
   return { details: (a.payoutDetails ?? null) as Prisma.InputJsonValue | null };
@@ -98,25 +125,7 @@ export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
       { projectId, affiliateId: affiliate.id, currency, method, destination: destinationOf(affiliate, method), now },
       currency === project.currency ? project.minimumPayoutMinor : null,
     );
-    if ('refused' in result) {
-      switch (result.refused) {
-        case 'unknown_affiliate':
-          throw new HttpError(404, 'affiliate not found');
-        case 'suspended':
-          throw new HttpError(409, 'the affiliate is suspended: payouts are frozen until it is reactivated');
-        case 'nothing_eligible':
-          throw new HttpError(409, `nothing eligible to pay in ${currency}: commissions still in their hold period, or already paid`);
-        case 'not_positive':
-          throw new HttpError(409, `the eligible ${currency} balance is ${formatMajor(result.balanceMinor, currency)}: refunds after earlier payouts are carried forward, nothing to pay`);
-        case 'too_large':
-          throw new HttpError(409, `the eligible balance ${formatMajor(result.balanceMinor, currency)} ${currency} is more than one payout can hold`);
-        case 'below_minimum':
-          throw new HttpError(
-            409,
-            `the eligible balance ${formatMajor(result.balanceMinor, currency)} ${currency} is below minimum_payout ${formatMajor(result.minimumMinor, currency)}`,
-          );
-      }
-    }
+    if ('refused' in result) throw payoutRefused(result, currency);
     res.status(201).json(ok(payoutView(await find(projectId, result.id))));
   });
 

@@ -5,7 +5,7 @@ import { tokensEqual } from '../security/tokens';
 import { HttpError } from './errors';
 import type { FailedAuthLimit } from './rate-limit';
 
-function bearer(req: Request): string | null {
+export function bearer(req: Request): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -17,13 +17,13 @@ function tooMany(seconds: number): HttpError {
 }
 
 /** Before any credential is checked: an address past its budget of refused ones is answered 429, whatever it sends. */
-async function notBlocked(req: Request, limit: FailedAuthLimit | undefined): Promise<void> {
+export async function notBlocked(req: Request, limit: FailedAuthLimit | undefined): Promise<void> {
   const wait = await limit?.blocked(req);
   if (wait) throw tooMany(wait);
 }
 
 /** A credential was presented and refused: 401, or 429 once that used up the address's budget. */
-async function refused(req: Request, limit: FailedAuthLimit | undefined, message: string): Promise<never> {
+export async function refused(req: Request, limit: FailedAuthLimit | undefined, message: string): Promise<never> {
   const wait = await limit?.failed(req);
   throw wait ? tooMany(wait) : new HttpError(401, message);
 }

@@ -47,6 +47,32 @@ export function clientIpRateLimit(options: { perMinute: number; store?: Store })
   });
 }
 
+/**
+ * A budget per key the request names (an email address in its body, say), over a window of its own, for abuse
+ * limits that a per-address budget alone would not stop: one address asking codes for many emails is the address
+ * limit's, many addresses asking codes for one email is this one's. Requests without a key pass.
+ */
+export function keyedRateLimit(options: {
+  name: string;
+  limit: number;
+  windowMs: number;
+  key: (req: Request) => string | null;
+  message: string;
+  store?: Store;
+}): RequestHandler {
+  return rateLimit({
+    windowMs: options.windowMs,
+    limit: options.limit,
+    legacyHeaders: true,
+    standardHeaders: false,
+    skip: (req) => options.key(req) === null,
+    keyGenerator: (req) => `${options.name}:${options.key(req)}`,
+    ...(options.store ? { store: options.store } : {}),
+    passOnStoreError: true,
+    handler: (_req, res) => sendError(res, 429, options.message),
+  });
+}
+
 /** The address a per-address limit counts by: the visitor behind TRUST_PROXY's proxies, IPv6 by its /56. */
 function addressKey(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');

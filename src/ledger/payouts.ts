@@ -1,14 +1,30 @@
 import { sqlSessionOf } from '../db/prisma-session';
+import type { SqlSession } from '../db/sql';
 import { queueEmail } from '../email/outbox';
 import { Prisma, type Payout, type PrismaClient } from '../generated/prisma/client';
 import { balance } from '../domain/balances';
 
-export type PayoutRequest = { projectId: string; affiliateId: string; currency: string; method: string; destination: Prisma.InputJsonObject; now: Date };
+export type PayoutRequest = {
+  projectId: string;
+  affiliateId: string;
+  currency: string;
+  method: string;
+  destination: Prisma.InputJsonObject;
+  now: Date;
+  /** who asked: the merchant through the API (the default), or the affiliate in the portal */
+  requestedBy?: 'merchant' | 'affiliate';
+  /** take whole commissions, refunds carried forward first, then oldest first, while their sum stays within this */
+  upToMinor?: bigint;
+};
+
+/** Run in the payout's transaction once it holds its rows: what announces the payout commits with it. */
+export type WithinPayout = (tx: SqlSession, payout: Payout) => Promise<void>;
 
 export type PayoutRefusal =
   | { refused: 'unknown_affiliate' }
   | { refused: 'suspended' }
   | { refused: 'nothing_eligible' }
+  | { refused: 'above_eligible'; balanceMinor: bigint; requestedMinor: bigint }
   | { refused: 'not_positive'; balanceMinor: bigint }
   | { refused: 'below_minimum'; balanceMinor: bigint; minimumMinor: bigint }
   | { refused: 'too_large'; balanceMinor: bigint };
@@ -22,14 +38,38 @@ class Refused extends Error {
   }
 }
 
+type EligibleRow = { id: string; value_minor: bigint; due: Date };
+
+/** Refunds carried forward first (they settle a debt), then the oldest commissions: a prefix whose sum never exceeds the limit. */
+function withinLimit(rows: EligibleRow[], limit: bigint): EligibleRow[] {
+  const ordered = [...rows].sort(
+    (a, b) => Number(b.value_minor < 0n) - Number(a.value_minor < 0n) || a.due.getTime() - b.due.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  const taken: EligibleRow[] = [];
+  let sum = 0n;
+  for (const row of ordered) {
+    if (sum + BigInt(row.value_minor) > limit) break;
+    sum += BigInt(row.value_minor);
+    taken.push(row);
+  }
+  return taken;
+}
+
 /**
- * Takes every eligible row of one affiliate in one currency — commissions and the refunds carried forward against
- * them — into a new pending payout of their sum, or takes nothing. The affiliate's row is locked first, so two
- * payout requests for one affiliate run one after the other and the second finds nothing left; the rows are
- * locked in id order, as the ledger's recompute locks them, and its writes skip rows a payout holds.
- * `minimumMinor` applies to the project's currency only (there is no rate to compare other currencies with).
+ * Takes eligible rows of one affiliate in one currency — commissions and the refunds carried forward against them —
+ * into a new pending payout of their sum, or takes nothing: every eligible row, or with `upToMinor` whole rows
+ * within it (a payout's amount is always the sum of the rows it holds, so it may come out below the limit). The
+ * affiliate's row is locked first, so two payout requests for one affiliate run one after the other and the
+ * second finds nothing left; the rows are locked in id order, as the ledger's recompute locks them, and its writes
+ * skip rows a payout holds. `minimumMinor` applies to the project's currency only (there is no rate to compare
+ * other currencies with).
  */
-export async function createPayout(prisma: PrismaClient, request: PayoutRequest, minimumMinor: bigint | null): Promise<Payout | PayoutRefusal> {
+export async function createPayout(
+  prisma: PrismaClient,
+  request: PayoutRequest,
+  minimumMinor: bigint | null,
+  within?: WithinPayout,
+): Promise<Payout | PayoutRefusal> {
   try {
     return await prisma.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<{ id: string; status: string }[]>`
@@ -37,31 +77,36 @@ export async function createPayout(prisma: PrismaClient, request: PayoutRequest,
       if (locked.length === 0) throw new Refused({ refused: 'unknown_affiliate' });
       // PRODUCT.md §12: a suspended affiliate's payouts are frozen
       if (locked[0]!.status === 'suspended') throw new Refused({ refused: 'suspended' });
+      const eligible = await tx.$queryRaw<EligibleRow[]>`
+        SELECT id, value_minor, coalesce(hold_until, occurred_at) AS due FROM conversions
+        WHERE project_id = ${request.projectId}::uuid AND affiliate_id = ${request.affiliateId}::uuid
+          AND currency = ${request.currency} AND value_minor <> 0 AND ${balance.eligible(request.now)}
+        ORDER BY id FOR UPDATE`;
+      if (eligible.length === 0) throw new Refused({ refused: 'nothing_eligible' });
+      const balanceMinor = eligible.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
+      if (request.upToMinor !== undefined && request.upToMinor > balanceMinor) {
+        throw new Refused({ refused: 'above_eligible', balanceMinor, requestedMinor: request.upToMinor });
+      }
+      const taken = request.upToMinor === undefined ? eligible : withinLimit(eligible, request.upToMinor);
+      const total = taken.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
+      if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
+      if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
+      if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });
       const payout = await tx.payout.create({
         data: {
           projectId: request.projectId,
           affiliateId: request.affiliateId,
           currency: request.currency,
-          amountMinor: 0n,
+          amountMinor: total,
           method: request.method,
           destination: request.destination,
+          requestedBy: request.requestedBy ?? 'merchant',
           createdAt: request.now,
         },
       });
-      const taken = await tx.$queryRaw<{ value_minor: bigint }[]>`
-        UPDATE conversions SET payout_id = ${payout.id}::uuid, updated_at = now()
-        WHERE id IN (
-          SELECT id FROM conversions
-          WHERE project_id = ${request.projectId}::uuid AND affiliate_id = ${request.affiliateId}::uuid
-            AND currency = ${request.currency} AND value_minor <> 0 AND ${balance.eligible(request.now)}
-          ORDER BY id FOR UPDATE)
-        RETURNING value_minor`;
-      if (taken.length === 0) throw new Refused({ refused: 'nothing_eligible' });
-      const total = taken.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
-      if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
-      if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
-      if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });
-      return tx.payout.update({ where: { id: payout.id }, data: { amountMinor: total } });
+      await tx.$executeRaw`UPDATE conversions SET payout_id = ${payout.id}::uuid, updated_at = now() WHERE id = ANY(${taken.map((r) => r.id)}::uuid[])`;
+      await within?.(sqlSessionOf(tx), payout);
+      return payout;
     });
   } catch (err) {
     if (err instanceof Refused) return err.refusal;

@@ -13,6 +13,9 @@ import { groupsRouter } from '../api/groups';
 import { conversionsRouter } from '../api/conversions';
 import { couponsRouter } from '../api/coupons';
 import { emailsRouter } from '../api/emails';
+import { embedTokensRouter } from '../api/embed-tokens';
+import { DEFAULT_PORTAL_SIGN_IN_LIMITS, portalCors, portalRouter, type PortalSignInLimits } from '../api/portal';
+import { portalSettingsRouter } from '../api/portal-settings';
 import { eventsRouter } from '../api/events';
 import { integrationsRouter } from '../api/integrations';
 import { linksRouter } from '../api/links';
@@ -73,6 +76,8 @@ export type AppDeps = {
   trackRateLimit?: { perMinute: number; store?: Store };
   /** refused API keys and admin tokens a minute per client address (a store of its own) */
   failedAuthLimit?: { perMinute: number; store?: Store };
+  /** the portal's sign-in: requests a minute per client address, codes an hour per email */
+  portalSignInLimit?: PortalSignInLimits;
 };
 
 const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
@@ -150,6 +155,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
   v1.use('/affiliates/:email/links', linksRouter(prisma, deps.publicUrl, clock));
+  v1.use('/affiliates/:email/embed-tokens', embedTokensRouter(deps.db, clock));
   v1.use('/affiliates', affiliateLifecycleRouter(prisma, clock), affiliatesRouter(prisma, clock));
   v1.use('/groups', groupsRouter(prisma, clock));
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql, clock));
@@ -160,9 +166,16 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/payouts', payoutsRouter(prisma, clock));
   v1.use('/reports', reportsRouter(prisma, clock));
   v1.use('/emails', emailsRouter(prisma));
+  v1.use('/portal', portalSettingsRouter(prisma));
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
   app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
+  app.use(
+    '/api/portal/:projectId',
+    portalCors,
+    json,
+    portalRouter({ db: deps.db, clock, publicUrl: deps.publicUrl, limits: deps.portalSignInLimit ?? DEFAULT_PORTAL_SIGN_IN_LIMITS, failedAuth }),
+  );
   app.get('/js/refwire.js', trackingScript());
   const hashVisitor = visitorHasher(deps.secretsKey);
   const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };

@@ -10,7 +10,7 @@ const LAYERS: string[][] = [
   ['config', 'security', 'observability'],
   ['db'],
   ['commission', 'attribution', 'providers', 'views'],
-  ['projects', 'integrations', 'outbound', 'inbox', 'email'],
+  ['projects', 'integrations', 'outbound', 'inbox', 'email', 'access'],
   ['ledger', 'http'],
   ['ingest', 'pipeline'],
   ['queue'],

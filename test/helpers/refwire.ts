@@ -23,7 +23,7 @@ export type TestApp = {
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
 export function buildTestApp(
   db: Database,
-  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; failedAuthLimit?: AppDeps['failedAuthLimit']; outboundAllowPrivate?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy'] } = {},
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; failedAuthLimit?: AppDeps['failedAuthLimit']; outboundAllowPrivate?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy']; portalSignInLimit?: AppDeps['portalSignInLimit'] } = {},
 ): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
@@ -55,6 +55,8 @@ export function buildTestApp(
     // likewise for refused credentials (tests of 401s send many); test/http/rate-limit.test.ts sets it
     failedAuthLimit: options.failedAuthLimit ?? { perMinute: 1_000_000 },
     trustProxy: options.trustProxy,
+    // likewise for the portal's sign-in; test/api/portal/sign-in.test.ts sets it
+    portalSignInLimit: options.portalSignInLimit ?? { perAddressPerMinute: 1_000_000, perEmailPerHour: 1_000_000 },
   });
   return { app, runner, secretsKey, clock };
 }
