@@ -213,7 +213,7 @@ export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
         <Stat name="clicks" label={t('stat_clicks')}>{count(s.clicks, lang)}</Stat>
         <Stat name="signups" label={t('stat_signups')}>{count(s.signups, lang)}</Stat>
         <Stat name="purchases" label={t('stat_purchases')}>{count(s.purchases, lang)}</Stat>
-        <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{percent(s.conversion_rate_bp / 10_000, lang)}</Stat>
+        <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{s.conversion_rate_bp === null ? '—' : percent(s.conversion_rate_bp / 10_000, lang)}</Stat>
         <Stat name="revenue" label={t('stat_revenue')}>{moneyList(s.revenue_minor, currency, lang)}</Stat>
         <Stat name="commission" label={t('stat_commission')}>{moneyList(s.commission_minor, currency, lang)}</Stat>
       </dl>,
