@@ -95,6 +95,12 @@ if (!refwire.portal) {
     }
     const mountPoint = document.createElement('div');
     root.appendChild(mountPoint);
+    // Refwire's own page (GET /portal/:projectId) is the widget alone: its page margins are the widget's to set
+    if (el.dataset.mode === 'hosted' && supportsAdopted) {
+      const page = new CSSStyleSheet();
+      page.replaceSync('body{margin:0;background:#f9fafb}main{max-inline-size:1200px;margin-inline:auto}');
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, page];
+    }
     const wgt: Widget = {
       root,
       mountPoint,

@@ -282,7 +282,7 @@ export function EarningsBlock({ me, wide }: BlockProps) {
             <thead>
               <tr>
                 <th scope="col">{t('col_date')}</th>
-                <th scope="col">{t('col_kind')}</th>
+                <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
                 <th scope="col" class="rw-num">{t('col_amount')}</th>
                 <th scope="col">{t('col_status')}</th>
                 <th scope="col">{t('col_hold_until')}</th>
@@ -292,7 +292,7 @@ export function EarningsBlock({ me, wide }: BlockProps) {
               {(commissions.data ?? []).map((c: Commission) => (
                 <tr key={c.id} data-commission={c.id}>
                   <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
-                  <td>{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
+                  <td class="rw-hide-narrow">{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
                   <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
                   <td>
                     <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
@@ -496,7 +496,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
                 <th scope="col">{t('col_date')}</th>
                 <th scope="col" class="rw-num">{t('col_amount')}</th>
                 <th scope="col">{t('col_status')}</th>
-                <th scope="col">{t('col_method')}</th>
+                <th scope="col" class="rw-hide-narrow">{t('col_method')}</th>
                 <th scope="col">{t('col_reference')}</th>
               </tr>
             </thead>
@@ -508,7 +508,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
                   <td>
                     <Badge kind={p.status}>{t(`pstatus_${p.status}`, { defaultValue: p.status })}</Badge>
                   </td>
-                  <td>{p.method ? t(`method_${p.method}`, { defaultValue: p.method }) : ''}</td>
+                  <td class="rw-hide-narrow">{p.method ? t(`method_${p.method}`, { defaultValue: p.method }) : ''}</td>
                   <td class="rw-ltr">{p.reference ?? ''}</td>
                 </tr>
               ))}
