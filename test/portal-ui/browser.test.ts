@@ -438,6 +438,25 @@ ${scripts}
     expect(await page.evaluate(() => window.events)).toEqual([['language', { lang: 'de' }]]);
   });
 
+  it('fits a 320 px screen: no block wider than the widget, the page not wider than the screen (English and Arabic)', async () => {
+    const context = await newContext({ viewport: { width: 320, height: 700 } });
+    for (const lang of ['en', 'ar']) {
+      const page = await embedPage(context, { token: await embedToken(), lang });
+      await page.locator('[data-block="daily_stats"] canvas').first().waitFor();
+      const layout = await page.evaluate(() => {
+        const host = document.querySelector('[data-refwire-portal]');
+        const blocks = [...host.shadowRoot.querySelectorAll('[data-block]')];
+        return {
+          page: document.documentElement.scrollWidth,
+          blocks: blocks.length,
+          overflowing: blocks.filter((b: any) => b.scrollWidth > b.clientWidth + 1).map((b: any) => b.dataset.block),
+        };
+      });
+      expect({ lang, ...layout }).toEqual({ lang, page: 320, blocks: 10, overflowing: [] });
+      await page.close();
+    }
+  });
+
   it('shares window.Refwire with the tracking script, whichever loads first', async () => {
     const context = await newContext();
     for (const tracking of ['first', 'after']) {
