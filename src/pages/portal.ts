@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
@@ -30,7 +31,7 @@ export const HOSTED_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-type Asset = { body: Buffer; etag: string; type: string };
+type Asset = { body: Buffer; gzipped: Buffer; etag: string; type: string };
 
 /**
  * A built file, read on its first request and kept: a process built without the portal (a test of something else)
@@ -47,7 +48,8 @@ function assetHandler(file: () => string, type: string): RequestHandler {
         res.status(503).json({ success: false, error: 'the portal is not built: run `npm run build` (scripts/build-portal.js)' });
         return;
       }
-      asset = { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+      // compressed once, here: the budget of the embed is counted gzipped, and nothing in front of Refwire has to do it
+      asset = { body, gzipped: gzipSync(body, { level: 9 }), type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     }
     res.setHeader('Content-Type', asset.type);
     // merchants' pages load these from another origin (the script, then its language catalogs with fetch)
@@ -56,12 +58,16 @@ function assetHandler(file: () => string, type: string): RequestHandler {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.setHeader('ETag', asset.etag);
+    res.setHeader('Vary', 'Accept-Encoding');
     if (req.headers['if-none-match'] === asset.etag) {
       res.status(304).end();
       return;
     }
-    res.setHeader('Content-Length', asset.body.length);
-    res.end(asset.body);
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    const body = gzip ? asset.gzipped : asset.body;
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
   };
 }
 

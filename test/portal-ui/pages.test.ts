@@ -36,6 +36,18 @@ describe('the portal pages: /portal/:projectId and /js/refwire-portal.js', () =>
     await request(t.app).get('/js/refwire-portal.js').set('If-None-Match', res.headers.etag!).expect(304);
   });
 
+  it('sends the script gzipped to a client that accepts it, whole to one that does not', async () => {
+    const gz = await request(t.app).get('/js/refwire-portal.js').set('Accept-Encoding', 'gzip, deflate, br').expect(200);
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.vary).toBe('Accept-Encoding');
+    expect(Number(gz.headers['content-length'])).toBeLessThan(60 * 1024);
+    const plain = await request(t.app).get('/js/refwire-portal.js').set('Accept-Encoding', 'identity').expect(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(Number(plain.headers['content-length'])).toBeGreaterThan(100 * 1024);
+    // supertest inflated the first: the same script either way
+    expect(gz.text).toBe(plain.text);
+  });
+
   it('serves each language catalog, and 404 for anything else there', async () => {
     const de = await request(t.app).get('/js/refwire-portal/locales/de.json').expect(200);
     expect(de.headers['access-control-allow-origin']).toBe('*');
