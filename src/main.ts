@@ -9,6 +9,7 @@ import { migrate } from './db/migrator';
 import { releaseAllClaims } from './inbox/inbound-events';
 import { createApp } from './server/app';
 import { redisRateLimitStore } from './http/rate-limit';
+import { DEFAULT_PORTAL_SIGN_IN_LIMITS } from './api/portal';
 import { createLogger } from './observability/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
 import { startProcessing, storesFor, type Processing } from './processing';
@@ -65,6 +66,8 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     // a limiter needs a store of its own
     const trackRateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:track`) : null;
     const failedAuthStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:authfail`) : null;
+    const portalAddressStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:portal-address`) : null;
+    const portalEmailStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:portal-email`) : null;
     const app = createApp({
       db,
       logger,
@@ -83,6 +86,11 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       rateLimit: { perMinute: config.rateLimitPerMinute, ...(rateLimitStore ? { store: rateLimitStore.store } : {}) },
       trackRateLimit: { perMinute: config.trackRateLimitPerMinute, ...(trackRateLimitStore ? { store: trackRateLimitStore.store } : {}) },
       failedAuthLimit: { perMinute: config.authFailureLimitPerMinute, ...(failedAuthStore ? { store: failedAuthStore.store } : {}) },
+      portalSignInLimit: {
+        ...DEFAULT_PORTAL_SIGN_IN_LIMITS,
+        ...(portalAddressStore ? { store: portalAddressStore.store } : {}),
+        ...(portalEmailStore ? { emailStore: portalEmailStore.store } : {}),
+      },
     });
     server.on('request', app);
     const url = `http://localhost:${port}`;
@@ -107,6 +115,8 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         rateLimitStore?.close();
         trackRateLimitStore?.close();
         failedAuthStore?.close();
+        portalAddressStore?.close();
+        portalEmailStore?.close();
         await openDb.close();
         lock?.release();
       },

@@ -4,7 +4,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { sqlSessionOf } from '../db/prisma-session';
-import { queueEmail } from '../email/outbox';
+import { queueEmail, type EmailToQueue } from '../email/outbox';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, emailField, ruleColumns, uuidField } from './fields';
@@ -61,17 +61,20 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
         }
         const row = await tx.affiliate.update({ where: { id: current.id }, data });
         await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
-        // an applicant hears the decision, in the transaction that records it (src/email/outbox.ts)
-        if (action === 'approve' || action === 'reject') {
-          const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });
-          await queueEmail(
-            sqlSessionOf(tx),
-            action === 'approve'
-              ? { projectId, to: row.email, template: 'application_approved', data: { projectName, affiliateName: row.name, referralCode: row.referralCode } }
-              : { projectId, to: row.email, template: 'application_rejected', data: { projectName, affiliateName: row.name, reason: body.reason ?? null } },
-            clock(),
-          );
-        }
+        // the affiliate hears every decision, in the transaction that records it (src/email/outbox.ts)
+        const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });
+        const common = { projectName, affiliateName: row.name };
+        const reason = body.reason ?? null;
+        await queueEmail(
+          sqlSessionOf(tx),
+          {
+            approve: { projectId, to: row.email, template: 'application_approved', data: { ...common, referralCode: row.referralCode } },
+            reject: { projectId, to: row.email, template: 'application_rejected', data: { ...common, reason } },
+            suspend: { projectId, to: row.email, template: 'affiliate_suspended', data: { ...common, reason } },
+            reactivate: { projectId, to: row.email, template: 'affiliate_reactivated', data: { ...common, referralCode: row.referralCode } },
+          }[action] as EmailToQueue,
+          clock(),
+        );
         return { row, changed: true };
       });
       if (result.changed) await afterChange?.({ projectId, affiliateId: result.row.id, action, reason: body.reason ?? null });

@@ -55,7 +55,8 @@ function payoutColumns(b: z.infer<typeof updateBody>) {
   };
 }
 
-function generatedCode(email: string): string {
+/** A readable referral code for an affiliate who did not choose one: the mailbox name and 6 random hex digits. */
+export function generatedCode(email: string): string {
   const stem = email.split('@')[0]!.replace(/[^A-Za-z0-9]/g, '').slice(0, 12).toUpperCase() || 'REF';
   return `${stem}-${randomBytes(3).toString('hex').toUpperCase()}`;
 }

@@ -16,6 +16,7 @@ import { productOperations } from './products';
 import { referralOperations } from './referrals';
 import { reportOperations } from './reports';
 import { affiliateLifecycleOperations } from './affiliate-lifecycle';
+import { applicationOperations } from './applications';
 import { groupOperations } from './groups';
 import { ruleVersionOperations } from './rule-versions';
 import { settingsOperations } from './settings';
@@ -74,6 +75,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...settingsOperations,
   ...ruleVersionOperations,
   ...groupOperations,
+  ...applicationOperations,
   ...affiliateLifecycleOperations,
   ...affiliateOperations,
   ...referralOperations,

@@ -81,7 +81,7 @@ const materialField = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    if ((m.kind === 'image' || m.kind === 'link') && !m.url) ctx.addIssue({ code: 'custom', path: ['url'], message: `required for a ${m.kind}` });
+    if ((m.kind === 'image' || m.kind === 'link') && !m.url) ctx.addIssue({ code: 'custom', path: ['url'], message: `required for ${m.kind === 'image' ? 'an image' : 'a link'}` });
     if (m.kind === 'text' && !m.body) ctx.addIssue({ code: 'custom', path: ['body'], message: 'required for a text' });
   });
 

@@ -15,7 +15,7 @@ const summaryQuery = periodQuery.extend({ top: z.coerce.number().int().min(1).ma
 
 type Counts = { signups: bigint; purchases: bigint; renewals: bigint; refunds: bigint };
 /** sums arrive as text: a sum of bigints is numeric in SQL, and cast back to bigint it could overflow */
-type MoneyRow = { currency: string; revenue: string; refunded: string; commission: string };
+type MoneyRow = { currency: string; revenue: string; refunded: string; commission: string; commission_pending: string; commission_rejected: string };
 type TopRow = { affiliate_id: string; email: string; referral_code: string; currency: string; commission: string; sales: bigint; revenue: string };
 
 /** `column` (a timestamp) within [from, to): a missing bound is open. */
@@ -63,7 +63,9 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
       prisma.$queryRaw<MoneyRow[]>`
         SELECT currency, coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::text AS revenue,
                coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::text AS refunded,
-               coalesce(sum(value_minor) FILTER (WHERE ${balance.counted}), 0)::text AS commission
+               coalesce(sum(value_minor) FILTER (WHERE ${balance.counted}), 0)::text AS commission,
+               coalesce(sum(value_minor) FILTER (WHERE review_status = 'pending'), 0)::text AS commission_pending,
+               coalesce(sum(value_minor) FILTER (WHERE review_status = 'rejected'), 0)::text AS commission_rejected
         FROM conversions WHERE ${scope} AND kind <> 'signup' GROUP BY currency ORDER BY currency`,
       prisma.$queryRaw<TopRow[]>`
         SELECT c.affiliate_id::text AS affiliate_id, a.email, a.referral_code, c.currency, coalesce(sum(c.value_minor) FILTER (WHERE ${balance.counted}), 0)::text AS commission,
@@ -97,6 +99,9 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
           refunded: money(m.refunded, m.currency),
           net_revenue: money(BigInt(m.revenue) - BigInt(m.refunded), m.currency),
           commission: money(m.commission, m.currency),
+          // under manual review (PRODUCT.md §12): waiting for the merchant, and turned down; neither is in `commission`
+          commission_pending: money(m.commission_pending, m.currency),
+          commission_rejected: money(m.commission_rejected, m.currency),
         })),
         top_affiliates: top.map((r) => ({
           affiliate_id: r.affiliate_id,

@@ -8,7 +8,7 @@ import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { projectRuleState } from '../projects/settings';
 import { allowedDomainsField } from '../tracking/allowed-domains';
 import { currencyCode } from './currency';
-import { amountField, commissionTypeField, commissionValueField, moneyField, ruleColumns } from './fields';
+import { amountField, commissionTypeField, commissionValueField, emailField, moneyField, ruleColumns } from './fields';
 import { commissionView } from '../views/present';
 import { ok } from './envelope';
 import type { Operation } from './operation';
@@ -27,6 +27,10 @@ const patchBody = z
     commission_review: z.enum(['auto', 'manual']),
     allowed_domains: allowedDomainsField,
     click_retention_days: z.number().int().min(1).max(3650),
+    /** a verified application becomes an active affiliate at once (else pending, for the merchant to decide) */
+    auto_approve: z.boolean(),
+    /** where the merchant is emailed of each verified application; null: nobody */
+    notification_email: emailField.nullable(),
   })
   .partial()
   .strict();
@@ -45,6 +49,8 @@ export function settingsView(p: Project) {
     minimum_payout_formatted: formatMajor(p.minimumPayoutMinor, p.currency),
     allowed_domains: p.allowedDomains,
     click_retention_days: p.clickRetentionDays,
+    auto_approve: p.autoApprove,
+    notification_email: p.notificationEmail,
   };
 }
 
@@ -87,6 +93,8 @@ export function settingsRouter(prisma: PrismaClient, clock: () => Date): Router 
       if (body.commission_review !== undefined) data.commissionReview = body.commission_review;
       if (body.allowed_domains !== undefined) data.allowedDomains = body.allowed_domains;
       if (body.click_retention_days !== undefined) data.clickRetentionDays = body.click_retention_days;
+      if (body.auto_approve !== undefined) data.autoApprove = body.auto_approve;
+      if (body.notification_email !== undefined) data.notificationEmail = body.notification_email;
       if (body.minimum_payout !== undefined) {
         const minor = amountField('minimum_payout', body.minimum_payout, currency);
         if (minor < 0n) throw new HttpError(400, 'minimum_payout: must not be negative');

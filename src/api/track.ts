@@ -26,7 +26,7 @@ const clickBody = z.object({ project_id: uuidField, referral_code: codeField, la
 const signupBody = z.object({ project_id: uuidField, email: emailField, referral_code: codeField, click_id: uuidField.nullable().optional() });
 
 /** Any page may call these: the answer is readable from every origin, and a preflight is answered at once. */
-const openCors: RequestHandler = (req, res, next) => {
+export const openCors: RequestHandler = (req, res, next) => {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', 'Content-Type');

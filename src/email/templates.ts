@@ -1,7 +1,15 @@
 import { formatMajor } from '../commission/money';
 
 /** The emails Refwire writes (PRODUCT.md §12, §13). */
-export const EMAIL_TEMPLATES = ['one_time_code', 'application_received', 'application_approved', 'application_rejected', 'payout_completed'] as const;
+export const EMAIL_TEMPLATES = [
+  'one_time_code',
+  'application_received',
+  'application_approved',
+  'application_rejected',
+  'affiliate_suspended',
+  'affiliate_reactivated',
+  'payout_completed',
+] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
 /** What each template needs. Everything here is data: it is escaped in the HTML, never taken as markup. */
@@ -22,6 +30,9 @@ export type TemplateData = {
   };
   application_approved: { projectName: string; affiliateName?: string | null; referralCode: string; referralLink?: string | null; portalUrl?: string | null };
   application_rejected: { projectName: string; affiliateName?: string | null; reason: string | null };
+  /** earns nothing from now on and payouts wait; what was earned before stays theirs */
+  affiliate_suspended: { projectName: string; affiliateName?: string | null; reason: string | null };
+  affiliate_reactivated: { projectName: string; affiliateName?: string | null; referralCode: string; portalUrl?: string | null };
   payout_completed: {
     projectName: string;
     affiliateName?: string | null;
@@ -212,6 +223,34 @@ const RENDER: Renderers = {
         greeting(d.affiliateName),
         { kind: 'p', text: `Thank you for applying to the ${project} affiliate program. We are not able to approve your application.` },
         ...(d.reason && d.reason.trim() ? [{ kind: 'p', text: 'The reason given:' } as Block, { kind: 'quote', text: d.reason.trim() } as Block] : []),
+      ],
+      `${project} affiliate program`,
+    );
+  },
+
+  affiliate_suspended(d) {
+    const project = oneLine(d.projectName);
+    return compose(
+      `Your ${project} affiliate account was suspended`,
+      [
+        greeting(d.affiliateName),
+        { kind: 'p', text: `Your account in the ${project} affiliate program was suspended. Sales referred from now on earn no commission, and payouts are paused until it is reactivated. What you earned before stays yours.` },
+        ...(d.reason && d.reason.trim() ? [{ kind: 'p', text: 'The reason given:' } as Block, { kind: 'quote', text: d.reason.trim() } as Block] : []),
+        { kind: 'p', text: 'Reply to this email if you think this is a mistake.' },
+      ],
+      `${project} affiliate program`,
+    );
+  },
+
+  affiliate_reactivated(d) {
+    const project = oneLine(d.projectName);
+    return compose(
+      `Your ${project} affiliate account is active again`,
+      [
+        greeting(d.affiliateName),
+        { kind: 'p', text: `Your account in the ${project} affiliate program is active again: sales you refer from now on earn commission, and payouts resume.` },
+        { kind: 'fields', rows: [['Your referral code', oneLine(d.referralCode)]] },
+        ...linkBlock('Open your affiliate dashboard', d.portalUrl),
       ],
       `${project} affiliate program`,
     );

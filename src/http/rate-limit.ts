@@ -33,16 +33,21 @@ export function apiKeyRateLimit(options: { perMinute: number; store?: Store }): 
  * /56, since one host usually holds a whole prefix; IPv4-mapped addresses count as their IPv4 address.
  */
 export function clientIpRateLimit(options: { perMinute: number; store?: Store }): RequestHandler {
+  return clientAddressLimit({ limit: options.perMinute, windowMs: WINDOW_MS, window: 'a minute', ...(options.store ? { store: options.store } : {}) });
+}
+
+/** A budget per client address over any window (the public application form counts by the hour). */
+export function clientAddressLimit(options: { limit: number; windowMs: number; window: string; store?: Store }): RequestHandler {
   return rateLimit({
-    windowMs: WINDOW_MS,
-    limit: options.perMinute,
+    windowMs: options.windowMs,
+    limit: options.limit,
     legacyHeaders: true,
     standardHeaders: false,
     keyGenerator: (req) => `ip:${addressKey(req)}`,
     ...(options.store ? { store: options.store } : {}),
     passOnStoreError: true,
     handler: (_req, res) => {
-      sendError(res, 429, `rate limit exceeded: ${options.perMinute} requests a minute per client address; retry after the time in X-RateLimit-Reset`);
+      sendError(res, 429, `rate limit exceeded: ${options.limit} requests ${options.window} per client address; retry after the time in X-RateLimit-Reset`);
     },
   });
 }

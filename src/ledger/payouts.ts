@@ -38,10 +38,10 @@ class Refused extends Error {
   }
 }
 
-type EligibleRow = { id: string; value_minor: bigint; due: Date };
+export type EligibleRow = { id: string; value_minor: bigint; due: Date };
 
 /** Refunds carried forward first (they settle a debt), then the oldest commissions: a prefix whose sum never exceeds the limit. */
-function withinLimit(rows: EligibleRow[], limit: bigint): EligibleRow[] {
+export function withinLimit(rows: EligibleRow[], limit: bigint): EligibleRow[] {
   const ordered = [...rows].sort(
     (a, b) => Number(b.value_minor < 0n) - Number(a.value_minor < 0n) || a.due.getTime() - b.due.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );

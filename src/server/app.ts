@@ -8,6 +8,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { adminProjectsRouter } from '../api/admin-projects';
 import { affiliateLifecycleRouter } from '../api/affiliate-lifecycle';
+import { applicationsRouter, DEFAULT_APPLICATION_LIMITS, publicApplicationsRouter, type ApplicationLimits } from '../api/applications';
 import { affiliatesRouter } from '../api/affiliates';
 import { groupsRouter } from '../api/groups';
 import { conversionsRouter } from '../api/conversions';
@@ -78,6 +79,8 @@ export type AppDeps = {
   failedAuthLimit?: { perMinute: number; store?: Store };
   /** the portal's sign-in: requests a minute per client address, codes an hour per email */
   portalSignInLimit?: PortalSignInLimits;
+  /** the public application form's budgets per client address and per applicant email, an hour */
+  applicationLimits?: ApplicationLimits;
 };
 
 const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
@@ -158,6 +161,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/affiliates/:email/embed-tokens', embedTokensRouter(deps.db, clock));
   v1.use('/affiliates', affiliateLifecycleRouter(prisma, clock), affiliatesRouter(prisma, clock));
   v1.use('/groups', groupsRouter(prisma, clock));
+  v1.use('/applications', applicationsRouter(prisma));
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql, clock));
   v1.use('/coupons', couponsRouter(prisma));
   v1.use('/products', productsRouter(prisma, clock));
@@ -181,6 +185,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };
   app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor));
   app.use('/r', linkRedirectRouter(deps.db.sql, clock, hashVisitor, { perMinute: trackBudget.perMinute }));
+  app.use('/api/public/projects/:projectId/applications', publicApplicationsRouter(prisma, clock, hashVisitor, deps.applicationLimits ?? DEFAULT_APPLICATION_LIMITS));
   app.use(portalPagesRouter(prisma));
 
   app.use(notFoundHandler);

@@ -112,6 +112,10 @@ describe('the affiliate program lifecycle', () => {
     await api('post', '/api/v1/affiliates/ann%40partners.test/reactivate', {}).expect(200);
     // first_payment in Gold: a new customer's first payment earns again
     expect((await sale('ANN', 9)).value_minor).toBe(3000);
+    // the affiliate heard both (newest first), the reason included
+    const annMail = await mail('ann@partners.test');
+    expect(annMail.map((e: any) => e.template)).toEqual(['affiliate_reactivated', 'affiliate_suspended']);
+    expect((await api('get', `/api/v1/emails/${annMail[1].id}`).expect(200)).body.data.text).toContain('fraud check');
     expect((await api('post', '/api/v1/affiliates/nobody%40partners.test/suspend', {}).expect(404)).body.error).toBe('affiliate not found');
   });
 
@@ -133,6 +137,14 @@ describe('the affiliate program lifecycle', () => {
     const commissionOf = async () =>
       (await api('get', '/api/v1/reports/summary').expect(200)).body.data.by_currency.find((m: any) => m.currency === 'USD').commission.value_minor as number;
     const beforeReview = await commissionOf();
+    const usd = async () => (await api('get', '/api/v1/reports/summary').expect(200)).body.data.by_currency.find((m: any) => m.currency === 'USD');
+    const reviewSplit = async () => {
+      const m = await usd();
+      return [m.commission_pending.value_minor, m.commission_rejected.value_minor];
+    };
+    // the three pending commissions of 10.00 are reported apart
+    const [pendingBefore, rejectedBefore] = await reviewSplit();
+    expect(pendingBefore).toBe(3000);
     t.clock.now = at(13);
     expect((await api('post', `/api/v1/conversions/${c.id}/reject`, { reason: 'test order' }).expect(200)).body.data).toMatchObject({ status: 'rejected' });
     // all or none: c is rejected, so nothing is approved
@@ -144,6 +156,7 @@ describe('the affiliate program lifecycle', () => {
     rev = await affiliate('rev@partners.test');
     expect(rev).toMatchObject({ total_earnings: '20.00', eligible_earnings: '20.00', pending_earnings: '0.00' });
     expect(await commissionOf()).toBe(beforeReview + 2000);
+    expect(await reviewSplit()).toEqual([0, rejectedBefore + 1000]);
     const payout = (await api('post', '/api/v1/payouts', { affiliate_id: rev.id, method: 'manual' }).expect(201)).body.data;
     expect(payout.amount_minor).toBe(2000);
     await api('post', `/api/v1/payouts/${payout.id}/complete`, { reference: 'batch-1' }).expect(200);

@@ -13,6 +13,8 @@ const SAMPLES: { [T in keyof TemplateData]: TemplateData[T] } = {
   },
   application_approved: { projectName: 'Acme', affiliateName: 'Ada', referralCode: 'ADA-42', referralLink: 'https://acme.test/?ref=ADA-42', portalUrl: 'https://refwire.acme.test/portal/p1' },
   application_rejected: { projectName: 'Acme', affiliateName: 'Bob', reason: 'We only work with publishers for now.' },
+  affiliate_suspended: { projectName: 'Acme', affiliateName: 'Ann', reason: 'Traffic from a blocked ad network.' },
+  affiliate_reactivated: { projectName: 'Acme', affiliateName: 'Ann', referralCode: 'ANN', portalUrl: 'https://refwire.acme.test/portal/p1' },
   payout_completed: { projectName: 'Acme', affiliateName: 'Ada', amountMinor: 250_000n, currency: 'JPY', reference: 'WISE-0099' },
 };
 

@@ -23,7 +23,7 @@ export type TestApp = {
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
 export function buildTestApp(
   db: Database,
-  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; failedAuthLimit?: AppDeps['failedAuthLimit']; outboundAllowPrivate?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy']; portalSignInLimit?: AppDeps['portalSignInLimit'] } = {},
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; failedAuthLimit?: AppDeps['failedAuthLimit']; outboundAllowPrivate?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy']; applicationLimits?: AppDeps['applicationLimits']; portalSignInLimit?: AppDeps['portalSignInLimit'] } = {},
 ): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
@@ -57,6 +57,7 @@ export function buildTestApp(
     trustProxy: options.trustProxy,
     // likewise for the portal's sign-in; test/api/portal/sign-in.test.ts sets it
     portalSignInLimit: options.portalSignInLimit ?? { perAddressPerMinute: 1_000_000, perEmailPerHour: 1_000_000 },
+    applicationLimits: options.applicationLimits,
   });
   return { app, runner, secretsKey, clock };
 }

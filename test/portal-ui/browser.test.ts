@@ -438,6 +438,26 @@ ${scripts}
     expect(await page.evaluate(() => window.events)).toEqual([['language', { lang: 'de' }]]);
   });
 
+  it('shows each block empty, not broken, for an affiliate with nothing yet', async () => {
+    const email = 'newcomer@partners.test';
+    await api().post('/api/v1/affiliates').set(as()).send({ email, referral_code: 'NEW-1' }).expect(201);
+    const token = (await api().post(`/api/v1/affiliates/${encodeURIComponent(email)}/embed-tokens`).set(as()).expect(201)).body.data.token;
+    const page = await embedPage(await newContext(), { token });
+    expect(await text(page, '[data-block="coupon_code"]')).toContain('No coupon code has been assigned to you yet.');
+    expect(await text(page, '[data-block="share_links"]')).toContain('No tracking links yet.');
+    // the program's allowed domain gives even a newcomer a link to share
+    expect(await page.locator('[data-block="share_links"] output').first().innerText()).toBe('https://shop.example/?ref=NEW-1');
+    expect(await text(page, '[data-block="daily_stats"]')).toContain('No activity in this period yet.');
+    expect(await text(page, '[data-block="earnings"]')).toContain('No commissions yet.');
+    expect(await text(page, '[data-block="earnings"] [data-stat="eligible"] dd')).toBe('$0.00');
+    expect(await text(page, '[data-block="payment_methods"]')).toContain('Not set yet');
+    const history = await text(page, '[data-block="payment_history"]');
+    expect(history).toContain('Nothing is ready for payout yet.');
+    expect(history).toContain('Add your payout details before requesting a payout.');
+    expect(history).toContain('No payouts yet.');
+    expect(await text(page, '[data-block="stats"] [data-stat="conversion_rate"] dd')).toBe('—');
+  });
+
   it('fits a 320 px screen: no block wider than the widget, the page not wider than the screen (English and Arabic)', async () => {
     const context = await newContext({ viewport: { width: 320, height: 700 } });
     for (const lang of ['en', 'ar']) {

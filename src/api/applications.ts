@@ -1,0 +1,220 @@
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { rateLimit, type Store } from 'express-rate-limit';
+import { z } from 'zod';
+import { applicationFlags, APPLICATION_FLAGS, type ApplicationFlag } from '../access/application-checks';
+import { issueOneTimeCode, redeemOneTimeCode, REDEEM_ERRORS, CODE_VALID_MINUTES, type RedeemResult } from '../access/one-time-codes';
+import { sqlSessionOf } from '../db/prisma-session';
+import { queueEmail } from '../email/outbox';
+import type { Affiliate, AffiliateApplication, PrismaClient } from '../generated/prisma/client';
+import { projectIdOf } from '../http/auth';
+import { HttpError, sendError } from '../http/errors';
+import { clientAddressLimit } from '../http/rate-limit';
+import type { VisitorHasher } from '../security/visitor-hash';
+import { generatedCode } from './affiliates';
+import { openCors } from './track';
+import { emailField, uuidField } from './fields';
+import { ok, page, paginationQuery } from './envelope';
+import type { Operation } from './operation';
+
+const applyBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    email: emailField,
+    website: z.string().trim().max(2048).nullable().optional(),
+    message: z.string().trim().max(2000).nullable().optional(),
+  })
+  .strict();
+const verifyBody = z.object({ email: emailField, code: z.string().trim().min(1).max(12) }).strict();
+const listQuery = z.object({ ...paginationQuery, status: z.enum(['unverified', 'verified']).default('verified'), flagged: z.enum(['true', 'false']).optional() });
+
+/** Abuse limits of the public application form (PRODUCT.md §12): per client address and per applicant email. */
+export type ApplicationLimits = { perAddressPerHour: number; perEmailPerHour: number; store?: Store };
+export const DEFAULT_APPLICATION_LIMITS: ApplicationLimits = { perAddressPerHour: 20, perEmailPerHour: 5 };
+
+const HOUR_MS = 3_600_000;
+/** How a refused code answers: each names the problem, and a new code is one request away. */
+const REDEEM_STATUS: Record<Exclude<RedeemResult, 'ok'>, number> = { no_code: 404, expired: 410, too_many_attempts: 429, wrong_code: 400 };
+
+function perEmailLimit(limits: ApplicationLimits, what: string): RequestHandler {
+  return rateLimit({
+    windowMs: HOUR_MS,
+    limit: limits.perEmailPerHour,
+    legacyHeaders: true,
+    standardHeaders: false,
+    // the body is parsed first; a body without a valid email is refused by validation, not counted here
+    skip: (req) => !emailField.safeParse(req.body?.email).success,
+    keyGenerator: (req) => `${what}:${String(req.params.projectId)}:${emailField.parse(req.body.email)}`,
+    ...(limits.store ? { store: limits.store } : {}),
+    passOnStoreError: true,
+    validate: { keyGeneratorIpFallback: false },
+    handler: (_req, res) => sendError(res, 429, `too many requests for this email: at most ${limits.perEmailPerHour} an hour; try again later`),
+  });
+}
+
+function applicationView(a: AffiliateApplication & { affiliate?: { status: string } | null }) {
+  return {
+    id: a.id,
+    email: a.email,
+    name: a.name,
+    website: a.website,
+    message: a.message,
+    flags: a.flags,
+    flag_descriptions: a.flags.map((f) => APPLICATION_FLAGS[f as ApplicationFlag] ?? f),
+    status: a.status,
+    affiliate_id: a.affiliateId,
+    affiliate_status: a.affiliate?.status ?? null,
+    created_at: a.createdAt.toISOString(),
+    verified_at: a.verifiedAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * `/api/public/projects/:projectId/applications`: anyone may apply to a program. Applying emails a 6-digit code
+ * (src/access/one-time-codes.ts); the application counts once the code comes back, so an address nobody reads
+ * never reaches the merchant. Verified, it is an affiliate: `pending` for the merchant's decision, or `active` at
+ * once under the project's `auto_approve`.
+ */
+export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date, hashVisitor: VisitorHasher, limits: ApplicationLimits): Router {
+  const router = Router({ mergeParams: true });
+  const json = express.json({ limit: '16kb' });
+  const perAddress = clientIpRateLimitPerHour(limits);
+
+  async function projectOf(req: Request) {
+    const id = uuidField.safeParse(String(req.params.projectId));
+    const project = id.success ? await prisma.project.findUnique({ where: { id: id.data }, select: { id: true, name: true, autoApprove: true, notificationEmail: true } }) : null;
+    if (!project) throw new HttpError(404, 'project not found');
+    return project;
+  }
+
+  // an application form may sit on the merchant's own site: any origin may post, as to /api/track
+  router.use(openCors);
+
+  router.post('/', perAddress, json, perEmailLimit(limits, 'apply'), async (req, res) => {
+    const body = applyBody.parse(req.body ?? {});
+    const project = await projectOf(req);
+    const at = clock();
+    const addressHash = hashVisitor(project.id, req.ip ?? req.socket.remoteAddress ?? '', '');
+    await prisma.$transaction(async (tx) => {
+      if (await tx.affiliate.findUnique({ where: { projectId_email: { projectId: project.id, email: body.email } }, select: { id: true } })) {
+        throw new HttpError(409, 'this email is already an affiliate of the program');
+      }
+      const sql = sqlSessionOf(tx);
+      const flags = await applicationFlags(sql, { projectId: project.id, email: body.email, website: body.website ?? null, addressHash, at });
+      const fields = { name: body.name, website: body.website || null, message: body.message || null, flags, addressHash, createdAt: at };
+      // one waiting application per email: applying again replaces what it says and sends a new code
+      const waiting = await tx.affiliateApplication.findFirst({ where: { projectId: project.id, email: body.email, status: 'unverified' }, select: { id: true } });
+      if (waiting) await tx.affiliateApplication.update({ where: { id: waiting.id }, data: fields });
+      else await tx.affiliateApplication.create({ data: { projectId: project.id, email: body.email, ...fields } });
+      const code = await issueOneTimeCode(sql, { projectId: project.id, email: body.email, purpose: 'application', at });
+      await queueEmail(sql, { projectId: project.id, to: body.email, template: 'one_time_code', data: { projectName: project.name, code, purpose: 'application' } }, at);
+    });
+    res.status(202).json(ok({ email: body.email, status: 'code_sent', code_expires_at: new Date(at.getTime() + CODE_VALID_MINUTES * 60_000).toISOString() }));
+  });
+
+  // no budget per email here: each code allows 5 tries, and codes are limited per email where they are issued
+  router.post('/verify', perAddress, json, async (req, res) => {
+    const body = verifyBody.parse(req.body ?? {});
+    const project = await projectOf(req);
+    const at = clock();
+    // a refused code is answered after the transaction commits, so the try it used stays counted
+    type Outcome = { refused: Exclude<RedeemResult, 'ok'> } | { conflict: true } | { affiliate: Affiliate };
+    const outcome = await prisma.$transaction(async (tx): Promise<Outcome> => {
+      const sql = sqlSessionOf(tx);
+      const redeemed = await redeemOneTimeCode(sql, { projectId: project.id, email: body.email, purpose: 'application', code: body.code, at });
+      if (redeemed !== 'ok') return { refused: redeemed };
+      const application = await tx.affiliateApplication.findFirst({ where: { projectId: project.id, email: body.email, status: 'unverified' }, orderBy: { createdAt: 'desc' } });
+      if (!application) return { refused: 'no_code' };
+      if (await tx.affiliate.findUnique({ where: { projectId_email: { projectId: project.id, email: body.email } }, select: { id: true } })) {
+        return { conflict: true };
+      }
+      let referralCode = generatedCode(body.email);
+      while (await tx.affiliate.findFirst({ where: { projectId: project.id, referralCodeKey: referralCode.toLowerCase() }, select: { id: true } })) {
+        referralCode = generatedCode(body.email);
+      }
+      const affiliate = await tx.affiliate.create({
+        data: {
+          projectId: project.id,
+          email: body.email,
+          name: application.name,
+          referralCode,
+          referralCodeKey: referralCode.toLowerCase(),
+          status: project.autoApprove ? 'active' : 'pending',
+        },
+      });
+      await tx.affiliateApplication.update({ where: { id: application.id }, data: { status: 'verified', verifiedAt: at, affiliateId: affiliate.id } });
+      if (project.notificationEmail) {
+        await queueEmail(
+          sql,
+          {
+            projectId: project.id,
+            to: project.notificationEmail,
+            template: 'application_received',
+            data: {
+              projectName: project.name,
+              applicantName: application.name,
+              applicantEmail: application.email,
+              website: application.website,
+              message: application.message,
+              flags: application.flags.map((f) => APPLICATION_FLAGS[f as ApplicationFlag] ?? f),
+            },
+          },
+          at,
+        );
+      }
+      if (project.autoApprove) {
+        await queueEmail(sql, { projectId: project.id, to: affiliate.email, template: 'application_approved', data: { projectName: project.name, affiliateName: affiliate.name, referralCode } }, at);
+      }
+      return { affiliate };
+    });
+    if ('refused' in outcome) throw new HttpError(REDEEM_STATUS[outcome.refused], REDEEM_ERRORS[outcome.refused]);
+    if ('conflict' in outcome) throw new HttpError(409, 'this email is already an affiliate of the program');
+    const a = outcome.affiliate;
+    res.status(201).json(ok({ id: a.id, email: a.email, name: a.name, status: a.status, referral_code: a.referralCode, created_at: a.createdAt.toISOString() }));
+  });
+
+  return router;
+}
+
+function clientIpRateLimitPerHour(limits: ApplicationLimits): RequestHandler {
+  return clientAddressLimit({ limit: limits.perAddressPerHour, windowMs: HOUR_MS, window: 'an hour', ...(limits.store ? { store: limits.store } : {}) });
+}
+
+/** `/api/v1/applications`: the merchant reads who applied, with what the checks noticed. */
+export function applicationsRouter(prisma: PrismaClient): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const projectId = projectIdOf(req);
+    const where = { projectId, status: q.status, ...(q.flagged === 'true' ? { NOT: { flags: { isEmpty: true } } } : q.flagged === 'false' ? { flags: { isEmpty: true } } : {}) };
+    const [rows, total] = await Promise.all([
+      prisma.affiliateApplication.findMany({ where, include: { affiliate: { select: { status: true } } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit }),
+      prisma.affiliateApplication.count({ where }),
+    ]);
+    res.json(page(rows.map(applicationView), q.limit, q.offset, total));
+  });
+  return router;
+}
+
+export const applicationOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/public/projects/{projectId}/applications',
+    tag: 'Applications',
+    access: 'public',
+    summary: 'Apply to the affiliate program: emails a 6-digit code (valid 10 minutes, 5 tries) to confirm the address',
+    body: applyBody,
+    status: 202,
+    errors: [404, 409, 429],
+  },
+  {
+    method: 'post',
+    path: '/api/public/projects/{projectId}/applications/verify',
+    tag: 'Applications',
+    access: 'public',
+    summary: 'Confirm an application with its code: the applicant becomes an affiliate, pending (or active under auto_approve)',
+    body: verifyBody,
+    status: 201,
+    errors: [404, 409, 410, 429],
+  },
+  { method: 'get', path: '/api/v1/applications', tag: 'Applications', access: 'api_key', summary: 'List applications with the flags their checks raised', query: listQuery, answer: 'list' },
+];
