@@ -405,10 +405,13 @@ ${scripts}
       // the refusal was the server's: the same token is refused by the API too
       await api().get(`/api/portal/${project.id}/me`).set('Authorization', `Bearer ${stale}`).expect(401);
 
+      await page.evaluate(() => window.Refwire.portal.on('ready', (d: unknown) => window.events.push(['ready', d])));
       const fresh = await embedToken();
       await page.evaluate((token: string) => window.Refwire.portal.identify(token), fresh);
       await page.locator('[data-block="earnings"]').waitFor();
       expect(await page.locator('[data-state="expired"]').count()).toBe(0);
+      const me = await portalGet(fresh, '/me');
+      expect(await page.evaluate(() => window.events)).toEqual([['ready', { affiliate_id: me.affiliate.id }]]);
     } finally {
       t.clock.now = minted;
     }

@@ -59,7 +59,7 @@ export async function createI18n(): Promise<i18n> {
   return instance;
 }
 
-export async function useLanguage(instance: i18n, base: string, lang: Language): Promise<Language> {
+export async function switchLanguage(instance: i18n, base: string, lang: Language): Promise<Language> {
   try {
     if (!instance.hasResourceBundle(lang, 'translation')) instance.addResourceBundle(lang, 'translation', await catalog(base, lang));
     await instance.changeLanguage(lang);
@@ -67,6 +67,6 @@ export async function useLanguage(instance: i18n, base: string, lang: Language):
   } catch (err) {
     if (lang === 'en') throw err;
     // that catalog could not be fetched: English rather than nothing
-    return useLanguage(instance, base, 'en');
+    return switchLanguage(instance, base, 'en');
   }
 }

@@ -2,7 +2,7 @@ import type { i18n } from 'i18next';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, PortalApi, type Appearance, type Me, type PortalConfig } from '../api';
 import { isoDay } from '../format';
-import { createI18n, direction, pickLanguage, useLanguage, type Language } from '../i18n';
+import { createI18n, direction, pickLanguage, switchLanguage, type Language } from '../i18n';
 import { BLOCKS, type BlockProps } from './blocks';
 import { ErrorState, Loading, useLoad } from './common';
 import { PortalContext, usePortal, type Ctx, type PortalEvent } from './context';
@@ -37,6 +37,7 @@ export function Portal(props: PortalProps) {
   const config = useLoad<PortalConfig>(() => api.config(), [api]);
   const [session, setSession] = useState<Session>({ state: 'checking' });
   const [meNonce, setMeNonce] = useState(0);
+  const readyFor = useRef<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
 
   useEffect(() => {
@@ -49,7 +50,7 @@ export function Portal(props: PortalProps) {
   useEffect(() => {
     if (!i18n || (!config.data && config.loading)) return;
     let live = true;
-    useLanguage(i18n, props.base, wanted).then(
+    switchLanguage(i18n, props.base, wanted).then(
       (got) => {
         if (!live) return;
         setLang(got);
@@ -71,11 +72,14 @@ export function Portal(props: PortalProps) {
     api.me().then(
       (me) => {
         if (!live) return;
+        // `ready` once per sign-in, not on each refresh of the numbers (after a payout request, say)
+        if (readyFor.current !== me.affiliate.id) props.emit('ready', { affiliate_id: me.affiliate.id });
+        readyFor.current = me.affiliate.id;
         setSession({ state: 'in', me });
-        props.emit('ready', { affiliate_id: me.affiliate.id });
       },
       (error) => {
         if (!live) return;
+        readyFor.current = null;
         if (error instanceof ApiError && error.status === 401) {
           setSession(props.mode === 'embed' ? { state: 'expired' } : { state: 'signed-out' });
           props.emit('unauthorized', { status: 401 });
@@ -184,6 +188,7 @@ export function Portal(props: PortalProps) {
           props.mode === 'hosted'
             ? async () => {
                 await api.logout().catch(() => undefined);
+                readyFor.current = null;
                 props.emit('signout');
                 setSession({ state: 'signed-out' });
               }
