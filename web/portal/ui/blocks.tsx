@@ -372,7 +372,7 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
       <p class="rw-muted">{t('methods_intro')}</p>
       {!editing ? (
         current ? (
-          <dl class="rw-stats">
+          <dl class="rw-stats rw-stats-text">
             <Stat name="method" label={t('method_label')}>{t(`method_${current.method}`)}</Stat>
             {current.method === 'paypal' && <Stat name="paypal_email" label={t('paypal_email')}><span class="rw-ltr rw-text-value">{current.paypal_email}</span></Stat>}
             {current.method === 'wise' && <Stat name="wise_email" label={t('wise_email')}><span class="rw-ltr rw-text-value">{current.wise_email}</span></Stat>}
