@@ -531,6 +531,10 @@ ${scripts}
         await page.screenshot({ path: path.join(SHOTS, `hosted-${lang}-${width}.png`), fullPage: true });
       }
     }
+    // the embed on the merchant's hostile page, under its CSP
+    const embed = await embedPage(await newContext({ viewport: { width: 1280, height: 900 } }), { token: await embedToken() });
+    await embed.locator('[data-block="daily_stats"] canvas').first().waitFor();
+    await embed.screenshot({ path: path.join(SHOTS, 'embed-hostile-page-en-1280.png'), fullPage: true });
     const signIn = await (await newContext({ viewport: { width: 360, height: 700 } })).newPage();
     await signIn.goto(`${rw}/portal/${project.id}?lang=en`);
     await signIn.getByLabel('Email address').waitFor();
