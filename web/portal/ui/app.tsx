@@ -2,7 +2,7 @@ import type { i18n } from 'i18next';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, PortalApi, type Appearance, type Me, type PortalConfig } from '../api';
 import { isoDay } from '../format';
-import { createI18n, direction, pickLanguage, switchLanguage, type Language } from '../i18n';
+import { createI18n, direction, pickLanguage, supported, switchLanguage, type Language } from '../i18n';
 import { BLOCKS, type BlockProps } from './blocks';
 import { ErrorState, Loading, useLoad } from './common';
 import { PortalContext, usePortal, type Ctx, type PortalEvent } from './context';
@@ -45,10 +45,12 @@ export function Portal(props: PortalProps) {
   }, []);
 
   const wanted = pickLanguage(candidates(props.langOverride, props.mode, config.data?.portal.default_language));
+  // the program's default language matters only when nothing before it is supported: then wait for the config
+  const known = candidates(props.langOverride, props.mode, null).some((c) => supported(c) !== null);
   const [langAttempt, setLangAttempt] = useState(0);
   const [langFailed, setLangFailed] = useState(false);
   useEffect(() => {
-    if (!i18n || (!config.data && config.loading)) return;
+    if (!i18n || (!known && !config.data && config.loading)) return;
     let live = true;
     switchLanguage(i18n, props.base, wanted).then(
       (got) => {
@@ -61,7 +63,7 @@ export function Portal(props: PortalProps) {
     return () => {
       live = false;
     };
-  }, [i18n, wanted, config.data, config.loading, langAttempt]);
+  }, [i18n, wanted, known || config.data !== undefined || !config.loading, langAttempt]);
 
   useEffect(() => {
     if (props.mode === 'embed' && !props.token) {
