@@ -199,6 +199,17 @@ events
 // refwire replay, refwire simulate
 registerReplayCommands(program);
 
+program
+  .command('mcp')
+  .description('the MCP server on stdio, for Claude Desktop, Cursor or Claude Code (needs REFWIRE_API_KEY; REFWIRE_API_URL, default http://localhost:3000)')
+  .action(async () => {
+    // loaded only for this command: the others start as before
+    const { runStdioServer, stdioSettings } = await import('./mcp/stdio');
+    const settings = stdioSettings(process.env);
+    if ('problem' in settings) fail(settings.problem);
+    await runStdioServer(settings);
+  });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`refwire: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);

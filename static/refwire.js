@@ -5,7 +5,7 @@
   // Only readable while the script first runs; a later callback would see null.
   var script = document.currentScript;
   // window.Refwire may already hold the portal widget's API (/js/refwire-portal.js): only a second copy of this
-  // script stops here, and the functions below are added to that object, never put in its place.
+  // script stops here; the widget's part is kept (see where window.Refwire is set below).
   if (!script || (window.Refwire && window.Refwire.getReferral)) return;
 
   var COOKIE = 'refwire_ref';
@@ -26,6 +26,8 @@
   var cookieDaysFromServer = !(cookieDays > 0);
   if (cookieDaysFromServer) cookieDays = 90;
   var cookieDomain = script.getAttribute('data-cookie-domain');
+  // The project's publishable key (pk_…), needed only to report purchases: Refwire(value, 'purchase', email).
+  var publishableKey = script.getAttribute('data-publishable-key');
   // The API lives where the script came from, which need not be the merchant's own origin.
   var origin = new URL(script.src, location.href).origin;
 
@@ -137,28 +139,29 @@
     return url.searchParams.has(name);
   }
 
-  /** The checkout URL carrying the code in the field its provider copies into the webhook, or null. */
-  function withReferral(href, code) {
+  /** The checkout provider a link goes to, and the field it copies into the webhook; null for any other link. */
+  function checkoutOf(url) {
+    var host = url.hostname.toLowerCase();
+    // Stripe Payment Links copy client_reference_id onto the Checkout Session.
+    if (host === 'buy.stripe.com') return { provider: 'stripe', field: 'client_reference_id' };
+    // Lemon Squeezy sends checkout[custom][…] back as meta.custom_data.
+    if (/(^|\.)lemonsqueezy\.com$/.test(host) && /^\/(checkout\/)?buy\//.test(url.pathname)) return { provider: 'lemonsqueezy', field: LS_FIELD };
+    // Polar checkout links store ?reference_id= in the checkout's metadata, copied onto orders and subscriptions.
+    if (/(^|\.)polar\.sh$/.test(host) && (host.indexOf('buy.') === 0 || url.pathname.indexOf('/checkout') !== -1)) return { provider: 'polar', field: 'reference_id' };
+    return null;
+  }
+
+  /** The checkout URL carrying the code in the field its provider copies into the webhook, or null (only = a provider). */
+  function withReferral(href, code, only) {
     var url;
     try {
       url = new URL(href, location.href);
     } catch (e) {
       return null;
     }
-    var host = url.hostname.toLowerCase();
-    var field = null;
-    if (host === 'buy.stripe.com') {
-      // Stripe Payment Links copy client_reference_id onto the Checkout Session.
-      field = 'client_reference_id';
-    } else if (/(^|\.)lemonsqueezy\.com$/.test(host) && /^\/(checkout\/)?buy\//.test(url.pathname)) {
-      // Lemon Squeezy sends checkout[custom][…] back as meta.custom_data.
-      field = LS_FIELD;
-    } else if (/(^|\.)polar\.sh$/.test(host) && (host.indexOf('buy.') === 0 || url.pathname.indexOf('/checkout') !== -1)) {
-      // Polar checkout links store ?reference_id= in the checkout's metadata, copied onto orders and subscriptions.
-      field = 'reference_id';
-    }
-    if (!field || hasParam(url, field)) return null;
-    url.searchParams.set(field, code);
+    var checkout = checkoutOf(url);
+    if (!checkout || (only && checkout.provider !== only) || hasParam(url, checkout.field)) return null;
+    url.searchParams.set(checkout.field, code);
     return url.href;
   }
 
@@ -224,24 +227,116 @@
     var code = getReferral();
     if (!code || !projectId) return Promise.resolve(null);
     var body = { project_id: projectId, email: email, referral_code: code, click_id: getClickId() };
-    return post('/api/track/signup', JSON.stringify(body)).then(function (res) {
-      return res.json().then(
-        function (body) {
-          if (!res.ok) throw new Error((body && body.error) || 'Refwire answered ' + res.status);
-          return body;
-        },
-        function () {
-          throw new Error('Refwire answered ' + res.status);
-        },
-      );
-    });
+    return post('/api/track/signup', JSON.stringify(body)).then(answerOf);
   }
 
-  var refwire = window.Refwire || (window.Refwire = {});
-  refwire.getReferral = getReferral;
-  refwire.getClickId = getClickId;
-  refwire.signup = signup;
-  refwire.paddleCustomData = paddleCustomData;
+  /** The links of one provider on the page, rewritten now (Refgrow's process…Links helpers); how many changed. */
+  function processLinks(provider) {
+    var code = getReferral();
+    if (!code) return 0;
+    var links = document.querySelectorAll('a[href]');
+    var changed = 0;
+    for (var i = 0; i < links.length; i++) {
+      var next = withReferral(links[i].getAttribute('href'), code, provider);
+      if (next) {
+        links[i].setAttribute('href', next);
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  /** Paddle: buttons (data-custom-data) and Paddle.Checkout.open() get the code; how many buttons changed. */
+  function processPaddleLinks() {
+    wrapPaddle();
+    var code = getReferral();
+    if (!code) return 0;
+    var buttons = document.querySelectorAll('.paddle_button, [data-paddle-button]');
+    var changed = 0;
+    for (var i = 0; i < buttons.length; i++) {
+      var before = buttons[i].getAttribute('data-custom-data');
+      tagPaddleButton(buttons[i], code);
+      if (buttons[i].getAttribute('data-custom-data') !== before) changed++;
+    }
+    return changed;
+  }
+
+  /** Sends the visitor to a Stripe Payment Link carrying the code (as client_reference_id). */
+  function redirectToStripePaymentLink(href) {
+    var code = getReferral();
+    var next = (code && withReferral(href, code, 'stripe')) || href;
+    location.assign(next);
+    return next;
+  }
+
+  function answerOf(res) {
+    return res.json().then(
+      function (body) {
+        if (!res.ok) throw new Error((body && body.error) || 'Refwire answered ' + res.status);
+        return body;
+      },
+      function () {
+        throw new Error('Refwire answered ' + res.status);
+      },
+    );
+  }
+
+  function newOrderId() {
+    if (window.crypto && crypto.randomUUID) return 'web_' + crypto.randomUUID();
+    return 'web_' + Date.now().toString(36) + '_' + Math.random().toString(36).slice(2, 12);
+  }
+
+  /**
+   * A purchase the page saw: reported with the publishable key, for the merchant's review. options.order_id makes
+   * a repeat (a reloaded thank-you page) count once; without it each call is an order of its own.
+   */
+  function purchase(value, email, options) {
+    var code = getReferral();
+    if (!code) return Promise.resolve(null);
+    if (!publishableKey) return Promise.reject(new Error('Refwire: purchases need data-publishable-key="pk_…" on the script tag'));
+    var body = { publishable_key: publishableKey, order_id: (options && options.order_id) || newOrderId(), amount: value, referral_code: code };
+    if (email) body.email = email;
+    if (options && options.currency) body.currency = options.currency;
+    return post('/api/track/conversion', JSON.stringify(body)).then(answerOf);
+  }
+
+  /**
+   * Refgrow's call: Refwire(0, 'signup', email) records a referred signup; Refwire(49.99, 'purchase', email) reports
+   * a purchase. Nothing is sent for a visitor who came without a referral code (it answers null).
+   */
+  function Refwire(value, type, email, options) {
+    var kind = type || 'purchase';
+    if (kind === 'signup') return email ? signup(email) : Promise.reject(new Error('Refwire: a signup needs the email'));
+    if (kind === 'purchase') return purchase(value, email, options);
+    return Promise.reject(new Error("Refwire: the type is 'signup' or 'purchase'"));
+  }
+  Refwire.getReferral = getReferral;
+  Refwire.getClickId = getClickId;
+  Refwire.signup = signup;
+  Refwire.purchase = purchase;
+  Refwire.paddleCustomData = paddleCustomData;
+  Refwire.processStripePaymentLinks = function () {
+    return processLinks('stripe');
+  };
+  Refwire.processLemonSqueezyLinks = function () {
+    return processLinks('lemonsqueezy');
+  };
+  Refwire.processPolarLinks = function () {
+    return processLinks('polar');
+  };
+  Refwire.processPaddleLinks = processPaddleLinks;
+  Refwire.redirectToStripePaymentLink = redirectToStripePaymentLink;
+  // The portal widget (/js/refwire-portal.js) may have made window.Refwire first: what it put there (portal) moves
+  // onto this function, which takes its place; loaded after this script, the widget adds to the function instead.
+  var earlier = window.Refwire;
+  if (earlier) {
+    for (var key in earlier) {
+      if (Object.prototype.hasOwnProperty.call(earlier, key) && !Object.prototype.hasOwnProperty.call(Refwire, key)) Refwire[key] = earlier[key];
+    }
+  }
+  window.Refwire = Refwire;
+  // pages written for Refgrow's script call Refgrow(…) and Refgrow.process…Links()
+  if (!window.Refgrow) window.Refgrow = Refwire;
 
   if (!projectId) {
     if (window.console) console.warn('Refwire: the script tag needs data-project-id');

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { emitAffiliateEvent } from '../outbound/emit';
+import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
 import { sqlSessionOf } from '../db/prisma-session';
 import { queueEmail, type EmailToQueue } from '../email/outbox';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
@@ -60,6 +62,8 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
           data.group = body.group_id === null ? { disconnect: true } : { connect: { id: body.group_id } };
         }
         const row = await tx.affiliate.update({ where: { id: current.id }, data });
+        const statusEvent = affiliateStatusEvent(current.status, row.status);
+        if (statusEvent) await emitAffiliateEvent(sqlSessionOf(tx), projectId, statusEvent, row.id, clock());
         await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
         // the affiliate hears every decision, in the transaction that records it (src/email/outbox.ts)
         const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });

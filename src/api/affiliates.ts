@@ -12,6 +12,9 @@ import { PAYOUT_METHODS } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { affiliateView } from '../views/present';
+import { sqlSessionOf } from '../db/prisma-session';
+import { emitAffiliateEvent } from '../outbound/emit';
+import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
 
 const referralCodeField = z
   .string()
@@ -113,19 +116,24 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     const referralCode = body.referral_code ?? generatedCode(body.email);
     await assertFree(projectId, body.email, referralCode);
     await assertGroup(projectId, body.group_id);
+    // the affiliate and affiliate.created commit together (outbox)
     const row = await conflictAs409(
-      prisma.affiliate.create({
-        data: {
-          projectId,
-          email: body.email,
-          name: body.name,
-          referralCode,
-          referralCodeKey: referralCode.toLowerCase(),
-          status: body.status,
-          groupId: body.group_id ?? null,
-          ...rule,
-          ...payoutColumns(body),
-        },
+      prisma.$transaction(async (tx) => {
+        const created = await tx.affiliate.create({
+          data: {
+            projectId,
+            email: body.email,
+            name: body.name,
+            referralCode,
+            referralCodeKey: referralCode.toLowerCase(),
+            status: body.status,
+            groupId: body.group_id ?? null,
+            ...rule,
+            ...payoutColumns(body),
+          },
+        });
+        await emitAffiliateEvent(sqlSessionOf(tx), projectId, 'affiliate.created', created.id, clock());
+        return created;
       }),
       'an affiliate with this email or referral_code already exists',
     );
@@ -161,6 +169,8 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
       }
       const updated = await conflictAs409(tx.affiliate.update({ where: { id: current.id }, data }), 'email or referral_code already in use');
       await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: current.id, before: overrideRuleState(current), after: overrideRuleState(updated), at: clock() });
+      const statusEvent = affiliateStatusEvent(current.status, updated.status);
+      if (statusEvent) await emitAffiliateEvent(sqlSessionOf(tx), projectId, statusEvent, updated.id, clock());
       return updated;
     });
     res.json(ok((await present(projectId, [row]))[0]));
@@ -191,3 +201,6 @@ export const affiliateOperations: Operation[] = resourceOperations({
   update: updateBody,
   remove: true,
 });
+
+/** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
+export { createBody as affiliateCreateBody, updateBody as affiliateUpdateBody, listQuery as affiliateListQuery };

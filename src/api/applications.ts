@@ -5,6 +5,7 @@ import { applicationFlags, APPLICATION_FLAGS, type ApplicationFlag } from '../ac
 import { issueOneTimeCode, redeemOneTimeCode, REDEEM_ERRORS, CODE_VALID_MINUTES, type RedeemResult } from '../access/one-time-codes';
 import { sqlSessionOf } from '../db/prisma-session';
 import { queueEmail } from '../email/outbox';
+import { emitAffiliateEvent } from '../outbound/emit';
 import type { Affiliate, AffiliateApplication, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError, sendError } from '../http/errors';
@@ -142,6 +143,9 @@ export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date
         },
       });
       await tx.affiliateApplication.update({ where: { id: application.id }, data: { status: 'verified', verifiedAt: at, affiliateId: affiliate.id } });
+      await emitAffiliateEvent(sql, project.id, 'affiliate.created', affiliate.id, at);
+      // approved by the project's rule rather than by a person: receivers that act on approval still hear it
+      if (project.autoApprove) await emitAffiliateEvent(sql, project.id, 'affiliate.approved', affiliate.id, at);
       if (project.notificationEmail) {
         await queueEmail(
           sql,

@@ -1,21 +1,22 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { decideCommission, holdUntil } from '../commission/decide';
-import { formatMajor } from '../commission/money';
+import { holdUntil } from '../commission/decide';
+import { manualCommission } from './manual-commission';
 import type { CommissionRule } from '../commission/rules';
-import type { Conversion, Prisma, PrismaClient } from '../generated/prisma/client';
+import { formatMajor } from '../commission/money';
+import { Prisma, type Conversion, type PrismaClient, type Project } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { commissionSettings, ruleFromColumns } from '../projects/settings';
+import { commissionSettings } from '../projects/settings';
 import { currencyCode } from './currency';
-import { amountField, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
+import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { conversionView } from '../views/present';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';
-import { emitConversionEvents, emitSignup } from '../outbound/emit';
+import { emitConversionEvents, emitSignup, manualConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
 import { reviewCommissions } from '../ledger/review';
 
@@ -26,17 +27,22 @@ const listQuery = z.object({
   kind: z.enum(KINDS).optional(),
   affiliate_id: uuidField.optional(),
   referred_user_id: z.string().trim().min(1).optional(),
-  paid: z.enum(['true', 'false']).optional(),
+  paid: booleanQuery.optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
 });
 
 const createBody = z.object({
-  type: z.enum(['signup', 'purchase']),
+  /** omitted: a purchase when amount or base_value is given (Refgrow's Node example sends none) */
+  type: z.enum(['signup', 'purchase']).optional(),
   affiliate_id: uuidField.optional(),
   referral_code: z.string().trim().min(1).optional(),
   value: moneyField.optional(),
   base_value: moneyField.optional(),
+  /** Refgrow's Node example: the sale amount, as base_value */
+  amount: moneyField.optional(),
+  /** Refgrow's Node example: the customer, as email */
+  customer_email: z.email({ message: 'must be an email address' }).optional(),
   base_value_currency: currencyCode.optional(),
   product_id: z.string().trim().min(1).optional(),
   referred_user_id: z.string().trim().min(1).max(320).optional(),
@@ -52,6 +58,8 @@ const updateBody = z.object({
   paid: z.boolean().optional(),
   reference: z.string().trim().min(1).max(200).optional(),
   referred_user_id: z.string().trim().min(1).max(320).optional(),
+  /** null clears it */
+  coupon_code_used: z.string().trim().min(1).max(100).nullable().optional(),
 });
 
 const bulkApproveBody = z.object({ ids: z.array(uuidField).min(1).max(500) }).strict();
@@ -71,6 +79,19 @@ function valueWithinBase(value: bigint, base: bigint, currency: string): bigint 
   return value;
 }
 
+/**
+ * A field Refgrow's documentation names two ways (base_value or amount, email or customer_email): either, or both
+ * when they agree.
+ */
+function oneOf<I, O>(name: string, a: I | undefined, alias: string, b: I | undefined, read: (v: I, name: string) => O): O | undefined {
+  const first = a === undefined ? undefined : read(a, name);
+  const second = b === undefined ? undefined : read(b, alias);
+  if (first !== undefined && second !== undefined && first !== second) throw new HttpError(400, `${alias}: differs from ${name}; send one of them`);
+  return first ?? second;
+}
+
+const settingsHoldDays = (project: Project) => commissionSettings(project).holdDays;
+
 export type ManualConversion = {
   projectId: string;
   affiliateId: string;
@@ -85,6 +106,8 @@ export type ManualConversion = {
   reason: string | null;
   ruleSource: string;
   couponCode?: string;
+  /** the product sold, as the merchant named it (it chose the product rule) */
+  productId?: string;
   /** how the affiliate was known: the one step of the trace */
   attribution: { method: string; detail: string };
   at: Date;
@@ -108,6 +131,7 @@ export function manualConversionData(c: ManualConversion): Prisma.ConversionUnch
     reason: c.reason,
     ruleSource: c.ruleSource,
     hints: c.couponCode ? { couponIds: [c.couponCode] } : undefined,
+    productIds: c.productId ? [c.productId] : undefined,
     attribution: { method: c.attribution.method, trace: [{ step: c.attribution.method, result: 'hit', detail: c.attribution.detail }] },
     occurredAt: c.at,
     holdUntil: holdUntil(c.at, c.holdDays),
@@ -135,7 +159,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       kind: q.kind ?? (q.type === 'signup' ? 'signup' : q.type === 'purchase' ? { in: ['purchase', 'renewal', 'refund'] } : undefined),
       affiliateId: q.affiliate_id,
       OR: q.referred_user_id ? [{ customerEmail: q.referred_user_id.toLowerCase() }, { customerId: q.referred_user_id }] : undefined,
-      paidAt: q.paid === 'true' ? { not: null } : q.paid === 'false' ? null : undefined,
+      paidAt: q.paid === true ? { not: null } : q.paid === false ? null : undefined,
       occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
     const [rows, total] = await Promise.all([
@@ -150,42 +174,34 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const body = createBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
-    const settings = commissionSettings(project);
     const affiliate = await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code);
     const currency = body.base_value_currency ?? project.currency;
-    const base = body.base_value !== undefined ? amountField('base_value', body.base_value, currency) : 0n;
+    const saleAmount = oneOf('base_value', body.base_value, 'amount', body.amount, (v, name) => amountField(name, v, currency));
+    const type = body.type ?? (saleAmount !== undefined ? 'purchase' : undefined);
+    if (!type) throw new HttpError(400, 'type: required (signup or purchase) unless amount or base_value is given');
+    const base = saleAmount ?? 0n;
+    const givenEmail = oneOf('email', body.email, 'customer_email', body.customer_email, (v) => v.toLowerCase());
 
-    const email = body.email?.toLowerCase() ?? (body.referred_user_id?.includes('@') ? body.referred_user_id.toLowerCase() : null);
+    const email = givenEmail ?? (body.referred_user_id?.includes('@') ? body.referred_user_id.toLowerCase() : null);
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
+    let holdDays = settingsHoldDays(project);
+    // what rated it, for the outbound payload: a value given by hand is a fixed amount
+    let ratedBy: CommissionRule | null = null;
     if (body.value !== undefined) {
       value = valueWithinBase(amountField('value', body.value, currency), base, currency);
-    } else if (body.type === 'signup') {
+      ratedBy = { type: 'fixed', amountMinor: value, currency };
+    } else if (type === 'signup') {
       value = 0n;
     } else {
-      if (body.base_value === undefined) throw new HttpError(400, 'base_value: required to compute the commission when value is omitted');
-      const productRule = body.product_id
-        ? await prisma.productRule.findUnique({ where: { projectId_productId: { projectId, productId: body.product_id } } })
-        : null;
-      const productRules = new Map<string, CommissionRule>();
-      const rule = productRule ? ruleFromColumns(productRule, project.currency) : null;
-      if (rule && body.product_id) productRules.set(body.product_id, rule);
-      // the rules in force now, which is when this sale is recorded
-      const decision = decideCommission({
-        affiliate: { email: affiliate.email, status: affiliate.status, rule: ruleFromColumns(affiliate, project.currency) },
-        customerEmail: email,
-        baseMinor: base,
-        currency,
-        productIds: body.product_id ? [body.product_id] : [],
-        productRules,
-        project: { rule: settings.projectRule, duration: settings.duration },
-        firstAttributedAt: null,
-        occurredAt: clock(),
-      });
+      if (saleAmount === undefined) throw new HttpError(400, 'base_value: required to compute the commission when value is omitted');
+      const decision = await manualCommission(prisma, project, affiliate, { baseMinor: base, currency, productId: body.product_id, email }, clock());
       value = decision.valueMinor;
       reason = decision.reason;
+      ratedBy = decision.rule;
       ruleSource = decision.ruleSource ?? 'manual';
+      holdDays = decision.holdDays;
     }
     if (affiliate.status !== 'active') {
       value = 0n;
@@ -202,7 +218,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
           data: manualConversionData({
           projectId,
           affiliateId: affiliate.id,
-          kind: body.type,
+          kind: type,
           reference: body.reference,
           email,
           customerId: body.referred_user_id && !body.referred_user_id.includes('@') ? body.referred_user_id : null,
@@ -212,9 +228,10 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
           reason,
           ruleSource,
           couponCode: body.coupon_code_used,
+          productId: body.product_id,
           attribution: { method: 'manual', detail: body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}` },
           at: now,
-          holdDays: settings.holdDays,
+          holdDays,
           paid: body.paid,
           }),
         });
@@ -222,9 +239,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
         if (created.kind === 'signup') {
           const signup = { email: created.customerEmail, referredUserId: body.referred_user_id ?? created.customerEmail, affiliateId: affiliate.id, source: 'conversion' };
           await emitSignup(outbox, projectId, signup, now);
-        } else {
-          await emitConversionEvents(outbox, projectId, [{ type: 'referral_converted', conversionId: created.id }], now);
         }
+        await emitConversionEvents(outbox, projectId, manualConversionEvents(created, ratedBy), now);
         return created;
       }),
       'a conversion with this reference already exists',
@@ -316,8 +332,22 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       if (body.referred_user_id.includes('@')) data.customerEmail = body.referred_user_id.toLowerCase();
       else data.customerId = body.referred_user_id;
     }
-    const row = await conflictAs409(prisma.conversion.update({ where: { id: current.id }, data }), 'a conversion with this reference already exists');
-    res.json(ok(conversionView(row, clock())));
+    if (body.coupon_code_used !== undefined) data.hints = body.coupon_code_used === null ? Prisma.DbNull : { couponIds: [body.coupon_code_used] };
+    const now = clock();
+    // the change and its referral_updated (Refgrow: every PUT sends one) commit together, with commission.paid when it was marked paid
+    const row = await conflictAs409(
+      prisma.$transaction(async (tx) => {
+        const updated = await tx.conversion.update({ where: { id: current.id }, data });
+        if (updated.affiliateId) {
+          const events: ConversionEvent[] = [{ type: 'referral_updated', conversionId: updated.id }];
+          if (!current.paidAt && updated.paidAt && updated.valueMinor > 0n) events.push({ type: 'commission.paid', conversionId: updated.id });
+          await emitConversionEvents(sqlSessionOf(tx), projectId, events, now);
+        }
+        return updated;
+      }),
+      'a conversion with this reference already exists',
+    );
+    res.json(ok(conversionView(row, now)));
   };
   router.put('/:id', update);
   router.patch('/:id', update);
@@ -326,7 +356,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const current = await find(projectIdOf(req), req.params.id);
     if (current.provider !== null) throw new HttpError(409, 'this conversion is derived from provider events and cannot be deleted');
     if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}`);
-    await prisma.conversion.delete({ where: { id: current.id } });
+    // a deleted conversion is canceled for Refgrow's receivers: announced (from the row as it was) with the delete
+    await prisma.$transaction(async (tx) => {
+      if (current.affiliateId) {
+        await emitConversionEvents(sqlSessionOf(tx), current.projectId, [{ type: 'referral_canceled', conversionId: current.id, reason: 'conversion deleted' }], clock());
+      }
+      await tx.conversion.delete({ where: { id: current.id } });
+    });
     res.status(204).end();
   });
 
@@ -381,3 +417,6 @@ export const conversionOperations: Operation[] = [
     body: recalculateBody,
   },
 ];
+
+/** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
+export { createBody as conversionCreateBody, updateBody as conversionUpdateBody, listQuery as conversionListQuery };

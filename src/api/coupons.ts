@@ -171,3 +171,6 @@ export const couponOperations: Operation[] = resourceOperations({
   update: updateBody,
   remove: true,
 });
+
+/** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
+export { createBody as couponCreateBody, updateBody as couponUpdateBody, listQuery as couponListQuery };

@@ -124,3 +124,6 @@ export const eventOperations: Operation[] = [
     errors: [409],
   },
 ];
+
+/** The schema above, for the MCP tool that calls this route (src/mcp/tools.ts). */
+export { listQuery as eventListQuery };

@@ -91,6 +91,12 @@ export function idFromPath(value: unknown, what: string): string {
   return parsed.data;
 }
 
+/**
+ * A yes/no filter: "true" or "false" in a query string, or a JSON boolean where the same schema checks the
+ * arguments of an MCP tool (src/mcp/tools.ts), whose arguments are JSON rather than text.
+ */
+export const booleanQuery = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
 /** `from` / `to` filters. */
 export const isoDate = z
   .string()

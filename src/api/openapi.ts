@@ -13,6 +13,7 @@ import { linkOperations } from './links';
 import type { Operation } from './operation';
 import { payoutOperations } from './payouts';
 import { productOperations } from './products';
+import { publishableKeyOperations } from './publishable-keys';
 import { referralOperations } from './referrals';
 import { reportOperations } from './reports';
 import { affiliateLifecycleOperations } from './affiliate-lifecycle';
@@ -20,6 +21,7 @@ import { applicationOperations } from './applications';
 import { groupOperations } from './groups';
 import { ruleVersionOperations } from './rule-versions';
 import { settingsOperations } from './settings';
+import { stripeCustomerInfoOperations } from './stripe-customer-info';
 import { trackOperations } from './track';
 import { webhookOperations } from './webhooks';
 import { redirectOperations } from '../tracking/redirect';
@@ -27,6 +29,7 @@ import { embedTokenOperations } from './embed-tokens';
 import { portalOperations } from './portal';
 import { portalSettingsOperations } from './portal-settings';
 import { portalPageOperations } from '../pages/portal';
+import { mcpOperations } from '../mcp/operations';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
 const serviceOperations: Operation[] = [
@@ -79,11 +82,13 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...affiliateLifecycleOperations,
   ...affiliateOperations,
   ...referralOperations,
+  ...stripeCustomerInfoOperations,
   ...couponOperations,
   ...productOperations,
   ...conversionOperations,
   ...eventOperations,
   ...webhookOperations,
+  ...publishableKeyOperations,
   ...emailOperations,
   ...payoutOperations,
   ...reportOperations,
@@ -95,9 +100,10 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...portalSettingsOperations,
   ...portalOperations,
   ...portalPageOperations,
+  ...mcpOperations,
 ];
 
-const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 type JsonSchema = Record<string, unknown>;
 
@@ -186,6 +192,7 @@ const SECURITY: Record<Operation['access'], JsonSchema[]> = {
   public: [],
   api_key: [{ apiKey: [] }],
   admin: [{ adminToken: [] }],
+  publishable_key: [{ publishableKey: [] }],
   portal: [{ portalSession: [] }, { embedToken: [] }],
 };
 
@@ -223,6 +230,7 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
         portalSession: { type: 'apiKey', in: 'cookie', name: 'refwire_portal', description: "An affiliate's portal session, set by POST /api/portal/{projectId}/login/verify" },
         embedToken: { type: 'http', scheme: 'bearer', description: 'An embed token (rwpe_…) minted by POST /api/v1/affiliates/{email}/embed-tokens, 10 minutes' },
+        publishableKey: { type: 'http', scheme: 'bearer', description: "A project's publishable key (pk_…), for public endpoints only; also accepted as publishable_key in the body" },
       },
       schemas: {
         Object: {

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 
 /**
- * Who may call an operation: a project API key, the operator's ADMIN_TOKEN, a signed-in affiliate (the portal's
- * session cookie or an embed token), or anyone.
+ * Who may call an operation: a project API key, the operator's ADMIN_TOKEN, a page with the project's publishable
+ * key, a signed-in affiliate (the portal's session cookie or an embed token), or anyone.
  */
-export type Access = 'api_key' | 'admin' | 'portal' | 'public';
+export type Access = 'api_key' | 'admin' | 'publishable_key' | 'portal' | 'public';
 
 /**
  * One API operation as /openapi.json describes it. Each router lists its operations beside the zod schemas its

@@ -193,3 +193,6 @@ export const payoutOperations: Operation[] = [
     errors: [409],
   },
 ];
+
+/** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
+export { createBody as payoutCreateBody, completeBody as payoutCompleteBody, failBody as payoutFailBody, listQuery as payoutListQuery };

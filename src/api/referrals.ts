@@ -1,42 +1,41 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { SqlClient } from '../db/sql';
-import type { PrismaClient, Referral } from '../generated/prisma/client';
+import { ATTRIBUTING_STATUSES, DATED_STATUSES, LEGACY_REFERRAL_STATUSES, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-status';
+import type { PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
-import { emitSignup } from '../outbound/emit';
+import { sqlSessionOf } from '../db/prisma-session';
+import { emitReferralEvents, emitReferralRecorded } from '../outbound/emit';
 import { conflictAs409, emailField, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
+import { countReferrals, referralRowByEmail, referralRows, referralView, type ReferralFilter } from './referral-rows';
 
-const statusField = z.enum(['active', 'inactive']);
+const statusValues = [...REFERRAL_STATUSES, 'active', 'inactive'] as const;
+/** Refgrow's four statuses; `active` and `inactive`, Refwire's before them, still accepted (src/domain/referral-status.ts) */
+const statusField = z
+  .enum(statusValues)
+  .describe('pending | converted | direct | direct_signup; the earlier active (= pending) and inactive (= direct) are still accepted')
+  .transform((v): ReferralStatus => (v === 'active' || v === 'inactive' ? LEGACY_REFERRAL_STATUSES[v] : v));
 
 const createBody = z.object({
   email: emailField,
-  affiliate_id: uuidField.optional(),
+  /** omitted (and no referral_code): a direct signup */
+  affiliate_id: uuidField.nullable().optional(),
   referral_code: z.string().trim().min(1).optional(),
-  status: statusField.default('active'),
+  status: statusField.optional(),
 });
 
-const updateBody = z.object({ affiliate_id: uuidField.optional(), referral_code: z.string().trim().min(1).optional(), status: statusField.optional() });
-const listQuery = z.object({ ...paginationQuery, affiliate_id: uuidField.optional(), status: statusField.optional() });
-
-export function referralView(r: Referral) {
-  return {
-    id: r.id,
-    email: r.email,
-    user_email: r.email,
-    affiliate_id: r.affiliateId,
-    status: r.status,
-    source: r.source,
-    /** a public signup's attribution window ends here; null: not windowed */
-    expires_at: r.expiresAt?.toISOString() ?? null,
-    link_id: r.linkId,
-    created_at: r.createdAt.toISOString(),
-    updated_at: r.updatedAt.toISOString(),
-  };
-}
+const updateBody = z.object({
+  email: emailField.optional(),
+  /** null: the customer came to the merchant directly */
+  affiliate_id: uuidField.nullable().optional(),
+  referral_code: z.string().trim().min(1).optional(),
+  status: statusField.optional(),
+});
+const listQuery = z.object({ ...paginationQuery, affiliate_id: uuidField.optional(), status: z.enum(statusValues).optional() });
 
 /** The affiliate named by affiliate_id or referral_code, in this project only. */
 export async function resolveAffiliate(prisma: PrismaClient, projectId: string, affiliateId?: string, referralCode?: string) {
@@ -48,9 +47,22 @@ export async function resolveAffiliate(prisma: PrismaClient, projectId: string, 
   return affiliate;
 }
 
+/** A status that credits an affiliate needs one. */
+function checkedStatus(status: ReferralStatus, affiliateId: string | null): ReferralStatus {
+  if (affiliateId === null && (ATTRIBUTING_STATUSES as readonly string[]).includes(status)) {
+    throw new HttpError(400, `status: "${status}" needs an affiliate (affiliate_id or referral_code); a referral without one is direct or direct_signup`);
+  }
+  return status;
+}
+
+const conversionDateFor = (status: ReferralStatus, now: Date) => ((DATED_STATUSES as readonly string[]).includes(status) ? now : null);
+
+const DUPLICATE = 'a referral for this email already exists';
+
 /**
- * `/api/v1/referrals`: customers known by email, the chain's last step. Creating or changing one recomputes that
- * customer's payments, so a payment made before the referral was recorded is attributed now.
+ * `/api/v1/referrals`: customers known by email, the chain's last step. The referral is a fact the merchant
+ * states and may correct: creating or changing one recomputes the customers of the emails concerned, so their
+ * unpaid payments that the email step attributes follow it (docs/earnings.md, "Referrals").
  */
 export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () => Date): Router {
   const router = Router();
@@ -62,45 +74,77 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
     return row;
   }
 
+  async function shown(projectId: string, email: string) {
+    return referralView((await referralRowByEmail(sql, projectId, email))!);
+  }
+
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
-    const where = { projectId: projectIdOf(req), affiliateId: q.affiliate_id, status: q.status };
-    const [rows, total] = await Promise.all([
-      prisma.referral.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
-      prisma.referral.count({ where }),
-    ]);
+    const filter: ReferralFilter = { affiliateId: q.affiliate_id };
+    if (q.status === 'active' || q.status === 'inactive') filter.attributing = q.status === 'active';
+    else if (q.status) filter.statuses = [q.status];
+    const projectId = projectIdOf(req);
+    const [rows, total] = await Promise.all([referralRows(sql, projectId, filter, q), countReferrals(sql, projectId, filter)]);
     res.json(page(rows.map(referralView), q.limit, q.offset, total));
   });
 
   router.post('/', async (req, res) => {
     const body = createBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
-    const affiliate = await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code);
-    if (await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } })) {
-      throw new HttpError(409, 'a referral for this email already exists');
-    }
+    const affiliate = body.affiliate_id || body.referral_code ? await resolveAffiliate(prisma, projectId, body.affiliate_id ?? undefined, body.referral_code) : null;
+    const status = checkedStatus(body.status ?? (affiliate ? 'pending' : 'direct_signup'), affiliate?.id ?? null);
+    if (await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } })) throw new HttpError(409, DUPLICATE);
+    const now = clock();
+    // the referral and the deliveries announcing it commit together (outbox)
     const row = await conflictAs409(
-      prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, status: body.status } }),
-      'a referral for this email already exists',
+      prisma.$transaction(async (tx) => {
+        const created = await tx.referral.create({
+          data: { projectId, affiliateId: affiliate?.id ?? null, email: body.email, conversionStatus: status, conversionDate: conversionDateFor(status, now) },
+        });
+        const outbox = sqlSessionOf(tx);
+        // a direct signup was referred by nobody: no referred user to announce to an affiliate's receivers, only the referral
+        if (created.affiliateId) await emitReferralRecorded(outbox, projectId, { ...created, affiliateId: created.affiliateId }, { source: 'api' }, now);
+        else await emitReferralEvents(outbox, projectId, 'referral.created', [created.id], now);
+        return created;
+      }),
+      DUPLICATE,
     );
-    await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'api' }, clock());
-    await recomputeCustomersByEmail(sql, projectId, row.email, clock());
-    res.status(201).json(ok(referralView(row)));
+    await recomputeCustomersByEmail(sql, projectId, row.email, now);
+    res.status(201).json(ok(await shown(projectId, row.email)));
   });
 
   router.get('/:email', async (req, res) => {
-    res.json(ok(referralView(await findByEmail(projectIdOf(req), req.params.email))));
+    const projectId = projectIdOf(req);
+    res.json(ok(await shown(projectId, (await findByEmail(projectId, req.params.email)).email)));
   });
 
   const update = async (req: import('express').Request, res: import('express').Response) => {
     const projectId = projectIdOf(req);
     const current = await findByEmail(projectId, req.params.email);
     const body = updateBody.parse(req.body ?? {});
+    if (body.affiliate_id === null && body.referral_code) throw new HttpError(400, 'affiliate_id: null clears the affiliate; send no referral_code with it');
     const affiliateId =
-      body.affiliate_id || body.referral_code ? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code)).id : undefined;
-    const row = await prisma.referral.update({ where: { id: current.id }, data: { affiliateId, status: body.status } });
-    await recomputeCustomersByEmail(sql, projectId, row.email, clock());
-    res.json(ok(referralView(row)));
+      body.affiliate_id === null
+        ? null
+        : body.affiliate_id || body.referral_code
+          ? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code)).id
+          : current.affiliateId;
+    // clearing the affiliate of a referral that credited one makes it direct, unless a status comes with it
+    const stillCredits = (ATTRIBUTING_STATUSES as readonly string[]).includes(current.conversionStatus);
+    const status = checkedStatus(body.status ?? (affiliateId === null && stillCredits ? 'direct' : (current.conversionStatus as ReferralStatus)), affiliateId);
+    const now = clock();
+    const conversionDate = body.status !== undefined || status !== current.conversionStatus ? conversionDateFor(status, now) : current.conversionDate;
+    const email = body.email ?? current.email;
+    if (email !== current.email && (await prisma.referral.findUnique({ where: { projectId_email: { projectId, email } } }))) {
+      throw new HttpError(409, DUPLICATE);
+    }
+    await conflictAs409(
+      prisma.referral.update({ where: { id: current.id }, data: { email, affiliateId, conversionStatus: status, conversionDate } }),
+      DUPLICATE,
+    );
+    // both customers follow: the one the referral left and the one it now names
+    for (const e of new Set([current.email, email])) await recomputeCustomersByEmail(sql, projectId, e, now);
+    res.json(ok(await shown(projectId, email)));
   };
   router.put('/:email', update);
   router.patch('/:email', update);
@@ -123,20 +167,45 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient, clo
     const existing = await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } });
     const row = existing
       ? // the merchant recorded it now: no longer a public signup's windowed referral
-        await prisma.referral.update({ where: { id: existing.id }, data: { affiliateId: affiliate.id, status: 'active', expiresAt: null } })
+        await prisma.referral.update({
+          where: { id: existing.id },
+          data: {
+            affiliateId: affiliate.id,
+            // a direct referral given an affiliate by the merchant credits it from now on
+            conversionStatus: (ATTRIBUTING_STATUSES as readonly string[]).includes(existing.conversionStatus) ? existing.conversionStatus : 'pending',
+            expiresAt: null,
+          },
+        })
       : await conflictAs409(
-          prisma.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } }),
+          prisma.$transaction(async (tx) => {
+            const created = await tx.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } });
+            await emitReferralRecorded(sqlSessionOf(tx), projectId, { ...created, affiliateId: affiliate.id }, { source: 'store_attribution' }, clock());
+            return created;
+          }),
           'a referral for this email already exists',
         );
-    if (!existing) await emitSignup(sql, projectId, { email: row.email, referredUserId: row.email, affiliateId: row.affiliateId, source: 'store_attribution' }, clock());
     await recomputeCustomersByEmail(sql, projectId, row.email, clock());
-    res.status(existing ? 200 : 201).json(ok(referralView(row)));
+    res.status(existing ? 200 : 201).json(ok(referralView((await referralRowByEmail(sql, projectId, row.email))!)));
   });
   return router;
 }
 
+const CHANGE =
+  "The customers of the emails concerned are recomputed: their unpaid payments attributed through the referral (the chain's email step) follow it, " +
+  'each rated with the rules in force when it occurred; paid-out commissions stay with the affiliate they were paid to (docs/earnings.md).';
+const REFERRAL_DESCRIPTIONS: Partial<Record<Operation['method'], string>> = {
+  get:
+    "Refgrow's shape: user_email, affiliate_id, affiliate_code, conversion_status (pending, converted: shown from the affiliate's first purchase of that customer, direct, direct_signup), " +
+    'conversion_date; and Refwire\'s status: active while the referral credits its affiliate. The status filter takes the same values (active and inactive too).',
+  post: 'Without affiliate_id and referral_code: a direct signup (status direct_signup; pending or converted need an affiliate). ' + CHANGE,
+  put: 'email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it). ' + CHANGE,
+  patch: 'As PUT. ' + CHANGE,
+};
+
 export const referralOperations: Operation[] = [
-  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody }),
+  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody }).map(
+    (op): Operation => ({ ...op, ...(REFERRAL_DESCRIPTIONS[op.method] ? { description: REFERRAL_DESCRIPTIONS[op.method] } : {}) }),
+  ),
   {
     method: 'post',
     path: '/api/store-attribution',
@@ -148,3 +217,6 @@ export const referralOperations: Operation[] = [
     description: '200 when the email already had a referral (it now belongs to the affiliate named), 201 when it is new.',
   },
 ];
+
+/** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
+export { createBody as referralCreateBody, updateBody as referralUpdateBody, listQuery as referralListQuery };

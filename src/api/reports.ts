@@ -181,3 +181,6 @@ export const reportOperations: Operation[] = [
   ...dailyReportOperations,
   { method: 'get', path: '/api/v1/reports/conversions.csv', tag: 'Reports', access: 'api_key', summary: 'The conversions of a period as CSV', query: periodQuery, answer: 'csv' },
 ];
+
+/** The schema above, for the MCP tool that calls this route (src/mcp/tools.ts). */
+export { summaryQuery as reportSummaryQuery };

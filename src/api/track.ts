@@ -1,22 +1,27 @@
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
 import { z } from 'zod';
 import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';
 import type { PrismaClient, Referral } from '../generated/prisma/client';
+import { referralAttributes } from '../domain/referral-status';
+import { requirePublishableKey } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { jsonBody } from '../http/json-body';
+import type { FailedAuthLimit } from '../http/rate-limit';
 import { clientIpRateLimit } from '../http/rate-limit';
 import { clickForSignup, recordScriptClick } from '../ledger/clicks';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import type { VisitorHasher } from '../security/visitor-hash';
-import { emitSignup } from '../outbound/emit';
+import { emitReferralRecorded } from '../outbound/emit';
 import { manualConversionData } from './conversions';
+import { publicConversion, publicConversionBody } from './track-conversion';
 import { emailField, isUniqueViolation, uuidField } from './fields';
 import { ok } from './envelope';
 import type { Operation } from './operation';
 
-// navigator.sendBeacon and no-preflight fetches send JSON as text/plain.
-const beaconJson = express.json({ limit: '16kb', type: ['application/json', 'text/plain'] });
+// navigator.sendBeacon and no-preflight fetches send JSON as text/plain; money is read from its exact text.
+const beaconJson = jsonBody({ limit: '16kb', type: ['application/json', 'text/plain'] });
 
 const codeField = z.string().trim().min(1, 'is required').max(64);
 const pageUrl = z.string().max(4096).nullable().optional();
@@ -29,7 +34,7 @@ const signupBody = z.object({ project_id: uuidField, email: emailField, referral
 export const openCors: RequestHandler = (req, res, next) => {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+  res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
   if (req.method !== 'OPTIONS') return next();
   res.setHeader('Access-Control-Max-Age', '86400');
   res.status(204).end();
@@ -37,7 +42,7 @@ export const openCors: RequestHandler = (req, res, next) => {
 
 /** What a public caller may see of a referral: not which affiliate holds it. */
 function publicReferral(r: Referral, created: boolean) {
-  return { email: r.email, status: r.status, created, created_at: r.createdAt.toISOString() };
+  return { email: r.email, status: referralAttributes(r) ? 'active' : 'inactive', created, created_at: r.createdAt.toISOString() };
 }
 
 const NO_AFFILIATE = 'no active affiliate has this referral_code';
@@ -53,6 +58,7 @@ export function trackRouter(
   clock: () => Date,
   rateLimit: { perMinute: number; store?: Store },
   hashVisitor: VisitorHasher,
+  failedAuth?: FailedAuthLimit,
 ): Router {
   const router = Router();
   router.use(openCors, clientIpRateLimit(rateLimit), beaconJson);
@@ -131,7 +137,9 @@ export function trackRouter(
             paid: false,
           }),
         });
-        await emitSignup(sqlSessionOf(tx), project.id, { email: body.email, referredUserId: body.email, affiliateId: affiliate.id, source: 'signup' }, now);
+        // from the visitor's browser: Refgrow's referral_signed_up carries their user agent and address
+        const visitor = { userAgent: req.get('user-agent') ?? null, ipAddress: req.ip ?? req.socket.remoteAddress ?? null };
+        await emitReferralRecorded(sqlSessionOf(tx), project.id, { ...created, affiliateId: affiliate.id }, { source: 'signup', ...visitor }, now);
         return created;
       });
     } catch (err) {
@@ -145,10 +153,27 @@ export function trackRouter(
     res.status(201).json(ok(publicReferral(referral, true)));
   });
 
+  router.post('/conversion', requirePublishableKey(prisma, failedAuth), publicConversion(prisma, clock));
+
   return router;
 }
 
 export const trackOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/track/conversion',
+    tag: 'Tracking',
+    access: 'publishable_key',
+    summary: "Report a sale from a page with the project's publishable key: a commission waiting for the merchant's review (201; a repeated order_id answers 200 with the same body)",
+    description:
+      'The key goes in Authorization: Bearer pk_… or as publishable_key in the body (a text/plain JSON body is accepted, so a page posts without a preflight). ' +
+      'Secret API keys are refused here (401). The commission is computed like a manual conversion\'s, and always waits for review, whatever commission_review says. ' +
+      "An email whose referral credits another affiliate credits that affiliate, not the page's referral_code. 409 when the merchant already recorded that order_id as a conversion's reference. " +
+      'Rate limited per client address, like the other tracking endpoints.',
+    body: publicConversionBody,
+    status: 201,
+    errors: [404, 409, 429],
+  },
   {
     method: 'post',
     path: '/api/track/click',

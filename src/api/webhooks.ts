@@ -5,7 +5,7 @@ import type { PrismaClient, WebhookAttempt, WebhookDelivery, WebhookEndpoint } f
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { endpointSecretContext } from '../outbound/dispatcher';
-import { OUTBOUND_EVENTS } from '../outbound/emit';
+import { DEFAULT_EVENTS, DEFAULT_PAYLOAD_FORMAT, isOutboundEvent, OUTBOUND_EVENTS, PAYLOAD_FORMATS } from '../outbound/events';
 import { ENDPOINT_SECRET_PREFIX, newEndpointSecret } from '../outbound/signature';
 import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
 import { maskSecret, type SecretBox } from '../security/secret-box';
@@ -13,10 +13,23 @@ import { ok, page, paginationQuery } from './envelope';
 import { idFromPath } from './fields';
 import { resourceOperations, type Operation } from './operation';
 
-const eventsField = z.array(z.enum(OUTBOUND_EVENTS)).min(1).transform((events) => [...new Set(events)]);
+/** Event names, each known (an unknown one is named in the 400), without repeats. */
+const eventsField = z
+  .array(z.string(), { error: 'must be a list of event names' })
+  .min(1)
+  .superRefine((events, ctx) => {
+    const unknown = [...new Set(events.filter((e) => !isOutboundEvent(e)))];
+    if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown event${unknown.length > 1 ? 's' : ''} ${unknown.map((e) => JSON.stringify(e)).join(', ')} (known: ${OUTBOUND_EVENTS.join(', ')})` });
+  })
+  .transform((events) => [...new Set(events)])
+  .meta({ items: { type: 'string', enum: [...OUTBOUND_EVENTS] }, description: "The events it receives: Refgrow's four and Refferq's twelve (docs/webhooks.md). Default on creation: Refgrow's four." });
 const createBody = z.object({
   url: z.string().trim().min(1).max(2048),
   events: eventsField.optional(),
+  payload_format: z
+    .enum(PAYLOAD_FORMATS)
+    .meta({ description: "The shape of its payloads, kept until the merchant changes it: refgrow-v1 (Refgrow's documented payloads; default on creation) or refwire-v1 (Refwire's earlier envelope)." })
+    .optional(),
   description: z.string().trim().max(255).nullable().optional(),
 });
 const updateBody = createBody.partial().extend({ status: z.enum(['active', 'disabled']).optional() });
@@ -28,6 +41,7 @@ function endpointView(e: WebhookEndpoint) {
     id: e.id,
     url: e.url,
     events: e.events,
+    payload_format: e.payloadFormat,
     description: e.description,
     status: e.status,
     disabled_reason: e.disabledReason,
@@ -43,6 +57,7 @@ function deliveryView(d: WebhookDelivery & { tries: WebhookAttempt[] }) {
     id: d.id,
     event: d.eventType,
     webhook_id: d.messageId,
+    payload_format: d.payloadFormat,
     status: d.status,
     attempts: d.attempts,
     next_attempt_at: d.nextAttemptAt?.toISOString() ?? null,
@@ -111,7 +126,8 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
         projectId,
         url,
         description: body.description ?? null,
-        events: body.events ?? [...OUTBOUND_EVENTS],
+        events: body.events ?? [...DEFAULT_EVENTS],
+        payloadFormat: body.payload_format ?? DEFAULT_PAYLOAD_FORMAT,
         secretEnc: box.seal(secret, endpointSecretContext(projectId, id)),
         secretHint: maskSecret(secret, [ENDPOINT_SECRET_PREFIX]),
       },
@@ -133,6 +149,7 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
       data: {
         ...(body.url !== undefined ? { url: await checkUrl(body.url) } : {}),
         ...(body.events !== undefined ? { events: body.events } : {}),
+        ...(body.payload_format !== undefined ? { payloadFormat: body.payload_format } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),
         ...(body.status !== undefined ? { status: body.status, disabledReason: body.status === 'disabled' ? 'disabled through the API' : null } : {}),
         ...(reactivated ? { consecutiveFailures: 0 } : {}),

@@ -34,6 +34,14 @@ type Resolver = {
   resolve(input: AttributionInput, lookups: AttributionLookups): Promise<{ affiliate: AffiliateRef; detail: string } | { miss: string }>;
 };
 
+const COUPON_HIT = 'coupon ';
+
+/** The code of our coupon a payment was attributed by (Refgrow's coupon_code_used), read back from its trace. */
+export function couponOfTrace(trace: readonly { step?: unknown; result?: unknown; detail?: unknown }[]): string | null {
+  const hit = trace.find((s) => s.step === 'coupon' && s.result === 'hit' && typeof s.detail === 'string' && s.detail.startsWith(COUPON_HIT));
+  return hit ? (hit.detail as string).slice(COUPON_HIT.length) : null;
+}
+
 /** PRODUCT.md §6, in order: the first resolver that finds an affiliate wins. */
 export const ATTRIBUTION_CHAIN: readonly Resolver[] = [
   {
@@ -41,7 +49,7 @@ export const ATTRIBUTION_CHAIN: readonly Resolver[] = [
     async resolve({ hints }, lookups) {
       if (hints.couponIds.length === 0) return { miss: 'no coupon on the payment' };
       const found = await lookups.affiliateByCoupon(hints.couponIds);
-      return found ? { affiliate: found.affiliate, detail: `coupon ${found.coupon}` } : { miss: `no coupon of ours among ${hints.couponIds.join(', ')}` };
+      return found ? { affiliate: found.affiliate, detail: `${COUPON_HIT}${found.coupon}` } : { miss: `no coupon of ours among ${hints.couponIds.join(', ')}` };
     },
   },
   {

@@ -21,19 +21,20 @@ export type CommissionInput = {
   occurredAt: Date;
 };
 
-export type CommissionDecision = { valueMinor: bigint; reason: string | null; ruleSource: RuleSource | null };
+/** `rule`: the rule that rated it (null when nothing was rated), for those who show it (outbound payloads). */
+export type CommissionDecision = { valueMinor: bigint; reason: string | null; ruleSource: RuleSource | null; rule: CommissionRule | null };
 
 /**
  * The one commission decision (PRODUCT.md §7), for provider payments and manual conversions alike: who earns
  * nothing and why, else which rule applies and what it gives. Pure: the callers pass the rules in force.
  */
 export function decideCommission(i: CommissionInput): CommissionDecision {
-  if (!i.affiliate) return { valueMinor: 0n, reason: 'unattributed', ruleSource: null };
+  if (!i.affiliate) return { valueMinor: 0n, reason: 'unattributed', ruleSource: null, rule: null };
   // inactive, suspended, pending or rejected: earns nothing (PRODUCT.md §12)
-  if (i.affiliate.status !== 'active') return { valueMinor: 0n, reason: `affiliate_${i.affiliate.status}`, ruleSource: null };
-  if (i.customerEmail !== null && i.customerEmail === i.affiliate.email) return { valueMinor: 0n, reason: 'self_referral', ruleSource: null };
+  if (i.affiliate.status !== 'active') return { valueMinor: 0n, reason: `affiliate_${i.affiliate.status}`, ruleSource: null, rule: null };
+  if (i.customerEmail !== null && i.customerEmail === i.affiliate.email) return { valueMinor: 0n, reason: 'self_referral', ruleSource: null, rule: null };
   const duration = i.group?.duration ?? i.project.duration;
-  if (!withinDuration(duration, i.firstAttributedAt ?? i.occurredAt, i.occurredAt)) return { valueMinor: 0n, reason: 'duration_ended', ruleSource: null };
+  if (!withinDuration(duration, i.firstAttributedAt ?? i.occurredAt, i.occurredAt)) return { valueMinor: 0n, reason: 'duration_ended', ruleSource: null, rule: null };
   const selected = selectRule({
     affiliateRule: i.affiliate.rule,
     groupRule: i.group?.rule ?? null,
@@ -42,7 +43,7 @@ export function decideCommission(i: CommissionInput): CommissionDecision {
     projectRule: i.project.rule,
   });
   const commission = computeCommission(selected.rule, i.baseMinor, i.currency);
-  return { valueMinor: commission.valueMinor, reason: commission.reason, ruleSource: selected.source };
+  return { valueMinor: commission.valueMinor, reason: commission.reason, ruleSource: selected.source, rule: selected.rule };
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { Request, RequestHandler } from 'express';
 import type { PrismaClient } from '../generated/prisma/client';
 import { findApiKey } from '../projects/projects';
+import { findPublishableKey, isPublishableKey } from '../projects/publishable-keys';
 import { tokensEqual } from '../security/tokens';
 import { HttpError } from './errors';
 import type { FailedAuthLimit } from './rate-limit';
 
-export function bearer(req: Request): string | null {
+/** The credential of `Authorization: Bearer <token>`, or null. */
+export function bearer(req: Pick<Request, 'headers'>): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -64,6 +66,7 @@ export function requireApiKey(prisma: PrismaClient, limit?: FailedAuthLimit): Re
     await notBlocked(req, limit);
     const key = bearer(req);
     if (!key) throw new HttpError(401, 'missing API key: send Authorization: Bearer <api_key>');
+    if (isPublishableKey(key)) return refused(req, limit, 'a publishable key (pk_…) is only for public endpoints: the API takes a secret API key');
     const found = await findApiKey(prisma, key);
     if (!found) return refused(req, limit, 'invalid API key');
     req.projectId = found.projectId;
@@ -72,9 +75,29 @@ export function requireApiKey(prisma: PrismaClient, limit?: FailedAuthLimit): Re
   };
 }
 
+/**
+ * Public endpoints that write (POST /api/track/conversion): a publishable key, as a bearer token or, for pages that
+ * post without a preflight, as `publishable_key` in the JSON body (so it runs after the body is parsed). Anything
+ * else is refused without being looked up: a secret key is never accepted here, and whether one is valid is not
+ * told to a page.
+ */
+export function requirePublishableKey(prisma: PrismaClient, limit?: FailedAuthLimit): RequestHandler {
+  return async (req, _res, next) => {
+    await notBlocked(req, limit);
+    const fromBody = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>).publishable_key : undefined;
+    const key = bearer(req) ?? (typeof fromBody === 'string' ? fromBody.trim() : null);
+    if (!key) throw new HttpError(401, 'missing publishable key: send Authorization: Bearer pk_… or "publishable_key" in the body');
+    if (!isPublishableKey(key)) return refused(req, limit, 'this endpoint takes a publishable key (pk_…): secret API keys are never accepted on public endpoints');
+    const found = await findPublishableKey(prisma, key);
+    if (!found) return refused(req, limit, 'invalid publishable key');
+    req.projectId = found.projectId;
+    next();
+  };
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
-    /** set by requireApiKey */
+    /** set by requireApiKey, and by requirePublishableKey on public endpoints */
     projectId?: string;
     /** set by requireApiKey: the key's id, what rate limits count by */
     apiKeyId?: string;

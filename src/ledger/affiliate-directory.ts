@@ -2,6 +2,7 @@ import type { AffiliateRef, AttributionLookups } from '../attribution/chain';
 import { inForceAt, type RuleState, type Version } from '../commission/rule-history';
 import type { CommissionRule } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
+import { referralAttributes } from '../domain/referral-status';
 import { overrideRuleState, ruleFromColumns } from '../projects/settings';
 import { loadRuleVersions, versionKey } from './rule-versions';
 
@@ -20,7 +21,7 @@ const RECORDED_BY: Record<string, string> = {
 };
 
 /** expires_at: the end of a public signup's attribution window (null: not windowed) */
-type ReferralRow = { email: string; affiliate_id: string; source: string; created_at: Date; expires_at: Date | null };
+type ReferralRow = { email: string; affiliate_id: string | null; conversion_status: string; source: string; created_at: Date; expires_at: Date | null };
 
 type AffiliateRow = {
   id: string;
@@ -84,12 +85,11 @@ export class AffiliateDirectory {
       emails.length === 0
         ? []
         : await tx.query<ReferralRow>(
-            `SELECT r.email, r.affiliate_id, r.source, r.created_at, r.expires_at FROM unnest($2::text[]) AS k(email)
-             CROSS JOIN LATERAL (SELECT email, affiliate_id, source, created_at, expires_at, status FROM referrals WHERE project_id = $1 AND email = k.email OFFSET 0) r
-             WHERE r.status = 'active'`,
+            `SELECT r.email, r.affiliate_id, r.conversion_status, r.source, r.created_at, r.expires_at FROM unnest($2::text[]) AS k(email)
+             CROSS JOIN LATERAL (SELECT email, affiliate_id, conversion_status, source, created_at, expires_at FROM referrals WHERE project_id = $1 AND email = k.email OFFSET 0) r`,
             [projectId, emails],
           );
-    const ids = [...new Set([...coupons.map((c) => c.affiliate_id), ...referrals.map((r) => r.affiliate_id)])];
+    const ids = [...new Set([...coupons.map((c) => c.affiliate_id), ...referrals.flatMap((r) => (r.affiliate_id ? [r.affiliate_id] : []))])];
     const columns = 'id, project_id, email, status, referral_code_key, commission_type, commission_rate_bp, commission_amount_minor, hold_days, group_id';
     const rows =
       ids.length === 0 && codeKeys.length === 0
@@ -155,8 +155,13 @@ export class AffiliateDirectory {
       boundAffiliate: async () => bound,
       affiliateByReferralEmail: async (email) => {
         const referral = this.referrals.get(email.toLowerCase());
-        const affiliate = referral ? this.affiliateById(referral.affiliate_id) : null;
-        if (!referral || !affiliate) return { miss: `no referral for ${email}` };
+        if (!referral) return { miss: `no referral for ${email}` };
+        // direct and direct_signup referrals (and any without an affiliate) name the customer as the merchant's own
+        if (!referralAttributes({ conversionStatus: referral.conversion_status, affiliateId: referral.affiliate_id })) {
+          return { miss: `the referral for ${email} is ${referral.conversion_status}${referral.affiliate_id ? '' : ', with no affiliate'}: it credits nobody` };
+        }
+        const affiliate = this.affiliateById(referral.affiliate_id!);
+        if (!affiliate) return { miss: `no referral for ${email}` };
         // PRODUCT.md §11: a public call never attributes a payment made before it.
         if (PUBLIC_REFERRAL_SOURCES.has(referral.source) && paidAt.getTime() < referral.created_at.getTime()) {
           return { miss: `the referral for ${email} was recorded by a public signup at ${referral.created_at.toISOString()}, after this payment` };

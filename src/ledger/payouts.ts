@@ -1,8 +1,8 @@
 import { sqlSessionOf } from '../db/prisma-session';
-import type { SqlSession } from '../db/sql';
 import { queueEmail } from '../email/outbox';
 import { Prisma, type Payout, type PrismaClient } from '../generated/prisma/client';
 import { balance } from '../domain/balances';
+import { emitConversionEvents, emitPayoutEvent } from '../outbound/emit';
 
 export type PayoutRequest = {
   projectId: string;
@@ -11,14 +11,11 @@ export type PayoutRequest = {
   method: string;
   destination: Prisma.InputJsonObject;
   now: Date;
-  /** who asked: the merchant through the API (the default), or the affiliate in the portal */
+  /** who asked: the merchant's payout is approved as it is made (payout.approved); an affiliate's is requested (payout.requested). Default merchant. */
   requestedBy?: 'merchant' | 'affiliate';
   /** take whole commissions, refunds carried forward first, then oldest first, while their sum stays within this */
   upToMinor?: bigint;
 };
-
-/** Run in the payout's transaction once it holds its rows: what announces the payout commits with it. */
-export type WithinPayout = (tx: SqlSession, payout: Payout) => Promise<void>;
 
 export type PayoutRefusal =
   | { refused: 'unknown_affiliate' }
@@ -68,7 +65,6 @@ export async function createPayout(
   prisma: PrismaClient,
   request: PayoutRequest,
   minimumMinor: bigint | null,
-  within?: WithinPayout,
 ): Promise<Payout | PayoutRefusal> {
   try {
     return await prisma.$transaction(async (tx) => {
@@ -105,7 +101,8 @@ export async function createPayout(
         },
       });
       await tx.$executeRaw`UPDATE conversions SET payout_id = ${payout.id}::uuid, updated_at = now() WHERE id = ANY(${taken.map((r) => r.id)}::uuid[])`;
-      await within?.(sqlSessionOf(tx), payout);
+      // the merchant taking a balance into a payout approves paying it; an affiliate's asks for it (Refferq's events)
+      await emitPayoutEvent(sqlSessionOf(tx), request.projectId, request.requestedBy === 'affiliate' ? 'payout.requested' : 'payout.approved', payout.id, request.now);
       return payout;
     });
   } catch (err) {
@@ -122,6 +119,11 @@ export function completePayout(prisma: PrismaClient, projectId: string, id: stri
   return settle(prisma, projectId, id, async (tx) => {
     await tx.conversion.updateMany({ where: { payoutId: id }, data: { paidAt: now } });
     const payout = await tx.payout.update({ where: { id }, data: { status: 'completed', reference, completedAt: now }, include: { affiliate: true, project: true } });
+    // payout.completed, and commission.paid for each commission it paid (refunds carried into it are no commissions)
+    const outbox = sqlSessionOf(tx);
+    await emitPayoutEvent(outbox, projectId, 'payout.completed', id, now);
+    const paid = await tx.conversion.findMany({ where: { payoutId: id, valueMinor: { gt: 0n } }, select: { id: true }, orderBy: { id: 'asc' } });
+    await emitConversionEvents(outbox, projectId, paid.map((c) => ({ type: 'commission.paid', conversionId: c.id })), now);
     // the affiliate hears of it, in the transaction that pays them (src/email/outbox.ts)
     await queueEmail(
       sqlSessionOf(tx),

@@ -6,7 +6,8 @@ import { decideCommission, holdUntil, reviewState } from '../commission/decide';
 import { isFrozen, notFrozenSql } from '../domain/balances';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../domain/normalized-event';
-import { emitConversionEvents, type ConversionEvent, type OutboundEvent } from '../outbound/emit';
+import type { CommissionRule } from '../commission/rules';
+import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
 import { asHints, mergeHints } from './hints';
 import { loadLedgerInputs, type LedgerInputs, type PaymentRow, type RefundRow } from './ledger-inputs';
@@ -64,6 +65,8 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
   for (const payments of groupsOf(inputs.payments)) {
     let bound: Affiliate | null = null;
     let firstAttributedAt: Date | null = null;
+    // referral.converted once per customer: when the first of its payments is attributed
+    let converted = payments.some((p) => p.affiliate_id !== null);
     for (const payment of payments) {
       // What other events taught us (a checkout's referral code, a subscription's coupon) belongs to the sale that
       // started the relationship; once a payment is attributed, later ones use their own hints, then the binding.
@@ -84,7 +87,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
       const group = terms?.groupId ? rules.groupAt(terms.groupId, ratedAt) : null;
       const base = payment.amount_minor - payment.tax_minor;
       const productIds = payment.product_ids ?? [];
-      const { valueMinor: value, reason, ruleSource } = decideCommission({
+      const { valueMinor: value, reason, ruleSource, rule } = decideCommission({
         affiliate: affiliate && terms ? { email: affiliate.email, status: terms.status, rule: terms.rule } : null,
         customerEmail: email,
         baseMinor: base,
@@ -119,8 +122,8 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
       const paidOut = frozen(payment);
       if (!paidOut && changed(payment, update)) {
         paymentUpdates.push(update);
-        const event = outboundEventOf(payment, update);
-        if (event) events.push({ type: event, conversionId: payment.id });
+        events.push(...outboundEventsOf(payment, update, rule, !converted));
+        converted ||= update.affiliateId !== null;
       }
       // A frozen payment's refunds reverse what it was paid out as, to whom it was paid, and are due at once.
       const reversing: PaymentUpdate = paidOut
@@ -134,10 +137,24 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
   await emitConversionEvents(tx, projectId, events, now);
 }
 
-/** What the merchant hears of a payment's change: its first attribution, or a change of an attributed one. */
-function outboundEventOf(before: PaymentRow, after: PaymentUpdate): OutboundEvent | null {
-  if (before.affiliate_id === null) return after.affiliateId === null ? null : 'referral_converted';
-  return before.affiliate_id !== after.affiliateId || before.value_minor !== after.value ? 'referral_updated' : null;
+/**
+ * What the merchant hears of a payment's change (docs/webhooks.md): its first attribution (referral_converted,
+ * and referral.converted for the customer's first), or a change of an attributed one (referral_updated); and
+ * commission.created when it starts to earn.
+ */
+function outboundEventsOf(before: PaymentRow, after: PaymentUpdate, rule: CommissionRule | null, customerFirst: boolean): ConversionEvent[] {
+  const conversionId = before.id;
+  const events: ConversionEvent[] = [];
+  if (before.affiliate_id === null) {
+    if (after.affiliateId === null) return [];
+    events.push({ type: 'referral_converted', conversionId, rule });
+    if (customerFirst) events.push({ type: 'referral.converted', conversionId });
+  } else if (before.affiliate_id !== after.affiliateId || before.value_minor !== after.value) {
+    events.push({ type: 'referral_updated', conversionId });
+  }
+  const earnedBefore = before.affiliate_id !== null && before.value_minor > 0n;
+  if (!earnedBefore && after.affiliateId !== null && after.value > 0n) events.push({ type: 'commission.created', conversionId });
+  return events;
 }
 
 /** Payments grouped by customer, each group in time order (the inputs come sorted that way). */

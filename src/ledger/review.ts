@@ -1,4 +1,6 @@
+import { sqlSessionOf } from '../db/prisma-session';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
 
 export type ReviewDecision = { decision: 'approved' | 'rejected'; reason: string | null };
 
@@ -38,6 +40,14 @@ export async function reviewCommissions(
       await tx.$executeRaw`
         UPDATE conversions SET review_status = ${decision}, review_reason = ${reason}, reviewed_at = ${at}, updated_at = now()
         WHERE project_id = ${projectId}::uuid AND (id = ANY(${changed}::uuid[]) OR reverses_id = ANY(${changed}::uuid[]))`;
+      // approved: Refferq's commission.approved, and the conversion changed (Refgrow's referral_updated);
+      // rejected: it will never pay, which Refgrow's receivers hear as referral_canceled, with the reason
+      const events = changed.flatMap((conversionId): ConversionEvent[] =>
+        decision === 'approved'
+          ? [{ type: 'commission.approved', conversionId }, { type: 'referral_updated', conversionId }]
+          : [{ type: 'referral_canceled', conversionId, reason }],
+      );
+      await emitConversionEvents(sqlSessionOf(tx), projectId, events, at);
     }
     return { changed };
   });

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SqlClient } from '../db/sql';
 import type { SecretBox } from '../security/secret-box';
+import { announceExpiredReferrals } from './referral-expiry';
 import { sendWebhook, type SendResult } from './send-webhook';
 import { deliveryHeaders } from './signature';
 
@@ -15,6 +16,8 @@ export type DispatchOptions = {
   disableAfterFailures: number;
   /** deliveries taken per pass, sent concurrently */
   batch: number;
+  /** how often a pass also looks for referrals whose window ended (referral.expired); 0: never */
+  referralExpiryMs: number;
 };
 
 /** First retry within a minute, the last about a day after the event. */
@@ -24,13 +27,14 @@ export const DEFAULT_DISPATCH: DispatchOptions = {
   retryDelaysMs: [30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000],
   disableAfterFailures: 5,
   batch: 50,
+  referralExpiryMs: 60_000,
 };
 
 export function endpointSecretContext(projectId: string, endpointId: string): string {
   return `${projectId}:webhook_endpoint:${endpointId}`;
 }
 
-type Claimed = { id: string; project_id: string; endpoint_id: string; message_id: string; body: string; attempts: number; url: string; secret_enc: string };
+type Claimed = { id: string; project_id: string; endpoint_id: string; message_id: string; event_type: string; payload_format: string; body: string; attempts: number; url: string; secret_enc: string };
 
 /**
  * Sends due outbound deliveries. The schedule lives in PostgreSQL with the deliveries (written in the same
@@ -43,6 +47,7 @@ export class OutboundDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private readonly options: DispatchOptions;
+  private lastExpiryAt = -Infinity;
 
   constructor(
     private readonly sql: SqlClient,
@@ -78,6 +83,11 @@ export class OutboundDispatcher {
 
   private async pass(): Promise<number> {
     const now = this.clock();
+    // expired referrals are queued first, so this very pass can send them
+    if (this.options.referralExpiryMs > 0 && now.getTime() - this.lastExpiryAt >= this.options.referralExpiryMs) {
+      this.lastExpiryAt = now.getTime();
+      await announceExpiredReferrals(this.sql, now);
+    }
     const claimed = await this.sql.query<Claimed>(
       `WITH due AS (
          SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -86,7 +96,7 @@ export class OutboundDispatcher {
        )
        UPDATE webhook_deliveries d SET locked_until = $3 FROM due, webhook_endpoints e
        WHERE d.id = due.id AND e.id = d.endpoint_id
-       RETURNING d.id, d.project_id, d.endpoint_id, d.message_id, d.payload::text AS body, d.attempts, e.url, e.secret_enc`,
+       RETURNING d.id, d.project_id, d.endpoint_id, d.message_id, d.event_type, d.payload_format, d.payload::text AS body, d.attempts, e.url, e.secret_enc`,
       [now, this.options.batch, new Date(now.getTime() + this.options.timeoutMs * 3)],
     );
     await Promise.all(claimed.map((d) => this.attempt(d)));
@@ -98,7 +108,7 @@ export class OutboundDispatcher {
     let result: SendResult;
     try {
       const secret = this.box.open(d.secret_enc, endpointSecretContext(d.project_id, d.endpoint_id));
-      result = await sendWebhook(d.url, d.body, deliveryHeaders(secret, d.message_id, d.body, at), this.options);
+      result = await sendWebhook(d.url, d.body, deliveryHeaders(secret, d.message_id, d.body, at, { event: d.event_type, format: d.payload_format }), this.options);
     } catch (err) {
       result = { ok: false, statusCode: null, error: `could not send: ${(err as Error).message}`, durationMs: 0, responseExcerpt: null };
     }

@@ -1,133 +1,167 @@
-import { conversionView } from '../views/present';
+import type { CommissionRule } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
-import type { Conversion } from '../generated/prisma/client';
-
-/** Refgrow's outbound event names (PRODUCT.md §9). */
-export const OUTBOUND_EVENTS = ['referral_signed_up', 'referral_converted', 'referral_canceled', 'referral_updated'] as const;
-export type OutboundEvent = (typeof OUTBOUND_EVENTS)[number];
-
-export type ConversionEvent = { type: OutboundEvent; conversionId: string };
-
-/** A conversions row as plain SQL returns it (BIGINTs as strings over `pg`, bigints through Prisma). */
-type ConversionRow = {
-  [K in keyof Conversion as SnakeCase<K & string>]: Conversion[K] extends bigint ? string | bigint : Conversion[K] extends bigint | null ? string | bigint | null : Conversion[K];
-};
-type SnakeCase<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
-
-const big = (v: string | bigint) => BigInt(v);
-const bigOrNull = (v: string | bigint | null) => (v === null ? null : BigInt(v));
-
-/** The row in the shape the API presents, field by field. */
-function conversionOf(r: ConversionRow): Conversion {
-  return {
-    id: r.id,
-    projectId: r.project_id,
-    affiliateId: r.affiliate_id,
-    kind: r.kind,
-    provider: r.provider,
-    externalKey: r.external_key,
-    paymentKey: r.payment_key,
-    reversesId: r.reverses_id,
-    customerKey: r.customer_key,
-    customerId: r.customer_id,
-    customerEmail: r.customer_email,
-    subscriptionId: r.subscription_id,
-    productIds: r.product_ids,
-    hints: r.hints,
-    currency: r.currency,
-    amountMinor: big(r.amount_minor),
-    taxMinor: big(r.tax_minor),
-    baseValueMinor: big(r.base_value_minor),
-    valueMinor: big(r.value_minor),
-    refundLevelMinor: bigOrNull(r.refund_level_minor),
-    reason: r.reason,
-    ruleSource: r.rule_source,
-    attribution: r.attribution,
-    occurredAt: r.occurred_at,
-    holdUntil: r.hold_until,
-    paidAt: r.paid_at,
-    payoutId: r.payout_id,
-    ratedAt: r.rated_at,
-    reviewStatus: r.review_status,
-    reviewReason: r.review_reason,
-    reviewedAt: r.reviewed_at,
-    inboundEventId: r.inbound_event_id,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-type Subscribed = { id: string; events: string[] };
-
-async function subscribedEndpoints(tx: SqlSession, projectId: string): Promise<Subscribed[]> {
-  return tx.query<Subscribed>(`SELECT id, events FROM webhook_endpoints WHERE project_id = $1 AND status = 'active'`, [projectId]);
-}
-
-/** Queues one delivery per subscribed endpoint and event, in the caller's transaction. */
-async function enqueue(tx: SqlSession, projectId: string, endpoints: Subscribed[], messages: { type: OutboundEvent; data: unknown }[], at: Date): Promise<number> {
-  const rows = endpoints.flatMap((e) => messages.filter((m) => e.events.includes(m.type)).map((m) => ({ endpointId: e.id, ...m })));
-  if (rows.length === 0) return 0;
-  await tx.query(
-    `INSERT INTO webhook_deliveries (project_id, endpoint_id, event_type, message_id, payload, status, next_attempt_at)
-     SELECT $1, e, t, m, jsonb_set(p::jsonb, '{id}', to_jsonb(m)), 'pending', $6
-     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS u(e, t, p, m)`,
-    [
-      projectId,
-      rows.map((r) => r.endpointId),
-      rows.map((r) => r.type),
-      rows.map((r) => JSON.stringify({ id: null, event: r.type, created_at: at.toISOString(), data: r.data })),
-      rows.map(() => `msg_${crypto.randomUUID().replace(/-/g, '')}`),
-      at.toISOString(),
-    ],
-  );
-  return rows.length;
-}
-
-/** What a payload says of the affiliate: who, and how they want to be paid (as Refgrow's payloads do). */
-const AFFILIATE_COLUMNS = ['email', 'referral_code', 'status', 'payout_method', 'paypal_email', 'wise_email'] as const;
+import type { RefgrowEvent, RefferqEvent } from './events';
+import { enqueue, subscribedEndpoints, wanted, type OutboundMessage } from './outbox';
+import { refgrowCanceled, refgrowConverted, refgrowSignup, refgrowUpdated } from './payloads/refgrow';
+import { refferqAffiliate, refferqCommission, refferqConversionData, refferqEnvelope, refferqPayout, refferqReferral } from './payloads/refferq';
+import { refwireV1Conversion, refwireV1Signup } from './payloads/refwire-v1';
+import { loadAffiliates, loadConversions, loadPayout, loadReferrals, type ConversionFacts } from './payloads/rows';
 
 /**
- * Outbound events about conversions (a referral converted, was refunded, changed), written as pending
- * deliveries in the transaction that changed the ledger: they exist exactly when the change committed. The
- * payload is fixed now — what the merchant receives describes the change as it was made — and carries the
- * conversion as the API shows it and the affiliate it belongs to.
+ * The outbox writers: every function here writes pending deliveries in the caller's transaction (a `SqlSession`
+ * of the ledger's recompute, or `sqlSessionOf(tx)` inside a Prisma transaction), so an event exists exactly when
+ * the change it announces committed. Each reads what its payloads need by primary key, and only when some active
+ * endpoint of the project receives the event. Each returns the number of deliveries queued.
  */
+
+/** The events about one conversion row (a payment, a refund row, a manual conversion). */
+export type ConversionEventType = Exclude<RefgrowEvent, 'referral_signed_up'> | 'referral.converted' | 'commission.created' | 'commission.approved' | 'commission.paid';
+
+export type ConversionEvent = {
+  type: ConversionEventType;
+  conversionId: string;
+  /** referral_converted: the rule that rated it (Refgrow's commission_type and commission_rate) */
+  rule?: CommissionRule | null;
+  /** referral_canceled: why (a rejection's reason; a refund says so itself) */
+  reason?: string | null;
+};
+
+function conversionMessage(projectId: string, e: ConversionEvent, f: ConversionFacts, at: Date): OutboundMessage | null {
+  const { type } = e;
+  switch (type) {
+    case 'referral_converted':
+    case 'referral_canceled':
+    case 'referral_updated': {
+      const refgrow =
+        type === 'referral_converted'
+          ? () => refgrowConverted(projectId, f, at, e.rule ?? null)
+          : type === 'referral_canceled'
+            ? () => refgrowCanceled(projectId, f, at, e.reason ?? null)
+            : () => refgrowUpdated(projectId, f, at);
+      return { type, payload: (format) => (format === 'refgrow-v1' ? refgrow() : refwireV1Conversion(type, f, at)) };
+    }
+    case 'referral.converted': {
+      if (!f.affiliate) return null;
+      const data = refferqConversionData({ ...f, affiliate: f.affiliate });
+      return { type, payload: () => refferqEnvelope(type, projectId, at, data) };
+    }
+    default: {
+      const data = { commission: refferqCommission(f.conversion), affiliate: f.affiliate ? refferqAffiliate(f.affiliate) : null };
+      return { type, payload: () => refferqEnvelope(type, projectId, at, data) };
+    }
+  }
+}
+
+/**
+ * A conversion recorded through the API (Refgrow: "also triggers referral_converted and referral_updated"): a
+ * purchase is converted, every one is updated, and a commission is created when it earns.
+ */
+export function manualConversionEvents(c: { id: string; kind: string; valueMinor: bigint; paidAt: Date | null }, rule: CommissionRule | null): ConversionEvent[] {
+  const events: ConversionEvent[] = [];
+  if (c.kind !== 'signup') events.push({ type: 'referral_converted', conversionId: c.id, rule });
+  events.push({ type: 'referral_updated', conversionId: c.id });
+  if (c.valueMinor > 0n) events.push({ type: 'commission.created', conversionId: c.id });
+  if (c.valueMinor > 0n && c.paidAt) events.push({ type: 'commission.paid', conversionId: c.id });
+  return events;
+}
+
+/** Events about conversions: a payment attributed, refunded, changed, reviewed or paid. */
 export async function emitConversionEvents(tx: SqlSession, projectId: string, events: readonly ConversionEvent[], at: Date): Promise<number> {
   if (events.length === 0) return 0;
   const endpoints = await subscribedEndpoints(tx, projectId);
-  if (!endpoints.some((e) => events.some((ev) => e.events.includes(ev.type)))) return 0;
-  const rows = await tx.query<ConversionRow & Record<`affiliate__${(typeof AFFILIATE_COLUMNS)[number]}`, unknown>>(
-    // each row's affiliate probed by its id (OFFSET 0 keeps it a probe, never a join reading every affiliate)
-    `SELECT c.*, ${AFFILIATE_COLUMNS.map((col) => `a.${col} AS affiliate__${col}`).join(', ')}
-     FROM conversions c LEFT JOIN LATERAL (SELECT ${AFFILIATE_COLUMNS.join(', ')} FROM affiliates WHERE id = c.affiliate_id OFFSET 0) a ON true
-     WHERE c.id = ANY($1::uuid[])`,
-    [events.map((e) => e.conversionId)],
-  );
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const messages = events.flatMap((e) => {
-    const row = byId.get(e.conversionId);
-    if (!row) return [];
-    const conversion = conversionView(conversionOf(row), at);
-    const affiliate = row.affiliate_id
-      ? Object.fromEntries([['id', row.affiliate_id], ...AFFILIATE_COLUMNS.map((col) => [col, row[`affiliate__${col}`]])])
-      : null;
-    return [{ type: e.type, data: { referral: { email: conversion.email, referred_user_id: conversion.referred_user_id }, affiliate, conversion } }];
+  const receive = wanted(endpoints);
+  const needed = events.filter((e) => receive.has(e.type));
+  if (needed.length === 0) return 0;
+  const facts = await loadConversions(tx, [...new Set(needed.map((e) => e.conversionId))]);
+  const messages = needed.flatMap((e) => {
+    const f = facts.get(e.conversionId);
+    const message = f ? conversionMessage(projectId, e, f, at) : null;
+    return message ? [message] : [];
   });
   return enqueue(tx, projectId, endpoints, messages, at);
 }
 
+export type Signup = {
+  email: string | null;
+  referredUserId: string | null;
+  affiliateId: string;
+  /** api | store_attribution | conversion | signup */
+  source: string;
+  /** the visitor's, when the signup came from their browser (the tracking script); Refgrow's data.user_agent and data.ip_address */
+  userAgent?: string | null;
+  ipAddress?: string | null;
+};
+
 /** `referral_signed_up`: a referred user was recorded (a referral, a signup conversion, or the tracking script). */
-export async function emitSignup(
+export async function emitSignup(tx: SqlSession, projectId: string, signup: Signup, at: Date): Promise<number> {
+  const endpoints = await subscribedEndpoints(tx, projectId);
+  if (!wanted(endpoints).has('referral_signed_up')) return 0;
+  const affiliate = (await loadAffiliates(tx, [signup.affiliateId])).get(signup.affiliateId);
+  if (!affiliate) return 0;
+  const facts = { affiliate, email: signup.email, referredUserId: signup.referredUserId, source: signup.source, at, userAgent: signup.userAgent ?? null, ipAddress: signup.ipAddress ?? null };
+  const message: OutboundMessage = {
+    type: 'referral_signed_up',
+    payload: (format) => (format === 'refgrow-v1' ? refgrowSignup(projectId, facts) : refwireV1Signup(facts)),
+  };
+  return enqueue(tx, projectId, endpoints, [message], at);
+}
+
+async function emitRefferq(tx: SqlSession, projectId: string, type: RefferqEvent, at: Date, data: () => Promise<Record<string, unknown>[]>): Promise<number> {
+  const endpoints = await subscribedEndpoints(tx, projectId);
+  if (!wanted(endpoints).has(type)) return 0;
+  const messages = (await data()).map((d): OutboundMessage => ({ type, payload: () => refferqEnvelope(type, projectId, at, d) }));
+  return enqueue(tx, projectId, endpoints, messages, at);
+}
+
+/**
+ * `affiliate.created` (an affiliate added by the merchant, or an application verified), `affiliate.approved`
+ * (pending → active), `affiliate.suspended`. Call it in the transaction that made the change, after the write.
+ */
+export function emitAffiliateEvent(tx: SqlSession, projectId: string, type: 'affiliate.created' | 'affiliate.approved' | 'affiliate.suspended', affiliateId: string, at: Date): Promise<number> {
+  return emitRefferq(tx, projectId, type, at, async () => {
+    const affiliate = (await loadAffiliates(tx, [affiliateId])).get(affiliateId);
+    return affiliate ? [{ affiliate: refferqAffiliate(affiliate) }] : [];
+  });
+}
+
+/** `referral.created` (a referral recorded) and `referral.expired` (a windowed signup's window passed without a payment). */
+export function emitReferralEvents(tx: SqlSession, projectId: string, type: 'referral.created' | 'referral.expired', referralIds: readonly string[], at: Date): Promise<number> {
+  if (referralIds.length === 0) return Promise.resolve(0);
+  return emitRefferq(tx, projectId, type, at, async () => {
+    const referrals = await loadReferrals(tx, referralIds);
+    const affiliates = await loadAffiliates(tx, [...new Set(referrals.map((r) => r.affiliate_id))]);
+    return referrals.map((r) => {
+      const affiliate = affiliates.get(r.affiliate_id);
+      return { referral: refferqReferral(r), affiliate: affiliate ? refferqAffiliate(affiliate) : null };
+    });
+  });
+}
+
+/**
+ * A referral recorded (by the merchant, or a public signup): Refgrow's `referral_signed_up` and Refferq's
+ * `referral.created`, in the transaction that recorded it.
+ */
+export async function emitReferralRecorded(
   tx: SqlSession,
   projectId: string,
-  signup: { email: string | null; referredUserId: string | null; affiliateId: string; source: string },
+  referral: { id: string; email: string; affiliateId: string },
+  signup: Pick<Signup, 'source' | 'userAgent' | 'ipAddress'>,
   at: Date,
 ): Promise<number> {
-  const endpoints = await subscribedEndpoints(tx, projectId);
-  if (!endpoints.some((e) => e.events.includes('referral_signed_up'))) return 0;
-  const [affiliate] = await tx.query<Record<string, unknown>>(`SELECT id, ${AFFILIATE_COLUMNS.join(', ')} FROM affiliates WHERE id = $1`, [
-    signup.affiliateId,
-  ]);
-  const data = { referral: { email: signup.email, referred_user_id: signup.referredUserId ?? signup.email, source: signup.source, created_at: at.toISOString() }, affiliate: affiliate ?? null };
-  return enqueue(tx, projectId, endpoints, [{ type: 'referral_signed_up', data }], at);
+  const signedUp = await emitSignup(tx, projectId, { ...signup, email: referral.email, referredUserId: referral.email, affiliateId: referral.affiliateId }, at);
+  return signedUp + (await emitReferralEvents(tx, projectId, 'referral.created', [referral.id], at));
 }
+
+/**
+ * `payout.requested` (an affiliate asked to be paid), `payout.approved` (the merchant took a balance into a payout),
+ * `payout.completed` (the merchant marked it sent). Call it in the transaction that wrote the payout.
+ */
+export function emitPayoutEvent(tx: SqlSession, projectId: string, type: 'payout.requested' | 'payout.approved' | 'payout.completed', payoutId: string, at: Date): Promise<number> {
+  return emitRefferq(tx, projectId, type, at, async () => {
+    const payout = await loadPayout(tx, payoutId);
+    if (!payout) return [];
+    const affiliate = (await loadAffiliates(tx, [payout.affiliate_id])).get(payout.affiliate_id);
+    return [{ payout: refferqPayout(payout), affiliate: affiliate ? refferqAffiliate(affiliate) : null }];
+  });
+}
+

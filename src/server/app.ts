@@ -24,10 +24,12 @@ import { openApiHandler } from '../api/openapi';
 import { ledgerRouter } from '../api/ledger';
 import { payoutsRouter } from '../api/payouts';
 import { productsRouter } from '../api/products';
+import { publishableKeysRouter } from '../api/publishable-keys';
 import { reportsRouter } from '../api/reports';
 import { referralsRouter, storeAttributionRouter } from '../api/referrals';
 import { ruleVersionsRouter } from '../api/rule-versions';
 import { settingsRouter } from '../api/settings';
+import { stripeCustomerInfoRouter } from '../api/stripe-customer-info';
 import { trackRouter } from '../api/track';
 import { webhooksRouter } from '../api/webhooks';
 import type { Database } from '../db/database';
@@ -46,6 +48,7 @@ import { Metrics } from '../observability/metrics';
 import { errorHandler, notFoundHandler } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import { apiKeyRateLimit, failedAuthLimit } from '../http/rate-limit';
+import { mcpRouter } from '../mcp/http-endpoint';
 import { requestLog } from '../http/request-log';
 
 export type AppDeps = {
@@ -171,8 +174,12 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/reports', reportsRouter(prisma, clock));
   v1.use('/emails', emailsRouter(prisma));
   v1.use('/portal', portalSettingsRouter(prisma));
+  v1.use('/publishable-keys', publishableKeysRouter(prisma, clock));
+  v1.use('/projects', stripeCustomerInfoRouter(deps.db.sql));
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
+  // the MCP tools call /api/v1 back with the same key, where each call counts against its rate limit once
+  app.use('/mcp', mcpRouter(json, requireApiKey(prisma, failedAuth)));
   app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.use(
     '/api/portal/:projectId',
@@ -183,7 +190,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.get('/js/refwire.js', trackingScript());
   const hashVisitor = visitorHasher(deps.secretsKey);
   const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };
-  app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor));
+  app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor, failedAuth));
   app.use('/r', linkRedirectRouter(deps.db.sql, clock, hashVisitor, { perMinute: trackBudget.perMinute }));
   app.use('/api/public/projects/:projectId/applications', publicApplicationsRouter(prisma, clock, hashVisitor, deps.applicationLimits ?? DEFAULT_APPLICATION_LIMITS));
   app.use(portalPagesRouter(prisma));

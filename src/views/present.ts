@@ -1,4 +1,5 @@
 import { bpToPercent, formatMajor, majorNumber } from '../commission/money';
+import { couponOfTrace } from '../attribution/chain';
 import { balanceOf, isFrozen } from '../domain/balances';
 import type { Affiliate, Conversion } from '../generated/prisma/client';
 
@@ -33,6 +34,12 @@ export function commissionView(row: { commissionType: string | null; commissionR
   return { commission_type: null, commission_value: null, commission_value_minor: null, commission_rate_bp: null };
 }
 
+/** A manual conversion keeps its coupon_code_used as its one coupon hint (src/api/conversions.ts). */
+function manualCoupon(hints: unknown): string | null {
+  const ids = (hints as { couponIds?: unknown } | null)?.couponIds;
+  return Array.isArray(ids) && typeof ids[0] === 'string' ? ids[0] : null;
+}
+
 /** Minor units as a JSON number: exact below 2^53, which no real balance reaches. */
 const n = (v: bigint) => Number(v);
 
@@ -63,6 +70,8 @@ export function conversionView(c: Conversion, now: Date) {
     customer_id: c.customerId,
     subscription_id: c.subscriptionId,
     reference: c.externalKey?.startsWith('manual:') ? c.externalKey.slice('manual:'.length) : null,
+    /** Refgrow's: the coupon the sale was attributed by, or the one given with a manual conversion */
+    coupon_code_used: couponOfTrace(attribution.trace as { step?: unknown }[]) ?? (c.provider === null ? manualCoupon(c.hints) : null),
     paid: c.paidAt !== null,
     paid_at: c.paidAt?.toISOString() ?? null,
     payout_id: c.payoutId,

@@ -72,7 +72,7 @@ describe('earnings: holds, payouts, clawbacks', () => {
   });
 
   it('holds a new commission for hold_days, with its release date; nothing is payable meanwhile', async () => {
-    const hook = await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: 'http://127.0.0.1:9/hooks', events: ['referral_converted'] }).expect(201);
+    const hook = await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: 'http://127.0.0.1:9/hooks', events: ['referral_converted'], payload_format: 'refwire-v1' }).expect(201);
     await purchase('PARTNER');
     // the merchant's webhook says how the affiliate wants to be paid, as Refgrow's payloads do
     const [delivery] = (await request(t.app).get(`/api/v1/webhooks/${hook.body.data.id}/deliveries`).set(api()).expect(200)).body.data;

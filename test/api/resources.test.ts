@@ -73,7 +73,7 @@ describe('REST resources: validation, conflicts, tenancy', () => {
     ['/api/v1/affiliates', { email: 'x@p.test', referral_code: 'has space' }, /^referral_code: /],
     ['/api/v1/coupons', { coupon_code: 'AB' }, /affiliate_id|coupon_code/],
     ['/api/v1/products', { product_id: 'p', commission_type: 'bonus', commission_value: 1 }, /^commission_type: /],
-    ['/api/v1/referrals', { email: 'y@x.test' }, /affiliate_id or referral_code is required/],
+    ['/api/v1/referrals', { email: 'y@x.test', status: 'pending' }, /^status: "pending" needs an affiliate/],
     ['/api/v1/conversions', { type: 'purchase', affiliate_id: '00000000-0000-4000-8000-000000000000' }, /affiliate not found/],
     ['/api/v1/conversions', { type: 'purchase', referral_code: 'ONE' }, /^base_value: required/],
     ['/api/v1/conversions', { type: 'refund', referral_code: 'ONE' }, /^type: /],

@@ -45,7 +45,11 @@ describe('tenant isolation with identical ids', () => {
   it("answers 404 on every route given the other project's ids, and changes nothing", async () => {
     const [a, b] = tenants as [(typeof tenants)[0], (typeof tenants)[0]];
     const asB = { Authorization: `Bearer ${b.apiKey}` };
+    const aKey = (await request(t.app).post('/api/v1/publishable-keys').set('Authorization', `Bearer ${a.apiKey}`).send({}).expect(201)).body.data;
+    const aCustomer = (await tdb.db.prisma.conversion.findUniqueOrThrow({ where: { id: a.conversionId } })).customerId;
     const routes: [string, string, object?][] = [
+      ['delete', `/api/v1/publishable-keys/${aKey.id}`],
+      ['get', `/api/v1/projects/${a.id}/stripe-customer-referral-info/${aCustomer}`],
       ['get', `/api/v1/events/${a.eventId}`],
       ['post', `/api/v1/events/${a.eventId}/replay`],
       ['get', `/api/v1/conversions/${a.conversionId}`],
@@ -71,5 +75,9 @@ describe('tenant isolation with identical ids', () => {
     expect(await tdb.db.sql.query('SELECT id, value_minor, paid_at FROM conversions ORDER BY id')).toEqual(before);
     expect(await tdb.db.prisma.coupon.count()).toBe(2);
     expect(await tdb.db.prisma.productRule.count()).toBe(2);
+    expect((await tdb.db.prisma.publishableKey.findUniqueOrThrow({ where: { id: aKey.id } })).revokedAt).toBeNull();
+    // B's own path to the customer: B has the same Stripe customer, and sees only its own affiliate
+    const own = await request(t.app).get(`/api/v1/projects/${b.id}/stripe-customer-referral-info/${aCustomer}`).set(asB).expect(200);
+    expect(own.body.data).toMatchObject({ affiliate_id: b.affiliateId, payments: 1 });
   });
 });

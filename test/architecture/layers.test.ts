@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['ledger', 'http'],
   ['ingest', 'pipeline'],
   ['queue'],
-  ['api', 'tracking', 'pages'],
+  ['api', 'tracking', 'pages', 'mcp'],
   ['server', 'processing'],
   ['replay'],
   ['main', 'cli'],

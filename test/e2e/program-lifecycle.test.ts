@@ -5,11 +5,15 @@ import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { emailSettings } from '../../src/config/smtp';
 import { EmailSender } from '../../src/email/sender';
+import { OutboundDispatcher } from '../../src/outbound/dispatcher';
+import { OUTBOUND_EVENTS } from '../../src/outbound/events';
+import { SecretBox } from '../../src/security/secret-box';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { stripeEvent } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, silentLogger, type TestApp } from '../helpers/refwire';
 import { TestSmtpServer } from '../helpers/smtp';
+import { WebhookReceiver } from '../helpers/webhook-receiver';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
@@ -39,6 +43,14 @@ function listen(handler: http.RequestListener): Promise<{ server: http.Server; p
   let refwire: { server: http.Server; port: number };
   let merchant: { server: http.Server; port: number };
   let project: { id: string; apiKey: string };
+  let receiver: WebhookReceiver;
+  let dispatcher: OutboundDispatcher;
+  /** the events each step announced, delivered signed to the merchant's receiver (which verifies them) */
+  const announced = async () => {
+    while ((await dispatcher.runOnce()) > 0);
+    expect(receiver.refused).toEqual([]);
+    return receiver.take().map((r) => r.body.event as string);
+  };
   const day = new Date('2026-11-20T09:00:00.000Z');
   const later = (minutes: number) => new Date(day.getTime() + minutes * 60_000);
   const api = (method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object) => {
@@ -53,7 +65,7 @@ function listen(handler: http.RequestListener): Promise<{ server: http.Server; p
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    t = buildTestApp(tdb.db, { trackRateLimit: { perMinute: 1_000 } });
+    t = buildTestApp(tdb.db, { trackRateLimit: { perMinute: 1_000 }, outboundAllowPrivate: true });
     t.clock.now = day;
     project = await createProjectViaApi(t.app, 'Shop');
     await connectProvider(t.app, project.apiKey, 'stripe', SECRET);
@@ -67,9 +79,16 @@ function listen(handler: http.RequestListener): Promise<{ server: http.Server; p
 </head><body><a id="buy" href="https://buy.stripe.com/test_e2e">Buy</a></body></html>`);
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    receiver = new WebhookReceiver();
+    await receiver.start();
+    // the dispatcher signs with the time of sending, as a separate process would: the receiver checks it against its own
+    dispatcher = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 2000, referralExpiryMs: 0 }, () => new Date());
+    const endpoint = (await api('post', '/api/v1/webhooks', { url: receiver.url, events: [...OUTBOUND_EVENTS] }).expect(201)).body.data;
+    receiver.secret = endpoint.secret;
   });
   afterAll(async () => {
     await browser?.close();
+    await receiver?.stop();
     await sender?.stop();
     await smtp?.stop();
     await new Promise((r) => merchant?.server.close(r));
@@ -88,10 +107,12 @@ function listen(handler: http.RequestListener): Promise<{ server: http.Server; p
     t.clock.now = later(2);
     const jane = (await request(t.app).post(`/api/public/projects/${project.id}/applications/verify`).send({ email: 'jane@blog.test', code: await codeFor('jane@blog.test') }).expect(201)).body.data;
     expect(jane.status).toBe('pending');
+    expect(await announced()).toEqual(['affiliate.created']);
 
     // the merchant approves the application into Gold
     t.clock.now = later(5);
     expect((await api('post', '/api/v1/affiliates/jane%40blog.test/approve', { group_id: gold.id }).expect(200)).body.data).toMatchObject({ status: 'active', group_id: gold.id });
+    expect(await announced()).toEqual(['affiliate.approved']);
 
     // a tracking link, followed in a real browser to the merchant's page
     const link = (await api('post', '/api/v1/affiliates/jane%40blog.test/links', { target_url: `http://localhost:${merchant.port}/pricing`, slug: 'jane-pricing' }).expect(201)).body.data;
@@ -127,11 +148,14 @@ function listen(handler: http.RequestListener): Promise<{ server: http.Server; p
     const [sale] = (await api('get', `/api/v1/conversions?affiliate_id=${jane.id}&kind=purchase`).expect(200)).body.data;
     expect(sale).toMatchObject({ status: 'pending', amount_minor: 12_000, value_minor: 3_000, rule_source: 'group' });
     expect((await api('get', '/api/v1/affiliates/jane%40blog.test').expect(200)).body.data).toMatchObject({ pending_earnings: '30.00', total_earnings: '0.00' });
+    expect((await announced()).sort()).toEqual(['commission.created', 'referral.converted', 'referral_converted']);
 
     // the merchant approves it: it counts, held for the project's hold
     t.clock.now = later(90);
     expect((await api('post', `/api/v1/conversions/${sale.id}/approve`).expect(200)).body.data.status).toMatch(/^(held|eligible)$/);
     expect((await api('get', '/api/v1/affiliates/jane%40blog.test').expect(200)).body.data).toMatchObject({ pending_earnings: '0.00', total_earnings: '30.00' });
+    // Refgrow's receivers hear of the changed conversion too
+    expect((await announced()).sort()).toEqual(['commission.approved', 'referral_updated']);
 
     // the affiliate's day: the click and the sale
     const daily = (await api('get', `/api/v1/reports/daily?from=2026-11-20&to=2026-11-21&affiliate_id=${jane.id}`).expect(200)).body.data;

@@ -101,7 +101,8 @@ describe('outbound webhooks', () => {
   });
 
   it('a tracked purchase delivers a signed referral_converted, retried after a failure with the same webhook-id; a refund delivers referral_canceled', async () => {
-    const endpoint = (await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: receiver.url }).expect(201)).body.data;
+    // the format endpoints had before formats existed (test/outbound/refgrow-payloads.test.ts: the default one)
+    const endpoint = (await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: receiver.url, payload_format: 'refwire-v1' }).expect(201)).body.data;
     await deliver(stripeEvent('checkout.session.completed.payment.json', (o) => (o.customer = 'cus_outbound')));
 
     receiver.answer = 500;
@@ -165,7 +166,7 @@ describe('outbound webhooks', () => {
   });
 
   it('signups deliver referral_signed_up; an endpoint that keeps failing is disabled', async () => {
-    const endpoint = (await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: receiver.url, events: ['referral_signed_up'] }).expect(201)).body.data;
+    const endpoint = (await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: receiver.url, events: ['referral_signed_up'], payload_format: 'refwire-v1' }).expect(201)).body.data;
     const strictDispatcher = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 2000, retryDelaysMs: [], disableAfterFailures: 2 }, () => t.clock.now);
     receiver.answer = 503;
     await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'new.user@example.com', referral_code: 'ACME-PARTNER-42' }).expect(201);

@@ -485,8 +485,13 @@ ${scripts}
     for (const tracking of ['first', 'after']) {
       const page = await embedPage(context, { token: await embedToken(), tracking });
       await page.waitForFunction(() => typeof window.Refwire.getReferral === 'function');
-      expect(await page.evaluate(() => Object.keys(window.Refwire).sort())).toEqual(['getClickId', 'getReferral', 'paddleCustomData', 'portal', 'signup']);
+      // the tracking script's Refwire(value, type, email) function, carrying its helpers and the widget's API
+      expect(await page.evaluate(() => typeof window.Refwire)).toBe('function');
+      expect(await page.evaluate(() => Object.keys(window.Refwire))).toEqual(expect.arrayContaining(['getReferral', 'getClickId', 'signup', 'paddleCustomData', 'portal']));
       expect(await page.evaluate(() => Object.keys(window.Refwire.portal).sort())).toEqual(['identify', 'mount', 'on', 'setLanguage']);
+      // and the widget works through it
+      await page.evaluate(() => window.Refwire.portal.setLanguage('de'));
+      await page.locator('#rw-h-earnings', { hasText: 'Einnahmen' }).waitFor();
       await page.close();
     }
   });

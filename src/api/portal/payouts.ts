@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client';
 import { HttpError } from '../../http/errors';
-import { createPayout, type WithinPayout } from '../../ledger/payouts';
+import { createPayout } from '../../ledger/payouts';
 import { normalizedBic, normalizedIban } from '../../util/iban';
 import { currencyCode } from '../currency';
 import { ok, page, paginationQuery } from '../envelope';
@@ -50,16 +50,10 @@ const payoutDetailsBody = z
 type Bank = z.infer<typeof bankField>;
 
 /**
- * Refferq's `payout.requested` belongs here, in the payout's transaction. src/outbound has no emitter for it on
- * this branch (the branch adding Refferq's twelve events brings `emitPayoutEvent`); once merged, this is where
- * `emitPayoutEvent(tx, payout.projectId, 'payout.requested', payout.id, payout.createdAt)` is called.
- */
-const announcePayoutRequested: WithinPayout = async () => undefined;
-
-/**
  * The affiliate's payouts (Refferq: the affiliate requests, the merchant pays): a request takes eligible
  * commissions into a pending payout through the same code as the merchant's `POST /api/v1/payouts`, marked
- * `requested_by: affiliate`; the merchant completes or fails it with the payouts API. Payout details are the
+ * `requested_by: affiliate` and announced as Refferq's `payout.requested` (the merchant's own payouts as
+ * `payout.approved`); the merchant completes or fails it with the payouts API. Payout details are the
  * affiliate's to keep current; each payout keeps the destination it was made with.
  */
 export function portalPayoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
@@ -106,7 +100,6 @@ export function portalPayoutsRouter(prisma: PrismaClient, clock: () => Date): Ro
         ...(body.amount_minor !== undefined ? { upToMinor: BigInt(body.amount_minor) } : {}),
       },
       currency === project.currency ? project.minimumPayoutMinor : null,
-      announcePayoutRequested,
     );
     if ('refused' in result) throw payoutRefused(result, currency, body.amount_minor !== undefined);
     res.status(201).json(ok(payoutView(await prisma.payout.findUniqueOrThrow({ where: { id: result.id }, include: withAffiliate }))));

@@ -26,6 +26,7 @@ describe('the portal API of a signed-in affiliate', () => {
   const bob = { email: 'bob@partners.test' };
   let groupId: string;
   let janeLinkSlug: string;
+  let webhookId: string;
   const api = (method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object, key = acme.apiKey) =>
     request(t.app)[method](path).set('Authorization', `Bearer ${key}`).send(body);
   const portal = async (method: 'get' | 'post' | 'put', path: string, who: { email: string; key?: string }, body?: object, projectId = acme.id) => {
@@ -63,7 +64,7 @@ describe('the portal API of a signed-in affiliate', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    t = buildTestApp(tdb.db);
+    t = buildTestApp(tdb.db, { outboundAllowPrivate: true });
     t.clock.now = at(-1);
     acme = await createProjectViaApi(t.app, 'Acme');
     other = await createProjectViaApi(t.app, 'Other');
@@ -75,6 +76,7 @@ describe('the portal API of a signed-in affiliate', () => {
     await api('post', '/api/v1/affiliates', { email: 'jane@partners.test', referral_code: 'JANE' }, other.apiKey).expect(201);
     const janeId = (await api('get', '/api/v1/affiliates/jane%40partners.test').expect(200)).body.data.id;
     await api('post', '/api/v1/coupons', { affiliate_id: janeId, coupon_code: 'JANE10' }).expect(201);
+    webhookId = (await api('post', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/refwire', events: ['payout.requested', 'payout.approved'] }).expect(201)).body.data.id;
   });
   afterAll(async () => {
     await t.runner.stop();
@@ -199,6 +201,9 @@ describe('the portal API of a signed-in affiliate', () => {
     expect((await (await portal('get', '/me', jane)).expect(200)).body.data.balances.USD).toMatchObject({ eligible_minor: 1000, processing_minor: 2500, held_minor: 500, paid_minor: 0 });
     expect((await (await portal('post', '/payouts', jane, {})).expect(409)).body.error).toBe('the eligible balance 10.00 USD is below minimum_payout 20.00');
 
+    // announced to the merchant's endpoint as Refferq's payout.requested, in the transaction that made it
+    const deliveries = (await api('get', `/api/v1/webhooks/${webhookId}/deliveries`).expect(200)).body.data;
+    expect(deliveries.map((d: { event: string; payload: { data: { payout: { id: string } } } }) => [d.event, d.payload.data.payout.id])).toEqual([['payout.requested', requested.id]]);
     const pending = (await api('get', '/api/v1/payouts?status=pending').expect(200)).body.data;
     expect(pending).toEqual([expect.objectContaining({ id: requested.id, affiliate_email: 'jane@partners.test', requested_by: 'affiliate', amount_minor: 2500 })]);
     await api('post', `/api/v1/payouts/${requested.id}/complete`, { reference: 'SEPA-1' }).expect(200);

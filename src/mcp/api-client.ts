@@ -1,0 +1,82 @@
+/**
+ * The MCP tools' one way into Refwire: its REST API, over HTTP, with a project API key. `refwire mcp` points it at
+ * REFWIRE_API_URL; the `/mcp` endpoint at the server's own listening address (src/mcp/http-endpoint.ts). Every
+ * behaviour a tool has is therefore the API's, with the API's checks, limits and answers.
+ */
+
+export type ApiCall = {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** under /api/v1, already encoded: `/affiliates/a%40b.test` */
+  path: string;
+  query?: Record<string, unknown>;
+  body?: Record<string, unknown>;
+};
+
+/** The API's JSON answer (null for a 204). */
+export type ApiAnswer = { status: number; body: unknown };
+
+/** A refused call: the API's status and its `error` message, or why the API could not be reached. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export type ApiClient = { readonly baseUrl: string; call(request: ApiCall): Promise<ApiAnswer> };
+
+/** `http://host:3000`, `http://host:3000/`, `http://host:3000/api/v1`: the server's base, without /api/v1. */
+export function apiBase(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${url}`);
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}`;
+}
+
+/** A query value as the API's query schemas read it; dates travel as ISO 8601. */
+function queryText(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+const TIMEOUT_MS = 30_000;
+
+export function apiClient(options: { baseUrl: string; apiKey: string; fetch?: typeof fetch }): ApiClient {
+  const baseUrl = apiBase(options.baseUrl);
+  const send = options.fetch ?? globalThis.fetch;
+  return {
+    baseUrl,
+    async call({ method, path, query, body }) {
+      const url = new URL(`${baseUrl}/api/v1${path}`);
+      for (const [name, value] of Object.entries(query ?? {})) {
+        if (value !== undefined && value !== null) url.searchParams.set(name, queryText(value));
+      }
+      let response: Response;
+      try {
+        response = await send(url, {
+          method,
+          headers: { Authorization: `Bearer ${options.apiKey}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw new ApiError(null, `could not reach Refwire at ${baseUrl}: ${(err as Error).message}`);
+      }
+      if (response.status === 204) return { status: 204, body: null };
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new ApiError(response.status, `Refwire at ${baseUrl} answered HTTP ${response.status} without JSON`);
+      }
+      if (!response.ok) {
+        const error = (json as { error?: unknown }).error;
+        throw new ApiError(response.status, typeof error === 'string' ? error : `HTTP ${response.status}`);
+      }
+      return { status: response.status, body: json };
+    },
+  };
+}

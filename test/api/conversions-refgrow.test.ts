@@ -1,0 +1,180 @@
+import request from 'supertest';
+import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { stripeEvent } from '../helpers/ledger';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * Conversions as Refgrow documents them: coupon_code_used, the default page of 20, the Node example's body, PUT
+ * announcing referral_updated; and Refgrow's Stripe customer referral info.
+ */
+const SECRET = 'whsec_conversions_refgrow';
+
+describe("conversions and the Stripe customer's referral info, as Refgrow documents them", () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let key: string;
+  let projectId: string;
+  let jane: string;
+  let sam: string;
+  const api = () => ({ Authorization: `Bearer ${key}` });
+  let n = 0;
+
+  const pay = async (customer: string, email: string, amount: number, opts: { coupon?: string; tax?: number; refund?: number } = {}) => {
+    const payload = stripeEvent('checkout.session.completed.payment.json', (o) => {
+      const id = `cr_${++n}`;
+      o.id = `cs_${id}`;
+      o.payment_intent = `pi_${id}`;
+      o.customer = customer;
+      o.customer_details = { ...o.customer_details, email };
+      o.customer_email = email;
+      o.amount_total = amount;
+      o.amount_subtotal = amount - (opts.tax ?? 0);
+      o.client_reference_id = null;
+      o.metadata = {};
+      o.discounts = opts.coupon ? [{ coupon: opts.coupon, promotion_code: null }] : [];
+      o.total_details = { ...o.total_details, amount_discount: 0, amount_tax: opts.tax ?? 0 };
+    });
+    payload.created = Math.floor(t.clock.now.getTime() / 1000);
+    const body = JSON.stringify(payload);
+    await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+    return payload.data.object.payment_intent as string;
+  };
+  const refund = async (paymentIntent: string, customer: string, amount: number, refunded: number) => {
+    const payload = stripeEvent('charge.refunded.json', (o) => {
+      o.id = `ch_${++n}`;
+      o.payment_intent = paymentIntent;
+      o.customer = customer;
+      o.amount = amount;
+      o.amount_captured = amount;
+      o.amount_refunded = refunded;
+      o.refunded = refunded === amount;
+      if (o.refunds?.data) o.refunds.data = [];
+    });
+    payload.created = Math.floor(t.clock.now.getTime() / 1000);
+    const body = JSON.stringify(payload);
+    await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+  };
+  const info = (customer: string, project = projectId) => request(t.app).get(`/api/v1/projects/${project}/stripe-customer-referral-info/${customer}`).set(api());
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db, { outboundAllowPrivate: true });
+    t.clock.now = new Date('2026-07-01T12:00:00Z');
+    ({ apiKey: key, id: projectId } = await createProjectViaApi(t.app));
+    await connectProvider(t.app, key, 'stripe', SECRET);
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 0 }).expect(200);
+    jane = (await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'jane@partners.test', referral_code: 'REF123' }).expect(201)).body.data.id;
+    sam = (await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'sam@partners.test', referral_code: 'SAM' }).expect(201)).body.data.id;
+    await request(t.app).post('/api/v1/coupons').set(api()).send({ affiliate_id: sam, coupon_code: 'SUMMER2024', stripe_coupon_id: 'co_summer' }).expect(201);
+    await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201);
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it("Refgrow's Node example body (customer_email, amount, referral_code, no type) records a purchase", async () => {
+    const res = await request(t.app)
+      .post('/api/v1/conversions')
+      .set(api())
+      .send({ customer_email: 'customer@example.com', amount: 49.99, referral_code: 'REF123' })
+      .expect(201);
+    expect(res.body.data).toMatchObject({
+      type: 'purchase',
+      kind: 'purchase',
+      affiliate_id: jane,
+      email: 'customer@example.com',
+      base_value: 49.99,
+      base_value_minor: 4999,
+      value: 10,
+      value_minor: 1000,
+      coupon_code_used: null,
+    });
+    // agreeing aliases are one value; disagreeing ones, or neither type nor amount, are refused
+    await request(t.app).post('/api/v1/conversions').set(api()).send({ amount: '10.00', base_value: 10, email: 'a@x.test', customer_email: 'A@x.test', referral_code: 'SAM' }).expect(201);
+    for (const [body, error] of [
+      [{ amount: 10, base_value: 11, referral_code: 'SAM' }, 'amount: differs from base_value; send one of them'],
+      [{ amount: 10, email: 'a@x.test', customer_email: 'b@x.test', referral_code: 'SAM' }, 'customer_email: differs from email; send one of them'],
+      [{ referral_code: 'SAM' }, 'type: required (signup or purchase) unless amount or base_value is given'],
+      [{ amount: -1, referral_code: 'SAM' }, 'amount: must not be negative'],
+    ] as const) {
+      expect((await request(t.app).post('/api/v1/conversions').set(api()).send(body).expect(400)).body).toEqual({ success: false, error });
+    }
+  });
+
+  it('coupon_code_used: the coupon given with a manual conversion, and the coupon a payment was attributed by', async () => {
+    const manual = await request(t.app)
+      .post('/api/v1/conversions')
+      .set(api())
+      .send({ type: 'purchase', affiliate_id: jane, base_value: 250, reference: 'ORDER-123', coupon_code_used: 'WINTER' })
+      .expect(201);
+    expect(manual.body.data).toMatchObject({ coupon_code_used: 'WINTER', value_minor: 5000, reference: 'ORDER-123' });
+    t.clock.now = new Date('2026-07-02T12:00:00Z');
+    await pay('cus_coupon', 'kim@customers.test', 10_000, { coupon: 'co_summer' });
+    const [paid] = (await request(t.app).get('/api/v1/conversions?referred_user_id=kim%40customers.test').set(api()).expect(200)).body.data;
+    expect(paid).toMatchObject({ affiliate_id: sam, value_minor: 2000, coupon_code_used: 'SUMMER2024', attribution: { method: 'coupon' } });
+
+    const cleared = await request(t.app).put(`/api/v1/conversions/${manual.body.data.id}`).set(api()).send({ coupon_code_used: null }).expect(200);
+    expect(cleared.body.data.coupon_code_used).toBeNull();
+    const set = await request(t.app).put(`/api/v1/conversions/${manual.body.data.id}`).set(api()).send({ coupon_code_used: 'AUTUMN' }).expect(200);
+    expect(set.body.data.coupon_code_used).toBe('AUTUMN');
+    const derived = await request(t.app).put(`/api/v1/conversions/${paid.id}`).set(api()).send({ coupon_code_used: 'X' }).expect(409);
+    expect(derived.body.error).toBe('this conversion is derived from provider events: only "paid" can change');
+  });
+
+  it('PUT on a conversion announces referral_updated, with the change', async () => {
+    const created = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', affiliate_id: jane, base_value: 100, reference: 'ORDER-PUT' }).expect(201)).body.data;
+    await request(t.app).put(`/api/v1/conversions/${created.id}`).set(api()).send({ value: 12.5 }).expect(200);
+    const deliveries = await tdb.db.prisma.webhookDelivery.findMany({ where: { projectId, eventType: 'referral_updated' }, orderBy: { createdAt: 'asc' } });
+    const announced = deliveries.map((d) => d.payload as any).filter((p) => p.conversion?.id === created.id);
+    // one as it was created (Refgrow announces a new conversion as updated too), one with the change, in Refgrow's shape
+    expect(announced.map((p) => p.conversion.commission_amount)).toEqual([20, 12.5]);
+  });
+
+  it('a list holds 20 conversions unless limit says otherwise', async () => {
+    for (let i = 0; i < 18; i++) await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'signup', referral_code: 'SAM', email: `s${i}@x.test` }).expect(201);
+    const page = (await request(t.app).get('/api/v1/conversions').set(api()).expect(200)).body;
+    expect(page.data).toHaveLength(20);
+    expect(page.pagination).toMatchObject({ limit: 20, offset: 0, has_more: true });
+    expect(page.pagination.total).toBeGreaterThan(20);
+  });
+
+  it("the Stripe customer's referral info: its affiliate, how, its payments and totals net of refunds", async () => {
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'lee@customers.test', affiliate_id: jane }).expect(201);
+    t.clock.now = new Date('2026-07-03T12:00:00Z');
+    const first = await pay('cus_lee', 'lee@customers.test', 12_000, { tax: 2_000 });
+    t.clock.now = new Date('2026-07-04T12:00:00Z');
+    await pay('cus_lee', 'lee@customers.test', 6_000);
+    await refund(first, 'cus_lee', 12_000, 3_000);
+    const res = await info('cus_lee').expect(200);
+    // sales without tax: 10000 + 6000, less the refunded quarter of the first (2500); commissions 2000 + 1200 - 500
+    expect(res.body).toEqual({
+      success: true,
+      data: {
+        stripe_customer_id: 'cus_lee',
+        customer_email: 'lee@customers.test',
+        referred: true,
+        affiliate_id: jane,
+        affiliate_code: 'REF123',
+        affiliate_email: 'jane@partners.test',
+        attribution_method: 'email',
+        first_conversion_date: '2026-07-03T12:00:00.000Z',
+        payments: 2,
+        totals: [{ currency: 'USD', sales: '135.00', sales_minor: 13_500, commission: '27.00', commission_minor: 2_700 }],
+        referral: expect.objectContaining({ user_email: 'lee@customers.test', affiliate_id: jane, affiliate_code: 'REF123', conversion_status: 'converted' }),
+      },
+    });
+
+    await pay('cus_walkin', 'walkin@customers.test', 1_000);
+    expect((await info('cus_walkin').expect(200)).body.data).toMatchObject({ referred: false, affiliate_id: null, affiliate_code: null, payments: 1, referral: null });
+    expect((await info('cus_nobody').expect(404)).body).toEqual({ success: false, error: 'no Stripe customer cus_nobody is known to this project' });
+    // another project's id, even a real one: as unknown
+    const other = await createProjectViaApi(t.app, 'Other');
+    expect((await info('cus_lee', other.id).expect(404)).body).toEqual({ success: false, error: 'project not found' });
+    expect((await request(t.app).get(`/api/v1/projects/${projectId}/stripe-customer-referral-info/cus_lee`).set('Authorization', `Bearer ${other.apiKey}`).expect(404)).body.error).toBe('project not found');
+    expect((await info('cus_lee', 'not-a-uuid').expect(404)).body.error).toBe('project not found');
+  });
+});

@@ -1,0 +1,181 @@
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * Publishable keys and POST /api/track/conversion: a page reports a sale with the project's pk_ key; secret keys
+ * are refused there (and pk_ keys on /api/v1); the order_id makes it idempotent; the commission always waits for
+ * the merchant's review; the per-address budget holds.
+ */
+describe('publishable keys and public conversions', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let key: string;
+  let projectId: string;
+  let pk: string;
+  let jane: string;
+  let sam: string;
+  const api = () => ({ Authorization: `Bearer ${key}` });
+  const report = (body: Record<string, unknown>, auth: string | null = pk) => {
+    const r = request(t.app).post('/api/track/conversion');
+    if (auth) r.set('Authorization', `Bearer ${auth}`);
+    return r.send(body);
+  };
+  const conversion = async (id: string) => (await request(t.app).get(`/api/v1/conversions/${id}`).set(api()).expect(200)).body.data;
+  const earnings = async (email: string) => {
+    const a = (await request(t.app).get(`/api/v1/affiliates/${encodeURIComponent(email)}`).set(api()).expect(200)).body.data;
+    return { total: a.total_earnings_minor, pending: a.pending_earnings_minor, eligible: a.eligible_earnings_minor };
+  };
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db, { trackRateLimit: { perMinute: 1_000_000 }, outboundAllowPrivate: true });
+    t.clock.now = new Date('2026-06-01T10:00:00Z');
+    ({ apiKey: key, id: projectId } = await createProjectViaApi(t.app));
+    // commission_review stays "auto": public conversions wait for review all the same
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 0 }).expect(200);
+    jane = (await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'jane@partners.test', referral_code: 'JANE' }).expect(201)).body.data.id;
+    sam = (await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'sam@partners.test', referral_code: 'SAM' }).expect(201)).body.data.id;
+    await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'gone@partners.test', referral_code: 'GONE', status: 'inactive' }).expect(201);
+    await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201);
+    pk = (await request(t.app).post('/api/v1/publishable-keys').set(api()).send({ name: 'storefront' }).expect(201)).body.data.key;
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it('the merchant creates, lists (whole) and revokes publishable keys', async () => {
+    expect(pk).toMatch(/^pk_[A-Za-z0-9_-]{32}$/);
+    const second = (await request(t.app).post('/api/v1/publishable-keys').set(api()).send({}).expect(201)).body.data;
+    const listed = (await request(t.app).get('/api/v1/publishable-keys').set(api()).expect(200)).body;
+    expect(listed.data.map((k: any) => [k.name, k.key, k.revoked_at])).toEqual([
+      ['storefront', pk, null],
+      [null, second.key, null],
+    ]);
+    await request(t.app).delete(`/api/v1/publishable-keys/${second.id}`).set(api()).expect(204);
+    expect((await request(t.app).delete(`/api/v1/publishable-keys/${second.id}`).set(api()).expect(404)).body).toEqual({ success: false, error: 'publishable key not found' });
+    expect((await request(t.app).get('/api/v1/publishable-keys').set(api())).body.data[1].revoked_at).toBe(t.clock.now.toISOString());
+    const revoked = await report({ order_id: 'R-1', amount: 10, referral_code: 'JANE' }, second.key).expect(401);
+    expect(revoked.body).toEqual({ success: false, error: 'invalid publishable key' });
+    expect((await request(t.app).post('/api/v1/publishable-keys').set(api()).send({ bogus: 1 }).expect(400)).body.success).toBe(false);
+    // another project's key sees none of them
+    const other = await createProjectViaApi(t.app, 'Other');
+    expect((await request(t.app).get('/api/v1/publishable-keys').set('Authorization', `Bearer ${other.apiKey}`).expect(200)).body.data).toEqual([]);
+  });
+
+  it('keys stay in their lanes: a publishable key is refused on /api/v1, a secret key on the public endpoint', async () => {
+    const onApi = await request(t.app).get('/api/v1/affiliates').set('Authorization', `Bearer ${pk}`).expect(401);
+    expect(onApi.body).toEqual({ success: false, error: 'a publishable key (pk_…) is only for public endpoints: the API takes a secret API key' });
+    const secret = await report({ order_id: 'S-1', amount: 10, referral_code: 'JANE' }, key).expect(401);
+    expect(secret.body).toEqual({ success: false, error: 'this endpoint takes a publishable key (pk_…): secret API keys are never accepted on public endpoints' });
+    expect((await report({ order_id: 'S-1', amount: 10, referral_code: 'JANE', publishable_key: key }, null).expect(401)).body.error).toMatch(/secret API keys are never accepted/);
+    expect((await report({ order_id: 'S-1', amount: 10, referral_code: 'JANE' }, null).expect(401)).body.error).toBe(
+      'missing publishable key: send Authorization: Bearer pk_… or "publishable_key" in the body',
+    );
+    expect((await report({ order_id: 'S-1', amount: 10, referral_code: 'JANE' }, 'pk_not_a_real_key').expect(401)).body.error).toBe('invalid publishable key');
+    expect(await tdb.db.prisma.conversion.count({ where: { projectId } })).toBe(0);
+  });
+
+  it('a reported sale is a commission waiting for review, whatever commission_review says; a repeat answers the same body', async () => {
+    const first = await report({ order_id: 'ORD-1001', amount: 123.45, referral_code: 'jane', email: 'Buyer@Shop.test', coupon_code: 'SPRING' }).expect(201);
+    expect(first.body).toEqual({
+      success: true,
+      data: {
+        conversion_id: expect.any(String),
+        order_id: 'ORD-1001',
+        type: 'purchase',
+        amount: 123.45,
+        amount_minor: 12345,
+        currency: 'USD',
+        status: 'pending',
+        created_at: t.clock.now.toISOString(),
+      },
+    });
+    const id = first.body.data.conversion_id;
+    expect(await conversion(id)).toMatchObject({
+      kind: 'purchase',
+      status: 'pending',
+      affiliate_id: jane,
+      email: 'buyer@shop.test',
+      value_minor: 2469,
+      base_value_minor: 12345,
+      reference: 'ORD-1001',
+      coupon_code_used: 'SPRING',
+      attribution: { method: 'public_conversion', trace: [{ step: 'public_conversion', result: 'hit', detail: 'referral_code jane' }] },
+    });
+    expect(await earnings('jane@partners.test')).toEqual({ total: 0, pending: 2469, eligible: 0 });
+
+    // the page reports it again, even with other figures: the same answer, nothing counted twice
+    const again = await report({ order_id: 'ORD-1001', amount: 999, referral_code: 'SAM' }).expect(200);
+    expect(again.body).toEqual(first.body);
+    expect(await tdb.db.prisma.conversion.count({ where: { projectId, externalKey: 'manual:ORD-1001' } })).toBe(1);
+    const announced = await tdb.db.prisma.webhookDelivery.findMany({ where: { projectId }, select: { eventType: true } });
+    // announced as a manual conversion is (the endpoint has Refgrow's four events: commission.created is not among them)
+    expect(announced.map((a) => a.eventType).sort()).toEqual(['referral_converted', 'referral_updated']);
+
+    await request(t.app).post(`/api/v1/conversions/${id}/approve`).set(api()).expect(200);
+    expect(await earnings('jane@partners.test')).toEqual({ total: 2469, pending: 0, eligible: 2469 });
+    expect((await report({ order_id: 'ORD-1001', amount: 123.45, referral_code: 'JANE' }).expect(200)).body).toEqual(first.body);
+    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+  });
+
+  it('the key may come in a text/plain body (no preflight); a preflight allows Authorization', async () => {
+    const body = JSON.stringify({ publishable_key: pk, order_id: 'ORD-1002', amount: '40.00', referral_code: 'SAM' });
+    const res = await request(t.app).post('/api/track/conversion').set('Content-Type', 'text/plain;charset=UTF-8').send(body).expect(201);
+    expect(await conversion(res.body.data.conversion_id)).toMatchObject({ affiliate_id: sam, value_minor: 800, status: 'pending' });
+    const preflight = await request(t.app).options('/api/track/conversion').set('Origin', 'https://shop.test').set('Access-Control-Request-Headers', 'authorization, content-type').expect(204);
+    expect(preflight.headers['access-control-allow-headers']).toBe('Content-Type, Authorization');
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it("a customer whose referral credits another affiliate stays that affiliate's: the page's code is set aside", async () => {
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'loyal@shop.test', affiliate_id: sam }).expect(201);
+    const res = await report({ order_id: 'ORD-1003', amount: 50, referral_code: 'JANE', email: 'loyal@shop.test' }).expect(201);
+    expect(await conversion(res.body.data.conversion_id)).toMatchObject({
+      affiliate_id: sam,
+      value_minor: 1000,
+      attribution: { trace: [{ detail: "referral for loyal@shop.test (the page's referral_code JANE set aside)" }] },
+    });
+  });
+
+  it('an order the merchant recorded, an unknown or inactive code and bad amounts are refused, storing nothing', async () => {
+    await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'JANE', base_value: 10, reference: 'ORD-BACKEND' }).expect(201);
+    const before = await tdb.db.prisma.conversion.count({ where: { projectId } });
+    expect((await report({ order_id: 'ORD-BACKEND', amount: 10, referral_code: 'JANE' }).expect(409)).body).toEqual({
+      success: false,
+      error: 'order_id: this order is already recorded by the merchant',
+    });
+    expect((await report({ order_id: 'X-1', amount: 10, referral_code: 'NOPE' }).expect(404)).body.error).toBe('no active affiliate has this referral_code');
+    expect((await report({ order_id: 'X-1', amount: 10, referral_code: 'GONE' }).expect(404)).body.error).toBe('no active affiliate has this referral_code');
+    for (const [amount, error] of [
+      [-5, 'amount: must not be negative'],
+      [1.234, 'amount: USD amounts have at most 2 decimals'],
+      ['lots', 'amount: "lots" is not a decimal amount'],
+    ] as const) {
+      expect((await report({ order_id: 'X-1', amount, referral_code: 'JANE' }).expect(400)).body).toEqual({ success: false, error });
+    }
+    expect((await report({ amount: 10, referral_code: 'JANE' }).expect(400)).body.error).toMatch(/^order_id: /);
+    expect((await report({ order_id: 'X-1', amount: 10, referral_code: 'JANE', currency: 'EURO' }).expect(400)).body.error).toMatch(/^currency: /);
+    const inexact = await request(t.app)
+      .post('/api/track/conversion')
+      .set('Authorization', `Bearer ${pk}`)
+      .set('Content-Type', 'application/json')
+      .send('{"order_id":"X-1","amount":12.345678901234567890,"referral_code":"JANE"}')
+      .expect(400);
+    expect(inexact.body.success).toBe(false);
+    expect(await tdb.db.prisma.conversion.count({ where: { projectId } })).toBe(before);
+  });
+
+  it('the per-address budget holds: 429 past it', async () => {
+    const limited = buildTestApp(tdb.db, { trackRateLimit: { perMinute: 2 } });
+    const send = (order: string) =>
+      request(limited.app).post('/api/track/conversion').set('Authorization', `Bearer ${pk}`).send({ order_id: order, amount: 1, referral_code: 'JANE' });
+    await send('RL-1').expect(201);
+    await send('RL-1').expect(200);
+    const third = await send('RL-2').expect(429);
+    expect(third.body).toEqual({ success: false, error: 'rate limit exceeded: 2 requests a minute per client address; retry after the time in X-RateLimit-Reset' });
+    expect(await tdb.db.prisma.conversion.count({ where: { projectId, externalKey: 'manual:RL-2' } })).toBe(0);
+    await limited.runner.stop();
+  });
+});
