@@ -17,7 +17,9 @@ COPY tsconfig.json ./
 COPY prisma ./prisma
 COPY scripts ./scripts
 COPY src ./src
-# build.js generates the Prisma client (no native engine needed) and compiles TypeScript into dist/.
+# the affiliate portal's browser code, bundled by esbuild into dist/web (served at /js/refwire-portal.js)
+COPY web ./web
+# build.js generates the Prisma client (no native engine needed), bundles web/ and compiles TypeScript into dist/.
 RUN node scripts/build.js
 # Runtime dependencies only. --omit=optional as well: prisma, typescript, @prisma/studio-core and ~130 more are
 # devDependencies that are also optional peers of @prisma/client, which `--omit=dev` alone keeps (418 MB);

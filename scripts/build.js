@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable with one npm command: installs dependencies when they are missing or stale,
-// generates the Prisma client and compiles TypeScript. Only Node built-ins here: it runs before `npm ci`.
-//   node scripts/build.js               install if needed, generate, compile
+// generates the Prisma client, bundles the affiliate portal's browser code and compiles TypeScript. Only Node
+// built-ins here: it runs before `npm ci`.
+//   node scripts/build.js               install if needed, generate, bundle, compile
 //   node scripts/build.js --if-needed   skip the steps whose outputs are newer than their inputs
-//   node scripts/build.js --no-compile  stop after generating the client (what the tests need)
+//   node scripts/build.js --no-compile  stop before compiling TypeScript (what the tests need)
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -60,9 +61,15 @@ if (!ifNeeded || mtime(generatedMarker) < mtime(schema)) {
     PRISMA_HIDE_UPDATE_MESSAGE: '1',
   });
 }
+
+// 3. The affiliate portal's browser code (web/portal → dist/web, esbuild; scripts/build-portal.js), in a child
+//    process: esbuild is only resolvable once step 1 has installed it.
+const { portalStale } = require('./build-portal');
+if (!ifNeeded || portalStale()) run(process.execPath, [path.join(root, 'scripts', 'build-portal.js')]);
+
 if (args.has('--no-compile')) process.exit(0);
 
-// 3. TypeScript.
+// 4. TypeScript.
 const distMarker = path.join(root, 'dist', 'cli.js');
 const sourcesChanged = newestIn(path.join(root, 'src'), (n) => n.endsWith('.ts')) > mtime(distMarker);
 if (!ifNeeded || sourcesChanged || mtime(generatedMarker) > mtime(distMarker)) {

@@ -4,7 +4,9 @@
 
   // Only readable while the script first runs; a later callback would see null.
   var script = document.currentScript;
-  if (!script || window.Refwire) return;
+  // window.Refwire may already hold the portal widget's API (/js/refwire-portal.js): only a second copy of this
+  // script stops here; the widget's part is kept (see where window.Refwire is set below).
+  if (!script || (window.Refwire && window.Refwire.getReferral)) return;
 
   var COOKIE = 'refwire_ref';
   // A session cookie (no max-age): it lives as long as the browser session, which is what "once per visit" means.
@@ -324,6 +326,14 @@
   };
   Refwire.processPaddleLinks = processPaddleLinks;
   Refwire.redirectToStripePaymentLink = redirectToStripePaymentLink;
+  // The portal widget (/js/refwire-portal.js) may have made window.Refwire first: what it put there (portal) moves
+  // onto this function, which takes its place; loaded after this script, the widget adds to the function instead.
+  var earlier = window.Refwire;
+  if (earlier) {
+    for (var key in earlier) {
+      if (Object.prototype.hasOwnProperty.call(earlier, key) && !Object.prototype.hasOwnProperty.call(Refwire, key)) Refwire[key] = earlier[key];
+    }
+  }
   window.Refwire = Refwire;
   // pages written for Refgrow's script call Refgrow(…) and Refgrow.process…Links()
   if (!window.Refgrow) window.Refgrow = Refwire;

@@ -31,6 +31,7 @@ import { redirectOperations } from '../tracking/redirect';
 import { embedTokenOperations } from './embed-tokens';
 import { portalOperations } from './portal';
 import { portalSettingsOperations } from './portal-settings';
+import { portalPageOperations } from '../pages/portal';
 import { mcpOperations } from '../mcp/operations';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
@@ -104,6 +105,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...embedTokenOperations,
   ...portalSettingsOperations,
   ...portalOperations,
+  ...portalPageOperations,
   ...mcpOperations,
 ];
 

@@ -44,6 +44,7 @@ import type { ProviderName } from '../domain/provider-names';
 import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
 import { linkRedirectRouter } from '../tracking/redirect';
+import { portalPagesRouter } from '../pages/portal';
 import { visitorHasher } from '../security/visitor-hash';
 import { requireAdminBrowser, requireApiKey } from '../http/auth';
 import { auditWrites } from '../http/audit';
@@ -222,6 +223,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor, failedAuth));
   app.use('/r', linkRedirectRouter(deps.db.sql, clock, hashVisitor, { perMinute: trackBudget.perMinute }));
   app.use('/api/public/projects/:projectId/applications', publicApplicationsRouter(prisma, clock, hashVisitor, deps.applicationLimits ?? DEFAULT_APPLICATION_LIMITS));
+  app.use(portalPagesRouter(prisma));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['ledger', 'http'],
   ['ingest', 'pipeline', 'reconcile'],
   ['queue'],
-  ['api', 'tracking', 'mcp'],
+  ['api', 'tracking', 'pages', 'mcp'],
   ['server', 'processing'],
   ['replay'],
   ['main', 'cli'],

@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type RequestHandler, type Router } from 'express';
+import type { Operation } from '../api/operation';
+import type { PrismaClient } from '../generated/prisma/client';
+
+/**
+ * Where `scripts/build-portal.js` puts the portal's browser code (web/portal, built by esbuild): two levels up is
+ * the package root from src/pages (ts-jest) and from dist/pages (compiled) alike.
+ */
+export const PORTAL_BUILD_DIR = path.resolve(__dirname, '..', '..', 'dist', 'web');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LANG = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
+
+/**
+ * The hosted page's policy: its own script and API only, no inline script or style, nothing framed. The widget
+ * adopts its styles as constructed stylesheets, which style-src 'self' does not block; promotional images come
+ * from wherever the merchant keeps them (https).
+ */
+export const HOSTED_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' https: data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+type Asset = { body: Buffer; gzipped: Buffer; etag: string; type: string };
+
+/**
+ * A built file, read on its first request and kept: a process built without the portal (a test of something else)
+ * still starts, and answers 503 for these files alone, saying how to build them.
+ */
+function assetHandler(file: () => string, type: string): RequestHandler {
+  let asset: Asset | null = null;
+  return (req, res) => {
+    if (!asset) {
+      let body: Buffer;
+      try {
+        body = fs.readFileSync(file());
+      } catch {
+        res.status(503).json({ success: false, error: 'the portal is not built: run `npm run build` (scripts/build-portal.js)' });
+        return;
+      }
+      // compressed once, here: the budget of the embed is counted gzipped, and nothing in front of Refwire has to do it
+      asset = { body, gzipped: gzipSync(body, { level: 9 }), type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    }
+    res.setHeader('Content-Type', asset.type);
+    // merchants' pages load these from another origin (the script, then its language catalogs with fetch)
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.setHeader('ETag', asset.etag);
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (req.headers['if-none-match'] === asset.etag) {
+      res.status(304).end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    const body = gzip ? asset.gzipped : asset.body;
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
+  };
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function hostedPageHtml(project: { id: string; name: string }, lang: string | null): string {
+  const langAttr = lang ? ` data-lang="${escapeHtml(lang)}"` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(project.name)}</title>
+<script src="/js/refwire-portal.js" defer></script>
+</head>
+<body>
+<main>
+<div data-refwire-portal data-mode="hosted" data-project-id="${escapeHtml(project.id)}"${langAttr}></div>
+</main>
+<noscript><p>This page needs JavaScript.</p></noscript>
+</body>
+</html>
+`;
+}
+
+/**
+ * `GET /js/refwire-portal.js` with its language catalogs, and the hosted page `GET /portal/:projectId`
+ * (PRODUCT.md §13; the page's sign-in and data go through the portal API, /api/portal/:projectId/…).
+ */
+export function portalPagesRouter(prisma: PrismaClient, buildDir: string = PORTAL_BUILD_DIR): Router {
+  const router = express.Router();
+  router.get('/js/refwire-portal.js', assetHandler(() => path.join(buildDir, 'refwire-portal.js'), 'application/javascript; charset=utf-8'));
+  const catalogs = new Map<string, RequestHandler>();
+  router.get('/js/refwire-portal/locales/:file', (req, res, next) => {
+    const file = String(req.params.file);
+    if (!/^[a-z]{2}\.json$/.test(file) || !fs.existsSync(path.join(buildDir, 'refwire-portal', 'locales', file))) {
+      res.status(404).json({ success: false, error: 'no such language' });
+      return;
+    }
+    let handler = catalogs.get(file);
+    if (!handler) catalogs.set(file, (handler = assetHandler(() => path.join(buildDir, 'refwire-portal', 'locales', file), 'application/json; charset=utf-8')));
+    handler(req, res, next);
+  });
+  router.get('/portal/:projectId', async (req, res) => {
+    const id = String(req.params.projectId);
+    const project = UUID.test(id) ? await prisma.project.findUnique({ where: { id }, select: { id: true, name: true } }) : null;
+    res.setHeader('Content-Security-Policy', HOSTED_PAGE_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    if (!project) {
+      res.status(404).send('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head><body><h1>Not found</h1><p>There is no affiliate program here.</p></body></html>');
+      return;
+    }
+    const lang = typeof req.query.lang === 'string' && LANG.test(req.query.lang) ? req.query.lang : null;
+    res.send(hostedPageHtml(project, lang));
+  });
+  return router;
+}
+
+export const portalPageOperations: Operation[] = [
+  { method: 'get', path: '/js/refwire-portal.js', tag: 'Affiliate portal', access: 'public', summary: 'The affiliate portal widget: the hosted page and merchants\' pages load it (docs/portal.md)', answer: 'javascript', errors: [503] },
+  { method: 'get', path: '/js/refwire-portal/locales/{file}', tag: 'Affiliate portal', access: 'public', summary: "One language's catalog for the widget (en.json, de.json, ar.json, …)", answer: 'json' },
+  {
+    method: 'get',
+    path: '/portal/{projectId}',
+    tag: 'Affiliate portal',
+    access: 'public',
+    summary: "The hosted affiliate portal (HTML): sign-in by emailed code, then the affiliate's dashboard",
+    description: 'lang (optional, e.g. de) picks the language instead of the browser\'s. Served with a strict Content-Security-Policy.',
+    answer: 'text',
+  },
+];

@@ -1,0 +1,548 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import request from 'supertest';
+import { emailSettings } from '../../src/config/smtp';
+import { EmailSender } from '../../src/email/sender';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, createProjectViaApi, silentLogger, type TestApp } from '../helpers/refwire';
+import { TestSmtpServer } from '../helpers/smtp';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildPortal } = require('../../scripts/build-portal.js') as { buildPortal(): Promise<unknown> };
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`test/portal-ui/browser.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+// The tests compile without the DOM library: what the page's functions touch is declared loosely.
+declare const window: any;
+declare const document: any;
+declare const navigator: any;
+declare const getComputedStyle: any;
+
+const JANE = 'jane@partners.test';
+const DAY = 86_400_000;
+const SHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots', 'portal');
+
+function listen(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer(handler);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port })));
+}
+
+const usd = (minor: number) => new Intl.NumberFormat('en', { style: 'currency', currency: 'USD' }).format(minor / 100);
+// the browser runs in UTC (newContext), as the API's days are
+const day = (iso: string) => new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
+/** what a browser logs for an HTTP error the test provokes on purpose (a wrong code, an expired token, a bad IBAN) */
+const expectedHttpError = (m: string) => /^Failed to load resource: the server responded with a status of 4\d\d/.test(m);
+
+/**
+ * The merchant's page, on its own origin, as hostile as a page gets to an embedded widget: every element's styles
+ * unset and every div hidden, with !important; and a Content-Security-Policy that allows scripts and connections to
+ * Refwire's origin only, no inline script or style, no eval. host.js records CSP violations and the globals the
+ * page had before the widget came.
+ */
+function merchantSite(refwireOrigin: string) {
+  const csp = [
+    "default-src 'none'",
+    `script-src 'self' ${refwireOrigin}`,
+    `connect-src ${refwireOrigin}`,
+    "style-src 'self'",
+    "img-src 'self' https: data:",
+    "base-uri 'none'",
+  ].join('; ');
+  const hostJs = `
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', function (e) { window.violations.push(e.violatedDirective + ' ' + e.blockedURI); });
+    window.events = [];
+    window.globalsBefore = Object.getOwnPropertyNames(window);`;
+  const hostileCss = `* { all: unset !important; } div { display: none !important; } body { font-size: 40px; color: red; }`;
+  return (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://merchant');
+    if (url.pathname === '/host.js') {
+      res.setHeader('Content-Type', 'application/javascript');
+      return res.end(hostJs);
+    }
+    if (url.pathname === '/hostile.css') {
+      res.setHeader('Content-Type', 'text/css');
+      return res.end(hostileCss);
+    }
+    const attr = (name: string) => (url.searchParams.get(name) ? ` data-${name}="${url.searchParams.get(name)}"` : '');
+    // ?tracking=first loads the tracking script before the widget, ?tracking=after after it: window.Refwire is shared
+    const tracking = `<script src="${refwireOrigin}/js/refwire.js" data-project-id="${url.searchParams.get('project')}"></script>`;
+    const widget = `<script src="${refwireOrigin}/js/refwire-portal.js"${url.searchParams.get('tracking') ? '' : ' async'}></script>`;
+    const scripts = url.searchParams.get('tracking') === 'first' ? tracking + widget : url.searchParams.get('tracking') === 'after' ? widget + tracking : widget;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Security-Policy', csp);
+    res.end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Acme — your account</title>
+<link rel="stylesheet" href="/hostile.css">
+<script src="/host.js"></script>
+</head><body>
+<h1>Your account</h1>
+<div data-refwire-portal data-project-id="${url.searchParams.get('project')}"${attr('token')}${attr('lang')}></div>
+${scripts}
+</body></html>`);
+  };
+}
+
+(hasChromium ? describe : describe.skip)('the affiliate portal in a real browser (hosted page and embed)', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let project: { id: string; apiKey: string };
+  let refwire: { server: http.Server; port: number };
+  let merchant: { server: http.Server; port: number };
+  let smtp: TestSmtpServer;
+  let sender: EmailSender;
+  let browser: Browser;
+  let rw: string;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  const as = () => ({ Authorization: `Bearer ${project.apiKey}` });
+  const api = () => request(t.app);
+  const embedToken = async () =>
+    (await api().post(`/api/v1/affiliates/${encodeURIComponent(JANE)}/embed-tokens`).set(as()).expect(201)).body.data.token as string;
+  const portalGet = async (token: string, p: string) => (await api().get(`/api/portal/${project.id}${p}`).set('Authorization', `Bearer ${token}`).expect(200)).body.data;
+
+  async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC', ...options });
+    context.on('weberror', (e) => pageErrors.push(String(e.error())));
+    contexts.push(context);
+    return context;
+  }
+  /** the merchant's page with the widget; resolves once the dashboard's last block is there */
+  async function embedPage(context: BrowserContext, params: Record<string, string>, waitFor = '[data-block="payment_history"]'): Promise<Page> {
+    const page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && !expectedHttpError(m.text()) && pageErrors.push(m.text()));
+    await page.goto(`http://localhost:${merchant.port}/?${new URLSearchParams({ project: project.id, ...params })}`);
+    await page.locator(waitFor).first().waitFor({ timeout: 15_000 });
+    await settled(page);
+    return page;
+  }
+  /** Sends what the outbox holds and answers the code of the newest email to `email`. */
+  async function mailedCode(email: string): Promise<string> {
+    const before = smtp.received.length;
+    await sender.runOnce();
+    await smtp.waitFor(before + 1);
+    const mail = smtp.received[smtp.received.length - 1]!;
+    expect(mail.envelope.to).toEqual([email]);
+    return /\b(\d{6})\b/.exec(mail.parsed.text ?? '')![1]!;
+  }
+  const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
+  /** every block has its data: no loading indicator left in the widget */
+  const settled = (page: Page) =>
+    page.waitForFunction(() => {
+      const root = document.querySelector('[data-refwire-portal]')?.shadowRoot;
+      return root && root.querySelector('[data-block]') && !root.querySelector('.rw-state[role="status"]');
+    });
+
+  beforeAll(async () => {
+    await buildPortal();
+    tdb = await createTestDatabase();
+    // the app needs its own address as PUBLIC_URL (links, the hosted page's origin): listen first, then build it
+    let handler: http.RequestListener = () => undefined;
+    refwire = await listen((req, res) => handler(req, res));
+    rw = `http://127.0.0.1:${refwire.port}`;
+    t = buildTestApp(tdb.db, { publicUrl: rw, trackRateLimit: { perMinute: 1_000 } });
+    handler = t.app;
+    merchant = await listen(merchantSite(rw));
+    smtp = await new TestSmtpServer().start();
+    sender = new EmailSender(tdb.db.sql, emailSettings(smtp.url(), 'partners@acme.test'), silentLogger, {}, () => t.clock.now);
+
+    // A program with history: two sales 70 days ago, paid out 38 days ago; a sale 36 days ago (eligible now);
+    // today three clicks on Jane's link, a signup and a sale still on hold.
+    const now = t.clock.now.getTime();
+    t.clock.now = new Date(now - 70 * DAY);
+    project = await createProjectViaApi(t.app, 'Acme');
+    await api()
+      .patch('/api/v1/settings')
+      .set(as())
+      .send({ commission_type: 'percentage', commission_value: 20, hold_days: 30, minimum_payout: 25, allowed_domains: ['shop.example'], cookie_days: 60 })
+      .expect(200);
+    const jane = (await api().post('/api/v1/affiliates').set(as()).send({ email: JANE, referral_code: 'JANE-42', name: 'Jane Doe' }).expect(201)).body.data;
+    await api().patch(`/api/v1/affiliates/${encodeURIComponent(JANE)}`).set(as()).send({ payout_method: 'paypal', paypal_email: 'jane@paypal.example' }).expect(200);
+    const sale = (base: number, reference: string) =>
+      api().post('/api/v1/conversions').set(as()).send({ type: 'purchase', referral_code: 'JANE-42', base_value: base, reference, email: `${reference}@customers.test` }).expect(201);
+    await sale(100, 'a');
+    await sale(50, 'b');
+    t.clock.now = new Date(now - 38 * DAY);
+    const payout = (await api().post('/api/v1/payouts').set(as()).send({ affiliate_id: jane.id }).expect(201)).body.data;
+    await api().post(`/api/v1/payouts/${payout.id}/complete`).set(as()).send({ reference: 'PP-0001' }).expect(200);
+    t.clock.now = new Date(now - 36 * DAY);
+    await sale(200, 'c');
+    t.clock.now = new Date(now);
+    await api().post(`/api/v1/affiliates/${encodeURIComponent(JANE)}/links`).set(as()).send({ target_url: 'https://shop.example/pricing', slug: 'jane-blog' }).expect(201);
+    for (let i = 0; i < 3; i++) await api().get('/r/jane-blog').set('X-Forwarded-For', `203.0.113.${i}`).expect(302);
+    await api().post('/api/track/signup').send({ project_id: project.id, email: 'new@customers.test', referral_code: 'JANE-42' }).expect(201);
+    await sale(40, 'd');
+    await api().post('/api/v1/coupons').set(as()).send({ affiliate_id: jane.id, coupon_code: 'JANE10' }).expect(201);
+    const ids = ['header', 'share_links', 'coupon_code', 'stats', 'daily_stats', 'earnings', 'payment_methods', 'payment_history', 'commission_levels', 'promotional_materials'];
+    await api()
+      .put('/api/v1/portal')
+      .set(as())
+      .send({
+        blocks: ids.map((id, i) => ({ id, enabled: true, order: i + 1 })),
+        appearance: { primary_color: '#0f766e', secondary_color: '#ccfbf1', title: 'Acme partners', description: 'Earn 20% of every payment your referrals make, for as long as they pay.', hide_branding: false },
+        promotional_materials: [
+          { kind: 'text', title: 'A tweet', body: 'I run my shop on Acme: {{referral_link}}' },
+          { kind: 'link', title: 'Pricing page', url: 'https://shop.example/pricing' },
+        ],
+        default_language: 'en',
+      })
+      .expect(200);
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await sender?.stop();
+    await smtp?.stop();
+    merchant?.server.closeAllConnections();
+    await new Promise((r) => merchant?.server.close(r));
+    refwire?.server.closeAllConnections();
+    await new Promise((r) => refwire?.server.close(r));
+    await t?.runner.stop();
+    await tdb?.drop();
+  });
+  afterEach(() => {
+    // a script error or a CSP refusal anywhere fails the test that caused it
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  it('the balances the rest of the tests expect', async () => {
+    const me = await portalGet(await embedToken(), '/me');
+    expect(me.balances.USD).toMatchObject({ eligible_minor: 4000, held_minor: 800, paid_minor: 3000, earned_minor: 7800, processing_minor: 0 });
+    expect(me.affiliate.referral_link).toBe(`${rw}/r/jane-blog`);
+  });
+
+  it('signs in on the hosted page with the code emailed to the affiliate, refuses a wrong code, and signs out', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && !expectedHttpError(m.text()) && pageErrors.push(m.text()));
+    const res = await page.goto(`${rw}/portal/${project.id}`);
+    expect(res!.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.locator('h1', { hasText: 'Sign in to Acme' }).waitFor();
+    await page.getByLabel('Email address').fill(JANE);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    const codeInput = page.getByLabel('6-digit code');
+    await codeInput.waitFor();
+    // focus moves to the field the next step needs
+    expect(await page.evaluate(() => document.querySelector('[data-refwire-portal]').shadowRoot.activeElement?.id)).toBe('rw-code');
+    const code = await mailedCode(JANE);
+
+    await codeInput.fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').first().innerText()).resolves.toBe('That code is wrong or has expired.');
+
+    await codeInput.fill(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-block="earnings"]').waitFor();
+    await settled(page);
+    // the email sits in Unicode isolates, so that it keeps its direction inside an Arabic or Hebrew sentence
+    expect(await text(page, '[data-block="header"]')).toContain(`Signed in as \u2068${JANE}\u2069`);
+    const cookie = (await context.cookies(rw)).find((c) => c.name === 'refwire_portal');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email address').waitFor();
+    await page.reload();
+    await page.getByLabel('Email address').waitFor();
+  });
+
+  it('shows every block with the numbers the API answers, on a hostile page under a strict CSP', async () => {
+    const token = await embedToken();
+    const [me, stats, links, commissions, payouts] = await Promise.all(
+      ['/me', '/stats', '/links', '/commissions', '/payouts'].map((p) => portalGet(token, p)),
+    );
+    const context = await newContext();
+    const page = await embedPage(context, { token });
+
+    // the page hid every div and unset every style; the widget stands
+    const box = await page.locator('[data-refwire-portal]').boundingBox();
+    expect(box!.height).toBeGreaterThan(1000);
+    expect(await page.locator('[data-block="earnings"]').isVisible()).toBe(true);
+    // nothing global but window.Refwire, and not one CSP refusal
+    expect(await page.evaluate(() => Object.getOwnPropertyNames(window).filter((k: string) => !window.globalsBefore.includes(k) && k !== 'globalsBefore'))).toEqual(['Refwire']);
+    expect(await page.evaluate(() => window.violations)).toEqual([]);
+
+    // header: the merchant's title and description, and who is signed in
+    expect(await text(page, '[data-block="header"] h1')).toBe('Acme partners');
+    expect(await text(page, '[data-block="header"]')).toContain('Earn 20% of every payment');
+    // share_links: the referral link and code, the tracking link with its counts
+    expect(await page.locator('[data-block="share_links"] output').first().innerText()).toBe(me.affiliate.referral_link);
+    expect(await text(page, '[data-testid="referral-code"]')).toBe('JANE-42');
+    const linkRow = page.locator('[data-block="share_links"] tbody tr').first();
+    expect(await linkRow.innerText()).toContain(links[0].url);
+    expect((await linkRow.locator('td.rw-num').allInnerTexts()).map(Number)).toEqual([links[0].clicks, links[0].conversions]);
+    expect(links[0].clicks).toBe(3);
+    // coupon_code
+    expect(await text(page, '[data-block="coupon_code"] output')).toBe('JANE10');
+    // stats: the period's totals
+    const stat = (name: string) => text(page, `[data-block="stats"] [data-stat="${name}"] dd`);
+    expect(await stat('clicks')).toBe(String(stats.totals.clicks));
+    expect(await stat('signups')).toBe(String(stats.totals.signups));
+    expect(await stat('purchases')).toBe(String(stats.totals.purchases));
+    expect(await stat('revenue')).toBe(usd(stats.totals.revenue_minor.USD));
+    expect(await stat('commission')).toBe(usd(stats.totals.commission_minor.USD));
+    expect([stats.totals.clicks, stats.totals.signups, stats.totals.purchases, stats.totals.revenue_minor.USD]).toEqual([3, 1, 1, 4000]);
+    // daily_stats: a uPlot canvas, and the same days in its table
+    expect(await page.locator('[data-block="daily_stats"] canvas').count()).toBeGreaterThan(0);
+    await page.locator('[data-block="daily_stats"] summary').click();
+    const rows = page.locator('[data-block="daily_stats"] tbody tr');
+    expect(await rows.count()).toBe(stats.daily.length);
+    const today = stats.daily.find((d: { clicks: number }) => d.clicks > 0);
+    expect(await rows.filter({ hasText: day(`${today.date}T00:00:00Z`) }).locator('td').allInnerTexts()).toEqual([String(today.clicks), String(today.signups), String(today.purchases)]);
+    // earnings: held and eligible with the next release date
+    const usdBalance = me.balances.USD;
+    const earning = (name: string) => page.locator(`[data-block="earnings"] [data-stat="${name}"] dd`).first();
+    expect(await earning('eligible').innerText()).toBe('$40.00');
+    expect((await earning('held').innerText()).split('\n')).toEqual([usd(usdBalance.held_minor), `Next release: ${day(usdBalance.next_release_at)}`]);
+    expect(await earning('paid').innerText()).toBe(usd(usdBalance.paid_minor));
+    expect(await earning('earned').innerText()).toBe(usd(usdBalance.earned_minor));
+    const commissionRows = page.locator('[data-block="earnings"] tbody tr');
+    expect(await commissionRows.count()).toBe(commissions.length);
+    expect(await commissionRows.first().innerText()).toContain(usd(commissions[0].commission_minor));
+    expect(await commissionRows.first().innerText()).toContain(day(commissions[0].hold_until));
+    // payment_methods and payment_history
+    expect(await text(page, '[data-block="payment_methods"]')).toContain('jane@paypal.example');
+    const payoutRow = page.locator('[data-block="payment_history"] tbody tr').first();
+    expect((await payoutRow.innerText()).split('\t').map((s) => s.trim())).toEqual([day(payouts[0].created_at), '$30.00', 'Paid', 'PayPal', 'PP-0001']);
+    expect(await text(page, '[data-block="payment_history"] button')).toBe('Request a payout of $40.00');
+    // commission_levels: the terms in force
+    const levels = await text(page, '[data-block="commission_levels"]');
+    expect(levels).toContain('20% of every payment');
+    expect(levels).toContain('Commissions are held for 30 days');
+    expect(levels).toContain('Referrals count for 60 days after a click');
+    expect(levels).toContain('Minimum payout: $25.00');
+    // promotional_materials: the text with the affiliate's link in it
+    expect(await text(page, '[data-block="promotional_materials"] blockquote')).toBe(`I run my shop on Acme: ${me.affiliate.referral_link}`);
+    expect(await text(page, '[data-block="promotional_materials"] output')).toBe('https://shop.example/pricing');
+  });
+
+  it('puts a copy button on every link, reachable in order by keyboard, and announces the copy', async () => {
+    const context = await newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://localhost:${merchant.port}` });
+    const page = await embedPage(context, { token: await embedToken() });
+    const shadowFocus = () => page.evaluate(() => {
+      const el = document.querySelector('[data-refwire-portal]').shadowRoot.activeElement;
+      return el ? el.getAttribute('aria-label') ?? el.id ?? el.textContent : null;
+    });
+    // the host page has nothing focusable before the widget: Tab walks into it, in reading order
+    const order: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      order.push((await shadowFocus()) ?? '');
+    }
+    // (the table of links is a scrollable region, focusable so keyboards can scroll it on a narrow screen)
+    expect(order).toEqual(['Copy Your referral link', 'Copy Referral code', 'Tracking links', `Copy ${rw}/r/jane-blog`, 'rw-link-target']);
+
+    // every link and code the affiliate shares has its copy button
+    for (const value of [`${rw}/r/jane-blog`, 'JANE-42', 'JANE10', 'https://shop.example/pricing']) {
+      expect(await page.locator(`button[data-copy="${value}"]`).count()).toBeGreaterThan(0);
+    }
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    expect(await shadowFocus()).toBe('Copy Your referral link');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-live]').filter({ hasText: 'Copied to the clipboard' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${rw}/r/jane-blog`);
+    expect(await page.locator('button[aria-label="Copy Your referral link"]').innerText()).toBe('Copied');
+  });
+
+  it('edits the payout details (refusing a wrong IBAN) and requests a payout from the widget', async () => {
+    const context = await newContext();
+    const page = await embedPage(context, { token: await embedToken() });
+    await page.evaluate(() => window.Refwire.portal.on('payout:requested', (p: unknown) => window.events.push(['payout:requested', p])));
+    const methods = page.locator('[data-block="payment_methods"]');
+    await methods.getByRole('button', { name: 'Edit' }).click();
+    await methods.getByLabel('Bank transfer').check();
+    await methods.getByLabel('Account holder').fill('Jane Doe');
+    await methods.getByLabel('IBAN').fill('DE00 1234 5678');
+    await methods.getByRole('button', { name: 'Save' }).click();
+    expect(await methods.getByRole('alert').innerText()).toMatch(/^Please check the details: .*IBAN/i);
+
+    await methods.getByLabel('PayPal').check();
+    await methods.getByLabel('PayPal email').fill('jane.new@paypal.example');
+    await methods.getByRole('button', { name: 'Save' }).click();
+    await page.locator('[data-live]').filter({ hasText: 'Payout details saved' }).waitFor();
+    await methods.locator('[data-stat="paypal_email"]').filter({ hasText: 'jane.new@paypal.example' }).waitFor();
+    expect((await api().get(`/api/v1/affiliates/${encodeURIComponent(JANE)}`).set(as()).expect(200)).body.data.paypal_email).toBe('jane.new@paypal.example');
+
+    const history = page.locator('[data-block="payment_history"]');
+    await history.getByRole('button', { name: 'Request a payout of $40.00' }).click();
+    expect(await history.locator('.rw-notice').innerText()).toBe('Payout of $40.00 requested');
+    await history.locator('tbody tr').filter({ hasText: 'Requested' }).waitFor();
+    expect((await history.locator('tbody tr').first().innerText()).split('\t').map((s) => s.trim()).slice(1, 4)).toEqual(['$40.00', 'Requested', 'PayPal']);
+    // the balances moved: nothing left to request, 40.00 in a payout
+    await page.locator('[data-block="earnings"] [data-stat="processing"] dd').filter({ hasText: '$40.00' }).waitFor();
+    expect(await text(page, '[data-block="earnings"] [data-stat="eligible"] dd')).toBe('$0.00');
+    expect(await history.getByRole('button', { name: /Request a payout/ }).count()).toBe(0);
+    const pending = (await api().get('/api/v1/payouts?status=pending').set(as()).expect(200)).body.data;
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ amount_minor: 4000, currency: 'USD', method: 'paypal', requested_by: 'affiliate', status: 'pending' });
+    expect(await page.evaluate(() => window.events)).toEqual([['payout:requested', expect.objectContaining({ id: pending[0].id, amount_minor: 4000 })]]);
+  });
+
+  it('refuses an expired token with a visible message, and identify() signs in with a fresh one', async () => {
+    const stale = await embedToken();
+    const minted = t.clock.now;
+    t.clock.now = new Date(minted.getTime() + 11 * 60_000);
+    try {
+      const context = await newContext();
+      const page = await context.newPage();
+      await page.goto(`http://localhost:${merchant.port}/?${new URLSearchParams({ project: project.id, token: stale })}`);
+      await page.locator('[data-state="expired"]').waitFor();
+      expect(await page.getByRole('alert').innerText()).toBe('Your session has expired or is not valid. Reload the page to sign in again.');
+      expect(await page.locator('[data-block]').count()).toBe(0);
+      // the refusal was the server's: the same token is refused by the API too
+      await api().get(`/api/portal/${project.id}/me`).set('Authorization', `Bearer ${stale}`).expect(401);
+
+      await page.evaluate(() => window.Refwire.portal.on('ready', (d: unknown) => window.events.push(['ready', d])));
+      const fresh = await embedToken();
+      await page.evaluate((token: string) => window.Refwire.portal.identify(token), fresh);
+      await page.locator('[data-block="earnings"]').waitFor();
+      expect(await page.locator('[data-state="expired"]').count()).toBe(0);
+      const me = await portalGet(fresh, '/me');
+      expect(await page.evaluate(() => window.events)).toEqual([['ready', { affiliate_id: me.affiliate.id }]]);
+    } finally {
+      t.clock.now = minted;
+    }
+  });
+
+  it('renders right to left in Arabic (data-lang), and setLanguage() switches language', async () => {
+    const context = await newContext();
+    const page = await embedPage(context, { token: await embedToken(), lang: 'ar' });
+    await page.evaluate(() => window.Refwire.portal.on('language', (d: unknown) => window.events.push(['language', d])));
+    const root = page.locator('.rw');
+    expect(await root.getAttribute('dir')).toBe('rtl');
+    expect(await root.getAttribute('lang')).toBe('ar');
+    expect(await root.evaluate((el: any) => getComputedStyle(el).direction)).toBe('rtl');
+    const heading = page.locator('#rw-h-earnings');
+    expect(await heading.innerText()).toBe('الأرباح');
+    // the heading starts at the card's right edge, far from its left
+    const card = (await page.locator('[data-block="earnings"]').boundingBox())!;
+    const h = (await heading.boundingBox())!;
+    expect(card.x + card.width - (h.x + h.width)).toBeLessThan(24);
+    expect(h.x - card.x).toBeGreaterThan(card.width / 2);
+    // the payout requested above, in Arabic
+    expect(await text(page, '[data-block="payment_history"] tbody tr')).toContain('مطلوبة');
+
+    await page.evaluate(() => window.Refwire.portal.setLanguage('de'));
+    await page.locator('#rw-h-earnings', { hasText: 'Einnahmen' }).waitFor();
+    expect(await root.getAttribute('dir')).toBe('ltr');
+    expect(await page.evaluate(() => window.events)).toEqual([['language', { lang: 'de' }]]);
+  });
+
+  it('shows each block empty, not broken, for an affiliate with nothing yet', async () => {
+    const email = 'newcomer@partners.test';
+    await api().post('/api/v1/affiliates').set(as()).send({ email, referral_code: 'NEW-1' }).expect(201);
+    const token = (await api().post(`/api/v1/affiliates/${encodeURIComponent(email)}/embed-tokens`).set(as()).expect(201)).body.data.token;
+    const page = await embedPage(await newContext(), { token });
+    expect(await text(page, '[data-block="coupon_code"]')).toContain('No coupon code has been assigned to you yet.');
+    expect(await text(page, '[data-block="share_links"]')).toContain('No tracking links yet.');
+    // the program's allowed domain gives even a newcomer a link to share
+    expect(await page.locator('[data-block="share_links"] output').first().innerText()).toBe('https://shop.example/?ref=NEW-1');
+    expect(await text(page, '[data-block="daily_stats"]')).toContain('No activity in this period yet.');
+    expect(await text(page, '[data-block="earnings"]')).toContain('No commissions yet.');
+    expect(await text(page, '[data-block="earnings"] [data-stat="eligible"] dd')).toBe('$0.00');
+    expect(await text(page, '[data-block="payment_methods"]')).toContain('Not set yet');
+    const history = await text(page, '[data-block="payment_history"]');
+    expect(history).toContain('Nothing is ready for payout yet.');
+    expect(history).toContain('Add your payout details before requesting a payout.');
+    expect(history).toContain('No payouts yet.');
+    expect(await text(page, '[data-block="stats"] [data-stat="conversion_rate"] dd')).toBe('—');
+  });
+
+  it('fits a 320 px screen: no block wider than the widget, the page not wider than the screen (English and Arabic)', async () => {
+    const context = await newContext({ viewport: { width: 320, height: 700 } });
+    for (const lang of ['en', 'ar']) {
+      const page = await embedPage(context, { token: await embedToken(), lang });
+      await page.locator('[data-block="daily_stats"] canvas').first().waitFor();
+      const layout = await page.evaluate(() => {
+        const host = document.querySelector('[data-refwire-portal]');
+        const blocks = [...host.shadowRoot.querySelectorAll('[data-block]')];
+        return {
+          page: document.documentElement.scrollWidth,
+          blocks: blocks.length,
+          overflowing: blocks.filter((b: any) => b.scrollWidth > b.clientWidth + 1).map((b: any) => b.dataset.block),
+        };
+      });
+      expect({ lang, ...layout }).toEqual({ lang, page: 320, blocks: 10, overflowing: [] });
+      await page.close();
+    }
+  });
+
+  it('shares window.Refwire with the tracking script, whichever loads first', async () => {
+    const context = await newContext();
+    for (const tracking of ['first', 'after']) {
+      const page = await embedPage(context, { token: await embedToken(), tracking });
+      await page.waitForFunction(() => typeof window.Refwire.getReferral === 'function');
+      // the tracking script's Refwire(value, type, email) function, carrying its helpers and the widget's API
+      expect(await page.evaluate(() => typeof window.Refwire)).toBe('function');
+      expect(await page.evaluate(() => Object.keys(window.Refwire))).toEqual(expect.arrayContaining(['getReferral', 'getClickId', 'signup', 'paddleCustomData', 'portal']));
+      expect(await page.evaluate(() => Object.keys(window.Refwire.portal).sort())).toEqual(['identify', 'mount', 'on', 'setLanguage']);
+      // and the widget works through it
+      await page.evaluate(() => window.Refwire.portal.setLanguage('de'));
+      await page.locator('#rw-h-earnings', { hasText: 'Einnahmen' }).waitFor();
+      await page.close();
+    }
+  });
+
+  it('axe-core finds no serious or critical violation (sign-in, dashboard in English and Arabic, narrow and wide)', async () => {
+    const axe = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    // axe is injected as an inline script, which the pages' own policies would refuse
+    const context = await newContext({ bypassCSP: true });
+    const check = async (page: Page) => {
+      await page.addScriptTag({ content: axe });
+      const result = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] });
+        return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
+      });
+      return result.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
+    };
+    const signIn = await context.newPage();
+    await signIn.goto(`${rw}/portal/${project.id}`);
+    await signIn.getByLabel('Email address').waitFor();
+    expect(await check(signIn)).toEqual([]);
+    for (const [lang, width] of [['en', 1280], ['ar', 360]] as const) {
+      const page = await embedPage(context, { token: await embedToken(), lang });
+      await page.setViewportSize({ width, height: 900 });
+      await page.locator('[data-block="daily_stats"] summary').click();
+      expect({ lang, width, violations: await check(page) }).toEqual({ lang, width, violations: [] });
+    }
+  });
+
+  (process.env.PORTAL_SCREENSHOTS ? it : it.skip)('screenshots of the hosted page in en, de and ar at 360 and 1280 px (PORTAL_SCREENSHOTS=1)', async () => {
+    await api().post(`/api/portal/${project.id}/login`).send({ email: JANE }).expect(202);
+    const res = await api().post(`/api/portal/${project.id}/login/verify`).send({ email: JANE, code: await mailedCode(JANE) }).expect(200);
+    const session = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('refwire_portal='))!.split(';')[0]!.split('=')[1]!;
+    fs.mkdirSync(SHOTS, { recursive: true });
+    for (const lang of ['en', 'de', 'ar']) {
+      for (const width of [360, 1280]) {
+        const context = await newContext({ viewport: { width, height: 900 }, locale: lang });
+        await context.addCookies([{ name: 'refwire_portal', value: session, url: rw }]);
+        const page = await context.newPage();
+        await page.goto(`${rw}/portal/${project.id}?lang=${lang}`);
+        await page.locator('[data-block="payment_history"] tbody tr').first().waitFor();
+        await page.locator('[data-block="daily_stats"] canvas').first().waitFor();
+        await page.screenshot({ path: path.join(SHOTS, `hosted-${lang}-${width}.png`), fullPage: true });
+      }
+    }
+    // the embed on the merchant's hostile page, under its CSP
+    const embed = await embedPage(await newContext({ viewport: { width: 1280, height: 900 } }), { token: await embedToken() });
+    await embed.locator('[data-block="daily_stats"] canvas').first().waitFor();
+    await embed.screenshot({ path: path.join(SHOTS, 'embed-hostile-page-en-1280.png'), fullPage: true });
+    const signIn = await (await newContext({ viewport: { width: 360, height: 700 } })).newPage();
+    await signIn.goto(`${rw}/portal/${project.id}?lang=en`);
+    await signIn.getByLabel('Email address').waitFor();
+    await signIn.screenshot({ path: path.join(SHOTS, 'sign-in-en-360.png') });
+  });
+});

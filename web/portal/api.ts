@@ -1,0 +1,153 @@
+/** The portal API (`/api/portal/:projectId/…`), as the affiliate's browser sees it. */
+
+export type Block = { id: string; enabled: boolean; order: number; config?: Record<string, unknown> };
+export type Appearance = {
+  primary_color?: string | null;
+  secondary_color?: string | null;
+  font_color?: string | null;
+  title?: string | null;
+  description?: string | null;
+  hide_branding?: boolean;
+};
+/** Text to paste (body), an image to download or embed (url), or a page to link to (url) */
+export type PromoMaterial = { kind: 'text' | 'image' | 'link'; title: string; body?: string; url?: string };
+export type PortalSettings = {
+  blocks: Block[];
+  appearance: Appearance;
+  promotional_materials: PromoMaterial[];
+  default_language?: string | null;
+};
+export type PortalConfig = { project: { id: string; name: string; currency: string }; portal: PortalSettings };
+
+/** Money arrives as integer minor units, as a number or (beyond 2^53) a string. */
+export type Minor = number | string;
+export type Balance = {
+  earned_minor?: Minor;
+  pending_minor?: Minor;
+  held_minor?: Minor;
+  eligible_minor?: Minor;
+  paid_minor?: Minor;
+  processing_minor?: Minor;
+  next_release_at?: string | null;
+};
+export type Me = {
+  affiliate: {
+    id: string;
+    email: string;
+    name?: string | null;
+    status: string;
+    referral_code: string;
+    /** null until the merchant sets allowed_domains or the affiliate has a tracking link */
+    referral_link: string | null;
+    payout_method?: string | null;
+    paypal_email?: string | null;
+    wise_email?: string | null;
+    payout_details?: Record<string, unknown> | null;
+  };
+  project: { name: string; currency: string; cookie_days?: number; payout_minimum_minor?: Minor };
+  /** the terms in force now */
+  commission: {
+    type: 'percentage' | 'fixed';
+    rate_bp: number | null;
+    amount_minor: Minor | null;
+    currency: string;
+    duration: 'lifetime' | 'first_payment' | 'months';
+    duration_months: number | null;
+    hold_days: number;
+  } | null;
+  balances: Record<string, Balance>;
+  portal: PortalSettings;
+};
+/** Money per currency, `{ USD: 4000 }`: currencies are never added together. */
+export type PerCurrency = Record<string, Minor>;
+export type DayFigures = { clicks: number; signups: number; purchases: number; renewals: number; refunds: number; revenue_minor: PerCurrency; commission_minor: PerCurrency };
+export type DailyRow = DayFigures & { date: string };
+export type Stats = { from: string; to: string; totals: DayFigures & { conversion_rate_bp: number | null }; daily: DailyRow[] };
+export type Link = { id?: string; slug?: string; url: string; target_url?: string; clicks?: number; signups?: number; conversions?: number; active?: boolean };
+export type Coupon = { id: string; coupon_code: string; status: string };
+export type Commission = {
+  id: string;
+  kind: string;
+  status: string;
+  commission_minor: Minor;
+  currency: string;
+  occurred_at: string;
+  hold_until: string | null;
+};
+export type Payout = {
+  id: string;
+  status: string;
+  amount_minor: Minor;
+  currency: string;
+  method?: string | null;
+  reference?: string | null;
+  created_at?: string;
+  completed_at?: string | null;
+};
+export type PayoutDetails = {
+  method: 'paypal' | 'wise' | 'bank_transfer';
+  paypal_email?: string;
+  wise_email?: string;
+  bank?: { account_holder: string; iban: string; bic?: string };
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How requests prove who is asking: the hosted page's session cookie, or an embed token from the merchant. */
+export type Auth = { kind: 'cookie' } | { kind: 'token'; token: string };
+
+export class PortalApi {
+  constructor(
+    readonly base: string,
+    readonly projectId: string,
+    public auth: Auth,
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (this.auth.kind === 'token') headers.Authorization = `Bearer ${this.auth.token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/portal/${encodeURIComponent(this.projectId)}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // the session cookie is same-origin only; an embed on another site proves itself with its token alone
+        credentials: this.auth.kind === 'cookie' ? 'same-origin' : 'omit',
+      });
+    } catch {
+      throw new ApiError(0, 'network');
+    }
+    if (res.status === 204 || res.status === 202) return undefined as T;
+    let json: { success?: boolean; data?: T; error?: string } = {};
+    try {
+      json = await res.json();
+    } catch {
+      // a proxy's HTML error page: the status says enough
+    }
+    if (!res.ok || json.success === false) throw new ApiError(res.status, typeof json.error === 'string' ? json.error : `HTTP ${res.status}`);
+    return json.data as T;
+  }
+
+  config = () => this.call<PortalConfig>('GET', '/config');
+  login = (email: string) => this.call<void>('POST', '/login', { email });
+  verify = (email: string, code: string) => this.call<unknown>('POST', '/login/verify', { email, code });
+  logout = () => this.call<void>('POST', '/logout');
+  me = () => this.call<Me>('GET', '/me');
+  stats = (from: string, to: string) => this.call<Stats>('GET', `/stats?from=${from}&to=${to}`);
+  links = () => this.call<Link[]>('GET', '/links');
+  createLink = (target_url: string, slug?: string) => this.call<Link>('POST', '/links', slug ? { target_url, slug } : { target_url });
+  coupons = () => this.call<Coupon[]>('GET', '/coupons');
+  commissions = (limit = 20) => this.call<Commission[]>('GET', `/commissions?limit=${limit}`);
+  payouts = () => this.call<Payout[]>('GET', '/payouts');
+  requestPayout = (currency: string) => this.call<Payout>('POST', '/payouts', { currency });
+  savePayoutDetails = (details: PayoutDetails) => this.call<PayoutDetails>('PUT', '/payout-details', details);
+}

@@ -1,0 +1,70 @@
+import type { Minor } from './api';
+
+/** The currency's minor-unit digits as Intl knows them (JPY 0, USD 2, KWD 3). */
+function digitsOf(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * Integer minor units → the decimal text of the amount, built on the digits rather than by dividing a float, so a
+ * large amount is not rounded on its way to Intl (which formats decimal strings exactly).
+ */
+export function minorToDecimal(minor: Minor, currency: string): string {
+  const text = String(minor ?? 0).trim();
+  const negative = text.startsWith('-');
+  const digits = (negative ? text.slice(1) : text).replace(/^0+(?=\d)/, '') || '0';
+  const scale = digitsOf(currency);
+  if (!/^\d+$/.test(digits)) return '0';
+  if (scale === 0) return (negative ? '-' : '') + digits;
+  const padded = digits.padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
+}
+
+export function money(minor: Minor | undefined | null, currency: string, lang: string): string {
+  const decimal = minorToDecimal(minor ?? 0, currency);
+  const nf = new Intl.NumberFormat(lang, { style: 'currency', currency });
+  // Intl formats a decimal string exactly (ES2023); the cast is for the DOM typings that still say number
+  return nf.format(decimal as unknown as number);
+}
+
+export function count(n: number | undefined | null, lang: string): string {
+  return new Intl.NumberFormat(lang).format(n ?? 0);
+}
+
+export function percent(ratio: number, lang: string): string {
+  return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 2 }).format(ratio);
+}
+
+/** A timestamp or a YYYY-MM-DD day, shown as a date; days are UTC days, as the API counts them. */
+export function date(value: string | null | undefined, lang: string, style: 'medium' | 'short' = 'medium'): string {
+  if (!value) return '';
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(d.getTime())) return value;
+  return new Intl.DateTimeFormat(lang, { dateStyle: style, timeZone: /^\d{4}-\d{2}-\d{2}$/.test(value) ? 'UTC' : undefined }).format(d);
+}
+
+export function dayMonth(epochSeconds: number, lang: string): string {
+  return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(epochSeconds * 1000));
+}
+
+export function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export function minorIsPositive(minor: Minor | undefined | null): boolean {
+  const text = String(minor ?? '0').trim();
+  return /^\d+$/.test(text) && /[1-9]/.test(text);
+}
+
+export function compareMinor(a: Minor | undefined | null, b: Minor | undefined | null): number {
+  const x = BigInt(String(a ?? 0));
+  const y = BigInt(String(b ?? 0));
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Unicode isolates: an email or URL inside a translated sentence keeps its own direction in Arabic and Hebrew. */
+export const iso = (value: string) => `\u2068${value}\u2069`;

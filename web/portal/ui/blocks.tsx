@@ -1,0 +1,602 @@
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Stats } from '../api';
+import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
+import { DailyChart } from './chart';
+import { Badge, Card, CopyButton, CopyField, Empty, ErrorState, Loading, TableWrap, useLoad } from './common';
+import { usePortal } from './context';
+
+export type BlockProps = {
+  block: Block;
+  me: Me;
+  /** fetches /me again: balances move after a payout request */
+  refreshMe: () => void;
+  stats: { data?: Stats; error?: unknown; loading: boolean; reload: () => void };
+  days: number;
+  /** spans the row on a wide screen (app.tsx pairing) */
+  wide: boolean;
+  /** a control the dashboard puts in this block's heading row (the period) */
+  extra?: preact.ComponentChildren;
+};
+
+
+
+export function HeaderBlock({ me }: BlockProps) {
+  const { t } = usePortal();
+  const a = me.portal.appearance ?? {};
+  const title = a.title?.trim() || t('header_default_title', { program: me.project.name });
+  return (
+    <section class="rw-card rw-header rw-wide" aria-labelledby="rw-h-header" data-block="header">
+      <h1 id="rw-h-header" dir={a.title?.trim() ? 'auto' : undefined}>{title}</h1>
+      {a.description?.trim() && <p dir="auto">{a.description}</p>}
+      <p class="rw-row">
+        <span>{t('signed_in_as', { email: iso(me.affiliate.email) })}</span>
+        <Badge kind={me.affiliate.status}>{t(`status_${me.affiliate.status}`, { defaultValue: me.affiliate.status })}</Badge>
+      </p>
+      {me.affiliate.status === 'suspended' && (
+        <p class="rw-alert" role="alert">
+          {t('error_suspended')}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function ShareLinksBlock(props: BlockProps) {
+  const { me, block } = props;
+  const { t, lang, api, announce, emit } = usePortal();
+  const links = useLoad(() => api.links(), []);
+  const [target, setTarget] = useState('');
+  const [slug, setSlug] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const allowCreate = block.config?.allow_link_creation !== false;
+  const cookieDays = me.project.cookie_days ?? 0;
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setFormError(null);
+    try {
+      const link = await api.createLink(target.trim(), slug.trim() || undefined);
+      setTarget('');
+      setSlug('');
+      announce(t('link_created'));
+      emit('link:created', link);
+      links.reload();
+    } catch (err) {
+      setFormError(err instanceof ApiError && err.status !== 0 && err.status !== 401 && err.status < 500 ? err.message : t('error_generic'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card id="share_links" title={t('share_title')} wide={props.wide}>
+      {cookieDays > 0 && <p class="rw-muted">{t('share_intro', { count: cookieDays })}</p>}
+      {me.affiliate.referral_link && <CopyField value={me.affiliate.referral_link} label={t('share_title')} />}
+      <p class="rw-row">
+        <span>{t('referral_code')}:</span> <strong class="rw-ltr" data-testid="referral-code">{me.affiliate.referral_code}</strong>
+        <CopyButton text={me.affiliate.referral_code} what={t('referral_code')} />
+      </p>
+      <h3>{t('links_title')}</h3>
+      {links.loading && !links.data ? (
+        <Loading />
+      ) : links.error ? (
+        <ErrorState error={links.error} retry={links.reload} />
+      ) : (links.data ?? []).length === 0 ? (
+        <Empty>{t('links_empty')}</Empty>
+      ) : (
+        <TableWrap label={t('links_title')}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('col_link')}</th>
+                <th scope="col" class="rw-hide-narrow">{t('col_target')}</th>
+                <th scope="col" class="rw-num">{t('col_clicks')}</th>
+                <th scope="col" class="rw-num">{t('col_conversions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(links.data ?? []).map((l: Link) => (
+                <tr key={l.url}>
+                  <td>
+                    <div class="rw-row">
+                      <span class="rw-ltr">{l.url}</span>
+                      <CopyButton text={l.url} what={l.url} />
+                    </div>
+                  </td>
+                  <td class="rw-hide-narrow">
+                    <span class="rw-ltr">{l.target_url}</span>
+                  </td>
+                  <td class="rw-num">{count(l.clicks, lang)}</td>
+                  <td class="rw-num">{count(l.conversions, lang)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      {allowCreate && (
+        <form onSubmit={create} noValidate>
+          <div class="rw-field">
+            <label for="rw-link-target">{t('link_target')}</label>
+            <input
+              id="rw-link-target"
+              class="rw-input"
+              type="url"
+              required
+              dir="ltr"
+              value={target}
+              onInput={(e) => setTarget((e.target as HTMLInputElement).value)}
+              aria-describedby="rw-link-target-hint"
+              aria-invalid={formError ? 'true' : undefined}
+            />
+            <p id="rw-link-target-hint" class="rw-muted">
+              {t('link_target_hint')}
+            </p>
+          </div>
+          <div class="rw-field">
+            <label for="rw-link-slug">{t('link_slug')}</label>
+            <input id="rw-link-slug" class="rw-input" type="text" dir="ltr" maxLength={64} value={slug} onInput={(e) => setSlug((e.target as HTMLInputElement).value)} />
+          </div>
+          {formError && (
+            <p class="rw-alert" role="alert">
+              {formError}
+            </p>
+          )}
+          <button class="rw-btn" type="submit" disabled={busy || target.trim() === ''}>
+            {busy ? t('creating') : t('create_link')}
+          </button>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+export function CouponBlock(props: BlockProps) {
+  const { t, api } = usePortal();
+  const coupons = useLoad(() => api.coupons(), []);
+  const list = (coupons.data ?? []).filter((c: Coupon) => c.status === 'active');
+  return (
+    <Card id="coupon_code" title={t('coupon_title')} wide={props.wide}>
+      {coupons.loading && !coupons.data ? (
+        <Loading />
+      ) : coupons.error ? (
+        <ErrorState error={coupons.error} retry={coupons.reload} />
+      ) : list.length === 0 ? (
+        <Empty>{t('coupon_empty')}</Empty>
+      ) : (
+        <>
+          <p class="rw-muted">{t('coupon_intro')}</p>
+          <ul class="rw-list">
+            {list.map((c) => (
+              <li key={c.id}>
+                <CopyField value={c.coupon_code} label={c.coupon_code} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </Card>
+  );
+}
+
+function Stat(props: { label: string; children: ComponentChildren; name: string }) {
+  return (
+    <div class="rw-stat" data-stat={props.name}>
+      <dt>{props.label}</dt>
+      <dd>{props.children}</dd>
+    </div>
+  );
+}
+
+/** Amounts in several currencies side by side, never added together; zero in the program's currency when none. */
+function moneyList(amounts: PerCurrency, fallbackCurrency: string, lang: string): string {
+  const entries = Object.entries(amounts);
+  return entries.length === 0 ? money(0, fallbackCurrency, lang) : entries.map(([cur, v]) => money(v, cur, lang)).join(' · ');
+}
+
+export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
+  const { t, lang } = usePortal();
+  const card = (children: ComponentChildren) => (
+    <Card id="stats" title={t('stats_title')} wide={wide} headerExtra={extra}>
+      {children}
+    </Card>
+  );
+  if (stats.loading && !stats.data) return card(<Loading />);
+  if (stats.error || !stats.data) return card(<ErrorState error={stats.error} retry={stats.reload} />);
+  const s = stats.data.totals;
+  const currency = me.project.currency;
+  return card(
+      <dl class="rw-stats">
+        <Stat name="clicks" label={t('stat_clicks')}>{count(s.clicks, lang)}</Stat>
+        <Stat name="signups" label={t('stat_signups')}>{count(s.signups, lang)}</Stat>
+        <Stat name="purchases" label={t('stat_purchases')}>{count(s.purchases, lang)}</Stat>
+        <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{s.conversion_rate_bp === null ? '—' : percent(s.conversion_rate_bp / 10_000, lang)}</Stat>
+        <Stat name="revenue" label={t('stat_revenue')}>{moneyList(s.revenue_minor, currency, lang)}</Stat>
+        <Stat name="commission" label={t('stat_commission')}>{moneyList(s.commission_minor, currency, lang)}</Stat>
+      </dl>,
+  );
+}
+
+export function DailyStatsBlock({ stats, wide, extra }: BlockProps) {
+  const { t } = usePortal();
+  const daily = stats.data?.daily ?? [];
+  const active = daily.some((r) => r.clicks + r.signups + r.purchases > 0);
+  return (
+    <Card id="daily_stats" title={t('daily_title')} wide={wide} headerExtra={extra}>
+      {stats.loading && !stats.data ? <Loading /> : stats.error ? <ErrorState error={stats.error} retry={stats.reload} /> : !active ? <Empty>{t('daily_empty')}</Empty> : <DailyChart daily={daily} />}
+    </Card>
+  );
+}
+
+function BalanceCard(props: { currency: string; balance: Balance }) {
+  const { t, lang } = usePortal();
+  const b = props.balance;
+  const m = (v: Balance[keyof Balance]) => money((v ?? 0) as string, props.currency, lang);
+  return (
+    <dl class="rw-stats" data-currency={props.currency}>
+      <Stat name="eligible" label={t('eligible')}>{m(b.eligible_minor)}</Stat>
+      <Stat name="held" label={t('held')}>
+        {m(b.held_minor)}
+        <div class="rw-muted" data-next-release>{b.next_release_at ? t('next_release', { date: date(b.next_release_at, lang) }) : t('no_next_release')}</div>
+      </Stat>
+      {minorIsPositive(b.pending_minor) && <Stat name="pending" label={t('pending_review')}>{m(b.pending_minor)}</Stat>}
+      <Stat name="processing" label={t('processing')}>{m(b.processing_minor)}</Stat>
+      <Stat name="paid" label={t('paid')}>{m(b.paid_minor)}</Stat>
+      <Stat name="earned" label={t('earned')}>{m(b.earned_minor)}</Stat>
+    </dl>
+  );
+}
+
+export function EarningsBlock({ me, wide }: BlockProps) {
+  const { t, lang, api } = usePortal();
+  const commissions = useLoad(() => api.commissions(10), [me]);
+  const balances = Object.entries(me.balances ?? {});
+  return (
+    <Card id="earnings" title={t('earnings_title')} wide={wide}>
+      {balances.length === 0 ? (
+        <Empty>{t('earnings_empty')}</Empty>
+      ) : (
+        <div class="rw-balances">
+          {balances.map(([cur, b]) => (
+            <div key={cur}>
+              {balances.length > 1 && <h3>{cur}</h3>}
+              <BalanceCard currency={cur} balance={b} />
+            </div>
+          ))}
+          <p class="rw-muted">{t('held_hint')}</p>
+        </div>
+      )}
+      <h3>{t('commissions_title')}</h3>
+      {commissions.loading && !commissions.data ? (
+        <Loading />
+      ) : commissions.error ? (
+        <ErrorState error={commissions.error} retry={commissions.reload} />
+      ) : (commissions.data ?? []).length === 0 ? (
+        <Empty>{t('commissions_empty')}</Empty>
+      ) : (
+        <TableWrap label={t('commissions_title')}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('col_date')}</th>
+                <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
+                <th scope="col" class="rw-num">{t('col_amount')}</th>
+                <th scope="col">{t('col_status')}</th>
+                <th scope="col">{t('col_hold_until')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(commissions.data ?? []).map((c: Commission) => (
+                <tr key={c.id} data-commission={c.id}>
+                  <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
+                  <td class="rw-hide-narrow">{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
+                  <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
+                  <td>
+                    <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
+                  </td>
+                  <td class="rw-nowrap">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+    </Card>
+  );
+}
+
+function detailsFromMe(me: Me): PayoutDetails | null {
+  const a = me.affiliate;
+  const bank = (a.payout_details?.bank ?? a.payout_details) as Record<string, string> | undefined;
+  if (a.payout_method === 'paypal') return { method: 'paypal', paypal_email: a.paypal_email ?? '' };
+  if (a.payout_method === 'wise') return { method: 'wise', wise_email: a.wise_email ?? '' };
+  if (a.payout_method === 'bank_transfer') return { method: 'bank_transfer', bank: { account_holder: bank?.account_holder ?? '', iban: bank?.iban ?? '', bic: bank?.bic } };
+  return null;
+}
+
+export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
+  const { t, api, announce, emit } = usePortal();
+  const current = detailsFromMe(me);
+  const [editing, setEditing] = useState(false);
+  const [form, setForm] = useState<PayoutDetails>(current ?? { method: 'paypal', paypal_email: '' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const set = (patch: Partial<PayoutDetails>) => setForm((f) => ({ ...f, ...patch }));
+  const setBank = (patch: Partial<NonNullable<PayoutDetails['bank']>>) => setForm((f) => ({ ...f, bank: { account_holder: '', iban: '', ...f.bank, ...patch } }));
+  const input = (id: string, label: string, value: string | undefined, onValue: (v: string) => void, type = 'text', autoComplete?: string) => (
+    <div class="rw-field">
+      <label for={id}>{label}</label>
+      <input id={id} class="rw-input" type={type} dir="ltr" autoComplete={autoComplete} value={value ?? ''} onInput={(e) => onValue((e.target as HTMLInputElement).value)} aria-invalid={error ? 'true' : undefined} />
+    </div>
+  );
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const body: PayoutDetails =
+      form.method === 'paypal'
+        ? { method: 'paypal', paypal_email: form.paypal_email?.trim() }
+        : form.method === 'wise'
+          ? { method: 'wise', wise_email: form.wise_email?.trim() }
+          : { method: 'bank_transfer', bank: { account_holder: form.bank?.account_holder?.trim() ?? '', iban: (form.bank?.iban ?? '').replace(/\s+/g, ''), ...(form.bank?.bic?.trim() ? { bic: form.bank.bic.trim() } : {}) } };
+    try {
+      await api.savePayoutDetails(body);
+      setEditing(false);
+      announce(t('saved'));
+      emit('payout_details:updated', { method: body.method });
+      refreshMe();
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 400 ? t('invalid_details', { reason: err.message }) : t('error_generic'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card
+      id="payment_methods"
+      title={t('methods_title')}
+      wide={wide}
+      headerExtra={
+        !editing && (
+          <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={() => { setForm(current ?? { method: 'paypal', paypal_email: '' }); setEditing(true); }}>
+            {t('edit')}
+          </button>
+        )
+      }
+    >
+      <p class="rw-muted">{t('methods_intro')}</p>
+      {!editing ? (
+        current ? (
+          <dl class="rw-stats rw-stats-text">
+            <Stat name="method" label={t('method_label')}>{t(`method_${current.method}`)}</Stat>
+            {current.method === 'paypal' && <Stat name="paypal_email" label={t('paypal_email')}><span class="rw-ltr rw-text-value">{current.paypal_email}</span></Stat>}
+            {current.method === 'wise' && <Stat name="wise_email" label={t('wise_email')}><span class="rw-ltr rw-text-value">{current.wise_email}</span></Stat>}
+            {current.method === 'bank_transfer' && (
+              <Stat name="iban" label={t('iban')}>
+                <span class="rw-ltr rw-text-value">{current.bank?.iban}</span>
+              </Stat>
+            )}
+          </dl>
+        ) : (
+          <Empty>{me.affiliate.payout_method === 'manual' ? t('method_manual') : t('method_none')}</Empty>
+        )
+      ) : (
+        <form onSubmit={save} noValidate>
+          <fieldset>
+            <legend>{t('method_label')}</legend>
+            {(['paypal', 'wise', 'bank_transfer'] as const).map((m) => (
+              <label class="rw-radio" key={m}>
+                <input type="radio" name="rw-method" value={m} checked={form.method === m} onChange={() => set({ method: m })} />
+                {t(`method_${m}`)}
+              </label>
+            ))}
+          </fieldset>
+          {form.method === 'paypal' && input('rw-paypal', t('paypal_email'), form.paypal_email, (v) => set({ paypal_email: v }), 'email', 'email')}
+          {form.method === 'wise' && input('rw-wise', t('wise_email'), form.wise_email, (v) => set({ wise_email: v }), 'email', 'email')}
+          {form.method === 'bank_transfer' && (
+            <>
+              {input('rw-holder', t('account_holder'), form.bank?.account_holder, (v) => setBank({ account_holder: v }), 'text', 'name')}
+              {input('rw-iban', t('iban'), form.bank?.iban, (v) => setBank({ iban: v }))}
+              {input('rw-bic', t('bic'), form.bank?.bic, (v) => setBank({ bic: v }))}
+            </>
+          )}
+          {error && (
+            <p class="rw-alert" role="alert">
+              {error}
+            </p>
+          )}
+          <div class="rw-row">
+            <button class="rw-btn" type="submit" disabled={busy}>
+              {busy ? t('saving') : t('save')}
+            </button>
+            <button class="rw-btn rw-btn-quiet" type="button" onClick={() => { setEditing(false); setError(null); }}>
+              {t('cancel')}
+            </button>
+          </div>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
+  const { t, lang, api, announce, emit } = usePortal();
+  const payouts = useLoad(() => api.payouts(), [me]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const minimum = me.project.payout_minimum_minor ?? 0;
+
+  const request = async (currency: string, amount: string) => {
+    setBusy(currency);
+    setMessage(null);
+    try {
+      const payout = await api.requestPayout(currency);
+      const text = t('payout_requested', { amount: money(payout?.amount_minor ?? amount, currency, lang) });
+      setMessage({ kind: 'ok', text });
+      announce(text);
+      emit('payout:requested', payout);
+      refreshMe();
+    } catch (err) {
+      setMessage({ kind: 'error', text: err instanceof ApiError && err.status === 409 ? t('payout_refused', { reason: err.message }) : t('error_generic') });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const balances = Object.entries(me.balances ?? {});
+  const suspended = me.affiliate.status === 'suspended';
+  return (
+    <Card id="payment_history" title={t('history_title')} wide={wide}>
+      <div class="rw-balances">
+        {balances.length === 0 || !balances.some(([, b]) => minorIsPositive(b.eligible_minor)) ? (
+          <p class="rw-muted">{t('payout_nothing')}</p>
+        ) : (
+          balances
+            .filter(([, b]) => minorIsPositive(b.eligible_minor))
+            .map(([cur, b]) => {
+              const eligible = String(b.eligible_minor ?? 0);
+              const belowMinimum = cur === me.project.currency && compareMinor(eligible, minimum) < 0;
+              return (
+                <div key={cur} class="rw-row">
+                  <button type="button" class="rw-btn" disabled={busy !== null || belowMinimum || suspended || !me.affiliate.payout_method} onClick={() => request(cur, eligible)} aria-describedby={belowMinimum ? `rw-min-${cur}` : undefined}>
+                    {busy === cur ? t('requesting') : t('request_payout', { amount: money(eligible, cur, lang) })}
+                  </button>
+                  {belowMinimum && (
+                    <span id={`rw-min-${cur}`} class="rw-muted">
+                      {t('payout_minimum', { amount: money(minimum, cur, lang) })}
+                    </span>
+                  )}
+                </div>
+              );
+            })
+        )}
+        {!me.affiliate.payout_method && <p class="rw-muted">{t('payout_needs_details')}</p>}
+      </div>
+      {message && (
+        <p class={message.kind === 'ok' ? 'rw-notice' : 'rw-alert'} role={message.kind === 'ok' ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      )}
+      {payouts.loading && !payouts.data ? (
+        <Loading />
+      ) : payouts.error ? (
+        <ErrorState error={payouts.error} retry={payouts.reload} />
+      ) : (payouts.data ?? []).length === 0 ? (
+        <Empty>{t('history_empty')}</Empty>
+      ) : (
+        <TableWrap label={t('history_title')}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('col_date')}</th>
+                <th scope="col" class="rw-num">{t('col_amount')}</th>
+                <th scope="col">{t('col_status')}</th>
+                <th scope="col" class="rw-hide-narrow">{t('col_method')}</th>
+                <th scope="col">{t('col_reference')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(payouts.data ?? []).map((p: Payout) => (
+                <tr key={p.id} data-payout={p.id}>
+                  <td class="rw-nowrap">{date(p.created_at, lang)}</td>
+                  <td class="rw-num">{money(p.amount_minor, p.currency, lang)}</td>
+                  <td>
+                    <Badge kind={p.status}>{t(`pstatus_${p.status}`, { defaultValue: p.status })}</Badge>
+                  </td>
+                  <td class="rw-hide-narrow">{p.method ? t(`method_${p.method}`, { defaultValue: p.method }) : ''}</td>
+                  <td class="rw-ltr">{p.reference ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+    </Card>
+  );
+}
+
+export function CommissionLevelsBlock({ me, wide }: BlockProps) {
+  const { t, lang } = usePortal();
+  const c = me.commission;
+  const rule = !c
+    ? null
+    : c.type === 'fixed'
+      ? t('rule_fixed', { amount: money(c.amount_minor ?? 0, c.currency, lang) })
+      : t('rule_percentage', { rate: percent((c.rate_bp ?? 0) / 10_000, lang) });
+  return (
+    <Card id="commission_levels" title={t('levels_title')} wide={wide}>
+      <ul class="rw-list">
+        {rule && (
+          <li data-rule>
+            <strong>{rule}</strong>
+          </li>
+        )}
+        {c && <li>{c.duration === 'months' ? t('duration_months', { count: c.duration_months ?? 0 }) : t(`duration_${c.duration}`)}</li>}
+        {c && <li>{t('hold_days', { count: c.hold_days })}</li>}
+        {me.project.cookie_days !== undefined && <li>{t('cookie_days', { count: me.project.cookie_days })}</li>}
+        {minorIsPositive(me.project.payout_minimum_minor) && <li>{t('minimum_payout', { amount: money(me.project.payout_minimum_minor!, me.project.currency, lang) })}</li>}
+      </ul>
+    </Card>
+  );
+}
+
+export function PromoBlock({ me, wide }: BlockProps) {
+  const { t } = usePortal();
+  const items = me.portal.promotional_materials ?? [];
+  const withLink = (text: string) => text.replace(/\{\{?\s*(referral_link|link)\s*\}?\}/g, me.affiliate.referral_link ?? me.affiliate.referral_code);
+  return (
+    <Card id="promotional_materials" title={t('promo_title')} wide={wide}>
+      {items.length === 0 ? (
+        <Empty>{t('promo_empty')}</Empty>
+      ) : (
+        <div class="rw-promo">
+          {items.map((m: PromoMaterial, i) => {
+            const body = m.body ? withLink(m.body) : null;
+            const url = m.url && /^https?:\/\//.test(m.url) ? m.url : null;
+            return (
+              <div class="rw-promo-item" key={i} data-material={m.kind}>
+                <h3 dir="auto">{m.title}</h3>
+                {m.kind === 'image' && url && (
+                  <>
+                    <img src={url} alt={m.title} loading="lazy" />
+                    <div class="rw-row">
+                      <CopyButton text={url} what={`${t('promo_image')}: ${m.title}`} />
+                      <a href={url} target="_blank" rel="noopener noreferrer">
+                        {t('open_image')}
+                      </a>
+                    </div>
+                  </>
+                )}
+                {body && (
+                  <>
+                    <blockquote dir="auto">{body}</blockquote>
+                    <CopyButton text={body} what={`${t('promo_text')}: ${m.title}`} />
+                  </>
+                )}
+                {m.kind === 'link' && url && <CopyField value={withLink(url)} label={`${t('promo_link')}: ${m.title}`} />}
+              </div>
+            );
+          })}
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export const BLOCKS: Record<string, (p: BlockProps) => preact.JSX.Element | null> = {
+  header: HeaderBlock,
+  share_links: ShareLinksBlock,
+  coupon_code: CouponBlock,
+  stats: StatsBlock,
+  daily_stats: DailyStatsBlock,
+  earnings: EarningsBlock,
+  payment_methods: PaymentMethodsBlock,
+  payment_history: PaymentHistoryBlock,
+  commission_levels: CommissionLevelsBlock,
+  promotional_materials: PromoBlock,
+};

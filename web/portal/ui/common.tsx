@@ -1,0 +1,131 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import { usePortal } from './context';
+
+/** A block: one card, named by its heading for assistive technology's landmarks list. */
+export function Card(props: { id: string; title: string; wide: boolean; children: ComponentChildren; headerExtra?: ComponentChildren }) {
+  const headingId = `rw-h-${props.id}`;
+  return (
+    <section class={`rw-card${props.wide ? ' rw-wide' : ''}`} aria-labelledby={headingId} data-block={props.id}>
+      <div class="rw-topbar">
+        <h2 id={headingId}>{props.title}</h2>
+        {props.headerExtra}
+      </div>
+      {props.children}
+    </section>
+  );
+}
+
+async function writeClipboard(text: string): Promise<void> {
+  if (navigator.clipboard?.writeText) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  throw new Error('no clipboard');
+}
+
+/** A copy button for one value; `what` names it for screen readers ("Copy referral link"). */
+export function CopyButton(props: { text: string; what: string }) {
+  const { t, announce, emit } = usePortal();
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const timer = useRef<number>();
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const copy = async () => {
+    try {
+      await writeClipboard(props.text);
+      setState('copied');
+      announce(t('copied_announcement'));
+      emit('copy', { text: props.text });
+    } catch {
+      setState('failed');
+      announce(t('copy_failed'));
+    }
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => setState('idle'), 2500);
+  };
+  return (
+    <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={copy} aria-label={t('copy_label', { what: props.what })} data-copy={props.text}>
+      {state === 'copied' ? t('copied') : t('copy')}
+    </button>
+  );
+}
+
+/** A value the affiliate copies: shown whole to screen readers, ellipsized on narrow screens. */
+export function CopyField(props: { value: string; label: string }) {
+  return (
+    <div class="rw-copy">
+      <output class="rw-input" aria-label={props.label} title={props.value}>
+        {props.value}
+      </output>
+      <CopyButton text={props.value} what={props.label} />
+    </div>
+  );
+}
+
+export function Loading() {
+  const { t } = usePortal();
+  return (
+    <p class="rw-state" role="status" aria-live="polite">
+      {t('loading')}
+    </p>
+  );
+}
+
+export function errorMessage(t: (k: string, o?: Record<string, unknown>) => string, err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 0) return t('error_network');
+    if (err.status === 401) return t('error_session');
+  }
+  return t('error_generic');
+}
+
+export function ErrorState(props: { error: unknown; retry?: () => void }) {
+  const { t } = usePortal();
+  return (
+    <div class="rw-alert" role="alert">
+      <p>{errorMessage(t, props.error)}</p>
+      {props.retry && (
+        <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={props.retry}>
+          {t('retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty(props: { children: ComponentChildren }) {
+  return <p class="rw-state">{props.children}</p>;
+}
+
+/** Loads data for a block; `reload` runs the loader again (after a change the block made). */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const [nonce, setNonce] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true, error: undefined }));
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (error) => live && setState({ error, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [nonce, ...deps]);
+  return { data: state.data, error: state.error, loading: state.loading, reload: () => setNonce((n) => n + 1) };
+}
+
+/** Tables scroll sideways on a narrow screen; the region is focusable so keyboard users can scroll it too. */
+export function TableWrap(props: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="rw-table-wrap" tabIndex={0} role="region" aria-label={props.label}>
+      {props.children}
+    </div>
+  );
+}
+
+export function Badge(props: { kind: string; children: ComponentChildren }) {
+  return <span class={`rw-badge rw-badge-${props.kind}`}>{props.children}</span>;
+}

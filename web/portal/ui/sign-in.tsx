@@ -1,0 +1,118 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import { iso } from '../format';
+import { errorMessage } from './common';
+import { usePortal } from './context';
+
+/** The hosted page's sign-in: an email, then the 6-digit code Refwire emailed (PRODUCT.md §13). */
+export function SignIn(props: { program: string; onSignedIn: () => void }) {
+  const { t, api, announce } = usePortal();
+  const [step, setStep] = useState<'email' | 'code'>('email');
+  const [email, setEmail] = useState('');
+  const [code, setCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const codeInput = useRef<HTMLInputElement>(null);
+  const emailInput = useRef<HTMLInputElement>(null);
+
+  // moving focus to the field the next step needs tells keyboard and screen-reader users where they are
+  useEffect(() => {
+    (step === 'code' ? codeInput : emailInput).current?.focus();
+  }, [step]);
+
+  const send = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.login(email.trim());
+      setStep('code');
+      announce(t('code_sent', { email: iso(email.trim()) }));
+    } catch (err) {
+      setError(errorMessage(t, err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const verify = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.verify(email.trim(), code.replace(/\s+/g, ''));
+      props.onSignedIn();
+    } catch (err) {
+      setError(err instanceof ApiError && (err.status === 401 || err.status === 400) ? t('code_wrong') : errorMessage(t, err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="rw-card rw-signin">
+      <h1>{t('signin_title', { program: props.program })}</h1>
+      {step === 'email' ? (
+        <form onSubmit={send} noValidate data-step="email">
+          <p class="rw-muted">{t('signin_intro')}</p>
+          <div class="rw-field">
+            <label for="rw-email">{t('email_label')}</label>
+            <input ref={emailInput} id="rw-email" class="rw-input" type="email" autoComplete="email" dir="ltr" required value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? 'rw-signin-error' : undefined} />
+          </div>
+          {error && (
+            <p id="rw-signin-error" class="rw-alert" role="alert">
+              {error}
+            </p>
+          )}
+          <button class="rw-btn" type="submit" disabled={busy || !email.includes('@')}>
+            {busy ? t('sending') : t('send_code')}
+          </button>
+        </form>
+      ) : (
+        <form onSubmit={verify} noValidate data-step="code">
+          <p class="rw-notice" id="rw-code-sent">
+            {t('code_sent', { email: iso(email.trim()) })}
+          </p>
+          <div class="rw-field">
+            <label for="rw-code">{t('code_label')}</label>
+            <input
+              ref={codeInput}
+              id="rw-code"
+              class="rw-input"
+              type="text"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9]*"
+              maxLength={6}
+              dir="ltr"
+              required
+              value={code}
+              onInput={(e) => setCode((e.target as HTMLInputElement).value)}
+              aria-invalid={error ? 'true' : undefined}
+              aria-describedby={error ? 'rw-code-sent rw-signin-error' : 'rw-code-sent'}
+            />
+          </div>
+          {error && (
+            <p id="rw-signin-error" class="rw-alert" role="alert">
+              {error}
+            </p>
+          )}
+          <div class="rw-row">
+            <button class="rw-btn" type="submit" disabled={busy || code.trim().length < 6}>
+              {busy ? t('verifying') : t('verify')}
+            </button>
+            <button
+              type="button"
+              class="rw-btn rw-btn-quiet"
+              onClick={() => {
+                setStep('email');
+                setCode('');
+                setError(null);
+              }}
+            >
+              {t('use_other_email')}
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
