@@ -9,6 +9,7 @@ import { migrate } from './db/migrator';
 import { releaseAllClaims } from './inbox/inbound-events';
 import { createApp } from './server/app';
 import { redisRateLimitStore } from './http/rate-limit';
+import { DEFAULT_APPLICATION_LIMITS } from './api/applications';
 import { DEFAULT_PORTAL_SIGN_IN_LIMITS } from './api/portal';
 import { createLogger } from './observability/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
@@ -68,6 +69,8 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     const failedAuthStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:authfail`) : null;
     const portalAddressStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:portal-address`) : null;
     const portalEmailStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:portal-email`) : null;
+    const applicationAddressStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:apply-address`) : null;
+    const applicationEmailStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:apply-email`) : null;
     const app = createApp({
       db,
       logger,
@@ -91,6 +94,11 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         ...DEFAULT_PORTAL_SIGN_IN_LIMITS,
         ...(portalAddressStore ? { store: portalAddressStore.store } : {}),
         ...(portalEmailStore ? { emailStore: portalEmailStore.store } : {}),
+      },
+      applicationLimits: {
+        ...DEFAULT_APPLICATION_LIMITS,
+        ...(applicationAddressStore ? { store: applicationAddressStore.store } : {}),
+        ...(applicationEmailStore ? { emailStore: applicationEmailStore.store } : {}),
       },
     });
     server.on('request', app);
@@ -118,6 +126,8 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         failedAuthStore?.close();
         portalAddressStore?.close();
         portalEmailStore?.close();
+        applicationAddressStore?.close();
+        applicationEmailStore?.close();
         await openDb.close();
         lock?.release();
       },

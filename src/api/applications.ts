@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import type { Store } from 'express-rate-limit';
 import { z } from 'zod';
 import { applicationFlags, APPLICATION_FLAGS, type ApplicationFlag } from '../access/application-checks';
 import { issueOneTimeCode, redeemOneTimeCode, REDEEM_ERRORS, CODE_VALID_MINUTES, type RedeemResult } from '../access/one-time-codes';
@@ -8,8 +8,8 @@ import { queueEmail } from '../email/outbox';
 import { emitAffiliateEvent } from '../outbound/emit';
 import type { Affiliate, AffiliateApplication, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
-import { HttpError, sendError } from '../http/errors';
-import { clientAddressLimit } from '../http/rate-limit';
+import { HttpError } from '../http/errors';
+import { clientAddressLimit, keyedRateLimit } from '../http/rate-limit';
 import type { VisitorHasher } from '../security/visitor-hash';
 import { generatedCode } from './affiliates';
 import { openCors } from './track';
@@ -29,7 +29,8 @@ const verifyBody = z.object({ email: emailField, code: z.string().trim().min(1).
 const listQuery = z.object({ ...paginationQuery, status: z.enum(['unverified', 'verified']).default('verified'), flagged: z.enum(['true', 'false']).optional() });
 
 /** Abuse limits of the public application form (PRODUCT.md §12): per client address and per applicant email. */
-export type ApplicationLimits = { perAddressPerHour: number; perEmailPerHour: number; store?: Store };
+/** `store` counts per address, `emailStore` per email: with Redis, every API process draws on one budget (a limiter needs a store of its own). */
+export type ApplicationLimits = { perAddressPerHour: number; perEmailPerHour: number; store?: Store; emailStore?: Store };
 export const DEFAULT_APPLICATION_LIMITS: ApplicationLimits = { perAddressPerHour: 20, perEmailPerHour: 5 };
 
 const HOUR_MS = 3_600_000;
@@ -37,18 +38,17 @@ const HOUR_MS = 3_600_000;
 const REDEEM_STATUS: Record<Exclude<RedeemResult, 'ok'>, number> = { no_code: 404, expired: 410, too_many_attempts: 429, wrong_code: 400 };
 
 function perEmailLimit(limits: ApplicationLimits, what: string): RequestHandler {
-  return rateLimit({
-    windowMs: HOUR_MS,
+  return keyedRateLimit({
+    name: what,
     limit: limits.perEmailPerHour,
-    legacyHeaders: true,
-    standardHeaders: false,
+    windowMs: HOUR_MS,
     // the body is parsed first; a body without a valid email is refused by validation, not counted here
-    skip: (req) => !emailField.safeParse(req.body?.email).success,
-    keyGenerator: (req) => `${what}:${String(req.params.projectId)}:${emailField.parse(req.body.email)}`,
-    ...(limits.store ? { store: limits.store } : {}),
-    passOnStoreError: true,
-    validate: { keyGeneratorIpFallback: false },
-    handler: (_req, res) => sendError(res, 429, `too many requests for this email: at most ${limits.perEmailPerHour} an hour; try again later`),
+    key: (req) => {
+      const email = emailField.safeParse(req.body?.email);
+      return email.success ? `${String(req.params.projectId)}:${email.data}` : null;
+    },
+    message: `too many requests for this email: at most ${limits.perEmailPerHour} an hour; try again later`,
+    ...(limits.emailStore ? { store: limits.emailStore } : {}),
   });
 }
 
