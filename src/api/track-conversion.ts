@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { majorNumber } from '../commission/money';
+import { MAX_AMOUNT_MINOR, majorNumber } from '../commission/money';
 import { sqlSessionOf } from '../db/prisma-session';
 import { referralAttributes } from '../domain/referral-status';
 import type { Conversion, PrismaClient } from '../generated/prisma/client';
@@ -16,20 +16,79 @@ import { manualCommission } from './manual-commission';
 /** How a conversion reported by a page is told apart from the merchant's own (the trace's one step). */
 export const PUBLIC_CONVERSION_METHOD = 'public_conversion';
 
+const orderIdField = z.string().trim().min(1, 'is required').max(200);
+const referralCodeField = z.string().trim().min(1, 'is required').max(64);
+
 export const publicConversionBody = z.object({
   /** the publishable key, for pages that post without an Authorization header (no preflight) */
   publishable_key: z.string().trim().min(1).max(64).optional(),
   /** the merchant's order id: one conversion per order, whoever reports it first (the API's `reference`) */
-  order_id: z.string().trim().min(1, 'is required').max(200),
+  order_id: orderIdField.optional().describe('required, unless given as orderId or metadata.orderId'),
   /** the sale, in major units */
-  amount: moneyField,
+  amount: moneyField.optional().describe('the sale in major units; required, unless given as amountCents'),
   currency: currencyCode.optional(),
   /** the code the visitor came with (the script sends its cookie's) */
-  referral_code: z.string().trim().min(1, 'is required').max(64),
+  referral_code: referralCodeField.optional().describe('required, unless given as referralCode or affiliateCode'),
   email: emailField.optional(),
   product_id: z.string().trim().min(1).max(255).optional(),
   coupon_code: z.string().trim().min(1).max(100).optional(),
+  // The spellings of Refferq's and Afflixo's public conversion endpoints, so their pages and backends report here
+  // unchanged. Each is the same field as its snake_case twin; two spellings of one field must agree.
+  /** Afflixo's order id */
+  orderId: orderIdField.optional().describe("order_id, as Afflixo's conversion endpoint names it"),
+  /** Refferq sends its order id inside metadata */
+  metadata: z.object({ orderId: orderIdField.optional().describe("order_id, as Refferq's conversion endpoint sends it") }).optional(),
+  /** Refferq's code */
+  referralCode: referralCodeField.optional().describe("referral_code, as Refferq's conversion endpoint names it"),
+  /** Afflixo's code */
+  affiliateCode: referralCodeField.optional().describe("referral_code, as Afflixo's conversion endpoint names it"),
+  /** Refferq's amount: an integer of minor units (cents for USD), never a fraction */
+  amountCents: z
+    .union([z.number(), z.string().trim().min(1)])
+    .optional()
+    .describe(`the sale in minor units of the currency (Refferq's amountCents: 9900 is 99.00 USD), an integer from 0 to ${MAX_AMOUNT_MINOR}`),
 });
+
+type PublicConversionBody = z.infer<typeof publicConversionBody>;
+
+/**
+ * The one value of a field that may come under several names: a 400 naming the ones given when they disagree
+ * (`same` compares them as the endpoint reads them), and `is required` under the canonical name when none is.
+ */
+function oneOf<T>(names: string[], values: (T | undefined)[], same: (a: T, b: T) => boolean): T {
+  const given = names.map((name, i) => ({ name, value: values[i] })).filter((g): g is { name: string; value: T } => g.value !== undefined);
+  if (given.length === 0) throw new HttpError(400, `${names[0]}: is required`);
+  const first = given[0]!;
+  const other = given.find((g) => !same(first.value, g.value));
+  if (other) throw new HttpError(400, `${first.name}, ${other.name}: two names of the same field with different values`);
+  return first.value;
+}
+
+/** Refferq's amountCents in minor units: an integer, exact (no float arithmetic), within the API's bound. */
+function minorField(name: string, value: number | string): bigint {
+  const text = typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : null) : value;
+  if (text === null || !/^\d+$/.test(text)) throw new HttpError(400, `${name}: must be a whole number of minor units (cents), not negative`);
+  const minor = BigInt(text);
+  if (minor > MAX_AMOUNT_MINOR) throw new HttpError(400, `${name}: must be at most ${MAX_AMOUNT_MINOR} minor units`);
+  return minor;
+}
+
+/** The body under its canonical names, whichever platform's spelling the caller used. */
+function canonical(body: PublicConversionBody) {
+  const exact = (a: string, b: string) => a === b;
+  return {
+    order_id: oneOf(['order_id', 'orderId', 'metadata.orderId'], [body.order_id, body.orderId, body.metadata?.orderId], exact),
+    // codes are looked up case-insensitively, so JANE and jane are one value
+    referral_code: oneOf(['referral_code', 'referralCode', 'affiliateCode'], [body.referral_code, body.referralCode, body.affiliateCode], (a, b) => a.toLowerCase() === b.toLowerCase()),
+  };
+}
+
+/** The sale in minor units of `currency`, from amount (major units) or amountCents (minor units), which must agree. */
+function saleMinor(body: PublicConversionBody, currency: string): bigint {
+  const amount = body.amount === undefined ? undefined : amountField('amount', body.amount, currency);
+  const cents = body.amountCents === undefined ? undefined : minorField('amountCents', body.amountCents);
+  return oneOf(['amount', 'amountCents'], [amount, cents], (a, b) => a === b);
+}
 
 /** The answer, built from the row alone, so a repeat of the order answers the same body. */
 function answer(row: Conversion) {
@@ -51,14 +110,15 @@ const MERCHANTS = 'order_id: this order is already recorded by the merchant';
 
 /**
  * `POST /api/track/conversion` (behind requirePublishableKey): a sale a page reports, as Refferq's and Afflixo's
- * public conversion endpoints take them. Idempotent by order_id; always waiting for the merchant's review, whatever
- * commission_review says, since anyone holding the page's key can call it. A public call never moves money
+ * public conversion endpoints take them, under their field names too. Idempotent by order_id; always waiting for
+ * the merchant's review, whatever commission_review says, since anyone holding the page's key can call it. A public call never moves money
  * already recorded (PRODUCT.md §11): it only adds this one pending commission, and never takes a customer whose
  * referral credits another affiliate: the referral's affiliate is credited instead of the page's code.
  */
 export function publicConversion(prisma: PrismaClient, clock: () => Date): RequestHandler {
   return async (req, res) => {
-    const body = publicConversionBody.parse(req.body ?? {});
+    const parsed = publicConversionBody.parse(req.body ?? {});
+    const body = { ...parsed, ...canonical(parsed) };
     const projectId = projectIdOf(req);
     const externalKey = `manual:${body.order_id}`;
     const repeat = async () => {
@@ -68,12 +128,13 @@ export function publicConversion(prisma: PrismaClient, clock: () => Date): Reque
       if (method !== PUBLIC_CONVERSION_METHOD) throw new HttpError(409, MERCHANTS);
       return answer(existing);
     };
+    // the body is checked whole before the repeat answers, so two spellings that disagree are a 400 every time
+    const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
+    const currency = body.currency ?? project.currency;
+    const base = saleMinor(parsed, currency);
     const before = await repeat();
     if (before) return res.json(ok(before));
 
-    const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
-    const currency = body.currency ?? project.currency;
-    const base = amountField('amount', body.amount, currency);
     const coded = await prisma.affiliate.findFirst({ where: { projectId, referralCodeKey: body.referral_code.toLowerCase(), status: 'active' } });
     if (!coded) throw new HttpError(404, NO_AFFILIATE);
     const referral = body.email ? await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } }) : null;

@@ -167,6 +167,8 @@ export const trackOperations: Operation[] = [
     summary: "Report a sale from a page with the project's publishable key: a commission waiting for the merchant's review (201; a repeated order_id answers 200 with the same body)",
     description:
       'The key goes in Authorization: Bearer pk_… or as publishable_key in the body (a text/plain JSON body is accepted, so a page posts without a preflight). ' +
+      "Refferq's and Afflixo's field names are the same fields: orderId and metadata.orderId for order_id, referralCode and affiliateCode for referral_code, " +
+      'amountCents (an integer of minor units) for amount (major units); two names of one field with different values answer 400 naming both. ' +
       'Secret API keys are refused here (401). The commission is computed like a manual conversion\'s, and always waits for review, whatever commission_review says. ' +
       "An email whose referral credits another affiliate credits that affiliate, not the page's referral_code. 409 when the merchant already recorded that order_id as a conversion's reference. " +
       'Rate limited per client address, like the other tracking endpoints.',

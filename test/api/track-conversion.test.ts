@@ -167,6 +167,65 @@ describe('publishable keys and public conversions', () => {
     expect(await tdb.db.prisma.conversion.count({ where: { projectId } })).toBe(before);
   });
 
+  it("Refferq's and Afflixo's field names are the same fields: exact minor units, the same commission", async () => {
+    // Refferq: referralCode, amountCents (an integer of cents), the order id in metadata.orderId
+    const refferq = await report({ referralCode: 'JANE', amountCents: 9900, metadata: { orderId: 'RQ-1' } }).expect(201);
+    expect(refferq.body.data).toMatchObject({ order_id: 'RQ-1', amount: 99, amount_minor: 9900, currency: 'USD', status: 'pending' });
+    expect(await conversion(refferq.body.data.conversion_id)).toMatchObject({ affiliate_id: jane, base_value_minor: 9900, value_minor: 1980, reference: 'RQ-1' });
+    // a repeat under the other spelling is the same order
+    expect((await report({ order_id: 'RQ-1', amount: '99.00', referral_code: 'JANE' }).expect(200)).body).toEqual(refferq.body);
+
+    // Afflixo: orderId, amount in major units, affiliateCode, email; clickId, transactionId and productName are not kept
+    const afflixo = await report({
+      orderId: 'AF-1',
+      amount: 10.01,
+      currency: 'USD',
+      affiliateCode: 'sam',
+      email: 'Buyer2@Shop.test',
+      clickId: 'c-1',
+      transactionId: 't-1',
+      productName: 'Pro plan',
+    }).expect(201);
+    expect(afflixo.body.data).toMatchObject({ order_id: 'AF-1', amount: 10.01, amount_minor: 1001, currency: 'USD' });
+    expect(await conversion(afflixo.body.data.conversion_id)).toMatchObject({ affiliate_id: sam, email: 'buyer2@shop.test', base_value_minor: 1001, value_minor: 200 });
+
+    // amountCents is minor units of the currency it comes with: 1500 in JPY (no decimals) is 1500 yen
+    const yen = await report({ orderId: 'AF-2', amountCents: '1500', currency: 'JPY', referralCode: 'JANE' }).expect(201);
+    expect(yen.body.data).toMatchObject({ amount: 1500, amount_minor: 1500, currency: 'JPY' });
+    // a large amount stays exact: no float arithmetic on the way to major units
+    const big = await report({ orderId: 'AF-3', amountCents: 123456789012, referralCode: 'JANE' }).expect(201);
+    expect(big.body.data).toMatchObject({ amount_minor: 123456789012, amount: 1234567890.12 });
+
+    // two spellings of one field that agree are one value (codes are matched without case, as they are looked up)
+    const agreed = await report({ order_id: 'AF-4', orderId: 'AF-4', amount: 12.5, amountCents: 1250, referral_code: 'JANE', referralCode: 'jane' }).expect(201);
+    expect(await conversion(agreed.body.data.conversion_id)).toMatchObject({ affiliate_id: jane, base_value_minor: 1250, value_minor: 250 });
+  });
+
+  it('two spellings of one field with different values, or a fractional amountCents, are a 400 naming them; nothing is stored', async () => {
+    const before = await tdb.db.prisma.conversion.count({ where: { projectId } });
+    for (const [body, error] of [
+      [{ order_id: 'C-1', orderId: 'C-2', amount: 10, referral_code: 'JANE' }, 'order_id, orderId: two names of the same field with different values'],
+      [{ orderId: 'C-1', metadata: { orderId: 'C-2' }, amount: 10, referral_code: 'JANE' }, 'orderId, metadata.orderId: two names of the same field with different values'],
+      [{ order_id: 'C-1', amount: 10, referral_code: 'JANE', affiliateCode: 'SAM' }, 'referral_code, affiliateCode: two names of the same field with different values'],
+      [{ order_id: 'C-1', amount: 99, amountCents: 9901, referral_code: 'JANE' }, 'amount, amountCents: two names of the same field with different values'],
+      // an order already recorded is no excuse: the body is checked before the repeat answers
+      [{ order_id: 'RQ-1', amount: 99, amountCents: 990, referral_code: 'JANE' }, 'amount, amountCents: two names of the same field with different values'],
+      [{ order_id: 'C-1', amountCents: 99.5, referral_code: 'JANE' }, 'amountCents: must be a whole number of minor units (cents), not negative'],
+      [{ order_id: 'C-1', amountCents: -100, referral_code: 'JANE' }, 'amountCents: must be a whole number of minor units (cents), not negative'],
+      [{ order_id: 'C-1', amountCents: '12.00', referral_code: 'JANE' }, 'amountCents: must be a whole number of minor units (cents), not negative'],
+      [{ order_id: 'C-1', referral_code: 'JANE' }, 'amount: is required'],
+      [{ order_id: 'C-1', amount: 10 }, 'referral_code: is required'],
+      [{ metadata: { orderId: '' }, amount: 10, referral_code: 'JANE' }, 'metadata.orderId: is required'],
+    ] as const) {
+      expect((await report(body).expect(400)).body).toEqual({ success: false, error });
+    }
+    // one minor unit past the API's bound (MAX_AMOUNT_MINOR, 10^15), as a number and as a string
+    for (const amountCents of [1_000_000_000_000_001, '1000000000000001']) {
+      expect((await report({ order_id: 'C-1', amountCents, referral_code: 'JANE' }).expect(400)).body.error).toBe('amountCents: must be at most 1000000000000000 minor units');
+    }
+    expect(await tdb.db.prisma.conversion.count({ where: { projectId } })).toBe(before);
+  });
+
   it('the per-address budget holds: 429 past it', async () => {
     const limited = buildTestApp(tdb.db, { trackRateLimit: { perMinute: 2 } });
     const send = (order: string) =>
