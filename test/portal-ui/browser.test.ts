@@ -461,6 +461,59 @@ ${scripts}
     expect(await text(page, '[data-block="stats"] [data-stat="conversion_rate"] dd')).toBe('—');
   });
 
+  it('pages the commissions with "Load more" by keyboard, showing its loading and error states, down to the oldest', async () => {
+    const email = 'sam@partners.test';
+    await api().post('/api/v1/affiliates').set(as()).send({ email, referral_code: 'SAM-7' }).expect(201);
+    // eleven sales a day apart, oldest first: one more than the widget's first page of ten
+    const now = t.clock.now;
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 11; i++) {
+        t.clock.now = new Date(now.getTime() - (11 - i) * DAY);
+        const sale = { type: 'purchase', referral_code: 'SAM-7', base_value: 10 + i, reference: `sam-${i}` };
+        ids.push((await api().post('/api/v1/conversions').set(as()).send(sale).expect(201)).body.data.id);
+      }
+    } finally {
+      t.clock.now = now;
+    }
+    const oldest = ids[0]!;
+    const token = (await api().post(`/api/v1/affiliates/${encodeURIComponent(email)}/embed-tokens`).set(as()).expect(201)).body.data.token;
+    const page = await embedPage(await newContext(), { token });
+    const rows = page.locator('[data-block="earnings"] tbody tr');
+    expect(await rows.count()).toBe(10);
+    expect(await rows.first().getAttribute('data-commission')).toBe(ids[10]);
+    expect(await page.locator(`[data-commission="${oldest}"]`).count()).toBe(0);
+
+    // the older page: refused the first time, held the second so its loading state can be seen
+    let tries = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/commissions\?limit=10&cursor=/, async (route) => {
+      if (++tries === 1) return route.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ success: false, error: 'rate limit exceeded' }) });
+      await held;
+      return route.continue();
+    });
+    await page.getByRole('button', { name: 'Load more' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('[data-block="earnings"] [role="alert"]').innerText()).resolves.toBe('Something went wrong. Please try again.');
+    expect(await rows.count()).toBe(10);
+    // the button is the retry, and kept the focus
+    await page.keyboard.press('Enter');
+    const busy = page.getByRole('button', { name: 'Loading…' });
+    await busy.waitFor();
+    expect(await busy.getAttribute('aria-disabled')).toBe('true');
+    release();
+    await page.locator(`[data-commission="${oldest}"]`).waitFor();
+    expect(tries).toBe(2);
+    expect(await rows.count()).toBe(11);
+    expect(await page.locator('[data-block="earnings"] [role="alert"]').count()).toBe(0);
+    // 20% of the oldest sale's $10.00
+    expect(await page.locator(`[data-commission="${oldest}"]`).innerText()).toContain(usd(200));
+    // the last page: no button left, and the focus is on the first row it added
+    expect(await page.locator('[data-load-more]').count()).toBe(0);
+    expect(await page.evaluate(() => document.querySelector('[data-refwire-portal]').shadowRoot.activeElement?.getAttribute('data-commission'))).toBe(oldest);
+  });
+
   it('fits a 320 px screen: no block wider than the widget, the page not wider than the screen (English and Arabic)', async () => {
     const context = await newContext({ viewport: { width: 320, height: 700 } });
     for (const lang of ['en', 'ar']) {

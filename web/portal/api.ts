@@ -111,6 +111,11 @@ export class PortalApi {
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.envelope<T>(method, path, body)).data as T;
+  }
+
+  /** The whole answer: a list's `pagination` sits beside its `data`. */
+  private async envelope<T>(method: string, path: string, body?: unknown): Promise<{ data?: T; pagination?: { next_cursor?: string | null } }> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (this.auth.kind === 'token') headers.Authorization = `Bearer ${this.auth.token}`;
@@ -126,15 +131,15 @@ export class PortalApi {
     } catch {
       throw new ApiError(0, 'network');
     }
-    if (res.status === 204 || res.status === 202) return undefined as T;
-    let json: { success?: boolean; data?: T; error?: string } = {};
+    if (res.status === 204 || res.status === 202) return {};
+    let json: { success?: boolean; data?: T; error?: string; pagination?: { next_cursor?: string | null } } = {};
     try {
       json = await res.json();
     } catch {
       // a proxy's HTML error page: the status says enough
     }
     if (!res.ok || json.success === false) throw new ApiError(res.status, typeof json.error === 'string' ? json.error : `HTTP ${res.status}`);
-    return json.data as T;
+    return json;
   }
 
   config = () => this.call<PortalConfig>('GET', '/config');
@@ -146,7 +151,11 @@ export class PortalApi {
   links = () => this.call<Link[]>('GET', '/links');
   createLink = (target_url: string, slug?: string) => this.call<Link>('POST', '/links', slug ? { target_url, slug } : { target_url });
   coupons = () => this.call<Coupon[]>('GET', '/coupons');
-  commissions = (limit = 20) => this.call<Commission[]>('GET', `/commissions?limit=${limit}`);
+  /** One page, newest first; `next` is the cursor of the older page after it, null on the last */
+  commissions = async (limit: number, cursor?: string | null) => {
+    const page = await this.envelope<Commission[]>('GET', `/commissions?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    return { rows: page.data ?? [], next: page.pagination?.next_cursor ?? null };
+  };
   payouts = () => this.call<Payout[]>('GET', '/payouts');
   requestPayout = (currency: string) => this.call<Payout>('POST', '/payouts', { currency });
   savePayoutDetails = (details: PayoutDetails) => this.call<PayoutDetails>('PUT', '/payout-details', details);

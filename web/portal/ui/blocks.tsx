@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Stats } from '../api';
 import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
 import { DailyChart } from './chart';
@@ -250,9 +250,92 @@ function BalanceCard(props: { currency: string; balance: Balance }) {
   );
 }
 
-export function EarningsBlock({ me, wide }: BlockProps) {
+/** Commissions fetched at a time: the first page, and each "Load more" */
+const COMMISSIONS_PAGE = 10;
+
+/**
+ * The affiliate's commissions, newest first, paged with the API's cursor. The older pages "Load more" adds belong
+ * to the first page they followed (`base`): when the first page is loaded again (after `me` changes) they are
+ * dropped, and an answer that arrives for a replaced first page is ignored.
+ */
+function Commissions({ me }: { me: Me }) {
   const { t, lang, api } = usePortal();
-  const commissions = useLoad(() => api.commissions(10), [me]);
+  const first = useLoad(() => api.commissions(COMMISSIONS_PAGE), [me]);
+  const [more, setMore] = useState<{ base: unknown; rows: Commission[]; next: string | null; busy?: boolean; error?: unknown } | null>(null);
+  // the first row a "Load more" added takes the focus: the button may be gone (last page), and a keyboard or
+  // screen-reader user lands on what was loaded instead of the top of the page
+  const focusAt = useRef(-1);
+  const added = useRef<HTMLTableRowElement>(null);
+  const base = first.data;
+  const m = more?.base === base ? more : null;
+  const rows = [...(base?.rows ?? []), ...(m?.rows ?? [])];
+  const next = m ? m.next : base?.next;
+  useEffect(() => added.current?.focus(), [m?.rows]);
+  const loadMore = async () => {
+    // aria-disabled rather than disabled while busy, so the button keeps the keyboard focus
+    if (!base || !next || m?.busy) return;
+    const kept = { base, rows: m?.rows ?? [], next };
+    setMore({ ...kept, busy: true });
+    try {
+      const page = await api.commissions(COMMISSIONS_PAGE, next);
+      focusAt.current = rows.length;
+      setMore((cur) => (cur?.base === base ? { base, rows: [...kept.rows, ...page.rows], next: page.next } : cur));
+    } catch (error) {
+      setMore((cur) => (cur?.base === base ? { ...kept, error } : cur));
+    }
+  };
+  return (
+    <>
+      <h3>{t('commissions_title')}</h3>
+      {first.loading && !base ? (
+        <Loading />
+      ) : first.error ? (
+        <ErrorState error={first.error} retry={first.reload} />
+      ) : rows.length === 0 ? (
+        <Empty>{t('commissions_empty')}</Empty>
+      ) : (
+        <TableWrap label={t('commissions_title')}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('col_date')}</th>
+                <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
+                <th scope="col" class="rw-num">{t('col_amount')}</th>
+                <th scope="col">{t('col_status')}</th>
+                <th scope="col">{t('col_hold_until')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((c: Commission, i) => (
+                <tr key={c.id} data-commission={c.id} {...(i === focusAt.current ? { ref: added, tabIndex: -1 } : {})}>
+                  <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
+                  <td class="rw-hide-narrow">{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
+                  <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
+                  <td>
+                    <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
+                  </td>
+                  <td class="rw-nowrap">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      {base && next && (
+        <div class="rw-row">
+          {/* the button itself is the retry */}
+          {m?.error !== undefined && <ErrorState error={m.error} />}
+          <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={loadMore} aria-disabled={m?.busy} data-load-more>
+            {m?.busy ? t('loading') : t('commissions_more')}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+export function EarningsBlock({ me, wide }: BlockProps) {
+  const { t } = usePortal();
   const balances = Object.entries(me.balances ?? {});
   return (
     <Card id="earnings" title={t('earnings_title')} wide={wide}>
@@ -269,41 +352,7 @@ export function EarningsBlock({ me, wide }: BlockProps) {
           <p class="rw-muted">{t('held_hint')}</p>
         </div>
       )}
-      <h3>{t('commissions_title')}</h3>
-      {commissions.loading && !commissions.data ? (
-        <Loading />
-      ) : commissions.error ? (
-        <ErrorState error={commissions.error} retry={commissions.reload} />
-      ) : (commissions.data ?? []).length === 0 ? (
-        <Empty>{t('commissions_empty')}</Empty>
-      ) : (
-        <TableWrap label={t('commissions_title')}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('col_date')}</th>
-                <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
-                <th scope="col" class="rw-num">{t('col_amount')}</th>
-                <th scope="col">{t('col_status')}</th>
-                <th scope="col">{t('col_hold_until')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(commissions.data ?? []).map((c: Commission) => (
-                <tr key={c.id} data-commission={c.id}>
-                  <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
-                  <td class="rw-hide-narrow">{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
-                  <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
-                  <td>
-                    <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
-                  </td>
-                  <td class="rw-nowrap">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
+      <Commissions me={me} />
     </Card>
   );
 }
