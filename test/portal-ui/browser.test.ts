@@ -335,12 +335,13 @@ ${scripts}
     });
     // the host page has nothing focusable before the widget: Tab walks into it, in reading order
     const order: string[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       await page.keyboard.press('Tab');
       order.push((await shadowFocus()) ?? '');
     }
-    // (the table of links is a scrollable region, focusable so keyboards can scroll it on a narrow screen)
-    expect(order).toEqual(['Copy Your referral link', 'Copy Referral code', 'Tracking links', `Copy ${rw}/r/jane-blog`, 'rw-link-target']);
+    // (the header's language picker first; the table of links is a scrollable region, focusable so keyboards can
+    // scroll it on a narrow screen)
+    expect(order).toEqual(['rw-lang', 'Copy Your referral link', 'Copy Referral code', 'Tracking links', `Copy ${rw}/r/jane-blog`, 'rw-link-target']);
 
     // every link and code the affiliate shares has its copy button
     for (const value of [`${rw}/r/jane-blog`, 'JANE-42', 'JANE10', 'https://shop.example/pricing']) {
@@ -439,6 +440,32 @@ ${scripts}
     await page.locator('#rw-h-earnings', { hasText: 'Einnahmen' }).waitFor();
     expect(await root.getAttribute('dir')).toBe('ltr');
     expect(await page.evaluate(() => window.events)).toEqual([['language', { lang: 'de' }]]);
+  });
+
+  it("switches language from the header's picker, by keyboard, as setLanguage() does: twelve languages in their own words", async () => {
+    const page = await embedPage(await newContext(), { token: await embedToken() });
+    await page.evaluate(() => window.Refwire.portal.on('language', (d: unknown) => window.events.push(['language', d])));
+    const picker = page.locator('[data-block="header"] select');
+    expect(await page.getByLabel('Language').inputValue()).toBe('en');
+    expect(await picker.locator('option').allInnerTexts()).toEqual(['English', 'Español', 'Français', 'Deutsch', 'Português', 'Italiano', 'Nederlands', 'Polski', '日本語', '中文', 'العربية', 'עברית']);
+    expect(await picker.locator('option').evaluateAll((os: any[]) => os.map((o) => o.lang))).toEqual(['en', 'es', 'fr', 'de', 'pt', 'it', 'nl', 'pl', 'ja', 'zh', 'ar', 'he']);
+
+    // the keyboard: the next language down, and the picker keeps the focus through the switch
+    await picker.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.locator('#rw-h-earnings', { hasText: 'Ganancias' }).waitFor();
+    expect(await page.getByLabel('Idioma').inputValue()).toBe('es');
+    const focused = () => page.evaluate(() => document.querySelector('[data-refwire-portal]').shadowRoot.activeElement?.id);
+    expect(await focused()).toBe('rw-lang');
+
+    await picker.selectOption('ar');
+    await page.locator('#rw-h-earnings', { hasText: 'الأرباح' }).waitFor();
+    expect(await page.locator('.rw').getAttribute('dir')).toBe('rtl');
+    expect(await page.getByLabel('اللغة').inputValue()).toBe('ar');
+    expect(await page.evaluate(() => window.events)).toEqual([
+      ['language', { lang: 'es' }],
+      ['language', { lang: 'ar' }],
+    ]);
   });
 
   it('shows each block empty, not broken, for an affiliate with nothing yet', async () => {

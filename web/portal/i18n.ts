@@ -2,6 +2,15 @@ import i18next, { type i18n } from 'i18next';
 
 export const LANGUAGES = ['en', 'es', 'fr', 'de', 'pt', 'it', 'nl', 'pl', 'ja', 'zh', 'ar', 'he'] as const;
 export type Language = (typeof LANGUAGES)[number];
+/**
+ * A language in its own words ("Deutsch", "日本語"), for the header's language picker: a reader finds their own
+ * whatever is shown. The browser's own names (Intl.DisplayNames) cost the bundle nothing; capitalised, as a
+ * list of languages writes them.
+ */
+export function nativeName(lang: Language): string {
+  const name = new Intl.DisplayNames(lang, { type: 'language' }).of(lang) ?? lang;
+  return name[0]!.toLocaleUpperCase(lang) + name.slice(1);
+}
 const RTL = new Set<string>(['ar', 'he']);
 // old or alternative codes browsers still report
 const ALIASES: Record<string, Language> = { iw: 'he' };

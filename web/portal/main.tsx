@@ -79,6 +79,15 @@ if (!refwire.portal) {
 
   const draw = (wgt: Widget) => render(<Portal {...wgt.props} />, wgt.mountPoint);
 
+  /** Refwire.portal.setLanguage, and what each header's language picker calls: every widget, now and later */
+  const setLanguage = (next: string) => {
+    lang = String(next);
+    for (const wgt of widgets.values()) {
+      wgt.props = { ...wgt.props, langOverride: lang };
+      draw(wgt);
+    }
+  };
+
   const mountOne = (el: Element) => {
     if (widgets.has(el) || !(el instanceof HTMLElement)) return;
     const projectId = el.dataset.projectId;
@@ -111,6 +120,7 @@ if (!refwire.portal) {
         token: token ?? el.dataset.token ?? null,
         langOverride: lang ?? el.dataset.lang ?? null,
         emit,
+        setLanguage,
         applyTheme: themer(root),
       },
     };
@@ -130,13 +140,7 @@ if (!refwire.portal) {
         draw(wgt);
       }
     },
-    setLanguage(next: string) {
-      lang = String(next);
-      for (const wgt of widgets.values()) {
-        wgt.props = { ...wgt.props, langOverride: lang };
-        draw(wgt);
-      }
-    },
+    setLanguage,
     on(event: PortalEvent, fn: Listener) {
       const set = listeners.get(event) ?? new Set<Listener>();
       set.add(fn);

@@ -17,6 +17,8 @@ export type PortalProps = {
   /** data-lang or setLanguage(); otherwise the page's and the browser's languages decide */
   langOverride: string | null;
   emit: (event: PortalEvent, detail?: unknown) => void;
+  /** Refwire.portal.setLanguage: the header's language picker switches every widget on the page, as it does */
+  setLanguage: (lang: string) => void;
   applyTheme: (appearance: Appearance | undefined) => void;
 };
 
@@ -128,6 +130,7 @@ export function Portal(props: PortalProps) {
     lang,
     api,
     emit: props.emit,
+    setLanguage: props.setLanguage,
     announce: (message) => {
       // the same words twice in a row must be read twice: empty the region first
       const n = ++announcer.current;

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Stats } from '../api';
 import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
+import { LANGUAGES, nativeName } from '../i18n';
 import { DailyChart } from './chart';
 import { Badge, Card, CopyButton, CopyField, Empty, ErrorState, Loading, TableWrap, useLoad } from './common';
 import { usePortal } from './context';
@@ -22,7 +23,7 @@ export type BlockProps = {
 
 
 export function HeaderBlock({ me }: BlockProps) {
-  const { t } = usePortal();
+  const { t, lang, setLanguage } = usePortal();
   const a = me.portal.appearance ?? {};
   const title = a.title?.trim() || t('header_default_title', { program: me.project.name });
   return (
@@ -33,6 +34,17 @@ export function HeaderBlock({ me }: BlockProps) {
         <span>{t('signed_in_as', { email: iso(me.affiliate.email) })}</span>
         <Badge kind={me.affiliate.status}>{t(`status_${me.affiliate.status}`, { defaultValue: me.affiliate.status })}</Badge>
       </p>
+      <div class="rw-row rw-period">
+        <label for="rw-lang">{t('language_label')}</label>
+        <select id="rw-lang" class="rw-input" value={lang} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value)}>
+          {LANGUAGES.map((l) => (
+            // lang: a screen reader reads each name in its own language
+            <option key={l} value={l} lang={l}>
+              {nativeName(l)}
+            </option>
+          ))}
+        </select>
+      </div>
       {me.affiliate.status === 'suspended' && (
         <p class="rw-alert" role="alert">
           {t('error_suspended')}

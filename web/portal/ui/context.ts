@@ -22,6 +22,8 @@ export type Ctx = {
   /** tells screen-reader users what just happened (a polite live region) */
   announce: (message: string) => void;
   emit: (event: PortalEvent, detail?: unknown) => void;
+  /** every widget on the page in this language, as Refwire.portal.setLanguage */
+  setLanguage: (lang: string) => void;
 };
 
 export const PortalContext = createContext<Ctx>(null as unknown as Ctx);
