@@ -10,7 +10,7 @@ import { HttpError } from '../http/errors';
 import { commissionSettings } from '../projects/settings';
 import { currencyCode } from './currency';
 import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
-import { ok, page, paginationQuery } from './envelope';
+import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, ok, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { conversionView } from '../views/present';
 import { resolveAffiliate } from './referrals';
@@ -23,6 +23,7 @@ import { reviewCommissions } from '../ledger/review';
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
 const listQuery = z.object({
   ...paginationQuery,
+  ...cursorQuery,
   type: z.enum(['signup', 'purchase']).optional(),
   kind: z.enum(KINDS).optional(),
   affiliate_id: uuidField.optional(),
@@ -162,12 +163,25 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       paidAt: q.paid === true ? { not: null } : q.paid === false ? null : undefined,
       occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
+    const cursor = cursorOf(q, req.query);
+    const orderBy: Prisma.ConversionOrderByWithRelationInput[] = [{ occurredAt: 'desc' }, { id: 'desc' }];
+    if (cursor) {
+      // the seek: `occurred_at <= at` bounds the index scan on (project_id[, affiliate_id], occurred_at) so it starts
+      // at the cursor; the OR only drops the rows of the cursor's own instant already shown (ties broken by id)
+      const seek: Prisma.ConversionWhereInput = {
+        AND: [where, { occurredAt: { lte: cursor.at } }, { OR: [{ occurredAt: { lt: cursor.at } }, { occurredAt: cursor.at, id: { lt: cursor.id } }] }],
+      };
+      const rows = await prisma.conversion.findMany({ where: seek, orderBy, take: q.limit + 1 });
+      const now = clock();
+      res.json(keysetPage(rows, (r) => conversionView(r, now), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
+      return;
+    }
     const [rows, total] = await Promise.all([
-      prisma.conversion.findMany({ where, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit }),
+      prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit }),
       prisma.conversion.count({ where }),
     ]);
     const now = clock();
-    res.json(page(rows.map((r) => conversionView(r, now)), q.limit, q.offset, total));
+    res.json(keysetPage(rows, (r) => conversionView(r, now), (r) => ({ at: r.occurredAt, id: r.id }), q, null, total));
   });
 
   router.post('/', async (req, res) => {
@@ -376,6 +390,7 @@ export const conversionOperations: Operation[] = [
     noun: 'conversion',
     key: 'id',
     list: listQuery,
+    listDescription: CURSOR_PAGING,
     create: createBody,
     update: updateBody,
     remove: true,
