@@ -166,12 +166,12 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const cursor = cursorOf(q, req.query);
     const orderBy: Prisma.ConversionOrderByWithRelationInput[] = [{ occurredAt: 'desc' }, { id: 'desc' }];
     if (cursor) {
-      // the seek: `occurred_at <= at` bounds the index scan on (project_id[, affiliate_id], occurred_at) so it starts
-      // at the cursor; the OR only drops the rows of the cursor's own instant already shown (ties broken by id)
-      const seek: Prisma.ConversionWhereInput = {
-        AND: [where, { occurredAt: { lte: cursor.at } }, { OR: [{ occurredAt: { lt: cursor.at } }, { occurredAt: cursor.at, id: { lt: cursor.id } }] }],
-      };
-      const rows = await prisma.conversion.findMany({ where: seek, orderBy, take: q.limit + 1 });
+      // two seeks, each an index range on (project_id, occurred_at, id): the rows of the cursor's own instant
+      // after it (ties broken by id), then the older ones; an OR of both would scan every row of a shared instant
+      const tied = await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: cursor.at, id: { lt: cursor.id } }] }, orderBy, take: q.limit + 1 });
+      const older =
+        tied.length > q.limit ? [] : await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: { lt: cursor.at } }] }, orderBy, take: q.limit + 1 - tied.length });
+      const rows = [...tied, ...older];
       const now = clock();
       res.json(keysetPage(rows, (r) => conversionView(r, now), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
       return;

@@ -75,12 +75,12 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
     const orderBy: Prisma.InboundEventOrderByWithRelationInput[] = [{ receivedAt: 'desc' }, { id: 'desc' }];
     const keyOf = (e: EventRow) => ({ at: e.receivedAt, id: e.id });
     if (cursor) {
-      // the seek: `received_at <= at` bounds the index scan on (project_id, received_at) so it starts at the
-      // cursor; the OR only drops the rows of the cursor's own instant already shown (ties broken by id)
-      const seek: Prisma.InboundEventWhereInput = {
-        AND: [where, { receivedAt: { lte: cursor.at } }, { OR: [{ receivedAt: { lt: cursor.at } }, { receivedAt: cursor.at, id: { lt: cursor.id } }] }],
-      };
-      const rows = await prisma.inboundEvent.findMany({ where: seek, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 });
+      // two seeks, each an index range on (project_id, received_at, id): the rows of the cursor's own instant
+      // after it (ties broken by id), then the older ones; an OR of both would scan every row of a shared instant
+      const tied = await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: cursor.at, id: { lt: cursor.id } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 });
+      const older =
+        tied.length > q.limit ? [] : await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: { lt: cursor.at } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 - tied.length });
+      const rows = [...tied, ...older];
       res.json(keysetPage(rows, summary, keyOf, q, cursor, null));
       return;
     }
