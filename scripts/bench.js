@@ -5,7 +5,8 @@
 // connections, alternating bare/Refwire three times; again with 30% duplicate deliveries; then a 10,000-event
 // backlog drained by one worker process; then the scale phase: 1,000 affiliates, a distinct customer per payment,
 // 100,000 events drained by one worker (rates of the first and last fifth, memory, the plans of a batch's
-// statements at that size), and the same backlog by two workers. Prints tables and writes bench-results/<time>.json.
+// statements at that size), and the same backlog by two workers; the read endpoints' p50 is timed after a drain of a
+// fifth of the events and after the full one. Prints tables and writes bench-results/<time>.json.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -357,10 +358,12 @@ async function seqScans(client) {
  * With `explain`, a further mixed batch is processed in this process with every statement explained, at the
  * database's full size: without statistics, then after ANALYZE.
  */
-async function scalePhase(env, { workers, explain }) {
+async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads = false }) {
+  const SCALE_EVENTS = events;
   const dbName = `refwire_bench_scale_${Date.now().toString(36)}`;
   const url = await createDatabase(dbName);
-  const phaseEnv = { ...env, DATABASE_URL: url, QUEUE_PREFIX: `bench-scale-${crypto.randomBytes(4).toString('hex')}` };
+  // the reads are timed 20 times each through one key: past the default budget of 100 requests a minute
+  const phaseEnv = { ...env, DATABASE_URL: url, QUEUE_PREFIX: `bench-scale-${crypto.randomBytes(4).toString('hex')}`, RATE_LIMIT_PER_MINUTE: '100000' };
   const apiProc = await spawnProcess(['dist/cli.js', 'start', '--no-worker'], phaseEnv, (o) => /Refwire is running at (\S+)/.exec(o)?.[1]);
   const client = new pg.Client({ connectionString: url });
   const workerProcs = [];
@@ -457,6 +460,7 @@ async function scalePhase(env, { workers, explain }) {
       SEQ_TABLES.map((t) => [t, { scans: (scansAfter[t]?.scans ?? 0) - (scansBefore[t]?.scans ?? 0), rows: (scansAfter[t]?.rows ?? 0) - (scansBefore[t]?.rows ?? 0) }]),
     );
     const plans = explain ? await explainBatch(url, project.id) : null;
+    const readTimes = reads ? await timeReads(base, project.api_key, conversions) : null;
     return {
       workers,
       events: SCALE_EVENTS,
@@ -480,6 +484,7 @@ async function scalePhase(env, { workers, explain }) {
       memory,
       ledger_ok: verify.ok,
       plans,
+      reads: readTimes,
     };
   } finally {
     for (const w of workerProcs) await stop(w);
@@ -575,16 +580,79 @@ function logScale(scale) {
   log(`  sequential scans during the drain: ${Object.entries(scale.sequential_scans_during_drain).map(([t, v]) => `${t} ${v.scans} (${v.rows} rows)`).join(', ')}`);
 }
 
+const READ_SAMPLES = 20;
+
+/**
+ * The read endpoints' p50 over READ_SAMPLES sequential requests each (after one unmeasured warm-up), through the API
+ * process, with no worker running. The deep pages are the middle of the list: where an offset costs most.
+ */
+async function timeReads(base, apiKey, conversions) {
+  const get = async (route) => {
+    const res = await fetch(`${base}${route}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`GET ${route}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const middle = Math.floor(conversions / 2);
+  // the cursor that starts the middle page, as a client paging from the start would hold it
+  const conversionCursor = (await get(`/api/v1/conversions?limit=1&offset=${middle - 1}`)).pagination.next_cursor;
+  const events = (await get('/api/v1/events?limit=1')).pagination.total;
+  const eventCursor = (await get(`/api/v1/events?limit=1&offset=${Math.floor(events / 2) - 1}`)).pagination.next_cursor;
+  const endpoints = [
+    ['conversions, first page (offset)', '/api/v1/conversions?limit=20', 'list'],
+    ['conversions, middle page (offset)', `/api/v1/conversions?limit=20&offset=${middle}`, 'list'],
+    ['conversions, middle page (cursor)', `/api/v1/conversions?limit=20&cursor=${conversionCursor}`, 'list'],
+    ['events, first page (offset)', '/api/v1/events?limit=20', 'list'],
+    ['events, middle page (cursor)', `/api/v1/events?limit=20&cursor=${eventCursor}`, 'list'],
+    ['affiliates, first page', '/api/v1/affiliates?limit=20', 'list'],
+    ["one affiliate (its earnings)", '/api/v1/affiliates/partner0@bench.test', 'list'],
+    ['reports/summary', '/api/v1/reports/summary', 'report'],
+    ['reports/daily', '/api/v1/reports/daily', 'report'],
+    ['ledger/verify', '/api/v1/ledger/verify', 'verify'],
+  ];
+  const times = {};
+  for (const [name, route, kind] of endpoints) {
+    await get(route);
+    const samples = [];
+    for (let i = 0; i < READ_SAMPLES; i++) {
+      const t0 = process.hrtime.bigint();
+      await get(route);
+      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    samples.sort((a, b) => a - b);
+    times[name] = { kind, p50_ms: samples[Math.floor(samples.length / 2)], max_ms: samples[samples.length - 1] };
+  }
+  return { conversions, samples: READ_SAMPLES, times };
+}
+
+/** issue 20's targets: p50 under 50 ms for lists and details, 300 ms for a report, 3 s for verify; and ≤ 1.5× the time at the smaller size */
+const READ_TARGET_MS = { list: 50, report: 300, verify: 3000 };
+
+function logReads(small, large) {
+  const fmt = (n) => n.toLocaleString('en-US');
+  log(`reads, p50 of ${large.samples} requests: at ${fmt(small.conversions)} conversions → at ${fmt(large.conversions)} (ratio; targets: list/detail < 50 ms, report < 300 ms, verify < 3 s, ratio ≤ 1.5)`);
+  for (const [name, l] of Object.entries(large.times)) {
+    const sm = small.times[name];
+    const ratio = l.p50_ms / sm.p50_ms;
+    const target = READ_TARGET_MS[l.kind];
+    const met = l.p50_ms < target && sm.p50_ms < target && ratio <= 1.5;
+    log(`  ${name.padEnd(36)} ${sm.p50_ms.toFixed(1).padStart(8)} ms → ${l.p50_ms.toFixed(1).padStart(8)} ms (${ratio.toFixed(2)}×)  ${met ? 'met' : `NOT met (< ${target} ms, ≤ 1.5×)`}`);
+  }
+}
+
 async function runScale(env) {
-  const one = await scalePhase(env, { workers: 1, explain: true });
+  // the reads at a fifth of the size first, in a database of their own (drained the same way), then at full size
+  const fifth = await scalePhase(env, { workers: 1, explain: false, events: Math.floor(SCALE_EVENTS / 5), reads: true });
+  const one = await scalePhase(env, { workers: 1, explain: true, reads: true });
   logScale(one);
+  logReads(fifth.reads, one.reads);
   if (one.plans) logPlans(one.plans);
   const two = SCALE_TWO_WORKERS ? await scalePhase(env, { workers: 2, explain: false }) : null;
   if (two) {
     logScale(two);
     log(`  two workers / one: ${(one.drain_seconds / two.drain_seconds).toFixed(2)}× the drain rate (${os.cpus().length} cores)`);
   }
-  return { one_worker: one, two_workers: two, two_over_one: two ? one.drain_seconds / two.drain_seconds : null };
+  return { one_worker: one, two_workers: two, two_over_one: two ? one.drain_seconds / two.drain_seconds : null, reads: { at_a_fifth: fifth.reads, at_full: one.reads } };
 }
 
 /** Removes the keys a bench run's queue prefix left in Redis (the ingest phases queue jobs nobody consumes). */
@@ -664,6 +732,7 @@ async function main() {
         `(${backlog.events_per_second.toFixed(0)}/s, target 10,000 in < 30 s), ${backlog.conversions} conversions, ledger ${backlog.ledger_ok ? 'ok' : 'NOT ok'}`,
     );
     if (scale) logScale(scale.one_worker);
+    if (scale) logReads(scale.reads.at_a_fifth, scale.reads.at_full);
     writeResult({
       at: new Date().toISOString(),
       mode: SHORT ? 'short' : 'full',

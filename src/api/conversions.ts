@@ -10,7 +10,7 @@ import { HttpError } from '../http/errors';
 import { commissionSettings } from '../projects/settings';
 import { currencyCode } from './currency';
 import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
-import { ok, page, paginationQuery } from './envelope';
+import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, ok, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { conversionView } from '../views/present';
 import { resolveAffiliate } from './referrals';
@@ -23,6 +23,7 @@ import { reviewCommissions } from '../ledger/review';
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
 const listQuery = z.object({
   ...paginationQuery,
+  ...cursorQuery,
   type: z.enum(['signup', 'purchase']).optional(),
   kind: z.enum(KINDS).optional(),
   affiliate_id: uuidField.optional(),
@@ -162,12 +163,25 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       paidAt: q.paid === true ? { not: null } : q.paid === false ? null : undefined,
       occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
+    const cursor = cursorOf(q, req.query);
+    const orderBy: Prisma.ConversionOrderByWithRelationInput[] = [{ occurredAt: 'desc' }, { id: 'desc' }];
+    if (cursor) {
+      // two seeks, each an index range on (project_id, occurred_at, id): the rows of the cursor's own instant
+      // after it (ties broken by id), then the older ones; an OR of both would scan every row of a shared instant
+      const tied = await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: cursor.at, id: { lt: cursor.id } }] }, orderBy, take: q.limit + 1 });
+      const older =
+        tied.length > q.limit ? [] : await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: { lt: cursor.at } }] }, orderBy, take: q.limit + 1 - tied.length });
+      const rows = [...tied, ...older];
+      const now = clock();
+      res.json(keysetPage(rows, (r) => conversionView(r, now), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
+      return;
+    }
     const [rows, total] = await Promise.all([
-      prisma.conversion.findMany({ where, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit }),
+      prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit }),
       prisma.conversion.count({ where }),
     ]);
     const now = clock();
-    res.json(page(rows.map((r) => conversionView(r, now)), q.limit, q.offset, total));
+    res.json(keysetPage(rows, (r) => conversionView(r, now), (r) => ({ at: r.occurredAt, id: r.id }), q, null, total));
   });
 
   router.post('/', async (req, res) => {
@@ -376,6 +390,7 @@ export const conversionOperations: Operation[] = [
     noun: 'conversion',
     key: 'id',
     list: listQuery,
+    listDescription: CURSOR_PAGING,
     create: createBody,
     update: updateBody,
     remove: true,

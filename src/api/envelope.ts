@@ -1,13 +1,86 @@
 import { z } from 'zod';
+import { HttpError } from '../http/errors';
 
 export const paginationQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).default(0),
 };
 
+/**
+ * Keyset pagination beside limit/offset (which Refgrow clients use): `cursor` is the opaque `next_cursor` of the
+ * previous page. An offset makes the database walk and discard every skipped row, and the total counts every
+ * matching row; a cursor seeks by index to where the last page ended, and its answer counts nothing.
+ */
+export const cursorQuery = {
+  cursor: z.string().trim().min(1).max(200).optional(),
+};
+
+/** The OpenAPI description of a list that takes `cursor`. */
+export const CURSOR_PAGING =
+  "Paged by limit/offset (Refgrow's), or by cursor: pass pagination.next_cursor as cursor for the next page (null on the last). " +
+  'A cursor page seeks by index and counts nothing: its offset is 0 and its total null. cursor and offset together are refused.';
+
+/** Where a page ended: the last row's sort key (a timestamp) and its id, the tie-breaker. */
+export type Cursor = { at: Date; id: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+}
+
+/** The cursor a client sent back, or a 400 naming `cursor`: it is only ever made by encodeCursor. */
+export function decodeCursor(raw: string): Cursor {
+  const invalid = () => new HttpError(400, 'cursor: not a cursor this endpoint returned (use pagination.next_cursor as given)');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') throw invalid();
+  const at = new Date(parsed[0]);
+  if (Number.isNaN(at.getTime()) || !UUID.test(parsed[1])) throw invalid();
+  return { at, id: parsed[1] };
+}
+
+/**
+ * The cursor mode of a list query, checked against the raw query: `offset` has a default, so only the raw query
+ * tells whether the client sent one beside `cursor` (two starting points for one page).
+ */
+export function cursorOf(q: { cursor?: string | undefined }, rawQuery: unknown): Cursor | null {
+  if (q.cursor === undefined) return null;
+  if (rawQuery && typeof rawQuery === 'object' && 'offset' in rawQuery) throw new HttpError(400, 'cursor: cannot be combined with offset; send one of them');
+  return decodeCursor(q.cursor);
+}
+
 /** Refgrow's list envelope. */
 export function page<T>(data: T[], limit: number, offset: number, total: number) {
   return { success: true as const, data, pagination: { limit, offset, total, has_more: offset + data.length < total } };
+}
+
+/**
+ * A keyset-paginated list's envelope: Refgrow's, with `next_cursor`, where the next page starts (null on the last
+ * page). Pages are read with one row more than `limit` to know whether another follows. With a cursor, `offset`
+ * is 0 and `total` null: the rows are not counted, which is what keeps a page's cost flat with the data.
+ */
+export function keysetPage<R, T>(
+  rows: R[],
+  view: (row: R) => T,
+  keyOf: (row: R) => Cursor,
+  q: { limit: number; offset: number },
+  cursor: Cursor | null,
+  total: number | null,
+) {
+  const shown = rows.slice(0, q.limit);
+  const hasMore = total === null ? rows.length > q.limit : q.offset + shown.length < total;
+  const last = shown[shown.length - 1];
+  const key = hasMore && last !== undefined ? keyOf(last) : null;
+  return {
+    success: true as const,
+    data: shown.map(view),
+    pagination: { limit: q.limit, offset: cursor ? 0 : q.offset, total: cursor ? null : total, has_more: hasMore, next_cursor: key ? encodeCursor(key.at, key.id) : null },
+  };
 }
 
 export function ok<T>(data: T) {

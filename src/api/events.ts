@@ -10,13 +10,14 @@ import type { ProcessOutcome } from '../domain/process-outcome';
 import { PROVIDER_NAMES } from '../domain/provider-names';
 import { parseJsonObject } from '../providers/shared/json';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../util/json-text';
-import { ok, page, paginationQuery } from './envelope';
+import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, ok, paginationQuery } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionView } from '../views/present';
 
 const listQuery = z.object({
   ...paginationQuery,
+  ...cursorQuery,
   provider: z.enum(PROVIDER_NAMES).optional(),
   status: z.enum(EVENT_STATUSES).optional(),
   type: z.string().trim().min(1).max(255).optional(),
@@ -70,17 +71,24 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
       origin: q.origin,
       receivedAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
+    const cursor = cursorOf(q, req.query);
+    const orderBy: Prisma.InboundEventOrderByWithRelationInput[] = [{ receivedAt: 'desc' }, { id: 'desc' }];
+    const keyOf = (e: EventRow) => ({ at: e.receivedAt, id: e.id });
+    if (cursor) {
+      // two seeks, each an index range on (project_id, received_at, id): the rows of the cursor's own instant
+      // after it (ties broken by id), then the older ones; an OR of both would scan every row of a shared instant
+      const tied = await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: cursor.at, id: { lt: cursor.id } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 });
+      const older =
+        tied.length > q.limit ? [] : await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: { lt: cursor.at } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 - tied.length });
+      const rows = [...tied, ...older];
+      res.json(keysetPage(rows, summary, keyOf, q, cursor, null));
+      return;
+    }
     const [rows, total] = await Promise.all([
-      prisma.inboundEvent.findMany({
-        where,
-        omit: { rawBody: true, headers: true },
-        orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
-        skip: q.offset,
-        take: q.limit,
-      }),
+      prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit }),
       prisma.inboundEvent.count({ where }),
     ]);
-    res.json(page(rows.map(summary), q.limit, q.offset, total));
+    res.json(keysetPage(rows, summary, keyOf, q, null, total));
   });
 
   async function detail(projectId: string, rawId: unknown) {
@@ -117,7 +125,16 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
 }
 
 export const eventOperations: Operation[] = [
-  { method: 'get', path: '/api/v1/events', tag: 'Events', access: 'api_key', summary: 'The webhook event log, newest first', query: listQuery, answer: 'list' },
+  {
+    method: 'get',
+    path: '/api/v1/events',
+    tag: 'Events',
+    access: 'api_key',
+    summary: 'The webhook event log, newest first',
+    description: CURSOR_PAGING,
+    query: listQuery,
+    answer: 'list',
+  },
   { method: 'get', path: '/api/v1/events/{id}', tag: 'Events', access: 'api_key', summary: 'One event: payload, status, attribution trace and resulting conversions' },
   {
     method: 'post',

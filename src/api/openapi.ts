@@ -261,7 +261,15 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
             pagination: {
               type: 'object',
               required: ['limit', 'offset', 'total', 'has_more'],
-              properties: { limit: { type: 'integer' }, offset: { type: 'integer' }, total: { type: 'integer' }, has_more: { type: 'boolean' } },
+              properties: {
+                limit: { type: 'integer' },
+                offset: { type: 'integer' },
+                // null when the page was asked for by `cursor`: keyset pages do not count the rows
+                total: { type: ['integer', 'null'] },
+                has_more: { type: 'boolean' },
+                // lists that accept `cursor`: where the next page starts, null on the last page
+                next_cursor: { type: ['string', 'null'] },
+              },
             },
           },
         },

@@ -40,6 +40,8 @@ export function resourceOperations(r: {
   noun: string;
   key: string;
   list?: z.ZodObject;
+  /** the list's description, e.g. how it pages */
+  listDescription?: string;
   create?: z.ZodType;
   update?: z.ZodType;
   remove?: boolean;
@@ -47,7 +49,7 @@ export function resourceOperations(r: {
   const one = `${r.path}/{${r.key}}`;
   const base = { tag: r.tag, access: 'api_key' as const };
   return [
-    ...(r.list ? [{ ...base, method: 'get' as const, path: r.path, summary: `List ${r.noun}s`, query: r.list, answer: 'list' as const }] : []),
+    ...(r.list ? [{ ...base, method: 'get' as const, path: r.path, summary: `List ${r.noun}s`, query: r.list, answer: 'list' as const, ...(r.listDescription ? { description: r.listDescription } : {}) }] : []),
     ...(r.create ? [{ ...base, method: 'post' as const, path: r.path, summary: `Create a ${r.noun}`, body: r.create, status: 201 as const, errors: [409] }] : []),
     { ...base, method: 'get' as const, path: one, summary: `Get a ${r.noun}` },
     ...(r.update

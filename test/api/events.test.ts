@@ -46,7 +46,7 @@ describe('/api/v1/events', () => {
   it('lists exactly what was accepted for the project, newest first, in the list envelope', async () => {
     const res = await get(a.apiKey).expect(200);
     expect(res.body.success).toBe(true);
-    expect(res.body.pagination).toEqual({ limit: 20, offset: 0, total: 3, has_more: false });
+    expect(res.body.pagination).toEqual({ limit: 20, offset: 0, total: 3, has_more: false, next_cursor: null });
     expect(res.body.data.map((e: { provider_event_id: string }) => e.provider_event_id)).toEqual(['evt_a3', 'evt_a2', 'evt_a1']);
     expect(res.body.data[2]).toEqual({
       id: ids.evt_a1,
@@ -81,7 +81,7 @@ describe('/api/v1/events', () => {
 
   it('paginates with has_more', async () => {
     const res = await get(a.apiKey, '?limit=2').expect(200);
-    expect(res.body.pagination).toEqual({ limit: 2, offset: 0, total: 3, has_more: true });
+    expect(res.body.pagination).toEqual({ limit: 2, offset: 0, total: 3, has_more: true, next_cursor: expect.any(String) });
   });
 
   it.each([

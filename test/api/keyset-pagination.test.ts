@@ -1,0 +1,129 @@
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * `cursor` on the two big lists: a page seeks to where the previous one ended instead of counting and skipping
+ * rows. Rows are written straight to the tables so that many share one instant: the id breaks those ties.
+ */
+describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let a: { id: string; apiKey: string };
+  let b: { id: string; apiKey: string };
+  let jane: string;
+  const N = 57;
+
+  const get = (path: string, key = a.apiKey) => request(t.app).get(path).set('Authorization', `Bearer ${key}`);
+
+  /** every page of a list by cursor, in order; each page's total is null (nothing counted) */
+  async function allPages(path: string, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const sep = path.includes('?') ? '&' : '?';
+      const res: request.Response = await get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      ids.push(...res.body.data.map((r: { id: string }) => r.id));
+      if (cursor) expect(res.body.pagination).toMatchObject({ offset: 0, total: null });
+      cursor = res.body.pagination.next_cursor;
+      expect(res.body.pagination.has_more).toBe(cursor !== null);
+      if (!cursor) return ids;
+    }
+    throw new Error('no last page');
+  }
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db, { runner: false });
+    t.clock.now = new Date('2026-11-01T09:00:00Z');
+    a = await createProjectViaApi(t.app, 'A');
+    b = await createProjectViaApi(t.app, 'B');
+    const created = await request(t.app).post('/api/v1/affiliates').set('Authorization', `Bearer ${a.apiKey}`).send({ email: 'jane@partners.test', referral_code: 'JANE' });
+    jane = created.body.data.id;
+    // N rows per project, three to an instant (i / 3 minutes after the start); every other one Jane's and paid
+    for (const project of [a.id, b.id]) {
+      await tdb.db.sql.query(
+        `INSERT INTO conversions (project_id, affiliate_id, kind, product_ids, currency, amount_minor, base_value_minor, value_minor, attribution, occurred_at, paid_at)
+         SELECT $1::uuid, CASE WHEN $1::uuid = $3::uuid AND i % 2 = 0 THEN $2::uuid END, 'purchase', '{}', 'USD', 1000, 1000, 100, '{"method": "link", "trace": []}'::jsonb,
+                timestamptz '2026-10-01T00:00:00Z' + (i / 3) * interval '1 minute', CASE WHEN i % 2 = 0 THEN timestamptz '2026-10-02T00:00:00Z' END
+         FROM generate_series(1, $4::int) AS i`,
+        [project, jane, a.id, N],
+      );
+      await tdb.db.sql.query(
+        `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, received_at, raw_body, headers, status)
+         SELECT $1::uuid, 'stripe', 'evt_' || i, CASE WHEN i % 2 = 0 THEN 'invoice.paid' ELSE 'charge.refunded' END,
+                timestamptz '2026-10-01T00:00:00Z' + (i / 3) * interval '1 minute', '\\x7b7d'::bytea, '{}'::jsonb, 'processed'
+         FROM generate_series(1, $2::int) AS i`,
+        [project, N],
+      );
+    }
+  });
+  afterAll(async () => {
+    await tdb.drop();
+  });
+
+  it.each([
+    ['/api/v1/conversions', 'occurred_at'],
+    ['/api/v1/events', 'received_at'],
+  ])('%s: paging by cursor returns each row once, in the order of the offset pages', async (path, at) => {
+    const byOffset = (await get(`${path}?limit=100`).expect(200)).body;
+    expect(byOffset.pagination).toEqual({ limit: 100, offset: 0, total: N, has_more: false, next_cursor: null });
+    const expected = byOffset.data.map((r: { id: string }) => r.id);
+    // newest first, ties by id descending
+    const keys = byOffset.data.map((r: Record<string, string>) => [r[at], r.id]);
+    expect([...keys].sort((x, y) => (x[0] === y[0] ? (x[1]! < y[1]! ? 1 : -1) : x[0]! < y[0]! ? 1 : -1))).toEqual(keys);
+    for (const limit of [1, 2, 3, 10, N]) {
+      const ids = await allPages(path, limit);
+      expect(ids).toEqual(expected);
+    }
+  });
+
+  it('an offset page hands a next_cursor that continues where it ended', async () => {
+    const first = (await get('/api/v1/conversions?limit=5&offset=4').expect(200)).body;
+    expect(first.pagination).toMatchObject({ limit: 5, offset: 4, total: N, has_more: true });
+    const next = (await get(`/api/v1/conversions?limit=5&cursor=${first.pagination.next_cursor}`).expect(200)).body;
+    const byOffset = (await get('/api/v1/conversions?limit=5&offset=9').expect(200)).body;
+    expect(next.data.map((r: { id: string }) => r.id)).toEqual(byOffset.data.map((r: { id: string }) => r.id));
+  });
+
+  it.each([
+    ['/api/v1/conversions?affiliate_id=JANE', (r: Record<string, unknown>) => r.affiliate_id === 'JANE'],
+    ['/api/v1/conversions?paid=false', (r: Record<string, unknown>) => r.paid === false],
+    ['/api/v1/conversions?from=2026-10-01T00:05:00Z&to=2026-10-01T00:12:00Z', () => true],
+    ['/api/v1/events?type=invoice.paid', (r: Record<string, unknown>) => r.type === 'invoice.paid'],
+    ['/api/v1/events?from=2026-10-01T00:05:00Z&to=2026-10-01T00:12:00Z', () => true],
+  ])('filters keep working with cursors: %s', async (raw, holds) => {
+    const path = raw.replace('JANE', jane);
+    const byOffset = (await get(`${path}&limit=100`).expect(200)).body;
+    expect(byOffset.data.length).toBeGreaterThan(3);
+    expect(byOffset.data.length).toBeLessThan(N);
+    expect(byOffset.data.every((r: Record<string, unknown>) => holds(JSON.parse(JSON.stringify(r).replace(jane, 'JANE'))))).toBe(true);
+    expect(await allPages(path, 4)).toEqual(byOffset.data.map((r: { id: string }) => r.id));
+  });
+
+  it("a cursor is the project's own: another project's cursor only seeks within this one's rows", async () => {
+    const fromB = (await get('/api/v1/events?limit=3', b.apiKey).expect(200)).body.pagination.next_cursor;
+    const res = (await get(`/api/v1/events?limit=100&cursor=${fromB}`).expect(200)).body;
+    const mine = new Set((await get('/api/v1/events?limit=100').expect(200)).body.data.map((r: { id: string }) => r.id));
+    expect(res.data.every((r: { id: string }) => mine.has(r.id))).toBe(true);
+  });
+
+  it.each(['/api/v1/conversions', '/api/v1/events'])('%s: a bad cursor, or a cursor with an offset, is a 400 naming cursor', async (path) => {
+    const cursor = (await get(`${path}?limit=2`).expect(200)).body.pagination.next_cursor;
+    const forged = [
+      'not-a-cursor',
+      Buffer.from('{"a":1}').toString('base64url'),
+      Buffer.from(JSON.stringify(['yesterday', '00000000-0000-4000-8000-000000000000'])).toString('base64url'),
+      Buffer.from(JSON.stringify(['2026-10-01T00:00:00.000Z', 'not-a-uuid'])).toString('base64url'),
+      'x'.repeat(201),
+    ];
+    for (const bad of forged) {
+      const res = await get(`${path}?cursor=${bad}`).expect(400);
+      expect(res.body).toEqual({ success: false, error: expect.stringMatching(/^cursor: /) });
+    }
+    for (const offset of ['0', '4']) {
+      const res = await get(`${path}?cursor=${cursor}&offset=${offset}`).expect(400);
+      expect(res.body).toEqual({ success: false, error: expect.stringMatching(/^cursor: cannot be combined with offset/) });
+    }
+  });
+});
