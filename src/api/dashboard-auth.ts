@@ -1,5 +1,4 @@
 import { Router, type RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { acceptInvitation, InvitationError } from '../access/invitations';
 import { confirmPasswordReset, requestPasswordReset, ResetError } from '../access/password-resets';
@@ -9,9 +8,9 @@ import { createFirstOwner, findUserByEmail, FirstOwnerError, membershipsOf } fro
 import type { PrismaClient } from '../generated/prisma/client';
 import { requireAdmin } from '../http/auth';
 import { clearSessionCookie, requireSession, setSessionCookie, type SessionCookieOptions } from '../http/dashboard-session';
-import { HttpError, sendError } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { jsonBody } from '../http/json-body';
-import { clientAddressLimit, type FailedAuthLimit } from '../http/rate-limit';
+import { clientAddressLimit, keyedRateLimit, type FailedAuthLimit } from '../http/rate-limit';
 import { createProject } from '../projects/projects';
 import { currencyCode } from './currency';
 import { ok } from './envelope';
@@ -60,33 +59,26 @@ const HOUR_MS = 3_600_000;
 
 /** A budget per email named in the body; only failed answers count when `failuresOnly`. */
 function perEmail(what: string, limit: number, windowMs: number, window: string, failuresOnly: boolean): RequestHandler {
-  return rateLimit({
-    windowMs,
+  return keyedRateLimit({
+    name: what,
     limit,
-    legacyHeaders: true,
-    standardHeaders: false,
-    skipSuccessfulRequests: failuresOnly,
-    skip: (req) => !emailField.safeParse(req.body?.email).success,
-    keyGenerator: (req) => `${what}:${emailField.parse(req.body.email)}`,
-    passOnStoreError: true,
-    validate: { keyGeneratorIpFallback: false },
-    handler: (_req, res) => sendError(res, 429, `too many attempts for this email: at most ${limit} ${window}; try again later`),
+    windowMs,
+    failuresOnly,
+    key: (req) => {
+      const email = emailField.safeParse(req.body?.email);
+      return email.success ? email.data : null;
+    },
+    message: `too many attempts for this email: at most ${limit} ${window}; try again later`,
   });
 }
 
-function perAddress(what: string, limit: number, windowMs: number, window: string, failuresOnly: boolean): RequestHandler {
-  const limiter = clientAddressLimit({ limit, windowMs, window });
-  if (!failuresOnly) return limiter;
-  // the same budget, counting refused attempts only: a team signing in from one office uses none of it
-  return rateLimit({
-    windowMs,
+function perAddress(limit: number, windowMs: number, window: string, failuresOnly: boolean): RequestHandler {
+  return clientAddressLimit({
     limit,
-    legacyHeaders: true,
-    standardHeaders: false,
-    skipSuccessfulRequests: true,
-    keyGenerator: (req) => `${what}:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
-    passOnStoreError: true,
-    handler: (_req, res) => sendError(res, 429, `too many refused attempts from this address: at most ${limit} ${window}; try again later`),
+    windowMs,
+    window,
+    failuresOnly,
+    ...(failuresOnly ? { message: `too many refused attempts from this address: at most ${limit} ${window}; try again later` } : {}),
   });
 }
 
@@ -107,7 +99,7 @@ export function dashboardAuthRouter(
   const json = jsonBody({ limit: '16kb' });
   const signInWindowMs = limits.signInWindowMinutes * 60_000;
   const signInWindow = `per ${limits.signInWindowMinutes} minutes`;
-  const signInPerAddress = perAddress('signin-ip', limits.signInFailuresPerAddress, signInWindowMs, signInWindow, true);
+  const signInPerAddress = perAddress(limits.signInFailuresPerAddress, signInWindowMs, signInWindow, true);
   const signInPerEmail = perEmail('signin', limits.signInFailuresPerEmail, signInWindowMs, signInWindow, true);
   const session = requireSession(prisma, deps);
   const link = (page: string) => (token: string) => `${publicUrl.replace(/\/+$/, '')}/dashboard/${page}#token=${encodeURIComponent(token)}`;
@@ -168,7 +160,7 @@ export function dashboardAuthRouter(
 
   router.post(
     '/password-reset',
-    perAddress('reset-ip', limits.resetRequestsPerAddress, HOUR_MS, 'an hour', false),
+    perAddress(limits.resetRequestsPerAddress, HOUR_MS, 'an hour', false),
     json,
     perEmail('reset', limits.resetRequestsPerEmail, HOUR_MS, 'an hour', false),
     async (req, res) => {

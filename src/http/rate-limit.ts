@@ -37,18 +37,22 @@ export function clientIpRateLimit(options: { perMinute: number; store?: Store })
   return clientAddressLimit({ limit: options.perMinute, windowMs: WINDOW_MS, window: 'a minute', ...(options.store ? { store: options.store } : {}) });
 }
 
-/** A budget per client address over any window (the public application form counts by the hour). */
-export function clientAddressLimit(options: { limit: number; windowMs: number; window: string; store?: Store }): RequestHandler {
+/**
+ * A budget per client address over any window (the public application form counts by the hour). With
+ * `failuresOnly`, only refused requests (4xx/5xx answers) use it: a team signing in from one office uses none.
+ */
+export function clientAddressLimit(options: { limit: number; windowMs: number; window: string; store?: Store; failuresOnly?: boolean; message?: string }): RequestHandler {
   return rateLimit({
     windowMs: options.windowMs,
     limit: options.limit,
     legacyHeaders: true,
     standardHeaders: false,
+    skipSuccessfulRequests: options.failuresOnly ?? false,
     keyGenerator: (req) => `ip:${addressKey(req)}`,
     ...(options.store ? { store: options.store } : {}),
     passOnStoreError: true,
     handler: (_req, res) => {
-      sendError(res, 429, `rate limit exceeded: ${options.limit} requests ${options.window} per client address; retry after the time in X-RateLimit-Reset`);
+      sendError(res, 429, options.message ?? `rate limit exceeded: ${options.limit} requests ${options.window} per client address; retry after the time in X-RateLimit-Reset`);
     },
   });
 }
@@ -65,12 +69,15 @@ export function keyedRateLimit(options: {
   key: (req: Request) => string | null;
   message: string;
   store?: Store;
+  /** only refused requests (4xx/5xx answers) count */
+  failuresOnly?: boolean;
 }): RequestHandler {
   return rateLimit({
     windowMs: options.windowMs,
     limit: options.limit,
     legacyHeaders: true,
     standardHeaders: false,
+    skipSuccessfulRequests: options.failuresOnly ?? false,
     skip: (req) => options.key(req) === null,
     keyGenerator: (req) => `${options.name}:${options.key(req)}`,
     ...(options.store ? { store: options.store } : {}),
