@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable with one npm command: installs dependencies when they are missing or stale,
-// generates the Prisma client, bundles the affiliate portal's browser code and compiles TypeScript. Only Node
+// generates the Prisma client, bundles the affiliate portal's and the dashboard's browser code and compiles TypeScript. Only Node
 // built-ins here: it runs before `npm ci`.
 //   node scripts/build.js               install if needed, generate, bundle, compile
 //   node scripts/build.js --if-needed   skip the steps whose outputs are newer than their inputs
@@ -66,6 +66,9 @@ if (!ifNeeded || mtime(generatedMarker) < mtime(schema)) {
 //    process: esbuild is only resolvable once step 1 has installed it.
 const { portalStale } = require('./build-portal');
 if (!ifNeeded || portalStale()) run(process.execPath, [path.join(root, 'scripts', 'build-portal.js')]);
+// 3b. The merchant dashboard (web/dashboard → dist/web/dashboard; scripts/build-dashboard.js), the same way.
+const { dashboardStale } = require('./build-dashboard');
+if (!ifNeeded || dashboardStale()) run(process.execPath, [path.join(root, 'scripts', 'build-dashboard.js')]);
 
 if (args.has('--no-compile')) process.exit(0);
 

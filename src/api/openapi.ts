@@ -32,6 +32,7 @@ import { embedTokenOperations } from './embed-tokens';
 import { portalOperations } from './portal';
 import { portalSettingsOperations } from './portal-settings';
 import { portalPageOperations } from '../pages/portal';
+import { dashboardPageOperations } from '../pages/dashboard';
 import { mcpOperations } from '../mcp/operations';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
@@ -106,6 +107,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...portalSettingsOperations,
   ...portalOperations,
   ...portalPageOperations,
+  ...dashboardPageOperations,
   ...mcpOperations,
 ];
 

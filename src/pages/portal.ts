@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
 import type { Operation } from '../api/operation';
 import type { PrismaClient } from '../generated/prisma/client';
+import { assetHandler } from './assets';
 
 /**
  * Where `scripts/build-portal.js` puts the portal's browser code (web/portal, built by esbuild): two levels up is
@@ -31,45 +30,8 @@ export const HOSTED_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-type Asset = { body: Buffer; gzipped: Buffer; etag: string; type: string };
-
-/**
- * A built file, read on its first request and kept: a process built without the portal (a test of something else)
- * still starts, and answers 503 for these files alone, saying how to build them.
- */
-function assetHandler(file: () => string, type: string): RequestHandler {
-  let asset: Asset | null = null;
-  return (req, res) => {
-    if (!asset) {
-      let body: Buffer;
-      try {
-        body = fs.readFileSync(file());
-      } catch {
-        res.status(503).json({ success: false, error: 'the portal is not built: run `npm run build` (scripts/build-portal.js)' });
-        return;
-      }
-      // compressed once, here: the budget of the embed is counted gzipped, and nothing in front of Refwire has to do it
-      asset = { body, gzipped: gzipSync(body, { level: 9 }), type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-    }
-    res.setHeader('Content-Type', asset.type);
-    // merchants' pages load these from another origin (the script, then its language catalogs with fetch)
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.setHeader('ETag', asset.etag);
-    res.setHeader('Vary', 'Accept-Encoding');
-    if (req.headers['if-none-match'] === asset.etag) {
-      res.status(304).end();
-      return;
-    }
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    if (gzip) res.setHeader('Content-Encoding', 'gzip');
-    const body = gzip ? asset.gzipped : asset.body;
-    res.setHeader('Content-Length', body.length);
-    res.end(body);
-  };
-}
+/** merchants' pages load the widget from another origin (the script, then its language catalogs with fetch) */
+const PORTAL_ASSET = { crossOrigin: true, notBuilt: 'the portal is not built: run `npm run build` (scripts/build-portal.js)' };
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -103,7 +65,7 @@ export function hostedPageHtml(project: { id: string; name: string }, lang: stri
  */
 export function portalPagesRouter(prisma: PrismaClient, buildDir: string = PORTAL_BUILD_DIR): Router {
   const router = express.Router();
-  router.get('/js/refwire-portal.js', assetHandler(() => path.join(buildDir, 'refwire-portal.js'), 'application/javascript; charset=utf-8'));
+  router.get('/js/refwire-portal.js', assetHandler(() => path.join(buildDir, 'refwire-portal.js'), 'application/javascript; charset=utf-8', PORTAL_ASSET));
   const catalogs = new Map<string, RequestHandler>();
   router.get('/js/refwire-portal/locales/:file', (req, res, next) => {
     const file = String(req.params.file);
@@ -112,7 +74,7 @@ export function portalPagesRouter(prisma: PrismaClient, buildDir: string = PORTA
       return;
     }
     let handler = catalogs.get(file);
-    if (!handler) catalogs.set(file, (handler = assetHandler(() => path.join(buildDir, 'refwire-portal', 'locales', file), 'application/json; charset=utf-8')));
+    if (!handler) catalogs.set(file, (handler = assetHandler(() => path.join(buildDir, 'refwire-portal', 'locales', file), 'application/json; charset=utf-8', PORTAL_ASSET)));
     handler(req, res, next);
   });
   router.get('/portal/:projectId', async (req, res) => {

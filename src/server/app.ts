@@ -45,6 +45,7 @@ import { SecretBox } from '../security/secret-box';
 import { trackingScript } from '../tracking/script';
 import { linkRedirectRouter } from '../tracking/redirect';
 import { portalPagesRouter } from '../pages/portal';
+import { dashboardPagesRouter } from '../pages/dashboard';
 import { visitorHasher } from '../security/visitor-hash';
 import { requireAdminBrowser, requireApiKey } from '../http/auth';
 import { auditWrites } from '../http/audit';
@@ -224,6 +225,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/r', linkRedirectRouter(deps.db.sql, clock, hashVisitor, { perMinute: trackBudget.perMinute }));
   app.use('/api/public/projects/:projectId/applications', publicApplicationsRouter(prisma, clock, hashVisitor, deps.applicationLimits ?? DEFAULT_APPLICATION_LIMITS));
   app.use(portalPagesRouter(prisma));
+  app.use(dashboardPagesRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,0 +1,6 @@
+import { PageHeader } from '../ui/page';
+
+// TODO(dashboard pages): replaced by the page itself
+export function EventDetailPage() {
+  return <PageHeader title="EventDetailPage" />;
+}

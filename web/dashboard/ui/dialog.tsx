@@ -1,0 +1,71 @@
+import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { useState, type ReactNode } from 'react';
+import { FormError } from './form';
+
+/**
+ * A modal question (Headless UI's Dialog: focus kept inside, Escape closes, the page behind is inert). With
+ * `reason`, it asks for a text the action needs (a rejection's reason) and refuses to go on without it.
+ */
+export function ConfirmDialog(props: {
+  open: boolean;
+  title: string;
+  description?: ReactNode;
+  confirmLabel: string;
+  danger?: boolean;
+  reason?: { label: string; required?: boolean };
+  onConfirm(reason: string): Promise<unknown>;
+  onClose(): void;
+}) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const close = () => {
+    if (busy) return;
+    setReason('');
+    setError(null);
+    props.onClose();
+  };
+  return (
+    <Dialog open={props.open} onClose={close} className="dialog">
+      <div className="dialog-backdrop" aria-hidden="true" />
+      <div className="dialog-frame">
+        <DialogPanel className="dialog-panel">
+          <DialogTitle as="h2">{props.title}</DialogTitle>
+          {props.description ? <Description as="div">{props.description}</Description> : null}
+          <form
+            onSubmit={async (e) => {
+              e.preventDefault();
+              setBusy(true);
+              setError(null);
+              try {
+                await props.onConfirm(reason.trim());
+                setReason('');
+                props.onClose();
+              } catch (err) {
+                setError(err);
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            {props.reason ? (
+              <div className="field">
+                <label htmlFor="dialog-reason">{props.reason.label}</label>
+                <textarea id="dialog-reason" name="reason" rows={3} value={reason} required={props.reason.required} maxLength={1000} onChange={(e) => setReason(e.currentTarget.value)} />
+              </div>
+            ) : null}
+            <FormError error={error} />
+            <div className="dialog-actions">
+              <button type="button" className="button" onClick={close} disabled={busy}>
+                Cancel
+              </button>
+              <button type="submit" className={`button ${props.danger ? 'button-danger' : 'button-primary'}`} disabled={busy || (props.reason?.required === true && reason.trim() === '')} aria-busy={busy || undefined}>
+                {props.confirmLabel}
+              </button>
+            </div>
+          </form>
+        </DialogPanel>
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * Money arrives from the API as integer minor units (a number, or a string beyond 2^53) with its currency; it is
+ * shown with the currency's own number of decimals, never through a float of the major amount.
+ */
+export type Minor = number | string;
+
+const exponentCache = new Map<string, number>();
+export function exponentOf(currency: string): number {
+  let e = exponentCache.get(currency);
+  if (e === undefined) {
+    try {
+      e = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      e = 2;
+    }
+    exponentCache.set(currency, e);
+  }
+  return e;
+}
+
+/** "1234" USD → "12.34" (exact, any size) */
+export function majorString(minor: Minor, currency: string): string {
+  const e = exponentOf(currency);
+  let v = BigInt(minor);
+  const negative = v < 0n;
+  if (negative) v = -v;
+  const s = v.toString().padStart(e + 1, '0');
+  const whole = e === 0 ? s : s.slice(0, -e);
+  const frac = e === 0 ? '' : s.slice(-e);
+  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}
+
+export function formatMoney(minor: Minor | null | undefined, currency: string, locale?: string): string {
+  if (minor === null || minor === undefined) return '—';
+  const e = exponentOf(currency);
+  // Intl formats a decimal string exactly (no float rounding) in browsers that support it
+  const fmt = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: e, maximumFractionDigits: e });
+  return fmt.format(majorString(minor, currency) as unknown as number);
+}
+
+/** "12.34" → 1234 minor units, or null when the text is not an amount with at most the currency's decimals */
+export function parseMajor(text: string, currency: string): number | null {
+  const e = exponentOf(currency);
+  const m = new RegExp(`^(\\d{1,13})(?:[.,](\\d{1,${Math.max(e, 1)}}))?$`).exec(text.trim());
+  if (!m || (e === 0 && m[2])) return null;
+  return Number(m[1]) * 10 ** e + Number((m[2] ?? '').padEnd(e, '0') || '0');
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
+}
+
+export function formatCount(n: number | null | undefined): string {
+  return n === null || n === undefined ? '—' : new Intl.NumberFormat().format(n);
+}
+
+/** basis points → "12.5%" */
+export function formatRate(bps: number): string {
+  return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(bps / 100)}%`;
+}

@@ -1,0 +1,110 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { Link, useLocation } from 'wouter';
+import { useProject, useSession } from '../session';
+
+export const NAV: { path: string; label: string }[] = [
+  { path: '/overview', label: 'Overview' },
+  { path: '/applications', label: 'Applications' },
+  { path: '/affiliates', label: 'Affiliates' },
+  { path: '/groups', label: 'Groups' },
+  { path: '/conversions', label: 'Conversions' },
+  { path: '/payouts', label: 'Payouts' },
+  { path: '/integrations', label: 'Integrations' },
+  { path: '/events', label: 'Events' },
+  { path: '/webhooks', label: 'Outbound webhooks' },
+  { path: '/portal', label: 'Affiliate portal' },
+  { path: '/settings', label: 'Settings' },
+  { path: '/api-keys', label: 'API keys' },
+  { path: '/users', label: 'Users' },
+  { path: '/audit-log', label: 'Audit log' },
+];
+
+/**
+ * The frame of every project page: a skip link, the project switcher, the user and sign-out, the navigation, and
+ * the page. After a move to another page, focus goes to its heading, so a screen reader announces where it is.
+ */
+export function ProjectLayout(props: { children: ReactNode }) {
+  const { me, signOut } = useSession();
+  const project = useProject();
+  const [location, navigate] = useLocation();
+  const section = '/' + (location.split('/')[1] ?? '');
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('page-title')?.focus();
+  }, [section]);
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Refwire</span>
+        <label className="project-switch">
+          <span className="visually-hidden">Project</span>
+          <select
+            value={project.project_id}
+            onChange={(e) => {
+              // an absolute address: leave this project's nest for the chosen one's overview
+              navigate(`~/dashboard/projects/${e.currentTarget.value}/overview`);
+            }}
+          >
+            {me.memberships.map((m) => (
+              <option key={m.project_id} value={m.project_id}>
+                {m.project_name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="role-badge" title="Your role in this project">
+          {project.role}
+        </span>
+        <span className="topbar-spacer" />
+        <span className="user-email">{me.user.email}</span>
+        <button type="button" className="button button-quiet" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      <div className="body">
+        <nav className="sidebar" aria-label="Dashboard">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.path}>
+                <Link href={item.path} aria-current={section === item.path ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" className="main" tabIndex={-1}>
+          {!project.canWrite ? (
+            <p className="readonly-banner" role="note">
+              You are a viewer in {project.project_name}: you can see everything and change nothing.
+            </p>
+          ) : null}
+          {props.children}
+        </main>
+      </div>
+    </div>
+  );
+}
+
+/** The frame of the pages seen signed out: sign-in, set-up, password reset, invitation. */
+export function PublicLayout(props: { title: string; children: ReactNode }) {
+  useEffect(() => {
+    document.title = `${props.title} · Refwire`;
+  }, [props.title]);
+  return (
+    <main id="main" className="public">
+      <div className="public-card">
+        <p className="brand">Refwire</p>
+        <h1>{props.title}</h1>
+        {props.children}
+      </div>
+    </main>
+  );
+}
