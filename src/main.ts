@@ -217,12 +217,13 @@ export async function welcome(config: Config, db: Database, url: string): Promis
   } else if (config.adminTokenGenerated) {
     lines.push(`Admin token: "admin_token" in ${config.embeddedSecretsFile}`);
   }
-  const projects = await db.prisma.project.count();
+  const [projects, users] = await Promise.all([db.prisma.project.count(), db.prisma.user.count()]);
+  lines.push(`Dashboard: ${url}/dashboard${users === 0 ? '  (no user yet: its set-up page asks for the admin token)' : ''}`);
   if (projects === 0) {
     const token = printable ?? '$ADMIN_TOKEN';
     lines.push(
       '',
-      'No project yet. Create one (the answer holds its API key, shown once):',
+      'No project yet. Create one in the dashboard, or here (the answer holds its API key, shown once):',
       `  curl -s -X POST ${url}/api/admin/projects -H "Authorization: Bearer ${token}" \\`,
       `       -H "Content-Type: application/json" -d '{"name":"Acme","currency":"USD"}'`,
       '  or: npx refwire project create --name Acme --currency USD',
