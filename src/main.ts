@@ -10,6 +10,7 @@ import { releaseAllClaims } from './inbox/inbound-events';
 import { createApp } from './server/app';
 import { redisRateLimitStore } from './http/rate-limit';
 import { DEFAULT_APPLICATION_LIMITS } from './api/applications';
+import { DASHBOARD_LIMITERS, DEFAULT_DASHBOARD_LIMITS } from './api/dashboard-auth';
 import { DEFAULT_PORTAL_SIGN_IN_LIMITS } from './api/portal';
 import { createLogger } from './observability/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
@@ -71,6 +72,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     const portalEmailStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:portal-email`) : null;
     const applicationAddressStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:apply-address`) : null;
     const applicationEmailStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, `${config.queuePrefix}:apply-email`) : null;
+    const dashboardStores = config.redisUrl ? DASHBOARD_LIMITERS.map((name) => [name, redisRateLimitStore(config.redisUrl!, `${config.queuePrefix}:dashboard-${name}`)] as const) : [];
     const app = createApp({
       db,
       logger,
@@ -100,6 +102,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         ...(applicationAddressStore ? { store: applicationAddressStore.store } : {}),
         ...(applicationEmailStore ? { emailStore: applicationEmailStore.store } : {}),
       },
+      dashboardLimits: { ...DEFAULT_DASHBOARD_LIMITS, stores: Object.fromEntries(dashboardStores.map(([name, s]) => [name, s.store])) },
     });
     server.on('request', app);
     const url = `http://localhost:${port}`;
@@ -126,6 +129,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
         failedAuthStore?.close();
         portalAddressStore?.close();
         portalEmailStore?.close();
+        for (const [, s] of dashboardStores) s.close();
         applicationAddressStore?.close();
         applicationEmailStore?.close();
         await openDb.close();

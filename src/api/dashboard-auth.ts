@@ -10,6 +10,7 @@ import { requireAdmin } from '../http/auth';
 import { clearSessionCookie, requireSession, setSessionCookie, type SessionCookieOptions } from '../http/dashboard-session';
 import { HttpError } from '../http/errors';
 import { jsonBody } from '../http/json-body';
+import type { Store } from 'express-rate-limit';
 import { clientAddressLimit, keyedRateLimit, type FailedAuthLimit } from '../http/rate-limit';
 import { createProject } from '../projects/projects';
 import { currencyCode } from './currency';
@@ -43,8 +44,9 @@ const acceptBody = z.object({ token: tokenField, password: z.string().min(1, 'is
 
 /**
  * Budgets against guessing (PRODUCT.md §14): refused sign-ins per client address and per email, over a window;
- * password-reset requests per address and per email, an hour. Counted in each API process's memory: each
- * limiter needs a store of its own, and Redis stores for these are not wired yet.
+ * password-reset requests per address and per email, an hour. Counted in each API process's memory unless
+ * `stores` gives each limiter a shared one (Redis with REDIS_URL, src/main.ts): each needs a store of its own, as
+ * their keys (an address, an email) would otherwise meet in one counter.
  */
 export type DashboardLimits = {
   signInFailuresPerAddress: number;
@@ -52,18 +54,22 @@ export type DashboardLimits = {
   signInWindowMinutes: number;
   resetRequestsPerAddress: number;
   resetRequestsPerEmail: number;
+  stores?: Partial<Record<DashboardLimiter, Store>>;
 };
+export const DASHBOARD_LIMITERS = ['signin-address', 'signin-email', 'reset-address', 'reset-email'] as const;
+export type DashboardLimiter = (typeof DASHBOARD_LIMITERS)[number];
 export const DEFAULT_DASHBOARD_LIMITS: DashboardLimits = { signInFailuresPerAddress: 30, signInFailuresPerEmail: 10, signInWindowMinutes: 15, resetRequestsPerAddress: 20, resetRequestsPerEmail: 5 };
 
 const HOUR_MS = 3_600_000;
 
 /** A budget per email named in the body; only failed answers count when `failuresOnly`. */
-function perEmail(what: string, limit: number, windowMs: number, window: string, failuresOnly: boolean): RequestHandler {
+function perEmail(what: string, limit: number, windowMs: number, window: string, failuresOnly: boolean, store: Store | undefined): RequestHandler {
   return keyedRateLimit({
     name: what,
     limit,
     windowMs,
     failuresOnly,
+    ...(store ? { store } : {}),
     key: (req) => {
       const email = emailField.safeParse(req.body?.email);
       return email.success ? email.data : null;
@@ -72,12 +78,13 @@ function perEmail(what: string, limit: number, windowMs: number, window: string,
   });
 }
 
-function perAddress(limit: number, windowMs: number, window: string, failuresOnly: boolean): RequestHandler {
+function perAddress(limit: number, windowMs: number, window: string, failuresOnly: boolean, store: Store | undefined): RequestHandler {
   return clientAddressLimit({
     limit,
     windowMs,
     window,
     failuresOnly,
+    ...(store ? { store } : {}),
     ...(failuresOnly ? { message: `too many refused attempts from this address: at most ${limit} ${window}; try again later` } : {}),
   });
 }
@@ -99,8 +106,8 @@ export function dashboardAuthRouter(
   const json = jsonBody({ limit: '16kb' });
   const signInWindowMs = limits.signInWindowMinutes * 60_000;
   const signInWindow = `per ${limits.signInWindowMinutes} minutes`;
-  const signInPerAddress = perAddress(limits.signInFailuresPerAddress, signInWindowMs, signInWindow, true);
-  const signInPerEmail = perEmail('signin', limits.signInFailuresPerEmail, signInWindowMs, signInWindow, true);
+  const signInPerAddress = perAddress(limits.signInFailuresPerAddress, signInWindowMs, signInWindow, true, limits.stores?.['signin-address']);
+  const signInPerEmail = perEmail('signin', limits.signInFailuresPerEmail, signInWindowMs, signInWindow, true, limits.stores?.['signin-email']);
   const session = requireSession(prisma, deps);
   const link = (page: string) => (token: string) => `${publicUrl.replace(/\/+$/, '')}/dashboard/${page}#token=${encodeURIComponent(token)}`;
 
@@ -160,9 +167,9 @@ export function dashboardAuthRouter(
 
   router.post(
     '/password-reset',
-    perAddress(limits.resetRequestsPerAddress, HOUR_MS, 'an hour', false),
+    perAddress(limits.resetRequestsPerAddress, HOUR_MS, 'an hour', false, limits.stores?.['reset-address']),
     json,
-    perEmail('reset', limits.resetRequestsPerEmail, HOUR_MS, 'an hour', false),
+    perEmail('reset', limits.resetRequestsPerEmail, HOUR_MS, 'an hour', false, limits.stores?.['reset-email']),
     async (req, res) => {
       const body = resetRequestBody.parse(req.body ?? {});
       await requestPasswordReset(prisma, { email: body.email, at: clock(), resetUrl: link('reset-password') });

@@ -6,6 +6,9 @@ import { asBrowser, browserOf, PASSWORD, sessionCookieOf, setCookies, setUpOwner
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { ADMIN_TOKEN, buildTestApp, createProjectViaApi, silentLogger, type TestApp } from '../helpers/refwire';
 import { TestSmtpServer } from '../helpers/smtp';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { redisRateLimitStore } from '../../src/http/rate-limit';
+import { DASHBOARD_LIMITERS, DEFAULT_DASHBOARD_LIMITS } from '../../src/api/dashboard-auth';
 
 describe('dashboard users: set-up, sign-in, sessions, password reset (PRODUCT.md §14)', () => {
   let tdb: TestDatabase;
@@ -219,6 +222,39 @@ describe('dashboard sign-in budgets (429)', () => {
     expect((await reset('e@acme.test', '192.0.2.50').expect(429)).body.error).toMatch(/^rate limit exceeded: 4 requests an hour per client address/);
     // only the known address got an email queued, twice
     expect(await tdb.db.prisma.email.count({ where: { template: 'password_reset' } })).toBe(2);
+  });
+});
+
+describe('dashboard sign-in budgets shared through Redis (REDIS_URL)', () => {
+  it('counts refused sign-ins of two API processes together, per email and per address', async () => {
+    const tdb = await createTestDatabase();
+    const prefix = uniquePrefix();
+    // two processes: each has its own stores, on the same Redis keys (src/main.ts names them by limiter)
+    const opened = [0, 1].map(() => DASHBOARD_LIMITERS.map((name) => [name, redisRateLimitStore(TEST_REDIS_URL, `${prefix}:dashboard-${name}`)] as const));
+    try {
+      const apps = opened.map((stores) =>
+        buildTestApp(tdb.db, {
+          trustProxy: true,
+          dashboardLimits: { ...DEFAULT_DASHBOARD_LIMITS, signInFailuresPerEmail: 3, signInFailuresPerAddress: 4, stores: Object.fromEntries(stores.map(([n, s]) => [n, s.store])) },
+        }),
+      );
+      const projectId = (await createProjectViaApi(apps[0]!.app, 'Acme')).id;
+      await setUpOwner(apps[0]!.app, projectId, 'owner@acme.test');
+      const login = (i: number, email: string, password: string, ip: string) => request(apps[i]!.app).post('/api/dashboard/login').set('X-Forwarded-For', ip).send({ email, password });
+      await login(0, 'owner@acme.test', 'wrong password!', '198.51.100.1').expect(401);
+      await login(1, 'owner@acme.test', 'wrong password!', '198.51.100.2').expect(401);
+      await login(0, 'owner@acme.test', 'wrong password!', '198.51.100.3').expect(401);
+      // the third refusal was counted by the other process: the right password is refused by either
+      expect((await login(1, 'owner@acme.test', PASSWORD, '198.51.100.4').expect(429)).body.error).toBe('too many attempts for this email: at most 3 per 15 minutes; try again later');
+      for (let i = 0; i < 2; i++) await login(i, `guess${i}@acme.test`, 'wrong password!', '203.0.113.9').expect(401);
+      for (let i = 0; i < 2; i++) await login(i, `guess${i + 2}@acme.test`, 'wrong password!', '203.0.113.9').expect(401);
+      await login(0, 'someone@acme.test', 'wrong password!', '203.0.113.9').expect(429);
+      for (const a of apps) await a.runner.stop();
+    } finally {
+      for (const stores of opened) for (const [, s] of stores) s.close();
+      await dropPrefix(TEST_REDIS_URL, prefix);
+      await tdb.drop();
+    }
   });
 });
 
