@@ -91,6 +91,15 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
   return router;
 }
 
+/** What each decision answers: the affiliate's status after it. */
+const lifecycleResponse = z.strictObject({
+  id: z.uuid(),
+  email: z.string(),
+  status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']),
+  status_reason: z.string().nullable(),
+  group_id: z.uuid().nullable(),
+});
+
 export const affiliateLifecycleOperations: Operation[] = (Object.keys(ACTIONS) as AffiliateAction[]).map((action) => ({
   method: 'post' as const,
   path: `/api/v1/affiliates/{email}/${action}`,
@@ -104,4 +113,5 @@ export const affiliateLifecycleOperations: Operation[] = (Object.keys(ACTIONS) a
   }[action],
   body: BODIES[action],
   errors: [404, 409],
+  response: lifecycleResponse,
 }));
