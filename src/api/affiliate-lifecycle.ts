@@ -10,6 +10,7 @@ import { queueEmail, type EmailToQueue } from '../email/outbox';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, emailField, ruleColumns, uuidField } from './fields';
+import { uuid } from './envelope';
 import type { Operation } from './operation';
 
 /** PRODUCT.md §12: which statuses each merchant action moves an affiliate from, and to what. */
@@ -93,11 +94,11 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
 
 /** What each decision answers: the affiliate's status after it. */
 const lifecycleResponse = z.strictObject({
-  id: z.uuid(),
+  id: uuid,
   email: z.string(),
   status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']),
   status_reason: z.string().nullable(),
-  group_id: z.uuid().nullable(),
+  group_id: uuid.nullable(),
 });
 
 export const affiliateLifecycleOperations: Operation[] = (Object.keys(ACTIONS) as AffiliateAction[]).map((action) => ({

@@ -14,7 +14,7 @@ import type { VisitorHasher } from '../security/visitor-hash';
 import { generatedCode } from './affiliates';
 import { openCors } from './track';
 import { emailField, uuidField } from './fields';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import type { Operation } from './operation';
 
 const applyBody = z
@@ -54,7 +54,7 @@ function perEmailLimit(limits: ApplicationLimits, what: string): RequestHandler 
 
 const applicationResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     email: z.string(),
     name: z.string(),
     website: z.string().nullable(),
@@ -62,7 +62,7 @@ const applicationResponse = z
     flags: z.array(z.string()).describe('disposable_email | duplicate_address | duplicate_website'),
     flag_descriptions: z.array(z.string()),
     status: z.enum(['unverified', 'verified']),
-    affiliate_id: z.uuid().nullable(),
+    affiliate_id: uuid.nullable(),
     affiliate_status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']).nullable(),
     created_at: instant,
     verified_at: instant.nullable(),
@@ -238,7 +238,7 @@ export const applicationOperations: Operation[] = [
     status: 201,
     errors: [404, 409, 410, 429],
     response: z.strictObject({
-      id: z.uuid(),
+      id: uuid,
       email: z.string(),
       name: z.string().nullable(),
       status: z.enum(['pending', 'active']),

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AuditLogEntry, Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
-import { instant, page, paginationQuery } from './envelope';
+import { instant, page, paginationQuery, uuid } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 
@@ -24,10 +24,10 @@ function actorFilter(actor: string): Prisma.AuditLogEntryWhereInput {
 
 const auditLogEntryResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     actor: z.discriminatedUnion('type', [
-      z.strictObject({ type: z.literal('user'), user_id: z.uuid().nullable(), email: z.string().nullable() }),
-      z.strictObject({ type: z.literal('api_key'), api_key_id: z.uuid().nullable(), api_key_prefix: z.string().nullable() }),
+      z.strictObject({ type: z.literal('user'), user_id: uuid.nullable(), email: z.string().nullable() }),
+      z.strictObject({ type: z.literal('api_key'), api_key_id: uuid.nullable(), api_key_prefix: z.string().nullable() }),
     ]),
     method: z.string(),
     path: z.string(),

@@ -5,7 +5,7 @@ import { couponIdFields } from '../providers/registry';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { conflictAs409, idFromPath, uuidField } from './fields';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 
 const providerId = z.string().trim().min(1).max(255).nullable().optional();
@@ -40,8 +40,8 @@ type CouponWithAffiliate = Coupon & { affiliate: { email: string; referralCode: 
 
 const couponResponse = z
   .strictObject({
-    id: z.uuid(),
-    affiliate_id: z.uuid(),
+    id: uuid,
+    affiliate_id: uuid,
     coupon_code: z.string(),
     ...(Object.fromEntries(PROVIDER_FIELDS.map(({ field }) => [field, z.string().nullable()])) as Record<string, z.ZodNullable<z.ZodString>>),
     status: z.enum(['active', 'inactive']),

@@ -5,7 +5,7 @@ import { formatMajor } from '../commission/money';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { instant, majorText, minor, ok } from './envelope';
+import { instant, majorText, minor, ok, uuid } from './envelope';
 import { isoDate, uuidField } from './fields';
 import type { Operation } from './operation';
 
@@ -70,7 +70,7 @@ export const dayFiguresFields = {
 const dailyReportResponse = z.strictObject({
   from: instant,
   to: instant,
-  affiliate_id: z.uuid().nullable(),
+  affiliate_id: uuid.nullable(),
   days: z.array(z.strictObject({ date: z.string().describe('YYYY-MM-DD (UTC)'), ...dayFiguresFields })),
   totals: z.strictObject(dayFiguresFields),
 });

@@ -14,7 +14,7 @@ import { jsonBody } from '../http/json-body';
 import { clientAddressLimit, keyedRateLimit, type FailedAuthLimit } from '../http/rate-limit';
 import { createProject } from '../projects/projects';
 import { currencyCode } from './currency';
-import { instant, ok } from './envelope';
+import { instant, ok, uuid } from './envelope';
 import { emailField, uuidField } from './fields';
 import type { Operation } from './operation';
 
@@ -86,8 +86,8 @@ function perAddress(limit: number, windowMs: number, window: string, failuresOnl
 /** A signed-in answer: who, their projects and roles, the CSRF token for writes. */
 export const signedInResponse = z
   .strictObject({
-    user: z.strictObject({ id: z.uuid(), email: z.string() }),
-    memberships: z.array(z.strictObject({ project_id: z.uuid(), project_name: z.string(), currency: z.string(), role: z.enum(ROLES) })),
+    user: z.strictObject({ id: uuid, email: z.string() }),
+    memberships: z.array(z.strictObject({ project_id: uuid, project_name: z.string(), currency: z.string(), role: z.enum(ROLES) })),
     csrf_token: z.string(),
     session_expires_at: instant,
   })
@@ -217,7 +217,7 @@ export const dashboardAuthOperations: Operation[] = [
     errors: [404, 409],
     response: z.strictObject({
       ...signedInResponse.shape,
-      project: z.strictObject({ id: z.uuid(), name: z.string(), currency: z.string(), api_key: z.string().describe('shown once') }).optional().describe('with project_name: the new project'),
+      project: z.strictObject({ id: uuid, name: z.string(), currency: z.string(), api_key: z.string().describe('shown once') }).optional().describe('with project_name: the new project'),
     }),
   },
   {

@@ -7,7 +7,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { issueApiKey, NotFoundError, revokeApiKey } from '../projects/projects';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { emailField, idFromPath } from './fields';
 import type { Operation } from './operation';
 
@@ -25,11 +25,11 @@ function refuseUnless(allowed: boolean, role: Role, what: string): void {
   if (!allowed) throw new HttpError(403, `your role in this project is ${role}: it may not ${what}`);
 }
 
-const memberResponse = z.strictObject({ user_id: z.uuid(), email: z.string(), role: z.enum(ROLES), joined_at: instant }).meta({ id: 'Member' });
+const memberResponse = z.strictObject({ user_id: uuid, email: z.string(), role: z.enum(ROLES), joined_at: instant }).meta({ id: 'Member' });
 
 const invitationResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     email: z.string(),
     role: z.enum(ROLES),
     status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
@@ -42,7 +42,7 @@ const invitationResponse = z
   .meta({ id: 'Invitation' });
 
 const apiKeyResponse = z
-  .strictObject({ id: z.uuid(), name: z.string().nullable(), prefix: z.string(), created_at: instant, revoked_at: instant.nullable() })
+  .strictObject({ id: uuid, name: z.string().nullable(), prefix: z.string(), created_at: instant, revoked_at: instant.nullable() })
   .meta({ id: 'ApiKey' });
 
 function invitationView(i: InvitationRow, at: Date) {
@@ -163,7 +163,7 @@ const base = { tag: 'Dashboard team', access: 'session' as const };
 const P = '/api/dashboard/projects/{projectId}';
 export const dashboardTeamOperations: Operation[] = [
   { ...base, method: 'get', path: `${P}/members`, summary: "The project's members and their roles", response: z.array(memberResponse) },
-  { ...base, method: 'patch', path: `${P}/members/{userId}`, summary: "Change a member's role (owners only; the last owner keeps the role)", body: roleBody, errors: [403, 409], response: z.strictObject({ id: z.uuid(), ...memberResponse.shape }) },
+  { ...base, method: 'patch', path: `${P}/members/{userId}`, summary: "Change a member's role (owners only; the last owner keeps the role)", body: roleBody, errors: [403, 409], response: z.strictObject({ id: uuid, ...memberResponse.shape }) },
   { ...base, method: 'delete', path: `${P}/members/{userId}`, summary: 'Remove a member (owners only; never the last owner)', status: 204, errors: [403, 409] },
   { ...base, method: 'get', path: `${P}/invitations`, summary: 'Invitations, newest first, with their status (pending, accepted, revoked, expired)', query: listQuery, answer: 'list', response: invitationResponse },
   {

@@ -5,7 +5,7 @@ import { EMAIL_TEMPLATES } from '../email/templates';
 import type { Email, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { emailField, idFromPath } from './fields';
 import type { Operation } from './operation';
 
@@ -18,7 +18,7 @@ const listQuery = z.object({
 
 const emailResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     to: z.string(),
     template: z.string().describe(EMAIL_TEMPLATES.join(' | ')),
     subject: z.string(),

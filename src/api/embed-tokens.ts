@@ -4,7 +4,7 @@ import type { Database } from '../db/database';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { z } from 'zod';
-import { instant, ok } from './envelope';
+import { instant, ok, uuid } from './envelope';
 import { emailField } from './fields';
 import type { Operation } from './operation';
 
@@ -37,6 +37,6 @@ export const embedTokenOperations: Operation[] = [
     description: 'Pass it as data-token on the embed (or Authorization: Bearer to /api/portal/{projectId}/…). 409 for a rejected affiliate.',
     status: 201,
     errors: [409],
-    response: z.strictObject({ token: z.string().describe('rwpe_…'), expires_at: instant, affiliate_id: z.uuid(), project_id: z.uuid() }),
+    response: z.strictObject({ token: z.string().describe('rwpe_…'), expires_at: instant, affiliate_id: uuid, project_id: uuid }),
   },
 ];

@@ -92,7 +92,7 @@ export function ok<T>(data: T) {
  * so the document says `additionalProperties: false` and a test parsing a real answer fails on an undocumented field.
  */
 
-export { instant, majorText, minor } from '../views/schema-fields';
+export { instant, majorText, minor, uuid } from '../views/schema-fields';
 
 /**
  * How a list pages: `offset` is page(); `keyset` is keysetPage() (offset or cursor: next_cursor, and a null total

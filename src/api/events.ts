@@ -10,7 +10,7 @@ import type { ProcessOutcome } from '../domain/process-outcome';
 import { PROVIDER_NAMES } from '../domain/provider-names';
 import { parseJsonObject } from '../providers/shared/json';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../util/json-text';
-import { CURSOR_PAGING, cursorOf, cursorQuery, instant, keysetPage, ok, paginationQuery } from './envelope';
+import { CURSOR_PAGING, cursorOf, cursorQuery, instant, keysetPage, ok, paginationQuery, uuid } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionResponse, conversionView } from '../views/present';
@@ -31,7 +31,7 @@ type EventRow = Prisma.InboundEventGetPayload<{ omit: { rawBody: true; headers: 
 
 const eventResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     provider: z.enum(PROVIDER_NAMES),
     provider_event_id: z.string(),
     type: z.string(),

@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { groupRuleState } from '../projects/settings';
 import { commissionFields, commissionView } from '../views/present';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { commissionTypeField, commissionValueField, idFromPath, ruleColumns } from './fields';
 import { resourceOperations, type Operation } from './operation';
 
@@ -28,7 +28,7 @@ const listQuery = z.object(paginationQuery);
 
 const groupResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     name: z.string(),
     ...commissionFields,
     commission_duration: z.enum(['lifetime', 'first_payment', 'months']).nullable(),

@@ -5,7 +5,7 @@ import type { Affiliate, PrismaClient, TrackingLink } from '../generated/prisma/
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { checkedTarget } from '../tracking/allowed-domains';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { emailField, isUniqueViolation } from './fields';
 import type { Operation } from './operation';
 
@@ -42,8 +42,8 @@ type LinkStats = { signups: number; conversions: number };
 /** trackingLinks' view: the merchant's API and the portal answer the same. */
 export const linkResponse = z
   .strictObject({
-    id: z.uuid(),
-    affiliate_id: z.uuid(),
+    id: uuid,
+    affiliate_id: uuid,
     slug: z.string(),
     url: z.string().describe('the /r/ address to share'),
     target_url: z.string(),

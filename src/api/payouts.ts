@@ -6,7 +6,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { completePayout, createPayout, failPayout, type PayoutRefusal, type Settlement } from '../ledger/payouts';
 import { currencyCode } from './currency';
-import { instant, majorText, minor, ok, page, paginationQuery } from './envelope';
+import { instant, majorText, minor, ok, page, paginationQuery, uuid } from './envelope';
 import { idFromPath, uuidField } from './fields';
 import type { Operation } from './operation';
 import { PAYOUT_METHODS } from './payout-methods';
@@ -54,8 +54,8 @@ export function payoutRefused(result: PayoutRefusal, currency: string, partial =
 /** payoutView's answer, the merchant's and the portal's. */
 export const payoutResponse = z
   .strictObject({
-    id: z.uuid(),
-    affiliate_id: z.uuid(),
+    id: uuid,
+    affiliate_id: uuid,
     affiliate_email: z.string(),
     amount: majorText,
     amount_minor: minor,

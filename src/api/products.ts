@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { productRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns } from './fields';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { commissionFields, commissionView } from '../views/present';
 
@@ -128,7 +128,7 @@ export function productsRouter(prisma: PrismaClient, clock: () => Date): Router 
 
 const productRuleResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     product_id: z.string(),
     name: z.string().nullable(),
     ...commissionFields,

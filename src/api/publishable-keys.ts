@@ -5,14 +5,14 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { createPublishableKey } from '../projects/publishable-keys';
 import { idFromPath } from './fields';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import type { Operation } from './operation';
 
 const createBody = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
 const listQuery = z.object({ ...paginationQuery });
 
 const publishableKeyResponse = z
-  .strictObject({ id: z.uuid(), name: z.string().nullable(), key: z.string().describe('pk_…'), created_at: instant, revoked_at: instant.nullable() })
+  .strictObject({ id: uuid, name: z.string().nullable(), key: z.string().describe('pk_…'), created_at: instant, revoked_at: instant.nullable() })
   .meta({ id: 'PublishableKey' });
 
 function view(k: PublishableKey) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SqlClient } from '../db/sql';
-import { instant } from './envelope';
+import { instant, uuid } from './envelope';
 import { ATTRIBUTING_STATUSES, referralAttributes } from '../domain/referral-status';
 
 /** A referral as the API shows it, with its conversion status as the ledger makes it. */
@@ -92,17 +92,17 @@ export async function referralRowByEmail(sql: SqlClient, projectId: string, emai
 /** referralView's answer. */
 export const referralResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     email: z.string(),
     user_email: z.string(),
-    affiliate_id: z.uuid().nullable(),
+    affiliate_id: uuid.nullable(),
     affiliate_code: z.string().nullable(),
     conversion_status: z.enum(['pending', 'converted', 'direct', 'direct_signup']),
     conversion_date: instant.nullable(),
     status: z.enum(['active', 'inactive']),
     source: z.string().describe('api, store_attribution, script, …'),
     expires_at: instant.nullable(),
-    link_id: z.uuid().nullable(),
+    link_id: uuid.nullable(),
     created_at: instant,
     updated_at: instant,
   })

@@ -5,7 +5,7 @@ import { formatMajor } from '../commission/money';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { dailyReport, dailyReportOperations, moneyResponse } from './daily-report';
-import { instant, ok } from './envelope';
+import { instant, ok, uuid } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionStatus } from '../views/present';
@@ -194,7 +194,7 @@ const summaryResponse = z.strictObject({
   ),
   top_affiliates: z.array(
     z.strictObject({
-      affiliate_id: z.uuid(),
+      affiliate_id: uuid,
       email: z.string(),
       referral_code: z.string(),
       currency: z.string(),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { instant, ok } from './envelope';
+import { instant, ok, uuid } from './envelope';
 import { emailField } from './fields';
 import type { Operation } from './operation';
 import { commissionFields, commissionView } from '../views/present';
@@ -76,7 +76,7 @@ const ruleVersionResponse = z.strictObject({
   commission_months: z.number().int().nullable().optional().describe('project and group'),
   hold_days: z.number().int().nullable().optional().describe('group'),
   status: z.string().nullable().optional().describe("affiliate: the affiliate's status"),
-  group_id: z.uuid().nullable().optional().describe('affiliate'),
+  group_id: uuid.nullable().optional().describe('affiliate'),
 });
 
 export const ruleVersionOperations: Operation[] = [

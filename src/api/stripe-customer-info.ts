@@ -4,7 +4,7 @@ import { formatMajor } from '../commission/money';
 import type { SqlClient } from '../db/sql';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { instant, majorText, minor, ok } from './envelope';
+import { instant, majorText, minor, ok, uuid } from './envelope';
 import type { Operation } from './operation';
 import { referralResponse, referralRowByEmail, referralView } from './referral-rows';
 
@@ -77,7 +77,7 @@ const stripeCustomerInfoResponse = z.strictObject({
   stripe_customer_id: z.string(),
   customer_email: z.string().nullable(),
   referred: z.boolean(),
-  affiliate_id: z.uuid().nullable(),
+  affiliate_id: uuid.nullable(),
   affiliate_code: z.string().nullable(),
   affiliate_email: z.string().nullable(),
   attribution_method: z.string().nullable(),

@@ -10,7 +10,7 @@ import { emitConversionEvents, manualConversionEvents } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { currencyCode } from './currency';
 import { amountField, emailField, isUniqueViolation, moneyField } from './fields';
-import { instant, minor, ok } from './envelope';
+import { instant, minor, ok, uuid } from './envelope';
 import { manualCommission } from './manual-commission';
 
 /** How a conversion reported by a page is told apart from the merchant's own (the trace's one step). */
@@ -92,7 +92,7 @@ function saleMinor(body: PublicConversionBody, currency: string): bigint {
 
 /** answer()'s schema. */
 export const publicConversionResponse = z.strictObject({
-  conversion_id: z.uuid(),
+  conversion_id: uuid,
   order_id: z.string(),
   type: z.literal('purchase'),
   amount: z.number().describe('major units'),

@@ -17,7 +17,7 @@ import { emitReferralRecorded } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { publicConversion, publicConversionBody, publicConversionResponse } from './track-conversion';
 import { emailField, isUniqueViolation, uuidField } from './fields';
-import { instant, ok } from './envelope';
+import { instant, ok, uuid } from './envelope';
 import type { Operation } from './operation';
 
 // navigator.sendBeacon and no-preflight fetches send JSON as text/plain; money is read from its exact text.
@@ -194,7 +194,7 @@ export const trackOperations: Operation[] = [
     body: clickBody,
     status: 201,
     errors: [404, 429],
-    response: z.strictObject({ recorded: z.literal(true), click_id: z.uuid(), cookie_days: z.number().int() }),
+    response: z.strictObject({ recorded: z.literal(true), click_id: uuid, cookie_days: z.number().int() }),
     description:
       'Sent by /js/refwire.js; a text/plain JSON body (navigator.sendBeacon) is accepted too. The click row keeps the time, the landing URL, ' +
       'the referrer and a keyed hash of the client address and user agent, never the address itself.',

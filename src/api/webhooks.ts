@@ -9,7 +9,7 @@ import { DEFAULT_EVENTS, DEFAULT_PAYLOAD_FORMAT, isOutboundEvent, OUTBOUND_EVENT
 import { ENDPOINT_SECRET_PREFIX, newEndpointSecret } from '../outbound/signature';
 import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
 import { maskSecret, type SecretBox } from '../security/secret-box';
-import { instant, ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { idFromPath } from './fields';
 import { resourceOperations, type Operation } from './operation';
 
@@ -38,7 +38,7 @@ const deliveriesQuery = z.object({ ...paginationQuery, status: z.enum(['pending'
 
 const webhookEndpointResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     url: z.string(),
     events: z.array(z.string()),
     payload_format: z.enum(PAYLOAD_FORMATS),
@@ -54,7 +54,7 @@ const webhookEndpointResponse = z
 
 const webhookDeliveryResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     event: z.string(),
     webhook_id: z.string().describe('the Standard Webhooks webhook-id, the same on every attempt'),
     payload_format: z.enum(PAYLOAD_FORMATS),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instant, majorText, minor } from './schema-fields';
+import { instant, majorText, minor, uuid } from './schema-fields';
 import { bpToPercent, formatMajor, majorNumber } from '../commission/money';
 import { couponOfTrace } from '../attribution/chain';
 import { balanceOf, isFrozen } from '../domain/balances';
@@ -170,12 +170,12 @@ export const commissionFields = {
 
 export const conversionResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     type: z.enum(['signup', 'purchase']),
     kind: z.enum(['signup', 'purchase', 'renewal', 'refund']),
     status: conversionStatusResponse,
     reason: z.string().nullable().describe('why no commission: unattributed, affiliate_inactive, self_referral, duration_ended, …'),
-    affiliate_id: z.uuid().nullable(),
+    affiliate_id: uuid.nullable(),
     value: z.number().describe('the commission in major units'),
     value_minor: minor,
     base_value: z.number().describe('the commission base (amount without tax) in major units'),
@@ -187,7 +187,7 @@ export const conversionResponse = z
     rule_source: z.string().nullable().describe('affiliate | group | product | project | manual'),
     provider: z.string().nullable(),
     payment_key: z.string().nullable(),
-    reverses_id: z.uuid().nullable(),
+    reverses_id: uuid.nullable(),
     refunded_minor: minor.nullable(),
     referred_user_id: z.string().nullable(),
     email: z.string().nullable(),
@@ -197,14 +197,14 @@ export const conversionResponse = z
     coupon_code_used: z.string().nullable(),
     paid: z.boolean(),
     paid_at: instant.nullable(),
-    payout_id: z.uuid().nullable(),
+    payout_id: uuid.nullable(),
     hold_until: instant.nullable(),
     rated_at: instant.nullable(),
     attribution: z.strictObject({
       method: z.string().nullable(),
       trace: z.array(z.strictObject({ step: z.string(), result: z.enum(['hit', 'miss']), detail: z.string() })),
     }),
-    inbound_event_id: z.uuid().nullable(),
+    inbound_event_id: uuid.nullable(),
     occurred_at: instant,
     created_at: instant,
   })
@@ -230,14 +230,14 @@ export const earningsFields = {
 
 export const affiliateResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     email: z.string(),
     user_email: z.string(),
     name: z.string().nullable(),
     referral_code: z.string(),
     status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']),
     ...commissionFields,
-    group_id: z.uuid().nullable(),
+    group_id: uuid.nullable(),
     hold_days: z.number().int().nullable(),
     payout_method: z.enum(['paypal', 'wise', 'bank_transfer', 'manual']).nullable(),
     paypal_email: z.string().nullable(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Affiliate, PrismaClient } from '../../generated/prisma/client';
-import { instant } from '../envelope';
+import { instant, uuid } from '../envelope';
 
 /**
  * Where the affiliate sends people: their first active tracking link (`/r/<slug>`, which records a dated click),
@@ -20,13 +20,13 @@ export async function referralLinkOf(prisma: PrismaClient, publicUrl: string, af
 /** portalAffiliateView's answer. */
 export const portalAffiliateResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     email: z.string(),
     name: z.string().nullable(),
     status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']),
     referral_code: z.string(),
     referral_link: z.string().nullable().describe('their first active /r/ link, else the merchant\'s site with ?ref=<code>; null when neither is known'),
-    group_id: z.uuid().nullable(),
+    group_id: uuid.nullable(),
     payout_method: z.enum(['paypal', 'wise', 'bank_transfer', 'manual']).nullable(),
     paypal_email: z.string().nullable(),
     wise_email: z.string().nullable(),

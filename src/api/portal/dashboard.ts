@@ -7,7 +7,7 @@ import { affiliateStats } from '../../ledger/earnings';
 import { durationOf, groupRuleState, projectRuleState, ruleFromColumns } from '../../projects/settings';
 import { conversionStatus, conversionStatusResponse, emptyEarnings, type Earnings } from '../../views/present';
 import { dailyFigures, dailyPeriod, dailyPeriodQuery, rateBp, type DayFigures } from '../daily-report';
-import { instant, minor, ok } from '../envelope';
+import { instant, minor, ok, uuid } from '../envelope';
 import type { Operation } from '../operation';
 import { portalSettingsOf, portalSettingsResponse } from '../portal-settings';
 import { portalAffiliateResponse, portalAffiliateView, referralLinkOf } from './affiliate-view';
@@ -196,7 +196,7 @@ export function portalDashboardRouter(prisma: PrismaClient, publicUrl: string, c
   return router;
 }
 
-const projectSummaryResponse = z.strictObject({ id: z.uuid(), name: z.string(), currency: z.string() });
+const projectSummaryResponse = z.strictObject({ id: uuid, name: z.string(), currency: z.string() });
 
 const balanceResponse = z.strictObject({
   earned_minor: minor,
@@ -211,7 +211,7 @@ const balanceResponse = z.strictObject({
 const meResponse = z.strictObject({
   affiliate: portalAffiliateResponse,
   project: z.strictObject({
-    id: z.uuid(),
+    id: uuid,
     name: z.string(),
     currency: z.string(),
     cookie_days: z.number().int(),
@@ -253,7 +253,7 @@ const statsResponse = z.strictObject({
 
 const portalCommissionResponse = z
   .strictObject({
-    id: z.uuid(),
+    id: uuid,
     kind: z.enum(['purchase', 'renewal', 'refund']),
     status: conversionStatusResponse,
     reason: z.string().nullable(),
@@ -262,7 +262,7 @@ const portalCommissionResponse = z
     commission_minor: minor,
     hold_until: instant.nullable(),
     paid_at: instant.nullable(),
-    payout_id: z.uuid().nullable(),
+    payout_id: uuid.nullable(),
     occurred_at: instant,
     created_at: instant,
   })
@@ -298,7 +298,7 @@ export const portalDashboardOperations: Operation[] = [
     response: statsResponse,
   },
   { ...base, method: 'get', path: '/api/portal/{projectId}/coupons', summary: 'The coupon codes assigned to the affiliate',
-    response: z.array(z.strictObject({ id: z.uuid(), coupon_code: z.string(), status: z.enum(['active', 'inactive']), created_at: instant })),
+    response: z.array(z.strictObject({ id: uuid, coupon_code: z.string(), status: z.enum(['active', 'inactive']), created_at: instant })),
   },
   {
     ...base,
