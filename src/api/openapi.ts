@@ -12,6 +12,7 @@ import { ledgerOperations } from './ledger';
 import { linkOperations } from './links';
 import type { Operation } from './operation';
 import { payoutOperations } from './payouts';
+import { payoutBatchOperations } from './payout-batches';
 import { productOperations } from './products';
 import { publishableKeyOperations } from './publishable-keys';
 import { referralOperations } from './referrals';
@@ -97,6 +98,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...publishableKeyOperations,
   ...emailOperations,
   ...payoutOperations,
+  ...payoutBatchOperations,
   ...reportOperations,
   ...ledgerOperations,
   ...trackOperations,

@@ -28,6 +28,8 @@ export type Operation = {
   answer?: 'object' | 'list' | 'javascript' | 'text' | 'csv' | 'json';
   /** error statuses beyond those implied (400 with a body or query, 401/429 with a key, 404 with a path id) */
   errors?: number[];
+  /** the zod schema of the answer's `data` (of one item, for a `list`): what a typed client may rely on */
+  response?: z.ZodType;
 };
 
 /**
