@@ -187,7 +187,7 @@ export function createApp(deps: AppDeps): HttpHandler {
     onStored: deps.onEventStored,
     intervalMs: DEFAULT_RECONCILE_INTERVAL_MS,
   };
-  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock, (request) => reconcileIntegration(reconcile, request)));
+  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock, (request) => reconcileIntegration(reconcile, request), prisma));
   v1.use('/events', eventsRouter(prisma, deps.db.sql, deps.replayEvent ?? metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
