@@ -272,6 +272,17 @@ describe('/openapi.json describes every success answer exactly', () => {
     await asJane('get', `${portal}/payouts`);
     await asJane('get', `${portal}/payouts/${requested.id}`);
 
+    // payout batches: a new commission, eligible a minute later, taken by a batch that fails, then by one completed
+    await api('post', '/api/v1/conversions', { affiliate_id: jane.id, amount: 50 });
+    later(60_000);
+    await api('get', '/api/v1/payouts/eligible');
+    const failedBatch = (await api('post', '/api/v1/payout-batches', {})).data;
+    await api('get', '/api/v1/payout-batches');
+    await api('get', `/api/v1/payout-batches/${failedBatch.id}`);
+    await api('post', `/api/v1/payout-batches/${failedBatch.id}/fail`, { reason: 'bank holiday' }, 200);
+    const paidBatch = (await api('post', '/api/v1/payout-batches', {})).data;
+    await api('post', `/api/v1/payout-batches/${paidBatch.id}/complete`, { reference: 'BATCH-2' }, 200);
+
     // a public application, confirmed by its emailed code
     const apply = `/api/public/projects/${projectId}/applications`;
     await anyone('post', apply, { name: 'Ann', email: 'ann@blog.test', website: 'https://blog.test' }, 202);
@@ -286,6 +297,8 @@ describe('/openapi.json describes every success answer exactly', () => {
     await api('get', `/api/v1/emails/${emails[0].id}`);
     await api('get', '/api/v1/reports/summary');
     await api('get', '/api/v1/reports/daily');
+    await api('get', '/api/v1/reports/health');
+    await api('post', '/api/v1/events/replay', { status: 'failed' }, 200);
     await api('get', `/api/v1/reports/daily?affiliate_id=${jane.id}`);
     expect((await api('get', '/api/v1/ledger/verify')).data.ok).toBe(true);
     await api('get', '/api/v1/audit-log');
