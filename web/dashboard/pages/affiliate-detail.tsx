@@ -405,7 +405,7 @@ function EditDialog(props: { affiliate: Affiliate; onClose(): void }) {
     <Dialog open onClose={close} className="dialog">
       <div className="dialog-backdrop" aria-hidden="true" />
       <div className="dialog-frame">
-        <DialogPanel className="dialog-panel">
+        <DialogPanel className="dialog-panel dialog-panel-tall">
           <DialogTitle as="h2">Edit {a.name || a.email}</DialogTitle>
           <Description as="div">
             <p className="hint">A new rate or group rates payments that occur from now on; earlier payments keep theirs.</p>

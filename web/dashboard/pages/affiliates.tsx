@@ -157,7 +157,7 @@ function CreateAffiliateDialog(props: { onClose(): void }) {
     <Dialog open onClose={close} className="dialog">
       <div className="dialog-backdrop" aria-hidden="true" />
       <div className="dialog-frame">
-        <DialogPanel className="dialog-panel">
+        <DialogPanel className="dialog-panel dialog-panel-tall">
           <DialogTitle as="h2">New affiliate</DialogTitle>
           <Description as="div">
             <p className="hint">Add an affiliate yourself, without an application. They are not emailed.</p>

@@ -289,7 +289,7 @@ function ApproveDialog(props: { apps: Application[]; onClose(): void; onApprove(
     <Dialog open onClose={close} className="dialog">
       <div className="dialog-backdrop" aria-hidden="true" />
       <div className="dialog-frame">
-        <DialogPanel className="dialog-panel">
+        <DialogPanel className="dialog-panel dialog-panel-tall">
           <DialogTitle as="h2">{many ? `Approve ${props.apps.length} applications` : `Approve ${props.apps[0]?.name ?? ''}`}</DialogTitle>
           <Description as="div">
             <p>{many ? `${namesList(props.apps.map((a) => a.name))} become active affiliates and are emailed their referral code.` : 'They become an active affiliate and are emailed their referral code.'}</p>

@@ -154,7 +154,7 @@ function GroupDialog(props: { group: Group | null; onClose(): void }) {
     <Dialog open onClose={close} className="dialog">
       <div className="dialog-backdrop" aria-hidden="true" />
       <div className="dialog-frame">
-        <DialogPanel className="dialog-panel">
+        <DialogPanel className="dialog-panel dialog-panel-tall">
           <DialogTitle as="h2">{g ? `Edit ${g.name}` : 'New group'}</DialogTitle>
           <Description as="div">
             <p className="hint">A changed rule rates payments that occur from now on; earlier payments keep the rule they were rated with.</p>
