@@ -425,7 +425,7 @@ function EditDialog(props: { affiliate: Affiliate; onClose(): void }) {
                 </option>
               ))}
             </Field>
-            <RateFields idPrefix="edit" type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="No override: the group’s or the program’s rate" currency={currency} />
+            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="No override: the group’s or the program’s rate" currency={currency} />
             <Field label="Hold (days)" name="hold_days" type="number" min={0} max={365} value={hold} onChange={(e) => setHold(e.currentTarget.value)} errors={errors} hint="Empty: the group’s or the program’s." />
             <FormError error={save.error} fields={EDIT_FIELDS} />
             <div className="dialog-actions">

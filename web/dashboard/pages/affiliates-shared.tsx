@@ -64,7 +64,6 @@ export function ruleValueText(rule: Rule & { commission_value: number | null }):
  * `inheritLabel`: the choice that leaves the rule to the next level (an empty type).
  */
 export function RateFields(props: {
-  idPrefix: string;
   type: string;
   value: string;
   onType(v: string): void;

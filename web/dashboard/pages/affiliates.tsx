@@ -184,7 +184,7 @@ function CreateAffiliateDialog(props: { onClose(): void }) {
                 </option>
               ))}
             </Field>
-            <RateFields idPrefix="create" type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The group’s or the program’s rate" currency={currency} />
+            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The group’s or the program’s rate" currency={currency} />
             <FormError error={create.error} fields={CREATE_FIELDS} />
             <div className="dialog-actions">
               <button type="button" className="button" onClick={close} disabled={create.isPending}>

@@ -84,17 +84,25 @@ export function ApplicationsPage() {
       ),
     },
     {
-      header: 'Website',
+      header: 'Website and message',
       cell: (a) =>
-        a.website ? (
-          <a href={safeUrl(a.website)} target="_blank" rel="noopener noreferrer nofollow" className="wrap-anywhere">
-            {a.website}
-          </a>
+        a.website || a.message ? (
+          <div className="application-about">
+            {a.website ? (
+              safeUrl(a.website) ? (
+                <a href={safeUrl(a.website)} target="_blank" rel="noopener noreferrer nofollow">
+                  {a.website.replace(/^https?:\/\//i, '').replace(/\/$/, '')}
+                </a>
+              ) : (
+                <span>{a.website}</span>
+              )
+            ) : null}
+            {a.message ? <p className="application-message">{a.message}</p> : null}
+          </div>
         ) : (
           '—'
         ),
     },
-    { header: 'Message', cell: (a) => (a.message ? <span className="application-message">{a.message}</span> : '—') },
     {
       header: 'Flags',
       cell: (a) =>
@@ -110,7 +118,7 @@ export function ApplicationsPage() {
           </ul>
         ),
     },
-    { header: 'Applied', cell: (a) => formatDateTime(a.verified_at ?? a.created_at) },
+    { header: 'Applied', cell: (a) => <span className="nowrap">{formatDateTime(a.verified_at ?? a.created_at)}</span> },
     { header: 'Status', cell: (a) => <StatusBadge status={a.affiliate_status ?? a.status} /> },
   ];
   if (canWrite) {
@@ -320,7 +328,7 @@ function ApproveDialog(props: { apps: Application[]; onClose(): void; onApprove(
                 </option>
               ))}
             </Field>
-            <RateFields idPrefix="approve" type={type} value={value} onType={setType} onValue={setValue} errors={fieldErrors(error)} inheritLabel="The group’s or the program’s rate" currency={currency} />
+            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={fieldErrors(error)} inheritLabel="The group’s or the program’s rate" currency={currency} />
             <FormError error={error} fields={['group_id', 'commission_type', 'commission_value']} />
             <div className="dialog-actions">
               <button type="button" className="button" onClick={close} disabled={busy}>

@@ -166,7 +166,7 @@ function GroupDialog(props: { group: Group | null; onClose(): void }) {
             }}
           >
             <Field label="Name" name="name" value={name} onChange={(e) => setName(e.currentTarget.value)} errors={errors} required maxLength={200} autoComplete="off" />
-            <RateFields idPrefix="group" type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The program’s rate" currency={currency} />
+            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The program’s rate" currency={currency} />
             <Field label="Duration" name="commission_duration" as="select" value={duration} onChange={(e) => setDuration(e.currentTarget.value)} errors={errors}>
               <option value="">The program’s</option>
               <option value="lifetime">Every payment (lifetime)</option>
