@@ -11,7 +11,7 @@ import { StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
 import { CursorPager, DataTable, Pager } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
-import { offsetOf, type Affiliate } from './affiliates-shared';
+import { offsetOf, When, type Affiliate } from './affiliates-shared';
 
 type Conversion = components['schemas']['Conversion'];
 const SECTION_PAGE = 10;
@@ -220,7 +220,11 @@ export function ConversionsSection(props: { affiliate: Affiliate }) {
                 rowKey={(c) => c.id}
                 rows={page.data}
                 columns={[
-                  { header: 'When', cell: (c) => <Link href={`/conversions/${c.id}`}>{formatDateTime(c.occurred_at)}</Link> },
+                  { header: 'When', cell: (c) => (
+                      <Link href={`/conversions/${c.id}`} aria-label={`Conversion of ${formatDateTime(c.occurred_at)}`}>
+                        <When at={c.occurred_at} />
+                      </Link>
+                    ) },
                   { header: 'Kind', cell: (c) => c.kind },
                   { header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
                   { header: 'Sale', numeric: true, cell: (c) => (c.kind === 'signup' ? '—' : formatMoney(c.amount_minor, c.currency)) },

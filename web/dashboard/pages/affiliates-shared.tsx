@@ -3,7 +3,7 @@ import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
 import { Field } from '../ui/form';
-import { formatMoney, formatRate } from '../ui/format';
+import { formatDate, formatDateTime, formatMoney, formatRate } from '../ui/format';
 
 /**
  * What the people pages (applications, affiliates, an affiliate, groups) share: the answers' types as the API
@@ -112,4 +112,17 @@ export const PAGE_SIZE = 20;
 export function offsetOf(text: string): number {
   const n = Number(text);
   return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: 'short', timeZone: 'UTC' });
+
+/** An instant on two short lines (the date, then the time in UTC), so a table column stays narrow. */
+export function When(props: { at: string }) {
+  return (
+    <time dateTime={props.at} title={formatDateTime(props.at)}>
+      <span className="nowrap">{formatDate(props.at)}</span>
+      <br />
+      <span className="nowrap muted">{TIME.format(new Date(props.at))} UTC</span>
+    </time>
+  );
 }

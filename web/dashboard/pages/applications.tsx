@@ -7,12 +7,11 @@ import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { ConfirmDialog } from '../ui/dialog';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
-import { formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
 import { DataTable, Pager, type Column } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
-import { affiliateHref, namesList, offsetOf, PAGE_SIZE, RateFields, ruleBody, useGroupOptions, type Application } from './affiliates-shared';
+import { affiliateHref, namesList, offsetOf, PAGE_SIZE, RateFields, ruleBody, useGroupOptions, When, type Application } from './affiliates-shared';
 
 const KEYS = ['status', 'flagged', 'offset'] as const;
 
@@ -118,7 +117,7 @@ export function ApplicationsPage() {
           </ul>
         ),
     },
-    { header: 'Applied', cell: (a) => <span className="nowrap">{formatDateTime(a.verified_at ?? a.created_at)}</span> },
+    { header: 'Applied', cell: (a) => <When at={a.verified_at ?? a.created_at} /> },
     { header: 'Status', cell: (a) => <StatusBadge status={a.affiliate_status ?? a.status} /> },
   ];
   if (canWrite) {
