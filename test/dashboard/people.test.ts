@@ -314,6 +314,10 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
     expect(await affiliate('gus@guides.test')).toMatchObject({ status: 'active', name: 'Gus Guide' });
     await page.getByText('No conversions yet.').waitFor();
     await page.getByText('No payouts yet.').waitFor();
+
+    // an address naming nobody says so
+    await page.goto(`${h.url}${at(`affiliates/${encodeURIComponent('nobody@acme.test')}`)}`);
+    await page.getByText('There is no affiliate nobody@acme.test in this project.').waitFor();
   });
 
   it('refuses to delete a group that has affiliates, with the API’s reason', async () => {
