@@ -408,7 +408,7 @@ function EditDialog(props: { affiliate: Affiliate; onClose(): void }) {
         <DialogPanel className="dialog-panel dialog-panel-tall">
           <DialogTitle as="h2">Edit {a.name || a.email}</DialogTitle>
           <Description as="div">
-            <p className="hint">A new rate or group rates payments that occur from now on; earlier payments keep theirs.</p>
+            <p className="hint dialog-intro">A new rate or group rates payments that occur from now on; earlier payments keep theirs.</p>
           </Description>
           <form
             onSubmit={(e) => {

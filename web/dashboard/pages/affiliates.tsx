@@ -94,20 +94,22 @@ export function AffiliatesPage() {
           ))}
         </Field>
       </div>
-      <QueryView query={list} loadingLabel="Loading affiliates…">
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty title={offset > 0 ? 'No affiliates on this page.' : status ? `No ${status} affiliates.` : 'No affiliates yet.'}>
-              <p>{status ? 'Try another status.' : 'Approve an application, or create an affiliate yourself.'}</p>
-            </Empty>
-          ) : (
-            <>
-              <DataTable caption={status ? `Affiliates, ${status}` : 'Affiliates'} columns={columns} rows={page.data} rowKey={(a) => a.id} />
-              <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ offset: o ? String(o) : null })} label="Affiliate pages" />
-            </>
-          )
-        }
-      </QueryView>
+      <div aria-busy={list.isPlaceholderData || undefined}>
+        <QueryView query={list} loadingLabel="Loading affiliates…">
+          {(page) =>
+            page.data.length === 0 ? (
+              <Empty title={offset > 0 ? 'No affiliates on this page.' : status ? `No ${status} affiliates.` : 'No affiliates yet.'}>
+                <p>{status ? 'Try another status.' : 'Approve an application, or create an affiliate yourself.'}</p>
+              </Empty>
+            ) : (
+              <>
+                <DataTable caption={status ? `Affiliates, ${status}` : 'Affiliates'} columns={columns} rows={page.data} rowKey={(a) => a.id} />
+                <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ offset: o ? String(o) : null })} label="Affiliate pages" />
+              </>
+            )
+          }
+        </QueryView>
+      </div>
       {creating ? <CreateAffiliateDialog onClose={() => setCreating(false)} /> : null}
     </>
   );
@@ -160,7 +162,7 @@ function CreateAffiliateDialog(props: { onClose(): void }) {
         <DialogPanel className="dialog-panel dialog-panel-tall">
           <DialogTitle as="h2">New affiliate</DialogTitle>
           <Description as="div">
-            <p className="hint">Add an affiliate yourself, without an application. They are not emailed.</p>
+            <p className="hint dialog-intro">Add an affiliate yourself, without an application. They are not emailed.</p>
           </Description>
           <form
             noValidate

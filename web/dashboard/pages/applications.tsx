@@ -192,26 +192,28 @@ export function ApplicationsPage() {
         ) : null}
       </WriteOnly>
 
-      <QueryView query={list} loadingLabel="Loading applications…">
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty title={offset > 0 ? 'No applications on this page.' : status === 'unverified' ? 'No application is waiting for its email to be confirmed.' : 'No applications yet.'}>
-              <p>Applicants appear here once they confirm the code emailed to them. Share your program’s application form to get some.</p>
-            </Empty>
-          ) : (
-            <>
-              <DataTable
-                caption={`Applications, ${status === 'verified' ? 'email confirmed' : 'email not confirmed'}`}
-                columns={columns}
-                rows={page.data}
-                rowKey={(a) => a.id}
-                selection={canWrite && status === 'verified' ? { selected, onChange: setSelected, selectable: isPending, label: (a) => a.name } : undefined}
-              />
-              <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ offset: o ? String(o) : null })} label="Application pages" />
-            </>
-          )
-        }
-      </QueryView>
+      <div aria-busy={list.isPlaceholderData || undefined}>
+        <QueryView query={list} loadingLabel="Loading applications…">
+          {(page) =>
+            page.data.length === 0 ? (
+              <Empty title={offset > 0 ? 'No applications on this page.' : status === 'unverified' ? 'No application is waiting for its email to be confirmed.' : 'No applications yet.'}>
+                <p>Applicants appear here once they confirm the code emailed to them. Share your program’s application form to get some.</p>
+              </Empty>
+            ) : (
+              <>
+                <DataTable
+                  caption={`Applications, ${status === 'verified' ? 'email confirmed' : 'email not confirmed'}`}
+                  columns={columns}
+                  rows={page.data}
+                  rowKey={(a) => a.id}
+                  selection={canWrite && status === 'verified' ? { selected, onChange: setSelected, selectable: isPending, label: (a) => a.name } : undefined}
+                />
+                <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ offset: o ? String(o) : null })} label="Application pages" />
+              </>
+            )
+          }
+        </QueryView>
+      </div>
 
       {approving ? (
         <ApproveDialog

@@ -71,20 +71,22 @@ export function GroupsPage() {
           </WriteOnly>
         }
       />
-      <QueryView query={list} loadingLabel="Loading groups…">
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty title={offset > 0 ? 'No groups on this page.' : 'No groups yet.'}>
-              <p>Create a group to give a set of affiliates their own commission rule, such as a “Gold” tier at 30%.</p>
-            </Empty>
-          ) : (
-            <>
-              <DataTable caption="Partner groups" columns={columns} rows={page.data} rowKey={(g) => g.id} />
-              <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ offset: o ? String(o) : null })} label="Group pages" />
-            </>
-          )
-        }
-      </QueryView>
+      <div aria-busy={list.isPlaceholderData || undefined}>
+        <QueryView query={list} loadingLabel="Loading groups…">
+          {(page) =>
+            page.data.length === 0 ? (
+              <Empty title={offset > 0 ? 'No groups on this page.' : 'No groups yet.'}>
+                <p>Create a group to give a set of affiliates their own commission rule, such as a “Gold” tier at 30%.</p>
+              </Empty>
+            ) : (
+              <>
+                <DataTable caption="Partner groups" columns={columns} rows={page.data} rowKey={(g) => g.id} />
+                <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ offset: o ? String(o) : null })} label="Group pages" />
+              </>
+            )
+          }
+        </QueryView>
+      </div>
 
       {editing ? <GroupDialog group={editing === 'new' ? null : editing} onClose={() => setEditing(null)} /> : null}
 
@@ -157,7 +159,7 @@ function GroupDialog(props: { group: Group | null; onClose(): void }) {
         <DialogPanel className="dialog-panel dialog-panel-tall">
           <DialogTitle as="h2">{g ? `Edit ${g.name}` : 'New group'}</DialogTitle>
           <Description as="div">
-            <p className="hint">A changed rule rates payments that occur from now on; earlier payments keep the rule they were rated with.</p>
+            <p className="hint dialog-intro">A changed rule rates payments that occur from now on; earlier payments keep the rule they were rated with.</p>
           </Description>
           <form
             onSubmit={(e) => {
