@@ -337,16 +337,19 @@ function Balances(props: { affiliate: Affiliate }) {
   return (
     <section aria-labelledby="balances-heading">
       <h2 id="balances-heading">Balances</h2>
-      {rows.map((e) => (
-        <dl key={e.currency} className="grid balances" aria-label={`Balances in ${e.currency}`}>
-          <Stat label={`Pending review (${e.currency})`} value={formatMoney(e.pending_earnings_minor, e.currency)} />
-          <Stat label={`Held (${e.currency})`} value={formatMoney(e.held_earnings_minor, e.currency)} hint={e.next_release_date ? `next release ${formatDateTime(e.next_release_date)}` : undefined} />
-          <Stat label={`Eligible (${e.currency})`} value={formatMoney(e.eligible_earnings_minor, e.currency)} />
-          <Stat label={`Processing (${e.currency})`} value={formatMoney(e.processing_earnings_minor, e.currency)} />
-          <Stat label={`Paid (${e.currency})`} value={formatMoney(e.paid_earnings_minor, e.currency)} />
-          <Stat label={`Total earned (${e.currency})`} value={formatMoney(e.total_earnings_minor, e.currency)} />
-        </dl>
-      ))}
+      {rows.map((e) => {
+        const c = rows.length > 1 ? ` (${e.currency})` : '';
+        return (
+          <dl key={e.currency} className="grid balances" aria-label={`Balances in ${e.currency}`}>
+            <Stat label={`Pending review${c}`} value={formatMoney(e.pending_earnings_minor, e.currency)} />
+            <Stat label={`Held${c}`} value={formatMoney(e.held_earnings_minor, e.currency)} hint={e.next_release_date ? `next release ${formatDateTime(e.next_release_date)}` : undefined} />
+            <Stat label={`Eligible${c}`} value={formatMoney(e.eligible_earnings_minor, e.currency)} />
+            <Stat label={`Processing${c}`} value={formatMoney(e.processing_earnings_minor, e.currency)} />
+            <Stat label={`Paid${c}`} value={formatMoney(e.paid_earnings_minor, e.currency)} />
+            <Stat label={`Total earned${c}`} value={formatMoney(e.total_earnings_minor, e.currency)} />
+          </dl>
+        );
+      })}
       <p className="hint">
         {a.clicks} click{a.clicks === 1 ? '' : 's'}, {a.signups} signup{a.signups === 1 ? '' : 's'}, {a.purchases} sale{a.purchases === 1 ? '' : 's'}.
       </p>
