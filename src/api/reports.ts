@@ -9,6 +9,7 @@ import { instant, ok, uuid } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionStatus } from '../views/present';
+import { csvField } from '../util/csv';
 
 const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
 const summaryQuery = periodQuery.extend({ top: z.coerce.number().int().min(1).max(100).default(10) });
@@ -29,14 +30,6 @@ const money = (minor: string | bigint, currency: string) => ({ value: formatMajo
 /** A conversion rate in basis points: referred sales per 10,000 clicks, rounded down (integers, never floats). */
 function rateBp(sales: bigint, clicks: bigint): number | null {
   return clicks === 0n ? null : Number((sales * 10_000n) / clicks);
-}
-
-/** Text a spreadsheet would run as a formula is prefixed with a quote (CSV injection); then quoted as RFC 4180 asks. */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = typeof value === 'string' ? value : String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 const CSV_COLUMNS = [
