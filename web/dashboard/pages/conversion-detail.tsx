@@ -104,9 +104,7 @@ function Detail({ c }: { c: Conversion }) {
           <dt>Id</dt>
           <dd className="mono">{c.id}</dd>
           <dt>Type</dt>
-          <dd>
-            {c.type} ({c.kind})
-          </dd>
+          <dd>{c.kind === c.type ? c.kind : `${c.kind} (${c.type})`}</dd>
           <dt>Status</dt>
           <dd>
             <StatusBadge status={c.status} /> {STATUS_HELP[c.status]}

@@ -31,10 +31,11 @@ export function explainAttribution(c: Conversion, affiliateEmail: string | null)
   const tried = trace.filter((s) => s.result === 'miss').map((s) => `${STEP_WORDS[s.step] ?? s.step}: ${s.detail}`);
   if (typeof given === 'string' && given) return { summary: given, tried };
   if (hit) {
-    const how = hit.step === 'manual' ? `Entered by hand with ${hit.detail}` : hit.detail.startsWith(`${hit.step} `) ? hit.detail : `${STEP_WORDS[hit.step] ?? hit.step} ${hit.detail}`;
+    // the detail names what matched ("coupon JANE20", "referral_code JANE"); a step whose detail is a sentence keeps it
+    const how = hit.step === 'manual' ? (hit.detail.startsWith('affiliate_id ') ? 'entered by hand' : `entered by hand: ${hit.detail}`) : hit.detail;
     return { summary: who ? `${how} → ${who}` : how, tried };
   }
-  if (c.affiliate_id) return { summary: who ? `Attributed to ${who}` : 'Attributed', tried };
+  if (c.affiliate_id) return { summary: who ? `attributed to ${who}` : 'attributed', tried };
   return { summary: trace.length ? 'No affiliate found' : 'No attribution recorded', tried };
 }
 
@@ -151,7 +152,7 @@ export function ReviewButtons(props: { conversion: Conversion; label: string }) 
   const [rejecting, setRejecting] = useState(false);
   if (props.conversion.status !== 'pending') return null;
   return (
-    <span className="review-buttons">
+    <span className="review-buttons review-stack">
       <button type="button" className="button" aria-label={`Approve ${props.label}`} disabled={approve.isPending} onClick={() => approve.mutate([props.conversion.id])}>
         Approve
       </button>

@@ -4,7 +4,7 @@ import { Link } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { ConfirmDialog } from '../ui/dialog';
-import { formatDateTime } from '../ui/format';
+import { formatDate, formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { CursorPager, DataTable } from '../ui/table';
@@ -83,7 +83,7 @@ export function ConversionsPage() {
           }}>
             <option value="">All</option>
             <option value="signup">Signups</option>
-            <option value="purchase">Sales (purchases, renewals, refunds)</option>
+            <option value="purchase">Sales</option>
             <option value="renewal">Renewals only</option>
             <option value="refund">Refunds only</option>
           </select>
@@ -151,14 +151,17 @@ export function ConversionsPage() {
             {
               header: 'When',
               cell: (c) => (
-                <Link href={`/conversions/${c.id}`} aria-label={`Details of the ${label(c)}`}>
-                  {formatDateTime(c.occurred_at)}
+                <Link href={`/conversions/${c.id}`} aria-label={`Details of the ${label(c)}`} className="when-link">
+                  <span>{formatDate(c.occurred_at)}</span> <span>{formatTime(c.occurred_at)}</span>
                 </Link>
               ),
             },
             { header: 'Type', cell: (c) => <span className="kind">{c.kind}</span> },
             { header: 'Customer', cell: (c) => <span className="cell-wrap">{c.email ?? c.customer_id ?? '—'}</span> },
-            { header: 'Affiliate', cell: (c) => <span className="cell-wrap">{affiliateLabel(c.affiliate_id, emails)}</span> },
+            {
+              header: 'Affiliate, and why',
+              cell: (c) => <span className="trace-words">{explainAttribution(c, c.affiliate_id ? (emails.get(c.affiliate_id) ?? affiliateLabel(c.affiliate_id, emails)) : null).summary}</span>,
+            },
             { header: 'Base amount', numeric: true, cell: (c) => conversionAmounts(c).base },
             { header: 'Commission', numeric: true, cell: (c) => conversionAmounts(c).commission },
             {
@@ -171,11 +174,7 @@ export function ConversionsPage() {
                 </>
               ),
             },
-            {
-              header: 'Attribution',
-              cell: (c) => <span className="trace-words">{explainAttribution(c, c.affiliate_id ? (emails.get(c.affiliate_id) ?? null) : null).summary}</span>,
-            },
-            ...(canWrite ? [{ header: 'Review', cell: (c: Conversion) => <ReviewButtons conversion={c} label={label(c)} /> }] : []),
+            ...(canWrite && rows.some((r) => r.status === 'pending') ? [{ header: 'Review', cell: (c: Conversion) => <ReviewButtons conversion={c} label={label(c)} /> }] : []),
           ]}
         />
       )}
@@ -226,4 +225,9 @@ function DebouncedInput(props: { id: string; label: string; value: string; type?
       />
     </div>
   );
+}
+
+/** "9:00 AM UTC": the time of day of an instant, beside its date. */
+function formatTime(iso: string): string {
+  return `${new Intl.DateTimeFormat(undefined, { timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso))} UTC`;
 }

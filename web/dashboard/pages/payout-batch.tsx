@@ -101,7 +101,7 @@ function BatchView({ b }: { b: Batch }) {
       {b.missing_details.length > 0 ? (
         <div className="callout" role="note" aria-labelledby="missing-title">
           <h2 id="missing-title" className="callout-title">
-            {b.missing_details.length} line{b.missing_details.length === 1 ? '' : 's'} lack payout details
+            {b.missing_details.length === 1 ? '1 line lacks payout details' : `${b.missing_details.length} lines lack payout details`}
           </h2>
           <p>The exports fall back to the affiliate's own email for these; ask the affiliate to complete their details in the portal, or pay them another way.</p>
           <ul>
