@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Fragment, useState, type ReactNode } from 'react';
 import { api, ApiError, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
@@ -160,6 +160,25 @@ export function ReviewButtons(props: { conversion: Conversion; label: string }) 
         Reject
       </button>
       <RejectDialog ids={[props.conversion.id]} open={rejecting} onClose={() => setRejecting(false)} />
+    </span>
+  );
+}
+
+/** An email that may wrap after its @ (and nowhere else), so a narrow column does not split a name mid-word. */
+export function Breakable(props: { text: string }): ReactNode {
+  const parts = props.text.split('@');
+  return (
+    <span className="cell-wrap">
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {i > 0 ? (
+            <>
+              @<wbr />
+            </>
+          ) : null}
+          {p}
+        </Fragment>
+      ))}
     </span>
   );
 }

@@ -10,7 +10,7 @@ import { Empty, ErrorState, Loading } from '../ui/states';
 import { CursorPager, DataTable } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { ManualConversionForm, RecalculateForm } from './conversions-forms';
-import { affiliateLabel, conversionAmounts, explainAttribution, RejectDialog, ReviewButtons, STATUS_HELP, useAffiliateByEmail, useAffiliateEmails, useReview, type Conversion } from './conversions-shared';
+import { affiliateLabel, Breakable, conversionAmounts, explainAttribution, RejectDialog, ReviewButtons, STATUS_HELP, useAffiliateByEmail, useAffiliateEmails, useReview, type Conversion } from './conversions-shared';
 
 const KEYS = ['type', 'kind', 'paid', 'affiliate', 'customer', 'from', 'to', 'cursors', 'panel'] as const;
 const PAGE_SIZE = 25;
@@ -142,41 +142,43 @@ export function ConversionsPage() {
           <p>Conversions appear when a connected payment provider reports a sale of a referred customer, or when one is added by hand.</p>
         </Empty>
       ) : (
-        <DataTable
-          caption="Conversions, newest first"
-          rows={rows}
-          rowKey={(c) => c.id}
-          selection={canWrite ? { selected, onChange: setSelected, selectable: (c) => c.status === 'pending', label } : undefined}
-          columns={[
-            {
-              header: 'When',
-              cell: (c) => (
-                <Link href={`/conversions/${c.id}`} aria-label={`Details of the ${label(c)}`} className="when-link">
-                  <span>{formatDate(c.occurred_at)}</span> <span>{formatTime(c.occurred_at)}</span>
-                </Link>
-              ),
-            },
-            { header: 'Type', cell: (c) => <span className="kind">{c.kind}</span> },
-            { header: 'Customer', cell: (c) => <span className="cell-wrap">{c.email ?? c.customer_id ?? '—'}</span> },
-            {
-              header: 'Affiliate, and why',
-              cell: (c) => <span className="trace-words">{explainAttribution(c, c.affiliate_id ? (emails.get(c.affiliate_id) ?? affiliateLabel(c.affiliate_id, emails)) : null).summary}</span>,
-            },
-            { header: 'Base amount', numeric: true, cell: (c) => conversionAmounts(c).base },
-            { header: 'Commission', numeric: true, cell: (c) => conversionAmounts(c).commission },
-            {
-              header: 'Status',
-              cell: (c) => (
-                <>
-                  <StatusBadge status={c.status} />
-                  <span className="visually-hidden">: {STATUS_HELP[c.status]}</span>
-                  {c.reason ? <div className="hint">{c.reason.replace(/_/g, ' ')}</div> : null}
-                </>
-              ),
-            },
-            ...(canWrite && rows.some((r) => r.status === 'pending') ? [{ header: 'Review', cell: (c: Conversion) => <ReviewButtons conversion={c} label={label(c)} /> }] : []),
-          ]}
-        />
+        <div className="compact-table">
+          <DataTable
+            caption="Conversions, newest first"
+            rows={rows}
+            rowKey={(c) => c.id}
+            selection={canWrite ? { selected, onChange: setSelected, selectable: (c) => c.status === 'pending', label } : undefined}
+            columns={[
+              {
+                header: 'When',
+                cell: (c) => (
+                  <Link href={`/conversions/${c.id}`} aria-label={`Details of the ${label(c)}`} className="when-link">
+                    <span>{formatDate(c.occurred_at)}</span> <span>{formatTime(c.occurred_at)}</span>
+                  </Link>
+                ),
+              },
+              { header: 'Type', cell: (c) => <span className="kind">{c.kind}</span> },
+              { header: 'Customer', cell: (c) => <Breakable text={c.email ?? c.customer_id ?? '—'} /> },
+              {
+                header: 'Affiliate, and why',
+                cell: (c) => <span className="trace-words">{explainAttribution(c, c.affiliate_id ? (emails.get(c.affiliate_id) ?? affiliateLabel(c.affiliate_id, emails)) : null).summary}</span>,
+              },
+              { header: 'Base amount', numeric: true, cell: (c) => conversionAmounts(c).base },
+              { header: 'Commission', numeric: true, cell: (c) => conversionAmounts(c).commission },
+              {
+                header: 'Status',
+                cell: (c) => (
+                  <>
+                    <StatusBadge status={c.status} />
+                    <span className="visually-hidden">: {STATUS_HELP[c.status]}</span>
+                    {c.reason ? <div className="hint">{c.reason.replace(/_/g, ' ')}</div> : null}
+                  </>
+                ),
+              },
+              ...(canWrite && rows.some((r) => r.status === 'pending') ? [{ header: 'Review', cell: (c: Conversion) => <ReviewButtons conversion={c} label={label(c)} /> }] : []),
+            ]}
+          />
+        </div>
       )}
       <CursorPager cursors={cursors} nextCursor={list.data?.pagination.next_cursor} onChange={(next) => setF({ cursors: next.join('.') || null })} label="Conversion pages" />
 

@@ -33,7 +33,7 @@ export function PayoutBatchPage() {
 }
 
 function BatchView({ b }: { b: Batch }) {
-  const { project_id } = useProject();
+  const { project_id, canWrite } = useProject();
   const client = useQueryClient();
   const announce = useAnnounce();
   const [settling, setSettling] = useState<'complete' | 'fail' | null>(null);
@@ -166,7 +166,9 @@ function BatchView({ b }: { b: Batch }) {
               },
               { header: 'Status', cell: (l) => <StatusBadge status={l.status} /> },
               { header: 'Reference', cell: (l) => l.reference ?? l.failure_reason ?? '—' },
-              { header: 'Actions', cell: (l) => <PayoutLineActions payoutId={l.payout_id} status={l.status} label={`${l.affiliate_email} ${formatMoney(l.amount_minor, l.currency)}`} /> },
+              ...(canWrite && pending > 0
+                ? [{ header: 'Actions', cell: (l: Batch['lines'][number]) => <PayoutLineActions payoutId={l.payout_id} status={l.status} label={`${l.affiliate_email} ${formatMoney(l.amount_minor, l.currency)}`} /> }]
+                : []),
             ]}
           />
         )}

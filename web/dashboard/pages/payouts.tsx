@@ -166,7 +166,7 @@ function Batches(props: { offset: number; onOffset(o: number): void }) {
 
 function PayoutList(props: { f: Record<(typeof KEYS)[number], string>; setF(p: Partial<Record<(typeof KEYS)[number], string | null>>): void }) {
   const { f, setF } = props;
-  const { project_id } = useProject();
+  const { project_id, canWrite } = useProject();
   const affiliate = useAffiliateByEmail(f.affiliate.trim().toLowerCase());
   const [affiliateText, setAffiliateText] = useState(f.affiliate);
   const offset = Number(f.offset) || 0;
@@ -244,7 +244,9 @@ function PayoutList(props: { f: Record<(typeof KEYS)[number], string>; setF(p: P
                     { header: 'Commissions', numeric: true, cell: (p) => p.conversions_count },
                     { header: 'Status', cell: (p) => <StatusBadge status={p.status} /> },
                     { header: 'Reference', cell: (p) => p.reference ?? p.failure_reason ?? '—' },
-                    { header: 'Actions', cell: (p) => <PayoutLineActions payoutId={p.id} status={p.status} label={`${p.affiliate_email} ${formatMoney(p.amount_minor, p.currency)}`} /> },
+                    ...(canWrite && page.data.some((p) => p.status === 'pending')
+                      ? [{ header: 'Actions', cell: (p: (typeof page.data)[number]) => <PayoutLineActions payoutId={p.id} status={p.status} label={`${p.affiliate_email} ${formatMoney(p.amount_minor, p.currency)}`} /> }]
+                      : []),
                   ]}
                 />
                 <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setF({ offset: o ? String(o) : null })} label="Payout pages" />
