@@ -1,6 +1,309 @@
-import { PageHeader } from '../ui/page';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { Link } from 'wouter';
+import { api, unwrap } from '../api/client';
+import type { paths } from '../api/schema';
+import { useProject } from '../session';
+import { DailyChart } from '../ui/chart';
+import { formatCount, formatDateTime, formatMoney, formatRate } from '../ui/format';
+import { PageHeader, StatusBadge } from '../ui/page';
+import { Empty, ErrorState, Loading, QueryView } from '../ui/states';
+import { DataTable } from '../ui/table';
+import { useUrlState } from '../ui/url-state';
+import { providerLabel } from './events-shared';
 
-// TODO(dashboard pages): replaced by the page itself
+type Daily = paths['/api/v1/reports/daily']['get']['responses'][200]['content']['application/json']['data'];
+
+const PERIODS = [
+  { days: 7, label: 'Last 7 days' },
+  { days: 30, label: 'Last 30 days' },
+  { days: 90, label: 'Last 90 days' },
+] as const;
+const DAY = 86_400_000;
+
+const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/** [from, to) of whole UTC days: the last `days` days, today included. */
+function periodOf(days: number): { from: string; to: string } {
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  return { from: isoDay(today - (days - 1) * DAY), to: isoDay(today + DAY) };
+}
+
+const KEYS = ['period'] as const;
+
 export function OverviewPage() {
-  return <PageHeader title="OverviewPage" />;
+  const { project_id } = useProject();
+  const [url, setUrl] = useUrlState(KEYS);
+  const days = PERIODS.find((p) => String(p.days) === url.period)?.days ?? 30;
+  const range = useMemo(() => periodOf(days), [days]);
+
+  const daily = useQuery({ queryKey: ['p', project_id, 'reports', 'daily', range], queryFn: () => unwrap(api.GET('/api/v1/reports/daily', { params: { query: range } })) });
+  const summary = useQuery({
+    queryKey: ['p', project_id, 'reports', 'summary', range],
+    queryFn: () => unwrap(api.GET('/api/v1/reports/summary', { params: { query: { from: `${range.from}T00:00:00.000Z`, to: `${range.to}T00:00:00.000Z`, top: 5 } } })),
+  });
+
+  return (
+    <>
+      <PageHeader
+        title="Overview"
+        description="Your program at a glance: what affiliates brought in, and what needs your attention."
+        actions={
+          <div className="period-picker" role="group" aria-label="Period">
+            {PERIODS.map((p) => (
+              <button key={p.days} type="button" className={`button${p.days === days ? ' button-primary' : ''}`} aria-pressed={p.days === days} onClick={() => setUrl({ period: p.days === 30 ? null : String(p.days) })}>
+                {p.label}
+              </button>
+            ))}
+          </div>
+        }
+      />
+      <GettingStarted />
+      <Health />
+      <section aria-labelledby="totals-heading">
+        <h2 id="totals-heading">Totals, {PERIODS.find((p) => p.days === days)!.label.toLowerCase()}</h2>
+        <QueryView query={summary} loadingLabel="Loading the totals…">
+          {(s) => {
+            const d = s.data;
+            return (
+              <>
+                <dl className="grid overview-stats">
+                  <div className="stat">
+                    <dt>Clicks</dt>
+                    <dd>{formatCount(d.clicks)}</dd>
+                  </div>
+                  <div className="stat">
+                    <dt>Signups</dt>
+                    <dd>{formatCount(d.signups)}</dd>
+                  </div>
+                  <div className="stat">
+                    <dt>Sales</dt>
+                    <dd>{formatCount(d.sales)}</dd>
+                  </div>
+                  <div className="stat">
+                    <dt>Conversion rate</dt>
+                    <dd>{d.conversion_rate_bp === null ? '—' : formatRate(d.conversion_rate_bp)}</dd>
+                  </div>
+                  {d.by_currency.map((c) => (
+                    <div className="stat" key={`rev-${c.currency}`}>
+                      <dt>Net revenue ({c.currency})</dt>
+                      <dd>{formatMoney(c.net_revenue.value_minor, c.currency)}</dd>
+                    </div>
+                  ))}
+                  {d.by_currency.map((c) => (
+                    <div className="stat" key={`com-${c.currency}`}>
+                      <dt>Commission ({c.currency})</dt>
+                      <dd>{formatMoney(c.commission.value_minor, c.currency)}</dd>
+                    </div>
+                  ))}
+                  {d.by_currency
+                    .filter((c) => c.commission_pending.value_minor !== 0)
+                    .map((c) => (
+                      <div className="stat" key={`pen-${c.currency}`}>
+                        <dt>Waiting for review ({c.currency})</dt>
+                        <dd>
+                          <Link href="/conversions?status=pending">{formatMoney(c.commission_pending.value_minor, c.currency)}</Link>
+                        </dd>
+                      </div>
+                    ))}
+                </dl>
+                <h2 id="top-heading">Top affiliates</h2>
+                {d.top_affiliates.length === 0 ? (
+                  <Empty title="No affiliate has made a sale in this period." />
+                ) : (
+                  <DataTable
+                    caption="Top affiliates of the period, by commission"
+                    rows={d.top_affiliates}
+                    rowKey={(a) => `${a.affiliate_id}-${a.currency}`}
+                    columns={[
+                      { header: 'Affiliate', cell: (a) => <Link href={`/affiliates/${encodeURIComponent(a.email)}`}>{a.email}</Link> },
+                      { header: 'Code', cell: (a) => <code>{a.referral_code}</code> },
+                      { header: 'Sales', numeric: true, cell: (a) => formatCount(a.sales) },
+                      { header: 'Net revenue', numeric: true, cell: (a) => formatMoney(a.net_revenue.value_minor, a.currency) },
+                      { header: 'Commission', numeric: true, cell: (a) => formatMoney(a.commission.value_minor, a.currency) },
+                    ]}
+                  />
+                )}
+              </>
+            );
+          }}
+        </QueryView>
+      </section>
+      <section aria-labelledby="daily-heading">
+        <h2 id="daily-heading">Day by day</h2>
+        <QueryView query={daily} loadingLabel="Loading the daily report…">
+          {(r) => <DailyCharts report={r.data} />}
+        </QueryView>
+      </section>
+    </>
+  );
+}
+
+function DailyCharts(props: { report: Daily }) {
+  const { currency } = useProject();
+  const days = useMemo(() => props.report.days.map((d) => d.date), [props.report]);
+  const counts = useMemo(
+    () => [
+      { label: 'Clicks', values: props.report.days.map((d) => d.clicks), color: '#0d5fc4' },
+      { label: 'Signups', values: props.report.days.map((d) => d.signups), color: '#b54708' },
+      { label: 'Sales', values: props.report.days.map((d) => d.sales), color: '#067647' },
+    ],
+    [props.report],
+  );
+  // the project's currency first, then any other the period has
+  const currencies = useMemo(() => {
+    const seen = props.report.totals.by_currency.map((c) => c.currency);
+    return [currency, ...seen.filter((c) => c !== currency)];
+  }, [props.report, currency]);
+  return (
+    <div className="overview-charts">
+      <DailyChart title="Clicks, signups and sales" days={days} series={counts} format={countFormat} />
+      {currencies.map((c) => (
+        <MoneyChart key={c} report={props.report} days={days} currency={c} />
+      ))}
+    </div>
+  );
+}
+
+const countFormat = (v: number) => formatCount(Math.round(v));
+
+function MoneyChart(props: { report: Daily; days: string[]; currency: string }) {
+  const { report, currency } = props;
+  const series = useMemo(() => {
+    const of = (pick: (m: Daily['days'][number]['by_currency'][number]) => number) => report.days.map((d) => pick(d.by_currency.find((m) => m.currency === currency) ?? zero));
+    return [
+      { label: 'Revenue', values: of((m) => m.revenue.value_minor), color: '#0d5fc4' },
+      { label: 'Commission', values: of((m) => m.commission.value_minor), color: '#067647' },
+    ];
+  }, [report, currency]);
+  const format = useMemo(() => (v: number) => formatMoney(Math.round(v), currency), [currency]);
+  return <DailyChart title={`Revenue and commission (${currency})`} days={props.days} series={series} format={format} />;
+}
+
+const nothing = { value: '0', value_minor: 0 };
+const zero = { currency: '', revenue: nothing, refunded: nothing, net_revenue: nothing, commission: nothing };
+
+/** Shown until a provider is connected: the first thing to do. */
+function GettingStarted() {
+  const { project_id, canWrite } = useProject();
+  const integrations = useQuery({ queryKey: ['p', project_id, 'integrations'], queryFn: () => unwrap(api.GET('/api/v1/integrations')) });
+  if (!integrations.data || integrations.data.data.length > 0) return null;
+  return (
+    <div className="card getting-started">
+      <h2>Start here: connect your payment provider</h2>
+      <p>
+        Refwire learns about sales from your payment provider's webhooks (Stripe, Paddle, Lemon Squeezy or Polar). No provider is connected yet, so no sale can be attributed to an affiliate.
+      </p>
+      <p>
+        {canWrite ? (
+          <Link href="/integrations" className="button button-primary">
+            Connect a provider
+          </Link>
+        ) : (
+          <>
+            Ask an owner or admin to connect one on the <Link href="/integrations">Integrations</Link> page.
+          </>
+        )}
+      </p>
+    </div>
+  );
+}
+
+/** What needs attention: events that failed processing, outbound endpoints failing their deliveries. */
+function Health() {
+  const { project_id } = useProject();
+  const failed = useQuery({
+    queryKey: ['p', project_id, 'events', 'list', { status: 'failed', limit: 5 }],
+    queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query: { status: 'failed', limit: 5 } } })),
+  });
+  const latest = useQuery({ queryKey: ['p', project_id, 'events', 'list', { limit: 1 }], queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query: { limit: 1 } } })) });
+  const webhooks = useQuery({ queryKey: ['p', project_id, 'webhooks', 'list', { limit: 100, offset: 0 }], queryFn: () => unwrap(api.GET('/api/v1/webhooks', { params: { query: { limit: 100 } } })) });
+
+  return (
+    <section aria-labelledby="health-heading" className="overview-health">
+      <h2 id="health-heading">Health</h2>
+      <div className="health-grid">
+        <div className="card">
+          <h3>Incoming events</h3>
+          {latest.isPending ? (
+            <Loading />
+          ) : latest.isError ? (
+            <ErrorState error={latest.error} retry={() => void latest.refetch()} />
+          ) : latest.data.data[0] ? (
+            <p>
+              Last event received: <Link href={`/events/${latest.data.data[0].id}`}>{formatDateTime(latest.data.data[0].received_at)}</Link> ({providerLabel(latest.data.data[0].provider)}{' '}
+              <code>{latest.data.data[0].type}</code>)
+            </p>
+          ) : (
+            <p>No event received yet.</p>
+          )}
+          {failed.isPending ? null : failed.isError ? (
+            <ErrorState error={failed.error} retry={() => void failed.refetch()} />
+          ) : failed.data.data.length === 0 ? (
+            <p className="callout callout-ok">No failed events.</p>
+          ) : (
+            <div className="callout" role="note" aria-label="Failed events">
+              <p>
+                <strong>
+                  <Link href="/events?status=failed">
+                    {formatCount(failed.data.pagination.total ?? failed.data.data.length)} failed event{failed.data.pagination.total === 1 ? '' : 's'}
+                  </Link>
+                </strong>{' '}
+                could not be processed: a sale or refund in them is not counted until they are replayed.
+              </p>
+              <ul className="health-list">
+                {failed.data.data.map((e) => (
+                  <li key={e.id}>
+                    <Link href={`/events/${e.id}`}>
+                      {providerLabel(e.provider)} <code>{e.type}</code>
+                    </Link>{' '}
+                    {formatDateTime(e.received_at)}
+                    {e.status_reason ? <span className="muted"> — {e.status_reason}</span> : null}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </div>
+        <div className="card">
+          <h3>Outbound webhooks</h3>
+          {webhooks.isPending ? (
+            <Loading />
+          ) : webhooks.isError ? (
+            <ErrorState error={webhooks.error} retry={() => void webhooks.refetch()} />
+          ) : webhooks.data.data.length === 0 ? (
+            <p>
+              No endpoint yet. <Link href="/webhooks">Add one</Link> to tell your systems about referrals and commissions.
+            </p>
+          ) : (
+            (() => {
+              const failing = webhooks.data.data.filter((w) => w.consecutive_failures > 0 || w.status === 'disabled');
+              if (failing.length === 0) return <p className="callout callout-ok">Every endpoint is delivering.</p>;
+              return (
+                <div className="callout" role="note" aria-label="Failing outbound webhooks">
+                  <p>
+                    <strong>
+                      {failing.length} endpoint{failing.length === 1 ? ' is' : 's are'} failing
+                    </strong>{' '}
+                    their deliveries:
+                  </p>
+                  <ul className="health-list">
+                    {failing.map((w) => (
+                      <li key={w.id}>
+                        <Link href={`/webhooks/${w.id}`}>{w.url}</Link> <StatusBadge status={w.status} />{' '}
+                        <span className="muted">
+                          {w.consecutive_failures} failure{w.consecutive_failures === 1 ? '' : 's'} in a row
+                          {w.disabled_reason ? ` — ${w.disabled_reason}` : ''}
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              );
+            })()
+          )}
+        </div>
+      </div>
+    </section>
+  );
 }
