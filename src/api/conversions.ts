@@ -13,6 +13,7 @@ import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyFie
 import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, majorText, minor, ok, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { conversionResponse, conversionView } from '../views/present';
+import { explanationsFor, withExplanations } from './explanations';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';
@@ -173,7 +174,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
         tied.length > q.limit ? [] : await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: { lt: cursor.at } }] }, orderBy, take: q.limit + 1 - tied.length });
       const rows = [...tied, ...older];
       const now = clock();
-      res.json(keysetPage(rows, (r) => conversionView(r, now), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
+      const words = await explanationsFor(prisma, where.projectId as string, rows);
+      res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), attribution_explanation: words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
       return;
     }
     const [rows, total] = await Promise.all([
@@ -181,7 +183,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       prisma.conversion.count({ where }),
     ]);
     const now = clock();
-    res.json(keysetPage(rows, (r) => conversionView(r, now), (r) => ({ at: r.occurredAt, id: r.id }), q, null, total));
+    const words = await explanationsFor(prisma, where.projectId as string, rows);
+    res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), attribution_explanation: words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, null, total));
   });
 
   router.post('/', async (req, res) => {
@@ -317,7 +320,9 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(ok(conversionView(await find(projectIdOf(req), req.params.id), clock())));
+    const projectId = projectIdOf(req);
+    const [view] = await withExplanations(prisma, projectId, [await find(projectId, req.params.id)], (c) => conversionView(c, clock()));
+    res.json(ok(view));
   });
 
   const update = async (req: import('express').Request, res: import('express').Response) => {

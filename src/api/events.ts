@@ -14,6 +14,7 @@ import { CURSOR_PAGING, cursorOf, cursorQuery, instant, keysetPage, ok, paginati
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionResponse, conversionView } from '../views/present';
+import { withExplanations } from './explanations';
 
 const listQuery = z.object({
   ...paginationQuery,
@@ -25,6 +26,28 @@ const listQuery = z.object({
   origin: z.enum(['webhook', 'reconciled']).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
+});
+
+/** Up to this many events a call: each is processed in turn, so a call stays well within a request's time. */
+export const REPLAY_BATCH_LIMIT = 1000;
+
+const replayAllBody = z
+  .object({
+    /** only failed events may be replayed in bulk (for now) */
+    status: z.literal('failed'),
+    provider: z.enum(PROVIDER_NAMES).optional(),
+    /** at most this many, oldest first */
+    limit: z.number().int().min(1).max(REPLAY_BATCH_LIMIT).default(REPLAY_BATCH_LIMIT),
+  })
+  .strict();
+
+const replayAllAnswer = z.object({
+  status: z.literal('failed'),
+  provider: z.enum(PROVIDER_NAMES).nullable(),
+  replayed: z.number().int(),
+  outcomes: z.object({ processed: z.number().int(), ignored: z.number().int(), failed: z.number().int(), retry: z.number().int(), skipped: z.number().int() }),
+  busy: z.number().int(),
+  remaining: z.number().int(),
 });
 
 type EventRow = Prisma.InboundEventGetPayload<{ omit: { rawBody: true; headers: true } }>;
@@ -131,12 +154,38 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
       headers,
       ...storedPayload(rawBody),
       // the ledger rows this event created; their attribution trace says why each was (not) attributed
-      conversions: conversions.map((c) => conversionView(c, now)),
+      conversions: await withExplanations(prisma, projectId, conversions, (c) => conversionView(c, now)),
     };
   }
 
   router.get('/:id', async (req, res) => {
     res.json(ok(await detail(projectIdOf(req), req.params.id)));
+  });
+
+  /**
+   * Replays the project's failed events, oldest first, up to `limit` a call, each as the single replay does (every
+   * write is keyed, so effects never double). `remaining`: failed events this call did not take.
+   */
+  router.post('/replay', async (req, res) => {
+    const body = replayAllBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const where: Prisma.InboundEventWhereInput = { projectId, status: body.status, provider: body.provider };
+    const [rows, total] = await Promise.all([
+      prisma.inboundEvent.findMany({ where, select: { id: true }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }], take: body.limit }),
+      prisma.inboundEvent.count({ where }),
+    ]);
+    const outcomes = { processed: 0, ignored: 0, failed: 0, retry: 0, skipped: 0 };
+    let busy = 0;
+    for (const { id } of rows) {
+      // failed a moment ago, but a runner may have taken it since: leave it to that runner
+      const reset = await resetForReplay(sql, { id, projectId });
+      if (reset.length === 0) {
+        busy += 1;
+        continue;
+      }
+      outcomes[(await processEvent(id)).status] += 1;
+    }
+    res.json(ok({ status: body.status, provider: body.provider ?? null, replayed: rows.length - busy, outcomes, busy, remaining: total - rows.length } satisfies z.infer<typeof replayAllAnswer>));
   });
 
   /** Re-runs processing of a stored event. Every write is keyed, so a replay never doubles an effect. */
@@ -165,6 +214,16 @@ export const eventOperations: Operation[] = [
     response: eventResponse,
   },
   { method: 'get', path: '/api/v1/events/{id}', tag: 'Events', access: 'api_key', summary: 'One event: payload, status, attribution trace and resulting conversions', response: eventDetailResponse },
+  {
+    method: 'post',
+    path: '/api/v1/events/replay',
+    tag: 'Events',
+    access: 'api_key',
+    summary: "Replay the project's failed events (of one provider, optionally), oldest first, up to 1,000 a call",
+    description: 'Each as POST /api/v1/events/{id}/replay does, so effects never double. Answers how each ended and how many failed events remain for another call.',
+    body: replayAllBody,
+    response: replayAllAnswer,
+  },
   {
     method: 'post',
     path: '/api/v1/events/{id}/replay',

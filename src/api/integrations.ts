@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { PrismaClient } from '../generated/prisma/client';
 import { z } from 'zod';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
@@ -15,6 +16,8 @@ import type { Operation } from './operation';
 
 /** How this process reaches providers' APIs: operator-set base URLs (else each provider's public API) and fetch. */
 export type ProviderApiTargets = { baseUrls: Partial<Record<ProviderName, string>>; fetch: typeof fetch; allowPrivate: boolean };
+
+const DAY_MS = 86_400_000;
 
 /** A rotated-out secret keeps verifying for a day by default: long enough for the provider's in-flight retries. */
 const DEFAULT_PREVIOUS_SECRET_TTL_HOURS = 24;
@@ -57,8 +60,31 @@ function adapterFor(name: unknown): ProviderAdapter {
 }
 
 /** `/api/v1/integrations` (PRODUCT.md §3). Secrets go in; only masked hints come out. */
-export function integrationsRouter(store: IntegrationStore, publicUrl: string, providerApi: ProviderApiTargets, clock: () => Date, reconcile: ReconcileNow): Router {
+export function integrationsRouter(store: IntegrationStore, publicUrl: string, providerApi: ProviderApiTargets, clock: () => Date, reconcile: ReconcileNow, prisma: PrismaClient): Router {
   const router = Router();
+
+  type Activity = { provider: string; last: Date | null; events: bigint; failures: bigint };
+  /**
+   * The last event received and the last 24 hours' events and failures (events whose processing failed) of each
+   * provider: per provider, a backward seek and a range on (project_id, provider, received_at).
+   */
+  async function activity(projectId: string, providers: string[]): Promise<Map<string, Activity>> {
+    if (providers.length === 0) return new Map();
+    const since = new Date(clock().getTime() - DAY_MS);
+    const rows = await prisma.$queryRaw<Activity[]>`
+      SELECT p.provider,
+        (SELECT max(e.received_at) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND e.provider = p.provider) AS last,
+        (SELECT count(*) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND e.provider = p.provider AND e.received_at >= ${since}) AS events,
+        (SELECT count(*) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND e.provider = p.provider AND e.received_at >= ${since} AND e.status = 'failed') AS failures
+      FROM unnest(${providers}::text[]) AS p(provider)`;
+    return new Map(rows.map((r) => [r.provider, r]));
+  }
+  const withActivity = (view: ReturnType<typeof present>, a: Activity | undefined) => ({
+    ...view,
+    last_event_received_at: a?.last?.toISOString() ?? null,
+    events_last_24h: Number(a?.events ?? 0),
+    failures_last_24h: Number(a?.failures ?? 0),
+  });
 
   const present = (projectId: string, integration: Integration) => ({
     provider: integration.provider,
@@ -180,7 +206,8 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
   router.get('/', async (req, res) => {
     const projectId = projectIdOf(req);
     const integrations = await store.list(projectId, clock());
-    res.json(ok(integrations.map((i) => present(projectId, i))));
+    const seen = await activity(projectId, integrations.map((i) => i.provider));
+    res.json(ok(integrations.map((i) => withActivity(present(projectId, i), seen.get(i.provider)))));
   });
 
   router.get('/:provider', async (req, res) => {
@@ -188,7 +215,8 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
     const projectId = projectIdOf(req);
     const integration = await store.get(projectId, adapter.name, clock());
     if (!integration) throw new HttpError(404, `${adapter.name} is not connected`);
-    res.json(ok(present(projectId, integration)));
+    const seen = await activity(projectId, [integration.provider]);
+    res.json(ok(withActivity(present(projectId, integration), seen.get(integration.provider))));
   });
 
   router.delete('/:provider', async (req, res) => {
@@ -218,6 +246,16 @@ const integrationResponse = z
   })
   .meta({ id: 'Integration' });
 
+/** GET's answers: the connection with its activity (last event, 24-hour counts). */
+const integrationActivityResponse = z
+  .strictObject({
+    ...integrationResponse.shape,
+    last_event_received_at: instant.nullable(),
+    events_last_24h: z.number().int(),
+    failures_last_24h: z.number().int(),
+  })
+  .meta({ id: 'IntegrationWithActivity' });
+
 const reconcileResponse = z.strictObject({
   provider: z.enum(PROVIDER_NAMES),
   since: instant,
@@ -230,9 +268,16 @@ const reconcileResponse = z.strictObject({
 
 const providerPath = '/api/v1/integrations/{provider}';
 export const integrationOperations: Operation[] = [
-  { method: 'get', path: '/api/v1/integrations', tag: 'Integrations', access: 'api_key', summary: 'List connected providers', response: z.array(integrationResponse) },
+  { method: 'get', path: '/api/v1/integrations', tag: 'Integrations', access: 'api_key', summary: "List connected providers, with the last event received and the last 24 hours' events and failures", response: z.array(integrationActivityResponse) },
   { method: 'put', path: providerPath, tag: 'Integrations', access: 'api_key', summary: 'Connect a provider with its webhook secret (rotation keeps the old one for a while)', body: putBody, response: integrationResponse },
-  { method: 'get', path: providerPath, tag: 'Integrations', access: 'api_key', summary: "A provider's connection: webhook URL, events to enable, masked secrets", response: integrationResponse },
+  {
+    method: 'get',
+    path: providerPath,
+    tag: 'Integrations',
+    access: 'api_key',
+    summary: "A provider's connection: webhook URL, events to enable, masked secrets, last event received, the last 24 hours' events and failures",
+    response: integrationActivityResponse,
+  },
   { method: 'delete', path: providerPath, tag: 'Integrations', access: 'api_key', summary: 'Disconnect a provider', status: 204 },
   {
     method: 'post',

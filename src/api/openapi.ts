@@ -13,6 +13,7 @@ import { linkOperations } from './links';
 import { listEnvelope, objectEnvelope, pagingOf } from './envelope';
 import type { Operation } from './operation';
 import { payoutOperations } from './payouts';
+import { payoutBatchOperations } from './payout-batches';
 import { productOperations } from './products';
 import { publishableKeyOperations } from './publishable-keys';
 import { referralOperations } from './referrals';
@@ -101,6 +102,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...publishableKeyOperations,
   ...emailOperations,
   ...payoutOperations,
+  ...payoutBatchOperations,
   ...reportOperations,
   ...ledgerOperations,
   ...trackOperations,

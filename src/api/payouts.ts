@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { formatMajor } from '../commission/money';
-import type { Affiliate, Conversion, Payout, Prisma, PrismaClient } from '../generated/prisma/client';
+import { Prisma, type Affiliate, type Conversion, type Payout, type PrismaClient } from '../generated/prisma/client';
+import { balance } from '../domain/balances';
+import { missingDetails, recipientOf } from './payout-batches';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { completePayout, createPayout, failPayout, type PayoutRefusal, type Settlement } from '../ledger/payouts';
@@ -24,6 +26,30 @@ const createBody = z.object({
 const completeBody = z.object({ reference: z.string().trim().min(1).max(255).nullable().optional() });
 const failBody = z.object({ reason: z.string().trim().min(1).max(500).nullable().optional() });
 const listQuery = z.object({ ...paginationQuery, status: z.enum(STATUSES).optional(), affiliate_id: uuidField.optional() });
+const eligibleQuery = z.object({
+  ...paginationQuery,
+  currency: currencyCode.optional(),
+  /** in minor units of `currency` (without it, of the project's currency); default: the program's minimum_payout */
+  minimum_minor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+const eligibleItem = z.object({
+  affiliate_id: z.string(),
+  affiliate_email: z.string(),
+  affiliate_name: z.string().nullable(),
+  affiliate_status: z.string(),
+  currency: z.string(),
+  eligible: z.string(),
+  eligible_minor: z.number().int(),
+  minimum_minor: z.number().int().nullable(),
+  reaches_minimum: z.boolean(),
+  payable: z.boolean(),
+  not_payable_reason: z.enum(['suspended', 'inactive', 'not_positive', 'below_minimum']).nullable(),
+  payout_method: z.string().nullable(),
+  payout_details_present: z.boolean(),
+  missing_details: z.array(z.string()),
+});
+type EligibleItemRow = { affiliate_id: string; currency: string; eligible: string; total: bigint };
 
 /** Why a payout was not made, as the merchant's API and the affiliate's portal both answer it (409, or 404). */
 export function payoutRefused(result: PayoutRefusal, currency: string, partial = false): HttpError {
@@ -136,6 +162,47 @@ export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
     res.json(page(rows.map(payoutView), q.limit, q.offset, total));
   });
 
+  // what a payout batch would take now (POST /api/v1/payout-batches), per affiliate and currency
+  router.get('/eligible', async (req, res) => {
+    const q = eligibleQuery.parse(req.query);
+    const projectId = projectIdOf(req);
+    const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
+    const minimumCurrency = q.currency ?? project.currency;
+    const minimum = q.minimum_minor !== undefined ? BigInt(q.minimum_minor) : minimumCurrency === project.currency ? project.minimumPayoutMinor : 0n;
+    const rows = await prisma.$queryRaw<EligibleItemRow[]>`
+      SELECT c.affiliate_id::text AS affiliate_id, c.currency, sum(c.value_minor)::text AS eligible, count(*) OVER () AS total
+      FROM conversions c
+      WHERE c.project_id = ${projectId}::uuid AND c.affiliate_id IS NOT NULL AND c.value_minor <> 0 AND ${balance.eligible(clock())}
+        ${q.currency ? Prisma.sql`AND c.currency = ${q.currency}` : Prisma.empty}
+      GROUP BY c.affiliate_id, c.currency ORDER BY sum(c.value_minor) DESC, c.affiliate_id, c.currency LIMIT ${q.limit} OFFSET ${q.offset}`;
+    const affiliates = new Map((await prisma.affiliate.findMany({ where: { projectId, id: { in: rows.map((r) => r.affiliate_id) } } })).map((a) => [a.id, a]));
+    const items = rows.map((r) => {
+      const a = affiliates.get(r.affiliate_id)!;
+      const eligible = BigInt(r.eligible);
+      const min = r.currency === minimumCurrency && minimum > 0n ? minimum : null;
+      const reaches = eligible > 0n && (min === null || eligible >= min);
+      const reason = a.status === 'suspended' ? 'suspended' : a.status !== 'active' ? 'inactive' : eligible <= 0n ? 'not_positive' : reaches ? null : 'below_minimum';
+      const r2 = recipientOf(null, a);
+      return {
+        affiliate_id: a.id,
+        affiliate_email: a.email,
+        affiliate_name: a.name,
+        affiliate_status: a.status,
+        currency: r.currency,
+        eligible: formatMajor(eligible, r.currency),
+        eligible_minor: Number(eligible),
+        minimum_minor: min === null ? null : Number(min),
+        reaches_minimum: reaches,
+        payable: reason === null,
+        not_payable_reason: reason,
+        payout_method: a.payoutMethod,
+        payout_details_present: missingDetails(a.payoutMethod, r2).length === 0,
+        missing_details: missingDetails(a.payoutMethod, r2),
+      } satisfies z.infer<typeof eligibleItem>;
+    });
+    res.json(page(items, q.limit, q.offset, rows.length ? Number(rows[0]!.total) : 0));
+  });
+
   router.post('/', async (req, res) => {
     const body = createBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
@@ -210,6 +277,17 @@ export const payoutOperations: Operation[] = [
     access: 'api_key',
     summary: 'A payout with the conversions it took',
     response: z.strictObject({ ...payoutResponse.shape, conversions: z.array(conversionResponse) }),
+  },
+  {
+    method: 'get',
+    path: '/api/v1/payouts/eligible',
+    tag: 'Payouts',
+    access: 'api_key',
+    summary: 'What a payout batch would take now: per affiliate and currency, the eligible balance, whether it reaches the minimum, and whether the affiliate gave payout details',
+    description: 'Largest balances first. An affiliate not active (suspended: payouts frozen) or below the minimum is listed with payable false and the reason.',
+    query: eligibleQuery,
+    answer: 'list',
+    response: eligibleItem,
   },
   {
     method: 'post',

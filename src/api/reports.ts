@@ -9,8 +9,40 @@ import { instant, ok, uuid } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionStatus } from '../views/present';
+import { csvField } from '../util/csv';
 
 const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
+const healthQuery = z.object({ newest: z.coerce.number().int().min(0).max(50).default(5) });
+const DAY_MS = 86_400_000;
+const healthAnswer = z.object({
+  since: z.string(),
+  ok: z.boolean(),
+  events: z.object({
+    failed_total: z.number().int(),
+    failed_last_24h: z.number().int(),
+    newest: z.array(z.object({ id: z.string(), provider: z.string(), type: z.string(), error: z.string().nullable(), received_at: z.string(), failed_at: z.string().nullable() })),
+  }),
+  webhook_deliveries: z.object({
+    failing_total: z.number().int(),
+    failing_last_24h: z.number().int(),
+    dead_total: z.number().int(),
+    dead_last_24h: z.number().int(),
+    newest: z.array(
+      z.object({
+        id: z.string(),
+        endpoint_id: z.string(),
+        url: z.string(),
+        type: z.string(),
+        status: z.enum(['failing', 'dead']),
+        attempts: z.number().int(),
+        last_status_code: z.number().int().nullable(),
+        error: z.string().nullable(),
+        next_attempt_at: z.string().nullable(),
+        at: z.string(),
+      }),
+    ),
+  }),
+});
 const summaryQuery = periodQuery.extend({ top: z.coerce.number().int().min(1).max(100).default(10) });
 
 type Counts = { signups: bigint; purchases: bigint; renewals: bigint; refunds: bigint };
@@ -29,14 +61,6 @@ const money = (minor: string | bigint, currency: string) => ({ value: formatMajo
 /** A conversion rate in basis points: referred sales per 10,000 clicks, rounded down (integers, never floats). */
 function rateBp(sales: bigint, clicks: bigint): number | null {
   return clicks === 0n ? null : Number((sales * 10_000n) / clicks);
-}
-
-/** Text a spreadsheet would run as a formula is prefixed with a quote (CSV injection); then quoted as RFC 4180 asks. */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = typeof value === 'string' ? value : String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 const CSV_COLUMNS = [
@@ -117,6 +141,64 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
   });
 
   router.get('/daily', dailyReport(prisma, clock));
+
+  // what an overview page calls out now: failed events, failing and dead outbound deliveries
+  router.get('/health', async (req, res) => {
+    const q = healthQuery.parse(req.query);
+    const projectId = projectIdOf(req);
+    const since = new Date(clock().getTime() - DAY_MS);
+    const failing = { projectId, status: 'pending', attempts: { gt: 0 } };
+    const dead = { projectId, status: 'failed' };
+    const [failedTotal, failed24h, failedNewest, failingTotal, failing24h, deadTotal, dead24h, deliveriesNewest] = await Promise.all([
+      prisma.inboundEvent.count({ where: { projectId, status: 'failed' } }),
+      prisma.inboundEvent.count({ where: { projectId, status: 'failed', receivedAt: { gte: since } } }),
+      prisma.inboundEvent.findMany({
+        where: { projectId, status: 'failed' },
+        select: { id: true, provider: true, eventType: true, statusReason: true, receivedAt: true, processedAt: true },
+        orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+        take: q.newest,
+      }),
+      prisma.webhookDelivery.count({ where: failing }),
+      prisma.webhookDelivery.count({ where: { ...failing, updatedAt: { gte: since } } }),
+      prisma.webhookDelivery.count({ where: dead }),
+      prisma.webhookDelivery.count({ where: { ...dead, updatedAt: { gte: since } } }),
+      prisma.webhookDelivery.findMany({
+        where: { projectId, OR: [{ status: 'failed' }, { status: 'pending', attempts: { gt: 0 } }] },
+        select: { id: true, endpointId: true, eventType: true, status: true, attempts: true, lastStatusCode: true, lastError: true, nextAttemptAt: true, updatedAt: true, endpoint: { select: { url: true } } },
+        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+        take: q.newest,
+      }),
+    ]);
+    res.json(
+      ok({
+        since: since.toISOString(),
+        ok: failedTotal === 0 && failingTotal === 0 && deadTotal === 0,
+        events: {
+          failed_total: failedTotal,
+          failed_last_24h: failed24h,
+          newest: failedNewest.map((e) => ({ id: e.id, provider: e.provider, type: e.eventType, error: e.statusReason, received_at: e.receivedAt.toISOString(), failed_at: e.processedAt?.toISOString() ?? null })),
+        },
+        webhook_deliveries: {
+          failing_total: failingTotal,
+          failing_last_24h: failing24h,
+          dead_total: deadTotal,
+          dead_last_24h: dead24h,
+          newest: deliveriesNewest.map((d) => ({
+            id: d.id,
+            endpoint_id: d.endpointId,
+            url: d.endpoint.url,
+            type: d.eventType,
+            status: d.status === 'failed' ? ('dead' as const) : ('failing' as const),
+            attempts: d.attempts,
+            last_status_code: d.lastStatusCode,
+            error: d.lastError,
+            next_attempt_at: d.status === 'pending' ? (d.nextAttemptAt?.toISOString() ?? null) : null,
+            at: d.updatedAt.toISOString(),
+          })),
+        },
+      } satisfies z.infer<typeof healthAnswer>),
+    );
+  });
 
   // Paged by id so a large export streams in constant memory and no row is skipped or repeated.
   router.get('/conversions.csv', async (req, res: Response) => {
@@ -216,6 +298,16 @@ export const reportOperations: Operation[] = [
     response: summaryResponse,
   },
   ...dailyReportOperations,
+  {
+    method: 'get',
+    path: '/api/v1/reports/health',
+    tag: 'Reports',
+    access: 'api_key',
+    summary: 'What needs attention now: failed events and failing or dead outbound webhook deliveries (open, and of the last 24 hours), with the newest of each',
+    description: 'Failed events are those whose processing failed (status failed) until replayed; a failing delivery is pending after at least one refused attempt, a dead one gave up (status failed). Cheap by index, for an overview page to poll.',
+    query: healthQuery,
+    response: healthAnswer,
+  },
   { method: 'get', path: '/api/v1/reports/conversions.csv', tag: 'Reports', access: 'api_key', summary: 'The conversions of a period as CSV', query: periodQuery, answer: 'csv' },
 ];
 

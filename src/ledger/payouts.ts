@@ -15,6 +15,8 @@ export type PayoutRequest = {
   requestedBy?: 'merchant' | 'affiliate';
   /** take whole commissions, refunds carried forward first, then oldest first, while their sum stays within this */
   upToMinor?: bigint;
+  /** the payout batch it is made in (src/ledger/payout-batches.ts) */
+  batchId?: string;
 };
 
 export type PayoutRefusal =
@@ -67,48 +69,64 @@ export async function createPayout(
   minimumMinor: bigint | null,
 ): Promise<Payout | PayoutRefusal> {
   try {
-    return await prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<{ id: string; status: string }[]>`
-        SELECT id, status FROM affiliates WHERE id = ${request.affiliateId}::uuid AND project_id = ${request.projectId}::uuid FOR UPDATE`;
-      if (locked.length === 0) throw new Refused({ refused: 'unknown_affiliate' });
-      // PRODUCT.md §12: a suspended affiliate's payouts are frozen
-      if (locked[0]!.status === 'suspended') throw new Refused({ refused: 'suspended' });
-      const eligible = await tx.$queryRaw<EligibleRow[]>`
-        SELECT id, value_minor, coalesce(hold_until, occurred_at) AS due FROM conversions
-        WHERE project_id = ${request.projectId}::uuid AND affiliate_id = ${request.affiliateId}::uuid
-          AND currency = ${request.currency} AND value_minor <> 0 AND ${balance.eligible(request.now)}
-        ORDER BY id FOR UPDATE`;
-      if (eligible.length === 0) throw new Refused({ refused: 'nothing_eligible' });
-      const balanceMinor = eligible.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
-      if (request.upToMinor !== undefined && request.upToMinor > balanceMinor) {
-        throw new Refused({ refused: 'above_eligible', balanceMinor, requestedMinor: request.upToMinor });
-      }
-      const taken = request.upToMinor === undefined ? eligible : withinLimit(eligible, request.upToMinor);
-      const total = taken.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
-      if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
-      if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
-      if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });
-      const payout = await tx.payout.create({
-        data: {
-          projectId: request.projectId,
-          affiliateId: request.affiliateId,
-          currency: request.currency,
-          amountMinor: total,
-          method: request.method,
-          destination: request.destination,
-          requestedBy: request.requestedBy ?? 'merchant',
-          createdAt: request.now,
-        },
-      });
-      await tx.$executeRaw`UPDATE conversions SET payout_id = ${payout.id}::uuid, updated_at = now() WHERE id = ANY(${taken.map((r) => r.id)}::uuid[])`;
-      // the merchant taking a balance into a payout approves paying it; an affiliate's asks for it (Refferq's events)
-      await emitPayoutEvent(sqlSessionOf(tx), request.projectId, request.requestedBy === 'affiliate' ? 'payout.requested' : 'payout.approved', payout.id, request.now);
-      return payout;
-    });
+    return await prisma.$transaction((tx) => takeIntoPayout(tx, request, minimumMinor));
   } catch (err) {
     if (err instanceof Refused) return err.refusal;
     throw err;
   }
+}
+
+/**
+ * createPayout's decision inside a caller's transaction (a payout batch makes many in one): the payout, or the
+ * refusal. A refusal is decided before anything is written, so the transaction may carry on with the next affiliate.
+ */
+export async function payoutIn(tx: Prisma.TransactionClient, request: PayoutRequest, minimumMinor: bigint | null): Promise<Payout | PayoutRefusal> {
+  try {
+    return await takeIntoPayout(tx, request, minimumMinor);
+  } catch (err) {
+    if (err instanceof Refused) return err.refusal;
+    throw err;
+  }
+}
+
+async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutRequest, minimumMinor: bigint | null): Promise<Payout> {
+  const locked = await tx.$queryRaw<{ id: string; status: string }[]>`
+    SELECT id, status FROM affiliates WHERE id = ${request.affiliateId}::uuid AND project_id = ${request.projectId}::uuid FOR UPDATE`;
+  if (locked.length === 0) throw new Refused({ refused: 'unknown_affiliate' });
+  // PRODUCT.md §12: a suspended affiliate's payouts are frozen
+  if (locked[0]!.status === 'suspended') throw new Refused({ refused: 'suspended' });
+  const eligible = await tx.$queryRaw<EligibleRow[]>`
+    SELECT id, value_minor, coalesce(hold_until, occurred_at) AS due FROM conversions
+    WHERE project_id = ${request.projectId}::uuid AND affiliate_id = ${request.affiliateId}::uuid
+      AND currency = ${request.currency} AND value_minor <> 0 AND ${balance.eligible(request.now)}
+    ORDER BY id FOR UPDATE`;
+  if (eligible.length === 0) throw new Refused({ refused: 'nothing_eligible' });
+  const balanceMinor = eligible.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
+  if (request.upToMinor !== undefined && request.upToMinor > balanceMinor) {
+    throw new Refused({ refused: 'above_eligible', balanceMinor, requestedMinor: request.upToMinor });
+  }
+  const taken = request.upToMinor === undefined ? eligible : withinLimit(eligible, request.upToMinor);
+  const total = taken.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
+  if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
+  if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
+  if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });
+  const payout = await tx.payout.create({
+    data: {
+      projectId: request.projectId,
+      affiliateId: request.affiliateId,
+      currency: request.currency,
+      amountMinor: total,
+      method: request.method,
+      destination: request.destination,
+      requestedBy: request.requestedBy ?? 'merchant',
+      batchId: request.batchId ?? null,
+      createdAt: request.now,
+    },
+  });
+  await tx.$executeRaw`UPDATE conversions SET payout_id = ${payout.id}::uuid, updated_at = now() WHERE id = ANY(${taken.map((r) => r.id)}::uuid[])`;
+  // the merchant taking a balance into a payout approves paying it; an affiliate's asks for it (Refferq's events)
+  await emitPayoutEvent(sqlSessionOf(tx), request.projectId, request.requestedBy === 'affiliate' ? 'payout.requested' : 'payout.approved', payout.id, request.now);
+  return payout;
 }
 
 /** The payout after the attempt (unchanged when it was no longer pending), or null when the project has no such payout. */
@@ -116,7 +134,12 @@ export type Settlement = Payout | null;
 
 /** A pending payout was sent: its rows become paid, at the moment it completed. Completing it again is a no-op. */
 export function completePayout(prisma: PrismaClient, projectId: string, id: string, reference: string | null, now: Date): Promise<Settlement> {
-  return settle(prisma, projectId, id, async (tx) => {
+  return prisma.$transaction((tx) => completeIn(tx, projectId, id, reference, now));
+}
+
+/** completePayout inside a caller's transaction (a batch completes its pending payouts in one). */
+export function completeIn(tx: Prisma.TransactionClient, projectId: string, id: string, reference: string | null, now: Date): Promise<Settlement> {
+  return settleIn(tx, projectId, id, async (tx) => {
     await tx.conversion.updateMany({ where: { payoutId: id }, data: { paidAt: now } });
     const payout = await tx.payout.update({ where: { id }, data: { status: 'completed', reference, completedAt: now }, include: { affiliate: true, project: true } });
     // payout.completed, and commission.paid for each commission it paid (refunds carried into it are no commissions)
@@ -142,22 +165,25 @@ export function completePayout(prisma: PrismaClient, projectId: string, id: stri
 
 /** A pending payout did not go through: its rows are let go, eligible again for the next payout. */
 export function failPayout(prisma: PrismaClient, projectId: string, id: string, reason: string | null, now: Date): Promise<Settlement> {
-  return settle(prisma, projectId, id, async (tx) => {
+  return prisma.$transaction((tx) => failIn(tx, projectId, id, reason, now));
+}
+
+/** failPayout inside a caller's transaction. */
+export function failIn(tx: Prisma.TransactionClient, projectId: string, id: string, reason: string | null, now: Date): Promise<Settlement> {
+  return settleIn(tx, projectId, id, async (tx) => {
     await tx.conversion.updateMany({ where: { payoutId: id }, data: { payoutId: null } });
     return tx.payout.update({ where: { id }, data: { status: 'failed', failureReason: reason, failedAt: now } });
   });
 }
 
-async function settle(
-  prisma: PrismaClient,
+async function settleIn(
+  tx: Prisma.TransactionClient,
   projectId: string,
   id: string,
   work: (tx: Prisma.TransactionClient) => Promise<Payout>,
 ): Promise<Settlement> {
-  return prisma.$transaction(async (tx) => {
-    // the payout row's lock orders a completion and a failure sent at once: the second sees the first's status
-    const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM payouts WHERE id = ${id}::uuid AND project_id = ${projectId}::uuid FOR UPDATE`;
-    if (!row) return null;
-    return row.status === 'pending' ? work(tx) : tx.payout.findUniqueOrThrow({ where: { id } });
-  });
+  // the payout row's lock orders a completion and a failure sent at once: the second sees the first's status
+  const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM payouts WHERE id = ${id}::uuid AND project_id = ${projectId}::uuid FOR UPDATE`;
+  if (!row) return null;
+  return row.status === 'pending' ? work(tx) : tx.payout.findUniqueOrThrow({ where: { id } });
 }

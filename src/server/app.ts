@@ -26,6 +26,7 @@ import { linksRouter } from '../api/links';
 import { openApiHandler } from '../api/openapi';
 import { ledgerRouter } from '../api/ledger';
 import { payoutsRouter } from '../api/payouts';
+import { payoutBatchesRouter } from '../api/payout-batches';
 import { productsRouter } from '../api/products';
 import { publishableKeysRouter } from '../api/publishable-keys';
 import { reportsRouter } from '../api/reports';
@@ -187,7 +188,7 @@ export function createApp(deps: AppDeps): HttpHandler {
     onStored: deps.onEventStored,
     intervalMs: DEFAULT_RECONCILE_INTERVAL_MS,
   };
-  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock, (request) => reconcileIntegration(reconcile, request)));
+  v1.use('/integrations', integrationsRouter(integrations, deps.publicUrl, providerApi, clock, (request) => reconcileIntegration(reconcile, request), prisma));
   v1.use('/events', eventsRouter(prisma, deps.db.sql, deps.replayEvent ?? metrics.instrument(createEventProcessor({ db: deps.db, clock, logger: deps.logger, providerApi: deps.providerApi })), clock));
   v1.use('/settings', settingsRouter(prisma, clock));
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
@@ -202,6 +203,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/conversions', conversionsRouter(prisma, deps.db.sql, clock));
   v1.use('/ledger', ledgerRouter(prisma, clock));
   v1.use('/payouts', payoutsRouter(prisma, clock));
+  v1.use('/payout-batches', payoutBatchesRouter(prisma, clock));
   v1.use('/reports', reportsRouter(prisma, clock));
   v1.use('/emails', emailsRouter(prisma));
   v1.use('/portal', portalSettingsRouter(prisma));

@@ -207,6 +207,7 @@ export const conversionResponse = z
     inbound_event_id: uuid.nullable(),
     occurred_at: instant,
     created_at: instant,
+    attribution_explanation: z.string().optional().describe('the attribution trace in words (on conversion and event answers)'),
   })
   .meta({ id: 'Conversion' });
 

@@ -427,7 +427,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List connected providers */
+        /** List connected providers, with the last event received and the last 24 hours' events and failures */
         get: operations["getApiV1Integrations"];
         put?: never;
         post?: never;
@@ -444,7 +444,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A provider's connection: webhook URL, events to enable, masked secrets */
+        /** A provider's connection: webhook URL, events to enable, masked secrets, last event received, the last 24 hours' events and failures */
         get: operations["getApiV1IntegrationsByProvider"];
         /** Connect a provider with its webhook secret (rotation keeps the old one for a while) */
         put: operations["putApiV1IntegrationsByProvider"];
@@ -1040,6 +1040,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay the project's failed events (of one provider, optionally), oldest first, up to 1,000 a call
+         * @description Each as POST /api/v1/events/{id}/replay does, so effects never double. Answers how each ended and how many failed events remain for another call.
+         */
+        post: operations["postApiV1EventsReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{id}/replay": {
         parameters: {
             query?: never;
@@ -1242,6 +1262,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payouts/eligible": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a payout batch would take now: per affiliate and currency, the eligible balance, whether it reaches the minimum, and whether the affiliate gave payout details
+         * @description Largest balances first. An affiliate not active (suspended: payouts frozen) or below the minimum is listed with payable false and the reason.
+         */
+        get: operations["getApiV1PayoutsEligible"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payouts/{id}/complete": {
         parameters: {
             query?: never;
@@ -1270,6 +1310,118 @@ export interface paths {
         put?: never;
         /** Mark a pending payout failed: its conversions are eligible again */
         post: operations["postApiV1PayoutsByIdFail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List payout batches, newest first */
+        get: operations["getApiV1PayoutBatches"];
+        put?: never;
+        /**
+         * Process payouts: every active affiliate's eligible balance per currency that reaches the minimum, one pending payout each, under one batch
+         * @description In one transaction. Suspended affiliates are skipped (payouts frozen), as are balances below the minimum (minimum_minor, default the program's minimum_payout in its currency) or not positive; `skipped` says why. An Idempotency-Key header makes a retry answer the same batch (200, replayed: true); without one, a second request finds the conversions taken and answers 409 when nothing is left.
+         */
+        post: operations["postApiV1PayoutBatches"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payout batch with its lines (one payout per affiliate and currency) and the details they lack */
+        get: operations["getApiV1PayoutBatchesById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every pending line sent: their conversions become paid */
+        post: operations["postApiV1PayoutBatchesByIdComplete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/{id}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every pending line failed: their conversions are eligible again */
+        post: operations["postApiV1PayoutBatchesByIdFail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/{id}/paypal.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pending lines of one currency as a PayPal Payouts Web file
+         * @description No header row; columns: recipient (the PayPal email, else the affiliate's email), amount in major units, currency, customer id (paypal_item_id: the payout id's first 30 hex digits), note. X-Refwire-Missing-Details counts lines without a PayPal email.
+         */
+        get: operations["getApiV1PayoutBatchesByIdPaypalCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/{id}/wise.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pending lines of one currency as a Wise batch payment file
+         * @description Header name,recipientEmail,paymentReference,receiverType,amountCurrency,amount,sourceCurrency,targetCurrency,IBAN,BIC,type: an IBAN/BIC transfer when the affiliate gave bank details, else type EMAIL to their Wise email (or email). Amounts are fixed in the target currency.
+         */
+        get: operations["getApiV1PayoutBatchesByIdWiseCsv"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1305,6 +1457,26 @@ export interface paths {
          * @description from (included) and to (excluded) are UTC days, at most 366 apart; default the 30 days up to today. affiliate_id: one affiliate's stats.
          */
         get: operations["getApiV1ReportsDaily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What needs attention now: failed events and failing or dead outbound webhook deliveries (open, and of the last 24 hours), with the newest of each
+         * @description Failed events are those whose processing failed (status failed) until replayed; a failing delivery is pending after at least one refused attempt, a dead one gave up (status failed). Cheap by index, for an overview page to poll.
+         */
+        get: operations["getApiV1ReportsHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2085,6 +2257,8 @@ export interface components {
             occurred_at: string;
             /** Format: date-time */
             created_at: string;
+            /** @description the attribution trace in words (on conversion and event answers) */
+            attribution_explanation?: string;
         };
         Coupon: {
             /** Format: uuid */
@@ -2234,6 +2408,34 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        IntegrationWithActivity: {
+            /** @enum {string} */
+            provider: "stripe" | "paddle" | "lemonsqueezy" | "polar";
+            webhook_url: string;
+            /** @description the provider's event types to enable */
+            events: string[];
+            webhook_secret_hint: string;
+            previous_secret: {
+                hint: string;
+                /** Format: date-time */
+                expires_at: string;
+            } | null;
+            api_key_hint: string | null;
+            /** @description with an API key: what reconciliation did last */
+            reconciliation: {
+                reconciled_through: string | null;
+                next_run_at: string | null;
+                failures: number;
+                error: string | null;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            last_event_received_at: string | null;
+            events_last_24h: number;
+            failures_last_24h: number;
         };
         Invitation: {
             /** Format: uuid */
@@ -4293,7 +4495,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Integration"][];
+                        data: components["schemas"]["IntegrationWithActivity"][];
                     };
                 };
             };
@@ -4354,7 +4556,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Integration"];
+                        data: components["schemas"]["IntegrationWithActivity"];
                     };
                 };
             };
@@ -9436,6 +9638,99 @@ export interface operations {
             };
         };
     };
+    postApiV1EventsReplay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    status: "failed";
+                    /** @enum {string} */
+                    provider?: "stripe" | "paddle" | "lemonsqueezy" | "polar";
+                    /** @default 1000 */
+                    limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @constant */
+                            status: "failed";
+                            provider: ("stripe" | "paddle" | "lemonsqueezy" | "polar") | null;
+                            replayed: number;
+                            outcomes: {
+                                processed: number;
+                                ignored: number;
+                                failed: number;
+                                retry: number;
+                                skipped: number;
+                            };
+                            busy: number;
+                            remaining: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postApiV1EventsByIdReplay: {
         parameters: {
             query?: never;
@@ -10866,6 +11161,100 @@ export interface operations {
             };
         };
     };
+    getApiV1PayoutsEligible: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                currency?: string;
+                minimum_minor?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            affiliate_id: string;
+                            affiliate_email: string;
+                            affiliate_name: string | null;
+                            affiliate_status: string;
+                            currency: string;
+                            eligible: string;
+                            eligible_minor: number;
+                            minimum_minor: number | null;
+                            reaches_minimum: boolean;
+                            payable: boolean;
+                            not_payable_reason: ("suspended" | "inactive" | "not_positive" | "below_minimum") | null;
+                            payout_method: string | null;
+                            payout_details_present: boolean;
+                            missing_details: string[];
+                        }[];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postApiV1PayoutsByIdComplete: {
         parameters: {
             query?: never;
@@ -11028,6 +11417,815 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1PayoutBatches: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "settled";
+                            created_at: string;
+                            created_by: {
+                                /** @enum {string} */
+                                type: "user" | "api_key";
+                                id: string | null;
+                                email?: string;
+                            };
+                            currencies: string[];
+                            payouts_count: number;
+                            totals: {
+                                currency: string;
+                                count: number;
+                                amount: string;
+                                amount_minor: number;
+                            }[];
+                            minimum: {
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                            } | null;
+                            statuses: {
+                                pending: number;
+                                completed: number;
+                                failed: number;
+                            };
+                        }[];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1PayoutBatches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currency?: string;
+                    minimum_minor?: number;
+                    affiliate_emails?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "settled";
+                            created_at: string;
+                            created_by: {
+                                /** @enum {string} */
+                                type: "user" | "api_key";
+                                id: string | null;
+                                email?: string;
+                            };
+                            currencies: string[];
+                            payouts_count: number;
+                            totals: {
+                                currency: string;
+                                count: number;
+                                amount: string;
+                                amount_minor: number;
+                            }[];
+                            minimum: {
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                            } | null;
+                            statuses: {
+                                pending: number;
+                                completed: number;
+                                failed: number;
+                            };
+                            lines: {
+                                payout_id: string;
+                                affiliate_id: string;
+                                affiliate_email: string;
+                                affiliate_name: string | null;
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                                method: string;
+                                /** @enum {string} */
+                                status: "pending" | "completed" | "failed";
+                                destination: unknown;
+                                reference: string | null;
+                                failure_reason: string | null;
+                                paypal_item_id: string;
+                                wise_reference: string;
+                                missing_details: string[];
+                            }[];
+                            missing_details: {
+                                payout_id: string;
+                                affiliate_email: string;
+                                method: string;
+                                missing: string[];
+                            }[];
+                            skipped: {
+                                affiliate_id: string;
+                                affiliate_email: string | null;
+                                currency: string;
+                                eligible: string;
+                                eligible_minor: number;
+                                reason: string;
+                                message: string;
+                            }[];
+                            replayed: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1PayoutBatchesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "settled";
+                            created_at: string;
+                            created_by: {
+                                /** @enum {string} */
+                                type: "user" | "api_key";
+                                id: string | null;
+                                email?: string;
+                            };
+                            currencies: string[];
+                            payouts_count: number;
+                            totals: {
+                                currency: string;
+                                count: number;
+                                amount: string;
+                                amount_minor: number;
+                            }[];
+                            minimum: {
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                            } | null;
+                            statuses: {
+                                pending: number;
+                                completed: number;
+                                failed: number;
+                            };
+                            lines: {
+                                payout_id: string;
+                                affiliate_id: string;
+                                affiliate_email: string;
+                                affiliate_name: string | null;
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                                method: string;
+                                /** @enum {string} */
+                                status: "pending" | "completed" | "failed";
+                                destination: unknown;
+                                reference: string | null;
+                                failure_reason: string | null;
+                                paypal_item_id: string;
+                                wise_reference: string;
+                                missing_details: string[];
+                            }[];
+                            missing_details: {
+                                payout_id: string;
+                                affiliate_email: string;
+                                method: string;
+                                missing: string[];
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1PayoutBatchesByIdComplete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reference?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "settled";
+                            created_at: string;
+                            created_by: {
+                                /** @enum {string} */
+                                type: "user" | "api_key";
+                                id: string | null;
+                                email?: string;
+                            };
+                            currencies: string[];
+                            payouts_count: number;
+                            totals: {
+                                currency: string;
+                                count: number;
+                                amount: string;
+                                amount_minor: number;
+                            }[];
+                            minimum: {
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                            } | null;
+                            statuses: {
+                                pending: number;
+                                completed: number;
+                                failed: number;
+                            };
+                            lines: {
+                                payout_id: string;
+                                affiliate_id: string;
+                                affiliate_email: string;
+                                affiliate_name: string | null;
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                                method: string;
+                                /** @enum {string} */
+                                status: "pending" | "completed" | "failed";
+                                destination: unknown;
+                                reference: string | null;
+                                failure_reason: string | null;
+                                paypal_item_id: string;
+                                wise_reference: string;
+                                missing_details: string[];
+                            }[];
+                            missing_details: {
+                                payout_id: string;
+                                affiliate_email: string;
+                                method: string;
+                                missing: string[];
+                            }[];
+                            settled: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1PayoutBatchesByIdFail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "settled";
+                            created_at: string;
+                            created_by: {
+                                /** @enum {string} */
+                                type: "user" | "api_key";
+                                id: string | null;
+                                email?: string;
+                            };
+                            currencies: string[];
+                            payouts_count: number;
+                            totals: {
+                                currency: string;
+                                count: number;
+                                amount: string;
+                                amount_minor: number;
+                            }[];
+                            minimum: {
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                            } | null;
+                            statuses: {
+                                pending: number;
+                                completed: number;
+                                failed: number;
+                            };
+                            lines: {
+                                payout_id: string;
+                                affiliate_id: string;
+                                affiliate_email: string;
+                                affiliate_name: string | null;
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                                method: string;
+                                /** @enum {string} */
+                                status: "pending" | "completed" | "failed";
+                                destination: unknown;
+                                reference: string | null;
+                                failure_reason: string | null;
+                                paypal_item_id: string;
+                                wise_reference: string;
+                                missing_details: string[];
+                            }[];
+                            missing_details: {
+                                payout_id: string;
+                                affiliate_email: string;
+                                method: string;
+                                missing: string[];
+                            }[];
+                            settled: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1PayoutBatchesByIdPaypalCsv: {
+        parameters: {
+            query?: {
+                currency?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (RFC 4180), a header row first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1PayoutBatchesByIdWiseCsv: {
+        parameters: {
+            query?: {
+                currency?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (RFC 4180), a header row first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11302,6 +12500,110 @@ export interface operations {
                                         /** @description minor units (e.g. cents), exact */
                                         value_minor: number;
                                     };
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1ReportsHealth: {
+        parameters: {
+            query?: {
+                newest?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            since: string;
+                            ok: boolean;
+                            events: {
+                                failed_total: number;
+                                failed_last_24h: number;
+                                newest: {
+                                    id: string;
+                                    provider: string;
+                                    type: string;
+                                    error: string | null;
+                                    received_at: string;
+                                    failed_at: string | null;
+                                }[];
+                            };
+                            webhook_deliveries: {
+                                failing_total: number;
+                                failing_last_24h: number;
+                                dead_total: number;
+                                dead_last_24h: number;
+                                newest: {
+                                    id: string;
+                                    endpoint_id: string;
+                                    url: string;
+                                    type: string;
+                                    /** @enum {string} */
+                                    status: "failing" | "dead";
+                                    attempts: number;
+                                    last_status_code: number | null;
+                                    error: string | null;
+                                    next_attempt_at: string | null;
+                                    at: string;
                                 }[];
                             };
                         };

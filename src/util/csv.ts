@@ -1,0 +1,16 @@
+/**
+ * One CSV field (RFC 4180): text a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+ * return) is prefixed with a quote (CSV injection); then quoted when it holds a comma, a quote or a line break.
+ * Numbers are written as they are: a negative amount is data, not a formula.
+ */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = typeof value === 'string' ? value : String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A CSV line of fields, ended by CRLF as RFC 4180 asks. */
+export function csvLine(fields: readonly unknown[]): string {
+  return `${fields.map(csvField).join(',')}\r\n`;
+}
