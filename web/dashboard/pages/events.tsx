@@ -5,6 +5,7 @@ import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
+import { ConfirmDialog } from '../ui/dialog';
 import { FormError } from '../ui/form';
 import { formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
@@ -24,7 +25,7 @@ export function EventsPage() {
   const cursors = url.cursors ? url.cursors.split(',') : [];
   const provider = PROVIDERS.some((p) => p.name === url.provider) ? (url.provider as Provider) : undefined;
   const status = (EVENT_STATUSES as string[]).includes(url.status) ? (url.status as EventStatus) : undefined;
-  const origin = url.origin === 'webhook' || url.origin === 'reconciled' ? url.origin : undefined;
+  const origin = url.origin === 'webhook' || url.origin === 'reconciled' ? (url.origin as 'webhook' | 'reconciled') : undefined;
   const query = {
     limit: PAGE_SIZE,
     ...(provider ? { provider } : {}),
@@ -103,7 +104,7 @@ export function EventsPage() {
           </button>
         ) : null}
       </form>
-      <WriteOnly>{status === 'failed' || !status ? <ReplayFailed /> : null}</WriteOnly>
+      <WriteOnly>{status === 'failed' || !status ? <ReplayFailed provider={provider} /> : null}</WriteOnly>
       {list.isPending ? (
         <Loading label="Loading the events…" />
       ) : list.isError ? (
@@ -192,7 +193,41 @@ export function ReplayButton(props: { event: Pick<Event, 'id' | 'type'>; classNa
   );
 }
 
-/** Replays the failed events: POST /api/v1/events/replay where the server has it. */
-function ReplayFailed() {
-  return null;
+/** Replays every failed event (of the chosen provider), oldest first: POST /api/v1/events/replay. */
+function ReplayFailed(props: { provider: Provider | undefined }) {
+  const { project_id } = useProject();
+  const client = useQueryClient();
+  const announce = useAnnounce();
+  const [open, setOpen] = useState(false);
+  const query = { status: 'failed' as const, limit: 1, ...(props.provider ? { provider: props.provider } : {}) };
+  const failed = useQuery({ queryKey: ['p', project_id, 'events', 'list', query], queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query } })) });
+  const count = failed.data?.pagination.total ?? 0;
+  if (count === 0) return null;
+  const scope = props.provider ? `${providerLabel(props.provider)} ` : '';
+  return (
+    <div className="bulk-bar">
+      <span>
+        {count} {scope}event{count === 1 ? '' : 's'} failed processing.
+      </span>
+      <button type="button" className="button button-primary" onClick={() => setOpen(true)}>
+        Replay all failed
+      </button>
+      <ConfirmDialog
+        open={open}
+        title={`Replay ${count} failed ${scope}event${count === 1 ? '' : 's'}?`}
+        description={<p>Each is processed again, oldest first (up to 1,000 at a time). A replay never doubles a commission.</p>}
+        confirmLabel="Replay them"
+        onClose={() => setOpen(false)}
+        onConfirm={async () => {
+          const r = await unwrap(api.POST('/api/v1/events/replay', { body: { status: 'failed', ...(props.provider ? { provider: props.provider } : {}) } }));
+          await client.invalidateQueries({ queryKey: ['p', project_id] });
+          const o = r.data.outcomes;
+          announce(
+            `Replayed ${r.data.replayed}: ${o.processed} processed, ${o.ignored} ignored, ${o.failed} failed again${o.retry ? `, ${o.retry} to retry` : ''}${r.data.remaining ? `; ${r.data.remaining} remain` : ''}.`,
+            o.failed > 0 ? 'error' : 'success',
+          );
+        }}
+      />
+    </div>
+  );
 }

@@ -1,6 +1,6 @@
 import { Tab, TabGroup, TabList, TabPanel, TabPanels } from '@headlessui/react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'wouter';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
@@ -13,7 +13,7 @@ import { PageHeader, WriteOnly } from '../ui/page';
 import { ErrorState, Loading } from '../ui/states';
 import { CopyField, PROVIDER_EVENTS, PROVIDERS, type Provider } from './events-shared';
 
-type Integration = components['schemas']['Integration'];
+type Integration = components['schemas']['IntegrationWithActivity'];
 
 export function IntegrationsPage() {
   const { project_id } = useProject();
@@ -110,7 +110,7 @@ function ProviderCard(props: { provider: Provider; label: string; integration: I
             <dt>Connected</dt>
             <dd>{formatDateTime(integration.created_at)}</dd>
           </dl>
-          <Activity provider={provider} label={label} />
+          <Activity integration={integration} label={label} />
           <WriteOnly>
             <div className="integration-actions">
               {integration.api_key_hint ? (
@@ -146,42 +146,28 @@ function ProviderCard(props: { provider: Provider; label: string; integration: I
   );
 }
 
-/** The provider's last event and its failures of the last 24 hours, from the event log. */
-function Activity(props: { provider: Provider; label: string }) {
-  const { project_id } = useProject();
-  const since = useMemo(() => new Date(Date.now() - 86_400_000).toISOString(), []);
-  const last = useQuery({
-    queryKey: ['p', project_id, 'events', 'list', { provider: props.provider, limit: 1 }],
-    queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query: { provider: props.provider, limit: 1 } } })),
-  });
-  const failures = useQuery({
-    queryKey: ['p', project_id, 'events', 'list', { provider: props.provider, status: 'failed', from: since, limit: 1 }],
-    queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query: { provider: props.provider, status: 'failed', from: since, limit: 1 } } })),
-  });
-  if (last.isPending || failures.isPending) return <Loading label="Loading the activity…" />;
-  if (last.isError) return <ErrorState error={last.error} retry={() => void last.refetch()} />;
-  if (failures.isError) return <ErrorState error={failures.error} retry={() => void failures.refetch()} />;
-  const event = last.data.data[0];
-  const failed = failures.data.pagination.total ?? failures.data.data.length;
+/** The provider's last event and its events and failures of the last 24 hours (the list's activity fields). */
+function Activity(props: { integration: Integration; label: string }) {
+  const i = props.integration;
   return (
     <dl className="details-list integration-activity">
       <dt>Last event received</dt>
       <dd>
-        {event ? (
-          <>
-            <Link href={`/events/${event.id}`}>{formatDateTime(event.received_at)}</Link> <code>{event.type}</code>
-          </>
+        {i.last_event_received_at ? (
+          <Link href={`/events?provider=${i.provider}`}>{formatDateTime(i.last_event_received_at)}</Link>
         ) : (
           `none yet: send a test event from ${props.label}`
         )}
       </dd>
+      <dt>Events, last 24 hours</dt>
+      <dd>{formatCount(i.events_last_24h)}</dd>
       <dt>Failures, last 24 hours</dt>
       <dd>
-        {failed === 0 ? (
+        {i.failures_last_24h === 0 ? (
           'none'
         ) : (
-          <Link href={`/events?provider=${props.provider}&status=failed`} className="failures-link">
-            {formatCount(failed)} failed event{failed === 1 ? '' : 's'}
+          <Link href={`/events?provider=${i.provider}&status=failed`} className="failures-link">
+            {formatCount(i.failures_last_24h)} failed event{i.failures_last_24h === 1 ? '' : 's'}
           </Link>
         )}
       </dd>

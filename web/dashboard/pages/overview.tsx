@@ -7,7 +7,7 @@ import { useProject } from '../session';
 import { DailyChart } from '../ui/chart';
 import { formatCount, formatDateTime, formatMoney, formatRate } from '../ui/format';
 import { PageHeader, StatusBadge } from '../ui/page';
-import { Empty, ErrorState, Loading, QueryView } from '../ui/states';
+import { Empty, ErrorState, QueryView } from '../ui/states';
 import { DataTable } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { providerLabel } from './events-shared';
@@ -209,101 +209,95 @@ function GettingStarted() {
   );
 }
 
-/** What needs attention: events that failed processing, outbound endpoints failing their deliveries. */
+/** What needs attention (GET /api/v1/reports/health): events that failed processing, outbound deliveries failing. */
 function Health() {
   const { project_id } = useProject();
-  const failed = useQuery({
-    queryKey: ['p', project_id, 'events', 'list', { status: 'failed', limit: 5 }],
-    queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query: { status: 'failed', limit: 5 } } })),
-  });
+  const health = useQuery({ queryKey: ['p', project_id, 'reports', 'health'], queryFn: () => unwrap(api.GET('/api/v1/reports/health', { params: { query: { newest: 5 } } })) });
   const latest = useQuery({ queryKey: ['p', project_id, 'events', 'list', { limit: 1 }], queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query: { limit: 1 } } })) });
-  const webhooks = useQuery({ queryKey: ['p', project_id, 'webhooks', 'list', { limit: 100, offset: 0 }], queryFn: () => unwrap(api.GET('/api/v1/webhooks', { params: { query: { limit: 100 } } })) });
-
+  const last = latest.data?.data[0];
   return (
     <section aria-labelledby="health-heading" className="overview-health">
       <h2 id="health-heading">Health</h2>
-      <div className="health-grid">
-        <div className="card">
-          <h3>Incoming events</h3>
-          {latest.isPending ? (
-            <Loading />
-          ) : latest.isError ? (
-            <ErrorState error={latest.error} retry={() => void latest.refetch()} />
-          ) : latest.data.data[0] ? (
-            <p>
-              Last event received: <Link href={`/events/${latest.data.data[0].id}`}>{formatDateTime(latest.data.data[0].received_at)}</Link> ({providerLabel(latest.data.data[0].provider)}{' '}
-              <code>{latest.data.data[0].type}</code>)
-            </p>
+      {latest.isError ? <ErrorState error={latest.error} retry={() => void latest.refetch()} /> : null}
+      {latest.data ? (
+        <p className="last-event">
+          {last ? (
+            <>
+              Last event received: <Link href={`/events/${last.id}`}>{formatDateTime(last.received_at)}</Link> ({providerLabel(last.provider)} <code>{last.type}</code>, <StatusBadge status={last.status} />)
+            </>
           ) : (
-            <p>No event received yet.</p>
+            'No event received yet.'
           )}
-          {failed.isPending ? null : failed.isError ? (
-            <ErrorState error={failed.error} retry={() => void failed.refetch()} />
-          ) : failed.data.data.length === 0 ? (
-            <p className="callout callout-ok">No failed events.</p>
-          ) : (
-            <div className="callout" role="note" aria-label="Failed events">
-              <p>
-                <strong>
-                  <Link href="/events?status=failed">
-                    {formatCount(failed.data.pagination.total ?? failed.data.data.length)} failed event{failed.data.pagination.total === 1 ? '' : 's'}
-                  </Link>
-                </strong>{' '}
-                could not be processed: a sale or refund in them is not counted until they are replayed.
-              </p>
-              <ul className="health-list">
-                {failed.data.data.map((e) => (
-                  <li key={e.id}>
-                    <Link href={`/events/${e.id}`}>
-                      {providerLabel(e.provider)} <code>{e.type}</code>
-                    </Link>{' '}
-                    {formatDateTime(e.received_at)}
-                    {e.status_reason ? <span className="muted"> — {e.status_reason}</span> : null}
-                  </li>
-                ))}
-              </ul>
-            </div>
-          )}
-        </div>
-        <div className="card">
-          <h3>Outbound webhooks</h3>
-          {webhooks.isPending ? (
-            <Loading />
-          ) : webhooks.isError ? (
-            <ErrorState error={webhooks.error} retry={() => void webhooks.refetch()} />
-          ) : webhooks.data.data.length === 0 ? (
-            <p>
-              No endpoint yet. <Link href="/webhooks">Add one</Link> to tell your systems about referrals and commissions.
-            </p>
-          ) : (
-            (() => {
-              const failing = webhooks.data.data.filter((w) => w.consecutive_failures > 0 || w.status === 'disabled');
-              if (failing.length === 0) return <p className="callout callout-ok">Every endpoint is delivering.</p>;
-              return (
-                <div className="callout" role="note" aria-label="Failing outbound webhooks">
+        </p>
+      ) : null}
+      <QueryView query={health} loadingLabel="Checking for failures…">
+        {({ data: h }) => (
+          <div className="health-grid">
+            <div className="card">
+              <h3>Incoming events</h3>
+              {h.events.failed_total === 0 ? (
+                <p className="callout callout-ok">No failed events.</p>
+              ) : (
+                <div className="callout" role="note" aria-label="Failed events">
                   <p>
                     <strong>
-                      {failing.length} endpoint{failing.length === 1 ? ' is' : 's are'} failing
+                      <Link href="/events?status=failed">
+                        {formatCount(h.events.failed_total)} failed event{h.events.failed_total === 1 ? '' : 's'}
+                      </Link>
                     </strong>{' '}
-                    their deliveries:
+                    ({formatCount(h.events.failed_last_24h)} in the last 24 hours): a sale or refund in them counts only once they are replayed.
                   </p>
                   <ul className="health-list">
-                    {failing.map((w) => (
-                      <li key={w.id}>
-                        <Link href={`/webhooks/${w.id}`}>{w.url}</Link> <StatusBadge status={w.status} />{' '}
+                    {h.events.newest.map((e) => (
+                      <li key={e.id}>
+                        <Link href={`/events/${e.id}`}>
+                          {providerLabel(e.provider)} <code>{e.type}</code>
+                        </Link>{' '}
                         <span className="muted">
-                          {w.consecutive_failures} failure{w.consecutive_failures === 1 ? '' : 's'} in a row
-                          {w.disabled_reason ? ` — ${w.disabled_reason}` : ''}
+                          {formatDateTime(e.received_at)}
+                          {e.error ? ` — ${e.error}` : ''}
                         </span>
                       </li>
                     ))}
                   </ul>
                 </div>
-              );
-            })()
-          )}
-        </div>
-      </div>
+              )}
+            </div>
+            <div className="card">
+              <h3>Outbound webhooks</h3>
+              {h.webhook_deliveries.failing_total + h.webhook_deliveries.dead_total === 0 ? (
+                <p className="callout callout-ok">
+                  No failing delivery. <Link href="/webhooks">Manage endpoints</Link>
+                </p>
+              ) : (
+                <div className="callout" role="note" aria-label="Failing outbound webhook deliveries">
+                  <p>
+                    <strong>
+                      {formatCount(h.webhook_deliveries.failing_total)} deliver{h.webhook_deliveries.failing_total === 1 ? 'y' : 'ies'} retrying, {formatCount(h.webhook_deliveries.dead_total)} given up
+                    </strong>
+                    .
+                  </p>
+                  <ul className="health-list">
+                    {h.webhook_deliveries.newest.map((d) => (
+                      <li key={d.id}>
+                        <Link href={`/webhooks/${d.endpoint_id}`}>
+                          <code>{d.type}</code> to {d.url}
+                        </Link>{' '}
+                        <StatusBadge status={d.status === 'dead' ? 'failed' : 'retrying'} />{' '}
+                        <span className="muted">
+                          {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
+                          {d.last_status_code !== null ? `, HTTP ${d.last_status_code}` : ''}
+                          {d.error ? ` — ${d.error}` : ''}
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              )}
+            </div>
+          </div>
+        )}
+      </QueryView>
     </section>
   );
 }
