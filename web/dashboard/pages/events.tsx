@@ -44,7 +44,7 @@ export function EventsPage() {
     <>
       <PageHeader title="Events" description="Every webhook your payment providers sent (and every event reconciliation recovered), newest first: what Refwire made of it, and why." />
       <form
-        className="toolbar"
+        className="toolbar events-toolbar"
         role="search"
         aria-label="Filter events"
         onSubmit={(e) => {

@@ -179,8 +179,8 @@ function ConnectForms(props: { provider: Provider; label: string; connected: boo
   return (
     <TabGroup className="connect-tabs">
       <TabList className="tab-list" aria-label={`Ways to connect ${props.label}`}>
-        <Tab className="tab">{props.connected ? 'Change the webhook secret' : 'Connect with the webhook secret'}</Tab>
-        <Tab className="tab">Connect automatically with an API key</Tab>
+        <Tab className="tab">{props.connected ? 'New webhook secret' : 'Webhook secret'}</Tab>
+        <Tab className="tab">API key (automatic)</Tab>
       </TabList>
       <TabPanels>
         <TabPanel className="tab-panel">

@@ -165,7 +165,8 @@ function DailyCharts(props: { report: Daily }) {
   );
 }
 
-const countFormat = (v: number) => formatCount(Math.round(v));
+// the axis asks for ticks between whole numbers too when the counts are small: those stay unlabelled
+const countFormat = (v: number) => (Number.isInteger(v) ? formatCount(v) : '');
 
 function MoneyChart(props: { report: Daily; days: string[]; currency: string }) {
   const { report, currency } = props;

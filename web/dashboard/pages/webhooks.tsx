@@ -101,7 +101,7 @@ export function WebhooksPage() {
                 ),
               },
               { header: 'Events', cell: (w) => (w.events.length > 3 ? `${w.events.slice(0, 3).join(', ')} +${w.events.length - 3}` : w.events.join(', ')) },
-              { header: 'Format', cell: (w) => w.payload_format },
+              { header: 'Format', cell: (w) => <span className="nowrap">{w.payload_format}</span> },
               {
                 header: 'Status',
                 cell: (w) => (
@@ -111,7 +111,7 @@ export function WebhooksPage() {
                   </>
                 ),
               },
-              { header: 'Created', cell: (w) => formatDateTime(w.created_at) },
+              { header: 'Created', cell: (w) => <span className="nowrap">{formatDateTime(w.created_at)}</span> },
               ...(canWrite
                 ? [
                     {
