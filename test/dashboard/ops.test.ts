@@ -85,6 +85,7 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
     await page.getByText('No failed events.').waitFor();
     await page.getByRole('heading', { name: 'Totals, last 30 days' }).waitFor();
     await page.getByText('No affiliate has made a sale in this period.').waitFor();
+    expect(await page.locator('.stat').filter({ hasText: 'Commission (USD)' }).locator('dd').textContent()).toBe('$0.00');
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'overview-empty');
     await page.getByRole('link', { name: 'Connect a provider' }).click();
@@ -232,6 +233,8 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
     await page.getByRole('row').filter({ hasText: 'evt_ops_bad' }).getByRole('link').first().click();
     await page.getByRole('note', { name: 'Outcome' }).getByText(bad.status_reason).waitFor();
     await page.getByText('This event made no conversion.').waitFor();
+    // the notices of the replays above have gone (after 6 s) before this one's
+    await page.waitForFunction("document.querySelectorAll('.notices p').length === 0", undefined, { timeout: 10_000 });
     await page.getByRole('button', { name: 'Replay this event' }).click();
     await noticeOf(page, /failed again/);
     expect(await axeViolations(page)).toEqual([]);

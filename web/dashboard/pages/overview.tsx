@@ -32,7 +32,7 @@ function periodOf(days: number): { from: string; to: string } {
 const KEYS = ['period'] as const;
 
 export function OverviewPage() {
-  const { project_id } = useProject();
+  const { project_id, currency } = useProject();
   const [url, setUrl] = useUrlState(KEYS);
   const days = PERIODS.find((p) => String(p.days) === url.period)?.days ?? 30;
   const range = useMemo(() => periodOf(days), [days]);
@@ -65,6 +65,8 @@ export function OverviewPage() {
         <QueryView query={summary} loadingLabel="Loading the totals…">
           {(s) => {
             const d = s.data;
+            // a period without money still shows the project's currency, at zero
+            const money = d.by_currency.length > 0 ? d.by_currency : [{ currency, net_revenue: nothing, commission: nothing, commission_pending: nothing }];
             return (
               <>
                 <dl className="grid overview-stats">
@@ -84,19 +86,19 @@ export function OverviewPage() {
                     <dt>Conversion rate</dt>
                     <dd>{d.conversion_rate_bp === null ? '—' : formatRate(d.conversion_rate_bp)}</dd>
                   </div>
-                  {d.by_currency.map((c) => (
+                  {money.map((c) => (
                     <div className="stat" key={`rev-${c.currency}`}>
                       <dt>Net revenue ({c.currency})</dt>
                       <dd>{formatMoney(c.net_revenue.value_minor, c.currency)}</dd>
                     </div>
                   ))}
-                  {d.by_currency.map((c) => (
+                  {money.map((c) => (
                     <div className="stat" key={`com-${c.currency}`}>
                       <dt>Commission ({c.currency})</dt>
                       <dd>{formatMoney(c.commission.value_minor, c.currency)}</dd>
                     </div>
                   ))}
-                  {d.by_currency
+                  {money
                     .filter((c) => c.commission_pending.value_minor !== 0)
                     .map((c) => (
                       <div className="stat" key={`pen-${c.currency}`}>
