@@ -137,7 +137,7 @@ function EventTable(props: { rows: Event[] }) {
       rows={props.rows}
       rowKey={(e) => e.id}
       columns={[
-        { header: 'Received', cell: (e) => <Link href={`/events/${e.id}`}>{formatDateTime(e.received_at)}</Link> },
+        { header: 'Received', cell: (e) => <Link href={`/events/${e.id}`} className="nowrap">{formatDateTime(e.received_at)}</Link> },
         { header: 'Provider', cell: (e) => providerLabel(e.provider) },
         {
           header: 'Type',
