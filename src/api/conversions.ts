@@ -30,6 +30,8 @@ const listQuery = z.object({
   affiliate_id: uuidField.optional(),
   referred_user_id: z.string().trim().min(1).optional(),
   paid: booleanQuery.optional(),
+  /** under manual review: waiting for a decision, approved or rejected */
+  review: z.enum(['pending', 'approved', 'rejected']).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
 });
@@ -162,6 +164,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       affiliateId: q.affiliate_id,
       OR: q.referred_user_id ? [{ customerEmail: q.referred_user_id.toLowerCase() }, { customerId: q.referred_user_id }] : undefined,
       paidAt: q.paid === true ? { not: null } : q.paid === false ? null : undefined,
+      reviewStatus: q.review,
       occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
     const cursor = cursorOf(q, req.query);
@@ -175,7 +178,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       const rows = [...tied, ...older];
       const now = clock();
       const words = await explanationsFor(prisma, where.projectId as string, rows);
-      res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), attribution_explanation: words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
+      res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), ...words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
       return;
     }
     const [rows, total] = await Promise.all([
@@ -184,7 +187,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     ]);
     const now = clock();
     const words = await explanationsFor(prisma, where.projectId as string, rows);
-    res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), attribution_explanation: words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, null, total));
+    res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), ...words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, null, total));
   });
 
   router.post('/', async (req, res) => {

@@ -8,11 +8,15 @@ const boundToEarlier = (c: Conversion) => {
   return a?.method === 'subscription' && Array.isArray(a.trace) && (a.trace as { step?: unknown; detail?: unknown }[]).some((s) => s.step === 'subscription' && typeof s.detail === 'string' && s.detail.startsWith('the affiliate of an earlier'));
 };
 
+/** What a conversion's answer says beside its row: whose it is by email, and how it came to be theirs in words. */
+export type Explained = { affiliate_email: string | null; attribution_explanation: string };
+
 /**
- * `attribution_explanation` for each conversion (src/attribution/explain.ts): the affiliates' emails in one query,
- * and for payments bound to an earlier one, how their subscription's first attributed payment was attributed, in one more.
+ * `attribution_explanation` for each conversion (src/attribution/explain.ts) and its `affiliate_email`: the
+ * affiliates' emails in one query, and for payments bound to an earlier one, how their subscription's first
+ * attributed payment was attributed, in one more.
  */
-export async function explanationsFor(prisma: PrismaClient, projectId: string, rows: Conversion[]): Promise<Map<string, string>> {
+export async function explanationsFor(prisma: PrismaClient, projectId: string, rows: Conversion[]): Promise<Map<string, Explained>> {
   const affiliateIds = [...new Set(rows.map((c) => c.affiliateId).filter((id): id is string => id !== null))];
   const subscriptions = [...new Set(rows.filter(boundToEarlier).map((c) => c.subscriptionId).filter((id): id is string => id !== null))];
   const [affiliates, firsts] = await Promise.all([
@@ -30,19 +34,22 @@ export async function explanationsFor(prisma: PrismaClient, projectId: string, r
   return new Map(
     rows.map((c) => [
       c.id,
-      explainAttribution({
-        attribution: c.attribution as Attribution | null,
-        affiliate: c.affiliateId ? (emails.get(c.affiliateId) ?? c.affiliateId) : null,
-        provider: c.provider,
-        subscriptionId: c.subscriptionId,
-        firstAttribution: c.subscriptionId ? (first.get(c.subscriptionId) ?? null) : null,
-      }),
+      {
+        affiliate_email: c.affiliateId ? (emails.get(c.affiliateId) ?? null) : null,
+        attribution_explanation: explainAttribution({
+          attribution: c.attribution as Attribution | null,
+          affiliate: c.affiliateId ? (emails.get(c.affiliateId) ?? c.affiliateId) : null,
+          provider: c.provider,
+          subscriptionId: c.subscriptionId,
+          firstAttribution: c.subscriptionId ? (first.get(c.subscriptionId) ?? null) : null,
+        }),
+      },
     ]),
   );
 }
 
-/** The views of `rows` with their explanation. */
-export async function withExplanations<V extends { id: string }>(prisma: PrismaClient, projectId: string, rows: Conversion[], view: (c: Conversion) => V): Promise<(V & { attribution_explanation: string })[]> {
+/** The views of `rows` with their affiliate's email and their explanation. */
+export async function withExplanations<V extends { id: string }>(prisma: PrismaClient, projectId: string, rows: Conversion[], view: (c: Conversion) => V): Promise<(V & Explained)[]> {
   const words = await explanationsFor(prisma, projectId, rows);
-  return rows.map((c) => ({ ...view(c), attribution_explanation: words.get(c.id)! }));
+  return rows.map((c) => ({ ...view(c), ...words.get(c.id)! }));
 }

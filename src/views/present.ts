@@ -208,6 +208,7 @@ export const conversionResponse = z
     occurred_at: instant,
     created_at: instant,
     attribution_explanation: z.string().optional().describe('the attribution trace in words (on conversion and event answers)'),
+    affiliate_email: z.string().nullable().optional().describe("the affiliate's email (on conversion and event answers)"),
   })
   .meta({ id: 'Conversion' });
 

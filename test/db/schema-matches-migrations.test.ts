@@ -13,6 +13,14 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
  * (by Prisma's default names) and foreign keys with their actions.
  */
 
+/**
+ * Partial indexes, which Prisma's schema cannot express (no WHERE on @@index): they live in the migrations only and
+ * are left out of the comparison by name, each with why it exists.
+ */
+const PARTIAL_INDEXES: Record<string, string> = {
+  conversions_review_pending_idx: 'the review queue (GET /api/v1/conversions?review=pending) without reading every conversion',
+};
+
 type Column = { table: string; column: string; type: string; nullable: boolean; hasDefault: boolean };
 type Index = { table: string; name: string; unique: boolean; primary: boolean; columns: string[] };
 type ForeignKey = { table: string; name: string; columns: string[]; refTable: string; refColumns: string[]; onDelete: string };
@@ -123,7 +131,8 @@ async function actualFromDatabase(db: Database) {
                    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns
       FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
       JOIN pg_namespace n ON n.oid = t.relnamespace
-      WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'`)
+      WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'
+        AND NOT (ix.indpred IS NOT NULL AND i.relname IN (${Object.keys(PARTIAL_INDEXES).map((name) => `'${name}'`).join(', ')}))`)
   ).map((r) => ({ ...r, columns: [...r.columns] }));
   const foreignKeys = (
     await q<{ table: string; name: string; columns: string[]; ref_table: string; ref_columns: string[]; on_delete: string }>(`

@@ -2259,6 +2259,8 @@ export interface components {
             created_at: string;
             /** @description the attribution trace in words (on conversion and event answers) */
             attribution_explanation?: string;
+            /** @description the affiliate's email (on conversion and event answers) */
+            affiliate_email?: string | null;
         };
         Coupon: {
             /** Format: uuid */
@@ -8595,6 +8597,7 @@ export interface operations {
                 affiliate_id?: string;
                 referred_user_id?: string;
                 paid?: boolean | ("true" | "false");
+                review?: "pending" | "approved" | "rejected";
                 from?: string;
                 to?: string;
             };
