@@ -6,7 +6,7 @@ import type { FailedAuthLimit } from '../http/rate-limit';
 import { HttpError } from '../http/errors';
 import { createProject, issueApiKey, NotFoundError, revokeApiKey } from '../projects/projects';
 import { currencyCode } from './currency';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import type { Operation } from './operation';
 
 const createProjectBody = z.object({
@@ -85,9 +85,13 @@ export function adminProjectsRouter(prisma: PrismaClient, adminToken: string | n
   return router;
 }
 
+const projectResponse = z.strictObject({ id: uuid, name: z.string(), currency: z.string(), created_at: instant });
+const createdProjectResponse = z.strictObject({ ...projectResponse.shape, api_key: z.string().describe('shown once') });
+const issuedKeyResponse = z.strictObject({ id: uuid, name: z.string().nullable(), prefix: z.string(), api_key: z.string().describe('shown once'), created_at: instant });
+
 export const adminOperations: Operation[] = [
-  { method: 'post', path: '/api/admin/projects', tag: 'Admin', access: 'admin', summary: 'Create a project; its first API key is shown once', body: createProjectBody, status: 201 },
-  { method: 'get', path: '/api/admin/projects', tag: 'Admin', access: 'admin', summary: 'List projects', query: listQuery, answer: 'list' },
-  { method: 'post', path: '/api/admin/projects/{id}/api-keys', tag: 'Admin', access: 'admin', summary: 'Issue another API key (shown once)', body: createKeyBody, status: 201 },
+  { method: 'post', path: '/api/admin/projects', tag: 'Admin', access: 'admin', summary: 'Create a project; its first API key is shown once', body: createProjectBody, status: 201, response: createdProjectResponse },
+  { method: 'get', path: '/api/admin/projects', tag: 'Admin', access: 'admin', summary: 'List projects', query: listQuery, answer: 'list', response: projectResponse },
+  { method: 'post', path: '/api/admin/projects/{id}/api-keys', tag: 'Admin', access: 'admin', summary: 'Issue another API key (shown once)', body: createKeyBody, status: 201, response: issuedKeyResponse },
   { method: 'delete', path: '/api/admin/projects/{id}/api-keys/{keyId}', tag: 'Admin', access: 'admin', summary: 'Revoke an API key', status: 204 },
 ];

@@ -10,6 +10,7 @@ import { queueEmail, type EmailToQueue } from '../email/outbox';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, emailField, ruleColumns, uuidField } from './fields';
+import { uuid } from './envelope';
 import type { Operation } from './operation';
 
 /** PRODUCT.md §12: which statuses each merchant action moves an affiliate from, and to what. */
@@ -91,6 +92,15 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
   return router;
 }
 
+/** What each decision answers: the affiliate's status after it. */
+const lifecycleResponse = z.strictObject({
+  id: uuid,
+  email: z.string(),
+  status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']),
+  status_reason: z.string().nullable(),
+  group_id: uuid.nullable(),
+});
+
 export const affiliateLifecycleOperations: Operation[] = (Object.keys(ACTIONS) as AffiliateAction[]).map((action) => ({
   method: 'post' as const,
   path: `/api/v1/affiliates/{email}/${action}`,
@@ -104,4 +114,5 @@ export const affiliateLifecycleOperations: Operation[] = (Object.keys(ACTIONS) a
   }[action],
   body: BODIES[action],
   errors: [404, 409],
+  response: lifecycleResponse,
 }));

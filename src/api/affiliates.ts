@@ -11,7 +11,7 @@ import { commissionTypeField, commissionValueField, conflictAs409, emailField, r
 import { PAYOUT_METHODS } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
-import { affiliateView } from '../views/present';
+import { affiliateResponse, affiliateView } from '../views/present';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitAffiliateEvent } from '../outbound/emit';
 import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
@@ -200,6 +200,7 @@ export const affiliateOperations: Operation[] = resourceOperations({
   create: createBody,
   update: updateBody,
   remove: true,
+  response: affiliateResponse,
 });
 
 /** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */

@@ -14,7 +14,7 @@ import type { VisitorHasher } from '../security/visitor-hash';
 import { generatedCode } from './affiliates';
 import { openCors } from './track';
 import { emailField, uuidField } from './fields';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import type { Operation } from './operation';
 
 const applyBody = z
@@ -51,6 +51,23 @@ function perEmailLimit(limits: ApplicationLimits, what: string): RequestHandler 
     ...(limits.emailStore ? { store: limits.emailStore } : {}),
   });
 }
+
+const applicationResponse = z
+  .strictObject({
+    id: uuid,
+    email: z.string(),
+    name: z.string(),
+    website: z.string().nullable(),
+    message: z.string().nullable(),
+    flags: z.array(z.string()).describe('disposable_email | duplicate_address | duplicate_website'),
+    flag_descriptions: z.array(z.string()),
+    status: z.enum(['unverified', 'verified']),
+    affiliate_id: uuid.nullable(),
+    affiliate_status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']).nullable(),
+    created_at: instant,
+    verified_at: instant.nullable(),
+  })
+  .meta({ id: 'Application' });
 
 function applicationView(a: AffiliateApplication & { affiliate?: { status: string } | null }) {
   return {
@@ -209,6 +226,7 @@ export const applicationOperations: Operation[] = [
     body: applyBody,
     status: 202,
     errors: [404, 409, 429],
+    response: z.strictObject({ email: z.string(), status: z.literal('code_sent'), code_expires_at: instant }),
   },
   {
     method: 'post',
@@ -219,6 +237,14 @@ export const applicationOperations: Operation[] = [
     body: verifyBody,
     status: 201,
     errors: [404, 409, 410, 429],
+    response: z.strictObject({
+      id: uuid,
+      email: z.string(),
+      name: z.string().nullable(),
+      status: z.enum(['pending', 'active']),
+      referral_code: z.string(),
+      created_at: instant,
+    }),
   },
-  { method: 'get', path: '/api/v1/applications', tag: 'Applications', access: 'api_key', summary: 'List applications with the flags their checks raised', query: listQuery, answer: 'list' },
+  { method: 'get', path: '/api/v1/applications', tag: 'Applications', access: 'api_key', summary: 'List applications with the flags their checks raised', query: listQuery, answer: 'list', response: applicationResponse },
 ];

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AuditLogEntry, Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
-import { page, paginationQuery } from './envelope';
+import { instant, page, paginationQuery, uuid } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 
@@ -21,6 +21,21 @@ function actorFilter(actor: string): Prisma.AuditLogEntryWhereInput {
   if (actor.includes('@')) return { actorEmail: actor.toLowerCase() };
   return { apiKeyPrefix: actor };
 }
+
+const auditLogEntryResponse = z
+  .strictObject({
+    id: uuid,
+    actor: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('user'), user_id: uuid.nullable(), email: z.string().nullable() }),
+      z.strictObject({ type: z.literal('api_key'), api_key_id: uuid.nullable(), api_key_prefix: z.string().nullable() }),
+    ]),
+    method: z.string(),
+    path: z.string(),
+    status: z.number().int(),
+    target: z.string().nullable(),
+    created_at: instant,
+  })
+  .meta({ id: 'AuditLogEntry' });
 
 function entryView(e: AuditLogEntry) {
   return {
@@ -66,5 +81,6 @@ export const auditLogOperations: Operation[] = [
     summary: 'Every write to the project (who: user or API key; what: method, path, status, target; when), newest first',
     query: listQuery,
     answer: 'list',
+    response: auditLogEntryResponse,
   },
 ];

@@ -10,9 +10,9 @@ import { HttpError } from '../http/errors';
 import { commissionSettings } from '../projects/settings';
 import { currencyCode } from './currency';
 import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
-import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, ok, paginationQuery } from './envelope';
+import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, majorText, minor, ok, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
-import { conversionView } from '../views/present';
+import { conversionResponse, conversionView } from '../views/present';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { sqlSessionOf } from '../db/prisma-session';
@@ -383,6 +383,22 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   return router;
 }
 
+/** What POST /api/v1/conversions/recalculate answers. */
+const recalculationResponse = z.strictObject({
+  conversions: z.number().int().describe('payments marked to be rated with the current rules'),
+  changed: z.number().int().describe('commissions whose value changed'),
+  totals: z.array(
+    z.strictObject({
+      currency: z.string(),
+      before: majorText,
+      after: majorText,
+      before_minor: minor,
+      after_minor: minor,
+      difference_minor: minor,
+    }),
+  ),
+});
+
 export const conversionOperations: Operation[] = [
   ...resourceOperations({
     path: '/api/v1/conversions',
@@ -394,6 +410,7 @@ export const conversionOperations: Operation[] = [
     create: createBody,
     update: updateBody,
     remove: true,
+    response: conversionResponse,
   }),
   {
     method: 'post',
@@ -403,6 +420,7 @@ export const conversionOperations: Operation[] = [
     summary: 'Approve pending commissions in bulk (all or none): each then counts, held then eligible',
     body: bulkApproveBody,
     errors: [404, 409],
+    response: z.array(conversionResponse),
   },
   {
     method: 'post',
@@ -411,6 +429,7 @@ export const conversionOperations: Operation[] = [
     access: 'api_key',
     summary: 'Approve a pending commission (commission_review: manual)',
     errors: [409],
+    response: conversionResponse,
   },
   {
     method: 'post',
@@ -420,6 +439,7 @@ export const conversionOperations: Operation[] = [
     summary: 'Reject a commission with a reason: it never pays',
     body: rejectBody,
     errors: [409],
+    response: conversionResponse,
   },
   {
     method: 'post',
@@ -430,6 +450,7 @@ export const conversionOperations: Operation[] = [
     description:
       'Rule changes never move recorded commissions by themselves. This marks the period\'s provider payments that are neither paid nor in a payout (of one affiliate, with affiliate_id) to be rated with the current rules, recomputes them and their refunds, and answers how many changed with the totals before and after per currency.',
     body: recalculateBody,
+    response: recalculationResponse,
   },
 ];
 

@@ -5,7 +5,7 @@ import { couponIdFields } from '../providers/registry';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { conflictAs409, idFromPath, uuidField } from './fields';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 
 const providerId = z.string().trim().min(1).max(255).nullable().optional();
@@ -37,6 +37,20 @@ const listQuery = z.object({
 });
 
 type CouponWithAffiliate = Coupon & { affiliate: { email: string; referralCode: string }; providerIds: CouponProviderId[] };
+
+const couponResponse = z
+  .strictObject({
+    id: uuid,
+    affiliate_id: uuid,
+    coupon_code: z.string(),
+    ...(Object.fromEntries(PROVIDER_FIELDS.map(({ field }) => [field, z.string().nullable()])) as Record<string, z.ZodNullable<z.ZodString>>),
+    status: z.enum(['active', 'inactive']),
+    affiliate_email: z.string(),
+    affiliate_referral_code: z.string(),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ id: 'Coupon' });
 
 function couponView(c: CouponWithAffiliate) {
   return {
@@ -170,6 +184,7 @@ export const couponOperations: Operation[] = resourceOperations({
   create: createBody,
   update: updateBody,
   remove: true,
+  response: couponResponse,
 });
 
 /** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */

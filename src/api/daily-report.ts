@@ -5,7 +5,7 @@ import { formatMajor } from '../commission/money';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { ok } from './envelope';
+import { instant, majorText, minor, ok, uuid } from './envelope';
 import { isoDate, uuidField } from './fields';
 import type { Operation } from './operation';
 
@@ -49,6 +49,31 @@ const emptyDay = (): DayFigures => ({ clicks: 0n, signups: 0n, purchases: 0n, re
 
 /** A conversion rate in basis points: purchases per 10,000 clicks, rounded down; null without clicks. */
 export const rateBp = (purchases: bigint, clicks: bigint) => (clicks === 0n ? null : Number((purchases * 10_000n) / clicks));
+
+/** An amount both ways: `value` "50.00" and `value_minor` 5000. */
+export const moneyResponse = z.strictObject({ value: majorText, value_minor: minor });
+
+/** view()'s answer: a day's (or a period's) figures. */
+export const dayFiguresFields = {
+  clicks: z.number().int(),
+  signups: z.number().int(),
+  purchases: z.number().int(),
+  renewals: z.number().int(),
+  refunds: z.number().int(),
+  sales: z.number().int(),
+  conversion_rate_bp: z.number().int().nullable().describe('purchases per 10,000 clicks; null without clicks'),
+  by_currency: z.array(
+    z.strictObject({ currency: z.string(), revenue: moneyResponse, refunded: moneyResponse, net_revenue: moneyResponse, commission: moneyResponse }),
+  ),
+};
+
+const dailyReportResponse = z.strictObject({
+  from: instant,
+  to: instant,
+  affiliate_id: uuid.nullable(),
+  days: z.array(z.strictObject({ date: z.string().describe('YYYY-MM-DD (UTC)'), ...dayFiguresFields })),
+  totals: z.strictObject(dayFiguresFields),
+});
 
 function view(f: DayFigures) {
   return {
@@ -173,5 +198,6 @@ export const dailyReportOperations: Operation[] = [
     summary: 'One row per UTC day: clicks, signups, purchases, renewals, refunds, conversion rate, revenue and commission per currency',
     description: 'from (included) and to (excluded) are UTC days, at most 366 apart; default the 30 days up to today. affiliate_id: one affiliate\'s stats.',
     query: dailyQuery,
+    response: dailyReportResponse,
   },
 ];

@@ -5,6 +5,7 @@ import { confirmPasswordReset, requestPasswordReset, ResetError } from '../acces
 import { hashPassword, passwordMatches, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../access/passwords';
 import { csrfTokenOf, issueSession, revokeSession } from '../access/user-sessions';
 import { createFirstOwner, findUserByEmail, FirstOwnerError, membershipsOf } from '../access/users';
+import { ROLES } from '../access/roles';
 import type { PrismaClient } from '../generated/prisma/client';
 import { requireAdmin } from '../http/auth';
 import { clearSessionCookie, requireSession, setSessionCookie, type SessionCookieOptions } from '../http/dashboard-session';
@@ -13,7 +14,7 @@ import { jsonBody } from '../http/json-body';
 import { clientAddressLimit, keyedRateLimit, type FailedAuthLimit } from '../http/rate-limit';
 import { createProject } from '../projects/projects';
 import { currencyCode } from './currency';
-import { ok } from './envelope';
+import { instant, ok, uuid } from './envelope';
 import { emailField, uuidField } from './fields';
 import type { Operation } from './operation';
 
@@ -81,6 +82,16 @@ function perAddress(limit: number, windowMs: number, window: string, failuresOnl
     ...(failuresOnly ? { message: `too many refused attempts from this address: at most ${limit} ${window}; try again later` } : {}),
   });
 }
+
+/** A signed-in answer: who, their projects and roles, the CSRF token for writes. */
+export const signedInResponse = z
+  .strictObject({
+    user: z.strictObject({ id: uuid, email: z.string() }),
+    memberships: z.array(z.strictObject({ project_id: uuid, project_name: z.string(), currency: z.string(), role: z.enum(ROLES) })),
+    csrf_token: z.string(),
+    session_expires_at: instant,
+  })
+  .meta({ id: 'DashboardSession' });
 
 function userView(user: { id: string; email: string }) {
   return { id: user.id, email: user.email };
@@ -194,7 +205,7 @@ export function dashboardAuthRouter(
 }
 
 export const dashboardAuthOperations: Operation[] = [
-  { method: 'get', path: '/api/dashboard/setup', tag: 'Dashboard', access: 'public', summary: 'Whether the set-up page is needed: true while no dashboard user exists' },
+  { method: 'get', path: '/api/dashboard/setup', tag: 'Dashboard', access: 'public', summary: 'Whether the set-up page is needed: true while no dashboard user exists', response: z.strictObject({ needed: z.boolean() }) },
   {
     method: 'post',
     path: '/api/dashboard/setup',
@@ -204,6 +215,10 @@ export const dashboardAuthOperations: Operation[] = [
     body: setupBody,
     status: 201,
     errors: [404, 409],
+    response: z.strictObject({
+      ...signedInResponse.shape,
+      project: z.strictObject({ id: uuid, name: z.string(), currency: z.string(), api_key: z.string().describe('shown once') }).optional().describe('with project_name: the new project'),
+    }),
   },
   {
     method: 'post',
@@ -214,9 +229,10 @@ export const dashboardAuthOperations: Operation[] = [
     description: 'One answer (401 "wrong email or password") for an unknown email and a wrong password. Refused sign-ins are limited per client address and per email (429).',
     body: loginBody,
     errors: [401, 429],
+    response: signedInResponse,
   },
   { method: 'post', path: '/api/dashboard/logout', tag: 'Dashboard', access: 'session', summary: 'Sign out: the session ends and the cookie is cleared', status: 204 },
-  { method: 'get', path: '/api/dashboard/me', tag: 'Dashboard', access: 'session', summary: 'The signed-in user, their projects and roles, and the CSRF token' },
+  { method: 'get', path: '/api/dashboard/me', tag: 'Dashboard', access: 'session', summary: 'The signed-in user, their projects and roles, and the CSRF token', response: signedInResponse },
   {
     method: 'post',
     path: '/api/dashboard/password-reset',
@@ -226,6 +242,7 @@ export const dashboardAuthOperations: Operation[] = [
     body: resetRequestBody,
     status: 202,
     errors: [429],
+    response: z.strictObject({ email: z.string(), status: z.literal('sent_if_registered') }),
   },
   {
     method: 'post',
@@ -235,6 +252,7 @@ export const dashboardAuthOperations: Operation[] = [
     summary: "Set a new password with the link's token; every session of the user ends",
     body: resetConfirmBody,
     errors: [404, 410, 429],
+    response: z.strictObject({ password_changed: z.literal(true), sessions_ended: z.number().int() }),
   },
   {
     method: 'post',
@@ -244,5 +262,6 @@ export const dashboardAuthOperations: Operation[] = [
     summary: "Join a project with an invitation's token: a new address sets its password, an existing account gives its own. Signs in.",
     body: acceptBody,
     errors: [401, 404, 410, 429],
+    response: signedInResponse,
   },
 ];

@@ -7,7 +7,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { issueApiKey, NotFoundError, revokeApiKey } from '../projects/projects';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { emailField, idFromPath } from './fields';
 import type { Operation } from './operation';
 
@@ -24,6 +24,26 @@ function roleOf(req: Request): Role {
 function refuseUnless(allowed: boolean, role: Role, what: string): void {
   if (!allowed) throw new HttpError(403, `your role in this project is ${role}: it may not ${what}`);
 }
+
+const memberResponse = z.strictObject({ user_id: uuid, email: z.string(), role: z.enum(ROLES), joined_at: instant }).meta({ id: 'Member' });
+
+const invitationResponse = z
+  .strictObject({
+    id: uuid,
+    email: z.string(),
+    role: z.enum(ROLES),
+    status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+    invited_by: z.string(),
+    expires_at: instant,
+    accepted_at: instant.nullable(),
+    revoked_at: instant.nullable(),
+    created_at: instant,
+  })
+  .meta({ id: 'Invitation' });
+
+const apiKeyResponse = z
+  .strictObject({ id: uuid, name: z.string().nullable(), prefix: z.string(), created_at: instant, revoked_at: instant.nullable() })
+  .meta({ id: 'ApiKey' });
 
 function invitationView(i: InvitationRow, at: Date) {
   return {
@@ -142,10 +162,10 @@ function memberError(err: unknown): never {
 const base = { tag: 'Dashboard team', access: 'session' as const };
 const P = '/api/dashboard/projects/{projectId}';
 export const dashboardTeamOperations: Operation[] = [
-  { ...base, method: 'get', path: `${P}/members`, summary: "The project's members and their roles" },
-  { ...base, method: 'patch', path: `${P}/members/{userId}`, summary: "Change a member's role (owners only; the last owner keeps the role)", body: roleBody, errors: [403, 409] },
+  { ...base, method: 'get', path: `${P}/members`, summary: "The project's members and their roles", response: z.array(memberResponse) },
+  { ...base, method: 'patch', path: `${P}/members/{userId}`, summary: "Change a member's role (owners only; the last owner keeps the role)", body: roleBody, errors: [403, 409], response: z.strictObject({ id: uuid, ...memberResponse.shape }) },
   { ...base, method: 'delete', path: `${P}/members/{userId}`, summary: 'Remove a member (owners only; never the last owner)', status: 204, errors: [403, 409] },
-  { ...base, method: 'get', path: `${P}/invitations`, summary: 'Invitations, newest first, with their status (pending, accepted, revoked, expired)', query: listQuery, answer: 'list' },
+  { ...base, method: 'get', path: `${P}/invitations`, summary: 'Invitations, newest first, with their status (pending, accepted, revoked, expired)', query: listQuery, answer: 'list', response: invitationResponse },
   {
     ...base,
     method: 'post',
@@ -154,9 +174,10 @@ export const dashboardTeamOperations: Operation[] = [
     body: inviteBody,
     status: 201,
     errors: [403, 409],
+    response: invitationResponse,
   },
   { ...base, method: 'delete', path: `${P}/invitations/{invitationId}`, summary: 'Revoke a pending invitation (owners and admins)', status: 204, errors: [403] },
-  { ...base, method: 'get', path: `${P}/api-keys`, summary: "The project's API keys by prefix (the keys themselves are never shown again)" },
-  { ...base, method: 'post', path: `${P}/api-keys`, summary: 'Issue an API key, shown once (owners and admins)', body: createKeyBody, status: 201, errors: [403] },
+  { ...base, method: 'get', path: `${P}/api-keys`, summary: "The project's API keys by prefix (the keys themselves are never shown again)", response: z.array(apiKeyResponse) },
+  { ...base, method: 'post', path: `${P}/api-keys`, summary: 'Issue an API key, shown once (owners and admins)', body: createKeyBody, status: 201, errors: [403], response: z.strictObject({ ...apiKeyResponse.shape, api_key: z.string().describe('shown once') }) },
   { ...base, method: 'delete', path: `${P}/api-keys/{keyId}`, summary: 'Revoke an API key (owners and admins)', status: 204, errors: [403] },
 ];

@@ -5,7 +5,7 @@ import { EMAIL_TEMPLATES } from '../email/templates';
 import type { Email, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { emailField, idFromPath } from './fields';
 import type { Operation } from './operation';
 
@@ -15,6 +15,23 @@ const listQuery = z.object({
   to: emailField.optional(),
   template: z.enum(EMAIL_TEMPLATES).optional(),
 });
+
+const emailResponse = z
+  .strictObject({
+    id: uuid,
+    to: z.string(),
+    template: z.string().describe(EMAIL_TEMPLATES.join(' | ')),
+    subject: z.string(),
+    status: z.enum(EMAIL_STATUSES),
+    attempts: z.number().int(),
+    next_attempt_at: instant.nullable(),
+    last_error: z.string().nullable(),
+    sent_at: instant.nullable(),
+    message_id: z.string().nullable(),
+    smtp_response: z.string().nullable(),
+    created_at: instant,
+  })
+  .meta({ id: 'Email' });
 
 function emailView(e: Email) {
   return {
@@ -79,6 +96,7 @@ export const emailOperations: Operation[] = [
       'recorded here, never sent). to: the recipient, exactly (case-insensitive).',
     query: listQuery,
     answer: 'list',
+    response: emailResponse,
   },
   {
     method: 'get',
@@ -86,5 +104,6 @@ export const emailOperations: Operation[] = [
     tag: 'Emails',
     access: 'api_key',
     summary: 'One email with its subject, plain-text and HTML bodies, and what became of it',
+    response: z.strictObject({ ...emailResponse.shape, text: z.string(), html: z.string() }),
   },
 ];

@@ -3,7 +3,8 @@ import { issuePortalCredential, EMBED_TOKEN_MINUTES } from '../access/portal-ses
 import type { Database } from '../db/database';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { ok } from './envelope';
+import { z } from 'zod';
+import { instant, ok, uuid } from './envelope';
 import { emailField } from './fields';
 import type { Operation } from './operation';
 
@@ -36,5 +37,6 @@ export const embedTokenOperations: Operation[] = [
     description: 'Pass it as data-token on the embed (or Authorization: Bearer to /api/portal/{projectId}/…). 409 for a rejected affiliate.',
     status: 201,
     errors: [409],
+    response: z.strictObject({ token: z.string().describe('rwpe_…'), expires_at: instant, affiliate_id: uuid, project_id: uuid }),
   },
 ];

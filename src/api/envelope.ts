@@ -86,3 +86,43 @@ export function keysetPage<R, T>(
 export function ok<T>(data: T) {
   return { success: true as const, data };
 }
+
+/*
+ * The answers' side: zod schemas of what handlers send (Operation.response), for /openapi.json. Objects are strict,
+ * so the document says `additionalProperties: false` and a test parsing a real answer fails on an undocumented field.
+ */
+
+export { instant, majorText, minor, uuid } from '../views/schema-fields';
+
+/**
+ * How a list pages: `offset` is page(); `keyset` is keysetPage() (offset or cursor: next_cursor, and a null total
+ * on cursor pages); `cursor` pages by cursor alone ({ limit, next_cursor }: the portal's commissions).
+ */
+export type Paging = 'offset' | 'keyset' | 'cursor';
+
+/** The schema of a list's whole answer around one item's schema. */
+export function listEnvelope(item: z.ZodType, paging: Paging) {
+  const pagination =
+    paging === 'cursor'
+      ? z.strictObject({ limit: z.number().int(), next_cursor: z.string().nullable().describe('pass as cursor for the next page; null on the last') })
+      : z.strictObject({
+          limit: z.number().int(),
+          offset: z.number().int(),
+          total: paging === 'keyset' ? z.number().int().nullable().describe('null on a page asked for by cursor') : z.number().int(),
+          has_more: z.boolean(),
+          ...(paging === 'keyset' ? { next_cursor: z.string().nullable().describe('pass as cursor for the next page; null on the last') } : {}),
+        });
+  return z.strictObject({ success: z.literal(true), data: z.array(item), pagination });
+}
+
+/** How a list operation pages, read from its query: a cursor beside offset is keysetPage's, a cursor alone the portal's. */
+export function pagingOf(query: z.ZodObject | undefined): Paging {
+  const shape = query?.shape ?? {};
+  if (!('cursor' in shape)) return 'offset';
+  return 'offset' in shape ? 'keyset' : 'cursor';
+}
+
+/** The `{ success, data }` envelope around the data's schema. */
+export function objectEnvelope(data: z.ZodType) {
+  return z.strictObject({ success: z.literal(true), data });
+}

@@ -10,10 +10,10 @@ import type { ProcessOutcome } from '../domain/process-outcome';
 import { PROVIDER_NAMES } from '../domain/provider-names';
 import { parseJsonObject } from '../providers/shared/json';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../util/json-text';
-import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, ok, paginationQuery } from './envelope';
+import { CURSOR_PAGING, cursorOf, cursorQuery, instant, keysetPage, ok, paginationQuery, uuid } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
-import { conversionView } from '../views/present';
+import { conversionResponse, conversionView } from '../views/present';
 
 const listQuery = z.object({
   ...paginationQuery,
@@ -28,6 +28,34 @@ const listQuery = z.object({
 });
 
 type EventRow = Prisma.InboundEventGetPayload<{ omit: { rawBody: true; headers: true } }>;
+
+const eventResponse = z
+  .strictObject({
+    id: uuid,
+    provider: z.enum(PROVIDER_NAMES),
+    provider_event_id: z.string(),
+    type: z.string(),
+    status: z.enum(EVENT_STATUSES),
+    status_reason: z.string().nullable(),
+    livemode: z.boolean().nullable(),
+    attempts: z.number().int(),
+    origin: z.enum(['webhook', 'reconciled']),
+    occurred_at: instant.nullable(),
+    received_at: instant,
+    processed_at: instant.nullable(),
+  })
+  .meta({ id: 'Event' });
+
+/** One event with its headers, payload and the conversions it made. */
+const eventDetailResponse = z
+  .strictObject({
+    ...eventResponse.shape,
+    headers: z.record(z.string(), z.unknown()).describe('the request headers kept: content type, user agent, signature headers'),
+    payload: z.record(z.string(), z.unknown()).nullable(),
+    payload_omitted: z.string().optional().describe('why payload is null'),
+    conversions: z.array(conversionResponse),
+  })
+  .meta({ id: 'EventDetail' });
 
 function summary(e: EventRow) {
   return {
@@ -134,8 +162,9 @@ export const eventOperations: Operation[] = [
     description: CURSOR_PAGING,
     query: listQuery,
     answer: 'list',
+    response: eventResponse,
   },
-  { method: 'get', path: '/api/v1/events/{id}', tag: 'Events', access: 'api_key', summary: 'One event: payload, status, attribution trace and resulting conversions' },
+  { method: 'get', path: '/api/v1/events/{id}', tag: 'Events', access: 'api_key', summary: 'One event: payload, status, attribution trace and resulting conversions', response: eventDetailResponse },
   {
     method: 'post',
     path: '/api/v1/events/{id}/replay',
@@ -143,6 +172,7 @@ export const eventOperations: Operation[] = [
     access: 'api_key',
     summary: 'Process a stored event again (never doubles its effect)',
     errors: [409],
+    response: eventDetailResponse,
   },
 ];
 

@@ -5,8 +5,8 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { groupRuleState } from '../projects/settings';
-import { commissionView } from '../views/present';
-import { ok, page, paginationQuery } from './envelope';
+import { commissionFields, commissionView } from '../views/present';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { commissionTypeField, commissionValueField, idFromPath, ruleColumns } from './fields';
 import { resourceOperations, type Operation } from './operation';
 
@@ -25,6 +25,20 @@ const createBody = z
   .strict();
 const updateBody = createBody.partial();
 const listQuery = z.object(paginationQuery);
+
+const groupResponse = z
+  .strictObject({
+    id: uuid,
+    name: z.string(),
+    ...commissionFields,
+    commission_duration: z.enum(['lifetime', 'first_payment', 'months']).nullable(),
+    commission_months: z.number().int().nullable(),
+    hold_days: z.number().int().nullable(),
+    affiliates: z.number().int().describe('members'),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ id: 'Group' });
 
 function groupView(g: AffiliateGroup, currency: string, members: number) {
   return {
@@ -143,4 +157,5 @@ export const groupOperations: Operation[] = resourceOperations({
   create: createBody,
   update: updateBody,
   remove: true,
+  response: groupResponse,
 });

@@ -6,10 +6,10 @@ import { MissingSecretError, type Integration, type IntegrationStore } from '../
 import { checkTargetUrl } from '../outbound/target-guard';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderApiError } from '../providers/provider-api';
-import type { ProviderName } from '../domain/provider-names';
+import { PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
 import { findAdapter, getConnector, getEnricher } from '../providers/registry';
 import { ReconcileError, type ReconcileReport } from '../reconcile/reconcile';
-import { ok } from './envelope';
+import { instant, ok } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 
@@ -200,11 +200,39 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
   return router;
 }
 
+/** present()'s answer: a connection, its secrets masked. */
+const integrationResponse = z
+  .strictObject({
+    provider: z.enum(PROVIDER_NAMES),
+    webhook_url: z.string(),
+    events: z.array(z.string()).describe("the provider's event types to enable"),
+    webhook_secret_hint: z.string(),
+    previous_secret: z.strictObject({ hint: z.string(), expires_at: instant }).nullable(),
+    api_key_hint: z.string().nullable(),
+    reconciliation: z
+      .strictObject({ reconciled_through: instant.nullable(), next_run_at: instant.nullable(), failures: z.number().int(), error: z.string().nullable() })
+      .nullable()
+      .describe('with an API key: what reconciliation did last'),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ id: 'Integration' });
+
+const reconcileResponse = z.strictObject({
+  provider: z.enum(PROVIDER_NAMES),
+  since: instant,
+  until: instant,
+  listed: z.number().int(),
+  recovered: z.number().int(),
+  duplicates: z.number().int(),
+  reconciled_through: instant.nullable(),
+});
+
 const providerPath = '/api/v1/integrations/{provider}';
 export const integrationOperations: Operation[] = [
-  { method: 'get', path: '/api/v1/integrations', tag: 'Integrations', access: 'api_key', summary: 'List connected providers' },
-  { method: 'put', path: providerPath, tag: 'Integrations', access: 'api_key', summary: 'Connect a provider with its webhook secret (rotation keeps the old one for a while)', body: putBody },
-  { method: 'get', path: providerPath, tag: 'Integrations', access: 'api_key', summary: "A provider's connection: webhook URL, events to enable, masked secrets" },
+  { method: 'get', path: '/api/v1/integrations', tag: 'Integrations', access: 'api_key', summary: 'List connected providers', response: z.array(integrationResponse) },
+  { method: 'put', path: providerPath, tag: 'Integrations', access: 'api_key', summary: 'Connect a provider with its webhook secret (rotation keeps the old one for a while)', body: putBody, response: integrationResponse },
+  { method: 'get', path: providerPath, tag: 'Integrations', access: 'api_key', summary: "A provider's connection: webhook URL, events to enable, masked secrets", response: integrationResponse },
   { method: 'delete', path: providerPath, tag: 'Integrations', access: 'api_key', summary: 'Disconnect a provider', status: 204 },
   {
     method: 'post',
@@ -215,6 +243,7 @@ export const integrationOperations: Operation[] = [
     body: connectBody,
     status: 201,
     errors: [502],
+    response: z.strictObject({ ...integrationResponse.shape, provider_endpoint_id: z.string().describe("the webhook endpoint's id at the provider") }),
   },
   {
     method: 'post',
@@ -224,5 +253,6 @@ export const integrationOperations: Operation[] = [
     summary: "Read back the provider's payments and refunds (and event history) since the checkpoint and store what no webhook delivered",
     body: reconcileBody,
     errors: [502],
+    response: reconcileResponse,
   },
 ];

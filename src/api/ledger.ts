@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { verifyLedger } from '../ledger/verify';
@@ -15,5 +16,5 @@ export function ledgerRouter(prisma: PrismaClient, clock: () => Date): Router {
 }
 
 export const ledgerOperations: Operation[] = [
-  { method: 'get', path: '/api/v1/ledger/verify', tag: 'Ledger', access: 'api_key', summary: "Check the ledger's invariants; each failure lists the rows that break it" },
+  { method: 'get', path: '/api/v1/ledger/verify', tag: 'Ledger', access: 'api_key', summary: "Check the ledger's invariants; each failure lists the rows that break it", response: z.strictObject({ ok: z.boolean(), checks: z.array(z.strictObject({ name: z.string(), ok: z.boolean(), failures: z.array(z.string()) })) }) },
 ];

@@ -5,7 +5,7 @@ import type { Affiliate, PrismaClient, TrackingLink } from '../generated/prisma/
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { checkedTarget } from '../tracking/allowed-domains';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { emailField, isUniqueViolation } from './fields';
 import type { Operation } from './operation';
 
@@ -38,6 +38,23 @@ export function generatedSlug(): string {
 }
 
 type LinkStats = { signups: number; conversions: number };
+
+/** trackingLinks' view: the merchant's API and the portal answer the same. */
+export const linkResponse = z
+  .strictObject({
+    id: uuid,
+    affiliate_id: uuid,
+    slug: z.string(),
+    url: z.string().describe('the /r/ address to share'),
+    target_url: z.string(),
+    active: z.boolean(),
+    clicks: z.number().int(),
+    signups: z.number().int(),
+    conversions: z.number().int(),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ id: 'TrackingLink' });
 
 /**
  * Listing, presenting and creating an affiliate's links: the merchant's API below and the affiliate's own portal
@@ -187,7 +204,7 @@ const PATH = '/api/v1/affiliates/{email}/links';
 const base = { tag: 'Tracking links', access: 'api_key' as const };
 
 export const linkOperations: Operation[] = [
-  { ...base, method: 'get', path: PATH, summary: "An affiliate's tracking links, with clicks, signups and conversions each", query: listQuery, answer: 'list' },
+  { ...base, method: 'get', path: PATH, summary: "An affiliate's tracking links, with clicks, signups and conversions each", query: listQuery, answer: 'list', response: linkResponse },
   {
     ...base,
     method: 'post',
@@ -199,8 +216,9 @@ export const linkOperations: Operation[] = [
     body: createBody,
     status: 201,
     errors: [409],
+    response: linkResponse,
   },
-  { ...base, method: 'get', path: `${PATH}/{slug}`, summary: 'Get a tracking link' },
+  { ...base, method: 'get', path: `${PATH}/{slug}`, summary: 'Get a tracking link', response: linkResponse },
   ...(['put', 'patch'] as const).map((method) => ({
     ...base,
     method,
@@ -208,6 +226,7 @@ export const linkOperations: Operation[] = [
     summary: 'Change a tracking link: its target, its slug (the old /r/ address stops working) or whether it is active',
     body: updateBody,
     errors: [409],
+    response: linkResponse,
   })),
   { ...base, method: 'delete', path: `${PATH}/{slug}`, summary: 'Delete a tracking link (its clicks stay, without the link)', status: 204 },
 ];

@@ -10,6 +10,7 @@ import { eventOperations } from './events';
 import { integrationOperations } from './integrations';
 import { ledgerOperations } from './ledger';
 import { linkOperations } from './links';
+import { listEnvelope, objectEnvelope, pagingOf } from './envelope';
 import type { Operation } from './operation';
 import { payoutOperations } from './payouts';
 import { productOperations } from './products';
@@ -37,7 +38,7 @@ import { mcpOperations } from '../mcp/operations';
 
 /** What the app serves beside the routers: probes, metrics, the script, the receivers (ahead of Express). */
 const serviceOperations: Operation[] = [
-  { method: 'get', path: '/healthz', tag: 'Operations', access: 'public', summary: 'Liveness: the process answers', answer: 'json' },
+  { method: 'get', path: '/healthz', tag: 'Operations', access: 'public', summary: 'Liveness: the process answers', answer: 'json', response: z.strictObject({ status: z.literal('ok') }) },
   {
     method: 'get',
     path: '/readyz',
@@ -46,6 +47,8 @@ const serviceOperations: Operation[] = [
     summary: 'Readiness: the database (and Redis, when configured) answer',
     answer: 'json',
     errors: [503],
+    // the 200's body; a 503 answers the same fields with status "unavailable"
+    response: z.strictObject({ status: z.literal('ready'), database: z.literal('ok'), redis: z.literal('ok').optional().describe('with REDIS_URL') }),
   },
   { method: 'get', path: '/metrics', tag: 'Operations', access: 'public', summary: 'Prometheus metrics', answer: 'text' },
   { method: 'get', path: '/openapi.json', tag: 'Operations', access: 'public', summary: 'This document', answer: 'json' },
@@ -140,6 +143,31 @@ function inputSchema(schema: z.ZodType): JsonSchema {
   return json;
 }
 
+/**
+ * What an answer's zod schema sends, as JSON Schema. Schemas named with `.meta({ id })` come back as `$defs`, which
+ * move to components.schemas (`defs`), the references following them; one name must mean one schema.
+ */
+function outputSchema(schema: z.ZodType, defs: Record<string, JsonSchema>): JsonSchema {
+  const { $schema: _drop, $defs, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+    const moved = tidy(def) as JsonSchema;
+    if (defs[id] && JSON.stringify(defs[id]) !== JSON.stringify(moved)) throw new Error(`two response schemas are named ${id}`);
+    defs[id] = moved;
+  }
+  return tidy(json) as JsonSchema;
+}
+
+/** References to `$defs` point to components.schemas; an integer's bounds that only say "safe integer" go. */
+function tidy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(tidy);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k, v]) => !((k === 'minimum' && v === Number.MIN_SAFE_INTEGER) || (k === 'maximum' && v === Number.MAX_SAFE_INTEGER)))
+      .map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? v.replace(/^#\/\$defs\//, '#/components/schemas/') : tidy(v)]),
+  );
+}
+
 function parameters(op: Operation): JsonSchema[] {
   const inPath = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   if (!op.query) return inPath;
@@ -152,16 +180,30 @@ function parameters(op: Operation): JsonSchema[] {
   ];
 }
 
-function successResponse(op: Operation): JsonSchema {
+function successResponse(op: Operation, defs: Record<string, JsonSchema>): JsonSchema {
   const status = op.status ?? 200;
   if (status === 204) return { description: 'Done; no body' };
   const answer = op.answer ?? 'object';
   if (answer === 'javascript') return { description: 'The script', content: { 'application/javascript': { schema: { type: 'string' } } } };
   if (answer === 'csv') return { description: 'CSV (RFC 4180), a header row first', content: { 'text/csv': { schema: { type: 'string' } } } };
   if (answer === 'text') return { description: 'Plain text', content: { 'text/plain': { schema: { type: 'string' } } } };
+  if (op.response) return { description: 'Success', content: { 'application/json': { schema: outputSchema(answerSchema(op)!, defs) } } };
   if (answer === 'json') return { description: 'JSON', content: { 'application/json': { schema: { type: 'object' } } } };
   const ref = answer === 'list' ? '#/components/schemas/List' : '#/components/schemas/Object';
   return { description: 'Success', content: { 'application/json': { schema: { $ref: ref } } } };
+}
+
+/**
+ * The schema of an operation's whole success answer, from its `response`: the `{ success, data }` envelope, the
+ * list's envelope around one item, or (`answer: 'json'`) the body itself; undefined without one.
+ */
+export function answerSchema(op: Operation): z.ZodType | undefined {
+  if (!op.response || (op.status ?? 200) === 204) return undefined;
+  const answer = op.answer ?? 'object';
+  if (answer === 'list') return listEnvelope(op.response, pagingOf(op.query));
+  if (answer === 'object') return objectEnvelope(op.response);
+  if (answer === 'json') return op.response;
+  throw new Error(`${op.method.toUpperCase()} ${op.path}: a response schema on a ${answer} answer`);
 }
 
 function errorStatuses(op: Operation): number[] {
@@ -177,8 +219,8 @@ function errorStatuses(op: Operation): number[] {
   return [...new Set([...implied, ...(op.errors ?? [])])].sort((a, b) => a - b);
 }
 
-function operationObject(op: Operation): JsonSchema {
-  const responses: Record<string, JsonSchema> = { [String(op.status ?? 200)]: successResponse(op) };
+function operationObject(op: Operation, defs: Record<string, JsonSchema>): JsonSchema {
+  const responses: Record<string, JsonSchema> = { [String(op.status ?? 200)]: successResponse(op, defs) };
   for (const status of errorStatuses(op)) {
     responses[String(status)] = {
       description: ERROR_TEXT[status] ?? 'Error',
@@ -221,10 +263,11 @@ export function openApiHandler(serverUrl: string): (req: unknown, res: { json(bo
 /** The OpenAPI 3.1 document of the given operations, request schemas generated from the zod schemas that validate them. */
 export function openApiDocument(operations: readonly Operation[], info: { version: string; serverUrl: string }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const defs: Record<string, JsonSchema> = {};
   for (const op of operations) {
     const item = (paths[op.path] ??= {});
     if (item[op.method]) throw new Error(`operation listed twice: ${op.method.toUpperCase()} ${op.path}`);
-    item[op.method] = operationObject(op);
+    item[op.method] = operationObject(op, defs);
   }
   return {
     openapi: '3.1.0',
@@ -249,6 +292,7 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
         csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'With a session: the csrf_token of the sign-in or of GET /api/dashboard/me, required on every request but GET and HEAD' },
       },
       schemas: {
+        ...Object.fromEntries(Object.entries(defs).sort(([a], [b]) => a.localeCompare(b))),
         Object: {
           type: 'object',
           required: ['success', 'data'],

@@ -28,6 +28,13 @@ export type Operation = {
   answer?: 'object' | 'list' | 'javascript' | 'text' | 'csv' | 'json';
   /** error statuses beyond those implied (400 with a body or query, 401/429 with a key, 404 with a path id) */
   errors?: number[];
+  /**
+   * The schema of the answer's `data` (for `answer: 'list'`, of ONE item: the document wraps it in the list's
+   * envelope; for `answer: 'json'`, of the whole body). Strict zod objects, described in output mode;
+   * test/api/openapi-responses.test.ts parses real answers with them, so a field sent and not described (or
+   * described and not sent) fails.
+   */
+  response?: z.ZodType;
 };
 
 /**
@@ -45,15 +52,18 @@ export function resourceOperations(r: {
   create?: z.ZodType;
   update?: z.ZodType;
   remove?: boolean;
+  /** the schema of one item: the answer of get, create and update, and each item of the list */
+  response?: z.ZodType;
 }): Operation[] {
   const one = `${r.path}/{${r.key}}`;
   const base = { tag: r.tag, access: 'api_key' as const };
+  const response = r.response ? { response: r.response } : {};
   return [
-    ...(r.list ? [{ ...base, method: 'get' as const, path: r.path, summary: `List ${r.noun}s`, query: r.list, answer: 'list' as const, ...(r.listDescription ? { description: r.listDescription } : {}) }] : []),
-    ...(r.create ? [{ ...base, method: 'post' as const, path: r.path, summary: `Create a ${r.noun}`, body: r.create, status: 201 as const, errors: [409] }] : []),
-    { ...base, method: 'get' as const, path: one, summary: `Get a ${r.noun}` },
+    ...(r.list ? [{ ...base, method: 'get' as const, path: r.path, summary: `List ${r.noun}s`, query: r.list, answer: 'list' as const, ...response, ...(r.listDescription ? { description: r.listDescription } : {}) }] : []),
+    ...(r.create ? [{ ...base, method: 'post' as const, path: r.path, summary: `Create a ${r.noun}`, body: r.create, status: 201 as const, errors: [409], ...response }] : []),
+    { ...base, method: 'get' as const, path: one, summary: `Get a ${r.noun}`, ...response },
     ...(r.update
-      ? (['put', 'patch'] as const).map((method) => ({ ...base, method, path: one, summary: `Update a ${r.noun}`, body: r.update, errors: [409] }))
+      ? (['put', 'patch'] as const).map((method) => ({ ...base, method, path: one, summary: `Update a ${r.noun}`, body: r.update, errors: [409], ...response }))
       : []),
     ...(r.remove ? [{ ...base, method: 'delete' as const, path: one, summary: `Delete a ${r.noun}`, status: 204 as const, errors: [409] }] : []),
   ];

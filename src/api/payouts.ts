@@ -6,11 +6,11 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { completePayout, createPayout, failPayout, type PayoutRefusal, type Settlement } from '../ledger/payouts';
 import { currencyCode } from './currency';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, majorText, minor, ok, page, paginationQuery, uuid } from './envelope';
 import { idFromPath, uuidField } from './fields';
 import type { Operation } from './operation';
 import { PAYOUT_METHODS } from './payout-methods';
-import { conversionView } from '../views/present';
+import { conversionResponse, conversionView } from '../views/present';
 
 const STATUSES = ['pending', 'completed', 'failed'] as const;
 
@@ -50,6 +50,35 @@ export function payoutRefused(result: PayoutRefusal, currency: string, partial =
       );
   }
 }
+
+/** payoutView's answer, the merchant's and the portal's. */
+export const payoutResponse = z
+  .strictObject({
+    id: uuid,
+    affiliate_id: uuid,
+    affiliate_email: z.string(),
+    amount: majorText,
+    amount_minor: minor,
+    currency: z.string(),
+    method: z.enum(PAYOUT_METHODS),
+    status: z.enum(STATUSES),
+    requested_by: z.enum(['merchant', 'affiliate']),
+    destination: z
+      .strictObject({
+        paypal_email: z.string().nullable().optional(),
+        wise_email: z.string().nullable().optional(),
+        details: z.record(z.string(), z.unknown()).nullable().optional(),
+      })
+      .nullable()
+      .describe("the affiliate's payout details when the payout was made: paypal_email (paypal), wise_email and details (wise), details (others)"),
+    reference: z.string().nullable(),
+    failure_reason: z.string().nullable(),
+    conversions_count: z.number().int(),
+    created_at: instant,
+    completed_at: instant.nullable(),
+    failed_at: instant.nullable(),
+  })
+  .meta({ id: 'Payout' });
 
 type PayoutWithAffiliate = Payout & { affiliate: Pick<Affiliate, 'email'>; _count: { conversions: number } };
 
@@ -161,7 +190,7 @@ export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
 }
 
 export const payoutOperations: Operation[] = [
-  { method: 'get', path: '/api/v1/payouts', tag: 'Payouts', access: 'api_key', summary: 'List payouts, newest first', query: listQuery, answer: 'list' },
+  { method: 'get', path: '/api/v1/payouts', tag: 'Payouts', access: 'api_key', summary: 'List payouts, newest first', query: listQuery, answer: 'list', response: payoutResponse },
   {
     method: 'post',
     path: '/api/v1/payouts',
@@ -172,8 +201,16 @@ export const payoutOperations: Operation[] = [
     body: createBody,
     status: 201,
     errors: [404, 409],
+    response: payoutResponse,
   },
-  { method: 'get', path: '/api/v1/payouts/{id}', tag: 'Payouts', access: 'api_key', summary: 'A payout with the conversions it took' },
+  {
+    method: 'get',
+    path: '/api/v1/payouts/{id}',
+    tag: 'Payouts',
+    access: 'api_key',
+    summary: 'A payout with the conversions it took',
+    response: z.strictObject({ ...payoutResponse.shape, conversions: z.array(conversionResponse) }),
+  },
   {
     method: 'post',
     path: '/api/v1/payouts/{id}/complete',
@@ -182,6 +219,7 @@ export const payoutOperations: Operation[] = [
     summary: 'Mark a pending payout sent: its conversions become paid',
     body: completeBody,
     errors: [409],
+    response: payoutResponse,
   },
   {
     method: 'post',
@@ -191,6 +229,7 @@ export const payoutOperations: Operation[] = [
     summary: 'Mark a pending payout failed: its conversions are eligible again',
     body: failBody,
     errors: [409],
+    response: payoutResponse,
   },
 ];
 

@@ -188,10 +188,36 @@ export function portalSettingsRouter(prisma: PrismaClient): Router {
   return router;
 }
 
+/** portalSettingsOf's answer (the merchant's settings, and the portal's config). */
+export const portalSettingsResponse = z
+  .strictObject({
+    blocks: z.array(
+      z.strictObject({
+        id: z.enum(PORTAL_BLOCK_IDS),
+        enabled: z.boolean(),
+        order: z.number().int(),
+        config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+      }),
+    ),
+    appearance: z.strictObject({
+      primary_color: z.string(),
+      secondary_color: z.string(),
+      font_color: z.string(),
+      title: z.string().nullable(),
+      description: z.string().nullable(),
+      hide_branding: z.boolean(),
+    }),
+    promotional_materials: z.array(
+      z.strictObject({ kind: z.enum(['text', 'image', 'link']), title: z.string(), body: z.string().optional(), url: z.string().optional() }),
+    ),
+    default_language: z.enum(PORTAL_LANGUAGES),
+  })
+  .meta({ id: 'PortalSettings' });
+
 const base = { tag: 'Affiliate portal', access: 'api_key' as const, path: '/api/v1/portal' };
 
 export const portalSettingsOperations: Operation[] = [
-  { ...base, method: 'get', summary: "The portal's blocks, appearance, promotional materials and default language (defaults until set)" },
+  { ...base, method: 'get', summary: "The portal's blocks, appearance, promotional materials and default language (defaults until set)", response: portalSettingsResponse },
   {
     ...base,
     method: 'put',
@@ -200,5 +226,6 @@ export const portalSettingsOperations: Operation[] = [
       `Parts left out stay as they are. blocks: ids among ${PORTAL_BLOCK_IDS.join(', ')}, each at most once; ids left out are off. ` +
       'promotional_materials: { kind: text | image | link, title, body?, url? } with http(s) URLs only (image and link need url, text needs body).',
     body: portalSettingsBody,
+    response: portalSettingsResponse,
   },
 ];

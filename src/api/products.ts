@@ -6,9 +6,9 @@ import { HttpError } from '../http/errors';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { productRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns } from './fields';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { resourceOperations, type Operation } from './operation';
-import { commissionView } from '../views/present';
+import { commissionFields, commissionView } from '../views/present';
 
 const createBody = z.object({
   product_id: z.string().trim().min(1).max(255),
@@ -126,6 +126,17 @@ export function productsRouter(prisma: PrismaClient, clock: () => Date): Router 
   return router;
 }
 
+const productRuleResponse = z
+  .strictObject({
+    id: uuid,
+    product_id: z.string(),
+    name: z.string().nullable(),
+    ...commissionFields,
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ id: 'ProductRule' });
+
 export const productOperations: Operation[] = resourceOperations({
   path: '/api/v1/products',
   tag: 'Products',
@@ -135,4 +146,5 @@ export const productOperations: Operation[] = resourceOperations({
   create: createBody,
   update: updateBody,
   remove: true,
+  response: productRuleResponse,
 });

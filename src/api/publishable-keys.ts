@@ -5,11 +5,15 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { createPublishableKey } from '../projects/publishable-keys';
 import { idFromPath } from './fields';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import type { Operation } from './operation';
 
 const createBody = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict();
 const listQuery = z.object({ ...paginationQuery });
+
+const publishableKeyResponse = z
+  .strictObject({ id: uuid, name: z.string().nullable(), key: z.string().describe('pk_…'), created_at: instant, revoked_at: instant.nullable() })
+  .meta({ id: 'PublishableKey' });
 
 function view(k: PublishableKey) {
   return { id: k.id, name: k.name, key: k.key, created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null };
@@ -48,7 +52,7 @@ export function publishableKeysRouter(prisma: PrismaClient, clock: () => Date): 
 }
 
 export const publishableKeyOperations: Operation[] = [
-  { method: 'get', path: '/api/v1/publishable-keys', tag: 'Publishable keys', access: 'api_key', summary: "List the project's publishable keys (pk_…), whole: they are meant to be seen", query: listQuery, answer: 'list' },
+  { method: 'get', path: '/api/v1/publishable-keys', tag: 'Publishable keys', access: 'api_key', summary: "List the project's publishable keys (pk_…), whole: they are meant to be seen", query: listQuery, answer: 'list', response: publishableKeyResponse },
   {
     method: 'post',
     path: '/api/v1/publishable-keys',
@@ -58,6 +62,7 @@ export const publishableKeyOperations: Operation[] = [
     description: 'A publishable key is accepted only on public endpoints, and never on /api/v1; a secret API key is never accepted on public endpoints.',
     body: createBody,
     status: 201,
+    response: publishableKeyResponse,
   },
   { method: 'delete', path: '/api/v1/publishable-keys/{id}', tag: 'Publishable keys', access: 'api_key', summary: 'Revoke a publishable key: refused from then on', status: 204 },
 ];

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { SqlClient } from '../db/sql';
+import { instant, uuid } from './envelope';
 import { ATTRIBUTING_STATUSES, referralAttributes } from '../domain/referral-status';
 
 /** A referral as the API shows it, with its conversion status as the ledger makes it. */
@@ -86,6 +88,25 @@ export async function countReferrals(sql: SqlClient, projectId: string, f: Refer
 export async function referralRowByEmail(sql: SqlClient, projectId: string, email: string): Promise<ReferralRow | null> {
   return (await referralRows(sql, projectId, { email }, { limit: 1, offset: 0 }))[0] ?? null;
 }
+
+/** referralView's answer. */
+export const referralResponse = z
+  .strictObject({
+    id: uuid,
+    email: z.string(),
+    user_email: z.string(),
+    affiliate_id: uuid.nullable(),
+    affiliate_code: z.string().nullable(),
+    conversion_status: z.enum(['pending', 'converted', 'direct', 'direct_signup']),
+    conversion_date: instant.nullable(),
+    status: z.enum(['active', 'inactive']),
+    source: z.string().describe('api, store_attribution, script, …'),
+    expires_at: instant.nullable(),
+    link_id: uuid.nullable(),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ id: 'Referral' });
 
 export function referralView(r: ReferralRow) {
   return {

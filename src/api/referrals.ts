@@ -11,7 +11,7 @@ import { emitReferralEvents, emitReferralRecorded } from '../outbound/emit';
 import { conflictAs409, emailField, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
-import { countReferrals, referralRowByEmail, referralRows, referralView, type ReferralFilter } from './referral-rows';
+import { countReferrals, referralResponse, referralRowByEmail, referralRows, referralView, type ReferralFilter } from './referral-rows';
 
 const statusValues = [...REFERRAL_STATUSES, 'active', 'inactive'] as const;
 /** Refgrow's four statuses; `active` and `inactive`, Refwire's before them, still accepted (src/domain/referral-status.ts) */
@@ -203,7 +203,7 @@ const REFERRAL_DESCRIPTIONS: Partial<Record<Operation['method'], string>> = {
 };
 
 export const referralOperations: Operation[] = [
-  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody }).map(
+  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody, response: referralResponse }).map(
     (op): Operation => ({ ...op, ...(REFERRAL_DESCRIPTIONS[op.method] ? { description: REFERRAL_DESCRIPTIONS[op.method] } : {}) }),
   ),
   {
@@ -214,6 +214,7 @@ export const referralOperations: Operation[] = [
     summary: "Record (or move) the referral of a signed-up email by its referral code; that customer's payments are attributed again",
     body: storeBody,
     status: 201,
+    response: referralResponse,
     description: '200 when the email already had a referral (it now belongs to the affiliate named), 201 when it is new.',
   },
 ];

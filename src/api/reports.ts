@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { formatMajor } from '../commission/money';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
-import { dailyReport, dailyReportOperations } from './daily-report';
-import { ok } from './envelope';
+import { dailyReport, dailyReportOperations, moneyResponse } from './daily-report';
+import { instant, ok, uuid } from './envelope';
 import { isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionStatus } from '../views/present';
@@ -169,6 +169,42 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
   return router;
 }
 
+const summaryResponse = z.strictObject({
+  from: instant.nullable(),
+  to: instant.nullable(),
+  clicks: z.number().int(),
+  clicks_scope: z.literal('period'),
+  signups: z.number().int(),
+  purchases: z.number().int(),
+  renewals: z.number().int(),
+  refunds: z.number().int(),
+  sales: z.number().int(),
+  conversion_rate_bp: z.number().int().nullable().describe('purchases per 10,000 clicks; null without clicks'),
+  conversion_rate: z.number().nullable().describe('percent'),
+  by_currency: z.array(
+    z.strictObject({
+      currency: z.string(),
+      revenue: moneyResponse,
+      refunded: moneyResponse,
+      net_revenue: moneyResponse,
+      commission: moneyResponse,
+      commission_pending: moneyResponse,
+      commission_rejected: moneyResponse,
+    }),
+  ),
+  top_affiliates: z.array(
+    z.strictObject({
+      affiliate_id: uuid,
+      email: z.string(),
+      referral_code: z.string(),
+      currency: z.string(),
+      sales: z.number().int(),
+      net_revenue: moneyResponse,
+      commission: moneyResponse,
+    }),
+  ),
+});
+
 export const reportOperations: Operation[] = [
   {
     method: 'get',
@@ -177,6 +213,7 @@ export const reportOperations: Operation[] = [
     access: 'api_key',
     summary: 'Clicks, signups, sales, refunds, conversion rate, revenue and commission per currency, top affiliates',
     query: summaryQuery,
+    response: summaryResponse,
   },
   ...dailyReportOperations,
   { method: 'get', path: '/api/v1/reports/conversions.csv', tag: 'Reports', access: 'api_key', summary: 'The conversions of a period as CSV', query: periodQuery, answer: 'csv' },

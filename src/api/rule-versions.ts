@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { ok } from './envelope';
+import { instant, ok, uuid } from './envelope';
 import { emailField } from './fields';
 import type { Operation } from './operation';
-import { commissionView } from '../views/present';
+import { commissionFields, commissionView } from '../views/present';
 
 const query = z
   .object({
@@ -67,6 +67,18 @@ export function ruleVersionsRouter(prisma: PrismaClient): Router {
   return router;
 }
 
+/** One entry of a rule's history; the fields after the rule depend on the scope. */
+const ruleVersionResponse = z.strictObject({
+  effective_from: instant.nullable(),
+  effective_to: instant.nullable(),
+  ...commissionFields,
+  commission_duration: z.enum(['lifetime', 'first_payment', 'months']).nullable().optional().describe('project and group'),
+  commission_months: z.number().int().nullable().optional().describe('project and group'),
+  hold_days: z.number().int().nullable().optional().describe('group'),
+  status: z.string().nullable().optional().describe("affiliate: the affiliate's status"),
+  group_id: uuid.nullable().optional().describe('affiliate'),
+});
+
 export const ruleVersionOperations: Operation[] = [
   {
     method: 'get',
@@ -78,5 +90,6 @@ export const ruleVersionOperations: Operation[] = [
       'Entries in time order, each in force over [effective_from, effective_to); the first from the beginning (effective_from null), the last (effective_to null) as it is now. Payments are rated with the entry in force when they occurred; changes made before the first payment leave no entry.',
     query,
     errors: [404],
+    response: z.array(ruleVersionResponse),
   },
 ];

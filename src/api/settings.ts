@@ -9,8 +9,8 @@ import { projectRuleState } from '../projects/settings';
 import { allowedDomainsField } from '../tracking/allowed-domains';
 import { currencyCode } from './currency';
 import { amountField, commissionTypeField, commissionValueField, emailField, moneyField, ruleColumns } from './fields';
-import { commissionView } from '../views/present';
-import { ok } from './envelope';
+import { commissionFields, commissionView } from '../views/present';
+import { majorText, minor, ok } from './envelope';
 import type { Operation } from './operation';
 
 const patchBody = z
@@ -34,6 +34,25 @@ const patchBody = z
   })
   .partial()
   .strict();
+
+const settingsResponse = z
+  .strictObject({
+    currency: z.string(),
+    ...commissionFields,
+    commission_duration: z.enum(['lifetime', 'first_payment', 'months']),
+    commission_months: z.number().int().nullable(),
+    hold_days: z.number().int(),
+    cookie_days: z.number().int(),
+    commission_review: z.enum(['auto', 'manual']),
+    minimum_payout: z.number().describe('major units'),
+    minimum_payout_minor: minor,
+    minimum_payout_formatted: majorText,
+    allowed_domains: z.array(z.string()),
+    click_retention_days: z.number().int(),
+    auto_approve: z.boolean(),
+    notification_email: z.string().nullable(),
+  })
+  .meta({ id: 'Settings' });
 
 export function settingsView(p: Project) {
   return {
@@ -111,6 +130,6 @@ export function settingsRouter(prisma: PrismaClient, clock: () => Date): Router 
 }
 
 export const settingsOperations: Operation[] = [
-  { method: 'get', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "The program's defaults" },
-  { method: 'patch', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "Change the program's defaults: a new commission rule or duration rates payments that occur from now on", body: patchBody, errors: [409] },
+  { method: 'get', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "The program's defaults", response: settingsResponse },
+  { method: 'patch', path: '/api/v1/settings', tag: 'Settings', access: 'api_key', summary: "Change the program's defaults: a new commission rule or duration rates payments that occur from now on", body: patchBody, errors: [409], response: settingsResponse },
 ];

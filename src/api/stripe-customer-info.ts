@@ -1,11 +1,12 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { formatMajor } from '../commission/money';
 import type { SqlClient } from '../db/sql';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { ok } from './envelope';
+import { instant, majorText, minor, ok, uuid } from './envelope';
 import type { Operation } from './operation';
-import { referralRowByEmail, referralView } from './referral-rows';
+import { referralResponse, referralRowByEmail, referralView } from './referral-rows';
 
 type Payment = { id: string; affiliate_id: string | null; occurred_at: Date; customer_email: string | null; attribution: { method?: string | null } | null };
 type Total = { currency: string; sales_minor: string; commission_minor: string };
@@ -72,6 +73,20 @@ export function stripeCustomerInfoRouter(sql: SqlClient): Router {
   return router;
 }
 
+const stripeCustomerInfoResponse = z.strictObject({
+  stripe_customer_id: z.string(),
+  customer_email: z.string().nullable(),
+  referred: z.boolean(),
+  affiliate_id: uuid.nullable(),
+  affiliate_code: z.string().nullable(),
+  affiliate_email: z.string().nullable(),
+  attribution_method: z.string().nullable(),
+  first_conversion_date: instant.nullable(),
+  payments: z.number().int(),
+  totals: z.array(z.strictObject({ currency: z.string(), sales: majorText, sales_minor: minor, commission: majorText, commission_minor: minor })),
+  referral: referralResponse.nullable(),
+});
+
 export const stripeCustomerInfoOperations: Operation[] = [
   {
     method: 'get',
@@ -80,5 +95,6 @@ export const stripeCustomerInfoOperations: Operation[] = [
     access: 'api_key',
     summary: "Refgrow's referral information for a Stripe customer: the affiliate it is bound to, how it was attributed, its payments and totals (sales without tax, and commissions) net of refunds",
     description: "projectId must be the API key's own project (else 404, as for an unknown customer).",
+    response: stripeCustomerInfoResponse,
   },
 ];

@@ -10,7 +10,7 @@ import { emitConversionEvents, manualConversionEvents } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { currencyCode } from './currency';
 import { amountField, emailField, isUniqueViolation, moneyField } from './fields';
-import { ok } from './envelope';
+import { instant, minor, ok, uuid } from './envelope';
 import { manualCommission } from './manual-commission';
 
 /** How a conversion reported by a page is told apart from the merchant's own (the trace's one step). */
@@ -89,6 +89,18 @@ function saleMinor(body: PublicConversionBody, currency: string): bigint {
   const cents = body.amountCents === undefined ? undefined : minorField('amountCents', body.amountCents);
   return oneOf(['amount', 'amountCents'], [amount, cents], (a, b) => a === b);
 }
+
+/** answer()'s schema. */
+export const publicConversionResponse = z.strictObject({
+  conversion_id: uuid,
+  order_id: z.string(),
+  type: z.literal('purchase'),
+  amount: z.number().describe('major units'),
+  amount_minor: minor,
+  currency: z.string(),
+  status: z.literal('pending').describe("recorded for the merchant's review: it counts in no balance until approved"),
+  created_at: instant,
+});
 
 /** The answer, built from the row alone, so a repeat of the order answers the same body. */
 function answer(row: Conversion) {

@@ -15,9 +15,9 @@ import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import type { VisitorHasher } from '../security/visitor-hash';
 import { emitReferralRecorded } from '../outbound/emit';
 import { manualConversionData } from './conversions';
-import { publicConversion, publicConversionBody } from './track-conversion';
+import { publicConversion, publicConversionBody, publicConversionResponse } from './track-conversion';
 import { emailField, isUniqueViolation, uuidField } from './fields';
-import { ok } from './envelope';
+import { instant, ok, uuid } from './envelope';
 import type { Operation } from './operation';
 
 // navigator.sendBeacon and no-preflight fetches send JSON as text/plain; money is read from its exact text.
@@ -41,6 +41,14 @@ export const openCors: RequestHandler = (req, res, next) => {
 };
 
 /** What a public caller may see of a referral: not which affiliate holds it. */
+/** publicReferral's answer (and that of an email whose payments already went to an affiliate: created false, created_at null). */
+const publicReferralResponse = z.strictObject({
+  email: z.string(),
+  status: z.enum(['active', 'inactive']),
+  created: z.boolean(),
+  created_at: instant.nullable(),
+});
+
 function publicReferral(r: Referral, created: boolean) {
   return { email: r.email, status: referralAttributes(r) ? 'active' : 'inactive', created, created_at: r.createdAt.toISOString() };
 }
@@ -175,6 +183,7 @@ export const trackOperations: Operation[] = [
     body: publicConversionBody,
     status: 201,
     errors: [404, 409, 429],
+    response: publicConversionResponse,
   },
   {
     method: 'post',
@@ -185,6 +194,7 @@ export const trackOperations: Operation[] = [
     body: clickBody,
     status: 201,
     errors: [404, 429],
+    response: z.strictObject({ recorded: z.literal(true), click_id: uuid, cookie_days: z.number().int() }),
     description:
       'Sent by /js/refwire.js; a text/plain JSON body (navigator.sendBeacon) is accepted too. The click row keeps the time, the landing URL, ' +
       'the referrer and a keyed hash of the client address and user agent, never the address itself.',
@@ -199,5 +209,6 @@ export const trackOperations: Operation[] = [
     body: signupBody,
     status: 201,
     errors: [404, 429],
+    response: publicReferralResponse,
   },
 ];

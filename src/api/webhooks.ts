@@ -9,7 +9,7 @@ import { DEFAULT_EVENTS, DEFAULT_PAYLOAD_FORMAT, isOutboundEvent, OUTBOUND_EVENT
 import { ENDPOINT_SECRET_PREFIX, newEndpointSecret } from '../outbound/signature';
 import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
 import { maskSecret, type SecretBox } from '../security/secret-box';
-import { ok, page, paginationQuery } from './envelope';
+import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { idFromPath } from './fields';
 import { resourceOperations, type Operation } from './operation';
 
@@ -35,6 +35,48 @@ const createBody = z.object({
 const updateBody = createBody.partial().extend({ status: z.enum(['active', 'disabled']).optional() });
 const listQuery = z.object(paginationQuery);
 const deliveriesQuery = z.object({ ...paginationQuery, status: z.enum(['pending', 'succeeded', 'failed']).optional() });
+
+const webhookEndpointResponse = z
+  .strictObject({
+    id: uuid,
+    url: z.string(),
+    events: z.array(z.string()),
+    payload_format: z.enum(PAYLOAD_FORMATS),
+    description: z.string().nullable(),
+    status: z.enum(['active', 'disabled']),
+    disabled_reason: z.string().nullable(),
+    consecutive_failures: z.number().int(),
+    secret_hint: z.string(),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+const webhookDeliveryResponse = z
+  .strictObject({
+    id: uuid,
+    event: z.string(),
+    webhook_id: z.string().describe('the Standard Webhooks webhook-id, the same on every attempt'),
+    payload_format: z.enum(PAYLOAD_FORMATS),
+    status: z.enum(['pending', 'succeeded', 'failed']),
+    attempts: z.number().int(),
+    next_attempt_at: instant.nullable(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    delivered_at: instant.nullable(),
+    created_at: instant,
+    payload: z.unknown().describe('the JSON body sent'),
+    attempt_log: z.array(
+      z.strictObject({
+        attempted_at: instant,
+        status_code: z.number().int().nullable(),
+        error: z.string().nullable(),
+        duration_ms: z.number().int(),
+        response_excerpt: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'WebhookDelivery' });
 
 function endpointView(e: WebhookEndpoint) {
   return {
@@ -209,8 +251,16 @@ export const webhookOperations: Operation[] = [
     create: createBody,
     update: updateBody,
     remove: true,
+    response: webhookEndpointResponse,
   }).map((op) =>
-    op.method === 'post' ? { ...op, summary: 'Create a webhook endpoint; its signing secret is shown once', errors: [] } : op,
+    op.method === 'post'
+      ? {
+          ...op,
+          summary: 'Create a webhook endpoint; its signing secret is shown once',
+          errors: [],
+          response: z.strictObject({ ...webhookEndpointResponse.shape, secret: z.string().describe('the signing secret, shown once') }),
+        }
+      : op,
   ),
   {
     method: 'get',
@@ -220,6 +270,7 @@ export const webhookOperations: Operation[] = [
     summary: "An endpoint's deliveries, newest first, each with every attempt",
     query: deliveriesQuery,
     answer: 'list',
+    response: webhookDeliveryResponse,
   },
   {
     method: 'post',
@@ -228,5 +279,6 @@ export const webhookOperations: Operation[] = [
     access: 'api_key',
     summary: 'Send a delivery again (same webhook-id)',
     status: 202,
+    response: webhookDeliveryResponse,
   },
 ];

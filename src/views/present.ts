@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { instant, majorText, minor, uuid } from './schema-fields';
 import { bpToPercent, formatMajor, majorNumber } from '../commission/money';
 import { couponOfTrace } from '../attribution/chain';
 import { balanceOf, isFrozen } from '../domain/balances';
@@ -150,3 +152,104 @@ export function affiliateView(a: Affiliate, projectCurrency: string, stats: Affi
     updated_at: a.updatedAt.toISOString(),
   };
 }
+
+/*
+ * The views above as zod schemas, for /openapi.json (src/api/operation.ts's `response`). Strict objects: a field the
+ * view sends and the schema does not name fails test/api/openapi-responses.test.ts. Named by `.meta({ id })`, so
+ * the document lists them under components.schemas.
+ */
+export const conversionStatusResponse = z.enum(['pending', 'rejected', 'held', 'eligible', 'processing', 'paid', 'reversed', 'none']);
+
+/** commissionView's fields: the rule an affiliate or group overrides with (all null: inherited). */
+export const commissionFields = {
+  commission_type: z.enum(['percentage', 'fixed']).nullable(),
+  commission_value: z.number().nullable().describe('percent for "percentage", major units for "fixed"'),
+  commission_value_minor: minor.nullable().describe('"fixed": the amount in minor units'),
+  commission_rate_bp: z.number().int().nullable().describe('"percentage": basis points'),
+};
+
+export const conversionResponse = z
+  .strictObject({
+    id: uuid,
+    type: z.enum(['signup', 'purchase']),
+    kind: z.enum(['signup', 'purchase', 'renewal', 'refund']),
+    status: conversionStatusResponse,
+    reason: z.string().nullable().describe('why no commission: unattributed, affiliate_inactive, self_referral, duration_ended, …'),
+    affiliate_id: uuid.nullable(),
+    value: z.number().describe('the commission in major units'),
+    value_minor: minor,
+    base_value: z.number().describe('the commission base (amount without tax) in major units'),
+    base_value_minor: minor,
+    amount_minor: minor,
+    tax_minor: minor,
+    currency: z.string(),
+    base_value_currency: z.string(),
+    rule_source: z.string().nullable().describe('affiliate | group | product | project | manual'),
+    provider: z.string().nullable(),
+    payment_key: z.string().nullable(),
+    reverses_id: uuid.nullable(),
+    refunded_minor: minor.nullable(),
+    referred_user_id: z.string().nullable(),
+    email: z.string().nullable(),
+    customer_id: z.string().nullable(),
+    subscription_id: z.string().nullable(),
+    reference: z.string().nullable(),
+    coupon_code_used: z.string().nullable(),
+    paid: z.boolean(),
+    paid_at: instant.nullable(),
+    payout_id: uuid.nullable(),
+    hold_until: instant.nullable(),
+    rated_at: instant.nullable(),
+    attribution: z.strictObject({
+      method: z.string().nullable(),
+      trace: z.array(z.strictObject({ step: z.string(), result: z.enum(['hit', 'miss']), detail: z.string() })),
+    }),
+    inbound_event_id: uuid.nullable(),
+    occurred_at: instant,
+    created_at: instant,
+  })
+  .meta({ id: 'Conversion' });
+
+export const earningsFields = {
+  unpaid_earnings: majorText,
+  total_earnings: majorText,
+  eligible_earnings: majorText,
+  held_earnings: majorText,
+  processing_earnings: majorText,
+  paid_earnings: majorText,
+  pending_earnings: majorText,
+  unpaid_earnings_minor: minor,
+  total_earnings_minor: minor,
+  eligible_earnings_minor: minor,
+  held_earnings_minor: minor,
+  processing_earnings_minor: minor,
+  paid_earnings_minor: minor,
+  pending_earnings_minor: minor,
+  next_release_date: instant.nullable(),
+};
+
+export const affiliateResponse = z
+  .strictObject({
+    id: uuid,
+    email: z.string(),
+    user_email: z.string(),
+    name: z.string().nullable(),
+    referral_code: z.string(),
+    status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']),
+    ...commissionFields,
+    group_id: uuid.nullable(),
+    hold_days: z.number().int().nullable(),
+    payout_method: z.enum(['paypal', 'wise', 'bank_transfer', 'manual']).nullable(),
+    paypal_email: z.string().nullable(),
+    wise_email: z.string().nullable(),
+    payout_details: z.record(z.string(), z.unknown()).nullable(),
+    clicks: z.number().int(),
+    signups: z.number().int(),
+    purchases: z.number().int(),
+    currency: z.string(),
+    ...earningsFields,
+    earnings_by_currency: z.array(z.strictObject({ currency: z.string(), ...earningsFields })),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ id: 'Affiliate' });

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Affiliate, PrismaClient } from '../../generated/prisma/client';
+import { instant, uuid } from '../envelope';
 
 /**
  * Where the affiliate sends people: their first active tracking link (`/r/<slug>`, which records a dated click),
@@ -14,6 +16,24 @@ export async function referralLinkOf(prisma: PrismaClient, publicUrl: string, af
   const domain = project.allowedDomains.find((d) => !d.startsWith('*.'));
   return domain ? `https://${domain}/?ref=${encodeURIComponent(affiliate.referralCode)}` : null;
 }
+
+/** portalAffiliateView's answer. */
+export const portalAffiliateResponse = z
+  .strictObject({
+    id: uuid,
+    email: z.string(),
+    name: z.string().nullable(),
+    status: z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']),
+    referral_code: z.string(),
+    referral_link: z.string().nullable().describe('their first active /r/ link, else the merchant\'s site with ?ref=<code>; null when neither is known'),
+    group_id: uuid.nullable(),
+    payout_method: z.enum(['paypal', 'wise', 'bank_transfer', 'manual']).nullable(),
+    paypal_email: z.string().nullable(),
+    wise_email: z.string().nullable(),
+    payout_details: z.record(z.string(), z.unknown()).nullable(),
+    created_at: instant,
+  })
+  .meta({ id: 'PortalAffiliate' });
 
 /** The affiliate as they see themselves in the portal: no review notes, overrides or counters of the merchant's. */
 export function portalAffiliateView(a: Affiliate, referralLink: string | null) {

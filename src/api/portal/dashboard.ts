@@ -5,12 +5,12 @@ import type { AffiliateGroup, Conversion, PrismaClient, Project } from '../../ge
 import { HttpError } from '../../http/errors';
 import { affiliateStats } from '../../ledger/earnings';
 import { durationOf, groupRuleState, projectRuleState, ruleFromColumns } from '../../projects/settings';
-import { conversionStatus, emptyEarnings, type Earnings } from '../../views/present';
+import { conversionStatus, conversionStatusResponse, emptyEarnings, type Earnings } from '../../views/present';
 import { dailyFigures, dailyPeriod, dailyPeriodQuery, rateBp, type DayFigures } from '../daily-report';
-import { ok } from '../envelope';
+import { instant, minor, ok, uuid } from '../envelope';
 import type { Operation } from '../operation';
-import { portalSettingsOf } from '../portal-settings';
-import { portalAffiliateView, referralLinkOf } from './affiliate-view';
+import { portalSettingsOf, portalSettingsResponse } from '../portal-settings';
+import { portalAffiliateResponse, portalAffiliateView, referralLinkOf } from './affiliate-view';
 import { portalOf, portalProjectId } from './session-auth';
 
 /**
@@ -196,6 +196,78 @@ export function portalDashboardRouter(prisma: PrismaClient, publicUrl: string, c
   return router;
 }
 
+const projectSummaryResponse = z.strictObject({ id: uuid, name: z.string(), currency: z.string() });
+
+const balanceResponse = z.strictObject({
+  earned_minor: minor,
+  pending_minor: minor.describe('under review'),
+  held_minor: minor,
+  eligible_minor: minor,
+  processing_minor: minor.describe('in a pending payout'),
+  paid_minor: minor,
+  next_release_at: instant.nullable(),
+});
+
+const meResponse = z.strictObject({
+  affiliate: portalAffiliateResponse,
+  project: z.strictObject({
+    id: uuid,
+    name: z.string(),
+    currency: z.string(),
+    cookie_days: z.number().int(),
+    payout_minimum_minor: minor,
+    commission_review: z.enum(['auto', 'manual']),
+  }),
+  commission: z.strictObject({
+    source: z.string().describe('affiliate | group | project'),
+    type: z.enum(['percentage', 'fixed']),
+    rate_bp: z.number().int().nullable(),
+    amount_minor: minor.nullable(),
+    currency: z.string(),
+    duration: z.enum(['lifetime', 'first_payment', 'months']),
+    duration_months: z.number().int().nullable(),
+    hold_days: z.number().int(),
+  }),
+  balances: z.record(z.string(), balanceResponse).describe('per currency'),
+  portal: portalSettingsResponse,
+});
+
+/** dayView's answer: money per currency as { "USD": 4000 } (minor units). */
+const portalDayFields = {
+  clicks: z.number().int(),
+  signups: z.number().int(),
+  purchases: z.number().int(),
+  renewals: z.number().int(),
+  refunds: z.number().int(),
+  revenue_minor: z.record(z.string(), minor),
+  refunded_minor: z.record(z.string(), minor),
+  commission_minor: z.record(z.string(), minor),
+};
+
+const statsResponse = z.strictObject({
+  from: instant,
+  to: instant,
+  totals: z.strictObject({ ...portalDayFields, conversion_rate_bp: z.number().int().nullable() }),
+  daily: z.array(z.strictObject({ date: z.string().describe('YYYY-MM-DD (UTC)'), ...portalDayFields })),
+});
+
+const portalCommissionResponse = z
+  .strictObject({
+    id: uuid,
+    kind: z.enum(['purchase', 'renewal', 'refund']),
+    status: conversionStatusResponse,
+    reason: z.string().nullable(),
+    currency: z.string(),
+    amount_minor: minor,
+    commission_minor: minor,
+    hold_until: instant.nullable(),
+    paid_at: instant.nullable(),
+    payout_id: uuid.nullable(),
+    occurred_at: instant,
+    created_at: instant,
+  })
+  .meta({ id: 'PortalCommission' });
+
 const base = { tag: 'Affiliate portal', access: 'portal' as const };
 
 export const portalDashboardOperations: Operation[] = [
@@ -205,6 +277,7 @@ export const portalDashboardOperations: Operation[] = [
     method: 'get',
     path: '/api/portal/{projectId}/config',
     summary: "The program's name and currency and the portal's blocks, appearance and materials, for the sign-in page",
+    response: z.strictObject({ project: projectSummaryResponse, portal: portalSettingsResponse }),
   },
   {
     ...base,
@@ -213,6 +286,7 @@ export const portalDashboardOperations: Operation[] = [
     summary: 'The signed-in affiliate: profile and referral link, the program, the commission terms in force, balances per currency, the portal settings',
     description:
       'balances: { <currency>: { earned_minor, pending_minor (under review), held_minor, eligible_minor, processing_minor (in a pending payout), paid_minor, next_release_at } }.',
+    response: meResponse,
   },
   {
     ...base,
@@ -221,8 +295,11 @@ export const portalDashboardOperations: Operation[] = [
     summary: "The affiliate's clicks, signups, purchases, revenue and commission per UTC day of [from, to), with totals and conversion_rate_bp",
     description: 'Money per currency ({ "USD": 4000 }). from (included) and to (excluded) are UTC days, at most 366 apart; default the 30 days up to today.',
     query: dailyPeriodQuery,
+    response: statsResponse,
   },
-  { ...base, method: 'get', path: '/api/portal/{projectId}/coupons', summary: 'The coupon codes assigned to the affiliate' },
+  { ...base, method: 'get', path: '/api/portal/{projectId}/coupons', summary: 'The coupon codes assigned to the affiliate',
+    response: z.array(z.strictObject({ id: uuid, coupon_code: z.string(), status: z.enum(['active', 'inactive']), created_at: instant })),
+  },
   {
     ...base,
     method: 'get',
@@ -230,5 +307,7 @@ export const portalDashboardOperations: Operation[] = [
     summary: "The affiliate's commissions, newest first, with status (pending, held, eligible, processing, paid, rejected, reversed, none) and hold_until",
     description: 'Paged by cursor: pass pagination.next_cursor as cursor for the next page (null on the last).',
     query: commissionsQuery,
+    answer: 'list',
+    response: portalCommissionResponse,
   },
 ];

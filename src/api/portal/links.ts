@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { HttpError } from '../../http/errors';
 import { ok, page } from '../envelope';
-import { linkCreateBody, linkListQuery, trackingLinks } from '../links';
+import { linkCreateBody, linkListQuery, linkResponse, trackingLinks } from '../links';
 import type { Operation } from '../operation';
 import { portalOf } from './session-auth';
 
@@ -42,7 +42,7 @@ export function portalLinksRouter(prisma: PrismaClient, publicUrl: string, clock
 const base = { tag: 'Affiliate portal', access: 'portal' as const };
 
 export const portalLinkOperations: Operation[] = [
-  { ...base, method: 'get', path: '/api/portal/{projectId}/links', summary: "The affiliate's tracking links, each with its /r/ URL, clicks, signups and conversions", query: linkListQuery, answer: 'list' },
+  { ...base, method: 'get', path: '/api/portal/{projectId}/links', summary: "The affiliate's tracking links, each with its /r/ URL, clicks, signups and conversions", query: linkListQuery, answer: 'list', response: linkResponse },
   {
     ...base,
     method: 'post',
@@ -52,6 +52,7 @@ export const portalLinkOperations: Operation[] = [
     body: linkCreateBody,
     status: 201,
     errors: [409],
+    response: linkResponse,
   },
-  { ...base, method: 'get', path: '/api/portal/{projectId}/links/{slug}', summary: 'One of the affiliate\'s links (404 for anyone else\'s)' },
+  { ...base, method: 'get', path: '/api/portal/{projectId}/links/{slug}', summary: 'One of the affiliate\'s links (404 for anyone else\'s)', response: linkResponse },
 ];

@@ -8,7 +8,8 @@ import { currencyCode } from '../currency';
 import { ok, page, paginationQuery } from '../envelope';
 import { emailField, idFromPath } from '../fields';
 import type { Operation } from '../operation';
-import { destinationOf, payoutRefused, payoutView, withAffiliate } from '../payouts';
+import { PAYOUT_METHODS } from '../payout-methods';
+import { destinationOf, payoutRefused, payoutResponse, payoutView, withAffiliate } from '../payouts';
 import { portalOf } from './session-auth';
 
 const requestBody = z
@@ -135,11 +136,18 @@ export function portalPayoutsRouter(prisma: PrismaClient, clock: () => Date): Ro
   return router;
 }
 
+const payoutDetailsResponse = z.strictObject({
+  method: z.enum(PAYOUT_METHODS).nullable(),
+  paypal_email: z.string().nullable(),
+  wise_email: z.string().nullable(),
+  bank: z.strictObject({ account_holder: z.string(), iban: z.string(), bic: z.string().optional() }).nullable(),
+});
+
 const base = { tag: 'Affiliate portal', access: 'portal' as const };
 
 export const portalPayoutOperations: Operation[] = [
-  { ...base, method: 'get', path: '/api/portal/{projectId}/payouts', summary: "The affiliate's payouts, newest first", query: listQuery, answer: 'list' },
-  { ...base, method: 'get', path: '/api/portal/{projectId}/payouts/{id}', summary: 'One of the affiliate\'s payouts (404 for anyone else\'s)' },
+  { ...base, method: 'get', path: '/api/portal/{projectId}/payouts', summary: "The affiliate's payouts, newest first", query: listQuery, answer: 'list', response: payoutResponse },
+  { ...base, method: 'get', path: '/api/portal/{projectId}/payouts/{id}', summary: 'One of the affiliate\'s payouts (404 for anyone else\'s)', response: payoutResponse },
   {
     ...base,
     method: 'post',
@@ -152,8 +160,9 @@ export const portalPayoutOperations: Operation[] = [
     body: requestBody,
     status: 201,
     errors: [409],
+    response: payoutResponse,
   },
-  { ...base, method: 'get', path: '/api/portal/{projectId}/payout-details', summary: 'How the affiliate is paid: method, paypal_email, wise_email, bank' },
+  { ...base, method: 'get', path: '/api/portal/{projectId}/payout-details', summary: 'How the affiliate is paid: method, paypal_email, wise_email, bank', response: payoutDetailsResponse },
   {
     ...base,
     method: 'put',
@@ -161,5 +170,6 @@ export const portalPayoutOperations: Operation[] = [
     summary: 'Set how the affiliate is paid: paypal (paypal_email), wise (wise_email) or bank_transfer (bank: account_holder, iban, bic?)',
     description: 'An invalid email, IBAN (ISO 13616 check digits) or BIC answers 400 naming the field.',
     body: payoutDetailsBody,
+    response: payoutDetailsResponse,
   },
 ];

@@ -9,10 +9,10 @@ import { queueEmail } from '../../email/outbox';
 import { bearer } from '../../http/auth';
 import { HttpError } from '../../http/errors';
 import { clientIpRateLimit, keyedRateLimit } from '../../http/rate-limit';
-import { ok } from '../envelope';
+import { instant, ok } from '../envelope';
 import { emailField } from '../fields';
 import type { Operation } from '../operation';
-import { portalAffiliateView, referralLinkOf } from './affiliate-view';
+import { portalAffiliateResponse, portalAffiliateView, referralLinkOf } from './affiliate-view';
 import { clearSessionCookie, cookieToken, portalProjectId, setSessionCookie } from './session-auth';
 
 /** Abuse limits of the sign-in: requests a minute per client address, codes an hour per email of a project. */
@@ -97,6 +97,9 @@ export function portalSignInRouter(deps: { db: Database; clock: () => Date; publ
 
 const base = { tag: 'Affiliate portal' } as const;
 
+const codeSentResponse = z.strictObject({ email: z.string(), message: z.string(), code_valid_minutes: z.number().int() });
+const portalSignedInResponse = z.strictObject({ affiliate: portalAffiliateResponse, expires_at: instant });
+
 export const portalSignInOperations: Operation[] = [
   {
     ...base,
@@ -108,6 +111,7 @@ export const portalSignInOperations: Operation[] = [
     body: loginBody,
     status: 202,
     errors: [404, 429],
+    response: codeSentResponse,
   },
   {
     ...base,
@@ -118,6 +122,7 @@ export const portalSignInOperations: Operation[] = [
     description: 'A wrong, expired, used up or unknown code answers 401 with one message that says nothing about whether the email is an affiliate.',
     body: verifyBody,
     errors: [401, 429],
+    response: portalSignedInResponse,
   },
   {
     ...base,
