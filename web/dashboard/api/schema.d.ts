@@ -1886,6 +1886,621 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Affiliate: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            user_email: string;
+            name: string | null;
+            referral_code: string;
+            /** @enum {string} */
+            status: "pending" | "active" | "inactive" | "suspended" | "rejected";
+            commission_type: ("percentage" | "fixed") | null;
+            /** @description percent for "percentage", major units for "fixed" */
+            commission_value: number | null;
+            /** @description "fixed": the amount in minor units */
+            commission_value_minor: number | null;
+            /** @description "percentage": basis points */
+            commission_rate_bp: number | null;
+            group_id: string | null;
+            hold_days: number | null;
+            payout_method: ("paypal" | "wise" | "bank_transfer" | "manual") | null;
+            paypal_email: string | null;
+            wise_email: string | null;
+            payout_details: {
+                [key: string]: unknown;
+            } | null;
+            clicks: number;
+            signups: number;
+            purchases: number;
+            currency: string;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            unpaid_earnings: string;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            total_earnings: string;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            eligible_earnings: string;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            held_earnings: string;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            processing_earnings: string;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            paid_earnings: string;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            pending_earnings: string;
+            /** @description minor units (e.g. cents), exact */
+            unpaid_earnings_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            total_earnings_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            eligible_earnings_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            held_earnings_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            processing_earnings_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            paid_earnings_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            pending_earnings_minor: number;
+            next_release_date: string | null;
+            earnings_by_currency: {
+                currency: string;
+                /** @description major units as a decimal string, e.g. "50.00" */
+                unpaid_earnings: string;
+                /** @description major units as a decimal string, e.g. "50.00" */
+                total_earnings: string;
+                /** @description major units as a decimal string, e.g. "50.00" */
+                eligible_earnings: string;
+                /** @description major units as a decimal string, e.g. "50.00" */
+                held_earnings: string;
+                /** @description major units as a decimal string, e.g. "50.00" */
+                processing_earnings: string;
+                /** @description major units as a decimal string, e.g. "50.00" */
+                paid_earnings: string;
+                /** @description major units as a decimal string, e.g. "50.00" */
+                pending_earnings: string;
+                /** @description minor units (e.g. cents), exact */
+                unpaid_earnings_minor: number;
+                /** @description minor units (e.g. cents), exact */
+                total_earnings_minor: number;
+                /** @description minor units (e.g. cents), exact */
+                eligible_earnings_minor: number;
+                /** @description minor units (e.g. cents), exact */
+                held_earnings_minor: number;
+                /** @description minor units (e.g. cents), exact */
+                processing_earnings_minor: number;
+                /** @description minor units (e.g. cents), exact */
+                paid_earnings_minor: number;
+                /** @description minor units (e.g. cents), exact */
+                pending_earnings_minor: number;
+                next_release_date: string | null;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            prefix: string;
+            /** Format: date-time */
+            created_at: string;
+            revoked_at: string | null;
+        };
+        Application: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string;
+            website: string | null;
+            message: string | null;
+            /** @description disposable_email | duplicate_address | duplicate_website */
+            flags: string[];
+            flag_descriptions: string[];
+            /** @enum {string} */
+            status: "unverified" | "verified";
+            affiliate_id: string | null;
+            affiliate_status: ("pending" | "active" | "inactive" | "suspended" | "rejected") | null;
+            /** Format: date-time */
+            created_at: string;
+            verified_at: string | null;
+        };
+        AuditLogEntry: {
+            /** Format: uuid */
+            id: string;
+            actor: {
+                /** @constant */
+                type: "user";
+                user_id: string | null;
+                email: string | null;
+            } | {
+                /** @constant */
+                type: "api_key";
+                api_key_id: string | null;
+                api_key_prefix: string | null;
+            };
+            method: string;
+            path: string;
+            status: number;
+            target: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Conversion: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            type: "signup" | "purchase";
+            /** @enum {string} */
+            kind: "signup" | "purchase" | "renewal" | "refund";
+            /** @enum {string} */
+            status: "pending" | "rejected" | "held" | "eligible" | "processing" | "paid" | "reversed" | "none";
+            /** @description why no commission: unattributed, affiliate_inactive, self_referral, duration_ended, … */
+            reason: string | null;
+            affiliate_id: string | null;
+            /** @description the commission in major units */
+            value: number;
+            /** @description minor units (e.g. cents), exact */
+            value_minor: number;
+            /** @description the commission base (amount without tax) in major units */
+            base_value: number;
+            /** @description minor units (e.g. cents), exact */
+            base_value_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            amount_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            tax_minor: number;
+            currency: string;
+            base_value_currency: string;
+            /** @description affiliate | group | product | project | manual */
+            rule_source: string | null;
+            provider: string | null;
+            payment_key: string | null;
+            reverses_id: string | null;
+            refunded_minor: number | null;
+            referred_user_id: string | null;
+            email: string | null;
+            customer_id: string | null;
+            subscription_id: string | null;
+            reference: string | null;
+            coupon_code_used: string | null;
+            paid: boolean;
+            paid_at: string | null;
+            payout_id: string | null;
+            hold_until: string | null;
+            rated_at: string | null;
+            attribution: {
+                method: string | null;
+                trace: {
+                    step: string;
+                    /** @enum {string} */
+                    result: "hit" | "miss";
+                    detail: string;
+                }[];
+            };
+            inbound_event_id: string | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Coupon: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            affiliate_id: string;
+            coupon_code: string;
+            stripe_coupon_id: string | null;
+            paddle_discount_id: string | null;
+            lemonsqueezy_discount_code: string | null;
+            polar_discount_id: string | null;
+            /** @enum {string} */
+            status: "active" | "inactive";
+            affiliate_email: string;
+            affiliate_referral_code: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        DashboardSession: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+            };
+            memberships: {
+                /** Format: uuid */
+                project_id: string;
+                project_name: string;
+                currency: string;
+                /** @enum {string} */
+                role: "owner" | "admin" | "viewer";
+            }[];
+            csrf_token: string;
+            /** Format: date-time */
+            session_expires_at: string;
+        };
+        Email: {
+            /** Format: uuid */
+            id: string;
+            to: string;
+            /** @description one_time_code | application_received | application_approved | application_rejected | affiliate_suspended | affiliate_reactivated | payout_completed | user_invitation | password_reset */
+            template: string;
+            subject: string;
+            /** @enum {string} */
+            status: "pending" | "sent" | "failed" | "kept";
+            attempts: number;
+            next_attempt_at: string | null;
+            last_error: string | null;
+            sent_at: string | null;
+            message_id: string | null;
+            smtp_response: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Event: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            provider: "stripe" | "paddle" | "lemonsqueezy" | "polar";
+            provider_event_id: string;
+            type: string;
+            /** @enum {string} */
+            status: "received" | "processing" | "processed" | "ignored" | "failed";
+            status_reason: string | null;
+            livemode: boolean | null;
+            attempts: number;
+            /** @enum {string} */
+            origin: "webhook" | "reconciled";
+            occurred_at: string | null;
+            /** Format: date-time */
+            received_at: string;
+            processed_at: string | null;
+        };
+        EventDetail: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            provider: "stripe" | "paddle" | "lemonsqueezy" | "polar";
+            provider_event_id: string;
+            type: string;
+            /** @enum {string} */
+            status: "received" | "processing" | "processed" | "ignored" | "failed";
+            status_reason: string | null;
+            livemode: boolean | null;
+            attempts: number;
+            /** @enum {string} */
+            origin: "webhook" | "reconciled";
+            occurred_at: string | null;
+            /** Format: date-time */
+            received_at: string;
+            processed_at: string | null;
+            /** @description the request headers kept: content type, user agent, signature headers */
+            headers: {
+                [key: string]: unknown;
+            };
+            payload: {
+                [key: string]: unknown;
+            } | null;
+            /** @description why payload is null */
+            payload_omitted?: string;
+            conversions: components["schemas"]["Conversion"][];
+        };
+        Group: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            commission_type: ("percentage" | "fixed") | null;
+            /** @description percent for "percentage", major units for "fixed" */
+            commission_value: number | null;
+            /** @description "fixed": the amount in minor units */
+            commission_value_minor: number | null;
+            /** @description "percentage": basis points */
+            commission_rate_bp: number | null;
+            commission_duration: ("lifetime" | "first_payment" | "months") | null;
+            commission_months: number | null;
+            hold_days: number | null;
+            /** @description members */
+            affiliates: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        Integration: {
+            /** @enum {string} */
+            provider: "stripe" | "paddle" | "lemonsqueezy" | "polar";
+            webhook_url: string;
+            /** @description the provider's event types to enable */
+            events: string[];
+            webhook_secret_hint: string;
+            previous_secret: {
+                hint: string;
+                /** Format: date-time */
+                expires_at: string;
+            } | null;
+            api_key_hint: string | null;
+            /** @description with an API key: what reconciliation did last */
+            reconciliation: {
+                reconciled_through: string | null;
+                next_run_at: string | null;
+                failures: number;
+                error: string | null;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        Invitation: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "viewer";
+            /** @enum {string} */
+            status: "pending" | "accepted" | "revoked" | "expired";
+            invited_by: string;
+            /** Format: date-time */
+            expires_at: string;
+            accepted_at: string | null;
+            revoked_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Member: {
+            /** Format: uuid */
+            user_id: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "viewer";
+            /** Format: date-time */
+            joined_at: string;
+        };
+        Payout: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            affiliate_id: string;
+            affiliate_email: string;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            amount: string;
+            /** @description minor units (e.g. cents), exact */
+            amount_minor: number;
+            currency: string;
+            /** @enum {string} */
+            method: "paypal" | "wise" | "bank_transfer" | "manual";
+            /** @enum {string} */
+            status: "pending" | "completed" | "failed";
+            /** @enum {string} */
+            requested_by: "merchant" | "affiliate";
+            /** @description the affiliate's payout details when the payout was made: paypal_email (paypal), wise_email and details (wise), details (others) */
+            destination: {
+                paypal_email?: string | null;
+                wise_email?: string | null;
+                details?: {
+                    [key: string]: unknown;
+                } | null;
+            } | null;
+            reference: string | null;
+            failure_reason: string | null;
+            conversions_count: number;
+            /** Format: date-time */
+            created_at: string;
+            completed_at: string | null;
+            failed_at: string | null;
+        };
+        PortalAffiliate: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string | null;
+            /** @enum {string} */
+            status: "pending" | "active" | "inactive" | "suspended" | "rejected";
+            referral_code: string;
+            /** @description their first active /r/ link, else the merchant's site with ?ref=<code>; null when neither is known */
+            referral_link: string | null;
+            group_id: string | null;
+            payout_method: ("paypal" | "wise" | "bank_transfer" | "manual") | null;
+            paypal_email: string | null;
+            wise_email: string | null;
+            payout_details: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        PortalCommission: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "purchase" | "renewal" | "refund";
+            /** @enum {string} */
+            status: "pending" | "rejected" | "held" | "eligible" | "processing" | "paid" | "reversed" | "none";
+            reason: string | null;
+            currency: string;
+            /** @description minor units (e.g. cents), exact */
+            amount_minor: number;
+            /** @description minor units (e.g. cents), exact */
+            commission_minor: number;
+            hold_until: string | null;
+            paid_at: string | null;
+            payout_id: string | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        PortalSettings: {
+            blocks: {
+                /** @enum {string} */
+                id: "header" | "share_links" | "coupon_code" | "stats" | "daily_stats" | "earnings" | "payment_methods" | "payment_history" | "commission_levels" | "promotional_materials";
+                enabled: boolean;
+                order: number;
+                config?: {
+                    [key: string]: string | number | boolean | null;
+                };
+            }[];
+            appearance: {
+                primary_color: string;
+                secondary_color: string;
+                font_color: string;
+                title: string | null;
+                description: string | null;
+                hide_branding: boolean;
+            };
+            promotional_materials: {
+                /** @enum {string} */
+                kind: "text" | "image" | "link";
+                title: string;
+                body?: string;
+                url?: string;
+            }[];
+            /** @enum {string} */
+            default_language: "en" | "es" | "fr" | "de" | "pt" | "it" | "nl" | "pl" | "ja" | "zh" | "ar" | "he";
+        };
+        ProductRule: {
+            /** Format: uuid */
+            id: string;
+            product_id: string;
+            name: string | null;
+            commission_type: ("percentage" | "fixed") | null;
+            /** @description percent for "percentage", major units for "fixed" */
+            commission_value: number | null;
+            /** @description "fixed": the amount in minor units */
+            commission_value_minor: number | null;
+            /** @description "percentage": basis points */
+            commission_rate_bp: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PublishableKey: {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            /** @description pk_… */
+            key: string;
+            /** Format: date-time */
+            created_at: string;
+            revoked_at: string | null;
+        };
+        Referral: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            user_email: string;
+            affiliate_id: string | null;
+            affiliate_code: string | null;
+            /** @enum {string} */
+            conversion_status: "pending" | "converted" | "direct" | "direct_signup";
+            conversion_date: string | null;
+            /** @enum {string} */
+            status: "active" | "inactive";
+            /** @description api, store_attribution, script, … */
+            source: string;
+            expires_at: string | null;
+            link_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        Settings: {
+            currency: string;
+            commission_type: ("percentage" | "fixed") | null;
+            /** @description percent for "percentage", major units for "fixed" */
+            commission_value: number | null;
+            /** @description "fixed": the amount in minor units */
+            commission_value_minor: number | null;
+            /** @description "percentage": basis points */
+            commission_rate_bp: number | null;
+            /** @enum {string} */
+            commission_duration: "lifetime" | "first_payment" | "months";
+            commission_months: number | null;
+            hold_days: number;
+            cookie_days: number;
+            /** @enum {string} */
+            commission_review: "auto" | "manual";
+            /** @description major units */
+            minimum_payout: number;
+            /** @description minor units (e.g. cents), exact */
+            minimum_payout_minor: number;
+            /** @description major units as a decimal string, e.g. "50.00" */
+            minimum_payout_formatted: string;
+            allowed_domains: string[];
+            click_retention_days: number;
+            auto_approve: boolean;
+            notification_email: string | null;
+        };
+        TrackingLink: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            affiliate_id: string;
+            slug: string;
+            /** @description the /r/ address to share */
+            url: string;
+            target_url: string;
+            active: boolean;
+            clicks: number;
+            signups: number;
+            conversions: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            event: string;
+            /** @description the Standard Webhooks webhook-id, the same on every attempt */
+            webhook_id: string;
+            /** @enum {string} */
+            payload_format: "refgrow-v1" | "refwire-v1";
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            attempts: number;
+            next_attempt_at: string | null;
+            last_status_code: number | null;
+            last_error: string | null;
+            delivered_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description the JSON body sent */
+            payload: unknown;
+            attempt_log: {
+                /** Format: date-time */
+                attempted_at: string;
+                status_code: number | null;
+                error: string | null;
+                duration_ms: number;
+                response_excerpt: string | null;
+            }[];
+        };
+        WebhookEndpoint: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: string[];
+            /** @enum {string} */
+            payload_format: "refgrow-v1" | "refwire-v1";
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            disabled_reason: string | null;
+            consecutive_failures: number;
+            secret_hint: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         Object: {
             /** @constant */
             success: true;
@@ -1926,13 +2541,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description JSON */
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                    };
                 };
             };
         };
@@ -1946,13 +2564,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description JSON */
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        status: "ready";
+                        /** @constant */
+                        database: "ok";
+                        /**
+                         * @description with REDIS_URL
+                         * @constant
+                         */
+                        redis?: "ok";
+                    };
                 };
             };
             /** @description Not available (Refwire or a dependency is down) */
@@ -2143,7 +2771,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            currency: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -2199,7 +2844,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            currency: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description shown once */
+                            api_key: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -2256,7 +2914,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                            prefix: string;
+                            /** @description shown once */
+                            api_key: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -2364,7 +3035,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            needed: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -2395,7 +3072,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            user: {
+                                /** Format: uuid */
+                                id: string;
+                                email: string;
+                            };
+                            memberships: {
+                                /** Format: uuid */
+                                project_id: string;
+                                project_name: string;
+                                currency: string;
+                                /** @enum {string} */
+                                role: "owner" | "admin" | "viewer";
+                            }[];
+                            csrf_token: string;
+                            /** Format: date-time */
+                            session_expires_at: string;
+                            /** @description with project_name: the new project */
+                            project?: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                currency: string;
+                                /** @description shown once */
+                                api_key: string;
+                            };
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -2469,7 +3176,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["DashboardSession"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -2565,7 +3276,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["DashboardSession"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -2620,7 +3335,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            email: string;
+                            /** @constant */
+                            status: "sent_if_registered";
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -2667,7 +3390,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @constant */
+                            password_changed: true;
+                            sessions_ended: number;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -2732,7 +3463,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["DashboardSession"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -2801,7 +3536,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Member"][];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -2937,7 +3676,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            user_id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "viewer";
+                            /** Format: date-time */
+                            joined_at: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -3018,7 +3771,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Invitation"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -3095,7 +3858,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Invitation"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -3232,7 +3999,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ApiKey"][];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -3298,7 +4069,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                            prefix: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            revoked_at: string | null;
+                            /** @description shown once */
+                            api_key: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -3431,7 +4216,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["AuditLogEntry"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -3495,7 +4290,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Integration"][];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -3552,7 +4351,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Integration"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -3627,7 +4430,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Integration"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -3779,7 +4586,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @enum {string} */
+                            provider: "stripe" | "paddle" | "lemonsqueezy" | "polar";
+                            webhook_url: string;
+                            /** @description the provider's event types to enable */
+                            events: string[];
+                            webhook_secret_hint: string;
+                            previous_secret: {
+                                hint: string;
+                                /** Format: date-time */
+                                expires_at: string;
+                            } | null;
+                            api_key_hint: string | null;
+                            /** @description with an API key: what reconciliation did last */
+                            reconciliation: {
+                                reconciled_through: string | null;
+                                next_run_at: string | null;
+                                failures: number;
+                                error: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @description the webhook endpoint's id at the provider */
+                            provider_endpoint_id: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -3869,7 +4706,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @enum {string} */
+                            provider: "stripe" | "paddle" | "lemonsqueezy" | "polar";
+                            /** Format: date-time */
+                            since: string;
+                            /** Format: date-time */
+                            until: string;
+                            listed: number;
+                            recovered: number;
+                            duplicates: number;
+                            reconciled_through: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -3951,7 +4803,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Settings"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -4029,7 +4885,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Settings"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4105,7 +4965,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            effective_from: string | null;
+                            effective_to: string | null;
+                            commission_type: ("percentage" | "fixed") | null;
+                            /** @description percent for "percentage", major units for "fixed" */
+                            commission_value: number | null;
+                            /** @description "fixed": the amount in minor units */
+                            commission_value_minor: number | null;
+                            /** @description "percentage": basis points */
+                            commission_rate_bp: number | null;
+                            /** @description project and group */
+                            commission_duration?: ("lifetime" | "first_payment" | "months") | null;
+                            /** @description project and group */
+                            commission_months?: number | null;
+                            /** @description group */
+                            hold_days?: number | null;
+                            /** @description affiliate: the affiliate's status */
+                            status?: string | null;
+                            /** @description affiliate */
+                            group_id?: string | null;
+                        }[];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4181,7 +5065,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Group"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4256,7 +5150,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Group"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4331,7 +5229,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Group"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -4408,7 +5310,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Group"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4576,7 +5482,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Group"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4669,7 +5579,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            email: string;
+                            /** @constant */
+                            status: "code_sent";
+                            /** Format: date-time */
+                            code_expires_at: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4736,7 +5656,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "active";
+                            referral_code: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4808,7 +5742,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Application"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4882,7 +5826,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "inactive" | "suspended" | "rejected";
+                            status_reason: string | null;
+                            group_id: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -4972,7 +5928,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "inactive" | "suspended" | "rejected";
+                            status_reason: string | null;
+                            group_id: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5062,7 +6030,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "inactive" | "suspended" | "rejected";
+                            status_reason: string | null;
+                            group_id: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5150,7 +6130,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "inactive" | "suspended" | "rejected";
+                            status_reason: string | null;
+                            group_id: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5236,7 +6228,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Affiliate"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5323,7 +6325,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Affiliate"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5398,7 +6404,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Affiliate"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -5484,7 +6494,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Affiliate"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5661,7 +6675,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Affiliate"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5748,7 +6766,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Referral"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5825,7 +6853,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Referral"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -5900,7 +6932,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Referral"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -5979,7 +7015,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Referral"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6076,7 +7116,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Referral"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6165,7 +7209,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Referral"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6232,7 +7280,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            stripe_customer_id: string;
+                            customer_email: string | null;
+                            referred: boolean;
+                            affiliate_id: string | null;
+                            affiliate_code: string | null;
+                            affiliate_email: string | null;
+                            attribution_method: string | null;
+                            first_conversion_date: string | null;
+                            payments: number;
+                            totals: {
+                                currency: string;
+                                /** @description major units as a decimal string, e.g. "50.00" */
+                                sales: string;
+                                /** @description minor units (e.g. cents), exact */
+                                sales_minor: number;
+                                /** @description major units as a decimal string, e.g. "50.00" */
+                                commission: string;
+                                /** @description minor units (e.g. cents), exact */
+                                commission_minor: number;
+                            }[];
+                            referral: components["schemas"]["Referral"] | null;
+                        };
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -6302,7 +7376,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Coupon"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6383,7 +7467,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Coupon"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6458,7 +7546,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Coupon"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -6538,7 +7630,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Coupon"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6709,7 +7805,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Coupon"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6794,7 +7894,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ProductRule"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6869,7 +7979,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ProductRule"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -6944,7 +8058,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ProductRule"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -7021,7 +8139,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ProductRule"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -7189,7 +8311,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ProductRule"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -7282,7 +8408,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Conversion"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            /** @description null on a page asked for by cursor */
+                            total: number | null;
+                            has_more: boolean;
+                            /** @description pass as cursor for the next page; null on the last */
+                            next_cursor: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -7373,7 +8512,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Conversion"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -7448,7 +8591,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Conversion"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -7527,7 +8674,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Conversion"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -7697,7 +8848,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Conversion"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -7785,7 +8940,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Conversion"][];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -7869,7 +9028,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Conversion"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -7950,7 +9113,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Conversion"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -8041,7 +9208,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @description payments marked to be rated with the current rules */
+                            conversions: number;
+                            /** @description commissions whose value changed */
+                            changed: number;
+                            totals: {
+                                currency: string;
+                                /** @description major units as a decimal string, e.g. "50.00" */
+                                before: string;
+                                /** @description major units as a decimal string, e.g. "50.00" */
+                                after: string;
+                                /** @description minor units (e.g. cents), exact */
+                                before_minor: number;
+                                /** @description minor units (e.g. cents), exact */
+                                after_minor: number;
+                                /** @description minor units (e.g. cents), exact */
+                                difference_minor: number;
+                            }[];
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -8115,7 +9304,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Event"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            /** @description null on a page asked for by cursor */
+                            total: number | null;
+                            has_more: boolean;
+                            /** @description pass as cursor for the next page; null on the last */
+                            next_cursor: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -8181,7 +9383,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["EventDetail"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -8247,7 +9453,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["EventDetail"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -8323,7 +9533,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["WebhookEndpoint"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -8401,7 +9621,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            events: string[];
+                            /** @enum {string} */
+                            payload_format: "refgrow-v1" | "refwire-v1";
+                            description: string | null;
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            disabled_reason: string | null;
+                            consecutive_failures: number;
+                            secret_hint: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @description the signing secret, shown once */
+                            secret: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -8467,7 +9710,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["WebhookEndpoint"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -8549,7 +9796,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["WebhookEndpoint"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -8722,7 +9973,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["WebhookEndpoint"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -8810,7 +10065,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["WebhookDelivery"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -8886,7 +10151,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["WebhookDelivery"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -8953,7 +10222,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PublishableKey"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9023,7 +10302,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PublishableKey"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9157,7 +10440,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Email"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9223,7 +10516,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            to: string;
+                            /** @description one_time_code | application_received | application_approved | application_rejected | affiliate_suspended | affiliate_reactivated | payout_completed | user_invitation | password_reset */
+                            template: string;
+                            subject: string;
+                            /** @enum {string} */
+                            status: "pending" | "sent" | "failed" | "kept";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            last_error: string | null;
+                            sent_at: string | null;
+                            message_id: string | null;
+                            smtp_response: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            text: string;
+                            html: string;
+                        };
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -9292,7 +10608,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9366,7 +10692,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9450,7 +10780,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            affiliate_id: string;
+                            affiliate_email: string;
+                            /** @description major units as a decimal string, e.g. "50.00" */
+                            amount: string;
+                            /** @description minor units (e.g. cents), exact */
+                            amount_minor: number;
+                            currency: string;
+                            /** @enum {string} */
+                            method: "paypal" | "wise" | "bank_transfer" | "manual";
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed";
+                            /** @enum {string} */
+                            requested_by: "merchant" | "affiliate";
+                            /** @description the affiliate's payout details when the payout was made: paypal_email (paypal), wise_email and details (wise), details (others) */
+                            destination: {
+                                paypal_email?: string | null;
+                                wise_email?: string | null;
+                                details?: {
+                                    [key: string]: unknown;
+                                } | null;
+                            } | null;
+                            reference: string | null;
+                            failure_reason: string | null;
+                            conversions_count: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            completed_at: string | null;
+                            failed_at: string | null;
+                            conversions: components["schemas"]["Conversion"][];
+                        };
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -9522,7 +10889,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9612,7 +10983,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9698,7 +11073,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            from: string | null;
+                            to: string | null;
+                            clicks: number;
+                            /** @constant */
+                            clicks_scope: "period";
+                            signups: number;
+                            purchases: number;
+                            renewals: number;
+                            refunds: number;
+                            sales: number;
+                            /** @description purchases per 10,000 clicks; null without clicks */
+                            conversion_rate_bp: number | null;
+                            /** @description percent */
+                            conversion_rate: number | null;
+                            by_currency: {
+                                currency: string;
+                                revenue: {
+                                    /** @description major units as a decimal string, e.g. "50.00" */
+                                    value: string;
+                                    /** @description minor units (e.g. cents), exact */
+                                    value_minor: number;
+                                };
+                                refunded: {
+                                    /** @description major units as a decimal string, e.g. "50.00" */
+                                    value: string;
+                                    /** @description minor units (e.g. cents), exact */
+                                    value_minor: number;
+                                };
+                                net_revenue: {
+                                    /** @description major units as a decimal string, e.g. "50.00" */
+                                    value: string;
+                                    /** @description minor units (e.g. cents), exact */
+                                    value_minor: number;
+                                };
+                                commission: {
+                                    /** @description major units as a decimal string, e.g. "50.00" */
+                                    value: string;
+                                    /** @description minor units (e.g. cents), exact */
+                                    value_minor: number;
+                                };
+                                commission_pending: {
+                                    /** @description major units as a decimal string, e.g. "50.00" */
+                                    value: string;
+                                    /** @description minor units (e.g. cents), exact */
+                                    value_minor: number;
+                                };
+                                commission_rejected: {
+                                    /** @description major units as a decimal string, e.g. "50.00" */
+                                    value: string;
+                                    /** @description minor units (e.g. cents), exact */
+                                    value_minor: number;
+                                };
+                            }[];
+                            top_affiliates: {
+                                /** Format: uuid */
+                                affiliate_id: string;
+                                email: string;
+                                referral_code: string;
+                                currency: string;
+                                sales: number;
+                                net_revenue: {
+                                    /** @description major units as a decimal string, e.g. "50.00" */
+                                    value: string;
+                                    /** @description minor units (e.g. cents), exact */
+                                    value_minor: number;
+                                };
+                                commission: {
+                                    /** @description major units as a decimal string, e.g. "50.00" */
+                                    value: string;
+                                    /** @description minor units (e.g. cents), exact */
+                                    value_minor: number;
+                                };
+                            }[];
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9766,7 +11219,93 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            affiliate_id: string | null;
+                            days: {
+                                /** @description YYYY-MM-DD (UTC) */
+                                date: string;
+                                clicks: number;
+                                signups: number;
+                                purchases: number;
+                                renewals: number;
+                                refunds: number;
+                                sales: number;
+                                /** @description purchases per 10,000 clicks; null without clicks */
+                                conversion_rate_bp: number | null;
+                                by_currency: {
+                                    currency: string;
+                                    revenue: {
+                                        /** @description major units as a decimal string, e.g. "50.00" */
+                                        value: string;
+                                        /** @description minor units (e.g. cents), exact */
+                                        value_minor: number;
+                                    };
+                                    refunded: {
+                                        /** @description major units as a decimal string, e.g. "50.00" */
+                                        value: string;
+                                        /** @description minor units (e.g. cents), exact */
+                                        value_minor: number;
+                                    };
+                                    net_revenue: {
+                                        /** @description major units as a decimal string, e.g. "50.00" */
+                                        value: string;
+                                        /** @description minor units (e.g. cents), exact */
+                                        value_minor: number;
+                                    };
+                                    commission: {
+                                        /** @description major units as a decimal string, e.g. "50.00" */
+                                        value: string;
+                                        /** @description minor units (e.g. cents), exact */
+                                        value_minor: number;
+                                    };
+                                }[];
+                            }[];
+                            totals: {
+                                clicks: number;
+                                signups: number;
+                                purchases: number;
+                                renewals: number;
+                                refunds: number;
+                                sales: number;
+                                /** @description purchases per 10,000 clicks; null without clicks */
+                                conversion_rate_bp: number | null;
+                                by_currency: {
+                                    currency: string;
+                                    revenue: {
+                                        /** @description major units as a decimal string, e.g. "50.00" */
+                                        value: string;
+                                        /** @description minor units (e.g. cents), exact */
+                                        value_minor: number;
+                                    };
+                                    refunded: {
+                                        /** @description major units as a decimal string, e.g. "50.00" */
+                                        value: string;
+                                        /** @description minor units (e.g. cents), exact */
+                                        value_minor: number;
+                                    };
+                                    net_revenue: {
+                                        /** @description major units as a decimal string, e.g. "50.00" */
+                                        value: string;
+                                        /** @description minor units (e.g. cents), exact */
+                                        value_minor: number;
+                                    };
+                                    commission: {
+                                        /** @description major units as a decimal string, e.g. "50.00" */
+                                        value: string;
+                                        /** @description minor units (e.g. cents), exact */
+                                        value_minor: number;
+                                    };
+                                }[];
+                            };
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -9897,7 +11436,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            ok: boolean;
+                            checks: {
+                                name: string;
+                                ok: boolean;
+                                failures: string[];
+                            }[];
+                        };
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -9980,7 +11530,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            conversion_id: string;
+                            order_id: string;
+                            /** @constant */
+                            type: "purchase";
+                            /** @description major units */
+                            amount: number;
+                            /** @description minor units (e.g. cents), exact */
+                            amount_minor: number;
+                            currency: string;
+                            /**
+                             * @description recorded for the merchant's review: it counts in no balance until approved
+                             * @constant
+                             */
+                            status: "pending";
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10057,7 +11629,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @constant */
+                            recorded: true;
+                            /** Format: uuid */
+                            click_id: string;
+                            cookie_days: number;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10116,7 +11698,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            email: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive";
+                            created: boolean;
+                            created_at: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10171,7 +11763,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["TrackingLink"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10253,7 +11855,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["TrackingLink"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10338,7 +11944,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["TrackingLink"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -10413,7 +12023,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["TrackingLink"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10571,7 +12185,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["TrackingLink"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10686,7 +12304,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @description rwpe_… */
+                            token: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                            /** Format: uuid */
+                            affiliate_id: string;
+                            /** Format: uuid */
+                            project_id: string;
+                        };
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -10759,7 +12390,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PortalSettings"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -10845,7 +12480,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PortalSettings"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10917,7 +12556,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            email: string;
+                            message: string;
+                            code_valid_minutes: number;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -10975,7 +12622,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            affiliate: components["schemas"]["PortalAffiliate"];
+                            /** Format: date-time */
+                            expires_at: string;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -11064,7 +12719,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            project: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                currency: string;
+                            };
+                            portal: components["schemas"]["PortalSettings"];
+                        };
+                    };
                 };
             };
             /** @description Not found */
@@ -11095,7 +12762,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            affiliate: components["schemas"]["PortalAffiliate"];
+                            project: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                currency: string;
+                                cookie_days: number;
+                                /** @description minor units (e.g. cents), exact */
+                                payout_minimum_minor: number;
+                                /** @enum {string} */
+                                commission_review: "auto" | "manual";
+                            };
+                            commission: {
+                                /** @description affiliate | group | project */
+                                source: string;
+                                /** @enum {string} */
+                                type: "percentage" | "fixed";
+                                rate_bp: number | null;
+                                amount_minor: number | null;
+                                currency: string;
+                                /** @enum {string} */
+                                duration: "lifetime" | "first_payment" | "months";
+                                duration_months: number | null;
+                                hold_days: number;
+                            };
+                            /** @description per currency */
+                            balances: {
+                                [key: string]: {
+                                    /** @description minor units (e.g. cents), exact */
+                                    earned_minor: number;
+                                    /** @description under review */
+                                    pending_minor: number;
+                                    /** @description minor units (e.g. cents), exact */
+                                    held_minor: number;
+                                    /** @description minor units (e.g. cents), exact */
+                                    eligible_minor: number;
+                                    /** @description in a pending payout */
+                                    processing_minor: number;
+                                    /** @description minor units (e.g. cents), exact */
+                                    paid_minor: number;
+                                    next_release_at: string | null;
+                                };
+                            };
+                            portal: components["schemas"]["PortalSettings"];
+                        };
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -11149,7 +12865,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            totals: {
+                                clicks: number;
+                                signups: number;
+                                purchases: number;
+                                renewals: number;
+                                refunds: number;
+                                revenue_minor: {
+                                    [key: string]: number;
+                                };
+                                refunded_minor: {
+                                    [key: string]: number;
+                                };
+                                commission_minor: {
+                                    [key: string]: number;
+                                };
+                                conversion_rate_bp: number | null;
+                            };
+                            daily: {
+                                /** @description YYYY-MM-DD (UTC) */
+                                date: string;
+                                clicks: number;
+                                signups: number;
+                                purchases: number;
+                                renewals: number;
+                                refunds: number;
+                                revenue_minor: {
+                                    [key: string]: number;
+                                };
+                                refunded_minor: {
+                                    [key: string]: number;
+                                };
+                                commission_minor: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -11209,7 +12969,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            coupon_code: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive";
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -11263,7 +13035,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PortalCommission"][];
+                        pagination: {
+                            limit: number;
+                            /** @description pass as cursor for the next page; null on the last */
+                            next_cursor: string | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -11327,7 +13108,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["TrackingLink"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -11394,7 +13185,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["TrackingLink"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -11464,7 +13259,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["TrackingLink"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -11518,7 +13317,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -11585,7 +13394,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"];
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
@@ -11655,7 +13468,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"];
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -11706,7 +13523,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            method: ("paypal" | "wise" | "bank_transfer" | "manual") | null;
+                            paypal_email: string | null;
+                            wise_email: string | null;
+                            bank: {
+                                account_holder: string;
+                                iban: string;
+                                bic?: string;
+                            } | null;
+                        };
+                    };
                 };
             };
             /** @description Missing or unknown credentials */
@@ -11771,7 +13601,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Object"];
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            method: ("paypal" | "wise" | "bank_transfer" | "manual") | null;
+                            paypal_email: string | null;
+                            wise_email: string | null;
+                            bank: {
+                                account_holder: string;
+                                iban: string;
+                                bic?: string;
+                            } | null;
+                        };
+                    };
                 };
             };
             /** @description Bad input: the error names the field and the problem */
