@@ -101,7 +101,7 @@ function PortalForm(props: { saved: PortalSettings }) {
               <ColourField label="Text colour" hint="Body text" name="appearance.font_color" value={draft.appearance.font_color} errors={errors} onChange={(v) => setAppearance({ font_color: v })} />
             </div>
             <Field
-              label="Title"
+              label="Portal title"
               name="appearance.title"
               hint="Empty: “<your program> affiliate program”."
               maxLength={200}
