@@ -47,6 +47,17 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     return axeViolations(page);
   }
 
+  it('serves the preview frame framed by the dashboard only, with no data of its own', async () => {
+    const res = await request(h.t.app).get(`/portal/${project.id}/preview`).expect(200);
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'self'");
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.text).toContain('/js/refwire-portal-preview.js');
+    expect(res.text).toContain('/js/refwire-portal.js');
+    expect(res.text).not.toContain('Acme');
+    await request(h.t.app).get('/portal/not-a-project/preview').expect(404);
+    await request(h.t.app).get('/js/refwire-portal-preview.js').expect(200).expect('Content-Type', /javascript/);
+  });
+
   it('portal settings: the preview follows a title and a colour as they are typed, before saving; blocks reorder by keyboard; a javascript: URL is refused next to its field; then saved', async () => {
     const page = await h.page({ width: 1440, height: 1000 });
     await h.signIn(page, OWNER, PASSWORD, at('portal'));
@@ -102,6 +113,7 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     // the preview shows the material, in the saved order
     await frame.getByText('Pricing page').first().waitFor();
     expect(await axeWithFrames(page)).toEqual([]);
+    await page.evaluate(() => document.defaultView.scrollTo(0, 0));
     await screenshot(page, 'portal-settings');
   });
 
@@ -114,6 +126,7 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     await frame.getByText('jane@partners.test').nth(1).waitFor();
     await page.getByLabel('Portal title').fill('Jane’s view');
     await frame.getByRole('heading', { name: 'Jane’s view' }).waitFor();
+    await page.evaluate(() => document.defaultView.scrollTo(0, 0));
     await screenshot(page, 'portal-settings-real-affiliate');
     // nothing is saved from the preview's forms, and nothing was saved by the edit
     expect((await api('get', '/api/v1/portal').expect(200)).body.data.appearance.title).toBe('Acme Partners Club');

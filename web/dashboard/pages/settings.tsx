@@ -152,17 +152,17 @@ function SettingsForm(props: { saved: Settings }) {
               onChange={(e) => set('commission_value', e.currentTarget.value)}
             />
             <Field label="Duration" name="commission_duration" as="select" value={draft.commission_duration} errors={errors} onChange={(e) => set('commission_duration', e.currentTarget.value as Draft['commission_duration'])}>
-              <option value="lifetime">Every payment, for the customer’s lifetime</option>
-              <option value="first_payment">The first payment only</option>
-              <option value="months">Payments during a number of months</option>
+              <option value="lifetime">Lifetime: every payment</option>
+              <option value="first_payment">First payment only</option>
+              <option value="months">A number of months</option>
             </Field>
             {draft.commission_duration === 'months' ? (
               <Field label="Months" name="commission_months" inputMode="numeric" value={draft.commission_months} errors={errors} hint="1 to 120." onChange={(e) => set('commission_months', e.currentTarget.value)} />
             ) : null}
             <Field label="Hold (days)" name="hold_days" inputMode="numeric" value={draft.hold_days} errors={errors} hint="A commission becomes payable this many days after the payment (0 to 365), so refunds can reverse it first." onChange={(e) => set('hold_days', e.currentTarget.value)} />
-            <Field label="Commission review" name="commission_review" as="select" value={draft.commission_review} errors={errors} onChange={(e) => set('commission_review', e.currentTarget.value as Draft['commission_review'])}>
-              <option value="auto">Automatic: commissions count at once</option>
-              <option value="manual">Manual: each waits for approval</option>
+            <Field label="Commission review" name="commission_review" as="select" hint="Manual: each new commission waits as pending until you approve it." value={draft.commission_review} errors={errors} onChange={(e) => set('commission_review', e.currentTarget.value as Draft['commission_review'])}>
+              <option value="auto">Automatic</option>
+              <option value="manual">Manual: approve each</option>
             </Field>
           </div>
           {ruleChanged ? (
