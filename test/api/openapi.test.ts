@@ -70,12 +70,45 @@ describe('GET /openapi.json', () => {
     const op = (method: string, path: string) => doc.paths[path]![method]!;
     expect(op('get', '/api/v1/affiliates').security).toEqual([{ apiKey: [] }, { dashboardSession: [], dashboardProject: [], csrfToken: [] }]);
     expect(op('get', '/api/dashboard/me').security).toEqual([{ dashboardSession: [], csrfToken: [] }]);
-    expect(op('get', '/api/v1/affiliates').responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/List' });
+    const affiliates = op('get', '/api/v1/affiliates').responses['200'].content['application/json'].schema;
+    expect(affiliates.properties.data).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Affiliate' } });
+    expect(affiliates.required).toEqual(['success', 'data', 'pagination']);
+    expect(affiliates.properties.pagination.required).toEqual(['limit', 'offset', 'total', 'has_more']);
     expect(op('get', '/api/v1/affiliates').responses['429'].headers).toHaveProperty('X-RateLimit-Reset');
     expect(op('post', '/api/admin/projects').security).toEqual([{ adminToken: [] }]);
     expect(op('post', '/api/track/click').security).toEqual([]);
     expect(op('delete', '/api/v1/coupons/{id}').responses['204']).toEqual({ description: 'Done; no body' });
     expect(op('get', '/api/v1/referrals/{email}').parameters).toEqual([{ name: 'email', in: 'path', required: true, schema: { type: 'string' } }]);
+  });
+
+  it('describes each success answer field by field, named shapes once under components.schemas', () => {
+    const schemas = (doc as any).components.schemas;
+    const answer = (method: string, path: string, status = '200') => doc.paths[path]![method]!.responses[status].content['application/json'].schema;
+    // the envelope around a named shape
+    expect(answer('get', '/api/v1/affiliates/{email}')).toMatchObject({
+      type: 'object',
+      required: ['success', 'data'],
+      additionalProperties: false,
+      properties: { success: { const: true }, data: { $ref: '#/components/schemas/Affiliate' } },
+    });
+    const affiliate = schemas.Affiliate;
+    expect(affiliate.additionalProperties).toBe(false);
+    expect(affiliate.properties.unpaid_earnings).toMatchObject({ type: 'string' });
+    expect(affiliate.properties.unpaid_earnings_minor).toMatchObject({ type: 'integer' });
+    expect(affiliate.properties.next_release_date).toEqual({ anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] });
+    expect(affiliate.properties.status.enum).toEqual(['pending', 'active', 'inactive', 'suspended', 'rejected']);
+    expect(affiliate.required).toContain('payout_details');
+    // lists paged by cursor say so
+    const conversions = answer('get', '/api/v1/conversions');
+    expect(conversions.properties.data.items).toEqual({ $ref: '#/components/schemas/Conversion' });
+    expect(conversions.properties.pagination.properties.next_cursor).toMatchObject({ type: ['string', 'null'] });
+    expect(answer('get', '/api/portal/{projectId}/commissions').properties.pagination.required).toEqual(['limit', 'next_cursor']);
+    // an answer of its own is inline, and reuses the named shapes it holds
+    expect(answer('get', '/api/v1/payouts/{id}').properties.data.properties.conversions.items).toEqual({ $ref: '#/components/schemas/Conversion' });
+    expect(answer('post', '/api/admin/projects', '201').properties.data.required).toEqual(['id', 'name', 'currency', 'created_at', 'api_key']);
+    expect(answer('get', '/healthz')).toMatchObject({ properties: { status: { const: 'ok' } } });
+    // every $ref points to a schema the document has
+    for (const ref of JSON.stringify(doc).match(/"#\/components\/schemas\/[A-Za-z]+"/g) ?? []) expect(schemas).toHaveProperty([ref.slice(22, -1)]);
   });
 
   it('is served without credentials, and the document agrees with the API behind it', async () => {
