@@ -21,7 +21,7 @@ export function PortalPreview(props: { draft: PortalSettings }) {
   const [ready, setReady] = useState(0);
 
   const firstAffiliate = useQuery({
-    queryKey: ['p', projectId, 'affiliates', { limit: 1, offset: 0 }],
+    queryKey: ['p', projectId, 'portal-preview', 'first-affiliate'],
     queryFn: () => unwrap(api.GET('/api/v1/affiliates', { params: { query: { limit: 1 } } })),
   });
   const affiliate = firstAffiliate.data?.data[0] ?? null;
