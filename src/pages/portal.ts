@@ -4,6 +4,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Operation } from '../api/operation';
 import type { PrismaClient } from '../generated/prisma/client';
 import { assetHandler } from './assets';
+import { PREVIEW_CSS, PREVIEW_PAGE_CSP, PREVIEW_SCRIPT, previewPageHtml } from './portal-preview';
 
 /**
  * Where `scripts/build-portal.js` puts the portal's browser code (web/portal, built by esbuild): two levels up is
@@ -77,6 +78,33 @@ export function portalPagesRouter(prisma: PrismaClient, buildDir: string = PORTA
     if (!handler) catalogs.set(file, (handler = assetHandler(() => path.join(buildDir, 'refwire-portal', 'locales', file), 'application/json; charset=utf-8', PORTAL_ASSET)));
     handler(req, res, next);
   });
+  // the dashboard's live preview of the portal settings (src/pages/portal-preview.ts): no data in the page itself,
+  // the dashboard frame posts the unsaved settings (and an embed token, or nothing for sample data) to it
+  router.get('/js/refwire-portal-preview.js', (_req, res) => {
+    res.setHeader('Content-Type', 'application/javascript; charset=utf-8');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.send(PREVIEW_SCRIPT);
+  });
+  router.get('/js/refwire-portal-preview.css', (_req, res) => {
+    res.setHeader('Content-Type', 'text/css; charset=utf-8');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.send(PREVIEW_CSS);
+  });
+  router.get('/portal/:projectId/preview', (req, res) => {
+    const id = String(req.params.projectId);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cache-Control', 'no-store');
+    if (!UUID.test(id)) {
+      res.status(404).json({ success: false, error: 'no such project' });
+      return;
+    }
+    res.setHeader('Content-Security-Policy', PREVIEW_PAGE_CSP);
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.send(previewPageHtml(id));
+  });
   router.get('/portal/:projectId', async (req, res) => {
     const id = String(req.params.projectId);
     const project = UUID.test(id) ? await prisma.project.findUnique({ where: { id }, select: { id: true, name: true } }) : null;
@@ -105,6 +133,16 @@ export const portalPageOperations: Operation[] = [
     access: 'public',
     summary: "The hosted affiliate portal (HTML): sign-in by emailed code, then the affiliate's dashboard",
     description: 'lang (optional, e.g. de) picks the language instead of the browser\'s. Served with a strict Content-Security-Policy.',
+    answer: 'text',
+  },
+  { method: 'get', path: '/js/refwire-portal-preview.js', tag: 'Affiliate portal', access: 'public', summary: "The dashboard's portal preview mode: unsaved settings and sample data in the preview frame", answer: 'javascript' },
+  { method: 'get', path: '/js/refwire-portal-preview.css', tag: 'Affiliate portal', access: 'public', summary: "The portal preview frame's stylesheet", answer: 'text' },
+  {
+    method: 'get',
+    path: '/portal/{projectId}/preview',
+    tag: 'Affiliate portal',
+    access: 'public',
+    summary: "The dashboard's live preview of the portal (HTML, framed by the dashboard only): the widget with the settings the dashboard posts to it",
     answer: 'text',
   },
 ];
