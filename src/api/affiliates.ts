@@ -45,7 +45,13 @@ const createBody = z.object({
 });
 
 const updateBody = createBody.partial().extend({ status: statusField.optional() });
-const listQuery = z.object({ ...paginationQuery, status: statusField.optional() });
+const listQuery = z.object({
+  ...paginationQuery,
+  status: statusField.optional(),
+  /** part of the email, name or referral code, any case */
+  q: z.string().trim().min(1).max(200).optional(),
+  group_id: uuidField.optional(),
+});
 
 /** The hold override and payout preferences a body sets; a field left out stays as it is. */
 function payoutColumns(b: z.infer<typeof updateBody>) {
@@ -101,7 +107,14 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
     const projectId = projectIdOf(req);
-    const where = { projectId, status: q.status };
+    const where: Prisma.AffiliateWhereInput = {
+      projectId,
+      status: q.status,
+      groupId: q.group_id,
+      ...(q.q
+        ? { OR: [{ email: { contains: q.q, mode: 'insensitive' } }, { name: { contains: q.q, mode: 'insensitive' } }, { referralCode: { contains: q.q, mode: 'insensitive' } }] }
+        : {}),
+    };
     const [rows, total] = await Promise.all([
       prisma.affiliate.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
       prisma.affiliate.count({ where }),

@@ -26,7 +26,14 @@ const applyBody = z
   })
   .strict();
 const verifyBody = z.object({ email: emailField, code: z.string().trim().min(1).max(12) }).strict();
-const listQuery = z.object({ ...paginationQuery, status: z.enum(['unverified', 'verified']).default('verified'), flagged: z.enum(['true', 'false']).optional() });
+const listQuery = z.object({
+  ...paginationQuery,
+  status: z.enum(['unverified', 'verified']).default('verified'),
+  flagged: z.enum(['true', 'false']).optional(),
+  /** the merchant's decision on the affiliate the application made: waiting (pending), approved (active, inactive or suspended since), rejected */
+  decision: z.enum(['pending', 'approved', 'rejected']).optional(),
+});
+const DECISION_STATUSES = { pending: ['pending'], approved: ['active', 'inactive', 'suspended'], rejected: ['rejected'] } as const;
 
 /** Abuse limits of the public application form (PRODUCT.md §12): per client address and per applicant email. */
 /** `store` counts per address, `emailStore` per email: with Redis, every API process draws on one budget (a limiter needs a store of its own). */
@@ -206,7 +213,12 @@ export function applicationsRouter(prisma: PrismaClient): Router {
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
     const projectId = projectIdOf(req);
-    const where = { projectId, status: q.status, ...(q.flagged === 'true' ? { NOT: { flags: { isEmpty: true } } } : q.flagged === 'false' ? { flags: { isEmpty: true } } : {}) };
+    const where = {
+      projectId,
+      status: q.status,
+      ...(q.flagged === 'true' ? { NOT: { flags: { isEmpty: true } } } : q.flagged === 'false' ? { flags: { isEmpty: true } } : {}),
+      ...(q.decision ? { affiliate: { status: { in: [...DECISION_STATUSES[q.decision]] } } } : {}),
+    };
     const [rows, total] = await Promise.all([
       prisma.affiliateApplication.findMany({ where, include: { affiliate: { select: { status: true } } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit }),
       prisma.affiliateApplication.count({ where }),

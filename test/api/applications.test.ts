@@ -101,6 +101,19 @@ describe('public applications: apply, emailed code, verify (PRODUCT.md §12)', (
     expect((await mailTo('owner@acme.test')).parsed.text).toContain('another application came from the same network address');
   });
 
+  it('lists applications by the decision on them: waiting, approved (whatever became of the affiliate since) or rejected', async () => {
+    // from the tests above: jane approved, tom and tim waiting; reject tom, approve and then suspend tim
+    await api('post', '/api/v1/affiliates/tom%40mailinator.com/reject', { reason: 'disposable address' }).expect(200);
+    await api('post', '/api/v1/affiliates/tim%40partners.test/approve', {}).expect(200);
+    await api('post', '/api/v1/affiliates/tim%40partners.test/suspend', {}).expect(200);
+    const emails = async (query: string) => (await api('get', `/api/v1/applications?${query}`).expect(200)).body.data.map((a: any) => a.email).sort();
+    expect(await emails('decision=approved')).toEqual(['jane@blog.test', 'tim@partners.test']);
+    expect(await emails('decision=rejected')).toEqual(['tom@mailinator.com']);
+    expect(await emails('decision=pending')).toEqual([]);
+    expect(await emails('decision=approved&flagged=true')).toEqual(['tim@partners.test']);
+    expect((await api('get', '/api/v1/applications?decision=maybe').expect(400)).body.error).toMatch(/^decision: /);
+  });
+
   it('auto_approve makes a verified applicant active at once and welcomes them', async () => {
     await api('patch', '/api/v1/settings', { auto_approve: true }).expect(200);
     t.clock.now = minutes(30);

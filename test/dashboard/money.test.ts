@@ -108,7 +108,7 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await ann.getByText('$100.00').waitFor();
     await ann.getByText('$30.00').waitFor();
     // the trace in words: what found the affiliate, and who it is
-    await ann.getByText('referral_code JANE → jane@partners.test').waitFor();
+    await ann.getByText('referral code JANE (metadata) → jane@partners.test').waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'conversions');
 
@@ -147,7 +147,7 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     const page = await h.page();
     await signIn(page, `conversions/${conv.jane100}`);
     await page.getByRole('heading', { name: 'Why this affiliate' }).waitFor();
-    await page.getByText('referral_code JANE → jane@partners.test').waitFor();
+    await page.getByText('referral code JANE (metadata) → jane@partners.test').waitFor();
     await page.getByText(/Coupon: not found — no coupon on the payment/).waitFor();
     await page.getByText(/Referral code in the payment metadata: found — referral_code JANE/).waitFor();
     const c = await conversion(conv.jane100!);

@@ -5984,6 +5984,7 @@ export interface operations {
                 offset?: number;
                 status?: "unverified" | "verified";
                 flagged?: "true" | "false";
+                decision?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -6470,6 +6471,8 @@ export interface operations {
                 limit?: number;
                 offset?: number;
                 status?: "pending" | "active" | "inactive" | "suspended" | "rejected";
+                q?: string;
+                group_id?: string;
             };
             header?: never;
             path?: never;

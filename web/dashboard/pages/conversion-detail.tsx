@@ -5,7 +5,7 @@ import { useProject } from '../session';
 import { formatDateTime, formatMoney } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { QueryView } from '../ui/states';
-import { affiliateLabel, explainAttribution, ReviewButtons, STATUS_HELP, useAffiliateEmails, type Conversion } from './conversions-shared';
+import { affiliateLabel, explainAttribution, ReviewButtons, STATUS_HELP, type Conversion } from './conversions-shared';
 
 const STEP_NAMES: Record<string, string> = {
   coupon: 'Coupon',
@@ -38,9 +38,8 @@ export function ConversionDetailPage() {
 }
 
 function Detail({ c }: { c: Conversion }) {
-  const emails = useAffiliateEmails();
-  const affiliateEmail = c.affiliate_id ? (emails.get(c.affiliate_id) ?? null) : null;
-  const words = explainAttribution(c, affiliateEmail);
+  const affiliateEmail = c.affiliate_email ?? null;
+  const words = explainAttribution(c);
   const money = (minor: number | null) => formatMoney(minor, c.currency);
   const title = `${c.kind[0]!.toUpperCase()}${c.kind.slice(1)} of ${formatDateTime(c.occurred_at)}`;
   return (
@@ -117,7 +116,7 @@ function Detail({ c }: { c: Conversion }) {
               affiliateEmail ? (
                 <Link href={`/affiliates/${encodeURIComponent(affiliateEmail)}`}>{affiliateEmail}</Link>
               ) : (
-                affiliateLabel(c.affiliate_id, emails)
+                affiliateLabel(c)
               )
             ) : (
               'none'

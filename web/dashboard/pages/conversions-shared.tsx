@@ -20,44 +20,18 @@ const STEP_WORDS: Record<string, string> = {
 };
 
 /**
- * The attribution trace in words: what found the affiliate, then who it is ("coupon JANE20 → jane@…"), and what was
- * tried before it. The server's `attribution_explanation` wins when the answer carries one.
+ * The attribution trace in words: the server's sentence (`attribution_explanation`, src/attribution/explain.ts:
+ * what found the affiliate, then who it is, "coupon JANE20 → jane@…"), and the steps tried before the one that hit.
  */
-export function explainAttribution(c: Conversion, affiliateEmail: string | null): { summary: string; tried: string[] } {
-  const given = (c as { attribution_explanation?: unknown }).attribution_explanation;
-  const trace = c.attribution.trace;
-  const hit = trace.find((s) => s.result === 'hit');
-  const who = affiliateEmail ?? (c.affiliate_id ? 'the affiliate' : null);
-  const tried = trace.filter((s) => s.result === 'miss').map((s) => `${STEP_WORDS[s.step] ?? s.step}: ${s.detail}`);
-  if (typeof given === 'string' && given) return { summary: given, tried };
-  if (hit) {
-    // the detail names what matched ("coupon JANE20", "referral_code JANE"); a step whose detail is a sentence keeps it
-    const how = hit.step === 'manual' ? (hit.detail.startsWith('affiliate_id ') ? 'entered by hand' : `entered by hand: ${hit.detail}`) : hit.detail;
-    return { summary: who ? `${how} → ${who}` : how, tried };
-  }
-  if (c.affiliate_id) return { summary: who ? `attributed to ${who}` : 'attributed', tried };
-  return { summary: trace.length ? 'No affiliate found' : 'No attribution recorded', tried };
+export function explainAttribution(c: Conversion): { summary: string; tried: string[] } {
+  const tried = c.attribution.trace.filter((s) => s.result === 'miss').map((s) => `${STEP_WORDS[s.step] ?? s.step}: ${s.detail}`);
+  return { summary: c.attribution_explanation ?? (c.affiliate_id ? 'attributed' : 'No affiliate found'), tried };
 }
 
-/**
- * The emails of the project's affiliates by id, from one page of GET /api/v1/affiliates (the newest 100): a
- * conversion names its affiliate by id only. An id not in it shows shortened.
- */
-export function useAffiliateEmails(): Map<string, string> {
-  const { project_id } = useProject();
-  const q = useQuery({
-    queryKey: ['p', project_id, 'affiliates', 'directory'],
-    queryFn: () => unwrap(api.GET('/api/v1/affiliates', { params: { query: { limit: 100 } } })),
-    staleTime: 60_000,
-  });
-  const map = new Map<string, string>();
-  for (const a of q.data?.data ?? []) map.set(a.id, a.email);
-  return map;
-}
-
-export function affiliateLabel(id: string | null, emails: Map<string, string>): string {
-  if (!id) return '—';
-  return emails.get(id) ?? `Affiliate ${id.slice(0, 8)}…`;
+/** Who a conversion went to: the affiliate's email as the API answers it beside the id. */
+export function affiliateLabel(c: Pick<Conversion, 'affiliate_id' | 'affiliate_email'>): string {
+  if (!c.affiliate_id) return '—';
+  return c.affiliate_email ?? `Affiliate ${c.affiliate_id.slice(0, 8)}…`;
 }
 
 /** The affiliate of an email typed in a filter: its id for the API's affiliate_id, or a "not found". */

@@ -10,9 +10,9 @@ import { Empty, ErrorState, Loading } from '../ui/states';
 import { CursorPager, DataTable } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { ManualConversionForm, RecalculateForm } from './conversions-forms';
-import { affiliateLabel, Breakable, conversionAmounts, explainAttribution, RejectDialog, ReviewButtons, STATUS_HELP, useAffiliateByEmail, useAffiliateEmails, useReview, type Conversion } from './conversions-shared';
+import { affiliateLabel, Breakable, conversionAmounts, explainAttribution, RejectDialog, ReviewButtons, STATUS_HELP, useAffiliateByEmail, useReview, type Conversion } from './conversions-shared';
 
-const KEYS = ['type', 'kind', 'paid', 'affiliate', 'customer', 'from', 'to', 'cursors', 'panel'] as const;
+const KEYS = ['type', 'kind', 'paid', 'review', 'affiliate', 'customer', 'from', 'to', 'cursors', 'panel'] as const;
 const PAGE_SIZE = 25;
 
 /**
@@ -24,13 +24,13 @@ export function ConversionsPage() {
   const [f, setF] = useUrlState(KEYS);
   const cursors = f.cursors ? f.cursors.split('.') : [];
   const affiliate = useAffiliateByEmail(f.affiliate.trim().toLowerCase());
-  const emails = useAffiliateEmails();
   const query = {
     limit: PAGE_SIZE,
     cursor: cursors[cursors.length - 1],
     type: (f.type || undefined) as 'signup' | 'purchase' | undefined,
     kind: (f.kind || undefined) as 'signup' | 'purchase' | 'renewal' | 'refund' | undefined,
     paid: f.paid === 'paid' ? ('true' as const) : f.paid === 'unpaid' ? ('false' as const) : undefined,
+    review: (f.review || undefined) as 'pending' | 'approved' | 'rejected' | undefined,
     affiliate_id: affiliate.data?.id,
     referred_user_id: f.customer || undefined,
     from: f.from ? `${f.from}T00:00:00.000Z` : undefined,
@@ -48,7 +48,7 @@ export function ConversionsPage() {
   const [bulkApprove, setBulkApprove] = useState(false);
   const { approve } = useReview();
   // a new page or filter starts with nothing selected
-  useEffect(() => setSelected(new Set()), [f.cursors, f.type, f.kind, f.paid, f.affiliate, f.customer, f.from, f.to]);
+  useEffect(() => setSelected(new Set()), [f.cursors, f.type, f.kind, f.paid, f.review, f.affiliate, f.customer, f.from, f.to]);
 
   const filter = (patch: Partial<Record<(typeof KEYS)[number], string | null>>) => setF({ ...patch, cursors: null });
   const rows = list.data?.data ?? [];
@@ -96,6 +96,15 @@ export function ConversionsPage() {
             <option value="paid">Paid</option>
           </select>
         </div>
+        <div className="field">
+          <label htmlFor="cf-review">Review</label>
+          <select id="cf-review" value={f.review} onChange={(e) => filter({ review: e.currentTarget.value || null })}>
+            <option value="">Any</option>
+            <option value="pending">Waiting for review</option>
+            <option value="approved">Approved</option>
+            <option value="rejected">Rejected</option>
+          </select>
+        </div>
         <DebouncedInput id="cf-affiliate" label="Affiliate email" type="email" value={f.affiliate} onChange={(v) => filter({ affiliate: v })} />
         <DebouncedInput id="cf-customer" label="Customer (email or id)" value={f.customer} onChange={(v) => filter({ customer: v })} />
         <div className="field">
@@ -107,7 +116,7 @@ export function ConversionsPage() {
           <input id="cf-to" type="date" value={f.to} onChange={(e) => filter({ to: e.currentTarget.value })} />
         </div>
         {filtered ? (
-          <button type="button" className="button button-quiet" onClick={() => setF({ type: null, kind: null, paid: null, affiliate: null, customer: null, from: null, to: null, cursors: null })}>
+          <button type="button" className="button button-quiet" onClick={() => setF({ type: null, kind: null, paid: null, review: null, affiliate: null, customer: null, from: null, to: null, cursors: null })}>
             Clear filters
           </button>
         ) : null}
@@ -161,7 +170,7 @@ export function ConversionsPage() {
               { header: 'Customer', cell: (c) => <Breakable text={c.email ?? c.customer_id ?? '—'} /> },
               {
                 header: 'Affiliate, and why',
-                cell: (c) => <span className="trace-words">{explainAttribution(c, c.affiliate_id ? (emails.get(c.affiliate_id) ?? affiliateLabel(c.affiliate_id, emails)) : null).summary}</span>,
+                cell: (c) => <span className="trace-words">{explainAttribution(c).summary}</span>,
               },
               { header: 'Base amount', numeric: true, cell: (c) => conversionAmounts(c).base },
               { header: 'Commission', numeric: true, cell: (c) => conversionAmounts(c).commission },
