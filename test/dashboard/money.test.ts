@@ -15,9 +15,12 @@ import { connectProvider, createProjectViaApi } from '../helpers/refwire';
  */
 const SECRET = 'whsec_dashboard_money';
 const DAY = 86_400_000;
-// in the future: the browser drops a session cookie whose Expires (the app's clock + 7 days) is past by its own clock
-const T0 = new Date('2031-06-02T09:00:00Z');
+// tomorrow 09:00 UTC by the real clock, whatever day the tests run: the browser keeps time by the real clock and
+// drops a session cookie whose Expires (the app's clock + 7 days) is past by it
+const T0 = new Date(Math.ceil(Date.now() / DAY) * DAY + 9 * 3_600_000);
 const at = (days: number) => new Date(T0.getTime() + days * DAY);
+/** the UTC day of at(days), as a date input takes it */
+const dayOf = (days: number) => at(days).toISOString().slice(0, 10);
 const VIEWER = 'viewer@acme.test';
 const VIEWER_PASSWORD = 'viewer long password';
 
@@ -259,11 +262,11 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await page.getByRole('button', { name: 'Recalculate…' }).click();
     const form = page.getByRole('region', { name: 'Recalculate commissions' });
     // the API's refusal of a reversed period, next to its field
-    await form.getByLabel('From (UTC day)').fill('2031-06-13');
-    await form.getByLabel('To (UTC day, included)').fill('2031-06-12');
+    await form.getByLabel('From (UTC day)').fill(dayOf(11));
+    await form.getByLabel('To (UTC day, included)').fill(dayOf(10));
     await form.getByRole('button', { name: 'Recalculate' }).click();
     await form.locator('.field').filter({ has: page.getByLabel('From (UTC day)') }).getByText('must not be after "to"').waitFor();
-    await form.getByLabel('From (UTC day)').fill('2031-06-12');
+    await form.getByLabel('From (UTC day)').fill(dayOf(10));
     await form.getByRole('button', { name: 'Recalculate' }).click();
     await form.getByText('1 payment re-rated, 1 commission changed.').waitFor();
     const usd = row(form, 'USD');

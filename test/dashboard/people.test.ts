@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { asBrowser, browserOf, PASSWORD, setUpOwner, type Browser } from '../helpers/dashboard';
-import { axeViolations, DashboardHarness, describeInBrowser, screenshot } from '../helpers/dashboard-browser';
+import { axeViolations, DashboardHarness, describeInBrowser, screenshot, waitForCount } from '../helpers/dashboard-browser';
 import { stripeEvent } from '../helpers/ledger';
 import { connectProvider, createProjectViaApi } from '../helpers/refwire';
 
@@ -15,7 +15,8 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
   const h = new DashboardHarness();
   let project: { id: string; apiKey: string };
   let owner: Browser;
-  const start = new Date('2026-12-01T10:00:00.000Z');
+  // the real time (to the minute): the browser judges the session cookie's Expires by its own clock
+  const start = new Date(Math.floor(Date.now() / 60_000) * 60_000);
   const later = (minutes: number) => new Date(start.getTime() + minutes * 60_000);
   const v1 = (method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string) => request(h.t.app)[method](path).set('Authorization', `Bearer ${project.apiKey}`);
   const at = (page: string) => `/dashboard/projects/${project.id}/${page}`;
@@ -167,6 +168,14 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
     expect(await page.getByRole('checkbox', { name: /^Select (Cat|Dan)/ }).count()).toBe(0);
     expect(await page.getByRole('checkbox', { name: 'Select every row on this page' }).isDisabled()).toBe(true);
 
+    // the decision filter: the two approved in bulk and Ann, not the others
+    await page.getByLabel('Decision').selectOption('approved');
+    await page.waitForURL(/decision=approved/);
+    await table.getByText('Bob Spam').waitFor({ state: 'detached' });
+    await table.getByText('Ann Writer').waitFor();
+    await page.getByLabel('Decision').selectOption('');
+    await page.waitForURL((u) => !u.search.includes('decision'));
+    await table.getByText('Bob Spam').waitFor();
     // the flag filter goes into the address and asks the API
     await page.getByLabel('Flags').selectOption('false');
     await page.waitForURL(/flagged=false/);
@@ -292,6 +301,22 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
     await page.getByRole('table', { name: 'Affiliates, rejected' }).getByRole('link', { name: 'Ann Writer' }).waitFor({ state: 'detached' });
     expect(await page.getByRole('table', { name: 'Affiliates, rejected' }).locator('tbody tr').count()).toBe(2);
     await page.getByLabel('Status').selectOption('');
+    await page.getByRole('table', { name: 'Affiliates' }).waitFor();
+    // a search and a group go into the address and ask the API
+    await page.getByLabel('Search').fill('WRITER');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForURL(/q=WRITER/);
+    await page.getByRole('button', { name: 'Clear filters' }).waitFor();
+    const searched = (await v1('get', '/api/v1/affiliates?q=WRITER').expect(200)).body.data.map((a: { name: string | null; email: string }) => a.name || a.email);
+    expect(searched).toContain('Ann Writer');
+    await waitForCount(page.locator('main table tbody tr'), searched.length);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByLabel('Group').selectOption({ label: 'Gold' });
+    await page.waitForURL(/group=/);
+    const gold = (await v1('get', `/api/v1/affiliates?group_id=${new URL(page.url()).searchParams.get('group')}`).expect(200)).body.data.map((a: { name: string | null; email: string }) => a.name || a.email);
+    expect(gold).toContain('Ann Writer');
+    await waitForCount(page.locator('main table tbody tr'), gold.length);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
     await page.getByRole('table', { name: 'Affiliates' }).waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'affiliates');

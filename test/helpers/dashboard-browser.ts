@@ -129,3 +129,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** Waits until `locator` matches exactly `n` elements (a list settling after a filter), or fails saying how many it saw. */
+export async function waitForCount(locator: import('playwright-core').Locator, n: number, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let seen = -1;
+  while (Date.now() < until) {
+    seen = await locator.count();
+    if (seen === n) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected ${n} elements, saw ${seen}`);
+}

@@ -13,7 +13,7 @@ import { DataTable, Pager, type Column } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { affiliateHref, offsetOf, PAGE_SIZE, RateFields, ruleBody, ruleText, useGroupOptions, type Affiliate } from './affiliates-shared';
 
-const KEYS = ['status', 'offset'] as const;
+const KEYS = ['status', 'q', 'group', 'offset'] as const;
 const STATUSES = ['pending', 'active', 'inactive', 'suspended', 'rejected'] as const;
 type Status = (typeof STATUSES)[number];
 const CREATE_FIELDS = ['email', 'name', 'referral_code', 'status', 'group_id', 'commission_type', 'commission_value'] as const;
@@ -31,9 +31,11 @@ export function AffiliatesPage() {
   const groupName = new Map((groups.data?.data ?? []).map((g) => [g.id, g.name]));
   const [creating, setCreating] = useState(false);
 
+  const search = q.q.trim() || undefined;
+  const groupId = q.group || undefined;
   const list = useQuery({
-    queryKey: ['p', project_id, 'affiliates', { status, offset }],
-    queryFn: () => unwrap(api.GET('/api/v1/affiliates', { params: { query: { status, offset, limit: PAGE_SIZE } } })),
+    queryKey: ['p', project_id, 'affiliates', { status, search, groupId, offset }],
+    queryFn: () => unwrap(api.GET('/api/v1/affiliates', { params: { query: { status, q: search, group_id: groupId, offset, limit: PAGE_SIZE } } })),
     placeholderData: keepPreviousData,
   });
 
@@ -84,7 +86,19 @@ export function AffiliatesPage() {
           </WriteOnly>
         }
       />
-      <div className="toolbar" role="search" aria-label="Filter affiliates">
+      <form
+        className="toolbar"
+        role="search"
+        aria-label="Filter affiliates"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQ({ q: String(new FormData(e.currentTarget).get('q') ?? '').trim() || null, offset: null });
+        }}
+      >
+        <Field label="Search" name="q" type="search" defaultValue={q.q} key={q.q} placeholder="Email, name or referral code" maxLength={200} />
+        <button type="submit" className="button">
+          Search
+        </button>
         <Field label="Status" name="status" as="select" value={status ?? ''} onChange={(e) => setQ({ status: e.currentTarget.value, offset: null })}>
           <option value="">Any</option>
           {STATUSES.map((s) => (
@@ -93,7 +107,20 @@ export function AffiliatesPage() {
             </option>
           ))}
         </Field>
-      </div>
+        <Field label="Group" name="group" as="select" value={groupId ?? ''} onChange={(e) => setQ({ group: e.currentTarget.value || null, offset: null })}>
+          <option value="">Any</option>
+          {(groups.data?.data ?? []).map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
+            </option>
+          ))}
+        </Field>
+        {search || groupId || status ? (
+          <button type="button" className="button button-quiet" onClick={() => setQ({ q: null, group: null, status: null, offset: null })}>
+            Clear filters
+          </button>
+        ) : null}
+      </form>
       <div aria-busy={list.isPlaceholderData || undefined}>
         <QueryView query={list} loadingLabel="Loading affiliates…">
           {(page) =>

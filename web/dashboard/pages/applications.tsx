@@ -13,7 +13,7 @@ import { DataTable, Pager, type Column } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { affiliateHref, namesList, offsetOf, PAGE_SIZE, RateFields, ruleBody, useGroupOptions, When, type Application } from './affiliates-shared';
 
-const KEYS = ['status', 'flagged', 'offset'] as const;
+const KEYS = ['status', 'flagged', 'decision', 'offset'] as const;
 
 /** One decision's outcome in a bulk run: the applicant's name, and why the API refused when it did. */
 type Outcome = { name: string; error: string | null };
@@ -29,6 +29,7 @@ export function ApplicationsPage() {
   const offset = offsetOf(q.offset);
   const status = q.status === 'unverified' ? 'unverified' : 'verified';
   const flagged = q.flagged === 'true' || q.flagged === 'false' ? q.flagged : undefined;
+  const decision = q.decision === 'pending' || q.decision === 'approved' || q.decision === 'rejected' ? q.decision : undefined;
   const client = useQueryClient();
   const announce = useAnnounce();
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -37,8 +38,8 @@ export function ApplicationsPage() {
   const [result, setResult] = useState<BulkResult | null>(null);
 
   const list = useQuery({
-    queryKey: ['p', project_id, 'applications', { status, flagged, offset }],
-    queryFn: () => unwrap(api.GET('/api/v1/applications', { params: { query: { status, flagged, offset, limit: PAGE_SIZE } } })),
+    queryKey: ['p', project_id, 'applications', { status, flagged, decision, offset }],
+    queryFn: () => unwrap(api.GET('/api/v1/applications', { params: { query: { status, flagged, decision, offset, limit: PAGE_SIZE } } })),
     placeholderData: keepPreviousData,
   });
 
@@ -149,6 +150,12 @@ export function ApplicationsPage() {
         <Field label="Email confirmed" name="status" as="select" value={status} onChange={(e) => setQ({ status: e.currentTarget.value === 'verified' ? null : e.currentTarget.value, offset: null })}>
           <option value="verified">Confirmed (waiting for you or decided)</option>
           <option value="unverified">Not confirmed yet</option>
+        </Field>
+        <Field label="Decision" name="decision" as="select" value={decision ?? ''} onChange={(e) => setQ({ decision: e.currentTarget.value || null, offset: null })}>
+          <option value="">Any</option>
+          <option value="pending">Waiting for you</option>
+          <option value="approved">Approved</option>
+          <option value="rejected">Rejected</option>
         </Field>
         <Field label="Flags" name="flagged" as="select" value={flagged ?? ''} onChange={(e) => setQ({ flagged: e.currentTarget.value, offset: null })}>
           <option value="">Any</option>
