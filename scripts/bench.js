@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --short | --ingest-only | --backlog-only | --scale-only]
+// npm run bench [-- --short | --ingest-only | --backlog-only | --scale-only | --embedded-only]
 // Side by side on this machine: a bare Express 5 server vs Refwire in production mode (PostgreSQL + Redis, API
 // process without a worker), driven by autocannon with unique, freshly signed ~3 KB Stripe events at 64
 // connections, alternating bare/Refwire three times; again with 30% duplicate deliveries; then a 10,000-event
@@ -19,6 +19,7 @@ const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1
 const BACKLOG_ONLY = process.argv.includes('--backlog-only');
 const INGEST_ONLY = process.argv.includes('--ingest-only');
 const SCALE_ONLY = process.argv.includes('--scale-only');
+const EMBEDDED_ONLY = process.argv.includes('--embedded-only');
 /** the scale phase: events stored then drained, affiliates they are spread over (BENCH_SCALE_EVENTS to override) */
 const SCALE_EVENTS = Number(process.env.BENCH_SCALE_EVENTS || (SHORT ? 2_000 : 100_000));
 const SCALE_AFFILIATES = SHORT ? 100 : 1_000;
@@ -245,6 +246,70 @@ async function backlogPhase(env) {
     await dropDatabase(dbName);
     await dropPrefix(phaseEnv.QUEUE_PREFIX);
   }
+}
+
+/** The events of a project with `status` (the list's total), through the API: the embedded database has no other door. */
+async function eventCount(base, apiKey, status) {
+  const res = await fetch(`${base}/api/v1/events?limit=1${status ? `&status=${status}` : ''}`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`GET /api/v1/events: ${res.status} ${JSON.stringify(json)}`);
+  return json.pagination.total;
+}
+
+/**
+ * The embedded mode (PGlite in the process, no PostgreSQL, no Redis), the default a newcomer meets: webhooks stored
+ * per second under the ingest phase's load while nothing processes (`start --no-worker`), then the same process
+ * started again with its in-process worker and the backlog drained, timed from the moment it answers.
+ */
+async function embeddedPhase(env) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-bench-embedded-'));
+  const phaseEnv = { DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dir, ADMIN_TOKEN: env.ADMIN_TOKEN, SECRETS_KEY: '', PORT: '0', RATE_LIMIT_PER_MINUTE: '100000' };
+  const ready = (o) => /Refwire is running at (\S+)/.exec(o)?.[1];
+  let proc = await spawnProcess(['dist/cli.js', 'start', '--no-worker'], phaseEnv, ready);
+  try {
+    let base = proc.found.replace('localhost', '127.0.0.1');
+    const project = await api(base, 'POST', '/api/admin/projects', env.ADMIN_TOKEN, { name: 'Embedded', currency: 'USD' });
+    await api(base, 'PUT', '/api/v1/integrations/stripe', project.api_key, { webhook_secret: SECRET });
+    await api(base, 'POST', '/api/v1/affiliates', project.api_key, { email: 'acme@bench.test', referral_code: 'ACME-PARTNER-42' });
+    const ingest = await driveMeasured({ url: base, pid: proc.child.pid }, `/webhook/stripe/${project.id}`, { duplicateShare: 0, offset: 0 });
+    const stored = await eventCount(base, project.api_key);
+    const accepted = ingest.result['2xx'];
+    await stop(proc);
+
+    proc = await spawnProcess(['dist/cli.js', 'start'], phaseEnv, ready);
+    base = proc.found.replace('localhost', '127.0.0.1');
+    const started = Date.now();
+    const doneAtStart = stored - (await eventCount(base, project.api_key, 'received'));
+    let left = stored;
+    while (left > 0 && Date.now() - started < 600_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = (await eventCount(base, project.api_key, 'received')) + (await eventCount(base, project.api_key, 'processing'));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const processed = await eventCount(base, project.api_key, 'processed');
+    const verify = await api(base, 'GET', '/api/v1/ledger/verify', project.api_key);
+    return {
+      stored_per_second: ingest.result.requests.average,
+      p99_ms: ingest.result.latency.p99,
+      non_2xx: ingest.result.non2xx + ingest.result.errors + ingest.result.timeouts,
+      accepted,
+      stored,
+      processed,
+      drain_seconds: seconds,
+      events_per_second: (stored - doneAtStart) / seconds,
+      ledger_ok: verify.ok,
+    };
+  } finally {
+    await stop(proc);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function logEmbedded(e) {
+  log(
+    `embedded (PGlite, no Redis): ${e.stored_per_second.toFixed(0)} webhooks/s stored (p99 ${e.p99_ms} ms, ${e.non_2xx} non-2xx, ${e.stored} stored of ${e.accepted} accepted), ` +
+      `${e.events_per_second.toFixed(0)} events/s processed (${e.processed} in ${e.drain_seconds.toFixed(1)} s), ledger ${e.ledger_ok ? 'ok' : 'NOT ok'} (targets ≥ 1,000 and ≥ 1,000)`,
+  );
 }
 
 /** A Stripe payment (a paid Checkout Session) of customer n: nine in ten carry one of the affiliates' codes. */
@@ -720,6 +785,13 @@ async function main() {
       log(`backlog: ${backlog.processed}/${backlog.events} events in ${backlog.seconds.toFixed(1)} s (${backlog.events_per_second.toFixed(0)}/s), ledger ${backlog.ledger_ok ? 'ok' : 'NOT ok'}`);
       return;
     }
+    if (EMBEDDED_ONLY) {
+      await stop(refwireProc);
+      const embedded = await embeddedPhase(env);
+      logEmbedded(embedded);
+      writeResult({ at: new Date().toISOString(), mode: SHORT ? 'short' : 'full', machine: machine(), embedded });
+      return;
+    }
     if (SCALE_ONLY) {
       await stop(refwireProc);
       const scale = await runScale(env);
@@ -736,6 +808,7 @@ async function main() {
     await stop(refwireProc);
     const backlog = INGEST_ONLY ? null : await backlogPhase(env);
     const scale = INGEST_ONLY ? null : await runScale(env);
+    const embedded = INGEST_ONLY ? null : await embeddedPhase(env);
 
     const rows = [
       ['phase', 'target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'server CPU ms/req'],
@@ -756,6 +829,7 @@ async function main() {
     );
     if (scale) logScale(scale.one_worker);
     if (scale) logReads(scale.reads.at_a_fifth, scale.reads.at_full);
+    if (embedded) logEmbedded(embedded);
     if (scale) logDashboard(scale.one_worker_fifth_dashboard, scale.one_worker.dashboard);
     writeResult({
       at: new Date().toISOString(),
@@ -766,6 +840,7 @@ async function main() {
       duplicates,
       backlog,
       scale,
+      embedded,
     });
   } finally {
     await stop(bareProc);
