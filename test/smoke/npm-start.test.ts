@@ -73,6 +73,11 @@ describe('npm start on a fresh embedded data directory', () => {
     expect(welcome).toContain(`curl -s -X POST ${running.url}/api/admin/projects`);
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
+    // the dashboard was built by npm start and is served, with its set-up page waiting for a first user
+    expect(welcome).toContain(`Dashboard: ${running.url}/dashboard  (no user yet: its set-up page asks for the admin token)`);
+    expect((await fetch(`${running.url}/dashboard/projects/x/overview`)).status).toBe(200);
+    expect((await fetch(`${running.url}/dashboard/assets/app.js`)).status).toBe(200);
+    expect(await (await fetch(`${running.url}/api/dashboard/setup`)).json()).toEqual({ success: true, data: { needed: true } });
 
     // the CLI sees the running process holds the embedded database and goes through its admin API
     const created = JSON.parse(
