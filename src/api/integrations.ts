@@ -7,8 +7,8 @@ import { MissingSecretError, type Integration, type IntegrationStore } from '../
 import { checkTargetUrl } from '../outbound/target-guard';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderApiError } from '../providers/provider-api';
-import { PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
-import { findAdapter, getConnector, getEnricher } from '../providers/registry';
+import { PROVIDER_DISPLAY_NAMES, PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
+import { allAdapters, canConnect, findAdapter, getConnector, getEnricher } from '../providers/registry';
 import { ReconcileError, type ReconcileReport } from '../reconcile/reconcile';
 import { instant, ok } from './envelope';
 import { isoDate } from './fields';
@@ -86,9 +86,12 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
     failures_last_24h: Number(a?.failures ?? 0),
   });
 
+  /** Where a provider delivers this project's webhooks: one URL per provider and project, on PUBLIC_URL. */
+  const webhookUrlOf = (provider: ProviderName, projectId: string) => `${publicUrl}/webhook/${provider}/${projectId}`;
+
   const present = (projectId: string, integration: Integration) => ({
     provider: integration.provider,
-    webhook_url: `${publicUrl}/webhook/${integration.provider}/${projectId}`,
+    webhook_url: webhookUrlOf(integration.provider, projectId),
     events: findAdapter(integration.provider)!.webhookEvents,
     webhook_secret_hint: integration.webhookSecretHint,
     previous_secret: integration.previousSecret
@@ -141,7 +144,7 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
     const keyProblem = adapter.validateApiKey(body.api_key);
     if (keyProblem) throw new HttpError(400, `api_key: ${keyProblem}`);
     const projectId = projectIdOf(req);
-    const webhookUrl = `${publicUrl}/webhook/${adapter.name}/${projectId}`;
+    const webhookUrl = webhookUrlOf(adapter.name, projectId);
     const reachable = checkTargetUrl(webhookUrl, { allowPrivate: providerApi.allowPrivate });
     if (!reachable.ok) {
       throw new HttpError(400, `${adapter.name} could not deliver to ${webhookUrl} (${reachable.reason}): set PUBLIC_URL to Refwire's public address`);
@@ -210,6 +213,25 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
     res.json(ok(integrations.map((i) => withActivity(present(projectId, i), seen.get(i.provider)))));
   });
 
+  // Every provider Refwire supports, connected or not: what to set up at it before its secret exists. Declared
+  // before /:provider, which would take "providers" for a provider's name.
+  router.get('/providers', async (req, res) => {
+    const projectId = projectIdOf(req);
+    const connected = new Set((await store.list(projectId, clock())).map((i) => i.provider));
+    res.json(
+      ok(
+        allAdapters().map((adapter) => ({
+          provider: adapter.name,
+          name: PROVIDER_DISPLAY_NAMES[adapter.name],
+          webhook_url: webhookUrlOf(adapter.name, projectId),
+          events: [...adapter.webhookEvents],
+          connected: connected.has(adapter.name),
+          auto_connect: canConnect(adapter.name),
+        })),
+      ),
+    );
+  });
+
   router.get('/:provider', async (req, res) => {
     const adapter = adapterFor(req.params.provider);
     const projectId = projectIdOf(req);
@@ -266,9 +288,29 @@ const reconcileResponse = z.strictObject({
   reconciled_through: instant.nullable(),
 });
 
+/** GET /api/v1/integrations/providers: one supported provider, connected or not. */
+const supportedProviderResponse = z
+  .strictObject({
+    provider: z.enum(PROVIDER_NAMES),
+    name: z.string().describe('its display name, e.g. "Lemon Squeezy"'),
+    webhook_url: z.string().describe("the URL to give the provider for this project's webhooks (on PUBLIC_URL)"),
+    events: z.array(z.string()).describe("the provider's event types to enable"),
+    connected: z.boolean().describe('whether the project has connected it (GET /api/v1/integrations/{provider} then answers)'),
+    auto_connect: z.boolean().describe('whether POST /api/v1/integrations/{provider}/connect can create the webhook endpoint with an API key'),
+  })
+  .meta({ id: 'SupportedProvider' });
+
 const providerPath = '/api/v1/integrations/{provider}';
 export const integrationOperations: Operation[] = [
   { method: 'get', path: '/api/v1/integrations', tag: 'Integrations', access: 'api_key', summary: "List connected providers, with the last event received and the last 24 hours' events and failures", response: z.array(integrationActivityResponse) },
+  {
+    method: 'get',
+    path: '/api/v1/integrations/providers',
+    tag: 'Integrations',
+    access: 'api_key',
+    summary: 'Every supported provider, connected or not: display name, webhook URL, events to enable, whether POST …/connect can set it up',
+    response: z.array(supportedProviderResponse),
+  },
   { method: 'put', path: providerPath, tag: 'Integrations', access: 'api_key', summary: 'Connect a provider with its webhook secret (rotation keeps the old one for a while)', body: putBody, response: integrationResponse },
   {
     method: 'get',

@@ -5,7 +5,7 @@ import type { PrismaClient, WebhookAttempt, WebhookDelivery, WebhookEndpoint } f
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { endpointSecretContext } from '../outbound/dispatcher';
-import { DEFAULT_EVENTS, DEFAULT_PAYLOAD_FORMAT, isOutboundEvent, OUTBOUND_EVENTS, PAYLOAD_FORMATS } from '../outbound/events';
+import { DEFAULT_EVENTS, DEFAULT_PAYLOAD_FORMAT, isOutboundEvent, OUTBOUND_EVENTS, PAYLOAD_FORMAT_DESCRIPTIONS, PAYLOAD_FORMATS, REFGROW_EVENTS, type OutboundEvent } from '../outbound/events';
 import { ENDPOINT_SECRET_PREFIX, newEndpointSecret } from '../outbound/signature';
 import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
 import { maskSecret, type SecretBox } from '../security/secret-box';
@@ -77,6 +77,34 @@ const webhookDeliveryResponse = z
     ),
   })
   .meta({ id: 'WebhookDelivery' });
+
+/** GET /api/v1/webhooks/event-types: the outbound events and payload formats an endpoint may choose. */
+const eventTypesResponse = z
+  .strictObject({
+    events: z.array(
+      z.strictObject({
+        name: z.enum(OUTBOUND_EVENTS),
+        family: z.enum(['refgrow', 'refferq']).describe("refgrow: Refgrow's four; refferq: Refferq's twelve"),
+        default: z.boolean().describe('whether an endpoint created without `events` receives it'),
+      }),
+    ),
+    payload_formats: z.array(
+      z.strictObject({
+        name: z.enum(PAYLOAD_FORMATS),
+        description: z.string(),
+        default_for_new_endpoints: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: 'WebhookEventTypes' });
+
+const familyOf = (name: OutboundEvent): 'refgrow' | 'refferq' => ((REFGROW_EVENTS as readonly string[]).includes(name) ? 'refgrow' : 'refferq');
+
+/** The catalog, built once from src/outbound/events.ts: the same for every project. */
+const eventTypes: z.output<typeof eventTypesResponse> = {
+  events: OUTBOUND_EVENTS.map((name) => ({ name, family: familyOf(name), default: DEFAULT_EVENTS.includes(name) })),
+  payload_formats: PAYLOAD_FORMATS.map((name) => ({ name, description: PAYLOAD_FORMAT_DESCRIPTIONS[name], default_for_new_endpoints: name === DEFAULT_PAYLOAD_FORMAT })),
+};
 
 function endpointView(e: WebhookEndpoint) {
   return {
@@ -177,6 +205,11 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
     res.status(201).json(ok({ ...endpointView(row), secret }));
   });
 
+  // declared before /:id, which would take "event-types" for an endpoint's id
+  router.get('/event-types', (_req, res) => {
+    res.json(ok(eventTypes));
+  });
+
   router.get('/:id', async (req, res) => {
     res.json(ok(endpointView(await find(projectIdOf(req), req.params.id))));
   });
@@ -242,6 +275,14 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
 }
 
 export const webhookOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/v1/webhooks/event-types',
+    tag: 'Outbound webhooks',
+    access: 'api_key',
+    summary: "The events an endpoint may receive (Refgrow's four, the default, and Refferq's twelve) and the payload formats",
+    response: eventTypesResponse,
+  },
   ...resourceOperations({
     path: '/api/v1/webhooks',
     tag: 'Outbound webhooks',

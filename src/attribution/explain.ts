@@ -3,6 +3,8 @@
  * a dashboard can show beside the steps, built from the stored trace alone, provider-blind.
  */
 
+import { PROVIDER_DISPLAY_NAMES } from '../domain/provider-names';
+
 type Step = { step?: unknown; result?: unknown; detail?: unknown };
 
 export type ExplainInput = {
@@ -17,7 +19,7 @@ export type ExplainInput = {
   firstAttribution?: { method?: unknown; trace?: unknown } | null;
 };
 
-const PROVIDER_LABELS: Record<string, string> = { stripe: 'Stripe', paddle: 'Paddle', lemonsqueezy: 'Lemon Squeezy', polar: 'Polar' };
+const PROVIDER_LABELS: Record<string, string> = PROVIDER_DISPLAY_NAMES;
 
 /** `sub_1NAbc…1234`: enough to recognise, short enough for a sentence. */
 export function maskId(id: string): string {

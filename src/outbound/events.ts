@@ -41,3 +41,9 @@ export function isOutboundEvent(name: string): name is OutboundEvent {
 export const PAYLOAD_FORMATS = ['refgrow-v1', 'refwire-v1'] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 export const DEFAULT_PAYLOAD_FORMAT: PayloadFormat = 'refgrow-v1';
+
+/** Each format in a sentence, for GET /api/v1/webhooks/event-types and the dashboard's choice of format. */
+export const PAYLOAD_FORMAT_DESCRIPTIONS: Record<PayloadFormat, string> = {
+  'refgrow-v1': "Refgrow's four events exactly as Refgrow documents them",
+  'refwire-v1': "Refwire's earlier envelope ({ id, event, created_at, data: { referral, affiliate, conversion } }), kept for the endpoints created with it",
+};

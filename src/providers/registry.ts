@@ -54,6 +54,16 @@ export function getConnector(name: ProviderName): Connector {
   return connectors[name];
 }
 
+/** Whether POST /api/v1/integrations/:provider/connect can set the provider up with its API key. */
+export function canConnect(name: ProviderName): boolean {
+  return (connectors as Partial<Record<ProviderName, Connector>>)[name] !== undefined;
+}
+
+/** Every provider Refwire supports, in registry order. */
+export function allAdapters(): ProviderAdapter[] {
+  return Object.values(adapters);
+}
+
 /** Every provider's API can list what its webhooks would have delivered (src/reconcile). */
 const reconcilers: Record<ProviderName, Reconciler> = {
   stripe: stripeReconciler,

@@ -1,4 +1,7 @@
 import request from 'supertest';
+import { PROVIDER_NAMES } from '../../src/domain/provider-names';
+import { findAdapter } from '../../src/providers/registry';
+import { asBrowser, setUpOwner } from '../helpers/dashboard';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
 
@@ -141,5 +144,58 @@ describe('/api/v1/integrations', () => {
     await request(t.app).delete('/api/v1/integrations/polar').set(auth()).expect(204);
     await request(t.app).get('/api/v1/integrations/polar').set(auth()).expect(404);
     await request(t.app).delete('/api/v1/integrations/polar').set(auth()).expect(404);
+  });
+});
+
+describe('GET /api/v1/integrations/providers', () => {
+  const PUBLIC_URL = 'https://affiliates.acme.test';
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let key: string;
+  let projectId: string;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db, { publicUrl: PUBLIC_URL });
+    ({ apiKey: key, id: projectId } = await createProjectViaApi(t.app));
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  const expected = (connected: Set<string>) =>
+    [
+      ['stripe', 'Stripe'],
+      ['paddle', 'Paddle'],
+      ['lemonsqueezy', 'Lemon Squeezy'],
+      ['polar', 'Polar'],
+    ].map(([provider, name]) => ({
+      provider,
+      name,
+      webhook_url: `${PUBLIC_URL}/webhook/${provider}/${projectId}`,
+      events: findAdapter(provider!)!.webhookEvents,
+      connected: connected.has(provider!),
+      auto_connect: true,
+    }));
+
+  it("lists every provider, connected or not, with the webhook URL on PUBLIC_URL and its adapter's events", async () => {
+    const res = await request(t.app).get('/api/v1/integrations/providers').set({ Authorization: `Bearer ${key}` }).expect(200);
+    expect(res.body).toEqual({ success: true, data: expected(new Set()) });
+    expect(res.body.data.map((p: { provider: string }) => p.provider)).toEqual([...PROVIDER_NAMES]);
+
+    // connecting one changes only its `connected`; the URL is the one its integration answers with
+    const put = await request(t.app).put('/api/v1/integrations/paddle').set({ Authorization: `Bearer ${key}` }).send({ webhook_secret: SECRETS.paddle }).expect(200);
+    const after = await request(t.app).get('/api/v1/integrations/providers').set({ Authorization: `Bearer ${key}` }).expect(200);
+    expect(after.body.data).toEqual(expected(new Set(['paddle'])));
+    expect(after.body.data[1]).toMatchObject({ webhook_url: put.body.data.webhook_url, events: put.body.data.events });
+  });
+
+  it('answers a dashboard session the same, and 401 without credentials', async () => {
+    const owner = await setUpOwner(t.app, projectId);
+    const viaSession = await asBrowser(t.app, owner, 'get', '/api/v1/integrations/providers', projectId).expect(200);
+    const viaKey = await request(t.app).get('/api/v1/integrations/providers').set({ Authorization: `Bearer ${key}` }).expect(200);
+    expect(viaSession.body).toEqual(viaKey.body);
+    await request(t.app).get('/api/v1/integrations/providers').expect(401);
   });
 });

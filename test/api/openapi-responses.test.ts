@@ -139,12 +139,15 @@ describe('/openapi.json describes every success answer exactly', () => {
     await api('put', '/api/v1/integrations/stripe', { webhook_secret: SECRET });
     await api('get', '/api/v1/integrations');
     await api('get', '/api/v1/integrations/stripe');
+    await api('get', '/api/v1/integrations/providers');
     await api('get', '/api/v1/portal');
     await api('put', '/api/v1/portal', { appearance: { title: 'Acme partners' }, promotional_materials: [{ kind: 'link', title: 'Site', url: 'https://shop.acme.test' }] });
     const pk = (await api('post', '/api/v1/publishable-keys', { name: 'site' })).data.key;
     await api('get', '/api/v1/publishable-keys');
     const hook = (await api('post', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', description: 'ours' })).data;
     await api('get', '/api/v1/webhooks');
+    // the catalog of events and formats, as the dashboard reads it: through the session
+    await call(asBrowser(t.app, owner, 'get', '/api/v1/webhooks/event-types', projectId), 'get', '/api/v1/webhooks/event-types', 200);
     await api('get', `/api/v1/webhooks/${hook.id}`);
     await api('patch', `/api/v1/webhooks/${hook.id}`, { description: 'ours, renamed' });
     await api('put', `/api/v1/webhooks/${hook.id}`, { payload_format: 'refwire-v1' });

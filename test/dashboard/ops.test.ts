@@ -20,6 +20,8 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
   let receiver: WebhookReceiver;
   let dispatcher: OutboundDispatcher;
   const V = 'vic@acme.test';
+  /** PUBLIC_URL, not the address the browser opens the dashboard at: the webhook URLs shown are the server's */
+  const PUBLIC_URL = 'http://refwire.acme.test';
   const VIEWER_PASSWORD = 'vic long password';
 
   const v1 = (method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string) => request(h.t.app)[method](path).set('Authorization', `Bearer ${project.apiKey}`);
@@ -59,7 +61,7 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
   const noticeOf = (page: Page, text: string | RegExp) => page.locator('.notices').getByText(text).waitFor();
 
   beforeAll(async () => {
-    await h.start({ smtp: true, app: { outboundAllowPrivate: true } });
+    await h.start({ smtp: true, app: { outboundAllowPrivate: true, publicUrl: PUBLIC_URL } });
     // the app's clock near the browser's: the overview's period and the last 24 hours are days of the browser's calendar
     h.t.clock.now = new Date();
     project = await createProjectViaApi(h.t.app, 'Acme');
@@ -103,10 +105,12 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
     await h.signIn(page, 'owner@acme.test', PASSWORD, at('/integrations'));
     const stripe = page.getByRole('region', { name: 'Stripe' });
     await stripe.getByText('not connected').waitFor();
-    // the URL to give each provider, and the events to enable: what its adapter asks for
-    expect(await stripe.getByLabel('Stripe webhook URL').inputValue()).toBe(`${h.url}/webhook/stripe/${project.id}`);
+    // the URL to give each provider (on PUBLIC_URL, whatever address the dashboard is opened at), and the events to
+    // enable: what its adapter asks for, as GET /api/v1/integrations/providers tells the page
     for (const [name, label] of [['stripe', 'Stripe'], ['paddle', 'Paddle'], ['lemonsqueezy', 'Lemon Squeezy'], ['polar', 'Polar']] as const) {
-      expect(await page.getByRole('region', { name: label }).locator('.event-names code').allTextContents()).toEqual(findAdapter(name)!.webhookEvents);
+      const region = page.getByRole('region', { name: label });
+      expect(await region.getByLabel(`${label} webhook URL`).inputValue()).toBe(`${PUBLIC_URL}/webhook/${name}/${project.id}`);
+      expect(await region.locator('.event-names code').allTextContents()).toEqual(findAdapter(name)!.webhookEvents);
     }
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'integrations-empty');

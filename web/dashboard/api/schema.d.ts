@@ -437,6 +437,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every supported provider, connected or not: display name, webhook URL, events to enable, whether POST …/connect can set it up */
+        get: operations["getApiV1IntegrationsProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{provider}": {
         parameters: {
             query?: never;
@@ -1071,6 +1088,23 @@ export interface paths {
         put?: never;
         /** Process a stored event again (never doubles its effect) */
         post: operations["postApiV1EventsByIdReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The events an endpoint may receive (Refgrow's four, the default, and Refferq's twelve) and the payload formats */
+        get: operations["getApiV1WebhooksEventTypes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2692,6 +2726,20 @@ export interface components {
             auto_approve: boolean;
             notification_email: string | null;
         };
+        SupportedProvider: {
+            /** @enum {string} */
+            provider: "stripe" | "paddle" | "lemonsqueezy" | "polar";
+            /** @description its display name, e.g. "Lemon Squeezy" */
+            name: string;
+            /** @description the URL to give the provider for this project's webhooks (on PUBLIC_URL) */
+            webhook_url: string;
+            /** @description the provider's event types to enable */
+            events: string[];
+            /** @description whether the project has connected it (GET /api/v1/integrations/{provider} then answers) */
+            connected: boolean;
+            /** @description whether POST /api/v1/integrations/{provider}/connect can create the webhook endpoint with an API key */
+            auto_connect: boolean;
+        };
         TrackingLink: {
             /** Format: uuid */
             id: string;
@@ -2755,6 +2803,25 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        WebhookEventTypes: {
+            events: {
+                /** @enum {string} */
+                name: "referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed";
+                /**
+                 * @description refgrow: Refgrow's four; refferq: Refferq's twelve
+                 * @enum {string}
+                 */
+                family: "refgrow" | "refferq";
+                /** @description whether an endpoint created without `events` receives it */
+                default: boolean;
+            }[];
+            payload_formats: {
+                /** @enum {string} */
+                name: "refgrow-v1" | "refwire-v1";
+                description: string;
+                default_for_new_endpoints: boolean;
+            }[];
         };
         Object: {
             /** @constant */
@@ -4549,6 +4616,65 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["IntegrationWithActivity"][];
+                    };
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1IntegrationsProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["SupportedProvider"][];
                     };
                 };
             };
@@ -9841,6 +9967,65 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1WebhooksEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["WebhookEventTypes"];
+                    };
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

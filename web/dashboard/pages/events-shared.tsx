@@ -9,6 +9,10 @@ export type EventStatus = components['schemas']['Event']['status'];
 export type OutboundEvent = NonNullable<NonNullable<paths['/api/v1/webhooks']['post']['requestBody']>['content']['application/json']['events']>[number];
 export type PayloadFormat = components['schemas']['WebhookEndpoint']['payload_format'];
 
+/**
+ * The providers' display names, for the events pages' filter and sentences. The integrations page takes each
+ * provider's name, webhook URL and events from GET /api/v1/integrations/providers instead.
+ */
 export const PROVIDERS: { name: Provider; label: string }[] = [
   { name: 'stripe', label: 'Stripe' },
   { name: 'paddle', label: 'Paddle' },
@@ -21,56 +25,6 @@ export const EVENT_STATUSES: EventStatus[] = ['received', 'processing', 'process
 export function providerLabel(name: string): string {
   return PROVIDERS.find((p) => p.name === name)?.label ?? name;
 }
-
-/**
- * The event types to enable at each provider, as its adapter lists them (src/providers/<name>/adapter.ts
- * webhookEvents; test/dashboard/ops.test.ts checks they agree). A connected provider's answer carries its own list;
- * this one is for setting up the provider's endpoint before its secret exists.
- */
-export const PROVIDER_EVENTS: Record<Provider, string[]> = {
-  stripe: [
-    'checkout.session.completed',
-    'checkout.session.async_payment_succeeded',
-    'invoice.paid',
-    'invoice_payment.paid',
-    'charge.refunded',
-    'refund.created',
-    'charge.dispute.created',
-    'charge.dispute.closed',
-    'customer.subscription.created',
-    'customer.subscription.updated',
-    'customer.subscription.deleted',
-    'customer.discount.created',
-  ],
-  paddle: ['transaction.completed', 'transaction.paid', 'subscription.created', 'subscription.updated', 'subscription.canceled', 'adjustment.created', 'adjustment.updated', 'customer.created', 'customer.updated'],
-  lemonsqueezy: ['order_created', 'order_refunded', 'subscription_created', 'subscription_updated', 'subscription_payment_success', 'subscription_payment_refunded', 'subscription_cancelled', 'subscription_expired'],
-  polar: ['order.created', 'order.updated', 'order.paid', 'order.refunded', 'refund.created', 'refund.updated', 'subscription.created', 'subscription.active', 'subscription.updated', 'subscription.canceled', 'subscription.revoked'],
-};
-
-/** The events an outbound endpoint may receive (src/outbound/events.ts; Refgrow's four first, the default). */
-export const OUTBOUND_EVENTS: OutboundEvent[] = [
-  'referral_signed_up',
-  'referral_converted',
-  'referral_canceled',
-  'referral_updated',
-  'affiliate.created',
-  'affiliate.approved',
-  'affiliate.suspended',
-  'referral.created',
-  'referral.converted',
-  'referral.expired',
-  'commission.created',
-  'commission.approved',
-  'commission.paid',
-  'payout.requested',
-  'payout.approved',
-  'payout.completed',
-];
-export const DEFAULT_OUTBOUND_EVENTS: OutboundEvent[] = OUTBOUND_EVENTS.slice(0, 4);
-export const PAYLOAD_FORMATS: { value: PayloadFormat; label: string }[] = [
-  { value: 'refgrow-v1', label: "refgrow-v1 (Refgrow's payloads)" },
-  { value: 'refwire-v1', label: "refwire-v1 (Refwire's earlier envelope)" },
-];
 
 /** A read-only value with a button that copies it (the clipboard API, else the selected text). */
 export function CopyField(props: { label: string; value: string; id: string; className?: string }) {

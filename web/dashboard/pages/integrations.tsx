@@ -11,12 +11,15 @@ import { Field, FormError, fieldErrors, formValues, SubmitButton } from '../ui/f
 import { formatCount, formatDateTime } from '../ui/format';
 import { PageHeader, WriteOnly } from '../ui/page';
 import { ErrorState, Loading } from '../ui/states';
-import { CopyField, PROVIDER_EVENTS, PROVIDERS, type Provider } from './events-shared';
+import { CopyField, type Provider } from './events-shared';
 
 type Integration = components['schemas']['IntegrationWithActivity'];
+type SupportedProvider = components['schemas']['SupportedProvider'];
 
 export function IntegrationsPage() {
   const { project_id } = useProject();
+  // every provider the server supports (its URL on PUBLIC_URL, the events to enable), and the connections' details
+  const providers = useQuery({ queryKey: ['p', project_id, 'integrations', 'providers'], queryFn: () => unwrap(api.GET('/api/v1/integrations/providers')) });
   const list = useQuery({ queryKey: ['p', project_id, 'integrations'], queryFn: () => unwrap(api.GET('/api/v1/integrations')) });
   return (
     <>
@@ -24,10 +27,12 @@ export function IntegrationsPage() {
         title="Integrations"
         description="Connect your payment provider so its payments, renewals and refunds reach Refwire. Give the provider the webhook URL and the events below, then paste the signing secret it shows — or let Refwire set it up with an API key."
       />
-      {list.isPending ? (
-        <Loading label="Loading the integrations…" />
+      {providers.isError ? (
+        <ErrorState error={providers.error} retry={() => void providers.refetch()} />
       ) : list.isError ? (
         <ErrorState error={list.error} retry={() => void list.refetch()} />
+      ) : providers.isPending || list.isPending ? (
+        <Loading label="Loading the integrations…" />
       ) : (
         <>
           {list.data.data.length === 0 ? (
@@ -36,8 +41,8 @@ export function IntegrationsPage() {
             </p>
           ) : null}
           <div className="integration-list">
-            {PROVIDERS.map((p) => (
-              <ProviderCard key={p.name} provider={p.name} label={p.label} integration={list.data.data.find((i) => i.provider === p.name) ?? null} />
+            {providers.data.data.map((p) => (
+              <ProviderCard key={p.provider} supported={p} integration={list.data.data.find((i) => i.provider === p.provider) ?? null} />
             ))}
           </div>
         </>
@@ -46,14 +51,13 @@ export function IntegrationsPage() {
   );
 }
 
-function ProviderCard(props: { provider: Provider; label: string; integration: Integration | null }) {
+function ProviderCard(props: { supported: SupportedProvider; integration: Integration | null }) {
   const { project_id } = useProject();
-  const { provider, label, integration } = props;
+  const { supported, integration } = props;
+  const { provider, name: label, webhook_url: webhookUrl, events } = supported;
   const client = useQueryClient();
   const announce = useAnnounce();
   const [confirming, setConfirming] = useState(false);
-  const webhookUrl = integration?.webhook_url ?? `${location.origin}/webhook/${provider}/${project_id}`;
-  const events = integration?.events ?? PROVIDER_EVENTS[provider];
   const invalidate = () => client.invalidateQueries({ queryKey: ['p', project_id] });
 
   const reconcile = useMutation({
@@ -140,7 +144,7 @@ function ProviderCard(props: { provider: Provider; label: string; integration: I
         </>
       ) : null}
       <WriteOnly>
-        <ConnectForms provider={provider} label={label} connected={integration !== null} />
+        <ConnectForms provider={provider} label={label} connected={integration !== null} autoConnect={supported.auto_connect} />
       </WriteOnly>
     </section>
   );
@@ -175,7 +179,10 @@ function Activity(props: { integration: Integration; label: string }) {
   );
 }
 
-function ConnectForms(props: { provider: Provider; label: string; connected: boolean }) {
+/** The ways to connect: its webhook secret, and with an API key where the server can create the endpoint itself. */
+function ConnectForms(props: { provider: Provider; label: string; connected: boolean; autoConnect: boolean }) {
+  const { autoConnect, ...form } = props;
+  if (!autoConnect) return <SecretForm {...form} />;
   return (
     <TabGroup className="connect-tabs">
       <TabList className="tab-list" aria-label={`Ways to connect ${props.label}`}>
@@ -184,10 +191,10 @@ function ConnectForms(props: { provider: Provider; label: string; connected: boo
       </TabList>
       <TabPanels>
         <TabPanel className="tab-panel">
-          <SecretForm {...props} />
+          <SecretForm {...form} />
         </TabPanel>
         <TabPanel className="tab-panel">
-          <ApiKeyForm {...props} />
+          <ApiKeyForm {...form} />
         </TabPanel>
       </TabPanels>
     </TabGroup>

@@ -1,17 +1,44 @@
+import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
+import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
+import { useProject } from '../session';
 import { Field, FormError, fieldErrors, SubmitButton } from '../ui/form';
-import { DEFAULT_OUTBOUND_EVENTS, OUTBOUND_EVENTS, PAYLOAD_FORMATS, type OutboundEvent, type PayloadFormat } from './events-shared';
+import { QueryView } from '../ui/states';
+import type { OutboundEvent, PayloadFormat } from './events-shared';
 
 type Endpoint = components['schemas']['WebhookEndpoint'];
+type Catalog = components['schemas']['WebhookEventTypes'];
 export type EndpointInput = { url: string; description: string | null; events: OutboundEvent[]; payload_format: PayloadFormat; status?: 'active' | 'disabled' };
 
 const FIELDS = ['url', 'description', 'events', 'payload_format', 'status'];
 
-/** An outbound endpoint's form: a new one (no `endpoint`) or changes to one. */
-export function EndpointForm(props: { endpoint?: Endpoint; busy: boolean; error: unknown; submitLabel: string; onSubmit(input: EndpointInput): void; onCancel?: () => void }) {
+type FormProps = { endpoint?: Endpoint; busy: boolean; error: unknown; submitLabel: string; onSubmit(input: EndpointInput): void; onCancel?: () => void };
+
+/**
+ * An outbound endpoint's form: a new one (no `endpoint`) or changes to one. The events and payload formats to choose
+ * from, and the defaults of a new endpoint, are the server's (GET /api/v1/webhooks/event-types).
+ */
+export function EndpointForm(props: FormProps) {
+  const { project_id } = useProject();
+  const catalog = useQuery({
+    queryKey: ['p', project_id, 'webhooks', 'event-types'],
+    queryFn: () => unwrap(api.GET('/api/v1/webhooks/event-types')),
+    staleTime: Infinity,
+  });
+  return (
+    <QueryView query={catalog} loadingLabel="Loading the events and payload formats…">
+      {(r) => <EndpointFormOf catalog={r.data} {...props} />}
+    </QueryView>
+  );
+}
+
+function EndpointFormOf(props: FormProps & { catalog: Catalog }) {
   const e = props.endpoint;
-  const [events, setEvents] = useState<Set<string>>(new Set(e ? e.events : DEFAULT_OUTBOUND_EVENTS));
+  const { catalog } = props;
+  const [events, setEvents] = useState<Set<string>>(new Set(e ? e.events : catalog.events.filter((x) => x.default).map((x) => x.name)));
+  const names = catalog.events.map((x) => x.name);
+  const defaultFormat = catalog.payload_formats.find((f) => f.default_for_new_endpoints)?.name ?? catalog.payload_formats[0]?.name;
   const errors = fieldErrors(props.error);
   const id = useId();
   const eventsError = errors?.events;
@@ -26,7 +53,7 @@ export function EndpointForm(props: { endpoint?: Endpoint; busy: boolean; error:
         props.onSubmit({
           url: String(data.get('url') ?? '').trim(),
           description: description || null,
-          events: OUTBOUND_EVENTS.filter((x) => events.has(x)),
+          events: names.filter((x) => events.has(x)),
           payload_format: String(data.get('payload_format')) as PayloadFormat,
           ...(e ? { status: data.get('active') ? 'active' : 'disabled' } : {}),
         });
@@ -39,15 +66,19 @@ export function EndpointForm(props: { endpoint?: Endpoint; busy: boolean; error:
         <div className="event-columns">
           <div>
             <p className="hint">Refgrow's events</p>
-            {OUTBOUND_EVENTS.slice(0, 4).map((x) => (
-              <EventCheck key={x} name={x} checked={events.has(x)} onChange={(on) => setEvents(toggle(events, x, on))} />
-            ))}
+            {catalog.events
+              .filter((x) => x.family === 'refgrow')
+              .map(({ name: x }) => (
+                <EventCheck key={x} name={x} checked={events.has(x)} onChange={(on) => setEvents(toggle(events, x, on))} />
+              ))}
           </div>
           <div>
             <p className="hint">Refferq's events</p>
-            {OUTBOUND_EVENTS.slice(4).map((x) => (
-              <EventCheck key={x} name={x} checked={events.has(x)} onChange={(on) => setEvents(toggle(events, x, on))} />
-            ))}
+            {catalog.events
+              .filter((x) => x.family === 'refferq')
+              .map(({ name: x }) => (
+                <EventCheck key={x} name={x} checked={events.has(x)} onChange={(on) => setEvents(toggle(events, x, on))} />
+              ))}
           </div>
         </div>
         {eventsError ? (
@@ -56,10 +87,27 @@ export function EndpointForm(props: { endpoint?: Endpoint; busy: boolean; error:
           </p>
         ) : null}
       </fieldset>
-      <Field label="Payload format" name="payload_format" as="select" defaultValue={e?.payload_format ?? 'refgrow-v1'} errors={errors}>
-        {PAYLOAD_FORMATS.map((f) => (
-          <option key={f.value} value={f.value}>
-            {f.label}
+      <Field
+        label="Payload format"
+        name="payload_format"
+        as="select"
+        defaultValue={e?.payload_format ?? defaultFormat}
+        errors={errors}
+        hint={
+          <>
+            {catalog.payload_formats.map((f, i) => (
+              <span key={f.name}>
+                {i > 0 ? ' ' : null}
+                <code>{f.name}</code>: {f.description}.
+              </span>
+            ))}
+          </>
+        }
+      >
+        {catalog.payload_formats.map((f) => (
+          <option key={f.name} value={f.name}>
+            {f.name}
+            {f.default_for_new_endpoints ? ' (default)' : ''}
           </option>
         ))}
       </Field>
