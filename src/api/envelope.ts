@@ -15,10 +15,19 @@ export const cursorQuery = {
   cursor: z.string().trim().min(1).max(200).optional(),
 };
 
+/**
+ * `cursor=start`: the first page in keyset mode. A client that pages by cursor (the dashboard) asks for its first
+ * page this way too, so no page of it counts the rows: at 100,000 rows a count is most of a first page's cost.
+ */
+export const FIRST_PAGE = 'start';
+// after every row: the seek's "same instant, smaller id" range is empty and "older" starts at the newest row
+const BEFORE_ALL: Cursor = { at: new Date('9999-12-31T23:59:59.999Z'), id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
+
 /** The OpenAPI description of a list that takes `cursor`. */
 export const CURSOR_PAGING =
   "Paged by limit/offset (Refgrow's), or by cursor: pass pagination.next_cursor as cursor for the next page (null on the last). " +
-  'A cursor page seeks by index and counts nothing: its offset is 0 and its total null. cursor and offset together are refused.';
+  'A cursor page seeks by index and counts nothing: its offset is 0 and its total null; cursor=start is the first page so. ' +
+  'cursor and offset together are refused.';
 
 /** Where a page ended: the last row's sort key (a timestamp) and its id, the tie-breaker. */
 export type Cursor = { at: Date; id: string };
@@ -51,7 +60,7 @@ export function decodeCursor(raw: string): Cursor {
 export function cursorOf(q: { cursor?: string | undefined }, rawQuery: unknown): Cursor | null {
   if (q.cursor === undefined) return null;
   if (rawQuery && typeof rawQuery === 'object' && 'offset' in rawQuery) throw new HttpError(400, 'cursor: cannot be combined with offset; send one of them');
-  return decodeCursor(q.cursor);
+  return q.cursor === FIRST_PAGE ? BEFORE_ALL : decodeCursor(q.cursor);
 }
 
 /** Refgrow's list envelope. */

@@ -78,6 +78,17 @@ describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
     }
   });
 
+  it.each(['/api/v1/conversions', '/api/v1/events'])('%s: cursor=start is the first page by keyset, uncounted, and its cursors go on from there', async (path) => {
+    const byOffset = (await get(`${path}?limit=100`).expect(200)).body.data.map((r: { id: string }) => r.id);
+    const first = (await get(`${path}?limit=3&cursor=start`).expect(200)).body;
+    expect(first.pagination).toEqual({ limit: 3, offset: 0, total: null, has_more: true, next_cursor: expect.any(String) });
+    expect(first.data.map((r: { id: string }) => r.id)).toEqual(byOffset.slice(0, 3));
+    const second = (await get(`${path}?limit=3&cursor=${first.pagination.next_cursor}`).expect(200)).body;
+    expect(second.data.map((r: { id: string }) => r.id)).toEqual(byOffset.slice(3, 6));
+    expect((await get(`${path}?limit=${N}&cursor=start`).expect(200)).body.pagination).toMatchObject({ total: null, has_more: false, next_cursor: null });
+    expect((await get(`${path}?cursor=start&offset=0`).expect(400)).body.error).toBe('cursor: cannot be combined with offset; send one of them');
+  });
+
   it('an offset page hands a next_cursor that continues where it ended', async () => {
     const first = (await get('/api/v1/conversions?limit=5&offset=4').expect(200)).body;
     expect(first.pagination).toMatchObject({ limit: 5, offset: 4, total: N, has_more: true });

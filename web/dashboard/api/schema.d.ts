@@ -917,7 +917,7 @@ export interface paths {
         };
         /**
          * List conversions
-         * @description Paged by limit/offset (Refgrow's), or by cursor: pass pagination.next_cursor as cursor for the next page (null on the last). A cursor page seeks by index and counts nothing: its offset is 0 and its total null. cursor and offset together are refused.
+         * @description Paged by limit/offset (Refgrow's), or by cursor: pass pagination.next_cursor as cursor for the next page (null on the last). A cursor page seeks by index and counts nothing: its offset is 0 and its total null; cursor=start is the first page so. cursor and offset together are refused.
          */
         get: operations["getApiV1Conversions"];
         put?: never;
@@ -1029,7 +1029,7 @@ export interface paths {
         };
         /**
          * The webhook event log, newest first
-         * @description Paged by limit/offset (Refgrow's), or by cursor: pass pagination.next_cursor as cursor for the next page (null on the last). A cursor page seeks by index and counts nothing: its offset is 0 and its total null. cursor and offset together are refused.
+         * @description Paged by limit/offset (Refgrow's), or by cursor: pass pagination.next_cursor as cursor for the next page (null on the last). A cursor page seeks by index and counts nothing: its offset is 0 and its total null; cursor=start is the first page so. cursor and offset together are refused.
          */
         get: operations["getApiV1Events"];
         put?: never;

@@ -204,7 +204,7 @@ export function ConversionsSection(props: { affiliate: Affiliate }) {
   const cursor = cursors.at(-1);
   const conversions = useQuery({
     queryKey: ['p', project_id, 'conversions', { affiliate_id: a.id, cursor }],
-    queryFn: () => unwrap(api.GET('/api/v1/conversions', { params: { query: { affiliate_id: a.id, limit: SECTION_PAGE, ...(cursor ? { cursor } : {}) } } })),
+    queryFn: () => unwrap(api.GET('/api/v1/conversions', { params: { query: { affiliate_id: a.id, limit: SECTION_PAGE, cursor: cursor ?? 'start' } } })),
     placeholderData: keepPreviousData,
   });
   return (

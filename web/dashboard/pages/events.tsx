@@ -34,7 +34,8 @@ export function EventsPage() {
     ...(origin ? { origin } : {}),
     ...(dayStart(url.from) ? { from: dayStart(url.from) } : {}),
     ...(dayEnd(url.to) ? { to: dayEnd(url.to) } : {}),
-    ...(cursors.length ? { cursor: cursors[cursors.length - 1] } : {}),
+    // keyset from the first page on ('start'): no page of the log counts its rows
+    cursor: cursors.length ? cursors[cursors.length - 1] : 'start',
   };
   const list = useQuery({ queryKey: ['p', project_id, 'events', 'list', query], queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query } })), placeholderData: (prev) => prev });
   const filter = (patch: Partial<Record<(typeof KEYS)[number], string | null>>) => setUrl({ ...patch, cursors: null });
