@@ -26,6 +26,8 @@ export class InProcessRunner {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
+  /** the last sweep found a full batch: more are waiting, so the next sweep comes as soon as these are done */
+  private backlog = false;
 
   constructor(
     private readonly sql: SqlClient,
@@ -55,10 +57,12 @@ export class InProcessRunner {
     const now = this.options.clock();
     try {
       const ids = await waitingEvents(this.sql, { now, staleBefore: new Date(now.getTime() - PROCESSING_LEASE_MS), limit: this.options.batchSize });
+      this.backlog = ids.length >= this.options.batchSize;
       for (const id of ids) this.notify(id);
     } catch (err) {
       this.logger.warn({ err }, 'event sweep failed; will retry');
     }
+    if (this.active === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   /** Resolves once nothing is queued or running. */
@@ -87,6 +91,13 @@ export class InProcessRunner {
           this.queued.delete(id);
           this.pump();
           if (this.active === 0 && this.queue.length === 0) {
+            // a backlog (a restart after a burst, a process that stored while none processed) drains batch after
+            // batch, not one batch per sweep interval
+            if (this.backlog && !this.stopped) {
+              this.backlog = false;
+              void this.sweep();
+              return;
+            }
             for (const resolve of this.idleWaiters.splice(0)) resolve();
           }
         });

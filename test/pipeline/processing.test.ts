@@ -88,6 +88,18 @@ describe('processing stored events', () => {
     expect(await row(abandoned)).toMatchObject({ status: 'processed', attempts: 2 });
   });
 
+  it('drains a backlog larger than its batch at once, batch after batch, without waiting for the next sweep', async () => {
+    await tdb.db.sql.exec('DELETE FROM inbound_events');
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await store(`evt_backlog_${i}`, 'customer.created'));
+    // a sweep every minute and 5 events a batch: before, 5 events, then a minute's wait for the next 5
+    const runner = new InProcessRunner(tdb.db.sql, processor(), silentLogger, { sweepIntervalMs: 60_000, batchSize: 5, clock: () => now });
+    await runner.sweep();
+    await runner.idle();
+    await runner.stop();
+    for (const id of ids) expect((await row(id)).status).toBe('ignored');
+  });
+
   it('applies a batch together, and when one event breaks the batch, still processes the others', async () => {
     const good = [await store('evt_batch_1', 'checkout.session.completed'), await store('evt_batch_2', 'invoice.paid')];
     // a payment the database refuses (a trigger of the test's): it normalizes and checks fine, and fails when written
