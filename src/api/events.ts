@@ -236,4 +236,4 @@ export const eventOperations: Operation[] = [
 ];
 
 /** The schema above, for the MCP tool that calls this route (src/mcp/tools.ts). */
-export { listQuery as eventListQuery };
+export { listQuery as eventListQuery, replayAllBody as eventReplayAllBody };

@@ -312,4 +312,4 @@ export const payoutOperations: Operation[] = [
 ];
 
 /** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
-export { createBody as payoutCreateBody, completeBody as payoutCompleteBody, failBody as payoutFailBody, listQuery as payoutListQuery };
+export { eligibleQuery as payoutEligibleQuery, createBody as payoutCreateBody, completeBody as payoutCompleteBody, failBody as payoutFailBody, listQuery as payoutListQuery };

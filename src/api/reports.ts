@@ -312,4 +312,4 @@ export const reportOperations: Operation[] = [
 ];
 
 /** The schema above, for the MCP tool that calls this route (src/mcp/tools.ts). */
-export { summaryQuery as reportSummaryQuery };
+export { summaryQuery as reportSummaryQuery, healthQuery as reportHealthQuery };

@@ -3,12 +3,13 @@ import { affiliateCreateBody, affiliateListQuery, affiliateUpdateBody } from '..
 import { conversionCreateBody, conversionListQuery, conversionUpdateBody } from '../api/conversions';
 import { couponCreateBody, couponListQuery, couponUpdateBody } from '../api/coupons';
 import { dailyQuery } from '../api/daily-report';
-import { eventListQuery } from '../api/events';
+import { eventListQuery, eventReplayAllBody } from '../api/events';
 import { emailField, uuidField } from '../api/fields';
 import { slugField } from '../api/links';
-import { payoutCompleteBody, payoutCreateBody, payoutFailBody, payoutListQuery } from '../api/payouts';
+import { payoutBatchCreateBody } from '../api/payout-batches';
+import { payoutCompleteBody, payoutCreateBody, payoutEligibleQuery, payoutFailBody, payoutListQuery } from '../api/payouts';
 import { referralCreateBody, referralListQuery } from '../api/referrals';
-import { reportSummaryQuery } from '../api/reports';
+import { reportHealthQuery, reportSummaryQuery } from '../api/reports';
 import type { ApiCall } from './api-client';
 
 /**
@@ -234,6 +235,13 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
     request: ({ id }) => ({ method: 'POST', path: `/events/${enc(id)}/replay` }),
   }),
   tool({
+    name: 'replay_failed_events',
+    description: 'Process every failed webhook event again (of one provider, or all), oldest first, up to limit a call; answers how each ended and how many remain. Never doubles a commission.',
+    input: eventReplayAllBody,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    request: (args) => ({ method: 'POST', path: '/events/replay', body: args }),
+  }),
+  tool({
     name: 'list_payouts',
     description: 'List payouts, newest first. Filter by status (pending, completed, failed) and affiliate_id.',
     input: payoutListQuery,
@@ -269,6 +277,27 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
     request: (args) => ({ method: 'POST', path: `/payouts/${enc(args.id)}/fail`, body: without(args, 'id') }),
   }),
   tool({
+    name: 'list_eligible_payouts',
+    description: 'What is payable now, per affiliate and currency: the eligible amount, whether it reaches the minimum (and why not), and whether the payout details are there.',
+    input: payoutEligibleQuery,
+    annotations: READ,
+    request: (args) => ({ method: 'GET', path: '/payouts/eligible', query: args }),
+  }),
+  tool({
+    name: 'create_payout_batch',
+    description: "Take every active affiliate's whole eligible balance that reaches the minimum into one pending payout each, grouped in a batch (for a PayPal or Wise bulk file). Refused when nothing is payable.",
+    input: payoutBatchCreateBody,
+    annotations: WRITE,
+    request: (args) => ({ method: 'POST', path: '/payout-batches', body: args }),
+  }),
+  tool({
+    name: 'get_payout_batch',
+    description: "A payout batch with its lines (affiliate, amount, method, status) and the lines missing payout details.",
+    input: id('payout batch'),
+    annotations: READ,
+    request: ({ id }) => ({ method: 'GET', path: `/payout-batches/${enc(id)}` }),
+  }),
+  tool({
     name: 'get_report_summary',
     description: "The program over a from/to period: clicks, signups, purchases, refunds, revenue and commission per currency, and the top affiliates.",
     input: reportSummaryQuery,
@@ -281,6 +310,13 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
     input: dailyQuery,
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/reports/daily', query: args }),
+  }),
+  tool({
+    name: 'get_health',
+    description: 'What needs attention now: failed webhook events and failing or given-up outbound deliveries, in total and in the last 24 hours, with the newest of each.',
+    input: reportHealthQuery,
+    annotations: READ,
+    request: (args) => ({ method: 'GET', path: '/reports/health', query: args }),
   }),
   tool({
     name: 'verify_ledger',

@@ -39,8 +39,9 @@ export const ARGUMENTS_THE_API_DOES_NOT_TAKE: Record<string, string[]> = {
 };
 
 export const REFWIRE_TOOL_NAMES = [
-  'list_events', 'get_event', 'replay_event', 'list_payouts', 'get_payout', 'create_payout', 'complete_payout', 'fail_payout',
-  'get_report_summary', 'get_daily_report', 'verify_ledger',
+  'list_events', 'get_event', 'replay_event', 'replay_failed_events', 'list_payouts', 'get_payout', 'create_payout', 'complete_payout',
+  'fail_payout', 'list_eligible_payouts', 'create_payout_batch', 'get_payout_batch', 'get_report_summary', 'get_daily_report', 'get_health',
+  'verify_ledger',
 ];
 
 type ToolAnswer = { isError?: boolean; text: string };
@@ -183,5 +184,17 @@ export async function runEveryTool(client: Client, t: TestApp, project: { id: st
   expect(daily.totals.by_currency).toEqual(day.by_currency);
   const verified = (await tools.ok('verify_ledger')).data;
   expect(verified.ok).toBe(true);
+
+  // what needs attention, and a batch of what is payable: a new 150.00 sale (30.00 at Ada's 20 %), a day later
+  const health = (await tools.ok('get_health')).data;
+  expect(health).toMatchObject({ ok: true });
+  expect((await tools.ok('replay_failed_events', { status: 'failed' })).data).toMatchObject({ replayed: 0, remaining: 0 });
+  await tools.ok('create_conversion', { type: 'purchase', referral_code: 'ADA-42', base_value: 150, email: 'third@buyers.test' });
+  t.clock.now = new Date(t.clock.now.getTime() + DAY);
+  expect((await tools.ok('list_eligible_payouts')).data).toEqual([expect.objectContaining({ affiliate_id: ada.id, currency: 'USD', eligible_minor: 3000 })]);
+  const batch = (await tools.ok('create_payout_batch', {})).data;
+  expect(batch).toMatchObject({ payouts_count: 1, totals: [{ currency: 'USD', count: 1, amount: '30.00', amount_minor: 3000 }] });
+  expect((await tools.ok('get_payout_batch', { id: batch.id })).data.lines).toEqual([expect.objectContaining({ affiliate_id: ada.id, amount_minor: 3000, status: 'pending' })]);
+  expect(await tools.refused('create_payout_batch', {})).toMatch(/\(HTTP 409\)$/);
   return tools;
 }
