@@ -9,5 +9,8 @@ module.exports = {
   moduleNameMapper: { '^refwire/testing$': '<rootDir>/src/testing-kit/index.ts' },
   testTimeout: 60000,
   maxWorkers: 2,
+  // a worker is replaced after a test file once it holds more than this: each suite leaves some heap behind (its
+  // app, Prisma clients, compiled modules), and one worker kept through ~60 files grew to its 4 GB limit and died
+  workerIdleMemoryLimit: '1GB',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
