@@ -304,7 +304,11 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
 
     // edited: no event at all is refused next to the events; then refwire-v1, turned off
     await page.getByRole('button', { name: 'Edit' }).click();
-    for (const box of await page.getByRole('group', { name: 'Events to send' }).getByRole('checkbox').all()) await box.uncheck();
+    // the form draws its checkboxes once the event types have loaded: wait for them before taking them all
+    const boxes = page.getByRole('group', { name: 'Events to send' }).getByRole('checkbox');
+    await boxes.first().waitFor();
+    for (const box of await boxes.all()) await box.uncheck();
+    expect(await page.getByRole('group', { name: 'Events to send' }).getByRole('checkbox', { checked: true }).count()).toBe(0);
     await page.getByRole('button', { name: 'Save' }).click();
     const eventsError = page.getByRole('group', { name: 'Events to send' }).locator('.field-error');
     await eventsError.waitFor();
