@@ -6,51 +6,20 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { bundle, staleAgainst } = require('./web-bundle');
 
 const root = path.resolve(__dirname, '..');
 const source = path.join(root, 'web', 'dashboard');
 const out = path.join(root, 'dist', 'web', 'dashboard');
 
-function newestIn(dir) {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestIn(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 /** True when dist/web/dashboard is older than a source file of the dashboard (or missing). */
 function dashboardStale() {
-  const marker = path.join(out, 'app.js');
-  if (!fs.existsSync(marker)) return true;
-  return newestIn(source) > fs.statSync(marker).mtimeMs;
+  return staleAgainst(source, path.join(out, 'app.js'));
 }
 
 async function buildDashboard() {
-  // esbuild is a devDependency: present wherever the build runs (a clone after npm ci, the image's build stage)
-  const esbuild = require('esbuild');
   fs.mkdirSync(out, { recursive: true });
-  try {
-    return await esbuild.build({
-      entryPoints: { app: path.join(source, 'main.tsx') },
-      outdir: out,
-      bundle: true,
-      minify: true,
-      format: 'iife',
-      target: ['es2020', 'chrome105', 'firefox110', 'safari16'],
-      jsx: 'automatic',
-      define: { 'process.env.NODE_ENV': '"production"' },
-      legalComments: 'none',
-      charset: 'utf8',
-      sourcemap: false,
-      logLevel: 'error',
-      metafile: true,
-    });
-  } finally {
-    // esbuild's service process would keep a caller (a test worker) alive after its work is done
-    await esbuild.stop();
-  }
+  return bundle({ entryPoints: { app: path.join(source, 'main.tsx') }, outdir: out });
 }
 
 module.exports = { buildDashboard, dashboardStale, DASHBOARD_OUT: out };
