@@ -538,7 +538,8 @@ ${scripts}
     expect(await page.locator(`[data-commission="${oldest}"]`).innerText()).toContain(usd(200));
     // the last page: no button left, and the focus is on the first row it added
     expect(await page.locator('[data-load-more]').count()).toBe(0);
-    expect(await page.evaluate(() => document.querySelector('[data-refwire-portal]').shadowRoot.activeElement?.getAttribute('data-commission'))).toBe(oldest);
+    // waited for rather than read once: it fails after the timeout when the focus never moves
+    await page.waitForFunction((id) => document.querySelector('[data-refwire-portal]').shadowRoot.activeElement?.getAttribute('data-commission') === id, oldest, { timeout: 5000 });
   });
 
   it('fits a 320 px screen: no block wider than the widget, the page not wider than the screen (English and Arabic)', async () => {

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Stats } from '../api';
 import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
 import { LANGUAGES, nativeName } from '../i18n';
@@ -282,7 +282,8 @@ function Commissions({ me }: { me: Me }) {
   const m = more?.base === base ? more : null;
   const rows = [...(base?.rows ?? []), ...(m?.rows ?? [])];
   const next = m ? m.next : base?.next;
-  useEffect(() => added.current?.focus(), [m?.rows]);
+  // a layout effect, so the focus moves in the same frame the rows appear (Preact runs a plain effect after paint)
+  useLayoutEffect(() => added.current?.focus(), [m?.rows]);
   const loadMore = async () => {
     // aria-disabled rather than disabled while busy, so the button keeps the keyboard focus
     if (!base || !next || m?.busy) return;
