@@ -13,8 +13,12 @@ import { EmailSender } from './email/sender';
 import { SecretBox } from './security/secret-box';
 import { microBatch } from './util/micro-batch';
 import { ClickRetentionSweep } from './tracking/click-retention';
+import { foldAllRowCounts } from './db/row-counts';
+import { PeriodicSweep } from './util/periodic-sweep';
 import { ReconcileLoop } from './reconcile/reconcile-loop';
 import type { ReconcileDeps } from './reconcile/reconcile';
+
+const ROW_COUNT_FOLD_MS = 10 * 60_000;
 
 /**
  * How stored events reach processing, in either mode:
@@ -116,6 +120,9 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // click rows past their project's click_retention_days go where events are processed, too
   const clickSweep = options.consume ? new ClickRetentionSweep(db.sql, logger) : null;
   clickSweep?.start();
+  // the deltas behind the lists' exact totals, folded where no list was read to fold them (src/db/row-counts.ts)
+  const countFold = options.consume ? new PeriodicSweep('row count folding', () => foldAllRowCounts(db.sql), logger, ROW_COUNT_FOLD_MS, 'row count deltas folded') : null;
+  countFold?.start();
   // what no webhook delivered: read back from the providers where events are processed; `notify` is bound below
   let notifyStored: (id: string) => void = () => undefined;
   const reconcile = reconcileDeps(config, db, logger, stores, metrics, (id) => notifyStored(id));
@@ -155,6 +162,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
         await dispatcher?.stop();
         await emailSender?.stop();
         await clickSweep?.stop();
+        await countFold?.stop();
         await queue.close();
       },
     };
@@ -182,6 +190,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
       await dispatcher?.stop();
       await emailSender?.stop();
       await clickSweep?.stop();
+      await countFold?.stop();
     },
   };
 }

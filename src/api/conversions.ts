@@ -16,6 +16,7 @@ import { conversionResponse, conversionView } from '../views/present';
 import { explanationsFor, withExplanations } from './explanations';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
+import { countRows } from '../db/row-counts';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitConversionEvents, emitSignup, manualConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
@@ -181,9 +182,14 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), ...words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
       return;
     }
+    // by kind alone (or no filter), the total is the project's maintained count; other filters count their rows
+    const byKindOnly = !q.affiliate_id && !q.referred_user_id && q.paid === undefined && !q.review && !q.from && !q.to;
+    const kinds = where.kind as string | { in: string[] } | undefined;
     const [rows, total] = await Promise.all([
       prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit }),
-      prisma.conversion.count({ where }),
+      byKindOnly
+        ? countRows(sql, where.projectId as string, 'conversions', { keyA: typeof kinds === 'object' ? kinds.in : kinds })
+        : prisma.conversion.count({ where }),
     ]);
     const now = clock();
     const words = await explanationsFor(prisma, where.projectId as string, rows);

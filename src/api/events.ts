@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { SqlSession } from '../db/sql';
+import { countRows } from '../db/row-counts';
 import { resetForReplay } from '../inbox/inbound-events';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
@@ -135,9 +136,11 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
       res.json(keysetPage(rows, summary, keyOf, q, cursor, null));
       return;
     }
+    // by provider and status alone (or no filter), the total is the project's maintained count (src/db/row-counts.ts)
+    const countable = !q.type && !q.origin && !q.from && !q.to;
     const [rows, total] = await Promise.all([
       prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit }),
-      prisma.inboundEvent.count({ where }),
+      countable ? countRows(sql, where.projectId as string, 'inbound_events', { keyA: q.provider, keyB: q.status }) : prisma.inboundEvent.count({ where }),
     ]);
     res.json(keysetPage(rows, summary, keyOf, q, null, total));
   });

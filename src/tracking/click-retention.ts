@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SqlClient } from '../db/sql';
 import { sweepClicks } from '../ledger/clicks';
+import { PeriodicSweep } from '../util/periodic-sweep';
 
 const HOUR = 3_600_000;
 
@@ -10,42 +11,8 @@ const HOUR = 3_600_000;
  * `refwire worker`): once at start, then hourly. Deleting is idempotent, so several processes may sweep at once.
  * The all-time counters on affiliates and tracking links are not touched.
  */
-export class ClickRetentionSweep {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-
-  constructor(
-    private readonly sql: SqlClient,
-    private readonly logger: Logger,
-    private readonly clock: () => Date = () => new Date(),
-    private readonly intervalMs = HOUR,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.timer.unref();
-    void this.sweep();
-  }
-
-  /** One pass; a pass already under way is awaited rather than doubled. */
-  sweep(): Promise<number> {
-    this.running ??= sweepClicks(this.sql, this.clock())
-      .then((deleted) => {
-        if (deleted > 0) this.logger.info({ deleted }, 'click rows past their retention deleted');
-        return deleted;
-      })
-      .catch((err: unknown) => {
-        this.logger.warn({ err: (err as Error).message }, 'click retention sweep failed; will retry');
-        return 0;
-      })
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+export class ClickRetentionSweep extends PeriodicSweep {
+  constructor(sql: SqlClient, logger: Logger, clock: () => Date = () => new Date(), intervalMs = HOUR) {
+    super('click retention sweep', () => sweepClicks(sql, clock()), logger, intervalMs, 'click rows past their retention deleted');
   }
 }
