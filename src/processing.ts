@@ -14,11 +14,12 @@ import { SecretBox } from './security/secret-box';
 import { microBatch } from './util/micro-batch';
 import { ClickRetentionSweep } from './tracking/click-retention';
 import { foldAllRowCounts } from './db/row-counts';
+import { foldAllAffiliateTotals } from './db/affiliate-totals';
 import { PeriodicSweep } from './util/periodic-sweep';
 import { ReconcileLoop } from './reconcile/reconcile-loop';
 import type { ReconcileDeps } from './reconcile/reconcile';
 
-const ROW_COUNT_FOLD_MS = 10 * 60_000;
+const DELTA_FOLD_MS = 10 * 60_000;
 
 /**
  * How stored events reach processing, in either mode:
@@ -120,9 +121,10 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // click rows past their project's click_retention_days go where events are processed, too
   const clickSweep = options.consume ? new ClickRetentionSweep(db.sql, logger) : null;
   clickSweep?.start();
-  // the deltas behind the lists' exact totals, folded where no list was read to fold them (src/db/row-counts.ts)
-  const countFold = options.consume ? new PeriodicSweep('row count folding', () => foldAllRowCounts(db.sql), logger, ROW_COUNT_FOLD_MS, 'row count deltas folded') : null;
-  countFold?.start();
+  // the deltas behind the lists' totals and the summary's, folded where no read folded them (src/db/deltas.ts)
+  const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql));
+  const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded') : null;
+  deltaFold?.start();
   // what no webhook delivered: read back from the providers where events are processed; `notify` is bound below
   let notifyStored: (id: string) => void = () => undefined;
   const reconcile = reconcileDeps(config, db, logger, stores, metrics, (id) => notifyStored(id));
@@ -162,7 +164,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
         await dispatcher?.stop();
         await emailSender?.stop();
         await clickSweep?.stop();
-        await countFold?.stop();
+        await deltaFold?.stop();
         await queue.close();
       },
     };
@@ -190,7 +192,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
       await dispatcher?.stop();
       await emailSender?.stop();
       await clickSweep?.stop();
-      await countFold?.stop();
+      await deltaFold?.stop();
     },
   };
 }

@@ -10,6 +10,8 @@ import { isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionStatus } from '../views/present';
 import { csvField } from '../util/csv';
+import { affiliateTotals, type AffiliateTotals } from '../db/affiliate-totals';
+import { sqlSessionOf } from '../db/prisma-session';
 
 const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
 const healthQuery = z.object({ newest: z.coerce.number().int().min(0).max(50).default(5) });
@@ -56,6 +58,66 @@ function period(q: { from?: Date; to?: Date }, column = 'occurred_at') {
   return Prisma.sql`${q.from ? Prisma.sql`AND ${c} >= ${q.from}` : Prisma.empty} ${q.to ? Prisma.sql`AND ${c} < ${q.to}` : Prisma.empty}`;
 }
 
+/**
+ * The summary's figures for all time from the maintained per-affiliate totals, the same as the period queries below
+ * give over every row (test/api/reports-totals.test.ts holds the two equal): counts of attributed rows; per currency
+ * with a sale or refund, revenue, refunded and commission (counted, pending, rejected; signups left out); the top
+ * affiliates by commission of every review state, then by rows, then by id.
+ */
+async function totalsFigures(prisma: PrismaClient, projectId: string, topN: number): Promise<{ counts: Counts; money: MoneyRow[]; top: TopRow[] }> {
+  const rows = await affiliateTotals(sqlSessionOf(prisma), projectId);
+  const n = (text: string) => BigInt(text);
+  const counts: Counts = { signups: 0n, purchases: 0n, renewals: 0n, refunds: 0n };
+  const money = new Map<string, { revenue: bigint; refunded: bigint; commission: bigint; pending: bigint; rejected: bigint }>();
+  const ranked: { r: AffiliateTotals; all: bigint; rows: bigint }[] = [];
+  for (const r of rows) {
+    counts.signups += n(r.signups);
+    counts.purchases += n(r.purchases);
+    counts.renewals += n(r.renewals);
+    counts.refunds += n(r.refunds);
+    const moneyRows = n(r.purchases) + n(r.renewals) + n(r.refunds);
+    if (moneyRows === 0n) continue;
+    const m = money.get(r.currency) ?? { revenue: 0n, refunded: 0n, commission: 0n, pending: 0n, rejected: 0n };
+    m.revenue += n(r.revenue_minor);
+    m.refunded += n(r.refunded_minor);
+    m.commission += n(r.commission_minor);
+    m.pending += n(r.pending_minor);
+    m.rejected += n(r.rejected_minor);
+    money.set(r.currency, m);
+    ranked.push({ r, all: n(r.commission_minor) + n(r.pending_minor) + n(r.rejected_minor), rows: moneyRows });
+  }
+  ranked.sort((a, b) => (a.all !== b.all ? (a.all > b.all ? -1 : 1) : a.rows !== b.rows ? (a.rows > b.rows ? -1 : 1) : a.r.affiliate_id < b.r.affiliate_id ? -1 : a.r.affiliate_id > b.r.affiliate_id ? 1 : 0));
+  // (a deleted affiliate's rows lose their affiliate_id, and with it their place in the totals)
+  const first = ranked.slice(0, topN);
+  const named = await prisma.affiliate.findMany({ where: { projectId, id: { in: first.map((x) => x.r.affiliate_id) } }, select: { id: true, email: true, referralCode: true } });
+  const byId = new Map(named.map((a) => [a.id, a]));
+  const top: TopRow[] = first
+    .filter((x) => byId.has(x.r.affiliate_id))
+    .map(({ r }) => ({
+      affiliate_id: r.affiliate_id,
+      email: byId.get(r.affiliate_id)!.email,
+      referral_code: byId.get(r.affiliate_id)!.referralCode,
+      currency: r.currency,
+      commission: r.commission_minor,
+      sales: n(r.purchases) + n(r.renewals),
+      revenue: (n(r.revenue_minor) - n(r.refunded_minor)).toString(),
+    }));
+  return {
+    counts,
+    money: [...money.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([currency, m]) => ({
+        currency,
+        revenue: m.revenue.toString(),
+        refunded: m.refunded.toString(),
+        commission: m.commission.toString(),
+        commission_pending: m.pending.toString(),
+        commission_rejected: m.rejected.toString(),
+      })),
+    top,
+  };
+}
+
 const money = (minor: string | bigint, currency: string) => ({ value: formatMajor(BigInt(minor), currency), value_minor: Number(minor) });
 
 /** A conversion rate in basis points: referred sales per 10,000 clicks, rounded down (integers, never floats). */
@@ -77,21 +139,24 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
     const q = summaryQuery.parse(req.query);
     const projectId = projectIdOf(req);
     const scope = Prisma.sql`project_id = ${projectId}::uuid AND affiliate_id IS NOT NULL ${period(q)}`;
+    // for all time, the maintained per-affiliate totals (src/db/affiliate-totals.ts): in proportion to the affiliates,
+    // not to every conversion ever made; a period reads its own rows through the (project_id, occurred_at) index
+    const totals = !q.from && !q.to ? totalsFigures(prisma, projectId, q.top) : null;
     const [[counts], [clicks], moneyRows, top] = await Promise.all([
-      prisma.$queryRaw<Counts[]>`
+      totals ? totals.then((f) => [f.counts]) : prisma.$queryRaw<Counts[]>`
         SELECT count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
                count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds
         FROM conversions WHERE ${scope}`,
       // dated click rows (kept click_retention_days): the clicks of the period, like the conversions
       prisma.$queryRaw<{ clicks: bigint }[]>`SELECT count(*)::bigint AS clicks FROM clicks WHERE project_id = ${projectId}::uuid ${period(q)}`,
-      prisma.$queryRaw<MoneyRow[]>`
+      totals ? totals.then((f) => f.money) : prisma.$queryRaw<MoneyRow[]>`
         SELECT currency, coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::text AS revenue,
                coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::text AS refunded,
                coalesce(sum(value_minor) FILTER (WHERE ${balance.counted}), 0)::text AS commission,
                coalesce(sum(value_minor) FILTER (WHERE review_status = 'pending'), 0)::text AS commission_pending,
                coalesce(sum(value_minor) FILTER (WHERE review_status = 'rejected'), 0)::text AS commission_rejected
         FROM conversions WHERE ${scope} AND kind <> 'signup' GROUP BY currency ORDER BY currency`,
-      prisma.$queryRaw<TopRow[]>`
+      totals ? totals.then((f) => f.top) : prisma.$queryRaw<TopRow[]>`
         SELECT c.affiliate_id::text AS affiliate_id, a.email, a.referral_code, c.currency, coalesce(sum(c.value_minor) FILTER (WHERE ${balance.counted}), 0)::text AS commission,
                count(*) FILTER (WHERE c.kind IN ('purchase', 'renewal')) AS sales,
                coalesce(sum(c.amount_minor) FILTER (WHERE c.kind <> 'signup'), 0)::text AS revenue

@@ -13,7 +13,8 @@ const MAX_LISTED = 50;
  *  - balances (paid + processing + held + eligible) equal the sum of the entries, per affiliate and currency;
  *  - a payout's amount is the sum of the rows it took, all of its affiliate and currency; a completed payout's rows
  *    are paid, a pending payout's are not, a failed payout holds none (so no row is in two payouts, by construction
- *    and by check); what is paid equals the completed payouts plus rows marked paid by hand.
+ *    and by check); what is paid equals the completed payouts plus rows marked paid by hand;
+ *  - what triggers maintain equals what it sums: the summary's per-affiliate totals and the lists' row counts.
  */
 export async function verifyLedger(prisma: PrismaClient, projectId: string, now: Date): Promise<{ ok: boolean; checks: Check[] }> {
   const q = <T>(query: TemplateStringsArray, ...values: unknown[]) => prisma.$queryRaw<T[]>(query, ...values);
@@ -127,6 +128,48 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
              || ' + by hand ' || coalesce(p.by_hand, 0) AS problem
       FROM paid p FULL JOIN payouts o ON o.affiliate_id = p.affiliate_id AND o.currency = p.currency
       WHERE coalesce(p.paid, 0) <> coalesce(o.completed, 0) + coalesce(p.by_hand, 0)`,
+  );
+  check(
+    "the summary's maintained totals equal the sum of the conversions, per affiliate and currency",
+    await q<{ problem: string }>`
+      WITH kept AS (
+        SELECT affiliate_id, currency, sum(signups) AS signups, sum(purchases) AS purchases, sum(renewals) AS renewals, sum(refunds) AS refunds,
+               sum(revenue_minor) AS revenue, sum(refunded_minor) AS refunded, sum(commission_minor) AS commission,
+               sum(pending_minor) AS pending, sum(rejected_minor) AS rejected
+        FROM affiliate_totals WHERE project_id = ${projectId}::uuid GROUP BY affiliate_id, currency),
+      actual AS (
+        SELECT affiliate_id, currency, count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
+               count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds,
+               coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0) AS revenue,
+               coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0) AS refunded,
+               coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup' AND ${balance.counted}), 0) AS commission,
+               coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup' AND review_status = 'pending'), 0) AS pending,
+               coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup' AND review_status = 'rejected'), 0) AS rejected
+        FROM conversions WHERE project_id = ${projectId}::uuid AND affiliate_id IS NOT NULL GROUP BY affiliate_id, currency)
+      SELECT 'affiliate ' || coalesce(k.affiliate_id, a.affiliate_id)::text || ' ' || coalesce(k.currency, a.currency)
+             || ': kept (signups, purchases, renewals, refunds, revenue, refunded, commission, pending, rejected) = '
+             || row(k.signups, k.purchases, k.renewals, k.refunds, k.revenue, k.refunded, k.commission, k.pending, k.rejected)::text
+             || ', conversions = ' || row(a.signups, a.purchases, a.renewals, a.refunds, a.revenue, a.refunded, a.commission, a.pending, a.rejected)::text AS problem
+      FROM kept k FULL JOIN actual a ON a.affiliate_id = k.affiliate_id AND a.currency = k.currency
+      WHERE (coalesce(k.signups, 0), coalesce(k.purchases, 0), coalesce(k.renewals, 0), coalesce(k.refunds, 0), coalesce(k.revenue, 0), coalesce(k.refunded, 0),
+             coalesce(k.commission, 0), coalesce(k.pending, 0), coalesce(k.rejected, 0))
+         <> (coalesce(a.signups, 0), coalesce(a.purchases, 0), coalesce(a.renewals, 0), coalesce(a.refunds, 0), coalesce(a.revenue, 0), coalesce(a.refunded, 0),
+             coalesce(a.commission, 0), coalesce(a.pending, 0), coalesce(a.rejected, 0))`,
+  );
+  check(
+    "the lists' maintained totals equal their rows, per key",
+    await q<{ problem: string }>`
+      WITH kept AS (
+        SELECT table_name, key_a, key_b, sum(n) AS n FROM row_counts WHERE project_id = ${projectId}::uuid GROUP BY table_name, key_a, key_b),
+      actual AS (
+        SELECT 'inbound_events'::text AS table_name, provider::text AS key_a, status::text AS key_b, count(*)::numeric AS n
+        FROM inbound_events WHERE project_id = ${projectId}::uuid GROUP BY provider, status
+        UNION ALL
+        SELECT 'conversions', kind, '', count(*) FROM conversions WHERE project_id = ${projectId}::uuid GROUP BY kind)
+      SELECT coalesce(k.table_name, a.table_name) || ' ' || coalesce(k.key_a, a.key_a) || ' ' || coalesce(k.key_b, a.key_b)
+             || ': kept ' || coalesce(k.n, 0) || ', rows ' || coalesce(a.n, 0) AS problem
+      FROM kept k FULL JOIN actual a ON a.table_name = k.table_name AND a.key_a = k.key_a AND a.key_b = k.key_b
+      WHERE coalesce(k.n, 0) <> coalesce(a.n, 0)`,
   );
   return { ok: checks.every((c) => c.ok), checks };
 }
