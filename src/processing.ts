@@ -20,6 +20,7 @@ import { ReconcileLoop } from './reconcile/reconcile-loop';
 import type { ReconcileDeps } from './reconcile/reconcile';
 
 const DELTA_FOLD_MS = 10 * 60_000;
+const DELTA_FOLD_EVENTS = 5_000;
 
 /**
  * How stored events reach processing, in either mode:
@@ -105,7 +106,22 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   const leaseMs = queue ? config.worker.lockMs : PROCESSING_LEASE_MS;
   const deps = processorDeps(config, db, logger, stores, leaseMs);
   const { providerApi } = deps;
-  const processBatch = createBatchProcessor(deps);
+  // The deltas behind the lists' totals and the summary's (src/db/deltas.ts) pile up with the events processed, about
+  // one per affiliate a batch touches: folded every DELTA_FOLD_EVENTS events here, so that a burst leaves a small
+  // table behind it for the reads (and for vacuum), and on a timer where no event comes.
+  const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql));
+  const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded') : null;
+  const batches = createBatchProcessor(deps);
+  let sinceFold = 0;
+  const processBatch = async (ids: readonly string[]) => {
+    const outcomes = await batches(ids);
+    sinceFold += ids.length;
+    if (deltaFold && sinceFold >= DELTA_FOLD_EVENTS) {
+      sinceFold = 0;
+      void deltaFold.sweep();
+    }
+    return outcomes;
+  };
   // The events a worker holds (of all its jobs) go through the pipeline together: two batches at a time, one
   // computing while the other waits on the database, each taking whatever arrived meanwhile.
   const process = metrics.instrument(microBatch(processBatch, PIPELINE_BATCH_MAX, 2));
@@ -121,9 +137,6 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // click rows past their project's click_retention_days go where events are processed, too
   const clickSweep = options.consume ? new ClickRetentionSweep(db.sql, logger) : null;
   clickSweep?.start();
-  // the deltas behind the lists' totals and the summary's, folded where no read folded them (src/db/deltas.ts)
-  const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql));
-  const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded') : null;
   deltaFold?.start();
   // what no webhook delivered: read back from the providers where events are processed; `notify` is bound below
   let notifyStored: (id: string) => void = () => undefined;

@@ -8,8 +8,9 @@ export const paginationQuery = {
 
 /**
  * Keyset pagination beside limit/offset (which Refgrow clients use): `cursor` is the opaque `next_cursor` of the
- * previous page. An offset makes the database walk and discard every skipped row, and the total counts every
- * matching row; a cursor seeks by index to where the last page ended, and its answer counts nothing.
+ * previous page. An offset makes the database walk and discard every skipped row, and its total is exact (for the
+ * conversions and events without other filters than kind, provider or status, read from counts kept by triggers:
+ * src/db/row-counts.ts; otherwise counted); a cursor seeks by index to where the last page ended, and counts nothing.
  */
 export const cursorQuery = {
   cursor: z.string().trim().min(1).max(200).optional(),

@@ -48,10 +48,14 @@ export function decideCommission(i: CommissionInput): CommissionDecision {
 
 /**
  * A commission's review state (PRODUCT.md §12): once reviewed, or earned without a review, it keeps that state
- * whatever the setting later says; a newly earned one under `manual` review waits as pending.
+ * whatever the setting later says; a newly earned one under `manual` review waits as pending. `earning` says the
+ * row already earned (attributed, with a commission) before this computation: one earned under `auto` has no
+ * stored state, and a later recompute (a refund of it, a renewal of the same customer, a recalculation) must not
+ * take it out of the balances because the setting is `manual` now.
  */
-export function reviewState(stored: string | null, valueMinor: bigint, review: 'auto' | 'manual'): string | null {
-  return stored ?? (valueMinor > 0n && review === 'manual' ? 'pending' : null);
+export function reviewState(stored: string | null, valueMinor: bigint, review: 'auto' | 'manual', earning: boolean): string | null {
+  if (stored !== null || earning) return stored;
+  return valueMinor > 0n && review === 'manual' ? 'pending' : null;
 }
 
 /** When a commission stops being held: fixed when the payment is attributed, so later setting changes do not move it. */

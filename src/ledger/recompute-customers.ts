@@ -117,7 +117,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         holdUntil: heldUntil,
         refundLevel: refunded.total,
         email,
-        review: reviewState(payment.review_status, value, rules.review),
+        review: reviewState(payment.review_status, value, rules.review, payment.affiliate_id !== null && payment.value_minor > 0n),
       };
       const paidOut = frozen(payment);
       if (!paidOut && changed(payment, update)) {

@@ -172,4 +172,31 @@ describe('the affiliate program lifecycle', () => {
     expect((await api('post', `/api/v1/conversions/${d.id}/approve`).expect(409)).body.error).toMatch(/not under review/);
     expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
   });
+
+  it('a commission earned under auto stays earned when review turns manual and its ledger is computed again', async () => {
+    t.clock.now = at(20);
+    await api('patch', '/api/v1/settings', { commission_review: 'auto' }).expect(200);
+    await api('post', '/api/v1/affiliates', { email: 'early@partners.test', referral_code: 'EARLY' }).expect(201);
+    const sold = await sale('EARLY', 21);
+    expect([sold.status, sold.value_minor]).toEqual(['eligible', 1000]);
+    t.clock.now = at(22);
+    await api('patch', '/api/v1/settings', { commission_review: 'manual' }).expect(200);
+    // a partial refund of it: the customer's ledger is computed again, under today's `manual`
+    const refund = stripeEvent('charge.refunded.json', (o) => Object.assign(o, { id: `ch_${sold.payment_key}`, payment_intent: `pi_${sold.payment_key}`, invoice: sold.payment_key, customer: null, amount: 10_000, amount_refunded: 2_500 }));
+    refund.created = Math.floor(at(22).getTime() / 1000);
+    const body = JSON.stringify(refund);
+    await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+    const rows = (await api('get', `/api/v1/conversions?affiliate_id=${sold.affiliate_id}&limit=100`).expect(200)).body.data;
+    expect(rows.map((r: any) => [r.kind, r.value_minor, r.status])).toEqual([
+      ['refund', -250, 'eligible'],
+      ['purchase', 1000, 'eligible'],
+    ]);
+    // and an explicit recalculation with today's rules does not send it to review either
+    await api('post', '/api/v1/conversions/recalculate', { from: at(20).toISOString(), to: at(23).toISOString(), affiliate_id: sold.affiliate_id }).expect(200);
+    expect(await affiliate('early@partners.test')).toMatchObject({ total_earnings: '7.50', pending_earnings: '0.00' });
+    // a commission first earned now waits for review
+    expect((await sale('EARLY', 22.5)).status).toBe('pending');
+    expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
+  });
 });

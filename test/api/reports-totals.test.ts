@@ -103,9 +103,11 @@ describe('reports/summary for all time, from maintained totals', () => {
 
   it('agrees through manual review (pending, approved, rejected), recalculation, a payout and a deleted affiliate', async () => {
     await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_review: 'manual' }).expect(200);
-    await purchase('LEE');
-    await purchase('SAM');
-    await purchase('JANE');
+    // a minute apart, so the review queue's order (newest first) is known
+    for (const code of ['LEE', 'SAM', 'JANE']) {
+      t.clock.now = new Date(t.clock.now.getTime() + 60_000);
+      await purchase(code);
+    }
     const pending = (await request(t.app).get('/api/v1/conversions?review=pending').set(api()).expect(200)).body.data;
     expect(pending).toHaveLength(3);
     let s = await expectAllTimeEqualsRows();
