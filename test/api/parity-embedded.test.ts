@@ -41,4 +41,24 @@ describe("Refgrow's referrals and public conversions on embedded PGlite", () => 
     expect((await request(t.app).post('/api/track/conversion').set('Authorization', `Bearer ${pk}`).send(sale).expect(200)).body).toEqual(first.body);
     expect((await request(t.app).get(`/api/v1/conversions/${first.body.data.conversion_id}`).set(api).expect(200)).body.data).toMatchObject({ status: 'pending', value_minor: 255 });
   });
+
+  it("keeps the lists' totals and the all-time summary by triggers here too, equal to the rows", async () => {
+    t.clock.now = new Date('2026-10-02T12:00:00Z');
+    const project = await createProjectViaApi(t.app, 'Embedded totals');
+    const api = { Authorization: `Bearer ${project.apiKey}` };
+    await request(t.app).patch('/api/v1/settings').set(api).send({ commission_type: 'percentage', commission_value: 10 }).expect(200);
+    await request(t.app).post('/api/v1/affiliates').set(api).send({ email: 'sam@partners.test', referral_code: 'SAM' }).expect(201);
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) ids.push((await request(t.app).post('/api/v1/conversions').set(api).send({ referral_code: 'SAM', base_value: 10 * i, reference: `emb-${i}` }).expect(201)).body.data.id);
+    await request(t.app).post('/api/v1/conversions').set(api).send({ type: 'signup', referral_code: 'SAM', email: 'lead@c.test' }).expect(201);
+    await request(t.app).delete(`/api/v1/conversions/${ids[0]}`).set(api).expect(204);
+    const get = async (path: string) => (await request(t.app).get(path).set(api).expect(200)).body;
+    expect((await get('/api/v1/conversions?limit=1')).pagination.total).toBe(5);
+    expect((await get('/api/v1/conversions?type=signup')).pagination.total).toBe(1);
+    const { from: _a, to: _b, ...allTime } = (await get('/api/v1/reports/summary')).data;
+    const { from: _c, to: _d, ...period } = (await get('/api/v1/reports/summary?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z')).data;
+    expect(allTime).toEqual(period);
+    expect(allTime).toMatchObject({ purchases: 4, signups: 1, by_currency: [expect.objectContaining({ revenue: { value: '140.00', value_minor: 14_000 }, commission: { value: '14.00', value_minor: 1400 } })] });
+    expect((await get('/api/v1/ledger/verify')).data.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
+  });
 });
