@@ -151,11 +151,33 @@ function cpuSeconds(pid) {
   }
 }
 
+/** CPU seconds every PostgreSQL process on this machine has used (Linux /proc; null elsewhere). */
+function postgresCpuSeconds() {
+  try {
+    let total = 0;
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+        total += cpuSeconds(pid) ?? 0;
+      } catch {
+        // the process ended while the list was read
+      }
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
 async function driveMeasured(target, path_, options) {
   const before = cpuSeconds(target.pid);
+  const pgBefore = target.database ? postgresCpuSeconds() : null;
   const run = await drive(target.url, path_, options);
   const after = cpuSeconds(target.pid);
+  const pgAfter = target.database ? postgresCpuSeconds() : null;
   run.result.cpuMsPerRequest = before === null || after === null ? null : ((after - before) * 1000) / run.result.requests.total;
+  run.result.postgresCpuMsPerRequest = pgBefore === null || pgAfter === null ? null : ((pgAfter - pgBefore) * 1000) / run.result.requests.total;
   return run;
 }
 
@@ -165,6 +187,7 @@ function median(values) {
 }
 
 function summarize(runs) {
+  const cpu = (key) => (runs[0][key] === null || runs[0][key] === undefined ? null : Number(median(runs.map((r) => r[key])).toFixed(3)));
   return {
     requests_per_second: median(runs.map((r) => r.requests.average)),
     p50_ms: median(runs.map((r) => r.latency.p50)),
@@ -172,24 +195,33 @@ function summarize(runs) {
     p99_9_ms: median(runs.map((r) => r.latency.p99_9)),
     non_2xx: runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
     requests: runs.reduce((sum, r) => sum + r.requests.total, 0),
-    server_cpu_ms_per_request: runs[0].cpuMsPerRequest === null ? null : Number(median(runs.map((r) => r.cpuMsPerRequest)).toFixed(3)),
+    server_cpu_ms_per_request: cpu('cpuMsPerRequest'),
+    postgres_cpu_ms_per_request: cpu('postgresCpuMsPerRequest'),
   };
 }
 
-async function ingestPhase(bare, refwire, projectId, duplicateShare, offset) {
-  const bareRuns = [];
-  const refwireRuns = [];
+/** Each round drives bare node:http, bare Express and Refwire in turn, so the machine's drift hits all three alike. */
+async function ingestPhase(targets, projectId, duplicateShare, offset) {
+  const runs = { http: [], bare: [], refwire: [] };
   let next = offset;
   for (let round = 0; round < ROUNDS; round++) {
-    const b = await driveMeasured(bare, `/webhook/stripe/${projectId}`, { duplicateShare, offset: next });
-    bareRuns.push(b.result);
-    const r = await driveMeasured(refwire, `/webhook/stripe/${projectId}`, { duplicateShare, offset: b.next });
-    refwireRuns.push(r.result);
-    next = r.next;
+    for (const name of ['http', 'bare', 'refwire']) {
+      const r = await driveMeasured(targets[name], `/webhook/stripe/${projectId}`, { duplicateShare, offset: next });
+      runs[name].push(r.result);
+      next = r.next;
+    }
   }
-  const bareSummary = summarize(bareRuns);
-  const refwireSummary = summarize(refwireRuns);
-  return { bare: bareSummary, refwire: refwireSummary, ratio: refwireSummary.requests_per_second / bareSummary.requests_per_second, next };
+  const http = summarize(runs.http);
+  const bare = summarize(runs.bare);
+  const refwire = summarize(runs.refwire);
+  return {
+    http,
+    bare,
+    refwire,
+    ratio: refwire.requests_per_second / bare.requests_per_second,
+    ratio_http: refwire.requests_per_second / http.requests_per_second,
+    next,
+  };
 }
 
 async function api(base, method, route, token, body) {
@@ -771,8 +803,10 @@ async function main() {
     PORT: '0',
   };
   const bareProc = await spawnProcess(['scripts/bench-bare.js'], {}, (o) => /listening on (\d+)/.exec(o)?.[1]);
+  const httpProc = await spawnProcess(['scripts/bench-bare-http.js'], {}, (o) => /listening on (\d+)/.exec(o)?.[1]);
   const refwireProc = await spawnProcess(['dist/cli.js', 'start', '--no-worker'], env, (o) => /Refwire is running at (\S+)/.exec(o)?.[1]);
   const bare = `http://127.0.0.1:${bareProc.found}`;
+  const bareHttp = `http://127.0.0.1:${httpProc.found}`;
   const refwire = refwireProc.found.replace('localhost', '127.0.0.1');
   try {
     const project = await api(refwire, 'POST', '/api/admin/projects', env.ADMIN_TOKEN, { name: 'Bench', currency: 'USD' });
@@ -798,31 +832,40 @@ async function main() {
       writeResult({ at: new Date().toISOString(), mode: SHORT ? 'short' : 'full', machine: machine(), scale });
       return;
     }
-    log(`ingest: ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S} s per target, alternating bare / Refwire`);
-    const targets = [
-      { url: bare, pid: bareProc.child.pid },
-      { url: refwire, pid: refwireProc.child.pid },
-    ];
-    const unique = await ingestPhase(...targets, project.id, 0, 0);
-    const duplicates = await ingestPhase(...targets, project.id, 0.3, unique.next);
+    log(`ingest: ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S} s per target, node:http / Express / Refwire in turn`);
+    const targets = {
+      http: { url: bareHttp, pid: httpProc.child.pid },
+      bare: { url: bare, pid: bareProc.child.pid },
+      refwire: { url: refwire, pid: refwireProc.child.pid, database: true },
+    };
+    const unique = await ingestPhase(targets, project.id, 0, 0);
+    const duplicates = await ingestPhase(targets, project.id, 0.3, unique.next);
     await stop(refwireProc);
     const backlog = INGEST_ONLY ? null : await backlogPhase(env);
     const scale = INGEST_ONLY ? null : await runScale(env);
     const embedded = INGEST_ONLY ? null : await embeddedPhase(env);
 
     const rows = [
-      ['phase', 'target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'server CPU ms/req'],
+      ['phase', 'target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'server CPU ms/req', 'PostgreSQL CPU ms/req'],
       ...[
         ['unique', unique],
         ['30% duplicates', duplicates],
-      ].flatMap(([name, r]) => [
-        [name, 'bare express', r.bare.requests_per_second.toFixed(0), r.bare.p50_ms, r.bare.p99_ms, r.bare.p99_9_ms, r.bare.non_2xx, r.bare.server_cpu_ms_per_request ?? '-'],
-        [name, 'refwire', r.refwire.requests_per_second.toFixed(0), r.refwire.p50_ms, r.refwire.p99_ms, r.refwire.p99_9_ms, r.refwire.non_2xx, r.refwire.server_cpu_ms_per_request ?? '-'],
-      ]),
+      ].flatMap(([name, r]) =>
+        [
+          ['bare node:http', r.http],
+          ['bare express', r.bare],
+          ['refwire', r.refwire],
+        ].map(([target, t]) => [name, target, t.requests_per_second.toFixed(0), t.p50_ms, t.p99_ms, t.p99_9_ms, t.non_2xx, t.server_cpu_ms_per_request ?? '-', t.postgres_cpu_ms_per_request ?? '-']),
+      ),
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
     for (const row of rows) log(row.map((cell, c) => String(cell).padEnd(widths[c])).join('  '));
-    log(`ratio refwire/bare: unique ${unique.ratio.toFixed(2)}, with 30% duplicates ${duplicates.ratio.toFixed(2)} (target ≥ 0.40, p99 < 50 ms)`);
+    for (const [name, r] of [['unique', unique], ['30% duplicates', duplicates]]) {
+      log(
+        `ratio ${name}: Refwire / bare Express ${r.ratio.toFixed(2)} (target ≥ 1.0), Refwire / bare node:http ${r.ratio_http.toFixed(2)} (target ≥ 0.4); ` +
+          `p99 ${r.refwire.p99_ms} ms (target < 50 ms)`,
+      );
+    }
     if (backlog) log(
       `backlog: ${backlog.processed}/${backlog.events} events processed by one worker in ${backlog.seconds.toFixed(1)} s ` +
         `(${backlog.events_per_second.toFixed(0)}/s, target 10,000 in < 30 s), ${backlog.conversions} conversions, ledger ${backlog.ledger_ok ? 'ok' : 'NOT ok'}`,
@@ -844,6 +887,7 @@ async function main() {
     });
   } finally {
     await stop(bareProc);
+    await stop(httpProc);
     await stop(refwireProc);
     await dropDatabase(dbName);
     await dropPrefix(env.QUEUE_PREFIX);

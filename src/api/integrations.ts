@@ -66,16 +66,17 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
   type Activity = { provider: string; last: Date | null; events: bigint; failures: bigint };
   /**
    * The last event received and the last 24 hours' events and failures (events whose processing failed) of each
-   * provider: per provider, a backward seek and a range on (project_id, provider, received_at).
+   * provider: per provider, a backward seek and a range on the index (project_id, lower(provider), received_at),
+   * which only `lower(provider) = …` matches (migration 20261228000000_inbox_lookup_index says why).
    */
   async function activity(projectId: string, providers: string[]): Promise<Map<string, Activity>> {
     if (providers.length === 0) return new Map();
     const since = new Date(clock().getTime() - DAY_MS);
     const rows = await prisma.$queryRaw<Activity[]>`
       SELECT p.provider,
-        (SELECT max(e.received_at) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND e.provider = p.provider) AS last,
-        (SELECT count(*) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND e.provider = p.provider AND e.received_at >= ${since}) AS events,
-        (SELECT count(*) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND e.provider = p.provider AND e.received_at >= ${since} AND e.status = 'failed') AS failures
+        (SELECT max(e.received_at) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND lower(e.provider) = p.provider) AS last,
+        (SELECT count(*) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND lower(e.provider) = p.provider AND e.received_at >= ${since}) AS events,
+        (SELECT count(*) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND lower(e.provider) = p.provider AND e.received_at >= ${since} AND e.status = 'failed') AS failures
       FROM unnest(${providers}::text[]) AS p(provider)`;
     return new Map(rows.map((r) => [r.provider, r]));
   }
