@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run bench [-- --short | --ingest-only | --backlog-only | --scale-only | --embedded-only]
-// Side by side on this machine: a bare Express 5 server vs Refwire in production mode (PostgreSQL + Redis, API
-// process without a worker), driven by autocannon with unique, freshly signed ~3 KB Stripe events at 64
-// connections, alternating bare/Refwire three times; again with 30% duplicate deliveries; then a 10,000-event
+// Side by side on this machine: a bare node:http server, a bare Express 5 server and Refwire in production mode
+// (PostgreSQL + Redis, API process without a worker), driven by autocannon with unique, freshly signed ~3 KB Stripe
+// events at 64 connections, the three in turn three times; again with 30% duplicate deliveries; then a 10,000-event
 // backlog drained by one worker process; then the scale phase: 1,000 affiliates, a distinct customer per payment,
 // 100,000 events drained by one worker (rates of the first and last fifth, memory, the plans of a batch's
 // statements at that size), and the same backlog by two workers; the read endpoints' p50 is timed after a drain of a
@@ -635,7 +635,7 @@ async function explainBatch(url, projectId) {
       const unique = new Map();
       for (const st of statements) {
         const sql = st.sql.replace(/\s+/g, ' ').trim();
-        if (!unique.has(sql)) unique.set(sql, { sql, scans: st.scans, planning_ms: st.planningMs, execution_ms: st.executionMs, outline: planOutline(st.plan) });
+        if (!unique.has(sql)) unique.set(sql, { sql, scans: st.scans, planning_ms: st.planningMs, execution_ms: st.executionMs, triggers: st.triggers ?? [], outline: planOutline(st.plan) });
       }
       return { statistics: stats, events: payloads.length, processed: outcomes.filter((o) => o.status === 'processed').length, statements: [...unique.values()] };
     };
@@ -654,7 +654,9 @@ function logPlans(plans) {
     log(`plans of one batch (${run.events} events, ${run.processed} processed) ${run.statistics ? 'after ANALYZE' : 'without statistics'}:`);
     for (const st of run.statements) {
       const reads = st.scans.map((sc) => `${sc.node}${sc.index ? ` using ${sc.index}` : ''} on ${sc.relation}: ${sc.examined} rows`).join('; ');
-      log(`  ${st.sql.slice(0, 90)}${st.sql.length > 90 ? '…' : ''}\n      ${st.execution_ms.toFixed(2)} ms (+${st.planning_ms.toFixed(2)} planning): ${reads || '(no table read)'}`);
+      // the execution time includes the triggers' (constraint checks among them)
+      const triggers = st.triggers.map((t) => `${t.name} ${t.ms.toFixed(2)} ms × ${t.calls}`).join('; ');
+      log(`  ${st.sql.slice(0, 90)}${st.sql.length > 90 ? '…' : ''}\n      ${st.execution_ms.toFixed(2)} ms (+${st.planning_ms.toFixed(2)} planning): ${reads || '(no table read)'}${triggers ? `\n      triggers: ${triggers}` : ''}`);
     }
   }
 }

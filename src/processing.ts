@@ -16,11 +16,15 @@ import { ClickRetentionSweep } from './tracking/click-retention';
 import { foldAllRowCounts } from './db/row-counts';
 import { foldAllAffiliateTotals } from './db/affiliate-totals';
 import { PeriodicSweep } from './util/periodic-sweep';
+import { vacuumAndAnalyze } from './db/maintenance';
 import { ReconcileLoop } from './reconcile/reconcile-loop';
 import type { ReconcileDeps } from './reconcile/reconcile';
 
 const DELTA_FOLD_MS = 10 * 60_000;
 const DELTA_FOLD_EVENTS = 5_000;
+/** the embedded database's vacuum (src/db/maintenance.ts): at start, hourly, and after this many events */
+const EMBEDDED_VACUUM_MS = 60 * 60_000;
+const EMBEDDED_VACUUM_EVENTS = 20_000;
 
 /**
  * How stored events reach processing, in either mode:
@@ -111,14 +115,25 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // table behind it for the reads (and for vacuum), and on a timer where no event comes.
   const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql));
   const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded') : null;
+  // PostgreSQL's autovacuum does this for a server; PGlite has none
+  const vacuum =
+    options.consume && db.kind === 'embedded'
+      ? new PeriodicSweep('embedded database vacuum', () => vacuumAndAnalyze(db.sql), logger, EMBEDDED_VACUUM_MS, 'embedded database vacuumed and analyzed')
+      : null;
   const batches = createBatchProcessor(deps);
   let sinceFold = 0;
+  let sinceVacuum = 0;
   const processBatch = async (ids: readonly string[]) => {
     const outcomes = await batches(ids);
     sinceFold += ids.length;
+    sinceVacuum += ids.length;
     if (deltaFold && sinceFold >= DELTA_FOLD_EVENTS) {
       sinceFold = 0;
       void deltaFold.sweep();
+    }
+    if (vacuum && sinceVacuum >= EMBEDDED_VACUUM_EVENTS) {
+      sinceVacuum = 0;
+      void vacuum.sweep();
     }
     return outcomes;
   };
@@ -138,6 +153,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   const clickSweep = options.consume ? new ClickRetentionSweep(db.sql, logger) : null;
   clickSweep?.start();
   deltaFold?.start();
+  vacuum?.start();
   // what no webhook delivered: read back from the providers where events are processed; `notify` is bound below
   let notifyStored: (id: string) => void = () => undefined;
   const reconcile = reconcileDeps(config, db, logger, stores, metrics, (id) => notifyStored(id));
@@ -178,6 +194,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
         await emailSender?.stop();
         await clickSweep?.stop();
         await deltaFold?.stop();
+        await vacuum?.stop();
         await queue.close();
       },
     };
@@ -206,6 +223,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
       await emailSender?.stop();
       await clickSweep?.stop();
       await deltaFold?.stop();
+      await vacuum?.stop();
     },
   };
 }

@@ -69,6 +69,14 @@ describe('startRefwire on the embedded database', () => {
       }
       const rows = await restarted.db.sql.query<{ status: string; attempts: number }>('SELECT status, attempts FROM inbound_events');
       expect(rows).toEqual([{ status: 'processed', attempts: 2 }]);
+
+      // PGlite has no autovacuum: the process that processes events vacuums and analyzes at start (then hourly and
+      // every 20,000 events), so the tables have statistics and all-visible pages (src/db/maintenance.ts)
+      const analyzed = async () =>
+        (await restarted.db.sql.query<{ reltuples: number; relallvisible: number }>(`SELECT reltuples, relallvisible FROM pg_class WHERE relname = 'inbound_events'`))[0]!;
+      for (let i = 0; i < 100 && (await analyzed()).reltuples < 1; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await analyzed()).reltuples).toBe(1);
+      expect((await analyzed()).relallvisible).toBeGreaterThan(0);
     } finally {
       await restarted.close();
     }

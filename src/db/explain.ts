@@ -21,7 +21,10 @@ export type PlanNode = {
 export type PlanScan = { node: string; relation: string; index: string | null; examined: number | null };
 
 /** A statement as it ran, with the plan PostgreSQL chose for its actual parameters (and, analyzed, its times). */
-export type PlannedStatement = { sql: string; plan: PlanNode; scans: PlanScan[]; planningMs?: number; executionMs?: number };
+/** A trigger (or a constraint's check) a statement fired, with the time its calls took; measured only when analyzed. */
+export type TriggerTime = { name: string; calls: number; ms: number };
+
+export type PlannedStatement = { sql: string; plan: PlanNode; scans: PlanScan[]; planningMs?: number; executionMs?: number; triggers?: TriggerTime[] };
 
 const PLANNABLE = /^\s*(select|insert|update|delete|with)\b/i;
 const SCANS = new Set(['Seq Scan', 'Index Scan', 'Index Only Scan', 'Bitmap Heap Scan', 'Tid Scan', 'Tid Range Scan', 'Sample Scan']);
@@ -81,9 +84,18 @@ export type ExplainOptions = {
 export function explaining(client: SqlClient, report: (statement: PlannedStatement) => void, options: ExplainOptions = {}): SqlClient {
   const explain = options.analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
   const planOn = async (session: SqlSession, sql: string, params: readonly unknown[] | undefined) => {
-    const [row] = await session.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Planning Time'?: number; 'Execution Time'?: number }] }>(`${explain} ${sql}`, params);
-    const { Plan: plan, 'Planning Time': planningMs, 'Execution Time': executionMs } = row!['QUERY PLAN'][0];
-    report({ sql, plan, scans: scansOf(plan), ...(planningMs === undefined ? {} : { planningMs }), ...(executionMs === undefined ? {} : { executionMs }) });
+    type Explained = { Plan: PlanNode; 'Planning Time'?: number; 'Execution Time'?: number; Triggers?: { 'Trigger Name': string; 'Calls': number; 'Time': number }[] };
+    const [row] = await session.query<{ 'QUERY PLAN': [Explained] }>(`${explain} ${sql}`, params);
+    const { Plan: plan, 'Planning Time': planningMs, 'Execution Time': executionMs, Triggers: fired } = row!['QUERY PLAN'][0];
+    const triggers = fired?.map((t) => ({ name: t['Trigger Name'], calls: t.Calls, ms: t.Time }));
+    report({
+      sql,
+      plan,
+      scans: scansOf(plan),
+      ...(planningMs === undefined ? {} : { planningMs }),
+      ...(executionMs === undefined ? {} : { executionMs }),
+      ...(triggers?.length ? { triggers } : {}),
+    });
   };
   /** runs `fn` so that whatever EXPLAIN ANALYZE executed is undone; a failure is left to the real statement */
   const undone = async (session: SqlSession, inTransaction: boolean, fn: (s: SqlSession) => Promise<void>) => {
