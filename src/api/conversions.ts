@@ -17,6 +17,7 @@ import { explanationsFor, withExplanations } from './explanations';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { countRows } from '../db/row-counts';
+import { inIdOrder, offsetPageIds } from '../db/offset-page';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitConversionEvents, emitSignup, manualConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
@@ -185,8 +186,15 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     // by kind alone (or no filter), the total is the project's maintained count; other filters count their rows
     const byKindOnly = !q.affiliate_id && !q.referred_user_id && q.paid === undefined && !q.review && !q.from && !q.to;
     const kinds = where.kind as string | { in: string[] } | undefined;
+    const projectId = where.projectId as string;
+    // a page deep in the whole list skips its rows in the index (src/db/offset-page.ts)
+    const page = async () => {
+      if (!(byKindOnly && !kinds && q.offset > 0)) return prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit });
+      const ids = await offsetPageIds(sql, 'conversions', projectId, q.offset, q.limit);
+      return inIdOrder(ids, await prisma.conversion.findMany({ where: { projectId, id: { in: ids } } }));
+    };
     const [rows, total] = await Promise.all([
-      prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit }),
+      page(),
       byKindOnly
         ? countRows(sql, where.projectId as string, 'conversions', { keyA: typeof kinds === 'object' ? kinds.in : kinds })
         : prisma.conversion.count({ where }),

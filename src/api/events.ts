@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { SqlSession } from '../db/sql';
 import { countRows } from '../db/row-counts';
+import { inIdOrder, offsetPageIds } from '../db/offset-page';
 import { resetForReplay } from '../inbox/inbound-events';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
@@ -138,9 +139,16 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
     }
     // by provider and status alone (or no filter), the total is the project's maintained count (src/db/row-counts.ts)
     const countable = !q.type && !q.origin && !q.from && !q.to;
+    const projectId = where.projectId as string;
+    // a page deep in the whole log skips its rows in the index (src/db/offset-page.ts)
+    const page = async () => {
+      if (!(countable && !q.provider && !q.status && q.offset > 0)) return prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit });
+      const ids = await offsetPageIds(sql, 'inbound_events', projectId, q.offset, q.limit);
+      return inIdOrder(ids, await prisma.inboundEvent.findMany({ where: { projectId, id: { in: ids } }, omit: { rawBody: true, headers: true } }));
+    };
     const [rows, total] = await Promise.all([
-      prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit }),
-      countable ? countRows(sql, where.projectId as string, 'inbound_events', { keyA: q.provider, keyB: q.status }) : prisma.inboundEvent.count({ where }),
+      page(),
+      countable ? countRows(sql, projectId, 'inbound_events', { keyA: q.provider, keyB: q.status }) : prisma.inboundEvent.count({ where }),
     ]);
     res.json(keysetPage(rows, summary, keyOf, q, null, total));
   });

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { explaining } from '../../src/db/explain';
+import { offsetPageIds } from '../../src/db/offset-page';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
 
@@ -89,6 +91,26 @@ describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
     expect((await get(`${path}?cursor=start&offset=0`).expect(400)).body.error).toBe('cursor: cannot be combined with offset; send one of them');
   });
 
+  it.each(['/api/v1/conversions', '/api/v1/events'])('%s: offset pages of the whole list are its slices, read by id after a walk of the index', async (path) => {
+    const all = (await get(`${path}?limit=100`).expect(200)).body.data.map((r: { id: string }) => r.id);
+    expect(all).toHaveLength(N);
+    for (const [offset, limit] of [[1, 5], [3, 3], [10, 20], [50, 20], [56, 5], [57, 5], [90, 5]] as const) {
+      const res = (await get(`${path}?limit=${limit}&offset=${offset}`).expect(200)).body;
+      expect(res.data.map((r: { id: string }) => r.id)).toEqual(all.slice(offset, offset + limit));
+      expect(res.pagination).toMatchObject({ limit, offset, total: N, has_more: offset + limit < N });
+    }
+  });
+
+  it('the walk of a deep offset page reads the index alone once the table is vacuumed', async () => {
+    await tdb.db.sql.exec('VACUUM (ANALYZE) conversions, inbound_events');
+    for (const [list, index] of [['conversions', 'conversions_project_id_occurred_at_id_idx'], ['inbound_events', 'inbound_events_project_id_received_at_id_idx']] as const) {
+      const plans: { node: string; index: string | null; heapFetches: unknown }[] = [];
+      const sql = explaining(tdb.db.sql, (st) => plans.push(...st.scans.map((sc) => ({ node: sc.node, index: sc.index, heapFetches: findHeapFetches(st.plan) }))), { analyze: true });
+      expect(await offsetPageIds(sql, list, a.id, 40, 5)).toHaveLength(5);
+      expect(plans).toEqual([{ node: 'Index Only Scan', index, heapFetches: 0 }]);
+    }
+  });
+
   it('an offset page hands a next_cursor that continues where it ended', async () => {
     const first = (await get('/api/v1/conversions?limit=5&offset=4').expect(200)).body;
     expect(first.pagination).toMatchObject({ limit: 5, offset: 4, total: N, has_more: true });
@@ -138,3 +160,13 @@ describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
     }
   });
 });
+
+/** The heap fetches of the first index-only scan in a plan. */
+function findHeapFetches(plan: { 'Node Type': string; Plans?: unknown[]; [key: string]: unknown }): unknown {
+  if (plan['Node Type'] === 'Index Only Scan') return plan['Heap Fetches'];
+  for (const child of (plan.Plans ?? []) as (typeof plan)[]) {
+    const found = findHeapFetches(child);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
