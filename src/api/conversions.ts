@@ -187,9 +187,9 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const byKindOnly = !q.affiliate_id && !q.referred_user_id && q.paid === undefined && !q.review && !q.from && !q.to;
     const kinds = where.kind as string | { in: string[] } | undefined;
     const projectId = where.projectId as string;
-    // a page deep in the whole list skips its rows in the index (src/db/offset-page.ts)
+    // a page of the whole list walks the index alone (src/db/offset-page.ts)
     const page = async () => {
-      if (!(byKindOnly && !kinds && q.offset > 0)) return prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit });
+      if (!(byKindOnly && !kinds)) return prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit });
       const ids = await offsetPageIds(sql, 'conversions', projectId, q.offset, q.limit);
       return inIdOrder(ids, await prisma.conversion.findMany({ where: { projectId, id: { in: ids } } }));
     };

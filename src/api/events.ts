@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
-import type { SqlSession } from '../db/sql';
+import type { SqlClient } from '../db/sql';
 import { countRows } from '../db/row-counts';
 import { inIdOrder, offsetPageIds } from '../db/offset-page';
 import { resetForReplay } from '../inbox/inbound-events';
@@ -110,7 +110,7 @@ function storedPayload(rawBody: Uint8Array): { payload: unknown; payload_omitted
 }
 
 /** `/api/v1/events`: the webhook event log, newest first, scoped to the key's project. */
-export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent: (id: string) => Promise<ProcessOutcome>, clock: () => Date): Router {
+export function eventsRouter(prisma: PrismaClient, sql: SqlClient, processEvent: (id: string) => Promise<ProcessOutcome>, clock: () => Date): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -140,9 +140,9 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlSession, processEvent
     // by provider and status alone (or no filter), the total is the project's maintained count (src/db/row-counts.ts)
     const countable = !q.type && !q.origin && !q.from && !q.to;
     const projectId = where.projectId as string;
-    // a page deep in the whole log skips its rows in the index (src/db/offset-page.ts)
+    // a page of the whole log walks the index alone (src/db/offset-page.ts)
     const page = async () => {
-      if (!(countable && !q.provider && !q.status && q.offset > 0)) return prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit });
+      if (!(countable && !q.provider && !q.status)) return prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit });
       const ids = await offsetPageIds(sql, 'inbound_events', projectId, q.offset, q.limit);
       return inIdOrder(ids, await prisma.inboundEvent.findMany({ where: { projectId, id: { in: ids } }, omit: { rawBody: true, headers: true } }));
     };

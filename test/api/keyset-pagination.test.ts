@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { explaining } from '../../src/db/explain';
+import { explaining, scansOf, type PlanNode } from '../../src/db/explain';
 import { offsetPageIds } from '../../src/db/offset-page';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
@@ -101,9 +101,35 @@ describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
     }
   });
 
-  it('the walk of a deep offset page reads the index alone once the table is vacuumed', async () => {
+  it('the walk of an offset page reads the index in order without statistics, and the index alone once vacuumed', async () => {
+    const lists = [['conversions', 'conversions_project_id_occurred_at_id_idx'], ['inbound_events', 'inbound_events_project_id_received_at_id_idx']] as const;
+    // a project of 20,000 rows in tables never analyzed: the planner guesses a handful of rows for it and, left to
+    // itself, sorts them all instead of reading the index in order
+    const big = await createProjectViaApi(t.app, 'Big');
+    for (const table of ['conversions', 'inbound_events']) await tdb.db.sql.exec(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    await tdb.db.sql.query(
+      `INSERT INTO conversions (project_id, kind, product_ids, currency, amount_minor, base_value_minor, value_minor, attribution, occurred_at)
+       SELECT $1::uuid, 'purchase', '{}', 'USD', 1000, 1000, 100, '{"method": "link", "trace": []}'::jsonb, timestamptz '2026-10-01T00:00:00Z' + i * interval '1 second'
+       FROM generate_series(1, 20000) AS i`,
+      [big.id],
+    );
+    await tdb.db.sql.query(
+      `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, received_at, raw_body, headers, status)
+       SELECT $1::uuid, 'stripe', 'evt_big_' || i, 'invoice.paid', timestamptz '2026-10-01T00:00:00Z' + i * interval '1 second', '\\x7b7d'::bytea, '{}'::jsonb, 'processed'
+       FROM generate_series(1, 20000) AS i`,
+      [big.id],
+    );
+    for (const [list, index] of lists) {
+      const stats = await tdb.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stats WHERE tablename = $1`, [list]);
+      expect([list, stats[0]!.n]).toEqual([list, 0]);
+      const planned: PlanNode[] = [];
+      expect(await offsetPageIds(explaining(tdb.db.sql, (st) => planned.push(st.plan), { analyze: true }), list, big.id, 10_000, 20)).toHaveLength(20);
+      expect(planned).toHaveLength(1);
+      expect(nodeTypes(planned[0]!)).not.toContain('Sort');
+      expect(scansOf(planned[0]!).map((sc) => sc.index)).toEqual([index]);
+    }
     await tdb.db.sql.exec('VACUUM (ANALYZE) conversions, inbound_events');
-    for (const [list, index] of [['conversions', 'conversions_project_id_occurred_at_id_idx'], ['inbound_events', 'inbound_events_project_id_received_at_id_idx']] as const) {
+    for (const [list, index] of lists) {
       const plans: { node: string; index: string | null; heapFetches: unknown }[] = [];
       const sql = explaining(tdb.db.sql, (st) => plans.push(...st.scans.map((sc) => ({ node: sc.node, index: sc.index, heapFetches: findHeapFetches(st.plan) }))), { analyze: true });
       expect(await offsetPageIds(sql, list, a.id, 40, 5)).toHaveLength(5);
@@ -169,4 +195,8 @@ function findHeapFetches(plan: { 'Node Type': string; Plans?: unknown[]; [key: s
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+function nodeTypes(plan: PlanNode): string[] {
+  return [plan['Node Type'], ...(plan.Plans ?? []).flatMap(nodeTypes)];
 }
