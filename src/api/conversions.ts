@@ -17,7 +17,7 @@ import { explanationsFor, withExplanations } from './explanations';
 import { resolveAffiliate } from './referrals';
 import type { SqlClient } from '../db/sql';
 import { countRows } from '../db/row-counts';
-import { inIdOrder, offsetPageIds } from '../db/offset-page';
+import { inIdOrder, keysetPageIds, offsetPageIds } from '../db/list-pages';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitConversionEvents, emitSignup, manualConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
@@ -171,32 +171,33 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     };
     const cursor = cursorOf(q, req.query);
     const orderBy: Prisma.ConversionOrderByWithRelationInput[] = [{ occurredAt: 'desc' }, { id: 'desc' }];
+    // by kind alone (or no filter), the total is the project's maintained count; other filters count their rows
+    const byKindOnly = !q.affiliate_id && !q.referred_user_id && q.paid === undefined && !q.review && !q.from && !q.to;
+    const kinds = where.kind as string | { in: string[] } | undefined;
+    const projectId = where.projectId as string;
+    // a page of the whole list reads its ids from the index alone, then its rows by id (src/db/list-pages.ts)
+    const whole = byKindOnly && !kinds;
+    const byIds = async (ids: string[]) => inIdOrder(ids, await prisma.conversion.findMany({ where: { projectId, id: { in: ids } } }));
     if (cursor) {
-      // two seeks, each an index range on (project_id, occurred_at, id): the rows of the cursor's own instant
-      // after it (ties broken by id), then the older ones; an OR of both would scan every row of a shared instant
-      const tied = await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: cursor.at, id: { lt: cursor.id } }] }, orderBy, take: q.limit + 1 });
-      const older =
-        tied.length > q.limit ? [] : await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: { lt: cursor.at } }] }, orderBy, take: q.limit + 1 - tied.length });
-      const rows = [...tied, ...older];
+      let rows: Conversion[];
+      if (whole) rows = await byIds(await keysetPageIds(sql, 'conversions', projectId, cursor, q.limit + 1));
+      else {
+        // two seeks, each an index range on (project_id, occurred_at, id): the rows of the cursor's own instant
+        // after it (ties broken by id), then the older ones; an OR of both would scan every row of a shared instant
+        const tied = await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: cursor.at, id: { lt: cursor.id } }] }, orderBy, take: q.limit + 1 });
+        const older =
+          tied.length > q.limit ? [] : await prisma.conversion.findMany({ where: { AND: [where, { occurredAt: { lt: cursor.at } }] }, orderBy, take: q.limit + 1 - tied.length });
+        rows = [...tied, ...older];
+      }
       const now = clock();
       const words = await explanationsFor(prisma, where.projectId as string, rows);
       res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), ...words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
       return;
     }
-    // by kind alone (or no filter), the total is the project's maintained count; other filters count their rows
-    const byKindOnly = !q.affiliate_id && !q.referred_user_id && q.paid === undefined && !q.review && !q.from && !q.to;
-    const kinds = where.kind as string | { in: string[] } | undefined;
-    const projectId = where.projectId as string;
-    // a page of the whole list walks the index alone (src/db/offset-page.ts)
-    const page = async () => {
-      if (!(byKindOnly && !kinds)) return prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit });
-      const ids = await offsetPageIds(sql, 'conversions', projectId, q.offset, q.limit);
-      return inIdOrder(ids, await prisma.conversion.findMany({ where: { projectId, id: { in: ids } } }));
-    };
     const [rows, total] = await Promise.all([
-      page(),
+      whole ? offsetPageIds(sql, 'conversions', projectId, q.offset, q.limit).then(byIds) : prisma.conversion.findMany({ where, orderBy, skip: q.offset, take: q.limit }),
       byKindOnly
-        ? countRows(sql, where.projectId as string, 'conversions', { keyA: typeof kinds === 'object' ? kinds.in : kinds })
+        ? countRows(sql, projectId, 'conversions', { keyA: typeof kinds === 'object' ? kinds.in : kinds })
         : prisma.conversion.count({ where }),
     ]);
     const now = clock();

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { SqlClient } from '../db/sql';
 import { countRows } from '../db/row-counts';
-import { inIdOrder, offsetPageIds } from '../db/offset-page';
+import { inIdOrder, keysetPageIds, offsetPageIds } from '../db/list-pages';
 import { resetForReplay } from '../inbox/inbound-events';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
@@ -127,27 +127,28 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlClient, processEvent:
     const cursor = cursorOf(q, req.query);
     const orderBy: Prisma.InboundEventOrderByWithRelationInput[] = [{ receivedAt: 'desc' }, { id: 'desc' }];
     const keyOf = (e: EventRow) => ({ at: e.receivedAt, id: e.id });
-    if (cursor) {
-      // two seeks, each an index range on (project_id, received_at, id): the rows of the cursor's own instant
-      // after it (ties broken by id), then the older ones; an OR of both would scan every row of a shared instant
-      const tied = await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: cursor.at, id: { lt: cursor.id } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 });
-      const older =
-        tied.length > q.limit ? [] : await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: { lt: cursor.at } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 - tied.length });
-      const rows = [...tied, ...older];
-      res.json(keysetPage(rows, summary, keyOf, q, cursor, null));
-      return;
-    }
     // by provider and status alone (or no filter), the total is the project's maintained count (src/db/row-counts.ts)
     const countable = !q.type && !q.origin && !q.from && !q.to;
     const projectId = where.projectId as string;
-    // a page of the whole log walks the index alone (src/db/offset-page.ts)
-    const page = async () => {
-      if (!(countable && !q.provider && !q.status)) return prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit });
-      const ids = await offsetPageIds(sql, 'inbound_events', projectId, q.offset, q.limit);
-      return inIdOrder(ids, await prisma.inboundEvent.findMany({ where: { projectId, id: { in: ids } }, omit: { rawBody: true, headers: true } }));
-    };
+    // a page of the whole log reads its ids from the index alone, then its rows by id (src/db/list-pages.ts)
+    const whole = countable && !q.provider && !q.status;
+    const byIds = async (ids: string[]) => inIdOrder(ids, await prisma.inboundEvent.findMany({ where: { projectId, id: { in: ids } }, omit: { rawBody: true, headers: true } }));
+    if (cursor) {
+      let rows: EventRow[];
+      if (whole) rows = await byIds(await keysetPageIds(sql, 'inbound_events', projectId, cursor, q.limit + 1));
+      else {
+        // two seeks, each an index range on (project_id, received_at, id): the rows of the cursor's own instant
+        // after it (ties broken by id), then the older ones; an OR of both would scan every row of a shared instant
+        const tied = await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: cursor.at, id: { lt: cursor.id } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 });
+        const older =
+          tied.length > q.limit ? [] : await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: { lt: cursor.at } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 - tied.length });
+        rows = [...tied, ...older];
+      }
+      res.json(keysetPage(rows, summary, keyOf, q, cursor, null));
+      return;
+    }
     const [rows, total] = await Promise.all([
-      page(),
+      whole ? offsetPageIds(sql, 'inbound_events', projectId, q.offset, q.limit).then(byIds) : prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit }),
       countable ? countRows(sql, projectId, 'inbound_events', { keyA: q.provider, keyB: q.status }) : prisma.inboundEvent.count({ where }),
     ]);
     res.json(keysetPage(rows, summary, keyOf, q, null, total));

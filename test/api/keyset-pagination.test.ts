@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { explaining, scansOf, type PlanNode } from '../../src/db/explain';
-import { offsetPageIds } from '../../src/db/offset-page';
+import { keysetPageIds, offsetPageIds } from '../../src/db/list-pages';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
 
@@ -101,7 +101,7 @@ describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
     }
   });
 
-  it('the walk of an offset page reads the index in order without statistics, and the index alone once vacuumed', async () => {
+  it('offset and keyset pages read the index in order without statistics, and an offset walk the index alone once vacuumed', async () => {
     const lists = [['conversions', 'conversions_project_id_occurred_at_id_idx'], ['inbound_events', 'inbound_events_project_id_received_at_id_idx']] as const;
     // a project of 20,000 rows in tables never analyzed: the planner guesses a handful of rows for it and, left to
     // itself, sorts them all instead of reading the index in order
@@ -127,6 +127,12 @@ describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
       expect(planned).toHaveLength(1);
       expect(nodeTypes(planned[0]!)).not.toContain('Sort');
       expect(scansOf(planned[0]!).map((sc) => sc.index)).toEqual([index]);
+      // a keyset page in the middle: one range of the index, reading only the rows it returns
+      const seek: PlanNode[] = [];
+      const middle = { at: new Date(Date.parse('2026-10-01T00:00:00Z') + 10_000_000), id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
+      expect(await keysetPageIds(explaining(tdb.db.sql, (st) => seek.push(st.plan), { analyze: true }), list, big.id, middle, 21)).toHaveLength(21);
+      expect(nodeTypes(seek[0]!)).not.toContain('Sort');
+      expect(scansOf(seek[0]!).map((sc) => [sc.index, sc.examined])).toEqual([[index, 21]]);
     }
     await tdb.db.sql.exec('VACUUM (ANALYZE) conversions, inbound_events');
     for (const [list, index] of lists) {

@@ -55,7 +55,7 @@ describe("Refgrow's referrals and public conversions on embedded PGlite", () => 
     const get = async (path: string) => (await request(t.app).get(path).set(api).expect(200)).body;
     expect((await get('/api/v1/conversions?limit=1')).pagination.total).toBe(5);
     expect((await get('/api/v1/conversions?type=signup')).pagination.total).toBe(1);
-    // an offset page of the whole list (its ids from the index, src/db/offset-page.ts) is the list's slice here too
+    // an offset page of the whole list (its ids from the index, src/db/list-pages.ts) is the list's slice here too
     const all = (await get('/api/v1/conversions?limit=100')).data.map((r: { id: string }) => r.id);
     expect(all).toHaveLength(5);
     expect((await get('/api/v1/conversions?limit=2&offset=2')).data.map((r: { id: string }) => r.id)).toEqual(all.slice(2, 4));

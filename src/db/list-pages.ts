@@ -29,6 +29,24 @@ export async function offsetPageIds(sql: SqlClient, list: keyof typeof LISTS, pr
   });
 }
 
+/**
+ * The ids of one keyset page of a project's whole list: the `limit` rows after the cursor's (time, id), newest
+ * first. One range of the same index, `(time, id) < (cursor)` after the project, under the same setting as above:
+ * without statistics the planner otherwise read every row older than the cursor and kept the newest (13 ms at
+ * 50,000, in proportion to the depth).
+ */
+export async function keysetPageIds(sql: SqlClient, list: keyof typeof LISTS, projectId: string, before: { at: Date; id: string }, limit: number): Promise<string[]> {
+  const time = LISTS[list];
+  return sql.transaction(async (tx) => {
+    await tx.exec('SET LOCAL enable_sort = off');
+    const rows = await tx.query<{ id: string }>(
+      `SELECT id FROM ${list} WHERE project_id = $1::uuid AND (${time}, id) < ($2::timestamptz, $3::uuid) ORDER BY ${time} DESC, id DESC LIMIT $4`,
+      [projectId, before.at.toISOString(), before.id, limit],
+    );
+    return rows.map((r) => r.id);
+  });
+}
+
 /** `rows` (read by id, in any order) in the order of `ids`; a row deleted between the two reads is left out. */
 export function inIdOrder<T extends { id: string }>(ids: readonly string[], rows: readonly T[]): T[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
