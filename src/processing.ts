@@ -114,27 +114,17 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // one per affiliate a batch touches: folded every DELTA_FOLD_EVENTS events here, so that a burst leaves a small
   // table behind it for the reads (and for vacuum), and on a timer where no event comes.
   const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql));
-  const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded') : null;
+  const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded', DELTA_FOLD_EVENTS) : null;
   // PostgreSQL's autovacuum does this for a server; PGlite has none
   const vacuum =
     options.consume && db.kind === 'embedded'
-      ? new PeriodicSweep('embedded database vacuum', () => vacuumAndAnalyze(db.sql), logger, EMBEDDED_VACUUM_MS, 'embedded database vacuumed and analyzed')
+      ? new PeriodicSweep('embedded database vacuum', () => vacuumAndAnalyze(db.sql), logger, EMBEDDED_VACUUM_MS, 'embedded database vacuumed and analyzed', EMBEDDED_VACUUM_EVENTS)
       : null;
   const batches = createBatchProcessor(deps);
-  let sinceFold = 0;
-  let sinceVacuum = 0;
   const processBatch = async (ids: readonly string[]) => {
     const outcomes = await batches(ids);
-    sinceFold += ids.length;
-    sinceVacuum += ids.length;
-    if (deltaFold && sinceFold >= DELTA_FOLD_EVENTS) {
-      sinceFold = 0;
-      void deltaFold.sweep();
-    }
-    if (vacuum && sinceVacuum >= EMBEDDED_VACUUM_EVENTS) {
-      sinceVacuum = 0;
-      void vacuum.sweep();
-    }
+    deltaFold?.worked(ids.length);
+    vacuum?.worked(ids.length);
     return outcomes;
   };
   // The events a worker holds (of all its jobs) go through the pipeline together: two batches at a time, one

@@ -20,10 +20,10 @@ export type PlanNode = {
 /** One read of a table in a plan: how (a sequential scan, or which index) and, when measured, how many rows it examined. */
 export type PlanScan = { node: string; relation: string; index: string | null; examined: number | null };
 
-/** A statement as it ran, with the plan PostgreSQL chose for its actual parameters (and, analyzed, its times). */
 /** A trigger (or a constraint's check) a statement fired, with the time its calls took; measured only when analyzed. */
 export type TriggerTime = { name: string; calls: number; ms: number };
 
+/** A statement as it ran, with the plan PostgreSQL chose for its actual parameters (and, analyzed, its times). */
 export type PlannedStatement = { sql: string; plan: PlanNode; scans: PlanScan[]; planningMs?: number; executionMs?: number; triggers?: TriggerTime[] };
 
 const PLANNABLE = /^\s*(select|insert|update|delete|with)\b/i;

@@ -17,16 +17,9 @@ const LISTS = {
  * them on disk instead of reading the index in order (50–70 ms). Sorting is switched off for this one statement, so
  * the index's order is the only plan left, whatever the estimates.
  */
-export async function offsetPageIds(sql: SqlClient, list: keyof typeof LISTS, projectId: string, offset: number, limit: number): Promise<string[]> {
+export function offsetPageIds(sql: SqlClient, list: keyof typeof LISTS, projectId: string, offset: number, limit: number): Promise<string[]> {
   const time = LISTS[list];
-  return sql.transaction(async (tx) => {
-    await tx.exec('SET LOCAL enable_sort = off');
-    const rows = await tx.query<{ id: string }>(
-      `SELECT id FROM ${list} WHERE project_id = $1::uuid ORDER BY ${time} DESC, id DESC OFFSET $2 LIMIT $3`,
-      [projectId, offset, limit],
-    );
-    return rows.map((r) => r.id);
-  });
+  return idsWithoutSort(sql, `SELECT id FROM ${list} WHERE project_id = $1::uuid ORDER BY ${time} DESC, id DESC OFFSET $2 LIMIT $3`, [projectId, offset, limit]);
 }
 
 /**
@@ -35,15 +28,20 @@ export async function offsetPageIds(sql: SqlClient, list: keyof typeof LISTS, pr
  * without statistics the planner otherwise read every row older than the cursor and kept the newest (13 ms at
  * 50,000, in proportion to the depth).
  */
-export async function keysetPageIds(sql: SqlClient, list: keyof typeof LISTS, projectId: string, before: { at: Date; id: string }, limit: number): Promise<string[]> {
+export function keysetPageIds(sql: SqlClient, list: keyof typeof LISTS, projectId: string, before: { at: Date; id: string }, limit: number): Promise<string[]> {
   const time = LISTS[list];
+  return idsWithoutSort(
+    sql,
+    `SELECT id FROM ${list} WHERE project_id = $1::uuid AND (${time}, id) < ($2::timestamptz, $3::uuid) ORDER BY ${time} DESC, id DESC LIMIT $4`,
+    [projectId, before.at.toISOString(), before.id, limit],
+  );
+}
+
+/** One statement with sorting off (SET LOCAL: for its own transaction only), so its order must come from an index. */
+function idsWithoutSort(sql: SqlClient, statement: string, params: unknown[]): Promise<string[]> {
   return sql.transaction(async (tx) => {
     await tx.exec('SET LOCAL enable_sort = off');
-    const rows = await tx.query<{ id: string }>(
-      `SELECT id FROM ${list} WHERE project_id = $1::uuid AND (${time}, id) < ($2::timestamptz, $3::uuid) ORDER BY ${time} DESC, id DESC LIMIT $4`,
-      [projectId, before.at.toISOString(), before.id, limit],
-    );
-    return rows.map((r) => r.id);
+    return (await tx.query<{ id: string }>(statement, params)).map((r) => r.id);
   });
 }
 

@@ -16,7 +16,19 @@ export class PeriodicSweep {
     private readonly intervalMs: number,
     /** said after a pass that did something (its count > 0) */
     private readonly done: string,
+    /** also a pass after this much work (see `worked`), between the timer's */
+    private readonly everyWork: number = Infinity,
   ) {}
+
+  private work = 0;
+
+  /** Counts work done (events processed); a pass starts each time it adds up to `everyWork`. */
+  worked(amount: number): void {
+    this.work += amount;
+    if (this.work < this.everyWork) return;
+    this.work = 0;
+    void this.sweep();
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.sweep(), this.intervalMs);

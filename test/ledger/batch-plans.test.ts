@@ -1,4 +1,5 @@
 import { explaining, planOutline, type PlannedStatement } from '../../src/db/explain';
+import type { SqlClient } from '../../src/db/sql';
 import { storeInboundEvents } from '../../src/inbox/inbound-events';
 import { createBatchProcessor } from '../../src/pipeline/process-inbound-event';
 import { stripeEvent, newProject, newStripeCoupon } from '../helpers/ledger';
@@ -87,9 +88,9 @@ describe('batch statements at scale', () => {
   let projectId: string;
   const clock = () => new Date('2026-12-01T12:00:00Z');
 
-  async function store(payloads: Record<string, any>[]): Promise<string[]> {
+  async function store(payloads: Record<string, any>[], sql: SqlClient = tdb.db.sql): Promise<string[]> {
     const stored = await storeInboundEvents(
-      tdb.db.sql,
+      sql,
       payloads.map((payload) => ({
         projectId,
         provider: 'stripe',
@@ -105,18 +106,7 @@ describe('batch statements at scale', () => {
   /** The receiver's inbox statements for these deliveries, planned and measured as they ran. */
   async function storePlanned(payloads: Record<string, any>[]): Promise<PlannedStatement[]> {
     const statements: PlannedStatement[] = [];
-    const sql = explaining(tdb.db.sql, (s) => statements.push(s), { analyze: true });
-    await storeInboundEvents(
-      sql,
-      payloads.map((payload) => ({
-        projectId,
-        provider: 'stripe',
-        event: { eventId: payload.id, type: payload.type, payload, occurredAt: null, livemode: false },
-        rawBody: Buffer.from(JSON.stringify(payload)),
-        headers: {},
-        receivedAt: clock(),
-      })),
-    );
+    await store(payloads, explaining(tdb.db.sql, (s) => statements.push(s), { analyze: true }));
     return statements;
   }
 
