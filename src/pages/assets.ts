@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { RequestHandler } from 'express';
 
@@ -10,7 +11,14 @@ export type AssetOptions = {
   notBuilt: string;
   /** served to other origins too (the portal widget on merchants' pages); the dashboard's files are not */
   crossOrigin?: boolean;
+  /**
+   * How long a browser may keep it without asking: `immutable` for files named by their content (a new build has new
+   * names), `revalidate` for a file that names them (asked again each time, a 304 while unchanged); 5 minutes else.
+   */
+  caching?: 'immutable' | 'revalidate';
 };
+
+const CACHE_CONTROL = { immutable: 'public, max-age=31536000, immutable', revalidate: 'no-cache', default: 'public, max-age=300' };
 
 /**
  * A built browser file (scripts/build-portal.js, scripts/build-dashboard.js), read on its first request and kept,
@@ -38,7 +46,7 @@ export function assetHandler(file: () => string, type: string, options: AssetOpt
       res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     }
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.setHeader('Cache-Control', CACHE_CONTROL[options.caching ?? 'default']);
     res.setHeader('ETag', asset.etag);
     res.setHeader('Vary', 'Accept-Encoding');
     if (req.headers['if-none-match'] === asset.etag) {
@@ -50,5 +58,23 @@ export function assetHandler(file: () => string, type: string, options: AssetOpt
     const body = gzip ? asset.gzipped : asset.body;
     res.setHeader('Content-Length', body.length);
     res.end(body);
+  };
+}
+
+/**
+ * The built files of one folder, `GET …/:file`: a name that does not match `name`, or no such file, is a 404 saying
+ * `missing`; each file found gets its own assetHandler (so the folder's files are read once each).
+ */
+export function assetFolderHandler(folder: () => string, name: RegExp, type: string, options: AssetOptions & { missing: string }): RequestHandler {
+  const handlers = new Map<string, RequestHandler>();
+  return (req, res, next) => {
+    const file = String(req.params.file);
+    if (!name.test(file) || !fs.existsSync(path.join(folder(), file))) {
+      res.status(404).json({ success: false, error: options.missing });
+      return;
+    }
+    let handler = handlers.get(file);
+    if (!handler) handlers.set(file, (handler = assetHandler(() => path.join(folder(), file), type, options)));
+    handler(req, res, next);
   };
 }

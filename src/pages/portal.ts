@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Router } from 'express';
 import type { Operation } from '../api/operation';
 import type { PrismaClient } from '../generated/prisma/client';
-import { assetHandler } from './assets';
+import { assetFolderHandler, assetHandler } from './assets';
 import { PREVIEW_CSS, PREVIEW_PAGE_CSP, PREVIEW_SCRIPT, previewPageHtml } from './portal-preview';
 
 /**
@@ -67,17 +66,10 @@ export function hostedPageHtml(project: { id: string; name: string }, lang: stri
 export function portalPagesRouter(prisma: PrismaClient, buildDir: string = PORTAL_BUILD_DIR): Router {
   const router = express.Router();
   router.get('/js/refwire-portal.js', assetHandler(() => path.join(buildDir, 'refwire-portal.js'), 'application/javascript; charset=utf-8', PORTAL_ASSET));
-  const catalogs = new Map<string, RequestHandler>();
-  router.get('/js/refwire-portal/locales/:file', (req, res, next) => {
-    const file = String(req.params.file);
-    if (!/^[a-z]{2}\.json$/.test(file) || !fs.existsSync(path.join(buildDir, 'refwire-portal', 'locales', file))) {
-      res.status(404).json({ success: false, error: 'no such language' });
-      return;
-    }
-    let handler = catalogs.get(file);
-    if (!handler) catalogs.set(file, (handler = assetHandler(() => path.join(buildDir, 'refwire-portal', 'locales', file), 'application/json; charset=utf-8', PORTAL_ASSET)));
-    handler(req, res, next);
-  });
+  router.get(
+    '/js/refwire-portal/locales/:file',
+    assetFolderHandler(() => path.join(buildDir, 'refwire-portal', 'locales'), /^[a-z]{2}\.json$/, 'application/json; charset=utf-8', { ...PORTAL_ASSET, missing: 'no such language' }),
+  );
   // the dashboard's live preview of the portal settings (src/pages/portal-preview.ts): no data in the page itself,
   // the dashboard frame posts the unsaved settings (and an embed token, or nothing for sample data) to it
   router.get('/js/refwire-portal-preview.js', (_req, res) => {

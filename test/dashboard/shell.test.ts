@@ -1,8 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
+import { DASHBOARD_BUILD_DIR } from '../../src/pages/dashboard';
 import { createProjectViaApi } from '../helpers/refwire';
 import { PASSWORD, sessionCookieOf } from '../helpers/dashboard';
 import { ADMIN_TOKEN } from '../helpers/refwire';
-import { axeViolations, DashboardHarness, describeInBrowser, screenshot } from '../helpers/dashboard-browser';
+import { axeViolations, DashboardHarness, describeInBrowser, expectedHttpError, screenshot } from '../helpers/dashboard-browser';
+
+// The tests compile without the DOM library
+declare const document: any;
 
 // The dashboard's frame: set-up, sign-in, the session's end, a project switch, the policy it is served with.
 describeInBrowser('the dashboard shell (web/dashboard)', () => {
@@ -19,6 +25,40 @@ describeInBrowser('the dashboard shell (web/dashboard)', () => {
     await request(h.t.app).get('/dashboard/assets/app.js').expect(200).expect('Content-Type', /javascript/);
     await request(h.t.app).get('/dashboard/assets/app.css').expect(200).expect('Content-Type', /css/);
     await request(h.t.app).get('/dashboard/assets/nope.js').expect(404);
+  });
+
+  it("names the first screen's files for preloading (the shell's chunks and the page's), and serves chunks by content", async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(DASHBOARD_BUILD_DIR, 'preload.json'), 'utf8')) as { shell: string[]; pages: Record<string, string[]> };
+    // every page of the app's table (page-chunks.ts) has its entry, and every file named exists
+    const table = fs.readFileSync(path.resolve(__dirname, '..', '..', 'web', 'dashboard', 'page-chunks.ts'), 'utf8');
+    const routes = [...table.matchAll(/page\('([^']+)'/g)].map((m) => m[1]);
+    expect(routes.length).toBeGreaterThan(15);
+    expect(Object.keys(manifest.pages).sort()).toEqual([...routes].sort());
+    const preloaded = (html: string) => [...html.matchAll(/<link rel="modulepreload" href="\/dashboard\/assets\/([^"]+)">/g)].map((m) => m[1]);
+
+    const list = await request(h.t.app).get('/dashboard/projects/x/conversions?status=pending').expect(200);
+    expect(list.text).toContain('<script type="module" src="/dashboard/assets/app.js"></script>');
+    expect(list.text).toContain('<link rel="preload" href="/api/dashboard/me" as="fetch" crossorigin>');
+    expect(preloaded(list.text)).toEqual([...manifest.shell, ...manifest.pages['/conversions']!]);
+    expect(manifest.pages['/conversions']![0]).toMatch(/^chunks\/conversions-\w+\.js$/);
+    const detail = await request(h.t.app).get('/dashboard/projects/x/conversions/123').expect(200);
+    expect(preloaded(detail.text)).toEqual([...manifest.shell, ...manifest.pages['/conversions/:id']!]);
+    // not a project's page: the shell's chunks alone
+    expect(preloaded((await request(h.t.app).get('/dashboard/reset-password').expect(200)).text)).toEqual(manifest.shell);
+    expect(preloaded((await request(h.t.app).get('/dashboard/projects/x/no-such-page').expect(200)).text)).toEqual(manifest.shell);
+
+    for (const file of new Set([...manifest.shell, ...Object.values(manifest.pages).flat()])) {
+      const res = await request(h.t.app).get(`/dashboard/assets/${file}`).expect(200).expect('Content-Type', /javascript/);
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    }
+    // the files that name the chunks are asked for again each time (a 304 while unchanged)
+    const app = await request(h.t.app).get('/dashboard/assets/app.js').expect(200);
+    expect(app.headers['cache-control']).toBe('no-cache');
+    await request(h.t.app).get('/dashboard/assets/app.js').set('If-None-Match', app.headers.etag!).expect(304);
+    const gone = await request(h.t.app).get('/dashboard/assets/chunks/overview-GONE.js').expect(404);
+    expect(gone.body).toEqual({ success: false, error: expect.stringContaining('built again') });
+    await request(h.t.app).get('/dashboard/assets/chunks/..%2Fapp.js').expect(404);
+    await request(h.t.app).get('/dashboard/assets/chunks/%2e%2e%2fpreload.json').expect(404);
   });
 
   it('sets up the first owner with ADMIN_TOKEN (a wrong token refused next to nothing stored), shows the new API key once, then the overview', async () => {
@@ -90,5 +130,47 @@ describeInBrowser('the dashboard shell (web/dashboard)', () => {
     await page.getByRole('navigation', { name: 'Dashboard' }).waitFor();
     expect(page.url()).toContain(`/dashboard/projects/${acme}/overview`);
     expect(await page.getByLabel('Project').locator('option').allInnerTexts()).toEqual(['Acme']);
+  });
+
+  it('runs under its own policy (modules, chunks, the preloaded session), moves focus to each page it opens, and says so when a page cannot be fetched', async () => {
+    // without the harness's bypassCSP: the policy the server sends is the one the browser enforces
+    const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', locale: 'en-US' });
+    try {
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+      });
+      const requested: string[] = [];
+      page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+      await h.signIn(page, 'owner@acme.test', PASSWORD);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      // the session was asked for once: the app used the preloaded answer
+      expect(requested.filter((p) => p === '/api/dashboard/me').length).toBeLessThanOrEqual(2);
+
+      await page.getByRole('link', { name: 'Conversions' }).click();
+      await page.getByRole('heading', { name: 'Conversions' }).waitFor();
+      await page.waitForFunction(() => document.activeElement?.id === 'page-title' && document.activeElement.textContent === 'Conversions', undefined, { timeout: 5_000 });
+
+      // a page whose chunk cannot be fetched (the network dropped, or the server now runs another build)
+      await page.route(/\/chunks\/audit-log-\w+\.js$/, (route) => route.abort());
+      await page.getByRole('link', { name: 'Audit log' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Could not show this page.' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(1);
+      // the rest of the dashboard still works
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('heading', { name: 'Settings' }).waitFor();
+      expect(await page.getByText('Could not show this page.').count()).toBe(0);
+      await page.unroute(/\/chunks\/audit-log-\w+\.js$/);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+
+      // what the aborted chunk logged is the only complaint: no policy refusal, no script error
+      const unexpected = problems.filter((p) => !/audit-log|Failed to fetch dynamically imported module|net::ERR_FAILED|Could not show this page/.test(p) && !expectedHttpError(p.replace(/^\w+: /, '')));
+      expect(unexpected).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import './styles.css';
 import { api, ApiError, unwrap } from './api/client';
 import { AcceptInvitationPage, ForgotPasswordPage, ResetPasswordPage, SignInPage } from './pages/sign-in';
 import { SetupPage } from './pages/setup';
+import { preloadPage } from './page-chunks';
 import { ProjectRoutes } from './routes';
 import { SessionGate, useSession, type Me } from './session';
 import { AnnounceProvider } from './ui/announce';
@@ -96,4 +97,6 @@ function App() {
   );
 }
 
+// the page's chunk is fetched while the session is asked for, not after
+preloadPage(location.pathname);
 createRoot(document.getElementById('app')!).render(<App />);

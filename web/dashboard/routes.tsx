@@ -1,28 +1,10 @@
-import { Redirect, Route, Switch, useParams } from 'wouter';
-import { useEffect } from 'react';
+import { Redirect, Route, Switch, useLocation, useParams } from 'wouter';
+import { Suspense, useEffect } from 'react';
 import { setCurrentProject } from './api/client';
+import { PAGES } from './page-chunks';
 import { ProjectProvider, scopeOf, useSession } from './session';
 import { ProjectLayout } from './ui/layout';
-import { Empty } from './ui/states';
-import { AffiliateDetailPage } from './pages/affiliate-detail';
-import { AffiliatesPage } from './pages/affiliates';
-import { ApiKeysPage } from './pages/api-keys';
-import { ApplicationsPage } from './pages/applications';
-import { AuditLogPage } from './pages/audit-log';
-import { ConversionDetailPage } from './pages/conversion-detail';
-import { ConversionsPage } from './pages/conversions';
-import { EventDetailPage } from './pages/event-detail';
-import { EventsPage } from './pages/events';
-import { GroupsPage } from './pages/groups';
-import { IntegrationsPage } from './pages/integrations';
-import { OverviewPage } from './pages/overview';
-import { PayoutBatchPage } from './pages/payout-batch';
-import { PayoutsPage } from './pages/payouts';
-import { PortalSettingsPage } from './pages/portal-settings';
-import { SettingsPage } from './pages/settings';
-import { UsersPage } from './pages/users';
-import { WebhookDetailPage } from './pages/webhook-detail';
-import { WebhooksPage } from './pages/webhooks';
+import { Empty, Loading, PageBoundary } from './ui/states';
 
 /**
  * A project's pages, under /dashboard/projects/:projectId/… (wouter's nest: links inside are relative to it). The
@@ -33,6 +15,7 @@ export function ProjectRoutes() {
   const { projectId } = useParams<{ projectId: string }>();
   const { me } = useSession();
   const membership = me.memberships.find((m) => m.project_id === projectId);
+  const [location] = useLocation();
   // set during render, before any child's query runs, and again whenever the project changes
   setCurrentProject(membership ? membership.project_id : null);
   useEffect(() => () => setCurrentProject(null), []);
@@ -52,35 +35,23 @@ export function ProjectRoutes() {
   return (
     <ProjectProvider value={scopeOf(membership)}>
       <ProjectLayout key={membership.project_id}>
-        <Switch>
-          <Route path="/overview" component={OverviewPage} />
-          <Route path="/applications" component={ApplicationsPage} />
-          <Route path="/affiliates" component={AffiliatesPage} />
-          <Route path="/affiliates/:email" component={AffiliateDetailPage} />
-          <Route path="/groups" component={GroupsPage} />
-          <Route path="/conversions" component={ConversionsPage} />
-          <Route path="/conversions/:id" component={ConversionDetailPage} />
-          <Route path="/payouts" component={PayoutsPage} />
-          <Route path="/payouts/batches/:id" component={PayoutBatchPage} />
-          <Route path="/integrations" component={IntegrationsPage} />
-          <Route path="/events" component={EventsPage} />
-          <Route path="/events/:id" component={EventDetailPage} />
-          <Route path="/webhooks" component={WebhooksPage} />
-          <Route path="/webhooks/:id" component={WebhookDetailPage} />
-          <Route path="/portal" component={PortalSettingsPage} />
-          <Route path="/settings" component={SettingsPage} />
-          <Route path="/api-keys" component={ApiKeysPage} />
-          <Route path="/users" component={UsersPage} />
-          <Route path="/audit-log" component={AuditLogPage} />
-          <Route path="/">
-            <Redirect to="/overview" replace />
-          </Route>
-          <Route>
-            <Empty title="There is no such page.">
-              <p>Pick one in the navigation.</p>
-            </Empty>
-          </Route>
-        </Switch>
+        <PageBoundary resetKey={location}>
+          <Suspense fallback={<Loading />}>
+            <Switch>
+              {PAGES.map((p) => (
+                <Route key={p.path} path={p.path} component={p.component} />
+              ))}
+              <Route path="/">
+                <Redirect to="/overview" replace />
+              </Route>
+              <Route>
+                <Empty title="There is no such page.">
+                  <p>Pick one in the navigation.</p>
+                </Empty>
+              </Route>
+            </Switch>
+          </Suspense>
+        </PageBoundary>
       </ProjectLayout>
     </ProjectProvider>
   );

@@ -239,7 +239,9 @@ function DebouncedInput(props: { id: string; label: string; value: string; type?
   );
 }
 
+const TIME_OF_DAY = new Intl.DateTimeFormat(undefined, { timeStyle: 'short', timeZone: 'UTC' });
+
 /** "9:00 AM UTC": the time of day of an instant, beside its date. */
 function formatTime(iso: string): string {
-  return `${new Intl.DateTimeFormat(undefined, { timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso))} UTC`;
+  return `${TIME_OF_DAY.format(new Date(iso))} UTC`;
 }

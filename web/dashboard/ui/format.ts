@@ -4,6 +4,23 @@
  */
 export type Minor = number | string;
 
+// An Intl formatter costs far more to make than to use, and a list draws hundreds of amounts and dates: one of each
+// kind is made once and kept.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale ?? ''} ${JSON.stringify(options)}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, options)));
+  return f;
+}
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = JSON.stringify(options);
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(undefined, options)));
+  return f;
+}
+
 const exponentCache = new Map<string, number>();
 export function exponentOf(currency: string): number {
   let e = exponentCache.get(currency);
@@ -34,7 +51,7 @@ export function formatMoney(minor: Minor | null | undefined, currency: string, l
   if (minor === null || minor === undefined) return '—';
   const e = exponentOf(currency);
   // Intl formats a decimal string exactly (no float rounding) in browsers that support it
-  const fmt = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: e, maximumFractionDigits: e });
+  const fmt = numberFormat(locale, { style: 'currency', currency, minimumFractionDigits: e, maximumFractionDigits: e });
   return fmt.format(majorString(minor, currency) as unknown as number);
 }
 
@@ -48,19 +65,19 @@ export function parseMajor(text: string, currency: string): number | null {
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
+  return dateFormat({ dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
 }
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
+  return dateFormat({ dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
 }
 
 export function formatCount(n: number | null | undefined): string {
-  return n === null || n === undefined ? '—' : new Intl.NumberFormat().format(n);
+  return n === null || n === undefined ? '—' : numberFormat(undefined, {}).format(n);
 }
 
 /** basis points → "12.5%" */
 export function formatRate(bps: number): string {
-  return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(bps / 100)}%`;
+  return `${numberFormat(undefined, { maximumFractionDigits: 2 }).format(bps / 100)}%`;
 }

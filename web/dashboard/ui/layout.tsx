@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
+import { preloadPage } from '../page-chunks';
 import { useProject, useSession } from '../session';
 
 export const NAV: { path: string; label: string }[] = [
@@ -20,6 +21,36 @@ export const NAV: { path: string; label: string }[] = [
 ];
 
 /**
+ * Focus to the page's heading as soon as it is on screen: at once when the page is drawn with the navigation, or
+ * when its chunk arrives (routes.tsx), however late; a later move to another page takes over.
+ */
+let stopWaitingForHeading: (() => void) | null = null;
+function focusHeadingWhenShown(): void {
+  stopWaitingForHeading?.();
+  // while the next page's chunk loads, the last page may still be in the document, hidden
+  const shownHeading = () => {
+    const heading = document.getElementById('page-title');
+    return heading && heading.getClientRects().length > 0 ? heading : null;
+  };
+  const heading = shownHeading();
+  if (heading) {
+    heading.focus();
+    return;
+  }
+  const observer = new MutationObserver(() => {
+    const shown = shownHeading();
+    if (!shown) return;
+    stopWaitingForHeading?.();
+    shown.focus();
+  });
+  observer.observe(document.getElementById('main') ?? document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['style'] });
+  stopWaitingForHeading = () => {
+    observer.disconnect();
+    stopWaitingForHeading = null;
+  };
+}
+
+/**
  * The frame of every project page: a skip link, the project switcher, the user and sign-out, the navigation, and
  * the page. After a move to another page, focus goes to its heading, so a screen reader announces where it is.
  */
@@ -34,7 +65,7 @@ export function ProjectLayout(props: { children: ReactNode }) {
       first.current = false;
       return;
     }
-    document.getElementById('page-title')?.focus();
+    focusHeadingWhenShown();
   }, [section]);
   return (
     <div className="shell">
@@ -73,7 +104,12 @@ export function ProjectLayout(props: { children: ReactNode }) {
           <ul>
             {NAV.map((item) => (
               <li key={item.path}>
-                <Link href={item.path} aria-current={section === item.path ? 'page' : undefined}>
+                <Link
+                  href={item.path}
+                  aria-current={section === item.path ? 'page' : undefined}
+                  onPointerEnter={() => preloadPage(item.path)}
+                  onFocus={() => preloadPage(item.path)}
+                >
                   {item.label}
                 </Link>
               </li>

@@ -1,5 +1,5 @@
 import type { UseQueryResult } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { Component, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 
 export function Loading(props: { label?: string }) {
@@ -44,4 +44,26 @@ export function QueryView<T>(props: { query: UseQueryResult<T>; loadingLabel?: s
   if (q.isPending) return <Loading label={props.loadingLabel} />;
   if (q.isError) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
   return <>{props.children(q.data)}</>;
+}
+
+/**
+ * What a page shows when it cannot be drawn at all: its chunk could not be fetched (the server was restarted on a
+ * newer build, or the network dropped) or it threw while rendering. The navigation stays usable, and moving to
+ * another page clears the error; "Try again" reloads, which fetches the current build.
+ */
+export class PageBoundary extends Component<{ children: ReactNode; resetKey: string }, { error: unknown }> {
+  override state: { error: unknown } = { error: null };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+
+  override componentDidUpdate(previous: { resetKey: string }) {
+    if (previous.resetKey !== this.props.resetKey && this.state.error !== null) this.setState({ error: null });
+  }
+
+  override render() {
+    if (this.state.error === null) return this.props.children;
+    return <ErrorState title="Could not show this page." error={this.state.error} retry={() => window.location.reload()} />;
+  }
 }
