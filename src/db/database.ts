@@ -22,8 +22,11 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
-    // An unreachable database must turn into a 503 quickly, while the provider is still waiting.
-    connectionTimeoutMillis: 1000,
+    // How long a statement may wait for a connection: a closed port is refused at once, but this is also the wait for
+    // one of the ten to be free, which a burst (a dashboard page's parallel calls beside a worker's batch on a busy
+    // machine) exceeded at 1 s. Past it the answer is a 503 with Retry-After (src/http/errors.ts; the receiver's own),
+    // still well inside a provider's wait for a webhook's answer.
+    connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its connection emits on the pool; without a listener that would crash the process.

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable';
 
 /** An error whose message is safe to show the caller. */
 export class HttpError extends Error {
@@ -47,6 +48,12 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const status = (err as { status?: number }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return sendError(res, status, (err as Error).message || 'bad request');
+  }
+  // every connection busy past the pool's wait, or the database down: "come back", not "broken"
+  if (isDatabaseUnavailable(err)) {
+    req.log?.warn({ err }, 'database unavailable');
+    res.setHeader('Retry-After', '5');
+    return sendError(res, 503, 'the database is busy or unavailable; retry in a few seconds');
   }
   req.log?.error({ err }, 'unhandled error');
   sendError(res, 500, 'internal error');

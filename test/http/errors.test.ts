@@ -30,6 +30,32 @@ describe('error answers', () => {
     expect(api.body).toEqual({ success: false, error: 'request body too large (limit 1 MiB)' });
   });
 
+  it('every connection busy past the pool\'s wait is a 503 with Retry-After, not a 500, and the next request goes through', async () => {
+    // the pool's ten connections held, as a burst of slow statements would
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held = 0;
+    const holders = Array.from({ length: 10 }, () =>
+      tdb.db.sql.session(async () => {
+        held++;
+        await released;
+      }),
+    );
+    while (held < 10) await new Promise((r) => setTimeout(r, 10));
+    try {
+      const busy = await request(t.app).post('/api/v1/affiliates').set('Authorization', `Bearer ${key}`).send({ email: 'busy@p.test' });
+      expect(busy.status).toBe(503);
+      expect(busy.headers['retry-after']).toBe('5');
+      expect(busy.body).toEqual({ success: false, error: 'the database is busy or unavailable; retry in a few seconds' });
+    } finally {
+      release();
+      await Promise.all(holders);
+    }
+    await request(t.app).post('/api/v1/affiliates').set('Authorization', `Bearer ${key}`).send({ email: 'busy@p.test' }).expect(201);
+    const listed = await request(t.app).get('/api/v1/affiliates').set('Authorization', `Bearer ${key}`).expect(200);
+    expect(listed.body.data.filter((a: { email: string }) => a.email === 'busy@p.test')).toHaveLength(1);
+  }, 30_000);
+
   it('/admin/queues without Redis answers 404 saying it needs production mode', async () => {
     const res = await request(t.app).get('/admin/queues').expect(404);
     expect(res.body).toEqual({ success: false, error: expect.stringContaining('REDIS_URL') });
