@@ -8,6 +8,7 @@ import type { SqlClient, SqlSession } from '../db/sql';
 import type { VerifiedEvent } from '../providers/provider-adapter';
 import type { ProviderName } from '../domain/provider-names';
 import { microBatch } from '../util/micro-batch';
+import { nth, updateByPosition } from '../db/update-by-position';
 
 export type StoredEvent = { id: string; duplicate: boolean };
 
@@ -130,9 +131,12 @@ export type EventEnd =
 export async function finishEvents(sql: SqlSession, ends: readonly EventEnd[], at: Date): Promise<void> {
   if (ends.length === 0) return;
   await sql.query(
-    `UPDATE inbound_events e SET status = u.status, status_reason = u.reason, locked_at = NULL, processed_at = u.processed_at, retry_at = u.retry_at
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(id, status, reason, processed_at, retry_at)
-     WHERE e.id = u.id AND e.id = ANY($1::uuid[]) AND (e.status = 'processing') IS TRUE`,
+    updateByPosition(
+      'inbound_events',
+      'e',
+      { status: nth(2, 'text'), status_reason: nth(3, 'text'), locked_at: 'NULL::timestamptz', processed_at: nth(4, 'timestamptz'), retry_at: nth(5, 'timestamptz') },
+      `(e.status = 'processing') IS TRUE`,
+    ),
     [
       ends.map((e) => e.id),
       ends.map((e) => (e.status === 'retry' ? 'received' : e.status)),

@@ -5,6 +5,7 @@ import { refundedTotal, reversedAt } from '../commission/reversal';
 import { decideCommission, holdUntil, reviewState } from '../commission/decide';
 import { isFrozen, notFrozenSql } from '../domain/balances';
 import type { SqlSession } from '../db/sql';
+import { nth, updateByPosition } from '../db/update-by-position';
 import type { Hints } from '../domain/normalized-event';
 import type { CommissionRule } from '../commission/rules';
 import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
@@ -263,20 +264,31 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
 const iso = (d: Date) => d.toISOString();
 
 /**
- * The writes find their rows by primary key alone: `c.id = ANY($1)` beside the join on the unnest, so whatever
- * the planner makes of the unnest, conversions are read through their primary key. A row paid out or held by a
- * payout is not written (notFrozenSql: one expression no index serves).
+ * The writes find their rows by primary key alone, each its values by its position (src/db/update-by-position.ts),
+ * in id order. A row paid out or held by a payout is not written (notFrozenSql: one expression no index serves).
  */
 async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   updates.sort((a, b) => (a.id < b.id ? -1 : 1));
   await tx.query(
-    `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, base_value_minor = u.base, reason = u.reason,
-       rule_source = u.rule_source, attribution = u.attribution::jsonb, hold_until = u.hold_until, refund_level_minor = u.refund_level,
-       customer_email = coalesce(c.customer_email, u.email), review_status = coalesce(c.review_status, u.review), updated_at = now()
-     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[], $10::text[], $11::text[])
-       AS u(id, affiliate_id, value, base, reason, rule_source, attribution, hold_until, refund_level, email, review)
-     WHERE c.id = u.id AND c.id = ANY($1::uuid[]) AND ${notFrozenSql('c')}`,
+    updateByPosition(
+      'conversions',
+      'c',
+      {
+        affiliate_id: nth(2, 'uuid'),
+        value_minor: nth(3, 'bigint'),
+        base_value_minor: nth(4, 'bigint'),
+        reason: nth(5, 'text'),
+        rule_source: nth(6, 'text'),
+        attribution: `${nth(7, 'text')}::jsonb`,
+        hold_until: nth(8, 'timestamptz'),
+        refund_level_minor: nth(9, 'bigint'),
+        customer_email: `coalesce(c.customer_email, ${nth(10, 'text')})`,
+        review_status: `coalesce(c.review_status, ${nth(11, 'text')})`,
+        updated_at: 'now()',
+      },
+      notFrozenSql('c'),
+    ),
     [
       updates.map((u) => u.id),
       updates.map((u) => u.affiliateId),
@@ -327,10 +339,20 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
   }
   if (updated.length > 0) {
     await tx.query(
-      `UPDATE conversions c SET affiliate_id = u.affiliate_id::uuid, value_minor = u.value, amount_minor = u.amount, base_value_minor = u.base,
-         hold_until = u.hold_until, review_status = u.review, updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::text[]) AS u(id, affiliate_id, value, amount, base, hold_until, review)
-       WHERE c.id = u.id AND c.id = ANY($1::uuid[]) AND ${notFrozenSql('c')}`,
+      updateByPosition(
+        'conversions',
+        'c',
+        {
+          affiliate_id: nth(2, 'uuid'),
+          value_minor: nth(3, 'bigint'),
+          amount_minor: nth(4, 'bigint'),
+          base_value_minor: nth(5, 'bigint'),
+          hold_until: nth(6, 'timestamptz'),
+          review_status: nth(7, 'text'),
+          updated_at: 'now()',
+        },
+        notFrozenSql('c'),
+      ),
       [
         updated.map((w) => w.id),
         updated.map((w) => w.affiliateId),

@@ -1,4 +1,5 @@
 import type { SqlSession } from '../db/sql';
+import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
 import { asHints, mergeHints } from './hints';
 
@@ -267,10 +268,14 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[], custo
   }
   const merged = [...byKey.values()];
   await tx.query(
-    `UPDATE conversions c SET hints = u.hints::jsonb, customer_email = u.customer_email, customer_id = u.customer_id,
-       subscription_id = u.subscription_id, product_ids = ARRAY(SELECT jsonb_array_elements_text(u.product_ids::jsonb)), updated_at = now()
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, hints, customer_email, customer_id, subscription_id, product_ids)
-     WHERE c.id = u.id AND c.id = ANY($1::uuid[])`,
+    updateByPosition('conversions', 'c', {
+      hints: `${nth(2, 'text')}::jsonb`,
+      customer_email: nth(3, 'text'),
+      customer_id: nth(4, 'text'),
+      subscription_id: nth(5, 'text'),
+      product_ids: `ARRAY(SELECT jsonb_array_elements_text(${nth(6, 'text')}::jsonb))`,
+      updated_at: 'now()',
+    }),
     [
       merged.map((r) => r.id),
       merged.map((r) => JSON.stringify(r.hints)),

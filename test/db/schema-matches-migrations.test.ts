@@ -19,6 +19,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
  */
 const PARTIAL_INDEXES: Record<string, string> = {
   conversions_review_pending_idx: 'the review queue (GET /api/v1/conversions?review=pending) without reading every conversion',
+  conversions_reverses_id_idx: "a payment's refund rows (and the foreign key's check), without an entry for every payment's null",
+  conversions_payout_id_idx: "a payout's rows (and the foreign key's check), without an entry for every unpaid row's null",
+  inbound_events_status_received_at_idx: 'the sweeps (waiting rows, stale claims, failed rows to replay), without an entry for every finished event',
 };
 const EXPRESSION_INDEXES: Record<string, string> = {
   inbound_events_activity_idx: "the integrations' activity per provider, on lower(provider) so that the inbox's lookup by its unique key never takes it",
