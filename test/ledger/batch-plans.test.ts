@@ -263,6 +263,7 @@ describe('batch statements at scale', () => {
     const statements = await storePlanned(deliveries(5000));
     expect(statements.length).toBeGreaterThan(0);
     expect(problems(statements, counts)).toEqual([]);
+    expect(pairwiseJoins(statements, deliveries(5000).length)).toEqual([]);
   });
 
   it('reads every big table through an index, in proportion to the batch, with or without statistics', async () => {
