@@ -89,17 +89,19 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     return row;
   }
 
-  async function assertFree(projectId: string, email: string | undefined, code: string | undefined, except?: string) {
-    if (email && (await prisma.affiliate.findFirst({ where: { projectId, email, id: { not: except } } }))) {
+  // `db`: the transaction a caller is in. The embedded database is one connection, so a read through `prisma` from
+  // inside a transaction waits for that transaction to end, which it never does.
+  async function assertFree(projectId: string, email: string | undefined, code: string | undefined, except?: string, db: Pick<PrismaClient, 'affiliate'> = prisma) {
+    if (email && (await db.affiliate.findFirst({ where: { projectId, email, id: { not: except } } }))) {
       throw new HttpError(409, 'an affiliate with this email already exists');
     }
-    if (code && (await prisma.affiliate.findFirst({ where: { projectId, referralCodeKey: code.toLowerCase(), id: { not: except } } }))) {
+    if (code && (await db.affiliate.findFirst({ where: { projectId, referralCodeKey: code.toLowerCase(), id: { not: except } } }))) {
       throw new HttpError(409, 'referral_code is already in use');
     }
   }
 
-  async function assertGroup(projectId: string, groupId: string | null | undefined) {
-    if (groupId && !(await prisma.affiliateGroup.findFirst({ where: { projectId, id: groupId }, select: { id: true } }))) {
+  async function assertGroup(projectId: string, groupId: string | null | undefined, db: Pick<PrismaClient, 'affiliateGroup'> = prisma) {
+    if (groupId && !(await db.affiliateGroup.findFirst({ where: { projectId, id: groupId }, select: { id: true } }))) {
       throw new HttpError(404, 'group_id: no such group in this project');
     }
   }
@@ -167,13 +169,13 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
     const row = await prisma.$transaction(async (tx) => {
       await lockRules(tx, projectId);
       const current = await findByEmail(projectId, req.params.email, tx);
-      await assertFree(projectId, body.email, body.referral_code, current.id);
+      await assertFree(projectId, body.email, body.referral_code, current.id, tx);
       const data: Prisma.AffiliateUpdateInput = { ...payoutColumns(body) };
       if (body.email) data.email = body.email;
       if (body.name !== undefined) data.name = body.name;
       if (body.status) data.status = body.status;
       if (body.group_id !== undefined) {
-        await assertGroup(projectId, body.group_id);
+        await assertGroup(projectId, body.group_id, tx);
         data.group = body.group_id === null ? { disconnect: true } : { connect: { id: body.group_id } };
       }
       if (body.referral_code) Object.assign(data, { referralCode: body.referral_code, referralCodeKey: body.referral_code.toLowerCase() });

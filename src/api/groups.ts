@@ -88,8 +88,10 @@ export function groupsRouter(prisma: PrismaClient, clock: () => Date): Router {
     if (body.hold_days !== undefined) data.holdDays = body.hold_days;
     return data;
   }
-  const nameTaken = async (projectId: string, name: string | undefined, except?: string) =>
-    name !== undefined && (await prisma.affiliateGroup.findFirst({ where: { projectId, name, id: { not: except } } })) !== null;
+  // `db`: the transaction a caller is in (the embedded database is one connection: a read through `prisma` from inside
+  // a transaction would wait for it)
+  const nameTaken = async (projectId: string, name: string | undefined, except?: string, db: Pick<PrismaClient, 'affiliateGroup'> = prisma) =>
+    name !== undefined && (await db.affiliateGroup.findFirst({ where: { projectId, name, id: { not: except } } })) !== null;
 
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
@@ -125,7 +127,7 @@ export function groupsRouter(prisma: PrismaClient, clock: () => Date): Router {
     const row = await prisma.$transaction(async (tx) => {
       await lockRules(tx, projectId);
       const current = await find(tx, projectId, req.params.id);
-      if (await nameTaken(projectId, body.name, current.id)) throw new HttpError(409, 'a group with this name already exists');
+      if (await nameTaken(projectId, body.name, current.id, tx)) throw new HttpError(409, 'a group with this name already exists');
       const updated = await tx.affiliateGroup.update({ where: { id: current.id }, data: columns(body, current, currency) });
       await recordRuleChange(tx, { projectId, scope: 'group', subjectId: current.id, before: groupRuleState(current), after: groupRuleState(updated), at: clock() });
       return updated;

@@ -65,4 +65,24 @@ describe("Refgrow's referrals and public conversions on embedded PGlite", () => 
     expect(allTime).toMatchObject({ purchases: 4, signups: 1, by_currency: [expect.objectContaining({ revenue: { value: '140.00', value_minor: 14_000 }, commission: { value: '14.00', value_minor: 1400 } })] });
     expect((await get('/api/v1/ledger/verify')).data.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
   });
+  // The embedded database is one connection: a check made through the global client from inside an edit's
+  // transaction waited for that transaction, which timed out after 5 s (a 500 for every rename here).
+  it('edits groups and affiliates: renames, a new email, code or group, and the refusals, answered at once', async () => {
+    const project = await createProjectViaApi(t.app, 'Embedded edits');
+    const api = { Authorization: `Bearer ${project.apiKey}` };
+    const gold = (await request(t.app).post('/api/v1/groups').set(api).send({ name: 'Gold' }).expect(201)).body.data.id;
+    const silver = (await request(t.app).post('/api/v1/groups').set(api).send({ name: 'Silver' }).expect(201)).body.data.id;
+    expect((await request(t.app).patch(`/api/v1/groups/${gold}`).set(api).send({ name: 'Platinum' }).expect(200)).body.data.name).toBe('Platinum');
+    expect((await request(t.app).put(`/api/v1/groups/${silver}`).set(api).send({ name: 'Platinum' }).expect(409)).body).toEqual({ success: false, error: 'a group with this name already exists' });
+
+    await request(t.app).post('/api/v1/affiliates').set(api).send({ email: 'ann@partners.test', referral_code: 'ANN' }).expect(201);
+    await request(t.app).post('/api/v1/affiliates').set(api).send({ email: 'bob@partners.test', referral_code: 'BOB' }).expect(201);
+    const edited = (await request(t.app).patch('/api/v1/affiliates/ann%40partners.test').set(api).send({ email: 'anne@partners.test', referral_code: 'ANNE', group_id: gold }).expect(200)).body.data;
+    expect([edited.email, edited.referral_code, edited.group_id]).toEqual(['anne@partners.test', 'ANNE', gold]);
+    expect((await request(t.app).patch('/api/v1/affiliates/bob%40partners.test').set(api).send({ referral_code: 'anne' }).expect(409)).body.error).toBe('referral_code is already in use');
+    expect((await request(t.app).patch('/api/v1/affiliates/bob%40partners.test').set(api).send({ email: 'anne@partners.test' }).expect(409)).body.error).toBe('an affiliate with this email already exists');
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await request(t.app).put('/api/v1/affiliates/bob%40partners.test').set(api).send({ group_id: missing }).expect(404)).body.error).toBe('group_id: no such group in this project');
+    expect((await request(t.app).get('/api/v1/affiliates/bob%40partners.test').set(api).expect(200)).body.data).toMatchObject({ referral_code: 'BOB', group_id: null });
+  });
 });
