@@ -140,12 +140,19 @@ export async function finishEvents(sql: SqlSession, ends: readonly EventEnd[], a
     [
       ends.map((e) => e.id),
       ends.map((e) => (e.status === 'retry' ? 'received' : e.status)),
-      ends.map((e) => e.reason),
+      ends.map((e) => storableReason(e.reason)),
       ends.map((e) => (e.status === 'retry' ? null : at.toISOString())),
       ends.map((e) => (e.status === 'retry' ? e.retryAt.toISOString() : null)),
     ],
   );
 }
+
+/**
+ * A reason as PostgreSQL text can hold it: a reason quotes what the event said (`billing_reason "…" is not a sale`,
+ * an error's message), and a NUL there failed the statement that records every outcome of the batch, which left
+ * the events in processing, retried for ever. The NUL is shown as U+FFFD.
+ */
+const storableReason = (reason: string | null) => reason?.replaceAll('\u0000', '\uFFFD') ?? null;
 
 /**
  * Rows waiting for processing, oldest first: received (past their retry time, and stored before `receivedBefore`

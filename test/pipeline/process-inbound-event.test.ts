@@ -56,6 +56,15 @@ describe('normalized events checked before they are applied', () => {
     expect((await tdb.db.sql.query(`SELECT id FROM conversions WHERE payment_key = $1`, [`pi_${eventId}`])).length).toBe(0);
   });
 
+  // The reason quotes the event's own value: with a NUL in it, the statement recording the batch's outcomes failed,
+  // and the event stayed in processing, retried for ever.
+  it('an event ignored for a value holding a NUL ends ignored, its reason quoting the value without the NUL', async () => {
+    const id = await deliver(checkout('evt_nul_mode', { mode: 'sub\u0000scription' }));
+    await t.runner.idle();
+    const event = (await request(t.app).get(`/api/v1/events/${id}`).set(auth()).expect(200)).body.data;
+    expect(event).toMatchObject({ status: 'ignored', status_reason: 'checkout session in sub\uFFFDscription mode carries no payment', attempts: 1 });
+  });
+
   it('applies the good events processed beside an unusable one', async () => {
     const bad = await deliver(checkout('evt_batch_bad', { currency: 'xyz' }));
     const good = await deliver(checkout('evt_batch_good', {}));
