@@ -1,4 +1,4 @@
-import express, { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
 import { z } from 'zod';
 import { applicationFlags, APPLICATION_FLAGS, type ApplicationFlag } from '../access/application-checks';
@@ -9,6 +9,7 @@ import { emitAffiliateEvent } from '../outbound/emit';
 import type { Affiliate, AffiliateApplication, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { jsonBody } from '../http/json-body';
 import { clientAddressLimit, keyedRateLimit } from '../http/rate-limit';
 import type { VisitorHasher } from '../security/visitor-hash';
 import { generatedCode } from './affiliates';
@@ -101,7 +102,7 @@ function applicationView(a: AffiliateApplication & { affiliate?: { status: strin
  */
 export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date, hashVisitor: VisitorHasher, limits: ApplicationLimits): Router {
   const router = Router({ mergeParams: true });
-  const json = express.json({ limit: '16kb' });
+  const json = jsonBody({ limit: '16kb' });
   const perAddress = clientIpRateLimitPerHour(limits);
 
   async function projectOf(req: Request) {

@@ -74,7 +74,8 @@ const rejectBody = z.object({ reason: z.string().trim().min(1).max(500) }).stric
 const recalculateBody = z
   .object({ from: isoDate, to: isoDate, affiliate_id: uuidField.optional() })
   .strict()
-  .refine((b) => b.from.getTime() <= b.to.getTime(), { message: 'must not be after "to"', path: ['from'] });
+  // compared only once both are dates: zod runs an object's refinements beside its fields' issues
+  .refine((b) => b.from.getTime() <= b.to.getTime(), { message: 'must not be after "to"', path: ['from'], when: (payload) => payload.issues.length === 0 });
 
 
 /** PRODUCT.md §11: a commission given by hand is no more than the sale it is paid on. */

@@ -3,6 +3,7 @@ import { formatMajor, MAX_AMOUNT_MINOR, parseMajor, parsePercentToBp } from '../
 import { Prisma } from '../generated/prisma/client';
 import { HttpError } from '../http/errors';
 import type { RuleColumns } from '../projects/settings';
+import { DATE_RANGE_TEXT, isStorableDate } from '../domain/bounds';
 
 export const emailField = z
   .string()
@@ -97,8 +98,9 @@ export function idFromPath(value: unknown, what: string): string {
  */
 export const booleanQuery = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
-/** `from` / `to` filters. */
+/** `from` / `to` filters and bounds: an ISO 8601 date or date-time in the years PostgreSQL and JavaScript share. */
 export const isoDate = z
   .string()
   .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be an ISO 8601 date or date-time' })
-  .transform((v) => new Date(v));
+  .transform((v) => new Date(v))
+  .refine(isStorableDate, { message: `must be a date ${DATE_RANGE_TEXT}` });

@@ -1,4 +1,4 @@
-import { MAX_AMOUNT_MINOR } from './bounds';
+import { DATE_RANGE_TEXT, isStorableDate, MAX_AMOUNT_MINOR } from './bounds';
 import { isIsoCurrency } from '../util/iso-currency';
 
 /**
@@ -101,10 +101,7 @@ function valueProblem(value: unknown, path: string): string | null {
     return value.length > max ? `${path} is longer than ${max} characters` : null;
   }
   if (typeof value === 'bigint') return value < 0n || value > MAX_AMOUNT_MINOR ? `${path} ${value} is outside 0 to ${MAX_AMOUNT_MINOR} minor units` : null;
-  if (value instanceof Date) {
-    const year = value.getUTCFullYear();
-    return year >= 1 && year <= 9999 ? null : `${path} is not a date between the years 1 and 9999`;
-  }
+  if (value instanceof Date) return isStorableDate(value) ? null : `${path} is not a date ${DATE_RANGE_TEXT}`;
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {
       const problem = valueProblem(item, `${path}.${i}`);

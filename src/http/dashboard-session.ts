@@ -3,6 +3,7 @@ import { csrfTokenMatches, findSession, roleIn } from '../access/user-sessions';
 import { canWrite, type Role } from '../access/roles';
 import type { PrismaClient } from '../generated/prisma/client';
 import { HttpError } from './errors';
+import { cookieValue } from './cookies';
 
 /** The dashboard's session cookie (docs/dashboard.md); the affiliate portal's is `refwire_portal`, a separate thing. */
 export const SESSION_COOKIE = 'refwire_session';
@@ -31,11 +32,7 @@ export function clearSessionCookie(res: Response, publicUrl: string): void {
 
 /** The session token the request's Cookie header carries, or null. */
 export function sessionTokenOf(req: Request): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim()) || null;
-  }
-  return null;
+  return cookieValue(req, SESSION_COOKIE);
 }
 
 function originOf(url: string): string | null {

@@ -35,6 +35,13 @@ function sizeOf(bytes: number | undefined): string {
 
 /** Every failure leaves as `{ success: false, error }`; internals are logged, never sent. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  // a streamed answer (a CSV export) that fails midway cannot become an error answer: it is cut off, as Express's
+  // own handler would, after logging the failure itself (writing JSON here only threw ERR_HTTP_HEADERS_SENT)
+  if (res.headersSent) {
+    req.log?.error({ err }, 'failed while streaming the answer');
+    res.destroy();
+    return;
+  }
   if (err instanceof HttpError) {
     for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
     return sendError(res, err.status, err.message);

@@ -3,6 +3,7 @@ import type { DeliveryHeaders, VerifiedEvent, VerifyFailure } from '../providers
 import type { ProviderName } from '../domain/provider-names';
 import { findAdapter } from '../providers/registry';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../util/json-text';
+import { DATE_RANGE_TEXT, isStorableDate } from '../domain/bounds';
 import type { InboxInput, StoredEvent } from '../inbox/inbound-events';
 
 export type IngestOutcome =
@@ -44,8 +45,7 @@ function unacceptable(event: VerifiedEvent): string | null {
     // PostgreSQL text cannot hold U+0000
     if (value.includes('\u0000')) return `its event ${name} holds a NUL character`;
   }
-  const year = event.occurredAt?.getUTCFullYear();
-  if (year !== undefined && !(year >= 1 && year <= 9999)) return 'its timestamp is not a date between the years 1 and 9999';
+  if (event.occurredAt && !isStorableDate(event.occurredAt)) return `its timestamp is not a date ${DATE_RANGE_TEXT}`;
   if (nestsDeeper(event.payload, MAX_JSON_DEPTH)) return `its JSON nests deeper than ${MAX_JSON_DEPTH} levels`;
   return null;
 }

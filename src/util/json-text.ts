@@ -45,7 +45,7 @@ function pathOf(stack: Container[]): string {
  * `exactNumbers`) holds a number JSON.parse would not read exactly, as an error naming the field. Text that is
  * not JSON is left for JSON.parse to refuse.
  */
-export function jsonTextProblem(text: string, options: { maxDepth: number; exactNumbers: boolean }): string | null {
+export function jsonTextProblem(text: string, options: { maxDepth: number; exactNumbers: boolean; noNul?: boolean }): string | null {
   const stack: Container[] = [];
   const at = (what: string, within = stack) => {
     const path = pathOf(within);
@@ -72,13 +72,17 @@ export function jsonTextProblem(text: string, options: { maxDepth: number; exact
       // a string: to its closing quote, past escapes
       const start = i;
       let escaped = false;
+      let nul = false;
       for (i += 1; i < text.length; i++) {
         const d = text.charCodeAt(i);
         if (d === 0x5c) {
           escaped = true;
+          nul ||= text.startsWith('u0000', i + 1);
           i += 1;
         } else if (d === 0x22) break;
       }
+      // PostgreSQL's text and jsonb cannot hold U+0000: refused here, named, rather than failing a statement later
+      if (nul && options.noNul) return at('holds a NUL character (\\u0000), which no text can hold');
       if (top?.object && top.expectKey) {
         const raw = text.slice(start, i + 1);
         try {

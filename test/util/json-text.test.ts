@@ -13,6 +13,13 @@ describe('JSON text checks', () => {
 
   const exact = { maxDepth: MAX_JSON_DEPTH, exactNumbers: true };
 
+  it('names the field holding a NUL (\\u0000), when asked; an escaped backslash before "u0000" is text', () => {
+    const noNul = { ...exact, noNul: true };
+    expect(jsonTextProblem('{"a":{"b":["ok","x\\u0000"]}}', noNul)).toBe('a.b.1: holds a NUL character (\\u0000), which no text can hold');
+    expect(jsonTextProblem('{"name":"a\\\\u0000b"}', noNul)).toBeNull();
+    expect(jsonTextProblem('{"name":"x\\u0000"}', exact)).toBeNull();
+  });
+
   it('names the field holding an inexact number, inside objects and arrays', () => {
     expect(jsonTextProblem('{"email":"a@b.c","commission_value":9223372036854775807}', exact)).toBe(
       'commission_value: the number 9223372036854775807 cannot be read exactly; send it as a string',

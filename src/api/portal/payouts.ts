@@ -45,7 +45,8 @@ const payoutDetailsBody = z
   .strict()
   .superRefine((b, ctx) => {
     const needs = { paypal: 'paypal_email', wise: 'wise_email', bank_transfer: 'bank' } as const;
-    if (b[needs[b.method]] === undefined) ctx.addIssue({ code: 'custom', path: [needs[b.method]], message: `required for ${b.method}` });
+    // an unknown method is its own field's issue (zod runs this beside it)
+    if (Object.hasOwn(needs, b.method) && b[needs[b.method]] === undefined) ctx.addIssue({ code: 'custom', path: [needs[b.method]], message: `required for ${b.method}` });
   });
 
 type Bank = z.infer<typeof bankField>;

@@ -6,6 +6,7 @@ import { bearer, notBlocked, refused } from '../../http/auth';
 import { HttpError } from '../../http/errors';
 import type { FailedAuthLimit } from '../../http/rate-limit';
 import { uuidField } from '../fields';
+import { cookieValue } from '../../http/cookies';
 
 export const PORTAL_COOKIE = 'refwire_portal';
 
@@ -34,13 +35,7 @@ export function portalOf(req: Request): PortalAccess {
 }
 
 export function cookieToken(req: Request): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === PORTAL_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim()) || null;
-  }
-  return null;
+  return cookieValue(req, PORTAL_COOKIE);
 }
 
 /** Secure whenever the request came over https or Refwire is published under https (behind a TLS proxy). */

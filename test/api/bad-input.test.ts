@@ -1,0 +1,79 @@
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { ADMIN_TOKEN, buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * Input that reached PostgreSQL and failed there (a 500 where the client is at fault), found by fuzzing every
+ * operation of /openapi.json: a NUL in a body, a path or a query; dates outside the years both PostgreSQL and
+ * JavaScript hold; a refinement run on a field that had already failed; a cookie whose encoding is malformed. Each is
+ * a 400 (or 401) naming what is wrong, and nothing stored changes.
+ */
+describe('bad input the database cannot hold', () => {
+  let tdb: TestDatabase;
+  let t: TestApp;
+  let project: { id: string; apiKey: string };
+  const api = () => ({ Authorization: `Bearer ${project.apiKey}` });
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    t = buildTestApp(tdb.db);
+    project = await createProjectViaApi(t.app);
+    await request(t.app).post('/api/v1/groups').set(api()).send({ name: 'Gold' }).expect(201);
+  });
+  afterAll(async () => {
+    await t.runner.stop();
+    await tdb.drop();
+  });
+
+  it('refuses a NUL in a JSON body, naming the field, and keeps what is stored', async () => {
+    const res = await request(t.app).post('/api/v1/groups').set(api()).set('content-type', 'application/json').send('{"name":"zz\\u0000zz"}').expect(400);
+    expect(res.body).toEqual({ success: false, error: 'name: holds a NUL character (\\u0000), which no text can hold' });
+    const nested = await request(t.app).post('/api/v1/affiliates').set(api()).set('content-type', 'application/json').send('{"email":"a@b.test","payout_details":{"note":"x\\u0000"}}').expect(400);
+    expect(nested.body.error).toBe('payout_details.note: holds a NUL character (\\u0000), which no text can hold');
+    // an escaped backslash followed by "u0000" is text, not a NUL
+    const text = await request(t.app).post('/api/v1/groups').set(api()).set('content-type', 'application/json').send('{"name":"a\\\\u0000b"}').expect(201);
+    expect(text.body.data.name).toBe('a\\u0000b');
+    const admin = await request(t.app).post('/api/admin/projects').set('Authorization', `Bearer ${ADMIN_TOKEN}`).set('content-type', 'application/json').send('{"name":"P\\u0000","currency":"USD"}').expect(400);
+    expect(admin.body.error).toBe('name: holds a NUL character (\\u0000), which no text can hold');
+    expect((await request(t.app).get('/api/v1/groups').set(api()).expect(200)).body.data.map((g: { name: string }) => g.name)).toEqual(['Gold', 'a\\u0000b']);
+  });
+
+  it.each([
+    ['a query filter', '/api/v1/affiliates?q=%00'],
+    ['another list filter', '/api/v1/events?type=a%00b'],
+    ['a path id', `/api/v1/projects/{project}/stripe-customer-referral-info/a%00b`],
+  ])('refuses a NUL in %s', async (_name, path) => {
+    const res = await request(t.app).get(path.replace('{project}', project.id)).set(api()).expect(400);
+    expect(res.body).toEqual({ success: false, error: 'the address holds a NUL character (%00), which no id, code or filter can hold' });
+  });
+
+  it.each([
+    ['/api/v1/conversions?from=0000-01-01', 'from: must be a date between the years 1 and 9999'],
+    ['/api/v1/events?to=0000-01-01', 'to: must be a date between the years 1 and 9999'],
+    ['/api/v1/audit-log?from=0000-01-01', 'from: must be a date between the years 1 and 9999'],
+    ['/api/v1/reports/summary?from=-000001-01-01T00:00:00Z', 'from: must be a date between the years 1 and 9999'],
+    ['/api/v1/reports/conversions.csv?from=0000-01-01', 'from: must be a date between the years 1 and 9999'],
+    ['/api/v1/conversions?from=yesterday', 'from: must be an ISO 8601 date or date-time'],
+  ])('refuses a date out of range: %s', async (path, error) => {
+    const res = await request(t.app).get(path).set(api()).expect(400);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body).toEqual({ success: false, error });
+  });
+
+  it.each([
+    [{ from: 'abc', to: '2030-01-01' }, 'from: must be an ISO 8601 date or date-time'],
+    [{ from: '2026-01-01', to: '' }, 'to: must be an ISO 8601 date or date-time'],
+    [{ from: '0000-01-01', to: '2030-01-01' }, 'from: must be a date between the years 1 and 9999'],
+    [{ from: '2030-01-01', to: '2026-01-01' }, 'from: must not be after "to"'],
+  ])('refuses a recalculation over %j', async (body, error) => {
+    const res = await request(t.app).post('/api/v1/conversions/recalculate').set(api()).send(body).expect(400);
+    expect(res.body).toEqual({ success: false, error });
+  });
+
+  it('takes a session cookie whose encoding is malformed as no session', async () => {
+    const dashboard = await request(t.app).get('/api/dashboard/me').set('cookie', 'refwire_session=%E0%A4%A').expect(401);
+    expect(dashboard.body.success).toBe(false);
+    const portal = await request(t.app).get(`/api/portal/${project.id}/me`).set('cookie', 'refwire_portal=%ZZ').expect(401);
+    expect(portal.body.success).toBe(false);
+  });
+});
