@@ -287,7 +287,6 @@ describe('batch statements at scale', () => {
 
     expect(problems(unanalyzed, counts)).toEqual([]);
     expect(problems(analyzed, await rowCounts())).toEqual([]);
-    for (const s of [...unanalyzed, ...analyzed]) if (/^\s*UPDATE/.test(s.sql)) console.log(s.sql.slice(0, 60), JSON.stringify(s.plan).slice(0, 1500));
     expect(pairwiseJoins([...unanalyzed, ...analyzed], mixedBatch(0).length)).toEqual([]);
     expect(problems(await storePlanned(deliveries(6000)), await rowCounts())).toEqual([]);
   });
