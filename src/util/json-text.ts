@@ -40,12 +40,21 @@ function pathOf(stack: Container[]): string {
     .join('.');
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `text` at `at` reads `uD800` to `uDFFF` (after a backslash): a surrogate's escape, case-insensitive. */
+function isSurrogateEscape(text: string, at: number): boolean {
+  if (text.charCodeAt(at) !== 0x75 || (text.charCodeAt(at + 1) | 0x20) !== 0x64) return false;
+  const third = text.charCodeAt(at + 2) | 0x20;
+  return third === 0x38 || third === 0x39 || (third >= 0x61 && third <= 0x66);
+}
+
 /**
  * One pass over JSON text, without parsing it: the first place that nests deeper than `maxDepth`, or (with
- * `exactNumbers`) holds a number JSON.parse would not read exactly, as an error naming the field. Text that is
- * not JSON is left for JSON.parse to refuse.
+ * `exactNumbers`) holds a number JSON.parse would not read exactly, or (with `storableText`) a string PostgreSQL
+ * cannot hold, as an error naming the field. Text that is not JSON is left for JSON.parse to refuse.
  */
-export function jsonTextProblem(text: string, options: { maxDepth: number; exactNumbers: boolean; noNul?: boolean }): string | null {
+export function jsonTextProblem(text: string, options: { maxDepth: number; exactNumbers: boolean; storableText?: boolean }): string | null {
   const stack: Container[] = [];
   const at = (what: string, within = stack) => {
     const path = pathOf(within);
@@ -73,16 +82,28 @@ export function jsonTextProblem(text: string, options: { maxDepth: number; exact
       const start = i;
       let escaped = false;
       let nul = false;
+      let surrogate = false;
       for (i += 1; i < text.length; i++) {
         const d = text.charCodeAt(i);
         if (d === 0x5c) {
           escaped = true;
           nul ||= text.startsWith('u0000', i + 1);
+          surrogate ||= isSurrogateEscape(text, i + 1);
           i += 1;
         } else if (d === 0x22) break;
       }
-      // PostgreSQL's text and jsonb cannot hold U+0000: refused here, named, rather than failing a statement later
-      if (nul && options.noNul) return at('holds a NUL character (\\u0000), which no text can hold');
+      // What PostgreSQL's text and jsonb cannot hold, refused here and named rather than failing a statement later:
+      // U+0000, and half of a UTF-16 surrogate pair (jsonb refuses it; text stored U+FFFD in its place)
+      if (options.storableText && nul) return at('holds a NUL character (\\u0000), which no text can hold');
+      if (options.storableText && surrogate) {
+        let value: string;
+        try {
+          value = JSON.parse(text.slice(start, i + 1)) as string;
+        } catch {
+          return null;
+        }
+        if (LONE_SURROGATE.test(value)) return at('holds half of a UTF-16 surrogate pair (\\ud800 to \\udfff) without the other half, which is not text');
+      }
       if (top?.object && top.expectKey) {
         const raw = text.slice(start, i + 1);
         try {

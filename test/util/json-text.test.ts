@@ -14,10 +14,21 @@ describe('JSON text checks', () => {
   const exact = { maxDepth: MAX_JSON_DEPTH, exactNumbers: true };
 
   it('names the field holding a NUL (\\u0000), when asked; an escaped backslash before "u0000" is text', () => {
-    const noNul = { ...exact, noNul: true };
-    expect(jsonTextProblem('{"a":{"b":["ok","x\\u0000"]}}', noNul)).toBe('a.b.1: holds a NUL character (\\u0000), which no text can hold');
-    expect(jsonTextProblem('{"name":"a\\\\u0000b"}', noNul)).toBeNull();
+    const storable = { ...exact, storableText: true };
+    expect(jsonTextProblem('{"a":{"b":["ok","x\\u0000"]}}', storable)).toBe('a.b.1: holds a NUL character (\\u0000), which no text can hold');
+    expect(jsonTextProblem('{"name":"a\\\\u0000b"}', storable)).toBeNull();
     expect(jsonTextProblem('{"name":"x\\u0000"}', exact)).toBeNull();
+  });
+
+  it('names the field holding half of a surrogate pair, when asked; a whole pair is text', () => {
+    const storable = { ...exact, storableText: true };
+    const half = 'holds half of a UTF-16 surrogate pair (\\ud800 to \\udfff) without the other half, which is not text';
+    expect(jsonTextProblem('{"appearance":{"title":"\\ud800"}}', storable)).toBe(`appearance.title: ${half}`);
+    expect(jsonTextProblem('{"a":["x\\uDFFFy"]}', storable)).toBe(`a.0: ${half}`);
+    expect(jsonTextProblem('{"a":"\\udc00\\ud800"}', storable)).toBe(`a: ${half}`);
+    expect(jsonTextProblem('{"a":"\\ud83d\\ude00 and \\uD83D\\uDE00"}', storable)).toBeNull();
+    expect(jsonTextProblem('{"a":"\\\\ud800"}', storable)).toBeNull();
+    expect(jsonTextProblem('{"a":"\\ud800"}', exact)).toBeNull();
   });
 
   it('names the field holding an inexact number, inside objects and arrays', () => {
