@@ -1,3 +1,4 @@
+import { hasLoneSurrogate } from '../util/text';
 import { DATE_RANGE_TEXT, isStorableDate, MAX_AMOUNT_MINOR } from './bounds';
 import { isIsoCurrency } from '../util/iso-currency';
 
@@ -97,6 +98,7 @@ function valueProblem(value: unknown, path: string): string | null {
   if (typeof value === 'string') {
     // PostgreSQL text and jsonb cannot hold U+0000
     if (value.includes('\u0000')) return `${path} holds a NUL character`;
+    if (hasLoneSurrogate(value)) return `${path} holds half of a UTF-16 surrogate pair`;
     const max = /(^|\.)email$/.test(path) ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH;
     return value.length > max ? `${path} is longer than ${max} characters` : null;
   }

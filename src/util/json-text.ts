@@ -1,3 +1,5 @@
+import { hasLoneSurrogate } from './text';
+
 /**
  * Deeper than this, JSON is refused (API bodies) or not taken (webhook bodies). No request body Refwire reads
  * nests past a few levels, and the deepest recorded provider payload in fixtures/ has 9; deep nesting costs
@@ -39,8 +41,6 @@ function pathOf(stack: Container[]): string {
     .filter((part): part is string => part !== null)
     .join('.');
 }
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Whether `text` at `at` reads `uD800` to `uDFFF` (after a backslash): a surrogate's escape, case-insensitive. */
 function isSurrogateEscape(text: string, at: number): boolean {
@@ -102,7 +102,7 @@ export function jsonTextProblem(text: string, options: { maxDepth: number; exact
         } catch {
           return null;
         }
-        if (LONE_SURROGATE.test(value)) return at('holds half of a UTF-16 surrogate pair (\\ud800 to \\udfff) without the other half, which is not text');
+        if (hasLoneSurrogate(value)) return at('holds half of a UTF-16 surrogate pair (\\ud800 to \\udfff) without the other half, which is not text');
       }
       if (top?.object && top.expectKey) {
         const raw = text.slice(start, i + 1);

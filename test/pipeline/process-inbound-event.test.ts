@@ -41,6 +41,7 @@ describe('normalized events checked before they are applied', () => {
   it.each([
     ['a currency that is not ISO 4217', { currency: 'zzz' }, 'invalid event: currency "ZZZ" is not an ISO 4217 code'],
     ['a NUL in metadata', { metadata: { referral_code: 'ACME\u0000PARTNER' } }, 'invalid event: hints.referralCode holds a NUL character'],
+    ['half a surrogate pair in metadata', { metadata: { referral_code: 'ACME\uD800' } }, 'invalid event: hints.referralCode holds half of a UTF-16 surrogate pair'],
     ['a 400-character email', { customer_details: { email: `${'a'.repeat(388)}@example.com` } }, 'invalid event: customer.email is longer than 320 characters'],
     ['an id longer than its column', { client_reference_id: 'r'.repeat(256) }, 'invalid event: hints.clientReferenceId is longer than 255 characters'],
     ['an amount above 10^15 minor units', { amount_total: 1_000_000_000_000_001 }, 'invalid event: grossMinor 1000000000000001 is outside 0 to 1000000000000000 minor units'],
