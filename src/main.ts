@@ -15,6 +15,7 @@ import { DEFAULT_PORTAL_SIGN_IN_LIMITS } from './api/portal';
 import { createLogger } from './observability/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
 import { startProcessing, storesFor, type Processing } from './processing';
+import { answerMalformedRequests } from './http/client-error';
 
 export type Refwire = {
   url: string;
@@ -57,6 +58,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     const processing = startProcessing(config, db, logger, stores, { consume: options.worker });
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
     const server = http.createServer();
+    answerMalformedRequests(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, resolve);

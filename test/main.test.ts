@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../src/config/config';
@@ -79,6 +80,33 @@ describe('startRefwire on the embedded database', () => {
       expect((await analyzed()).relallvisible).toBeGreaterThan(0);
     } finally {
       await restarted.close();
+    }
+  });
+
+  // Node's parser refuses these before the app sees them, and answered a bare status with no body
+  it('answers a request HTTP cannot parse with the API error body, and closes the connection', async () => {
+    const refwire = await startRefwire(config(), { worker: false, ...quiet });
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { hostname, port } = new URL(refwire.url);
+        const socket = net.connect(Number(port), hostname, () => socket.end(request));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    try {
+      const badChunk = await raw('POST /api/v1/affiliates HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+      expect(badChunk).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(badChunk).toMatch(/\r\nConnection: close\r\n/);
+      expect(JSON.parse(badChunk.slice(badChunk.indexOf('\r\n\r\n') + 4))).toEqual({ success: false, error: 'malformed HTTP request' });
+      const bigHeaders = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(bigHeaders).toMatch(/^HTTP\/1\.1 431 /);
+      expect(JSON.parse(bigHeaders.slice(bigHeaders.indexOf('\r\n\r\n') + 4))).toEqual({ success: false, error: 'request headers too large' });
+      // a request it can read is answered as before
+      expect(await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    } finally {
+      await refwire.close();
     }
   });
 });
