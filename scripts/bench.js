@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --short | --ingest-only | --backlog-only | --scale-only | --embedded-only]
+// npm run bench [-- --short | --ingest-only | --backlog-only | --scale-only | --drain-only | --embedded-only]
 // Side by side on this machine: a bare node:http server, a bare Express 5 server and Refwire in production mode
 // (PostgreSQL + Redis, API process without a worker), driven by autocannon with unique, freshly signed ~3 KB Stripe
 // events at 64 connections, the three in turn three times; again with 30% duplicate deliveries; then a 10,000-event
@@ -20,6 +20,8 @@ const BACKLOG_ONLY = process.argv.includes('--backlog-only');
 const INGEST_ONLY = process.argv.includes('--ingest-only');
 const SCALE_ONLY = process.argv.includes('--scale-only');
 const EMBEDDED_ONLY = process.argv.includes('--embedded-only');
+/** the scale phase's drain by one worker alone: no reads, plans or second worker (to compare processing changes) */
+const DRAIN_ONLY = process.argv.includes('--drain-only');
 /** the scale phase: events stored then drained, affiliates they are spread over (BENCH_SCALE_EVENTS to override) */
 const SCALE_EVENTS = Number(process.env.BENCH_SCALE_EVENTS || (SHORT ? 2_000 : 100_000));
 const SCALE_AFFILIATES = SHORT ? 100 : 1_000;
@@ -259,7 +261,10 @@ async function backlogPhase(env) {
     );
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const processed = async () => Number((await client.query(`SELECT count(*) FROM inbound_events WHERE status = 'processed'`)).rows[0].count);
+    // the count Refwire keeps (row_counts, src/db/row-counts.ts): counting the rows every 250 ms read the whole inbox,
+    // 20–60 ms of the CPU the drain shares at 100,000 events
+    const processed = async () =>
+      Number((await client.query(`SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE table_name = 'inbound_events' AND key_b = 'processed'`)).rows[0].n);
     const started = Date.now();
     const worker = await spawnProcess(['dist/cli.js', 'worker'], phaseEnv, () => true);
     let done = 0;
@@ -496,7 +501,10 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     await storeDirectly(url, phaseEnv.QUEUE_PREFIX, project.id, viaHttp, SCALE_EVENTS, jobSize);
     const storeSeconds = (Date.now() - storeStarted) / 1000;
 
-    const processed = async () => Number((await client.query(`SELECT count(*) FROM inbound_events WHERE status = 'processed'`)).rows[0].count);
+    // the count Refwire keeps (row_counts, src/db/row-counts.ts): counting the rows every 250 ms read the whole inbox,
+    // 20–60 ms of the CPU the drain shares at 100,000 events
+    const processed = async () =>
+      Number((await client.query(`SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE table_name = 'inbound_events' AND key_b = 'processed'`)).rows[0].n);
     const scansBefore = await seqScans(client);
     // CPU the drain costs: the workers' processes and the PostgreSQL backends serving this database (but this
     // client's): per event, the measure that holds on a machine whose other load varies
@@ -832,6 +840,13 @@ async function main() {
       const embedded = await embeddedPhase(env);
       logEmbedded(embedded);
       writeResult({ at: new Date().toISOString(), mode: SHORT ? 'short' : 'full', machine: machine(), embedded });
+      return;
+    }
+    if (DRAIN_ONLY) {
+      await stop(refwireProc);
+      const drain = await scalePhase(env, { workers: 1, explain: false });
+      logScale(drain);
+      writeResult({ at: new Date().toISOString(), mode: SHORT ? 'short' : 'full', machine: machine(), drain });
       return;
     }
     if (SCALE_ONLY) {

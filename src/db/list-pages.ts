@@ -1,4 +1,5 @@
 import type { SqlClient } from './sql';
+import { rowsWithoutSort } from './without-sort';
 
 /** The lists that page a project's rows newest first by (time, id), and the time column of their keyset index. */
 const LISTS = {
@@ -37,12 +38,8 @@ export function keysetPageIds(sql: SqlClient, list: keyof typeof LISTS, projectI
   );
 }
 
-/** One statement with sorting off (SET LOCAL: for its own transaction only), so its order must come from an index. */
-function idsWithoutSort(sql: SqlClient, statement: string, params: unknown[]): Promise<string[]> {
-  return sql.transaction(async (tx) => {
-    await tx.exec('SET LOCAL enable_sort = off');
-    return (await tx.query<{ id: string }>(statement, params)).map((r) => r.id);
-  });
+async function idsWithoutSort(sql: SqlClient, statement: string, params: unknown[]): Promise<string[]> {
+  return (await rowsWithoutSort<{ id: string }>(sql, statement, params)).map((r) => r.id);
 }
 
 /** `rows` (read by id, in any order) in the order of `ids`; a row deleted between the two reads is left out. */

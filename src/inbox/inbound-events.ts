@@ -9,6 +9,7 @@ import type { VerifiedEvent } from '../providers/provider-adapter';
 import type { ProviderName } from '../domain/provider-names';
 import { microBatch } from '../util/micro-batch';
 import { nth, updateByPosition } from '../db/update-by-position';
+import { rowsWithoutSort } from '../db/without-sort';
 
 export type StoredEvent = { id: string; duplicate: boolean };
 
@@ -157,17 +158,28 @@ const storableReason = (reason: string | null) => reason?.replaceAll('\u0000', '
 /**
  * Rows waiting for processing, oldest first: received (past their retry time, and stored before `receivedBefore`
  * when given — a just-stored row is still on its way to the queue), or claimed before `staleBefore` by a runner
- * that died. What the in-process runner and the queue's requeue sweep take up.
+ * that died; only the latter with `staleOnly`. What the in-process runner and the queue's requeue sweep take up.
+ *
+ * Each kind is read in order from the partial (status, received_at) index and stops at `limit`, so a call costs
+ * in proportion to its limit, not to the backlog: as one `OR` the two were gathered whole and sorted (57 ms for
+ * the first 1,000 of 100,000 received rows, against 1.5 ms), on every sweep of a backlog being drained.
  */
-export async function waitingEvents(sql: SqlSession, o: { now: Date; staleBefore: Date; receivedBefore?: Date; limit: number }): Promise<string[]> {
-  const rows = await sql.query<{ id: string }>(
-    `SELECT id FROM inbound_events
-     WHERE (status = 'received' AND ($4::timestamptz IS NULL OR received_at < $4) AND (retry_at IS NULL OR retry_at <= $1))
-        OR (status = 'processing' AND locked_at < $2)
-     ORDER BY received_at LIMIT $3`,
-    [o.now, o.staleBefore, o.limit, o.receivedBefore ?? null],
-  );
-  return rows.map((r) => r.id);
+export async function waitingEvents(
+  sql: SqlClient,
+  o: { now: Date; staleBefore: Date; receivedBefore?: Date; limit: number; staleOnly?: boolean },
+): Promise<string[]> {
+  const stale = (lease: string, limit: string) =>
+    `(SELECT id, received_at FROM inbound_events WHERE status = 'processing' AND locked_at < ${lease} ORDER BY received_at LIMIT ${limit})`;
+  const received = `(SELECT id, received_at FROM inbound_events
+     WHERE status = 'received' AND ($4::timestamptz IS NULL OR received_at < $4) AND (retry_at IS NULL OR retry_at <= $1)
+     ORDER BY received_at LIMIT $3)`;
+  const rows = o.staleOnly
+    ? await rowsWithoutSort<{ id: string; received_at: Date }>(sql, `SELECT * FROM ${stale('$1', '$2')} w`, [o.staleBefore, o.limit])
+    : await rowsWithoutSort<{ id: string; received_at: Date }>(sql, `SELECT * FROM (${received} UNION ALL ${stale('$2', '$3')}) w`, [o.now, o.staleBefore, o.limit, o.receivedBefore ?? null]);
+  return rows
+    .sort((a, b) => a.received_at.getTime() - b.received_at.getTime())
+    .slice(0, o.limit)
+    .map((r) => r.id);
 }
 
 /** After a crash, when this process alone owns the database: whatever was in processing was cut off. */

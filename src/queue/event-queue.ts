@@ -76,6 +76,11 @@ export class EventQueue {
     return withTimeout(this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'), ADD_TIMEOUT_MS);
   }
 
+  /** Jobs no worker has taken yet. */
+  async waitingJobs(): Promise<number> {
+    return withTimeout(this.queue.getJobCountByTypes('waiting', 'prioritized'), ADD_TIMEOUT_MS);
+  }
+
   async ping(): Promise<void> {
     await withTimeout(this.redis.ping(), ADD_TIMEOUT_MS);
   }

@@ -11,6 +11,11 @@ const BATCH = 1000;
  * Queues stored-but-unqueued events: every few seconds, the rows still waiting (past their retry time, if an
  * attempt failed) or abandoned mid-processing by a killed worker (claim older than the lease) are added again.
  * An event queued twice is claimed once, so this may run in every process at once.
+ *
+ * While jobs wait in the queue, the workers are behind and a received row is most likely in one of them: only
+ * abandoned claims are queued again then, and waiting rows once the queue has no job waiting (at once after Redis
+ * restarted empty). Queuing the oldest 1,000 rows of a backlog every 5 s from every process only added jobs of
+ * events already queued, each claimed for nothing.
  */
 export class RequeueSweep {
   private timer: NodeJS.Timeout | null = null;
@@ -33,8 +38,10 @@ export class RequeueSweep {
     if (this.running) return 0;
     this.running = true;
     try {
+      const behind = (await this.queue.waitingJobs()) > 0;
       const ids = await waitingEvents(this.sql, {
         now,
+        staleOnly: behind,
         staleBefore: new Date(now.getTime() - this.leaseMs),
         receivedBefore: new Date(now.getTime() - GRACE_MS),
         limit: BATCH,
