@@ -16,15 +16,15 @@ import { ClickRetentionSweep } from './tracking/click-retention';
 import { foldAllRowCounts } from './db/row-counts';
 import { foldAllAffiliateTotals } from './db/affiliate-totals';
 import { PeriodicSweep } from './util/periodic-sweep';
-import { vacuumAndAnalyze } from './db/maintenance';
+import { maintainDatabase } from './db/maintenance';
 import { ReconcileLoop } from './reconcile/reconcile-loop';
 import type { ReconcileDeps } from './reconcile/reconcile';
 
 const DELTA_FOLD_MS = 10 * 60_000;
 const DELTA_FOLD_EVENTS = 5_000;
-/** the embedded database's vacuum (src/db/maintenance.ts): at start, hourly, and after this many events */
-const EMBEDDED_VACUUM_MS = 60 * 60_000;
-const EMBEDDED_VACUUM_EVENTS = 20_000;
+/** vacuum where nothing else does it (src/db/maintenance.ts): at start, hourly, and after this many events */
+const VACUUM_MS = 60 * 60_000;
+const VACUUM_EVENTS = 20_000;
 
 /**
  * How stored events reach processing, in either mode:
@@ -115,11 +115,10 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // table behind it for the reads (and for vacuum), and on a timer where no event comes.
   const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql));
   const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded', DELTA_FOLD_EVENTS) : null;
-  // PostgreSQL's autovacuum does this for a server; PGlite has none
-  const vacuum =
-    options.consume && db.kind === 'embedded'
-      ? new PeriodicSweep('embedded database vacuum', () => vacuumAndAnalyze(db.sql), logger, EMBEDDED_VACUUM_MS, 'embedded database vacuumed and analyzed', EMBEDDED_VACUUM_EVENTS)
-      : null;
+  // PostgreSQL's autovacuum does this for a server, where it is on; PGlite has none
+  const vacuum = options.consume
+    ? new PeriodicSweep('database vacuum', () => maintainDatabase(db), logger, VACUUM_MS, 'database vacuumed and analyzed', VACUUM_EVENTS)
+    : null;
   const batches = createBatchProcessor(deps);
   const processBatch = async (ids: readonly string[]) => {
     const outcomes = await batches(ids);

@@ -1,8 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { wrapPglite, type Database } from '../../src/db/database';
-import { vacuumAndAnalyze } from '../../src/db/maintenance';
+import { maintainDatabase, vacuumAndAnalyze } from '../../src/db/maintenance';
 import { migrate } from '../../src/db/migrator';
 import { newProject } from '../helpers/ledger';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
 /** The embedded database's own autovacuum (PGlite has none): statistics, all-visible pages, dead rows reclaimed. */
 describe('vacuumAndAnalyze on PGlite', () => {
@@ -46,5 +47,56 @@ describe('vacuumAndAnalyze on PGlite', () => {
       [projectId],
     );
     expect(plan!['QUERY PLAN']).toContain('inbound_events_project_id_provider_provider_event_id_key');
+  });
+});
+
+/**
+ * A server whose autovacuum is off (this machine's is): the tables that changed are vacuumed and analyzed, the
+ * others left; with autovacuum on, nothing. `autovacuum` is a server setting, so the test reads it rather than sets it.
+ */
+describe('vacuumChangedTables on PostgreSQL', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => tdb.drop());
+
+  const table = async (name: string) =>
+    (
+      await tdb.db.sql.query<{ vacuumed: boolean; analyzed: boolean; relallvisible: number }>(
+        `SELECT s.last_vacuum IS NOT NULL AS vacuumed, s.last_analyze IS NOT NULL AS analyzed, c.relallvisible
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname = $1`,
+        [name],
+      )
+    )[0]!;
+
+  it('vacuums and analyzes the tables that changed where autovacuum is off, and nothing where it is on', async () => {
+    const [setting] = await tdb.db.sql.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`);
+    const projectId = await newProject(tdb.db);
+    // on one connection, whose counts reach pg_stat_user_tables when it reports them (forced at the end)
+    await tdb.db.sql.session(async (s) => {
+      await s.query(
+        `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, raw_body, headers)
+         SELECT $1, 'stripe', 'evt_' || g, 'checkout.session.completed', convert_to(repeat('x', 500), 'UTF8'), '{}' FROM generate_series(1, 2000) g`,
+        [projectId],
+      );
+      await s.exec(`UPDATE inbound_events SET status = 'processing'`);
+      await s.exec(`UPDATE inbound_events SET status = 'processed', processed_at = now()`);
+      await s.exec('SELECT pg_stat_force_next_flush()');
+    });
+
+    const done = await maintainDatabase(tdb.db);
+    const events = await table('inbound_events');
+    const untouched = await table('payout_batches');
+    if (setting!.on) {
+      expect(done).toBe(0);
+      return;
+    }
+    expect(done).toBeGreaterThanOrEqual(1);
+    expect(events).toMatchObject({ vacuumed: true, analyzed: true });
+    expect(events.relallvisible).toBeGreaterThan(0);
+    expect(untouched).toMatchObject({ vacuumed: false, analyzed: false });
+    // the next pass finds nothing changed
+    expect(await maintainDatabase(tdb.db)).toBe(0);
   });
 });
