@@ -598,7 +598,8 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     for (const w of workerProcs) await stop(w);
     await client.end().catch(() => undefined);
     await stop(apiProc);
-    await dropDatabase(dbName);
+    if (process.env.BENCH_KEEP_DB === '1') log(`kept for inspection: ${url}`);
+    else await dropDatabase(dbName);
     await dropPrefix(phaseEnv.QUEUE_PREFIX);
   }
 }
