@@ -261,10 +261,7 @@ async function backlogPhase(env) {
     );
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    // the count Refwire keeps (row_counts, src/db/row-counts.ts): counting the rows every 250 ms read the whole inbox,
-    // 20–60 ms of the CPU the drain shares at 100,000 events
-    const processed = async () =>
-      Number((await client.query(`SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE table_name = 'inbound_events' AND key_b = 'processed'`)).rows[0].n);
+    const processed = () => processedCount(client);
     const started = Date.now();
     const worker = await spawnProcess(['dist/cli.js', 'worker'], phaseEnv, () => true);
     let done = 0;
@@ -448,6 +445,15 @@ async function deliverAll(base, projectId, count, bodyOf, onTick) {
 }
 
 const SEQ_TABLES = ['conversions', 'attribution_subjects', 'payment_aliases', 'refund_observations', 'inbound_events', 'affiliates'];
+// the count Refwire keeps (row_counts, src/db/row-counts.ts): counting the rows every 250 ms read the whole inbox,
+// 20–60 ms of the CPU the drain shares at 100,000 events
+async function processedCount(client) {
+  const { rows } = await client.query(
+    `SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE table_name = 'inbound_events' AND key_b = 'processed'`,
+  );
+  return Number(rows[0].n);
+}
+
 async function seqScans(client) {
   const rows = (await client.query(`SELECT relname, seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = ANY($1)`, [SEQ_TABLES])).rows;
   return Object.fromEntries(rows.map((r) => [r.relname, { scans: Number(r.seq_scan), rows: Number(r.seq_tup_read) }]));
@@ -501,10 +507,7 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     await storeDirectly(url, phaseEnv.QUEUE_PREFIX, project.id, viaHttp, SCALE_EVENTS, jobSize);
     const storeSeconds = (Date.now() - storeStarted) / 1000;
 
-    // the count Refwire keeps (row_counts, src/db/row-counts.ts): counting the rows every 250 ms read the whole inbox,
-    // 20–60 ms of the CPU the drain shares at 100,000 events
-    const processed = async () =>
-      Number((await client.query(`SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE table_name = 'inbound_events' AND key_b = 'processed'`)).rows[0].n);
+    const processed = () => processedCount(client);
     const scansBefore = await seqScans(client);
     // CPU the drain costs: the workers' processes and the PostgreSQL backends serving this database (but this
     // client's): per event, the measure that holds on a machine whose other load varies
