@@ -189,8 +189,11 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
     };
   }
 
+  // Without Redis the runner holds events, not jobs of many: holding fewer than a pipeline batch would only cut each
+  // sweep's batch into smaller passes, each paying the batch's fixed statements on PGlite's one thread.
+  const held = Math.max(config.worker.concurrency, PIPELINE_BATCH_MAX);
   const runner = options.consume
-    ? new InProcessRunner(db.sql, process, logger, { concurrency: config.worker.concurrency, ...(options.pollMs ? { sweepIntervalMs: options.pollMs } : {}) })
+    ? new InProcessRunner(db.sql, process, logger, { concurrency: held, batchSize: PIPELINE_BATCH_MAX, ...(options.pollMs ? { sweepIntervalMs: options.pollMs } : {}) })
     : null;
   runner?.start();
   notifyStored = (id) => runner?.notify(id);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../src/config/config';
 import { DataDirLockedError } from '../src/db/embedded-lock';
 import { startRefwire, welcome } from '../src/main';
+import { storeInboundEvents } from '../src/inbox/inbound-events';
 import { createProject } from '../src/projects/projects';
 import { stripeAdapter } from '../src/providers/stripe/adapter';
 import { stripeBody } from './helpers/fixtures';
@@ -80,6 +81,44 @@ describe('startRefwire on the embedded database', () => {
       expect((await analyzed()).relallvisible).toBeGreaterThan(0);
     } finally {
       await restarted.close();
+    }
+  });
+
+  it('drains a backlog on PGlite in whole pipeline batches, however few events WORKER_CONCURRENCY holds', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-main-batches-'));
+    const settings = () => loadConfig({ DATA_DIR: dir, PORT: '0', WORKER_CONCURRENCY: '16' });
+    const stored = await startRefwire(settings(), { worker: false, ...quiet });
+    try {
+      const project = await createProject(stored.db.prisma, { name: 'Backlog', currency: 'USD' });
+      await storeInboundEvents(
+        stored.db.sql,
+        Array.from({ length: 150 }, (_, i) => ({
+          projectId: project.id,
+          provider: 'stripe',
+          event: { eventId: `evt_backlog_${i}`, type: 'customer.created', payload: {}, occurredAt: null, livemode: false },
+          rawBody: Buffer.from(stripeBody('product.created.json', { id: `evt_backlog_${i}`, type: 'customer.created' })),
+          headers: {},
+          receivedAt: new Date(),
+        })),
+      );
+    } finally {
+      await stored.close();
+    }
+    const refwire = await startRefwire(settings(), { worker: true, ...quiet });
+    try {
+      const ends = async () =>
+        (await refwire.db.sql.query<{ status: string; passes: number; n: number }>(
+          `SELECT status, count(DISTINCT processed_at)::int AS passes, count(*)::int AS n FROM inbound_events GROUP BY status`,
+        ));
+      for (let i = 0; i < 200 && (await ends()).some((e) => e.status === 'received' || e.status === 'processing'); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // a pass stamps its events with one time: 16 held at once made ten passes of the 150, each paying the batch's
+      // fixed statements on PGlite's one thread
+      expect(await ends()).toEqual([{ status: 'ignored', passes: 1, n: 150 }]);
+    } finally {
+      await refwire.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
