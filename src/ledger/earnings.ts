@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../generated/prisma/client';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { AffiliateStats, Earnings } from '../views/present';
 import { balance } from '../domain/balances';
 
@@ -21,12 +21,12 @@ type Row = {
  * Balances straight from the ledger rows (summed as numeric and read as text: cast back to bigint in SQL, a large
  * sum would overflow), per affiliate and currency (currencies are never added together):
  * total; paid; unpaid = held (still in the hold window) + eligible + processing (in a pending payout). Refund rows
- * are negative and net out (src/ledger/balances.ts).
+ * are negative and net out (src/ledger/balances.ts). Every column it reads is in the affiliate index (migration
+ * 20261230000000_affiliate_earnings_covering), so the sums come from an index-only scan: an affiliate's history
+ * costs index entries, not a table page per conversion. A column added here belongs in that index's INCLUDE.
  */
-export async function affiliateStats(prisma: PrismaClient, projectId: string, affiliateIds: string[], now: Date): Promise<Map<string, AffiliateStats>> {
-  const stats = new Map<string, AffiliateStats>(affiliateIds.map((id) => [id, { signups: 0, purchases: 0, earnings: [] }]));
-  if (affiliateIds.length === 0) return stats;
-  const rows = await prisma.$queryRaw<Row[]>`
+export function earningsStatement(projectId: string, affiliateIds: string[], now: Date): Prisma.Sql {
+  return Prisma.sql`
     SELECT affiliate_id::text AS affiliate_id, currency,
       (SUM(value_minor) FILTER (WHERE ${balance.counted}))::text AS total,
       (SUM(value_minor) FILTER (WHERE ${balance.counted} AND NOT (${balance.paid})))::text AS unpaid,
@@ -42,6 +42,12 @@ export async function affiliateStats(prisma: PrismaClient, projectId: string, af
     WHERE project_id = ${projectId}::uuid AND affiliate_id = ANY(${affiliateIds}::uuid[])
     GROUP BY affiliate_id, currency
     ORDER BY currency`;
+}
+
+export async function affiliateStats(prisma: PrismaClient, projectId: string, affiliateIds: string[], now: Date): Promise<Map<string, AffiliateStats>> {
+  const stats = new Map<string, AffiliateStats>(affiliateIds.map((id) => [id, { signups: 0, purchases: 0, earnings: [] }]));
+  if (affiliateIds.length === 0) return stats;
+  const rows = await prisma.$queryRaw<Row[]>(earningsStatement(projectId, affiliateIds, now));
   for (const r of rows) {
     const s = stats.get(r.affiliate_id)!;
     s.signups += Number(r.signups);
