@@ -5,7 +5,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/config';
 import { PrismaClient } from '../generated/prisma/client';
-import type { SqlClient, SqlSession } from './sql';
+import type { QueryOptions, SqlClient, SqlSession } from './sql';
 
 export type Database = {
   kind: DatabaseTarget['kind'];
@@ -36,8 +36,9 @@ function openPostgres(url: string): Database {
     async exec(sql) {
       await q.query(sql);
     },
-    async query<T extends object>(sql: string, params: readonly unknown[] = []) {
-      return (await q.query(sql, params as unknown[])).rows as T[];
+    async query<T extends object>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) {
+      const values = params as unknown[];
+      return (await (options?.prepareAs ? q.query({ name: options.prepareAs, text: sql, values }) : q.query(sql, values))).rows as T[];
     },
   });
   return {

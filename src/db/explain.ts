@@ -1,4 +1,4 @@
-import type { SqlClient, SqlSession } from './sql';
+import type { QueryOptions, SqlClient, SqlSession } from './sql';
 
 /**
  * Plans of the statements a piece of code runs, for the tests and the benchmark that keep the batch path's cost
@@ -123,9 +123,9 @@ export function explaining(client: SqlClient, report: (statement: PlannedStateme
   };
   const wrap = (session: SqlSession, inTransaction: boolean): SqlSession => ({
     exec: (sql) => session.exec(sql),
-    async query<T extends object>(sql: string, params?: readonly unknown[]) {
+    async query<T extends object>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
       if (PLANNABLE.test(sql)) await undone(session, inTransaction, (s) => planOn(s, sql, params));
-      return session.query<T>(sql, params);
+      return session.query<T>(sql, params, options);
     },
   });
   return {
