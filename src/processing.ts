@@ -103,6 +103,14 @@ export function reconcileDeps(config: Config, db: Database, logger: Logger, stor
 /** Events per pass through the pipeline: large enough to amortize its round trips, small enough to keep locks short. */
 const PIPELINE_BATCH_MAX = 200;
 
+/**
+ * PostgreSQL runs each batch on a connection and a core of its own: with three batches in flight the worker and
+ * the server are busy together more of the time (a 100,000-event drain on 2 cores: 39.8 s with two, 33.7 s with
+ * three; four made batches smaller and the drain slower, docs/performance.md). PGlite runs one statement at a time
+ * on this process's own thread, where a third batch would only wait and take events from the other two.
+ */
+const batchesInFlight = (db: Database) => (db.kind === 'postgres' ? 3 : 2);
+
 export function startProcessing(config: Config, db: Database, logger: Logger, stores: Stores, options: { consume: boolean; pollMs?: number }): Processing {
   const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
@@ -126,9 +134,9 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
     vacuum?.worked(ids.length);
     return outcomes;
   };
-  // The events a worker holds (of all its jobs) go through the pipeline together: two batches at a time, one
-  // computing while the other waits on the database, each taking whatever arrived meanwhile.
-  const process = metrics.instrument(microBatch(processBatch, PIPELINE_BATCH_MAX, 2));
+  // The events a worker holds (of all its jobs) go through the pipeline together, a few batches at a time, each
+  // taking whatever arrived meanwhile: while one computes, the others wait on the database.
+  const process = metrics.instrument(microBatch(processBatch, PIPELINE_BATCH_MAX, batchesInFlight(db)));
 
   // Outbound webhooks go out from the processes that process events.
   const dispatcher = options.consume
