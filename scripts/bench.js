@@ -467,7 +467,11 @@ async function seqScans(client) {
  * With `explain`, a further mixed batch is processed in this process with every statement explained, at the
  * database's full size: without statistics, then after ANALYZE.
  */
-async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads = false }) {
+/**
+ * `hold`: the phase's API and database are kept, for `pairWith` of a later phase, whose reads are then timed alternately
+ * against them (see timeReads); the later phase releases them.
+ */
+async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads = false, hold = false, pairWith = null }) {
   const SCALE_EVENTS = events;
   const dbName = `refwire_bench_scale_${Date.now().toString(36)}`;
   const url = await createDatabase(dbName);
@@ -569,7 +573,7 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       SEQ_TABLES.map((t) => [t, { scans: (scansAfter[t]?.scans ?? 0) - (scansBefore[t]?.scans ?? 0), rows: (scansAfter[t]?.rows ?? 0) - (scansBefore[t]?.rows ?? 0) }]),
     );
     const plans = explain ? await explainBatch(url, project.id) : null;
-    const readTimes = reads ? await timeReads(base, project.api_key, conversions) : null;
+    const readTimes = reads && !hold ? await timeReads({ base, apiKey: project.api_key, conversions }, pairWith) : null;
     const dashboard = reads ? await timeDashboard(base, env.ADMIN_TOKEN, project.id, SHORT ? 1 : 5) : null;
     return {
       workers,
@@ -596,10 +600,18 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       plans,
       reads: readTimes,
       dashboard,
+      held: hold ? { base, apiKey: project.api_key, conversions, release } : null,
     };
+  } catch (err) {
+    hold = false;
+    throw err;
   } finally {
     for (const w of workerProcs) await stop(w);
     await client.end().catch(() => undefined);
+    if (!hold) await release();
+  }
+
+  async function release() {
     await stop(apiProc);
     if (process.env.BENCH_KEEP_DB === '1') log(`kept for inspection: ${url}`);
     else await dropDatabase(dbName);
@@ -699,14 +711,48 @@ const READ_SAMPLES = 20;
 /**
  * The read endpoints' p50 over READ_SAMPLES sequential requests each (after one unmeasured warm-up), through the API
  * process, with no worker running. The deep pages are the middle of the list: where an offset costs most.
+ *
+ * With `paired` (the smaller database's API, held open), each endpoint is timed on both, one request each in turn, and
+ * both sets of times are returned: the API's own few milliseconds per request are most of a read's time, and this
+ * machine's speed moves by a third within minutes, so sizes timed minutes apart compared the machine more than the
+ * data (a first page, which reads 20 rows at any size, measured 5.1 ms at 20,000 and 10.8 ms at 100,000 in one run,
+ * and 8–11 ms at both sizes timed again together).
  */
-async function timeReads(base, apiKey, conversions) {
-  const get = async (route) => {
-    const res = await fetch(`${base}${route}`, { headers: { authorization: `Bearer ${apiKey}` } });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`GET ${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+async function timeReads(side, paired = null) {
+  const sides = paired ? [side, paired] : [side];
+  const routes = await Promise.all(sides.map(readRoutes));
+  const times = sides.map(() => ({}));
+  for (let e = 0; e < routes[0].length; e++) {
+    const [name, , kind] = routes[0][e];
+    for (let s = 0; s < sides.length; s++) await readGet(sides[s], routes[s][e][1]);
+    const samples = sides.map(() => []);
+    for (let i = 0; i < READ_SAMPLES; i++) {
+      for (let s = 0; s < sides.length; s++) {
+        const t0 = process.hrtime.bigint();
+        await readGet(sides[s], routes[s][e][1]);
+        samples[s].push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+    for (let s = 0; s < sides.length; s++) {
+      samples[s].sort((a, b) => a - b);
+      times[s][name] = { kind, p50_ms: samples[s][Math.floor(samples[s].length / 2)], max_ms: samples[s][samples[s].length - 1] };
+    }
+  }
+  const result = { conversions: side.conversions, samples: READ_SAMPLES, times: times[0] };
+  return paired ? { ...result, paired_with: { conversions: paired.conversions, samples: READ_SAMPLES, times: times[1] } } : result;
+}
+
+async function readGet({ base, apiKey }, route) {
+  const res = await fetch(`${base}${route}`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`GET ${route}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** [name, route, kind] of each read timed, for one database. */
+async function readRoutes(side) {
+  const get = (route) => readGet(side, route);
+  const { conversions } = side;
   const middle = Math.floor(conversions / 2);
   // the cursor that starts the middle page, as a client paging from the start would hold it
   const conversionCursor = (await get(`/api/v1/conversions?limit=1&offset=${middle - 1}`)).pagination.next_cursor;
@@ -724,19 +770,7 @@ async function timeReads(base, apiKey, conversions) {
     ['reports/daily', '/api/v1/reports/daily', 'report'],
     ['ledger/verify', '/api/v1/ledger/verify', 'verify'],
   ];
-  const times = {};
-  for (const [name, route, kind] of endpoints) {
-    await get(route);
-    const samples = [];
-    for (let i = 0; i < READ_SAMPLES; i++) {
-      const t0 = process.hrtime.bigint();
-      await get(route);
-      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    samples.sort((a, b) => a - b);
-    times[name] = { kind, p50_ms: samples[Math.floor(samples.length / 2)], max_ms: samples[samples.length - 1] };
-  }
-  return { conversions, samples: READ_SAMPLES, times };
+  return endpoints;
 }
 
 /**
@@ -774,9 +808,16 @@ function logReads(small, large) {
 }
 
 async function runScale(env) {
-  // the reads at a fifth of the size first, in a database of their own (drained the same way), then at full size
-  const fifth = await scalePhase(env, { workers: 1, explain: false, events: Math.floor(SCALE_EVENTS / 5), reads: true });
-  const one = await scalePhase(env, { workers: 1, explain: true, reads: true });
+  // a fifth of the size first, in a database of its own (drained the same way) and held open; then the full size,
+  // whose reads are timed alternately with the fifth's
+  const fifth = await scalePhase(env, { workers: 1, explain: false, events: Math.floor(SCALE_EVENTS / 5), reads: true, hold: true });
+  let one;
+  try {
+    one = await scalePhase(env, { workers: 1, explain: true, reads: true, pairWith: fifth.held });
+  } finally {
+    await fifth.held.release();
+  }
+  fifth.reads = one.reads.paired_with;
   logScale(one);
   logReads(fifth.reads, one.reads);
   logDashboard(fifth.dashboard, one.dashboard);
