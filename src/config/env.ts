@@ -51,7 +51,7 @@ const envSchema = z.object({
     message: 'letters, digits, ".", "_" and "-" only',
   }),
   METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
-  // Jobs carry the few ids the receiver stored in one moment (4–6 under load), and the pipeline's two batches in flight
+  // Jobs carry the few ids the receiver stored in one moment (4–6 under load), and the pipeline's batches in flight
   // take up to 200 events each from what the worker holds: at 64 jobs they held 75–120 events, and a backlog drained
   // 15–20% slower than with the batches full (docs/performance.md).
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(256),
