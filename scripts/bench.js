@@ -465,11 +465,9 @@ async function seqScans(client) {
  * Reports the drain time, the processing rate of the first and the last fifth (from the rows' processed_at), the
  * API's and the workers' resident memory under load and after, and the sequential scans PostgreSQL counted.
  * With `explain`, a further mixed batch is processed in this process with every statement explained, at the
- * database's full size: without statistics, then after ANALYZE.
- */
-/**
- * `hold`: the phase's API and database are kept, for `pairWith` of a later phase, whose reads are then timed alternately
- * against them (see timeReads); the later phase releases them.
+ * database's full size: without statistics, then after ANALYZE. With `hold`, the phase's API and database are kept
+ * for `pairWith` of a later phase, whose reads are then timed alternately against them (see timeReads); the later
+ * phase releases them.
  */
 async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads = false, hold = false, pairWith = null }) {
   const SCALE_EVENTS = events;

@@ -1,6 +1,7 @@
 import { explaining, planOutline, type PlanNode, type PlannedStatement } from '../../src/db/explain';
 import type { SqlClient } from '../../src/db/sql';
 import { storeInboundEvents } from '../../src/inbox/inbound-events';
+import { stripeInboxInput } from '../helpers/inbox';
 import { createBatchProcessor } from '../../src/pipeline/process-inbound-event';
 import { stripeEvent, newProject, newStripeCoupon } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -91,14 +92,7 @@ describe('batch statements at scale', () => {
   async function store(payloads: Record<string, any>[], sql: SqlClient = tdb.db.sql): Promise<string[]> {
     const stored = await storeInboundEvents(
       sql,
-      payloads.map((payload) => ({
-        projectId,
-        provider: 'stripe',
-        event: { eventId: payload.id, type: payload.type, payload, occurredAt: null, livemode: false },
-        rawBody: Buffer.from(JSON.stringify(payload)),
-        headers: {},
-        receivedAt: clock(),
-      })),
+      payloads.map((payload) => stripeInboxInput(projectId, payload as { id: string; type: string }, clock())),
     );
     return stored.map((s) => s.id);
   }

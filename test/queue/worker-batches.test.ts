@@ -3,6 +3,7 @@ import { storeInboundEvents } from '../../src/inbox/inbound-events';
 import { startWorker } from '../../src/main';
 import { createProject } from '../../src/projects/projects';
 import { EventQueue } from '../../src/queue/event-queue';
+import { stripeInboxInput } from '../helpers/inbox';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { silentLogger } from '../helpers/refwire';
@@ -32,17 +33,9 @@ describe('a queue worker with the default settings', () => {
     const project = await createProject(tdb.db.prisma, { name: 'Batches', currency: 'USD' });
     const stored = await storeInboundEvents(
       tdb.db.sql,
-      Array.from({ length: EVENTS }, (_, n) => {
-        const payload = { id: `evt_batch_${n}`, object: 'event', type: 'customer.updated', created: 1_780_000_000, data: { object: { id: `cus_${n}`, object: 'customer' } } };
-        return {
-          projectId: project.id,
-          provider: 'stripe' as const,
-          event: { eventId: payload.id, type: payload.type, payload, occurredAt: null, livemode: false },
-          rawBody: Buffer.from(JSON.stringify(payload)),
-          headers: {},
-          receivedAt: new Date(),
-        };
-      }),
+      Array.from({ length: EVENTS }, (_, n) =>
+        stripeInboxInput(project.id, { id: `evt_batch_${n}`, object: 'event', type: 'customer.updated', created: 1_780_000_000, data: { object: { id: `cus_${n}`, object: 'customer' } } }),
+      ),
     );
     const queue = new EventQueue(TEST_REDIS_URL, prefix, { attempts: 5, backoffMs: 2000 }, silentLogger);
     try {
