@@ -564,6 +564,10 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     memory.worker_second_half_peak_mib = halves[1].length ? Math.max(...halves[1]) : null;
     memory.worker_after_drain_mib = Math.max(...workerProcs.map((w) => rssMiB(w.child.pid) ?? 0));
     for (const w of workerProcs.splice(0)) await stop(w);
+    // where autovacuum is off, the worker vacuums once the drain pauses (src/processing.ts): when that pass ended
+    const lastVacuum = (await client.query('SELECT max(greatest(last_vacuum, last_analyze)) AS at FROM pg_stat_user_tables')).rows[0].at;
+    const drainEnded = started + drainSeconds * 1000;
+    const vacuumAfterDrain = lastVacuum && lastVacuum.getTime() > drainEnded ? (lastVacuum.getTime() - drainEnded) / 1000 : null;
 
     const conversions = Number((await client.query('SELECT count(*) FROM conversions')).rows[0].count);
     const verify = await api(base, 'GET', '/api/v1/ledger/verify', project.api_key);
@@ -592,6 +596,7 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       first_last_ratio: firstRate / lastRate,
       fifths_apart: Math.max(firstRate, lastRate) / Math.min(firstRate, lastRate),
       batches,
+      vacuum_done_seconds_after_drain: vacuumAfterDrain,
       sequential_scans_during_drain: seq,
       memory,
       ledger_ok: verify.ok,
@@ -701,6 +706,7 @@ function logScale(scale) {
     `  CPU per event: worker ${scale.worker_cpu_ms_per_event.toFixed(3)} ms, PostgreSQL ${scale.postgres_cpu_ms_per_event.toFixed(3)} ms; ` +
       `mean batch ${scale.batches.first_fifth_mean_size.toFixed(0)} events in the first fifth, ${scale.batches.last_fifth_mean_size.toFixed(0)} in the last`,
   );
+  if (scale.vacuum_done_seconds_after_drain !== null) log(`  the worker's vacuum pass after the drain ended ${scale.vacuum_done_seconds_after_drain.toFixed(1)} s after the last event`);
   log(`  sequential scans during the drain: ${Object.entries(scale.sequential_scans_during_drain).map(([t, v]) => `${t} ${v.scans} (${v.rows} rows)`).join(', ')}`);
 }
 

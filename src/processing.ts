@@ -17,14 +17,22 @@ import { foldAllRowCounts } from './db/row-counts';
 import { foldAllAffiliateTotals } from './db/affiliate-totals';
 import { PeriodicSweep } from './util/periodic-sweep';
 import { maintainDatabase } from './db/maintenance';
+import { waitingEvents } from './inbox/inbound-events';
 import { ReconcileLoop } from './reconcile/reconcile-loop';
 import type { ReconcileDeps } from './reconcile/reconcile';
 
 const DELTA_FOLD_MS = 10 * 60_000;
 const DELTA_FOLD_EVENTS = 5_000;
-/** vacuum where nothing else does it (src/db/maintenance.ts): at start, hourly, and after this many events */
+/**
+ * Vacuum where nothing else does it (src/db/maintenance.ts): at start, hourly, and after every this many events,
+ * each once no batch has ended for VACUUM_QUIET_MS and no event waits in the inbox. In a burst a pass took the CPU
+ * the batches needed: a 100,000-event drain on 2 cores took 45–50 s with a pass at start and every 20,000 events,
+ * 40 s without those (docs/performance.md); vacuum is for the reads after the burst. In a stream that never
+ * pauses, a pass comes after five times VACUUM_EVENTS (periodic-sweep.ts), and hourly.
+ */
 const VACUUM_MS = 60 * 60_000;
 const VACUUM_EVENTS = 20_000;
+const VACUUM_QUIET_MS = 1_000;
 
 /**
  * How stored events reach processing, in either mode:
@@ -111,6 +119,11 @@ const PIPELINE_BATCH_MAX = 200;
  */
 const batchesInFlight = (db: Database) => (db.kind === 'postgres' ? 3 : 2);
 
+/** Whether any event waits for processing: received and due, or claimed by a runner that died. */
+async function eventsWaiting(db: Database, now: Date, leaseMs: number): Promise<boolean> {
+  return (await waitingEvents(db.sql, { now, staleBefore: new Date(now.getTime() - leaseMs), limit: 1 })).length > 0;
+}
+
 export function startProcessing(config: Config, db: Database, logger: Logger, stores: Stores, options: { consume: boolean; pollMs?: number }): Processing {
   const queue = config.redisUrl ? new EventQueue(config.redisUrl, config.queuePrefix, config.worker, logger) : null;
   const metrics = new Metrics(queue ? () => queue.depth() : undefined);
@@ -122,10 +135,14 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // one per affiliate a batch touches: folded every DELTA_FOLD_EVENTS events here, so that a burst leaves a small
   // table behind it for the reads (and for vacuum), and on a timer where no event comes.
   const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql));
-  const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded', DELTA_FOLD_EVENTS) : null;
+  const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded', { everyWork: DELTA_FOLD_EVENTS }) : null;
   // PostgreSQL's autovacuum does this for a server, where it is on; PGlite has none
   const vacuum = options.consume
-    ? new PeriodicSweep('database vacuum', () => maintainDatabase(db), logger, VACUUM_MS, 'database vacuumed and analyzed', VACUUM_EVENTS)
+    ? new PeriodicSweep('database vacuum', () => maintainDatabase(db), logger, VACUUM_MS, 'database vacuumed and analyzed', {
+        everyWork: VACUUM_EVENTS,
+        quietMs: VACUUM_QUIET_MS,
+        busy: () => eventsWaiting(db, deps.clock(), leaseMs),
+      })
     : null;
   const batches = createBatchProcessor(deps);
   const processBatch = async (ids: readonly string[]) => {

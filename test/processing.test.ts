@@ -1,0 +1,81 @@
+import { loadConfig } from '../src/config/config';
+import { storeInboundEvents } from '../src/inbox/inbound-events';
+import { startWorker } from '../src/main';
+import { createProject } from '../src/projects/projects';
+import { EventQueue } from '../src/queue/event-queue';
+import { stripeInboxInput } from './helpers/inbox';
+import { createTestDatabase, type TestDatabase } from './helpers/postgres';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from './helpers/redis';
+import { silentLogger } from './helpers/refwire';
+
+const EVENTS = 1_000;
+const JOB_SIZE = 10;
+
+/**
+ * Where PostgreSQL's autovacuum is off, the processes that process events vacuum the tables themselves
+ * (src/db/maintenance.ts). A pass takes the CPU the batches need, so it waits for a pause in the events: a worker
+ * started into a backlog vacuums once the backlog is done, not before it (a 100,000-event drain took 45–50 s with a
+ * pass at start and every 20,000 events, 40 s without them; docs/performance.md).
+ */
+describe('the vacuum pass of a worker', () => {
+  let tdb: TestDatabase;
+  const prefix = uniquePrefix();
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await tdb.drop();
+    await dropPrefix(TEST_REDIS_URL, prefix);
+  });
+
+  const inboxVacuums = async () =>
+    (
+      await tdb.db.sql.query<{ vacuums: string; last: Date | null }>(
+        `SELECT vacuum_count AS vacuums, last_vacuum AS last FROM pg_stat_user_tables WHERE relname = 'inbound_events'`,
+      )
+    )[0]!;
+
+  it('comes after a backlog the worker started into, once', async () => {
+    // `autovacuum` is a server setting: read, not set. Where it is on, the worker leaves vacuum to it.
+    const [setting] = await tdb.db.sql.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`);
+    const project = await createProject(tdb.db.prisma, { name: 'Vacuum', currency: 'USD' });
+    const stored = await storeInboundEvents(
+      tdb.db.sql,
+      Array.from({ length: EVENTS }, (_, n) =>
+        stripeInboxInput(project.id, { id: `evt_vacuum_${n}`, object: 'event', type: 'customer.updated', created: 1_780_000_000, data: { object: { id: `cus_${n}`, object: 'customer' } } }),
+      ),
+    );
+    const queue = new EventQueue(TEST_REDIS_URL, prefix, { attempts: 5, backoffMs: 2000 }, silentLogger);
+    try {
+      for (let at = 0; at < stored.length; at += JOB_SIZE) expect(await queue.enqueue(stored.slice(at, at + JOB_SIZE).map((s) => s.id))).toBe(true);
+    } finally {
+      await queue.close();
+    }
+    expect(await inboxVacuums()).toMatchObject({ vacuums: '0', last: null });
+
+    const worker = await startWorker(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: 'd'.repeat(64), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix }), {
+      logger: silentLogger,
+    });
+    try {
+      const finished = async () => Number((await tdb.db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM inbound_events WHERE status = 'ignored'`))[0]!.n);
+      for (let i = 0; i < 300 && (await finished()) < EVENTS; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await finished()).toBe(EVENTS);
+      if (setting!.on) return;
+      for (let i = 0; i < 100 && (await inboxVacuums()).last === null; i++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await worker.close();
+    }
+    if (setting!.on) {
+      expect(await inboxVacuums()).toMatchObject({ vacuums: '0' });
+      return;
+    }
+    const [{ last_processed: lastProcessed }] = (await tdb.db.sql.query<{ last_processed: Date }>(`SELECT max(processed_at) AS last_processed FROM inbound_events`)) as [
+      { last_processed: Date },
+    ];
+    const vacuums = await inboxVacuums();
+    // one pass, after the last event: the pass at start waited for the backlog (it ran before the first batch)
+    expect(vacuums.vacuums).toBe('1');
+    expect(vacuums.last!.getTime()).toBeGreaterThan(lastProcessed.getTime());
+  });
+});
