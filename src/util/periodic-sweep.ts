@@ -18,9 +18,8 @@ export const DEFERRED_AT_MOST = 5;
 
 /**
  * A pass of housekeeping run once at start, then every `intervalMs`, in the processes that process events, and
- * after an amount of work when given (`ByWork`). A pass
- * already under way is awaited rather than doubled; one that fails is logged and tried again at the next interval.
- * Passes must be safe to run in several processes at once.
+ * after an amount of work when given (`ByWork`). A pass already under way is awaited rather than doubled; one that
+ * fails is logged and tried again at the next interval. Passes must be safe to run in several processes at once.
  */
 export class PeriodicSweep {
   private timer: NodeJS.Timeout | null = null;
