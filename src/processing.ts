@@ -26,9 +26,9 @@ const DELTA_FOLD_EVENTS = 5_000;
 /**
  * Vacuum where nothing else does it (src/db/maintenance.ts): at start, hourly, and after every this many events,
  * each once no batch has ended for VACUUM_QUIET_MS and no event waits in the inbox. In a burst a pass took the CPU
- * the batches needed: a 100,000-event drain on 2 cores took 45–50 s with a pass at start and every 20,000 events,
- * 40 s without those (docs/performance.md); vacuum is for the reads after the burst. In a stream that never
- * pauses, a pass comes after five times VACUUM_EVENTS (periodic-sweep.ts), and hourly.
+ * the batches needed: a 100,000-event drain on 2 cores took 50–53 s with a pass at start and every 20,000 events,
+ * 45–47 s with one pass after it, back to back (docs/performance.md); vacuum is for the reads after the burst. In
+ * a stream that never pauses, a pass comes after five times VACUUM_EVENTS (periodic-sweep.ts), and hourly.
  */
 const VACUUM_MS = 60 * 60_000;
 const VACUUM_EVENTS = 20_000;

@@ -14,8 +14,8 @@ const JOB_SIZE = 10;
 /**
  * Where PostgreSQL's autovacuum is off, the processes that process events vacuum the tables themselves
  * (src/db/maintenance.ts). A pass takes the CPU the batches need, so it waits for a pause in the events: a worker
- * started into a backlog vacuums once the backlog is done, not before it (a 100,000-event drain took 45–50 s with a
- * pass at start and every 20,000 events, 40 s without them; docs/performance.md).
+ * started into a backlog vacuums once the backlog is done, not before it (a 100,000-event drain on 2 cores took 50–53 s
+ * with a pass at start and every 20,000 events, 45–47 s with one pass after it; docs/performance.md).
  */
 describe('the vacuum pass of a worker', () => {
   let tdb: TestDatabase;
@@ -66,10 +66,7 @@ describe('the vacuum pass of a worker', () => {
     } finally {
       await worker.close();
     }
-    if (setting!.on) {
-      expect(await inboxVacuums()).toMatchObject({ vacuums: '0' });
-      return;
-    }
+    if (setting!.on) return;
     const [{ last_processed: lastProcessed }] = (await tdb.db.sql.query<{ last_processed: Date }>(`SELECT max(processed_at) AS last_processed FROM inbound_events`)) as [
       { last_processed: Date },
     ];
