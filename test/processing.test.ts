@@ -1,12 +1,6 @@
-import { loadConfig } from '../src/config/config';
-import { storeInboundEvents } from '../src/inbox/inbound-events';
-import { startWorker } from '../src/main';
-import { createProject } from '../src/projects/projects';
-import { EventQueue } from '../src/queue/event-queue';
-import { stripeInboxInput } from './helpers/inbox';
+import { queueBacklog, startBacklogWorker, waitForIgnored } from './helpers/backlog';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from './helpers/redis';
-import { silentLogger } from './helpers/refwire';
 
 const EVENTS = 1_000;
 const JOB_SIZE = 10;
@@ -39,28 +33,12 @@ describe('the vacuum pass of a worker', () => {
   it('comes after a backlog the worker started into, once', async () => {
     // `autovacuum` is a server setting: read, not set. Where it is on, the worker leaves vacuum to it.
     const [setting] = await tdb.db.sql.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`);
-    const project = await createProject(tdb.db.prisma, { name: 'Vacuum', currency: 'USD' });
-    const stored = await storeInboundEvents(
-      tdb.db.sql,
-      Array.from({ length: EVENTS }, (_, n) =>
-        stripeInboxInput(project.id, { id: `evt_vacuum_${n}`, object: 'event', type: 'customer.updated', created: 1_780_000_000, data: { object: { id: `cus_${n}`, object: 'customer' } } }),
-      ),
-    );
-    const queue = new EventQueue(TEST_REDIS_URL, prefix, { attempts: 5, backoffMs: 2000 }, silentLogger);
-    try {
-      for (let at = 0; at < stored.length; at += JOB_SIZE) expect(await queue.enqueue(stored.slice(at, at + JOB_SIZE).map((s) => s.id))).toBe(true);
-    } finally {
-      await queue.close();
-    }
+    await queueBacklog(tdb, prefix, { tag: 'vacuum', events: EVENTS, jobSize: JOB_SIZE });
     expect(await inboxVacuums()).toMatchObject({ vacuums: '0', last: null });
 
-    const worker = await startWorker(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: 'd'.repeat(64), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix }), {
-      logger: silentLogger,
-    });
+    const worker = await startBacklogWorker(tdb, prefix);
     try {
-      const finished = async () => Number((await tdb.db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM inbound_events WHERE status = 'ignored'`))[0]!.n);
-      for (let i = 0; i < 300 && (await finished()) < EVENTS; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(await finished()).toBe(EVENTS);
+      expect(await waitForIgnored(tdb.db.sql, EVENTS)).toBe(EVENTS);
       if (setting!.on) return;
       for (let i = 0; i < 100 && (await inboxVacuums()).last === null; i++) await new Promise((r) => setTimeout(r, 100));
     } finally {

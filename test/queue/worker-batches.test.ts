@@ -1,12 +1,6 @@
-import { loadConfig } from '../../src/config/config';
-import { storeInboundEvents } from '../../src/inbox/inbound-events';
-import { startWorker } from '../../src/main';
-import { createProject } from '../../src/projects/projects';
-import { EventQueue } from '../../src/queue/event-queue';
-import { stripeInboxInput } from '../helpers/inbox';
+import { queueBacklog, startBacklogWorker, waitForIgnored } from '../helpers/backlog';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
-import { silentLogger } from '../helpers/refwire';
 
 const EVENTS = 1_200;
 const JOB_SIZE = 3;
@@ -30,27 +24,10 @@ describe('a queue worker with the default settings', () => {
   });
 
   it('processes a backlog of small jobs in full batches', async () => {
-    const project = await createProject(tdb.db.prisma, { name: 'Batches', currency: 'USD' });
-    const stored = await storeInboundEvents(
-      tdb.db.sql,
-      Array.from({ length: EVENTS }, (_, n) =>
-        stripeInboxInput(project.id, { id: `evt_batch_${n}`, object: 'event', type: 'customer.updated', created: 1_780_000_000, data: { object: { id: `cus_${n}`, object: 'customer' } } }),
-      ),
-    );
-    const queue = new EventQueue(TEST_REDIS_URL, prefix, { attempts: 5, backoffMs: 2000 }, silentLogger);
+    await queueBacklog(tdb, prefix, { tag: 'batches', events: EVENTS, jobSize: JOB_SIZE });
+    const worker = await startBacklogWorker(tdb, prefix);
     try {
-      for (let at = 0; at < stored.length; at += JOB_SIZE) expect(await queue.enqueue(stored.slice(at, at + JOB_SIZE).map((s) => s.id))).toBe(true);
-    } finally {
-      await queue.close();
-    }
-
-    const worker = await startWorker(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: 'd'.repeat(64), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix }), {
-      logger: silentLogger,
-    });
-    try {
-      const finished = async () => Number((await tdb.db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM inbound_events WHERE status = 'ignored'`))[0]!.n);
-      for (let i = 0; i < 300 && (await finished()) < EVENTS; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(await finished()).toBe(EVENTS);
+      expect(await waitForIgnored(tdb.db.sql, EVENTS)).toBe(EVENTS);
     } finally {
       await worker.close();
     }

@@ -44,16 +44,20 @@ describe('PeriodicSweep', () => {
 
 describe('PeriodicSweep with quietMs: a pass due by work waits for a pause in the work', () => {
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** work that goes on: a unit every 40 ms, `beats` times, each checked by `check` */
+  const keepWorking = async (sweep: PeriodicSweep, beats: number, check: () => void = () => undefined) => {
+    for (let i = 0; i < beats; i++) {
+      await pause(40);
+      sweep.worked(1);
+      check();
+    }
+  };
 
   it('runs the due pass only once no work has been counted for quietMs', async () => {
     let passes = 0;
     const sweep = new PeriodicSweep('test sweep', async () => ++passes, silentLogger, 60 * 60_000, 'swept', { everyWork: 10, quietMs: 300 });
     sweep.worked(12); // due, but work goes on
-    for (let i = 0; i < 8; i++) {
-      await pause(40);
-      sweep.worked(1);
-      expect(passes).toBe(0);
-    }
+    await keepWorking(sweep, 8, () => expect(passes).toBe(0));
     await pause(600);
     await sweep.stop();
     expect(passes).toBe(1);
@@ -87,10 +91,7 @@ describe('PeriodicSweep with quietMs: a pass due by work waits for a pause in th
     let passes = 0;
     const sweep = new PeriodicSweep('test sweep', async () => ++passes, silentLogger, 60 * 60_000, 'swept', { everyWork: 1_000, quietMs: 300 });
     sweep.start();
-    for (let i = 0; i < 8; i++) {
-      await pause(40);
-      sweep.worked(1);
-    }
+    await keepWorking(sweep, 8);
     expect(passes).toBe(0);
     await pause(600);
     await sweep.stop();
