@@ -1,4 +1,4 @@
-import { ApiError, Paddle, type Environment } from '@paddle/paddle-node-sdk';
+import type { Environment, Paddle } from '@paddle/paddle-node-sdk';
 import { ProviderApiError, withTimeout, type ProviderApi } from '../provider-api';
 
 /**
@@ -7,9 +7,13 @@ import { ProviderApiError, withTimeout, type ProviderApi } from '../provider-api
  * the global fetch without a timeout (withTimeout bounds the wait) and its errors carry Paddle's error body but not
  * the HTTP status: `request_error` is the caller's (4xx), `api_error` Paddle's own (5xx).
  */
-export function paddleClient(api: ProviderApi): Paddle {
+export async function paddleClient(api: ProviderApi): Promise<Paddle> {
+  const { Paddle } = await loadPaddleSdk();
   return new Paddle(api.apiKey, { environment: api.baseUrl.replace(/\/+$/, '') as Environment });
 }
+
+/** The SDK is loaded on the first call: most processes never call Paddle (a worker only for a payment without email). */
+const loadPaddleSdk = () => import('@paddle/paddle-node-sdk');
 
 /** Paddle's error codes for a key it does not accept (developer.paddle.com/errors/shared). */
 const REFUSED_KEY = /^(authentication_|invalid_token|forbidden|permission_)/;
@@ -19,11 +23,11 @@ export async function paddleCall<T>(what: string, call: () => Promise<T>, timeou
   try {
     return await withTimeout('paddle', what, call(), timeoutMs);
   } catch (err) {
-    throw paddleFailure(what, err);
+    throw paddleFailure(what, err, (await loadPaddleSdk()).ApiError);
   }
 }
 
-function paddleFailure(what: string, err: unknown): ProviderApiError {
+function paddleFailure(what: string, err: unknown, ApiError: typeof import('@paddle/paddle-node-sdk').ApiError): ProviderApiError {
   if (err instanceof ProviderApiError) return err;
   if (err instanceof ApiError) {
     const status = err.type === 'request_error' ? (REFUSED_KEY.test(err.code ?? '') ? 401 : 400) : 502;

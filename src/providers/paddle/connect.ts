@@ -7,8 +7,8 @@ import { paddleEnricher } from './enrich';
 export const paddleConnector: Connector = {
   defaultBaseUrl: (apiKey) => paddleEnricher.defaultBaseUrl(apiKey),
   async connect(api, request) {
-    const created = await paddleCall('POST /notification-settings', () =>
-      paddleClient(api).notificationSettings.create({
+    const created = await paddleCall('POST /notification-settings', async () =>
+      (await paddleClient(api)).notificationSettings.create({
         description: request.description,
         type: 'url',
         destination: request.webhookUrl,

@@ -9,7 +9,7 @@ import { paddleCall, paddleClient } from './client';
 export const paddleEnricher: Enricher = {
   defaultBaseUrl: (apiKey) => (apiKey.startsWith('pdl_sdbx_') ? 'https://sandbox-api.paddle.com' : 'https://api.paddle.com'),
   async enrich({ events, api }) {
-    const paddle = paddleClient(api);
+    const paddle = await paddleClient(api);
     const emails = new Map<string, string | null>();
     const out: NormalizedEvent[] = [];
     for (const event of events) {

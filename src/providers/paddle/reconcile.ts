@@ -15,7 +15,7 @@ const MAX_EVENTS = 20_000;
 export const paddleReconciler: Reconciler = {
   defaultBaseUrl: (apiKey) => paddleEnricher.defaultBaseUrl(apiKey),
   async recover(api, { since, until }) {
-    const events = paddleClient(api).events.list({ orderBy: 'id[DESC]', perPage: 100, eventType: [...paddleAdapter.webhookEvents] as IEventName[] });
+    const events = (await paddleClient(api)).events.list({ orderBy: 'id[DESC]', perPage: 100, eventType: [...paddleAdapter.webhookEvents] as IEventName[] });
     // one collection, this call's alone: its items stay the JSON of the answer
     (events as unknown as { fromJson: (data: unknown) => unknown }).fromJson = (data) => data;
     const out: RecoveredEvent[] = [];

@@ -1,4 +1,4 @@
-import { HTTPClient, Polar } from '@polar-sh/sdk';
+import type { Polar } from '@polar-sh/sdk';
 import { PROVIDER_API_TIMEOUT_MS, ProviderApiError, type ProviderApi } from '../provider-api';
 
 export type PolarPages = { bodies: unknown[] };
@@ -9,7 +9,8 @@ export type PolarPages = { bodies: unknown[] };
  * not asked three times per attempt. `pages`, when given, receives every JSON body Polar answered, as sent: the SDK
  * turns them into camelCase models, the normalizer reads Polar's snake_case webhook JSON, which is the same schema.
  */
-export function polarClient(api: ProviderApi, pages?: PolarPages): Polar {
+export async function polarClient(api: ProviderApi, pages?: PolarPages): Promise<Polar> {
+  const { HTTPClient, Polar } = await loadPolarSdk();
   const httpClient = new HTTPClient({ fetcher: (input, init) => api.fetch(input, init) });
   if (pages) {
     httpClient.addHook('response', async (res) => {
@@ -18,6 +19,12 @@ export function polarClient(api: ProviderApi, pages?: PolarPages): Polar {
   }
   return new Polar({ accessToken: api.apiKey, serverURL: api.baseUrl.replace(/\/+$/, ''), httpClient, timeoutMs: api.timeoutMs ?? PROVIDER_API_TIMEOUT_MS, retryConfig: { strategy: 'none' } });
 }
+
+/**
+ * The SDK is loaded on the first call: loading it takes about half a second, and most processes (a worker, an API
+ * that only serves) never call Polar.
+ */
+const loadPolarSdk = () => import('@polar-sh/sdk');
 
 /** One SDK call, its failures as ProviderApiError (`what`: the method and path, for messages). */
 export async function polarCall<T>(what: string, call: () => Promise<T>): Promise<T> {

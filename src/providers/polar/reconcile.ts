@@ -15,7 +15,7 @@ export const polarReconciler: Reconciler = {
   defaultBaseUrl: (apiKey) => polarConnector.defaultBaseUrl(apiKey, { sandbox: false }),
   async recover(api, window) {
     const pages: PolarPages = { bodies: [] };
-    const polar = polarClient(api, pages);
+    const polar = await polarClient(api, pages);
     const orders = await newestFirst('GET /v1/orders/', pages, window, () => polar.orders.list({ sorting: ['-created_at'], limit: 100 }));
     const refunds = await newestFirst('GET /v1/refunds/', pages, window, () => polar.refunds.list({ sorting: ['-created_at'], limit: 100, succeeded: true }));
     const out: RecoveredEvent[] = [];

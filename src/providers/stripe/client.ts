@@ -1,11 +1,12 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { PROVIDER_API_TIMEOUT_MS, ProviderApiError, type ProviderApi } from '../provider-api';
 
 /**
  * Stripe's SDK takes the key, host, port, protocol and HTTP client per instance: each call gets a client of its own,
  * and STRIPE_API_BASE_URL reaches a proxy or a stand-in. One network retry (the SDK sends an idempotency key with it).
  */
-export function stripeClient(api: ProviderApi): Stripe {
+export async function stripeClient(api: ProviderApi): Promise<Stripe> {
+  const Stripe = await loadStripeSdk();
   const base = new URL(api.baseUrl);
   return new Stripe(api.apiKey, {
     host: base.hostname,
@@ -18,12 +19,15 @@ export function stripeClient(api: ProviderApi): Stripe {
   });
 }
 
+/** The SDK is loaded on the first call: most processes (a worker, an API that only serves) never call Stripe. */
+export const loadStripeSdk = async () => (await import('stripe')).default;
+
 /** One SDK call, its failures as ProviderApiError (`what`: the method and path, for messages). */
 export async function stripeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof Stripe.errors.StripeError) {
+    if (err instanceof (await loadStripeSdk()).errors.StripeError) {
       if (err.statusCode === undefined) throw new ProviderApiError('stripe', `request failed (${what}: ${err.message})`);
       throw new ProviderApiError('stripe', `${what} answered ${err.statusCode}: ${err.message}`, err.statusCode);
     }

@@ -1,6 +1,6 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { ProviderApiError, type Connector } from '../provider-api';
-import { stripeCall, stripeClient } from './client';
+import { loadStripeSdk, stripeCall, stripeClient } from './client';
 
 /**
  * Creates the endpoint with Stripe's SDK. The endpoint is pinned to the SDK's API version, so the payloads that
@@ -9,11 +9,12 @@ import { stripeCall, stripeClient } from './client';
 export const stripeConnector: Connector = {
   defaultBaseUrl: () => 'https://api.stripe.com',
   async connect(api, request) {
-    const endpoint = await stripeCall('POST /v1/webhook_endpoints', () =>
-      stripeClient(api).webhookEndpoints.create({
+    const apiVersion = (await loadStripeSdk()).API_VERSION;
+    const endpoint = await stripeCall('POST /v1/webhook_endpoints', async () =>
+      (await stripeClient(api)).webhookEndpoints.create({
         url: request.webhookUrl,
         enabled_events: [...request.events] as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
-        api_version: Stripe.API_VERSION as Stripe.WebhookEndpointCreateParams.ApiVersion,
+        api_version: apiVersion as Stripe.WebhookEndpointCreateParams.ApiVersion,
         description: request.description,
       }),
     );

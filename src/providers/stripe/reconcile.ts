@@ -13,7 +13,7 @@ const MAX_EVENTS = 20_000;
 export const stripeReconciler: Reconciler = {
   defaultBaseUrl: () => 'https://api.stripe.com',
   async recover(api, { since, until }) {
-    const stripe = stripeClient(api);
+    const stripe = await stripeClient(api);
     const params: Stripe.EventListParams = {
       created: { gte: Math.floor(since.getTime() / 1000), lte: Math.floor(until.getTime() / 1000) },
       types: [...STRIPE_WEBHOOK_EVENTS],
