@@ -153,6 +153,12 @@ function cpuSeconds(pid) {
   }
 }
 
+function sum(values) {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
 /** CPU seconds every PostgreSQL process on this machine has used (Linux /proc; null elsewhere). */
 function postgresCpuSeconds() {
   try {
@@ -534,6 +540,10 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     // the workers' memory through the drain, by half
     const halves = [[], []];
     let done = 0;
+    // the drain second by second (events processed, CPU of the workers and of PostgreSQL in that second): where a
+    // slow start or a slowdown shows, it shows which side spent the time
+    const timeline = [];
+    let mark = { at: started, done: 0, worker: 0, postgres: 0 };
     while (done < SCALE_EVENTS && Date.now() - started < 900_000) {
       await new Promise((r) => setTimeout(r, 250));
       const dead = workerProcs.find((w) => w.child.exitCode !== null);
@@ -543,6 +553,18 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       for (const w of workerProcs) workerCpu.set(w.child.pid, cpuSeconds(w.child.pid) ?? workerCpu.get(w.child.pid) ?? 0);
       const rss = workerProcs.map((w) => rssMiB(w.child.pid) ?? 0);
       halves[done < SCALE_EVENTS / 2 ? 0 : 1].push(Math.max(...rss));
+      const now = Date.now();
+      if (now - mark.at >= 1000 || done >= SCALE_EVENTS) {
+        const next = { at: now, done, worker: sum(workerCpu.values()), postgres: sum([...backendCpu.values()].map((b) => b.last - b.first)) };
+        const seconds = (next.at - mark.at) / 1000;
+        timeline.push({
+          second: Math.round((next.at - started) / 1000),
+          events_per_second: Math.round((next.done - mark.done) / seconds),
+          worker_cpu_percent: Math.round((100 * (next.worker - mark.worker)) / seconds),
+          postgres_cpu_percent: Math.round((100 * (next.postgres - mark.postgres)) / seconds),
+        });
+        mark = next;
+      }
     }
     const drainSeconds = (Date.now() - started) / 1000;
     const scansAfter = await seqScans(client);
@@ -596,6 +618,7 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       first_last_ratio: firstRate / lastRate,
       fifths_apart: Math.max(firstRate, lastRate) / Math.min(firstRate, lastRate),
       batches,
+      timeline,
       vacuum_done_seconds_after_drain: vacuumAfterDrain,
       sequential_scans_during_drain: seq,
       memory,
@@ -706,6 +729,9 @@ function logScale(scale) {
     `  CPU per event: worker ${scale.worker_cpu_ms_per_event.toFixed(3)} ms, PostgreSQL ${scale.postgres_cpu_ms_per_event.toFixed(3)} ms; ` +
       `mean batch ${scale.batches.first_fifth_mean_size.toFixed(0)} events in the first fifth, ${scale.batches.last_fifth_mean_size.toFixed(0)} in the last`,
   );
+  // the drain's seconds, in steps of about five: events/s, then the worker's and PostgreSQL's CPU (100% = one core)
+  const steps = scale.timeline.filter((_, i) => i % 5 === 4 || i === scale.timeline.length - 1);
+  log(`  per second at ${steps.map((t) => `${t.second} s: ${t.events_per_second}/s ${t.worker_cpu_percent}%+${t.postgres_cpu_percent}%`).join(', ')}`);
   if (scale.vacuum_done_seconds_after_drain !== null) log(`  the worker's vacuum pass after the drain ended ${scale.vacuum_done_seconds_after_drain.toFixed(1)} s after the last event`);
   log(`  sequential scans during the drain: ${Object.entries(scale.sequential_scans_during_drain).map(([t, v]) => `${t} ${v.scans} (${v.rows} rows)`).join(', ')}`);
 }
