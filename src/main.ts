@@ -7,15 +7,9 @@ import { openDatabase, type Database } from './db/database';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
 import { migrate } from './db/migrator';
 import { releaseAllClaims } from './inbox/inbound-events';
-import { createApp } from './server/app';
-import { redisRateLimitStore } from './http/rate-limit';
-import { DEFAULT_APPLICATION_LIMITS } from './api/applications';
-import { DASHBOARD_LIMITERS, DEFAULT_DASHBOARD_LIMITS } from './api/dashboard-auth';
-import { DEFAULT_PORTAL_SIGN_IN_LIMITS } from './api/portal';
 import { createLogger } from './observability/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
 import { startProcessing, storesFor, type Processing } from './processing';
-import { answerMalformedRequests } from './http/client-error';
 
 export type Refwire = {
   url: string;
@@ -33,6 +27,30 @@ export type StartOptions = {
   /** where the first-start guidance goes; stdout by default */
   print?: (text: string) => void;
 };
+
+/**
+ * The HTTP side, loaded when a process serves: `refwire worker` and the CLI's other commands import this module but
+ * serve nothing, and the app (its routes, pages, MCP endpoint and dashboard) was half of what they loaded at start.
+ */
+async function loadHttpSide() {
+  const [app, rateLimit, clientError, applications, dashboardAuth, portal] = await Promise.all([
+    import('./server/app'),
+    import('./http/rate-limit'),
+    import('./http/client-error'),
+    import('./api/applications'),
+    import('./api/dashboard-auth'),
+    import('./api/portal'),
+  ]);
+  return {
+    createApp: app.createApp,
+    redisRateLimitStore: rateLimit.redisRateLimitStore,
+    answerMalformedRequests: clientError.answerMalformedRequests,
+    DEFAULT_APPLICATION_LIMITS: applications.DEFAULT_APPLICATION_LIMITS,
+    DASHBOARD_LIMITERS: dashboardAuth.DASHBOARD_LIMITERS,
+    DEFAULT_DASHBOARD_LIMITS: dashboardAuth.DEFAULT_DASHBOARD_LIMITS,
+    DEFAULT_PORTAL_SIGN_IN_LIMITS: portal.DEFAULT_PORTAL_SIGN_IN_LIMITS,
+  };
+}
 
 /** The composition root: config → database (migrated) → processing → HTTP. */
 export async function startRefwire(config: Config, options: StartOptions): Promise<Refwire> {
@@ -57,6 +75,8 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     const stores = storesFor(config, db);
     const processing = startProcessing(config, db, logger, stores, { consume: options.worker });
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
+    const { createApp, redisRateLimitStore, answerMalformedRequests, DEFAULT_APPLICATION_LIMITS, DASHBOARD_LIMITERS, DEFAULT_DASHBOARD_LIMITS, DEFAULT_PORTAL_SIGN_IN_LIMITS } =
+      await loadHttpSide();
     const server = http.createServer();
     answerMalformedRequests(server);
     await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../src/config/config';
 import { startWorker } from '../src/main';
@@ -60,5 +62,26 @@ describe('refwire worker', () => {
     await expect(startWorker(loadConfig({ DATA_DIR: '/tmp/refwire-worker-embedded' }), { logger: silentLogger })).rejects.toThrow(
       /needs DATABASE_URL/,
     );
+  });
+});
+
+/**
+ * What `refwire worker` loads at start (compiled, as an operator runs it): the HTTP app and the provider SDKs were
+ * more than half of a worker's start (1.7 s before it took its first job; 0.6–0.7 s without them).
+ */
+describe('refwire worker, at start', () => {
+  const ROOT = path.resolve(__dirname, '..');
+  beforeAll(() => execFileSync(process.execPath, ['scripts/build.js', '--if-needed'], { cwd: ROOT, stdio: 'ignore' }), 120_000);
+
+  it('loads neither the HTTP side nor a provider SDK', () => {
+    // the modules the worker command's start uses, and what requiring them brought in
+    const loaded = JSON.parse(
+      execFileSync(process.execPath, ['-e', "require('./dist/main'); require('./dist/processing'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))"], { cwd: ROOT }).toString(),
+    ) as string[];
+    const rel = loaded.map((file) => path.relative(ROOT, file).split(path.sep).join('/'));
+    expect(rel).toContain('dist/processing.js');
+    expect(rel).toContain('node_modules/bullmq/dist/cjs/index.js');
+    expect(rel.filter((f) => /^dist\/(server|api|pages|mcp)\//.test(f))).toEqual([]);
+    expect(rel.filter((f) => /^node_modules\/(stripe|@paddle|@polar-sh|express)\//.test(f))).toEqual([]);
   });
 });
