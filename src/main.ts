@@ -32,8 +32,8 @@ export type StartOptions = {
  * The HTTP side, loaded when a process serves: `refwire worker` and the CLI's other commands import this module but
  * serve nothing, and the app (its routes, pages, MCP endpoint and dashboard) was half of what they loaded at start.
  */
-async function loadHttpSide() {
-  const [app, rateLimit, clientError, applications, dashboardAuth, portal] = await Promise.all([
+const loadHttpSide = () =>
+  Promise.all([
     import('./server/app'),
     import('./http/rate-limit'),
     import('./http/client-error'),
@@ -41,16 +41,6 @@ async function loadHttpSide() {
     import('./api/dashboard-auth'),
     import('./api/portal'),
   ]);
-  return {
-    createApp: app.createApp,
-    redisRateLimitStore: rateLimit.redisRateLimitStore,
-    answerMalformedRequests: clientError.answerMalformedRequests,
-    DEFAULT_APPLICATION_LIMITS: applications.DEFAULT_APPLICATION_LIMITS,
-    DASHBOARD_LIMITERS: dashboardAuth.DASHBOARD_LIMITERS,
-    DEFAULT_DASHBOARD_LIMITS: dashboardAuth.DEFAULT_DASHBOARD_LIMITS,
-    DEFAULT_PORTAL_SIGN_IN_LIMITS: portal.DEFAULT_PORTAL_SIGN_IN_LIMITS,
-  };
-}
 
 /** The composition root: config → database (migrated) → processing → HTTP. */
 export async function startRefwire(config: Config, options: StartOptions): Promise<Refwire> {
@@ -72,11 +62,17 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     if (!options.worker && lock) {
       logger.warn('--no-worker on the embedded database: no other process can process these events');
     }
+    const [
+      { createApp },
+      { redisRateLimitStore },
+      { answerMalformedRequests },
+      { DEFAULT_APPLICATION_LIMITS },
+      { DASHBOARD_LIMITERS, DEFAULT_DASHBOARD_LIMITS },
+      { DEFAULT_PORTAL_SIGN_IN_LIMITS },
+    ] = await loadHttpSide();
     const stores = storesFor(config, db);
     const processing = startProcessing(config, db, logger, stores, { consume: options.worker });
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
-    const { createApp, redisRateLimitStore, answerMalformedRequests, DEFAULT_APPLICATION_LIMITS, DASHBOARD_LIMITERS, DEFAULT_DASHBOARD_LIMITS, DEFAULT_PORTAL_SIGN_IN_LIMITS } =
-      await loadHttpSide();
     const server = http.createServer();
     answerMalformedRequests(server);
     await new Promise<void>((resolve, reject) => {
