@@ -101,6 +101,9 @@ describeInBrowser('the dashboard shell (web/dashboard)', () => {
     const projectId = me.memberships[0].project_id;
     await page.goto(`${h.url}/dashboard/projects/${projectId}/settings`);
     await page.getByRole('navigation', { name: 'Dashboard' }).waitFor();
+    // the settings answered first (its form is shown): a request still under way when the sessions end finds them
+    // ended and shows sign-in before the click below (seen under CI's load: the link was gone, and the click waited)
+    await page.getByRole('heading', { name: 'Commission' }).waitFor();
     // every session of the user ends (a password reset does this; here the rows are revoked directly)
     await h.tdb.db.sql.query('UPDATE user_sessions SET revoked_at = now()');
     await page.getByRole('link', { name: 'Conversions' }).click();
