@@ -537,6 +537,9 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     const started = Date.now();
     for (let i = 0; i < workers; i++) workerProcs.push(await spawnProcess(['dist/cli.js', 'worker'], phaseEnv, () => true));
     const workerCpu = new Map();
+    // CPU seconds the drain has cost so far: the workers', and PostgreSQL's backends'
+    const workersCpuSoFar = () => sum(workerCpu.values());
+    const postgresCpuSoFar = () => sum([...backendCpu.values()].map((b) => b.last - b.first));
     // the workers' memory through the drain, by half
     const halves = [[], []];
     let done = 0;
@@ -555,7 +558,7 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       halves[done < SCALE_EVENTS / 2 ? 0 : 1].push(Math.max(...rss));
       const now = Date.now();
       if (now - mark.at >= 1000 || done >= SCALE_EVENTS) {
-        const next = { at: now, done, worker: sum(workerCpu.values()), postgres: sum([...backendCpu.values()].map((b) => b.last - b.first)) };
+        const next = { at: now, done, worker: workersCpuSoFar(), postgres: postgresCpuSoFar() };
         const seconds = (next.at - mark.at) / 1000;
         timeline.push({
           second: Math.round((next.at - started) / 1000),
@@ -568,8 +571,8 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     }
     const drainSeconds = (Date.now() - started) / 1000;
     const scansAfter = await seqScans(client);
-    const postgresCpu = [...backendCpu.values()].reduce((sum, b) => sum + (b.last - b.first), 0);
-    const workersCpu = [...workerCpu.values()].reduce((sum, c) => sum + c, 0);
+    const postgresCpu = postgresCpuSoFar();
+    const workersCpu = workersCpuSoFar();
     // the rate of the first and the last fifth, from the times the rows were marked processed
     const fifth = Math.floor(SCALE_EVENTS / 5);
     const at = async (k) => (await client.query(`SELECT processed_at FROM inbound_events WHERE status = 'processed' ORDER BY processed_at OFFSET $1 LIMIT 1`, [k])).rows[0]?.processed_at;

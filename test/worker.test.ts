@@ -6,6 +6,7 @@ import { startWorker } from '../src/main';
 import { stripeAdapter } from '../src/providers/stripe/adapter';
 import { stripeBody } from './helpers/fixtures';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres';
+import { buildOnce, ROOT } from './helpers/processes';
 import { freePort } from './helpers/redis';
 import { buildTestApp, connectProvider, createProjectViaApi, silentLogger } from './helpers/refwire';
 
@@ -70,8 +71,7 @@ describe('refwire worker', () => {
  * more than half of a worker's start (1.7 s before it took its first job; 0.6–0.7 s without them).
  */
 describe('refwire worker, at start', () => {
-  const ROOT = path.resolve(__dirname, '..');
-  beforeAll(() => execFileSync(process.execPath, ['scripts/build.js', '--if-needed'], { cwd: ROOT, stdio: 'ignore' }), 120_000);
+  beforeAll(buildOnce, 120_000);
 
   it('loads neither the HTTP side nor a provider SDK', () => {
     // the modules the worker command's start uses, and what requiring them brought in
