@@ -38,6 +38,28 @@ export type PaymentRow = {
   review_status: string | null;
 };
 
+/**
+ * A payment this transaction recorded and has not written yet: its row is written once, by the recompute, with
+ * its commission (an insert followed by an update wrote every payment twice, with all of its indexes).
+ */
+export type NewPayment = {
+  id: string;
+  kind: 'purchase' | 'renewal';
+  externalKey: string;
+  paymentKey: string;
+  customerKey: string;
+  customerId: string | null;
+  customerEmail: string | null;
+  subscriptionId: string | null;
+  productIds: string[];
+  hints: Hints;
+  currency: string;
+  amountMinor: bigint;
+  taxMinor: bigint;
+  occurredAt: Date;
+  inboundEventId: string | null;
+};
+
 /** The project's rules as they were at any moment (PRODUCT.md §11: rules are not retroactive). */
 export type ProjectRules = {
   currency: string;
@@ -75,7 +97,7 @@ export type RefundObservation = { observationKey: string; cumulative: boolean; a
 /** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
 export type LedgerInputs = {
   rules: ProjectRules;
-  /** sorted by customer, then time */
+  /** sorted by customer, then time; the new payments among them as a row of theirs will read before its commission */
   payments: PaymentRow[];
   aliasesOf(paymentKey: string): string[];
   /** the payment's subjects, most specific first: its payment ids, its subscription, its customer */
@@ -179,7 +201,13 @@ async function projectRules(tx: SqlSession, projectId: string, project: ProjectR
  * Loads, in seven queries whatever their number, the facts and rows the given customers' ledgers derive from. Each
  * query probes its index once per key (see record-events.ts): its cost follows the customers, not the tables.
  */
-export async function loadLedgerInputs(tx: SqlSession, projectId: string, provider: string, customerKeys: readonly string[]): Promise<LedgerInputs> {
+export async function loadLedgerInputs(
+  tx: SqlSession,
+  projectId: string,
+  provider: string,
+  customerKeys: readonly string[],
+  newPayments: readonly NewPayment[] = [],
+): Promise<LedgerInputs> {
   const [project] = await tx.query<ProjectRow>(
     `SELECT currency, commission_type, commission_rate_bp, commission_amount_minor, commission_duration, commission_months, hold_days, commission_review,
             (SELECT json_agg(json_build_object('id', id, 'commission_type', commission_type, 'commission_rate_bp', commission_rate_bp,
@@ -194,13 +222,48 @@ export async function loadLedgerInputs(tx: SqlSession, projectId: string, provid
   );
   if (!project) throw new Error(`project ${projectId} not found`);
   const rules = await projectRules(tx, projectId, project);
+  const customers = new Set(customerKeys);
+  const fresh = newPayments.filter((p) => customers.has(p.customerKey));
+  // a new payment left out would never be written
+  if (fresh.length !== newPayments.length) throw new Error('a new payment outside the customers recomputed');
+  // The new payments are sorted among the stored ones by PostgreSQL, in the same ORDER BY, so their order is the
+  // one they will have once stored, whatever the database's collation.
   const payments = (
     await tx.query<PaymentRow>(
-      `SELECT ${PAYMENT_COLUMNS} FROM unnest($3::text[]) AS k(key)
-       CROSS JOIN LATERAL (SELECT ${PAYMENT_COLUMNS}, kind FROM conversions
-                           WHERE project_id = $1 AND customer_key = k.key AND provider = $2 AND kind IN ('purchase', 'renewal') OFFSET 0) c
+      `SELECT ${PAYMENT_COLUMNS} FROM (
+         SELECT ${PAYMENT_COLUMNS}, kind FROM unnest($3::text[]) AS k(key)
+         CROSS JOIN LATERAL (SELECT ${PAYMENT_COLUMNS}, kind FROM conversions
+                             WHERE project_id = $1 AND customer_key = k.key AND provider = $2 AND kind IN ('purchase', 'renewal') OFFSET 0) c
+         UNION ALL
+         SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
+           ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount_minor, tax_minor,
+           NULL::uuid, 0::bigint, amount_minor - tax_minor, NULL::bigint, 'pending', NULL, '{"method":null,"trace":[]}'::jsonb,
+           occurred_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::uuid, NULL, kind
+         FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                     $13::text[], $14::bigint[], $15::bigint[], $16::timestamptz[], $17::text[])
+           AS n(id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints,
+                currency, amount_minor, tax_minor, occurred_at, kind)
+       ) p
        ORDER BY customer_key, ${PAYMENT_ORDER}`,
-      [projectId, provider, [...new Set(customerKeys)]],
+      [
+        projectId,
+        provider,
+        [...customers],
+        fresh.map((p) => p.id),
+        fresh.map((p) => p.externalKey),
+        fresh.map((p) => p.paymentKey),
+        fresh.map((p) => p.customerKey),
+        fresh.map((p) => p.customerId),
+        fresh.map((p) => p.customerEmail),
+        fresh.map((p) => p.subscriptionId),
+        fresh.map((p) => JSON.stringify(p.productIds)),
+        fresh.map((p) => JSON.stringify(p.hints)),
+        fresh.map((p) => p.currency),
+        fresh.map((p) => p.amountMinor.toString()),
+        fresh.map((p) => p.taxMinor.toString()),
+        fresh.map((p) => p.occurredAt.toISOString()),
+        fresh.map((p) => p.kind),
+      ],
     )
   ).map((r) => ({
     ...r,

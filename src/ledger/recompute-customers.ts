@@ -11,7 +11,7 @@ import type { CommissionRule } from '../commission/rules';
 import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
 import { asHints, mergeHints } from './hints';
-import { loadLedgerInputs, type LedgerInputs, type PaymentRow, type RefundRow } from './ledger-inputs';
+import { loadLedgerInputs, type LedgerInputs, type NewPayment, type PaymentRow, type RefundRow } from './ledger-inputs';
 
 type Tx = SqlSession;
 
@@ -52,10 +52,19 @@ type RefundWrite = {
  * gives the same rows whatever order and however often events arrived. Rows paid out, or held by a pending
  * payout, are never rewritten: a refund of one books a deduction due at once (carried into the next payout). Set-based: whatever the number of customers, their inputs load in a fixed number of queries
  * (ledger-inputs.ts), the chain runs in memory, and the changed rows are written back in up to three statements.
- * The caller holds the customers' group locks (see apply-events.ts).
+ * The caller holds the customers' group locks (see apply-events.ts). `newPayments`, recorded by the caller's
+ * transaction and not yet written, are written here, once, with their commission.
  */
-export async function recomputeCustomers(tx: Tx, projectId: string, provider: string, customerKeys: readonly string[], now: Date): Promise<void> {
-  const inputs = await loadLedgerInputs(tx, projectId, provider, customerKeys);
+export async function recomputeCustomers(
+  tx: Tx,
+  projectId: string,
+  provider: string,
+  customerKeys: readonly string[],
+  now: Date,
+  newPayments: readonly NewPayment[] = [],
+): Promise<void> {
+  const inputs = await loadLedgerInputs(tx, projectId, provider, customerKeys, newPayments);
+  const fresh = new Map(newPayments.map((p) => [p.id, p]));
   if (inputs.payments.length === 0) return;
   const learned = new Map(inputs.payments.map((p) => [p.id, { own: learnedHints(inputs, p, true), all: learnedHints(inputs, p, false) }]));
   const directory = await AffiliateDirectory.load(tx, projectId, provider, inputs.rules.currency, wantedBy([...learned.values()].flatMap((l) => [l.own, l.all])));
@@ -121,7 +130,7 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
         review: reviewState(payment.review_status, value, rules.review, payment.affiliate_id !== null && payment.value_minor > 0n),
       };
       const paidOut = frozen(payment);
-      if (!paidOut && changed(payment, update)) {
+      if (fresh.has(payment.id) || (!paidOut && changed(payment, update))) {
         paymentUpdates.push(update);
         events.push(...outboundEventsOf(payment, update, rule, !converted));
         converted ||= update.affiliateId !== null;
@@ -133,7 +142,8 @@ export async function recomputeCustomers(tx: Tx, projectId: string, provider: st
       refundWrites.push(...refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, refunded));
     }
   }
-  await writePayments(tx, paymentUpdates);
+  await insertPayments(tx, projectId, provider, paymentUpdates.filter((u) => fresh.has(u.id)).map((u) => [fresh.get(u.id)!, u]));
+  await writePayments(tx, paymentUpdates.filter((u) => !fresh.has(u.id)));
   for (const refund of await writeRefunds(tx, refundWrites)) if (refund.affiliate_id) events.push({ type: 'referral_canceled', conversionId: refund.id });
   await emitConversionEvents(tx, projectId, events, now);
 }
@@ -262,6 +272,55 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
 }
 
 const iso = (d: Date) => d.toISOString();
+
+/** New payments, each written once, with what the recompute made of it. */
+async function insertPayments(tx: Tx, projectId: string, provider: string, rows: [NewPayment, PaymentUpdate][]): Promise<void> {
+  if (rows.length === 0) return;
+  // No ON CONFLICT: the transaction holds each payment's lock since it found the payment unrecorded, so a conflict
+  // is a writer that took no lock, and the failure sends the events back to be applied again.
+  await tx.query(
+    `INSERT INTO conversions (id, project_id, kind, provider, external_key, payment_key, customer_key, customer_id, customer_email,
+       subscription_id, product_ids, hints, currency, amount_minor, tax_minor, base_value_minor, value_minor, affiliate_id, reason,
+       rule_source, attribution, hold_until, refund_level_minor, review_status, occurred_at, inbound_event_id)
+     SELECT id, $1::uuid, kind, $2::text, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
+       ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount, tax, base, value, affiliate_id,
+       reason, rule_source, attribution::jsonb, hold_until, refund_level, review, occurred_at, inbound_event_id
+     FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                 $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::uuid[], $19::text[],
+                 $20::text[], $21::text[], $22::timestamptz[], $23::bigint[], $24::text[], $25::timestamptz[], $26::uuid[])
+       AS u(id, kind, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints,
+            currency, amount, tax, base, value, affiliate_id, reason, rule_source, attribution, hold_until, refund_level, review,
+            occurred_at, inbound_event_id)`,
+    [
+      projectId,
+      provider,
+      rows.map(([p]) => p.id),
+      rows.map(([p]) => p.kind),
+      rows.map(([p]) => p.externalKey),
+      rows.map(([p]) => p.paymentKey),
+      rows.map(([p]) => p.customerKey),
+      rows.map(([p]) => p.customerId),
+      rows.map(([p, u]) => p.customerEmail ?? u.email),
+      rows.map(([p]) => p.subscriptionId),
+      rows.map(([p]) => JSON.stringify(p.productIds)),
+      rows.map(([p]) => JSON.stringify(p.hints)),
+      rows.map(([p]) => p.currency),
+      rows.map(([p]) => p.amountMinor.toString()),
+      rows.map(([p]) => p.taxMinor.toString()),
+      rows.map(([, u]) => u.base.toString()),
+      rows.map(([, u]) => u.value.toString()),
+      rows.map(([, u]) => u.affiliateId),
+      rows.map(([, u]) => u.reason),
+      rows.map(([, u]) => u.ruleSource),
+      rows.map(([, u]) => JSON.stringify(u.attribution)),
+      rows.map(([, u]) => iso(u.holdUntil)),
+      rows.map(([, u]) => u.refundLevel.toString()),
+      rows.map(([, u]) => u.review),
+      rows.map(([p]) => p.occurredAt.toISOString()),
+      rows.map(([p]) => p.inboundEventId),
+    ],
+  );
+}
 
 /**
  * The writes find their rows by primary key alone, each its values by its position (src/db/update-by-position.ts),

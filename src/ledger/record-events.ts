@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { SqlSession } from '../db/sql';
 import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
 import { asHints, mergeHints } from './hints';
+import type { NewPayment } from './ledger-inputs';
 
 type Tx = SqlSession;
 export type Scope = { projectId: string; provider: string; inboundEventId: string | null };
@@ -12,11 +14,20 @@ export type GroupRef = { projectId: string; provider: string; customerKey: strin
 type SubjectType = 'customer' | 'subscription' | 'payment' | 'discount';
 type Place = { projectId: string; provider: string };
 type Item<E> = { event: E; inboundEventId: string | null };
+/**
+ * What recording leaves to the rest of the transaction, per project and provider: the payments not recorded before
+ * (written by the recompute, with their commission) and the later reports of recorded ones (merged into their rows
+ * once the groups are locked, so that no row is locked before a group lock: see apply-events.ts).
+ */
+export type RecordedPlace = Place & { newPayments: NewPayment[]; reports: PaymentEvent[] };
+export type Recorded = { groups: GroupRef[]; places: RecordedPlace[] };
 
 /**
  * Stage one of applying provider events: record what they say, idempotently, keyed so that any number of
  * deliveries and any arrival order leave the same facts. Returns the customer groups whose ledger must be
- * recomputed. Nothing here decides attribution or money; recompute-customers.ts derives those from the facts.
+ * recomputed, with the payments it found new (written by the recompute, in the same transaction, once their
+ * commission is known) and the later reports of recorded payments (merged once the groups are locked). Nothing
+ * here decides attribution or money; recompute-customers.ts derives those from the facts.
  * Set-based: the events of a batch are recorded with a handful of multi-row statements per project and
  * provider, in an order (aliases, subjects, payments, refunds, then the groups they touch) under which each
  * event sees at least what it would have seen arriving alone.
@@ -26,7 +37,7 @@ type Item<E> = { event: E; inboundEventId: string | null };
  * over the table), so a batch costs the same at 100 rows or 100 million, with or without statistics
  * (docs/performance.md; test/ledger/batch-plans.test.ts).
  */
-export async function recordEvents(tx: Tx, batch: readonly ScopedEvents[]): Promise<GroupRef[]> {
+export async function recordEvents(tx: Tx, batch: readonly ScopedEvents[]): Promise<Recorded> {
   const places = new Map<string, { place: Place; items: Item<NormalizedEvent>[] }>();
   for (const { scope, events } of batch) {
     const key = `${scope.projectId}:${scope.provider}`;
@@ -34,11 +45,18 @@ export async function recordEvents(tx: Tx, batch: readonly ScopedEvents[]): Prom
     for (const event of events) entry.items.push({ event, inboundEventId: scope.inboundEventId });
     places.set(key, entry);
   }
-  const groups: GroupRef[] = [];
+  const recorded: Recorded = { groups: [], places: [] };
   for (const { place, items } of places.values()) {
-    for (const customerKey of await recordAt(tx, place, items)) groups.push({ ...place, customerKey });
+    const { groups, ...rest } = await recordAt(tx, place, items);
+    for (const customerKey of groups) recorded.groups.push({ ...place, customerKey });
+    recorded.places.push({ ...place, ...rest });
   }
-  return groups;
+  return recorded;
+}
+
+/** Merges the later reports of recorded payments into their rows; the caller holds their groups' locks. */
+export async function mergeRecordedReports(tx: Tx, recorded: Recorded): Promise<void> {
+  for (const place of recorded.places) await mergeReports(tx, place, place.reports);
 }
 
 export function paymentExternalKey(provider: string, paymentKey: string): string {
@@ -49,7 +67,7 @@ function only<K extends NormalizedEvent['kind']>(items: Item<NormalizedEvent>[],
   return items.filter((i) => i.event.kind === kind) as Item<Extract<NormalizedEvent, { kind: K }>>[];
 }
 
-async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): Promise<Set<string>> {
+async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): Promise<Omit<RecordedPlace, keyof Place> & { groups: Set<string> }> {
   const payments = [...only(items, 'purchase'), ...only(items, 'renewal')] as Item<PaymentEvent>[];
   const refunds = only(items, 'refund');
   const facts = only(items, 'facts');
@@ -71,10 +89,13 @@ async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): P
     return viaSubscription ? `customer:${viaSubscription}` : null;
   };
 
-  for (const g of await recordPayments(tx, place, payments, (p) => customerKeyFor(p.customer.id, p.subscriptionId) ?? `payment:${p.paymentKey}`)) groups.add(g);
+  const customerKeyOf = (p: PaymentEvent) => customerKeyFor(p.customer.id, p.subscriptionId) ?? `payment:${p.paymentKey}`;
+  const recorded = await recordPayments(tx, place, payments, customerKeyOf);
+  for (const g of recorded.groups) groups.add(g);
   const refundPayments = await recordRefunds(tx, place, refunds.map((i) => i.event));
 
-  const paymentGroups = await conversionGroups(tx, place, [...refundPayments, ...facts.flatMap((i) => (i.event.paymentKey ? [i.event.paymentKey] : []))]);
+  const paymentGroups = await recordedPayments(tx, place, [...refundPayments, ...facts.flatMap((i) => (i.event.paymentKey ? [i.event.paymentKey] : []))]);
+  for (const p of recorded.newPayments) paymentGroups.set(p.paymentKey, p.customerKey);
   for (const key of refundPayments) {
     const group = paymentGroups.get(key);
     // An unknown payment: its own event recomputes the group later, and finds this refund then.
@@ -84,7 +105,7 @@ async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): P
     const group = (f.paymentKey ? paymentGroups.get(f.paymentKey) : undefined) ?? customerKeyFor(f.customer.id, f.subscriptionId);
     if (group) groups.add(group);
   }
-  return groups;
+  return { groups, newPayments: recorded.newPayments, reports: recorded.reports };
 }
 
 type SubjectPatch = [SubjectType, string, { hints?: Hints; customerId?: string | null; email?: string | null }];
@@ -187,85 +208,108 @@ async function conversionGroups(tx: Tx, place: Place, paymentKeys: string[]): Pr
 }
 
 /**
- * Inserts each payment not yet recorded, in one statement. A payment already recorded (by an earlier event or an
- * earlier event of this batch) keeps the first report's money and learns what later reports add (Paddle's
- * transaction.paid, for one, precedes the subscription id that transaction.completed carries).
+ * Sorts a batch's payments into those not recorded yet (the first report of each becomes a new payment, later
+ * reports in the batch merged into it) and later reports of recorded ones. A payment already recorded keeps the
+ * first report's money and learns what later reports add (Paddle's transaction.paid, for one, precedes the
+ * subscription id that transaction.completed carries). The caller holds every payment key's lock, so what is
+ * unrecorded here stays so until this transaction writes it. Returns the groups they touch.
  */
-async function recordPayments(tx: Tx, place: Place, payments: Item<PaymentEvent>[], customerKeyOf: (p: PaymentEvent) => string): Promise<string[]> {
-  if (payments.length === 0) return [];
-  const first = new Map<string, Item<PaymentEvent>>();
-  for (const item of payments) if (!first.has(item.event.paymentKey)) first.set(item.event.paymentKey, item);
-  const rows = [...first.values()].sort((a, b) => (a.event.paymentKey < b.event.paymentKey ? -1 : 1));
-  const created = await tx.query<{ payment_key: string; customer_key: string }>(
-    `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, customer_key, customer_id, customer_email,
-       subscription_id, product_ids, hints, currency, amount_minor, tax_minor, base_value_minor, value_minor, attribution, reason,
-       occurred_at, inbound_event_id)
-     SELECT $1::uuid, kind, $2::text, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
-       ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount, tax, amount - tax, 0,
-       '{"method":null,"trace":[]}', 'pending', occurred_at, inbound_event_id
-     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                 $12::bigint[], $13::bigint[], $14::timestamptz[], $15::uuid[], $16::text[])
-       AS u(kind, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency, amount, tax,
-            occurred_at, inbound_event_id, external_key)
-     ON CONFLICT (project_id, external_key) DO NOTHING
-     RETURNING payment_key, customer_key`,
-    [
-      place.projectId,
-      place.provider,
-      rows.map((i) => i.event.kind),
-      rows.map((i) => i.event.paymentKey),
-      rows.map((i) => customerKeyOf(i.event)),
-      rows.map((i) => i.event.customer.id),
-      rows.map((i) => i.event.customer.email?.toLowerCase() ?? null),
-      rows.map((i) => i.event.subscriptionId),
-      rows.map((i) => JSON.stringify(i.event.productIds)),
-      rows.map((i) => JSON.stringify(i.event.hints)),
-      rows.map((i) => i.event.currency),
-      rows.map((i) => i.event.grossMinor.toString()),
-      rows.map((i) => i.event.taxMinor.toString()),
-      rows.map((i) => i.event.occurredAt.toISOString()),
-      rows.map((i) => i.inboundEventId),
-      rows.map((i) => paymentExternalKey(place.provider, i.event.paymentKey)),
-    ],
+async function recordPayments(
+  tx: Tx,
+  place: Place,
+  payments: Item<PaymentEvent>[],
+  customerKeyOf: (p: PaymentEvent) => string,
+): Promise<{ groups: string[]; newPayments: NewPayment[]; reports: PaymentEvent[] }> {
+  if (payments.length === 0) return { groups: [], newPayments: [], reports: [] };
+  const stored = await recordedPayments(tx, place, payments.map((i) => i.event.paymentKey));
+  const created = new Map<string, NewPayment>();
+  const reports: PaymentEvent[] = [];
+  const groups: string[] = [];
+  for (const { event: p, inboundEventId } of payments) {
+    const known = stored.get(p.paymentKey);
+    if (known !== undefined) {
+      reports.push(p);
+      groups.push(known ?? customerKeyOf(p));
+      continue;
+    }
+    const first = created.get(p.paymentKey);
+    if (first) {
+      mergeReport(first, p);
+      continue;
+    }
+    const payment: NewPayment = {
+      id: randomUUID(),
+      kind: p.kind,
+      externalKey: paymentExternalKey(place.provider, p.paymentKey),
+      paymentKey: p.paymentKey,
+      customerKey: customerKeyOf(p),
+      customerId: p.customer.id,
+      customerEmail: p.customer.email?.toLowerCase() ?? null,
+      subscriptionId: p.subscriptionId,
+      productIds: [...p.productIds],
+      hints: p.hints,
+      currency: p.currency,
+      amountMinor: p.grossMinor,
+      taxMinor: p.taxMinor,
+      occurredAt: p.occurredAt,
+      inboundEventId,
+    };
+    created.set(p.paymentKey, payment);
+    groups.push(payment.customerKey);
+  }
+  return { groups, newPayments: [...created.values()], reports };
+}
+
+/** What a later report of a payment adds to it: hints are unions; a known email, customer, subscription or product list is kept. */
+function mergeReport(
+  row: { hints: Hints | null; customerEmail: string | null; customerId: string | null; subscriptionId: string | null; productIds: string[] | null },
+  p: PaymentEvent,
+): void {
+  row.hints = mergeHints(row.hints, p.hints);
+  row.customerEmail ??= p.customer.email?.toLowerCase() ?? null;
+  row.customerId ??= p.customer.id;
+  row.subscriptionId ??= p.subscriptionId;
+  if ((row.productIds ?? []).length === 0) row.productIds = [...p.productIds];
+}
+
+/** payment key → the customer group of its conversion (null where it has none), for the payments recorded. */
+async function recordedPayments(tx: Tx, place: Place, paymentKeys: string[]): Promise<Map<string, string | null>> {
+  if (paymentKeys.length === 0) return new Map();
+  const rows = await tx.query<{ payment_key: string; customer_key: string | null }>(
+    `SELECT c.payment_key, c.customer_key FROM unnest($2::text[]) AS k(key)
+     CROSS JOIN LATERAL (SELECT payment_key, customer_key FROM conversions WHERE project_id = $1 AND external_key = k.key OFFSET 0) c`,
+    [place.projectId, [...new Set(paymentKeys)].map((k) => paymentExternalKey(place.provider, k))],
   );
-  const groups = created.map((c) => c.customer_key);
-  const createdKeys = new Set(created.map((c) => c.payment_key));
-  const reports = payments.filter((i) => !createdKeys.has(i.event.paymentKey) || first.get(i.event.paymentKey) !== i).map((i) => i.event);
-  return [...groups, ...(await mergeReports(tx, place, reports, customerKeyOf))];
+  return new Map(rows.map((r) => [r.payment_key, r.customer_key]));
 }
 
 /** Later reports of recorded payments, merged in arrival order into their rows: one read, one write. */
-async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[], customerKeyOf: (p: PaymentEvent) => string): Promise<string[]> {
-  if (reports.length === 0) return [];
+async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Promise<void> {
+  if (reports.length === 0) return;
   const keys = [...new Set(reports.map((p) => paymentExternalKey(place.provider, p.paymentKey)))].sort();
   const rows = await tx.query<{
     id: string;
     payment_key: string;
     hints: unknown;
-    customer_key: string | null;
     customer_email: string | null;
     customer_id: string | null;
     subscription_id: string | null;
     product_ids: string[] | null;
   }>(
     // locked in id order, like the recompute's writes, so the two never wait on each other crosswise
-    `SELECT id, payment_key, hints, customer_key, customer_email, customer_id, subscription_id, product_ids FROM conversions
+    `SELECT id, payment_key, hints, customer_email, customer_id, subscription_id, product_ids FROM conversions
      WHERE id = ANY(ARRAY(SELECT c.id FROM unnest($2::text[]) AS k(key)
                           CROSS JOIN LATERAL (SELECT id FROM conversions WHERE project_id = $1 AND external_key = k.key OFFSET 0) c))
      ORDER BY id FOR UPDATE`,
     [place.projectId, keys],
   );
-  const byKey = new Map(rows.map((r) => [r.payment_key, { ...r, hints: asHints(r.hints) }]));
-  const groups: string[] = [];
-  for (const p of reports) {
-    const row = byKey.get(p.paymentKey)!;
-    row.hints = mergeHints(row.hints, p.hints);
-    row.customer_email ??= p.customer.email?.toLowerCase() ?? null;
-    row.customer_id ??= p.customer.id;
-    row.subscription_id ??= p.subscriptionId;
-    if ((row.product_ids ?? []).length === 0) row.product_ids = p.productIds;
-    groups.push(row.customer_key ?? customerKeyOf(p));
-  }
+  const byKey = new Map(
+    rows.map((r) => [
+      r.payment_key,
+      { id: r.id, hints: asHints(r.hints), customerEmail: r.customer_email, customerId: r.customer_id, subscriptionId: r.subscription_id, productIds: r.product_ids },
+    ]),
+  );
+  for (const p of reports) mergeReport(byKey.get(p.paymentKey)!, p);
   const merged = [...byKey.values()];
   await tx.query(
     updateByPosition('conversions', 'c', {
@@ -279,13 +323,12 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[], custo
     [
       merged.map((r) => r.id),
       merged.map((r) => JSON.stringify(r.hints)),
-      merged.map((r) => r.customer_email),
-      merged.map((r) => r.customer_id),
-      merged.map((r) => r.subscription_id),
-      merged.map((r) => JSON.stringify(r.product_ids ?? [])),
+      merged.map((r) => r.customerEmail),
+      merged.map((r) => r.customerId),
+      merged.map((r) => r.subscriptionId),
+      merged.map((r) => JSON.stringify(r.productIds ?? [])),
     ],
   );
-  return groups;
 }
 
 /**

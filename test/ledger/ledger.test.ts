@@ -47,6 +47,30 @@ describe('the ledger on PostgreSQL', () => {
     });
   });
 
+  it('a new payment is written once, with its commission; its later report updates it', async () => {
+    const projectId = await newProject(tdb.db);
+    await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    // every write of this project's conversions, as PostgreSQL makes them
+    await tdb.db.sql.exec(`CREATE TABLE IF NOT EXISTS conversion_writes (op text, id uuid, project_id uuid, value_minor bigint)`);
+    await tdb.db.sql.exec(`CREATE OR REPLACE FUNCTION note_conversion_write() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO conversion_writes VALUES (TG_OP, NEW.id, NEW.project_id, NEW.value_minor); RETURN NEW; END $$`);
+    await tdb.db.sql.exec(`CREATE OR REPLACE TRIGGER note_conversion_write AFTER INSERT OR UPDATE ON conversions FOR EACH ROW EXECUTE FUNCTION note_conversion_write()`);
+    const writes = () =>
+      tdb.db.sql.query<{ op: string; value_minor: string }>(`SELECT op, value_minor::text FROM conversion_writes WHERE project_id = $1`, [projectId]);
+    try {
+      await deliver(projectId, stripeEvent(PAYMENT, (o) => (o.payment_status = 'paid')));
+      expect(await writes()).toEqual([{ op: 'INSERT', value_minor: '800' }]);
+      const succeeded = stripeEvent(PAYMENT);
+      succeeded.type = 'checkout.session.async_payment_succeeded';
+      await deliver(projectId, succeeded);
+      // the report merges into the stored row; the recompute finds nothing else to change
+      expect((await writes()).map((w) => w.op)).toEqual(['INSERT', 'UPDATE']);
+      expect((await conversions(tdb.db, projectId)).map((r) => r.valueMinor)).toEqual([800n]);
+    } finally {
+      await tdb.db.sql.exec(`DROP TRIGGER note_conversion_write ON conversions`);
+    }
+  });
+
   it('a checkout session and its async_payment_succeeded count one payment once, even processed concurrently', async () => {
     const projectId = await newProject(tdb.db);
     await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
