@@ -16,7 +16,7 @@ import { ClickRetentionSweep } from './tracking/click-retention';
 import { foldAllRowCounts } from './db/row-counts';
 import { foldAllAffiliateTotals } from './db/affiliate-totals';
 import { PeriodicSweep } from './util/periodic-sweep';
-import { maintainDatabase } from './db/maintenance';
+import { analyzeNewTables, maintainDatabase } from './db/maintenance';
 import { waitingEvents } from './inbox/inbound-events';
 import { ReconcileLoop } from './reconcile/reconcile-loop';
 import type { ReconcileDeps } from './reconcile/reconcile';
@@ -30,6 +30,8 @@ const DELTA_FOLD_EVENTS = 5_000;
  * 45–47 s with one pass after it, back to back (docs/performance.md); vacuum is for the reads after the burst. In
  * a stream that never pauses, a pass comes after five times VACUUM_EVENTS (periodic-sweep.ts), and hourly.
  */
+/** First statistics (analyzeNewTables) are looked for at start and every this many events: a catalog query. */
+const STATISTICS_EVENTS = 1_000;
 const VACUUM_MS = 60 * 60_000;
 const VACUUM_EVENTS = 20_000;
 const VACUUM_QUIET_MS = 1_000;
@@ -144,10 +146,14 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
         busy: () => eventsWaiting(db, deps.clock(), leaseMs),
       })
     : null;
+  const statistics = options.consume
+    ? new PeriodicSweep('first statistics', () => analyzeNewTables(db), logger, VACUUM_MS, 'tables analyzed for the first time', { everyWork: STATISTICS_EVENTS })
+    : null;
   const batches = createBatchProcessor(deps);
   const processBatch = async (ids: readonly string[]) => {
     const outcomes = await batches(ids);
     deltaFold?.worked(ids.length);
+    statistics?.worked(ids.length);
     vacuum?.worked(ids.length);
     return outcomes;
   };
@@ -167,6 +173,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   const clickSweep = options.consume ? new ClickRetentionSweep(db.sql, logger) : null;
   clickSweep?.start();
   deltaFold?.start();
+  statistics?.start();
   vacuum?.start();
   // what no webhook delivered: read back from the providers where events are processed; `notify` is bound below
   let notifyStored: (id: string) => void = () => undefined;
@@ -208,6 +215,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
         await emailSender?.stop();
         await clickSweep?.stop();
         await deltaFold?.stop();
+        await statistics?.stop();
         await vacuum?.stop();
         await queue.close();
       },
@@ -240,6 +248,7 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
       await emailSender?.stop();
       await clickSweep?.stop();
       await deltaFold?.stop();
+      await statistics?.stop();
       await vacuum?.stop();
     },
   };

@@ -4,8 +4,8 @@ import type { SqlClient } from './sql';
 /**
  * What PostgreSQL's autovacuum does, for the embedded database: PGlite runs PostgreSQL as one process, without the
  * autovacuum launcher, so nothing else reclaims the dead row versions every update leaves behind (each event is
- * updated twice as it is processed, each attributed payment once), marks pages all-visible, gathers the planner's
- * statistics or freezes old transaction ids before the counter wraps around. One database-wide
+ * updated twice as it is processed, a payment again when a refund or a change recomputes it), marks pages
+ * all-visible, gathers the planner's statistics or freezes old transaction ids before the counter wraps around. One database-wide
  * `VACUUM (ANALYZE)`: after the first, it skips the pages the visibility map says are unchanged, so a pass costs in
  * proportion to what changed since the last one (about 80 ms for 50,000 twice-updated rows here), on the one thread
  * PGlite shares with the HTTP server.
@@ -35,6 +35,30 @@ export async function vacuumChangedTables(sql: SqlClient): Promise<number> {
   );
   if (tables.length === 0) return 0;
   await sql.exec(`VACUUM (ANALYZE) ${tables.map((t) => t.name).join(', ')}`);
+  return tables.length;
+}
+
+/**
+ * The planner's first statistics, for tables that have rows and were never analyzed, where nothing else gathers them
+ * (the embedded database; a server without autovacuum). A table that grew from empty without statistics is taken
+ * for a handful of rows, every index leading with `project_id` looks as good as the one a lookup names, and the
+ * newest won: a batch's probes by payment key or customer scanned all of a project's conversions through the
+ * affiliate index, each, until the table held some 10,000 rows, and a drain's first seconds ran at a third of
+ * its rate (docs/performance.md). Analyzed once with rows, the planner scales what it learned with the table's
+ * size. Only statistics: the vacuum pass waits for a pause. Answers the tables analyzed.
+ */
+export async function analyzeNewTables(db: Pick<Database, 'kind' | 'sql'>): Promise<number> {
+  const tables = await db.sql.query<{ name: string }>(
+    `SELECT format('%I.%I', s.schemaname, s.relname) AS name
+     FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+     WHERE ($1 OR current_setting('autovacuum') = 'off') AND current_setting('track_counts') = 'on'
+       AND s.schemaname = current_schema() AND pg_has_role(c.relowner, 'USAGE')
+       AND s.last_analyze IS NULL AND s.last_autoanalyze IS NULL AND s.n_mod_since_analyze > 50
+     ORDER BY s.relname`,
+    [db.kind === 'embedded'],
+  );
+  if (tables.length === 0) return 0;
+  await db.sql.exec(`ANALYZE ${tables.map((t) => t.name).join(', ')}`);
   return tables.length;
 }
 

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { wrapPglite, type Database } from '../../src/db/database';
-import { maintainDatabase, vacuumAndAnalyze } from '../../src/db/maintenance';
+import { analyzeNewTables, maintainDatabase, vacuumAndAnalyze } from '../../src/db/maintenance';
 import { migrate } from '../../src/db/migrator';
 import { newProject } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -98,5 +98,75 @@ describe('vacuumChangedTables on PostgreSQL', () => {
     expect(untouched).toMatchObject({ vacuumed: false, analyzed: false });
     // the next pass finds nothing changed
     expect(await maintainDatabase(tdb.db)).toBe(0);
+  });
+});
+
+/**
+ * First statistics (analyzeNewTables): a table that grew from empty, never analyzed, is analyzed once it has rows,
+ * where nothing else would (PGlite; a server without autovacuum), so that a batch's lookup by payment key takes the
+ * key's index; a table analyzed before, or still empty, is left.
+ */
+describe('analyzeNewTables', () => {
+  const grow = async (sql: Database['sql'], projectId: string) =>
+    sql.session(async (s) => {
+      await s.query(
+        `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, customer_key, currency, amount_minor,
+           base_value_minor, value_minor, attribution, occurred_at)
+         SELECT $1, 'purchase', 'stripe', 'stripe:pi_' || g, 'pi_' || g, 'customer:cus_' || g, 'USD', 1000, 1000, 0, '{}', now()
+         FROM generate_series(1, 2000) g`,
+        [projectId],
+      );
+      await s.exec('SELECT pg_stat_force_next_flush()');
+    });
+  const analyzed = async (sql: Database['sql'], name: string) =>
+    (await sql.query<{ analyzed: boolean }>(`SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = $1`, [name]))[0]!
+      .analyzed;
+  const lookupPlan = async (sql: Database['sql'], projectId: string) =>
+    (
+      await sql.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT c.payment_key FROM unnest($2::text[]) AS k(key)
+         CROSS JOIN LATERAL (SELECT payment_key FROM conversions WHERE project_id = $1 AND external_key = k.key OFFSET 0) c`,
+        [projectId, ['stripe:pi_7', 'stripe:pi_8']],
+      )
+    )
+      .map((r) => r['QUERY PLAN'])
+      .join('\n');
+
+  it('on PGlite: the conversions a drain began with are analyzed, once', async () => {
+    const db = wrapPglite(await PGlite.create());
+    try {
+      await migrate(db.sql);
+      const projectId = await newProject(db);
+      await grow(db.sql, projectId);
+      expect(await analyzed(db.sql, 'conversions')).toBe(false);
+      expect(await analyzeNewTables(db)).toBeGreaterThanOrEqual(1);
+      expect(await analyzed(db.sql, 'conversions')).toBe(true);
+      expect(await analyzed(db.sql, 'payout_batches')).toBe(false);
+      expect(await lookupPlan(db.sql, projectId)).toContain('conversions_project_id_external_key_key');
+      expect(await analyzeNewTables(db)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('on PostgreSQL: the same where autovacuum is off, nothing where it is on', async () => {
+    const tdb = await createTestDatabase();
+    try {
+      const [setting] = await tdb.db.sql.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`);
+      const projectId = await newProject(tdb.db);
+      await grow(tdb.db.sql, projectId);
+      const done = await analyzeNewTables(tdb.db);
+      if (setting!.on) {
+        expect(done).toBe(0);
+        return;
+      }
+      expect(done).toBeGreaterThanOrEqual(1);
+      expect(await analyzed(tdb.db.sql, 'conversions')).toBe(true);
+      expect(await analyzed(tdb.db.sql, 'payout_batches')).toBe(false);
+      expect(await lookupPlan(tdb.db.sql, projectId)).toContain('conversions_project_id_external_key_key');
+      expect(await analyzeNewTables(tdb.db)).toBe(0);
+    } finally {
+      await tdb.drop();
+    }
   });
 });
