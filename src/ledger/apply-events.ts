@@ -47,9 +47,8 @@ async function lock(tx: SqlSession, keys: Iterable<string>): Promise<void> {
  * recomputes after this transaction commits, and sees it: no interleaving leaves the ledger derived from a partial
  * view. No transaction waits for a subject lock while it holds a group lock (all subject locks come first), so the
  * two kinds of locks cannot wait on each other crosswise. A failure or a crash leaves nothing of the events
- * recorded, and their retry starts again.
+ * recorded, and their retry starts again. `now` stamps what the change announces (outbound deliveries).
  */
-/** `now` stamps what the change announces (outbound deliveries). */
 export async function applyEvents(sql: SqlClient, batch: readonly ScopedEvents[], now: Date): Promise<void> {
   await sql.transaction(async (tx) => {
     await lock(tx, batch.flatMap((b) => lockKeys(b.scope, b.events)));
@@ -79,6 +78,8 @@ async function recomputeLocked(tx: SqlSession, groups: readonly GroupRef[], now:
     place.keys.add(g.customerKey);
     places.set(placeKey(g), place);
   }
+  // a new payment is written by its place's recompute alone: one left out would be lost
+  for (const [key, payments] of newPayments) if (payments.length > 0 && !places.has(key)) throw new Error(`new payments outside the groups recomputed (${key})`);
   for (const [key, place] of places) {
     await recomputeCustomers(tx, place.projectId, place.provider, [...place.keys], now, newPayments.get(key) ?? []);
   }
