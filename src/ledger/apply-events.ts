@@ -1,8 +1,7 @@
 import type { SqlClient, SqlSession } from '../db/sql';
 import type { NormalizedEvent } from '../domain/normalized-event';
-import type { NewPayment } from './ledger-inputs';
 import { recomputeCustomers } from './recompute-customers';
-import { mergeRecordedReports, recordEvents, type GroupRef, type Scope, type ScopedEvents } from './record-events';
+import { mergeRecordedReports, recordEvents, type GroupRef, type RecordedPlace, type Scope, type ScopedEvents } from './record-events';
 
 /** Subject keys an event writes. */
 function lockKeys(scope: Scope, events: readonly NormalizedEvent[]): string[] {
@@ -55,7 +54,7 @@ export async function applyEvents(sql: SqlClient, batch: readonly ScopedEvents[]
     const recorded = await recordEvents(tx, batch);
     await lock(tx, recorded.groups.map(groupLockKey));
     await mergeRecordedReports(tx, recorded);
-    await recomputeLocked(tx, recorded.groups, now, new Map(recorded.places.map((p) => [placeKey(p), p.newPayments])));
+    await recomputeLocked(tx, recorded.groups, now, recorded.places);
   });
 }
 
@@ -64,23 +63,29 @@ export async function recomputeGroups(sql: SqlClient, groups: readonly GroupRef[
   if (groups.length === 0) return;
   await sql.transaction(async (tx) => {
     await lock(tx, groups.map(groupLockKey));
-    await recomputeLocked(tx, groups, now, new Map());
+    await recomputeLocked(tx, groups, now, []);
   });
 }
 
 const placeKey = (p: { projectId: string; provider: string }) => `${p.projectId}:${p.provider}`;
 
-/** The recompute of groups whose locks the transaction holds, writing the new payments (by place) on the way. */
-async function recomputeLocked(tx: SqlSession, groups: readonly GroupRef[], now: Date, newPayments: Map<string, NewPayment[]>): Promise<void> {
-  const places = new Map<string, { projectId: string; provider: string; keys: Set<string> }>();
-  for (const g of groups) {
-    const place = places.get(placeKey(g)) ?? { projectId: g.projectId, provider: g.provider, keys: new Set<string>() };
-    place.keys.add(g.customerKey);
-    places.set(placeKey(g), place);
+/**
+ * The recompute of groups whose locks the transaction holds. Each new payment goes to its place's recompute with
+ * its customer among the keys, so every one is written.
+ */
+async function recomputeLocked(tx: SqlSession, groups: readonly GroupRef[], now: Date, recorded: readonly RecordedPlace[]): Promise<void> {
+  type Place = Pick<RecordedPlace, 'projectId' | 'provider' | 'newPayments'> & { keys: Set<string> };
+  const places = new Map<string, Place>();
+  const placeOf = (p: { projectId: string; provider: string }) => {
+    const place = places.get(placeKey(p)) ?? { projectId: p.projectId, provider: p.provider, newPayments: [], keys: new Set<string>() };
+    places.set(placeKey(p), place);
+    return place;
+  };
+  for (const g of groups) placeOf(g).keys.add(g.customerKey);
+  for (const r of recorded) {
+    const place = placeOf(r);
+    for (const p of r.newPayments) place.keys.add(p.customerKey);
+    place.newPayments.push(...r.newPayments);
   }
-  // a new payment is written by its place's recompute alone: one left out would be lost
-  for (const [key, payments] of newPayments) if (payments.length > 0 && !places.has(key)) throw new Error(`new payments outside the groups recomputed (${key})`);
-  for (const [key, place] of places) {
-    await recomputeCustomers(tx, place.projectId, place.provider, [...place.keys], now, newPayments.get(key) ?? []);
-  }
+  for (const place of places.values()) await recomputeCustomers(tx, place.projectId, place.provider, [...place.keys], now, place.newPayments);
 }

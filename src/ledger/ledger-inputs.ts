@@ -206,6 +206,7 @@ export async function loadLedgerInputs(
   projectId: string,
   provider: string,
   customerKeys: readonly string[],
+  /** of these customers */
   newPayments: readonly NewPayment[] = [],
 ): Promise<LedgerInputs> {
   const [project] = await tx.query<ProjectRow>(
@@ -223,9 +224,6 @@ export async function loadLedgerInputs(
   if (!project) throw new Error(`project ${projectId} not found`);
   const rules = await projectRules(tx, projectId, project);
   const customers = new Set(customerKeys);
-  const fresh = newPayments.filter((p) => customers.has(p.customerKey));
-  // a new payment left out would never be written
-  if (fresh.length !== newPayments.length) throw new Error('a new payment outside the customers recomputed');
   // The new payments are sorted among the stored ones by PostgreSQL, in the same ORDER BY, so their order is the
   // one they will have once stored, whatever the database's collation.
   const payments = (
@@ -249,20 +247,20 @@ export async function loadLedgerInputs(
         projectId,
         provider,
         [...customers],
-        fresh.map((p) => p.id),
-        fresh.map((p) => p.externalKey),
-        fresh.map((p) => p.paymentKey),
-        fresh.map((p) => p.customerKey),
-        fresh.map((p) => p.customerId),
-        fresh.map((p) => p.customerEmail),
-        fresh.map((p) => p.subscriptionId),
-        fresh.map((p) => JSON.stringify(p.productIds)),
-        fresh.map((p) => JSON.stringify(p.hints)),
-        fresh.map((p) => p.currency),
-        fresh.map((p) => p.amountMinor.toString()),
-        fresh.map((p) => p.taxMinor.toString()),
-        fresh.map((p) => p.occurredAt.toISOString()),
-        fresh.map((p) => p.kind),
+        newPayments.map((p) => p.id),
+        newPayments.map((p) => p.externalKey),
+        newPayments.map((p) => p.paymentKey),
+        newPayments.map((p) => p.customerKey),
+        newPayments.map((p) => p.customerId),
+        newPayments.map((p) => p.customerEmail),
+        newPayments.map((p) => p.subscriptionId),
+        newPayments.map((p) => JSON.stringify(p.productIds)),
+        newPayments.map((p) => JSON.stringify(p.hints)),
+        newPayments.map((p) => p.currency),
+        newPayments.map((p) => p.amountMinor.toString()),
+        newPayments.map((p) => p.taxMinor.toString()),
+        newPayments.map((p) => p.occurredAt.toISOString()),
+        newPayments.map((p) => p.kind),
       ],
     )
   ).map((r) => ({

@@ -51,9 +51,9 @@ type RefundWrite = {
  * reversals, recomputed together per customer, in payment time order. Being a function of the facts alone, it
  * gives the same rows whatever order and however often events arrived. Rows paid out, or held by a pending
  * payout, are never rewritten: a refund of one books a deduction due at once (carried into the next payout). Set-based: whatever the number of customers, their inputs load in a fixed number of queries
- * (ledger-inputs.ts), the chain runs in memory, and the changed rows are written back in up to three statements.
- * The caller holds the customers' group locks (see apply-events.ts). `newPayments`, recorded by the caller's
- * transaction and not yet written, are written here, once, with their commission.
+ * (ledger-inputs.ts), the chain runs in memory, and the new and changed rows are written back in up to four statements.
+ * The caller holds the customers' group locks (see apply-events.ts). `newPayments` (of these customers),
+ * recorded by the caller's transaction and not yet written, are written here, once, with their commission.
  */
 export async function recomputeCustomers(
   tx: Tx,
