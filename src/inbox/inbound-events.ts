@@ -1,8 +1,10 @@
 /**
  * The one owner of `inbound_events`: every statement that writes an inbox row lives here — the receiver's insert,
- * processing's claim and outcomes, the sweeps that find waiting rows, crash recovery and replay. An inbox row's
- * life: received → processing (claimed, with a lease) → processed | ignored | failed, or back to received with a
- * retry time; replay puts a finished row back to received.
+ * processing's taking and outcomes, the sweeps that find waiting rows, crash recovery and replay. An inbox row's
+ * life: received → processed | ignored | failed, or back to received with a retry time, written once by the
+ * transaction that processed it while it held the row; replay puts a finished row back to received. `processing`
+ * (claimed, with a lease) is what earlier versions wrote between the two: such rows are taken up once their lease
+ * ran out.
  */
 import type { SqlClient, SqlSession } from '../db/sql';
 import type { VerifiedEvent } from '../providers/provider-adapter';
@@ -108,41 +110,64 @@ export function inboxWriter(sql: SqlClient): (input: InboxInput) => Promise<Stor
   return microBatch((inputs: InboxInput[]) => storeInboundEvents(sql, inputs), WRITER_BATCH_MAX, 2);
 }
 
-/** A row claimed for processing: what the pipeline needs of it. */
+/** A row to process: what the pipeline needs of it; `attempts` counts the attempt about to be made. */
 export type ClaimedEvent = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
 
 /**
- * Claims rows for processing in one statement, counting the attempt: those received, and those whose processing
- * claim is older than `staleBefore` (its runner died). Rows another runner holds, or already finished, are left.
+ * Which rows may be processed: received ones, and ones a runner of an earlier version left in processing longer
+ * than the lease. By primary key only: the status test is a CASE no index serves, so a backlog of received rows is
+ * never read.
  */
-export async function claimEvents(sql: SqlSession, ids: readonly string[], now: Date, staleBefore: Date): Promise<ClaimedEvent[]> {
-  // by primary key only: the status test is a CASE no index serves, so a backlog of received rows is never read
-  return sql.query<ClaimedEvent>(
-    `UPDATE inbound_events SET status = 'processing', attempts = attempts + 1, locked_at = $2, retry_at = NULL
-     WHERE id = ANY($1::uuid[]) AND CASE status WHEN 'received' THEN true WHEN 'processing' THEN locked_at < $3 ELSE false END
-     RETURNING id, project_id, provider, event_type, attempts, raw_body`,
-    [[...new Set(ids)], now, staleBefore],
-  );
+const PROCESSABLE = `id = ANY($1::uuid[]) AND CASE status WHEN 'received' THEN true WHEN 'processing' THEN locked_at < $2 ELSE false END`;
+
+/**
+ * Reads the rows that may be processed, without taking them: what is done with a row before it is taken (parsing,
+ * asking the provider's API) writes nothing, and must not hold a transaction open.
+ */
+export async function eventsToProcess(sql: SqlSession, ids: readonly string[], staleBefore: Date): Promise<ClaimedEvent[]> {
+  return sql.query<ClaimedEvent>(`SELECT id, project_id, provider, event_type, attempts + 1 AS attempts, raw_body FROM inbound_events WHERE ${PROCESSABLE}`, [
+    [...new Set(ids)],
+    staleBefore,
+  ]);
 }
 
-/** How a claimed row ends: finished (processed, ignored, failed) or back to received until `retryAt`. */
+/**
+ * Takes, inside the caller's transaction, the rows among `ids` that may still be processed, with a row lock held
+ * until it ends: the transaction that applies the events also records their ends, so a row is written once when
+ * processed. Rows another transaction holds are skipped, not waited for; a runner that dies lets go of its rows
+ * with its connection, and they stay received. Answers the ids taken.
+ */
+export async function takeEvents(tx: SqlSession, ids: readonly string[], staleBefore: Date): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx.query<{ id: string }>(`SELECT id FROM inbound_events WHERE ${PROCESSABLE} FOR UPDATE SKIP LOCKED`, [[...new Set(ids)], staleBefore]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** How a taken row ends: finished (processed, ignored, failed) or back to received until `retryAt`. */
 export type EventEnd =
   | { id: string; status: 'processed' | 'ignored' | 'failed'; reason: string | null }
   | { id: string; status: 'retry'; reason: string; retryAt: Date };
 
 /**
- * Records the ends of claimed rows in one statement; a row no longer in processing (replayed meanwhile) is left.
- * By primary key only, like the claim: the status index keeps an entry for every row that was ever 'processing',
- * dead ones included until a vacuum, so the status test is written as an expression it cannot serve.
+ * Records the ends of rows the transaction took (`takeEvents`) in one statement, counting the attempt. By primary
+ * key only: the status index keeps an entry for every row that was ever waiting, dead ones included until a vacuum,
+ * so the status test is written as an expression it cannot serve.
  */
-export async function finishEvents(sql: SqlSession, ends: readonly EventEnd[], at: Date): Promise<void> {
+export async function finishEvents(tx: SqlSession, ends: readonly EventEnd[], at: Date): Promise<void> {
   if (ends.length === 0) return;
-  await sql.query(
+  await tx.query(
     updateByPosition(
       'inbound_events',
       'e',
-      { status: nth(2, 'text'), status_reason: nth(3, 'text'), locked_at: 'NULL::timestamptz', processed_at: nth(4, 'timestamptz'), retry_at: nth(5, 'timestamptz') },
-      `(e.status = 'processing') IS TRUE`,
+      {
+        status: nth(2, 'text'),
+        status_reason: nth(3, 'text'),
+        attempts: 'e.attempts + 1',
+        locked_at: 'NULL::timestamptz',
+        processed_at: nth(4, 'timestamptz'),
+        retry_at: nth(5, 'timestamptz'),
+      },
+      `(e.status IN ('received', 'processing')) IS TRUE`,
     ),
     [
       ends.map((e) => e.id),

@@ -49,13 +49,16 @@ async function lock(tx: SqlSession, keys: Iterable<string>): Promise<void> {
  * recorded, and their retry starts again. `now` stamps what the change announces (outbound deliveries).
  */
 export async function applyEvents(sql: SqlClient, batch: readonly ScopedEvents[], now: Date): Promise<void> {
-  await sql.transaction(async (tx) => {
-    await lock(tx, batch.flatMap((b) => lockKeys(b.scope, b.events)));
-    const recorded = await recordEvents(tx, batch);
-    await lock(tx, recorded.groups.map(groupLockKey));
-    await mergeRecordedReports(tx, recorded);
-    await recomputeLocked(tx, recorded.groups, now, recorded.places);
-  });
+  await sql.transaction((tx) => applyEventsIn(tx, batch, now));
+}
+
+/** `applyEvents` inside the caller's transaction, which must hold no subject or group lock yet. */
+export async function applyEventsIn(tx: SqlSession, batch: readonly ScopedEvents[], now: Date): Promise<void> {
+  await lock(tx, batch.flatMap((b) => lockKeys(b.scope, b.events)));
+  const recorded = await recordEvents(tx, batch);
+  await lock(tx, recorded.groups.map(groupLockKey));
+  await mergeRecordedReports(tx, recorded);
+  await recomputeLocked(tx, recorded.groups, now, recorded.places);
 }
 
 /** Recomputes customer groups (of any projects and providers) in one transaction holding all their locks. */

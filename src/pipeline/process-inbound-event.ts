@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
-import type { SqlClient } from '../db/sql';
 import type { ProcessOutcome } from '../domain/process-outcome';
-import { claimEvents, finishEvents, type ClaimedEvent, type EventEnd } from '../inbox/inbound-events';
-import { applyEvents } from '../ledger/apply-events';
+import { eventsToProcess, finishEvents, takeEvents, type ClaimedEvent, type EventEnd } from '../inbox/inbound-events';
+import { applyEventsIn } from '../ledger/apply-events';
 import type { ScopedEvents } from '../ledger/record-events';
 import { isProviderName } from '../domain/provider-names';
 import type { ProviderName } from '../domain/provider-names';
@@ -30,13 +29,13 @@ export type ProcessorDeps = {
   /** the wait before the first retry, doubling with each attempt (JOB_BACKOFF_MS) */
   backoffMs?: number;
   /**
-   * How long a claim protects an event in processing from other claimants. Queue workers pass 0: BullMQ's job
-   * lock already keeps one worker per event, and a job it hands out again is one whose worker died.
+   * How long a row left in `processing` by an earlier version is protected from being taken again (its runner may
+   * still hold it). Rows are no longer claimed that way: a runner holds them with a row lock while it processes.
    */
   leaseMs?: number;
 };
 
-/** A runner that died mid-event loses its claim after this long, and the event is picked up again. */
+/** A row left in processing by an earlier version's runner is taken up after this long. */
 export const PROCESSING_LEASE_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_BACKOFF_MS = 2000;
@@ -51,15 +50,16 @@ type Claimed = ClaimedEvent;
 /**
  * The processing entry point: a function of inbox row ids, so the in-process runner, queue workers and the replay
  * API call the same code. A worker hands it the events it holds at once; stages, top to bottom:
- *   1. claim the rows (received, or processing with an expired lease), counting the attempt, in one statement;
+ *   1. read the rows that may be processed (received, or left in processing by an earlier version past its lease),
+ *      in one statement, without taking them;
  *   2. normalize each: the provider adapter turns the payload into purchases, renewals, refunds and facts, or
  *      says why it is ignored, or why it cannot be used (failed at once: retrying would not help); enrich from
  *      the provider's API where the merchant allowed it; check what came out (unusableReason: an unknown
  *      currency, an amount out of bounds, a string no column holds → failed at once, "invalid event: …");
- *   3. apply them together: record the facts and recompute the touched customers' ledgers
- *      (src/ledger/apply-events.ts). If the batch fails, each event is applied alone, so one bad event cannot
- *      hold back the others;
- *   4. record every outcome in one statement.
+ *   3. in one transaction: take the rows (another runner's are skipped), apply the events together (record the
+ *      facts and recompute the touched customers' ledgers, src/ledger/apply-events.ts) and record every outcome in
+ *      one statement. An inbox row is written once, with its end. If the batch fails, nothing of it is written and
+ *      each event is applied alone, so one bad event cannot hold back the others.
  */
 export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly string[]) => Promise<ProcessOutcome[]> {
   const { db, clock, logger } = deps;
@@ -72,41 +72,61 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
     return { status: 'retry', reason, attempt: event.attempts, retryAt: new Date(clock().getTime() + retryDelayMs(deps.backoffMs ?? DEFAULT_BACKOFF_MS, event.attempts)) };
   };
 
+  type Ready = { event: Claimed; batch: ScopedEvents };
+
+  /**
+   * One transaction: takes the rows of `events` still to process (skipping those another runner holds), applies
+   * the `ready` ones among them as one batch, and records every taken row's end. Answers the ends recorded.
+   */
+  const settle = (events: readonly Claimed[], decided: ReadonlyMap<string, ProcessOutcome>, ready: readonly Ready[], staleBefore: Date, now: Date) =>
+    sql.transaction(async (tx) => {
+      const taken = await takeEvents(tx, events.map((e) => e.id), staleBefore);
+      const applied = ready.filter((r) => taken.has(r.event.id));
+      if (applied.length > 0) await applyEventsIn(tx, applied.map((r) => r.batch), now);
+      const ends = new Map<string, ProcessOutcome>();
+      for (const r of applied) ends.set(r.event.id, { status: 'processed', reason: null });
+      for (const e of events) if (taken.has(e.id) && !ends.has(e.id)) ends.set(e.id, decided.get(e.id)!);
+      await finishEvents(tx, [...ends].map(([id, outcome]) => endOf(id, outcome)), clock());
+      return ends;
+    });
+
   return async function processInboundEvents(eventIds: readonly string[]): Promise<ProcessOutcome[]> {
     const now = clock();
-    const claimed = await claimEvents(sql, eventIds, now, new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS)));
-    const outcomes = new Map<string, ProcessOutcome>();
-    const ready: { event: Claimed; batch: ScopedEvents }[] = [];
+    const staleBefore = new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS));
+    const events = await eventsToProcess(sql, eventIds, staleBefore);
+    const decided = new Map<string, ProcessOutcome>();
+    const ready: Ready[] = [];
     await Promise.all(
-      claimed.map(async (event) => {
+      events.map(async (event) => {
         try {
           const prepared = await prepare(deps, event, maxAttempts);
-          if ('status' in prepared) outcomes.set(event.id, prepared);
+          if ('status' in prepared) decided.set(event.id, prepared);
           else ready.push({ event, batch: { scope: { projectId: event.project_id, provider: event.provider, inboundEventId: event.id }, events: prepared.events } });
         } catch (err) {
-          outcomes.set(event.id, failure(event, err));
+          decided.set(event.id, failure(event, err));
         }
       }),
     );
+    let ends: Map<string, ProcessOutcome>;
     try {
-      await applyEvents(sql, ready.map((r) => r.batch), now);
-      for (const { event } of ready) outcomes.set(event.id, { status: 'processed', reason: null });
+      ends = await settle(events, decided, ready, staleBefore, now);
     } catch (err) {
-      if (ready.length === 1) outcomes.set(ready[0]!.event.id, failure(ready[0]!.event, err));
-      else {
-        logger.warn({ err: (err as Error).message, events: ready.length }, 'batch failed; applying its events one by one');
-        for (const { event, batch } of ready) {
+      // Nothing of the batch was written. Each ready event is applied alone, so one bad event only retries itself.
+      if (ready.length > 1) logger.warn({ err: (err as Error).message, events: ready.length }, 'batch failed; applying its events one by one');
+      ends = new Map();
+      for (const r of ready) {
+        if (ready.length === 1) decided.set(r.event.id, failure(r.event, err));
+        else
           try {
-            await applyEvents(sql, [batch], now);
-            outcomes.set(event.id, { status: 'processed', reason: null });
+            for (const [id, outcome] of await settle([r.event], decided, [r], staleBefore, now)) ends.set(id, outcome);
           } catch (e) {
-            outcomes.set(event.id, failure(event, e));
+            decided.set(r.event.id, failure(r.event, e));
           }
-        }
       }
+      const rest = events.filter((e) => !ends.has(e.id) && decided.has(e.id));
+      for (const [id, outcome] of await settle(rest, decided, [], staleBefore, now)) ends.set(id, outcome);
     }
-    await finishEvents(sql, claimed.map((e) => endOf(e.id, outcomes.get(e.id)!)), clock());
-    return eventIds.map((id) => outcomes.get(id) ?? { status: 'skipped' });
+    return eventIds.map((id) => ends.get(id) ?? { status: 'skipped' });
   };
 }
 

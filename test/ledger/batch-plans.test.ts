@@ -273,7 +273,8 @@ describe('batch statements at scale', () => {
     const matching = (pattern: RegExp) => [...seen].filter((s) => pattern.test(s)).length;
     expect(matching(/^UPDATE conversions/)).toBeGreaterThanOrEqual(3); // payments, re-reports, refund rows
     expect(matching(/^INSERT INTO conversions .*reverses_id/)).toBe(1);
-    expect(matching(/^UPDATE inbound_events/)).toBe(2); // claim, outcomes
+    expect(matching(/^SELECT .* FROM inbound_events .*FOR UPDATE SKIP LOCKED$/)).toBe(1); // the rows taken
+    expect(matching(/^UPDATE inbound_events/)).toBe(1); // the outcomes: the one write of a processed row
     for (const table of ['attribution_subjects', 'payment_aliases', 'refund_observations', 'coupons', 'referrals', 'affiliates', 'rule_versions']) {
       expect([table, matching(new RegExp(`FROM ${table}\\b`)) > 0]).toEqual([table, true]);
     }

@@ -72,6 +72,50 @@ describe('processing stored events', () => {
     expect(await row(id)).toMatchObject({ status: 'processed', attempts: 2 });
   });
 
+  // The transaction that applies an event also records its end: the row is written once as it is processed (it was
+  // written twice: a claim setting it to processing, then its end), and a runner that dies leaves it received.
+  it('writes a processed row once, in the transaction that applied it', async () => {
+    await tdb.db.sql.exec(`
+      CREATE TABLE inbox_writes (provider_event_id text, op text, status text, n serial);
+      CREATE FUNCTION log_inbox_write() RETURNS trigger AS $$
+      BEGIN INSERT INTO inbox_writes (provider_event_id, op, status) VALUES (NEW.provider_event_id, TG_OP, NEW.status); RETURN NEW; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER log_inbox_write AFTER INSERT OR UPDATE ON inbound_events FOR EACH ROW EXECUTE FUNCTION log_inbox_write();`);
+    try {
+      const processBatch = createBatchProcessor({ db: tdb.db, clock: () => now, logger: silentLogger });
+      const ids = [await store('evt_write_once_1', 'checkout.session.completed'), await store('evt_write_once_2', 'customer.created')];
+      expect((await processBatch(ids)).map((o) => o.status)).toEqual(['processed', 'ignored']);
+      const writes = await tdb.db.sql.query<{ provider_event_id: string; op: string; status: string }>(
+        `SELECT provider_event_id, op, status FROM inbox_writes WHERE provider_event_id LIKE 'evt_write_once_%' ORDER BY provider_event_id, n`,
+      );
+      expect(writes.map((w) => `${w.provider_event_id} ${w.op} ${w.status}`)).toEqual([
+        'evt_write_once_1 INSERT received',
+        'evt_write_once_1 UPDATE processed',
+        'evt_write_once_2 INSERT received',
+        'evt_write_once_2 UPDATE ignored',
+      ]);
+    } finally {
+      await tdb.db.sql.exec('DROP TRIGGER log_inbox_write ON inbound_events; DROP FUNCTION log_inbox_write(); DROP TABLE inbox_writes');
+    }
+  });
+
+  it('skips a row another runner holds, writing nothing, and processes it once that runner is gone', async () => {
+    const id = await store('evt_held', 'checkout.session.completed');
+    const written = async () => (await tdb.db.sql.query<{ n: number }>('SELECT (SELECT count(*) FROM conversions) + (SELECT count(*) FROM attribution_subjects) AS n'))[0]!.n;
+    const before = await written();
+    const whileHeld = await tdb.db.sql
+      .transaction(async (tx) => {
+        await tx.query('SELECT id FROM inbound_events WHERE id = $1 FOR UPDATE', [id]);
+        const outcome = await processor()(id);
+        throw Object.assign(new Error('the runner died'), { outcome });
+      })
+      .catch((err: { outcome: unknown }) => err.outcome);
+    expect(whileHeld).toEqual({ status: 'skipped' });
+    expect(await row(id)).toMatchObject({ status: 'received', attempts: 0, locked_at: null, processed_at: null });
+    expect(await written()).toBe(before);
+    expect(await processor()(id)).toEqual({ status: 'processed', reason: null });
+    expect(await row(id)).toMatchObject({ status: 'processed', attempts: 1 });
+  });
+
   it('the runner picks up stored events nobody announced, such as those left by a crash', async () => {
     await tdb.db.sql.exec('DELETE FROM inbound_events');
     const waiting = await store('evt_waiting', 'invoice.paid');
