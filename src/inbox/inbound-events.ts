@@ -187,9 +187,10 @@ export async function finishEvents(tx: SqlSession, ends: readonly EventEnd[], at
 const storableReason = (reason: string | null) => reason?.replaceAll('\u0000', '\uFFFD') ?? null;
 
 /**
- * Rows waiting for processing, oldest first: received (past their retry time, and stored before `receivedBefore`
- * when given — a just-stored row is still on its way to the queue), or claimed before `staleBefore` by a runner
- * that died; only the latter with `staleOnly`. What the in-process runner and the queue's requeue sweep take up.
+ * Rows waiting for processing, oldest first: received (past their retry time, stored before `receivedBefore` when
+ * given — a just-stored row is still on its way to the queue — and not held by a runner), or left in processing
+ * before `staleBefore` by an earlier version's runner; only the latter with `staleOnly`. What the in-process runner
+ * and the queue's requeue sweep take up.
  *
  * Each kind is read in order from the partial (status, received_at) index and stops at `limit`, so a call costs
  * in proportion to its limit, not to the backlog: as one `OR` the two were gathered whole and sorted (57 ms for
@@ -201,9 +202,12 @@ export async function waitingEvents(
 ): Promise<string[]> {
   const stale = (lease: string, limit: string) =>
     `(SELECT id, received_at FROM inbound_events WHERE status = 'processing' AND locked_at < ${lease} ORDER BY received_at LIMIT ${limit})`;
-  const received = `(SELECT id, received_at FROM inbound_events
+  // A received row a runner is processing is held by its transaction (takeEvents): skipped here, so a sweep hands
+  // out the next waiting rows rather than the ones in hand. The share lock lasts the statement; a runner that tried
+  // to take the row in that instant skipped it, and this sweep hands it out.
+  const received = `(SELECT * FROM (SELECT id, received_at FROM inbound_events
      WHERE status = 'received' AND ($4::timestamptz IS NULL OR received_at < $4) AND (retry_at IS NULL OR retry_at <= $1)
-     ORDER BY received_at LIMIT $3)`;
+     ORDER BY received_at LIMIT $3 FOR KEY SHARE SKIP LOCKED) r)`;
   const rows = o.staleOnly
     ? await rowsWithoutSort<{ id: string; received_at: Date }>(sql, `SELECT * FROM ${stale('$1', '$2')} w`, [o.staleBefore, o.limit])
     : await rowsWithoutSort<{ id: string; received_at: Date }>(sql, `SELECT * FROM (${received} UNION ALL ${stale('$2', '$3')}) w`, [o.now, o.staleBefore, o.limit, o.receivedBefore ?? null]);

@@ -80,6 +80,18 @@ describe('waitingEvents on PostgreSQL', () => {
 
   checks(() => ({ db: tdb.db, ids }));
 
+  // A runner holds the rows it processes with a row lock, and they stay received until it commits: a sweep leaves
+  // them out and hands out the next ones, so a second process does not take up the rows in hand.
+  it('leaves out received rows a runner holds, and answers them once it let go', async () => {
+    const held = await tdb.db.sql.transaction(async (tx) => {
+      await tx.query('SELECT id FROM inbound_events WHERE id = $1::uuid FOR UPDATE', [ids.oldest]);
+      return waitingEvents(tdb.db.sql, { now, staleBefore: ago(30_000), limit: 3 });
+    });
+    expect(held).toEqual([ids.abandoned, ids.retry_due, expect.any(String)]);
+    expect(held).not.toContain(ids.oldest);
+    expect((await waitingEvents(tdb.db.sql, { now, staleBefore: ago(30_000), limit: 3 }))[0]).toBe(ids.oldest);
+  });
+
   it('reads no more of the index than it answers, with and without statistics', async () => {
     for (const analyzed of [false, true]) {
       if (analyzed) await tdb.db.sql.exec('ANALYZE inbound_events');
