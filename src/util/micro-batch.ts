@@ -5,20 +5,31 @@
  *
  * With `maxInFlight`, at most that many flushes run at once and calls made meanwhile wait and go together into
  * the next one: the busier the flush, the larger the batches (how a worker gathers the events it holds).
+ *
+ * With `lingerMs`, a flush that would take fewer than `maxSize` items waits that long first, so that calls
+ * spread over that time go together: for flushes whose cost is mostly per call, not per item.
  */
-export function microBatch<T, R>(flush: (items: T[]) => Promise<R[]>, maxSize = 100, maxInFlight = Infinity): (item: T) => Promise<R> {
+export function microBatch<T, R>(flush: (items: T[]) => Promise<R[]>, maxSize = 100, maxInFlight = Infinity, lingerMs = 0): (item: T) => Promise<R> {
   let pending: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   let scheduled = false;
   let inFlight = 0;
+  let lingering: NodeJS.Timeout | null = null;
 
   const schedule = () => {
-    if (scheduled || pending.length === 0) return;
+    if (pending.length === 0) return;
+    const full = pending.length >= maxSize;
+    // a batch that filled while lingering goes at once
+    if (scheduled && !(full && lingering)) return;
+    if (lingering) clearTimeout(lingering);
+    lingering = null;
     scheduled = true;
-    setImmediate(run);
+    if (lingerMs > 0 && !full) lingering = setTimeout(run, lingerMs);
+    else setImmediate(run);
   };
 
   const run = () => {
     scheduled = false;
+    lingering = null;
     while (pending.length > 0 && inFlight < maxInFlight) {
       const batch = pending.slice(0, maxSize);
       pending = pending.slice(maxSize);

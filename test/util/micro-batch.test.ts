@@ -37,6 +37,30 @@ describe('microBatch', () => {
     expect(flushes).toEqual([[1], [2, 3, 4]]);
   });
 
+  it('with lingerMs, gathers calls spread over that time into one flush, and flushes a full batch at once', async () => {
+    const flushes: number[][] = [];
+    const call = microBatch(
+      async (items: number[]) => {
+        flushes.push(items);
+        return items;
+      },
+      4,
+      1,
+      30,
+    );
+    const first = call(1);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = call(2);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(flushes).toEqual([]);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(flushes).toEqual([[1, 2]]);
+    const full = [3, 4, 5, 6].map(call);
+    await new Promise((r) => setImmediate(r));
+    expect(flushes).toEqual([[1, 2], [3, 4, 5, 6]]);
+    expect(await Promise.all(full)).toEqual([3, 4, 5, 6]);
+  });
+
   it('rejects every caller of a failed flush, and later calls still flush', async () => {
     let fail = true;
     const call = microBatch(async (items: number[]) => {
