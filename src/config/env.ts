@@ -51,9 +51,9 @@ const envSchema = z.object({
     message: 'letters, digits, ".", "_" and "-" only',
   }),
   METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
-  // Jobs carry the few ids the receiver stored in one moment (4–6 under load), and the pipeline's batches in flight
-  // take up to 200 events each from what the worker holds: at 64 jobs they held 75–120 events, and a backlog drained
-  // 15–20% slower than with the batches full (docs/performance.md).
+  // Jobs carry the ids the receiver stored within 20 ms (some 30 under load; 4–6 before they gathered), and the
+  // pipeline's batches in flight take up to 200 events each from what the worker holds: at 64 jobs of 4–6 they held
+  // 75–120 events, and a backlog drained 15–20% slower than with the batches full (docs/performance.md).
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(256),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),

@@ -2,9 +2,9 @@ import type { JobsOptions } from 'bullmq';
 
 /**
  * Every queue and job Refwire runs, with its retry budget beside it. A job carries a batch of inbox row ids: the
- * events the receiver stored in one moment, or rows the requeue sweep found waiting. The inbox row, not the job,
- * is the source of truth: an id in two jobs is claimed once (see process-inbound-event.ts), so losing a job or
- * queueing an event twice is harmless.
+ * events the receiver stored within 20 ms, or rows the requeue sweep found waiting. The inbox row, not the job,
+ * is the source of truth: an id in two jobs is taken by one transaction (see process-inbound-event.ts), so losing a
+ * job or queueing an event twice is harmless.
  */
 export const EVENTS_QUEUE = 'refwire-events';
 
