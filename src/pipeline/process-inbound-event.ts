@@ -94,6 +94,8 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
     const now = clock();
     const staleBefore = new Date(now.getTime() - (deps.leaseMs ?? PROCESSING_LEASE_MS));
     const events = await eventsToProcess(sql, eventIds, staleBefore);
+    // ids queued again after they were processed (a sweep's, a retried job's): nothing to take
+    if (events.length === 0) return eventIds.map(() => ({ status: 'skipped' }));
     const decided = new Map<string, ProcessOutcome>();
     const ready: Ready[] = [];
     await Promise.all(
