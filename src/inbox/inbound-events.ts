@@ -111,7 +111,7 @@ export function inboxWriter(sql: SqlClient): (input: InboxInput) => Promise<Stor
 }
 
 /** A row to process: what the pipeline needs of it; `attempts` counts the attempt about to be made. */
-export type ClaimedEvent = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
+export type EventToProcess = { id: string; project_id: string; provider: string; event_type: string; attempts: number; raw_body: Uint8Array };
 
 /**
  * Which rows may be processed: received ones, and ones a runner of an earlier version left in processing longer
@@ -124,8 +124,8 @@ const PROCESSABLE = `id = ANY($1::uuid[]) AND CASE status WHEN 'received' THEN t
  * Reads the rows that may be processed, without taking them: what is done with a row before it is taken (parsing,
  * asking the provider's API) writes nothing, and must not hold a transaction open.
  */
-export async function eventsToProcess(sql: SqlSession, ids: readonly string[], staleBefore: Date): Promise<ClaimedEvent[]> {
-  return sql.query<ClaimedEvent>(`SELECT id, project_id, provider, event_type, attempts + 1 AS attempts, raw_body FROM inbound_events WHERE ${PROCESSABLE}`, [
+export async function eventsToProcess(sql: SqlSession, ids: readonly string[], staleBefore: Date): Promise<EventToProcess[]> {
+  return sql.query<EventToProcess>(`SELECT id, project_id, provider, event_type, attempts + 1 AS attempts, raw_body FROM inbound_events WHERE ${PROCESSABLE}`, [
     [...new Set(ids)],
     staleBefore,
   ]);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { ProcessOutcome } from '../domain/process-outcome';
-import { eventsToProcess, finishEvents, takeEvents, type ClaimedEvent, type EventEnd } from '../inbox/inbound-events';
+import { eventsToProcess, finishEvents, takeEvents, type EventToProcess, type EventEnd } from '../inbox/inbound-events';
 import { applyEventsIn } from '../ledger/apply-events';
 import type { ScopedEvents } from '../ledger/record-events';
 import { isProviderName } from '../domain/provider-names';
@@ -45,7 +45,6 @@ export function retryDelayMs(backoffMs: number, attempt: number): number {
   return backoffMs * 2 ** Math.max(0, attempt - 1);
 }
 
-type Claimed = ClaimedEvent;
 
 /**
  * The processing entry point: a function of inbox row ids, so the in-process runner, queue workers and the replay
@@ -65,20 +64,20 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
   const { db, clock, logger } = deps;
   const { sql } = db;
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const failure = (event: Claimed, err: unknown): ProcessOutcome => {
+  const failure = (event: EventToProcess, err: unknown): ProcessOutcome => {
     logger.error({ err, eventId: event.id }, 'event processing failed');
     const reason = `attempt ${event.attempts}: ${(err as Error).message}`;
     if (event.attempts >= maxAttempts) return { status: 'failed', reason };
     return { status: 'retry', reason, attempt: event.attempts, retryAt: new Date(clock().getTime() + retryDelayMs(deps.backoffMs ?? DEFAULT_BACKOFF_MS, event.attempts)) };
   };
 
-  type Ready = { event: Claimed; batch: ScopedEvents };
+  type Ready = { event: EventToProcess; batch: ScopedEvents };
 
   /**
    * One transaction: takes the rows of `events` still to process (skipping those another runner holds), applies
    * the `ready` ones among them as one batch, and records every taken row's end. Answers the ends recorded.
    */
-  const settle = (events: readonly Claimed[], decided: ReadonlyMap<string, ProcessOutcome>, ready: readonly Ready[], staleBefore: Date, now: Date) =>
+  const settle = (events: readonly EventToProcess[], decided: ReadonlyMap<string, ProcessOutcome>, ready: readonly Ready[], staleBefore: Date, now: Date) =>
     sql.transaction(async (tx) => {
       const taken = await takeEvents(tx, events.map((e) => e.id), staleBefore);
       const applied = ready.filter((r) => taken.has(r.event.id));
@@ -116,15 +115,15 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
       // Nothing of the batch was written. Each ready event is applied alone, so one bad event only retries itself.
       if (ready.length > 1) logger.warn({ err: (err as Error).message, events: ready.length }, 'batch failed; applying its events one by one');
       ends = new Map();
-      for (const r of ready) {
-        if (ready.length === 1) decided.set(r.event.id, failure(r.event, err));
-        else
+      if (ready.length === 1) decided.set(ready[0]!.event.id, failure(ready[0]!.event, err));
+      else
+        for (const r of ready) {
           try {
             for (const [id, outcome] of await settle([r.event], decided, [r], staleBefore, now)) ends.set(id, outcome);
           } catch (e) {
             decided.set(r.event.id, failure(r.event, e));
           }
-      }
+        }
       const rest = events.filter((e) => !ends.has(e.id) && decided.has(e.id));
       for (const [id, outcome] of await settle(rest, decided, [], staleBefore, now)) ends.set(id, outcome);
     }
@@ -138,15 +137,15 @@ export function createEventProcessor(deps: ProcessorDeps): (eventId: string) => 
   return async (eventId) => (await processBatch([eventId]))[0]!;
 }
 
-/** A claimed row's outcome as the inbox records it. */
+/** A taken row's outcome as the inbox records it. */
 function endOf(id: string, outcome: ProcessOutcome): EventEnd {
   if (outcome.status === 'retry') return { id, status: 'retry', reason: outcome.reason, retryAt: outcome.retryAt };
-  if (outcome.status === 'skipped') throw new Error(`a claimed event cannot be skipped (${id})`);
+  if (outcome.status === 'skipped') throw new Error(`a taken event cannot be skipped (${id})`);
   return { id, status: outcome.status, reason: outcome.reason };
 }
 
 /** Normalized (and enriched) events to apply, or the outcome that makes applying unnecessary. */
-async function prepare(deps: ProcessorDeps, event: Claimed, maxAttempts: number): Promise<ProcessOutcome | { events: NormalizedEvent[] }> {
+async function prepare(deps: ProcessorDeps, event: EventToProcess, maxAttempts: number): Promise<ProcessOutcome | { events: NormalizedEvent[] }> {
   if (!isProviderName(event.provider)) return { status: 'ignored', reason: `unknown provider "${event.provider}"` };
   const adapter = getAdapter(event.provider);
   const payload = parseJsonObject(Buffer.from(event.raw_body));
@@ -164,7 +163,7 @@ async function prepare(deps: ProcessorDeps, event: Claimed, maxAttempts: number)
  * Asks the provider's API for what its webhook left out, when the merchant stored an API key. A failing API is
  * retried with the event; on the last attempt the event is applied without it rather than lost.
  */
-async function enrich(deps: ProcessorDeps, event: Claimed, payload: Record<string, unknown>, events: NormalizedEvent[], maxAttempts: number) {
+async function enrich(deps: ProcessorDeps, event: EventToProcess, payload: Record<string, unknown>, events: NormalizedEvent[], maxAttempts: number) {
   const provider = event.provider as ProviderName;
   const enricher = getEnricher(provider);
   if (!enricher || !deps.providerApi) return events;
