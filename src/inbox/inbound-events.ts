@@ -132,14 +132,14 @@ export async function eventsToProcess(sql: SqlSession, ids: readonly string[], s
 }
 
 /**
- * Takes, inside the caller's transaction, the rows among `ids` that may still be processed, with a row lock held
- * until it ends: the transaction that applies the events also records their ends, so a row is written once when
- * processed. Rows another transaction holds are skipped, not waited for; a runner that dies lets go of its rows
- * with its connection, and they stay received. Answers the ids taken.
+ * Takes, inside the caller's transaction, the rows among `ids` (distinct: those `eventsToProcess` read) that may
+ * still be processed, with a row lock held until it ends: the transaction that applies the events also records
+ * their ends, so a row is written once when processed. Rows another transaction holds are skipped, not waited for;
+ * a runner that dies lets go of its rows with its connection, and they stay received. Answers the ids taken.
  */
 export async function takeEvents(tx: SqlSession, ids: readonly string[], staleBefore: Date): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await tx.query<{ id: string }>(`SELECT id FROM inbound_events WHERE ${PROCESSABLE} FOR UPDATE SKIP LOCKED`, [[...new Set(ids)], staleBefore]);
+  const rows = await tx.query<{ id: string }>(`SELECT id FROM inbound_events WHERE ${PROCESSABLE} FOR UPDATE SKIP LOCKED`, [ids, staleBefore]);
   return new Set(rows.map((r) => r.id));
 }
 

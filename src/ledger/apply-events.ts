@@ -34,7 +34,9 @@ async function lock(tx: SqlSession, keys: Iterable<string>): Promise<void> {
 }
 
 /**
- * Applies provider events' normalized events — one provider event or a worker's whole batch — in one transaction:
+ * Applies provider events' normalized events — one provider event or a worker's whole batch — inside the caller's
+ * transaction, which holds no subject or group lock yet (the pipeline's, which also takes the inbox rows and records
+ * their ends):
  *   1. take the locks of every subject the events write (customers, subscriptions, payments, discounts);
  *   2. record the facts (idempotent inserts and merges); a payment not recorded before stays in memory;
  *   3. take the locks of every customer group touched, then merge later reports into recorded payments (the only
@@ -48,12 +50,7 @@ async function lock(tx: SqlSession, keys: Iterable<string>): Promise<void> {
  * two kinds of locks cannot wait on each other crosswise. A failure or a crash leaves nothing of the events
  * recorded, and their retry starts again. `now` stamps what the change announces (outbound deliveries).
  */
-export async function applyEvents(sql: SqlClient, batch: readonly ScopedEvents[], now: Date): Promise<void> {
-  await sql.transaction((tx) => applyEventsIn(tx, batch, now));
-}
-
-/** `applyEvents` inside the caller's transaction, which must hold no subject or group lock yet. */
-export async function applyEventsIn(tx: SqlSession, batch: readonly ScopedEvents[], now: Date): Promise<void> {
+export async function applyEvents(tx: SqlSession, batch: readonly ScopedEvents[], now: Date): Promise<void> {
   await lock(tx, batch.flatMap((b) => lockKeys(b.scope, b.events)));
   const recorded = await recordEvents(tx, batch);
   await lock(tx, recorded.groups.map(groupLockKey));

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { ProcessOutcome } from '../domain/process-outcome';
 import { eventsToProcess, finishEvents, takeEvents, type EventToProcess, type EventEnd } from '../inbox/inbound-events';
-import { applyEventsIn } from '../ledger/apply-events';
+import { applyEvents } from '../ledger/apply-events';
 import type { ScopedEvents } from '../ledger/record-events';
 import { isProviderName } from '../domain/provider-names';
 import type { ProviderName } from '../domain/provider-names';
@@ -45,7 +45,6 @@ export function retryDelayMs(backoffMs: number, attempt: number): number {
   return backoffMs * 2 ** Math.max(0, attempt - 1);
 }
 
-
 /**
  * The processing entry point: a function of inbox row ids, so the in-process runner, queue workers and the replay
  * API call the same code. A worker hands it the events it holds at once; stages, top to bottom:
@@ -81,7 +80,7 @@ export function createBatchProcessor(deps: ProcessorDeps): (eventIds: readonly s
     sql.transaction(async (tx) => {
       const taken = await takeEvents(tx, events.map((e) => e.id), staleBefore);
       const applied = ready.filter((r) => taken.has(r.event.id));
-      if (applied.length > 0) await applyEventsIn(tx, applied.map((r) => r.batch), now);
+      if (applied.length > 0) await applyEvents(tx, applied.map((r) => r.batch), now);
       const ends = new Map<string, ProcessOutcome>();
       for (const r of applied) ends.set(r.event.id, { status: 'processed', reason: null });
       for (const e of events) if (taken.has(e.id) && !ends.has(e.id)) ends.set(e.id, decided.get(e.id)!);
