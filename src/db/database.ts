@@ -99,6 +99,19 @@ async function openEmbedded(dir: string): Promise<Database> {
  */
 const BYTEA_OID = 17;
 const PARSERS = { [BYTEA_OID]: (text: string) => (text.startsWith('\\x') ? Buffer.from(text.slice(2), 'hex') : types.parsers[BYTEA_OID]!(text, BYTEA_OID)) };
+/**
+ * And bytea parameters as they are: PGlite's own serializer writes the hex text one `toString(16)` per byte, and
+ * its protocol writer then measures that text one character at a time. With the bytes themselves, PGlite sends the
+ * parameter in binary format, which PostgreSQL copies. Together they were about a fifth of the embedded receiver's
+ * CPU, for each delivery's raw body (docs/performance.md). Only plain bytea parameters: an array's elements still
+ * go through PGlite's text serializer, which needs text. A serializer is typed to answer text, but PGlite's bind
+ * message (like node-postgres's, which it derives from) writes an ArrayBuffer view it is given as a binary value;
+ * test/db/embedded-bytes.test.ts checks every byte value goes in and comes out as it was.
+ */
+const SERIALIZERS = {
+  [BYTEA_OID]: (value: unknown): string => (ArrayBuffer.isView(value) ? (value as unknown as string) : types.serializers[BYTEA_OID]!(value)),
+};
+const QUERY_OPTIONS = { parsers: PARSERS, serializers: SERIALIZERS };
 
 /** Also used by tests with an in-memory PGlite. PGlite is one connection, so a session is the database itself. */
 export function wrapPglite(lite: PGlite, kind: Database['kind'] = 'embedded'): Database {
@@ -108,7 +121,7 @@ export function wrapPglite(lite: PGlite, kind: Database['kind'] = 'embedded'): D
       await lite.exec(sql);
     },
     async query<T extends object>(sql: string, params: readonly unknown[] = []) {
-      return (await lite.query<T>(sql, params as unknown[], { parsers: PARSERS })).rows;
+      return (await lite.query<T>(sql, params as unknown[], QUERY_OPTIONS)).rows;
     },
   };
   return {
@@ -125,7 +138,7 @@ export function wrapPglite(lite: PGlite, kind: Database['kind'] = 'embedded'): D
               await tx.exec(sql);
             },
             async query<T extends object>(sql: string, params: readonly unknown[] = []) {
-              return (await tx.query<T>(sql, params as unknown[], { parsers: PARSERS })).rows;
+              return (await tx.query<T>(sql, params as unknown[], QUERY_OPTIONS)).rows;
             },
           }),
         ),
