@@ -194,6 +194,25 @@ function median(values) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** What the answers that were not 2xx were: status codes, connection errors and timeouts, counted. */
+function failuresOf(runs) {
+  const found = {};
+  for (const r of runs) {
+    for (const [code, stat] of Object.entries(r.statusCodeStats ?? {})) {
+      if (!code.startsWith('2')) found[code] = (found[code] ?? 0) + stat.count;
+    }
+    if (r.errors) found.errors = (found.errors ?? 0) + r.errors;
+    if (r.timeouts) found.timeouts = (found.timeouts ?? 0) + r.timeouts;
+  }
+  return found;
+}
+
+/** `0`, or the count with what it was made of, e.g. `8 (503: 6, errors: 2)`. */
+function describeFailures({ non_2xx, non_2xx_detail }) {
+  if (!non_2xx) return '0';
+  return `${non_2xx} (${Object.entries(non_2xx_detail).map(([k, n]) => `${k}: ${n}`).join(', ')})`;
+}
+
 function summarize(runs) {
   const cpu = (key) => (runs[0][key] === null || runs[0][key] === undefined ? null : Number(median(runs.map((r) => r[key])).toFixed(3)));
   return {
@@ -202,6 +221,7 @@ function summarize(runs) {
     p99_ms: median(runs.map((r) => r.latency.p99)),
     p99_9_ms: median(runs.map((r) => r.latency.p99_9)),
     non_2xx: runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
+    non_2xx_detail: failuresOf(runs),
     requests: runs.reduce((sum, r) => sum + r.requests.total, 0),
     server_cpu_ms_per_request: cpu('cpuMsPerRequest'),
     postgres_cpu_ms_per_request: cpu('postgresCpuMsPerRequest'),
@@ -332,6 +352,7 @@ async function embeddedPhase(env) {
       stored_per_second: ingest.result.requests.average,
       p99_ms: ingest.result.latency.p99,
       non_2xx: ingest.result.non2xx + ingest.result.errors + ingest.result.timeouts,
+      non_2xx_detail: failuresOf([ingest.result]),
       accepted,
       stored,
       processed,
@@ -347,7 +368,7 @@ async function embeddedPhase(env) {
 
 function logEmbedded(e) {
   log(
-    `embedded (PGlite, no Redis): ${e.stored_per_second.toFixed(0)} webhooks/s stored (p99 ${e.p99_ms} ms, ${e.non_2xx} non-2xx, ${e.stored} stored of ${e.accepted} accepted), ` +
+    `embedded (PGlite, no Redis): ${e.stored_per_second.toFixed(0)} webhooks/s stored (p99 ${e.p99_ms} ms, ${describeFailures(e)} non-2xx, ${e.stored} stored of ${e.accepted} accepted), ` +
       `${e.events_per_second.toFixed(0)} events/s processed (${e.processed} in ${e.drain_seconds.toFixed(1)} s), ledger ${e.ledger_ok ? 'ok' : 'NOT ok'} (targets ≥ 1,000 and ≥ 1,000)`,
   );
 }
@@ -956,7 +977,7 @@ async function main() {
           ['bare node:http', r.http],
           ['bare express', r.bare],
           ['refwire', r.refwire],
-        ].map(([target, t]) => [name, target, t.requests_per_second.toFixed(0), t.p50_ms, t.p99_ms, t.p99_9_ms, t.non_2xx, t.server_cpu_ms_per_request ?? '-', t.postgres_cpu_ms_per_request ?? '-']),
+        ].map(([target, t]) => [name, target, t.requests_per_second.toFixed(0), t.p50_ms, t.p99_ms, t.p99_9_ms, describeFailures(t), t.server_cpu_ms_per_request ?? '-', t.postgres_cpu_ms_per_request ?? '-']),
       ),
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
