@@ -92,7 +92,7 @@ describe('startRefwire on the embedded database', () => {
       const project = await createProject(stored.db.prisma, { name: 'Backlog', currency: 'USD' });
       await storeInboundEvents(
         stored.db.sql,
-        Array.from({ length: 150 }, (_, i) => ({
+        Array.from({ length: 450 }, (_, i) => ({
           projectId: project.id,
           provider: 'stripe',
           event: { eventId: `evt_backlog_${i}`, type: 'customer.created', payload: {}, occurredAt: null, livemode: false },
@@ -113,9 +113,9 @@ describe('startRefwire on the embedded database', () => {
       for (let i = 0; i < 200 && (await ends()).some((e) => e.status === 'received' || e.status === 'processing'); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
-      // a pass stamps its events with one time: 16 held at once made ten passes of the 150, each paying the batch's
-      // fixed statements on PGlite's one thread
-      expect(await ends()).toEqual([{ status: 'ignored', passes: 1, n: 150 }]);
+      // a pass stamps its events with one time: 16 held at once made passes of 16, and passes of 200 (the queue
+      // worker's) made three of the 450, each paying the batch's fixed statements on PGlite's one thread
+      expect(await ends()).toEqual([{ status: 'ignored', passes: 1, n: 450 }]);
     } finally {
       await refwire.close();
       fs.rmSync(dir, { recursive: true, force: true });
