@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { getAdapter } from '../../src/providers/registry';
 import { createProject } from '../../src/projects/projects';
 import { loadFixture } from '../helpers/fixtures';
@@ -137,6 +140,68 @@ describe('duplicate storm on two API processes while workers are killed', () => 
       expect({ purchases: acme.purchases, total: acme.total_earnings_minor }).toEqual({ purchases: mine.length, total: expected });
       expect((await json(`${apiB.url}/api/v1/ledger/verify`, { token: project.apiKey })).body.data.ok).toBe(true);
     }
+  });
+});
+
+describe('the embedded database, its process killed while deliveries are answered and processed', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-battery-embedded-'));
+  const processes: RefwireProcess[] = [];
+  afterAll(async () => {
+    for (const p of processes) await kill(p);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // PGlite's file system has no fsync (README, DATA_DIR): a commit has reached the operating system when it returns,
+  // so a killed process loses nothing it answered 200 for, and a restart recovers the rest from the WAL.
+  it('keeps every delivery it answered 200 for, and ends with the exact ledger once the rest are redelivered', async () => {
+    const env = { DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, ADMIN_TOKEN, SECRETS_KEY: '', PORT: '0' };
+    let refwire = await spawnRefwire(['start'], env);
+    processes.push(refwire);
+    const project = (await json(`${refwire.url}/api/admin/projects`, { method: 'POST', token: ADMIN_TOKEN, body: JSON.stringify({ name: 'Embedded', currency: 'USD' }) })).body.data;
+    expect((await json(`${refwire.url}/api/v1/integrations/stripe`, { method: 'PUT', token: project.api_key, body: JSON.stringify({ webhook_secret: SECRETS.stripe }) })).status).toBe(200);
+    expect((await json(`${refwire.url}/api/v1/affiliates`, { method: 'POST', token: project.api_key, body: JSON.stringify({ email: 'acme@p.test', referral_code: 'ACME-PARTNER-42' }) })).status).toBe(201);
+
+    const random = seeded(20261203);
+    const size = FULL ? 2000 : 200;
+    // stripe only: every third storm event is Paddle's
+    const deliveries = Array.from({ length: size }, (_, i) => stormEvent(3 * i + 1, random));
+    const deliver = async (d: Delivery, base: string): Promise<{ status: number; id?: string }> => {
+      const headers = getAdapter('stripe').sign(d.body, SECRETS.stripe, { now: new Date() });
+      try {
+        const res = await fetch(`${base}/webhook/stripe/${project.id}`, { method: 'POST', headers, body: d.body });
+        return { status: res.status, id: ((await res.json()) as { id?: string }).id };
+      } catch {
+        return { status: 0 }; // the connection died with the process
+      }
+    };
+    // killed (SIGKILL) halfway, with deliveries in flight and the in-process runner processing the first ones
+    const killed = refwire;
+    const answers = await pool(deliveries, 16, async (d, i) => {
+      if (i === size / 2) await kill(killed);
+      return deliver(d, killed.url!);
+    });
+    const accepted = answers.flatMap((a, i) => (a.status === 200 ? [{ delivery: deliveries[i]!, id: a.id! }] : []));
+    expect(accepted.length).toBeGreaterThanOrEqual(size / 2 - 16);
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 0)).toEqual([]);
+
+    refwire = await spawnRefwire(['start'], env);
+    processes.push(refwire);
+    for (const a of accepted) {
+      const stored = await json(`${refwire.url}/api/v1/events/${a.id}`, { token: project.api_key });
+      expect({ status: stored.status, event: stored.body.data?.provider_event_id }).toEqual({ status: 200, event: a.delivery.eventId });
+    }
+
+    // the provider retries what got no 200 (and, as providers do, some of what did)
+    const again = await pool([...deliveries.filter((_, i) => answers[i]!.status !== 200), ...accepted.slice(0, 20).map((a) => a.delivery)], 16, (d) => deliver(d, refwire.url!));
+    expect(again.filter((a) => a.status !== 200)).toEqual([]);
+    const count = async (status: string) => (await json(`${refwire.url}/api/v1/events?limit=1&status=${status}`, { token: project.api_key })).body.pagination.total as number;
+    await waitFor(async () => (await count('processed')) === size, FULL ? 300_000 : 90_000);
+    expect(await count('received')).toBe(0);
+
+    const acme = (await json(`${refwire.url}/api/v1/affiliates/acme%40p.test`, { token: project.api_key })).body.data;
+    const expected = deliveries.reduce((sum, d) => sum + Math.round(d.amount * 0.2), 0);
+    expect({ purchases: acme.purchases, total: acme.total_earnings_minor }).toEqual({ purchases: size, total: expected });
+    expect((await json(`${refwire.url}/api/v1/ledger/verify`, { token: project.api_key })).body.data.ok).toBe(true);
   });
 });
 
