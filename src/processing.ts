@@ -173,7 +173,8 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   };
   // The events a worker holds (of all its jobs) go through the pipeline together, a few batches at a time, each
   // taking whatever arrived meanwhile: while one computes, the others wait on the database.
-  const process = metrics.instrument(microBatch(processBatch, pipelineBatchMax(db), batchesInFlight(db)));
+  const batchMax = pipelineBatchMax(db);
+  const process = metrics.instrument(microBatch(processBatch, batchMax, batchesInFlight(db)));
 
   // Outbound webhooks go out from the processes that process events.
   const dispatcher = options.consume
@@ -238,9 +239,9 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
 
   // Without Redis the runner holds events, not jobs of many: holding fewer than a pipeline batch would only cut each
   // sweep's batch into smaller passes, each paying the batch's fixed statements on PGlite's one thread.
-  const held = Math.max(config.worker.concurrency, pipelineBatchMax(db));
+  const held = Math.max(config.worker.concurrency, batchMax);
   const runner = options.consume
-    ? new InProcessRunner(db.sql, process, logger, { concurrency: held, batchSize: pipelineBatchMax(db), ...(options.pollMs ? { sweepIntervalMs: options.pollMs } : {}) })
+    ? new InProcessRunner(db.sql, process, logger, { concurrency: held, batchSize: batchMax, ...(options.pollMs ? { sweepIntervalMs: options.pollMs } : {}) })
     : null;
   runner?.start();
   notifyStored = (id) => runner?.notify(id);

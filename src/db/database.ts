@@ -100,12 +100,11 @@ async function openEmbedded(dir: string): Promise<Database> {
 const BYTEA_OID = 17;
 const PARSERS = { [BYTEA_OID]: (text: string) => (text.startsWith('\\x') ? Buffer.from(text.slice(2), 'hex') : types.parsers[BYTEA_OID]!(text, BYTEA_OID)) };
 /**
- * And bytea parameters as they are: PGlite's own serializer writes the hex text one `toString(16)` per byte, and
- * its protocol writer then measures that text one character at a time. With the bytes themselves, PGlite sends the
- * parameter in binary format, which PostgreSQL copies. Together they were about a fifth of the embedded receiver's
- * CPU, for each delivery's raw body (docs/performance.md). Only plain bytea parameters: an array's elements still
- * go through PGlite's text serializer, which needs text. A serializer is typed to answer text, but PGlite's bind
- * message (like node-postgres's, which it derives from) writes an ArrayBuffer view it is given as a binary value;
+ * Bytea parameters are handed over as their bytes: PGlite's own serializer writes hex one `toString(16)` per byte,
+ * and its protocol writer then measures that text one character at a time, together about a fifth of the embedded
+ * receiver's CPU for each delivery's raw body (docs/performance.md). A serializer is typed to answer text, but
+ * PGlite's bind message (like node-postgres's, which it derives from) sends an ArrayBuffer view as a binary value,
+ * which PostgreSQL copies. An array's elements still go through PGlite's text serializer, which needs text.
  * test/db/embedded-bytes.test.ts checks every byte value goes in and comes out as it was.
  */
 const SERIALIZERS = {
