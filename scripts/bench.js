@@ -481,6 +481,60 @@ async function processedCount(client) {
   return Number(rows[0].n);
 }
 
+/**
+ * The whole server's checkpoint and WAL counters: a checkpoint during a timed drain writes the pages earlier phases
+ * dirtied too, on the same two cores, so the report says how many ran and what they wrote.
+ */
+async function serverWrites(client) {
+  const [row] = (
+    await client.query(
+      `SELECT checkpoints_timed + checkpoints_req AS checkpoints, buffers_checkpoint, buffers_clean, buffers_backend,
+              checkpoint_write_time + checkpoint_sync_time AS checkpoint_ms, pg_current_wal_lsn() AS lsn FROM pg_stat_bgwriter`,
+    )
+  ).rows;
+  return row;
+}
+
+/** A process's log lines, counted by what they said (pino's JSON: the message and the error's, if any). */
+function warningsOf(output) {
+  const counts = new Map();
+  for (const line of output.split('\n')) {
+    if (!line.trim()) continue;
+    let said = line;
+    try {
+      const entry = JSON.parse(line);
+      said = [entry.msg, entry.err?.message ?? entry.err].filter(Boolean).join(': ');
+    } catch {
+      // not JSON: the line as it is
+    }
+    counts.set(said, (counts.get(said) ?? 0) + 1);
+  }
+  return [...counts].map(([said, times]) => ({ said, times }));
+}
+
+/** CHECKPOINT, where the bench's role may (a superuser or pg_checkpoint): its seconds, or null where it may not. */
+async function checkpoint(client) {
+  const started = Date.now();
+  try {
+    await client.query('CHECKPOINT');
+    return (Date.now() - started) / 1000;
+  } catch {
+    return null;
+  }
+}
+
+function writesBetween(before, after, client) {
+  return client
+    .query('SELECT pg_wal_lsn_diff($1, $2) AS bytes', [after.lsn, before.lsn])
+    .then(({ rows }) => ({
+      checkpoints: Number(after.checkpoints) - Number(before.checkpoints),
+      checkpoint_buffers_written: Number(after.buffers_checkpoint) - Number(before.buffers_checkpoint),
+      backend_buffers_written: Number(after.buffers_backend) - Number(before.buffers_backend) + Number(after.buffers_clean) - Number(before.buffers_clean),
+      checkpoint_seconds: (Number(after.checkpoint_ms) - Number(before.checkpoint_ms)) / 1000,
+      wal_mib: Number(rows[0].bytes) / 2 ** 20,
+    }));
+}
+
 async function seqScans(client) {
   const rows = (await client.query(`SELECT relname, seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = ANY($1)`, [SEQ_TABLES])).rows;
   return Object.fromEntries(rows.map((r) => [r.relname, { scans: Number(r.seq_scan), rows: Number(r.seq_tup_read) }]));
@@ -537,7 +591,11 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     const storeSeconds = (Date.now() - storeStarted) / 1000;
 
     const processed = () => processedCount(client);
+    // the pages the storing (and any earlier phase) dirtied are written out before the clock starts: the drain is
+    // timed with the checkpoints its own writes cause, not with those of the work before it
+    const checkpointSeconds = await checkpoint(client);
     const scansBefore = await seqScans(client);
+    const writesBefore = await serverWrites(client);
     // CPU the drain costs: the workers' processes and the PostgreSQL backends serving this database (but this
     // client's): per event, the measure that holds on a machine whose other load varies
     const ownBackend = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
@@ -592,6 +650,7 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     }
     const drainSeconds = (Date.now() - started) / 1000;
     const scansAfter = await seqScans(client);
+    const serverWritesDuringDrain = await writesBetween(writesBefore, await serverWrites(client), client);
     const postgresCpu = postgresCpuSoFar();
     const workersCpu = workersCpuSoFar();
     // the rate of the first and the last fifth, from the times the rows were marked processed
@@ -609,6 +668,9 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     memory.worker_first_half_peak_mib = halves[0].length ? Math.max(...halves[0]) : null;
     memory.worker_second_half_peak_mib = halves[1].length ? Math.max(...halves[1]) : null;
     memory.worker_after_drain_mib = Math.max(...workerProcs.map((w) => rssMiB(w.child.pid) ?? 0));
+    // what the workers warned of (they log at warn): a batch retried, a deadlock, a sweep that failed explain a
+    // drain that stalled
+    const workerWarnings = workerProcs.flatMap((w) => warningsOf(w.output()));
     for (const w of workerProcs.splice(0)) await stop(w);
     // where autovacuum is off, the worker vacuums once the drain pauses (src/processing.ts): when that pass ended
     const lastVacuum = (await client.query('SELECT max(greatest(last_vacuum, last_analyze)) AS at FROM pg_stat_user_tables')).rows[0].at;
@@ -645,6 +707,9 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       timeline,
       vacuum_done_seconds_after_drain: vacuumAfterDrain,
       sequential_scans_during_drain: seq,
+      server_writes_during_drain: serverWritesDuringDrain,
+      checkpoint_before_drain_seconds: checkpointSeconds,
+      worker_warnings: workerWarnings,
       memory,
       ledger_ok: verify.ok,
       plans,
@@ -757,6 +822,14 @@ function logScale(scale) {
   const steps = scale.timeline.filter((_, i) => i % 5 === 4 || i === scale.timeline.length - 1);
   log(`  per second at ${steps.map((t) => `${t.second} s: ${t.events_per_second}/s ${t.worker_cpu_percent}%+${t.postgres_cpu_percent}%`).join(', ')}`);
   if (scale.vacuum_done_seconds_after_drain !== null) log(`  the worker's vacuum pass after the drain ended ${scale.vacuum_done_seconds_after_drain.toFixed(1)} s after the last event`);
+  const w = scale.server_writes_during_drain;
+  const cp = scale.checkpoint_before_drain_seconds;
+  log(
+    `  the server (${cp === null ? 'no checkpoint before the drain: the role may not' : `a checkpoint before the drain: ${cp.toFixed(1)} s`}) during the drain: ` +
+      `${w.wal_mib.toFixed(0)} MiB of WAL, ${w.checkpoints} checkpoint(s) writing ${w.checkpoint_buffers_written} buffers ` +
+      `(${w.checkpoint_seconds.toFixed(1)} s), ${w.backend_buffers_written} written by backends and the background writer`,
+  );
+  if (scale.worker_warnings.length) log(`  the workers warned: ${scale.worker_warnings.map((w) => `${w.said} (× ${w.times})`).join('; ')}`);
   log(`  sequential scans during the drain: ${Object.entries(scale.sequential_scans_during_drain).map(([t, v]) => `${t} ${v.scans} (${v.rows} rows)`).join(', ')}`);
 }
 
@@ -963,6 +1036,9 @@ async function main() {
     const unique = await ingestPhase(targets, project.id, 0, 0);
     const duplicates = await ingestPhase(targets, project.id, 0.3, unique.next);
     await stop(refwireProc);
+    // the ingest's rows (hundreds of MB) are not read again: dropped, so the phases after it do not share the
+    // server's buffers and checkpoints with them
+    await dropDatabase(dbName);
     const backlog = INGEST_ONLY ? null : await backlogPhase(env);
     const scale = INGEST_ONLY ? null : await runScale(env);
     const embedded = INGEST_ONLY ? null : await embeddedPhase(env);
