@@ -512,17 +512,6 @@ function warningsOf(output) {
   return [...counts].map(([said, times]) => ({ said, times }));
 }
 
-/** CHECKPOINT, where the bench's role may (a superuser or pg_checkpoint): its seconds, or null where it may not. */
-async function checkpoint(client) {
-  const started = Date.now();
-  try {
-    await client.query('CHECKPOINT');
-    return (Date.now() - started) / 1000;
-  } catch {
-    return null;
-  }
-}
-
 function writesBetween(before, after, client) {
   return client
     .query('SELECT pg_wal_lsn_diff($1, $2) AS bytes', [after.lsn, before.lsn])
@@ -591,9 +580,6 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     const storeSeconds = (Date.now() - storeStarted) / 1000;
 
     const processed = () => processedCount(client);
-    // the pages the storing (and any earlier phase) dirtied are written out before the clock starts: the drain is
-    // timed with the checkpoints its own writes cause, not with those of the work before it
-    const checkpointSeconds = await checkpoint(client);
     const scansBefore = await seqScans(client);
     const writesBefore = await serverWrites(client);
     // CPU the drain costs: the workers' processes and the PostgreSQL backends serving this database (but this
@@ -708,7 +694,6 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       vacuum_done_seconds_after_drain: vacuumAfterDrain,
       sequential_scans_during_drain: seq,
       server_writes_during_drain: serverWritesDuringDrain,
-      checkpoint_before_drain_seconds: checkpointSeconds,
       worker_warnings: workerWarnings,
       memory,
       ledger_ok: verify.ok,
@@ -823,10 +808,8 @@ function logScale(scale) {
   log(`  per second at ${steps.map((t) => `${t.second} s: ${t.events_per_second}/s ${t.worker_cpu_percent}%+${t.postgres_cpu_percent}%`).join(', ')}`);
   if (scale.vacuum_done_seconds_after_drain !== null) log(`  the worker's vacuum pass after the drain ended ${scale.vacuum_done_seconds_after_drain.toFixed(1)} s after the last event`);
   const w = scale.server_writes_during_drain;
-  const cp = scale.checkpoint_before_drain_seconds;
   log(
-    `  the server (${cp === null ? 'no checkpoint before the drain: the role may not' : `a checkpoint before the drain: ${cp.toFixed(1)} s`}) during the drain: ` +
-      `${w.wal_mib.toFixed(0)} MiB of WAL, ${w.checkpoints} checkpoint(s) writing ${w.checkpoint_buffers_written} buffers ` +
+    `  the server during the drain: ${w.wal_mib.toFixed(0)} MiB of WAL, ${w.checkpoints} checkpoint(s) writing ${w.checkpoint_buffers_written} buffers ` +
       `(${w.checkpoint_seconds.toFixed(1)} s), ${w.backend_buffers_written} written by backends and the background writer`,
   );
   if (scale.worker_warnings.length) log(`  the workers warned: ${scale.worker_warnings.map((w) => `${w.said} (× ${w.times})`).join('; ')}`);
