@@ -100,27 +100,81 @@ async function openEmbedded(dir: string): Promise<Database> {
 const BYTEA_OID = 17;
 const PARSERS = { [BYTEA_OID]: (text: string) => (text.startsWith('\\x') ? Buffer.from(text.slice(2), 'hex') : types.parsers[BYTEA_OID]!(text, BYTEA_OID)) };
 /**
- * Bytea parameters are handed over as their bytes: PGlite's own serializer writes hex one `toString(16)` per byte,
- * and its protocol writer then measures that text one character at a time, together about a fifth of the embedded
- * receiver's CPU for each delivery's raw body (docs/performance.md). A serializer is typed to answer text, but
- * PGlite's bind message (like node-postgres's, which it derives from) sends an ArrayBuffer view as a binary value,
- * which PostgreSQL copies. An array's elements still go through PGlite's text serializer, which needs text.
- * test/db/embedded-bytes.test.ts checks every byte value goes in and comes out as it was.
+ * Parameters handed over in PostgreSQL's binary format, as bytes. Bytea's: PGlite's own serializer writes hex one
+ * `toString(16)` per byte, and its protocol writer then measures that text one character at a time, together about a
+ * fifth of the embedded receiver's CPU for each delivery's raw body (docs/performance.md). Text's, and one-dimensional
+ * arrays of text: PGlite measured every string one character at a time, twice, and quoted and escaped an array element
+ * by element for PostgreSQL to parse back, character by character, in WebAssembly; a batch's parameters are mostly
+ * arrays of JSON texts (its payments' hints and attribution), about 1.5 KB per event. A text's binary format is its
+ * UTF-8 bytes, jsonb's the same after a version byte, an array's a header and then each element's length and bytes;
+ * PostgreSQL checks them as it checks text (invalid UTF-8 or a NUL is refused either way). A serializer is typed to
+ * answer text, but PGlite's bind message (like node-postgres's, which it derives from) sends an ArrayBuffer view as a
+ * binary value. Anything else (a number, a nested array) goes through PGlite's own serializers, `own`.
+ * test/db/embedded-bytes.test.ts checks that values go in and come out as they were.
  */
-const SERIALIZERS = {
-  [BYTEA_OID]: (value: unknown): string => (ArrayBuffer.isView(value) ? (value as unknown as string) : types.serializers[BYTEA_OID]!(value)),
-};
-const QUERY_OPTIONS = { parsers: PARSERS, serializers: SERIALIZERS };
+function binarySerializers(own: Record<number, (value: unknown) => string>): Record<number, (value: unknown) => string> {
+  const TEXT = 25;
+  const VARCHAR = 1043;
+  const JSON_OID = 114;
+  const JSONB = 3802;
+  const TEXT_ARRAY = 1009;
+  const VARCHAR_ARRAY = 1015;
+  const asParameter = (bytes: Buffer) => bytes as unknown as string;
+  const bytea = (value: unknown) => (ArrayBuffer.isView(value) ? (value as unknown as string) : own[BYTEA_OID]!(value));
+  // a Date as PGlite writes it (ISO), anything else as its own text
+  const textOf = (value: unknown) => (typeof value === 'string' ? value : own[TEXT]!(value));
+  const text = (value: unknown) => asParameter(Buffer.from(textOf(value), 'utf8'));
+  const json = (value: unknown) => asParameter(Buffer.from(own[JSON_OID]!(value), 'utf8'));
+  const jsonb = (value: unknown) => {
+    const body = own[JSONB]!(value);
+    const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(body, 'utf8'));
+    bytes[0] = 1; // jsonb's binary format version
+    bytes.write(body, 1, 'utf8');
+    return asParameter(bytes);
+  };
+  const array = (arrayOid: number, elementOid: number) => (value: unknown) => {
+    if (!Array.isArray(value) || value.some((e) => Array.isArray(e))) return own[arrayOid]!(value);
+    const elements = value.map((e) => (e === null || e === undefined ? null : Buffer.from(textOf(e), 'utf8')));
+    const header = elements.length === 0 ? 12 : 20;
+    const bytes = Buffer.allocUnsafe(header + elements.reduce((n, e) => n + 4 + (e?.length ?? 0), 0));
+    bytes.writeInt32BE(elements.length === 0 ? 0 : 1, 0); // dimensions
+    bytes.writeInt32BE(elements.includes(null) ? 1 : 0, 4); // whether any element is NULL
+    bytes.writeInt32BE(elementOid, 8);
+    if (elements.length > 0) {
+      bytes.writeInt32BE(elements.length, 12);
+      bytes.writeInt32BE(1, 16); // the lower bound
+    }
+    let at = header;
+    for (const e of elements) {
+      if (e === null) at = bytes.writeInt32BE(-1, at);
+      else {
+        at = bytes.writeInt32BE(e.length, at);
+        at += e.copy(bytes, at);
+      }
+    }
+    return asParameter(bytes);
+  };
+  return {
+    [BYTEA_OID]: bytea,
+    [TEXT]: text,
+    [VARCHAR]: text,
+    [JSON_OID]: json,
+    [JSONB]: jsonb,
+    [TEXT_ARRAY]: array(TEXT_ARRAY, TEXT),
+    [VARCHAR_ARRAY]: array(VARCHAR_ARRAY, VARCHAR),
+  };
+}
 
 /** Also used by tests with an in-memory PGlite. PGlite is one connection, so a session is the database itself. */
 export function wrapPglite(lite: PGlite, kind: Database['kind'] = 'embedded'): Database {
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const options = { parsers: PARSERS, serializers: binarySerializers(lite.serializers) };
   const session: SqlSession = {
     async exec(sql) {
       await lite.exec(sql);
     },
     async query<T extends object>(sql: string, params: readonly unknown[] = []) {
-      return (await lite.query<T>(sql, params as unknown[], QUERY_OPTIONS)).rows;
+      return (await lite.query<T>(sql, params as unknown[], options)).rows;
     },
   };
   return {
@@ -137,7 +191,7 @@ export function wrapPglite(lite: PGlite, kind: Database['kind'] = 'embedded'): D
               await tx.exec(sql);
             },
             async query<T extends object>(sql: string, params: readonly unknown[] = []) {
-              return (await tx.query<T>(sql, params as unknown[], QUERY_OPTIONS)).rows;
+              return (await tx.query<T>(sql, params as unknown[], options)).rows;
             },
           }),
         ),

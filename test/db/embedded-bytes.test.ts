@@ -42,3 +42,76 @@ describe('bytea on the embedded database', () => {
     ]);
   });
 });
+
+/**
+ * Text, JSON and arrays of text, which the embedded session also sends in binary format (src/db/database.ts): what
+ * PostgreSQL holds is the text given, judged by PostgreSQL itself, and what it refuses it refuses as before.
+ */
+describe('text parameters on the embedded database', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = wrapPglite(await PGlite.create());
+  });
+  afterAll(async () => db.close());
+
+  const awkward = ['plain', '', 'a "quoted" {brace}, comma', 'back\\slash \\" and NULL', 'é ü ß', 'emoji 🎉 and 中文', '{"json":["in",1,"text"]}', ' spaced '];
+
+  it('stores text and varchar as given, every character', async () => {
+    for (const value of awkward) {
+      const [row] = await db.sql.query<{ t: string; v: string; same: boolean; bytes: number; chars: number }>(
+        `SELECT $1::text AS t, $2::varchar AS v, $1::text = $3::text AS same, octet_length($1::text) AS bytes, char_length($2::varchar) AS chars`,
+        [value, value, value],
+      );
+      expect(row).toEqual({ t: value, v: value, same: true, bytes: Buffer.byteLength(value), chars: [...value].length });
+    }
+    // compared with a literal PostgreSQL parsed itself, not with another parameter
+    const [row] = await db.sql.query<{ same: boolean }>(`SELECT $1::text = E'back\\\\slash \\\\" and NULL' AS same`, ['back\\slash \\" and NULL']);
+    expect(row!.same).toBe(true);
+  });
+
+  it('stores what is not a string as PGlite writes it: a number, a Date', async () => {
+    const at = new Date('2026-12-03T10:00:00.000Z');
+    const [row] = await db.sql.query<{ n: string; d: string; back: Date }>(`SELECT $1::text AS n, $2::text AS d, $2::text::timestamptz AS back`, [42, at]);
+    expect(row).toEqual({ n: '42', d: '2026-12-03T10:00:00.000Z', back: at });
+  });
+
+  it('stores arrays of text element by element: empty, with NULLs, with quotes and braces, and as ANY()', async () => {
+    const rows = await db.sql.query<{ n: number; arr: (string | null)[] | null; len: number | null; nulls: number }>(
+      `SELECT n, arr, cardinality(arr) AS len, (SELECT count(*)::int FROM unnest(arr) x WHERE x IS NULL) AS nulls
+       FROM (VALUES (1, $1::text[]), (2, $2::text[]), (3, $3::text[]), (4, $4::varchar[]::text[])) AS v(n, arr) ORDER BY n`,
+      [awkward, [], ['a', null, undefined, 'b'], ['x', 'y']],
+    );
+    expect(rows).toEqual([
+      { n: 1, arr: awkward, len: awkward.length, nulls: 0 },
+      { n: 2, arr: [], len: 0, nulls: 0 },
+      { n: 3, arr: ['a', null, null, 'b'], len: 4, nulls: 2 },
+      { n: 4, arr: ['x', 'y'], len: 2, nulls: 0 },
+    ]);
+    const found = await db.sql.query<{ x: string }>(`SELECT x FROM unnest($1::text[]) AS u(x) WHERE x = ANY($2::text[]) ORDER BY x`, [awkward, ['é ü ß', 'absent', '']]);
+    expect(found.map((r) => r.x)).toEqual(['', 'é ü ß']);
+    const [unset] = await db.sql.query<{ none: boolean }>(`SELECT $1::text[] IS NULL AS none`, [null]);
+    expect(unset!.none).toBe(true);
+    // a nested array still goes through PGlite's own serializer
+    const [nested] = await db.sql.query<{ m: string[][] }>(`SELECT $1::text[] AS m`, [[['a', 'b'], ['c', 'd']]]);
+    expect(nested!.m).toEqual([['a', 'b'], ['c', 'd']]);
+  });
+
+  it('stores json and jsonb, from a string or an object, inside a transaction too', async () => {
+    const doc = { name: 'Zoë "Z"', tags: ['a\\b', '🎉'], n: 12.5, none: null };
+    const [row] = await db.sql.transaction((tx) =>
+      tx.query<{ j: unknown; b: unknown; fromText: unknown; name: string }>(
+        `SELECT $1::json AS j, $2::jsonb AS b, $3::jsonb AS "fromText", $2::jsonb->>'name' AS name`,
+        [doc, doc, JSON.stringify(doc)],
+      ),
+    );
+    expect(row).toEqual({ j: doc, b: doc, fromText: doc, name: 'Zoë "Z"' });
+  });
+
+  it('refuses a NUL in text as PostgreSQL always did, and goes on working', async () => {
+    await expect(db.sql.query(`SELECT $1::text AS t`, ['before\u0000after'])).rejects.toThrow(/0x00|null|invalid byte/i);
+    await expect(db.sql.query(`SELECT $1::text[] AS t`, [['ok', 'nul\u0000']])).rejects.toThrow(/0x00|null|invalid byte/i);
+    await expect(db.sql.query(`SELECT $1::jsonb AS t`, ['{not json'])).rejects.toThrow(/json/i);
+    const [row] = await db.sql.query<{ t: string }>(`SELECT $1::text AS t`, ['still here']);
+    expect(row!.t).toBe('still here');
+  });
+});
