@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { DatabaseTarget } from '../config/config';
 import { PrismaClient } from '../generated/prisma/client';
 import type { QueryOptions, SqlClient, SqlSession } from './sql';
+import { TEXT_OID, textArray, VARCHAR_OID } from './text-array';
 
 export type Database = {
   kind: DatabaseTarget['kind'];
@@ -106,15 +107,15 @@ const PARSERS = { [BYTEA_OID]: (text: string) => (text.startsWith('\\x') ? Buffe
  * arrays of text: PGlite measured every string one character at a time, twice, and quoted and escaped an array element
  * by element for PostgreSQL to parse back, character by character, in WebAssembly; a batch's parameters are mostly
  * arrays of JSON texts (its payments' hints and attribution), about 1.5 KB per event. A text's binary format is its
- * UTF-8 bytes, jsonb's the same after a version byte, an array's a header and then each element's length and bytes;
+ * UTF-8 bytes, jsonb's the same after a version byte, an array's as `textArray` (src/db/text-array.ts) writes it;
  * PostgreSQL checks them as it checks text (invalid UTF-8 or a NUL is refused either way). A serializer is typed to
  * answer text, but PGlite's bind message (like node-postgres's, which it derives from) sends an ArrayBuffer view as a
  * binary value. Anything else (a number, a nested array) goes through PGlite's own serializers, `own`.
  * test/db/embedded-bytes.test.ts checks that values go in and come out as they were.
  */
 function binarySerializers(own: Record<number, (value: unknown) => string>): Record<number, (value: unknown) => string> {
-  const TEXT = 25;
-  const VARCHAR = 1043;
+  const TEXT = TEXT_OID;
+  const VARCHAR = VARCHAR_OID;
   const JSON_OID = 114;
   const JSONB = 3802;
   const TEXT_ARRAY = 1009;
@@ -132,27 +133,11 @@ function binarySerializers(own: Record<number, (value: unknown) => string>): Rec
     bytes.write(body, 1, 'utf8');
     return asParameter(bytes);
   };
+  // an array already in binary format (textArray) as it is; a nested one through PGlite's own
   const array = (arrayOid: number, elementOid: number) => (value: unknown) => {
+    if (ArrayBuffer.isView(value)) return value as unknown as string;
     if (!Array.isArray(value) || value.some((e) => Array.isArray(e))) return own[arrayOid]!(value);
-    const elements = value.map((e) => (e === null || e === undefined ? null : Buffer.from(textOf(e), 'utf8')));
-    const header = elements.length === 0 ? 12 : 20;
-    const bytes = Buffer.allocUnsafe(header + elements.reduce((n, e) => n + 4 + (e?.length ?? 0), 0));
-    bytes.writeInt32BE(elements.length === 0 ? 0 : 1, 0); // dimensions
-    bytes.writeInt32BE(elements.includes(null) ? 1 : 0, 4); // whether any element is NULL
-    bytes.writeInt32BE(elementOid, 8);
-    if (elements.length > 0) {
-      bytes.writeInt32BE(elements.length, 12);
-      bytes.writeInt32BE(1, 16); // the lower bound
-    }
-    let at = header;
-    for (const e of elements) {
-      if (e === null) at = bytes.writeInt32BE(-1, at);
-      else {
-        at = bytes.writeInt32BE(e.length, at);
-        at += e.copy(bytes, at);
-      }
-    }
-    return asParameter(bytes);
+    return asParameter(textArray(value.map((e) => (e === null || e === undefined ? null : textOf(e))), elementOid));
   };
   return {
     [BYTEA_OID]: bytea,

@@ -5,6 +5,7 @@ import type { Hints } from '../domain/normalized-event';
 import { durationOf, groupRuleState, productRuleState, projectRuleState, projectTerms, ruleFromColumns } from '../projects/settings';
 import { asHints } from './hints';
 import { loadRuleVersions, versionKey } from './rule-versions';
+import { textArray } from '../db/text-array';
 
 /** A purchase or renewal as the recompute reads it (plain SQL: BIGINTs come back as strings and are converted). */
 export type PaymentRow = {
@@ -254,8 +255,8 @@ export async function loadLedgerInputs(
         newPayments.map((p) => p.customerId),
         newPayments.map((p) => p.customerEmail),
         newPayments.map((p) => p.subscriptionId),
-        newPayments.map((p) => JSON.stringify(p.productIds)),
-        newPayments.map((p) => JSON.stringify(p.hints)),
+        textArray(newPayments.map((p) => JSON.stringify(p.productIds))),
+        textArray(newPayments.map((p) => JSON.stringify(p.hints))),
         newPayments.map((p) => p.currency),
         newPayments.map((p) => p.amountMinor.toString()),
         newPayments.map((p) => p.taxMinor.toString()),

@@ -12,6 +12,7 @@ import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
 import { asHints, mergeHints } from './hints';
 import { loadLedgerInputs, type LedgerInputs, type NewPayment, type PaymentRow, type RefundRow } from './ledger-inputs';
+import { textArray } from '../db/text-array';
 
 type Tx = SqlSession;
 
@@ -302,8 +303,8 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
       rows.map(([p]) => p.customerId),
       rows.map(([p, u]) => p.customerEmail ?? u.email),
       rows.map(([p]) => p.subscriptionId),
-      rows.map(([p]) => JSON.stringify(p.productIds)),
-      rows.map(([p]) => JSON.stringify(p.hints)),
+      textArray(rows.map(([p]) => JSON.stringify(p.productIds))),
+      textArray(rows.map(([p]) => JSON.stringify(p.hints))),
       rows.map(([p]) => p.currency),
       rows.map(([p]) => p.amountMinor.toString()),
       rows.map(([p]) => p.taxMinor.toString()),
@@ -312,7 +313,7 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
       rows.map(([, u]) => u.affiliateId),
       rows.map(([, u]) => u.reason),
       rows.map(([, u]) => u.ruleSource),
-      rows.map(([, u]) => JSON.stringify(u.attribution)),
+      textArray(rows.map(([, u]) => JSON.stringify(u.attribution))),
       rows.map(([, u]) => iso(u.holdUntil)),
       rows.map(([, u]) => u.refundLevel.toString()),
       rows.map(([, u]) => u.review),
@@ -355,7 +356,7 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
       updates.map((u) => u.base.toString()),
       updates.map((u) => u.reason),
       updates.map((u) => u.ruleSource),
-      updates.map((u) => JSON.stringify(u.attribution)),
+      textArray(updates.map((u) => JSON.stringify(u.attribution))),
       updates.map((u) => iso(u.holdUntil)),
       updates.map((u) => u.refundLevel.toString()),
       updates.map((u) => u.email),
@@ -388,7 +389,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
         created.map((w) => w.amount.toString()),
         created.map((w) => w.base.toString()),
         created.map((w) => w.value.toString()),
-        created.map((w) => JSON.stringify(w.attribution)),
+        textArray(created.map((w) => JSON.stringify(w.attribution))),
         created.map((w) => iso(w.occurredAt)),
         created.map((w) => iso(w.holdUntil)),
         created.map((w) => w.affiliateId),

@@ -4,6 +4,7 @@ import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
 import { asHints, mergeHints } from './hints';
 import type { NewPayment } from './ledger-inputs';
+import { textArray } from '../db/text-array';
 
 type Tx = SqlSession;
 export type Scope = { projectId: string; provider: string; inboundEventId: string | null };
@@ -164,7 +165,7 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
       place.provider,
       rows.map((r) => r.type),
       rows.map((r) => r.id),
-      rows.map((r) => JSON.stringify(r.hints)),
+      textArray(rows.map((r) => JSON.stringify(r.hints))),
       rows.map((r) => r.customerId),
       rows.map((r) => r.email),
     ],
@@ -322,11 +323,11 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
     }),
     [
       merged.map((r) => r.id),
-      merged.map((r) => JSON.stringify(r.hints)),
+      textArray(merged.map((r) => JSON.stringify(r.hints))),
       merged.map((r) => r.customerEmail),
       merged.map((r) => r.customerId),
       merged.map((r) => r.subscriptionId),
-      merged.map((r) => JSON.stringify(r.productIds ?? [])),
+      textArray(merged.map((r) => JSON.stringify(r.productIds ?? []))),
     ],
   );
 }
