@@ -649,6 +649,21 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
     const batchSize = async (from, to) =>
       Number((await client.query(`SELECT count(*)::float / count(DISTINCT processed_at) AS size FROM inbound_events WHERE status = 'processed' AND processed_at BETWEEN $1 AND $2`, [from, to])).rows[0].size);
     const batches = { first_fifth_mean_size: await batchSize(t0, t1), last_fifth_mean_size: await batchSize(t4, t5) };
+    // the drain's last batch, and how long after the one before it it ended: where a last event comes late, which
+    // one it was (when it was stored, how many attempts it took)
+    const [lastEnd, previousEnd] = (
+      await client.query(`SELECT processed_at, count(*)::int AS events FROM inbound_events WHERE status = 'processed' GROUP BY processed_at ORDER BY processed_at DESC LIMIT 2`)
+    ).rows;
+    const tail = {
+      last_batch_events: lastEnd?.events ?? 0,
+      seconds_after_the_batch_before: lastEnd && previousEnd ? (lastEnd.processed_at - previousEnd.processed_at) / 1000 : null,
+      late_events:
+        lastEnd && previousEnd && lastEnd.processed_at - previousEnd.processed_at > 500
+          ? (
+              await client.query(`SELECT id, received_at, attempts FROM inbound_events WHERE processed_at = $1 ORDER BY received_at LIMIT 5`, [lastEnd.processed_at])
+            ).rows.map((r) => ({ id: r.id, received_at: r.received_at.toISOString(), attempts: r.attempts }))
+          : [],
+    };
     await new Promise((r) => setTimeout(r, 2000));
     memory.api_after_drain_mib = rssMiB(apiPid);
     memory.worker_first_half_peak_mib = halves[0].length ? Math.max(...halves[0]) : null;
@@ -695,6 +710,7 @@ async function scalePhase(env, { workers, explain, events = SCALE_EVENTS, reads 
       sequential_scans_during_drain: seq,
       server_writes_during_drain: serverWritesDuringDrain,
       worker_warnings: workerWarnings,
+      tail,
       memory,
       ledger_ok: verify.ok,
       plans,
@@ -812,6 +828,13 @@ function logScale(scale) {
     `  the server during the drain: ${w.wal_mib.toFixed(0)} MiB of WAL, ${w.checkpoints} checkpoint(s) writing ${w.checkpoint_buffers_written} buffers ` +
       `(${w.checkpoint_seconds.toFixed(1)} s), ${w.backend_buffers_written} written by backends and the background writer`,
   );
+  const { tail } = scale;
+  if (tail.seconds_after_the_batch_before !== null && tail.seconds_after_the_batch_before > 0.5) {
+    log(
+      `  the last batch (${tail.last_batch_events} event${tail.last_batch_events === 1 ? '' : 's'}) ended ${tail.seconds_after_the_batch_before.toFixed(1)} s after the one before: ` +
+        tail.late_events.map((e) => `${e.id} stored ${e.received_at}, attempt ${e.attempts}`).join('; '),
+    );
+  }
   if (scale.worker_warnings.length) log(`  the workers warned: ${scale.worker_warnings.map((w) => `${w.said} (× ${w.times})`).join('; ')}`);
   log(`  sequential scans during the drain: ${Object.entries(scale.sequential_scans_during_drain).map(([t, v]) => `${t} ${v.scans} (${v.rows} rows)`).join(', ')}`);
 }
