@@ -114,16 +114,14 @@ const PARSERS = { [BYTEA_OID]: (text: string) => (text.startsWith('\\x') ? Buffe
  * test/db/embedded-bytes.test.ts checks that values go in and come out as they were.
  */
 function binarySerializers(own: Record<number, (value: unknown) => string>): Record<number, (value: unknown) => string> {
-  const TEXT = TEXT_OID;
-  const VARCHAR = VARCHAR_OID;
   const JSON_OID = 114;
   const JSONB = 3802;
   const TEXT_ARRAY = 1009;
   const VARCHAR_ARRAY = 1015;
-  const asParameter = (bytes: Buffer) => bytes as unknown as string;
-  const bytea = (value: unknown) => (ArrayBuffer.isView(value) ? (value as unknown as string) : own[BYTEA_OID]!(value));
+  const asParameter = (bytes: ArrayBufferView) => bytes as unknown as string;
+  const bytea = (value: unknown) => (ArrayBuffer.isView(value) ? asParameter(value) : own[BYTEA_OID]!(value));
   // a Date as PGlite writes it (ISO), anything else as its own text
-  const textOf = (value: unknown) => (typeof value === 'string' ? value : own[TEXT]!(value));
+  const textOf = (value: unknown) => (typeof value === 'string' ? value : own[TEXT_OID]!(value));
   const text = (value: unknown) => asParameter(Buffer.from(textOf(value), 'utf8'));
   const json = (value: unknown) => asParameter(Buffer.from(own[JSON_OID]!(value), 'utf8'));
   const jsonb = (value: unknown) => {
@@ -135,18 +133,18 @@ function binarySerializers(own: Record<number, (value: unknown) => string>): Rec
   };
   // an array already in binary format (textArray) as it is; a nested one through PGlite's own
   const array = (arrayOid: number, elementOid: number) => (value: unknown) => {
-    if (ArrayBuffer.isView(value)) return value as unknown as string;
+    if (ArrayBuffer.isView(value)) return asParameter(value);
     if (!Array.isArray(value) || value.some((e) => Array.isArray(e))) return own[arrayOid]!(value);
-    return asParameter(textArray(value.map((e) => (e === null || e === undefined ? null : textOf(e))), elementOid));
+    return asParameter(textArray(value.map((e) => (e === null || e === undefined ? e : textOf(e))), elementOid));
   };
   return {
     [BYTEA_OID]: bytea,
-    [TEXT]: text,
-    [VARCHAR]: text,
+    [TEXT_OID]: text,
+    [VARCHAR_OID]: text,
     [JSON_OID]: json,
     [JSONB]: jsonb,
-    [TEXT_ARRAY]: array(TEXT_ARRAY, TEXT),
-    [VARCHAR_ARRAY]: array(VARCHAR_ARRAY, VARCHAR),
+    [TEXT_ARRAY]: array(TEXT_ARRAY, TEXT_OID),
+    [VARCHAR_ARRAY]: array(VARCHAR_ARRAY, VARCHAR_OID),
   };
 }
 

@@ -1,3 +1,4 @@
+import { textArray } from '../db/text-array';
 import { inForceAt, NO_RULE } from '../commission/rule-history';
 import type { CommissionRule, Duration } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
@@ -5,7 +6,6 @@ import type { Hints } from '../domain/normalized-event';
 import { durationOf, groupRuleState, productRuleState, projectRuleState, projectTerms, ruleFromColumns } from '../projects/settings';
 import { asHints } from './hints';
 import { loadRuleVersions, versionKey } from './rule-versions';
-import { textArray } from '../db/text-array';
 
 /** A purchase or renewal as the recompute reads it (plain SQL: BIGINTs come back as strings and are converted). */
 export type PaymentRow = {

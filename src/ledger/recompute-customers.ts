@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { textArray } from '../db/text-array';
 import { attribute } from '../attribution/chain';
 import { mulDivRound } from '../commission/money';
 import { refundedTotal, reversedAt } from '../commission/reversal';
@@ -12,7 +13,6 @@ import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
 import { asHints, mergeHints } from './hints';
 import { loadLedgerInputs, type LedgerInputs, type NewPayment, type PaymentRow, type RefundRow } from './ledger-inputs';
-import { textArray } from '../db/text-array';
 
 type Tx = SqlSession;
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { textArray } from '../db/text-array';
 import type { SqlSession } from '../db/sql';
 import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
 import { asHints, mergeHints } from './hints';
 import type { NewPayment } from './ledger-inputs';
-import { textArray } from '../db/text-array';
 
 type Tx = SqlSession;
 export type Scope = { projectId: string; provider: string; inboundEventId: string | null };
