@@ -3,15 +3,26 @@ import type { NormalizedEvent } from '../domain/normalized-event';
 import { recomputeCustomers } from './recompute-customers';
 import { mergeRecordedReports, recordEvents, type GroupRef, type RecordedPlace, type Scope, type ScopedEvents } from './record-events';
 
-/** Subject keys an event writes. */
+/**
+ * Subject keys an event writes or, for a refund, reads. Every id a payment is known by is locked by the events that
+ * make it known (a purchase's or renewal's key and aliases, a fact's) and by a refund naming it: a refund looks its
+ * payment up by those ids, and a payment's recompute looks its refunds up by them, so without a shared lock the two,
+ * applied at once, could each miss the other and the refund would be counted by neither.
+ */
 function lockKeys(scope: Scope, events: readonly NormalizedEvent[]): string[] {
   const keys: string[] = [];
   const add = (kind: string, id: string | null | undefined) => id && keys.push(`${scope.projectId}:${scope.provider}:${kind}:${id}`);
   for (const e of events) {
     add('customer', e.customer.id);
-    if (e.kind === 'refund') continue;
+    if (e.kind === 'refund') {
+      for (const ref of e.paymentRefs) add('payment', ref);
+      continue;
+    }
     add('subscription', e.subscriptionId);
-    if (e.kind === 'purchase' || e.kind === 'renewal') add('payment', e.paymentKey);
+    if (e.kind === 'purchase' || e.kind === 'renewal') {
+      add('payment', e.paymentKey);
+      for (const a of e.aliases) add('payment', a);
+    }
     if (e.kind === 'facts') {
       add('discount', e.discountId);
       add('payment', e.paymentKey);

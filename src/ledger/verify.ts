@@ -10,6 +10,7 @@ const MAX_LISTED = 50;
  *  - every refund row reverses an existing purchase/renewal of the project, and reverses no more than it earned;
  *  - one conversion per provider payment, one refund row per refunded level;
  *  - refunded levels stay within what was paid;
+ *  - every refund a provider reported of a recorded payment is reversed (refund rows up to the refunded total);
  *  - balances (paid + processing + held + eligible) equal the sum of the entries, per affiliate and currency;
  *  - a payout's amount is the sum of the rows it took, all of its affiliate and currency; a completed payout's rows
  *    are paid, a pending payout's are not, a failed payout holds none (so no row is in two payouts, by construction
@@ -56,6 +57,30 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
       WHERE p.project_id = ${projectId}::uuid
       GROUP BY p.id, p.amount_minor, r.refund_level_minor
       HAVING count(*) > 1 OR r.refund_level_minor > p.amount_minor OR r.refund_level_minor <= 0`,
+  );
+  check(
+    'every refund a provider reported of a recorded payment is counted',
+    // Of a refund reported under several ids, the smallest reading counts: a problem is listed only when even it
+    // exceeds what the refund rows reverse. A listed refund is counted by replaying its event.
+    await q<{ problem: string }>`
+      WITH observed AS (
+        SELECT DISTINCT ON (a.provider, a.payment_key, o.observation_key) a.provider, a.payment_key, o.cumulative, o.amount_minor
+        FROM refund_observations o
+        JOIN payment_aliases a ON a.project_id = o.project_id AND a.provider = o.provider AND a.alias = o.payment_ref
+        WHERE o.project_id = ${projectId}::uuid
+        ORDER BY a.provider, a.payment_key, o.observation_key, o.amount_minor),
+      refunded AS (
+        SELECT provider, payment_key, greatest(coalesce(max(amount_minor) FILTER (WHERE cumulative), 0),
+                                              coalesce(sum(amount_minor) FILTER (WHERE NOT cumulative), 0)) AS total
+        FROM observed GROUP BY provider, payment_key)
+      SELECT 'conversion ' || p.id::text || ' (' || p.provider || ' payment ' || p.payment_key || '): refunded '
+             || least(f.total, p.amount_minor) || ' of ' || p.amount_minor || ', reversed ' || coalesce(r.level, 0) AS problem
+      FROM refunded f
+      -- a payment's row is found by its unique external key, provider:payment_key
+      JOIN conversions p ON p.project_id = ${projectId}::uuid AND p.external_key = f.provider || ':' || f.payment_key
+                        AND p.kind IN ('purchase', 'renewal')
+      LEFT JOIN LATERAL (SELECT max(refund_level_minor) AS level FROM conversions WHERE reverses_id = p.id AND kind = 'refund') r ON true
+      WHERE least(f.total, p.amount_minor) > coalesce(r.level, 0)`,
   );
   check(
     'balances equal the sum of their entries',

@@ -1,3 +1,7 @@
+import { verifyLedger } from '../../src/ledger/verify';
+import { getAdapter } from '../../src/providers/registry';
+import { applyEvents } from '../../src/ledger/apply-events';
+import type { ScopedEvents } from '../../src/ledger/record-events';
 import { recomputeCustomersByEmail } from '../../src/ledger/reattribute';
 import { balances, conversions, deliverAndProcess, newAffiliate, newProject, stripeEvent, newStripeCoupon } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -123,6 +127,82 @@ describe('the ledger on PostgreSQL', () => {
       ['refund', -1000n, -200n, 1000n],
     ]);
     expect(rows[1]!.reversesId).toBe(rows[0]!.id);
+    expect(await balances(tdb.db, projectId)).toEqual({ [`${affiliate.id}:USD`]: 600n });
+  });
+
+  it('a refund applied while its purchase is still being applied is counted once both commit', async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    const scoped = (payload: Record<string, any>): ScopedEvents => {
+      const normalized = getAdapter('stripe').normalize(payload);
+      if (normalized.kind !== 'events') throw new Error(`fixture not applicable: ${normalized.kind}`);
+      return { scope: { projectId, provider: 'stripe', inboundEventId: null }, events: normalized.events };
+    };
+    const purchase = scoped(stripeEvent(PAYMENT));
+    const refund = scoped(stripeEvent('refund.created.json', (o) => (o.amount = 1000)));
+
+    // the purchase's transaction has recorded and recomputed, and not committed yet
+    let release!: () => void;
+    let applied!: () => void;
+    const purchaseApplied = new Promise<void>((resolve) => (applied = resolve));
+    const purchaseDone = tdb.db.sql.transaction(async (tx) => {
+      await applyEvents(tx, [purchase], new Date());
+      applied();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await purchaseApplied;
+    // the refund's, meanwhile: it either waits for the purchase's (seen waiting on a lock), or finishes without it
+    let refundFinished = false;
+    const refundDone = tdb.db.sql.transaction((tx) => applyEvents(tx, [refund], new Date())).then(() => (refundFinished = true));
+    for (let waited = 0; !refundFinished; waited += 10) {
+      const [locks] = await tdb.db.sql.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      if (locks!.waiting > 0) break;
+      if (waited > 10_000) throw new Error('the refund neither finished nor waited');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    release();
+    await Promise.all([purchaseDone, refundDone]);
+
+    const rows = await conversions(tdb.db, projectId);
+    expect(rows.map((r) => [r.kind, String(r.amountMinor), String(r.valueMinor), String(r.refundLevelMinor)])).toEqual([
+      ['purchase', '4000', '800', '1000'],
+      ['refund', '-1000', '-200', '1000'],
+    ]);
+    expect(await balances(tdb.db, projectId)).toEqual({ [`${affiliate.id}:USD`]: 600n });
+  });
+
+  it('verify names a reported refund that no row reverses, and applying its event again reverses it', async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    await deliver(projectId, stripeEvent(PAYMENT));
+    const [purchase] = await conversions(tdb.db, projectId);
+    const problems = async () => (await verifyLedger(tdb.db.prisma, projectId, new Date())).checks.filter((c) => !c.ok).map((c) => [c.name, c.failures]);
+    expect(await problems()).toEqual([]);
+
+    // what a refund recorded beside its payment's first recompute, unseen by it, left before the two shared a lock:
+    // the provider's report stored, no refund row
+    const refund = stripeEvent('refund.created.json', (o) => (o.amount = 1000));
+    const object = refund.data.object;
+    await tdb.db.sql.query(
+      `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, amount_minor, currency, occurred_at)
+       VALUES ($1, 'stripe', $2, $3, false, 1000, 'USD', now())`,
+      [projectId, object.payment_intent, object.id],
+    );
+    expect(await problems()).toEqual([
+      [
+        'every refund a provider reported of a recorded payment is counted',
+        [`conversion ${purchase!.id} (stripe payment pi_3RwFxDemoPayIntent01): refunded 1000 of 4000, reversed 0`],
+      ],
+    ]);
+
+    await deliver(projectId, refund);
+    expect(await problems()).toEqual([]);
+    expect((await conversions(tdb.db, projectId)).map((r) => [r.kind, String(r.amountMinor), String(r.valueMinor)])).toEqual([
+      ['purchase', '4000', '800'],
+      ['refund', '-1000', '-200'],
+    ]);
     expect(await balances(tdb.db, projectId)).toEqual({ [`${affiliate.id}:USD`]: 600n });
   });
 

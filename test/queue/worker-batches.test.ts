@@ -35,8 +35,10 @@ describe('a queue worker with the default settings', () => {
     const batches = await tdb.db.sql.query<{ size: string }>(`SELECT count(*) AS size FROM inbound_events GROUP BY processed_at ORDER BY count(*) DESC`);
     const sizes = batches.map((b) => Number(b.size));
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(EVENTS);
-    // 1,200 events fill 6 batches of 200 (measured: 6 every time). Holding 64 jobs of 3, the old default, made 12–13
-    // batches, none full: 192, 192, 132, 105 … 12 (measured with two batches in flight).
-    expect(sizes.filter((s) => s === 200).length).toBeGreaterThanOrEqual(4);
+    // Holding 64 jobs of 3, the old default, no batch could be full (192 events at most): 12-13 batches, 192, 192, 132,
+    // 105 … 12. The default fills them, as many as the jobs arrive in time for: 200 ×4, 198, 168, 34 alone (four runs
+    // alike), 200 ×3 beside other suites. How many fill depends on how fast jobs arrive against how fast batches
+    // finish, so only what the old default could never do is asserted.
+    expect(sizes.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
   });
 });
