@@ -154,15 +154,18 @@ describe('the ledger on PostgreSQL', () => {
     // the refund's, meanwhile: it either waits for the purchase's (seen waiting on a lock), or finishes without it
     let refundFinished = false;
     const refundDone = tdb.db.sql.transaction((tx) => applyEvents(tx, [refund], new Date())).then(() => (refundFinished = true));
-    for (let waited = 0; !refundFinished; waited += 10) {
-      const [locks] = await tdb.db.sql.query<{ waiting: number }>(
-        `SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      );
-      if (locks!.waiting > 0) break;
-      if (waited > 10_000) throw new Error('the refund neither finished nor waited');
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    try {
+      for (let waited = 0; !refundFinished; waited += 10) {
+        const [locks] = await tdb.db.sql.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        if (locks!.waiting > 0) break;
+        if (waited > 10_000) throw new Error('the refund neither finished nor waited');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      release();
     }
-    release();
     await Promise.all([purchaseDone, refundDone]);
 
     const rows = await conversions(tdb.db, projectId);
