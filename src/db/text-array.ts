@@ -34,3 +34,8 @@ export function textArray(values: readonly (string | null | undefined)[], elemen
   }
   return bytes;
 }
+
+/** Values as their JSON texts, in one binary `text[]` parameter: how the batch statements send hints and attributions. */
+export function jsonTexts(values: readonly unknown[]): Buffer {
+  return textArray(values.map((v) => JSON.stringify(v)));
+}

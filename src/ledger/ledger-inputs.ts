@@ -1,4 +1,4 @@
-import { textArray } from '../db/text-array';
+import { jsonTexts } from '../db/text-array';
 import { inForceAt, NO_RULE } from '../commission/rule-history';
 import type { CommissionRule, Duration } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
@@ -255,8 +255,8 @@ export async function loadLedgerInputs(
         newPayments.map((p) => p.customerId),
         newPayments.map((p) => p.customerEmail),
         newPayments.map((p) => p.subscriptionId),
-        textArray(newPayments.map((p) => JSON.stringify(p.productIds))),
-        textArray(newPayments.map((p) => JSON.stringify(p.hints))),
+        jsonTexts(newPayments.map((p) => p.productIds)),
+        jsonTexts(newPayments.map((p) => p.hints)),
         newPayments.map((p) => p.currency),
         newPayments.map((p) => p.amountMinor.toString()),
         newPayments.map((p) => p.taxMinor.toString()),

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { textArray } from '../db/text-array';
+import { jsonTexts } from '../db/text-array';
 import { attribute } from '../attribution/chain';
 import { mulDivRound } from '../commission/money';
 import { refundedTotal, reversedAt } from '../commission/reversal';
@@ -303,8 +303,8 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
       rows.map(([p]) => p.customerId),
       rows.map(([p, u]) => p.customerEmail ?? u.email),
       rows.map(([p]) => p.subscriptionId),
-      textArray(rows.map(([p]) => JSON.stringify(p.productIds))),
-      textArray(rows.map(([p]) => JSON.stringify(p.hints))),
+      jsonTexts(rows.map(([p]) => p.productIds)),
+      jsonTexts(rows.map(([p]) => p.hints)),
       rows.map(([p]) => p.currency),
       rows.map(([p]) => p.amountMinor.toString()),
       rows.map(([p]) => p.taxMinor.toString()),
@@ -313,7 +313,7 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
       rows.map(([, u]) => u.affiliateId),
       rows.map(([, u]) => u.reason),
       rows.map(([, u]) => u.ruleSource),
-      textArray(rows.map(([, u]) => JSON.stringify(u.attribution))),
+      jsonTexts(rows.map(([, u]) => u.attribution)),
       rows.map(([, u]) => iso(u.holdUntil)),
       rows.map(([, u]) => u.refundLevel.toString()),
       rows.map(([, u]) => u.review),
@@ -356,7 +356,7 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
       updates.map((u) => u.base.toString()),
       updates.map((u) => u.reason),
       updates.map((u) => u.ruleSource),
-      textArray(updates.map((u) => JSON.stringify(u.attribution))),
+      jsonTexts(updates.map((u) => u.attribution)),
       updates.map((u) => iso(u.holdUntil)),
       updates.map((u) => u.refundLevel.toString()),
       updates.map((u) => u.email),
@@ -389,7 +389,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
         created.map((w) => w.amount.toString()),
         created.map((w) => w.base.toString()),
         created.map((w) => w.value.toString()),
-        textArray(created.map((w) => JSON.stringify(w.attribution))),
+        jsonTexts(created.map((w) => w.attribution)),
         created.map((w) => iso(w.occurredAt)),
         created.map((w) => iso(w.holdUntil)),
         created.map((w) => w.affiliateId),

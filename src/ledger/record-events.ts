@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { textArray } from '../db/text-array';
+import { jsonTexts } from '../db/text-array';
 import type { SqlSession } from '../db/sql';
 import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
@@ -165,7 +165,7 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
       place.provider,
       rows.map((r) => r.type),
       rows.map((r) => r.id),
-      textArray(rows.map((r) => JSON.stringify(r.hints))),
+      jsonTexts(rows.map((r) => r.hints)),
       rows.map((r) => r.customerId),
       rows.map((r) => r.email),
     ],
@@ -323,11 +323,11 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
     }),
     [
       merged.map((r) => r.id),
-      textArray(merged.map((r) => JSON.stringify(r.hints))),
+      jsonTexts(merged.map((r) => r.hints)),
       merged.map((r) => r.customerEmail),
       merged.map((r) => r.customerId),
       merged.map((r) => r.subscriptionId),
-      textArray(merged.map((r) => JSON.stringify(r.productIds ?? []))),
+      jsonTexts(merged.map((r) => r.productIds ?? [])),
     ],
   );
 }

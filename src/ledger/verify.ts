@@ -60,8 +60,9 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
   );
   check(
     'every refund a provider reported of a recorded payment is counted',
-    // Of a refund reported under several ids, the smallest reading counts: a problem is listed only when even it
-    // exceeds what the refund rows reverse. A listed refund is counted by replaying its event.
+    // The refunded total as refundedTotal (src/commission/reversal.ts) makes it, in SQL like every check here. Of a
+    // refund reported under several ids, the smallest reading counts: a problem is listed only when even it exceeds
+    // what the refund rows reverse. A listed refund is counted by replaying its event.
     await q<{ problem: string }>`
       WITH observed AS (
         SELECT DISTINCT ON (a.provider, a.payment_key, o.observation_key) a.provider, a.payment_key, o.cumulative, o.amount_minor
