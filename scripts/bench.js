@@ -899,6 +899,9 @@ async function readRoutes(side) {
     ['events, middle page (cursor)', `/api/v1/events?limit=20&cursor=${eventCursor}`, 'list'],
     ['affiliates, first page', '/api/v1/affiliates?limit=20', 'list'],
     ["one affiliate (its earnings)", '/api/v1/affiliates/partner0@bench.test', 'list'],
+    // the connections, with the last 24 hours' events and failures of each: every event of the phase is that recent
+    ['integrations (with their activity)', '/api/v1/integrations', 'list'],
+    ['reports/health', '/api/v1/reports/health', 'list'],
     ['reports/summary', '/api/v1/reports/summary', 'report'],
     ['reports/daily', '/api/v1/reports/daily', 'report'],
     ['ledger/verify', '/api/v1/ledger/verify', 'verify'],

@@ -97,6 +97,6 @@ function App() {
   );
 }
 
-// the page's chunk is fetched while the session is asked for, not after
-preloadPage(location.pathname);
+// the page's chunk, and the overview's data, are fetched while the session is asked for, not after
+preloadPage(location.pathname, { client: queryClient, search: location.search });
 createRoot(document.getElementById('app')!).render(<App />);

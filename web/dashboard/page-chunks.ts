@@ -1,11 +1,16 @@
+import type { QueryClient } from '@tanstack/react-query';
 import { createElement, lazy, type ComponentType } from 'react';
+import { periodDays, periodOf, periodQueries, statusQueries } from './pages/overview-queries';
+
+/** Starts a page's first requests from its address: the project in the path, the filters in the query. */
+type Prefetch = (client: QueryClient, projectId: string, search: URLSearchParams) => void;
 
 /**
  * The project's pages, each a chunk of its own (scripts/build-dashboard.js splits them out): the first screen fetches
  * the shell and its own page only, and main.tsx starts fetching that page's chunk before it knows who is signed in.
  * Another page's chunk is fetched when a link to it is pointed at or focused (layout.tsx), or else when it is opened.
  */
-function page<K extends string>(path: string, load: () => Promise<Record<K, ComponentType>>, name: K) {
+function page<K extends string>(path: string, load: () => Promise<Record<K, ComponentType>>, name: K, prefetch?: Prefetch) {
   let loaded: ComponentType | null = null;
   const fetchChunk = () => load().then((m): ComponentType => (loaded = m[name]));
   const Lazy: ComponentType = lazy(() => fetchChunk().then((component) => ({ default: component })));
@@ -14,11 +19,17 @@ function page<K extends string>(path: string, load: () => Promise<Record<K, Comp
   function Page(props: object) {
     return createElement(loaded ?? Lazy, props);
   }
-  return { path, load: fetchChunk, component: Page };
+  return { path, load: fetchChunk, component: Page, prefetch };
 }
 
 export const PAGES = [
-  page('/overview', () => import('./pages/overview'), 'OverviewPage'),
+  page('/overview', () => import('./pages/overview'), 'OverviewPage', (client, projectId, search) => {
+    const headers = { 'X-Refwire-Project': projectId };
+    const queries = [...Object.values(periodQueries(projectId, periodOf(periodDays(search.get('period'))), headers)), ...Object.values(statusQueries(projectId, headers))];
+    // A refusal (signed out, not a member) stays in the cache as an error without data: the page's query fetches
+    // again when it mounts and shows itself as loading meanwhile, not as the error (test/dashboard/ops.test.ts).
+    for (const q of queries) void client.prefetchQuery<unknown>(q);
+  }),
   page('/applications', () => import('./pages/applications'), 'ApplicationsPage'),
   page('/affiliates', () => import('./pages/affiliates'), 'AffiliatesPage'),
   page('/affiliates/:email', () => import('./pages/affiliate-detail'), 'AffiliateDetailPage'),
@@ -46,12 +57,20 @@ function pageAt(path: string) {
 
 /**
  * Starts fetching the chunk of the page at `path` (a project's page, `/overview`, or a whole address,
- * `/dashboard/projects/<id>/overview`); what it fetched is what the page's component loads. A failure is left to the
- * page to show.
+ * `/dashboard/projects/<id>/overview`); what it fetched is what the page's component loads. With `client`, a page that
+ * names its first requests has them started too, into the cache its queries read. A failure is left to the page to
+ * show.
  */
-export function preloadPage(path: string): void {
-  const inProject = /^\/dashboard\/projects\/[^/]+(\/.*)$/.exec(path)?.[1] ?? path;
-  pageAt(inProject)
-    ?.load()
-    .catch(() => undefined);
+export function preloadPage(path: string, data?: { client: QueryClient; search: string }): void {
+  const match = /^\/dashboard\/projects\/([^/]+)(\/.*)$/.exec(path);
+  const found = pageAt(match?.[2] ?? path);
+  found?.load().catch(() => undefined);
+  if (!found?.prefetch || !match || !data) return;
+  let projectId: string;
+  try {
+    projectId = decodeURIComponent(match[1]!);
+  } catch {
+    return; // an address no project has: the page says so
+  }
+  found.prefetch(data.client, projectId, new URLSearchParams(data.search));
 }

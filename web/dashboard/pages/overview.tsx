@@ -1,7 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link } from 'wouter';
-import { api, unwrap } from '../api/client';
 import type { paths } from '../api/schema';
 import { useProject } from '../session';
 import { DailyChart } from '../ui/chart';
@@ -11,37 +10,19 @@ import { Empty, ErrorState, QueryView } from '../ui/states';
 import { DataTable } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { providerLabel } from './events-shared';
+import { PERIODS, periodDays, periodOf, periodQueries, statusQueries } from './overview-queries';
 
 type Daily = paths['/api/v1/reports/daily']['get']['responses'][200]['content']['application/json']['data'];
-
-const PERIODS = [
-  { days: 7, label: 'Last 7 days' },
-  { days: 30, label: 'Last 30 days' },
-  { days: 90, label: 'Last 90 days' },
-] as const;
-const DAY = 86_400_000;
-
-const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
-
-/** [from, to) of whole UTC days: the last `days` days, today included. */
-function periodOf(days: number): { from: string; to: string } {
-  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
-  return { from: isoDay(today - (days - 1) * DAY), to: isoDay(today + DAY) };
-}
 
 const KEYS = ['period'] as const;
 
 export function OverviewPage() {
   const { project_id, currency } = useProject();
   const [url, setUrl] = useUrlState(KEYS);
-  const days = PERIODS.find((p) => String(p.days) === url.period)?.days ?? 30;
-  const range = useMemo(() => periodOf(days), [days]);
-
-  const daily = useQuery({ queryKey: ['p', project_id, 'reports', 'daily', range], queryFn: () => unwrap(api.GET('/api/v1/reports/daily', { params: { query: range } })) });
-  const summary = useQuery({
-    queryKey: ['p', project_id, 'reports', 'summary', range],
-    queryFn: () => unwrap(api.GET('/api/v1/reports/summary', { params: { query: { from: `${range.from}T00:00:00.000Z`, to: `${range.to}T00:00:00.000Z`, top: 5 } } })),
-  });
+  const days = periodDays(url.period);
+  const queries = useMemo(() => periodQueries(project_id, periodOf(days)), [project_id, days]);
+  const daily = useQuery(queries.daily);
+  const summary = useQuery(queries.summary);
 
   return (
     <>
@@ -189,8 +170,8 @@ const zero = { currency: '', revenue: nothing, refunded: nothing, net_revenue: n
 /** Shown until a provider is connected: the first thing to do. */
 function GettingStarted() {
   const { project_id, canWrite } = useProject();
-  const integrations = useQuery({ queryKey: ['p', project_id, 'integrations'], queryFn: () => unwrap(api.GET('/api/v1/integrations')) });
-  if (!integrations.data || integrations.data.data.length > 0) return null;
+  const providers = useQuery(statusQueries(project_id).providers);
+  if (!providers.data || providers.data.data.some((p) => p.connected)) return null;
   return (
     <div className="card getting-started">
       <h2>Start here: connect your payment provider</h2>
@@ -215,8 +196,9 @@ function GettingStarted() {
 /** What needs attention (GET /api/v1/reports/health): events that failed processing, outbound deliveries failing. */
 function Health() {
   const { project_id } = useProject();
-  const health = useQuery({ queryKey: ['p', project_id, 'reports', 'health'], queryFn: () => unwrap(api.GET('/api/v1/reports/health', { params: { query: { newest: 5 } } })) });
-  const latest = useQuery({ queryKey: ['p', project_id, 'events', 'list', { limit: 1 }], queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query: { limit: 1 } } })) });
+  const queries = statusQueries(project_id);
+  const health = useQuery(queries.health);
+  const latest = useQuery(queries.latest);
   const last = latest.data?.data[0];
   return (
     <section aria-labelledby="health-heading" className="overview-health">
