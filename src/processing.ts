@@ -15,6 +15,7 @@ import { microBatch } from './util/micro-batch';
 import { ClickRetentionSweep } from './tracking/click-retention';
 import { foldAllRowCounts } from './db/row-counts';
 import { foldAllAffiliateTotals } from './db/affiliate-totals';
+import { foldAllEventActivity } from './db/event-activity';
 import { PeriodicSweep } from './util/periodic-sweep';
 import { analyzeNewTables, maintainDatabase } from './db/maintenance';
 import { waitingEvents } from './inbox/inbound-events';
@@ -147,10 +148,10 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   const leaseMs = queue ? config.worker.lockMs : PROCESSING_LEASE_MS;
   const deps = processorDeps(config, db, logger, stores, leaseMs);
   const { providerApi } = deps;
-  // The deltas behind the lists' totals and the summary's (src/db/deltas.ts) pile up with the events processed, about
-  // one per affiliate a batch touches: folded every DELTA_FOLD_EVENTS events here, so that a burst leaves a small
+  // The deltas behind the lists' totals, the summary's and the integrations' activity (src/db/deltas.ts) pile up with
+  // the events stored and processed, about one per affiliate a batch touches: folded every DELTA_FOLD_EVENTS events here, so that a burst leaves a small
   // table behind it for the reads (and for vacuum), and on a timer where no event comes.
-  const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql));
+  const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql)) + (await foldAllEventActivity(db.sql));
   const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded', { everyWork: DELTA_FOLD_EVENTS }) : null;
   // PostgreSQL's autovacuum does this for a server, where it is on; PGlite has none
   const vacuum = options.consume

@@ -66,17 +66,30 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
   type Activity = { provider: string; last: Date | null; events: bigint; failures: bigint };
   /**
    * The last event received and the last 24 hours' events and failures (events whose processing failed) of each
-   * provider: per provider, a backward seek and a range on the index (project_id, lower(provider), received_at),
-   * which only `lower(provider) = …` matches (migration 20261228000000_inbox_lookup_index says why).
+   * provider, at a cost that does not grow with the day's events:
+   * - the last: a backward seek on the index (project_id, lower(provider), received_at), which only
+   *   `lower(provider) = …` matches (migration 20261228000000_inbox_lookup_index says why);
+   * - the events: the whole hours of the window from `event_activity` (kept by the inbox's triggers), and its first,
+   *   partial hour counted on that index;
+   * - the failures: the project's failed events of the window, by the index (project_id, status, received_at); the
+   *   statement names no provider there, so no index of the project's every event can be taken for it.
    */
   async function activity(projectId: string, providers: string[]): Promise<Map<string, Activity>> {
     if (providers.length === 0) return new Map();
     const since = new Date(clock().getTime() - DAY_MS);
     const rows = await prisma.$queryRaw<Activity[]>`
+      WITH w AS (SELECT date_trunc('hour', ${since}::timestamptz, 'UTC') + interval '1 hour' AS whole_from),
+      failed AS (
+        SELECT lower(e.provider) AS provider, count(*) AS n FROM inbound_events e
+        WHERE e.project_id = ${projectId}::uuid AND e.status = 'failed' AND e.received_at >= ${since}::timestamptz
+        GROUP BY 1
+      )
       SELECT p.provider,
         (SELECT max(e.received_at) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND lower(e.provider) = p.provider) AS last,
-        (SELECT count(*) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND lower(e.provider) = p.provider AND e.received_at >= ${since}) AS events,
-        (SELECT count(*) FROM inbound_events e WHERE e.project_id = ${projectId}::uuid AND lower(e.provider) = p.provider AND e.received_at >= ${since} AND e.status = 'failed') AS failures
+        ((SELECT coalesce(sum(a.n), 0) FROM event_activity a, w WHERE a.project_id = ${projectId}::uuid AND a.provider = p.provider AND a.hour >= w.whole_from)
+          + (SELECT count(*) FROM inbound_events e, w
+             WHERE e.project_id = ${projectId}::uuid AND lower(e.provider) = p.provider AND e.received_at >= ${since}::timestamptz AND e.received_at < w.whole_from))::bigint AS events,
+        coalesce((SELECT f.n FROM failed f WHERE f.provider = p.provider), 0)::bigint AS failures
       FROM unnest(${providers}::text[]) AS p(provider)`;
     return new Map(rows.map((r) => [r.provider, r]));
   }

@@ -1,12 +1,13 @@
 import type { SqlClient, SqlSession } from './sql';
 
 /**
- * Tables of signed deltas appended by triggers (row_counts, affiliate_totals): the sum of a scope's rows per key is
- * the figure, exact as of the reading statement's snapshot. Appending rather than updating one row per key means
- * concurrent writers never wait on each other; the price is that deltas pile up until folded into one row per key.
+ * Tables of signed deltas appended by triggers (row_counts, affiliate_totals, event_activity): the sum of a scope's
+ * rows per key is the figure, exact as of the reading statement's snapshot. Appending rather than updating one row
+ * per key means concurrent writers never wait on each other; the price is that deltas pile up until folded into one
+ * row per key.
  */
 export type DeltaTable = {
-  table: 'row_counts' | 'affiliate_totals';
+  table: 'row_counts' | 'affiliate_totals' | 'event_activity';
   /** the columns a fold's scope fixes, with their SQL types (their values are `scope`'s parameters, in order) */
   scope: readonly { column: string; type: string }[];
   /** the columns a figure is kept per, within a scope */
