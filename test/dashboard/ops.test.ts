@@ -368,4 +368,29 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
     const vic = browserOf(await request(h.t.app).post('/api/dashboard/login').send({ email: V, password: VIEWER_PASSWORD }).expect(200));
     await asBrowser(h.t.app, vic, 'post', `/api/v1/events/${event.id}/replay`, project.id).expect(403);
   });
+  it("opened at its address, a page's first requests are made once: the shell starts them, the page finds them in flight", async () => {
+    const page = await h.page();
+    await h.signIn(page, 'owner@acme.test', PASSWORD, at('/overview'));
+    const expected: [string, string[]][] = [
+      ['/overview', ['/api/v1/events', '/api/v1/integrations/providers', '/api/v1/reports/daily', '/api/v1/reports/health', '/api/v1/reports/summary']],
+      ['/events', ['/api/v1/events', '/api/v1/events']], // the page of the log and the failed events' count (status=failed)
+      ['/conversions', ['/api/v1/conversions']],
+    ];
+    for (const [path, paths] of expected) {
+      const asked: string[] = [];
+      const listen = (r: { url(): string; method(): string }) => {
+        const url = new URL(r.url());
+        if (r.method() === 'GET' && url.pathname.startsWith('/api/v1/')) asked.push(`${url.pathname}${url.search}`);
+      };
+      page.on('request', listen);
+      // a whole page load, as a bookmark or a reload makes it
+      await page.goto(`${h.url}${at(path)}`);
+      await page.getByRole('navigation', { name: 'Dashboard' }).waitFor();
+      await page.locator('main table tbody tr, main .stat, main .state-empty').first().waitFor();
+      await page.locator('.state-loading').first().waitFor({ state: 'detached' });
+      page.off('request', listen);
+      expect([path, asked.map((a) => a.split('?')[0]).sort()]).toEqual([path, paths]);
+      expect([path, new Set(asked).size]).toEqual([path, asked.length]);
+    }
+  });
 });

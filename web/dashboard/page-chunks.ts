@@ -1,9 +1,22 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { createElement, lazy, type ComponentType } from 'react';
+import { CONVERSION_FILTERS, conversionsList, EVENT_FILTERS, eventsList, LIST_PAGE_SIZE, unfiltered } from './pages/list-queries';
 import { periodDays, periodOf, periodQueries, statusQueries } from './pages/overview-queries';
 
 /** Starts a page's first requests from its address: the project in the path, the filters in the query. */
 type Prefetch = (client: QueryClient, projectId: string, search: URLSearchParams) => void;
+
+/** Before the session is known no project is current: the request names the address's. */
+const projectHeader = (projectId: string) => ({ 'X-Refwire-Project': projectId });
+
+/**
+ * Starts requests into the cache the page's queries read. A refusal (signed out, not a member) stays there as an
+ * error without data: the page's query fetches again when it mounts and shows itself as loading meanwhile, not as the
+ * error (test/dashboard/ops.test.ts).
+ */
+function start(client: QueryClient, queries: readonly { queryKey: readonly unknown[]; queryFn: () => Promise<unknown> }[]): void {
+  for (const q of queries) void client.prefetchQuery<unknown>(q);
+}
 
 /**
  * The project's pages, each a chunk of its own (scripts/build-dashboard.js splits them out): the first screen fetches
@@ -24,22 +37,25 @@ function page<K extends string>(path: string, load: () => Promise<Record<K, Comp
 
 export const PAGES = [
   page('/overview', () => import('./pages/overview'), 'OverviewPage', (client, projectId, search) => {
-    const headers = { 'X-Refwire-Project': projectId };
-    const queries = [...Object.values(periodQueries(projectId, periodOf(periodDays(search.get('period'))), headers)), ...Object.values(statusQueries(projectId, headers))];
-    // A refusal (signed out, not a member) stays in the cache as an error without data: the page's query fetches
-    // again when it mounts and shows itself as loading meanwhile, not as the error (test/dashboard/ops.test.ts).
-    for (const q of queries) void client.prefetchQuery<unknown>(q);
+    const headers = projectHeader(projectId);
+    start(client, [...Object.values(periodQueries(projectId, periodOf(periodDays(search.get('period'))), headers)), ...Object.values(statusQueries(projectId, headers))]);
   }),
   page('/applications', () => import('./pages/applications'), 'ApplicationsPage'),
   page('/affiliates', () => import('./pages/affiliates'), 'AffiliatesPage'),
   page('/affiliates/:email', () => import('./pages/affiliate-detail'), 'AffiliateDetailPage'),
   page('/groups', () => import('./pages/groups'), 'GroupsPage'),
-  page('/conversions', () => import('./pages/conversions'), 'ConversionsPage'),
+  page('/conversions', () => import('./pages/conversions'), 'ConversionsPage', (client, projectId, search) => {
+    if (unfiltered(search, CONVERSION_FILTERS))
+      start(client, [conversionsList(projectId, { limit: LIST_PAGE_SIZE, cursor: 'start' }, projectHeader(projectId))]);
+  }),
   page('/conversions/:id', () => import('./pages/conversion-detail'), 'ConversionDetailPage'),
   page('/payouts', () => import('./pages/payouts'), 'PayoutsPage'),
   page('/payouts/batches/:id', () => import('./pages/payout-batch'), 'PayoutBatchPage'),
   page('/integrations', () => import('./pages/integrations'), 'IntegrationsPage'),
-  page('/events', () => import('./pages/events'), 'EventsPage'),
+  page('/events', () => import('./pages/events'), 'EventsPage', (client, projectId, search) => {
+    if (unfiltered(search, EVENT_FILTERS))
+      start(client, [eventsList(projectId, { limit: LIST_PAGE_SIZE, cursor: 'start' }, projectHeader(projectId))]);
+  }),
   page('/events/:id', () => import('./pages/event-detail'), 'EventDetailPage'),
   page('/webhooks', () => import('./pages/webhooks'), 'WebhooksPage'),
   page('/webhooks/:id', () => import('./pages/webhook-detail'), 'WebhookDetailPage'),

@@ -1,7 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
-import { api, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { ConfirmDialog } from '../ui/dialog';
 import { formatDate, formatDateTime } from '../ui/format';
@@ -10,10 +9,10 @@ import { Empty, ErrorState, Loading } from '../ui/states';
 import { CursorPager, DataTable } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { ManualConversionForm, RecalculateForm } from './conversions-forms';
+import { CONVERSION_FILTERS, conversionsList, LIST_PAGE_SIZE } from './list-queries';
 import { affiliateLabel, Breakable, conversionAmounts, explainAttribution, RejectDialog, ReviewButtons, STATUS_HELP, useAffiliateByEmail, useReview, type Conversion } from './conversions-shared';
 
-const KEYS = ['type', 'kind', 'paid', 'review', 'affiliate', 'customer', 'from', 'to', 'cursors', 'panel'] as const;
-const PAGE_SIZE = 25;
+const KEYS = [...CONVERSION_FILTERS, 'panel'] as const;
 
 /**
  * GET /api/v1/conversions by keyset cursor (fast at 100,000 rows), its filters in the address; the review of
@@ -25,7 +24,7 @@ export function ConversionsPage() {
   const cursors = f.cursors ? f.cursors.split('.') : [];
   const affiliate = useAffiliateByEmail(f.affiliate.trim().toLowerCase());
   const query = {
-    limit: PAGE_SIZE,
+    limit: LIST_PAGE_SIZE,
     // keyset from the first page on ('start'): no page counts the rows, what keeps it fast at 100,000
     cursor: cursors[cursors.length - 1] ?? 'start',
     type: (f.type || undefined) as 'signup' | 'purchase' | undefined,
@@ -39,8 +38,7 @@ export function ConversionsPage() {
   };
   const waitingForAffiliate = f.affiliate !== '' && !affiliate.data;
   const list = useQuery({
-    queryKey: ['p', project_id, 'conversions', query],
-    queryFn: () => unwrap(api.GET('/api/v1/conversions', { params: { query } })),
+    ...conversionsList(project_id, query),
     enabled: !waitingForAffiliate,
     placeholderData: (prev) => prev,
   });

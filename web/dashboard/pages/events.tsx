@@ -13,11 +13,11 @@ import { Empty, ErrorState, Loading } from '../ui/states';
 import { CursorPager, DataTable } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { dayEnd, dayStart, EVENT_STATUSES, PROVIDERS, providerLabel, type EventStatus, type Provider } from './events-shared';
+import { EVENT_FILTERS, eventsList, LIST_PAGE_SIZE } from './list-queries';
 
 type Event = components['schemas']['Event'];
 
-const KEYS = ['provider', 'status', 'type', 'origin', 'from', 'to', 'cursors'] as const;
-const PAGE_SIZE = 25;
+const KEYS = EVENT_FILTERS;
 
 export function EventsPage() {
   const { project_id } = useProject();
@@ -27,7 +27,7 @@ export function EventsPage() {
   const status = (EVENT_STATUSES as string[]).includes(url.status) ? (url.status as EventStatus) : undefined;
   const origin = url.origin === 'webhook' || url.origin === 'reconciled' ? (url.origin as 'webhook' | 'reconciled') : undefined;
   const query = {
-    limit: PAGE_SIZE,
+    limit: LIST_PAGE_SIZE,
     ...(provider ? { provider } : {}),
     ...(status ? { status } : {}),
     ...(url.type ? { type: url.type } : {}),
@@ -37,7 +37,7 @@ export function EventsPage() {
     // keyset from the first page on ('start'): no page of the log counts its rows
     cursor: cursors.length ? cursors[cursors.length - 1] : 'start',
   };
-  const list = useQuery({ queryKey: ['p', project_id, 'events', 'list', query], queryFn: () => unwrap(api.GET('/api/v1/events', { params: { query } })), placeholderData: (prev) => prev });
+  const list = useQuery({ ...eventsList(project_id, query), placeholderData: (prev) => prev });
   const filter = (patch: Partial<Record<(typeof KEYS)[number], string | null>>) => setUrl({ ...patch, cursors: null });
   const filtered = Boolean(provider || status || url.type || origin || url.from || url.to);
 
