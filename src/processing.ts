@@ -149,8 +149,9 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   const deps = processorDeps(config, db, logger, stores, leaseMs);
   const { providerApi } = deps;
   // The deltas behind the lists' totals, the summary's and the integrations' activity (src/db/deltas.ts) pile up with
-  // the events stored and processed, about one per affiliate a batch touches: folded every DELTA_FOLD_EVENTS events here, so that a burst leaves a small
-  // table behind it for the reads (and for vacuum), and on a timer where no event comes.
+  // the events stored and processed, about one per affiliate a batch touches: folded every DELTA_FOLD_EVENTS events
+  // here, so that a burst leaves a small table behind it for the reads (and for vacuum), and on a timer where no event
+  // comes.
   const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql)) + (await foldAllEventActivity(db.sql));
   const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded', { everyWork: DELTA_FOLD_EVENTS }) : null;
   // PostgreSQL's autovacuum does this for a server, where it is on; PGlite has none

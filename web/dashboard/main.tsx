@@ -97,6 +97,7 @@ function App() {
   );
 }
 
-// the page's chunk, and the overview's data, are fetched while the session is asked for, not after
+// the page's chunk, and its first requests where page-chunks.ts names them, are fetched while the session is asked
+// for, not after
 preloadPage(location.pathname, { client: queryClient, search: location.search });
 createRoot(document.getElementById('app')!).render(<App />);

@@ -12,7 +12,8 @@ export const LIST_PAGE_SIZE = 25;
 export const CONVERSION_FILTERS = ['type', 'kind', 'paid', 'review', 'affiliate', 'customer', 'from', 'to', 'cursors'] as const;
 export const EVENT_FILTERS = ['provider', 'status', 'type', 'origin', 'from', 'to', 'cursors'] as const;
 
-type Headers = Record<string, string>;
+/** Headers a request of the shell adds (the project, before one is current); a page's own requests add none. */
+export type Headers = Record<string, string>;
 export type ConversionsQuery = NonNullable<paths['/api/v1/conversions']['get']['parameters']['query']>;
 export type EventsQuery = NonNullable<paths['/api/v1/events']['get']['parameters']['query']>;
 

@@ -1,4 +1,5 @@
 import { api, unwrap } from '../api/client';
+import type { Headers } from './list-queries';
 
 /**
  * The overview's requests, in the shell: its page uses them, and main.tsx starts them from the address alone, beside
@@ -24,8 +25,6 @@ export function periodOf(days: number): { from: string; to: string } {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   return { from: isoDay(today - (days - 1) * DAY), to: isoDay(today + DAY) };
 }
-
-type Headers = Record<string, string>;
 
 /**
  * The period's totals and days. `projectId` is in each key; `headers` carries it in the request too where no project
