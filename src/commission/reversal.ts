@@ -11,14 +11,19 @@ export function reversedAt(commissionMinor: bigint, grossMinor: bigint, refunded
   return mulDivRound(commissionMinor, level, grossMinor);
 }
 
-/** The refunded total of a payment: the largest cumulative report, or the sum of distinct refunds if larger. */
-export function refundedTotal(observations: readonly { cumulative: boolean; amountMinor: bigint }[], grossMinor: bigint): bigint {
+/**
+ * The refunded total of a payment: the largest cumulative report, or the sum of distinct refunds if larger, plus
+ * the withdrawals (lost disputes), which no cumulative refund report includes.
+ */
+export function refundedTotal(observations: readonly { cumulative: boolean; withdrawal: boolean; amountMinor: bigint }[], grossMinor: bigint): bigint {
   let maxCumulative = 0n;
   let sumDistinct = 0n;
+  let withdrawn = 0n;
   for (const o of observations) {
-    if (o.cumulative) maxCumulative = o.amountMinor > maxCumulative ? o.amountMinor : maxCumulative;
+    if (o.withdrawal) withdrawn += o.amountMinor;
+    else if (o.cumulative) maxCumulative = o.amountMinor > maxCumulative ? o.amountMinor : maxCumulative;
     else sumDistinct += o.amountMinor;
   }
-  const total = maxCumulative > sumDistinct ? maxCumulative : sumDistinct;
+  const total = (maxCumulative > sumDistinct ? maxCumulative : sumDistinct) + withdrawn;
   return total > grossMinor ? grossMinor : total;
 }

@@ -54,6 +54,11 @@ export type RefundEvent = {
   currency: string;
   occurredAt: Date;
   customer: Customer;
+  /**
+   * Money taken back outside refunds (a lost dispute): no cumulative refund report includes it, so it adds to
+   * the refunds instead of being compared with them. Needs a `refundId`.
+   */
+  withdrawal?: boolean;
 };
 
 /**

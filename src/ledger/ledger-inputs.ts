@@ -93,7 +93,7 @@ export type RefundRow = {
 };
 
 export type Subject = { type: string; hints: Hints | null; email: string | null };
-export type RefundObservation = { observationKey: string; cumulative: boolean; amountMinor: bigint; occurredAt: Date };
+export type RefundObservation = { observationKey: string; cumulative: boolean; withdrawal: boolean; amountMinor: bigint; occurredAt: Date };
 
 /** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
 export type LedgerInputs = {
@@ -317,14 +317,20 @@ export async function loadLedgerInputs(
   }
 
   const refundObservations = new Map<string, RefundObservation[]>();
-  const observationRows = await tx.query<{ payment_ref: string; observation_key: string; cumulative: boolean; amount_minor: string; occurred_at: Date }>(
-    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.amount_minor, o.occurred_at FROM unnest($3::text[]) AS k(ref)
-     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, amount_minor, occurred_at FROM refund_observations
+  const observationRows = await tx.query<{ payment_ref: string; observation_key: string; cumulative: boolean; withdrawal: boolean; amount_minor: string; occurred_at: Date }>(
+    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.withdrawal, o.amount_minor, o.occurred_at FROM unnest($3::text[]) AS k(ref)
+     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, withdrawal, amount_minor, occurred_at FROM refund_observations
                          WHERE project_id = $1 AND provider = $2 AND payment_ref = k.ref OFFSET 0) o`,
     [projectId, provider, [...new Set([...aliases.values()].flat())]],
   );
   for (const r of observationRows) {
-    push(refundObservations, r.payment_ref, { observationKey: r.observation_key, cumulative: r.cumulative, amountMinor: big(r.amount_minor), occurredAt: r.occurred_at });
+    push(refundObservations, r.payment_ref, {
+      observationKey: r.observation_key,
+      cumulative: r.cumulative,
+      withdrawal: r.withdrawal,
+      amountMinor: big(r.amount_minor),
+      occurredAt: r.occurred_at,
+    });
   }
 
   const refundRows = new Map<string, RefundRow[]>();

@@ -12,7 +12,7 @@ import type { CommissionRule } from '../commission/rules';
 import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
 import { asHints, mergeHints } from './hints';
-import { loadLedgerInputs, type LedgerInputs, type NewPayment, type PaymentRow, type RefundRow } from './ledger-inputs';
+import { loadLedgerInputs, type LedgerInputs, type NewPayment, type PaymentRow, type RefundObservation, type RefundRow } from './ledger-inputs';
 
 type Tx = SqlSession;
 
@@ -204,7 +204,7 @@ function wantedBy(learned: { hints: Hints; email: string | null }[]) {
 
 /** The refunded total of a payment, and when the latest refund counted in it happened. */
 function refundedFor(inputs: LedgerInputs, payment: PaymentRow): { total: bigint; at: Date | null } {
-  const distinct = new Map<string, { cumulative: boolean; amountMinor: bigint; occurredAt: Date }>();
+  const distinct = new Map<string, RefundObservation>();
   for (const alias of inputs.aliasesOf(payment.payment_key)) {
     for (const o of inputs.refundObservations.get(alias) ?? []) if (!distinct.has(o.observationKey)) distinct.set(o.observationKey, o);
   }

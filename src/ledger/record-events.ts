@@ -346,8 +346,9 @@ async function recordRefunds(tx: Tx, place: Place, refunds: RefundEvent[]): Prom
   }
   const rows = [...observations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, o]) => o);
   await tx.query(
-    `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, amount_minor, currency, occurred_at)
-     SELECT $1, $2, ref, k, c, a, cur, at FROM unnest($3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::text[], $8::timestamptz[]) AS u(ref, k, c, a, cur, at)
+    `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at)
+     SELECT $1, $2, ref, k, c, w, a, cur, at
+     FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[]) AS u(ref, k, c, w, a, cur, at)
      ON CONFLICT DO NOTHING`,
     [
       place.projectId,
@@ -355,6 +356,7 @@ async function recordRefunds(tx: Tx, place: Place, refunds: RefundEvent[]): Prom
       rows.map((o) => o.ref),
       rows.map((o) => o.key),
       rows.map((o) => o.r.refundId === null),
+      rows.map((o) => o.r.withdrawal === true),
       rows.map((o) => o.r.amountMinor.toString()),
       rows.map((o) => o.r.currency),
       rows.map((o) => o.r.occurredAt.toISOString()),

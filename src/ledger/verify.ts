@@ -65,14 +65,15 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
     // what the refund rows reverse. A listed refund is counted by replaying its event.
     await q<{ problem: string }>`
       WITH observed AS (
-        SELECT DISTINCT ON (a.provider, a.payment_key, o.observation_key) a.provider, a.payment_key, o.cumulative, o.amount_minor
+        SELECT DISTINCT ON (a.provider, a.payment_key, o.observation_key) a.provider, a.payment_key, o.cumulative, o.withdrawal, o.amount_minor
         FROM refund_observations o
         JOIN payment_aliases a ON a.project_id = o.project_id AND a.provider = o.provider AND a.alias = o.payment_ref
         WHERE o.project_id = ${projectId}::uuid
         ORDER BY a.provider, a.payment_key, o.observation_key, o.amount_minor),
       refunded AS (
-        SELECT provider, payment_key, greatest(coalesce(max(amount_minor) FILTER (WHERE cumulative), 0),
-                                              coalesce(sum(amount_minor) FILTER (WHERE NOT cumulative), 0)) AS total
+        SELECT provider, payment_key, greatest(coalesce(max(amount_minor) FILTER (WHERE cumulative AND NOT withdrawal), 0),
+                                              coalesce(sum(amount_minor) FILTER (WHERE NOT cumulative AND NOT withdrawal), 0))
+                                      + coalesce(sum(amount_minor) FILTER (WHERE withdrawal), 0) AS total
         FROM observed GROUP BY provider, payment_key)
       SELECT 'conversion ' || p.id::text || ' (' || p.provider || ' payment ' || p.payment_key || '): refunded '
              || least(f.total, p.amount_minor) || ' of ' || p.amount_minor || ', reversed ' || coalesce(r.level, 0) AS problem

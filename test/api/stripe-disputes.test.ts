@@ -76,6 +76,24 @@ describe('Stripe disputes', () => {
     expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
   });
 
+  // charge.refunded reports the charge's amount_refunded, which never includes disputed money: before the
+  // withdrawal flag, the lost dispute was taken for the same 10.00 and reversed nothing more (6.00 instead of 4.00)
+  it.each([
+    ['the partial refund first', ['refund', 'dispute']],
+    ['the lost dispute first', ['dispute', 'refund']],
+  ])('a lost dispute adds to a partial refund reported only by charge.refunded (%s)', async (_label, order) => {
+    const events = {
+      refund: stripeEvent('charge.refunded.json', (o) => ((o.amount_refunded = 1000), (o.refunded = false))),
+      dispute: stripeEvent('charge.dispute.closed.lost.json', (o) => (o.amount = 1000)),
+    };
+    for (const name of order as ('refund' | 'dispute')[]) expect((await eventOf((await deliver(events[name])).id)).status).toBe('processed');
+    // 20.00 of the 40.00 taken back: half of the 8.00 commission
+    expect(await earnings()).toMatchObject({ total_earnings_minor: 400, total_earnings: '4.00' });
+    const list = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data;
+    expect(list.find((c: any) => c.kind === 'purchase')).toMatchObject({ value_minor: 800, refunded_minor: 2000 });
+    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+  });
+
   it('a dispute lost for the whole charge reverses the whole commission', async () => {
     await deliver(stripeEvent('charge.dispute.created.json'));
     await deliver(stripeEvent('charge.dispute.closed.lost.json'));

@@ -96,12 +96,19 @@ describe('refunds', () => {
     expect(first + rest).toBe(c);
   });
 
+  const refund = (amountMinor: bigint) => ({ cumulative: false, withdrawal: false, amountMinor });
+  const cumulative = (amountMinor: bigint) => ({ cumulative: true, withdrawal: false, amountMinor });
+  const withdrawal = (amountMinor: bigint) => ({ cumulative: false, withdrawal: true, amountMinor });
   it.each([
-    ['one cumulative report', [{ cumulative: true, amountMinor: 1000n }], 1000n],
-    ['cumulative reports: the largest', [{ cumulative: true, amountMinor: 1000n }, { cumulative: true, amountMinor: 2500n }], 2500n],
-    ['distinct refunds: the sum', [{ cumulative: false, amountMinor: 1000n }, { cumulative: false, amountMinor: 1500n }], 2500n],
-    ['the same refund reported both ways counts once', [{ cumulative: false, amountMinor: 1000n }, { cumulative: true, amountMinor: 1000n }], 1000n],
-    ['capped at the payment', [{ cumulative: true, amountMinor: 9999n }], 4000n],
+    ['one cumulative report', [cumulative(1000n)], 1000n],
+    ['cumulative reports: the largest', [cumulative(1000n), cumulative(2500n)], 2500n],
+    ['distinct refunds: the sum', [refund(1000n), refund(1500n)], 2500n],
+    ['the same refund reported both ways counts once', [refund(1000n), cumulative(1000n)], 1000n],
+    ['capped at the payment', [cumulative(9999n)], 4000n],
+    // Stripe's amount_refunded never includes a lost dispute's money
+    ['a withdrawal adds to a cumulative report', [cumulative(1000n), withdrawal(1000n)], 2000n],
+    ['a withdrawal adds to the refunds reported both ways', [refund(1000n), cumulative(1000n), withdrawal(500n)], 1500n],
+    ['withdrawals capped at the payment', [cumulative(3000n), withdrawal(2000n)], 4000n],
   ])('refunded total: %s', (_label, observations, total) => {
     expect(refundedTotal(observations, 4000n)).toBe(total);
   });

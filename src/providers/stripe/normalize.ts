@@ -212,7 +212,8 @@ function disputeCreated(dispute: Json): Normalized {
 
 /**
  * A lost dispute reverses like a refund of the disputed amount (which may be part of the charge). The dispute id is
- * the refund's id: a redelivery counts once, and a real refund of the same charge adds to it.
+ * the refund's id: a redelivery counts once, and a real refund of the same charge adds to it. It is a withdrawal:
+ * the charge's amount_refunded (charge.refunded's cumulative report) never includes disputed money.
  */
 function disputeClosed(dispute: Json, occurredAt: Date): Normalized {
   const id = str(dispute.id);
@@ -231,6 +232,7 @@ function disputeClosed(dispute: Json, occurredAt: Date): Normalized {
     currency,
     occurredAt,
     customer: { id: null, email: null },
+    withdrawal: true,
   });
 }
 

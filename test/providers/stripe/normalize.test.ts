@@ -140,7 +140,7 @@ describe('Stripe normalization', () => {
     });
   });
 
-  it('a lost dispute is a refund of the disputed amount keyed by the dispute id; opened and won are ignored', () => {
+  it('a lost dispute is a withdrawal of the disputed amount keyed by the dispute id; opened and won are ignored', () => {
     expect(only<RefundEvent>(normalize('charge.dispute.closed.lost.json', (o) => (o.amount = 1500)))).toEqual({
       kind: 'refund',
       paymentRefs: ['ch_3RwFxDemoCharge0001', 'pi_3RwFxDemoPayIntent01'],
@@ -149,6 +149,7 @@ describe('Stripe normalization', () => {
       currency: 'USD',
       occurredAt: new Date(1753012801 * 1000),
       customer: { id: null, email: null },
+      withdrawal: true,
     });
     expect(normalize('charge.dispute.created.json')).toEqual({ kind: 'ignored', reason: expect.stringContaining('until it is closed as lost') });
     expect(normalize('charge.dispute.closed.won.json')).toEqual({ kind: 'ignored', reason: expect.stringContaining('"won"') });
