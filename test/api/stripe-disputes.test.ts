@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { migrate, readMigrations } from '../../src/db/migrator';
 import { stripeEvent } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
@@ -104,5 +105,36 @@ describe('Stripe disputes', () => {
     expect(refund).toMatchObject({ value_minor: -800, reverses_id: purchase.id });
     expect(await earnings()).toMatchObject({ total_earnings_minor: 0, total_earnings: '0.00' });
     expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+  });
+});
+
+describe('the migration that marks withdrawals', () => {
+  it("marks the lost Stripe disputes recorded before it, and nothing else", async () => {
+    const tdb = await createTestDatabase({ migrated: false });
+    try {
+      const all = readMigrations();
+      await migrate(tdb.db.sql, all.slice(0, all.findIndex((m) => m.name.endsWith('_refund_withdrawals'))));
+      const [project] = await tdb.db.sql.query<{ id: string }>(`INSERT INTO projects (name, currency) VALUES ('Old', 'USD') RETURNING id::text`);
+      await tdb.db.sql.query(
+        `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, amount_minor, currency, occurred_at)
+         SELECT $1::uuid, provider, 'ch_1', key, cumulative, 1000, 'USD', now()
+         FROM (VALUES ('stripe', 'dp_1New', false), ('stripe', 'du_1Old', false), ('stripe', 're_1Refund', false),
+                      ('stripe', 'cumulative:1000', true), ('paddle', 'dp_1NotStripe', false)) AS v(provider, key, cumulative)`,
+        [project!.id],
+      );
+      await migrate(tdb.db.sql, all);
+      const rows = await tdb.db.sql.query<{ provider: string; observation_key: string; withdrawal: boolean }>(
+        `SELECT provider, observation_key, withdrawal FROM refund_observations ORDER BY provider, observation_key`,
+      );
+      expect(rows.map((r) => [r.provider, r.observation_key, r.withdrawal])).toEqual([
+        ['paddle', 'dp_1NotStripe', false],
+        ['stripe', 'cumulative:1000', false],
+        ['stripe', 'dp_1New', true],
+        ['stripe', 'du_1Old', true],
+        ['stripe', 're_1Refund', false],
+      ]);
+    } finally {
+      await tdb.drop();
+    }
   });
 });
