@@ -45,6 +45,8 @@ type RefundWrite = {
   attribution: unknown;
   occurredAt: Date;
   review: string | null;
+  /** a new row's: the event that reported the latest refund counted in its level */
+  inboundEventId: string | null;
 };
 
 /**
@@ -202,16 +204,22 @@ function wantedBy(learned: { hints: Hints; email: string | null }[]) {
   };
 }
 
-/** The refunded total of a payment, and when the latest refund counted in it happened. */
-function refundedFor(inputs: LedgerInputs, payment: PaymentRow): { total: bigint; at: Date | null } {
+/** The refunded total of a payment, when the latest refund counted in it happened, and the event that reported it. */
+function refundedFor(inputs: LedgerInputs, payment: PaymentRow): Refunded {
   const distinct = new Map<string, RefundObservation>();
   for (const alias of inputs.aliasesOf(payment.payment_key)) {
     for (const o of inputs.refundObservations.get(alias) ?? []) if (!distinct.has(o.observationKey)) distinct.set(o.observationKey, o);
   }
   const observations = [...distinct.values()];
-  const latest = observations.reduce<Date | null>((at, r) => (at === null || r.occurredAt > at ? r.occurredAt : at), null);
-  return { total: refundedTotal(observations, payment.amount_minor), at: latest };
+  // the latest, of equal times the first key: the same whatever order they were read in
+  const latest = observations.reduce<RefundObservation | null>(
+    (l, r) => (l === null || r.occurredAt > l.occurredAt || (r.occurredAt.getTime() === l.occurredAt.getTime() && r.observationKey < l.observationKey) ? r : l),
+    null,
+  );
+  return { total: refundedTotal(observations, payment.amount_minor), at: latest?.occurredAt ?? null, eventId: latest?.inboundEventId ?? null };
 }
+
+type Refunded = { total: bigint; at: Date | null; eventId: string | null };
 
 /** Paid out, or taken into a pending payout (src/domain/balances.ts). */
 const frozen = (row: { paid_at: Date | null; payout_id: string | null }) => isFrozen({ paidAt: row.paid_at, payoutId: row.payout_id });
@@ -235,7 +243,7 @@ function changed(p: PaymentRow, u: PaymentUpdate): boolean {
  * Refund rows of one payment: one per refunded level reached, each reversing what its step adds. A new level
  * appends a row; every row's amounts follow from the levels, so they stay exact when the commission changes.
  */
-function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: PaymentUpdate, refunded: { total: bigint; at: Date | null }): RefundWrite[] {
+function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: PaymentUpdate, refunded: Refunded): RefundWrite[] {
   const levels: { row: RefundRow | null; level: bigint }[] = existing.map((row) => ({ row, level: row.refund_level_minor }));
   if (refunded.total > (levels.at(-1)?.level ?? 0n)) levels.push({ row: null, level: refunded.total });
   const base = payment.amount_minor - payment.tax_minor;
@@ -255,6 +263,7 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
       attribution: update.attribution,
       occurredAt: refunded.at ?? payment.occurred_at,
       review: update.review,
+      inboundEventId: refunded.eventId,
     };
     previousLevel = level;
     if (row === null) writes.push(write);
@@ -374,12 +383,12 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
     inserted = await tx.query(
       `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, reverses_id, customer_key, customer_id,
          customer_email, subscription_id, product_ids, currency, amount_minor, base_value_minor, value_minor, refund_level_minor,
-         attribution, occurred_at, hold_until, affiliate_id, review_status)
+         attribution, occurred_at, hold_until, affiliate_id, review_status, inbound_event_id)
        SELECT p.project_id, 'refund', p.provider, p.external_key || ':refund:' || r.level, p.payment_key, p.id, p.customer_key, p.customer_id,
          p.customer_email, p.subscription_id, p.product_ids, p.currency, r.amount, r.base, r.value, r.level,
-         r.attribution::jsonb, r.occurred_at, r.hold_until, r.affiliate_id::uuid, r.review
-       FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[])
-         AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id, review)
+         r.attribution::jsonb, r.occurred_at, r.hold_until, r.affiliate_id::uuid, r.review, r.inbound_event_id
+       FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::uuid[])
+         AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id, review, inbound_event_id)
        JOIN conversions p ON p.id = r.payment_id
        WHERE p.id = ANY($1::uuid[])
        RETURNING id, affiliate_id`,
@@ -394,6 +403,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
         created.map((w) => iso(w.holdUntil)),
         created.map((w) => w.affiliateId),
         created.map((w) => w.review),
+        created.map((w) => w.inboundEventId),
       ],
     );
   }

@@ -93,7 +93,7 @@ async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): P
   const customerKeyOf = (p: PaymentEvent) => customerKeyFor(p.customer.id, p.subscriptionId) ?? `payment:${p.paymentKey}`;
   const recorded = await recordPayments(tx, place, payments, customerKeyOf);
   for (const g of recorded.groups) groups.add(g);
-  const refundPayments = await recordRefunds(tx, place, refunds.map((i) => i.event));
+  const refundPayments = await recordRefunds(tx, place, refunds);
 
   const paymentGroups = await recordedPayments(tx, place, [...refundPayments, ...facts.flatMap((i) => (i.event.paymentKey ? [i.event.paymentKey] : []))]);
   for (const p of recorded.newPayments) paymentGroups.set(p.paymentKey, p.customerKey);
@@ -337,18 +337,19 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
  * the payment is known by, the refund is found; readers count each observation key once. Returns the payment
  * keys of the refunds whose payment is known, after pointing all the refund's ids at it.
  */
-async function recordRefunds(tx: Tx, place: Place, refunds: RefundEvent[]): Promise<string[]> {
-  if (refunds.length === 0) return [];
-  const observations = new Map<string, { ref: string; key: string; r: RefundEvent }>();
-  for (const r of refunds) {
+async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const refunds = items.map((i) => i.event);
+  const observations = new Map<string, { ref: string; key: string; r: RefundEvent; inboundEventId: string | null }>();
+  for (const { event: r, inboundEventId } of items) {
     const key = r.refundId ?? `cumulative:${r.amountMinor}`;
-    for (const ref of r.paymentRefs) if (!observations.has(`${ref}\u0000${key}`)) observations.set(`${ref}\u0000${key}`, { ref, key, r });
+    for (const ref of r.paymentRefs) if (!observations.has(`${ref}\u0000${key}`)) observations.set(`${ref}\u0000${key}`, { ref, key, r, inboundEventId });
   }
   const rows = [...observations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, o]) => o);
   await tx.query(
-    `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at)
-     SELECT $1, $2, ref, k, c, w, a, cur, at
-     FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[]) AS u(ref, k, c, w, a, cur, at)
+    `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id)
+     SELECT $1, $2, ref, k, c, w, a, cur, at, e
+     FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[], $10::uuid[]) AS u(ref, k, c, w, a, cur, at, e)
      ON CONFLICT DO NOTHING`,
     [
       place.projectId,
@@ -360,6 +361,7 @@ async function recordRefunds(tx: Tx, place: Place, refunds: RefundEvent[]): Prom
       rows.map((o) => o.r.amountMinor.toString()),
       rows.map((o) => o.r.currency),
       rows.map((o) => o.r.occurredAt.toISOString()),
+      rows.map((o) => o.inboundEventId),
     ],
   );
   const known = await tx.query<{ alias: string; payment_key: string }>(

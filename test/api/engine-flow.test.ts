@@ -174,6 +174,28 @@ describe('attribution and commissions through the API', () => {
     expect((await conversions('?limit=100')).data.filter((c: any) => c.payment_key === 'pi_replay')).toHaveLength(1);
   });
 
+  it("a refund event's detail shows the refund row it made, whichever arrived first", async () => {
+    const eventOf = async (id: string) => (await request(t.app).get(`/api/v1/events/${id}`).set(api()).expect(200)).body.data;
+    const sale = (pi: string) =>
+      stripeEvent('checkout.session.completed.payment.json', (o) => ((o.payment_intent = pi), (o.id = `cs_${pi}`), (o.customer = `cus_${pi}`)));
+    const refund = (pi: string, re: string) => stripeEvent('refund.created.json', (o) => ((o.id = re), (o.payment_intent = pi), (o.charge = null), (o.amount = 1000)));
+
+    const paid = await deliver(sale('pi_refund_detail'));
+    const refunded = await deliver(refund('pi_refund_detail', 're_detail_1'));
+    expect((await eventOf(refunded.id)).conversions).toEqual([expect.objectContaining({ kind: 'refund', payment_key: 'pi_refund_detail', value_minor: -200 })]);
+    // the same refund reported again makes no row
+    const again = await deliver({ ...refund('pi_refund_detail', 're_detail_1') });
+    expect((await eventOf(again.id)).conversions).toEqual([]);
+    expect((await eventOf(paid.id)).conversions).toEqual([expect.objectContaining({ kind: 'purchase', payment_key: 'pi_refund_detail' })]);
+
+    // a refund before its payment: the row is made when the payment arrives, and names the refund's event
+    const early = await deliver(refund('pi_refund_first', 're_detail_2'));
+    expect((await eventOf(early.id)).conversions).toEqual([]);
+    const late = await deliver(sale('pi_refund_first'));
+    expect((await eventOf(early.id)).conversions).toEqual([expect.objectContaining({ kind: 'refund', payment_key: 'pi_refund_first', value_minor: -200 })]);
+    expect((await eventOf(late.id)).conversions).toEqual([expect.objectContaining({ kind: 'purchase', payment_key: 'pi_refund_first' })]);
+  });
+
   it('ledger/verify says ok, and names the rows when an invariant is broken', async () => {
     const verified = (await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data;
     expect(verified.ok).toBe(true);
