@@ -63,6 +63,11 @@ export function payoutRefused(result: PayoutRefusal, currency: string, partial =
       return new HttpError(409, `nothing eligible to pay in ${currency}: commissions still in their hold period, or already paid`);
     case 'above_eligible':
       return new HttpError(409, `amount_minor: ${money(result.requestedMinor)} is above the eligible balance ${money(result.balanceMinor)}`);
+    case 'none_within_amount':
+      return new HttpError(
+        409,
+        `amount_minor: no whole commission fits within ${money(result.requestedMinor)} (eligible balance ${money(result.balanceMinor)}); ask for more, or leave amount_minor out to be paid the whole balance`,
+      );
     case 'not_positive':
       return new HttpError(409, `the eligible ${currency} balance is ${formatMajor(result.balanceMinor, currency)}: refunds after earlier payouts are carried forward, nothing to pay`);
     case 'too_large':

@@ -25,6 +25,8 @@ export type PayoutRefusal =
   | { refused: 'nothing_eligible' }
   | { refused: 'above_eligible'; balanceMinor: bigint; requestedMinor: bigint }
   | { refused: 'not_positive'; balanceMinor: bigint }
+  /** `upToMinor` is below every eligible commission: no whole one fits */
+  | { refused: 'none_within_amount'; balanceMinor: bigint; requestedMinor: bigint }
   | { refused: 'below_minimum'; balanceMinor: bigint; minimumMinor: bigint }
   | { refused: 'too_large'; balanceMinor: bigint };
 
@@ -107,6 +109,9 @@ async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutReque
   }
   const taken = request.upToMinor === undefined ? eligible : withinLimit(eligible, request.upToMinor);
   const total = taken.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
+  if (request.upToMinor !== undefined && total <= 0n && balanceMinor > 0n) {
+    throw new Refused({ refused: 'none_within_amount', balanceMinor, requestedMinor: request.upToMinor });
+  }
   if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
   if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
   if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });

@@ -191,6 +191,10 @@ describe('the portal API of a signed-in affiliate', () => {
     expect((await (await portal('post', '/payouts', jane, { amount_minor: 2600 })).expect(409)).body.error).toBe(
       'the payout would be 25.00 USD (whole commissions within amount_minor), below minimum_payout 30.00',
     );
+    // below every commission: said so, not that the balance is nothing
+    expect((await (await portal('post', '/payouts', jane, { amount_minor: 900 })).expect(409)).body.error).toBe(
+      'amount_minor: no whole commission fits within 9.00 USD (eligible balance 35.00 USD); ask for more, or leave amount_minor out to be paid the whole balance',
+    );
     expect((await (await portal('post', '/payouts', jane, { amount_minor: 0 })).expect(400)).body.error).toMatch(/^amount_minor: /);
     expect((await (await portal('post', '/payouts', jane, { amount_minor: 12.5 })).expect(400)).body.error).toMatch(/^amount_minor: /);
     await api('patch', '/api/v1/settings', { minimum_payout: 20 }).expect(200);
