@@ -86,7 +86,9 @@ describe('/api/v1/integrations', () => {
   it.each([
     ['an empty secret', 'stripe', { webhook_secret: '' }, 'webhook_secret: must not be empty'],
     ['a blank secret', 'stripe', { webhook_secret: '   ' }, 'webhook_secret: must not be empty'],
-    ['a secret of the wrong shape', 'stripe', { webhook_secret: 'not-a-stripe-secret' }, 'webhook_secret: a Stripe webhook signing secret starts with "whsec_"'],
+    ['a secret of the wrong shape', 'stripe', { webhook_secret: 'not-a-stripe-secret' }, 'webhook_secret: a Stripe webhook signing secret is "whsec_" followed by at least 8 characters, without spaces'],
+    // the prefix right but too short: the message says what is missing
+    ['a secret too short', 'stripe', { webhook_secret: 'whsec_x' }, 'webhook_secret: a Stripe webhook signing secret is "whsec_" followed by at least 8 characters, without spaces'],
     ['a non-string secret', 'stripe', { webhook_secret: 12345 }, expect.stringMatching(/^webhook_secret: /)],
     ['a Paddle secret of the wrong shape', 'paddle', { webhook_secret: 'whsec_abc' }, expect.stringMatching(/pdl_ntfset_/)],
     ['a Lemon Squeezy secret that is too long', 'lemonsqueezy', { webhook_secret: 'x'.repeat(41) }, expect.stringMatching(/6 to 40/)],

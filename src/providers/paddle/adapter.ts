@@ -74,11 +74,11 @@ export const paddleAdapter: ProviderAdapter = {
   couponIdField: 'paddle_discount_id',
   signatureHeaders: [SIGNATURE_HEADER],
   validateWebhookSecret: (secret) =>
-    /^pdl_ntfset_[^\s]{8,}$/.test(secret) ? null : 'a Paddle notification secret starts with "pdl_ntfset_"',
+    /^pdl_ntfset_[^\s]{8,}$/.test(secret) ? null : 'a Paddle notification secret is "pdl_ntfset_" followed by at least 8 characters, without spaces',
   validateApiKey: (key) =>
     /^pdl_(live|sdbx)_apikey_[^\s]{8,}$/.test(key) || /^[0-9a-f]{50}$/.test(key)
       ? null
-      : 'a Paddle API key starts with "pdl_live_apikey_" or "pdl_sdbx_apikey_"',
+      : 'a Paddle API key is "pdl_live_apikey_" or "pdl_sdbx_apikey_" followed by at least 8 characters, without spaces',
   verify,
   normalize: normalizePaddleEvent,
   sign,

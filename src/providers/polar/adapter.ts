@@ -85,7 +85,7 @@ export const polarAdapter: ProviderAdapter = {
   validateWebhookSecret: (secret) =>
     /^[^\s]{8,}$/.test(secret) ? null : 'a Polar webhook secret is at least 8 characters without spaces',
   validateApiKey: (key) =>
-    /^polar_[a-z]+_[^\s]{8,}$/.test(key) ? null : 'a Polar access token starts with "polar_" (e.g. "polar_oat_")',
+    /^polar_[a-z]+_[^\s]{8,}$/.test(key) ? null : 'a Polar access token is "polar_", its kind and "_" (e.g. "polar_oat_"), then at least 8 characters, without spaces',
   verify,
   normalize: normalizePolarEvent,
   sign,

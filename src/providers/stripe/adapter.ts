@@ -75,11 +75,11 @@ export const stripeAdapter: ProviderAdapter = {
   couponIdField: 'stripe_coupon_id',
   signatureHeaders: [SIGNATURE_HEADER],
   validateWebhookSecret: (secret) =>
-    /^whsec_[^\s]{8,}$/.test(secret) ? null : 'a Stripe webhook signing secret starts with "whsec_"',
+    /^whsec_[^\s]{8,}$/.test(secret) ? null : 'a Stripe webhook signing secret is "whsec_" followed by at least 8 characters, without spaces',
   validateApiKey: (key) =>
     /^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/.test(key)
       ? null
-      : 'a Stripe API key starts with "sk_test_", "sk_live_", "rk_test_" or "rk_live_"',
+      : 'a Stripe API key is "sk_test_", "sk_live_", "rk_test_" or "rk_live_" followed by at least 8 letters or digits',
   verify,
   normalize: normalizeStripeEvent,
   sign,
