@@ -61,7 +61,8 @@ export async function affiliateStats(prisma: PrismaClient, projectId: string, af
       processing: BigInt(r.processing ?? 0),
       paid: BigInt(r.paid ?? 0),
       pending: BigInt(r.pending ?? 0),
-      nextRelease: r.next_release,
+      // the earliest held commission's release; none when refunds took back everything on hold
+      nextRelease: BigInt(r.held ?? 0) > 0n ? r.next_release : null,
     };
     s.earnings.push(e);
   }

@@ -263,4 +263,14 @@ describe('earnings: holds, payouts, clawbacks', () => {
     await request(t.app).post('/api/v1/payouts/not-an-id/complete').set(api()).send({}).expect(404);
     await request(t.app).get('/api/v1/payouts/00000000-0000-4000-8000-000000000000').set(api()).expect(404);
   });
+
+  // last: the other tests count this file's purchases
+  it('a held commission refunded in full leaves nothing on hold, and no release date', async () => {
+    await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'slow@acme.test', referral_code: 'SLOW' }).expect(201);
+    const gone = await purchase('SLOW');
+    expect((await affiliate('slow@acme.test')).next_release_date).not.toBeNull();
+    await refund(gone, 4000);
+    expect(await affiliate('slow@acme.test')).toMatchObject({ held_earnings: '0.00', total_earnings: '0.00', next_release_date: null });
+    await verify();
+  });
 });
