@@ -146,8 +146,11 @@ export function resolveOptions(options: SimulateOptions): Resolved {
  * (renewals 30 days apart; the refund two days after its payment). Ready to sign and post.
  */
 export function buildSimulation(provider: ProviderName, scenario: ScenarioName, options: SimulateOptions): Simulation {
+  // checked here too: the testing kit's callers may be plain JavaScript, which no type stops
+  if (!isScenarioName(scenario)) throw new RangeError(`unknown scenario "${String(scenario)}": one of ${SCENARIOS.join(', ')}`);
+  const script = SCRIPTS[provider] as ProviderScript | undefined;
+  if (!script) throw new RangeError(`unknown provider "${String(provider)}": one of ${Object.keys(SCRIPTS).join(', ')}`);
   const o = resolveOptions(options);
-  const script = SCRIPTS[provider];
   const ids = new IdMap((id) => script.classifyId(id));
   const { parts, expected } = story(script, scenario, o);
   const last = Math.max(...parts.map((p) => p.at + p.steps.length - 1));

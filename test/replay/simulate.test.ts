@@ -97,5 +97,8 @@ describe('simulate options', () => {
     expect(() => buildSimulation('stripe', 'refund', { referralCode: 'CODE', amountMinor: 100, refundMinor: 101 })).toThrow(/at most the amount/);
     expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'CODE', currency: 'dollars' })).toThrow(/ISO 4217/);
     expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'has spaces' })).toThrow(/referral code/);
+    // what plain JavaScript can pass: named, not a TypeError from inside
+    expect(() => buildSimulation('stripe', 'bogus' as never, { referralCode: 'CODE' })).toThrow('unknown scenario "bogus": one of purchase, subscription, refund, partial-refund, lifecycle');
+    expect(() => buildSimulation('square' as never, 'purchase', { referralCode: 'CODE' })).toThrow(/^unknown provider "square": one of /);
   });
 });
