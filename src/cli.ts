@@ -369,6 +369,12 @@ program
     await runStdioServer(settings);
   });
 
+// `refwire replay … | head`: the reader is gone, so stop as a Unix tool does on SIGPIPE (exit 141), without a stack trace
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(141);
+  throw err;
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`refwire: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
