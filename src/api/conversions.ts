@@ -68,6 +68,9 @@ const updateBody = z.object({
   coupon_code_used: z.string().trim().min(1).max(100).nullable().optional(),
 });
 
+/** Refgrow's update takes these; here a conversion keeps them, and saying so beats ignoring them. */
+const FIXED_ONCE_RECORDED = ['type', 'base_value_currency'] as const;
+
 const bulkApproveBody = z.object({ ids: z.array(uuidField).min(1).max(500) }).strict();
 const rejectBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
@@ -347,6 +350,9 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   const update = async (req: import('express').Request, res: import('express').Response) => {
     const projectId = projectIdOf(req);
     const current = await find(projectId, req.params.id);
+    const sent = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+    const fixed = FIXED_ONCE_RECORDED.find((field) => sent[field] !== undefined);
+    if (fixed) throw new HttpError(400, `${fixed}: fixed once recorded; delete the conversion and record it again (a conversion recorded by hand)`);
     const body = updateBody.parse(req.body ?? {});
     const manual = current.provider === null;
     if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}: it changes when that payout completes or fails`);

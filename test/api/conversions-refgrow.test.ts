@@ -128,6 +128,12 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
   it('PUT on a conversion announces referral_updated, with the change', async () => {
     const created = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', affiliate_id: jane, base_value: 100, reference: 'ORDER-PUT' }).expect(201)).body.data;
     await request(t.app).put(`/api/v1/conversions/${created.id}`).set(api()).send({ value: 12.5 }).expect(200);
+    // Refgrow's type and currency are refused by name, not ignored, and change nothing
+    for (const change of [{ type: 'signup' }, { base_value_currency: 'EUR', value: 1 }]) {
+      const refused = await request(t.app).put(`/api/v1/conversions/${created.id}`).set(api()).send(change).expect(400);
+      expect(refused.body).toEqual({ success: false, error: expect.stringMatching(new RegExp(`^${Object.keys(change)[0]}: fixed once recorded`)) });
+    }
+    expect((await request(t.app).get(`/api/v1/conversions/${created.id}`).set(api()).expect(200)).body.data).toMatchObject({ type: 'purchase', value: 12.5 });
     const deliveries = await tdb.db.prisma.webhookDelivery.findMany({ where: { projectId, eventType: 'referral_updated' }, orderBy: { createdAt: 'asc' } });
     const announced = deliveries.map((d) => d.payload as any).filter((p) => p.conversion?.id === created.id);
     // one as it was created (Refgrow announces a new conversion as updated too), one with the change, in Refgrow's shape
