@@ -58,7 +58,7 @@ import { jsonBody } from '../http/json-body';
 import { apiKeyRateLimit, failedAuthLimit } from '../http/rate-limit';
 import { mcpRouter } from '../mcp/http-endpoint';
 import { requestLog } from '../http/request-log';
-import { refuseNulInAddress } from '../http/address';
+import { refuseNulInAddress, refuseBracketedQuery } from '../http/address';
 
 /** RECONCILE_INTERVAL_MINUTES' default, for apps built without the process's settings (tests) */
 const DEFAULT_RECONCILE_INTERVAL_MS = 15 * 60_000;
@@ -128,6 +128,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.set('etag', false);
   const failedAuth = failedAuthLimit(deps.failedAuthLimit ?? { perMinute: DEFAULT_FAILED_AUTH_PER_MINUTE });
   app.use(refuseNulInAddress);
+  app.use(refuseBracketedQuery);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

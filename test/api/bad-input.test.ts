@@ -59,6 +59,15 @@ describe('bad input the database cannot hold', () => {
   });
 
   it.each([
+    ['/api/v1/events?status[]=failed&limit=1', 'status[]'],
+    ['/api/v1/conversions?kind%5B%5D=refund', 'kind[]'],
+    ['/api/v1/affiliates?status[0]=active', 'status[0]'],
+  ])('refuses a bracketed query parameter: %s (it was ignored, and the whole list came back)', async (path, name) => {
+    const res = await request(t.app).get(path).set(api()).expect(400);
+    expect(res.body).toEqual({ success: false, error: `query parameter "${name}": give it once by its plain name (e.g. ${name.replace(/\[.*$/, '')}=value), without brackets` });
+  });
+
+  it.each([
     ['/api/v1/conversions?from=0000-01-01', 'from: must be a date between the years 1 and 9999'],
     ['/api/v1/events?to=0000-01-01', 'to: must be a date between the years 1 and 9999'],
     ['/api/v1/audit-log?from=0000-01-01', 'from: must be a date between the years 1 and 9999'],
