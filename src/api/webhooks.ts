@@ -22,7 +22,7 @@ const eventsField = z
     if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown event${unknown.length > 1 ? 's' : ''} ${unknown.map((e) => JSON.stringify(e)).join(', ')} (known: ${OUTBOUND_EVENTS.join(', ')})` });
   })
   .transform((events) => [...new Set(events)])
-  .meta({ items: { type: 'string', enum: [...OUTBOUND_EVENTS] }, description: "The events it receives: Refgrow's four and Refferq's twelve (docs/webhooks.md). Default on creation: Refgrow's four." });
+  .meta({ items: { type: 'string', enum: [...OUTBOUND_EVENTS] }, description: "The events it receives: Refgrow's four, Refferq's twelve and the affiliate lifecycle's rejected and reactivated in Refferq's shape (docs/webhooks.md). Default on creation: Refgrow's four." });
 const createBody = z.object({
   url: z.string().trim().min(1).max(2048),
   events: eventsField.optional(),
@@ -84,7 +84,7 @@ const eventTypesResponse = z
     events: z.array(
       z.strictObject({
         name: z.enum(OUTBOUND_EVENTS),
-        family: z.enum(['refgrow', 'refferq']).describe("refgrow: Refgrow's four; refferq: Refferq's twelve"),
+        family: z.enum(['refgrow', 'refferq']).describe("refgrow: Refgrow's four; refferq: Refferq's twelve and the two lifecycle events in their shape (affiliate.rejected, affiliate.reactivated)"),
         default: z.boolean().describe('whether an endpoint created without `events` receives it'),
       }),
     ),
@@ -280,7 +280,7 @@ export const webhookOperations: Operation[] = [
     path: '/api/v1/webhooks/event-types',
     tag: 'Outbound webhooks',
     access: 'api_key',
-    summary: "The events an endpoint may receive (Refgrow's four, the default, and Refferq's twelve) and the payload formats",
+    summary: "The events an endpoint may receive (Refgrow's four, the default, Refferq's twelve, and affiliate.rejected/affiliate.reactivated) and the payload formats",
     response: eventTypesResponse,
   },
   ...resourceOperations({

@@ -1,11 +1,16 @@
+export type AffiliateStatusEvent = 'affiliate.approved' | 'affiliate.suspended' | 'affiliate.rejected' | 'affiliate.reactivated';
+
 /**
- * Which of Refferq's events a change of an affiliate's status announces, whichever route made it (the merchant's
- * approve and suspend, a PATCH of `status`, an application verified under auto_approve): pending → active is an
- * approval; any move to suspended a suspension. Other moves (reactivate, reject, inactive) have no event.
+ * Which event a change of an affiliate's status announces, whichever route made it (the merchant's approve,
+ * reject, suspend and reactivate, a PATCH of `status`, an application verified under auto_approve): pending →
+ * active is an approval, pending → rejected a rejection, any move to suspended a suspension, and suspended or
+ * inactive → active a reactivation. A move to inactive has no event.
  */
-export function affiliateStatusEvent(before: string, after: string): 'affiliate.approved' | 'affiliate.suspended' | null {
+export function affiliateStatusEvent(before: string, after: string): AffiliateStatusEvent | null {
   if (before === after) return null;
   if (before === 'pending' && after === 'active') return 'affiliate.approved';
+  if (before === 'pending' && after === 'rejected') return 'affiliate.rejected';
   if (after === 'suspended') return 'affiliate.suspended';
+  if ((before === 'suspended' || before === 'inactive') && after === 'active') return 'affiliate.reactivated';
   return null;
 }

@@ -1,6 +1,7 @@
 import type { CommissionRule } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
 import type { RefgrowEvent, RefferqEvent } from './events';
+import type { AffiliateStatusEvent } from './affiliate-status-events';
 import { enqueue, subscribedEndpoints, wanted, type OutboundMessage } from './outbox';
 import { refgrowCanceled, refgrowConverted, refgrowSignup, refgrowUpdated } from './payloads/refgrow';
 import { refferqAffiliate, refferqCommission, refferqConversionData, refferqEnvelope, refferqPayout, refferqReferral } from './payloads/refferq';
@@ -114,10 +115,10 @@ async function emitRefferq(tx: SqlSession, projectId: string, type: RefferqEvent
 }
 
 /**
- * `affiliate.created` (an affiliate added by the merchant, or an application verified), `affiliate.approved`
- * (pending → active), `affiliate.suspended`. Call it in the transaction that made the change, after the write.
+ * `affiliate.created` (an affiliate added by the merchant, or an application verified), and the status events of
+ * affiliate-status-events.ts (approved, suspended, rejected, reactivated). Call it in the transaction that made the change, after the write.
  */
-export function emitAffiliateEvent(tx: SqlSession, projectId: string, type: 'affiliate.created' | 'affiliate.approved' | 'affiliate.suspended', affiliateId: string, at: Date): Promise<number> {
+export function emitAffiliateEvent(tx: SqlSession, projectId: string, type: 'affiliate.created' | AffiliateStatusEvent, affiliateId: string, at: Date): Promise<number> {
   return emitRefferq(tx, projectId, type, at, async () => {
     const affiliate = (await loadAffiliates(tx, [affiliateId])).get(affiliateId);
     return affiliate ? [{ affiliate: refferqAffiliate(affiliate) }] : [];

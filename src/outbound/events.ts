@@ -7,6 +7,10 @@ export const REFFERQ_EVENTS = [
   'affiliate.created',
   'affiliate.approved',
   'affiliate.suspended',
+  // not Refferq's: PRODUCT.md §12 has every lifecycle action emit its event, so rejection and reactivation have
+  // theirs, in the same shape as the affiliate events above
+  'affiliate.rejected',
+  'affiliate.reactivated',
   'referral.created',
   'referral.converted',
   'referral.expired',

@@ -11,7 +11,7 @@ import { WebhookReceiver } from '../helpers/webhook-receiver';
 const STRIPE_SECRET = 'whsec_outbound_end_to_end';
 
 /**
- * End to end over HTTP: a merchant subscribes one endpoint to all sixteen events; an affiliate, a referral, then a
+ * End to end over HTTP: a merchant subscribes one endpoint to all eighteen events; an affiliate, a referral, then a
  * signed Stripe payment and its refund reach Refwire through the receiver, and the endpoint hears of each step,
  * in order, signed, each event once — a provider event sent again, or replayed, announces nothing more.
  */
@@ -56,7 +56,7 @@ describe('outbound events end to end', () => {
 
   it('each step announces its events, in the order the steps happened', async () => {
     const endpoint = (await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: receiver.url, events: [...OUTBOUND_EVENTS] }).expect(201)).body.data;
-    expect(endpoint.events).toHaveLength(16);
+    expect(endpoint.events).toHaveLength(18);
     receiver.secret = endpoint.secret;
 
     await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'partner@acme.test', referral_code: 'ACME-PARTNER-42' }).expect(201);

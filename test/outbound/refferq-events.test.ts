@@ -73,7 +73,7 @@ describe("outbound: Refferq's twelve events", () => {
     await tdb.drop();
   });
 
-  it('an affiliate is created, approved (by the action or a PATCH of its status) and suspended; reactivating or rejecting has no event', async () => {
+  it('an affiliate is created, approved (by the action or a PATCH of its status), suspended, reactivated; an application rejected', async () => {
     const partner = (
       await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'partner@acme.test', name: 'Pat Partner', referral_code: 'PARTNER', paypal_email: 'pay@partner.test' }).expect(201)
     ).body.data;
@@ -103,9 +103,11 @@ describe("outbound: Refferq's twelve events", () => {
     expect(lifecycle.sort()).toEqual(
       [
         ['affiliate.suspended', 'applicant@acme.test', 'SUSPENDED'],
+        ['affiliate.reactivated', 'applicant@acme.test', 'ACTIVE'],
         ['affiliate.created', 'patched@acme.test', 'PENDING'],
         ['affiliate.approved', 'patched@acme.test', 'ACTIVE'],
         ['affiliate.created', 'turned.down@acme.test', 'PENDING'],
+        ['affiliate.rejected', 'turned.down@acme.test', 'REJECTED'],
       ].sort(),
     );
   });
@@ -253,9 +255,10 @@ describe('which status change announces what', () => {
     ['active', 'suspended', 'affiliate.suspended'],
     ['inactive', 'suspended', 'affiliate.suspended'],
     ['pending', 'suspended', 'affiliate.suspended'],
-    ['suspended', 'active', null],
-    ['inactive', 'active', null],
-    ['pending', 'rejected', null],
+    ['suspended', 'active', 'affiliate.reactivated'],
+    ['inactive', 'active', 'affiliate.reactivated'],
+    ['pending', 'rejected', 'affiliate.rejected'],
+    ['active', 'rejected', null],
     ['active', 'inactive', null],
     ['active', 'active', null],
   ])('%s → %s: %s', (before, after, event) => {

@@ -1101,7 +1101,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The events an endpoint may receive (Refgrow's four, the default, and Refferq's twelve) and the payload formats */
+        /** The events an endpoint may receive (Refgrow's four, the default, Refferq's twelve, and affiliate.rejected/affiliate.reactivated) and the payload formats */
         get: operations["getApiV1WebhooksEventTypes"];
         put?: never;
         post?: never;
@@ -2824,9 +2824,9 @@ export interface components {
         WebhookEventTypes: {
             events: {
                 /** @enum {string} */
-                name: "referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed";
+                name: "referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "affiliate.rejected" | "affiliate.reactivated" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed";
                 /**
-                 * @description refgrow: Refgrow's four; refferq: Refferq's twelve
+                 * @description refgrow: Refgrow's four; refferq: Refferq's twelve and the two lifecycle events in their shape (affiliate.rejected, affiliate.reactivated)
                  * @enum {string}
                  */
                 family: "refgrow" | "refferq";
@@ -10157,8 +10157,8 @@ export interface operations {
             content: {
                 "application/json": {
                     url: string;
-                    /** @description The events it receives: Refgrow's four and Refferq's twelve (docs/webhooks.md). Default on creation: Refgrow's four. */
-                    events?: ("referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed")[];
+                    /** @description The events it receives: Refgrow's four, Refferq's twelve and the affiliate lifecycle's rejected and reactivated in Refferq's shape (docs/webhooks.md). Default on creation: Refgrow's four. */
+                    events?: ("referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "affiliate.rejected" | "affiliate.reactivated" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed")[];
                     /**
                      * @description The shape of its payloads, kept until the merchant changes it: refgrow-v1 (Refgrow's documented payloads; default on creation) or refwire-v1 (Refwire's earlier envelope).
                      * @enum {string}
@@ -10330,8 +10330,8 @@ export interface operations {
             content: {
                 "application/json": {
                     url?: string;
-                    /** @description The events it receives: Refgrow's four and Refferq's twelve (docs/webhooks.md). Default on creation: Refgrow's four. */
-                    events?: ("referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed")[];
+                    /** @description The events it receives: Refgrow's four, Refferq's twelve and the affiliate lifecycle's rejected and reactivated in Refferq's shape (docs/webhooks.md). Default on creation: Refgrow's four. */
+                    events?: ("referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "affiliate.rejected" | "affiliate.reactivated" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed")[];
                     /**
                      * @description The shape of its payloads, kept until the merchant changes it: refgrow-v1 (Refgrow's documented payloads; default on creation) or refwire-v1 (Refwire's earlier envelope).
                      * @enum {string}
@@ -10507,8 +10507,8 @@ export interface operations {
             content: {
                 "application/json": {
                     url?: string;
-                    /** @description The events it receives: Refgrow's four and Refferq's twelve (docs/webhooks.md). Default on creation: Refgrow's four. */
-                    events?: ("referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed")[];
+                    /** @description The events it receives: Refgrow's four, Refferq's twelve and the affiliate lifecycle's rejected and reactivated in Refferq's shape (docs/webhooks.md). Default on creation: Refgrow's four. */
+                    events?: ("referral_signed_up" | "referral_converted" | "referral_canceled" | "referral_updated" | "affiliate.created" | "affiliate.approved" | "affiliate.suspended" | "affiliate.rejected" | "affiliate.reactivated" | "referral.created" | "referral.converted" | "referral.expired" | "commission.created" | "commission.approved" | "commission.paid" | "payout.requested" | "payout.approved" | "payout.completed")[];
                     /**
                      * @description The shape of its payloads, kept until the merchant changes it: refgrow-v1 (Refgrow's documented payloads; default on creation) or refwire-v1 (Refwire's earlier envelope).
                      * @enum {string}
