@@ -235,7 +235,7 @@ describe('POST /api/v1/integrations/:provider/connect', () => {
     fake.seen = [];
     for (const [provider, body, message] of [
       ['stripe', {}, /api_key/],
-      ['stripe', { api_key: 'pk_test_publishablekey123' }, /api_key: a Stripe API key starts with/],
+      ['stripe', { api_key: 'pk_test_publishablekey123' }, /api_key: a Stripe API key is "sk_test_"/],
       ['paypal', { api_key: 'x' }, /unknown provider "paypal"/],
     ] as const) {
       const res = await request(t.app).post(`/api/v1/integrations/${provider}/connect`).set(auth()).send(body);
