@@ -116,7 +116,8 @@ async function emitRefferq(tx: SqlSession, projectId: string, type: RefferqEvent
 
 /**
  * `affiliate.created` (an affiliate added by the merchant, or an application verified), and the status events of
- * affiliate-status-events.ts (approved, suspended, rejected, reactivated). Call it in the transaction that made the change, after the write.
+ * affiliate-status-events.ts (approved, suspended, rejected, reactivated). Call it in the transaction that made
+ * the change, after the write.
  */
 export function emitAffiliateEvent(tx: SqlSession, projectId: string, type: 'affiliate.created' | AffiliateStatusEvent, affiliateId: string, at: Date): Promise<number> {
   return emitRefferq(tx, projectId, type, at, async () => {

@@ -1,6 +1,6 @@
 /**
- * The outbound event names an endpoint may subscribe to: Refgrow's four (PRODUCT.md §9, §15) and Refferq's
- * twelve (PRODUCT.md §12). One list, read by the API's validation, the outbox writers and the docs' table.
+ * The outbound event names an endpoint may subscribe to: Refgrow's four (PRODUCT.md §9, §15), Refferq's twelve
+ * and two more of the affiliate lifecycle in Refferq's shape (PRODUCT.md §12). One list, read by the API's validation, the outbox writers and the docs' table.
  */
 export const REFGROW_EVENTS = ['referral_signed_up', 'referral_converted', 'referral_canceled', 'referral_updated'] as const;
 export const REFFERQ_EVENTS = [
