@@ -11,19 +11,44 @@ export function reversedAt(commissionMinor: bigint, grossMinor: bigint, refunded
   return mulDivRound(commissionMinor, level, grossMinor);
 }
 
+type Observed = { cumulative: boolean; withdrawal: boolean; amountMinor: bigint };
+
 /**
  * The refunded total of a payment: the largest cumulative report, or the sum of distinct refunds if larger, plus
  * the withdrawals (lost disputes), which no cumulative refund report includes.
  */
-export function refundedTotal(observations: readonly { cumulative: boolean; withdrawal: boolean; amountMinor: bigint }[], grossMinor: bigint): bigint {
+export function refundedTotal(observations: readonly Observed[], grossMinor: bigint): bigint {
+  return refundLevels(observations.map((o, i) => ({ ...o, occurredAt: new Date(0), observationKey: String(i) })), grossMinor).at(-1)?.level ?? 0n;
+}
+
+/** A refunded level a payment reached: the total, when it was reached, and the observation that raised it there. */
+export type RefundLevel<O> = { level: bigint; at: Date; by: O };
+
+/**
+ * The refunded levels of a payment in time order: the refunded total (as refundedTotal counts it) of the refunds
+ * observed up to each moment, wherever it rose. Observations are taken by time, so the levels are the
+ * same whatever order the provider's events arrived in: a refund reported late still dates its level when it
+ * happened, and a cumulative report that adds nothing to distinct refunds already counted makes no level.
+ */
+export function refundLevels<O extends Observed & { occurredAt: Date; observationKey: string }>(observations: readonly O[], grossMinor: bigint): RefundLevel<O>[] {
+  // At one moment the smaller first: two cumulative reports stamped alike (a fixture replayed) still make two levels.
+  const ordered = [...observations].sort(
+    (a, b) =>
+      a.occurredAt.getTime() - b.occurredAt.getTime() ||
+      (a.amountMinor < b.amountMinor ? -1 : a.amountMinor > b.amountMinor ? 1 : 0) ||
+      (a.observationKey < b.observationKey ? -1 : a.observationKey > b.observationKey ? 1 : 0),
+  );
+  const levels: RefundLevel<O>[] = [];
   let maxCumulative = 0n;
   let sumDistinct = 0n;
   let withdrawn = 0n;
-  for (const o of observations) {
+  for (const o of ordered) {
     if (o.withdrawal) withdrawn += o.amountMinor;
     else if (o.cumulative) maxCumulative = o.amountMinor > maxCumulative ? o.amountMinor : maxCumulative;
     else sumDistinct += o.amountMinor;
+    let total = (maxCumulative > sumDistinct ? maxCumulative : sumDistinct) + withdrawn;
+    if (total > grossMinor) total = grossMinor;
+    if (total > (levels.at(-1)?.level ?? 0n)) levels.push({ level: total, at: o.occurredAt, by: o });
   }
-  const total = (maxCumulative > sumDistinct ? maxCumulative : sumDistinct) + withdrawn;
-  return total > grossMinor ? grossMinor : total;
+  return levels;
 }

@@ -90,6 +90,10 @@ export type RefundRow = {
   payout_id: string | null;
   /** its payment's review state */
   review_status: string | null;
+  /** when its level was reached */
+  occurred_at: Date;
+  /** the event that reported the refund raising it to its level */
+  inbound_event_id: string | null;
 };
 
 export type Subject = { type: string; hints: Hints | null; email: string | null };
@@ -337,7 +341,8 @@ export async function loadLedgerInputs(
   const refundRows = new Map<string, RefundRow[]>();
   const rows = await tx.query<RefundRow>(
     `SELECT r.* FROM unnest($1::uuid[]) AS k(id)
-     CROSS JOIN LATERAL (SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at, payout_id, review_status
+     CROSS JOIN LATERAL (SELECT id, reverses_id, refund_level_minor, amount_minor, value_minor, base_value_minor, affiliate_id, hold_until, paid_at, payout_id, review_status,
+                                occurred_at, inbound_event_id
                          FROM conversions WHERE reverses_id = k.id OFFSET 0) r
      ORDER BY r.reverses_id, r.refund_level_minor`,
     [payments.map((p) => p.id)],

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { jsonTexts } from '../db/text-array';
 import { attribute } from '../attribution/chain';
 import { mulDivRound } from '../commission/money';
-import { refundedTotal, reversedAt } from '../commission/reversal';
+import { refundLevels, reversedAt, type RefundLevel } from '../commission/reversal';
 import { decideCommission, holdUntil, reviewState } from '../commission/decide';
 import { isFrozen, notFrozenSql } from '../domain/balances';
 import type { SqlSession } from '../db/sql';
@@ -35,6 +35,8 @@ type PaymentUpdate = {
 /** A refund row as the recompute leaves it: it follows its payment's affiliate, hold and review. */
 type RefundWrite = {
   id: string | null;
+  /** the row's level before this write (null: a new row) */
+  rowLevel: bigint | null;
   payment: PaymentRow;
   level: bigint;
   value: bigint;
@@ -45,7 +47,7 @@ type RefundWrite = {
   attribution: unknown;
   occurredAt: Date;
   review: string | null;
-  /** a new row's: the event that reported the latest refund counted in its level */
+  /** the event that reported the refund raising the payment to this level */
   inboundEventId: string | null;
 };
 
@@ -74,6 +76,7 @@ export async function recomputeCustomers(
 
   const paymentUpdates: PaymentUpdate[] = [];
   const refundWrites: RefundWrite[] = [];
+  const refundDeletes: string[] = [];
   const events: ConversionEvent[] = [];
   for (const payments of groupsOf(inputs.payments)) {
     let bound: Affiliate | null = null;
@@ -118,7 +121,7 @@ export async function recomputeCustomers(
         payment.hold_until !== null && payment.affiliate_id === (affiliate?.id ?? null)
           ? payment.hold_until
           : holdUntil(payment.occurred_at, affiliate?.holdDays ?? group?.holdDays ?? rules.holdDays);
-      const refunded = refundedFor(inputs, payment);
+      const levels = refundLevelsOf(inputs, payment);
       const update: PaymentUpdate = {
         id: payment.id,
         affiliateId: affiliate?.id ?? null,
@@ -128,7 +131,7 @@ export async function recomputeCustomers(
         ruleSource,
         attribution: { method: attribution.method, trace: attribution.trace },
         holdUntil: heldUntil,
-        refundLevel: refunded.total,
+        refundLevel: levels.at(-1)?.level ?? 0n,
         email,
         review: reviewState(payment.review_status, value, rules.review, payment.affiliate_id !== null && payment.value_minor > 0n),
       };
@@ -139,15 +142,15 @@ export async function recomputeCustomers(
         converted ||= update.affiliateId !== null;
       }
       // A frozen payment's refunds reverse what it was paid out as, to whom it was paid, and are due at once.
-      const reversing: PaymentUpdate = paidOut
-        ? { ...update, affiliateId: payment.affiliate_id, value: payment.value_minor, holdUntil: refunded.at ?? payment.occurred_at }
-        : update;
-      refundWrites.push(...refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, refunded));
+      const reversing: PaymentUpdate = paidOut ? { ...update, affiliateId: payment.affiliate_id, value: payment.value_minor } : update;
+      const rows = refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, levels, paidOut);
+      refundWrites.push(...rows.writes);
+      refundDeletes.push(...rows.deletes);
     }
   }
   await insertPayments(tx, projectId, provider, paymentUpdates.filter((u) => fresh.has(u.id)).map((u) => [fresh.get(u.id)!, u]));
   await writePayments(tx, paymentUpdates.filter((u) => !fresh.has(u.id)));
-  for (const refund of await writeRefunds(tx, refundWrites)) if (refund.affiliate_id) events.push({ type: 'referral_canceled', conversionId: refund.id });
+  for (const refund of await writeRefunds(tx, refundWrites, refundDeletes)) if (refund.affiliate_id) events.push({ type: 'referral_canceled', conversionId: refund.id });
   await emitConversionEvents(tx, projectId, events, now);
 }
 
@@ -204,22 +207,20 @@ function wantedBy(learned: { hints: Hints; email: string | null }[]) {
   };
 }
 
-/** The refunded total of a payment, when the latest refund counted in it happened, and the event that reported it. */
-function refundedFor(inputs: LedgerInputs, payment: PaymentRow): Refunded {
+/**
+ * The refunded levels of a payment in time order (refundLevels). A refund reported under several of the payment's
+ * ids (a charge and its payment intent) counts once, at its earliest report.
+ */
+function refundLevelsOf(inputs: LedgerInputs, payment: PaymentRow): RefundLevel<RefundObservation>[] {
   const distinct = new Map<string, RefundObservation>();
   for (const alias of inputs.aliasesOf(payment.payment_key)) {
-    for (const o of inputs.refundObservations.get(alias) ?? []) if (!distinct.has(o.observationKey)) distinct.set(o.observationKey, o);
+    for (const o of inputs.refundObservations.get(alias) ?? []) {
+      const seen = distinct.get(o.observationKey);
+      if (!seen || o.occurredAt < seen.occurredAt || (o.occurredAt.getTime() === seen.occurredAt.getTime() && o.amountMinor < seen.amountMinor)) distinct.set(o.observationKey, o);
+    }
   }
-  const observations = [...distinct.values()];
-  // the latest, of equal times the first key: the same whatever order they were read in
-  const latest = observations.reduce<RefundObservation | null>(
-    (l, r) => (l === null || r.occurredAt > l.occurredAt || (r.occurredAt.getTime() === l.occurredAt.getTime() && r.observationKey < l.observationKey) ? r : l),
-    null,
-  );
-  return { total: refundedTotal(observations, payment.amount_minor), at: latest?.occurredAt ?? null, eventId: latest?.inboundEventId ?? null };
+  return refundLevels([...distinct.values()], payment.amount_minor);
 }
-
-type Refunded = { total: bigint; at: Date | null; eventId: string | null };
 
 /** Paid out, or taken into a pending payout (src/domain/balances.ts). */
 const frozen = (row: { paid_at: Date | null; payout_id: string | null }) => isFrozen({ paidAt: row.paid_at, payoutId: row.payout_id });
@@ -240,36 +241,56 @@ function changed(p: PaymentRow, u: PaymentUpdate): boolean {
 }
 
 /**
- * Refund rows of one payment: one per refunded level reached, each reversing what its step adds. A new level
- * appends a row; every row's amounts follow from the levels, so they stay exact when the commission changes.
+ * Refund rows of one payment: one per refunded level reached, each reversing what its step from the level before
+ * adds, dated when the level was reached. Every row's amounts follow from the levels, so they stay exact when the
+ * commission changes. The levels come from the refunds in time order (refundLevels), so a refund that arrives late
+ * (before its payment, or after a later refund) moves the rows not yet frozen to the levels and dates they would
+ * have had, and a row left without a level is removed. Rows paid out or held by a payout keep their level, and
+ * the levels at or below the highest of them are folded into it: what was paid out is never rewritten.
  */
-function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: PaymentUpdate, refunded: Refunded): RefundWrite[] {
-  const levels: { row: RefundRow | null; level: bigint }[] = existing.map((row) => ({ row, level: row.refund_level_minor }));
-  if (refunded.total > (levels.at(-1)?.level ?? 0n)) levels.push({ row: null, level: refunded.total });
+function refundRowsOf(
+  payment: PaymentRow,
+  existing: RefundRow[],
+  update: PaymentUpdate,
+  levels: RefundLevel<RefundObservation>[],
+  paidOut: boolean,
+): { writes: RefundWrite[]; deletes: string[] } {
+  const frozenLevel = existing.reduce((max, r) => (frozen(r) && r.refund_level_minor > max ? r.refund_level_minor : max), 0n);
+  const movable = existing.filter((r) => r.refund_level_minor > frozenLevel);
+  const targets = levels.filter((l) => l.level > frozenLevel);
+  const plan = [
+    ...existing.filter((r) => r.refund_level_minor <= frozenLevel).map((row) => ({ row, level: row.refund_level_minor, at: row.occurred_at, eventId: row.inbound_event_id })),
+    ...targets.map((t, i) => ({ row: movable[i] ?? null, level: t.level, at: t.at, eventId: t.by.inboundEventId })),
+  ];
   const base = payment.amount_minor - payment.tax_minor;
   const gross = payment.amount_minor;
   const writes: RefundWrite[] = [];
   let previousLevel = 0n;
-  for (const { row, level } of levels) {
+  for (const { row, level, at, eventId } of plan) {
     const write: RefundWrite = {
       id: row?.id ?? null,
+      rowLevel: row?.refund_level_minor ?? null,
       payment,
       level,
       value: -(reversedAt(update.value, gross, level) - reversedAt(update.value, gross, previousLevel)),
       amount: -(level - previousLevel),
       base: -(mulDivRound(base, level, gross) - mulDivRound(base, previousLevel, gross)),
       affiliateId: update.affiliateId,
-      holdUntil: update.holdUntil,
+      // a refund of a payment already paid out is due when it happened
+      holdUntil: paidOut ? at : update.holdUntil,
       attribution: update.attribution,
-      occurredAt: refunded.at ?? payment.occurred_at,
+      occurredAt: at,
       review: update.review,
-      inboundEventId: refunded.eventId,
+      inboundEventId: eventId,
     };
     previousLevel = level;
     if (row === null) writes.push(write);
     else if (
       !frozen(row) &&
-      (row.value_minor !== write.value ||
+      (row.refund_level_minor !== write.level ||
+        row.occurred_at.getTime() !== write.occurredAt.getTime() ||
+        row.inbound_event_id !== write.inboundEventId ||
+        row.value_minor !== write.value ||
         row.amount_minor !== write.amount ||
         row.base_value_minor !== write.base ||
         row.affiliate_id !== write.affiliateId ||
@@ -278,7 +299,7 @@ function refundRowsOf(payment: PaymentRow, existing: RefundRow[], update: Paymen
     )
       writes.push(write);
   }
-  return writes;
+  return { writes, deletes: movable.slice(targets.length).map((r) => r.id) };
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -374,10 +395,53 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
   );
 }
 
-/** Writes refund rows; returns the ones it created. */
-async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string; affiliate_id: string | null }[]> {
+/**
+ * Writes refund rows: removes those left without a level, moves those whose level changed, then creates the new
+ * ones; returns the ones it created. A row's external key names its level (payment key:refund:level), unique in
+ * the project, so rows changing level first step aside to a key of their own id: one statement moving levels
+ * 10 and 30 to 30 and 40 would otherwise meet a key still held.
+ */
+async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): Promise<{ id: string; affiliate_id: string | null }[]> {
   const created = writes.filter((w) => w.id === null);
   const updated = writes.filter((w) => w.id !== null).sort((a, b) => (a.id! < b.id! ? -1 : 1));
+  if (deletes.length > 0) await tx.query(`DELETE FROM conversions c WHERE c.id = ANY($1::uuid[]) AND ${notFrozenSql('c')}`, [deletes]);
+  const moving = updated.filter((w) => w.rowLevel !== w.level).map((w) => w.id!);
+  if (moving.length > 0) await tx.query(`UPDATE conversions c SET external_key = c.id::text WHERE c.id = ANY($1::uuid[]) AND ${notFrozenSql('c')}`, [moving]);
+  if (updated.length > 0) {
+    await tx.query(
+      updateByPosition(
+        'conversions',
+        'c',
+        {
+          affiliate_id: nth(2, 'uuid'),
+          value_minor: nth(3, 'bigint'),
+          amount_minor: nth(4, 'bigint'),
+          base_value_minor: nth(5, 'bigint'),
+          hold_until: nth(6, 'timestamptz'),
+          review_status: nth(7, 'text'),
+          refund_level_minor: nth(8, 'bigint'),
+          external_key: nth(9, 'text'),
+          occurred_at: nth(10, 'timestamptz'),
+          inbound_event_id: nth(11, 'uuid'),
+          updated_at: 'now()',
+        },
+        notFrozenSql('c'),
+      ),
+      [
+        updated.map((w) => w.id),
+        updated.map((w) => w.affiliateId),
+        updated.map((w) => w.value.toString()),
+        updated.map((w) => w.amount.toString()),
+        updated.map((w) => w.base.toString()),
+        updated.map((w) => iso(w.holdUntil)),
+        updated.map((w) => w.review),
+        updated.map((w) => w.level.toString()),
+        updated.map((w) => `${w.payment.external_key}:refund:${w.level}`),
+        updated.map((w) => iso(w.occurredAt)),
+        updated.map((w) => w.inboundEventId),
+      ],
+    );
+  }
   let inserted: { id: string; affiliate_id: string | null }[] = [];
   if (created.length > 0) {
     inserted = await tx.query(
@@ -404,33 +468,6 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[]): Promise<{ id: string
         created.map((w) => w.affiliateId),
         created.map((w) => w.review),
         created.map((w) => w.inboundEventId),
-      ],
-    );
-  }
-  if (updated.length > 0) {
-    await tx.query(
-      updateByPosition(
-        'conversions',
-        'c',
-        {
-          affiliate_id: nth(2, 'uuid'),
-          value_minor: nth(3, 'bigint'),
-          amount_minor: nth(4, 'bigint'),
-          base_value_minor: nth(5, 'bigint'),
-          hold_until: nth(6, 'timestamptz'),
-          review_status: nth(7, 'text'),
-          updated_at: 'now()',
-        },
-        notFrozenSql('c'),
-      ),
-      [
-        updated.map((w) => w.id),
-        updated.map((w) => w.affiliateId),
-        updated.map((w) => w.value.toString()),
-        updated.map((w) => w.amount.toString()),
-        updated.map((w) => w.base.toString()),
-        updated.map((w) => iso(w.holdUntil)),
-        updated.map((w) => w.review),
       ],
     );
   }

@@ -127,7 +127,9 @@ describe('attribution and commissions through the API', () => {
     const renewal = stripeEvent('invoice.paid.subscription_cycle.basil.json', (o) => ((o.discounts = []), (o.total_discount_amounts = [])));
     await deliver(renewal);
     await deliver(stripeEvent('charge.refunded.json', (o) => ((o.customer = 'cus_oneoff'), (o.amount_refunded = 1000))));
-    await deliver(stripeEvent('refund.created.json'));
+    // the full refund's own report, stamped with the charge.refunded that counted it (the fixture's refund is dated a
+    // second before that event's 10.00 report, which would make it the first refund and the 10.00 level never reached)
+    await deliver(stripeEvent('refund.created.json', (o) => (o.created = 1750670401)));
     await deliver(stripeEvent('checkout.session.completed.payment.json', (o) => (o.customer = 'cus_oneoff')));
     const after = await conversions('?limit=100');
     const strip = (list: any) => list.data.map((c: any) => [c.id, c.value_minor, c.affiliate_id, c.status]).sort();

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
 /**
  * Any arrival order and any number of duplicate deliveries of a purchase/renewal/refund history give the same
- * balances (and the same conversions per payment) as applying it once, in order.
+ * balances (and the same conversions per payment, and refund rows) as applying it once, in order.
  */
 type History = { gross: number; refunds: number[]; renewals: number; firstByCoupon: boolean };
 
@@ -19,8 +19,12 @@ function eventsOf(h: History): Record<string, any>[] {
   h.refunds.forEach((amount, i) => {
     cumulative += amount;
     const level = cumulative;
-    events.push(stripeEvent('refund.created.json', (o) => ((o.id = `re_prop_${i}`), (o.amount = amount))));
-    events.push(stripeEvent('charge.refunded.json', (o) => ((o.amount = h.gross), (o.amount_refunded = level))));
+    // each refund an hour after the one before, its charge.refunded a second after it
+    const refundedAt = 1750670400 + i * 3600;
+    events.push(stripeEvent('refund.created.json', (o) => ((o.id = `re_prop_${i}`), (o.amount = amount), (o.created = refundedAt))));
+    const report = stripeEvent('charge.refunded.json', (o) => ((o.amount = h.gross), (o.amount_refunded = level)));
+    report.created = refundedAt + 1;
+    events.push(report);
   });
   events.push(
     stripeEvent('invoice.paid.subscription_create.json', (o) => {
@@ -89,7 +93,9 @@ describe('order independence (property)', () => {
     );
     const perPayment: Record<string, bigint> = {};
     for (const r of rows) perPayment[`${r.paymentKey}`] = (perPayment[`${r.paymentKey}`] ?? 0n) + r.valueMinor;
-    return { byAffiliate, perPayment, payments: rows.filter((r) => r.kind !== 'refund').length };
+    // the refund rows too: one per level, each dated at its refund, whatever the arrival order
+    const refundRows = rows.filter((r) => r.kind === 'refund').map((r) => [r.paymentKey, r.refundLevelMinor, r.amountMinor, r.valueMinor, r.occurredAt.toISOString()].join(' '));
+    return { byAffiliate, perPayment, refundRows, payments: rows.filter((r) => r.kind !== 'refund').length };
   }
 
   it('shuffled, duplicated deliveries give the balances of one in-order pass', async () => {
