@@ -138,8 +138,11 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
     if (email !== current.email && (await prisma.referral.findUnique({ where: { projectId_email: { projectId, email } } }))) {
       throw new HttpError(409, DUPLICATE);
     }
+    // naming the affiliate makes it the merchant's referral: a public signup's limits (only payments after it, within
+    // its window) no longer apply, as with store-attribution
+    const named = body.affiliate_id || body.referral_code ? { source: 'api', expiresAt: null } : {};
     await conflictAs409(
-      prisma.referral.update({ where: { id: current.id }, data: { email, affiliateId, conversionStatus: status, conversionDate } }),
+      prisma.referral.update({ where: { id: current.id }, data: { email, affiliateId, conversionStatus: status, conversionDate, ...named } }),
       DUPLICATE,
     );
     // both customers follow: the one the referral left and the one it now names
@@ -173,6 +176,8 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient, clo
             affiliateId: affiliate.id,
             // a direct referral given an affiliate by the merchant credits it from now on
             conversionStatus: (ATTRIBUTING_STATUSES as readonly string[]).includes(existing.conversionStatus) ? existing.conversionStatus : 'pending',
+            // so it reaches the email's earlier payments too, and the trace says the merchant recorded it
+            source: 'store_attribution',
             expiresAt: null,
           },
         })
@@ -198,7 +203,10 @@ const REFERRAL_DESCRIPTIONS: Partial<Record<Operation['method'], string>> = {
     "Refgrow's shape: user_email, affiliate_id, affiliate_code, conversion_status (pending, converted: shown from the affiliate's first purchase of that customer, direct, direct_signup), " +
     'conversion_date; and Refwire\'s status: active while the referral credits its affiliate. The status filter takes the same values (active and inactive too).',
   post: 'Without affiliate_id and referral_code: a direct signup (status direct_signup; pending or converted need an affiliate). ' + CHANGE,
-  put: 'email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it). ' + CHANGE,
+  put:
+    'email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it). ' +
+    "Naming the affiliate (affiliate_id or referral_code) makes a public signup's referral the merchant's (source api, no expires_at), so it reaches the email's earlier payments. " +
+    CHANGE,
   patch: 'As PUT. ' + CHANGE,
 };
 
@@ -215,7 +223,8 @@ export const referralOperations: Operation[] = [
     body: storeBody,
     status: 201,
     response: referralResponse,
-    description: '200 when the email already had a referral (it now belongs to the affiliate named), 201 when it is new.',
+    description:
+      "200 when the email already had a referral (it now belongs to the affiliate named and is the merchant's: source store_attribution, no expires_at, so it also reaches the email's earlier payments), 201 when it is new.",
   },
 ];
 

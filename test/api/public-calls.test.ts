@@ -125,4 +125,40 @@ describe('public calls never move money', () => {
     expect(stored.attribution.trace.at(-1).detail).toBe('referral for stored@customers.test, recorded by the merchant through store-attribution');
     expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
   });
+
+  it("the merchant's word on an email a public signup named first reaches its earlier payments too", async () => {
+    const jane = await affiliateId('jane@partners.test');
+    const sam = await affiliateId('sam@partners.test');
+    for (const [email, via] of [
+      ['claimed@customers.test', 'store-attribution'],
+      ['corrected@customers.test', 'PUT'],
+    ] as const) {
+      t.clock.now = at(11);
+      await deliver(checkout(email, at(11)), at(11));
+      t.clock.now = at(12);
+      await signup(email, 'MALLORY').expect(201);
+      expect((await purchasesOf(email))[0]).toMatchObject({ affiliate_id: null, value_minor: 0 });
+      if (via === 'store-attribution') {
+        await request(t.app).post('/api/store-attribution').set(api()).send({ email, referral_code: 'JANE' }).expect(200);
+      } else {
+        await request(t.app).put(`/api/v1/referrals/${encodeURIComponent(email)}`).set(api()).send({ affiliate_id: sam }).expect(200);
+      }
+      const referral = (await request(t.app).get(`/api/v1/referrals/${encodeURIComponent(email)}`).set(api()).expect(200)).body.data;
+      expect(referral).toMatchObject({ source: via === 'PUT' ? 'api' : 'store_attribution', expires_at: null });
+      const [row] = await purchasesOf(email);
+      expect(row).toMatchObject({ affiliate_id: via === 'PUT' ? sam : jane, value_minor: 2000 });
+      expect(row.attribution.trace.at(-1).detail).toBe(
+        `referral for ${email}, recorded by the merchant through ${via === 'PUT' ? 'the API' : 'store-attribution'}`,
+      );
+    }
+    // a PUT that names no affiliate (a status only) leaves a public signup's referral public
+    t.clock.now = at(13);
+    await deliver(checkout('status@customers.test', at(13)), at(13));
+    t.clock.now = at(14);
+    await signup('status@customers.test', 'MALLORY').expect(201);
+    await request(t.app).put('/api/v1/referrals/status%40customers.test').set(api()).send({ status: 'converted' }).expect(200);
+    expect((await request(t.app).get('/api/v1/referrals/status%40customers.test').set(api()).expect(200)).body.data.source).toBe('signup');
+    expect((await purchasesOf('status@customers.test'))[0]).toMatchObject({ affiliate_id: null, value_minor: 0 });
+    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+  });
 });

@@ -778,7 +778,7 @@ export interface paths {
         get: operations["getApiV1ReferralsByEmail"];
         /**
          * Update a referral
-         * @description email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it). The customers of the emails concerned are recomputed: their unpaid payments attributed through the referral (the chain's email step) follow it, each rated with the rules in force when it occurred; paid-out commissions stay with the affiliate they were paid to (docs/earnings.md).
+         * @description email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it). Naming the affiliate (affiliate_id or referral_code) makes a public signup's referral the merchant's (source api, no expires_at), so it reaches the email's earlier payments. The customers of the emails concerned are recomputed: their unpaid payments attributed through the referral (the chain's email step) follow it, each rated with the rules in force when it occurred; paid-out commissions stay with the affiliate they were paid to (docs/earnings.md).
          */
         put: operations["putApiV1ReferralsByEmail"];
         post?: never;
@@ -803,7 +803,7 @@ export interface paths {
         put?: never;
         /**
          * Record (or move) the referral of a signed-up email by its referral code; that customer's payments are attributed again
-         * @description 200 when the email already had a referral (it now belongs to the affiliate named), 201 when it is new.
+         * @description 200 when the email already had a referral (it now belongs to the affiliate named and is the merchant's: source store_attribution, no expires_at, so it also reaches the email's earlier payments), 201 when it is new.
          */
         post: operations["postApiStoreAttribution"];
         delete?: never;
