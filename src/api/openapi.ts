@@ -127,6 +127,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflicts with what is stored',
   413: 'Body too large',
+  415: 'The body is not JSON (Content-Type application/json)',
   429: "Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After)",
   502: "The provider's API failed or could not be reached",
   503: 'Not available (Refwire or a dependency is down)',
@@ -211,6 +212,8 @@ export function answerSchema(op: Operation): z.ZodType | undefined {
 function errorStatuses(op: Operation): number[] {
   const implied = [
     ...(op.body || op.query ? [400] : []),
+    // a body over the route's limit, or not JSON (src/http/json-body.ts)
+    ...(op.body ? [413, 415] : []),
     ...(op.access !== 'public' ? [401] : []),
     // a dashboard session's write needs its CSRF token, and a role that may write
     ...(op.access === 'api_key' || op.access === 'session' ? [403] : []),

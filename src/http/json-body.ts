@@ -7,9 +7,13 @@ import { HttpError } from './errors';
  * nested deeper than MAX_JSON_DEPTH, a number it would not read exactly (9007199254740993, an amount with
  * more digits than a double keeps), and a string PostgreSQL cannot hold (U+0000, half a surrogate pair). Money is
  * read from its decimal text (src/commission/money.ts), so the text must be what the client wrote.
+ *
+ * A body of another type is refused with 415: express.json would leave it unread, and the request would be
+ * answered as if it had no body ("… is required"), sending the client after a field it did send.
  */
 export function jsonBody(options: { limit: string; type?: string[] }): RequestHandler {
-  return express.json({
+  const types = options.type ?? ['application/json'];
+  const parse = express.json({
     ...options,
     verify: (_req, _res, raw) => {
       const problem = jsonTextProblem(raw.toString('utf8'), { maxDepth: MAX_JSON_DEPTH, exactNumbers: true, storableText: true });
@@ -17,4 +21,20 @@ export function jsonBody(options: { limit: string; type?: string[] }): RequestHa
       if (problem) throw new HttpError(400, problem);
     },
   });
+  return (req, res, next) => {
+    parse(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      if (req.method !== 'GET' && req.method !== 'HEAD' && hasBody(req) && !req.is(types)) {
+        const sent = req.headers['content-type'];
+        return next(new HttpError(415, `${sent ? `Content-Type "${sent}"` : 'a body without a Content-Type'} is not accepted: send JSON with Content-Type: application/json`));
+      }
+      next();
+    });
+  };
+}
+
+/** A body with bytes in it: an empty one (Content-Length: 0, as some clients send with a bodiless POST) is none. */
+function hasBody(req: express.Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

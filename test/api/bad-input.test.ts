@@ -58,6 +58,21 @@ describe('bad input the database cannot hold', () => {
     expect(res.body).toEqual({ success: false, error: 'the address holds a NUL character (%00), which no id, code or filter can hold' });
   });
 
+  it('refuses a JSON body sent as another type with 415 naming the type, instead of answering as if it had no body', async () => {
+    const before = (await request(t.app).get('/api/v1/groups').set(api()).expect(200)).body.data.length;
+    const plain = await request(t.app).post('/api/v1/groups').set(api()).set('content-type', 'text/plain').send('{"name":"Silver"}').expect(415);
+    expect(plain.body).toEqual({ success: false, error: 'Content-Type "text/plain" is not accepted: send JSON with Content-Type: application/json' });
+    // what curl -d sends without -H
+    const form = await request(t.app).patch('/api/v1/settings').set(api()).set('content-type', 'application/x-www-form-urlencoded').send('{"hold_days":3}').expect(415);
+    expect(form.body.error).toMatch(/^Content-Type "application\/x-www-form-urlencoded" is not accepted/);
+    expect((await request(t.app).get('/api/v1/groups').set(api()).expect(200)).body.data).toHaveLength(before);
+    // a bodiless write (Content-Length: 0) and JSON with a charset are still taken
+    await request(t.app).post('/api/v1/groups').set(api()).set('content-type', 'application/json; charset=utf-8').send('{"name":"Silver"}').expect(201);
+    await request(t.app).post('/api/v1/publishable-keys').set(api()).set('content-type', 'text/plain').set('content-length', '0').expect(201);
+    const openapi = (await request(t.app).get('/openapi.json').expect(200)).body;
+    expect(Object.keys(openapi.paths['/api/v1/groups'].post.responses)).toEqual(expect.arrayContaining(['413', '415']));
+  });
+
   it.each([
     ['/api/v1/events?status[]=failed&limit=1', 'status[]'],
     ['/api/v1/conversions?kind%5B%5D=refund', 'kind[]'],
