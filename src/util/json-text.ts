@@ -119,7 +119,10 @@ export function jsonTextProblem(text: string, options: { maxDepth: number; exact
       const literal = text.slice(start, i + 1);
       if (!JSON_NUMBER.test(literal)) return null;
       if (options.exactNumbers && !isExactJsonNumber(literal)) {
-        return at(`the number ${literal.length > 40 ? `${literal.slice(0, 40)}…` : literal} cannot be read exactly; send it as a string`);
+        // an amount in minor units is an integer field: text would be refused there too
+        const minorUnits = top?.object === true && top.key !== null && top.key.endsWith('_minor');
+        const advice = minorUnits ? `an amount in minor units is a whole number up to ${Number.MAX_SAFE_INTEGER}` : 'send it as a string';
+        return at(`the number ${literal.length > 40 ? `${literal.slice(0, 40)}…` : literal} cannot be read exactly; ${advice}`);
       }
     }
   }

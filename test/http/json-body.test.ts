@@ -53,6 +53,10 @@ describe('API request bodies', () => {
     expect((await send('patch', '/api/v1/settings', deep).expect(400)).body).toEqual({ success: false, error: 'commission_value: nested deeper than 64 levels' });
     const settings = (await request(t.app).get('/api/v1/settings').set('Authorization', `Bearer ${project.apiKey}`).expect(200)).body.data;
     expect((await send('patch', '/api/v1/settings', '{"minimum_payout":1e400}').expect(400)).body.error).toMatch(/^minimum_payout: the number 1e400 cannot be read exactly/);
+    // an integer field in minor units takes no string either: the advice is a whole number within range
+    expect((await send('patch', '/api/v1/settings', '{"minimum_payout_minor":1e400}').expect(400)).body.error).toBe(
+      `minimum_payout_minor: the number 1e400 cannot be read exactly; an amount in minor units is a whole number up to ${Number.MAX_SAFE_INTEGER}`,
+    );
     expect((await request(t.app).get('/api/v1/settings').set('Authorization', `Bearer ${project.apiKey}`).expect(200)).body.data).toEqual(settings);
     const admin = await send('post', '/api/admin/projects', `{"name":"Deep","extra":${'{"a":'.repeat(99)}{}${'}'.repeat(99)}}`, ADMIN_TOKEN).expect(400);
     expect(admin.body).toEqual({ success: false, error: 'extra: nested deeper than 64 levels' });
