@@ -100,7 +100,7 @@ function applicationView(a: AffiliateApplication & { affiliate?: { status: strin
  * never reaches the merchant. Verified, it is an affiliate: `pending` for the merchant's decision, or `active` at
  * once under the project's `auto_approve`.
  */
-export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date, hashVisitor: VisitorHasher, limits: ApplicationLimits): Router {
+export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date, hashVisitor: VisitorHasher, limits: ApplicationLimits, publicUrl: string): Router {
   const router = Router({ mergeParams: true });
   const json = jsonBody({ limit: '16kb' });
   const perAddress = clientIpRateLimitPerHour(limits);
@@ -185,6 +185,9 @@ export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date
               website: application.website,
               message: application.message,
               flags: application.flags.map((f) => APPLICATION_FLAGS[f as ApplicationFlag] ?? f),
+              autoApproved: project.autoApprove,
+              // the affiliate's page in the dashboard, where the merchant approves, rejects or suspends
+              reviewUrl: `${publicUrl.replace(/\/+$/, '')}/dashboard/projects/${project.id}/affiliates/${encodeURIComponent(affiliate.email)}`,
             },
           },
           at,

@@ -29,6 +29,8 @@ export type TemplateData = {
     flags?: readonly string[];
     /** where the merchant reviews it, when there is such a page */
     reviewUrl?: string | null;
+    /** the project's auto_approve made the applicant an active affiliate already: nothing waits for review */
+    autoApproved?: boolean;
   };
   application_approved: { projectName: string; affiliateName?: string | null; referralCode: string; referralLink?: string | null; portalUrl?: string | null };
   application_rejected: { projectName: string; affiliateName?: string | null; reason: string | null };
@@ -194,13 +196,23 @@ const RENDER: Renderers = {
       ...(d.flags && d.flags.length > 0 ? [['Flags', d.flags.map(oneLine).join(', ')] as [string, string]] : []),
     ];
     return compose(
-      `New affiliate application for ${project}: ${applicant}`,
+      d.autoApproved ? `New affiliate for ${project}: ${applicant}` : `New affiliate application for ${project}: ${applicant}`,
       [
-        { kind: 'p', text: `Someone applied to the ${project} affiliate program and confirmed their email address.` },
+        {
+          kind: 'p',
+          text: d.autoApproved
+            ? `Someone applied to the ${project} affiliate program, confirmed their email address and was approved at once: the program approves applications automatically (auto_approve).`
+            : `Someone applied to the ${project} affiliate program and confirmed their email address.`,
+        },
         { kind: 'fields', rows },
         ...(d.message ? [{ kind: 'p', text: 'Their message:' } as Block, { kind: 'quote', text: d.message.trim() } as Block] : []),
-        { kind: 'p', text: 'Approve or reject the application from the dashboard or the API (POST /api/v1/affiliates/:email/approve or /reject).' },
-        ...linkBlock('Review the application', d.reviewUrl),
+        {
+          kind: 'p',
+          text: d.autoApproved
+            ? 'They can sign in and share their link now. To stop them earning, suspend them from the dashboard or the API (POST /api/v1/affiliates/:email/suspend).'
+            : 'Approve or reject the application from the dashboard or the API (POST /api/v1/affiliates/:email/approve or /reject).',
+        },
+        ...linkBlock(d.autoApproved ? 'See the affiliate' : 'Review the application', d.reviewUrl),
       ],
       `Refwire, for the ${project} affiliate program`,
     );

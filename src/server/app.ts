@@ -228,7 +228,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   const trackBudget = deps.trackRateLimit ?? { perMinute: DEFAULT_TRACK_RATE_LIMIT_PER_MINUTE };
   app.use('/api/track', trackRouter(prisma, deps.db.sql, clock, trackBudget, hashVisitor, failedAuth));
   app.use('/r', linkRedirectRouter(deps.db.sql, clock, hashVisitor, { perMinute: trackBudget.perMinute }));
-  app.use('/api/public/projects/:projectId/applications', publicApplicationsRouter(prisma, clock, hashVisitor, deps.applicationLimits ?? DEFAULT_APPLICATION_LIMITS));
+  app.use('/api/public/projects/:projectId/applications', publicApplicationsRouter(prisma, clock, hashVisitor, deps.applicationLimits ?? DEFAULT_APPLICATION_LIMITS, deps.publicUrl));
   app.use(portalPagesRouter(prisma));
   app.use(dashboardPagesRouter());
 

@@ -77,6 +77,7 @@ describe('public applications: apply, emailed code, verify (PRODUCT.md §12)', (
     const notice = await mailTo('owner@acme.test');
     expect(notice.parsed.subject).toBe('New affiliate application for Acme: Jane Writer');
     expect(notice.parsed.text).toContain('I write about tools.');
+    expect(notice.parsed.text).toContain(`Review the application: https://refwire.example.com/dashboard/projects/${project.id}/affiliates/jane%40blog.test`);
 
     // applying again with an email that is an affiliate is refused, whatever its status
     expect((await apply({ name: 'Jane', email: 'jane@blog.test' }).expect(409)).body).toEqual({ success: false, error: 'this email is already an affiliate of the program' });
@@ -123,6 +124,11 @@ describe('public applications: apply, emailed code, verify (PRODUCT.md §12)', (
     const welcome = await mailTo('ava@partners.test');
     expect(welcome.parsed.subject).toBe("You're in: your Acme affiliate application was approved");
     expect(welcome.parsed.text).toContain(ava.referral_code);
+    // the merchant hears of a new affiliate, not of an application waiting for a decision
+    const notice = await mailTo('owner@acme.test');
+    expect(notice.parsed.subject).toBe('New affiliate for Acme: Ava');
+    expect(notice.parsed.text).toContain('was approved at once');
+    expect(notice.parsed.text).not.toContain('Approve or reject');
     await api('patch', '/api/v1/settings', { auto_approve: false }).expect(200);
   });
 

@@ -57,6 +57,14 @@ describe('email templates', () => {
     expect(r.html).toContain('href="https://refwire.acme.test/dashboard/affiliates/ada%40partners.test"');
   });
 
+  it('application received under auto_approve: says the applicant is already an affiliate, and how to stop them earning', () => {
+    const r = renderEmail('application_received', { ...SAMPLES.application_received, autoApproved: true });
+    expect(r.subject).toBe('New affiliate for Acme: Ada Applicant');
+    expect(r.text).toContain('was approved at once: the program approves applications automatically (auto_approve)');
+    expect(r.text).toContain('POST /api/v1/affiliates/:email/suspend');
+    expect(r.text).not.toContain('Approve or reject');
+  });
+
   it('approved, rejected with the reason, payout with amount (in the currency\'s own decimals) and reference', () => {
     const approved = renderEmail('application_approved', SAMPLES.application_approved);
     expect(approved.text).toContain('Hello Ada,');
