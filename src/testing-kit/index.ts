@@ -84,6 +84,11 @@ export type RefwireForTests = {
     payload: Record<string, unknown> | string,
     options?: string | { secret?: string; eventId?: string },
   ): Promise<SentEvent>;
+  /**
+   * As above, to the project connect() last connected to this provider (PRODUCT.md §16's `send(provider, payload)`).
+   * A string payload is told from a project id by its first character: JSON text starts with `{`.
+   */
+  send(provider: ProviderName, payload: Record<string, unknown> | string, options?: string | { secret?: string; eventId?: string }): Promise<SentEvent>;
   /** a `refwire simulate` scenario, sent event by event like send() */
   simulate(
     scenario: ScenarioName,
@@ -119,6 +124,12 @@ export function exampleSecret(provider: ProviderName): string {
   }
 }
 
+/** A project as send() takes it: a TestProject, or its id or API key (a string that is not JSON text). */
+function isProjectRef(value: unknown): value is string | TestProject {
+  if (typeof value === 'string') return !/^\s*[{[]/.test(value);
+  return typeof value === 'object' && value !== null && typeof (value as TestProject).id === 'string' && typeof (value as TestProject).apiKey === 'string';
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts Refwire on PGlite in a new temporary directory, on a free port. */
@@ -149,6 +160,8 @@ export async function startRefwire(options: StartOptions = {}): Promise<RefwireF
   const url = server.url;
   const projects = new Map<string, TestProject>();
   const secrets = new Map<string, string>();
+  /** each provider's project connected last: where send(provider, payload) goes */
+  const lastConnected = new Map<ProviderName, string>();
 
   const keyOf = (project: string | TestProject) => (typeof project === 'string' ? (projects.get(project)?.apiKey ?? project) : project.apiKey);
   const idOf = (project: string | TestProject) => (typeof project === 'string' ? project : project.id);
@@ -225,12 +238,18 @@ export async function startRefwire(options: StartOptions = {}): Promise<RefwireF
       const webhookUrl = String(res.body.data.webhook_url);
       const projectId = decodeURIComponent(webhookUrl.slice(webhookUrl.lastIndexOf('/') + 1));
       secrets.set(`${projectId}:${provider}`, webhookSecret);
+      lastConnected.set(provider, projectId);
       return { secret: webhookSecret, webhookUrl: `${url}/webhook/${provider}/${projectId}` };
     },
 
     request,
 
-    async send(provider, project, payload, secretOrOptions = {}) {
+    async send(provider: ProviderName, ...args: unknown[]) {
+      const named = isProjectRef(args[0]);
+      const project = named ? (args[0] as string | TestProject) : lastConnected.get(provider);
+      if (project === undefined) throw new Error(`no project has ${provider} connected: connect() one first, or name the project: send(provider, project, payload)`);
+      const payload = (named ? args[1] : args[0]) as Record<string, unknown> | string;
+      const secretOrOptions = ((named ? args[2] : args[1]) ?? {}) as string | { secret?: string; eventId?: string };
       const options = typeof secretOrOptions === 'string' ? { secret: secretOrOptions } : secretOrOptions;
       const projectId = idOf(project);
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);

@@ -56,6 +56,22 @@ describe('refwire/testing', () => {
     await expect(refwire.send('polar', project, payload)).rejects.toThrow('connect() it first');
   });
 
+  it("send(provider, payload), as PRODUCT.md §16 writes it, goes to the project connect() last connected to that provider", async () => {
+    const { payload } = fixture('stripe', 'invoice.paid.subscription_create.json');
+    // the project of the test above: the same event again
+    expect(await refwire.send('stripe', payload)).toMatchObject({ duplicate: true, status: 'processed' });
+    expect(await refwire.send('stripe', JSON.stringify(payload))).toMatchObject({ duplicate: true });
+    await expect(refwire.send('paddle', payload)).rejects.toThrow('no project has paddle connected: connect() one first, or name the project');
+
+    const other = await refwire.createProject({ name: 'Kit two' });
+    const { secret } = await refwire.connect(other, 'stripe');
+    const sent = await refwire.send('stripe', payload, secret);
+    expect(sent).toMatchObject({ duplicate: false, status: 'processed' });
+    const inOther = await refwire.request(other, 'GET', `/api/v1/events/${sent.id}`);
+    expect(inOther.status).toBe(200);
+    expect((await refwire.request(project, 'GET', `/api/v1/events/${sent.id}`)).status).toBe(404);
+  });
+
   it('Polar fixtures keep their webhook id; simulate() sends a whole scenario; earnings() reads the affiliate', async () => {
     await refwire.connect(project, 'polar', 'whsec_polar_kit_secret');
     await refwire.connect(project, 'lemonsqueezy');
