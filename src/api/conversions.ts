@@ -26,6 +26,8 @@ import { reviewCommissions } from '../ledger/review';
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
 const listQuery = z.object({
   ...paginationQuery,
+  // Refgrow's default page of conversions (its affiliates and referrals take 20)
+  limit: z.coerce.number().int().min(1).max(100).default(50),
   ...cursorQuery,
   type: z.enum(['signup', 'purchase']).optional(),
   kind: z.enum(KINDS).optional(),

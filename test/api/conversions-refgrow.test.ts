@@ -140,12 +140,14 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     expect(announced.map((p) => p.conversion.commission_amount)).toEqual([20, 12.5]);
   });
 
-  it('a list holds 20 conversions unless limit says otherwise', async () => {
-    for (let i = 0; i < 18; i++) await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'signup', referral_code: 'SAM', email: `s${i}@x.test` }).expect(201);
+  it("a list holds 50 conversions unless limit says otherwise (Refgrow's default; up to 100)", async () => {
+    for (let i = 0; i < 50; i++) await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'signup', referral_code: 'SAM', email: `s${i}@x.test` }).expect(201);
     const page = (await request(t.app).get('/api/v1/conversions').set(api()).expect(200)).body;
-    expect(page.data).toHaveLength(20);
-    expect(page.pagination).toMatchObject({ limit: 20, offset: 0, has_more: true });
-    expect(page.pagination.total).toBeGreaterThan(20);
+    expect(page.data).toHaveLength(50);
+    expect(page.pagination).toMatchObject({ limit: 50, offset: 0, has_more: true });
+    expect(page.pagination.total).toBeGreaterThan(50);
+    expect((await request(t.app).get('/api/v1/conversions?limit=20').set(api()).expect(200)).body.data).toHaveLength(20);
+    expect((await request(t.app).get('/api/v1/conversions?limit=101').set(api()).expect(400)).body.error).toMatch(/^limit: /);
   });
 
   it("the Stripe customer's referral info: its affiliate, how, its payments and totals net of refunds", async () => {
