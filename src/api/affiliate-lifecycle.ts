@@ -9,7 +9,7 @@ import { sqlSessionOf } from '../db/prisma-session';
 import { queueEmail, type EmailToQueue } from '../email/outbox';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
-import { commissionTypeField, commissionValueField, emailField, ruleColumns, uuidField } from './fields';
+import { commissionTypeField, commissionValueField, emailFromPath, ruleColumns, uuidField } from './fields';
 import { uuid } from './envelope';
 import type { Operation } from './operation';
 
@@ -41,11 +41,11 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
     router.post(`/:email/${action}`, async (req: Request, res) => {
       const projectId = projectIdOf(req);
       const body = BODIES[action].parse(req.body ?? {}) as z.infer<typeof approveBody> & { reason?: string };
-      const email = emailField.safeParse(String(req.params.email));
+      const email = emailFromPath(req.params.email);
       const { from, to } = ACTIONS[action];
       const result = await prisma.$transaction(async (tx) => {
         await lockRules(tx, projectId);
-        const current = email.success ? await tx.affiliate.findUnique({ where: { projectId_email: { projectId, email: email.data } } }) : null;
+        const current = await tx.affiliate.findUnique({ where: { projectId_email: { projectId, email } } });
         if (!current) throw new HttpError(404, 'affiliate not found');
         if (current.status === to) return { row: current, changed: false };
         if (!(from as readonly string[]).includes(current.status)) {

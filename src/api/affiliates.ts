@@ -7,7 +7,7 @@ import { HttpError } from '../http/errors';
 import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
-import { commissionTypeField, commissionValueField, conflictAs409, emailField, ruleColumns, uuidField } from './fields';
+import { commissionTypeField, commissionValueField, conflictAs409, emailField, emailFromPath, ruleColumns, uuidField } from './fields';
 import { PAYOUT_METHODS } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
@@ -83,8 +83,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
   }
 
   async function findByEmail(projectId: string, email: unknown, db: Pick<PrismaClient, 'affiliate'> = prisma): Promise<Affiliate> {
-    const parsed = emailField.safeParse(String(email));
-    const row = parsed.success ? await db.affiliate.findUnique({ where: { projectId_email: { projectId, email: parsed.data } } }) : null;
+    const row = await db.affiliate.findUnique({ where: { projectId_email: { projectId, email: emailFromPath(email) } } });
     if (!row) throw new HttpError(404, 'affiliate not found');
     return row;
   }

@@ -5,7 +5,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { z } from 'zod';
 import { instant, ok, uuid } from './envelope';
-import { emailField } from './fields';
+import { emailFromPath } from './fields';
 import type { Operation } from './operation';
 
 /**
@@ -17,8 +17,8 @@ export function embedTokensRouter(db: Database, clock: () => Date): Router {
   const router = Router({ mergeParams: true });
   router.post('/', async (req, res) => {
     const projectId = projectIdOf(req);
-    const email = emailField.safeParse(String((req.params as { email?: string }).email));
-    const affiliate = email.success ? await db.prisma.affiliate.findUnique({ where: { projectId_email: { projectId, email: email.data } } }) : null;
+    const email = emailFromPath((req.params as { email?: string }).email);
+    const affiliate = await db.prisma.affiliate.findUnique({ where: { projectId_email: { projectId, email } } });
     if (!affiliate) throw new HttpError(404, 'affiliate not found');
     if (affiliate.status === 'rejected') throw new HttpError(409, 'the affiliate is rejected: it cannot sign in to the portal');
     const issued = await issuePortalCredential(db.sql, { projectId, affiliateId: affiliate.id, kind: 'embed_token', at: clock() });

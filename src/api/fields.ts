@@ -86,9 +86,23 @@ export async function conflictAs409<T>(work: Promise<T>, message: string): Promi
 
 export const uuidField = z.string().uuid({ message: 'must be an id' }).transform((v) => v.toLowerCase());
 
+/** What a malformed path segment was, quoted and cut short, for its error. */
+const shown = (value: unknown) => JSON.stringify(String(value).slice(0, 80));
+
+/**
+ * A row's id from the path. One that cannot be an id is 400, as Refgrow answers ("Invalid conversion ID"): the
+ * client has a bug to fix, where a well-formed id that names no row of the project is 404.
+ */
 export function idFromPath(value: unknown, what: string): string {
   const parsed = uuidField.safeParse(value);
-  if (!parsed.success) throw new HttpError(404, `${what} not found`);
+  if (!parsed.success) throw new HttpError(400, `invalid ${what} id: ${shown(value)} is not a UUID`);
+  return parsed.data;
+}
+
+/** An email from the path (affiliates and referrals are keyed by it): 400 when it cannot be one, as Refgrow answers. */
+export function emailFromPath(value: unknown): string {
+  const parsed = emailField.safeParse(String(value));
+  if (!parsed.success) throw new HttpError(400, `invalid email: ${shown(value)} is not an email address`);
   return parsed.data;
 }
 

@@ -6,7 +6,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { checkedTarget } from '../tracking/allowed-domains';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
-import { emailField, isUniqueViolation } from './fields';
+import { emailFromPath, isUniqueViolation } from './fields';
 import type { Operation } from './operation';
 
 const SLUG_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -142,8 +142,8 @@ export function linksRouter(prisma: PrismaClient, publicUrl: string, clock: () =
   const links = trackingLinks(prisma, publicUrl, clock);
 
   async function affiliateOf(req: Request): Promise<Affiliate> {
-    const parsed = emailField.safeParse(String((req.params as { email?: string }).email));
-    const row = parsed.success ? await prisma.affiliate.findUnique({ where: { projectId_email: { projectId: projectIdOf(req), email: parsed.data } } }) : null;
+    const email = emailFromPath((req.params as { email?: string }).email);
+    const row = await prisma.affiliate.findUnique({ where: { projectId_email: { projectId: projectIdOf(req), email } } });
     if (!row) throw new HttpError(404, 'affiliate not found');
     return row;
   }

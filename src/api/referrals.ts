@@ -8,7 +8,7 @@ import { HttpError } from '../http/errors';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitReferralEvents, emitReferralRecorded } from '../outbound/emit';
-import { conflictAs409, emailField, uuidField } from './fields';
+import { conflictAs409, emailField, emailFromPath, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { countReferrals, referralResponse, referralRowByEmail, referralRows, referralView, type ReferralFilter } from './referral-rows';
@@ -68,8 +68,7 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
   const router = Router();
 
   async function findByEmail(projectId: string, email: unknown) {
-    const parsed = emailField.safeParse(String(email));
-    const row = parsed.success ? await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: parsed.data } } }) : null;
+    const row = await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: emailFromPath(email) } } });
     if (!row) throw new HttpError(404, 'referral not found');
     return row;
   }

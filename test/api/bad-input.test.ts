@@ -74,6 +74,19 @@ describe('bad input the database cannot hold', () => {
   });
 
   it.each([
+    ['/api/v1/conversions/1002', 'invalid conversion id: "1002" is not a UUID'],
+    ['/api/v1/affiliates/not-an-email', 'invalid email: "not-an-email" is not an email address'],
+    ['/api/v1/referrals/jane', 'invalid email: "jane" is not an email address'],
+  ])("answers a malformed id or email in the path with 400, as Refgrow does: %s", async (path, error) => {
+    expect((await request(t.app).get(path).set(api()).expect(400)).body).toEqual({ success: false, error });
+  });
+
+  it('answers a well-formed id or email that names nothing with 404', async () => {
+    expect((await request(t.app).get('/api/v1/conversions/00000000-0000-4000-8000-000000000000').set(api()).expect(404)).body.error).toBe('conversion not found');
+    expect((await request(t.app).get('/api/v1/affiliates/nobody%40example.test').set(api()).expect(404)).body.error).toBe('affiliate not found');
+  });
+
+  it.each([
     ['/api/v1/events?status[]=failed&limit=1', 'status[]'],
     ['/api/v1/conversions?kind%5B%5D=refund', 'kind[]'],
     ['/api/v1/affiliates?status[0]=active', 'status[0]'],

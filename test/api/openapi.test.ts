@@ -63,7 +63,7 @@ describe('GET /openapi.json', () => {
 
     const conversionsQuery = doc.paths['/api/v1/conversions']!.get.parameters as { name: string; in: string; schema: any; required: boolean }[];
     expect(conversionsQuery.find((p) => p.name === 'kind')).toMatchObject({ in: 'query', required: false, schema: { enum: ['signup', 'purchase', 'renewal', 'refund'] } });
-    expect(conversionsQuery.find((p) => p.name === 'limit')).toMatchObject({ schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } });
+    expect(conversionsQuery.find((p) => p.name === 'limit')).toMatchObject({ schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } });
   });
 
   it('says who may call what, and what the answers are', () => {

@@ -206,7 +206,7 @@ describe('payout batches', () => {
     expect(await balances('jane')).toEqual({ eligible: 1100, processing: 0, paid: 2000 });
     expect(await balances('carl')).toEqual({ eligible: 1200, processing: 0, paid: 1000 });
     await request(t.app).get('/api/v1/payout-batches/00000000-0000-4000-8000-000000000000').set(api()).expect(404);
-    await request(t.app).post('/api/v1/payout-batches/nope/complete').set(api()).send({}).expect(404);
+    expect((await request(t.app).post('/api/v1/payout-batches/nope/complete').set(api()).send({}).expect(400)).body).toEqual({ success: false, error: 'invalid payout batch id: "nope" is not a UUID' });
     await verify();
   });
 });

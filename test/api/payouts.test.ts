@@ -260,7 +260,7 @@ describe('earnings: holds, payouts, clawbacks', () => {
     }
     const noMethod = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'nomethod@acme.test', referral_code: 'NOMETHOD' }).expect(201);
     expect((await payout({ affiliate_id: noMethod.body.data.id }).expect(400)).body.error).toMatch(/^method: required/);
-    await request(t.app).post('/api/v1/payouts/not-an-id/complete').set(api()).send({}).expect(404);
+    await request(t.app).post('/api/v1/payouts/not-an-id/complete').set(api()).send({}).expect(400);
     await request(t.app).get('/api/v1/payouts/00000000-0000-4000-8000-000000000000').set(api()).expect(404);
   });
 

@@ -222,7 +222,7 @@ describe('the portal API of a signed-in affiliate', () => {
     expect((await (await portal('get', `/links/${janeLinkSlug}`, bob)).expect(404)).body).toEqual({ success: false, error: 'link not found' });
     expect((await (await portal('get', '/payouts', bob)).expect(200)).body.data).toEqual([]);
     await (await portal('get', `/links/${janeLinkSlug}`, jane)).expect(200);
-    await (await portal('get', '/payouts/not-an-id', jane)).expect(404);
+    await (await portal('get', '/payouts/not-an-id', jane)).expect(400);
     expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
   });
 

@@ -26,7 +26,8 @@ export function AffiliateDetailPage() {
   const affiliate = useQuery({
     queryKey: ['p', project_id, 'affiliates', 'one', email],
     queryFn: () => unwrap(api.GET('/api/v1/affiliates/{email}', { params: { path: { email } } })),
-    retry: (n, err) => !(err instanceof ApiError && err.status === 404) && n < 2,
+    // no such affiliate (404), or an address that cannot be one (400): asking again changes nothing
+    retry: (n, err) => !(err instanceof ApiError && (err.status === 404 || err.status === 400)) && n < 2,
   });
 
   if (affiliate.isPending) {
@@ -38,7 +39,7 @@ export function AffiliateDetailPage() {
     );
   }
   if (affiliate.isError) {
-    const missing = affiliate.error instanceof ApiError && affiliate.error.status === 404;
+    const missing = affiliate.error instanceof ApiError && (affiliate.error.status === 404 || affiliate.error.status === 400);
     return (
       <>
         <PageHeader title={missing ? 'No such affiliate' : 'Affiliate'} />

@@ -102,6 +102,7 @@ export function RecalculateForm(props: { onClose(): void }) {
           affiliate_id = (await unwrap(api.GET('/api/v1/affiliates/{email}', { params: { path: { email: v.affiliate } } }))).data.id;
         } catch (err) {
           if (err instanceof ApiError && err.status === 404) throw new ApiError(404, 'affiliate_id: no affiliate has this email', { affiliate_id: 'no affiliate has this email' });
+          if (err instanceof ApiError && err.status === 400) throw new ApiError(400, 'affiliate_id: is not an email address', { affiliate_id: 'is not an email address' });
           throw err;
         }
       }
