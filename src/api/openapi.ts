@@ -220,6 +220,8 @@ function errorStatuses(op: Operation): number[] {
     // a key's budget, and for keys and the admin token alike the client address's budget of refused credentials
     ...(op.access !== 'public' ? [429] : []),
     ...(/\{\w+\}/.test(op.path) ? [404] : []),
+    // an id or email in the path that cannot be one (src/api/fields.ts, idFromPath and emailFromPath)
+    ...(/\{(id|email)\}/.test(op.path) && op.access === 'api_key' ? [400] : []),
   ];
   return [...new Set([...implied, ...(op.errors ?? [])])].sort((a, b) => a - b);
 }
