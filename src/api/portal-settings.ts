@@ -26,9 +26,12 @@ export const PORTAL_LANGUAGES = ['en', 'es', 'fr', 'de', 'pt', 'it', 'nl', 'pl',
 const color = z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, { message: 'must be a hex color such as "#2563eb"' });
 
 /** Refgrow's block configuration format: `{ id, enabled, order }`, plus a block's own options as flat values. */
+/** Refgrow's paid block that Refwire has no counterpart for: taken from a pasted Refgrow list while off, never kept. */
+const REFGROW_ONLY_BLOCK = 'multi_tier';
+
 const blockField = z
   .object({
-    id: z.enum(PORTAL_BLOCK_IDS),
+    id: z.enum([...PORTAL_BLOCK_IDS, REFGROW_ONLY_BLOCK]),
     enabled: z.boolean(),
     order: z.number().int().min(1).max(100),
     config: z
@@ -40,8 +43,13 @@ const blockField = z
 
 const blocksField = z
   .array(blockField)
-  .max(PORTAL_BLOCK_IDS.length)
-  .refine((blocks) => new Set(blocks.map((b) => b.id)).size === blocks.length, { message: 'each block id at most once' });
+  .max(PORTAL_BLOCK_IDS.length + 1)
+  .refine((blocks) => new Set(blocks.map((b) => b.id)).size === blocks.length, { message: 'each block id at most once' })
+  .superRefine((blocks, ctx) => {
+    const i = blocks.findIndex((b) => b.id === REFGROW_ONLY_BLOCK && b.enabled);
+    if (i >= 0) ctx.addIssue({ code: 'custom', path: [i, 'enabled'], message: `${REFGROW_ONLY_BLOCK}: Refwire has no multi-tier (sub-affiliate) commissions, so this block can only be off` });
+  })
+  .transform((blocks) => blocks.filter((b) => b.id !== REFGROW_ONLY_BLOCK) as PortalBlock[]);
 
 const appearanceField = z
   .object({
@@ -95,7 +103,7 @@ export const portalSettingsBody = z
   .partial()
   .strict();
 
-export type PortalBlock = z.infer<typeof blockField>;
+export type PortalBlock = Omit<z.infer<typeof blockField>, 'id'> & { id: PortalBlockId };
 export type PortalAppearance = Required<z.infer<typeof appearanceField>>;
 export type PromotionalMaterial = z.infer<typeof materialField>;
 export type PortalSettingsView = {
@@ -224,6 +232,7 @@ export const portalSettingsOperations: Operation[] = [
     summary: 'Set the portal: Refgrow\'s blocks ({ id, enabled, order, config? }), appearance, promotional materials, default language',
     description:
       `Parts left out stay as they are. blocks: ids among ${PORTAL_BLOCK_IDS.join(', ')}, each at most once; ids left out are off. ` +
+      `Refgrow's ${REFGROW_ONLY_BLOCK} is taken while off (a whole Refgrow list can be pasted) and not kept; on, it is refused. ` +
       'promotional_materials: { kind: text | image | link, title, body?, url? } with http(s) URLs only (image and link need url, text needs body).',
     body: portalSettingsBody,
     response: portalSettingsResponse,

@@ -73,6 +73,26 @@ describe('the merchant\'s portal settings', () => {
     expect((await get(other).expect(200)).body.data.default_language).toBe('en');
   });
 
+  it("takes Refgrow's whole 11-block list as Refgrow documents it: multi_tier off is taken and not kept", async () => {
+    // seeds/refgrow-llm-context.txt, "Block configuration format", verbatim
+    const refgrow = [
+      { id: 'header', enabled: true, order: 1 },
+      { id: 'share_links', enabled: true, order: 2 },
+      { id: 'coupon_code', enabled: true, order: 3 },
+      { id: 'stats', enabled: true, order: 4 },
+      { id: 'daily_stats', enabled: true, order: 5 },
+      { id: 'earnings', enabled: true, order: 6 },
+      { id: 'payment_methods', enabled: true, order: 7 },
+      { id: 'payment_history', enabled: false, order: 8 },
+      { id: 'commission_levels', enabled: false, order: 9 },
+      { id: 'multi_tier', enabled: false, order: 10 },
+      { id: 'promotional_materials', enabled: false, order: 11 },
+    ];
+    const saved = (await put({ blocks: refgrow }, other).expect(200)).body.data.blocks;
+    expect(saved).toEqual(refgrow.filter((b) => b.id !== 'multi_tier'));
+    expect((await get(other).expect(200)).body.data.blocks).toEqual(saved);
+  });
+
   it('refuses bad input with 400 naming the field, and stores nothing of it', async () => {
     const before = (await get().expect(200)).body.data;
     const cases: [object, RegExp][] = [
@@ -80,7 +100,8 @@ describe('the merchant\'s portal settings', () => {
       [{ promotional_materials: [{ kind: 'image', title: 'x' }] }, /^promotional_materials\.0\.url: required for an image/],
       [{ promotional_materials: [{ kind: 'text', title: 'x' }] }, /^promotional_materials\.0\.body: required for a text/],
       [{ blocks: [{ id: 'stats', enabled: true, order: 1 }, { id: 'stats', enabled: false, order: 2 }] }, /^blocks: each block id at most once/],
-      [{ blocks: [{ id: 'multi_tier', enabled: true, order: 1 }] }, /^blocks\.0\.id: /],
+      [{ blocks: [{ id: 'multi_tier', enabled: true, order: 1 }] }, /^blocks\.0\.enabled: multi_tier: Refwire has no multi-tier \(sub-affiliate\) commissions, so this block can only be off/],
+      [{ blocks: [{ id: 'leaderboard', enabled: false, order: 1 }] }, /^blocks\.0\.id: /],
       [{ appearance: { primary_color: 'red' } }, /^appearance\.primary_color: must be a hex color/],
       [{ appearance: { font_size: 12 } }, /^appearance: /],
       [{ default_language: 'xx' }, /^default_language: /],

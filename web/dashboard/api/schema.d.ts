@@ -1705,7 +1705,7 @@ export interface paths {
         get: operations["getApiV1Portal"];
         /**
          * Set the portal: Refgrow's blocks ({ id, enabled, order, config? }), appearance, promotional materials, default language
-         * @description Parts left out stay as they are. blocks: ids among header, share_links, coupon_code, stats, daily_stats, earnings, payment_methods, payment_history, commission_levels, promotional_materials, each at most once; ids left out are off. promotional_materials: { kind: text | image | link, title, body?, url? } with http(s) URLs only (image and link need url, text needs body).
+         * @description Parts left out stay as they are. blocks: ids among header, share_links, coupon_code, stats, daily_stats, earnings, payment_methods, payment_history, commission_levels, promotional_materials, each at most once; ids left out are off. Refgrow's multi_tier is taken while off (a whole Refgrow list can be pasted) and not kept; on, it is refused. promotional_materials: { kind: text | image | link, title, body?, url? } with http(s) URLs only (image and link need url, text needs body).
          */
         put: operations["putApiV1Portal"];
         post?: never;
@@ -15285,7 +15285,7 @@ export interface operations {
                 "application/json": {
                     blocks?: {
                         /** @enum {string} */
-                        id: "header" | "share_links" | "coupon_code" | "stats" | "daily_stats" | "earnings" | "payment_methods" | "payment_history" | "commission_levels" | "promotional_materials";
+                        id: "header" | "share_links" | "coupon_code" | "stats" | "daily_stats" | "earnings" | "payment_methods" | "payment_history" | "commission_levels" | "promotional_materials" | "multi_tier";
                         enabled: boolean;
                         order: number;
                         config?: {
