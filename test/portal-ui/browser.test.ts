@@ -369,6 +369,10 @@ ${scripts}
     await methods.getByLabel('IBAN').fill('DE00 1234 5678');
     await methods.getByRole('button', { name: 'Save' }).click();
     expect(await methods.getByRole('alert').innerText()).toMatch(/^Please check the details: .*IBAN/i);
+    // only the field the refusal names is marked, and it points at the message
+    expect(await methods.getByLabel('IBAN').getAttribute('aria-invalid')).toBe('true');
+    expect(await methods.getByLabel('IBAN').getAttribute('aria-describedby')).toBe('rw-details-error');
+    expect(await methods.getByLabel('Account holder').getAttribute('aria-invalid')).toBeNull();
 
     await methods.getByLabel('PayPal').check();
     await methods.getByLabel('PayPal email').fill('jane.new@paypal.example');

@@ -379,6 +379,15 @@ function detailsFromMe(me: Me): PayoutDetails | null {
   return null;
 }
 
+/** The field a refusal names (the API's "field: reason") → the input that holds it. */
+const DETAIL_INPUTS: Record<string, string> = {
+  paypal_email: 'rw-paypal',
+  wise_email: 'rw-wise',
+  'bank.account_holder': 'rw-holder',
+  'bank.iban': 'rw-iban',
+  'bank.bic': 'rw-bic',
+};
+
 export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
   const { t, api, announce, emit } = usePortal();
   const current = detailsFromMe(me);
@@ -386,12 +395,24 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
   const [form, setForm] = useState<PayoutDetails>(current ?? { method: 'paypal', paypal_email: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // the input the server's 400 names ("bank.iban: not a valid IBAN…"), so only it is marked; null: none named
+  const [invalidField, setInvalidField] = useState<string | null>(null);
   const set = (patch: Partial<PayoutDetails>) => setForm((f) => ({ ...f, ...patch }));
   const setBank = (patch: Partial<NonNullable<PayoutDetails['bank']>>) => setForm((f) => ({ ...f, bank: { account_holder: '', iban: '', ...f.bank, ...patch } }));
   const input = (id: string, label: string, value: string | undefined, onValue: (v: string) => void, type = 'text', autoComplete?: string) => (
     <div class="rw-field">
       <label for={id}>{label}</label>
-      <input id={id} class="rw-input" type={type} dir="ltr" autoComplete={autoComplete} value={value ?? ''} onInput={(e) => onValue((e.target as HTMLInputElement).value)} aria-invalid={error ? 'true' : undefined} />
+      <input
+        id={id}
+        class="rw-input"
+        type={type}
+        dir="ltr"
+        autoComplete={autoComplete}
+        value={value ?? ''}
+        onInput={(e) => onValue((e.target as HTMLInputElement).value)}
+        aria-invalid={error && invalidField === id ? 'true' : undefined}
+        aria-describedby={error && invalidField === id ? 'rw-details-error' : undefined}
+      />
     </div>
   );
 
@@ -399,6 +420,7 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setInvalidField(null);
     const body: PayoutDetails =
       form.method === 'paypal'
         ? { method: 'paypal', paypal_email: form.paypal_email?.trim() }
@@ -412,7 +434,9 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
       emit('payout_details:updated', { method: body.method });
       refreshMe();
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 400 ? t('invalid_details', { reason: err.message }) : t('error_generic'));
+      const refused = err instanceof ApiError && err.status === 400;
+      setError(refused ? t('invalid_details', { reason: err.message }) : t('error_generic'));
+      if (refused) setInvalidField(DETAIL_INPUTS[/^([\w.]+):/.exec(err.message)?.[1] ?? ''] ?? null);
     } finally {
       setBusy(false);
     }
@@ -468,7 +492,7 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
             </>
           )}
           {error && (
-            <p class="rw-alert" role="alert">
+            <p class="rw-alert" role="alert" id="rw-details-error">
               {error}
             </p>
           )}
