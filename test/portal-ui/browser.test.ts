@@ -619,6 +619,8 @@ ${scripts}
         await page.locator('[data-block="payment_history"] tbody tr').first().waitFor();
         await page.locator('[data-block="daily_stats"] canvas').first().waitFor();
         await page.screenshot({ path: path.join(SHOTS, `hosted-${lang}-${width}.png`), fullPage: true });
+        // the chart alone where its date labels are most crowded: the narrowest width
+        if (width === 360) await page.locator('[data-block="daily_stats"] .rw-chart').screenshot({ path: path.join(SHOTS, `chart-${lang}-360.png`) });
       }
     }
     // the embed on the merchant's hostile page, under its CSP
