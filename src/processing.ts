@@ -15,7 +15,7 @@ import { microBatch } from './util/micro-batch';
 import { ClickRetentionSweep } from './tracking/click-retention';
 import { foldAllRowCounts } from './db/row-counts';
 import { foldAllAffiliateTotals } from './db/affiliate-totals';
-import { foldAllEventActivity } from './db/event-activity';
+import { foldAllEventActivity, pruneEventActivity } from './db/event-activity';
 import { PeriodicSweep } from './util/periodic-sweep';
 import { analyzeNewTables, maintainDatabase } from './db/maintenance';
 import { waitingEvents } from './inbox/inbound-events';
@@ -152,7 +152,11 @@ export function startProcessing(config: Config, db: Database, logger: Logger, st
   // the events stored and processed, about one per affiliate a batch touches: folded every DELTA_FOLD_EVENTS events
   // here, so that a burst leaves a small table behind it for the reads (and for vacuum), and on a timer where no event
   // comes.
-  const foldDeltas = async () => (await foldAllRowCounts(db.sql)) + (await foldAllAffiliateTotals(db.sql)) + (await foldAllEventActivity(db.sql));
+  const foldDeltas = async () =>
+    (await foldAllRowCounts(db.sql)) +
+    (await foldAllAffiliateTotals(db.sql)) +
+    (await pruneEventActivity(db.sql, deps.clock())) +
+    (await foldAllEventActivity(db.sql));
   const deltaFold = options.consume ? new PeriodicSweep('delta folding', foldDeltas, logger, DELTA_FOLD_MS, 'deltas folded', { everyWork: DELTA_FOLD_EVENTS }) : null;
   // PostgreSQL's autovacuum does this for a server, where it is on; PGlite has none
   const vacuum = options.consume

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { foldAllEventActivity } from '../../src/db/event-activity';
+import { foldAllEventActivity, pruneEventActivity } from '../../src/db/event-activity';
 import { migrate, readMigrations } from '../../src/db/migrator';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
@@ -82,6 +82,15 @@ describe("the integrations' events of the last 24 hours", () => {
     await store('stripe', '2026-11-29T13:34:56.789Z', 1);
     expect(await listed()).toEqual({ stripe: [8, 2], paddle: [7, 1] });
     expect(await listed()).toEqual(await counted());
+
+    // hours older than two days are deleted by the sweep; the window's figures stay
+    await store('stripe', '2026-11-28T13:00:00.000Z', 2); // out of the window, and of what is kept
+    const kept = async () => (await tdb.db.sql.query<{ hour: Date }>(`SELECT DISTINCT hour FROM event_activity WHERE project_id = $1::uuid ORDER BY hour`, [projectId])).map((r) => r.hour.toISOString());
+    expect((await kept())[0]).toBe('2026-11-28T13:00:00.000Z');
+    expect(await pruneEventActivity(tdb.db.sql, t.clock.now)).toBeGreaterThan(0);
+    expect((await kept()).every((h) => h >= '2026-11-28T13:34:56.789Z')).toBe(true);
+    expect(await listed()).toEqual({ stripe: [8, 2], paddle: [7, 1] });
+    expect(await pruneEventActivity(tdb.db.sql, t.clock.now)).toBe(0);
   });
 });
 
