@@ -379,15 +379,6 @@ function detailsFromMe(me: Me): PayoutDetails | null {
   return null;
 }
 
-/** The field a refusal names (the API's "field: reason") → the input that holds it. */
-const DETAIL_INPUTS: Record<string, string> = {
-  paypal_email: 'rw-paypal',
-  wise_email: 'rw-wise',
-  'bank.account_holder': 'rw-holder',
-  'bank.iban': 'rw-iban',
-  'bank.bic': 'rw-bic',
-};
-
 export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
   const { t, api, announce, emit } = usePortal();
   const current = detailsFromMe(me);
@@ -436,7 +427,8 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
     } catch (err) {
       const refused = err instanceof ApiError && err.status === 400;
       setError(refused ? t('invalid_details', { reason: err.message }) : t('error_generic'));
-      if (refused) setInvalidField(DETAIL_INPUTS[/^([\w.]+):/.exec(err.message)?.[1] ?? ''] ?? null);
+      // each input's id is rw- and the field the API names in its refusal ("bank.iban: …")
+      if (refused) setInvalidField(`rw-${/^([\w.]+):/.exec(err.message)?.[1]}`);
     } finally {
       setBusy(false);
     }
@@ -482,13 +474,13 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
               </label>
             ))}
           </fieldset>
-          {form.method === 'paypal' && input('rw-paypal', t('paypal_email'), form.paypal_email, (v) => set({ paypal_email: v }), 'email', 'email')}
-          {form.method === 'wise' && input('rw-wise', t('wise_email'), form.wise_email, (v) => set({ wise_email: v }), 'email', 'email')}
+          {form.method === 'paypal' && input('rw-paypal_email', t('paypal_email'), form.paypal_email, (v) => set({ paypal_email: v }), 'email', 'email')}
+          {form.method === 'wise' && input('rw-wise_email', t('wise_email'), form.wise_email, (v) => set({ wise_email: v }), 'email', 'email')}
           {form.method === 'bank_transfer' && (
             <>
-              {input('rw-holder', t('account_holder'), form.bank?.account_holder, (v) => setBank({ account_holder: v }), 'text', 'name')}
-              {input('rw-iban', t('iban'), form.bank?.iban, (v) => setBank({ iban: v }))}
-              {input('rw-bic', t('bic'), form.bank?.bic, (v) => setBank({ bic: v }))}
+              {input('rw-bank.account_holder', t('account_holder'), form.bank?.account_holder, (v) => setBank({ account_holder: v }), 'text', 'name')}
+              {input('rw-bank.iban', t('iban'), form.bank?.iban, (v) => setBank({ iban: v }))}
+              {input('rw-bank.bic', t('bic'), form.bank?.bic, (v) => setBank({ bic: v }))}
             </>
           )}
           {error && (

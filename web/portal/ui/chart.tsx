@@ -6,20 +6,7 @@ import { direction } from '../i18n';
 import { usePortal } from './context';
 
 const COLORS = ['#2563eb', '#d97706', '#059669'];
-const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif';
-
-/**
- * The room one date label needs on the time axis: the widest of them, measured in the axis's font, and a gap. uPlot
- * spaces its ticks 50 px apart, which holds "3 Dec" but not every language's day and month ("٣ ديسمبر", "3. Dez."):
- * at 360 px those labels ran into each other.
- */
-function dateLabelSpace(labels: string[]): number {
-  const ctx = document.createElement('canvas').getContext('2d');
-  if (!ctx) return 80;
-  ctx.font = AXIS_FONT;
-  const widest = labels.reduce((max, l) => Math.max(max, ctx.measureText(l).width), 0);
-  return Math.max(50, Math.ceil(widest) + 16);
-}
+const AXIS_FONT = '12px system-ui,sans-serif';
 
 /**
  * The daily chart: uPlot on a canvas, which screen readers cannot read, so the canvas is one image with a summary
@@ -38,7 +25,11 @@ export function DailyChart(props: { daily: DailyRow[] }) {
     const data: uPlot.AlignedData = [xs, rows.map((r) => r.clicks), rows.map((r) => r.signups), rows.map((r) => r.purchases)];
     const labels = [t('stat_clicks'), t('stat_signups'), t('stat_purchases')];
     const width = () => Math.max(200, Math.floor(el.getBoundingClientRect().width));
-    const xSpace = dateLabelSpace(xs.map((x) => dayMonth(x, lang)));
+    // the room a date label needs on the time axis: the widest, in the axis's font, and a gap. uPlot's 50 px holds
+    // "3 Dec" but not every language's day and month ("3. Nov.", Arabic's): at 360 px they ran into each other
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    ctx.font = AXIS_FONT;
+    const xSpace = Math.max(50, ...xs.map((x) => ctx.measureText(dayMonth(x, lang)).width + 16));
     const plot = new uPlot(
       {
         width: width(),
@@ -48,7 +39,7 @@ export function DailyChart(props: { daily: DailyRow[] }) {
         scales: { x: { time: true, dir: rtl ? -1 : 1 }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] } },
         axes: [
           { values: (_u, splits) => splits.map((s) => dayMonth(s, lang)), space: xSpace, font: AXIS_FONT, stroke: '#4b5563', grid: { stroke: '#f3f4f6' } },
-          { values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? count(s, lang) : '')), font: AXIS_FONT, stroke: '#4b5563', grid: { stroke: '#f3f4f6' }, size: 44, side: rtl ? 1 : 3 },
+          { values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? count(s, lang) : '')), stroke: '#4b5563', grid: { stroke: '#f3f4f6' }, size: 44, side: rtl ? 1 : 3 },
         ],
         series: [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i], width: 2, points: { show: rows.length <= 14 } }))],
       },
