@@ -334,7 +334,9 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
 
 /**
  * Records refunds: one observation row per id each refund names (charge, payment intent…), so whichever of them
- * the payment is known by, the refund is found; readers count each observation key once. Returns the payment
+ * the payment is known by, the refund is found; readers count each observation key once. A refund reported again
+ * (refund.updated after refund.created, a cumulative total repeated by a later event) keeps its amount and takes
+ * the earliest report's time and event, so its row's date does not depend on which report arrived first. Returns the payment
  * keys of the refunds whose payment is known, after pointing all the refund's ids at it.
  */
 async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): Promise<string[]> {
@@ -343,14 +345,19 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
   const observations = new Map<string, { ref: string; key: string; r: RefundEvent; inboundEventId: string | null }>();
   for (const { event: r, inboundEventId } of items) {
     const key = r.refundId ?? `cumulative:${r.amountMinor}`;
-    for (const ref of r.paymentRefs) if (!observations.has(`${ref}\u0000${key}`)) observations.set(`${ref}\u0000${key}`, { ref, key, r, inboundEventId });
+    for (const ref of r.paymentRefs) {
+      const seen = observations.get(`${ref}\u0000${key}`);
+      if (!seen || r.occurredAt < seen.r.occurredAt) observations.set(`${ref}\u0000${key}`, { ref, key, r, inboundEventId });
+    }
   }
   const rows = [...observations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, o]) => o);
   await tx.query(
     `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id)
      SELECT $1, $2, ref, k, c, w, a, cur, at, e
      FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[], $10::uuid[]) AS u(ref, k, c, w, a, cur, at, e)
-     ON CONFLICT DO NOTHING`,
+     ON CONFLICT (project_id, provider, payment_ref, observation_key) DO UPDATE
+       SET occurred_at = EXCLUDED.occurred_at, inbound_event_id = EXCLUDED.inbound_event_id
+       WHERE EXCLUDED.occurred_at < refund_observations.occurred_at`,
     [
       place.projectId,
       place.provider,

@@ -126,6 +126,24 @@ describe('refund rows whatever the arrival order', () => {
     expect(await p.verified()).toBe(true);
   });
 
+  it('a refund reported twice is dated by its earliest report, whichever arrived first', async () => {
+    for (const order of [['late', 'early'], ['early', 'late']]) {
+      const p = await project();
+      await p.deliver('payment', payment());
+      // the same refund (one id) and the same cumulative total, each reported at T1 and again at T2
+      const reports: Record<string, Record<string, any>[]> = {
+        early: [refund('re_rows_a', 1000, T1), cumulativeReport(1500, T1)],
+        late: [refund('re_rows_a', 1000, T2), cumulativeReport(1500, T2)],
+      };
+      for (const name of order) for (const event of reports[name]!) await p.deliver(name, event);
+      expect((await p.rows()).map(({ hold: _, ...r }) => r)).toEqual([
+        { level: 1000, amount: -1000, value: -200, at: T1, event: 'early', paid: false },
+        { level: 1500, amount: -500, value: -100, at: T1, event: 'early', paid: false },
+      ]);
+      expect(await p.verified()).toBe(true);
+    }
+  });
+
   it('a row left without a level is removed, the total reversed staying exact', async () => {
     const p = await project();
     await p.deliver('payment', payment());
