@@ -22,6 +22,7 @@ import { sqlSessionOf } from '../db/prisma-session';
 import { emitConversionEvents, emitSignup, manualConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { recalculate } from '../ledger/recalculate';
 import { reviewCommissions } from '../ledger/review';
+import { recomputeCustomersOfRows } from '../ledger/reattribute';
 
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
 const listQuery = z.object({
@@ -393,6 +394,11 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       }),
       'a conversion with this reference already exists',
     );
+    // unmarked paid: a provider payment's rows may move again, as after a failed payout
+    if (current.paidAt && !row.paidAt && !manual) {
+      await recomputeCustomersOfRows(sql, projectId, [row.id], now);
+      return res.json(ok(conversionView(await prisma.conversion.findUniqueOrThrow({ where: { id: row.id } }), now)));
+    }
     res.json(ok(conversionView(row, now)));
   };
   router.put('/:id', update);

@@ -7,6 +7,8 @@ import { missingDetails, recipientOf } from './payout-batches';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { completePayout, createPayout, failPayout, type PayoutRefusal, type Settlement } from '../ledger/payouts';
+import { recomputeCustomersOfRows } from '../ledger/reattribute';
+import type { SqlClient } from '../db/sql';
 import { currencyCode } from './currency';
 import { instant, majorText, minor, ok, page, paginationQuery, uuid } from './envelope';
 import { idFromPath, uuidField } from './fields';
@@ -148,7 +150,7 @@ export function destinationOf(a: Affiliate, method: string): Prisma.InputJsonObj
  * the merchant by whatever method, and is then marked completed (its rows become paid) or failed (its rows are
  * eligible again).
  */
-export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
+export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () => Date): Router {
   const router = Router();
 
   async function find(projectId: string, id: unknown) {
@@ -255,7 +257,12 @@ export function payoutsRouter(prisma: PrismaClient, clock: () => Date): Router {
     const body = failBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const id = idFromPath(req.params.id, 'payout');
-    await answer(projectId, await failPayout(prisma, projectId, id, body.reason ?? null, clock()), 'failed', res);
+    // the rows it held, let go: their customers are laid out again once it has failed
+    const held = (await prisma.conversion.findMany({ where: { projectId, payoutId: id }, select: { id: true } })).map((c) => c.id);
+    const now = clock();
+    const settled = await failPayout(prisma, projectId, id, body.reason ?? null, now);
+    if (settled?.status === 'failed') await recomputeCustomersOfRows(sql, projectId, held, now);
+    await answer(projectId, settled, 'failed', res);
   });
 
   return router;

@@ -15,3 +15,19 @@ export async function recomputeCustomersByEmail(sql: SqlClient, projectId: strin
   await recomputeGroups(sql, groups.map((g) => ({ projectId, provider: g.provider, customerKey: g.customer_key })), now);
   return groups.length;
 }
+
+/**
+ * Rows let go by a payout that failed (or unmarked paid by hand) may move again: while frozen they kept their level,
+ * and refunds reported meanwhile were laid out around them. Recomputing their customers lays the rows out as the
+ * facts now say (refund rows by level and date, in time order). Returns the number of customers recomputed.
+ */
+export async function recomputeCustomersOfRows(sql: SqlClient, projectId: string, conversionIds: readonly string[], now: Date): Promise<number> {
+  if (conversionIds.length === 0) return 0;
+  const groups = await sql.query<{ provider: string; customer_key: string }>(
+    `SELECT DISTINCT p.provider, p.customer_key FROM conversions c JOIN conversions p ON p.id = coalesce(c.reverses_id, c.id)
+     WHERE c.project_id = $1 AND c.id = ANY($2::uuid[]) AND p.kind IN ('purchase', 'renewal') AND p.customer_key IS NOT NULL AND p.provider IS NOT NULL`,
+    [projectId, [...conversionIds]],
+  );
+  await recomputeGroups(sql, groups.map((g) => ({ projectId, provider: g.provider, customerKey: g.customer_key })), now);
+  return groups.length;
+}

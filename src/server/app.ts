@@ -205,8 +205,8 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/products', productsRouter(prisma, clock));
   v1.use('/conversions', conversionsRouter(prisma, deps.db.sql, clock));
   v1.use('/ledger', ledgerRouter(prisma, clock));
-  v1.use('/payouts', payoutsRouter(prisma, clock));
-  v1.use('/payout-batches', payoutBatchesRouter(prisma, clock));
+  v1.use('/payouts', payoutsRouter(prisma, deps.db.sql, clock));
+  v1.use('/payout-batches', payoutBatchesRouter(prisma, deps.db.sql, clock));
   v1.use('/reports', reportsRouter(prisma, clock));
   v1.use('/emails', emailsRouter(prisma));
   v1.use('/portal', portalSettingsRouter(prisma));
