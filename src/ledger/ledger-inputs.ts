@@ -97,7 +97,7 @@ export type RefundRow = {
 };
 
 export type Subject = { type: string; hints: Hints | null; email: string | null };
-export type RefundObservation = { observationKey: string; cumulative: boolean; withdrawal: boolean; amountMinor: bigint; occurredAt: Date; inboundEventId: string | null };
+export type RefundObservation = { observationKey: string; cumulative: boolean; withdrawal: boolean; amountMinor: bigint; currency: string; occurredAt: Date; inboundEventId: string | null };
 
 /** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
 export type LedgerInputs = {
@@ -321,9 +321,9 @@ export async function loadLedgerInputs(
   }
 
   const refundObservations = new Map<string, RefundObservation[]>();
-  const observationRows = await tx.query<{ payment_ref: string; observation_key: string; cumulative: boolean; withdrawal: boolean; amount_minor: string; occurred_at: Date; inbound_event_id: string | null }>(
-    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.withdrawal, o.amount_minor, o.occurred_at, o.inbound_event_id FROM unnest($3::text[]) AS k(ref)
-     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, withdrawal, amount_minor, occurred_at, inbound_event_id FROM refund_observations
+  const observationRows = await tx.query<{ payment_ref: string; observation_key: string; cumulative: boolean; withdrawal: boolean; amount_minor: string; currency: string; occurred_at: Date; inbound_event_id: string | null }>(
+    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.withdrawal, o.amount_minor, o.currency, o.occurred_at, o.inbound_event_id FROM unnest($3::text[]) AS k(ref)
+     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id FROM refund_observations
                          WHERE project_id = $1 AND provider = $2 AND payment_ref = k.ref OFFSET 0) o`,
     [projectId, provider, [...new Set([...aliases.values()].flat())]],
   );
@@ -333,6 +333,7 @@ export async function loadLedgerInputs(
       cumulative: r.cumulative,
       withdrawal: r.withdrawal,
       amountMinor: big(r.amount_minor),
+      currency: r.currency,
       occurredAt: r.occurred_at,
       inboundEventId: r.inbound_event_id,
     });

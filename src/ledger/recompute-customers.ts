@@ -215,6 +215,8 @@ function refundLevelsOf(inputs: LedgerInputs, payment: PaymentRow): RefundLevel<
   const distinct = new Map<string, RefundObservation>();
   for (const alias of inputs.aliasesOf(payment.payment_key)) {
     for (const o of inputs.refundObservations.get(alias) ?? []) {
+      // a refund in another currency is not this payment's (src/ledger/refund-currency.ts)
+      if (o.currency !== payment.currency) continue;
       const seen = distinct.get(o.observationKey);
       if (!seen || o.occurredAt < seen.occurredAt || (o.occurredAt.getTime() === seen.occurredAt.getTime() && o.amountMinor < seen.amountMinor)) distinct.set(o.observationKey, o);
     }

@@ -65,22 +65,23 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
     // what the refund rows reverse. A listed refund is counted by replaying its event.
     await q<{ problem: string }>`
       WITH observed AS (
-        SELECT DISTINCT ON (a.provider, a.payment_key, o.observation_key) a.provider, a.payment_key, o.cumulative, o.withdrawal, o.amount_minor
+        SELECT DISTINCT ON (a.provider, a.payment_key, o.observation_key) a.provider, a.payment_key, o.currency, o.cumulative, o.withdrawal, o.amount_minor
         FROM refund_observations o
         JOIN payment_aliases a ON a.project_id = o.project_id AND a.provider = o.provider AND a.alias = o.payment_ref
         WHERE o.project_id = ${projectId}::uuid
         ORDER BY a.provider, a.payment_key, o.observation_key, o.amount_minor),
       refunded AS (
-        SELECT provider, payment_key, greatest(coalesce(max(amount_minor) FILTER (WHERE cumulative AND NOT withdrawal), 0),
+        SELECT provider, payment_key, currency, greatest(coalesce(max(amount_minor) FILTER (WHERE cumulative AND NOT withdrawal), 0),
                                               coalesce(sum(amount_minor) FILTER (WHERE NOT cumulative AND NOT withdrawal), 0))
                                       + coalesce(sum(amount_minor) FILTER (WHERE withdrawal), 0) AS total
-        FROM observed GROUP BY provider, payment_key)
+        FROM observed GROUP BY provider, payment_key, currency)
       SELECT 'conversion ' || p.id::text || ' (' || p.provider || ' payment ' || p.payment_key || '): refunded '
              || least(f.total, p.amount_minor) || ' of ' || p.amount_minor || ', reversed ' || coalesce(r.level, 0) AS problem
       FROM refunded f
       -- a payment's row is found by its unique external key, provider:payment_key
+      -- a refund in another currency is never counted (src/ledger/refund-currency.ts)
       JOIN conversions p ON p.project_id = ${projectId}::uuid AND p.external_key = f.provider || ':' || f.payment_key
-                        AND p.kind IN ('purchase', 'renewal')
+                        AND p.kind IN ('purchase', 'renewal') AND p.currency = f.currency
       LEFT JOIN LATERAL (SELECT max(refund_level_minor) AS level FROM conversions WHERE reverses_id = p.id AND kind = 'refund') r ON true
       WHERE least(f.total, p.amount_minor) > coalesce(r.level, 0)`,
   );

@@ -9,6 +9,7 @@ import type { ProviderName } from '../domain/provider-names';
 import { getAdapter, getEnricher } from '../providers/registry';
 import { parseJsonObject } from '../providers/shared/json';
 import { unusableReason, type NormalizedEvent } from '../domain/normalized-event';
+import { foreignCurrencyRefund } from '../ledger/refund-currency';
 
 export type { ProcessOutcome };
 
@@ -155,6 +156,8 @@ async function prepare(deps: ProcessorDeps, event: EventToProcess, maxAttempts: 
   const events = await enrich(deps, event, payload, normalized.events, maxAttempts);
   const unusable = unusableReason(events);
   if (unusable) return { status: 'failed', reason: `invalid event: ${unusable}` };
+  const foreign = await foreignCurrencyRefund(deps.db.sql, event.project_id, event.provider, events);
+  if (foreign) return { status: 'failed', reason: foreign };
   return { events };
 }
 

@@ -144,6 +144,27 @@ describe('refund rows whatever the arrival order', () => {
     }
   });
 
+  it('a refund in another currency than its payment is never counted: refused when the payment is known, left out when it comes later', async () => {
+    const p = await project();
+    const foreign = (id: string, when: string) => {
+      const event = refund(id, 1000, when);
+      event.data.object.currency = 'eur';
+      return event;
+    };
+    // before its payment: stored (the payment's currency is not known yet), and left out once it is
+    await p.deliver('eur-early', foreign('re_rows_eur1', T1));
+    await p.deliver('payment', payment());
+    expect(await p.rows()).toEqual([]);
+    // after it: the event fails, naming why
+    const { outcome } = await deliverAndProcess(tdb.db, p.projectId, foreign('re_rows_eur2', T2));
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'refund in EUR of a payment in USD: not counted (a provider refunds in the currency it charged)' });
+    expect(await p.rows()).toEqual([]);
+    // a refund in the payment's currency still counts alone
+    await p.deliver('A', refund('re_rows_a', 1000, T1));
+    expect((await p.rows()).map(({ hold: _, ...r }) => r)).toEqual([inOrder[0]]);
+    expect(await p.verified()).toBe(true);
+  });
+
   it('a row left without a level is removed, the total reversed staying exact', async () => {
     const p = await project();
     await p.deliver('payment', payment());
