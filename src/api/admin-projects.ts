@@ -7,6 +7,7 @@ import { HttpError } from '../http/errors';
 import { createProject, issueApiKey, NotFoundError, revokeApiKey } from '../projects/projects';
 import { currencyCode } from './currency';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
+import { idFromPath } from './fields';
 import type { Operation } from './operation';
 
 const createProjectBody = z.object({
@@ -18,13 +19,6 @@ const createKeyBody = z.object({ name: z.string().trim().min(1).max(200).optiona
 
 const listQuery = z.object(paginationQuery);
 
-const uuidParam = z.string().uuid();
-
-function idParam(value: unknown, what: string): string {
-  const parsed = uuidParam.safeParse(value);
-  if (!parsed.success) throw new HttpError(404, `${what} not found`);
-  return parsed.data.toLowerCase();
-}
 
 function rethrowNotFound(err: unknown): never {
   if (err instanceof NotFoundError) throw new HttpError(404, err.message);
@@ -67,7 +61,7 @@ export function adminProjectsRouter(prisma: PrismaClient, adminToken: string | n
   });
 
   router.post('/projects/:id/api-keys', async (req, res) => {
-    const projectId = idParam(req.params.id, 'project');
+    const projectId = idFromPath(req.params.id, 'project');
     const body = createKeyBody.parse(req.body ?? {});
     const key = await issueApiKey(prisma, projectId, body.name ?? null).catch(rethrowNotFound);
     res.status(201).json(
@@ -76,8 +70,8 @@ export function adminProjectsRouter(prisma: PrismaClient, adminToken: string | n
   });
 
   router.delete('/projects/:id/api-keys/:keyId', async (req, res) => {
-    const projectId = idParam(req.params.id, 'project');
-    const keyId = idParam(req.params.keyId, 'API key');
+    const projectId = idFromPath(req.params.id, 'project');
+    const keyId = idFromPath(req.params.keyId, 'API key');
     await revokeApiKey(prisma, projectId, keyId).catch(rethrowNotFound);
     res.status(204).end();
   });

@@ -40,8 +40,9 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
   for (const action of Object.keys(ACTIONS) as AffiliateAction[]) {
     router.post(`/:email/${action}`, async (req: Request, res) => {
       const projectId = projectIdOf(req);
-      const body = BODIES[action].parse(req.body ?? {}) as z.infer<typeof approveBody> & { reason?: string };
+      // the path first: a malformed address is named before the body's fields
       const email = emailFromPath(req.params.email);
+      const body = BODIES[action].parse(req.body ?? {}) as z.infer<typeof approveBody> & { reason?: string };
       const { from, to } = ACTIONS[action];
       const result = await prisma.$transaction(async (tx) => {
         await lockRules(tx, projectId);

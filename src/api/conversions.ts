@@ -316,8 +316,9 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     res.json(ok((await review(req, [idFromPath(req.params.id, 'conversion')], 'approved', null))[0]));
   });
   router.post('/:id/reject', async (req, res) => {
+    const id = idFromPath(req.params.id, 'conversion');
     const body = rejectBody.parse(req.body ?? {});
-    res.json(ok((await review(req, [idFromPath(req.params.id, 'conversion')], 'rejected', body.reason))[0]));
+    res.json(ok((await review(req, [id], 'rejected', body.reason))[0]));
   });
 
   // Explicit re-rating with today's rules (PRODUCT.md §11): a rule change alone never moves a commission.

@@ -13,7 +13,7 @@ import { PROVIDER_NAMES } from '../domain/provider-names';
 import { parseJsonObject } from '../providers/shared/json';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../util/json-text';
 import { CURSOR_PAGING, cursorOf, cursorQuery, instant, keysetPage, ok, paginationQuery, uuid } from './envelope';
-import { isoDate } from './fields';
+import { idFromPath, isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionResponse, conversionView } from '../views/present';
 import { withExplanations } from './explanations';
@@ -155,8 +155,7 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlClient, processEvent:
   });
 
   async function detail(projectId: string, rawId: unknown) {
-    const id = z.string().uuid().safeParse(rawId);
-    const event = id.success ? await prisma.inboundEvent.findFirst({ where: { id: id.data.toLowerCase(), projectId } }) : null;
+    const event = await prisma.inboundEvent.findFirst({ where: { id: idFromPath(rawId, 'event'), projectId } });
     if (!event) throw new HttpError(404, 'event not found');
     const conversions = await prisma.conversion.findMany({ where: { projectId, inboundEventId: event.id }, orderBy: { createdAt: 'asc' } });
     const { rawBody, headers, ...rest } = event;

@@ -163,8 +163,8 @@ export function linksRouter(prisma: PrismaClient, publicUrl: string, clock: () =
   });
 
   router.post('/', async (req, res) => {
-    const body = createBody.parse(req.body ?? {});
-    res.status(201).json(ok(await links.create(await affiliateOf(req), body)));
+    const affiliate = await affiliateOf(req);
+    res.status(201).json(ok(await links.create(affiliate, createBody.parse(req.body ?? {}))));
   });
 
   router.get('/:slug', async (req, res) => {

@@ -221,7 +221,7 @@ function errorStatuses(op: Operation): number[] {
     ...(op.access !== 'public' ? [429] : []),
     ...(/\{\w+\}/.test(op.path) ? [404] : []),
     // an id or email in the path that cannot be one (src/api/fields.ts, idFromPath and emailFromPath)
-    ...(/\{(id|email)\}/.test(op.path) && op.access === 'api_key' ? [400] : []),
+    ...(/\{(id|email|keyId|projectId)\}/.test(op.path) && (op.access === 'api_key' || op.access === 'admin') ? [400] : []),
   ];
   return [...new Set([...implied, ...(op.errors ?? [])])].sort((a, b) => a - b);
 }

@@ -4,6 +4,7 @@ import { formatMajor } from '../commission/money';
 import type { SqlClient } from '../db/sql';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { idFromPath } from './fields';
 import { instant, majorText, minor, ok, uuid } from './envelope';
 import type { Operation } from './operation';
 import { referralResponse, referralRowByEmail, referralView } from './referral-rows';
@@ -20,8 +21,9 @@ export function stripeCustomerInfoRouter(sql: SqlClient): Router {
   const router = Router();
   router.get('/:projectId/stripe-customer-referral-info/:stripeCustomerId', async (req, res) => {
     const projectId = projectIdOf(req);
-    // another project's id, or no id at all: the same answer, so a key learns nothing of other projects
-    if (String(req.params.projectId).toLowerCase() !== projectId) throw new HttpError(404, 'project not found');
+    // another project's id: the same answer as none, so a key learns nothing of other projects; one that cannot be
+    // an id is the client's bug (400, as every id in an API path)
+    if (idFromPath(req.params.projectId, 'project') !== projectId) throw new HttpError(404, 'project not found');
     const customerId = String(req.params.stripeCustomerId);
     const customerKey = `customer:${customerId}`;
     const payments = await sql.query<Payment>(

@@ -21,20 +21,25 @@ export function jsonBody(options: { limit: string; type?: string[] }): RequestHa
       if (problem) throw new HttpError(400, problem);
     },
   });
+  // a body of another type is read too (within the same limit), only to tell an empty one, which is no body
+  const other = express.raw({ type: () => true, limit: options.limit });
   return (req, res, next) => {
     parse(req, res, (error?: unknown) => {
       if (error) return next(error);
-      if (req.method !== 'GET' && req.method !== 'HEAD' && hasBody(req) && !req.is(types)) {
+      if (req.method === 'GET' || req.method === 'HEAD' || req.is(types) || !framesBody(req)) return next();
+      other(req, res, (rawError?: unknown) => {
+        if (rawError) return next(rawError);
+        const bytes = Buffer.isBuffer(req.body) ? req.body.length : 0;
+        req.body = undefined;
+        if (bytes === 0) return next();
         const sent = req.headers['content-type'];
-        return next(new HttpError(415, `${sent ? `Content-Type "${sent}"` : 'a body without a Content-Type'} is not accepted: send JSON with Content-Type: application/json`));
-      }
-      next();
+        next(new HttpError(415, `${sent ? `Content-Type "${sent}"` : 'a body without a Content-Type'} is not accepted: send JSON with Content-Type: application/json`));
+      });
     });
   };
 }
 
-/** A body with bytes in it: an empty one (Content-Length: 0, as some clients send with a bodiless POST) is none. */
-function hasBody(req: express.Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+/** Whether the request frames a body at all (it may still be empty: Content-Length 0, or no chunk). */
+function framesBody(req: express.Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
 }

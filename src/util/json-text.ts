@@ -35,6 +35,17 @@ export function isExactJsonNumber(literal: string): boolean {
   return written !== null && Number.isFinite(read) && decimal(String(read)) === written;
 }
 
+/**
+ * Why a number cannot be taken, without advice the field would refuse: past 2^53 − 1 no field takes it (amounts are
+ * bounded far below, counts and days too), so it is too large; a smaller one has more digits than a double keeps,
+ * which only an amount can carry, as decimal text.
+ */
+function inexactNumber(literal: string): string {
+  const shown = literal.length > 40 ? `${literal.slice(0, 40)}…` : literal;
+  if (!(Math.abs(Number(literal)) <= Number.MAX_SAFE_INTEGER)) return `the number ${shown} is too large (at most ${Number.MAX_SAFE_INTEGER})`;
+  return `the number ${shown} has more digits than can be read exactly; an amount can be sent as a decimal string, e.g. "12.34"`;
+}
+
 function pathOf(stack: Container[]): string {
   return stack
     .map((c) => (c.object ? c.key : String(c.index)))
@@ -119,10 +130,7 @@ export function jsonTextProblem(text: string, options: { maxDepth: number; exact
       const literal = text.slice(start, i + 1);
       if (!JSON_NUMBER.test(literal)) return null;
       if (options.exactNumbers && !isExactJsonNumber(literal)) {
-        // an amount in minor units is an integer field: text would be refused there too
-        const minorUnits = top?.object === true && top.key !== null && top.key.endsWith('_minor');
-        const advice = minorUnits ? `an amount in minor units is a whole number up to ${Number.MAX_SAFE_INTEGER}` : 'send it as a string';
-        return at(`the number ${literal.length > 40 ? `${literal.slice(0, 40)}…` : literal} cannot be read exactly; ${advice}`);
+        return at(inexactNumber(literal));
       }
     }
   }

@@ -84,7 +84,7 @@ describe('/api/admin/projects', () => {
 
   it('answers 404 for keys of an unknown project', async () => {
     await request(t.app).post('/api/admin/projects/00000000-0000-4000-8000-000000000000/api-keys').set(admin()).send({}).expect(404);
-    await request(t.app).post('/api/admin/projects/nope/api-keys').set(admin()).send({}).expect(404);
+    await request(t.app).post('/api/admin/projects/nope/api-keys').set(admin()).send({}).expect(400);
   });
 
   it('lists projects without their keys', async () => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { ADMIN_TOKEN, buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
@@ -73,12 +74,45 @@ describe('bad input the database cannot hold', () => {
     expect(Object.keys(openapi.paths['/api/v1/groups'].post.responses)).toEqual(expect.arrayContaining(['413', '415']));
   });
 
+  it('takes an empty body as no body however it is framed; a chunked one with bytes and no type is 415', async () => {
+    const server = http.createServer(t.app).listen(0);
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const post = (path: string, headers: Record<string, string>, chunks: string[]) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...api(), ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        for (const c of chunks) req.write(c);
+        req.end();
+      });
+    try {
+      // no bytes, chunked, no type: a bodiless write, as with Content-Length: 0
+      expect((await post('/api/v1/publishable-keys', { 'Transfer-Encoding': 'chunked' }, [])).status).toBe(201);
+      expect((await post('/api/v1/publishable-keys', { 'Content-Type': 'text/plain', 'Content-Length': '0' }, [])).status).toBe(201);
+      const sent = await post('/api/v1/groups', { 'Transfer-Encoding': 'chunked' }, ['{"name":', '"Bronze"}']);
+      expect(sent).toEqual({ status: 415, body: { success: false, error: 'a body without a Content-Type is not accepted: send JSON with Content-Type: application/json' } });
+    } finally {
+      server.close();
+    }
+  });
+
   it.each([
     ['/api/v1/conversions/1002', 'invalid conversion id: "1002" is not a UUID'],
     ['/api/v1/affiliates/not-an-email', 'invalid email: "not-an-email" is not an email address'],
     ['/api/v1/referrals/jane', 'invalid email: "jane" is not an email address'],
   ])("answers a malformed id or email in the path with 400, as Refgrow does: %s", async (path, error) => {
     expect((await request(t.app).get(path).set(api()).expect(400)).body).toEqual({ success: false, error });
+  });
+
+  it('names a malformed path before the body: the path is what the client got wrong first', async () => {
+    expect((await request(t.app).post('/api/v1/affiliates/not-an-email/reject').set(api()).send({}).expect(400)).body.error).toBe('invalid email: "not-an-email" is not an email address');
+    expect((await request(t.app).post('/api/v1/conversions/abc/reject').set(api()).send({}).expect(400)).body.error).toBe('invalid conversion id: "abc" is not a UUID');
+    expect((await request(t.app).post('/api/v1/affiliates/x/links').set(api()).send({}).expect(400)).body.error).toBe('invalid email: "x" is not an email address');
+    expect((await request(t.app).get('/api/v1/events/zz').set(api()).expect(400)).body.error).toBe('invalid event id: "zz" is not a UUID');
   });
 
   it('answers a well-formed id or email that names nothing with 404', async () => {

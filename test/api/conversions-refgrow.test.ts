@@ -183,6 +183,6 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     const other = await createProjectViaApi(t.app, 'Other');
     expect((await info('cus_lee', other.id).expect(404)).body).toEqual({ success: false, error: 'project not found' });
     expect((await request(t.app).get(`/api/v1/projects/${projectId}/stripe-customer-referral-info/cus_lee`).set('Authorization', `Bearer ${other.apiKey}`).expect(404)).body.error).toBe('project not found');
-    expect((await info('cus_lee', 'not-a-uuid').expect(404)).body.error).toBe('project not found');
+    expect((await info('cus_lee', 'not-a-uuid').expect(400)).body.error).toBe('invalid project id: "not-a-uuid" is not a UUID');
   });
 });

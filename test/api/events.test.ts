@@ -113,7 +113,7 @@ describe('/api/v1/events', () => {
     expect(list.body.data.map((e: { provider_event_id: string }) => e.provider_event_id)).toEqual(['evt_b1']);
     const res = await request(t.app).get(`/api/v1/events/${ids.evt_a1}`).set('Authorization', `Bearer ${b.apiKey}`).expect(404);
     expect(res.body).toEqual({ success: false, error: 'event not found' });
-    await request(t.app).get('/api/v1/events/not-a-uuid').set('Authorization', `Bearer ${a.apiKey}`).expect(404);
+    await request(t.app).get('/api/v1/events/not-a-uuid').set('Authorization', `Bearer ${a.apiKey}`).expect(400);
   });
 
   it('shows and replays an event stored before receivers refused deep JSON, leaving its payload out', async () => {

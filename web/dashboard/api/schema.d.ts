@@ -3364,6 +3364,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -8293,6 +8302,15 @@ export interface operations {
                             referral: components["schemas"]["Referral"] | null;
                         };
                     };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown credentials */
