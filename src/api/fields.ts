@@ -87,7 +87,10 @@ export async function conflictAs409<T>(work: Promise<T>, message: string): Promi
 export const uuidField = z.string().uuid({ message: 'must be an id' }).transform((v) => v.toLowerCase());
 
 /** What a malformed path segment was, quoted and cut short, for its error. */
-const shown = (value: unknown) => JSON.stringify(String(value).slice(0, 80));
+const shown = (value: unknown) => {
+  const text = String(value);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+};
 
 /**
  * A row's id from the path. One that cannot be an id is 400, as Refgrow answers ("Invalid conversion ID"): the

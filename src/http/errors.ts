@@ -51,7 +51,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const type = (err as { type?: string }).type;
   // each body parser has its own limit (1 MiB for the API, 16 KB for the tracking endpoints): name the one hit
   if (type === 'entity.too.large') return sendError(res, 413, `request body too large (limit ${sizeOf((err as { limit?: number }).limit)})`);
-  if (type === 'entity.parse.failed') return sendError(res, 400, 'request body is not valid JSON');
+  if (type === 'entity.parse.failed') return sendError(res, 400, isJsonText((err as { body?: unknown }).body) ? 'request body must be a JSON object' : 'request body is not valid JSON');
   const status = (err as { status?: number }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return sendError(res, status, (err as Error).message || 'bad request');
@@ -65,3 +65,14 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   req.log?.error({ err }, 'unhandled error');
   sendError(res, 500, 'internal error');
 };
+
+/** JSON that body-parser's strict mode refused for not being an object or array (null, 1, "text"): valid JSON still. */
+function isJsonText(body: unknown): boolean {
+  if (typeof body !== 'string') return false;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}

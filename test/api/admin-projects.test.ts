@@ -56,6 +56,11 @@ describe('/api/admin/projects', () => {
       .send('{"name":')
       .expect(400);
     expect(res.body).toEqual({ success: false, error: 'request body is not valid JSON' });
+    // valid JSON that is not an object is told so
+    for (const text of ['null', '1', '"name"']) {
+      const other = await request(t.app).post('/api/admin/projects').set({ ...admin(), 'content-type': 'application/json' }).send(text).expect(400);
+      expect(other.body).toEqual({ success: false, error: 'request body must be a JSON object' });
+    }
   });
 
   it.each([
