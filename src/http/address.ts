@@ -14,6 +14,11 @@ export const refuseNulInAddress: RequestHandler = (req, _res, next) => {
  * whole list came back. The API takes each parameter once, by its plain name: say so instead.
  */
 export const refuseBracketedQuery: RequestHandler = (req, _res, next) => {
-  const bracketed = req.path.startsWith('/api/') ? Object.keys(req.query as Record<string, unknown>).find((name) => /[[\]]/.test(name)) : undefined;
-  next(bracketed === undefined ? undefined : new HttpError(400, `query parameter "${bracketed}": give it once by its plain name (e.g. ${bracketed.replace(/\[.*$/, '')}=value), without brackets`));
+  if (!req.path.startsWith('/api/')) return next();
+  const query = req.query as Record<string, unknown>;
+  const bracketed = Object.keys(query).find((name) => /[[\]]/.test(name));
+  if (bracketed !== undefined) return next(new HttpError(400, `query parameter "${bracketed}": give it once by its plain name (e.g. ${bracketed.replace(/\[.*$/, '')}=value), without brackets`));
+  // ?limit=10&limit=20 arrives as a list, which no parameter takes: the schema's answer ("received NaN") hid why
+  const repeated = Object.entries(query).find(([, value]) => Array.isArray(value));
+  next(repeated === undefined ? undefined : new HttpError(400, `query parameter "${repeated[0]}": give it once (it came ${(repeated[1] as unknown[]).length} times)`));
 };

@@ -53,6 +53,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (type === 'entity.too.large') return sendError(res, 413, `request body too large (limit ${sizeOf((err as { limit?: number }).limit)})`);
   if (type === 'entity.parse.failed') return sendError(res, 400, isJsonText((err as { body?: unknown }).body) ? 'request body must be a JSON object' : 'request body is not valid JSON');
   const status = (err as { status?: number }).status;
+  // the decompressor's own words ("incorrect header check") say nothing to a client that sent a wrong encoding
+  const encoding = req.headers['content-encoding'];
+  if (status === 400 && type === undefined && encoding && encoding !== 'identity') {
+    return sendError(res, 400, `request body is not valid ${encoding} (Content-Encoding: ${encoding})`);
+  }
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return sendError(res, status, (err as Error).message || 'bad request');
   }

@@ -129,6 +129,11 @@ describe('bad input the database cannot hold', () => {
     expect(res.body).toEqual({ success: false, error: `query parameter "${name}": give it once by its plain name (e.g. ${name.replace(/\[.*$/, '')}=value), without brackets` });
   });
 
+  it('refuses a query parameter given twice, naming it, instead of an error about NaN', async () => {
+    const res = await request(t.app).get('/api/v1/conversions?limit=10&limit=20').set(api()).expect(400);
+    expect(res.body).toEqual({ success: false, error: 'query parameter "limit": give it once (it came 2 times)' });
+  });
+
   it.each([
     ['/api/v1/conversions?from=0000-01-01', 'from: must be a date between the years 1 and 9999'],
     ['/api/v1/events?to=0000-01-01', 'to: must be a date between the years 1 and 9999'],

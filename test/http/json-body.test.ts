@@ -43,6 +43,14 @@ describe('API request bodies', () => {
     expect(await affiliates()).toBe(0);
   });
 
+  it('refuse a body its Content-Encoding does not decode with 400 saying so, not the decompressor\'s words', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const res = await request(t.app).post('/api/v1/affiliates').set('Authorization', `Bearer ${project.apiKey}`).set('Content-Type', 'application/json').set('Content-Encoding', encoding).send('{"email":"z@p.test"}');
+      expect([encoding, res.status, res.body]).toEqual([encoding, 400, { success: false, error: `request body is not valid ${encoding} (Content-Encoding: ${encoding})` }]);
+    }
+    expect(await affiliates()).toBe(0);
+  });
+
   it('take the same amounts as strings, or as numbers a double holds', async () => {
     await send('post', '/api/v1/affiliates', '{"email":"ok@p.test","commission_type":"fixed","commission_value":12.50,"payout_details":{"bank":{"iban":{"country":"DE"}}}}').expect(201);
     expect(await affiliates()).toBe(1);
