@@ -5,7 +5,6 @@ import { Prisma, type Affiliate, type Payout, type PayoutBatch, type PrismaClien
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { createPayoutBatch, settleBatch, type Skipped } from '../ledger/payout-batches';
-import { recomputeCustomersOfRows } from '../ledger/reattribute';
 import type { SqlClient } from '../db/sql';
 import { csvLine } from '../util/csv';
 import { currencyCode } from './currency';
@@ -297,21 +296,15 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
     const body = outcome === 'completed' ? completeBody.parse(req.body ?? {}) : failBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const batch = await find(projectId, req.params.id);
-    // a failure lets go of the rows its pending payouts held: their customers are laid out again after it
-    const held =
-      outcome === 'failed'
-        ? (await prisma.conversion.findMany({ where: { projectId, payout: { batchId: batch.id, status: 'pending' } }, select: { id: true } })).map((c) => c.id)
-        : [];
-    const now = clock();
     const result = await settleBatch(
       prisma,
+      sql,
       projectId,
       batch.id,
       outcome === 'completed' ? { completed: { reference: (body as z.infer<typeof completeBody>).reference ?? null } } : { failed: { reason: (body as z.infer<typeof failBody>).reason ?? null } },
-      now,
+      clock(),
     );
     if (!result) throw new HttpError(404, 'payout batch not found');
-    if (result.settled > 0) await recomputeCustomersOfRows(sql, projectId, held, now);
     res.json(ok({ ...(await detail(projectId, batch)), settled: result.settled }));
   };
   router.post('/:id/complete', settle('completed'));

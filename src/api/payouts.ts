@@ -7,7 +7,6 @@ import { missingDetails, recipientOf } from './payout-batches';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { completePayout, createPayout, failPayout, type PayoutRefusal, type Settlement } from '../ledger/payouts';
-import { recomputeCustomersOfRows } from '../ledger/reattribute';
 import type { SqlClient } from '../db/sql';
 import { currencyCode } from './currency';
 import { instant, majorText, minor, ok, page, paginationQuery, uuid } from './envelope';
@@ -257,12 +256,7 @@ export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () =>
     const body = failBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const id = idFromPath(req.params.id, 'payout');
-    // the rows it held, let go: their customers are laid out again once it has failed
-    const held = (await prisma.conversion.findMany({ where: { projectId, payoutId: id }, select: { id: true } })).map((c) => c.id);
-    const now = clock();
-    const settled = await failPayout(prisma, projectId, id, body.reason ?? null, now);
-    if (settled?.status === 'failed') await recomputeCustomersOfRows(sql, projectId, held, now);
-    await answer(projectId, settled, 'failed', res);
+    await answer(projectId, await failPayout(prisma, sql, projectId, id, body.reason ?? null, clock()), 'failed', res);
   });
 
   return router;

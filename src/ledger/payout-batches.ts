@@ -1,6 +1,7 @@
 import { Prisma, type Affiliate, type Payout, type PayoutBatch, type PrismaClient } from '../generated/prisma/client';
 import { balance } from '../domain/balances';
-import { completeIn, failIn, payoutIn, type PayoutRefusal, type Settlement } from './payouts';
+import type { SqlClient } from '../db/sql';
+import { completeIn, failIn, payoutIn, releasedRows, type PayoutRefusal, type Settlement } from './payouts';
 
 /** How an affiliate is paid in a batch: the method and the destination recorded on its payout (the API decides). */
 export type PaymentRoute = (affiliate: Affiliate) => { method: string; destination: Prisma.InputJsonObject };
@@ -120,8 +121,26 @@ export async function createPayoutBatch(prisma: PrismaClient, request: BatchRequ
   }
 }
 
-/** A batch's pending payouts all settled one way, in one transaction; null when the project has no such batch. */
+/**
+ * A batch's pending payouts all settled one way, in one transaction; null when the project has no such batch. A
+ * failure lets go of the rows they held, and their customers are laid out again after it (releasedRows).
+ */
 export async function settleBatch(
+  prisma: PrismaClient,
+  sql: SqlClient,
+  projectId: string,
+  batchId: string,
+  outcome: { completed: { reference: string | null } } | { failed: { reason: string | null } },
+  now: Date,
+): Promise<{ settled: number } | null> {
+  if ('completed' in outcome) return settleIn(prisma, projectId, batchId, outcome, now);
+  return releasedRows(prisma, sql, projectId, { payout: { batchId, status: 'pending' } }, now, async () => {
+    const result = await settleIn(prisma, projectId, batchId, outcome, now);
+    return { result, released: (result?.settled ?? 0) > 0 };
+  });
+}
+
+function settleIn(
   prisma: PrismaClient,
   projectId: string,
   batchId: string,

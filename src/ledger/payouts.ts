@@ -1,4 +1,6 @@
 import { sqlSessionOf } from '../db/prisma-session';
+import type { SqlClient } from '../db/sql';
+import { recomputeCustomersOfRows } from './reattribute';
 import { queueEmail } from '../email/outbox';
 import { Prisma, type Payout, type PrismaClient } from '../generated/prisma/client';
 import { balance } from '../domain/balances';
@@ -168,9 +170,35 @@ export function completeIn(tx: Prisma.TransactionClient, projectId: string, id: 
   });
 }
 
-/** A pending payout did not go through: its rows are let go, eligible again for the next payout. */
-export function failPayout(prisma: PrismaClient, projectId: string, id: string, reason: string | null, now: Date): Promise<Settlement> {
-  return prisma.$transaction((tx) => failIn(tx, projectId, id, reason, now));
+/**
+ * A pending payout did not go through: its rows are let go, eligible again for the next payout, and their customers
+ * laid out again once it has failed (releasedRows).
+ */
+export async function failPayout(prisma: PrismaClient, sql: SqlClient, projectId: string, id: string, reason: string | null, now: Date): Promise<Settlement> {
+  return releasedRows(prisma, sql, projectId, { payoutId: id }, now, async () => {
+    const settled = await prisma.$transaction((tx) => failIn(tx, projectId, id, reason, now));
+    return { result: settled, released: settled?.status === 'failed' };
+  });
+}
+
+/**
+ * Runs a failure of payouts, then recomputes the customers of the rows they held when it released any: while frozen
+ * those rows kept their level, and refunds reported meanwhile were laid out around them (recomputeCustomersOfRows).
+ * The recompute follows the failure's commit; a crash between leaves the old layout, exact in its sums, until the
+ * customer's next event.
+ */
+export async function releasedRows<T>(
+  prisma: PrismaClient,
+  sql: SqlClient,
+  projectId: string,
+  held: Prisma.ConversionWhereInput,
+  now: Date,
+  fail: () => Promise<{ result: T; released: boolean }>,
+): Promise<T> {
+  const rows = (await prisma.conversion.findMany({ where: { ...held, projectId }, select: { id: true } })).map((c) => c.id);
+  const { result, released } = await fail();
+  if (released) await recomputeCustomersOfRows(sql, projectId, rows, now);
+  return result;
 }
 
 /** failPayout inside a caller's transaction. */

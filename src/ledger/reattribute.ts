@@ -12,6 +12,10 @@ export async function recomputeCustomersByEmail(sql: SqlClient, projectId: strin
      WHERE project_id = $1 AND customer_email = $2 AND kind IN ('purchase', 'renewal') AND customer_key IS NOT NULL AND provider IS NOT NULL`,
     [projectId, email.toLowerCase()],
   );
+  return recomputeFound(sql, projectId, groups, now);
+}
+
+async function recomputeFound(sql: SqlClient, projectId: string, groups: { provider: string; customer_key: string }[], now: Date): Promise<number> {
   await recomputeGroups(sql, groups.map((g) => ({ projectId, provider: g.provider, customerKey: g.customer_key })), now);
   return groups.length;
 }
@@ -28,6 +32,5 @@ export async function recomputeCustomersOfRows(sql: SqlClient, projectId: string
      WHERE c.project_id = $1 AND c.id = ANY($2::uuid[]) AND p.kind IN ('purchase', 'renewal') AND p.customer_key IS NOT NULL AND p.provider IS NOT NULL`,
     [projectId, [...conversionIds]],
   );
-  await recomputeGroups(sql, groups.map((g) => ({ projectId, provider: g.provider, customerKey: g.customer_key })), now);
-  return groups.length;
+  return recomputeFound(sql, projectId, groups, now);
 }
