@@ -40,12 +40,29 @@ export function loggableUrl(url: string | undefined): string | undefined {
  * What a log line says about a request: never headers (they carry tokens, API keys and signatures). `url` is the
  * one the request came with: Express rewrites req.url within mounted routers.
  */
-function summary(req: IncomingMessage, url: string | undefined) {
-  return { id: req.id, method: req.method, url: loggableUrl(url), remoteAddress: req.socket?.remoteAddress };
+export function requestSummary(req: IncomingMessage, id: string, url: string | undefined) {
+  return { id, method: req.method, url: loggableUrl(url), remoteAddress: req.socket?.remoteAddress };
 }
 
-function levelOf(res: ServerResponse, failed: boolean): Level {
-  return failed || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+/** The id a proxy gave the request (X-Request-Id), when it is one we can log, or a new one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The line that ends a request's log, at a level that follows its status, written only when that level is on. */
+export function logCompletion(
+  logger: Logger,
+  request: { req: IncomingMessage; id: string; url: string | undefined; started: number },
+  statusCode: number,
+  failed: boolean,
+): void {
+  const level: Level = failed || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    { req: requestSummary(request.req, request.id, request.url), res: { statusCode }, responseTime: Date.now() - request.started },
+    failed ? 'request aborted' : 'request completed',
+  );
 }
 
 /**
@@ -56,21 +73,19 @@ function levelOf(res: ServerResponse, failed: boolean): Level {
  */
 export function requestLog(logger: Logger) {
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
-    const given = req.headers['x-request-id'];
-    req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    res.setHeader('X-Request-Id', req.id);
+    const id = requestIdOf(req);
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
     const url = req.url;
     let bound: Logger | null = null;
-    Object.defineProperty(req, 'log', { configurable: true, get: () => (bound ??= logger.child({ req: summary(req, url) })) });
+    Object.defineProperty(req, 'log', { configurable: true, get: () => (bound ??= logger.child({ req: requestSummary(req, id, url) })) });
 
-    const started = Date.now();
+    const request = { req, id, url, started: Date.now() };
     let done = false;
     const complete = (failed: boolean) => {
       if (done) return;
       done = true;
-      const level = levelOf(res, failed);
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ req: summary(req, url), res: { statusCode: res.statusCode }, responseTime: Date.now() - started }, failed ? 'request aborted' : 'request completed');
+      logCompletion(logger, request, res.statusCode, failed);
     };
     res.once('finish', () => complete(false));
     res.once('close', () => complete(!res.writableFinished));

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
+import { logCompletion, requestIdOf, requestSummary } from '../http/request-log';
 import type { DeliveryHeaders } from '../providers/provider-adapter';
 import { isProviderName } from '../domain/provider-names';
 import { receiveWebhook, type IngestOutcome, type ReceiveDeps } from './receive-webhook';
@@ -11,9 +13,9 @@ const ROUTE = /^\/webhook\/([^/?#]+)\/([^/?#]+)\/?(?:\?.*)?$/;
 
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 
-function answer(res: ServerResponse, { status, body, headers }: Answer): void {
+function answer(res: ServerResponse, requestId: string, { status, body, headers }: Answer): void {
   const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), ...headers });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), 'x-request-id': requestId, ...headers });
   res.end(json);
 }
 
@@ -46,7 +48,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   });
 }
 
-function outcomeAnswer(outcome: IngestOutcome, provider: string, req: IncomingMessage): Answer {
+function outcomeAnswer(outcome: IngestOutcome, provider: string, log: () => Logger): Answer {
   switch (outcome.kind) {
     case 'accepted':
       return { status: 200, body: { received: true, id: outcome.id, duplicate: outcome.duplicate } };
@@ -57,24 +59,27 @@ function outcomeAnswer(outcome: IngestOutcome, provider: string, req: IncomingMe
     case 'not_connected':
       return failure(404, `${provider} is not connected for this project`);
     case 'verification_failed':
-      req.log.warn({ provider, reason: outcome.reason }, 'webhook rejected');
+      log().warn({ provider, reason: outcome.reason }, 'webhook rejected');
       return failure(400, 'webhook verification failed');
     case 'unacceptable':
-      req.log.warn({ provider, reason: outcome.reason }, 'webhook refused');
+      log().warn({ provider, reason: outcome.reason }, 'webhook refused');
       return failure(400, `event not accepted: ${outcome.reason}`);
     case 'unavailable':
-      req.log.error({ provider, err: outcome.error }, 'webhook not stored: database unavailable');
+      log().error({ provider, err: outcome.error }, 'webhook not stored: database unavailable');
       return failure(503, 'temporarily unavailable, retry later', { 'retry-after': '5' });
   }
 }
 
 /**
- * `POST /webhook/:provider/:projectId` on Node's HTTP layer itself, ahead of Express: the one route every
- * provider delivery takes, so it skips the router, the request/response decoration and body-parser, which
- * cost about a fifth of the receiver's CPU per delivery (docs/performance.md). Returns false for any other
- * request, which then goes to the Express app. Outcomes map to status codes as PRODUCT.md §4 says.
+ * `POST /webhook/:provider/:projectId` on Node's HTTP layer itself, ahead of Express and of the API's request
+ * log: the one route every provider delivery takes, so it skips the router, the request/response decoration and
+ * body-parser, which cost about a fifth of the receiver's CPU per delivery, and logs as the request log does
+ * (the X-Request-Id answered, one line at the end, a logger bound to the request only when something is logged)
+ * without the request log's per-request listeners and accessor, which cost about as much again
+ * (docs/performance.md). Returns false for any other request, which then goes to the Express app. Outcomes map
+ * to status codes as PRODUCT.md §4 says.
  */
-export function webhookEndpoint(deps: ReceiveDeps, metrics?: Metrics): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function webhookEndpoint(deps: ReceiveDeps, logger: Logger, metrics?: Metrics): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     if (req.method !== 'POST' || !req.url?.startsWith('/webhook/')) return false;
     const match = ROUTE.exec(req.url);
@@ -84,23 +89,33 @@ export function webhookEndpoint(deps: ReceiveDeps, metrics?: Metrics): (req: Inc
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, provider: string, projectId: string): Promise<void> {
+    const request = { req, id: requestIdOf(req), url: req.url, started: Date.now() };
+    let bound: Logger | null = null;
+    const log = () => (bound ??= logger.child({ req: requestSummary(req, request.id, request.url) }));
+    const end = (a: Answer) => {
+      // a delivery whose connection closed while it was stored was answered to no one: its provider retries it
+      const aborted = res.destroyed;
+      answer(res, request.id, a);
+      logCompletion(logger, request, a.status, aborted);
+    };
     try {
       const declared = Number(req.headers['content-length'] ?? 0);
       const body = declared > WEBHOOK_BODY_LIMIT ? null : await readBody(req, WEBHOOK_BODY_LIMIT);
       if (body === null) {
         req.resume();
-        return answer(res, failure(413, 'request body too large (limit 1 MiB)', { connection: 'close' }));
+        return end(failure(413, 'request body too large (limit 1 MiB)', { connection: 'close' }));
       }
       const outcome = await receiveWebhook(deps, { provider, projectId, body, headers: flattenHeaders(req.headers) });
       metrics?.webhooks.inc({
         provider: isProviderName(provider) ? provider : 'unknown',
         outcome: outcome.kind === 'accepted' ? (outcome.duplicate ? 'duplicate' : 'accepted') : outcome.kind,
       });
-      answer(res, outcomeAnswer(outcome, provider, req));
+      end(outcomeAnswer(outcome, provider, log));
     } catch (err) {
       // a broken connection while reading: nothing was stored, and the provider retries
-      req.log.warn({ err: (err as Error).message }, 'webhook delivery aborted');
-      if (!res.headersSent && !res.destroyed) answer(res, failure(400, 'request could not be read'));
+      log().warn({ err: (err as Error).message }, 'webhook delivery aborted');
+      if (!res.headersSent && !res.destroyed) end(failure(400, 'request could not be read'));
+      else logCompletion(logger, request, 400, true);
     }
   }
 }

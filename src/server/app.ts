@@ -235,12 +235,14 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use(notFoundHandler);
   app.use(errorHandler);
 
-  // Webhook deliveries take a path of their own ahead of Express (src/ingest/webhook-endpoint.ts).
+  // Webhook deliveries take a path of their own ahead of Express and the request log, logging for themselves
+  // (src/ingest/webhook-endpoint.ts).
   const log = requestLog(deps.logger);
   const webhook = webhookEndpoint(
     { store: inboxWriter(deps.db.sql), integrations, toleranceSeconds: deps.webhookToleranceSeconds, clock, onStored: deps.onEventStored },
+    deps.logger,
     metrics,
   );
-  const handler = (req: IncomingMessage, res: ServerResponse) => log(req, res, () => webhook(req, res) || app(req, res));
+  const handler = (req: IncomingMessage, res: ServerResponse) => webhook(req, res) || log(req, res, () => app(req, res));
   return Object.assign(handler, { express: app });
 }

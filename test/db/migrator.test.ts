@@ -123,6 +123,41 @@ describe('data migrations', () => {
   });
 });
 
+describe('20270103000000_inbox_body_lz4', () => {
+  const compressionOf = async (sql: { query<T extends object>(q: string): Promise<T[]> }) =>
+    (await sql.query<{ c: string }>(`SELECT attcompression::text AS c FROM pg_attribute WHERE attrelid = 'inbound_events'::regclass AND attname = 'raw_body'`))[0]!.c;
+
+  it('compresses new raw bodies with LZ4 where the server has it, and a body reads back byte for byte', async () => {
+    const t = await createTestDatabase();
+    try {
+      expect(await compressionOf(t.db.sql)).toBe('l');
+      const [project] = await t.db.sql.query<{ id: string }>(`INSERT INTO projects (name, currency) VALUES ('lz4', 'USD') RETURNING id`);
+      const body = Buffer.from(JSON.stringify({ id: 'evt_lz4', notes: 'x'.repeat(4000), bytes: [...Array(256).keys()] }));
+      await t.db.sql.query(
+        `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, raw_body, headers) VALUES ($1, 'stripe', 'evt_lz4', 'invoice.paid', $2, '{}')`,
+        [project!.id, body],
+      );
+      const [row] = await t.db.sql.query<{ raw_body: Buffer; method: string }>(
+        `SELECT raw_body, pg_column_compression(raw_body) AS method FROM inbound_events WHERE provider_event_id = 'evt_lz4'`,
+      );
+      expect(row!.method).toBe('lz4');
+      expect(Buffer.compare(Buffer.from(row!.raw_body), body)).toBe(0);
+    } finally {
+      await t.drop();
+    }
+  });
+
+  it('leaves pglz on a server built without LZ4 (PGlite)', async () => {
+    const db = wrapPglite(await PGlite.create());
+    try {
+      await migrate(db.sql);
+      expect(await compressionOf(db.sql)).toBe('');
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('migrator on embedded PGlite', () => {
   it('applies and records the same history', async () => {
     const db = wrapPglite(await PGlite.create());

@@ -50,6 +50,21 @@ describe('request logs', () => {
       expect(log).not.toContain(secretThing);
     }
     expect(log).toContain('"reason":"malformed_signature"');
+
+    // the receiver logs for itself, as the request log does: an id made when none is given, answered and logged
+    // on the request's last line at the level its status calls for
+    const second = JSON.stringify({ id: 'evt_log_2', type: 'invoice.paid', created: 1, data: { object: {} } });
+    const answered = await request(app).post(`/webhook/stripe/${project.id}`).set(stripeAdapter.sign(second, secret, { now: new Date() })).send(second).expect(200);
+    const id = String(answered.headers['x-request-id']);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const entries = lines.join('').trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; req?: { id: string; url: string }; res?: { statusCode: number } });
+    const completed = entries.filter((e) => e.msg === 'request completed' && e.req?.url === `/webhook/stripe/${project.id}`);
+    expect(completed.map((e) => [e.req!.id, e.res!.statusCode, e.level])).toEqual([
+      ['req-abc-123', 200, 30],
+      [expect.any(String), 400, 40],
+      [id, 200, 30],
+    ]);
+    expect(entries.find((e) => e.msg === 'webhook rejected')?.req?.id).toBe(completed[1]!.req!.id);
   });
 
   it('blank query-string values but the API\'s own paging and filters, so a key sent there is not logged', async () => {
