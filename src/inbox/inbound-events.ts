@@ -105,9 +105,11 @@ export async function storeInboundEvent(sql: SqlClient, input: InboxInput): Prom
 
 /** One delivery at a time for callers; batched with the other deliveries of the same moment underneath. */
 export function inboxWriter(sql: SqlClient): (input: InboxInput) => Promise<StoredEvent> {
-  // two inserts in flight at most: deliveries arriving meanwhile share the next statement, so under load there
-  // are fewer, larger inserts (less work per delivery for Node and PostgreSQL) instead of one per event-loop turn
-  return microBatch((inputs: InboxInput[]) => storeInboundEvents(sql, inputs), WRITER_BATCH_MAX, 2);
+  // one insert in flight at a time: deliveries arriving meanwhile share the next statement, so under load there
+  // are fewer, larger inserts (less work per delivery for Node and PostgreSQL) instead of one per event-loop turn.
+  // One rather than two: at 64 concurrent deliveries PostgreSQL's CPU per stored row fell by a fifth (larger
+  // batches), for the same rate and p99 (docs/performance.md).
+  return microBatch((inputs: InboxInput[]) => storeInboundEvents(sql, inputs), WRITER_BATCH_MAX, 1);
 }
 
 /** A row to process: what the pipeline needs of it; `attempts` counts the attempt about to be made. */

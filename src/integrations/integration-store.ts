@@ -81,7 +81,7 @@ type Row = {
 const SECRETS_CACHE_MS = 5000;
 
 export class IntegrationStore {
-  private readonly cache = new Map<string, { value: Connection; until: number }>();
+  private readonly cache = new Map<string, { value: Promise<Connection>; until: number }>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -160,6 +160,8 @@ export class IntegrationStore {
       create: { projectId, provider, ...data, createdAt: now },
       update: data,
     });
+    // and again once written: a read begun while the write ran may have seen the old connection
+    this.forget(projectId, provider);
     return this.view(row, now);
   }
 
@@ -187,11 +189,18 @@ export class IntegrationStore {
     const key = `${projectId}:${provider}`;
     let entry = this.cache.get(key);
     if (!entry || entry.until <= Date.now()) {
-      entry = { value: await this.readConnection(projectId, provider), until: Date.now() + SECRETS_CACHE_MS };
+      // One read for every delivery that finds the entry stale: the deliveries arriving while it runs share it
+      // (at thousands a second each made its own, tens of reads every few seconds). Cached before it ends, so a
+      // change through this process (forget) while it runs is not overwritten by what it read.
+      const read = this.readConnection(projectId, provider);
+      const fresh = { value: read, until: Date.now() + SECRETS_CACHE_MS };
+      entry = fresh;
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, entry);
+      this.cache.set(key, fresh);
+      // a failed read is not kept: the next delivery reads again
+      read.catch(() => this.cache.get(key) === fresh && this.cache.delete(key));
     }
-    const connection = entry.value;
+    const connection = await entry.value;
     if (connection.status !== 'connected') return connection;
     // The previous secret's expiry is judged now, not when the connection was read.
     const previous = connection.previous && connection.previous.expiresAt > now ? [connection.previous.secret] : [];
