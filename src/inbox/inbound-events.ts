@@ -50,39 +50,33 @@ export async function storeInboundEvents(sql: SqlSession, inputs: InboxInput[]):
     const base = i * COLUMNS;
     return `(${casts.map((cast, c) => `$${base + c + 1}${cast}`).join(', ')})`;
   });
-  // One statement answers new and already stored events alike: the insert's RETURNING, plus the stored rows
-  // the conflicts hit (read from the statement's snapshot, so a row committed by a concurrent delivery while
-  // this one waited on it is not among them: those few are read again below).
-  const rows = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string; inserted: boolean }>(
-    `WITH input (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at, origin) AS (
-       VALUES ${tuples.join(', ')}
-     ), ins AS (
-       INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at, origin)
-       SELECT * FROM input
-       ON CONFLICT (project_id, provider, provider_event_id) DO NOTHING
-       RETURNING id, project_id, provider, provider_event_id
-     )
-     SELECT id, project_id, provider, provider_event_id, true AS inserted FROM ins
-     UNION ALL
-     SELECT e.id, e.project_id, e.provider, e.provider_event_id, false FROM inbound_events e
-     WHERE (e.project_id, e.provider, e.provider_event_id) IN (SELECT project_id, provider, provider_event_id FROM input)`,
+  // The insert alone is prepared (by name, one per batch size, so a connection keeps at most WRITER_BATCH_MAX of
+  // them): planning it for every batch was a fifth of PostgreSQL's time per delivery, and its plan (an insert
+  // through the unique index) is the same at any table size. The rows the conflicts hit are read by a second
+  // statement, planned each time: a lookup prepared beside the insert kept the plan made while the table was
+  // small (a sequential scan) as it grew, on the connection that made it, until the next ANALYZE
+  // (docs/performance.md: 300 deliveries a second instead of 6,000 in a benchmark run).
+  const inserted = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string }>(
+    `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at, origin)
+     VALUES ${tuples.join(', ')}
+     ON CONFLICT (project_id, provider, provider_event_id) DO NOTHING
+     RETURNING id, project_id, provider, provider_event_id`,
     values,
-    // One text per batch size, so a connection keeps at most WRITER_BATCH_MAX of them (larger sets, reconcile's, are
-    // planned each time). Planning it for every batch was a fifth of PostgreSQL's time per delivery, and its plan
-    // (an insert and a probe through the unique index) is the same at any table size.
-    inputs.length <= WRITER_BATCH_MAX ? { prepareAs: `inbox_store_${inputs.length}` } : undefined,
+    inputs.length <= WRITER_BATCH_MAX ? { prepareAs: `inbox_insert_${inputs.length}` } : undefined,
   );
-  const fresh = new Map(rows.filter((r) => r.inserted).map((r) => [`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id]));
-  const existing = new Map(rows.filter((r) => !r.inserted).map((r) => [`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id]));
+  const fresh = new Map(inserted.map((r) => [`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id]));
 
-  const missing = inputs.filter((i) => !fresh.has(keyOf(i)) && !existing.has(keyOf(i)));
-  if (missing.length > 0) {
-    const raced = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string }>(
+  // An event already stored: the conflict waited for the row's transaction to end, so the row is committed and
+  // this statement's snapshot sees it.
+  const existing = new Map<string, string>();
+  const stored = [...new Map(inputs.filter((i) => !fresh.has(keyOf(i))).map((i) => [keyOf(i), i])).values()];
+  if (stored.length > 0) {
+    const rows = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string }>(
       `SELECT id, project_id, provider, provider_event_id FROM inbound_events
        WHERE (project_id, provider, provider_event_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]))`,
-      [missing.map((i) => i.projectId), missing.map((i) => i.provider), missing.map((i) => i.event.eventId)],
+      [stored.map((i) => i.projectId), stored.map((i) => i.provider), stored.map((i) => i.event.eventId)],
     );
-    for (const r of raced) existing.set(`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id);
+    for (const r of rows) existing.set(`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id);
   }
 
   const claimed = new Set<string>();

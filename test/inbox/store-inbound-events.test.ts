@@ -4,9 +4,9 @@ import { newProject } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
 /**
- * The receiver's one durable write, on PostgreSQL: each batch size is one named statement per connection, planned
+ * The receiver's one durable write, on PostgreSQL: each batch size is one named insert per connection, planned
  * once and then run from its kept plan, and a batch answers new and already stored deliveries alike, whatever it
- * was batched with.
+ * was batched with; the stored rows of repeats are read by a statement planned for the table as it is.
  */
 let t: TestDatabase;
 let projectId: string;
@@ -31,7 +31,7 @@ const input = (eventId: string): InboxInput => {
 
 type Prepared = { name: string; generic_plans: string; custom_plans: string };
 const preparedOf = (s: SqlSession) =>
-  s.query<Prepared>(`SELECT name, generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE name LIKE 'inbox_store_%' ORDER BY name`);
+  s.query<Prepared>(`SELECT name, generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE name LIKE 'inbox_insert_%' ORDER BY name`);
 
 test('every batch size is prepared once per connection and, after five runs, served by one kept generic plan', async () => {
   const { before, after, stored } = await t.db.sql.session(async (s) => {
@@ -42,8 +42,8 @@ test('every batch size is prepared once per connection and, after five runs, ser
     return { before, after: await preparedOf(s), stored };
   });
   expect(before).toEqual([]);
-  expect(after.map((p) => p.name)).toEqual(['inbox_store_1', 'inbox_store_3']);
-  const three = after.find((p) => p.name === 'inbox_store_3')!;
+  expect(after.map((p) => p.name)).toEqual(['inbox_insert_1', 'inbox_insert_3']);
+  const three = after.find((p) => p.name === 'inbox_insert_3')!;
   // PostgreSQL plans the first five runs for their values, then keeps the generic plan for the other three
   expect(Number(three.custom_plans)).toBe(5);
   expect(Number(three.generic_plans)).toBe(3);
@@ -78,5 +78,32 @@ test('a set larger than the writer batches is planned on its own, not kept on th
     expect(stored.filter((r) => !r.duplicate)).toHaveLength(101);
     return preparedOf(s);
   });
-  expect(prepared.map((p) => p.name)).not.toContain('inbox_store_101');
+  expect(prepared.map((p) => p.name)).not.toContain('inbox_insert_101');
+});
+
+test('repeats are found through the unique index however small the table was when the connection first stored', async () => {
+  const [{ id: other }] = (await t.db.sql.query<{ id: string }>(`INSERT INTO projects (name, currency) VALUES ('Grown', 'USD') RETURNING id`)) as [{ id: string }];
+  const of = (eventId: string): InboxInput => ({ ...input(eventId), projectId: other });
+  const { before, after, stored } = await t.db.sql.session(async (s) => {
+    // the counters as of this connection's last statement: it flushes its own when it goes idle
+    const seqScans = async () => {
+      await s.query('SELECT pg_stat_force_next_flush()');
+      const [row] = await s.query<{ n: string }>(`SELECT seq_scan::text AS n FROM pg_stat_user_tables WHERE relname = 'inbound_events'`);
+      return Number(row!.n);
+    };
+    // while the table is small: a batch of four with a repeat, run until PostgreSQL keeps a plan for it
+    for (let round = 0; round < 8; round++) {
+      const batch = await storeInboundEvents(s, [of(`evt_g_${round}_a`), of(`evt_g_${round}_b`), of(`evt_g_${round}_c`), of('evt_g_0_a')]);
+      expect(batch.map((r) => r.duplicate)).toEqual([false, false, false, true]);
+    }
+    await s.exec(
+      `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, raw_body, headers)
+       SELECT '${other}', 'stripe', 'evt_bulk_' || g, 'charge.succeeded', '\\x7b7d', '{}' FROM generate_series(1, 30000) g`,
+    );
+    const before = await seqScans();
+    const stored = await storeInboundEvents(s, [of('evt_g_late_a'), of('evt_bulk_17'), of('evt_g_late_b'), of('evt_g_3_b')]);
+    return { before, after: await seqScans(), stored };
+  });
+  expect(stored.map((r) => r.duplicate)).toEqual([false, true, false, true]);
+  expect(after).toBe(before);
 });
