@@ -50,6 +50,12 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** A logger bound to the request, built the first time something logs through it (most requests log nothing). */
+export function requestLogger(logger: Logger, req: IncomingMessage, id: string, url: string | undefined): () => Logger {
+  let bound: Logger | null = null;
+  return () => (bound ??= logger.child({ req: requestSummary(req, id, url) }));
+}
+
 /** The line that ends a request's log, at a level that follows its status, written only when that level is on. */
 export function logCompletion(
   logger: Logger,
@@ -77,8 +83,7 @@ export function requestLog(logger: Logger) {
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const url = req.url;
-    let bound: Logger | null = null;
-    Object.defineProperty(req, 'log', { configurable: true, get: () => (bound ??= logger.child({ req: requestSummary(req, id, url) })) });
+    Object.defineProperty(req, 'log', { configurable: true, get: requestLogger(logger, req, id, url) });
 
     const request = { req, id, url, started: Date.now() };
     let done = false;

@@ -31,6 +31,8 @@ export type EventOrigin = 'webhook' | 'reconciled';
 const COLUMNS = 10;
 /** The most deliveries the receiver's writer stores in one statement. */
 const WRITER_BATCH_MAX = 100;
+type StoredKey = { id: string; project_id: string; provider: string; provider_event_id: string };
+const rowKey = (r: StoredKey) => `${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`;
 const keyOf = (i: InboxInput) => `${i.projectId}\u0000${i.provider}\u0000${i.event.eventId}`;
 
 /**
@@ -56,7 +58,7 @@ export async function storeInboundEvents(sql: SqlSession, inputs: InboxInput[]):
   // statement, planned each time: a lookup prepared beside the insert kept the plan made while the table was
   // small (a sequential scan) as it grew, on the connection that made it, until the next ANALYZE
   // (docs/performance.md: 300 deliveries a second instead of 6,000 in a benchmark run).
-  const inserted = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string }>(
+  const inserted = await sql.query<StoredKey>(
     `INSERT INTO inbound_events (project_id, provider, provider_event_id, event_type, livemode, occurred_at, raw_body, headers, received_at, origin)
      VALUES ${tuples.join(', ')}
      ON CONFLICT (project_id, provider, provider_event_id) DO NOTHING
@@ -64,19 +66,19 @@ export async function storeInboundEvents(sql: SqlSession, inputs: InboxInput[]):
     values,
     inputs.length <= WRITER_BATCH_MAX ? { prepareAs: `inbox_insert_${inputs.length}` } : undefined,
   );
-  const fresh = new Map(inserted.map((r) => [`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id]));
+  const fresh = new Map(inserted.map((r) => [rowKey(r), r.id]));
 
   // An event already stored: the conflict waited for the row's transaction to end, so the row is committed and
   // this statement's snapshot sees it.
   const existing = new Map<string, string>();
   const stored = [...new Map(inputs.filter((i) => !fresh.has(keyOf(i))).map((i) => [keyOf(i), i])).values()];
   if (stored.length > 0) {
-    const rows = await sql.query<{ id: string; project_id: string; provider: string; provider_event_id: string }>(
+    const rows = await sql.query<StoredKey>(
       `SELECT id, project_id, provider, provider_event_id FROM inbound_events
        WHERE (project_id, provider, provider_event_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]))`,
       [stored.map((i) => i.projectId), stored.map((i) => i.provider), stored.map((i) => i.event.eventId)],
     );
-    for (const r of rows) existing.set(`${r.project_id}\u0000${r.provider}\u0000${r.provider_event_id}`, r.id);
+    for (const r of rows) existing.set(rowKey(r), r.id);
   }
 
   const claimed = new Set<string>();

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
-import { logCompletion, requestIdOf, requestSummary } from '../http/request-log';
+import { logCompletion, requestIdOf, requestLogger } from '../http/request-log';
 import type { DeliveryHeaders } from '../providers/provider-adapter';
 import { isProviderName } from '../domain/provider-names';
 import { receiveWebhook, type IngestOutcome, type ReceiveDeps } from './receive-webhook';
@@ -90,8 +90,7 @@ export function webhookEndpoint(deps: ReceiveDeps, logger: Logger, metrics?: Met
 
   async function handle(req: IncomingMessage, res: ServerResponse, provider: string, projectId: string): Promise<void> {
     const request = { req, id: requestIdOf(req), url: req.url, started: Date.now() };
-    let bound: Logger | null = null;
-    const log = () => (bound ??= logger.child({ req: requestSummary(req, request.id, request.url) }));
+    const log = requestLogger(logger, req, request.id, request.url);
     const end = (a: Answer) => {
       // a delivery whose connection closed while it was stored was answered to no one: its provider retries it
       const aborted = res.destroyed;

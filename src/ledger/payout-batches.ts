@@ -121,6 +121,8 @@ export async function createPayoutBatch(prisma: PrismaClient, request: BatchRequ
   }
 }
 
+type SettleOutcome = { completed: { reference: string | null } } | { failed: { reason: string | null } };
+
 /**
  * A batch's pending payouts all settled one way, in one transaction; null when the project has no such batch. A
  * failure lets go of the rows they held, and their customers are laid out again after it (releasedRows).
@@ -130,7 +132,7 @@ export async function settleBatch(
   sql: SqlClient,
   projectId: string,
   batchId: string,
-  outcome: { completed: { reference: string | null } } | { failed: { reason: string | null } },
+  outcome: SettleOutcome,
   now: Date,
 ): Promise<{ settled: number } | null> {
   if ('completed' in outcome) return settleIn(prisma, projectId, batchId, outcome, now);
@@ -144,7 +146,7 @@ function settleIn(
   prisma: PrismaClient,
   projectId: string,
   batchId: string,
-  outcome: { completed: { reference: string | null } } | { failed: { reason: string | null } },
+  outcome: SettleOutcome,
   now: Date,
 ): Promise<{ settled: number } | null> {
   return prisma.$transaction(async (tx) => {
