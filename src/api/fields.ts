@@ -22,6 +22,17 @@ export const moneyField = z
   .union([z.number(), z.string().trim().min(1)])
   .describe(`an amount in major units (number or decimal string), from 0 to ${MAX_AMOUNT_MINOR} minor units`);
 
+/**
+ * An amount given in minor units, as an integer (a payout minimum): bounded like every amount, never above
+ * MAX_AMOUNT_MINOR. `coerce` for a query string's text.
+ */
+export const minorAmountField = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number(MAX_AMOUNT_MINOR), { message: `must be at most ${MAX_AMOUNT_MINOR} minor units` });
+export const minorAmountQueryField = z.coerce.number().pipe(minorAmountField);
+
 /** A percentage is a number of percent; a fixed amount a money amount in the project currency. */
 export const commissionValueField = z
   .union([z.number(), z.string().trim().min(1)])

@@ -9,18 +9,16 @@ import type { SqlClient } from '../db/sql';
 import { csvLine } from '../util/csv';
 import { currencyCode } from './currency';
 import { ok, page, paginationQuery } from './envelope';
-import { emailField, idFromPath } from './fields';
+import { emailField, idFromPath, minorAmountField } from './fields';
 import type { Operation } from './operation';
 import { destinationOf, payoutRefused } from './payouts';
-
-const minorField = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const createBody = z
   .object({
     /** default: every currency with an eligible balance */
     currency: currencyCode.optional(),
     /** in minor units of `currency` (without it, of the project's currency); default: the program's minimum_payout */
-    minimum_minor: minorField.optional(),
+    minimum_minor: minorAmountField.optional(),
     /** only these affiliates; default: every active affiliate */
     affiliate_emails: z.array(emailField).min(1).max(1000).optional(),
   })

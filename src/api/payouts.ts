@@ -10,7 +10,7 @@ import { completePayout, createPayout, failPayout, type PayoutRefusal, type Sett
 import type { SqlClient } from '../db/sql';
 import { currencyCode } from './currency';
 import { instant, majorText, minor, ok, page, paginationQuery, uuid } from './envelope';
-import { idFromPath, uuidField } from './fields';
+import { idFromPath, minorAmountQueryField, uuidField } from './fields';
 import type { Operation } from './operation';
 import { PAYOUT_METHODS } from './payout-methods';
 import { conversionResponse, conversionView } from '../views/present';
@@ -31,7 +31,7 @@ const eligibleQuery = z.object({
   ...paginationQuery,
   currency: currencyCode.optional(),
   /** in minor units of `currency` (without it, of the project's currency); default: the program's minimum_payout */
-  minimum_minor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  minimum_minor: minorAmountQueryField.optional(),
 });
 
 const eligibleItem = z.object({

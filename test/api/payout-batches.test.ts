@@ -79,6 +79,10 @@ describe('payout batches', () => {
     await asBrowser(t.app, viewer, 'get', '/api/v1/payouts/eligible?currency=usd', projectId).expect(200);
     const bad = await request(t.app).get('/api/v1/payouts/eligible?minimum_minor=-1').set(api()).expect(400);
     expect(bad.body).toEqual({ success: false, error: expect.stringContaining('minimum_minor') });
+    // bounded like every amount: 10^15 minor units at most
+    await request(t.app).get('/api/v1/payouts/eligible?minimum_minor=1000000000000000').set(api()).expect(200);
+    const huge = await request(t.app).get('/api/v1/payouts/eligible?minimum_minor=1000000000000001').set(api()).expect(400);
+    expect(huge.body).toEqual({ success: false, error: 'minimum_minor: must be at most 1000000000000000 minor units' });
   });
 
   it('refuses a viewer, and names the field of a bad body', async () => {
@@ -87,6 +91,8 @@ describe('payout batches', () => {
     expect(bad.body).toEqual({ success: false, error: expect.stringContaining('currency') });
     const unknown = await request(t.app).post('/api/v1/payout-batches').set(api()).send({ affiliate_emails: ['nobody@partners.test'] }).expect(400);
     expect(unknown.body).toEqual({ success: false, error: 'affiliate_emails: no affiliate nobody@partners.test' });
+    const huge = await request(t.app).post('/api/v1/payout-batches').set(api()).send({ minimum_minor: 1_000_000_000_000_001 }).expect(400);
+    expect(huge.body).toEqual({ success: false, error: 'minimum_minor: must be at most 1000000000000000 minor units' });
     expect(await tdb.db.prisma.payoutBatch.count()).toBe(0);
   });
 
@@ -136,7 +142,7 @@ describe('payout batches', () => {
     await verify();
     // the write is in the audit log, with who made it
     const log = (await request(t.app).get('/api/v1/audit-log').set(api()).expect(200)).body.data;
-    expect(log.filter((e: any) => e.path === '/api/v1/payout-batches' && e.method === 'POST').map((e: any) => e.status).sort()).toEqual([201, 400, 400, 409]);
+    expect(log.filter((e: any) => e.path === '/api/v1/payout-batches' && e.method === 'POST').map((e: any) => e.status).sort()).toEqual([201, 400, 400, 400, 409]);
   });
 
   it('exports the pending lines as PayPal Payouts and Wise batch files, one currency per file, formula-safe', async () => {
