@@ -168,12 +168,13 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken, failedAuth));
   const sessions = { publicUrl: deps.publicUrl, clock };
   const audited = auditWrites(deps.db.sql, clock, deps.logger);
-  app.use('/api/dashboard/projects/:projectId', json, requireSession(prisma, sessions), requireMembership(prisma), audited, dashboardTeamRouter(prisma, sessions));
+  app.use('/api/dashboard/projects/:projectId', requireSession(prisma, sessions), requireMembership(prisma), json, audited, dashboardTeamRouter(prisma, sessions));
   app.use('/api/dashboard', dashboardAuthRouter(prisma, { ...sessions, adminToken: deps.adminToken, failedAuth, limits: deps.dashboardLimits ?? DEFAULT_DASHBOARD_LIMITS }));
   const v1 = express.Router();
   const limited = apiKeyRateLimit(deps.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });
-  // one API, two ways in (PRODUCT.md §14): an API key, or the dashboard's session cookie
-  v1.use(json, requireApiKeyOrSession(prisma, requireApiKey(prisma, failedAuth), sessions), limited, audited);
+  // one API, two ways in (PRODUCT.md §14): an API key, or the dashboard's session cookie. Who calls is settled
+  // before the body is read: a caller without credentials hears 401 whatever it sent, and its body is not parsed.
+  v1.use(requireApiKeyOrSession(prisma, requireApiKey(prisma, failedAuth), sessions), json, limited, audited);
   v1.use('/audit-log', auditLogRouter(prisma));
   const providerApi = {
     baseUrls: deps.providerApi?.baseUrls ?? {},
@@ -216,7 +217,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/api/v1', v1);
   // the MCP tools call /api/v1 back with the same key, where each call counts against its rate limit once
   app.use('/mcp', mcpRouter(json, requireApiKey(prisma, failedAuth)));
-  app.use('/api/store-attribution', json, requireApiKey(prisma, failedAuth), limited, audited, storeAttributionRouter(prisma, deps.db.sql, clock));
+  app.use('/api/store-attribution', requireApiKey(prisma, failedAuth), json, limited, audited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.use(
     '/api/portal/:projectId',
     portalCors,

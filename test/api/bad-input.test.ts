@@ -74,6 +74,22 @@ describe('bad input the database cannot hold', () => {
     expect(Object.keys(openapi.paths['/api/v1/groups'].post.responses)).toEqual(expect.arrayContaining(['413', '415']));
   });
 
+  it('answers a caller without credentials 401 whatever its body: the body is read only once the caller is known', async () => {
+    const cases: [string, string, string][] = [
+      ['/api/v1/groups', 'text/plain', '{"name":"Silver"}'],
+      ['/api/v1/groups', 'application/json', '{"name":'],
+      ['/api/v1/groups', 'application/json', '{"amount": 9007199254740993}'],
+      ['/api/store-attribution', 'application/x-www-form-urlencoded', 'email=a@b.test'],
+    ];
+    for (const [path, type, body] of cases) {
+      const res = await request(t.app).post(path).set('content-type', type).send(body).expect(401);
+      expect(res.body).toEqual({ success: false, error: 'missing API key: send Authorization: Bearer <api_key>' });
+    }
+    // with a key, the same bodies get what they deserve
+    await request(t.app).post('/api/v1/groups').set(api()).set('content-type', 'text/plain').send('{"name":"Silver"}').expect(415);
+    await request(t.app).post('/api/v1/groups').set(api()).set('content-type', 'application/json').send('{"name":').expect(400);
+  });
+
   it('takes an empty body as no body however it is framed; a chunked one with bytes and no type is 415', async () => {
     const server = http.createServer(t.app).listen(0);
     await new Promise((resolve) => server.once('listening', resolve));
