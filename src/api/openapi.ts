@@ -171,8 +171,16 @@ function tidy(value: unknown): unknown {
   );
 }
 
+/** Path parameters that are ids: every route reads them with idFromPath (src/api/fields.ts), 400 when not a UUID. */
+const UUID_PATH_PARAMETERS = new Set(['id', 'projectId', 'keyId', 'deliveryId']);
+
 function parameters(op: Operation): JsonSchema[] {
-  const inPath = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const inPath = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: UUID_PATH_PARAMETERS.has(m[1]!) ? { type: 'string', format: 'uuid' } : { type: 'string' },
+  }));
   if (!op.query) return inPath;
   const query = inputSchema(op.query);
   const properties = (query.properties ?? {}) as Record<string, JsonSchema>;

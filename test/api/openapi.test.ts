@@ -79,6 +79,15 @@ describe('GET /openapi.json', () => {
     expect(op('post', '/api/track/click').security).toEqual([]);
     expect(op('delete', '/api/v1/coupons/{id}').responses['204']).toEqual({ description: 'Done; no body' });
     expect(op('get', '/api/v1/referrals/{email}').parameters).toEqual([{ name: 'email', in: 'path', required: true, schema: { type: 'string' } }]);
+    // ids in the path are UUIDs (400 otherwise), and say so
+    expect(op('post', '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver').parameters).toEqual([
+      { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+      { name: 'deliveryId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+    ]);
+    expect(op('get', '/api/portal/{projectId}/links/{slug}').parameters).toEqual([
+      { name: 'projectId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+      { name: 'slug', in: 'path', required: true, schema: { type: 'string' } },
+    ]);
   });
 
   it('describes each success answer field by field, named shapes once under components.schemas', () => {
