@@ -248,6 +248,9 @@ async function ingestPhase(targets, projectId, duplicateShare, offset) {
     refwire,
     ratio: refwire.requests_per_second / bare.requests_per_second,
     ratio_http: refwire.requests_per_second / http.requests_per_second,
+    // each round's Refwire / bare Express, from targets driven one after the other: how far this machine's drift
+    // moves the ratio within one run
+    round_ratios: runs.refwire.map((r, i) => r.requests.average / runs.bare[i].requests.average),
     next,
   };
 }
@@ -1069,7 +1072,7 @@ async function main() {
     for (const row of rows) log(row.map((cell, c) => String(cell).padEnd(widths[c])).join('  '));
     for (const [name, r] of [['unique', unique], ['30% duplicates', duplicates]]) {
       log(
-        `ratio ${name}: Refwire / bare Express ${r.ratio.toFixed(2)} (target ≥ 1.0), Refwire / bare node:http ${r.ratio_http.toFixed(2)} (target ≥ 0.4); ` +
+        `ratio ${name}: Refwire / bare Express ${r.ratio.toFixed(2)} (target ≥ 1.0; round by round ${r.round_ratios.map((x) => x.toFixed(2)).join(', ')}), Refwire / bare node:http ${r.ratio_http.toFixed(2)} (target ≥ 0.4); ` +
           `p99 ${r.refwire.p99_ms} ms (target < 50 ms)`,
       );
     }
