@@ -23,8 +23,8 @@ export const moneyField = z
   .describe(`an amount in major units (number or decimal string), from 0 to ${MAX_AMOUNT_MINOR} minor units`);
 
 /**
- * An amount given in minor units, as an integer (a payout minimum): bounded like every amount, never above
- * MAX_AMOUNT_MINOR. `coerce` for a query string's text.
+ * An amount given in minor units, as an integer (a payout minimum, a payout asked for): bounded like every amount,
+ * never above MAX_AMOUNT_MINOR. `minorAmountQueryField` for a query string's text.
  */
 export const minorAmountField = z
   .number()

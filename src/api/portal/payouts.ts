@@ -6,7 +6,7 @@ import { createPayout } from '../../ledger/payouts';
 import { normalizedBic, normalizedIban } from '../../util/iban';
 import { currencyCode } from '../currency';
 import { ok, page, paginationQuery } from '../envelope';
-import { emailField, idFromPath } from '../fields';
+import { emailField, idFromPath, minorAmountField } from '../fields';
 import type { Operation } from '../operation';
 import { PAYOUT_METHODS } from '../payout-methods';
 import { destinationOf, payoutRefused, payoutResponse, payoutView, withAffiliate } from '../payouts';
@@ -17,7 +17,7 @@ const requestBody = z
     /** default: the project's currency */
     currency: currencyCode.optional(),
     /** at most this much, in minor units; default: the whole eligible balance */
-    amount_minor: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    amount_minor: minorAmountField.min(1).optional(),
   })
   .strict();
 const listQuery = z.object(paginationQuery);
