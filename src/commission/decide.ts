@@ -16,7 +16,7 @@ export type CommissionInput = {
   project: { rule: CommissionRule; duration: Duration };
   /** the affiliate's partner group in force: its rule and duration, each null when it leaves them to the project */
   group?: { rule: CommissionRule | null; duration: Duration | null } | null;
-  /** when the customer's first attributed payment occurred (null: this is it, or there is none) */
+  /** when the customer's first attributed payment occurred; null when this payment is that first one */
   firstAttributedAt: Date | null;
   occurredAt: Date;
 };
@@ -34,7 +34,7 @@ export function decideCommission(i: CommissionInput): CommissionDecision {
   if (i.affiliate.status !== 'active') return { valueMinor: 0n, reason: `affiliate_${i.affiliate.status}`, ruleSource: null, rule: null };
   if (i.customerEmail !== null && i.customerEmail === i.affiliate.email) return { valueMinor: 0n, reason: 'self_referral', ruleSource: null, rule: null };
   const duration = i.group?.duration ?? i.project.duration;
-  if (!withinDuration(duration, i.firstAttributedAt ?? i.occurredAt, i.occurredAt)) return { valueMinor: 0n, reason: 'duration_ended', ruleSource: null, rule: null };
+  if (!withinDuration(duration, i.firstAttributedAt, i.occurredAt)) return { valueMinor: 0n, reason: 'duration_ended', ruleSource: null, rule: null };
   const selected = selectRule({
     affiliateRule: i.affiliate.rule,
     groupRule: i.group?.rule ?? null,

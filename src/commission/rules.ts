@@ -57,17 +57,32 @@ export function computeCommission(rule: CommissionRule, baseMinor: bigint, curre
   return { valueMinor: rule.amountMinor, reason: null };
 }
 
-/** Whether a payment at `occurredAt` still earns, given when the customer's first attributed payment was. */
-export function withinDuration(duration: Duration, firstPaymentAt: Date, occurredAt: Date): boolean {
+/**
+ * Whether a payment at `occurredAt` still earns, given when the customer's first attributed payment was (null: this
+ * payment is that first one). `first_payment` asks which payment it is, not when: a renewal recorded in the same
+ * second as the first payment is still a renewal.
+ */
+export function withinDuration(duration: Duration, firstPaymentAt: Date | null, occurredAt: Date): boolean {
   switch (duration.kind) {
     case 'lifetime':
       return true;
     case 'first_payment':
-      return occurredAt.getTime() <= firstPaymentAt.getTime();
-    case 'months': {
-      const end = new Date(firstPaymentAt);
-      end.setUTCMonth(end.getUTCMonth() + duration.months);
-      return occurredAt.getTime() < end.getTime();
-    }
+      return firstPaymentAt === null;
+    case 'months':
+      return firstPaymentAt === null || occurredAt.getTime() < addMonths(firstPaymentAt, duration.months).getTime();
   }
+}
+
+/**
+ * The same day and time `months` calendar months later, on the month's last day when it is shorter (Jan 31 + 1 month
+ * is Feb 28 or 29): Date's own setUTCMonth overflows into the next month (Mar 3), which gave a customer who started
+ * at a month's end days of commissions past the duration.
+ */
+export function addMonths(from: Date, months: number): Date {
+  const target = new Date(from);
+  target.setUTCDate(1);
+  target.setUTCMonth(target.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(from.getUTCDate(), lastDay));
+  return target;
 }

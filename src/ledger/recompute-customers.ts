@@ -89,6 +89,8 @@ export async function recomputeCustomers(
       const { hints, email } = bound === null ? learned.get(payment.id)!.all : learned.get(payment.id)!.own;
       const attribution = await attribute({ hints, email }, directory.forChain(bound, payment.occurred_at));
       const affiliate = attribution.affiliate ? directory.affiliateById(attribution.affiliate.id) : null;
+      // the customer's first attributed payment: its duration starts here, and it is "the first payment" itself
+      const earlierFirst = firstAttributedAt;
       if (affiliate && !bound) {
         bound = affiliate;
         firstAttributedAt = payment.occurred_at;
@@ -112,7 +114,7 @@ export async function recomputeCustomers(
         productRules: rules.productRulesAt(productIds, ratedAt),
         project,
         group,
-        firstAttributedAt,
+        firstAttributedAt: earlierFirst,
         occurredAt: payment.occurred_at,
       });
 

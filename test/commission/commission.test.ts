@@ -8,7 +8,7 @@ import {
   percentOf,
 } from '../../src/commission/money';
 import { refundedTotal, reversedAt } from '../../src/commission/reversal';
-import { computeCommission, selectRule, withinDuration, type CommissionRule } from '../../src/commission/rules';
+import { addMonths, computeCommission, selectRule, withinDuration, type CommissionRule } from '../../src/commission/rules';
 
 const pct = (rateBp: number): CommissionRule => ({ type: 'percentage', rateBp });
 const fixed = (amountMinor: bigint, currency = 'USD'): CommissionRule => ({ type: 'fixed', amountMinor, currency });
@@ -66,13 +66,36 @@ describe('duration', () => {
   const first = new Date('2026-01-31T10:00:00Z');
   it.each([
     ['lifetime, years later', { kind: 'lifetime' } as const, '2030-01-01T00:00:00Z', true],
-    ['first_payment, the first payment', { kind: 'first_payment' } as const, '2026-01-31T10:00:00Z', true],
     ['first_payment, a renewal', { kind: 'first_payment' } as const, '2026-02-28T10:00:00Z', false],
+    // which payment it is, not when: the renewal of the same second is not the first payment
+    ['first_payment, a renewal in the first payment\'s second', { kind: 'first_payment' } as const, '2026-01-31T10:00:00Z', false],
     ['3 months, within', { kind: 'months', months: 3 } as const, '2026-04-30T09:59:59Z', true],
-    ['3 months, on the boundary', { kind: 'months', months: 3 } as const, '2026-05-01T10:00:00Z', false],
+    // Jan 31 + 3 months is Apr 30, not May 1
+    ['3 months, on the boundary (the end month is shorter)', { kind: 'months', months: 3 } as const, '2026-04-30T10:00:00Z', false],
+    ['1 month from Jan 31 ends on Feb 28', { kind: 'months', months: 1 } as const, '2026-02-28T10:00:00Z', false],
+    ['1 month from Jan 31, a second before Feb 28 10:00', { kind: 'months', months: 1 } as const, '2026-02-28T09:59:59Z', true],
+    ['1 month from Jan 31, Mar 2 (Date overflow would say Mar 3)', { kind: 'months', months: 1 } as const, '2026-03-02T10:00:00Z', false],
     ['12 months, the 12th renewal', { kind: 'months', months: 12 } as const, '2027-01-30T10:00:00Z', true],
   ])('%s', (_label, duration, at, earns) => {
     expect(withinDuration(duration, first, new Date(at))).toBe(earns);
+  });
+
+  it.each([
+    ['first_payment', { kind: 'first_payment' } as const],
+    ['months', { kind: 'months', months: 1 } as const],
+  ])('the first payment itself earns (%s)', (_label, duration) => {
+    expect(withinDuration(duration, null, first)).toBe(true);
+  });
+
+  it.each([
+    ['2026-01-31T10:00:00Z', 1, '2026-02-28T10:00:00.000Z'],
+    ['2028-01-31T10:00:00Z', 1, '2028-02-29T10:00:00.000Z'],
+    ['2026-03-31T23:59:59Z', 1, '2026-04-30T23:59:59.000Z'],
+    ['2026-01-15T08:30:00Z', 1, '2026-02-15T08:30:00.000Z'],
+    ['2026-11-30T00:00:00Z', 3, '2027-02-28T00:00:00.000Z'],
+    ['2026-05-31T12:00:00Z', 12, '2027-05-31T12:00:00.000Z'],
+  ])('addMonths(%s, %i) is %s', (from, months, expected) => {
+    expect(addMonths(new Date(from), months).toISOString()).toBe(expected);
   });
 });
 

@@ -243,6 +243,34 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
     expect(await tdb.db.prisma.ruleVersion.count({ where: { projectId: h.projectId } })).toBe(0);
   });
 
+  it('first_payment pays the first payment only, even when a renewal shares its second; months end on a shorter month\'s last day', async () => {
+    const h = await start(new Date('2026-04-01T00:00:00Z'));
+    await h.api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, commission_duration: 'first_payment' });
+    await h.api('post', '/api/v1/affiliates', { email: 'jane@partners.test', referral_code: 'JANE' });
+    const second = new Date('2026-01-10T10:00:00Z');
+    // the renewal delivered first, both in the same second: the order of arrival must not matter either
+    await h.deliver(invoice({ customer: 'cus_fp', subscription: 'sub_fp', reason: 'subscription_cycle', paidAt: second, amount: 3_000 }, 'in_fp_cycle'));
+    await h.deliver(invoice({ customer: 'cus_fp', subscription: 'sub_fp', reason: 'subscription_create', paidAt: second, amount: 5_000, code: 'JANE' }, 'in_fp_first'));
+    expect(await h.commissions()).toMatchObject({
+      in_fp_first: { value: 500, reason: null },
+      in_fp_cycle: { value: 0, reason: 'duration_ended' },
+    });
+
+    // one month from Jan 31 ends on Feb 28: a renewal on Mar 2 is past it (Date's month overflow said Mar 3)
+    const h2 = await start(new Date('2026-04-01T00:00:00Z'));
+    await h2.api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, commission_duration: 'months', commission_months: 1 });
+    await h2.api('post', '/api/v1/affiliates', { email: 'jane@partners.test', referral_code: 'JANE' });
+    await h2.deliver(invoice({ customer: 'cus_m', subscription: 'sub_m', reason: 'subscription_create', paidAt: new Date('2026-01-31T10:00:00Z'), amount: 5_000, code: 'JANE' }, 'in_m1'));
+    await h2.deliver(invoice({ customer: 'cus_m', subscription: 'sub_m', reason: 'subscription_cycle', paidAt: new Date('2026-02-28T09:59:59Z'), amount: 5_000 }, 'in_m2'));
+    await h2.deliver(invoice({ customer: 'cus_m', subscription: 'sub_m', reason: 'subscription_cycle', paidAt: new Date('2026-03-02T10:00:00Z'), amount: 5_000 }, 'in_m3'));
+    expect(await h2.commissions()).toMatchObject({
+      in_m1: { value: 500 },
+      in_m2: { value: 500 },
+      in_m3: { value: 0, reason: 'duration_ended' },
+    });
+    expect((await h2.api('get', '/api/v1/ledger/verify')).data.ok).toBe(true);
+  });
+
   it('interleaving rule changes with shuffled, duplicated deliveries gives one answer (property)', async () => {
     // Payments of three customers spread over 90 days; rule changes on days 20, 45 and 70.
     const payments: Invoice[] = [
