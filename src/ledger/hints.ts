@@ -17,3 +17,58 @@ export function mergeHints(...sources: (Hints | null | undefined)[]): Hints {
 export function asHints(value: unknown): Hints | null {
   return value !== null && typeof value === 'object' ? mergeHints(value as Hints) : null;
 }
+
+export function isEmptyHints(h: Hints): boolean {
+  return h.couponIds.length === 0 && h.discountIds.length === 0 && !h.referralCode && !h.clientReferenceId && !h.subscriptionReferralCode;
+}
+
+/**
+ * Hints a subject learned at a time: a coupon applied to a subscription weeks after its first payment, a renewal's
+ * own metadata, a customer's later checkout. They reach the subject's payments that occurred at or after them
+ * (give or take FACT_GRACE_MS), never an earlier one: a fact dated after a payment must not take over a commission
+ * already recorded (PRODUCT.md §11), whatever order the events arrive in.
+ */
+export type DatedHints = { at: Date; hints: Hints };
+
+/**
+ * How long after a payment a fact still counts as part of its sale. A provider reports a sale's own facts within
+ * seconds of its payment, before or after it (Stripe's checkout.session.completed follows the first invoice's
+ * invoice.paid), and a merchant's code that tags a new subscription with the referral code on checkout runs
+ * within moments; a coupon applied or metadata changed later belongs to later payments.
+ */
+export const FACT_GRACE_MS = 60 * 60 * 1000;
+
+const contentKey = (h: Hints) =>
+  JSON.stringify([[...h.couponIds].sort(), [...h.discountIds].sort(), h.referralCode, h.clientReferenceId, h.subscriptionReferralCode]);
+
+/** The stored form (`attribution_subjects.dated_hints`): `[{ "at": ISO time, "hints": … }]`. */
+export function asDatedHints(value: unknown): DatedHints[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry) => {
+    const hints = asHints(entry?.hints);
+    const at = typeof entry?.at === 'string' ? new Date(entry.at) : null;
+    return hints && at && !Number.isNaN(at.getTime()) ? [{ at, hints }] : [];
+  });
+}
+
+/**
+ * Adds hints learned at `at`: each distinct content is kept once, at the earliest time it was learned (a later
+ * report of the same facts reaches no payment the earlier one does not), in time order, ties by content, so the
+ * list is the same whatever order its facts arrived in.
+ */
+export function addDatedHints(list: readonly DatedHints[], at: Date, hints: Hints): DatedHints[] {
+  if (isEmptyHints(hints)) return [...list];
+  const byContent = new Map(list.map((d) => [contentKey(d.hints), d]));
+  const key = contentKey(hints);
+  const known = byContent.get(key);
+  if (!known || at < known.at) byContent.set(key, { at, hints: mergeHints(hints) });
+  return [...byContent.entries()]
+    .sort(([ka, a], [kb, b]) => a.at.getTime() - b.at.getTime() || (ka < kb ? -1 : ka > kb ? 1 : 0))
+    .map(([, d]) => d);
+}
+
+/** The dated hints that reach a payment at `occurredAt`, in time order. */
+export function hintsReaching(list: readonly DatedHints[], occurredAt: Date): Hints[] {
+  const until = occurredAt.getTime() + FACT_GRACE_MS;
+  return list.filter((d) => d.at.getTime() <= until).map((d) => d.hints);
+}

@@ -4,7 +4,7 @@ import type { CommissionRule, Duration } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../domain/normalized-event';
 import { durationOf, groupRuleState, productRuleState, projectRuleState, projectTerms, ruleFromColumns } from '../projects/settings';
-import { asHints } from './hints';
+import { asDatedHints, asHints, type DatedHints } from './hints';
 import { loadRuleVersions, versionKey } from './rule-versions';
 
 /** A purchase or renewal as the recompute reads it (plain SQL: BIGINTs come back as strings and are converted). */
@@ -96,7 +96,8 @@ export type RefundRow = {
   inbound_event_id: string | null;
 };
 
-export type Subject = { type: string; hints: Hints | null; email: string | null };
+/** `hints` reach every payment of the subject; `dated` only those they were learned before (hints.ts#DatedHints). */
+export type Subject = { type: string; hints: Hints | null; dated: DatedHints[]; email: string | null };
 export type RefundObservation = { observationKey: string; cumulative: boolean; withdrawal: boolean; amountMinor: bigint; currency: string; occurredAt: Date; inboundEventId: string | null };
 
 /** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
@@ -299,16 +300,16 @@ export async function loadLedgerInputs(
     ...(p.customer_id ? [['customer', p.customer_id] as [string, string]] : []),
   ];
   const keys = [...new Map(payments.flatMap(subjectKeysOf).map((k) => [`${k[0]}:${k[1]}`, k])).values()];
-  const subjectRows = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; email: string | null }>(
-    `SELECT s.subject_type, s.subject_id, s.hints, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
-     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, email FROM attribution_subjects
+  const subjectRows = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; dated_hints: unknown; email: string | null }>(
+    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, email FROM attribution_subjects
                          WHERE project_id = $1 AND provider = $2 AND subject_type = k.t AND subject_id = k.i OFFSET 0) s`,
     [projectId, provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
-  const subjects = new Map(subjectRows.map((s) => [`${s.subject_type}:${s.subject_id}`, { type: s.subject_type, hints: asHints(s.hints), email: s.email }]));
+  const subjects = new Map(subjectRows.map((s) => [`${s.subject_type}:${s.subject_id}`, { type: s.subject_type, hints: asHints(s.hints), dated: asDatedHints(s.dated_hints), email: s.email }]));
   const subjectsOf = (p: PaymentRow) => subjectKeysOf(p).flatMap((k) => subjects.get(`${k[0]}:${k[1]}`) ?? []);
 
-  const discountIds = [...new Set([...payments.map((p) => asHints(p.hints)), ...[...subjects.values()].map((s) => s.hints)].flatMap((h) => h?.discountIds ?? []))];
+  const discountIds = [...new Set([...payments.map((p) => asHints(p.hints)), ...[...subjects.values()].flatMap((s) => [s.hints, ...s.dated.map((d) => d.hints)])].flatMap((h) => h?.discountIds ?? []))];
   const discountCoupons = new Map<string, string[]>();
   if (discountIds.length > 0) {
     const rows = await tx.query<{ subject_id: string; hints: unknown }>(

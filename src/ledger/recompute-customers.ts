@@ -11,7 +11,7 @@ import type { Hints } from '../domain/normalized-event';
 import type { CommissionRule } from '../commission/rules';
 import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
-import { asHints, mergeHints } from './hints';
+import { asHints, hintsReaching, mergeHints } from './hints';
 import { loadLedgerInputs, type LedgerInputs, type NewPayment, type PaymentRow, type RefundObservation, type RefundRow } from './ledger-inputs';
 
 type Tx = SqlSession;
@@ -188,12 +188,14 @@ function groupsOf(payments: PaymentRow[]): PaymentRow[][] {
 }
 
 /**
- * The payment's own hints, then (unless `ownOnly`) what its payment ids, subscription and customer taught us;
+ * The payment's own hints, then (unless `ownOnly`) what its payment ids, subscription and customer taught us (of
+ * what they learned at a time, only what was learned by the payment's time, give or take FACT_GRACE_MS);
  * discount ids resolve to their coupons either way, and the email falls back to what the subjects know.
  */
 function learnedHints(inputs: LedgerInputs, payment: PaymentRow, ownOnly: boolean): { hints: Hints; email: string | null } {
   const subjects = inputs.subjectsOf(payment);
-  const hints = mergeHints(asHints(payment.hints), ...(ownOnly ? [] : subjects.map((s) => s.hints)));
+  const learned = ownOnly ? [] : subjects.flatMap((s) => [s.hints, ...hintsReaching(s.dated, payment.occurred_at)]);
+  const hints = mergeHints(asHints(payment.hints), ...learned);
   if (hints.discountIds.length > 0) {
     hints.couponIds = [...new Set([...hints.couponIds, ...hints.discountIds.flatMap((id) => inputs.discountCoupons.get(id) ?? [])])];
   }

@@ -3,7 +3,7 @@ import { jsonTexts } from '../db/text-array';
 import type { SqlSession } from '../db/sql';
 import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
-import { asHints, mergeHints } from './hints';
+import { addDatedHints, asDatedHints, asHints, mergeHints, type DatedHints } from './hints';
 import type { NewPayment } from './ledger-inputs';
 
 type Tx = SqlSession;
@@ -109,46 +109,57 @@ async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): P
   return { groups, newPayments: recorded.newPayments, reports: recorded.reports };
 }
 
-type SubjectPatch = [SubjectType, string, { hints?: Hints; customerId?: string | null; email?: string | null }];
+/** `since`: the hints were learned then and reach only payments at or after it (DatedHints); without, every payment. */
+type SubjectPatch = [SubjectType, string, { hints?: Hints; customerId?: string | null; email?: string | null; since?: Date }];
 
 function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
   const patches: SubjectPatch[] = [];
   if (e.kind === 'refund') return patches;
   if (e.kind === 'facts') {
     const patch = { hints: e.hints, customerId: e.customer.id, email: e.customer.email };
-    if (e.customer.id) patches.push(['customer', e.customer.id, { hints: e.hints, email: e.customer.email }]);
-    if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, patch]);
+    // A subscription's checkout and creation describe the sale that started it: their hints reach all its
+    // payments. Anything else (a coupon applied later, metadata changed, a customer's next checkout) is dated.
+    const startsSubscription = e.fact === 'checkout' || e.fact === 'subscription_started';
+    if (e.customer.id) patches.push(['customer', e.customer.id, { hints: e.hints, email: e.customer.email, since: e.occurredAt }]);
+    if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, startsSubscription ? patch : { ...patch, since: e.occurredAt }]);
     if (e.discountId) patches.push(['discount', e.discountId, patch]);
     for (const alias of new Set([...e.paymentAliases, ...(e.paymentKey ? [e.paymentKey] : [])])) patches.push(['payment', alias, patch]);
     return patches;
   }
-  // A payment's hints are the subscription's too: a renewal (or a plan change invoiced with the first invoice)
-  // learns the code its first invoice carried, whichever arrives first.
-  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { hints: e.hints, customerId: e.customer.id, email: e.customer.email }]);
+  // A payment's hints are the subscription's too, from its time on: a plan change invoiced with the first invoice
+  // learns the code that invoice carried, whichever arrives first; a renewal's own code reaches no earlier payment.
+  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { hints: e.hints, customerId: e.customer.id, email: e.customer.email, since: e.occurredAt }]);
   if (e.customer.id) patches.push(['customer', e.customer.id, { email: e.customer.email }]);
   return patches;
 }
 
-/** Merges into subjects: hints are unions, a known customer id or email is kept. One read, one write. */
+type SubjectRow = { subject_type: string; subject_id: string; hints: unknown; dated_hints: unknown; customer_id: string | null; email: string | null };
+
+/** Merges into subjects: hints are unions (dated ones kept with their time), a known customer id or email is kept. One read, one write. */
 async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Promise<void> {
   if (patches.length === 0) return;
   const keys = [...new Map(patches.map((p): [string, [string, string]] => [`${p[0]}:${p[1]}`, [p[0], p[1]]])).values()];
-  const existing = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; customer_id: string | null; email: string | null }>(
-    `SELECT s.subject_type, s.subject_id, s.hints, s.customer_id, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
-     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, customer_id, email FROM attribution_subjects
+  const existing = await tx.query<SubjectRow>(
+    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.customer_id, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, customer_id, email FROM attribution_subjects
                          WHERE project_id = $1 AND provider = $2 AND subject_type = k.t AND subject_id = k.i OFFSET 0) s`,
     [place.projectId, place.provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
   const byKey = new Map(existing.map((e) => [`${e.subject_type}:${e.subject_id}`, e]));
-  const merged = new Map<string, { type: string; id: string; hints: Hints; customerId: string | null; email: string | null }>();
+  type Merged = { type: string; id: string; hints: Hints; dated: DatedHints[]; customerId: string | null; email: string | null };
+  const merged = new Map<string, Merged>();
   for (const [type, id, patch] of patches) {
     const key = `${type}:${id}`;
     const stored = byKey.get(key);
-    const base = merged.get(key) ?? (stored ? { type, id, hints: asHints(stored.hints)!, customerId: stored.customer_id, email: stored.email } : null);
+    const base: Merged | null =
+      merged.get(key) ??
+      (stored ? { type, id, hints: asHints(stored.hints)!, dated: asDatedHints(stored.dated_hints), customerId: stored.customer_id, email: stored.email } : null);
+    const dated = patch.since && patch.hints ? addDatedHints(base?.dated ?? [], patch.since, patch.hints) : (base?.dated ?? []);
     merged.set(key, {
       type,
       id,
-      hints: mergeHints(base?.hints, patch.hints),
+      hints: mergeHints(base?.hints, patch.since ? null : patch.hints),
+      dated,
       customerId: base?.customerId ?? patch.customerId ?? null,
       email: base?.email ?? patch.email?.toLowerCase() ?? null,
     });
@@ -156,16 +167,17 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
   // in key order, so two transactions writing the same subjects take their row locks in the same order
   const rows = [...merged.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, r]) => r);
   await tx.query(
-    `INSERT INTO attribution_subjects (project_id, provider, subject_type, subject_id, hints, customer_id, email, updated_at)
-     SELECT $1, $2, t, i, h::jsonb, c, e, now() FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(t, i, h, c, e)
+    `INSERT INTO attribution_subjects (project_id, provider, subject_type, subject_id, hints, dated_hints, customer_id, email, updated_at)
+     SELECT $1, $2, t, i, h::jsonb, d::jsonb, c, e, now() FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(t, i, h, d, c, e)
      ON CONFLICT (project_id, provider, subject_type, subject_id)
-     DO UPDATE SET hints = EXCLUDED.hints, customer_id = EXCLUDED.customer_id, email = EXCLUDED.email, updated_at = now()`,
+     DO UPDATE SET hints = EXCLUDED.hints, dated_hints = EXCLUDED.dated_hints, customer_id = EXCLUDED.customer_id, email = EXCLUDED.email, updated_at = now()`,
     [
       place.projectId,
       place.provider,
       rows.map((r) => r.type),
       rows.map((r) => r.id),
       jsonTexts(rows.map((r) => r.hints)),
+      jsonTexts(rows.map((r) => r.dated.map((d) => ({ at: d.at.toISOString(), hints: d.hints })))),
       rows.map((r) => r.customerId),
       rows.map((r) => r.email),
     ],

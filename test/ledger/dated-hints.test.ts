@@ -1,0 +1,184 @@
+import request from 'supertest';
+import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { stripeEvent } from '../helpers/ledger';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * PRODUCT.md §11 and §6 through HTTP: what a subscription or a customer learns later (a coupon applied weeks after
+ * the sale, a renewal's own metadata, the customer's next checkout) reaches later payments only; a commission
+ * already recorded keeps its affiliate, whichever order the events arrive in. A sale's own facts, reported around
+ * its payment, still attribute it.
+ */
+const SECRET = 'whsec_dated_hints_secret';
+const DAY = 86_400;
+const T0 = Math.floor(Date.parse('2026-05-01T10:00:00Z') / 1000);
+
+function paymentCheckout(o: { id: string; customer: string; code: string; amount: number; at: number }) {
+  const payload = stripeEvent('checkout.session.completed.payment.json', (s) => {
+    s.id = `cs_${o.id}`;
+    s.payment_intent = `pi_${o.id}`;
+    s.customer = o.customer;
+    s.customer_details.email = `${o.customer}@customers.test`;
+    s.client_reference_id = null;
+    s.metadata = { referral_code: o.code };
+    s.amount_total = o.amount;
+    s.amount_subtotal = o.amount;
+    s.total_details = { amount_discount: 0, amount_shipping: 0, amount_tax: 0 };
+    s.discounts = [];
+  });
+  payload.created = o.at;
+  return payload;
+}
+
+function subscriptionCheckout(o: { id: string; customer: string; subscription: string; clientReferenceId: string; at: number }) {
+  const payload = stripeEvent('checkout.session.completed.subscription.json', (s) => {
+    s.id = `cs_${o.id}`;
+    s.customer = o.customer;
+    s.subscription = o.subscription;
+    s.client_reference_id = o.clientReferenceId;
+    s.metadata = {};
+    s.discounts = [];
+    delete s.discount;
+  });
+  payload.created = o.at;
+  return payload;
+}
+
+function invoicePaid(o: { id: string; customer: string; subscription: string; reason: 'subscription_create' | 'subscription_cycle'; amount: number; at: number; code?: string }) {
+  const payload = stripeEvent('invoice.paid.subscription_create.json', (i) => {
+    i.id = o.id;
+    i.charge = `ch_${o.id}`;
+    i.payment_intent = `pi_${o.id}`;
+    i.customer = o.customer;
+    i.subscription = o.subscription;
+    i.billing_reason = o.reason;
+    i.amount_paid = o.amount;
+    i.total = o.amount;
+    i.subtotal = o.amount;
+    i.status_transitions.paid_at = o.at;
+    i.customer_email = `${o.customer}@customers.test`;
+    i.metadata = o.code ? { referral_code: o.code } : {};
+    i.subscription_details = { metadata: {} };
+    delete i.discount;
+    i.discounts = [];
+    i.total_discount_amounts = [];
+  });
+  payload.created = o.at;
+  return payload;
+}
+
+/** A coupon applied to a customer (and, when named, a subscription) at `at`. */
+function discountCreated(o: { id: string; customer: string; subscription: string | null; coupon: string; at: number }) {
+  const payload = stripeEvent('customer.discount.created.json', (d) => {
+    d.id = o.id;
+    d.customer = o.customer;
+    d.subscription = o.subscription;
+    d.start = o.at;
+    d.promotion_code = null;
+    d.coupon.id = o.coupon;
+  });
+  payload.created = o.at;
+  return payload;
+}
+
+function subscriptionUpdated(o: { subscription: string; customer: string; code: string; at: number }) {
+  const payload = stripeEvent('customer.subscription.updated.json', (s) => {
+    s.id = o.subscription;
+    s.customer = o.customer;
+    s.metadata = { referral_code: o.code };
+    s.discounts = [];
+    s.discount = null;
+  });
+  payload.created = o.at;
+  return payload;
+}
+
+describe('facts learned later reach later payments only (PRODUCT.md §11)', () => {
+  let tdb: TestDatabase;
+  const apps: TestApp[] = [];
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const t of apps) await t.runner.stop();
+    await tdb.drop();
+  });
+
+  /** A project at 10% with Ann (coupon LOYAL10), Ben and Cy; deliveries in the given order. */
+  async function run(deliveries: Record<string, any>[]) {
+    const t = buildTestApp(tdb.db);
+    apps.push(t);
+    t.clock.now = new Date((T0 + 200 * DAY) * 1000);
+    const { apiKey, id: projectId } = await createProjectViaApi(t.app);
+    await connectProvider(t.app, apiKey, 'stripe', SECRET);
+    const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(t.app)[method](path).set('Authorization', `Bearer ${apiKey}`).send(body);
+    expect((await api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, hold_days: 0 })).status).toBe(200);
+    const ids: Record<string, string> = {};
+    for (const [email, code] of [['ann@partners.test', 'ANN'], ['ben@partners.test', 'BEN'], ['cy@partners.test', 'CY']] as const) {
+      ids[code] = (await api('post', '/api/v1/affiliates', { email, referral_code: code })).body.data.id;
+    }
+    expect((await api('post', '/api/v1/coupons', { affiliate_id: ids.ANN, coupon_code: 'LOYAL', stripe_coupon_id: 'LOYAL10' })).status).toBe(201);
+    for (const payload of deliveries) {
+      const body = JSON.stringify(payload);
+      const res = await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: t.clock.now })).send(body);
+      expect(res.status).toBe(200);
+    }
+    await t.runner.idle();
+    const rows = [...(await api('get', '/api/v1/conversions?limit=100&kind=purchase')).body.data, ...(await api('get', '/api/v1/conversions?limit=100&kind=renewal')).body.data];
+    const byPayment = Object.fromEntries(rows.map((r: any) => [r.payment_key, { affiliate: r.affiliate_email?.split('@')[0].toUpperCase() ?? null, value: r.value_minor, method: r.attribution.method }]));
+    const earned = Object.fromEntries(
+      await Promise.all(['ann', 'ben', 'cy'].map(async (n) => [n, (await api('get', `/api/v1/affiliates/${n}%40partners.test`)).body.data.total_earnings_minor])),
+    );
+    expect((await api('get', '/api/v1/ledger/verify')).body.data.ok).toBe(true);
+    return { byPayment, earned };
+  }
+
+  const bothOrders = (deliveries: Record<string, any>[]) => [
+    ['in time order', deliveries],
+    ['in reverse order', [...deliveries].reverse()],
+  ] as const;
+
+  it.each(bothOrders([
+    paymentCheckout({ id: 'one', customer: 'cus_one', code: 'BEN', amount: 10_000, at: T0 }),
+    discountCreated({ id: 'di_one', customer: 'cus_one', subscription: null, coupon: 'LOYAL10', at: T0 + 60 * DAY }),
+  ]))('a coupon applied to the customer 60 days after a one-off purchase leaves it with its own referral code (%s)', async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries);
+    expect(byPayment.pi_one).toEqual({ affiliate: 'BEN', value: 1000, method: 'metadata' });
+    expect(earned).toEqual({ ann: 0, ben: 1000, cy: 0 });
+  });
+
+  it.each(bothOrders([
+    subscriptionCheckout({ id: 'sub_start', customer: 'cus_two', subscription: 'sub_two', clientReferenceId: 'BEN', at: T0 + 2 }),
+    invoicePaid({ id: 'in_two_1', customer: 'cus_two', subscription: 'sub_two', reason: 'subscription_create', amount: 10_000, at: T0 }),
+    discountCreated({ id: 'di_two', customer: 'cus_two', subscription: 'sub_two', coupon: 'LOYAL10', at: T0 + 45 * DAY }),
+    invoicePaid({ id: 'in_two_2', customer: 'cus_two', subscription: 'sub_two', reason: 'subscription_cycle', amount: 10_000, at: T0 + 30 * DAY }),
+    invoicePaid({ id: 'in_two_3', customer: 'cus_two', subscription: 'sub_two', reason: 'subscription_cycle', amount: 10_000, at: T0 + 60 * DAY, code: 'CY' }),
+  ]))(
+    "a subscription's checkout (seconds after its first invoice) attributes it; a later coupon and a renewal's own code move no earlier payment (%s)",
+    async (_label, deliveries) => {
+      const { byPayment, earned } = await run(deliveries);
+      expect(byPayment.in_two_1).toEqual({ affiliate: 'BEN', value: 1000, method: 'client_reference_id' });
+      expect(byPayment.in_two_2).toEqual({ affiliate: 'BEN', value: 1000, method: 'subscription' });
+      // the renewal carries its own code: its own hint wins for it, and for it only
+      expect(byPayment.in_two_3).toEqual({ affiliate: 'CY', value: 1000, method: 'metadata' });
+      expect(earned).toEqual({ ann: 0, ben: 2000, cy: 1000 });
+    },
+  );
+
+  it.each(bothOrders([
+    invoicePaid({ id: 'in_three_1', customer: 'cus_three', subscription: 'sub_three', reason: 'subscription_create', amount: 10_000, at: T0 }),
+    // the merchant's code tags the new subscription with the code right after the checkout
+    subscriptionUpdated({ subscription: 'sub_three', customer: 'cus_three', code: 'BEN', at: T0 + 20 }),
+    invoicePaid({ id: 'in_four_1', customer: 'cus_four', subscription: 'sub_four', reason: 'subscription_create', amount: 10_000, at: T0 }),
+    // a code set on a subscription three weeks after its first payment
+    subscriptionUpdated({ subscription: 'sub_four', customer: 'cus_four', code: 'BEN', at: T0 + 21 * DAY }),
+    invoicePaid({ id: 'in_four_2', customer: 'cus_four', subscription: 'sub_four', reason: 'subscription_cycle', amount: 10_000, at: T0 + 30 * DAY }),
+  ]))('metadata set on a subscription reaches its payments from around that time on (%s)', async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries);
+    expect(byPayment.in_three_1).toEqual({ affiliate: 'BEN', value: 1000, method: 'subscription' });
+    expect(byPayment.in_four_1).toEqual({ affiliate: null, value: 0, method: null });
+    expect(byPayment.in_four_2).toEqual({ affiliate: 'BEN', value: 1000, method: 'subscription' });
+    expect(earned).toEqual({ ann: 0, ben: 2000, cy: 0 });
+  });
+});
