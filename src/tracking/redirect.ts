@@ -18,13 +18,25 @@ const SLUG = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function redirectLocation(target: string, code: string, clickId: string | null): string {
   const url = new URL(target);
-  if (url.searchParams.has(REF_PARAM) || url.searchParams.has(CLICK_PARAM)) {
-    url.searchParams.delete(REF_PARAM);
-    url.searchParams.delete(CLICK_PARAM);
-  }
+  // searchParams.delete would re-encode every other parameter (`/a` → `%2Fa`, `flag` → `flag=`): drop the
+  // replaced ones from the query text instead
+  const query = url.search.slice(1);
+  const kept = query === '' ? [] : query.split('&').filter((pair) => !REPLACED.has(parameterName(pair)));
   const added = `${REF_PARAM}=${encodeURIComponent(code)}${clickId ? `&${CLICK_PARAM}=${clickId}` : ''}`;
-  url.search = url.search.length > 1 ? `${url.search}&${added}` : `?${added}`;
+  url.search = `?${[...kept, added].join('&')}`;
   return url.href;
+}
+
+const REPLACED = new Set([REF_PARAM, CLICK_PARAM]);
+
+/** A query pair's name as a form decoder reads it (`r%65f` is `ref` to the page). */
+function parameterName(pair: string): string {
+  const raw = pair.split('=', 1)[0]!.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /**

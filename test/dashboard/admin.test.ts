@@ -76,6 +76,12 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
         .evaluate(() => getComputedStyle(document.querySelector('[data-refwire-portal]')).getPropertyValue('--rw-primary').trim());
     await until(async () => (await primary()) === '#c2410c');
     expect(await primary()).toBe('#c2410c');
+    // the language changed twice after an edit: the draft is kept, the page still answers (a deferred state update
+    // once read the event's target after React had cleared it, and the page fell to its error screen)
+    await page.getByLabel('Default language').selectOption('fr');
+    await page.getByLabel('Default language').selectOption('en');
+    expect(await page.getByLabel('Portal title').inputValue()).toBe('Acme Partners Club');
+    expect(await page.getByLabel('Default language').inputValue()).toBe('en');
     // nothing saved yet
     const before = (await api('get', '/api/v1/portal').expect(200)).body.data;
     expect(before.appearance.title).toBeNull();

@@ -88,6 +88,10 @@ describe('GET /r/:slug', () => {
     const deal = (await link('https://deals.example.org/?a=1&ref=OTHER', 'deal')).body.data;
     const res = await visit('deal').expect(302);
     expect(res.headers.location).toBe(`https://deals.example.org/?a=1&ref=Jane-1&refwire_click=${await clickOf(deal.id)}`);
+    // the other parameters stay as written: no form re-encoding of `/`, `%20` or a bare flag
+    const kept = (await link('https://shop.example.com/p?next=/a/b&ref=OLD&flag&q=a%20b&refwire_click=x#top', 'kept')).body.data;
+    const keptRes = await visit('kept').expect(302);
+    expect(keptRes.headers.location).toBe(`https://shop.example.com/p?next=/a/b&flag&q=a%20b&ref=Jane-1&refwire_click=${await clickOf(kept.id)}#top`);
     const bare = (await link('https://shop.example.com', 'bare')).body.data;
     const followed = await visit('bare').expect(302);
     expect(followed.headers.location).toBe(`https://shop.example.com/?ref=Jane-1&refwire_click=${await clickOf(bare.id)}`);

@@ -136,7 +136,11 @@ function PortalForm(props: { saved: PortalSettings }) {
               hint="Used when neither the page nor the affiliate’s browser asks for a language the portal has."
               value={draft.default_language}
               errors={errors}
-              onChange={(e) => setDraft((d) => ({ ...d, default_language: e.currentTarget.value as Language }))}
+              onChange={(e) => {
+                // read now: React clears currentTarget before it runs a deferred updater
+                const language = e.currentTarget.value as Language;
+                setDraft((d) => ({ ...d, default_language: language }));
+              }}
             >
               {LANGUAGES.map((l) => (
                 <option key={l.code} value={l.code}>
