@@ -3,6 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { Router, type RequestHandler } from 'express';
 import { bearer } from '../http/auth';
 import { apiClient } from './api-client';
+import { guardCallParams } from './call-params';
 import { createMcpServer } from './server';
 
 /**
@@ -32,6 +33,7 @@ export function mcpRouter(json: RequestHandler, authenticate: RequestHandler): R
       void server.close();
     });
     await server.connect(transport);
+    guardCallParams(transport);
     await transport.handleRequest(req, res, req.body);
   });
   // what the transport specification asks of a server with no stream and no sessions

@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { PACKAGE_VERSION } from '../api/openapi';
 import { ApiError, type ApiClient } from './api-client';
+import { readPages } from './pages';
 import { TOOLS, type ToolDefinition } from './tools';
 
 const text = (value: string, isError = false): CallToolResult => ({ content: [{ type: 'text', text: value }], ...(isError ? { isError: true } : {}) });
@@ -14,7 +15,8 @@ async function run(def: ToolDefinition, api: ApiClient, args: Record<string, unk
   const refusal = def.refuse?.(args);
   if (refusal) return text(refusal, true);
   try {
-    const answer = await api.call(def.request(args));
+    const call = def.request(args);
+    const answer = def.paged !== undefined && Number(call.query?.limit) > def.paged ? await readPages(api, call, def.paged) : await api.call(call);
     if (answer.status === 204) return text(JSON.stringify({ success: true, message: def.deleted?.(args) ?? 'done' }, null, 2));
     return text(JSON.stringify(answer.body, null, 2));
   } catch (err) {

@@ -1,5 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { apiBase, apiClient } from './api-client';
+import { guardCallParams } from './call-params';
 import { createMcpServer } from './server';
 
 export const DEFAULT_API_URL = 'http://localhost:3000';
@@ -26,6 +27,8 @@ export function stdioSettings(env: NodeJS.ProcessEnv): StdioSettings | { problem
 export async function runStdioServer(settings: StdioSettings): Promise<void> {
   const api = apiClient({ baseUrl: settings.apiUrl, apiKey: settings.apiKey });
   const server = createMcpServer(api);
-  await server.connect(new StdioServerTransport());
+  const transport = new StdioServerTransport();
+  await server.connect(transport);
+  guardCallParams(transport);
   process.stderr.write(`refwire mcp: serving MCP on stdio, calling ${api.baseUrl}/api/v1\n`);
 }

@@ -4,18 +4,20 @@ import { conversionCreateBody, conversionListQuery, conversionUpdateBody } from 
 import { couponCreateBody, couponListQuery, couponUpdateBody } from '../api/coupons';
 import { dailyQuery } from '../api/daily-report';
 import { eventListQuery, eventReplayAllBody } from '../api/events';
-import { emailField, uuidField } from '../api/fields';
+import { emailField, minorAmountField, uuidField } from '../api/fields';
 import { slugField } from '../api/links';
 import { payoutBatchCreateBody } from '../api/payout-batches';
 import { payoutCompleteBody, payoutCreateBody, payoutEligibleQuery, payoutFailBody, payoutListQuery } from '../api/payouts';
 import { referralCreateBody, referralListQuery } from '../api/referrals';
 import { reportHealthQuery, reportSummaryQuery } from '../api/reports';
 import type { ApiCall } from './api-client';
+import { listInput } from './pages';
 
 /**
  * The MCP tools: Refgrow's 18 (`@refgrow/mcp`, under the same names and arguments), then Refwire's own. Each is
- * one REST call; its input schema is built from the zod schemas the API validates that call with (exported by
- * the api modules), made strict so an argument the API would not read is refused by name instead of ignored.
+ * one REST call (a list asked for more than a page: one a page); its input schema is built from the zod schemas the
+ * API validates that call with (exported by the api modules), made strict so an argument the API would not read is
+ * refused by name instead of ignored.
  */
 export type ToolDefinition = {
   name: string;
@@ -28,6 +30,8 @@ export type ToolDefinition = {
   deleted?(args: Record<string, unknown>): string;
   /** a reason to refuse before calling anything, for an argument Refwire cannot honour */
   refuse?(args: Record<string, unknown>): string | null;
+  /** a list: the API's page maximum, above which `limit` is read page after page (src/mcp/pages.ts) */
+  paged?: number;
 };
 
 function tool<S extends z.ZodObject>(def: {
@@ -38,6 +42,7 @@ function tool<S extends z.ZodObject>(def: {
   request(args: z.output<S>): ApiCall;
   deleted?(args: z.output<S>): string;
   refuse?(args: z.output<S>): string | null;
+  paged?: number;
 }): ToolDefinition {
   return { ...def, input: def.input.strict(), annotations: def.annotations ?? {} } as unknown as ToolDefinition;
 }
@@ -74,7 +79,7 @@ export const REFGROW_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'list_affiliates',
     description: 'List the project\'s affiliates with their clicks, signups, purchases and earnings (held, eligible, paid, per currency), oldest first. Filter by status; paginate with limit and offset.',
-    input: affiliateListQuery,
+    ...listInput(affiliateListQuery),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/affiliates', query: args }),
   }),
@@ -119,7 +124,7 @@ export const REFGROW_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'list_referrals',
     description: 'List referred customers (by email), oldest first. Filter by affiliate_id or status; paginate with limit and offset.',
-    input: referralListQuery,
+    ...listInput(referralListQuery),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/referrals', query: args }),
   }),
@@ -140,7 +145,7 @@ export const REFGROW_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'list_conversions',
     description: 'List conversions (signups, purchases, renewals, refunds), newest first, each with its commission, status and attribution. Filter by type or kind, affiliate_id, referred_user_id, paid, and a from/to period (ISO 8601); paginate with limit and offset.',
-    input: conversionListQuery,
+    ...listInput(conversionListQuery),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/conversions', query: args }),
   }),
@@ -160,8 +165,15 @@ export const REFGROW_TOOLS: readonly ToolDefinition[] = [
   }),
   tool({
     name: 'update_conversion',
-    description: 'Change a conversion: mark it paid or unpaid; on a conversion recorded by hand also its value, base_value, reference or referred_user_id. A conversion derived from provider events only changes paid.',
-    input: conversionUpdateBody.extend(id('conversion').shape),
+    description:
+      'Change a conversion: mark it paid or unpaid; on a conversion recorded by hand also its value, base_value, reference, referred_user_id or coupon_code_used. ' +
+      'A conversion derived from provider events only changes paid. type and base_value_currency are fixed once recorded: the API refuses them (400 naming the field).',
+    // Refgrow's type and base_value_currency are taken and sent, so the caller hears the API's reason rather than "unrecognized key"
+    input: conversionUpdateBody.extend({
+      ...id('conversion').shape,
+      type: z.enum(['signup', 'purchase']).optional().describe("Refgrow's new conversion type: refused by the API, a conversion's type is fixed once recorded"),
+      base_value_currency: z.string().optional().describe("Refgrow's new currency: refused by the API, a conversion's currency is fixed once recorded"),
+    }),
     annotations: WRITE,
     request: (args) => ({ method: 'PUT', path: `/conversions/${enc(args.id)}`, body: without(args, 'id') }),
   }),
@@ -176,7 +188,7 @@ export const REFGROW_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'list_coupons',
     description: "List coupons with their affiliate's email and referral code. Filter by status, affiliate_id, or part of coupon_code; paginate with limit and offset.",
-    input: couponListQuery,
+    ...listInput(couponListQuery),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/coupons', query: args }),
   }),
@@ -216,7 +228,7 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'list_events',
     description: "The webhook event log, newest first: each provider event's type and processing status. Filter by provider, status, type and a from/to period of receipt.",
-    input: eventListQuery,
+    ...listInput(eventListQuery),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/events', query: args }),
   }),
@@ -244,7 +256,7 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'list_payouts',
     description: 'List payouts, newest first. Filter by status (pending, completed, failed) and affiliate_id.',
-    input: payoutListQuery,
+    ...listInput(payoutListQuery),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/payouts', query: args }),
   }),
@@ -279,7 +291,8 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'list_eligible_payouts',
     description: 'What is payable now, per affiliate and currency: the eligible amount, whether it reaches the minimum (and why not), and whether the payout details are there.',
-    input: payoutEligibleQuery,
+    // the route reads the minimum from the query's text; as a tool argument it is the JSON integer the batch takes
+    ...listInput(payoutEligibleQuery.extend({ minimum_minor: minorAmountField.optional() })),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/payouts/eligible', query: args }),
   }),

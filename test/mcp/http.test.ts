@@ -5,7 +5,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
-import { ARGUMENTS_THE_API_DOES_NOT_TAKE, REFGROW_TOOL_ARGUMENTS, REFWIRE_TOOL_NAMES, runEveryTool } from './tool-scenario';
+import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { REFGROW_TOOL_ARGUMENTS, REFWIRE_TOOL_NAMES, runEveryTool } from './tool-scenario';
 
 /** The MCP SDK's own client over Streamable HTTP, against POST /mcp of the app listening on an ephemeral port. */
 describe('MCP over Streamable HTTP at /mcp', () => {
@@ -50,12 +51,28 @@ describe('MCP over Streamable HTTP at /mcp', () => {
       const absent = args.filter((arg) => !properties.includes(arg));
       if (absent.length > 0) missing[name] = absent;
     }
-    expect(missing).toEqual(ARGUMENTS_THE_API_DOES_NOT_TAKE);
+    // every one of Refgrow's arguments is taken (update_conversion's type and base_value_currency included, to be refused by the API)
+    expect(missing).toEqual({});
     // the schema is the API's: its bounds and enums, and no argument beyond them
     const create = tools.find((tool) => tool.name === 'create_coupon')!.inputSchema as { required?: string[]; additionalProperties?: boolean; properties: Record<string, any> };
     expect(create.required).toEqual(['affiliate_id', 'coupon_code']);
     expect(create.additionalProperties).toBe(false);
     expect(create.properties.coupon_code).toMatchObject({ type: 'string', minLength: 3, pattern: '^[A-Za-z0-9_-]+$' });
+    // Refgrow's types for the arguments Refwire refuses: the call reaches the API, which says why
+    const update = tools.find((tool) => tool.name === 'update_conversion')!.inputSchema as { properties: Record<string, any> };
+    expect(update.properties.type).toMatchObject({ type: 'string', enum: ['signup', 'purchase'] });
+    expect(update.properties.base_value_currency).toMatchObject({ type: 'string' });
+    // a list takes Refgrow's limit, 1 to 500, with the route's default
+    const schemaOf = (name: string) => tools.find((tool) => tool.name === name)!.inputSchema as { properties: Record<string, any> };
+    for (const name of ['list_affiliates', 'list_referrals', 'list_conversions', 'list_coupons', 'list_events', 'list_payouts', 'list_eligible_payouts']) {
+      expect([name, schemaOf(name).properties.limit]).toEqual([name, expect.objectContaining({ type: 'integer', minimum: 1, maximum: 500 })]);
+    }
+    expect(schemaOf('list_conversions').properties.limit.default).toBe(50);
+    expect(schemaOf('list_affiliates').properties.limit.default).toBe(20);
+    // the eligible list's minimum is the batch's field, with its bounds
+    const eligibleMinimum = schemaOf('list_eligible_payouts').properties.minimum_minor;
+    expect(eligibleMinimum).toEqual({ type: 'integer', minimum: 0, maximum: 1e15 });
+    expect(eligibleMinimum).toEqual(schemaOf('create_payout_batch').properties.minimum_minor);
   });
 
   it('calls every tool against real data; what the tools create, the REST API reads back', async () => {
@@ -74,20 +91,77 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const shortCode = await call('create_coupon', { affiliate_id: '00000000-0000-4000-8000-000000000000', coupon_code: 'x' });
     expect(shortCode.isError).toBe(true);
     expect(shortCode.content[0]!.text).toMatch(/at coupon_code/);
-    const overLimit = await call('list_affiliates', { limit: 500 });
+    const overLimit = await call('list_affiliates', { limit: 501 });
     expect(overLimit.content[0]!.text).toMatch(/at limit/);
+    const overMinimum = await call('list_eligible_payouts', { minimum_minor: 1e15 + 1 });
+    expect(overMinimum).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/at minimum_minor/) }] });
+    expect((await call('list_eligible_payouts', { minimum_minor: 2.5 })).content[0]!.text).toMatch(/expected int.* at minimum_minor/);
     // an argument the route would ignore is refused by name, and the arguments beside it are not sent either
     const affiliate = (await request(t.app).post('/api/v1/affiliates').set(auth).send({ email: 'keep@partners.test' }).expect(201)).body.data;
     const kept = (await request(t.app).post('/api/v1/conversions').set(auth).send({ type: 'signup', affiliate_id: affiliate.id, reference: 'KEEP' }).expect(201)).body.data;
-    const unknown = await call('update_conversion', { id: kept.id, reference: 'CHANGED', base_value_currency: 'EUR' });
+    const unknown = await call('update_conversion', { id: kept.id, reference: 'CHANGED', currency: 'EUR' });
     expect(unknown.isError).toBe(true);
-    expect(unknown.content[0]!.text).toMatch(/Unrecognized key: "base_value_currency"/);
+    expect(unknown.content[0]!.text).toMatch(/Unrecognized key: "currency"/);
     expect((await request(t.app).get(`/api/v1/conversions/${kept.id}`).set(auth).expect(200)).body.data.reference).toBe('KEEP');
+
+    // Refgrow's type and base_value_currency are taken and sent; the API refuses them, even unchanged, and nothing changes
+    for (const [field, value] of [['type', 'purchase'], ['type', 'signup'], ['base_value_currency', 'EUR'], ['base_value_currency', 'USD']] as const) {
+      const fixed = await call('update_conversion', { id: kept.id, reference: 'CHANGED', [field]: value });
+      expect(fixed).toMatchObject({ isError: true, content: [{ text: `${field}: fixed once recorded; delete the conversion and record it again (a conversion recorded by hand) (HTTP 400)` }] });
+    }
+    expect((await request(t.app).get(`/api/v1/conversions/${kept.id}`).set(auth).expect(200)).body.data).toMatchObject({ reference: 'KEEP', type: 'signup', currency: 'USD' });
+    // coupon_code_used, which the documentation's row left out, changes
+    const coupon = await call('update_conversion', { id: kept.id, coupon_code_used: 'SPRING' });
+    expect(JSON.parse(coupon.content[0]!.text).data.coupon_code_used).toBe('SPRING');
 
     // refused by the API: a tool error carrying its message and status
     const missing = await call('get_affiliate_details', { email: 'nobody@partners.test' });
     expect(missing).toMatchObject({ isError: true, content: [{ type: 'text', text: 'affiliate not found (HTTP 404)' }] });
     expect((await client.listTools()).tools.length).toBe(Object.keys(REFGROW_TOOL_ARGUMENTS).length + REFWIRE_TOOL_NAMES.length);
+  });
+
+  it('answers a tools/call whose arguments are not an object as invalid params (-32602) saying so, and keeps serving', async () => {
+    const client = await connect(project.apiKey);
+    const refusal = (params: Record<string, unknown>) => client.request({ method: 'tools/call', params } as never, CallToolResultSchema).then(() => null, (err: unknown) => err as McpError);
+    for (const [args, kind] of [['x', 'a string'], [[1], 'an array'], [null, 'null'], [5, 'a number']] as const) {
+      const err = await refusal({ name: 'list_affiliates', arguments: args });
+      expect(err).toBeInstanceOf(McpError);
+      expect([err!.code, err!.message]).toEqual([
+        ErrorCode.InvalidParams,
+        `MCP error -32602: Invalid params: params.arguments must be an object of the tool's arguments by name (e.g. {"limit": 10}), not ${kind}`,
+      ]);
+    }
+    expect(await refusal({ name: 7, arguments: {} })).toMatchObject({ code: ErrorCode.InvalidParams, message: expect.stringMatching(/^MCP error -32602: Invalid params: params\.name: /) });
+    // on the wire: one JSON-RPC answer with the request's id, not an internal error with zod's issues in it
+    const res = await request(t.app)
+      .post('/mcp')
+      .set({ Authorization: `Bearer ${project.apiKey}`, Accept: 'application/json, text/event-stream' })
+      .send({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'list_affiliates', arguments: 'x' } })
+      .expect(200);
+    expect(res.body).toEqual({ jsonrpc: '2.0', id: 9, error: { code: -32602, message: expect.stringMatching(/^Invalid params: params\.arguments must be an object/) } });
+    expect(await client.callTool({ name: 'list_affiliates', arguments: {} })).not.toHaveProperty('isError');
+  });
+
+  it('answers what /openapi.json documents for POST /mcp', async () => {
+    const post = (await request(t.app).get('/openapi.json').expect(200)).body.paths['/mcp'].post;
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '403', '406', '413', '415', '429']);
+    expect(post.description).toMatch(/GET, DELETE\) answer 405 with Allow: POST/);
+    const documented = (res: request.Response) => expect([res.status, Object.keys(post.responses).includes(String(res.status))]).toEqual([res.status, true]);
+    const send = (body: string, headers: Record<string, string> = {}) =>
+      request(t.app)
+        .post('/mcp')
+        .set({ Authorization: `Bearer ${project.apiKey}`, Accept: 'application/json, text/event-stream', 'Content-Type': 'application/json', ...headers })
+        .send(body);
+    const answers = {
+      notJson: await send('{"jsonrpc":'),
+      inexact: await send('{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"n":9007199254740993}}'),
+      notJsonRpc: await send('{"hello":"world"}'),
+      notAcceptable: await send('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', { Accept: 'application/json' }),
+      tooLarge: await send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(1_100_000) } })),
+      notJsonType: await send('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', { 'Content-Type': 'text/plain' }),
+    };
+    expect(Object.fromEntries(Object.entries(answers).map(([k, res]) => [k, res.status]))).toEqual({ notJson: 400, inexact: 400, notJsonRpc: 400, notAcceptable: 406, tooLarge: 413, notJsonType: 415 });
+    for (const res of Object.values(answers)) documented(res);
   });
 
   it('refuses a wrong key, and a request without one, as the API does', async () => {

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CallToolResultSchema, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildOnce, ROOT } from '../helpers/processes';
 import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
@@ -55,6 +56,9 @@ describe('refwire mcp (stdio)', () => {
     const bad = (await client.callTool({ name: 'create_conversion', arguments: { type: 'refund', referral_code: 'X' } })) as { isError?: boolean; content: { text: string }[] };
     expect(bad.isError).toBe(true);
     expect(bad.content[0]!.text).toMatch(/at type/);
+    // arguments that are not an object: invalid params, said in words (the SDK alone answers an internal error with zod's issues)
+    const notObject = client.request({ method: 'tools/call', params: { name: 'list_coupons', arguments: 'x' } } as never, CallToolResultSchema);
+    await expect(notObject).rejects.toMatchObject({ code: ErrorCode.InvalidParams, message: expect.stringMatching(/Invalid params: params\.arguments must be an object .*, not a string$/) });
     const next = (await client.callTool({ name: 'list_coupons', arguments: {} })) as { isError?: boolean; content: { text: string }[] };
     expect(next.isError).toBeUndefined();
     expect(JSON.parse(next.content[0]!.text).success).toBe(true);

@@ -29,15 +29,6 @@ export const REFGROW_TOOL_ARGUMENTS: Record<string, string[]> = {
   delete_coupon: ['id'],
 };
 
-/**
- * Refgrow arguments the REST route behind the tool does not take yet, so neither does the tool (its schema is the
- * route's): PUT /api/v1/conversions/{id} changes no type, coupon or currency. When the route takes them, the tool
- * does too, and this list must be emptied (the test compares it exactly).
- */
-export const ARGUMENTS_THE_API_DOES_NOT_TAKE: Record<string, string[]> = {
-  update_conversion: ['type', 'base_value_currency'],
-};
-
 export const REFWIRE_TOOL_NAMES = [
   'list_events', 'get_event', 'replay_event', 'replay_failed_events', 'list_payouts', 'get_payout', 'create_payout', 'complete_payout',
   'fail_payout', 'list_eligible_payouts', 'create_payout_batch', 'get_payout_batch', 'get_report_summary', 'get_daily_report', 'get_health',

@@ -1,0 +1,42 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { CallToolRequestSchema, ErrorCode, isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+/** What a JSON value is, in words: `a string`, `an array`, `null`. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * Why a tools/call's params are not a call (its arguments not an object, its name not a string), or null. The SDK
+ * checks them with this same schema, but answers a mismatch as an internal error (-32603) whose message is the zod
+ * issues as JSON: the caller's mistake reads as the server's.
+ */
+export function callParamsProblem(message: JSONRPCMessage): string | null {
+  if (!isJSONRPCRequest(message) || message.method !== 'tools/call') return null;
+  const parsed = CallToolRequestSchema.safeParse(message);
+  if (parsed.success) return null;
+  const issue = parsed.error.issues[0]!;
+  const at = issue.path.map(String).join('.');
+  if (at === 'params.arguments') {
+    const sent = (message.params as { arguments?: unknown }).arguments;
+    return `Invalid params: params.arguments must be an object of the tool's arguments by name (e.g. {"limit": 10}), not ${kindOf(sent)}`;
+  }
+  return `Invalid params: ${at ? `${at}: ` : ''}${issue.message}`;
+}
+
+/**
+ * Answers a tools/call whose params are not a call with JSON-RPC's invalid params (-32602) and a message that says
+ * what is wrong, before the SDK sees it. Call it once the server is connected (connect() sets onmessage); it wraps
+ * that handler, so the stdio and HTTP transports behave alike.
+ */
+export function guardCallParams(transport: Transport): void {
+  const deliver = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const problem = callParamsProblem(message);
+    if (problem === null) return deliver?.(message, extra);
+    const id = (message as { id: string | number }).id;
+    transport.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidParams, message: problem } }).catch((err: unknown) => transport.onerror?.(err as Error));
+  };
+}
