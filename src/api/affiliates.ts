@@ -215,6 +215,8 @@ export const affiliateOperations: Operation[] = resourceOperations({
   update: updateBody,
   remove: true,
   response: affiliateResponse,
+  // group_id names no group of the project
+  createErrors: [404],
 });
 
 /** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */

@@ -9,7 +9,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { commissionSettings } from '../projects/settings';
 import { currencyCode } from './currency';
-import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, uuidField } from './fields';
+import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, referredUserIdField, uuidField } from './fields';
 import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, majorText, minor, ok, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { conversionResponse, conversionView } from '../views/present';
@@ -54,7 +54,7 @@ const createBody = z.object({
   customer_email: z.email({ message: 'must be an email address' }).optional(),
   base_value_currency: currencyCode.optional(),
   product_id: z.string().trim().min(1).optional(),
-  referred_user_id: z.string().trim().min(1).max(320).optional(),
+  referred_user_id: referredUserIdField.optional(),
   email: z.email({ message: 'must be an email address' }).optional(),
   reference: z.string().trim().min(1).max(200).optional(),
   coupon_code_used: z.string().trim().min(1).max(100).optional(),
@@ -66,7 +66,7 @@ const updateBody = z.object({
   base_value: moneyField.optional(),
   paid: z.boolean().optional(),
   reference: z.string().trim().min(1).max(200).optional(),
-  referred_user_id: z.string().trim().min(1).max(320).optional(),
+  referred_user_id: referredUserIdField.optional(),
   /** null clears it */
   coupon_code_used: z.string().trim().min(1).max(100).nullable().optional(),
 });
@@ -176,12 +176,12 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       reviewStatus: q.review,
       occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
-    const cursor = cursorOf(q, req.query);
     const orderBy: Prisma.ConversionOrderByWithRelationInput[] = [{ occurredAt: 'desc' }, { id: 'desc' }];
     // by kind alone (or no filter), the total is the project's maintained count; other filters count their rows
     const byKindOnly = !q.affiliate_id && !q.referred_user_id && q.paid === undefined && !q.review && !q.from && !q.to;
     const kinds = where.kind as string | { in: string[] } | undefined;
     const projectId = where.projectId as string;
+    const cursor = await cursorOf(q, req.query, 'conversions', async (id) => (await prisma.conversion.count({ where: { id, projectId } })) > 0);
     // a page of the whole list reads its ids from the index alone, then its rows by id (src/db/list-pages.ts)
     const whole = byKindOnly && !kinds;
     const byIds = async (ids: string[]) => inIdOrder(ids, await prisma.conversion.findMany({ where: { projectId, id: { in: ids } } }));
@@ -198,7 +198,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       }
       const now = clock();
       const words = await explanationsFor(prisma, where.projectId as string, rows);
-      res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), ...words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
+      res.json(keysetPage('conversions', rows, (r) => ({ ...conversionView(r, now), ...words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, cursor, null));
       return;
     }
     const [rows, total] = await Promise.all([
@@ -209,7 +209,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     ]);
     const now = clock();
     const words = await explanationsFor(prisma, where.projectId as string, rows);
-    res.json(keysetPage(rows, (r) => ({ ...conversionView(r, now), ...words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, null, total));
+    res.json(keysetPage('conversions', rows, (r) => ({ ...conversionView(r, now), ...words.get(r.id)! }), (r) => ({ at: r.occurredAt, id: r.id }), q, null, total));
   });
 
   router.post('/', async (req, res) => {
@@ -450,6 +450,8 @@ export const conversionOperations: Operation[] = [
     update: updateBody,
     remove: true,
     response: conversionResponse,
+    // no affiliate with this affiliate_id or referral_code in the project
+    createErrors: [404],
   }),
   {
     method: 'post',
@@ -489,6 +491,8 @@ export const conversionOperations: Operation[] = [
     description:
       'Rule changes never move recorded commissions by themselves. This marks the period\'s provider payments that are neither paid nor in a payout (of one affiliate, with affiliate_id) to be rated with the current rules, recomputes them and their refunds, and answers how many changed with the totals before and after per currency.',
     body: recalculateBody,
+    // affiliate_id names no affiliate of the project
+    errors: [404],
     response: recalculationResponse,
   },
 ];

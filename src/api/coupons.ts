@@ -185,6 +185,8 @@ export const couponOperations: Operation[] = resourceOperations({
   update: updateBody,
   remove: true,
   response: couponResponse,
+  // affiliate_id names no affiliate of the project
+  createErrors: [404],
 });
 
 /** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */

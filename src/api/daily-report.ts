@@ -198,6 +198,8 @@ export const dailyReportOperations: Operation[] = [
     summary: 'One row per UTC day: clicks, signups, purchases, renewals, refunds, conversion rate, revenue and commission per currency',
     description: 'from (included) and to (excluded) are UTC days, at most 366 apart; default the 30 days up to today. affiliate_id: one affiliate\'s stats.',
     query: dailyQuery,
+    // affiliate_id names no affiliate of the project
+    errors: [404],
     response: dailyReportResponse,
   },
 ];

@@ -33,35 +33,59 @@ export const CURSOR_PAGING =
 /** Where a page ended: the last row's sort key (a timestamp) and its id, the tie-breaker. */
 export type Cursor = { at: Date; id: string };
 
+/**
+ * The lists that page by cursor. Each cursor carries its list's name, so one list's cursor is refused by another
+ * (a conversions cursor read on /events would seek by a conversion's time among events, and page wrongly).
+ */
+export type CursorList = 'conversions' | 'events';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+export function encodeCursor(list: CursorList, at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([list, at.toISOString(), id])).toString('base64url');
 }
 
-/** The cursor a client sent back, or a 400 naming `cursor`: it is only ever made by encodeCursor. */
-export function decodeCursor(raw: string): Cursor {
-  const invalid = () => new HttpError(400, 'cursor: not a cursor this endpoint returned (use pagination.next_cursor as given)');
+const invalidCursor = () => new HttpError(400, 'cursor: not a cursor this endpoint returned (use pagination.next_cursor as given)');
+
+/**
+ * The cursor a client sent back to `list`, or a 400 naming `cursor`: it is only ever made by encodeCursor for the
+ * same list. `untagged`: a cursor made before cursors named their list ([at, id]), which the caller still takes
+ * when its id is a row of that list (cursorOf).
+ */
+export function decodeCursor(raw: string, list: CursorList): Cursor & { untagged?: true } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {
-    throw invalid();
+    throw invalidCursor();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') throw invalid();
-  const at = new Date(parsed[0]);
-  if (Number.isNaN(at.getTime()) || !UUID.test(parsed[1])) throw invalid();
-  return { at, id: parsed[1] };
+  if (!Array.isArray(parsed) || !parsed.every((part) => typeof part === 'string')) throw invalidCursor();
+  const untagged = parsed.length === 2;
+  if (!untagged && (parsed.length !== 3 || parsed[0] !== list)) throw invalidCursor();
+  const [at, id] = (untagged ? parsed : parsed.slice(1)) as [string, string];
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime()) || !UUID.test(id)) throw invalidCursor();
+  return untagged ? { at: date, id, untagged } : { at: date, id };
 }
 
 /**
  * The cursor mode of a list query, checked against the raw query: `offset` has a default, so only the raw query
- * tells whether the client sent one beside `cursor` (two starting points for one page).
+ * tells whether the client sent one beside `cursor` (two starting points for one page). `isRowOf` answers whether
+ * an id is one of this list's rows in the project: a cursor handed out before cursors named their list is taken
+ * only when its row is this list's (one lookup by primary key), so no other list's cursor gets through that way.
  */
-export function cursorOf(q: { cursor?: string | undefined }, rawQuery: unknown): Cursor | null {
+export async function cursorOf(
+  q: { cursor?: string | undefined },
+  rawQuery: unknown,
+  list: CursorList,
+  isRowOf: (id: string) => Promise<boolean>,
+): Promise<Cursor | null> {
   if (q.cursor === undefined) return null;
   if (rawQuery && typeof rawQuery === 'object' && 'offset' in rawQuery) throw new HttpError(400, 'cursor: cannot be combined with offset; send one of them');
-  return q.cursor === FIRST_PAGE ? BEFORE_ALL : decodeCursor(q.cursor);
+  if (q.cursor === FIRST_PAGE) return BEFORE_ALL;
+  const { untagged, ...cursor } = decodeCursor(q.cursor, list);
+  if (untagged && !(await isRowOf(cursor.id))) throw invalidCursor();
+  return cursor;
 }
 
 /** Refgrow's list envelope. */
@@ -75,6 +99,7 @@ export function page<T>(data: T[], limit: number, offset: number, total: number)
  * is 0 and `total` null: the rows are not counted, which is what keeps a page's cost flat with the data.
  */
 export function keysetPage<R, T>(
+  list: CursorList,
   rows: R[],
   view: (row: R) => T,
   keyOf: (row: R) => Cursor,
@@ -89,7 +114,7 @@ export function keysetPage<R, T>(
   return {
     success: true as const,
     data: shown.map(view),
-    pagination: { limit: q.limit, offset: cursor ? 0 : q.offset, total: cursor ? null : total, has_more: hasMore, next_cursor: key ? encodeCursor(key.at, key.id) : null },
+    pagination: { limit: q.limit, offset: cursor ? 0 : q.offset, total: cursor ? null : total, has_more: hasMore, next_cursor: key ? encodeCursor(list, key.at, key.id) : null },
   };
 }
 

@@ -124,12 +124,12 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlClient, processEvent:
       origin: q.origin,
       receivedAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
     };
-    const cursor = cursorOf(q, req.query);
     const orderBy: Prisma.InboundEventOrderByWithRelationInput[] = [{ receivedAt: 'desc' }, { id: 'desc' }];
     const keyOf = (e: EventRow) => ({ at: e.receivedAt, id: e.id });
     // by provider and status alone (or no filter), the total is the project's maintained count (src/db/row-counts.ts)
     const countable = !q.type && !q.origin && !q.from && !q.to;
     const projectId = where.projectId as string;
+    const cursor = await cursorOf(q, req.query, 'events', async (id) => (await prisma.inboundEvent.count({ where: { id, projectId } })) > 0);
     // a page of the whole log reads its ids from the index alone, then its rows by id (src/db/list-pages.ts)
     const whole = countable && !q.provider && !q.status;
     const byIds = async (ids: string[]) => inIdOrder(ids, await prisma.inboundEvent.findMany({ where: { projectId, id: { in: ids } }, omit: { rawBody: true, headers: true } }));
@@ -144,14 +144,14 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlClient, processEvent:
           tied.length > q.limit ? [] : await prisma.inboundEvent.findMany({ where: { AND: [where, { receivedAt: { lt: cursor.at } }] }, omit: { rawBody: true, headers: true }, orderBy, take: q.limit + 1 - tied.length });
         rows = [...tied, ...older];
       }
-      res.json(keysetPage(rows, summary, keyOf, q, cursor, null));
+      res.json(keysetPage('events', rows, summary, keyOf, q, cursor, null));
       return;
     }
     const [rows, total] = await Promise.all([
       whole ? offsetPageIds(sql, 'inbound_events', projectId, q.offset, q.limit).then(byIds) : prisma.inboundEvent.findMany({ where, omit: { rawBody: true, headers: true }, orderBy, skip: q.offset, take: q.limit }),
       countable ? countRows(sql, projectId, 'inbound_events', { keyA: q.provider, keyB: q.status }) : prisma.inboundEvent.count({ where }),
     ]);
-    res.json(keysetPage(rows, summary, keyOf, q, null, total));
+    res.json(keysetPage('events', rows, summary, keyOf, q, null, total));
   });
 
   async function detail(projectId: string, rawId: unknown) {

@@ -95,6 +95,30 @@ export async function conflictAs409<T>(work: Promise<T>, message: string): Promi
   }
 }
 
+/** Why a number is not an id (referredUserIdField). */
+const wholeIdProblem = (v: number) =>
+  !Number.isInteger(v) ? 'must be a whole number or a string' : v < 0 ? 'must not be negative' : `must be at most ${Number.MAX_SAFE_INTEGER} as a number (send a larger id as a string)`;
+
+/**
+ * The customer of a conversion as the client knows them: Refgrow types `referred_user_id` an integer (its example
+ * sends 501), and Refwire also knows customers by email or by a provider's customer id. A string, or a whole
+ * number from 0 up to 2^53 - 1 (beyond, JSON numbers are not exact ids), kept as the number's decimal text: the
+ * answers show it as that text, since the same field shows an email or a provider's id.
+ */
+export const referredUserIdField = z
+  .union(
+    [
+      z.string().trim().min(1).max(320),
+      z
+        .number()
+        .refine((v) => Number.isSafeInteger(v) && v >= 0, { error: (issue) => wholeIdProblem(issue.input as number) })
+        // the refinement says what JSON Schema cannot read from it
+        .meta({ type: 'integer', minimum: 0 }),
+    ],
+    { error: 'must be a string or an integer' },
+  )
+  .transform(String);
+
 export const uuidField = z.string().uuid({ message: 'must be an id' }).transform((v) => v.toLowerCase());
 
 /** What a malformed path segment was, quoted and cut short, for its error. */
@@ -126,9 +150,35 @@ export function emailFromPath(value: unknown): string {
  */
 export const booleanQuery = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
-/** `from` / `to` filters and bounds: an ISO 8601 date or date-time in the years PostgreSQL and JavaScript share. */
+/**
+ * An ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD) or date-time (T or a space, minutes, optional seconds and fraction,
+ * optional Z or offset), the years signed and six digits long allowed so that they are refused for their range
+ * rather than their form. What Date.parse also takes beside it ("Feb 30 2024", "2024/02/30") is not ISO 8601.
+ */
+const ISO_DATE = /^([+-]\d{6}|\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?)?)?$/i;
+
+/**
+ * Whether an ISO 8601 text's components are on the calendar. Date.parse rolls an impossible one over (2024-02-30 is
+ * March 1st, 24:00 the next day's midnight), so the instant read would not be the one written.
+ */
+function existsOnCalendar(text: string): boolean {
+  const m = ISO_DATE.exec(text)!;
+  const at = (i: number, absent: number) => (m[i] === undefined ? absent : Number(m[i]));
+  const year = Number(m[1]);
+  const [month, day, hour, minute, second, offsetHours, offsetMinutes] = [at(2, 1), at(3, 1), at(4, 0), at(5, 0), at(6, 0), at(7, 0), at(8, 0)];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  const onCalendar = days !== undefined && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
+  return onCalendar && !Number.isNaN(Date.parse(text));
+}
+
+/**
+ * `from` / `to` filters and bounds: an ISO 8601 date or date-time that exists (not 2023-02-29, 2024-04-31 or 24:00),
+ * in the years PostgreSQL and JavaScript share.
+ */
 export const isoDate = z
   .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be an ISO 8601 date or date-time' })
+  .refine((v) => ISO_DATE.test(v), { message: 'must be an ISO 8601 date or date-time', abort: true })
+  .refine(existsOnCalendar, { message: "must be a date that exists: no day past its month's last (2023-02-29, 2024-04-31), no hour past 23, no minute or second past 59", abort: true })
   .transform((v) => new Date(v))
   .refine(isStorableDate, { message: `must be a date ${DATE_RANGE_TEXT}` });

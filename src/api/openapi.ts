@@ -123,8 +123,9 @@ type JsonSchema = Record<string, unknown>;
 const ERROR_TEXT: Record<number, string> = {
   400: 'Bad input: the error names the field and the problem',
   401: 'Missing or unknown credentials',
-  403: "Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this",
+  403: "Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this",
   404: 'Not found',
+  406: 'Not acceptable: the Accept header does not list what the answer may be (POST /mcp: application/json and text/event-stream)',
   409: 'Conflicts with what is stored',
   413: 'Body too large',
   415: 'The body is not JSON (Content-Type application/json)',
@@ -191,6 +192,12 @@ function parameters(op: Operation): JsonSchema[] {
   ];
 }
 
+/** The 200 of a create that answers what is already there (Operation.repeat): the same body as its 201. */
+function repeatResponse(op: Operation, defs: Record<string, JsonSchema>): JsonSchema {
+  if (op.status !== 201) throw new Error(`${op.method.toUpperCase()} ${op.path}: only a create (201) answers a repeat with 200`);
+  return { ...successResponse(op, defs), description: `Already there: ${op.repeat}` };
+}
+
 function successResponse(op: Operation, defs: Record<string, JsonSchema>): JsonSchema {
   const status = op.status ?? 200;
   if (status === 204) return { description: 'Done; no body' };
@@ -217,11 +224,24 @@ export function answerSchema(op: Operation): z.ZodType | undefined {
   throw new Error(`${op.method.toUpperCase()} ${op.path}: a response schema on a ${answer} answer`);
 }
 
+/**
+ * The mounts whose body parser reads every request, whatever its method (src/server/app.ts): a body that is not JSON
+ * is refused there (400 malformed, 413 too large) before the route runs, and one of another type with 415 but on a
+ * GET or HEAD (src/http/json-body.ts). POST /mcp is described by src/mcp/operations.ts.
+ */
+const BODY_READ_BY_MOUNT = ['/api/v1/', '/api/store-attribution', '/api/admin/', '/api/dashboard/projects/', '/api/portal/', '/api/track/'];
+
 function errorStatuses(op: Operation): number[] {
+  const bodyRead = op.body !== undefined || BODY_READ_BY_MOUNT.some((mount) => op.path.startsWith(mount));
   const implied = [
     ...(op.body || op.query ? [400] : []),
     // a body over the route's limit, or not JSON (src/http/json-body.ts)
-    ...(op.body ? [413, 415] : []),
+    ...(bodyRead ? [400, 413] : []),
+    ...(bodyRead && op.method !== 'get' ? [415] : []),
+    // a dashboard session on /api/v1 without X-Refwire-Project (src/http/dashboard-session.ts)
+    ...(op.path.startsWith('/api/v1/') ? [400] : []),
+    // a portal session's write from another origin must send its embed token instead (src/api/portal/session-auth.ts)
+    ...(op.access === 'portal' && op.method !== 'get' ? [403] : []),
     ...(op.access !== 'public' ? [401] : []),
     // a dashboard session's write needs its CSRF token, and a role that may write
     ...(op.access === 'api_key' || op.access === 'session' ? [403] : []),
@@ -235,7 +255,7 @@ function errorStatuses(op: Operation): number[] {
 }
 
 function operationObject(op: Operation, defs: Record<string, JsonSchema>): JsonSchema {
-  const responses: Record<string, JsonSchema> = { [String(op.status ?? 200)]: successResponse(op, defs) };
+  const responses: Record<string, JsonSchema> = { [String(op.status ?? 200)]: successResponse(op, defs), ...(op.repeat ? { '200': repeatResponse(op, defs) } : {}) };
   for (const status of errorStatuses(op)) {
     responses[String(status)] = {
       description: ERROR_TEXT[status] ?? 'Error',

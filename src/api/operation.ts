@@ -29,6 +29,11 @@ export type Operation = {
   /** error statuses beyond those implied (400 with a body or query, 401/429 with a key, 404 with a path id) */
   errors?: number[];
   /**
+   * A create (201) that answers 200 with the same body when what it would create is already there (a repeated
+   * order_id, an email already referred, a retried Idempotency-Key): when it does, for the document's 200.
+   */
+  repeat?: string;
+  /**
    * The schema of the answer's `data` (for `answer: 'list'`, of ONE item: the document wraps it in the list's
    * envelope; for `answer: 'json'`, of the whole body). Strict zod objects, described in output mode;
    * test/api/openapi-responses.test.ts parses real answers with them, so a field sent and not described (or
@@ -54,13 +59,15 @@ export function resourceOperations(r: {
   remove?: boolean;
   /** the schema of one item: the answer of get, create and update, and each item of the list */
   response?: z.ZodType;
+  /** create's error statuses beside 409: 404 when the body names a row that is not there (an affiliate_id, a group_id) */
+  createErrors?: number[];
 }): Operation[] {
   const one = `${r.path}/{${r.key}}`;
   const base = { tag: r.tag, access: 'api_key' as const };
   const response = r.response ? { response: r.response } : {};
   return [
     ...(r.list ? [{ ...base, method: 'get' as const, path: r.path, summary: `List ${r.noun}s`, query: r.list, answer: 'list' as const, ...response, ...(r.listDescription ? { description: r.listDescription } : {}) }] : []),
-    ...(r.create ? [{ ...base, method: 'post' as const, path: r.path, summary: `Create a ${r.noun}`, body: r.create, status: 201 as const, errors: [409], ...response }] : []),
+    ...(r.create ? [{ ...base, method: 'post' as const, path: r.path, summary: `Create a ${r.noun}`, body: r.create, status: 201 as const, errors: [409, ...(r.createErrors ?? [])], ...response }] : []),
     { ...base, method: 'get' as const, path: one, summary: `Get a ${r.noun}`, ...response },
     ...(r.update
       ? (['put', 'patch'] as const).map((method) => ({ ...base, method, path: one, summary: `Update a ${r.noun}`, body: r.update, errors: [409], ...response }))

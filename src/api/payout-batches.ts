@@ -390,6 +390,7 @@ export const payoutBatchOperations: Operation[] = [
       'same batch (200, replayed: true); without one, a second request finds the conversions taken and answers 409 when nothing is left.',
     body: createBody,
     status: 201,
+    repeat: 'a retry with the Idempotency-Key of a batch already made: that batch, replayed true',
     errors: [409],
     response: createdAnswer,
   },

@@ -128,9 +128,13 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
         : body.affiliate_id || body.referral_code
           ? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code)).id
           : current.affiliateId;
-    // clearing the affiliate of a referral that credited one makes it direct, unless a status comes with it
-    const stillCredits = (ATTRIBUTING_STATUSES as readonly string[]).includes(current.conversionStatus);
-    const status = checkedStatus(body.status ?? (affiliateId === null && stillCredits ? 'direct' : (current.conversionStatus as ReferralStatus)), affiliateId);
+    // Unless a status comes with it: clearing the affiliate of a referral that credited one makes it direct, and
+    // naming one on a referral that credited nobody (direct, direct_signup) attaches it, as store-attribution does:
+    // pending, shown converted from the first purchase credited, and its customer's payments follow below.
+    const named = Boolean(body.affiliate_id || body.referral_code);
+    const credits = (ATTRIBUTING_STATUSES as readonly string[]).includes(current.conversionStatus);
+    const implied: ReferralStatus = affiliateId === null && credits ? 'direct' : named && !credits ? 'pending' : (current.conversionStatus as ReferralStatus);
+    const status = checkedStatus(body.status ?? implied, affiliateId);
     const now = clock();
     const conversionDate = body.status !== undefined || status !== current.conversionStatus ? conversionDateFor(status, now) : current.conversionDate;
     const email = body.email ?? current.email;
@@ -139,9 +143,9 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
     }
     // naming the affiliate makes it the merchant's referral: a public signup's limits (only payments after it, within
     // its window) no longer apply, as with store-attribution
-    const named = body.affiliate_id || body.referral_code ? { source: 'api', expiresAt: null } : {};
+    const merchants = named ? { source: 'api', expiresAt: null } : {};
     await conflictAs409(
-      prisma.referral.update({ where: { id: current.id }, data: { email, affiliateId, conversionStatus: status, conversionDate, ...named } }),
+      prisma.referral.update({ where: { id: current.id }, data: { email, affiliateId, conversionStatus: status, conversionDate, ...merchants } }),
       DUPLICATE,
     );
     // both customers follow: the one the referral left and the one it now names
@@ -203,14 +207,16 @@ const REFERRAL_DESCRIPTIONS: Partial<Record<Operation['method'], string>> = {
     'conversion_date; and Refwire\'s status: active while the referral credits its affiliate. The status filter takes the same values (active and inactive too).',
   post: 'Without affiliate_id and referral_code: a direct signup (status direct_signup; pending or converted need an affiliate). ' + CHANGE,
   put:
-    'email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it). ' +
+    'email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it); ' +
+    'naming an affiliate on a direct or direct_signup referral attaches it as store-attribution does (the referral becomes pending, and converted once a purchase is credited, unless a status comes with it). ' +
     "Naming the affiliate (affiliate_id or referral_code) makes a public signup's referral the merchant's (source api, no expires_at), so it reaches the email's earlier payments. " +
     CHANGE,
   patch: 'As PUT. ' + CHANGE,
 };
 
 export const referralOperations: Operation[] = [
-  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody, response: referralResponse }).map(
+  // create: 404 when affiliate_id or referral_code names no affiliate of the project
+  ...resourceOperations({ path: '/api/v1/referrals', tag: 'Referrals', noun: 'referral', key: 'email', list: listQuery, create: createBody, update: updateBody, response: referralResponse, createErrors: [404] }).map(
     (op): Operation => ({ ...op, ...(REFERRAL_DESCRIPTIONS[op.method] ? { description: REFERRAL_DESCRIPTIONS[op.method] } : {}) }),
   ),
   {
@@ -221,9 +227,11 @@ export const referralOperations: Operation[] = [
     summary: "Record (or move) the referral of a signed-up email by its referral code; that customer's payments are attributed again",
     body: storeBody,
     status: 201,
+    repeat: "the email already had a referral: it now belongs to the affiliate named and is the merchant's (source store_attribution, no expires_at)",
+    errors: [404],
     response: referralResponse,
     description:
-      "200 when the email already had a referral (it now belongs to the affiliate named and is the merchant's: source store_attribution, no expires_at, so it also reaches the email's earlier payments), 201 when it is new.",
+      "200 when the email already had a referral (it now belongs to the affiliate named and is the merchant's: source store_attribution, no expires_at, so it also reaches the email's earlier payments; a direct one becomes pending), 201 when it is new. 404 when no affiliate has the referral_code.",
   },
 ];
 

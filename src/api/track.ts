@@ -44,7 +44,9 @@ export const openCors: RequestHandler = (req, res, next) => {
 /** publicReferral's answer (and that of an email whose payments already went to an affiliate: created false, created_at null). */
 const publicReferralResponse = z.strictObject({
   email: z.string(),
-  status: z.enum(['active', 'inactive']),
+  // Refwire's `status` of the referral (GET /api/v1/referrals shows it beside conversion_status), not its
+  // conversion_status: whether the customer bought is the merchant's to know, not a public caller's
+  status: z.enum(['active', 'inactive']).describe("the referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate (conversion_status pending or converted)"),
   created: z.boolean(),
   created_at: instant.nullable(),
 });
@@ -182,6 +184,7 @@ export const trackOperations: Operation[] = [
       'Rate limited per client address, like the other tracking endpoints.',
     body: publicConversionBody,
     status: 201,
+    repeat: 'the order_id was reported before: the same body, and no second commission',
     errors: [404, 409, 429],
     response: publicConversionResponse,
   },
@@ -208,6 +211,7 @@ export const trackOperations: Operation[] = [
     description: 'The referral attributes payments made from the signup until cookie_days (as set then) after it; click_id ties it to the click and its tracking link.',
     body: signupBody,
     status: 201,
+    repeat: 'the email was already referred (or its payments already credit an affiliate): created false, and nothing changes',
     errors: [404, 429],
     response: publicReferralResponse,
   },

@@ -174,7 +174,9 @@ export function createApp(deps: AppDeps): HttpHandler {
   const limited = apiKeyRateLimit(deps.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });
   // one API, two ways in (PRODUCT.md §14): an API key, or the dashboard's session cookie. Who calls is settled
   // before the body is read: a caller without credentials hears 401 whatever it sent, and its body is not parsed.
-  v1.use(requireApiKeyOrSession(prisma, requireApiKey(prisma, failedAuth), sessions), json, limited, audited);
+  // The key's budget is counted next, before the body too, so a request refused for its body (400, 413, 415)
+  // counts and carries the X-RateLimit-* headers like any other: the limiter reads only who calls.
+  v1.use(requireApiKeyOrSession(prisma, requireApiKey(prisma, failedAuth), sessions), limited, json, audited);
   v1.use('/audit-log', auditLogRouter(prisma));
   const providerApi = {
     baseUrls: deps.providerApi?.baseUrls ?? {},
@@ -217,7 +219,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/api/v1', v1);
   // the MCP tools call /api/v1 back with the same key, where each call counts against its rate limit once
   app.use('/mcp', mcpRouter(json, requireApiKey(prisma, failedAuth)));
-  app.use('/api/store-attribution', requireApiKey(prisma, failedAuth), json, limited, audited, storeAttributionRouter(prisma, deps.db.sql, clock));
+  app.use('/api/store-attribution', requireApiKey(prisma, failedAuth), limited, json, audited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.use(
     '/api/portal/:projectId',
     portalCors,

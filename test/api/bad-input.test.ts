@@ -163,6 +163,34 @@ describe('bad input the database cannot hold', () => {
     expect(res.body).toEqual({ success: false, error });
   });
 
+  const notOnCalendar = "must be a date that exists: no day past its month's last (2023-02-29, 2024-04-31), no hour past 23, no minute or second past 59";
+  it.each([
+    ['/api/v1/reports/summary?from=2024-02-30', 'from'],
+    ['/api/v1/reports/summary?to=2023-02-29', 'to'],
+    ['/api/v1/conversions?from=2024-04-31', 'from'],
+    ['/api/v1/events?to=2024-01-01T24:00:00Z', 'to'],
+    ['/api/v1/audit-log?from=2024-06-31T10:00:00Z', 'from'],
+    ['/api/v1/reports/daily?from=2024-11-31', 'from'],
+    ['/api/v1/reports/conversions.csv?to=2100-02-29', 'to'],
+  ])('refuses a date the calendar does not have instead of rolling it over: %s', async (path, field) => {
+    const res = await request(t.app).get(path).set(api()).expect(400);
+    expect(res.body).toEqual({ success: false, error: `${field}: ${notOnCalendar}` });
+  });
+
+  it('takes the dates the calendar has, in the ISO 8601 forms, and refuses the other forms Date.parse reads', async () => {
+    for (const date of ['2024-02-29', '2000-02-29', '2024-04-30T23:59:59Z', '2024-01-01T00:00:00.000+01:00', '2024-01-01 10:00', '2024-12']) {
+      await request(t.app).get(`/api/v1/reports/summary?from=${encodeURIComponent(date)}`).set(api()).expect(200);
+    }
+    for (const date of ['Feb 1 2024', '2024/02/01', '1 January 2024']) {
+      const res = await request(t.app).get(`/api/v1/reports/summary?from=${encodeURIComponent(date)}`).set(api()).expect(400);
+      expect(res.body.error).toBe('from: must be an ISO 8601 date or date-time');
+    }
+    const recalculation = await request(t.app).post('/api/v1/conversions/recalculate').set(api()).send({ from: '2023-02-29', to: '2024-01-01' }).expect(400);
+    expect(recalculation.body).toEqual({ success: false, error: `from: ${notOnCalendar}` });
+    const reconcile = await request(t.app).post('/api/v1/integrations/stripe/reconcile').set(api()).send({ since: '2024-01-01T10:60:00Z' }).expect(400);
+    expect(reconcile.body).toEqual({ success: false, error: `since: ${notOnCalendar}` });
+  });
+
   it.each([
     [{ from: 'abc', to: '2030-01-01' }, 'from: must be an ISO 8601 date or date-time'],
     [{ from: '2026-01-01', to: '' }, 'to: must be an ISO 8601 date or date-time'],

@@ -105,6 +105,27 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     }
   });
 
+  it("referred_user_id as Refgrow types it, an integer (501), or a string; kept and answered as the id's text", async () => {
+    const created = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', affiliate_id: jane, referred_user_id: 501, base_value: 250, reference: 'ORDER-501' }).expect(201);
+    expect(created.body.data.referred_user_id).toBe('501');
+    const id = created.body.data.id;
+    expect((await request(t.app).get('/api/v1/conversions?referred_user_id=501').set(api()).expect(200)).body.data.map((c: { id: string }) => c.id)).toEqual([id]);
+    expect((await request(t.app).put(`/api/v1/conversions/${id}`).set(api()).send({ referred_user_id: 502 }).expect(200)).body.data.referred_user_id).toBe('502');
+    expect((await request(t.app).patch(`/api/v1/conversions/${id}`).set(api()).send({ referred_user_id: 'usr_9' }).expect(200)).body.data.referred_user_id).toBe('usr_9');
+
+    const refused = async (value: unknown, error: string) => {
+      const res = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'signup', affiliate_id: jane, referred_user_id: value }).expect(400);
+      expect(res.body).toEqual({ success: false, error: `referred_user_id: ${error}` });
+      const update = await request(t.app).put(`/api/v1/conversions/${id}`).set(api()).send({ referred_user_id: value }).expect(400);
+      expect(update.body).toEqual({ success: false, error: `referred_user_id: ${error}` });
+    };
+    await refused(501.5, 'must be a whole number or a string');
+    await refused(-501, 'must not be negative');
+    await refused(2 ** 53, `must be at most ${Number.MAX_SAFE_INTEGER} as a number (send a larger id as a string)`);
+    await refused(true, 'must be a string or an integer');
+    expect((await request(t.app).get(`/api/v1/conversions/${id}`).set(api()).expect(200)).body.data.referred_user_id).toBe('usr_9');
+  });
+
   it('coupon_code_used: the coupon given with a manual conversion, and the coupon a payment was attributed by', async () => {
     const manual = await request(t.app)
       .post('/api/v1/conversions')

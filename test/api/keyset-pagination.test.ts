@@ -173,6 +173,27 @@ describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
     expect(res.data.every((r: { id: string }) => mine.has(r.id))).toBe(true);
   });
 
+  it("a cursor is its list's own: one list's next_cursor is refused by the other, as not a cursor it returned", async () => {
+    const refused = { success: false, error: 'cursor: not a cursor this endpoint returned (use pagination.next_cursor as given)' };
+    const fromConversions = (await get('/api/v1/conversions?limit=2').expect(200)).body.pagination.next_cursor;
+    const fromEvents = (await get('/api/v1/events?limit=2').expect(200)).body.pagination.next_cursor;
+    expect((await get(`/api/v1/events?limit=2&cursor=${fromConversions}`).expect(400)).body).toEqual(refused);
+    expect((await get(`/api/v1/conversions?limit=2&cursor=${fromEvents}`).expect(400)).body).toEqual(refused);
+    expect((await get(`/api/v1/events?limit=2&type=invoice.paid&cursor=${fromConversions}`).expect(400)).body).toEqual(refused);
+
+    // a cursor handed out before cursors named their list ([at, id]) still pages the list its row is in, and only it
+    const untagged = (row: { id: string }, at: string) => Buffer.from(JSON.stringify([at, row.id])).toString('base64url');
+    const conversions = (await get('/api/v1/conversions?limit=3').expect(200)).body.data;
+    const old = untagged(conversions[1], conversions[1].occurred_at);
+    const next = (await get(`/api/v1/conversions?limit=1&cursor=${old}`).expect(200)).body;
+    expect(next.data.map((r: { id: string }) => r.id)).toEqual([conversions[2].id]);
+    expect((await get(`/api/v1/events?limit=1&cursor=${old}`).expect(400)).body).toEqual(refused);
+    const events = (await get('/api/v1/events?limit=3').expect(200)).body.data;
+    const oldEvent = untagged(events[1], events[1].received_at);
+    expect((await get(`/api/v1/events?limit=1&cursor=${oldEvent}`).expect(200)).body.data.map((r: { id: string }) => r.id)).toEqual([events[2].id]);
+    expect((await get(`/api/v1/conversions?limit=1&cursor=${oldEvent}`).expect(400)).body).toEqual(refused);
+  });
+
   it.each(['/api/v1/conversions', '/api/v1/events'])('%s: a bad cursor, or a cursor with an offset, is a 400 naming cursor', async (path) => {
     const cursor = (await get(`${path}?limit=2`).expect(200)).body.pagination.next_cursor;
     const forged = [

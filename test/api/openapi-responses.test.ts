@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { z } from 'zod';
-import { answerSchema, ALL_OPERATIONS } from '../../src/api/openapi';
+import { answerSchema, ALL_OPERATIONS, openApiDocument } from '../../src/api/openapi';
 import type { Operation } from '../../src/api/operation';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { asBrowser, browserOf, PASSWORD, type Browser } from '../helpers/dashboard';
@@ -22,6 +22,9 @@ const NOT_CALLED: Record<string, string> = {
   'POST /api/v1/integrations/{provider}/connect': "creates the webhook endpoint at the provider's API (test/api/integrations-connect.test.ts, with stand-ins)",
   'POST /api/v1/integrations/{provider}/reconcile': "reads the provider's API (test/reconcile, with stand-ins)",
 };
+
+/** The document as served: an answer's status must be one it lists for the operation (a repeat's 200 beside a 201). */
+const DOCUMENT = openApiDocument(ALL_OPERATIONS, { version: 'test', serverUrl: 'http://test' }) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
 
 const keyOf = (op: Pick<Operation, 'method' | 'path'>) => `${op.method.toUpperCase()} ${op.path}`;
 const answersJson = (op: Operation) => (op.status ?? 200) !== 204 && ['object', 'list', undefined].includes(op.answer);
@@ -51,6 +54,8 @@ describe('/openapi.json describes every success answer exactly', () => {
   function check(res: request.Response, method: string, url: string, status: number): any {
     if (res.status !== status) throw new Error(`${method.toUpperCase()} ${url}: ${res.status} ${JSON.stringify(res.body)}`);
     const op = operationOf(method, url);
+    const documented = Object.keys(DOCUMENT.paths[op.path]![op.method]!.responses);
+    if (!documented.includes(String(res.status))) throw new Error(`${keyOf(op)} answered ${res.status}, a status the document does not list (${documented.join(', ')})`);
     if (res.status !== 204) {
       const schema = answerSchema(op);
       if (!schema) throw new Error(`${keyOf(op)} answered ${res.status} but declares no response schema`);
@@ -283,7 +288,9 @@ describe('/openapi.json describes every success answer exactly', () => {
     await api('get', '/api/v1/payout-batches');
     await api('get', `/api/v1/payout-batches/${failedBatch.id}`);
     await api('post', `/api/v1/payout-batches/${failedBatch.id}/fail`, { reason: 'bank holiday' }, 200);
-    const paidBatch = (await api('post', '/api/v1/payout-batches', {})).data;
+    const retried = (status: number) => call(request(t.app).post('/api/v1/payout-batches').set('Authorization', `Bearer ${key}`).set('Idempotency-Key', 'batch-2').send({}), 'post', '/api/v1/payout-batches', status);
+    const paidBatch = (await retried(201)).data;
+    expect((await retried(200)).data).toMatchObject({ id: paidBatch.id, replayed: true });
     await api('post', `/api/v1/payout-batches/${paidBatch.id}/complete`, { reference: 'BATCH-2' }, 200);
 
     // a public application, confirmed by its emailed code

@@ -175,4 +175,25 @@ describe("referrals in Refgrow's shape", () => {
     expect((await put('dan.new@customers.test', { email: 'not-an-email' }).expect(400)).body.error).toMatch(/^email: /);
     expect(await verified()).toBe(true);
   });
+
+  it('naming an affiliate on a direct referral attaches it, as store-attribution does: it credits that affiliate, earlier payments included', async () => {
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'eve@customers.test' }).expect(201);
+    await pay('eve@customers.test', 5_000, at(8));
+    expect((await purchasesOf('eve@customers.test'))[0]).toMatchObject({ affiliate_id: null, value_minor: 0, reason: 'unattributed' });
+    const before = await earnings('jane@partners.test');
+
+    const attached = await put('eve@customers.test', { affiliate_id: jane }).expect(200);
+    // converted: the payment already made is credited to Jane now (an authenticated merchant call may do so)
+    expect(attached.body.data).toMatchObject({ affiliate_id: jane, affiliate_code: 'JANE', conversion_status: 'converted', conversion_date: at(8).toISOString(), status: 'active', source: 'api' });
+    expect((await purchasesOf('eve@customers.test'))[0]).toMatchObject({ affiliate_id: jane, value_minor: 1000 });
+    expect(await earnings('jane@partners.test')).toEqual({ ...before, total: before.total + 1000, unpaid: before.unpaid + 1000, purchases: before.purchases + 1 });
+
+    // without a payment yet: pending, as a referral recorded with its affiliate
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'fay@customers.test', status: 'direct' }).expect(201);
+    expect((await put('fay@customers.test', { referral_code: 'SAM' }).expect(200)).body.data).toMatchObject({ affiliate_id: sam, conversion_status: 'pending', conversion_date: null, status: 'active' });
+    // a status sent with it still decides: direct keeps the affiliate as a record and credits nobody
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'gus@customers.test' }).expect(201);
+    expect((await put('gus@customers.test', { affiliate_id: jane, status: 'direct' }).expect(200)).body.data).toMatchObject({ affiliate_id: jane, conversion_status: 'direct', status: 'inactive' });
+    expect(await verified()).toBe(true);
+  });
 });

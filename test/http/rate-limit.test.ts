@@ -33,6 +33,27 @@ describe('rate limits per API key', () => {
     await request(app).get('/healthz').expect(200);
   });
 
+  it('counts requests refused for their body (bad JSON, another Content-Type) and announces the budget on them', async () => {
+    const { app } = buildTestApp(tdb.db, { runner: false, rateLimit: { perMinute: 4 } });
+    const project = await createProjectViaApi(app, 'Bad bodies');
+    const badJson = (path: string) => request(app).post(path).set('Authorization', `Bearer ${project.apiKey}`).set('content-type', 'application/json').send('{');
+    const first = await badJson('/api/v1/affiliates').expect(400);
+    expect(first.headers['x-ratelimit-limit']).toBe('4');
+    expect(first.headers['x-ratelimit-remaining']).toBe('3');
+    expect(Number(first.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
+    const plain = await request(app).post('/api/v1/groups').set('Authorization', `Bearer ${project.apiKey}`).set('content-type', 'text/plain').send('{"name":"x"}').expect(415);
+    expect(plain.headers['x-ratelimit-remaining']).toBe('2');
+    // the store-attribution route draws on the same budget, in the same order
+    const attribution = await badJson('/api/store-attribution').expect(400);
+    expect(attribution.headers['x-ratelimit-remaining']).toBe('1');
+    await badJson('/api/v1/affiliates').expect(400);
+    // past the budget: 429 whatever the body, and well-formed requests too
+    const over = await badJson('/api/v1/affiliates').expect(429);
+    expect(over.headers['x-ratelimit-remaining']).toBe('0');
+    await badJson('/api/store-attribution').expect(429);
+    await list(app, project.apiKey).expect(429);
+  });
+
   it('shares one budget between API processes through Redis', async () => {
     const prefix = uniquePrefix();
     const a = redisRateLimitStore(TEST_REDIS_URL, prefix);

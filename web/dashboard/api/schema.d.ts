@@ -778,7 +778,7 @@ export interface paths {
         get: operations["getApiV1ReferralsByEmail"];
         /**
          * Update a referral
-         * @description email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it). Naming the affiliate (affiliate_id or referral_code) makes a public signup's referral the merchant's (source api, no expires_at), so it reaches the email's earlier payments. The customers of the emails concerned are recomputed: their unpaid payments attributed through the referral (the chain's email step) follow it, each rated with the rules in force when it occurred; paid-out commissions stay with the affiliate they were paid to (docs/earnings.md).
+         * @description email moves the referral to another address (409 when it has one); affiliate_id null clears the affiliate (the referral becomes direct unless a status comes with it); naming an affiliate on a direct or direct_signup referral attaches it as store-attribution does (the referral becomes pending, and converted once a purchase is credited, unless a status comes with it). Naming the affiliate (affiliate_id or referral_code) makes a public signup's referral the merchant's (source api, no expires_at), so it reaches the email's earlier payments. The customers of the emails concerned are recomputed: their unpaid payments attributed through the referral (the chain's email step) follow it, each rated with the rules in force when it occurred; paid-out commissions stay with the affiliate they were paid to (docs/earnings.md).
          */
         put: operations["putApiV1ReferralsByEmail"];
         post?: never;
@@ -803,7 +803,7 @@ export interface paths {
         put?: never;
         /**
          * Record (or move) the referral of a signed-up email by its referral code; that customer's payments are attributed again
-         * @description 200 when the email already had a referral (it now belongs to the affiliate named and is the merchant's: source store_attribution, no expires_at, so it also reaches the email's earlier payments), 201 when it is new.
+         * @description 200 when the email already had a referral (it now belongs to the affiliate named and is the merchant's: source store_attribution, no expires_at, so it also reaches the email's earlier payments; a direct one becomes pending), 201 when it is new. 404 when no affiliate has the referral_code.
          */
         post: operations["postApiStoreAttribution"];
         delete?: never;
@@ -2147,7 +2147,7 @@ export interface paths {
         put?: never;
         /**
          * The MCP server (Streamable HTTP, stateless): one JSON-RPC message in, its JSON answer out (docs/mcp.md)
-         * @description Refgrow's 18 tools under their names and arguments, and tools for events, replay, payouts, reports and the ledger check. Each tool calls this API with the same key; a bad argument or a refused call is answered as a tool error with the reason. Other methods (GET, DELETE) answer 405 with Allow: POST: there is no server stream and no session.
+         * @description Refgrow's 18 tools under their names and arguments, and tools for events, replay, payouts, reports and the ledger check. Each tool calls this API with the same key; a bad argument or a refused call is answered as a tool error with the reason. The request itself is refused as the API refuses one (`{ "success": false, "error" }`): 400 for a body that is not JSON or a number JSON cannot carry exactly, 413 for a body over 1 MiB, 415 for a Content-Type other than application/json; and as the MCP transport refuses one (a JSON-RPC error without id): 400 for JSON that is not a JSON-RPC message or an unsupported MCP-Protocol-Version, 406 for an Accept header that does not list both application/json and text/event-stream. Other methods (GET, DELETE) answer 405 with Allow: POST: there is no server stream and no session.
          */
         post: operations["postMcp"];
         delete?: never;
@@ -3148,6 +3148,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
             429: {
                 headers: {
@@ -3384,6 +3393,24 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3659,7 +3686,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,7 +3739,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4017,6 +4044,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -4026,7 +4062,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4037,6 +4073,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4076,6 +4121,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -4085,7 +4139,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4105,6 +4159,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4185,7 +4257,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4294,7 +4366,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4305,6 +4377,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4375,7 +4456,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4452,6 +4533,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -4461,7 +4551,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4472,6 +4562,24 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4516,6 +4624,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -4525,7 +4642,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4536,6 +4653,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4614,7 +4740,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4682,6 +4808,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -4691,7 +4826,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4702,6 +4837,24 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4775,8 +4928,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4825,6 +4987,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -4834,8 +5005,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4884,6 +5064,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -4893,8 +5082,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4945,6 +5143,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -4954,7 +5161,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4965,6 +5172,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5042,7 +5258,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5115,6 +5331,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -5124,7 +5349,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5135,6 +5360,24 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5242,7 +5485,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5365,7 +5608,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5451,6 +5694,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -5460,8 +5712,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5551,7 +5812,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5669,7 +5930,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5680,6 +5941,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5755,8 +6025,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5834,7 +6113,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5931,7 +6210,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5942,6 +6221,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6021,7 +6309,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6121,7 +6409,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6141,6 +6429,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6220,7 +6526,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6541,8 +6847,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6627,7 +6942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6747,7 +7062,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6867,7 +7182,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6985,7 +7300,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7101,8 +7416,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7192,8 +7516,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7289,7 +7622,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7300,6 +7633,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7388,7 +7730,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7488,7 +7830,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7508,6 +7850,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7596,7 +7956,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7711,8 +8071,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7792,8 +8161,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7889,7 +8267,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7900,6 +8278,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7981,7 +8368,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8100,7 +8487,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8180,6 +8567,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Already there: the email already had a referral: it now belongs to the affiliate named and is the merchant's (source store_attribution, no expires_at) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Referral"];
+                    };
+                };
+            };
             /** @description Success */
             201: {
                 headers: {
@@ -8211,8 +8611,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8322,7 +8731,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8333,6 +8742,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8411,8 +8829,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8496,8 +8923,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8593,7 +9029,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8604,6 +9040,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8686,7 +9131,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8786,7 +9231,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8806,6 +9251,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8888,7 +9351,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9001,8 +9464,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9080,7 +9552,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9177,7 +9649,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9188,6 +9660,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9267,7 +9748,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9367,7 +9848,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9387,6 +9868,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9466,7 +9965,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9591,8 +10090,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9644,7 +10152,7 @@ export interface operations {
                     customer_email?: string;
                     base_value_currency?: string;
                     product_id?: string;
-                    referred_user_id?: string;
+                    referred_user_id?: string | number;
                     /** Format: email */
                     email?: string;
                     reference?: string;
@@ -9686,8 +10194,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9783,7 +10300,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9794,6 +10311,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9838,7 +10364,7 @@ export interface operations {
                     base_value?: number | string;
                     paid?: boolean;
                     reference?: string;
-                    referred_user_id?: string;
+                    referred_user_id?: string | number;
                     coupon_code_used?: string | null;
                 };
             };
@@ -9875,7 +10401,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9975,7 +10501,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9995,6 +10521,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10039,7 +10583,7 @@ export interface operations {
                     base_value?: number | string;
                     paid?: boolean;
                     reference?: string;
-                    referred_user_id?: string;
+                    referred_user_id?: string | number;
                     coupon_code_used?: string | null;
                 };
             };
@@ -10076,7 +10620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10186,7 +10730,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10292,7 +10836,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10312,6 +10856,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10386,7 +10948,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10517,8 +11079,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10622,8 +11193,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10692,7 +11272,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10703,6 +11283,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10794,7 +11383,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10882,7 +11471,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10902,6 +11491,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10950,6 +11557,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -10959,8 +11575,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11036,8 +11661,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11137,7 +11771,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11225,7 +11859,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11236,6 +11870,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11320,7 +11963,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11420,7 +12063,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11440,6 +12083,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11524,7 +12185,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11640,7 +12301,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11651,6 +12312,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11720,7 +12390,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11731,6 +12401,24 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11806,8 +12494,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11880,7 +12577,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11962,7 +12659,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11973,6 +12670,24 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12051,8 +12766,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12140,7 +12864,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12151,6 +12875,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12228,8 +12961,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12306,7 +13048,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12445,7 +13187,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12456,6 +13198,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12548,8 +13299,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12624,7 +13384,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12736,7 +13496,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12878,8 +13638,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12923,6 +13692,82 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Already there: a retry with the Idempotency-Key of a batch already made: that batch, replayed true */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "settled";
+                            created_at: string;
+                            created_by: {
+                                /** @enum {string} */
+                                type: "user" | "api_key";
+                                id: string | null;
+                                email?: string;
+                            };
+                            currencies: string[];
+                            payouts_count: number;
+                            totals: {
+                                currency: string;
+                                count: number;
+                                amount: string;
+                                amount_minor: number;
+                            }[];
+                            minimum: {
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                            } | null;
+                            statuses: {
+                                pending: number;
+                                completed: number;
+                                failed: number;
+                            };
+                            lines: {
+                                payout_id: string;
+                                affiliate_id: string;
+                                affiliate_email: string;
+                                affiliate_name: string | null;
+                                currency: string;
+                                amount: string;
+                                amount_minor: number;
+                                method: string;
+                                /** @enum {string} */
+                                status: "pending" | "completed" | "failed";
+                                destination: unknown;
+                                reference: string | null;
+                                failure_reason: string | null;
+                                paypal_item_id: string;
+                                wise_reference: string;
+                                missing_details: string[];
+                            }[];
+                            missing_details: {
+                                payout_id: string;
+                                affiliate_email: string;
+                                method: string;
+                                missing: string[];
+                            }[];
+                            skipped: {
+                                affiliate_id: string;
+                                affiliate_email: string | null;
+                                currency: string;
+                                eligible: string;
+                                eligible_minor: number;
+                                reason: string;
+                                message: string;
+                            }[];
+                            replayed: boolean;
+                        };
+                    };
+                };
+            };
             /** @description Success */
             201: {
                 headers: {
@@ -13017,7 +13862,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13167,7 +14012,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13178,6 +14023,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13306,7 +14160,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13463,7 +14317,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13558,7 +14412,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13569,6 +14423,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13635,7 +14498,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13646,6 +14509,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13790,8 +14662,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13944,8 +14825,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14048,8 +14947,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14115,8 +15023,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14172,6 +15089,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -14181,8 +15107,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14246,6 +15181,37 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Already there: the order_id was reported before: the same body, and no second commission */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** Format: uuid */
+                            conversion_id: string;
+                            order_id: string;
+                            /** @constant */
+                            type: "purchase";
+                            /** @description major units */
+                            amount: number;
+                            /** @description minor units (e.g. cents), exact */
+                            amount_minor: number;
+                            currency: string;
+                            /**
+                             * @description recorded for the merchant's review: it counts in no balance until approved
+                             * @constant
+                             */
+                            status: "pending";
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
             /** @description Success */
             201: {
                 headers: {
@@ -14450,6 +15416,28 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Already there: the email was already referred (or its payments already credit an affiliate): created false, and nothing changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            email: string;
+                            /**
+                             * @description the referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate (conversion_status pending or converted)
+                             * @enum {string}
+                             */
+                            status: "active" | "inactive";
+                            created: boolean;
+                            created_at: string | null;
+                        };
+                    };
+                };
+            };
             /** @description Success */
             201: {
                 headers: {
@@ -14461,7 +15449,10 @@ export interface operations {
                         success: true;
                         data: {
                             email: string;
-                            /** @enum {string} */
+                            /**
+                             * @description the referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate (conversion_status pending or converted)
+                             * @enum {string}
+                             */
                             status: "active" | "inactive";
                             created: boolean;
                             created_at: string | null;
@@ -14570,7 +15561,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14581,6 +15572,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14656,7 +15656,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14763,7 +15763,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14774,6 +15774,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14851,7 +15860,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14952,7 +15961,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14963,6 +15972,24 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15040,7 +16067,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15186,7 +16213,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15206,6 +16233,24 @@ export interface operations {
             };
             /** @description Conflicts with what is stored */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15254,6 +16299,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -15263,8 +16317,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15362,7 +16425,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15602,8 +16665,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15645,8 +16735,26 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15725,6 +16833,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -15736,6 +16853,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15850,6 +16976,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
             429: {
                 headers: {
@@ -15895,6 +17030,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -15906,6 +17050,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15978,6 +17131,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16059,6 +17221,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
             429: {
                 headers: {
@@ -16114,6 +17285,15 @@ export interface operations {
             };
             /** @description Missing or unknown credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16195,6 +17375,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -16206,6 +17395,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16286,6 +17484,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
             429: {
                 headers: {
@@ -16341,6 +17548,15 @@ export interface operations {
             };
             /** @description Missing or unknown credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16422,6 +17638,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -16433,6 +17658,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16486,6 +17720,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -16497,6 +17740,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16575,6 +17827,15 @@ export interface operations {
             };
             /** @description Missing or unknown credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16920,6 +18181,15 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing or unknown credentials */
             401: {
                 headers: {
@@ -16929,8 +18199,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin, a project the user is not a member of, or a role that may not do this */
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not acceptable: the Accept header does not list what the answer may be (POST /mcp: application/json and text/event-stream) */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
