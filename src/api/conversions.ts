@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { holdUntil } from '../commission/decide';
+import { holdUntil, reviewState } from '../commission/decide';
 import { manualCommission } from './manual-commission';
 import type { CommissionRule } from '../commission/rules';
 import { formatMajor } from '../commission/money';
@@ -247,8 +247,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     }
     if (affiliate.status !== 'active') {
       value = 0n;
-      reason = 'affiliate_inactive';
+      // as the ledger names it (src/commission/decide.ts): affiliate_inactive, affiliate_suspended, …
+      reason = `affiliate_${affiliate.status}`;
     }
+    // PRODUCT.md §12: under manual review a new commission waits for the merchant's decision, whoever recorded it;
+    // one recorded as already paid was decided by the merchant who recorded it
+    const reviewSetting = project.commissionReview === 'manual' ? 'manual' : 'auto';
+    const review = body.paid && value > 0n && reviewSetting === 'manual' ? 'approved' : reviewState(null, value, reviewSetting, false);
     if (body.reference && (await prisma.conversion.findUnique({ where: { projectId_externalKey: { projectId, externalKey: `manual:${body.reference}` } } }))) {
       throw new HttpError(409, 'a conversion with this reference already exists');
     }
@@ -257,7 +262,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const row = await conflictAs409(
       prisma.$transaction(async (tx) => {
         const created = await tx.conversion.create({
-          data: manualConversionData({
+          data: {
+          ...manualConversionData({
           projectId,
           affiliateId: affiliate.id,
           kind: type,
@@ -276,6 +282,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
           holdDays,
           paid: body.paid,
           }),
+          reviewStatus: review,
+          },
         });
         const outbox = sqlSessionOf(tx);
         if (created.kind === 'signup') {

@@ -80,6 +80,9 @@ export function conversionView(c: Conversion, now: Date) {
     hold_until: c.holdUntil?.toISOString() ?? null,
     /** set by POST /api/v1/conversions/recalculate: rated with the rules of that moment, not of occurred_at */
     rated_at: c.ratedAt?.toISOString() ?? null,
+    /** the merchant's review under commission_review: manual (the status says pending or rejected) */
+    reviewed_at: c.reviewedAt?.toISOString() ?? null,
+    review_reason: c.reviewReason,
     attribution: { method: attribution.method, trace: attribution.trace },
     inbound_event_id: c.inboundEventId,
     occurred_at: c.occurredAt.toISOString(),
@@ -200,6 +203,8 @@ export const conversionResponse = z
     payout_id: uuid.nullable(),
     hold_until: instant.nullable(),
     rated_at: instant.nullable(),
+    reviewed_at: instant.nullable().describe('when the merchant approved or rejected it (commission_review: manual); null: not reviewed'),
+    review_reason: z.string().nullable().describe('the reason given when it was rejected (POST /api/v1/conversions/{id}/reject)'),
     attribution: z.strictObject({
       method: z.string().nullable(),
       trace: z.array(z.strictObject({ step: z.string(), result: z.enum(['hit', 'miss']), detail: z.string() })),

@@ -146,7 +146,8 @@ describe('the affiliate program lifecycle', () => {
     const [pendingBefore, rejectedBefore] = await reviewSplit();
     expect(pendingBefore).toBe(3000);
     t.clock.now = at(13);
-    expect((await api('post', `/api/v1/conversions/${c.id}/reject`, { reason: 'test order' }).expect(200)).body.data).toMatchObject({ status: 'rejected' });
+    expect((await api('post', `/api/v1/conversions/${c.id}/reject`, { reason: 'test order' }).expect(200)).body.data).toMatchObject({ status: 'rejected', review_reason: 'test order', reviewed_at: at(13).toISOString() });
+    expect((await api('get', `/api/v1/conversions/${c.id}`).expect(200)).body.data).toMatchObject({ review_reason: 'test order' });
     // all or none: c is rejected, so nothing is approved
     const bulk = await api('post', '/api/v1/conversions/approve', { ids: [a.id, b.id, c.id] }).expect(409);
     expect(bulk.body.error).toBe(`${c.id}: this commission was rejected: a rejected commission cannot be approved`);
@@ -170,6 +171,29 @@ describe('the affiliate program lifecycle', () => {
     const d = await sale('REV', 15);
     expect(d.status).toBe('eligible');
     expect((await api('post', `/api/v1/conversions/${d.id}/approve`).expect(409)).body.error).toMatch(/not under review/);
+    expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
+  });
+
+  it('under manual review a conversion the merchant records waits for review too; one recorded as paid was decided; a suspended affiliate earns nothing, named so', async () => {
+    t.clock.now = at(16);
+    await api('patch', '/api/v1/settings', { commission_review: 'manual' }).expect(200);
+    await api('post', '/api/v1/affiliates', { email: 'hand@partners.test', referral_code: 'HAND' }).expect(201);
+    const recorded = (await api('post', '/api/v1/conversions', { referral_code: 'HAND', amount: '100.00', email: 'buyer@customers.test' }).expect(201)).body.data;
+    expect([recorded.status, recorded.value_minor]).toEqual(['pending', 1000]);
+    expect(await affiliate('hand@partners.test')).toMatchObject({ total_earnings: '0.00', eligible_earnings: '0.00', pending_earnings: '10.00' });
+    const hand = await affiliate('hand@partners.test');
+    expect((await api('post', '/api/v1/payouts', { affiliate_id: hand.id, method: 'manual' }).expect(409)).body.error).toMatch(/nothing eligible/);
+    expect((await api('post', `/api/v1/conversions/${recorded.id}/approve`).expect(200)).body.data.status).toBe('eligible');
+    // recorded as already paid: the merchant who recorded it decided it
+    const settled = (await api('post', '/api/v1/conversions', { referral_code: 'HAND', amount: '50.00', paid: true }).expect(201)).body.data;
+    expect([settled.status, settled.value_minor]).toEqual(['paid', 500]);
+    // a sale that earns nothing is not under review
+    await api('post', '/api/v1/affiliates/hand%40partners.test/suspend', {}).expect(200);
+    const frozen = (await api('post', '/api/v1/conversions', { referral_code: 'HAND', amount: '30.00' }).expect(201)).body.data;
+    expect([frozen.status, frozen.value_minor, frozen.reason]).toEqual(['none', 0, 'affiliate_suspended']);
+    expect(await affiliate('hand@partners.test')).toMatchObject({ total_earnings: '15.00', paid_earnings: '5.00', pending_earnings: '0.00' });
+    await api('post', '/api/v1/affiliates/hand%40partners.test/reactivate', {}).expect(200);
+    await api('patch', '/api/v1/settings', { commission_review: 'auto' }).expect(200);
     expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
   });
 

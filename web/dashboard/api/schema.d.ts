@@ -2345,6 +2345,10 @@ export interface components {
             payout_id: string | null;
             hold_until: string | null;
             rated_at: string | null;
+            /** @description when the merchant approved or rejected it (commission_review: manual); null: not reviewed */
+            reviewed_at: string | null;
+            /** @description the reason given when it was rejected (POST /api/v1/conversions/{id}/reject) */
+            review_reason: string | null;
             attribution: {
                 method: string | null;
                 trace: {
