@@ -14,7 +14,7 @@ import { clientAddressLimit, keyedRateLimit } from '../http/rate-limit';
 import type { VisitorHasher } from '../security/visitor-hash';
 import { generatedCode } from './affiliates';
 import { openCors } from './track';
-import { emailField, uuidField } from './fields';
+import { emailField, idFromPath } from './fields';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import type { Operation } from './operation';
 
@@ -106,8 +106,9 @@ export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date
   const perAddress = clientIpRateLimitPerHour(limits);
 
   async function projectOf(req: Request) {
-    const id = uuidField.safeParse(String(req.params.projectId));
-    const project = id.success ? await prisma.project.findUnique({ where: { id: id.data }, select: { id: true, name: true, autoApprove: true, notificationEmail: true } }) : null;
+    // an id that cannot be one is 400, as on every path (README, API)
+    const id = idFromPath(req.params.projectId, 'project');
+    const project = await prisma.project.findUnique({ where: { id }, select: { id: true, name: true, autoApprove: true, notificationEmail: true } });
     if (!project) throw new HttpError(404, 'project not found');
     return project;
   }

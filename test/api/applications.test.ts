@@ -154,7 +154,7 @@ describe('public applications: apply, emailed code, verify (PRODUCT.md §12)', (
     expect((await apply({ name: 'X', email: 'not-an-email' }).expect(400)).body.error).toMatch(/^email: /);
     expect((await apply({ name: 'X', email: 'x@partners.test', extra: 1 }).expect(400)).body.success).toBe(false);
     expect((await apply({ name: 'X', email: 'x@partners.test' }, '192.0.2.60', '00000000-0000-4000-8000-000000000000').expect(404)).body.error).toBe('project not found');
-    expect((await apply({ name: 'X', email: 'x@partners.test' }, '192.0.2.60', 'not-a-uuid').expect(404)).body.error).toBe('project not found');
+    expect((await apply({ name: 'X', email: 'x@partners.test' }, '192.0.2.60', 'not-a-uuid').expect(400)).body.error).toBe('invalid project id: "not-a-uuid" is not a UUID');
   });
 
   it('limits applications per address and per email, an hour', async () => {

@@ -5,7 +5,7 @@ import type { Affiliate } from '../../generated/prisma/client';
 import { bearer, notBlocked, refused } from '../../http/auth';
 import { HttpError } from '../../http/errors';
 import type { FailedAuthLimit } from '../../http/rate-limit';
-import { uuidField } from '../fields';
+import { idFromPath } from '../fields';
 import { cookieValue } from '../../http/cookies';
 
 export const PORTAL_COOKIE = 'refwire_portal';
@@ -22,11 +22,9 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** The project of a portal path; an id that is not a uuid is a project that does not exist. */
+/** The project of a portal path; an id that cannot be one is 400, as on every path (README, API). */
 export function portalProjectId(req: Request): string {
-  const parsed = uuidField.safeParse((req.params as { projectId?: string }).projectId);
-  if (!parsed.success) throw new HttpError(404, 'project not found');
-  return parsed.data;
+  return idFromPath((req.params as { projectId?: string }).projectId, 'project');
 }
 
 export function portalOf(req: Request): PortalAccess {

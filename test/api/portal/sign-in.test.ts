@@ -135,7 +135,7 @@ describe('portal sign-in: emailed codes, session cookies, embed tokens', () => {
     expect((await verify(acme.id, 'pat@partners.test', late).expect(401)).body).toEqual(REFUSED);
 
     expect((await login('00000000-0000-4000-8000-000000000000', 'pat@partners.test').expect(404)).body).toEqual({ success: false, error: 'project not found' });
-    await login('not-a-project', 'pat@partners.test').expect(404);
+    expect((await login('not-a-project', 'pat@partners.test').expect(400)).body).toEqual({ success: false, error: 'invalid project id: "not-a-project" is not a UUID' });
     expect((await login(acme.id, 'not an email').expect(400)).body.error).toBe('email: must be an email address');
     expect(await sender.runOnce()).toBe(0);
   });
