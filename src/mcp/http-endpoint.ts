@@ -24,7 +24,7 @@ export function selfOrigin(socket: Socket): string {
  */
 export function mcpRouter(json: RequestHandler, authenticate: RequestHandler): Router {
   const router = Router();
-  router.post('/', json, authenticate, async (req, res) => {
+  router.post('/', authenticate, json, async (req, res) => {
     const api = apiClient({ baseUrl: selfOrigin(req.socket), apiKey: bearer(req)! });
     const server = createMcpServer(api);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

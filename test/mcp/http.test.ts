@@ -168,6 +168,10 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     await expect(connect('rw_not_a_key')).rejects.toThrow(/401|invalid API key/);
     const res = await request(t.app).post('/mcp').set('Accept', 'application/json, text/event-stream').send({ jsonrpc: '2.0', id: 1, method: 'tools/list' }).expect(401);
     expect(res.body).toEqual({ success: false, error: 'missing API key: send Authorization: Bearer <api_key>' });
+    // who calls is settled before the body is read, as on /api/v1: 401 whatever it sent
+    const unread = await request(t.app).post('/mcp').set('Content-Type', 'application/json').send('{"jsonrpc":').expect(401);
+    expect(unread.body).toEqual({ success: false, error: 'missing API key: send Authorization: Bearer <api_key>' });
+    await request(t.app).post('/mcp').set('Content-Type', 'text/plain').send('tools/list').expect(401);
   });
 
   it("keeps one project's tools to that project", async () => {
