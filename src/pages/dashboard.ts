@@ -33,6 +33,7 @@ function dashboardHtml(preloads: string): string {
 <meta name="robots" content="noindex">
 <meta name="referrer" content="same-origin">
 <title>Refwire</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/assets/app.css">
 <script type="module" src="/dashboard/assets/app.js"></script>
 ${preloads}<link rel="preload" href="/api/dashboard/me" as="fetch" crossorigin>

@@ -127,7 +127,12 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await screenshot(page, 'conversions-reject');
     await dialog.getByRole('button', { name: 'Reject commission' }).click();
     await page.getByText('Commission rejected.').waitFor();
-    expect(await conversion(conv.bob80!)).toMatchObject({ status: 'rejected' });
+    expect(await conversion(conv.bob80!)).toMatchObject({ status: 'rejected', review_reason: 'test order, not a real customer' });
+    // the reason reads back on the conversion's page
+    const detail = await h.page();
+    await signIn(detail, `conversions/${conv.bob80}`);
+    await detail.getByText(/^Rejected .*: test order, not a real customer$/).waitFor();
+    await detail.close();
 
     await row(page, 'cat@customers.test').getByRole('checkbox').check();
     await row(page, 'dan@customers.test').getByRole('checkbox').check();
@@ -181,7 +186,9 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     const made = (await api('get', `/api/v1/conversions?affiliate_id=${ids.carl}`).expect(200)).body.data;
     expect(made).toEqual([expect.objectContaining({ reference: 'ORDER-77', base_value_minor: 20_000, value_minor: 2500, currency: 'USD' })]);
     // one below the minimum payout, for the payouts page
-    await api('post', '/api/v1/conversions', { affiliate_id: ids.dave, base_value: '10.00', value: '5.00' }).expect(201);
+    const small = (await api('post', '/api/v1/conversions', { affiliate_id: ids.dave, base_value: '10.00', value: '5.00' }).expect(201)).body.data;
+    // under commission_review: manual a conversion by hand waits for review too (0eda9a5): both approved, for the payouts page
+    for (const c of [made[0], small]) expect((await api('post', `/api/v1/conversions/${c.id}/approve`).expect(200)).body.data.reviewed_at).not.toBeNull();
   });
 
   it('previews the eligible balances, creates a batch, downloads the PayPal and Wise files and marks the batch completed', async () => {
@@ -296,5 +303,34 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await page.getByRole('heading', { name: /^Payout batch of / }).waitFor();
     expect(await page.getByRole('button', { name: /Mark batch/ }).count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
+  });
+  it("shows a failed payout on the affiliate's page as failed, with when and why, apart from a completed one", async () => {
+    // two payouts of Bob's own: one completed, one failed (each of a commission made by hand, approved, past its hold)
+    const payout = async (day: number) => {
+      h.t.clock.now = at(day);
+      const made = (await api('post', '/api/v1/conversions', { affiliate_id: ids.bob, base_value: '100.00', value: '12.00' }).expect(201)).body.data;
+      // held for review under commission_review: manual; approved (a commission not held is refused with 409)
+      expect([200, 409]).toContain((await api('post', `/api/v1/conversions/${made.id}/approve`, {})).status);
+      h.t.clock.now = at(day + 5);
+      return (await api('post', '/api/v1/payouts', { affiliate_id: ids.bob }).expect(201)).body.data as { id: string };
+    };
+    const done = await payout(30);
+    await api('post', `/api/v1/payouts/${done.id}/complete`, { reference: 'WISE-OK' }).expect(200);
+    const refused = await payout(40);
+    await api('post', `/api/v1/payouts/${refused.id}/fail`, { reason: 'Wise refused the account' }).expect(200);
+    const page = await h.page();
+    await signIn(page, `affiliates/${encodeURIComponent('bob@partners.test')}`);
+    const payouts = page.getByRole('region', { name: 'Payouts' });
+    const failed = row(payouts, 'Wise refused the account');
+    await failed.getByText('failed', { exact: true }).waitFor();
+    const headers = await payouts.getByRole('columnheader').allTextContents();
+    const cell = async (r: Locator, header: string) => (await r.getByRole('cell').allTextContents())[headers.indexOf(header)];
+    expect(await cell(failed, 'Completed')).toBe('—');
+    expect(await cell(failed, 'Failed')).toMatch(/UTC.*Wise refused the account/);
+    const completed = payouts.getByRole('row').filter({ has: page.getByText('completed', { exact: true }) }).first();
+    expect(await cell(completed, 'Completed')).toMatch(/UTC$/);
+    expect(await cell(completed, 'Failed')).toBe('—');
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'affiliate-detail-payouts');
   });
 });

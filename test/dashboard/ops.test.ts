@@ -303,10 +303,14 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
     receiver.secret = secret;
     await delivery.getByRole('button', { name: /^Redeliver/ }).click();
     await noticeOf(page, 'affiliate.created queued to be sent again');
+    // answered 202 before the attempt: the row says it is being sent again, and the list is asked again until it is
+    await delivery.getByText(/1 attempt · HTTP 401 · sending again…/).waitFor();
     await dispatcher.runOnce();
     expect(receiver.take().map((r) => r.body.event ?? r.body.type)).toEqual(['affiliate.created']);
-    await page.reload();
+    // without a reload: the new attempt shows once the dispatcher has made it
     await delivery.getByText('delivered').waitFor();
+    await delivery.getByText(/2 attempts · HTTP 2\d\d/).waitFor();
+    expect(await delivery.getByText('sending again').count()).toBe(0);
 
     // edited: no event at all is refused next to the events; then refwire-v1, turned off
     await page.getByRole('button', { name: 'Edit' }).click();

@@ -262,7 +262,7 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
     const words = await row.locator('.attribution p').innerText();
     expect(words).toContain(ann.referral_code);
     expect(words).toMatch(/client.?reference.?id/i);
-    await row.getByText(/^Trace \(\d+ steps\)$/).click();
+    await row.getByText(/^Trace \(\d+ steps?\)$/).click();
     await row.locator('.trace li', { hasText: 'hit' }).first().waitFor();
     const balances = page.getByRole('region', { name: 'Balances' });
     expect(await balances.innerText()).toContain('$30.00');

@@ -44,6 +44,9 @@ export const PAGES = [
   page('/affiliates', () => import('./pages/affiliates'), 'AffiliatesPage'),
   page('/affiliates/:email', () => import('./pages/affiliate-detail'), 'AffiliateDetailPage'),
   page('/groups', () => import('./pages/groups'), 'GroupsPage'),
+  page('/product-rules', () => import('./pages/products'), 'ProductRulesPage'),
+  page('/coupons', () => import('./pages/coupons'), 'CouponsPage'),
+  page('/referrals', () => import('./pages/referrals'), 'ReferralsPage'),
   page('/conversions', () => import('./pages/conversions'), 'ConversionsPage', (client, projectId, search) => {
     if (unfiltered(search, CONVERSION_FILTERS))
       start(client, [conversionsList(projectId, { limit: LIST_PAGE_SIZE, cursor: 'start' }, projectHeader(projectId))]);
@@ -59,6 +62,7 @@ export const PAGES = [
   page('/events/:id', () => import('./pages/event-detail'), 'EventDetailPage'),
   page('/webhooks', () => import('./pages/webhooks'), 'WebhooksPage'),
   page('/webhooks/:id', () => import('./pages/webhook-detail'), 'WebhookDetailPage'),
+  page('/emails', () => import('./pages/emails'), 'EmailsPage'),
   page('/portal', () => import('./pages/portal-settings'), 'PortalSettingsPage'),
   page('/settings', () => import('./pages/settings'), 'SettingsPage'),
   page('/api-keys', () => import('./pages/api-keys'), 'ApiKeysPage'),

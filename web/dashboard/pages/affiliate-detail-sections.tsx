@@ -119,7 +119,16 @@ export function CouponsSection(props: { affiliate: Affiliate }) {
     placeholderData: keepPreviousData,
   });
   return (
-    <Section id="coupons" title="Coupons" description="A payment that uses one of these codes is credited to this affiliate.">
+    <Section
+      id="coupons"
+      title="Coupons"
+      description={
+        <>
+          A payment that uses one of these codes is credited to this affiliate. Their provider ids, edits, deactivation and deletion are on the{' '}
+          <Link href={`/coupons?affiliate=${encodeURIComponent(a.email)}`}>Coupons page</Link>.
+        </>
+      }
+    >
       <WriteOnly>
         <NewCouponForm affiliate={a} />
       </WriteOnly>
@@ -237,7 +246,7 @@ export function ConversionsSection(props: { affiliate: Affiliate }) {
                         <p>{attributionWords(c)}</p>
                         {c.attribution.trace.length > 0 ? (
                           <details>
-                            <summary>Trace ({c.attribution.trace.length} steps)</summary>
+                            <summary>{`Trace (${c.attribution.trace.length} step${c.attribution.trace.length === 1 ? '' : 's'})`}</summary>
                             <ol className="trace">
                               {c.attribution.trace.map((s, i) => (
                                 <li key={i}>
@@ -292,7 +301,24 @@ export function PayoutsSection(props: { affiliate: Affiliate }) {
                   { header: 'Method', cell: (p) => METHODS[p.method] },
                   { header: 'Status', cell: (p) => <StatusBadge status={p.status} /> },
                   { header: 'Commissions', numeric: true, cell: (p) => formatCount(p.conversions_count) },
-                  { header: 'Completed', cell: (p) => formatDateTime(p.completed_at ?? p.failed_at) },
+                  { header: 'Completed', cell: (p) => formatDateTime(p.completed_at) },
+                  {
+                    header: 'Failed',
+                    cell: (p) =>
+                      p.failed_at ? (
+                        <>
+                          {formatDateTime(p.failed_at)}
+                          {p.failure_reason ? (
+                            <>
+                              <br />
+                              <span className="muted">{p.failure_reason}</span>
+                            </>
+                          ) : null}
+                        </>
+                      ) : (
+                        '—'
+                      ),
+                  },
                 ]}
               />
               <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ payouts: o ? String(o) : null })} label="Payout pages" />

@@ -61,7 +61,7 @@ export function ruleValueText(rule: Rule & { commission_value: number | null }):
 
 /**
  * A commission rule's two inputs (type and value), named as the API names them so its errors show next to them.
- * `inheritLabel`: the choice that leaves the rule to the next level (an empty type).
+ * `inheritLabel`: the choice that leaves the rule to the next level (an empty type); without it a type is required.
  */
 export function RateFields(props: {
   type: string;
@@ -69,13 +69,13 @@ export function RateFields(props: {
   onType(v: string): void;
   onValue(v: string): void;
   errors: Record<string, string> | null;
-  inheritLabel: string;
+  inheritLabel?: string;
   currency: string;
 }) {
   return (
     <div className="rate-fields">
       <Field label="Commission type" name="commission_type" as="select" value={props.type} onChange={(e) => props.onType(e.currentTarget.value)} errors={props.errors}>
-        <option value="">{props.inheritLabel}</option>
+        {props.inheritLabel !== undefined ? <option value="">{props.inheritLabel}</option> : null}
         <option value="percentage">Percentage of the sale</option>
         <option value="fixed">Fixed amount ({props.currency})</option>
       </Field>

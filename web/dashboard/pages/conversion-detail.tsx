@@ -110,6 +110,15 @@ function Detail({ c }: { c: Conversion }) {
           </dd>
           <dt>Reason</dt>
           <dd>{c.reason ?? '—'}</dd>
+          {c.reviewed_at ? (
+            <>
+              <dt>Reviewed</dt>
+              <dd>
+                {c.status === 'rejected' ? 'Rejected' : 'Approved'} {formatDateTime(c.reviewed_at)}
+                {c.review_reason ? `: ${c.review_reason}` : ''}
+              </dd>
+            </>
+          ) : null}
           <dt>Affiliate</dt>
           <dd>
             {c.affiliate_id ? (

@@ -18,6 +18,11 @@ type Invitation = components['schemas']['Invitation'];
 const INVITATIONS_PAGE = 20;
 const ROLES: Role[] = ['owner', 'admin', 'viewer'];
 
+/** "an owner", "an admin", "a viewer": a role after its article, as a sentence reads it. */
+function withArticle(role: string): string {
+  return `${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role}`;
+}
+
 /** docs/dashboard.md's role table, as the page explains it. */
 const ROLE_RIGHTS: { role: Role; reads: string; writes: string; invites: string; keys: string; members: string }[] = [
   { role: 'owner', reads: 'Yes', writes: 'Yes', invites: 'Any role', keys: 'Create, revoke', members: 'Yes' },
@@ -36,7 +41,7 @@ export function UsersPage() {
       <section className="card" aria-labelledby="roles-title">
         <h2 id="roles-title">What each role may do</h2>
         <p className="hint">
-          You are <strong>{role === 'admin' ? 'an admin' : `a ${role}`}</strong> here (your row is marked). A project always keeps an owner: the last owner cannot be demoted or removed.
+          You are <strong>{withArticle(role)}</strong> here (your row is marked). A project always keeps an owner: the last owner cannot be demoted or removed.
         </p>
         <div className="table-wrap">
           <table className="table">
@@ -91,7 +96,7 @@ function Members() {
     onMutate: () => setRoleError(null),
     onSuccess: async (m, v) => {
       await client.invalidateQueries({ queryKey: ['p', projectId, 'members'] });
-      announce(`${m.email} is now ${m.role === 'admin' ? 'an admin' : `a ${m.role}`}.`);
+      announce(`${m.email} is now ${withArticle(m.role)}.`);
       // my own role changed: what the pages let me do changes with it
       if (v.member.user_id === me.user.id) await refresh();
     },

@@ -1,6 +1,6 @@
 import { Disclosure, DisclosureButton, DisclosurePanel } from '@headlessui/react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
@@ -20,6 +20,9 @@ type Endpoint = components['schemas']['WebhookEndpoint'];
 type Delivery = components['schemas']['WebhookDelivery'];
 const KEYS = ['status', 'offset', 'edit'] as const;
 const PAGE_SIZE = 20;
+/** how often, and how long, the deliveries are asked again after a redelivery, until its attempt shows */
+const REDELIVERY_POLL_MS = 1000;
+const REDELIVERY_POLL_FOR_MS = 30_000;
 const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
 export function WebhookDetailPage() {
@@ -143,11 +146,22 @@ function Deliveries(props: { endpoint: Endpoint }) {
   const offset = Math.max(0, Number(url.offset) || 0);
   const status = (DELIVERY_STATUSES as readonly string[]).includes(url.status) ? (url.status as (typeof DELIVERY_STATUSES)[number]) : undefined;
   const query = { limit: PAGE_SIZE, offset, ...(status ? { status } : {}) };
+  // deliveries sent again: their attempts when asked, until a later attempt shows (polled meanwhile, for a while)
+  const [awaiting, setAwaiting] = useState<ReadonlyMap<string, { attempts: number; until: number }>>(new Map());
   const list = useQuery({
     queryKey: ['p', project_id, 'webhooks', 'deliveries', props.endpoint.id, query],
     queryFn: () => unwrap(api.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id: props.endpoint.id }, query } })),
     placeholderData: (prev) => prev,
+    refetchInterval: awaiting.size > 0 ? REDELIVERY_POLL_MS : false,
   });
+  const rows = list.data?.data;
+  useEffect(() => {
+    if (awaiting.size === 0) return;
+    const now = Date.now();
+    const next = new Map([...awaiting].filter(([id, w]) => w.until > now && (rows?.find((d) => d.id === id)?.attempts ?? Infinity) <= w.attempts));
+    if (next.size !== awaiting.size) setAwaiting(next);
+  }, [rows, awaiting, list.dataUpdatedAt]);
+  const redelivered = (d: Delivery) => setAwaiting((m) => new Map(m).set(d.id, { attempts: d.attempts, until: Date.now() + REDELIVERY_POLL_FOR_MS }));
   return (
     <section aria-labelledby="deliveries-heading">
       <h2 id="deliveries-heading">Deliveries</h2>
@@ -174,7 +188,7 @@ function Deliveries(props: { endpoint: Endpoint }) {
         <>
           <ul className="delivery-list" aria-label="Deliveries, newest first">
             {list.data.data.map((d) => (
-              <DeliveryItem key={d.id} endpointId={props.endpoint.id} delivery={d} />
+              <DeliveryItem key={d.id} endpointId={props.endpoint.id} delivery={d} sending={awaiting.has(d.id)} onRedelivered={redelivered} />
             ))}
           </ul>
           <Pager pagination={list.data.pagination} shown={list.data.data.length} onOffset={(o) => setUrl({ offset: o ? String(o) : null })} label="Delivery pages" />
@@ -184,16 +198,24 @@ function Deliveries(props: { endpoint: Endpoint }) {
   );
 }
 
-function DeliveryItem(props: { endpointId: string; delivery: Delivery }) {
+/**
+ * One delivery and its attempts. Redeliver answers 202 before the attempt is made (the dispatcher makes it): the row
+ * shows the answer at once (pending again) and the list is asked again until a new attempt shows (`sending`).
+ */
+function DeliveryItem(props: { endpointId: string; delivery: Delivery; sending: boolean; onRedelivered(d: Delivery): void }) {
   const d = props.delivery;
   const { project_id } = useProject();
   const client = useQueryClient();
   const announce = useAnnounce();
   const redeliver = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id: props.endpointId, deliveryId: d.id } } })),
-    onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['p', project_id, 'webhooks'] });
+    onSuccess: async (answer) => {
+      client.setQueriesData<{ data: Delivery[] }>({ queryKey: ['p', project_id, 'webhooks', 'deliveries', props.endpointId] }, (page) =>
+        page ? { ...page, data: page.data.map((x) => (x.id === answer.data.id ? answer.data : x)) } : page,
+      );
+      props.onRedelivered(answer.data);
       announce(`${d.event} queued to be sent again`);
+      await client.invalidateQueries({ queryKey: ['p', project_id, 'webhooks'] });
     },
   });
   const shownStatus = d.status === 'pending' && d.attempts > 0 ? 'retrying' : d.status === 'succeeded' ? 'delivered' : d.status;
@@ -209,7 +231,8 @@ function DeliveryItem(props: { endpointId: string; delivery: Delivery }) {
           <span className="muted small">
             {formatDateTime(d.created_at)} · {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
             {d.last_status_code !== null ? ` · HTTP ${d.last_status_code}` : ''}
-            {d.next_attempt_at && d.status === 'pending' ? ` · next try ${formatDateTime(d.next_attempt_at)}` : ''}
+            {d.next_attempt_at && d.status === 'pending' && !props.sending ? ` · next try ${formatDateTime(d.next_attempt_at)}` : ''}
+            {props.sending ? ' · sending again…' : ''}
           </span>
           <span className="topbar-spacer" />
           <WriteOnly>

@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { ApiError } from '../api/client';
 
 /**
@@ -44,22 +44,53 @@ export function Field(
 
 /**
  * The error of a form's last submit: the whole message when no field of the form is named in it (a field named
- * shows next to its input instead).
+ * shows next to its input instead). When every part names a field, screen readers are told which fields to check
+ * by their visible labels (the input of that name in the same form), not by the API's names.
  */
 export function FormError(props: { error: unknown; fields?: readonly string[] }) {
+  const summary = useRef<HTMLParagraphElement>(null);
+  const [labels, setLabels] = useState<string[] | null>(null);
+  const error = props.error instanceof ApiError ? props.error : null;
+  const named = error ? Object.keys(error.fields).filter((f) => props.fields?.includes(f)) : [];
+  const rest = error
+    ? error.message
+        .split('; ')
+        .filter((part) => !named.some((f) => part.startsWith(`${f}: `)))
+        .join('; ')
+    : '';
+  const key = named.join(',');
+  useLayoutEffect(() => {
+    const el = summary.current;
+    setLabels(el ? named.map((f) => labelOf(el.closest('form') ?? document, f)) : null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, error]);
   if (!props.error) return null;
-  if (!(props.error instanceof ApiError)) return <p className="form-error" role="alert">Something went wrong. Try again.</p>;
-  const named = Object.keys(props.error.fields).filter((f) => props.fields?.includes(f));
-  const rest = props.error.message
-    .split('; ')
-    .filter((part) => !named.some((f) => part.startsWith(`${f}: `)))
-    .join('; ');
-  if (!rest) return <p className="visually-hidden" role="alert">{`Check the fields marked: ${named.join(', ')}.`}</p>;
+  if (!error) return <p className="form-error" role="alert">Something went wrong. Try again.</p>;
+  if (!rest)
+    return (
+      <p className="visually-hidden" role="alert" ref={summary}>
+        {`Check the fields marked: ${(labels ?? named.map(humanName)).join(', ')}.`}
+      </p>
+    );
   return (
     <p className="form-error" role="alert">
       {rest}
     </p>
   );
+}
+
+/** "commission_value" → "commission value": what a field is called when its input cannot be found. */
+function humanName(field: string): string {
+  return field.replace(/[._]/g, ' ');
+}
+
+/** The visible label of the input named `field` in `scope`: its <label>, or the legend of its group of choices. */
+function labelOf(scope: ParentNode, field: string): string {
+  const input = scope.querySelector<HTMLInputElement>(`[name="${CSS.escape(field)}"]`);
+  if (!input) return humanName(field);
+  const legend = input.type === 'checkbox' || input.type === 'radio' ? input.closest('fieldset')?.querySelector('legend')?.textContent : null;
+  const text = legend ?? input.labels?.[0]?.textContent ?? input.getAttribute('aria-label');
+  return text?.trim() || humanName(field);
 }
 
 export function fieldErrors(error: unknown): Record<string, string> | null {
