@@ -28,7 +28,16 @@ export function isEmptyHints(h: Hints): boolean {
  * (give or take FACT_GRACE_MS), never an earlier one: a fact dated after a payment must not take over a commission
  * already recorded (PRODUCT.md §11), whatever order the events arrive in.
  */
-export type DatedHints = { at: Date; hints: Hints };
+export type DatedHints = {
+  at: Date;
+  hints: Hints;
+  /**
+   * Another payment's own hints (its code, its coupon): they reach payments at or after it, never one before it,
+   * not even within FACT_GRACE_MS (a plan change invoiced 20 s after the first invoice with another code does not
+   * take the first invoice).
+   */
+  exact?: boolean;
+};
 
 /**
  * How long after a payment a fact still counts as part of its sale. A provider reports a sale's own facts within
@@ -38,8 +47,8 @@ export type DatedHints = { at: Date; hints: Hints };
  */
 export const FACT_GRACE_MS = 60 * 60 * 1000;
 
-const contentKey = (h: Hints) =>
-  JSON.stringify([[...h.couponIds].sort(), [...h.discountIds].sort(), h.referralCode, h.clientReferenceId, h.subscriptionReferralCode]);
+const contentKey = (h: Hints, exact: boolean) =>
+  JSON.stringify([[...h.couponIds].sort(), [...h.discountIds].sort(), h.referralCode, h.clientReferenceId, h.subscriptionReferralCode, exact]);
 
 /** The stored form (`attribution_subjects.dated_hints`): `[{ "at": ISO time, "hints": … }]`. */
 export function asDatedHints(value: unknown): DatedHints[] {
@@ -47,7 +56,7 @@ export function asDatedHints(value: unknown): DatedHints[] {
   return value.flatMap((entry) => {
     const hints = asHints(entry?.hints);
     const at = typeof entry?.at === 'string' ? new Date(entry.at) : null;
-    return hints && at && !Number.isNaN(at.getTime()) ? [{ at, hints }] : [];
+    return hints && at && !Number.isNaN(at.getTime()) ? [{ at, hints, ...(entry.exact === true ? { exact: true } : {}) }] : [];
   });
 }
 
@@ -56,12 +65,12 @@ export function asDatedHints(value: unknown): DatedHints[] {
  * report of the same facts reaches no payment the earlier one does not), in time order, ties by content, so the
  * list is the same whatever order its facts arrived in.
  */
-export function addDatedHints(list: readonly DatedHints[], at: Date, hints: Hints): DatedHints[] {
+export function addDatedHints(list: readonly DatedHints[], at: Date, hints: Hints, exact = false): DatedHints[] {
   if (isEmptyHints(hints)) return [...list];
-  const byContent = new Map(list.map((d) => [contentKey(d.hints), d]));
-  const key = contentKey(hints);
+  const byContent = new Map(list.map((d) => [contentKey(d.hints, d.exact === true), d]));
+  const key = contentKey(hints, exact);
   const known = byContent.get(key);
-  if (!known || at < known.at) byContent.set(key, { at, hints: mergeHints(hints) });
+  if (!known || at < known.at) byContent.set(key, { at, hints: mergeHints(hints), ...(exact ? { exact: true } : {}) });
   return [...byContent.entries()]
     .sort(([ka, a], [kb, b]) => a.at.getTime() - b.at.getTime() || (ka < kb ? -1 : ka > kb ? 1 : 0))
     .map(([, d]) => d);
@@ -69,6 +78,6 @@ export function addDatedHints(list: readonly DatedHints[], at: Date, hints: Hint
 
 /** The dated hints that reach a payment at `occurredAt`, in time order. */
 export function hintsReaching(list: readonly DatedHints[], occurredAt: Date): Hints[] {
-  const until = occurredAt.getTime() + FACT_GRACE_MS;
-  return list.filter((d) => d.at.getTime() <= until).map((d) => d.hints);
+  const at = occurredAt.getTime();
+  return list.filter((d) => d.at.getTime() <= (d.exact ? at : at + FACT_GRACE_MS)).map((d) => d.hints);
 }

@@ -109,26 +109,32 @@ async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): P
   return { groups, newPayments: recorded.newPayments, reports: recorded.reports };
 }
 
-/** `since`: the hints were learned then and reach only payments at or after it (DatedHints); without, every payment. */
-type SubjectPatch = [SubjectType, string, { hints?: Hints; customerId?: string | null; email?: string | null; since?: Date }];
+/**
+ * `since`: the hints were learned then and reach only payments at or after it (DatedHints; `exact`: another
+ * payment's own, without the grace); without, every payment of the subject.
+ */
+type SubjectPatch = [SubjectType, string, { hints?: Hints; customerId?: string | null; email?: string | null; since?: Date; exact?: boolean }];
 
 function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
   const patches: SubjectPatch[] = [];
   if (e.kind === 'refund') return patches;
   if (e.kind === 'facts') {
     const patch = { hints: e.hints, customerId: e.customer.id, email: e.customer.email };
-    // A subscription's checkout and creation describe the sale that started it: their hints reach all its
-    // payments. Anything else (a coupon applied later, metadata changed, a customer's next checkout) is dated.
-    const startsSubscription = e.fact === 'checkout' || e.fact === 'subscription_started';
+    // A sale's checkout and its subscription's creation describe the sale: their hints reach all its payments.
+    // Anything else (a coupon applied later, metadata changed, a customer's next checkout) is dated, even when
+    // the provider names the first payment with it (Polar's subscription events carry its checkout id, Lemon
+    // Squeezy's its first order).
+    const startsSale = e.fact === 'checkout' || e.fact === 'subscription_started';
+    const reach = startsSale ? patch : { ...patch, since: e.occurredAt };
     if (e.customer.id) patches.push(['customer', e.customer.id, { hints: e.hints, email: e.customer.email, since: e.occurredAt }]);
-    if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, startsSubscription ? patch : { ...patch, since: e.occurredAt }]);
+    if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, reach]);
     if (e.discountId) patches.push(['discount', e.discountId, patch]);
-    for (const alias of new Set([...e.paymentAliases, ...(e.paymentKey ? [e.paymentKey] : [])])) patches.push(['payment', alias, patch]);
+    for (const alias of new Set([...e.paymentAliases, ...(e.paymentKey ? [e.paymentKey] : [])])) patches.push(['payment', alias, reach]);
     return patches;
   }
   // A payment's hints are the subscription's too, from its time on: a plan change invoiced with the first invoice
   // learns the code that invoice carried, whichever arrives first; a renewal's own code reaches no earlier payment.
-  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { hints: e.hints, customerId: e.customer.id, email: e.customer.email, since: e.occurredAt }]);
+  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { hints: e.hints, customerId: e.customer.id, email: e.customer.email, since: e.occurredAt, exact: true }]);
   if (e.customer.id) patches.push(['customer', e.customer.id, { email: e.customer.email }]);
   return patches;
 }
@@ -154,7 +160,7 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
     const base: Merged | null =
       merged.get(key) ??
       (stored ? { type, id, hints: asHints(stored.hints)!, dated: asDatedHints(stored.dated_hints), customerId: stored.customer_id, email: stored.email } : null);
-    const dated = patch.since && patch.hints ? addDatedHints(base?.dated ?? [], patch.since, patch.hints) : (base?.dated ?? []);
+    const dated = patch.since && patch.hints ? addDatedHints(base?.dated ?? [], patch.since, patch.hints, patch.exact) : (base?.dated ?? []);
     merged.set(key, {
       type,
       id,
@@ -177,7 +183,7 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
       rows.map((r) => r.type),
       rows.map((r) => r.id),
       jsonTexts(rows.map((r) => r.hints)),
-      jsonTexts(rows.map((r) => r.dated.map((d) => ({ at: d.at.toISOString(), hints: d.hints })))),
+      jsonTexts(rows.map((r) => r.dated.map((d) => ({ at: d.at.toISOString(), hints: d.hints, ...(d.exact ? { exact: true } : {}) })))),
       rows.map((r) => r.customerId),
       rows.map((r) => r.email),
     ],

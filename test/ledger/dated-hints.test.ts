@@ -1,5 +1,7 @@
 import request from 'supertest';
+import { polarAdapter } from '../../src/providers/polar/adapter';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { loadFixture } from '../helpers/fixtures';
 import { stripeEvent } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
@@ -45,7 +47,7 @@ function subscriptionCheckout(o: { id: string; customer: string; subscription: s
   return payload;
 }
 
-function invoicePaid(o: { id: string; customer: string; subscription: string; reason: 'subscription_create' | 'subscription_cycle'; amount: number; at: number; code?: string }) {
+function invoicePaid(o: { id: string; customer: string; subscription: string; reason: 'subscription_create' | 'subscription_cycle'; amount: number; at: number; code?: string; subscriptionCode?: string }) {
   const payload = stripeEvent('invoice.paid.subscription_create.json', (i) => {
     i.id = o.id;
     i.charge = `ch_${o.id}`;
@@ -59,7 +61,7 @@ function invoicePaid(o: { id: string; customer: string; subscription: string; re
     i.status_transitions.paid_at = o.at;
     i.customer_email = `${o.customer}@customers.test`;
     i.metadata = o.code ? { referral_code: o.code } : {};
-    i.subscription_details = { metadata: {} };
+    i.subscription_details = { metadata: o.subscriptionCode ? { referral_code: o.subscriptionCode } : {} };
     delete i.discount;
     i.discounts = [];
     i.total_discount_amounts = [];
@@ -94,6 +96,45 @@ function subscriptionUpdated(o: { subscription: string; customer: string; code: 
   return payload;
 }
 
+const POLAR_SECRET = 'polar_whs_dated_hints_secret';
+const iso = (unix: number) => new Date(unix * 1000).toISOString();
+let polarCounter = 0;
+
+/** A Polar order of subscription `sub`, with no code of its own; the first one shares the subscription's checkout id. */
+function polarOrder(o: { id: string; sub: string; reason: 'subscription_create' | 'subscription_cycle'; at: number }) {
+  const payload = structuredClone(loadFixture('polar', `order.paid.${o.reason}.json`).payload) as Record<string, any>;
+  Object.assign(payload.data, {
+    id: o.id,
+    created_at: iso(o.at),
+    subscription_id: o.sub,
+    customer_id: `cust_${o.sub}`,
+    checkout_id: o.reason === 'subscription_create' ? `checkout_${o.sub}` : null,
+    metadata: {},
+    discount_id: null,
+  });
+  payload.data.customer = { ...payload.data.customer, id: `cust_${o.sub}`, email: `${o.sub}@customers.test` };
+  payload.timestamp = iso(o.at + 2);
+  return payload;
+}
+
+/** A Polar subscription event; Polar names the subscription's checkout in each. */
+function polarSubscription(o: { type: 'subscription.created' | 'subscription.updated'; sub: string; at: number; code?: string }) {
+  const payload = structuredClone(loadFixture('polar', 'subscription.created.json').payload) as Record<string, any>;
+  payload.type = o.type;
+  Object.assign(payload.data, {
+    id: o.sub,
+    customer_id: `cust_${o.sub}`,
+    checkout_id: `checkout_${o.sub}`,
+    discount_id: null,
+    metadata: o.code ? { referral_code: o.code } : {},
+    created_at: iso(T0 - 2),
+    modified_at: o.type === 'subscription.updated' ? iso(o.at) : null,
+  });
+  payload.data.customer = { ...payload.data.customer, id: `cust_${o.sub}`, email: `${o.sub}@customers.test` };
+  payload.timestamp = iso(o.at);
+  return payload;
+}
+
 describe('facts learned later reach later payments only (PRODUCT.md §11)', () => {
   let tdb: TestDatabase;
   const apps: TestApp[] = [];
@@ -106,12 +147,14 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
   });
 
   /** A project at 10% with Ann (coupon LOYAL10), Ben and Cy; deliveries in the given order. */
-  async function run(deliveries: Record<string, any>[]) {
+  /** Stripe payloads, or Polar ones marked so. */
+  async function run(deliveries: (Record<string, any> | { polar: Record<string, any> })[]) {
     const t = buildTestApp(tdb.db);
     apps.push(t);
     t.clock.now = new Date((T0 + 200 * DAY) * 1000);
     const { apiKey, id: projectId } = await createProjectViaApi(t.app);
     await connectProvider(t.app, apiKey, 'stripe', SECRET);
+    await connectProvider(t.app, apiKey, 'polar', POLAR_SECRET);
     const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(t.app)[method](path).set('Authorization', `Bearer ${apiKey}`).send(body);
     expect((await api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, hold_days: 0 })).status).toBe(200);
     const ids: Record<string, string> = {};
@@ -119,9 +162,13 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
       ids[code] = (await api('post', '/api/v1/affiliates', { email, referral_code: code })).body.data.id;
     }
     expect((await api('post', '/api/v1/coupons', { affiliate_id: ids.ANN, coupon_code: 'LOYAL', stripe_coupon_id: 'LOYAL10' })).status).toBe(201);
-    for (const payload of deliveries) {
+    for (const delivery of deliveries) {
+      const [provider, payload, headers] =
+        'polar' in delivery
+          ? (['polar', delivery.polar, (body: string) => polarAdapter.sign(body, POLAR_SECRET, { now: t.clock.now, eventId: `wh_${++polarCounter}` })] as const)
+          : (['stripe', delivery, (body: string) => stripeAdapter.sign(body, SECRET, { now: t.clock.now })] as const);
       const body = JSON.stringify(payload);
-      const res = await request(t.app).post(`/webhook/stripe/${projectId}`).set(stripeAdapter.sign(body, SECRET, { now: t.clock.now })).send(body);
+      const res = await request(t.app).post(`/webhook/${provider}/${projectId}`).set(headers(body)).send(body);
       expect(res.status).toBe(200);
     }
     await t.runner.idle();
@@ -134,7 +181,7 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     return { byPayment, earned };
   }
 
-  const bothOrders = (deliveries: Record<string, any>[]) => [
+  const bothOrders = (deliveries: (Record<string, any> | { polar: Record<string, any> })[]) => [
     ['in time order', deliveries],
     ['in reverse order', [...deliveries].reverse()],
   ] as const;
@@ -180,5 +227,32 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     expect(byPayment.in_four_1).toEqual({ affiliate: null, value: 0, method: null });
     expect(byPayment.in_four_2).toEqual({ affiliate: 'BEN', value: 1000, method: 'subscription' });
     expect(earned).toEqual({ ann: 0, ben: 2000, cy: 0 });
+  });
+  it.each(bothOrders([
+    // the first invoice knows its affiliate from its subscription's metadata
+    invoicePaid({ id: 'in_five_1', customer: 'cus_five', subscription: 'sub_five', reason: 'subscription_create', amount: 10_000, at: T0, subscriptionCode: 'BEN' }),
+    // a plan change invoiced 20 s later carries another code in its own metadata (a step above the subscription's):
+    // its own, reaching no earlier payment, grace or not
+    invoicePaid({ id: 'in_five_2', customer: 'cus_five', subscription: 'sub_five', reason: 'subscription_cycle', amount: 10_000, at: T0 + 20, code: 'CY' }),
+  ]))("another payment's own code reaches no earlier payment, even seconds later (%s)", async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries);
+    expect(byPayment.in_five_1).toEqual({ affiliate: 'BEN', value: 1000, method: 'subscription' });
+    expect(byPayment.in_five_2).toEqual({ affiliate: 'CY', value: 1000, method: 'metadata' });
+    expect(earned).toEqual({ ann: 0, ben: 1000, cy: 1000 });
+  });
+
+  it.each(bothOrders([
+    { polar: polarSubscription({ type: 'subscription.created', sub: 'psub_six', at: T0 - 2 }) },
+    { polar: polarOrder({ id: 'pord_six_1', sub: 'psub_six', reason: 'subscription_create', at: T0 }) },
+    { polar: polarOrder({ id: 'pord_six_2', sub: 'psub_six', reason: 'subscription_cycle', at: T0 + 30 * DAY }) },
+    // a code set on the subscription 34 days on: Polar names the subscription's checkout, the first order's id, with it
+    { polar: polarSubscription({ type: 'subscription.updated', sub: 'psub_six', at: T0 + 34 * DAY, code: 'ANN' }) },
+    { polar: polarOrder({ id: 'pord_six_3', sub: 'psub_six', reason: 'subscription_cycle', at: T0 + 60 * DAY }) },
+  ]))('a later subscription event that names the first payment does not reach it (Polar, %s)', async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries);
+    expect(byPayment.pord_six_1).toEqual({ affiliate: null, value: 0, method: null });
+    expect(byPayment.pord_six_2).toEqual({ affiliate: null, value: 0, method: null });
+    expect(byPayment.pord_six_3).toMatchObject({ affiliate: 'ANN', value: 490 });
+    expect(earned).toEqual({ ann: 490, ben: 0, cy: 0 });
   });
 });
