@@ -187,7 +187,10 @@ describe("outbound: Refferq's twelve events", () => {
 
     // a payout the affiliate asks for (createPayout with requestedBy: 'affiliate') is requested, not approved
     const partner = (await request(t.app).get('/api/v1/affiliates/partner%40acme.test').set(api()).expect(200)).body.data;
-    await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'PARTNER', base_value: 50, value: 5 }).expect(201);
+    const recorded = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'PARTNER', base_value: 50, value: 5 }).expect(201)).body.data;
+    // under the project's manual review the merchant's own conversion waits for review too
+    expect(recorded.status).toBe('pending');
+    await request(t.app).post(`/api/v1/conversions/${recorded.id}/approve`).set(api()).expect(200);
     await announced();
     const asked = await createPayout(
       tdb.db.prisma,
