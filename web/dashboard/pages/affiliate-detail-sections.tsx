@@ -6,7 +6,7 @@ import type { components } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
-import { formatCount, formatDateTime, formatMoney } from '../ui/format';
+import { formatDateTime, formatMoney } from '../ui/format';
 import { StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
 import { CursorPager, DataTable, Pager } from '../ui/table';
@@ -15,7 +15,7 @@ import { offsetOf, When, type Affiliate } from './affiliates-shared';
 
 type Conversion = components['schemas']['Conversion'];
 const SECTION_PAGE = 10;
-const KEYS = ['links', 'coupons', 'conv', 'payouts'] as const;
+const KEYS = ['coupons', 'conv'] as const;
 
 function Section(props: { id: string; title: string; description?: ReactNode; children: ReactNode }) {
   return (
@@ -24,86 +24,6 @@ function Section(props: { id: string; title: string; description?: ReactNode; ch
       {props.description ? <p className="hint section-hint">{props.description}</p> : null}
       {props.children}
     </section>
-  );
-}
-
-/** The affiliate's tracking links with their counts, a page at a time; writers create one. */
-export function LinksSection(props: { affiliate: Affiliate }) {
-  const a = props.affiliate;
-  const { project_id } = useProject();
-  const [q, setQ] = useUrlState(KEYS);
-  const offset = offsetOf(q.links);
-  const links = useQuery({
-    queryKey: ['p', project_id, 'links', a.email, { offset }],
-    queryFn: () => unwrap(api.GET('/api/v1/affiliates/{email}/links', { params: { path: { email: a.email }, query: { offset, limit: SECTION_PAGE } } })),
-    placeholderData: keepPreviousData,
-  });
-  return (
-    <Section id="links" title="Links" description="Tracking links: /r/<slug> records a click and redirects to the target with the referral code.">
-      <WriteOnly>
-        <NewLinkForm affiliate={a} />
-      </WriteOnly>
-      <QueryView query={links} loadingLabel="Loading links…">
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty title={offset > 0 ? 'No links on this page.' : 'No links yet.'} />
-          ) : (
-            <>
-              <DataTable
-                caption={`Tracking links of ${a.email}`}
-                rowKey={(l) => l.id}
-                rows={page.data}
-                columns={[
-                  { header: 'Link', cell: (l) => <code className="wrap-anywhere">{l.url}</code> },
-                  { header: 'Target', cell: (l) => <span className="wrap-anywhere">{l.target_url}</span> },
-                  { header: 'Active', cell: (l) => (l.active ? 'Yes' : 'No') },
-                  { header: 'Clicks', numeric: true, cell: (l) => formatCount(l.clicks) },
-                  { header: 'Signups', numeric: true, cell: (l) => formatCount(l.signups) },
-                  { header: 'Conversions', numeric: true, cell: (l) => formatCount(l.conversions) },
-                ]}
-              />
-              <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ links: o ? String(o) : null })} label="Link pages" />
-            </>
-          )
-        }
-      </QueryView>
-    </Section>
-  );
-}
-
-function NewLinkForm(props: { affiliate: Affiliate }) {
-  const a = props.affiliate;
-  const { project_id } = useProject();
-  const client = useQueryClient();
-  const announce = useAnnounce();
-  const [target, setTarget] = useState('');
-  const [slug, setSlug] = useState('');
-  const create = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/affiliates/{email}/links', { params: { path: { email: a.email } }, body: { target_url: target.trim(), ...(slug.trim() ? { slug: slug.trim() } : {}) } })),
-    onSuccess: async (answer) => {
-      setTarget('');
-      setSlug('');
-      await client.invalidateQueries({ queryKey: ['p', project_id, 'links', a.email] });
-      announce(`Link ${answer.data.url} created.`);
-    },
-  });
-  const errors = fieldErrors(create.error);
-  return (
-    <form
-      className="inline-form"
-      aria-label="New link"
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate();
-      }}
-    >
-      <Field label="Target URL" name="target_url" type="url" value={target} onChange={(e) => setTarget(e.currentTarget.value)} errors={errors} required placeholder="https://example.com/pricing" hint="On one of the program’s allowed domains." />
-      <Field label="Slug (optional)" name="slug" value={slug} onChange={(e) => setSlug(e.currentTarget.value)} errors={errors} hint="3–64 letters, digits, - and _." autoComplete="off" />
-      <div className="inline-form-submit">
-        <SubmitButton busy={create.isPending}>Create link</SubmitButton>
-      </div>
-      <FormError error={create.error} fields={['target_url', 'slug']} />
-    </form>
   );
 }
 
@@ -262,66 +182,6 @@ export function ConversionsSection(props: { affiliate: Affiliate }) {
                 ]}
               />
               <CursorPager cursors={cursors} nextCursor={page.pagination.next_cursor} onChange={(next) => setQ({ conv: next.length ? next.join(',') : null })} label="Conversion pages" />
-            </>
-          )
-        }
-      </QueryView>
-    </Section>
-  );
-}
-
-const METHODS = { paypal: 'PayPal', wise: 'Wise', bank_transfer: 'Bank transfer', manual: 'Manual' } as const;
-
-/** The affiliate's payouts, newest first. */
-export function PayoutsSection(props: { affiliate: Affiliate }) {
-  const a = props.affiliate;
-  const { project_id } = useProject();
-  const [q, setQ] = useUrlState(KEYS);
-  const offset = offsetOf(q.payouts);
-  const payouts = useQuery({
-    queryKey: ['p', project_id, 'payouts', { affiliate_id: a.id, offset }],
-    queryFn: () => unwrap(api.GET('/api/v1/payouts', { params: { query: { affiliate_id: a.id, offset, limit: SECTION_PAGE } } })),
-    placeholderData: keepPreviousData,
-  });
-  return (
-    <Section id="payouts" title="Payouts">
-      <QueryView query={payouts} loadingLabel="Loading payouts…">
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty title={offset > 0 ? 'No payouts on this page.' : 'No payouts yet.'} />
-          ) : (
-            <>
-              <DataTable
-                caption={`Payouts of ${a.email}, newest first`}
-                rowKey={(p) => p.id}
-                rows={page.data}
-                columns={[
-                  { header: 'Created', cell: (p) => formatDateTime(p.created_at) },
-                  { header: 'Amount', numeric: true, cell: (p) => formatMoney(p.amount_minor, p.currency) },
-                  { header: 'Method', cell: (p) => METHODS[p.method] },
-                  { header: 'Status', cell: (p) => <StatusBadge status={p.status} /> },
-                  { header: 'Commissions', numeric: true, cell: (p) => formatCount(p.conversions_count) },
-                  { header: 'Completed', cell: (p) => formatDateTime(p.completed_at) },
-                  {
-                    header: 'Failed',
-                    cell: (p) =>
-                      p.failed_at ? (
-                        <>
-                          {formatDateTime(p.failed_at)}
-                          {p.failure_reason ? (
-                            <>
-                              <br />
-                              <span className="muted">{p.failure_reason}</span>
-                            </>
-                          ) : null}
-                        </>
-                      ) : (
-                        '—'
-                      ),
-                  },
-                ]}
-              />
-              <Pager pagination={page.pagination} shown={page.data.length} onOffset={(o) => setQ({ payouts: o ? String(o) : null })} label="Payout pages" />
             </>
           )
         }

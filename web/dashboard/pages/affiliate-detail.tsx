@@ -1,7 +1,7 @@
 import { Description, Dialog, DialogPanel, DialogTitle, Disclosure, DisclosureButton, DisclosurePanel } from '@headlessui/react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, useParams } from 'wouter';
+import { Link, useLocation, useParams } from 'wouter';
 import { api, ApiError, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
@@ -12,7 +12,9 @@ import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { DataTable } from '../ui/table';
 import { durationText, emailFromParam, RateFields, ruleBody, ruleText, ruleValueText, useGroupOptions, type Affiliate, type Group, type Settings } from './affiliates-shared';
-import { CouponsSection, ConversionsSection, LinksSection, PayoutsSection } from './affiliate-detail-sections';
+import { CouponsSection, ConversionsSection } from './affiliate-detail-sections';
+import { LinksSection } from './affiliate-links';
+import { PayoutsSection } from './affiliate-payouts';
 
 /**
  * One affiliate: profile, the rule in force and where it comes from, balances per currency, links, coupons,
@@ -60,8 +62,9 @@ export function AffiliateDetailPage() {
 
 function AffiliateView(props: { affiliate: Affiliate }) {
   const a = props.affiliate;
-  const [action, setAction] = useState<'edit' | 'suspend' | 'reactivate' | 'approve' | 'reject' | null>(null);
+  const [action, setAction] = useState<'edit' | 'suspend' | 'reactivate' | 'approve' | 'reject' | 'delete' | null>(null);
   const { project_id } = useProject();
+  const [, navigate] = useLocation();
   const client = useQueryClient();
   const announce = useAnnounce();
   const refresh = () => client.invalidateQueries({ queryKey: ['p', project_id] });
@@ -112,6 +115,9 @@ function AffiliateView(props: { affiliate: Affiliate }) {
                 Reactivate
               </button>
             ) : null}
+            <button type="button" className="button" onClick={() => setAction('delete')}>
+              Delete
+            </button>
           </WriteOnly>
         }
       />
@@ -162,6 +168,27 @@ function AffiliateView(props: { affiliate: Affiliate }) {
         reason={{ label: 'Reason', required: true }}
         onClose={() => setAction(null)}
         onConfirm={decide('reject')}
+      />
+      <ConfirmDialog
+        open={action === 'delete'}
+        title={`Delete ${a.name || a.email}`}
+        description={
+          <p>
+            The affiliate, their links, coupons and referrals are deleted, and payments from now on are credited to nobody through them; signups recorded for them
+            stay, credited to nobody. An affiliate who has earned commissions cannot be deleted: suspend them instead, so the ledger keeps what they earned.
+          </p>
+        }
+        confirmLabel="Delete"
+        danger
+        onClose={() => setAction(null)}
+        onConfirm={async () => {
+          await unwrap(api.DELETE('/api/v1/affiliates/{email}', { params: { path: { email: a.email } } }));
+          announce(`${a.name || a.email} deleted.`);
+          navigate('/affiliates');
+          // the affiliate's own answers are gone: dropped, not asked again; the lists are asked again
+          client.removeQueries({ queryKey: ['p', project_id, 'affiliates', 'one', a.email] });
+          await client.invalidateQueries({ queryKey: ['p', project_id] });
+        }}
       />
     </>
   );

@@ -5,6 +5,7 @@ import { useProject } from '../session';
 import { formatDateTime, formatMoney } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { QueryView } from '../ui/states';
+import { ConversionActions, limitsText } from './conversion-actions';
 import { affiliateLabel, explainAttribution, ReviewButtons, STATUS_HELP, type Conversion } from './conversions-shared';
 
 const STEP_NAMES: Record<string, string> = {
@@ -55,9 +56,15 @@ function Detail({ c }: { c: Conversion }) {
         actions={
           <WriteOnly>
             <ReviewButtons conversion={c} label="this commission" />
+            <ConversionActions conversion={c} />
           </WriteOnly>
         }
       />
+      {limitsText(c) ? (
+        <WriteOnly>
+          <p className="hint">{limitsText(c)}</p>
+        </WriteOnly>
+      ) : null}
       <div className="grid">
         <dl className="stat">
           <dt>Base amount</dt>

@@ -1,6 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
+import { ApiError, download } from '../api/client';
+import { useAnnounce } from '../ui/announce';
 import { useProject } from '../session';
 import { ConfirmDialog } from '../ui/dialog';
 import { formatDate, formatDateTime } from '../ui/format';
@@ -60,14 +62,17 @@ export function ConversionsPage() {
         title="Conversions"
         description="Every signup and payment attributed (or not) to an affiliate, with its commission and why it went to whom."
         actions={
-          <WriteOnly>
+          <>
+            <CsvDownload from={f.from} to={f.to} />
+            <WriteOnly>
             <button type="button" className="button" aria-expanded={f.panel === 'recalculate'} onClick={() => setF({ panel: f.panel === 'recalculate' ? null : 'recalculate' })}>
               Recalculate…
             </button>
             <button type="button" className="button button-primary" aria-expanded={f.panel === 'add'} onClick={() => setF({ panel: f.panel === 'add' ? null : 'add' })}>
               Add a conversion
             </button>
-          </WriteOnly>
+            </WriteOnly>
+          </>
         }
       />
       {canWrite && f.panel === 'add' ? <ManualConversionForm onClose={() => setF({ panel: null })} /> : null}
@@ -121,6 +126,9 @@ export function ConversionsPage() {
         ) : null}
       </form>
       {f.affiliate && affiliate.isError ? <p className="callout">No affiliate has the email {f.affiliate}.</p> : null}
+      {KEYS.some((k) => !['cursors', 'panel', 'from', 'to'].includes(k) && f[k] !== '') ? (
+        <p className="hint csv-hint">The CSV download holds every conversion of the chosen dates: the export takes the From and To dates, not the other filters.</p>
+      ) : null}
 
       {canWrite && selected.size > 0 ? (
         <div className="bulk-bar" role="region" aria-label="Bulk review">
@@ -242,4 +250,39 @@ const TIME_OF_DAY = new Intl.DateTimeFormat(undefined, { timeStyle: 'short', tim
 /** "9:00 AM UTC": the time of day of an instant, beside its date. */
 function formatTime(iso: string): string {
   return `${TIME_OF_DAY.format(new Date(iso))} UTC`;
+}
+
+/** The day after a YYYY-MM-DD date, as the start of that day: the export's `to` is exclusive. */
+function dayAfter(day: string): string {
+  const d = new Date(`${day}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
+}
+
+/**
+ * GET /api/v1/reports/conversions.csv, fetched with the session's headers and saved under the server's name. The
+ * export takes a period only: the list's From and To dates go with it, its other filters do not.
+ */
+function CsvDownload(props: { from: string; to: string }) {
+  const announce = useAnnounce();
+  const query = new URLSearchParams();
+  if (props.from) query.set('from', `${props.from}T00:00:00.000Z`);
+  if (props.to) query.set('to', dayAfter(props.to));
+  const period = props.from || props.to ? ` (${props.from || 'the start'} to ${props.to || 'now'})` : '';
+  const save = useMutation({
+    mutationFn: () => download(`/api/v1/reports/conversions.csv${query.toString() ? `?${query}` : ''}`, 'conversions.csv'),
+    onSuccess: () => announce(`Conversions CSV${period} downloaded.`),
+    onError: (err) => announce(`The CSV could not be downloaded: ${err instanceof ApiError ? err.message : 'try again'}.`, 'error'),
+  });
+  return (
+    <button
+      type="button"
+      className="button"
+      onClick={() => save.mutate()}
+      disabled={save.isPending}
+      aria-busy={save.isPending || undefined}
+    >
+      {period ? `Download CSV${period}` : 'Download CSV'}
+    </button>
+  );
 }

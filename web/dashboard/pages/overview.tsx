@@ -1,12 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
+import { api, unwrap } from '../api/client';
 import type { paths } from '../api/schema';
 import { useProject } from '../session';
 import { DailyChart } from '../ui/chart';
 import { formatCount, formatDateTime, formatMoney, formatRate } from '../ui/format';
 import { PageHeader, StatusBadge } from '../ui/page';
-import { Empty, ErrorState, QueryView } from '../ui/states';
+import { Empty, ErrorState, Loading, QueryView } from '../ui/states';
 import { DataTable } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { providerLabel } from './events-shared';
@@ -118,6 +119,7 @@ export function OverviewPage() {
           {(r) => <DailyCharts report={r.data} />}
         </QueryView>
       </section>
+      <LedgerCheck />
     </>
   );
 }
@@ -283,6 +285,70 @@ function Health() {
           </div>
         )}
       </QueryView>
+    </section>
+  );
+}
+
+/**
+ * GET /api/v1/ledger/verify on demand: the ledger's invariants (each refund reverses a payment, balances equal their
+ * entries, payouts equal what they took…) checked over the whole project, and each that fails with the rows it names.
+ * A read, so viewers may ask too. Not run by itself: it reads every conversion of the project.
+ */
+function LedgerCheck() {
+  const { project_id } = useProject();
+  const [asked, setAsked] = useState(false);
+  const check = useQuery({
+    queryKey: ['p', project_id, 'ledger', 'verify'],
+    queryFn: () => unwrap(api.GET('/api/v1/ledger/verify')).then((a) => a.data),
+    enabled: asked,
+    staleTime: 0,
+    gcTime: 0,
+  });
+  const busy = check.isFetching;
+  const failed = check.data?.checks.filter((c) => !c.ok) ?? [];
+  return (
+    <section aria-labelledby="ledger-heading" className="card">
+      <div className="section-head">
+        <h2 id="ledger-heading">Ledger</h2>
+        <button type="button" className="button" disabled={busy} aria-busy={busy || undefined} onClick={() => (asked ? void check.refetch() : setAsked(true))}>
+          {check.data ? 'Check the ledger again' : 'Check the ledger'}
+        </button>
+      </div>
+      <p className="hint">Checks that every refund reverses a recorded payment, that balances equal their commissions, that each payout equals what it took and that the totals kept for reports match the conversions.</p>
+      <div aria-live="polite">
+        {busy ? (
+          <Loading label="Checking the ledger…" />
+        ) : check.isError ? (
+          <ErrorState title="The ledger could not be checked." error={check.error} retry={() => void check.refetch()} />
+        ) : check.data ? (
+          check.data.ok ? (
+            <p className="callout callout-ok">
+              The ledger is consistent: all {check.data.checks.length} checks passed.
+            </p>
+          ) : (
+            <div className="callout" role="note" aria-label="Ledger mismatches">
+              <p>
+                <strong>
+                  {failed.length} of {check.data.checks.length} checks found mismatches.
+                </strong>{' '}
+                Each names the rows that break it; the rest passed.
+              </p>
+              <ul className="health-list">
+                {failed.map((c) => (
+                  <li key={c.name}>
+                    Failed: <strong>{c.name}</strong>
+                    <ul>
+                      {c.failures.map((f, i) => (
+                        <li key={i}>{f}</li>
+                      ))}
+                    </ul>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )
+        ) : null}
+      </div>
     </section>
   );
 }
