@@ -1,11 +1,11 @@
-import { Description, Dialog, DialogPanel, DialogTitle, Disclosure, DisclosureButton, DisclosurePanel } from '@headlessui/react';
+import { Description, Disclosure, DisclosureButton, DisclosurePanel } from '@headlessui/react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
 import { api, ApiError, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmDialog, FormDialog } from '../ui/dialog';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
 import { formatDateTime, formatMoney } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
@@ -433,41 +433,35 @@ function EditDialog(props: { affiliate: Affiliate; onClose(): void }) {
     if (!save.isPending) props.onClose();
   };
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel dialog-panel-tall">
-          <DialogTitle as="h2">Edit {a.name || a.email}</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">A new rate or group rates payments that occur from now on; earlier payments keep theirs.</p>
-          </Description>
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              save.mutate();
-            }}
-          >
-            <Field label="Name" name="name" value={name} onChange={(e) => setName(e.currentTarget.value)} errors={errors} maxLength={200} autoComplete="off" />
-            <Field label="Group" name="group_id" as="select" value={group} onChange={(e) => setGroup(e.currentTarget.value)} errors={errors}>
-              <option value="">No group</option>
-              {(groups.data?.data ?? []).map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.name}
-                </option>
-              ))}
-            </Field>
-            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="No override: the group’s or the program’s rate" currency={currency} />
-            <Field label="Hold (days)" name="hold_days" type="number" min={0} max={365} value={hold} onChange={(e) => setHold(e.currentTarget.value)} errors={errors} hint="Empty: the group’s or the program’s." />
-            <FormError error={save.error} fields={EDIT_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={save.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={save.isPending}>Save</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title={<>Edit {a.name || a.email}</>} tall onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">A new rate or group rates payments that occur from now on; earlier payments keep theirs.</p>
+      </Description>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field label="Name" name="name" value={name} onChange={(e) => setName(e.currentTarget.value)} errors={errors} maxLength={200} autoComplete="off" />
+        <Field label="Group" name="group_id" as="select" value={group} onChange={(e) => setGroup(e.currentTarget.value)} errors={errors}>
+          <option value="">No group</option>
+          {(groups.data?.data ?? []).map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
+            </option>
+          ))}
+        </Field>
+        <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="No override: the group’s or the program’s rate" currency={currency} />
+        <Field label="Hold (days)" name="hold_days" type="number" min={0} max={365} value={hold} onChange={(e) => setHold(e.currentTarget.value)} errors={errors} hint="Empty: the group’s or the program’s." />
+        <FormError error={save.error} fields={EDIT_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={save.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={save.isPending}>Save</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

@@ -1,11 +1,11 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiError, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmDialog, FormDialog } from '../ui/dialog';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
 import { formatCount } from '../ui/format';
 import { WriteOnly } from '../ui/page';
@@ -183,33 +183,27 @@ function LinkDialog(props: { affiliate: Affiliate; link: TrackingLink; onClose()
     if (!save.isPending) props.onClose();
   };
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel">
-          <DialogTitle as="h2">Edit the link {l.slug}</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">Clicks from now on go to the new target. A new slug gives the link a new address: the old one stops working.</p>
-          </Description>
-          <form
-            noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              save.mutate();
-            }}
-          >
-            <Field label="Target URL" name="target_url" type="url" value={target} onChange={(e) => setTarget(e.currentTarget.value)} errors={errors} required autoComplete="off" spellCheck={false} hint="On one of the program’s allowed domains." />
-            <Field label="Slug" name="slug" value={slug} onChange={(e) => setSlug(e.currentTarget.value)} errors={errors} required autoComplete="off" spellCheck={false} hint="3–64 letters, digits, - and _." />
-            <FormError error={save.error} fields={LINK_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={save.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={save.isPending}>Save</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title={<>Edit the link {l.slug}</>} onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">Clicks from now on go to the new target. A new slug gives the link a new address: the old one stops working.</p>
+      </Description>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field label="Target URL" name="target_url" type="url" value={target} onChange={(e) => setTarget(e.currentTarget.value)} errors={errors} required autoComplete="off" spellCheck={false} hint="On one of the program’s allowed domains." />
+        <Field label="Slug" name="slug" value={slug} onChange={(e) => setSlug(e.currentTarget.value)} errors={errors} required autoComplete="off" spellCheck={false} hint="3–64 letters, digits, - and _." />
+        <FormError error={save.error} fields={LINK_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={save.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={save.isPending}>Save</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

@@ -1,4 +1,5 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
+import { FormDialog } from '../ui/dialog';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
@@ -123,47 +124,41 @@ function NewPayoutDialog(props: { affiliate: Affiliate; onClose(): void }) {
     if (!create.isPending) props.onClose();
   };
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel">
-          <DialogTitle as="h2">New payout to {a.name || a.email}</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">The payout takes the whole eligible balance in the currency chosen; its commissions are held by it until you mark it completed (paid) or failed (eligible again).</p>
-          </Description>
-          <form
-            noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              create.mutate();
-            }}
-          >
-            <Field label="Currency" name="currency" as="select" value={currency} onChange={(e) => setCurrency(e.currentTarget.value)} errors={errors} hint={`Eligible now: ${formatMoney(eligible, currency)}.`}>
-              {currencies.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </Field>
-            <Field label="Method" name="method" as="select" value={method} onChange={(e) => setMethod(e.currentTarget.value as Method | '')} errors={errors}>
-              {a.payout_method ? null : <option value="">Choose a method</option>}
-              {(Object.keys(METHODS) as Method[]).map((m) => (
-                <option key={m} value={m}>
-                  {METHODS[m]}
-                  {m === a.payout_method ? ' (the affiliate’s method)' : ''}
-                </option>
-              ))}
-            </Field>
-            <FormError error={create.error} fields={PAYOUT_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={create.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={create.isPending}>Create payout</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title={<>New payout to {a.name || a.email}</>} onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">The payout takes the whole eligible balance in the currency chosen; its commissions are held by it until you mark it completed (paid) or failed (eligible again).</p>
+      </Description>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <Field label="Currency" name="currency" as="select" value={currency} onChange={(e) => setCurrency(e.currentTarget.value)} errors={errors} hint={`Eligible now: ${formatMoney(eligible, currency)}.`}>
+          {currencies.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </Field>
+        <Field label="Method" name="method" as="select" value={method} onChange={(e) => setMethod(e.currentTarget.value as Method | '')} errors={errors}>
+          {a.payout_method ? null : <option value="">Choose a method</option>}
+          {(Object.keys(METHODS) as Method[]).map((m) => (
+            <option key={m} value={m}>
+              {METHODS[m]}
+              {m === a.payout_method ? ' (the affiliate’s method)' : ''}
+            </option>
+          ))}
+        </Field>
+        <FormError error={create.error} fields={PAYOUT_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={create.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={create.isPending}>Create payout</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

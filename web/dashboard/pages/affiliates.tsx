@@ -1,4 +1,5 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
+import { FormDialog } from '../ui/dialog';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -183,47 +184,41 @@ function CreateAffiliateDialog(props: { onClose(): void }) {
   };
 
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel dialog-panel-tall">
-          <DialogTitle as="h2">New affiliate</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">Add an affiliate yourself, without an application. They are not emailed.</p>
-          </Description>
-          <form
-            noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              create.mutate();
-            }}
-          >
-            <Field label="Email" name="email" type="email" value={form.email} onChange={set('email')} errors={errors} required autoComplete="off" />
-            <Field label="Name" name="name" value={form.name} onChange={set('name')} errors={errors} maxLength={200} autoComplete="off" />
-            <Field label="Referral code" name="referral_code" value={form.referral_code} onChange={set('referral_code')} errors={errors} hint="Letters, digits, - and _. Empty: one is made from the email." autoComplete="off" />
-            <Field label="Status" name="status" as="select" value={form.status} onChange={set('status')} errors={errors}>
-              <option value="active">Active</option>
-              <option value="pending">Pending (waits for approval)</option>
-            </Field>
-            <Field label="Group" name="group_id" as="select" value={form.group_id} onChange={set('group_id')} errors={errors}>
-              <option value="">No group</option>
-              {(groups.data?.data ?? []).map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.name}
-                </option>
-              ))}
-            </Field>
-            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The group’s or the program’s rate" currency={currency} />
-            <FormError error={create.error} fields={CREATE_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={create.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={create.isPending}>Create affiliate</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title="New affiliate" tall onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">Add an affiliate yourself, without an application. They are not emailed.</p>
+      </Description>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <Field label="Email" name="email" type="email" value={form.email} onChange={set('email')} errors={errors} required autoComplete="off" />
+        <Field label="Name" name="name" value={form.name} onChange={set('name')} errors={errors} maxLength={200} autoComplete="off" />
+        <Field label="Referral code" name="referral_code" value={form.referral_code} onChange={set('referral_code')} errors={errors} hint="Letters, digits, - and _. Empty: one is made from the email." autoComplete="off" />
+        <Field label="Status" name="status" as="select" value={form.status} onChange={set('status')} errors={errors}>
+          <option value="active">Active</option>
+          <option value="pending">Pending (waits for approval)</option>
+        </Field>
+        <Field label="Group" name="group_id" as="select" value={form.group_id} onChange={set('group_id')} errors={errors}>
+          <option value="">No group</option>
+          {(groups.data?.data ?? []).map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
+            </option>
+          ))}
+        </Field>
+        <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The group’s or the program’s rate" currency={currency} />
+        <FormError error={create.error} fields={CREATE_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={create.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={create.isPending}>Create affiliate</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

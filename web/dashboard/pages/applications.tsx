@@ -1,11 +1,11 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { api, ApiError, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmDialog, FormDialog } from '../ui/dialog';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
@@ -302,51 +302,45 @@ function ApproveDialog(props: { apps: Application[]; onClose(): void; onApprove(
     if (!busy) props.onClose();
   };
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel dialog-panel-tall">
-          <DialogTitle as="h2">{many ? `Approve ${props.apps.length} applications` : `Approve ${props.apps[0]?.name ?? ''}`}</DialogTitle>
-          <Description as="div">
-            <p>{many ? `${namesList(props.apps.map((a) => a.name))} become active affiliates and are emailed their referral code.` : 'They become an active affiliate and are emailed their referral code.'}</p>
-          </Description>
-          <form
-            onSubmit={async (e) => {
-              e.preventDefault();
-              setBusy(true);
-              setError(null);
-              try {
-                const body: ApproveBody = {};
-                if (group) body.group_id = group;
-                if (type) Object.assign(body, ruleBody(type, value));
-                await props.onApprove(body);
-                props.onClose();
-              } catch (err) {
-                setError(err);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            <Field label="Group" name="group_id" as="select" value={group} onChange={(e) => setGroup(e.currentTarget.value)} errors={fieldErrors(error)} hint="The group’s commission rule applies unless you set a rate below.">
-              <option value="">No group</option>
-              {(groups.data?.data ?? []).map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.name}
-                </option>
-              ))}
-            </Field>
-            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={fieldErrors(error)} inheritLabel="The group’s or the program’s rate" currency={currency} />
-            <FormError error={error} fields={['group_id', 'commission_type', 'commission_value']} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={busy}>
-                Cancel
-              </button>
-              <SubmitButton busy={busy}>{many ? 'Approve selected' : 'Approve'}</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title={many ? `Approve ${props.apps.length} applications` : `Approve ${props.apps[0]?.name ?? ''}`} tall onClose={close}>
+      <Description as="div">
+        <p>{many ? `${namesList(props.apps.map((a) => a.name))} become active affiliates and are emailed their referral code.` : 'They become an active affiliate and are emailed their referral code.'}</p>
+      </Description>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          try {
+            const body: ApproveBody = {};
+            if (group) body.group_id = group;
+            if (type) Object.assign(body, ruleBody(type, value));
+            await props.onApprove(body);
+            props.onClose();
+          } catch (err) {
+            setError(err);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <Field label="Group" name="group_id" as="select" value={group} onChange={(e) => setGroup(e.currentTarget.value)} errors={fieldErrors(error)} hint="The group’s commission rule applies unless you set a rate below.">
+          <option value="">No group</option>
+          {(groups.data?.data ?? []).map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
+            </option>
+          ))}
+        </Field>
+        <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={fieldErrors(error)} inheritLabel="The group’s or the program’s rate" currency={currency} />
+        <FormError error={error} fields={['group_id', 'commission_type', 'commission_value']} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={busy}>
+            Cancel
+          </button>
+          <SubmitButton busy={busy}>{many ? 'Approve selected' : 'Approve'}</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

@@ -1,4 +1,4 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLocation } from 'wouter';
@@ -6,7 +6,7 @@ import { api, unwrap } from '../api/client';
 import type { operations } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmDialog, FormDialog } from '../ui/dialog';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
 import { formatMoney, majorString } from '../ui/format';
 import { type Conversion } from './conversions-shared';
@@ -156,36 +156,30 @@ function EditConversionDialog(props: { conversion: Conversion; onClose(): void }
     if (!save.isPending) props.onClose();
   };
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel dialog-panel-tall">
-          <DialogTitle as="h2">Edit this conversion</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">A conversion recorded by hand. Its type, currency and affiliate are fixed once recorded: delete it and record it again to change them.</p>
-          </Description>
-          <form
-            noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              save.mutate();
-            }}
-          >
-            <Field label={`Sale amount (${c.currency})`} name="base_value" inputMode="decimal" value={v.base_value} onChange={set('base_value')} errors={errors} required autoComplete="off" hint="What the customer paid, before tax." />
-            <Field label={`Commission (${c.currency})`} name="value" inputMode="decimal" value={v.value} onChange={set('value')} errors={errors} required autoComplete="off" hint="No more than the sale amount." />
-            <Field label="Reference" name="reference" value={v.reference} onChange={set('reference')} errors={errors} maxLength={200} autoComplete="off" spellCheck={false} hint={initial.reference ? 'Your own id of the sale, unique in the project. It can be changed, not removed.' : 'Your own id of the sale, unique in the project.'} />
-            <Field label="Customer (email or id)" name="referred_user_id" value={v.referred_user_id} onChange={set('referred_user_id')} errors={errors} maxLength={320} autoComplete="off" spellCheck={false} hint="The referred customer: an email, or your id of them." />
-            <Field label="Coupon code" name="coupon_code_used" value={v.coupon_code_used} onChange={set('coupon_code_used')} errors={errors} maxLength={100} autoComplete="off" spellCheck={false} hint="The code used at checkout. Empty: none." />
-            <FormError error={save.error} fields={EDIT_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={save.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={save.isPending}>Save</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title="Edit this conversion" tall onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">A conversion recorded by hand. Its type, currency and affiliate are fixed once recorded: delete it and record it again to change them.</p>
+      </Description>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field label={`Sale amount (${c.currency})`} name="base_value" inputMode="decimal" value={v.base_value} onChange={set('base_value')} errors={errors} required autoComplete="off" hint="What the customer paid, before tax." />
+        <Field label={`Commission (${c.currency})`} name="value" inputMode="decimal" value={v.value} onChange={set('value')} errors={errors} required autoComplete="off" hint="No more than the sale amount." />
+        <Field label="Reference" name="reference" value={v.reference} onChange={set('reference')} errors={errors} maxLength={200} autoComplete="off" spellCheck={false} hint={initial.reference ? 'Your own id of the sale, unique in the project. It can be changed, not removed.' : 'Your own id of the sale, unique in the project.'} />
+        <Field label="Customer (email or id)" name="referred_user_id" value={v.referred_user_id} onChange={set('referred_user_id')} errors={errors} maxLength={320} autoComplete="off" spellCheck={false} hint="The referred customer: an email, or your id of them." />
+        <Field label="Coupon code" name="coupon_code_used" value={v.coupon_code_used} onChange={set('coupon_code_used')} errors={errors} maxLength={100} autoComplete="off" spellCheck={false} hint="The code used at checkout. Empty: none." />
+        <FormError error={save.error} fields={EDIT_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={save.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={save.isPending}>Save</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

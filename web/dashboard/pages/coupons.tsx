@@ -1,4 +1,4 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useId, useState } from 'react';
 import { Link } from 'wouter';
@@ -6,7 +6,7 @@ import { api, ApiError, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmDialog, FormDialog } from '../ui/dialog';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
 import { formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
@@ -281,66 +281,60 @@ function CouponDialog(props: { coupon: Coupon | null; onClose(): void }) {
   };
 
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel dialog-panel-tall">
-          <DialogTitle as="h2">{c ? `Edit ${c.coupon_code}` : 'New coupon'}</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">Payments that use the code, or one of the provider ids below, are credited to the affiliate from now on.</p>
-          </Description>
-          <form
-            noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              save.mutate();
-            }}
-          >
-            <Field
-              label="Affiliate"
-              name="affiliate_id"
-              type="text"
-              list={listId}
-              value={email}
-              onChange={(e) => setEmail(e.currentTarget.value)}
-              errors={pickError ? { ...(errors ?? {}), affiliate_id: pickError } : errors}
-              required
-              autoComplete="off"
-              spellCheck={false}
-              hint="The affiliate’s email: type a part of it, their name or their referral code to choose from the matches."
-            />
-            <datalist id={listId}>
-              {(suggestions.data?.data ?? []).map((a) => (
-                <option key={a.id} value={a.email}>
-                  {a.name ? `${a.name} (${a.referral_code})` : a.referral_code}
-                </option>
-              ))}
-            </datalist>
-            <Field label="Coupon code" name="coupon_code" value={code} onChange={(e) => setCode(e.currentTarget.value)} errors={errors} required maxLength={100} autoComplete="off" spellCheck={false} hint="The code customers type at checkout: 3–100 letters, digits, - and _." />
-            <fieldset className="fieldset">
-              <legend>Provider ids (optional)</legend>
-              <p className="hint">The discount’s own id at a provider, for payments that carry it instead of the code. Empty: none.</p>
-              {PROVIDER_CODES.map((p) => (
-                <Field key={p.field} label={p.label} name={p.field} value={ids[p.field]} onChange={(e) => {
-                  const v = e.currentTarget.value;
-                  setIds((x) => ({ ...x, [p.field]: v }));
-                }} errors={errors} maxLength={255} autoComplete="off" spellCheck={false} />
-              ))}
-            </fieldset>
-            <Field label="Status" name="status" as="select" value={status} onChange={(e) => setStatus(e.currentTarget.value === 'inactive' ? 'inactive' : 'active')} errors={errors}>
-              <option value="active">Active: credits its affiliate</option>
-              <option value="inactive">Inactive: kept, credits nobody</option>
-            </Field>
-            <FormError error={save.error} fields={COUPON_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={save.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={save.isPending}>{c ? 'Save' : 'Create coupon'}</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title={c ? `Edit ${c.coupon_code}` : 'New coupon'} tall onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">Payments that use the code, or one of the provider ids below, are credited to the affiliate from now on.</p>
+      </Description>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field
+          label="Affiliate"
+          name="affiliate_id"
+          type="text"
+          list={listId}
+          value={email}
+          onChange={(e) => setEmail(e.currentTarget.value)}
+          errors={pickError ? { ...(errors ?? {}), affiliate_id: pickError } : errors}
+          required
+          autoComplete="off"
+          spellCheck={false}
+          hint="The affiliate’s email: type a part of it, their name or their referral code to choose from the matches."
+        />
+        <datalist id={listId}>
+          {(suggestions.data?.data ?? []).map((a) => (
+            <option key={a.id} value={a.email}>
+              {a.name ? `${a.name} (${a.referral_code})` : a.referral_code}
+            </option>
+          ))}
+        </datalist>
+        <Field label="Coupon code" name="coupon_code" value={code} onChange={(e) => setCode(e.currentTarget.value)} errors={errors} required maxLength={100} autoComplete="off" spellCheck={false} hint="The code customers type at checkout: 3–100 letters, digits, - and _." />
+        <fieldset className="fieldset">
+          <legend>Provider ids (optional)</legend>
+          <p className="hint">The discount’s own id at a provider, for payments that carry it instead of the code. Empty: none.</p>
+          {PROVIDER_CODES.map((p) => (
+            <Field key={p.field} label={p.label} name={p.field} value={ids[p.field]} onChange={(e) => {
+              const v = e.currentTarget.value;
+              setIds((x) => ({ ...x, [p.field]: v }));
+            }} errors={errors} maxLength={255} autoComplete="off" spellCheck={false} />
+          ))}
+        </fieldset>
+        <Field label="Status" name="status" as="select" value={status} onChange={(e) => setStatus(e.currentTarget.value === 'inactive' ? 'inactive' : 'active')} errors={errors}>
+          <option value="active">Active: credits its affiliate</option>
+          <option value="inactive">Inactive: kept, credits nobody</option>
+        </Field>
+        <FormError error={save.error} fields={COUPON_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={save.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={save.isPending}>{c ? 'Save' : 'Create coupon'}</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

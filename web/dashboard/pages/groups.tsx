@@ -1,10 +1,10 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmDialog, FormDialog } from '../ui/dialog';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
 import { formatCount } from '../ui/format';
 import { PageHeader, WriteOnly } from '../ui/page';
@@ -153,42 +153,36 @@ function GroupDialog(props: { group: Group | null; onClose(): void }) {
   };
 
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel dialog-panel-tall">
-          <DialogTitle as="h2">{g ? `Edit ${g.name}` : 'New group'}</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">A changed rule rates payments that occur from now on; earlier payments keep the rule they were rated with.</p>
-          </Description>
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              save.mutate();
-            }}
-          >
-            <Field label="Name" name="name" value={name} onChange={(e) => setName(e.currentTarget.value)} errors={errors} required maxLength={200} autoComplete="off" />
-            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The program’s rate" currency={currency} />
-            <Field label="Duration" name="commission_duration" as="select" value={duration} onChange={(e) => setDuration(e.currentTarget.value)} errors={errors}>
-              <option value="">The program’s</option>
-              <option value="lifetime">Every payment (lifetime)</option>
-              <option value="first_payment">The first payment only</option>
-              <option value="months">The first months</option>
-            </Field>
-            {duration === 'months' ? (
-              <Field label="Months" name="commission_months" type="number" min={1} max={120} value={months} onChange={(e) => setMonths(e.currentTarget.value)} errors={errors} />
-            ) : null}
-            <Field label="Hold (days)" name="hold_days" type="number" min={0} max={365} value={hold} onChange={(e) => setHold(e.currentTarget.value)} errors={errors} hint="Days a commission waits before it can be paid. Empty: the program’s." />
-            <FormError error={save.error} fields={GROUP_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={save.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={save.isPending}>{g ? 'Save' : 'Create group'}</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title={g ? `Edit ${g.name}` : 'New group'} tall onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">A changed rule rates payments that occur from now on; earlier payments keep the rule they were rated with.</p>
+      </Description>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field label="Name" name="name" value={name} onChange={(e) => setName(e.currentTarget.value)} errors={errors} required maxLength={200} autoComplete="off" />
+        <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The program’s rate" currency={currency} />
+        <Field label="Duration" name="commission_duration" as="select" value={duration} onChange={(e) => setDuration(e.currentTarget.value)} errors={errors}>
+          <option value="">The program’s</option>
+          <option value="lifetime">Every payment (lifetime)</option>
+          <option value="first_payment">The first payment only</option>
+          <option value="months">The first months</option>
+        </Field>
+        {duration === 'months' ? (
+          <Field label="Months" name="commission_months" type="number" min={1} max={120} value={months} onChange={(e) => setMonths(e.currentTarget.value)} errors={errors} />
+        ) : null}
+        <Field label="Hold (days)" name="hold_days" type="number" min={0} max={365} value={hold} onChange={(e) => setHold(e.currentTarget.value)} errors={errors} hint="Days a commission waits before it can be paid. Empty: the program’s." />
+        <FormError error={save.error} fields={GROUP_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={save.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={save.isPending}>{g ? 'Save' : 'Create group'}</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

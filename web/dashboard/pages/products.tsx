@@ -1,11 +1,11 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { ConfirmDialog } from '../ui/dialog';
+import { ConfirmDialog, FormDialog } from '../ui/dialog';
 import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
 import { formatDateTime } from '../ui/format';
 import { PageHeader, WriteOnly } from '../ui/page';
@@ -163,54 +163,48 @@ function ProductRuleDialog(props: { rule: ProductRule | null; onClose(): void })
   };
 
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel dialog-panel-tall">
-          <DialogTitle as="h2">{r ? `Edit ${r.name ?? r.product_id}` : 'New product rule'}</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">A changed rule rates payments that occur from now on; earlier payments keep the rule they were rated with.</p>
-          </Description>
-          <form
-            noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              save.mutate();
-            }}
-          >
-            <Field
-              label="Product or price id"
-              name="product_id"
-              value={productId}
-              onChange={(e) => setProductId(e.currentTarget.value)}
-              errors={errors}
-              required
-              maxLength={255}
-              autoComplete="off"
-              spellCheck={false}
-              hint="The id your payment provider gives the product or the price, such as Stripe’s prod_… or price_…, a Paddle pro_… or pri_…, a Lemon Squeezy variant id or a Polar product id."
-            />
-            <Field
-              label="Name (optional)"
-              name="name"
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-              errors={errors}
-              maxLength={200}
-              autoComplete="off"
-              hint={r?.name ? 'Shown in this list. A name can be changed, not removed.' : 'Shown in this list, such as “Pro plan (yearly)”.'}
-            />
-            <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} currency={currency} />
-            <FormError error={save.error} fields={RULE_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={save.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={save.isPending}>{r ? 'Save' : 'Create rule'}</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title={r ? `Edit ${r.name ?? r.product_id}` : 'New product rule'} tall onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">A changed rule rates payments that occur from now on; earlier payments keep the rule they were rated with.</p>
+      </Description>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field
+          label="Product or price id"
+          name="product_id"
+          value={productId}
+          onChange={(e) => setProductId(e.currentTarget.value)}
+          errors={errors}
+          required
+          maxLength={255}
+          autoComplete="off"
+          spellCheck={false}
+          hint="The id your payment provider gives the product or the price, such as Stripe’s prod_… or price_…, a Paddle pro_… or pri_…, a Lemon Squeezy variant id or a Polar product id."
+        />
+        <Field
+          label="Name (optional)"
+          name="name"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          errors={errors}
+          maxLength={200}
+          autoComplete="off"
+          hint={r?.name ? 'Shown in this list. A name can be changed, not removed.' : 'Shown in this list, such as “Pro plan (yearly)”.'}
+        />
+        <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} currency={currency} />
+        <FormError error={save.error} fields={RULE_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={save.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={save.isPending}>{r ? 'Save' : 'Create rule'}</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

@@ -1,4 +1,5 @@
-import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
+import { Description } from '@headlessui/react';
+import { FormDialog } from '../ui/dialog';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
@@ -164,50 +165,44 @@ function ReferralDialog(props: { referral: Referral | null; onClose(): void }) {
   };
 
   return (
-    <Dialog open onClose={close} className="dialog">
-      <div className="dialog-backdrop" aria-hidden="true" />
-      <div className="dialog-frame">
-        <DialogPanel className="dialog-panel dialog-panel-tall">
-          <DialogTitle as="h2">{r ? `Edit the referral of ${r.email}` : 'New referral'}</DialogTitle>
-          <Description as="div">
-            <p className="hint dialog-intro">The email’s unpaid payments follow the referral, each rated with the rules of its day; commissions already paid out stay with the affiliate they were paid to.</p>
-          </Description>
-          <form
-            noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              save.mutate();
-            }}
-          >
-            <Field label="Customer’s email" name="email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} errors={errors} required autoComplete="off" />
-            <Field
-              label="Affiliate’s referral code"
-              name="referral_code"
-              value={code}
-              onChange={(e) => setCode(e.currentTarget.value)}
-              errors={errors}
-              autoComplete="off"
-              spellCheck={false}
-              hint={r?.affiliate_code ? 'Another code moves the referral to that affiliate; empty makes it direct.' : 'Empty: a direct signup, credited to nobody.'}
-            />
-            <Field label="Status" name="status" as="select" value={status} onChange={(e) => setStatus(e.currentTarget.value)} errors={errors} hint={r ? `Now: ${r.conversion_status.replace(/_/g, ' ')}.` : undefined}>
-              <option value="">{r ? 'Keep it, or as the change implies' : 'As the affiliate implies (pending, or direct signup)'}</option>
-              {CONVERSION_STATUSES.map((s) => (
-                <option key={s.value} value={s.value}>
-                  {s.label}
-                </option>
-              ))}
-            </Field>
-            <FormError error={save.error} fields={REFERRAL_FIELDS} />
-            <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={save.isPending}>
-                Cancel
-              </button>
-              <SubmitButton busy={save.isPending}>{r ? 'Save' : 'Record referral'}</SubmitButton>
-            </div>
-          </form>
-        </DialogPanel>
-      </div>
-    </Dialog>
+    <FormDialog title={r ? `Edit the referral of ${r.email}` : 'New referral'} tall onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">The email’s unpaid payments follow the referral, each rated with the rules of its day; commissions already paid out stay with the affiliate they were paid to.</p>
+      </Description>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field label="Customer’s email" name="email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} errors={errors} required autoComplete="off" />
+        <Field
+          label="Affiliate’s referral code"
+          name="referral_code"
+          value={code}
+          onChange={(e) => setCode(e.currentTarget.value)}
+          errors={errors}
+          autoComplete="off"
+          spellCheck={false}
+          hint={r?.affiliate_code ? 'Another code moves the referral to that affiliate; empty makes it direct.' : 'Empty: a direct signup, credited to nobody.'}
+        />
+        <Field label="Status" name="status" as="select" value={status} onChange={(e) => setStatus(e.currentTarget.value)} errors={errors} hint={r ? `Now: ${r.conversion_status.replace(/_/g, ' ')}.` : undefined}>
+          <option value="">{r ? 'Keep it, or as the change implies' : 'As the affiliate implies (pending, or direct signup)'}</option>
+          {CONVERSION_STATUSES.map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
+            </option>
+          ))}
+        </Field>
+        <FormError error={save.error} fields={REFERRAL_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={save.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={save.isPending}>{r ? 'Save' : 'Record referral'}</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }

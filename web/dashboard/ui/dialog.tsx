@@ -69,3 +69,21 @@ export function ConfirmDialog(props: {
     </Dialog>
   );
 }
+
+/**
+ * The frame of a form in a modal (Headless UI's Dialog: focus kept inside, Escape closes, the page behind is inert):
+ * its title, then what the page puts in it (a Description, the form).
+ */
+export function FormDialog(props: { title: ReactNode; tall?: boolean; onClose(): void; children: ReactNode }) {
+  return (
+    <Dialog open onClose={props.onClose} className="dialog">
+      <div className="dialog-backdrop" aria-hidden="true" />
+      <div className="dialog-frame">
+        <DialogPanel className={props.tall ? 'dialog-panel dialog-panel-tall' : 'dialog-panel'}>
+          <DialogTitle as="h2">{props.title}</DialogTitle>
+          {props.children}
+        </DialogPanel>
+      </div>
+    </Dialog>
+  );
+}
