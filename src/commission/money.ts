@@ -2,6 +2,7 @@
  * The one place money is rounded and converted. Amounts are bigint minor units; rates are integer basis points.
  * Rounding: half away from zero, applied once, to the final product of a multiplication and a division.
  */
+import { minorUnitDigits } from '../domain/currency-digits';
 
 export function mulDivRound(a: bigint, b: bigint, c: bigint): bigint {
   if (c === 0n) throw new RangeError('division by zero');
@@ -20,16 +21,9 @@ export function percentOf(baseMinor: bigint, rateBp: number): bigint {
   return mulDivRound(baseMinor, BigInt(rateBp), BASIS_POINTS);
 }
 
-const exponents = new Map<string, number>();
-
-/** Minor-unit digits of a currency: 2 for USD, 0 for JPY, 3 for BHD (from ICU, not a hand-kept table). */
+/** Minor-unit digits of a currency: 2 for USD and HUF, 0 for JPY, 3 for BHD (src/domain/currency-digits.ts). */
 export function currencyExponent(currency: string): number {
-  let exp = exponents.get(currency);
-  if (exp === undefined) {
-    exp = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    exponents.set(currency, exp);
-  }
-  return exp;
+  return minorUnitDigits(currency);
 }
 
 /** "1234.50" for 123450n USD: Refgrow's string form of money. */

@@ -145,6 +145,12 @@ describe('money forms', () => {
     [5n, 'USD', '0.05', 0.05],
     [1234n, 'JPY', '1234', 1234],
     [1234n, 'BHD', '1.234', 1.234],
+    // ISO 4217's decimals, not ICU's display digits (which drop them for these)
+    [200050n, 'HUF', '2000.50', 2000.5],
+    [1500000n, 'IDR', '15000.00', 15000],
+    [6170n, 'IQD', '6.170', 6.17],
+    [800n, 'KRW', '800', 800],
+    [800n, 'MGA', '800', 800],
   ])('%s %s is "%s"', (minor, currency, text, number) => {
     expect(formatMajor(minor, currency)).toBe(text);
     expect(majorNumber(minor, currency)).toBe(number);

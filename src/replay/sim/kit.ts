@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { minorUnitDigits } from '../../domain/currency-digits';
 import type { ProviderName } from '../../domain/provider-names';
 import { randomChars } from '../inputs';
 
@@ -155,11 +156,7 @@ export function shiftTimes(payload: Json, primary: Date, target: Date): void {
 
 /** The exponent of a currency's minor unit (2 for USD, 0 for JPY). */
 export function minorDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
+  return minorUnitDigits(currency);
 }
 
 /** "$49.00" for the "*_formatted" fields some providers send beside amounts. */

@@ -2,6 +2,7 @@
  * Money arrives from the API as integer minor units (a number, or a string beyond 2^53) with its currency; it is
  * shown with the currency's own number of decimals, never through a float of the major amount.
  */
+import { minorUnitDigits } from '../../../src/domain/currency-digits';
 export type Minor = number | string;
 
 // An Intl formatter costs far more to make than to use, and a list draws hundreds of amounts and dates: one of each
@@ -21,18 +22,9 @@ function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   return f;
 }
 
-const exponentCache = new Map<string, number>();
+/** Minor-unit digits of a currency, as the server counts them (src/domain/currency-digits.ts). */
 export function exponentOf(currency: string): number {
-  let e = exponentCache.get(currency);
-  if (e === undefined) {
-    try {
-      e = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch {
-      e = 2;
-    }
-    exponentCache.set(currency, e);
-  }
-  return e;
+  return minorUnitDigits(currency);
 }
 
 /** "1234" USD → "12.34" (exact, any size) */
