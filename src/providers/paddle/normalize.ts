@@ -43,6 +43,9 @@ function transaction(data: Json, occurredAt: Date): Normalized {
   const gross = minor(totals?.grand_total) ?? minor(totals?.total);
   if (!currency || gross === null) return { kind: 'invalid', reason: 'transaction has no details.totals.grand_total or currency_code' };
   if (gross === 0n) return { kind: 'ignored', reason: 'transaction charged nothing (grand_total 0)' };
+  // a subscription update that credits the customer (a downgrade's proration) totals below zero: no sale, and the
+  // credit is spent by the later payments, which are rated on what they charge
+  if (gross < 0n) return { kind: 'ignored', reason: `transaction credited the customer (grand_total ${gross}), no sale` };
   const items = arr(data.items).map(obj);
   return eventsOf({
     kind,

@@ -38,6 +38,14 @@ describe('Paddle normalization', () => {
     expect(normalize('transaction.completed.web.json', (d) => (d.origin = 'subscription_payment_method_change')).kind).toBe('ignored');
   });
 
+  it('a subscription update that credits the customer (negative totals) is no sale, not a failure', () => {
+    const credit = normalize('transaction.completed.renewal.json', (d) => {
+      d.origin = 'subscription_update';
+      Object.assign(d.details.totals, { subtotal: '-1500', tax: '0', total: '-1500', grand_total: '-1500' });
+    });
+    expect(credit).toEqual({ kind: 'ignored', reason: 'transaction credited the customer (grand_total -1500), no sale' });
+  });
+
   it('only an approved refund adjustment reverses', () => {
     expect(normalize('adjustment.created.refund.json').kind).toBe('ignored');
     expect(only<RefundEvent>('adjustment.updated.refund.json')).toMatchObject({
