@@ -7,15 +7,12 @@
  * 100 times too large. One deliberate difference: MGA, which ISO gives 2 digits, has none here, as Stripe
  * counts it in whole ariary.
  */
-const ZERO = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
-const THREE = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
-const FOUR = new Set(['CLF', 'UYW']);
+// Each ISO 4217 code whose minor unit is not two digits, followed by its digits: one string, as the portal's script
+// carries it within its size budget. Only a match at a code's place counts.
+const NOT_TWO = 'BIF0CLP0DJF0GNF0ISK0JPY0KMF0KRW0MGA0PYG0RWF0UGX0UYI0VND0VUV0XAF0XOF0XPF0BHD3IQD3JOD3KWD3LYD3OMR3TND3CLF4UYW4';
 
-/** Minor-unit digits of an ISO 4217 code (upper case): 2 for USD and HUF, 0 for JPY, 3 for KWD. */
+/** Minor-unit digits of an ISO 4217 code: 2 for USD and HUF, 0 for JPY, 3 for KWD. */
 export function minorUnitDigits(currency: string): number {
-  const code = currency.toUpperCase();
-  if (ZERO.has(code)) return 0;
-  if (THREE.has(code)) return 3;
-  if (FOUR.has(code)) return 4;
-  return 2;
+  const at = NOT_TWO.indexOf(currency.toUpperCase());
+  return currency.length === 3 && at % 4 === 0 ? Number(NOT_TWO[at + 3]) : 2;
 }

@@ -1,9 +1,12 @@
 import type { Minor } from './api';
-import { minorUnitDigits } from '../../src/domain/currency-digits';
 
-/** The currency's minor-unit digits, as the server counts them (JPY 0, USD and HUF 2, KWD 3). */
+/** The currency's minor-unit digits as Intl knows them (JPY 0, USD 2, KWD 3). */
 function digitsOf(currency: string): number {
-  return minorUnitDigits(currency);
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
 }
 
 /**
