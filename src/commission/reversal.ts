@@ -29,6 +29,9 @@ export type RefundLevel<O> = { level: bigint; at: Date; by: O };
  * observed up to each moment, wherever it rose. Observations are taken by time, so the levels are the
  * same whatever order the provider's events arrived in: a refund reported late still dates its level when it
  * happened, and a cumulative report that adds nothing to distinct refunds already counted makes no level.
+ * Money given back (a chargeback reversed: a negative withdrawal) can lower the total: the levels then stop at
+ * the final total, reached when it was first reached, so the rows above it are removed and the commission they
+ * reversed is earned again.
  */
 export function refundLevels<O extends Observed & { occurredAt: Date; observationKey: string }>(observations: readonly O[], grossMinor: bigint): RefundLevel<O>[] {
   // At one moment the smaller first: two cumulative reports stamped alike (a fixture replayed) still make two levels.
@@ -38,7 +41,7 @@ export function refundLevels<O extends Observed & { occurredAt: Date; observatio
       (a.amountMinor < b.amountMinor ? -1 : a.amountMinor > b.amountMinor ? 1 : 0) ||
       (a.observationKey < b.observationKey ? -1 : a.observationKey > b.observationKey ? 1 : 0),
   );
-  const levels: RefundLevel<O>[] = [];
+  const running: { total: bigint; o: O }[] = [];
   let maxCumulative = 0n;
   let sumDistinct = 0n;
   let withdrawn = 0n;
@@ -48,7 +51,14 @@ export function refundLevels<O extends Observed & { occurredAt: Date; observatio
     else sumDistinct += o.amountMinor;
     let total = (maxCumulative > sumDistinct ? maxCumulative : sumDistinct) + withdrawn;
     if (total > grossMinor) total = grossMinor;
-    if (total > (levels.at(-1)?.level ?? 0n)) levels.push({ level: total, at: o.occurredAt, by: o });
+    if (total < 0n) total = 0n;
+    running.push({ total, o });
+  }
+  const final = running.at(-1)?.total ?? 0n;
+  const levels: RefundLevel<O>[] = [];
+  for (const { total, o } of running) {
+    const level = total < final ? total : final;
+    if (level > (levels.at(-1)?.level ?? 0n)) levels.push({ level, at: o.occurredAt, by: o });
   }
   return levels;
 }

@@ -59,6 +59,11 @@ export type RefundEvent = {
    * the refunds instead of being compared with them. Needs a `refundId`.
    */
   withdrawal?: boolean;
+  /**
+   * Money given back after a chargeback (Paddle's `chargeback_reverse`, when Paddle wins it): lowers the refunded
+   * total by `amountMinor`. Needs a `refundId`.
+   */
+  reinstatement?: boolean;
 };
 
 /**

@@ -71,8 +71,8 @@ export async function recomputeCustomers(
   const inputs = await loadLedgerInputs(tx, projectId, provider, customerKeys, newPayments);
   const fresh = new Map(newPayments.map((p) => [p.id, p]));
   if (inputs.payments.length === 0) return;
-  const learned = new Map(inputs.payments.map((p) => [p.id, { own: learnedHints(inputs, p, true), all: learnedHints(inputs, p, false) }]));
-  const directory = await AffiliateDirectory.load(tx, projectId, provider, inputs.rules.currency, wantedBy([...learned.values()].flatMap((l) => [l.own, l.all])));
+  const learned = new Map(inputs.payments.map((p) => [p.id, { sale: learnedHints(inputs, p, 'sale'), all: learnedHints(inputs, p, 'all') }]));
+  const directory = await AffiliateDirectory.load(tx, projectId, provider, inputs.rules.currency, wantedBy([...learned.values()].flatMap((l) => [l.sale, l.all])));
 
   const paymentUpdates: PaymentUpdate[] = [];
   const refundWrites: RefundWrite[] = [];
@@ -84,9 +84,11 @@ export async function recomputeCustomers(
     // referral.converted once per customer: when the first of its payments is attributed
     let converted = payments.some((p) => p.affiliate_id !== null);
     for (const payment of payments) {
-      // What other events taught us (a checkout's referral code, a subscription's coupon) belongs to the sale that
-      // started the relationship; once a payment is attributed, later ones use their own hints, then the binding.
-      const { hints, email } = bound === null ? learned.get(payment.id)!.all : learned.get(payment.id)!.own;
+      // What other events taught us of the customer (a coupon applied later, an attribution stored by email) belongs
+      // to the sale that started the relationship; once a payment is attributed, later ones use what describes their
+      // own sale (their hints, their checkout's, their subscription's creation), then the binding: a second
+      // subscription sold through another affiliate is that affiliate's, renewals included.
+      const { hints, email } = bound === null ? learned.get(payment.id)!.all : learned.get(payment.id)!.sale;
       const attribution = await attribute({ hints, email }, directory.forChain(bound, payment.occurred_at));
       const affiliate = attribution.affiliate ? directory.affiliateById(attribution.affiliate.id) : null;
       // the customer's first attributed payment: its duration starts here, and it is "the first payment" itself
@@ -188,19 +190,35 @@ function groupsOf(payments: PaymentRow[]): PaymentRow[][] {
 }
 
 /**
- * The payment's own hints, then (unless `ownOnly`) what its payment ids, subscription and customer taught us (of
- * what they learned at a time, only what was learned by the payment's time, give or take FACT_GRACE_MS);
- * discount ids resolve to their coupons either way, and the email falls back to what the subjects know.
+ * The payment's own hints, with
+ * - `sale`: what describes the sale itself, whenever it was learned: the undated hints of its payment ids and its
+ *   subscription (a checkout, a subscription's creation; src/ledger/hints.ts);
+ * - `all`: what its payment ids, subscription and customer taught us (of what they learned at a time, only what was
+ *   learned by the payment's time, give or take FACT_GRACE_MS).
+ * Discount ids resolve to their coupons either way, and the email falls back to what the subjects know.
  */
-function learnedHints(inputs: LedgerInputs, payment: PaymentRow, ownOnly: boolean): { hints: Hints; email: string | null } {
+function learnedHints(inputs: LedgerInputs, payment: PaymentRow, scope: 'sale' | 'all'): { hints: Hints; email: string | null } {
   const subjects = inputs.subjectsOf(payment);
-  const learned = ownOnly ? [] : subjects.flatMap((s) => [s.hints, ...hintsReaching(s.dated, payment.occurred_at)]);
+  const learned =
+    scope === 'sale'
+      ? subjects.filter((s) => s.type !== 'customer').map((s) => (s.type === 'subscription' ? asSubscriptionStep(s.hints) : s.hints))
+      : subjects.flatMap((s) => [s.hints, ...hintsReaching(s.dated, payment.occurred_at)]);
   const hints = mergeHints(asHints(payment.hints), ...learned);
   if (hints.discountIds.length > 0) {
     hints.couponIds = [...new Set([...hints.couponIds, ...hints.discountIds.flatMap((id) => inputs.discountCoupons.get(id) ?? [])])];
   }
   const email = payment.customer_email ?? subjects.find((s) => s.email)?.email ?? null;
   return { hints, email: email?.toLowerCase() ?? null };
+}
+
+/**
+ * A subscription's creation hints read as the chain's subscription step (PRODUCT.md §6 step 4, "the subscription's
+ * metadata"): for a renewal they say whose subscription it is, beside the binding, not what its own checkout said.
+ */
+function asSubscriptionStep(hints: Hints | null): Hints | null {
+  if (!hints) return null;
+  const code = hints.subscriptionReferralCode ?? hints.referralCode ?? hints.clientReferenceId;
+  return { ...hints, referralCode: null, clientReferenceId: null, subscriptionReferralCode: code };
 }
 
 function wantedBy(learned: { hints: Hints; email: string | null }[]) {

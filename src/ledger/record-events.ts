@@ -382,8 +382,9 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
       rows.map((o) => o.ref),
       rows.map((o) => o.key),
       rows.map((o) => o.r.refundId === null),
-      rows.map((o) => o.r.withdrawal === true),
-      rows.map((o) => o.r.amountMinor.toString()),
+      // a reinstatement is kept as a negative withdrawal: the refunded total nets it (src/commission/reversal.ts)
+      rows.map((o) => o.r.withdrawal === true || o.r.reinstatement === true),
+      rows.map((o) => (o.r.reinstatement ? -o.r.amountMinor : o.r.amountMinor).toString()),
       rows.map((o) => o.r.currency),
       rows.map((o) => o.r.occurredAt.toISOString()),
       rows.map((o) => o.inboundEventId),

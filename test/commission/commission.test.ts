@@ -7,7 +7,7 @@ import {
   parsePercentToBp,
   percentOf,
 } from '../../src/commission/money';
-import { refundedTotal, reversedAt } from '../../src/commission/reversal';
+import { refundLevels, refundedTotal, reversedAt } from '../../src/commission/reversal';
 import { addMonths, computeCommission, selectRule, withinDuration, type CommissionRule } from '../../src/commission/rules';
 
 const pct = (rateBp: number): CommissionRule => ({ type: 'percentage', rateBp });
@@ -132,8 +132,27 @@ describe('refunds', () => {
     ['a withdrawal adds to a cumulative report', [cumulative(1000n), withdrawal(1000n)], 2000n],
     ['a withdrawal adds to the refunds reported both ways', [refund(1000n), cumulative(1000n), withdrawal(500n)], 1500n],
     ['withdrawals capped at the payment', [cumulative(3000n), withdrawal(2000n)], 4000n],
+    // a chargeback reversed (Paddle's chargeback_reverse) is kept as a negative withdrawal
+    ['a chargeback given back nets to nothing', [refund(4000n), withdrawal(-4000n)], 0n],
+    ['a refund stays when the chargeback after it is given back', [refund(1000n), refund(3000n), withdrawal(-3000n)], 1000n],
+    ['money given back with nothing taken is no negative refund', [withdrawal(-1000n)], 0n],
   ])('refunded total: %s', (_label, observations, total) => {
     expect(refundedTotal(observations, 4000n)).toBe(total);
+  });
+
+  it('levels stop at the final total, each dated when it was first reached', () => {
+    const at = (day: number) => new Date(Date.UTC(2026, 0, day));
+    const o = (key: string, day: number, amountMinor: bigint, w = false) => ({ cumulative: false, withdrawal: w, amountMinor, occurredAt: at(day), observationKey: key });
+    const levels = (obs: ReturnType<typeof o>[]) => refundLevels(obs, 10_000n).map((l) => [l.level, l.at.getUTCDate()]);
+    // refund 3000 on the 1st, chargeback 7000 on the 5th, 4000 of it given back on the 9th: 6000 refunded in all
+    const story = [o('refund', 1, 3000n), o('chargeback', 5, 7000n), o('reverse', 9, -4000n, true)];
+    expect(levels(story)).toEqual([[3000n, 1], [6000n, 5]]);
+    // in any order of arrival, the same levels
+    expect(levels([...story].reverse())).toEqual([[3000n, 1], [6000n, 5]]);
+    // given back in full: the refund's level alone
+    expect(levels([o('refund', 1, 3000n), o('chargeback', 5, 7000n), o('reverse', 9, -7000n, true)])).toEqual([[3000n, 1]]);
+    // without money given back, the levels as they rose
+    expect(levels([o('refund', 1, 3000n), o('chargeback', 5, 7000n)])).toEqual([[3000n, 1], [10_000n, 5]]);
   });
 });
 

@@ -101,36 +101,38 @@ const iso = (unix: number) => new Date(unix * 1000).toISOString();
 let polarCounter = 0;
 
 /** A Polar order of subscription `sub`, with no code of its own; the first one shares the subscription's checkout id. */
-function polarOrder(o: { id: string; sub: string; reason: 'subscription_create' | 'subscription_cycle'; at: number }) {
+function polarOrder(o: { id: string; sub: string; reason: 'subscription_create' | 'subscription_cycle'; at: number; customer?: string }) {
+  const customer = o.customer ?? `cust_${o.sub}`;
   const payload = structuredClone(loadFixture('polar', `order.paid.${o.reason}.json`).payload) as Record<string, any>;
   Object.assign(payload.data, {
     id: o.id,
     created_at: iso(o.at),
     subscription_id: o.sub,
-    customer_id: `cust_${o.sub}`,
+    customer_id: customer,
     checkout_id: o.reason === 'subscription_create' ? `checkout_${o.sub}` : null,
     metadata: {},
     discount_id: null,
   });
-  payload.data.customer = { ...payload.data.customer, id: `cust_${o.sub}`, email: `${o.sub}@customers.test` };
+  payload.data.customer = { ...payload.data.customer, id: customer, email: `${customer}@customers.test` };
   payload.timestamp = iso(o.at + 2);
   return payload;
 }
 
 /** A Polar subscription event; Polar names the subscription's checkout in each. */
-function polarSubscription(o: { type: 'subscription.created' | 'subscription.updated'; sub: string; at: number; code?: string }) {
+function polarSubscription(o: { type: 'subscription.created' | 'subscription.updated'; sub: string; at: number; code?: string; customer?: string }) {
+  const customer = o.customer ?? `cust_${o.sub}`;
   const payload = structuredClone(loadFixture('polar', 'subscription.created.json').payload) as Record<string, any>;
   payload.type = o.type;
   Object.assign(payload.data, {
     id: o.sub,
-    customer_id: `cust_${o.sub}`,
+    customer_id: customer,
     checkout_id: `checkout_${o.sub}`,
     discount_id: null,
     metadata: o.code ? { referral_code: o.code } : {},
-    created_at: iso(T0 - 2),
+    created_at: iso(o.type === 'subscription.created' ? o.at : T0 - 2),
     modified_at: o.type === 'subscription.updated' ? iso(o.at) : null,
   });
-  payload.data.customer = { ...payload.data.customer, id: `cust_${o.sub}`, email: `${o.sub}@customers.test` };
+  payload.data.customer = { ...payload.data.customer, id: customer, email: `${customer}@customers.test` };
   payload.timestamp = iso(o.at);
   return payload;
 }
@@ -254,5 +256,38 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     expect(byPayment.pord_six_2).toEqual({ affiliate: null, value: 0, method: null });
     expect(byPayment.pord_six_3).toMatchObject({ affiliate: 'ANN', value: 490 });
     expect(earned).toEqual({ ann: 490, ben: 0, cy: 0 });
+  });
+
+  it.each(bothOrders([
+    subscriptionCheckout({ id: 'sub_seven_a', customer: 'cus_seven', subscription: 'sub_seven_a', clientReferenceId: 'ANN', at: T0 + 2 }),
+    invoicePaid({ id: 'in_seven_a1', customer: 'cus_seven', subscription: 'sub_seven_a', reason: 'subscription_create', amount: 10_000, at: T0 }),
+    invoicePaid({ id: 'in_seven_a2', customer: 'cus_seven', subscription: 'sub_seven_a', reason: 'subscription_cycle', amount: 10_000, at: T0 + 30 * DAY }),
+    // two months on, the same customer starts a second subscription through Ben's link
+    subscriptionCheckout({ id: 'sub_seven_b', customer: 'cus_seven', subscription: 'sub_seven_b', clientReferenceId: 'BEN', at: T0 + 60 * DAY + 2 }),
+    invoicePaid({ id: 'in_seven_b1', customer: 'cus_seven', subscription: 'sub_seven_b', reason: 'subscription_create', amount: 5_000, at: T0 + 60 * DAY }),
+    invoicePaid({ id: 'in_seven_b2', customer: 'cus_seven', subscription: 'sub_seven_b', reason: 'subscription_cycle', amount: 5_000, at: T0 + 90 * DAY }),
+    invoicePaid({ id: 'in_seven_a3', customer: 'cus_seven', subscription: 'sub_seven_a', reason: 'subscription_cycle', amount: 10_000, at: T0 + 90 * DAY }),
+  ]))("a customer's second subscription, sold through another affiliate, is that affiliate's, renewals included (%s)", async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries);
+    for (const id of ['in_seven_a1', 'in_seven_a2', 'in_seven_a3']) expect(byPayment[id]).toMatchObject({ affiliate: 'ANN', value: 1000 });
+    for (const id of ['in_seven_b1', 'in_seven_b2']) expect(byPayment[id]).toMatchObject({ affiliate: 'BEN', value: 500 });
+    expect(earned).toEqual({ ann: 3000, ben: 1000, cy: 0 });
+  });
+
+  it.each(bothOrders([
+    { polar: polarSubscription({ type: 'subscription.created', sub: 'psub_eight_a', customer: 'cust_eight', at: T0 - 2, code: 'ANN' }) },
+    { polar: polarOrder({ id: 'pord_eight_a1', sub: 'psub_eight_a', customer: 'cust_eight', reason: 'subscription_create', at: T0 }) },
+    { polar: polarSubscription({ type: 'subscription.created', sub: 'psub_eight_b', customer: 'cust_eight', at: T0 + 60 * DAY - 2, code: 'BEN' }) },
+    { polar: polarOrder({ id: 'pord_eight_b1', sub: 'psub_eight_b', customer: 'cust_eight', reason: 'subscription_create', at: T0 + 60 * DAY }) },
+    { polar: polarOrder({ id: 'pord_eight_b2', sub: 'psub_eight_b', customer: 'cust_eight', reason: 'subscription_cycle', at: T0 + 90 * DAY }) },
+    { polar: polarOrder({ id: 'pord_eight_a2', sub: 'psub_eight_a', customer: 'cust_eight', reason: 'subscription_cycle', at: T0 + 90 * DAY }) },
+  ]))("a customer's second subscription follows its own creation's code (Polar, %s)", async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries);
+    expect(byPayment.pord_eight_a1).toMatchObject({ affiliate: 'ANN' });
+    expect(byPayment.pord_eight_a2).toMatchObject({ affiliate: 'ANN' });
+    expect(byPayment.pord_eight_b1).toMatchObject({ affiliate: 'BEN' });
+    expect(byPayment.pord_eight_b2).toMatchObject({ affiliate: 'BEN' });
+    expect(earned.ben).toBe(byPayment.pord_eight_b1.value + byPayment.pord_eight_b2.value);
+    expect(earned.ann).toBe(byPayment.pord_eight_a1.value + byPayment.pord_eight_a2.value);
   });
 });

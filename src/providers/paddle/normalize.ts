@@ -95,12 +95,17 @@ function subscription(fact: (typeof SUBSCRIPTION_FACTS)[keyof typeof SUBSCRIPTIO
   };
 }
 
-/** Only approved refunds (and chargebacks, which Paddle approves itself) reverse commission. */
+/**
+ * Only approved refunds (and chargebacks, which Paddle approves itself) reverse commission; a chargeback Paddle
+ * wins comes back as `chargeback_reverse`, which gives the money back.
+ */
 function adjustment(data: Json, occurredAt: Date): Normalized {
   const id = str(data.id);
   const action = str(data.action);
   if (!id) return { kind: 'invalid', reason: 'adjustment has no id' };
-  if (action !== 'refund' && action !== 'chargeback') return { kind: 'ignored', reason: `adjustment action "${action ?? 'none'}" is not a refund` };
+  if (action !== 'refund' && action !== 'chargeback' && action !== 'chargeback_reverse') {
+    return { kind: 'ignored', reason: `adjustment action "${action ?? 'none'}" is not a refund` };
+  }
   const status = str(data.status);
   if (status !== 'approved') return { kind: 'ignored', reason: `adjustment status "${status ?? 'none'}" is not approved` };
   const transactionId = str(data.transaction_id);
@@ -112,6 +117,7 @@ function adjustment(data: Json, occurredAt: Date): Normalized {
     paymentRefs: [transactionId],
     refundId: id,
     amountMinor: amount,
+    ...(action === 'chargeback_reverse' ? { reinstatement: true } : {}),
     currency,
     occurredAt: isoDate(data.updated_at) ?? occurredAt,
     customer: { id: str(data.customer_id), email: null },

@@ -56,6 +56,16 @@ describe('Paddle normalization', () => {
     expect(normalize('adjustment.updated.refund.json', (d) => (d.action = 'credit')).kind).toBe('ignored');
   });
 
+  it('a chargeback Paddle wins (chargeback_reverse) gives the money back', () => {
+    expect(only<RefundEvent>('adjustment.updated.refund.json', (d) => (d.action = 'chargeback'))).not.toHaveProperty('reinstatement');
+    expect(only<RefundEvent>('adjustment.updated.refund.json', (d) => ((d.action = 'chargeback_reverse'), (d.id = 'adj_reverse')))).toMatchObject({
+      refundId: 'adj_reverse',
+      paymentRefs: ['txn_01rwfxdemotxnfirst001'],
+      amountMinor: 2352n,
+      reinstatement: true,
+    });
+  });
+
   it('customer events teach the email Paddle payloads never carry', () => {
     expect(only<FactsEvent>('customer.created.json').customer).toEqual({ id: 'ctm_01rwfxdemocustomer0001', email: 'jamie.rivera@example.com' });
   });

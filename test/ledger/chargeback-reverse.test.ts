@@ -1,0 +1,76 @@
+import request from 'supertest';
+import { paddleAdapter } from '../../src/providers/paddle/adapter';
+import { loadFixture } from '../helpers/fixtures';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+
+/**
+ * PRODUCT.md §7 and §16 through signed Paddle webhooks: a chargeback reverses the commission like a refund of its
+ * amount; when Paddle wins it, its `chargeback_reverse` adjustment gives the money back, and the commission is
+ * earned again, in whichever order the events arrive.
+ */
+const SECRET = 'pdl_ntfset_01chargeback_secret_value_01';
+
+const payment = () => structuredClone(loadFixture('paddle', 'transaction.completed.web.json').payload) as Record<string, any>;
+function adjustment(id: string, action: 'refund' | 'chargeback' | 'chargeback_reverse', total: number, at: string) {
+  const payload = structuredClone(loadFixture('paddle', 'adjustment.updated.refund.json').payload) as Record<string, any>;
+  payload.event_id = `evt_${id}`;
+  payload.notification_id = `ntf_${id}`;
+  payload.occurred_at = at;
+  Object.assign(payload.data, { id, action, status: 'approved', updated_at: at, created_at: at });
+  payload.data.totals = { ...payload.data.totals, total: String(total) };
+  return payload;
+}
+
+describe('a chargeback Paddle wins gives the commission back', () => {
+  let tdb: TestDatabase;
+  const apps: TestApp[] = [];
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const t of apps) await t.runner.stop();
+    await tdb.drop();
+  });
+
+  async function run(deliveries: Record<string, any>[]) {
+    const t = buildTestApp(tdb.db);
+    apps.push(t);
+    const { apiKey, id: projectId } = await createProjectViaApi(t.app);
+    const api = () => ({ Authorization: `Bearer ${apiKey}` });
+    await connectProvider(t.app, apiKey, 'paddle', SECRET);
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 0 }).expect(200);
+    await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
+    for (const payload of deliveries) {
+      const body = JSON.stringify(payload);
+      await request(t.app).post(`/webhook/paddle/${projectId}`).set(paddleAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
+    }
+    await t.runner.idle();
+    const rows = ((await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[]).map((c) => [c.kind, c.value_minor]).sort();
+    const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
+    const events = (await request(t.app).get('/api/v1/events?limit=100').set(api()).expect(200)).body.data as any[];
+    expect(events.filter((e) => e.status === 'failed')).toEqual([]);
+    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+    return { rows, total: affiliate.total_earnings_minor };
+  }
+
+  // 4704 paid with 784 tax: 20% of 3920 is 784
+  const refund = adjustment('adj_refund', 'refund', 1176, '2024-04-20T10:00:00Z');
+  const chargeback = adjustment('adj_chargeback', 'chargeback', 3528, '2024-04-25T10:00:00Z');
+  const reverse = adjustment('adj_chargeback_reverse', 'chargeback_reverse', 3528, '2024-05-20T10:00:00Z');
+
+  it.each([
+    ['in time order', [payment(), refund, chargeback, reverse]],
+    ['in reverse order', [reverse, chargeback, refund, payment()]],
+  ])('a refund of a quarter stays reversed, the chargeback of the rest is given back (%s)', async (_label, deliveries) => {
+    const { rows, total } = await run(deliveries);
+    expect(rows).toEqual([['purchase', 784], ['refund', -196]]);
+    expect(total).toBe(588);
+  });
+
+  it('without the reversal, the chargeback reverses the rest of the commission', async () => {
+    const { rows, total } = await run([payment(), refund, chargeback]);
+    expect(rows).toEqual([['purchase', 784], ['refund', -196], ['refund', -588]]);
+    expect(total).toBe(0);
+  });
+});
