@@ -24,9 +24,16 @@ type Row = {
  * are negative and net out (src/ledger/balances.ts). Every column it reads is in the affiliate index (migration
  * 20261230000000_affiliate_earnings_covering), so the sums come from an index-only scan: an affiliate's history
  * costs index entries, not a table page per conversion. A column added here belongs in that index's INCLUDE.
+ * The next release is the earliest date on which held commission nets to more than nothing: a held commission
+ * refunded in full releases its row and its refund together, and nothing becomes eligible then.
  */
 export function earningsStatement(projectId: string, affiliateIds: string[], now: Date): Prisma.Sql {
   return Prisma.sql`
+    WITH releases AS (
+      SELECT affiliate_id, currency, hold_until FROM conversions
+      WHERE project_id = ${projectId}::uuid AND affiliate_id = ANY(${affiliateIds}::uuid[]) AND ${balance.held(now)}
+      GROUP BY affiliate_id, currency, hold_until
+      HAVING SUM(value_minor) > 0)
     SELECT affiliate_id::text AS affiliate_id, currency,
       (SUM(value_minor) FILTER (WHERE ${balance.counted}))::text AS total,
       (SUM(value_minor) FILTER (WHERE ${balance.counted} AND NOT (${balance.paid})))::text AS unpaid,
@@ -35,10 +42,10 @@ export function earningsStatement(projectId: string, affiliateIds: string[], now
       (SUM(value_minor) FILTER (WHERE ${balance.eligible(now)}))::text AS eligible,
       (SUM(value_minor) FILTER (WHERE ${balance.processing}))::text AS processing,
       (SUM(value_minor) FILTER (WHERE ${balance.paid}))::text AS paid,
-      MIN(hold_until) FILTER (WHERE ${balance.held(now)} AND value_minor > 0) AS next_release,
+      (SELECT MIN(r.hold_until) FROM releases r WHERE r.affiliate_id = c.affiliate_id AND r.currency = c.currency) AS next_release,
       COUNT(*) FILTER (WHERE kind = 'signup') AS signups,
       COUNT(*) FILTER (WHERE kind IN ('purchase', 'renewal')) AS purchases
-    FROM conversions
+    FROM conversions c
     WHERE project_id = ${projectId}::uuid AND affiliate_id = ANY(${affiliateIds}::uuid[])
     GROUP BY affiliate_id, currency
     ORDER BY currency`;

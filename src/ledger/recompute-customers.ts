@@ -78,6 +78,11 @@ export async function recomputeCustomers(
   const refundWrites: RefundWrite[] = [];
   const refundDeletes: string[] = [];
   const events: ConversionEvent[] = [];
+  // the hold_days of the group an affiliate is in now, as it is now (null: none, or the group leaves it to the project)
+  const currentGroupHold = (affiliate: Affiliate | null) => {
+    const groupId = affiliate ? directory.termsAt(affiliate, now).groupId : null;
+    return groupId ? (inputs.rules.groupAt(groupId, now)?.holdDays ?? null) : null;
+  };
   for (const payments of groupsOf(inputs.payments)) {
     let bound: Affiliate | null = null;
     let firstAttributedAt: Date | null = null;
@@ -120,11 +125,13 @@ export async function recomputeCustomers(
         occurredAt: payment.occurred_at,
       });
 
-      // The hold is fixed when a payment is attributed to its affiliate: later changes of hold_days do not move it.
+      // The hold is fixed when a payment is attributed to its affiliate, from the affiliate's, its group's or the
+      // project's hold_days as they are then (a late webhook of an old sale is held as a new one would be): later
+      // changes of hold_days do not move it.
       const heldUntil =
         payment.hold_until !== null && payment.affiliate_id === (affiliate?.id ?? null)
           ? payment.hold_until
-          : holdUntil(payment.occurred_at, affiliate?.holdDays ?? group?.holdDays ?? rules.holdDays);
+          : holdUntil(payment.occurred_at, affiliate?.holdDays ?? currentGroupHold(affiliate) ?? rules.holdDays);
       const levels = refundLevelsOf(inputs, payment);
       const update: PaymentUpdate = {
         id: payment.id,

@@ -273,4 +273,17 @@ describe('earnings: holds, payouts, clawbacks', () => {
     expect(await affiliate('slow@acme.test')).toMatchObject({ held_earnings: '0.00', total_earnings: '0.00', next_release_date: null });
     await verify();
   });
+
+  it('the next release skips a date on which a refunded held commission nets to nothing', async () => {
+    await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'twice@acme.test', referral_code: 'TWICE' }).expect(201);
+    const refunded = await purchase('TWICE');
+    const firstRelease = (await affiliate('twice@acme.test')).next_release_date;
+    t.clock.now = new Date(t.clock.now.getTime() + 5 * DAY);
+    await purchase('TWICE');
+    const laterRelease = new Date(Math.floor(t.clock.now.getTime() / 1000) * 1000 + 30 * DAY).toISOString();
+    expect((await affiliate('twice@acme.test')).next_release_date).toBe(firstRelease);
+    await refund(refunded, 4000);
+    expect(await affiliate('twice@acme.test')).toMatchObject({ held_earnings: '8.00', next_release_date: laterRelease });
+    await verify();
+  });
 });
