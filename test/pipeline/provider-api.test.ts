@@ -22,6 +22,8 @@ function fakeProviderApi() {
       res.end(JSON.stringify({ data: { id: 'ctm_01rwfxdemocustomer0001', email: 'jamie.rivera@example.com' } }));
     } else if (req.url === '/lemon/v1/discount-redemptions?filter[order_id]=5002') {
       res.end(JSON.stringify({ data: [{ type: 'discount-redemptions', id: '1', attributes: { discount_code: 'LEMON10', order_id: 5002 } }] }));
+    } else if (req.url === '/lemon/v1/discount-redemptions?filter[order_id]=5003') {
+      res.end(JSON.stringify({ data: [{ type: 'discount-redemptions', id: '2', attributes: { discount_code: 'LEMON10', order_id: 5003 } }] }));
     } else {
       res.writeHead(404).end('{}');
     }
@@ -42,8 +44,10 @@ describe('what provider APIs add, with a stored API key', () => {
   const api = () => ({ Authorization: `Bearer ${project.apiKey}` });
   const SECRETS = { paddle: 'pdl_ntfset_01enrich_test_secret_0001', lemonsqueezy: 'lemon-enrich-secret' };
 
-  async function deliver(provider: ProviderName, file: string) {
-    const body = JSON.stringify(loadFixture(provider, file).payload);
+  async function deliver(provider: ProviderName, file: string, patch: (p: Record<string, any>) => void = () => undefined) {
+    const payload = structuredClone(loadFixture(provider, file).payload) as Record<string, any>;
+    patch(payload);
+    const body = JSON.stringify(payload);
     const secret = SECRETS[provider as keyof typeof SECRETS];
     const res = await request(t.app).post(`/webhook/${provider}/${project.id}`).set(getAdapter(provider).sign(body, secret, { now: t.clock.now })).send(body).expect(200);
     await t.runner.idle();
@@ -88,6 +92,26 @@ describe('what provider APIs add, with a stored API key', () => {
       (c: any) => c.payment_key === 'order:5002',
     );
     expect(conversion).toMatchObject({ affiliate_id: owner.body.data.id, attribution: { method: 'coupon' }, value_minor: 500 });
+  });
+
+  it("Lemon Squeezy: a first order made free by an affiliate's code attributes the customer's paid renewals", async () => {
+    const owner = (await request(t.app).get('/api/v1/affiliates/lemon%40p.test').set(api()).expect(200)).body.data;
+    // 100% off the first month with LEMON10 (the previous test's coupon): nothing charged, no sale
+    const free = await deliver('lemonsqueezy', 'order_created.oneoff.json', (p) => {
+      delete p.meta.custom_data;
+      p.meta.webhook_id = 'free-first-order';
+      Object.assign(p.data.attributes, { total: 0, subtotal: 4900, discount_total: 4900, tax: 0, customer_id: 2001, user_email: 'free.month@example.com' });
+      p.data.id = '5003';
+    });
+    expect((await request(t.app).get(`/api/v1/events/${free}`).set(api()).expect(200)).body.data).toMatchObject({ status: 'processed', conversions: [] });
+    await deliver('lemonsqueezy', 'subscription_payment_success.renewal.json', (p) => {
+      p.meta.webhook_id = 'paid-second-month';
+      p.data.id = '6101';
+      Object.assign(p.data.attributes, { customer_id: 2001, subscription_id: 8001, user_email: 'free.month@example.com', created_at: '2025-11-05T09:41:52.000000Z', updated_at: '2025-11-05T09:41:53.000000Z' });
+    });
+    const renewal = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data.find((c: any) => c.payment_key === 'invoice:6101');
+    expect(renewal).toMatchObject({ kind: 'renewal', affiliate_id: owner.id, attribution: { method: 'coupon' }, value_minor: 980 });
+    expect(fake.requests.map((r) => r.url)).toContain('/lemon/v1/discount-redemptions?filter[order_id]=5003');
   });
 
   it('a failing provider API retries the event instead of applying it half-informed', async () => {

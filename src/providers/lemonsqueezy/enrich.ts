@@ -17,8 +17,9 @@ export const lemonSqueezyEnricher: Enricher = {
     if (!discounted || at(payload, 'data', 'type') !== 'orders' || orderId === undefined) return events;
     const body = (await getJson(api, `/v1/discount-redemptions?filter[order_id]=${encodeURIComponent(String(orderId))}`)) as Partial<ListDiscountRedemptions>;
     const codes = unique((Array.isArray(body.data) ? body.data : []).map((r) => str(r?.attributes?.discount_code)));
+    // a paid order, or one that charged nothing (its code still attributes the customer's later payments)
     return events.map((e): NormalizedEvent =>
-      e.kind === 'purchase' || e.kind === 'renewal' ? { ...e, hints: { ...e.hints, couponIds: unique([...e.hints.couponIds, ...codes]) } } : e,
+      e.kind === 'purchase' || e.kind === 'renewal' || e.kind === 'facts' ? { ...e, hints: { ...e.hints, couponIds: unique([...e.hints.couponIds, ...codes]) } } : e,
     );
   },
 };

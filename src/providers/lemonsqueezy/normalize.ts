@@ -39,20 +39,27 @@ function orderCreated({ id, attributes: a, referralCode, occurredAt }: Input): N
   const currency = currencyOf(a);
   const total = minor(a.total);
   if (!currency || total === null) return { kind: 'invalid', reason: 'order has no total or currency' };
-  if (total === 0n) return { kind: 'ignored', reason: 'order charged nothing (total 0)' };
+  const customer = { id: idString(a.customer_id), email: str(a.user_email) };
+  const hints = { ...emptyHints(), couponIds: unique([str(a.discount_code)]), referralCode };
+  if (total === 0n) {
+    // Nothing charged (a first month free with an affiliate's code): no sale, but what the order carries (its
+    // discount code, found by the enricher, and the referral code) attributes the customer's later payments, as a
+    // checkout does.
+    return eventsOf({ kind: 'facts', fact: 'checkout', occurredAt: isoDate(a.created_at) ?? occurredAt, customer, subscriptionId: null, discountId: null, paymentAliases: [], paymentKey: null, hints });
+  }
   const item = obj(a.first_order_item);
   return eventsOf({
     kind: 'purchase',
     paymentKey: orderKey(id)!,
     aliases: [],
     occurredAt: isoDate(a.created_at) ?? occurredAt,
-    customer: { id: idString(a.customer_id), email: str(a.user_email) },
+    customer,
     subscriptionId: null,
     currency,
     grossMinor: total,
     taxMinor: minor(a.tax) ?? 0n,
     productIds: unique([idString(item?.product_id), idString(item?.variant_id)]),
-    hints: { ...emptyHints(), couponIds: unique([str(a.discount_code)]), referralCode },
+    hints,
   });
 }
 
