@@ -130,9 +130,43 @@ export function failedAuthLimit(options: { perMinute: number; store?: Store }): 
 export function redisRateLimitStore(url: string, prefix: string): { store: Store; close(): void } {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, retryStrategy: (times) => Math.min(times * 200, 2000) });
   redis.on('error', () => undefined);
-  const store = new RedisStore({
-    prefix: `${prefix}:ratelimit:`,
-    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-  });
+  const store = reloadingRedisStore(prefix, (command, ...args) => redis.call(command, ...args) as Promise<RedisReply>);
   return { store, close: () => redis.disconnect() };
+}
+
+/**
+ * rate-limit-redis keeps the promise of its scripts' load from `init`, and every count awaits it: a load that failed
+ * (Redis slow or away while the process started, past this connection's half second) failed every later count, and
+ * the limits, sign-in lockouts included, stayed off for the life of the process. Here a count that finds a load
+ * failed starts a new one for the counts after it.
+ */
+export function reloadingRedisStore(prefix: string, sendCommand: (command: string, ...args: string[]) => Promise<RedisReply>): RedisStore {
+  return new ReloadingRedisStore({ prefix: `${prefix}:ratelimit:`, sendCommand });
+}
+
+class ReloadingRedisStore extends RedisStore {
+  override async increment(key: string) {
+    return this.reloadingOnFailure(() => super.increment(key));
+  }
+
+  override async get(key: string) {
+    return this.reloadingOnFailure(() => super.get(key));
+  }
+
+  private async reloadingOnFailure<T>(count: () => Promise<T>): Promise<T> {
+    try {
+      return await count();
+    } catch (err) {
+      if (await failed(this.incrementScriptSha)) this.incrementScriptSha = handled(this.loadIncrementScript());
+      if (await failed(this.getScriptSha)) this.getScriptSha = handled(this.loadGetScript());
+      throw err;
+    }
+  }
+}
+
+const failed = (p: Promise<unknown> | undefined) => (p ? p.then(() => false, () => true) : Promise.resolve(false));
+/** the same promise, its rejection marked handled: the next count awaits it and meets the failure then */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

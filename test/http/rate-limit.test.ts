@@ -1,5 +1,7 @@
 import request from 'supertest';
-import { redisRateLimitStore } from '../../src/http/rate-limit';
+import { Redis } from 'ioredis';
+import type { RedisReply } from 'rate-limit-redis';
+import { redisRateLimitStore, reloadingRedisStore } from '../../src/http/rate-limit';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { ADMIN_TOKEN, buildTestApp, createProjectViaApi } from '../helpers/refwire';
@@ -52,6 +54,31 @@ describe('rate limits per API key', () => {
     expect(over.headers['x-ratelimit-remaining']).toBe('0');
     await badJson('/api/store-attribution').expect(429);
     await list(app, project.apiKey).expect(429);
+  });
+
+  it('counts again once Redis answers, when its scripts could not be loaded as the process started', async () => {
+    const prefix = uniquePrefix();
+    const redis = new Redis(TEST_REDIS_URL);
+    // the two SCRIPT LOADs of the store's start time out, as on a Redis too slow for the half-second budget
+    let refusals = 2;
+    const store = reloadingRedisStore(prefix, async (command, ...args) => {
+      if (command === 'SCRIPT' && refusals > 0) {
+        refusals--;
+        throw new Error('Command timed out');
+      }
+      return redis.call(command, ...args) as Promise<RedisReply>;
+    });
+    try {
+      await expect(store.init({ windowMs: 60_000 } as Parameters<typeof store.init>[0])).rejects.toThrow('Command timed out');
+      // the count that meets the failed load fails (express-rate-limit lets that request through) and loads again
+      await expect(store.increment('key')).rejects.toThrow('Command timed out');
+      expect((await store.increment('key')).totalHits).toBe(1);
+      expect((await store.increment('key')).totalHits).toBe(2);
+      expect((await store.get('key'))?.totalHits).toBe(2);
+    } finally {
+      redis.disconnect();
+      await dropPrefix(TEST_REDIS_URL, prefix);
+    }
   });
 
   it('shares one budget between API processes through Redis', async () => {
