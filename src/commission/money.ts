@@ -21,14 +21,9 @@ export function percentOf(baseMinor: bigint, rateBp: number): bigint {
   return mulDivRound(baseMinor, BigInt(rateBp), BASIS_POINTS);
 }
 
-/** Minor-unit digits of a currency: 2 for USD and HUF, 0 for JPY, 3 for BHD (src/domain/currency-digits.ts). */
-export function currencyExponent(currency: string): number {
-  return minorUnitDigits(currency);
-}
-
 /** "1234.50" for 123450n USD: Refgrow's string form of money. */
 export function formatMajor(minor: bigint, currency: string): string {
-  const exp = currencyExponent(currency);
+  const exp = minorUnitDigits(currency);
   const negative = minor < 0n;
   const digits = (negative ? -minor : minor).toString().padStart(exp + 1, '0');
   const whole = digits.slice(0, digits.length - exp);
@@ -50,7 +45,7 @@ export function parseMajor(value: number | string, currency: string): bigint {
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
   if (!match) throw new RangeError(`"${text}" is not a decimal amount`);
   const [, sign, whole, frac = ''] = match;
-  const exp = currencyExponent(currency);
+  const exp = minorUnitDigits(currency);
   const trimmed = frac.replace(/0+$/, '');
   if (trimmed.length > exp) throw new RangeError(`${currency} amounts have at most ${exp} decimals`);
   const minor = BigInt(whole! + trimmed.padEnd(exp, '0'));

@@ -154,14 +154,9 @@ export function shiftTimes(payload: Json, primary: Date, target: Date): void {
   });
 }
 
-/** The exponent of a currency's minor unit (2 for USD, 0 for JPY). */
-export function minorDigits(currency: string): number {
-  return minorUnitDigits(currency);
-}
-
 /** "$49.00" for the "*_formatted" fields some providers send beside amounts. */
 export function formatMoney(minor: number, currency: string): string {
-  const digits = minorDigits(currency);
+  const digits = minorUnitDigits(currency);
   try {
     return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(minor / 10 ** digits);
   } catch {

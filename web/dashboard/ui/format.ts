@@ -22,14 +22,9 @@ function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   return f;
 }
 
-/** Minor-unit digits of a currency, as the server counts them (src/domain/currency-digits.ts). */
-export function exponentOf(currency: string): number {
-  return minorUnitDigits(currency);
-}
-
 /** "1234" USD → "12.34" (exact, any size) */
 export function majorString(minor: Minor, currency: string): string {
-  const e = exponentOf(currency);
+  const e = minorUnitDigits(currency);
   let v = BigInt(minor);
   const negative = v < 0n;
   if (negative) v = -v;
@@ -41,7 +36,7 @@ export function majorString(minor: Minor, currency: string): string {
 
 export function formatMoney(minor: Minor | null | undefined, currency: string, locale?: string): string {
   if (minor === null || minor === undefined) return '—';
-  const e = exponentOf(currency);
+  const e = minorUnitDigits(currency);
   // Intl formats a decimal string exactly (no float rounding) in browsers that support it
   const fmt = numberFormat(locale, { style: 'currency', currency, minimumFractionDigits: e, maximumFractionDigits: e });
   return fmt.format(majorString(minor, currency) as unknown as number);
@@ -49,7 +44,7 @@ export function formatMoney(minor: Minor | null | undefined, currency: string, l
 
 /** "12.34" → 1234 minor units, or null when the text is not an amount with at most the currency's decimals */
 export function parseMajor(text: string, currency: string): number | null {
-  const e = exponentOf(currency);
+  const e = minorUnitDigits(currency);
   const m = new RegExp(`^(\\d{1,13})(?:[.,](\\d{1,${Math.max(e, 1)}}))?$`).exec(text.trim());
   if (!m || (e === 0 && m[2])) return null;
   return Number(m[1]) * 10 ** e + Number((m[2] ?? '').padEnd(e, '0') || '0');
