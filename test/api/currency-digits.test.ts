@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { buildTestApp, createProjectViaApi, type TestApp } from '../helpers/refwire';
+import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+import { payByCheckout } from '../helpers/stripe-checkout';
 
 /**
  * Major units carry ISO 4217's decimals (src/domain/currency-digits.ts): HUF and IDR are counted in hundredths by
@@ -11,12 +12,13 @@ describe('currencies whose ICU display drops decimals', () => {
   let tdb: TestDatabase;
   let t: TestApp;
   let key: string;
+  let projectId: string;
   const api = () => ({ Authorization: `Bearer ${key}` });
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
     t = buildTestApp(tdb.db);
-    ({ apiKey: key } = await createProjectViaApi(t.app));
+    ({ id: projectId, apiKey: key } = await createProjectViaApi(t.app));
     await request(t.app).patch('/api/v1/settings').set(api()).send({ hold_days: 0 }).expect(200);
     await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'jane@partners.test', payout_method: 'paypal', paypal_email: 'jane.pay@paypal.test' }).expect(201);
   });
@@ -44,6 +46,17 @@ describe('currencies whose ICU display drops decimals', () => {
     const paypal = await request(t.app).get(`/api/v1/payout-batches/${batch.id}/paypal.csv?currency=HUF`).set(api()).expect(200);
     expect(paypal.text).toMatch(/^jane\.pay@paypal\.test,2000\.50,HUF,/);
     expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+  });
+
+  it('a Stripe ISK payment, which Stripe counts in hundredths of a króna, earns its commission in krónur', async () => {
+    await connectProvider(t.app, key, 'stripe', 'whsec_currency_digits');
+    await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'gudrun@partners.test', commission_type: 'percentage', commission_value: 30 }).expect(201);
+    await request(t.app).post('/api/v1/coupons').set(api()).send({ affiliate_id: await idOf('gudrun'), coupon_code: 'GUDRUN', stripe_coupon_id: 'GUDRUN' }).expect(201);
+    // 12,990 ISK, as Stripe sends it
+    await payByCheckout(t, projectId, 'whsec_currency_digits', { email: 'olafur@example.test', paidAt: new Date(), amount: 1_299_000, currency: 'isk', coupon: 'GUDRUN' });
+
+    const gudrun = (await request(t.app).get('/api/v1/affiliates/gudrun@partners.test').set(api()).expect(200)).body.data;
+    expect(gudrun.earnings_by_currency).toEqual([expect.objectContaining({ currency: 'ISK', eligible_earnings: '3897.00', eligible_earnings_minor: 389_700 })]);
   });
 
   async function idOf(name: string): Promise<string> {

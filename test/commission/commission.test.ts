@@ -170,6 +170,8 @@ describe('money forms', () => {
     [6170n, 'IQD', '6.170', 6.17],
     [800n, 'KRW', '800', 800],
     [800n, 'MGA', '800', 800],
+    // Stripe counts ISK in hundredths (ISO gives it none): 500 ISK arrives as 50000
+    [50000n, 'ISK', '500.00', 500],
   ])('%s %s is "%s"', (minor, currency, text, number) => {
     expect(formatMajor(minor, currency)).toBe(text);
     expect(majorNumber(minor, currency)).toBe(number);
