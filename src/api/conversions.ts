@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { holdUntil, reviewState } from '../commission/decide';
 import { manualCommission } from './manual-commission';
 import type { CommissionRule } from '../commission/rules';
-import { formatMajor } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 import { Prisma, type Conversion, type PrismaClient, type Project } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';

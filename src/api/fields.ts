@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { formatMajor, MAX_AMOUNT_MINOR, parseMajor, parsePercentToBp } from '../commission/money';
+import { MAX_AMOUNT_MINOR, parseMajor, parsePercentToBp } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 import { Prisma } from '../generated/prisma/client';
 import { HttpError } from '../http/errors';
 import type { RuleColumns } from '../projects/settings';

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { formatMajor } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 import { Prisma, type Affiliate, type Payout, type PayoutBatch, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { formatMajor } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 import { Prisma, type Affiliate, type Conversion, type Payout, type PrismaClient } from '../generated/prisma/client';
 import { balance } from '../domain/balances';
 import { missingDetails, recipientOf } from './payout-batches';

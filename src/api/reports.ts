@@ -1,7 +1,7 @@
 import { balance } from '../domain/balances';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { formatMajor } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { dailyReport, dailyReportOperations, moneyResponse } from './daily-report';

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { formatMajor, majorNumber } from '../commission/money';
+import { majorNumber } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 import type { Project, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';

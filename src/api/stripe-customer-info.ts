@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { formatMajor } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 import type { SqlClient } from '../db/sql';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';

@@ -2,7 +2,7 @@
  * The one place money is rounded and converted. Amounts are bigint minor units; rates are integer basis points.
  * Rounding: half away from zero, applied once, to the final product of a multiplication and a division.
  */
-import { minorUnitDigits } from '../domain/currency-digits';
+import { formatMajor, minorUnitDigits } from '../domain/currency-digits';
 
 export function mulDivRound(a: bigint, b: bigint, c: bigint): bigint {
   if (c === 0n) throw new RangeError('division by zero');
@@ -19,16 +19,6 @@ export const BASIS_POINTS = 10_000n;
 
 export function percentOf(baseMinor: bigint, rateBp: number): bigint {
   return mulDivRound(baseMinor, BigInt(rateBp), BASIS_POINTS);
-}
-
-/** "1234.50" for 123450n USD: Refgrow's string form of money. */
-export function formatMajor(minor: bigint, currency: string): string {
-  const exp = minorUnitDigits(currency);
-  const negative = minor < 0n;
-  const digits = (negative ? -minor : minor).toString().padStart(exp + 1, '0');
-  const whole = digits.slice(0, digits.length - exp);
-  const frac = exp > 0 ? `.${digits.slice(digits.length - exp)}` : '';
-  return `${negative ? '-' : ''}${whole}${frac}`;
 }
 
 /** Refgrow's number form (`"value": 12.5`), derived from the exact string so no float arithmetic happens. */

@@ -1,4 +1,4 @@
-import { formatMajor } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 
 /** The emails Refwire writes (PRODUCT.md §12, §13, §14). */
 export const EMAIL_TEMPLATES = [

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { instant, majorText, minor, uuid } from './schema-fields';
-import { bpToPercent, formatMajor, majorNumber } from '../commission/money';
+import { bpToPercent, majorNumber } from '../commission/money';
+import { formatMajor } from '../domain/currency-digits';
 import { couponOfTrace } from '../attribution/chain';
 import { balanceOf, isFrozen } from '../domain/balances';
 import type { Affiliate, Conversion } from '../generated/prisma/client';

@@ -1,12 +1,12 @@
 import {
   bpToPercent,
-  formatMajor,
   majorNumber,
   mulDivRound,
   parseMajor,
   parsePercentToBp,
   percentOf,
 } from '../../src/commission/money';
+import { formatMajor } from '../../src/domain/currency-digits';
 import { refundLevels, refundedTotal, reversedAt } from '../../src/commission/reversal';
 import { addMonths, computeCommission, selectRule, withinDuration, type CommissionRule } from '../../src/commission/rules';
 

@@ -134,7 +134,7 @@ export class PortalApi {
     if (res.status === 204 || res.status === 202) return {};
     let json: { success?: boolean; data?: T; error?: string; pagination?: { next_cursor?: string | null } } = {};
     try {
-      json = await res.json();
+      json = (await res.json()) as typeof json;
     } catch {
       // a proxy's HTML error page: the status says enough
     }

@@ -1,33 +1,21 @@
+import { formatMajor, minorUnitDigits } from '../../src/domain/currency-digits';
 import type { Minor } from './api';
 
-/** The currency's minor-unit digits as Intl knows them (JPY 0, USD 2, KWD 3). */
-function digitsOf(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
-
 /**
- * Integer minor units → the decimal text of the amount, built on the digits rather than by dividing a float, so a
- * large amount is not rounded on its way to Intl (which formats decimal strings exactly).
+ * Integer minor units shown in the currency, with its own decimals (HUF 2 where Intl's default shows none), built
+ * from the integer's text rather than by dividing a float, so a large amount is not rounded on its way to Intl
+ * (which formats decimal strings exactly).
  */
-export function minorToDecimal(minor: Minor, currency: string): string {
-  const text = String(minor ?? 0).trim();
-  const negative = text.startsWith('-');
-  const digits = (negative ? text.slice(1) : text).replace(/^0+(?=\d)/, '') || '0';
-  const scale = digitsOf(currency);
-  if (!/^\d+$/.test(digits)) return '0';
-  if (scale === 0) return (negative ? '-' : '') + digits;
-  const padded = digits.padStart(scale + 1, '0');
-  return `${negative ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
-}
-
 export function money(minor: Minor | undefined | null, currency: string, lang: string): string {
-  const decimal = minorToDecimal(minor ?? 0, currency);
-  const nf = new Intl.NumberFormat(lang, { style: 'currency', currency });
-  // Intl formats a decimal string exactly (ES2023); the cast is for the DOM typings that still say number
+  let decimal = '0';
+  try {
+    decimal = formatMajor(BigInt(minor ?? 0), currency);
+  } catch {
+    // not an integer: shown as nothing owed rather than as a broken widget
+  }
+  const digits = minorUnitDigits(currency);
+  const nf = new Intl.NumberFormat(lang, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // the cast is for the DOM typings that still say number
   return nf.format(decimal as unknown as number);
 }
 

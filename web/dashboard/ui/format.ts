@@ -2,7 +2,7 @@
  * Money arrives from the API as integer minor units (a number, or a string beyond 2^53) with its currency; it is
  * shown with the currency's own number of decimals, never through a float of the major amount.
  */
-import { minorUnitDigits } from '../../../src/domain/currency-digits';
+import { formatMajor, minorUnitDigits } from '../../../src/domain/currency-digits';
 export type Minor = number | string;
 
 // An Intl formatter costs far more to make than to use, and a list draws hundreds of amounts and dates: one of each
@@ -23,16 +23,7 @@ function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
 }
 
 /** "1234" USD → "12.34" (exact, any size) */
-export function majorString(minor: Minor, currency: string): string {
-  const e = minorUnitDigits(currency);
-  let v = BigInt(minor);
-  const negative = v < 0n;
-  if (negative) v = -v;
-  const s = v.toString().padStart(e + 1, '0');
-  const whole = e === 0 ? s : s.slice(0, -e);
-  const frac = e === 0 ? '' : s.slice(-e);
-  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
-}
+export const majorString = (minor: Minor, currency: string): string => formatMajor(BigInt(minor), currency);
 
 export function formatMoney(minor: Minor | null | undefined, currency: string, locale?: string): string {
   if (minor === null || minor === undefined) return '—';

@@ -4,7 +4,7 @@ import { ApiError, type Balance, type Block, type Commission, type Coupon, type 
 import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
 import { LANGUAGES, nativeName } from '../i18n';
 import { DailyChart } from './chart';
-import { Badge, Card, CopyButton, CopyField, Empty, ErrorState, Loading, TableWrap, useLoad } from './common';
+import { Badge, Card, CopyButton, CopyField, Empty, ErrorState, Loaded, TableWrap, useLoad, type Load } from './common';
 import { usePortal } from './context';
 
 export type BlockProps = {
@@ -12,7 +12,7 @@ export type BlockProps = {
   me: Me;
   /** fetches /me again: balances move after a payout request */
   refreshMe: () => void;
-  stats: { data?: Stats; error?: unknown; loading: boolean; reload: () => void };
+  stats: Load<Stats>;
   days: number;
   /** spans the row on a wide screen (app.tsx pairing) */
   wide: boolean;
@@ -92,43 +92,39 @@ export function ShareLinksBlock(props: BlockProps) {
         <CopyButton text={me.affiliate.referral_code} what={t('referral_code')} />
       </p>
       <h3>{t('links_title')}</h3>
-      {links.loading && !links.data ? (
-        <Loading />
-      ) : links.error ? (
-        <ErrorState error={links.error} retry={links.reload} />
-      ) : (links.data ?? []).length === 0 ? (
-        <Empty>{t('links_empty')}</Empty>
-      ) : (
-        <TableWrap label={t('links_title')}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('col_link')}</th>
-                <th scope="col" class="rw-hide-narrow">{t('col_target')}</th>
-                <th scope="col" class="rw-num">{t('col_clicks')}</th>
-                <th scope="col" class="rw-num">{t('col_conversions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(links.data ?? []).map((l: Link) => (
-                <tr key={l.url}>
-                  <td>
-                    <div class="rw-row">
-                      <span class="rw-ltr">{l.url}</span>
-                      <CopyButton text={l.url} what={l.url} />
-                    </div>
-                  </td>
-                  <td class="rw-hide-narrow">
-                    <span class="rw-ltr">{l.target_url}</span>
-                  </td>
-                  <td class="rw-num">{count(l.clicks, lang)}</td>
-                  <td class="rw-num">{count(l.conversions, lang)}</td>
+      <Loaded load={links} empty={(list) => list.length === 0 && t('links_empty')}>
+        {(list) => (
+          <TableWrap label={t('links_title')}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('col_link')}</th>
+                  <th scope="col" class="rw-hide-narrow">{t('col_target')}</th>
+                  <th scope="col" class="rw-num">{t('col_clicks')}</th>
+                  <th scope="col" class="rw-num">{t('col_conversions')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
+              </thead>
+              <tbody>
+                {list.map((l: Link) => (
+                  <tr key={l.url}>
+                    <td>
+                      <div class="rw-row">
+                        <span class="rw-ltr">{l.url}</span>
+                        <CopyButton text={l.url} what={l.url} />
+                      </div>
+                    </td>
+                    <td class="rw-hide-narrow">
+                      <span class="rw-ltr">{l.target_url}</span>
+                    </td>
+                    <td class="rw-num">{count(l.clicks, lang)}</td>
+                    <td class="rw-num">{count(l.conversions, lang)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+      </Loaded>
       {allowCreate && (
         <form onSubmit={create} noValidate>
           <div class="rw-field">
@@ -172,24 +168,20 @@ export function CouponBlock(props: BlockProps) {
   const list = (coupons.data ?? []).filter((c: Coupon) => c.status === 'active');
   return (
     <Card id="coupon_code" title={t('coupon_title')} wide={props.wide}>
-      {coupons.loading && !coupons.data ? (
-        <Loading />
-      ) : coupons.error ? (
-        <ErrorState error={coupons.error} retry={coupons.reload} />
-      ) : list.length === 0 ? (
-        <Empty>{t('coupon_empty')}</Empty>
-      ) : (
-        <>
-          <p class="rw-muted">{t('coupon_intro')}</p>
-          <ul class="rw-list">
-            {list.map((c) => (
-              <li key={c.id}>
-                <CopyField value={c.coupon_code} label={c.coupon_code} />
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <Loaded load={coupons} empty={() => list.length === 0 && t('coupon_empty')}>
+        {() => (
+          <>
+            <p class="rw-muted">{t('coupon_intro')}</p>
+            <ul class="rw-list">
+              {list.map((c) => (
+                <li key={c.id}>
+                  <CopyField value={c.coupon_code} label={c.coupon_code} />
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </Loaded>
     </Card>
   );
 }
@@ -211,24 +203,22 @@ function moneyList(amounts: PerCurrency, fallbackCurrency: string, lang: string)
 
 export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
   const { t, lang } = usePortal();
-  const card = (children: ComponentChildren) => (
-    <Card id="stats" title={t('stats_title')} wide={wide} headerExtra={extra}>
-      {children}
-    </Card>
-  );
-  if (stats.loading && !stats.data) return card(<Loading />);
-  if (stats.error || !stats.data) return card(<ErrorState error={stats.error} retry={stats.reload} />);
-  const s = stats.data.totals;
   const currency = me.project.currency;
-  return card(
-      <dl class="rw-stats">
-        <Stat name="clicks" label={t('stat_clicks')}>{count(s.clicks, lang)}</Stat>
-        <Stat name="signups" label={t('stat_signups')}>{count(s.signups, lang)}</Stat>
-        <Stat name="purchases" label={t('stat_purchases')}>{count(s.purchases, lang)}</Stat>
-        <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{s.conversion_rate_bp === null ? '—' : percent(s.conversion_rate_bp / 10_000, lang)}</Stat>
-        <Stat name="revenue" label={t('stat_revenue')}>{moneyList(s.revenue_minor, currency, lang)}</Stat>
-        <Stat name="commission" label={t('stat_commission')}>{moneyList(s.commission_minor, currency, lang)}</Stat>
-      </dl>,
+  return (
+    <Card id="stats" title={t('stats_title')} wide={wide} headerExtra={extra}>
+      <Loaded load={stats} empty={() => false}>
+        {({ totals: s }) => (
+          <dl class="rw-stats">
+            <Stat name="clicks" label={t('stat_clicks')}>{count(s.clicks, lang)}</Stat>
+            <Stat name="signups" label={t('stat_signups')}>{count(s.signups, lang)}</Stat>
+            <Stat name="purchases" label={t('stat_purchases')}>{count(s.purchases, lang)}</Stat>
+            <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{s.conversion_rate_bp === null ? '—' : percent(s.conversion_rate_bp / 10_000, lang)}</Stat>
+            <Stat name="revenue" label={t('stat_revenue')}>{moneyList(s.revenue_minor, currency, lang)}</Stat>
+            <Stat name="commission" label={t('stat_commission')}>{moneyList(s.commission_minor, currency, lang)}</Stat>
+          </dl>
+        )}
+      </Loaded>
+    </Card>
   );
 }
 
@@ -238,7 +228,9 @@ export function DailyStatsBlock({ stats, wide, extra }: BlockProps) {
   const active = daily.some((r) => r.clicks + r.signups + r.purchases > 0);
   return (
     <Card id="daily_stats" title={t('daily_title')} wide={wide} headerExtra={extra}>
-      {stats.loading && !stats.data ? <Loading /> : stats.error ? <ErrorState error={stats.error} retry={stats.reload} /> : !active ? <Empty>{t('daily_empty')}</Empty> : <DailyChart daily={daily} />}
+      <Loaded load={stats} empty={() => !active && t('daily_empty')}>
+        {() => <DailyChart daily={daily} />}
+      </Loaded>
     </Card>
   );
 }
@@ -300,40 +292,36 @@ function Commissions({ me }: { me: Me }) {
   return (
     <>
       <h3>{t('commissions_title')}</h3>
-      {first.loading && !base ? (
-        <Loading />
-      ) : first.error ? (
-        <ErrorState error={first.error} retry={first.reload} />
-      ) : rows.length === 0 ? (
-        <Empty>{t('commissions_empty')}</Empty>
-      ) : (
-        <TableWrap label={t('commissions_title')}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('col_date')}</th>
-                <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
-                <th scope="col" class="rw-num">{t('col_amount')}</th>
-                <th scope="col">{t('col_status')}</th>
-                <th scope="col">{t('col_hold_until')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((c: Commission, i) => (
-                <tr key={c.id} data-commission={c.id} {...(i === focusAt.current ? { ref: added, tabIndex: -1 } : {})}>
-                  <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
-                  <td class="rw-hide-narrow">{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
-                  <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
-                  <td>
-                    <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
-                  </td>
-                  <td class="rw-nowrap">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+      <Loaded load={first} empty={() => rows.length === 0 && t('commissions_empty')}>
+        {() => (
+          <TableWrap label={t('commissions_title')}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('col_date')}</th>
+                  <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
+                  <th scope="col" class="rw-num">{t('col_amount')}</th>
+                  <th scope="col">{t('col_status')}</th>
+                  <th scope="col">{t('col_hold_until')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
+              </thead>
+              <tbody>
+                {rows.map((c: Commission, i) => (
+                  <tr key={c.id} data-commission={c.id} {...(i === focusAt.current ? { ref: added, tabIndex: -1 } : {})}>
+                    <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
+                    <td class="rw-hide-narrow">{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
+                    <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
+                    <td>
+                      <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
+                    </td>
+                    <td class="rw-nowrap">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+      </Loaded>
       {base && next && (
         <div class="rw-row">
           {/* the button itself is the retry */}
@@ -526,17 +514,15 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
     }
   };
 
-  const balances = Object.entries(me.balances ?? {});
+  const payable = Object.entries(me.balances ?? {}).filter(([, b]) => minorIsPositive(b.eligible_minor));
   const suspended = me.affiliate.status === 'suspended';
   return (
     <Card id="payment_history" title={t('history_title')} wide={wide}>
       <div class="rw-balances">
-        {balances.length === 0 || !balances.some(([, b]) => minorIsPositive(b.eligible_minor)) ? (
+        {payable.length === 0 ? (
           <p class="rw-muted">{t('payout_nothing')}</p>
         ) : (
-          balances
-            .filter(([, b]) => minorIsPositive(b.eligible_minor))
-            .map(([cur, b]) => {
+          payable.map(([cur, b]) => {
               const eligible = String(b.eligible_minor ?? 0);
               const belowMinimum = cur === me.project.currency && compareMinor(eligible, minimum) < 0;
               return (
@@ -560,40 +546,36 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
           {message.text}
         </p>
       )}
-      {payouts.loading && !payouts.data ? (
-        <Loading />
-      ) : payouts.error ? (
-        <ErrorState error={payouts.error} retry={payouts.reload} />
-      ) : (payouts.data ?? []).length === 0 ? (
-        <Empty>{t('history_empty')}</Empty>
-      ) : (
-        <TableWrap label={t('history_title')}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('col_date')}</th>
-                <th scope="col" class="rw-num">{t('col_amount')}</th>
-                <th scope="col">{t('col_status')}</th>
-                <th scope="col" class="rw-hide-narrow">{t('col_method')}</th>
-                <th scope="col">{t('col_reference')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(payouts.data ?? []).map((p: Payout) => (
-                <tr key={p.id} data-payout={p.id}>
-                  <td class="rw-nowrap">{date(p.created_at, lang)}</td>
-                  <td class="rw-num">{money(p.amount_minor, p.currency, lang)}</td>
-                  <td>
-                    <Badge kind={p.status}>{t(`pstatus_${p.status}`, { defaultValue: p.status })}</Badge>
-                  </td>
-                  <td class="rw-hide-narrow">{p.method ? t(`method_${p.method}`, { defaultValue: p.method }) : ''}</td>
-                  <td class="rw-ltr">{p.reference ?? ''}</td>
+      <Loaded load={payouts} empty={(list) => list.length === 0 && t('history_empty')}>
+        {(list) => (
+          <TableWrap label={t('history_title')}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('col_date')}</th>
+                  <th scope="col" class="rw-num">{t('col_amount')}</th>
+                  <th scope="col">{t('col_status')}</th>
+                  <th scope="col" class="rw-hide-narrow">{t('col_method')}</th>
+                  <th scope="col">{t('col_reference')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
+              </thead>
+              <tbody>
+                {list.map((p: Payout) => (
+                  <tr key={p.id} data-payout={p.id}>
+                    <td class="rw-nowrap">{date(p.created_at, lang)}</td>
+                    <td class="rw-num">{money(p.amount_minor, p.currency, lang)}</td>
+                    <td>
+                      <Badge kind={p.status}>{t(`pstatus_${p.status}`, { defaultValue: p.status })}</Badge>
+                    </td>
+                    <td class="rw-hide-narrow">{p.method ? t(`method_${p.method}`, { defaultValue: p.method }) : ''}</td>
+                    <td class="rw-ltr">{p.reference ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+      </Loaded>
     </Card>
   );
 }

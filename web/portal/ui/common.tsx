@@ -98,8 +98,22 @@ export function Empty(props: { children: ComponentChildren }) {
   return <p class="rw-state">{props.children}</p>;
 }
 
+/**
+ * What a block shows of a load, the same in every block: "Loading" until the first answer, the error with a retry
+ * (over what an earlier answer showed), `empty`'s text when the answer holds nothing, else what `children` draws.
+ */
+export function Loaded<T>(props: { load: Load<T>; empty: (data: T) => string | false; children: (data: T) => ComponentChildren }) {
+  const { data, error } = props.load;
+  if (props.load.loading && data === undefined) return <Loading />;
+  if (error || data === undefined) return <ErrorState error={error} retry={props.load.reload} />;
+  const empty = props.empty(data);
+  return empty ? <Empty>{empty}</Empty> : <>{props.children(data)}</>;
+}
+
+export type Load<T> = { data: T | undefined; error: unknown; loading: boolean; reload: () => void };
+
 /** Loads data for a block; `reload` runs the loader again (after a change the block made). */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): Load<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [nonce, setNonce] = useState(0);
   useEffect(() => {
