@@ -17,7 +17,7 @@ COPY tsconfig.json ./
 COPY prisma ./prisma
 COPY scripts ./scripts
 COPY src ./src
-# the affiliate portal's browser code, bundled by esbuild into dist/web (served at /js/refwire-portal.js)
+# the affiliate portal's browser code, bundled by esbuild and terser into dist/web (served at /js/refwire-portal.js)
 COPY web ./web
 # build.js generates the Prisma client (no native engine needed), bundles web/ and compiles TypeScript into dist/.
 RUN node scripts/build.js
