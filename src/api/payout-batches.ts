@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatMajor } from '../domain/currency-digits';
@@ -31,6 +32,13 @@ const exportQuery = z.object({
   currency: currencyCode.optional(),
 });
 const idempotencyKey = z.string().trim().min(1).max(255);
+
+/** What a batch request asks for, whatever the order of its emails or its keys: a retry must ask for the same. */
+function requestDigest(body: z.infer<typeof createBody>): string {
+  const emails = body.affiliate_emails ? [...new Set(body.affiliate_emails)].sort() : null;
+  const canonical = JSON.stringify([body.currency ?? null, body.minimum_minor === undefined ? null : String(body.minimum_minor), emails]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
 
 /** Bank details as the portal stores them (`payout_details.bank`), or given flat by the merchant's API. */
 type Bank = { account_holder?: string; iban?: string; bic?: string };
@@ -268,10 +276,13 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
       minimum: minimumMinor > 0n ? { minor: minimumMinor, currency: minimumCurrency } : null,
       affiliateIds,
       createdBy: createdByOf(req),
-      idempotencyKey: key?.success ? key.data : null,
+      idempotency: key?.success ? { key: key.data, request: requestDigest(body) } : null,
       route: routeOf,
       now: clock(),
     });
+    if ('conflict' in outcome) {
+      throw new HttpError(422, `Idempotency-Key: already used for another request (batch ${outcome.conflict.id}); a retry must send the same currency, minimum_minor and affiliate_emails`);
+    }
     if ('existing' in outcome) {
       res.status(200).json(ok({ ...(await detail(projectId, outcome.existing)), skipped: [], replayed: true }));
       return;
@@ -387,11 +398,12 @@ export const payoutBatchOperations: Operation[] = [
     description:
       'In one transaction. Suspended affiliates are skipped (payouts frozen), as are balances below the minimum (minimum_minor, default the ' +
       "program's minimum_payout in its currency) or not positive; `skipped` says why. An Idempotency-Key header makes a retry answer the " +
-      'same batch (200, replayed: true); without one, a second request finds the conversions taken and answers 409 when nothing is left.',
+      'same batch (200, replayed: true), and the key with another currency, minimum_minor or affiliate_emails 422; without one, a second ' +
+      'request finds the conversions taken and answers 409 when nothing is left.',
     body: createBody,
     status: 201,
     repeat: 'a retry with the Idempotency-Key of a batch already made: that batch, replayed true',
-    errors: [409],
+    errors: [409, 422],
     response: createdAnswer,
   },
   { ...base, method: 'get', path: one, summary: 'A payout batch with its lines (one payout per affiliate and currency) and the details they lack', response: batchDetail },

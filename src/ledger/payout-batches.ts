@@ -15,7 +15,8 @@ export type BatchRequest = {
   /** only these affiliates (lower-cased emails), else every active affiliate */
   affiliateIds: string[] | null;
   createdBy: Prisma.InputJsonObject;
-  idempotencyKey: string | null;
+  /** the Idempotency-Key, and what its request asked for (any text the caller derives from the request) */
+  idempotency: { key: string; request: string } | null;
   route: PaymentRoute;
   now: Date;
 };
@@ -27,6 +28,8 @@ export type BatchOutcome =
   | { made: PayoutBatch; payouts: Payout[]; skipped: Skipped[] }
   /** the Idempotency-Key was used before: that batch, unchanged */
   | { existing: PayoutBatch }
+  /** the Idempotency-Key was used before for another request: that batch, which this request must not be answered with */
+  | { conflict: PayoutBatch }
   /** nothing reached the minimum (or nothing was eligible): no batch was made */
   | { nothing: Skipped[] };
 
@@ -49,7 +52,7 @@ const BATCH_TRANSACTION = { timeout: 120_000, maxWait: 15_000 };
  * order — the order the ledger's recompute locks rows in — so two batches, or a batch and a recompute, wait for
  * each other instead of deadlocking, and a conversion a committed batch took is no longer eligible for the next.
  * With an Idempotency-Key the batch row is written first: a second request with the key waits on the unique index
- * until the first commits, then answers its batch.
+ * until the first commits, then answers its batch, or a conflict when it asked for something else.
  */
 export async function createPayoutBatch(prisma: PrismaClient, request: BatchRequest): Promise<BatchOutcome> {
   try {
@@ -63,7 +66,8 @@ export async function createPayoutBatch(prisma: PrismaClient, request: BatchRequ
           totals: {},
           minimumMinor: request.minimum?.minor ?? null,
           minimumCurrency: request.minimum?.currency ?? null,
-          idempotencyKey: request.idempotencyKey,
+          idempotencyKey: request.idempotency?.key ?? null,
+          idempotencyRequest: request.idempotency?.request ?? null,
           createdAt: request.now,
         },
       });
@@ -113,9 +117,10 @@ export async function createPayoutBatch(prisma: PrismaClient, request: BatchRequ
     }, BATCH_TRANSACTION);
   } catch (err) {
     if (err instanceof NothingToPay) return { nothing: err.skipped };
-    if (request.idempotencyKey !== null && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      const existing = await prisma.payoutBatch.findFirst({ where: { projectId: request.projectId, idempotencyKey: request.idempotencyKey } });
-      if (existing) return { existing };
+    if (request.idempotency && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      const existing = await prisma.payoutBatch.findFirst({ where: { projectId: request.projectId, idempotencyKey: request.idempotency.key } });
+      // a batch made before requests were recorded answers any request with its key, as it did
+      if (existing) return existing.idempotencyRequest === null || existing.idempotencyRequest === request.idempotency.request ? { existing } : { conflict: existing };
     }
     throw err;
   }

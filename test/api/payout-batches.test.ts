@@ -188,6 +188,12 @@ describe('payout batches', () => {
     const wise = await request(t.app).get(`/api/v1/payout-batches/${a.body.data.id}/wise.csv`).set(api()).expect(200);
     expect(wise.text).toContain(`'@SUM(A1),carl@partners.test,`);
     expect(await tdb.db.prisma.payoutBatch.count()).toBe(2);
+
+    // the key again for something else is refused, whether or not there is anything left to pay
+    const other = await request(t.app).post('/api/v1/payout-batches').set(api()).set('Idempotency-Key', 'click-1').send({ currency: 'EUR' }).expect(422);
+    expect(other.body).toEqual({ success: false, error: `Idempotency-Key: already used for another request (batch ${a.body.data.id}); a retry must send the same currency, minimum_minor and affiliate_emails` });
+    await request(t.app).post('/api/v1/payout-batches').set(api()).set('Idempotency-Key', 'click-1').send({ currency: 'USD', minimum_minor: 0 }).expect(422);
+    expect(await tdb.db.prisma.payoutBatch.count()).toBe(2);
     await verify();
   });
 
@@ -213,6 +219,17 @@ describe('payout batches', () => {
     expect(await balances('carl')).toEqual({ eligible: 1200, processing: 0, paid: 1000 });
     await request(t.app).get('/api/v1/payout-batches/00000000-0000-4000-8000-000000000000').set(api()).expect(404);
     expect((await request(t.app).post('/api/v1/payout-batches/nope/complete').set(api()).send({}).expect(400)).body).toEqual({ success: false, error: 'invalid payout batch id: "nope" is not a UUID' });
+    await verify();
+  });
+
+  it('an Idempotency-Key retry is the same request whatever the order of its affiliate_emails', async () => {
+    const some = { currency: 'USD', affiliate_emails: ['jane@partners.test', 'carl@partners.test'] };
+    await commission('jane', '1.00');
+    later(1000);
+    const made = await request(t.app).post('/api/v1/payout-batches').set(api()).set('Idempotency-Key', 'click-2').send(some).expect(201);
+    const again = await request(t.app).post('/api/v1/payout-batches').set(api()).set('Idempotency-Key', 'click-2').send({ ...some, affiliate_emails: [...some.affiliate_emails].reverse() }).expect(200);
+    expect(again.body.data).toMatchObject({ id: made.body.data.id, replayed: true });
+    await request(t.app).post('/api/v1/payout-batches').set(api()).set('Idempotency-Key', 'click-2').send({ ...some, affiliate_emails: ['jane@partners.test'] }).expect(422);
     await verify();
   });
 });

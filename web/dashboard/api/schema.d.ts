@@ -1362,7 +1362,7 @@ export interface paths {
         put?: never;
         /**
          * Process payouts: every active affiliate's eligible balance per currency that reaches the minimum, one pending payout each, under one batch
-         * @description In one transaction. Suspended affiliates are skipped (payouts frozen), as are balances below the minimum (minimum_minor, default the program's minimum_payout in its currency) or not positive; `skipped` says why. An Idempotency-Key header makes a retry answer the same batch (200, replayed: true); without one, a second request finds the conversions taken and answers 409 when nothing is left.
+         * @description In one transaction. Suspended affiliates are skipped (payouts frozen), as are balances below the minimum (minimum_minor, default the program's minimum_payout in its currency) or not positive; `skipped` says why. An Idempotency-Key header makes a retry answer the same batch (200, replayed: true), and the key with another currency, minimum_minor or affiliate_emails 422; without one, a second request finds the conversions taken and answers 409 when nothing is left.
          */
         post: operations["postApiV1PayoutBatches"];
         delete?: never;
@@ -13895,6 +13895,15 @@ export interface operations {
             };
             /** @description The body is not JSON (Content-Type application/json) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
