@@ -20,7 +20,7 @@ const createBody = z
     currency: currencyCode.optional(),
     /** in minor units of `currency` (without it, of the project's currency); default: the program's minimum_payout */
     minimum_minor: minorAmountField.optional(),
-    /** only these affiliates; default: every active affiliate */
+    /** only these affiliates, whatever their status but suspended; default: every active affiliate */
     affiliate_emails: z.array(emailField).min(1).max(1000).optional(),
   })
   .strict();

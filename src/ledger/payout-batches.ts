@@ -12,7 +12,10 @@ export type BatchRequest = {
   currency: string | null;
   /** the minimum a payout must reach, in minor units of its currency; other currencies have none */
   minimum: { minor: bigint; currency: string } | null;
-  /** only these affiliates (lower-cased emails), else every active affiliate */
+  /**
+   * only these affiliates, whatever their status (an inactive affiliate's earned balance is paid when the merchant
+   * names it; a suspended one is still refused), else every active affiliate
+   */
   affiliateIds: string[] | null;
   createdBy: Prisma.InputJsonObject;
   /** the Idempotency-Key, and what its request asked for (any text the caller derives from the request) */
@@ -45,10 +48,10 @@ type Candidate = { affiliate_id: string; currency: string; eligible: string };
 const BATCH_TRANSACTION = { timeout: 120_000, maxWait: 15_000 };
 
 /**
- * "Process payouts" (Refferq's admin action, docs/earnings.md): in one transaction, every active affiliate's whole
- * eligible balance per currency that reaches the minimum becomes one pending payout, made by the same code as a
- * single payout (`payoutIn`: suspended affiliates are refused, the sum must be positive and reach the minimum), all
- * pointing at one batch row. Affiliates are locked in id order, then their eligible rows in one statement in id
+ * "Process payouts" (Refferq's admin action, docs/earnings.md): in one transaction, every active (or named)
+ * affiliate's whole eligible balance per currency that reaches the minimum becomes one pending payout, made by the
+ * same code as a single payout (`payoutIn`: suspended affiliates are refused, the sum must be positive and reach the
+ * minimum), all pointing at one batch row. Affiliates are locked in id order, then their eligible rows in one statement in id
  * order — the order the ledger's recompute locks rows in — so two batches, or a batch and a recompute, wait for
  * each other instead of deadlocking, and a conversion a committed batch took is no longer eligible for the next.
  * With an Idempotency-Key the batch row is written first: a second request with the key waits on the unique index
@@ -77,7 +80,7 @@ export async function createPayoutBatch(prisma: PrismaClient, request: BatchRequ
       const candidates = await tx.$queryRaw<Candidate[]>`
         SELECT c.affiliate_id::text AS affiliate_id, c.currency, sum(c.value_minor)::text AS eligible
         FROM conversions c JOIN affiliates a ON a.id = c.affiliate_id
-        WHERE ${scope} AND a.status IN ('active', 'suspended')
+        WHERE ${scope} ${request.affiliateIds ? Prisma.empty : Prisma.sql`AND a.status IN ('active', 'suspended')`}
         GROUP BY c.affiliate_id, c.currency ORDER BY c.affiliate_id, c.currency`;
       const ids = [...new Set(candidates.map((c) => c.affiliate_id))];
       if (ids.length > 0) {

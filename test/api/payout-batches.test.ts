@@ -232,4 +232,19 @@ describe('payout batches', () => {
     await request(t.app).post('/api/v1/payout-batches').set(api()).set('Idempotency-Key', 'click-2').send({ ...some, affiliate_emails: ['jane@partners.test'] }).expect(422);
     await verify();
   });
+
+  it("an inactive affiliate's earned balance is paid when the batch names it, and left out of a batch for everyone", async () => {
+    await affiliate('ivy', { payout_method: 'paypal', paypal_email: 'ivy@paypal.test' });
+    await commission('ivy', '30.00');
+    later(1000);
+    await request(t.app).patch('/api/v1/affiliates/ivy@partners.test').set(api()).send({ status: 'inactive' }).expect(200);
+    const everyone = await request(t.app).post('/api/v1/payout-batches').set(api()).send({ currency: 'USD' });
+    expect(everyone.status === 409 || !everyone.body.data.lines.some((l: { affiliate_email: string }) => l.affiliate_email === 'ivy@partners.test')).toBe(true);
+    const named = await request(t.app).post('/api/v1/payout-batches').set(api()).send({ affiliate_emails: ['ivy@partners.test'] }).expect(201);
+    expect(named.body.data.lines).toEqual([expect.objectContaining({ affiliate_email: 'ivy@partners.test', currency: 'USD', amount_minor: 3000, amount: '30.00' })]);
+    expect(await balances('ivy')).toEqual({ eligible: 0, processing: 3000, paid: 0 });
+    // a suspended affiliate named is still refused: payouts frozen
+    await request(t.app).post('/api/v1/payout-batches').set(api()).send({ affiliate_emails: ['dora@partners.test'] }).expect(409);
+    await verify();
+  });
 });
