@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { MAX_AMOUNT_MINOR, majorNumber } from '../commission/money';
 import { sqlSessionOf } from '../db/prisma-session';
-import { referralAttributes } from '../domain/referral-status';
+import { referralAttributes, referralWindowMiss } from '../domain/referral-status';
 import type { Conversion, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
@@ -149,12 +149,15 @@ export function publicConversion(prisma: PrismaClient, clock: () => Date): Reque
 
     const coded = await prisma.affiliate.findFirst({ where: { projectId, referralCodeKey: body.referral_code.toLowerCase(), status: 'active' } });
     if (!coded) throw new HttpError(404, NO_AFFILIATE);
+    const now = clock();
     const referral = body.email ? await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } }) : null;
-    const held = referral && referralAttributes(referral) && referral.affiliateId !== coded.id ? await prisma.affiliate.findUnique({ where: { id: referral.affiliateId! } }) : null;
+    // the customer's referral, as the ledger's email step would read it for a payment made now: one whose window has
+    // closed credits nobody, and the page's code stands
+    const holds = referral && referralAttributes(referral) && referralWindowMiss(referral, now) === null && referral.affiliateId !== coded.id;
+    const held = holds ? await prisma.affiliate.findUnique({ where: { id: referral.affiliateId! } }) : null;
     const affiliate = held ?? coded;
     const detail = held ? `referral for ${body.email} (the page's referral_code ${body.referral_code} set aside)` : `referral_code ${body.referral_code}`;
 
-    const now = clock();
     const decision = await manualCommission(prisma, project, affiliate, { baseMinor: base, currency, productId: body.product_id, email: body.email ?? null }, now);
     try {
       const row = await prisma.$transaction(async (tx) => {

@@ -13,6 +13,20 @@ export function referralAttributes(r: { conversionStatus: string; affiliateId: s
   return r.affiliateId !== null && (ATTRIBUTING_STATUSES as readonly string[]).includes(r.conversionStatus);
 }
 
+/** Referrals recorded by a public call (the tracking script's signup): they reach only later payments. */
+const PUBLIC_SOURCES: readonly string[] = ['signup'];
+
+/**
+ * Whether a referral reaches a payment made at `paidAt`, for every path that credits one (the ledger's email step,
+ * the public conversion report): a public call never attributes a payment made before it (PRODUCT.md §11), and
+ * cookie_days holds on the server, the window fixed when the signup was recorded (§12). Null: it reaches it.
+ */
+export function referralWindowMiss(r: { source: string; createdAt: Date; expiresAt: Date | null }, paidAt: Date): 'before_signup' | 'outside_window' | null {
+  if (PUBLIC_SOURCES.includes(r.source) && paidAt.getTime() < r.createdAt.getTime()) return 'before_signup';
+  if (r.expiresAt && paidAt.getTime() > r.expiresAt.getTime()) return 'outside_window';
+  return null;
+}
+
 /**
  * Refwire's statuses before Refgrow's, still accepted from existing clients: `active` is `pending` (it attributes),
  * `inactive` is `direct` (it attributes nothing and keeps its affiliate_id as a record).

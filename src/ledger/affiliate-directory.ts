@@ -2,7 +2,7 @@ import type { AffiliateRef, AttributionLookups } from '../attribution/chain';
 import { inForceAt, type RuleState, type Version } from '../commission/rule-history';
 import type { CommissionRule } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
-import { referralAttributes } from '../domain/referral-status';
+import { referralAttributes, referralWindowMiss } from '../domain/referral-status';
 import { overrideRuleState, ruleFromColumns } from '../projects/settings';
 import { loadRuleVersions, versionKey } from './rule-versions';
 
@@ -12,8 +12,7 @@ export type Affiliate = AffiliateRef & { holdDays: number | null };
 /** What an affiliate's own row said at some moment: its override (null: inherit), its status and its group. */
 export type AffiliateTerms = { rule: CommissionRule | null; status: string; groupId: string | null };
 
-/** Who recorded a referral: public calls (the tracking script's signup) only reach payments after them. */
-const PUBLIC_REFERRAL_SOURCES = new Set(['signup']);
+/** Who recorded a referral, as the trace says it. */
 const RECORDED_BY: Record<string, string> = {
   api: 'recorded by the merchant through the API',
   store_attribution: 'recorded by the merchant through store-attribution',
@@ -162,13 +161,12 @@ export class AffiliateDirectory {
         }
         const affiliate = this.affiliateById(referral.affiliate_id!);
         if (!affiliate) return { miss: `no referral for ${email}` };
-        // PRODUCT.md §11: a public call never attributes a payment made before it.
-        if (PUBLIC_REFERRAL_SOURCES.has(referral.source) && paidAt.getTime() < referral.created_at.getTime()) {
+        const window = referralWindowMiss({ source: referral.source, createdAt: referral.created_at, expiresAt: referral.expires_at }, paidAt);
+        if (window === 'before_signup') {
           return { miss: `the referral for ${email} was recorded by a public signup at ${referral.created_at.toISOString()}, after this payment` };
         }
-        // PRODUCT.md §12: cookie_days holds on the server; the window was fixed when the signup was recorded.
-        if (referral.expires_at && paidAt.getTime() > referral.expires_at.getTime()) {
-          const days = Math.round((referral.expires_at.getTime() - referral.created_at.getTime()) / 86_400_000);
+        if (window === 'outside_window') {
+          const days = Math.round((referral.expires_at!.getTime() - referral.created_at.getTime()) / 86_400_000);
           return { miss: `the referral for ${email} was recorded by a public signup on ${referral.created_at.toISOString()}, outside the ${days}-day window` };
         }
         return { affiliate, detail: `referral for ${email}, ${RECORDED_BY[referral.source] ?? `recorded (${referral.source})`}` };

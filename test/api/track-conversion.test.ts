@@ -237,4 +237,15 @@ describe('publishable keys and public conversions', () => {
     expect(await tdb.db.prisma.conversion.count({ where: { projectId, externalKey: 'manual:RL-2' } })).toBe(0);
     await limited.runner.stop();
   });
+
+  // last: it moves the clock on
+  it("a public signup's referral past its cookie_days credits nobody: the page's code stands", async () => {
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ cookie_days: 1 }).expect(200);
+    await request(t.app).post('/api/track/signup').send({ project_id: projectId, email: 'late@shop.test', referral_code: 'SAM' }).expect(201);
+    const within = await report({ order_id: 'ORD-1104', amount: 50, referral_code: 'JANE', email: 'late@shop.test' }).expect(201);
+    expect(await conversion(within.body.data.conversion_id)).toMatchObject({ affiliate_id: sam, value_minor: 1000 });
+    t.clock.now = new Date(t.clock.now.getTime() + 2 * 86_400_000);
+    const after = await report({ order_id: 'ORD-1105', amount: 50, referral_code: 'JANE', email: 'late@shop.test' }).expect(201);
+    expect(await conversion(after.body.data.conversion_id)).toMatchObject({ affiliate_id: jane, value_minor: 1000, attribution: { trace: [{ detail: 'referral_code JANE' }] } });
+  });
 });
