@@ -17,14 +17,15 @@ export function listInput<S extends z.ZodObject>(query: S) {
   if (paged === null) throw new TypeError('a list query without a largest limit');
   return {
     input: query.extend({
-      limit: z.coerce
+      // numbers only, as the schema the tools list says: the route's own query coerces the text of a URL
+      limit: z
         .number()
         .int()
         .min(1)
         .max(TOOL_LIST_MAX)
         .default(limit.def.defaultValue as number)
         .describe(`how many to return, 1 to ${TOOL_LIST_MAX}; over ${paged} (a page of the API) the tool reads page after page, each a call counted against the key's rate limit`),
-      offset: offset.unwrap().optional().describe(`how many to skip (default 0)${'cursor' in query.shape ? '; not with cursor' : ''}`),
+      offset: z.number().int().min(0).optional().describe(`how many to skip (default 0)${'cursor' in query.shape ? '; not with cursor' : ''}`),
     }),
     paged,
   };

@@ -93,6 +93,9 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(shortCode.content[0]!.text).toMatch(/at coupon_code/);
     const overLimit = await call('list_affiliates', { limit: 501 });
     expect(overLimit.content[0]!.text).toMatch(/at limit/);
+    // numbers, as the tools list says: text is refused, not read as a number
+    expect(await call('list_affiliates', { limit: '2' })).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/expected number.* at limit/) }] });
+    expect(await call('list_conversions', { offset: '1' })).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/expected number.* at offset/) }] });
     const overMinimum = await call('list_eligible_payouts', { minimum_minor: 1e15 + 1 });
     expect(overMinimum).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/at minimum_minor/) }] });
     expect((await call('list_eligible_payouts', { minimum_minor: 2.5 })).content[0]!.text).toMatch(/expected int.* at minimum_minor/);
