@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { formatMajor } from '../domain/currency-digits';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
+import { HttpError } from '../http/errors';
 import { dailyReport, dailyReportOperations, moneyResponse } from './daily-report';
 import { instant, ok, uuid } from './envelope';
 import { isoDate } from './fields';
@@ -14,6 +15,12 @@ import { affiliateTotals, type AffiliateTotals } from '../db/affiliate-totals';
 import { sqlSessionOf } from '../db/prisma-session';
 
 const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
+
+/** A period that ends before it starts is a mistake to say, as the daily report says it, not an empty answer. */
+function checkedPeriod<Q extends { from?: Date; to?: Date }>(q: Q): Q {
+  if (q.from && q.to && q.from.getTime() >= q.to.getTime()) throw new HttpError(400, 'from: must be before to');
+  return q;
+}
 const healthQuery = z.object({ newest: z.coerce.number().int().min(0).max(50).default(5) });
 const DAY_MS = 86_400_000;
 const healthAnswer = z.object({
@@ -136,7 +143,7 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
   const router = Router();
 
   router.get('/summary', async (req, res) => {
-    const q = summaryQuery.parse(req.query);
+    const q = checkedPeriod(summaryQuery.parse(req.query));
     const projectId = projectIdOf(req);
     const scope = Prisma.sql`project_id = ${projectId}::uuid AND affiliate_id IS NOT NULL ${period(q)}`;
     // for all time, the maintained per-affiliate totals (src/db/affiliate-totals.ts): in proportion to the affiliates,
@@ -267,7 +274,7 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
 
   // Paged by id so a large export streams in constant memory and no row is skipped or repeated.
   router.get('/conversions.csv', async (req, res: Response) => {
-    const q = periodQuery.parse(req.query);
+    const q = checkedPeriod(periodQuery.parse(req.query));
     const projectId = projectIdOf(req);
     const now = clock();
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');

@@ -163,6 +163,11 @@ describe('bad input the database cannot hold', () => {
     expect(res.body).toEqual({ success: false, error });
   });
 
+  it.each(['/api/v1/reports/summary', '/api/v1/reports/daily', '/api/v1/reports/conversions.csv'])('refuses a period that ends before it starts, as every report does: %s', async (path) => {
+    const res = await request(t.app).get(`${path}?from=2027-01-01&to=2026-01-01`).set(api()).expect(400);
+    expect(res.body).toEqual({ success: false, error: 'from: must be before to' });
+  });
+
   const notOnCalendar = "must be a date that exists: no day past its month's last (2023-02-29, 2024-04-31), no hour past 23, no minute or second past 59";
   it.each([
     ['/api/v1/reports/summary?from=2024-02-30', 'from'],
