@@ -51,10 +51,12 @@ export function decideCommission(i: CommissionInput): CommissionDecision {
  * whatever the setting later says; a newly earned one under `manual` review waits as pending. `earning` says the
  * row already earned (attributed, with a commission) before this computation: one earned under `auto` has no
  * stored state, and a later recompute (a refund of it, a renewal of the same customer, a recalculation) must not
- * take it out of the balances because the setting is `manual` now.
+ * take it out of the balances because the setting is `manual` now. `reassigned`: the payment moves from the
+ * affiliate it earned for to another; a review was of that affiliate's commission, so the new one is new, and
+ * waits for its own review under `manual`.
  */
-export function reviewState(stored: string | null, valueMinor: bigint, review: 'auto' | 'manual', earning: boolean): string | null {
-  if (stored !== null || earning) return stored;
+export function reviewState(stored: string | null, valueMinor: bigint, review: 'auto' | 'manual', earning: boolean, reassigned = false): string | null {
+  if (!reassigned && (stored !== null || earning)) return stored;
   return valueMinor > 0n && review === 'manual' ? 'pending' : null;
 }
 

@@ -144,7 +144,13 @@ export async function recomputeCustomers(
         holdUntil: heldUntil,
         refundLevel: levels.at(-1)?.level ?? 0n,
         email,
-        review: reviewState(payment.review_status, value, rules.review, payment.affiliate_id !== null && payment.value_minor > 0n),
+        review: reviewState(
+          payment.review_status,
+          value,
+          rules.review,
+          payment.affiliate_id !== null && payment.value_minor > 0n,
+          payment.affiliate_id !== null && payment.affiliate_id !== (affiliate?.id ?? null),
+        ),
       };
       const paidOut = frozen(payment);
       if (fresh.has(payment.id) || (!paidOut && changed(payment, update))) {
@@ -405,7 +411,11 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
         hold_until: nth(8, 'timestamptz'),
         refund_level_minor: nth(9, 'bigint'),
         customer_email: `coalesce(c.customer_email, ${nth(10, 'text')})`,
-        review_status: `coalesce(c.review_status, ${nth(11, 'text')})`,
+        // a review stands for the affiliate it was made for (a concurrent approval included); a payment moving to
+        // another affiliate takes the state computed for it, and sheds the old review's reason and time
+        review_status: `CASE WHEN c.affiliate_id IS DISTINCT FROM ${nth(2, 'uuid')} THEN ${nth(11, 'text')} ELSE coalesce(c.review_status, ${nth(11, 'text')}) END`,
+        review_reason: `CASE WHEN c.affiliate_id IS DISTINCT FROM ${nth(2, 'uuid')} THEN NULL ELSE c.review_reason END`,
+        reviewed_at: `CASE WHEN c.affiliate_id IS DISTINCT FROM ${nth(2, 'uuid')} THEN NULL ELSE c.reviewed_at END`,
         updated_at: 'now()',
       },
       notFrozenSql('c'),

@@ -3,6 +3,7 @@ import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { stripeEvent } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+import { payByCheckout } from '../helpers/stripe-checkout';
 
 /**
  * PRODUCT.md §12 through HTTP, on one test clock: affiliate statuses and the merchant's decisions, partner groups
@@ -222,5 +223,36 @@ describe('the affiliate program lifecycle', () => {
     // a commission first earned now waits for review
     expect((await sale('EARLY', 22.5)).status).toBe('pending');
     expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
+  });
+
+  it("a review stands for the affiliate it was made for: a payment that moves to another waits for that one's own", async () => {
+    t.clock.now = at(30);
+    await api('patch', '/api/v1/settings', { commission_review: 'manual' }).expect(200);
+    const jane = (await api('post', '/api/v1/affiliates', { email: 'rv-jane@partners.test', referral_code: 'RVJANE' }).expect(201)).body.data;
+    const bob = (await api('post', '/api/v1/affiliates', { email: 'rv-bob@partners.test', referral_code: 'RVBOB' }).expect(201)).body.data;
+    for (const who of ['mv1', 'mv2']) await api('post', '/api/v1/referrals', { email: `${who}@customers.test`, affiliate_id: jane.id }).expect(201);
+    for (const who of ['mv1', 'mv2']) await payByCheckout(t, projectId, SECRET, { email: `${who}@customers.test`, paidAt: at(30), amount: 10_000 });
+    const rows = (await api('get', `/api/v1/conversions?affiliate_id=${jane.id}&limit=100`).expect(200)).body.data;
+    const [mv1, mv2] = ['mv1', 'mv2'].map((who) => rows.find((r: any) => r.email === `${who}@customers.test`));
+    expect([mv1.status, mv1.value_minor, mv2.status, mv2.value_minor]).toEqual(['pending', 1000, 'pending', 1000]);
+    await api('post', `/api/v1/conversions/${mv1.id}/approve`).expect(200);
+    await api('post', `/api/v1/conversions/${mv2.id}/reject`, { reason: 'jane self-dealing' }).expect(200);
+    expect(await affiliate('rv-jane@partners.test')).toMatchObject({ eligible_earnings_minor: 1000, pending_earnings_minor: 0 });
+
+    for (const who of ['mv1', 'mv2']) await api('put', `/api/v1/referrals/${who}@customers.test`, { affiliate_id: bob.id }).expect(200);
+    await t.runner.idle();
+    for (const c of [mv1, mv2]) {
+      expect((await api('get', `/api/v1/conversions/${c.id}`).expect(200)).body.data).toMatchObject({ affiliate_id: bob.id, value_minor: 1000, status: 'pending', review_reason: null, reviewed_at: null });
+    }
+    expect(await affiliate('rv-jane@partners.test')).toMatchObject({ eligible_earnings_minor: 0, pending_earnings_minor: 0 });
+    expect(await affiliate('rv-bob@partners.test')).toMatchObject({ eligible_earnings_minor: 0, pending_earnings_minor: 2000 });
+    // bob's own review decides, and stands through a later computation of the customer's ledger
+    await api('post', `/api/v1/conversions/${mv2.id}/approve`).expect(200);
+    await api('post', `/api/v1/conversions/${mv1.id}/reject`, { reason: 'bob self-dealing' }).expect(200);
+    await api('post', '/api/v1/conversions/recalculate', { from: at(29).toISOString(), to: at(31).toISOString(), affiliate_id: bob.id }).expect(200);
+    expect(await affiliate('rv-bob@partners.test')).toMatchObject({ eligible_earnings_minor: 1000, pending_earnings_minor: 0 });
+    expect((await api('get', `/api/v1/conversions/${mv1.id}`).expect(200)).body.data).toMatchObject({ status: 'rejected', review_reason: 'bob self-dealing' });
+    expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
+    await api('patch', '/api/v1/settings', { commission_review: 'auto' }).expect(200);
   });
 });
