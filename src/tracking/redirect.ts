@@ -14,16 +14,18 @@ const SLUG = /^[A-Za-z0-9_-]{1,64}$/;
 /**
  * The target with `ref=<code>` (and the click id) added. Other query parameters and the fragment are kept as
  * they were written: the new ones are appended to the query text, not re-encoded with it. A `ref` or click
- * parameter the target already has is replaced, so the link's affiliate is the one the page sees.
+ * parameter the target already has is replaced, so the link's affiliate is the one the page sees. Without a code
+ * (an affiliate who may not earn), those parameters are only removed.
  */
-export function redirectLocation(target: string, code: string, clickId: string | null): string {
+export function redirectLocation(target: string, code: string | null, clickId: string | null): string {
   const url = new URL(target);
   // searchParams.delete would re-encode every other parameter (`/a` → `%2Fa`, `flag` → `flag=`): drop the
   // replaced ones from the query text instead
   const query = url.search.slice(1);
   const kept = query === '' ? [] : query.split('&').filter((pair) => !REPLACED.has(parameterName(pair)));
-  const added = `${REF_PARAM}=${encodeURIComponent(code)}${clickId ? `&${CLICK_PARAM}=${clickId}` : ''}`;
-  url.search = `?${[...kept, added].join('&')}`;
+  const added = code === null ? [] : [`${REF_PARAM}=${encodeURIComponent(code)}${clickId ? `&${CLICK_PARAM}=${clickId}` : ''}`];
+  const pairs = [...kept, ...added];
+  url.search = pairs.length ? `?${pairs.join('&')}` : '';
   return url.href;
 }
 
@@ -86,8 +88,9 @@ export function linkRedirectRouter(sql: SqlClient, clock: () => Date, hashVisito
     }
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Robots-Tag', 'noindex');
-    // an affiliate who may not earn (inactive, suspended…) still sends the visitor on, without a referral
-    if (link.affiliate_status !== 'active') return res.redirect(302, link.target_url);
+    // an affiliate who may not earn (inactive, suspended…) still sends the visitor on, without a referral: none of
+    // its own, and none written into the target either, which would credit whoever's code it is
+    if (link.affiliate_status !== 'active') return res.redirect(302, redirectLocation(link.target_url, null, null));
     const landing = redirectLocation(link.target_url, link.referral_code, null);
     let clickId: string | null = null;
     if (req.method === 'GET' && !res.locals.overBudget) {

@@ -112,12 +112,15 @@ describe('GET /r/:slug', () => {
     await link('https://shop.example.com/paused', 'paused');
     await request(t.app).patch(`${links()}/paused`).set(api()).send({ active: false }).expect(200);
     await link('https://shop.example.com/off', 'off-link', 'off@partners.test');
+    // a code written into the target (another affiliate's, or one spelled so a form decoder reads it as ref)
+    await link('https://shop.example.com/off?a=1&ref=EVIL&r%65f=EVIL2&refwire_click=x#top', 'off-baked', 'off@partners.test');
     await request(t.app).patch('/api/v1/affiliates/off%40partners.test').set(api()).send({ status: 'inactive' }).expect(200);
     const before = (await clickRows()).length;
 
     await visit('paused').expect(404, { success: false, error: 'link not found' });
     const off = await visit('off-link').expect(302);
     expect(off.headers.location).toBe('https://shop.example.com/off');
+    expect((await visit('off-baked').expect(302)).headers.location).toBe('https://shop.example.com/off?a=1#top');
     expect((await clickRows()).length).toBe(before);
   });
 
