@@ -81,6 +81,8 @@ export type FactsEvent = {
   paymentAliases: string[];
   paymentKey: string | null;
   hints: Hints;
+  /** what the subscription is on from `occurredAt`, where the provider's renewals do not say (Lemon Squeezy) */
+  productIds?: string[];
 };
 
 export type NormalizedEvent = PaymentEvent | RefundEvent | FactsEvent;

@@ -5,6 +5,7 @@ import type { SqlSession } from '../db/sql';
 import type { Hints } from '../domain/normalized-event';
 import { durationOf, groupRuleState, productRuleState, projectRuleState, projectTerms, ruleFromColumns } from '../projects/settings';
 import { asDatedHints, asHints, type DatedHints } from './hints';
+import { asDatedProducts, type DatedProducts } from './subscription-products';
 import { loadRuleVersions, versionKey } from './rule-versions';
 
 /** A purchase or renewal as the recompute reads it (plain SQL: BIGINTs come back as strings and are converted). */
@@ -97,7 +98,7 @@ export type RefundRow = {
 };
 
 /** `hints` reach every payment of the subject; `dated` only those they were learned before (hints.ts#DatedHints). */
-export type Subject = { type: string; hints: Hints | null; dated: DatedHints[]; email: string | null };
+export type Subject = { type: string; hints: Hints | null; dated: DatedHints[]; products: DatedProducts; email: string | null };
 export type RefundObservation = { observationKey: string; cumulative: boolean; withdrawal: boolean; amountMinor: bigint; currency: string; occurredAt: Date; inboundEventId: string | null };
 
 /** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
@@ -300,13 +301,18 @@ export async function loadLedgerInputs(
     ...(p.customer_id ? [['customer', p.customer_id] as [string, string]] : []),
   ];
   const keys = [...new Map(payments.flatMap(subjectKeysOf).map((k) => [`${k[0]}:${k[1]}`, k])).values()];
-  const subjectRows = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; dated_hints: unknown; email: string | null }>(
-    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
-     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, email FROM attribution_subjects
+  const subjectRows = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; dated_hints: unknown; product_ids: unknown; email: string | null }>(
+    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.product_ids, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, product_ids, email FROM attribution_subjects
                          WHERE project_id = $1 AND provider = $2 AND subject_type = k.t AND subject_id = k.i OFFSET 0) s`,
     [projectId, provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
-  const subjects = new Map(subjectRows.map((s) => [`${s.subject_type}:${s.subject_id}`, { type: s.subject_type, hints: asHints(s.hints), dated: asDatedHints(s.dated_hints), email: s.email }]));
+  const subjects = new Map(
+    subjectRows.map((s) => [
+      `${s.subject_type}:${s.subject_id}`,
+      { type: s.subject_type, hints: asHints(s.hints), dated: asDatedHints(s.dated_hints), products: asDatedProducts(s.product_ids), email: s.email },
+    ]),
+  );
   const subjectsOf = (p: PaymentRow) => subjectKeysOf(p).flatMap((k) => subjects.get(`${k[0]}:${k[1]}`) ?? []);
 
   const discountIds = [...new Set([...payments.map((p) => asHints(p.hints)), ...[...subjects.values()].flatMap((s) => [s.hints, ...s.dated.map((d) => d.hints)])].flatMap((h) => h?.discountIds ?? []))];

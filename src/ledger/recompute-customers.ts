@@ -12,6 +12,7 @@ import type { CommissionRule } from '../commission/rules';
 import { emitConversionEvents, type ConversionEvent } from '../outbound/emit';
 import { AffiliateDirectory, type Affiliate } from './affiliate-directory';
 import { asHints, hintsReaching, mergeHints } from './hints';
+import { productsAt } from './subscription-products';
 import { loadLedgerInputs, type LedgerInputs, type NewPayment, type PaymentRow, type RefundObservation, type RefundRow } from './ledger-inputs';
 
 type Tx = SqlSession;
@@ -111,7 +112,7 @@ export async function recomputeCustomers(
       const terms = affiliate ? directory.termsAt(affiliate, ratedAt) : null;
       const group = terms?.groupId ? rules.groupAt(terms.groupId, ratedAt) : null;
       const base = payment.amount_minor - payment.tax_minor;
-      const productIds = payment.product_ids ?? [];
+      const productIds = productsOf(payment, inputs);
       const { valueMinor: value, reason, ruleSource, rule } = decideCommission({
         affiliate: affiliate && terms ? { email: affiliate.email, status: terms.status, rule: terms.rule } : null,
         customerEmail: email,
@@ -200,6 +201,16 @@ function groupsOf(payments: PaymentRow[]): PaymentRow[][] {
     groups.set(p.customer_key!, group);
   }
   return [...groups.values()];
+}
+
+/**
+ * The products a payment rates by: its own, else what its subscription was on when it was paid (a Lemon Squeezy
+ * renewal names none; src/ledger/subscription-products.ts).
+ */
+function productsOf(payment: PaymentRow, inputs: LedgerInputs): string[] {
+  if ((payment.product_ids ?? []).length > 0 || !payment.subscription_id) return payment.product_ids ?? [];
+  const subscription = inputs.subjectsOf(payment).find((s) => s.type === 'subscription');
+  return subscription ? productsAt(subscription.products, payment.occurred_at) : [];
 }
 
 /**

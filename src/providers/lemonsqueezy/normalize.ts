@@ -134,6 +134,8 @@ function subscription(fact: 'subscription_started' | 'subscription_changed' | 's
       paymentAliases: unique([firstOrder]),
       paymentKey: firstOrder,
       hints: { ...emptyHints(), subscriptionReferralCode: referralCode },
+      // its renewals' invoices name no product: what the subscription is on rates them (product rules)
+      productIds: unique([idString(a.product_id), idString(a.variant_id)]),
     });
   };
 }
