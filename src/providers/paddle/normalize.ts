@@ -97,7 +97,9 @@ function subscription(fact: (typeof SUBSCRIPTION_FACTS)[keyof typeof SUBSCRIPTIO
 
 /**
  * Only approved refunds (and chargebacks, which Paddle approves itself) reverse commission; a chargeback Paddle
- * wins comes back as `chargeback_reverse`, which gives the money back.
+ * wins comes back as `chargeback_reverse`, which gives the money back. A `credit` returns no money: it goes to the
+ * customer's balance and lowers the grand_total of the transactions that spend it, which are rated on what they
+ * charge, so reversing it too would count it twice.
  */
 function adjustment(data: Json, occurredAt: Date): Normalized {
   const id = str(data.id);
