@@ -11,6 +11,7 @@ import { loadRuleVersions, versionKey } from './rule-versions';
 /** A purchase or renewal as the recompute reads it (plain SQL: BIGINTs come back as strings and are converted). */
 export type PaymentRow = {
   id: string;
+  kind: 'purchase' | 'renewal';
   external_key: string;
   payment_key: string;
   customer_key: string | null;
@@ -235,7 +236,7 @@ export async function loadLedgerInputs(
   // one they will have once stored, whatever the database's collation.
   const payments = (
     await tx.query<PaymentRow>(
-      `SELECT ${PAYMENT_COLUMNS} FROM (
+      `SELECT ${PAYMENT_COLUMNS}, kind FROM (
          SELECT ${PAYMENT_COLUMNS}, kind FROM unnest($3::text[]) AS k(key)
          CROSS JOIN LATERAL (SELECT ${PAYMENT_COLUMNS}, kind FROM conversions
                              WHERE project_id = $1 AND customer_key = k.key AND provider = $2 AND kind IN ('purchase', 'renewal') OFFSET 0) c

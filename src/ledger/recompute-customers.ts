@@ -86,7 +86,9 @@ export async function recomputeCustomers(
   };
   for (const payments of groupsOf(inputs.payments)) {
     let bound: Affiliate | null = null;
-    let firstAttributedAt: Date | null = null;
+    // per affiliate, the customer's first payment attributed to it: a second subscription sold through another
+    // affiliate starts that one's duration, and is its first payment
+    const firstAttributedAt = new Map<string, Date>();
     // referral.converted once per customer: when the first of its payments is attributed
     let converted = payments.some((p) => p.affiliate_id !== null);
     for (const payment of payments) {
@@ -97,12 +99,10 @@ export async function recomputeCustomers(
       const { hints, email } = bound === null ? learned.get(payment.id)!.all : learned.get(payment.id)!.sale;
       const attribution = await attribute({ hints, email }, directory.forChain(bound, payment.occurred_at));
       const affiliate = attribution.affiliate ? directory.affiliateById(attribution.affiliate.id) : null;
-      // the customer's first attributed payment: its duration starts here, and it is "the first payment" itself
-      const earlierFirst = firstAttributedAt;
-      if (affiliate && !bound) {
-        bound = affiliate;
-        firstAttributedAt = payment.occurred_at;
-      }
+      // the customer's first payment to this affiliate: its duration starts there, and it is "the first payment" itself
+      const earlierFirst = affiliate ? (firstAttributedAt.get(affiliate.id) ?? null) : null;
+      if (affiliate && !firstAttributedAt.has(affiliate.id)) firstAttributedAt.set(affiliate.id, payment.occurred_at);
+      if (affiliate && !bound) bound = affiliate;
 
       // PRODUCT.md §11: rated with the rules in force when the payment occurred (or when the merchant last
       // asked for an explicit recalculation), so a later rule change never moves it.
@@ -122,7 +122,9 @@ export async function recomputeCustomers(
         productRules: rules.productRulesAt(productIds, ratedAt),
         project,
         group,
-        firstAttributedAt: earlierFirst,
+        // PRODUCT.md §7: renewals earn only within the duration; a purchase (a one-off, a new subscription's first
+        // payment) is a sale of its own and earns whenever it is made
+        firstAttributedAt: payment.kind === 'renewal' ? earlierFirst : null,
         occurredAt: payment.occurred_at,
       });
 

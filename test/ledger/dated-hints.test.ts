@@ -150,7 +150,7 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
 
   /** A project at 10% with Ann (coupon LOYAL10), Ben and Cy; deliveries in the given order. */
   /** Stripe payloads, or Polar ones marked so. */
-  async function run(deliveries: (Record<string, any> | { polar: Record<string, any> })[]) {
+  async function run(deliveries: (Record<string, any> | { polar: Record<string, any> })[], settings: Record<string, unknown> = {}) {
     const t = buildTestApp(tdb.db);
     apps.push(t);
     t.clock.now = new Date((T0 + 200 * DAY) * 1000);
@@ -158,7 +158,7 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     await connectProvider(t.app, apiKey, 'stripe', SECRET);
     await connectProvider(t.app, apiKey, 'polar', POLAR_SECRET);
     const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(t.app)[method](path).set('Authorization', `Bearer ${apiKey}`).send(body);
-    expect((await api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, hold_days: 0 })).status).toBe(200);
+    expect((await api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, hold_days: 0, ...settings })).status).toBe(200);
     const ids: Record<string, string> = {};
     for (const [email, code] of [['ann@partners.test', 'ANN'], ['ben@partners.test', 'BEN'], ['cy@partners.test', 'CY']] as const) {
       ids[code] = (await api('post', '/api/v1/affiliates', { email, referral_code: code })).body.data.id;
@@ -272,6 +272,25 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     for (const id of ['in_seven_a1', 'in_seven_a2', 'in_seven_a3']) expect(byPayment[id]).toMatchObject({ affiliate: 'ANN', value: 1000 });
     for (const id of ['in_seven_b1', 'in_seven_b2']) expect(byPayment[id]).toMatchObject({ affiliate: 'BEN', value: 500 });
     expect(earned).toEqual({ ann: 3000, ben: 1000, cy: 0 });
+  });
+
+  it.each(bothOrders([
+    subscriptionCheckout({ id: 'sub_nine_a', customer: 'cus_nine', subscription: 'sub_nine_a', clientReferenceId: 'ANN', at: T0 + 2 }),
+    invoicePaid({ id: 'in_nine_a1', customer: 'cus_nine', subscription: 'sub_nine_a', reason: 'subscription_create', amount: 10_000, at: T0 }),
+    invoicePaid({ id: 'in_nine_a2', customer: 'cus_nine', subscription: 'sub_nine_a', reason: 'subscription_cycle', amount: 10_000, at: T0 + 30 * DAY }),
+    subscriptionCheckout({ id: 'sub_nine_b', customer: 'cus_nine', subscription: 'sub_nine_b', clientReferenceId: 'BEN', at: T0 + 60 * DAY + 2 }),
+    invoicePaid({ id: 'in_nine_b1', customer: 'cus_nine', subscription: 'sub_nine_b', reason: 'subscription_create', amount: 5_000, at: T0 + 60 * DAY }),
+    invoicePaid({ id: 'in_nine_b2', customer: 'cus_nine', subscription: 'sub_nine_b', reason: 'subscription_cycle', amount: 5_000, at: T0 + 90 * DAY }),
+    // and a one-off purchase through Ann's link, months after her subscription's first payment
+    paymentCheckout({ id: 'nine_c', customer: 'cus_nine', code: 'ANN', amount: 2_000, at: T0 + 100 * DAY }),
+  ]))("under first_payment renewals stop, counted from the customer's first payment to that affiliate; a purchase earns (%s)", async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries, { commission_duration: 'first_payment' });
+    expect(byPayment.in_nine_a1).toMatchObject({ affiliate: 'ANN', value: 1000 });
+    expect(byPayment.in_nine_a2).toMatchObject({ affiliate: 'ANN', value: 0 });
+    expect(byPayment.in_nine_b1).toMatchObject({ affiliate: 'BEN', value: 500 });
+    expect(byPayment.in_nine_b2).toMatchObject({ affiliate: 'BEN', value: 0 });
+    expect(byPayment.pi_nine_c).toMatchObject({ affiliate: 'ANN', value: 200 });
+    expect(earned).toEqual({ ann: 1200, ben: 500, cy: 0 });
   });
 
   it.each(bothOrders([
