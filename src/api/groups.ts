@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AffiliateGroup, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { NO_RULE } from '../commission/rule-history';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { groupRuleState } from '../projects/settings';
 import { commissionFields, commissionView } from '../views/present';
@@ -62,8 +63,8 @@ function groupView(g: AffiliateGroup, currency: string, members: number) {
 export function groupsRouter(prisma: PrismaClient, clock: () => Date): Router {
   const router = Router();
   const currencyOf = async (projectId: string) => (await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { currency: true } })).currency;
-  const membersOf = async (ids: string[]) => {
-    const counts = await prisma.affiliate.groupBy({ by: ['groupId'], where: { groupId: { in: ids } }, _count: { _all: true } });
+  const membersOf = async (ids: string[], db: Pick<PrismaClient, 'affiliate'> = prisma) => {
+    const counts = await db.affiliate.groupBy({ by: ['groupId'], where: { groupId: { in: ids } }, _count: { _all: true } });
     return new Map(counts.map((c) => [c.groupId!, c._count._all]));
   };
   async function find(db: Pick<PrismaClient, 'affiliateGroup'>, projectId: string, id: unknown) {
@@ -139,11 +140,17 @@ export function groupsRouter(prisma: PrismaClient, clock: () => Date): Router {
 
   router.delete('/:id', async (req, res) => {
     const projectId = projectIdOf(req);
-    const row = await find(prisma, projectId, req.params.id);
-    const members = (await membersOf([row.id])).get(row.id) ?? 0;
-    // moving affiliates out is a change of their rules: the merchant does it, one by one, on purpose
-    if (members > 0) throw new HttpError(409, `this group has ${members} affiliate(s): move them to another group (group_id) first`);
-    await prisma.affiliateGroup.delete({ where: { id: row.id } });
+    await prisma.$transaction(async (tx) => {
+      await lockRules(tx, projectId);
+      const row = await find(tx, projectId, req.params.id);
+      const members = (await membersOf([row.id], tx)).get(row.id) ?? 0;
+      // moving affiliates out is a change of their rules: the merchant does it, one by one, on purpose
+      if (members > 0) throw new HttpError(409, `this group has ${members} affiliate(s): move them to another group (group_id) first`);
+      await tx.affiliateGroup.delete({ where: { id: row.id } });
+      // its former members' payments made while they were in it keep its rule, duration and hold: what it was until
+      // now becomes a version (rules are not retroactive, PRODUCT.md §11)
+      await recordRuleChange(tx, { projectId, scope: 'group', subjectId: row.id, before: groupRuleState(row), after: NO_RULE, at: clock() });
+    });
     res.status(204).end();
   });
 

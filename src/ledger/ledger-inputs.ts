@@ -1,5 +1,5 @@
 import { jsonTexts } from '../db/text-array';
-import { inForceAt, NO_RULE } from '../commission/rule-history';
+import { inForceAt, NO_RULE, type RuleState } from '../commission/rule-history';
 import type { CommissionRule, Duration } from '../commission/rules';
 import type { SqlSession } from '../db/sql';
 import type { Hints } from '../domain/normalized-event';
@@ -9,6 +9,9 @@ import { asDatedProducts, type DatedProducts } from './subscription-products';
 import { loadRuleVersions, versionKey } from './rule-versions';
 
 /** A purchase or renewal as the recompute reads it (plain SQL: BIGINTs come back as strings and are converted). */
+/** A group's state after it was deleted: no group (its versions still rate the moments it was in force). */
+const DELETED_GROUP: RuleState = { ...NO_RULE };
+
 export type PaymentRow = {
   id: string;
   kind: 'purchase' | 'renewal';
@@ -182,7 +185,9 @@ async function projectRules(tx: SqlSession, projectId: string, project: ProjectR
   );
   const projectVersions = await loadRuleVersions(tx, projectId, 'project', ['']);
   const productVersions = await loadRuleVersions(tx, projectId, 'product', null);
-  const groupVersions = currentGroups.size === 0 ? new Map() : await loadRuleVersions(tx, projectId, 'group', null);
+  // a group deleted since still rates the payments made while it was in force: its versions are read even when
+  // the project has no group now
+  const groupVersions = await loadRuleVersions(tx, projectId, 'group', null);
   return {
     currency,
     holdDays: project.hold_days,
@@ -196,9 +201,8 @@ async function projectRules(tx: SqlSession, projectId: string, project: ProjectR
       return rules;
     },
     groupAt(groupId, at) {
-      const current = currentGroups.get(groupId);
-      if (!current) return null;
-      const state = inForceAt(groupVersions.get(versionKey('group', groupId)), current, at);
+      const state = inForceAt(groupVersions.get(versionKey('group', groupId)), currentGroups.get(groupId) ?? DELETED_GROUP, at);
+      if (state === DELETED_GROUP) return null;
       return { rule: ruleFromColumns(state, currency), duration: durationOf(state), holdDays: state.holdDays ?? null };
     },
     review: project.commission_review === 'manual' ? 'manual' : 'auto',

@@ -255,4 +255,20 @@ describe('the affiliate program lifecycle', () => {
     expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
     await api('patch', '/api/v1/settings', { commission_review: 'auto' }).expect(200);
   });
+
+  it('a deleted group still rates the payments its former members made while in it; later ones take the next rule', async () => {
+    t.clock.now = at(40);
+    const silver = (await api('post', '/api/v1/groups', { name: 'Silver', commission_type: 'percentage', commission_value: 33 }).expect(201)).body.data;
+    await api('post', '/api/v1/affiliates', { email: 'sil@partners.test', referral_code: 'SIL', group_id: silver.id }).expect(201);
+    const first = await sale('SIL', 40);
+    expect(first).toMatchObject({ value_minor: 3300, rule_source: 'group' });
+    t.clock.now = at(41);
+    await api('patch', '/api/v1/affiliates/sil%40partners.test', { group_id: null }).expect(200);
+    await api('delete', `/api/v1/groups/${silver.id}`).expect(204);
+    // a payment made while Sil was in the group, reported after it was deleted; and one made after
+    expect(await sale('SIL', 40.5)).toMatchObject({ value_minor: 3300, rule_source: 'group' });
+    expect(await sale('SIL', 42)).toMatchObject({ value_minor: 1000, rule_source: 'project' });
+    expect((await api('get', `/api/v1/conversions/${first.id}`).expect(200)).body.data).toMatchObject({ value_minor: 3300, rule_source: 'group' });
+    expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
+  });
 });
