@@ -59,3 +59,11 @@ export async function findPortalSession(db: SqlSession, args: { projectId: strin
 export async function revokePortalSession(db: SqlSession, args: { sessionId: string; at: Date }): Promise<void> {
   await db.query(`UPDATE portal_sessions SET revoked_at = $2::timestamptz WHERE id = $1::uuid AND revoked_at IS NULL`, [args.sessionId, args.at]);
 }
+
+/**
+ * Ends every credential an affiliate holds (a rejection, PRODUCT.md §13): they stay ended if the merchant later sets
+ * the affiliate back to active, which asks for a new sign-in or token.
+ */
+export async function revokeAffiliatePortalSessions(db: SqlSession, args: { affiliateId: string; at: Date }): Promise<void> {
+  await db.query(`UPDATE portal_sessions SET revoked_at = $2::timestamptz WHERE affiliate_id = $1::uuid AND revoked_at IS NULL`, [args.affiliateId, args.at]);
+}

@@ -6,6 +6,7 @@ import { HttpError } from '../http/errors';
 import { emitAffiliateEvent } from '../outbound/emit';
 import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
 import { sqlSessionOf } from '../db/prisma-session';
+import { revokeAffiliatePortalSessions } from '../access/portal-sessions';
 import { queueEmail, type EmailToQueue } from '../email/outbox';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
@@ -66,6 +67,7 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
         const row = await tx.affiliate.update({ where: { id: current.id }, data });
         const statusEvent = affiliateStatusEvent(current.status, row.status);
         if (statusEvent) await emitAffiliateEvent(sqlSessionOf(tx), projectId, statusEvent, row.id, clock());
+        if (row.status === 'rejected' && current.status !== 'rejected') await revokeAffiliatePortalSessions(sqlSessionOf(tx), { affiliateId: row.id, at: clock() });
         await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
         // the affiliate hears every decision, in the transaction that records it (src/email/outbox.ts)
         const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });

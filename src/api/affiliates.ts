@@ -14,6 +14,7 @@ import { resourceOperations, type Operation } from './operation';
 import { affiliateResponse, affiliateView } from '../views/present';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitAffiliateEvent } from '../outbound/emit';
+import { revokeAffiliatePortalSessions } from '../access/portal-sessions';
 import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
 
 const referralCodeField = z
@@ -185,6 +186,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
       await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: current.id, before: overrideRuleState(current), after: overrideRuleState(updated), at: clock() });
       const statusEvent = affiliateStatusEvent(current.status, updated.status);
       if (statusEvent) await emitAffiliateEvent(sqlSessionOf(tx), projectId, statusEvent, updated.id, clock());
+      if (updated.status === 'rejected' && current.status !== 'rejected') await revokeAffiliatePortalSessions(sqlSessionOf(tx), { affiliateId: updated.id, at: clock() });
       return updated;
     });
     res.json(ok((await present(projectId, [row]))[0]));

@@ -148,6 +148,10 @@ describe('portal sign-in: emailed codes, session cookies, embed tokens', () => {
     const pat = await signIn(acme.id, 'pat@partners.test');
     await request(t.app).post('/api/v1/affiliates/pat%40partners.test/reject').set(as(acme)).send({ reason: 'no site' }).expect(200);
     expect((await request(t.app).get(portal(acme.id, '/me')).set('Cookie', pat).expect(401)).body).toEqual(NOT_SIGNED_IN);
+    // ended for good: set back to active, the affiliate signs in again; the old session stays ended
+    await request(t.app).patch('/api/v1/affiliates/pat%40partners.test').set(as(acme)).send({ status: 'active' }).expect(200);
+    await request(t.app).get(portal(acme.id, '/me')).set('Cookie', pat).expect(401);
+    await request(t.app).patch('/api/v1/affiliates/pat%40partners.test').set(as(acme)).send({ status: 'rejected' }).expect(200);
     // the rejection email is in the outbox; no code goes out after it
     await sender.runOnce();
     const before = smtp.received.length;
