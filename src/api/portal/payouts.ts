@@ -10,6 +10,7 @@ import { emailField, idFromPath, minorAmountField } from '../fields';
 import type { Operation } from '../operation';
 import { PAYOUT_METHODS } from '../payout-methods';
 import { destinationOf, payoutRefused, payoutResponse, payoutView, withAffiliate } from '../payouts';
+import { missingDetails, recipientOf } from '../payout-batches';
 import { portalOf } from './session-auth';
 
 const requestBody = z
@@ -86,8 +87,9 @@ export function portalPayoutsRouter(prisma: PrismaClient, clock: () => Date): Ro
     if (affiliate.status === 'suspended') throw payoutRefused({ refused: 'suspended' }, project.currency);
     const method = affiliate.payoutMethod;
     if (!method) throw new HttpError(409, 'no payout method yet: set your payout details first (PUT /api/portal/{projectId}/payout-details)');
-    if (method === 'paypal' && !affiliate.paypalEmail) throw new HttpError(409, 'the payout method is paypal but no paypal_email is set');
-    if (method === 'wise' && !affiliate.wiseEmail) throw new HttpError(409, 'the payout method is wise but no wise_email is set');
+    // what a payout batch would list as missing (a bank transfer without an IBAN included): no payout nobody can send
+    const missing = missingDetails(method, recipientOf(null, affiliate));
+    if (missing.length > 0) throw new HttpError(409, `the payout method is ${method} but no ${missing.join(', ')} is set`);
     const currency = body.currency ?? project.currency;
     const result = await createPayout(
       prisma,

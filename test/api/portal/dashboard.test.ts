@@ -186,6 +186,10 @@ describe('the portal API of a signed-in affiliate', () => {
 
   it('a payout request: within the eligible balance and the minimum (409 naming which), then the merchant completes it', async () => {
     expect((await (await portal('post', '/payouts', bob, {})).expect(409)).body.error).toMatch(/^no payout method yet/);
+    // a method without its details makes no payout nobody could send (as a batch lists it missing)
+    await api('patch', '/api/v1/affiliates/bob%40partners.test', { payout_method: 'bank_transfer' }).expect(200);
+    expect((await (await portal('post', '/payouts', bob, {})).expect(409)).body.error).toBe('the payout method is bank_transfer but no bank.iban is set');
+    await api('patch', '/api/v1/affiliates/bob%40partners.test', { payout_method: null }).expect(200);
     expect((await (await portal('post', '/payouts', jane, { amount_minor: 5000 })).expect(409)).body.error).toBe('amount_minor: 50.00 USD is above the eligible balance 35.00 USD');
     // whole commissions, oldest first, within 26.00: the 25.00 one, below the 30.00 minimum
     expect((await (await portal('post', '/payouts', jane, { amount_minor: 2600 })).expect(409)).body.error).toBe(
