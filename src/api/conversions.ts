@@ -434,6 +434,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
 const recalculationResponse = z.strictObject({
   conversions: z.number().int().describe('payments marked to be rated with the current rules'),
   changed: z.number().int().describe('commissions whose value changed'),
+  /** per currency, what those payments earn net of their refunds' reversals: what the balances move by */
   totals: z.array(
     z.strictObject({
       currency: z.string(),

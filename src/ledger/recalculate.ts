@@ -9,7 +9,7 @@ export type RecalculationResult = {
   conversions: number;
   /** of those, how many commissions changed */
   changed: number;
-  /** per currency, the commissions of those payments before and after, in minor units */
+  /** per currency, the commissions of those payments net of their refunds' reversals, before and after, in minor units */
   totals: { currency: string; before_minor: bigint; after_minor: bigint }[];
 };
 
@@ -33,6 +33,18 @@ export async function recalculate(sql: SqlClient, projectId: string, r: Recalcul
     [projectId, r.from, r.to, r.affiliateId, at],
   );
   if (marked.length === 0) return { conversions: 0, changed: 0, totals: [] };
+  // a refund of a re-rated payment reverses the new commission in its share: the totals say what the balances move by
+  const reversals = async () =>
+    new Map(
+      (
+        await sql.query<{ id: string; value_minor: string }>(
+          `SELECT reverses_id::text AS id, sum(value_minor)::text AS value_minor FROM conversions
+            WHERE project_id = $1 AND reverses_id = ANY($2::uuid[]) GROUP BY reverses_id`,
+          [projectId, marked.map((m) => m.id)],
+        )
+      ).map((row) => [row.id, BigInt(row.value_minor)]),
+    );
+  const reversedBefore = await reversals();
   await recomputeGroups(
     sql,
     marked.map((m) => ({ projectId, provider: m.provider, customerKey: m.customer_key })),
@@ -43,6 +55,7 @@ export async function recalculate(sql: SqlClient, projectId: string, r: Recalcul
       (row) => [row.id, BigInt(row.value_minor)],
     ),
   );
+  const reversedAfter = await reversals();
   const totals = new Map<string, { currency: string; before_minor: bigint; after_minor: bigint }>();
   let changed = 0;
   for (const m of marked) {
@@ -50,8 +63,8 @@ export async function recalculate(sql: SqlClient, projectId: string, r: Recalcul
     const now = after.get(m.id) ?? before;
     if (now !== before) changed += 1;
     const total = totals.get(m.currency) ?? { currency: m.currency, before_minor: 0n, after_minor: 0n };
-    total.before_minor += before;
-    total.after_minor += now;
+    total.before_minor += before + (reversedBefore.get(m.id) ?? 0n);
+    total.after_minor += now + (reversedAfter.get(m.id) ?? 0n);
     totals.set(m.currency, total);
   }
   return { conversions: marked.length, changed, totals: [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency)) };

@@ -215,12 +215,16 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
     expect(unknown.status).toBe(404);
 
     h.t.clock.now = at(7);
+    // half of in_r1 is refunded first: its reversal follows the new rate, and the totals count it
+    const refund = stripeEvent('charge.refunded.json', (o) => Object.assign(o, { id: 'ch_in_r1', payment_intent: 'pi_in_r1', invoice: 'in_r1', customer: null, amount: 10_000, amount_refunded: 5_000 }));
+    refund.created = Math.floor(at(6.5).getTime() / 1000);
+    await h.deliver(refund);
     const answer = await h.api('post', '/api/v1/conversions/recalculate', { from: at(0).toISOString(), to: at(3).toISOString(), affiliate_id: jane.id });
-    // in_r1 only: in_r2 is paid, in_r3 is Sam's, in_r4 is after the period
+    // in_r1 only: in_r2 is paid, in_r3 is Sam's, in_r4 is after the period; 10.00 − 5.00 before, 25.00 − 12.50 after
     expect(answer.data).toEqual({
       conversions: 1,
       changed: 1,
-      totals: [{ currency: 'USD', before: '10.00', after: '25.00', before_minor: 1000, after_minor: 2500, difference_minor: 1500 }],
+      totals: [{ currency: 'USD', before: '5.00', after: '12.50', before_minor: 500, after_minor: 1250, difference_minor: 750 }],
     });
     expect(await h.commissions()).toMatchObject({ in_r1: { value: 2500 }, in_r2: { value: 1000 }, in_r3: { value: 1000 }, in_r4: { value: 1000 } });
     // the new rating is a fact: a later rule change and a redelivery keep it
