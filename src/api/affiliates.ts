@@ -180,7 +180,11 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
       }
       if (body.referral_code) Object.assign(data, { referralCode: body.referral_code, referralCodeKey: body.referral_code.toLowerCase() });
       if (body.commission_type !== undefined || body.commission_value !== undefined) {
-        Object.assign(data, ruleColumns(body.commission_type, body.commission_value, currency, true));
+        // a new value alone keeps the override's type, as for groups and product rules (without an override, it needs
+        // one); a null value alone still clears the override
+        const kept = body.commission_value === null ? null : ((current.commissionType ?? undefined) as 'percentage' | 'fixed' | undefined);
+        const type = body.commission_type !== undefined ? body.commission_type : kept;
+        Object.assign(data, ruleColumns(type, body.commission_value, currency, true));
       }
       const updated = await conflictAs409(tx.affiliate.update({ where: { id: current.id }, data }), 'email or referral_code already in use');
       await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: current.id, before: overrideRuleState(current), after: overrideRuleState(updated), at: clock() });

@@ -271,4 +271,11 @@ describe('the affiliate program lifecycle', () => {
     expect((await api('get', `/api/v1/conversions/${first.id}`).expect(200)).body.data).toMatchObject({ value_minor: 3300, rule_source: 'group' });
     expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
   });
+
+  it("an override's value changes alone, keeping its type; a null value alone clears it", async () => {
+    await api('post', '/api/v1/affiliates', { email: 'ov@partners.test', referral_code: 'OV', commission_type: 'fixed', commission_value: 5 }).expect(201);
+    expect((await api('patch', '/api/v1/affiliates/ov%40partners.test', { commission_value: 7.5 }).expect(200)).body.data).toMatchObject({ commission_type: 'fixed', commission_value: 7.5 });
+    expect((await api('patch', '/api/v1/affiliates/ov%40partners.test', { commission_value: null }).expect(200)).body.data).toMatchObject({ commission_type: null, commission_value: null });
+    expect((await api('patch', '/api/v1/affiliates/ov%40partners.test', { commission_value: 10 }).expect(400)).body).toEqual({ success: false, error: 'commission_type: required with commission_value' });
+  });
 });
