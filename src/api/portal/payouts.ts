@@ -26,7 +26,7 @@ const listQuery = z.object(paginationQuery);
 const bankField = z
   .object({
     account_holder: z.string().trim().min(1).max(200),
-    iban: z.string().max(64).transform((v, ctx) => normalizedIban(v) ?? (ctx.addIssue({ code: 'custom', message: 'not a valid IBAN (its check digits do not match)' }), z.NEVER)),
+    iban: z.string().max(64).transform((v, ctx) => normalizedIban(v) ?? (ctx.addIssue({ code: 'custom', message: "not a valid IBAN (its country, length or check digits do not match)" }), z.NEVER)),
     bic: z
       .string()
       .max(16)

@@ -175,7 +175,11 @@ describe('the portal API of a signed-in affiliate', () => {
     expect((await (await portal('put', '/payout-details', jane, { method: 'paypal', paypal_email: 'not-an-email' })).expect(400)).body.error).toBe('paypal_email: must be an email address');
     expect((await (await portal('put', '/payout-details', jane, { method: 'paypal' })).expect(400)).body.error).toBe('paypal_email: required for paypal');
     const badIban = await (await portal('put', '/payout-details', jane, { method: 'bank_transfer', bank: { account_holder: 'Jane Doe', iban: 'DE89 3704 0044 0532 0130 01' } })).expect(400);
-    expect(badIban.body.error).toBe('bank.iban: not a valid IBAN (its check digits do not match)');
+    expect(badIban.body.error).toBe('bank.iban: not a valid IBAN (its country, length or check digits do not match)');
+    // check digits that hold, but no country's IBAN: an unknown country, a German one a digit short
+    for (const iban of ['XX0812345678901', 'DE5137040044053201300']) {
+      await (await portal('put', '/payout-details', jane, { method: 'bank_transfer', bank: { account_holder: 'Jane Doe', iban } })).expect(400);
+    }
     expect((await (await portal('put', '/payout-details', jane, { method: 'bank_transfer', bank: { account_holder: 'Jane', iban: 'DE89370400440532013000', bic: 'x' } })).expect(400)).body.error).toMatch(/^bank.bic: /);
     expect((await (await portal('get', '/payout-details', jane)).expect(200)).body.data).toEqual({ method: null, paypal_email: null, wise_email: null, bank: null });
 
