@@ -227,10 +227,14 @@ describe('earnings: holds, payouts, clawbacks', () => {
     const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i], v])));
     expect(rows).toHaveLength(all.length);
     const byId = new Map(all.map((c) => [c.id, c]));
+    const major = (m: number) => `${m < 0 ? '-' : ''}${Math.floor(Math.abs(m) / 100)}.${String(Math.abs(m) % 100).padStart(2, '0')}`;
     for (const row of rows) {
       const c = byId.get(row.id)!;
       expect([row.kind, row.status, Number(row.value_minor), row.payout_id || null]).toEqual([c.kind, c.status, c.value_minor, c.payout_id]);
+      // an amount is a number to a spreadsheet, a refund's negative one included (no quote before it)
+      expect(row.value).toBe(major(c.value_minor));
     }
+    expect(rows.some((r) => r.value!.startsWith('-'))).toBe(true);
     await verify();
   });
 
