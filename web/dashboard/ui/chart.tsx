@@ -2,6 +2,22 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 
 /**
+ * The value axis's width: its widest label in the axis's font, with the ticks and their gap. A fixed width clipped
+ * the start of long labels ("HUF 20,000.00" showed as ":0,000.00").
+ */
+const labelRoom: uPlot.Axis.Size = (u, values, axisIdx, cycle) => {
+  const axis = u.axes[axisIdx]!;
+  // uPlot sizes the axes in a few passes: once the labels settle, keep the size it chose
+  if (cycle > 1) return (axis as { _size?: number })._size ?? 50;
+  const widest = (values ?? []).reduce((a, v) => (v.length > a.length ? v : a), '');
+  // uPlot keeps the axis font as [css font, size] once it has drawn
+  const font = (axis.font as unknown as [string] | string | undefined);
+  u.ctx.font = Array.isArray(font) ? font[0] : (font ?? '12px system-ui');
+  const ticks = (axis.ticks as { size?: number } | undefined)?.size ?? 10;
+  return Math.ceil(ticks + (axis.gap ?? 5) + u.ctx.measureText(widest).width / devicePixelRatio + 4);
+};
+
+/**
  * A daily line chart (uPlot) with the same numbers as a table for screen readers and keyboard users: the canvas is
  * hidden from assistive technology, the table is what they read.
  */
@@ -25,7 +41,7 @@ export function DailyChart(props: {
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true } },
-        axes: [{}, { values: (_u, vals) => vals.map((v) => (props.format ? props.format(v) : String(v))), size: 70 }],
+        axes: [{}, { values: (_u, vals) => vals.map((v) => (props.format ? props.format(v) : String(v))), size: labelRoom }],
         series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, value: (_u: uPlot, v: number | null) => (v === null ? '—' : props.format ? props.format(v) : String(v)) }))],
       },
       [xs, ...props.series.map((s) => s.values)],
