@@ -229,6 +229,8 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
         `carl@partners.test,25.00,USD,${line('carl@partners.test').paypal_item_id},Affiliate commission from Acme`,
       ].sort(),
     );
+    // Bob (Wise) and Carl (no method) have no PayPal address: the page says so beside the file
+    await page.locator('p.warn-text', { hasText: "2 lines of this PayPal file have no PayPal details: written with the affiliate's own email." }).waitFor();
     const wise = await downloaded('Wise batch CSV (USD)');
     expect(wise.name).toBe(`payout-batch-${batchId}-USD-wise.csv`);
     const wiseLines = wise.text.split('\r\n').filter(Boolean);

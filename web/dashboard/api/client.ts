@@ -101,7 +101,8 @@ export async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
 }
 
 /** Downloads a file the API answers (a CSV export) with the dashboard's headers, under the name the server gives. */
-export async function download(path: string, fallbackName: string): Promise<void> {
+/** Saves what `path` answers as a file; resolves to the answer's headers (what the file leaves out, say). */
+export async function download(path: string, fallbackName: string): Promise<Headers> {
   const res = await fetch(path, { credentials: 'same-origin', headers: dashboardHeaders('GET', path) });
   if (!res.ok) {
     let body: unknown = null;
@@ -122,4 +123,5 @@ export async function download(path: string, fallbackName: string): Promise<void
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return res.headers;
 }

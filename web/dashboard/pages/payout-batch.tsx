@@ -38,14 +38,24 @@ function BatchView({ b }: { b: Batch }) {
   const announce = useAnnounce();
   const [settling, setSettling] = useState<'complete' | 'fail' | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
+  const [exportWarning, setExportWarning] = useState<string | null>(null);
   const pending = b.statuses.pending;
   const pendingCurrencies = [...new Set(b.lines.filter((l) => l.status === 'pending').map((l) => l.currency))];
   const exportFile = async (kind: 'paypal' | 'wise', currency: string) => {
     setExportError(null);
+    setExportWarning(null);
     const path = `/api/v1/payout-batches/${b.id}/${kind}.csv?currency=${encodeURIComponent(currency)}`;
+    const channel = kind === 'paypal' ? 'PayPal' : 'Wise';
     try {
-      await download(path, `payout-batch-${b.id}-${currency}-${kind}.csv`);
-      announce(`${kind === 'paypal' ? 'PayPal Payouts' : 'Wise batch'} file for ${currency} downloaded.`);
+      const headers = await download(path, `payout-batch-${b.id}-${currency}-${kind}.csv`);
+      // the file holds every pending line of the currency, whatever its method: say which lack this channel's details
+      const missing = Number(headers.get('X-Refwire-Missing-Details') ?? 0);
+      const warning =
+        missing > 0
+          ? `${missing === 1 ? '1 line' : `${missing} lines`} of this ${channel} file ${missing === 1 ? 'has' : 'have'} no ${channel} details: written with the affiliate's own email. Remove ${missing === 1 ? 'it' : 'them'} before you upload, or check the address.`
+          : null;
+      setExportWarning(warning);
+      announce(`${kind === 'paypal' ? 'PayPal Payouts' : 'Wise batch'} file for ${currency} downloaded.${warning ? ` ${warning}` : ''}`);
     } catch (err) {
       setExportError(err instanceof ApiError ? err.message : 'The file could not be downloaded.');
     }
@@ -120,7 +130,10 @@ function BatchView({ b }: { b: Batch }) {
           <p className="hint">No pending lines left to export.</p>
         ) : (
           <>
-            <p className="hint">The pending lines of one currency per file. Upload the PayPal file in PayPal Payouts, the Wise file in a Wise batch payment.</p>
+            <p className="hint">
+              Each file holds every pending line of one currency, whatever the affiliate's method: upload the PayPal file in PayPal Payouts or the Wise file in a
+              Wise batch payment, and send each line through one of them only.
+            </p>
             <div className="export-buttons">
               {pendingCurrencies.map((c) => (
                 <span key={c} className="export-group">
@@ -138,6 +151,11 @@ function BatchView({ b }: { b: Batch }) {
         {exportError ? (
           <p className="form-error" role="alert">
             {exportError}
+          </p>
+        ) : null}
+        {exportWarning ? (
+          <p className="warn-text" role="status">
+            {exportWarning}
           </p>
         ) : null}
       </section>
