@@ -72,11 +72,11 @@ function period(q: { from?: Date; to?: Date }, column = 'occurred_at') {
  * affiliates by commission of every review state, then by rows, then by id.
  */
 async function totalsFigures(prisma: PrismaClient, projectId: string, topN: number): Promise<{ counts: Counts; money: MoneyRow[]; top: TopRow[] }> {
-  const rows = await affiliateTotals(sqlSessionOf(prisma), projectId);
+  const [rows, project] = await Promise.all([affiliateTotals(sqlSessionOf(prisma), projectId), prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { currency: true } })]);
   const n = (text: string) => BigInt(text);
   const counts: Counts = { signups: 0n, purchases: 0n, renewals: 0n, refunds: 0n };
   const money = new Map<string, { revenue: bigint; refunded: bigint; commission: bigint; pending: bigint; rejected: bigint }>();
-  const ranked: { r: AffiliateTotals; all: bigint; rows: bigint }[] = [];
+  const ranked: { r: AffiliateTotals; home: boolean; commission: bigint; rows: bigint }[] = [];
   for (const r of rows) {
     counts.signups += n(r.signups);
     counts.purchases += n(r.purchases);
@@ -91,9 +91,32 @@ async function totalsFigures(prisma: PrismaClient, projectId: string, topN: numb
     m.pending += n(r.pending_minor);
     m.rejected += n(r.rejected_minor);
     money.set(r.currency, m);
-    ranked.push({ r, all: n(r.commission_minor) + n(r.pending_minor) + n(r.rejected_minor), rows: moneyRows });
+    ranked.push({ r, home: r.currency === project.currency, commission: n(r.commission_minor), rows: moneyRows });
   }
-  ranked.sort((a, b) => (a.all !== b.all ? (a.all > b.all ? -1 : 1) : a.rows !== b.rows ? (a.rows > b.rows ? -1 : 1) : a.r.affiliate_id < b.r.affiliate_id ? -1 : a.r.affiliate_id > b.r.affiliate_id ? 1 : 0));
+  // amounts compare only within a currency: the program's currency first, then the others by code; within one, by the commission shown, then by rows (the period's query orders alike)
+  ranked.sort((a, b) =>
+    a.home !== b.home
+      ? a.home
+        ? -1
+        : 1
+      : a.r.currency !== b.r.currency
+        ? a.r.currency < b.r.currency
+          ? -1
+          : 1
+        : a.commission !== b.commission
+          ? a.commission > b.commission
+            ? -1
+            : 1
+          : a.rows !== b.rows
+            ? a.rows > b.rows
+              ? -1
+              : 1
+            : a.r.affiliate_id < b.r.affiliate_id
+              ? -1
+              : a.r.affiliate_id > b.r.affiliate_id
+                ? 1
+                : 0,
+  );
   // (a deleted affiliate's rows lose their affiliate_id, and with it their place in the totals)
   const first = ranked.slice(0, topN);
   const named = await prisma.affiliate.findMany({ where: { projectId, id: { in: first.map((x) => x.r.affiliate_id) } }, select: { id: true, email: true, referralCode: true } });
@@ -171,7 +194,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
         WHERE c.project_id = ${projectId}::uuid ${period(q, 'c.occurred_at')}
           AND c.kind <> 'signup'
         GROUP BY c.affiliate_id, a.email, a.referral_code, c.currency
-        ORDER BY sum(c.value_minor) DESC, count(*) DESC, c.affiliate_id LIMIT ${q.top}`,
+        ORDER BY c.currency = (SELECT currency FROM projects WHERE id = ${projectId}::uuid) DESC, c.currency COLLATE "C",
+                 sum(c.value_minor) FILTER (WHERE ${balance.counted}) DESC, count(*) DESC, c.affiliate_id LIMIT ${q.top}`,
     ]);
     const sales = BigInt(counts!.purchases) + BigInt(counts!.renewals);
     const clickCount = BigInt(clicks!.clicks);

@@ -139,6 +139,16 @@ describe('reports/summary for all time, from maintained totals', () => {
     expect(s.signups).toBe(withZed.signups - 1);
   });
 
+  it("top affiliates compare amounts within a currency only, the program's first", async () => {
+    // 100,000.00 HUF at 20%: 2,000,000 minor units, more than any USD commission here and worth far less
+    await manual({ type: 'purchase', referral_code: 'SAM', base_value: 100000, base_value_currency: 'HUF', reference: 'huf-1' });
+    const s = await expectAllTimeEqualsRows();
+    const currencies = s.top_affiliates.map((a: { currency: string }) => a.currency);
+    expect(currencies.at(-1)).toBe('HUF');
+    expect(currencies.slice(0, -1).length).toBeGreaterThan(1);
+    expect(currencies.slice(0, -1).every((c: string) => c === 'USD')).toBe(true);
+  });
+
   it('ledger/verify names totals or counts that disagree with the rows', async () => {
     await tdb.db.sql.query(`UPDATE affiliate_totals SET commission_minor = commission_minor + 1 WHERE id = (SELECT max(id) FROM affiliate_totals WHERE project_id = $1)`, [projectId]);
     await tdb.db.sql.query(`UPDATE row_counts SET n = n + 1 WHERE id = (SELECT max(id) FROM row_counts WHERE project_id = $1 AND table_name = 'conversions')`, [projectId]);
