@@ -43,7 +43,7 @@ export async function resolveAffiliate(prisma: PrismaClient, projectId: string, 
   const affiliate = await prisma.affiliate.findFirst({
     where: affiliateId ? { projectId, id: affiliateId } : { projectId, referralCodeKey: referralCode!.toLowerCase() },
   });
-  if (!affiliate) throw new HttpError(404, affiliateId ? 'affiliate not found' : 'no affiliate has this referral_code');
+  if (!affiliate) throw new HttpError(404, affiliateId ? 'affiliate not found' : 'referral_code: no affiliate has this referral_code');
   return affiliate;
 }
 

@@ -163,6 +163,11 @@ describe('bad input the database cannot hold', () => {
     expect(res.body).toEqual({ success: false, error });
   });
 
+  it('names referral_code when no affiliate has it, so a form shows the error beside that field', async () => {
+    const res = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'NOPE-NOBODY', base_value: 10 }).expect(404);
+    expect(res.body).toEqual({ success: false, error: 'referral_code: no affiliate has this referral_code' });
+  });
+
   it.each(['/api/v1/reports/summary', '/api/v1/reports/daily', '/api/v1/reports/conversions.csv'])('refuses a period that ends before it starts, as every report does: %s', async (path) => {
     const res = await request(t.app).get(`${path}?from=2027-01-01&to=2026-01-01`).set(api()).expect(400);
     expect(res.body).toEqual({ success: false, error: 'from: must be before to' });
