@@ -93,30 +93,14 @@ async function totalsFigures(prisma: PrismaClient, projectId: string, topN: numb
     money.set(r.currency, m);
     ranked.push({ r, home: r.currency === project.currency, commission: n(r.commission_minor), rows: moneyRows });
   }
-  // amounts compare only within a currency: the program's currency first, then the others by code; within one, by the commission shown, then by rows (the period's query orders alike)
-  ranked.sort((a, b) =>
-    a.home !== b.home
-      ? a.home
-        ? -1
-        : 1
-      : a.r.currency !== b.r.currency
-        ? a.r.currency < b.r.currency
-          ? -1
-          : 1
-        : a.commission !== b.commission
-          ? a.commission > b.commission
-            ? -1
-            : 1
-          : a.rows !== b.rows
-            ? a.rows > b.rows
-              ? -1
-              : 1
-            : a.r.affiliate_id < b.r.affiliate_id
-              ? -1
-              : a.r.affiliate_id > b.r.affiliate_id
-                ? 1
-                : 0,
-  );
+  // amounts compare only within a currency: the program's currency first, then the others by code; within one, by
+  // the commission shown, then by rows (the period's query orders alike)
+  const order = (x: (typeof ranked)[number]) => [x.home ? 0 : 1, x.r.currency, -x.commission, -x.rows, x.r.affiliate_id] as const;
+  ranked.sort((a, b) => {
+    const [ka, kb] = [order(a), order(b)];
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+    return 0;
+  });
   // (a deleted affiliate's rows lose their affiliate_id, and with it their place in the totals)
   const first = ranked.slice(0, topN);
   const named = await prisma.affiliate.findMany({ where: { projectId, id: { in: first.map((x) => x.r.affiliate_id) } }, select: { id: true, email: true, referralCode: true } });
