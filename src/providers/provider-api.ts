@@ -77,7 +77,19 @@ export type RecoveredEvent = {
  */
 export type Reconciler = {
   defaultBaseUrl(apiKey: string): string;
-  recover(api: ProviderApi, window: { since: Date; until: Date }): Promise<RecoveredEvent[]>;
+  recover(api: ProviderApi, window: ReconcileWindow): Promise<RecoveredEvent[]>;
+};
+
+export type ReconcileWindow = {
+  since: Date;
+  until: Date;
+  /**
+   * Set on one run a day and on a run asked for with `since`: also the payments made before `since`, back to
+   * `paidSince`, that changed after `changedSince`. A provider whose API lists payments by their creation alone (Lemon
+   * Squeezy: no refund list, no event history) finds a later refund of an older payment this way; the others list
+   * refunds or events by their own time and ignore it.
+   */
+  sweep?: { paidSince: Date; changedSince: Date };
 };
 
 /** Races a call against the provider API timeout, for SDKs that take no abort signal. */

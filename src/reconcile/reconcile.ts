@@ -4,7 +4,7 @@ import type { ProviderName } from '../domain/provider-names';
 import { storeInboundEvents, type InboxInput } from '../inbox/inbound-events';
 import type { IntegrationStore } from '../integrations/integration-store';
 import type { Metrics } from '../observability/metrics';
-import { ProviderApiError, type RecoveredEvent } from '../providers/provider-api';
+import { ProviderApiError, type ReconcileWindow, type RecoveredEvent } from '../providers/provider-api';
 import { getReconciler } from '../providers/registry';
 
 export type ReconcileDeps = {
@@ -47,6 +47,22 @@ const FIRST_BACKOFF_MS = 60_000;
 const MAX_BACKOFF_MS = 6 * 3_600_000;
 const REFUSED_KEY_WAIT_MS = 24 * 3_600_000;
 const INSERT_BATCH = 100;
+const DAY_MS = 86_400_000;
+/** How old a payment the sweep still looks at for a refund (ReconcileWindow.sweep): past most refund policies. */
+const SWEEP_LOOKBACK_MS = 120 * DAY_MS;
+
+/**
+ * The sweep for refunds of older payments reads months of a provider's list, so it runs once a day: on the run whose
+ * window holds a UTC midnight (a failed one keeps its window and is retried), for what changed since the day before
+ * or since the window's start if that is earlier. A run asked for with `since` sweeps from there.
+ */
+export function sweepOf(since: Date, until: Date, asked: boolean): ReconcileWindow['sweep'] {
+  const paidSince = new Date(since.getTime() - SWEEP_LOOKBACK_MS);
+  if (asked) return { paidSince, changedSince: since };
+  const midnight = Math.floor(until.getTime() / DAY_MS) * DAY_MS;
+  if (midnight < since.getTime()) return undefined;
+  return { paidSince, changedSince: new Date(Math.min(since.getTime(), midnight - DAY_MS - OVERLAP_MS)) };
+}
 
 export function backoffMs(failures: number): number {
   return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, failures - 1));
@@ -69,7 +85,8 @@ export async function reconcileIntegration(deps: ReconcileDeps, request: { proje
 
   let listed: RecoveredEvent[];
   try {
-    listed = await reconciler.recover(api, { since, until });
+    const sweep = sweepOf(since, until, request.since !== undefined);
+    listed = await reconciler.recover(api, { since, until, ...(sweep ? { sweep } : {}) });
   } catch (err) {
     const failures = target.failures + 1;
     const status = err instanceof ProviderApiError ? err.status : undefined;

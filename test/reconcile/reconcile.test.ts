@@ -190,6 +190,49 @@ describe('reconciliation: what no webhook delivered, read back from the provider
     expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
   });
 
+  it('a Lemon Squeezy refund of an older order whose webhook was lost is found by the next day\'s sweep, once', async () => {
+    await passAt(T0);
+    const order = clone(loadFixture('lemonsqueezy', 'order_created.oneoff.json').payload) as Record<string, any>;
+    Object.assign(order.data.attributes, { created_at: minutes(10).toISOString(), updated_at: minutes(10).toISOString() });
+    standIns.lemonsqueezy.list('/v1/orders').push(order.data);
+    t.clock.now = minutes(10);
+    await deliver('lemonsqueezy', order);
+    await passAt(minutes(15));
+    const paid = ['purchase', 'order:5002', 500, 2500];
+    expect(await conversions()).toEqual([paid]);
+
+    // two days on, a scheduled run; then $10.00 of the order is refunded and the webhook never arrives (Lemon
+    // Squeezy leaves a partial refund `paid`, `refunded` false, refunded_at null; updated_at moves)
+    const refundedAt = minutes(46 * 60);
+    await passAt(new Date(refundedAt.getTime() - 10 * 60_000));
+    const current = standIns.lemonsqueezy.list('/v1/orders')[0]!;
+    Object.assign(current.attributes, { refunded_amount: 1000, updated_at: refundedAt.toISOString() });
+
+    // the runs of that day read the orders created in their windows: the refunded order is older
+    await passAt(minutes(46 * 60 + 15));
+    await passAt(minutes(52 * 60));
+    expect(await conversions()).toEqual([paid]);
+
+    // the first run after midnight sweeps the older orders changed since the day before: the refund, its 20 %
+    await passAt(minutes(60 * 60 + 5));
+    const refund = ['refund', 'order:5002', -200, -1000];
+    expect(await conversions()).toEqual([paid, refund]);
+    const recovered = (await reconciledEvents()).data.filter((e: any) => e.provider_event_id.includes(':refunded:'));
+    expect(recovered.map((e: any) => [e.provider_event_id, e.type, e.status])).toEqual([['reconciled:order:5002:refunded:1000', 'order_refunded', 'processed']]);
+
+    // the webhook comes late after all, and the next day's sweep and a run asked for from before the refund read
+    // it again: nothing more is reversed
+    await deliver('lemonsqueezy', { meta: { event_name: 'order_refunded', webhook_id: 'late-refund-webhook-0001', custom_data: null }, data: current });
+    await passAt(minutes(84 * 60 + 5));
+    const asked = await request(t.app).post('/api/v1/integrations/lemonsqueezy/reconcile').set(api()).send({ since: minutes(45 * 60).toISOString() }).expect(200);
+    expect(asked.body.data).toMatchObject({ listed: 1, recovered: 0, duplicates: 1 });
+    await t.runner.idle();
+    expect(await conversions()).toEqual([paid, refund]);
+    const affiliate = (await request(t.app).get('/api/v1/affiliates/partner%40acme.test').set(api()).expect(200)).body.data;
+    expect(affiliate.total_earnings_minor).toBe(500 - 200);
+    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+  });
+
   it('a provider answering 5xx or not answering backs off, and the checkpoint does not move', async () => {
     await passAt(T0);
     standIns.stripe.failure = 'http500';

@@ -63,3 +63,42 @@ describe.each(Object.keys(fill) as ProviderName[])('%s reconciler', (provider) =
     expect(standIn.calls.filter((c) => c.path === listPath).length).toBeLessThanOrEqual(3);
   });
 });
+
+describe('Lemon Squeezy reconciler: the sweep for refunds of older payments', () => {
+  const standIn = new ProviderStandIn('lemonsqueezy');
+  const order = (i: number) => standIn.list('/v1/orders').find((o) => o.id === String(9000 + i))!;
+  const refund = (i: number, amount: number, updatedAt: Date) => Object.assign(order(i).attributes, { refunded_amount: amount, updated_at: updatedAt.toISOString() });
+  const minutesFromSince = (n: number) => new Date(SINCE.getTime() + n * 60_000);
+  beforeAll(async () => {
+    await standIn.start();
+    fill.lemonsqueezy(standIn);
+    // partial refunds, as Lemon Squeezy shows them: still `paid`, `refunded` false, no refunded_at
+    refund(10, 300, minutesFromSince(-30)); // an older order, refunded after the sweep's changedSince: found
+    refund(20, 400, minutesFromSince(-120)); // refunded before changedSince: the previous sweep's
+    refund(5, 500, minutesFromSince(-10)); // created before paidSince: too old to look at
+    refund(300, 600, minutesFromSince(470)); // created in the window
+  });
+  afterAll(() => standIn.stop());
+
+  it('without a sweep only the window is read; with one, the older orders refunded since changedSince add their refunds', async () => {
+    const api = { apiKey: 'key_for_the_sweep_test_0001', baseUrl: standIn.url, fetch: globalThis.fetch };
+    const windowOnly = await getReconciler('lemonsqueezy').recover(api, { since: SINCE, until: UNTIL });
+    expect(windowOnly).toHaveLength(IN_WINDOW + 1);
+    expect(windowOnly.filter((e) => e.type === 'order_refunded').map((e) => [e.eventId, e.occurredAt.toISOString()])).toEqual([
+      ['reconciled:order:9300:refunded:600', minutesFromSince(470).toISOString()],
+    ]);
+
+    standIn.calls.length = 0;
+    const swept = await getReconciler('lemonsqueezy').recover(api, { since: SINCE, until: UNTIL, sweep: { paidSince: minutesFromSince(-242), changedSince: minutesFromSince(-60) } });
+    expect(swept).toHaveLength(IN_WINDOW + 2);
+    const refunds = swept.filter((e) => e.type === 'order_refunded');
+    expect(refunds.map((e) => [e.eventId, e.occurredAt.toISOString()])).toEqual([
+      ['reconciled:order:9300:refunded:600', minutesFromSince(470).toISOString()],
+      ['reconciled:order:9010:refunded:300', minutesFromSince(-30).toISOString()],
+    ]);
+    // the older order's payment is not recovered again: its own window's run did that
+    expect(swept.filter((e) => e.eventId.startsWith('reconciled:order:9010'))).toHaveLength(1);
+    // back to the page reaching past paidSince: all five
+    expect(standIn.calls.filter((c) => c.path === '/v1/orders')).toHaveLength(5);
+  });
+});
