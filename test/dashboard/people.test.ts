@@ -6,6 +6,9 @@ import { axeViolations, DashboardHarness, describeInBrowser, screenshot, waitFor
 import { stripeEvent } from '../helpers/ledger';
 import { connectProvider, createProjectViaApi } from '../helpers/refwire';
 
+// The tests compile without the DOM library
+declare const document: any;
+
 const SECRET = 'whsec_people_pages_0123456789';
 
 // The people pages (web/dashboard/pages/applications, affiliates, affiliate-detail, groups) in Chromium, against
@@ -323,6 +326,8 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
 
     await page.getByRole('button', { name: 'New affiliate' }).click();
     const dialog = page.getByRole('dialog');
+    // typing starts in the first field
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'email', undefined, { timeout: 5_000 });
     await dialog.getByLabel('Email').fill('not-an-email');
     await dialog.getByLabel('Name').fill('Gus Guide');
     await dialog.getByRole('button', { name: 'Create affiliate' }).click();
@@ -335,6 +340,8 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
     await dialog.getByLabel('Group').selectOption({ label: 'Gold' });
     await dialog.getByRole('button', { name: 'Create affiliate' }).click();
     await page.getByRole('heading', { name: 'Gus Guide', level: 1 }).waitFor();
+    // the new page is announced by its heading, not left on whatever the closed dialog gave focus back to
+    await page.waitForFunction(() => document.activeElement?.id === 'page-title' && document.activeElement.textContent === 'Gus Guide', undefined, { timeout: 5_000 });
     expect(page.url()).toContain(`/affiliates/${encodeURIComponent('gus@guides.test')}`);
     expect(await affiliate('gus@guides.test')).toMatchObject({ status: 'active', name: 'Gus Guide' });
     await page.getByText('No conversions yet.').waitFor();

@@ -1,5 +1,5 @@
 import { Description, Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
-import { useState, type ReactNode } from 'react';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { FormError } from './form';
 
 /**
@@ -70,16 +70,21 @@ export function ConfirmDialog(props: {
   );
 }
 
+const FIRST_FIELD = 'form input:not([type=hidden]):not([disabled]), form select:not([disabled]), form textarea:not([disabled])';
+
 /**
  * The frame of a form in a modal (Headless UI's Dialog: focus kept inside, Escape closes, the page behind is inert):
- * its title, then what the page puts in it (a Description, the form).
+ * its title, then what the page puts in it (a Description, the form). It opens with focus on the form's first field.
  */
 export function FormDialog(props: { title: ReactNode; tall?: boolean; onClose(): void; children: ReactNode }) {
+  const panel = useRef<HTMLDivElement>(null);
+  // the form's first field, where typing starts (Headless UI alone focuses the panel); read when the dialog opens
+  const firstField = useMemo(() => ({ get current() { return panel.current?.querySelector<HTMLElement>(FIRST_FIELD) ?? null; } }), []);
   return (
-    <Dialog open onClose={props.onClose} className="dialog">
+    <Dialog open onClose={props.onClose} className="dialog" initialFocus={firstField}>
       <div className="dialog-backdrop" aria-hidden="true" />
       <div className="dialog-frame">
-        <DialogPanel className={props.tall ? 'dialog-panel dialog-panel-tall' : 'dialog-panel'}>
+        <DialogPanel ref={panel} className={props.tall ? 'dialog-panel dialog-panel-tall' : 'dialog-panel'}>
           <DialogTitle as="h2">{props.title}</DialogTitle>
           {props.children}
         </DialogPanel>

@@ -26,7 +26,9 @@ export const NAV: { path: string; label: string }[] = [
 
 /**
  * Focus to the page's heading as soon as it is on screen: at once when the page is drawn with the navigation, or
- * when its chunk arrives (routes.tsx), however late; a later move to another page takes over.
+ * when its chunk arrives (routes.tsx), however late; and again when the page draws its heading anew (a detail page
+ * replaces its loading state's), until the person does something (a key, a pointer, focus moved), a later move to
+ * another page takes over, or 10 s pass.
  */
 let stopWaitingForHeading: (() => void) | null = null;
 function focusHeadingWhenShown(): void {
@@ -36,22 +38,25 @@ function focusHeadingWhenShown(): void {
     const heading = document.getElementById('page-title');
     return heading && heading.getClientRects().length > 0 ? heading : null;
   };
-  const heading = shownHeading();
-  if (heading) {
-    heading.focus();
-    return;
-  }
-  const observer = new MutationObserver(() => {
+  const follow = () => {
     const shown = shownHeading();
-    if (!shown) return;
-    stopWaitingForHeading?.();
-    shown.focus();
-  });
+    if (shown && document.activeElement !== shown) shown.focus();
+  };
+  const observer = new MutationObserver(follow);
   observer.observe(document.getElementById('main') ?? document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['style'] });
+  const movedByPerson = (e: Event) => {
+    if (e.type !== 'focusin' || (e.target as Element | null)?.id !== 'page-title') stopWaitingForHeading?.();
+  };
+  const events = ['keydown', 'pointerdown', 'focusin'] as const;
+  for (const type of events) document.addEventListener(type, movedByPerson, true);
+  const timer = setTimeout(() => stopWaitingForHeading?.(), 10_000);
   stopWaitingForHeading = () => {
     observer.disconnect();
+    for (const type of events) document.removeEventListener(type, movedByPerson, true);
+    clearTimeout(timer);
     stopWaitingForHeading = null;
   };
+  follow();
 }
 
 /**
@@ -64,13 +69,14 @@ export function ProjectLayout(props: { children: ReactNode }) {
   const [location, navigate] = useLocation();
   const section = '/' + (location.split('/')[1] ?? '');
   const first = useRef(true);
+  // every page has its own path (a list, an item of it), so any move of the path is to another page
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
     focusHeadingWhenShown();
-  }, [section]);
+  }, [location]);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
