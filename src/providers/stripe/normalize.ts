@@ -1,3 +1,4 @@
+import { mulDivRound } from '../../commission/money';
 import { emptyHints, eventsOf, type Hints, type Normalized } from '../../domain/normalized-event';
 import { arr, at, currencyCode, idOf, minor, obj, str, unique, unixSeconds, type Json } from '../shared/read';
 
@@ -105,6 +106,8 @@ const INVOICE_KINDS: Record<string, 'purchase' | 'renewal'> = {
   subscription_create: 'purchase',
   subscription_cycle: 'renewal',
   subscription_update: 'renewal',
+  // metered billing invoiced early, when usage reaches a threshold: the subscription's money like a cycle's
+  subscription_threshold: 'renewal',
 };
 
 function invoicePaid(invoice: Json, occurredAt: Date): Normalized {
@@ -133,11 +136,15 @@ function invoicePaid(invoice: Json, occurredAt: Date): Normalized {
       str(at(line, 'plan', 'product')),
     ]),
   );
-  const tax =
+  const invoiceTax =
     minor(invoice.tax) ??
     sum(arr(invoice.total_taxes).map((t) => minor(obj(t)?.amount))) ??
     sum(arr(invoice.total_tax_amounts).map((t) => minor(obj(t)?.amount))) ??
     0n;
+  // Part of the invoice paid from the customer's credit balance (a downgrade's proration, a credit note) is not
+  // paid now: amount_paid is what was, and it carries its share of the invoice's tax, not all of it.
+  const total = minor(invoice.total);
+  const tax = total !== null && total > gross ? mulDivRound(invoiceTax, gross, total) : invoiceTax;
 
   return eventsOf({
     kind,

@@ -118,9 +118,22 @@ describe('Stripe normalization', () => {
   it.each([
     ['subscription_update', 'renewal'],
     ['subscription_cycle', 'renewal'],
+    ['subscription_threshold', 'renewal'],
     ['subscription_create', 'purchase'],
   ])('billing_reason %s is a %s', (reason, kind) => {
     expect(only<PaymentEvent>(normalize('invoice.paid.subscription_create.json', (o) => (o.billing_reason = reason))).kind).toBe(kind);
+  });
+
+  it.each([
+    // 5,390 with 490 tax, 5,000 of it from the customer's credit balance: 390 paid, with 490 × 390 / 5,390 of tax
+    [-5000, 390, 35n],
+    [-2000, 3390, 308n],
+    [0, 5390, 490n],
+  ])('an invoice paid partly from a credit balance of %d carries the tax share of what was paid (%d)', (balance, paid, tax) => {
+    const p = only<PaymentEvent>(
+      normalize('invoice.paid.subscription_create.json', (o) => Object.assign(o, { subtotal: 4900, tax: 490, total: 5390, starting_balance: balance, amount_due: paid, amount_paid: paid })),
+    );
+    expect([p.grossMinor, p.taxMinor]).toEqual([BigInt(paid), tax]);
   });
 
   it.each([
