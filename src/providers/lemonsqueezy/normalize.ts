@@ -28,6 +28,12 @@ type Handler = (input: Input) => Normalized;
 /** Order and invoice ids are both plain numbers: the prefix keeps their payment keys apart. */
 const orderKey = (id: unknown) => (id === null || id === undefined ? null : `order:${String(id)}`);
 const invoiceKey = (id: unknown) => (id === null || id === undefined ? null : `invoice:${String(id)}`);
+/**
+ * A subscription's first payment under a name both sides know: its initial invoice names the subscription but not
+ * the order that carries the money, and subscription_* events name that order. The subscription's events make it an
+ * alias of the order, and a refund of the initial invoice names it, so the refund finds the order's payment.
+ */
+const firstPaymentKey = (subscriptionId: string | null) => (subscriptionId === null ? null : `subscription:${subscriptionId}:first`);
 const idString = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && v !== '') ? String(v) : null);
 
 
@@ -109,9 +115,10 @@ function refunded(key: (id: unknown) => string | null): Handler {
     const currency = currencyOf(a);
     const amount = minor(a.refunded_amount);
     if (!currency || amount === null) return { kind: 'invalid', reason: 'refund has no refunded_amount or currency' };
+    const initial = str(a.billing_reason) === 'initial' ? firstPaymentKey(idString(a.subscription_id)) : null;
     return eventsOf({
       kind: 'refund',
-      paymentRefs: [key(id)!],
+      paymentRefs: unique([key(id), initial]),
       refundId: null,
       amountMinor: amount,
       currency,
@@ -131,7 +138,7 @@ function subscription(fact: 'subscription_started' | 'subscription_changed' | 's
       customer: { id: idString(a.customer_id), email: str(a.user_email) },
       subscriptionId: id,
       discountId: null,
-      paymentAliases: unique([firstOrder]),
+      paymentAliases: firstOrder ? unique([firstOrder, firstPaymentKey(id)]) : [],
       paymentKey: firstOrder,
       hints: { ...emptyHints(), subscriptionReferralCode: referralCode },
       // its renewals' invoices name no product: what the subscription is on rates them (product rules)
