@@ -50,6 +50,8 @@ type RefundWrite = {
   review: string | null;
   /** the event that reported the refund raising the payment to this level */
   inboundEventId: string | null;
+  /** money given back below what paid-out rows reversed (a chargeback reversed): a row that earns it again */
+  givenBack?: boolean;
 };
 
 /**
@@ -135,7 +137,7 @@ export async function recomputeCustomers(
         payment.hold_until !== null && payment.affiliate_id === (affiliate?.id ?? null)
           ? payment.hold_until
           : holdUntil(payment.occurred_at, affiliate?.holdDays ?? currentGroupHold(affiliate) ?? rules.holdDays);
-      const levels = refundLevelsOf(inputs, payment);
+      const { levels, latest } = refundLevelsOf(inputs, payment);
       const update: PaymentUpdate = {
         id: payment.id,
         affiliateId: affiliate?.id ?? null,
@@ -163,14 +165,17 @@ export async function recomputeCustomers(
       }
       // A frozen payment's refunds reverse what it was paid out as, to whom it was paid, and are due at once.
       const reversing: PaymentUpdate = paidOut ? { ...update, affiliateId: payment.affiliate_id, value: payment.value_minor } : update;
-      const rows = refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, levels, paidOut);
+      const rows = refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, levels, latest, paidOut);
       refundWrites.push(...rows.writes);
       refundDeletes.push(...rows.deletes);
     }
   }
   await insertPayments(tx, projectId, provider, paymentUpdates.filter((u) => fresh.has(u.id)).map((u) => [fresh.get(u.id)!, u]));
   await writePayments(tx, paymentUpdates.filter((u) => !fresh.has(u.id)));
-  for (const refund of await writeRefunds(tx, refundWrites, refundDeletes)) if (refund.affiliate_id) events.push({ type: 'referral_canceled', conversionId: refund.id });
+  for (const refund of await writeRefunds(tx, refundWrites, refundDeletes)) {
+    // a row that earns given-back money again cancels nothing
+    if (refund.affiliate_id && BigInt(refund.amount_minor) < 0n) events.push({ type: 'referral_canceled', conversionId: refund.id });
+  }
   await emitConversionEvents(tx, projectId, events, now);
 }
 
@@ -259,7 +264,7 @@ function wantedBy(learned: { hints: Hints; email: string | null }[]) {
  * The refunded levels of a payment in time order (refundLevels). A refund reported under several of the payment's
  * ids (a charge and its payment intent) counts once, at its earliest report.
  */
-function refundLevelsOf(inputs: LedgerInputs, payment: PaymentRow): RefundLevel<RefundObservation>[] {
+function refundLevelsOf(inputs: LedgerInputs, payment: PaymentRow): { levels: RefundLevel<RefundObservation>[]; latest: RefundObservation | null } {
   const distinct = new Map<string, RefundObservation>();
   for (const alias of inputs.aliasesOf(payment.payment_key)) {
     for (const o of inputs.refundObservations.get(alias) ?? []) {
@@ -269,7 +274,9 @@ function refundLevelsOf(inputs: LedgerInputs, payment: PaymentRow): RefundLevel<
       if (!seen || o.occurredAt < seen.occurredAt || (o.occurredAt.getTime() === seen.occurredAt.getTime() && o.amountMinor < seen.amountMinor)) distinct.set(o.observationKey, o);
     }
   }
-  return refundLevels([...distinct.values()], payment.amount_minor);
+  const observations = [...distinct.values()];
+  const latest = observations.reduce<RefundObservation | null>((last, o) => (last === null || o.occurredAt > last.occurredAt ? o : last), null);
+  return { levels: refundLevels(observations, payment.amount_minor), latest };
 }
 
 /** Paid out, or taken into a pending payout (src/domain/balances.ts). */
@@ -303,13 +310,17 @@ function refundRowsOf(
   existing: RefundRow[],
   update: PaymentUpdate,
   levels: RefundLevel<RefundObservation>[],
+  latest: RefundObservation | null,
   paidOut: boolean,
 ): { writes: RefundWrite[]; deletes: string[] } {
-  const frozenLevel = existing.reduce((max, r) => (frozen(r) && r.refund_level_minor > max ? r.refund_level_minor : max), 0n);
-  const movable = existing.filter((r) => r.refund_level_minor > frozenLevel);
+  // rows that earn back money given back (below) are not steps of the refunded level
+  const givenBack = existing.filter((r) => r.amount_minor > 0n);
+  const steps = existing.filter((r) => r.amount_minor <= 0n);
+  const frozenLevel = steps.reduce((max, r) => (frozen(r) && r.refund_level_minor > max ? r.refund_level_minor : max), 0n);
+  const movable = steps.filter((r) => r.refund_level_minor > frozenLevel);
   const targets = levels.filter((l) => l.level > frozenLevel);
   const plan = [
-    ...existing.filter((r) => r.refund_level_minor <= frozenLevel).map((row) => ({ row, level: row.refund_level_minor, at: row.occurred_at, eventId: row.inbound_event_id })),
+    ...steps.filter((r) => r.refund_level_minor <= frozenLevel).map((row) => ({ row, level: row.refund_level_minor, at: row.occurred_at, eventId: row.inbound_event_id })),
     ...targets.map((t, i) => ({ row: movable[i] ?? null, level: t.level, at: t.at, eventId: t.by.inboundEventId })),
   ];
   const base = payment.amount_minor - payment.tax_minor;
@@ -349,7 +360,48 @@ function refundRowsOf(
     )
       writes.push(write);
   }
-  return { writes, deletes: movable.slice(targets.length).map((r) => r.id) };
+  const deletes = movable.slice(targets.length).map((r) => r.id);
+
+  // Money given back (a chargeback the merchant won) can take the refunded total below the level of a row already
+  // paid out, which is never rewritten: one more row earns the difference again, dated when it was given back. A
+  // row of this kind paid out in turn is the new floor.
+  const final = levels.at(-1)?.level ?? 0n;
+  const floor = givenBack.filter(frozen).reduce((min, r) => (r.refund_level_minor < min ? r.refund_level_minor : min), frozenLevel);
+  const open = givenBack.filter((r) => !frozen(r));
+  if (final < floor && latest) {
+    const row = open[0] ?? null;
+    const write: RefundWrite = {
+      id: row?.id ?? null,
+      rowLevel: row?.refund_level_minor ?? null,
+      payment,
+      level: final,
+      value: reversedAt(update.value, gross, floor) - reversedAt(update.value, gross, final),
+      amount: floor - final,
+      base: mulDivRound(base, floor, gross) - mulDivRound(base, final, gross),
+      affiliateId: update.affiliateId,
+      holdUntil: paidOut ? latest.occurredAt : update.holdUntil,
+      attribution: update.attribution,
+      occurredAt: latest.occurredAt,
+      review: update.review,
+      inboundEventId: latest.inboundEventId,
+      givenBack: true,
+    };
+    if (
+      row === null ||
+      row.refund_level_minor !== write.level ||
+      row.value_minor !== write.value ||
+      row.amount_minor !== write.amount ||
+      row.base_value_minor !== write.base ||
+      row.affiliate_id !== write.affiliateId ||
+      row.review_status !== write.review ||
+      row.occurred_at.getTime() !== write.occurredAt.getTime() ||
+      row.inbound_event_id !== write.inboundEventId ||
+      row.hold_until?.getTime() !== write.holdUntil.getTime()
+    )
+      writes.push(write);
+    deletes.push(...open.slice(1).map((r) => r.id));
+  } else deletes.push(...open.map((r) => r.id));
+  return { writes, deletes };
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -455,7 +507,7 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
  * the project, so rows changing level first step aside to a key of their own id: one statement moving levels
  * 10 and 30 to 30 and 40 would otherwise meet a key still held.
  */
-async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): Promise<{ id: string; affiliate_id: string | null }[]> {
+async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): Promise<{ id: string; affiliate_id: string | null; amount_minor: string }[]> {
   const created = writes.filter((w) => w.id === null);
   const updated = writes.filter((w) => w.id !== null).sort((a, b) => (a.id! < b.id! ? -1 : 1));
   if (deletes.length > 0) await tx.query(`DELETE FROM conversions c WHERE c.id = ANY($1::uuid[]) AND ${notFrozenSql('c')}`, [deletes]);
@@ -490,26 +542,26 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): P
         updated.map((w) => iso(w.holdUntil)),
         updated.map((w) => w.review),
         updated.map((w) => w.level.toString()),
-        updated.map((w) => `${w.payment.external_key}:refund:${w.level}`),
+        updated.map((w) => refundKey(w)),
         updated.map((w) => iso(w.occurredAt)),
         updated.map((w) => w.inboundEventId),
       ],
     );
   }
-  let inserted: { id: string; affiliate_id: string | null }[] = [];
+  let inserted: { id: string; affiliate_id: string | null; amount_minor: string }[] = [];
   if (created.length > 0) {
     inserted = await tx.query(
       `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, reverses_id, customer_key, customer_id,
          customer_email, subscription_id, product_ids, currency, amount_minor, base_value_minor, value_minor, refund_level_minor,
          attribution, occurred_at, hold_until, affiliate_id, review_status, inbound_event_id)
-       SELECT p.project_id, 'refund', p.provider, p.external_key || ':refund:' || r.level, p.payment_key, p.id, p.customer_key, p.customer_id,
+       SELECT p.project_id, 'refund', p.provider, r.external_key, p.payment_key, p.id, p.customer_key, p.customer_id,
          p.customer_email, p.subscription_id, p.product_ids, p.currency, r.amount, r.base, r.value, r.level,
          r.attribution::jsonb, r.occurred_at, r.hold_until, r.affiliate_id::uuid, r.review, r.inbound_event_id
-       FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::uuid[])
-         AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id, review, inbound_event_id)
+       FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::uuid[], $12::text[])
+         AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id, review, inbound_event_id, external_key)
        JOIN conversions p ON p.id = r.payment_id
        WHERE p.id = ANY($1::uuid[])
-       RETURNING id, affiliate_id`,
+       RETURNING id, affiliate_id, amount_minor`,
       [
         created.map((w) => w.payment.id),
         created.map((w) => w.level.toString()),
@@ -522,8 +574,14 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): P
         created.map((w) => w.affiliateId),
         created.map((w) => w.review),
         created.map((w) => w.inboundEventId),
+        created.map((w) => refundKey(w)),
       ],
     );
   }
   return inserted;
+}
+
+/** A refund row's key: its payment's and its level, unique among the payment's steps and its given-back row. */
+function refundKey(w: RefundWrite): string {
+  return `${w.payment.external_key}:${w.givenBack ? 'given-back' : 'refund'}:${w.level}`;
 }

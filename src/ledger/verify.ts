@@ -55,8 +55,9 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
              || ' (' || count(*) || ' rows)' AS problem
       FROM conversions p JOIN conversions r ON r.reverses_id = p.id
       WHERE p.project_id = ${projectId}::uuid
-      GROUP BY p.id, p.amount_minor, r.refund_level_minor
-      HAVING count(*) > 1 OR r.refund_level_minor > p.amount_minor OR r.refund_level_minor <= 0`,
+      -- a row earning given-back money again (amount above 0) may come down to level 0
+      GROUP BY p.id, p.amount_minor, r.refund_level_minor, r.amount_minor > 0
+      HAVING count(*) > 1 OR r.refund_level_minor > p.amount_minor OR r.refund_level_minor < 0 OR (r.refund_level_minor = 0 AND NOT r.amount_minor > 0)`,
   );
   check(
     'every refund a provider reported of a recorded payment is counted',
@@ -76,14 +77,15 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
                                       + coalesce(sum(amount_minor) FILTER (WHERE withdrawal), 0) AS total
         FROM observed GROUP BY provider, payment_key, currency)
       SELECT 'conversion ' || p.id::text || ' (' || p.provider || ' payment ' || p.payment_key || '): refunded '
-             || least(f.total, p.amount_minor) || ' of ' || p.amount_minor || ', reversed ' || coalesce(r.level, 0) AS problem
+             || least(f.total, p.amount_minor) || ' of ' || p.amount_minor || ', reversed ' || coalesce(r.net, 0) AS problem
       FROM refunded f
       -- a payment's row is found by its unique external key, provider:payment_key
       -- a refund in another currency is never counted (src/ledger/refund-currency.ts)
       JOIN conversions p ON p.project_id = ${projectId}::uuid AND p.external_key = f.provider || ':' || f.payment_key
                         AND p.kind IN ('purchase', 'renewal') AND p.currency = f.currency
-      LEFT JOIN LATERAL (SELECT max(refund_level_minor) AS level FROM conversions WHERE reverses_id = p.id AND kind = 'refund') r ON true
-      WHERE least(f.total, p.amount_minor) > coalesce(r.level, 0)`,
+      -- the refund rows' amounts add up to the level they leave the payment at (given-back money counted back)
+      LEFT JOIN LATERAL (SELECT -sum(amount_minor) AS net FROM conversions WHERE reverses_id = p.id AND kind = 'refund') r ON true
+      WHERE least(f.total, p.amount_minor) > coalesce(r.net, 0)`,
   );
   check(
     'balances equal the sum of their entries',

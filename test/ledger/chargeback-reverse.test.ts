@@ -33,7 +33,8 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     await tdb.drop();
   });
 
-  async function run(deliveries: Record<string, any>[]) {
+  /** deliveries in turn; 'pay out' pays the affiliate what is eligible then (a payout, completed) */
+  async function run(deliveries: (Record<string, any> | 'pay out')[]) {
     const t = buildTestApp(tdb.db);
     apps.push(t);
     const { apiKey, id: projectId } = await createProjectViaApi(t.app);
@@ -42,6 +43,13 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 0 }).expect(200);
     await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
     for (const payload of deliveries) {
+      if (payload === 'pay out') {
+        await t.runner.idle();
+        const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
+        const payout = (await request(t.app).post('/api/v1/payouts').set(api()).send({ affiliate_id: affiliate.id, method: 'manual' }).expect(201)).body.data;
+        await request(t.app).post(`/api/v1/payouts/${payout.id}/complete`).set(api()).send({ reference: 'paid' }).expect(200);
+        continue;
+      }
       const body = JSON.stringify(payload);
       await request(t.app).post(`/webhook/paddle/${projectId}`).set(paddleAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
     }
@@ -50,8 +58,9 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
     const events = (await request(t.app).get('/api/v1/events?limit=100').set(api()).expect(200)).body.data as any[];
     expect(events.filter((e) => e.status === 'failed')).toEqual([]);
-    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
-    return { rows, total: affiliate.total_earnings_minor };
+    const verify = (await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data;
+    expect(verify.checks.filter((c: any) => !c.ok)).toEqual([]);
+    return { rows, total: affiliate.total_earnings_minor, affiliate };
   }
 
   // 4704 paid with 784 tax: 20% of 3920 is 784
@@ -72,5 +81,21 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     const { rows, total } = await run([payment(), refund, chargeback]);
     expect(rows).toEqual([['purchase', 784], ['refund', -196], ['refund', -588]]);
     expect(total).toBe(0);
+  });
+
+  it('a chargeback already paid out (its reversal taken from a payout) is earned again when Paddle wins it', async () => {
+    const { rows, total, affiliate } = await run([payment(), chargeback, 'pay out', reverse]);
+    // the payout paid 784 − 588 = 196; the chargeback's −588 stays as paid, and +588 earns it back
+    expect(rows).toEqual([['purchase', 784], ['refund', -588], ['refund', 588]]);
+    expect(total).toBe(784);
+    expect(affiliate.earnings_by_currency).toEqual([expect.objectContaining({ currency: 'USD', paid_earnings_minor: 196, eligible_earnings_minor: 588 })]);
+  });
+
+  it('a refund after the reversal was given back reverses again, from the paid-out level', async () => {
+    const later = adjustment('adj_refund_later', 'refund', 1176, '2024-06-01T10:00:00Z');
+    const { rows, total } = await run([payment(), chargeback, 'pay out', reverse, later]);
+    // given back to nothing refunded, then a quarter refunded: +588 becomes +392 (the level 1176 against 3528 paid out)
+    expect(rows).toEqual([['purchase', 784], ['refund', -588], ['refund', 392]]);
+    expect(total).toBe(588);
   });
 });
