@@ -94,6 +94,8 @@ function paymentSuccess({ id, attributes: a, referralCode, occurredAt }: Input):
   const total = minor(a.total);
   if (!currency || total === null) return { kind: 'invalid', reason: 'invoice has no total or currency' };
   if (total === 0n) return { kind: 'ignored', reason: 'invoice charged nothing (total 0)' };
+  // a plan change that credits the customer (a downgrade's proration) totals below zero: no sale, as Paddle's
+  if (total < 0n) return { kind: 'ignored', reason: `invoice credited the customer (total ${total}), no sale` };
   return eventsOf({
     kind,
     paymentKey: invoiceKey(id)!,

@@ -87,6 +87,8 @@ function order(data: Json, occurredAt: Date): Normalized {
   const total = minor(data.total_amount) ?? minor(data.amount);
   if (!currency || total === null) return { kind: 'invalid', reason: 'order has no total_amount or currency' };
   if (total === 0n) return { kind: 'ignored', reason: 'order charged nothing (total_amount 0)' };
+  // a subscription update that credits the customer (a downgrade's proration) totals below zero: no sale, as Paddle's
+  if (total < 0n) return { kind: 'ignored', reason: `order credited the customer (total_amount ${total}), no sale` };
   const payment: NormalizedEvent = {
     kind,
     paymentKey: id,

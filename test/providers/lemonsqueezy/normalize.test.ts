@@ -49,4 +49,10 @@ describe('Lemon Squeezy normalization', () => {
     expect(normalize('license_key_created.json').kind).toBe('ignored');
     expect(normalize('order_created.oneoff.json', (p) => (p.data.attributes.total = 25.5)).kind).toBe('invalid');
   });
+
+  it('a plan change that credits the customer (a negative total) is ignored with a reason, not refused', () => {
+    expect(
+      normalize('subscription_payment_success.renewal.json', (p) => Object.assign(p.data.attributes, { billing_reason: 'updated', total: -1500, subtotal: -1500, tax: 0 })),
+    ).toEqual({ kind: 'ignored', reason: 'invoice credited the customer (total -1500), no sale' });
+  });
 });

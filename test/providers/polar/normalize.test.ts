@@ -95,4 +95,10 @@ describe('Polar normalization', () => {
       hints: expect.objectContaining({ subscriptionReferralCode: 'ACME-PARTNER-42' }),
     });
   });
+
+  it('a subscription update that credits the customer (a negative total) is ignored with a reason, not refused', () => {
+    expect(
+      normalize('order.paid.subscription_cycle.json', (d) => Object.assign(d, { billing_reason: 'subscription_update', total_amount: -1500, net_amount: -1500, amount: -1500, subtotal_amount: -1500, tax_amount: 0 })),
+    ).toEqual({ kind: 'ignored', reason: 'order credited the customer (total_amount -1500), no sale' });
+  });
 });
