@@ -371,6 +371,20 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     if (body.paid === true && (current.reviewStatus === 'pending' || current.reviewStatus === 'rejected')) {
       throw new HttpError(409, `this commission is ${current.reviewStatus === 'pending' ? 'waiting for review: approve it first' : 'rejected: it never pays'}`);
     }
+    // A refund of an unpaid commission is settled with it, and a paid commission's paid refunds keep it paid: paid
+    // apart, the payment could be re-rated or move to another affiliate while its reversal stayed as it was paid.
+    if (body.paid !== undefined && body.paid !== (current.paidAt !== null)) {
+      if (body.paid && current.reversesId) {
+        const payment = await prisma.conversion.findUnique({ where: { id: current.reversesId }, select: { paidAt: true, payoutId: true } });
+        if (payment && payment.paidAt === null && payment.payoutId === null) {
+          throw new HttpError(409, `this refund reverses conversion ${current.reversesId}, which is not paid: mark that one paid first (or pay both in a payout)`);
+        }
+      }
+      if (!body.paid && !current.reversesId) {
+        const paidRefund = await prisma.conversion.findFirst({ where: { reversesId: current.id, OR: [{ paidAt: { not: null } }, { payoutId: { not: null } }] }, select: { id: true } });
+        if (paidRefund) throw new HttpError(409, `refund ${paidRefund.id} of this conversion is paid or in a payout: unmark it first`);
+      }
+    }
     if (!manual && Object.keys(body).some((k) => k !== 'paid')) {
       throw new HttpError(409, 'this conversion is derived from provider events: only "paid" can change');
     }

@@ -41,19 +41,37 @@ class Refused extends Error {
   }
 }
 
-export type EligibleRow = { id: string; value_minor: bigint; due: Date };
+/** `reverses_id`: the payment a refund row reverses (null for a payment) */
+export type EligibleRow = { id: string; value_minor: bigint; due: Date; reverses_id?: string | null };
 
-/** Refunds carried forward first (they settle a debt), then the oldest commissions: a prefix whose sum never exceeds the limit. */
+/**
+ * Whole rows within a limit: refunds carried forward first (they settle a debt), then the oldest commissions, a
+ * prefix whose sum never exceeds the limit. A refund of a commission that is itself among the eligible rows (not
+ * paid yet) goes with it, as one: paid apart, the payment could later be re-rated or move to another affiliate while
+ * its reversal stayed as it was paid.
+ */
 export function withinLimit(rows: EligibleRow[], limit: bigint): EligibleRow[] {
-  const ordered = [...rows].sort(
-    (a, b) => Number(b.value_minor < 0n) - Number(a.value_minor < 0n) || a.due.getTime() - b.due.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  const byId = new Set(rows.map((r) => r.id));
+  const units = new Map<string, { head: EligibleRow; rows: EligibleRow[]; sum: bigint }>();
+  for (const row of [...rows].sort((a, b) => Number(a.reverses_id != null) - Number(b.reverses_id != null))) {
+    const unit = row.reverses_id != null && byId.has(row.reverses_id) ? units.get(row.reverses_id) : undefined;
+    if (unit) {
+      unit.rows.push(row);
+      unit.sum += BigInt(row.value_minor);
+    } else units.set(row.id, { head: row, rows: [row], sum: BigInt(row.value_minor) });
+  }
+  const ordered = [...units.values()].sort(
+    (a, b) =>
+      Number(b.sum < 0n) - Number(a.sum < 0n) ||
+      a.head.due.getTime() - b.head.due.getTime() ||
+      (a.head.id < b.head.id ? -1 : a.head.id > b.head.id ? 1 : 0),
   );
   const taken: EligibleRow[] = [];
   let sum = 0n;
-  for (const row of ordered) {
-    if (sum + BigInt(row.value_minor) > limit) break;
-    sum += BigInt(row.value_minor);
-    taken.push(row);
+  for (const unit of ordered) {
+    if (sum + unit.sum > limit) break;
+    sum += unit.sum;
+    taken.push(...unit.rows);
   }
   return taken;
 }
@@ -100,7 +118,7 @@ async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutReque
   // PRODUCT.md §12: a suspended affiliate's payouts are frozen
   if (locked[0]!.status === 'suspended') throw new Refused({ refused: 'suspended' });
   const eligible = await tx.$queryRaw<EligibleRow[]>`
-    SELECT id, value_minor, coalesce(hold_until, occurred_at) AS due FROM conversions
+    SELECT id, value_minor, coalesce(hold_until, occurred_at) AS due, reverses_id FROM conversions
     WHERE project_id = ${request.projectId}::uuid AND affiliate_id = ${request.affiliateId}::uuid
       AND currency = ${request.currency} AND value_minor <> 0 AND ${balance.eligible(request.now)}
     ORDER BY id FOR UPDATE`;

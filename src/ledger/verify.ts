@@ -12,6 +12,7 @@ const MAX_LISTED = 50;
  *  - refunded levels stay within what was paid;
  *  - every refund a provider reported of a recorded payment is reversed (refund rows up to the refunded total);
  *  - balances (paid + processing + held + eligible) equal the sum of the entries, per affiliate and currency;
+ *  - a refund is paid or in a payout only with or after the payment it reverses;
  *  - a payout's amount is the sum of the rows it took, all of its affiliate and currency; a completed payout's rows
  *    are paid, a pending payout's are not, a failed payout holds none (so no row is in two payouts, by construction
  *    and by check); what is paid equals the completed payouts plus rows marked paid by hand;
@@ -120,6 +121,15 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
       FROM conversions r JOIN conversions p ON p.id = r.reverses_id
       WHERE r.project_id = ${projectId}::uuid AND (r.affiliate_id IS DISTINCT FROM p.affiliate_id OR r.currency <> p.currency)
         AND r.paid_at IS NULL AND p.paid_at IS NULL`,
+  );
+  check(
+    'a refund is paid (or in a payout) only with or after the payment it reverses',
+    // paid apart, the payment could be re-rated or move to another affiliate while its reversal stayed as paid
+    await q<{ problem: string }>`
+      SELECT 'refund ' || r.id::text || ' is ' || CASE WHEN r.paid_at IS NOT NULL THEN 'paid' ELSE 'in payout ' || r.payout_id::text END
+             || ', conversion ' || p.id::text || ' it reverses is neither paid nor in a payout' AS problem
+      FROM conversions r JOIN conversions p ON p.id = r.reverses_id
+      WHERE r.project_id = ${projectId}::uuid AND (r.paid_at IS NOT NULL OR r.payout_id IS NOT NULL) AND p.paid_at IS NULL AND p.payout_id IS NULL`,
   );
   check(
     "a payout's amount is the sum of the rows it took, of its affiliate and currency",

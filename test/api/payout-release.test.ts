@@ -86,8 +86,17 @@ describe('rows let go by a payout are laid out again', () => {
       release = () => request(t.app).post(`/api/v1/payout-batches/${batch.id}/fail`).set(s.api).send({ reason: 'bank down' }).expect(200);
     } else {
       const [refundRow] = (await request(t.app).get('/api/v1/conversions?kind=refund').set(s.api).expect(200)).body.data;
-      await request(t.app).put(`/api/v1/conversions/${refundRow.id}`).set(s.api).send({ paid: true }).expect(200);
-      release = () => request(t.app).put(`/api/v1/conversions/${refundRow.id}`).set(s.api).send({ paid: false }).expect(200);
+      const [purchase] = (await request(t.app).get('/api/v1/conversions?kind=purchase').set(s.api).expect(200)).body.data;
+      const mark = (id: string, paid: boolean) => request(t.app).put(`/api/v1/conversions/${id}`).set(s.api).send({ paid });
+      // a refund of an unpaid commission is paid with it or after it, and unmarked before it
+      expect((await mark(refundRow.id, true).expect(409)).body.error).toBe(`this refund reverses conversion ${purchase.id}, which is not paid: mark that one paid first (or pay both in a payout)`);
+      await mark(purchase.id, true).expect(200);
+      await mark(refundRow.id, true).expect(200);
+      expect((await mark(purchase.id, false).expect(409)).body.error).toBe(`refund ${refundRow.id} of this conversion is paid or in a payout: unmark it first`);
+      release = async () => {
+        await mark(refundRow.id, false).expect(200);
+        await mark(purchase.id, false).expect(200);
+      };
     }
     await s.refund('re_a', 1000, T1);
     // held: the 5.00 row keeps its level, and the levels above it are a further 5.00 each

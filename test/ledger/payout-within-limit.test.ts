@@ -27,4 +27,15 @@ describe('withinLimit', () => {
     expect(ids(withinLimit(rows, 100n))).toEqual(['a']);
     expect(ids(withinLimit([...rows].reverse(), 100n))).toEqual(['a']);
   });
+
+  it('takes a refund of an unpaid commission only with that commission, at its date: never alone, as a debt', () => {
+    const refundOf = (id: string, value: number, day: number, of: string): EligibleRow => ({ ...row(id, value, day), reverses_id: of });
+    // "a" (25.00) half refunded; "old-refund" reverses a commission paid before (not among these rows): a debt
+    const rows = [row('a', 2500, 1), refundOf('a-refund', -1250, 5, 'a'), row('b', 1000, 2), refundOf('old-refund', -300, 9, 'paid-before'), row('c', 700, 3)];
+    expect(ids(withinLimit(rows, 1000n))).toEqual(['old-refund', 'a', 'a-refund']);
+    expect(ids(withinLimit(rows, 900n))).toEqual(['old-refund']);
+    expect(ids(withinLimit(rows, 2000n))).toEqual(['old-refund', 'a', 'a-refund', 'b']);
+    // the refund alone would have fitted 100 (−12.50 first): it is not taken apart from "a"
+    expect(ids(withinLimit([row('a', 2500, 1), refundOf('a-refund', -1250, 5, 'a')], 100n))).toEqual([]);
+  });
 });

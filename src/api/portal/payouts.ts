@@ -157,7 +157,7 @@ export const portalPayoutOperations: Operation[] = [
     path: '/api/portal/{projectId}/payouts',
     summary: 'Request a payout: eligible commissions into a pending payout (requested_by: affiliate) that the merchant completes',
     description:
-      'Without amount_minor, the whole eligible balance in the currency; with it, whole commissions (refunds carried forward first, then the oldest) ' +
+      'Without amount_minor, the whole eligible balance in the currency; with it, whole commissions (refunds carried forward first, then the oldest; a refund of an unpaid commission goes with it) ' +
       'while their sum stays within it. 409 when amount_minor is above the eligible balance, when the payout would be below minimum_payout, when nothing ' +
       'is eligible, when the affiliate is suspended, or without payout details.',
     body: requestBody,
