@@ -194,7 +194,7 @@ function refundCreated(refund: Json, occurredAt: Date): Normalized {
   const amount = minor(refund.amount);
   if (!id || !currency || amount === null) return { kind: 'invalid', reason: 'refund has no id, currency or amount' };
   const status = str(refund.status);
-  // A pending refund can still fail; charge.refunded reports it once it went through.
+  // A pending refund can still fail: it counts once refund.updated (or charge.refunded) says it went through.
   if (status !== 'succeeded') return { kind: 'ignored', reason: `refund status "${status ?? 'none'}" is not succeeded` };
   const refs = unique([idOf(refund.charge), idOf(refund.payment_intent)]);
   if (refs.length === 0) return { kind: 'invalid', reason: 'refund names neither a charge nor a payment intent' };
@@ -317,6 +317,8 @@ const HANDLERS: Record<string, Handler> = {
   'invoice_payment.paid': invoicePaymentPaid,
   'charge.refunded': chargeRefunded,
   'refund.created': refundCreated,
+  // a refund created pending (a bank transfer's) reports its success here only: counted once with refund.created's
+  'refund.updated': refundCreated,
   'charge.dispute.created': disputeCreated,
   'charge.dispute.closed': disputeClosed,
   'customer.subscription.created': subscription(SUBSCRIPTION_FACTS['customer.subscription.created']),
