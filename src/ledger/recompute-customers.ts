@@ -78,6 +78,7 @@ export async function recomputeCustomers(
   const directory = await AffiliateDirectory.load(tx, projectId, provider, inputs.rules.currency, wantedBy([...learned.values()].flatMap((l) => [l.sale, l.all])));
 
   const paymentUpdates: PaymentUpdate[] = [];
+  const refundLevelsOfPaid: PaymentUpdate[] = [];
   const refundWrites: RefundWrite[] = [];
   const refundDeletes: string[] = [];
   const events: ConversionEvent[] = [];
@@ -158,6 +159,8 @@ export async function recomputeCustomers(
         ),
       };
       const paidOut = frozen(payment);
+      // a payment paid out keeps what it was paid as; how much of it was refunded since is still told
+      if (paidOut && !fresh.has(payment.id) && payment.refund_level_minor !== update.refundLevel) refundLevelsOfPaid.push(update);
       if (fresh.has(payment.id) || (!paidOut && changed(payment, update))) {
         paymentUpdates.push(update);
         events.push(...outboundEventsOf(payment, update, rule, !converted));
@@ -172,6 +175,7 @@ export async function recomputeCustomers(
   }
   await insertPayments(tx, projectId, provider, paymentUpdates.filter((u) => fresh.has(u.id)).map((u) => [fresh.get(u.id)!, u]));
   await writePayments(tx, paymentUpdates.filter((u) => !fresh.has(u.id)));
+  await writeRefundLevelsOfPaid(tx, refundLevelsOfPaid);
   for (const refund of await writeRefunds(tx, refundWrites, refundDeletes)) {
     // a row that earns given-back money again cancels nothing
     if (refund.affiliate_id && BigInt(refund.amount_minor) < 0n) events.push({ type: 'referral_canceled', conversionId: refund.id });
@@ -459,6 +463,16 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
  * The writes find their rows by primary key alone, each its values by its position (src/db/update-by-position.ts),
  * in id order. A row paid out or held by a payout is not written (notFrozenSql: one expression no index serves).
  */
+/** The refunded level of payments paid out (or in a payout): the one column of theirs that still follows the facts. */
+async function writeRefundLevelsOfPaid(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  updates.sort((a, b) => (a.id < b.id ? -1 : 1));
+  await tx.query(updateByPosition('conversions', 'c', { refund_level_minor: nth(2, 'bigint'), updated_at: 'now()' }), [
+    updates.map((u) => u.id),
+    updates.map((u) => u.refundLevel.toString()),
+  ]);
+}
+
 async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   updates.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -54,13 +54,15 @@ describe('a chargeback Paddle wins gives the commission back', () => {
       await request(t.app).post(`/webhook/paddle/${projectId}`).set(paddleAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
     }
     await t.runner.idle();
-    const rows = ((await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[]).map((c) => [c.kind, c.value_minor]).sort();
+    const list = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[];
+    const rows = list.map((c) => [c.kind, c.value_minor]).sort();
+    const refunded = list.find((c) => c.kind === 'purchase')?.refunded_minor;
     const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
     const events = (await request(t.app).get('/api/v1/events?limit=100').set(api()).expect(200)).body.data as any[];
     expect(events.filter((e) => e.status === 'failed')).toEqual([]);
     const verify = (await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data;
     expect(verify.checks.filter((c: any) => !c.ok)).toEqual([]);
-    return { rows, total: affiliate.total_earnings_minor, affiliate };
+    return { rows, total: affiliate.total_earnings_minor, affiliate, refunded };
   }
 
   // 4704 paid with 784 tax: 20% of 3920 is 784
@@ -84,7 +86,9 @@ describe('a chargeback Paddle wins gives the commission back', () => {
   });
 
   it('a chargeback already paid out (its reversal taken from a payout) is earned again when Paddle wins it', async () => {
-    const { rows, total, affiliate } = await run([payment(), chargeback, 'pay out', reverse]);
+    const { rows, total, affiliate, refunded } = await run([payment(), chargeback, 'pay out', reverse]);
+    // the paid-out payment tells how much of it stays refunded: nothing
+    expect(refunded).toBe(0);
     // the payout paid 784 − 588 = 196; the chargeback's −588 stays as paid, and +588 earns it back
     expect(rows).toEqual([['purchase', 784], ['refund', -588], ['refund', 588]]);
     expect(total).toBe(784);
@@ -93,7 +97,8 @@ describe('a chargeback Paddle wins gives the commission back', () => {
 
   it('a refund after the reversal was given back reverses again, from the paid-out level', async () => {
     const later = adjustment('adj_refund_later', 'refund', 1176, '2024-06-01T10:00:00Z');
-    const { rows, total } = await run([payment(), chargeback, 'pay out', reverse, later]);
+    const { rows, total, refunded } = await run([payment(), chargeback, 'pay out', reverse, later]);
+    expect(refunded).toBe(1176);
     // given back to nothing refunded, then a quarter refunded: +588 becomes +392 (the level 1176 against 3528 paid out)
     expect(rows).toEqual([['purchase', 784], ['refund', -588], ['refund', 392]]);
     expect(total).toBe(588);
