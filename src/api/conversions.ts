@@ -375,8 +375,9 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     // apart, the payment could be re-rated or move to another affiliate while its reversal stayed as it was paid.
     if (body.paid !== undefined && body.paid !== (current.paidAt !== null)) {
       if (body.paid && current.reversesId) {
-        const payment = await prisma.conversion.findUnique({ where: { id: current.reversesId }, select: { paidAt: true, payoutId: true } });
-        if (payment && payment.paidAt === null && payment.payoutId === null) {
+        // in a pending payout is not paid yet: the payout may fail
+        const payment = await prisma.conversion.findUnique({ where: { id: current.reversesId }, select: { paidAt: true } });
+        if (payment && payment.paidAt === null) {
           throw new HttpError(409, `this refund reverses conversion ${current.reversesId}, which is not paid: mark that one paid first (or pay both in a payout)`);
         }
       }

@@ -118,10 +118,13 @@ async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutReque
   // PRODUCT.md §12: a suspended affiliate's payouts are frozen
   if (locked[0]!.status === 'suspended') throw new Refused({ refused: 'suspended' });
   const eligible = await tx.$queryRaw<EligibleRow[]>`
-    SELECT id, value_minor, coalesce(hold_until, occurred_at) AS due, reverses_id FROM conversions
-    WHERE project_id = ${request.projectId}::uuid AND affiliate_id = ${request.affiliateId}::uuid
-      AND currency = ${request.currency} AND value_minor <> 0 AND ${balance.eligible(request.now)}
-    ORDER BY id FOR UPDATE`;
+    SELECT c.id, c.value_minor, coalesce(c.hold_until, c.occurred_at) AS due, c.reverses_id FROM conversions c
+    WHERE c.project_id = ${request.projectId}::uuid AND c.affiliate_id = ${request.affiliateId}::uuid
+      AND c.currency = ${request.currency} AND c.value_minor <> 0 AND ${balance.eligible(request.now)}
+      -- a refund of a commission in a pending payout waits for that payout: if it failed, the commission would be
+      -- unpaid again while its reversal was paid (it could then be re-rated or move to another affiliate)
+      AND NOT EXISTS (SELECT 1 FROM conversions p WHERE p.id = c.reverses_id AND p.paid_at IS NULL AND p.payout_id IS NOT NULL)
+    ORDER BY c.id FOR UPDATE OF c`;
   if (eligible.length === 0) throw new Refused({ refused: 'nothing_eligible' });
   const balanceMinor = eligible.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
   if (request.upToMinor !== undefined && request.upToMinor > balanceMinor) {
@@ -170,7 +173,7 @@ export function completeIn(tx: Prisma.TransactionClient, projectId: string, id: 
     // payout.completed, and commission.paid for each commission it paid (refunds carried into it are no commissions)
     const outbox = sqlSessionOf(tx);
     await emitPayoutEvent(outbox, projectId, 'payout.completed', id, now);
-    const paid = await tx.conversion.findMany({ where: { payoutId: id, valueMinor: { gt: 0n } }, select: { id: true }, orderBy: { id: 'asc' } });
+    const paid = await tx.conversion.findMany({ where: { payoutId: id, valueMinor: { gt: 0n }, kind: { not: 'refund' } }, select: { id: true }, orderBy: { id: 'asc' } });
     await emitConversionEvents(outbox, projectId, paid.map((c) => ({ type: 'commission.paid', conversionId: c.id })), now);
     // the affiliate hears of it, in the transaction that pays them (src/email/outbox.ts)
     await queueEmail(

@@ -50,8 +50,8 @@ type RefundWrite = {
   review: string | null;
   /** the event that reported the refund raising the payment to this level */
   inboundEventId: string | null;
-  /** money given back below what paid-out rows reversed (a chargeback reversed): a row that earns it again */
-  givenBack?: boolean;
+  /** the row's key after its payment's (refundKey): `refund` for a step of the refunded level (default) */
+  keyKind?: string;
 };
 
 /**
@@ -317,8 +317,50 @@ function refundRowsOf(
   latest: RefundObservation | null,
   paidOut: boolean,
 ): { writes: RefundWrite[]; deletes: string[] } {
+  const base = payment.amount_minor - payment.tax_minor;
+  const gross = payment.amount_minor;
+  const final = levels.at(-1)?.level ?? 0n;
+  /** One row taking the refunded level from `from` to `to`: a reversal going up, given-back money earned again going down. */
+  const moveRow = (row: RefundRow | null, from: bigint, to: bigint, keyKind: string, at: RefundObservation): RefundWrite => ({
+    id: row?.id ?? null,
+    rowLevel: row?.refund_level_minor ?? null,
+    payment,
+    level: to,
+    value: -(reversedAt(update.value, gross, to) - reversedAt(update.value, gross, from)),
+    amount: -(to - from),
+    base: -(mulDivRound(base, to, gross) - mulDivRound(base, from, gross)),
+    affiliateId: update.affiliateId,
+    holdUntil: paidOut ? at.occurredAt : update.holdUntil,
+    attribution: update.attribution,
+    occurredAt: at.occurredAt,
+    review: update.review,
+    inboundEventId: at.inboundEventId,
+    keyKind,
+  });
+  const unchanged = (row: RefundRow | null, w: RefundWrite) =>
+    row !== null &&
+    row.refund_level_minor === w.level &&
+    row.value_minor === w.value &&
+    row.amount_minor === w.amount &&
+    row.base_value_minor === w.base &&
+    row.affiliate_id === w.affiliateId &&
+    row.review_status === w.review &&
+    row.occurred_at.getTime() === w.occurredAt.getTime() &&
+    row.inbound_event_id === w.inboundEventId &&
+    row.hold_until?.getTime() === w.holdUntil.getTime();
+
   // rows that earn back money given back (below) are not steps of the refunded level
   const givenBack = existing.filter((r) => r.amount_minor > 0n);
+  if (givenBack.some(frozen)) {
+    // Once such a row is paid out too, the rows paid out are a settled sum, the level they leave the payment at; one
+    // open row takes it to the refunded total, whichever way that moved since (its key names how many were settled).
+    const settled = existing.filter(frozen);
+    const settledLevel = -settled.reduce((sum, r) => sum + r.amount_minor, 0n);
+    const open = existing.filter((r) => !frozen(r));
+    if (final === settledLevel || !latest) return { writes: [], deletes: open.map((r) => r.id) };
+    const write = moveRow(open[0] ?? null, settledLevel, final, `adjust-${settled.length}`, latest);
+    return { writes: unchanged(open[0] ?? null, write) ? [] : [write], deletes: open.slice(1).map((r) => r.id) };
+  }
   const steps = existing.filter((r) => r.amount_minor <= 0n);
   const frozenLevel = steps.reduce((max, r) => (frozen(r) && r.refund_level_minor > max ? r.refund_level_minor : max), 0n);
   const movable = steps.filter((r) => r.refund_level_minor > frozenLevel);
@@ -327,8 +369,6 @@ function refundRowsOf(
     ...steps.filter((r) => r.refund_level_minor <= frozenLevel).map((row) => ({ row, level: row.refund_level_minor, at: row.occurred_at, eventId: row.inbound_event_id })),
     ...targets.map((t, i) => ({ row: movable[i] ?? null, level: t.level, at: t.at, eventId: t.by.inboundEventId })),
   ];
-  const base = payment.amount_minor - payment.tax_minor;
-  const gross = payment.amount_minor;
   const writes: RefundWrite[] = [];
   let previousLevel = 0n;
   for (const { row, level, at, eventId } of plan) {
@@ -367,42 +407,12 @@ function refundRowsOf(
   const deletes = movable.slice(targets.length).map((r) => r.id);
 
   // Money given back (a chargeback the merchant won) can take the refunded total below the level of a row already
-  // paid out, which is never rewritten: one more row earns the difference again, dated when it was given back. A
-  // row of this kind paid out in turn is the new floor.
-  const final = levels.at(-1)?.level ?? 0n;
-  const floor = givenBack.filter(frozen).reduce((min, r) => (r.refund_level_minor < min ? r.refund_level_minor : min), frozenLevel);
-  const open = givenBack.filter((r) => !frozen(r));
-  if (final < floor && latest) {
+  // paid out, which is never rewritten: one more row earns the difference again, dated when it was given back.
+  const open = givenBack;
+  if (final < frozenLevel && latest) {
     const row = open[0] ?? null;
-    const write: RefundWrite = {
-      id: row?.id ?? null,
-      rowLevel: row?.refund_level_minor ?? null,
-      payment,
-      level: final,
-      value: reversedAt(update.value, gross, floor) - reversedAt(update.value, gross, final),
-      amount: floor - final,
-      base: mulDivRound(base, floor, gross) - mulDivRound(base, final, gross),
-      affiliateId: update.affiliateId,
-      holdUntil: paidOut ? latest.occurredAt : update.holdUntil,
-      attribution: update.attribution,
-      occurredAt: latest.occurredAt,
-      review: update.review,
-      inboundEventId: latest.inboundEventId,
-      givenBack: true,
-    };
-    if (
-      row === null ||
-      row.refund_level_minor !== write.level ||
-      row.value_minor !== write.value ||
-      row.amount_minor !== write.amount ||
-      row.base_value_minor !== write.base ||
-      row.affiliate_id !== write.affiliateId ||
-      row.review_status !== write.review ||
-      row.occurred_at.getTime() !== write.occurredAt.getTime() ||
-      row.inbound_event_id !== write.inboundEventId ||
-      row.hold_until?.getTime() !== write.holdUntil.getTime()
-    )
-      writes.push(write);
+    const write = moveRow(row, frozenLevel, final, 'given-back', latest);
+    if (!unchanged(row, write)) writes.push(write);
     deletes.push(...open.slice(1).map((r) => r.id));
   } else deletes.push(...open.map((r) => r.id));
   return { writes, deletes };
@@ -595,7 +605,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): P
   return inserted;
 }
 
-/** A refund row's key: its payment's and its level, unique among the payment's steps and its given-back row. */
+/** A refund row's key: its payment's, its kind (a step, a given-back row, an adjustment after settled rows) and its level. */
 function refundKey(w: RefundWrite): string {
-  return `${w.payment.external_key}:${w.givenBack ? 'given-back' : 'refund'}:${w.level}`;
+  return `${w.payment.external_key}:${w.keyKind ?? 'refund'}:${w.level}`;
 }

@@ -33,8 +33,12 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     await tdb.drop();
   });
 
-  /** deliveries in turn; 'pay out' pays the affiliate what is eligible then (a payout, completed) */
-  async function run(deliveries: (Record<string, any> | 'pay out')[]) {
+  /**
+   * deliveries in turn; 'pay out' pays the affiliate what is eligible then (a payout, completed); 'hold' takes it
+   * into a payout left pending, which 'fail held' fails
+   */
+  async function run(deliveries: (Record<string, any> | 'pay out' | 'hold' | 'fail held')[]) {
+    let held: string | null = null;
     const t = buildTestApp(tdb.db);
     apps.push(t);
     const { apiKey, id: projectId } = await createProjectViaApi(t.app);
@@ -43,11 +47,17 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 0 }).expect(200);
     await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
     for (const payload of deliveries) {
-      if (payload === 'pay out') {
+      if (payload === 'pay out' || payload === 'hold') {
         await t.runner.idle();
         const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
         const payout = (await request(t.app).post('/api/v1/payouts').set(api()).send({ affiliate_id: affiliate.id, method: 'manual' }).expect(201)).body.data;
-        await request(t.app).post(`/api/v1/payouts/${payout.id}/complete`).set(api()).send({ reference: 'paid' }).expect(200);
+        if (payload === 'hold') held = payout.id;
+        else await request(t.app).post(`/api/v1/payouts/${payout.id}/complete`).set(api()).send({ reference: 'paid' }).expect(200);
+        continue;
+      }
+      if (payload === 'fail held') {
+        await request(t.app).post(`/api/v1/payouts/${held}/fail`).set(api()).send({ reason: 'bounced' }).expect(200);
+        await t.runner.idle();
         continue;
       }
       const body = JSON.stringify(payload);
@@ -102,5 +112,30 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     // given back to nothing refunded, then a quarter refunded: +588 becomes +392 (the level 1176 against 3528 paid out)
     expect(rows).toEqual([['purchase', 784], ['refund', -588], ['refund', 392]]);
     expect(total).toBe(588);
+  });
+
+  it('once the given-back row is paid out too, later refunds are reversed from what the paid rows leave', async () => {
+    const later = adjustment('adj_refund_later', 'refund', 1176, '2024-06-01T10:00:00Z');
+    const rest = adjustment('adj_refund_rest', 'refund', 3528, '2024-06-10T10:00:00Z');
+    // paid 196, then 588 given back and paid: 784 paid, nothing refunded; a quarter refunded, then the rest
+    const quarter = await run([payment(), chargeback, 'pay out', reverse, 'pay out', later]);
+    expect(quarter.rows).toEqual([['purchase', 784], ['refund', -196], ['refund', -588], ['refund', 588]]);
+    expect([quarter.total, quarter.refunded]).toEqual([588, 1176]);
+    const all = await run([payment(), chargeback, 'pay out', reverse, 'pay out', later, rest]);
+    expect(all.rows).toEqual([['purchase', 784], ['refund', -588], ['refund', -784], ['refund', 588]]);
+    expect(all.total).toBe(0);
+  });
+
+  it('a refund of a commission in a pending payout is not taken into another payout before that one settles', async () => {
+    const second = payment();
+    second.event_id = 'evt_second_sale';
+    second.notification_id = 'ntf_second_sale';
+    second.data.id = 'txn_01second0000000000000000';
+    // the first sale held in a payout; a quarter of it refunded; the second sale paid out; the held payout fails
+    const { rows, total, affiliate } = await run([payment(), 'hold', refund, second, 'pay out', 'fail held']);
+    // the second payout took the second sale alone (784), not the first's reversal: that stays with its commission
+    expect(rows).toEqual([['purchase', 784], ['purchase', 784], ['refund', -196]]);
+    expect(total).toBe(784 + 588);
+    expect(affiliate.earnings_by_currency).toEqual([expect.objectContaining({ currency: 'USD', paid_earnings_minor: 784, eligible_earnings_minor: 588 })]);
   });
 });
