@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { paddleAdapter } from '../../src/providers/paddle/adapter';
 import { loadFixture } from '../helpers/fixtures';
+import { ledgerStory } from '../helpers/ledger-story';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+import type { TestApp } from '../helpers/refwire';
 
 /**
  * PRODUCT.md §7 and §16 through signed Paddle webhooks: a chargeback reverses the commission like a refund of its
@@ -39,39 +39,24 @@ describe('a chargeback Paddle wins gives the commission back', () => {
    */
   async function run(deliveries: (Record<string, any> | 'pay out' | 'hold' | 'fail held')[]) {
     let held: string | null = null;
-    const t = buildTestApp(tdb.db);
-    apps.push(t);
-    const { apiKey, id: projectId } = await createProjectViaApi(t.app);
-    const api = () => ({ Authorization: `Bearer ${apiKey}` });
-    await connectProvider(t.app, apiKey, 'paddle', SECRET);
-    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 0 }).expect(200);
-    await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
-    for (const payload of deliveries) {
-      if (payload === 'pay out' || payload === 'hold') {
+    const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'paddle', SECRET);
+    for (const step of deliveries) {
+      if (step === 'pay out' || step === 'hold') {
         await t.runner.idle();
-        const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
-        const payout = (await request(t.app).post('/api/v1/payouts').set(api()).send({ affiliate_id: affiliate.id, method: 'manual' }).expect(201)).body.data;
-        if (payload === 'hold') held = payout.id;
-        else await request(t.app).post(`/api/v1/payouts/${payout.id}/complete`).set(api()).send({ reference: 'paid' }).expect(200);
-        continue;
-      }
-      if (payload === 'fail held') {
-        await request(t.app).post(`/api/v1/payouts/${held}/fail`).set(api()).send({ reason: 'bounced' }).expect(200);
+        const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api).expect(200)).body.data;
+        const payout = (await request(t.app).post('/api/v1/payouts').set(api).send({ affiliate_id: affiliate.id, method: 'manual' }).expect(201)).body.data;
+        if (step === 'hold') held = payout.id;
+        else await request(t.app).post(`/api/v1/payouts/${payout.id}/complete`).set(api).send({ reference: 'paid' }).expect(200);
+      } else if (step === 'fail held') {
+        await request(t.app).post(`/api/v1/payouts/${held}/fail`).set(api).send({ reason: 'bounced' }).expect(200);
         await t.runner.idle();
-        continue;
-      }
-      const body = JSON.stringify(payload);
-      await request(t.app).post(`/webhook/paddle/${projectId}`).set(paddleAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
+      } else await deliver([step]);
     }
-    await t.runner.idle();
-    const list = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[];
-    const rows = list.map((c) => [c.kind, c.value_minor]).sort();
-    const refunded = list.find((c) => c.kind === 'purchase')?.refunded_minor;
-    const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
-    const events = (await request(t.app).get('/api/v1/events?limit=100').set(api()).expect(200)).body.data as any[];
+    const { conversions, affiliate } = await outcome();
+    const events = (await request(t.app).get('/api/v1/events?limit=100').set(api).expect(200)).body.data as any[];
     expect(events.filter((e) => e.status === 'failed')).toEqual([]);
-    const verify = (await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data;
-    expect(verify.checks.filter((c: any) => !c.ok)).toEqual([]);
+    const rows = conversions.map((c) => [c.kind, c.value_minor]).sort();
+    const refunded = conversions.find((c) => c.kind === 'purchase')?.refunded_minor;
     return { rows, total: affiliate.total_earnings_minor, affiliate, refunded };
   }
 

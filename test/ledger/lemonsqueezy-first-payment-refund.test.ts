@@ -1,8 +1,7 @@
-import request from 'supertest';
-import { lemonSqueezyAdapter } from '../../src/providers/lemonsqueezy/adapter';
 import { loadFixture } from '../helpers/fixtures';
+import { ledgerStory } from '../helpers/ledger-story';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
+import type { TestApp } from '../helpers/refwire';
 
 /**
  * A Lemon Squeezy subscription's first payment is counted from its order (order 5001); its initial invoice (6001)
@@ -37,22 +36,10 @@ describe('a refund of a Lemon Squeezy subscription’s initial invoice', () => {
   });
 
   async function run(deliveries: Record<string, any>[]) {
-    const t = buildTestApp(tdb.db);
-    apps.push(t);
-    const { apiKey, id: projectId } = await createProjectViaApi(t.app);
-    const api = () => ({ Authorization: `Bearer ${apiKey}` });
-    await connectProvider(t.app, apiKey, 'lemonsqueezy', SECRET);
-    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, hold_days: 0 }).expect(200);
-    await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
-    for (const payload of deliveries) {
-      const body = JSON.stringify(payload);
-      await request(t.app).post(`/webhook/lemonsqueezy/${projectId}`).set(lemonSqueezyAdapter.sign(body, SECRET, { now: t.clock.now })).send(body).expect(200);
-    }
-    await t.runner.idle();
-    const rows = ((await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[]).map((c) => [c.kind, c.payment_key, c.value_minor]).sort();
-    const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
-    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
-    return { rows, total: affiliate.total_earnings_minor };
+    const story = await ledgerStory(tdb, apps, 'lemonsqueezy', SECRET);
+    await story.deliver(deliveries);
+    const { conversions, affiliate } = await story.outcome();
+    return { rows: conversions.map((c) => [c.kind, c.payment_key, c.value_minor]).sort(), total: affiliate.total_earnings_minor };
   }
 
   const sale = () => [fixture('order_created.subscription.json'), fixture('subscription_created.json'), fixture('subscription_payment_success.initial.json')];
