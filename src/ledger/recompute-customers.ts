@@ -321,7 +321,13 @@ function refundRowsOf(
   const gross = payment.amount_minor;
   const final = levels.at(-1)?.level ?? 0n;
   /** One row taking the refunded level from `from` to `to`: a reversal going up, given-back money earned again going down. */
-  const moveRow = (row: RefundRow | null, from: bigint, to: bigint, keyKind: string, at: RefundObservation): RefundWrite => ({
+  const moveRow = (
+    row: RefundRow | null,
+    from: bigint,
+    to: bigint,
+    keyKind: string | undefined,
+    at: Pick<RefundObservation, 'occurredAt' | 'inboundEventId'>,
+  ): RefundWrite => ({
     id: row?.id ?? null,
     rowLevel: row?.refund_level_minor ?? null,
     payment,
@@ -330,6 +336,7 @@ function refundRowsOf(
     amount: -(to - from),
     base: -(mulDivRound(base, to, gross) - mulDivRound(base, from, gross)),
     affiliateId: update.affiliateId,
+    // a refund of a payment already paid out is due when it happened
     holdUntil: paidOut ? at.occurredAt : update.holdUntil,
     attribution: update.attribution,
     occurredAt: at.occurredAt,
@@ -372,49 +379,20 @@ function refundRowsOf(
   const writes: RefundWrite[] = [];
   let previousLevel = 0n;
   for (const { row, level, at, eventId } of plan) {
-    const write: RefundWrite = {
-      id: row?.id ?? null,
-      rowLevel: row?.refund_level_minor ?? null,
-      payment,
-      level,
-      value: -(reversedAt(update.value, gross, level) - reversedAt(update.value, gross, previousLevel)),
-      amount: -(level - previousLevel),
-      base: -(mulDivRound(base, level, gross) - mulDivRound(base, previousLevel, gross)),
-      affiliateId: update.affiliateId,
-      // a refund of a payment already paid out is due when it happened
-      holdUntil: paidOut ? at : update.holdUntil,
-      attribution: update.attribution,
-      occurredAt: at,
-      review: update.review,
-      inboundEventId: eventId,
-    };
+    const write = moveRow(row, previousLevel, level, undefined, { occurredAt: at, inboundEventId: eventId });
     previousLevel = level;
-    if (row === null) writes.push(write);
-    else if (
-      !frozen(row) &&
-      (row.refund_level_minor !== write.level ||
-        row.occurred_at.getTime() !== write.occurredAt.getTime() ||
-        row.inbound_event_id !== write.inboundEventId ||
-        row.value_minor !== write.value ||
-        row.amount_minor !== write.amount ||
-        row.base_value_minor !== write.base ||
-        row.affiliate_id !== write.affiliateId ||
-        row.review_status !== write.review ||
-        row.hold_until?.getTime() !== write.holdUntil.getTime())
-    )
-      writes.push(write);
+    if (row === null || (!frozen(row) && !unchanged(row, write))) writes.push(write);
   }
   const deletes = movable.slice(targets.length).map((r) => r.id);
 
   // Money given back (a chargeback the merchant won) can take the refunded total below the level of a row already
   // paid out, which is never rewritten: one more row earns the difference again, dated when it was given back.
-  const open = givenBack;
   if (final < frozenLevel && latest) {
-    const row = open[0] ?? null;
+    const row = givenBack[0] ?? null;
     const write = moveRow(row, frozenLevel, final, 'given-back', latest);
     if (!unchanged(row, write)) writes.push(write);
-    deletes.push(...open.slice(1).map((r) => r.id));
-  } else deletes.push(...open.map((r) => r.id));
+    deletes.push(...givenBack.slice(1).map((r) => r.id));
+  } else deletes.push(...givenBack.map((r) => r.id));
   return { writes, deletes };
 }
 
