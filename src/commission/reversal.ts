@@ -11,14 +11,26 @@ export function reversedAt(commissionMinor: bigint, grossMinor: bigint, refunded
   return mulDivRound(commissionMinor, level, grossMinor);
 }
 
-type Observed = { cumulative: boolean; withdrawal: boolean; amountMinor: bigint };
+/**
+ * A refund's failure is kept beside the refund's own report, under this key: `failedSince` is when the refund was
+ * created (the cumulative totals reported since then included it).
+ */
+export const failureKeyOf = (refundKey: string) => `failed:${refundKey}`;
+const refundKeyOfFailure = (failureKey: string) => failureKey.slice('failed:'.length);
+
+type Observed = { cumulative: boolean; withdrawal: boolean; amountMinor: bigint; failedSince?: Date | null };
 
 /**
  * The refunded total of a payment: the largest cumulative report, or the sum of distinct refunds if larger, plus
- * the withdrawals (lost disputes), which no cumulative refund report includes.
+ * the withdrawals (lost disputes), which no cumulative refund report includes; a refund that failed counts in none.
  */
-export function refundedTotal(observations: readonly Observed[], grossMinor: bigint): bigint {
-  return refundLevels(observations.map((o, i) => ({ ...o, occurredAt: new Date(0), observationKey: String(i) })), grossMinor).at(-1)?.level ?? 0n;
+export function refundedTotal(observations: readonly (Observed & { observationKey?: string; occurredAt?: Date })[], grossMinor: bigint): bigint {
+  return (
+    refundLevels(
+      observations.map((o, i) => ({ ...o, occurredAt: o.occurredAt ?? new Date(0), observationKey: o.observationKey ?? String(i) })),
+      grossMinor,
+    ).at(-1)?.level ?? 0n
+  );
 }
 
 /** A refunded level a payment reached: the total, when it was reached, and the observation that raised it there. */
@@ -31,24 +43,39 @@ export type RefundLevel<O> = { level: bigint; at: Date; by: O };
  * happened, and a cumulative report that adds nothing to distinct refunds already counted makes no level.
  * Money given back (a chargeback reversed: a negative withdrawal) can lower the total: the levels then stop at
  * the final total, reached when it was first reached, so the rows above it are removed and the commission they
- * reversed is earned again.
+ * reversed is earned again. A refund that failed never happened: it counts nowhere, nor in the cumulative totals
+ * reported while it was under way (from when it was made until it failed), so the levels are those of the refunds
+ * that stand, dated when they were made.
  */
 export function refundLevels<O extends Observed & { occurredAt: Date; observationKey: string }>(observations: readonly O[], grossMinor: bigint): RefundLevel<O>[] {
+  const failures = new Map<string, { from: number; until: number; amountMinor: bigint }>();
+  for (const o of observations) {
+    if (!o.failedSince) continue;
+    const key = refundKeyOfFailure(o.observationKey);
+    const seen = failures.get(key);
+    if (!seen || o.occurredAt.getTime() < seen.until) failures.set(key, { from: o.failedSince.getTime(), until: o.occurredAt.getTime(), amountMinor: o.amountMinor });
+  }
+  /** what the provider's cumulative total reported at `at` held of refunds that later failed */
+  const failedWithin = (at: number) => [...failures.values()].reduce((sum, f) => (f.from <= at && at < f.until ? sum + f.amountMinor : sum), 0n);
   // At one moment the smaller first: two cumulative reports stamped alike (a fixture replayed) still make two levels.
-  const ordered = [...observations].sort(
-    (a, b) =>
-      a.occurredAt.getTime() - b.occurredAt.getTime() ||
-      (a.amountMinor < b.amountMinor ? -1 : a.amountMinor > b.amountMinor ? 1 : 0) ||
-      (a.observationKey < b.observationKey ? -1 : a.observationKey > b.observationKey ? 1 : 0),
-  );
+  const ordered = observations
+    .filter((o) => !o.failedSince)
+    .sort(
+      (a, b) =>
+        a.occurredAt.getTime() - b.occurredAt.getTime() ||
+        (a.amountMinor < b.amountMinor ? -1 : a.amountMinor > b.amountMinor ? 1 : 0) ||
+        (a.observationKey < b.observationKey ? -1 : a.observationKey > b.observationKey ? 1 : 0),
+    );
   const running: { total: bigint; o: O }[] = [];
   let maxCumulative = 0n;
   let sumDistinct = 0n;
   let withdrawn = 0n;
   for (const o of ordered) {
     if (o.withdrawal) withdrawn += o.amountMinor;
-    else if (o.cumulative) maxCumulative = o.amountMinor > maxCumulative ? o.amountMinor : maxCumulative;
-    else sumDistinct += o.amountMinor;
+    else if (o.cumulative) {
+      const standing = o.amountMinor - failedWithin(o.occurredAt.getTime());
+      if (standing > maxCumulative) maxCumulative = standing;
+    } else if (!failures.has(o.observationKey)) sumDistinct += o.amountMinor;
     let total = (maxCumulative > sumDistinct ? maxCumulative : sumDistinct) + withdrawn;
     if (total > grossMinor) total = grossMinor;
     if (total < 0n) total = 0n;

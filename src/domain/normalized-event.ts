@@ -64,6 +64,12 @@ export type RefundEvent = {
    * total by `amountMinor`. Needs a `refundId`.
    */
   reinstatement?: boolean;
+  /**
+   * The refund `refundId` did not go through after all (Stripe: it failed or was canceled, and the money went back
+   * to the merchant): it no longer counts, nor in the cumulative totals reported since it was created
+   * (`createdAt`), which included it. `amountMinor` is the refund's amount; `occurredAt` is when it failed.
+   */
+  unsuccessful?: { createdAt: Date };
 };
 
 /**

@@ -103,7 +103,17 @@ export type RefundRow = {
 
 /** `hints` reach every payment of the subject; `dated` only those they were learned before (hints.ts#DatedHints). */
 export type Subject = { type: string; hints: Hints | null; dated: DatedHints[]; products: DatedProducts; email: string | null };
-export type RefundObservation = { observationKey: string; cumulative: boolean; withdrawal: boolean; amountMinor: bigint; currency: string; occurredAt: Date; inboundEventId: string | null };
+export type RefundObservation = {
+  observationKey: string;
+  cumulative: boolean;
+  withdrawal: boolean;
+  amountMinor: bigint;
+  currency: string;
+  occurredAt: Date;
+  inboundEventId: string | null;
+  /** a refund's failure: when the refund was created (src/commission/reversal.ts) */
+  failedSince: Date | null;
+};
 
 /** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
 export type LedgerInputs = {
@@ -333,9 +343,21 @@ export async function loadLedgerInputs(
   }
 
   const refundObservations = new Map<string, RefundObservation[]>();
-  const observationRows = await tx.query<{ payment_ref: string; observation_key: string; cumulative: boolean; withdrawal: boolean; amount_minor: string; currency: string; occurred_at: Date; inbound_event_id: string | null }>(
-    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.withdrawal, o.amount_minor, o.currency, o.occurred_at, o.inbound_event_id FROM unnest($3::text[]) AS k(ref)
-     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id FROM refund_observations
+  const observationRows = await tx.query<{
+    payment_ref: string;
+    observation_key: string;
+    cumulative: boolean;
+    withdrawal: boolean;
+    amount_minor: string;
+    currency: string;
+    occurred_at: Date;
+    inbound_event_id: string | null;
+    failed_since: Date | null;
+  }>(
+    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.withdrawal, o.amount_minor, o.currency, o.occurred_at, o.inbound_event_id, o.failed_since
+     FROM unnest($3::text[]) AS k(ref)
+     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id, failed_since
+                         FROM refund_observations
                          WHERE project_id = $1 AND provider = $2 AND payment_ref = k.ref OFFSET 0) o`,
     [projectId, provider, [...new Set([...aliases.values()].flat())]],
   );
@@ -348,6 +370,7 @@ export async function loadLedgerInputs(
       currency: r.currency,
       occurredAt: r.occurred_at,
       inboundEventId: r.inbound_event_id,
+      failedSince: r.failed_since,
     });
   }
 

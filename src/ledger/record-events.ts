@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jsonTexts } from '../db/text-array';
+import { failureKeyOf } from '../commission/reversal';
 import type { SqlSession } from '../db/sql';
 import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
@@ -371,7 +372,7 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
   const refunds = items.map((i) => i.event);
   const observations = new Map<string, { ref: string; key: string; r: RefundEvent; inboundEventId: string | null }>();
   for (const { event: r, inboundEventId } of items) {
-    const key = r.refundId ?? `cumulative:${r.amountMinor}`;
+    const key = r.unsuccessful && r.refundId ? failureKeyOf(r.refundId) : (r.refundId ?? `cumulative:${r.amountMinor}`);
     for (const ref of r.paymentRefs) {
       const seen = observations.get(`${ref}\u0000${key}`);
       if (!seen || r.occurredAt < seen.r.occurredAt) observations.set(`${ref}\u0000${key}`, { ref, key, r, inboundEventId });
@@ -379,9 +380,10 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
   }
   const rows = [...observations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, o]) => o);
   await tx.query(
-    `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id)
-     SELECT $1, $2, ref, k, c, w, a, cur, at, e
-     FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[], $10::uuid[]) AS u(ref, k, c, w, a, cur, at, e)
+    `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id, failed_since)
+     SELECT $1, $2, ref, k, c, w, a, cur, at, e, fs
+     FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[], $10::uuid[], $11::timestamptz[])
+       AS u(ref, k, c, w, a, cur, at, e, fs)
      ON CONFLICT (project_id, provider, payment_ref, observation_key) DO UPDATE
        SET occurred_at = EXCLUDED.occurred_at, inbound_event_id = EXCLUDED.inbound_event_id
        WHERE EXCLUDED.occurred_at < refund_observations.occurred_at`,
@@ -397,6 +399,7 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
       rows.map((o) => o.r.currency),
       rows.map((o) => o.r.occurredAt.toISOString()),
       rows.map((o) => o.inboundEventId),
+      rows.map((o) => (o.r.unsuccessful && o.r.refundId ? o.r.unsuccessful.createdAt.toISOString() : null)),
     ],
   );
   const known = await tx.query<{ alias: string; payment_key: string }>(

@@ -7,7 +7,7 @@ import {
   percentOf,
 } from '../../src/commission/money';
 import { formatMajor } from '../../src/domain/currency-digits';
-import { refundLevels, refundedTotal, reversedAt } from '../../src/commission/reversal';
+import { failureKeyOf, refundLevels, refundedTotal, reversedAt } from '../../src/commission/reversal';
 import { addMonths, computeCommission, selectRule, withinDuration, type CommissionRule } from '../../src/commission/rules';
 
 const pct = (rateBp: number): CommissionRule => ({ type: 'percentage', rateBp });
@@ -153,6 +153,35 @@ describe('refunds', () => {
     expect(levels([o('refund', 1, 3000n), o('chargeback', 5, 7000n), o('reverse', 9, -7000n, true)])).toEqual([[3000n, 1]]);
     // without money given back, the levels as they rose
     expect(levels([o('refund', 1, 3000n), o('chargeback', 5, 7000n)])).toEqual([[3000n, 1], [10_000n, 5]]);
+  });
+
+  it('a refund that failed counts nowhere: neither itself nor in the cumulative totals reported since it was made', () => {
+    const at = (day: number) => new Date(Date.UTC(2026, 0, day));
+    const refundOf = (key: string, day: number, amountMinor: bigint) => ({ cumulative: false, withdrawal: false, amountMinor, occurredAt: at(day), observationKey: key });
+    const total = (day: number, amountMinor: bigint) => ({ cumulative: true, withdrawal: false, amountMinor, occurredAt: at(day), observationKey: `cumulative:${amountMinor}` });
+    const failure = (key: string, made: number, day: number, amountMinor: bigint) => ({
+      cumulative: false,
+      withdrawal: false,
+      amountMinor,
+      occurredAt: at(day),
+      observationKey: failureKeyOf(key),
+      failedSince: at(made),
+    });
+    const levels = (obs: ReturnType<typeof refundOf>[]) => refundLevels(obs, 10_000n).map((l) => [l.level, l.at.getUTCDate()]);
+    // A 1000 on the 1st, B 500 on the 3rd, B failed on the 8th: A's level alone
+    const both = [refundOf('A', 1, 1000n), total(1, 1000n), refundOf('B', 3, 500n), total(3, 1500n)];
+    expect(levels([...both, failure('B', 3, 8, 500n)])).toEqual([[1000n, 1]]);
+    expect(levels([failure('B', 3, 8, 500n), ...both].reverse())).toEqual([[1000n, 1]]);
+    // the same with the cumulative totals alone, and with the refunds alone
+    expect(levels([total(1, 1000n), total(3, 1500n), failure('B', 3, 8, 500n)])).toEqual([[1000n, 1]]);
+    expect(levels([refundOf('A', 1, 1000n), refundOf('B', 3, 500n), failure('B', 3, 8, 500n)])).toEqual([[1000n, 1]]);
+    // a report made before B was (on the 1st) never included it
+    expect(levels([total(1, 1000n), failure('B', 3, 8, 500n)])).toEqual([[1000n, 1]]);
+    // a total reported after the failure (C 300 on the 10th) no longer includes B
+    expect(levels([...both, failure('B', 3, 8, 500n), refundOf('C', 10, 300n), total(10, 1300n)])).toEqual([[1000n, 1], [1300n, 10]]);
+    // reported failed twice, counted once; the failure of a refund never seen lowers nothing
+    expect(levels([...both, failure('B', 3, 8, 500n), { ...failure('B', 3, 9, 500n), observationKey: failureKeyOf('B') }])).toEqual([[1000n, 1]]);
+    expect(levels([refundOf('A', 1, 1000n), failure('Z', 5, 8, 700n)])).toEqual([[1000n, 1]]);
   });
 });
 

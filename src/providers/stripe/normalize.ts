@@ -194,18 +194,23 @@ function refundCreated(refund: Json, occurredAt: Date): Normalized {
   const amount = minor(refund.amount);
   if (!id || !currency || amount === null) return { kind: 'invalid', reason: 'refund has no id, currency or amount' };
   const status = str(refund.status);
+  // Failed and canceled are the ends of a refund that did not go through: the money went back to the merchant.
+  const unsuccessful = status === 'failed' || status === 'canceled';
   // A pending refund can still fail: it counts once refund.updated (or charge.refunded) says it went through.
-  if (status !== 'succeeded') return { kind: 'ignored', reason: `refund status "${status ?? 'none'}" is not succeeded` };
+  if (status !== 'succeeded' && !unsuccessful) return { kind: 'ignored', reason: `refund status "${status ?? 'none'}" is not succeeded` };
   const refs = unique([idOf(refund.charge), idOf(refund.payment_intent)]);
   if (refs.length === 0) return { kind: 'invalid', reason: 'refund names neither a charge nor a payment intent' };
+  const createdAt = unixSeconds(refund.created) ?? occurredAt;
   return eventsOf({
     kind: 'refund',
     paymentRefs: refs,
     refundId: id,
     amountMinor: amount,
     currency,
-    occurredAt: unixSeconds(refund.created) ?? occurredAt,
+    // a refund counts from when it was made; its failure from when Stripe said so
+    occurredAt: unsuccessful ? occurredAt : createdAt,
     customer: { id: idOf(refund.customer), email: null },
+    ...(unsuccessful ? { unsuccessful: { createdAt } } : {}),
   });
 }
 
@@ -317,7 +322,8 @@ const HANDLERS: Record<string, Handler> = {
   'invoice_payment.paid': invoicePaymentPaid,
   'charge.refunded': chargeRefunded,
   'refund.created': refundCreated,
-  // a refund created pending (a bank transfer's) reports its success here only: counted once with refund.created's
+  // a refund created pending (a bank transfer's) reports its success here only: counted once with refund.created's;
+  // a refund that fails or is canceled, even after it succeeded, reports it here (and in refund.failed)
   'refund.updated': refundCreated,
   'charge.dispute.created': disputeCreated,
   'charge.dispute.closed': disputeClosed,
