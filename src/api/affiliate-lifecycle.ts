@@ -53,6 +53,7 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
         if (!(from as readonly string[]).includes(current.status)) {
           throw new HttpError(409, `cannot ${action} an affiliate that is ${current.status}`);
         }
+        if (to === 'rejected') await refuseRejectionOfEarner(tx, current.id);
         const data: Prisma.AffiliateUpdateInput = { status: to, statusReason: body.reason ?? null };
         if (body.commission_type !== undefined || body.commission_value !== undefined) {
           const { currency } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { currency: true } });
@@ -93,6 +94,16 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
     });
   }
   return router;
+}
+
+/**
+ * Rejection turns down an application: it ends the affiliate's portal sessions and leaves nothing to pay. An
+ * affiliate with commissions (an active one set back to pending included) has a balance to settle, so it is set
+ * inactive or suspended instead, as it is deactivated rather than deleted.
+ */
+export async function refuseRejectionOfEarner(tx: Prisma.TransactionClient, affiliateId: string): Promise<void> {
+  const earned = await tx.conversion.count({ where: { affiliateId, valueMinor: { not: 0n } } });
+  if (earned > 0) throw new HttpError(409, 'this affiliate has commissions: set status "inactive" or suspend it instead of rejecting it');
 }
 
 /** What each decision answers: the affiliate's status after it. */

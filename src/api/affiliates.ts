@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Prisma, type Affiliate, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { refuseRejectionOfEarner } from './affiliate-lifecycle';
 import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
@@ -45,7 +46,9 @@ const createBody = z.object({
   payout_details: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
-const updateBody = createBody.partial().extend({ status: statusField.optional() });
+const updateBody = createBody.partial().extend({
+  status: statusField.optional().describe('"rejected" is refused (409) for an affiliate with commissions: set it "inactive" or suspend it instead'),
+});
 const listQuery = z.object({
   ...paginationQuery,
   status: statusField.optional(),
@@ -173,6 +176,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
       const data: Prisma.AffiliateUpdateInput = { ...payoutColumns(body) };
       if (body.email) data.email = body.email;
       if (body.name !== undefined) data.name = body.name;
+      if (body.status === 'rejected' && current.status !== 'rejected') await refuseRejectionOfEarner(tx, current.id);
       if (body.status) data.status = body.status;
       if (body.group_id !== undefined) {
         await assertGroup(projectId, body.group_id, tx);

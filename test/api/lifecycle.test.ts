@@ -278,4 +278,19 @@ describe('the affiliate program lifecycle', () => {
     expect((await api('patch', '/api/v1/affiliates/ov%40partners.test', { commission_value: null }).expect(200)).body.data).toMatchObject({ commission_type: null, commission_value: null });
     expect((await api('patch', '/api/v1/affiliates/ov%40partners.test', { commission_value: 10 }).expect(400)).body).toEqual({ success: false, error: 'commission_type: required with commission_value' });
   });
+
+  it('an affiliate with commissions is never rejected (its balance stays payable): set inactive or suspended instead', async () => {
+    t.clock.now = at(50);
+    await api('post', '/api/v1/affiliates', { email: 'earner@partners.test', referral_code: 'EARNER' }).expect(201);
+    expect((await sale('EARNER', 50)).value_minor).toBe(1000);
+    const refused = { success: false, error: 'this affiliate has commissions: set status "inactive" or suspend it instead of rejecting it' };
+    expect((await api('patch', '/api/v1/affiliates/earner%40partners.test', { status: 'rejected' }).expect(409)).body).toEqual(refused);
+    // set back to pending, it is still no application to turn down
+    await api('patch', '/api/v1/affiliates/earner%40partners.test', { status: 'pending' }).expect(200);
+    expect((await api('post', '/api/v1/affiliates/earner%40partners.test/reject', { reason: 'changed my mind' }).expect(409)).body).toEqual(refused);
+    expect(await affiliate('earner@partners.test')).toMatchObject({ status: 'pending', total_earnings_minor: 1000 });
+    // one who never earned is rejected either way
+    await api('post', '/api/v1/affiliates', { email: 'idle@partners.test', referral_code: 'IDLE' }).expect(201);
+    expect((await api('patch', '/api/v1/affiliates/idle%40partners.test', { status: 'rejected' }).expect(200)).body.data.status).toBe('rejected');
+  });
 });
