@@ -5,7 +5,7 @@ import { formatMajor } from '../domain/currency-digits';
 import { Prisma, type Affiliate, type Payout, type PayoutBatch, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { createPayoutBatch, settleBatch, type Skipped } from '../ledger/payout-batches';
+import { createPayoutBatch, settleBatch, skippedOf, type Skipped } from '../ledger/payout-batches';
 import type { SqlClient } from '../db/sql';
 import { csvLine } from '../util/csv';
 import { currencyCode } from './currency';
@@ -283,17 +283,19 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
     if ('conflict' in outcome) {
       throw new HttpError(422, `Idempotency-Key: already used for another request (batch ${outcome.conflict.id}); a retry must send the same currency, minimum_minor and affiliate_emails`);
     }
-    if ('existing' in outcome) {
-      res.status(200).json(ok({ ...(await detail(projectId, outcome.existing)), skipped: [], replayed: true }));
-      return;
-    }
-    const skippedIds = ('nothing' in outcome ? outcome.nothing : outcome.skipped).map((s) => s.affiliateId);
+    const skipped = 'existing' in outcome ? skippedOf(outcome.existing) : 'nothing' in outcome ? outcome.nothing : outcome.skipped;
+    const skippedIds = skipped.map((s) => s.affiliateId);
     const emails = new Map((await prisma.affiliate.findMany({ where: { id: { in: skippedIds } }, select: { id: true, email: true } })).map((a) => [a.id, a.email]));
     if ('nothing' in outcome) {
       const reasons = outcome.nothing.map((s) => `${emails.get(s.affiliateId)} ${s.currency}: ${payoutRefused(s.refusal, s.currency).message}`);
       throw new HttpError(409, reasons.length ? `nothing to pay: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? `; and ${reasons.length - 5} more` : ''}` : 'nothing to pay: no active affiliate has an eligible balance');
     }
-    res.status(201).json(ok({ ...(await detail(projectId, outcome.made)), skipped: outcome.skipped.map((s) => skippedView(s, emails)), replayed: false }));
+    if ('existing' in outcome) {
+      // a retry is answered as the request it repeats was, what the batch left out included
+      res.status(200).json(ok({ ...(await detail(projectId, outcome.existing)), skipped: skipped.map((s) => skippedView(s, emails)), replayed: true }));
+      return;
+    }
+    res.status(201).json(ok({ ...(await detail(projectId, outcome.made)), skipped: skipped.map((s) => skippedView(s, emails)), replayed: false }));
   });
 
   router.get('/:id', async (req, res) => {
@@ -314,7 +316,13 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
       clock(),
     );
     if (!result) throw new HttpError(404, 'payout batch not found');
-    res.json(ok({ ...(await detail(projectId, batch)), settled: result.settled }));
+    // A repeat (some line already has this outcome) changes nothing and says so; a batch with no line pending and
+    // none of this outcome cannot take it, as a single payout cannot (src/api/payouts.ts)
+    const answer = await detail(projectId, batch);
+    if (result.settled === 0 && answer.statuses[outcome] === 0) {
+      throw new HttpError(409, `the payout batch is ${answer.status}: only a batch with pending lines can be ${outcome}`);
+    }
+    res.json(ok({ ...answer, settled: result.settled }));
   };
   router.post('/:id/complete', settle('completed'));
   router.post('/:id/fail', settle('failed'));
@@ -398,7 +406,7 @@ export const payoutBatchOperations: Operation[] = [
     description:
       'In one transaction. Suspended affiliates are skipped (payouts frozen), as are balances below the minimum (minimum_minor, default the ' +
       "program's minimum_payout in its currency) or not positive; `skipped` says why. An Idempotency-Key header makes a retry answer the " +
-      'same batch (200, replayed: true), and the key with another currency, minimum_minor or affiliate_emails 422; without one, a second ' +
+      'same batch (200, replayed: true, with the skipped it first listed), and the key with another currency, minimum_minor or affiliate_emails 422; without one, a second ' +
       'request finds the conversions taken and answers 409 when nothing is left.',
     body: createBody,
     status: 201,
@@ -407,8 +415,26 @@ export const payoutBatchOperations: Operation[] = [
     response: createdAnswer,
   },
   { ...base, method: 'get', path: one, summary: 'A payout batch with its lines (one payout per affiliate and currency) and the details they lack', response: batchDetail },
-  { ...base, method: 'post', path: `${one}/complete`, summary: "Mark every pending line sent: their conversions become paid", body: completeBody, response: settledAnswer },
-  { ...base, method: 'post', path: `${one}/fail`, summary: 'Mark every pending line failed: their conversions are eligible again', body: failBody, response: settledAnswer },
+  {
+    ...base,
+    method: 'post',
+    path: `${one}/complete`,
+    summary: 'Mark every pending line sent: their conversions become paid',
+    description: 'A repeat answers 200 with settled 0; a batch with no line pending and none completed (every line failed) answers 409.',
+    body: completeBody,
+    errors: [409],
+    response: settledAnswer,
+  },
+  {
+    ...base,
+    method: 'post',
+    path: `${one}/fail`,
+    summary: 'Mark every pending line failed: their conversions are eligible again',
+    description: 'A repeat answers 200 with settled 0; a batch with no line pending and none failed (every line sent) answers 409.',
+    body: failBody,
+    errors: [409],
+    response: settledAnswer,
+  },
   {
     ...base,
     method: 'get',

@@ -27,6 +27,18 @@ export type BatchRequest = {
 /** An affiliate and currency with an eligible balance that the batch did not take, and why. */
 export type Skipped = { affiliateId: string; currency: string; eligibleMinor: bigint; refusal: PayoutRefusal };
 
+/** As kept on the batch row (payout_batches.skipped): JSON has no bigint, so amounts are text. */
+function skippedJson(skipped: Skipped[]): Prisma.InputJsonArray {
+  const text = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
+  return skipped.map((s) => ({ ...text(s), refusal: text(s.refusal) }));
+}
+
+/** What a batch left out, as its first answer said (none recorded for batches made before it was kept). */
+export function skippedOf(batch: PayoutBatch): Skipped[] {
+  const amounts = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.endsWith('Minor') && typeof v === 'string' ? BigInt(v) : v]));
+  return (batch.skipped as Record<string, unknown>[]).map((s) => ({ ...amounts(s), refusal: amounts(s.refusal as Record<string, unknown>) }) as unknown as Skipped);
+}
+
 export type BatchOutcome =
   | { made: PayoutBatch; payouts: Payout[]; skipped: Skipped[] }
   /** the Idempotency-Key was used before: that batch, unchanged */
@@ -114,7 +126,7 @@ export async function createPayoutBatch(prisma: PrismaClient, request: BatchRequ
       }
       const made = await tx.payoutBatch.update({
         where: { id: batch.id },
-        data: { currencies: Object.keys(totals).sort(), payoutsCount: payouts.length, totals },
+        data: { currencies: Object.keys(totals).sort(), payoutsCount: payouts.length, totals, skipped: skippedJson(skipped) },
       });
       return { made, payouts, skipped };
     }, BATCH_TRANSACTION);

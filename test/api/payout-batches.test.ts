@@ -183,6 +183,12 @@ describe('payout batches', () => {
     expect([a.status, b.status].sort()).toEqual([200, 201]);
     expect(a.body.data.id).toBe(b.body.data.id);
     expect((a.status === 200 ? a : b).body.data.replayed).toBe(true);
+    // the retry is answered as the first request was, what the batch left out included
+    expect(a.body.data.skipped.map((s: any) => [s.affiliate_email, s.reason, s.eligible_minor]).sort()).toEqual([
+      ['dora@partners.test', 'suspended', 5000],
+      ['eve@partners.test', 'below_minimum', 500],
+    ]);
+    expect(a.body.data.skipped).toEqual(b.body.data.skipped);
     expect(a.body.data.totals).toEqual([{ currency: 'USD', count: 2, amount: '23.00', amount_minor: 2300 }]);
     // a formula in a name is neutralized in the file
     const wise = await request(t.app).get(`/api/v1/payout-batches/${a.body.data.id}/wise.csv`).set(api()).expect(200);
@@ -217,6 +223,17 @@ describe('payout batches', () => {
     expect(failed.body.data).toMatchObject({ settled: 2, status: 'failed', statuses: { pending: 0, completed: 0, failed: 2 } });
     expect(await balances('jane')).toEqual({ eligible: 1100, processing: 0, paid: 2000 });
     expect(await balances('carl')).toEqual({ eligible: 1200, processing: 0, paid: 1000 });
+    // a repeat changes nothing; the other outcome, with no line left pending, is refused as for a single payout
+    expect((await request(t.app).post(`/api/v1/payout-batches/${second}/fail`).set(api()).send({}).expect(200)).body.data.settled).toBe(0);
+    expect((await request(t.app).post(`/api/v1/payout-batches/${second}/complete`).set(api()).send({}).expect(409)).body).toEqual({
+      success: false,
+      error: 'the payout batch is failed: only a batch with pending lines can be completed',
+    });
+    expect((await request(t.app).post(`/api/v1/payout-batches/${first.id}/fail`).set(api()).send({}).expect(409)).body).toEqual({
+      success: false,
+      error: 'the payout batch is completed: only a batch with pending lines can be failed',
+    });
+    expect(await balances('bob')).toEqual({ eligible: 0, processing: 0, paid: 1550 });
     await request(t.app).get('/api/v1/payout-batches/00000000-0000-4000-8000-000000000000').set(api()).expect(404);
     expect((await request(t.app).post('/api/v1/payout-batches/nope/complete').set(api()).send({}).expect(400)).body).toEqual({ success: false, error: 'invalid payout batch id: "nope" is not a UUID' });
     await verify();

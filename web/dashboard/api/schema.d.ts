@@ -1362,7 +1362,7 @@ export interface paths {
         put?: never;
         /**
          * Process payouts: every active affiliate's eligible balance per currency that reaches the minimum, one pending payout each, under one batch
-         * @description In one transaction. Suspended affiliates are skipped (payouts frozen), as are balances below the minimum (minimum_minor, default the program's minimum_payout in its currency) or not positive; `skipped` says why. An Idempotency-Key header makes a retry answer the same batch (200, replayed: true), and the key with another currency, minimum_minor or affiliate_emails 422; without one, a second request finds the conversions taken and answers 409 when nothing is left.
+         * @description In one transaction. Suspended affiliates are skipped (payouts frozen), as are balances below the minimum (minimum_minor, default the program's minimum_payout in its currency) or not positive; `skipped` says why. An Idempotency-Key header makes a retry answer the same batch (200, replayed: true, with the skipped it first listed), and the key with another currency, minimum_minor or affiliate_emails 422; without one, a second request finds the conversions taken and answers 409 when nothing is left.
          */
         post: operations["postApiV1PayoutBatches"];
         delete?: never;
@@ -1397,7 +1397,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark every pending line sent: their conversions become paid */
+        /**
+         * Mark every pending line sent: their conversions become paid
+         * @description A repeat answers 200 with settled 0; a batch with no line pending and none completed (every line failed) answers 409.
+         */
         post: operations["postApiV1PayoutBatchesByIdComplete"];
         delete?: never;
         options?: never;
@@ -1414,7 +1417,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark every pending line failed: their conversions are eligible again */
+        /**
+         * Mark every pending line failed: their conversions are eligible again
+         * @description A repeat answers 200 with settled 0; a batch with no line pending and none failed (every line sent) answers 409.
+         */
         post: operations["postApiV1PayoutBatchesByIdFail"];
         delete?: never;
         options?: never;
@@ -7687,7 +7693,10 @@ export interface operations {
                     email?: string;
                     name?: string;
                     referral_code?: string;
-                    /** @enum {string} */
+                    /**
+                     * @description "rejected" is refused (409) for an affiliate with commissions: set it "inactive" or suspend it instead
+                     * @enum {string}
+                     */
                     status?: "pending" | "active" | "inactive" | "suspended" | "rejected";
                     commission_type?: ("percentage" | "fixed") | null;
                     commission_value?: (number | string) | null;
@@ -7913,7 +7922,10 @@ export interface operations {
                     email?: string;
                     name?: string;
                     referral_code?: string;
-                    /** @enum {string} */
+                    /**
+                     * @description "rejected" is refused (409) for an affiliate with commissions: set it "inactive" or suspend it instead
+                     * @enum {string}
+                     */
                     status?: "pending" | "active" | "inactive" | "suspended" | "rejected";
                     commission_type?: ("percentage" | "fixed") | null;
                     commission_value?: (number | string) | null;
@@ -14191,6 +14203,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -14341,6 +14362,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
