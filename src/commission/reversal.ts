@@ -12,6 +12,13 @@ export function reversedAt(commissionMinor: bigint, grossMinor: bigint, refunded
 }
 
 /**
+ * A cumulative report is kept under its total and its time: the same report delivered again is one, but a total that
+ * comes back to an earlier figure after a refund failed (Stripe lowers amount_refunded) is a new report, and only
+ * the earlier one included the failed refund.
+ */
+export const cumulativeKeyOf = (amountMinor: bigint, at: Date) => `cumulative:${amountMinor}:${at.toISOString()}`;
+
+/**
  * A refund's failure is kept beside the refund's own report, under this key: `failedSince` is when the refund was
  * created (the cumulative totals reported since then included it).
  */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jsonTexts } from '../db/text-array';
-import { failureKeyOf } from '../commission/reversal';
+import { cumulativeKeyOf, failureKeyOf } from '../commission/reversal';
 import type { SqlSession } from '../db/sql';
 import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
@@ -372,7 +372,7 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
   const refunds = items.map((i) => i.event);
   const observations = new Map<string, { ref: string; key: string; r: RefundEvent; inboundEventId: string | null }>();
   for (const { event: r, inboundEventId } of items) {
-    const key = r.unsuccessful && r.refundId ? failureKeyOf(r.refundId) : (r.refundId ?? `cumulative:${r.amountMinor}`);
+    const key = r.unsuccessful && r.refundId ? failureKeyOf(r.refundId) : (r.refundId ?? cumulativeKeyOf(r.amountMinor, r.occurredAt));
     for (const ref of r.paymentRefs) {
       const seen = observations.get(`${ref}\u0000${key}`);
       if (!seen || r.occurredAt < seen.r.occurredAt) observations.set(`${ref}\u0000${key}`, { ref, key, r, inboundEventId });

@@ -66,23 +66,28 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
     // The refunded total as refundedTotal (src/commission/reversal.ts) makes it, in SQL like every check here. Of a
     // refund reported under several ids, the smallest reading counts: a problem is listed only when even it exceeds
     // what the refund rows reverse. A listed refund is counted by replaying its event. A refund that failed counts
-    // nowhere; a cumulative report is read as if every failure had been in it (refundLevels knows which were: a
-    // failure lowers the reports made since its refund was created), so the total stays a lower bound.
+    // nowhere, nor in the cumulative totals reported while it was under way (from its creation to its failure).
     await q<{ problem: string }>`
       WITH observed AS (
         SELECT DISTINCT ON (a.provider, a.payment_key, o.observation_key) a.provider, a.payment_key, o.observation_key, o.currency, o.cumulative,
-               o.withdrawal, o.amount_minor, o.failed_since IS NOT NULL AS failure
+               o.withdrawal, o.amount_minor, o.occurred_at, o.failed_since
         FROM refund_observations o
         JOIN payment_aliases a ON a.project_id = o.project_id AND a.provider = o.provider AND a.alias = o.payment_ref
         WHERE o.project_id = ${projectId}::uuid
-        ORDER BY a.provider, a.payment_key, o.observation_key, o.amount_minor),
+        -- the smallest reading: a cumulative report at its earliest time, a failure at its latest (the widest window)
+        ORDER BY a.provider, a.payment_key, o.observation_key, o.amount_minor, CASE WHEN o.failed_since IS NULL THEN o.occurred_at END, o.occurred_at DESC),
       counted AS (
-        SELECT o.*, NOT o.failure AND NOT EXISTS (SELECT 1 FROM observed f WHERE f.failure AND f.provider = o.provider AND f.payment_key = o.payment_key
-                                                 AND f.observation_key = 'failed:' || o.observation_key) AS stands
+        SELECT o.*,
+               CASE WHEN o.cumulative AND NOT o.withdrawal
+                    THEN o.amount_minor - coalesce((SELECT sum(f.amount_minor) FROM observed f
+                                                    WHERE f.failed_since IS NOT NULL AND f.provider = o.provider AND f.payment_key = o.payment_key
+                                                      AND f.failed_since <= o.occurred_at AND o.occurred_at < f.occurred_at), 0)
+               END AS standing,
+               o.failed_since IS NULL AND NOT EXISTS (SELECT 1 FROM observed f WHERE f.failed_since IS NOT NULL AND f.provider = o.provider
+                                                      AND f.payment_key = o.payment_key AND f.observation_key = 'failed:' || o.observation_key) AS stands
         FROM observed o),
       refunded AS (
-        SELECT provider, payment_key, currency, greatest(coalesce(max(amount_minor) FILTER (WHERE cumulative AND NOT withdrawal), 0)
-                                                         - coalesce(sum(amount_minor) FILTER (WHERE failure), 0),
+        SELECT provider, payment_key, currency, greatest(coalesce(max(standing), 0),
                                               coalesce(sum(amount_minor) FILTER (WHERE NOT cumulative AND NOT withdrawal AND stands), 0))
                                       + coalesce(sum(amount_minor) FILTER (WHERE withdrawal), 0) AS total
         FROM counted GROUP BY provider, payment_key, currency)

@@ -98,6 +98,17 @@ describe('a Stripe refund that fails', () => {
     expect(rows).toEqual([['purchase', 800], ['refund', -200]]);
   });
 
+  it('a refund after a failure that takes amount_refunded back to a figure reported before is counted', async () => {
+    // Stripe lowers amount_refunded when A fails (1,000 → 0); B then takes it to 1,000 again, reported by charge.refunded alone
+    const story = [sale(), charge(1000, T1 + 1), failedA(), charge(1000, T1 + 7 * day)];
+    expect((await run(story)).rows).toEqual([['purchase', 800], ['refund', -200]]);
+    // and when A's reversal was paid out before it failed: nothing to give back, B's reversal stands paid
+    const paid = await run([sale(), charge(1000, T1 + 1), 'pay out', failedA(), charge(1000, T1 + 7 * day)]);
+    expect(paid.rows).toEqual([['purchase', 800], ['refund', -200]]);
+    expect(paid.total).toBe(600);
+    expect(paid.refunded).toBe(1000);
+  });
+
   it('after its reversal was paid out, one more row earns it again, dated when the refund failed', async () => {
     const { rows, total, refunded, conversions } = await run([sale(), createdA(), charge(1000, T1 + 1), 'pay out', failedA()]);
     expect(rows).toEqual([['purchase', 800], ['refund', -200], ['refund', 200]]);

@@ -323,7 +323,7 @@ const HANDLERS: Record<string, Handler> = {
   'charge.refunded': chargeRefunded,
   'refund.created': refundCreated,
   // a refund created pending (a bank transfer's) reports its success here only: counted once with refund.created's;
-  // a refund that fails or is canceled, even after it succeeded, reports it here (and in refund.failed)
+  // a refund that fails or is canceled, even after it succeeded, reports it here (refund.failed says the same again)
   'refund.updated': refundCreated,
   'charge.dispute.created': disputeCreated,
   'charge.dispute.closed': disputeClosed,
