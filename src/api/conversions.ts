@@ -165,13 +165,25 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     return row;
   }
 
+  /**
+   * The customer a `referred_user_id` names: an email; a referral's id (Refgrow links a conversion to its referred
+   * user by that id), read as the referral's email; else the client's or a provider's own customer id.
+   */
+  async function referredCustomer(projectId: string, referredUserId: string): Promise<{ email: string } | { customerId: string }> {
+    if (referredUserId.includes('@')) return { email: referredUserId.toLowerCase() };
+    const referral = uuidField.safeParse(referredUserId).success ? await prisma.referral.findFirst({ where: { projectId, id: referredUserId.toLowerCase() }, select: { email: true } }) : null;
+    return referral ? { email: referral.email } : { customerId: referredUserId };
+  }
+
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
+    const projectId = projectIdOf(req);
+    const referred = q.referred_user_id ? await referredCustomer(projectId, q.referred_user_id) : null;
     const where: Prisma.ConversionWhereInput = {
-      projectId: projectIdOf(req),
+      projectId,
       kind: q.kind ?? (q.type === 'signup' ? 'signup' : q.type === 'purchase' ? { in: ['purchase', 'renewal', 'refund'] } : undefined),
       affiliateId: q.affiliate_id,
-      OR: q.referred_user_id ? [{ customerEmail: q.referred_user_id.toLowerCase() }, { customerId: q.referred_user_id }] : undefined,
+      OR: referred ? ('email' in referred ? [{ customerEmail: referred.email }] : [{ customerEmail: referred.customerId.toLowerCase() }, { customerId: referred.customerId }]) : undefined,
       paidAt: q.paid === true ? { not: null } : q.paid === false ? null : undefined,
       reviewStatus: q.review,
       occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
@@ -180,7 +192,6 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     // by kind alone (or no filter), the total is the project's maintained count; other filters count their rows
     const byKindOnly = !q.affiliate_id && !q.referred_user_id && q.paid === undefined && !q.review && !q.from && !q.to;
     const kinds = where.kind as string | { in: string[] } | undefined;
-    const projectId = where.projectId as string;
     const cursor = await cursorOf(q, req.query, 'conversions', async (id) => (await prisma.conversion.count({ where: { id, projectId } })) > 0);
     // a page of the whole list reads its ids from the index alone, then its rows by id (src/db/list-pages.ts)
     const whole = byKindOnly && !kinds;
@@ -224,7 +235,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const base = saleAmount ?? 0n;
     const givenEmail = oneOf('email', body.email, 'customer_email', body.customer_email, (v) => v.toLowerCase());
 
-    const email = givenEmail ?? (body.referred_user_id?.includes('@') ? body.referred_user_id.toLowerCase() : null);
+    const referred = body.referred_user_id !== undefined ? await referredCustomer(projectId, body.referred_user_id) : null;
+    const email = givenEmail ?? (referred && 'email' in referred ? referred.email : null);
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
@@ -269,7 +281,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
               kind: type,
               reference: body.reference,
               email,
-              customerId: body.referred_user_id && !body.referred_user_id.includes('@') ? body.referred_user_id : null,
+              customerId: referred && 'customerId' in referred ? referred.customerId : null,
               currency,
               baseMinor: base,
               valueMinor: value,
@@ -400,8 +412,9 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     }
     if (body.reference !== undefined) data.externalKey = `manual:${body.reference}`;
     if (body.referred_user_id !== undefined) {
-      if (body.referred_user_id.includes('@')) data.customerEmail = body.referred_user_id.toLowerCase();
-      else data.customerId = body.referred_user_id;
+      const referred = await referredCustomer(projectId, body.referred_user_id);
+      if ('email' in referred) data.customerEmail = referred.email;
+      else data.customerId = referred.customerId;
     }
     if (body.coupon_code_used !== undefined) data.hints = body.coupon_code_used === null ? Prisma.DbNull : { couponIds: [body.coupon_code_used] };
     const now = clock();

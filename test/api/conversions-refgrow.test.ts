@@ -126,6 +126,23 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     expect((await request(t.app).get(`/api/v1/conversions/${id}`).set(api()).expect(200)).body.data.referred_user_id).toBe('usr_9');
   });
 
+  it("referred_user_id naming a referral's id (Refgrow links a conversion to its referred user so) is that referral's customer", async () => {
+    const referral = (await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'rory@customers.test', affiliate_id: jane }).expect(201)).body.data;
+    const created = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', affiliate_id: jane, referred_user_id: referral.id, base_value: 40 }).expect(201);
+    expect(created.body.data.referred_user_id).toBe('rory@customers.test');
+    // found by either name, and the referral converted by it, as with the email
+    const byId = (await request(t.app).get(`/api/v1/conversions?referred_user_id=${referral.id}`).set(api()).expect(200)).body.data.map((c: { id: string }) => c.id);
+    const byEmail = (await request(t.app).get('/api/v1/conversions?referred_user_id=rory%40customers.test').set(api()).expect(200)).body.data.map((c: { id: string }) => c.id);
+    expect(byId).toEqual([created.body.data.id]);
+    expect(byEmail).toEqual(byId);
+    expect((await request(t.app).get('/api/v1/referrals/rory%40customers.test').set(api()).expect(200)).body.data.conversion_status).toBe('converted');
+    // a UUID that names no referral of the project stays the client's own id
+    const other = '00000000-0000-4000-8000-000000000501';
+    const kept = await request(t.app).put(`/api/v1/conversions/${created.body.data.id}`).set(api()).send({ referred_user_id: other }).expect(200);
+    expect(kept.body.data.referred_user_id).toBe('rory@customers.test');
+    expect((await request(t.app).get(`/api/v1/conversions?referred_user_id=${other}`).set(api()).expect(200)).body.data.map((c: { id: string }) => c.id)).toEqual([created.body.data.id]);
+  });
+
   it('coupon_code_used: the coupon given with a manual conversion, and the coupon a payment was attributed by', async () => {
     const manual = await request(t.app)
       .post('/api/v1/conversions')
