@@ -89,6 +89,14 @@ function order(data: Json, occurredAt: Date): Normalized {
   if (total === 0n) return { kind: 'ignored', reason: 'order charged nothing (total_amount 0)' };
   // a subscription update that credits the customer (a downgrade's proration) totals below zero: no sale, as Paddle's
   if (total < 0n) return { kind: 'ignored', reason: `order credited the customer (total_amount ${total}), no sale` };
+  // Part of the order paid from the customer's credit (an earlier downgrade's, say; applied_balance_amount is then
+  // negative: Polar's due_amount is total_amount + applied_balance_amount) was not paid now, as Stripe's amount_paid
+  // leaves it out. Polar takes it off the untaxed amount (its refundable amount is net + applied), so the tax stays
+  // whole within what was paid. A positive applied amount settles an earlier debt: not this sale's money.
+  const credit = minor(data.applied_balance_amount) ?? 0n;
+  const charged = credit < 0n ? total + credit : total;
+  if (charged <= 0n) return { kind: 'ignored', reason: `order paid from the customer's balance (total_amount ${total}, applied_balance_amount ${credit}), nothing charged` };
+  const tax = minor(data.tax_amount) ?? 0n;
   const payment: NormalizedEvent = {
     kind,
     paymentKey: id,
@@ -97,8 +105,8 @@ function order(data: Json, occurredAt: Date): Normalized {
     customer: customerOf(data),
     subscriptionId: str(data.subscription_id),
     currency,
-    grossMinor: total,
-    taxMinor: minor(data.tax_amount) ?? 0n,
+    grossMinor: charged,
+    taxMinor: tax < charged ? tax : charged,
     productIds: unique([
       str(data.product_id),
       str(at(data, 'product', 'id')),

@@ -96,6 +96,22 @@ describe('Polar normalization', () => {
     });
   });
 
+  it("what the customer's credit paid (a negative applied_balance_amount) is not part of the payment; a debt settled is not either", () => {
+    // 100.00 + 20.00 tax, 30.00 of it from credit: 90.00 paid, the tax whole within it
+    const taxed = (applied: number) =>
+      events('order.paid.purchase.taxed.json', (d) => Object.assign(d, { applied_balance_amount: applied, due_amount: Math.max(0, 12000 + applied) }))[0] as PaymentEvent;
+    expect(taxed(-3000)).toMatchObject({ grossMinor: 9000n, taxMinor: 2000n });
+    // credit past the untaxed amount: what was paid is tax
+    expect(taxed(-11000)).toMatchObject({ grossMinor: 1000n, taxMinor: 1000n });
+    // a debt paid off with this order (a positive amount) is not this sale's
+    expect(taxed(500)).toMatchObject({ grossMinor: 12000n, taxMinor: 2000n });
+    expect(taxed(0)).toMatchObject({ grossMinor: 12000n, taxMinor: 2000n });
+    expect(normalize('order.paid.purchase.taxed.json', (d) => Object.assign(d, { applied_balance_amount: -12000, due_amount: 0 }))).toEqual({
+      kind: 'ignored',
+      reason: "order paid from the customer's balance (total_amount 12000, applied_balance_amount -12000), nothing charged",
+    });
+  });
+
   it('a subscription update that credits the customer (a negative total) is ignored with a reason, not refused', () => {
     expect(
       normalize('order.paid.subscription_cycle.json', (d) => Object.assign(d, { billing_reason: 'subscription_update', total_amount: -1500, net_amount: -1500, amount: -1500, subtotal_amount: -1500, tax_amount: 0 })),
