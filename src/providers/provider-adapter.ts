@@ -43,6 +43,11 @@ export interface ProviderAdapter {
    * payments of this provider carrying that id are attributed to the coupon's affiliate.
    */
   readonly couponIdField: string;
+  /**
+   * Of a payment's product and price ids (in line order, as normalize gives them), the product's: what Refgrow's
+   * payloads call `product_id`. Null when there is none.
+   */
+  productIdOf(ids: readonly string[]): string | null;
   /** null when acceptable, else what is wrong with it */
   validateWebhookSecret(secret: string): string | null;
   validateApiKey(apiKey: string): string | null;

@@ -206,6 +206,20 @@ describe("outbound: Refgrow's four events as Refgrow documents them", () => {
     for (const r of received) expect([r.body.event, shapeOf(r.body)]).toEqual([r.body.event, shapeOf((documented.payloads as Record<string, unknown>)[r.body.event])]);
   });
 
+  it("a sale's product_id is its product (prod_…), as Refgrow's example shows, not the price its line names first", async () => {
+    const body = JSON.stringify(
+      stripeEvent('invoice.paid.subscription_create.json', (o) => {
+        Object.assign(o, { id: 'in_product_id_1', charge: 'ch_product_id_1', payment_intent: 'pi_product_id_1', customer: 'cus_product_id_1', customer_email: 'pat@example.com' });
+        o.metadata = { referral_code: 'ACME-PARTNER-42' };
+      }),
+    );
+    await request(t.app).post(`/webhook/stripe/${project.id}`).set(stripeAdapter.sign(body, STRIPE_SECRET, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+    const sale = only(await dispatch(), 'referral_converted').find((r) => r.body.conversion.order_id === 'in_product_id_1')!;
+    // the line: price price_1RwFxDemoProMonth1 of product prod_RwFxDemoProPl1
+    expect(sale.body.conversion).toMatchObject({ payment_processor: 'stripe', product_id: 'prod_RwFxDemoProPl1' });
+  });
+
   it('an endpoint switched to refwire-v1 receives the envelope it had before; a format it does not know is refused', async () => {
     const [endpoint] = (await request(t.app).get('/api/v1/webhooks').set(api()).expect(200)).body.data;
     const bad = await request(t.app).patch(`/api/v1/webhooks/${endpoint.id}`).set(api()).send({ payload_format: 'refgrow-v9' }).expect(400);

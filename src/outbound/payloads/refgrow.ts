@@ -1,6 +1,8 @@
 import { bpToPercent, majorNumber } from '../../commission/money';
 import type { CommissionRule } from '../../commission/rules';
 import type { Conversion } from '../../generated/prisma/client';
+import { isProviderName } from '../../domain/provider-names';
+import { getAdapter } from '../../providers/registry';
 import type { RefgrowEvent } from '../events';
 import type { AffiliateRow, ConversionFacts } from './rows';
 
@@ -80,8 +82,8 @@ export function refgrowConverted(projectId: string, f: ConversionFacts, at: Date
       commission_amount: major(c.valueMinor, c.currency),
       ...ruleFields(rule),
       payment_processor: c.provider ?? 'manual',
-      // a text[] column that SQL may give as null where Prisma would give []
-      product_id: c.productIds?.[0] ?? null,
+      // a text[] column that SQL may give as null where Prisma would give []; by hand, the product_id given
+      product_id: c.provider && isProviderName(c.provider) ? getAdapter(c.provider).productIdOf(c.productIds ?? []) : (c.productIds?.[0] ?? null),
       order_id: orderIdOf(c),
       conversion_date: c.occurredAt.toISOString(),
     },

@@ -72,6 +72,8 @@ export const lemonSqueezyAdapter: ProviderAdapter = {
   name: 'lemonsqueezy',
   webhookEvents: LEMONSQUEEZY_WEBHOOK_EVENTS,
   couponIdField: 'lemonsqueezy_discount_code',
+  // the order's product first, then its variant
+  productIdOf: (ids) => ids[0] ?? null,
   signatureHeaders: [SIGNATURE_HEADER, 'x-event-name'],
   validateWebhookSecret: (secret) =>
     secret.length >= 6 && secret.length <= 40 && !/\s/.test(secret)

@@ -72,6 +72,8 @@ export const paddleAdapter: ProviderAdapter = {
   name: 'paddle',
   webhookEvents: PADDLE_WEBHOOK_EVENTS,
   couponIdField: 'paddle_discount_id',
+  // an item names its price (pri_…) and the price's product (pro_…)
+  productIdOf: (ids) => ids.find((id) => id.startsWith('pro_')) ?? ids[0] ?? null,
   signatureHeaders: [SIGNATURE_HEADER],
   validateWebhookSecret: (secret) =>
     /^pdl_ntfset_[^\s]{8,}$/.test(secret) ? null : 'a Paddle notification secret is "pdl_ntfset_" followed by at least 8 characters, without spaces',

@@ -81,6 +81,8 @@ export const polarAdapter: ProviderAdapter = {
   name: 'polar',
   webhookEvents: POLAR_WEBHOOK_EVENTS,
   couponIdField: 'polar_discount_id',
+  // the order's product first, then its prices
+  productIdOf: (ids) => ids[0] ?? null,
   signatureHeaders: ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
   validateWebhookSecret: (secret) =>
     /^[^\s]{8,}$/.test(secret) ? null : 'a Polar webhook secret is at least 8 characters without spaces',

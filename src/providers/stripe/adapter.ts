@@ -73,6 +73,8 @@ export const stripeAdapter: ProviderAdapter = {
   name: 'stripe',
   webhookEvents: STRIPE_WEBHOOK_EVENTS,
   couponIdField: 'stripe_coupon_id',
+  // a line names its price (price_…) and the price's product (prod_…)
+  productIdOf: (ids) => ids.find((id) => id.startsWith('prod_')) ?? ids[0] ?? null,
   signatureHeaders: [SIGNATURE_HEADER],
   validateWebhookSecret: (secret) =>
     /^whsec_[^\s]{8,}$/.test(secret) ? null : 'a Stripe webhook signing secret is "whsec_" followed by at least 8 characters, without spaces',
