@@ -15,6 +15,7 @@ import { resourceOperations, type Operation } from './operation';
 import { conversionResponse, conversionView } from '../views/present';
 import { explanationsFor, withExplanations } from './explanations';
 import { resolveAffiliate } from './referrals';
+import { referralAttributes, referralWindowMiss } from '../domain/referral-status';
 import type { SqlClient } from '../db/sql';
 import { countRows } from '../db/row-counts';
 import { inIdOrder, keysetPageIds, offsetPageIds } from '../db/list-pages';
@@ -44,7 +45,9 @@ const listQuery = z.object({
 const createBody = z.object({
   /** omitted: a purchase when amount or base_value is given (Refgrow's Node example sends none) */
   type: z.enum(['signup', 'purchase']).optional(),
-  affiliate_id: uuidField.optional(),
+  affiliate_id: uuidField
+    .optional()
+    .describe('the affiliate credited (or referral_code); without either, the affiliate whose referral of the customer (email or referred_user_id) credits them'),
   referral_code: z.string().trim().min(1).optional(),
   value: moneyField.optional(),
   base_value: moneyField.optional(),
@@ -175,6 +178,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     return referral ? { email: referral.email } : { customerId: referredUserId };
   }
 
+  /** The affiliate a referral of `email` credits now (src/domain/referral-status.ts), if any. */
+  async function referrerOf(projectId: string, email: string, now: Date) {
+    const referral = await prisma.referral.findUnique({ where: { projectId_email: { projectId, email } }, include: { affiliate: true } });
+    if (!referral || !referral.affiliate || !referralAttributes(referral) || referralWindowMiss(referral, now)) return null;
+    return referral.affiliate;
+  }
+
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
     const projectId = projectIdOf(req);
@@ -227,7 +237,6 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const body = createBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
-    const affiliate = await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code);
     const currency = body.base_value_currency ?? project.currency;
     const saleAmount = oneOf('base_value', body.base_value, 'amount', body.amount, (v, name) => amountField(name, v, currency));
     const type = body.type ?? (saleAmount !== undefined ? 'purchase' : undefined);
@@ -237,6 +246,10 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
 
     const referred = body.referred_user_id !== undefined ? await referredCustomer(projectId, body.referred_user_id) : null;
     const email = givenEmail ?? (referred && 'email' in referred ? referred.email : null);
+    // Refgrow: affiliate_id is "required for attributed conversions"; without one, a referred customer's conversion
+    // is their referrer's, as the ledger's email step credits their payments
+    const byReferral = !body.affiliate_id && !body.referral_code && email ? await referrerOf(projectId, email, clock()) : null;
+    const affiliate = byReferral ?? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code, email !== null));
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
@@ -289,7 +302,10 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
               ruleSource,
               couponCode: body.coupon_code_used,
               productId: body.product_id,
-              attribution: { method: 'manual', detail: body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}` },
+              attribution: {
+                method: 'manual',
+                detail: byReferral ? `referral ${email}` : body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}`,
+              },
               at: now,
               holdDays,
               paid: body.paid,

@@ -143,6 +143,20 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     expect((await request(t.app).get(`/api/v1/conversions?referred_user_id=${other}`).set(api()).expect(200)).body.data.map((c: { id: string }) => c.id)).toEqual([created.body.data.id]);
   });
 
+  it("without affiliate_id or referral_code, a referred customer's conversion is their referrer's; nobody's customer is refused", async () => {
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'lou@customers.test', affiliate_id: jane }).expect(201);
+    const byReferral = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', email: 'lou@customers.test', base_value: 50 }).expect(201)).body.data;
+    const named = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', affiliate_id: jane, email: 'lou@customers.test', base_value: 50 }).expect(201)).body.data;
+    expect(byReferral).toMatchObject({ affiliate_id: jane, value_minor: named.value_minor, attribution: { method: 'manual' } });
+    expect(byReferral.value_minor).toBeGreaterThan(0);
+    const refused = { success: false, error: 'affiliate_id or referral_code is required: no referral of this customer credits an affiliate' };
+    expect((await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', email: 'nobody@customers.test', base_value: 50 }).expect(400)).body).toEqual(refused);
+    // a direct referral credits nobody
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'dee@customers.test', status: 'direct' }).expect(201);
+    expect((await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'signup', email: 'dee@customers.test' }).expect(400)).body).toEqual(refused);
+    expect((await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'signup' }).expect(400)).body).toEqual({ success: false, error: 'affiliate_id or referral_code is required' });
+  });
+
   it('coupon_code_used: the coupon given with a manual conversion, and the coupon a payment was attributed by', async () => {
     const manual = await request(t.app)
       .post('/api/v1/conversions')

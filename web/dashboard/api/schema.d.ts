@@ -10155,7 +10155,10 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     type?: "signup" | "purchase";
-                    /** Format: uuid */
+                    /**
+                     * Format: uuid
+                     * @description the affiliate credited (or referral_code); without either, the affiliate whose referral of the customer (email or referred_user_id) credits them
+                     */
                     affiliate_id?: string;
                     referral_code?: string;
                     /** @description an amount in major units (number or decimal string), from 0 to 1000000000000000 minor units */
