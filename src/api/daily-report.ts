@@ -138,7 +138,7 @@ export async function dailyFigures(prisma: PrismaClient, q: { projectId: string;
     prisma.$queryRaw<ConversionRow[]>`
       SELECT ${day} AS day, currency,
              count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
-             count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds,
+             count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund' AND amount_minor < 0) AS refunds,
              coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0)::bigint AS revenue,
              coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0)::bigint AS refunded,
              coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup' AND ${balance.counted}), 0)::bigint AS commission,

@@ -159,7 +159,7 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
     const [[counts], [clicks], moneyRows, top] = await Promise.all([
       totals ? totals.then((f) => [f.counts]) : prisma.$queryRaw<Counts[]>`
         SELECT count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
-               count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds
+               count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund' AND amount_minor < 0) AS refunds
         FROM conversions WHERE ${scope}`,
       // dated click rows (kept click_retention_days): the clicks of the period, like the conversions
       prisma.$queryRaw<{ clicks: bigint }[]>`SELECT count(*)::bigint AS clicks FROM clicks WHERE project_id = ${projectId}::uuid ${period(q)}`,

@@ -194,7 +194,7 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
         FROM affiliate_totals WHERE project_id = ${projectId}::uuid GROUP BY affiliate_id, currency),
       actual AS (
         SELECT affiliate_id, currency, count(*) FILTER (WHERE kind = 'signup') AS signups, count(*) FILTER (WHERE kind = 'purchase') AS purchases,
-               count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund') AS refunds,
+               count(*) FILTER (WHERE kind = 'renewal') AS renewals, count(*) FILTER (WHERE kind = 'refund' AND amount_minor < 0) AS refunds,
                coalesce(sum(amount_minor) FILTER (WHERE kind IN ('purchase', 'renewal')), 0) AS revenue,
                coalesce(-sum(amount_minor) FILTER (WHERE kind = 'refund'), 0) AS refunded,
                coalesce(sum(value_minor) FILTER (WHERE kind <> 'signup' AND ${balance.counted}), 0) AS commission,

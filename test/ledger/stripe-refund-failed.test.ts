@@ -23,8 +23,10 @@ describe('a Stripe refund that fails', () => {
   });
 
   /** deliveries in turn; 'pay out' pays the affiliate what is eligible then (a payout, completed) */
+  let lastStory: { t: TestApp; api: Record<string, string> } | null = null;
   async function run(deliveries: (Record<string, any> | 'pay out')[]) {
     const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'stripe', SECRET);
+    lastStory = { t, api };
     for (const step of deliveries) {
       if (step === 'pay out') {
         await t.runner.idle();
@@ -117,5 +119,13 @@ describe('a Stripe refund that fails', () => {
     const givenBack = conversions.find((c) => c.kind === 'refund' && c.value_minor === 200);
     expect(givenBack.paid).toBe(false);
     expect(new Date(givenBack.occurred_at).getTime()).toBe((T1 + 5 * day) * 1000);
+    // the report counts one refund (the row earning it back is none), and nothing refunded in the end, for all time
+    // (the maintained totals) and for a period (its rows)
+    const { t, api } = lastStory!;
+    for (const query of ['', '?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z']) {
+      const summary = (await request(t.app).get(`/api/v1/reports/summary${query}`).set(api).expect(200)).body.data;
+      expect([summary.purchases, summary.refunds]).toEqual([1, 1]);
+      expect(summary.by_currency.map((m: any) => [m.currency, m.revenue.value_minor, m.refunded.value_minor, m.commission.value_minor])).toEqual([['USD', 4000, 0, 800]]);
+    }
   });
 });
