@@ -205,10 +205,18 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
   router.delete('/:email', async (req, res) => {
     const projectId = projectIdOf(req);
     const affiliate = await findByEmail(projectId, req.params.email);
-    // The ledger keeps money that was earned: an affiliate with commissions is deactivated, never deleted.
-    const earned = await prisma.conversion.count({ where: { affiliateId: affiliate.id, valueMinor: { not: 0n } } });
-    if (earned > 0) throw new HttpError(409, 'this affiliate has commissions; set status "inactive" instead');
-    await prisma.affiliate.delete({ where: { id: affiliate.id } });
+    await prisma.$transaction(async (tx) => {
+      // the affiliate's row first, as a payout or a review takes it: nothing is credited to it meanwhile
+      await tx.$queryRaw`SELECT id FROM affiliates WHERE id = ${affiliate.id}::uuid FOR UPDATE`;
+      // The ledger keeps money that was earned: an affiliate with commissions is deactivated, never deleted.
+      const earned = await tx.conversion.count({ where: { affiliateId: affiliate.id, valueMinor: { not: 0n } } });
+      if (earned > 0) throw new HttpError(409, 'this affiliate has commissions; set status "inactive" instead');
+      // Refgrow deletes "an affiliate and all associated data": its referrals and links go with it (cascade), and so
+      // do the conversions recorded for it by hand (signups); a provider's payment stays, its own fact, credited to
+      // nobody until its customer's payments are next recomputed
+      await tx.conversion.deleteMany({ where: { affiliateId: affiliate.id, provider: null } });
+      await tx.affiliate.delete({ where: { id: affiliate.id } });
+    });
     res.status(204).end();
   });
 

@@ -123,6 +123,15 @@ describe('REST resources: validation, conflicts, tenancy', () => {
 
     await request(t.app).delete(`/api/v1/conversions/${signup.body.data.id}`).set(as(a.apiKey)).expect(204);
     await request(t.app).delete('/api/v1/affiliates/one%40p.test').set(as(a.apiKey)).expect(409);
+
+    // an affiliate without commissions goes with what was recorded for it (Refgrow: "and all associated data")
+    const two = (await request(t.app).post('/api/v1/affiliates').set(as(a.apiKey)).send({ email: 'two@p.test', referral_code: 'TWO' }).expect(201)).body.data;
+    const twoSignup = await request(t.app).post('/api/v1/conversions').set(as(a.apiKey)).send({ type: 'signup', affiliate_id: two.id, email: 'two-new@x.test' }).expect(201);
+    await request(t.app).post('/api/v1/referrals').set(as(a.apiKey)).send({ email: 'two-ref@x.test', affiliate_id: two.id }).expect(201);
+    await request(t.app).delete('/api/v1/affiliates/two%40p.test').set(as(a.apiKey)).expect(204);
+    await request(t.app).get(`/api/v1/conversions/${twoSignup.body.data.id}`).set(as(a.apiKey)).expect(404);
+    await request(t.app).get('/api/v1/referrals/two-ref%40x.test').set(as(a.apiKey)).expect(404);
+    await request(t.app).get('/api/v1/affiliates/two%40p.test').set(as(a.apiKey)).expect(404);
   });
 
   it("answers 404 for another project's ids and emails, and lists nothing of it", async () => {
