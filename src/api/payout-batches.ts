@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatMajor } from '../domain/currency-digits';
@@ -13,6 +12,7 @@ import { ok, page, paginationQuery } from './envelope';
 import { emailField, idFromPath, minorAmountField } from './fields';
 import type { Operation } from './operation';
 import { destinationOf, payoutRefused } from './payouts';
+import { idempotencyKeyOf, requestDigest } from './idempotency';
 
 const createBody = z
   .object({
@@ -31,13 +31,10 @@ const exportQuery = z.object({
   /** required when the batch holds several currencies: PayPal and Wise take one currency per file */
   currency: currencyCode.optional(),
 });
-const idempotencyKey = z.string().trim().min(1).max(255);
-
 /** What a batch request asks for, whatever the order of its emails or its keys: a retry must ask for the same. */
-function requestDigest(body: z.infer<typeof createBody>): string {
+function batchDigest(body: z.infer<typeof createBody>): string {
   const emails = body.affiliate_emails ? [...new Set(body.affiliate_emails)].sort() : null;
-  const canonical = JSON.stringify([body.currency ?? null, body.minimum_minor === undefined ? null : String(body.minimum_minor), emails]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return requestDigest([body.currency ?? null, body.minimum_minor === undefined ? null : String(body.minimum_minor), emails]);
 }
 
 /** Bank details as the portal stores them (`payout_details.bank`), or given flat by the merchant's API. */
@@ -255,9 +252,7 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
 
   router.post('/', async (req, res) => {
     const body = createBody.parse(req.body ?? {});
-    const rawKey = req.get('Idempotency-Key');
-    const key = rawKey === undefined ? null : idempotencyKey.safeParse(rawKey);
-    if (key && !key.success) throw new HttpError(400, 'Idempotency-Key: must be 1 to 255 characters');
+    const key = idempotencyKeyOf(req);
     const projectId = projectIdOf(req);
     const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
     let affiliateIds: string[] | null = null;
@@ -276,7 +271,7 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
       minimum: minimumMinor > 0n ? { minor: minimumMinor, currency: minimumCurrency } : null,
       affiliateIds,
       createdBy: createdByOf(req),
-      idempotency: key?.success ? { key: key.data, request: requestDigest(body) } : null,
+      idempotency: key ? { key, request: batchDigest(body) } : null,
       route: routeOf,
       now: clock(),
     });

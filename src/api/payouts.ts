@@ -6,11 +6,12 @@ import { balance } from '../domain/balances';
 import { missingDetails, recipientOf } from './payout-batches';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { completePayout, createPayout, failPayout, type PayoutRefusal, type Settlement } from '../ledger/payouts';
+import { completePayout, createPayoutOnce, failPayout, type PayoutOutcome, type PayoutRefusal, type Settlement } from '../ledger/payouts';
 import type { SqlClient } from '../db/sql';
 import { currencyCode } from './currency';
 import { instant, majorText, minor, ok, page, paginationQuery, uuid } from './envelope';
 import { idFromPath, minorAmountQueryField, uuidField } from './fields';
+import { idempotencyKeyOf, requestDigest, scopedKey } from './idempotency';
 import type { Operation } from './operation';
 import { PAYOUT_METHODS } from './payout-methods';
 import { conversionResponse, conversionView } from '../views/present';
@@ -81,6 +82,26 @@ export function payoutRefused(result: PayoutRefusal, currency: string, partial =
           : `the eligible balance ${money(result.balanceMinor)} is below minimum_payout ${formatMajor(result.minimumMinor, currency)}`,
       );
   }
+}
+
+/**
+ * How a payout request is answered, the merchant's and the portal's: 201 with the payout made; 200 with the payout
+ * that the first request with the same Idempotency-Key made (a retry); 422 when the key was used for another
+ * request; the refusal's error otherwise.
+ */
+export async function payoutAnswer(
+  result: PayoutOutcome,
+  currency: string,
+  sameFields: string,
+  view: (id: string) => Promise<PayoutWithAffiliate>,
+  upTo = false,
+): Promise<{ status: 200 | 201; body: unknown }> {
+  if ('refused' in result) throw payoutRefused(result, currency, upTo);
+  if ('conflict' in result) {
+    throw new HttpError(422, `Idempotency-Key: already used for another request (payout ${result.conflict.id}); a retry must send the same ${sameFields}`);
+  }
+  const payout = 'made' in result ? result.made : result.existing;
+  return { status: 'made' in result ? 201 : 200, body: ok(payoutView(await view(payout.id))) };
 }
 
 /** payoutView's answer, the merchant's and the portal's. */
@@ -222,13 +243,22 @@ export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () =>
     if (method === 'paypal' && !affiliate.paypalEmail) throw new HttpError(400, 'method: paypal needs the affiliate\'s paypal_email');
     const currency = body.currency ?? project.currency;
     const now = clock();
-    const result = await createPayout(
+    const key = idempotencyKeyOf(req);
+    const result = await createPayoutOnce(
       prisma,
-      { projectId, affiliateId: affiliate.id, currency, method, destination: destinationOf(affiliate, method), now },
+      {
+        projectId,
+        affiliateId: affiliate.id,
+        currency,
+        method,
+        destination: destinationOf(affiliate, method),
+        now,
+        idempotency: key ? { key: scopedKey('api', key), request: requestDigest([affiliate.id, currency, method]) } : null,
+      },
       currency === project.currency ? project.minimumPayoutMinor : null,
     );
-    if ('refused' in result) throw payoutRefused(result, currency);
-    res.status(201).json(ok(payoutView(await find(projectId, result.id))));
+    const answer = await payoutAnswer(result, currency, 'affiliate_id, currency and method', (id) => find(projectId, id));
+    res.status(answer.status).json(answer.body);
   });
 
   router.get('/:id', async (req, res) => {
@@ -270,10 +300,14 @@ export const payoutOperations: Operation[] = [
     tag: 'Payouts',
     access: 'api_key',
     summary: "Take an affiliate's whole eligible balance in one currency into a pending payout",
-    description: 'Refused (409) when nothing is eligible, when refunds carried forward leave nothing to pay, or below minimum_payout.',
+    description:
+      'Refused (409) when nothing is eligible, when refunds carried forward leave nothing to pay, or below minimum_payout. An ' +
+      'Idempotency-Key header makes a retry answer the payout the first request made (200), and the key with another ' +
+      'affiliate_id, currency or method 422.',
     body: createBody,
     status: 201,
-    errors: [404, 409],
+    repeat: 'a retry with the Idempotency-Key of a payout already made: that payout',
+    errors: [404, 409, 422],
     response: payoutResponse,
   },
   {

@@ -19,6 +19,8 @@ export type PayoutRequest = {
   upToMinor?: bigint;
   /** the payout batch it is made in (src/ledger/payout-batches.ts) */
   batchId?: string;
+  /** the Idempotency-Key, and what its request asked for (createPayoutOnce) */
+  idempotency?: { key: string; request: string } | null;
 };
 
 export type PayoutRefusal =
@@ -98,6 +100,46 @@ export async function createPayout(
   }
 }
 
+export type PayoutOutcome =
+  | { made: Payout }
+  /** the Idempotency-Key was used before for this request: that payout, unchanged */
+  | { existing: Payout }
+  /** the Idempotency-Key was used before for another request: that payout, which this request must not be answered with */
+  | { conflict: Payout }
+  | PayoutRefusal;
+
+/**
+ * createPayout, once per Idempotency-Key: a retry (after a lost answer, a double click) is answered with the payout
+ * the first request made. Two requests with one key at once take the affiliate's row in turn: the second finds
+ * nothing left, or, when new commissions came in between, its insert meets the unique key; either way it answers
+ * the first one's payout.
+ */
+export async function createPayoutOnce(prisma: PrismaClient, request: PayoutRequest, minimumMinor: bigint | null): Promise<PayoutOutcome> {
+  const key = request.idempotency;
+  if (!key) {
+    const result = await createPayout(prisma, request, minimumMinor);
+    return 'refused' in result ? result : { made: result };
+  }
+  const earlier = async (): Promise<PayoutOutcome | null> => {
+    const payout = await prisma.payout.findFirst({ where: { projectId: request.projectId, idempotencyKey: key.key } });
+    if (!payout) return null;
+    return payout.idempotencyRequest === key.request ? { existing: payout } : { conflict: payout };
+  };
+  const before = await earlier();
+  if (before) return before;
+  try {
+    const result = await createPayout(prisma, request, minimumMinor);
+    if (!('refused' in result)) return { made: result };
+    return (await earlier()) ?? result;
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      const after = await earlier();
+      if (after) return after;
+    }
+    throw err;
+  }
+}
+
 /**
  * createPayout's decision inside a caller's transaction (a payout batch makes many in one): the payout, or the
  * refusal. A refusal is decided before anything is written, so the transaction may carry on with the next affiliate.
@@ -148,6 +190,8 @@ async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutReque
       destination: request.destination,
       requestedBy: request.requestedBy ?? 'merchant',
       batchId: request.batchId ?? null,
+      idempotencyKey: request.idempotency?.key ?? null,
+      idempotencyRequest: request.idempotency?.request ?? null,
       createdAt: request.now,
     },
   });

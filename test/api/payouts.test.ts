@@ -290,4 +290,28 @@ describe('earnings: holds, payouts, clawbacks', () => {
     expect(await affiliate('twice@acme.test')).toMatchObject({ held_earnings: '8.00', next_release_date: laterRelease });
     await verify();
   });
+
+  it('an Idempotency-Key makes a retry, or two requests at once, answer one payout; the key with another request is refused', async () => {
+    const twin = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'twin@acme.test', referral_code: 'TWIN', hold_days: 0, payout_method: 'paypal', paypal_email: 'twin@paypal.test' }).expect(201);
+    await purchase('TWIN');
+    const send = (body: Record<string, unknown>, key: string) => request(t.app).post('/api/v1/payouts').set(api()).set('Idempotency-Key', key).send(body);
+    const [a, b] = await Promise.all([send({ affiliate_id: twin.body.data.id }, 'pay-twin-1'), send({ affiliate_id: twin.body.data.id }, 'pay-twin-1')]);
+    expect([a.status, b.status].sort()).toEqual([200, 201]);
+    expect(a.body.data).toEqual(b.body.data);
+    expect(a.body.data).toMatchObject({ amount: '8.00', conversions_count: 1, method: 'paypal' });
+    // commissions earned since do not turn a late retry into a second payout
+    await purchase('TWIN');
+    const late = await send({ affiliate_id: twin.body.data.id }, 'pay-twin-1').expect(200);
+    expect(late.body.data).toEqual(a.body.data);
+    expect((await send({ affiliate_id: twin.body.data.id, method: 'manual' }, 'pay-twin-1').expect(422)).body).toEqual({
+      success: false,
+      error: `Idempotency-Key: already used for another request (payout ${a.body.data.id}); a retry must send the same affiliate_id, currency and method`,
+    });
+    // another key is another request: it takes what came in since
+    expect((await send({ affiliate_id: twin.body.data.id }, 'pay-twin-2').expect(201)).body.data).toMatchObject({ amount: '8.00', conversions_count: 1 });
+    expect((await send({ affiliate_id: twin.body.data.id }, ' ').expect(400)).body).toEqual({ success: false, error: 'Idempotency-Key: must be 1 to 255 characters' });
+    const list = await request(t.app).get(`/api/v1/payouts?affiliate_id=${twin.body.data.id}`).set(api()).expect(200);
+    expect(list.body.data).toHaveLength(2);
+    await verify();
+  });
 });

@@ -2,14 +2,15 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client';
 import { HttpError } from '../../http/errors';
-import { createPayout } from '../../ledger/payouts';
+import { createPayoutOnce } from '../../ledger/payouts';
 import { normalizedBic, normalizedIban } from '../../util/iban';
 import { currencyCode } from '../currency';
 import { ok, page, paginationQuery } from '../envelope';
 import { emailField, idFromPath, minorAmountField } from '../fields';
 import type { Operation } from '../operation';
 import { PAYOUT_METHODS } from '../payout-methods';
-import { destinationOf, payoutRefused, payoutResponse, payoutView, withAffiliate } from '../payouts';
+import { idempotencyKeyOf, requestDigest, scopedKey } from '../idempotency';
+import { destinationOf, payoutAnswer, payoutRefused, payoutResponse, payoutView, withAffiliate } from '../payouts';
 import { missingDetails, recipientOf } from '../payout-batches';
 import { portalOf } from './session-auth';
 
@@ -91,7 +92,8 @@ export function portalPayoutsRouter(prisma: PrismaClient, clock: () => Date): Ro
     const missing = missingDetails(method, recipientOf(null, affiliate));
     if (missing.length > 0) throw new HttpError(409, `the payout method is ${method} but no ${missing.join(', ')} is set`);
     const currency = body.currency ?? project.currency;
-    const result = await createPayout(
+    const key = idempotencyKeyOf(req);
+    const result = await createPayoutOnce(
       prisma,
       {
         projectId,
@@ -102,11 +104,19 @@ export function portalPayoutsRouter(prisma: PrismaClient, clock: () => Date): Ro
         now: clock(),
         requestedBy: 'affiliate',
         ...(body.amount_minor !== undefined ? { upToMinor: BigInt(body.amount_minor) } : {}),
+        // a key is the affiliate's own: another affiliate's same key is another request
+        idempotency: key ? { key: scopedKey(`portal:${affiliate.id}`, key), request: requestDigest([currency, body.amount_minor ?? null]) } : null,
       },
       currency === project.currency ? project.minimumPayoutMinor : null,
     );
-    if ('refused' in result) throw payoutRefused(result, currency, body.amount_minor !== undefined);
-    res.status(201).json(ok(payoutView(await prisma.payout.findUniqueOrThrow({ where: { id: result.id }, include: withAffiliate }))));
+    const answer = await payoutAnswer(
+      result,
+      currency,
+      'currency and amount_minor',
+      (id) => prisma.payout.findUniqueOrThrow({ where: { id }, include: withAffiliate }),
+      body.amount_minor !== undefined,
+    );
+    res.status(answer.status).json(answer.body);
   });
 
   const detailsView = (a: { payoutMethod: string | null; paypalEmail: string | null; wiseEmail: string | null; payoutDetails: unknown }) => ({
@@ -159,10 +169,12 @@ export const portalPayoutOperations: Operation[] = [
     description:
       'Without amount_minor, the whole eligible balance in the currency; with it, whole commissions (refunds carried forward first, then the oldest; a refund of an unpaid commission goes with it) ' +
       'while their sum stays within it. 409 when amount_minor is above the eligible balance, when the payout would be below minimum_payout, when nothing ' +
-      'is eligible, when the affiliate is suspended, or without payout details.',
+      'is eligible, when the affiliate is suspended, or without payout details. An Idempotency-Key header (the affiliate\'s own) makes a retry ' +
+      'answer the payout the first request made (200), and the key with another currency or amount_minor 422.',
     body: requestBody,
     status: 201,
-    errors: [409],
+    repeat: 'a retry with the Idempotency-Key of a payout already requested: that payout',
+    errors: [409, 422],
     response: payoutResponse,
   },
   { ...base, method: 'get', path: '/api/portal/{projectId}/payout-details', summary: 'How the affiliate is paid: method, paypal_email, wise_email, bank', response: payoutDetailsResponse },

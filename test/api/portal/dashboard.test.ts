@@ -283,4 +283,20 @@ describe('the portal API of a signed-in affiliate', () => {
     expect((await api('get', '/api/v1/payouts').expect(200)).body.pagination.total).toBe(before);
     expect((await api('get', '/api/v1/affiliates/jane%40partners.test').expect(200)).body.data.paypal_email).toBeNull();
   });
+
+  it("an Idempotency-Key makes a retried payout request answer the first one's payout; the key is the affiliate's own", async () => {
+    await api('post', '/api/v1/affiliates', { email: 'idem@partners.test', referral_code: 'IDEM', payout_method: 'paypal', paypal_email: 'idem@paypal.test' }).expect(201);
+    await sale('IDEM', 300, 20_000);
+    t.clock.now = at(320);
+    const idem = await embed('idem@partners.test');
+    const ask = (headers: Record<string, string>, body: object) => request(t.app).post(`/api/portal/${acme.id}/payouts`).set(headers).set('Idempotency-Key', 'click-7').send(body);
+    const first = (await ask(idem, {}).expect(201)).body.data;
+    expect(first).toMatchObject({ amount_minor: 4000, requested_by: 'affiliate', method: 'paypal' });
+    expect((await ask(idem, {}).expect(200)).body.data).toEqual(first);
+    expect((await ask(idem, { amount_minor: 4000 }).expect(422)).body.error).toBe(
+      `Idempotency-Key: already used for another request (payout ${first.id}); a retry must send the same currency and amount_minor`,
+    );
+    // another affiliate's same key is its own request: bob, with nothing eligible, is told so (not answered idem's payout)
+    expect((await ask(await embed('bob@partners.test'), {}).expect(409)).body.error).toMatch(/^nothing eligible to pay in USD/);
+  });
 });
