@@ -13,6 +13,7 @@ import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, emailFromPath, ruleColumns, uuidField } from './fields';
 import { uuid } from './envelope';
 import type { Operation } from './operation';
+import { portalPageUrl } from '../pages/portal';
 
 /** PRODUCT.md §12: which statuses each merchant action moves an affiliate from, and to what. */
 const ACTIONS = {
@@ -36,7 +37,7 @@ const BODIES = { approve: approveBody, reject: reasonBody, suspend: optionalReas
  * the change applies to payments from now on, the status before is kept as a version. Repeating a decision that
  * already holds answers 200 and changes nothing; any other move the table does not allow answers 409.
  */
-export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date, afterChange?: (change: { projectId: string; affiliateId: string; action: AffiliateAction; reason: string | null }) => Promise<void>): Router {
+export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date, publicUrl: string, afterChange?: (change: { projectId: string; affiliateId: string; action: AffiliateAction; reason: string | null }) => Promise<void>): Router {
   const router = Router();
   for (const action of Object.keys(ACTIONS) as AffiliateAction[]) {
     router.post(`/:email/${action}`, async (req: Request, res) => {
@@ -73,14 +74,16 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
         // the affiliate hears every decision, in the transaction that records it (src/email/outbox.ts)
         const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });
         const common = { projectName, affiliateName: row.name };
+        // the affiliate let in (again) is told where to sign in and see their links and earnings
+        const portalUrl = portalPageUrl(publicUrl, projectId);
         const reason = body.reason ?? null;
         await queueEmail(
           sqlSessionOf(tx),
           {
-            approve: { projectId, to: row.email, template: 'application_approved', data: { ...common, referralCode: row.referralCode } },
+            approve: { projectId, to: row.email, template: 'application_approved', data: { ...common, referralCode: row.referralCode, portalUrl } },
             reject: { projectId, to: row.email, template: 'application_rejected', data: { ...common, reason } },
             suspend: { projectId, to: row.email, template: 'affiliate_suspended', data: { ...common, reason } },
-            reactivate: { projectId, to: row.email, template: 'affiliate_reactivated', data: { ...common, referralCode: row.referralCode } },
+            reactivate: { projectId, to: row.email, template: 'affiliate_reactivated', data: { ...common, referralCode: row.referralCode, portalUrl } },
           }[action] as EmailToQueue,
           clock(),
         );

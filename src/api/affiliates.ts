@@ -178,6 +178,8 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
       if (body.name !== undefined) data.name = body.name;
       if (body.status === 'rejected' && current.status !== 'rejected') await refuseRejectionOfEarner(tx, current.id);
       if (body.status) data.status = body.status;
+      // a reason belongs to the decision it came with (…/reject, …/suspend); a status set here has none
+      if (body.status && body.status !== current.status) data.statusReason = null;
       if (body.group_id !== undefined) {
         await assertGroup(projectId, body.group_id, tx);
         data.group = body.group_id === null ? { disconnect: true } : { connect: { id: body.group_id } };

@@ -17,6 +17,7 @@ import { openCors } from './track';
 import { emailField, idFromPath } from './fields';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import type { Operation } from './operation';
+import { portalPageUrl } from '../pages/portal';
 
 const applyBody = z
   .object({
@@ -53,7 +54,8 @@ function perEmailLimit(limits: ApplicationLimits, what: string): RequestHandler 
     // the body is parsed first; a body without a valid email is refused by validation, not counted here
     key: (req) => {
       const email = emailField.safeParse(req.body?.email);
-      return email.success ? `${String(req.params.projectId)}:${email.data}` : null;
+      // the project as its id is, whatever the case of the address's hex: one budget per project and email
+      return email.success ? `${String(req.params.projectId).toLowerCase()}:${email.data}` : null;
     },
     message: `too many requests for this email: at most ${limits.perEmailPerHour} an hour; try again later`,
     ...(limits.emailStore ? { store: limits.emailStore } : {}),
@@ -195,7 +197,16 @@ export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date
         );
       }
       if (project.autoApprove) {
-        await queueEmail(sql, { projectId: project.id, to: affiliate.email, template: 'application_approved', data: { projectName: project.name, affiliateName: affiliate.name, referralCode } }, at);
+        await queueEmail(
+          sql,
+          {
+            projectId: project.id,
+            to: affiliate.email,
+            template: 'application_approved',
+            data: { projectName: project.name, affiliateName: affiliate.name, referralCode, portalUrl: portalPageUrl(publicUrl, project.id) },
+          },
+          at,
+        );
       }
       return { affiliate };
     });

@@ -63,6 +63,11 @@ export function hostedPageHtml(project: { id: string; name: string }, lang: stri
  * `GET /js/refwire-portal.js` with its language catalogs, and the hosted page `GET /portal/:projectId`
  * (PRODUCT.md §13; the page's sign-in and data go through the portal API, /api/portal/:projectId/…).
  */
+/** The hosted portal page of a project (`GET /portal/:projectId` below), as emails link to it. */
+export function portalPageUrl(publicUrl: string, projectId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/portal/${projectId}`;
+}
+
 export function portalPagesRouter(prisma: PrismaClient, buildDir: string = PORTAL_BUILD_DIR): Router {
   const router = express.Router();
   router.get('/js/refwire-portal.js', assetHandler(() => path.join(buildDir, 'refwire-portal.js'), 'application/javascript; charset=utf-8', PORTAL_ASSET));

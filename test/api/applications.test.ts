@@ -164,8 +164,10 @@ describe('public applications: apply, emailed code, verify (PRODUCT.md §12)', (
       request(limited.app).post(`/api/public/projects/${project.id}/applications`).set('X-Forwarded-For', ip).send({ name: 'Spam', email });
     await post('one@spam.test', '192.0.2.70').expect(202);
     await post('one@spam.test', '192.0.2.71').expect(202);
-    // a third code for one email within the hour, whatever the address
+    // a third code for one email within the hour, whatever the address, and however the project's id is written
     expect((await post('one@spam.test', '192.0.2.72').expect(429)).body.error).toMatch(/for this email: at most 2 an hour/);
+    const shouted = await request(limited.app).post(`/api/public/projects/${project.id.toUpperCase()}/applications`).set('X-Forwarded-For', '192.0.2.73').send({ name: 'Spam', email: 'one@spam.test' });
+    expect(shouted.status).toBe(429);
     await post('two@spam.test', '192.0.2.70').expect(202);
     await post('three@spam.test', '192.0.2.70').expect(202);
     await post('four@spam.test', '192.0.2.70').expect(202);

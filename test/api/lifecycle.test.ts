@@ -95,10 +95,15 @@ describe('the affiliate program lifecycle', () => {
     expect((await api('post', '/api/v1/affiliates/spam%40partners.test/reject', {}).expect(400)).body.error).toMatch(/^reason: /);
     const rejected = (await api('post', '/api/v1/affiliates/spam%40partners.test/reject', { reason: 'no website' }).expect(200)).body.data;
     expect(rejected).toMatchObject({ status: 'rejected', status_reason: 'no website' });
+    expect(await affiliate('spam@partners.test')).toMatchObject({ status: 'rejected', status_reason: 'no website' });
     expect((await api('post', '/api/v1/affiliates/spam%40partners.test/approve', {}).expect(409)).body).toEqual({ success: false, error: 'cannot approve an affiliate that is rejected' });
     // each decision was written to the email outbox with the change, once
     const mail = async (to: string) => (await api('get', `/api/v1/emails?to=${encodeURIComponent(to)}`).expect(200)).body.data;
-    expect((await mail('new@partners.test')).map((e: any) => e.template)).toEqual(['application_approved']);
+    const approvals = await mail('new@partners.test');
+    expect(approvals.map((e: any) => e.template)).toEqual(['application_approved']);
+    const [approval] = approvals;
+    // it says where to sign in: the project's hosted portal page
+    expect((await api('get', `/api/v1/emails/${approval.id}`).expect(200)).body.data.text).toContain(`/portal/${projectId}`);
     const [rejection] = await mail('spam@partners.test');
     expect(rejection).toMatchObject({ template: 'application_rejected' });
     expect((await api('get', `/api/v1/emails/${rejection.id}`).expect(200)).body.data.text).toContain('no website');
@@ -110,12 +115,15 @@ describe('the affiliate program lifecycle', () => {
     const refused = await api('post', '/api/v1/payouts', { affiliate_id: ann.id, method: 'manual' }).expect(409);
     expect(refused.body.error).toMatch(/suspended/);
     t.clock.now = at(8);
+    expect(await affiliate('ann@partners.test')).toMatchObject({ status: 'suspended', status_reason: 'fraud check' });
     await api('post', '/api/v1/affiliates/ann%40partners.test/reactivate', {}).expect(200);
+    expect(await affiliate('ann@partners.test')).toMatchObject({ status: 'active', status_reason: null });
     // first_payment in Gold: a new customer's first payment earns again
     expect((await sale('ANN', 9)).value_minor).toBe(3000);
     // the affiliate heard both (newest first), the reason included
     const annMail = await mail('ann@partners.test');
     expect(annMail.map((e: any) => e.template)).toEqual(['affiliate_reactivated', 'affiliate_suspended']);
+    expect((await api('get', `/api/v1/emails/${annMail[0].id}`).expect(200)).body.data.text).toContain(`/portal/${projectId}`);
     expect((await api('get', `/api/v1/emails/${annMail[1].id}`).expect(200)).body.data.text).toContain('fraud check');
     expect((await api('post', '/api/v1/affiliates/nobody%40partners.test/suspend', {}).expect(404)).body.error).toBe('affiliate not found');
   });

@@ -52,13 +52,14 @@ export function clearSessionCookie(req: Request, res: Response, publicUrl: strin
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CROSS_ORIGIN_COOKIE = 'a request from another origin must send its embed token as Authorization: Bearer, not the session cookie';
 
 /**
  * A change sent with the cookie must come from Refwire's own pages. SameSite=Lax already keeps the cookie off
  * other sites' requests; the Origin check also covers sibling subdomains, which count as the same site. Requests
  * without Origin (curl, same-origin navigations of old browsers) carry no page to distrust.
  */
-function fromOwnOrigin(req: Request, publicUrl: string): boolean {
+export function fromOwnOrigin(req: Request, publicUrl: string): boolean {
   const origin = req.headers.origin;
   if (!origin) return true;
   return origin === new URL(publicUrl).origin || origin === `${req.protocol}://${req.get('host')}`;
@@ -76,9 +77,7 @@ export function requirePortalAffiliate(db: Database, clock: () => Date, publicUr
     const fromHeader = bearer(req);
     const token = fromHeader ?? cookieToken(req);
     if (!token) throw new HttpError(401, NOT_SIGNED_IN);
-    if (!fromHeader && !SAFE_METHODS.has(req.method) && !fromOwnOrigin(req, publicUrl)) {
-      throw new HttpError(403, 'a request from another origin must send its embed token as Authorization: Bearer, not the session cookie');
-    }
+    if (!fromHeader && !SAFE_METHODS.has(req.method) && !fromOwnOrigin(req, publicUrl)) throw new HttpError(403, CROSS_ORIGIN_COOKIE);
     const session = await findPortalSession(db.sql, { projectId, token, at: clock() });
     const affiliate = session ? await db.prisma.affiliate.findFirst({ where: { id: session.affiliateId, projectId } }) : null;
     // PRODUCT.md §13: a rejected affiliate cannot sign in, and a session it held before ends with the rejection

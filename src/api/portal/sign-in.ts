@@ -13,7 +13,7 @@ import { instant, ok } from '../envelope';
 import { emailField } from '../fields';
 import type { Operation } from '../operation';
 import { portalAffiliateResponse, portalAffiliateView, referralLinkOf } from './affiliate-view';
-import { clearSessionCookie, cookieToken, portalProjectId, setSessionCookie } from './session-auth';
+import { clearSessionCookie, cookieToken, CROSS_ORIGIN_COOKIE, fromOwnOrigin, portalProjectId, setSessionCookie } from './session-auth';
 
 /** Abuse limits of the sign-in: requests a minute per client address, codes an hour per email of a project. */
 export type PortalSignInLimits = { perAddressPerMinute: number; perEmailPerHour: number; store?: Store; emailStore?: Store };
@@ -84,7 +84,10 @@ export function portalSignInRouter(deps: { db: Database; clock: () => Date; publ
   // signing out twice, or without a session, is still signed out
   router.post('/logout', async (req, res) => {
     const projectId = portalProjectId(req);
-    const token = bearer(req) ?? cookieToken(req);
+    const fromHeader = bearer(req);
+    // ending a session is a change like any other: with the cookie, only from Refwire's own pages
+    if (!fromHeader && cookieToken(req) && !fromOwnOrigin(req, deps.publicUrl)) throw new HttpError(403, CROSS_ORIGIN_COOKIE);
+    const token = fromHeader ?? cookieToken(req);
     const at = deps.clock();
     const session = token ? await findPortalSession(deps.db.sql, { projectId, token, at }) : null;
     if (session) await revokePortalSession(deps.db.sql, { sessionId: session.id, at });

@@ -164,6 +164,9 @@ describe('portal sign-in: emailed codes, session cookies, embed tokens', () => {
     const jane = await signIn(acme.id, 'jane@partners.test');
     await request(t.app).get(portal(acme.id, '/me')).set('Cookie', jane).expect(200);
     expect((await request(t.app).get(portal(other.id, '/me')).set('Cookie', jane).expect(401)).body).toEqual(NOT_SIGNED_IN);
+    // another origin cannot sign the affiliate out with the cookie, as it can change nothing else with it
+    expect((await request(t.app).post(portal(acme.id, '/logout')).set('Cookie', jane).set('Origin', 'https://evil.example').expect(403)).body.error).toMatch(/^a request from another origin/);
+    await request(t.app).get(portal(acme.id, '/me')).set('Cookie', jane).expect(200);
     const out = await request(t.app).post(portal(acme.id, '/logout')).set('Cookie', jane).expect(204);
     expect(sessionCookie(out).header).toMatch(/refwire_portal=;/);
     expect((await request(t.app).get(portal(acme.id, '/me')).set('Cookie', jane).expect(401)).body).toEqual(NOT_SIGNED_IN);
