@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { canWrite } from '../access/roles';
 import { z } from 'zod';
 import { EMAIL_STATUSES } from '../email/outbox';
 import { EMAIL_TEMPLATES } from '../email/templates';
@@ -33,12 +34,22 @@ const emailResponse = z
   })
   .meta({ id: 'Email' });
 
-function emailView(e: Email) {
+/**
+ * A sign-in or application code lets whoever reads it act as that affiliate in the portal (change their payout
+ * details, request payouts): who may only read the project (a viewer) reads that such an email was sent, not its
+ * code. An API key and owners and admins, who can mint the affiliate an embed token anyway, read it whole.
+ */
+const CODE_TEMPLATES: readonly string[] = ['one_time_code'];
+const mayReadCodes = (req: Request) => req.projectRole === undefined || canWrite(req.projectRole);
+const hidesCode = (req: Request, e: Email) => CODE_TEMPLATES.includes(e.template) && !mayReadCodes(req);
+const HIDDEN_SUBJECT = 'Verification code (hidden: your role may read the project, not act for its affiliates)';
+
+function emailView(e: Email, hidden = false) {
   return {
     id: e.id,
     to: e.toAddress,
     template: e.template,
-    subject: e.subject,
+    subject: hidden ? HIDDEN_SUBJECT : e.subject,
     status: e.status,
     attempts: e.attempts,
     next_attempt_at: e.nextAttemptAt?.toISOString() ?? null,
@@ -72,13 +83,14 @@ export function emailsRouter(prisma: PrismaClient): Router {
       prisma.email.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: q.offset, take: q.limit }),
       prisma.email.count({ where }),
     ]);
-    res.json(page(rows.map(emailView), q.limit, q.offset, total));
+    res.json(page(rows.map((e) => emailView(e, hidesCode(req, e))), q.limit, q.offset, total));
   });
 
   router.get('/:id', async (req, res) => {
     const row = await prisma.email.findFirst({ where: { projectId: projectIdOf(req), id: idFromPath(req.params.id, 'email') } });
     if (!row) throw new HttpError(404, 'email not found');
-    res.json(ok({ ...emailView(row), text: row.textBody, html: row.htmlBody }));
+    const hidden = hidesCode(req, row);
+    res.json(ok({ ...emailView(row, hidden), text: hidden ? null : row.textBody, html: hidden ? null : row.htmlBody }));
   });
 
   return router;
@@ -104,6 +116,7 @@ export const emailOperations: Operation[] = [
     tag: 'Emails',
     access: 'api_key',
     summary: 'One email with its subject, plain-text and HTML bodies, and what became of it',
-    response: z.strictObject({ ...emailResponse.shape, text: z.string(), html: z.string() }),
+    description: "A sign-in or application code (template one_time_code) is hidden from a dashboard viewer: its subject says so, and text and html are null.",
+    response: z.strictObject({ ...emailResponse.shape, text: z.string().nullable(), html: z.string().nullable() }),
   },
 ];

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { issueSession } from '../../src/access/user-sessions';
+import { asBrowser, setUpOwner, type Browser } from '../helpers/dashboard';
 import { emailSettings } from '../../src/config/smtp';
 import { queueEmail, type EmailToQueue } from '../../src/email/outbox';
 import { EmailSender } from '../../src/email/sender';
@@ -87,6 +89,22 @@ describe('GET /api/v1/emails: the outbox, without SMTP_URL and with it', () => {
     expect(rejected.text).toContain('> No <content> yet');
     expect(rejected.html).toContain('No &lt;content&gt; yet');
     expect(rejected.html).toContain('Hello Bob &lt;b&gt;,');
+  });
+
+  it("a viewer reads that a code was sent, not the code (it would let them act as the affiliate); an owner reads it", async () => {
+    const owner = await setUpOwner(t.app, acme.id);
+    const user = await tdb.db.prisma.user.create({ data: { email: 'viewer@acme.test', passwordHash: '$argon2id$v=19$m=19456,p=1,t=2$unused$unused', passwordChangedAt: new Date() } });
+    await tdb.db.prisma.projectMember.create({ data: { projectId: acme.id, userId: user.id, role: 'viewer' } });
+    const session = await issueSession(tdb.db.prisma, user.id, t.clock.now);
+    const viewer: Browser = { cookie: `refwire_session=${session.token}`, csrf: session.csrfToken, userId: user.id, email: 'viewer@acme.test' };
+    const listed = (await asBrowser(t.app, viewer, 'get', '/api/v1/emails', acme.id).expect(200)).body.data;
+    expect(listed.map((e: any) => [e.template, e.subject.includes('314159')])).toEqual([['application_rejected', false], ['one_time_code', false]]);
+    const hidden = (await asBrowser(t.app, viewer, 'get', `/api/v1/emails/${ids.code}`, acme.id).expect(200)).body.data;
+    expect(hidden).toMatchObject({ template: 'one_time_code', to: 'ada@partners.test', text: null, html: null });
+    expect(hidden.subject).toMatch(/^Verification code \(hidden/);
+    // other emails are read whole; an owner reads the code, as the API key does
+    expect((await asBrowser(t.app, viewer, 'get', `/api/v1/emails/${ids.rejected}`, acme.id).expect(200)).body.data.text).toContain('No <content> yet');
+    expect((await asBrowser(t.app, owner, 'get', `/api/v1/emails/${ids.code}`, acme.id).expect(200)).body.data.text).toContain('314159');
   });
 
   it('filters by status, recipient (any case) and template, and pages', async () => {

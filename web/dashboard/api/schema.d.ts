@@ -1248,7 +1248,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One email with its subject, plain-text and HTML bodies, and what became of it */
+        /**
+         * One email with its subject, plain-text and HTML bodies, and what became of it
+         * @description A sign-in or application code (template one_time_code) is hidden from a dashboard viewer: its subject says so, and text and html are null.
+         */
         get: operations["getApiV1EmailsById"];
         put?: never;
         post?: never;
@@ -1270,7 +1273,7 @@ export interface paths {
         put?: never;
         /**
          * Take an affiliate's whole eligible balance in one currency into a pending payout
-         * @description Refused (409) when nothing is eligible, when refunds carried forward leave nothing to pay, or below minimum_payout.
+         * @description Refused (409) when nothing is eligible, when refunds carried forward leave nothing to pay, or below minimum_payout. An Idempotency-Key header makes a retry answer the payout the first request made (200), and the key with another affiliate_id, currency or method 422.
          */
         post: operations["postApiV1Payouts"];
         delete?: never;
@@ -1922,7 +1925,7 @@ export interface paths {
         put?: never;
         /**
          * Request a payout: eligible commissions into a pending payout (requested_by: affiliate) that the merchant completes
-         * @description Without amount_minor, the whole eligible balance in the currency; with it, whole commissions (refunds carried forward first, then the oldest; a refund of an unpaid commission goes with it) while their sum stays within it. 409 when amount_minor is above the eligible balance, when the payout would be below minimum_payout, when nothing is eligible, when the affiliate is suspended, or without payout details.
+         * @description Without amount_minor, the whole eligible balance in the currency; with it, whole commissions (refunds carried forward first, then the oldest; a refund of an unpaid commission goes with it) while their sum stays within it. 409 when amount_minor is above the eligible balance, when the payout would be below minimum_payout, when nothing is eligible, when the affiliate is suspended, or without payout details. An Idempotency-Key header (the affiliate's own) makes a retry answer the payout the first request made (200), and the key with another currency or amount_minor 422.
          */
         post: operations["postApiPortalByProjectIdPayouts"];
         delete?: never;
@@ -2175,6 +2178,8 @@ export interface components {
             referral_code: string;
             /** @enum {string} */
             status: "pending" | "active" | "inactive" | "suspended" | "rejected";
+            /** @description why the merchant rejected or suspended the affiliate (POST …/reject, …/suspend); null otherwise */
+            status_reason: string | null;
             commission_type: ("percentage" | "fixed") | null;
             /** @description percent for "percentage", major units for "fixed" */
             commission_value: number | null;
@@ -12859,8 +12864,8 @@ export interface operations {
                             smtp_response: string | null;
                             /** Format: date-time */
                             created_at: string;
-                            text: string;
-                            html: string;
+                            text: string | null;
+                            html: string | null;
                         };
                     };
                 };
@@ -13036,6 +13041,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Already there: a retry with the Idempotency-Key of a payout already made: that payout */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"];
+                    };
+                };
+            };
             /** @description Success */
             201: {
                 headers: {
@@ -13105,6 +13123,15 @@ export interface operations {
             };
             /** @description The body is not JSON (Content-Type application/json) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17570,6 +17597,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Already there: a retry with the Idempotency-Key of a payout already requested: that payout */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"];
+                    };
+                };
+            };
             /** @description Success */
             201: {
                 headers: {
@@ -17639,6 +17679,15 @@ export interface operations {
             };
             /** @description The body is not JSON (Content-Type application/json) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
