@@ -261,7 +261,9 @@ describe('which status change announces what', () => {
     ['suspended', 'active', 'affiliate.reactivated'],
     ['inactive', 'active', 'affiliate.reactivated'],
     ['pending', 'rejected', 'affiliate.rejected'],
-    ['active', 'rejected', null],
+    ['active', 'rejected', 'affiliate.rejected'],
+    ['rejected', 'active', 'affiliate.approved'],
+    ['active', 'pending', null],
     ['active', 'inactive', null],
     ['active', 'active', null],
   ])('%s → %s: %s', (before, after, event) => {
