@@ -105,8 +105,12 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
  * inactive or suspended instead, as it is deactivated rather than deleted.
  */
 export async function refuseRejectionOfEarner(tx: Prisma.TransactionClient, affiliateId: string): Promise<void> {
-  const earned = await tx.conversion.count({ where: { affiliateId, valueMinor: { not: 0n } } });
-  if (earned > 0) throw new HttpError(409, 'this affiliate has commissions: set status "inactive" or suspend it instead of rejecting it');
+  if (await hasCommissions(tx, affiliateId)) throw new HttpError(409, 'this affiliate has commissions: set status "inactive" or suspend it instead of rejecting it');
+}
+
+/** Whether any row credits or debits the affiliate: the ledger keeps such an affiliate (never rejected, never deleted). */
+export async function hasCommissions(db: Prisma.TransactionClient, affiliateId: string): Promise<boolean> {
+  return (await db.conversion.count({ where: { affiliateId, valueMinor: { not: 0n } }, take: 1 })) > 0;
 }
 
 /** What each decision answers: the affiliate's status after it. */

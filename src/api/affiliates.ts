@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Prisma, type Affiliate, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { refuseRejectionOfEarner } from './affiliate-lifecycle';
+import { hasCommissions, refuseRejectionOfEarner } from './affiliate-lifecycle';
 import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
@@ -211,8 +211,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
       // the affiliate's row first, as a payout or a review takes it: nothing is credited to it meanwhile
       await tx.$queryRaw`SELECT id FROM affiliates WHERE id = ${affiliate.id}::uuid FOR UPDATE`;
       // The ledger keeps money that was earned: an affiliate with commissions is deactivated, never deleted.
-      const earned = await tx.conversion.count({ where: { affiliateId: affiliate.id, valueMinor: { not: 0n } } });
-      if (earned > 0) throw new HttpError(409, 'this affiliate has commissions; set status "inactive" instead');
+      if (await hasCommissions(tx, affiliate.id)) throw new HttpError(409, 'this affiliate has commissions; set status "inactive" instead');
       // Refgrow deletes "an affiliate and all associated data": its referrals and links go with it (cascade), and so
       // do the conversions recorded for it by hand (signups); a provider's payment stays, its own fact, credited to
       // nobody until its customer's payments are next recomputed

@@ -370,12 +370,14 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
 async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): Promise<string[]> {
   if (items.length === 0) return [];
   const refunds = items.map((i) => i.event);
-  const observations = new Map<string, { ref: string; key: string; r: RefundEvent; inboundEventId: string | null }>();
+  const observations = new Map<string, { ref: string; key: string; r: RefundEvent; inboundEventId: string | null; failedSince: Date | null }>();
   for (const { event: r, inboundEventId } of items) {
-    const key = r.unsuccessful && r.refundId ? failureKeyOf(r.refundId) : (r.refundId ?? cumulativeKeyOf(r.amountMinor, r.occurredAt));
+    // a failure is kept beside its refund's own report (src/commission/reversal.ts)
+    const failedSince = r.unsuccessful && r.refundId ? r.unsuccessful.createdAt : null;
+    const key = failedSince ? failureKeyOf(r.refundId!) : (r.refundId ?? cumulativeKeyOf(r.amountMinor, r.occurredAt));
     for (const ref of r.paymentRefs) {
       const seen = observations.get(`${ref}\u0000${key}`);
-      if (!seen || r.occurredAt < seen.r.occurredAt) observations.set(`${ref}\u0000${key}`, { ref, key, r, inboundEventId });
+      if (!seen || r.occurredAt < seen.r.occurredAt) observations.set(`${ref}\u0000${key}`, { ref, key, r, inboundEventId, failedSince });
     }
   }
   const rows = [...observations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, o]) => o);
@@ -399,7 +401,7 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
       rows.map((o) => o.r.currency),
       rows.map((o) => o.r.occurredAt.toISOString()),
       rows.map((o) => o.inboundEventId),
-      rows.map((o) => (o.r.unsuccessful && o.r.refundId ? o.r.unsuccessful.createdAt.toISOString() : null)),
+      rows.map((o) => o.failedSince?.toISOString() ?? null),
     ],
   );
   const known = await tx.query<{ alias: string; payment_key: string }>(
