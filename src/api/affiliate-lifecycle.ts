@@ -3,17 +3,12 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { emitAffiliateEvent } from '../outbound/emit';
-import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
-import { sqlSessionOf } from '../db/prisma-session';
-import { revokeAffiliatePortalSessions } from '../access/portal-sessions';
-import { queueEmail, type EmailToQueue } from '../email/outbox';
+import { followStatusChange } from './affiliate-status-change';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, emailFromPath, ruleColumns, uuidField } from './fields';
 import { uuid } from './envelope';
 import type { Operation } from './operation';
-import { portalPageUrl } from '../pages/portal';
 
 /** PRODUCT.md §12: which statuses each merchant action moves an affiliate from, and to what. */
 const ACTIONS = {
@@ -37,7 +32,7 @@ const BODIES = { approve: approveBody, reject: reasonBody, suspend: optionalReas
  * the change applies to payments from now on, the status before is kept as a version. Repeating a decision that
  * already holds answers 200 and changes nothing; any other move the table does not allow answers 409.
  */
-export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date, publicUrl: string, afterChange?: (change: { projectId: string; affiliateId: string; action: AffiliateAction; reason: string | null }) => Promise<void>): Router {
+export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date, publicUrl: string): Router {
   const router = Router();
   for (const action of Object.keys(ACTIONS) as AffiliateAction[]) {
     router.post(`/:email/${action}`, async (req: Request, res) => {
@@ -46,11 +41,11 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
       const email = emailFromPath(req.params.email);
       const body = BODIES[action].parse(req.body ?? {}) as z.infer<typeof approveBody> & { reason?: string };
       const { from, to } = ACTIONS[action];
-      const result = await prisma.$transaction(async (tx) => {
+      const row = await prisma.$transaction(async (tx) => {
         await lockRules(tx, projectId);
         const current = await tx.affiliate.findUnique({ where: { projectId_email: { projectId, email } } });
         if (!current) throw new HttpError(404, 'affiliate not found');
-        if (current.status === to) return { row: current, changed: false };
+        if (current.status === to) return current;
         if (!(from as readonly string[]).includes(current.status)) {
           throw new HttpError(409, `cannot ${action} an affiliate that is ${current.status}`);
         }
@@ -66,34 +61,13 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
           }
           data.group = body.group_id === null ? { disconnect: true } : { connect: { id: body.group_id } };
         }
-        const row = await tx.affiliate.update({ where: { id: current.id }, data });
-        const statusEvent = affiliateStatusEvent(current.status, row.status);
-        if (statusEvent) await emitAffiliateEvent(sqlSessionOf(tx), projectId, statusEvent, row.id, clock());
-        if (row.status === 'rejected' && current.status !== 'rejected') await revokeAffiliatePortalSessions(sqlSessionOf(tx), { affiliateId: row.id, at: clock() });
-        await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: row.id, before: overrideRuleState(current), after: overrideRuleState(row), at: clock() });
+        const updated = await tx.affiliate.update({ where: { id: current.id }, data });
+        await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: updated.id, before: overrideRuleState(current), after: overrideRuleState(updated), at: clock() });
         // the affiliate hears every decision, in the transaction that records it (src/email/outbox.ts)
-        const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });
-        const common = { projectName, affiliateName: row.name };
-        // the affiliate let in (again) is told where to sign in and see their links and earnings
-        const portalUrl = portalPageUrl(publicUrl, projectId);
-        const reason = body.reason ?? null;
-        await queueEmail(
-          sqlSessionOf(tx),
-          {
-            approve: { projectId, to: row.email, template: 'application_approved', data: { ...common, referralCode: row.referralCode, portalUrl } },
-            reject: { projectId, to: row.email, template: 'application_rejected', data: { ...common, reason } },
-            suspend: { projectId, to: row.email, template: 'affiliate_suspended', data: { ...common, reason } },
-            reactivate: { projectId, to: row.email, template: 'affiliate_reactivated', data: { ...common, referralCode: row.referralCode, portalUrl } },
-          }[action] as EmailToQueue,
-          clock(),
-        );
-        return { row, changed: true };
+        await followStatusChange(tx, { projectId, before: current, after: updated, reason: body.reason ?? null, publicUrl, at: clock() });
+        return updated;
       });
-      if (result.changed) await afterChange?.({ projectId, affiliateId: result.row.id, action, reason: body.reason ?? null });
-      res.json({
-        success: true,
-        data: { id: result.row.id, email: result.row.email, status: result.row.status, status_reason: result.row.statusReason, group_id: result.row.groupId },
-      });
+      res.json({ success: true, data: { id: row.id, email: row.email, status: row.status, status_reason: row.statusReason, group_id: row.groupId } });
     });
   }
   return router;

@@ -15,8 +15,7 @@ import { resourceOperations, type Operation } from './operation';
 import { affiliateResponse, affiliateView } from '../views/present';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitAffiliateEvent } from '../outbound/emit';
-import { revokeAffiliatePortalSessions } from '../access/portal-sessions';
-import { affiliateStatusEvent } from '../outbound/affiliate-status-events';
+import { followStatusChange } from './affiliate-status-change';
 
 const referralCodeField = z
   .string()
@@ -75,7 +74,7 @@ export function generatedCode(email: string): string {
 }
 
 /** `/api/v1/affiliates`, keyed by email in the path as Refgrow does (URL-encoded). */
-export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Router {
+export function affiliatesRouter(prisma: PrismaClient, clock: () => Date, publicUrl: string): Router {
   const router = Router();
 
   const currencyOf = async (projectId: string) =>
@@ -194,9 +193,8 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date): Route
       }
       const updated = await conflictAs409(tx.affiliate.update({ where: { id: current.id }, data }), 'email or referral_code already in use');
       await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: current.id, before: overrideRuleState(current), after: overrideRuleState(updated), at: clock() });
-      const statusEvent = affiliateStatusEvent(current.status, updated.status);
-      if (statusEvent) await emitAffiliateEvent(sqlSessionOf(tx), projectId, statusEvent, updated.id, clock());
-      if (updated.status === 'rejected' && current.status !== 'rejected') await revokeAffiliatePortalSessions(sqlSessionOf(tx), { affiliateId: updated.id, at: clock() });
+      // a status set here is told and announced as the merchant's decisions are (approve, reject, …), with no reason
+      await followStatusChange(tx, { projectId, before: current, after: updated, reason: null, publicUrl, at: clock() });
       return updated;
     });
     res.json(ok((await present(projectId, [row]))[0]));

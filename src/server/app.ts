@@ -200,7 +200,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/rule-versions', ruleVersionsRouter(prisma));
   v1.use('/affiliates/:email/links', linksRouter(prisma, deps.publicUrl, clock));
   v1.use('/affiliates/:email/embed-tokens', embedTokensRouter(deps.db, clock));
-  v1.use('/affiliates', affiliateLifecycleRouter(prisma, clock, deps.publicUrl), affiliatesRouter(prisma, clock));
+  v1.use('/affiliates', affiliateLifecycleRouter(prisma, clock, deps.publicUrl), affiliatesRouter(prisma, clock, deps.publicUrl));
   v1.use('/groups', groupsRouter(prisma, clock));
   v1.use('/applications', applicationsRouter(prisma));
   v1.use('/referrals', referralsRouter(prisma, deps.db.sql, clock));

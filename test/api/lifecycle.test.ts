@@ -301,4 +301,37 @@ describe('the affiliate program lifecycle', () => {
     await api('post', '/api/v1/affiliates', { email: 'idle@partners.test', referral_code: 'IDLE' }).expect(201);
     expect((await api('patch', '/api/v1/affiliates/idle%40partners.test', { status: 'rejected' }).expect(200)).body.data.status).toBe('rejected');
   });
+  it("a status set by PATCH is told to the affiliate as the decision routes tell it; a move to inactive or pending, or to the status it has, emails nobody", async () => {
+    t.clock.now = at(60);
+    const mail = async (to: string) => (await api('get', `/api/v1/emails?to=${encodeURIComponent(to)}`).expect(200)).body.data.map((e: any) => e.template);
+    // a minute apart, so the emails' newest-first order is the order of the changes
+    const set = (email: string, status: string) => {
+      t.clock.now = new Date(t.clock.now.getTime() + 60_000);
+      return api('patch', `/api/v1/affiliates/${encodeURIComponent(email)}`, { status }).expect(200);
+    };
+    await api('post', '/api/v1/affiliates', { email: 'patched@partners.test', referral_code: 'PATCHED', status: 'pending' }).expect(201);
+    expect(await mail('patched@partners.test')).toEqual([]);
+    await set('patched@partners.test', 'active');
+    const [approval] = (await api('get', '/api/v1/emails?to=patched%40partners.test').expect(200)).body.data;
+    expect(approval.template).toBe('application_approved');
+    const text = (await api('get', `/api/v1/emails/${approval.id}`).expect(200)).body.data.text;
+    expect(text).toContain(`/portal/${projectId}`);
+    expect(text).toContain('PATCHED');
+    await set('patched@partners.test', 'active');
+    await set('patched@partners.test', 'inactive');
+    expect(await mail('patched@partners.test')).toEqual(['application_approved']);
+    await set('patched@partners.test', 'active');
+    await set('patched@partners.test', 'suspended');
+    await set('patched@partners.test', 'active');
+    await set('patched@partners.test', 'pending');
+    expect(await mail('patched@partners.test')).toEqual(['affiliate_reactivated', 'affiliate_suspended', 'affiliate_reactivated', 'application_approved']);
+    // turned down by PATCH: told so, with no reason given
+    await set('patched@partners.test', 'rejected');
+    const [rejection] = (await api('get', '/api/v1/emails?to=patched%40partners.test').expect(200)).body.data;
+    expect(rejection.template).toBe('application_rejected');
+    expect((await api('get', `/api/v1/emails/${rejection.id}`).expect(200)).body.data.text).not.toContain('The reason given');
+    // a rejected application reconsidered is an approval again
+    await set('patched@partners.test', 'active');
+    expect((await mail('patched@partners.test'))[0]).toBe('application_approved');
+  });
 });
