@@ -120,10 +120,12 @@ export function dashboardTeamRouter(prisma: PrismaClient, deps: { clock: () => D
   router.delete('/invitations/:invitationId', async (req, res) => {
     const role = roleOf(req);
     refuseUnless(role !== 'viewer', role, 'revoke invitations');
-    const { count } = await prisma.userInvitation.updateMany({
-      where: { id: idFromPath(req.params.invitationId, 'invitation'), projectId: projectIdOf(req), acceptedAt: null, revokedAt: null },
-      data: { revokedAt: deps.clock() },
-    });
+    const open = { id: idFromPath(req.params.invitationId, 'invitation'), projectId: projectIdOf(req), acceptedAt: null, revokedAt: null };
+    const invitation = await prisma.userInvitation.findFirst({ where: open, select: { role: true } });
+    if (!invitation) throw new HttpError(404, 'invitation not found (or already accepted or revoked)');
+    // whoever may not issue an invitation may not withdraw it either: an admin leaves an owner's invitation alone
+    refuseUnless(canInvite(role, invitation.role as Role), role, `revoke invitations of ${invitation.role}s`);
+    const { count } = await prisma.userInvitation.updateMany({ where: open, data: { revokedAt: deps.clock() } });
     if (count === 0) throw new HttpError(404, 'invitation not found (or already accepted or revoked)');
     res.status(204).end();
   });
@@ -176,7 +178,7 @@ export const dashboardTeamOperations: Operation[] = [
     errors: [403, 409],
     response: invitationResponse,
   },
-  { ...base, method: 'delete', path: `${P}/invitations/{invitationId}`, summary: 'Revoke a pending invitation (owners and admins)', status: 204, errors: [403] },
+  { ...base, method: 'delete', path: `${P}/invitations/{invitationId}`, summary: 'Revoke a pending invitation (owners; admins those of admins and viewers)', status: 204, errors: [403] },
   { ...base, method: 'get', path: `${P}/api-keys`, summary: "The project's API keys by prefix (the keys themselves are never shown again)", response: z.array(apiKeyResponse) },
   { ...base, method: 'post', path: `${P}/api-keys`, summary: 'Issue an API key, shown once (owners and admins)', body: createKeyBody, status: 201, errors: [403], response: z.strictObject({ ...apiKeyResponse.shape, api_key: z.string().describe('shown once') }) },
   { ...base, method: 'delete', path: `${P}/api-keys/{keyId}`, summary: 'Revoke an API key (owners and admins)', status: 204, errors: [403] },

@@ -88,7 +88,11 @@ describe("dashboard team: invitations, members and roles, API keys (PRODUCT.md Â
     const first = (await team(owner, 'post', '/invitations').send({ email: 'late@acme.test', role: 'viewer' }).expect(201)).body.data;
     const firstToken = (await invitationTokenFor('late@acme.test')).token;
     await team(viewer, 'delete', `/invitations/${first.id}`).expect(403);
-    await team(owner, 'delete', `/invitations/${first.id}`).expect(204);
+    // an admin withdraws what an admin may issue, not an owner's invitation
+    const ownerInvitation = (await team(owner, 'post', '/invitations').send({ email: 'partner@acme.test', role: 'owner' }).expect(201)).body.data;
+    expect((await team(admin, 'delete', `/invitations/${ownerInvitation.id}`).expect(403)).body).toEqual({ success: false, error: 'your role in this project is admin: it may not revoke invitations of owners' });
+    await team(owner, 'delete', `/invitations/${ownerInvitation.id}`).expect(204);
+    await team(admin, 'delete', `/invitations/${first.id}`).expect(204);
     await team(owner, 'delete', `/invitations/${first.id}`).expect(404);
     await accept(firstToken, 'late long password').expect(404);
 

@@ -361,7 +361,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a pending invitation (owners and admins) */
+        /** Revoke a pending invitation (owners; admins those of admins and viewers) */
         delete: operations["deleteApiDashboardProjectsByProjectIdInvitationsByInvitationId"];
         options?: never;
         head?: never;

@@ -272,7 +272,8 @@ function Invitations() {
                         {
                           header: 'Actions',
                           cell: (i: Invitation) =>
-                            i.status === 'pending' ? (
+                            // an admin revokes only what it may send (an owner's invitation is left to owners)
+                            i.status === 'pending' && invitable.includes(i.role) ? (
                               <button type="button" className="button button-small" onClick={() => setRevoking(i)}>
                                 Revoke <span className="visually-hidden">the invitation of {i.email}</span>
                               </button>
