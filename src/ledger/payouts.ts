@@ -47,10 +47,11 @@ class Refused extends Error {
 export type EligibleRow = { id: string; value_minor: bigint; due: Date; reverses_id?: string | null };
 
 /**
- * Whole rows within a limit: refunds carried forward first (they settle a debt), then the oldest commissions, a
- * prefix whose sum never exceeds the limit. A refund of a commission that is itself among the eligible rows (not
- * paid yet) goes with it, as one: paid apart, the payment could later be re-rated or move to another affiliate while
- * its reversal stayed as it was paid.
+ * Whole rows within a limit: refunds carried forward first (they settle a debt), then the commissions oldest first,
+ * each taken when it still fits within what the limit leaves: one larger than that is passed over, not a stop, so a
+ * request is refused only when no commission fits at all. A refund of a commission that is itself among the
+ * eligible rows (not paid yet) goes with it, as one: paid apart, the payment could later be re-rated or move to
+ * another affiliate while its reversal stayed as it was paid.
  */
 export function withinLimit(rows: EligibleRow[], limit: bigint): EligibleRow[] {
   const byId = new Set(rows.map((r) => r.id));
@@ -71,7 +72,7 @@ export function withinLimit(rows: EligibleRow[], limit: bigint): EligibleRow[] {
   const taken: EligibleRow[] = [];
   let sum = 0n;
   for (const unit of ordered) {
-    if (sum + unit.sum > limit) break;
+    if (sum + unit.sum > limit) continue;
     sum += unit.sum;
     taken.push(...unit.rows);
   }

@@ -168,7 +168,7 @@ export const portalPayoutOperations: Operation[] = [
     summary: 'Request a payout: eligible commissions into a pending payout (requested_by: affiliate) that the merchant completes',
     description:
       'Without amount_minor, the whole eligible balance in the currency; with it, whole commissions (refunds carried forward first, then the oldest; a refund of an unpaid commission goes with it) ' +
-      'while their sum stays within it. 409 when amount_minor is above the eligible balance, when the payout would be below minimum_payout, when nothing ' +
+      'each taken when it still fits within what is left of amount_minor. 409 when amount_minor is above the eligible balance, when the payout would be below minimum_payout, when nothing ' +
       'is eligible, when the affiliate is suspended, or without payout details. An Idempotency-Key header (the affiliate\'s own) makes a retry ' +
       'answer the payout the first request made (200), and the key with another currency or amount_minor 422.',
     body: requestBody,
