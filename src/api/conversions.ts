@@ -185,6 +185,12 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     return referral.affiliate;
   }
 
+  /** The affiliate whose active coupon has this code (any case), if any. */
+  async function couponOwnerOf(projectId: string, code: string) {
+    const coupon = await prisma.coupon.findUnique({ where: { projectId_couponCodeKey: { projectId, couponCodeKey: code.toLowerCase() } }, include: { affiliate: true } });
+    return coupon && coupon.status === 'active' ? coupon.affiliate : null;
+  }
+
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
     const projectId = projectIdOf(req);
@@ -246,10 +252,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
 
     const referred = body.referred_user_id !== undefined ? await referredCustomer(projectId, body.referred_user_id) : null;
     const email = givenEmail ?? (referred && 'email' in referred ? referred.email : null);
-    // Refgrow: affiliate_id is "required for attributed conversions"; without one, a referred customer's conversion
-    // is their referrer's, as the ledger's email step credits their payments
-    const byReferral = !body.affiliate_id && !body.referral_code && email ? await referrerOf(projectId, email, clock()) : null;
-    const affiliate = byReferral ?? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code, email !== null));
+    // Refgrow: affiliate_id is "required for attributed conversions"; without one (or a referral_code), the chain's
+    // order credits the affiliate whose active coupon was used, else the referred customer's referrer, as the ledger
+    // credits a provider's payments
+    const named = Boolean(body.affiliate_id || body.referral_code);
+    const byCoupon = !named && body.coupon_code_used ? await couponOwnerOf(projectId, body.coupon_code_used) : null;
+    const byReferral = !named && !byCoupon && email ? await referrerOf(projectId, email, clock()) : null;
+    const affiliate = byCoupon ?? byReferral ?? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code, email !== null, body.coupon_code_used !== undefined));
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
@@ -304,7 +313,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
               productId: body.product_id,
               attribution: {
                 method: 'manual',
-                detail: byReferral ? `referral ${email}` : body.affiliate_id ? `affiliate_id ${affiliate.id}` : `referral_code ${body.referral_code}`,
+                detail: byCoupon
+                  ? `coupon ${body.coupon_code_used}`
+                  : byReferral
+                    ? `referral ${email}`
+                    : body.affiliate_id
+                      ? `affiliate_id ${affiliate.id}`
+                      : `referral_code ${body.referral_code}`,
               },
               at: now,
               holdDays,

@@ -38,10 +38,11 @@ const updateBody = z.object({
 const listQuery = z.object({ ...paginationQuery, affiliate_id: uuidField.optional(), status: z.enum(statusValues).optional() });
 
 /** The affiliate named by affiliate_id or referral_code, in this project only. */
-export async function resolveAffiliate(prisma: PrismaClient, projectId: string, affiliateId?: string, referralCode?: string, customerNamed = false) {
+export async function resolveAffiliate(prisma: PrismaClient, projectId: string, affiliateId?: string, referralCode?: string, customerNamed = false, couponNamed = false) {
   if (!affiliateId && !referralCode) {
-    // a conversion may also name a customer whose referral credits an affiliate: say so when that was tried
-    throw new HttpError(400, customerNamed ? 'affiliate_id or referral_code is required: no referral of this customer credits an affiliate' : 'affiliate_id or referral_code is required');
+    // a conversion may also name a coupon or a customer that credits an affiliate: say what was tried
+    const tried = [couponNamed ? 'no active coupon has this coupon_code_used' : null, customerNamed ? 'no referral of this customer credits an affiliate' : null].filter(Boolean);
+    throw new HttpError(400, tried.length ? `affiliate_id or referral_code is required: ${tried.join(', and ')}` : 'affiliate_id or referral_code is required');
   }
   const affiliate = await prisma.affiliate.findFirst({
     where: affiliateId ? { projectId, id: affiliateId } : { projectId, referralCodeKey: referralCode!.toLowerCase() },

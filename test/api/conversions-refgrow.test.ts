@@ -157,6 +157,24 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     expect((await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'signup' }).expect(400)).body).toEqual({ success: false, error: 'affiliate_id or referral_code is required' });
   });
 
+  it("without affiliate_id or referral_code, an active coupon's code credits its affiliate, ahead of the customer's referral", async () => {
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'cody@customers.test', affiliate_id: jane }).expect(201);
+    // SUMMER2024 is Sam's (any case); the customer is Jane's referral: the coupon comes first in the chain
+    const byCoupon = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', email: 'cody@customers.test', coupon_code_used: 'summer2024', base_value: 50 }).expect(201)).body.data;
+    expect(byCoupon).toMatchObject({ affiliate_id: sam, value_minor: 1000, coupon_code_used: 'summer2024' });
+    // an inactive coupon credits nobody: the referral does
+    await request(t.app).post('/api/v1/coupons').set(api()).send({ affiliate_id: sam, coupon_code: 'RETIRED', status: 'inactive' }).expect(201);
+    const byReferral = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', email: 'cody@customers.test', coupon_code_used: 'RETIRED', base_value: 50 }).expect(201)).body.data;
+    expect(byReferral.affiliate_id).toBe(jane);
+    // an affiliate named wins over both
+    const named = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'REF123', coupon_code_used: 'SUMMER2024', base_value: 50 }).expect(201)).body.data;
+    expect(named.affiliate_id).toBe(jane);
+    expect((await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', coupon_code_used: 'NOSUCH', base_value: 50 }).expect(400)).body).toEqual({
+      success: false,
+      error: 'affiliate_id or referral_code is required: no active coupon has this coupon_code_used',
+    });
+  });
+
   it('coupon_code_used: the coupon given with a manual conversion, and the coupon a payment was attributed by', async () => {
     const manual = await request(t.app)
       .post('/api/v1/conversions')
