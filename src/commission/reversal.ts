@@ -48,7 +48,8 @@ export type RefundLevel<O> = { level: bigint; at: Date; by: O };
  * observed up to each moment, wherever it rose. Observations are taken by time, so the levels are the
  * same whatever order the provider's events arrived in: a refund reported late still dates its level when it
  * happened, and a cumulative report that adds nothing to distinct refunds already counted makes no level.
- * Money given back (a chargeback reversed: a negative withdrawal) can lower the total: the levels then stop at
+ * Money given back (a chargeback reversed: a negative withdrawal, never more than the withdrawals before it) can
+ * lower the total: the levels then stop at
  * the final total, reached when it was first reached, so the rows above it are removed and the commission they
  * reversed is earned again. A refund that failed never happened: it counts nowhere, nor in the cumulative totals
  * reported while it was under way (from when it was made until it failed), so the levels are those of the refunds
@@ -64,12 +65,15 @@ export function refundLevels<O extends Observed & { occurredAt: Date; observatio
   }
   /** what the provider's cumulative total reported at `at` held of refunds that later failed */
   const failedWithin = (at: number) => [...failures.values()].reduce((sum, f) => (f.from <= at && at < f.until ? sum + f.amountMinor : sum), 0n);
-  // At one moment the smaller first: two cumulative reports stamped alike (a fixture replayed) still make two levels.
+  // At one moment the smaller first: two cumulative reports stamped alike (a fixture replayed) still make two levels;
+  // but money given back after what it gives back (a chargeback and its reversal stamped alike net to nothing).
+  const givesBack = (o: O) => o.withdrawal && o.amountMinor < 0n;
   const ordered = observations
     .filter((o) => !o.failedSince)
     .sort(
       (a, b) =>
         a.occurredAt.getTime() - b.occurredAt.getTime() ||
+        Number(givesBack(a)) - Number(givesBack(b)) ||
         (a.amountMinor < b.amountMinor ? -1 : a.amountMinor > b.amountMinor ? 1 : 0) ||
         (a.observationKey < b.observationKey ? -1 : a.observationKey > b.observationKey ? 1 : 0),
     );
@@ -78,7 +82,9 @@ export function refundLevels<O extends Observed & { occurredAt: Date; observatio
   let sumDistinct = 0n;
   let withdrawn = 0n;
   for (const o of ordered) {
-    if (o.withdrawal) withdrawn += o.amountMinor;
+    // money given back (a negative withdrawal) returns only what withdrawals took before it: a chargeback reversed
+    // whose chargeback was never counted gives nothing back, and cancels no refund
+    if (o.withdrawal) withdrawn = withdrawn + o.amountMinor > 0n ? withdrawn + o.amountMinor : 0n;
     else if (o.cumulative) {
       const standing = o.amountMinor - failedWithin(o.occurredAt.getTime());
       if (standing > maxCumulative) maxCumulative = standing;

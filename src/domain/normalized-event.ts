@@ -55,13 +55,13 @@ export type RefundEvent = {
   occurredAt: Date;
   customer: Customer;
   /**
-   * Money taken back outside refunds (a lost dispute): no cumulative refund report includes it, so it adds to
-   * the refunds instead of being compared with them. Needs a `refundId`.
+   * Money taken back outside refunds (a lost dispute, a chargeback): no cumulative refund report includes it, so it
+   * adds to the refunds instead of being compared with them. Needs a `refundId`.
    */
   withdrawal?: boolean;
   /**
    * Money given back after a chargeback (Paddle's `chargeback_reverse`, when Paddle wins it): lowers the refunded
-   * total by `amountMinor`. Needs a `refundId`.
+   * total by `amountMinor`, at most by what the withdrawals before it took. Needs a `refundId`.
    */
   reinstatement?: boolean;
   /**

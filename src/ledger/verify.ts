@@ -86,11 +86,21 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
                o.failed_since IS NULL AND NOT EXISTS (SELECT 1 FROM observed f WHERE f.failed_since IS NOT NULL AND f.provider = o.provider
                                                       AND f.payment_key = o.payment_key AND f.observation_key = 'failed:' || o.observation_key) AS stands
         FROM observed o),
+      -- money given back returns only what the withdrawals before it took: their running sum floored at zero, which
+      -- is the plain sum less the lowest running sum below zero
+      withdrawals AS (
+        SELECT provider, payment_key, currency, sum(amount_minor) - least(0, min(running)) AS withdrawn
+        FROM (SELECT provider, payment_key, currency, amount_minor,
+                     sum(amount_minor) OVER (PARTITION BY provider, payment_key, currency
+                                             ORDER BY occurred_at, amount_minor < 0, amount_minor, observation_key) AS running
+              FROM counted WHERE withdrawal) w
+        GROUP BY provider, payment_key, currency),
       refunded AS (
-        SELECT provider, payment_key, currency, greatest(coalesce(max(standing), 0),
-                                              coalesce(sum(amount_minor) FILTER (WHERE NOT cumulative AND NOT withdrawal AND stands), 0))
-                                      + coalesce(sum(amount_minor) FILTER (WHERE withdrawal), 0) AS total
-        FROM counted GROUP BY provider, payment_key, currency)
+        SELECT c.provider, c.payment_key, c.currency, greatest(coalesce(max(c.standing), 0),
+                                              coalesce(sum(c.amount_minor) FILTER (WHERE NOT c.cumulative AND NOT c.withdrawal AND c.stands), 0))
+                                      + coalesce(w.withdrawn, 0) AS total
+        FROM counted c LEFT JOIN withdrawals w ON w.provider = c.provider AND w.payment_key = c.payment_key AND w.currency = c.currency
+        GROUP BY c.provider, c.payment_key, c.currency, w.withdrawn)
       SELECT 'conversion ' || p.id::text || ' (' || p.provider || ' payment ' || p.payment_key || '): refunded '
              || least(f.total, p.amount_minor) || ' of ' || p.amount_minor || ', reversed ' || coalesce(r.net, 0) AS problem
       FROM refunded f

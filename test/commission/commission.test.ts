@@ -132,10 +132,13 @@ describe('refunds', () => {
     ['a withdrawal adds to a cumulative report', [cumulative(1000n), withdrawal(1000n)], 2000n],
     ['a withdrawal adds to the refunds reported both ways', [refund(1000n), cumulative(1000n), withdrawal(500n)], 1500n],
     ['withdrawals capped at the payment', [cumulative(3000n), withdrawal(2000n)], 4000n],
-    // a chargeback reversed (Paddle's chargeback_reverse) is kept as a negative withdrawal
-    ['a chargeback given back nets to nothing', [refund(4000n), withdrawal(-4000n)], 0n],
-    ['a refund stays when the chargeback after it is given back', [refund(1000n), refund(3000n), withdrawal(-3000n)], 1000n],
+    // a chargeback is a withdrawal; its reversal (Paddle's chargeback_reverse) a negative one
+    ['a chargeback given back nets to nothing', [withdrawal(4000n), withdrawal(-4000n)], 0n],
+    ['a refund stays when the chargeback after it is given back', [refund(1000n), withdrawal(3000n), withdrawal(-3000n)], 1000n],
     ['money given back with nothing taken is no negative refund', [withdrawal(-1000n)], 0n],
+    // a chargeback reversed whose chargeback was never counted gives nothing back: the refunds stand whole
+    ['money given back with nothing taken cancels no refund', [withdrawal(-2000n), refund(1000n), refund(1000n)], 2000n],
+    ['money given back returns at most what was taken', [withdrawal(1000n), withdrawal(-3000n), refund(500n)], 500n],
   ])('refunded total: %s', (_label, observations, total) => {
     expect(refundedTotal(observations, 4000n)).toBe(total);
   });
@@ -145,14 +148,18 @@ describe('refunds', () => {
     const o = (key: string, day: number, amountMinor: bigint, w = false) => ({ cumulative: false, withdrawal: w, amountMinor, occurredAt: at(day), observationKey: key });
     const levels = (obs: ReturnType<typeof o>[]) => refundLevels(obs, 10_000n).map((l) => [l.level, l.at.getUTCDate()]);
     // refund 3000 on the 1st, chargeback 7000 on the 5th, 4000 of it given back on the 9th: 6000 refunded in all
-    const story = [o('refund', 1, 3000n), o('chargeback', 5, 7000n), o('reverse', 9, -4000n, true)];
+    const story = [o('refund', 1, 3000n), o('chargeback', 5, 7000n, true), o('reverse', 9, -4000n, true)];
     expect(levels(story)).toEqual([[3000n, 1], [6000n, 5]]);
     // in any order of arrival, the same levels
     expect(levels([...story].reverse())).toEqual([[3000n, 1], [6000n, 5]]);
     // given back in full: the refund's level alone
-    expect(levels([o('refund', 1, 3000n), o('chargeback', 5, 7000n), o('reverse', 9, -7000n, true)])).toEqual([[3000n, 1]]);
+    expect(levels([o('refund', 1, 3000n), o('chargeback', 5, 7000n, true), o('reverse', 9, -7000n, true)])).toEqual([[3000n, 1]]);
     // without money given back, the levels as they rose
-    expect(levels([o('refund', 1, 3000n), o('chargeback', 5, 7000n)])).toEqual([[3000n, 1], [10_000n, 5]]);
+    expect(levels([o('refund', 1, 3000n), o('chargeback', 5, 7000n, true)])).toEqual([[3000n, 1], [10_000n, 5]]);
+    // a chargeback and its reversal stamped alike net to nothing, the reversal counted after what it gives back
+    expect(levels([o('refund', 1, 3000n), o('reverse', 5, -7000n, true), o('chargeback', 5, 7000n, true)])).toEqual([[3000n, 1]]);
+    // given back with no chargeback counted: nothing given back, the refunds after it stand
+    expect(levels([o('reverse', 2, -5000n, true), o('refund', 3, 2000n), o('refund', 4, 2000n)])).toEqual([[2000n, 3], [4000n, 4]]);
   });
 
   it('a refund that failed counts nowhere: neither itself nor in the cumulative totals reported since it was made', () => {

@@ -64,6 +64,7 @@ describe('a chargeback Paddle wins gives the commission back', () => {
   const refund = adjustment('adj_refund', 'refund', 1176, '2024-04-20T10:00:00Z');
   const chargeback = adjustment('adj_chargeback', 'chargeback', 3528, '2024-04-25T10:00:00Z');
   const reverse = adjustment('adj_chargeback_reverse', 'chargeback_reverse', 3528, '2024-05-20T10:00:00Z');
+  const half = (id: string, at: string) => adjustment(id, 'refund', 2352, at);
 
   it.each([
     ['in time order', [payment(), refund, chargeback, reverse]],
@@ -72,6 +73,15 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     const { rows, total } = await run(deliveries);
     expect(rows).toEqual([['purchase', 784], ['refund', -196]]);
     expect(total).toBe(588);
+  });
+
+  it.each([
+    ['in time order', () => [payment(), reverse, half('adj_half_1', '2024-05-25T10:00:00Z'), half('adj_half_2', '2024-05-26T10:00:00Z')]],
+    ['refunds first', () => [half('adj_half_2', '2024-05-26T10:00:00Z'), half('adj_half_1', '2024-05-25T10:00:00Z'), payment(), reverse]],
+  ])('a chargeback reversed whose chargeback was never counted gives nothing back: the refunds after it reverse all (%s)', async (_label, deliveries) => {
+    const { rows, total } = await run(deliveries());
+    expect(rows).toEqual([['purchase', 784], ['refund', -392], ['refund', -392]]);
+    expect(total).toBe(0);
   });
 
   it('without the reversal, the chargeback reverses the rest of the commission', async () => {

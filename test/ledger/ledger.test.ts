@@ -209,6 +209,32 @@ describe('the ledger on PostgreSQL', () => {
     expect(await balances(tdb.db, projectId)).toEqual({ [`${affiliate.id}:USD`]: 600n });
   });
 
+  it('verify counts money given back only against what withdrawals took before it', async () => {
+    const projectId = await newProject(tdb.db);
+    await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');
+    await deliver(projectId, stripeEvent(PAYMENT));
+    const [purchase] = await conversions(tdb.db, projectId);
+    const problems = async () => (await verifyLedger(tdb.db.prisma, projectId, new Date())).checks.filter((c) => !c.ok).map((c) => [c.name, c.failures]);
+    const paymentIntent = stripeEvent('refund.created.json').data.object.payment_intent;
+    const observe = (key: string, amount: number, withdrawal: boolean, at: string) =>
+      tdb.db.sql.query(
+        `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at)
+         VALUES ($1, 'stripe', $2, $3, false, $4, $5, 'USD', $6::timestamptz)`,
+        [projectId, paymentIntent, key, withdrawal, amount, at],
+      );
+    // money given back with nothing taken before it, then a refund no row reverses: the refund is still owed
+    await observe('given_back', -4000, true, '2026-01-02T00:00:00Z');
+    await observe('re_later', 1000, false, '2026-01-03T00:00:00Z');
+    expect(await problems()).toEqual([
+      ['every refund a provider reported of a recorded payment is counted', [`conversion ${purchase!.id} (stripe payment pi_3RwFxDemoPayIntent01): refunded 1000 of 4000, reversed 0`]],
+    ]);
+    // taken, then given back, at one moment: nothing more owed
+    await tdb.db.sql.query(`DELETE FROM refund_observations WHERE project_id = $1`, [projectId]);
+    await observe('lost', 2500, true, '2026-01-04T00:00:00Z');
+    await observe('won', -2500, true, '2026-01-04T00:00:00Z');
+    expect(await problems()).toEqual([]);
+  });
+
   it('the same cumulative refund delivered twice reverses once, and refund.created with charge.refunded count one refund', async () => {
     const projectId = await newProject(tdb.db);
     const affiliate = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42');

@@ -97,7 +97,10 @@ function subscription(fact: (typeof SUBSCRIPTION_FACTS)[keyof typeof SUBSCRIPTIO
 
 /**
  * Only approved refunds (and chargebacks, which Paddle approves itself) reverse commission; a chargeback Paddle
- * wins comes back as `chargeback_reverse`, which gives the money back. A `credit` returns no money: it goes to the
+ * wins comes back as `chargeback_reverse`, which gives the money back. A chargeback is money taken outside refunds
+ * (a withdrawal), so what a `chargeback_reverse` gives back is bounded by the chargebacks counted before it: one
+ * whose chargeback was never counted (not delivered, or delivered only as `reversed`) gives nothing back, and so
+ * cancels no real refund. A `credit` returns no money: it goes to the
  * customer's balance and lowers the grand_total of the transactions that spend it, which are rated on what they
  * charge, so reversing it too would count it twice.
  */
@@ -119,7 +122,7 @@ function adjustment(data: Json, occurredAt: Date): Normalized {
     paymentRefs: [transactionId],
     refundId: id,
     amountMinor: amount,
-    ...(action === 'chargeback_reverse' ? { reinstatement: true } : {}),
+    ...(action === 'chargeback_reverse' ? { reinstatement: true } : action === 'chargeback' ? { withdrawal: true } : {}),
     currency,
     occurredAt: isoDate(data.updated_at) ?? occurredAt,
     customer: { id: str(data.customer_id), email: null },
