@@ -1,3 +1,4 @@
+import { mulDivRound } from '../../commission/money';
 import { emptyHints, eventsOf, type Normalized } from '../../domain/normalized-event';
 import { arr, at, currencyCode, isoDate, minor, obj, str, unique, type Json } from '../shared/read';
 
@@ -56,7 +57,7 @@ function transaction(data: Json, occurredAt: Date): Normalized {
     subscriptionId: str(data.subscription_id),
     currency,
     grossMinor: gross,
-    taxMinor: minor(totals?.tax) ?? 0n,
+    taxMinor: chargedTax(totals, gross),
     productIds: unique(items.flatMap((i) => [str(at(i, 'price', 'id')), str(at(i, 'price', 'product_id'))])),
     hints: {
       ...emptyHints(),
@@ -64,6 +65,19 @@ function transaction(data: Json, occurredAt: Date): Normalized {
       referralCode: str(obj(data.custom_data)?.referral_code),
     },
   });
+}
+
+/**
+ * The tax within what the transaction charged (`grand_total`). A credit from the customer's balance pays part of the
+ * total, and with it part of the tax: Paddle reports the tax on the grand total as `grand_total_tax` (its example:
+ * total 12000 with tax 2000, a credit of 9000, grand_total 3000 with grand_total_tax 500). A payload without it (older
+ * ones) carries the total's tax, of which the grand total bears its share. Never above what was charged.
+ */
+function chargedTax(totals: Json | null, gross: bigint): bigint {
+  const tax = minor(totals?.tax) ?? 0n;
+  const total = minor(totals?.total);
+  const onGrandTotal = minor(totals?.grand_total_tax) ?? (total !== null && total > gross ? mulDivRound(tax, gross, total) : tax);
+  return onGrandTotal < 0n ? 0n : onGrandTotal > gross ? gross : onGrandTotal;
 }
 
 const SUBSCRIPTION_FACTS = {

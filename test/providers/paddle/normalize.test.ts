@@ -29,6 +29,20 @@ describe('Paddle normalization', () => {
     });
   });
 
+  it("a credit from the customer's balance pays part of the total and of its tax: the tax is the grand total's", () => {
+    const credited = (totals: Record<string, string>) =>
+      only<PaymentEvent>('transaction.completed.web.json', (d) => {
+        d.details.totals = { subtotal: '10000', discount: '0', tax: '2000', total: '12000', credit: '9000', balance: '0', grand_total: '3000', currency_code: 'USD', ...totals };
+      });
+    // Paddle's own example: grand_total 3000 with grand_total_tax 500, so 2500 paid before tax
+    expect(credited({ grand_total_tax: '500' })).toMatchObject({ grossMinor: 3000n, taxMinor: 500n });
+    // without grand_total_tax (older payloads), the grand total's share of the tax
+    expect(credited({})).toMatchObject({ grossMinor: 3000n, taxMinor: 500n });
+    // a credit above the untaxed amount: the tax is what was charged of it, never more than the charge (it was refused)
+    expect(credited({ credit: '11000', grand_total: '1000', grand_total_tax: '167' })).toMatchObject({ grossMinor: 1000n, taxMinor: 167n });
+    expect(credited({ credit: '11000', grand_total: '1000', grand_total_tax: '2000' })).toMatchObject({ grossMinor: 1000n, taxMinor: 1000n });
+  });
+
   it('transaction.paid reports the same payment key as transaction.completed', () => {
     expect(only<PaymentEvent>('transaction.paid.web.json').paymentKey).toBe(only<PaymentEvent>('transaction.completed.web.json').paymentKey);
   });
@@ -57,7 +71,10 @@ describe('Paddle normalization', () => {
   });
 
   it('a chargeback Paddle wins (chargeback_reverse) gives the money back', () => {
+    // a chargeback is money taken outside refunds: what its reversal gives back is bounded by it
+    expect(only<RefundEvent>('adjustment.updated.refund.json', (d) => (d.action = 'chargeback'))).toMatchObject({ withdrawal: true });
     expect(only<RefundEvent>('adjustment.updated.refund.json', (d) => (d.action = 'chargeback'))).not.toHaveProperty('reinstatement');
+    expect(only<RefundEvent>('adjustment.updated.refund.json')).not.toHaveProperty('withdrawal');
     expect(only<RefundEvent>('adjustment.updated.refund.json', (d) => ((d.action = 'chargeback_reverse'), (d.id = 'adj_reverse')))).toMatchObject({
       refundId: 'adj_reverse',
       paymentRefs: ['txn_01rwfxdemotxnfirst001'],
