@@ -98,6 +98,10 @@ export function settingsRouter(prisma: PrismaClient, clock: () => Date): Router 
       const data: Partial<Project> = { currency };
       if (body.commission_type !== undefined || body.commission_value !== undefined) {
         const current = commissionView(project, project.currency);
+        // a percent is no money amount, nor the reverse: a new type takes a value of its own
+        if (body.commission_type && body.commission_type !== current.commission_type && body.commission_value === undefined) {
+          throw new HttpError(400, `commission_value: required to change commission_type from ${current.commission_type} to ${body.commission_type}`);
+        }
         Object.assign(
           data,
           ruleColumns(body.commission_type ?? (current.commission_type as 'percentage' | 'fixed'), body.commission_value ?? current.commission_value, currency, false),

@@ -100,6 +100,17 @@ describe('REST resources: validation, conflicts, tenancy', () => {
       minimum_payout_minor: 5000,
     });
     await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ unknown_field: 1 }).expect(400);
+    // a type alone never reads the other type's number (12.50 USD is no 12.5%): refused, the rule kept
+    expect((await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ commission_type: 'percentage' }).expect(400)).body).toEqual({
+      success: false,
+      error: 'commission_value: required to change commission_type from fixed to percentage',
+    });
+    // the same type alone, or a value alone, keeps the other
+    await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ commission_type: 'fixed' }).expect(200);
+    expect((await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ commission_value: 15 }).expect(200)).body.data).toMatchObject({
+      commission_type: 'fixed',
+      commission_value_minor: 1500,
+    });
   });
 
   it('a manual purchase computes its commission from the rules when value is omitted; a signup earns nothing', async () => {
