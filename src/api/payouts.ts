@@ -70,6 +70,13 @@ export function payoutRefused(result: PayoutRefusal, currency: string, partial =
         409,
         `amount_minor: no whole commission fits within ${money(result.requestedMinor)} (eligible balance ${money(result.balanceMinor)}); ask for more, or leave amount_minor out to be paid the whole balance`,
       );
+    case 'waiting_refunds':
+      return new HttpError(
+        409,
+        `the eligible balance is ${money(result.balanceMinor)} once the refunds of ${money(-result.waitingMinor)} waiting for a pending payout are counted, and no whole commission fits within it: complete or fail that payout first`,
+      );
+    case 'inactive':
+      return new HttpError(409, 'the affiliate is inactive: a batch pays active affiliates (a single payout pays an inactive one)');
     case 'not_positive':
       return new HttpError(409, `the eligible ${currency} balance is ${formatMajor(result.balanceMinor, currency)}: refunds after earlier payouts are carried forward, nothing to pay`);
     case 'too_large':

@@ -31,6 +31,10 @@ export type PayoutRefusal =
   | { refused: 'not_positive'; balanceMinor: bigint }
   /** `upToMinor` is below every eligible commission: no whole one fits */
   | { refused: 'none_within_amount'; balanceMinor: bigint; requestedMinor: bigint }
+  /** refunds waiting for a pending payout lower the balance below every commission that could be taken now */
+  | { refused: 'waiting_refunds'; balanceMinor: bigint; waitingMinor: bigint }
+  /** a batch pays active affiliates: an inactive one (earns nothing) is paid by a single payout */
+  | { refused: 'inactive' }
   | { refused: 'below_minimum'; balanceMinor: bigint; minimumMinor: bigint }
   | { refused: 'too_large'; balanceMinor: bigint };
 
@@ -160,24 +164,33 @@ async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutReque
   if (locked.length === 0) throw new Refused({ refused: 'unknown_affiliate' });
   // PRODUCT.md §12: a suspended affiliate's payouts are frozen
   if (locked[0]!.status === 'suspended') throw new Refused({ refused: 'suspended' });
-  const eligible = await tx.$queryRaw<EligibleRow[]>`
-    SELECT c.id, c.value_minor, coalesce(c.hold_until, c.occurred_at) AS due, c.reverses_id FROM conversions c
+  const rows = await tx.$queryRaw<(EligibleRow & { waits: boolean })[]>`
+    SELECT c.id, c.value_minor, coalesce(c.hold_until, c.occurred_at) AS due, c.reverses_id,
+           -- a refund of a commission in a pending payout waits for that payout: if it failed, the commission would be
+           -- unpaid again while its reversal was paid (it could then be re-rated or move to another affiliate)
+           EXISTS (SELECT 1 FROM conversions p WHERE p.id = c.reverses_id AND p.paid_at IS NULL AND p.payout_id IS NOT NULL) AS waits
+    FROM conversions c
     WHERE c.project_id = ${request.projectId}::uuid AND c.affiliate_id = ${request.affiliateId}::uuid
       AND c.currency = ${request.currency} AND c.value_minor <> 0 AND ${balance.eligible(request.now)}
-      -- a refund of a commission in a pending payout waits for that payout: if it failed, the commission would be
-      -- unpaid again while its reversal was paid (it could then be re-rated or move to another affiliate)
-      AND NOT EXISTS (SELECT 1 FROM conversions p WHERE p.id = c.reverses_id AND p.paid_at IS NULL AND p.payout_id IS NOT NULL)
     ORDER BY c.id FOR UPDATE OF c`;
+  const eligible = rows.filter((r) => !r.waits);
   if (eligible.length === 0) throw new Refused({ refused: 'nothing_eligible' });
-  const balanceMinor = eligible.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
+  // The eligible balance as every view shows it (the affiliate's balances, the batch preview) counts the waiting
+  // refunds: they are owed back. A payout never takes more than it, so a debt waiting for a pending payout is not
+  // paid out meanwhile by commissions earned since; whole rows within it are taken, as for an amount asked for.
+  const balanceMinor = rows.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
+  const waitingMinor = balanceMinor - eligible.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
   if (request.upToMinor !== undefined && request.upToMinor > balanceMinor) {
     throw new Refused({ refused: 'above_eligible', balanceMinor, requestedMinor: request.upToMinor });
   }
-  const taken = request.upToMinor === undefined ? eligible : withinLimit(eligible, request.upToMinor);
+  if (balanceMinor <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor });
+  const limit = request.upToMinor ?? (waitingMinor < 0n ? balanceMinor : undefined);
+  const taken = limit === undefined ? eligible : withinLimit(eligible, limit);
   const total = taken.reduce((sum, r) => sum + BigInt(r.value_minor), 0n);
-  if (request.upToMinor !== undefined && total <= 0n && balanceMinor > 0n) {
+  if (request.upToMinor !== undefined && total <= 0n) {
     throw new Refused({ refused: 'none_within_amount', balanceMinor, requestedMinor: request.upToMinor });
   }
+  if (total <= 0n && waitingMinor < 0n) throw new Refused({ refused: 'waiting_refunds', balanceMinor, waitingMinor });
   if (total <= 0n) throw new Refused({ refused: 'not_positive', balanceMinor: total });
   if (total > MAX_PAYOUT_MINOR) throw new Refused({ refused: 'too_large', balanceMinor: total });
   if (minimumMinor !== null && total < minimumMinor) throw new Refused({ refused: 'below_minimum', balanceMinor: total, minimumMinor });

@@ -314,4 +314,30 @@ describe('earnings: holds, payouts, clawbacks', () => {
     expect(list.body.data).toHaveLength(2);
     await verify();
   });
+  it("a refund waiting for a pending payout counts in the balance a payout may take: what is owed back is not paid out meanwhile", async () => {
+    const quin = (await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'quin@acme.test', referral_code: 'QUIN', hold_days: 0, payout_method: 'paypal', paypal_email: 'quin@paypal.test' }).expect(201)).body.data;
+    const first = await purchase('QUIN');
+    const held = (await payout({ affiliate_id: quin.id }).expect(201)).body.data;
+    expect(held).toMatchObject({ amount: '8.00', status: 'pending' });
+    // refunded in full while its payout is pending: the reversal waits for it; a new commission of 8.00 comes in
+    await refund(first, 4000);
+    await purchase('QUIN');
+    expect(await affiliate('quin@acme.test')).toMatchObject({ eligible_earnings: '0.00', processing_earnings: '8.00' });
+    const preview = (await request(t.app).get('/api/v1/payouts/eligible?limit=100').set(api()).expect(200)).body.data.find((i: any) => i.affiliate_id === quin.id);
+    expect(preview).toMatchObject({ eligible_minor: 0, payable: false, not_payable_reason: 'not_positive' });
+    // every route answers as the preview does: nothing to pay
+    expect((await payout({ affiliate_id: quin.id }).expect(409)).body.error).toMatch(/^the eligible USD balance is 0.00/);
+    const batch = await request(t.app).post('/api/v1/payout-batches').set(api()).send({ affiliate_emails: ['quin@acme.test'] }).expect(409);
+    expect(batch.body.error).toMatch(/^nothing to pay: quin@acme.test USD: the eligible USD balance is 0.00/);
+    // two more commissions: 16.00 eligible as shown; the payout takes the whole rows within it, not the 24.00 it could reach
+    await purchase('QUIN');
+    await purchase('QUIN');
+    expect(await affiliate('quin@acme.test')).toMatchObject({ eligible_earnings: '16.00' });
+    const second = (await payout({ affiliate_id: quin.id }).expect(201)).body.data;
+    expect(second).toMatchObject({ amount: '16.00', conversions_count: 2 });
+    // the first payout completes: its refund is a debt now, netted by the next payout
+    await request(t.app).post(`/api/v1/payouts/${held.id}/complete`).set(api()).send({}).expect(200);
+    expect(await affiliate('quin@acme.test')).toMatchObject({ eligible_earnings: '0.00', processing_earnings: '16.00', paid_earnings: '8.00', total_earnings: '24.00' });
+    await verify();
+  });
 });
