@@ -9,7 +9,7 @@ import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, conflictAs409, emailField, emailFromPath, ruleColumns, uuidField } from './fields';
-import { PAYOUT_METHODS } from './payout-methods';
+import { bankField, PAYOUT_METHODS } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { affiliateResponse, affiliateView } from '../views/present';
@@ -41,8 +41,11 @@ const createBody = z.object({
   payout_method: z.enum(PAYOUT_METHODS).nullable().optional(),
   paypal_email: emailField.nullable().optional(),
   wise_email: emailField.nullable().optional(),
-  /** whatever the method needs beyond an email (Wise recipient details, a bank account), kept as given */
-  payout_details: z.record(z.string(), z.unknown()).nullable().optional(),
+  /**
+   * whatever the method needs beyond an email (Wise recipient details), kept as given; a bank account (`bank`:
+   * account_holder, iban, bic?) is checked and normalized as the portal checks it, since a batch's Wise file pays it
+   */
+  payout_details: z.looseObject({ bank: bankField.optional() }).nullable().optional(),
 });
 
 const updateBody = createBody.partial().extend({

@@ -1,3 +1,23 @@
+import { z } from 'zod';
+import { normalizedBic, normalizedIban } from '../util/iban';
+
 /** How an affiliate is paid (PRODUCT.md §8, issue 8): the affiliate's preference and each payout's method. */
 export const PAYOUT_METHODS = ['paypal', 'wise', 'bank_transfer', 'manual'] as const;
 export type PayoutMethod = (typeof PAYOUT_METHODS)[number];
+
+/**
+ * A bank account to pay by transfer, as the affiliate (the portal) and the merchant (an affiliate's
+ * `payout_details.bank`) both give it: the IBAN's ISO 13616 check digits and the BIC's form checked, both stored
+ * normalized (upper case, no spaces), as a payout batch's Wise file writes them.
+ */
+export const bankField = z
+  .object({
+    account_holder: z.string().trim().min(1).max(200),
+    iban: z.string().max(64).transform((v, ctx) => normalizedIban(v) ?? (ctx.addIssue({ code: 'custom', message: 'not a valid IBAN (its country, length or check digits do not match)' }), z.NEVER)),
+    bic: z
+      .string()
+      .max(16)
+      .transform((v, ctx) => normalizedBic(v) ?? (ctx.addIssue({ code: 'custom', message: 'not a valid BIC (8 or 11 letters and digits)' }), z.NEVER))
+      .optional(),
+  })
+  .strict();

@@ -340,4 +340,17 @@ describe('earnings: holds, payouts, clawbacks', () => {
     expect(await affiliate('quin@acme.test')).toMatchObject({ eligible_earnings: '0.00', processing_earnings: '16.00', paid_earnings: '8.00', total_earnings: '24.00' });
     await verify();
   });
+  it("an affiliate's bank account given by the merchant is checked and normalized as the portal does it", async () => {
+    const bank = (b: Record<string, unknown>) =>
+      request(t.app).post('/api/v1/affiliates').set(api()).send({ email: `bank${++sequence}@acme.test`, payout_method: 'bank_transfer', payout_details: { bank: b, note: 'kept as given' } });
+    expect((await bank({ account_holder: 'B', iban: 'XX00 1234' }).expect(400)).body).toEqual({
+      success: false,
+      error: 'payout_details.bank.iban: not a valid IBAN (its country, length or check digits do not match)',
+    });
+    expect((await bank({ account_holder: 'B', iban: 'DE89 3704 0044 0532 0130 00', bic: 'nope' }).expect(400)).body.error).toBe('payout_details.bank.bic: not a valid BIC (8 or 11 letters and digits)');
+    const saved = (await bank({ account_holder: 'B', iban: 'de89 3704 0044 0532 0130 00', bic: 'cobadeffxxx' }).expect(201)).body.data;
+    expect(saved.payout_details).toEqual({ bank: { account_holder: 'B', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' }, note: 'kept as given' });
+    const patched = await request(t.app).patch(`/api/v1/affiliates/${encodeURIComponent(saved.email)}`).set(api()).send({ payout_details: { bank: { account_holder: 'B', iban: 'not-an-iban' } } });
+    expect(patched.status).toBe(400);
+  });
 });

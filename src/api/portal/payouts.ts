@@ -3,12 +3,11 @@ import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client';
 import { HttpError } from '../../http/errors';
 import { createPayoutOnce } from '../../ledger/payouts';
-import { normalizedBic, normalizedIban } from '../../util/iban';
 import { currencyCode } from '../currency';
 import { ok, page, paginationQuery } from '../envelope';
 import { emailField, idFromPath, minorAmountField } from '../fields';
 import type { Operation } from '../operation';
-import { PAYOUT_METHODS } from '../payout-methods';
+import { bankField, PAYOUT_METHODS } from '../payout-methods';
 import { idempotencyKeyOf, requestDigest, scopedKey } from '../idempotency';
 import { destinationOf, payoutAnswer, payoutRefused, payoutResponse, payoutView, withAffiliate } from '../payouts';
 import { missingDetails, recipientOf } from '../payout-batches';
@@ -23,18 +22,6 @@ const requestBody = z
   })
   .strict();
 const listQuery = z.object(paginationQuery);
-
-const bankField = z
-  .object({
-    account_holder: z.string().trim().min(1).max(200),
-    iban: z.string().max(64).transform((v, ctx) => normalizedIban(v) ?? (ctx.addIssue({ code: 'custom', message: "not a valid IBAN (its country, length or check digits do not match)" }), z.NEVER)),
-    bic: z
-      .string()
-      .max(16)
-      .transform((v, ctx) => normalizedBic(v) ?? (ctx.addIssue({ code: 'custom', message: 'not a valid BIC (8 or 11 letters and digits)' }), z.NEVER))
-      .optional(),
-  })
-  .strict();
 
 /** How the affiliate wants to be paid; the method's own field is required, the others are dropped. */
 const payoutDetailsBody = z

@@ -7493,9 +7493,15 @@ export interface operations {
                     payout_method?: ("paypal" | "wise" | "bank_transfer" | "manual") | null;
                     paypal_email?: string | null;
                     wise_email?: string | null;
-                    payout_details?: {
+                    payout_details?: ({
+                        bank?: {
+                            account_holder: string;
+                            iban: string;
+                            bic?: string;
+                        };
+                    } & {
                         [key: string]: unknown;
-                    } | null;
+                    }) | null;
                 };
             };
         };
@@ -7710,9 +7716,15 @@ export interface operations {
                     payout_method?: ("paypal" | "wise" | "bank_transfer" | "manual") | null;
                     paypal_email?: string | null;
                     wise_email?: string | null;
-                    payout_details?: {
+                    payout_details?: ({
+                        bank?: {
+                            account_holder: string;
+                            iban: string;
+                            bic?: string;
+                        };
+                    } & {
                         [key: string]: unknown;
-                    } | null;
+                    }) | null;
                 };
             };
         };
@@ -7939,9 +7951,15 @@ export interface operations {
                     payout_method?: ("paypal" | "wise" | "bank_transfer" | "manual") | null;
                     paypal_email?: string | null;
                     wise_email?: string | null;
-                    payout_details?: {
+                    payout_details?: ({
+                        bank?: {
+                            account_holder: string;
+                            iban: string;
+                            bic?: string;
+                        };
+                    } & {
                         [key: string]: unknown;
-                    } | null;
+                    }) | null;
                 };
             };
         };
