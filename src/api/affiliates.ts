@@ -9,7 +9,7 @@ import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
 import { commissionTypeField, commissionValueField, conflictAs409, emailField, emailFromPath, ruleColumns, uuidField } from './fields';
-import { bankField, PAYOUT_METHODS } from './payout-methods';
+import { bankField, PAYOUT_METHODS, payoutEmailField } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { affiliateResponse, affiliateView } from '../views/present';
@@ -39,8 +39,8 @@ const createBody = z.object({
   /** null: the group's, else the project's hold_days */
   hold_days: z.number().int().min(0).max(365).nullable().optional(),
   payout_method: z.enum(PAYOUT_METHODS).nullable().optional(),
-  paypal_email: emailField.nullable().optional(),
-  wise_email: emailField.nullable().optional(),
+  paypal_email: payoutEmailField.nullable().optional(),
+  wise_email: payoutEmailField.nullable().optional(),
   /**
    * whatever the method needs beyond an email (Wise recipient details), kept as given; a bank account (`bank`:
    * account_holder, iban, bic?) is checked and normalized as the portal checks it, since a batch's Wise file pays it

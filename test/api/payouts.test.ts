@@ -352,5 +352,8 @@ describe('earnings: holds, payouts, clawbacks', () => {
     expect(saved.payout_details).toEqual({ bank: { account_holder: 'B', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' }, note: 'kept as given' });
     const patched = await request(t.app).patch(`/api/v1/affiliates/${encodeURIComponent(saved.email)}`).set(api()).send({ payout_details: { bank: { account_holder: 'B', iban: 'not-an-iban' } } });
     expect(patched.status).toBe(400);
+    // an address a batch file could only write as a formula guard, which no provider pays, is refused when given
+    const formula = await request(t.app).patch(`/api/v1/affiliates/${encodeURIComponent(saved.email)}`).set(api()).send({ paypal_email: '-gina@pay.test' }).expect(400);
+    expect(formula.body.error).toBe('paypal_email: must not begin with "=", "+", "-" or "@" (a spreadsheet would read the batch file\'s cell as a formula)');
   });
 });

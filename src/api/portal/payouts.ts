@@ -7,7 +7,7 @@ import { currencyCode } from '../currency';
 import { ok, page, paginationQuery } from '../envelope';
 import { emailField, idFromPath, minorAmountField } from '../fields';
 import type { Operation } from '../operation';
-import { bankField, PAYOUT_METHODS } from '../payout-methods';
+import { bankField, PAYOUT_METHODS, payoutEmailField } from '../payout-methods';
 import { idempotencyKeyOf, requestDigest, scopedKey } from '../idempotency';
 import { destinationOf, payoutAnswer, payoutRefused, payoutResponse, payoutView, withAffiliate } from '../payouts';
 import { missingDetails, recipientOf } from '../payout-batches';
@@ -27,8 +27,8 @@ const listQuery = z.object(paginationQuery);
 const payoutDetailsBody = z
   .object({
     method: z.enum(['paypal', 'wise', 'bank_transfer']),
-    paypal_email: emailField.optional(),
-    wise_email: emailField.optional(),
+    paypal_email: payoutEmailField.optional(),
+    wise_email: payoutEmailField.optional(),
     bank: bankField.optional(),
   })
   .strict()
