@@ -353,7 +353,7 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
     for (const p of lines) {
       const r = recipientOf(p, p.affiliate);
       if (!r.paypalEmail) missing += 1;
-      text += csvLine([r.paypalEmail ?? r.email, formatMajor(p.amountMinor, currency), currency, paypalItemId(p.id), `Affiliate commission from ${project.name}`]);
+      text += csvLine([r.paypalEmail ?? r.email, paypalAmount(p.amountMinor, currency), currency, paypalItemId(p.id), `Affiliate commission from ${project.name}`]);
     }
     sendCsv(res, `payout-batch-${batch.id}-${currency}-paypal.csv`, text, missing);
   });
@@ -385,6 +385,17 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
   });
 
   return router;
+}
+
+/**
+ * PayPal takes no decimals in HUF and TWD, whose ISO minor unit is the hundredth ("decimal amounts cause an error"):
+ * a whole amount is written without them. A payout with a fraction of a unit stays as it is, exact; PayPal refuses
+ * that line and the merchant pays it another way (docs/earnings.md).
+ */
+const PAYPAL_WHOLE_UNITS = new Set(['HUF', 'TWD']);
+function paypalAmount(minor: bigint, currency: string): string {
+  const text = formatMajor(minor, currency);
+  return PAYPAL_WHOLE_UNITS.has(currency) && /\.0+$/.test(text) ? text.replace(/\.0+$/, '') : text;
 }
 
 export const WISE_COLUMNS = ['name', 'recipientEmail', 'paymentReference', 'receiverType', 'amountCurrency', 'amount', 'sourceCurrency', 'targetCurrency', 'IBAN', 'BIC', 'type'] as const;

@@ -268,4 +268,16 @@ describe('payout batches', () => {
     await request(t.app).post('/api/v1/payout-batches').set(api()).send({ affiliate_emails: ['dora@partners.test'] }).expect(409);
     await verify();
   });
+  it('the PayPal file writes HUF and TWD without decimals when the amount is whole (PayPal refuses their decimals); a fraction stays exact', async () => {
+    await affiliate('hana', { payout_method: 'paypal', paypal_email: 'hana@paypal.test' });
+    await affiliate('tao', { payout_method: 'paypal', paypal_email: 'tao@paypal.test' });
+    await commission('hana', '2000.00', 'HUF');
+    await commission('tao', '20.01', 'HUF');
+    later(1000);
+    const batch = (await request(t.app).post('/api/v1/payout-batches').set(api()).send({ currency: 'HUF', affiliate_emails: ['hana@partners.test', 'tao@partners.test'] }).expect(201)).body.data;
+    const file = (await request(t.app).get(`/api/v1/payout-batches/${batch.id}/paypal.csv`).set(api()).expect(200)).text;
+    const amounts = Object.fromEntries(file.trim().split('\r\n').map((l) => l.split(',')).map((f) => [f[0], [f[1], f[2]]]));
+    expect(amounts).toEqual({ 'hana@paypal.test': ['2000', 'HUF'], 'tao@paypal.test': ['20.01', 'HUF'] });
+    await request(t.app).post(`/api/v1/payout-batches/${batch.id}/fail`).set(api()).send({}).expect(200);
+  });
 });
