@@ -12,6 +12,18 @@ export function reversedAt(commissionMinor: bigint, grossMinor: bigint, refunded
 }
 
 /**
+ * A refund whose tax the provider gave, measured as a share of the payment's gross like every other: its untaxed
+ * part is its share of the payment's base (tax excluded, what the commission was computed on), carried onto the
+ * gross. A refund of tax alone is then no share at all, and items taxed at different rates each weigh what they
+ * earned. Where the payment has no base to share, the refund stays as it was given.
+ */
+export function grossShareOf(refundMinor: bigint, refundTaxMinor: bigint, paymentGrossMinor: bigint, paymentTaxMinor: bigint): bigint {
+  const base = paymentGrossMinor - paymentTaxMinor;
+  if (base <= 0n) return refundMinor;
+  return mulDivRound(refundMinor - refundTaxMinor, paymentGrossMinor, base);
+}
+
+/**
  * A cumulative report is kept under its total and its time: the same report delivered again is one, but a total that
  * comes back to an earlier figure after a refund failed (Stripe lowers amount_refunded) is a new report, and only
  * the earlier one included the failed refund.

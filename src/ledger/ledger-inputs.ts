@@ -113,6 +113,8 @@ export type RefundObservation = {
   inboundEventId: string | null;
   /** a refund's failure: when the refund was created (src/commission/reversal.ts) */
   failedSince: Date | null;
+  /** the tax within amountMinor, when the provider said (RefundEvent.taxMinor) */
+  taxMinor: bigint | null;
 };
 
 /** Everything the recompute of a set of customers reads, but the affiliate directory (which depends on it). */
@@ -353,10 +355,11 @@ export async function loadLedgerInputs(
     occurred_at: Date;
     inbound_event_id: string | null;
     failed_since: Date | null;
+    tax_minor: string | null;
   }>(
-    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.withdrawal, o.amount_minor, o.currency, o.occurred_at, o.inbound_event_id, o.failed_since
+    `SELECT o.payment_ref, o.observation_key, o.cumulative, o.withdrawal, o.amount_minor, o.currency, o.occurred_at, o.inbound_event_id, o.failed_since, o.tax_minor
      FROM unnest($3::text[]) AS k(ref)
-     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id, failed_since
+     CROSS JOIN LATERAL (SELECT payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id, failed_since, tax_minor
                          FROM refund_observations
                          WHERE project_id = $1 AND provider = $2 AND payment_ref = k.ref OFFSET 0) o`,
     [projectId, provider, [...new Set([...aliases.values()].flat())]],
@@ -371,6 +374,7 @@ export async function loadLedgerInputs(
       occurredAt: r.occurred_at,
       inboundEventId: r.inbound_event_id,
       failedSince: r.failed_since,
+      taxMinor: r.tax_minor === null ? null : big(r.tax_minor),
     });
   }
 

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { jsonTexts } from '../db/text-array';
 import { attribute } from '../attribution/chain';
 import { mulDivRound } from '../commission/money';
-import { refundLevels, reversedAt, type RefundLevel } from '../commission/reversal';
+import { grossShareOf, refundLevels, reversedAt, type RefundLevel } from '../commission/reversal';
 import { decideCommission, holdUntil, reviewState } from '../commission/decide';
 import { isFrozen, notFrozenSql } from '../domain/balances';
 import type { SqlSession } from '../db/sql';
@@ -278,7 +278,10 @@ function refundLevelsOf(inputs: LedgerInputs, payment: PaymentRow): { levels: Re
       if (!seen || o.occurredAt < seen.occurredAt || (o.occurredAt.getTime() === seen.occurredAt.getTime() && o.amountMinor < seen.amountMinor)) distinct.set(o.observationKey, o);
     }
   }
-  const observations = [...distinct.values()];
+  // a refund that names its tax counts by its untaxed share of the base (grossShareOf)
+  const observations = [...distinct.values()].map((o) =>
+    o.taxMinor === null || o.cumulative ? o : { ...o, amountMinor: grossShareOf(o.amountMinor, o.taxMinor, payment.amount_minor, payment.tax_minor) },
+  );
   const latest = observations.reduce<RefundObservation | null>((last, o) => (last === null || o.occurredAt > last.occurredAt ? o : last), null);
   return { levels: refundLevels(observations, payment.amount_minor), latest };
 }

@@ -382,10 +382,10 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
   }
   const rows = [...observations.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, o]) => o);
   await tx.query(
-    `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id, failed_since)
-     SELECT $1, $2, ref, k, c, w, a, cur, at, e, fs
-     FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[], $10::uuid[], $11::timestamptz[])
-       AS u(ref, k, c, w, a, cur, at, e, fs)
+    `INSERT INTO refund_observations (project_id, provider, payment_ref, observation_key, cumulative, withdrawal, amount_minor, currency, occurred_at, inbound_event_id, failed_since, tax_minor)
+     SELECT $1, $2, ref, k, c, w, a, cur, at, e, fs, t
+     FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[], $10::uuid[], $11::timestamptz[], $12::bigint[])
+       AS u(ref, k, c, w, a, cur, at, e, fs, t)
      ON CONFLICT (project_id, provider, payment_ref, observation_key) DO UPDATE
        SET occurred_at = EXCLUDED.occurred_at, inbound_event_id = EXCLUDED.inbound_event_id
        WHERE EXCLUDED.occurred_at < refund_observations.occurred_at`,
@@ -402,6 +402,8 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
       rows.map((o) => o.r.occurredAt.toISOString()),
       rows.map((o) => o.inboundEventId),
       rows.map((o) => o.failedSince?.toISOString() ?? null),
+      // signed as the amount
+      rows.map((o) => (o.r.taxMinor === undefined ? null : (o.r.reinstatement ? -o.r.taxMinor : o.r.taxMinor).toString())),
     ],
   );
   const known = await tx.query<{ alias: string; payment_key: string }>(

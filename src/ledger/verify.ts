@@ -68,14 +68,24 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
     // what the refund rows reverse. A listed refund is counted by replaying its event. A refund that failed counts
     // nowhere, nor in the cumulative totals reported while it was under way (from its creation to its failure).
     await q<{ problem: string }>`
-      WITH observed AS (
-        SELECT DISTINCT ON (a.provider, a.payment_key, o.observation_key) a.provider, a.payment_key, o.observation_key, o.currency, o.cumulative,
-               o.withdrawal, o.amount_minor, o.occurred_at, o.failed_since
+      WITH read AS (
+        SELECT a.provider, a.payment_key, o.observation_key, o.currency, o.cumulative, o.withdrawal, o.occurred_at, o.failed_since,
+               -- a refund that names its tax counts by its untaxed share of the payment's base, carried onto the gross
+               -- (grossShareOf, src/commission/reversal.ts: rounded half away from zero)
+               CASE WHEN o.tax_minor IS NULL OR o.cumulative OR g.base IS NULL OR g.base <= 0 THEN o.amount_minor
+                    ELSE (sign(o.amount_minor - o.tax_minor)
+                          * div(abs((o.amount_minor - o.tax_minor)::numeric * g.gross) + div(g.base, 2), g.base))::bigint
+               END AS amount_minor
         FROM refund_observations o
         JOIN payment_aliases a ON a.project_id = o.project_id AND a.provider = o.provider AND a.alias = o.payment_ref
-        WHERE o.project_id = ${projectId}::uuid
+        LEFT JOIN LATERAL (SELECT p.amount_minor::numeric AS gross, (p.amount_minor - p.tax_minor)::numeric AS base FROM conversions p
+                           WHERE p.project_id = o.project_id AND p.external_key = a.provider || ':' || a.payment_key
+                             AND p.kind IN ('purchase', 'renewal')) g ON o.tax_minor IS NOT NULL
+        WHERE o.project_id = ${projectId}::uuid),
+      observed AS (
+        SELECT DISTINCT ON (provider, payment_key, observation_key) * FROM read
         -- the smallest reading: a cumulative report at its earliest time, a failure at its latest (the widest window)
-        ORDER BY a.provider, a.payment_key, o.observation_key, o.amount_minor, CASE WHEN o.failed_since IS NULL THEN o.occurred_at END, o.occurred_at DESC),
+        ORDER BY provider, payment_key, observation_key, amount_minor, CASE WHEN failed_since IS NULL THEN occurred_at END, occurred_at DESC),
       counted AS (
         SELECT o.*,
                CASE WHEN o.cumulative AND NOT o.withdrawal

@@ -7,7 +7,7 @@ import {
   percentOf,
 } from '../../src/commission/money';
 import { formatMajor } from '../../src/domain/currency-digits';
-import { failureKeyOf, refundLevels, refundedTotal, reversedAt } from '../../src/commission/reversal';
+import { failureKeyOf, grossShareOf, refundLevels, refundedTotal, reversedAt } from '../../src/commission/reversal';
 import { addMonths, computeCommission, selectRule, withinDuration, type CommissionRule } from '../../src/commission/rules';
 
 const pct = (rateBp: number): CommissionRule => ({ type: 'percentage', rateBp });
@@ -141,6 +141,20 @@ describe('refunds', () => {
     ['money given back returns at most what was taken', [withdrawal(1000n), withdrawal(-3000n), refund(500n)], 500n],
   ])('refunded total: %s', (_label, observations, total) => {
     expect(refundedTotal(observations, 4000n)).toBe(total);
+  });
+
+  it("a refund that names its tax weighs its untaxed share of the payment's base, carried onto the gross", () => {
+    // 110.00 paid of which 10.00 tax: 60.00 back with 10.00 tax is half the base, so half the gross
+    expect(grossShareOf(6000n, 1000n, 11_000n, 1000n)).toBe(5500n);
+    expect(grossShareOf(5000n, 0n, 11_000n, 1000n)).toBe(5500n);
+    // tax alone is no share; a refund taxed as its payment is its own amount
+    expect(grossShareOf(980n, 980n, 5880n, 980n)).toBe(0n);
+    expect(grossShareOf(2940n, 490n, 5880n, 980n)).toBe(2940n);
+    // rounded once, half away from zero; given back (negative) alike
+    expect(grossShareOf(1n, 0n, 3n, 1n)).toBe(2n);
+    expect(grossShareOf(-6000n, -1000n, 11_000n, 1000n)).toBe(-5500n);
+    // a payment with no base to share: the refund as given
+    expect(grossShareOf(500n, 100n, 500n, 500n)).toBe(500n);
   });
 
   it('levels stop at the final total, each dated when it was first reached', () => {

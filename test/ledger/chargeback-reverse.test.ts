@@ -18,7 +18,8 @@ function adjustment(id: string, action: 'refund' | 'chargeback' | 'chargeback_re
   payload.notification_id = `ntf_${id}`;
   payload.occurred_at = at;
   Object.assign(payload.data, { id, action, status: 'approved', updated_at: at, created_at: at });
-  payload.data.totals = { ...payload.data.totals, total: String(total) };
+  // taxed as the payment is (784 of 4704: a sixth), so the untaxed share is the gross share
+  payload.data.totals = { ...payload.data.totals, total: String(total), tax: String(total / 6), subtotal: String(total - total / 6) };
   return payload;
 }
 
@@ -37,10 +38,18 @@ describe('a chargeback Paddle wins gives the commission back', () => {
    * deliveries in turn; 'pay out' pays the affiliate what is eligible then (a payout, completed); 'hold' takes it
    * into a payout left pending, which 'fail held' fails
    */
-  async function run(deliveries: (Record<string, any> | 'pay out' | 'hold' | 'fail held')[]) {
+  async function run(deliveries: (Record<string, any> | 'pay out' | 'hold' | 'fail held' | 'refused')[]) {
     let held: string | null = null;
     const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'paddle', SECRET);
     for (const step of deliveries) {
+      if (step === 'refused') {
+        // a payout now is refused, naming why
+        await t.runner.idle();
+        const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api).expect(200)).body.data;
+        const refused = await request(t.app).post('/api/v1/payouts').set(api).send({ affiliate_id: affiliate.id, method: 'manual' }).expect(409);
+        expect(refused.body.error).toMatch(/waiting for a pending payout/);
+        continue;
+      }
       if (step === 'pay out' || step === 'hold') {
         await t.runner.idle();
         const affiliate = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api).expect(200)).body.data;
@@ -121,16 +130,17 @@ describe('a chargeback Paddle wins gives the commission back', () => {
     expect(all.total).toBe(0);
   });
 
-  it('a refund of a commission in a pending payout is not taken into another payout before that one settles', async () => {
+  it('a refund of a commission in a pending payout is not taken into another payout before that one settles, nor paid out by it', async () => {
     const second = payment();
     second.event_id = 'evt_second_sale';
     second.notification_id = 'ntf_second_sale';
     second.data.id = 'txn_01second0000000000000000';
-    // the first sale held in a payout; a quarter of it refunded; the second sale paid out; the held payout fails
-    const { rows, total, affiliate } = await run([payment(), 'hold', refund, second, 'pay out', 'fail held']);
-    // the second payout took the second sale alone (784), not the first's reversal: that stays with its commission
+    // the first sale held in a payout; a quarter of it refunded; the second sale in; the held payout fails
+    const { rows, total, affiliate } = await run([payment(), 'hold', refund, second, 'refused', 'fail held', 'pay out']);
+    // no payout took the first's reversal apart from its commission; while it waited, the balance it lowers (784 − 196)
+    // held no whole commission, so nothing was paid; once the held payout failed, one payout took all three rows
     expect(rows).toEqual([['purchase', 784], ['purchase', 784], ['refund', -196]]);
     expect(total).toBe(784 + 588);
-    expect(affiliate.earnings_by_currency).toEqual([expect.objectContaining({ currency: 'USD', paid_earnings_minor: 784, eligible_earnings_minor: 588 })]);
+    expect(affiliate.earnings_by_currency).toEqual([expect.objectContaining({ currency: 'USD', paid_earnings_minor: 1372, eligible_earnings_minor: 0 })]);
   });
 });

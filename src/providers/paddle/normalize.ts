@@ -131,11 +131,15 @@ function adjustment(data: Json, occurredAt: Date): Normalized {
   const currency = currencyOf(data);
   const amount = minor(at(data, 'totals', 'total'));
   if (!transactionId || !currency || amount === null) return { kind: 'invalid', reason: 'adjustment has no transaction_id, currency_code or totals.total' };
+  // the tax given back with it: Paddle refunds tax alone (type "tax", a VAT number given later), or items whose
+  // rates differ, so the untaxed part is what the commission is reversed by
+  const tax = minor(at(data, 'totals', 'tax'));
   return eventsOf({
     kind: 'refund',
     paymentRefs: [transactionId],
     refundId: id,
     amountMinor: amount,
+    ...(tax !== null && tax >= 0n && tax <= amount ? { taxMinor: tax } : {}),
     ...(action === 'chargeback_reverse' ? { reinstatement: true } : action === 'chargeback' ? { withdrawal: true } : {}),
     currency,
     occurredAt: isoDate(data.updated_at) ?? occurredAt,

@@ -66,7 +66,11 @@ describe('Paddle normalization', () => {
       refundId: 'adj_01rwfxdemoadjust0001',
       paymentRefs: ['txn_01rwfxdemotxnfirst001'],
       amountMinor: 2352n,
+      // the tax given back with it: the commission is reversed by the untaxed part
+      taxMinor: 392n,
     });
+    // a tax above the total is no tax Refwire can share out: the refund counts by its gross
+    expect(only<RefundEvent>('adjustment.updated.refund.json', (d) => (d.totals.tax = '9999'))).not.toHaveProperty('taxMinor');
     expect(normalize('adjustment.updated.refund.json', (d) => (d.action = 'credit')).kind).toBe('ignored');
   });
 

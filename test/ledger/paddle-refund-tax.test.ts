@@ -1,0 +1,76 @@
+import { loadFixture } from '../helpers/fixtures';
+import { ledgerStory } from '../helpers/ledger-story';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import type { TestApp } from '../helpers/refwire';
+
+/**
+ * PRODUCT.md §7 through signed Paddle webhooks: the commission is computed on the payment's base (tax excluded), and
+ * Paddle's adjustments say how much of a refund was tax, so a refund reverses the commission by its untaxed share of
+ * that base: tax alone given back (a VAT number entered after the purchase) reverses nothing, and items taxed at
+ * different rates each reverse what they earned, whatever the order the events arrive in.
+ */
+const SECRET = 'pdl_ntfset_01refundtax_secret_value_01';
+
+function payment(totals: { subtotal: number; tax: number }) {
+  const payload = structuredClone(loadFixture('paddle', 'transaction.completed.web.json').payload) as Record<string, any>;
+  const total = String(totals.subtotal + totals.tax);
+  payload.data.details.totals = { ...payload.data.details.totals, subtotal: String(totals.subtotal), discount: '0', tax: String(totals.tax), total, grand_total: total };
+  return payload;
+}
+function adjustment(id: string, totals: { subtotal: number; tax: number }, at: string) {
+  const payload = structuredClone(loadFixture('paddle', 'adjustment.updated.refund.json').payload) as Record<string, any>;
+  payload.event_id = `evt_${id}`;
+  payload.notification_id = `ntf_${id}`;
+  payload.occurred_at = at;
+  Object.assign(payload.data, { id, action: 'refund', status: 'approved', updated_at: at, created_at: at });
+  payload.data.totals = { ...payload.data.totals, subtotal: String(totals.subtotal), tax: String(totals.tax), total: String(totals.subtotal + totals.tax) };
+  return payload;
+}
+
+describe("a Paddle refund reverses the commission by its untaxed share of the payment's base", () => {
+  let tdb: TestDatabase;
+  const apps: TestApp[] = [];
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const t of apps) await t.runner.stop();
+    await tdb.drop();
+  });
+
+  /** the rows and the affiliate's total once every delivery is processed; ledger/verify must say ok (ledgerStory) */
+  async function run(deliveries: Record<string, any>[]) {
+    const { deliver, outcome } = await ledgerStory(tdb, apps, 'paddle', SECRET);
+    await deliver(deliveries);
+    const { conversions, affiliate } = await outcome();
+    return { rows: conversions.map((c) => [c.kind, c.value_minor]).sort(), total: affiliate.total_earnings_minor };
+  }
+
+  // two items of 50.00, one untaxed and one at 20%: 100.00 + 10.00 tax, earning 20% of 100.00
+  const mixed = () => payment({ subtotal: 10_000, tax: 1000 });
+  const taxedItem = adjustment('adj_taxed_item', { subtotal: 5000, tax: 1000 }, '2024-04-20T10:00:00Z');
+  const untaxedItem = adjustment('adj_untaxed_item', { subtotal: 5000, tax: 0 }, '2024-04-21T10:00:00Z');
+
+  it.each([
+    ['in time order', () => [mixed(), taxedItem, untaxedItem]],
+    ['refunds first', () => [untaxedItem, taxedItem, mixed()]],
+  ])('items taxed at different rates each reverse what they earned (%s)', async (_label, deliveries) => {
+    // 60.00 back for the taxed item is half the base, as the 50.00 untaxed one is: 10.00 each, not 10.91 and 9.09
+    expect(await run(deliveries())).toEqual({ rows: [['purchase', 2000], ['refund', -1000], ['refund', -1000]], total: 0 });
+  });
+
+  // 49.00 + 9.80 tax, earning 9.80; then the customer's VAT number: the 9.80 of tax given back
+  const vat = () => payment({ subtotal: 4900, tax: 980 });
+  const taxOnly = adjustment('adj_tax_only', { subtotal: 0, tax: 980 }, '2024-04-20T10:00:00Z');
+  const rest = adjustment('adj_rest', { subtotal: 4900, tax: 0 }, '2024-05-20T10:00:00Z');
+
+  it('tax alone given back reverses nothing; the whole base refunded afterwards reverses it all', async () => {
+    expect(await run([vat(), taxOnly])).toEqual({ rows: [['purchase', 980]], total: 980 });
+    expect(await run([rest, vat(), taxOnly])).toEqual({ rows: [['purchase', 980], ['refund', -980]], total: 0 });
+  });
+
+  it('a refund taxed as its payment reverses its share of the gross, as before', async () => {
+    const half = adjustment('adj_half', { subtotal: 2450, tax: 490 }, '2024-04-20T10:00:00Z');
+    expect(await run([vat(), half])).toEqual({ rows: [['purchase', 980], ['refund', -490]], total: 490 });
+  });
+});
