@@ -534,6 +534,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): P
           external_key: nth(9, 'text'),
           occurred_at: nth(10, 'timestamptz'),
           inbound_event_id: nth(11, 'uuid'),
+          tax_minor: nth(12, 'bigint'),
           updated_at: 'now()',
         },
         notFrozenSql('c'),
@@ -550,6 +551,8 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): P
         updated.map((w) => refundKey(w)),
         updated.map((w) => iso(w.occurredAt)),
         updated.map((w) => w.inboundEventId),
+        // the tax given back with it, as its payment's amount less base: amount − tax = base on every row
+        updated.map((w) => (w.amount - w.base).toString()),
       ],
     );
   }
@@ -557,10 +560,10 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): P
   if (created.length > 0) {
     inserted = await tx.query(
       `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, reverses_id, customer_key, customer_id,
-         customer_email, subscription_id, product_ids, currency, amount_minor, base_value_minor, value_minor, refund_level_minor,
+         customer_email, subscription_id, product_ids, currency, amount_minor, tax_minor, base_value_minor, value_minor, refund_level_minor,
          attribution, occurred_at, hold_until, affiliate_id, review_status, inbound_event_id)
        SELECT p.project_id, 'refund', p.provider, r.external_key, p.payment_key, p.id, p.customer_key, p.customer_id,
-         p.customer_email, p.subscription_id, p.product_ids, p.currency, r.amount, r.base, r.value, r.level,
+         p.customer_email, p.subscription_id, p.product_ids, p.currency, r.amount, r.amount - r.base, r.base, r.value, r.level,
          r.attribution::jsonb, r.occurred_at, r.hold_until, r.affiliate_id::uuid, r.review, r.inbound_event_id
        FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::uuid[], $12::text[])
          AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id, review, inbound_event_id, external_key)

@@ -83,14 +83,14 @@ describe('Polar refunds of taxed orders, end to end', () => {
     expect(await p.rows(FULL)).toEqual([
       purchase(FULL),
       // refund.created and order.refunded report the one refund: one row
-      { kind: 'refund', payment_key: FULL, amount_minor: -12000, tax_minor: 0, base_value_minor: -10000, value_minor: -2000 },
+      { kind: 'refund', payment_key: FULL, amount_minor: -12000, tax_minor: -2000, base_value_minor: -10000, value_minor: -2000 },
     ]);
 
     for (const file of PARTIAL_STORY) await p.deliver(file);
     expect(await p.rows(PARTIAL)).toEqual([
       purchase(PARTIAL),
       // 6000 of 12000 gross: half the base, half the commission
-      { kind: 'refund', payment_key: PARTIAL, amount_minor: -6000, tax_minor: 0, base_value_minor: -5000, value_minor: -1000 },
+      { kind: 'refund', payment_key: PARTIAL, amount_minor: -6000, tax_minor: -1000, base_value_minor: -5000, value_minor: -1000 },
     ]);
 
     expect(await p.earnings()).toBe(2000 - 2000 + 2000 - 1000);
@@ -107,9 +107,9 @@ describe('Polar refunds of taxed orders, end to end', () => {
     for (const file of [...FULL_STORY, ...PARTIAL_STORY].reverse()) await p.deliver(file);
     expect(await p.rows()).toEqual([
       purchase(FULL),
-      { kind: 'refund', payment_key: FULL, amount_minor: -12000, tax_minor: 0, base_value_minor: -10000, value_minor: -2000 },
+      { kind: 'refund', payment_key: FULL, amount_minor: -12000, tax_minor: -2000, base_value_minor: -10000, value_minor: -2000 },
       purchase(PARTIAL),
-      { kind: 'refund', payment_key: PARTIAL, amount_minor: -6000, tax_minor: 0, base_value_minor: -5000, value_minor: -1000 },
+      { kind: 'refund', payment_key: PARTIAL, amount_minor: -6000, tax_minor: -1000, base_value_minor: -5000, value_minor: -1000 },
     ]);
     expect(await p.earnings()).toBe(1000);
     expect(await p.verified()).toBe(true);
