@@ -387,8 +387,13 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
      FROM unnest($3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::bigint[], $8::text[], $9::timestamptz[], $10::uuid[], $11::timestamptz[], $12::bigint[])
        AS u(ref, k, c, w, a, cur, at, e, fs, t)
      ON CONFLICT (project_id, provider, payment_ref, observation_key) DO UPDATE
-       SET occurred_at = EXCLUDED.occurred_at, inbound_event_id = EXCLUDED.inbound_event_id
-       WHERE EXCLUDED.occurred_at < refund_observations.occurred_at`,
+       SET occurred_at = least(EXCLUDED.occurred_at, refund_observations.occurred_at),
+           inbound_event_id = CASE WHEN EXCLUDED.occurred_at < refund_observations.occurred_at THEN EXCLUDED.inbound_event_id
+                                   ELSE refund_observations.inbound_event_id END,
+           -- a refund observed before its tax was kept learns it when its event is applied again (a replay)
+           tax_minor = coalesce(refund_observations.tax_minor, EXCLUDED.tax_minor)
+       WHERE EXCLUDED.occurred_at < refund_observations.occurred_at
+          OR (refund_observations.tax_minor IS NULL AND EXCLUDED.tax_minor IS NOT NULL)`,
     [
       place.projectId,
       place.provider,
