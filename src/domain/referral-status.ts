@@ -22,7 +22,8 @@ const PUBLIC_SOURCES: readonly string[] = ['signup'];
  * cookie_days holds on the server, the window fixed when the signup was recorded (§12). Null: it reaches it.
  */
 export function referralWindowMiss(r: { source: string; createdAt: Date; expiresAt: Date | null }, paidAt: Date): 'before_signup' | 'outside_window' | null {
-  if (PUBLIC_SOURCES.includes(r.source) && paidAt.getTime() < r.createdAt.getTime()) return 'before_signup';
+  // providers stamp a payment to the second (Stripe's `created`): one stamped in the signup's own second may follow it
+  if (PUBLIC_SOURCES.includes(r.source) && paidAt.getTime() < r.createdAt.getTime() - (r.createdAt.getTime() % 1000)) return 'before_signup';
   if (r.expiresAt && paidAt.getTime() > r.expiresAt.getTime()) return 'outside_window';
   return null;
 }

@@ -95,6 +95,20 @@ describe('public calls never move money', () => {
     expect((await purchasesOf('early@customers.test')).map((r: any) => r.value_minor)).toEqual([0, 0, 2000]);
   });
 
+  it("a payment stamped in the signup's own second (providers stamp whole seconds) follows it; one a second earlier does not", async () => {
+    const signedUpAt = new Date(at(4.5).getTime() - (at(4.5).getTime() % 1000) + 731);
+    t.clock.now = signedUpAt;
+    await signup('quick@customers.test', 'MALLORY').expect(201);
+    // the checkout completed within that second: Stripe's created is the second, 731 ms before the signup's stamp
+    await deliver(checkout('quick@customers.test', signedUpAt), signedUpAt);
+    await deliver(checkout('quick@customers.test', new Date(signedUpAt.getTime() - 1000)), new Date(signedUpAt.getTime() - 1000), signedUpAt);
+    const rows = await purchasesOf('quick@customers.test');
+    expect(rows.map((r: any) => [r.affiliate_id, r.value_minor])).toEqual([
+      [null, 0],
+      [await affiliateId('mallory@partners.test'), 2000],
+    ]);
+  });
+
   it("a public signup never takes over a customer already attributed, and says nothing about it", async () => {
     t.clock.now = at(5);
     await deliver(checkout('loyal@customers.test', at(5), 10_000, 'SAM10'), at(5));
