@@ -114,6 +114,17 @@ export function eventsOf(...events: NormalizedEvent[]): Normalized {
   return { kind: 'events', events };
 }
 
+/**
+ * Events as the ledger keeps them, whichever provider made them: a customer's email trimmed and lower-cased (an empty
+ * one is none), as every email in Refwire is, so the email step and the self-referral check read one address.
+ */
+export function canonicalEvents(events: readonly NormalizedEvent[]): NormalizedEvent[] {
+  return events.map((e) => {
+    const email = e.customer.email?.trim().toLowerCase() || null;
+    return email === e.customer.email ? e : ({ ...e, customer: { ...e.customer, email } } as NormalizedEvent);
+  });
+}
+
 /** The widest id, code or key a column takes (VARCHAR(255)); emails VARCHAR(320). */
 const MAX_ID_LENGTH = 255;
 const MAX_EMAIL_LENGTH = 320;

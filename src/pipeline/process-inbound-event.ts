@@ -8,7 +8,7 @@ import { isProviderName } from '../domain/provider-names';
 import type { ProviderName } from '../domain/provider-names';
 import { getAdapter, getEnricher } from '../providers/registry';
 import { parseJsonObject } from '../providers/shared/json';
-import { unusableReason, type NormalizedEvent } from '../domain/normalized-event';
+import { canonicalEvents, unusableReason, type NormalizedEvent } from '../domain/normalized-event';
 import { foreignCurrencyRefund } from '../ledger/refund-currency';
 
 export type { ProcessOutcome };
@@ -153,7 +153,7 @@ async function prepare(deps: ProcessorDeps, event: EventToProcess, maxAttempts: 
   const normalized = adapter.normalize(payload);
   if (normalized.kind === 'ignored') return { status: 'ignored', reason: normalized.reason };
   if (normalized.kind === 'invalid') return { status: 'failed', reason: normalized.reason };
-  const events = await enrich(deps, event, payload, normalized.events, maxAttempts);
+  const events = canonicalEvents(await enrich(deps, event, payload, normalized.events, maxAttempts));
   const unusable = unusableReason(events);
   if (unusable) return { status: 'failed', reason: `invalid event: ${unusable}` };
   const foreign = await foreignCurrencyRefund(deps.db.sql, event.project_id, event.provider, events);

@@ -286,6 +286,13 @@ describe('the ledger on PostgreSQL', () => {
     expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ affiliateId: affiliate.id, valueMinor: 0n, reason });
   });
 
+  it("a provider's customer email is kept trimmed and lower-cased: padded, it is still the affiliate's own", async () => {
+    const projectId = await newProject(tdb.db);
+    const affiliate = await newAffiliate(tdb.db, projectId, 'ACME-PARTNER-42', { email: 'jamie.rivera@example.com' });
+    await deliver(projectId, stripeEvent(PAYMENT, (o) => (o.customer_details.email = '  Jamie.Rivera@Example.com ')));
+    expect((await conversions(tdb.db, projectId))[0]).toMatchObject({ affiliateId: affiliate.id, valueMinor: 0n, reason: 'self_referral', customerEmail: 'jamie.rivera@example.com' });
+  });
+
   it.each([
     ['a product rule beats the project default', null, 3000, 'product', 1176n],
     ['the affiliate override beats the product rule', 5000, 3000, 'affiliate', 1960n],
