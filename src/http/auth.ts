@@ -85,7 +85,11 @@ export function requirePublishableKey(prisma: PrismaClient, limit?: FailedAuthLi
   return async (req, _res, next) => {
     await notBlocked(req, limit);
     const fromBody = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>).publishable_key : undefined;
-    const key = bearer(req) ?? (typeof fromBody === 'string' ? fromBody.trim() : null);
+    const inBody = typeof fromBody === 'string' ? fromBody.trim() : null;
+    const fromHeader = bearer(req);
+    // as for any field named twice: two different keys are a mistake to name, not a choice to make silently
+    if (fromHeader && inBody && fromHeader !== inBody) throw new HttpError(400, 'publishable_key: differs from the Authorization header\'s key; send one of them');
+    const key = fromHeader ?? inBody;
     if (!key) throw new HttpError(401, 'missing publishable key: send Authorization: Bearer pk_… or "publishable_key" in the body');
     if (!isPublishableKey(key)) return refused(req, limit, 'this endpoint takes a publishable key (pk_…): secret API keys are never accepted on public endpoints');
     const found = await findPublishableKey(prisma, key);

@@ -74,6 +74,11 @@ describe('publishable keys and public conversions', () => {
       'missing publishable key: send Authorization: Bearer pk_… or "publishable_key" in the body',
     );
     expect((await report({ order_id: 'S-1', amount: 10, referral_code: 'JANE' }, 'pk_not_a_real_key').expect(401)).body.error).toBe('invalid publishable key');
+    // two keys, one in the header and another in the body: refused, whichever project each names
+    expect((await report({ order_id: 'S-1', amount: 10, referral_code: 'JANE', publishable_key: 'pk_another_key' }).expect(400)).body).toEqual({
+      success: false,
+      error: "publishable_key: differs from the Authorization header's key; send one of them",
+    });
     expect(await tdb.db.prisma.conversion.count({ where: { projectId } })).toBe(0);
   });
 
