@@ -179,7 +179,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
           AND c.kind <> 'signup'
         GROUP BY c.affiliate_id, a.email, a.referral_code, c.currency
         ORDER BY c.currency = (SELECT currency FROM projects WHERE id = ${projectId}::uuid) DESC, c.currency COLLATE "C",
-                 sum(c.value_minor) FILTER (WHERE ${balance.counted}) DESC, count(*) DESC, c.affiliate_id LIMIT ${q.top}`,
+                 -- an affiliate with no counted commission in the period has none (0), not a null sorted first
+                 coalesce(sum(c.value_minor) FILTER (WHERE ${balance.counted}), 0) DESC, count(*) DESC, c.affiliate_id LIMIT ${q.top}`,
     ]);
     const sales = BigInt(counts!.purchases) + BigInt(counts!.renewals);
     const clickCount = BigInt(clicks!.clicks);

@@ -149,6 +149,17 @@ describe('reports/summary for all time, from maintained totals', () => {
     expect(currencies.slice(0, -1).every((c: string) => c === 'USD')).toBe(true);
   });
 
+  it('an affiliate whose commissions are all waiting for review ranks by 0 counted commission, last, in a period as in all time', async () => {
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_review: 'manual' }).expect(200);
+    await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'wait@partners.test', referral_code: 'WAIT' }).expect(201);
+    await purchase('WAIT');
+    const all = await expectAllTimeEqualsRows();
+    const usd = all.top_affiliates.filter((a: { currency: string }) => a.currency === 'USD');
+    expect(usd.at(-1)).toMatchObject({ email: 'wait@partners.test', commission: { value_minor: 0 } });
+    expect(usd.map((a: { commission: { value_minor: number } }) => a.commission.value_minor)).toEqual([...usd.map((a: { commission: { value_minor: number } }) => a.commission.value_minor)].sort((x, y) => y - x));
+    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_review: 'auto' }).expect(200);
+  });
+
   it('ledger/verify names totals or counts that disagree with the rows', async () => {
     await tdb.db.sql.query(`UPDATE affiliate_totals SET commission_minor = commission_minor + 1 WHERE id = (SELECT max(id) FROM affiliate_totals WHERE project_id = $1)`, [projectId]);
     await tdb.db.sql.query(`UPDATE row_counts SET n = n + 1 WHERE id = (SELECT max(id) FROM row_counts WHERE project_id = $1 AND table_name = 'conversions')`, [projectId]);
