@@ -41,11 +41,15 @@ type Claimed = { id: string; project_id: string; endpoint_id: string; message_id
  * transaction as the ledger change that caused them), so neither a Redis outage nor a restart loses or repeats
  * one: each pass claims due rows with `FOR UPDATE SKIP LOCKED` and a lease, so any number of processes may run it.
  * Every attempt is recorded; a failure is retried after the next delay; endpoints that keep failing are disabled.
- * Attempts run concurrently, each bounded by the timeout, so one slow endpoint never holds back the others.
+ * Attempts run concurrently, each bounded by the timeout, and passes overlap, so one slow endpoint never holds back
+ * the others.
  */
 export class OutboundDispatcher {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  /** passes under way: a new one starts while another still waits on a slow endpoint */
+  private readonly passes = new Set<Promise<number>>();
+  /** attempts under way, of every pass: at most `batch` at once */
+  private inFlight = 0;
   private readonly options: DispatchOptions;
   private lastExpiryAt = -Infinity;
 
@@ -66,22 +70,28 @@ export class OutboundDispatcher {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await Promise.all(this.passes);
   }
 
-  /** One pass: claims what is due and sends it; the number of attempts made. */
+  /**
+   * One pass: claims what is due and sends it; the number of attempts made. Passes overlap: a pass waits for its own
+   * attempts, each up to the timeout, and the next tick's pass claims what became due meanwhile (the claims skip rows
+   * another pass holds), so one slow endpoint never holds back the other deliveries.
+   */
   runOnce(): Promise<number> {
-    if (this.running) return this.running;
-    this.running = this.pass()
+    const room = this.options.batch - this.inFlight;
+    if (room <= 0) return Promise.resolve(0);
+    const pass: Promise<number> = this.pass(room)
       .catch((err: unknown) => {
         this.logger.warn({ err: (err as Error).message }, 'outbound webhook pass failed; will retry');
         return 0;
       })
-      .finally(() => (this.running = null));
-    return this.running;
+      .finally(() => this.passes.delete(pass));
+    this.passes.add(pass);
+    return pass;
   }
 
-  private async pass(): Promise<number> {
+  private async pass(room: number): Promise<number> {
     const now = this.clock();
     // expired referrals are queued first, so this very pass can send them
     if (this.options.referralExpiryMs > 0 && now.getTime() - this.lastExpiryAt >= this.options.referralExpiryMs) {
@@ -97,9 +107,14 @@ export class OutboundDispatcher {
        UPDATE webhook_deliveries d SET locked_until = $3 FROM due, webhook_endpoints e
        WHERE d.id = due.id AND e.id = d.endpoint_id
        RETURNING d.id, d.project_id, d.endpoint_id, d.message_id, d.event_type, d.payload_format, d.payload::text AS body, d.attempts, e.url, e.secret_enc`,
-      [now, this.options.batch, new Date(now.getTime() + this.options.timeoutMs * 3)],
+      [now, room, new Date(now.getTime() + this.options.timeoutMs * 3)],
     );
-    await Promise.all(claimed.map((d) => this.attempt(d)));
+    this.inFlight += claimed.length;
+    try {
+      await Promise.all(claimed.map((d) => this.attempt(d)));
+    } finally {
+      this.inFlight -= claimed.length;
+    }
     return claimed.length;
   }
 

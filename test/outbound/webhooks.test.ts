@@ -192,4 +192,43 @@ describe('outbound webhooks', () => {
     expect(await strictDispatcher.runOnce()).toBe(1);
     expect(JSON.parse(receiver.received.splice(0)[0]!.body).data.referral.email).toBe('fourth.user@example.com');
   });
+  it('one endpoint slow to answer holds back no delivery to the others, even one made while it waits', async () => {
+    const other = await createProjectViaApi(t.app, 'Slow and fast');
+    const as = { Authorization: `Bearer ${other.apiKey}` };
+    // an endpoint that answers only when the test lets it
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held = 0;
+    const slow = http.createServer((req, res) => {
+      held += 1;
+      req.resume();
+      void released.then(() => res.writeHead(200).end('ok'));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const fast = new Receiver();
+    await fast.start();
+    const running = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 10_000 }, () => t.clock.now);
+    try {
+      await request(t.app).post('/api/v1/webhooks').set(as).send({ url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`, events: ['affiliate.created'] }).expect(201);
+      await request(t.app).post('/api/v1/webhooks').set(as).send({ url: fast.url, events: ['affiliate.created'] }).expect(201);
+      t.clock.now = new Date();
+      running.start(20);
+      await request(t.app).post('/api/v1/affiliates').set(as).send({ email: 'first@partners.test', referral_code: 'FIRST' }).expect(201);
+      const until = async (done: () => boolean) => {
+        for (let i = 0; i < 250 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(done()).toBe(true);
+      };
+      await until(() => held === 1 && fast.received.length === 1);
+      // made while the slow endpoint still holds the first: the fast one has it without waiting for that answer
+      await request(t.app).post('/api/v1/affiliates').set(as).send({ email: 'second@partners.test', referral_code: 'SECOND' }).expect(201);
+      await until(() => fast.received.length === 2);
+      expect(fast.received[1]!.body).toContain('second@partners.test');
+      expect(held).toBe(2);
+    } finally {
+      release();
+      await running.stop();
+      await fast.stop();
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  });
 });
