@@ -106,6 +106,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       metrics: processing.metrics,
       redis: processing.queue ? { ping: () => processing.queue!.ping(), queue: processing.queue.queue } : undefined,
       outboundAllowPrivate: config.outboundAllowPrivate,
+      emailSending: config.email.smtp !== null,
       trustProxy: config.trustProxy,
       rateLimit: { perMinute: config.rateLimitPerMinute, ...(rateLimitStore ? { store: rateLimitStore.store } : {}) },
       trackRateLimit: { perMinute: config.trackRateLimitPerMinute, ...(trackRateLimitStore ? { store: trackRateLimitStore.store } : {}) },

@@ -68,7 +68,7 @@ function keyView(k: { id: string; name: string | null; prefix: string; createdAt
  * requireMembership). Everyone reads; owners change roles and remove members; owners and admins invite and manage
  * API keys (src/access/roles.ts).
  */
-export function dashboardTeamRouter(prisma: PrismaClient, deps: { clock: () => Date; publicUrl: string }): Router {
+export function dashboardTeamRouter(prisma: PrismaClient, deps: { clock: () => Date; publicUrl: string; emailSending?: boolean }): Router {
   const router = Router({ mergeParams: true });
   const acceptUrl = (token: string) => `${deps.publicUrl.replace(/\/+$/, '')}/dashboard/accept-invitation#token=${encodeURIComponent(token)}`;
 
@@ -110,11 +110,15 @@ export function dashboardTeamRouter(prisma: PrismaClient, deps: { clock: () => D
     refuseUnless(canInvite(role, body.role), role, `invite ${body.role}s`);
     const at = deps.clock();
     const user = req.dashboardUser!;
-    const row = await invite(prisma, { projectId: projectIdOf(req), email: body.email, role: body.role, by: { id: user.id, email: user.email }, at, acceptUrl }).catch((err: unknown) => {
+    let link: string | null = null;
+    const linkOf = (token: string) => (link = acceptUrl(token));
+    const row = await invite(prisma, { projectId: projectIdOf(req), email: body.email, role: body.role, by: { id: user.id, email: user.email }, at, acceptUrl: linkOf }).catch((err: unknown) => {
       if (err instanceof InvitationError) throw new HttpError(err.status, err.message);
       throw err;
     });
-    res.status(201).json(ok(invitationView(row, at)));
+    // without a mail server the email is only kept: the one who invited is given the link to pass on (the
+    // invitation's email is in no project's outbox, so nobody else reads it)
+    res.status(201).json(ok({ ...invitationView(row, at), accept_url: deps.emailSending ? null : link }));
   });
 
   router.delete('/invitations/:invitationId', async (req, res) => {
@@ -176,7 +180,12 @@ export const dashboardTeamOperations: Operation[] = [
     body: inviteBody,
     status: 201,
     errors: [403, 409],
-    response: invitationResponse,
+    response: invitationResponse.extend({
+      accept_url: z
+        .string()
+        .nullable()
+        .describe('without a mail server (no SMTP_URL), the one-time link to pass on to the invitee, shown to whoever invited only; null when the email is sent'),
+    }),
   },
   { ...base, method: 'delete', path: `${P}/invitations/{invitationId}`, summary: 'Revoke a pending invitation (owners; admins those of admins and viewers)', status: 204, errors: [403] },
   { ...base, method: 'get', path: `${P}/api-keys`, summary: "The project's API keys by prefix (the keys themselves are never shown again)", response: z.array(apiKeyResponse) },

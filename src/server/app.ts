@@ -86,6 +86,8 @@ export type AppDeps = {
   clock?: () => Date;
   /** OUTBOUND_ALLOW_PRIVATE: outbound webhook endpoints may point at private addresses */
   outboundAllowPrivate?: boolean;
+  /** SMTP_URL is set: emails are sent (else kept in the outbox, and links an email would carry are shown instead) */
+  emailSending?: boolean;
   /** requests a minute per API key, and where they are counted (in memory when no store is given) */
   rateLimit?: { perMinute: number; store?: Store };
   /** TRUST_PROXY: behind a reverse proxy, the client address comes from X-Forwarded-For (per-address limits) */
@@ -168,7 +170,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   app.use('/api/admin', json, adminProjectsRouter(prisma, deps.adminToken, failedAuth));
   const sessions = { publicUrl: deps.publicUrl, clock };
   const audited = auditWrites(deps.db.sql, clock, deps.logger);
-  app.use('/api/dashboard/projects/:projectId', requireSession(prisma, sessions), requireMembership(prisma), json, audited, dashboardTeamRouter(prisma, sessions));
+  app.use('/api/dashboard/projects/:projectId', requireSession(prisma, sessions), requireMembership(prisma), json, audited, dashboardTeamRouter(prisma, { ...sessions, emailSending: deps.emailSending }));
   app.use('/api/dashboard', dashboardAuthRouter(prisma, { ...sessions, adminToken: deps.adminToken, failedAuth, limits: deps.dashboardLimits ?? DEFAULT_DASHBOARD_LIMITS }));
   const v1 = express.Router();
   const limited = apiKeyRateLimit(deps.rateLimit ?? { perMinute: DEFAULT_RATE_LIMIT_PER_MINUTE });

@@ -27,7 +27,8 @@ describe("dashboard team: invitations, members and roles, API keys (PRODUCT.md Â
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    t = buildTestApp(tdb.db);
+    // a mail server is set (the test's own SMTP server): invitations are sent, their links not shown
+    t = buildTestApp(tdb.db, { emailSending: true });
     t.clock.now = start;
     acme = (await createProjectViaApi(t.app, 'Acme')).id;
     beta = (await createProjectViaApi(t.app, 'Beta')).id;
@@ -47,7 +48,7 @@ describe("dashboard team: invitations, members and roles, API keys (PRODUCT.md Â
 
   it('an owner invites an admin by email; the invitee sets a password from the link and joins, signed in; the link works once', async () => {
     const created = await team(owner, 'post', '/invitations').send({ email: 'Ada@Acme.test', role: 'admin' }).expect(201);
-    expect(created.body.data).toMatchObject({ email: 'ada@acme.test', role: 'admin', status: 'pending', invited_by: 'owner@acme.test', expires_at: days(7).toISOString() });
+    expect(created.body.data).toMatchObject({ email: 'ada@acme.test', role: 'admin', status: 'pending', invited_by: 'owner@acme.test', expires_at: days(7).toISOString(), accept_url: null });
     const { mail, token } = await invitationTokenFor('ada@acme.test');
     expect(mail.parsed.subject).toBe("You're invited to the Acme affiliate dashboard");
     expect(mail.parsed.text).toContain('owner@acme.test invited you');
@@ -182,5 +183,18 @@ describe("dashboard team: invitations, members and roles, API keys (PRODUCT.md Â
 
   it('the set-up password still signs the owner in', async () => {
     await signIn(t.app, 'owner@acme.test', PASSWORD);
+  });
+  it('without a mail server, whoever invites is given the one-time link to pass on, and it works', async () => {
+    const kept = buildTestApp(tdb.db, { runner: false });
+    const gamma = (await createProjectViaApi(kept.app, 'Gamma')).id;
+    await tdb.db.prisma.projectMember.create({ data: { projectId: gamma, userId: owner.userId, role: 'owner', createdAt: start } });
+    const created = (await asBrowser(kept.app, owner, 'post', `/api/dashboard/projects/${gamma}/invitations`).send({ email: 'kim@acme.test', role: 'viewer' }).expect(201)).body.data;
+    expect(created.accept_url).toMatch(/^https:\/\/refwire\.example\.com\/dashboard\/accept-invitation#token=rwinv_/);
+    const token = decodeURIComponent(/#token=(.+)$/.exec(created.accept_url)![1]!);
+    const joined = await request(kept.app).post('/api/dashboard/invitations/accept').send({ token, password: 'kim long password' }).expect(200);
+    expect(joined.body.data.memberships).toEqual([expect.objectContaining({ project_id: gamma, role: 'viewer' })]);
+    // the list never shows it
+    const listed = (await asBrowser(kept.app, owner, 'get', `/api/dashboard/projects/${gamma}/invitations`).expect(200)).body.data;
+    expect(listed[0]).not.toHaveProperty('accept_url');
   });
 });

@@ -209,14 +209,23 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     expect((await api('get', '/api/v1/publishable-keys').expect(200)).body.data[0].revoked_at).not.toBeNull();
   });
 
-  it('users: the last owner keeps the role (409 shown), a viewer invited by email joins, and sees settings, keys, users and the portal without write controls', async () => {
+  it('users: a role change waits for a confirmation, the last owner keeps the role (409 shown), a viewer invited by email joins, and sees settings, keys, users and the portal without write controls', async () => {
     const page = await h.page();
     await h.signIn(page, OWNER, PASSWORD, at('users'));
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
     await page.getByText('No invitations yet.').waitFor();
 
+    // a role chosen waits for a confirmation; declined, nothing changes
     await page.getByLabel(`Role of ${OWNER}`).selectOption('admin');
-    await page.getByRole('alert').filter({ hasText: /keeps at least one owner.*\(409\)/ }).waitFor();
+    const confirm = page.getByRole('dialog', { name: `Make ${OWNER} an admin?` });
+    await confirm.getByText('This is your own role').waitFor();
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await page.getByLabel(`Role of ${OWNER}`).inputValue()).toBe('owner');
+    await page.getByLabel(`Role of ${OWNER}`).selectOption('admin');
+    await confirm.getByRole('button', { name: 'Change the role' }).click();
+    await page.getByRole('alert').filter({ hasText: /keeps at least one owner/ }).first().waitFor();
+    await page.keyboard.press('Escape');
     expect(await page.getByLabel(`Role of ${OWNER}`).inputValue()).toBe('owner');
 
     await page.getByLabel('Email to invite').fill('not-an-email');

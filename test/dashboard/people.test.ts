@@ -289,10 +289,22 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
     await dialog.getByRole('button', { name: 'Suspend' }).click();
     await page.getByRole('button', { name: 'Reactivate' }).waitFor();
     expect(await affiliate('ann@blog.test')).toMatchObject({ status: 'suspended' });
+    // the reason is on the profile, and no payout can be started while payouts are frozen
+    await page.getByText('Reason: Paused while we review a complaint.').waitFor();
+    expect(await page.getByRole('button', { name: 'New payout' }).isDisabled()).toBe(true);
+    await page.getByText('Payouts are frozen while the affiliate is suspended').waitFor();
     await page.getByRole('button', { name: 'Reactivate' }).click();
     await dialog.getByRole('button', { name: 'Reactivate' }).click();
     await page.getByRole('button', { name: 'Suspend' }).waitFor();
     expect((await affiliate('ann@blog.test')).status).toBe('active');
+    // the settings page after an affiliate's (they share the program's settings in the cache), and back
+    await page.getByRole('navigation').getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    await page.getByLabel('Hold (days)').waitFor();
+    expect(await page.getByText('Could not show this page').count()).toBe(0);
+    await page.goBack();
+    await rule.getByText('30%').waitFor();
+    expect(await page.getByText('Could not show this page').count()).toBe(0);
   });
 
   it('lists affiliates by status and creates one, a bad email shown next to its field', async () => {
@@ -311,6 +323,15 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
     await page.waitForURL(/q=WRITER/);
     await page.getByRole('button', { name: 'Clear filters' }).waitFor();
     const searched = (await v1('get', '/api/v1/affiliates?q=WRITER').expect(200)).body.data.map((a: { name: string | null; email: string }) => a.name || a.email);
+    await waitForCount(page.locator('main table tbody tr'), searched.length);
+    // a search that finds nobody says so, not that the program has no affiliates
+    await page.getByLabel('Search').fill('zzz-nobody');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('No affiliates match these filters.').waitFor();
+    expect(await page.getByText('No affiliates yet.').count()).toBe(0);
+    await page.getByLabel('Search').fill('WRITER');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForURL(/q=WRITER/);
     expect(searched).toContain('Ann Writer');
     await waitForCount(page.locator('main table tbody tr'), searched.length);
     await page.getByRole('button', { name: 'Clear filters' }).click();

@@ -48,7 +48,8 @@ export class DashboardHarness {
     this.server = http.createServer((req, res) => handler(req, res));
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    this.t = buildTestApp(this.tdb.db, { publicUrl: this.url, ...options.app });
+    // with the test's SMTP server the app knows emails are sent (else it shows the links they would carry)
+    this.t = buildTestApp(this.tdb.db, { publicUrl: this.url, emailSending: options.smtp === true, ...options.app });
     handler = this.t.app;
     if (options.smtp) {
       this.smtp = await new TestSmtpServer().start();

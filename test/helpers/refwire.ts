@@ -23,7 +23,7 @@ export type TestApp = {
 /** The real app on a real database, with an in-process runner and a clock the test controls. */
 export function buildTestApp(
   db: Database,
-  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; failedAuthLimit?: AppDeps['failedAuthLimit']; outboundAllowPrivate?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy']; applicationLimits?: AppDeps['applicationLimits']; dashboardLimits?: AppDeps['dashboardLimits']; portalSignInLimit?: AppDeps['portalSignInLimit'] } = {},
+  options: { tolerance?: number; runner?: boolean; providerApiBaseUrls?: ProviderApiAccess['baseUrls']; rateLimit?: AppDeps['rateLimit']; trackRateLimit?: AppDeps['trackRateLimit']; failedAuthLimit?: AppDeps['failedAuthLimit']; outboundAllowPrivate?: boolean; emailSending?: boolean; publicUrl?: string; trustProxy?: AppDeps['trustProxy']; applicationLimits?: AppDeps['applicationLimits']; dashboardLimits?: AppDeps['dashboardLimits']; portalSignInLimit?: AppDeps['portalSignInLimit'] } = {},
 ): TestApp {
   const clock = { now: new Date() };
   const secretsKey = randomBytes(32);
@@ -51,6 +51,7 @@ export function buildTestApp(
     // tests about other things may send more than a real client's budget; test/http/rate-limit.test.ts sets it
     rateLimit: options.rateLimit ?? { perMinute: 1_000_000 },
     outboundAllowPrivate: options.outboundAllowPrivate ?? false,
+    emailSending: options.emailSending ?? false,
     trackRateLimit: options.trackRateLimit,
     // likewise for refused credentials (tests of 401s send many); test/http/rate-limit.test.ts sets it
     failedAuthLimit: options.failedAuthLimit ?? { perMinute: 1_000_000 },

@@ -60,7 +60,7 @@ export type Me = {
 };
 /** Money per currency, `{ USD: 4000 }`: currencies are never added together. */
 export type PerCurrency = Record<string, Minor>;
-export type DayFigures = { clicks: number; signups: number; purchases: number; renewals: number; refunds: number; revenue_minor: PerCurrency; commission_minor: PerCurrency };
+export type DayFigures = { clicks: number; signups: number; purchases: number; renewals: number; refunds: number; revenue_minor: PerCurrency; refunded_minor: PerCurrency; commission_minor: PerCurrency };
 export type DailyRow = DayFigures & { date: string };
 export type Stats = { from: string; to: string; totals: DayFigures & { conversion_rate_bp: number | null }; daily: DailyRow[] };
 export type Link = { id?: string; slug?: string; url: string; target_url?: string; clicks?: number; signups?: number; conversions?: number; active?: boolean };

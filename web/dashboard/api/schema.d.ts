@@ -4449,7 +4449,24 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Invitation"];
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "viewer";
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "revoked" | "expired";
+                            invited_by: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                            accepted_at: string | null;
+                            revoked_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description without a mail server (no SMTP_URL), the one-time link to pass on to the invitee, shown to whoever invited only; null when the email is sent */
+                            accept_url: string | null;
+                        };
                     };
                 };
             };

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
 import { api, ApiError, unwrap } from '../api/client';
+import { settingsQuery } from '../api/settings-query';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { ConfirmDialog, FormDialog } from '../ui/dialog';
@@ -88,6 +89,8 @@ function AffiliateView(props: { affiliate: Affiliate }) {
         description={
           <>
             <StatusBadge status={a.status} /> {a.name ? a.email : null}
+            {/* why the merchant rejected or suspended it, as they gave it */}
+            {a.status_reason && (a.status === 'suspended' || a.status === 'rejected') ? <span className="status-reason"> Reason: {a.status_reason}</span> : null}
           </>
         }
         actions={
@@ -257,7 +260,7 @@ function FragmentRow(props: { label: string; value: string }) {
 function RuleInForce(props: { affiliate: Affiliate }) {
   const a = props.affiliate;
   const { project_id, currency } = useProject();
-  const settings = useQuery({ queryKey: ['p', project_id, 'settings'], queryFn: () => unwrap(api.GET('/api/v1/settings')) });
+  const settings = useQuery(settingsQuery(project_id));
   const group = useQuery({
     queryKey: ['p', project_id, 'groups', 'one', a.group_id],
     queryFn: () => unwrap(api.GET('/api/v1/groups/{id}', { params: { path: { id: a.group_id! } } })),
@@ -279,7 +282,7 @@ function RuleInForce(props: { affiliate: Affiliate }) {
       </section>
     );
   }
-  const rule = ruleInForce(a, group.data?.data ?? null, settings.data.data, currency);
+  const rule = ruleInForce(a, group.data?.data ?? null, settings.data, currency);
   return (
     <section className="card" aria-labelledby="rule-heading">
       <h2 id="rule-heading">Commission rule in force</h2>

@@ -72,14 +72,15 @@ export function PayoutsSection(props: { affiliate: Affiliate }) {
       <div className="section-head">
         <h2 id="payouts-heading">Payouts</h2>
         <WriteOnly>
-          <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+          {/* a suspended affiliate's payouts are frozen: the API refuses them, so no dialog leads there */}
+          <button type="button" className="button button-primary" onClick={() => setCreating(true)} disabled={a.status === 'suspended'} aria-describedby="payouts-hint">
             New payout
           </button>
         </WriteOnly>
       </div>
-      <p className="hint section-hint">
+      <p className="hint section-hint" id="payouts-hint">
         A payout takes the affiliate’s whole eligible balance in one currency. To pay every affiliate at once, create a batch on the <Link href="/payouts">Payouts page</Link>.
-        {canWrite && eligible.length === 0 ? ' Nothing is eligible now.' : ''}
+        {a.status === 'suspended' ? ' Payouts are frozen while the affiliate is suspended: reactivate it to pay it.' : canWrite && eligible.length === 0 ? ' Nothing is eligible now.' : ''}
       </p>
       <QueryView query={payouts} loadingLabel="Loading payouts…">
         {(page) =>

@@ -126,8 +126,18 @@ export function AffiliatesPage() {
         <QueryView query={list} loadingLabel="Loading affiliates…">
           {(page) =>
             page.data.length === 0 ? (
-              <Empty title={offset > 0 ? 'No affiliates on this page.' : status ? `No ${status} affiliates.` : 'No affiliates yet.'}>
-                <p>{status ? 'Try another status.' : 'Approve an application, or create an affiliate yourself.'}</p>
+              <Empty
+                title={
+                  offset > 0
+                    ? 'No affiliates on this page.'
+                    : search || groupId
+                      ? `No ${status ? `${status} ` : ''}affiliates match these filters.`
+                      : status
+                        ? `No ${status} affiliates.`
+                        : 'No affiliates yet.'
+                }
+              >
+                <p>{search || groupId ? 'Try another search, or clear the filters.' : status ? 'Try another status.' : 'Approve an application, or create an affiliate yourself.'}</p>
               </Empty>
             ) : (
               <>

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, unwrap } from '../api/client';
+import { settingsQuery } from '../api/settings-query';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
 
@@ -33,10 +34,7 @@ export function PortalPreview(props: { draft: PortalSettings }) {
     refetchInterval: PREVIEW_TOKEN_MINUTES * 60_000,
     retry: false,
   });
-  const settings = useQuery({
-    queryKey: ['p', projectId, 'settings'],
-    queryFn: () => unwrap(api.GET('/api/v1/settings')).then((a) => a.data),
-  });
+  const settings = useQuery(settingsQuery(projectId));
 
   useEffect(() => {
     const onMessage = (e: MessageEvent) => {

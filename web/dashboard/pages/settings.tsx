@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../api/client';
+import { settingsQuery } from '../api/settings-query';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
@@ -82,10 +83,7 @@ const FIELDS = ['currency', 'commission_type', 'commission_value', 'commission_d
 /** The program's defaults (GET/PATCH /api/v1/settings), each field with the API's error beside it. */
 export function SettingsPage() {
   const { project_id: projectId } = useProject();
-  const settings = useQuery({
-    queryKey: ['p', projectId, 'settings'],
-    queryFn: () => unwrap(api.GET('/api/v1/settings')).then((a) => a.data),
-  });
+  const settings = useQuery(settingsQuery(projectId));
   return (
     <>
       <PageHeader title="Settings" description="The program’s defaults: what an affiliate earns unless their group or their own terms say otherwise, when commissions can be paid, and how new affiliates are let in." />
@@ -108,7 +106,7 @@ function SettingsForm(props: { saved: Settings }) {
     // the body carries what was typed, wrong values too, for the API to name them next to their fields
     mutationFn: () => unwrap(api.PATCH('/api/v1/settings', { body: body as never })).then((a) => a.data),
     onSuccess: (next) => {
-      client.setQueryData(['p', projectId, 'settings'], next);
+      client.setQueryData(settingsQuery(projectId).queryKey, next);
       void client.invalidateQueries({ queryKey: ['p', projectId] });
       setDraft(draftOf(next));
       announce('Settings saved.');

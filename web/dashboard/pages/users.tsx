@@ -18,6 +18,13 @@ type Invitation = components['schemas']['Invitation'];
 const INVITATIONS_PAGE = 20;
 const ROLES: Role[] = ['owner', 'admin', 'viewer'];
 
+/** What a role may do, said where a role is given. */
+const ROLE_NOTES: Record<Role, string> = {
+  owner: 'An owner does everything, members and roles included.',
+  admin: 'An admin makes every change but to members and roles.',
+  viewer: 'A viewer reads and changes nothing.',
+};
+
 /** "an owner", "an admin", "a viewer": a role after its article, as a sentence reads it. */
 function withArticle(role: string): string {
   return `${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role}`;
@@ -85,6 +92,8 @@ function Members() {
   const announce = useAnnounce();
   const isOwner = role === 'owner';
   const [removing, setRemoving] = useState<Member | null>(null);
+  // a role chosen in a member's list waits for a confirmation: an arrow key in the list changes its value at once
+  const [changing, setChanging] = useState<{ member: Member; role: Role } | null>(null);
   const [roleError, setRoleError] = useState<{ userId: string; error: unknown } | null>(null);
   const members = useQuery({
     queryKey: ['p', projectId, 'members'],
@@ -142,7 +151,7 @@ function Members() {
                           disabled={changeRole.isPending}
                           aria-invalid={roleError?.userId === m.user_id || undefined}
                           aria-describedby={roleError?.userId === m.user_id ? `role-error-${m.user_id}` : undefined}
-                          onChange={(e) => changeRole.mutate({ member: m, role: e.currentTarget.value as Role })}
+                          onChange={(e) => setChanging({ member: m, role: e.currentTarget.value as Role })}
                         >
                           {ROLES.map((r) => (
                             <option key={r} value={r}>
@@ -152,7 +161,7 @@ function Members() {
                         </select>
                         {roleError?.userId === m.user_id ? (
                           <p className="field-error" id={`role-error-${m.user_id}`} role="alert">
-                            {roleError.error instanceof ApiError ? `${roleError.error.message}${roleError.error.status === 409 ? ' (409)' : ''}` : 'The role did not change. Try again.'}
+                            {roleError.error instanceof ApiError ? roleError.error.message : 'The role did not change. Try again.'}
                           </p>
                         ) : null}
                       </div>
@@ -178,6 +187,22 @@ function Members() {
           )
         }
       </QueryView>
+      <ConfirmDialog
+        open={changing !== null}
+        title={changing ? `Make ${changing.member.email} ${withArticle(changing.role)}?` : ''}
+        description={
+          changing ? (
+            <p>
+              {ROLE_NOTES[changing.role]}
+              {changing.member.user_id === me.user.id ? ' This is your own role: what you may do here changes at once.' : ''}
+            </p>
+          ) : null
+        }
+        confirmLabel="Change the role"
+        danger={changing?.member.user_id === me.user.id}
+        onClose={() => setChanging(null)}
+        onConfirm={() => changeRole.mutateAsync(changing!)}
+      />
       <ConfirmDialog
         open={removing !== null}
         title={`Remove ${removing?.email ?? ''} from the project?`}
@@ -206,6 +231,8 @@ function Invitations() {
   const [email, setEmail] = useState('');
   const [inviteRole, setInviteRole] = useState<Role>('viewer');
   const [revoking, setRevoking] = useState<Invitation | null>(null);
+  // without a mail server, the link the email would have carried: shown once, to whoever invited
+  const [keptLink, setKeptLink] = useState<{ email: string; url: string } | null>(null);
   const invitable = ROLES.filter((r) => role === 'owner' || r !== 'owner');
   const invitations = useQuery({
     queryKey: ['p', projectId, 'invitations', { offset }],
@@ -217,7 +244,8 @@ function Invitations() {
       setEmail('');
       setUrl({ inv_offset: null });
       void client.invalidateQueries({ queryKey: ['p', projectId, 'invitations'] });
-      announce(`Invitation sent to ${inv.email} as ${inv.role}.`);
+      setKeptLink(inv.accept_url ? { email: inv.email, url: inv.accept_url } : null);
+      announce(inv.accept_url ? `Invitation made for ${inv.email} as ${inv.role}; no mail server is set, so pass the link on yourself.` : `Invitation sent to ${inv.email} as ${inv.role}.`);
     },
   });
   const errors = fieldErrors(invite.error);
@@ -247,6 +275,19 @@ function Invitations() {
         <p className="hint">Owners and admins invite people.</p>
       )}
       <FormError error={invite.error} fields={['email', 'role']} />
+      {keptLink ? (
+        <div className="notice" role="status">
+          <p>
+            No mail server is set (<code>SMTP_URL</code>), so no email went to {keptLink.email}. Send them this one-time link yourself; it is shown only now and works for 7 days:
+          </p>
+          <p>
+            <label className="visually-hidden" htmlFor="invitation-link">
+              Invitation link for {keptLink.email}
+            </label>
+            <input id="invitation-link" className="code-field" readOnly value={keptLink.url} onFocus={(e) => e.currentTarget.select()} />
+          </p>
+        </div>
+      ) : null}
       <QueryView query={invitations} loadingLabel="Loading invitations…">
         {(page) =>
           page.data.length === 0 && offset === 0 ? (

@@ -201,6 +201,12 @@ function moneyList(amounts: PerCurrency, fallbackCurrency: string, lang: string)
   return entries.length === 0 ? money(0, fallbackCurrency, lang) : entries.map(([cur, v]) => money(v, cur, lang)).join(' · ');
 }
 
+/** What customers paid less what was given back, per currency. */
+function netOf(revenue: PerCurrency, refunded: PerCurrency): PerCurrency {
+  // exact whatever the size: a sum past 2^53 arrives as a string
+  return Object.fromEntries(Object.entries(revenue).map(([cur, v]) => [cur, (BigInt(v) - BigInt(refunded[cur] ?? 0)).toString()]));
+}
+
 export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
   const { t, lang } = usePortal();
   const currency = me.project.currency;
@@ -213,7 +219,8 @@ export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
             <Stat name="signups" label={t('stat_signups')}>{count(s.signups, lang)}</Stat>
             <Stat name="purchases" label={t('stat_purchases')}>{count(s.purchases, lang)}</Stat>
             <Stat name="conversion_rate" label={t('stat_conversion_rate')}>{s.conversion_rate_bp === null ? '—' : percent(s.conversion_rate_bp / 10_000, lang)}</Stat>
-            <Stat name="revenue" label={t('stat_revenue')}>{moneyList(s.revenue_minor, currency, lang)}</Stat>
+            {/* net of refunds, as the commission beside it is */}
+            <Stat name="revenue" label={t('stat_revenue')}>{moneyList(netOf(s.revenue_minor, s.refunded_minor), currency, lang)}</Stat>
             <Stat name="commission" label={t('stat_commission')}>{moneyList(s.commission_minor, currency, lang)}</Stat>
           </dl>
         )}
