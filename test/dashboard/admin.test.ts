@@ -159,6 +159,8 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     const commissionField = page.locator('.field').filter({ has: page.getByLabel('Commission (%)') });
     await commissionField.locator('.field-error').filter({ hasText: /at most 100/ }).waitFor();
     expect(await page.getByLabel('Commission (%)').getAttribute('aria-invalid')).toBe('true');
+    // a keyboard user goes on from the field the answer marked, not from the top of the page
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true', undefined, { timeout: 5_000 });
     expect((await api('get', '/api/v1/settings').expect(200)).body.data.commission_rate_bp).toBe(2500);
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'settings-error');

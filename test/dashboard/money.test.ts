@@ -7,6 +7,9 @@ import { axeViolations, DashboardHarness, describeInBrowser, screenshot } from '
 import { stripeEvent } from '../helpers/ledger';
 import { connectProvider, createProjectViaApi } from '../helpers/refwire';
 
+// The tests compile without the DOM library
+declare const document: any;
+
 /**
  * The money pages of the dashboard in Chromium: conversions (the review of commissions held under manual review,
  * one and in bulk, the trace in words, a conversion by hand, a recalculation), a conversion's detail, payouts
@@ -127,6 +130,8 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await screenshot(page, 'conversions-reject');
     await dialog.getByRole('button', { name: 'Reject commission' }).click();
     await page.getByText('Commission rejected.').waitFor();
+    // the row and its button are gone: focus goes on from the page's heading, not from the top of the document
+    await page.waitForFunction(() => document.activeElement?.id === 'page-title', undefined, { timeout: 5_000 });
     expect(await conversion(conv.bob80!)).toMatchObject({ status: 'rejected', review_reason: 'test order, not a real customer' });
     // the reason reads back on the conversion's page
     const detail = await h.page();

@@ -11,6 +11,7 @@ import { preloadPage } from './page-chunks';
 import { ProjectRoutes } from './routes';
 import { SessionGate, useSession, type Me } from './session';
 import { AnnounceProvider } from './ui/announce';
+import { keepFocus } from './ui/focus-keeper';
 import { PublicLayout } from './ui/layout';
 import { Empty, ErrorState, Loading } from './ui/states';
 
@@ -100,4 +101,6 @@ function App() {
 // the page's chunk, and its first requests where page-chunks.ts names them, are fetched while the session is asked
 // for, not after
 preloadPage(location.pathname, { client: queryClient, search: location.search });
+// focus taken away by a change (a row removed, a button busy) goes somewhere a keyboard user can go on from
+keepFocus();
 createRoot(document.getElementById('app')!).render(<App />);
