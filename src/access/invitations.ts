@@ -63,15 +63,38 @@ export async function invite(
 
 const NOT_VALID = 'this invitation link is not valid: it was used or revoked; ask for a new invitation';
 
+/** A live invitation by its token, or the refusal accepting it would meet (used or revoked 404, expired 410). */
+async function liveInvitation(prisma: PrismaClient, token: string, at: Date) {
+  const tokenHash = presentedHash('invitation', token);
+  const invitation = tokenHash ? await prisma.userInvitation.findUnique({ where: { tokenHash } }) : null;
+  if (!invitation || invitation.acceptedAt || invitation.revokedAt) throw new InvitationError(404, NOT_VALID);
+  if (invitation.expiresAt.getTime() <= at.getTime()) throw new InvitationError(410, `this invitation expired (invitations are valid ${INVITATION_DAYS} days): ask for a new one`);
+  return invitation;
+}
+
+/**
+ * What the link's holder is invited to, before they join: the address, the project, the role and who invited them,
+ * and whether the address has an account already (so the page asks for its password rather than a new one). Only
+ * the holder of the token learns it, which the email gave them.
+ */
+export async function describeInvitation(
+  prisma: PrismaClient,
+  args: { token: string; at: Date },
+): Promise<{ email: string; projectName: string; role: string; invitedBy: string; expiresAt: Date; accountExists: boolean }> {
+  const invitation = await liveInvitation(prisma, args.token, args.at);
+  const [project, user] = await Promise.all([
+    prisma.project.findUniqueOrThrow({ where: { id: invitation.projectId }, select: { name: true } }),
+    prisma.user.findUnique({ where: { email: invitation.email }, select: { id: true } }),
+  ]);
+  return { email: invitation.email, projectName: project.name, role: invitation.role, invitedBy: invitation.invitedByEmail, expiresAt: invitation.expiresAt, accountExists: user !== null };
+}
+
 /**
  * The invitee joins: a new address becomes a user with the password given; an address that already has an account
  * proves it with that account's password (the invitation does not change it). The token works once.
  */
 export async function acceptInvitation(prisma: PrismaClient, args: { token: string; password: string; at: Date }): Promise<{ userId: string; email: string; projectId: string; role: string }> {
-  const tokenHash = presentedHash('invitation', args.token);
-  const invitation = tokenHash ? await prisma.userInvitation.findUnique({ where: { tokenHash } }) : null;
-  if (!invitation || invitation.acceptedAt || invitation.revokedAt) throw new InvitationError(404, NOT_VALID);
-  if (invitation.expiresAt.getTime() <= args.at.getTime()) throw new InvitationError(410, `this invitation expired (invitations are valid ${INVITATION_DAYS} days): ask for a new one`);
+  const invitation = await liveInvitation(prisma, args.token, args.at);
   const existing = await prisma.user.findUnique({ where: { email: invitation.email }, select: { id: true, passwordHash: true } });
   if (existing && !(await passwordMatches(existing.passwordHash, args.password))) {
     throw new InvitationError(401, 'this email already has a Refwire dashboard account: enter its password to join (or reset it first)');

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { acceptInvitation, InvitationError } from '../access/invitations';
+import { acceptInvitation, describeInvitation, InvitationError } from '../access/invitations';
 import { confirmPasswordReset, requestPasswordReset, ResetError } from '../access/password-resets';
 import { hashPassword, passwordMatches, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../access/passwords';
 import { csrfTokenOf, issueSession, revokeSession } from '../access/user-sessions';
@@ -42,6 +42,7 @@ const resetRequestBody = z.object({ email: emailField }).strict();
 const tokenField = z.string().trim().min(1, 'is required').max(200);
 const resetConfirmBody = z.object({ token: tokenField, password: newPasswordField }).strict();
 const acceptBody = z.object({ token: tokenField, password: z.string().min(1, 'is required').max(PASSWORD_MAX_LENGTH) }).strict();
+const describeBody = z.object({ token: tokenField }).strict();
 
 /**
  * Budgets against guessing (PRODUCT.md §14): refused sign-ins per client address and per email, over a window;
@@ -198,6 +199,18 @@ export function dashboardAuthRouter(
     res.json(ok({ password_changed: true, sessions_ended: done.sessionsEnded }));
   });
 
+  // what the link's holder is invited to, for the page that asks them to join (a POST: the token stays out of URLs)
+  router.post('/invitations/describe', signInPerAddress, json, async (req, res) => {
+    const body = describeBody.parse(req.body ?? {});
+    const found = await describeInvitation(prisma, { token: body.token, at: clock() }).catch((err: unknown) => {
+      if (err instanceof InvitationError) throw new HttpError(err.status, err.message);
+      throw err;
+    });
+    res.json(
+      ok({ email: found.email, project_name: found.projectName, role: found.role, invited_by: found.invitedBy, expires_at: found.expiresAt.toISOString(), account_exists: found.accountExists }),
+    );
+  });
+
   // an existing account proves itself with its password here: the same budget as sign-ins
   router.post('/invitations/accept', signInPerAddress, json, async (req, res) => {
     const body = acceptBody.parse(req.body ?? {});
@@ -260,6 +273,16 @@ export const dashboardAuthOperations: Operation[] = [
     body: resetConfirmBody,
     errors: [404, 410, 429],
     response: z.strictObject({ password_changed: z.literal(true), sessions_ended: z.number().int() }),
+  },
+  {
+    method: 'post',
+    path: '/api/dashboard/invitations/describe',
+    tag: 'Dashboard',
+    access: 'public',
+    summary: "What an invitation's token invites to, before joining: the address, project, role, who invited, and whether the address has an account (its password is then asked for)",
+    body: describeBody,
+    errors: [404, 410, 429],
+    response: z.strictObject({ email: z.string(), project_name: z.string(), role: z.enum(['owner', 'admin', 'viewer']), invited_by: z.string(), expires_at: instant, account_exists: z.boolean() }),
   },
   {
     method: 'post',

@@ -191,10 +191,16 @@ describe("dashboard team: invitations, members and roles, API keys (PRODUCT.md Â
     const created = (await asBrowser(kept.app, owner, 'post', `/api/dashboard/projects/${gamma}/invitations`).send({ email: 'kim@acme.test', role: 'viewer' }).expect(201)).body.data;
     expect(created.accept_url).toMatch(/^https:\/\/refwire\.example\.com\/dashboard\/accept-invitation#token=rwinv_/);
     const token = decodeURIComponent(/#token=(.+)$/.exec(created.accept_url)![1]!);
+    // before joining, the link's holder reads what it invites to
+    const described = (await request(kept.app).post('/api/dashboard/invitations/describe').send({ token }).expect(200)).body.data;
+    expect(described).toEqual({ email: 'kim@acme.test', project_name: 'Gamma', role: 'viewer', invited_by: 'owner@acme.test', expires_at: expect.any(String), account_exists: false });
+    expect((await request(kept.app).post('/api/dashboard/invitations/describe').send({ token: 'rwinv_not-a-real-token' }).expect(404)).body.success).toBe(false);
     const joined = await request(kept.app).post('/api/dashboard/invitations/accept').send({ token, password: 'kim long password' }).expect(200);
     expect(joined.body.data.memberships).toEqual([expect.objectContaining({ project_id: gamma, role: 'viewer' })]);
     // the list never shows it
     const listed = (await asBrowser(kept.app, owner, 'get', `/api/dashboard/projects/${gamma}/invitations`).expect(200)).body.data;
     expect(listed[0]).not.toHaveProperty('accept_url');
+    // used, it describes nothing more
+    expect((await request(kept.app).post('/api/dashboard/invitations/describe').send({ token }).expect(404)).body.error).toMatch(/not valid/);
   });
 });

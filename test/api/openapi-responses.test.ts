@@ -129,7 +129,9 @@ describe('/openapi.json describes every success answer exactly', () => {
     await browser(owner, 'get', `${team}/members`);
     await browser(owner, 'post', `${team}/invitations`, { email: 'ada@acme.test', role: 'admin' }, 201);
     await browser(owner, 'get', `${team}/invitations`);
-    const joined = await request(t.app).post('/api/dashboard/invitations/accept').send({ token: await tokenIn('ada@acme.test', 'rwinv_'), password: 'ada long password' });
+    const invitationToken = await tokenIn('ada@acme.test', 'rwinv_');
+    check(await request(t.app).post('/api/dashboard/invitations/describe').send({ token: invitationToken }), 'post', '/api/dashboard/invitations/describe', 200);
+    const joined = await request(t.app).post('/api/dashboard/invitations/accept').send({ token: invitationToken, password: 'ada long password' });
     check(joined, 'post', '/api/dashboard/invitations/accept', 200);
     const ada = browserOf(joined);
     await browser(owner, 'patch', `${team}/members/${ada.userId}`, { role: 'viewer' });

@@ -249,7 +249,11 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     const viewer = await h.page();
     viewerPage = viewer;
     await viewer.goto(link!);
-    await viewer.getByLabel('Password').fill(PASSWORD);
+    // the page says what the link invites to, and asks for a new password (the address has no account)
+    await viewer.getByText(`${OWNER} invited ${VIEWER} to the`).waitFor();
+    expect(await viewer.locator('main').innerText()).toContain('as a viewer');
+    await screenshot(viewer, 'accept-invitation');
+    await viewer.getByLabel('Choose a password').fill(PASSWORD);
     await viewer.getByRole('button', { name: 'Join' }).click();
     await viewer.getByRole('navigation', { name: 'Dashboard' }).waitFor();
 

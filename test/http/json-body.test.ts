@@ -52,7 +52,7 @@ describe('API request bodies', () => {
   });
 
   it('take the same amounts as strings, or as numbers a double holds', async () => {
-    await send('post', '/api/v1/affiliates', '{"email":"ok@p.test","commission_type":"fixed","commission_value":12.50,"payout_details":{"bank":{"iban":{"country":"DE"}}}}').expect(201);
+    await send('post', '/api/v1/affiliates', '{"email":"ok@p.test","commission_type":"fixed","commission_value":12.50,"payout_details":{"wise":{"recipient":{"country":"DE"}}}}').expect(201);
     expect(await affiliates()).toBe(1);
   });
 

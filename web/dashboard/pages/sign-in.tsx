@@ -1,9 +1,12 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
-import { api, unwrap } from '../api/client';
+import { api, ApiError, unwrap } from '../api/client';
 import type { Me, SignedOutReason } from '../session';
 import { Field, FormError, SubmitButton, fieldErrors } from '../ui/form';
+import { formatDateTime } from '../ui/format';
 import { PublicLayout } from '../ui/layout';
+import { Loading } from '../ui/states';
 
 export function SignInPage(props: { reason: SignedOutReason; signedIn(me: Me): void }) {
   const [busy, setBusy] = useState(false);
@@ -134,10 +137,21 @@ export function AcceptInvitationPage(props: { signedIn(me: Me): void }) {
   const [token] = useState(tokenFromFragment);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // what the link invites to, so the person knows what they join and which password is asked for
+  const invitation = useQuery({
+    queryKey: ['invitation', token],
+    queryFn: () => unwrap(api.POST('/api/dashboard/invitations/describe', { body: { token } })).then((a) => a.data),
+    enabled: token !== '',
+    retry: false,
+  });
   return (
     <PublicLayout title="Join a project">
       {!token ? (
         <p role="alert">This address has no invitation token. Open the link from the invitation email again.</p>
+      ) : invitation.isPending ? (
+        <Loading label="Reading the invitation…" />
+      ) : invitation.isError ? (
+        <p role="alert">{invitation.error instanceof ApiError ? invitation.error.message : 'The invitation could not be read. Try again.'}</p>
       ) : (
         <form
           className="form"
@@ -156,8 +170,18 @@ export function AcceptInvitationPage(props: { signedIn(me: Me): void }) {
             }
           }}
         >
-          <p>Choose a password for your new account, or give your existing account's password to add the project to it.</p>
-          <Field label="Password" name="password" type="password" autoComplete="new-password" maxLength={256} required errors={fieldErrors(error)} />
+          <p>
+            {invitation.data.invited_by} invited <strong>{invitation.data.email}</strong> to the <strong>{invitation.data.project_name}</strong> affiliate dashboard as{' '}
+            {invitation.data.role === 'admin' ? 'an admin' : `a ${invitation.data.role}`}. The link is valid until {formatDateTime(invitation.data.expires_at)}.
+          </p>
+          {invitation.data.account_exists ? (
+            <>
+              <p>This address has a Refwire dashboard account: enter its password to add the project to it.</p>
+              <Field label="Your password" name="password" type="password" autoComplete="current-password" maxLength={256} required errors={fieldErrors(error)} />
+            </>
+          ) : (
+            <Field label="Choose a password" name="password" type="password" autoComplete="new-password" hint="At least 10 characters." maxLength={256} required errors={fieldErrors(error)} />
+          )}
           <FormError error={error} fields={['password']} />
           <SubmitButton busy={busy}>Join</SubmitButton>
         </form>
