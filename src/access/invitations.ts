@@ -27,12 +27,13 @@ export function invitationStatus(i: InvitationRow, at: Date): 'pending' | 'accep
 /**
  * Invites an address to the project with a role, and emails the link in the same transaction. A new invitation
  * of the same address replaces a pending one. The email belongs to no project (project_id null): the link lets
- * whoever holds it join, so it must not be readable through `GET /api/v1/emails` by the project's viewers.
+ * whoever holds it join, so it must not be readable through `GET /api/v1/emails` by the project's viewers. The link
+ * is also answered to the caller, who shows it to whoever invited when no mail server sends it.
  */
 export async function invite(
   prisma: PrismaClient,
   args: { projectId: string; email: string; role: Role; by: { id: string; email: string }; at: Date; acceptUrl: (token: string) => string },
-): Promise<InvitationRow> {
+): Promise<{ row: InvitationRow; acceptUrl: string }> {
   return prisma.$transaction(async (tx) => {
     const project = await tx.project.findUnique({ where: { id: args.projectId }, select: { name: true } });
     if (!project) throw new InvitationError(404, 'project not found');
@@ -52,12 +53,13 @@ export async function invite(
         createdAt: args.at,
       },
     });
+    const acceptUrl = args.acceptUrl(token);
     await queueEmail(
       sqlSessionOf(tx),
-      { projectId: null, to: args.email, template: 'user_invitation', data: { projectName: project.name, inviterEmail: args.by.email, role: args.role, acceptUrl: args.acceptUrl(token), validDays: INVITATION_DAYS } },
+      { projectId: null, to: args.email, template: 'user_invitation', data: { projectName: project.name, inviterEmail: args.by.email, role: args.role, acceptUrl, validDays: INVITATION_DAYS } },
       args.at,
     );
-    return row;
+    return { row, acceptUrl };
   });
 }
 

@@ -259,6 +259,14 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const byCoupon = !named && body.coupon_code_used ? await couponOwnerOf(projectId, body.coupon_code_used) : null;
     const byReferral = !named && !byCoupon && email ? await referrerOf(projectId, email, clock()) : null;
     const affiliate = byCoupon ?? byReferral ?? (await resolveAffiliate(prisma, projectId, body.affiliate_id, body.referral_code, email !== null, body.coupon_code_used !== undefined));
+    // what credited it, for the conversion's trace
+    const creditedBy = byCoupon
+      ? `coupon ${body.coupon_code_used}`
+      : byReferral
+        ? `referral ${email}`
+        : body.affiliate_id
+          ? `affiliate_id ${affiliate.id}`
+          : `referral_code ${body.referral_code}`;
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
@@ -313,13 +321,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
               productId: body.product_id,
               attribution: {
                 method: 'manual',
-                detail: byCoupon
-                  ? `coupon ${body.coupon_code_used}`
-                  : byReferral
-                    ? `referral ${email}`
-                    : body.affiliate_id
-                      ? `affiliate_id ${affiliate.id}`
-                      : `referral_code ${body.referral_code}`,
+                detail: creditedBy,
               },
               at: now,
               holdDays,

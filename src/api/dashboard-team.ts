@@ -110,15 +110,13 @@ export function dashboardTeamRouter(prisma: PrismaClient, deps: { clock: () => D
     refuseUnless(canInvite(role, body.role), role, `invite ${body.role}s`);
     const at = deps.clock();
     const user = req.dashboardUser!;
-    let link: string | null = null;
-    const linkOf = (token: string) => (link = acceptUrl(token));
-    const row = await invite(prisma, { projectId: projectIdOf(req), email: body.email, role: body.role, by: { id: user.id, email: user.email }, at, acceptUrl: linkOf }).catch((err: unknown) => {
+    const made = await invite(prisma, { projectId: projectIdOf(req), email: body.email, role: body.role, by: { id: user.id, email: user.email }, at, acceptUrl }).catch((err: unknown) => {
       if (err instanceof InvitationError) throw new HttpError(err.status, err.message);
       throw err;
     });
     // without a mail server the email is only kept: the one who invited is given the link to pass on (the
     // invitation's email is in no project's outbox, so nobody else reads it)
-    res.status(201).json(ok({ ...invitationView(row, at), accept_url: deps.emailSending ? null : link }));
+    res.status(201).json(ok({ ...invitationView(made.row, at), accept_url: deps.emailSending ? null : made.acceptUrl }));
   });
 
   router.delete('/invitations/:invitationId', async (req, res) => {
