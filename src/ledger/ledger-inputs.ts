@@ -135,6 +135,8 @@ export type LedgerInputs = {
 
 const big = (v: unknown): bigint => BigInt(v as string | number | bigint);
 const bigOrNull = (v: unknown): bigint | null => (v === null || v === undefined ? null : big(v));
+/** A timestamp of a JSON row: PostgreSQL writes it in ISO 8601 with its offset. */
+const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -152,6 +154,9 @@ export const PAYMENT_ORDER = `occurred_at, CASE kind WHEN 'purchase' THEN 0 ELSE
 const PAYMENT_COLUMNS = `id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency,
   amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution, occurred_at,
   rated_at, hold_until, paid_at, payout_id, review_status`;
+
+/** The same columns for a JSON row: its BIGINTs as text, which JSON numbers could not hold exactly. */
+const PAYMENT_JSON_COLUMNS = PAYMENT_COLUMNS.replace(/\b(amount_minor|tax_minor|value_minor|base_value_minor|refund_level_minor)\b/g, '$1::text AS $1');
 
 type ProjectRow = {
   currency: string;
@@ -250,9 +255,13 @@ export async function loadLedgerInputs(
   const customers = new Set(customerKeys);
   // The new payments are sorted among the stored ones by PostgreSQL, in the same ORDER BY, so their order is the
   // one they will have once stored, whatever the database's collation.
-  const payments = (
-    await tx.query<PaymentRow>(
-      `SELECT ${PAYMENT_COLUMNS}, kind FROM (
+  //
+  // The rows come back as one JSON text (BIGINTs as strings in it): the embedded database's driver copies every
+  // field of every row into a buffer of its own before decoding it, and a customer's payments are a wide row each;
+  // one value per query read 2,000 of them in 33 ms against 72–93 ms, and spends less of node-postgres's CPU too.
+  const [paymentsJson] = await tx.query<{ rows: string }>(
+    `SELECT coalesce(json_agg(p ORDER BY customer_key, ${PAYMENT_ORDER}), '[]')::text AS rows FROM (
+       SELECT ${PAYMENT_JSON_COLUMNS}, kind FROM (
          SELECT ${PAYMENT_COLUMNS}, kind FROM unnest($3::text[]) AS k(key)
          CROSS JOIN LATERAL (SELECT ${PAYMENT_COLUMNS}, kind FROM conversions
                              WHERE project_id = $1 AND customer_key = k.key AND provider = $2 AND kind IN ('purchase', 'renewal') OFFSET 0) c
@@ -265,36 +274,42 @@ export async function loadLedgerInputs(
                      $13::text[], $14::bigint[], $15::bigint[], $16::timestamptz[], $17::text[])
            AS n(id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints,
                 currency, amount_minor, tax_minor, occurred_at, kind)
-       ) p
-       ORDER BY customer_key, ${PAYMENT_ORDER}`,
-      [
-        projectId,
-        provider,
-        [...customers],
-        newPayments.map((p) => p.id),
-        newPayments.map((p) => p.externalKey),
-        newPayments.map((p) => p.paymentKey),
-        newPayments.map((p) => p.customerKey),
-        newPayments.map((p) => p.customerId),
-        newPayments.map((p) => p.customerEmail),
-        newPayments.map((p) => p.subscriptionId),
-        jsonTexts(newPayments.map((p) => p.productIds)),
-        jsonTexts(newPayments.map((p) => p.hints)),
-        newPayments.map((p) => p.currency),
-        newPayments.map((p) => p.amountMinor.toString()),
-        newPayments.map((p) => p.taxMinor.toString()),
-        newPayments.map((p) => p.occurredAt.toISOString()),
-        newPayments.map((p) => p.kind),
-      ],
-    )
-  ).map((r) => ({
-    ...r,
-    amount_minor: big(r.amount_minor),
-    tax_minor: big(r.tax_minor),
-    value_minor: big(r.value_minor),
-    base_value_minor: big(r.base_value_minor),
-    refund_level_minor: bigOrNull(r.refund_level_minor),
-  }));
+       ) u
+     ) p`,
+    [
+      projectId,
+      provider,
+      [...customers],
+      newPayments.map((p) => p.id),
+      newPayments.map((p) => p.externalKey),
+      newPayments.map((p) => p.paymentKey),
+      newPayments.map((p) => p.customerKey),
+      newPayments.map((p) => p.customerId),
+      newPayments.map((p) => p.customerEmail),
+      newPayments.map((p) => p.subscriptionId),
+      jsonTexts(newPayments.map((p) => p.productIds)),
+      jsonTexts(newPayments.map((p) => p.hints)),
+      newPayments.map((p) => p.currency),
+      newPayments.map((p) => p.amountMinor.toString()),
+      newPayments.map((p) => p.taxMinor.toString()),
+      newPayments.map((p) => p.occurredAt.toISOString()),
+      newPayments.map((p) => p.kind),
+    ],
+  );
+  const payments = (JSON.parse(paymentsJson!.rows) as Record<keyof PaymentRow, unknown>[]).map(
+    (r): PaymentRow => ({
+      ...(r as unknown as PaymentRow),
+      amount_minor: big(r.amount_minor),
+      tax_minor: big(r.tax_minor),
+      value_minor: big(r.value_minor),
+      base_value_minor: big(r.base_value_minor),
+      refund_level_minor: bigOrNull(r.refund_level_minor),
+      occurred_at: new Date(r.occurred_at as string),
+      rated_at: dateOrNull(r.rated_at),
+      hold_until: dateOrNull(r.hold_until),
+      paid_at: dateOrNull(r.paid_at),
+    }),
+  );
   const empty = { rules, payments, aliasesOf: () => [], subjectsOf: () => [], discountCoupons: new Map(), refundObservations: new Map(), refundRows: new Map() };
   if (payments.length === 0) return empty;
 
