@@ -275,10 +275,24 @@ export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () =>
     res.json(ok({ ...payoutView(payout), conversions: conversions.map((c) => conversionView(c, clock())) }));
   });
 
-  async function answer(projectId: string, settled: Settlement, target: 'completed' | 'failed', res: import('express').Response) {
+  /**
+   * `note` is the reference or reason the request gave, and `kept` reads the one the payout holds: sending the same
+   * outcome again (a retried request) is answered as if it were the first, but not one that says something else,
+   * which would be answered 200 and dropped.
+   */
+  async function answer(
+    projectId: string,
+    settled: Settlement,
+    target: 'completed' | 'failed',
+    note: { name: 'reference' | 'reason'; given: string | null | undefined; kept: (p: NonNullable<Settlement>) => string | null },
+    res: import('express').Response,
+  ) {
     if (!settled) throw new HttpError(404, 'payout not found');
-    // sending the same outcome again (a retried request) is answered as if it were the first
     if (settled.status !== target) throw new HttpError(409, `the payout is ${settled.status}; only a pending payout can be ${target}`);
+    const kept = note.kept(settled);
+    if (note.given !== undefined && note.given !== kept) {
+      throw new HttpError(409, `the payout was already ${target} ${kept === null ? `without a ${note.name}` : `with the ${note.name} ${JSON.stringify(kept)}`}; it does not change`);
+    }
     res.json(ok(payoutView(await find(projectId, settled.id))));
   }
 
@@ -286,14 +300,16 @@ export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () =>
     const body = completeBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const id = idFromPath(req.params.id, 'payout');
-    await answer(projectId, await completePayout(prisma, projectId, id, body.reference ?? null, clock()), 'completed', res);
+    const settled = await completePayout(prisma, projectId, id, body.reference ?? null, clock());
+    await answer(projectId, settled, 'completed', { name: 'reference', given: body.reference, kept: (p) => p.reference }, res);
   });
 
   router.post('/:id/fail', async (req, res) => {
     const body = failBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const id = idFromPath(req.params.id, 'payout');
-    await answer(projectId, await failPayout(prisma, sql, projectId, id, body.reason ?? null, clock()), 'failed', res);
+    const settled = await failPayout(prisma, sql, projectId, id, body.reason ?? null, clock());
+    await answer(projectId, settled, 'failed', { name: 'reason', given: body.reason, kept: (p) => p.failureReason }, res);
   });
 
   return router;
@@ -342,6 +358,7 @@ export const payoutOperations: Operation[] = [
     tag: 'Payouts',
     access: 'api_key',
     summary: 'Mark a pending payout sent: its conversions become paid',
+    description: 'Sent again for a completed payout, answers it as it is (a retry), unless the request names another reference: 409.',
     body: completeBody,
     errors: [409],
     response: payoutResponse,
@@ -352,6 +369,7 @@ export const payoutOperations: Operation[] = [
     tag: 'Payouts',
     access: 'api_key',
     summary: 'Mark a pending payout failed: its conversions are eligible again',
+    description: 'Sent again for a failed payout, answers it as it is (a retry), unless the request names another reason: 409.',
     body: failBody,
     errors: [409],
     response: payoutResponse,

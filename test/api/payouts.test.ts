@@ -127,6 +127,11 @@ describe('earnings: holds, payouts, clawbacks', () => {
     expect(completed.body.data).toMatchObject({ status: 'completed', reference: 'PAYPAL-BATCH-1', completed_at: t.clock.now.toISOString() });
     // a retried completion answers the same; a failure after completion is refused
     await request(t.app).post(`/api/v1/payouts/${id}/complete`).set(api()).send({ reference: 'PAYPAL-BATCH-1' }).expect(200);
+    await request(t.app).post(`/api/v1/payouts/${id}/complete`).set(api()).send({}).expect(200);
+    // another reference is not a retry: refused, and the payout keeps the one it was completed with
+    const other = await request(t.app).post(`/api/v1/payouts/${id}/complete`).set(api()).send({ reference: 'PAYPAL-BATCH-2' }).expect(409);
+    expect(other.body).toEqual({ success: false, error: 'the payout was already completed with the reference "PAYPAL-BATCH-1"; it does not change' });
+    expect((await request(t.app).get(`/api/v1/payouts/${id}`).set(api()).expect(200)).body.data.reference).toBe('PAYPAL-BATCH-1');
     const late = await request(t.app).post(`/api/v1/payouts/${id}/fail`).set(api()).send({ reason: 'bounced' }).expect(409);
     expect(late.body.error).toMatch(/the payout is completed/);
     expect(await affiliate()).toMatchObject({ paid_earnings: '8.00', processing_earnings: '0.00', unpaid_earnings: '0.00', total_earnings: '8.00' });
@@ -155,6 +160,9 @@ describe('earnings: holds, payouts, clawbacks', () => {
     // a failed payout lets its rows go: eligible again, and payable again
     const failed = await request(t.app).post(`/api/v1/payouts/${next.body.data.id}/fail`).set(api()).send({ reason: 'PayPal account closed' }).expect(200);
     expect(failed.body.data).toMatchObject({ status: 'failed', failure_reason: 'PayPal account closed', conversions_count: 0, amount: '8.00' });
+    await request(t.app).post(`/api/v1/payouts/${next.body.data.id}/fail`).set(api()).send({ reason: 'PayPal account closed' }).expect(200);
+    const otherReason = await request(t.app).post(`/api/v1/payouts/${next.body.data.id}/fail`).set(api()).send({ reason: 'bounced' }).expect(409);
+    expect(otherReason.body.error).toBe('the payout was already failed with the reason "PayPal account closed"; it does not change');
     expect(await affiliate()).toMatchObject({ eligible_earnings: '8.00', processing_earnings: '0.00' });
     const again = await payout({ affiliate_id: partnerId, method: 'manual' }).expect(201);
     await request(t.app).post(`/api/v1/payouts/${again.body.data.id}/complete`).set(api()).send({}).expect(200);

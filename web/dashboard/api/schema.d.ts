@@ -1345,7 +1345,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a pending payout sent: its conversions become paid */
+        /**
+         * Mark a pending payout sent: its conversions become paid
+         * @description Sent again for a completed payout, answers it as it is (a retry), unless the request names another reference: 409.
+         */
         post: operations["postApiV1PayoutsByIdComplete"];
         delete?: never;
         options?: never;
@@ -1362,7 +1365,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a pending payout failed: its conversions are eligible again */
+        /**
+         * Mark a pending payout failed: its conversions are eligible again
+         * @description Sent again for a failed payout, answers it as it is (a retry), unless the request names another reason: 409.
+         */
         post: operations["postApiV1PayoutsByIdFail"];
         delete?: never;
         options?: never;
