@@ -43,6 +43,7 @@ export function previewPageHtml(projectId: string): string {
 <meta name="robots" content="noindex">
 <meta name="referrer" content="no-referrer">
 <title>Portal preview</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/js/refwire-portal-preview.css">
 <script src="/js/refwire-portal-preview.js" data-project-id="${escapeHtml(projectId)}"></script>
 <script src="/js/refwire-portal.js" defer></script>

@@ -47,6 +47,7 @@ export function hostedPageHtml(project: { id: string; name: string }, lang: stri
 <meta name="robots" content="noindex">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(project.name)}</title>
+<link rel="icon" href="data:,">
 <script src="/js/refwire-portal.js" defer></script>
 </head>
 <body>

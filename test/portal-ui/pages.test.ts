@@ -63,6 +63,8 @@ describe('the portal pages: /portal/:projectId and /js/refwire-portal.js', () =>
     expect(HOSTED_PAGE_CSP).toContain("script-src 'self'");
     expect(HOSTED_PAGE_CSP).not.toContain('unsafe');
     expect(res.text).toContain('<title>Acme &#60;Partners&#62; &#38; &#34;Friends&#34;</title>');
+    // an empty icon of its own (the CSP allows data: images): the browser asks for no /favicon.ico, a 404
+    expect(res.text).toContain('<link rel="icon" href="data:,">');
     expect(res.text).toContain(`data-project-id="${project.id}"`);
     expect(res.text).toContain('data-mode="hosted"');
     // nothing inline: the page's one script is the widget's file
