@@ -40,20 +40,30 @@ export const openCors: RequestHandler = (req, res, next) => {
   res.status(204).end();
 };
 
-/** What a public caller may see of a referral: not which affiliate holds it. */
-/** publicReferral's answer (and that of an email whose payments already went to an affiliate: created false, created_at null). */
+/**
+ * What a public caller may see of the referral it recorded: not which affiliate holds it. A signup that recorded
+ * nothing (the email was referred before, or its payments already credit an affiliate) is answered the same whatever
+ * the reason, with neither status nor date: anyone who knows a referral code could otherwise learn whether an address
+ * is a customer of the merchant's, and since when.
+ */
 const publicReferralResponse = z.strictObject({
   email: z.string(),
   // Refwire's `status` of the referral (GET /api/v1/referrals shows it beside conversion_status), not its
   // conversion_status: whether the customer bought is the merchant's to know, not a public caller's
-  status: z.enum(['active', 'inactive']).describe("the referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate (conversion_status pending or converted)"),
+  status: z
+    .enum(['active', 'inactive'])
+    .nullable()
+    .describe("the recorded referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate; null when nothing was recorded"),
   created: z.boolean(),
-  created_at: instant.nullable(),
+  created_at: instant.nullable().describe('when the referral was recorded; null when nothing was recorded'),
 });
 
-function publicReferral(r: Referral, created: boolean) {
-  return { email: r.email, status: referralAttributes(r) ? 'active' : 'inactive', created, created_at: r.createdAt.toISOString() };
+function publicReferral(r: Referral) {
+  return { email: r.email, status: referralAttributes(r) ? 'active' : 'inactive', created: true, created_at: r.createdAt.toISOString() };
 }
+
+/** The answer to a signup that recorded nothing, whatever the email's history. */
+const notRecorded = (email: string) => ({ email, status: null, created: false, created_at: null });
 
 const NO_AFFILIATE = 'no active affiliate has this referral_code';
 
@@ -106,15 +116,15 @@ export function trackRouter(
     const affiliate = await prisma.affiliate.findFirst({ where: { projectId: project.id, referralCodeKey: body.referral_code.toLowerCase(), status: 'active' } });
     if (!affiliate) throw new HttpError(404, NO_AFFILIATE);
     const key = { projectId_email: { projectId: project.id, email: body.email } };
-    const existing = await prisma.referral.findUnique({ where: key });
-    if (existing) return res.json(ok(publicReferral(existing, false)));
+    const existing = await prisma.referral.findUnique({ where: key, select: { id: true } });
+    if (existing) return res.json(ok(notRecorded(body.email)));
     // PRODUCT.md §11: a public call never takes a customer over. One whose payments already went to an affiliate
     // keeps them; the answer does not say which affiliate, nor whether anything was recorded.
     const customer = await prisma.conversion.findFirst({
       where: { projectId: project.id, customerEmail: body.email, kind: { in: ['purchase', 'renewal'] }, affiliateId: { not: null } },
       select: { id: true },
     });
-    if (customer) return res.json(ok({ email: body.email, status: 'active', created: false, created_at: null }));
+    if (customer) return res.json(ok(notRecorded(body.email)));
 
     const now = clock();
     // The window is fixed now, with the cookie_days in force: a later settings change never moves a commission.
@@ -155,12 +165,12 @@ export function trackRouter(
     } catch (err) {
       // the same signup sent twice at once: the other request recorded it
       if (!isUniqueViolation(err)) throw err;
-      return res.json(ok(publicReferral(await prisma.referral.findUniqueOrThrow({ where: key }), false)));
+      return res.json(ok(notRecorded(body.email)));
     }
     // A payment made after the signup may have been processed before it was reported; earlier payments are out of
     // a public call's reach (the ledger checks the referral's time against each payment's).
     await recomputeCustomersByEmail(sql, project.id, body.email, now);
-    res.status(201).json(ok(publicReferral(referral, true)));
+    res.status(201).json(ok(publicReferral(referral)));
   });
 
   router.post('/conversion', requirePublishableKey(prisma, failedAuth), publicConversion(prisma, clock));
@@ -211,7 +221,7 @@ export const trackOperations: Operation[] = [
     description: 'The referral attributes payments made from the signup until cookie_days (as set then) after it; click_id ties it to the click and its tracking link.',
     body: signupBody,
     status: 201,
-    repeat: 'the email was already referred (or its payments already credit an affiliate): created false, and nothing changes',
+    repeat: 'the email was already referred, or its payments already credit an affiliate: the same answer for either (created false, status and created_at null), and nothing changes',
     errors: [404, 429],
     response: publicReferralResponse,
   },

@@ -15642,7 +15642,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Already there: the email was already referred (or its payments already credit an affiliate): created false, and nothing changes */
+            /** @description Already there: the email was already referred, or its payments already credit an affiliate: the same answer for either (created false, status and created_at null), and nothing changes */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -15653,12 +15653,10 @@ export interface operations {
                         success: true;
                         data: {
                             email: string;
-                            /**
-                             * @description the referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate (conversion_status pending or converted)
-                             * @enum {string}
-                             */
-                            status: "active" | "inactive";
+                            /** @description the recorded referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate; null when nothing was recorded */
+                            status: ("active" | "inactive") | null;
                             created: boolean;
+                            /** @description when the referral was recorded; null when nothing was recorded */
                             created_at: string | null;
                         };
                     };
@@ -15675,12 +15673,10 @@ export interface operations {
                         success: true;
                         data: {
                             email: string;
-                            /**
-                             * @description the referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate (conversion_status pending or converted)
-                             * @enum {string}
-                             */
-                            status: "active" | "inactive";
+                            /** @description the recorded referral's status as GET /api/v1/referrals shows it: active while it credits an affiliate; null when nothing was recorded */
+                            status: ("active" | "inactive") | null;
                             created: boolean;
+                            /** @description when the referral was recorded; null when nothing was recorded */
                             created_at: string | null;
                         };
                     };
