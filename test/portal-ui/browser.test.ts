@@ -255,6 +255,101 @@ ${scripts}
     await page.getByLabel('Email address').waitFor();
   });
 
+  it('applies to the program from the hosted page: the form, the emailed code, then waiting for approval; an affiliate is sent to sign in', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && !expectedHttpError(m.text()) && pageErrors.push(m.text()));
+    const focused = () => page.evaluate(() => document.querySelector('[data-refwire-portal]').shadowRoot.activeElement?.id ?? null);
+    await page.goto(`${rw}/portal/${project.id}`);
+    await page.getByLabel('Email address').fill('sam.lee@applicants.test');
+    await page.getByRole('button', { name: 'Apply to join the program' }).click();
+    await page.locator('h1', { hasText: 'Apply to Acme' }).waitFor();
+    // the address typed for the sign-in comes along; the name, the first field, has the focus
+    expect(await focused()).toBe('rw-apply-name');
+    expect(await page.getByLabel('Email address').inputValue()).toBe('sam.lee@applicants.test');
+    const send = page.getByRole('button', { name: 'Send application' });
+    expect(await send.isDisabled()).toBe(true);
+    await page.getByLabel('Your name').fill('Sam Lee');
+    await page.getByLabel('Website (optional)').fill('https://sam.example/blog');
+    await page.getByLabel('Message to the program (optional)').fill('I review shop software for 12,000 readers.');
+    // an address the server refuses is marked on its field
+    await page.getByLabel('Email address').fill('sam@');
+    await send.click();
+    await expect(text(page, '#rw-apply-error')).resolves.toBe('Check the fields: a name and a valid email address are needed.');
+    expect(await page.getByLabel('Email address').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Email address').fill('sam.lee@applicants.test');
+    await send.click();
+
+    const codeInput = page.getByLabel('6-digit code');
+    await codeInput.waitFor();
+    expect(await focused()).toBe('rw-apply-code');
+    expect(await text(page, '#rw-apply-code-sent')).toBe('We sent a 6-digit code to \u2068sam.lee@applicants.test\u2069. It is valid for 10 minutes.');
+    const code = await mailedCode('sam.lee@applicants.test');
+    await codeInput.fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await expect(page.getByRole('alert').first().innerText()).resolves.toBe('That code is wrong or has expired.');
+    await codeInput.fill(code);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    const result = page.locator('[data-step="applied"]');
+    await result.waitFor();
+    expect(await result.getAttribute('data-status')).toBe('pending');
+    expect(await text(page, '[data-step="applied"] [role="status"]')).toBe('Thank you. Your application is waiting for the program’s review; you will hear by email.');
+    expect(await page.evaluate(() => document.querySelector('[data-refwire-portal]').shadowRoot.activeElement?.getAttribute('role'))).toBe('status');
+
+    // what the merchant sees: a pending affiliate and the application with what Sam wrote
+    const sam = (await api().get('/api/v1/affiliates/sam.lee%40applicants.test').set(as()).expect(200)).body.data;
+    expect(sam).toMatchObject({ email: 'sam.lee@applicants.test', name: 'Sam Lee', status: 'pending' });
+    const applications = (await api().get('/api/v1/applications').set(as()).expect(200)).body.data;
+    expect(applications.find((a: { email: string }) => a.email === 'sam.lee@applicants.test')).toMatchObject({ website: 'https://sam.example/blog', message: 'I review shop software for 12,000 readers.' });
+
+    // back to the sign-in, the address filled in
+    await page.getByRole('button', { name: 'Back to sign-in' }).click();
+    await page.locator('h1', { hasText: 'Sign in to Acme' }).waitFor();
+    expect(await page.getByLabel('Email address').inputValue()).toBe('sam.lee@applicants.test');
+    expect(await focused()).toBe('rw-email');
+
+    // an affiliate already: told so, and offered the sign-in
+    await page.getByRole('button', { name: 'Apply to join the program' }).click();
+    await page.getByLabel('Your name').fill('Jane Doe');
+    await page.getByLabel('Email address').fill(JANE);
+    await page.getByRole('button', { name: 'Send application' }).click();
+    const refused = page.locator('#rw-apply-error');
+    await refused.waitFor();
+    expect(await refused.locator('p').innerText()).toBe('This email address is already an affiliate of the program. Sign in instead.');
+    await refused.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('h1', { hasText: 'Sign in to Acme' }).waitFor();
+    expect(await page.getByLabel('Email address').inputValue()).toBe(JANE);
+
+    // under auto_approve the applicant is an affiliate at once: the page gives the code and offers the sign-in
+    await api().patch('/api/v1/settings').set(as()).send({ auto_approve: true }).expect(200);
+    try {
+      await page.getByRole('button', { name: 'Apply to join the program' }).click();
+      await page.getByLabel('Your name').fill('Kim Park');
+      await page.getByLabel('Email address').fill('kim@applicants.test');
+      await page.getByRole('button', { name: 'Send application' }).click();
+      // the code is mailed once the page shows its step
+      await page.getByLabel('6-digit code').waitFor();
+      await page.getByLabel('6-digit code').fill(await mailedCode('kim@applicants.test'));
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await result.waitFor();
+      expect(await result.getAttribute('data-status')).toBe('active');
+      const kim = (await api().get('/api/v1/affiliates/kim%40applicants.test').set(as()).expect(200)).body.data;
+      expect(kim.status).toBe('active');
+      // the approval Kim is emailed, delivered now so that no later test takes it for its code
+      const sent = smtp.received.length;
+      await sender.runOnce();
+      await smtp.waitFor(sent + 1);
+      expect(smtp.received[smtp.received.length - 1]!.envelope.to).toEqual(['kim@applicants.test']);
+      expect(await text(page, '[data-step="applied"] [role="status"]')).toBe(
+        `Welcome aboard. Your referral code is \u2068${kim.referral_code}\u2069. Sign in to see your links and earnings.`,
+      );
+      await result.getByRole('button', { name: 'Sign in' }).click();
+      expect(await page.getByLabel('Email address').inputValue()).toBe('kim@applicants.test');
+    } finally {
+      await api().patch('/api/v1/settings').set(as()).send({ auto_approve: false }).expect(200);
+    }
+  });
+
   it('shows every block with the numbers the API answers, on a hostile page under a strict CSP', async () => {
     const token = await embedToken();
     const [me, stats, links, commissions, payouts] = await Promise.all(
@@ -598,6 +693,9 @@ ${scripts}
     await signIn.goto(`${rw}/portal/${project.id}`);
     await signIn.getByLabel('Email address').waitFor();
     expect(await check(signIn)).toEqual([]);
+    await signIn.getByRole('button', { name: 'Apply to join the program' }).click();
+    await signIn.getByLabel('Your name').waitFor();
+    expect(await check(signIn)).toEqual([]);
     for (const [lang, width] of [['en', 1280], ['ar', 360]] as const) {
       const page = await embedPage(context, { token: await embedToken(), lang });
       await page.setViewportSize({ width, height: 900 });
@@ -632,5 +730,8 @@ ${scripts}
     await signIn.goto(`${rw}/portal/${project.id}?lang=en`);
     await signIn.getByLabel('Email address').waitFor();
     await signIn.screenshot({ path: path.join(SHOTS, 'sign-in-en-360.png') });
+    await signIn.getByRole('button', { name: 'Apply to join the program' }).click();
+    await signIn.getByLabel('Your name').waitFor();
+    await signIn.screenshot({ path: path.join(SHOTS, 'apply-en-360.png') });
   });
 });

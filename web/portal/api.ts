@@ -100,6 +100,9 @@ export class ApiError extends Error {
   }
 }
 
+/** An affiliate made by a verified application: `pending` until the merchant approves, or `active` at once. */
+export type Application = { id: string; email: string; name: string; status: string; referral_code: string; created_at: string };
+
 /** How requests prove who is asking: the hosted page's session cookie, or an embed token from the merchant. */
 export type Auth = { kind: 'cookie' } | { kind: 'token'; token: string };
 
@@ -114,14 +117,22 @@ export class PortalApi {
     return (await this.envelope<T>(method, path, body)).data as T;
   }
 
-  /** The whole answer: a list's `pagination` sits beside its `data`. */
-  private async envelope<T>(method: string, path: string, body?: unknown): Promise<{ data?: T; pagination?: { next_cursor?: string | null } }> {
+  /**
+   * The whole answer: a list's `pagination` sits beside its `data`. `root` is the API the path is under: the
+   * portal's own, or the program's public applications (anyone may apply, signed in or not).
+   */
+  private async envelope<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    root = `/api/portal/${encodeURIComponent(this.projectId)}`,
+  ): Promise<{ data?: T; pagination?: { next_cursor?: string | null } }> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (this.auth.kind === 'token') headers.Authorization = `Bearer ${this.auth.token}`;
     let res: Response;
     try {
-      res = await fetch(`${this.base}/api/portal/${encodeURIComponent(this.projectId)}${path}`, {
+      res = await fetch(`${this.base}${root}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -146,6 +157,12 @@ export class PortalApi {
   login = (email: string) => this.call<void>('POST', '/login', { email });
   verify = (email: string, code: string) => this.call<unknown>('POST', '/login/verify', { email, code });
   logout = () => this.call<void>('POST', '/logout');
+  /** PRODUCT.md §12: an application, then the code it emailed; verified, the applicant is an affiliate */
+  apply = async (a: { name: string; email: string; website: string | null; message: string | null }) => {
+    await this.envelope<void>('POST', '', a, this.applications());
+  };
+  verifyApplication = async (email: string, code: string) => (await this.envelope<Application>('POST', '/verify', { email, code }, this.applications())).data as Application;
+  private applications = () => `/api/public/projects/${encodeURIComponent(this.projectId)}/applications`;
   me = () => this.call<Me>('GET', '/me');
   stats = (from: string, to: string) => this.call<Stats>('GET', `/stats?from=${from}&to=${to}`);
   links = () => this.call<Link[]>('GET', '/links');

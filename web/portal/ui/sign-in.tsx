@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { iso } from '../format';
+import { Apply } from './apply';
 import { errorMessage } from './common';
 import { usePortal } from './context';
 
@@ -14,11 +15,13 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const codeInput = useRef<HTMLInputElement>(null);
   const emailInput = useRef<HTMLInputElement>(null);
+  // not an affiliate yet: the program's application, in place of the sign-in
+  const [applying, setApplying] = useState(false);
 
   // moving focus to the field the next step needs tells keyboard and screen-reader users where they are
   useEffect(() => {
-    (step === 'code' ? codeInput : emailInput).current?.focus();
-  }, [step]);
+    if (!applying) (step === 'code' ? codeInput : emailInput).current?.focus();
+  }, [step, applying]);
 
   const send = async (e: Event) => {
     e.preventDefault();
@@ -47,6 +50,22 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
     }
   };
 
+  if (applying) {
+    return (
+      <Apply
+        program={props.program}
+        email={email.trim()}
+        onSignIn={(address) => {
+          setEmail(address);
+          setStep('email');
+          setCode('');
+          setError(null);
+          setApplying(false);
+        }}
+      />
+    );
+  }
+
   return (
     <div class="rw-card rw-signin">
       <h1>{t('signin_title', { program: props.program })}</h1>
@@ -65,6 +84,12 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
           <button class="rw-btn" type="submit" disabled={busy || !email.includes('@')}>
             {busy ? t('sending') : t('send_code')}
           </button>
+          <p class="rw-muted rw-apply-offer">
+            {t('apply_offer')}{' '}
+            <button type="button" class="rw-link" onClick={() => setApplying(true)}>
+              {t('apply_link')}
+            </button>
+          </p>
         </form>
       ) : (
         <form onSubmit={verify} noValidate data-step="code">
