@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Application } from '../api';
 import { iso } from '../format';
+import { CodeStep } from './code-step';
 import { errorMessage } from './common';
 import { usePortal } from './context';
 
@@ -108,47 +109,26 @@ export function Apply(props: { program: string; email: string; onSignIn: (email:
         </form>
       )}
       {step === 'code' && (
-        <form onSubmit={verify} noValidate data-step="apply-code">
-          <p class="rw-notice" id="rw-apply-code-sent">
-            {t('apply_code_sent', { email: iso(email.trim()) })}
-          </p>
-          <div class="rw-field">
-            <label for="rw-apply-code">{t('code_label')}</label>
-            <input
-              ref={codeInput}
-              id="rw-apply-code"
-              class="rw-input"
-              type="text"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]*"
-              maxLength={6}
-              dir="ltr"
-              required
-              value={code}
-              onInput={(e) => setCode((e.target as HTMLInputElement).value)}
-              aria-invalid={error ? 'true' : undefined}
-              aria-describedby={error ? 'rw-apply-code-sent rw-apply-error' : 'rw-apply-code-sent'}
-            />
-          </div>
-          {alert}
-          <div class="rw-row">
-            <button class="rw-btn" type="submit" disabled={busy || code.trim().length < 6}>
-              {busy ? t('verifying') : t('apply_confirm')}
-            </button>
-            <button
-              type="button"
-              class="rw-btn rw-btn-quiet"
-              onClick={() => {
-                setStep('form');
-                setCode('');
-                setError(null);
-              }}
-            >
-              {t('apply_edit')}
-            </button>
-          </div>
-        </form>
+        <CodeStep
+          id="rw-apply-code"
+          step="apply-code"
+          sent={t('apply_code_sent', { email: iso(email.trim()) })}
+          inputRef={codeInput}
+          code={code}
+          setCode={setCode}
+          alert={alert}
+          errorId="rw-apply-error"
+          busy={busy}
+          submit={{ label: t('apply_confirm'), busyLabel: t('verifying'), onSubmit: verify }}
+          back={{
+            label: t('apply_edit'),
+            onBack: () => {
+              setStep('form');
+              setCode('');
+              setError(null);
+            },
+          }}
+        />
       )}
       {step === 'done' && made && (
         <div data-step="applied" data-status={made.status}>

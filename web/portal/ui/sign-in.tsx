@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { iso } from '../format';
 import { Apply } from './apply';
+import { CodeStep } from './code-step';
 import { errorMessage } from './common';
 import { usePortal } from './context';
 
@@ -92,51 +93,32 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
           </p>
         </form>
       ) : (
-        <form onSubmit={verify} noValidate data-step="code">
-          <p class="rw-notice" id="rw-code-sent">
-            {t('code_sent', { email: iso(email.trim()) })}
-          </p>
-          <div class="rw-field">
-            <label for="rw-code">{t('code_label')}</label>
-            <input
-              ref={codeInput}
-              id="rw-code"
-              class="rw-input"
-              type="text"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]*"
-              maxLength={6}
-              dir="ltr"
-              required
-              value={code}
-              onInput={(e) => setCode((e.target as HTMLInputElement).value)}
-              aria-invalid={error ? 'true' : undefined}
-              aria-describedby={error ? 'rw-code-sent rw-signin-error' : 'rw-code-sent'}
-            />
-          </div>
-          {error && (
-            <p id="rw-signin-error" class="rw-alert" role="alert">
-              {error}
-            </p>
-          )}
-          <div class="rw-row">
-            <button class="rw-btn" type="submit" disabled={busy || code.trim().length < 6}>
-              {busy ? t('verifying') : t('verify')}
-            </button>
-            <button
-              type="button"
-              class="rw-btn rw-btn-quiet"
-              onClick={() => {
-                setStep('email');
-                setCode('');
-                setError(null);
-              }}
-            >
-              {t('use_other_email')}
-            </button>
-          </div>
-        </form>
+        <CodeStep
+          id="rw-code"
+          step="code"
+          sent={t('code_sent', { email: iso(email.trim()) })}
+          inputRef={codeInput}
+          code={code}
+          setCode={setCode}
+          alert={
+            error && (
+              <p id="rw-signin-error" class="rw-alert" role="alert">
+                {error}
+              </p>
+            )
+          }
+          errorId="rw-signin-error"
+          busy={busy}
+          submit={{ label: t('verify'), busyLabel: t('verifying'), onSubmit: verify }}
+          back={{
+            label: t('use_other_email'),
+            onBack: () => {
+              setStep('email');
+              setCode('');
+              setError(null);
+            },
+          }}
+        />
       )}
     </div>
   );
