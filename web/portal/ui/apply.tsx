@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Application } from '../api';
 import { iso } from '../format';
 import { CodeStep } from './code-step';
-import { errorMessage } from './common';
+import { errorMessage, useSubmit } from './common';
 import { usePortal } from './context';
 
 /**
@@ -18,7 +18,6 @@ export function Apply(props: { program: string; email: string; onSignIn: (email:
   const [website, setWebsite] = useState('');
   const [message, setMessage] = useState('');
   const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
   // `invalid`: the fields were refused (the address); `exists`: the address is an affiliate's already
   const [error, setError] = useState<{ text: string; exists?: boolean; invalid?: boolean } | null>(null);
   const [made, setMade] = useState<Application | null>(null);
@@ -34,34 +33,23 @@ export function Apply(props: { program: string; email: string; onSignIn: (email:
   const refused = (err: unknown) =>
     err instanceof ApiError && err.status === 409 ? { text: t('apply_exists'), exists: true } : { text: errorMessage(t, err) };
 
-  const send = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, submit } = useSubmit(setError);
+  const send = submit(
+    async () => {
       await api.apply({ name: name.trim(), email: email.trim(), website: website.trim() || null, message: message.trim() || null });
       setStep('code');
       announce(t('apply_code_sent', { email: iso(email.trim()) }));
-    } catch (err) {
-      setError(err instanceof ApiError && err.status === 400 ? { text: t('apply_invalid'), invalid: true } : refused(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const verify = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    },
+    (err) => (err instanceof ApiError && err.status === 400 ? { text: t('apply_invalid'), invalid: true } : refused(err)),
+  );
+  const verify = submit(
+    async () => {
       setMade(await api.verifyApplication(email.trim(), code.replace(/\s+/g, '')));
       setStep('done');
-    } catch (err) {
-      // wrong (400), none waiting (404), expired (410), or ended by its fifth wrong try (429): a new code is needed
-      setError(err instanceof ApiError && [400, 404, 410, 429].includes(err.status) ? { text: t('code_wrong') } : refused(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    // wrong (400), none waiting (404), expired (410), or ended by its fifth wrong try (429): a new code is needed
+    (err) => (err instanceof ApiError && [400, 404, 410, 429].includes(err.status) ? { text: t('code_wrong') } : refused(err)),
+  );
 
   const alert = error && (
     <div id="rw-apply-error" class="rw-alert" role="alert">

@@ -80,6 +80,27 @@ export function errorMessage(t: (k: string, o?: Record<string, unknown>) => stri
   return t('error_generic');
 }
 
+/**
+ * A form's submit: busy while its work runs, its error cleared first and, when the work throws, set to what `fail`
+ * makes of it. One shape for the sign-in's and the application's steps.
+ */
+export function useSubmit<Err>(setError: (error: Err | null) => void) {
+  const [busy, setBusy] = useState(false);
+  const submit = (work: () => Promise<unknown>, fail: (err: unknown) => Err) => async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (err) {
+      setError(fail(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, submit };
+}
+
 export function ErrorState(props: { error: unknown; retry?: () => void }) {
   const { t } = usePortal();
   return (

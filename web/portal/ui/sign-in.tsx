@@ -3,7 +3,7 @@ import { ApiError } from '../api';
 import { iso } from '../format';
 import { Apply } from './apply';
 import { CodeStep } from './code-step';
-import { errorMessage } from './common';
+import { errorMessage, useSubmit } from './common';
 import { usePortal } from './context';
 
 /** The hosted page's sign-in: an email, then the 6-digit code Refwire emailed (PRODUCT.md §13). */
@@ -12,7 +12,6 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
   const [step, setStep] = useState<'email' | 'code'>('email');
   const [email, setEmail] = useState('');
   const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const codeInput = useRef<HTMLInputElement>(null);
   const emailInput = useRef<HTMLInputElement>(null);
@@ -24,32 +23,22 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
     if (!applying) (step === 'code' ? codeInput : emailInput).current?.focus();
   }, [step, applying]);
 
-  const send = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, submit } = useSubmit(setError);
+  const send = submit(
+    async () => {
       await api.login(email.trim());
       setStep('code');
       announce(t('code_sent', { email: iso(email.trim()) }));
-    } catch (err) {
-      setError(errorMessage(t, err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const verify = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    },
+    (err) => errorMessage(t, err),
+  );
+  const verify = submit(
+    async () => {
       await api.verify(email.trim(), code.replace(/\s+/g, ''));
       props.onSignedIn();
-    } catch (err) {
-      setError(err instanceof ApiError && (err.status === 401 || err.status === 400) ? t('code_wrong') : errorMessage(t, err));
-      setBusy(false);
-    }
-  };
+    },
+    (err) => (err instanceof ApiError && (err.status === 401 || err.status === 400) ? t('code_wrong') : errorMessage(t, err)),
+  );
 
   if (applying) {
     return (
