@@ -22,10 +22,19 @@ const DAY_MS = 86_400_000;
 /** A rotated-out secret keeps verifying for a day by default: long enough for the provider's in-flight retries. */
 const DEFAULT_PREVIOUS_SECRET_TTL_HOURS = 24;
 
+/** A Lemon Squeezy store id: a positive integer, as JSON:API's string or as a number. */
+const storeIdField = z
+  .union([z.string().trim().regex(/^[1-9][0-9]{0,18}$/, 'must be a Lemon Squeezy store id (a positive integer)'), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)])
+  .transform(String);
+
 const putBody = z.object({
   webhook_secret: z.string().trim().min(1, 'must not be empty').optional(),
   api_key: z.string().trim().min(1, 'must not be empty').nullable().optional(),
   previous_secret_ttl_hours: z.number().int().min(0).max(720).default(DEFAULT_PREVIOUS_SECRET_TTL_HOURS),
+  store_id: storeIdField
+    .nullable()
+    .optional()
+    .describe("Lemon Squeezy only: the store these webhooks come from. Its API keys reach every store of their user, so reconciliation reads this store's orders alone (without it, the key's only store; a key that sees several is refused). null forgets it"),
 });
 
 const reconcileBody = z.object({
@@ -40,7 +49,7 @@ const connectBody = z.object({
   api_key: z.string().trim().min(1, 'must not be empty'),
   /** keep the key for the pipeline's lookups; by default only where the provider's webhooks need them */
   store_api_key: z.boolean().optional(),
-  store_id: z.union([z.string().trim().min(1), z.number().int().positive()]).transform(String).optional(),
+  store_id: storeIdField.optional(),
   organization_id: z.string().trim().min(1).optional(),
   sandbox: z.boolean().default(false),
   previous_secret_ttl_hours: z.number().int().min(0).max(720).default(DEFAULT_PREVIOUS_SECRET_TTL_HOURS),
@@ -112,6 +121,8 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
       ? { hint: integration.previousSecret.hint, expires_at: integration.previousSecret.expiresAt.toISOString() }
       : null,
     api_key_hint: integration.apiKeyHint,
+    // Lemon Squeezy's store (whose orders reconciliation reads); null for the other providers
+    store_id: integration.storeId,
     // what reconciliation did last, for integrations with an API key
     reconciliation: integration.apiKeyHint
       ? {
@@ -136,12 +147,18 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
       const problem = adapter.validateApiKey(body.api_key);
       if (problem) throw new HttpError(400, `api_key: ${problem}`);
     }
+    if (body.store_id != null && adapter.name !== 'lemonsqueezy') throw new HttpError(400, `store_id: only Lemon Squeezy connections have a store (not ${adapter.name})`);
     const projectId = projectIdOf(req);
     try {
       const integration = await store.upsert(
         projectId,
         adapter.name,
-        { webhookSecret: body.webhook_secret, apiKey: body.api_key, previousSecretTtlHours: body.previous_secret_ttl_hours },
+        {
+          webhookSecret: body.webhook_secret,
+          apiKey: body.api_key,
+          previousSecretTtlHours: body.previous_secret_ttl_hours,
+          ...(body.store_id !== undefined ? { storeId: body.store_id } : {}),
+        },
         clock(),
       );
       res.json(ok(present(projectId, integration)));
@@ -187,7 +204,12 @@ export function integrationsRouter(store: IntegrationStore, publicUrl: string, p
     const integration = await store.upsert(
       projectId,
       adapter.name,
-      { webhookSecret: created.webhookSecret, ...(keepKey ? { apiKey: body.api_key } : {}), previousSecretTtlHours: body.previous_secret_ttl_hours },
+      {
+        webhookSecret: created.webhookSecret,
+        ...(keepKey ? { apiKey: body.api_key } : {}),
+        previousSecretTtlHours: body.previous_secret_ttl_hours,
+        ...(created.storeId ? { storeId: created.storeId } : {}),
+      },
       clock(),
     );
     res.status(201).json(ok({ ...present(projectId, integration), provider_endpoint_id: created.endpointId }));
@@ -273,6 +295,7 @@ const integrationResponse = z
     webhook_secret_hint: z.string(),
     previous_secret: z.strictObject({ hint: z.string(), expires_at: instant }).nullable(),
     api_key_hint: z.string().nullable(),
+    store_id: z.string().nullable().describe("Lemon Squeezy: the store these webhooks come from, whose orders reconciliation reads; null for the other providers, or when not said (reconciliation then reads the API key's only store)"),
     reconciliation: z
       .strictObject({ reconciled_through: instant.nullable(), next_run_at: instant.nullable(), failures: z.number().int(), error: z.string().nullable() })
       .nullable()

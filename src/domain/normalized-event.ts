@@ -52,8 +52,9 @@ export type RefundEvent = {
   /** tax included, like the payment's `grossMinor`: the ledger reverses the commission by their ratio */
   amountMinor: bigint;
   /**
-   * The tax within `amountMinor`, when the provider says (Paddle's adjustments). The commission was computed on the
-   * payment's base (tax excluded), so such a refund reverses it by its own untaxed share of that base: a refund of
+   * The tax within `amountMinor`, when the provider says (Paddle's adjustments; Polar's refunds and refunded totals).
+   * The commission was computed on the payment's base (tax excluded), so such a refund, or refunded total, reverses
+   * it by its own untaxed share of that base: a refund of
    * tax alone (a VAT number given after the purchase) reverses nothing, and items taxed at different rates each
    * reverse what they earned. Without it, the refund's share of the gross.
    */

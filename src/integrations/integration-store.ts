@@ -7,6 +7,8 @@ export type Integration = {
   webhookSecretHint: string;
   previousSecret: { hint: string; expiresAt: Date } | null;
   apiKeyHint: string | null;
+  /** Lemon Squeezy: the store whose webhooks these are (null: not said, or another provider) */
+  storeId: string | null;
   reconciliation: ReconcileState;
   createdAt: Date;
   updatedAt: Date;
@@ -16,7 +18,7 @@ export type Integration = {
 export type ReconcileState = { through: Date | null; nextAt: Date | null; failures: number; error: string | null };
 
 /** What a reconciliation run needs of a connection, its API key decrypted. */
-export type ReconcileTarget = { projectId: string; provider: ProviderName; apiKey: string; connectedAt: Date; through: Date | null; failures: number };
+export type ReconcileTarget = { projectId: string; provider: ProviderName; apiKey: string; storeId: string | null; connectedAt: Date; through: Date | null; failures: number };
 
 export type IntegrationInput = {
   /** undefined keeps the current secret (only allowed once one is stored) */
@@ -25,6 +27,8 @@ export type IntegrationInput = {
   apiKey?: string | null;
   /** how long the replaced secret keeps verifying deliveries; 0 drops it at once */
   previousSecretTtlHours: number;
+  /** Lemon Squeezy's store; undefined keeps the stored one, null forgets it */
+  storeId?: string | null;
 };
 
 export type WebhookSecrets =
@@ -61,6 +65,7 @@ type Row = {
   previousSecretHint: string | null;
   previousSecretExpiresAt: Date | null;
   apiKeyHint: string | null;
+  storeId: string | null;
   reconciledThrough: Date | null;
   reconcileNextAt: Date | null;
   reconcileFailures: number;
@@ -103,6 +108,7 @@ export class IntegrationStore {
       webhookSecretHint: row.webhookSecretHint,
       previousSecret: previousLive ? { hint: row.previousSecretHint!, expiresAt: row.previousSecretExpiresAt! } : null,
       apiKeyHint: row.apiKeyHint,
+      storeId: row.storeId,
       reconciliation: { through: row.reconciledThrough, nextAt: row.reconcileNextAt, failures: row.reconcileFailures, error: row.reconcileError },
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
@@ -141,8 +147,9 @@ export class IntegrationStore {
     else if (input.apiKey !== undefined) {
       apiKey = { apiKeyEnc: this.box.seal(input.apiKey, this.context(projectId, provider, 'api_key')), apiKeyHint: maskSecret(input.apiKey, PUBLIC_PREFIXES[provider].apiKey) };
     }
-    // a new key (or none) ends a refused key's pause: the next reconciliation pass tries at once
-    const reconcileReset = apiKey ? { reconcileNextAt: null, reconcileFailures: 0, reconcileError: null } : {};
+    const store = input.storeId === undefined ? {} : { storeId: input.storeId };
+    // a new key (or none), or another store, ends a refused run's pause: the next reconciliation pass tries at once
+    const reconcileReset = apiKey || input.storeId !== undefined ? { reconcileNextAt: null, reconcileFailures: 0, reconcileError: null } : {};
 
     const data = {
       webhookSecretEnc: secret.webhookSecretEnc,
@@ -151,6 +158,7 @@ export class IntegrationStore {
       previousSecretHint: previous.previousSecretHint,
       previousSecretExpiresAt: previous.previousSecretExpiresAt,
       ...apiKey,
+      ...store,
       ...reconcileReset,
     };
     this.forget(projectId, provider);
@@ -262,6 +270,7 @@ export class IntegrationStore {
       projectId,
       provider,
       apiKey: this.box.open(row.apiKeyEnc, this.context(projectId, provider, 'api_key')),
+      storeId: row.storeId,
       connectedAt: row.createdAt,
       through: row.reconciledThrough,
       failures: row.reconcileFailures,

@@ -278,9 +278,9 @@ function refundLevelsOf(inputs: LedgerInputs, payment: PaymentRow): { levels: Re
       if (!seen || o.occurredAt < seen.occurredAt || (o.occurredAt.getTime() === seen.occurredAt.getTime() && o.amountMinor < seen.amountMinor)) distinct.set(o.observationKey, o);
     }
   }
-  // a refund that names its tax counts by its untaxed share of the base (grossShareOf)
+  // a refund (or a cumulative refunded total) that names its tax counts by its untaxed share of the base (grossShareOf)
   const observations = [...distinct.values()].map((o) =>
-    o.taxMinor === null || o.cumulative ? o : { ...o, amountMinor: grossShareOf(o.amountMinor, o.taxMinor, payment.amount_minor, payment.tax_minor) },
+    o.taxMinor === null ? o : { ...o, amountMinor: grossShareOf(o.amountMinor, o.taxMinor, payment.amount_minor, payment.tax_minor) },
   );
   const latest = observations.reduce<RefundObservation | null>((last, o) => (last === null || o.occurredAt > last.occurredAt ? o : last), null);
   return { levels: refundLevels(observations, payment.amount_minor), latest };

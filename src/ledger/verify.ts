@@ -70,9 +70,10 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
     await q<{ problem: string }>`
       WITH read AS (
         SELECT a.provider, a.payment_key, o.observation_key, o.currency, o.cumulative, o.withdrawal, o.occurred_at, o.failed_since,
-               -- a refund that names its tax counts by its untaxed share of the payment's base, carried onto the gross
-               -- (grossShareOf, src/commission/reversal.ts: rounded half away from zero)
-               CASE WHEN o.tax_minor IS NULL OR o.cumulative OR g.base IS NULL OR g.base <= 0 THEN o.amount_minor
+               -- a refund (or a cumulative refunded total) that names its tax counts by its untaxed share of the
+               -- payment's base, carried onto the gross (grossShareOf, src/commission/reversal.ts: rounded half away
+               -- from zero)
+               CASE WHEN o.tax_minor IS NULL OR g.base IS NULL OR g.base <= 0 THEN o.amount_minor
                     ELSE (sign(o.amount_minor - o.tax_minor)
                           * div(abs((o.amount_minor - o.tax_minor)::numeric * g.gross) + div(g.base, 2), g.base))::bigint
                END AS amount_minor

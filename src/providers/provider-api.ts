@@ -48,6 +48,8 @@ export type ConnectRequest = {
 export type ConnectResult = {
   /** the signing secret the provider will use, for the receiver to verify with */
   webhookSecret: string;
+  /** Lemon Squeezy: the store the endpoint was made in, whose webhooks it delivers */
+  storeId?: string;
   /** the provider's id of the endpoint it created */
   endpointId: string;
 };
@@ -77,8 +79,14 @@ export type RecoveredEvent = {
  */
 export type Reconciler = {
   defaultBaseUrl(apiKey: string): string;
-  recover(api: ProviderApi, window: ReconcileWindow): Promise<RecoveredEvent[]>;
+  recover(api: ProviderApi, window: ReconcileWindow, account: ReconcileAccount): Promise<RecoveredEvent[]>;
 };
+
+/**
+ * What the connection says of the merchant's account beyond its key. Lemon Squeezy's keys reach every store of
+ * their user, and its webhooks come from one store: that one is read (null: the key's only store, else an error).
+ */
+export type ReconcileAccount = { storeId: string | null };
 
 export type ReconcileWindow = {
   since: Date;

@@ -31,7 +31,8 @@ export class ReconcileError extends Error {
   override name = 'ReconcileError';
   constructor(
     message: string,
-    readonly kind: 'no_api_key' | 'refused_key' | 'provider_failed',
+    /** `needs_setting`: the key works but the connection must say which account to read (Lemon Squeezy's store) */
+    readonly kind: 'no_api_key' | 'refused_key' | 'needs_setting' | 'provider_failed',
   ) {
     super(message);
   }
@@ -86,17 +87,24 @@ export async function reconcileIntegration(deps: ReconcileDeps, request: { proje
   let listed: RecoveredEvent[];
   try {
     const sweep = sweepOf(since, until, request.since !== undefined);
-    listed = await reconciler.recover(api, { since, until, ...(sweep ? { sweep } : {}) });
+    listed = await reconciler.recover(api, { since, until, ...(sweep ? { sweep } : {}) }, { storeId: target.storeId });
   } catch (err) {
     const failures = target.failures + 1;
     const status = err instanceof ProviderApiError ? err.status : undefined;
     const refused = status === 401 || status === 403;
-    const message = refused ? `${provider} refused the stored API key (${(err as Error).message}); store a valid one with PUT /api/v1/integrations/${provider}` : (err as Error).message;
-    const nextAt = new Date(until.getTime() + (refused ? REFUSED_KEY_WAIT_MS : backoffMs(failures)));
+    // the provider answered, but which of the key's accounts to read is not known (the key's stores): a setting to
+    // make, which no retry supplies
+    const unsettled = status === 422;
+    const message = refused
+      ? `${provider} refused the stored API key (${(err as Error).message}); store a valid one with PUT /api/v1/integrations/${provider}`
+      : unsettled
+        ? `${(err as Error).message}, with PUT /api/v1/integrations/${provider}`
+        : (err as Error).message;
+    const nextAt = new Date(until.getTime() + (refused || unsettled ? REFUSED_KEY_WAIT_MS : backoffMs(failures)));
     await deps.integrations.recordReconcile(projectId, provider, { ok: false, error: message, failures, nextAt });
     deps.metrics?.reconcileRuns.inc({ provider, outcome: refused ? 'refused_key' : 'failed' });
     deps.logger.warn({ projectId, provider, failures, nextAt, err: (err as Error).message }, 'reconciliation failed; the checkpoint stays');
-    throw new ReconcileError(message, refused ? 'refused_key' : 'provider_failed');
+    throw new ReconcileError(message, refused ? 'refused_key' : unsettled ? 'needs_setting' : 'provider_failed');
   }
 
   const stored = await store(deps, projectId, provider, listed, until);

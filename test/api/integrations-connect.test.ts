@@ -151,7 +151,8 @@ describe('POST /api/v1/integrations/:provider/connect', () => {
     fake.replies.set('GET /v1/stores', { status: 200, body: { data: [{ type: 'stores', id: '4242', attributes: { name: 'Acme' } }] } });
     fake.replies.set('POST /v1/webhooks', { status: 201, body: { data: { type: 'webhooks', id: '77', attributes: {} } } });
     const res = await request(t.app).post('/api/v1/integrations/lemonsqueezy/connect').set(auth()).send({ api_key: 'ls_test_key_abcdefghijklmnopqrstuvwxyz' }).expect(201);
-    expect(res.body.data).toMatchObject({ provider: 'lemonsqueezy', provider_endpoint_id: '77' });
+    // the store is kept: reconciliation reads its orders alone
+    expect(res.body.data).toMatchObject({ provider: 'lemonsqueezy', provider_endpoint_id: '77', store_id: '4242' });
 
     const call = fake.last('POST', '/v1/webhooks');
     expect(call.headers['content-type']).toBe('application/vnd.api+json');
@@ -174,7 +175,8 @@ describe('POST /api/v1/integrations/:provider/connect', () => {
     expect(res.body.error).toMatch(/several stores \(1, 2\).*store_id/);
     expect(fake.seen.some((s) => s.method === 'POST')).toBe(false);
 
-    await request(t.app).post('/api/v1/integrations/lemonsqueezy/connect').set(auth()).send({ api_key: 'ls_test_key_abcdefghijklmnopqrstuvwxyz', store_id: 2 }).expect(201);
+    const named = await request(t.app).post('/api/v1/integrations/lemonsqueezy/connect').set(auth()).send({ api_key: 'ls_test_key_abcdefghijklmnopqrstuvwxyz', store_id: 2 }).expect(201);
+    expect(named.body.data.store_id).toBe('2');
     expect(JSON.parse(fake.last('POST', '/v1/webhooks').body).data.relationships.store.data.id).toBe('2');
   });
 

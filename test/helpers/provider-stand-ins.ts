@@ -11,7 +11,8 @@ import type { ProviderName } from '../../src/domain/provider-names';
  *    with `after` and `order_by` (PaddleHQ/paddle-node-sdk src/__tests__/mocks/resources/events.mock.ts @48462b0,
  *    ListEventMockResponse; `next` is an absolute URL as Paddle sends it);
  *  - Lemon Squeezy `GET /v1/orders`, `/v1/subscription-invoices`: JSON:API `{ jsonapi, meta: { page }, links, data }`,
- *    newest first, `page[number]`, `page[size]` (the SDK's ListOrders / ListSubscriptionInvoices types);
+ *    newest first, `filter[store_id]`, `page[number]`, `page[size]` (the SDK's ListOrders / ListSubscriptionInvoices
+ *    types); `GET /v1/stores`: the stores its resources belong to, else the fixtures' (a key sees every store of its user);
  *  - Polar `GET /v1/orders/`, `/v1/refunds/`: `{ items, pagination: { total_count, max_page } }` with `page`, `limit`,
  *    `sorting=-created_at` (@polar-sh/sdk 0.49 ListResourceOrder / ListResourceRefund; every item is validated by it).
  * The items themselves are the fixtures' objects (with their provenance), re-dated and re-keyed by the tests.
@@ -62,6 +63,7 @@ export class ProviderStandIn {
     if (this.failure === 'http500') return this.send(res, 500, this.errorBody(500));
     if (this.failure === 'http401') return this.send(res, 401, this.errorBody(401));
     if (req.method === 'GET' && this.resources.has(url.pathname)) return this.send(res, 200, this.resources.get(url.pathname));
+    if (req.method === 'GET' && this.provider === 'lemonsqueezy' && url.pathname === '/v1/stores') return this.send(res, 200, this.lemonStores());
     const items = this.lists.get(url.pathname);
     if (req.method !== 'GET' || !items) return this.send(res, 404, this.errorBody(404));
     const q = url.searchParams;
@@ -125,10 +127,18 @@ export class ProviderStandIn {
     return { data, meta: { request_id: 'req_standin', pagination: { per_page: perPage, next: next.toString(), has_more: hasMore, estimated_total: sorted.length } } };
   }
 
+  private lemonStores() {
+    const ids = new Set([...this.lists.values()].flat().map((r) => String(r.attributes?.store_id)));
+    // before anything is recorded: the fixtures' store
+    if (ids.size === 0) ids.add('1');
+    return { jsonapi: { version: '1.0' }, data: [...ids].sort().map((id) => ({ type: 'stores', id, attributes: { name: `Store ${id}` } })) };
+  }
+
   private lemonPage(path: string, resources: Record<string, any>[], q: URLSearchParams) {
     const size = Number(q.get('page[size]') ?? 10);
     const number = Number(q.get('page[number]') ?? 1);
-    const sorted = [...resources].sort((a, b) => Date.parse(b.attributes.created_at) - Date.parse(a.attributes.created_at));
+    const store = q.get('filter[store_id]');
+    const sorted = resources.filter((r) => store === null || String(r.attributes.store_id) === store).sort((a, b) => Date.parse(b.attributes.created_at) - Date.parse(a.attributes.created_at));
     const lastPage = Math.max(1, Math.ceil(sorted.length / size));
     const data = sorted.slice((number - 1) * size, number * size);
     const link = (n: number) => `${this.url}${path}?page%5Bnumber%5D=${n}&page%5Bsize%5D=${size}`;

@@ -35,12 +35,14 @@ describe('Polar refunds of taxed orders, end to end', () => {
     await connectProvider(t.app, project.apiKey, 'polar', SECRET);
     await request(t.app).patch('/api/v1/settings').set(auth).send({ commission_type: 'percentage', commission_value: 20 }).expect(200);
     await request(t.app).post('/api/v1/affiliates').set(auth).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
-    const deliver = async (file: string) => {
-      const fixture = loadFixture('polar', file) as ReturnType<typeof loadFixture> & { webhook_id: string };
+    /** a fixture as recorded, or changed (`data` merged into its payload's data) and delivered as another webhook */
+    const deliver = async (file: string, changed?: { webhookId: string; data: Record<string, unknown> }) => {
+      const fixture = loadFixture('polar', file) as ReturnType<typeof loadFixture> & { webhook_id: string; payload: { data: Record<string, unknown> } };
+      if (changed) Object.assign(fixture.payload.data, changed.data);
       const body = JSON.stringify(fixture.payload);
       await request(t.app)
         .post(`/webhook/polar/${project.id}`)
-        .set(adapter.sign(body, SECRET, { now: t.clock.now, eventId: fixture.webhook_id }))
+        .set(adapter.sign(body, SECRET, { now: t.clock.now, eventId: changed?.webhookId ?? fixture.webhook_id }))
         .send(body)
         .expect(200);
       await t.runner.idle();
@@ -112,6 +114,38 @@ describe('Polar refunds of taxed orders, end to end', () => {
       { kind: 'refund', payment_key: PARTIAL, amount_minor: -6000, tax_minor: -1000, base_value_minor: -5000, value_minor: -1000 },
     ]);
     expect(await p.earnings()).toBe(1000);
+    expect(await p.verified()).toBe(true);
+  });
+
+  it('a refund whose tax is not in the order\'s proportion is compared untaxed with untaxed (PRODUCT.md §11)', async () => {
+    const p = await newProject();
+    const webhook = (n: number) => `99999999-aaaa-4bbb-8ccc-0000000009${String(n).padStart(2, '0')}`;
+    const stories: [string, { webhookId: string; data: Record<string, unknown> }?][] = [
+      // 100.00 of the first order's 100.00 + 20.00 given back without its tax: all the commission goes (it reversed
+      // 16.67 measured against the tax-inclusive total)
+      ['order.paid.purchase.taxed.json'],
+      ['refund.created.taxed.full.json', { webhookId: webhook(1), data: { amount: 10000, tax_amount: 0 } }],
+      ['order.refunded.taxed.full.json', { webhookId: webhook(2), data: { refunded_amount: 10000, refunded_tax_amount: 0 } }],
+      // of the second: its 20.00 tax alone given back (a VAT number given later) reverses nothing ...
+      ['order.paid.purchase.taxed.second.json'],
+      ['refund.created.taxed.partial.json', { webhookId: webhook(3), data: { id: '77777777-aaaa-4bbb-8ccc-000000000903', amount: 0, tax_amount: 2000 } }],
+    ];
+    for (const [file, changed] of stories) await p.deliver(file, changed);
+    expect(await p.rows(FULL)).toEqual([
+      purchase(FULL),
+      { kind: 'refund', payment_key: FULL, amount_minor: -12000, tax_minor: -2000, base_value_minor: -10000, value_minor: -2000 },
+    ]);
+    expect(await p.rows(PARTIAL)).toEqual([purchase(PARTIAL)]);
+
+    // ... then 50.00 without tax reverses half, as does the order's cumulative report of both (50.00 + 20.00 tax)
+    await p.deliver('refund.created.taxed.partial.json', { webhookId: webhook(4), data: { amount: 5000, tax_amount: 0 } });
+    await p.deliver('order.refunded.taxed.partial.json', { webhookId: webhook(5), data: { refunded_amount: 5000, refunded_tax_amount: 2000 } });
+    expect(await p.rows(PARTIAL)).toEqual([
+      purchase(PARTIAL),
+      { kind: 'refund', payment_key: PARTIAL, amount_minor: -6000, tax_minor: -1000, base_value_minor: -5000, value_minor: -1000 },
+    ]);
+    expect(await p.earnings()).toBe(2000 - 2000 + 2000 - 1000);
+    expect(await p.failed()).toEqual([]);
     expect(await p.verified()).toBe(true);
   });
 });

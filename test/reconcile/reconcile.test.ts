@@ -277,6 +277,50 @@ describe('reconciliation: what no webhook delivered, read back from the provider
     expect((await metrics.registry.metrics())).toContain('refwire_reconcile_runs_total{provider="stripe",outcome="failed"} 1');
   });
 
+  it("Lemon Squeezy: only the connection's store is read; a key that sees several stores must be told which", async () => {
+    await passAt(T0);
+    // the same user's key sees two stores: the connected one (1, the fixtures') and another, sold through elsewhere
+    const order = (storeId: number, id: string, email: string) => {
+      const o = clone(loadFixture('lemonsqueezy', 'order_created.oneoff.json').payload) as Record<string, any>;
+      o.data.id = id;
+      Object.assign(o.data.attributes, { store_id: storeId, user_email: email, created_at: minutes(50).toISOString(), updated_at: minutes(50).toISOString() });
+      standIns.lemonsqueezy.list('/v1/orders').push(o.data);
+    };
+    order(1, '5002', 'jamie.rivera@example.com');
+    order(2, '7001', 'jamie.rivera@example.com');
+    t.clock.now = minutes(120);
+
+    // no store said, and the key sees two: refused until one is, not retried meanwhile, nothing recovered
+    const unsaid = await request(t.app).post('/api/v1/integrations/lemonsqueezy/reconcile').set(api()).send({}).expect(400);
+    expect(unsaid.body).toEqual({
+      success: false,
+      error: 'lemonsqueezy API: this API key sees several stores (1, 2): say which with store_id, with PUT /api/v1/integrations/lemonsqueezy',
+    });
+    expect((await integration('lemonsqueezy')).reconciliation).toMatchObject({ failures: 1, next_run_at: new Date(minutes(120).getTime() + 24 * 3_600_000).toISOString() });
+    expect(await conversions()).toEqual([]);
+
+    // the store said: its order alone comes back
+    const set = await request(t.app).put('/api/v1/integrations/lemonsqueezy').set(api()).send({ store_id: 1 }).expect(200);
+    expect(set.body.data).toMatchObject({ store_id: '1', reconciliation: { failures: 0, error: null, next_run_at: null } });
+    const res = await request(t.app).post('/api/v1/integrations/lemonsqueezy/reconcile').set(api()).send({}).expect(200);
+    expect(res.body.data).toMatchObject({ listed: 1, recovered: 1 });
+    await t.runner.idle();
+    expect(await conversions()).toEqual([['purchase', 'order:5002', 500, 2500]]);
+    expect(standIns.lemonsqueezy.calls.some((c) => c.path === '/v1/orders')).toBe(true);
+    expect((await integration('lemonsqueezy')).store_id).toBe('1');
+
+    // a store id is Lemon Squeezy's alone, and a number
+    const put = (provider: string, body: unknown) => request(t.app).put(`/api/v1/integrations/${provider}`).set(api()).send(body as object);
+    expect((await put('stripe', { store_id: 1 }).expect(400)).body.error).toBe('store_id: only Lemon Squeezy connections have a store (not stripe)');
+    expect((await put('lemonsqueezy', { store_id: 'my-store' }).expect(400)).body.error).toMatch(/^store_id: must be a Lemon Squeezy store id/);
+    expect((await integration('stripe')).store_id).toBeNull();
+    // forgotten, with one store left in the key's sight, the key's only store is read
+    await put('lemonsqueezy', { store_id: null }).expect(200);
+    standIns.lemonsqueezy.list('/v1/orders').splice(1);
+    const again = await request(t.app).post('/api/v1/integrations/lemonsqueezy/reconcile').set(api()).send({ since: minutes(40).toISOString() }).expect(200);
+    expect(again.body.data).toMatchObject({ listed: 1, recovered: 0, duplicates: 1 });
+  });
+
   it('a revoked key shows on the integration and is not retried until a day passes or a new key is stored', async () => {
     await passAt(T0);
     standIns.lemonsqueezy.failure = 'http401';

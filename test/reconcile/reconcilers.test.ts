@@ -54,7 +54,7 @@ describe.each(Object.keys(fill) as ProviderName[])('%s reconciler', (provider) =
   afterAll(() => standIn.stop());
 
   it('returns every object of the window once, through every page, and none from before it', async () => {
-    const events = await getReconciler(provider).recover({ apiKey: 'key_for_the_page_test_0001', baseUrl: standIn.url, fetch: globalThis.fetch }, { since: SINCE, until: UNTIL });
+    const events = await getReconciler(provider).recover({ apiKey: 'key_for_the_page_test_0001', baseUrl: standIn.url, fetch: globalThis.fetch }, { since: SINCE, until: UNTIL }, { storeId: null });
     expect(events).toHaveLength(IN_WINDOW);
     expect(new Set(events.map((e) => e.eventId)).size).toBe(IN_WINDOW);
     expect(events.every((e) => e.occurredAt >= SINCE && e.occurredAt <= UNTIL)).toBe(true);
@@ -82,14 +82,14 @@ describe('Lemon Squeezy reconciler: the sweep for refunds of older payments', ()
 
   it('without a sweep only the window is read; with one, the older orders refunded since changedSince add their refunds', async () => {
     const api = { apiKey: 'key_for_the_sweep_test_0001', baseUrl: standIn.url, fetch: globalThis.fetch };
-    const windowOnly = await getReconciler('lemonsqueezy').recover(api, { since: SINCE, until: UNTIL });
+    const windowOnly = await getReconciler('lemonsqueezy').recover(api, { since: SINCE, until: UNTIL }, { storeId: null });
     expect(windowOnly).toHaveLength(IN_WINDOW + 1);
     expect(windowOnly.filter((e) => e.type === 'order_refunded').map((e) => [e.eventId, e.occurredAt.toISOString()])).toEqual([
       ['reconciled:order:9300:refunded:600', minutesFromSince(470).toISOString()],
     ]);
 
     standIn.calls.length = 0;
-    const swept = await getReconciler('lemonsqueezy').recover(api, { since: SINCE, until: UNTIL, sweep: { paidSince: minutesFromSince(-242), changedSince: minutesFromSince(-60) } });
+    const swept = await getReconciler('lemonsqueezy').recover(api, { since: SINCE, until: UNTIL, sweep: { paidSince: minutesFromSince(-242), changedSince: minutesFromSince(-60) } }, { storeId: null });
     expect(swept).toHaveLength(IN_WINDOW + 2);
     const refunds = swept.filter((e) => e.type === 'order_refunded');
     expect(refunds.map((e) => [e.eventId, e.occurredAt.toISOString()])).toEqual([

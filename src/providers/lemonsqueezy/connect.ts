@@ -22,7 +22,7 @@ export const lemonSqueezyConnector: Connector = {
     })) as Partial<Webhook>;
     const id = idString(body.data?.id);
     if (!id) throw new ProviderApiError('lemonsqueezy', 'the created webhook came without its id');
-    return { webhookSecret: secret, endpointId: id };
+    return { webhookSecret: secret, endpointId: id, storeId };
   },
 };
 
@@ -32,7 +32,8 @@ export function idString(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-async function onlyStore(api: ProviderApi): Promise<string> {
+/** The key's one store; a key that sees none or several is refused (422): the caller must say which. */
+export async function onlyStore(api: ProviderApi): Promise<string> {
   const stores = (await getJson(api, '/v1/stores')) as Partial<ListStores>;
   const ids = (Array.isArray(stores.data) ? stores.data : []).map((s) => idString(s?.id)).filter((id): id is string => id !== null);
   if (ids.length === 1) return ids[0]!;

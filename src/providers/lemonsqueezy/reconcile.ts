@@ -2,7 +2,7 @@ import type { ListOrders, ListSubscriptionInvoices } from '@lemonsqueezy/lemonsq
 import type { ProviderApi, ReconcileWindow, Reconciler, RecoveredEvent } from '../provider-api';
 import { at, isoDate, minor, obj, str, type Json } from '../shared/read';
 import { getJson } from './client';
-import { idString } from './connect';
+import { idString, onlyStore } from './connect';
 import { lemonSqueezyEnricher } from './enrich';
 
 /** pages of the window itself: more means a shorter window is needed */
@@ -28,14 +28,20 @@ const LISTS = [
  * Both lists are sorted by creation only and cannot be filtered to refunds (a partial refund leaves `refunded` false),
  * so a refund of an older payment is found by the window's sweep: pages further back, to `paidSince`, keeping what
  * was refunded and changed (`updated_at`) after `changedSince`.
+ *
+ * A key reaches every store of its user; the connection's webhooks come from one. Only that store's resources are
+ * read (`filter[store_id]`, and each resource's own `store_id` checked): another store's sales belong to another
+ * project, or to none. Without a stored store, the key's only store; a key that sees several is refused.
  */
 export const lemonSqueezyReconciler: Reconciler = {
   defaultBaseUrl: () => lemonSqueezyEnricher.defaultBaseUrl(''),
-  async recover(api, window) {
+  async recover(api, window, account) {
+    const storeId = account.storeId ?? (await onlyStore(api));
     const out: RecoveredEvent[] = [];
     for (const list of LISTS) {
-      for (const resource of await newestFirst(api, list.path, window)) {
+      for (const resource of await newestFirst(api, list.path, storeId, window)) {
         const attributes = obj(resource.attributes)!;
+        if (idString(attributes.store_id) !== storeId) continue;
         const status = str(attributes.status);
         if (status !== 'paid' && status !== 'refunded' && status !== 'partial_refund') continue;
         const created = isoDate(attributes.created_at)!;
@@ -76,11 +82,11 @@ function events(resource: Json, kind: string, paid: string, refunded: string): R
  * The resources created in the window, or since the sweep's `paidSince`, page by page until one reaches past it.
  * Too many pages for the window itself is an error; the sweep past it stops at its own limit.
  */
-async function newestFirst(api: ProviderApi, path: string, { since, until, sweep }: ReconcileWindow): Promise<Json[]> {
+async function newestFirst(api: ProviderApi, path: string, storeId: string, { since, until, sweep }: ReconcileWindow): Promise<Json[]> {
   const oldest = sweep && sweep.paidSince < since ? sweep.paidSince : since;
   const items: Json[] = [];
   for (let page = 1; page <= MAX_SWEEP_PAGES; page++) {
-    const body = (await getJson(api, `${path}?page[number]=${page}&page[size]=100`)) as Partial<ListOrders | ListSubscriptionInvoices>;
+    const body = (await getJson(api, `${path}?filter[store_id]=${encodeURIComponent(storeId)}&page[number]=${page}&page[size]=100`)) as Partial<ListOrders | ListSubscriptionInvoices>;
     const found = (Array.isArray(body.data) ? (body.data as unknown[]) : []).map(obj).filter((r): r is Json => r !== null && idString(r.id) !== null && isoDate(at(r, 'attributes', 'created_at')) !== null);
     const createdAt = (r: Json) => isoDate(at(r, 'attributes', 'created_at'))!;
     for (const r of found) if (createdAt(r) >= oldest && createdAt(r) <= until) items.push(r);

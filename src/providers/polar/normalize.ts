@@ -5,7 +5,7 @@ import { arr, at, currencyCode, isoDate, minor, obj, str, unique, type Json } fr
  * Polar webhooks → normalized events. One order is reported by order.created / order.updated / order.paid: all
  * normalize to one payment key, counted once it is paid. A refund is reported by refund.created/updated (one
  * refund, counted when succeeded) and order.refunded (cumulative refunded_amount): the ledger counts it once.
- * Polar's refund amounts are net of tax, its order's total_amount is not: see refundedGross.
+ * Polar's refund amounts are net of tax, its order's total_amount is not: see refundedOf.
  */
 export function normalizePolarEvent(event: Json): Normalized {
   const type = str(event.type);
@@ -25,15 +25,20 @@ type Handler = (data: Json, occurredAt: Date) => Normalized;
 const currencyOf = (data: Json) => currencyCode(data.currency);
 
 /**
- * What a refund gave back, tax included. Polar reports a refund net of tax with its tax beside it (Refund.amount and
- * tax_amount, whose sum is what Stripe refunded; Order.refunded_amount and refunded_tax_amount) but counts the order at
- * total_amount, tax included. The ledger reverses refunded / gross of the commission, so a net refund would leave the
- * tax's share standing: a full refund of 100.00 + 20.00 tax reversed 16.67 of a 20.00 commission. No tax field is no
- * tax, as for the order's own tax_amount.
+ * What a refund gave back, and the tax within it. Polar reports a refund net of tax with its tax beside it
+ * (Refund.amount and tax_amount, whose sum is what Stripe refunded; Order.refunded_amount and refunded_tax_amount)
+ * and counts the order at total_amount, tax included. Like with like (PRODUCT.md §11): the refund's untaxed part is
+ * compared with the order's untaxed base (RefundEvent.taxMinor, as Paddle's adjustments), so 100.00 given back of a
+ * 100.00 + 20.00 order reverses the whole commission whatever tax went with it, and tax given back alone reverses
+ * nothing. Measured against the tax-inclusive total, a refund whose tax was not in the order's proportion reversed
+ * too little or too much (100.00 without its tax: 16.67 of a 20.00 commission). No tax field is no tax given back.
  */
-function refundedGross(amount: unknown, tax: unknown): bigint | null {
+function refundedOf(amount: unknown, tax: unknown): { amountMinor: bigint; taxMinor: bigint } | null {
   const net = minor(amount);
-  return net === null ? null : net + (minor(tax) ?? 0n);
+  if (net === null) return null;
+  const given = minor(tax);
+  const taxMinor = given !== null && given > 0n ? given : 0n;
+  return { amountMinor: net + taxMinor, taxMinor };
 }
 
 const REASONS: Record<string, 'purchase' | 'renewal'> = {
@@ -115,29 +120,29 @@ function order(data: Json, occurredAt: Date): Normalized {
     hints,
   };
   // An order already (partly) refunded reports its cumulative refund: counted once with order.refunded.
-  const refunded = refundedGross(data.refunded_amount, data.refunded_tax_amount);
-  return refunded !== null && refunded > 0n
-    ? eventsOf(payment, { kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: refunded, currency, occurredAt, customer: customerOf(data) })
+  const refunded = refundedOf(data.refunded_amount, data.refunded_tax_amount);
+  return refunded !== null && refunded.amountMinor > 0n
+    ? eventsOf(payment, { kind: 'refund', paymentRefs: [id], refundId: null, ...refunded, currency, occurredAt, customer: customerOf(data) })
     : eventsOf(payment);
 }
 
 function orderRefunded(data: Json, occurredAt: Date): Normalized {
   const id = str(data.id);
   const currency = currencyOf(data);
-  const amount = refundedGross(data.refunded_amount, data.refunded_tax_amount);
-  if (!id || !currency || amount === null) return { kind: 'invalid', reason: 'order has no id, currency or refunded_amount' };
-  return eventsOf({ kind: 'refund', paymentRefs: [id], refundId: null, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
+  const refunded = refundedOf(data.refunded_amount, data.refunded_tax_amount);
+  if (!id || !currency || refunded === null) return { kind: 'invalid', reason: 'order has no id, currency or refunded_amount' };
+  return eventsOf({ kind: 'refund', paymentRefs: [id], refundId: null, ...refunded, currency, occurredAt, customer: customerOf(data) });
 }
 
 function refund(data: Json, occurredAt: Date): Normalized {
   const id = str(data.id);
   const orderId = str(data.order_id);
   const currency = currencyOf(data);
-  const amount = refundedGross(data.amount, data.tax_amount);
-  if (!id || !orderId || !currency || amount === null) return { kind: 'invalid', reason: 'refund has no id, order_id, currency or amount' };
+  const refunded = refundedOf(data.amount, data.tax_amount);
+  if (!id || !orderId || !currency || refunded === null) return { kind: 'invalid', reason: 'refund has no id, order_id, currency or amount' };
   const status = str(data.status);
   if (status !== 'succeeded') return { kind: 'ignored', reason: `refund status "${status ?? 'none'}" is not succeeded` };
-  return eventsOf({ kind: 'refund', paymentRefs: [orderId], refundId: id, amountMinor: amount, currency, occurredAt, customer: customerOf(data) });
+  return eventsOf({ kind: 'refund', paymentRefs: [orderId], refundId: id, ...refunded, currency, occurredAt, customer: customerOf(data) });
 }
 
 function subscription(fact: 'subscription_started' | 'subscription_changed' | 'subscription_canceled'): Handler {

@@ -57,7 +57,7 @@ describe('Polar normalization', () => {
     expect(events('order.refunded.json')[0] as RefundEvent).toMatchObject({ refundId: null, amountMinor: 1000n, paymentRefs: ['66666666-aaaa-4bbb-8ccc-000000000003'] });
   });
 
-  it('refunds are counted tax included, like the total_amount their order is counted at (Polar reports them net of tax)', () => {
+  it('refunds carry the tax Polar gave back with them, so the ledger compares their untaxed part with the order\'s (Polar reports them net of tax)', () => {
     expect(events('order.paid.purchase.taxed.json')[0]).toMatchObject({ kind: 'purchase', grossMinor: 12000n, taxMinor: 2000n });
     // full: amount 10000 + tax_amount 2000; refunded_amount 10000 + refunded_tax_amount 2000
     expect(events('refund.created.taxed.full.json')).toEqual([
@@ -66,25 +66,28 @@ describe('Polar normalization', () => {
         refundId: '77777777-aaaa-4bbb-8ccc-000000000002',
         paymentRefs: ['66666666-aaaa-4bbb-8ccc-000000000004'],
         amountMinor: 12000n,
+        taxMinor: 2000n,
         currency: 'USD',
       }),
     ]);
     expect(events('order.refunded.taxed.full.json')).toEqual([
-      expect.objectContaining({ kind: 'refund', refundId: null, paymentRefs: ['66666666-aaaa-4bbb-8ccc-000000000004'], amountMinor: 12000n }),
+      expect.objectContaining({ kind: 'refund', refundId: null, paymentRefs: ['66666666-aaaa-4bbb-8ccc-000000000004'], amountMinor: 12000n, taxMinor: 2000n }),
     ]);
     // partial: 5000 + 1000 of 10000 + 2000, from the refund and from the order's cumulative totals alike
-    expect(events('refund.created.taxed.partial.json')[0]).toMatchObject({ refundId: '77777777-aaaa-4bbb-8ccc-000000000003', amountMinor: 6000n });
-    expect(events('order.refunded.taxed.partial.json')[0]).toMatchObject({ refundId: null, amountMinor: 6000n });
+    expect(events('refund.created.taxed.partial.json')[0]).toMatchObject({ refundId: '77777777-aaaa-4bbb-8ccc-000000000003', amountMinor: 6000n, taxMinor: 1000n });
+    expect(events('order.refunded.taxed.partial.json')[0]).toMatchObject({ refundId: null, amountMinor: 6000n, taxMinor: 1000n });
     const updated = events('order.updated.taxed.partial.json');
     expect(updated).toEqual([
       expect.objectContaining({ kind: 'purchase', paymentKey: '66666666-aaaa-4bbb-8ccc-000000000005', grossMinor: 12000n, taxMinor: 2000n }),
-      expect.objectContaining({ kind: 'refund', refundId: null, paymentRefs: ['66666666-aaaa-4bbb-8ccc-000000000005'], amountMinor: 6000n }),
+      expect.objectContaining({ kind: 'refund', refundId: null, paymentRefs: ['66666666-aaaa-4bbb-8ccc-000000000005'], amountMinor: 6000n, taxMinor: 1000n }),
     ]);
+    // tax given back alone (amount 0): a refund of 2000 that is all tax
+    expect(events('refund.created.taxed.full.json', (d) => Object.assign(d, { amount: 0 }))[0]).toMatchObject({ amountMinor: 2000n, taxMinor: 2000n });
   });
 
-  it('a refund without its tax field is untaxed, as an order without tax_amount is', () => {
-    expect(events('refund.created.taxed.partial.json', (d) => delete d.tax_amount)[0]).toMatchObject({ amountMinor: 5000n });
-    expect(events('order.refunded.taxed.partial.json', (d) => delete d.refunded_tax_amount)[0]).toMatchObject({ amountMinor: 5000n });
+  it('a refund without its tax field gave back no tax: its amount is all untaxed', () => {
+    expect(events('refund.created.taxed.partial.json', (d) => delete d.tax_amount)[0]).toMatchObject({ amountMinor: 5000n, taxMinor: 0n });
+    expect(events('order.refunded.taxed.partial.json', (d) => delete d.refunded_tax_amount)[0]).toMatchObject({ amountMinor: 5000n, taxMinor: 0n });
     expect(normalize('order.refunded.taxed.partial.json', (d) => delete d.refunded_amount).kind).toBe('invalid');
   });
 

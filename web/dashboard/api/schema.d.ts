@@ -2539,6 +2539,8 @@ export interface components {
                 expires_at: string;
             } | null;
             api_key_hint: string | null;
+            /** @description Lemon Squeezy: the store these webhooks come from, whose orders reconciliation reads; null for the other providers, or when not said (reconciliation then reads the API key's only store) */
+            store_id: string | null;
             /** @description with an API key: what reconciliation did last */
             reconciliation: {
                 reconciled_through: string | null;
@@ -2564,6 +2566,8 @@ export interface components {
                 expires_at: string;
             } | null;
             api_key_hint: string | null;
+            /** @description Lemon Squeezy: the store these webhooks come from, whose orders reconciliation reads; null for the other providers, or when not said (reconciliation then reads the API key's only store) */
+            store_id: string | null;
             /** @description with an API key: what reconciliation did last */
             reconciliation: {
                 reconciled_through: string | null;
@@ -5373,6 +5377,8 @@ export interface operations {
                     api_key?: string | null;
                     /** @default 24 */
                     previous_secret_ttl_hours?: number;
+                    /** @description Lemon Squeezy only: the store these webhooks come from. Its API keys reach every store of their user, so reconciliation reads this store's orders alone (without it, the key's only store; a key that sees several is refused). null forgets it */
+                    store_id?: (string | number) | null;
                 };
             };
         };
@@ -5600,6 +5606,8 @@ export interface operations {
                                 expires_at: string;
                             } | null;
                             api_key_hint: string | null;
+                            /** @description Lemon Squeezy: the store these webhooks come from, whose orders reconciliation reads; null for the other providers, or when not said (reconciliation then reads the API key's only store) */
+                            store_id: string | null;
                             /** @description with an API key: what reconciliation did last */
                             reconciliation: {
                                 reconciled_through: string | null;
