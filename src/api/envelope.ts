@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '../http/errors';
+import { isStorableDate } from '../domain/bounds';
 
 export const paginationQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -64,7 +65,9 @@ export function decodeCursor(raw: string, list: CursorList): Cursor & { untagged
   if (!untagged && (parsed.length !== 3 || parsed[0] !== list)) throw invalidCursor();
   const [at, id] = (untagged ? parsed : parsed.slice(1)) as [string, string];
   const date = new Date(at);
-  if (Number.isNaN(date.getTime()) || !UUID.test(id)) throw invalidCursor();
+  // as encodeCursor wrote it: any other date JavaScript reads (the year 0, 275760) reached PostgreSQL, which cannot
+  // hold it, and failed the query with a 500
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== at || !isStorableDate(date) || !UUID.test(id)) throw invalidCursor();
   return untagged ? { at: date, id, untagged } : { at: date, id };
 }
 

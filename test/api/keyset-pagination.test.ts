@@ -202,6 +202,11 @@ describe('keyset pagination of /api/v1/conversions and /api/v1/events', () => {
       Buffer.from(JSON.stringify(['yesterday', '00000000-0000-4000-8000-000000000000'])).toString('base64url'),
       Buffer.from(JSON.stringify(['2026-10-01T00:00:00.000Z', 'not-a-uuid'])).toString('base64url'),
       'x'.repeat(201),
+      // dates JavaScript reads and PostgreSQL cannot hold: they failed the query with a 500
+      ...['0000-01-01T00:00:00.000Z', '-000001-01-01T00:00:00.000Z', '+275760-09-13T00:00:00.000Z'].flatMap((when) => [
+        Buffer.from(JSON.stringify([path.endsWith('events') ? 'events' : 'conversions', when, '00000000-0000-0000-0000-000000000000'])).toString('base64url'),
+        Buffer.from(JSON.stringify([when, '00000000-0000-0000-0000-000000000000'])).toString('base64url'),
+      ]),
     ];
     for (const bad of forged) {
       const res = await get(`${path}?cursor=${bad}`).expect(400);

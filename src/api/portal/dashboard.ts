@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { selectRule } from '../../commission/rules';
 import type { AffiliateGroup, Conversion, PrismaClient, Project } from '../../generated/prisma/client';
 import { HttpError } from '../../http/errors';
+import { isStorableDate } from '../../domain/bounds';
 import { affiliateStats } from '../../ledger/earnings';
 import { durationOf, groupRuleState, projectRuleState, ruleFromColumns } from '../../projects/settings';
 import { conversionStatus, conversionStatusResponse, emptyEarnings, type Earnings } from '../../views/present';
@@ -80,9 +81,13 @@ const commissionsQuery = z.object({
 type Cursor = { at: Date; id: string };
 const encodeCursor = (c: Conversion) => Buffer.from(`${c.occurredAt.toISOString()}|${c.id}`).toString('base64url');
 function decodeCursor(raw: string): Cursor {
-  const [at, id] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
+  const parts = Buffer.from(raw, 'base64url').toString('utf8').split('|');
+  const [at, id] = parts;
   const date = new Date(at ?? '');
-  if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) throw new HttpError(400, 'cursor: not a cursor this API gave');
+  // as encodeCursor wrote it: any other date JavaScript reads (the year 0, 275760) reached PostgreSQL, which cannot
+  // hold it, and failed the query with a 500
+  const valid = parts.length === 2 && !Number.isNaN(date.getTime()) && date.toISOString() === at && isStorableDate(date) && /^[0-9a-f-]{36}$/.test(id ?? '');
+  if (!valid) throw new HttpError(400, 'cursor: not a cursor this API gave');
   return { at: date, id: id! };
 }
 

@@ -165,6 +165,12 @@ describe('the portal API of a signed-in affiliate', () => {
     expect(second.data.map((c: Record<string, unknown>) => [c.status, c.commission_minor])).toEqual([['eligible', 2500]]);
     expect(second.pagination.next_cursor).toBeNull();
     expect((await (await portal('get', '/commissions?cursor=garbage', jane)).expect(400)).body.error).toBe('cursor: not a cursor this API gave');
+    // dates JavaScript reads and PostgreSQL cannot hold (they failed the query with a 500), and a part too many
+    const zero = '00000000-0000-0000-0000-000000000000';
+    for (const forged of [`0000-01-01T00:00:00.000Z|${zero}`, `+275760-09-13T00:00:00.000Z|${zero}`, `2026-10-01T00:00:00.000Z|${zero}|x`, `2026-10-01|${zero}`]) {
+      const cursor = Buffer.from(forged).toString('base64url');
+      expect((await (await portal('get', `/commissions?cursor=${cursor}`, jane)).expect(400)).body).toEqual({ success: false, error: 'cursor: not a cursor this API gave' });
+    }
     expect((await (await portal('get', '/commissions', bob)).expect(200)).body.data.map((c: Record<string, unknown>) => c.commission_minor)).toEqual([1000]);
 
     expect((await (await portal('get', '/coupons', jane)).expect(200)).body.data).toEqual([expect.objectContaining({ coupon_code: 'JANE10', status: 'active' })]);
