@@ -8,7 +8,7 @@ import { hasCommissions, refuseRejectionOfEarner } from './affiliate-lifecycle';
 import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
-import { commissionTypeField, commissionValueField, conflictAs409, emailField, emailFromPath, ruleColumns, uuidField } from './fields';
+import { commissionTypeField, commissionValueField, conflictAs409, emailFromPath, mailboxField, ruleColumns, uuidField } from './fields';
 import { bankField, PAYOUT_METHODS, payoutEmailField } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
@@ -28,7 +28,7 @@ const referralCodeField = z
 const statusField = z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']);
 
 const createBody = z.object({
-  email: emailField,
+  email: mailboxField,
   name: z.string().trim().min(1).max(200).optional(),
   referral_code: referralCodeField.optional(),
   status: statusField.default('active'),

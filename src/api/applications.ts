@@ -14,7 +14,7 @@ import { clientAddressLimit, keyedRateLimit } from '../http/rate-limit';
 import type { VisitorHasher } from '../security/visitor-hash';
 import { generatedCode } from './affiliates';
 import { openCors } from './track';
-import { emailField, idFromPath } from './fields';
+import { emailField, idFromPath, mailboxField } from './fields';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import type { Operation } from './operation';
 import { portalPageUrl } from '../pages/portal';
@@ -22,7 +22,7 @@ import { portalPageUrl } from '../pages/portal';
 const applyBody = z
   .object({
     name: z.string().trim().min(1).max(200),
-    email: emailField,
+    email: mailboxField,
     website: z.string().trim().max(2048).nullable().optional(),
     message: z.string().trim().max(2000).nullable().optional(),
   })

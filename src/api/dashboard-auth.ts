@@ -16,7 +16,7 @@ import { clientAddressLimit, keyedRateLimit, type FailedAuthLimit } from '../htt
 import { createProject } from '../projects/projects';
 import { currencyCode } from './currency';
 import { instant, ok, uuid } from './envelope';
-import { emailField, uuidField } from './fields';
+import { emailField, mailboxField, uuidField } from './fields';
 import type { Operation } from './operation';
 
 export const newPasswordField = z
@@ -26,7 +26,7 @@ export const newPasswordField = z
 
 const setupBody = z
   .object({
-    email: emailField,
+    email: mailboxField,
     password: newPasswordField,
     /** an existing project the owner gets */
     project_id: uuidField.optional(),

@@ -8,10 +8,10 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { issueApiKey, NotFoundError, revokeApiKey } from '../projects/projects';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
-import { emailField, idFromPath } from './fields';
+import { idFromPath, mailboxField } from './fields';
 import type { Operation } from './operation';
 
-const inviteBody = z.object({ email: emailField, role: z.enum(ROLES) }).strict();
+const inviteBody = z.object({ email: mailboxField, role: z.enum(ROLES) }).strict();
 const roleBody = z.object({ role: z.enum(ROLES) }).strict();
 const createKeyBody = z.object({ name: z.string().trim().min(1).max(200).optional() }).strict().default({});
 const listQuery = z.object(paginationQuery);

@@ -12,6 +12,16 @@ export const emailField = z
   .toLowerCase()
   .pipe(z.email({ message: 'must be an email address' }).max(320));
 
+/**
+ * An address Refwire sends mail to (an applicant's code, an affiliate's notices, a payout account, the merchant's
+ * notifications, an invitation): within what SMTP carries (RFC 5321 §4.5.3.1: 64 octets before the @, a path of 256
+ * with its brackets). A longer one passed emailField, was kept, and every email to it failed at the mail server: an
+ * applicant who could never verify. Lookups by address keep emailField, so an address kept before is still found.
+ */
+export const mailboxField = emailField.refine((email) => Buffer.byteLength(email) <= 254 && Buffer.byteLength(email.slice(0, email.lastIndexOf('@'))) <= 64, {
+  message: 'must be an email address mail can reach (at most 64 characters before the @, 254 in all)',
+});
+
 export const commissionTypeField = z.enum(['percentage', 'fixed']);
 
 /**

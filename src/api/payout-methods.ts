@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalizedBic, normalizedIban } from '../util/iban';
-import { emailField } from './fields';
+import { mailboxField } from './fields';
 
 /** How an affiliate is paid (PRODUCT.md §8, issue 8): the affiliate's preference and each payout's method. */
 export const PAYOUT_METHODS = ['paypal', 'wise', 'bank_transfer', 'manual'] as const;
@@ -28,6 +28,6 @@ export const bankField = z
  * is one a spreadsheet runs as a formula, and the export guards it with a leading quote that no payment provider
  * can pay: such an address is refused when given, not written unpayable into a file.
  */
-export const payoutEmailField = emailField.refine((email) => !/^[=+\-@]/.test(email), {
+export const payoutEmailField = mailboxField.refine((email) => !/^[=+\-@]/.test(email), {
   message: 'must not begin with "=", "+", "-" or "@" (a spreadsheet would read the batch file\'s cell as a formula)',
 });

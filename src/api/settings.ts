@@ -9,7 +9,7 @@ import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { projectRuleState } from '../projects/settings';
 import { allowedDomainsField } from '../tracking/allowed-domains';
 import { currencyCode } from './currency';
-import { amountField, commissionTypeField, commissionValueField, emailField, moneyField, ruleColumns } from './fields';
+import { amountField, commissionTypeField, commissionValueField, mailboxField, moneyField, ruleColumns } from './fields';
 import { commissionFields, commissionView } from '../views/present';
 import { majorText, minor, ok } from './envelope';
 import type { Operation } from './operation';
@@ -31,7 +31,7 @@ const patchBody = z
     /** a verified application becomes an active affiliate at once (else pending, for the merchant to decide) */
     auto_approve: z.boolean(),
     /** where the merchant is emailed of each verified application; null: nobody */
-    notification_email: emailField.nullable(),
+    notification_email: mailboxField.nullable(),
   })
   .partial()
   .strict();

@@ -152,6 +152,11 @@ describe('public applications: apply, emailed code, verify (PRODUCT.md §12)', (
     // bad bodies and unknown programs
     expect((await apply({ email: 'x@partners.test' }).expect(400)).body.error).toMatch(/^name: /);
     expect((await apply({ name: 'X', email: 'not-an-email' }).expect(400)).body.error).toMatch(/^email: /);
+    // addresses no mail server takes (65 characters before the @; 255 in all): the code could never arrive
+    const unreachable = 'email: must be an email address mail can reach (at most 64 characters before the @, 254 in all)';
+    expect((await apply({ name: 'X', email: `${'a'.repeat(65)}@partners.test` }).expect(400)).body.error).toBe(unreachable);
+    expect((await apply({ name: 'X', email: `x@${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}.${'g'.repeat(60)}.abcd.test` }).expect(400)).body.error).toBe(unreachable);
+    await apply({ name: 'X', email: `${'a'.repeat(64)}@partners.test` }, '192.0.2.61').expect(202);
     expect((await apply({ name: 'X', email: 'x@partners.test', extra: 1 }).expect(400)).body.success).toBe(false);
     expect((await apply({ name: 'X', email: 'x@partners.test' }, '192.0.2.60', '00000000-0000-4000-8000-000000000000').expect(404)).body.error).toBe('project not found');
     expect((await apply({ name: 'X', email: 'x@partners.test' }, '192.0.2.60', 'not-a-uuid').expect(400)).body.error).toBe('invalid project id: "not-a-uuid" is not a UUID');
