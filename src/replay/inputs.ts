@@ -90,12 +90,17 @@ export function toInput(label: string, text: string, options: { forced?: Provide
 
   // The body is the payload as compact JSON: what the shipped fixtures' contract test signs too.
   const body = JSON.stringify(payload);
-  if (provider === 'polar' && !eventId) {
-    // A bare Polar payload has no event id of its own (Polar sends it as the webhook-id header): derive one from
-    // the body, so replaying the same file twice is a duplicate, as it is for the other providers.
-    eventId = `replay_${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
-  }
+  if (provider === 'polar' && !eventId) eventId = eventIdOfBody(body);
   return { kind: 'delivery', delivery: { provider, label, body, ...(eventId ? { eventId } : {}) } };
+}
+
+/**
+ * The event id of a bare Polar payload, which has none of its own (Polar sends it as the webhook-id header): derived
+ * from the body, so sending the same payload twice is a duplicate, as it is for the other providers. Replay and the
+ * testing kit's send() both use it.
+ */
+export function eventIdOfBody(body: string): string {
+  return `replay_${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
 }
 
 /** Every file to read: files as given, folders walked for `*.json` (hidden entries left out), in path order. */

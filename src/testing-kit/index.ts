@@ -13,7 +13,7 @@ import type { LogLevel } from '../config/env';
 import { startRefwire as startServer } from '../main';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../domain/provider-names';
 import { postDelivery, type Outcome } from '../replay/deliver';
-import { randomChars, type Delivery } from '../replay/inputs';
+import { eventIdOfBody, randomChars, type Delivery } from '../replay/inputs';
 import { buildSimulation, type ScenarioName, type SimulateOptions, type Simulation } from '../replay/simulate';
 import { shippedFixture } from '../replay/sim/kit';
 
@@ -75,7 +75,8 @@ export type RefwireForTests = {
   /**
    * Signs a payload with the provider's own scheme, posts it to /webhook/<provider>/<project> and waits until
    * the event is processed. `payload`: an object, or the exact body as a string. The secret (a string, or in the
-   * options) defaults to the one connect() used; `eventId` is Polar's webhook-id. Throws DeliveryRejected when
+   * options) defaults to the one connect() used; `eventId` is Polar's webhook-id (by default one derived from the body,
+   * so the same payload sent twice is a duplicate, as `refwire replay` has it). Throws DeliveryRejected when
    * Refwire does not store it (400, 404, 413, 503).
    */
   send(
@@ -253,7 +254,9 @@ export async function startRefwire(options: StartOptions = {}): Promise<RefwireF
       const options = typeof secretOrOptions === 'string' ? { secret: secretOrOptions } : secretOrOptions;
       const projectId = idOf(project);
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-      return deliver({ provider, label: 'send', body, ...(options.eventId ? { eventId: options.eventId } : {}) }, projectId, secretFor(projectId, provider, options.secret));
+      // a Polar payload's id travels in a header: without one given, the body's (the same payload twice is a duplicate)
+      const eventId = options.eventId ?? (provider === 'polar' ? eventIdOfBody(body) : undefined);
+      return deliver({ provider, label: 'send', body, ...(eventId ? { eventId } : {}) }, projectId, secretFor(projectId, provider, options.secret));
     },
 
     async simulate(scenario, options) {

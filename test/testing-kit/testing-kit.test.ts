@@ -80,6 +80,11 @@ describe('refwire/testing', () => {
     const a = await refwire.send('polar', project, order.payload, { eventId: order.webhookId });
     const b = await refwire.send('polar', project, order.payload, { eventId: order.webhookId });
     expect([a.duplicate, b.duplicate]).toEqual([false, true]);
+    // a bare Polar payload, no webhook id given: its id is the body's, so sent again it is a duplicate too
+    const cycle = fixture('polar', 'order.paid.subscription_cycle.json').payload;
+    const c = await refwire.send('polar', cycle);
+    const d = await refwire.send('polar', cycle);
+    expect([c.duplicate, d.duplicate, d.id]).toEqual([false, true, c.id]);
 
     const { simulation, events } = await refwire.simulate('refund', { provider: 'lemonsqueezy', project, referralCode: 'KIT-1', amountMinor: 1000 });
     expect(events.map((e) => e.status)).toEqual(['processed', 'processed']);
