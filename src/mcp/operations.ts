@@ -11,6 +11,8 @@ export const mcpOperations: Operation[] = [
     description:
       "Refgrow's 18 tools under their names and arguments, and tools for events, replay, payouts, reports and the ledger check. " +
       'Each tool calls this API with the same key; a bad argument or a refused call is answered as a tool error with the reason. ' +
+      "The request itself draws nothing on the key's rate limit; the tools' API calls do, and a tool call past it is a tool error " +
+      'with the API\'s 429 message. ' +
       'The request itself is refused as the API refuses one (`{ "success": false, "error" }`): 400 for a body that is not JSON or a number ' +
       'JSON cannot carry exactly, 413 for a body over 1 MiB, 415 for a Content-Type other than application/json; and as the MCP ' +
       'transport refuses one (a JSON-RPC error without id): 400 for JSON that is not a JSON-RPC message or an unsupported ' +
