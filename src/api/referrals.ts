@@ -33,8 +33,22 @@ const updateBody = z.object({
   /** null: the customer came to the merchant directly */
   affiliate_id: uuidField.nullable().optional(),
   referral_code: z.string().trim().min(1).optional(),
-  status: statusField.optional(),
+  /** as asked: `active` and `inactive` are read against the referral's own status (requestedStatus) */
+  status: z.enum(statusValues).describe(statusField.description!).optional(),
 });
+
+/**
+ * The status a change asks for. Refwire's earlier `active` and `inactive`, still in every answer as `status`, say
+ * whether the referral credits its affiliate, not which of Refgrow's statuses it has: a referral already on that side
+ * keeps its own, so an answer sent back unchanged changes nothing (it made a converted referral pending again and a
+ * direct_signup direct, and undated them).
+ */
+function requestedStatus(asked: (typeof statusValues)[number] | undefined, current: ReferralStatus): ReferralStatus | undefined {
+  const credits = (ATTRIBUTING_STATUSES as readonly string[]).includes(current);
+  if (asked === 'active') return credits ? current : LEGACY_REFERRAL_STATUSES.active;
+  if (asked === 'inactive') return credits ? LEGACY_REFERRAL_STATUSES.inactive : current;
+  return asked;
+}
 const listQuery = z.object({ ...paginationQuery, affiliate_id: uuidField.optional(), status: z.enum(statusValues).optional() });
 
 /** The affiliate named by affiliate_id or referral_code, in this project only. */
@@ -138,9 +152,12 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
     const named = Boolean(body.affiliate_id || body.referral_code);
     const credits = (ATTRIBUTING_STATUSES as readonly string[]).includes(current.conversionStatus);
     const implied: ReferralStatus = affiliateId === null && credits ? 'direct' : named && !credits ? 'pending' : (current.conversionStatus as ReferralStatus);
-    const status = checkedStatus(body.status ?? implied, affiliateId);
+    const asked = requestedStatus(body.status, current.conversionStatus as ReferralStatus);
+    const status = checkedStatus(asked ?? implied, affiliateId);
     const now = clock();
-    const conversionDate = body.status !== undefined || status !== current.conversionStatus ? conversionDateFor(status, now) : current.conversionDate;
+    // Refgrow: setting converted or direct dates the referral; a legacy status that keeps it as it is keeps its date
+    const kept = (body.status === 'active' || body.status === 'inactive') && status === current.conversionStatus;
+    const conversionDate = (asked !== undefined && !kept) || status !== current.conversionStatus ? conversionDateFor(status, now) : current.conversionDate;
     const email = body.email ?? current.email;
     if (email !== current.email && (await prisma.referral.findUnique({ where: { projectId_email: { projectId, email } } }))) {
       throw new HttpError(409, DUPLICATE);

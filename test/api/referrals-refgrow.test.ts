@@ -116,6 +116,20 @@ describe("referrals in Refgrow's shape", () => {
     expect((await purchasesOf('old@customers.test'))[0]).toMatchObject({ affiliate_id: sam, value_minor: 200 });
     const inactive = (await request(t.app).get('/api/v1/referrals?status=inactive').set(api()).expect(200)).body.data.map((r: any) => r.user_email);
     expect(inactive).toEqual(['walkin@customers.test', 'dir@customers.test']);
+
+    // an answer sent back as it is (its `status` is active or inactive) changes nothing: a converted referral stays
+    // converted with its date, a direct_signup stays one (they became pending, undated, and direct)
+    for (const email of ['old@customers.test', 'walkin@customers.test']) {
+      const before = (await referral(email)).body.data;
+      const { user_email, affiliate_id, status } = before;
+      t.clock.now = new Date(t.clock.now.getTime() + 60_000);
+      const { updated_at: _written, ...after } = (await put(email, { email: user_email, affiliate_id, status }).expect(200)).body.data;
+      expect(after).toEqual({ ...before, updated_at: undefined });
+    }
+    // and one on the other side moves as before: active makes a direct referral pending, inactive a pending one direct
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'flip@customers.test', referral_code: 'sam', status: 'direct' }).expect(201);
+    expect((await put('flip@customers.test', { status: 'active' }).expect(200)).body.data).toMatchObject({ conversion_status: 'pending', status: 'active' });
+    expect((await put('flip@customers.test', { status: 'inactive' }).expect(200)).body.data).toMatchObject({ conversion_status: 'direct', status: 'inactive' });
   });
 
   it("clearing the affiliate: the customer's unpaid commissions leave it, a paid one stays where it was paid", async () => {
