@@ -77,6 +77,40 @@ const updateBody = z.object({
 /** Refgrow's update takes these; here a conversion keeps them, and saying so beats ignoring them. */
 const FIXED_ONCE_RECORDED = ['type', 'base_value_currency'] as const;
 
+/** Whether `value` is what the conversion shows for `field` (conversionView), so sending it changes nothing. */
+function shownAs(c: Conversion, field: string, value: unknown, now: Date): boolean {
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+  const sameAmount = (minor: bigint) => {
+    try {
+      return (typeof value === 'number' || typeof value === 'string') && amountField(field, value, c.currency) === minor;
+    } catch {
+      return false;
+    }
+  };
+  switch (field) {
+    case 'type':
+      return value === (c.kind === 'signup' ? 'signup' : 'purchase');
+    case 'base_value_currency':
+      return text(value)?.toUpperCase() === c.currency;
+    case 'value':
+      return sameAmount(c.valueMinor);
+    case 'base_value':
+      return sameAmount(c.baseValueMinor);
+    case 'paid':
+      return value === (c.paidAt !== null);
+    case 'reference':
+      return value === null ? !c.externalKey?.startsWith('manual:') : c.externalKey === `manual:${text(value)}`;
+    case 'referred_user_id': {
+      const shown = c.customerEmail ?? c.customerId;
+      return value === null ? shown === null : shown !== null && text(value) === shown;
+    }
+    case 'coupon_code_used':
+      return (value === null || typeof value === 'string') && (text(value) ?? null) === conversionView(c, now).coupon_code_used;
+    default:
+      return false;
+  }
+}
+
 const bulkApproveBody = z.object({ ids: z.array(uuidField).min(1).max(500) }).strict();
 const rejectBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 
@@ -407,10 +441,13 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   const update = async (req: import('express').Request, res: import('express').Response) => {
     const projectId = projectIdOf(req);
     const current = await find(projectId, req.params.id);
-    const sent = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+    const given = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+    // Refgrow's update takes the whole conversion: fields sent as the conversion shows them are no change, to make or
+    // to refuse (a client that sends it back to mark it paid was refused for its own type, or its provider values)
+    const sent = Object.fromEntries(Object.entries(given).filter(([field, v]) => !shownAs(current, field, v, clock())));
     const fixed = FIXED_ONCE_RECORDED.find((field) => sent[field] !== undefined);
     if (fixed) throw new HttpError(400, `${fixed}: fixed once recorded; delete the conversion and record it again (a conversion recorded by hand)`);
-    const body = updateBody.parse(req.body ?? {});
+    const body = updateBody.parse(sent);
     const manual = current.provider === null;
     if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}: it changes when that payout completes or fails`);
     if (body.paid === true && (current.reviewStatus === 'pending' || current.reviewStatus === 'rejected')) {

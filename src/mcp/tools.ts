@@ -167,12 +167,12 @@ export const REFGROW_TOOLS: readonly ToolDefinition[] = [
     name: 'update_conversion',
     description:
       'Change a conversion: mark it paid or unpaid; on a conversion recorded by hand also its value, base_value, reference, referred_user_id or coupon_code_used. ' +
-      'A conversion derived from provider events only changes paid. type and base_value_currency are fixed once recorded: the API refuses them (400 naming the field).',
+      'A conversion derived from provider events only changes paid. type and base_value_currency are fixed once recorded: the API refuses a change of them (400 naming the field); a field sent as the conversion shows it is no change.',
     // Refgrow's type and base_value_currency are taken and sent, so the caller hears the API's reason rather than "unrecognized key"
     input: conversionUpdateBody.extend({
       ...id('conversion').shape,
-      type: z.enum(['signup', 'purchase']).optional().describe("Refgrow's new conversion type: refused by the API, a conversion's type is fixed once recorded"),
-      base_value_currency: z.string().optional().describe("Refgrow's new currency: refused by the API, a conversion's currency is fixed once recorded"),
+      type: z.enum(['signup', 'purchase']).optional().describe("Refgrow's new conversion type: a change is refused by the API, a conversion's type is fixed once recorded"),
+      base_value_currency: z.string().optional().describe("Refgrow's new currency: a change is refused by the API, a conversion's currency is fixed once recorded"),
     }),
     annotations: WRITE,
     request: (args) => ({ method: 'PUT', path: `/conversions/${enc(args.id)}`, body: without(args, 'id') }),

@@ -193,6 +193,17 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     expect(set.body.data.coupon_code_used).toBe('AUTUMN');
     const derived = await request(t.app).put(`/api/v1/conversions/${paid.id}`).set(api()).send({ coupon_code_used: 'X' }).expect(409);
     expect(derived.body.error).toBe('this conversion is derived from provider events: only "paid" can change');
+
+    // the whole conversion sent back, as Refgrow's update takes it, to mark it paid: what it shows is no change
+    for (const row of [paid, (await request(t.app).get(`/api/v1/conversions/${manual.body.data.id}`).set(api()).expect(200)).body.data]) {
+      const marked = (await request(t.app).put(`/api/v1/conversions/${row.id}`).set(api()).send({ ...row, paid: true }).expect(200)).body.data;
+      // what the list adds (affiliate_email, attribution_explanation) is not in the change's answer
+      const { paid: _was, paid_at: _never, updated_at: _written, status: _eligible, affiliate_email: _a, attribution_explanation: _e, ...rest } = row;
+      expect(marked).toMatchObject({ ...rest, paid: true, status: 'paid' });
+    }
+    // and a field sent with another value than it shows is still one
+    const changed = await request(t.app).put(`/api/v1/conversions/${paid.id}`).set(api()).send({ ...paid, value: paid.value + 1 }).expect(409);
+    expect(changed.body.error).toBe('this conversion is derived from provider events: only "paid" can change');
   });
 
   it('PUT on a conversion announces referral_updated, with the change', async () => {
@@ -204,10 +215,13 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
       expect(refused.body).toEqual({ success: false, error: expect.stringMatching(new RegExp(`^${Object.keys(change)[0]}: fixed once recorded`)) });
     }
     expect((await request(t.app).get(`/api/v1/conversions/${created.id}`).set(api()).expect(200)).body.data).toMatchObject({ type: 'purchase', value: 12.5 });
+    // as recorded, they are no change: the rest of the update goes through
+    const same = await request(t.app).put(`/api/v1/conversions/${created.id}`).set(api()).send({ type: 'purchase', base_value_currency: 'usd', value: 15 }).expect(200);
+    expect(same.body.data).toMatchObject({ type: 'purchase', value: 15 });
     const deliveries = await tdb.db.prisma.webhookDelivery.findMany({ where: { projectId, eventType: 'referral_updated' }, orderBy: { createdAt: 'asc' } });
     const announced = deliveries.map((d) => d.payload as any).filter((p) => p.conversion?.id === created.id);
     // one as it was created (Refgrow announces a new conversion as updated too), one with the change, in Refgrow's shape
-    expect(announced.map((p) => p.conversion.commission_amount)).toEqual([20, 12.5]);
+    expect(announced.map((p) => p.conversion.commission_amount)).toEqual([20, 12.5, 15]);
   });
 
   it("a list holds 50 conversions unless limit says otherwise (Refgrow's default; up to 100)", async () => {

@@ -107,12 +107,15 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(unknown.content[0]!.text).toMatch(/Unrecognized key: "currency"/);
     expect((await request(t.app).get(`/api/v1/conversions/${kept.id}`).set(auth).expect(200)).body.data.reference).toBe('KEEP');
 
-    // Refgrow's type and base_value_currency are taken and sent; the API refuses them, even unchanged, and nothing changes
-    for (const [field, value] of [['type', 'purchase'], ['type', 'signup'], ['base_value_currency', 'EUR'], ['base_value_currency', 'USD']] as const) {
+    // Refgrow's type and base_value_currency are taken and sent; the API refuses a change of them, and nothing changes
+    for (const [field, value] of [['type', 'purchase'], ['base_value_currency', 'EUR']] as const) {
       const fixed = await call('update_conversion', { id: kept.id, reference: 'CHANGED', [field]: value });
       expect(fixed).toMatchObject({ isError: true, content: [{ text: `${field}: fixed once recorded; delete the conversion and record it again (a conversion recorded by hand) (HTTP 400)` }] });
     }
     expect((await request(t.app).get(`/api/v1/conversions/${kept.id}`).set(auth).expect(200)).body.data).toMatchObject({ reference: 'KEEP', type: 'signup', currency: 'USD' });
+    // as recorded they are no change, and the rest goes through
+    const same = await call('update_conversion', { id: kept.id, reference: 'CHANGED', type: 'signup', base_value_currency: 'USD' });
+    expect(JSON.parse(same.content[0]!.text).data).toMatchObject({ reference: 'CHANGED', type: 'signup', currency: 'USD' });
     // coupon_code_used, which the documentation's row left out, changes
     const coupon = await call('update_conversion', { id: kept.id, coupon_code_used: 'SPRING' });
     expect(JSON.parse(coupon.content[0]!.text).data.coupon_code_used).toBe('SPRING');
