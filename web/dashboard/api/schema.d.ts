@@ -2179,7 +2179,7 @@ export interface paths {
         put?: never;
         /**
          * The MCP server (Streamable HTTP, stateless): one JSON-RPC message in, its JSON answer out (docs/mcp.md)
-         * @description Refgrow's 18 tools under their names and arguments, and tools for events, replay, payouts, reports and the ledger check. Each tool calls this API with the same key; a bad argument or a refused call is answered as a tool error with the reason. The request itself is refused as the API refuses one (`{ "success": false, "error" }`): 400 for a body that is not JSON or a number JSON cannot carry exactly, 413 for a body over 1 MiB, 415 for a Content-Type other than application/json; and as the MCP transport refuses one (a JSON-RPC error without id): 400 for JSON that is not a JSON-RPC message or an unsupported MCP-Protocol-Version, 406 for an Accept header that does not list both application/json and text/event-stream. Other methods (GET, DELETE) answer 405 with Allow: POST: there is no server stream and no session.
+         * @description Refgrow's 18 tools under their names and arguments, and tools for events, replay, payouts, reports and the ledger check. Each tool calls this API with the same key; a bad argument or a refused call is answered as a tool error with the reason. The request itself draws nothing on the key's rate limit; the tools' API calls do, and a tool call past it is a tool error with the API's 429 message. The request itself is refused as the API refuses one (`{ "success": false, "error" }`): 400 for a body that is not JSON or a number JSON cannot carry exactly, 413 for a body over 1 MiB, 415 for a Content-Type other than application/json; and as the MCP transport refuses one (a JSON-RPC error without id): 400 for JSON that is not a JSON-RPC message or an unsupported MCP-Protocol-Version, 406 for an Accept header that does not list both application/json and text/event-stream. Other methods (GET, DELETE) answer 405 with Allow: POST: there is no server stream and no session.
          */
         post: operations["postMcp"];
         delete?: never;
@@ -8510,10 +8510,7 @@ export interface operations {
                     email?: string;
                     affiliate_id?: string | null;
                     referral_code?: string;
-                    /**
-                     * @description pending | converted | direct | direct_signup; the earlier active (= pending) and inactive (= direct) are still accepted
-                     * @enum {string}
-                     */
+                    /** @enum {string} */
                     status?: "pending" | "converted" | "direct" | "direct_signup" | "active" | "inactive";
                 };
             };
@@ -8629,10 +8626,7 @@ export interface operations {
                     email?: string;
                     affiliate_id?: string | null;
                     referral_code?: string;
-                    /**
-                     * @description pending | converted | direct | direct_signup; the earlier active (= pending) and inactive (= direct) are still accepted
-                     * @enum {string}
-                     */
+                    /** @enum {string} */
                     status?: "pending" | "converted" | "direct" | "direct_signup" | "active" | "inactive";
                 };
             };
