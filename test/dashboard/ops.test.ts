@@ -192,6 +192,29 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
     await screenshot(page, 'overview');
   });
 
+  it("connects Lemon Squeezy with the store reconciliation reads (a store id that is not one refused next to its field)", async () => {
+    const page = await h.page();
+    await h.signIn(page, 'owner@acme.test', PASSWORD, at('/integrations'));
+    const lemon = page.getByRole('region', { name: 'Lemon Squeezy' });
+    await lemon.getByText('not connected').waitFor();
+    await lemon.getByLabel('Lemon Squeezy webhook signing secret').fill('lemon-dashboard-secret');
+    await lemon.getByLabel('Store ID (when the key sees several stores)').fill('my-store');
+    await lemon.getByRole('button', { name: 'Connect Lemon Squeezy' }).click();
+    const error = lemon.locator('.field-invalid').filter({ has: page.getByLabel('Store ID (when the key sees several stores)') }).locator('.field-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('must be a Lemon Squeezy store id (a positive integer)');
+    expect((await v1('get', '/api/v1/integrations').expect(200)).body.data.map((i: { provider: string }) => i.provider)).not.toContain('lemonsqueezy');
+
+    await lemon.getByLabel('Store ID (when the key sees several stores)').fill('4242');
+    await lemon.getByRole('button', { name: 'Connect Lemon Squeezy' }).click();
+    await noticeOf(page, 'Lemon Squeezy connected');
+    expect((await v1('get', '/api/v1/integrations/lemonsqueezy').expect(200)).body.data.store_id).toBe('4242');
+    const store = lemon.locator('.details-list dt', { hasText: 'Store' }).locator('xpath=following-sibling::dd[1]');
+    expect(await store.textContent()).toBe('4242');
+    expect(await axeViolations(page)).toEqual([]);
+    await v1('delete', '/api/v1/integrations/lemonsqueezy').expect(204);
+  });
+
   it('a failed event is called out on the overview, replayed from the events page, and the failed ones replayed all at once', async () => {
     // a payment in a currency that does not exist: failed at once, replaying cannot help
     await sendStripe(checkout('ops_bad', 5_000, (o) => (o.currency = 'usdx')));

@@ -102,6 +102,12 @@ function ProviderCard(props: { supported: SupportedProvider; integration: Integr
             ) : null}
             <dt>API key</dt>
             <dd>{integration.api_key_hint ? <code>{integration.api_key_hint}</code> : 'none kept'}</dd>
+            {provider === 'lemonsqueezy' ? (
+              <>
+                <dt>Store</dt>
+                <dd>{integration.store_id ? <code>{integration.store_id}</code> : "the API key's only store"}</dd>
+              </>
+            ) : null}
             {integration.reconciliation ? (
               <>
                 <dt>Reconciled through</dt>
@@ -213,7 +219,8 @@ function SecretForm(props: { provider: Provider; label: string; connected: boole
   const client = useQueryClient();
   const announce = useAnnounce();
   const save = useMutation({
-    mutationFn: (body: { webhook_secret?: string; api_key?: string }) => unwrap(api.PUT('/api/v1/integrations/{provider}', { params: { path: { provider: props.provider } }, body })),
+    mutationFn: (body: { webhook_secret?: string; api_key?: string; store_id?: string }) =>
+      unwrap(api.PUT('/api/v1/integrations/{provider}', { params: { path: { provider: props.provider } }, body })),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: ['p', project_id] });
       announce(props.connected ? `${props.label} webhook secret changed` : `${props.label} connected`);
@@ -228,12 +235,18 @@ function SecretForm(props: { provider: Provider; label: string; connected: boole
         e.preventDefault();
         const form = e.currentTarget;
         const v = formValues(form);
-        save.mutate({ webhook_secret: v.webhook_secret ?? '', ...(v.api_key ? { api_key: v.api_key } : {}) }, { onSuccess: () => form.reset() });
+        save.mutate(
+          { webhook_secret: v.webhook_secret ?? '', ...(v.api_key ? { api_key: v.api_key } : {}), ...(v.store_id ? { store_id: v.store_id } : {}) },
+          { onSuccess: () => form.reset() },
+        );
       }}
     >
       <Field label={`${props.label} webhook signing secret`} name="webhook_secret" type="password" autoComplete="off" spellCheck={false} hint={SECRET_HINT[props.provider]} errors={errors} />
       <Field label="API key (optional)" name="api_key" type="password" autoComplete="off" spellCheck={false} hint="Lets Refwire look up what webhooks leave out and reconcile missed events." errors={errors} />
-      <FormError error={save.error} fields={['webhook_secret', 'api_key']} />
+      {props.provider === 'lemonsqueezy' ? (
+        <Field label="Store ID (when the key sees several stores)" name="store_id" inputMode="numeric" hint="The store whose orders reconciliation reads: its webhooks come from that store alone." errors={errors} />
+      ) : null}
+      <FormError error={save.error} fields={['webhook_secret', 'api_key', 'store_id']} />
       <div>
         <SubmitButton busy={save.isPending}>{props.connected ? 'Save the new secret' : `Connect ${props.label}`}</SubmitButton>
       </div>
