@@ -317,6 +317,15 @@ export function payoutBatchesRouter(prisma: PrismaClient, sql: SqlClient, clock:
     if (result.settled === 0 && answer.statuses[outcome] === 0) {
       throw new HttpError(409, `the payout batch is ${answer.status}: only a batch with pending lines can be ${outcome}`);
     }
+    // a repeat that says something else (another reference or reason) would be answered 200 and dropped: refused, as a
+    // single payout's is (src/api/payouts.ts)
+    const note = outcome === 'completed' ? { name: 'reference', given: (body as z.infer<typeof completeBody>).reference } : { name: 'reason', given: (body as z.infer<typeof failBody>).reason };
+    const kept = (l: (typeof answer.lines)[number]) => (outcome === 'completed' ? l.reference : l.failure_reason);
+    const other = note.given === undefined ? undefined : answer.lines.find((l) => l.status === outcome && kept(l) !== note.given);
+    if (result.settled === 0 && other) {
+      const was = kept(other);
+      throw new HttpError(409, `the payout batch was already ${outcome} ${was === null ? `without a ${note.name}` : `with the ${note.name} ${JSON.stringify(was)}`}; it does not change`);
+    }
     res.json(ok({ ...answer, settled: result.settled }));
   };
   router.post('/:id/complete', settle('completed'));
@@ -426,7 +435,8 @@ export const payoutBatchOperations: Operation[] = [
     method: 'post',
     path: `${one}/complete`,
     summary: 'Mark every pending line sent: their conversions become paid',
-    description: 'A repeat answers 200 with settled 0; a batch with no line pending and none completed (every line failed) answers 409.',
+    description:
+      'A repeat answers 200 with settled 0, and 409 when it gives another reference than the completed lines keep; a batch with no line pending and none completed (every line failed) answers 409.',
     body: completeBody,
     errors: [409],
     response: settledAnswer,
@@ -436,7 +446,8 @@ export const payoutBatchOperations: Operation[] = [
     method: 'post',
     path: `${one}/fail`,
     summary: 'Mark every pending line failed: their conversions are eligible again',
-    description: 'A repeat answers 200 with settled 0; a batch with no line pending and none failed (every line sent) answers 409.',
+    description:
+      'A repeat answers 200 with settled 0, and 409 when it gives another reason than the failed lines keep; a batch with no line pending and none failed (every line sent) answers 409.',
     body: failBody,
     errors: [409],
     response: settledAnswer,

@@ -214,8 +214,13 @@ describe('payout batches', () => {
     expect(done.body.data).toMatchObject({ settled: 4, status: 'completed', statuses: { pending: 0, completed: 4, failed: 0 } });
     expect(done.body.data.lines.every((l: any) => l.status === 'completed' && l.reference === 'PP-2026-12')).toBe(true);
     expect(await balances('bob')).toEqual({ eligible: 0, processing: 0, paid: 1550 });
-    // again: nothing pending is left, nothing changes
+    // again: nothing pending is left, nothing changes; with the same reference too, but another one is refused
     expect((await request(t.app).post(`/api/v1/payout-batches/${first.id}/complete`).set(api()).send({}).expect(200)).body.data.settled).toBe(0);
+    expect((await request(t.app).post(`/api/v1/payout-batches/${first.id}/complete`).set(api()).send({ reference: 'PP-2026-12' }).expect(200)).body.data.settled).toBe(0);
+    expect((await request(t.app).post(`/api/v1/payout-batches/${first.id}/complete`).set(api()).send({ reference: 'PP-OTHER' }).expect(409)).body).toEqual({
+      success: false,
+      error: 'the payout batch was already completed with the reference "PP-2026-12"; it does not change',
+    });
     // nothing pending: the files are empty (PayPal) or just the header (Wise)
     expect((await request(t.app).get(`/api/v1/payout-batches/${first.id}/paypal.csv?currency=USD`).set(api()).expect(200)).text).toBe('');
 
@@ -225,6 +230,9 @@ describe('payout batches', () => {
     expect(await balances('carl')).toEqual({ eligible: 1200, processing: 0, paid: 1000 });
     // a repeat changes nothing; the other outcome, with no line left pending, is refused as for a single payout
     expect((await request(t.app).post(`/api/v1/payout-batches/${second}/fail`).set(api()).send({}).expect(200)).body.data.settled).toBe(0);
+    expect((await request(t.app).post(`/api/v1/payout-batches/${second}/fail`).set(api()).send({ reason: 'another reason' }).expect(409)).body.error).toBe(
+      'the payout batch was already failed with the reason "PayPal rejected the file"; it does not change',
+    );
     expect((await request(t.app).post(`/api/v1/payout-batches/${second}/complete`).set(api()).send({}).expect(409)).body).toEqual({
       success: false,
       error: 'the payout batch is failed: only a batch with pending lines can be completed',
