@@ -75,6 +75,42 @@ export function settingsView(p: Project) {
 }
 
 /**
+ * Amounts are kept in minor units of the project's currency, with no exchange rate to carry them into another: read
+ * in the new one they changed by themselves (a minimum of 1000 JPY became 10.00 USD, a fixed 5.00 rule ¥500). So the
+ * currency changes only with every amount still set restated in the same request (minimum_payout, the default rule's
+ * commission_value) or none left: fixed amounts of groups, affiliates and product rules are the merchant's to change
+ * or clear first.
+ */
+async function checkAmountsFollow(
+  tx: Pick<PrismaClient, 'affiliate' | 'affiliateGroup' | 'productRule'>,
+  project: Project,
+  currency: string,
+  body: { minimum_payout?: unknown; commission_type?: string; commission_value?: unknown },
+): Promise<void> {
+  const kept: string[] = [];
+  if (project.minimumPayoutMinor > 0n && body.minimum_payout === undefined) kept.push(`minimum_payout ${formatMajor(project.minimumPayoutMinor, project.currency)}`);
+  const stillFixed = (body.commission_type ?? project.commissionType) === 'fixed';
+  if (project.commissionType === 'fixed' && stillFixed && body.commission_value === undefined) {
+    kept.push(`commission_value ${formatMajor(project.commissionAmountMinor ?? 0n, project.currency)}`);
+  }
+  const fixed = { projectId: project.id, commissionType: 'fixed' };
+  const [affiliates, groups, products] = await Promise.all([tx.affiliate.count({ where: fixed }), tx.affiliateGroup.count({ where: fixed }), tx.productRule.count({ where: fixed })]);
+  for (const [n, what] of [
+    [affiliates, 'affiliate overrides'],
+    [groups, 'groups'],
+    [products, 'product rules'],
+  ] as const) {
+    if (n > 0) kept.push(`${n} ${what} with a fixed amount`);
+  }
+  if (kept.length > 0) {
+    throw new HttpError(
+      409,
+      `currency: amounts are set in ${project.currency} (${kept.join('; ')}): give minimum_payout and commission_value in ${currency} in the same request, and change or clear the other fixed amounts first`,
+    );
+  }
+}
+
+/**
  * `/api/v1/settings`: the program's defaults. A change of the commission rule or duration applies to payments
  * that occur after it; the rule it replaces is kept as a version for the payments before (rule-versions.ts).
  */
@@ -95,6 +131,7 @@ export function settingsRouter(prisma: PrismaClient, clock: () => Date): Router 
       if (currency !== project.currency && (await tx.conversion.count({ where: { projectId } })) > 0) {
         throw new HttpError(409, 'currency cannot change once conversions exist');
       }
+      if (currency !== project.currency) await checkAmountsFollow(tx, project, currency, body);
       const data: Partial<Project> = { currency };
       if (body.commission_type !== undefined || body.commission_value !== undefined) {
         const current = commissionView(project, project.currency);
