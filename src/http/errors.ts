@@ -20,9 +20,18 @@ export function sendError(res: Parameters<RequestHandler>[1], status: number, er
 
 export const notFoundHandler: RequestHandler = (_req, res) => sendError(res, 404, 'not found');
 
+/**
+ * zod's own words for an empty text ("Too small: expected string to have >=1 characters") reached the dashboard's
+ * forms beside fields whose schemas gave no message of their own: said as the other fields say it.
+ */
+function messageOf(issue: ZodError['issues'][number]): string {
+  if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1 && issue.message.startsWith('Too small:')) return 'must not be empty';
+  return issue.message;
+}
+
 function describeZodError(error: ZodError): string {
   return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${messageOf(issue)}` : messageOf(issue)))
     .join('; ');
 }
 

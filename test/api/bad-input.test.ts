@@ -163,6 +163,12 @@ describe('bad input the database cannot hold', () => {
     expect(res.body).toEqual({ success: false, error });
   });
 
+  it('says an empty text is empty, in the words of the other fields, not zod\'s own', async () => {
+    const empty = await request(t.app).post('/api/v1/products').set(api()).send({ product_id: 'prod_empty', commission_type: 'percentage', commission_value: '' }).expect(400);
+    expect(empty.body).toEqual({ success: false, error: 'commission_value: must not be empty' });
+    expect((await request(t.app).post('/api/v1/groups').set(api()).send({ name: '  ' }).expect(400)).body.error).toBe('name: must not be empty');
+  });
+
   it('names referral_code when no affiliate has it, so a form shows the error beside that field', async () => {
     const res = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'NOPE-NOBODY', base_value: 10 }).expect(404);
     expect(res.body).toEqual({ success: false, error: 'referral_code: no affiliate has this referral_code' });

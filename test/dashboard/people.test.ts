@@ -185,6 +185,11 @@ describeInBrowser('the people pages: applications, affiliates, an affiliate, gro
     await table.getByText('Bob Spam').waitFor({ state: 'detached' });
     expect(await table.locator('tbody tr').count()).toBe(1);
     await table.getByText('Ann Writer').waitFor();
+    // filtered down to nothing: that no application matches, not that there are none yet
+    await page.getByLabel('Decision').selectOption('pending');
+    await page.waitForURL(/decision=pending/);
+    await page.getByText('No application matches these filters.').waitFor();
+    expect(await page.getByText('No applications yet.').count()).toBe(0);
   });
 
   it('rejects in bulk with one reason and reports which failed, by name', async () => {

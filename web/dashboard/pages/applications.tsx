@@ -203,9 +203,16 @@ export function ApplicationsPage() {
         <QueryView query={list} loadingLabel="Loading applications…">
           {(page) =>
             page.data.length === 0 ? (
-              <Empty title={offset > 0 ? 'No applications on this page.' : status === 'unverified' ? 'No application is waiting for its email to be confirmed.' : 'No applications yet.'}>
-                <p>Applicants appear here once they confirm the code emailed to them. Share your program’s application form to get some.</p>
-              </Empty>
+              decision || flagged ? (
+                // filtered: other applications may well exist, so this is no "yet"
+                <Empty title={offset > 0 ? 'No applications on this page.' : 'No application matches these filters.'}>
+                  <p>Set Decision and Flags back to “Any” to see every application.</p>
+                </Empty>
+              ) : (
+                <Empty title={offset > 0 ? 'No applications on this page.' : status === 'unverified' ? 'No application is waiting for its email to be confirmed.' : 'No applications yet.'}>
+                  <p>Applicants appear here once they confirm the code emailed to them. Share your program’s application form to get some.</p>
+                </Empty>
+              )
             ) : (
               <>
                 <DataTable
