@@ -1425,7 +1425,7 @@ export interface paths {
         put?: never;
         /**
          * Mark every pending line sent: their conversions become paid
-         * @description A repeat answers 200 with settled 0; a batch with no line pending and none completed (every line failed) answers 409.
+         * @description A repeat answers 200 with settled 0, and 409 when it gives another reference than the completed lines keep; a batch with no line pending and none completed (every line failed) answers 409.
          */
         post: operations["postApiV1PayoutBatchesByIdComplete"];
         delete?: never;
@@ -1445,7 +1445,7 @@ export interface paths {
         put?: never;
         /**
          * Mark every pending line failed: their conversions are eligible again
-         * @description A repeat answers 200 with settled 0; a batch with no line pending and none failed (every line sent) answers 409.
+         * @description A repeat answers 200 with settled 0, and 409 when it gives another reason than the failed lines keep; a batch with no line pending and none failed (every line sent) answers 409.
          */
         post: operations["postApiV1PayoutBatchesByIdFail"];
         delete?: never;
