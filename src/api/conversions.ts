@@ -77,38 +77,27 @@ const updateBody = z.object({
 /** Refgrow's update takes these; here a conversion keeps them, and saying so beats ignoring them. */
 const FIXED_ONCE_RECORDED = ['type', 'base_value_currency'] as const;
 
-/** Whether `value` is what the conversion shows for `field` (conversionView), so sending it changes nothing. */
-function shownAs(c: Conversion, field: string, value: unknown, now: Date): boolean {
-  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
-  const sameAmount = (minor: bigint) => {
-    try {
-      return (typeof value === 'number' || typeof value === 'string') && amountField(field, value, c.currency) === minor;
-    } catch {
-      return false;
+/**
+ * The fields a PUT sent that say something else than the conversion shows (conversionView, the one place that says
+ * how a conversion reads): the others are no change. Amounts are compared in minor units, text trimmed, a currency
+ * in any case.
+ */
+function changedFields(c: Conversion, sent: Record<string, unknown>, now: Date): Record<string, unknown> {
+  const shown = conversionView(c, now) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : v);
+  const same = (field: string, value: unknown): boolean => {
+    if (field === 'value' || field === 'base_value') {
+      try {
+        return (typeof value === 'number' || typeof value === 'string') && amountField(field, value, c.currency) === BigInt(shown[`${field}_minor`] as number);
+      } catch {
+        return false;
+      }
     }
+    if (field === 'base_value_currency') return typeof value === 'string' && value.trim().toUpperCase() === shown.base_value_currency;
+    if (!['type', 'paid', 'reference', 'referred_user_id', 'coupon_code_used'].includes(field)) return false;
+    return (typeof value === 'boolean' ? value : text(value)) === shown[field];
   };
-  switch (field) {
-    case 'type':
-      return value === (c.kind === 'signup' ? 'signup' : 'purchase');
-    case 'base_value_currency':
-      return text(value)?.toUpperCase() === c.currency;
-    case 'value':
-      return sameAmount(c.valueMinor);
-    case 'base_value':
-      return sameAmount(c.baseValueMinor);
-    case 'paid':
-      return value === (c.paidAt !== null);
-    case 'reference':
-      return value === null ? !c.externalKey?.startsWith('manual:') : c.externalKey === `manual:${text(value)}`;
-    case 'referred_user_id': {
-      const shown = c.customerEmail ?? c.customerId;
-      return value === null ? shown === null : shown !== null && text(value) === shown;
-    }
-    case 'coupon_code_used':
-      return (value === null || typeof value === 'string') && (text(value) ?? null) === conversionView(c, now).coupon_code_used;
-    default:
-      return false;
-  }
+  return Object.fromEntries(Object.entries(sent).filter(([field, value]) => !same(field, value)));
 }
 
 const bulkApproveBody = z.object({ ids: z.array(uuidField).min(1).max(500) }).strict();
@@ -444,7 +433,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const given = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
     // Refgrow's update takes the whole conversion: fields sent as the conversion shows them are no change, to make or
     // to refuse (a client that sends it back to mark it paid was refused for its own type, or its provider values)
-    const sent = Object.fromEntries(Object.entries(given).filter(([field, v]) => !shownAs(current, field, v, clock())));
+    const sent = changedFields(current, given, clock());
     const fixed = FIXED_ONCE_RECORDED.find((field) => sent[field] !== undefined);
     if (fixed) throw new HttpError(400, `${fixed}: fixed once recorded; delete the conversion and record it again (a conversion recorded by hand)`);
     const body = updateBody.parse(sent);
