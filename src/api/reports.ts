@@ -142,6 +142,8 @@ function rateBp(sales: bigint, clicks: bigint): number | null {
 const CSV_COLUMNS = [
   'id', 'occurred_at', 'kind', 'status', 'affiliate_id', 'affiliate_email', 'customer_email', 'customer_id', 'provider', 'payment_key',
   'currency', 'amount', 'amount_minor', 'base_value', 'base_value_minor', 'value', 'value_minor', 'reverses_id', 'payout_id', 'paid_at', 'reason',
+  // appended, so a reader of the earlier columns by position reads them as before
+  'reviewed_at', 'review_reason',
 ] as const;
 const CSV_PAGE = 1000;
 
@@ -320,6 +322,8 @@ export function reportsRouter(prisma: PrismaClient, clock: () => Date): Router {
           payout_id: c.payoutId,
           paid_at: c.paidAt?.toISOString() ?? null,
           reason: c.reason === 'pending' ? null : c.reason,
+          reviewed_at: c.reviewedAt?.toISOString() ?? null,
+          review_reason: c.reviewReason,
         };
         res.write(`${CSV_COLUMNS.map((k) => csvField(line[k])).join(',')}\r\n`);
       }

@@ -157,6 +157,11 @@ describe('the affiliate program lifecycle', () => {
     t.clock.now = at(13);
     expect((await api('post', `/api/v1/conversions/${c.id}/reject`, { reason: 'test order' }).expect(200)).body.data).toMatchObject({ status: 'rejected', review_reason: 'test order', reviewed_at: at(13).toISOString() });
     expect((await api('get', `/api/v1/conversions/${c.id}`).expect(200)).body.data).toMatchObject({ review_reason: 'test order' });
+    // the export says why, as the conversion does
+    const csv = (await api('get', '/api/v1/reports/conversions.csv').expect(200)).text.trim().split('\r\n');
+    const header = csv[0]!.split(',');
+    const rejectedLine = csv.find((l) => l.startsWith(`${c.id},`))!.split(',');
+    expect([rejectedLine[header.indexOf('status')], rejectedLine[header.indexOf('reviewed_at')], rejectedLine[header.indexOf('review_reason')]]).toEqual(['rejected', at(13).toISOString(), 'test order']);
     // all or none: c is rejected, so nothing is approved
     const bulk = await api('post', '/api/v1/conversions/approve', { ids: [a.id, b.id, c.id] }).expect(409);
     expect(bulk.body.error).toBe(`${c.id}: this commission was rejected: a rejected commission cannot be approved`);
