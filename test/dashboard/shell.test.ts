@@ -120,6 +120,7 @@ describeInBrowser('the dashboard shell (web/dashboard)', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('You are not a member of this project.').waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not a member of this project');
     // a second project of the same owner appears in the switcher
     const owner = await request(h.t.app).post('/api/dashboard/login').send({ email: 'owner@acme.test', password: PASSWORD }).expect(200);
     const acme = owner.body.data.memberships[0].project_id;
@@ -165,6 +166,10 @@ describeInBrowser('the dashboard shell (web/dashboard)', () => {
       await page.getByRole('link', { name: 'Settings' }).click();
       await page.getByRole('heading', { name: 'Settings' }).waitFor();
       expect(await page.getByText('Could not show this page.').count()).toBe(0);
+      // an address that is no page of the project still has a heading a screen reader can go to
+      await page.goto(`${h.url}${new URL(page.url()).pathname.replace(/\/settings$/, '/no-such-page')}`);
+      await page.getByText('There is no such page.').waitFor();
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
       await page.unroute(/\/chunks\/audit-log-\w+\.js$/);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();

@@ -3,7 +3,8 @@ import { Suspense, useEffect } from 'react';
 import { setCurrentProject } from './api/client';
 import { PAGES } from './page-chunks';
 import { ProjectProvider, scopeOf, useSession } from './session';
-import { ProjectLayout } from './ui/layout';
+import { ProjectLayout, PublicLayout } from './ui/layout';
+import { PageHeader } from './ui/page';
 import { Empty, Loading, PageBoundary } from './ui/states';
 
 /**
@@ -21,15 +22,13 @@ export function ProjectRoutes() {
   useEffect(() => () => setCurrentProject(null), []);
   if (!membership) {
     return (
-      <main id="main" className="public">
-        <div className="public-card">
-          <Empty title="You are not a member of this project.">
-            <p>
-              <a href="/dashboard">Go to your projects</a>
-            </p>
-          </Empty>
-        </div>
-      </main>
+      <PublicLayout title="Not a member of this project">
+        <Empty title="You are not a member of this project.">
+          <p>
+            <a href="/dashboard">Go to your projects</a>
+          </p>
+        </Empty>
+      </PublicLayout>
     );
   }
   return (
@@ -45,6 +44,7 @@ export function ProjectRoutes() {
                 <Redirect to="/overview" replace />
               </Route>
               <Route>
+                <PageHeader title="Page not found" />
                 <Empty title="There is no such page.">
                   <p>Pick one in the navigation.</p>
                 </Empty>
