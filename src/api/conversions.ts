@@ -38,8 +38,9 @@ const listQuery = z.object({
   paid: booleanQuery.optional(),
   /** under manual review: waiting for a decision, approved or rejected */
   review: z.enum(['pending', 'approved', 'rejected']).optional(),
-  from: isoDate.optional(),
-  to: isoDate.optional(),
+  from: isoDate.optional().describe('conversions that occurred at or after this instant'),
+  // half-open, as the reports and the CSV read a period: a month's "to" is the next month's "from"
+  to: isoDate.optional().describe('conversions that occurred before this instant'),
 });
 
 const createBody = z.object({
@@ -225,7 +226,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
       OR: referred ? ('email' in referred ? [{ customerEmail: referred.email }] : [{ customerEmail: referred.customerId.toLowerCase() }, { customerId: referred.customerId }]) : undefined,
       paidAt: q.paid === true ? { not: null } : q.paid === false ? null : undefined,
       reviewStatus: q.review,
-      occurredAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
+      occurredAt: q.from || q.to ? { gte: q.from, lt: q.to } : undefined,
     };
     const orderBy: Prisma.ConversionOrderByWithRelationInput[] = [{ occurredAt: 'desc' }, { id: 'desc' }];
     // by kind alone (or no filter), the total is the project's maintained count; other filters count their rows
@@ -521,7 +522,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
 const recalculationResponse = z.strictObject({
   conversions: z.number().int().describe('payments marked to be rated with the current rules'),
   changed: z.number().int().describe('commissions whose value changed'),
-  /** per currency, what those payments earn net of their refunds' reversals: what the balances move by */
+  /** per currency, what those payments earn net of their refunds' reversals, those pending review left out: what the balances move by */
   totals: z.array(
     z.strictObject({
       currency: z.string(),
@@ -585,7 +586,7 @@ export const conversionOperations: Operation[] = [
     access: 'api_key',
     summary: 'Re-rate unpaid commissions of payments that occurred in [from, to] with the rules in force now',
     description:
-      'Rule changes never move recorded commissions by themselves. This marks the period\'s provider payments that are neither paid nor in a payout (of one affiliate, with affiliate_id) to be rated with the current rules, recomputes them and their refunds, and answers how many changed with the totals before and after per currency.',
+      'Rule changes never move recorded commissions by themselves. This marks the period\'s provider payments that are neither paid nor in a payout (of one affiliate, with affiliate_id) to be rated with the current rules, recomputes them and their refunds, and answers how many changed with the totals before and after per currency (what the balances move by: a commission pending review is re-rated but left out of the totals until approved). A rejected commission is not re-rated: it never pays.',
     body: recalculateBody,
     // affiliate_id names no affiliate of the project
     errors: [404],

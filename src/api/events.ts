@@ -26,8 +26,9 @@ const listQuery = z.object({
   type: z.string().trim().min(1).max(255).optional(),
   /** webhook, or reconciled: recovered from the provider's API */
   origin: z.enum(['webhook', 'reconciled']).optional(),
-  from: isoDate.optional(),
-  to: isoDate.optional(),
+  from: isoDate.optional().describe('events received at or after this instant'),
+  // half-open, as the reports and the CSV read a period: a month's "to" is the next month's "from"
+  to: isoDate.optional().describe('events received before this instant'),
 });
 
 /** Up to this many events a call: each is processed in turn, so a call stays well within a request's time. */
@@ -122,7 +123,7 @@ export function eventsRouter(prisma: PrismaClient, sql: SqlClient, processEvent:
       status: q.status,
       eventType: q.type,
       origin: q.origin,
-      receivedAt: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
+      receivedAt: q.from || q.to ? { gte: q.from, lt: q.to } : undefined,
     };
     const orderBy: Prisma.InboundEventOrderByWithRelationInput[] = [{ receivedAt: 'desc' }, { id: 'desc' }];
     const keyOf = (e: EventRow) => ({ at: e.receivedAt, id: e.id });

@@ -234,6 +234,20 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     expect((await request(t.app).get('/api/v1/conversions?limit=101').set(api()).expect(400)).body.error).toMatch(/^limit: /);
   });
 
+  it('from/to is a half-open period, as the reports and the CSV read it: a payment made at `to` is in the next one', async () => {
+    const at = new Date('2026-07-20T00:00:00Z');
+    t.clock.now = at;
+    const pi = await pay('cus_boundary', 'boundary@customers.test', 5000);
+    const period = (from: string, to: string) => `from=${from}&to=${to}`;
+    const listed = async (q: string) =>
+      (await request(t.app).get(`/api/v1/conversions?${q}&limit=100`).set(api()).expect(200)).body.data.filter((c: any) => c.payment_key?.includes(pi)).length;
+    const exported = async (q: string) => (await request(t.app).get(`/api/v1/reports/conversions.csv?${q}`).set(api()).expect(200)).text.split('\r\n').filter((l) => l.includes(pi)).length;
+    const before = period('2026-07-19T00:00:00Z', at.toISOString());
+    const after = period(at.toISOString(), '2026-07-21T00:00:00Z');
+    expect([await listed(before), await exported(before)]).toEqual([0, 0]);
+    expect([await listed(after), await exported(after)]).toEqual([1, 1]);
+  });
+
   it("the Stripe customer's referral info: its affiliate, how, its payments and totals net of refunds", async () => {
     await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'lee@customers.test', affiliate_id: jane }).expect(201);
     t.clock.now = new Date('2026-07-03T12:00:00Z');

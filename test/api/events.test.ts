@@ -71,7 +71,10 @@ describe('/api/v1/events', () => {
     ['?status=processed', ['evt_a2', 'evt_a1']],
     ['?type=charge.refunded', ['evt_a2']],
     ['?from=2026-11-02T00:00:00Z', ['evt_a3', 'evt_a2']],
-    ['?to=2026-11-02T10:00:00Z', ['evt_a2', 'evt_a1']],
+    // a period is half-open, as the reports read it: an event received at `to` belongs to the next one
+    ['?to=2026-11-02T10:00:00Z', ['evt_a1']],
+    ['?to=2026-11-02T10:00:00.001Z', ['evt_a2', 'evt_a1']],
+    ['?from=2026-11-02T10:00:00Z&to=2026-11-03T10:00:00Z', ['evt_a2']],
     ['?from=2026-11-01T12:00:00Z&to=2026-11-02T23:00:00Z', ['evt_a2']],
     ['?limit=1&offset=1', ['evt_a2']],
   ])('filters %s', async (query, expected) => {

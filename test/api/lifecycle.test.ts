@@ -266,6 +266,25 @@ describe('the affiliate program lifecycle', () => {
     expect(await affiliate('rv-bob@partners.test')).toMatchObject({ eligible_earnings_minor: 1000, pending_earnings_minor: 0 });
     expect((await api('get', `/api/v1/conversions/${mv1.id}`).expect(200)).body.data).toMatchObject({ status: 'rejected', review_reason: 'bob self-dealing' });
     expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
+
+    // bob's rate doubles and the period is re-rated: the approved commission moves the balance, the one pending review
+    // is re-rated but moves nothing until approved, and the rejected one is not re-rated at all (it never pays)
+    await api('post', '/api/v1/referrals', { email: 'mv3@customers.test', affiliate_id: bob.id }).expect(201);
+    await payByCheckout(t, projectId, SECRET, { email: 'mv3@customers.test', paidAt: at(30), amount: 10_000 });
+    const mv3 = (await api('get', `/api/v1/conversions?affiliate_id=${bob.id}&limit=100`).expect(200)).body.data.find((r: any) => r.email === 'mv3@customers.test');
+    expect([mv3.status, mv3.value_minor]).toEqual(['pending', 1000]);
+    const rejectedSum = async () =>
+      (await api('get', '/api/v1/reports/summary').expect(200)).body.data.by_currency.find((m: any) => m.currency === 'USD').commission_rejected.value_minor as number;
+    const rejectedBefore = await rejectedSum();
+    t.clock.now = at(31);
+    await api('patch', '/api/v1/affiliates/rv-bob%40partners.test', { commission_type: 'percentage', commission_value: 20 }).expect(200);
+    const recalculated = (await api('post', '/api/v1/conversions/recalculate', { from: at(29).toISOString(), to: at(31).toISOString(), affiliate_id: bob.id }).expect(200)).body.data;
+    expect(recalculated).toMatchObject({ conversions: 2, changed: 2, totals: [{ currency: 'USD', before_minor: 1000, after_minor: 2000, difference_minor: 1000 }] });
+    expect(await affiliate('rv-bob@partners.test')).toMatchObject({ eligible_earnings_minor: 2000, pending_earnings_minor: 2000 });
+    expect((await api('get', `/api/v1/conversions/${mv1.id}`).expect(200)).body.data).toMatchObject({ status: 'rejected', value_minor: 1000 });
+    expect((await api('get', `/api/v1/conversions/${mv3.id}`).expect(200)).body.data).toMatchObject({ status: 'pending', value_minor: 2000 });
+    expect(await rejectedSum()).toBe(rejectedBefore);
+    expect((await api('get', '/api/v1/ledger/verify').expect(200)).body.data.ok).toBe(true);
     await api('patch', '/api/v1/settings', { commission_review: 'auto' }).expect(200);
   });
 

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
-import { formatDateTime } from '../ui/format';
+import { dayStart, formatDateTime } from '../ui/format';
 import { PageHeader } from '../ui/page';
 import { DataTable, Pager } from '../ui/table';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -13,14 +13,6 @@ type Entry = components['schemas']['AuditLogEntry'];
 
 const PAGE = 50;
 const KEYS = ['actor', 'actor_type', 'from', 'to', 'offset'] as const;
-
-/** "2026-12-01" (a UTC day, as the date input gives it) → its first instant; `to` takes the day after, so the day is included */
-function dayStart(day: string, plusDays = 0): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
-  const d = new Date(`${day}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() + plusDays);
-  return d.toISOString();
-}
 
 function who(e: Entry) {
   if (e.actor.type === 'user') return e.actor.email ?? <span className="muted">a deleted user</span>;

@@ -5,7 +5,7 @@ import { ApiError, download } from '../api/client';
 import { useAnnounce } from '../ui/announce';
 import { useProject } from '../session';
 import { ConfirmDialog } from '../ui/dialog';
-import { formatDate, formatDateTime } from '../ui/format';
+import { dayStart, formatDate, formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { CursorPager, DataTable } from '../ui/table';
@@ -35,8 +35,8 @@ export function ConversionsPage() {
     review: (f.review || undefined) as 'pending' | 'approved' | 'rejected' | undefined,
     affiliate_id: affiliate.data?.id,
     referred_user_id: f.customer || undefined,
-    from: f.from ? `${f.from}T00:00:00.000Z` : undefined,
-    to: f.to ? `${f.to}T23:59:59.999Z` : undefined,
+    from: dayStart(f.from),
+    to: dayStart(f.to, 1),
   };
   const waitingForAffiliate = f.affiliate !== '' && !affiliate.data;
   const list = useQuery({
@@ -252,13 +252,6 @@ function formatTime(iso: string): string {
   return `${TIME_OF_DAY.format(new Date(iso))} UTC`;
 }
 
-/** The day after a YYYY-MM-DD date, as the start of that day: the export's `to` is exclusive. */
-function dayAfter(day: string): string {
-  const d = new Date(`${day}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
-}
-
 /**
  * GET /api/v1/reports/conversions.csv, fetched with the session's headers and saved under the server's name. The
  * export takes a period only: the list's From and To dates go with it, its other filters do not.
@@ -266,8 +259,8 @@ function dayAfter(day: string): string {
 function CsvDownload(props: { from: string; to: string }) {
   const announce = useAnnounce();
   const query = new URLSearchParams();
-  if (props.from) query.set('from', `${props.from}T00:00:00.000Z`);
-  if (props.to) query.set('to', dayAfter(props.to));
+  if (props.from) query.set('from', dayStart(props.from)!);
+  if (props.to) query.set('to', dayStart(props.to, 1)!);
   const period = props.from || props.to ? ` (${props.from || 'the start'} to ${props.to || 'now'})` : '';
   const save = useMutation({
     mutationFn: () => download(`/api/v1/reports/conversions.csv${query.toString() ? `?${query}` : ''}`, 'conversions.csv'),

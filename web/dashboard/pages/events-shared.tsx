@@ -65,10 +65,3 @@ export function JsonBlock(props: { value: unknown; label: string }) {
   );
 }
 
-/** YYYY-MM-DD of a date input → an instant at the start (or end) of that UTC day; '' → undefined. */
-export function dayStart(day: string): string | undefined {
-  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? `${day}T00:00:00.000Z` : undefined;
-}
-export function dayEnd(day: string): string | undefined {
-  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? `${day}T23:59:59.999Z` : undefined;
-}

@@ -7,12 +7,12 @@ import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { ConfirmDialog } from '../ui/dialog';
 import { FormError } from '../ui/form';
-import { formatDateTime } from '../ui/format';
+import { dayStart, formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { CursorPager, DataTable } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
-import { dayEnd, dayStart, EVENT_STATUSES, PROVIDERS, providerLabel, type EventStatus, type Provider } from './events-shared';
+import { EVENT_STATUSES, PROVIDERS, providerLabel, type EventStatus, type Provider } from './events-shared';
 import { EVENT_FILTERS, eventsList, LIST_PAGE_SIZE } from './list-queries';
 
 type Event = components['schemas']['Event'];
@@ -33,7 +33,7 @@ export function EventsPage() {
     ...(url.type ? { type: url.type } : {}),
     ...(origin ? { origin } : {}),
     ...(dayStart(url.from) ? { from: dayStart(url.from) } : {}),
-    ...(dayEnd(url.to) ? { to: dayEnd(url.to) } : {}),
+    ...(dayStart(url.to, 1) ? { to: dayStart(url.to, 1) } : {}),
     // keyset from the first page on ('start'): no page of the log counts its rows
     cursor: cursors.length ? cursors[cursors.length - 1] : 'start',
   };

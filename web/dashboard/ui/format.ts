@@ -46,6 +46,17 @@ export function formatDateTime(iso: string | null | undefined): string {
   return dateFormat({ dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
 }
 
+/**
+ * "2026-12-01" (a UTC day, as a date input gives it) → its first instant, or that of `plusDays` later; anything else →
+ * undefined. The API's periods are half-open [from, to), so a "to" day is sent as the start of the day after it.
+ */
+export function dayStart(day: string, plusDays = 0): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const d = new Date(`${day}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + plusDays);
+  return d.toISOString();
+}
+
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   return dateFormat({ dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
