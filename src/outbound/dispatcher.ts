@@ -14,8 +14,13 @@ export type DispatchOptions = {
   retryDelaysMs: readonly number[];
   /** an endpoint whose deliveries failed for good this many times in a row is disabled */
   disableAfterFailures: number;
-  /** deliveries taken per pass, sent concurrently */
+  /** attempts under way at once in this process, of every endpoint */
   batch: number;
+  /**
+   * attempts under way at once to one endpoint, of every process: an endpoint that hangs until the timeout holds at
+   * most this many of the `batch`, and the others' deliveries go on
+   */
+  perEndpoint: number;
   /** how often a pass also looks for referrals whose window ended (referral.expired); 0: never */
   referralExpiryMs: number;
 };
@@ -27,6 +32,7 @@ export const DEFAULT_DISPATCH: DispatchOptions = {
   retryDelaysMs: [30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000],
   disableAfterFailures: 5,
   batch: 50,
+  perEndpoint: 10,
   referralExpiryMs: 60_000,
 };
 
@@ -41,8 +47,8 @@ type Claimed = { id: string; project_id: string; endpoint_id: string; message_id
  * transaction as the ledger change that caused them), so neither a Redis outage nor a restart loses or repeats
  * one: each pass claims due rows with `FOR UPDATE SKIP LOCKED` and a lease, so any number of processes may run it.
  * Every attempt is recorded; a failure is retried after the next delay; endpoints that keep failing are disabled.
- * Attempts run concurrently, each bounded by the timeout, and passes overlap, so one slow endpoint never holds back
- * the others.
+ * Attempts run concurrently, each bounded by the timeout, each freeing its place when it ends, and passes overlap; an
+ * endpoint takes at most `perEndpoint` places, so one slow endpoint never holds back the others.
  */
 export class OutboundDispatcher {
   private timer: NodeJS.Timeout | null = null;
@@ -98,23 +104,29 @@ export class OutboundDispatcher {
       this.lastExpiryAt = now.getTime();
       await announceExpiredReferrals(this.sql, now);
     }
+    // each endpoint's due deliveries in order, as many as its free places (those under a lease are in flight in some
+    // process); then the earliest of all of them, up to this process's room
     const claimed = await this.sql.query<Claimed>(
-      `WITH due AS (
-         SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+      `WITH busy AS (
+         SELECT endpoint_id, count(*) AS n FROM webhook_deliveries
+         WHERE status = 'pending' AND locked_until >= $1 GROUP BY endpoint_id
+       ), ranked AS (
+         SELECT d.id, d.next_attempt_at, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) + coalesce(b.n, 0) AS place
+         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id LEFT JOIN busy b ON b.endpoint_id = d.endpoint_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1) AND e.status = 'active'
-         ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED
+       ), due AS (
+         SELECT d.id FROM webhook_deliveries d JOIN ranked r ON r.id = d.id
+         WHERE r.place <= $4
+         ORDER BY r.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE webhook_deliveries d SET locked_until = $3 FROM due, webhook_endpoints e
        WHERE d.id = due.id AND e.id = d.endpoint_id
        RETURNING d.id, d.project_id, d.endpoint_id, d.message_id, d.event_type, d.payload_format, d.payload::text AS body, d.attempts, e.url, e.secret_enc`,
-      [now, room, new Date(now.getTime() + this.options.timeoutMs * 3)],
+      [now, room, new Date(now.getTime() + this.options.timeoutMs * 3), this.options.perEndpoint],
     );
+    // a place is freed as its attempt ends, not when the pass's slowest does
     this.inFlight += claimed.length;
-    try {
-      await Promise.all(claimed.map((d) => this.attempt(d)));
-    } finally {
-      this.inFlight -= claimed.length;
-    }
+    await Promise.all(claimed.map((d) => this.attempt(d).finally(() => (this.inFlight -= 1))));
     return claimed.length;
   }
 

@@ -231,4 +231,38 @@ describe('outbound webhooks', () => {
       await new Promise<void>((r) => slow.close(() => r()));
     }
   });
+
+  it('an endpoint that hangs takes only its share of the places: a backlog larger than the batch reaches the others meanwhile', async () => {
+    const other = await createProjectViaApi(t.app, 'Hanging and fast');
+    const as = { Authorization: `Bearer ${other.apiKey}` };
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held = 0;
+    const hanging = http.createServer((req, res) => {
+      held += 1;
+      req.resume();
+      void released.then(() => res.writeHead(200).end('ok'));
+    });
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    const fast = new Receiver();
+    await fast.start();
+    const running = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 20_000, batch: 8, perEndpoint: 3 }, () => t.clock.now);
+    try {
+      await request(t.app).post('/api/v1/webhooks').set(as).send({ url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`, events: ['affiliate.created'] }).expect(201);
+      await request(t.app).post('/api/v1/webhooks').set(as).send({ url: fast.url, events: ['affiliate.created'] }).expect(201);
+      t.clock.now = new Date();
+      // 20 deliveries to each, made before the dispatcher starts: due together, interleaved
+      for (let i = 0; i < 20; i++) await request(t.app).post('/api/v1/affiliates').set(as).send({ email: `p${i}@partners.test`, referral_code: `HANG${i}` }).expect(201);
+      running.start(20);
+      for (let i = 0; i < 400 && fast.received.length < 20; i++) await new Promise((r) => setTimeout(r, 25));
+      // every delivery to the fast endpoint while the hanging one still holds its first three, and only those
+      expect(fast.received.length).toBe(20);
+      expect(held).toBe(3);
+    } finally {
+      release();
+      await running.stop();
+      await fast.stop();
+      await new Promise<void>((r) => hanging.close(() => r()));
+    }
+  });
 });
