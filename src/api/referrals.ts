@@ -2,13 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { SqlClient } from '../db/sql';
 import { ATTRIBUTING_STATUSES, DATED_STATUSES, LEGACY_REFERRAL_STATUSES, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-status';
-import type { PrismaClient } from '../generated/prisma/client';
+import type { PrismaClient, Referral } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitReferralEvents, emitReferralRecorded } from '../outbound/emit';
-import { conflictAs409, emailField, emailFromPath, uuidField } from './fields';
+import { conflictAs409, emailField, emailFromPath, isUniqueViolation, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { countReferrals, referralResponse, referralRowByEmail, referralRows, referralView, type ReferralFilter } from './referral-rows';
@@ -191,30 +191,44 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient, clo
     const body = storeBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const affiliate = await resolveAffiliate(prisma, projectId, undefined, body.referral_code);
-    const existing = await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } });
-    const row = existing
-      ? // the merchant recorded it now: no longer a public signup's windowed referral
-        await prisma.referral.update({
-          where: { id: existing.id },
-          data: {
-            affiliateId: affiliate.id,
-            // a direct referral given an affiliate by the merchant credits it from now on
-            conversionStatus: (ATTRIBUTING_STATUSES as readonly string[]).includes(existing.conversionStatus) ? existing.conversionStatus : 'pending',
-            // so it reaches the email's earlier payments too, and the trace says the merchant recorded it
-            source: 'store_attribution',
-            expiresAt: null,
-          },
-        })
-      : await conflictAs409(
-          prisma.$transaction(async (tx) => {
-            const created = await tx.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } });
-            await emitReferralRecorded(sqlSessionOf(tx), projectId, { ...created, affiliateId: affiliate.id }, { source: 'store_attribution' }, clock());
-            return created;
-          }),
-          'a referral for this email already exists',
-        );
+    const find = () => prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } });
+    // the merchant recorded it now: no longer a public signup's windowed referral
+    const attach = (existing: Referral) =>
+      prisma.referral.update({
+        where: { id: existing.id },
+        data: {
+          affiliateId: affiliate.id,
+          // a direct referral given an affiliate by the merchant credits it from now on
+          conversionStatus: (ATTRIBUTING_STATUSES as readonly string[]).includes(existing.conversionStatus) ? existing.conversionStatus : 'pending',
+          // so it reaches the email's earlier payments too, and the trace says the merchant recorded it
+          source: 'store_attribution',
+          expiresAt: null,
+        },
+      });
+    const create = () =>
+      prisma.$transaction(async (tx) => {
+        const created = await tx.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } });
+        await emitReferralRecorded(sqlSessionOf(tx), projectId, { ...created, affiliateId: affiliate.id }, { source: 'store_attribution' }, clock());
+        return created;
+      });
+    const existing = await find();
+    let made = false;
+    let row: Referral;
+    if (existing) row = await attach(existing);
+    else {
+      try {
+        row = await create();
+        made = true;
+      } catch (err) {
+        // the same email stored at the same moment by another request: this one is then the repeat (200), as it would
+        // be a moment later, and its code is the one kept
+        const stored = isUniqueViolation(err) ? await find() : null;
+        if (!stored) throw err;
+        row = await attach(stored);
+      }
+    }
     await recomputeCustomersByEmail(sql, projectId, row.email, clock());
-    res.status(existing ? 200 : 201).json(ok(referralView((await referralRowByEmail(sql, projectId, row.email))!)));
+    res.status(made ? 201 : 200).json(ok(referralView((await referralRowByEmail(sql, projectId, row.email))!)));
   });
   return router;
 }

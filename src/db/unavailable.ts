@@ -1,6 +1,6 @@
 // What the database (or the pool in front of it) says when it cannot take a statement now, as opposed to a
-// statement that failed: node-postgres' socket errors and the pool's wait, PostgreSQL's "shutting down" and
-// "too many connections", and Prisma's names for the same.
+// statement that failed: node-postgres' socket errors and the pool's wait, PostgreSQL's "shutting down", "too many
+// connections" and a transaction aborted by a concurrent one, and Prisma's names for the same.
 const CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -13,8 +13,13 @@ const CODES = new Set([
   'P1001', // Prisma: can't reach the database server
   'P1017', // Prisma: the server closed the connection
   'P2024', // Prisma: timed out fetching a connection from the pool
+  // a transaction PostgreSQL aborted to break a deadlock, or one a concurrent write made unserializable: nothing of it
+  // was kept, and the same request sent again goes through
+  '40P01', // deadlock_detected
+  '40001', // serialization_failure
+  'P2034', // Prisma: the same two
 ]);
-const MESSAGES = /timeout exceeded when trying to connect|Connection terminated/i;
+const MESSAGES = /timeout exceeded when trying to connect|Connection terminated|deadlock detected|could not serialize access/i;
 
 /** True when `err` (or an error it wraps, as Prisma's driver adapter errors do) means "not now", not "wrong". */
 export function isDatabaseUnavailable(err: unknown): boolean {

@@ -96,7 +96,8 @@ export async function createPayoutBatch(prisma: PrismaClient, request: BatchRequ
         GROUP BY c.affiliate_id, c.currency ORDER BY c.affiliate_id, c.currency`;
       const ids = [...new Set(candidates.map((c) => c.affiliate_id))];
       if (ids.length > 0) {
-        await tx.$queryRaw`SELECT id FROM affiliates WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+        // NO KEY UPDATE, as a single payout takes it (src/ledger/payouts.ts): a refund's reversal may still be inserted
+        await tx.$queryRaw`SELECT id FROM affiliates WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
         await tx.$queryRaw`SELECT c.id FROM conversions c WHERE ${scope} AND c.affiliate_id = ANY(${ids}::uuid[]) ORDER BY c.id FOR UPDATE`;
       }
       const affiliates = new Map((await tx.affiliate.findMany({ where: { id: { in: ids } } })).map((a) => [a.id, a]));

@@ -159,8 +159,11 @@ export async function payoutIn(tx: Prisma.TransactionClient, request: PayoutRequ
 }
 
 async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutRequest, minimumMinor: bigint | null): Promise<Payout> {
+  // NO KEY UPDATE: payouts of one affiliate (and its status changes) still run one after the other, while a refund
+  // being applied, which holds a row this payout is about to wait for, may still insert its reversal: that insert's
+  // foreign key takes KEY SHARE on this row, which FOR UPDATE would refuse, each transaction then waiting on the other
   const locked = await tx.$queryRaw<{ id: string; status: string }[]>`
-    SELECT id, status FROM affiliates WHERE id = ${request.affiliateId}::uuid AND project_id = ${request.projectId}::uuid FOR UPDATE`;
+    SELECT id, status FROM affiliates WHERE id = ${request.affiliateId}::uuid AND project_id = ${request.projectId}::uuid FOR NO KEY UPDATE`;
   if (locked.length === 0) throw new Refused({ refused: 'unknown_affiliate' });
   // PRODUCT.md §12: a suspended affiliate's payouts are frozen
   if (locked[0]!.status === 'suspended') throw new Refused({ refused: 'suspended' });

@@ -173,4 +173,12 @@ describe('REST resources: validation, conflicts, tenancy', () => {
     await request(t.app).post('/api/store-attribution').set(as(a.apiKey)).send({ email: 'signup@x.test', referral_code: 'NOPE' }).expect(404);
     await request(t.app).post('/api/store-attribution').send({ email: 'signup@x.test', referral_code: 'ONE' }).expect(401);
   });
+
+  it('store-attribution sent several times at once for a new email makes one referral: one 201, the rest 200, never 409', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => request(t.app).post('/api/store-attribution').set(as(a.apiKey)).send({ email: 'race@x.test', referral_code: 'ONE' })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(answers.every((r) => r.body.data?.email === 'race@x.test' && r.body.data.affiliate_id === affiliateId)).toBe(true);
+    const listed = (await request(t.app).get('/api/v1/referrals?limit=100').set(as(a.apiKey)).expect(200)).body.data.filter((r: { email: string }) => r.email === 'race@x.test');
+    expect(listed).toHaveLength(1);
+  });
 });
