@@ -117,27 +117,51 @@ export function eventsOf(...events: NormalizedEvent[]): Normalized {
 
 /**
  * Events as the ledger keeps them, whichever provider made them: a customer's email trimmed and lower-cased (an empty
- * one is none), as every email in Refwire is, so the email step and the self-referral check read one address.
+ * one is none), as every email in Refwire is, so the email step and the self-referral check read one address; and
+ * hints no column could hold left out.
  */
 export function canonicalEvents(events: readonly NormalizedEvent[]): NormalizedEvent[] {
   return events.map((e) => {
     const email = e.customer.email?.trim().toLowerCase() || null;
-    return email === e.customer.email ? e : ({ ...e, customer: { ...e.customer, email } } as NormalizedEvent);
+    const canonical = email === e.customer.email ? e : ({ ...e, customer: { ...e.customer, email } } as NormalizedEvent);
+    return 'hints' in canonical ? ({ ...canonical, hints: usableHints(canonical.hints) } as NormalizedEvent) : canonical;
   });
+}
+
+/**
+ * A hint no coupon, referral code or id of Refwire's could be (longer than its column, a NUL, half a surrogate pair)
+ * matches nothing: it is left out, and the payment is kept and attributed by its other hints, where it would have
+ * failed the whole event (a 300-character metadata referral_code beside a coupon that names the affiliate).
+ */
+function usableHints(h: Hints): Hints {
+  const usable = (v: string) => textProblem(v, MAX_ID_LENGTH) === null;
+  const one = (v: string | null) => (v === null || usable(v) ? v : null);
+  return {
+    couponIds: h.couponIds.filter(usable),
+    discountIds: h.discountIds.filter(usable),
+    referralCode: one(h.referralCode),
+    clientReferenceId: one(h.clientReferenceId),
+    subscriptionReferralCode: one(h.subscriptionReferralCode),
+  };
 }
 
 /** The widest id, code or key a column takes (VARCHAR(255)); emails VARCHAR(320). */
 const MAX_ID_LENGTH = 255;
 const MAX_EMAIL_LENGTH = 320;
 
+/** Why a text cannot be stored in a column of `max` characters, or null. */
+function textProblem(value: string, max: number): string | null {
+  // PostgreSQL text and jsonb cannot hold U+0000
+  if (value.includes('\u0000')) return 'holds a NUL character';
+  if (hasLoneSurrogate(value)) return 'holds half of a UTF-16 surrogate pair';
+  return value.length > max ? `is longer than ${max} characters` : null;
+}
+
 /** Why a value (an event, or a part of one at `path`) cannot be stored, or null. */
 function valueProblem(value: unknown, path: string): string | null {
   if (typeof value === 'string') {
-    // PostgreSQL text and jsonb cannot hold U+0000
-    if (value.includes('\u0000')) return `${path} holds a NUL character`;
-    if (hasLoneSurrogate(value)) return `${path} holds half of a UTF-16 surrogate pair`;
-    const max = /(^|\.)email$/.test(path) ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH;
-    return value.length > max ? `${path} is longer than ${max} characters` : null;
+    const problem = textProblem(value, /(^|\.)email$/.test(path) ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH);
+    return problem ? `${path} ${problem}` : null;
   }
   if (typeof value === 'bigint') return value < 0n || value > MAX_AMOUNT_MINOR ? `${path} ${value} is outside 0 to ${MAX_AMOUNT_MINOR} minor units` : null;
   if (value instanceof Date) return isStorableDate(value) ? null : `${path} is not a date ${DATE_RANGE_TEXT}`;

@@ -3,6 +3,7 @@ import type { DeliveryHeaders, VerifiedEvent, VerifyFailure } from '../providers
 import type { ProviderName } from '../domain/provider-names';
 import { findAdapter } from '../providers/registry';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../util/json-text';
+import { hasLoneSurrogate } from '../util/text';
 import { DATE_RANGE_TEXT, isStorableDate } from '../domain/bounds';
 import type { InboxInput, StoredEvent } from '../inbox/inbound-events';
 
@@ -44,6 +45,8 @@ function unacceptable(event: VerifiedEvent): string | null {
     if (value.length > MAX_EVENT_ID_LENGTH) return `its event ${name} is longer than ${MAX_EVENT_ID_LENGTH} characters`;
     // PostgreSQL text cannot hold U+0000
     if (value.includes('\u0000')) return `its event ${name} holds a NUL character`;
+    // stored as U+FFFD, so the key read back differs from the one inserted and the repeat is never recognized
+    if (hasLoneSurrogate(value)) return `its event ${name} holds half of a UTF-16 surrogate pair`;
   }
   if (event.occurredAt && !isStorableDate(event.occurredAt)) return `its timestamp is not a date ${DATE_RANGE_TEXT}`;
   if (nestsDeeper(event.payload, MAX_JSON_DEPTH)) return `its JSON nests deeper than ${MAX_JSON_DEPTH} levels`;
