@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { holdUntil, reviewState } from '../commission/decide';
-import { manualCommission } from './manual-commission';
+import { manualCommission, manualHoldDays } from './manual-commission';
 import type { CommissionRule } from '../commission/rules';
 import { formatMajor } from '../domain/currency-digits';
-import { Prisma, type Conversion, type PrismaClient, type Project } from '../generated/prisma/client';
+import { Prisma, type Conversion, type PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { commissionSettings } from '../projects/settings';
 import { currencyCode } from './currency';
 import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, referredUserIdField, uuidField } from './fields';
 import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, majorText, minor, ok, paginationQuery } from './envelope';
@@ -130,7 +129,6 @@ function oneOf<I, O>(name: string, a: I | undefined, alias: string, b: I | undef
   return first ?? second;
 }
 
-const settingsHoldDays = (project: Project) => commissionSettings(project).holdDays;
 
 export type ManualConversion = {
   projectId: string;
@@ -294,7 +292,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     let value: bigint;
     let ruleSource = 'manual';
     let reason: string | null = null;
-    let holdDays = settingsHoldDays(project);
+    // the affiliate's own, else its group's, else the project's, whether the value is given or computed
+    let holdDays = await manualHoldDays(prisma, project, affiliate);
     // what rated it, for the outbound payload: a value given by hand is a fixed amount
     let ratedBy: CommissionRule | null = null;
     if (body.value !== undefined) {

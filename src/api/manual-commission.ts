@@ -16,7 +16,7 @@ export async function manualCommission(prisma: PrismaClient, project: Project, a
   const settings = commissionSettings(project);
   const [productRule, group] = await Promise.all([
     sale.productId ? prisma.productRule.findUnique({ where: { projectId_productId: { projectId: project.id, productId: sale.productId } } }) : null,
-    affiliate.groupId ? prisma.affiliateGroup.findUnique({ where: { id: affiliate.groupId } }) : null,
+    groupOf(prisma, affiliate),
   ]);
   const productRules = new Map<string, CommissionRule>();
   const rule = productRule ? ruleFromColumns(productRule, project.currency) : null;
@@ -34,5 +34,16 @@ export async function manualCommission(prisma: PrismaClient, project: Project, a
     firstAttributedAt: null,
     occurredAt: now,
   });
-  return { ...decision, holdDays: affiliate.holdDays ?? group?.holdDays ?? settings.holdDays };
+  return { ...decision, holdDays: holdDaysOf(affiliate, group, project) };
+}
+
+/** The hold of a commission recorded by hand with its value given: the same as a computed one's. */
+export async function manualHoldDays(prisma: PrismaClient, project: Project, affiliate: Affiliate): Promise<number> {
+  return holdDaysOf(affiliate, await groupOf(prisma, affiliate), project);
+}
+
+const groupOf = (prisma: PrismaClient, affiliate: Affiliate) => (affiliate.groupId ? prisma.affiliateGroup.findUnique({ where: { id: affiliate.groupId } }) : null);
+
+function holdDaysOf(affiliate: Affiliate, group: { holdDays: number | null } | null, project: Project): number {
+  return affiliate.holdDays ?? group?.holdDays ?? commissionSettings(project).holdDays;
 }

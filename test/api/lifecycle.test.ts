@@ -69,6 +69,11 @@ describe('the affiliate program lifecycle', () => {
     expect(ann).toMatchObject({ value_minor: 2500, rule_source: 'group', hold_until: at(14).toISOString() });
     const vip = await sale('VIP', 0);
     expect(vip).toMatchObject({ value_minor: 4000, rule_source: 'affiliate' });
+    // recorded by hand, with its value given or computed, a commission takes the group's hold as a provider's does
+    for (const value of [12.5, undefined]) {
+      const manual = (await api('post', '/api/v1/conversions', { type: 'purchase', referral_code: 'ANN', base_value: 50, value }).expect(201)).body.data;
+      expect(manual).toMatchObject({ value_minor: 1250, hold_until: new Date(t.clock.now.getTime() + 14 * DAY).toISOString() });
+    }
     // a group change rates later payments only
     t.clock.now = at(1);
     await api('patch', `/api/v1/groups/${gold.id}`, { commission_value: 30 }).expect(200);
