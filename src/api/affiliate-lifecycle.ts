@@ -30,7 +30,8 @@ const BODIES = { approve: approveBody, reject: reasonBody, suspend: optionalReas
  * The merchant's decisions on an affiliate: approve an application (optionally with a rate or a group), reject it
  * with a reason, suspend (earns nothing, payouts frozen), reactivate. A status is part of the affiliate's terms:
  * the change applies to payments from now on, the status before is kept as a version. Repeating a decision that
- * already holds answers 200 and changes nothing; any other move the table does not allow answers 409.
+ * already holds answers 200 and changes nothing (an approval of an active affiliate with other terms is 409: PATCH
+ * changes them); any other move the table does not allow answers 409.
  */
 export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date, publicUrl: string): Router {
   const router = Router();
@@ -45,22 +46,31 @@ export function affiliateLifecycleRouter(prisma: PrismaClient, clock: () => Date
         await lockRules(tx, projectId);
         const current = await tx.affiliate.findUnique({ where: { projectId_email: { projectId, email } } });
         if (!current) throw new HttpError(404, 'affiliate not found');
-        if (current.status === to) return current;
-        if (!(from as readonly string[]).includes(current.status)) {
-          throw new HttpError(409, `cannot ${action} an affiliate that is ${current.status}`);
-        }
-        if (to === 'rejected') await refuseRejectionOfEarner(tx, current.id);
+        // the terms an approval brings are checked whatever the status: a repeat is not a way past them
         const data: Prisma.AffiliateUpdateInput = { status: to, statusReason: body.reason ?? null };
+        let otherTerms = false;
         if (body.commission_type !== undefined || body.commission_value !== undefined) {
           const { currency } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { currency: true } });
-          Object.assign(data, ruleColumns(body.commission_type, body.commission_value, currency, true));
+          const rule = ruleColumns(body.commission_type, body.commission_value, currency, true);
+          Object.assign(data, rule);
+          otherTerms ||= (Object.keys(rule) as (keyof typeof rule)[]).some((k) => rule[k] !== current[k]);
         }
         if (body.group_id !== undefined) {
           if (body.group_id && !(await tx.affiliateGroup.findFirst({ where: { projectId, id: body.group_id }, select: { id: true } }))) {
             throw new HttpError(404, 'group_id: no such group in this project');
           }
           data.group = body.group_id === null ? { disconnect: true } : { connect: { id: body.group_id } };
+          otherTerms ||= body.group_id !== current.groupId;
         }
+        if (current.status === to) {
+          // a repeat answers as the first did; one bringing other terms would be answered 200 and dropped
+          if (otherTerms) throw new HttpError(409, `the affiliate is already ${to}: change its rate or group with PATCH /api/v1/affiliates/{email}`);
+          return current;
+        }
+        if (!(from as readonly string[]).includes(current.status)) {
+          throw new HttpError(409, `cannot ${action} an affiliate that is ${current.status}`);
+        }
+        if (to === 'rejected') await refuseRejectionOfEarner(tx, current.id);
         const updated = await tx.affiliate.update({ where: { id: current.id }, data });
         await recordRuleChange(tx, { projectId, scope: 'affiliate', subjectId: updated.id, before: overrideRuleState(current), after: overrideRuleState(updated), at: clock() });
         // the affiliate hears every decision, in the transaction that records it (src/email/outbox.ts)

@@ -430,7 +430,8 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   const update = async (req: import('express').Request, res: import('express').Response) => {
     const projectId = projectIdOf(req);
     const current = await find(projectId, req.params.id);
-    const given = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+    if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) throw new HttpError(400, 'request body must be a JSON object');
+    const given = (req.body ?? {}) as Record<string, unknown>;
     // Refgrow's update takes the whole conversion: fields sent as the conversion shows them are no change, to make or
     // to refuse (a client that sends it back to mark it paid was refused for its own type, or its provider values)
     const sent = changedFields(current, given, clock());

@@ -215,6 +215,11 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
       expect(refused.body).toEqual({ success: false, error: expect.stringMatching(new RegExp(`^${Object.keys(change)[0]}: fixed once recorded`)) });
     }
     expect((await request(t.app).get(`/api/v1/conversions/${created.id}`).set(api()).expect(200)).body.data).toMatchObject({ type: 'purchase', value: 12.5 });
+    // an array is no conversion: refused as every route refuses it, not taken for an empty change
+    for (const method of ['put', 'patch'] as const) {
+      const refused = await request(t.app)[method](`/api/v1/conversions/${created.id}`).set(api()).send([{ value: 99 }]).expect(400);
+      expect(refused.body).toEqual({ success: false, error: 'request body must be a JSON object' });
+    }
     // as recorded, they are no change: the rest of the update goes through
     const same = await request(t.app).put(`/api/v1/conversions/${created.id}`).set(api()).send({ type: 'purchase', base_value_currency: 'usd', value: 15 }).expect(200);
     expect(same.body.data).toMatchObject({ type: 'purchase', value: 15 });

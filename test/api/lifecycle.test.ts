@@ -94,6 +94,13 @@ describe('the affiliate program lifecycle', () => {
     const approved = (await api('post', '/api/v1/affiliates/new%40partners.test/approve', { group_id: gold.id }).expect(200)).body.data;
     expect(approved).toMatchObject({ status: 'active', group_id: gold.id });
     await api('post', '/api/v1/affiliates/new%40partners.test/approve', {}).expect(200);
+    // a repeat with the terms it has is a repeat; one with other terms, or terms no affiliate can have, is not answered 200 and dropped
+    await api('post', '/api/v1/affiliates/new%40partners.test/approve', { group_id: gold.id }).expect(200);
+    expect((await api('post', '/api/v1/affiliates/new%40partners.test/approve', { commission_type: 'percentage', commission_value: 50 }).expect(409)).body.error).toMatch(/already active: change its rate or group with PATCH/);
+    expect((await api('post', '/api/v1/affiliates/new%40partners.test/approve', { group_id: null }).expect(409)).body.error).toMatch(/already active/);
+    expect((await api('post', '/api/v1/affiliates/new%40partners.test/approve', { commission_type: 'percentage', commission_value: -5 }).expect(400)).body.error).toMatch(/^commission_value: /);
+    expect((await api('post', '/api/v1/affiliates/new%40partners.test/approve', { group_id: '00000000-0000-4000-8000-000000000000' }).expect(404)).body.error).toMatch(/^group_id: /);
+    expect((await affiliate('new@partners.test')).group_id).toBe(gold.id);
     expect((await sale('NEW', 5)).value_minor).toBe(3000);
 
     await api('post', '/api/v1/affiliates', { email: 'spam@partners.test', referral_code: 'SPAM', status: 'pending' }).expect(201);
