@@ -46,6 +46,8 @@ COPY --from=build /app/dist ./dist
 COPY prisma ./prisma
 # the tracking script served at /js/refwire.js
 COPY static ./static
+# the recorded provider payloads `refwire simulate` builds its sequences on
+COPY fixtures ./fixtures
 COPY docker/healthcheck.js ./docker/healthcheck.js
 RUN mkdir -p /data && chown node:node /data
 USER node

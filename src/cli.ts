@@ -36,6 +36,15 @@ function portOption(value: string): string {
 }
 
 /** SIGTERM/SIGINT: stop taking work, finish what is in hand, close connections, exit 0. */
+/**
+ * Why the running process refused this command's admin token, when the likely reason is known: without ADMIN_TOKEN
+ * set, the command read the data directory's generated one, which a process started with its own ADMIN_TOKEN refuses.
+ */
+function adminTokenHint(config: { adminTokenGenerated: boolean; embeddedSecretsFile: string | null }, status: number): string {
+  if (status !== 401 || !config.adminTokenGenerated) return '';
+  return ` (this command used the token of ${config.embeddedSecretsFile ?? 'the data directory'}; if Refwire was started with ADMIN_TOKEN set, set the same ADMIN_TOKEN for this command)`;
+}
+
 function closeOnSignals(running: { logger: import('pino').Logger; close(): Promise<void> }): void {
   let closing = false;
   const shutdown = (signal: string) => {
@@ -131,7 +140,7 @@ project
         body: JSON.stringify(input),
       });
       const body = (await response.json()) as { success: boolean; data?: typeof created; error?: string };
-      if (!response.ok || !body.data) fail(body.error ?? `the running Refwire answered ${response.status}`);
+      if (!response.ok || !body.data) fail(`${body.error ?? `the running Refwire answered ${response.status}`}${adminTokenHint(config, response.status)}`);
       created = body.data;
     } else {
       const { currencyCode } = await import('./api/currency');
@@ -269,7 +278,7 @@ user
         fail(
           response.status === 409
             ? `${body.error ?? 'users exist'} (while Refwire runs on the embedded database, this command makes the first user only; stop it to add owners here)`
-            : (body.error ?? `the running Refwire answered ${response.status}`),
+            : `${body.error ?? `the running Refwire answered ${response.status}`}${adminTokenHint(config, response.status)}`,
         );
       }
       result = { ...body.data.user, created: true };

@@ -67,6 +67,10 @@ describe('refwire user create while Refwire runs on the embedded database', () =
     const running = await spawnRefwire(['start'], env);
     try {
       const project = await request(running.url!).post('/api/admin/projects').set('Authorization', `Bearer ${env.ADMIN_TOKEN}`).send({ name: 'Embedded' }).expect(201);
+      // without the process's ADMIN_TOKEN, the command reads the data directory's generated one: refused, and told why
+      const withoutToken = refwire(['user', 'create', '--email', 'first@acme.test', '--project', project.body.data.id, '--password-stdin'], { ...env, ADMIN_TOKEN: '' }, 'a long enough password\n');
+      expect(withoutToken.code).toBe(1);
+      expect(withoutToken.stderr).toMatch(/invalid admin token \(this command used the token of .*secrets\.json; if Refwire was started with ADMIN_TOKEN set, set the same ADMIN_TOKEN for this command\)/);
       const created = refwire(['user', 'create', '--email', 'first@acme.test', '--project', project.body.data.id, '--password-stdin'], env, 'a long enough password\n');
       expect(created.stdout).toContain(`User created: first@acme.test, owner of project ${project.body.data.id}`);
       await request(running.url!).post('/api/dashboard/login').send({ email: 'first@acme.test', password: 'a long enough password' }).expect(200);
