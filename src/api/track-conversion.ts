@@ -187,7 +187,8 @@ export function publicConversion(prisma: PrismaClient, clock: () => Date): Reque
           },
         });
         // announced as the API's manual conversions are: referral_converted, referral_updated, commission.created
-        await emitConversionEvents(sqlSessionOf(tx), projectId, manualConversionEvents(created, decision.rule), now);
+        const outbox = sqlSessionOf(tx);
+        await emitConversionEvents(outbox, projectId, await manualConversionEvents(outbox, created, decision.rule), now);
         return created;
       });
       res.status(201).json(ok(answer(row)));

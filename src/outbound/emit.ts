@@ -53,17 +53,31 @@ function conversionMessage(projectId: string, e: ConversionEvent, f: ConversionF
   }
 }
 
+type ManualConversion = { id: string; projectId: string; kind: string; valueMinor: bigint; paidAt: Date | null; customerEmail: string | null; affiliateId: string | null };
+
 /**
  * A conversion recorded through the API (Refgrow: "also triggers referral_converted and referral_updated"): a
- * purchase is converted, every one is updated, and a commission is created when it earns.
+ * purchase is converted (its customer's referral too, `referral.converted`, when it is the customer's first
+ * attributed payment, as for a provider's), every one is updated, and a commission is created when it earns.
  */
-export function manualConversionEvents(c: { id: string; kind: string; valueMinor: bigint; paidAt: Date | null }, rule: CommissionRule | null): ConversionEvent[] {
+export async function manualConversionEvents(tx: SqlSession, c: ManualConversion, rule: CommissionRule | null): Promise<ConversionEvent[]> {
   const events: ConversionEvent[] = [];
   if (c.kind !== 'signup') events.push({ type: 'referral_converted', conversionId: c.id, rule });
+  if (await firstPaymentOfCustomer(tx, c)) events.push({ type: 'referral.converted', conversionId: c.id });
   events.push({ type: 'referral_updated', conversionId: c.id });
   if (c.valueMinor > 0n) events.push({ type: 'commission.created', conversionId: c.id });
   if (c.valueMinor > 0n && c.paidAt) events.push({ type: 'commission.paid', conversionId: c.id });
   return events;
+}
+
+/** Whether no other attributed payment of the customer precedes this one: what "once per customer" counts. */
+async function firstPaymentOfCustomer(tx: SqlSession, c: ManualConversion): Promise<boolean> {
+  if (c.kind === 'signup' || c.customerEmail === null || c.affiliateId === null) return false;
+  const earlier = await tx.query(
+    `SELECT 1 FROM conversions WHERE project_id = $1 AND customer_email = $2 AND kind IN ('purchase', 'renewal') AND affiliate_id IS NOT NULL AND id <> $3 LIMIT 1`,
+    [c.projectId, c.customerEmail, c.id],
+  );
+  return earlier.length === 0;
 }
 
 /** Events about conversions: a payment attributed, refunded, changed, reviewed or paid. */

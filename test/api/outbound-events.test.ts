@@ -84,4 +84,13 @@ describe('outbound events end to end', () => {
     expect(deliveries.every((d: any) => d.status === 'succeeded' && d.attempts === 1 && d.payload_format === 'refgrow-v1')).toBe(true);
     expect(new Set(deliveries.map((d: any) => d.webhook_id)).size).toBe(7);
   });
+
+  it("a purchase recorded by hand converts its customer's referral once: referral.converted with the first, not the next", async () => {
+    await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'manual.buyer@example.com', referral_code: 'ACME-PARTNER-42' }).expect(201);
+    expect(await step()).toEqual(['referral.created', 'referral_signed_up']);
+    await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', email: 'manual.buyer@example.com', base_value: 50 }).expect(201);
+    expect(await step()).toEqual(['commission.created', 'referral.converted', 'referral_converted', 'referral_updated']);
+    await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', email: 'manual.buyer@example.com', base_value: 20 }).expect(201);
+    expect(await step()).toEqual(['commission.created', 'referral_converted', 'referral_updated']);
+  });
 });

@@ -43,6 +43,8 @@ describe('outbound events on embedded PGlite', () => {
         'referral_signed_up',
         'referral.created',
         'referral_converted',
+        // kim's first payment: the referral converts
+        'referral.converted',
         'referral_updated',
         'commission.created',
         'referral_signed_up',
