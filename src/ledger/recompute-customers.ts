@@ -168,6 +168,10 @@ export async function recomputeCustomers(
       }
       // A frozen payment's refunds reverse what it was paid out as, to whom it was paid, and are due at once.
       const reversing: PaymentUpdate = paidOut ? { ...update, affiliateId: payment.affiliate_id, value: payment.value_minor } : update;
+      // a refund that went away (a Stripe refund that failed, a lower cumulative report) gives back what its
+      // referral_canceled took: the merchant hears of it as a change of the payment
+      const unrefunded = !fresh.has(payment.id) && reversing.affiliateId !== null && update.refundLevel < (payment.refund_level_minor ?? 0n);
+      if (unrefunded && !events.some((e) => e.conversionId === payment.id && e.type === 'referral_updated')) events.push({ type: 'referral_updated', conversionId: payment.id });
       const rows = refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, levels, latest, paidOut);
       refundWrites.push(...rows.writes);
       refundDeletes.push(...rows.deletes);

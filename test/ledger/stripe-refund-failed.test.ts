@@ -72,6 +72,26 @@ describe('a Stripe refund that fails', () => {
     expect(refunded).toBe(0);
   });
 
+  it('the merchant hears the commission come back: referral_canceled when the refund counted, referral_updated when it failed', async () => {
+    const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'stripe', SECRET);
+    // a public address (the test app refuses private ones); nothing is sent here, the deliveries are only queued
+    const endpoint = (await request(t.app).post('/api/v1/webhooks').set(api).send({ url: 'https://93.184.215.14/hook', events: ['referral_converted', 'referral_canceled', 'referral_updated'] }).expect(201)).body.data;
+    const announced = async () => {
+      await t.runner.idle();
+      return tdb.db.sql.query<{ event_type: string; payload: any }>('SELECT event_type, payload FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at, id', [endpoint.id]);
+    };
+    await deliver([sale(), createdA(), charge(1000, T1 + 1)]);
+    await outcome();
+    const counted = await announced();
+    expect(counted.map((d) => d.event_type)).toEqual(['referral_converted', 'referral_canceled']);
+    const before = counted.length;
+    await deliver([failedA()]);
+    const { conversions } = await outcome();
+    const purchase = conversions.find((c) => c.kind === 'purchase');
+    const after = (await announced()).slice(before);
+    expect(after.map((d) => [d.event_type, d.payload.conversion?.id ?? null])).toEqual([['referral_updated', purchase.id]]);
+  });
+
   it('only the refund that failed comes back; a later refund is counted from what stands', async () => {
     const B = T1 + day;
     const C = T1 + 10 * day;
