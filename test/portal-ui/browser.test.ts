@@ -704,6 +704,17 @@ ${scripts}
     }
   });
 
+  it("dates the commissions by their UTC day in any browser's time zone, as the chart and the API count days", async () => {
+    const commissions = await portalGet(await embedToken(), '/commissions');
+    // +14 and -11 hours: whatever the time of day, one of the two is on another calendar day than UTC
+    for (const timezoneId of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const page = await embedPage(await newContext({ timezoneId }), { token: await embedToken() });
+      const shown = await page.locator('[data-block="earnings"] tbody tr td:first-child').allInnerTexts();
+      expect({ timezoneId, shown }).toEqual({ timezoneId, shown: commissions.map((c: { occurred_at: string }) => day(c.occurred_at)) });
+      await page.close();
+    }
+  });
+
   (process.env.PORTAL_SCREENSHOTS ? it : it.skip)('screenshots of the hosted page in en, de and ar at 360 and 1280 px (PORTAL_SCREENSHOTS=1)', async () => {
     await api().post(`/api/portal/${project.id}/login`).send({ email: JANE }).expect(202);
     const res = await api().post(`/api/portal/${project.id}/login/verify`).send({ email: JANE, code: await mailedCode(JANE) }).expect(200);
