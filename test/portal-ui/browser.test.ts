@@ -704,6 +704,28 @@ ${scripts}
     }
   });
 
+  it('takes a pasted code with spaces around or inside it', async () => {
+    const page = await (await newContext()).newPage();
+    page.on('console', (m) => m.type() === 'error' && !expectedHttpError(m.text()) && pageErrors.push(m.text()));
+    await page.goto(`${rw}/portal/${project.id}`);
+    await page.getByLabel('Email address').fill(JANE);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    const codeInput = page.getByLabel('6-digit code');
+    await codeInput.waitFor();
+    const code = await mailedCode(JANE);
+    // as the email's plain text gives it, and as a reader groups it
+    await page.keyboard.insertText(`    ${code}`);
+    expect(await codeInput.inputValue()).toBe(code);
+    await codeInput.fill('');
+    await page.keyboard.insertText(`${code.slice(0, 3)} ${code.slice(3)}`);
+    expect(await codeInput.inputValue()).toBe(code);
+    // still six digits at most
+    await page.keyboard.insertText('9');
+    expect(await codeInput.inputValue()).toBe(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-block="earnings"]').waitFor();
+  });
+
   it("dates the commissions by their UTC day in any browser's time zone, as the chart and the API count days", async () => {
     const commissions = await portalGet(await embedToken(), '/commissions');
     // +14 and -11 hours: whatever the time of day, one of the two is on another calendar day than UTC
