@@ -913,6 +913,46 @@ ${scripts}
     await page.screenshot({ path: '/tmp/wt-portal-refusals-de.png', fullPage: true });
   });
 
+  it('at 320 and 360 px in English, German, Arabic and Japanese: amounts of millions on one line, copy labels on one line, tables within the widget', async () => {
+    const token = await affiliateWith('max@partners.test', 'MAX-1', [10_000_000]);
+    // one held commission too, for the table's hold date
+    await api().post('/api/v1/conversions').set(as()).send({ type: 'purchase', referral_code: 'MAX-1', base_value: 100, reference: 'MAX-1-held' }).expect(201);
+    // and a payout of the millions, paid with a reference as long as PayPal's
+    const max = (await api().get('/api/v1/affiliates/max%40partners.test').set(as()).expect(200)).body.data;
+    const payout = (await api().post('/api/v1/payouts').set(as()).send({ affiliate_id: max.id }).expect(201)).body.data;
+    await api().post(`/api/v1/payouts/${payout.id}/complete`).set(as()).send({ reference: 'PAYID-M7XK2QY8AB123456CD7890EF' }).expect(200);
+    for (const width of [320, 360]) {
+      const context = await newContext({ viewport: { width, height: 800 } });
+      for (const lang of ['en', 'de', 'ar', 'ja']) {
+        const page = await embedPage(context, { token, lang });
+        await page.locator('[data-block="daily_stats"] summary').click();
+        const layout = await page.evaluate(() => {
+          const root = document.querySelector('[data-refwire-portal]').shadowRoot;
+          // lines a node's text is laid out on
+          const lines = (node: any) => {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            return new Set([...range.getClientRects()].map((r: any) => Math.round(r.top))).size;
+          };
+          const amounts = [...root.querySelectorAll('[data-block="earnings"] dd, [data-block="stats"] [data-stat="revenue"] dd')].map((dd: any) => dd.firstChild);
+          return {
+            brokenAmounts: amounts.filter((n: any) => lines(n) > 1).map((n: any) => n.textContent),
+            wrappedCopy: [...root.querySelectorAll('button[data-copy]')].filter((b: any) => lines(b) > 1).map((b: any) => b.textContent),
+            overflowingTables: [...root.querySelectorAll('.rw-table-wrap')].filter((w: any) => w.scrollWidth > w.clientWidth + 1).map((w: any) => `${w.getAttribute('aria-label')} ${w.scrollWidth}/${w.clientWidth}`),
+            overflowingBlocks: [...root.querySelectorAll('[data-block]')].filter((b: any) => b.scrollWidth > b.clientWidth + 1).map((b: any) => b.dataset.block),
+            page: document.documentElement.scrollWidth,
+          };
+        });
+        expect({ width, lang, ...layout }).toEqual({ width, lang, brokenAmounts: [], wrappedCopy: [], overflowingTables: [], overflowingBlocks: [], page: width });
+        // the hold date is shown, within the table
+        const held = page.locator('[data-block="earnings"] tbody tr').filter({ has: page.locator('.rw-badge-held') }).first();
+        expect(await held.innerText()).toMatch(/\d/);
+        if (width === 360 && (lang === 'ar' || lang === 'ja')) await page.screenshot({ path: `/tmp/wt-portal-narrow-${lang}-${width}.png`, fullPage: true });
+        await page.close();
+      }
+    }
+  });
+
   it("dates the commissions by their UTC day in any browser's time zone, as the chart and the API count days", async () => {
     const commissions = await portalGet(await embedToken(), '/commissions');
     // +14 and -11 hours: whatever the time of day, one of the two is on another calendar day than UTC
@@ -922,6 +962,18 @@ ${scripts}
       expect({ timezoneId, shown }).toEqual({ timezoneId, shown: commissions.map((c: { occurred_at: string }) => day(c.occurred_at)) });
       await page.close();
     }
+  });
+
+  it('axe-core: each landmark is named once (landmark-unique), tables included', async () => {
+    const axe = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    const page = await embedPage(await newContext({ bypassCSP: true }), { token: await embedToken() });
+    await page.locator('[data-block="daily_stats"] summary').click();
+    await page.addScriptTag({ content: axe });
+    const violations = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: { type: 'rule', values: ['landmark-unique', 'scrollable-region-focusable', 'aria-allowed-role'] } });
+      return r.violations.map((v: any) => ({ id: v.id, nodes: v.nodes.map((n: any) => n.target.join(' ')) }));
+    });
+    expect(violations).toEqual([]);
   });
 
   (process.env.PORTAL_SCREENSHOTS ? it : it.skip)('screenshots of the hosted page in en, de and ar at 360 and 1280 px (PORTAL_SCREENSHOTS=1)', async () => {

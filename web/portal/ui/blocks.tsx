@@ -217,9 +217,16 @@ function Stat(props: { label: string; children: ComponentChildren; name: string 
 }
 
 /** Amounts in several currencies side by side, never added together; zero in the program's currency when none. */
-function moneyList(amounts: PerCurrency, fallbackCurrency: string, lang: string): string {
+function moneyList(amounts: PerCurrency, fallbackCurrency: string, lang: string) {
   const entries = Object.entries(amounts);
-  return entries.length === 0 ? money(0, fallbackCurrency, lang) : entries.map(([cur, v]) => money(v, cur, lang)).join(' · ');
+  const shown = entries.length === 0 ? [money(0, fallbackCurrency, lang)] : entries.map(([cur, v]) => money(v, cur, lang));
+  // each amount whole on its line, the line broken only between currencies
+  return shown.map((m, i) => (
+    <>
+      {i > 0 && ' · '}
+      <span class="rw-nowrap">{m}</span>
+    </>
+  ));
 }
 
 /** What customers paid less what was given back, per currency. */
@@ -266,7 +273,7 @@ export function DailyStatsBlock({ stats, wide, extra }: BlockProps) {
 function BalanceCard(props: { currency: string; balance: Balance }) {
   const { t, lang } = usePortal();
   const b = props.balance;
-  const m = (v: Balance[keyof Balance]) => money((v ?? 0) as string, props.currency, lang);
+  const m = (v: Balance[keyof Balance]) => <span class="rw-nowrap">{money((v ?? 0) as string, props.currency, lang)}</span>;
   return (
     <dl class="rw-stats" data-currency={props.currency}>
       <Stat name="eligible" label={t('eligible')}>{m(b.eligible_minor)}</Stat>
@@ -330,7 +337,8 @@ function Commissions({ me }: { me: Me }) {
                   <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
                   <th scope="col" class="rw-num">{t('col_amount')}</th>
                   <th scope="col">{t('col_status')}</th>
-                  <th scope="col">{t('col_hold_until')}</th>
+                  {/* narrow, the hold date goes under the status: five columns do not fit 320 px */}
+                  <th scope="col" class="rw-hide-narrow">{t('col_hold_until')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -341,8 +349,9 @@ function Commissions({ me }: { me: Me }) {
                     <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
                     <td>
                       <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
+                      {c.status === 'held' && <div class="rw-show-narrow rw-nowrap">{date(c.hold_until, lang, 'short')}</div>}
                     </td>
-                    <td class="rw-nowrap">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+                    <td class="rw-nowrap rw-hide-narrow">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
                   </tr>
                 ))}
               </tbody>
@@ -605,7 +614,8 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
                   <th scope="col" class="rw-num">{t('col_amount')}</th>
                   <th scope="col">{t('col_status')}</th>
                   <th scope="col" class="rw-hide-narrow">{t('col_method')}</th>
-                  <th scope="col">{t('col_reference')}</th>
+                  {/* narrow, the reference goes under the status, as the commissions' hold date does */}
+                  <th scope="col" class="rw-hide-narrow">{t('col_reference')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -615,9 +625,10 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
                     <td class="rw-num">{money(p.amount_minor, p.currency, lang)}</td>
                     <td>
                       <Badge kind={p.status}>{t(`pstatus_${p.status}`, { defaultValue: p.status })}</Badge>
+                      {p.reference && <div class="rw-show-narrow rw-ltr">{p.reference}</div>}
                     </td>
                     <td class="rw-hide-narrow">{p.method ? t(`method_${p.method}`, { defaultValue: p.method }) : ''}</td>
-                    <td class="rw-ltr">{p.reference ?? ''}</td>
+                    <td class="rw-ltr rw-hide-narrow">{p.reference ?? ''}</td>
                   </tr>
                 ))}
               </tbody>

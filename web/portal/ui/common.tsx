@@ -175,10 +175,13 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): Load<T
   return { data: state.data, error: state.error, loading: state.loading, reload: () => setNonce((n) => n + 1) };
 }
 
-/** Tables scroll sideways on a narrow screen; the region is focusable so keyboard users can scroll it too. */
+/**
+ * Tables scroll sideways on a narrow screen; the wrapper is focusable so keyboard users can scroll it too. A group,
+ * not a region: a landmark named as the section around it ("Payouts" in "Payouts") is one landmark too many.
+ */
 export function TableWrap(props: { label: string; children: ComponentChildren }) {
   return (
-    <div class="rw-table-wrap" tabIndex={0} role="region" aria-label={props.label}>
+    <div class="rw-table-wrap" tabIndex={0} role="group" aria-label={props.label}>
       {props.children}
     </div>
   );
