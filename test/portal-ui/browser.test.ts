@@ -866,7 +866,6 @@ ${scripts}
     await page.keyboard.press('Enter');
     await share.locator('tbody tr').filter({ hasText: `${rw}/r/lee-blog` }).waitFor();
     expect(await focused()).toMatchObject({ tag: 'h3', text: 'Tracking links' });
-    await page.screenshot({ path: '/tmp/wt-portal-focus.png', fullPage: true });
   });
 
   it("shows the API's refusals in the affiliate's language, marking the field they name", async () => {
@@ -910,7 +909,6 @@ ${scripts}
     await expect(history.getByRole('alert').innerText()).resolves.toBe(de.payout_nothing);
     await history.locator('button.rw-btn').first().click();
     await history.getByRole('alert').filter({ hasText: de.payout_minimum!.replace('{{amount}}', '25,00\u00a0$') }).waitFor();
-    await page.screenshot({ path: '/tmp/wt-portal-refusals-de.png', fullPage: true });
   });
 
   it('at 320 and 360 px in English, German, Arabic and Japanese: amounts of millions on one line, copy labels on one line, tables within the widget', async () => {
@@ -947,7 +945,6 @@ ${scripts}
         // the hold date is shown, within the table
         const held = page.locator('[data-block="earnings"] tbody tr').filter({ has: page.locator('.rw-badge-held') }).first();
         expect(await held.innerText()).toMatch(/\d/);
-        if (width === 360 && (lang === 'ar' || lang === 'ja')) await page.screenshot({ path: `/tmp/wt-portal-narrow-${lang}-${width}.png`, fullPage: true });
         await page.close();
       }
     }
