@@ -501,7 +501,7 @@ ${scripts}
       const page = await context.newPage();
       await page.goto(`http://localhost:${merchant.port}/?${new URLSearchParams({ project: project.id, token: stale })}`);
       await page.locator('[data-state="expired"]').waitFor();
-      expect(await page.getByRole('alert').innerText()).toBe('Your session has expired or is not valid. Reload the page to sign in again.');
+      expect(await page.getByRole('alert').innerText()).toBe('Your session has expired or is not valid. Please sign in again.');
       expect(await page.locator('[data-block]').count()).toBe(0);
       // the refusal was the server's: the same token is refused by the API too
       await api().get(`/api/portal/${project.id}/me`).set('Authorization', `Bearer ${stale}`).expect(401);
@@ -622,7 +622,8 @@ ${scripts}
     });
     await page.getByRole('button', { name: 'Load more' }).focus();
     await page.keyboard.press('Enter');
-    await expect(page.locator('[data-block="earnings"] [role="alert"]').innerText()).resolves.toBe('Something went wrong. Please try again.');
+    // a 429 says when to try again: a minute when the answer gives no Retry-After the embed may read
+    await expect(page.locator('[data-block="earnings"] [role="alert"]').innerText()).resolves.toBe('Too many attempts. Try again in 1 minute.');
     expect(await rows.count()).toBe(10);
     // the button is the retry, and kept the focus
     await page.keyboard.press('Enter');
@@ -702,6 +703,274 @@ ${scripts}
       await page.locator('[data-block="daily_stats"] summary').click();
       expect({ lang, width, violations: await check(page) }).toEqual({ lang, width, violations: [] });
     }
+  });
+
+  /** A hosted page signed in as `email` with a session made through the API, as the affiliate's own sign-in makes it */
+  async function hostedPage(context: BrowserContext, email: string, lang = 'en'): Promise<{ page: Page; session: string }> {
+    await api().post(`/api/portal/${project.id}/login`).send({ email }).expect(202);
+    const res = await api().post(`/api/portal/${project.id}/login/verify`).send({ email, code: await mailedCode(email) }).expect(200);
+    const session = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('refwire_portal='))!.split(';')[0]!.split('=')[1]!;
+    await context.addCookies([{ name: 'refwire_portal', value: session, url: rw }]);
+    const page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && !expectedHttpError(m.text()) && pageErrors.push(m.text()));
+    await page.goto(`${rw}/portal/${project.id}?lang=${lang}`);
+    await page.locator('[data-block="payment_history"]').waitFor();
+    await settled(page);
+    return { page, session };
+  }
+  const catalog = (lang: string): Record<string, string> => JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'web', 'portal', 'locales', `${lang}.json`), 'utf8'));
+  const focusedIn = (page: Page) =>
+    page.evaluate(() => {
+      const el = document.querySelector('[data-refwire-portal]').shadowRoot.activeElement;
+      return el ? { tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute('name'), text: el.textContent.trim() } : null;
+    });
+  /** an affiliate of its own, active, paid by PayPal, with `sales` purchases made 40 days ago (past the 30-day hold) */
+  async function affiliateWith(email: string, code: string, sales: number[] = []): Promise<string> {
+    await api().post('/api/v1/affiliates').set(as()).send({ email, referral_code: code }).expect(201);
+    await api().patch(`/api/v1/affiliates/${encodeURIComponent(email)}`).set(as()).send({ payout_method: 'paypal', paypal_email: `pay.${email}` }).expect(200);
+    const now = t.clock.now;
+    try {
+      t.clock.now = new Date(now.getTime() - 40 * DAY);
+      for (const [i, base] of sales.entries()) {
+        await api().post('/api/v1/conversions').set(as()).send({ type: 'purchase', referral_code: code, base_value: base, reference: `${code}-${i}` }).expect(201);
+      }
+    } finally {
+      t.clock.now = now;
+    }
+    return (await api().post(`/api/v1/affiliates/${encodeURIComponent(email)}/embed-tokens`).set(as()).expect(201)).body.data.token;
+  }
+
+  it('ends the session on any 401 while the dashboard is open: the embed fires unauthorized once and identify() brings it back', async () => {
+    const page = await embedPage(await newContext(), { token: await embedToken() });
+    await page.evaluate(() => window.Refwire.portal.on('unauthorized', (d: unknown) => window.events.push(['unauthorized', d])));
+    const minted = t.clock.now;
+    // the 10-minute token runs out while the page is open; the next request is a block's, not /me
+    t.clock.now = new Date(minted.getTime() + 11 * 60_000);
+    try {
+      await page.getByLabel('Period').selectOption('7');
+      await page.locator('[data-state="expired"]').waitFor();
+      expect(await page.getByRole('alert').innerText()).toBe('Your session has expired or is not valid. Please sign in again.');
+      expect(await page.locator('[data-block]').count()).toBe(0);
+      // every block's request of that moment was refused: one event all the same
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => window.events)).toEqual([['unauthorized', { status: 401 }]]);
+      // the renewal docs/portal.md shows
+      await page.evaluate((token: string) => window.Refwire.portal.identify(token), await embedToken());
+      await page.locator('[data-block="earnings"]').waitFor();
+      expect(await page.locator('[data-state="expired"]').count()).toBe(0);
+    } finally {
+      t.clock.now = minted;
+    }
+  });
+
+  it('ends the session on any 401 on the hosted page (signed out in another tab): the sign-in comes back and says why', async () => {
+    const context = await newContext();
+    const { page, session } = await hostedPage(context, JANE);
+    await page.evaluate(() => window.Refwire.portal.on('unauthorized', (d: unknown) => (window.events = [...(window.events ?? []), ['unauthorized', d]])));
+    // the other tab signs out
+    await api().post(`/api/portal/${project.id}/logout`).set('Cookie', `refwire_portal=${session}`).expect(204);
+    const methods = page.locator('[data-block="payment_methods"]');
+    await methods.getByRole('button', { name: 'Edit' }).click();
+    await methods.getByRole('button', { name: 'Save' }).click();
+    await page.getByLabel('Email address').waitFor();
+    expect(await text(page, '[data-state="expired"]')).toBe('Your session has expired or is not valid. Please sign in again.');
+    expect(await page.evaluate(() => window.events)).toEqual([['unauthorized', { status: 401 }]]);
+    // a first visit without a session is no session that ended
+    await context.clearCookies();
+    await page.reload();
+    await page.getByLabel('Email address').waitFor();
+    expect(await page.locator('[data-state="expired"]').count()).toBe(0);
+  });
+
+  it('says when to try again after a 429, from its Retry-After', async () => {
+    const page = await (await newContext()).newPage();
+    page.on('console', (m) => m.type() === 'error' && !expectedHttpError(m.text()) && pageErrors.push(m.text()));
+    await page.goto(`${rw}/portal/${project.id}`);
+    await page.getByLabel('Email address').fill(JANE);
+    // same origin, so the header is readable (the embed's cross-origin answers show it as a minute)
+    await page.route(/\/login$/, (route) =>
+      route.fulfill({ status: 429, headers: { 'Retry-After': '120' }, contentType: 'application/json', body: JSON.stringify({ success: false, error: 'too many requests' }) }),
+    );
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await expect(text(page, '#rw-signin-error')).resolves.toBe('Too many attempts. Try again in 2 minutes.');
+  });
+
+  it('takes a pasted code with spaces around or inside it', async () => {
+    const page = await (await newContext()).newPage();
+    page.on('console', (m) => m.type() === 'error' && !expectedHttpError(m.text()) && pageErrors.push(m.text()));
+    await page.goto(`${rw}/portal/${project.id}`);
+    await page.getByLabel('Email address').fill(JANE);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    const codeInput = page.getByLabel('6-digit code');
+    await codeInput.waitFor();
+    const code = await mailedCode(JANE);
+    // as the email's plain text gives it, and as a reader groups it
+    await page.keyboard.insertText(`    ${code}`);
+    expect(await codeInput.inputValue()).toBe(code);
+    await codeInput.fill('');
+    await page.keyboard.insertText(`${code.slice(0, 3)} ${code.slice(3)}`);
+    expect(await codeInput.inputValue()).toBe(code);
+    // still six digits at most
+    await page.keyboard.insertText('9');
+    expect(await codeInput.inputValue()).toBe(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-block="earnings"]').waitFor();
+  });
+
+  it('shows the new tracking link as the referral link (copy button and promotional text too) once it is made', async () => {
+    const token = await affiliateWith('ria@partners.test', 'RIA-1');
+    const page = await embedPage(await newContext(), { token });
+    // before any tracking link, the referral link is the program's site with the code
+    const share = page.locator('[data-block="share_links"]');
+    expect(await share.locator('output').first().innerText()).toBe('https://shop.example/?ref=RIA-1');
+    await share.getByLabel('Page to link to').fill('https://shop.example/blog');
+    await share.getByLabel('Custom ending (optional)').fill('ria-blog');
+    await share.getByRole('button', { name: 'Create link' }).click();
+    await share.locator('tbody tr').filter({ hasText: `${rw}/r/ria-blog` }).waitFor();
+    await share.locator('output').filter({ hasText: `${rw}/r/ria-blog` }).waitFor({ timeout: 5000 });
+    expect(await share.locator('button[aria-label="Copy Your referral link"]').getAttribute('data-copy')).toBe(`${rw}/r/ria-blog`);
+    expect(await text(page, '[data-block="promotional_materials"] blockquote')).toBe(`I run my shop on Acme: ${rw}/r/ria-blog`);
+  });
+
+  it('keeps the keyboard focus on something after Edit, Escape, Save, a payout request and a new link', async () => {
+    const token = await affiliateWith('lee@partners.test', 'LEE-1', [300]);
+    const page = await embedPage(await newContext(), { token });
+    const focused = () => focusedIn(page);
+    const methods = page.locator('[data-block="payment_methods"]');
+    await methods.getByRole('button', { name: 'Edit' }).focus();
+    await page.keyboard.press('Enter');
+    await methods.locator('form').waitFor();
+    // the editor's first field: the method chosen
+    expect(await focused()).toMatchObject({ tag: 'input', name: 'rw-method' });
+    await page.keyboard.press('Escape');
+    await methods.locator('form').waitFor({ state: 'detached' });
+    expect(await focused()).toMatchObject({ tag: 'button', text: 'Edit' });
+    await page.keyboard.press('Enter');
+    await methods.getByLabel('PayPal email').fill('lee.new@paypal.example');
+    await methods.getByRole('button', { name: 'Save' }).focus();
+    await page.keyboard.press('Enter');
+    await methods.locator('[data-stat="paypal_email"]').filter({ hasText: 'lee.new@paypal.example' }).waitFor();
+    expect(await focused()).toMatchObject({ tag: 'button', text: 'Edit' });
+
+    const history = page.locator('[data-block="payment_history"]');
+    await history.getByRole('button', { name: 'Request a payout of $60.00' }).focus();
+    await page.keyboard.press('Enter');
+    await history.locator('.rw-notice').waitFor();
+    await history.getByRole('button', { name: /Request a payout/ }).waitFor({ state: 'detached' });
+    expect(await focused()).toMatchObject({ tag: 'p', text: 'Payout of $60.00 requested' });
+
+    const share = page.locator('[data-block="share_links"]');
+    await share.getByLabel('Page to link to').fill('https://shop.example/blog');
+    await share.getByLabel('Custom ending (optional)').fill('lee-blog');
+    await share.getByRole('button', { name: 'Create link' }).focus();
+    await page.keyboard.press('Enter');
+    await share.locator('tbody tr').filter({ hasText: `${rw}/r/lee-blog` }).waitFor();
+    expect(await focused()).toMatchObject({ tag: 'h3', text: 'Tracking links' });
+  });
+
+  it("shows the API's refusals in the affiliate's language, marking the field they name", async () => {
+    const token = await affiliateWith('kai@partners.test', 'KAI-1', [300]);
+    const page = await embedPage(await newContext(), { token, lang: 'de' });
+    const de = catalog('de');
+    const share = page.locator('[data-block="share_links"]');
+    const target = share.locator('#rw-link-target');
+    const slug = share.locator('#rw-link-slug');
+    const create = share.locator('button[type="submit"]');
+    // a slug in use (Jane's): the slug is marked, not the target
+    await target.fill('https://shop.example/blog');
+    await slug.fill('jane-blog');
+    await create.click();
+    await expect(share.getByRole('alert').innerText()).resolves.toBe(de.slug_invalid);
+    expect([await slug.getAttribute('aria-invalid'), await target.getAttribute('aria-invalid')]).toEqual(['true', null]);
+    expect(await slug.getAttribute('aria-describedby')).toBe('rw-link-error');
+    // a site the program does not allow: the target
+    await slug.fill('');
+    await target.fill('https://elsewhere.example/');
+    await create.click();
+    await share.getByRole('alert').filter({ hasText: de.link_target_hint! }).waitFor();
+    expect([await slug.getAttribute('aria-invalid'), await target.getAttribute('aria-invalid')]).toEqual([null, 'true']);
+    // an account that is not active (the server's words, as the portal API answers them)
+    await page.route(/\/links$/, (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ success: false, error: 'only an active affiliate creates links; this account is pending' }) })
+        : route.continue(),
+    );
+    await target.fill('https://shop.example/');
+    await create.click();
+    await share.getByRole('alert').filter({ hasText: de.not_active! }).waitFor();
+    expect([await slug.getAttribute('aria-invalid'), await target.getAttribute('aria-invalid')]).toEqual([null, null]);
+    // the payout: nothing eligible (another tab took it), then below the minimum
+    const history = page.locator('[data-block="payment_history"]');
+    const refusals = ['nothing eligible to pay in USD: commissions still in their hold period, or already paid', 'the eligible balance 20.00 USD is below minimum_payout 25.00'];
+    await page.route(/\/payouts$/, (route) =>
+      route.request().method() === 'POST' ? route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ success: false, error: refusals.shift() }) }) : route.continue(),
+    );
+    await history.locator('button.rw-btn').first().click();
+    await expect(history.getByRole('alert').innerText()).resolves.toBe(de.payout_nothing);
+    await history.locator('button.rw-btn').first().click();
+    await history.getByRole('alert').filter({ hasText: de.payout_minimum!.replace('{{amount}}', '25,00\u00a0$') }).waitFor();
+  });
+
+  it('at 320 and 360 px in English, German, Arabic and Japanese: amounts of millions on one line, copy labels on one line, tables within the widget', async () => {
+    const token = await affiliateWith('max@partners.test', 'MAX-1', [10_000_000]);
+    // one held commission too, for the table's hold date
+    await api().post('/api/v1/conversions').set(as()).send({ type: 'purchase', referral_code: 'MAX-1', base_value: 100, reference: 'MAX-1-held' }).expect(201);
+    // and a payout of the millions, paid with a reference as long as PayPal's
+    const max = (await api().get('/api/v1/affiliates/max%40partners.test').set(as()).expect(200)).body.data;
+    const payout = (await api().post('/api/v1/payouts').set(as()).send({ affiliate_id: max.id }).expect(201)).body.data;
+    await api().post(`/api/v1/payouts/${payout.id}/complete`).set(as()).send({ reference: 'PAYID-M7XK2QY8AB123456CD7890EF' }).expect(200);
+    for (const width of [320, 360]) {
+      const context = await newContext({ viewport: { width, height: 800 } });
+      for (const lang of ['en', 'de', 'ar', 'ja']) {
+        const page = await embedPage(context, { token, lang });
+        await page.locator('[data-block="daily_stats"] summary').click();
+        const layout = await page.evaluate(() => {
+          const root = document.querySelector('[data-refwire-portal]').shadowRoot;
+          // lines a node's text is laid out on
+          const lines = (node: any) => {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            return new Set([...range.getClientRects()].map((r: any) => Math.round(r.top))).size;
+          };
+          const amounts = [...root.querySelectorAll('[data-block="earnings"] dd, [data-block="stats"] [data-stat="revenue"] dd')].map((dd: any) => dd.firstChild);
+          return {
+            brokenAmounts: amounts.filter((n: any) => lines(n) > 1).map((n: any) => n.textContent),
+            wrappedCopy: [...root.querySelectorAll('button[data-copy]')].filter((b: any) => lines(b) > 1).map((b: any) => b.textContent),
+            overflowingTables: [...root.querySelectorAll('.rw-table-wrap')].filter((w: any) => w.scrollWidth > w.clientWidth + 1).map((w: any) => `${w.getAttribute('aria-label')} ${w.scrollWidth}/${w.clientWidth}`),
+            overflowingBlocks: [...root.querySelectorAll('[data-block]')].filter((b: any) => b.scrollWidth > b.clientWidth + 1).map((b: any) => b.dataset.block),
+            page: document.documentElement.scrollWidth,
+          };
+        });
+        expect({ width, lang, ...layout }).toEqual({ width, lang, brokenAmounts: [], wrappedCopy: [], overflowingTables: [], overflowingBlocks: [], page: width });
+        // the hold date is shown, within the table
+        const held = page.locator('[data-block="earnings"] tbody tr').filter({ has: page.locator('.rw-badge-held') }).first();
+        expect(await held.innerText()).toMatch(/\d/);
+        await page.close();
+      }
+    }
+  });
+
+  it("dates the commissions by their UTC day in any browser's time zone, as the chart and the API count days", async () => {
+    const commissions = await portalGet(await embedToken(), '/commissions');
+    // +14 and -11 hours: whatever the time of day, one of the two is on another calendar day than UTC
+    for (const timezoneId of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const page = await embedPage(await newContext({ timezoneId }), { token: await embedToken() });
+      const shown = await page.locator('[data-block="earnings"] tbody tr td:first-child').allInnerTexts();
+      expect({ timezoneId, shown }).toEqual({ timezoneId, shown: commissions.map((c: { occurred_at: string }) => day(c.occurred_at)) });
+      await page.close();
+    }
+  });
+
+  it('axe-core: each landmark is named once (landmark-unique), tables included', async () => {
+    const axe = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    const page = await embedPage(await newContext({ bypassCSP: true }), { token: await embedToken() });
+    await page.locator('[data-block="daily_stats"] summary').click();
+    await page.addScriptTag({ content: axe });
+    const violations = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: { type: 'rule', values: ['landmark-unique', 'scrollable-region-focusable', 'aria-allowed-role'] } });
+      return r.violations.map((v: any) => ({ id: v.id, nodes: v.nodes.map((n: any) => n.target.join(' ')) }));
+    });
+    expect(violations).toEqual([]);
   });
 
   (process.env.PORTAL_SCREENSHOTS ? it : it.skip)('screenshots of the hosted page in en, de and ar at 360 and 1280 px (PORTAL_SCREENSHOTS=1)', async () => {

@@ -95,6 +95,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** a 429's Retry-After, in seconds (unreadable across origins: the embed gets null) */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
@@ -112,6 +114,12 @@ export class PortalApi {
     readonly projectId: string,
     public auth: Auth,
   ) {}
+
+  /**
+   * The one place a 401 goes: the session or the embed token ended while the page was open (expiry, a sign-out in
+   * another tab). Called for every request that needs one, not for the sign-in's own (a wrong code is a 401 too).
+   */
+  onUnauthorized: () => void = () => undefined;
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     return (await this.envelope<T>(method, path, body)).data as T;
@@ -149,7 +157,10 @@ export class PortalApi {
     } catch {
       // a proxy's HTML error page: the status says enough
     }
-    if (!res.ok || json.success === false) throw new ApiError(res.status, typeof json.error === 'string' ? json.error : `HTTP ${res.status}`);
+    if (res.status === 401 && root.startsWith('/api/portal/') && !/^\/log(in|out)/.test(path)) this.onUnauthorized();
+    if (!res.ok || json.success === false) {
+      throw new ApiError(res.status, typeof json.error === 'string' ? json.error : `HTTP ${res.status}`, Number(res.headers.get('Retry-After')) || null);
+    }
     return json;
   }
 

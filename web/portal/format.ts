@@ -32,7 +32,8 @@ export function date(value: string | null | undefined, lang: string, style: 'med
   if (!value) return '';
   const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(d.getTime())) return value;
-  return new Intl.DateTimeFormat(lang, { dateStyle: style, timeZone: /^\d{4}-\d{2}-\d{2}$/.test(value) ? 'UTC' : undefined }).format(d);
+  // a timestamp too: a commission of 23:30 UTC belongs to that UTC day in every time zone, as the chart counts it
+  return new Intl.DateTimeFormat(lang, { dateStyle: style, timeZone: 'UTC' }).format(d);
 }
 
 export function dayMonth(epochSeconds: number, lang: string): string {

@@ -22,7 +22,8 @@ export type PortalProps = {
   applyTheme: (appearance: Appearance | undefined) => void;
 };
 
-type Session = { state: 'checking' } | { state: 'signed-out' } | { state: 'expired' } | { state: 'in'; me: Me } | { state: 'error'; error: unknown };
+// `ended`: signed out by a 401 while the dashboard was shown (expired, or signed out in another tab)
+type Session = { state: 'checking' } | { state: 'signed-out'; ended?: boolean } | { state: 'expired' } | { state: 'in'; me: Me } | { state: 'error'; error: unknown };
 
 const PERIODS = [7, 30, 90];
 
@@ -41,6 +42,17 @@ export function Portal(props: PortalProps) {
   const [meNonce, setMeNonce] = useState(0);
   const readyFor = useRef<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  // the api whose session has ended: the first 401 ends it, the others of that moment (every block's) add nothing
+  const ended = useRef<PortalApi | null>(null);
+  // every 401, from /me or any block's request, ends the session here: the hosted page's sign-in says so, and the
+  // embed shows the expired notice and fires `unauthorized` for the merchant's page to identify() a fresh token
+  api.onUnauthorized = () => {
+    if (ended.current === api) return;
+    ended.current = api;
+    setSession(props.mode === 'embed' ? { state: 'expired' } : { state: 'signed-out', ended: readyFor.current !== null });
+    readyFor.current = null;
+    props.emit('unauthorized', { status: 401 });
+  };
 
   useEffect(() => {
     void createI18n().then(setI18n);
@@ -79,18 +91,15 @@ export function Portal(props: PortalProps) {
         // `ready` once per sign-in, not on each refresh of the numbers (after a payout request, say)
         if (readyFor.current !== me.affiliate.id) props.emit('ready', { affiliate_id: me.affiliate.id });
         readyFor.current = me.affiliate.id;
+        ended.current = null;
         setSession({ state: 'in', me });
       },
       (error) => {
-        if (!live) return;
+        // a 401 went through api.onUnauthorized
+        if (!live || (error instanceof ApiError && error.status === 401)) return;
         readyFor.current = null;
-        if (error instanceof ApiError && error.status === 401) {
-          setSession(props.mode === 'embed' ? { state: 'expired' } : { state: 'signed-out' });
-          props.emit('unauthorized', { status: 401 });
-        } else {
-          setSession({ state: 'error', error });
-          props.emit('error', { status: error instanceof ApiError ? error.status : 0 });
-        }
+        setSession({ state: 'error', error });
+        props.emit('error', { status: error instanceof ApiError ? error.status : 0 });
       },
     );
     return () => {
@@ -170,6 +179,7 @@ export function Portal(props: PortalProps) {
       props.mode === 'hosted' ? (
         <SignIn
           program={programName}
+          ended={session.ended}
           onSignedIn={() => {
             props.emit('signin');
             setSession({ state: 'checking' });

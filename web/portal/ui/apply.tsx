@@ -11,7 +11,7 @@ import { usePortal } from './context';
  * active at once; `onSignIn` goes back to the sign-in with the address filled in.
  */
 export function Apply(props: { program: string; email: string; onSignIn: (email: string) => void }) {
-  const { t, api, announce } = usePortal();
+  const { t, lang, api, announce } = usePortal();
   const [step, setStep] = useState<'form' | 'code' | 'done'>('form');
   const [name, setName] = useState('');
   const [email, setEmail] = useState(props.email);
@@ -31,7 +31,7 @@ export function Apply(props: { program: string; email: string; onSignIn: (email:
   }, [step]);
 
   const refused = (err: unknown) =>
-    err instanceof ApiError && err.status === 409 ? { text: t('apply_exists'), exists: true } : { text: errorMessage(t, err) };
+    err instanceof ApiError && err.status === 409 ? { text: t('apply_exists'), exists: true } : { text: errorMessage(t, lang, err) };
 
   const { busy, submit } = useSubmit(setError);
   const send = submit(

@@ -1,10 +1,10 @@
 import type { ComponentChildren } from 'preact';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Stats } from '../api';
 import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
 import { LANGUAGES, nativeName } from '../i18n';
 import { DailyChart } from './chart';
-import { Badge, Card, CopyButton, CopyField, Empty, ErrorState, Loaded, TableWrap, useLoad, type Load } from './common';
+import { Badge, Card, CopyButton, CopyField, Empty, ErrorState, errorMessage, Loaded, TableWrap, useLoad, type Load } from './common';
 import { usePortal } from './context';
 
 export type BlockProps = {
@@ -55,18 +55,21 @@ export function HeaderBlock({ me }: BlockProps) {
 }
 
 export function ShareLinksBlock(props: BlockProps) {
-  const { me, block } = props;
+  const { me, block, refreshMe } = props;
   const { t, lang, api, announce, emit } = usePortal();
   const links = useLoad(() => api.links(), []);
   const [target, setTarget] = useState('');
   const [slug, setSlug] = useState('');
   const [busy, setBusy] = useState(false);
-  const [formError, setFormError] = useState<string | null>(null);
+  // the refusal and the field it names ("slug is already in use", "target_url: …"): only that one is marked
+  const [formError, setFormError] = useState<{ text: string; field: string } | null>(null);
+  const listHeading = useRef<HTMLHeadingElement>(null);
   const allowCreate = block.config?.allow_link_creation !== false;
   const cookieDays = me.project.cookie_days ?? 0;
 
   const create = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     setBusy(true);
     setFormError(null);
     try {
@@ -76,8 +79,13 @@ export function ShareLinksBlock(props: BlockProps) {
       announce(t('link_created'));
       emit('link:created', link);
       links.reload();
+      // the referral link is the first active tracking link: /me says which
+      refreshMe();
+      // the emptied form's button is disabled: the focus goes to the list the link joins, not to the page's top
+      listHeading.current?.focus();
     } catch (err) {
-      setFormError(err instanceof ApiError && err.status !== 0 && err.status !== 401 && err.status < 500 ? err.message : t('error_generic'));
+      // "slug …", "target_url: …": the field the refusal names; none for the others (an account not active)
+      setFormError({ text: errorMessage(t, lang, err), field: err instanceof ApiError ? (/^(slug|target)/.exec(err.message)?.[1] ?? '') : '' });
     } finally {
       setBusy(false);
     }
@@ -91,7 +99,9 @@ export function ShareLinksBlock(props: BlockProps) {
         <span>{t('referral_code')}:</span> <strong class="rw-ltr" data-testid="referral-code">{me.affiliate.referral_code}</strong>
         <CopyButton text={me.affiliate.referral_code} what={t('referral_code')} />
       </p>
-      <h3>{t('links_title')}</h3>
+      <h3 ref={listHeading} tabIndex={-1}>
+        {t('links_title')}
+      </h3>
       <Loaded load={links} empty={(list) => list.length === 0 && t('links_empty')}>
         {(list) => (
           <TableWrap label={t('links_title')}>
@@ -137,8 +147,8 @@ export function ShareLinksBlock(props: BlockProps) {
               dir="ltr"
               value={target}
               onInput={(e) => setTarget((e.target as HTMLInputElement).value)}
-              aria-describedby="rw-link-target-hint"
-              aria-invalid={formError ? 'true' : undefined}
+              aria-describedby={formError?.field === 'target' ? 'rw-link-target-hint rw-link-error' : 'rw-link-target-hint'}
+              aria-invalid={formError?.field === 'target' ? 'true' : undefined}
             />
             <p id="rw-link-target-hint" class="rw-muted">
               {t('link_target_hint')}
@@ -146,14 +156,25 @@ export function ShareLinksBlock(props: BlockProps) {
           </div>
           <div class="rw-field">
             <label for="rw-link-slug">{t('link_slug')}</label>
-            <input id="rw-link-slug" class="rw-input" type="text" dir="ltr" maxLength={64} value={slug} onInput={(e) => setSlug((e.target as HTMLInputElement).value)} />
+            <input
+              id="rw-link-slug"
+              class="rw-input"
+              type="text"
+              dir="ltr"
+              maxLength={64}
+              value={slug}
+              onInput={(e) => setSlug((e.target as HTMLInputElement).value)}
+              aria-invalid={formError?.field === 'slug' ? 'true' : undefined}
+              aria-describedby={formError?.field === 'slug' ? 'rw-link-error' : undefined}
+            />
           </div>
           {formError && (
-            <p class="rw-alert" role="alert">
-              {formError}
+            <p class="rw-alert" role="alert" id="rw-link-error">
+              {formError.text}
             </p>
           )}
-          <button class="rw-btn" type="submit" disabled={busy || target.trim() === ''}>
+          {/* aria-disabled while busy, so the button keeps the focus (a disabled one drops it to the page) */}
+          <button class="rw-btn" type="submit" disabled={target.trim() === ''} aria-disabled={busy}>
             {busy ? t('creating') : t('create_link')}
           </button>
         </form>
@@ -196,9 +217,16 @@ function Stat(props: { label: string; children: ComponentChildren; name: string 
 }
 
 /** Amounts in several currencies side by side, never added together; zero in the program's currency when none. */
-function moneyList(amounts: PerCurrency, fallbackCurrency: string, lang: string): string {
+function moneyList(amounts: PerCurrency, fallbackCurrency: string, lang: string) {
   const entries = Object.entries(amounts);
-  return entries.length === 0 ? money(0, fallbackCurrency, lang) : entries.map(([cur, v]) => money(v, cur, lang)).join(' · ');
+  const shown = entries.length === 0 ? [money(0, fallbackCurrency, lang)] : entries.map(([cur, v]) => money(v, cur, lang));
+  // each amount whole on its line, the line broken only between currencies
+  return shown.map((m, i) => (
+    <>
+      {i > 0 && ' · '}
+      <span class="rw-nowrap">{m}</span>
+    </>
+  ));
 }
 
 /** What customers paid less what was given back, per currency. */
@@ -245,7 +273,7 @@ export function DailyStatsBlock({ stats, wide, extra }: BlockProps) {
 function BalanceCard(props: { currency: string; balance: Balance }) {
   const { t, lang } = usePortal();
   const b = props.balance;
-  const m = (v: Balance[keyof Balance]) => money((v ?? 0) as string, props.currency, lang);
+  const m = (v: Balance[keyof Balance]) => <span class="rw-nowrap">{money((v ?? 0) as string, props.currency, lang)}</span>;
   return (
     <dl class="rw-stats" data-currency={props.currency}>
       <Stat name="eligible" label={t('eligible')}>{m(b.eligible_minor)}</Stat>
@@ -309,7 +337,8 @@ function Commissions({ me }: { me: Me }) {
                   <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
                   <th scope="col" class="rw-num">{t('col_amount')}</th>
                   <th scope="col">{t('col_status')}</th>
-                  <th scope="col">{t('col_hold_until')}</th>
+                  {/* narrow, the hold date goes under the status: five columns do not fit 320 px */}
+                  <th scope="col" class="rw-hide-narrow">{t('col_hold_until')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -320,8 +349,9 @@ function Commissions({ me }: { me: Me }) {
                     <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
                     <td>
                       <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
+                      {c.status === 'held' && <div class="rw-show-narrow rw-nowrap">{date(c.hold_until, lang, 'short')}</div>}
                     </td>
-                    <td class="rw-nowrap">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+                    <td class="rw-nowrap rw-hide-narrow">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
                   </tr>
                 ))}
               </tbody>
@@ -375,7 +405,7 @@ function detailsFromMe(me: Me): PayoutDetails | null {
 }
 
 export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
-  const { t, api, announce, emit } = usePortal();
+  const { t, lang, api, announce, emit } = usePortal();
   const current = detailsFromMe(me);
   const [editing, setEditing] = useState(false);
   const [form, setForm] = useState<PayoutDetails>(current ?? { method: 'paypal', paypal_email: '' });
@@ -383,6 +413,21 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
   const [error, setError] = useState<string | null>(null);
   // the input the server's 400 names ("bank.iban: not a valid IBAN…"), so only it is marked; null: none named
   const [invalidField, setInvalidField] = useState<string | null>(null);
+  // the button that goes (Edit) or is replaced (Save, Cancel) would leave the focus on the page: opening the editor
+  // focuses its first field, closing it (saved, cancelled, Escape) the Edit button again
+  const form1 = useRef<HTMLFieldSetElement>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const closing = useRef(false);
+  useEffect(() => {
+    if (editing) form1.current?.querySelector<HTMLInputElement>('input:checked, input')?.focus();
+    else if (closing.current) editButton.current?.focus();
+    closing.current = false;
+  }, [editing]);
+  const close = () => {
+    closing.current = true;
+    setEditing(false);
+    setError(null);
+  };
   const set = (patch: Partial<PayoutDetails>) => setForm((f) => ({ ...f, ...patch }));
   const setBank = (patch: Partial<NonNullable<PayoutDetails['bank']>>) => setForm((f) => ({ ...f, bank: { account_holder: '', iban: '', ...f.bank, ...patch } }));
   const input = (id: string, label: string, value: string | undefined, onValue: (v: string) => void, type = 'text', autoComplete?: string) => (
@@ -404,6 +449,7 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
 
   const save = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
     setInvalidField(null);
@@ -415,13 +461,13 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
           : { method: 'bank_transfer', bank: { account_holder: form.bank?.account_holder?.trim() ?? '', iban: (form.bank?.iban ?? '').replace(/\s+/g, ''), ...(form.bank?.bic?.trim() ? { bic: form.bank.bic.trim() } : {}) } };
     try {
       await api.savePayoutDetails(body);
-      setEditing(false);
+      close();
       announce(t('saved'));
       emit('payout_details:updated', { method: body.method });
       refreshMe();
     } catch (err) {
       const refused = err instanceof ApiError && err.status === 400;
-      setError(refused ? t('invalid_details', { reason: err.message }) : t('error_generic'));
+      setError(refused ? t('invalid_details', { reason: err.message }) : errorMessage(t, lang, err));
       // each input's id is rw- and the field the API names in its refusal ("bank.iban: …")
       if (refused) setInvalidField(`rw-${/^([\w.]+):/.exec(err.message)?.[1]}`);
     } finally {
@@ -436,7 +482,7 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
       wide={wide}
       headerExtra={
         !editing && (
-          <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={() => { setForm(current ?? { method: 'paypal', paypal_email: '' }); setEditing(true); }}>
+          <button ref={editButton} type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={() => { setForm(current ?? { method: 'paypal', paypal_email: '' }); setEditing(true); }}>
             {t('edit')}
           </button>
         )
@@ -459,8 +505,8 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
           <Empty>{me.affiliate.payout_method === 'manual' ? t('method_manual') : t('method_none')}</Empty>
         )
       ) : (
-        <form onSubmit={save} noValidate>
-          <fieldset>
+        <form onSubmit={save} noValidate onKeyDown={(e) => e.key === 'Escape' && close()}>
+          <fieldset ref={form1}>
             <legend>{t('method_label')}</legend>
             {(['paypal', 'wise', 'bank_transfer'] as const).map((m) => (
               <label class="rw-radio" key={m}>
@@ -484,10 +530,10 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
             </p>
           )}
           <div class="rw-row">
-            <button class="rw-btn" type="submit" disabled={busy}>
+            <button class="rw-btn" type="submit" aria-disabled={busy}>
               {busy ? t('saving') : t('save')}
             </button>
-            <button class="rw-btn rw-btn-quiet" type="button" onClick={() => { setEditing(false); setError(null); }}>
+            <button class="rw-btn rw-btn-quiet" type="button" onClick={close}>
               {t('cancel')}
             </button>
           </div>
@@ -502,6 +548,11 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
   const payouts = useLoad(() => api.payouts(), [me]);
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  // a payout requested takes its button away: the focus goes to the message that says it was
+  const messageRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (message?.kind === 'ok') messageRef.current?.focus();
+  }, [message]);
   const minimum = me.project.payout_minimum_minor ?? 0;
 
   const request = async (currency: string, amount: string) => {
@@ -515,7 +566,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
       emit('payout:requested', payout);
       refreshMe();
     } catch (err) {
-      setMessage({ kind: 'error', text: err instanceof ApiError && err.status === 409 ? t('payout_refused', { reason: err.message }) : t('error_generic') });
+      setMessage({ kind: 'error', text: errorMessage(t, lang, err, { amount: money(minimum, currency, lang) }) });
     } finally {
       setBusy(null);
     }
@@ -534,7 +585,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
               const belowMinimum = cur === me.project.currency && compareMinor(eligible, minimum) < 0;
               return (
                 <div key={cur} class="rw-row">
-                  <button type="button" class="rw-btn" disabled={busy !== null || belowMinimum || suspended || !me.affiliate.payout_method} onClick={() => request(cur, eligible)} aria-describedby={belowMinimum ? `rw-min-${cur}` : undefined}>
+                  <button type="button" class="rw-btn" disabled={belowMinimum || suspended || !me.affiliate.payout_method} aria-disabled={busy !== null} onClick={() => busy === null && request(cur, eligible)} aria-describedby={belowMinimum ? `rw-min-${cur}` : undefined}>
                     {busy === cur ? t('requesting') : t('request_payout', { amount: money(eligible, cur, lang) })}
                   </button>
                   {belowMinimum && (
@@ -549,7 +600,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
         {!me.affiliate.payout_method && <p class="rw-muted">{t('payout_needs_details')}</p>}
       </div>
       {message && (
-        <p class={message.kind === 'ok' ? 'rw-notice' : 'rw-alert'} role={message.kind === 'ok' ? 'status' : 'alert'}>
+        <p ref={messageRef} tabIndex={-1} class={message.kind === 'ok' ? 'rw-notice' : 'rw-alert'} role={message.kind === 'ok' ? 'status' : 'alert'}>
           {message.text}
         </p>
       )}
@@ -563,7 +614,8 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
                   <th scope="col" class="rw-num">{t('col_amount')}</th>
                   <th scope="col">{t('col_status')}</th>
                   <th scope="col" class="rw-hide-narrow">{t('col_method')}</th>
-                  <th scope="col">{t('col_reference')}</th>
+                  {/* narrow, the reference goes under the status, as the commissions' hold date does */}
+                  <th scope="col" class="rw-hide-narrow">{t('col_reference')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -573,9 +625,10 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
                     <td class="rw-num">{money(p.amount_minor, p.currency, lang)}</td>
                     <td>
                       <Badge kind={p.status}>{t(`pstatus_${p.status}`, { defaultValue: p.status })}</Badge>
+                      {p.reference && <div class="rw-show-narrow rw-ltr">{p.reference}</div>}
                     </td>
                     <td class="rw-hide-narrow">{p.method ? t(`method_${p.method}`, { defaultValue: p.method }) : ''}</td>
-                    <td class="rw-ltr">{p.reference ?? ''}</td>
+                    <td class="rw-ltr rw-hide-narrow">{p.reference ?? ''}</td>
                   </tr>
                 ))}
               </tbody>

@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import type { DailyRow } from '../api';
 import { count, date, dayMonth } from '../format';
 import { direction } from '../i18n';
+import { TableWrap } from './common';
 import { usePortal } from './context';
 
 const COLORS = ['#2563eb', '#d97706', '#059669'];
@@ -69,7 +70,7 @@ export function DailyChart(props: { daily: DailyRow[] }) {
       <div class="rw-chart" ref={box} role="img" aria-label={label} />
       <details>
         <summary>{t('chart_table')}</summary>
-        <div class="rw-table-wrap" tabIndex={0} role="region" aria-label={t('daily_title')}>
+        <TableWrap label={t('daily_title')}>
           <table>
             <caption class="rw-sr">{label}</caption>
             <thead>
@@ -91,7 +92,7 @@ export function DailyChart(props: { daily: DailyRow[] }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </details>
     </div>
   );

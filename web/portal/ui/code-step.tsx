@@ -35,11 +35,14 @@ export function CodeStep(props: {
           inputMode="numeric"
           autoComplete="one-time-code"
           pattern="[0-9]*"
-          maxLength={6}
           dir="ltr"
           required
           value={props.code}
-          onInput={(e) => props.setCode((e.target as HTMLInputElement).value)}
+          onInput={(e) => {
+            // no maxLength: it would cut a pasted "330 738" or "  330738" before the spaces go; six digits kept
+            const input = e.target as HTMLInputElement;
+            props.setCode((input.value = input.value.replace(/\s+/g, '').slice(0, 6)));
+          }}
           aria-invalid={props.alert ? 'true' : undefined}
           aria-describedby={props.alert ? `${sentId} ${props.errorId}` : sentId}
         />

@@ -72,10 +72,33 @@ export function Loading() {
   );
 }
 
-export function errorMessage(t: (k: string, o?: Record<string, unknown>) => string, err: unknown): string {
+/**
+ * The API's refusals an affiliate can meet, by the words of its English message, in the affiliate's language: the
+ * raw text (field names, "allowed_domains") is the merchant's vocabulary, and English in every language.
+ */
+const REFUSALS: [RegExp, string][] = [
+  [/^slug\b/, 'slug_invalid'],
+  [/^target_url\b/, 'link_target_hint'],
+  [/^nothing eligible|nothing to pay/, 'payout_nothing'],
+  [/below minimum_payout/, 'payout_minimum'],
+  // before "suspended": a suspended affiliate's link is refused as not active ("…; this account is suspended")
+  [/only an active|inactive/, 'not_active'],
+  [/suspended/, 'error_suspended'],
+  [/^no payout method|^the payout method is/, 'payout_needs_details'],
+];
+
+/** What went wrong, for the affiliate; `vars` fill a refusal's sentence (payout_minimum's amount). */
+export function errorMessage(t: (k: string, o?: Record<string, unknown>) => string, lang: string, err: unknown, vars?: Record<string, unknown>): string {
   if (err instanceof ApiError) {
     if (err.status === 0) return t('error_network');
     if (err.status === 401) return t('error_session');
+    if (err.status === 429) {
+      // Retry-After, or a minute (the sign-in's limits are per minute; the embed cannot read the header)
+      const s = err.retryAfter ?? 60;
+      const when = new Intl.RelativeTimeFormat(lang).format(s < 60 ? s : Math.ceil(s / 60), s < 60 ? 'second' : 'minute');
+      return t('error_rate_limit', { when });
+    }
+    for (const [words, key] of REFUSALS) if (words.test(err.message)) return t(key, vars);
   }
   return t('error_generic');
 }
@@ -102,10 +125,10 @@ export function useSubmit<Err>(setError: (error: Err | null) => void) {
 }
 
 export function ErrorState(props: { error: unknown; retry?: () => void }) {
-  const { t } = usePortal();
+  const { t, lang } = usePortal();
   return (
     <div class="rw-alert" role="alert">
-      <p>{errorMessage(t, props.error)}</p>
+      <p>{errorMessage(t, lang, props.error)}</p>
       {props.retry && (
         <button type="button" class="rw-btn rw-btn-quiet rw-btn-small" onClick={props.retry}>
           {t('retry')}
@@ -152,10 +175,13 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): Load<T
   return { data: state.data, error: state.error, loading: state.loading, reload: () => setNonce((n) => n + 1) };
 }
 
-/** Tables scroll sideways on a narrow screen; the region is focusable so keyboard users can scroll it too. */
+/**
+ * Tables scroll sideways on a narrow screen; the wrapper is focusable so keyboard users can scroll it too. A group,
+ * not a region: a landmark named as the section around it ("Payouts" in "Payouts") is one landmark too many.
+ */
 export function TableWrap(props: { label: string; children: ComponentChildren }) {
   return (
-    <div class="rw-table-wrap" tabIndex={0} role="region" aria-label={props.label}>
+    <div class="rw-table-wrap" tabIndex={0} role="group" aria-label={props.label}>
       {props.children}
     </div>
   );

@@ -7,8 +7,8 @@ import { errorMessage, useSubmit } from './common';
 import { usePortal } from './context';
 
 /** The hosted page's sign-in: an email, then the 6-digit code Refwire emailed (PRODUCT.md §13). */
-export function SignIn(props: { program: string; onSignedIn: () => void }) {
-  const { t, api, announce } = usePortal();
+export function SignIn(props: { program: string; ended?: boolean; onSignedIn: () => void }) {
+  const { t, lang, api, announce } = usePortal();
   const [step, setStep] = useState<'email' | 'code'>('email');
   const [email, setEmail] = useState('');
   const [code, setCode] = useState('');
@@ -30,14 +30,14 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
       setStep('code');
       announce(t('code_sent', { email: iso(email.trim()) }));
     },
-    (err) => errorMessage(t, err),
+    (err) => errorMessage(t, lang, err),
   );
   const verify = submit(
     async () => {
       await api.verify(email.trim(), code.replace(/\s+/g, ''));
       props.onSignedIn();
     },
-    (err) => (err instanceof ApiError && (err.status === 401 || err.status === 400) ? t('code_wrong') : errorMessage(t, err)),
+    (err) => (err instanceof ApiError && (err.status === 401 || err.status === 400) ? t('code_wrong') : errorMessage(t, lang, err)),
   );
 
   if (applying) {
@@ -61,6 +61,12 @@ export function SignIn(props: { program: string; onSignedIn: () => void }) {
       <h1>{t('signin_title', { program: props.program })}</h1>
       {step === 'email' ? (
         <form onSubmit={send} noValidate data-step="email">
+          {/* the session ended while the dashboard was open: why the sign-in is back */}
+          {props.ended && !error && (
+            <p class="rw-alert" role="alert" data-state="expired">
+              {t('error_session')}
+            </p>
+          )}
           <p class="rw-muted">{t('signin_intro')}</p>
           <div class="rw-field">
             <label for="rw-email">{t('email_label')}</label>
