@@ -17,6 +17,8 @@ export { DEFAULT_PORTAL_SIGN_IN_LIMITS, type PortalSignInLimits } from './sign-i
  */
 export const portalCors: RequestHandler = (req, res, next) => {
   res.setHeader('Access-Control-Allow-Origin', '*');
+  // the embedded portal says when a refused sign-in may be tried again
+  res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
   if (req.method !== 'OPTIONS') return next();
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');

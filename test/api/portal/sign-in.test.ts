@@ -193,6 +193,8 @@ describe('portal sign-in: emailed codes, session cookies, embed tokens', () => {
     const me = await request(t.app).get(portal(acme.id, '/me')).set(bearer).expect(200);
     expect(me.headers['access-control-allow-origin']).toBe('*');
     expect(me.headers['access-control-allow-credentials']).toBeUndefined();
+    // the embed reads a 429's Retry-After to say when to try again
+    expect(me.headers['access-control-expose-headers']).toBe('Retry-After');
     expect(me.body.data.affiliate.email).toBe('jane@partners.test');
     // a POST with it from the merchant's page is accepted (here: payout details)
     await request(t.app).put(portal(acme.id, '/payout-details')).set(bearer).send({ method: 'paypal', paypal_email: 'jane@pay.test' }).expect(200);

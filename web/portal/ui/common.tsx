@@ -93,7 +93,7 @@ export function errorMessage(t: (k: string, o?: Record<string, unknown>) => stri
     if (err.status === 0) return t('error_network');
     if (err.status === 401) return t('error_session');
     if (err.status === 429) {
-      // Retry-After, or a minute (the sign-in's limits are per minute; the embed cannot read the header)
+      // Retry-After (exposed to the embed's origin too, src/api/portal/index.ts), or a minute without it
       const s = err.retryAfter ?? 60;
       const when = new Intl.RelativeTimeFormat(lang).format(s < 60 ? s : Math.ceil(s / 60), s < 60 ? 'second' : 'minute');
       return t('error_rate_limit', { when });
