@@ -153,12 +153,29 @@ class ReloadingRedisStore extends RedisStore {
     return this.reloadingOnFailure(() => super.get(key));
   }
 
+  /**
+   * A load that fails here (Redis slow while the process starts) is made again by the first count that meets it;
+   * express-rate-limit would print the failure's stack on stderr, outside the JSON log, once per limiter.
+   */
+  override async init(options: Parameters<RedisStore['init']>[0]) {
+    await super.init(options).catch(() => undefined);
+  }
+
   private async reloadingOnFailure<T>(count: () => Promise<T>): Promise<T> {
     try {
       return await count();
     } catch (err) {
-      if (await failed(this.incrementScriptSha)) this.incrementScriptSha = handled(this.loadIncrementScript());
-      if (await failed(this.getScriptSha)) this.getScriptSha = handled(this.loadGetScript());
+      let reloaded = false;
+      if (await failed(this.incrementScriptSha)) {
+        this.incrementScriptSha = handled(this.loadIncrementScript());
+        reloaded = true;
+      }
+      if (await failed(this.getScriptSha)) {
+        this.getScriptSha = handled(this.loadGetScript());
+        reloaded = true;
+      }
+      // the count could not run without its script (nothing was counted): counted once now, not let through
+      if (reloaded) return count();
       throw err;
     }
   }

@@ -69,9 +69,9 @@ describe('rate limits per API key', () => {
       return redis.call(command, ...args) as Promise<RedisReply>;
     });
     try {
-      await expect(store.init({ windowMs: 60_000 } as Parameters<typeof store.init>[0])).rejects.toThrow('Command timed out');
-      // the count that meets the failed load fails (express-rate-limit lets that request through) and loads again
-      await expect(store.increment('key')).rejects.toThrow('Command timed out');
+      // the start's failure is not thrown at express-rate-limit (which printed its stack on stderr, outside the log)
+      await expect(store.init({ windowMs: 60_000 } as Parameters<typeof store.init>[0])).resolves.toBeUndefined();
+      // the count that meets the failed load loads again and is counted, not let through
       expect((await store.increment('key')).totalHits).toBe(1);
       expect((await store.increment('key')).totalHits).toBe(2);
       expect((await store.get('key'))?.totalHits).toBe(2);
