@@ -34,6 +34,13 @@ const createBody = z.object({
 });
 const updateBody = createBody.partial().extend({ status: z.enum(['active', 'disabled']).optional() });
 const listQuery = z.object(paginationQuery);
+
+/** A secret sent would be ignored like any unknown field, and the merchant would sign-check with one never used. */
+function refuseSecret(body: unknown): void {
+  if (body !== null && typeof body === 'object' && 'secret' in body) {
+    throw new HttpError(400, "secret: Refwire makes each endpoint's signing secret and shows it once, on creation; for a new one, create another endpoint, move to it, then delete this one");
+  }
+}
 const deliveriesQuery = z.object({ ...paginationQuery, status: z.enum(['pending', 'succeeded', 'failed']).optional() });
 
 const webhookEndpointResponse = z
@@ -185,6 +192,7 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
   });
 
   router.post('/', async (req, res) => {
+    refuseSecret(req.body);
     const body = createBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const url = await checkUrl(body.url);
@@ -217,6 +225,7 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
   const update = async (req: import('express').Request, res: import('express').Response) => {
     const projectId = projectIdOf(req);
     const current = await find(projectId, req.params.id);
+    refuseSecret(req.body);
     const body = updateBody.parse(req.body ?? {});
     const reactivated = body.status === 'active' && current.status !== 'active';
     const row = await prisma.webhookEndpoint.update({

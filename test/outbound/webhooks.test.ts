@@ -96,6 +96,9 @@ describe('outbound webhooks', () => {
     const patched = (await request(t.app).patch(`/api/v1/webhooks/${created.id}`).set(api()).send({ events: ['referral_canceled', 'referral_canceled'] }).expect(200)).body.data;
     expect(patched.events).toEqual(['referral_canceled']);
     await request(t.app).patch(`/api/v1/webhooks/${created.id}`).set(api()).send({ events: ['no_such_event'] }).expect(400);
+    // a secret of the merchant's choosing is refused by name, not ignored as an unknown field
+    expect((await request(t.app).patch(`/api/v1/webhooks/${created.id}`).set(api()).send({ secret: 'whsec_mine' }).expect(400)).body.error).toMatch(/^secret: Refwire makes each endpoint's signing secret/);
+    await request(t.app).post('/api/v1/webhooks').set(api()).send({ url: 'http://127.0.0.1:9/other', secret: 'whsec_mine' }).expect(400);
     await request(t.app).delete(`/api/v1/webhooks/${created.id}`).set(api()).expect(204);
     await request(t.app).get(`/api/v1/webhooks/${created.id}`).set(api()).expect(404);
   });
