@@ -205,6 +205,7 @@ function successResponse(op: Operation, defs: Record<string, JsonSchema>): JsonS
   if (answer === 'javascript') return { description: 'The script', content: { 'application/javascript': { schema: { type: 'string' } } } };
   if (answer === 'csv') return { description: 'CSV (RFC 4180), a header row first', content: { 'text/csv': { schema: { type: 'string' } } } };
   if (answer === 'text') return { description: 'Plain text', content: { 'text/plain': { schema: { type: 'string' } } } };
+  if (answer === 'redirect') return { description: 'Found: Location holds where to go', headers: { Location: { schema: { type: 'string', format: 'uri' } } } };
   if (op.response) return { description: 'Success', content: { 'application/json': { schema: outputSchema(answerSchema(op)!, defs) } } };
   if (answer === 'json') return { description: 'JSON', content: { 'application/json': { schema: { type: 'object' } } } };
   const ref = answer === 'list' ? '#/components/schemas/List' : '#/components/schemas/Object';

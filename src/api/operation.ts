@@ -22,10 +22,10 @@ export type Operation = {
   access: Access;
   body?: z.ZodType;
   query?: z.ZodObject;
-  /** the success status (default 200); 204 answers without a body */
-  status?: 200 | 201 | 202 | 204;
+  /** the success status (default 200); 204 answers without a body, 302 with a Location (answer: 'redirect') */
+  status?: 200 | 201 | 202 | 204 | 302;
   /** `list`: Refgrow's paginated envelope; `object`: `{ success, data }`; others are not JSON envelopes */
-  answer?: 'object' | 'list' | 'javascript' | 'text' | 'csv' | 'json';
+  answer?: 'object' | 'list' | 'javascript' | 'text' | 'csv' | 'json' | 'redirect';
   /** error statuses beyond those implied (400 with a body or query, 401/429 with a key, 404 with a path id) */
   errors?: number[];
   /**

@@ -116,7 +116,9 @@ export const redirectOperations: Operation[] = [
     summary: "Follow a tracking link: 302 to its target with ref=<code> (and refwire_click=<click id>), recording a dated click",
     description:
       'An unknown or inactive slug answers 404: an HTML page when the caller accepts HTML (a browser), else JSON. A link whose affiliate ' +
-      'is not active redirects to the target without a referral and records nothing.',
-    answer: 'text',
+      'is not active redirects to the target without a referral and records nothing. A slug that is no text (a NUL, bytes that are not UTF-8) answers 400.',
+    status: 302,
+    answer: 'redirect',
+    errors: [400],
   },
 ];

@@ -1695,7 +1695,7 @@ export interface paths {
         };
         /**
          * Follow a tracking link: 302 to its target with ref=<code> (and refwire_click=<click id>), recording a dated click
-         * @description An unknown or inactive slug answers 404: an HTML page when the caller accepts HTML (a browser), else JSON. A link whose affiliate is not active redirects to the target without a referral and records nothing.
+         * @description An unknown or inactive slug answers 404: an HTML page when the caller accepts HTML (a browser), else JSON. A link whose affiliate is not active redirects to the target without a referral and records nothing. A slug that is no text (a NUL, bytes that are not UTF-8) answers 400.
          */
         get: operations["getRBySlug"];
         put?: never;
@@ -16366,13 +16366,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Plain text */
-            200: {
+            /** @description Found: Location holds where to go */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not found */
