@@ -358,7 +358,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
           const signup = { email: created.customerEmail, referredUserId: body.referred_user_id ?? created.customerEmail, affiliateId: affiliate.id, source: 'conversion' };
           await emitSignup(outbox, projectId, signup, now);
         }
-        await emitConversionEvents(outbox, projectId, await manualConversionEvents(outbox, created, ratedBy), now);
+        await emitConversionEvents(outbox, projectId, manualConversionEvents(created, ratedBy), now);
         return created;
       }),
       'a conversion with this reference already exists',

@@ -188,7 +188,7 @@ export function publicConversion(prisma: PrismaClient, clock: () => Date): Reque
         });
         // announced as the API's manual conversions are: referral_converted, referral_updated, commission.created
         const outbox = sqlSessionOf(tx);
-        await emitConversionEvents(outbox, projectId, await manualConversionEvents(outbox, created, decision.rule), now);
+        await emitConversionEvents(outbox, projectId, manualConversionEvents(created, decision.rule), now);
         return created;
       });
       res.status(201).json(ok(answer(row)));

@@ -53,31 +53,20 @@ function conversionMessage(projectId: string, e: ConversionEvent, f: ConversionF
   }
 }
 
-type ManualConversion = { id: string; projectId: string; kind: string; valueMinor: bigint; paidAt: Date | null; customerEmail: string | null; affiliateId: string | null };
-
 /**
  * A conversion recorded through the API (Refgrow: "also triggers referral_converted and referral_updated"): a
  * purchase is converted (its customer's referral too, `referral.converted`, when it is the customer's first
- * attributed payment, as for a provider's), every one is updated, and a commission is created when it earns.
+ * attributed payment: emitConversionEvents decides), every one is updated, and a commission is created when it earns.
  */
-export async function manualConversionEvents(tx: SqlSession, c: ManualConversion, rule: CommissionRule | null): Promise<ConversionEvent[]> {
+export function manualConversionEvents(c: { id: string; kind: string; valueMinor: bigint; paidAt: Date | null; customerEmail: string | null }, rule: CommissionRule | null): ConversionEvent[] {
   const events: ConversionEvent[] = [];
   if (c.kind !== 'signup') events.push({ type: 'referral_converted', conversionId: c.id, rule });
-  if (await firstPaymentOfCustomer(tx, c)) events.push({ type: 'referral.converted', conversionId: c.id });
+  // without an email there is no customer to have converted
+  if (c.kind !== 'signup' && c.customerEmail !== null) events.push({ type: 'referral.converted', conversionId: c.id });
   events.push({ type: 'referral_updated', conversionId: c.id });
   if (c.valueMinor > 0n) events.push({ type: 'commission.created', conversionId: c.id });
   if (c.valueMinor > 0n && c.paidAt) events.push({ type: 'commission.paid', conversionId: c.id });
   return events;
-}
-
-/** Whether no other attributed payment of the customer precedes this one: what "once per customer" counts. */
-async function firstPaymentOfCustomer(tx: SqlSession, c: ManualConversion): Promise<boolean> {
-  if (c.kind === 'signup' || c.customerEmail === null || c.affiliateId === null) return false;
-  const earlier = await tx.query(
-    `SELECT 1 FROM conversions WHERE project_id = $1 AND customer_email = $2 AND kind IN ('purchase', 'renewal') AND affiliate_id IS NOT NULL AND id <> $3 LIMIT 1`,
-    [c.projectId, c.customerEmail, c.id],
-  );
-  return earlier.length === 0;
 }
 
 /** Events about conversions: a payment attributed, refunded, changed, reviewed or paid. */
@@ -85,7 +74,9 @@ export async function emitConversionEvents(tx: SqlSession, projectId: string, ev
   if (events.length === 0) return 0;
   const endpoints = await subscribedEndpoints(tx, projectId);
   const receive = wanted(endpoints);
-  const needed = events.filter((e) => receive.has(e.type));
+  const wantedNow = events.filter((e) => receive.has(e.type));
+  const alreadyConverted = await customersConvertedBefore(tx, wantedNow.filter((e) => e.type === 'referral.converted').map((e) => e.conversionId));
+  const needed = wantedNow.filter((e) => !(e.type === 'referral.converted' && alreadyConverted.has(e.conversionId)));
   if (needed.length === 0) return 0;
   const facts = await loadConversions(tx, [...new Set(needed.map((e) => e.conversionId))]);
   const messages = needed.flatMap((e) => {
@@ -94,6 +85,25 @@ export async function emitConversionEvents(tx: SqlSession, projectId: string, ev
     return message ? [message] : [];
   });
   return enqueue(tx, projectId, endpoints, messages, at);
+}
+
+/**
+ * Of payments announced as their customer's first (`referral.converted`, once per customer), those whose customer, by
+ * email, already has an attributed payment elsewhere: through another provider (the recompute counts one provider's
+ * customer at a time), or recorded by hand. A provider's own customer's other payments are its recompute's to order.
+ */
+async function customersConvertedBefore(tx: SqlSession, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx.query<{ id: string }>(
+    `SELECT c.id FROM conversions c
+      WHERE c.id = ANY($1::uuid[]) AND c.customer_email IS NOT NULL AND EXISTS (
+        SELECT 1 FROM conversions o
+         WHERE o.project_id = c.project_id AND o.customer_email = c.customer_email AND o.id <> c.id
+           AND o.kind IN ('purchase', 'renewal') AND o.affiliate_id IS NOT NULL
+           AND (c.customer_key IS NULL OR o.provider IS DISTINCT FROM c.provider OR o.customer_key IS DISTINCT FROM c.customer_key))`,
+    [ids],
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 export type Signup = {

@@ -1,7 +1,9 @@
 import request from 'supertest';
 import { OutboundDispatcher } from '../../src/outbound/dispatcher';
 import { OUTBOUND_EVENTS } from '../../src/outbound/events';
+import { lemonSqueezyAdapter } from '../../src/providers/lemonsqueezy/adapter';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
+import { loadFixture } from '../helpers/fixtures';
 import { SecretBox } from '../../src/security/secret-box';
 import { stripeEvent } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -83,6 +85,16 @@ describe('outbound events end to end', () => {
     expect(deliveries).toHaveLength(7);
     expect(deliveries.every((d: any) => d.status === 'succeeded' && d.attempts === 1 && d.payload_format === 'refgrow-v1')).toBe(true);
     expect(new Set(deliveries.map((d: any) => d.webhook_id)).size).toBe(7);
+  });
+
+  it("a customer who pays through a second provider was converted already: no second referral.converted", async () => {
+    const LS_SECRET = 'ls_outbound_events_secret';
+    await connectProvider(t.app, project.apiKey, 'lemonsqueezy', LS_SECRET);
+    // jamie.rivera@example.com with ACME-PARTNER-42, whose Stripe payment converted them in the test above
+    const body = JSON.stringify(loadFixture('lemonsqueezy', 'order_created.oneoff.json').payload);
+    await request(t.app).post(`/webhook/lemonsqueezy/${project.id}`).set(lemonSqueezyAdapter.sign(body, LS_SECRET, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+    expect(await step()).toEqual(['commission.created', 'referral_converted']);
   });
 
   it("a purchase recorded by hand converts its customer's referral once: referral.converted with the first, not the next", async () => {
