@@ -271,6 +271,8 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
   router.post('/:id/deliveries/:deliveryId/redeliver', async (req, res) => {
     const endpoint = await find(projectIdOf(req), req.params.id);
     const deliveryId = idFromPath(req.params.deliveryId, 'delivery');
+    // answered 202 "pending", it would wait unsent until the endpoint is enabled, then go with nothing said
+    if (endpoint.status !== 'active') throw new HttpError(409, 'the endpoint is disabled: enable it (PATCH status "active") to send to it again');
     const { count } = await prisma.webhookDelivery.updateMany({
       where: { id: deliveryId, endpointId: endpoint.id },
       data: { status: 'pending', nextAttemptAt: clock(), lockedUntil: null },
@@ -328,7 +330,9 @@ export const webhookOperations: Operation[] = [
     tag: 'Outbound webhooks',
     access: 'api_key',
     summary: 'Send a delivery again (same webhook-id)',
+    description: 'Refused with 409 while the endpoint is disabled.',
     status: 202,
+    errors: [409],
     response: webhookDeliveryResponse,
   },
 ];

@@ -187,6 +187,10 @@ describe('outbound webhooks', () => {
     await request(t.app).post('/api/v1/referrals').set(api()).send({ email: 'third.user@example.com', referral_code: 'ACME-PARTNER-42' }).expect(201);
     t.clock.now = new Date(t.clock.now.getTime() + 1000);
     expect(await strictDispatcher.runOnce()).toBe(0);
+    // nor is a redelivery taken for it: refused, not queued to go later unsaid
+    const failedOne = (await request(t.app).get(`/api/v1/webhooks/${endpoint.id}/deliveries?limit=1`).set(api()).expect(200)).body.data[0];
+    expect((await request(t.app).post(`/api/v1/webhooks/${endpoint.id}/deliveries/${failedOne.id}/redeliver`).set(api()).expect(409)).body.error).toMatch(/^the endpoint is disabled/);
+    expect((await request(t.app).get(`/api/v1/webhooks/${endpoint.id}/deliveries?limit=1`).set(api()).expect(200)).body.data[0].status).toBe('failed');
     receiver.answer = 200;
     const enabled = (await request(t.app).patch(`/api/v1/webhooks/${endpoint.id}`).set(api()).send({ status: 'active' }).expect(200)).body.data;
     expect(enabled).toMatchObject({ status: 'active', consecutive_failures: 0, disabled_reason: null });

@@ -1192,7 +1192,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again (same webhook-id) */
+        /**
+         * Send a delivery again (same webhook-id)
+         * @description Refused with 409 while the endpoint is disabled.
+         */
         post: operations["postApiV1WebhooksByIdDeliveriesByDeliveryIdRedeliver"];
         delete?: never;
         options?: never;
@@ -12580,6 +12583,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
