@@ -199,24 +199,38 @@ describe('outbound webhooks', () => {
     expect(await strictDispatcher.runOnce()).toBe(1);
     expect(JSON.parse(receiver.received.splice(0)[0]!.body).data.referral.email).toBe('fourth.user@example.com');
   });
-  it('one endpoint slow to answer holds back no delivery to the others, even one made while it waits', async () => {
-    const other = await createProjectViaApi(t.app, 'Slow and fast');
-    const as = { Authorization: `Bearer ${other.apiKey}` };
-    // an endpoint that answers only when the test lets it
+  /** An endpoint that answers only when the test lets it, counting the deliveries it holds. */
+  async function holdingEndpoint() {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
-    let held = 0;
-    const slow = http.createServer((req, res) => {
-      held += 1;
+    const state = { held: 0 };
+    const server = http.createServer((req, res) => {
+      state.held += 1;
       req.resume();
       void released.then(() => res.writeHead(200).end('ok'));
     });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+      get held() {
+        return state.held;
+      },
+      close: async () => {
+        release();
+        await new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  }
+
+  it('one endpoint slow to answer holds back no delivery to the others, even one made while it waits', async () => {
+    const other = await createProjectViaApi(t.app, 'Slow and fast');
+    const as = { Authorization: `Bearer ${other.apiKey}` };
+    const slow = await holdingEndpoint();
     const fast = new Receiver();
     await fast.start();
     const running = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 10_000 }, () => t.clock.now);
     try {
-      await request(t.app).post('/api/v1/webhooks').set(as).send({ url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`, events: ['affiliate.created'] }).expect(201);
+      await request(t.app).post('/api/v1/webhooks').set(as).send({ url: slow.url, events: ['affiliate.created'] }).expect(201);
       await request(t.app).post('/api/v1/webhooks').set(as).send({ url: fast.url, events: ['affiliate.created'] }).expect(201);
       t.clock.now = new Date();
       running.start(20);
@@ -225,37 +239,28 @@ describe('outbound webhooks', () => {
         for (let i = 0; i < 250 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
         expect(done()).toBe(true);
       };
-      await until(() => held === 1 && fast.received.length === 1);
+      await until(() => slow.held === 1 && fast.received.length === 1);
       // made while the slow endpoint still holds the first: the fast one has it without waiting for that answer
       await request(t.app).post('/api/v1/affiliates').set(as).send({ email: 'second@partners.test', referral_code: 'SECOND' }).expect(201);
       await until(() => fast.received.length === 2);
       expect(fast.received[1]!.body).toContain('second@partners.test');
-      expect(held).toBe(2);
+      expect(slow.held).toBe(2);
     } finally {
-      release();
+      await slow.close();
       await running.stop();
       await fast.stop();
-      await new Promise<void>((r) => slow.close(() => r()));
     }
   });
 
   it('an endpoint that hangs takes only its share of the places: a backlog larger than the batch reaches the others meanwhile', async () => {
     const other = await createProjectViaApi(t.app, 'Hanging and fast');
     const as = { Authorization: `Bearer ${other.apiKey}` };
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let held = 0;
-    const hanging = http.createServer((req, res) => {
-      held += 1;
-      req.resume();
-      void released.then(() => res.writeHead(200).end('ok'));
-    });
-    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    const hanging = await holdingEndpoint();
     const fast = new Receiver();
     await fast.start();
     const running = new OutboundDispatcher(tdb.db.sql, new SecretBox(t.secretsKey), silentLogger, { allowPrivate: true, timeoutMs: 20_000, batch: 8, perEndpoint: 3 }, () => t.clock.now);
     try {
-      await request(t.app).post('/api/v1/webhooks').set(as).send({ url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`, events: ['affiliate.created'] }).expect(201);
+      await request(t.app).post('/api/v1/webhooks').set(as).send({ url: hanging.url, events: ['affiliate.created'] }).expect(201);
       await request(t.app).post('/api/v1/webhooks').set(as).send({ url: fast.url, events: ['affiliate.created'] }).expect(201);
       t.clock.now = new Date();
       // 20 deliveries to each, made before the dispatcher starts: due together, interleaved
@@ -264,12 +269,11 @@ describe('outbound webhooks', () => {
       for (let i = 0; i < 400 && fast.received.length < 20; i++) await new Promise((r) => setTimeout(r, 25));
       // every delivery to the fast endpoint while the hanging one still holds its first three, and only those
       expect(fast.received.length).toBe(20);
-      expect(held).toBe(3);
+      expect(hanging.held).toBe(3);
     } finally {
-      release();
+      await hanging.close();
       await running.stop();
       await fast.stop();
-      await new Promise<void>((r) => hanging.close(() => r()));
     }
   });
 });
