@@ -269,6 +269,9 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
   it('recalculates a period with the current rules and shows the counts and totals before and after', async () => {
     h.t.clock.now = at(10);
     await sale('JANE', 'eve@customers.test', 10, 10_000);
+    // approved under manual review: it counts in the balances, so the recalculation moves them
+    const eve = (await api('get', '/api/v1/conversions?review=pending&limit=100').expect(200)).body.data.find((c: { email: string }) => c.email === 'eve@customers.test');
+    await api('post', `/api/v1/conversions/${eve.id}/approve`).expect(200);
     h.t.clock.now = new Date(at(10).getTime() + 3_600_000);
     await api('patch', '/api/v1/settings', { commission_value: 40 }).expect(200);
     const page = await h.page();

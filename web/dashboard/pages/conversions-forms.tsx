@@ -154,7 +154,7 @@ export function RecalculateForm(props: { onClose(): void }) {
           </p>
           {result.totals.length ? (
             <DataTable
-              caption="Commission totals of the period before and after, per currency"
+              caption="What the balances move by: the period's commissions before and after, per currency (one waiting for review counts once approved)"
               rowKey={(t) => t.currency}
               rows={result.totals}
               columns={[
@@ -164,6 +164,8 @@ export function RecalculateForm(props: { onClose(): void }) {
                 { header: 'Difference', numeric: true, cell: (t) => `${t.difference_minor > 0 ? '+' : ''}${formatMoney(t.difference_minor, t.currency)}` },
               ]}
             />
+          ) : result.conversions > 0 ? (
+            <p className="hint">No balance moves: the commissions re-rated wait for review, and count as re-rated once approved.</p>
           ) : (
             <p className="hint">No commissions in this period.</p>
           )}
