@@ -22,6 +22,7 @@ declare const window: any;
 declare const document: any;
 declare const navigator: any;
 declare const getComputedStyle: any;
+declare const MutationObserver: any;
 
 const JANE = 'jane@partners.test';
 const DAY = 86_400_000;
@@ -724,6 +725,26 @@ ${scripts}
       const el = document.querySelector('[data-refwire-portal]').shadowRoot.activeElement;
       return el ? { tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute('name'), text: el.textContent.trim() } : null;
     });
+  /**
+   * Where the focus is at the first DOM change after which `selector` matches nothing: read in a MutationObserver,
+   * so a focus moved a frame later (after paint) is caught as lost, not seen once it has landed.
+   */
+  async function focusWhenGone(page: Page, selector: string, act: () => Promise<void>) {
+    await page.evaluate((sel) => {
+      const root = document.querySelector('[data-refwire-portal]').shadowRoot;
+      window.focusWhenGone = undefined;
+      const observer = new MutationObserver(() => {
+        if (root.querySelector(sel)) return;
+        observer.disconnect();
+        const el = root.activeElement;
+        window.focusWhenGone = el ? { tag: el.tagName.toLowerCase(), text: el.textContent.trim() } : null;
+      });
+      observer.observe(root, { childList: true, subtree: true, characterData: true });
+    }, selector);
+    await act();
+    await page.waitForFunction(() => window.focusWhenGone !== undefined);
+    return page.evaluate(() => window.focusWhenGone);
+  }
   /** an affiliate of its own, active, paid by PayPal, with `sales` purchases made 40 days ago (past the 30-day hold) */
   async function affiliateWith(email: string, code: string, sales: number[] = []): Promise<string> {
     await api().post('/api/v1/affiliates').set(as()).send({ email, referral_code: code }).expect(201);
@@ -842,21 +863,22 @@ ${scripts}
     await methods.locator('form').waitFor();
     // the editor's first field: the method chosen
     expect(await focused()).toMatchObject({ tag: 'input', name: 'rw-method' });
-    await page.keyboard.press('Escape');
-    await methods.locator('form').waitFor({ state: 'detached' });
+    // the focus is on Edit in the very change that takes the form away, never on the page for a frame
+    const editor = '[data-block="payment_methods"] form';
+    expect(await focusWhenGone(page, editor, () => page.keyboard.press('Escape'))).toMatchObject({ tag: 'button', text: 'Edit' });
     expect(await focused()).toMatchObject({ tag: 'button', text: 'Edit' });
     await page.keyboard.press('Enter');
     await methods.getByLabel('PayPal email').fill('lee.new@paypal.example');
     await methods.getByRole('button', { name: 'Save' }).focus();
-    await page.keyboard.press('Enter');
+    expect(await focusWhenGone(page, editor, () => page.keyboard.press('Enter'))).toMatchObject({ tag: 'button', text: 'Edit' });
     await methods.locator('[data-stat="paypal_email"]').filter({ hasText: 'lee.new@paypal.example' }).waitFor();
     expect(await focused()).toMatchObject({ tag: 'button', text: 'Edit' });
 
     const history = page.locator('[data-block="payment_history"]');
     await history.getByRole('button', { name: 'Request a payout of $60.00' }).focus();
-    await page.keyboard.press('Enter');
+    const requestButton = '[data-block="payment_history"] .rw-row button';
+    expect(await focusWhenGone(page, requestButton, () => page.keyboard.press('Enter'))).toMatchObject({ tag: 'p', text: 'Payout of $60.00 requested' });
     await history.locator('.rw-notice').waitFor();
-    await history.getByRole('button', { name: /Request a payout/ }).waitFor({ state: 'detached' });
     expect(await focused()).toMatchObject({ tag: 'p', text: 'Payout of $60.00 requested' });
 
     const share = page.locator('[data-block="share_links"]');

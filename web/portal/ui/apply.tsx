@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Application } from '../api';
 import { iso } from '../format';
 import { CodeStep } from './code-step';
@@ -26,7 +26,7 @@ export function Apply(props: { program: string; email: string; onSignIn: (email:
   const result = useRef<HTMLParagraphElement>(null);
 
   // each step takes focus where its work is, so keyboard and screen-reader users know where they are
-  useEffect(() => {
+  useLayoutEffect(() => {
     (step === 'form' ? nameInput : step === 'code' ? codeInput : result).current?.focus();
   }, [step]);
 

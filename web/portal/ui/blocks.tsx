@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Stats } from '../api';
 import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
 import { LANGUAGES, nativeName } from '../i18n';
@@ -418,7 +418,8 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
   const form1 = useRef<HTMLFieldSetElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
   const closing = useRef(false);
-  useEffect(() => {
+  // layout effects, so the focus moves in the frame the editor opens or closes, never onto the page in between
+  useLayoutEffect(() => {
     if (editing) form1.current?.querySelector<HTMLInputElement>('input:checked, input')?.focus();
     else if (closing.current) editButton.current?.focus();
     closing.current = false;
@@ -550,7 +551,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   // a payout requested takes its button away: the focus goes to the message that says it was
   const messageRef = useRef<HTMLParagraphElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (message?.kind === 'ok') messageRef.current?.focus();
   }, [message]);
   const minimum = me.project.payout_minimum_minor ?? 0;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { iso } from '../format';
 import { Apply } from './apply';
@@ -19,7 +19,7 @@ export function SignIn(props: { program: string; ended?: boolean; onSignedIn: ()
   const [applying, setApplying] = useState(false);
 
   // moving focus to the field the next step needs tells keyboard and screen-reader users where they are
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!applying) (step === 'code' ? codeInput : emailInput).current?.focus();
   }, [step, applying]);
 
