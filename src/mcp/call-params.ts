@@ -1,5 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolRequestSchema, ErrorCode, isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, InitializeRequestSchema, isJSONRPCRequest, ListToolsRequestSchema, PingRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 /** What a JSON value is, in words: `a string`, `an array`, `null`. */
 function kindOf(value: unknown): string {
@@ -8,18 +8,27 @@ function kindOf(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/** The requests this server answers, with the schema the SDK checks each one's params by. */
+const REQUEST_SCHEMAS = {
+  initialize: InitializeRequestSchema,
+  ping: PingRequestSchema,
+  'tools/list': ListToolsRequestSchema,
+  'tools/call': CallToolRequestSchema,
+} as const;
+
 /**
- * Why a tools/call's params are not a call (its arguments not an object, its name not a string), or null. The SDK
- * checks them with this same schema, but answers a mismatch as an internal error (-32603) whose message is the zod
- * issues as JSON: the caller's mistake reads as the server's.
+ * Why a request's params are not what its method takes (a tools/call's arguments not an object, its name not a
+ * string; an initialize without its protocolVersion), or null. The SDK checks them with these same schemas, but
+ * answers a mismatch as an internal error (-32603) whose message is the zod issues as JSON: the caller's mistake
+ * reads as the server's.
  */
 export function callParamsProblem(message: JSONRPCMessage): string | null {
-  if (!isJSONRPCRequest(message) || message.method !== 'tools/call') return null;
-  const parsed = CallToolRequestSchema.safeParse(message);
+  if (!isJSONRPCRequest(message) || !Object.hasOwn(REQUEST_SCHEMAS, message.method)) return null;
+  const parsed = REQUEST_SCHEMAS[message.method as keyof typeof REQUEST_SCHEMAS].safeParse(message);
   if (parsed.success) return null;
   const issue = parsed.error.issues[0]!;
   const at = issue.path.map(String).join('.');
-  if (at === 'params.arguments') {
+  if (message.method === 'tools/call' && at === 'params.arguments') {
     const sent = (message.params as { arguments?: unknown }).arguments;
     return `Invalid params: params.arguments must be an object of the tool's arguments by name (e.g. {"limit": 10}), not ${kindOf(sent)}`;
   }
@@ -27,7 +36,7 @@ export function callParamsProblem(message: JSONRPCMessage): string | null {
 }
 
 /**
- * Answers a tools/call whose params are not a call with JSON-RPC's invalid params (-32602) and a message that says
+ * Answers a request whose params are not what its method takes with JSON-RPC's invalid params (-32602) and a message that says
  * what is wrong, before the SDK sees it. Call it once the server is connected (connect() sets onmessage); it wraps
  * that handler, so the stdio and HTTP transports behave alike.
  */

@@ -126,7 +126,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect((await client.listTools()).tools.length).toBe(Object.keys(REFGROW_TOOL_ARGUMENTS).length + REFWIRE_TOOL_NAMES.length);
   });
 
-  it('answers a tools/call whose arguments are not an object as invalid params (-32602) saying so, and keeps serving', async () => {
+  it('answers a tools/call whose arguments are not an object, or an initialize or tools/list with wrong params, as invalid params (-32602) saying so, and keeps serving', async () => {
     const client = await connect(project.apiKey);
     const refusal = (params: Record<string, unknown>) => client.request({ method: 'tools/call', params } as never, CallToolResultSchema).then(() => null, (err: unknown) => err as McpError);
     for (const [args, kind] of [['x', 'a string'], [[1], 'an array'], [null, 'null'], [5, 'a number']] as const) {
@@ -146,6 +146,19 @@ describe('MCP over Streamable HTTP at /mcp', () => {
       .expect(200);
     expect(res.body).toEqual({ jsonrpc: '2.0', id: 9, error: { code: -32602, message: expect.stringMatching(/^Invalid params: params\.arguments must be an object/) } });
     expect(await client.callTool({ name: 'list_affiliates', arguments: {} })).not.toHaveProperty('isError');
+    // the other requests this server answers alike: an initialize without its fields, a list with a cursor not a string
+    const wire = (id: number, method: string, params: unknown) =>
+      request(t.app).post('/mcp').set({ Authorization: `Bearer ${project.apiKey}`, Accept: 'application/json, text/event-stream' }).send({ jsonrpc: '2.0', id, method, params });
+    expect((await wire(10, 'initialize', { protocolVersion: 5 }).expect(200)).body).toEqual({
+      jsonrpc: '2.0',
+      id: 10,
+      error: { code: -32602, message: 'Invalid params: params.protocolVersion: Invalid input: expected string, received number' },
+    });
+    expect((await wire(11, 'tools/list', { cursor: 5 }).expect(200)).body).toEqual({
+      jsonrpc: '2.0',
+      id: 11,
+      error: { code: -32602, message: 'Invalid params: params.cursor: Invalid input: expected string, received number' },
+    });
   });
 
   it('answers what /openapi.json documents for POST /mcp', async () => {
