@@ -191,5 +191,16 @@ export const isoDate = z
   .string()
   .refine((v) => ISO_DATE.test(v), { message: 'must be an ISO 8601 date or date-time', abort: true })
   .refine(existsOnCalendar, { message: "must be a date that exists: no day past its month's last (2023-02-29, 2024-04-31), no hour past 23, no minute or second past 59", abort: true })
-  .transform((v) => new Date(v))
+  .transform((v) => new Date(inUtcWhenNoZone(v)))
   .refine(isStorableDate, { message: `must be a date ${DATE_RANGE_TEXT}` });
+
+/**
+ * A date-time written without Z or an offset is read as UTC, as a date alone is: JavaScript would read it in the
+ * process's time zone, so the same filter would name another instant on a server (or an MCP client over stdio) in
+ * another zone.
+ */
+function inUtcWhenNoZone(text: string): string {
+  const [date, time] = text.split(/[T ]/i);
+  if (time === undefined || /(?:z|[+-]\d{2}:?\d{2})$/i.test(time)) return text;
+  return `${date}T${time}Z`;
+}
