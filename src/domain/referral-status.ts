@@ -22,8 +22,13 @@ const PUBLIC_SOURCES: readonly string[] = ['signup'];
  * cookie_days holds on the server, the window fixed when the signup was recorded (§12). Null: it reaches it.
  */
 export function referralWindowMiss(r: { source: string; createdAt: Date; expiresAt: Date | null }, paidAt: Date): 'before_signup' | 'outside_window' | null {
-  // providers stamp a payment to the second (Stripe's `created`): one stamped in the signup's own second may follow it
-  if (PUBLIC_SOURCES.includes(r.source) && paidAt.getTime() < r.createdAt.getTime() - (r.createdAt.getTime() % 1000)) return 'before_signup';
+  if (PUBLIC_SOURCES.includes(r.source)) {
+    // Stripe stamps a payment to the second (`created`): one stamped in the signup's own second may follow it. The
+    // others stamp milliseconds or finer, and are compared as they are.
+    const signedUp = r.createdAt.getTime();
+    const wholeSecond = paidAt.getTime() % 1000 === 0;
+    if (paidAt.getTime() < (wholeSecond ? signedUp - (signedUp % 1000) : signedUp)) return 'before_signup';
+  }
   if (r.expiresAt && paidAt.getTime() > r.expiresAt.getTime()) return 'outside_window';
   return null;
 }
