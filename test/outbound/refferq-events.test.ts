@@ -230,6 +230,29 @@ describe("outbound: Refferq's twelve events", () => {
     expect(closed.map((r) => r.email)).toEqual(['buyer@example.com', 'lapsed@example.com']);
   });
 
+  it('referral.expired waits a day after the window: a payment made in the window that arrives late converts the referral instead', async () => {
+    // the window (a day) ended 12 hours ago
+    const signedUp = new Date(Date.now() - 1.5 * DAY);
+    t.clock.now = signedUp;
+    await request(t.app).post('/api/track/signup').send({ project_id: project.id, email: 'late@example.com', referral_code: 'PARTNER' }).expect(201);
+    t.clock.now = new Date();
+    await announced();
+    expect(await announceExpiredReferrals(tdb.db.sql, new Date())).toBe(0);
+    // the payment was made an hour before the window ended, and its webhook comes now
+    await pay((o) => {
+      o.customer = 'cus_refferq_late';
+      o.metadata = {};
+      o.customer_details = { ...o.customer_details, email: 'late@example.com' };
+      o.payment_intent = 'pi_refferq_late';
+    }, new Date(signedUp.getTime() + DAY - 3_600_000));
+    expect(events(await announced())).toEqual(['commission.created', 'referral.converted']);
+    // a day after the window: looked at, and not expired
+    expect(await announceExpiredReferrals(tdb.db.sql, new Date(Date.now() + DAY))).toBe(0);
+    expect(await announced()).toEqual([]);
+    const [late] = await tdb.db.sql.query<{ closed: boolean }>(`SELECT window_closed_at IS NOT NULL AS closed FROM referrals WHERE project_id = $1 AND email = 'late@example.com'`, [project.id]);
+    expect(late).toEqual({ closed: true });
+  });
+
   it('the dispatcher looks for expired referrals itself', async () => {
     t.clock.now = new Date(Date.now() - 2 * DAY);
     await request(t.app).post('/api/track/signup').send({ project_id: project.id, email: 'gone@example.com', referral_code: 'PARTNER' }).expect(201);
