@@ -107,7 +107,8 @@ const recalculateBody = z
   .object({ from: isoDate, to: isoDate, affiliate_id: uuidField.optional() })
   .strict()
   // compared only once both are dates: zod runs an object's refinements beside its fields' issues
-  .refine((b) => b.from.getTime() <= b.to.getTime(), { message: 'must not be after "to"', path: ['from'], when: (payload) => payload.issues.length === 0 });
+  // [from, to): an equal pair is an empty period, refused as a mistake rather than answered with nothing re-rated
+  .refine((b) => b.from.getTime() < b.to.getTime(), { message: 'must be before "to"', path: ['from'], when: (payload) => payload.issues.length === 0 });
 
 
 /** PRODUCT.md §11: a commission given by hand is no more than the sale it is paid on. */
@@ -584,7 +585,7 @@ export const conversionOperations: Operation[] = [
     path: '/api/v1/conversions/recalculate',
     tag: 'Conversions',
     access: 'api_key',
-    summary: 'Re-rate unpaid commissions of payments that occurred in [from, to] with the rules in force now',
+    summary: 'Re-rate unpaid commissions of payments that occurred in [from, to) with the rules in force now',
     description:
       'Rule changes never move recorded commissions by themselves. This marks the period\'s provider payments that are neither paid nor in a payout (of one affiliate, with affiliate_id) to be rated with the current rules, recomputes them and their refunds, and answers how many changed with the totals before and after per currency (what the balances move by: a commission pending review is re-rated but left out of the totals until approved). A rejected commission is not re-rated: it never pays.',
     body: recalculateBody,

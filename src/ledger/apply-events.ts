@@ -72,10 +72,18 @@ export async function applyEvents(tx: SqlSession, batch: readonly ScopedEvents[]
 /** Recomputes customer groups (of any projects and providers) in one transaction holding all their locks. */
 export async function recomputeGroups(sql: SqlClient, groups: readonly GroupRef[], now: Date): Promise<void> {
   if (groups.length === 0) return;
-  await sql.transaction(async (tx) => {
-    await lock(tx, groups.map(groupLockKey));
-    await recomputeLocked(tx, groups, now, []);
-  });
+  await sql.transaction((tx) => recomputeGroupsIn(tx, groups, now));
+}
+
+/**
+ * recomputeGroups in the caller's transaction: takes the groups' locks, runs `beforeRecompute` holding them (a
+ * change to their rows that the recompute must see, made while no event of theirs can be applied), then recomputes.
+ */
+export async function recomputeGroupsIn(tx: SqlSession, groups: readonly GroupRef[], now: Date, beforeRecompute?: () => Promise<void>): Promise<void> {
+  if (groups.length === 0) return;
+  await lock(tx, groups.map(groupLockKey));
+  await beforeRecompute?.();
+  await recomputeLocked(tx, groups, now, []);
 }
 
 const placeKey = (p: { projectId: string; provider: string }) => `${p.projectId}:${p.provider}`;

@@ -211,7 +211,9 @@ describe('bad input the database cannot hold', () => {
     [{ from: 'abc', to: '2030-01-01' }, 'from: must be an ISO 8601 date or date-time'],
     [{ from: '2026-01-01', to: '' }, 'to: must be an ISO 8601 date or date-time'],
     [{ from: '0000-01-01', to: '2030-01-01' }, 'from: must be a date between the years 1 and 9999'],
-    [{ from: '2030-01-01', to: '2026-01-01' }, 'from: must not be after "to"'],
+    [{ from: '2030-01-01', to: '2026-01-01' }, 'from: must be before "to"'],
+    // the period ends before `to`: the same instant twice holds nothing
+    [{ from: '2026-01-01T00:00:00Z', to: '2026-01-01' }, 'from: must be before "to"'],
   ])('refuses a recalculation over %j', async (body, error) => {
     const res = await request(t.app).post('/api/v1/conversions/recalculate').set(api()).send(body).expect(400);
     expect(res.body).toEqual({ success: false, error });

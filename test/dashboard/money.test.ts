@@ -282,7 +282,7 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await form.getByLabel('From (UTC day)').fill(dayOf(11));
     await form.getByLabel('To (UTC day, included)').fill(dayOf(10));
     await form.getByRole('button', { name: 'Recalculate' }).click();
-    await form.locator('.field').filter({ has: page.getByLabel('From (UTC day)') }).getByText('must not be after "to"').waitFor();
+    await form.locator('.field').filter({ has: page.getByLabel('From (UTC day)') }).getByText('must be before "to"').waitFor();
     await form.getByLabel('From (UTC day)').fill(dayOf(10));
     await form.getByRole('button', { name: 'Recalculate' }).click();
     await form.getByText('1 payment re-rated, 1 commission changed.').waitFor();

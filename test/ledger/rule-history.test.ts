@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
+import { recalculate } from '../../src/ledger/recalculate';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { stripeEvent } from '../helpers/ledger';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
@@ -234,6 +235,42 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
     expect(await h.commissions()).toMatchObject({ in_r1: { value: 2500 }, in_r4: { value: 1000 } });
     void sam;
     expect((await h.api('get', '/api/v1/ledger/verify')).data.ok).toBe(true);
+  });
+
+  it('a recalculation taken one customer per transaction re-rates and totals exactly as one taken whole', async () => {
+    const h = await start(at(-1));
+    await h.api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10 });
+    await h.api('post', '/api/v1/affiliates', { email: 'jane@partners.test', referral_code: 'JANE' });
+    await h.api('post', '/api/v1/affiliates', { email: 'sam@partners.test', referral_code: 'SAM' });
+    h.t.clock.now = at(5);
+    // five customers (one with a renewal), 123.45 to 999.99 each; one refunded by a third
+    const amounts = [12_345, 45_678, 99_999, 30_001, 77_777];
+    for (const [i, amount] of amounts.entries()) {
+      await h.deliver(invoice({ customer: `cus_ch${i}`, subscription: `sub_ch${i}`, reason: 'subscription_create', paidAt: at(i * 0.5), amount, code: i % 2 ? 'SAM' : 'JANE' }, `in_ch${i}`));
+    }
+    await h.deliver(invoice({ customer: 'cus_ch0', subscription: 'sub_ch0', reason: 'subscription_cycle', paidAt: at(2.5), amount: 12_345, code: 'JANE' }, 'in_ch0b'));
+    const refund = stripeEvent('charge.refunded.json', (o) => Object.assign(o, { id: 'ch_in_ch2', payment_intent: 'pi_in_ch2', invoice: 'in_ch2', customer: null, amount: 99_999, amount_refunded: 33_333 }));
+    refund.created = Math.floor(at(4).getTime() / 1000);
+    await h.deliver(refund);
+    h.t.clock.now = at(6);
+    await h.api('patch', '/api/v1/settings', { commission_value: 15 });
+
+    const result = await recalculate(tdb.db.sql, h.projectId, { from: at(0), to: at(3), affiliateId: null }, h.t.clock.now, 1);
+    // 10% → 15% of 123.45 + 456.78 + 999.99 + 300.01 + 777.77 + 123.45 (the renewal), and −333.33 refunded of 999.99
+    const rated = (rate: number) => amounts.concat(12_345).reduce((sum, a) => sum + Math.round((a * rate) / 100), 0) - Math.round((33_333 * rate) / 100);
+    expect([rated(10), rated(15)]).toEqual([24_483, 36_723]);
+    expect(result).toEqual({ conversions: 6, changed: 6, totals: [{ currency: 'USD', before_minor: BigInt(rated(10)), after_minor: BigInt(rated(15)) }] });
+    expect(await h.commissions()).toMatchObject({ in_ch0: { value: 1852 }, in_ch1: { value: 6852 }, in_ch2: { value: 15_000 }, in_ch0b: { value: 1852 } });
+    expect((await h.api('get', '/api/v1/ledger/verify')).data.ok).toBe(true);
+    // the same again, whole through the API: nothing left to change
+    const again = await h.api('post', '/api/v1/conversions/recalculate', { from: at(0).toISOString(), to: at(3).toISOString() });
+    expect(again.data).toMatchObject({ conversions: 6, changed: 0, totals: [{ before_minor: rated(15), after_minor: rated(15), difference_minor: 0 }] });
+    // the period ends before `to`, as every period of the API does: the renewal at exactly at(2.5) is left as it is
+    h.t.clock.now = at(7);
+    await h.api('patch', '/api/v1/settings', { commission_value: 20 });
+    const upTo = await h.api('post', '/api/v1/conversions/recalculate', { from: at(0).toISOString(), to: at(2.5).toISOString() });
+    expect(upTo.data).toMatchObject({ conversions: 5, changed: 5 });
+    expect(await h.commissions()).toMatchObject({ in_ch0: { value: 2469 }, in_ch0b: { value: 1852 } });
   });
 
   it('changes made before the first payment configure the program from the beginning (older events replayed afterwards use them)', async () => {

@@ -1027,7 +1027,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Re-rate unpaid commissions of payments that occurred in [from, to] with the rules in force now
+         * Re-rate unpaid commissions of payments that occurred in [from, to) with the rules in force now
          * @description Rule changes never move recorded commissions by themselves. This marks the period's provider payments that are neither paid nor in a payout (of one affiliate, with affiliate_id) to be rated with the current rules, recomputes them and their refunds, and answers how many changed with the totals before and after per currency (what the balances move by: a commission pending review is re-rated but left out of the totals until approved). A rejected commission is not re-rated: it never pays.
          */
         post: operations["postApiV1ConversionsRecalculate"];

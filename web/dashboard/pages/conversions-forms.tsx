@@ -6,7 +6,7 @@ import type { operations } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { Field, fieldErrors, FormError, formValues, SubmitButton } from '../ui/form';
-import { formatMoney } from '../ui/format';
+import { dayStart, formatMoney } from '../ui/format';
 import { DataTable } from '../ui/table';
 
 type CreateBody = NonNullable<operations['postApiV1Conversions']['requestBody']>['content']['application/json'];
@@ -106,7 +106,8 @@ export function RecalculateForm(props: { onClose(): void }) {
           throw err;
         }
       }
-      return recalculateCall({ from: v.from ? `${v.from}T00:00:00.000Z` : '', to: v.to ? `${v.to}T23:59:59.999Z` : '', affiliate_id });
+      // whole UTC days, the last one included: the API's period ends before `to`
+      return recalculateCall({ from: v.from ? (dayStart(v.from) ?? v.from) : '', to: v.to ? (dayStart(v.to, 1) ?? v.to) : '', affiliate_id });
     },
     onSuccess: (r) => {
       setResult(r);
