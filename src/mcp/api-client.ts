@@ -43,9 +43,25 @@ function queryText(value: unknown): string {
 
 const TIMEOUT_MS = 30_000;
 
-export function apiClient(options: { baseUrl: string; apiKey: string; fetch?: typeof fetch }): ApiClient {
+/**
+ * Why a call got no answer, in words an agent acts on. A timeout is not "could not reach": the request went out and
+ * may have been applied, so a write is to be checked before it is sent again (a retry could record it twice). Other
+ * failures name their cause (fetch says only "fetch failed"; the refused port or TLS error is in `cause`).
+ */
+export function unreachable(baseUrl: string, method: string, err: unknown, timeoutMs = TIMEOUT_MS): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+    const write = method.toUpperCase() !== 'GET';
+    return `Refwire at ${baseUrl} did not answer within ${timeoutMs / 1000} s${write ? ': the change may have been made; check (list or get it) before sending it again' : ''}`;
+  }
+  const cause = e.cause?.message || e.cause?.code;
+  return `could not reach Refwire at ${baseUrl}: ${e.message}${cause ? ` (${cause})` : ''}`;
+}
+
+export function apiClient(options: { baseUrl: string; apiKey: string; fetch?: typeof fetch; timeoutMs?: number }): ApiClient {
   const baseUrl = apiBase(options.baseUrl);
   const send = options.fetch ?? globalThis.fetch;
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   return {
     baseUrl,
     async call({ method, path, query, body }) {
@@ -59,10 +75,10 @@ export function apiClient(options: { baseUrl: string; apiKey: string; fetch?: ty
           method,
           headers: { Authorization: `Bearer ${options.apiKey}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
           body: body ? JSON.stringify(body) : undefined,
-          signal: AbortSignal.timeout(TIMEOUT_MS),
+          signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {
-        throw new ApiError(null, `could not reach Refwire at ${baseUrl}: ${(err as Error).message}`);
+        throw new ApiError(null, unreachable(baseUrl, method, err, timeoutMs));
       }
       if (response.status === 204) return { status: 204, body: null };
       const text = await response.text();

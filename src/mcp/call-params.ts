@@ -1,4 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { TOOLS } from './tools';
 import { CallToolRequestSchema, ErrorCode, InitializeRequestSchema, isJSONRPCRequest, ListToolsRequestSchema, PingRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 /** What a JSON value is, in words: `a string`, `an array`, `null`. */
@@ -7,6 +8,8 @@ function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
+
+const TOOL_NAMES: ReadonlySet<string> = new Set(TOOLS.map((t) => t.name));
 
 /** The requests this server answers, with the schema the SDK checks each one's params by. */
 const REQUEST_SCHEMAS = {
@@ -25,7 +28,11 @@ const REQUEST_SCHEMAS = {
 export function callParamsProblem(message: JSONRPCMessage): string | null {
   if (!isJSONRPCRequest(message) || !Object.hasOwn(REQUEST_SCHEMAS, message.method)) return null;
   const parsed = REQUEST_SCHEMAS[message.method as keyof typeof REQUEST_SCHEMAS].safeParse(message);
-  if (parsed.success) return null;
+  if (parsed.success) {
+    // the SDK answers an unknown tool with a tool result (isError), where the specification has a protocol error
+    const name = message.method === 'tools/call' ? (message.params as { name: string }).name : null;
+    return name === null || TOOL_NAMES.has(name) ? null : `Invalid params: unknown tool ${JSON.stringify(name)} (tools/list names them)`;
+  }
   const issue = parsed.error.issues[0]!;
   const at = issue.path.map(String).join('.');
   if (message.method === 'tools/call' && at === 'params.arguments') {

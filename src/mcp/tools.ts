@@ -313,7 +313,8 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'get_report_summary',
     description: "The program over a from/to period: clicks, signups, purchases, refunds, revenue and commission per currency, and the top affiliates.",
-    input: reportSummaryQuery,
+    // numbers only, as the schema the tools list says: the route's own query coerces the text of a URL ("5", [7])
+    input: reportSummaryQuery.extend({ top: z.number().int().min(1).max(100).default(10).describe('how many top affiliates, 1 to 100') }),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/reports/summary', query: args }),
   }),
@@ -327,7 +328,7 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
   tool({
     name: 'get_health',
     description: 'What needs attention now: failed webhook events and failing or given-up outbound deliveries, in total and in the last 24 hours, with the newest of each.',
-    input: reportHealthQuery,
+    input: reportHealthQuery.extend({ newest: z.number().int().min(0).max(50).default(5).describe('how many of the newest failures of each kind, 0 to 50') }),
     annotations: READ,
     request: (args) => ({ method: 'GET', path: '/reports/health', query: args }),
   }),

@@ -17,6 +17,7 @@ describe('the MCP tools\' API client', () => {
         seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body });
         if (req.url!.startsWith('/api/v1/ok')) res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"success":true,"data":{"n":1}}');
         else if (req.url!.startsWith('/api/v1/gone')) res.writeHead(204).end();
+        else if (req.url!.startsWith('/api/v1/slow')) setTimeout(() => res.writeHead(201, { 'Content-Type': 'application/json' }).end('{"success":true}'), 400);
         else if (req.url!.startsWith('/api/v1/refused')) res.writeHead(409, { 'Content-Type': 'application/json' }).end('{"success":false,"error":"already there"}');
         else res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html>bad gateway</html>');
       });
@@ -52,7 +53,20 @@ describe('the MCP tools\' API client', () => {
     const api = apiClient({ baseUrl: base, apiKey: 'rw_key' });
     await expect(api.call({ method: 'GET', path: '/refused' })).rejects.toEqual(new ApiError(409, 'already there'));
     await expect(api.call({ method: 'GET', path: '/elsewhere' })).rejects.toThrow(`Refwire at ${base} answered HTTP 502 without JSON`);
-    const nowhere = apiClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'rw_key' });
-    await expect(nowhere.call({ method: 'GET', path: '/ok' })).rejects.toThrow(/^could not reach Refwire at http:\/\/127\.0\.0\.1:9: /);
+    // a port nothing listens on; the cause fetch keeps to itself is said (a refused port, a TLS error)
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const nowhere = apiClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'rw_key' });
+    await expect(nowhere.call({ method: 'GET', path: '/ok' })).rejects.toThrow(`could not reach Refwire at http://127.0.0.1:${port}: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
+  });
+
+  it('says a write that got no answer in time may have been made, rather than that Refwire could not be reached', async () => {
+    const api = apiClient({ baseUrl: base, apiKey: 'rw_key', timeoutMs: 100 });
+    await expect(api.call({ method: 'POST', path: '/slow', body: { reference: 'ORD-1' } })).rejects.toEqual(
+      new ApiError(null, `Refwire at ${base} did not answer within 0.1 s: the change may have been made; check (list or get it) before sending it again`),
+    );
+    await expect(api.call({ method: 'GET', path: '/slow' })).rejects.toEqual(new ApiError(null, `Refwire at ${base} did not answer within 0.1 s`));
   });
 });

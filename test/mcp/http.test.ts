@@ -154,6 +154,12 @@ describe('MCP over Streamable HTTP at /mcp', () => {
       id: 10,
       error: { code: -32602, message: 'Invalid params: params.protocolVersion: Invalid input: expected string, received number' },
     });
+    // a tool no one has: a protocol error (the SDK alone answers a tool result, isError)
+    expect((await wire(12, 'tools/call', { name: 'no_such_tool', arguments: {} }).expect(200)).body).toEqual({
+      jsonrpc: '2.0',
+      id: 12,
+      error: { code: -32602, message: 'Invalid params: unknown tool "no_such_tool" (tools/list names them)' },
+    });
     expect((await wire(11, 'tools/list', { cursor: 5 }).expect(200)).body).toEqual({
       jsonrpc: '2.0',
       id: 11,

@@ -163,6 +163,9 @@ export async function runEveryTool(client: Client, t: TestApp, project: { id: st
 
   // reports and the ledger check: the two purchases, 250.00 and 40.00, and their 58.00 of commission
   const summary = (await tools.ok('get_report_summary', { top: 5 })).data;
+  // the numbers the tools list says, not the text a URL's query would coerce
+  expect(await tools.refused('get_report_summary', { top: '5' })).toMatch(/expected number, received string at top$/);
+  expect(await tools.refused('get_health', { newest: true })).toMatch(/expected number, received boolean at newest$/);
   expect(summary).toMatchObject({ purchases: 2, sales: 2 });
   expect(summary.by_currency).toEqual([expect.objectContaining({ currency: 'USD', revenue: { value: '290.00', value_minor: 29000 }, commission: { value: '58.00', value_minor: 5800 } })]);
   expect(summary.top_affiliates).toEqual([expect.objectContaining({ affiliate_id: ada.id, sales: 2, commission: { value: '58.00', value_minor: 5800 } })]);
