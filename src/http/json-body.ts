@@ -2,6 +2,14 @@ import express, { type RequestHandler } from 'express';
 import { jsonTextProblem, MAX_JSON_DEPTH } from '../util/json-text';
 import { HttpError } from './errors';
 
+const TEXT_PROBLEM = Symbol('jsonTextProblem');
+type RequestWithProblem = express.Request & { [TEXT_PROBLEM]?: string };
+
+/** What a jsonBody with `textProblems: 'report'` found wrong in the body's text (its field named), or null. */
+export function jsonTextProblemOf(req: express.Request): string | null {
+  return (req as RequestWithProblem)[TEXT_PROBLEM] ?? null;
+}
+
 /**
  * express.json for the API, refusing with 400 and the field's name what JSON.parse would take silently: a body
  * nested deeper than MAX_JSON_DEPTH, a number it would not read exactly (9007199254740993, an amount with
@@ -11,14 +19,18 @@ import { HttpError } from './errors';
  * A body of another type is refused with 415: express.json would leave it unread, and the request would be
  * answered as if it had no body ("… is required"), sending the client after a field it did send.
  */
-export function jsonBody(options: { limit: string; type?: string[] }): RequestHandler {
+export function jsonBody(options: { limit: string; type?: string[]; textProblems?: 'refuse' | 'report' }): RequestHandler {
   const types = options.type ?? ['application/json'];
   const parse = express.json({
-    ...options,
-    verify: (_req, _res, raw) => {
+    limit: options.limit,
+    type: options.type,
+    verify: (req, _res, raw) => {
       const problem = jsonTextProblem(raw.toString('utf8'), { maxDepth: MAX_JSON_DEPTH, exactNumbers: true, storableText: true });
+      if (!problem) return;
+      // 'report': the route answers it in its own protocol (MCP: a JSON-RPC error with the request's id)
+      if (options.textProblems === 'report') (req as RequestWithProblem)[TEXT_PROBLEM] = problem;
       // body-parser answers with this error's status
-      if (problem) throw new HttpError(400, problem);
+      else throw new HttpError(400, problem);
     },
   });
   // a body of another type is read too (within the same limit), only to tell an empty one, which is no body

@@ -1,7 +1,9 @@
 import type { Socket } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Router, type RequestHandler } from 'express';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { bearer } from '../http/auth';
+import { jsonTextProblemOf } from '../http/json-body';
 import { apiClient } from './api-client';
 import { guardCallParams } from './call-params';
 import { createMcpServer } from './server';
@@ -25,6 +27,18 @@ export function selfOrigin(socket: Socket): string {
 export function mcpRouter(json: RequestHandler, authenticate: RequestHandler): Router {
   const router = Router();
   router.post('/', authenticate, json, async (req, res) => {
+    // what the API refuses in a body's text (a NUL, half a surrogate pair, a number JSON.parse would round), said
+    // as JSON-RPC's invalid params with the request's id, so the client can match it to its call
+    const problem = jsonTextProblemOf(req);
+    if (problem !== null) {
+      const id = (req.body as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string' && typeof id !== 'number') {
+        res.status(400).json({ success: false, error: problem });
+        return;
+      }
+      res.json({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidParams, message: `Invalid params: ${problem}` } });
+      return;
+    }
     const api = apiClient({ baseUrl: selfOrigin(req.socket), apiKey: bearer(req)! });
     const server = createMcpServer(api);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

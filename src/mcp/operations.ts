@@ -13,8 +13,10 @@ export const mcpOperations: Operation[] = [
       'Each tool calls this API with the same key; a bad argument or a refused call is answered as a tool error with the reason. ' +
       "The request itself draws nothing on the key's rate limit; the tools' API calls do, and a tool call past it is a tool error " +
       'with the API\'s 429 message. ' +
-      'The request itself is refused as the API refuses one (`{ "success": false, "error" }`): 400 for a body that is not JSON or a number ' +
-      'JSON cannot carry exactly, 413 for a body over 1 MiB, 415 for a Content-Type other than application/json; and as the MCP ' +
+      'A request whose text the API would refuse (a number JSON cannot carry exactly, a NUL, half a surrogate pair, over 64 levels) is ' +
+      'answered 200 with JSON-RPC invalid params (-32602) and its id, naming the field. ' +
+      'The request itself is refused as the API refuses one (`{ "success": false, "error" }`): 400 for a body that is not JSON, or ' +
+      'such a text without a request id, 413 for a body over 1 MiB, 415 for a Content-Type other than application/json; and as the MCP ' +
       'transport refuses one (a JSON-RPC error without id): 400 for JSON that is not a JSON-RPC message or an unsupported ' +
       'MCP-Protocol-Version, 406 for an Accept header that does not list both application/json and text/event-stream. ' +
       'Other methods (GET, DELETE) answer 405 with Allow: POST: there is no server stream and no session.',

@@ -1,4 +1,7 @@
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { jsonTextProblem, MAX_JSON_DEPTH } from '../util/json-text';
 import { apiBase, apiClient } from './api-client';
 import { guardCallParams } from './call-params';
 import { createMcpServer } from './server';
@@ -27,8 +30,46 @@ export function stdioSettings(env: NodeJS.ProcessEnv): StdioSettings | { problem
 export async function runStdioServer(settings: StdioSettings): Promise<void> {
   const api = apiClient({ baseUrl: settings.apiUrl, apiKey: settings.apiKey });
   const server = createMcpServer(api);
-  const transport = new StdioServerTransport();
+  const transport = new StdioServerTransport(checkedLines(process.stdin, process.stdout), process.stdout);
   await server.connect(transport);
   guardCallParams(transport);
   process.stderr.write(`refwire mcp: serving MCP on stdio, calling ${api.baseUrl}/api/v1\n`);
+}
+
+/**
+ * stdin as the SDK's transport reads it (a JSON-RPC message a line), less the requests whose text /mcp and the API
+ * refuse: the transport reads a line with JSON.parse, which rounds 19.999999999999999999 to 20, so an amount would be
+ * recorded other than written. Such a request is answered here with invalid params (-32602) and its id, naming the
+ * field, as /mcp answers it.
+ */
+export function checkedLines(input: Readable, output: Writable): Readable {
+  let pending = '';
+  const answer = (line: string, problem: string) => {
+    let id: unknown;
+    try {
+      id = (JSON.parse(line) as { id?: unknown }).id;
+    } catch {
+      // not JSON: the transport says so itself
+    }
+    if (typeof id !== 'string' && typeof id !== 'number') return false;
+    output.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidParams, message: `Invalid params: ${problem}` } })}\n`);
+    return true;
+  };
+  const lines = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      pending += chunk.toString('utf8');
+      const complete = pending.split('\n');
+      pending = complete.pop()!;
+      for (const line of complete) {
+        const problem = line.trim() === '' ? null : jsonTextProblem(line, { maxDepth: MAX_JSON_DEPTH, exactNumbers: true, storableText: true });
+        if (problem === null || !answer(line, problem)) this.push(`${line}\n`);
+      }
+      done();
+    },
+    flush(done) {
+      if (pending !== '') this.push(pending);
+      done();
+    },
+  });
+  return input.pipe(lines);
 }

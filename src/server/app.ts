@@ -220,7 +220,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   v1.use('/webhooks', webhooksRouter(prisma, box, { allowPrivate: deps.outboundAllowPrivate ?? false }, clock));
   app.use('/api/v1', v1);
   // the MCP tools call /api/v1 back with the same key, where each call counts against its rate limit once
-  app.use('/mcp', mcpRouter(json, requireApiKey(prisma, failedAuth)));
+  app.use('/mcp', mcpRouter(jsonBody({ limit: '1mb', textProblems: 'report' }), requireApiKey(prisma, failedAuth)));
   app.use('/api/store-attribution', requireApiKey(prisma, failedAuth), limited, json, audited, storeAttributionRouter(prisma, deps.db.sql, clock));
   app.use(
     '/api/portal/:projectId',

@@ -179,7 +179,7 @@ describe('MCP over Streamable HTTP at /mcp', () => {
         .send(body);
     const answers = {
       notJson: await send('{"jsonrpc":'),
-      inexact: await send('{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"n":9007199254740993}}'),
+      inexact: await send('{"jsonrpc":"2.0","method":"notifications/initialized","params":{"n":9007199254740993}}'),
       notJsonRpc: await send('{"hello":"world"}'),
       notAcceptable: await send('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', { Accept: 'application/json' }),
       tooLarge: await send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(1_100_000) } })),
@@ -187,6 +187,10 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     };
     expect(Object.fromEntries(Object.entries(answers).map(([k, res]) => [k, res.status]))).toEqual({ notJson: 400, inexact: 400, notJsonRpc: 400, notAcceptable: 406, tooLarge: 413, notJsonType: 415 });
     for (const res of Object.values(answers)) documented(res);
+    // a request with an id: answered in JSON-RPC, so the client matches the refusal to its call
+    const withId = await send('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_affiliate","arguments":{"email":"a@b.test","name":"a\\u0000b","n":9007199254740993}}}');
+    expect([withId.status, withId.body]).toEqual([200, { jsonrpc: '2.0', id: 7, error: { code: -32602, message: expect.stringMatching(/^Invalid params: params\.arguments\.(name|n): /) } }]);
+    expect(await tdb.db.prisma.affiliate.count({ where: { email: 'a@b.test' } })).toBe(0);
   });
 
   it('refuses a wrong key, and a request without one, as the API does', async () => {

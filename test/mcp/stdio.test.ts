@@ -64,6 +64,24 @@ describe('refwire mcp (stdio)', () => {
     expect(JSON.parse(next.content[0]!.text).success).toBe(true);
   });
 
+  it('answers a line holding a number JSON.parse would round with invalid params, as /mcp does, and sends nothing', () => {
+    const lines = [
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_conversion","arguments":{"type":"purchase","referral_code":"NOPE","base_value":19.999999999999999999}}}',
+      '{"jsonrpc":"2.0","id":2,"method":"ping"}',
+    ];
+    // no API call is made for either line: the run may block this process, which serves the API
+    const run = spawnSync(process.execPath, ['dist/cli.js', 'mcp'], { cwd: ROOT, input: `${lines.join('\n')}\n`, env: { REFWIRE_API_KEY: project.apiKey, REFWIRE_API_URL: apiUrl }, timeout: 30_000 });
+    const answers = run.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(answers).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        error: { code: ErrorCode.InvalidParams, message: 'Invalid params: params.arguments.base_value: the number 19.999999999999999999 has more digits than can be read exactly; an amount can be sent as a decimal string, e.g. "12.34"' },
+      },
+      { jsonrpc: '2.0', id: 2, result: {} },
+    ]);
+  });
+
   it("answers every call with the API's refusal when the key is wrong", async () => {
     const client = await connect({ REFWIRE_API_KEY: 'rw_not_a_key', REFWIRE_API_URL: apiUrl });
     const refused = await client.callTool({ name: 'list_affiliates', arguments: {} });
