@@ -45,12 +45,27 @@ function adminTokenHint(config: { adminTokenGenerated: boolean; embeddedSecretsF
   return ` (this command used the token of ${config.embeddedSecretsFile ?? 'the data directory'}; if Refwire was started with ADMIN_TOKEN set, set the same ADMIN_TOKEN for this command)`;
 }
 
+/**
+ * How long a shutdown may wait for work in hand before the process exits anyway. Nothing is lost by exiting: every
+ * event is processed in a transaction that rolls back, and stays received for the next process. A close can wait
+ * forever otherwise (BullMQ's, while Redis is unreachable), so `docker stop` and Ctrl-C would need a SIGKILL.
+ */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
 function closeOnSignals(running: { logger: import('pino').Logger; close(): Promise<void> }): void {
   let closing = false;
   const shutdown = (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      // a second Ctrl-C: the operator does not want to wait
+      running.logger.warn({ signal }, 'second signal: exiting without waiting for work in hand (it is retried)');
+      process.exit(1);
+    }
     closing = true;
     running.logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      running.logger.error({ deadline_ms: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time: exiting without waiting for work in hand (it is retried)');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     running.close().then(
       () => process.exit(0),
       (err: unknown) => {

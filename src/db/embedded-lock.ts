@@ -10,12 +10,24 @@ export type LockHolder = { pid: number; port: number | null; startedAt: string }
 
 const LOCK_FILE = 'refwire.lock';
 
+/**
+ * Whether the lock's pid is another running Refwire. A lock left by a hard kill (SIGKILL, the OOM killer, a power cut)
+ * names a pid that may come back: this very process's in a container, where Node is always PID 1 (a restart loop
+ * that never started again), or after a reboot an unrelated process's. So this process's own pid holds nothing, and
+ * where /proc tells, a live pid that is not a Node process holds nothing either.
+ */
 function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return /node|refwire/i.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    // no /proc (macOS), or no longer there: trust the signal
+    return fs.existsSync('/proc/self') ? fs.existsSync(`/proc/${pid}`) : true;
   }
 }
 

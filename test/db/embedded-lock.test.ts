@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { acquireEmbeddedLock, DataDirLockedError, readLockHolder } from '../../src/db/embedded-lock';
+
+describe('the embedded data directory lock', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-lock-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const leave = (pid: number) => fs.writeFileSync(path.join(dir, 'refwire.lock'), JSON.stringify({ pid, port: 3000, startedAt: '2026-12-01T00:00:00.000Z' }));
+
+  it("takes a lock a hard kill left with this process's own pid (Node is PID 1 in a container, every time)", () => {
+    leave(process.pid);
+    expect(readLockHolder(dir)).toBeNull();
+    const lock = acquireEmbeddedLock(dir);
+    lock.setPort(4000);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'refwire.lock'), 'utf8'))).toMatchObject({ pid: process.pid, port: 4000 });
+    lock.release();
+    expect(fs.existsSync(path.join(dir, 'refwire.lock'))).toBe(false);
+  });
+
+  it('takes a lock whose pid is gone, or is a live process that is not Node', async () => {
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      leave(sleeper.pid!);
+      expect(readLockHolder(dir)).toBeNull();
+    } finally {
+      sleeper.kill();
+    }
+    await new Promise((resolve) => sleeper.once('exit', resolve));
+    leave(sleeper.pid!);
+    expect(readLockHolder(dir)).toBeNull();
+  });
+
+  it('refuses while another Node process holds it', async () => {
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      leave(other.pid!);
+      expect(readLockHolder(dir)).toMatchObject({ pid: other.pid, port: 3000 });
+      expect(() => acquireEmbeddedLock(dir)).toThrow(DataDirLockedError);
+    } finally {
+      other.kill();
+    }
+  });
+});
