@@ -13,9 +13,19 @@ export const EMBEDDED_SECRETS_FILE = 'secrets.json';
 export function loadOrCreateEmbeddedSecrets(dataDir: string): EmbeddedSecrets {
   const file = path.join(dataDir, EMBEDDED_SECRETS_FILE);
   if (fs.existsSync(file)) {
-    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Record<string, unknown>>;
-    if (typeof stored.secrets_key !== 'string' || typeof stored.admin_token !== 'string') {
-      throw new Error(`${file} is damaged: it must hold "secrets_key" and "admin_token"`);
+    const damaged = (why: string) =>
+      new Error(
+        `${file} is damaged (${why}): restore it from a backup, as the integrations' secrets stored here are encrypted with its key; ` +
+          'if this data directory never held an integration, delete the file and start again',
+      );
+    let stored: Partial<Record<string, unknown>>;
+    try {
+      stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Record<string, unknown>>;
+    } catch (err) {
+      throw damaged(`not JSON: ${(err as Error).message}`);
+    }
+    if (stored === null || typeof stored.secrets_key !== 'string' || typeof stored.admin_token !== 'string') {
+      throw damaged('it must hold "secrets_key" and "admin_token"');
     }
     return { secretsKey: stored.secrets_key, adminToken: stored.admin_token, createdNow: false, file };
   }
@@ -24,12 +34,23 @@ export function loadOrCreateEmbeddedSecrets(dataDir: string): EmbeddedSecrets {
     secrets_key: randomBytes(32).toString('hex'),
     admin_token: `rwadm_${randomBytes(24).toString('base64url')}`,
   };
-  // 'wx' fails if another process created the file meanwhile; then read theirs.
+  // written whole and flushed under another name, then linked into place: a crash never leaves an empty or partial
+  // file (which no start could read), and the link fails if another process created the file meanwhile; then read theirs
+  const temporary = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(temporary, 'w', 0o600);
   try {
-    fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    fs.writeSync(fd, `${JSON.stringify(secrets, null, 2)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(temporary, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateEmbeddedSecrets(dataDir);
     throw err;
+  } finally {
+    fs.rmSync(temporary, { force: true });
   }
   return { secretsKey: secrets.secrets_key, adminToken: secrets.admin_token, createdNow: true, file };
 }
