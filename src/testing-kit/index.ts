@@ -165,7 +165,8 @@ export async function startRefwire(options: StartOptions = {}): Promise<RefwireF
   const lastConnected = new Map<ProviderName, string>();
 
   const keyOf = (project: string | TestProject) => (typeof project === 'string' ? (projects.get(project)?.apiKey ?? project) : project.apiKey);
-  const idOf = (project: string | TestProject) => (typeof project === 'string' ? project : project.id);
+  // a project named by its API key is the project that key belongs to
+  const idOf = (project: string | TestProject) => (typeof project === 'string' ? ([...projects.values()].find((p) => p.apiKey === project)?.id ?? project) : project.id);
 
   async function request(apiKey: string | TestProject, method: string, apiPath: string, body?: unknown) {
     const response = await fetch(`${url}${apiPath}`, {

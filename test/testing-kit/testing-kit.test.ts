@@ -40,6 +40,8 @@ describe('refwire/testing', () => {
     const first = await refwire.send('stripe', project.id, payload);
     expect(first).toEqual({ id: expect.any(String), duplicate: false, status: 'processed', statusReason: null });
     expect(await refwire.send('stripe', project, JSON.stringify(payload))).toMatchObject({ id: first.id, duplicate: true, status: 'processed' });
+    // the project named by its API key, as by its id or the object
+    expect(await refwire.send('stripe', project.apiKey, payload)).toMatchObject({ id: first.id, duplicate: true, status: 'processed' });
 
     const ignored = await refwire.send('stripe', project, fixture('stripe', 'product.created.json').payload);
     expect(ignored).toMatchObject({ status: 'ignored', statusReason: expect.stringContaining('product.created') });
