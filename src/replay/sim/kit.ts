@@ -76,8 +76,10 @@ export function freshLike(original: string): string {
     const digits = Math.max(rest.length, 6);
     return prefix + String(randomInt(10 ** (digits - 1), 10 ** digits));
   }
+  // Paddle's ids are ULID-like, `txn_01…`: the 01 stays, so the fresh id has Paddle's form (and is an id again)
+  const kept = /^01[a-z0-9]+$/.test(rest) ? '01' : '';
   const lower = rest === rest.toLowerCase();
-  return prefix + randomChars(rest.length, lower ? 'abcdefghijklmnopqrstuvwxyz0123456789' : undefined);
+  return prefix + kept + randomChars(rest.length - kept.length, lower ? 'abcdefghijklmnopqrstuvwxyz0123456789' : undefined);
 }
 
 /** Replaces every string that is an id, and every id inside a string (URLs), with its fresh counterpart. */
