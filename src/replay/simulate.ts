@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderName } from '../domain/provider-names';
 import type { Delivery } from './inputs';
-import { DAY, IdMap, remapIds, shiftTimes, shippedFixture, type Json, type Resolved, type SimulateOptions } from './sim/kit';
+import { CreationTimes, DAY, IdMap, remapIds, shiftTimes, shippedFixture, type Json, type Resolved, type SimulateOptions } from './sim/kit';
 import { lemonSqueezyScript } from './sim/lemonsqueezy';
 import { paddleScript } from './sim/paddle';
 import { polarScript } from './sim/polar';
@@ -152,6 +152,7 @@ export function buildSimulation(provider: ProviderName, scenario: ScenarioName, 
   if (!script) throw new RangeError(`unknown provider "${String(provider)}": one of ${Object.keys(SCRIPTS).join(', ')}`);
   const o = resolveOptions(options);
   const ids = new IdMap((id) => script.classifyId(id));
+  const creationTimes = new CreationTimes();
   const { parts, expected } = story(script, scenario, o);
   const last = Math.max(...parts.map((p) => p.at + p.steps.length - 1));
   const start = o.now.getTime() - last * 1000;
@@ -166,6 +167,7 @@ export function buildSimulation(provider: ProviderName, scenario: ScenarioName, 
       remapIds(payload, ids, step.scope);
       script.remap?.(payload, ctx, step.scope);
       step.patch(payload, ctx);
+      creationTimes.pin(payload);
       const { eventId } = script.finish(payload, ctx);
       const type = script.eventType(payload);
       deliveries.push({

@@ -80,6 +80,29 @@ describe.each(PROVIDER_NAMES)('simulated %s sequences', (provider) => {
     expect(refunds.length > 0).toBe(sim.expected.refunds.length > 0);
   });
 
+  it.each(SCENARIOS)('%s: every object shows one creation time in all the events that carry it', (scenario) => {
+    const sim = buildSimulation(provider, scenario, { referralCode: 'SIM-CODE-7', now: new Date('2026-03-01T12:00:00Z') });
+    const seen = new Map<string, Set<number>>();
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) return value.forEach(collect);
+      if (!value || typeof value !== 'object') return;
+      const o = value as Record<string, any>;
+      const attrs = o.attributes && typeof o.attributes === 'object' ? o.attributes : o;
+      const created = attrs.created_at ?? attrs.created;
+      if ((typeof o.id === 'string' || typeof o.id === 'number') && created !== undefined && created !== null) {
+        const at = typeof created === 'number' ? created * 1000 : new Date(created).getTime();
+        const key = `${o.type ?? o.object ?? ''}:${o.id}`;
+        seen.set(key, (seen.get(key) ?? new Set()).add(at));
+      }
+      Object.values(o).forEach(collect);
+    };
+    for (const d of sim.deliveries) collect(JSON.parse(d.body));
+    const shown = [...seen].filter(([, times]) => times.size > 1).map(([key, times]) => `${key}: ${[...times].map((t) => new Date(t).toISOString()).join(', ')}`);
+    expect(shown).toEqual([]);
+    // and no object is created after the last event
+    for (const times of seen.values()) for (const t of times) expect(t).toBeLessThanOrEqual(sim.deliveries.at(-1)!.occurredAt.getTime() + 1000);
+  });
+
   it('every run is a new customer: no id in common between two runs but the catalog', () => {
     const a = buildSimulation(provider, 'subscription', { referralCode: 'X1' });
     const b = buildSimulation(provider, 'subscription', { referralCode: 'X1' });

@@ -156,6 +156,40 @@ export function shiftTimes(payload: Json, primary: Date, target: Date): void {
   });
 }
 
+/**
+ * When each object of a sequence was created, by its (fresh) id: the first event that shows an object fixes its
+ * creation time, and every later one shows the same. Each fixture is shifted by its own event's time, so without this
+ * a subscription would be created on one day in its `created` event and on another, a year apart, in its `canceled`.
+ */
+export class CreationTimes {
+  private readonly created = new Map<string, number>();
+
+  /** Sets, in the payload, each object's creation time (`created`, `created_at`, or JSON:API `attributes.created_at`) to the first one seen. */
+  pin(payload: Json): void {
+    const visit = (value: unknown): void => {
+      if (Array.isArray(value)) return value.forEach(visit);
+      if (!value || typeof value !== 'object') return;
+      const obj = value as Json;
+      const id = typeof obj.id === 'string' || typeof obj.id === 'number' ? `${String(obj.type ?? obj.object ?? '')}:${String(obj.id)}` : null;
+      const holder = obj.attributes && typeof obj.attributes === 'object' && !Array.isArray(obj.attributes) ? (obj.attributes as Json) : obj;
+      const key = 'created_at' in holder ? 'created_at' : 'created' in holder ? 'created' : null;
+      if (id !== null && key !== null) this.keep(id, holder, key);
+      for (const k of Object.keys(obj)) visit(obj[k]);
+    };
+    visit(payload);
+  }
+
+  private keep(id: string, holder: Json, key: string): void {
+    const v = holder[key];
+    const at = typeof v === 'number' && Number.isInteger(v) && v >= UNIX_MIN && v <= UNIX_MAX ? v * 1000 : typeof v === 'string' && ISO.test(v) ? new Date(v).getTime() : null;
+    if (at === null) return;
+    const first = this.created.get(id);
+    if (first === undefined) this.created.set(id, at);
+    else if (typeof v === 'number') holder[key] = Math.floor(first / 1000);
+    else holder[key] = shiftIso(v as string, first - at);
+  }
+}
+
 /** "$49.00" for the "*_formatted" fields some providers send beside amounts. */
 export function formatMoney(minor: number, currency: string): string {
   const digits = minorUnitDigits(currency);
