@@ -2,8 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, publicUrlFor, type Config } from './config/config';
 import { ConfigError } from './config/env';
-import { openDatabase } from './db/database';
-import { DataDirLockedError, readLockHolder } from './db/embedded-lock';
+import { openDatabase, type Database } from './db/database';
+import { acquireEmbeddedLock, DataDirLockedError, readLockHolder } from './db/embedded-lock';
 import { migrate, MigrationError } from './db/migrator';
 import { resetForReplay } from './inbox/inbound-events';
 import { startRefwire, startWorker } from './main';
@@ -51,6 +51,38 @@ function adminTokenHint(config: { adminTokenGenerated: boolean; embeddedSecretsF
  * forever otherwise (BullMQ's, while Redis is unreachable), so `docker stop` and Ctrl-C would need a SIGKILL.
  */
 const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/**
+ * The database, for a command that opens it itself. On the embedded one it holds the data directory's lock until
+ * closed: two processes with PGlite open on the same files corrupt them, so a `refwire start` meanwhile is refused
+ * (and this command is, if one started first).
+ */
+async function openForCommand(config: { database: Parameters<typeof openDatabase>[0]; dataDir: string }): Promise<Database> {
+  if (config.database.kind !== 'embedded') return openDatabase(config.database);
+  let lock: ReturnType<typeof acquireEmbeddedLock>;
+  try {
+    lock = acquireEmbeddedLock(config.dataDir);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) fail(`Refwire (pid ${err.holder.pid}) is running on ${config.dataDir}; stop it first`);
+    throw err;
+  }
+  try {
+    const db = await openDatabase(config.database);
+    return {
+      ...db,
+      async close() {
+        try {
+          await db.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
 
 function closeOnSignals(running: { logger: import('pino').Logger; close(): Promise<void> }): void {
   let closing = false;
@@ -119,7 +151,7 @@ program
       const holder = readLockHolder(config.dataDir);
       if (holder) fail(`Refwire (pid ${holder.pid}) is running on ${config.dataDir}; it applied the migrations when it started`);
     }
-    const db = await openDatabase(config.database);
+    const db = await openForCommand(config);
     try {
       const report = await migrate(db.sql);
       for (const name of report.applied) process.stdout.write(`applied ${name}\n`);
@@ -162,7 +194,7 @@ project
       const currency = currencyCode.safeParse(input.currency);
       if (!currency.success) fail(`--currency: ${currency.error.issues[0]?.message}`);
       if (input.name.trim() === '') fail('--name must not be empty');
-      const db = await openDatabase(config.database);
+      const db = await openForCommand(config);
       try {
         await migrate(db.sql);
         const p = await createProject(db.prisma, { name: input.name.trim(), currency: currency.data });
@@ -196,7 +228,7 @@ events
       const holder = readLockHolder(config.dataDir);
       if (holder) fail(`Refwire (pid ${holder.pid}) is running on ${config.dataDir}: use POST /api/v1/events/:id/replay, or stop it first`);
     }
-    const db = await openDatabase(config.database);
+    const db = await openForCommand(config);
     try {
       await migrate(db.sql);
       const rows = (await resetForReplay(db.sql, id ? { id } : { failed: true })).map((eventId) => ({ id: eventId }));
@@ -300,7 +332,7 @@ user
     } else {
       const { hashPassword } = await import('./access/passwords');
       const { makeOwner, FirstOwnerError } = await import('./access/users');
-      const db = await openDatabase(config.database);
+      const db = await openForCommand(config);
       try {
         await migrate(db.sql);
         const exists = await db.prisma.user.findUnique({ where: { email: email.data }, select: { id: true } });
@@ -340,7 +372,7 @@ program
       const holder = readLockHolder(config.dataDir);
       if (holder) fail(`Refwire (pid ${holder.pid}) is running on ${config.dataDir}: use POST /api/v1/integrations/${opts.provider}/reconcile, or stop it first`);
     }
-    const db = await openDatabase(config.database);
+    const db = await openForCommand(config);
     try {
       await migrate(db.sql);
       const logger = createLogger('silent');

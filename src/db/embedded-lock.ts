@@ -59,11 +59,28 @@ export type EmbeddedLock = { setPort(port: number): void; release(): void };
 export function acquireEmbeddedLock(dataDir: string): EmbeddedLock {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, LOCK_FILE);
-  const holder = readLockHolder(dataDir);
-  if (holder) throw new DataDirLockedError(dataDir, holder);
-  const write = (port: number | null) =>
-    fs.writeFileSync(file, JSON.stringify({ pid: process.pid, port, startedAt: new Date().toISOString() }));
-  write(null);
+  const content = (port: number | null) => JSON.stringify({ pid: process.pid, port, startedAt: new Date().toISOString() });
+  // written whole under another name, then linked into place, which fails if the file exists: of two processes
+  // starting at once, one takes it and the other sees it held, never a file half written
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, content(null));
+  try {
+    for (;;) {
+      try {
+        fs.linkSync(temporary, file);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = readLockHolder(dataDir);
+        if (holder) throw new DataDirLockedError(dataDir, holder);
+        // left by a process that is gone
+        fs.rmSync(file, { force: true });
+      }
+    }
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+  const write = (port: number | null) => fs.writeFileSync(file, content(port));
   return {
     setPort: (port) => write(port),
     release() {

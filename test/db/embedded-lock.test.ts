@@ -22,6 +22,14 @@ describe('the embedded data directory lock', () => {
     expect(fs.existsSync(path.join(dir, 'refwire.lock'))).toBe(false);
   });
 
+  it('is taken whole (written elsewhere, then linked into place): nothing else is left in the directory', () => {
+    const lock = acquireEmbeddedLock(dir);
+    expect(fs.readdirSync(dir)).toEqual(['refwire.lock']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'refwire.lock'), 'utf8'))).toMatchObject({ pid: process.pid, port: null });
+    lock.release();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it('takes a lock whose pid is gone, or is a live process that is not Node', async () => {
     const sleeper = spawn('sleep', ['30']);
     try {

@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildOnce, ROOT } from './helpers/processes';
+
+/** Commands that open the embedded database themselves (Refwire not running): they hold its lock while they do. */
+describe('refwire commands on the embedded database', () => {
+  let dir: string;
+  beforeAll(() => buildOnce(), 240_000);
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-cli-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ADMIN_TOKEN: '', SECRETS_KEY: '', DATA_DIR: dir }, encoding: 'utf8', timeout: 120_000 });
+
+  it('migrate and project create open it, and let go of it: nothing of theirs is left beside the data', () => {
+    const migrated = run('migrate');
+    expect([migrated.status, migrated.stderr]).toEqual([0, '']);
+    expect(migrated.stdout).toMatch(/\d+ migration\(s\) applied\n$/);
+    const created = run('project', 'create', '--name', 'Acme', '--currency', 'EUR', '--json');
+    expect(created.status).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'Acme', currency: 'EUR', api_key: expect.stringMatching(/^rw_/) });
+    expect(fs.readdirSync(dir).sort()).toEqual(['pglite', 'secrets.json']);
+  }, 240_000);
+
+  it('refuses while a running Refwire holds the data directory', () => {
+    // this test process stands for the running Refwire: a live Node process whose pid the lock names
+    fs.writeFileSync(path.join(dir, 'refwire.lock'), JSON.stringify({ pid: process.pid, port: null, startedAt: new Date().toISOString() }));
+    const migrated = run('migrate');
+    expect(migrated.status).toBe(1);
+    expect(migrated.stderr).toContain(`Refwire (pid ${process.pid}) is running on ${dir}`);
+  });
+});
