@@ -200,6 +200,47 @@ describeInBrowser('dashboard: links, deleting affiliates, single payouts, editin
     expect(await page.getByRole('main').getByText('zed@partners.test').count()).toBe(0);
   });
 
+  it("records an affiliate's payout details (a bad IBAN refused next to its field), and changes its email and referral code", async () => {
+    await v1('post', '/api/v1/affiliates').send({ email: 'pia@partners.test', name: 'Pia', referral_code: 'PIA-1' }).expect(201);
+    const page = await ownerPage('affiliates/pia%40partners.test');
+    await page.getByRole('heading', { name: 'Pia', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Payout details' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Payout details of Pia' });
+    await dialog.getByLabel('Payout method').selectOption('bank_transfer');
+    await dialog.getByLabel('Account holder').fill('Pia Partner');
+    await dialog.getByLabel('IBAN').fill('DE00 3704 0044 0532 0130 00');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.locator('.field', { has: page.getByLabel('IBAN') }).locator('.field-error').getByText(/not a valid IBAN/).waitFor();
+    expect(await dialog.getByLabel('IBAN').getAttribute('aria-invalid')).toBe('true');
+    expect((await v1('get', '/api/v1/affiliates/pia%40partners.test').expect(200)).body.data.payout_method).toBeNull();
+    await dialog.getByLabel('IBAN').fill('DE89 3704 0044 0532 0130 00');
+    await dialog.getByLabel('BIC (optional)').fill('cobadeffxxx');
+    await dialog.getByLabel('PayPal email').fill('pia.pay@paypal.test');
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'affiliate-payout-details');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await notice(page, 'Payout details of Pia saved.');
+    await page.getByText('Bank transfer').waitFor();
+    expect((await v1('get', '/api/v1/affiliates/pia%40partners.test').expect(200)).body.data).toMatchObject({
+      payout_method: 'bank_transfer',
+      paypal_email: 'pia.pay@paypal.test',
+      wise_email: null,
+      payout_details: { bank: { account_holder: 'Pia Partner', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' } },
+    });
+
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Pia' });
+    await edit.getByLabel('Email').fill('pia.new@partners.test');
+    await edit.getByLabel('Referral code').fill('PIA-2');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await page.waitForURL(/\/affiliates\/pia\.new%40partners\.test$/);
+    await page.getByRole('main').getByText('PIA-2').waitFor();
+    await v1('get', '/api/v1/affiliates/pia%40partners.test').expect(404);
+    expect((await v1('get', '/api/v1/affiliates/pia.new%40partners.test').expect(200)).body.data).toMatchObject({ referral_code: 'PIA-2', payout_method: 'bank_transfer' });
+  });
+
   it('edits a conversion recorded by hand (a refusal next to its field), marks it paid and unpaid and deletes it; a provider row offers only "paid"', async () => {
     const c = await manual('bob', '80', '16', 'INV-B1');
     const page = await ownerPage(`conversions/${c.id}`);

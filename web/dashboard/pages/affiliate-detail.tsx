@@ -63,7 +63,7 @@ export function AffiliateDetailPage() {
 
 function AffiliateView(props: { affiliate: Affiliate }) {
   const a = props.affiliate;
-  const [action, setAction] = useState<'edit' | 'suspend' | 'reactivate' | 'approve' | 'reject' | 'delete' | null>(null);
+  const [action, setAction] = useState<'edit' | 'payout' | 'suspend' | 'reactivate' | 'approve' | 'reject' | 'delete' | null>(null);
   const { project_id } = useProject();
   const [, navigate] = useLocation();
   const client = useQueryClient();
@@ -97,6 +97,9 @@ function AffiliateView(props: { affiliate: Affiliate }) {
           <WriteOnly>
             <button type="button" className="button" onClick={() => setAction('edit')}>
               Edit
+            </button>
+            <button type="button" className="button" onClick={() => setAction('payout')}>
+              Payout details
             </button>
             {a.status === 'pending' ? (
               <>
@@ -135,7 +138,8 @@ function AffiliateView(props: { affiliate: Affiliate }) {
       <ConversionsSection affiliate={a} />
       <PayoutsSection affiliate={a} />
 
-      {action === 'edit' ? <EditDialog affiliate={a} onClose={() => setAction(null)} /> : null}
+      {action === 'edit' ? <EditDialog affiliate={a} onClose={() => setAction(null)} onRenamed={(email) => navigate(`/affiliates/${encodeURIComponent(email)}`, { replace: true })} /> : null}
+      {action === 'payout' ? <PayoutDetailsDialog affiliate={a} onClose={() => setAction(null)} /> : null}
       <ConfirmDialog
         open={action === 'suspend'}
         title={`Suspend ${a.name || a.email}`}
@@ -250,6 +254,91 @@ function FragmentRow(props: { label: string; value: string }) {
       <dt>{props.label[0]!.toUpperCase() + props.label.slice(1)}</dt>
       <dd>{props.value}</dd>
     </>
+  );
+}
+
+const PAYOUT_FIELDS = ['payout_method', 'paypal_email', 'wise_email', 'payout_details.bank.account_holder', 'payout_details.bank.iban', 'payout_details.bank.bic'] as const;
+
+/**
+ * How the affiliate is paid, as the merchant records it (the affiliate gives the same in the portal): the method,
+ * the PayPal or Wise address, a bank account. A payout batch pays by these, and lists what is missing.
+ */
+function PayoutDetailsDialog(props: { affiliate: Affiliate; onClose(): void }) {
+  const a = props.affiliate;
+  const { project_id } = useProject();
+  const client = useQueryClient();
+  const announce = useAnnounce();
+  const stored = (a.payout_details ?? {}) as { bank?: { account_holder?: string; iban?: string; bic?: string } } & Record<string, unknown>;
+  const [method, setMethod] = useState<string>(a.payout_method ?? '');
+  const [paypal, setPaypal] = useState(a.paypal_email ?? '');
+  const [wise, setWise] = useState(a.wise_email ?? '');
+  const [holder, setHolder] = useState(stored.bank?.account_holder ?? '');
+  const [iban, setIban] = useState(stored.bank?.iban ?? '');
+  const [bic, setBic] = useState(stored.bank?.bic ?? '');
+  const save = useMutation({
+    mutationFn: () => {
+      // other details the affiliate gave (Wise recipient fields) are kept; the bank account is replaced or removed
+      const { bank: _bank, ...others } = stored;
+      const bank = holder.trim() || iban.trim() || bic.trim() ? { account_holder: holder.trim(), iban: iban.trim(), ...(bic.trim() ? { bic: bic.trim() } : {}) } : null;
+      const details = { ...others, ...(bank ? { bank } : {}) };
+      return unwrap(
+        api.PATCH('/api/v1/affiliates/{email}', {
+          params: { path: { email: a.email } },
+          body: {
+            payout_method: (method || null) as Affiliate['payout_method'],
+            paypal_email: paypal.trim() || null,
+            wise_email: wise.trim() || null,
+            payout_details: Object.keys(details).length > 0 ? details : null,
+          },
+        }),
+      );
+    },
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ['p', project_id] });
+      announce(`Payout details of ${a.name || a.email} saved.`);
+      props.onClose();
+    },
+  });
+  const errors = fieldErrors(save.error);
+  const close = () => {
+    if (!save.isPending) props.onClose();
+  };
+  return (
+    <FormDialog title={<>Payout details of {a.name || a.email}</>} tall onClose={close}>
+      <Description as="div">
+        <p className="hint dialog-intro">A payout batch pays each affiliate by their method; the affiliate can change these in the portal too.</p>
+      </Description>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field label="Payout method" name="payout_method" as="select" value={method} onChange={(e) => setMethod(e.currentTarget.value)} errors={errors}>
+          <option value="">Not set</option>
+          {Object.entries(METHOD_LABELS).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </Field>
+        <Field label="PayPal email" name="paypal_email" type="email" value={paypal} onChange={(e) => setPaypal(e.currentTarget.value)} errors={errors} autoComplete="off" />
+        <Field label="Wise email" name="wise_email" type="email" value={wise} onChange={(e) => setWise(e.currentTarget.value)} errors={errors} autoComplete="off" />
+        <fieldset className="fieldset">
+          <legend>Bank account (for a bank transfer, or Wise by IBAN)</legend>
+          <Field label="Account holder" name="payout_details.bank.account_holder" value={holder} onChange={(e) => setHolder(e.currentTarget.value)} errors={errors} maxLength={200} autoComplete="off" />
+          <Field label="IBAN" name="payout_details.bank.iban" value={iban} onChange={(e) => setIban(e.currentTarget.value)} errors={errors} maxLength={64} autoComplete="off" spellCheck={false} />
+          <Field label="BIC (optional)" name="payout_details.bank.bic" value={bic} onChange={(e) => setBic(e.currentTarget.value)} errors={errors} maxLength={16} autoComplete="off" spellCheck={false} />
+        </fieldset>
+        <FormError error={save.error} fields={PAYOUT_FIELDS} />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={close} disabled={save.isPending}>
+            Cancel
+          </button>
+          <SubmitButton busy={save.isPending}>Save</SubmitButton>
+        </div>
+      </form>
+    </FormDialog>
   );
 }
 
@@ -398,16 +487,21 @@ function Stat(props: { label: string; value: string; hint?: string }) {
   );
 }
 
-const EDIT_FIELDS = ['name', 'group_id', 'commission_type', 'commission_value', 'hold_days'] as const;
+const EDIT_FIELDS = ['name', 'email', 'referral_code', 'group_id', 'commission_type', 'commission_value', 'hold_days'] as const;
 
-/** Change the affiliate's name, group, own rate and hold; a new rate applies to payments from now on. */
-function EditDialog(props: { affiliate: Affiliate; onClose(): void }) {
+/**
+ * Change the affiliate's name, email, referral code, group, own rate and hold; a new rate applies to payments from
+ * now on. A new email moves the page to it (the affiliate's address is its email).
+ */
+function EditDialog(props: { affiliate: Affiliate; onClose(): void; onRenamed(email: string): void }) {
   const a = props.affiliate;
   const { project_id, currency } = useProject();
   const client = useQueryClient();
   const announce = useAnnounce();
   const groups = useGroupOptions();
   const [name, setName] = useState(a.name ?? '');
+  const [email, setEmail] = useState(a.email);
+  const [code, setCode] = useState(a.referral_code);
   const [group, setGroup] = useState(a.group_id ?? '');
   const [type, setType] = useState<string>(a.commission_type ?? '');
   const [value, setValue] = useState(ruleValueText(a));
@@ -419,16 +513,20 @@ function EditDialog(props: { affiliate: Affiliate; onClose(): void }) {
           params: { path: { email: a.email } },
           body: {
             ...(name.trim() ? { name: name.trim() } : {}),
+            // only what changed: the same email or code again is no change, and the API checks a new one is free
+            ...(email.trim() !== a.email ? { email: email.trim() } : {}),
+            ...(code.trim() !== a.referral_code ? { referral_code: code.trim() } : {}),
             group_id: group || null,
             ...ruleBody(type, value),
             hold_days: hold.trim() === '' ? null : Number(hold),
           },
         }),
       ),
-    onSuccess: async () => {
+    onSuccess: async (answer) => {
       await client.invalidateQueries({ queryKey: ['p', project_id] });
-      announce(`${name.trim() || a.email} saved.`);
+      announce(`${name.trim() || answer.data.email} saved.`);
       props.onClose();
+      if (answer.data.email !== a.email) props.onRenamed(answer.data.email);
     },
   });
   const errors = fieldErrors(save.error);
@@ -447,6 +545,17 @@ function EditDialog(props: { affiliate: Affiliate; onClose(): void }) {
         }}
       >
         <Field label="Name" name="name" value={name} onChange={(e) => setName(e.currentTarget.value)} errors={errors} maxLength={200} autoComplete="off" />
+        <Field label="Email" name="email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} errors={errors} autoComplete="off" hint="Where their sign-in codes and emails go; they sign in to the portal with it." />
+        <Field
+          label="Referral code"
+          name="referral_code"
+          required
+          value={code}
+          onChange={(e) => setCode(e.currentTarget.value)}
+          errors={errors}
+          autoComplete="off"
+          hint="Links and checkouts that carry the old code credit nobody once it changes."
+        />
         <Field label="Group" name="group_id" as="select" value={group} onChange={(e) => setGroup(e.currentTarget.value)} errors={errors}>
           <option value="">No group</option>
           {(groups.data?.data ?? []).map((g) => (
