@@ -128,7 +128,13 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     const page = await h.page({ width: 1440, height: 1000 });
     await h.signIn(page, OWNER, PASSWORD, at('portal'));
     const frame = page.frameLocator('iframe[title="Portal preview"]');
+    // sample data until asked: a real account's view takes an embed token, a write in the audit log
+    await frame.getByText('Sample data: a made-up affiliate. Edits show here before you save them.').waitFor();
+    const minted = async () => (await api('get', '/api/v1/audit-log').expect(200)).body.data.filter((e: { path: string }) => e.path.endsWith('/embed-tokens')).length;
+    expect(await minted()).toBe(0);
+    await page.getByRole('button', { name: 'Preview as jane@partners.test' }).click();
     await frame.getByText('Preview as jane@partners.test, with their real numbers.').waitFor();
+    expect(await minted()).toBe(1);
     await frame.getByText('jane@partners.test').nth(1).waitFor();
     await page.getByLabel('Portal title').fill('Jane’s view');
     await frame.getByRole('heading', { name: 'Jane’s view' }).waitFor();

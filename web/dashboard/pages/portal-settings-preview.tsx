@@ -13,13 +13,15 @@ const PREVIEW_TOKEN_MINUTES = 9; // embed tokens live 10 minutes: a fresh one a 
 /**
  * The widget itself, beside the form, with the settings as they are being edited: a frame of
  * `/portal/:projectId/preview` (src/pages/portal-preview.ts), which the dashboard's policy allows (`frame-src 'self'`).
- * The unsaved settings go to it by postMessage (same origin both ways), with an embed token of the project's first
- * affiliate when there is one and the user may mint tokens, else nothing, and the frame shows sample data and says so.
+ * The unsaved settings go to it by postMessage (same origin both ways). It shows sample data until the user asks to
+ * see the project's first affiliate's real account: that mints an embed token (a credential to that affiliate's
+ * portal, and a write in the audit log), so it is asked for, not done on every visit to the page.
  */
 export function PortalPreview(props: { draft: PortalSettings }) {
   const { project_id: projectId, project_name, currency, canWrite } = useProject();
   const frame = useRef<HTMLIFrameElement>(null);
   const [ready, setReady] = useState(0);
+  const [asAffiliate, setAsAffiliate] = useState(false);
 
   const firstAffiliate = useQuery({
     queryKey: ['p', projectId, 'portal-preview', 'first-affiliate'],
@@ -28,7 +30,7 @@ export function PortalPreview(props: { draft: PortalSettings }) {
   const affiliate = firstAffiliate.data?.data[0] ?? null;
   const token = useQuery({
     queryKey: ['p', projectId, 'portal-preview-token', affiliate?.email ?? null],
-    enabled: canWrite && affiliate !== null,
+    enabled: asAffiliate && canWrite && affiliate !== null,
     queryFn: () => unwrap(api.POST('/api/v1/affiliates/{email}/embed-tokens', { params: { path: { email: affiliate!.email } } })).then((a) => a.data.token),
     staleTime: PREVIEW_TOKEN_MINUTES * 60_000,
     refetchInterval: PREVIEW_TOKEN_MINUTES * 60_000,
@@ -54,9 +56,11 @@ export function PortalPreview(props: { draft: PortalSettings }) {
       ? 'Loading the preview…'
       : affiliate === null
         ? 'Sample data: this project has no affiliates yet, so the preview shows a made-up affiliate. Edits show here before you save them.'
-        : canWrite
-          ? 'Sample data: the affiliate’s view could not be opened. Edits show here before you save them.'
-          : 'Sample data: a viewer cannot open an affiliate’s own view, so the preview shows a made-up affiliate.';
+        : !canWrite
+          ? 'Sample data: a viewer cannot open an affiliate’s own view, so the preview shows a made-up affiliate.'
+          : asAffiliate
+            ? 'Sample data: the affiliate’s view could not be opened. Edits show here before you save them.'
+            : 'Sample data: a made-up affiliate. Edits show here before you save them.';
 
   useEffect(() => {
     const win = frame.current?.contentWindow;
@@ -80,6 +84,24 @@ export function PortalPreview(props: { draft: PortalSettings }) {
       <p className="hint" id="portal-preview-hint">
         What an affiliate sees in the hosted page <a href={`/portal/${projectId}`}>/portal/{projectId.slice(0, 8)}…</a> and the embedded widget, with your changes as you make them.
       </p>
+      {canWrite && affiliate !== null ? (
+        <p className="portal-preview-as">
+          {asAffiliate ? (
+            <button type="button" className="button" onClick={() => setAsAffiliate(false)}>
+              Show sample data
+            </button>
+          ) : (
+            <button type="button" className="button" onClick={() => setAsAffiliate(true)} aria-describedby="portal-preview-as-hint">
+              Preview as {affiliate.email}
+            </button>
+          )}{' '}
+          {asAffiliate ? null : (
+            <span className="hint" id="portal-preview-as-hint">
+              Their real numbers; it opens their portal with a 10-minute token, recorded in the audit log.
+            </span>
+          )}
+        </p>
+      ) : null}
       <iframe
         ref={frame}
         className="portal-preview-frame"
