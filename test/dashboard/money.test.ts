@@ -126,7 +126,10 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await row(page, 'ben@customers.test').getByRole('button', { name: /^Reject / }).click();
     const dialog = page.getByRole('dialog', { name: 'Reject this commission?' });
     expect(await dialog.getByRole('button', { name: 'Reject commission' }).isDisabled()).toBe(true);
-    await dialog.getByLabel('Reason (required)').fill('test order, not a real customer');
+    // the dialog opens on the reason it asks for: typing starts there
+    await page.waitForFunction(() => document.activeElement?.id === 'dialog-reason', undefined, { timeout: 5_000 });
+    await page.keyboard.type('test order, not a real customer');
+    expect(await dialog.getByLabel('Reason (required)').inputValue()).toBe('test order, not a real customer');
     await screenshot(page, 'conversions-reject');
     await dialog.getByRole('button', { name: 'Reject commission' }).click();
     await page.getByText('Commission rejected.').waitFor();

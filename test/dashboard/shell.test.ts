@@ -181,4 +181,30 @@ describeInBrowser('the dashboard shell (web/dashboard)', () => {
       await context.close();
     }
   });
+  it('shows a server error at once (it is answered again, so not retried), and keeps pages within a 375 px screen', async () => {
+    const context = await h.browser.newContext({ viewport: { width: 375, height: 800 }, timezoneId: 'UTC', locale: 'en-US' });
+    try {
+      const page = await context.newPage();
+      await h.signIn(page, 'owner@acme.test', PASSWORD);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      let asked = 0;
+      await page.route(/\/api\/v1\/affiliates\?/, (route) => {
+        asked += 1;
+        return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ success: false, error: 'internal error' }) });
+      });
+      await page.goto(`${new URL(page.url()).origin}${new URL(page.url()).pathname.replace(/\/[^/]*$/, '/affiliates')}`);
+      await page.locator('main .state-error').getByText('internal error').waitFor();
+      expect(asked).toBe(1);
+      await page.unroute(/\/api\/v1\/affiliates\?/);
+      // a table's row buttons carry visually hidden text: it stays inside the table's scroll box
+      for (const name of ['Users', 'API keys', 'Audit log']) {
+        await page.goto(`${new URL(page.url()).origin}${new URL(page.url()).pathname.replace(/\/[^/]*$/, `/${name === 'API keys' ? 'api-keys' : name === 'Audit log' ? 'audit-log' : 'users'}`)}`);
+        await page.getByRole('heading', { name, level: 1 }).waitFor();
+        await page.locator('main table tbody tr').first().waitFor();
+        expect([name, await page.evaluate(() => document.documentElement.scrollWidth)]).toEqual([name, 375]);
+      }
+    } finally {
+      await context.close();
+    }
+  });
 });

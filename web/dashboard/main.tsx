@@ -19,8 +19,9 @@ const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 15_000,
-      // a refusal will be refused again; only a failure to reach the server is worth another try
-      retry: (count, err) => !(err instanceof ApiError && err.status >= 400 && err.status < 500) && count < 2,
+      // a refusal will be refused again, and a server error (500) answered again: only a failure to reach the server,
+      // or a server that says it is busy for now (502, 503, 504), is worth another try
+      retry: (count, err) => (!(err instanceof ApiError) || err.status === 0 || [502, 503, 504].includes(err.status)) && count < 2,
       refetchOnWindowFocus: false,
     },
   },

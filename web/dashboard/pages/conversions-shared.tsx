@@ -52,7 +52,7 @@ export function conversionAmounts(c: Conversion) {
 /** Plain words for a status a person reads next to the badge. */
 export const STATUS_HELP: Record<Conversion['status'], string> = {
   pending: 'waiting for your review',
-  rejected: 'rejected: never paid',
+  rejected: 'never paid',
   held: 'in its hold period',
   eligible: 'can be paid out',
   processing: 'in a pending payout',

@@ -19,6 +19,8 @@ export function ConfirmDialog(props: {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // with a reason to give, typing starts there (Headless UI alone focuses the panel)
+  const reasonField = useRef<HTMLTextAreaElement>(null);
   const close = () => {
     if (busy) return;
     setReason('');
@@ -26,7 +28,7 @@ export function ConfirmDialog(props: {
     props.onClose();
   };
   return (
-    <Dialog open={props.open} onClose={close} className="dialog">
+    <Dialog open={props.open} onClose={close} className="dialog" {...(props.reason ? { initialFocus: reasonField } : {})}>
       <div className="dialog-backdrop" aria-hidden="true" />
       <div className="dialog-frame">
         <DialogPanel className="dialog-panel">
@@ -51,7 +53,7 @@ export function ConfirmDialog(props: {
             {props.reason ? (
               <div className="field">
                 <label htmlFor="dialog-reason">{props.reason.label}</label>
-                <textarea id="dialog-reason" name="reason" rows={3} value={reason} required={props.reason.required} maxLength={1000} onChange={(e) => setReason(e.currentTarget.value)} />
+                <textarea ref={reasonField} id="dialog-reason" name="reason" rows={3} value={reason} required={props.reason.required} maxLength={1000} onChange={(e) => setReason(e.currentTarget.value)} />
               </div>
             ) : null}
             <FormError error={error} />
