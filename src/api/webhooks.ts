@@ -235,7 +235,7 @@ export function webhooksRouter(prisma: PrismaClient, box: SecretBox, options: { 
         ...(body.events !== undefined ? { events: body.events } : {}),
         ...(body.payload_format !== undefined ? { payloadFormat: body.payload_format } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),
-        ...(body.status !== undefined ? { status: body.status, disabledReason: body.status === 'disabled' ? 'disabled through the API' : null } : {}),
+        ...(body.status !== undefined ? { status: body.status, disabledReason: body.status === 'disabled' ? 'turned off by the merchant' : null } : {}),
         ...(reactivated ? { consecutiveFailures: 0 } : {}),
       },
     });

@@ -351,8 +351,10 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
     await page.getByRole('checkbox', { name: /^Active/ }).uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await noticeOf(page, 'Endpoint saved');
-    await page.getByText(/This endpoint is disabled/).waitFor();
-    expect((await v1('get', `/api/v1/webhooks/${endpoint.id}`).expect(200)).body.data).toMatchObject({ events: ['commission.created'], payload_format: 'refwire-v1', status: 'disabled' });
+    await page.getByText(/This endpoint is disabled: turned off by the merchant\./).waitFor();
+    expect((await v1('get', `/api/v1/webhooks/${endpoint.id}`).expect(200)).body.data).toMatchObject({ events: ['commission.created'], payload_format: 'refwire-v1', status: 'disabled', disabled_reason: 'turned off by the merchant' });
+    // nothing is sent to it: no Redeliver, which the API would refuse (409)
+    expect(await page.getByRole('button', { name: /^Redeliver/ }).count()).toBe(0);
 
     // deleted from the list, after a confirmation
     await go(page, '/webhooks');

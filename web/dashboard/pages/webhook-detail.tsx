@@ -78,7 +78,7 @@ function EndpointView(props: { endpoint: Endpoint }) {
       />
       {e.status === 'disabled' ? (
         <p className="callout" role="note">
-          This endpoint is disabled{e.disabled_reason ? `: ${e.disabled_reason}` : ''}. It receives nothing until it is turned on again.
+          This endpoint is disabled{e.disabled_reason ? `: ${e.disabled_reason}` : ''}. It receives nothing until it is turned on again, and its deliveries cannot be sent again until then.
         </p>
       ) : e.consecutive_failures > 0 ? (
         <p className="callout" role="note">
@@ -188,7 +188,7 @@ function Deliveries(props: { endpoint: Endpoint }) {
         <>
           <ul className="delivery-list" aria-label="Deliveries, newest first">
             {list.data.data.map((d) => (
-              <DeliveryItem key={d.id} endpointId={props.endpoint.id} delivery={d} sending={awaiting.has(d.id)} onRedelivered={redelivered} />
+              <DeliveryItem key={d.id} endpointId={props.endpoint.id} endpointOff={props.endpoint.status !== 'active'} delivery={d} sending={awaiting.has(d.id)} onRedelivered={redelivered} />
             ))}
           </ul>
           <Pager pagination={list.data.pagination} shown={list.data.data.length} onOffset={(o) => setUrl({ offset: o ? String(o) : null })} label="Delivery pages" />
@@ -202,7 +202,7 @@ function Deliveries(props: { endpoint: Endpoint }) {
  * One delivery and its attempts. Redeliver answers 202 before the attempt is made (the dispatcher makes it): the row
  * shows the answer at once (pending again) and the list is asked again until a new attempt shows (`sending`).
  */
-function DeliveryItem(props: { endpointId: string; delivery: Delivery; sending: boolean; onRedelivered(d: Delivery): void }) {
+function DeliveryItem(props: { endpointId: string; endpointOff: boolean; delivery: Delivery; sending: boolean; onRedelivered(d: Delivery): void }) {
   const d = props.delivery;
   const { project_id } = useProject();
   const client = useQueryClient();
@@ -231,15 +231,18 @@ function DeliveryItem(props: { endpointId: string; delivery: Delivery; sending: 
           <span className="muted small">
             {formatDateTime(d.created_at)} · {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
             {d.last_status_code !== null ? ` · HTTP ${d.last_status_code}` : ''}
-            {d.next_attempt_at && d.status === 'pending' && !props.sending ? ` · next try ${formatDateTime(d.next_attempt_at)}` : ''}
+            {d.status === 'pending' && props.endpointOff ? ' · waits until the endpoint is turned on' : d.next_attempt_at && d.status === 'pending' && !props.sending ? ` · next try ${formatDateTime(d.next_attempt_at)}` : ''}
             {props.sending ? ' · sending again…' : ''}
           </span>
           <span className="topbar-spacer" />
-          <WriteOnly>
-            <button type="button" className="button" disabled={redeliver.isPending} aria-busy={redeliver.isPending || undefined} onClick={() => redeliver.mutate()}>
-              Redeliver<span className="visually-hidden"> {d.event} of {formatDateTime(d.created_at)}</span>
-            </button>
-          </WriteOnly>
+          {/* a disabled endpoint is sent nothing: the API refuses a redelivery to it (409) */}
+          {props.endpointOff ? null : (
+            <WriteOnly>
+              <button type="button" className="button" disabled={redeliver.isPending} aria-busy={redeliver.isPending || undefined} onClick={() => redeliver.mutate()}>
+                Redeliver<span className="visually-hidden"> {d.event} of {formatDateTime(d.created_at)}</span>
+              </button>
+            </WriteOnly>
+          )}
         </div>
         {d.last_error ? <p className="field-error small">{d.last_error}</p> : null}
         <FormError error={redeliver.error} />
