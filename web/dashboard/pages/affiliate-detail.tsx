@@ -7,7 +7,7 @@ import { settingsQuery } from '../api/settings-query';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { ConfirmDialog, FormDialog } from '../ui/dialog';
-import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
+import { DialogActions, Field, fieldErrors, FormError } from '../ui/form';
 import { formatDateTime, formatMoney } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -331,12 +331,7 @@ function PayoutDetailsDialog(props: { affiliate: Affiliate; onClose(): void }) {
           <Field label="BIC (optional)" name="payout_details.bank.bic" value={bic} onChange={(e) => setBic(e.currentTarget.value)} errors={errors} maxLength={16} autoComplete="off" spellCheck={false} />
         </fieldset>
         <FormError error={save.error} fields={PAYOUT_FIELDS} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close} disabled={save.isPending}>
-            Cancel
-          </button>
-          <SubmitButton busy={save.isPending}>Save</SubmitButton>
-        </div>
+        <DialogActions busy={save.isPending} onCancel={close} />
       </form>
     </FormDialog>
   );
@@ -567,12 +562,7 @@ function EditDialog(props: { affiliate: Affiliate; onClose(): void; onRenamed(em
         <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="No override: the group’s or the program’s rate" currency={currency} />
         <Field label="Hold (days)" name="hold_days" type="number" min={0} max={365} value={hold} onChange={(e) => setHold(e.currentTarget.value)} errors={errors} hint="Empty: the group’s or the program’s." />
         <FormError error={save.error} fields={EDIT_FIELDS} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close} disabled={save.isPending}>
-            Cancel
-          </button>
-          <SubmitButton busy={save.isPending}>Save</SubmitButton>
-        </div>
+        <DialogActions busy={save.isPending} onCancel={close} />
       </form>
     </FormDialog>
   );

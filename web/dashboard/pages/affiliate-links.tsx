@@ -6,7 +6,7 @@ import type { components } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { ConfirmDialog, FormDialog } from '../ui/dialog';
-import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
+import { DialogActions, Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
 import { formatCount } from '../ui/format';
 import { WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
@@ -197,12 +197,7 @@ function LinkDialog(props: { affiliate: Affiliate; link: TrackingLink; onClose()
         <Field label="Target URL" name="target_url" type="url" value={target} onChange={(e) => setTarget(e.currentTarget.value)} errors={errors} required autoComplete="off" spellCheck={false} hint="On one of the program’s allowed domains." />
         <Field label="Slug" name="slug" value={slug} onChange={(e) => setSlug(e.currentTarget.value)} errors={errors} required autoComplete="off" spellCheck={false} hint="3–64 letters, digits, - and _." />
         <FormError error={save.error} fields={LINK_FIELDS} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close} disabled={save.isPending}>
-            Cancel
-          </button>
-          <SubmitButton busy={save.isPending}>Save</SubmitButton>
-        </div>
+        <DialogActions busy={save.isPending} onCancel={close} />
       </form>
     </FormDialog>
   );

@@ -6,7 +6,7 @@ import { Link } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
+import { DialogActions, Field, fieldErrors, FormError } from '../ui/form';
 import { formatCount, formatDateTime, formatMoney } from '../ui/format';
 import { StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
@@ -153,12 +153,7 @@ function NewPayoutDialog(props: { affiliate: Affiliate; onClose(): void }) {
           ))}
         </Field>
         <FormError error={create.error} fields={PAYOUT_FIELDS} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close} disabled={create.isPending}>
-            Cancel
-          </button>
-          <SubmitButton busy={create.isPending}>Create payout</SubmitButton>
-        </div>
+        <DialogActions busy={create.isPending} onCancel={close} submitLabel="Create payout" />
       </form>
     </FormDialog>
   );

@@ -6,7 +6,7 @@ import { Link, useLocation } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
+import { DialogActions, Field, fieldErrors, FormError } from '../ui/form';
 import { formatCount, formatDate, formatMoney } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
@@ -222,12 +222,7 @@ function CreateAffiliateDialog(props: { onClose(): void }) {
         </Field>
         <RateFields type={type} value={value} onType={setType} onValue={setValue} errors={errors} inheritLabel="The group’s or the program’s rate" currency={currency} />
         <FormError error={create.error} fields={CREATE_FIELDS} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close} disabled={create.isPending}>
-            Cancel
-          </button>
-          <SubmitButton busy={create.isPending}>Create affiliate</SubmitButton>
-        </div>
+        <DialogActions busy={create.isPending} onCancel={close} submitLabel="Create affiliate" />
       </form>
     </FormDialog>
   );

@@ -7,7 +7,7 @@ import type { operations } from '../api/schema';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { ConfirmDialog, FormDialog } from '../ui/dialog';
-import { Field, fieldErrors, FormError, SubmitButton } from '../ui/form';
+import { DialogActions, Field, fieldErrors, FormError } from '../ui/form';
 import { formatMoney, majorString } from '../ui/format';
 import { type Conversion } from './conversions-shared';
 
@@ -173,12 +173,7 @@ function EditConversionDialog(props: { conversion: Conversion; onClose(): void }
         <Field label="Customer (email or id)" name="referred_user_id" value={v.referred_user_id} onChange={set('referred_user_id')} errors={errors} maxLength={320} autoComplete="off" spellCheck={false} hint="The referred customer: an email, or your id of them." />
         <Field label="Coupon code" name="coupon_code_used" value={v.coupon_code_used} onChange={set('coupon_code_used')} errors={errors} maxLength={100} autoComplete="off" spellCheck={false} hint="The code used at checkout. Empty: none." />
         <FormError error={save.error} fields={EDIT_FIELDS} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close} disabled={save.isPending}>
-            Cancel
-          </button>
-          <SubmitButton busy={save.isPending}>Save</SubmitButton>
-        </div>
+        <DialogActions busy={save.isPending} onCancel={close} />
       </form>
     </FormDialog>
   );

@@ -104,6 +104,18 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
   return out;
 }
 
+/** A form dialog's Cancel and submit buttons: Cancel is off while the submit is on its way (it cannot be taken back). */
+export function DialogActions(props: { busy: boolean; onCancel(): void; submitLabel?: string }) {
+  return (
+    <div className="dialog-actions">
+      <button type="button" className="button" onClick={props.onCancel} disabled={props.busy}>
+        Cancel
+      </button>
+      <SubmitButton busy={props.busy}>{props.submitLabel ?? 'Save'}</SubmitButton>
+    </div>
+  );
+}
+
 export function SubmitButton(props: { busy: boolean; children: ReactNode; className?: string; disabled?: boolean }) {
   return (
     <button type="submit" className={props.className ?? 'button button-primary'} disabled={props.busy || props.disabled} aria-busy={props.busy || undefined}>
