@@ -10,14 +10,17 @@ export type LockHolder = { pid: number; port: number | null; startedAt: string }
 
 const LOCK_FILE = 'refwire.lock';
 
+/** The lock files this process holds now: its own pid in one of them is a Refwire running here, not a stale lock. */
+const heldHere = new Set<string>();
+
 /**
  * Whether the lock's pid is another running Refwire. A lock left by a hard kill (SIGKILL, the OOM killer, a power cut)
  * names a pid that may come back: this very process's in a container, where Node is always PID 1 (a restart loop
- * that never started again), or after a reboot an unrelated process's. So this process's own pid holds nothing, and
- * where /proc tells, a live pid that is not a Node process holds nothing either.
+ * that never started again), or after a reboot an unrelated process's. So this process's own pid holds only the
+ * locks it took itself, and where /proc tells, a live pid that is not a Node process holds nothing.
  */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
+function isAlive(pid: number, file: string): boolean {
+  if (pid === process.pid) return heldHere.has(file);
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -32,10 +35,10 @@ function isAlive(pid: number): boolean {
 }
 
 export function readLockHolder(dataDir: string): LockHolder | null {
-  const file = path.join(dataDir, LOCK_FILE);
+  const file = path.resolve(dataDir, LOCK_FILE);
   try {
     const holder = JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
-    return isAlive(holder.pid) ? holder : null;
+    return isAlive(holder.pid, file) ? holder : null;
   } catch {
     return null;
   }
@@ -58,7 +61,7 @@ export type EmbeddedLock = { setPort(port: number): void; release(): void };
 
 export function acquireEmbeddedLock(dataDir: string): EmbeddedLock {
   fs.mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, LOCK_FILE);
+  const file = path.resolve(dataDir, LOCK_FILE);
   const content = (port: number | null) => JSON.stringify({ pid: process.pid, port, startedAt: new Date().toISOString() });
   // written whole under another name, then linked into place, which fails if the file exists: of two processes
   // starting at once, one takes it and the other sees it held, never a file half written
@@ -80,10 +83,12 @@ export function acquireEmbeddedLock(dataDir: string): EmbeddedLock {
   } finally {
     fs.rmSync(temporary, { force: true });
   }
+  heldHere.add(file);
   const write = (port: number | null) => fs.writeFileSync(file, content(port));
   return {
     setPort: (port) => write(port),
     release() {
+      heldHere.delete(file);
       try {
         const current = JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
         if (current.pid === process.pid) fs.unlinkSync(file);

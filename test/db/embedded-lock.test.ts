@@ -30,6 +30,13 @@ describe('the embedded data directory lock', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  it('refuses a second Refwire in this same process while the first holds it', () => {
+    const lock = acquireEmbeddedLock(dir);
+    expect(() => acquireEmbeddedLock(dir)).toThrow(DataDirLockedError);
+    lock.release();
+    acquireEmbeddedLock(dir).release();
+  });
+
   it('takes a lock whose pid is gone, or is a live process that is not Node', async () => {
     const sleeper = spawn('sleep', ['30']);
     try {
