@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { jsonTextProblem, MAX_JSON_DEPTH } from '../util/json-text';
+import { apiJsonTextProblem } from '../util/json-text';
 import { HttpError } from './errors';
 
 const TEXT_PROBLEM = Symbol('jsonTextProblem');
@@ -25,7 +25,7 @@ export function jsonBody(options: { limit: string; type?: string[]; textProblems
     limit: options.limit,
     type: options.type,
     verify: (req, _res, raw) => {
-      const problem = jsonTextProblem(raw.toString('utf8'), { maxDepth: MAX_JSON_DEPTH, exactNumbers: true, storableText: true });
+      const problem = apiJsonTextProblem(raw.toString('utf8'));
       if (!problem) return;
       // 'report': the route answers it in its own protocol (MCP: a JSON-RPC error with the request's id)
       if (options.textProblems === 'report') (req as RequestWithProblem)[TEXT_PROBLEM] = problem;

@@ -34,8 +34,8 @@ type Totals = Map<string, { currency: string; before_minor: bigint; after_minor:
 
 /**
  * The one way a rule change reaches payments that occurred before it (PRODUCT.md §11): the merchant asks. The
- * payments that occurred in [from, to) (of one affiliate, if given; `to` excluded, as in every period of the API) and are neither paid nor in a payout are
- * marked to be rated with the rules in force `at`, then their customers' ledgers are recomputed; refunds follow
+ * payments that occurred in [from, to) (`to` excluded, as in every period of the API; of one affiliate, if given)
+ * and are neither paid nor in a payout are marked to be rated with the rules in force `at`, then their customers' ledgers are recomputed; refunds follow
  * their payments. The mark is a stored fact, so a later event or replay keeps the new rating. Manual conversions
  * keep the value they were created with (PUT changes them), and a rejected commission the value it was rejected
  * with: rejected never pays (PRODUCT.md §12), so no rule reaches it. One pending review is re-rated (approved, it

@@ -42,6 +42,11 @@ export function callParamsProblem(message: JSONRPCMessage): string | null {
   return `Invalid params: ${at ? `${at}: ` : ''}${issue.message}`;
 }
 
+/** JSON-RPC's invalid params (-32602) for the request `id`, saying what is wrong. */
+export function invalidParams(id: string | number, problem: string): JSONRPCMessage {
+  return { jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidParams, message: problem } };
+}
+
 /**
  * Answers a request whose params are not what its method takes with JSON-RPC's invalid params (-32602) and a message that says
  * what is wrong, before the SDK sees it. Call it once the server is connected (connect() sets onmessage); it wraps
@@ -53,6 +58,6 @@ export function guardCallParams(transport: Transport): void {
     const problem = callParamsProblem(message);
     if (problem === null) return deliver?.(message, extra);
     const id = (message as { id: string | number }).id;
-    transport.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidParams, message: problem } }).catch((err: unknown) => transport.onerror?.(err as Error));
+    transport.send(invalidParams(id, problem)).catch((err: unknown) => transport.onerror?.(err as Error));
   };
 }

@@ -1,11 +1,10 @@
 import type { Socket } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Router, type RequestHandler } from 'express';
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { bearer } from '../http/auth';
 import { jsonTextProblemOf } from '../http/json-body';
 import { apiClient } from './api-client';
-import { guardCallParams } from './call-params';
+import { guardCallParams, invalidParams } from './call-params';
 import { createMcpServer } from './server';
 
 /**
@@ -36,7 +35,7 @@ export function mcpRouter(json: RequestHandler, authenticate: RequestHandler): R
         res.status(400).json({ success: false, error: problem });
         return;
       }
-      res.json({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidParams, message: `Invalid params: ${problem}` } });
+      res.json(invalidParams(id, `Invalid params: ${problem}`));
       return;
     }
     const api = apiClient({ baseUrl: selfOrigin(req.socket), apiKey: bearer(req)! });

@@ -1,9 +1,8 @@
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { jsonTextProblem, MAX_JSON_DEPTH } from '../util/json-text';
+import { apiJsonTextProblem } from '../util/json-text';
 import { apiBase, apiClient } from './api-client';
-import { guardCallParams } from './call-params';
+import { guardCallParams, invalidParams } from './call-params';
 import { createMcpServer } from './server';
 
 export const DEFAULT_API_URL = 'http://localhost:3000';
@@ -52,7 +51,7 @@ export function checkedLines(input: Readable, output: Writable): Readable {
       // not JSON: the transport says so itself
     }
     if (typeof id !== 'string' && typeof id !== 'number') return false;
-    output.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidParams, message: `Invalid params: ${problem}` } })}\n`);
+    output.write(`${JSON.stringify(invalidParams(id, `Invalid params: ${problem}`))}\n`);
     return true;
   };
   const lines = new Transform({
@@ -61,7 +60,7 @@ export function checkedLines(input: Readable, output: Writable): Readable {
       const complete = pending.split('\n');
       pending = complete.pop()!;
       for (const line of complete) {
-        const problem = line.trim() === '' ? null : jsonTextProblem(line, { maxDepth: MAX_JSON_DEPTH, exactNumbers: true, storableText: true });
+        const problem = line.trim() === '' ? null : apiJsonTextProblem(line);
         if (problem === null || !answer(line, problem)) this.push(`${line}\n`);
       }
       done();

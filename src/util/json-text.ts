@@ -150,3 +150,8 @@ export function nestsDeeper(value: unknown, maxDepth: number, depth = 1): boolea
   }
   return false;
 }
+
+/** What the API refuses in a JSON body's text (its rules: MAX_JSON_DEPTH, exact numbers, storable text), or null. */
+export function apiJsonTextProblem(text: string): string | null {
+  return jsonTextProblem(text, { maxDepth: MAX_JSON_DEPTH, exactNumbers: true, storableText: true });
+}
