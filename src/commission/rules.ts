@@ -58,9 +58,18 @@ export function computeCommission(rule: CommissionRule, baseMinor: bigint, curre
 }
 
 /**
- * Whether a payment at `occurredAt` still earns, given when the customer's first attributed payment was (null: this
+ * How long before its N-month mark a renewal is still the mark's own. Providers bill a renewal on the subscription's
+ * anniversary, and the first payment can be recorded a moment after the subscription's start: Paddle's `billed_at`
+ * of a first transaction is after its billing period's start (0.66 s in its fixtures), so the renewal a month on fell
+ * 0.364 s inside "1 month" and earned, where Stripe's (paid about an hour after the anniversary) did not. Renewals
+ * come a billing period apart, so one this close to the mark pays the period that starts there.
+ */
+export const RENEWAL_AT_MARK_MS = 3_600_000;
+
+/**
+ * Whether a renewal at `occurredAt` still earns, given when the customer's first attributed payment was (null: this
  * payment is that first one). `first_payment` asks which payment it is, not when: a renewal recorded in the same
- * second as the first payment is still a renewal.
+ * second as the first payment is still a renewal. `months` ends at the mark, less RENEWAL_AT_MARK_MS.
  */
 export function withinDuration(duration: Duration, firstPaymentAt: Date | null, occurredAt: Date): boolean {
   switch (duration.kind) {
@@ -69,7 +78,7 @@ export function withinDuration(duration: Duration, firstPaymentAt: Date | null, 
     case 'first_payment':
       return firstPaymentAt === null;
     case 'months':
-      return firstPaymentAt === null || occurredAt.getTime() < addMonths(firstPaymentAt, duration.months).getTime();
+      return firstPaymentAt === null || occurredAt.getTime() < addMonths(firstPaymentAt, duration.months).getTime() - RENEWAL_AT_MARK_MS;
   }
 }
 

@@ -221,6 +221,19 @@ async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutReque
 /** The payout after the attempt (unchanged when it was no longer pending), or null when the project has no such payout. */
 export type Settlement = Payout | null;
 
+/**
+ * The commissions a payout paid something of: its positive rows but those its own refund rows cancel whole (a sale
+ * refunded before the payout is taken into it with its reversal, and nothing of it is paid). A refund in a later
+ * payout does not unpay what this one paid.
+ */
+async function commissionsPaidBy(tx: Prisma.TransactionClient, payoutId: string): Promise<string[]> {
+  const rows = await tx.conversion.findMany({ where: { payoutId, valueMinor: { not: 0n } }, select: { id: true, kind: true, valueMinor: true, reversesId: true }, orderBy: { id: 'asc' } });
+  const net = new Map<string, bigint>();
+  for (const r of rows) if (r.kind !== 'refund' && r.valueMinor > 0n) net.set(r.id, r.valueMinor);
+  for (const r of rows) if (r.kind === 'refund' && r.reversesId && net.has(r.reversesId)) net.set(r.reversesId, net.get(r.reversesId)! + r.valueMinor);
+  return [...net].filter(([, left]) => left > 0n).map(([id]) => id);
+}
+
 /** A pending payout was sent: its rows become paid, at the moment it completed. Completing it again is a no-op. */
 export function completePayout(prisma: PrismaClient, projectId: string, id: string, reference: string | null, now: Date): Promise<Settlement> {
   return prisma.$transaction((tx) => completeIn(tx, projectId, id, reference, now));
@@ -234,8 +247,7 @@ export function completeIn(tx: Prisma.TransactionClient, projectId: string, id: 
     // payout.completed, and commission.paid for each commission it paid (refunds carried into it are no commissions)
     const outbox = sqlSessionOf(tx);
     await emitPayoutEvent(outbox, projectId, 'payout.completed', id, now);
-    const paid = await tx.conversion.findMany({ where: { payoutId: id, valueMinor: { gt: 0n }, kind: { not: 'refund' } }, select: { id: true }, orderBy: { id: 'asc' } });
-    await emitConversionEvents(outbox, projectId, paid.map((c) => ({ type: 'commission.paid', conversionId: c.id })), now);
+    await emitConversionEvents(outbox, projectId, (await commissionsPaidBy(tx, id)).map((conversionId) => ({ type: 'commission.paid', conversionId })), now);
     // the affiliate hears of it, in the transaction that pays them (src/email/outbox.ts)
     await queueEmail(
       sqlSessionOf(tx),

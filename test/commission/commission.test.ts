@@ -69,11 +69,14 @@ describe('duration', () => {
     ['first_payment, a renewal', { kind: 'first_payment' } as const, '2026-02-28T10:00:00Z', false],
     // which payment it is, not when: the renewal of the same second is not the first payment
     ['first_payment, a renewal in the first payment\'s second', { kind: 'first_payment' } as const, '2026-01-31T10:00:00Z', false],
-    ['3 months, within', { kind: 'months', months: 3 } as const, '2026-04-30T09:59:59Z', true],
+    ['3 months, within', { kind: 'months', months: 3 } as const, '2026-04-30T08:59:59Z', true],
     // Jan 31 + 3 months is Apr 30, not May 1
     ['3 months, on the boundary (the end month is shorter)', { kind: 'months', months: 3 } as const, '2026-04-30T10:00:00Z', false],
     ['1 month from Jan 31 ends on Feb 28', { kind: 'months', months: 1 } as const, '2026-02-28T10:00:00Z', false],
-    ['1 month from Jan 31, a second before Feb 28 10:00', { kind: 'months', months: 1 } as const, '2026-02-28T09:59:59Z', true],
+    // a renewal billed on the anniversary, a moment before the first payment's time of day (Paddle): the next period's
+    ['1 month from Jan 31, a second before Feb 28 10:00', { kind: 'months', months: 1 } as const, '2026-02-28T09:59:59Z', false],
+    ['1 month from Jan 31, an hour before Feb 28 10:00', { kind: 'months', months: 1 } as const, '2026-02-28T09:00:00Z', false],
+    ['1 month from Jan 31, an hour and a second before Feb 28 10:00', { kind: 'months', months: 1 } as const, '2026-02-28T08:59:59Z', true],
     ['1 month from Jan 31, Mar 2 (Date overflow would say Mar 3)', { kind: 'months', months: 1 } as const, '2026-03-02T10:00:00Z', false],
     ['12 months, the 12th renewal', { kind: 'months', months: 12 } as const, '2027-01-30T10:00:00Z', true],
   ])('%s', (_label, duration, at, earns) => {

@@ -144,6 +144,31 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     expect((await api('get', '/api/v1/portal').expect(200)).body.data.appearance.title).toBe('Acme Partners Club');
   });
 
+  it("portal settings: the embed code with this project's id, and a token issued for one affiliate that opens their portal", async () => {
+    const page = await h.page();
+    await h.signIn(page, OWNER, PASSWORD, at('portal'));
+    const embed = page.getByRole('region', { name: 'Embed the portal in your app' });
+    const code = await embed.getByLabel('Embed code', { exact: true }).innerText();
+    expect(code).toContain(`data-project-id="${project.id}"`);
+    expect(code).toContain(`${h.url}/js/refwire-portal.js`);
+    // no such affiliate: the API's answer, and nothing issued
+    await embed.getByLabel("Affiliate's email").fill('nobody@partners.test');
+    await embed.getByRole('button', { name: 'Issue a token' }).click();
+    await embed.getByRole('alert').getByText('affiliate not found').waitFor();
+    await embed.getByLabel("Affiliate's email").fill('jane@partners.test');
+    await embed.getByRole('button', { name: 'Issue a token' }).click();
+    const issued = embed.getByLabel('Embed code with the token for jane@partners.test', { exact: true });
+    await issued.waitFor();
+    const token = /data-token="(rwpe_[^"]+)"/.exec(await issued.innerText())![1]!;
+    // the token is jane's portal, and no one else's
+    const me = await request(h.t.app).get(`/api/portal/${project.id}/me`).set('Authorization', `Bearer ${token}`).expect(200);
+    expect(me.body.data.affiliate.email).toBe('jane@partners.test');
+    await embed.getByRole('button', { name: 'Copy the embed code with the token for jane@partners.test' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await embed.scrollIntoViewIfNeeded();
+    await screenshot(page, 'portal-settings-embed');
+  });
+
   it('settings: a change saved (with the note that rules are not retroactive), and a refused value shown next to its field', async () => {
     const page = await h.page();
     await h.signIn(page, OWNER, PASSWORD, at('settings'));
@@ -288,6 +313,9 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     await viewer.frameLocator('iframe[title="Portal preview"]').getByText(/Sample data: a viewer cannot open/).waitFor();
     expect(await viewer.getByRole('button', { name: 'Save portal settings' }).count()).toBe(0);
     expect(await viewer.getByLabel('Portal title').isDisabled()).toBe(true);
+    // the embed code is for everyone; a token (a credential to an affiliate's portal) only for writers
+    await viewer.getByLabel('Embed code', { exact: true }).waitFor();
+    expect(await viewer.getByRole('button', { name: 'Issue a token' }).count()).toBe(0);
 
     // the owner's list: accepted
     await page.reload();

@@ -212,7 +212,8 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await screenshot(page, 'payouts');
 
     await eligible.getByRole('button', { name: 'Create a batch' }).click();
-    await page.getByRole('dialog', { name: 'Create a payout batch?' }).getByRole('button', { name: 'Create the batch' }).click();
+    // left empty, the dialog asks for what the API does by default: every active affiliate, every currency
+    await page.getByRole('dialog', { name: 'Create a payout batch' }).getByRole('button', { name: 'Create the batch' }).click();
     await page.getByRole('heading', { name: /^Payout batch of / }).waitFor();
     batchId = /batches\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     await page.getByText('Batch created: 3 payouts, $109.00').waitFor();
@@ -267,6 +268,60 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await list.getByLabel('Status').selectOption('pending');
     await list.getByText('No payouts match these filters.').waitFor();
     expect(page.url()).toContain('status=pending');
+  });
+
+  it('creates a batch of only the affiliates named, with a minimum of its own; a bad address is named under the list', async () => {
+    const page = await h.page();
+    await signIn(page, 'payouts');
+    const eligible = page.getByRole('region', { name: 'Payable now' });
+    // Dave's $5.00 is below the program's $10.00 minimum: nothing else is eligible after the first batch
+    await row(eligible, 'dave@partners.test').getByText('Below the minimum of $10.00').waitFor();
+    // the button asks the API; with nothing payable at the program's minimum it is still offered for a batch's own minimum
+    await eligible.getByRole('button', { name: 'Create a batch' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create a payout batch' });
+    expect(await dialog.evaluate((d: any) => d.contains(document.activeElement) && document.activeElement.getAttribute('name'))).toBe('currency');
+    await dialog.getByLabel('Only this currency').fill('usd');
+    expect(await dialog.getByLabel('Only this currency').inputValue()).toBe('USD');
+    await dialog.getByLabel('Minimum (USD)').fill('1.00');
+    await dialog.getByLabel('Only these affiliates (emails)').fill('dave@partners.test, not-an-email');
+    await dialog.getByRole('button', { name: 'Create the batch' }).click();
+    const list = dialog.locator('.field').filter({ has: page.getByLabel('Only these affiliates (emails)') });
+    await list.locator('.field-error').getByText(/^not-an-email: /).waitFor();
+    expect(await dialog.getByLabel('Only these affiliates (emails)').getAttribute('aria-invalid')).toBe('true');
+    // said once, under its field: not again above the buttons
+    expect(await dialog.locator('.form-error').count()).toBe(0);
+    await screenshot(page, 'payout-batch-limited-error');
+    await dialog.getByLabel('Only these affiliates (emails)').fill('dave@partners.test');
+    await dialog.getByRole('button', { name: 'Create the batch' }).click();
+    await page.getByText('Batch created: 1 payout, $5.00.').waitFor();
+    const id = /batches\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    const batch = (await api('get', `/api/v1/payout-batches/${id}`).expect(200)).body.data;
+    expect(batch.lines.map((l: { affiliate_email: string; amount_minor: number; currency: string }) => [l.affiliate_email, l.amount_minor, l.currency])).toEqual([['dave@partners.test', 500, 'USD']]);
+    expect(batch.minimum).toMatchObject({ currency: 'USD', amount_minor: 100 });
+    await api('post', `/api/v1/payout-batches/${id}/fail`, { reason: 'test batch' }).expect(200);
+  });
+
+  it('records a commission already paid outside Refwire: paid, and never eligible for a payout', async () => {
+    const page = await h.page();
+    await signIn(page, 'conversions');
+    await page.getByRole('button', { name: 'Add a conversion' }).click();
+    const form = page.getByRole('region', { name: 'Add a conversion' });
+    await form.getByLabel("Affiliate's referral code").fill('DAVE');
+    await form.getByLabel('Sale amount (base value)').fill('80.00');
+    await form.getByLabel('Commission', { exact: true }).fill('8.00');
+    await form.getByLabel('Reference').fill('PAID-ELSEWHERE-1');
+    await form.getByLabel(/Already paid to the affiliate/).check();
+    await form.getByRole('button', { name: 'Record the conversion' }).click();
+    await page.getByText('Conversion recorded: $80.00 sale, $8.00 commission, paid.').waitFor();
+    const made = (await api('get', `/api/v1/conversions?affiliate_id=${ids.dave}&limit=100`).expect(200)).body.data.find((c: { reference: string }) => c.reference === 'PAID-ELSEWHERE-1');
+    expect(made).toMatchObject({ paid: true, status: 'paid', value_minor: 800, base_value_minor: 8000 });
+    const dave = (await api('get', '/api/v1/affiliates/dave%40partners.test').expect(200)).body.data;
+    // the $5.00 of the failed batch is eligible again; the $8.00 paid outside is paid, not owed
+    expect([dave.eligible_earnings_minor, dave.paid_earnings_minor]).toEqual([500, 800]);
+    // with conversions recorded, the settings say the currency is fixed instead of answering a save with a 409
+    await page.goto(`${h.url}${url('settings')}`);
+    await page.getByText('Fixed: conversions are recorded in USD.').waitFor();
+    expect(await page.getByLabel('Currency', { exact: true }).isDisabled()).toBe(true);
   });
 
   it('recalculates a period with the current rules and shows the counts and totals before and after', async () => {

@@ -202,6 +202,50 @@ describe("outbound: Refferq's twelve events", () => {
     expect(onlyRequested.map((r) => [r.body.event, r.body.data.payout.amountCents, r.body.data.payout.status])).toEqual([['payout.requested', 500, 'PENDING']]);
   });
 
+  it('commission.paid is not announced for a commission its refund cancelled in the same payout: nothing of it was paid', async () => {
+    const affiliate = (await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'refunded@acme.test', referral_code: 'REFUNDED', payout_method: 'paypal', paypal_email: 'refunded.pay@paypal.test' }).expect(201)).body.data;
+    await announced();
+    const sale = async (payment: string) => {
+      await pay((o) => {
+        o.id = `cs_${payment}`;
+        o.payment_intent = payment;
+        o.customer = `cus_${payment}`;
+        o.metadata = { referral_code: 'REFUNDED' };
+        o.client_reference_id = null;
+        o.customer_details.email = `${payment}@buyers.test`;
+      });
+      const rows = (await request(t.app).get(`/api/v1/conversions?affiliate_id=${affiliate.id}&limit=100`).set(api()).expect(200)).body.data;
+      const row = rows.find((c: { payment_key: string; kind: string }) => c.payment_key === payment && c.kind !== 'refund');
+      await request(t.app).post(`/api/v1/conversions/${row.id}/approve`).set(api()).expect(200);
+      return row.id as string;
+    };
+    const refunded = await sale('pi_refferq_refunded_whole');
+    // the whole 40.00 refunded before any payout: its -8.00 row cancels the 8.00
+    const refund = stripeEvent('charge.refunded.json', (o) => Object.assign(o, { id: 'ch_refferq_refunded_whole', payment_intent: 'pi_refferq_refunded_whole', customer: null, amount: 4000, amount_refunded: 4000 }));
+    const body = JSON.stringify(refund);
+    await request(t.app).post(`/webhook/stripe/${project.id}`).set(stripeAdapter.sign(body, STRIPE_SECRET, { now: t.clock.now })).send(body).expect(200);
+    await t.runner.idle();
+    const kept = await sale('pi_refferq_refunded_kept');
+    await announced();
+
+    const payout = (await request(t.app).post('/api/v1/payouts').set(api()).send({ affiliate_id: affiliate.id, method: 'paypal' }).expect(201)).body.data;
+    expect(payout.amount_minor).toBe(800);
+    const inPayout = (await request(t.app).get(`/api/v1/conversions?affiliate_id=${affiliate.id}&limit=100`).set(api()).expect(200)).body.data;
+    expect(inPayout.map((c: { kind: string; value_minor: number; payout_id: string }) => [c.kind, c.value_minor, c.payout_id]).sort()).toEqual(
+      [
+        ['purchase', 800, payout.id],
+        ['purchase', 800, payout.id],
+        ['refund', -800, payout.id],
+      ].sort(),
+    );
+    await announced();
+    await request(t.app).post(`/api/v1/payouts/${payout.id}/complete`).set(api()).send({ reference: 'PP-REFUNDED' }).expect(200);
+    const completed = await announced();
+    expect(events(completed)).toEqual(['commission.paid', 'payout.completed']);
+    expect(completed.find((r) => r.body.event === 'commission.paid')!.body.data.commission.id).toBe(kept);
+    expect(completed.some((r) => r.body.data.commission?.id === refunded)).toBe(false);
+  });
+
   it('referral.expired: a public signup whose cookie_days window passed without a payment, announced once; one that paid in time does not expire', async () => {
     const then = new Date(Date.now() - 2 * DAY);
     t.clock.now = then;

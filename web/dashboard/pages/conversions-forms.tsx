@@ -11,7 +11,7 @@ import { DataTable } from '../ui/table';
 
 type CreateBody = NonNullable<operations['postApiV1Conversions']['requestBody']>['content']['application/json'];
 
-const MANUAL_FIELDS = ['referral_code', 'affiliate_id', 'type', 'base_value', 'value', 'base_value_currency', 'email', 'reference', 'coupon_code_used', 'product_id'] as const;
+const MANUAL_FIELDS = ['referral_code', 'affiliate_id', 'type', 'base_value', 'value', 'base_value_currency', 'email', 'reference', 'coupon_code_used', 'product_id', 'paid'] as const;
 
 /** POST /api/v1/conversions: a sale or signup no provider reported, with the API's errors next to its fields. */
 export function ManualConversionForm(props: { onClose(): void }) {
@@ -23,7 +23,9 @@ export function ManualConversionForm(props: { onClose(): void }) {
     mutationFn: (body: CreateBody) => unwrap(api.POST('/api/v1/conversions', { body })).then((a) => a.data),
     onSuccess: (row) => {
       announce(
-        row.kind === 'signup' ? 'Signup recorded.' : `Conversion recorded: ${formatMoney(row.base_value_minor, row.currency)} sale, ${formatMoney(row.value_minor, row.currency)} commission.`,
+        row.kind === 'signup'
+          ? 'Signup recorded.'
+          : `Conversion recorded: ${formatMoney(row.base_value_minor, row.currency)} sale, ${formatMoney(row.value_minor, row.currency)} commission${row.paid ? ', paid' : ''}.`,
       );
       void client.invalidateQueries({ queryKey: ['p', project_id] });
       props.onClose();
@@ -40,7 +42,8 @@ export function ManualConversionForm(props: { onClose(): void }) {
         onSubmit={(e) => {
           e.preventDefault();
           const v = formValues(e.currentTarget);
-          const body: CreateBody = { type, paid: false };
+          // a commission settled outside Refwire is recorded as paid: it counts as earned and paid, never in a payout
+          const body: CreateBody = { type, paid: type === 'purchase' && v.paid === 'on' };
           if (v.referral_code) body.referral_code = v.referral_code;
           if (v.base_value) body.base_value = v.base_value;
           if (v.value) body.value = v.value;
@@ -70,6 +73,12 @@ export function ManualConversionForm(props: { onClose(): void }) {
           <Field label="Reference" name="reference" errors={errors} hint="Optional: your own id for it, unique (an order number)" />
           {type === 'purchase' ? <Field label="Coupon code used" name="coupon_code_used" errors={errors} /> : null}
         </div>
+        {type === 'purchase' ? (
+          <label className="check">
+            <input type="checkbox" name="paid" /> Already paid to the affiliate (outside Refwire): counted as earned and paid, never taken into a payout
+          </label>
+        ) : null}
+        {errors?.paid ? <p className="field-error">{errors.paid}</p> : null}
         <FormError error={create.error} fields={MANUAL_FIELDS} />
         <div className="form-actions">
           <SubmitButton busy={create.isPending}>Record the conversion</SubmitButton>

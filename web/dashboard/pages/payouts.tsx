@@ -1,16 +1,16 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
-import { ConfirmDialog } from '../ui/dialog';
 import { formatDateTime, formatMoney } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
 import { DataTable, Pager } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { useAffiliateByEmail } from './conversions-shared';
+import { PayoutBatchDialog, type CreatedBatch } from './payout-batch-form';
 import { PayoutLineActions, detailsLabel } from './payouts-shared';
 
 const KEYS = ['status', 'affiliate', 'offset', 'eoffset', 'boffset'] as const;
@@ -39,26 +39,23 @@ function Eligible(props: { offset: number; onOffset(o: number): void }) {
     queryKey: ['p', project_id, 'payouts', 'eligible', props.offset],
     queryFn: () => unwrap(api.GET('/api/v1/payouts/eligible', { params: { query: { limit: LIMIT, offset: props.offset } } })),
   });
-  const create = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/payout-batches', { body: {} })).then((a) => a.data),
-    onSuccess: (batch) => {
-      const totals = batch.totals.map((t) => formatMoney(t.amount_minor, t.currency)).join(' and ');
-      announce(`Batch created: ${batch.payouts_count} payout${batch.payouts_count === 1 ? '' : 's'}, ${totals}${batch.skipped.length ? `; ${batch.skipped.length} skipped` : ''}.`);
-      void client.invalidateQueries({ queryKey: ['p', project_id] });
-      navigate(`/payouts/batches/${batch.id}`);
-    },
-  });
+  const created = (batch: CreatedBatch) => {
+    const totals = batch.totals.map((t) => formatMoney(t.amount_minor, t.currency)).join(' and ');
+    announce(`Batch created: ${batch.payouts_count} payout${batch.payouts_count === 1 ? '' : 's'}, ${totals}${batch.skipped.length ? `; ${batch.skipped.length} skipped` : ''}.`);
+    void client.invalidateQueries({ queryKey: ['p', project_id] });
+    navigate(`/payouts/batches/${batch.id}`);
+  };
   return (
     <section className="card" aria-labelledby="eligible-title">
       <div className="section-head">
         <h2 id="eligible-title">Payable now</h2>
         <WriteOnly>
-          <button type="button" className="button button-primary" disabled={!q.data?.data.some((r) => r.payable)} onClick={() => setConfirming(true)}>
+          <button type="button" className="button button-primary" disabled={!q.data?.data.length} onClick={() => setConfirming(true)}>
             Create a batch
           </button>
         </WriteOnly>
       </div>
-      <p className="hint">Each affiliate's eligible balance per currency (past its hold period, approved, not yet paid). A batch takes every payable one at or above the minimum.</p>
+      <p className="hint">Each affiliate's eligible balance per currency (past its hold period, approved, not yet paid). A batch takes every payable one at or above the minimum, or only the currency, affiliates and minimum you give it.</p>
       <QueryView query={q} loadingLabel="Loading eligible balances…">
         {(page) =>
           page.data.length === 0 ? (
@@ -96,19 +93,9 @@ function Eligible(props: { offset: number; onOffset(o: number): void }) {
           )
         }
       </QueryView>
-      <ConfirmDialog
-        open={confirming}
-        title="Create a payout batch?"
-        description={
-          <p>
-            Every active affiliate's eligible balance at or above the minimum becomes one pending payout, in one batch. Their commissions are then held by the batch until
-            you mark it completed (paid) or failed (eligible again).
-          </p>
-        }
-        confirmLabel="Create the batch"
-        onConfirm={() => create.mutateAsync()}
-        onClose={() => setConfirming(false)}
-      />
+      {confirming ? (
+        <PayoutBatchDialog currencies={[...new Set((q.data?.data ?? []).filter((r) => r.payable).map((r) => r.currency))].sort()} onCreated={created} onClose={() => setConfirming(false)} />
+      ) : null}
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { useProject } from '../session';
+import { PortalEmbedSection } from './portal-embed';
 import { useAnnounce } from '../ui/announce';
 import { Field, FormError, fieldErrors, SubmitButton } from '../ui/form';
 import { PageHeader, WriteOnly } from '../ui/page';
@@ -58,6 +59,7 @@ export function PortalSettingsPage() {
       <QueryView query={saved} loadingLabel="Loading the portal settings…">
         {(data) => <PortalForm saved={data} />}
       </QueryView>
+      <PortalEmbedSection />
     </>
   );
 }

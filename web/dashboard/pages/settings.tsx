@@ -113,6 +113,12 @@ function SettingsForm(props: { saved: Settings }) {
     },
     onError: () => announce('The settings were not saved: see the marked fields.', 'error'),
   });
+  // the API refuses a new currency once a conversion exists (amounts are kept in it): the field says so before a save
+  const recorded = useQuery({
+    queryKey: ['p', projectId, 'conversions', 'any'],
+    queryFn: () => unwrap(api.GET('/api/v1/conversions', { params: { query: { limit: 1 } } })).then((a) => a.data.length > 0),
+  });
+  const currencyFixed = recorded.data === true;
   const errors = fieldErrors(save.error);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
   const s = props.saved;
@@ -174,7 +180,16 @@ function SettingsForm(props: { saved: Settings }) {
           <h2 id="settings-payouts">Payouts and tracking</h2>
           <div className="form-grid">
             <Field label={`Minimum payout (${s.currency})`} name="minimum_payout" inputMode="decimal" value={draft.minimum_payout} errors={errors} hint={`Now ${formatMoney(s.minimum_payout_minor, s.currency)}.`} onChange={(e) => set('minimum_payout', e.currentTarget.value)} />
-            <Field label="Currency" name="currency" value={draft.currency} maxLength={3} errors={errors} hint="ISO 4217 code; fixed once the first conversion is recorded." onChange={(e) => set('currency', e.currentTarget.value)} />
+            <Field
+              label="Currency"
+              name="currency"
+              value={draft.currency}
+              maxLength={3}
+              errors={errors}
+              disabled={currencyFixed}
+              hint={currencyFixed ? `Fixed: conversions are recorded in ${s.currency}.` : 'ISO 4217 code; fixed once the first conversion is recorded.'}
+              onChange={(e) => set('currency', e.currentTarget.value)}
+            />
             <Field label="Cookie (days)" name="cookie_days" inputMode="numeric" value={draft.cookie_days} errors={errors} hint="How long a click is credited to its affiliate (1 to 730)." onChange={(e) => set('cookie_days', e.currentTarget.value)} />
             <Field label="Click retention (days)" name="click_retention_days" inputMode="numeric" value={draft.click_retention_days} errors={errors} hint="Raw clicks are deleted after this many days (1 to 3650)." onChange={(e) => set('click_retention_days', e.currentTarget.value)} />
           </div>
