@@ -114,10 +114,14 @@ export async function recomputeCustomers(
       const project = rules.projectAt(ratedAt);
       const terms = affiliate ? directory.termsAt(affiliate, ratedAt) : null;
       const group = terms?.groupId ? rules.groupAt(terms.groupId, ratedAt) : null;
+      // A recalculation re-rates with today's rules, not today's standing (PRODUCT.md §12): a sale made while the
+      // affiliate was suspended (or pending, or inactive) earns nothing whenever it is re-rated, and one made before a
+      // suspension keeps what it earned.
+      const status = affiliate && terms && payment.rated_at ? directory.termsAt(affiliate, payment.occurred_at).status : terms?.status;
       const base = payment.amount_minor - payment.tax_minor;
       const productIds = productsOf(payment, inputs);
       const { valueMinor: value, reason, ruleSource, rule } = decideCommission({
-        affiliate: affiliate && terms ? { email: affiliate.email, status: terms.status, rule: terms.rule } : null,
+        affiliate: affiliate && terms ? { email: affiliate.email, status: status!, rule: terms.rule } : null,
         customerEmail: email,
         baseMinor: base,
         currency: payment.currency,

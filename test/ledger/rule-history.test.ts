@@ -273,6 +273,38 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
     expect(await h.commissions()).toMatchObject({ in_ch0: { value: 2469 }, in_ch0b: { value: 1852 } });
   });
 
+  it("a recalculation re-rates with today's rules, not today's standing: a sale made while suspended stays unearned, one made before a suspension keeps earning", async () => {
+    const h = await start(at(-1));
+    await h.api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10 });
+    await h.api('post', '/api/v1/affiliates', { email: 'jane@partners.test', referral_code: 'JANE' });
+    await h.api('post', '/api/v1/affiliates', { email: 'sam@partners.test', referral_code: 'SAM' });
+    // a first sale, so the changes after it are kept as history; then Jane suspended from day 1 to day 3, Sam from day 4 on
+    h.t.clock.now = at(0.5);
+    await h.deliver(invoice({ customer: 'cus_st1', subscription: 'sub_st1', reason: 'subscription_create', paidAt: at(0.5), amount: 10_000, code: 'JANE' }, 'in_st_before'));
+    h.t.clock.now = at(1);
+    await h.api('post', '/api/v1/affiliates/jane%40partners.test/suspend', {}, 200);
+    h.t.clock.now = at(2);
+    await h.deliver(invoice({ customer: 'cus_st2', subscription: 'sub_st2', reason: 'subscription_create', paidAt: at(2), amount: 10_000, code: 'JANE' }, 'in_st_during'));
+    await h.deliver(invoice({ customer: 'cus_st3', subscription: 'sub_st3', reason: 'subscription_create', paidAt: at(2), amount: 10_000, code: 'SAM' }, 'in_st_sam'));
+    h.t.clock.now = at(3);
+    await h.api('post', '/api/v1/affiliates/jane%40partners.test/reactivate', {}, 200);
+    h.t.clock.now = at(4);
+    await h.api('post', '/api/v1/affiliates/sam%40partners.test/suspend', {}, 200);
+    const expected = (value: number) => ({
+      in_st_before: { value, reason: null },
+      in_st_during: { value: 0, reason: 'affiliate_suspended' },
+      in_st_sam: { value, reason: null },
+    });
+    expect(await h.commissions()).toMatchObject(expected(1000));
+    h.t.clock.now = at(6);
+    await h.api('patch', '/api/v1/settings', { commission_value: 20 });
+    const answer = await h.api('post', '/api/v1/conversions/recalculate', { from: at(0).toISOString(), to: at(5).toISOString() });
+    // Jane is active now and Sam suspended: neither standing reaches the sales, only the 20%
+    expect(await h.commissions()).toMatchObject(expected(2000));
+    expect(answer.data).toMatchObject({ conversions: 3, changed: 2, totals: [{ before_minor: 2000, after_minor: 4000 }] });
+    expect((await h.api('get', '/api/v1/ledger/verify')).data.ok).toBe(true);
+  });
+
   it('changes made before the first payment configure the program from the beginning (older events replayed afterwards use them)', async () => {
     const h = await start(at(100));
     await h.api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 15 });
@@ -297,12 +329,13 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
       in_fp_cycle: { value: 0, reason: 'duration_ended' },
     });
 
-    // one month from Jan 31 ends on Feb 28: a renewal on Mar 2 is past it (Date's month overflow said Mar 3)
+    // one month from Jan 31 ends on Feb 28: a renewal on Mar 2 is past it (Date's month overflow said Mar 3). A renewal
+    // in the last hour before the mark pays the period starting there (src/commission/rules.ts, RENEWAL_AT_MARK_MS)
     const h2 = await start(new Date('2026-04-01T00:00:00Z'));
     await h2.api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, commission_duration: 'months', commission_months: 1 });
     await h2.api('post', '/api/v1/affiliates', { email: 'jane@partners.test', referral_code: 'JANE' });
     await h2.deliver(invoice({ customer: 'cus_m', subscription: 'sub_m', reason: 'subscription_create', paidAt: new Date('2026-01-31T10:00:00Z'), amount: 5_000, code: 'JANE' }, 'in_m1'));
-    await h2.deliver(invoice({ customer: 'cus_m', subscription: 'sub_m', reason: 'subscription_cycle', paidAt: new Date('2026-02-28T09:59:59Z'), amount: 5_000 }, 'in_m2'));
+    await h2.deliver(invoice({ customer: 'cus_m', subscription: 'sub_m', reason: 'subscription_cycle', paidAt: new Date('2026-02-28T08:59:59Z'), amount: 5_000 }, 'in_m2'));
     await h2.deliver(invoice({ customer: 'cus_m', subscription: 'sub_m', reason: 'subscription_cycle', paidAt: new Date('2026-03-02T10:00:00Z'), amount: 5_000 }, 'in_m3'));
     expect(await h2.commissions()).toMatchObject({
       in_m1: { value: 500 },
