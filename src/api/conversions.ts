@@ -192,6 +192,42 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   }
 
   /**
+   * The conversion as this transaction holds it, with the rows its paid state depends on (its payment, for a refund;
+   * its refunds, for a payment), locked in id order as a payout takes them. A payout, a batch or another change of
+   * these rows then waits for this transaction, or it for them, and what is checked is what they committed: checked
+   * before the lock, a row a payout had just taken could be deleted, edited or marked paid by hand (paid twice).
+   */
+  async function lockForChange(tx: Prisma.TransactionClient, projectId: string, row: Conversion): Promise<Conversion> {
+    const related = row.reversesId ? [row.reversesId] : (await tx.conversion.findMany({ where: { reversesId: row.id }, select: { id: true } })).map((r) => r.id);
+    await tx.$queryRaw`SELECT id FROM conversions WHERE id = ANY(${[row.id, ...related]}::uuid[]) ORDER BY id FOR UPDATE`;
+    const locked = await tx.conversion.findFirst({ where: { projectId, id: row.id } });
+    if (!locked) throw new HttpError(404, 'conversion not found');
+    return locked;
+  }
+
+  /** Why this change may not be made to the conversion as it is now (its payment and refunds locked with it). */
+  async function refuseChange(tx: Prisma.TransactionClient, current: Conversion, body: z.infer<typeof updateBody>): Promise<void> {
+    if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}: it changes when that payout completes or fails`);
+    if (body.paid === true && (current.reviewStatus === 'pending' || current.reviewStatus === 'rejected')) {
+      throw new HttpError(409, `this commission is ${current.reviewStatus === 'pending' ? 'waiting for review: approve it first' : 'rejected: it never pays'}`);
+    }
+    // A refund of an unpaid commission is settled with it, and a paid commission's paid refunds keep it paid: paid
+    // apart, the payment could be re-rated or move to another affiliate while its reversal stayed as it was paid.
+    if (body.paid === undefined || body.paid === (current.paidAt !== null)) return;
+    if (body.paid && current.reversesId) {
+      // in a pending payout is not paid yet: the payout may fail
+      const payment = await tx.conversion.findUnique({ where: { id: current.reversesId }, select: { paidAt: true } });
+      if (payment && payment.paidAt === null) {
+        throw new HttpError(409, `this refund reverses conversion ${current.reversesId}, which is not paid: mark that one paid first (or pay both in a payout)`);
+      }
+    }
+    if (!body.paid && !current.reversesId) {
+      const paidRefund = await tx.conversion.findFirst({ where: { reversesId: current.id, OR: [{ paidAt: { not: null } }, { payoutId: { not: null } }] }, select: { id: true } });
+      if (paidRefund) throw new HttpError(409, `refund ${paidRefund.id} of this conversion is paid or in a payout: unmark it first`);
+    }
+  }
+
+  /**
    * The customer a `referred_user_id` names: an email; a referral's id (Refgrow links a conversion to its referred
    * user by that id), read as the referral's email; else the client's or a provider's own customer id.
    */
@@ -440,60 +476,42 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     if (fixed) throw new HttpError(400, `${fixed}: fixed once recorded; delete the conversion and record it again (a conversion recorded by hand)`);
     const body = updateBody.parse(sent);
     const manual = current.provider === null;
-    if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}: it changes when that payout completes or fails`);
-    if (body.paid === true && (current.reviewStatus === 'pending' || current.reviewStatus === 'rejected')) {
-      throw new HttpError(409, `this commission is ${current.reviewStatus === 'pending' ? 'waiting for review: approve it first' : 'rejected: it never pays'}`);
-    }
-    // A refund of an unpaid commission is settled with it, and a paid commission's paid refunds keep it paid: paid
-    // apart, the payment could be re-rated or move to another affiliate while its reversal stayed as it was paid.
-    if (body.paid !== undefined && body.paid !== (current.paidAt !== null)) {
-      if (body.paid && current.reversesId) {
-        // in a pending payout is not paid yet: the payout may fail
-        const payment = await prisma.conversion.findUnique({ where: { id: current.reversesId }, select: { paidAt: true } });
-        if (payment && payment.paidAt === null) {
-          throw new HttpError(409, `this refund reverses conversion ${current.reversesId}, which is not paid: mark that one paid first (or pay both in a payout)`);
-        }
-      }
-      if (!body.paid && !current.reversesId) {
-        const paidRefund = await prisma.conversion.findFirst({ where: { reversesId: current.id, OR: [{ paidAt: { not: null } }, { payoutId: { not: null } }] }, select: { id: true } });
-        if (paidRefund) throw new HttpError(409, `refund ${paidRefund.id} of this conversion is paid or in a payout: unmark it first`);
-      }
-    }
     if (!manual && Object.keys(body).some((k) => k !== 'paid')) {
       throw new HttpError(409, 'this conversion is derived from provider events: only "paid" can change');
     }
-    const data: Prisma.ConversionUpdateInput = {};
-    if (body.paid !== undefined) data.paidAt = body.paid ? (current.paidAt ?? clock()) : null;
-    if (body.value !== undefined || body.base_value !== undefined) {
-      const base = body.base_value !== undefined ? amountField('base_value', body.base_value, current.currency) : current.baseValueMinor;
-      const value = body.value !== undefined ? amountField('value', body.value, current.currency) : current.valueMinor;
-      data.valueMinor = valueWithinBase(value, base, current.currency);
-      data.baseValueMinor = base;
-      data.amountMinor = base;
-    }
-    if (body.reference !== undefined) data.externalKey = `manual:${body.reference}`;
-    if (body.referred_user_id !== undefined) {
-      const referred = await referredCustomer(projectId, body.referred_user_id);
-      if ('email' in referred) data.customerEmail = referred.email;
-      else data.customerId = referred.customerId;
-    }
-    if (body.coupon_code_used !== undefined) data.hints = body.coupon_code_used === null ? Prisma.DbNull : { couponIds: [body.coupon_code_used] };
+    const customer = body.referred_user_id !== undefined ? await referredCustomer(projectId, body.referred_user_id) : null;
     const now = clock();
     // the change and its referral_updated (Refgrow: every PUT sends one) commit together, with commission.paid when it was marked paid
-    const row = await conflictAs409(
+    const { before, row } = await conflictAs409(
       prisma.$transaction(async (tx) => {
-        const updated = await tx.conversion.update({ where: { id: current.id }, data });
+        // what may change is decided on the rows as this transaction holds them, not as they were read before it
+        const before = await lockForChange(tx, projectId, current);
+        await refuseChange(tx, before, body);
+        const data: Prisma.ConversionUpdateInput = {};
+        if (body.paid !== undefined) data.paidAt = body.paid ? (before.paidAt ?? now) : null;
+        if (body.value !== undefined || body.base_value !== undefined) {
+          const base = body.base_value !== undefined ? amountField('base_value', body.base_value, before.currency) : before.baseValueMinor;
+          const value = body.value !== undefined ? amountField('value', body.value, before.currency) : before.valueMinor;
+          data.valueMinor = valueWithinBase(value, base, before.currency);
+          data.baseValueMinor = base;
+          data.amountMinor = base;
+        }
+        if (body.reference !== undefined) data.externalKey = `manual:${body.reference}`;
+        if (customer && 'email' in customer) data.customerEmail = customer.email;
+        else if (customer) data.customerId = customer.customerId;
+        if (body.coupon_code_used !== undefined) data.hints = body.coupon_code_used === null ? Prisma.DbNull : { couponIds: [body.coupon_code_used] };
+        const updated = await tx.conversion.update({ where: { id: before.id }, data });
         if (updated.affiliateId) {
           const events: ConversionEvent[] = [{ type: 'referral_updated', conversionId: updated.id }];
-          if (!current.paidAt && updated.paidAt && updated.valueMinor > 0n) events.push({ type: 'commission.paid', conversionId: updated.id });
+          if (!before.paidAt && updated.paidAt && updated.valueMinor > 0n) events.push({ type: 'commission.paid', conversionId: updated.id });
           await emitConversionEvents(sqlSessionOf(tx), projectId, events, now);
         }
-        return updated;
+        return { before, row: updated };
       }),
       'a conversion with this reference already exists',
     );
     // unmarked paid: a provider payment's rows may move again, as after a failed payout
-    if (current.paidAt && !row.paidAt && !manual) {
+    if (before.paidAt && !row.paidAt && !manual) {
       await recomputeCustomersOfRows(sql, projectId, [row.id], now);
       return res.json(ok(conversionView(await prisma.conversion.findUniqueOrThrow({ where: { id: row.id } }), now)));
     }
@@ -503,11 +521,14 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   router.patch('/:id', update);
 
   router.delete('/:id', async (req, res) => {
-    const current = await find(projectIdOf(req), req.params.id);
-    if (current.provider !== null) throw new HttpError(409, 'this conversion is derived from provider events and cannot be deleted');
-    if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}`);
+    const projectId = projectIdOf(req);
+    const found = await find(projectId, req.params.id);
+    if (found.provider !== null) throw new HttpError(409, 'this conversion is derived from provider events and cannot be deleted');
     // a deleted conversion is canceled for Refgrow's receivers: announced (from the row as it was) with the delete
     await prisma.$transaction(async (tx) => {
+      // decided on the row as this transaction holds it: a payout may have taken it since it was read
+      const current = await lockForChange(tx, projectId, found);
+      if (current.payoutId) throw new HttpError(409, `this conversion belongs to payout ${current.payoutId}`);
       if (current.affiliateId) {
         await emitConversionEvents(sqlSessionOf(tx), current.projectId, [{ type: 'referral_canceled', conversionId: current.id, reason: 'conversion deleted' }], clock());
       }

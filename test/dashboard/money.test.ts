@@ -122,6 +122,10 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await page.getByText('Commission approved.').waitFor();
     await ann.getByText('held').waitFor();
     expect((await conversion(conv.jane100!)).status).toBe('held');
+    // the Approve button is gone with the review: focus stays on the row, where a keyboard user goes on from
+    const focusInRowOf = (text: string) =>
+      page.waitForFunction((t) => document.activeElement?.closest('tr')?.textContent?.includes(t) === true, text, { timeout: 5_000 });
+    await focusInRowOf('ann@customers.test');
 
     await row(page, 'ben@customers.test').getByRole('button', { name: /^Reject / }).click();
     const dialog = page.getByRole('dialog', { name: 'Reject this commission?' });
@@ -133,8 +137,8 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     await screenshot(page, 'conversions-reject');
     await dialog.getByRole('button', { name: 'Reject commission' }).click();
     await page.getByText('Commission rejected.').waitFor();
-    // the row and its button are gone: focus goes on from the page's heading, not from the top of the document
-    await page.waitForFunction(() => document.activeElement?.id === 'page-title', undefined, { timeout: 5_000 });
+    // the dialog and the row's Reject button are gone: focus goes back to that row, not to the top of the document
+    await focusInRowOf('ben@customers.test');
     expect(await conversion(conv.bob80!)).toMatchObject({ status: 'rejected', review_reason: 'test order, not a real customer' });
     // the reason reads back on the conversion's page
     const detail = await h.page();
