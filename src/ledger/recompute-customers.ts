@@ -81,6 +81,7 @@ export async function recomputeCustomers(
   const refundLevelsOfPaid: PaymentUpdate[] = [];
   const refundWrites: RefundWrite[] = [];
   const refundDeletes: string[] = [];
+  const refundNews: RefundNews[] = [];
   const events: ConversionEvent[] = [];
   // the hold_days of the group an affiliate is in now, as it is now (null: none, or the group leaves it to the project)
   const currentGroupHold = (affiliate: Affiliate | null) => {
@@ -176,19 +177,54 @@ export async function recomputeCustomers(
       // referral_canceled took: the merchant hears of it as a change of the payment
       const unrefunded = !fresh.has(payment.id) && reversing.affiliateId !== null && update.refundLevel < (payment.refund_level_minor ?? 0n);
       if (unrefunded && !events.some((e) => e.conversionId === payment.id && e.type === 'referral_updated')) events.push({ type: 'referral_updated', conversionId: payment.id });
-      const rows = refundRowsOf(payment, inputs.refundRows.get(payment.id) ?? [], reversing, levels, latest, paidOut);
+      const existingRefunds = inputs.refundRows.get(payment.id) ?? [];
+      const rows = refundRowsOf(payment, existingRefunds, reversing, levels, latest, paidOut);
       refundWrites.push(...rows.writes);
       refundDeletes.push(...rows.deletes);
+      const levelBefore = fresh.has(payment.id) ? 0n : (payment.refund_level_minor ?? 0n);
+      if (reversing.affiliateId !== null) refundNews.push(refundNewsOf(payment, existingRefunds, rows, levelBefore, update.refundLevel));
     }
   }
   await insertPayments(tx, projectId, provider, paymentUpdates.filter((u) => fresh.has(u.id)).map((u) => [fresh.get(u.id)!, u]));
   await writePayments(tx, paymentUpdates.filter((u) => !fresh.has(u.id)));
   await writeRefundLevelsOfPaid(tx, refundLevelsOfPaid);
-  for (const refund of await writeRefunds(tx, refundWrites, refundDeletes)) {
-    // a row that earns given-back money again cancels nothing
-    if (refund.affiliate_id && BigInt(refund.amount_minor) < 0n) events.push({ type: 'referral_canceled', conversionId: refund.id });
-  }
+  const inserted = await writeRefunds(tx, refundWrites, refundDeletes);
+  for (const news of refundNews) events.push(...refundEventsOf(news, inserted.filter((r) => r.reverses_id === news.paymentId)));
   await emitConversionEvents(tx, projectId, events, now);
+}
+
+/**
+ * What a payment's refund rows tell receivers (docs/webhooks.md). Refunds reported in time order add rows above the
+ * ones announced: each new row is one referral_canceled, its step the refund. A refund reported late, older than
+ * some already announced, moves those rows (each row is a step of the refunded total, in time order): each moved
+ * row is announced again as updated, and one referral_canceled says what the refunded total rose by, if it rose, so
+ * that the refund_amounts a receiver adds up are what was refunded (they added up to more than the payment).
+ */
+type RefundNews = { paymentId: string; appended: boolean; level: bigint; riseMinor: bigint; moved: string[]; atLevel: string | null };
+
+function refundNewsOf(payment: PaymentRow, existing: RefundRow[], rows: { writes: RefundWrite[]; deletes: string[] }, before: bigint, after: bigint): RefundNews {
+  const base = payment.amount_minor - payment.tax_minor;
+  const gross = payment.amount_minor;
+  const untaxed = (level: bigint) => (gross === 0n ? 0n : mulDivRound(base, level, gross));
+  const moved = rows.writes.filter((w) => w.id !== null && existing.find((r) => r.id === w.id)?.amount_minor !== w.amount).map((w) => w.id!);
+  const atLevel = rows.writes.find((w) => w.id !== null && w.level === after)?.id ?? existing.find((r) => r.refund_level_minor === after && !rows.deletes.includes(r.id))?.id ?? null;
+  return {
+    paymentId: payment.id,
+    appended: rows.deletes.length === 0 && rows.writes.every((w) => w.id === null),
+    level: after,
+    riseMinor: after > before ? untaxed(after) - untaxed(before) : 0n,
+    moved,
+    atLevel,
+  };
+}
+
+function refundEventsOf(news: RefundNews, created: { id: string; amount_minor: string; refund_level_minor: string }[]): ConversionEvent[] {
+  // a row that earns given-back money again cancels nothing
+  if (news.appended) return created.filter((r) => BigInt(r.amount_minor) < 0n).map((r) => ({ type: 'referral_canceled', conversionId: r.id }));
+  const events: ConversionEvent[] = news.moved.map((id) => ({ type: 'referral_updated', conversionId: id }));
+  const row = created.find((r) => BigInt(r.refund_level_minor) === news.level)?.id ?? news.atLevel;
+  if (news.riseMinor > 0n && row) events.push({ type: 'referral_canceled', conversionId: row, refundMinor: news.riseMinor });
+  return events;
 }
 
 /**
@@ -520,7 +556,7 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
  * the project, so rows changing level first step aside to a key of their own id: one statement moving levels
  * 10 and 30 to 30 and 40 would otherwise meet a key still held.
  */
-async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): Promise<{ id: string; affiliate_id: string | null; amount_minor: string }[]> {
+async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): Promise<{ id: string; reverses_id: string; amount_minor: string; refund_level_minor: string }[]> {
   const created = writes.filter((w) => w.id === null);
   const updated = writes.filter((w) => w.id !== null).sort((a, b) => (a.id! < b.id! ? -1 : 1));
   if (deletes.length > 0) await tx.query(`DELETE FROM conversions c WHERE c.id = ANY($1::uuid[]) AND ${notFrozenSql('c')}`, [deletes]);
@@ -564,7 +600,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): P
       ],
     );
   }
-  let inserted: { id: string; affiliate_id: string | null; amount_minor: string }[] = [];
+  let inserted: { id: string; reverses_id: string; amount_minor: string; refund_level_minor: string }[] = [];
   if (created.length > 0) {
     inserted = await tx.query(
       `INSERT INTO conversions (project_id, kind, provider, external_key, payment_key, reverses_id, customer_key, customer_id,
@@ -577,7 +613,7 @@ async function writeRefunds(tx: Tx, writes: RefundWrite[], deletes: string[]): P
          AS r(payment_id, level, amount, base, value, attribution, occurred_at, hold_until, affiliate_id, review, inbound_event_id, external_key)
        JOIN conversions p ON p.id = r.payment_id
        WHERE p.id = ANY($1::uuid[])
-       RETURNING id, affiliate_id, amount_minor`,
+       RETURNING id, reverses_id, amount_minor::text, refund_level_minor::text`,
       [
         created.map((w) => w.payment.id),
         created.map((w) => w.level.toString()),

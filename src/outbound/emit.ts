@@ -25,6 +25,11 @@ export type ConversionEvent = {
   rule?: CommissionRule | null;
   /** referral_canceled: why (a rejection's reason; a refund says so itself) */
   reason?: string | null;
+  /**
+   * referral_canceled of a refund: what the payment's refunded total rose by (untaxed, minor units), when refunds
+   * reported out of time order rearranged rows already announced; the row's own step otherwise
+   */
+  refundMinor?: bigint;
 };
 
 function conversionMessage(projectId: string, e: ConversionEvent, f: ConversionFacts, at: Date): OutboundMessage | null {
@@ -37,7 +42,7 @@ function conversionMessage(projectId: string, e: ConversionEvent, f: ConversionF
         type === 'referral_converted'
           ? () => refgrowConverted(projectId, f, at, e.rule ?? null)
           : type === 'referral_canceled'
-            ? () => refgrowCanceled(projectId, f, at, e.reason ?? null)
+            ? () => refgrowCanceled(projectId, f, at, e.reason ?? null, e.refundMinor)
             : () => refgrowUpdated(projectId, f, at);
       return { type, payload: (format) => (format === 'refgrow-v1' ? refgrow() : refwireV1Conversion(type, f, at)) };
     }

@@ -220,6 +220,65 @@ describe("outbound: Refgrow's four events as Refgrow documents them", () => {
     expect(sale.body.conversion).toMatchObject({ payment_processor: 'stripe', product_id: 'prod_RwFxDemoProPl1' });
   });
 
+  it('refunds reported out of time order: the refund_amounts a receiver adds up are what was refunded, and moved rows are told as updated', async () => {
+    const deliver = async (payload: Record<string, any>) => {
+      const body = JSON.stringify(payload);
+      await request(t.app).post(`/webhook/stripe/${project.id}`).set(stripeAdapter.sign(body, STRIPE_SECRET, { now: t.clock.now })).send(body).expect(200);
+      await t.runner.idle();
+    };
+    const T = Math.floor(t.clock.now.getTime() / 1000) - 3600;
+    // a 100.00 sale (no tax) by a new customer, referred by the code
+    const sale = (pi: string) =>
+      deliver(
+        stripeEvent('checkout.session.completed.payment.json', (o) => {
+          Object.assign(o, { id: `cs_${pi}`, payment_intent: pi, customer: `cus_${pi}`, amount_total: 10_000, amount_subtotal: 10_000, client_reference_id: null });
+          o.total_details = { amount_discount: 0, amount_shipping: 0, amount_tax: 0 };
+          o.metadata = { referral_code: 'ACME-PARTNER-42' };
+          o.customer_details.email = `${pi}@example.com`;
+          delete o.discounts;
+        }),
+      );
+    const refund = (id: string, pi: string, amount: number, at: number) =>
+      deliver(stripeEvent('refund.created.json', (o) => Object.assign(o, { id, payment_intent: pi, charge: `ch_${pi}`, amount, created: at, status: 'succeeded' })));
+    const refundedSum = (received: Received[], paymentId: string) =>
+      only(received, 'referral_canceled')
+        .filter((r) => r.body.conversion.id === paymentId)
+        .reduce((sum, r) => sum + Math.round(r.body.conversion.refund_amount * 100), 0);
+    const paymentOf = async (pi: string) => ((await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[]).find((c) => c.payment_key === pi && c.kind !== 'refund');
+
+    // A: 50.00 refunded at T+200 is announced; then 10.00 refunded at T+100 arrives
+    await sale('pi_order_a');
+    await dispatch();
+    await refund('re_order_a2', 'pi_order_a', 5_000, T + 200);
+    const first = await dispatch();
+    await refund('re_order_a1', 'pi_order_a', 1_000, T + 100);
+    const second = await dispatch();
+    const a = await paymentOf('pi_order_a');
+    expect([refundedSum(first, a.id), refundedSum(second, a.id)]).toEqual([5_000, 1_000]);
+    // the row announced for 50.00 is now the 10.00 step at T+100: it is told as updated
+    expect(only(second, 'referral_updated')).toHaveLength(1);
+
+    // B: Stripe's charge.refunded (60.00 in all) arrives before the two refunds that make it up
+    await sale('pi_order_b');
+    await dispatch();
+    const charge = stripeEvent('charge.refunded.json', (o) => {
+      Object.assign(o, { id: 'ch_pi_order_b', payment_intent: 'pi_order_b', customer: null, amount: 10_000, amount_refunded: 6_000 });
+      o.refunds = { object: 'list', data: [], has_more: false };
+    });
+    charge.created = T + 301;
+    await deliver(charge);
+    const whole = await dispatch();
+    await refund('re_order_b1', 'pi_order_b', 1_000, T + 100);
+    await refund('re_order_b2', 'pi_order_b', 5_000, T + 300);
+    const parts = await dispatch();
+    const b = await paymentOf('pi_order_b');
+    expect([refundedSum(whole, b.id), refundedSum(parts, b.id)]).toEqual([6_000, 0]);
+    // the ledger, as ever: 60.00 refunded of 100.00, 20% reversed
+    const rows = ((await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[]).filter((c) => c.payment_key === 'pi_order_b' && c.kind === 'refund');
+    expect(rows.reduce((sum, c) => sum + c.value_minor, 0)).toBe(-1_200);
+    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+  });
+
   it('an endpoint switched to refwire-v1 receives the envelope it had before; a format it does not know is refused', async () => {
     const [endpoint] = (await request(t.app).get('/api/v1/webhooks').set(api()).expect(200)).body.data;
     const bad = await request(t.app).patch(`/api/v1/webhooks/${endpoint.id}`).set(api()).send({ payload_format: 'refgrow-v9' }).expect(400);

@@ -92,9 +92,11 @@ export function refgrowConverted(projectId: string, f: ConversionFacts, at: Date
 
 /**
  * A refund (the refund row's step of it) or a rejected commission: `conversion` is the payment canceled, as it
- * stands; `refund_amount` is what this refund gave back of its `amount` (0 for a rejection).
+ * stands; `refund_amount` is what this refund gave back of its `amount` (0 for a rejection), or `refundMinor`: what
+ * the refunded total rose by when a late report rearranged refunds already announced, so that the `refund_amount`s a
+ * receiver adds up are what was refunded.
  */
-export function refgrowCanceled(projectId: string, f: ConversionFacts, at: Date, reason: string | null) {
+export function refgrowCanceled(projectId: string, f: ConversionFacts, at: Date, reason: string | null, refundMinor?: bigint) {
   const refund = f.conversion.kind === 'refund' ? f.conversion : null;
   const payment = refund ? (f.reversed ?? refund) : f.conversion;
   return {
@@ -104,7 +106,7 @@ export function refgrowCanceled(projectId: string, f: ConversionFacts, at: Date,
       id: payment.id,
       amount: major(payment.baseValueMinor, payment.currency),
       commission_amount: major(payment.valueMinor, payment.currency),
-      refund_amount: refund ? major(-refund.baseValueMinor, refund.currency) : 0,
+      refund_amount: refund ? major(refundMinor ?? -refund.baseValueMinor, refund.currency) : 0,
       reason: reason ?? (refund ? `payment refunded${refund.provider ? ` (${refund.provider})` : ''}` : 'canceled'),
       canceled_date: (refund?.occurredAt ?? at).toISOString(),
     },
