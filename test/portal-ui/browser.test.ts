@@ -478,7 +478,20 @@ ${scripts}
     await methods.locator('[data-stat="paypal_email"]').filter({ hasText: 'jane.new@paypal.example' }).waitFor();
     expect((await api().get(`/api/v1/affiliates/${encodeURIComponent(JANE)}`).set(as()).expect(200)).body.data.paypal_email).toBe('jane.new@paypal.example');
 
+    // a method without the details it needs (bank transfer, no IBAN): no request is offered, the API would refuse it
+    const setMethod = async (payout_method: string) => {
+      await api().patch(`/api/v1/affiliates/${encodeURIComponent(JANE)}`).set(as()).send({ payout_method }).expect(200);
+      await page.reload();
+    };
+    await setMethod('bank_transfer');
+    const unready = page.locator('[data-block="payment_history"]').getByRole('button', { name: 'Request a payout of $40.00' });
+    await unready.waitFor();
+    expect(await unready.isDisabled()).toBe(true);
+    await setMethod('paypal');
     const history = page.locator('[data-block="payment_history"]');
+    await history.getByRole('button', { name: 'Request a payout of $40.00' }).waitFor();
+    // the reloaded page listens again
+    await page.evaluate(() => window.Refwire.portal.on('payout:requested', (p: unknown) => window.events.push(['payout:requested', p])));
     await history.getByRole('button', { name: 'Request a payout of $40.00' }).click();
     expect(await history.locator('.rw-notice').innerText()).toBe('Payout of $40.00 requested');
     await history.locator('tbody tr').filter({ hasText: 'Requested' }).waitFor();

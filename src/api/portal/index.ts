@@ -21,7 +21,7 @@ export const portalCors: RequestHandler = (req, res, next) => {
   res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
   if (req.method !== 'OPTIONS') return next();
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key');
   res.setHeader('Access-Control-Max-Age', '600');
   res.status(204).end();
 };

@@ -199,7 +199,7 @@ describe('portal sign-in: emailed codes, session cookies, embed tokens', () => {
     // a POST with it from the merchant's page is accepted (here: payout details)
     await request(t.app).put(portal(acme.id, '/payout-details')).set(bearer).send({ method: 'paypal', paypal_email: 'jane@pay.test' }).expect(200);
     const preflight = await request(t.app).options(portal(acme.id, '/payouts')).set({ Origin: 'https://app.merchant.test', 'Access-Control-Request-Method': 'POST' }).expect(204);
-    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': '*', 'access-control-allow-headers': 'Authorization, Content-Type' });
+    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': '*', 'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key' });
 
     // another project's portal, or another project's key: refused
     expect((await request(t.app).get(portal(other.id, '/me')).set(bearer).expect(401)).body).toEqual(NOT_SIGNED_IN);

@@ -404,6 +404,17 @@ function detailsFromMe(me: Me): PayoutDetails | null {
   return null;
 }
 
+/** Whether a payout by the affiliate's method has what it needs (the API refuses one without: src/api/payout-batches.ts, missingDetails). */
+function payoutReady(me: Me): boolean {
+  const d = detailsFromMe(me);
+  if (!me.affiliate.payout_method) return false;
+  if (d === null) return true;
+  if (d.method === 'paypal') return d.paypal_email !== '';
+  const iban = (me.affiliate.payout_details?.bank ?? me.affiliate.payout_details) as Record<string, string> | undefined;
+  if (d.method === 'wise') return d.wise_email !== '' || !!iban?.iban;
+  return !!d.bank?.iban && (!!d.bank.account_holder || !!me.affiliate.name);
+}
+
 export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
   const { t, lang, api, announce, emit } = usePortal();
   const current = detailsFromMe(me);
@@ -575,6 +586,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
 
   const payable = Object.entries(me.balances ?? {}).filter(([, b]) => minorIsPositive(b.eligible_minor));
   const suspended = me.affiliate.status === 'suspended';
+  const ready = payoutReady(me);
   return (
     <Card id="payment_history" title={t('history_title')} wide={wide}>
       <div class="rw-balances">
@@ -586,7 +598,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
               const belowMinimum = cur === me.project.currency && compareMinor(eligible, minimum) < 0;
               return (
                 <div key={cur} class="rw-row">
-                  <button type="button" class="rw-btn" disabled={belowMinimum || suspended || !me.affiliate.payout_method} aria-disabled={busy !== null} onClick={() => busy === null && request(cur, eligible)} aria-describedby={belowMinimum ? `rw-min-${cur}` : undefined}>
+                  <button type="button" class="rw-btn" disabled={belowMinimum || suspended || !ready} aria-disabled={busy !== null} onClick={() => busy === null && request(cur, eligible)} aria-describedby={belowMinimum ? `rw-min-${cur}` : undefined}>
                     {busy === cur ? t('requesting') : t('request_payout', { amount: money(eligible, cur, lang) })}
                   </button>
                   {belowMinimum && (
@@ -598,7 +610,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
               );
             })
         )}
-        {!me.affiliate.payout_method && <p class="rw-muted">{t('payout_needs_details')}</p>}
+        {!ready && <p class="rw-muted">{t('payout_needs_details')}</p>}
       </div>
       {message && (
         <p ref={messageRef} tabIndex={-1} class={message.kind === 'ok' ? 'rw-notice' : 'rw-alert'} role={message.kind === 'ok' ? 'status' : 'alert'}>
