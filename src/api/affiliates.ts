@@ -49,6 +49,8 @@ const createBody = z.object({
 });
 
 const updateBody = createBody.partial().extend({
+  // null clears it: the affiliate as GET shows it can be sent back (Refgrow's update takes the whole object)
+  name: z.string().trim().min(1).max(200).nullable().optional(),
   status: statusField.optional().describe('"rejected" is refused (409) for an affiliate with commissions: set it "inactive" or suspend it instead'),
 });
 const listQuery = z.object({

@@ -83,6 +83,16 @@ describe('REST resources: validation, conflicts, tenancy', () => {
     expect(res.body).toEqual({ success: false, error: expect.stringMatching(error) });
   });
 
+  it('an affiliate as GET answers it is taken back whole by PUT (Refgrow updates take the whole object); a null name clears it', async () => {
+    const path = '/api/v1/affiliates/one%40p.test';
+    const before = (await request(t.app).get(path).set(as(a.apiKey)).expect(200)).body.data;
+    expect(before.name).toBeNull();
+    const back = (await request(t.app).put(path).set(as(a.apiKey)).send(before).expect(200)).body.data;
+    expect(back).toEqual({ ...before, updated_at: back.updated_at });
+    expect((await request(t.app).put(path).set(as(a.apiKey)).send({ name: 'One' }).expect(200)).body.data.name).toBe('One');
+    expect((await request(t.app).put(path).set(as(a.apiKey)).send({ name: null }).expect(200)).body.data.name).toBeNull();
+  });
+
   it('settings validate and round-trip', async () => {
     await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ commission_duration: 'months' }).expect(400);
     const res = await request(t.app)

@@ -7848,7 +7848,7 @@ export interface operations {
             content: {
                 "application/json": {
                     email?: string;
-                    name?: string;
+                    name?: string | null;
                     referral_code?: string;
                     /**
                      * @description "rejected" is refused (409) for an affiliate with commissions: set it "inactive" or suspend it instead
@@ -8083,7 +8083,7 @@ export interface operations {
             content: {
                 "application/json": {
                     email?: string;
-                    name?: string;
+                    name?: string | null;
                     referral_code?: string;
                     /**
                      * @description "rejected" is refused (409) for an affiliate with commissions: set it "inactive" or suspend it instead
