@@ -23,12 +23,14 @@ export async function followStatusChange(
   await emitAffiliateEvent(sql, projectId, event, after.id, at);
   if (event === 'affiliate.rejected') await revokeAffiliatePortalSessions(sql, { affiliateId: after.id, at });
   const { name: projectName } = await tx.project.findUniqueOrThrow({ where: { id: projectId }, select: { name: true } });
-  await queueEmail(sql, statusEmail(event, { projectId, projectName, affiliate: after, reason: change.reason, portalUrl: portalPageUrl(change.publicUrl, projectId) }), at);
+  // turned away after being let in (a PATCH of status can do it): told the account closed, not that an application failed
+  const member = change.before.status !== 'pending';
+  await queueEmail(sql, statusEmail(event, { projectId, projectName, affiliate: after, reason: change.reason, member, portalUrl: portalPageUrl(change.publicUrl, projectId) }), at);
 }
 
 function statusEmail(
   event: AffiliateStatusEvent,
-  d: { projectId: string; projectName: string; affiliate: Affiliate; reason: string | null; portalUrl: string },
+  d: { projectId: string; projectName: string; affiliate: Affiliate; reason: string | null; member: boolean; portalUrl: string },
 ): EmailToQueue {
   const common = { projectId: d.projectId, to: d.affiliate.email };
   const names = { projectName: d.projectName, affiliateName: d.affiliate.name };
@@ -40,7 +42,7 @@ function statusEmail(
     case 'affiliate.reactivated':
       return { ...common, template: 'affiliate_reactivated', data: welcome };
     case 'affiliate.rejected':
-      return { ...common, template: 'application_rejected', data: { ...names, reason: d.reason } };
+      return { ...common, template: 'application_rejected', data: { ...names, reason: d.reason, member: d.member } };
     case 'affiliate.suspended':
       return { ...common, template: 'affiliate_suspended', data: { ...names, reason: d.reason } };
   }

@@ -33,7 +33,8 @@ export type TemplateData = {
     autoApproved?: boolean;
   };
   application_approved: { projectName: string; affiliateName?: string | null; referralCode: string; referralLink?: string | null; portalUrl?: string | null };
-  application_rejected: { projectName: string; affiliateName?: string | null; reason: string | null };
+  /** member: the affiliate was in the program (active, inactive or suspended), not an applicant, when turned away */
+  application_rejected: { projectName: string; affiliateName?: string | null; reason: string | null; member?: boolean };
   /** earns nothing from now on and payouts wait; what was earned before stays theirs */
   affiliate_suspended: { projectName: string; affiliateName?: string | null; reason: string | null };
   affiliate_reactivated: { projectName: string; affiliateName?: string | null; referralCode: string; portalUrl?: string | null };
@@ -236,10 +237,12 @@ const RENDER: Renderers = {
   application_rejected(d) {
     const project = oneLine(d.projectName);
     return compose(
-      `Your ${project} affiliate application`,
+      d.member ? `Your ${project} affiliate account was closed` : `Your ${project} affiliate application`,
       [
         greeting(d.affiliateName),
-        { kind: 'p', text: `Thank you for applying to the ${project} affiliate program. We are not able to approve your application.` },
+        d.member
+          ? { kind: 'p', text: `Your account in the ${project} affiliate program was closed. Sales referred from now on earn no commission, and you can no longer sign in to the affiliate dashboard.` }
+          : { kind: 'p', text: `Thank you for applying to the ${project} affiliate program. We are not able to approve your application.` },
         ...(d.reason && d.reason.trim() ? [{ kind: 'p', text: 'The reason given:' } as Block, { kind: 'quote', text: d.reason.trim() } as Block] : []),
       ],
       `${project} affiliate program`,

@@ -369,5 +369,11 @@ describe('the affiliate program lifecycle', () => {
     // a rejected application reconsidered is an approval again
     await set('patched@partners.test', 'active');
     expect((await mail('patched@partners.test'))[0]).toBe('application_approved');
+    // a member turned away by PATCH is told the account closed, not that an application failed
+    await set('patched@partners.test', 'rejected');
+    const [closed] = (await api('get', '/api/v1/emails?to=patched%40partners.test').expect(200)).body.data;
+    const closing = (await api('get', `/api/v1/emails/${closed.id}`).expect(200)).body.data;
+    expect([closed.template, closing.subject]).toEqual(['application_rejected', expect.stringContaining('affiliate account was closed')]);
+    expect(closing.text).not.toContain('Thank you for applying');
   });
 });
