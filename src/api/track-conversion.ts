@@ -41,7 +41,11 @@ export const publicConversionBody = z.object({
   /** Refferq's code */
   referralCode: referralCodeField.optional().describe("referral_code, as Refferq's conversion endpoint names it"),
   /** Afflixo's code */
-  affiliateCode: referralCodeField.optional().describe("referral_code, as Afflixo's conversion endpoint names it"),
+  affiliateCode: referralCodeField.optional().describe("referral_code, as Afflixo's conversion endpoint names it (or its X-Affiliate-Code header)"),
+  /** the click the visitor came through (the script's `Refwire.getClickId()`): its affiliate, when no code is given */
+  click_id: z.string().trim().min(1).max(100).optional().describe("without a referral code, the click's affiliate is credited, within cookie_days of the click"),
+  /** Afflixo's click id */
+  clickId: z.string().trim().min(1).max(100).optional().describe("click_id, as Afflixo's conversion endpoint names it"),
   /** Refferq's amount: an integer of minor units (cents for USD), never a fraction */
   amountCents: z
     .union([z.number(), z.string().trim().min(1)])
@@ -73,14 +77,31 @@ function minorField(name: string, value: number | string): bigint {
   return minor;
 }
 
-/** The body under its canonical names, whichever platform's spelling the caller used. */
-function canonical(body: PublicConversionBody) {
+/** The body under its canonical names, whichever platform's spelling the caller used (Afflixo's code may be a header). */
+function canonical(body: PublicConversionBody, affiliateCodeHeader: string | undefined) {
   const exact = (a: string, b: string) => a === b;
+  const header = affiliateCodeHeader?.trim() ? affiliateCodeHeader.trim() : undefined;
+  if (header !== undefined && header.length > 64) throw new HttpError(400, 'X-Affiliate-Code: must be at most 64 characters');
+  const codes = [body.referral_code, body.referralCode, body.affiliateCode, header];
+  const clicks = [body.click_id, body.clickId];
+  // a code credits its affiliate; without one, the click the visitor came through (Afflixo: "required if not sent via
+  // cookie or header")
+  const coded = codes.some((c) => c !== undefined) || clicks.every((c) => c === undefined);
   return {
     order_id: oneOf(['order_id', 'orderId', 'metadata.orderId'], [body.order_id, body.orderId, body.metadata?.orderId], exact),
     // codes are looked up case-insensitively, so JANE and jane are one value
-    referral_code: oneOf(['referral_code', 'referralCode', 'affiliateCode'], [body.referral_code, body.referralCode, body.affiliateCode], (a, b) => a.toLowerCase() === b.toLowerCase()),
+    referral_code: coded ? oneOf(['referral_code', 'referralCode', 'affiliateCode', 'X-Affiliate-Code'], codes, (a, b) => a.toLowerCase() === b.toLowerCase()) : null,
+    click_id: coded ? null : oneOf(['click_id', 'clickId'], clicks, exact),
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The active affiliate of a click of the project made within cookie_days before `now`, or null. */
+async function affiliateOfClick(prisma: PrismaClient, projectId: string, clickId: string, now: Date, cookieDays: number) {
+  if (!UUID.test(clickId)) return null;
+  const click = await prisma.click.findFirst({ where: { projectId, id: clickId, occurredAt: { gte: new Date(now.getTime() - cookieDays * 86_400_000), lte: now } }, select: { affiliateId: true } });
+  return click ? prisma.affiliate.findFirst({ where: { projectId, id: click.affiliateId, status: 'active' } }) : null;
 }
 
 /** The sale in minor units of `currency`, from amount (major units) or amountCents (minor units), which must agree. */
@@ -118,6 +139,7 @@ function answer(row: Conversion) {
 }
 
 const NO_AFFILIATE = 'no active affiliate has this referral_code';
+const NO_CLICK = 'click_id: no click of an active affiliate within cookie_days has this id';
 const MERCHANTS = 'order_id: this order is already recorded by the merchant';
 
 /**
@@ -130,7 +152,7 @@ const MERCHANTS = 'order_id: this order is already recorded by the merchant';
 export function publicConversion(prisma: PrismaClient, clock: () => Date): RequestHandler {
   return async (req, res) => {
     const parsed = publicConversionBody.parse(req.body ?? {});
-    const body = { ...parsed, ...canonical(parsed) };
+    const body = { ...parsed, ...canonical(parsed, req.get('x-affiliate-code')) };
     const projectId = projectIdOf(req);
     const externalKey = `manual:${body.order_id}`;
     const repeat = async () => {
@@ -147,16 +169,20 @@ export function publicConversion(prisma: PrismaClient, clock: () => Date): Reque
     const before = await repeat();
     if (before) return res.json(ok(before));
 
-    const coded = await prisma.affiliate.findFirst({ where: { projectId, referralCodeKey: body.referral_code.toLowerCase(), status: 'active' } });
-    if (!coded) throw new HttpError(404, NO_AFFILIATE);
     const now = clock();
+    const coded =
+      body.referral_code !== null
+        ? await prisma.affiliate.findFirst({ where: { projectId, referralCodeKey: body.referral_code.toLowerCase(), status: 'active' } })
+        : await affiliateOfClick(prisma, projectId, body.click_id!, now, project.cookieDays);
+    if (!coded) throw new HttpError(404, body.referral_code !== null ? NO_AFFILIATE : NO_CLICK);
+    const source = body.referral_code !== null ? `referral_code ${body.referral_code}` : `click ${body.click_id}`;
     const referral = body.email ? await prisma.referral.findUnique({ where: { projectId_email: { projectId, email: body.email } } }) : null;
     // the customer's referral, as the ledger's email step would read it for a payment made now: one whose window has
     // closed credits nobody, and the page's code stands
     const holds = referral && referralAttributes(referral) && referralWindowMiss(referral, now) === null && referral.affiliateId !== coded.id;
     const held = holds ? await prisma.affiliate.findUnique({ where: { id: referral.affiliateId! } }) : null;
     const affiliate = held ?? coded;
-    const detail = held ? `referral for ${body.email} (the page's referral_code ${body.referral_code} set aside)` : `referral_code ${body.referral_code}`;
+    const detail = held ? `referral for ${body.email} (the page's ${source} set aside)` : source;
 
     const decision = await manualCommission(prisma, project, affiliate, { baseMinor: base, currency, productId: body.product_id, email: body.email ?? null }, now);
     try {

@@ -34,7 +34,7 @@ const signupBody = z.object({ project_id: uuidField, email: emailField, referral
 export const openCors: RequestHandler = (req, res, next) => {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
+  res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Affiliate-Code');
   if (req.method !== 'OPTIONS') return next();
   res.setHeader('Access-Control-Max-Age', '86400');
   res.status(204).end();
@@ -187,7 +187,8 @@ export const trackOperations: Operation[] = [
     summary: "Report a sale from a page with the project's publishable key: a commission waiting for the merchant's review (201; a repeated order_id answers 200 with the same body)",
     description:
       'The key goes in Authorization: Bearer pk_… or as publishable_key in the body (a text/plain JSON body is accepted, so a page posts without a preflight). ' +
-      "Refferq's and Afflixo's field names are the same fields: orderId and metadata.orderId for order_id, referralCode and affiliateCode for referral_code, " +
+      "Refferq's and Afflixo's field names are the same fields: orderId and metadata.orderId for order_id, referralCode, affiliateCode and the X-Affiliate-Code header for referral_code, clickId for click_id, " +
+      "Without a code, click_id credits the affiliate of that click (made within cookie_days; 404 otherwise). " +
       'amountCents (an integer of minor units) for amount (major units); two names of one field with different values answer 400 naming both. ' +
       'Secret API keys are refused here (401). The commission is computed like a manual conversion\'s, and always waits for review, whatever commission_review says. ' +
       "An email whose referral credits another affiliate credits that affiliate, not the page's referral_code. 409 when the merchant already recorded that order_id as a conversion's reference. " +

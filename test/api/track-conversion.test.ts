@@ -130,7 +130,7 @@ describe('publishable keys and public conversions', () => {
     const res = await request(t.app).post('/api/track/conversion').set('Content-Type', 'text/plain;charset=UTF-8').send(body).expect(201);
     expect(await conversion(res.body.data.conversion_id)).toMatchObject({ affiliate_id: sam, value_minor: 800, status: 'pending' });
     const preflight = await request(t.app).options('/api/track/conversion').set('Origin', 'https://shop.test').set('Access-Control-Request-Headers', 'authorization, content-type').expect(204);
-    expect(preflight.headers['access-control-allow-headers']).toBe('Content-Type, Authorization');
+    expect(preflight.headers['access-control-allow-headers']).toBe('Content-Type, Authorization, X-Affiliate-Code');
     expect(preflight.headers['access-control-allow-origin']).toBe('*');
   });
 
@@ -204,6 +204,35 @@ describe('publishable keys and public conversions', () => {
     // two spellings of one field that agree are one value (codes are matched without case, as they are looked up)
     const agreed = await report({ order_id: 'AF-4', orderId: 'AF-4', amount: 12.5, amountCents: 1250, referral_code: 'JANE', referralCode: 'jane' }).expect(201);
     expect(await conversion(agreed.body.data.conversion_id)).toMatchObject({ affiliate_id: jane, base_value_minor: 1250, value_minor: 250 });
+  });
+
+  it("Afflixo's code in its X-Affiliate-Code header, or only its clickId: the click's affiliate within cookie_days", async () => {
+    const viaHeader = await report({ orderId: 'AF-H1', amount: 20 }).set('X-Affiliate-Code', 'sam').expect(201);
+    expect(await conversion(viaHeader.body.data.conversion_id)).toMatchObject({ affiliate_id: sam, value_minor: 400 });
+    expect((await report({ orderId: 'AF-H2', amount: 20, affiliateCode: 'JANE' }).set('X-Affiliate-Code', 'SAM').expect(400)).body.error).toBe(
+      'affiliateCode, X-Affiliate-Code: two names of the same field with different values',
+    );
+    // a click through Jane's code by the script, then the order with only its click id
+    const click = (await request(t.app).post('/api/track/click').send({ project_id: projectId, referral_code: 'JANE' }).expect(201)).body.data.click_id;
+    const viaClick = await report({ orderId: 'AF-C1', amount: 30, clickId: click }).expect(201);
+    expect(await conversion(viaClick.body.data.conversion_id)).toMatchObject({ affiliate_id: jane, value_minor: 600, attribution: { method: 'public_conversion' } });
+    // an unknown click, a click id that is no id, or a click past cookie_days credits nobody: 404, nothing stored
+    const before = await tdb.db.prisma.conversion.count({ where: { projectId } });
+    for (const clickId of ['00000000-0000-4000-8000-000000000000', 'c-1']) {
+      expect((await report({ orderId: 'AF-C2', amount: 30, clickId }).expect(404)).body.error).toBe('click_id: no click of an active affiliate within cookie_days has this id');
+    }
+    const { cookie_days } = (await request(t.app).get('/api/v1/settings').set(api()).expect(200)).body.data;
+    const now = t.clock.now;
+    t.clock.now = new Date(now.getTime() + (cookie_days + 1) * 86_400_000);
+    try {
+      await report({ orderId: 'AF-C3', amount: 30, click_id: click }).expect(404);
+    } finally {
+      t.clock.now = now;
+    }
+    expect(await tdb.db.prisma.conversion.count({ where: { projectId } })).toBe(before);
+    // a preflight lets a page send the header
+    const preflight = await request(t.app).options('/api/track/conversion').set({ Origin: 'https://shop.test', 'Access-Control-Request-Headers': 'x-affiliate-code' }).expect(204);
+    expect(preflight.headers['access-control-allow-headers']).toContain('X-Affiliate-Code');
   });
 
   it('two spellings of one field with different values, or a fractional amountCents, are a 400 naming them; nothing is stored', async () => {

@@ -94,7 +94,7 @@ describe('the tracking script and the public /api/track endpoints', () => {
         .expect(204);
       expect(res.headers['access-control-allow-origin']).toBe('*');
       expect(res.headers['access-control-allow-methods']).toBe('POST, OPTIONS');
-      expect(res.headers['access-control-allow-headers']).toBe('Content-Type, Authorization');
+      expect(res.headers['access-control-allow-headers']).toBe('Content-Type, Authorization, X-Affiliate-Code');
     }
   });
 

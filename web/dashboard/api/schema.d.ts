@@ -1599,7 +1599,7 @@ export interface paths {
         put?: never;
         /**
          * Report a sale from a page with the project's publishable key: a commission waiting for the merchant's review (201; a repeated order_id answers 200 with the same body)
-         * @description The key goes in Authorization: Bearer pk_… or as publishable_key in the body (a text/plain JSON body is accepted, so a page posts without a preflight). Refferq's and Afflixo's field names are the same fields: orderId and metadata.orderId for order_id, referralCode and affiliateCode for referral_code, amountCents (an integer of minor units) for amount (major units); two names of one field with different values answer 400 naming both. Secret API keys are refused here (401). The commission is computed like a manual conversion's, and always waits for review, whatever commission_review says. An email whose referral credits another affiliate credits that affiliate, not the page's referral_code. 409 when the merchant already recorded that order_id as a conversion's reference. Rate limited per client address, like the other tracking endpoints.
+         * @description The key goes in Authorization: Bearer pk_… or as publishable_key in the body (a text/plain JSON body is accepted, so a page posts without a preflight). Refferq's and Afflixo's field names are the same fields: orderId and metadata.orderId for order_id, referralCode, affiliateCode and the X-Affiliate-Code header for referral_code, clickId for click_id, Without a code, click_id credits the affiliate of that click (made within cookie_days; 404 otherwise). amountCents (an integer of minor units) for amount (major units); two names of one field with different values answer 400 naming both. Secret API keys are refused here (401). The commission is computed like a manual conversion's, and always waits for review, whatever commission_review says. An email whose referral credits another affiliate credits that affiliate, not the page's referral_code. 409 when the merchant already recorded that order_id as a conversion's reference. Rate limited per client address, like the other tracking endpoints.
          */
         post: operations["postApiTrackConversion"];
         delete?: never;
@@ -15413,8 +15413,12 @@ export interface operations {
                     };
                     /** @description referral_code, as Refferq's conversion endpoint names it */
                     referralCode?: string;
-                    /** @description referral_code, as Afflixo's conversion endpoint names it */
+                    /** @description referral_code, as Afflixo's conversion endpoint names it (or its X-Affiliate-Code header) */
                     affiliateCode?: string;
+                    /** @description without a referral code, the click's affiliate is credited, within cookie_days of the click */
+                    click_id?: string;
+                    /** @description click_id, as Afflixo's conversion endpoint names it */
+                    clickId?: string;
                     /** @description the sale in minor units of the currency (Refferq's amountCents: 9900 is 99.00 USD), an integer from 0 to 1000000000000000 */
                     amountCents?: number | string;
                 };
