@@ -30,7 +30,7 @@ export const commissionTypeField = z.enum(['percentage', 'fixed']);
  * currency is known: never negative, never above MAX_AMOUNT_MINOR minor units.
  */
 export const moneyField = z
-  .union([z.number(), z.string().trim().min(1)])
+  .union([z.number(), z.string().trim().min(1)], { error: 'must be an amount: a number or a decimal string, e.g. 12.50' })
   .describe(`an amount in major units (number or decimal string), from 0 to ${MAX_AMOUNT_MINOR} minor units`);
 
 /**
@@ -159,7 +159,7 @@ export function emailFromPath(value: unknown): string {
  * A yes/no filter: "true" or "false" in a query string, or a JSON boolean where the same schema checks the
  * arguments of an MCP tool (src/mcp/tools.ts), whose arguments are JSON rather than text.
  */
-export const booleanQuery = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+export const booleanQuery = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'must be true or false' });
 
 /**
  * An ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD) or date-time (T or a space, minutes, optional seconds and fraction,

@@ -169,6 +169,12 @@ describe('bad input the database cannot hold', () => {
     expect((await request(t.app).post('/api/v1/groups').set(api()).send({ name: '  ' }).expect(400)).body.error).toBe('name: must not be empty');
   });
 
+  it('says what an amount or a yes/no takes, not only that the input is invalid', async () => {
+    const sale = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'X', base_value: null }).expect(400);
+    expect(sale.body).toEqual({ success: false, error: 'base_value: must be an amount: a number or a decimal string, e.g. 12.50' });
+    expect((await request(t.app).get('/api/v1/conversions?paid=1').set(api()).expect(400)).body).toEqual({ success: false, error: 'paid: must be true or false' });
+  });
+
   it('names referral_code when no affiliate has it, so a form shows the error beside that field', async () => {
     const res = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'NOPE-NOBODY', base_value: 10 }).expect(404);
     expect(res.body).toEqual({ success: false, error: 'referral_code: no affiliate has this referral_code' });
