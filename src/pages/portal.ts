@@ -12,7 +12,7 @@ import { PREVIEW_CSS, PREVIEW_PAGE_CSP, PREVIEW_SCRIPT, previewPageHtml } from '
 export const PORTAL_BUILD_DIR = path.resolve(__dirname, '..', '..', 'dist', 'web');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const LANG = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
+const LANG = /^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$/i;
 
 /**
  * The hosted page's policy: its own script and API only, no inline script or style, nothing framed. The widget

@@ -550,6 +550,9 @@ ${scripts}
     // the payout requested above, in Arabic
     expect(await text(page, '[data-block="payment_history"] tbody tr')).toContain('مطلوبة');
 
+    // a language the portal does not have changes nothing (it fell back to the page's or the browser's before)
+    await page.evaluate(() => window.Refwire.portal.setLanguage('xx'));
+    expect(await root.getAttribute('lang')).toBe('ar');
     await page.evaluate(() => window.Refwire.portal.setLanguage('de'));
     await page.locator('#rw-h-earnings', { hasText: 'Einnahmen' }).waitFor();
     expect(await root.getAttribute('dir')).toBe('ltr');

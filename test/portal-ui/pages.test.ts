@@ -75,6 +75,8 @@ describe('the portal pages: /portal/:projectId and /js/refwire-portal.js', () =>
 
   it('passes ?lang= through only when it looks like a language tag', async () => {
     expect((await request(t.app).get(`/portal/${project.id}?lang=ar`).expect(200)).text).toContain('data-lang="ar"');
+    // a tag in capitals is a tag (the portal reads tags without case)
+    expect((await request(t.app).get(`/portal/${project.id}?lang=AR`).expect(200)).text).toContain('data-lang="AR"');
     const hostile = await request(t.app).get(`/portal/${project.id}?lang=${encodeURIComponent('"><script>alert(1)</script>')}`).expect(200);
     expect(hostile.text).not.toContain('data-lang');
     expect(hostile.text).not.toContain('alert(1)');

@@ -1,6 +1,7 @@
 /*! Refwire affiliate portal: the hosted page and the embeddable widget (docs/portal.md). */
 import { render } from 'preact';
 import type { Appearance } from './api';
+import { supported } from './i18n';
 import { themeCss } from './theme';
 import { Portal, type PortalProps } from './ui/app';
 import type { PortalEvent } from './ui/context';
@@ -81,6 +82,8 @@ if (!refwire.portal) {
 
   /** Refwire.portal.setLanguage, and what each header's language picker calls: every widget, now and later */
   const setLanguage = (next: string) => {
+    // a language the portal does not have changes nothing (it would fall back to the page's or the browser's)
+    if (!supported(String(next))) return;
     lang = String(next);
     for (const wgt of widgets.values()) {
       wgt.props = { ...wgt.props, langOverride: lang };
