@@ -103,55 +103,58 @@ const STORIES: Story[] = [
   },
 ];
 
-describe.each(STORIES.filter((s) => loadFixtures(s.provider).length > 0))('$provider, end to end', (story) => {
-  let tdb: TestDatabase;
-  let t: TestApp;
-  let project: { id: string; apiKey: string };
+/**
+ * One story's project, as a new user sets it up: the provider connected with the story's secret, the settings given
+ * (20% by default), the affiliate, and its coupon when the story has one; `deliver` signs and posts a fixture.
+ */
+function storyProject(story: Story, settings: Record<string, unknown> = {}) {
+  const h = {} as { tdb: TestDatabase; t: TestApp; project: { id: string; apiKey: string } };
   const adapter = getAdapter(story.provider);
-  const api = () => ({ Authorization: `Bearer ${project.apiKey}` });
-
-  async function deliver(file: string) {
+  const api = () => ({ Authorization: `Bearer ${h.project.apiKey}` });
+  const deliver = async (file: string) => {
     const fixture = loadFixture(story.provider, file) as ReturnType<typeof loadFixture> & { webhook_id?: string };
     const body = JSON.stringify(fixture.payload);
-    await request(t.app)
-      .post(`/webhook/${story.provider}/${project.id}`)
-      .set(adapter.sign(body, story.secret, { now: t.clock.now, eventId: fixture.webhook_id }))
+    await request(h.t.app)
+      .post(`/webhook/${story.provider}/${h.project.id}`)
+      .set(adapter.sign(body, story.secret, { now: h.t.clock.now, eventId: fixture.webhook_id }))
       .send(body)
       .expect(200);
-    await t.runner.idle();
-  }
-  const rows = async () =>
-    ((await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[]).map((c) => [c.kind, c.payment_key, c.value_minor]);
-
+    await h.t.runner.idle();
+  };
   beforeAll(async () => {
-    tdb = await createTestDatabase();
-    t = buildTestApp(tdb.db);
-    project = await createProjectViaApi(t.app);
-    await connectProvider(t.app, project.apiKey, story.provider, story.secret);
-    await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20 }).expect(200);
-    const affiliate = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
-    if (story.coupon) {
-      await request(t.app).post('/api/v1/coupons').set(api()).send({ affiliate_id: affiliate.body.data.id, ...story.coupon }).expect(201);
-    }
+    h.tdb = await createTestDatabase();
+    h.t = buildTestApp(h.tdb.db);
+    h.project = await createProjectViaApi(h.t.app);
+    await connectProvider(h.t.app, h.project.apiKey, story.provider, story.secret);
+    await request(h.t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: 20, ...settings }).expect(200);
+    const affiliate = await request(h.t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
+    if (story.coupon) await request(h.t.app).post('/api/v1/coupons').set(api()).send({ affiliate_id: affiliate.body.data.id, ...story.coupon }).expect(201);
   });
   afterAll(async () => {
-    await t.runner.stop();
-    await tdb.drop();
+    await h.t.runner.stop();
+    await h.tdb.drop();
   });
+  return { h, api, deliver };
+}
+
+describe.each(STORIES.filter((s) => loadFixtures(s.provider).length > 0))('$provider, end to end', (story) => {
+  const { h, api, deliver } = storyProject(story);
+  const rows = async () =>
+    ((await request(h.t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[]).map((c) => [c.kind, c.payment_key, c.value_minor]);
 
   it('produces exactly the expected commissions, every one attributed', async () => {
     for (const file of story.files) await deliver(file);
     expect((await rows()).sort()).toEqual([...story.expected].sort());
-    const events = (await request(t.app).get('/api/v1/events?limit=100').set(api()).expect(200)).body.data as any[];
+    const events = (await request(h.t.app).get('/api/v1/events?limit=100').set(api()).expect(200)).body.data as any[];
     expect(events.filter((e) => e.status === 'failed')).toEqual([]);
     if (story.couponPayment) {
-      const all = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[];
+      const all = (await request(h.t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[];
       const viaCoupon = all.find((c) => c.payment_key === story.couponPayment && c.kind !== 'refund');
       expect(viaCoupon.attribution.method).toBe('coupon');
     }
-    const acme = (await request(t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
+    const acme = (await request(h.t.app).get('/api/v1/affiliates/acme%40partners.test').set(api()).expect(200)).body.data;
     expect(acme.total_earnings_minor).toBe(story.expected.reduce((sum, [, , v]) => sum + v, 0));
-    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+    expect((await request(h.t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
   });
 
   it('redelivering everything, in reverse, changes nothing', async () => {
@@ -167,48 +170,17 @@ describe.each(STORIES.filter((s) => loadFixtures(s.provider).length > 0))('$prov
  * on: read literally, the renewal fell inside the month and earned on Paddle only.
  */
 describe.each(STORIES.filter((s) => loadFixtures(s.provider).length > 0))('$provider, one month of commission', (story) => {
-  let tdb: TestDatabase;
-  let t: TestApp;
-  let project: { id: string; apiKey: string };
-  const adapter = getAdapter(story.provider);
-  const api = () => ({ Authorization: `Bearer ${project.apiKey}` });
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-    t = buildTestApp(tdb.db);
-    project = await createProjectViaApi(t.app);
-    await connectProvider(t.app, project.apiKey, story.provider, story.secret);
-    await request(t.app)
-      .patch('/api/v1/settings')
-      .set(api())
-      .send({ commission_type: 'percentage', commission_value: 20, commission_duration: 'months', commission_months: 1 })
-      .expect(200);
-    const affiliate = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'acme@partners.test', referral_code: 'ACME-PARTNER-42' }).expect(201);
-    if (story.coupon) await request(t.app).post('/api/v1/coupons').set(api()).send({ affiliate_id: affiliate.body.data.id, ...story.coupon }).expect(201);
-  });
-  afterAll(async () => {
-    await t.runner.stop();
-    await tdb.drop();
-  });
+  const { h, api, deliver } = storyProject(story, { commission_duration: 'months', commission_months: 1 });
 
   it('the renewal a month on earns nothing, the first payment and the purchases what they did', async () => {
-    for (const file of story.files) {
-      const fixture = loadFixture(story.provider, file) as ReturnType<typeof loadFixture> & { webhook_id?: string };
-      const body = JSON.stringify(fixture.payload);
-      await request(t.app)
-        .post(`/webhook/${story.provider}/${project.id}`)
-        .set(adapter.sign(body, story.secret, { now: t.clock.now, eventId: fixture.webhook_id }))
-        .send(body)
-        .expect(200);
-      await t.runner.idle();
-    }
-    const rows = (await request(t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[];
+    for (const file of story.files) await deliver(file);
+    const rows = (await request(h.t.app).get('/api/v1/conversions?limit=100').set(api()).expect(200)).body.data as any[];
     const renewals = rows.filter((c) => c.kind === 'renewal');
     expect(renewals.map((c) => [c.value_minor, c.reason])).toEqual([[0, 'duration_ended']]);
     // a refund of the renewal takes back nothing it did not earn; everything else is as under `lifetime`
     const renewalKey = renewals[0].payment_key;
     const expected = story.expected.filter(([, key]) => key !== renewalKey);
     expect(rows.filter((c) => c.payment_key !== renewalKey).map((c) => [c.kind, c.payment_key, c.value_minor]).sort()).toEqual(expected.sort());
-    expect((await request(t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
+    expect((await request(h.t.app).get('/api/v1/ledger/verify').set(api()).expect(200)).body.data.ok).toBe(true);
   });
 });
