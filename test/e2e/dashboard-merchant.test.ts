@@ -123,7 +123,7 @@ describeInBrowser('the dashboard, from set-up to an exported payout batch (issue
     const payable = page.getByRole('region', { name: 'Payable now' });
     await payable.getByRole('row').filter({ hasText: 'jane@blog.test' }).getByText('$24.00').waitFor();
     await payable.getByRole('button', { name: 'Create a batch' }).click();
-    await page.getByRole('dialog', { name: 'Create a payout batch?' }).getByRole('button', { name: 'Create the batch' }).click();
+    await page.getByRole('dialog', { name: 'Create a payout batch' }).getByRole('button', { name: 'Create the batch' }).click();
     await page.getByRole('heading', { name: /^Payout batch of / }).waitFor();
     const batchId = /batches\/([0-9a-f-]{36})/.exec(page.url())![1]!;
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PayPal Payouts CSV (USD)' }).click()]);
