@@ -115,14 +115,16 @@ export async function recomputeCustomers(
       const project = rules.projectAt(ratedAt);
       const terms = affiliate ? directory.termsAt(affiliate, ratedAt) : null;
       const group = terms?.groupId ? rules.groupAt(terms.groupId, ratedAt) : null;
-      // A recalculation re-rates with today's rules, not today's standing (PRODUCT.md §12): a sale made while the
-      // affiliate was suspended (or pending, or inactive) earns nothing whenever it is re-rated, and one made before a
-      // suspension keeps what it earned.
-      const status = affiliate && terms && payment.rated_at ? directory.termsAt(affiliate, payment.occurred_at).status : terms?.status;
       const base = payment.amount_minor - payment.tax_minor;
       const productIds = productsOf(payment, inputs);
       const { valueMinor: value, reason, ruleSource, rule } = decideCommission({
-        affiliate: affiliate && terms ? { email: affiliate.email, status: status!, rule: terms.rule } : null,
+        // A recalculation re-rates with today's rules, not today's standing (PRODUCT.md §12): a sale made while the
+        // affiliate was suspended (or pending, or inactive) earns nothing whenever it is re-rated, and one made before
+        // a suspension keeps what it earned.
+        affiliate:
+          affiliate && terms
+            ? { email: affiliate.email, status: payment.rated_at ? directory.termsAt(affiliate, payment.occurred_at).status : terms.status, rule: terms.rule }
+            : null,
         customerEmail: email,
         baseMinor: base,
         currency: payment.currency,
@@ -202,10 +204,13 @@ export async function recomputeCustomers(
  */
 type RefundNews = { paymentId: string; appended: boolean; level: bigint; riseMinor: bigint; moved: string[]; atLevel: string | null };
 
+/** The untaxed part of a payment's first `level` minor units refunded: what its refund rows' bases add up to. */
+function untaxedRefunded(payment: PaymentRow, level: bigint): bigint {
+  return mulDivRound(payment.amount_minor - payment.tax_minor, level, payment.amount_minor);
+}
+
 function refundNewsOf(payment: PaymentRow, existing: RefundRow[], rows: { writes: RefundWrite[]; deletes: string[] }, before: bigint, after: bigint): RefundNews {
-  const base = payment.amount_minor - payment.tax_minor;
-  const gross = payment.amount_minor;
-  const untaxed = (level: bigint) => (gross === 0n ? 0n : mulDivRound(base, level, gross));
+  const untaxed = (level: bigint) => untaxedRefunded(payment, level);
   const moved = rows.writes.filter((w) => w.id !== null && existing.find((r) => r.id === w.id)?.amount_minor !== w.amount).map((w) => w.id!);
   const atLevel = rows.writes.find((w) => w.id !== null && w.level === after)?.id ?? existing.find((r) => r.refund_level_minor === after && !rows.deletes.includes(r.id))?.id ?? null;
   return {
@@ -364,7 +369,6 @@ function refundRowsOf(
   latest: RefundObservation | null,
   paidOut: boolean,
 ): { writes: RefundWrite[]; deletes: string[] } {
-  const base = payment.amount_minor - payment.tax_minor;
   const gross = payment.amount_minor;
   const final = levels.at(-1)?.level ?? 0n;
   /** One row taking the refunded level from `from` to `to`: a reversal going up, given-back money earned again going down. */
@@ -381,7 +385,7 @@ function refundRowsOf(
     level: to,
     value: -(reversedAt(update.value, gross, to) - reversedAt(update.value, gross, from)),
     amount: -(to - from),
-    base: -(mulDivRound(base, to, gross) - mulDivRound(base, from, gross)),
+    base: -(untaxedRefunded(payment, to) - untaxedRefunded(payment, from)),
     affiliateId: update.affiliateId,
     // a refund of a payment already paid out is due when it happened
     holdUntil: paidOut ? at.occurredAt : update.holdUntil,

@@ -34,7 +34,7 @@ export function PayoutBatchDialog(props: { currencies: readonly string[]; onCrea
         if (minor === null) throw new ApiError(400, `minimum_minor: is not an amount in ${minimumCurrency}`, { minimum_minor: `is not an amount in ${minimumCurrency}` });
         body.minimum_minor = minor;
       }
-      const list = emails.split(/[\s,;]+/).filter(Boolean);
+      const list = emailList(emails);
       if (list.length) body.affiliate_emails = list;
       return createBatch(body);
     },
@@ -105,6 +105,9 @@ export function PayoutBatchDialog(props: { currencies: readonly string[]; onCrea
   );
 }
 
+/** The addresses of the list's field, one per line or separated by commas, as the API receives them. */
+const emailList = (text: string) => text.split(/[\s,;]+/).filter(Boolean);
+
 /**
  * The API names a bad address by its place in the list (`affiliate_emails.2: must be an email address`); the list is
  * one field here, so the error is said under it, with the address itself.
@@ -113,7 +116,7 @@ function withAddressNamed(error: unknown, text: string): unknown {
   if (!(error instanceof ApiError)) return error;
   const key = Object.keys(error.fields).find((k) => /^affiliate_emails\.\d+$/.test(k));
   if (!key) return error;
-  const address = text.split(/[\s,;]+/).filter(Boolean)[Number(key.split('.')[1])];
+  const address = emailList(text)[Number(key.split('.')[1])];
   const said = address ? `${address}: ${error.fields[key]}` : error.fields[key]!;
   const { [key]: _, ...rest } = error.fields;
   return new ApiError(error.status, error.message.replace(`${key}: ${error.fields[key]}`, `affiliate_emails: ${said}`), { ...rest, affiliate_emails: said });
