@@ -115,8 +115,11 @@ export class OutboundDispatcher {
          FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id LEFT JOIN busy b ON b.endpoint_id = d.endpoint_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1) AND e.status = 'active'
        ), due AS (
+         -- the claim's conditions again, on the locked row: a pass that committed its claim after this statement's
+         -- snapshot leaves ranked (read from the snapshot) unchanged, and PostgreSQL re-checks only these against the
+         -- row it locks; without them the row would be claimed, and sent, twice
          SELECT d.id FROM webhook_deliveries d JOIN ranked r ON r.id = d.id
-         WHERE r.place <= $4
+         WHERE r.place <= $4 AND d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1)
          ORDER BY r.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE webhook_deliveries d SET locked_until = $3 FROM due, webhook_endpoints e

@@ -276,4 +276,42 @@ describe('outbound webhooks', () => {
       await fast.stop();
     }
   });
+
+  it('passes racing in two processes send each delivery once: a row another pass claimed while this one read is not claimed again', async () => {
+    const other = await createProjectViaApi(t.app, 'Racing passes');
+    const as = { Authorization: `Bearer ${other.apiKey}` };
+    const seen = new Map<string, number>();
+    // answers a little later than at once, so that passes overlap the way a busy installation's do
+    const server = http.createServer((req, res) => {
+      const id = String(req.headers['webhook-id']);
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+      req.resume();
+      setTimeout(() => res.writeHead(200).end('ok'), 3);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const box = new SecretBox(t.secretsKey);
+    const processes = [0, 1].map(() => new OutboundDispatcher(tdb.db.sql, box, silentLogger, { allowPrivate: true, timeoutMs: 5000, batch: 4, perEndpoint: 50 }, () => t.clock.now));
+    try {
+      await request(t.app).post('/api/v1/webhooks').set(as).send({ url, events: ['affiliate.created'] }).expect(201);
+      const made = 120;
+      for (let i = 0; i < made; i++) await request(t.app).post('/api/v1/affiliates').set(as).send({ email: `r${i}@partners.test`, referral_code: `RACE${i}` }).expect(201);
+      t.clock.now = new Date();
+      // each process starts a pass as soon as its last ends, three at a time, until nothing is left
+      const drain = async (d: OutboundDispatcher) => {
+        for (let idle = 0; idle < 3; ) idle = (await Promise.all([d.runOnce(), d.runOnce(), d.runOnce()])).some((n) => n > 0) ? 0 : idle + 1;
+      };
+      await Promise.all(processes.map(drain));
+      expect(seen.size).toBe(made);
+      expect([...seen.values()].filter((n) => n > 1)).toEqual([]);
+      const attempts = await tdb.db.sql.query<{ n: string }>(
+        `SELECT count(*) AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.project_id = $1`,
+        [other.id],
+      );
+      expect(Number(attempts[0]!.n)).toBe(made);
+    } finally {
+      await Promise.all(processes.map((d) => d.stop()));
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });
