@@ -97,6 +97,14 @@ function applicationView(a: AffiliateApplication & { affiliate?: { status: strin
 }
 
 /**
+ * An application from an address that is an affiliate's already. A rejected one is told so: signing in sends it no
+ * code (src/api/portal/sign-in.ts), so "sign in instead" would send the person to a code that never comes.
+ */
+function memberConflict(status: string): HttpError {
+  return new HttpError(409, status === 'rejected' ? 'this email was not accepted into the program: it cannot apply again' : 'this email is already an affiliate of the program');
+}
+
+/**
  * `/api/public/projects/:projectId/applications`: anyone may apply to a program. Applying emails a 6-digit code
  * (src/access/one-time-codes.ts); the application counts once the code comes back, so an address nobody reads
  * never reaches the merchant. Verified, it is an affiliate: `pending` for the merchant's decision, or `active` at
@@ -124,9 +132,8 @@ export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date
     const at = clock();
     const addressHash = hashVisitor(project.id, req.ip ?? req.socket.remoteAddress ?? '', '');
     await prisma.$transaction(async (tx) => {
-      if (await tx.affiliate.findUnique({ where: { projectId_email: { projectId: project.id, email: body.email } }, select: { id: true } })) {
-        throw new HttpError(409, 'this email is already an affiliate of the program');
-      }
+      const member = await tx.affiliate.findUnique({ where: { projectId_email: { projectId: project.id, email: body.email } }, select: { status: true } });
+      if (member) throw memberConflict(member.status);
       const sql = sqlSessionOf(tx);
       const flags = await applicationFlags(sql, { projectId: project.id, email: body.email, website: body.website ?? null, addressHash, at });
       const fields = { name: body.name, website: body.website || null, message: body.message || null, flags, addressHash, createdAt: at };
@@ -146,16 +153,15 @@ export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date
     const project = await projectOf(req);
     const at = clock();
     // a refused code is answered after the transaction commits, so the try it used stays counted
-    type Outcome = { refused: Exclude<RedeemResult, 'ok'> } | { conflict: true } | { affiliate: Affiliate };
+    type Outcome = { refused: Exclude<RedeemResult, 'ok'> } | { conflict: string } | { affiliate: Affiliate };
     const outcome = await prisma.$transaction(async (tx): Promise<Outcome> => {
       const sql = sqlSessionOf(tx);
       const redeemed = await redeemOneTimeCode(sql, { projectId: project.id, email: body.email, purpose: 'application', code: body.code, at });
       if (redeemed !== 'ok') return { refused: redeemed };
       const application = await tx.affiliateApplication.findFirst({ where: { projectId: project.id, email: body.email, status: 'unverified' }, orderBy: { createdAt: 'desc' } });
       if (!application) return { refused: 'no_code' };
-      if (await tx.affiliate.findUnique({ where: { projectId_email: { projectId: project.id, email: body.email } }, select: { id: true } })) {
-        return { conflict: true };
-      }
+      const member = await tx.affiliate.findUnique({ where: { projectId_email: { projectId: project.id, email: body.email } }, select: { status: true } });
+      if (member) return { conflict: member.status };
       let referralCode = generatedCode(body.email);
       while (await tx.affiliate.findFirst({ where: { projectId: project.id, referralCodeKey: referralCode.toLowerCase() }, select: { id: true } })) {
         referralCode = generatedCode(body.email);
@@ -211,7 +217,7 @@ export function publicApplicationsRouter(prisma: PrismaClient, clock: () => Date
       return { affiliate };
     });
     if ('refused' in outcome) throw new HttpError(REDEEM_STATUS[outcome.refused], REDEEM_ERRORS[outcome.refused]);
-    if ('conflict' in outcome) throw new HttpError(409, 'this email is already an affiliate of the program');
+    if ('conflict' in outcome) throw memberConflict(outcome.conflict);
     const a = outcome.affiliate;
     res.status(201).json(ok({ id: a.id, email: a.email, name: a.name, status: a.status, referral_code: a.referralCode, created_at: a.createdAt.toISOString() }));
   });

@@ -113,6 +113,15 @@ describe('public applications: apply, emailed code, verify (PRODUCT.md §12)', (
     expect(await emails('decision=pending')).toEqual([]);
     expect(await emails('decision=approved&flagged=true')).toEqual(['tim@partners.test']);
     expect((await api('get', '/api/v1/applications?decision=maybe').expect(400)).body.error).toMatch(/^decision: /);
+    // applying again: the rejected address is told it was not accepted (signing in sends it no code), the
+    // suspended one that it is an affiliate; neither is sent a code
+    expect((await apply({ name: 'Tom', email: 'tom@mailinator.com' }, '192.0.2.71').expect(409)).body).toEqual({
+      success: false,
+      error: 'this email was not accepted into the program: it cannot apply again',
+    });
+    expect((await apply({ name: 'Tim', email: 'tim@partners.test' }, '192.0.2.71').expect(409)).body.error).toBe('this email is already an affiliate of the program');
+    await sender.runOnce();
+    expect(smtp.received.filter((m) => /verification code/.test(m.parsed.subject ?? '') && /^t[io]m@/.test(m.envelope.to[0] ?? '')).length).toBe(2);
   });
 
   it('auto_approve makes a verified applicant active at once and welcomes them', async () => {

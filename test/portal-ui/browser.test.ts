@@ -321,6 +321,19 @@ ${scripts}
     await page.locator('h1', { hasText: 'Sign in to Acme' }).waitFor();
     expect(await page.getByLabel('Email address').inputValue()).toBe(JANE);
 
+    // a rejected address: told it was not accepted, and not sent to a sign-in that would email it no code
+    await api().post('/api/v1/affiliates').set(as()).send({ email: 'turned.down@applicants.test', referral_code: 'TURNED-DOWN' }).expect(201);
+    await api().patch('/api/v1/affiliates/turned.down%40applicants.test').set(as()).send({ status: 'rejected' }).expect(200);
+    await page.getByRole('button', { name: 'Apply to join the program' }).click();
+    await page.getByLabel('Your name').fill('Turned Down');
+    await page.getByLabel('Email address').fill('turned.down@applicants.test');
+    await page.getByRole('button', { name: 'Send application' }).click();
+    await refused.waitFor();
+    expect(await refused.locator('p').innerText()).toBe('This email address was not accepted into the program and cannot apply again.');
+    expect(await refused.getByRole('button').count()).toBe(0);
+    await page.getByRole('button', { name: 'Back to sign-in' }).click();
+    await page.locator('h1', { hasText: 'Sign in to Acme' }).waitFor();
+
     // under auto_approve the applicant is an affiliate at once: the page gives the code and offers the sign-in
     await api().patch('/api/v1/settings').set(as()).send({ auto_approve: true }).expect(200);
     try {

@@ -30,8 +30,13 @@ export function Apply(props: { program: string; email: string; onSignIn: (email:
     (step === 'form' ? nameInput : step === 'code' ? codeInput : result).current?.focus();
   }, [step]);
 
+  // a rejected address is sent no sign-in code: it is told so, not offered the sign-in (src/api/applications.ts)
   const refused = (err: unknown) =>
-    err instanceof ApiError && err.status === 409 ? { text: t('apply_exists'), exists: true } : { text: errorMessage(t, lang, err) };
+    err instanceof ApiError && err.status === 409
+      ? /not accepted/.test(err.message)
+        ? { text: t('apply_not_accepted') }
+        : { text: t('apply_exists'), exists: true }
+      : { text: errorMessage(t, lang, err) };
 
   const { busy, submit } = useSubmit(setError);
   const send = submit(
