@@ -618,6 +618,18 @@ ${scripts}
     expect(await text(page, '[data-block="stats"] [data-stat="conversion_rate"] dd')).toBe('—');
   });
 
+  it('offers a pending affiliate no link form, which the API would refuse, but the code and link to share', async () => {
+    const email = 'waiting@partners.test';
+    await api().post('/api/v1/affiliates').set(as()).send({ email, referral_code: 'WAIT-1' }).expect(201);
+    await api().patch(`/api/v1/affiliates/${encodeURIComponent(email)}`).set(as()).send({ status: 'pending' }).expect(200);
+    const token = (await api().post(`/api/v1/affiliates/${encodeURIComponent(email)}/embed-tokens`).set(as()).expect(201)).body.data.token;
+    const page = await embedPage(await newContext(), { token });
+    const share = page.locator('[data-block="share_links"]');
+    expect(await text(page, '[data-block="share_links"] [data-testid="referral-code"]')).toBe('WAIT-1');
+    expect(await share.locator('#rw-link-target').count()).toBe(0);
+    expect(await share.locator('form').count()).toBe(0);
+  });
+
   it('pages the commissions with "Load more" by keyboard, showing its loading and error states, down to the oldest', async () => {
     const email = 'sam@partners.test';
     await api().post('/api/v1/affiliates').set(as()).send({ email, referral_code: 'SAM-7' }).expect(201);

@@ -64,7 +64,8 @@ export function ShareLinksBlock(props: BlockProps) {
   // the refusal and the field it names ("slug is already in use", "target_url: …"): only that one is marked
   const [formError, setFormError] = useState<{ text: string; field: string } | null>(null);
   const listHeading = useRef<HTMLHeadingElement>(null);
-  const allowCreate = block.config?.allow_link_creation !== false;
+  // only an active affiliate makes links (the API answers 409 otherwise): no form a pending one cannot use
+  const allowCreate = block.config?.allow_link_creation !== false && me.affiliate.status === 'active';
   const cookieDays = me.project.cookie_days ?? 0;
 
   const create = async (e: Event) => {
