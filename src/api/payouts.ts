@@ -22,7 +22,7 @@ const createBody = z.object({
   affiliate_id: uuidField,
   /** default: the project's currency */
   currency: currencyCode.optional(),
-  /** default: the affiliate's payout_method */
+  /** default: the affiliate's payout_method, else manual */
   method: z.enum(PAYOUT_METHODS).optional(),
 });
 const completeBody = z.object({ reference: z.string().trim().min(1).max(255).nullable().optional() });
@@ -245,8 +245,8 @@ export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () =>
       prisma.affiliate.findFirst({ where: { projectId, id: body.affiliate_id } }),
     ]);
     if (!affiliate) throw new HttpError(404, 'affiliate not found');
-    const method = body.method ?? affiliate.payoutMethod;
-    if (!method) throw new HttpError(400, 'method: required, since the affiliate has no payout_method (paypal, wise, bank_transfer, manual)');
+    // as a batch does (src/api/payout-batches.ts): an affiliate without a payout method is paid by hand
+    const method = body.method ?? affiliate.payoutMethod ?? 'manual';
     if (method === 'paypal' && !affiliate.paypalEmail) throw new HttpError(400, 'method: paypal needs the affiliate\'s paypal_email');
     const currency = body.currency ?? project.currency;
     const now = clock();

@@ -271,7 +271,8 @@ describe('earnings: holds, payouts, clawbacks', () => {
       expect(res.body).toEqual({ success: false, error: expect.stringMatching(message) });
     }
     const noMethod = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'nomethod@acme.test', referral_code: 'NOMETHOD' }).expect(201);
-    expect((await payout({ affiliate_id: noMethod.body.data.id }).expect(400)).body.error).toMatch(/^method: required/);
+    // no payout method and nothing eligible: the refusal is the balance's, not the method's (a manual payout, as in a batch)
+    expect((await payout({ affiliate_id: noMethod.body.data.id }).expect(409)).body.error).toMatch(/^nothing eligible/);
     await request(t.app).post('/api/v1/payouts/not-an-id/complete').set(api()).send({}).expect(400);
     await request(t.app).get('/api/v1/payouts/00000000-0000-4000-8000-000000000000').set(api()).expect(404);
   });
@@ -363,5 +364,14 @@ describe('earnings: holds, payouts, clawbacks', () => {
     // an address a batch file could only write as a formula guard, which no provider pays, is refused when given
     const formula = await request(t.app).patch(`/api/v1/affiliates/${encodeURIComponent(saved.email)}`).set(api()).send({ paypal_email: '-gina@pay.test' }).expect(400);
     expect(formula.body.error).toBe('paypal_email: must not begin with "=", "+", "-" or "@" (a spreadsheet would read the batch file\'s cell as a formula)');
+  });
+
+  it('an affiliate without a payout method is paid by hand, as in a batch', async () => {
+    const plain = await request(t.app).post('/api/v1/affiliates').set(api()).send({ email: 'plain@acme.test', referral_code: 'PLAIN', hold_days: 0 }).expect(201);
+    expect(plain.body.data.payout_method).toBeNull();
+    await purchase('PLAIN');
+    const made = (await payout({ affiliate_id: plain.body.data.id }).expect(201)).body.data;
+    expect(made).toMatchObject({ amount: '8.00', amount_minor: 800, method: 'manual', status: 'pending', conversions_count: 1 });
+    await verify();
   });
 });
