@@ -56,6 +56,8 @@ const createBody = z.object({
   /** Refgrow's Node example: the customer, as email */
   customer_email: z.email({ message: 'must be an email address' }).optional(),
   base_value_currency: currencyCode.optional(),
+  /** as /api/track/conversion names it: the sale's currency, as base_value_currency (dropped, a sale was recorded in the project's) */
+  currency: currencyCode.optional(),
   product_id: z.string().trim().min(1).optional(),
   referred_user_id: referredUserIdField.optional(),
   email: z.email({ message: 'must be an email address' }).optional(),
@@ -120,7 +122,7 @@ function valueWithinBase(value: bigint, base: bigint, currency: string): bigint 
 }
 
 /**
- * A field Refgrow's documentation names two ways (base_value or amount, email or customer_email): either, or both
+ * A field named two ways (base_value or amount, email or customer_email, base_value_currency or currency): either, or both
  * when they agree.
  */
 function oneOf<I, O>(name: string, a: I | undefined, alias: string, b: I | undefined, read: (v: I, name: string) => O): O | undefined {
@@ -302,7 +304,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     const body = createBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId } });
-    const currency = body.base_value_currency ?? project.currency;
+    const currency = oneOf('base_value_currency', body.base_value_currency, 'currency', body.currency, (v) => v) ?? project.currency;
     const saleAmount = oneOf('base_value', body.base_value, 'amount', body.amount, (v, name) => amountField(name, v, currency));
     const type = body.type ?? (saleAmount !== undefined ? 'purchase' : undefined);
     if (!type) throw new HttpError(400, 'type: required (signup or purchase) unless amount or base_value is given');

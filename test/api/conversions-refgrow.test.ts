@@ -93,11 +93,15 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
       value_minor: 1000,
       coupon_code_used: null,
     });
+    // the currency as /api/track/conversion names it is the sale's, not dropped for the project's
+    const inEuros = (await request(t.app).post('/api/v1/conversions').set(api()).send({ amount: 30, currency: 'eur', referral_code: 'SAM' }).expect(201)).body.data;
+    expect(inEuros).toMatchObject({ base_value: 30, base_value_minor: 3000, base_value_currency: 'EUR' });
     // agreeing aliases are one value; disagreeing ones, or neither type nor amount, are refused
     await request(t.app).post('/api/v1/conversions').set(api()).send({ amount: '10.00', base_value: 10, email: 'a@x.test', customer_email: 'A@x.test', referral_code: 'SAM' }).expect(201);
     for (const [body, error] of [
       [{ amount: 10, base_value: 11, referral_code: 'SAM' }, 'amount: differs from base_value; send one of them'],
       [{ amount: 10, email: 'a@x.test', customer_email: 'b@x.test', referral_code: 'SAM' }, 'customer_email: differs from email; send one of them'],
+      [{ amount: 10, base_value_currency: 'USD', currency: 'EUR', referral_code: 'SAM' }, 'currency: differs from base_value_currency; send one of them'],
       [{ referral_code: 'SAM' }, 'type: required (signup or purchase) unless amount or base_value is given'],
       [{ amount: -1, referral_code: 'SAM' }, 'amount: must not be negative'],
     ] as const) {
