@@ -10,12 +10,12 @@ import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { idFromPath } from './fields';
 import type { Operation } from './operation';
 
-const createProjectBody = z.object({
+const createProjectBody = z.strictObject({
   name: z.string().trim().min(1, 'is required').max(200),
   currency: currencyCode.default('USD'),
 });
 
-const createKeyBody = z.object({ name: z.string().trim().min(1).max(200).optional() }).default({});
+const createKeyBody = z.strictObject({ name: z.string().trim().min(1).max(200).optional() }).default({});
 
 const listQuery = z.object(paginationQuery);
 

@@ -8,7 +8,7 @@ import { hasCommissions, refuseRejectionOfEarner } from './affiliate-lifecycle';
 import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
-import { commissionTypeField, commissionValueField, conflictAs409, emailFromPath, mailboxField, ruleColumns, uuidField } from './fields';
+import { commissionTypeField, commissionValueField, conflictAs409, emailFromPath, mailboxField, ruleColumns, sentBackFields, uuidField } from './fields';
 import { bankField, PAYOUT_METHODS, payoutEmailField } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
@@ -27,7 +27,7 @@ const referralCodeField = z
 /** PRODUCT.md §12: pending (applied), active, inactive (earns nothing), suspended (earns nothing, payouts frozen), rejected */
 const statusField = z.enum(['pending', 'active', 'inactive', 'suspended', 'rejected']);
 
-const createBody = z.object({
+const createBody = z.strictObject({
   email: mailboxField,
   name: z.string().trim().min(1).max(200).optional(),
   referral_code: referralCodeField.optional(),
@@ -48,11 +48,12 @@ const createBody = z.object({
   payout_details: z.looseObject({ bank: bankField.optional() }).nullable().optional(),
 });
 
-const updateBody = createBody.partial().extend({
+const updateFields = createBody.partial().extend({
   // null clears it: the affiliate as GET shows it can be sent back (Refgrow's update takes the whole object)
   name: z.string().trim().min(1).max(200).nullable().optional(),
   status: statusField.optional().describe('"rejected" is refused (409) for an affiliate with commissions: set it "inactive" or suspend it instead'),
 });
+const updateBody = updateFields.extend(sentBackFields(affiliateResponse, updateFields));
 const listQuery = z.object({
   ...paginationQuery,
   status: statusField.optional(),
@@ -242,4 +243,4 @@ export const affiliateOperations: Operation[] = resourceOperations({
 });
 
 /** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
-export { createBody as affiliateCreateBody, updateBody as affiliateUpdateBody, listQuery as affiliateListQuery };
+export { createBody as affiliateCreateBody, updateFields as affiliateUpdateBody, listQuery as affiliateListQuery };

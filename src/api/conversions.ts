@@ -42,7 +42,7 @@ const listQuery = z.object({
   to: isoDate.optional().describe('conversions that occurred before this instant'),
 });
 
-const createBody = z.object({
+const createBody = z.strictObject({
   /** omitted: a purchase when amount or base_value is given (Refgrow's Node example sends none) */
   type: z.enum(['signup', 'purchase']).optional(),
   affiliate_id: uuidField
@@ -58,10 +58,12 @@ const createBody = z.object({
   base_value_currency: currencyCode.optional(),
   /** as /api/track/conversion names it: the sale's currency, as base_value_currency (dropped, a sale was recorded in the project's) */
   currency: currencyCode.optional(),
-  product_id: z.string().trim().min(1).optional(),
+  product_id: z.string().trim().min(1).max(255).optional(),
   referred_user_id: referredUserIdField.optional(),
   email: z.email({ message: 'must be an email address' }).optional(),
   reference: z.string().trim().min(1).max(200).optional(),
+  /** as /api/track/conversion names it: the reference, one conversion per order */
+  order_id: z.string().trim().min(1).max(200).optional().describe('reference, as /api/track/conversion names it'),
   coupon_code_used: z.string().trim().min(1).max(100).optional(),
   paid: z.boolean().default(false),
 });
@@ -310,6 +312,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     if (!type) throw new HttpError(400, 'type: required (signup or purchase) unless amount or base_value is given');
     const base = saleAmount ?? 0n;
     const givenEmail = oneOf('email', body.email, 'customer_email', body.customer_email, (v) => v.toLowerCase());
+    const reference = oneOf('reference', body.reference, 'order_id', body.order_id, (v) => v);
 
     const referred = body.referred_user_id !== undefined ? await referredCustomer(projectId, body.referred_user_id) : null;
     const email = givenEmail ?? (referred && 'email' in referred ? referred.email : null);
@@ -358,7 +361,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
     // one recorded as already paid was decided by the merchant who recorded it
     const reviewSetting = project.commissionReview === 'manual' ? 'manual' : 'auto';
     const review = body.paid && value > 0n && reviewSetting === 'manual' ? 'approved' : reviewState(null, value, reviewSetting, false);
-    if (body.reference && (await prisma.conversion.findUnique({ where: { projectId_externalKey: { projectId, externalKey: `manual:${body.reference}` } } }))) {
+    if (reference && (await prisma.conversion.findUnique({ where: { projectId_externalKey: { projectId, externalKey: `manual:${reference}` } } }))) {
       throw new HttpError(409, 'a conversion with this reference already exists');
     }
     const now = clock();
@@ -371,7 +374,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
               projectId,
               affiliateId: affiliate.id,
               kind: type,
-              reference: body.reference,
+              reference,
               email,
               customerId: referred && 'customerId' in referred ? referred.customerId : null,
               currency,

@@ -4,7 +4,7 @@ import type { Coupon, CouponProviderId, Prisma, PrismaClient } from '../generate
 import { couponIdFields } from '../providers/registry';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { conflictAs409, idFromPath, uuidField } from './fields';
+import { conflictAs409, idFromPath, sentBackFields, uuidField } from './fields';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 
@@ -13,7 +13,7 @@ const providerId = z.string().trim().min(1).max(255).nullable().optional();
 const PROVIDER_FIELDS = couponIdFields();
 const providerIdFields = Object.fromEntries(PROVIDER_FIELDS.map(({ field }) => [field, providerId])) as Record<string, typeof providerId>;
 
-const createBody = z.object({
+const createBody = z.strictObject({
   affiliate_id: uuidField,
   coupon_code: z
     .string()
@@ -28,7 +28,7 @@ type Body = z.infer<typeof updateBody>;
 /** The provider ids a body sets: a string sets it, null removes it, a field left out stays as it is. */
 const providerIdsOf = (b: Body) =>
   PROVIDER_FIELDS.flatMap(({ provider, field }) => ((b as Record<string, unknown>)[field] === undefined ? [] : [{ provider, field, value: (b as Record<string, string | null>)[field]! }]));
-const updateBody = createBody.partial().extend({ status: z.enum(['active', 'inactive']).optional() });
+const updateFields = createBody.partial().extend({ status: z.enum(['active', 'inactive']).optional() });
 const listQuery = z.object({
   ...paginationQuery,
   status: z.enum(['active', 'inactive']).optional(),
@@ -51,6 +51,7 @@ const couponResponse = z
     updated_at: instant,
   })
   .meta({ id: 'Coupon' });
+const updateBody = updateFields.extend(sentBackFields(couponResponse, updateFields));
 
 function couponView(c: CouponWithAffiliate) {
   return {
@@ -190,4 +191,4 @@ export const couponOperations: Operation[] = resourceOperations({
 });
 
 /** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
-export { createBody as couponCreateBody, updateBody as couponUpdateBody, listQuery as couponListQuery };
+export { createBody as couponCreateBody, updateFields as couponUpdateBody, listQuery as couponListQuery };

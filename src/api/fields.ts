@@ -204,3 +204,19 @@ function inUtcWhenNoZone(text: string): string {
   if (time === undefined || /(?:z|[+-]\d{2}:?\d{2})$/i.test(time)) return text;
   return `${date}T${time}Z`;
 }
+
+/**
+ * The fields of a resource as GET answers them that its update does not take, accepted and ignored: what GET
+ * answered can be sent back whole (Refgrow's PUT takes the whole object), while a field the resource does not have
+ * at all, a misspelt `comission_value`, is refused by a strict body instead of being dropped in silence.
+ */
+export function sentBackFields<R extends z.ZodRawShape, B extends z.ZodRawShape>(
+  response: z.ZodObject<R>,
+  body: z.ZodObject<B>,
+): { [K in Exclude<keyof R, keyof B>]: z.ZodOptional<z.ZodUnknown> } {
+  return Object.fromEntries(
+    Object.keys(response.shape)
+      .filter((key) => !(key in body.shape))
+      .map((key) => [key, z.unknown().optional().describe('read-only, as GET answers it: ignored')]),
+  ) as { [K in Exclude<keyof R, keyof B>]: z.ZodOptional<z.ZodUnknown> };
+}

@@ -11,7 +11,7 @@ import { PROVIDER_DISPLAY_NAMES, PROVIDER_NAMES, type ProviderName } from '../do
 import { allAdapters, canConnect, findAdapter, getConnector, getEnricher } from '../providers/registry';
 import { ReconcileError, type ReconcileReport } from '../reconcile/reconcile';
 import { instant, ok } from './envelope';
-import { isoDate } from './fields';
+import { isoDate, sentBackFields } from './fields';
 import type { Operation } from './operation';
 
 /** How this process reaches providers' APIs: operator-set base URLs (else each provider's public API) and fetch. */
@@ -27,7 +27,7 @@ const storeIdField = z
   .union([z.string().trim().regex(/^[1-9][0-9]{0,18}$/, 'must be a Lemon Squeezy store id (a positive integer)'), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)])
   .transform(String);
 
-const putBody = z.object({
+const putFields = z.strictObject({
   webhook_secret: z.string().trim().min(1, 'must not be empty').optional(),
   api_key: z.string().trim().min(1, 'must not be empty').nullable().optional(),
   previous_secret_ttl_hours: z.number().int().min(0).max(720).default(DEFAULT_PREVIOUS_SECRET_TTL_HOURS),
@@ -37,7 +37,7 @@ const putBody = z.object({
     .describe("Lemon Squeezy only: the store these webhooks come from. Its API keys reach every store of their user, so reconciliation reads this store's orders alone (without it, the key's only store; a key that sees several is refused). null forgets it"),
 });
 
-const reconcileBody = z.object({
+const reconcileBody = z.strictObject({
   /** read the provider's history from here instead of the stored checkpoint (ISO 8601) */
   since: isoDate.optional(),
 });
@@ -45,7 +45,7 @@ const reconcileBody = z.object({
 /** Runs reconciliation of one integration now (src/reconcile). */
 export type ReconcileNow = (request: { projectId: string; provider: ProviderName; since?: Date }) => Promise<ReconcileReport>;
 
-const connectBody = z.object({
+const connectBody = z.strictObject({
   api_key: z.string().trim().min(1, 'must not be empty'),
   /** keep the key for the pipeline's lookups; by default only where the provider's webhooks need them */
   store_api_key: z.boolean().optional(),
@@ -304,6 +304,7 @@ const integrationResponse = z
     updated_at: instant,
   })
   .meta({ id: 'Integration' });
+const putBody = putFields.extend(sentBackFields(integrationResponse, putFields));
 
 /** GET's answers: the connection with its activity (last event, 24-hour counts). */
 const integrationActivityResponse = z

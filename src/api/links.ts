@@ -6,20 +6,20 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { checkedTarget } from '../tracking/allowed-domains';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
-import { emailFromPath, isUniqueViolation } from './fields';
+import { emailFromPath, isUniqueViolation, sentBackFields } from './fields';
 import type { Operation } from './operation';
 
 const SLUG_PATTERN = /^[A-Za-z0-9_-]+$/;
 export const slugField = z.string().trim().min(3).max(64).regex(SLUG_PATTERN, { message: 'letters, digits, "-" and "_" only' });
 
-const createBody = z.object({
+const createBody = z.strictObject({
   /** an http(s) URL on one of the project's allowed_domains */
   target_url: z.string().max(2048),
   /** 3 to 64 of letters, digits, "-" and "_"; unique in the installation, case-insensitively; 10 random characters when left out */
   slug: slugField.optional(),
 });
 export { createBody as linkCreateBody, listQuery as linkListQuery };
-const updateBody = z.object({ target_url: z.string().max(2048).optional(), slug: slugField.optional(), active: z.boolean().optional() });
+const updateFields = z.strictObject({ target_url: z.string().max(2048).optional(), slug: slugField.optional(), active: z.boolean().optional() });
 const listQuery = z.object({ ...paginationQuery, active: z.enum(['true', 'false']).optional() });
 
 /** Slugs compare case-insensitively, so generated ones use lower-case letters and digits: 36^10 ≈ 3.7 × 10^15. */
@@ -55,6 +55,7 @@ export const linkResponse = z
     updated_at: instant,
   })
   .meta({ id: 'TrackingLink' });
+const updateBody = updateFields.extend(sentBackFields(linkResponse, updateFields));
 
 /**
  * Listing, presenting and creating an affiliate's links: the merchant's API below and the affiliate's own portal

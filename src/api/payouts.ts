@@ -18,15 +18,15 @@ import { conversionResponse, conversionView } from '../views/present';
 
 const STATUSES = ['pending', 'completed', 'failed'] as const;
 
-const createBody = z.object({
+const createBody = z.strictObject({
   affiliate_id: uuidField,
   /** default: the project's currency */
   currency: currencyCode.optional(),
   /** default: the affiliate's payout_method, else manual */
   method: z.enum(PAYOUT_METHODS).optional(),
 });
-const completeBody = z.object({ reference: z.string().trim().min(1).max(255).nullable().optional() });
-const failBody = z.object({ reason: z.string().trim().min(1).max(500).nullable().optional() });
+const completeBody = z.strictObject({ reference: z.string().trim().min(1).max(255).nullable().optional() });
+const failBody = z.strictObject({ reason: z.string().trim().min(1).max(500).nullable().optional() });
 const listQuery = z.object({ ...paginationQuery, status: z.enum(STATUSES).optional(), affiliate_id: uuidField.optional() });
 const eligibleQuery = z.object({
   ...paginationQuery,

@@ -5,18 +5,19 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { productRuleState } from '../projects/settings';
-import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns } from './fields';
+import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns, sentBackFields } from './fields';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { commissionFields, commissionView } from '../views/present';
 
-const createBody = z.object({
+const createBody = z.strictObject({
   product_id: z.string().trim().min(1).max(255),
   name: z.string().trim().min(1).max(200).optional(),
   commission_type: commissionTypeField,
   commission_value: commissionValueField,
 });
-const updateBody = createBody.partial();
+// null clears the name: the rule as GET shows it can be sent back
+const updateFields = createBody.partial().extend({ name: z.string().trim().min(1).max(200).nullable().optional() });
 const listQuery = z.object(paginationQuery);
 
 /**
@@ -136,6 +137,7 @@ const productRuleResponse = z
     updated_at: instant,
   })
   .meta({ id: 'ProductRule' });
+const updateBody = updateFields.extend(sentBackFields(productRuleResponse, updateFields));
 
 export const productOperations: Operation[] = resourceOperations({
   path: '/api/v1/products',

@@ -8,7 +8,7 @@ import { HttpError } from '../http/errors';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitReferralEvents, emitReferralRecorded } from '../outbound/emit';
-import { conflictAs409, emailField, emailFromPath, isUniqueViolation, uuidField } from './fields';
+import { conflictAs409, emailField, emailFromPath, isUniqueViolation, sentBackFields, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { countReferrals, referralResponse, referralRowByEmail, referralRows, referralView, type ReferralFilter } from './referral-rows';
@@ -20,7 +20,7 @@ const statusField = z
   .describe('pending | converted | direct | direct_signup; the earlier active (= pending) and inactive (= direct) are still accepted')
   .transform((v): ReferralStatus => (v === 'active' || v === 'inactive' ? LEGACY_REFERRAL_STATUSES[v] : v));
 
-const createBody = z.object({
+const createBody = z.strictObject({
   email: emailField,
   /** omitted (and no referral_code): a direct signup */
   affiliate_id: uuidField.nullable().optional(),
@@ -28,7 +28,7 @@ const createBody = z.object({
   status: statusField.optional(),
 });
 
-const updateBody = z.object({
+const updateFields = z.strictObject({
   email: emailField.optional(),
   /** null: the customer came to the merchant directly */
   affiliate_id: uuidField.nullable().optional(),
@@ -36,6 +36,7 @@ const updateBody = z.object({
   /** as asked: `active` and `inactive` are read against the referral's own status (requestedStatus) */
   status: z.enum(statusValues).describe(statusField.description!).optional(),
 });
+const updateBody = updateFields.extend(sentBackFields(referralResponse, updateFields));
 
 /**
  * The status a change asks for. Refwire's earlier `active` and `inactive`, still in every answer as `status`, say
@@ -179,7 +180,7 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
   return router;
 }
 
-const storeBody = z.object({ email: emailField, referral_code: z.string().trim().min(1, 'is required') });
+const storeBody = z.strictObject({ email: emailField, referral_code: z.string().trim().min(1, 'is required') });
 
 /**
  * `POST /api/store-attribution`: the merchant's backend tells Refwire which referral code a signed-up email came
@@ -271,4 +272,4 @@ export const referralOperations: Operation[] = [
 ];
 
 /** The schemas above, for the MCP tools that call these routes (src/mcp/tools.ts). */
-export { createBody as referralCreateBody, updateBody as referralUpdateBody, listQuery as referralListQuery };
+export { createBody as referralCreateBody, updateFields as referralUpdateBody, listQuery as referralListQuery };

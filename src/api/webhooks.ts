@@ -10,7 +10,7 @@ import { ENDPOINT_SECRET_PREFIX, newEndpointSecret } from '../outbound/signature
 import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
 import { maskSecret, type SecretBox } from '../security/secret-box';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
-import { idFromPath } from './fields';
+import { idFromPath, sentBackFields } from './fields';
 import { resourceOperations, type Operation } from './operation';
 
 /** Event names, each known (an unknown one is named in the 400), without repeats. */
@@ -23,7 +23,7 @@ const eventsField = z
   })
   .transform((events) => [...new Set(events)])
   .meta({ items: { type: 'string', enum: [...OUTBOUND_EVENTS] }, description: "The events it receives: Refgrow's four, Refferq's twelve and the affiliate lifecycle's rejected and reactivated in Refferq's shape (docs/webhooks.md). Default on creation: Refgrow's four." });
-const createBody = z.object({
+const createBody = z.strictObject({
   url: z.string().trim().min(1).max(2048),
   events: eventsField.optional(),
   payload_format: z
@@ -32,7 +32,7 @@ const createBody = z.object({
     .optional(),
   description: z.string().trim().max(255).nullable().optional(),
 });
-const updateBody = createBody.partial().extend({ status: z.enum(['active', 'disabled']).optional() });
+const updateFields = createBody.partial().extend({ status: z.enum(['active', 'disabled']).optional() });
 const listQuery = z.object(paginationQuery);
 
 /** A secret sent would be ignored like any unknown field, and the merchant would sign-check with one never used. */
@@ -58,6 +58,7 @@ const webhookEndpointResponse = z
     updated_at: instant,
   })
   .meta({ id: 'WebhookEndpoint' });
+const updateBody = updateFields.extend(sentBackFields(webhookEndpointResponse, updateFields));
 
 const webhookDeliveryResponse = z
   .strictObject({

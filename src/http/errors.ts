@@ -25,6 +25,8 @@ export const notFoundHandler: RequestHandler = (_req, res) => sendError(res, 404
  * forms beside fields whose schemas gave no message of their own: said as the other fields say it.
  */
 function messageOf(issue: ZodError['issues'][number]): string {
+  // a misspelt field was once dropped in silence (an order_id that deduplicated nothing, a comission_value unchanged)
+  if (issue.code === 'unrecognized_keys') return `not a field of this request: ${issue.keys.map((k) => JSON.stringify(k.length > 64 ? `${k.slice(0, 64)}…` : k)).join(', ')}`;
   if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1 && issue.message.startsWith('Too small:')) return 'must not be empty';
   return issue.message;
 }

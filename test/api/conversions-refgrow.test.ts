@@ -96,12 +96,23 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     // the currency as /api/track/conversion names it is the sale's, not dropped for the project's
     const inEuros = (await request(t.app).post('/api/v1/conversions').set(api()).send({ amount: 30, currency: 'eur', referral_code: 'SAM' }).expect(201)).body.data;
     expect(inEuros).toMatchObject({ base_value: 30, base_value_minor: 3000, base_value_currency: 'EUR' });
+    // the order id as /api/track/conversion names it is the reference: a repeat is refused, not a second sale
+    const order = { amount: 12, order_id: 'ORDER-77', referral_code: 'SAM' };
+    expect((await request(t.app).post('/api/v1/conversions').set(api()).send(order).expect(201)).body.data.reference).toBe('ORDER-77');
+    await request(t.app).post('/api/v1/conversions').set(api()).send(order).expect(409);
+    await request(t.app).post('/api/v1/conversions').set(api()).send({ ...order, order_id: undefined, reference: 'ORDER-77' }).expect(409);
+    // a field the request does not have is named, not dropped
+    expect((await request(t.app).post('/api/v1/conversions').set(api()).send({ amount: 12, referral_code: 'SAM', orderid: 'X-1' }).expect(400)).body).toEqual({
+      success: false,
+      error: 'not a field of this request: "orderid"',
+    });
     // agreeing aliases are one value; disagreeing ones, or neither type nor amount, are refused
     await request(t.app).post('/api/v1/conversions').set(api()).send({ amount: '10.00', base_value: 10, email: 'a@x.test', customer_email: 'A@x.test', referral_code: 'SAM' }).expect(201);
     for (const [body, error] of [
       [{ amount: 10, base_value: 11, referral_code: 'SAM' }, 'amount: differs from base_value; send one of them'],
       [{ amount: 10, email: 'a@x.test', customer_email: 'b@x.test', referral_code: 'SAM' }, 'customer_email: differs from email; send one of them'],
       [{ amount: 10, base_value_currency: 'USD', currency: 'EUR', referral_code: 'SAM' }, 'currency: differs from base_value_currency; send one of them'],
+      [{ amount: 10, reference: 'A-1', order_id: 'A-2', referral_code: 'SAM' }, 'order_id: differs from reference; send one of them'],
       [{ referral_code: 'SAM' }, 'type: required (signup or purchase) unless amount or base_value is given'],
       [{ amount: -1, referral_code: 'SAM' }, 'amount: must not be negative'],
     ] as const) {

@@ -93,6 +93,34 @@ describe('REST resources: validation, conflicts, tenancy', () => {
     expect((await request(t.app).put(path).set(as(a.apiKey)).send({ name: null }).expect(200)).body.data.name).toBeNull();
   });
 
+  it('a misspelt field is refused by name, not dropped; each resource as GET answers it is still taken back whole', async () => {
+    const key = as(a.apiKey);
+    const misspelt = async (method: 'post' | 'put' | 'patch', path: string, body: object, field: string) =>
+      expect((await request(t.app)[method](path).set(key).send(body).expect(400)).body).toEqual({ success: false, error: `not a field of this request: "${field}"` });
+    await misspelt('patch', '/api/v1/affiliates/one%40p.test', { comission_value: 50 }, 'comission_value');
+    await misspelt('post', '/api/v1/affiliates', { email: 'new@p.test', refferal_code: 'NEW' }, 'refferal_code');
+    await misspelt('post', '/api/v1/payouts', { affiliate_id: affiliateId, methd: 'paypal' }, 'methd');
+    const coupon = (await request(t.app).post('/api/v1/coupons').set(key).send({ affiliate_id: affiliateId, coupon_code: 'BACK-WHOLE' }).expect(201)).body.data;
+    await misspelt('put', `/api/v1/coupons/${coupon.id}`, { coupon: 'X' }, 'coupon');
+    const product = (await request(t.app).post('/api/v1/products').set(key).send({ product_id: 'prod_whole', commission_type: 'percentage', commission_value: 10 }).expect(201)).body.data;
+    await misspelt('put', `/api/v1/products/${product.id}`, { comission_value: 5 }, 'comission_value');
+    await misspelt('post', '/api/v1/referrals', { email: 'r@p.test', affiliate: affiliateId }, 'affiliate');
+    await request(t.app).post('/api/v1/referrals').set(key).send({ email: 'whole@p.test', affiliate_id: affiliateId }).expect(201);
+    await request(t.app).patch('/api/v1/settings').set(key).send({ allowed_domains: ['shop.p.test'] }).expect(200);
+    await request(t.app).post('/api/v1/affiliates/one%40p.test/links').set(key).send({ target_url: 'https://shop.p.test/', slug: 'whole-link' }).expect(201);
+    await misspelt('patch', '/api/v1/affiliates/one%40p.test/links/whole-link', { enabled: false }, 'enabled');
+    const paths = ['/api/v1/affiliates/one%40p.test', `/api/v1/coupons/${coupon.id}`, `/api/v1/products/${product.id}`, '/api/v1/referrals/whole%40p.test', '/api/v1/affiliates/one%40p.test/links/whole-link'];
+    for (const path of paths) {
+      const before = (await request(t.app).get(path).set(key).expect(200)).body.data;
+      const answer = await request(t.app).put(path).set(key).send(before);
+      expect([path, answer.status, answer.body.error]).toEqual([path, 200, undefined]);
+      const back = answer.body.data;
+      expect(back).toEqual({ ...before, updated_at: back.updated_at });
+    }
+    // unchanged by the refusals
+    expect((await request(t.app).get('/api/v1/affiliates/one%40p.test').set(key).expect(200)).body.data.commission_value).toBeNull();
+  });
+
   it('settings validate and round-trip', async () => {
     await request(t.app).patch('/api/v1/settings').set(as(a.apiKey)).send({ commission_duration: 'months' }).expect(400);
     const res = await request(t.app)

@@ -5382,6 +5382,24 @@ export interface operations {
                     previous_secret_ttl_hours?: number;
                     /** @description Lemon Squeezy only: the store these webhooks come from. Its API keys reach every store of their user, so reconciliation reads this store's orders alone (without it, the key's only store; a key that sees several is refused). null forgets it */
                     store_id?: (string | number) | null;
+                    /** @description read-only, as GET answers it: ignored */
+                    provider?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    webhook_url?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    events?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    webhook_secret_hint?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    previous_secret?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    api_key_hint?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    reconciliation?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -7871,6 +7889,60 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }) | null;
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    user_email?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    status_reason?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    commission_value_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    commission_rate_bp?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    clicks?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    signups?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    purchases?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    currency?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    unpaid_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    total_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    eligible_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    held_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    processing_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    paid_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    pending_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    unpaid_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    total_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    eligible_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    held_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    processing_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    paid_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    pending_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    next_release_date?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    earnings_by_currency?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -8106,6 +8178,60 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     }) | null;
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    user_email?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    status_reason?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    commission_value_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    commission_rate_bp?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    clicks?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    signups?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    purchases?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    currency?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    unpaid_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    total_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    eligible_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    held_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    processing_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    paid_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    pending_earnings?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    unpaid_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    total_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    eligible_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    held_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    processing_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    paid_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    pending_earnings_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    next_release_date?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    earnings_by_currency?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -8515,6 +8641,26 @@ export interface operations {
                     referral_code?: string;
                     /** @enum {string} */
                     status?: "pending" | "converted" | "direct" | "direct_signup" | "active" | "inactive";
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    user_email?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    affiliate_code?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    conversion_status?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    conversion_date?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    source?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    expires_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    link_id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -8631,6 +8777,26 @@ export interface operations {
                     referral_code?: string;
                     /** @enum {string} */
                     status?: "pending" | "converted" | "direct" | "direct_signup" | "active" | "inactive";
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    user_email?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    affiliate_code?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    conversion_status?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    conversion_date?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    source?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    expires_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    link_id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -9275,6 +9441,16 @@ export interface operations {
                     polar_discount_id?: string | null;
                     /** @enum {string} */
                     status?: "active" | "inactive";
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    affiliate_email?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    affiliate_referral_code?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -9495,6 +9671,16 @@ export interface operations {
                     polar_discount_id?: string | null;
                     /** @enum {string} */
                     status?: "active" | "inactive";
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    affiliate_email?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    affiliate_referral_code?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -9887,11 +10073,21 @@ export interface operations {
             content: {
                 "application/json": {
                     product_id?: string;
-                    name?: string;
+                    name?: string | null;
                     /** @enum {string} */
                     commission_type?: "percentage" | "fixed";
                     /** @description a percentage (0 to 100, 2 decimals), or for "fixed" an amount in major units of at most 1000000000000000 minor units */
                     commission_value?: number | string;
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    commission_value_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    commission_rate_bp?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -10104,11 +10300,21 @@ export interface operations {
             content: {
                 "application/json": {
                     product_id?: string;
-                    name?: string;
+                    name?: string | null;
                     /** @enum {string} */
                     commission_type?: "percentage" | "fixed";
                     /** @description a percentage (0 to 100, 2 decimals), or for "fixed" an amount in major units of at most 1000000000000000 minor units */
                     commission_value?: number | string;
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    commission_value_minor?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    commission_rate_bp?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -10333,11 +10539,14 @@ export interface operations {
                     /** Format: email */
                     customer_email?: string;
                     base_value_currency?: string;
+                    currency?: string;
                     product_id?: string;
                     referred_user_id?: string | number;
                     /** Format: email */
                     email?: string;
                     reference?: string;
+                    /** @description reference, as /api/track/conversion names it */
+                    order_id?: string;
                     coupon_code_used?: string;
                     /** @default false */
                     paid?: boolean;
@@ -12110,6 +12319,18 @@ export interface operations {
                     description?: string | null;
                     /** @enum {string} */
                     status?: "active" | "disabled";
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    disabled_reason?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    consecutive_failures?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    secret_hint?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -12332,6 +12553,18 @@ export interface operations {
                     description?: string | null;
                     /** @enum {string} */
                     status?: "active" | "disabled";
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    disabled_reason?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    consecutive_failures?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    secret_hint?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -16065,6 +16298,22 @@ export interface operations {
                     target_url?: string;
                     slug?: string;
                     active?: boolean;
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    affiliate_id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    url?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    clicks?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    signups?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    conversions?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };
@@ -16272,6 +16521,22 @@ export interface operations {
                     target_url?: string;
                     slug?: string;
                     active?: boolean;
+                    /** @description read-only, as GET answers it: ignored */
+                    id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    affiliate_id?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    url?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    clicks?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    signups?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    conversions?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    created_at?: unknown;
+                    /** @description read-only, as GET answers it: ignored */
+                    updated_at?: unknown;
                 };
             };
         };

@@ -109,10 +109,11 @@ function NewPayoutDialog(props: { affiliate: Affiliate; onClose(): void }) {
   const currencies = [...new Set([projectCurrency, ...balances.map((e) => e.currency)])];
   const firstEligible = balances.find((e) => e.eligible_earnings_minor > 0)?.currency;
   const [currency, setCurrency] = useState(firstEligible ?? projectCurrency);
-  const [method, setMethod] = useState<Method | ''>(a.payout_method ?? '');
+  // an affiliate without a method is paid by hand unless another is chosen, as the API and a batch do
+  const [method, setMethod] = useState<Method>(a.payout_method ?? 'manual');
   const eligible = balances.find((e) => e.currency === currency)?.eligible_earnings_minor ?? 0;
   const create = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/payouts', { body: { affiliate_id: a.id, currency, ...(method ? { method } : {}) } })),
+    mutationFn: () => unwrap(api.POST('/api/v1/payouts', { body: { affiliate_id: a.id, currency, method } })),
     onSuccess: async (answer) => {
       await client.invalidateQueries({ queryKey: ['p', project_id] });
       const p = answer.data;
@@ -143,8 +144,7 @@ function NewPayoutDialog(props: { affiliate: Affiliate; onClose(): void }) {
             </option>
           ))}
         </Field>
-        <Field label="Method" name="method" as="select" value={method} onChange={(e) => setMethod(e.currentTarget.value as Method | '')} errors={errors}>
-          {a.payout_method ? null : <option value="">Choose a method</option>}
+        <Field label="Method" name="method" as="select" value={method} onChange={(e) => setMethod(e.currentTarget.value as Method)} errors={errors}>
           {(Object.keys(METHODS) as Method[]).map((m) => (
             <option key={m} value={m}>
               {METHODS[m]}
