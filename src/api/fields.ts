@@ -46,7 +46,7 @@ export const minorAmountQueryField = z.coerce.number().pipe(minorAmountField);
 
 /** A percentage is a number of percent; a fixed amount a money amount in the project currency. */
 export const commissionValueField = z
-  .union([z.number(), z.string().trim().min(1)])
+  .union([z.number(), z.string().trim().min(1)], { error: 'must be a number or a decimal string: a percentage, e.g. 20, or for "fixed" an amount, e.g. 12.50' })
   .describe(`a percentage (0 to 100, 2 decimals), or for "fixed" an amount in major units of at most ${MAX_AMOUNT_MINOR} minor units`);
 
 

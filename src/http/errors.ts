@@ -14,8 +14,11 @@ export class HttpError extends Error {
   }
 }
 
+/** Long enough for every message Refwire writes; a message quoting a 100,000-character input back is cut here. */
+const ERROR_TEXT_LIMIT = 1000;
+
 export function sendError(res: Parameters<RequestHandler>[1], status: number, error: string): void {
-  res.status(status).json({ success: false, error });
+  res.status(status).json({ success: false, error: error.length > ERROR_TEXT_LIMIT ? `${error.slice(0, ERROR_TEXT_LIMIT)}…` : error });
 }
 
 export const notFoundHandler: RequestHandler = (_req, res) => sendError(res, 404, 'not found');

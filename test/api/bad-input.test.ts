@@ -173,6 +173,17 @@ describe('bad input the database cannot hold', () => {
     const sale = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'X', base_value: null }).expect(400);
     expect(sale.body).toEqual({ success: false, error: 'base_value: must be an amount: a number or a decimal string, e.g. 12.50' });
     expect((await request(t.app).get('/api/v1/conversions?paid=1').set(api()).expect(400)).body).toEqual({ success: false, error: 'paid: must be true or false' });
+    for (const value of [true, [], {}]) {
+      const rule = await request(t.app).patch('/api/v1/settings').set(api()).send({ commission_type: 'percentage', commission_value: value }).expect(400);
+      expect(rule.body.error).toBe('commission_value: must be a number or a decimal string: a percentage, e.g. 20, or for "fixed" an amount, e.g. 12.50');
+    }
+  });
+
+  it('cuts an error that quotes a huge input back at 1,000 characters', async () => {
+    const huge = 'x'.repeat(100_000);
+    const res = await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'X', base_value: huge }).expect(400);
+    expect(res.body.error.length).toBe(1001);
+    expect(res.body.error).toMatch(/^base_value: .*…$/);
   });
 
   it('names referral_code when no affiliate has it, so a form shows the error beside that field', async () => {
