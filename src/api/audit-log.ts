@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuditLogEntry, Prisma, PrismaClient } from '../generated/prisma/client';
 import { projectIdOf } from '../http/auth';
 import { instant, page, paginationQuery, uuid } from './envelope';
-import { isoDate } from './fields';
+import { checkedPeriod, isoDate } from './fields';
 import type { Operation } from './operation';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -56,7 +56,7 @@ function entryView(e: AuditLogEntry) {
 export function auditLogRouter(prisma: PrismaClient): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    const q = listQuery.parse(req.query);
+    const q = checkedPeriod(listQuery.parse(req.query));
     const where: Prisma.AuditLogEntryWhereInput = {
       projectId: projectIdOf(req),
       ...(q.actor_type ? { actorType: q.actor_type } : {}),

@@ -8,7 +8,7 @@ import { Prisma, type Conversion, type PrismaClient } from '../generated/prisma/
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { currencyCode } from './currency';
-import { amountField, booleanQuery, conflictAs409, idFromPath, isoDate, moneyField, referredUserIdField, uuidField } from './fields';
+import { amountField, booleanQuery, checkedPeriod, conflictAs409, idFromPath, isoDate, moneyField, referredUserIdField, uuidField } from './fields';
 import { CURSOR_PAGING, cursorOf, cursorQuery, keysetPage, majorText, minor, ok, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { conversionResponse, conversionView } from '../views/present';
@@ -255,7 +255,7 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
   }
 
   router.get('/', async (req, res) => {
-    const q = listQuery.parse(req.query);
+    const q = checkedPeriod(listQuery.parse(req.query));
     const projectId = projectIdOf(req);
     const referred = q.referred_user_id ? await referredCustomer(projectId, q.referred_user_id) : null;
     const where: Prisma.ConversionWhereInput = {

@@ -220,3 +220,12 @@ export function sentBackFields<R extends z.ZodRawShape, B extends z.ZodRawShape>
       .map((key) => [key, z.unknown().optional().describe('read-only, as GET answers it: ignored')]),
   ) as { [K in Exclude<keyof R, keyof B>]: z.ZodOptional<z.ZodUnknown> };
 }
+
+/**
+ * A period [from, to) that ends before it starts is a mistake to say, as the daily report says it, not an empty
+ * answer: the reports and the lists of conversions and of the audit log read it alike.
+ */
+export function checkedPeriod<Q extends { from?: Date; to?: Date }>(q: Q): Q {
+  if (q.from && q.to && q.from.getTime() >= q.to.getTime()) throw new HttpError(400, 'from: must be before to');
+  return q;
+}

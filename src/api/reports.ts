@@ -7,7 +7,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { dailyReport, dailyReportOperations, moneyResponse } from './daily-report';
 import { instant, ok, uuid } from './envelope';
-import { isoDate } from './fields';
+import { checkedPeriod, isoDate } from './fields';
 import type { Operation } from './operation';
 import { conversionStatus } from '../views/present';
 import { csvField } from '../util/csv';
@@ -16,11 +16,6 @@ import { sqlSessionOf } from '../db/prisma-session';
 
 const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
 
-/** A period that ends before it starts is a mistake to say, as the daily report says it, not an empty answer. */
-function checkedPeriod<Q extends { from?: Date; to?: Date }>(q: Q): Q {
-  if (q.from && q.to && q.from.getTime() >= q.to.getTime()) throw new HttpError(400, 'from: must be before to');
-  return q;
-}
 const healthQuery = z.object({ newest: z.coerce.number().int().min(0).max(50).default(5) });
 const DAY_MS = 86_400_000;
 const healthAnswer = z.object({

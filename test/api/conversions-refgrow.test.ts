@@ -266,6 +266,10 @@ describe("conversions and the Stripe customer's referral info, as Refgrow docume
     const after = period(at.toISOString(), '2026-07-21T00:00:00Z');
     expect([await listed(before), await exported(before)]).toEqual([0, 0]);
     expect([await listed(after), await exported(after)]).toEqual([1, 1]);
+    // a period that ends before it starts is said to be one, as the reports say it, not answered with nothing
+    const backwards = period('2026-07-21T00:00:00Z', at.toISOString());
+    expect((await request(t.app).get(`/api/v1/conversions?${backwards}`).set(api()).expect(400)).body).toEqual({ success: false, error: 'from: must be before to' });
+    expect((await request(t.app).get(`/api/v1/audit-log?${backwards}`).set(api()).expect(400)).body.error).toBe('from: must be before to');
   });
 
   it("the Stripe customer's referral info: its affiliate, how, its payments and totals net of refunds", async () => {
