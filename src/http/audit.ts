@@ -15,11 +15,11 @@ function actorOf(req: Request): AuditActor | null {
  * What a write was about: the id of the row its answer names, else its route's most specific parameter
  * (`/affiliates/:email/links/:id` → the link; the project itself is never the target).
  */
-function targetOf(req: Request, body: unknown): string | null {
+function targetOf(routeParams: Record<string, unknown>, body: unknown): string | null {
   const data = (body as { data?: unknown } | null)?.data;
   const id = data && typeof data === 'object' && !Array.isArray(data) ? (data as { id?: unknown }).id : undefined;
   if (typeof id === 'string' || typeof id === 'number') return String(id);
-  const params = Object.entries((req.params ?? {}) as Record<string, unknown>).filter(([name, v]) => name !== 'projectId' && typeof v === 'string' && v !== '');
+  const params = Object.entries(routeParams).filter(([name, v]) => name !== 'projectId' && typeof v === 'string' && v !== '');
   return (params.at(-1)?.[1] as string | undefined) ?? null;
 }
 
@@ -34,6 +34,20 @@ export function auditWrites(sql: SqlClient, clock: () => Date, logger: Logger): 
     const actor = actorOf(req);
     const projectId = req.projectId;
     if (READS.has(req.method) || !actor || !projectId) return next();
+    // The route's parameters as its router matched them: a refusal thrown from the route reaches the error handler
+    // with the app's own (none), and a refused write was recorded without its target. Each router sets req.params
+    // as it matches (a nested one with its parent's too): the last set with the most names is the route's.
+    let params: Record<string, unknown> = {};
+    let current: unknown = req.params;
+    Object.defineProperty(req, 'params', {
+      configurable: true,
+      enumerable: true,
+      get: () => current,
+      set: (value: unknown) => {
+        current = value;
+        if (value && typeof value === 'object' && Object.keys(value).length >= Object.keys(params).length) params = value as Record<string, unknown>;
+      },
+    });
     let body: unknown = null;
     const json = res.json.bind(res);
     res.json = (value: unknown) => {
@@ -46,7 +60,7 @@ export function auditWrites(sql: SqlClient, clock: () => Date, logger: Logger): 
       if (recorded) return end(...args);
       recorded = true;
       const path = (req.originalUrl ?? req.url).split('?')[0]!;
-      recordAudit(sql, { projectId, actor, method: req.method, path, status: res.statusCode, target: targetOf(req, body), at: clock() })
+      recordAudit(sql, { projectId, actor, method: req.method, path, status: res.statusCode, target: targetOf(params, body), at: clock() })
         .catch((err: unknown) => logger.error({ err }, 'audit log entry not recorded'))
         .finally(() => end(...args));
       return res;

@@ -82,4 +82,15 @@ describe('GET /api/v1/audit-log', () => {
     expect((await key('get', '/api/v1/audit-log?from=yesterday').expect(400)).body).toEqual({ success: false, error: 'from: must be an ISO 8601 date or date-time' });
     expect((await key('get', '/api/v1/audit-log?actor_type=robot').expect(400)).body.error).toMatch(/^actor_type:/);
   });
+
+  it('records a refused write with the target its route names, as an accepted one', async () => {
+    t.clock.now = at(10);
+    await key('post', '/api/v1/affiliates/nobody%40partners.test/approve').send({}).expect(404);
+    await asBrowser(t.app, owner, 'patch', `/api/dashboard/projects/${project.id}/members/${owner.userId}`).send({ role: 'admin' }).expect(409);
+    const entries = (await log(`?from=${at(10).toISOString()}`)).data.map((e: any) => [e.method, e.status, e.target]);
+    expect(entries).toEqual([
+      ['PATCH', 409, owner.userId],
+      ['POST', 404, 'nobody@partners.test'],
+    ]);
+  });
 });
