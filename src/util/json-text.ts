@@ -42,7 +42,9 @@ export function isExactJsonNumber(literal: string): boolean {
  */
 function inexactNumber(literal: string): string {
   const shown = literal.length > 40 ? `${literal.slice(0, 40)}…` : literal;
-  if (!(Math.abs(Number(literal)) <= Number.MAX_SAFE_INTEGER)) return `the number ${shown} is too large (at most ${Number.MAX_SAFE_INTEGER})`;
+  if (!(Math.abs(Number(literal)) <= Number.MAX_SAFE_INTEGER)) {
+    return literal.startsWith('-') ? `the number ${shown} is too small (at least -${Number.MAX_SAFE_INTEGER})` : `the number ${shown} is too large (at most ${Number.MAX_SAFE_INTEGER})`;
+  }
   return `the number ${shown} has more digits than can be read exactly; an amount can be sent as a decimal string, e.g. "12.34"`;
 }
 

@@ -37,6 +37,7 @@ describe('JSON text checks', () => {
     );
     expect(jsonTextProblem('{"items":[{"v":1},{"v":0.1000000000000000055}]}', exact)).toMatch(/^items\.1\.v: the number 0\.1000000000000000055 /);
     expect(jsonTextProblem('{"a\\"b":1e999}', exact)).toMatch(/^a"b: /);
+    expect(jsonTextProblem('{"hold_days":-1e309}', exact)).toBe('hold_days: the number -1e309 is too small (at least -9007199254740991)');
     // strings are not numbers, however they look
     expect(jsonTextProblem('{"value":"9223372036854775807","note":"a \\" 1e999 ] }"}', exact)).toBeNull();
     expect(jsonTextProblem('{"value":12.5,"ok":true,"none":null,"list":[1,2,3]}', exact)).toBeNull();
