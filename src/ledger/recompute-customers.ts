@@ -93,6 +93,13 @@ export async function recomputeCustomers(
     // per affiliate, the customer's first payment attributed to it: a second subscription sold through another
     // affiliate starts that one's duration, and is its first payment
     const firstAttributedAt = new Map<string, Date>();
+    // The subscriptions a payment of the customer was seen for: a subscription's first paid payment opens it, whatever
+    // its provider calls it (after a free trial or a free first period, Stripe bills a subscription_cycle, Paddle a
+    // subscription_recurring, Lemon Squeezy a renewal, Polar a subscription_cycle), so a second subscription that
+    // began free is a sale of its own. Only when every earlier payment names its subscription: a payment that names
+    // none (Lemon Squeezy's order) may be this subscription's own first, and its renewal stays a renewal.
+    const paidSubscriptions = new Set<string>();
+    let unlinkedEarlier = false;
     // referral.converted once per customer: when the first of its payments is attributed
     let converted = payments.some((p) => p.affiliate_id !== null);
     for (const payment of payments) {
@@ -107,6 +114,9 @@ export async function recomputeCustomers(
       const earlierFirst = affiliate ? (firstAttributedAt.get(affiliate.id) ?? null) : null;
       if (affiliate && !firstAttributedAt.has(affiliate.id)) firstAttributedAt.set(affiliate.id, payment.occurred_at);
       if (affiliate && !bound) bound = affiliate;
+      const opensSubscription = payment.subscription_id !== null && !unlinkedEarlier && !paidSubscriptions.has(payment.subscription_id);
+      if (payment.subscription_id !== null) paidSubscriptions.add(payment.subscription_id);
+      else unlinkedEarlier = true;
 
       // PRODUCT.md §11: rated with the rules in force when the payment occurred (or when the merchant last
       // asked for an explicit recalculation), so a later rule change never moves it.
@@ -134,7 +144,7 @@ export async function recomputeCustomers(
         group,
         // PRODUCT.md §7: renewals earn only within the duration; a purchase (a one-off, a new subscription's first
         // payment) is a sale of its own and earns whenever it is made
-        firstAttributedAt: payment.kind === 'renewal' ? earlierFirst : null,
+        firstAttributedAt: payment.kind === 'renewal' && !opensSubscription ? earlierFirst : null,
         occurredAt: payment.occurred_at,
       });
 

@@ -294,6 +294,29 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
   });
 
   it.each(bothOrders([
+    subscriptionCheckout({ id: 'sub_ten_a', customer: 'cus_ten', subscription: 'sub_ten_a', clientReferenceId: 'ANN', at: T0 + 2 }),
+    invoicePaid({ id: 'in_ten_a1', customer: 'cus_ten', subscription: 'sub_ten_a', reason: 'subscription_create', amount: 10_000, at: T0 }),
+    // five months on, a second subscription through Ann's link, starting with a 14-day trial: its $0 invoice is no
+    // payment, and the first money it brings is billed as a subscription_cycle
+    subscriptionCheckout({ id: 'sub_ten_b', customer: 'cus_ten', subscription: 'sub_ten_b', clientReferenceId: 'ANN', at: T0 + 150 * DAY + 2 }),
+    invoicePaid({ id: 'in_ten_b1', customer: 'cus_ten', subscription: 'sub_ten_b', reason: 'subscription_cycle', amount: 9_900, at: T0 + 164 * DAY }),
+    invoicePaid({ id: 'in_ten_b2', customer: 'cus_ten', subscription: 'sub_ten_b', reason: 'subscription_cycle', amount: 9_900, at: T0 + 194 * DAY }),
+    { polar: polarSubscription({ type: 'subscription.created', sub: 'psub_ten_a', customer: 'cust_ten', at: T0 - 2, code: 'ANN' }) },
+    { polar: polarOrder({ id: 'pord_ten_a1', sub: 'psub_ten_a', customer: 'cust_ten', reason: 'subscription_create', at: T0 }) },
+    { polar: polarSubscription({ type: 'subscription.created', sub: 'psub_ten_b', customer: 'cust_ten', at: T0 + 150 * DAY - 2, code: 'ANN' }) },
+    { polar: polarOrder({ id: 'pord_ten_b1', sub: 'psub_ten_b', customer: 'cust_ten', reason: 'subscription_cycle', at: T0 + 164 * DAY }) },
+    { polar: polarOrder({ id: 'pord_ten_b2', sub: 'psub_ten_b', customer: 'cust_ten', reason: 'subscription_cycle', at: T0 + 194 * DAY }) },
+  ]))("under first_payment a second subscription that began with a trial earns its first paid payment, billed as a cycle (%s)", async (_label, deliveries) => {
+    const { byPayment } = await run(deliveries, { commission_duration: 'first_payment' });
+    expect(byPayment.in_ten_a1).toMatchObject({ affiliate: 'ANN', value: 1000 });
+    expect(byPayment.in_ten_b1).toMatchObject({ affiliate: 'ANN', value: 990 });
+    expect(byPayment.in_ten_b2).toMatchObject({ affiliate: 'ANN', value: 0 });
+    expect(byPayment.pord_ten_a1).toMatchObject({ affiliate: 'ANN' });
+    expect(byPayment.pord_ten_b1).toMatchObject({ affiliate: 'ANN', value: 490 });
+    expect(byPayment.pord_ten_b2).toMatchObject({ affiliate: 'ANN', value: 0 });
+  });
+
+  it.each(bothOrders([
     { polar: polarSubscription({ type: 'subscription.created', sub: 'psub_eight_a', customer: 'cust_eight', at: T0 - 2, code: 'ANN' }) },
     { polar: polarOrder({ id: 'pord_eight_a1', sub: 'psub_eight_a', customer: 'cust_eight', reason: 'subscription_create', at: T0 }) },
     { polar: polarSubscription({ type: 'subscription.created', sub: 'psub_eight_b', customer: 'cust_eight', at: T0 + 60 * DAY - 2, code: 'BEN' }) },
