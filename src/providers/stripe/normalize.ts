@@ -145,6 +145,9 @@ function invoicePaid(invoice: Json, occurredAt: Date): Normalized {
   // paid now: amount_paid is what was, and it carries its share of the invoice's tax, not all of it.
   const total = minor(invoice.total);
   const tax = total !== null && total > gross ? mulDivRound(invoiceTax, gross, total) : invoiceTax;
+  // A customer who owed from before (a positive starting_balance) pays that debt with this invoice: amount_paid is
+  // above the invoice's total, and only the total is this sale's money (as Polar's positive applied balance)
+  const saleGross = total !== null && total > 0n && gross > total ? total : gross;
 
   return eventsOf({
     kind,
@@ -154,7 +157,7 @@ function invoicePaid(invoice: Json, occurredAt: Date): Normalized {
     customer: { id: idOf(invoice.customer), email: str(invoice.customer_email) },
     subscriptionId,
     currency,
-    grossMinor: gross,
+    grossMinor: saleGross,
     taxMinor: tax,
     productIds,
     hints: {

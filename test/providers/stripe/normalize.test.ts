@@ -136,6 +136,13 @@ describe('Stripe normalization', () => {
     expect([p.grossMinor, p.taxMinor]).toEqual([BigInt(paid), tax]);
   });
 
+  it("an invoice that also collects the customer's earlier debt (a positive starting_balance) counts only its own total", () => {
+    const p = only<PaymentEvent>(
+      normalize('invoice.paid.subscription_create.json', (o) => Object.assign(o, { subtotal: 4900, tax: 490, total: 5390, starting_balance: 1000, amount_due: 6390, amount_paid: 6390 })),
+    );
+    expect([p.grossMinor, p.taxMinor]).toEqual([5390n, 490n]);
+  });
+
   it.each([
     ['a manual invoice', (o: any) => (o.billing_reason = 'manual'), /billing_reason "manual"/],
     ['a zero invoice (trial)', (o: any) => (o.amount_paid = 0), /paid nothing/],
