@@ -8,7 +8,7 @@ import { hasCommissions, refuseRejectionOfEarner } from './affiliate-lifecycle';
 import { affiliateStats } from '../ledger/earnings';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { overrideRuleState } from '../projects/settings';
-import { commissionTypeField, commissionValueField, conflictAs409, emailFromPath, mailboxField, ruleColumns, sentBackFields, uuidField } from './fields';
+import { commissionTypeField, commissionValueField, conflictAs409, emailFromPath, mailboxField, ruleColumns, takingBack, uuidField } from './fields';
 import { bankField, PAYOUT_METHODS, payoutEmailField } from './payout-methods';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
@@ -53,7 +53,7 @@ const updateFields = createBody.partial().extend({
   name: z.string().trim().min(1).max(200).nullable().optional(),
   status: statusField.optional().describe('"rejected" is refused (409) for an affiliate with commissions: set it "inactive" or suspend it instead'),
 });
-const updateBody = updateFields.extend(sentBackFields(affiliateResponse, updateFields));
+const updateBody = takingBack(updateFields, affiliateResponse);
 const listQuery = z.object({
   ...paginationQuery,
   status: statusField.optional(),

@@ -4,7 +4,7 @@ import type { Coupon, CouponProviderId, Prisma, PrismaClient } from '../generate
 import { couponIdFields } from '../providers/registry';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { conflictAs409, idFromPath, sentBackFields, uuidField } from './fields';
+import { conflictAs409, idFromPath, takingBack, uuidField } from './fields';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 
@@ -51,7 +51,7 @@ const couponResponse = z
     updated_at: instant,
   })
   .meta({ id: 'Coupon' });
-const updateBody = updateFields.extend(sentBackFields(couponResponse, updateFields));
+const updateBody = takingBack(updateFields, couponResponse);
 
 function couponView(c: CouponWithAffiliate) {
   return {

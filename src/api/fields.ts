@@ -206,19 +206,17 @@ function inUtcWhenNoZone(text: string): string {
 }
 
 /**
- * The fields of a resource as GET answers them that its update does not take, accepted and ignored: what GET
- * answered can be sent back whole (Refgrow's PUT takes the whole object), while a field the resource does not have
- * at all, a misspelt `comission_value`, is refused by a strict body instead of being dropped in silence.
+ * An update's body taking back what GET answered: the resource's fields as GET shows them that the update does not
+ * take are accepted and ignored (Refgrow's PUT takes the whole object), while a field the resource does not have at
+ * all, a misspelt `comission_value`, is refused by the strict body instead of being dropped in silence.
  */
-export function sentBackFields<R extends z.ZodRawShape, B extends z.ZodRawShape>(
-  response: z.ZodObject<R>,
-  body: z.ZodObject<B>,
-): { [K in Exclude<keyof R, keyof B>]: z.ZodOptional<z.ZodUnknown> } {
-  return Object.fromEntries(
+export function takingBack<B extends z.ZodRawShape, R extends z.ZodRawShape>(fields: z.ZodObject<B, z.core.$strict>, response: z.ZodObject<R>) {
+  const readOnly = Object.fromEntries(
     Object.keys(response.shape)
-      .filter((key) => !(key in body.shape))
+      .filter((key) => !(key in fields.shape))
       .map((key) => [key, z.unknown().optional().describe('read-only, as GET answers it: ignored')]),
   ) as { [K in Exclude<keyof R, keyof B>]: z.ZodOptional<z.ZodUnknown> };
+  return fields.extend(readOnly);
 }
 
 /**

@@ -11,7 +11,7 @@ import { PROVIDER_DISPLAY_NAMES, PROVIDER_NAMES, type ProviderName } from '../do
 import { allAdapters, canConnect, findAdapter, getConnector, getEnricher } from '../providers/registry';
 import { ReconcileError, type ReconcileReport } from '../reconcile/reconcile';
 import { instant, ok } from './envelope';
-import { isoDate, sentBackFields } from './fields';
+import { isoDate, takingBack } from './fields';
 import type { Operation } from './operation';
 
 /** How this process reaches providers' APIs: operator-set base URLs (else each provider's public API) and fetch. */
@@ -304,7 +304,7 @@ const integrationResponse = z
     updated_at: instant,
   })
   .meta({ id: 'Integration' });
-const putBody = putFields.extend(sentBackFields(integrationResponse, putFields));
+const putBody = takingBack(putFields, integrationResponse);
 
 /** GET's answers: the connection with its activity (last event, 24-hour counts). */
 const integrationActivityResponse = z

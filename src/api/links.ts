@@ -6,7 +6,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { checkedTarget } from '../tracking/allowed-domains';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
-import { emailFromPath, isUniqueViolation, sentBackFields } from './fields';
+import { emailFromPath, isUniqueViolation, takingBack } from './fields';
 import type { Operation } from './operation';
 
 const SLUG_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -55,7 +55,7 @@ export const linkResponse = z
     updated_at: instant,
   })
   .meta({ id: 'TrackingLink' });
-const updateBody = updateFields.extend(sentBackFields(linkResponse, updateFields));
+const updateBody = takingBack(updateFields, linkResponse);
 
 /**
  * Listing, presenting and creating an affiliate's links: the merchant's API below and the affiliate's own portal

@@ -5,7 +5,7 @@ import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { productRuleState } from '../projects/settings';
-import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns, sentBackFields } from './fields';
+import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns, takingBack } from './fields';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { commissionFields, commissionView } from '../views/present';
@@ -137,7 +137,7 @@ const productRuleResponse = z
     updated_at: instant,
   })
   .meta({ id: 'ProductRule' });
-const updateBody = updateFields.extend(sentBackFields(productRuleResponse, updateFields));
+const updateBody = takingBack(updateFields, productRuleResponse);
 
 export const productOperations: Operation[] = resourceOperations({
   path: '/api/v1/products',

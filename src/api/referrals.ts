@@ -8,7 +8,7 @@ import { HttpError } from '../http/errors';
 import { recomputeCustomersByEmail } from '../ledger/reattribute';
 import { sqlSessionOf } from '../db/prisma-session';
 import { emitReferralEvents, emitReferralRecorded } from '../outbound/emit';
-import { conflictAs409, emailField, emailFromPath, isUniqueViolation, sentBackFields, uuidField } from './fields';
+import { conflictAs409, emailField, emailFromPath, isUniqueViolation, takingBack, uuidField } from './fields';
 import { ok, page, paginationQuery } from './envelope';
 import { resourceOperations, type Operation } from './operation';
 import { countReferrals, referralResponse, referralRowByEmail, referralRows, referralView, type ReferralFilter } from './referral-rows';
@@ -36,7 +36,7 @@ const updateFields = z.strictObject({
   /** as asked: `active` and `inactive` are read against the referral's own status (requestedStatus) */
   status: z.enum(statusValues).describe(statusField.description!).optional(),
 });
-const updateBody = updateFields.extend(sentBackFields(referralResponse, updateFields));
+const updateBody = takingBack(updateFields, referralResponse);
 
 /**
  * The status a change asks for. Refwire's earlier `active` and `inactive`, still in every answer as `status`, say

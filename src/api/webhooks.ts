@@ -10,7 +10,7 @@ import { ENDPOINT_SECRET_PREFIX, newEndpointSecret } from '../outbound/signature
 import { checkResolvedHost, checkTargetUrl } from '../outbound/target-guard';
 import { maskSecret, type SecretBox } from '../security/secret-box';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
-import { idFromPath, sentBackFields } from './fields';
+import { idFromPath, takingBack } from './fields';
 import { resourceOperations, type Operation } from './operation';
 
 /** Event names, each known (an unknown one is named in the 400), without repeats. */
@@ -58,7 +58,7 @@ const webhookEndpointResponse = z
     updated_at: instant,
   })
   .meta({ id: 'WebhookEndpoint' });
-const updateBody = updateFields.extend(sentBackFields(webhookEndpointResponse, updateFields));
+const updateBody = takingBack(updateFields, webhookEndpointResponse);
 
 const webhookDeliveryResponse = z
   .strictObject({

@@ -80,6 +80,11 @@ export async function receiveWebhook(
     now,
     toleranceSeconds: deps.toleranceSeconds[adapter.name],
   });
+  // the signature held when only the body is wrong: the sender is the provider (or holds its secret) and is told what
+  // is wrong with it; a signature or timestamp refused gets the generic answer (PRODUCT.md §4)
+  if (!verified.ok && verified.reason === 'malformed_payload') {
+    return { kind: 'unacceptable', reason: `the signed body is not a ${adapter.name} event (a JSON object with its id and type)` };
+  }
   if (!verified.ok) return { kind: 'verification_failed', reason: verified.reason };
   const refused = unacceptable(verified.event);
   if (refused) return { kind: 'unacceptable', reason: refused };

@@ -60,9 +60,6 @@ function outcomeAnswer(outcome: IngestOutcome, provider: string, log: () => Logg
       return failure(404, `${provider} is not connected for this project`);
     case 'verification_failed':
       log().warn({ provider, reason: outcome.reason }, 'webhook rejected');
-      // the signature held: the sender is the provider (or holds its secret), and is told what is wrong with the
-      // body; a signature or timestamp refused gets the generic answer (PRODUCT.md §4)
-      if (outcome.reason === 'malformed_payload') return failure(400, `event not accepted: the signed body is not a ${provider} event (a JSON object with its id and type)`);
       return failure(400, 'webhook verification failed');
     case 'unacceptable':
       log().warn({ provider, reason: outcome.reason }, 'webhook refused');
