@@ -65,7 +65,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     const [
       { createApp },
       { redisRateLimitStore },
-      { answerMalformedRequests },
+      { answerMalformedRequests, requestTimeouts },
       { DEFAULT_APPLICATION_LIMITS },
       { DASHBOARD_LIMITERS, DEFAULT_DASHBOARD_LIMITS },
       { DEFAULT_PORTAL_SIGN_IN_LIMITS },
@@ -73,7 +73,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     const stores = storesFor(config, db);
     const processing = startProcessing(config, db, logger, stores, { consume: options.worker });
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
-    const server = http.createServer();
+    const server = http.createServer(requestTimeouts(config.requestTimeoutSeconds));
     answerMalformedRequests(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

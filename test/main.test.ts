@@ -149,6 +149,30 @@ describe('startRefwire on the embedded database', () => {
       await refwire.close();
     }
   });
+
+  // Node's default let a body slower than its Content-Length hold the connection for five minutes
+  it('answers 408 and closes a request whose body does not arrive within REQUEST_TIMEOUT_SECONDS', async () => {
+    const refwire = await startRefwire(loadConfig({ DATA_DIR: dataDir, PORT: '0', REQUEST_TIMEOUT_SECONDS: '1' }), { worker: false, ...quiet });
+    try {
+      const { hostname, port } = new URL(refwire.url);
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), hostname, () =>
+          // 10 of the 100 bytes announced, and the connection kept open
+          socket.write('POST /webhook/stripe/00000000-0000-0000-0000-000000000000 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":"ev_'),
+        );
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ success: false, error: 'the request was not received in time' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await refwire.close();
+    }
+  });
 });
 
 /** PRODUCT.md §1 and issue 13: the first-start banner goes to stdout, which `docker logs` keeps. */

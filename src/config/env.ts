@@ -47,6 +47,7 @@ const envSchema = z.object({
   PADDLE_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   LEMONSQUEEZY_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   POLAR_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
   QUEUE_PREFIX: optionalString.transform((v) => v ?? 'refwire').refine((v) => /^[A-Za-z0-9_.-]{1,64}$/.test(v), {
     message: 'letters, digits, ".", "_" and "-" only',
   }),
@@ -88,6 +89,8 @@ export type ParsedEnv = {
   /** which proxies' X-Forwarded-For names the client (for per-address limits); false: the connection's peer */
   trustProxy: boolean | number | string;
   webhookToleranceSeconds: Record<ProviderName, number>;
+  /** how long a client may take to send a whole request, headers and body */
+  requestTimeoutSeconds: number;
   /** the BullMQ key prefix: several Refwire installations can share one Redis */
   queuePrefix: string;
   /** `refwire worker` serves /metrics on this port when set */
@@ -149,6 +152,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     outboundAllowPrivate: e.OUTBOUND_ALLOW_PRIVATE === 'true',
     trustProxy: trustProxySetting(e.TRUST_PROXY),
     webhookToleranceSeconds,
+    requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
     queuePrefix: e.QUEUE_PREFIX,
     metricsPort: e.METRICS_PORT,
     worker: {

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type Server } from 'node:http';
+import { STATUS_CODES, type Server, type ServerOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -24,4 +24,15 @@ export function answerMalformedRequests(server: Server): void {
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
+}
+
+/**
+ * How long a client may take to send a request. Node's default, five minutes, let a body sent slower than its
+ * Content-Length (or never finished) hold a connection and its buffers that long; providers give up on a delivery
+ * within seconds, so a request still arriving after `seconds` is answered 408 (above) and closed. Node checks at
+ * `connectionsCheckingInterval` (30 s by default), so the check runs often enough for the limit to mean what it says.
+ */
+export function requestTimeouts(seconds: number): ServerOptions {
+  const ms = seconds * 1000;
+  return { requestTimeout: ms, headersTimeout: Math.min(ms, 60_000), connectionsCheckingInterval: Math.min(5_000, Math.ceil(ms / 4)) };
 }

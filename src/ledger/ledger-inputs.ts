@@ -102,7 +102,15 @@ export type RefundRow = {
 };
 
 /** `hints` reach every payment of the subject; `dated` only those they were learned before (hints.ts#DatedHints). */
-export type Subject = { type: string; hints: Hints | null; dated: DatedHints[]; products: DatedProducts; email: string | null };
+export type Subject = {
+  type: string;
+  hints: Hints | null;
+  dated: DatedHints[];
+  products: DatedProducts;
+  email: string | null;
+  /** a payment id's: the subscription whose events named it as its first payment */
+  subscriptionId: string | null;
+};
 export type RefundObservation = {
   observationKey: string;
   cumulative: boolean;
@@ -333,16 +341,31 @@ export async function loadLedgerInputs(
     ...(p.customer_id ? [['customer', p.customer_id] as [string, string]] : []),
   ];
   const keys = [...new Map(payments.flatMap(subjectKeysOf).map((k) => [`${k[0]}:${k[1]}`, k])).values()];
-  const subjectRows = await tx.query<{ subject_type: string; subject_id: string; hints: unknown; dated_hints: unknown; product_ids: unknown; email: string | null }>(
-    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.product_ids, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
-     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, product_ids, email FROM attribution_subjects
+  const subjectRows = await tx.query<{
+    subject_type: string;
+    subject_id: string;
+    hints: unknown;
+    dated_hints: unknown;
+    product_ids: unknown;
+    email: string | null;
+    subscription_id: string | null;
+  }>(
+    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.product_ids, s.email, s.subscription_id FROM unnest($3::text[], $4::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, product_ids, email, subscription_id FROM attribution_subjects
                          WHERE project_id = $1 AND provider = $2 AND subject_type = k.t AND subject_id = k.i OFFSET 0) s`,
     [projectId, provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
   const subjects = new Map(
     subjectRows.map((s) => [
       `${s.subject_type}:${s.subject_id}`,
-      { type: s.subject_type, hints: asHints(s.hints), dated: asDatedHints(s.dated_hints), products: asDatedProducts(s.product_ids), email: s.email },
+      {
+        type: s.subject_type,
+        hints: asHints(s.hints),
+        dated: asDatedHints(s.dated_hints),
+        products: asDatedProducts(s.product_ids),
+        email: s.email,
+        subscriptionId: s.subscription_id,
+      },
     ]),
   );
   const subjectsOf = (p: PaymentRow) => subjectKeysOf(p).flatMap((k) => subjects.get(`${k[0]}:${k[1]}`) ?? []);

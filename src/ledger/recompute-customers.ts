@@ -96,8 +96,9 @@ export async function recomputeCustomers(
     // The subscriptions a payment of the customer was seen for: a subscription's first paid payment opens it, whatever
     // its provider calls it (after a free trial or a free first period, Stripe bills a subscription_cycle, Paddle a
     // subscription_recurring, Lemon Squeezy a renewal, Polar a subscription_cycle), so a second subscription that
-    // began free is a sale of its own. Only when every earlier payment names its subscription: a payment that names
-    // none (Lemon Squeezy's order) may be this subscription's own first, and its renewal stays a renewal.
+    // began free is a sale of its own. Only when every earlier payment is known to be a subscription's: one that is
+    // not may be this subscription's own first (a Lemon Squeezy order names no subscription, and is known to be one
+    // only once its subscription's events named it), and its renewal stays a renewal.
     const paidSubscriptions = new Set<string>();
     let unlinkedEarlier = false;
     // referral.converted once per customer: when the first of its payments is attributed
@@ -114,8 +115,9 @@ export async function recomputeCustomers(
       const earlierFirst = affiliate ? (firstAttributedAt.get(affiliate.id) ?? null) : null;
       if (affiliate && !firstAttributedAt.has(affiliate.id)) firstAttributedAt.set(affiliate.id, payment.occurred_at);
       if (affiliate && !bound) bound = affiliate;
-      const opensSubscription = payment.subscription_id !== null && !unlinkedEarlier && !paidSubscriptions.has(payment.subscription_id);
-      if (payment.subscription_id !== null) paidSubscriptions.add(payment.subscription_id);
+      const subscriptionId = subscriptionOf(payment, inputs);
+      const opensSubscription = subscriptionId !== null && !unlinkedEarlier && !paidSubscriptions.has(subscriptionId);
+      if (subscriptionId !== null) paidSubscriptions.add(subscriptionId);
       else unlinkedEarlier = true;
 
       // PRODUCT.md §11: rated with the rules in force when the payment occurred (or when the merchant last
@@ -271,6 +273,11 @@ function groupsOf(payments: PaymentRow[]): PaymentRow[][] {
     groups.set(p.customer_key!, group);
   }
   return [...groups.values()];
+}
+
+/** The payment's subscription: its own, else the one whose events named it as its first payment (record-events.ts). */
+function subscriptionOf(payment: PaymentRow, inputs: LedgerInputs): string | null {
+  return payment.subscription_id ?? inputs.subjectsOf(payment).find((s) => s.subscriptionId !== null)?.subscriptionId ?? null;
 }
 
 /**

@@ -118,7 +118,15 @@ async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): P
 type SubjectPatch = [
   SubjectType,
   string,
-  { hints?: Hints; customerId?: string | null; email?: string | null; since?: Date; exact?: boolean; products?: { at: Date; ids: string[] } },
+  {
+    hints?: Hints;
+    customerId?: string | null;
+    email?: string | null;
+    since?: Date;
+    exact?: boolean;
+    products?: { at: Date; ids: string[] };
+    subscriptionId?: string;
+  },
 ];
 
 function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
@@ -136,6 +144,10 @@ function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
     if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { ...reach, ...(e.productIds?.length ? { products: { at: e.occurredAt, ids: e.productIds } } : {}) }]);
     if (e.discountId) patches.push(['discount', e.discountId, patch]);
     for (const alias of new Set([...e.paymentAliases, ...(e.paymentKey ? [e.paymentKey] : [])])) patches.push(['payment', alias, reach]);
+    // A subscription's event that names its first payment says whose that payment is, where the payment itself names
+    // no subscription (a Lemon Squeezy order): the ledger then tells it from a later subscription's first payment.
+    const ofSubscription = e.fact === 'subscription_started' || e.fact === 'subscription_changed' || e.fact === 'subscription_canceled';
+    if (ofSubscription && e.subscriptionId && e.paymentKey) patches.push(['payment', e.paymentKey, { subscriptionId: e.subscriptionId }]);
     return patches;
   }
   // A payment's hints are the subscription's too, from its time on: a plan change invoiced with the first invoice
@@ -145,20 +157,38 @@ function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
   return patches;
 }
 
-type SubjectRow = { subject_type: string; subject_id: string; hints: unknown; dated_hints: unknown; product_ids: unknown; customer_id: string | null; email: string | null };
+type SubjectRow = {
+  subject_type: string;
+  subject_id: string;
+  hints: unknown;
+  dated_hints: unknown;
+  product_ids: unknown;
+  customer_id: string | null;
+  email: string | null;
+  subscription_id: string | null;
+};
 
 /** Merges into subjects: hints are unions (dated ones kept with their time), a known customer id or email is kept. One read, one write. */
 async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Promise<void> {
   if (patches.length === 0) return;
   const keys = [...new Map(patches.map((p): [string, [string, string]] => [`${p[0]}:${p[1]}`, [p[0], p[1]]])).values()];
   const existing = await tx.query<SubjectRow>(
-    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.product_ids, s.customer_id, s.email FROM unnest($3::text[], $4::text[]) AS k(t, i)
-     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, product_ids, customer_id, email FROM attribution_subjects
+    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.product_ids, s.customer_id, s.email, s.subscription_id FROM unnest($3::text[], $4::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, product_ids, customer_id, email, subscription_id FROM attribution_subjects
                          WHERE project_id = $1 AND provider = $2 AND subject_type = k.t AND subject_id = k.i OFFSET 0) s`,
     [place.projectId, place.provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
   const byKey = new Map(existing.map((e) => [`${e.subject_type}:${e.subject_id}`, e]));
-  type Merged = { type: string; id: string; hints: Hints; dated: DatedHints[]; products: DatedProducts; customerId: string | null; email: string | null };
+  type Merged = {
+    type: string;
+    id: string;
+    hints: Hints;
+    dated: DatedHints[];
+    products: DatedProducts;
+    customerId: string | null;
+    email: string | null;
+    subscriptionId: string | null;
+  };
   const merged = new Map<string, Merged>();
   for (const [type, id, patch] of patches) {
     const key = `${type}:${id}`;
@@ -166,7 +196,16 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
     const base: Merged | null =
       merged.get(key) ??
       (stored
-        ? { type, id, hints: asHints(stored.hints)!, dated: asDatedHints(stored.dated_hints), products: asDatedProducts(stored.product_ids), customerId: stored.customer_id, email: stored.email }
+        ? {
+            type,
+            id,
+            hints: asHints(stored.hints)!,
+            dated: asDatedHints(stored.dated_hints),
+            products: asDatedProducts(stored.product_ids),
+            customerId: stored.customer_id,
+            email: stored.email,
+            subscriptionId: stored.subscription_id,
+          }
         : null);
     const dated = patch.since && patch.hints ? addDatedHints(base?.dated ?? [], patch.since, patch.hints, patch.exact) : (base?.dated ?? []);
     merged.set(key, {
@@ -177,15 +216,18 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
       products: patch.products ? addDatedProducts(base?.products ?? [], patch.products.at, patch.products.ids) : (base?.products ?? []),
       customerId: base?.customerId ?? patch.customerId ?? null,
       email: base?.email ?? patch.email?.toLowerCase() ?? null,
+      subscriptionId: base?.subscriptionId ?? patch.subscriptionId ?? null,
     });
   }
   // in key order, so two transactions writing the same subjects take their row locks in the same order
   const rows = [...merged.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, r]) => r);
   await tx.query(
-    `INSERT INTO attribution_subjects (project_id, provider, subject_type, subject_id, hints, dated_hints, product_ids, customer_id, email, updated_at)
-     SELECT $1, $2, t, i, h::jsonb, d::jsonb, p::jsonb, c, e, now() FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(t, i, h, d, c, e, p)
+    `INSERT INTO attribution_subjects (project_id, provider, subject_type, subject_id, hints, dated_hints, product_ids, customer_id, email, subscription_id, updated_at)
+     SELECT $1, $2, t, i, h::jsonb, d::jsonb, p::jsonb, c, e, s, now()
+     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) AS u(t, i, h, d, c, e, p, s)
      ON CONFLICT (project_id, provider, subject_type, subject_id)
-     DO UPDATE SET hints = EXCLUDED.hints, dated_hints = EXCLUDED.dated_hints, product_ids = EXCLUDED.product_ids, customer_id = EXCLUDED.customer_id, email = EXCLUDED.email, updated_at = now()`,
+     DO UPDATE SET hints = EXCLUDED.hints, dated_hints = EXCLUDED.dated_hints, product_ids = EXCLUDED.product_ids, customer_id = EXCLUDED.customer_id, email = EXCLUDED.email,
+                   subscription_id = EXCLUDED.subscription_id, updated_at = now()`,
     [
       place.projectId,
       place.provider,
@@ -196,6 +238,7 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
       rows.map((r) => r.customerId),
       rows.map((r) => r.email),
       jsonTexts(rows.map((r) => r.products.map((d) => ({ at: d.at.toISOString(), ids: d.ids })))),
+      rows.map((r) => r.subscriptionId),
     ],
   );
 }

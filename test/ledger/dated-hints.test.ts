@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { lemonSqueezyAdapter } from '../../src/providers/lemonsqueezy/adapter';
 import { polarAdapter } from '../../src/providers/polar/adapter';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { loadFixture } from '../helpers/fixtures';
@@ -137,6 +138,36 @@ function polarSubscription(o: { type: 'subscription.created' | 'subscription.upd
   return payload;
 }
 
+const LS_SECRET = 'ls_dated_hints_secret';
+
+/** A Lemon Squeezy delivery: the fixture's payload with these attributes and custom data. */
+function lemonSqueezy(fixture: string, o: { id: string; at: number; code?: string; attributes: Record<string, unknown> }) {
+  const payload = structuredClone(loadFixture('lemonsqueezy', fixture).payload) as Record<string, any>;
+  payload.data.id = o.id;
+  Object.assign(payload.data.attributes, { created_at: iso(o.at), updated_at: iso(o.at + 1), ...o.attributes });
+  payload.meta.custom_data = o.code ? { referral_code: o.code } : {};
+  payload.meta.webhook_id = `wh_${payload.meta.event_name}_${o.id}`;
+  return payload;
+}
+
+/** A Lemon Squeezy order (it names no subscription); `total` 0 for a subscription that starts with a trial. */
+const lsOrder = (o: { id: string; customer: number; total: number; at: number; code?: string }) =>
+  lemonSqueezy('order_created.subscription.json', {
+    ...o,
+    attributes: { customer_id: o.customer, user_email: `ls${o.customer}@customers.test`, total: o.total, subtotal: o.total, total_usd: o.total, subtotal_usd: o.total, tax: 0, status: 'paid' },
+  });
+
+/** subscription_created, naming its first order. */
+const lsSubscription = (o: { id: string; order: string; customer: number; at: number; code?: string }) =>
+  lemonSqueezy('subscription_created.json', { ...o, attributes: { order_id: Number(o.order), customer_id: o.customer, user_email: `ls${o.customer}@customers.test` } });
+
+/** A subscription invoice paid: `renewal` is also how Lemon Squeezy bills the first money after a trial. */
+const lsInvoice = (o: { id: string; subscription: string; customer: number; total: number; at: number }) =>
+  lemonSqueezy('subscription_payment_success.renewal.json', {
+    ...o,
+    attributes: { subscription_id: Number(o.subscription), customer_id: o.customer, user_email: `ls${o.customer}@customers.test`, billing_reason: 'renewal', total: o.total, subtotal: o.total, total_usd: o.total, subtotal_usd: o.total, tax: 0 },
+  });
+
 describe('facts learned later reach later payments only (PRODUCT.md §11)', () => {
   let tdb: TestDatabase;
   const apps: TestApp[] = [];
@@ -149,14 +180,15 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
   });
 
   /** A project at 10% with Ann (coupon LOYAL10), Ben and Cy; deliveries in the given order. */
-  /** Stripe payloads, or Polar ones marked so. */
-  async function run(deliveries: (Record<string, any> | { polar: Record<string, any> })[], settings: Record<string, unknown> = {}) {
+  /** Stripe payloads, or Polar and Lemon Squeezy ones marked so. */
+  async function run(deliveries: Delivery[], settings: Record<string, unknown> = {}) {
     const t = buildTestApp(tdb.db);
     apps.push(t);
     t.clock.now = new Date((T0 + 200 * DAY) * 1000);
     const { apiKey, id: projectId } = await createProjectViaApi(t.app);
     await connectProvider(t.app, apiKey, 'stripe', SECRET);
     await connectProvider(t.app, apiKey, 'polar', POLAR_SECRET);
+    await connectProvider(t.app, apiKey, 'lemonsqueezy', LS_SECRET);
     const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(t.app)[method](path).set('Authorization', `Bearer ${apiKey}`).send(body);
     expect((await api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, hold_days: 0, ...settings })).status).toBe(200);
     const ids: Record<string, string> = {};
@@ -168,7 +200,9 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
       const [provider, payload, headers] =
         'polar' in delivery
           ? (['polar', delivery.polar, (body: string) => polarAdapter.sign(body, POLAR_SECRET, { now: t.clock.now, eventId: `wh_${++polarCounter}` })] as const)
-          : (['stripe', delivery, (body: string) => stripeAdapter.sign(body, SECRET, { now: t.clock.now })] as const);
+          : 'lemonsqueezy' in delivery
+            ? (['lemonsqueezy', delivery.lemonsqueezy, (body: string) => lemonSqueezyAdapter.sign(body, LS_SECRET, { now: t.clock.now })] as const)
+            : (['stripe', delivery, (body: string) => stripeAdapter.sign(body, SECRET, { now: t.clock.now })] as const);
       const body = JSON.stringify(payload);
       const res = await request(t.app).post(`/webhook/${provider}/${projectId}`).set(headers(body)).send(body);
       expect(res.status).toBe(200);
@@ -183,7 +217,8 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     return { byPayment, earned };
   }
 
-  const bothOrders = (deliveries: (Record<string, any> | { polar: Record<string, any> })[]) => [
+  type Delivery = Record<string, any> | { polar: Record<string, any> } | { lemonsqueezy: Record<string, any> };
+  const bothOrders = (deliveries: Delivery[]) => [
     ['in time order', deliveries],
     ['in reverse order', [...deliveries].reverse()],
   ] as const;
@@ -314,6 +349,26 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     expect(byPayment.pord_ten_a1).toMatchObject({ affiliate: 'ANN' });
     expect(byPayment.pord_ten_b1).toMatchObject({ affiliate: 'ANN', value: 490 });
     expect(byPayment.pord_ten_b2).toMatchObject({ affiliate: 'ANN', value: 0 });
+  });
+
+  it.each(bothOrders([
+    { lemonsqueezy: lsSubscription({ id: '7101', order: '5101', customer: 1101, at: T0 + 2, code: 'ANN' }) },
+    { lemonsqueezy: lsOrder({ id: '5101', customer: 1101, total: 10_000, at: T0, code: 'ANN' }) },
+    // five months on, a second subscription through Ann's code with a 14-day trial: its order charges nothing, and
+    // Lemon Squeezy bills the first money as a renewal
+    { lemonsqueezy: lsOrder({ id: '5102', customer: 1101, total: 0, at: T0 + 150 * DAY, code: 'ANN' }) },
+    { lemonsqueezy: lsSubscription({ id: '7102', order: '5102', customer: 1101, at: T0 + 150 * DAY + 2, code: 'ANN' }) },
+    { lemonsqueezy: lsInvoice({ id: '6102', subscription: '7102', customer: 1101, total: 9_900, at: T0 + 164 * DAY }) },
+    { lemonsqueezy: lsInvoice({ id: '6103', subscription: '7102', customer: 1101, total: 9_900, at: T0 + 194 * DAY }) },
+    { lemonsqueezy: lsInvoice({ id: '6104', subscription: '7101', customer: 1101, total: 10_000, at: T0 + 180 * DAY }) },
+  ]))("under first_payment a later Lemon Squeezy subscription that began with a trial earns its first paid payment, its first order told apart by its subscription's event (%s)", async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries, { commission_duration: 'first_payment' });
+    expect(byPayment['order:5101']).toMatchObject({ affiliate: 'ANN', value: 1000 });
+    expect(byPayment['invoice:6102']).toMatchObject({ affiliate: 'ANN', value: 990 });
+    expect(byPayment['invoice:6103']).toMatchObject({ affiliate: 'ANN', value: 0 });
+    // the first subscription's own renewal stays a renewal
+    expect(byPayment['invoice:6104']).toMatchObject({ affiliate: 'ANN', value: 0 });
+    expect(earned.ann).toBe(1990);
   });
 
   it.each(bothOrders([
