@@ -90,12 +90,12 @@ export function portalPagesRouter(prisma: PrismaClient, buildDir: string = PORTA
     res.setHeader('Cache-Control', 'no-cache');
     res.send(PREVIEW_CSS);
   });
-  router.get('/portal/:projectId/preview', (req, res) => {
+  router.get('/portal/:projectId/preview', async (req, res) => {
     const id = String(req.params.projectId);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
-    if (!UUID.test(id)) {
+    if (!UUID.test(id) || !(await prisma.project.findUnique({ where: { id }, select: { id: true } }))) {
       res.status(404).json({ success: false, error: 'no such project' });
       return;
     }
@@ -132,6 +132,7 @@ export const portalPageOperations: Operation[] = [
     summary: "The hosted affiliate portal (HTML): sign-in by emailed code, then the affiliate's dashboard",
     description: 'lang (optional, e.g. de) picks the language instead of the browser\'s. Served with a strict Content-Security-Policy.',
     answer: 'text',
+    errors: [404],
   },
   { method: 'get', path: '/js/refwire-portal-preview.js', tag: 'Affiliate portal', access: 'public', summary: "The dashboard's portal preview mode: unsaved settings and sample data in the preview frame", answer: 'javascript' },
   { method: 'get', path: '/js/refwire-portal-preview.css', tag: 'Affiliate portal', access: 'public', summary: "The portal preview frame's stylesheet", answer: 'text' },
@@ -142,5 +143,6 @@ export const portalPageOperations: Operation[] = [
     access: 'public',
     summary: "The dashboard's live preview of the portal (HTML, framed by the dashboard only): the widget with the settings the dashboard posts to it",
     answer: 'text',
+    errors: [404],
   },
 ];

@@ -55,6 +55,7 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     expect(res.text).toContain('/js/refwire-portal.js');
     expect(res.text).not.toContain('Acme');
     await request(h.t.app).get('/portal/not-a-project/preview').expect(404);
+    await request(h.t.app).get('/portal/00000000-0000-4000-8000-000000000000/preview').expect(404);
     await request(h.t.app).get('/js/refwire-portal-preview.js').expect(200).expect('Content-Type', /javascript/);
   });
 
