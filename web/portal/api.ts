@@ -81,6 +81,8 @@ export type Payout = {
   currency: string;
   method?: string | null;
   reference?: string | null;
+  /** the merchant's reason, on a failed payout */
+  failure_reason?: string | null;
   created_at?: string;
   completed_at?: string | null;
 };

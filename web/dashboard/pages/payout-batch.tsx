@@ -207,7 +207,7 @@ function BatchView({ b }: { b: Batch }) {
       <ConfirmDialog
         open={settling === 'fail'}
         title="Mark the batch failed?"
-        description={<p>The {pending} pending payout{pending === 1 ? ' was' : 's were'} not sent. Their commissions become eligible again for a later batch.</p>}
+        description={<p>The {pending} pending payout{pending === 1 ? ' was' : 's were'} not sent. Their commissions become eligible again for a later batch. The affiliates see the reason in their portal.</p>}
         confirmLabel="Mark failed"
         danger
         reason={{ label: 'Reason (optional)' }}

@@ -71,7 +71,7 @@ export function PayoutLineActions(props: { payoutId: string; status: string; lab
       <ConfirmDialog
         open={open === 'fail'}
         title="Mark this payout failed?"
-        description={<p>The payout to {props.label} was not sent. Its commissions become eligible again for a later payout.</p>}
+        description={<p>The payout to {props.label} was not sent. Its commissions become eligible again for a later payout. The affiliate sees the reason in their portal.</p>}
         confirmLabel="Mark failed"
         danger
         reason={{ label: 'Reason (optional)' }}

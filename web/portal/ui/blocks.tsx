@@ -640,6 +640,7 @@ export function PaymentHistoryBlock({ me, refreshMe, wide }: BlockProps) {
                     <td>
                       <Badge kind={p.status}>{t(`pstatus_${p.status}`, { defaultValue: p.status })}</Badge>
                       {p.reference && <div class="rw-show-narrow rw-ltr">{p.reference}</div>}
+                      {p.status === 'failed' && p.failure_reason && <div class="rw-muted">{p.failure_reason}</div>}
                     </td>
                     <td class="rw-hide-narrow">{p.method ? t(`method_${p.method}`, { defaultValue: p.method }) : ''}</td>
                     <td class="rw-ltr rw-hide-narrow">{p.reference ?? ''}</td>
