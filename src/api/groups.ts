@@ -8,8 +8,10 @@ import { lockRules, recordRuleChange } from '../ledger/rule-versions';
 import { groupRuleState } from '../projects/settings';
 import { commissionFields, commissionView } from '../views/present';
 import { instant, ok, page, paginationQuery, uuid } from './envelope';
-import { commissionTypeField, commissionValueField, idFromPath, ruleColumns } from './fields';
+import { commissionTypeField, commissionValueField, conflictAs409, idFromPath, ruleColumns } from './fields';
 import { resourceOperations, type Operation } from './operation';
+
+const NAME_TAKEN = 'a group with this name already exists';
 
 const createBody = z
   .object({
@@ -110,8 +112,9 @@ export function groupsRouter(prisma: PrismaClient, clock: () => Date): Router {
     const body = createBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
     const currency = await currencyOf(projectId);
-    if (await nameTaken(projectId, body.name)) throw new HttpError(409, 'a group with this name already exists');
-    const row = await prisma.affiliateGroup.create({ data: { projectId, ...columns(body, null, currency), name: body.name } });
+    if (await nameTaken(projectId, body.name)) throw new HttpError(409, NAME_TAKEN);
+    // two creations of one name at once both pass the check: the unique index decides, and the loser hears the same
+    const row = await conflictAs409(prisma.affiliateGroup.create({ data: { projectId, ...columns(body, null, currency), name: body.name } }), NAME_TAKEN);
     res.status(201).json(ok(groupView(row, currency, 0)));
   });
 
@@ -125,14 +128,17 @@ export function groupsRouter(prisma: PrismaClient, clock: () => Date): Router {
     const projectId = projectIdOf(req);
     const body = updateBody.parse(req.body ?? {});
     const currency = await currencyOf(projectId);
-    const row = await prisma.$transaction(async (tx) => {
-      await lockRules(tx, projectId);
-      const current = await find(tx, projectId, req.params.id);
-      if (await nameTaken(projectId, body.name, current.id, tx)) throw new HttpError(409, 'a group with this name already exists');
-      const updated = await tx.affiliateGroup.update({ where: { id: current.id }, data: columns(body, current, currency) });
-      await recordRuleChange(tx, { projectId, scope: 'group', subjectId: current.id, before: groupRuleState(current), after: groupRuleState(updated), at: clock() });
-      return updated;
-    });
+    const row = await conflictAs409(
+      prisma.$transaction(async (tx) => {
+        await lockRules(tx, projectId);
+        const current = await find(tx, projectId, req.params.id);
+        if (await nameTaken(projectId, body.name, current.id, tx)) throw new HttpError(409, NAME_TAKEN);
+        const updated = await tx.affiliateGroup.update({ where: { id: current.id }, data: columns(body, current, currency) });
+        await recordRuleChange(tx, { projectId, scope: 'group', subjectId: current.id, before: groupRuleState(current), after: groupRuleState(updated), at: clock() });
+        return updated;
+      }),
+      NAME_TAKEN,
+    );
     res.json(ok(groupView(row, currency, (await membersOf([row.id])).get(row.id) ?? 0)));
   };
   router.put('/:id', update);

@@ -13,6 +13,9 @@ const CODES = new Set([
   'P1001', // Prisma: can't reach the database server
   'P1017', // Prisma: the server closed the connection
   'P2024', // Prisma: timed out fetching a connection from the pool
+  // Prisma: an interactive transaction that could not start in time (its connection waited on the pool or a lock),
+  // or ran past its timeout and was rolled back: nothing of it was kept
+  'P2028',
   // a transaction PostgreSQL aborted to break a deadlock, or one a concurrent write made unserializable: nothing of it
   // was kept, and the same request sent again goes through
   '40P01', // deadlock_detected

@@ -75,6 +75,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return sendError(res, status, (err as Error).message || 'bad request');
   }
+  // a unique index lost a race that the route's own check could not see (two creations at once): a conflict, as the
+  // check would have answered, not a failure (routes that know the field say which, with conflictAs409)
+  if ((err as { code?: unknown }).code === 'P2002') return sendError(res, 409, 'conflicts with an existing record: a value that must be unique is already taken');
   // every connection busy past the pool's wait, or the database down: "come back", not "broken"
   if (isDatabaseUnavailable(err)) {
     req.log?.warn({ err }, 'database unavailable');

@@ -62,7 +62,18 @@ export async function recalculate(sql: SqlClient, projectId: string, r: Recalcul
       let marked: Marked[] = [];
       let reversedBefore = new Map<string, bigint>();
       await recomputeGroupsIn(tx, groups, at, async () => {
-        // marked holding the customers' locks: no event of theirs is applied between the mark and the recompute
+        // marked holding the customers' locks: no event of theirs is applied between the mark and the recompute.
+        // The payments and their refunds' rows are locked first, in one pass in id order, the order payouts, reviews
+        // and the recompute's writes lock rows in: locked in the scan's order, a payout or an approval taking some
+        // of the same rows deadlocked with it, and PostgreSQL cancelled one of the two.
+        await tx.query(
+          `WITH rerated AS (SELECT id FROM conversions
+                            WHERE ${RERATED} AND (provider, customer_key) IN (SELECT * FROM unnest($5::text[], $6::text[])))
+           SELECT c.id FROM conversions c
+           WHERE c.id = ANY(ARRAY(SELECT id FROM rerated UNION ALL SELECT r.id FROM conversions r WHERE r.reverses_id IN (SELECT id FROM rerated)))
+           ORDER BY c.id FOR UPDATE`,
+          [...params, chunk.map((c) => c.provider), chunk.map((c) => c.customer_key)],
+        );
         marked = await tx.query<Marked>(
           `UPDATE conversions c SET rated_at = $5, updated_at = now()
            FROM (SELECT id, value_minor, ${countedSql} AS counted FROM conversions

@@ -133,4 +133,31 @@ describe('conversion changes racing a payout', () => {
     expect(after.filter((c) => c.payment_key === 'pi_race_1').map((c) => [c.kind, c.paid])).toEqual(expect.arrayContaining([['purchase', false], ['refund', false]]));
     expect((await verify()).ok).toBe(true);
   });
+
+  it('a payout that waits past its transaction time on a locked affiliate: 503 with Retry-After, nothing taken, and the retry pays', async () => {
+    await manual('7.50');
+    const eligible = async () =>
+      (await request(t.app).get('/api/v1/payouts/eligible').set(api()).expect(200)).body.data.find((e: { affiliate_id: string }) => e.affiliate_id === affiliateId)?.eligible_minor;
+    const before = await eligible();
+    expect(before).toBeGreaterThanOrEqual(750);
+    // another transaction holds the affiliate's row longer than a payout's transaction may last (Prisma's 5 s)
+    let result!: Promise<request.Response>;
+    await tdb.db.prisma.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT id FROM affiliates WHERE id = ${affiliateId}::uuid FOR UPDATE`;
+        result = request(t.app).post('/api/v1/payouts').set(api()).send({ affiliate_id: affiliateId }).then((r) => r);
+        await untilWaiting();
+        await new Promise((r) => setTimeout(r, 6_000));
+      },
+      { timeout: 20_000 },
+    );
+    const answer = await result;
+    // it answered 500 "internal error": the request was right, the database only busy
+    expect([answer.status, answer.headers['retry-after'], answer.body]).toEqual([503, '5', { success: false, error: 'the database is busy or unavailable; retry in a few seconds' }]);
+    expect((await request(t.app).get('/api/v1/payouts?status=pending').set(api()).expect(200)).body.data).toEqual([]);
+    expect(await eligible()).toBe(before);
+    const retry = await request(t.app).post('/api/v1/payouts').set(api()).send({ affiliate_id: affiliateId }).expect(201);
+    expect(retry.body.data.amount_minor).toBe(before);
+    expect((await verify()).ok).toBe(true);
+  }, 30_000);
 });
