@@ -25,6 +25,13 @@ describe('refwire commands on the embedded database', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['pglite', 'secrets.json']);
   }, 240_000);
 
+  it('a command that fails lets go of it too (it exited holding the lock, which a later process with its pid took as held)', () => {
+    const replayed = run('events', 'replay', '00000000-0000-4000-8000-000000000000');
+    expect(replayed.status).toBe(1);
+    expect(replayed.stderr).toMatch(/^refwire: /);
+    expect(fs.readdirSync(dir)).not.toContain('refwire.lock');
+  }, 240_000);
+
   it('refuses while a running Refwire holds the data directory', () => {
     // this test process stands for the running Refwire: a live Node process whose pid the lock names
     fs.writeFileSync(path.join(dir, 'refwire.lock'), JSON.stringify({ pid: process.pid, port: null, startedAt: new Date().toISOString() }));

@@ -50,6 +50,32 @@ describe('the embedded data directory lock', () => {
     expect(readLockHolder(dir)).toBeNull();
   });
 
+  // Docker: two containers on one volume each run Node as PID 1, in PID namespaces of their own
+  it("refuses a lock of another PID namespace while its holder keeps it fresh, and takes it once it is not", () => {
+    const file = path.join(dir, 'refwire.lock');
+    fs.writeFileSync(file, JSON.stringify({ pid: process.pid, port: 3000, startedAt: '2026-12-01T00:00:00.000Z', pidNamespace: 'pid:[1]' }));
+    expect(readLockHolder(dir)).toMatchObject({ pid: process.pid, pidNamespace: 'pid:[1]' });
+    expect(() => acquireEmbeddedLock(dir)).toThrow(/in use by a Refwire in another container \(pid \d+ there\)/);
+    // its holder stopped touching it 21 s ago: left over
+    const stale = new Date(Date.now() - 21_000);
+    fs.utimesSync(file, stale, stale);
+    expect(readLockHolder(dir)).toBeNull();
+    const lock = acquireEmbeddedLock(dir);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).pidNamespace).toBe(fs.readlinkSync('/proc/self/ns/pid'));
+    lock.release();
+  });
+
+  it('keeps its own lock fresh while held', async () => {
+    const file = path.join(dir, 'refwire.lock');
+    const lock = acquireEmbeddedLock(dir, 50);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, old, old);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(Date.now() - fs.statSync(file).mtimeMs).toBeLessThan(1_000);
+    lock.release();
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   it('refuses while another Node process holds it', async () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
