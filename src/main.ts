@@ -9,7 +9,7 @@ import { migrate } from './db/migrator';
 import { releaseAllClaims } from './inbox/inbound-events';
 import { createLogger } from './observability/logger';
 import type { InProcessRunner } from './pipeline/in-process-runner';
-import { startProcessing, storesFor, type Processing } from './processing';
+import { checkSecretsKey, startProcessing, storesFor, type Processing } from './processing';
 
 export type Refwire = {
   url: string;
@@ -71,6 +71,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       { DEFAULT_PORTAL_SIGN_IN_LIMITS },
     ] = await loadHttpSide();
     const stores = storesFor(config, db);
+    await checkSecretsKey(stores);
     const processing = startProcessing(config, db, logger, stores, { consume: options.worker });
     // Listen first: with PORT=0 the port, and so the default public URL, is known only then.
     const server = http.createServer(requestTimeouts(config.requestTimeoutSeconds));
@@ -176,13 +177,15 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
     throw new ConfigError('refwire worker needs DATABASE_URL: the embedded database belongs to the `refwire start` process');
   }
   const db = await openDatabase(config.database);
+  const stores = storesFor(config, db);
   try {
     await migrate(db.sql);
+    await checkSecretsKey(stores);
   } catch (err) {
     await db.close();
     throw err;
   }
-  const processing = startProcessing(config, db, logger, storesFor(config, db), { consume: true, pollMs: options.pollMs ?? 1000 });
+  const processing = startProcessing(config, db, logger, stores, { consume: true, pollMs: options.pollMs ?? 1000 });
   let metricsServer: http.Server | null = null;
   if (config.metricsPort !== undefined) {
     metricsServer = http.createServer((req, res) => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config';
+import { ConfigError } from './config/env';
 import type { Database } from './db/database';
 import { Metrics } from './observability/metrics';
 import { IntegrationStore } from './integrations/integration-store';
@@ -73,6 +74,15 @@ export type Stores = { box: SecretBox; integrations: IntegrationStore };
 export function storesFor(config: Config, db: Database): Stores {
   const box = new SecretBox(config.secretsKey);
   return { box, integrations: new IntegrationStore(db.prisma, box) };
+}
+
+/** Refuses to go on with a SECRETS_KEY that does not open the stored provider secrets (IntegrationStore.opensStoredSecrets). */
+export async function checkSecretsKey(stores: Stores): Promise<void> {
+  if (await stores.integrations.opensStoredSecrets()) return;
+  throw new ConfigError(
+    'SECRETS_KEY does not open the provider secrets stored in this database: it is not the key they were sealed with. ' +
+      'Start with the key this database was set up with (on the embedded database, the secrets_key of secrets.json in DATA_DIR, unless SECRETS_KEY overrides it)',
+  );
 }
 
 /** Calls to providers' APIs with the API keys merchants stored (decrypted only when a call is made). */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../src/config/config';
 import { DataDirLockedError } from '../src/db/embedded-lock';
-import { startRefwire, welcome } from '../src/main';
+import { startRefwire, startWorker, welcome } from '../src/main';
 import { storeInboundEvents } from '../src/inbox/inbound-events';
 import { createProject } from '../src/projects/projects';
 import { stripeAdapter } from '../src/providers/stripe/adapter';
@@ -223,5 +223,42 @@ describe('the first-start banner', () => {
     expect(printed).toContain('No project yet');
     expect(printed).not.toContain(operatorToken);
     expect(printed).toContain('Bearer $ADMIN_TOKEN');
+  });
+});
+
+/** A SECRETS_KEY that does not open the stored provider secrets would answer every delivery 503: refused at start. */
+describe('starting with another SECRETS_KEY', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => tdb.drop());
+
+  it('refuses to start the API or a worker, naming the key, once a provider secret is stored', async () => {
+    const env = (key: string) => loadConfig({ PORT: '0', DATABASE_URL: tdb.url, SECRETS_KEY: key.repeat(64), ADMIN_TOKEN: 'admin-token-for-the-key-test' });
+    const quietly = { worker: false, logger: silentLogger, print: () => undefined };
+    // no secret stored yet: any key starts
+    await (await startRefwire(env('c'), quietly)).close();
+    const refwire = await startRefwire(env('a'), quietly);
+    try {
+      const created = await fetch(`${refwire.url}/api/admin/projects`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer admin-token-for-the-key-test', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Acme', currency: 'USD' }),
+      }).then((r) => r.json() as Promise<{ data: { api_key: string } }>);
+      const connected = await fetch(`${refwire.url}/api/v1/integrations/stripe`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${created.data.api_key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ webhook_secret: 'whsec_the_key_test_secret' }),
+      });
+      expect(connected.status).toBe(200);
+    } finally {
+      await refwire.close();
+    }
+    const refused = /^SECRETS_KEY does not open the provider secrets stored in this database: it is not the key they were sealed with/;
+    await expect(startRefwire(env('c'), quietly)).rejects.toThrow(refused);
+    await expect(startWorker(env('c'), { logger: silentLogger })).rejects.toThrow(refused);
+    // the right key starts as before
+    await (await startRefwire(env('a'), quietly)).close();
   });
 });

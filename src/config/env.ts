@@ -124,7 +124,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment once; every problem is reported together, named by its variable. */
 export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
-  const result = envSchema.safeParse(env);
+  // blank counts as unset for every variable (an uncommented `PORT=` line of .env.example): the default applies
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const result = envSchema.safeParse(set);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);

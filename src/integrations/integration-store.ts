@@ -93,6 +93,22 @@ export class IntegrationStore {
     private readonly box: SecretBox,
   ) {}
 
+  /**
+   * Whether this installation's key opens the provider secrets already stored (true with none stored). Started with
+   * another SECRETS_KEY than the one they were sealed with, Refwire could verify no delivery: every webhook would be
+   * answered 503 until its provider gave up, so the processes refuse to start instead.
+   */
+  async opensStoredSecrets(): Promise<boolean> {
+    const row = await this.prisma.integration.findFirst({ orderBy: { updatedAt: 'desc' }, select: { projectId: true, provider: true, webhookSecretEnc: true } });
+    if (!row) return true;
+    try {
+      this.box.open(row.webhookSecretEnc, this.context(row.projectId, row.provider, 'webhook_secret'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private forget(projectId: string, provider: string): void {
     this.cache.delete(`${projectId}:${provider}`);
   }

@@ -88,6 +88,22 @@ describe('configuration', () => {
     expect(config.trustProxy).toBe(false);
   });
 
+  // an uncommented `PORT=` line of .env.example meant a random port, and blank numbers or choices were refused
+  it('takes the default of every variable left blank, numbers and choices included', () => {
+    const blank = Object.fromEntries(
+      ['PORT', 'WORKER_CONCURRENCY', 'METRICS_PORT', 'RATE_LIMIT_PER_MINUTE', 'WEBHOOK_TOLERANCE_SECONDS', 'LOG_LEVEL', 'OUTBOUND_ALLOW_PRIVATE', 'REQUEST_TIMEOUT_SECONDS'].map((name) => [name, ' ']),
+    );
+    const config = loadConfig({ DATA_DIR: tmp(), ...blank });
+    expect(config.port).toBe(3000);
+    expect(config.worker.concurrency).toBe(256);
+    expect(config.metricsPort).toBeUndefined();
+    expect(config.rateLimitPerMinute).toBe(100);
+    expect(config.webhookToleranceSeconds.stripe).toBe(300);
+    expect(config.logLevel).toBe('info');
+    expect(config.outboundAllowPrivate).toBe(false);
+    expect(config.requestTimeoutSeconds).toBe(30);
+  });
+
   it.each([
     ['true', true],
     ['2', 2],
