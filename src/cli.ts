@@ -15,10 +15,28 @@ import { processorDeps, reconcileDeps, storesFor } from './processing';
 import { ReconcileError, reconcileIntegration } from './reconcile/reconcile';
 import { isProviderName, PROVIDER_NAMES } from './domain/provider-names';
 import { registerReplayCommands } from './replay/commands';
+import { isDatabaseUnavailable } from './db/unavailable';
+import { PACKAGE_VERSION } from './util/package-version';
 
 function fail(message: string): never {
   process.stderr.write(`refwire: ${message}\n`);
   process.exit(1);
+}
+
+/**
+ * A start that cannot go on, said in one line an operator can act on (a stack trace only for what is not known):
+ * the data directory taken or not writable, a migration refused, the configuration, the database unreachable.
+ */
+function startupFailed(err: unknown, config: Config): never {
+  if (err instanceof DataDirLockedError || err instanceof MigrationError || err instanceof ConfigError) fail(err.message);
+  const code = (err as NodeJS.ErrnoException).code;
+  if ((code === 'EACCES' || code === 'EPERM' || code === 'EROFS') && config.database.kind === 'embedded') {
+    fail(`cannot write the data directory ${config.dataDir} (${code}): it must be writable by this user (uid ${process.getuid?.() ?? '?'})`);
+  }
+  if (isDatabaseUnavailable(err) || /database .* does not exist|role .* does not exist|password authentication failed/i.test(String((err as Error).message))) {
+    fail(`the database is unreachable or refused the connection: ${(err as Error).message.split('\n')[0]} (check DATABASE_URL)`);
+  }
+  throw err;
 }
 
 function configOrFail(overrides: NodeJS.ProcessEnv = {}): Config {
@@ -113,6 +131,7 @@ function closeOnSignals(running: { logger: import('pino').Logger; close(): Promi
 const program = new Command()
   .name('refwire')
   .description('Payment-provider webhooks in, attributed affiliate commissions out.')
+  .version(PACKAGE_VERSION, '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program
@@ -123,9 +142,8 @@ program
   .action(async (opts: { worker: boolean; port?: string }) => {
     const config = configOrFail(opts.port ? { PORT: opts.port } : {});
     const refwire = await startRefwire(config, { worker: opts.worker }).catch((err: unknown) => {
-      if (err instanceof DataDirLockedError || err instanceof MigrationError) fail(err.message);
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${config.port} is already in use (set PORT)`);
-      throw err;
+      return startupFailed(err, config);
     });
     closeOnSignals(refwire);
   });
@@ -136,8 +154,8 @@ program
   .action(async () => {
     const config = configOrFail();
     const worker = await startWorker(config).catch((err: unknown) => {
-      if (err instanceof ConfigError || err instanceof MigrationError) fail(err.message);
-      throw err;
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`METRICS_PORT ${config.metricsPort} is already in use`);
+      return startupFailed(err, config);
     });
     closeOnSignals(worker);
   });

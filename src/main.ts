@@ -209,7 +209,18 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
         res.writeHead(404).end();
       }
     });
-    await new Promise<void>((resolve) => metricsServer!.listen(config.metricsPort, resolve));
+    const server = metricsServer;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.metricsPort, resolve);
+      });
+    } catch (err) {
+      // a port already taken: stop what started, so the process can say so and exit
+      await processing.close();
+      await db.close();
+      throw err;
+    }
   }
   logger.info({ queue: processing.queue ? 'bullmq' : 'database polling' }, 'refwire worker processing stored events');
   return {

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createTestDatabase } from './helpers/postgres';
 import { buildOnce, ROOT } from './helpers/processes';
 
 /** Commands that open the embedded database themselves (Refwire not running): they hold its lock while they do. */
@@ -38,5 +40,39 @@ describe('refwire commands on the embedded database', () => {
     const migrated = run('migrate');
     expect(migrated.status).toBe(1);
     expect(migrated.stderr).toContain(`Refwire (pid ${process.pid}) is running on ${dir}`);
+  });
+});
+
+/** What an operator reads when a start cannot go on: one `refwire:` line to act on, not a stack trace. */
+describe('refwire start and worker, refused', () => {
+  beforeAll(() => buildOnce(), 240_000);
+  const run = (args: string[], env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: ROOT, env: { ...process.env, REDIS_URL: '', ADMIN_TOKEN: '', ...env }, encoding: 'utf8', timeout: 60_000 });
+
+  it('--version prints the version', () => {
+    const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-V']) expect([run([flag], {}).status, run([flag], {}).stdout]).toEqual([0, `${version}\n`]);
+  });
+
+  it('a database nobody answers at, for start and worker', () => {
+    for (const command of [['start'], ['worker']]) {
+      const refused = run(command, { DATABASE_URL: 'postgresql://root@127.0.0.1:1/refwire', SECRETS_KEY: 'a'.repeat(64) });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/^refwire: the database is unreachable or refused the connection: .* \(check DATABASE_URL\)\n$/);
+    }
+  });
+
+  it('a worker whose METRICS_PORT is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const tdb = await createTestDatabase();
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      const refused = run(['worker'], { DATABASE_URL: tdb.url, SECRETS_KEY: 'a'.repeat(64), METRICS_PORT: String(port) });
+      expect([refused.status, refused.stderr]).toEqual([1, `refwire: METRICS_PORT ${port} is already in use\n`]);
+    } finally {
+      taken.close();
+      await tdb.drop();
+    }
   });
 });

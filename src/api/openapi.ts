@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
+import { PACKAGE_VERSION } from '../util/package-version';
 import { adminOperations } from './admin-projects';
 import { affiliateOperations } from './affiliates';
 import { conversionOperations } from './conversions';
@@ -116,7 +115,6 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...mcpOperations,
 ];
 
-export const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 type JsonSchema = Record<string, unknown>;
 

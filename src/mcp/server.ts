@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { PACKAGE_VERSION } from '../api/openapi';
+import { PACKAGE_VERSION } from '../util/package-version';
 import { ApiError, type ApiClient } from './api-client';
 import { readPages } from './pages';
 import { TOOLS, type ToolDefinition } from './tools';
