@@ -3,7 +3,8 @@ import { parseSecretsKey } from '../security/secrets-key';
 import { loadOrCreateEmbeddedSecrets } from './embedded-secrets';
 import { ConfigError, parseEnv, type ParsedEnv } from './env';
 
-export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string };
+/** `queryTimeoutMs`: how long a statement may go unanswered before its connection is given up (DATABASE_QUERY_TIMEOUT_SECONDS). */
+export type DatabaseTarget = { kind: 'postgres'; url: string; queryTimeoutMs?: number } | { kind: 'embedded'; dir: string };
 
 export type Config = Omit<ParsedEnv, 'secretsKey' | 'adminToken' | 'publicUrl'> & {
   database: DatabaseTarget;
@@ -36,7 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let database: DatabaseTarget;
 
   if (parsed.databaseUrl) {
-    database = { kind: 'postgres', url: parsed.databaseUrl };
+    database = { kind: 'postgres', url: parsed.databaseUrl, queryTimeoutMs: parsed.databaseQueryTimeoutSeconds * 1000 };
     if (!secretsKey) {
       throw new ConfigError(
         'SECRETS_KEY is required when DATABASE_URL is set: it encrypts provider secrets at rest. ' +

@@ -48,6 +48,7 @@ const envSchema = z.object({
   LEMONSQUEEZY_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   POLAR_WEBHOOK_TOLERANCE_SECONDS: seconds.optional(),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
+  DATABASE_QUERY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   QUEUE_PREFIX: optionalString.transform((v) => v ?? 'refwire').refine((v) => /^[A-Za-z0-9_.-]{1,64}$/.test(v), {
     message: 'letters, digits, ".", "_" and "-" only',
   }),
@@ -91,6 +92,8 @@ export type ParsedEnv = {
   webhookToleranceSeconds: Record<ProviderName, number>;
   /** how long a client may take to send a whole request, headers and body */
   requestTimeoutSeconds: number;
+  /** how long a PostgreSQL statement may go unanswered before its connection is given up */
+  databaseQueryTimeoutSeconds: number;
   /** the BullMQ key prefix: several Refwire installations can share one Redis */
   queuePrefix: string;
   /** `refwire worker` serves /metrics on this port when set */
@@ -155,6 +158,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     trustProxy: trustProxySetting(e.TRUST_PROXY),
     webhookToleranceSeconds,
     requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
+    databaseQueryTimeoutSeconds: e.DATABASE_QUERY_TIMEOUT_SECONDS,
     queuePrefix: e.QUEUE_PREFIX,
     metricsPort: e.METRICS_PORT,
     worker: {

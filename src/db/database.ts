@@ -16,13 +16,24 @@ export type Database = {
 };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'postgres' ? openPostgres(target.url) : openEmbedded(target.dir);
+  return target.kind === 'postgres' ? openPostgres(target.url, target.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS) : openEmbedded(target.dir);
 }
 
-function openPostgres(url: string): Database {
+/** DATABASE_QUERY_TIMEOUT_SECONDS' default: past any statement of Refwire's own, a migration's index on a large table included. */
+const DEFAULT_QUERY_TIMEOUT_MS = 300_000;
+
+function openPostgres(url: string, queryTimeoutMs: number): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // A connection that stops answering (a network partition, a failover that resets nothing) held its statement, and
+    // with it a worker's transaction and the customers' locks, for as long as the kernel kept the socket: processing
+    // stopped while new connections, and /readyz, still worked. A statement unanswered this long fails (the
+    // connection is then given up: see transaction()); the server ends a session left idle inside a transaction as
+    // long, which lets go of its locks, and both sides probe an idle connection.
+    query_timeout: queryTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // How long a statement may wait for a connection: a closed port is refused at once, but this is also the wait for
     // one of the ten to be free, which a burst (a dashboard page's parallel calls beside a worker's batch on a busy
     // machine) exceeded at 1 s. Past it the answer is a 503 with Retry-After (src/http/errors.ts; the receiver's own),
@@ -32,6 +43,13 @@ function openPostgres(url: string): Database {
   });
   // An idle client losing its connection emits on the pool; without a listener that would crash the process.
   pool.on('error', () => undefined);
+  // Set on each new connection rather than as startup options, which a connection pooler (PgBouncer) may refuse;
+  // queued ahead of the connection's first statement.
+  pool.on('connect', (client) => {
+    client
+      .query(`SET idle_in_transaction_session_timeout = ${queryTimeoutMs}; SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`)
+      .catch(() => undefined);
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const sessionOf = (q: pg.Pool | pg.PoolClient): SqlSession => ({
     async exec(sql) {
