@@ -254,7 +254,8 @@ export async function welcome(config: Config, db: Database, url: string): Promis
   } else if (config.adminTokenGenerated) {
     lines.push(`Admin token: "admin_token" in ${config.embeddedSecretsFile}`);
   }
-  const [projects, users] = await Promise.all([db.prisma.project.count(), db.prisma.user.count()]);
+  // what the counts add is advice: a database that went away a moment after the start must not end the process
+  const [projects, users] = await Promise.all([db.prisma.project.count(), db.prisma.user.count()]).catch(() => [null, null]);
   lines.push(`Dashboard: ${url}/dashboard${users === 0 ? '  (no user yet: its set-up page asks for the admin token)' : ''}`);
   if (projects === 0) {
     const token = printable ?? '$ADMIN_TOKEN';

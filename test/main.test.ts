@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../src/config/config';
+import { openDatabase } from '../src/db/database';
 import { DataDirLockedError } from '../src/db/embedded-lock';
 import { startRefwire, startWorker, welcome } from '../src/main';
 import { storeInboundEvents } from '../src/inbox/inbound-events';
@@ -204,6 +205,19 @@ describe('the first-start banner', () => {
     const { admin_token: token } = JSON.parse(fs.readFileSync(secretsFile(dataDir), 'utf8')) as { admin_token: string };
     expect(printed).not.toContain(token);
     expect(printed).toContain(`Admin token: "admin_token" in ${secretsFile(dataDir)}`);
+  });
+
+  // the server already listened and took webhooks: the banner's counts failing ended the process
+  it('is printed without its counts when the database went away just after the start', async () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://root@127.0.0.1:1/gone', SECRETS_KEY: 'd'.repeat(64), ADMIN_TOKEN: 'operator-chosen-admin-token-0123' });
+    const gone = await openDatabase(config.database);
+    try {
+      const printed = await welcome(config, gone, 'http://localhost:3000');
+      expect(printed).toContain('Refwire is running at http://localhost:3000 (PostgreSQL)');
+      expect(printed).toContain('Dashboard: http://localhost:3000/dashboard\n');
+    } finally {
+      await gone.close();
+    }
   });
 
   it('never prints an ADMIN_TOKEN the operator set, embedded or on PostgreSQL', async () => {
