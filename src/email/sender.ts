@@ -192,7 +192,9 @@ export class EmailSender {
       ],
     );
     if (!r.ok) {
-      this.logger.info({ email: e.id, attempt, error }, status === 'failed' ? 'email failed for good' : 'email attempt failed; will retry');
+      // failed for good is something to act on (an affiliate never got the email): a warning, where a retry is not
+      if (status === 'failed') this.logger.warn({ email: e.id, attempt, error }, 'email failed for good');
+      else this.logger.info({ email: e.id, attempt, error }, 'email attempt failed; will retry');
     }
   }
 }

@@ -171,6 +171,10 @@ export class OutboundDispatcher {
         );
       }
     });
-    if (!r.ok) this.logger.info({ delivery: d.id, attempt, error: r.error }, status === 'failed' ? 'outbound webhook failed for good' : 'outbound webhook attempt failed; will retry');
+    // failed for good is something to act on (the merchant's endpoint lost an event): a warning, where a retry is not
+    if (!r.ok) {
+      if (status === 'failed') this.logger.warn({ delivery: d.id, attempt, error: r.error }, 'outbound webhook failed for good');
+      else this.logger.info({ delivery: d.id, attempt, error: r.error }, 'outbound webhook attempt failed; will retry');
+    }
   }
 }

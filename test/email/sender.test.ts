@@ -4,7 +4,7 @@ import { queueEmail, type EmailToQueue } from '../../src/email/outbox';
 import { DEFAULT_EMAIL_SEND, EmailSender } from '../../src/email/sender';
 import { createProject } from '../../src/projects/projects';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { silentLogger } from '../helpers/refwire';
+import pino from 'pino';
 import { TestSmtpServer } from '../helpers/smtp';
 
 const FROM = 'Acme Partners <partners@acme.test>';
@@ -34,8 +34,11 @@ describe('the email outbox and its sender, through a real SMTP server', () => {
     servers.push(s);
     return s;
   };
+  /** what the senders logged, as pino's JSON lines */
+  let logged: { level: number; msg: string }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(JSON.parse(line)) });
   const sender = (smtpUrl: string | undefined, options: ConstructorParameters<typeof EmailSender>[3] = {}) => {
-    const s = new EmailSender(tdb.db.sql, emailSettings(smtpUrl, smtpUrl ? FROM : undefined), silentLogger, { timeoutMs: 3000, ...options }, () => clock.now);
+    const s = new EmailSender(tdb.db.sql, emailSettings(smtpUrl, smtpUrl ? FROM : undefined), logger, { timeoutMs: 3000, ...options }, () => clock.now);
     senders.push(s);
     return s;
   };
@@ -172,6 +175,7 @@ describe('the email outbox and its sender, through a real SMTP server', () => {
     smtp.refuse = { at: 'rcpt', responseCode: 451, message: 'Try again later' };
     const id = await queue(code());
     const s = sender(smtp.url());
+    logged = [];
     const start = clock.now.getTime();
     let elapsed = 0;
     for (const [i, delay] of DEFAULT_EMAIL_SEND.retryDelaysMs.entries()) {
@@ -192,6 +196,8 @@ describe('the email outbox and its sender, through a real SMTP server', () => {
     expect(await row(id)).toMatchObject({ status: 'failed', attempts: 6, next_attempt_at: null, last_error: expect.stringMatching(/451/) });
     expect(smtp.recipientsTried).toHaveLength(6);
     expect(smtp.received).toHaveLength(0);
+    // each retry told at info, the end at warn (a warn-level log filter shows what needs acting on)
+    expect(logged.map((l) => [l.level, l.msg])).toEqual([...Array.from({ length: 5 }, () => [30, 'email attempt failed; will retry']), [40, 'email failed for good']]);
     // failed for good: later passes leave it
     clock.now = new Date(clock.now.getTime() + 86_400_000);
     expect(await s.runOnce()).toBe(0);
