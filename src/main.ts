@@ -256,6 +256,20 @@ export async function welcome(config: Config, db: Database, url: string): Promis
   }
   // what the counts add is advice: a database that went away a moment after the start must not end the process
   const [projects, users] = await Promise.all([db.prisma.project.count(), db.prisma.user.count()]).catch(() => [null, null]);
+  if (config.adminToken === null) {
+    // PostgreSQL without ADMIN_TOKEN: the admin API and the dashboard's set-up page are off
+    lines.push(`Dashboard: ${url}/dashboard`);
+    if (projects === 0 || users === 0) {
+      lines.push(
+        '',
+        'ADMIN_TOKEN is not set: the admin API and the dashboard set-up page are off. Create a project and its first user here:',
+        '  npx refwire project create --name Acme --currency USD',
+        '  npx refwire user create --email you@example.com --project <the project id>',
+        'or set ADMIN_TOKEN and restart.',
+      );
+    }
+    return `${lines.join('\n')}\n\n`;
+  }
   lines.push(`Dashboard: ${url}/dashboard${users === 0 ? '  (no user yet: its set-up page asks for the admin token)' : ''}`);
   if (projects === 0) {
     const token = printable ?? '$ADMIN_TOKEN';

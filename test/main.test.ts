@@ -207,6 +207,15 @@ describe('the first-start banner', () => {
     expect(printed).toContain(`Admin token: "admin_token" in ${secretsFile(dataDir)}`);
   });
 
+  // it pointed at the set-up page and the admin API, which answered "disabled"
+  it('on PostgreSQL without ADMIN_TOKEN, says the admin API is off and gives the commands instead', async () => {
+    const printed = await banner(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: 'e'.repeat(64) }));
+    expect(printed).toContain('ADMIN_TOKEN is not set: the admin API and the dashboard set-up page are off.');
+    expect(printed).toContain('npx refwire project create --name Acme --currency USD');
+    expect(printed).not.toContain('curl');
+    expect(printed).not.toContain('set-up page asks for the admin token');
+  });
+
   // the server already listened and took webhooks: the banner's counts failing ended the process
   it('is printed without its counts when the database went away just after the start', async () => {
     const config = loadConfig({ DATABASE_URL: 'postgresql://root@127.0.0.1:1/gone', SECRETS_KEY: 'd'.repeat(64), ADMIN_TOKEN: 'operator-chosen-admin-token-0123' });
