@@ -179,7 +179,10 @@ export async function startWorker(config: Config, options: { logger?: Logger; po
   const db = await openDatabase(config.database);
   const stores = storesFor(config, db);
   try {
-    await migrate(db.sql);
+    const report = await migrate(db.sql);
+    // in a deployment the worker may be the process that upgrades the database: its log says so, as start's does
+    if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
+    if (report.unknownInDatabase.length > 0) logger.warn({ migrations: report.unknownInDatabase }, 'the database has migrations this version does not know');
     await checkSecretsKey(stores);
   } catch (err) {
     await db.close();

@@ -27,7 +27,9 @@ const envSchema = z.object({
     message: 'must be a postgres:// or postgresql:// URL',
   }),
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
-  REDIS_URL: optionalString,
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^(rediss?:\/\/\S+|\/\S+)$/.test(v), {
+    message: 'must be a redis:// or rediss:// URL (or a Unix socket path)',
+  }),
   SECRETS_KEY: optionalString,
   ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',

@@ -88,6 +88,11 @@ describe('configuration', () => {
     expect(config.trustProxy).toBe(false);
   });
 
+  it('refuses a REDIS_URL that is not a Redis URL (http://… looped on a connection error at run time)', () => {
+    expect(() => loadConfig({ DATA_DIR: tmp(), REDIS_URL: 'http://127.0.0.1:6390' })).toThrow(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(loadConfig({ DATA_DIR: tmp(), REDIS_URL: 'rediss://user:pw@cache.example:6380/2' }).redisUrl).toBe('rediss://user:pw@cache.example:6380/2');
+  });
+
   // an uncommented `PORT=` line of .env.example meant a random port, and blank numbers or choices were refused
   it('takes the default of every variable left blank, numbers and choices included', () => {
     const blank = Object.fromEntries(
