@@ -50,7 +50,7 @@ describe('configuration', () => {
 
   it('runs on PostgreSQL with SECRETS_KEY in hex or base64, and without an admin token disables the admin API', () => {
     const hex = loadConfig({ DATABASE_URL: 'postgresql://localhost/x', SECRETS_KEY: HEX_KEY });
-    expect(hex.database).toEqual({ kind: 'postgres', url: 'postgresql://localhost/x' });
+    expect(hex.database).toEqual({ kind: 'postgres', url: 'postgresql://localhost/x', queryTimeoutMs: 300_000 });
     expect(hex.adminToken).toBeNull();
     const b64 = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ DATABASE_URL: 'postgres://h/db', SECRETS_KEY: b64 }).secretsKey.equals(Buffer.alloc(32, 7))).toBe(true);
