@@ -16,6 +16,7 @@ describe('refwire worker', () => {
     tdb = await createTestDatabase();
   });
   afterAll(async () => tdb.drop());
+  let secretsKey = 'b'.repeat(64);
 
   it('processes events that an API process started with --no-worker stored', async () => {
     const api = buildTestApp(tdb.db, { runner: false });
@@ -32,7 +33,9 @@ describe('refwire worker', () => {
       (await tdb.db.sql.query<{ status: string }>('SELECT status FROM inbound_events WHERE id = $1', [stored.body.id]))[0]!.status;
     expect(await status()).toBe('received');
 
-    const worker = await startWorker(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: 'b'.repeat(64) }), { logger: silentLogger, pollMs: 100 });
+    // the installation's one key: the worker opens the secrets the API sealed (it refuses to start otherwise)
+    secretsKey = api.secretsKey.toString('hex');
+    const worker = await startWorker(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: secretsKey }), { logger: silentLogger, pollMs: 100 });
     try {
       for (let i = 0; i < 50 && (await status()) !== 'processed'; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await status()).toBe('processed');
@@ -43,7 +46,7 @@ describe('refwire worker', () => {
 
   it('serves /healthz, /readyz (what the image HEALTHCHECK asks) and /metrics on METRICS_PORT', async () => {
     const port = await freePort();
-    const worker = await startWorker(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: 'b'.repeat(64), METRICS_PORT: String(port) }), {
+    const worker = await startWorker(loadConfig({ DATABASE_URL: tdb.url, SECRETS_KEY: secretsKey, METRICS_PORT: String(port) }), {
       logger: silentLogger,
       pollMs: 100,
     });
