@@ -57,13 +57,18 @@ export function requestLogger(logger: Logger, req: IncomingMessage, id: string, 
 }
 
 /** The line that ends a request's log, at a level that follows its status, written only when that level is on. */
+const PROBES = /^\/(healthz|readyz|metrics)(\?|$)/;
+
 export function logCompletion(
   logger: Logger,
   request: { req: IncomingMessage; id: string; url: string | undefined; started: number },
   statusCode: number,
   failed: boolean,
 ): void {
-  const level: Level = failed || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+  // A probe (an orchestrator's health check every few seconds, a metrics scrape) is logged only at debug, and a
+  // readiness probe's 503 as a warning: the log of what the dependency did says the rest.
+  const probe = PROBES.test(request.url ?? '');
+  const level: Level = probe ? (statusCode >= 500 ? 'warn' : 'debug') : failed || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   logger[level](
     { req: requestSummary(request.req, request.id, request.url), res: { statusCode }, responseTime: Date.now() - request.started },

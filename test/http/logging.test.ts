@@ -65,6 +65,16 @@ describe('request logs', () => {
       [id, 200, 30],
     ]);
     expect(entries.find((e) => e.msg === 'webhook rejected')?.req?.id).toBe(completed[1]!.req!.id);
+
+    // an orchestrator's probes, every few seconds, at debug: an info-level log is not filled with them
+    lines.length = 0;
+    await request(app).get('/healthz').expect(200);
+    await request(app).get('/api/v1/affiliates').set('Authorization', 'Bearer rw_not_a_key').expect(401);
+    const probes = lines.join('').trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; req?: { url: string } });
+    expect(probes.filter((e) => e.msg === 'request completed').map((e) => [e.req!.url, e.level])).toEqual([
+      ['/healthz', 20],
+      ['/api/v1/affiliates', 40],
+    ]);
   });
 
   it('blank query-string values but the API\'s own paging and filters, so a key sent there is not logged', async () => {
