@@ -34,6 +34,13 @@ function openPostgres(url: string, queryTimeoutMs: number): Database {
     query_timeout: queryTimeoutMs,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    // set on each new connection before it is handed out, rather than as startup options, which a connection pooler
+    // (PgBouncer) may refuse
+    onConnect: async (client) => {
+      await client.query(
+        `SET idle_in_transaction_session_timeout = ${queryTimeoutMs}; SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`,
+      );
+    },
     // How long a statement may wait for a connection: a closed port is refused at once, but this is also the wait for
     // one of the ten to be free, which a burst (a dashboard page's parallel calls beside a worker's batch on a busy
     // machine) exceeded at 1 s. Past it the answer is a 503 with Retry-After (src/http/errors.ts; the receiver's own),
@@ -43,13 +50,7 @@ function openPostgres(url: string, queryTimeoutMs: number): Database {
   });
   // An idle client losing its connection emits on the pool; without a listener that would crash the process.
   pool.on('error', () => undefined);
-  // Set on each new connection rather than as startup options, which a connection pooler (PgBouncer) may refuse;
-  // queued ahead of the connection's first statement.
-  pool.on('connect', (client) => {
-    client
-      .query(`SET idle_in_transaction_session_timeout = ${queryTimeoutMs}; SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`)
-      .catch(() => undefined);
-  });
+
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const sessionOf = (q: pg.Pool | pg.PoolClient): SqlSession => ({
     async exec(sql) {
