@@ -32,6 +32,12 @@ export type PaymentEvent = {
   occurredAt: Date;
   customer: Customer;
   subscriptionId: string | null;
+  /**
+   * The provider says the payment belongs to no subscription (Stripe's payment-mode checkout, a Paddle transaction
+   * of one-time prices only, a Polar `purchase`). Absent where it cannot say: a Lemon Squeezy order may be a
+   * subscription's first, known only once that subscription's events name it.
+   */
+  oneOff?: boolean;
   currency: string;
   /** what the customer paid, tax included */
   grossMinor: bigint;

@@ -21,6 +21,8 @@ export type PaymentRow = {
   customer_id: string | null;
   customer_email: string | null;
   subscription_id: string | null;
+  /** the provider said it belongs to no subscription */
+  one_off: boolean;
   product_ids: string[] | null;
   hints: unknown;
   currency: string;
@@ -57,6 +59,7 @@ export type NewPayment = {
   customerId: string | null;
   customerEmail: string | null;
   subscriptionId: string | null;
+  oneOff: boolean;
   productIds: string[];
   hints: Hints;
   currency: string;
@@ -159,7 +162,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  */
 export const PAYMENT_ORDER = `occurred_at, CASE kind WHEN 'purchase' THEN 0 ELSE 1 END, external_key`;
 
-const PAYMENT_COLUMNS = `id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints, currency,
+const PAYMENT_COLUMNS = `id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, one_off, product_ids, hints, currency,
   amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution, occurred_at,
   rated_at, hold_until, paid_at, payout_id, review_status`;
 
@@ -274,14 +277,14 @@ export async function loadLedgerInputs(
          CROSS JOIN LATERAL (SELECT ${PAYMENT_COLUMNS}, kind FROM conversions
                              WHERE project_id = $1 AND customer_key = k.key AND provider = $2 AND kind IN ('purchase', 'renewal') OFFSET 0) c
          UNION ALL
-         SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
+         SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, one_off,
            ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount_minor, tax_minor,
            NULL::uuid, 0::bigint, amount_minor - tax_minor, NULL::bigint, 'pending', NULL, '{"method":null,"trace":[]}'::jsonb,
            occurred_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::uuid, NULL, kind
          FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                     $13::text[], $14::bigint[], $15::bigint[], $16::timestamptz[], $17::text[])
+                     $13::text[], $14::bigint[], $15::bigint[], $16::timestamptz[], $17::text[], $18::boolean[])
            AS n(id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints,
-                currency, amount_minor, tax_minor, occurred_at, kind)
+                currency, amount_minor, tax_minor, occurred_at, kind, one_off)
        ) u
      ) p`,
     [
@@ -302,6 +305,7 @@ export async function loadLedgerInputs(
       newPayments.map((p) => p.taxMinor.toString()),
       newPayments.map((p) => p.occurredAt.toISOString()),
       newPayments.map((p) => p.kind),
+      newPayments.map((p) => p.oneOff),
     ],
   );
   const payments = (JSON.parse(paymentsJson!.rows) as Record<keyof PaymentRow, unknown>[]).map(

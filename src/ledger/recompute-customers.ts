@@ -96,9 +96,10 @@ export async function recomputeCustomers(
     // The subscriptions a payment of the customer was seen for: a subscription's first paid payment opens it, whatever
     // its provider calls it (after a free trial or a free first period, Stripe bills a subscription_cycle, Paddle a
     // subscription_recurring, Lemon Squeezy a renewal, Polar a subscription_cycle), so a second subscription that
-    // began free is a sale of its own. Only when every earlier payment is known to be a subscription's: one that is
-    // not may be this subscription's own first (a Lemon Squeezy order names no subscription, and is known to be one
-    // only once its subscription's events named it), and its renewal stays a renewal.
+    // began free is a sale of its own. Only when every earlier payment is known to be a subscription's, or known to be
+    // none's (a one-time purchase, as its provider says): one of unknown kind may be this subscription's own first (a
+    // Lemon Squeezy order names no subscription, and is known to be one only once its subscription's events named it),
+    // and its renewal stays a renewal.
     const paidSubscriptions = new Set<string>();
     let unlinkedEarlier = false;
     // referral.converted once per customer: when the first of its payments is attributed
@@ -118,7 +119,7 @@ export async function recomputeCustomers(
       const subscriptionId = subscriptionOf(payment, inputs);
       const opensSubscription = subscriptionId !== null && !unlinkedEarlier && !paidSubscriptions.has(subscriptionId);
       if (subscriptionId !== null) paidSubscriptions.add(subscriptionId);
-      else unlinkedEarlier = true;
+      else if (!payment.one_off) unlinkedEarlier = true;
 
       // PRODUCT.md §11: rated with the rules in force when the payment occurred (or when the merchant last
       // asked for an explicit recalculation), so a later rule change never moves it.
@@ -474,16 +475,16 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
   await tx.query(
     `INSERT INTO conversions (id, project_id, kind, provider, external_key, payment_key, customer_key, customer_id, customer_email,
        subscription_id, product_ids, hints, currency, amount_minor, tax_minor, base_value_minor, value_minor, affiliate_id, reason,
-       rule_source, attribution, hold_until, refund_level_minor, review_status, occurred_at, inbound_event_id)
+       rule_source, attribution, hold_until, refund_level_minor, review_status, occurred_at, inbound_event_id, one_off)
      SELECT id, $1::uuid, kind, $2::text, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
        ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount, tax, base, value, affiliate_id,
-       reason, rule_source, attribution::jsonb, hold_until, refund_level, review, occurred_at, inbound_event_id
+       reason, rule_source, attribution::jsonb, hold_until, refund_level, review, occurred_at, inbound_event_id, one_off
      FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                  $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::uuid[], $19::text[],
-                 $20::text[], $21::text[], $22::timestamptz[], $23::bigint[], $24::text[], $25::timestamptz[], $26::uuid[])
+                 $20::text[], $21::text[], $22::timestamptz[], $23::bigint[], $24::text[], $25::timestamptz[], $26::uuid[], $27::boolean[])
        AS u(id, kind, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints,
             currency, amount, tax, base, value, affiliate_id, reason, rule_source, attribution, hold_until, refund_level, review,
-            occurred_at, inbound_event_id)`,
+            occurred_at, inbound_event_id, one_off)`,
     [
       projectId,
       provider,
@@ -511,6 +512,7 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
       rows.map(([, u]) => u.review),
       rows.map(([p]) => p.occurredAt.toISOString()),
       rows.map(([p]) => p.inboundEventId),
+      rows.map(([p]) => p.oneOff),
     ],
   );
 }

@@ -318,6 +318,7 @@ async function recordPayments(
       customerId: p.customer.id,
       customerEmail: p.customer.email?.toLowerCase() ?? null,
       subscriptionId: p.subscriptionId,
+      oneOff: p.oneOff === true,
       productIds: [...p.productIds],
       hints: p.hints,
       currency: p.currency,
@@ -332,15 +333,19 @@ async function recordPayments(
   return { groups, newPayments: [...created.values()], reports };
 }
 
-/** What a later report of a payment adds to it: hints are unions; a known email, customer, subscription or product list is kept. */
+/**
+ * What a later report of a payment adds to it: hints are unions; a known email, customer, subscription or product list
+ * is kept; a report that says it is a one-time purchase says so for all of them.
+ */
 function mergeReport(
-  row: { hints: Hints | null; customerEmail: string | null; customerId: string | null; subscriptionId: string | null; productIds: string[] | null },
+  row: { hints: Hints | null; customerEmail: string | null; customerId: string | null; subscriptionId: string | null; oneOff: boolean; productIds: string[] | null },
   p: PaymentEvent,
 ): void {
   row.hints = mergeHints(row.hints, p.hints);
   row.customerEmail ??= p.customer.email?.toLowerCase() ?? null;
   row.customerId ??= p.customer.id;
   row.subscriptionId ??= p.subscriptionId;
+  row.oneOff ||= p.oneOff === true;
   if ((row.productIds ?? []).length === 0) row.productIds = [...p.productIds];
 }
 
@@ -366,10 +371,11 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
     customer_email: string | null;
     customer_id: string | null;
     subscription_id: string | null;
+    one_off: boolean;
     product_ids: string[] | null;
   }>(
     // locked in id order, like the recompute's writes, so the two never wait on each other crosswise
-    `SELECT id, payment_key, hints, customer_email, customer_id, subscription_id, product_ids FROM conversions
+    `SELECT id, payment_key, hints, customer_email, customer_id, subscription_id, one_off, product_ids FROM conversions
      WHERE id = ANY(ARRAY(SELECT c.id FROM unnest($2::text[]) AS k(key)
                           CROSS JOIN LATERAL (SELECT id FROM conversions WHERE project_id = $1 AND external_key = k.key OFFSET 0) c))
      ORDER BY id FOR UPDATE`,
@@ -378,7 +384,15 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
   const byKey = new Map(
     rows.map((r) => [
       r.payment_key,
-      { id: r.id, hints: asHints(r.hints), customerEmail: r.customer_email, customerId: r.customer_id, subscriptionId: r.subscription_id, productIds: r.product_ids },
+      {
+        id: r.id,
+        hints: asHints(r.hints),
+        customerEmail: r.customer_email,
+        customerId: r.customer_id,
+        subscriptionId: r.subscription_id,
+        oneOff: r.one_off,
+        productIds: r.product_ids,
+      },
     ]),
   );
   for (const p of reports) mergeReport(byKey.get(p.paymentKey)!, p);
@@ -390,6 +404,7 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
       customer_id: nth(4, 'text'),
       subscription_id: nth(5, 'text'),
       product_ids: `ARRAY(SELECT jsonb_array_elements_text(${nth(6, 'text')}::jsonb))`,
+      one_off: nth(7, 'boolean'),
       updated_at: 'now()',
     }),
     [
@@ -399,6 +414,7 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
       merged.map((r) => r.customerId),
       merged.map((r) => r.subscriptionId),
       jsonTexts(merged.map((r) => r.productIds ?? [])),
+      merged.map((r) => r.oneOff),
     ],
   );
 }

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { lemonSqueezyAdapter } from '../../src/providers/lemonsqueezy/adapter';
+import { paddleAdapter } from '../../src/providers/paddle/adapter';
 import { polarAdapter } from '../../src/providers/polar/adapter';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { loadFixture } from '../helpers/fixtures';
@@ -101,8 +102,13 @@ const POLAR_SECRET = 'polar_whs_dated_hints_secret';
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
 let polarCounter = 0;
 
-/** A Polar order of subscription `sub`, with no code of its own; the first one shares the subscription's checkout id. */
-function polarOrder(o: { id: string; sub: string; reason: 'subscription_create' | 'subscription_cycle'; at: number; customer?: string }) {
+/**
+ * A Polar order of subscription `sub`, with no code of its own; the first one shares the subscription's checkout id.
+ * A `purchase` (a one-time product) belongs to no subscription and may carry a code.
+ */
+function polarOrder(
+  o: { id: string; sub: string; reason: 'subscription_create' | 'subscription_cycle'; at: number; customer?: string } | { id: string; sub: null; reason: 'purchase'; at: number; customer: string; code: string },
+) {
   const customer = o.customer ?? `cust_${o.sub}`;
   const payload = structuredClone(loadFixture('polar', `order.paid.${o.reason}.json`).payload) as Record<string, any>;
   Object.assign(payload.data, {
@@ -110,8 +116,8 @@ function polarOrder(o: { id: string; sub: string; reason: 'subscription_create' 
     created_at: iso(o.at),
     subscription_id: o.sub,
     customer_id: customer,
-    checkout_id: o.reason === 'subscription_create' ? `checkout_${o.sub}` : null,
-    metadata: {},
+    checkout_id: o.reason === 'subscription_create' ? `checkout_${o.sub}` : o.reason === 'purchase' ? `checkout_${o.id}` : null,
+    metadata: o.reason === 'purchase' ? { referral_code: o.code } : {},
     discount_id: null,
   });
   payload.data.customer = { ...payload.data.customer, id: customer, email: `${customer}@customers.test` };
@@ -137,6 +143,31 @@ function polarSubscription(o: { type: 'subscription.created' | 'subscription.upd
   payload.timestamp = iso(o.at);
   return payload;
 }
+
+const PADDLE_SECRET = 'pdl_ntfset_01dated_hints_secret';
+let paddleCounter = 0;
+
+/** A Paddle delivery: the fixture's payload with this data, sent at `at`. */
+function paddle(fixture: string, at: number, data: Record<string, unknown>) {
+  const payload = structuredClone(loadFixture('paddle', fixture).payload) as Record<string, any>;
+  Object.assign(payload.data, data);
+  payload.event_id = `evt_dated_hints_${++paddleCounter}`;
+  payload.notification_id = `ntf_dated_hints_${paddleCounter}`;
+  payload.occurred_at = iso(at);
+  return payload;
+}
+
+/** A Paddle transaction of one-time prices only (40.00 + 8.00 tax): it starts no subscription. */
+const paddleOneOff = (o: { id: string; customer: string; code: string; at: number }) =>
+  paddle('transaction.completed.oneoff.json', o.at + 1, { id: o.id, customer_id: o.customer, subscription_id: null, billed_at: iso(o.at), custom_data: { referral_code: o.code }, discount_id: null });
+
+/** A Paddle subscription's created event naming its first transaction (one of a trial charges nothing: no payment). */
+const paddleSubscription = (o: { id: string; customer: string; firstTransaction: string; code: string; at: number }) =>
+  paddle('subscription.created.json', o.at, { id: o.id, customer_id: o.customer, transaction_id: o.firstTransaction, custom_data: { referral_code: o.code }, discount: null });
+
+/** A Paddle subscription's billed cycle (49.00 + 9.80 tax): after a trial, its first money too. */
+const paddleCycle = (o: { id: string; customer: string; subscription: string; at: number }) =>
+  paddle('transaction.completed.renewal.json', o.at + 1, { id: o.id, customer_id: o.customer, subscription_id: o.subscription, billed_at: iso(o.at), discount_id: null, custom_data: null });
 
 const LS_SECRET = 'ls_dated_hints_secret';
 
@@ -189,6 +220,7 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     await connectProvider(t.app, apiKey, 'stripe', SECRET);
     await connectProvider(t.app, apiKey, 'polar', POLAR_SECRET);
     await connectProvider(t.app, apiKey, 'lemonsqueezy', LS_SECRET);
+    await connectProvider(t.app, apiKey, 'paddle', PADDLE_SECRET);
     const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(t.app)[method](path).set('Authorization', `Bearer ${apiKey}`).send(body);
     expect((await api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, hold_days: 0, ...settings })).status).toBe(200);
     const ids: Record<string, string> = {};
@@ -202,7 +234,9 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
           ? (['polar', delivery.polar, (body: string) => polarAdapter.sign(body, POLAR_SECRET, { now: t.clock.now, eventId: `wh_${++polarCounter}` })] as const)
           : 'lemonsqueezy' in delivery
             ? (['lemonsqueezy', delivery.lemonsqueezy, (body: string) => lemonSqueezyAdapter.sign(body, LS_SECRET, { now: t.clock.now })] as const)
-            : (['stripe', delivery, (body: string) => stripeAdapter.sign(body, SECRET, { now: t.clock.now })] as const);
+            : 'paddle' in delivery
+              ? (['paddle', delivery.paddle, (body: string) => paddleAdapter.sign(body, PADDLE_SECRET, { now: t.clock.now })] as const)
+              : (['stripe', delivery, (body: string) => stripeAdapter.sign(body, SECRET, { now: t.clock.now })] as const);
       const body = JSON.stringify(payload);
       const res = await request(t.app).post(`/webhook/${provider}/${projectId}`).set(headers(body)).send(body);
       expect(res.status).toBe(200);
@@ -217,7 +251,7 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     return { byPayment, earned };
   }
 
-  type Delivery = Record<string, any> | { polar: Record<string, any> } | { lemonsqueezy: Record<string, any> };
+  type Delivery = Record<string, any> | { polar: Record<string, any> } | { lemonsqueezy: Record<string, any> } | { paddle: Record<string, any> };
   const bothOrders = (deliveries: Delivery[]) => [
     ['in time order', deliveries],
     ['in reverse order', [...deliveries].reverse()],
@@ -369,6 +403,35 @@ describe('facts learned later reach later payments only (PRODUCT.md §11)', () =
     // the first subscription's own renewal stays a renewal
     expect(byPayment['invoice:6104']).toMatchObject({ affiliate: 'ANN', value: 0 });
     expect(earned.ann).toBe(1990);
+  });
+
+  it.each(bothOrders([
+    // a one-off purchase through Ann's link, then a month on a subscription through Ann's link that starts with a
+    // 14-day trial: its first money is billed as a cycle, and every earlier payment is known to be no subscription's
+    paymentCheckout({ id: 'eleven_a', customer: 'cus_eleven', code: 'ANN', amount: 2_000, at: T0 }),
+    subscriptionCheckout({ id: 'sub_eleven_b', customer: 'cus_eleven', subscription: 'sub_eleven_b', clientReferenceId: 'ANN', at: T0 + 30 * DAY + 2 }),
+    invoicePaid({ id: 'in_eleven_b1', customer: 'cus_eleven', subscription: 'sub_eleven_b', reason: 'subscription_cycle', amount: 9_900, at: T0 + 44 * DAY }),
+    invoicePaid({ id: 'in_eleven_b2', customer: 'cus_eleven', subscription: 'sub_eleven_b', reason: 'subscription_cycle', amount: 9_900, at: T0 + 74 * DAY }),
+    { polar: polarOrder({ id: 'pord_eleven_a', sub: null, reason: 'purchase', customer: 'cust_eleven', code: 'ANN', at: T0 }) },
+    { polar: polarSubscription({ type: 'subscription.created', sub: 'psub_eleven_b', customer: 'cust_eleven', at: T0 + 30 * DAY, code: 'ANN' }) },
+    { polar: polarOrder({ id: 'pord_eleven_b1', sub: 'psub_eleven_b', customer: 'cust_eleven', reason: 'subscription_cycle', at: T0 + 44 * DAY }) },
+    { polar: polarOrder({ id: 'pord_eleven_b2', sub: 'psub_eleven_b', customer: 'cust_eleven', reason: 'subscription_cycle', at: T0 + 74 * DAY }) },
+    { paddle: paddleOneOff({ id: 'txn_eleven_a', customer: 'ctm_eleven', code: 'ANN', at: T0 }) },
+    { paddle: paddleSubscription({ id: 'sub_paddle_eleven_b', customer: 'ctm_eleven', firstTransaction: 'txn_eleven_trial', code: 'ANN', at: T0 + 30 * DAY }) },
+    { paddle: paddleCycle({ id: 'txn_eleven_b1', customer: 'ctm_eleven', subscription: 'sub_paddle_eleven_b', at: T0 + 44 * DAY }) },
+    { paddle: paddleCycle({ id: 'txn_eleven_b2', customer: 'ctm_eleven', subscription: 'sub_paddle_eleven_b', at: T0 + 74 * DAY }) },
+  ]))("under first_payment a subscription that began with a trial after a one-off purchase earns its first paid payment (%s)", async (_label, deliveries) => {
+    const { byPayment, earned } = await run(deliveries, { commission_duration: 'first_payment' });
+    expect(byPayment.pi_eleven_a).toMatchObject({ affiliate: 'ANN', value: 200 });
+    expect(byPayment.in_eleven_b1).toMatchObject({ affiliate: 'ANN', value: 990 });
+    expect(byPayment.in_eleven_b2).toMatchObject({ affiliate: 'ANN', value: 0 });
+    expect(byPayment.pord_eleven_a).toMatchObject({ affiliate: 'ANN', value: 250 });
+    expect(byPayment.pord_eleven_b1).toMatchObject({ affiliate: 'ANN', value: 490 });
+    expect(byPayment.pord_eleven_b2).toMatchObject({ affiliate: 'ANN', value: 0 });
+    expect(byPayment.txn_eleven_a).toMatchObject({ affiliate: 'ANN', value: 400 });
+    expect(byPayment.txn_eleven_b1).toMatchObject({ affiliate: 'ANN', value: 490 });
+    expect(byPayment.txn_eleven_b2).toMatchObject({ affiliate: 'ANN', value: 0 });
+    expect(earned.ann).toBe(200 + 990 + 250 + 490 + 400 + 490);
   });
 
   it.each(bothOrders([

@@ -48,6 +48,7 @@ describe('the ledger inputs read back', () => {
       customerId: 'cus_inputs',
       customerEmail: null,
       subscriptionId: 'sub_inputs',
+      oneOff: false,
       productIds: ['prod_a', 'prod_b'],
       hints: { couponIds: [], discountIds: [], referralCode: 'PARTNER', clientReferenceId: null, subscriptionReferralCode: null },
       currency: 'usd',

@@ -47,6 +47,7 @@ function conversionOf(r: ConversionRow): Conversion {
     customerId: r.customer_id,
     customerEmail: r.customer_email,
     subscriptionId: r.subscription_id,
+    oneOff: r.one_off,
     productIds: r.product_ids,
     hints: r.hints,
     currency: r.currency,

@@ -55,6 +55,7 @@ function transaction(data: Json, occurredAt: Date): Normalized {
     occurredAt: isoDate(data.billed_at) ?? occurredAt,
     customer: { id: str(data.customer_id), email: null },
     subscriptionId: str(data.subscription_id),
+    oneOff: oneTimePricesOnly(data, items),
     currency,
     grossMinor: gross,
     taxMinor: chargedTax(totals, gross),
@@ -64,6 +65,19 @@ function transaction(data: Json, occurredAt: Date): Normalized {
       couponIds: unique([str(data.discount_id)]),
       referralCode: str(obj(data.custom_data)?.referral_code),
     },
+  });
+}
+
+/**
+ * A transaction whose every item has a price without a billing cycle buys nothing recurring, so it starts no
+ * subscription. Its subscription id alone cannot say: transaction.paid names none for the checkout that creates one
+ * (the subscription exists from transaction.completed on). An item without its price says nothing either way.
+ */
+function oneTimePricesOnly(data: Json, items: (Json | null)[]): boolean {
+  if (str(data.subscription_id) !== null || items.length === 0) return false;
+  return items.every((item) => {
+    const price = obj(item?.price);
+    return price !== null && 'billing_cycle' in price && price.billing_cycle === null;
   });
 }
 

@@ -109,6 +109,8 @@ function order(data: Json, occurredAt: Date): Normalized {
     occurredAt: isoDate(data.created_at) ?? occurredAt,
     customer: customerOf(data),
     subscriptionId: str(data.subscription_id),
+    // a one-time product's order; every subscription's order has its own billing reason
+    oneOff: reason === 'purchase' && str(data.subscription_id) === null,
     currency,
     grossMinor: charged,
     taxMinor: tax < charged ? tax : charged,

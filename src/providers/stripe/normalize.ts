@@ -78,6 +78,8 @@ function checkoutSession(session: Json, occurredAt: Date, asyncSucceeded: boolea
       occurredAt,
       customer,
       subscriptionId: null,
+      // a payment-mode checkout cannot start a subscription
+      oneOff: true,
       currency,
       grossMinor: gross,
       taxMinor: minor(at(session, 'total_details', 'amount_tax')) ?? 0n,

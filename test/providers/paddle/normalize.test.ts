@@ -47,6 +47,20 @@ describe('Paddle normalization', () => {
     expect(only<PaymentEvent>('transaction.paid.web.json').paymentKey).toBe(only<PaymentEvent>('transaction.completed.web.json').paymentKey);
   });
 
+  it('a transaction of one-time prices only is known to belong to no subscription; transaction.paid of a new subscription is not, though it names none yet', () => {
+    expect(only<PaymentEvent>('transaction.completed.oneoff.json')).toMatchObject({ kind: 'purchase', subscriptionId: null, oneOff: true });
+    // the checkout that creates a subscription: transaction.paid comes before the subscription exists
+    expect(only<PaymentEvent>('transaction.paid.web.json')).toMatchObject({ subscriptionId: null, oneOff: false });
+    expect(only<PaymentEvent>('transaction.completed.web.json').oneOff).toBe(false);
+    // one recurring item among one-time ones starts a subscription
+    const mixed = only<PaymentEvent>('transaction.completed.oneoff.json', (d) => {
+      d.items.push({ ...structuredClone(d.items[0]), price: { ...d.items[0].price, id: 'pri_monthly', billing_cycle: { interval: 'month', frequency: 1 } } });
+    });
+    expect(mixed.oneOff).toBe(false);
+    // a payload whose items carry no price says nothing either way
+    expect(only<PaymentEvent>('transaction.completed.oneoff.json', (d) => d.items.forEach((i: Record<string, unknown>) => delete i.price)).oneOff).toBe(false);
+  });
+
   it('origin subscription_recurring is a renewal; other origins are no sale', () => {
     expect(only<PaymentEvent>('transaction.completed.renewal.json').kind).toBe('renewal');
     expect(normalize('transaction.completed.web.json', (d) => (d.origin = 'subscription_payment_method_change')).kind).toBe('ignored');

@@ -51,6 +51,12 @@ describe('Polar normalization', () => {
     expect((events('order.paid.purchase.json', (d) => (d.billing_reason = reason))[0] as PaymentEvent).kind).toBe(kind);
   });
 
+  it("a one-time product's order (billing_reason purchase) is known to belong to no subscription; a subscription's first is not", () => {
+    expect((events('order.paid.purchase.json')[0] as PaymentEvent).oneOff).toBe(true);
+    expect((events('order.paid.subscription_create.json')[0] as PaymentEvent).oneOff).toBe(false);
+    expect((events('order.paid.subscription_cycle.json')[0] as PaymentEvent).oneOff).toBe(false);
+  });
+
   it('refund.created counts only once succeeded; order.refunded carries the cumulative amount', () => {
     expect(normalize('refund.created.json').kind).toBe('ignored');
     expect(events('refund.updated.json')[0]).toMatchObject({ kind: 'refund', refundId: '77777777-aaaa-4bbb-8ccc-000000000001', amountMinor: 1000n });

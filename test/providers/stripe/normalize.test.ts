@@ -27,6 +27,8 @@ describe('Stripe normalization', () => {
       occurredAt: expect.any(Date),
       customer: { id: 'cus_RwFxDemoCust01', email: 'jamie.rivera@example.com' },
       subscriptionId: null,
+      // a payment-mode checkout starts no subscription
+      oneOff: true,
       currency: 'USD',
       grossMinor: 4000n,
       taxMinor: 0n,
