@@ -44,6 +44,11 @@ function configOrFail(overrides: NodeJS.ProcessEnv = {}): Config {
     return loadConfig({ ...process.env, ...overrides });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
+    // the embedded mode's first start writes its secrets into DATA_DIR
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      fail(`cannot write the data directory: ${(err as Error).message} (it must be writable by this user, uid ${process.getuid?.() ?? '?'})`);
+    }
     throw err;
   }
 }
@@ -393,6 +398,8 @@ program
     const db = await openForCommand(config);
     try {
       await migrate(db.sql);
+      const [project] = await db.sql.query<{ id: string }>('SELECT id FROM projects WHERE id = $1', [opts.project]);
+      if (!project) fail(`no project ${opts.project} in this database`);
       const logger = createLogger('silent');
       const stores = storesFor(config, db);
       const stored: string[] = [];

@@ -24,7 +24,7 @@ export type StartOptions = {
   /** process stored events in this process (`refwire start` without --no-worker) */
   worker: boolean;
   logger?: Logger;
-  /** where the first-start guidance goes; stdout by default */
+  /** where the first-start guidance goes; stdout by default (with NODE_ENV=production, a line of the log) */
   print?: (text: string) => void;
 };
 
@@ -129,7 +129,13 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     logger.info({ url, database: config.database.kind, worker: options.worker }, 'refwire listening');
 
     const openDb = db;
-    const print = options.print ?? ((text: string) => process.stdout.write(text));
+    // with NODE_ENV=production stdout is the JSON log (the Docker image): the guidance is one of its lines, not
+    // plain text among them that a log collector cannot parse
+    const print =
+      options.print ??
+      (config.production
+        ? (text: string) => logger.info({ guidance: text.split('\n').filter((line) => line.trim() !== '') }, 'first steps')
+        : (text: string) => process.stdout.write(text));
     print(await welcome(config, openDb, url));
 
     return {

@@ -49,6 +49,20 @@ describe('refwire start and worker, refused', () => {
   const run = (args: string[], env: NodeJS.ProcessEnv) =>
     spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: ROOT, env: { ...process.env, REDIS_URL: '', ADMIN_TOKEN: '', ...env }, encoding: 'utf8', timeout: 60_000 });
 
+  it('a damaged secrets.json, for start and a command', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-cli-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'secrets.json'), '{"secrets_key": ');
+      for (const command of [['start'], ['migrate']]) {
+        const refused = run(command, { DATABASE_URL: '', SECRETS_KEY: '', DATA_DIR: dir });
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toMatch(new RegExp(`^refwire: ${path.join(dir, 'secrets.json').replace(/[.]/g, '\\.')} is damaged \\(not JSON: .*\\): restore it from a backup, .*\n$`));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--version prints the version', () => {
     const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     for (const flag of ['--version', '-V']) expect([run([flag], {}).status, run([flag], {}).stdout]).toEqual([0, `${version}\n`]);

@@ -7,6 +7,7 @@ import { openDatabase } from '../src/db/database';
 import { DataDirLockedError } from '../src/db/embedded-lock';
 import { startRefwire, startWorker, welcome } from '../src/main';
 import { storeInboundEvents } from '../src/inbox/inbound-events';
+import { createLogger } from '../src/observability/logger';
 import { createProject } from '../src/projects/projects';
 import { stripeAdapter } from '../src/providers/stripe/adapter';
 import { stripeBody } from './helpers/fixtures';
@@ -205,6 +206,26 @@ describe('the first-start banner', () => {
     const { admin_token: token } = JSON.parse(fs.readFileSync(secretsFile(dataDir), 'utf8')) as { admin_token: string };
     expect(printed).not.toContain(token);
     expect(printed).toContain(`Admin token: "admin_token" in ${secretsFile(dataDir)}`);
+  });
+
+  it('with NODE_ENV=production, is a line of the JSON log, not plain text among its lines', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refwire-banner-'));
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(line) } as never);
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    try {
+      const refwire = await startRefwire(loadConfig({ DATA_DIR: dataDir, PORT: '0', NODE_ENV: 'production' }), { worker: false, logger });
+      await refwire.close();
+    } finally {
+      stdout.mockRestore();
+    }
+    expect(written.join('')).not.toContain('Refwire is running');
+    const entries = lines.map((line) => JSON.parse(line) as { msg: string; guidance?: string[] });
+    const guidance = entries.find((e) => e.msg === 'first steps')?.guidance;
+    expect(guidance?.[0]).toMatch(/^Refwire is running at http:\/\/localhost:\d+ \(embedded database in /);
+    expect(guidance).toContain(`Admin token: "admin_token" in ${secretsFile(dataDir)}`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   // it pointed at the set-up page and the admin API, which answered "disabled"

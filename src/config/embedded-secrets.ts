@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from './env';
 
 /**
  * In the embedded mode Refwire generates SECRETS_KEY and ADMIN_TOKEN once and keeps them in the data directory
@@ -14,7 +15,7 @@ export function loadOrCreateEmbeddedSecrets(dataDir: string): EmbeddedSecrets {
   const file = path.join(dataDir, EMBEDDED_SECRETS_FILE);
   if (fs.existsSync(file)) {
     const damaged = (why: string) =>
-      new Error(
+      new ConfigError(
         `${file} is damaged (${why}): restore it from a backup, as the integrations' secrets stored here are encrypted with its key; ` +
           'if this data directory never held an integration, delete the file and start again',
       );

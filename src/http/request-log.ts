@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import proxyaddr from 'proxy-addr';
 import type { Level, Logger } from 'pino';
 
 declare module 'node:http' {
@@ -37,11 +38,18 @@ export function loggableUrl(url: string | undefined): string | undefined {
 }
 
 /**
+ * Which proxies' X-Forwarded-For is believed (TRUST_PROXY): Express's compiled `trust proxy fn`, so a log line names
+ * the client Express's `req.ip` (and the per-address limits) would. Absent: the socket's peer.
+ */
+export type ProxyTrust = (address: string, hop: number) => boolean;
+
+/**
  * What a log line says about a request: never headers (they carry tokens, API keys and signatures). `url` is the
  * one the request came with: Express rewrites req.url within mounted routers.
  */
-export function requestSummary(req: IncomingMessage, id: string, url: string | undefined) {
-  return { id, method: req.method, url: loggableUrl(url), remoteAddress: req.socket?.remoteAddress };
+export function requestSummary(req: IncomingMessage, id: string, url: string | undefined, trust?: ProxyTrust) {
+  const remoteAddress = trust && req.headers['x-forwarded-for'] !== undefined && req.socket?.remoteAddress ? proxyaddr(req, trust) : req.socket?.remoteAddress;
+  return { id, method: req.method, url: loggableUrl(url), remoteAddress };
 }
 
 /** The id a proxy gave the request (X-Request-Id), when it is one we can log, or a new one. */
@@ -51,9 +59,9 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 /** A logger bound to the request, built the first time something logs through it (most requests log nothing). */
-export function requestLogger(logger: Logger, req: IncomingMessage, id: string, url: string | undefined): () => Logger {
+export function requestLogger(logger: Logger, req: IncomingMessage, id: string, url: string | undefined, trust?: ProxyTrust): () => Logger {
   let bound: Logger | null = null;
-  return () => (bound ??= logger.child({ req: requestSummary(req, id, url) }));
+  return () => (bound ??= logger.child({ req: requestSummary(req, id, url, trust) }));
 }
 
 /** The line that ends a request's log, at a level that follows its status, written only when that level is on. */
@@ -61,7 +69,7 @@ const PROBES = /^\/(healthz|readyz|metrics)(\?|$)/;
 
 export function logCompletion(
   logger: Logger,
-  request: { req: IncomingMessage; id: string; url: string | undefined; started: number },
+  request: { req: IncomingMessage; id: string; url: string | undefined; started: number; trust?: ProxyTrust | undefined },
   statusCode: number,
   failed: boolean,
 ): void {
@@ -71,7 +79,7 @@ export function logCompletion(
   const level: Level = probe ? (statusCode >= 500 ? 'warn' : 'debug') : failed || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   logger[level](
-    { req: requestSummary(request.req, request.id, request.url), res: { statusCode }, responseTime: Date.now() - request.started },
+    { req: requestSummary(request.req, request.id, request.url, request.trust), res: { statusCode }, responseTime: Date.now() - request.started },
     failed ? 'request aborted' : 'request completed',
   );
 }
@@ -82,15 +90,15 @@ export function logCompletion(
  * Here the per-request logger is built only when something logs through it, and the completion line only
  * when its level is enabled.
  */
-export function requestLog(logger: Logger) {
+export function requestLog(logger: Logger, trust?: ProxyTrust) {
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const id = requestIdOf(req);
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const url = req.url;
-    Object.defineProperty(req, 'log', { configurable: true, get: requestLogger(logger, req, id, url) });
+    Object.defineProperty(req, 'log', { configurable: true, get: requestLogger(logger, req, id, url, trust) });
 
-    const request = { req, id, url, started: Date.now() };
+    const request = { req, id, url, started: Date.now(), trust };
     let done = false;
     const complete = (failed: boolean) => {
       if (done) return;

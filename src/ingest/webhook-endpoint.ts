@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
-import { logCompletion, requestIdOf, requestLogger } from '../http/request-log';
+import { logCompletion, requestIdOf, requestLogger, type ProxyTrust } from '../http/request-log';
 import type { DeliveryHeaders } from '../providers/provider-adapter';
 import { isProviderName } from '../domain/provider-names';
 import { receiveWebhook, type IngestOutcome, type ReceiveDeps } from './receive-webhook';
@@ -79,7 +79,7 @@ function outcomeAnswer(outcome: IngestOutcome, provider: string, log: () => Logg
  * (docs/performance.md). Returns false for any other request, which then goes to the Express app. Outcomes map
  * to status codes as PRODUCT.md §4 says.
  */
-export function webhookEndpoint(deps: ReceiveDeps, logger: Logger, metrics?: Metrics): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function webhookEndpoint(deps: ReceiveDeps, logger: Logger, metrics?: Metrics, trust?: ProxyTrust): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     if (req.method !== 'POST' || !req.url?.startsWith('/webhook/')) return false;
     const match = ROUTE.exec(req.url);
@@ -89,8 +89,8 @@ export function webhookEndpoint(deps: ReceiveDeps, logger: Logger, metrics?: Met
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, provider: string, projectId: string): Promise<void> {
-    const request = { req, id: requestIdOf(req), url: req.url, started: Date.now() };
-    const log = requestLogger(logger, req, request.id, request.url);
+    const request = { req, id: requestIdOf(req), url: req.url, started: Date.now(), trust };
+    const log = requestLogger(logger, req, request.id, request.url, trust);
     const end = (a: Answer) => {
       // a delivery whose connection closed while it was stored was answered to no one: its provider retries it
       const aborted = res.destroyed;

@@ -57,7 +57,7 @@ import { errorHandler, notFoundHandler } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import { apiKeyRateLimit, failedAuthLimit } from '../http/rate-limit';
 import { mcpRouter } from '../mcp/http-endpoint';
-import { requestLog } from '../http/request-log';
+import { requestLog, type ProxyTrust } from '../http/request-log';
 import { refuseNulInAddress, refuseBracketedQuery } from '../http/address';
 
 /** RECONCILE_INTERVAL_MINUTES' default, for apps built without the process's settings (tests) */
@@ -242,11 +242,14 @@ export function createApp(deps: AppDeps): HttpHandler {
 
   // Webhook deliveries take a path of their own ahead of Express and the request log, logging for themselves
   // (src/ingest/webhook-endpoint.ts).
-  const log = requestLog(deps.logger);
+  // the log names the client Express's req.ip names (TRUST_PROXY), not the proxy in front
+  const trust = deps.trustProxy ? (app.get('trust proxy fn') as ProxyTrust) : undefined;
+  const log = requestLog(deps.logger, trust);
   const webhook = webhookEndpoint(
     { store: inboxWriter(deps.db.sql), integrations, toleranceSeconds: deps.webhookToleranceSeconds, clock, onStored: deps.onEventStored },
     deps.logger,
     metrics,
+    trust,
   );
   const handler = (req: IncomingMessage, res: ServerResponse) => webhook(req, res) || log(req, res, () => app(req, res));
   return Object.assign(handler, { express: app });

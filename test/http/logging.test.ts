@@ -103,6 +103,44 @@ describe('request logs', () => {
     expect(log).toContain('"url":"/api/admin/projects?token=[redacted]"');
   });
 
+  it("behind a trusted proxy, names the client the proxy forwarded, on the API's and the receiver's lines alike", async () => {
+    const build = (trustProxy: boolean | number, lines: string[]) =>
+      createApp({
+        db: tdb.db,
+        logger: createLogger('info', sinkInto(lines)),
+        secretsKey: Buffer.alloc(32, 3),
+        adminToken: ADMIN_TOKEN,
+        publicUrl: 'http://localhost',
+        webhookToleranceSeconds: { stripe: 300, paddle: 300, lemonsqueezy: 300, polar: 300 },
+        onEventStored: () => undefined,
+        trustProxy,
+      });
+    const addressesOf = (lines: string[]) =>
+      lines
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { msg: string; req?: { url: string; remoteAddress?: string } })
+        .filter((e) => e.msg === 'request completed')
+        .map((e) => [e.req!.url.split('/').slice(0, 3).join('/'), e.req!.remoteAddress]);
+    const forwarded = { 'X-Forwarded-For': '203.0.113.7, 198.51.100.20' };
+    const body = JSON.stringify({ id: 'evt_proxy_log', type: 'invoice.paid', created: 1, data: { object: {} } });
+
+    // one proxy in front (TRUST_PROXY=1): the address it saw connect, the last one it appended
+    const trusted: string[] = [];
+    const app = build(1, trusted);
+    await request(app).get('/api/v1/affiliates').set(forwarded).set('Authorization', 'Bearer rw_not_a_key').expect(401);
+    await request(app).post('/webhook/stripe/00000000-0000-4000-8000-000000000000').set(forwarded).set('stripe-signature', 't=1,v1=00').send(body).expect(404);
+    expect(addressesOf(trusted)).toEqual([
+      ['/api/v1', '198.51.100.20'],
+      ['/webhook/stripe', '198.51.100.20'],
+    ]);
+    // no proxy trusted: the header is anyone's to write, and the log names the peer
+    const untrusted: string[] = [];
+    await request(build(false, untrusted)).get('/api/v1/affiliates').set(forwarded).set('Authorization', 'Bearer rw_not_a_key').expect(401);
+    expect(addressesOf(untrusted)).toEqual([['/api/v1', expect.stringMatching(/127\.0\.0\.1$/)]]);
+  });
+
   it('on PGlite, a failed insert logs neither the raw webhook body nor its signature', async () => {
     const lines: string[] = [];
     const db = wrapPglite(await PGlite.create());

@@ -62,5 +62,7 @@ describe('refwire reconcile', () => {
     expect(await refwire('--project', project.id, '--provider', 'square')).toEqual({ code: 1, out: expect.stringContaining('unknown provider "square"') });
     expect(await refwire('--project', 'not-a-uuid', '--provider', 'stripe')).toEqual({ code: 1, out: expect.stringContaining('--project must be a project id') });
     expect(await refwire('--project', project.id, '--provider', 'paddle')).toEqual({ code: 1, out: expect.stringContaining('paddle has no API key stored') });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(await refwire('--project', unknown, '--provider', 'stripe')).toEqual({ code: 1, out: `refwire: no project ${unknown} in this database\n` });
   });
 });
