@@ -12,7 +12,8 @@ import type { Operation } from './operation';
 
 /** PRODUCT.md §12: which statuses each merchant action moves an affiliate from, and to what. */
 const ACTIONS = {
-  approve: { from: ['pending'], to: 'active' },
+  // a rejected application reconsidered, as PATCH status allows and affiliate.approved announces (docs/webhooks.md)
+  approve: { from: ['pending', 'rejected'], to: 'active' },
   reject: { from: ['pending'], to: 'rejected' },
   suspend: { from: ['active', 'inactive'], to: 'suspended' },
   reactivate: { from: ['suspended', 'inactive'], to: 'active' },

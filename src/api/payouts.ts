@@ -6,7 +6,7 @@ import { balance } from '../domain/balances';
 import { missingDetails, recipientOf } from './payout-batches';
 import { projectIdOf } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { completePayout, createPayoutOnce, failPayout, type PayoutOutcome, type PayoutRefusal, type Settlement } from '../ledger/payouts';
+import { approvePayout, completePayout, createPayoutOnce, failPayout, type PayoutOutcome, type PayoutRefusal, type Settlement } from '../ledger/payouts';
 import type { SqlClient } from '../db/sql';
 import { currencyCode } from './currency';
 import { instant, majorText, minor, ok, page, paginationQuery, uuid } from './envelope';
@@ -25,6 +25,7 @@ const createBody = z.strictObject({
   /** default: the affiliate's payout_method, else manual */
   method: z.enum(PAYOUT_METHODS).optional(),
 });
+const approveBody = z.strictObject({});
 const completeBody = z.strictObject({ reference: z.string().trim().min(1).max(255).nullable().optional() });
 const failBody = z.strictObject({ reason: z.string().trim().min(1).max(500).nullable().optional() });
 const listQuery = z.object({ ...paginationQuery, status: z.enum(STATUSES).optional(), affiliate_id: uuidField.optional() });
@@ -135,6 +136,7 @@ export const payoutResponse = z
     failure_reason: z.string().nullable(),
     conversions_count: z.number().int(),
     created_at: instant,
+    approved_at: instant.nullable().describe('when it was approved to be paid: a merchant\'s payout when made; an affiliate\'s request (requested_by affiliate) when the merchant approved or completed it, null until then'),
     completed_at: instant.nullable(),
     failed_at: instant.nullable(),
   })
@@ -158,6 +160,7 @@ export function payoutView(p: PayoutWithAffiliate) {
     failure_reason: p.failureReason,
     conversions_count: p._count.conversions,
     created_at: p.createdAt.toISOString(),
+    approved_at: p.approvedAt?.toISOString() ?? null,
     completed_at: p.completedAt?.toISOString() ?? null,
     failed_at: p.failedAt?.toISOString() ?? null,
   };
@@ -296,6 +299,16 @@ export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () =>
     res.json(ok(payoutView(await find(projectId, settled.id))));
   }
 
+  router.post('/:id/approve', async (req, res) => {
+    approveBody.parse(req.body ?? {});
+    const projectId = projectIdOf(req);
+    const id = idFromPath(req.params.id, 'payout');
+    const approved = await approvePayout(prisma, projectId, id, clock());
+    if (!approved) throw new HttpError(404, 'payout not found');
+    if (approved.status !== 'pending') throw new HttpError(409, `the payout is ${approved.status}; only a pending payout can be approved`);
+    res.json(ok(payoutView(await find(projectId, approved.id))));
+  });
+
   router.post('/:id/complete', async (req, res) => {
     const body = completeBody.parse(req.body ?? {});
     const projectId = projectIdOf(req);
@@ -351,6 +364,19 @@ export const payoutOperations: Operation[] = [
     query: eligibleQuery,
     answer: 'list',
     response: eligibleItem,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/payouts/{id}/approve',
+    tag: 'Payouts',
+    access: 'api_key',
+    summary: "Approve an affiliate's payout request (Refferq's review step): it stays pending until completed or failed",
+    description:
+      'Emits payout.approved. A payout the merchant made was approved when made, and one approved already is answered as it is; a payout ' +
+      'completed without approval is approved as it completes (payout.approved, then payout.completed). A payout no longer pending: 409.',
+    body: approveBody,
+    errors: [409],
+    response: payoutResponse,
   },
   {
     method: 'post',

@@ -206,6 +206,8 @@ async function takeIntoPayout(tx: Prisma.TransactionClient, request: PayoutReque
       method: request.method,
       destination: request.destination,
       requestedBy: request.requestedBy ?? 'merchant',
+      // the merchant making a payout approves it; an affiliate's request waits for the merchant
+      approvedAt: request.requestedBy === 'affiliate' ? null : request.now,
       batchId: request.batchId ?? null,
       idempotencyKey: request.idempotency?.key ?? null,
       idempotencyRequest: request.idempotency?.request ?? null,
@@ -241,11 +243,13 @@ export function completePayout(prisma: PrismaClient, projectId: string, id: stri
 
 /** completePayout inside a caller's transaction (a batch completes its pending payouts in one). */
 export function completeIn(tx: Prisma.TransactionClient, projectId: string, id: string, reference: string | null, now: Date): Promise<Settlement> {
-  return settleIn(tx, projectId, id, async (tx) => {
+  return settleIn(tx, projectId, id, async (tx, locked) => {
+    const outbox = sqlSessionOf(tx);
+    // a request completed without an approval of its own is approved by being paid: payout.approved comes first
+    if (locked.approved_at === null) await approveIn(tx, projectId, id, now);
     await tx.conversion.updateMany({ where: { payoutId: id }, data: { paidAt: now } });
     const payout = await tx.payout.update({ where: { id }, data: { status: 'completed', reference, completedAt: now }, include: { affiliate: true, project: true } });
     // payout.completed, and commission.paid for each commission it paid (refunds carried into it are no commissions)
-    const outbox = sqlSessionOf(tx);
     await emitPayoutEvent(outbox, projectId, 'payout.completed', id, now);
     await emitConversionEvents(outbox, projectId, (await commissionsPaidBy(tx, id)).map((conversionId) => ({ type: 'commission.paid', conversionId })), now);
     // the affiliate hears of it, in the transaction that pays them (src/email/outbox.ts)
@@ -303,14 +307,33 @@ export function failIn(tx: Prisma.TransactionClient, projectId: string, id: stri
   });
 }
 
+type LockedPayout = { status: string; approved_at: Date | null };
+
 async function settleIn(
   tx: Prisma.TransactionClient,
   projectId: string,
   id: string,
-  work: (tx: Prisma.TransactionClient) => Promise<Payout>,
+  work: (tx: Prisma.TransactionClient, row: LockedPayout) => Promise<Payout>,
 ): Promise<Settlement> {
-  // the payout row's lock orders a completion and a failure sent at once: the second sees the first's status
-  const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM payouts WHERE id = ${id}::uuid AND project_id = ${projectId}::uuid FOR UPDATE`;
+  // the payout row's lock orders a completion, a failure and an approval sent at once: the second sees the first's status
+  const [row] = await tx.$queryRaw<LockedPayout[]>`SELECT status, approved_at FROM payouts WHERE id = ${id}::uuid AND project_id = ${projectId}::uuid FOR UPDATE`;
   if (!row) return null;
-  return row.status === 'pending' ? work(tx) : tx.payout.findUniqueOrThrow({ where: { id } });
+  return row.status === 'pending' ? work(tx, row) : tx.payout.findUniqueOrThrow({ where: { id } });
+}
+
+/**
+ * The merchant approves an affiliate's payout request (Refferq's review step): it stays pending, holding its rows,
+ * until it is completed or failed. Approving it again, or a payout approved when made, changes nothing; a payout no
+ * longer pending is answered as it is.
+ */
+export function approvePayout(prisma: PrismaClient, projectId: string, id: string, now: Date): Promise<Settlement> {
+  return prisma.$transaction((tx) =>
+    settleIn(tx, projectId, id, (tx, locked) => (locked.approved_at !== null ? tx.payout.findUniqueOrThrow({ where: { id } }) : approveIn(tx, projectId, id, now))),
+  );
+}
+
+async function approveIn(tx: Prisma.TransactionClient, projectId: string, id: string, now: Date): Promise<Payout> {
+  const payout = await tx.payout.update({ where: { id }, data: { approvedAt: now } });
+  await emitPayoutEvent(sqlSessionOf(tx), projectId, 'payout.approved', id, now);
+  return payout;
 }

@@ -275,6 +275,13 @@ export const REFWIRE_TOOLS: readonly ToolDefinition[] = [
     request: (args) => ({ method: 'POST', path: '/payouts', body: args }),
   }),
   tool({
+    name: 'approve_payout',
+    description: "Approve an affiliate's payout request: it stays pending until completed or failed. A payout the merchant made was approved when made.",
+    input: id('payout'),
+    annotations: WRITE,
+    request: ({ id }) => ({ method: 'POST', path: `/payouts/${enc(id)}/approve`, body: {} }),
+  }),
+  tool({
     name: 'complete_payout',
     description: "Mark a pending payout as sent, with the transfer's reference: its conversions become paid.",
     input: payoutCompleteBody.extend(id('payout').shape),

@@ -108,7 +108,6 @@ describe('the affiliate program lifecycle', () => {
     const rejected = (await api('post', '/api/v1/affiliates/spam%40partners.test/reject', { reason: 'no website' }).expect(200)).body.data;
     expect(rejected).toMatchObject({ status: 'rejected', status_reason: 'no website' });
     expect(await affiliate('spam@partners.test')).toMatchObject({ status: 'rejected', status_reason: 'no website' });
-    expect((await api('post', '/api/v1/affiliates/spam%40partners.test/approve', {}).expect(409)).body).toEqual({ success: false, error: 'cannot approve an affiliate that is rejected' });
     // each decision was written to the email outbox with the change, once
     const mail = async (to: string) => (await api('get', `/api/v1/emails?to=${encodeURIComponent(to)}`).expect(200)).body.data;
     const approvals = await mail('new@partners.test');
@@ -119,6 +118,13 @@ describe('the affiliate program lifecycle', () => {
     const [rejection] = await mail('spam@partners.test');
     expect(rejection).toMatchObject({ template: 'application_rejected' });
     expect((await api('get', `/api/v1/emails/${rejection.id}`).expect(200)).body.data.text).toContain('no website');
+    // an application reconsidered: the rejected applicant is approved after all, and told so
+    expect((await api('post', '/api/v1/affiliates/spam%40partners.test/approve', {}).expect(200)).body.data).toMatchObject({ status: 'active', status_reason: null });
+    expect((await mail('spam@partners.test')).map((e: any) => e.template).sort()).toEqual(['application_approved', 'application_rejected']);
+    // a suspended affiliate is reactivated, not approved
+    await api('post', '/api/v1/affiliates', { email: 'held@partners.test', referral_code: 'HELD' }).expect(201);
+    await api('post', '/api/v1/affiliates/held%40partners.test/suspend', {}).expect(200);
+    expect((await api('post', '/api/v1/affiliates/held%40partners.test/approve', {}).expect(409)).body).toEqual({ success: false, error: 'cannot approve an affiliate that is suspended' });
 
     t.clock.now = at(6);
     await api('post', '/api/v1/affiliates/ann%40partners.test/suspend', { reason: 'fraud check' }).expect(200);

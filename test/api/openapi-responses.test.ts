@@ -281,6 +281,8 @@ describe('/openapi.json describes every success answer exactly', () => {
     const requested = (await asJane('post', `${portal}/payouts`, {})).data;
     await asJane('get', `${portal}/payouts`);
     await asJane('get', `${portal}/payouts/${requested.id}`);
+    // the merchant approves the request
+    await api('post', `/api/v1/payouts/${requested.id}/approve`, {}, 200);
 
     // payout batches: a new commission, eligible a minute later, taken by a batch that fails, then by one completed
     await api('post', '/api/v1/conversions', { affiliate_id: jane.id, amount: 50 });

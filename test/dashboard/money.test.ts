@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import request from 'supertest';
 import type { Locator, Page } from 'playwright-core';
+import { createPayout } from '../../src/ledger/payouts';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { asBrowser, PASSWORD, setUpOwner, type Browser } from '../helpers/dashboard';
 import { axeViolations, DashboardHarness, describeInBrowser, screenshot } from '../helpers/dashboard-browser';
@@ -376,6 +377,33 @@ describeInBrowser('dashboard money pages: conversions and payouts', () => {
     expect(await page.getByRole('button', { name: /Mark batch/ }).count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
   });
+  it("approves an affiliate's payout request, which then waits to be completed", async () => {
+    // Dave asks for his balance in the portal (the function its route calls): a request waiting for approval
+    h.t.clock.now = at(60);
+    const made = (await api('post', '/api/v1/conversions', { affiliate_id: ids.dave, base_value: '80.00', value: '16.00' }).expect(201)).body.data;
+    expect([200, 409]).toContain((await api('post', `/api/v1/conversions/${made.id}/approve`, {})).status);
+    h.t.clock.now = at(65);
+    const asked = await createPayout(
+      h.tdb.db.prisma,
+      { projectId, affiliateId: ids.dave!, currency: 'USD', method: 'paypal', destination: { paypal_email: 'dave@paypal.test' }, now: h.t.clock.now, requestedBy: 'affiliate' },
+      null,
+    );
+    if (!('id' in asked)) throw new Error(JSON.stringify(asked));
+    const page = await h.page();
+    await signIn(page, 'payouts');
+    const request = row(page.getByRole('region', { name: 'Payouts' }), 'dave@partners.test');
+    await request.getByText('requested', { exact: true }).waitFor();
+    await screenshot(page, 'payouts-request');
+    await request.getByRole('button', { name: /^Approve the payout request of dave@partners\.test/ }).click();
+    await page.getByText('Payout request approved.').waitFor();
+    await request.getByText('pending', { exact: true }).waitFor();
+    expect(await request.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
+    expect((await api('get', `/api/v1/payouts/${asked.id}`).expect(200)).body.data).toMatchObject({ status: 'pending', approved_at: at(65).toISOString(), amount_minor: Number(asked.amountMinor) });
+    // still to be completed or failed
+    await request.getByRole('button', { name: /^Mark dave@partners\.test .* completed$/ }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
   it("shows a failed payout on the affiliate's page as failed, with when and why, apart from a completed one", async () => {
     // two payouts of Bob's own: one completed, one failed (each of a commission made by hand, approved, past its hold)
     const payout = async (day: number) => {

@@ -30,7 +30,7 @@ export const REFGROW_TOOL_ARGUMENTS: Record<string, string[]> = {
 };
 
 export const REFWIRE_TOOL_NAMES = [
-  'list_events', 'get_event', 'replay_event', 'replay_failed_events', 'list_payouts', 'get_payout', 'create_payout', 'complete_payout',
+  'list_events', 'get_event', 'replay_event', 'replay_failed_events', 'list_payouts', 'get_payout', 'create_payout', 'approve_payout', 'complete_payout',
   'fail_payout', 'list_eligible_payouts', 'create_payout_batch', 'get_payout_batch', 'get_report_summary', 'get_daily_report', 'get_health',
   'verify_ledger',
 ];
@@ -156,6 +156,8 @@ export async function runEveryTool(client: Client, t: TestApp, project: { id: st
   expect(payout).toMatchObject({ status: 'pending', amount_minor: 5800, currency: 'USD', method: 'manual', conversions_count: 2 });
   expect((await tools.ok('get_payout', { id: payout.id })).data.conversions).toHaveLength(2);
   expect((await tools.ok('list_payouts', { status: 'pending' })).data.map((p: { id: string }) => p.id)).toEqual([payout.id]);
+  // made by the merchant: approved when made, and approving it again changes nothing
+  expect((await tools.ok('approve_payout', { id: payout.id })).data).toMatchObject({ status: 'pending', approved_at: payout.created_at });
   await tools.ok('complete_payout', { id: payout.id, reference: 'TX-1' });
   expect((await rest(`/payouts/${payout.id}`).expect(200)).body.data).toMatchObject({ status: 'completed', reference: 'TX-1' });
   expect(await tools.refused('fail_payout', { id: payout.id, reason: 'bounced' })).toBe('the payout is completed; only a pending payout can be failed (HTTP 409)');

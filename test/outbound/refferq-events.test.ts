@@ -157,8 +157,14 @@ describe("outbound: Refferq's twelve events", () => {
     const [payoutApproved] = await announced();
     expect(payoutApproved!.body).toMatchObject({
       event: 'payout.approved',
-      data: { payout: { id: payout.id, affiliateId: referral.affiliate_id, amountCents: 800, currency: 'USD', method: 'paypal', status: 'PENDING', commissionCount: 1 }, affiliate: { email: 'partner@acme.test' } },
+      data: {
+        payout: { id: payout.id, affiliateId: referral.affiliate_id, amountCents: 800, currency: 'USD', method: 'paypal', status: 'APPROVED', commissionCount: 1, approvedAt: payout.created_at },
+        affiliate: { email: 'partner@acme.test' },
+      },
     });
+    // the merchant made it, so it was approved then: approving it again announces nothing
+    expect((await request(t.app).post(`/api/v1/payouts/${payout.id}/approve`).set(api()).send({}).expect(200)).body.data.approved_at).toBe(payout.created_at);
+    expect(await announced()).toEqual([]);
 
     await request(t.app).post(`/api/v1/payouts/${payout.id}/complete`).set(api()).send({ reference: 'PP-123' }).expect(200);
     const completed = await announced();
@@ -200,6 +206,45 @@ describe("outbound: Refferq's twelve events", () => {
     expect('id' in asked).toBe(true);
     const onlyRequested = await announced();
     expect(onlyRequested.map((r) => [r.body.event, r.body.data.payout.amountCents, r.body.data.payout.status])).toEqual([['payout.requested', 500, 'PENDING']]);
+    const requestedId = (asked as { id: string }).id;
+    expect((await request(t.app).get(`/api/v1/payouts/${requestedId}`).set(api()).expect(200)).body.data).toMatchObject({ status: 'pending', requested_by: 'affiliate', approved_at: null });
+
+    // Refferq's review step: the merchant approves the request, which stays pending until it is paid
+    const approvedAt = t.clock.now.toISOString();
+    const approved = (await request(t.app).post(`/api/v1/payouts/${requestedId}/approve`).set(api()).send({}).expect(200)).body.data;
+    expect(approved).toMatchObject({ status: 'pending', approved_at: approvedAt });
+    expect((await announced()).map((r) => [r.body.event, r.body.data.payout.status, r.body.data.payout.approvedAt])).toEqual([['payout.approved', 'APPROVED', approvedAt]]);
+    // again: answered as it is, announced once
+    await request(t.app).post(`/api/v1/payouts/${requestedId}/approve`).set(api()).send({}).expect(200);
+    expect(await announced()).toEqual([]);
+    expect((await request(t.app).post(`/api/v1/payouts/${requestedId}/approve`).set(api()).send({ note: 'x' }).expect(400)).body.success).toBe(false);
+    await request(t.app).post(`/api/v1/payouts/${requestedId}/complete`).set(api()).send({ reference: 'PP-REQ' }).expect(200);
+    expect(events(await announced())).toEqual(['commission.paid', 'payout.completed']);
+    expect((await request(t.app).post(`/api/v1/payouts/${requestedId}/approve`).set(api()).send({}).expect(409)).body).toEqual({
+      success: false,
+      error: 'the payout is completed; only a pending payout can be approved',
+    });
+    expect((await request(t.app).post('/api/v1/payouts/00000000-0000-4000-8000-000000000000/approve').set(api()).send({}).expect(404)).body.error).toBe('payout not found');
+  });
+
+  it('a payout request completed without its own approval announces payout.approved before payout.completed', async () => {
+    const partner = (await request(t.app).get('/api/v1/affiliates/partner%40acme.test').set(api()).expect(200)).body.data;
+    const recorded = (await request(t.app).post('/api/v1/conversions').set(api()).send({ type: 'purchase', referral_code: 'PARTNER', base_value: 30, value: 3 }).expect(201)).body.data;
+    await request(t.app).post(`/api/v1/conversions/${recorded.id}/approve`).set(api()).expect(200);
+    await announced();
+    const asked = await createPayout(
+      tdb.db.prisma,
+      { projectId: project.id, affiliateId: partner.id, currency: 'USD', method: 'paypal', destination: { paypal_email: 'pay@partner.test' }, now: t.clock.now, requestedBy: 'affiliate' },
+      null,
+    );
+    const id = (asked as { id: string }).id;
+    await announced();
+    const completed = (await request(t.app).post(`/api/v1/payouts/${id}/complete`).set(api()).send({}).expect(200)).body.data;
+    expect(completed).toMatchObject({ status: 'completed', approved_at: completed.completed_at });
+    const sent = await announced();
+    expect(events(sent)).toEqual(['commission.paid', 'payout.approved', 'payout.completed']);
+    // built before the payout completed: it says approved, not yet paid
+    expect(sent.find((r) => r.body.event === 'payout.approved')!.body.data.payout).toMatchObject({ id, status: 'APPROVED', amountCents: 300, completedAt: null });
   });
 
   it('commission.paid is not announced for a commission its refund cancelled in the same payout: nothing of it was paid', async () => {

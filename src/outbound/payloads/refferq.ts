@@ -80,6 +80,11 @@ export function refferqConversionData(f: ConversionFacts & { affiliate: Affiliat
   };
 }
 
+/** A payout's state as Refferq's flow names it: PENDING (requested), APPROVED, COMPLETED, FAILED. */
+function payoutStatus(p: PayoutRow): string {
+  return p.status === 'pending' && p.approved_at !== null ? 'APPROVED' : upper(p.status);
+}
+
 export function refferqPayout(p: PayoutRow) {
   return {
     id: p.id,
@@ -87,10 +92,11 @@ export function refferqPayout(p: PayoutRow) {
     amountCents: cents(p.amount_minor),
     currency: p.currency,
     method: p.method,
-    status: upper(p.status),
+    status: payoutStatus(p),
     reference: p.reference,
     commissionCount: Number(p.conversions_count),
     createdAt: iso(p.created_at),
+    approvedAt: iso(p.approved_at),
     completedAt: iso(p.completed_at),
   };
 }

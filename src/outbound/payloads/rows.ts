@@ -138,13 +138,14 @@ export type PayoutRow = {
   reference: string | null;
   failure_reason: string | null;
   created_at: Date;
+  approved_at: Date | null;
   completed_at: Date | null;
   conversions_count: string | bigint | number;
 };
 
 export async function loadPayout(tx: SqlSession, id: string): Promise<PayoutRow | null> {
   const [row] = await tx.query<PayoutRow>(
-    `SELECT p.id, p.affiliate_id, p.currency, p.amount_minor, p.method, p.status, p.reference, p.failure_reason, p.created_at, p.completed_at,
+    `SELECT p.id, p.affiliate_id, p.currency, p.amount_minor, p.method, p.status, p.reference, p.failure_reason, p.created_at, p.approved_at, p.completed_at,
        (SELECT count(*) FROM conversions WHERE payout_id = p.id) AS conversions_count
      FROM payouts p WHERE p.id = $1::uuid`,
     [id],

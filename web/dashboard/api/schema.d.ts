@@ -1339,6 +1339,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve an affiliate's payout request (Refferq's review step): it stays pending until completed or failed
+         * @description Emits payout.approved. A payout the merchant made was approved when made, and one approved already is answered as it is; a payout completed without approval is approved as it completes (payout.approved, then payout.completed). A payout no longer pending: 409.
+         */
+        post: operations["postApiV1PayoutsByIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payouts/{id}/complete": {
         parameters: {
             query?: never;
@@ -2641,6 +2661,8 @@ export interface components {
             conversions_count: number;
             /** Format: date-time */
             created_at: string;
+            /** @description when it was approved to be paid: a merchant's payout when made; an affiliate's request (requested_by affiliate) when the merchant approved or completed it, null until then */
+            approved_at: string | null;
             completed_at: string | null;
             failed_at: string | null;
         };
@@ -13608,6 +13630,8 @@ export interface operations {
                             conversions_count: number;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description when it was approved to be paid: a merchant's payout when made; an affiliate's request (requested_by affiliate) when the merchant approved or completed it, null until then */
+                            approved_at: string | null;
                             completed_at: string | null;
                             failed_at: string | null;
                             conversions: components["schemas"]["Conversion"][];
@@ -13756,6 +13780,116 @@ export interface operations {
             };
             /** @description Body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description requests allowed a minute */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description requests left in this minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description when the budget refills (Unix seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1PayoutsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["Payout"];
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: a viewer's write, a session's write without its CSRF token or from another origin (a portal session's too), a project the user is not a member of, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what is stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

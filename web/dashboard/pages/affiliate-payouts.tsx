@@ -13,7 +13,7 @@ import { Empty, QueryView } from '../ui/states';
 import { DataTable, Pager, type Column } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { offsetOf, type Affiliate } from './affiliates-shared';
-import { PayoutLineActions } from './payouts-shared';
+import { PayoutLineActions, awaitsApproval, payoutStatus } from './payouts-shared';
 
 const SECTION_PAGE = 10;
 const KEYS = ['payouts'] as const;
@@ -41,7 +41,7 @@ export function PayoutsSection(props: { affiliate: Affiliate }) {
     { header: 'Created', cell: (p) => formatDateTime(p.created_at) },
     { header: 'Amount', numeric: true, cell: (p) => formatMoney(p.amount_minor, p.currency) },
     { header: 'Method', cell: (p) => METHODS[p.method] },
-    { header: 'Status', cell: (p) => <StatusBadge status={p.status} /> },
+    { header: 'Status', cell: (p) => <StatusBadge status={payoutStatus(p)} /> },
     { header: 'Commissions', numeric: true, cell: (p) => formatCount(p.conversions_count) },
     { header: 'Completed', cell: (p) => formatDateTime(p.completed_at) },
     { header: 'Reference', cell: (p) => p.reference ?? '—' },
@@ -64,7 +64,10 @@ export function PayoutsSection(props: { affiliate: Affiliate }) {
     },
   ];
   if (canWrite && payouts.data?.data.some((p) => p.status === 'pending')) {
-    columns.push({ header: 'Actions', cell: (p) => <PayoutLineActions payoutId={p.id} status={p.status} label={`${a.email} ${formatMoney(p.amount_minor, p.currency)}`} /> });
+    columns.push({
+      header: 'Actions',
+      cell: (p) => <PayoutLineActions payoutId={p.id} status={p.status} awaitingApproval={awaitsApproval(p)} label={`${a.email} ${formatMoney(p.amount_minor, p.currency)}`} />,
+    });
   }
   const eligible = a.earnings_by_currency.filter((e) => e.eligible_earnings_minor > 0);
   return (

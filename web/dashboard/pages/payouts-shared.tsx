@@ -1,6 +1,6 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, ApiError, unwrap } from '../api/client';
 import { useProject } from '../session';
 import { useAnnounce } from '../ui/announce';
 import { ConfirmDialog } from '../ui/dialog';
@@ -32,23 +32,43 @@ export function destinationLabel(method: string, destination: unknown): string {
   return 'paid by you, outside Refwire';
 }
 
+/** An affiliate's payout request the merchant has not approved yet (POST /api/v1/payouts/{id}/approve). */
+export function awaitsApproval(p: { status: string; requested_by: string; approved_at: string | null }): boolean {
+  return p.status === 'pending' && p.requested_by === 'affiliate' && p.approved_at === null;
+}
+
+/** The status a payout row shows: an affiliate's request waiting for approval is "requested". */
+export function payoutStatus(p: { status: string; requested_by: string; approved_at: string | null }): string {
+  return awaitsApproval(p) ? 'requested' : p.status;
+}
+
 /**
- * Complete or fail one pending payout (POST /api/v1/payouts/{id}/complete|fail), each after a question: completing
- * marks its commissions paid, failing makes them eligible again.
+ * Approve an affiliate's request, complete or fail one pending payout (POST /api/v1/payouts/{id}/approve|complete|fail),
+ * completing and failing after a question: completing marks its commissions paid, failing makes them eligible again.
  */
-export function PayoutLineActions(props: { payoutId: string; status: string; label: string }) {
+export function PayoutLineActions(props: { payoutId: string; status: string; label: string; awaitingApproval?: boolean }) {
   const { project_id } = useProject();
   const client = useQueryClient();
   const announce = useAnnounce();
   const [open, setOpen] = useState<'complete' | 'fail' | null>(null);
-  if (props.status !== 'pending') return null;
   const done = (text: string) => {
     announce(text);
     void client.invalidateQueries({ queryKey: ['p', project_id] });
   };
+  const approve = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/payouts/{id}/approve', { params: { path: { id: props.payoutId } }, body: {} })),
+    onSuccess: () => done('Payout request approved.'),
+    onError: (err) => announce(err instanceof ApiError ? `Not approved: ${err.message}` : 'Not approved.', 'error'),
+  });
+  if (props.status !== 'pending') return null;
   return (
     <WriteOnly>
-      <span className="review-buttons">
+      <span className={props.awaitingApproval ? 'review-buttons review-stack' : 'review-buttons'}>
+        {props.awaitingApproval ? (
+          <button type="button" className="button" aria-label={`Approve the payout request of ${props.label}`} disabled={approve.isPending} onClick={() => approve.mutate()}>
+            Approve
+          </button>
+        ) : null}
         <button type="button" className="button" aria-label={`Mark ${props.label} completed`} onClick={() => setOpen('complete')}>
           Completed
         </button>

@@ -11,7 +11,7 @@ import { DataTable, Pager } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { useAffiliateByEmail } from './conversions-shared';
 import { PayoutBatchDialog, type CreatedBatch } from './payout-batch-form';
-import { PayoutLineActions, detailsLabel } from './payouts-shared';
+import { PayoutLineActions, awaitsApproval, detailsLabel, payoutStatus } from './payouts-shared';
 
 const KEYS = ['status', 'affiliate', 'offset', 'eoffset', 'boffset'] as const;
 const LIMIT = 20;
@@ -229,10 +229,17 @@ function PayoutList(props: { f: Record<(typeof KEYS)[number], string>; setF(p: P
                     { header: 'Amount', numeric: true, cell: (p) => formatMoney(p.amount_minor, p.currency) },
                     { header: 'Method', cell: (p) => p.method },
                     { header: 'Commissions', numeric: true, cell: (p) => p.conversions_count },
-                    { header: 'Status', cell: (p) => <StatusBadge status={p.status} /> },
+                    { header: 'Status', cell: (p) => <StatusBadge status={payoutStatus(p)} /> },
                     { header: 'Reference', cell: (p) => p.reference ?? p.failure_reason ?? '—' },
                     ...(canWrite && page.data.some((p) => p.status === 'pending')
-                      ? [{ header: 'Actions', cell: (p: (typeof page.data)[number]) => <PayoutLineActions payoutId={p.id} status={p.status} label={`${p.affiliate_email} ${formatMoney(p.amount_minor, p.currency)}`} /> }]
+                      ? [
+                          {
+                            header: 'Actions',
+                            cell: (p: (typeof page.data)[number]) => (
+                              <PayoutLineActions payoutId={p.id} status={p.status} awaitingApproval={awaitsApproval(p)} label={`${p.affiliate_email} ${formatMoney(p.amount_minor, p.currency)}`} />
+                            ),
+                          },
+                        ]
                       : []),
                   ]}
                 />
