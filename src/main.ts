@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { publicUrlFor, type Config } from './config/config';
+import type { Config } from './config/config';
 import { ConfigError } from './config/env';
 import { openDatabase, type Database } from './db/database';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock';
@@ -26,6 +26,8 @@ export type StartOptions = {
   logger?: Logger;
   /** where the first-start guidance goes; stdout by default (with NODE_ENV=production, a line of the log) */
   print?: (text: string) => void;
+  /** the address to listen on (the testing kit: 127.0.0.1, unreachable from other machines); every interface by default */
+  host?: string;
 };
 
 /**
@@ -78,9 +80,11 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
     answerMalformedRequests(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.port, resolve);
+      if (options.host) server.listen(config.port, options.host, resolve);
+      else server.listen(config.port, resolve);
     });
     const port = (server.address() as AddressInfo).port;
+    const local = `http://${options.host ?? 'localhost'}:${port}`;
     lock?.setPort(port);
     // with Redis, every API process counts against one budget per key
     const rateLimitStore = config.redisUrl ? redisRateLimitStore(config.redisUrl, config.queuePrefix) : null;
@@ -97,7 +101,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       logger,
       secretsKey: config.secretsKey,
       adminToken: config.adminToken,
-      publicUrl: publicUrlFor(config, port),
+      publicUrl: config.publicUrl ?? local,
       webhookToleranceSeconds: config.webhookToleranceSeconds,
       onEventStored: (id) => processing.notify(id),
       providerApi: processing.providerApi,
@@ -125,7 +129,7 @@ export async function startRefwire(config: Config, options: StartOptions): Promi
       dashboardLimits: { ...DEFAULT_DASHBOARD_LIMITS, stores: Object.fromEntries(dashboardStores.map(([name, s]) => [name, s.store])) },
     });
     server.on('request', app);
-    const url = `http://localhost:${port}`;
+    const url = local;
     logger.info({ url, database: config.database.kind, worker: options.worker }, 'refwire listening');
 
     const openDb = db;

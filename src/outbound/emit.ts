@@ -163,7 +163,9 @@ export function emitReferralEvents(tx: SqlSession, projectId: string, type: 'ref
     const affiliates = await loadAffiliates(tx, [...new Set(referrals.map((r) => r.affiliate_id))]);
     return referrals.map((r) => {
       const affiliate = affiliates.get(r.affiliate_id);
-      return { referral: refferqReferral(r), affiliate: affiliate ? refferqAffiliate(affiliate) : null };
+      // the referral keeps Refgrow's status (pending) in the API; the event says what happened to it
+      const referral = type === 'referral.expired' ? { ...refferqReferral(r), status: 'EXPIRED' } : refferqReferral(r);
+      return { referral, affiliate: affiliate ? refferqAffiliate(affiliate) : null };
     });
   });
 }

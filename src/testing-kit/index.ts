@@ -153,7 +153,9 @@ export async function startRefwire(options: StartOptions = {}): Promise<RefwireF
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(config, { worker: true, logger: pino({ level: logLevel }), print: () => undefined });
+    // on the loopback address only: a test instance, its limits off and private outbound targets allowed, is not
+    // reachable from other machines on a shared CI host
+    server = await startServer(config, { worker: true, logger: pino({ level: logLevel }), print: () => undefined, host: '127.0.0.1' });
   } catch (err) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -311,7 +311,7 @@ describe("outbound: Refferq's twelve events", () => {
     const [expired] = await announced();
     expect(expired!.body).toMatchObject({
       event: 'referral.expired',
-      data: { referral: { email: 'lapsed@example.com', source: 'signup', expiresAt: new Date(then.getTime() + DAY).toISOString() }, affiliate: { email: 'partner@acme.test' } },
+      data: { referral: { email: 'lapsed@example.com', status: 'EXPIRED', source: 'signup', expiresAt: new Date(then.getTime() + DAY).toISOString() }, affiliate: { email: 'partner@acme.test' } },
     });
     expect(await announceExpiredReferrals(tdb.db.sql, new Date())).toBe(0);
     expect(await announced()).toEqual([]);

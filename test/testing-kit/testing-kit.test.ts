@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DeliveryRejected, fixture, startRefwire, type RefwireForTests, type TestProject } from '../../src/testing-kit';
 import { buildOnce, ROOT } from '../helpers/processes';
@@ -22,10 +23,17 @@ describe('refwire/testing', () => {
     await refwire?.close();
   });
 
-  it('runs on an embedded database in a temporary directory, on a free port, with an admin token', async () => {
+  it('runs on an embedded database in a temporary directory, on a free port of the loopback address only, with an admin token', async () => {
     expect(fs.existsSync(path.join(refwire.dataDir, 'pglite'))).toBe(true);
-    expect(refwire.url).toMatch(/^http:\/\/localhost:\d+$/);
-    expect(refwire.url).not.toBe('http://localhost:1');
+    expect(refwire.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(refwire.url).not.toBe('http://127.0.0.1:1');
+    // not on the machine's other addresses: a test instance (limits off, private outbound targets allowed) stays local
+    const port = Number(new URL(refwire.url).port);
+    const others = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((a) => a && a.family === 'IPv4' && !a.internal)
+      .map((a) => a!.address);
+    for (const address of others) await expect(fetch(`http://${address}:${port}/healthz`)).rejects.toThrow();
     const projects = await fetch(`${refwire.url}/api/admin/projects`, { headers: { authorization: `Bearer ${refwire.adminToken}` } });
     expect(projects.status).toBe(200);
     expect(project).toMatchObject({ name: 'Kit', currency: 'USD', id: expect.any(String), apiKey: expect.stringMatching(/^rw_/) });
