@@ -9,6 +9,7 @@ import { HttpError } from '../http/errors';
 import { emitConversionEvents, manualConversionEvents } from '../outbound/emit';
 import { manualConversionData } from './conversions';
 import { currencyCode } from './currency';
+import { affiliateCodeHeader, oneOf, sameCode } from './field-spellings';
 import { amountField, emailField, isUniqueViolation, moneyField } from './fields';
 import { instant, minor, ok, uuid } from './envelope';
 import { manualCommission } from './manual-commission';
@@ -59,14 +60,6 @@ type PublicConversionBody = z.infer<typeof publicConversionBody>;
  * The one value of a field that may come under several names: a 400 naming the ones given when they disagree
  * (`same` compares them as the endpoint reads them), and `is required` under the canonical name when none is.
  */
-function oneOf<T>(names: string[], values: (T | undefined)[], same: (a: T, b: T) => boolean): T {
-  const given = names.map((name, i) => ({ name, value: values[i] })).filter((g): g is { name: string; value: T } => g.value !== undefined);
-  if (given.length === 0) throw new HttpError(400, `${names[0]}: is required`);
-  const first = given[0]!;
-  const other = given.find((g) => !same(first.value, g.value));
-  if (other) throw new HttpError(400, `${first.name}, ${other.name}: two names of the same field with different values`);
-  return first.value;
-}
 
 /** Refferq's amountCents in minor units: an integer, exact (no float arithmetic), within the API's bound. */
 function minorField(name: string, value: number | string): bigint {
@@ -78,10 +71,9 @@ function minorField(name: string, value: number | string): bigint {
 }
 
 /** The body under its canonical names, whichever platform's spelling the caller used (Afflixo's code may be a header). */
-function canonical(body: PublicConversionBody, affiliateCodeHeader: string | undefined) {
+function canonical(body: PublicConversionBody, headerValue: string | undefined) {
   const exact = (a: string, b: string) => a === b;
-  const header = affiliateCodeHeader?.trim() ? affiliateCodeHeader.trim() : undefined;
-  if (header !== undefined && header.length > 64) throw new HttpError(400, 'X-Affiliate-Code: must be at most 64 characters');
+  const header = affiliateCodeHeader(headerValue);
   const codes = [body.referral_code, body.referralCode, body.affiliateCode, header];
   const clicks = [body.click_id, body.clickId];
   // a code credits its affiliate; without one, the click the visitor came through (Afflixo: "required if not sent via
@@ -89,8 +81,7 @@ function canonical(body: PublicConversionBody, affiliateCodeHeader: string | und
   const coded = codes.some((c) => c !== undefined) || clicks.every((c) => c === undefined);
   return {
     order_id: oneOf(['order_id', 'orderId', 'metadata.orderId'], [body.order_id, body.orderId, body.metadata?.orderId], exact),
-    // codes are looked up case-insensitively, so JANE and jane are one value
-    referral_code: coded ? oneOf(['referral_code', 'referralCode', 'affiliateCode', 'X-Affiliate-Code'], codes, (a, b) => a.toLowerCase() === b.toLowerCase()) : null,
+    referral_code: coded ? oneOf(['referral_code', 'referralCode', 'affiliateCode', 'X-Affiliate-Code'], codes, sameCode) : null,
     click_id: coded ? null : oneOf(['click_id', 'clickId'], clicks, exact),
   };
 }
@@ -118,6 +109,8 @@ export const publicConversionResponse = z.strictObject({
   type: z.literal('purchase'),
   amount: z.number().describe('major units'),
   amount_minor: minor,
+  commission: z.number().describe("the affiliate's commission in major units (Afflixo's commissionAmount), pending the merchant's review"),
+  commission_minor: minor,
   currency: z.string(),
   status: z.literal('pending').describe("recorded for the merchant's review: it counts in no balance until approved"),
   created_at: instant,
@@ -131,6 +124,8 @@ function answer(row: Conversion) {
     type: 'purchase',
     amount: majorNumber(row.baseValueMinor, row.currency),
     amount_minor: Number(row.baseValueMinor),
+    commission: majorNumber(row.valueMinor, row.currency),
+    commission_minor: Number(row.valueMinor),
     currency: row.currency,
     /** recorded for the merchant's review: it counts in no balance until approved */
     status: 'pending',

@@ -18,6 +18,7 @@ import { manualConversionData } from './conversions';
 import { publicConversion, publicConversionBody, publicConversionResponse } from './track-conversion';
 import { emailField, isUniqueViolation, uuidField } from './fields';
 import { instant, ok, uuid } from './envelope';
+import { affiliateCodeHeader, oneOf, sameCode } from './field-spellings';
 import type { Operation } from './operation';
 
 // navigator.sendBeacon and no-preflight fetches send JSON as text/plain; money is read from its exact text.
@@ -26,7 +27,14 @@ const beaconJson = jsonBody({ limit: '16kb', type: ['application/json', 'text/pl
 const codeField = z.string().trim().min(1, 'is required').max(64);
 const pageUrl = z.string().max(4096).nullable().optional();
 
-const clickBody = z.object({ project_id: uuidField, referral_code: codeField, landing_url: pageUrl, referrer: pageUrl });
+const clickBody = z.object({
+  project_id: uuidField,
+  referral_code: codeField.optional().describe('required, unless given as affiliateCode or the X-Affiliate-Code header'),
+  /** Afflixo's click endpoint names the code so (or sends it as its X-Affiliate-Code header) */
+  affiliateCode: codeField.optional().describe("referral_code, as Afflixo's click endpoint names it (or its X-Affiliate-Code header)"),
+  landing_url: pageUrl,
+  referrer: pageUrl,
+});
 /** click_id: what `Refwire.getClickId()` holds; it ties the referral to the click (and its link) when still valid */
 const signupBody = z.object({ project_id: uuidField, email: emailField, referral_code: codeField, click_id: uuidField.nullable().optional() });
 
@@ -93,7 +101,8 @@ export function trackRouter(
   // affiliate's all-time counter, in one statement so concurrent clicks cannot lose one.
   router.post('/click', async (req, res) => {
     const body = clickBody.parse(req.body ?? {});
-    const recorded = await recordScriptClick(sql, body.project_id, body.referral_code.toLowerCase(), {
+    const code = oneOf(['referral_code', 'affiliateCode', 'X-Affiliate-Code'], [body.referral_code, body.affiliateCode, affiliateCodeHeader(req.get('x-affiliate-code'))], sameCode);
+    const recorded = await recordScriptClick(sql, body.project_id, code.toLowerCase(), {
       at: clock(),
       landingUrl: body.landing_url || null,
       referrer: body.referrer || null,

@@ -92,6 +92,9 @@ describe('publishable keys and public conversions', () => {
         type: 'purchase',
         amount: 123.45,
         amount_minor: 12345,
+        // 20% of the sale, waiting for review (Afflixo's commissionAmount)
+        commission: 24.69,
+        commission_minor: 2469,
         currency: 'USD',
         status: 'pending',
         created_at: t.clock.now.toISOString(),

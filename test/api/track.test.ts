@@ -52,6 +52,21 @@ describe('the tracking script and the public /api/track endpoints', () => {
     expect((await affiliate('other@p.test')).clicks).toBe(0);
   });
 
+  it("takes Afflixo's spellings of the code: affiliateCode, or its X-Affiliate-Code header; they must agree", async () => {
+    const before = (await affiliate('other@p.test')).clicks;
+    await click({ project_id: project.id, affiliateCode: 'other' }).expect(201);
+    await request(t.app).post('/api/track/click').set('X-Affiliate-Code', 'OTHER').send({ project_id: project.id }).expect(201);
+    await click({ project_id: project.id, referral_code: 'OTHER', affiliateCode: 'other' }).expect(201);
+    expect((await affiliate('other@p.test')).clicks).toBe(before + 3);
+    expect((await click({ project_id: project.id, referral_code: 'OTHER', affiliateCode: 'Partner-7' }).expect(400)).body).toEqual({
+      success: false,
+      error: 'referral_code, affiliateCode: two names of the same field with different values',
+    });
+    expect((await click({ project_id: project.id }).expect(400)).body).toEqual({ success: false, error: 'referral_code: is required' });
+    expect((await click({ project_id: project.id, affiliateCode: 'nobody' }).expect(404)).body.error).toBe('no active affiliate has this referral_code');
+    expect((await affiliate('other@p.test')).clicks).toBe(before + 3);
+  });
+
   it('counts concurrent clicks exactly', async () => {
     const before = (await affiliate('other@p.test')).clicks;
     await Promise.all(Array.from({ length: 20 }, () => click({ project_id: project.id, referral_code: 'OTHER' }).expect(201)));

@@ -15811,6 +15811,10 @@ export interface operations {
                             amount: number;
                             /** @description minor units (e.g. cents), exact */
                             amount_minor: number;
+                            /** @description the affiliate's commission in major units (Afflixo's commissionAmount), pending the merchant's review */
+                            commission: number;
+                            /** @description minor units (e.g. cents), exact */
+                            commission_minor: number;
                             currency: string;
                             /**
                              * @description recorded for the merchant's review: it counts in no balance until approved
@@ -15842,6 +15846,10 @@ export interface operations {
                             amount: number;
                             /** @description minor units (e.g. cents), exact */
                             amount_minor: number;
+                            /** @description the affiliate's commission in major units (Afflixo's commissionAmount), pending the merchant's review */
+                            commission: number;
+                            /** @description minor units (e.g. cents), exact */
+                            commission_minor: number;
                             currency: string;
                             /**
                              * @description recorded for the merchant's review: it counts in no balance until approved
@@ -15933,7 +15941,10 @@ export interface operations {
                 "application/json": {
                     /** Format: uuid */
                     project_id: string;
-                    referral_code: string;
+                    /** @description required, unless given as affiliateCode or the X-Affiliate-Code header */
+                    referral_code?: string;
+                    /** @description referral_code, as Afflixo's click endpoint names it (or its X-Affiliate-Code header) */
+                    affiliateCode?: string;
                     landing_url?: string | null;
                     referrer?: string | null;
                 };
