@@ -215,7 +215,7 @@ export function affiliatesRouter(prisma: PrismaClient, clock: () => Date, public
       // the affiliate's row first, as a payout or a review takes it: nothing is credited to it meanwhile
       await tx.$queryRaw`SELECT id FROM affiliates WHERE id = ${affiliate.id}::uuid FOR UPDATE`;
       // The ledger keeps money that was earned: an affiliate with commissions is deactivated, never deleted.
-      if (await hasCommissions(tx, affiliate.id)) throw new HttpError(409, 'this affiliate has commissions; set status "inactive" instead');
+      if (await hasCommissions(tx, affiliate.id)) throw new HttpError(409, 'this affiliate has commissions, which the ledger keeps: set its status "inactive" or suspend it instead');
       // Refgrow deletes "an affiliate and all associated data": its referrals and links go with it (cascade), and so
       // do the conversions recorded for it by hand (signups); a provider's payment stays, its own fact, credited to
       // nobody until its customer's payments are next recomputed

@@ -211,6 +211,9 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     await page.getByRole('button', { name: 'Create API key' }).click();
     const key = await page.getByRole('textbox', { name: /^New API key/ }).inputValue();
     expect(key).toMatch(/^rw_/);
+    // the new key takes the focus: a second Enter no longer lands on Create (it made another key, replacing this one's
+    // only showing)
+    await page.waitForFunction(() => document.activeElement?.id === 'new-api-key');
     await page.getByRole('button', { name: 'Copy the API key' }).waitFor();
     await request(h.t.app).get('/api/v1/settings').set('Authorization', `Bearer ${key}`).expect(200);
     expect(await axeViolations(page)).toEqual([]);

@@ -177,7 +177,7 @@ describeInBrowser('dashboard: links, deleting affiliates, single payouts, editin
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete Ann' });
     await dialog.getByRole('button', { name: 'Delete' }).click();
-    await dialog.getByRole('alert').getByText('this affiliate has commissions; set status "inactive" instead').waitFor();
+    await dialog.getByRole('alert').getByText('this affiliate has commissions, which the ledger keeps: set its status "inactive" or suspend it instead').waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'affiliate-delete-refused');
     await dialog.getByRole('button', { name: 'Cancel' }).click();

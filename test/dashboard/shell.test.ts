@@ -202,7 +202,15 @@ describeInBrowser('the dashboard shell (web/dashboard)', () => {
         await page.getByRole('heading', { name, level: 1 }).waitFor();
         await page.locator('main table tbody tr').first().waitFor();
         expect([name, await page.evaluate(() => document.documentElement.scrollWidth)]).toEqual([name, 375]);
+        // a table wider than the screen scrolls in its box, which the keyboard reaches: a named region in the tab order
+        const scrolled = page.getByRole('region', { name: /\(scrolls sideways\)$/ }).first();
+        await scrolled.waitFor();
+        expect([name, await scrolled.getAttribute('tabindex')]).toEqual([name, '0']);
       }
+      // at a desktop width the same tables fit and add no tab stop
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('main .table-wrap[tabindex]').length === 0);
     } finally {
       await context.close();
     }

@@ -229,6 +229,11 @@ ${scripts}
     const res = await page.goto(`${rw}/portal/${project.id}`);
     expect(res!.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.locator('h1', { hasText: 'Sign in to Acme' }).waitFor();
+    // an address the server refuses says so, on its field (the button was disabled without a word)
+    await page.getByLabel('Email address').fill('jane@partners');
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await expect(text(page, '#rw-signin-error')).resolves.toBe('Enter a valid email address.');
+    expect(await page.getByLabel('Email address').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Email address').fill(JANE);
     await page.getByRole('button', { name: 'Send code' }).click();
     const codeInput = page.getByLabel('6-digit code');

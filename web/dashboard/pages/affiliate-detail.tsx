@@ -182,7 +182,7 @@ function AffiliateView(props: { affiliate: Affiliate }) {
         description={
           <p>
             The affiliate, their links, coupons and referrals are deleted, and payments from now on are credited to nobody through them; signups recorded for them
-            stay, credited to nobody. An affiliate who has earned commissions cannot be deleted: suspend them instead, so the ledger keeps what they earned.
+            stay, credited to nobody. An affiliate who has earned commissions cannot be deleted: suspend them or set them inactive instead, so the ledger keeps what they earned.
           </p>
         }
         confirmLabel="Delete"

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useProject } from '../session';
@@ -38,6 +38,12 @@ function SecretKeys() {
   const announce = useAnnounce();
   const [created, setCreated] = useState<{ name: string | null; prefix: string; api_key: string } | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  // the new key takes the focus (and its text the selection): left on Create, a second Enter made another key and
+  // replaced this one's only showing
+  const newKey = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (created) newKey.current?.focus();
+  }, [created]);
   const [name, setName] = useState('');
   const keys = useQuery({
     queryKey: ['p', projectId, 'api-keys'],
@@ -77,7 +83,7 @@ function SecretKeys() {
             <strong>Copy this key now: it is shown this once.</strong> Refwire keeps only its fingerprint; a lost key cannot be shown again, only revoked and replaced.
           </p>
           <label htmlFor="new-api-key">New API key{created.name ? ` (${created.name})` : ''}</label>
-          <input id="new-api-key" readOnly value={created.api_key} onFocus={(e) => e.currentTarget.select()} />
+          <input id="new-api-key" ref={newKey} readOnly value={created.api_key} onFocus={(e) => e.currentTarget.select()} />
           <CopyButton text={created.api_key} label="Copy the API key" />
           <button type="button" className="button" onClick={() => setCreated(null)}>
             I have stored it

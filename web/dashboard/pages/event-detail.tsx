@@ -6,7 +6,7 @@ import { useProject } from '../session';
 import { formatDateTime, formatMoney } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, QueryView } from '../ui/states';
-import { DataTable } from '../ui/table';
+import { DataTable, TableScroll } from '../ui/table';
 import { ReplayButton } from './events';
 import { JsonBlock, providerLabel } from './events-shared';
 
@@ -101,7 +101,7 @@ export function EventDetailPage() {
               {Object.keys(e.headers).length === 0 ? (
                 <Empty title="No header was kept." />
               ) : (
-                <div className="table-wrap">
+                <TableScroll label="The request headers kept with the event">
                   <table className="table">
                     <caption className="visually-hidden">The request headers kept with the event</caption>
                     <thead>
@@ -123,7 +123,7 @@ export function EventDetailPage() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </TableScroll>
               )}
             </section>
           </>

@@ -138,7 +138,18 @@ function EventTable(props: { rows: Event[] }) {
       rows={props.rows}
       rowKey={(e) => e.id}
       columns={[
-        { header: 'Received', cell: (e) => <Link href={`/events/${e.id}`} className="nowrap">{formatDateTime(e.received_at)}</Link> },
+        {
+          header: 'Received',
+          // named by what it is too: a list of links named only by their times says nothing out of the table
+          cell: (e) => (
+            <Link href={`/events/${e.id}`} className="nowrap">
+              {formatDateTime(e.received_at)}
+              <span className="visually-hidden">
+                : {providerLabel(e.provider)} {e.type}
+              </span>
+            </Link>
+          ),
+        },
         { header: 'Provider', cell: (e) => providerLabel(e.provider) },
         {
           header: 'Type',

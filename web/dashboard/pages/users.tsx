@@ -8,7 +8,7 @@ import { ConfirmDialog } from '../ui/dialog';
 import { Field, FormError, fieldErrors, SubmitButton } from '../ui/form';
 import { formatDate, formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
-import { DataTable, Pager } from '../ui/table';
+import { DataTable, Pager, TableScroll } from '../ui/table';
 import { Empty, QueryView } from '../ui/states';
 import { useUrlState } from '../ui/url-state';
 
@@ -50,7 +50,7 @@ export function UsersPage() {
         <p className="hint">
           You are <strong>{withArticle(role)}</strong> here (your row is marked). A project always keeps an owner: the last owner cannot be demoted or removed.
         </p>
-        <div className="table-wrap">
+        <TableScroll label="Roles and their rights">
           <table className="table">
             <caption className="visually-hidden">Roles and their rights</caption>
             <thead>
@@ -79,7 +79,7 @@ export function UsersPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       </section>
     </>
   );

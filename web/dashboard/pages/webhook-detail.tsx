@@ -11,7 +11,7 @@ import { FormError } from '../ui/form';
 import { formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, ErrorState, Loading, QueryView } from '../ui/states';
-import { Pager } from '../ui/table';
+import { Pager, TableScroll } from '../ui/table';
 import { useUrlState } from '../ui/url-state';
 import { JsonBlock } from './events-shared';
 import { EndpointForm, type EndpointInput } from './webhooks-form';
@@ -250,7 +250,7 @@ function DeliveryItem(props: { endpointId: string; endpointOff: boolean; deliver
           {d.attempt_log.length === 0 ? (
             <p className="muted">Not attempted yet.</p>
           ) : (
-            <div className="table-wrap">
+            <TableScroll label="Attempts of this delivery">
               <table className="table">
                 <caption className="visually-hidden">Attempts of this delivery</caption>
                 <thead>
@@ -278,7 +278,7 @@ function DeliveryItem(props: { endpointId: string; endpointOff: boolean; deliver
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )}
           <p className="small muted">
             webhook-id <code>{d.webhook_id}</code> · {d.payload_format}

@@ -19,8 +19,10 @@ export function ConfirmDialog(props: {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  // with a reason to give, typing starts there (Headless UI alone focuses the panel)
+  // with a reason to give, typing starts there; without, focus starts on Cancel, where a stray Enter does nothing
+  // (Headless UI alone focuses the panel, which shows no focus ring)
   const reasonField = useRef<HTMLTextAreaElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
   const close = () => {
     if (busy) return;
     setReason('');
@@ -28,7 +30,7 @@ export function ConfirmDialog(props: {
     props.onClose();
   };
   return (
-    <Dialog open={props.open} onClose={close} className="dialog" {...(props.reason ? { initialFocus: reasonField } : {})}>
+    <Dialog open={props.open} onClose={close} className="dialog" initialFocus={props.reason ? reasonField : cancelButton}>
       <div className="dialog-backdrop" aria-hidden="true" />
       <div className="dialog-frame">
         <DialogPanel className="dialog-panel">
@@ -58,7 +60,7 @@ export function ConfirmDialog(props: {
             ) : null}
             <FormError error={error} />
             <div className="dialog-actions">
-              <button type="button" className="button" onClick={close} disabled={busy}>
+              <button ref={cancelButton} type="button" className="button" onClick={close} disabled={busy}>
                 Cancel
               </button>
               <button type="submit" className={`button ${props.danger ? 'button-danger' : 'button-primary'}`} disabled={busy || (props.reason?.required === true && reason.trim() === '')} aria-busy={busy || undefined}>

@@ -140,15 +140,24 @@ export function ProjectLayout(props: { children: ReactNode }) {
 }
 
 /** The frame of the pages seen signed out: sign-in, set-up, password reset, invitation. */
+/** How many public pages this visit has shown: the first keeps the browser's focus, later ones take it. */
+let publicPagesShown = 0;
+
 export function PublicLayout(props: { title: string; children: ReactNode }) {
+  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${props.title} · Refwire`;
+    // a page that replaced another (the set-up's answer, "Forgot your password?"): its heading takes the focus, so a
+    // screen reader says where the person is; the first page a visit opens leaves the focus where the browser puts it
+    if (publicPagesShown++ > 0) heading.current?.focus();
   }, [props.title]);
   return (
     <main id="main" className="public">
       <div className="public-card">
         <p className="brand">Refwire</p>
-        <h1>{props.title}</h1>
+        <h1 ref={heading} tabIndex={-1}>
+          {props.title}
+        </h1>
         {props.children}
       </div>
     </main>

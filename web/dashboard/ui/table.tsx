@@ -1,4 +1,28 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+
+/**
+ * A table's box, scrolled sideways when the table is wider than the screen (a phone). While it is, the box is a
+ * named region in the tab order, so a keyboard can scroll it too (WCAG 2.1.1); a table that fits adds no tab stop.
+ */
+export function TableScroll(props: { label: string; children: ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const measure = () => setScrolls(element.scrollWidth > element.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild);
+    return () => observer.disconnect();
+  }, []);
+  return (
+    <div ref={box} className="table-wrap" {...(scrolls ? { tabIndex: 0, role: 'region', 'aria-label': `${props.label} (scrolls sideways)` } : {})}>
+      {props.children}
+    </div>
+  );
+}
 
 export type Column<T> = {
   /** the column heading */
@@ -23,7 +47,7 @@ export function DataTable<T>(props: {
   const selectable = selection ? props.rows.filter((r) => selection.selectable?.(r) ?? true) : [];
   const allSelected = selection !== undefined && selectable.length > 0 && selectable.every((r) => selection.selected.has(props.rowKey(r)));
   return (
-    <div className="table-wrap">
+    <TableScroll label={props.caption}>
       <table className="table">
         <caption className="visually-hidden">{props.caption}</caption>
         <thead>
@@ -79,7 +103,7 @@ export function DataTable<T>(props: {
           })}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 

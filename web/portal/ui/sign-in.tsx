@@ -30,7 +30,8 @@ export function SignIn(props: { program: string; ended?: boolean; onSignedIn: ()
       setStep('code');
       announce(t('code_sent', { email: iso(email.trim()) }));
     },
-    (err) => errorMessage(t, lang, err),
+    // the server judges the address (a disabled button said nothing of why)
+    (err) => (err instanceof ApiError && err.status === 400 ? t('email_invalid') : errorMessage(t, lang, err)),
   );
   const verify = submit(
     async () => {
@@ -77,7 +78,7 @@ export function SignIn(props: { program: string; ended?: boolean; onSignedIn: ()
               {error}
             </p>
           )}
-          <button class="rw-btn" type="submit" disabled={busy || !email.includes('@')}>
+          <button class="rw-btn" type="submit" disabled={busy}>
             {busy ? t('sending') : t('send_code')}
           </button>
           <p class="rw-muted rw-apply-offer">
