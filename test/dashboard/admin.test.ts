@@ -197,6 +197,12 @@ describeInBrowser('the admin pages: portal, settings, API keys, users, audit log
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'settings-error');
     await page.getByRole('button', { name: 'Discard changes' }).click();
+    // an item of a list the server refuses (allowed_domains.0) is marked on the list's field
+    await page.getByLabel('Allowed domains').fill('not a domain!!');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('.field').filter({ has: page.getByLabel('Allowed domains') }).locator('.field-error').waitFor();
+    expect(await page.getByLabel('Allowed domains').getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('button', { name: 'Discard changes' }).click();
     await screenshot(page, 'settings');
   });
 

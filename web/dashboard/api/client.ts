@@ -81,7 +81,11 @@ export function apiErrorOf(status: number, body: unknown): ApiError {
   const fields: Record<string, string> = {};
   for (const part of message.split('; ')) {
     const m = FIELD_MESSAGE.exec(part);
-    if (m) fields[m[1]!] ??= m[2]!;
+    if (!m) continue;
+    fields[m[1]!] ??= m[2]!;
+    // an item of a list (allowed_domains.0) is shown on the list's own field, which is the one a form has
+    const list = /^(\w+)(?:\.\d+)+$/.exec(m[1]!);
+    if (list) fields[list[1]!] ??= m[2]!;
   }
   return new ApiError(status, message, fields);
 }

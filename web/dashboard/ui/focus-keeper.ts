@@ -31,10 +31,16 @@ export function keepFocus(root: Document = document): () => void {
     if (e.relatedTarget) return;
     const lost = e.target;
     if (!(lost instanceof HTMLElement)) return;
+    // disabled as it lost the focus: its request took it (a click elsewhere leaves it enabled)
+    const tookByRequest = isDisabled(lost);
     // the page first draws what took the focus (a removed row, a disabled button)
     setTimeout(() => {
       if (!orphaned()) return;
-      if (lost.isConnected && !isDisabled(lost)) return; // a click on the page itself: the person's choice
+      if (lost.isConnected && !isDisabled(lost)) {
+        // its request already answered, before this turn: what the answer marked, or the button again
+        if (tookByRequest) settle(lost);
+        return; // else a click on the page itself: the person's choice
+      }
       if (lost.isConnected && isDisabled(lost)) {
         // a request under way: back to the button, or to what its answer marked, when it ends
         stopWaiting?.();

@@ -1,4 +1,4 @@
-import { useId, useLayoutEffect, useRef, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { ApiError } from '../api/client';
 
 /**
@@ -62,6 +62,16 @@ export function FormError(props: { error: unknown; fields?: readonly string[] })
   useLayoutEffect(() => {
     const el = summary.current;
     setLabels(el ? named.map((f) => labelOf(el.closest('form') ?? document, f)) : null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, error]);
+  // The person goes on from the first field the answer marked. When the submit button lost the focus while disabled,
+  // focus-keeper.ts moves it there; an answer quicker than the browser's own blur left it on the button.
+  useEffect(() => {
+    if (named.length === 0) return;
+    const active = document.activeElement;
+    // the submit's own form (a dialog's is outside main), or the page's when the focus fell to the body
+    const scope = active instanceof HTMLButtonElement && active.type === 'submit' ? active.form : active === null || active === document.body ? document.querySelector('main') : null;
+    scope?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, error]);
   if (!props.error) return null;
