@@ -16,6 +16,18 @@ describe('request logs', () => {
     tdb = await createTestDatabase();
   });
   afterAll(async () => tdb.drop());
+  /** The app on the test database, its info-level log lines kept in `lines`. */
+  const appLoggingInto = (lines: string[], extra: Partial<Parameters<typeof createApp>[0]> = {}) =>
+    createApp({
+      db: tdb.db,
+      logger: createLogger('info', sinkInto(lines)),
+      secretsKey: Buffer.alloc(32, 3),
+      adminToken: ADMIN_TOKEN,
+      publicUrl: 'http://localhost',
+      webhookToleranceSeconds: { stripe: 300, paddle: 300, lemonsqueezy: 300, polar: 300 },
+      onEventStored: () => undefined,
+      ...extra,
+    });
 
   it('carry a request id but never a token, an API key, a provider secret or a signature', async () => {
     const lines: string[] = [];
@@ -79,15 +91,7 @@ describe('request logs', () => {
 
   it('blank query-string values but the API\'s own paging and filters, so a key sent there is not logged', async () => {
     const lines: string[] = [];
-    const app = createApp({
-      db: tdb.db,
-      logger: createLogger('info', sinkInto(lines)),
-      secretsKey: Buffer.alloc(32, 3),
-      adminToken: ADMIN_TOKEN,
-      publicUrl: 'http://localhost',
-      webhookToleranceSeconds: { stripe: 300, paddle: 300, lemonsqueezy: 300, polar: 300 },
-      onEventStored: () => undefined,
-    });
+    const app = appLoggingInto(lines);
     const project = (await request(app).post('/api/admin/projects').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({ name: 'Query' }).expect(201)).body
       .data;
     const key: string = project.api_key;
@@ -104,17 +108,7 @@ describe('request logs', () => {
   });
 
   it("behind a trusted proxy, names the client the proxy forwarded, on the API's and the receiver's lines alike", async () => {
-    const build = (trustProxy: boolean | number, lines: string[]) =>
-      createApp({
-        db: tdb.db,
-        logger: createLogger('info', sinkInto(lines)),
-        secretsKey: Buffer.alloc(32, 3),
-        adminToken: ADMIN_TOKEN,
-        publicUrl: 'http://localhost',
-        webhookToleranceSeconds: { stripe: 300, paddle: 300, lemonsqueezy: 300, polar: 300 },
-        onEventStored: () => undefined,
-        trustProxy,
-      });
+    const build = (trustProxy: boolean | number, lines: string[]) => appLoggingInto(lines, { trustProxy });
     const addressesOf = (lines: string[]) =>
       lines
         .join('')
