@@ -34,8 +34,9 @@ export type PaymentEvent = {
   subscriptionId: string | null;
   /**
    * The provider says the payment belongs to no subscription (Stripe's payment-mode checkout, a Paddle transaction
-   * of one-time prices only, a Polar `purchase`). Absent where it cannot say: a Lemon Squeezy order may be a
-   * subscription's first, known only once that subscription's events name it.
+   * of one-time prices only, a Polar `purchase`, a Lemon Squeezy order whose variant its API says is no
+   * subscription's). Absent where it cannot say: a Lemon Squeezy order without an API key may be a subscription's
+   * first, known only once that subscription's events name it.
    */
   oneOff?: boolean;
   currency: string;

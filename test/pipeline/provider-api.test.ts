@@ -22,6 +22,9 @@ function fakeProviderApi() {
       res.end(JSON.stringify({ data: { id: 'ctm_01rwfxdemocustomer0001', email: 'jamie.rivera@example.com' } }));
     } else if (req.url === '/lemon/v1/discount-redemptions?filter[order_id]=5002') {
       res.end(JSON.stringify({ data: [{ type: 'discount-redemptions', id: '1', attributes: { discount_code: 'LEMON10', order_id: 5002 } }] }));
+    } else if (req.url === '/lemon/v1/variants/402' || req.url === '/lemon/v1/variants/401') {
+      // the fixtures' one-time product (Template Pack) and subscription plan (Pro Plan, Monthly)
+      res.end(JSON.stringify({ data: { type: 'variants', id: req.url.slice(-3), attributes: { name: 'Default', is_subscription: req.url.endsWith('401') } } }));
     } else if (req.url === '/lemon/v1/discount-redemptions?filter[order_id]=5003') {
       res.end(JSON.stringify({ data: [{ type: 'discount-redemptions', id: '2', attributes: { discount_code: 'LEMON10', order_id: 5003 } }] }));
     } else {
@@ -92,6 +95,26 @@ describe('what provider APIs add, with a stored API key', () => {
       (c: any) => c.payment_key === 'order:5002',
     );
     expect(conversion).toMatchObject({ affiliate_id: owner.body.data.id, attribution: { method: 'coupon' }, value_minor: 500 });
+  });
+
+  it("Lemon Squeezy: an order of a one-time product is known as one from its variant (an order names no subscription); a plan's is not; the variant is asked once", async () => {
+    await deliver('lemonsqueezy', 'order_created.oneoff.json', (p) => {
+      p.meta.webhook_id = 'second-template-pack';
+      p.data.id = '5005';
+      Object.assign(p.data.attributes, { discount_total: 0, total: 2900, subtotal: 2900 });
+    });
+    await deliver('lemonsqueezy', 'order_created.subscription.json');
+    const rows = await tdb.db.sql.query<{ payment_key: string; one_off: boolean }>(
+      `SELECT payment_key, one_off FROM conversions WHERE project_id = $1 AND provider = 'lemonsqueezy' AND payment_key IN ('order:5002', 'order:5005', 'order:5001') ORDER BY payment_key`,
+      [project.id],
+    );
+    expect(rows.map((r) => [r.payment_key, r.one_off])).toEqual([
+      ['order:5001', false],
+      ['order:5002', true],
+      ['order:5005', true],
+    ]);
+    expect(fake.requests.filter((r) => r.url === '/lemon/v1/variants/402')).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.url === '/lemon/v1/variants/401')).toHaveLength(1);
   });
 
   it("Lemon Squeezy: a first order made free by an affiliate's code attributes the customer's paid renewals", async () => {
