@@ -282,7 +282,15 @@ describeInBrowser('the operations pages (overview, integrations, events, outboun
   it('outbound webhooks: created with its secret shown once, a failing delivery with its attempts, redelivered; edited (an empty event list refused next to it); deleted', async () => {
     const page = await h.page();
     await h.signIn(page, 'owner@acme.test', PASSWORD, at('/webhooks'));
+    // the form opened takes the focus on its first field; cancelled, it goes back to the button (it fell to the heading)
     await page.getByRole('button', { name: 'Add an endpoint' }).click();
+    await page.getByLabel('Endpoint URL').waitFor();
+    expect(await page.getByLabel('Endpoint URL').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Add an endpoint' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Add an endpoint' }).evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Endpoint URL').waitFor();
     await page.getByLabel('Endpoint URL').fill('ftp://example.com/hook');
     await page.getByRole('button', { name: 'Create the endpoint' }).click();
     const urlError = page.locator('.field-invalid').filter({ has: page.getByLabel('Endpoint URL') }).locator('.field-error');

@@ -9,6 +9,7 @@ import { dayStart, formatDate, formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { CursorPager, DataTable } from '../ui/table';
+import { usePanelFocus } from '../ui/panel-focus';
 import { useUrlState } from '../ui/url-state';
 import { ManualConversionForm, RecalculateForm } from './conversions-forms';
 import { CONVERSION_FILTERS, conversionsList, LIST_PAGE_SIZE } from './list-queries';
@@ -23,6 +24,8 @@ const KEYS = [...CONVERSION_FILTERS, 'panel'] as const;
 export function ConversionsPage() {
   const { project_id, canWrite } = useProject();
   const [f, setF] = useUrlState(KEYS);
+  const adding = usePanelFocus<HTMLButtonElement, HTMLDivElement>(canWrite && f.panel === 'add');
+  const recalculating = usePanelFocus<HTMLButtonElement, HTMLDivElement>(canWrite && f.panel === 'recalculate');
   const cursors = f.cursors ? f.cursors.split('.') : [];
   const affiliate = useAffiliateByEmail(f.affiliate.trim().toLowerCase());
   const query = {
@@ -65,18 +68,26 @@ export function ConversionsPage() {
           <>
             <CsvDownload from={f.from} to={f.to} />
             <WriteOnly>
-            <button type="button" className="button" aria-expanded={f.panel === 'recalculate'} onClick={() => setF({ panel: f.panel === 'recalculate' ? null : 'recalculate' })}>
+            <button ref={recalculating.opener} type="button" className="button" aria-expanded={f.panel === 'recalculate'} onClick={() => setF({ panel: f.panel === 'recalculate' ? null : 'recalculate' })}>
               Recalculate…
             </button>
-            <button type="button" className="button button-primary" aria-expanded={f.panel === 'add'} onClick={() => setF({ panel: f.panel === 'add' ? null : 'add' })}>
+            <button ref={adding.opener} type="button" className="button button-primary" aria-expanded={f.panel === 'add'} onClick={() => setF({ panel: f.panel === 'add' ? null : 'add' })}>
               Add a conversion
             </button>
             </WriteOnly>
           </>
         }
       />
-      {canWrite && f.panel === 'add' ? <ManualConversionForm onClose={() => setF({ panel: null })} /> : null}
-      {canWrite && f.panel === 'recalculate' ? <RecalculateForm onClose={() => setF({ panel: null })} /> : null}
+      {canWrite && f.panel === 'add' ? (
+        <div ref={adding.panel}>
+          <ManualConversionForm onClose={() => setF({ panel: null })} />
+        </div>
+      ) : null}
+      {canWrite && f.panel === 'recalculate' ? (
+        <div ref={recalculating.panel}>
+          <RecalculateForm onClose={() => setF({ panel: null })} />
+        </div>
+      ) : null}
 
       <form className="toolbar filters" role="search" aria-label="Filter conversions" onSubmit={(e) => e.preventDefault()}>
         <div className="field">

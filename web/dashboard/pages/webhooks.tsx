@@ -10,6 +10,7 @@ import { formatDateTime } from '../ui/format';
 import { PageHeader, StatusBadge, WriteOnly } from '../ui/page';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { DataTable, Pager } from '../ui/table';
+import { usePanelFocus } from '../ui/panel-focus';
 import { useUrlState } from '../ui/url-state';
 import { CopyField } from './events-shared';
 import { EndpointForm, type EndpointInput } from './webhooks-form';
@@ -41,6 +42,7 @@ export function WebhooksPage() {
     },
   });
   const showForm = canWrite && url.new === '1';
+  const { opener, panel } = usePanelFocus(showForm);
 
   return (
     <>
@@ -50,7 +52,7 @@ export function WebhooksPage() {
         actions={
           <WriteOnly>
             {showForm ? null : (
-              <button type="button" className="button button-primary" onClick={() => (create.reset(), setUrl({ new: '1' }))}>
+              <button ref={opener} type="button" className="button button-primary" onClick={() => (create.reset(), setUrl({ new: '1' }))}>
                 Add an endpoint
               </button>
             )}
@@ -69,7 +71,7 @@ export function WebhooksPage() {
         </div>
       ) : null}
       {showForm ? (
-        <section className="card" aria-labelledby="new-endpoint">
+        <section ref={panel} className="card" aria-labelledby="new-endpoint">
           <h2 id="new-endpoint">New endpoint</h2>
           <EndpointForm busy={create.isPending} error={create.error} submitLabel="Create the endpoint" onSubmit={(body) => create.mutate(body)} onCancel={() => setUrl({ new: null })} />
         </section>
