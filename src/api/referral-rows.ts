@@ -29,12 +29,18 @@ export type ReferralFilter = {
   statuses?: string[];
   /** true: only referrals that credit their affiliate; false: only those that do not (the legacy active/inactive) */
   attributing?: boolean;
+  /** only those whose signup window is still open at `at` (no window counts as open), or only those past it */
+  window?: { at: Date; open: boolean };
 };
 
-/** The filter on stored columns alone: $1 project, $2 affiliate, $3 email, $4 stored statuses, $5 attributing, $6 those that attribute. */
+/**
+ * The filter on stored columns alone: $1 project, $2 affiliate, $3 email, $4 stored statuses, $5 attributing, $6 those
+ * that attribute, $7 the time a window is judged at, $8 whether it must be open then.
+ */
 const STORED = `r.project_id = $1 AND ($2::uuid IS NULL OR r.affiliate_id = $2::uuid) AND ($3::text IS NULL OR r.email = $3::text)
   AND ($4::text[] IS NULL OR r.conversion_status = ANY($4::text[]))
-  AND ($5::boolean IS NULL OR (r.affiliate_id IS NOT NULL AND r.conversion_status = ANY($6::text[])) = $5::boolean)`;
+  AND ($5::boolean IS NULL OR (r.affiliate_id IS NOT NULL AND r.conversion_status = ANY($6::text[])) = $5::boolean)
+  AND ($7::timestamptz IS NULL OR (r.expires_at IS NULL OR r.expires_at >= $7::timestamptz) = $8::boolean)`;
 
 // Converted is read from the ledger rather than stored, so it can never disagree with the payments: the customer's
 // first purchase or renewal credited to the referral's own affiliate (each referral probes its email's index).
@@ -56,7 +62,8 @@ function plan(projectId: string, f: ReferralFilter) {
   const derived = (f.statuses ?? []).filter((s) => DERIVED.includes(s));
   // a shown status comes from the same stored one, or converted from a stored pending
   const stored = f.statuses ? [...new Set([...f.statuses, ...(derived.length > 0 ? ['pending'] : [])])] : null;
-  return { derived: derived.length > 0, params: [projectId, f.affiliateId ?? null, f.email ?? null, stored, f.attributing ?? null, ATTRIBUTING_STATUSES] };
+  return { derived: derived.length > 0, params: [projectId, f.affiliateId ?? null, f.email ?? null, stored, f.attributing ?? null, ATTRIBUTING_STATUSES, f.window?.at ?? null, f.window?.open ?? null],
+  };
 }
 
 export async function referralRows(sql: SqlClient, projectId: string, f: ReferralFilter, page: { limit: number; offset: number }): Promise<ReferralRow[]> {
@@ -64,12 +71,12 @@ export async function referralRows(sql: SqlClient, projectId: string, f: Referra
   if (!derived) {
     // the page first, then the ledger's probes for its rows only
     return sql.query<ReferralRow>(
-      `${shownFrom(`(SELECT * FROM referrals r WHERE ${STORED} ORDER BY r.created_at, r.id LIMIT $7 OFFSET $8)`)} ORDER BY r.created_at, r.id`,
+      `${shownFrom(`(SELECT * FROM referrals r WHERE ${STORED} ORDER BY r.created_at, r.id LIMIT $9 OFFSET $10)`)} ORDER BY r.created_at, r.id`,
       [...params, page.limit, page.offset],
     );
   }
   return sql.query<ReferralRow>(
-    `SELECT * FROM (${shownFrom('referrals')} WHERE ${STORED}) x WHERE x.shown_status = ANY($7::text[]) ORDER BY x.created_at, x.id LIMIT $8 OFFSET $9`,
+    `SELECT * FROM (${shownFrom('referrals')} WHERE ${STORED}) x WHERE x.shown_status = ANY($9::text[]) ORDER BY x.created_at, x.id LIMIT $10 OFFSET $11`,
     [...params, f.statuses, page.limit, page.offset],
   );
 }
@@ -77,7 +84,7 @@ export async function referralRows(sql: SqlClient, projectId: string, f: Referra
 export async function countReferrals(sql: SqlClient, projectId: string, f: ReferralFilter): Promise<number> {
   const { derived, params } = plan(projectId, f);
   const [row] = derived
-    ? await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM (${shownFrom('referrals')} WHERE ${STORED}) x WHERE x.shown_status = ANY($7::text[])`, [
+    ? await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM (${shownFrom('referrals')} WHERE ${STORED}) x WHERE x.shown_status = ANY($9::text[])`, [
         ...params,
         f.statuses,
       ])

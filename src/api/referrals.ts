@@ -117,7 +117,7 @@ export function referralsRouter(prisma: PrismaClient, sql: SqlClient, clock: () 
     const row = await conflictAs409(
       prisma.$transaction(async (tx) => {
         const created = await tx.referral.create({
-          data: { projectId, affiliateId: affiliate?.id ?? null, email: body.email, conversionStatus: status, conversionDate: conversionDateFor(status, now) },
+          data: { projectId, affiliateId: affiliate?.id ?? null, email: body.email, conversionStatus: status, conversionDate: conversionDateFor(status, now), createdAt: now },
         });
         const outbox = sqlSessionOf(tx);
         // a direct signup was referred by nobody: no referred user to announce to an affiliate's receivers, only the referral
@@ -208,8 +208,9 @@ export function storeAttributionRouter(prisma: PrismaClient, sql: SqlClient, clo
       });
     const create = () =>
       prisma.$transaction(async (tx) => {
-        const created = await tx.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution' } });
-        await emitReferralRecorded(sqlSessionOf(tx), projectId, { ...created, affiliateId: affiliate.id }, { source: 'store_attribution' }, clock());
+        const now = clock();
+        const created = await tx.referral.create({ data: { projectId, affiliateId: affiliate.id, email: body.email, source: 'store_attribution', createdAt: now } });
+        await emitReferralRecorded(sqlSessionOf(tx), projectId, { ...created, affiliateId: affiliate.id }, { source: 'store_attribution' }, now);
         return created;
       });
     const existing = await find();

@@ -271,6 +271,7 @@ describe('/openapi.json describes every success answer exactly', () => {
     await asJane('get', `${portal}/stats`);
     await asJane('get', `${portal}/coupons`);
     await asJane('get', `${portal}/commissions?limit=2`);
+    await asJane('get', `${portal}/referrals`);
     await asJane('get', `${portal}/links`);
     await asJane('post', `${portal}/links`, { target_url: 'https://shop.acme.test/blog', slug: 'jane-blog' });
     await asJane('get', `${portal}/links/jane-blog`);

@@ -5,6 +5,7 @@ import type { Operation } from '../operation';
 import { portalConfigRouter, portalDashboardOperations, portalDashboardRouter } from './dashboard';
 import { portalLinkOperations, portalLinksRouter } from './links';
 import { portalPayoutOperations, portalPayoutsRouter } from './payouts';
+import { portalReferralOperations, portalReferralsRouter } from './referrals';
 import { requirePortalAffiliate } from './session-auth';
 import { portalSignInOperations, portalSignInRouter, type PortalSignInLimits } from './sign-in';
 
@@ -35,9 +36,10 @@ export function portalRouter(deps: { db: Database; clock: () => Date; publicUrl:
     requirePortalAffiliate(deps.db, deps.clock, deps.publicUrl, deps.failedAuth),
     portalDashboardRouter(prisma, deps.publicUrl, deps.clock),
     portalLinksRouter(prisma, deps.publicUrl, deps.clock),
+    portalReferralsRouter(deps.db.sql, deps.clock),
     portalPayoutsRouter(prisma, deps.clock),
   );
   return router;
 }
 
-export const portalOperations: Operation[] = [...portalSignInOperations, ...portalDashboardOperations, ...portalLinkOperations, ...portalPayoutOperations];
+export const portalOperations: Operation[] = [...portalSignInOperations, ...portalDashboardOperations, ...portalLinkOperations, ...portalReferralOperations, ...portalPayoutOperations];

@@ -1959,6 +1959,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portal/{projectId}/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customers the affiliate referred, oldest first: the address masked (j***@example.com), pending, converted (with its first purchase's time) or expired
+         * @description Only referrals that credit the affiliate. expired: a signup whose cookie_days window ended without a purchase.
+         */
+        get: operations["getApiPortalByProjectIdReferrals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portal/{projectId}/payouts": {
         parameters: {
             query?: never;
@@ -2704,6 +2724,18 @@ export interface components {
             payout_id: string | null;
             /** Format: date-time */
             occurred_at: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        PortalReferral: {
+            /** Format: uuid */
+            id: string;
+            /** @description masked: the first character and the domain */
+            email: string;
+            /** @enum {string} */
+            status: "pending" | "converted" | "expired";
+            converted_at: string | null;
+            expires_at: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -18030,6 +18062,89 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["TrackingLink"];
+                    };
+                };
+            };
+            /** @description Bad input: the error names the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded: the key's requests a minute (see X-RateLimit-Reset), or the address's refused credentials (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiPortalByProjectIdReferrals: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "pending" | "converted" | "expired";
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PortalReferral"][];
+                        pagination: {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            has_more: boolean;
+                        };
                     };
                 };
             };
