@@ -27,10 +27,20 @@ export const notFoundHandler: RequestHandler = (_req, res) => sendError(res, 404
  * zod's own words for an empty text ("Too small: expected string to have >=1 characters") reached the dashboard's
  * forms beside fields whose schemas gave no message of their own: said as the other fields say it.
  */
+const EXPECTED: Record<string, string> = { number: 'a number', int: 'a whole number', string: 'a string', boolean: 'true or false', object: 'an object', array: 'an array' };
+const RECEIVED: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'a boolean', object: 'an object', array: 'an array', null: 'null' };
+
 function messageOf(issue: ZodError['issues'][number]): string {
   // a misspelt field was once dropped in silence (an order_id that deduplicated nothing, a comission_value unchanged)
   if (issue.code === 'unrecognized_keys') return `not a field of this request: ${issue.keys.map((k) => JSON.stringify(k.length > 64 ? `${k.slice(0, 64)}…` : k)).join(', ')}`;
   if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1 && issue.message.startsWith('Too small:')) return 'must not be empty';
+  // zod's "Invalid input: expected number, received string" beside a dashboard field said more about zod than the field
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input:')) {
+    const received = /received (\w+)$/.exec(issue.message)?.[1];
+    if (received === 'undefined') return 'is required';
+    const expected = EXPECTED[issue.expected];
+    if (expected) return `must be ${expected}${received && RECEIVED[received] ? `, not ${RECEIVED[received]}` : ''}`;
+  }
   return issue.message;
 }
 

@@ -26,7 +26,10 @@ describe("Refgrow's referrals and public conversions on embedded PGlite", () => 
     await request(t.app).patch('/api/v1/settings').set(api).send({ commission_type: 'percentage', commission_value: 10 }).expect(200);
     const jane = (await request(t.app).post('/api/v1/affiliates').set(api).send({ email: 'jane@partners.test', referral_code: 'JANE' }).expect(201)).body.data.id;
     await request(t.app).post('/api/v1/referrals').set(api).send({ email: 'a@c.test', affiliate_id: jane }).expect(201);
+    // a referral is dated by the app's clock: the second a second later, so the list's order is theirs
+    t.clock.now = new Date('2026-10-01T12:00:01Z');
     await request(t.app).post('/api/v1/referrals').set(api).send({ email: 'b@c.test' }).expect(201);
+    t.clock.now = new Date('2026-10-01T12:00:00Z');
     await request(t.app).post('/api/v1/conversions').set(api).send({ customer_email: 'a@c.test', amount: 80, referral_code: 'JANE' }).expect(201);
 
     const list = async (q: string) => (await request(t.app).get(`/api/v1/referrals${q}`).set(api).expect(200)).body;
