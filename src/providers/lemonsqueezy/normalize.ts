@@ -13,11 +13,14 @@ export function normalizeLemonSqueezyEvent(event: Json): Normalized {
   const type = str(meta?.event_name);
   const attributes = obj(data?.attributes);
   const id = data?.id !== undefined && data.id !== null ? String(data.id) : null;
-  if (!type || !attributes || !id) return { kind: 'invalid', reason: 'webhook has no meta.event_name, data.id or data.attributes' };
+  // an event Refwire does not use is ignored whatever it holds: judged invalid, it counted as a failure and every
+  // replay of failed events took it up again
+  // own entries only: a type named after an Object method (toString) is not a handler
+  const handler = type && Object.hasOwn(HANDLERS, type) ? HANDLERS[type] : undefined;
+  if (type && !handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
+  if (!handler || !attributes || !id) return { kind: 'invalid', reason: 'webhook has no meta.event_name, data.id or data.attributes' };
   const occurredAt = isoDate(attributes.updated_at) ?? isoDate(attributes.created_at);
   if (!occurredAt) return { kind: 'invalid', reason: 'webhook has no created_at/updated_at' };
-  const handler = HANDLERS[type];
-  if (!handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
   return handler({ id, attributes, referralCode: str(obj(meta?.custom_data)?.referral_code), occurredAt });
 }
 

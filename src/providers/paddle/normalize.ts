@@ -10,11 +10,13 @@ import { arr, at, currencyCode, isoDate, minor, obj, str, unique, type Json } fr
 export function normalizePaddleEvent(event: Json): Normalized {
   const type = str(event.event_type);
   const data = obj(event.data);
-  if (!type || !data) return { kind: 'invalid', reason: 'notification has no event_type or data' };
+  // an event Refwire does not use is ignored whatever it holds (as a failure, every replay of failed events took it up)
+  // own entries only: a type named after an Object method (toString) is not a handler
+  const handler = type && Object.hasOwn(HANDLERS, type) ? HANDLERS[type] : undefined;
+  if (type && !handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
+  if (!handler || !data) return { kind: 'invalid', reason: 'notification has no event_type or data' };
   const occurredAt = isoDate(event.occurred_at);
   if (!occurredAt) return { kind: 'invalid', reason: 'notification has no occurred_at' };
-  const handler = HANDLERS[type];
-  if (!handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
   return handler(data, occurredAt);
 }
 

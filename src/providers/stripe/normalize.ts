@@ -11,11 +11,13 @@ import { arr, at, currencyCode, idOf, minor, obj, str, unique, unixSeconds, type
 export function normalizeStripeEvent(event: Json): Normalized {
   const type = str(event.type);
   const object = obj(at(event, 'data', 'object'));
-  if (!type || !object) return { kind: 'invalid', reason: 'event has no type or data.object' };
+  // an event Refwire does not use is ignored whatever it holds (as a failure, every replay of failed events took it up)
+  // own entries only: a type named after an Object method (toString) is not a handler
+  const handler = type && Object.hasOwn(HANDLERS, type) ? HANDLERS[type] : undefined;
+  if (type && !handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
+  if (!handler || !object) return { kind: 'invalid', reason: 'event has no type or data.object' };
   const occurredAt = unixSeconds(event.created) ?? unixSeconds(object.created);
   if (!occurredAt) return { kind: 'invalid', reason: 'event has no created timestamp' };
-  const handler = HANDLERS[type];
-  if (!handler) return { kind: 'ignored', reason: `event type "${type}" is not used by Refwire` };
   return handler(object, occurredAt);
 }
 
