@@ -23,6 +23,7 @@ import { emitConversionEvents, emitSignup, manualConversionEvents, type Conversi
 import { recalculate } from '../ledger/recalculate';
 import { reviewCommissions } from '../ledger/review';
 import { recomputeCustomersOfRows } from '../ledger/reattribute';
+import { jsonInteger } from '../util/exact-json';
 
 const KINDS = ['signup', 'purchase', 'renewal', 'refund'] as const;
 const listQuery = z.object({
@@ -455,9 +456,9 @@ export function conversionsRouter(prisma: PrismaClient, sql: SqlClient, clock: (
           currency: t.currency,
           before: formatMajor(t.before_minor, t.currency),
           after: formatMajor(t.after_minor, t.currency),
-          before_minor: Number(t.before_minor),
-          after_minor: Number(t.after_minor),
-          difference_minor: Number(t.after_minor - t.before_minor),
+          before_minor: jsonInteger(t.before_minor),
+          after_minor: jsonInteger(t.after_minor),
+          difference_minor: jsonInteger(t.after_minor - t.before_minor),
         })),
       }),
     );

@@ -8,6 +8,7 @@ import { HttpError } from '../http/errors';
 import { instant, majorText, minor, ok, uuid } from './envelope';
 import { isoDate, uuidField } from './fields';
 import type { Operation } from './operation';
+import { jsonInteger } from '../util/exact-json';
 
 const DAY = 86_400_000;
 const MAX_DAYS = 366;
@@ -39,8 +40,8 @@ type ConversionRow = {
   money_rows: bigint;
 };
 
-type Money = { value: string; value_minor: number };
-const money = (minor: bigint, currency: string): Money => ({ value: formatMajor(minor, currency), value_minor: Number(minor) });
+type Money = { value: string; value_minor: number | bigint };
+const money = (minor: bigint, currency: string): Money => ({ value: formatMajor(minor, currency), value_minor: jsonInteger(minor) });
 
 type CurrencyFigures = { currency: string; revenue: bigint; refunded: bigint; commission: bigint };
 export type DayFigures = { clicks: bigint; signups: bigint; purchases: bigint; renewals: bigint; refunds: bigint; money: Map<string, CurrencyFigures> };

@@ -13,6 +13,7 @@ import { emailField, idFromPath, minorAmountField } from './fields';
 import type { Operation } from './operation';
 import { destinationOf, payoutRefused } from './payouts';
 import { idempotencyKeyOf, requestDigest } from './idempotency';
+import { jsonInteger } from '../util/exact-json';
 
 const createBody = z
   .object({
@@ -97,7 +98,7 @@ export const wiseReference = (payoutId: string) => `RW${payoutId.replace(/-/g, '
 
 type Line = Payout & { affiliate: Affiliate };
 
-const money = (minor: bigint | string, currency: string) => ({ amount: formatMajor(BigInt(minor), currency), amount_minor: Number(minor) });
+const money = (minor: bigint | string, currency: string) => ({ amount: formatMajor(BigInt(minor), currency), amount_minor: jsonInteger(minor) });
 
 function lineView(p: Line) {
   const r = recipientOf(p, p.affiliate);
@@ -144,7 +145,7 @@ function skippedView(s: Skipped, emails: Map<string, string>) {
     affiliate_email: emails.get(s.affiliateId) ?? null,
     currency: s.currency,
     eligible: formatMajor(s.eligibleMinor, s.currency),
-    eligible_minor: Number(s.eligibleMinor),
+    eligible_minor: jsonInteger(s.eligibleMinor),
     reason: s.refusal.refused,
     message: payoutRefused(s.refusal, s.currency).message,
   };

@@ -15,6 +15,7 @@ import { idempotencyKeyOf, requestDigest, scopedKey } from './idempotency';
 import type { Operation } from './operation';
 import { PAYOUT_METHODS } from './payout-methods';
 import { conversionResponse, conversionView } from '../views/present';
+import { jsonInteger } from '../util/exact-json';
 
 const STATUSES = ['pending', 'completed', 'failed'] as const;
 
@@ -150,7 +151,7 @@ export function payoutView(p: PayoutWithAffiliate) {
     affiliate_id: p.affiliateId,
     affiliate_email: p.affiliate.email,
     amount: formatMajor(p.amountMinor, p.currency),
-    amount_minor: Number(p.amountMinor),
+    amount_minor: jsonInteger(p.amountMinor),
     currency: p.currency,
     method: p.method,
     status: p.status,
@@ -227,7 +228,7 @@ export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () =>
         affiliate_status: a.status,
         currency: r.currency,
         eligible: formatMajor(eligible, r.currency),
-        eligible_minor: Number(eligible),
+        eligible_minor: jsonInteger(eligible),
         minimum_minor: min === null ? null : Number(min),
         reaches_minimum: reaches,
         payable: reason === null,
@@ -235,7 +236,7 @@ export function payoutsRouter(prisma: PrismaClient, sql: SqlClient, clock: () =>
         payout_method: a.payoutMethod,
         payout_details_present: missingDetails(a.payoutMethod, r2).length === 0,
         missing_details: missingDetails(a.payoutMethod, r2),
-      } satisfies z.infer<typeof eligibleItem>;
+      } satisfies Omit<z.infer<typeof eligibleItem>, 'eligible_minor'> & { eligible_minor: number | bigint };
     });
     res.json(page(items, q.limit, q.offset, rows.length ? Number(rows[0]!.total) : 0));
   });

@@ -13,6 +13,7 @@ import { conversionStatus } from '../views/present';
 import { csvField } from '../util/csv';
 import { affiliateTotals, type AffiliateTotals } from '../db/affiliate-totals';
 import { sqlSessionOf } from '../db/prisma-session';
+import { jsonInteger } from '../util/exact-json';
 
 const periodQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
 
@@ -127,7 +128,7 @@ async function totalsFigures(prisma: PrismaClient, projectId: string, topN: numb
   };
 }
 
-const money = (minor: string | bigint, currency: string) => ({ value: formatMajor(BigInt(minor), currency), value_minor: Number(minor) });
+const money = (minor: string | bigint, currency: string) => ({ value: formatMajor(BigInt(minor), currency), value_minor: jsonInteger(minor) });
 
 /** A conversion rate in basis points: referred sales per 10,000 clicks, rounded down (integers, never floats). */
 function rateBp(sales: bigint, clicks: bigint): number | null {

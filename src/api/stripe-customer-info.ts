@@ -8,6 +8,7 @@ import { idFromPath } from './fields';
 import { instant, majorText, minor, ok, uuid } from './envelope';
 import type { Operation } from './operation';
 import { referralResponse, referralRowByEmail, referralView } from './referral-rows';
+import { jsonInteger } from '../util/exact-json';
 
 type Payment = { id: string; affiliate_id: string | null; occurred_at: Date; customer_email: string | null; attribution: { method?: string | null } | null };
 type Total = { currency: string; sales_minor: string; commission_minor: string };
@@ -64,9 +65,9 @@ export function stripeCustomerInfoRouter(sql: SqlClient): Router {
         totals: totals.map((t) => ({
           currency: t.currency,
           sales: formatMajor(BigInt(t.sales_minor), t.currency),
-          sales_minor: Number(t.sales_minor),
+          sales_minor: jsonInteger(t.sales_minor),
           commission: formatMajor(BigInt(t.commission_minor), t.currency),
-          commission_minor: Number(t.commission_minor),
+          commission_minor: jsonInteger(t.commission_minor),
         })),
         referral: referral ? referralView(referral) : null,
       }),

@@ -1,5 +1,6 @@
 import type { SqlSession } from '../db/sql';
 import { REFGROW_EVENTS, type OutboundEvent, type PayloadFormat } from './events';
+import { exactJson } from '../util/exact-json';
 
 /** One event to announce: its payload in whichever format the receiving endpoint asked for. */
 export type OutboundMessage = { type: OutboundEvent; payload: (format: PayloadFormat) => Record<string, unknown> };
@@ -47,7 +48,8 @@ export async function enqueue(tx: SqlSession, projectId: string, endpoints: read
       projectId,
       rows.map((r) => r.endpointId),
       rows.map((r) => r.type),
-      rows.map((r) => JSON.stringify(r.body)),
+      // a payload's bigint (a total past 2^53) is written exactly, not thrown on
+      rows.map((r) => exactJson(r.body)),
       rows.map((r) => r.messageId),
       rows.map((r) => r.format),
       at.toISOString(),

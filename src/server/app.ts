@@ -4,6 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { Store } from 'express-rate-limit';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerExactJson } from '../http/json-answer';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { adminProjectsRouter } from '../api/admin-projects';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): HttpHandler {
   const integrations = deps.stores?.integrations ?? new IntegrationStore(prisma, box);
 
   const app = express();
+  answerExactJson(app);
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   // JSON API answers, mostly to POSTs: an ETag would cost a hash of every response and save nothing

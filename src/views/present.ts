@@ -5,6 +5,7 @@ import { formatMajor } from '../domain/currency-digits';
 import { couponOfTrace } from '../attribution/chain';
 import { balanceOf, isFrozen } from '../domain/balances';
 import type { Affiliate, Conversion } from '../generated/prisma/client';
+import { jsonInteger } from '../util/exact-json';
 
 export type ConversionStatus = 'pending' | 'rejected' | 'held' | 'eligible' | 'processing' | 'paid' | 'reversed' | 'none';
 
@@ -44,7 +45,7 @@ function manualCoupon(hints: unknown): string | null {
 }
 
 /** Minor units as a JSON number: exact below 2^53, which no real balance reaches. */
-const n = (v: bigint) => Number(v);
+const n = jsonInteger;
 
 export function conversionView(c: Conversion, now: Date) {
   const attribution = (c.attribution ?? { method: null, trace: [] }) as { method: string | null; trace: unknown[] };

@@ -20,4 +20,4 @@ export const uuid = z.string().refine((s) => UUID.test(s), 'a lower-case uuid').
 export const majorText = z.string().regex(/^-?\d+(\.\d+)?$/).describe('major units as a decimal string, e.g. "50.00"');
 
 /** An exact amount in minor units (cents), an integer. */
-export const minor = z.number().int().describe('minor units (e.g. cents), exact');
+export const minor = z.number().int().describe('minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts)');

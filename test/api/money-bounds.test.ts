@@ -92,4 +92,32 @@ describe('money bounds', () => {
     expect(payout.body.error).toBe(`the eligible balance ${major} USD is more than one payout can hold`);
     await request(t.app).get('/api/v1/payouts').set(auth()).expect(200);
   });
+
+  it('answers every *_minor total past 2^53 with all its digits, as its decimal string says', async () => {
+    // eleven commissions at the bound's edge: one affiliate's total is past Number.MAX_SAFE_INTEGER
+    const own = await createProjectViaApi(t.app, 'Big');
+    const key = { Authorization: `Bearer ${own.apiKey}` };
+    await request(t.app).patch('/api/v1/settings').set(key).send({ commission_type: 'percentage', commission_value: 100, hold_days: 0 }).expect(200);
+    const big = (await request(t.app).post('/api/v1/affiliates').set(key).send({ email: 'big@p.test', referral_code: 'BIG' }).expect(201)).body.data.id;
+    for (let i = 0; i < 11; i++) {
+      await request(t.app).post('/api/v1/conversions').set(key).send({ type: 'purchase', referral_code: 'BIG', base_value: '9999999999999.99', value: '9999999999999.99' }).expect(201);
+    }
+    const exact = '10999999999999989';
+    expect(BigInt(exact) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+    // the raw text: JSON.parse would round it again
+    const raw = async (path: string, method: 'get' | 'post' = 'get', body?: object) => (await request(t.app)[method](path).set(key).send(body).buffer(true).parse((res, done) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => done(null, text));
+    })).body as string;
+    const affiliate = await raw('/api/v1/affiliates/big%40p.test');
+    expect(affiliate).toContain('"total_earnings":"109999999999999.89"');
+    expect(affiliate).toContain(`"total_earnings_minor":${exact}`);
+    expect(affiliate).toContain(`"eligible_earnings_minor":${exact}`);
+    expect(await raw('/api/v1/reports/summary')).toContain(`"value":"109999999999999.89","value_minor":${exact}`);
+    const payout = await raw('/api/v1/payouts', 'post', { affiliate_id: big, method: 'manual' });
+    expect(payout).toContain(`"amount_minor":${exact}`);
+    // a total within 2^53 stays a plain number, and the answer is still JSON
+    expect(JSON.parse(payout).data.conversions_count).toBe(11);
+  });
 });

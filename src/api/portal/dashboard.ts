@@ -13,6 +13,7 @@ import type { Operation } from '../operation';
 import { portalSettingsOf, portalSettingsResponse } from '../portal-settings';
 import { portalAffiliateResponse, portalAffiliateView, referralLinkOf } from './affiliate-view';
 import { portalOf, portalProjectId } from './session-auth';
+import { jsonInteger } from '../../util/exact-json';
 
 /**
  * The terms the affiliate earns under now, as the ledger would pick them for a payment without a product rule:
@@ -44,19 +45,19 @@ function termsInForce(project: Project, affiliate: Parameters<typeof ruleFromCol
 
 function balanceView(e: Earnings) {
   return {
-    earned_minor: Number(e.total),
-    pending_minor: Number(e.pending),
-    held_minor: Number(e.held),
-    eligible_minor: Number(e.eligible),
-    processing_minor: Number(e.processing),
-    paid_minor: Number(e.paid),
+    earned_minor: jsonInteger(e.total),
+    pending_minor: jsonInteger(e.pending),
+    held_minor: jsonInteger(e.held),
+    eligible_minor: jsonInteger(e.eligible),
+    processing_minor: jsonInteger(e.processing),
+    paid_minor: jsonInteger(e.paid),
     next_release_at: e.nextRelease?.toISOString() ?? null,
   };
 }
 
 /** Money per currency as `{ USD: 1234 }`: currencies are never added together. */
-function byCurrency(d: DayFigures, pick: (m: { revenue: bigint; refunded: bigint; commission: bigint }) => bigint): Record<string, number> {
-  return Object.fromEntries([...d.money.values()].sort((a, b) => a.currency.localeCompare(b.currency)).map((m) => [m.currency, Number(pick(m))]));
+function byCurrency(d: DayFigures, pick: (m: { revenue: bigint; refunded: bigint; commission: bigint }) => bigint): Record<string, number | bigint> {
+  return Object.fromEntries([...d.money.values()].sort((a, b) => a.currency.localeCompare(b.currency)).map((m) => [m.currency, jsonInteger(pick(m))]));
 }
 
 function dayView(d: DayFigures) {

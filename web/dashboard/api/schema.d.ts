@@ -2279,19 +2279,19 @@ export interface components {
             paid_earnings: string;
             /** @description major units as a decimal string, e.g. "50.00" */
             pending_earnings: string;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             unpaid_earnings_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             total_earnings_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             eligible_earnings_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             held_earnings_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             processing_earnings_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             paid_earnings_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             pending_earnings_minor: number;
             next_release_date: string | null;
             earnings_by_currency: {
@@ -2310,19 +2310,19 @@ export interface components {
                 paid_earnings: string;
                 /** @description major units as a decimal string, e.g. "50.00" */
                 pending_earnings: string;
-                /** @description minor units (e.g. cents), exact */
+                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                 unpaid_earnings_minor: number;
-                /** @description minor units (e.g. cents), exact */
+                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                 total_earnings_minor: number;
-                /** @description minor units (e.g. cents), exact */
+                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                 eligible_earnings_minor: number;
-                /** @description minor units (e.g. cents), exact */
+                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                 held_earnings_minor: number;
-                /** @description minor units (e.g. cents), exact */
+                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                 processing_earnings_minor: number;
-                /** @description minor units (e.g. cents), exact */
+                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                 paid_earnings_minor: number;
-                /** @description minor units (e.g. cents), exact */
+                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                 pending_earnings_minor: number;
                 next_release_date: string | null;
             }[];
@@ -2393,15 +2393,15 @@ export interface components {
             affiliate_id: string | null;
             /** @description the commission in major units */
             value: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             value_minor: number;
             /** @description the commission base (amount without tax) in major units */
             base_value: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             base_value_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             amount_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             tax_minor: number;
             currency: string;
             base_value_currency: string;
@@ -2659,7 +2659,7 @@ export interface components {
             affiliate_email: string;
             /** @description major units as a decimal string, e.g. "50.00" */
             amount: string;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             amount_minor: number;
             currency: string;
             /** @enum {string} */
@@ -2715,9 +2715,9 @@ export interface components {
             status: "pending" | "rejected" | "held" | "eligible" | "processing" | "paid" | "reversed" | "none";
             reason: string | null;
             currency: string;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             amount_minor: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             commission_minor: number;
             hold_until: string | null;
             paid_at: string | null;
@@ -2833,7 +2833,7 @@ export interface components {
             commission_review: "auto" | "manual";
             /** @description major units */
             minimum_payout: number;
-            /** @description minor units (e.g. cents), exact */
+            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
             minimum_payout_minor: number;
             /** @description major units as a decimal string, e.g. "50.00" */
             minimum_payout_formatted: string;
@@ -9100,11 +9100,11 @@ export interface operations {
                                 currency: string;
                                 /** @description major units as a decimal string, e.g. "50.00" */
                                 sales: string;
-                                /** @description minor units (e.g. cents), exact */
+                                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                 sales_minor: number;
                                 /** @description major units as a decimal string, e.g. "50.00" */
                                 commission: string;
-                                /** @description minor units (e.g. cents), exact */
+                                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                 commission_minor: number;
                             }[];
                             referral: components["schemas"]["Referral"] | null;
@@ -11495,11 +11495,11 @@ export interface operations {
                                 before: string;
                                 /** @description major units as a decimal string, e.g. "50.00" */
                                 after: string;
-                                /** @description minor units (e.g. cents), exact */
+                                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                 before_minor: number;
-                                /** @description minor units (e.g. cents), exact */
+                                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                 after_minor: number;
-                                /** @description minor units (e.g. cents), exact */
+                                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                 difference_minor: number;
                             }[];
                         };
@@ -13640,7 +13640,7 @@ export interface operations {
                             affiliate_email: string;
                             /** @description major units as a decimal string, e.g. "50.00" */
                             amount: string;
-                            /** @description minor units (e.g. cents), exact */
+                            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                             amount_minor: number;
                             currency: string;
                             /** @enum {string} */
@@ -15225,37 +15225,37 @@ export interface operations {
                                 revenue: {
                                     /** @description major units as a decimal string, e.g. "50.00" */
                                     value: string;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     value_minor: number;
                                 };
                                 refunded: {
                                     /** @description major units as a decimal string, e.g. "50.00" */
                                     value: string;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     value_minor: number;
                                 };
                                 net_revenue: {
                                     /** @description major units as a decimal string, e.g. "50.00" */
                                     value: string;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     value_minor: number;
                                 };
                                 commission: {
                                     /** @description major units as a decimal string, e.g. "50.00" */
                                     value: string;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     value_minor: number;
                                 };
                                 commission_pending: {
                                     /** @description major units as a decimal string, e.g. "50.00" */
                                     value: string;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     value_minor: number;
                                 };
                                 commission_rejected: {
                                     /** @description major units as a decimal string, e.g. "50.00" */
                                     value: string;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     value_minor: number;
                                 };
                             }[];
@@ -15269,13 +15269,13 @@ export interface operations {
                                 net_revenue: {
                                     /** @description major units as a decimal string, e.g. "50.00" */
                                     value: string;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     value_minor: number;
                                 };
                                 commission: {
                                     /** @description major units as a decimal string, e.g. "50.00" */
                                     value: string;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     value_minor: number;
                                 };
                             }[];
@@ -15382,25 +15382,25 @@ export interface operations {
                                     revenue: {
                                         /** @description major units as a decimal string, e.g. "50.00" */
                                         value: string;
-                                        /** @description minor units (e.g. cents), exact */
+                                        /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                         value_minor: number;
                                     };
                                     refunded: {
                                         /** @description major units as a decimal string, e.g. "50.00" */
                                         value: string;
-                                        /** @description minor units (e.g. cents), exact */
+                                        /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                         value_minor: number;
                                     };
                                     net_revenue: {
                                         /** @description major units as a decimal string, e.g. "50.00" */
                                         value: string;
-                                        /** @description minor units (e.g. cents), exact */
+                                        /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                         value_minor: number;
                                     };
                                     commission: {
                                         /** @description major units as a decimal string, e.g. "50.00" */
                                         value: string;
-                                        /** @description minor units (e.g. cents), exact */
+                                        /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                         value_minor: number;
                                     };
                                 }[];
@@ -15419,25 +15419,25 @@ export interface operations {
                                     revenue: {
                                         /** @description major units as a decimal string, e.g. "50.00" */
                                         value: string;
-                                        /** @description minor units (e.g. cents), exact */
+                                        /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                         value_minor: number;
                                     };
                                     refunded: {
                                         /** @description major units as a decimal string, e.g. "50.00" */
                                         value: string;
-                                        /** @description minor units (e.g. cents), exact */
+                                        /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                         value_minor: number;
                                     };
                                     net_revenue: {
                                         /** @description major units as a decimal string, e.g. "50.00" */
                                         value: string;
-                                        /** @description minor units (e.g. cents), exact */
+                                        /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                         value_minor: number;
                                     };
                                     commission: {
                                         /** @description major units as a decimal string, e.g. "50.00" */
                                         value: string;
-                                        /** @description minor units (e.g. cents), exact */
+                                        /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                         value_minor: number;
                                     };
                                 }[];
@@ -15841,11 +15841,11 @@ export interface operations {
                             type: "purchase";
                             /** @description major units */
                             amount: number;
-                            /** @description minor units (e.g. cents), exact */
+                            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                             amount_minor: number;
                             /** @description the affiliate's commission in major units (Afflixo's commissionAmount), pending the merchant's review */
                             commission: number;
-                            /** @description minor units (e.g. cents), exact */
+                            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                             commission_minor: number;
                             currency: string;
                             /**
@@ -15876,11 +15876,11 @@ export interface operations {
                             type: "purchase";
                             /** @description major units */
                             amount: number;
-                            /** @description minor units (e.g. cents), exact */
+                            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                             amount_minor: number;
                             /** @description the affiliate's commission in major units (Afflixo's commissionAmount), pending the merchant's review */
                             commission: number;
-                            /** @description minor units (e.g. cents), exact */
+                            /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                             commission_minor: number;
                             currency: string;
                             /**
@@ -17482,7 +17482,7 @@ export interface operations {
                                 name: string;
                                 currency: string;
                                 cookie_days: number;
-                                /** @description minor units (e.g. cents), exact */
+                                /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                 payout_minimum_minor: number;
                                 /** @enum {string} */
                                 commission_review: "auto" | "manual";
@@ -17503,17 +17503,17 @@ export interface operations {
                             /** @description per currency */
                             balances: {
                                 [key: string]: {
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     earned_minor: number;
                                     /** @description under review */
                                     pending_minor: number;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     held_minor: number;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     eligible_minor: number;
                                     /** @description in a pending payout */
                                     processing_minor: number;
-                                    /** @description minor units (e.g. cents), exact */
+                                    /** @description minor units (e.g. cents), exact: a total past 2^53 is written with all its digits (src/util/exact-json.ts) */
                                     paid_minor: number;
                                     next_release_at: string | null;
                                 };
