@@ -10,9 +10,16 @@ export const BEGINNING = new Date('1970-01-01T00:00:00.000Z');
 
 export type Version<T> = { from: Date; to: Date; state: T };
 
-/** The state in force at `at`: the version whose period holds it, else the current state. */
+/**
+ * The state in force at `at`: the version whose period holds it, else the current state. A time on a whole second
+ * is a provider's stamp to the second (Stripe's `created`, Lemon Squeezy's): it says which second the payment fell
+ * in, not where in it, so a change made within that second is taken to have preceded the payment. A merchant who
+ * suspends an affiliate or changes a rate and then sees a sale in the same second means the sale to follow it; read
+ * as the second's start, the sale was rated under the state just replaced. Stamps finer than a second are as given.
+ */
 export function inForceAt<T>(versions: readonly Version<T>[] | undefined, current: T, at: Date): T {
-  const t = at.getTime();
+  const stamp = at.getTime();
+  const t = stamp % 1000 === 0 ? stamp + 999 : stamp;
   for (const v of versions ?? []) if (t >= v.from.getTime() && t < v.to.getTime()) return v.state;
   return current;
 }

@@ -316,6 +316,32 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
     expect(await tdb.db.prisma.ruleVersion.count({ where: { projectId: h.projectId } })).toBe(0);
   });
 
+  it('a change made within the second a sale is stamped to (Stripe stamps whole seconds) is taken to precede it', async () => {
+    const h = await start(at(200));
+    await h.api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10 });
+    await h.api('post', '/api/v1/affiliates', { email: 'jane@partners.test', referral_code: 'JANE' });
+    await h.deliver(invoice({ customer: 'cus_s1', subscription: 'sub_s1', reason: 'subscription_create', paidAt: at(200), amount: 10_000, code: 'JANE' }, 'in_s1'));
+    // 400 ms into a second: the rate goes to 30%, then Jane is suspended 300 ms later
+    h.t.clock.now = new Date(at(201).getTime() + 400);
+    await h.api('patch', '/api/v1/settings', { commission_value: 30 });
+    const second = Math.floor(h.t.clock.now.getTime() / 1000) * 1000;
+    // sales stamped to that second, and to the one before it
+    await h.deliver(invoice({ customer: 'cus_s2', subscription: 'sub_s2', reason: 'subscription_create', paidAt: new Date(second), amount: 10_000, code: 'JANE' }, 'in_s2'));
+    await h.deliver(invoice({ customer: 'cus_s3', subscription: 'sub_s3', reason: 'subscription_create', paidAt: new Date(second - 1000), amount: 10_000, code: 'JANE' }, 'in_s3'));
+    h.t.clock.now = new Date(second + 2700);
+    await h.api('post', '/api/v1/affiliates/jane%40partners.test/suspend', {}, 200);
+    await h.deliver(invoice({ customer: 'cus_s4', subscription: 'sub_s4', reason: 'subscription_create', paidAt: new Date(second + 2000), amount: 10_000, code: 'JANE' }, 'in_s4'));
+    await h.deliver(invoice({ customer: 'cus_s5', subscription: 'sub_s5', reason: 'subscription_create', paidAt: new Date(second + 1000), amount: 10_000, code: 'JANE' }, 'in_s5'));
+    expect(await h.commissions()).toEqual({
+      in_s1: { value: 1000, reason: null, method: 'metadata' },
+      in_s2: { value: 3000, reason: null, method: 'metadata' },
+      in_s3: { value: 1000, reason: null, method: 'metadata' },
+      in_s4: { value: 0, reason: 'affiliate_suspended', method: 'metadata' },
+      in_s5: { value: 3000, reason: null, method: 'metadata' },
+    });
+    expect((await h.api('get', '/api/v1/ledger/verify')).data.ok).toBe(true);
+  });
+
   it('first_payment pays the first payment only, even when a renewal shares its second; months end on a shorter month\'s last day', async () => {
     const h = await start(new Date('2026-04-01T00:00:00Z'));
     await h.api('patch', '/api/v1/settings', { commission_type: 'percentage', commission_value: 10, commission_duration: 'first_payment' });
