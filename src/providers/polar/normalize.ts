@@ -91,7 +91,9 @@ function order(data: Json, occurredAt: Date): Normalized {
   const kind = reason ? REASONS[reason] : undefined;
   if (!kind) return { kind: 'ignored', reason: `order billing_reason "${reason ?? 'none'}" is not a sale` };
   const currency = currencyOf(data);
-  const total = minor(data.total_amount) ?? minor(data.amount);
+  // payloads from before total_amount (replayed) carry amount, which was before tax (net_amount's former name)
+  const before = minor(data.amount);
+  const total = minor(data.total_amount) ?? (before === null ? null : before + (minor(data.tax_amount) ?? 0n));
   if (!currency || total === null) return { kind: 'invalid', reason: 'order has no total_amount or currency' };
   if (total === 0n) return { kind: 'ignored', reason: 'order charged nothing (total_amount 0)' };
   // a subscription update that credits the customer (a downgrade's proration) totals below zero: no sale, as Paddle's

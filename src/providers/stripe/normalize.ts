@@ -112,6 +112,8 @@ const INVOICE_KINDS: Record<string, 'purchase' | 'renewal'> = {
   subscription_update: 'renewal',
   // metered billing invoiced early, when usage reaches a threshold: the subscription's money like a cycle's
   subscription_threshold: 'renewal',
+  // a subscription's pending invoice items collected on its pending_invoice_item_interval, between cycles
+  automatic_pending_invoice_item_invoice: 'renewal',
 };
 
 function invoicePaid(invoice: Json, occurredAt: Date): Normalized {
@@ -148,10 +150,16 @@ function invoicePaid(invoice: Json, occurredAt: Date): Normalized {
   // Part of the invoice paid from the customer's credit balance (a downgrade's proration, a credit note) is not
   // paid now: amount_paid is what was, and it carries its share of the invoice's tax, not all of it.
   const total = minor(invoice.total);
-  const tax = total !== null && total > gross ? mulDivRound(invoiceTax, gross, total) : invoiceTax;
+  const share = total !== null && total > gross ? mulDivRound(invoiceTax, gross, total) : invoiceTax;
   // A customer who owed from before (a positive starting_balance) pays that debt with this invoice: amount_paid is
-  // above the invoice's total, and only the total is this sale's money (as Polar's positive applied balance)
-  const saleGross = total !== null && total > 0n && gross > total ? total : gross;
+  // above the invoice's total, and only the total is this sale's money (as Polar's positive applied balance). An
+  // invoice totalling nothing that collects such a debt is no sale.
+  const saleGross = total !== null && gross > total ? (total > 0n ? total : 0n) : gross;
+  if (saleGross === 0n) return { kind: 'ignored', reason: `invoice total ${total} is no sale: amount_paid settles an earlier balance` };
+  // A proration's credit line can carry more tax than the new charge (a customer now reverse-charged, or taxed
+  // lower): the invoice's net tax is negative. A commission is never on more than was paid, so the tax counted is
+  // kept within [0, what was paid], as Paddle's is.
+  const tax = share < 0n ? 0n : share > saleGross ? saleGross : share;
 
   return eventsOf({
     kind,

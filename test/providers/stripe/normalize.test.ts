@@ -121,6 +121,7 @@ describe('Stripe normalization', () => {
     ['subscription_update', 'renewal'],
     ['subscription_cycle', 'renewal'],
     ['subscription_threshold', 'renewal'],
+    ['automatic_pending_invoice_item_invoice', 'renewal'],
     ['subscription_create', 'purchase'],
   ])('billing_reason %s is a %s', (reason, kind) => {
     expect(only<PaymentEvent>(normalize('invoice.paid.subscription_create.json', (o) => (o.billing_reason = reason))).kind).toBe(kind);
@@ -145,8 +146,24 @@ describe('Stripe normalization', () => {
     expect([p.grossMinor, p.taxMinor]).toEqual([5390n, 490n]);
   });
 
+  it("a proration whose credit carries more tax than its charge (net tax below zero) counts no tax, not a base above what was paid", () => {
+    const p = only<PaymentEvent>(
+      normalize('invoice.paid.subscription_create.json', (o) => {
+        Object.assign(o, { billing_reason: 'subscription_update', subtotal: 3000, total: 2000, amount_due: 2000, amount_paid: 2000 });
+        delete o.tax;
+        o.total_taxes = [
+          { amount: 0, tax_behavior: 'exclusive', taxability_reason: 'reverse_charge', taxable_amount: 5000 },
+          { amount: -1000, tax_behavior: 'exclusive', taxability_reason: 'standard_rated', taxable_amount: -5000 },
+        ];
+      }),
+    );
+    expect([p.kind, p.grossMinor, p.taxMinor]).toEqual(['renewal', 2000n, 0n]);
+  });
+
   it.each([
     ['a manual invoice', (o: any) => (o.billing_reason = 'manual'), /billing_reason "manual"/],
+    // nothing of its own: what it collected is the customer's earlier debt
+    ['an invoice totalling 0 that settles an earlier balance', (o: any) => Object.assign(o, { total: 0, subtotal: 0, tax: 0, starting_balance: 500, amount_due: 500, amount_paid: 500 }), /total 0 is no sale/],
     ['a zero invoice (trial)', (o: any) => (o.amount_paid = 0), /paid nothing/],
   ])('ignores %s with a reason', (_l, patch, reason) => {
     expect(normalize('invoice.paid.subscription_create.json', patch)).toEqual({ kind: 'ignored', reason: expect.stringMatching(reason) });
