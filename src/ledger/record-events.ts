@@ -477,10 +477,19 @@ async function recordRefunds(tx: Tx, place: Place, items: Item<RefundEvent>[]): 
   );
   const paymentOf = new Map(known.map((k) => [k.alias, k.payment_key]));
   const found: [string, string[]][] = [];
+  const keys = new Set<string>();
   for (const r of refunds) {
     const paymentKey = r.paymentRefs.map((ref) => paymentOf.get(ref)).find((k) => k !== undefined);
     if (paymentKey) found.push([paymentKey, r.paymentRefs]);
+    // Every payment the refund may belong to is recomputed, not only the first its ids lead to: an id can point at
+    // another key than the payment's own (a Checkout payment whose invoice's invoice_payment.paid, arriving first,
+    // took its payment intent for the invoice), and the payment keyed by that id itself then found the refund only
+    // at its next recompute. A key without a payment recomputes nothing.
+    for (const ref of r.paymentRefs) {
+      const resolved = paymentOf.get(ref);
+      if (resolved !== undefined) keys.add(resolved).add(ref);
+    }
   }
   await addAliases(tx, place, found);
-  return [...new Set(found.map((f) => f[0]))];
+  return [...keys];
 }
