@@ -177,7 +177,10 @@ const HANDLERS: Record<string, Handler> = {
   'refund.created': refund,
   'refund.updated': refund,
   'subscription.created': subscription('subscription_started'),
-  'subscription.active': subscription('subscription_started'),
+  // Becoming active (at once, or after a trial) is a change of the subscription created before: what it says then is
+  // dated, as an update's is. Taken as a second start, its metadata or discount and the creation's were merged in
+  // arrival order, and whichever came first decided the whole subscription's affiliate.
+  'subscription.active': subscription('subscription_changed'),
   'subscription.updated': subscription('subscription_changed'),
   'subscription.canceled': subscription('subscription_canceled'),
   'subscription.revoked': subscription('subscription_canceled'),
