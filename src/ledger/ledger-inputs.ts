@@ -20,6 +20,8 @@ export type PaymentRow = {
   customer_key: string | null;
   customer_id: string | null;
   customer_email: string | null;
+  /** customer_email was learned from the customer's or subscription's events, not stated by the payment */
+  email_learned: boolean;
   subscription_id: string | null;
   /** the provider said it belongs to no subscription */
   one_off: boolean;
@@ -162,7 +164,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  */
 export const PAYMENT_ORDER = `occurred_at, CASE kind WHEN 'purchase' THEN 0 ELSE 1 END, external_key`;
 
-const PAYMENT_COLUMNS = `id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, one_off, product_ids, hints, currency,
+const PAYMENT_COLUMNS = `id, external_key, payment_key, customer_key, customer_id, customer_email, email_learned, subscription_id, one_off, product_ids, hints, currency,
   amount_minor, tax_minor, affiliate_id, value_minor, base_value_minor, refund_level_minor, reason, rule_source, attribution, occurred_at,
   rated_at, hold_until, paid_at, payout_id, review_status`;
 
@@ -277,7 +279,7 @@ export async function loadLedgerInputs(
          CROSS JOIN LATERAL (SELECT ${PAYMENT_COLUMNS}, kind FROM conversions
                              WHERE project_id = $1 AND customer_key = k.key AND provider = $2 AND kind IN ('purchase', 'renewal') OFFSET 0) c
          UNION ALL
-         SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, one_off,
+         SELECT id, external_key, payment_key, customer_key, customer_id, customer_email, false, subscription_id, one_off,
            ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount_minor, tax_minor,
            NULL::uuid, 0::bigint, amount_minor - tax_minor, NULL::bigint, 'pending', NULL, '{"method":null,"trace":[]}'::jsonb,
            occurred_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::uuid, NULL, kind

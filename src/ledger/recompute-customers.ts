@@ -309,7 +309,10 @@ function learnedHints(inputs: LedgerInputs, payment: PaymentRow, scope: 'sale' |
   if (hints.discountIds.length > 0) {
     hints.couponIds = [...new Set([...hints.couponIds, ...hints.discountIds.flatMap((id) => inputs.discountCoupons.get(id) ?? [])])];
   }
-  const email = payment.customer_email ?? subjects.find((s) => s.email)?.email ?? null;
+  // the payment's own email, else what its customer's and subscription's events say (kept earliest first,
+  // src/ledger/record-events.ts), read again at every recompute: an earlier statement arriving late takes over
+  const own = payment.email_learned ? null : payment.customer_email;
+  const email = own ?? subjects.find((s) => s.email)?.email ?? payment.customer_email ?? null;
   return { hints, email: email?.toLowerCase() ?? null };
 }
 
@@ -366,7 +369,7 @@ function changed(p: PaymentRow, u: PaymentUpdate): boolean {
     p.hold_until?.getTime() !== u.holdUntil.getTime() ||
     p.refund_level_minor !== u.refundLevel ||
     p.review_status !== u.review ||
-    (p.customer_email === null && u.email !== null) ||
+    (u.email !== null && u.email !== p.customer_email && (p.customer_email === null || p.email_learned)) ||
     !isDeepStrictEqual(p.attribution, u.attribution)
   );
 }
@@ -475,16 +478,17 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
   await tx.query(
     `INSERT INTO conversions (id, project_id, kind, provider, external_key, payment_key, customer_key, customer_id, customer_email,
        subscription_id, product_ids, hints, currency, amount_minor, tax_minor, base_value_minor, value_minor, affiliate_id, reason,
-       rule_source, attribution, hold_until, refund_level_minor, review_status, occurred_at, inbound_event_id, one_off)
+       rule_source, attribution, hold_until, refund_level_minor, review_status, occurred_at, inbound_event_id, one_off, email_learned)
      SELECT id, $1::uuid, kind, $2::text, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id,
        ARRAY(SELECT jsonb_array_elements_text(product_ids::jsonb)), hints::jsonb, currency, amount, tax, base, value, affiliate_id,
-       reason, rule_source, attribution::jsonb, hold_until, refund_level, review, occurred_at, inbound_event_id, one_off
+       reason, rule_source, attribution::jsonb, hold_until, refund_level, review, occurred_at, inbound_event_id, one_off, learned
      FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                  $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::uuid[], $19::text[],
-                 $20::text[], $21::text[], $22::timestamptz[], $23::bigint[], $24::text[], $25::timestamptz[], $26::uuid[], $27::boolean[])
+                 $20::text[], $21::text[], $22::timestamptz[], $23::bigint[], $24::text[], $25::timestamptz[], $26::uuid[], $27::boolean[],
+                 $28::boolean[])
        AS u(id, kind, external_key, payment_key, customer_key, customer_id, customer_email, subscription_id, product_ids, hints,
             currency, amount, tax, base, value, affiliate_id, reason, rule_source, attribution, hold_until, refund_level, review,
-            occurred_at, inbound_event_id, one_off)`,
+            occurred_at, inbound_event_id, one_off, learned)`,
     [
       projectId,
       provider,
@@ -513,6 +517,7 @@ async function insertPayments(tx: Tx, projectId: string, provider: string, rows:
       rows.map(([p]) => p.occurredAt.toISOString()),
       rows.map(([p]) => p.inboundEventId),
       rows.map(([p]) => p.oneOff),
+      rows.map(([p, u]) => p.customerEmail === null && u.email !== null),
     ],
   );
 }
@@ -547,7 +552,9 @@ async function writePayments(tx: Tx, updates: PaymentUpdate[]): Promise<void> {
         attribution: `${nth(7, 'text')}::jsonb`,
         hold_until: nth(8, 'timestamptz'),
         refund_level_minor: nth(9, 'bigint'),
-        customer_email: `coalesce(c.customer_email, ${nth(10, 'text')})`,
+        // an email the payment stated stays; one learned follows what its customer's events say now
+        customer_email: `CASE WHEN c.customer_email IS NULL OR c.email_learned THEN coalesce(${nth(10, 'text')}, c.customer_email) ELSE c.customer_email END`,
+        email_learned: `CASE WHEN c.customer_email IS NULL OR c.email_learned THEN c.email_learned OR ${nth(10, 'text')} IS NOT NULL ELSE false END`,
         // a review stands for the affiliate it was made for (a concurrent approval included); a payment moving to
         // another affiliate takes the state computed for it, and sheds the old review's reason and time
         review_status: `CASE WHEN c.affiliate_id IS DISTINCT FROM ${nth(2, 'uuid')} THEN ${nth(11, 'text')} ELSE coalesce(c.review_status, ${nth(11, 'text')}) END`,

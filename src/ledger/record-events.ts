@@ -113,7 +113,8 @@ async function recordAt(tx: Tx, place: Place, items: Item<NormalizedEvent>[]): P
 
 /**
  * `since`: the hints were learned then and reach only payments at or after it (DatedHints; `exact`: another
- * payment's own, without the grace); without, every payment of the subject.
+ * payment's own, without the grace); without, every payment of the subject. `at`: when the event said what it says
+ * (the earliest statement of an email is kept).
  */
 type SubjectPatch = [
   SubjectType,
@@ -122,6 +123,7 @@ type SubjectPatch = [
     hints?: Hints;
     customerId?: string | null;
     email?: string | null;
+    at?: Date;
     since?: Date;
     exact?: boolean;
     products?: { at: Date; ids: string[] };
@@ -133,14 +135,14 @@ function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
   const patches: SubjectPatch[] = [];
   if (e.kind === 'refund') return patches;
   if (e.kind === 'facts') {
-    const patch = { hints: e.hints, customerId: e.customer.id, email: e.customer.email };
+    const patch = { hints: e.hints, customerId: e.customer.id, email: e.customer.email, at: e.occurredAt };
     // A sale's checkout and its subscription's creation describe the sale: their hints reach all its payments.
     // Anything else (a coupon applied later, metadata changed, a customer's next checkout) is dated, even when
     // the provider names the first payment with it (Polar's subscription events carry its checkout id, Lemon
     // Squeezy's its first order).
     const startsSale = e.fact === 'checkout' || e.fact === 'subscription_started';
     const reach = startsSale ? patch : { ...patch, since: e.occurredAt };
-    if (e.customer.id) patches.push(['customer', e.customer.id, { hints: e.hints, email: e.customer.email, since: e.occurredAt }]);
+    if (e.customer.id) patches.push(['customer', e.customer.id, { hints: e.hints, email: e.customer.email, at: e.occurredAt, since: e.occurredAt }]);
     if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { ...reach, ...(e.productIds?.length ? { products: { at: e.occurredAt, ids: e.productIds } } : {}) }]);
     if (e.discountId) patches.push(['discount', e.discountId, patch]);
     for (const alias of new Set([...e.paymentAliases, ...(e.paymentKey ? [e.paymentKey] : [])])) patches.push(['payment', alias, reach]);
@@ -152,8 +154,8 @@ function subjectPatches(e: NormalizedEvent): SubjectPatch[] {
   }
   // A payment's hints are the subscription's too, from its time on: a plan change invoiced with the first invoice
   // learns the code that invoice carried, whichever arrives first; a renewal's own code reaches no earlier payment.
-  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { hints: e.hints, customerId: e.customer.id, email: e.customer.email, since: e.occurredAt, exact: true }]);
-  if (e.customer.id) patches.push(['customer', e.customer.id, { email: e.customer.email }]);
+  if (e.subscriptionId) patches.push(['subscription', e.subscriptionId, { hints: e.hints, customerId: e.customer.id, email: e.customer.email, at: e.occurredAt, since: e.occurredAt, exact: true }]);
+  if (e.customer.id) patches.push(['customer', e.customer.id, { email: e.customer.email, at: e.occurredAt }]);
   return patches;
 }
 
@@ -165,16 +167,20 @@ type SubjectRow = {
   product_ids: unknown;
   customer_id: string | null;
   email: string | null;
+  email_at: Date | null;
   subscription_id: string | null;
 };
 
-/** Merges into subjects: hints are unions (dated ones kept with their time), a known customer id or email is kept. One read, one write. */
+/**
+ * Merges into subjects: hints are unions (dated ones kept with their time), a known customer id is kept, and of the
+ * emails stated the earliest (then the least) is kept, so the arrival order decides nothing. One read, one write.
+ */
 async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Promise<void> {
   if (patches.length === 0) return;
   const keys = [...new Map(patches.map((p): [string, [string, string]] => [`${p[0]}:${p[1]}`, [p[0], p[1]]])).values()];
   const existing = await tx.query<SubjectRow>(
-    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.product_ids, s.customer_id, s.email, s.subscription_id FROM unnest($3::text[], $4::text[]) AS k(t, i)
-     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, product_ids, customer_id, email, subscription_id FROM attribution_subjects
+    `SELECT s.subject_type, s.subject_id, s.hints, s.dated_hints, s.product_ids, s.customer_id, s.email, s.email_at, s.subscription_id FROM unnest($3::text[], $4::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (SELECT subject_type, subject_id, hints, dated_hints, product_ids, customer_id, email, email_at, subscription_id FROM attribution_subjects
                          WHERE project_id = $1 AND provider = $2 AND subject_type = k.t AND subject_id = k.i OFFSET 0) s`,
     [place.projectId, place.provider, keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
@@ -187,6 +193,7 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
     products: DatedProducts;
     customerId: string | null;
     email: string | null;
+    emailAt: Date | null;
     subscriptionId: string | null;
   };
   const merged = new Map<string, Merged>();
@@ -204,10 +211,12 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
             products: asDatedProducts(stored.product_ids),
             customerId: stored.customer_id,
             email: stored.email,
+            emailAt: stored.email_at,
             subscriptionId: stored.subscription_id,
           }
         : null);
     const dated = patch.since && patch.hints ? addDatedHints(base?.dated ?? [], patch.since, patch.hints, patch.exact) : (base?.dated ?? []);
+    const email = earliestEmail(base, patch.email?.toLowerCase() ?? null, patch.at ?? null);
     merged.set(key, {
       type,
       id,
@@ -215,19 +224,20 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
       dated,
       products: patch.products ? addDatedProducts(base?.products ?? [], patch.products.at, patch.products.ids) : (base?.products ?? []),
       customerId: base?.customerId ?? patch.customerId ?? null,
-      email: base?.email ?? patch.email?.toLowerCase() ?? null,
+      email: email.email,
+      emailAt: email.at,
       subscriptionId: base?.subscriptionId ?? patch.subscriptionId ?? null,
     });
   }
   // in key order, so two transactions writing the same subjects take their row locks in the same order
   const rows = [...merged.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, r]) => r);
   await tx.query(
-    `INSERT INTO attribution_subjects (project_id, provider, subject_type, subject_id, hints, dated_hints, product_ids, customer_id, email, subscription_id, updated_at)
-     SELECT $1, $2, t, i, h::jsonb, d::jsonb, p::jsonb, c, e, s, now()
-     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) AS u(t, i, h, d, c, e, p, s)
+    `INSERT INTO attribution_subjects (project_id, provider, subject_type, subject_id, hints, dated_hints, product_ids, customer_id, email, email_at, subscription_id, updated_at)
+     SELECT $1, $2, t, i, h::jsonb, d::jsonb, p::jsonb, c, e, ea, s, now()
+     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[]) AS u(t, i, h, d, c, e, p, s, ea)
      ON CONFLICT (project_id, provider, subject_type, subject_id)
      DO UPDATE SET hints = EXCLUDED.hints, dated_hints = EXCLUDED.dated_hints, product_ids = EXCLUDED.product_ids, customer_id = EXCLUDED.customer_id, email = EXCLUDED.email,
-                   subscription_id = EXCLUDED.subscription_id, updated_at = now()`,
+                   email_at = EXCLUDED.email_at, subscription_id = EXCLUDED.subscription_id, updated_at = now()`,
     [
       place.projectId,
       place.provider,
@@ -239,8 +249,24 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
       rows.map((r) => r.email),
       jsonTexts(rows.map((r) => r.products.map((d) => ({ at: d.at.toISOString(), ids: d.ids })))),
       rows.map((r) => r.subscriptionId),
+      rows.map((r) => r.emailAt?.toISOString() ?? null),
     ],
   );
+}
+
+/**
+ * The email a subject keeps: the one stated earliest, the lesser on a tie, so a customer's later change of address
+ * (Paddle's customer.updated) never replaces the one its payments were made under, in whatever order the events
+ * arrive. An email kept before statements were dated is kept.
+ */
+function earliestEmail(base: { email: string | null; emailAt: Date | null } | null, stated: string | null, at: Date | null): { email: string | null; at: Date | null } {
+  const kept = { email: base?.email ?? null, at: base?.emailAt ?? null };
+  if (stated === null) return kept;
+  if (kept.email === null) return { email: stated, at };
+  if (at === null || kept.at === null) return kept;
+  // the same address stated earlier than known moves its date back
+  const earlier = at.getTime() < kept.at.getTime() || (at.getTime() === kept.at.getTime() && stated < kept.email);
+  return earlier ? { email: stated, at } : kept;
 }
 
 /** Every id of each payment points to its payment key (the key itself included). */
@@ -334,15 +360,21 @@ async function recordPayments(
 }
 
 /**
- * What a later report of a payment adds to it: hints are unions; a known email, customer, subscription or product list
- * is kept; a report that says it is a one-time purchase says so for all of them.
+ * What a later report of a payment adds to it: hints are unions; a known email (one the payment stated: a learned one
+ * gives way to it), customer, subscription or product list is kept; a report that says it is a one-time purchase
+ * says so for all of them.
  */
 function mergeReport(
-  row: { hints: Hints | null; customerEmail: string | null; customerId: string | null; subscriptionId: string | null; oneOff: boolean; productIds: string[] | null },
+  // a payment first recorded in this batch stated its own email, or none (emailLearned absent)
+  row: { hints: Hints | null; customerEmail: string | null; emailLearned?: boolean; customerId: string | null; subscriptionId: string | null; oneOff: boolean; productIds: string[] | null },
   p: PaymentEvent,
 ): void {
   row.hints = mergeHints(row.hints, p.hints);
-  row.customerEmail ??= p.customer.email?.toLowerCase() ?? null;
+  const stated = p.customer.email?.toLowerCase() ?? null;
+  if (stated !== null && (row.customerEmail === null || row.emailLearned === true)) {
+    row.customerEmail = stated;
+    if (row.emailLearned !== undefined) row.emailLearned = false;
+  }
   row.customerId ??= p.customer.id;
   row.subscriptionId ??= p.subscriptionId;
   row.oneOff ||= p.oneOff === true;
@@ -369,13 +401,14 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
     payment_key: string;
     hints: unknown;
     customer_email: string | null;
+    email_learned: boolean;
     customer_id: string | null;
     subscription_id: string | null;
     one_off: boolean;
     product_ids: string[] | null;
   }>(
     // locked in id order, like the recompute's writes, so the two never wait on each other crosswise
-    `SELECT id, payment_key, hints, customer_email, customer_id, subscription_id, one_off, product_ids FROM conversions
+    `SELECT id, payment_key, hints, customer_email, email_learned, customer_id, subscription_id, one_off, product_ids FROM conversions
      WHERE id = ANY(ARRAY(SELECT c.id FROM unnest($2::text[]) AS k(key)
                           CROSS JOIN LATERAL (SELECT id FROM conversions WHERE project_id = $1 AND external_key = k.key OFFSET 0) c))
      ORDER BY id FOR UPDATE`,
@@ -388,6 +421,7 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
         id: r.id,
         hints: asHints(r.hints),
         customerEmail: r.customer_email,
+        emailLearned: r.email_learned,
         customerId: r.customer_id,
         subscriptionId: r.subscription_id,
         oneOff: r.one_off,
@@ -405,6 +439,7 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
       subscription_id: nth(5, 'text'),
       product_ids: `ARRAY(SELECT jsonb_array_elements_text(${nth(6, 'text')}::jsonb))`,
       one_off: nth(7, 'boolean'),
+      email_learned: nth(8, 'boolean'),
       updated_at: 'now()',
     }),
     [
@@ -415,6 +450,7 @@ async function mergeReports(tx: Tx, place: Place, reports: PaymentEvent[]): Prom
       merged.map((r) => r.subscriptionId),
       jsonTexts(merged.map((r) => r.productIds ?? [])),
       merged.map((r) => r.oneOff),
+      merged.map((r) => r.emailLearned),
     ],
   );
 }

@@ -48,6 +48,7 @@ function conversionOf(r: ConversionRow): Conversion {
     customerEmail: r.customer_email,
     subscriptionId: r.subscription_id,
     oneOff: r.one_off,
+    emailLearned: r.email_learned,
     productIds: r.product_ids,
     hints: r.hints,
     currency: r.currency,
