@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { ProviderName } from '../../src/domain/provider-names';
 import { getAdapter } from '../../src/providers/registry';
-import type { TestDatabase } from './postgres';
+import { createTestDatabase, type TestDatabase } from './postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from './refwire';
 
 /**
@@ -32,4 +32,21 @@ export async function ledgerStory(tdb: TestDatabase, apps: TestApp[], provider: 
     return { conversions, affiliate };
   };
   return { t, api, deliver, outcome };
+}
+
+/**
+ * A describe block's stories: one test database for the block (dropped after it), and `story(provider, secret)` for a
+ * new ledgerStory in it, each app stopped at the end.
+ */
+export function ledgerStories() {
+  let tdb: TestDatabase;
+  const apps: TestApp[] = [];
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const t of apps) await t.runner.stop();
+    await tdb.drop();
+  });
+  return { story: (provider: ProviderName, secret: string) => ledgerStory(tdb, apps, provider, secret), database: () => tdb };
 }

@@ -15,6 +15,13 @@ export function stripeEvent(file: string, patch: (object: Record<string, any>) =
   return payload;
 }
 
+/** A fixture's payload to change before sending (its ids kept: a provider dedupes by them, so change them to send two). */
+export function fixturePayload(provider: 'paddle' | 'polar' | 'lemonsqueezy' | 'stripe', file: string, patch: (payload: Record<string, any>) => void = () => undefined) {
+  const payload = structuredClone(loadFixture(provider, file).payload) as Record<string, any>;
+  patch(payload);
+  return payload;
+}
+
 /** Delivers an event the way the receiver would (into the inbox) and processes it with the real pipeline. */
 export async function deliverAndProcess(db: Database, projectId: string, payload: Record<string, any>) {
   const stored = await deliver(db, projectId, payload);

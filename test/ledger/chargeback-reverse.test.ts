@@ -1,8 +1,6 @@
 import request from 'supertest';
 import { loadFixture } from '../helpers/fixtures';
-import { ledgerStory } from '../helpers/ledger-story';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import type { TestApp } from '../helpers/refwire';
+import { ledgerStories } from '../helpers/ledger-story';
 
 /**
  * PRODUCT.md §7 and §16 through signed Paddle webhooks: a chargeback reverses the commission like a refund of its
@@ -24,15 +22,7 @@ function adjustment(id: string, action: 'refund' | 'chargeback' | 'chargeback_re
 }
 
 describe('a chargeback Paddle wins gives the commission back', () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { story: newStory } = ledgerStories();
 
   /**
    * deliveries in turn; 'pay out' pays the affiliate what is eligible then (a payout, completed); 'hold' takes it
@@ -40,7 +30,7 @@ describe('a chargeback Paddle wins gives the commission back', () => {
    */
   async function run(deliveries: (Record<string, any> | 'pay out' | 'hold' | 'fail held' | 'refused')[]) {
     let held: string | null = null;
-    const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'paddle', SECRET);
+    const { t, api, deliver, outcome } = await newStory('paddle', SECRET);
     for (const step of deliveries) {
       if (step === 'refused') {
         // a payout now is refused, naming why

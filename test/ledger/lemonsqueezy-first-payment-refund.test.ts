@@ -1,7 +1,5 @@
 import { loadFixture } from '../helpers/fixtures';
-import { ledgerStory } from '../helpers/ledger-story';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import type { TestApp } from '../helpers/refwire';
+import { ledgerStories } from '../helpers/ledger-story';
 
 /**
  * A Lemon Squeezy subscription's first payment is counted from its order (order 5001); its initial invoice (6001)
@@ -25,18 +23,10 @@ function initialInvoiceRefunded(refunded: number, webhookId: string) {
 }
 
 describe('a refund of a Lemon Squeezy subscription’s initial invoice', () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { story: newStory } = ledgerStories();
 
   async function run(deliveries: Record<string, any>[]) {
-    const story = await ledgerStory(tdb, apps, 'lemonsqueezy', SECRET);
+    const story = await newStory('lemonsqueezy', SECRET);
     await story.deliver(deliveries);
     const { conversions, affiliate } = await story.outcome();
     return { rows: conversions.map((c) => [c.kind, c.payment_key, c.value_minor]).sort(), total: affiliate.total_earnings_minor };

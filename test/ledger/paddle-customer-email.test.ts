@@ -1,8 +1,6 @@
 import request from 'supertest';
-import { loadFixture } from '../helpers/fixtures';
-import { ledgerStory } from '../helpers/ledger-story';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import type { TestApp } from '../helpers/refwire';
+import { fixturePayload } from '../helpers/ledger';
+import { ledgerStories } from '../helpers/ledger-story';
 
 /**
  * A Paddle payment names no email: the ledger takes its customer's, from the customer's events. The address the
@@ -11,22 +9,10 @@ import type { TestApp } from '../helpers/refwire';
  */
 const SECRET = 'pdl_ntfset_01customer_email_order_secret_01';
 
-const paddle = (file: string, patch: (payload: Record<string, any>) => void = () => undefined) => {
-  const payload = structuredClone(loadFixture('paddle', file).payload) as Record<string, any>;
-  patch(payload);
-  return payload;
-};
+const paddle = (file: string, patch?: (payload: Record<string, any>) => void) => fixturePayload('paddle', file, patch);
 
 describe("a Paddle customer's email, whatever the order of its events", () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { story } = ledgerStories();
 
   const created = () => paddle('customer.created.json');
   // on 2024-06-01, after the 2024-04-25 sale, the customer changes address
@@ -44,7 +30,7 @@ describe("a Paddle customer's email, whatever the order of its events", () => {
   ];
 
   it.each(orders('created', 'sale', 'updated'))('the sale is not a self-referral when the customer later takes the affiliate’s address (%s)', async (_label, order) => {
-    const { deliver, outcome } = await ledgerStory(tdb, apps, 'paddle', SECRET);
+    const { deliver, outcome } = await story('paddle', SECRET);
     const events = { created: created(), sale: sale(true), updated: updated('acme@partners.test') };
     for (const name of order) await deliver([events[name as keyof typeof events]]);
     const { conversions, affiliate } = await outcome();
@@ -53,7 +39,7 @@ describe("a Paddle customer's email, whatever the order of its events", () => {
   });
 
   it.each(orders('created', 'sale', 'updated'))('a referral of the first address credits the sale (%s)', async (_label, order) => {
-    const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'paddle', SECRET);
+    const { t, api, deliver, outcome } = await story('paddle', SECRET);
     await request(t.app).post('/api/v1/referrals').set(api).send({ email: 'jamie.rivera@example.com', referral_code: 'ACME-PARTNER-42' }).expect(201);
     const events = { created: created(), sale: sale(false), updated: updated('jamie.new@example.com') };
     for (const name of order) await deliver([events[name as keyof typeof events]]);

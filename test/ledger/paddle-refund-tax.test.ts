@@ -1,8 +1,6 @@
 import request from 'supertest';
 import { loadFixture } from '../helpers/fixtures';
-import { ledgerStory } from '../helpers/ledger-story';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import type { TestApp } from '../helpers/refwire';
+import { ledgerStories, type ledgerStory } from '../helpers/ledger-story';
 
 /**
  * PRODUCT.md §7 through signed Paddle webhooks: the commission is computed on the payment's base (tax excluded), and
@@ -29,19 +27,11 @@ function adjustment(id: string, totals: { subtotal: number; tax: number }, at: s
 }
 
 describe("a Paddle refund reverses the commission by its untaxed share of the payment's base", () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { story: newStory, database } = ledgerStories();
 
   /** the rows and the affiliate's total once every delivery is processed; ledger/verify must say ok (ledgerStory) */
   async function run(deliveries: Record<string, any>[], story?: Awaited<ReturnType<typeof ledgerStory>>) {
-    const { deliver, outcome } = story ?? (await ledgerStory(tdb, apps, 'paddle', SECRET));
+    const { deliver, outcome } = story ?? (await newStory('paddle', SECRET));
     await deliver(deliveries);
     const { conversions, affiliate } = await outcome();
     return { rows: conversions.map((c) => [c.kind, c.value_minor]).sort(), total: affiliate.total_earnings_minor };
@@ -75,13 +65,13 @@ describe("a Paddle refund reverses the commission by its untaxed share of the pa
     expect(await run([vat(), half])).toEqual({ rows: [['purchase', 980], ['refund', -490]], total: 490 });
   });
   it('a refund recorded before its tax was kept learns it when its event is replayed', async () => {
-    const story = await ledgerStory(tdb, apps, 'paddle', SECRET);
+    const story = await newStory('paddle', SECRET);
     expect(await run([vat(), taxOnly], story)).toEqual({ rows: [['purchase', 980]], total: 980 });
     const events = (await request(story.t.app).get('/api/v1/events?limit=100').set(story.api).expect(200)).body.data as { id: string; provider_event_id: string }[];
     const adjustmentEvent = events.find((e) => e.provider_event_id === 'evt_adj_tax_only')!;
-    const observed = () => tdb.db.sql.query<{ tax_minor: string | null }>(`SELECT tax_minor::text FROM refund_observations WHERE inbound_event_id = $1`, [adjustmentEvent.id]);
+    const observed = () => database().db.sql.query<{ tax_minor: string | null }>(`SELECT tax_minor::text FROM refund_observations WHERE inbound_event_id = $1`, [adjustmentEvent.id]);
     // as a refund stored before tax_minor existed
-    await tdb.db.sql.query(`UPDATE refund_observations SET tax_minor = NULL WHERE inbound_event_id = $1`, [adjustmentEvent.id]);
+    await database().db.sql.query(`UPDATE refund_observations SET tax_minor = NULL WHERE inbound_event_id = $1`, [adjustmentEvent.id]);
     expect(await observed()).toEqual([{ tax_minor: null }]);
     // replayed: the observation learns its tax, and the recompute reverses nothing
     await request(story.t.app).post(`/api/v1/events/${adjustmentEvent.id}/replay`).set(story.api).expect(200);

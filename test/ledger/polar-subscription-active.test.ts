@@ -1,8 +1,6 @@
-import { loadFixture } from '../helpers/fixtures';
-import { ledgerStory } from '../helpers/ledger-story';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import type { TestApp } from '../helpers/refwire';
 import request from 'supertest';
+import { fixturePayload } from '../helpers/ledger';
+import { ledgerStories } from '../helpers/ledger-story';
 
 /**
  * Polar announces a subscription twice as it begins: `subscription.created`, and `subscription.active` once it is
@@ -12,22 +10,11 @@ import request from 'supertest';
  */
 const SECRET = 'polar_whs_subscription_active_secret_01';
 
-const polar = (file: string, patch: (data: Record<string, any>, payload: Record<string, any>) => void = () => undefined) => {
-  const payload = structuredClone(loadFixture('polar', file).payload) as Record<string, any>;
-  patch(payload.data, payload);
-  return payload;
-};
+const polar = (file: string, patch: (data: Record<string, any>, payload: Record<string, any>) => void = () => undefined) =>
+  fixturePayload('polar', file, (payload) => patch(payload.data, payload));
 
 describe('Polar subscription.active after subscription.created', () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { story } = ledgerStories();
 
   const created = () => polar('subscription.created.json');
   // fourteen days later, after a trial, with another affiliate's code in its metadata
@@ -46,7 +33,7 @@ describe('Polar subscription.active after subscription.created', () => {
     ['the orders first, active before created', () => [first(), cycle(), active(), created()]],
     ['in reverse', () => [cycle(), active(), first(), created()]],
   ])('the sale and its renewal are the creation’s affiliate’s (%s)', async (_label, deliveries) => {
-    const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'polar', SECRET);
+    const { t, api, deliver, outcome } = await story('polar', SECRET);
     await request(t.app).post('/api/v1/affiliates').set(api).send({ email: 'other@partners.test', referral_code: 'OTHER-CODE' }).expect(201);
     for (const payload of deliveries()) await deliver([payload]);
     const { conversions, affiliate } = await outcome();

@@ -1,7 +1,5 @@
 import { stripeEvent } from '../helpers/ledger';
-import { ledgerStory } from '../helpers/ledger-story';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import type { TestApp } from '../helpers/refwire';
+import { ledgerStories } from '../helpers/ledger-story';
 
 /**
  * A Checkout payment that also makes an invoice (`invoice_creation`): the invoice's `invoice_payment.paid` names the
@@ -12,15 +10,7 @@ import type { TestApp } from '../helpers/refwire';
 const SECRET = 'whsec_checkout_invoice_secret_001';
 
 describe('a Stripe Checkout payment with an invoice, refunded', () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { story } = ledgerStories();
 
   // 40.00 paid: 8.00 earned, all of it given back
   const sale = () => stripeEvent('checkout.session.completed.payment.json');
@@ -39,7 +29,7 @@ describe('a Stripe Checkout payment with an invoice, refunded', () => {
     ['refund, invoice payment, sale', () => [refund(), invoicePayment(), sale()]],
     ['sale, refund, invoice payment', () => [sale(), refund(), invoicePayment()]],
   ])('%s: the commission is reversed', async (_label, deliveries) => {
-    const { deliver, outcome } = await ledgerStory(tdb, apps, 'stripe', SECRET);
+    const { deliver, outcome } = await story('stripe', SECRET);
     for (const payload of deliveries()) await deliver([payload]);
     const { conversions, affiliate } = await outcome();
     expect(conversions.map((c) => [c.kind, c.value_minor]).sort()).toEqual([['purchase', 800], ['refund', -800]]);

@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { stripeEvent } from '../helpers/ledger';
-import { ledgerStory } from '../helpers/ledger-story';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { ledgerStories } from '../helpers/ledger-story';
 import type { TestApp } from '../helpers/refwire';
 
 /**
@@ -12,20 +11,12 @@ import type { TestApp } from '../helpers/refwire';
 const SECRET = 'whsec_refund_failed_secret_00001';
 
 describe('a Stripe refund that fails', () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { story: newStory, database } = ledgerStories();
 
   /** deliveries in turn; 'pay out' pays the affiliate what is eligible then (a payout, completed) */
   let lastStory: { t: TestApp; api: Record<string, string> } | null = null;
   async function run(deliveries: (Record<string, any> | 'pay out')[]) {
-    const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'stripe', SECRET);
+    const { t, api, deliver, outcome } = await newStory('stripe', SECRET);
     lastStory = { t, api };
     for (const step of deliveries) {
       if (step === 'pay out') {
@@ -73,12 +64,12 @@ describe('a Stripe refund that fails', () => {
   });
 
   it('the merchant hears the commission come back: referral_canceled when the refund counted, referral_updated when it failed', async () => {
-    const { t, api, deliver, outcome } = await ledgerStory(tdb, apps, 'stripe', SECRET);
+    const { t, api, deliver, outcome } = await newStory('stripe', SECRET);
     // a public address (the test app refuses private ones); nothing is sent here, the deliveries are only queued
     const endpoint = (await request(t.app).post('/api/v1/webhooks').set(api).send({ url: 'https://93.184.215.14/hook', events: ['referral_converted', 'referral_canceled', 'referral_updated'] }).expect(201)).body.data;
     const announced = async () => {
       await t.runner.idle();
-      return tdb.db.sql.query<{ event_type: string; payload: any }>('SELECT event_type, payload FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at, id', [endpoint.id]);
+      return database().db.sql.query<{ event_type: string; payload: any }>('SELECT event_type, payload FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at, id', [endpoint.id]);
     };
     await deliver([sale(), createdA(), charge(1000, T1 + 1)]);
     await outcome();

@@ -1,7 +1,5 @@
 import { stripeEvent } from '../helpers/ledger';
-import { ledgerStory } from '../helpers/ledger-story';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import type { TestApp } from '../helpers/refwire';
+import { ledgerStories } from '../helpers/ledger-story';
 
 /**
  * A Stripe refund created pending (a bank transfer's) is not counted until it succeeds, and Stripe says so in
@@ -10,18 +8,10 @@ import type { TestApp } from '../helpers/refwire';
 const SECRET = 'whsec_refund_updated_secret_0001';
 
 describe('a Stripe refund that succeeds after being created pending', () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { story: newStory } = ledgerStories();
 
   async function run(deliveries: Record<string, any>[]) {
-    const story = await ledgerStory(tdb, apps, 'stripe', SECRET);
+    const story = await newStory('stripe', SECRET);
     await story.deliver(deliveries);
     return (await story.outcome()).conversions.map((c) => [c.kind, c.value_minor]).sort();
   }
