@@ -78,7 +78,16 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
                           * div(abs((o.amount_minor - o.tax_minor)::numeric * g.gross) + div(g.base, 2), g.base))::bigint
                END AS amount_minor
         FROM refund_observations o
-        JOIN payment_aliases a ON a.project_id = o.project_id AND a.provider = o.provider AND a.alias = o.payment_ref
+        -- an observation counts for the payment its id points to, and for the payment keyed by that id itself, as
+        -- the recompute reads it (aliasesOf, src/ledger/ledger-inputs.ts): the two differ only where one id was
+        -- claimed by another key first (a Checkout's payment intent by its invoice)
+        CROSS JOIN LATERAL (
+          SELECT x.provider, x.payment_key FROM payment_aliases x
+          WHERE x.project_id = o.project_id AND x.provider = o.provider AND x.alias = o.payment_ref
+          UNION
+          SELECT o.provider, o.payment_ref
+          WHERE EXISTS (SELECT 1 FROM conversions k WHERE k.project_id = o.project_id AND k.external_key = o.provider || ':' || o.payment_ref
+                          AND k.kind IN ('purchase', 'renewal'))) a
         LEFT JOIN LATERAL (SELECT p.amount_minor::numeric AS gross, (p.amount_minor - p.tax_minor)::numeric AS base FROM conversions p
                            WHERE p.project_id = o.project_id AND p.external_key = a.provider || ':' || a.payment_key
                              AND p.kind IN ('purchase', 'renewal')) g ON o.tax_minor IS NOT NULL
