@@ -12,7 +12,7 @@ import { portalOf } from './session-auth';
  * contacts apart, and never a name, a payment or a provider id. Only referrals that credit the affiliate are listed:
  * one the merchant marked direct is no longer theirs.
  */
-export function maskedEmail(email: string): string {
+function maskedEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at <= 0) return '***';
   return `${[...email.slice(0, at)][0]}***${email.slice(at)}`;
