@@ -14,6 +14,32 @@ export function mergeHints(...sources: (Hints | null | undefined)[]): Hints {
   return merged;
 }
 
+/**
+ * Merges what several events said of one thing (reports of one payment, the undated hints of one subject), so that
+ * the result does not depend on the order they arrived in (PRODUCT.md §11): a field only one of them states is
+ * taken; two that name different values keep the lesser (in code point order); coupon and discount lists that differ
+ * become their sorted union, while one list, or the same list stated again, keeps its own order (the first of its
+ * coupons that is ours is the one the chain credits). Unlike mergeHints, no source takes precedence.
+ */
+export function combineStatements(a: Hints | null | undefined, b: Hints | null | undefined): Hints {
+  if (!a || !b) return mergeHints(a ?? b);
+  const lesser = (x: string | null, y: string | null) => (x === null ? y : y === null ? x : x <= y ? x : y);
+  return {
+    couponIds: unionOf(a.couponIds, b.couponIds),
+    discountIds: unionOf(a.discountIds, b.discountIds),
+    referralCode: lesser(a.referralCode, b.referralCode),
+    clientReferenceId: lesser(a.clientReferenceId, b.clientReferenceId),
+    subscriptionReferralCode: lesser(a.subscriptionReferralCode, b.subscriptionReferralCode),
+  };
+}
+
+function unionOf(a: readonly string[], b: readonly string[]): string[] {
+  const same = a.length === b.length && a.every((x, i) => x === b[i]);
+  if (b.length === 0 || same) return [...new Set(a)];
+  if (a.length === 0) return [...new Set(b)];
+  return [...new Set([...a, ...b])].sort();
+}
+
 export function asHints(value: unknown): Hints | null {
   return value !== null && typeof value === 'object' ? mergeHints(value as Hints) : null;
 }

@@ -4,7 +4,7 @@ import { cumulativeKeyOf, failureKeyOf } from '../commission/reversal';
 import type { SqlSession } from '../db/sql';
 import { nth, updateByPosition } from '../db/update-by-position';
 import type { FactsEvent, Hints, NormalizedEvent, PaymentEvent, RefundEvent } from '../domain/normalized-event';
-import { addDatedHints, asDatedHints, asHints, mergeHints, type DatedHints } from './hints';
+import { addDatedHints, asDatedHints, asHints, combineStatements, mergeHints, type DatedHints } from './hints';
 import { addDatedProducts, asDatedProducts, type DatedProducts } from './subscription-products';
 import type { NewPayment } from './ledger-inputs';
 
@@ -172,8 +172,9 @@ type SubjectRow = {
 };
 
 /**
- * Merges into subjects: hints are unions (dated ones kept with their time), a known customer id is kept, and of the
- * emails stated the earliest (then the least) is kept, so the arrival order decides nothing. One read, one write.
+ * Merges into subjects: undated hints combined whatever their order (combineStatements), dated ones kept with their
+ * time, a known customer id is kept, and of the emails stated the earliest (then the least) is kept, so the arrival
+ * order decides nothing. One read, one write.
  */
 async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Promise<void> {
   if (patches.length === 0) return;
@@ -220,7 +221,7 @@ async function mergeSubjects(tx: Tx, place: Place, patches: SubjectPatch[]): Pro
     merged.set(key, {
       type,
       id,
-      hints: mergeHints(base?.hints, patch.since ? null : patch.hints),
+      hints: patch.since ? mergeHints(base?.hints) : combineStatements(base?.hints, patch.hints),
       dated,
       products: patch.products ? addDatedProducts(base?.products ?? [], patch.products.at, patch.products.ids) : (base?.products ?? []),
       customerId: base?.customerId ?? patch.customerId ?? null,
@@ -360,7 +361,7 @@ async function recordPayments(
 }
 
 /**
- * What a later report of a payment adds to it: hints are unions; a known email (one the payment stated: a learned one
+ * What a later report of a payment adds to it: hints combined whatever their order (combineStatements); a known email (one the payment stated: a learned one
  * gives way to it), customer, subscription or product list is kept; a report that says it is a one-time purchase
  * says so for all of them.
  */
@@ -369,7 +370,7 @@ function mergeReport(
   row: { hints: Hints | null; customerEmail: string | null; emailLearned?: boolean; customerId: string | null; subscriptionId: string | null; oneOff: boolean; productIds: string[] | null },
   p: PaymentEvent,
 ): void {
-  row.hints = mergeHints(row.hints, p.hints);
+  row.hints = combineStatements(row.hints, p.hints);
   const stated = p.customer.email?.toLowerCase() ?? null;
   if (stated !== null && (row.customerEmail === null || row.emailLearned === true)) {
     row.customerEmail = stated;
