@@ -1,5 +1,6 @@
 // Builds the affiliate portal's browser code (web/portal, Preact + i18next + uPlot) with esbuild and terser into dist/web:
 //   refwire-portal.js                the one script the hosted page and merchants' pages load
+//   refwire-portal/uplot.js          the chart library, an ES module the script imports when it draws a daily chart
 //   refwire-portal/locales/<l>.json  one catalog per language, fetched by the widget for the language it shows
 // Used by scripts/build.js (npm start, the Docker image) and by the tests, which build before they serve it.
 'use strict';
@@ -47,6 +48,16 @@ async function buildPortal() {
   const temporary = `${outfile}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, code);
   fs.renameSync(temporary, outfile);
+  const chart = await bundle({
+    write: false,
+    entryPoints: [path.join(source, 'uplot-module.ts')],
+    outfile: path.join(out, 'refwire-portal', 'uplot.js'),
+    format: 'esm',
+  });
+  const chartCode = (await minify(chart.outputFiles[0].text, { ecma: 2020, module: true, compress: true, mangle: true, format: { comments: false } })).code;
+  const chartTemporary = path.join(out, 'refwire-portal', `uplot.js.${process.pid}.tmp`);
+  fs.writeFileSync(chartTemporary, chartCode);
+  fs.renameSync(chartTemporary, path.join(out, 'refwire-portal', 'uplot.js'));
   for (const file of fs.readdirSync(path.join(source, 'locales'))) {
     if (!file.endsWith('.json')) continue;
     const catalog = JSON.parse(fs.readFileSync(path.join(source, 'locales', file), 'utf8'));

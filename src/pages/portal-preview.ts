@@ -122,6 +122,13 @@ export const PREVIEW_SCRIPT = String.raw`/*! Refwire portal preview: unsaved set
       });
       return { success: true, data: rows, pagination: { next_cursor: null } };
     }
+    if (path === '/referrals') {
+      var refs = [['a', 'converted', 48], ['m', 'converted', 30], ['s', 'pending', 6], ['k', 'expired', 75]].map(function (r, i) {
+        var at = new Date(now - r[2] * 864e5).toISOString();
+        return { id: 'sample-referral-' + i, email: r[0] + '***@example.com', status: r[1], converted_at: r[1] === 'converted' ? new Date(now - (r[2] - 3) * 864e5).toISOString() : null, expires_at: null, created_at: at };
+      });
+      return { success: true, data: refs, pagination: { limit: 10, offset: 0, total: refs.length, has_more: false } };
+    }
     if (path === '/payouts') return { success: true, data: [{ id: 'sample-payout', status: 'completed', amount_minor: 12000, currency: cur, method: 'paypal', reference: 'PP-2041', created_at: new Date(now - 60 * 864e5).toISOString(), completed_at: new Date(now - 58 * 864e5).toISOString() }] };
     if (path === '/payout-details') return { success: true, data: { method: 'paypal', paypal_email: 'jane@example.com', wise_email: null, bank: null } };
     return { success: false, error: 'not in the preview' };

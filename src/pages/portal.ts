@@ -61,7 +61,7 @@ export function hostedPageHtml(project: { id: string; name: string }, lang: stri
 }
 
 /**
- * `GET /js/refwire-portal.js` with its language catalogs, and the hosted page `GET /portal/:projectId`
+ * `GET /js/refwire-portal.js` with its language catalogs and chart library, and the hosted page `GET /portal/:projectId`
  * (PRODUCT.md §13; the page's sign-in and data go through the portal API, /api/portal/:projectId/…).
  */
 /** The hosted portal page of a project (`GET /portal/:projectId` below), as emails link to it. */
@@ -72,6 +72,9 @@ export function portalPageUrl(publicUrl: string, projectId: string): string {
 export function portalPagesRouter(prisma: PrismaClient, buildDir: string = PORTAL_BUILD_DIR): Router {
   const router = express.Router();
   router.get('/js/refwire-portal.js', assetHandler(() => path.join(buildDir, 'refwire-portal.js'), 'application/javascript; charset=utf-8', PORTAL_ASSET));
+  // the chart library, imported by the script when it draws a daily chart (a module: fetched with CORS, which
+  // PORTAL_ASSET answers for merchants' pages)
+  router.get('/js/refwire-portal/uplot.js', assetHandler(() => path.join(buildDir, 'refwire-portal', 'uplot.js'), 'text/javascript; charset=utf-8', PORTAL_ASSET));
   router.get(
     '/js/refwire-portal/locales/:file',
     assetFolderHandler(() => path.join(buildDir, 'refwire-portal', 'locales'), /^[a-z]{2}\.json$/, 'application/json; charset=utf-8', { ...PORTAL_ASSET, missing: 'no such language' }),

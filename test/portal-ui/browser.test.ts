@@ -372,8 +372,8 @@ ${scripts}
 
   it('shows every block with the numbers the API answers, on a hostile page under a strict CSP', async () => {
     const token = await embedToken();
-    const [me, stats, links, commissions, payouts] = await Promise.all(
-      ['/me', '/stats', '/links', '/commissions', '/payouts'].map((p) => portalGet(token, p)),
+    const [me, stats, links, commissions, payouts, referrals] = await Promise.all(
+      ['/me', '/stats', '/links', '/commissions', '/payouts', '/referrals'].map((p) => portalGet(token, p)),
     );
     const context = await newContext();
     const page = await embedPage(context, { token });
@@ -407,6 +407,15 @@ ${scripts}
     expect(await stat('revenue')).toBe(usd(stats.totals.revenue_minor.USD - (stats.totals.refunded_minor.USD ?? 0)));
     expect(await stat('commission')).toBe(usd(stats.totals.commission_minor.USD));
     expect([stats.totals.clicks, stats.totals.signups, stats.totals.purchases, stats.totals.revenue_minor.USD]).toEqual([3, 1, 1, 4000]);
+    // and the customers referred, oldest first, their addresses masked: today's signup (the sales were recorded by
+    // the merchant without a referral)
+    const referralRows = page.locator('[data-block="stats"] tbody tr');
+    expect(await referralRows.count()).toBe(referrals.length);
+    const shown = (await referralRows.allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim()));
+    const label = { converted: 'Purchased', pending: 'Signed up', expired: 'Expired' } as Record<string, string>;
+    type Shown = { email: string; status: string; converted_at: string | null; created_at: string };
+    expect(shown).toEqual(referrals.map((r: Shown) => [day(r.created_at), r.email, r.converted_at ? `${label[r.status]}\non ${day(r.converted_at)}` : label[r.status]]));
+    expect(referrals.map((r: Shown) => `${r.email} ${r.status}`)).toEqual(['n***@customers.test pending']);
     // daily_stats: a uPlot canvas, and the same days in its table
     expect(await page.locator('[data-block="daily_stats"] canvas').count()).toBeGreaterThan(0);
     await page.locator('[data-block="daily_stats"] summary').click();
@@ -629,6 +638,7 @@ ${scripts}
     expect(history).toContain('Add your payout details before requesting a payout.');
     expect(history).toContain('No payouts yet.');
     expect(await text(page, '[data-block="stats"] [data-stat="conversion_rate"] dd')).toBe('—');
+    expect(await text(page, '[data-block="stats"]')).toContain('No referrals yet: customers who sign up through your links appear here.');
   });
 
   it('offers a pending affiliate no link form, which the API would refuse, but the code and link to share', async () => {

@@ -74,6 +74,10 @@ export type Commission = {
   occurred_at: string;
   hold_until: string | null;
 };
+/** A customer the affiliate referred; the address masked by the server (j***@example.com) */
+export type Referral = { id: string; email: string; status: 'pending' | 'converted' | 'expired'; converted_at: string | null; created_at: string };
+/** One page of a list and where the next starts (a cursor, or an offset as text), null on the last */
+export type Page<T> = { rows: T[]; next: string | null };
 export type Payout = {
   id: string;
   status: string;
@@ -136,7 +140,7 @@ export class PortalApi {
     path: string,
     body?: unknown,
     root = `/api/portal/${encodeURIComponent(this.projectId)}`,
-  ): Promise<{ data?: T; pagination?: { next_cursor?: string | null } }> {
+  ): Promise<{ data?: T; pagination?: { next_cursor?: string | null; has_more?: boolean } }> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (this.auth.kind === 'token') headers.Authorization = `Bearer ${this.auth.token}`;
@@ -153,7 +157,7 @@ export class PortalApi {
       throw new ApiError(0, 'network');
     }
     if (res.status === 204 || res.status === 202) return {};
-    let json: { success?: boolean; data?: T; error?: string; pagination?: { next_cursor?: string | null } } = {};
+    let json: { success?: boolean; data?: T; error?: string; pagination?: { next_cursor?: string | null; has_more?: boolean } } = {};
     try {
       json = (await res.json()) as typeof json;
     } catch {
@@ -182,9 +186,16 @@ export class PortalApi {
   createLink = (target_url: string, slug?: string) => this.call<Link>('POST', '/links', slug ? { target_url, slug } : { target_url });
   coupons = () => this.call<Coupon[]>('GET', '/coupons');
   /** One page, newest first; `next` is the cursor of the older page after it, null on the last */
-  commissions = async (limit: number, cursor?: string | null) => {
+  commissions = async (limit: number, cursor?: string | null): Promise<Page<Commission>> => {
     const page = await this.envelope<Commission[]>('GET', `/commissions?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     return { rows: page.data ?? [], next: page.pagination?.next_cursor ?? null };
+  };
+  /** The customers the affiliate referred, oldest first, paged by offset (`next` is the next page's) */
+  referrals = async (limit: number, offset?: string | null): Promise<Page<Referral>> => {
+    const from = Number(offset ?? 0);
+    const page = await this.envelope<Referral[]>('GET', `/referrals?limit=${limit}&offset=${from}`);
+    const rows = page.data ?? [];
+    return { rows, next: page.pagination?.has_more ? String(from + rows.length) : null };
   };
   payouts = () => this.call<Payout[]>('GET', '/payouts');
   requestPayout = (currency: string) => this.call<Payout>('POST', '/payouts', { currency });

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Stats } from '../api';
+import { ApiError, type Balance, type Block, type Commission, type Coupon, type Link, type Me, type Page, type PayoutDetails, type Payout, type PerCurrency, type PromoMaterial, type Referral, type Stats } from '../api';
 import { compareMinor, count, date, iso, minorIsPositive, money, percent } from '../format';
 import { LANGUAGES, nativeName } from '../i18n';
 import { DailyChart } from './chart';
@@ -254,6 +254,7 @@ export function StatsBlock({ me, stats, wide, extra }: BlockProps) {
           </dl>
         )}
       </Loaded>
+      <Referrals me={me} />
     </Card>
   );
 }
@@ -290,18 +291,27 @@ function BalanceCard(props: { currency: string; balance: Balance }) {
   );
 }
 
-/** Commissions fetched at a time: the first page, and each "Load more" */
-const COMMISSIONS_PAGE = 10;
+/** Rows fetched at a time: a list's first page, and each "Load more" */
+const PAGE = 10;
 
 /**
- * The affiliate's commissions, newest first, paged with the API's cursor. The older pages "Load more" adds belong
- * to the first page they followed (`base`): when the first page is loaded again (after `me` changes) they are
- * dropped, and an answer that arrives for a replaced first page is ignored.
+ * A list read a page at a time (the affiliate's commissions, their referrals). The pages "Load more" adds belong to
+ * the first page they followed (`base`): when the first page is loaded again (after `me` changes) they are dropped,
+ * and an answer that arrives for a replaced first page is ignored.
  */
-function Commissions({ me }: { me: Me }) {
-  const { t, lang, api } = usePortal();
-  const first = useLoad(() => api.commissions(COMMISSIONS_PAGE), [me]);
-  const [more, setMore] = useState<{ base: unknown; rows: Commission[]; next: string | null; busy?: boolean; error?: unknown } | null>(null);
+function PagedTable<T extends { id: string }>(props: {
+  me: Me;
+  /** each row's data-<kind> attribute holds its id */
+  kind: string;
+  title: string;
+  empty: string;
+  load: (limit: number, next?: string | null) => Promise<Page<T>>;
+  head: ComponentChildren;
+  row: (r: T) => ComponentChildren;
+}) {
+  const { t } = usePortal();
+  const first = useLoad(() => props.load(PAGE), [props.me]);
+  const [more, setMore] = useState<{ base: unknown; rows: T[]; next: string | null; busy?: boolean; error?: unknown } | null>(null);
   // the first row a "Load more" added takes the focus: the button may be gone (last page), and a keyboard or
   // screen-reader user lands on what was loaded instead of the top of the page
   const focusAt = useRef(-1);
@@ -318,7 +328,7 @@ function Commissions({ me }: { me: Me }) {
     const kept = { base, rows: m?.rows ?? [], next };
     setMore({ ...kept, busy: true });
     try {
-      const page = await api.commissions(COMMISSIONS_PAGE, next);
+      const page = await props.load(PAGE, next);
       focusAt.current = rows.length;
       setMore((cur) => (cur?.base === base ? { base, rows: [...kept.rows, ...page.rows], next: page.next } : cur));
     } catch (error) {
@@ -327,32 +337,18 @@ function Commissions({ me }: { me: Me }) {
   };
   return (
     <>
-      <h3>{t('commissions_title')}</h3>
-      <Loaded load={first} empty={() => rows.length === 0 && t('commissions_empty')}>
+      <h3>{props.title}</h3>
+      <Loaded load={first} empty={() => rows.length === 0 && props.empty}>
         {() => (
-          <TableWrap label={t('commissions_title')}>
+          <TableWrap label={props.title}>
             <table>
               <thead>
-                <tr>
-                  <th scope="col">{t('col_date')}</th>
-                  <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
-                  <th scope="col" class="rw-num">{t('col_amount')}</th>
-                  <th scope="col">{t('col_status')}</th>
-                  {/* narrow, the hold date goes under the status: five columns do not fit 320 px */}
-                  <th scope="col" class="rw-hide-narrow">{t('col_hold_until')}</th>
-                </tr>
+                <tr>{props.head}</tr>
               </thead>
               <tbody>
-                {rows.map((c: Commission, i) => (
-                  <tr key={c.id} data-commission={c.id} {...(i === focusAt.current ? { ref: added, tabIndex: -1 } : {})}>
-                    <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
-                    <td class="rw-hide-narrow">{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
-                    <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
-                    <td>
-                      <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
-                      {c.status === 'held' && <div class="rw-show-narrow rw-nowrap">{date(c.hold_until, lang, 'short')}</div>}
-                    </td>
-                    <td class="rw-nowrap rw-hide-narrow">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+                {rows.map((r, i) => (
+                  <tr key={r.id} {...{ [`data-${props.kind}`]: r.id }} {...(i === focusAt.current ? { ref: added, tabIndex: -1 } : {})}>
+                    {props.row(r)}
                   </tr>
                 ))}
               </tbody>
@@ -370,6 +366,73 @@ function Commissions({ me }: { me: Me }) {
         </div>
       )}
     </>
+  );
+}
+
+/** The affiliate's commissions, newest first, paged with the API's cursor. */
+function Commissions({ me }: { me: Me }) {
+  const { t, lang, api } = usePortal();
+  return (
+    <PagedTable<Commission>
+      me={me}
+      kind="commission"
+      title={t('commissions_title')}
+      empty={t('commissions_empty')}
+      load={api.commissions}
+      head={
+        <>
+          <th scope="col">{t('col_date')}</th>
+          <th scope="col" class="rw-hide-narrow">{t('col_kind')}</th>
+          <th scope="col" class="rw-num">{t('col_amount')}</th>
+          <th scope="col">{t('col_status')}</th>
+          {/* narrow, the hold date goes under the status: five columns do not fit 320 px */}
+          <th scope="col" class="rw-hide-narrow">{t('col_hold_until')}</th>
+        </>
+      }
+      row={(c) => (
+        <>
+          <td class="rw-nowrap">{date(c.occurred_at, lang)}</td>
+          <td class="rw-hide-narrow">{t(`kind_${c.kind}`, { defaultValue: c.kind })}</td>
+          <td class="rw-num">{money(c.commission_minor, c.currency, lang)}</td>
+          <td>
+            <Badge kind={c.status}>{t(`cstatus_${c.status}`, { defaultValue: c.status })}</Badge>
+            {c.status === 'held' && <div class="rw-show-narrow rw-nowrap">{date(c.hold_until, lang, 'short')}</div>}
+          </td>
+          <td class="rw-nowrap rw-hide-narrow">{c.status === 'held' ? date(c.hold_until, lang) : ''}</td>
+        </>
+      )}
+    />
+  );
+}
+
+/** The customers the affiliate referred, oldest first (Refferq's "My referrals"), their addresses masked. */
+function Referrals({ me }: { me: Me }) {
+  const { t, lang, api } = usePortal();
+  return (
+    <PagedTable<Referral>
+      me={me}
+      kind="referral"
+      title={t('referrals_title')}
+      empty={t('referrals_empty')}
+      load={api.referrals}
+      head={
+        <>
+          <th scope="col">{t('col_date')}</th>
+          <th scope="col">{t('col_customer')}</th>
+          <th scope="col">{t('col_status')}</th>
+        </>
+      }
+      row={(r) => (
+        <>
+          <td class="rw-nowrap">{date(r.created_at, lang)}</td>
+          <td class="rw-ltr">{r.email}</td>
+          <td>
+            <Badge kind={r.status}>{t(`rstatus_${r.status}`, { defaultValue: r.status })}</Badge>
+            {r.converted_at && <div class="rw-muted rw-nowrap">{t('referral_converted_on', { date: date(r.converted_at, lang) })}</div>}
+          </td>
+        </>
+      )}
+    />
   );
 }
 

@@ -1,5 +1,5 @@
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
 import type { DailyRow } from '../api';
 import { count, date, dayMonth } from '../format';
 import { direction } from '../i18n';
@@ -9,19 +9,48 @@ import { usePortal } from './context';
 const COLORS = ['#2563eb', '#d97706', '#059669'];
 const AXIS_FONT = '12px system-ui,sans-serif';
 
+let library: Promise<typeof uPlot> | null = null;
+
+/**
+ * uPlot, imported from the server the first time a chart is drawn (scripts/build-portal.js): a third of the portal's
+ * code, which a page without the daily chart never needs. A failed import is tried again by the next chart.
+ */
+function loadUPlot(base: string): Promise<typeof uPlot> {
+  library ??= (import(`${base}/js/refwire-portal/uplot.js`) as Promise<{ default: typeof uPlot }>).then(
+    (m) => m.default,
+    (err: unknown) => {
+      library = null;
+      throw err;
+    },
+  );
+  return library;
+}
+
 /**
  * The daily chart: uPlot on a canvas, which screen readers cannot read, so the canvas is one image with a summary
  * label and the same numbers follow in a table (behind a disclosure, for everyone).
  */
 export function DailyChart(props: { daily: DailyRow[] }) {
-  const { t, lang } = usePortal();
+  const { t, lang, api } = usePortal();
+  // null while it loads; false when it could not be loaded: the numbers' table is then shown open
+  const [lib, setLib] = useState<typeof uPlot | null | false>(null);
+  useEffect(() => {
+    let live = true;
+    loadUPlot(api.base).then(
+      (u) => live && setLib(() => u),
+      () => live && setLib(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api.base]);
   // in Arabic and Hebrew time runs from right to left, and the values' axis stands on the right
   const rtl = direction(lang) === 'rtl';
   const box = useRef<HTMLDivElement>(null);
   const rows = props.daily;
   useEffect(() => {
     const el = box.current;
-    if (!el || rows.length === 0) return;
+    if (!el || !lib || rows.length === 0) return;
     const xs = rows.map((r) => Date.parse(`${r.date}T00:00:00Z`) / 1000);
     const data: uPlot.AlignedData = [xs, rows.map((r) => r.clicks), rows.map((r) => r.signups), rows.map((r) => r.purchases)];
     const labels = [t('stat_clicks'), t('stat_signups'), t('stat_purchases')];
@@ -31,7 +60,7 @@ export function DailyChart(props: { daily: DailyRow[] }) {
     const ctx = document.createElement('canvas').getContext('2d')!;
     ctx.font = AXIS_FONT;
     const xSpace = Math.max(50, ...xs.map((x) => ctx.measureText(dayMonth(x, lang)).width + 16));
-    const plot = new uPlot(
+    const plot = new lib(
       {
         width: width(),
         height: 220,
@@ -53,7 +82,7 @@ export function DailyChart(props: { daily: DailyRow[] }) {
       ro.disconnect();
       plot.destroy();
     };
-  }, [rows, lang, rtl]);
+  }, [rows, lang, rtl, lib]);
 
   const first = rows[0]?.date;
   const last = rows[rows.length - 1]?.date;
@@ -67,8 +96,8 @@ export function DailyChart(props: { daily: DailyRow[] }) {
           </li>
         ))}
       </ul>
-      <div class="rw-chart" ref={box} role="img" aria-label={label} />
-      <details>
+      {lib === false ? <p class="rw-muted">{t('chart_unavailable')}</p> : <div class="rw-chart" ref={box} role="img" aria-label={label} aria-busy={lib === null} />}
+      <details open={lib === false}>
         <summary>{t('chart_table')}</summary>
         <TableWrap label={t('daily_title')}>
           <table>
