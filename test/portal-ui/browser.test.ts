@@ -641,6 +641,23 @@ ${scripts}
     expect(await text(page, '[data-block="stats"]')).toContain('No referrals yet: customers who sign up through your links appear here.');
   });
 
+  it('says when the chart library cannot be loaded, and shows the daily numbers as a table instead', async () => {
+    const token = await embedToken();
+    const stats = await portalGet(token, '/stats');
+    const context = await newContext();
+    await context.route(/\/js\/refwire-portal\/uplot\.js$/, (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"success":false}' }));
+    const page = await context.newPage();
+    await page.goto(`http://localhost:${merchant.port}/?${new URLSearchParams({ project: project.id, token })}`);
+    const block = page.locator('[data-block="daily_stats"]');
+    await block.getByText('The chart could not be loaded: the numbers are in the table below.').waitFor({ timeout: 15_000 });
+    expect(await block.locator('canvas').count()).toBe(0);
+    expect(await block.locator('details').getAttribute('open')).not.toBeNull();
+    expect(await block.locator('tbody tr').count()).toBe(stats.daily.length);
+    expect(await block.locator('tbody tr').first().isVisible()).toBe(true);
+    // the browser reports the failed import itself; nothing else went wrong
+    expect(pageErrors.splice(0).every((e) => /uplot\.js|dynamically imported module/i.test(e))).toBe(true);
+  });
+
   it('offers a pending affiliate no link form, which the API would refuse, but the code and link to share', async () => {
     const email = 'waiting@partners.test';
     await api().post('/api/v1/affiliates').set(as()).send({ email, referral_code: 'WAIT-1' }).expect(201);
