@@ -543,7 +543,9 @@ export function PaymentMethodsBlock({ me, refreshMe, wide }: BlockProps) {
       refreshMe();
     } catch (err) {
       const refused = err instanceof ApiError && err.status === 400;
-      setError(refused ? t('invalid_details', { reason: err.message }) : errorMessage(t, lang, err));
+      // a refusal of a field the portal knows is said in the affiliate's language; any other in the API's words
+      const said = errorMessage(t, lang, err);
+      setError(refused && said === t('error_generic') ? t('invalid_details', { reason: err.message }) : said);
       // each input's id is rw- and the field the API names in its refusal ("bank.iban: …")
       if (refused) setInvalidField(`rw-${/^([\w.]+):/.exec(err.message)?.[1]}`);
     } finally {

@@ -76,9 +76,17 @@ export function Loading() {
  * The API's refusals an affiliate can meet, by the words of its English message, in the affiliate's language: the
  * raw text (field names, "allowed_domains") is the merchant's vocabulary, and English in every language.
  */
-const REFUSALS: [RegExp, string][] = [
+const REFUSALS: [RegExp, string, ((m: RegExpExecArray) => Record<string, unknown>)?][] = [
   [/^slug\b/, 'slug_invalid'],
+  // src/tracking/allowed-domains.ts: the site refused, and the program's
+  [/^target_url: (\S+) is not on the project's allowed_domains \((.*)\)$/, 'link_target_domain', (m) => ({ host: m[1], allowed: m[2] })],
+  [/^target_url: the project has no allowed_domains/, 'link_target_none'],
   [/^target_url\b/, 'link_target_hint'],
+  // the payout details' refusals (src/api/payout-methods.ts), by the field they name
+  [/^(paypal_email|wise_email)\b/, 'details_email_invalid'],
+  [/^bank\.account_holder\b/, 'details_holder_invalid'],
+  [/^bank\.iban\b/, 'details_iban_invalid'],
+  [/^bank\.bic\b/, 'details_bic_invalid'],
   [/^nothing eligible|nothing to pay/, 'payout_nothing'],
   [/below minimum_payout/, 'payout_minimum'],
   // before "suspended": a suspended affiliate's link is refused as not active ("…; this account is suspended")
@@ -98,7 +106,10 @@ export function errorMessage(t: (k: string, o?: Record<string, unknown>) => stri
       const when = new Intl.RelativeTimeFormat(lang).format(s < 60 ? s : Math.ceil(s / 60), s < 60 ? 'second' : 'minute');
       return t('error_rate_limit', { when });
     }
-    for (const [words, key] of REFUSALS) if (words.test(err.message)) return t(key, vars);
+    for (const [words, key, named] of REFUSALS) {
+      const m = words.exec(err.message);
+      if (m) return t(key, { ...vars, ...named?.(m) });
+    }
   }
   return t('error_generic');
 }
