@@ -24,6 +24,27 @@ export function grossShareOf(refundMinor: bigint, refundTaxMinor: bigint, paymen
 }
 
 /**
+ * The gross shares of several refunds of one payment that each name their tax (Paddle's adjustments, Polar's
+ * refunds), given in time order: their untaxed parts are added up and the running total carried onto the gross and
+ * rounded once at each step, each refund's share the step it adds. So the shares add up to the share of the refunds'
+ * untaxed sum, which is the whole gross when they refund the whole base: rounded one by one, twelve pieces of a full
+ * refund added up to two minor units less and left the affiliate two cents of a commission refunded in full.
+ */
+export function grossSharesOf(refunds: readonly { amountMinor: bigint; taxMinor: bigint }[], paymentGrossMinor: bigint, paymentTaxMinor: bigint): bigint[] {
+  const base = paymentGrossMinor - paymentTaxMinor;
+  if (base <= 0n) return refunds.map((r) => r.amountMinor);
+  let untaxed = 0n;
+  let carried = 0n;
+  return refunds.map((r) => {
+    untaxed += r.amountMinor - r.taxMinor;
+    const next = mulDivRound(untaxed, paymentGrossMinor, base);
+    const share = next - carried;
+    carried = next;
+    return share;
+  });
+}
+
+/**
  * A cumulative report is kept under its total and its time: the same report delivered again is one, but a total that
  * comes back to an earlier figure after a refund failed (Stripe lowers amount_refunded) is a new report, and only
  * the earlier one included the failed refund.

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { jsonTexts } from '../db/text-array';
 import { attribute } from '../attribution/chain';
 import { mulDivRound } from '../commission/money';
-import { grossShareOf, refundLevels, reversedAt, type RefundLevel } from '../commission/reversal';
+import { failureKeyOf, grossShareOf, grossSharesOf, refundLevels, reversedAt, type RefundLevel } from '../commission/reversal';
 import { decideCommission, holdUntil, reviewState } from '../commission/decide';
 import { isFrozen, notFrozenSql } from '../domain/balances';
 import type { SqlSession } from '../db/sql';
@@ -348,9 +348,21 @@ function refundLevelsOf(inputs: LedgerInputs, payment: PaymentRow): { levels: Re
       if (!seen || o.occurredAt < seen.occurredAt || (o.occurredAt.getTime() === seen.occurredAt.getTime() && o.amountMinor < seen.amountMinor)) distinct.set(o.observationKey, o);
     }
   }
-  // a refund (or a cumulative refunded total) that names its tax counts by its untaxed share of the base (grossShareOf)
-  const observations = [...distinct.values()].map((o) =>
-    o.taxMinor === null ? o : { ...o, amountMinor: grossShareOf(o.amountMinor, o.taxMinor, payment.amount_minor, payment.tax_minor) },
+  // A refund (or a cumulative refunded total) that names its tax counts by its untaxed share of the base, carried onto
+  // the gross (grossShareOf). The distinct refunds that stand are carried together, in time order (grossSharesOf),
+  // so that their shares add up to the share of their sum.
+  const seen = [...distinct.values()];
+  const together = seen
+    .filter((o) => o.taxMinor !== null && !o.cumulative && !o.withdrawal && !o.failedSince && !distinct.has(failureKeyOf(o.observationKey)))
+    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.observationKey < b.observationKey ? -1 : a.observationKey > b.observationKey ? 1 : 0));
+  const shares = grossSharesOf(
+    together.map((o) => ({ amountMinor: o.amountMinor, taxMinor: o.taxMinor! })),
+    payment.amount_minor,
+    payment.tax_minor,
+  );
+  const shareOf = new Map(together.map((o, i) => [o.observationKey, shares[i]!]));
+  const observations = seen.map((o) =>
+    o.taxMinor === null ? o : { ...o, amountMinor: shareOf.get(o.observationKey) ?? grossShareOf(o.amountMinor, o.taxMinor, payment.amount_minor, payment.tax_minor) },
   );
   const latest = observations.reduce<RefundObservation | null>((last, o) => (last === null || o.occurredAt > last.occurredAt ? o : last), null);
   return { levels: refundLevels(observations, payment.amount_minor), latest };

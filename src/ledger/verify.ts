@@ -76,7 +76,9 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
                CASE WHEN o.tax_minor IS NULL OR g.base IS NULL OR g.base <= 0 THEN o.amount_minor
                     ELSE (sign(o.amount_minor - o.tax_minor)
                           * div(abs((o.amount_minor - o.tax_minor)::numeric * g.gross) + div(g.base, 2), g.base))::bigint
-               END AS amount_minor
+               END AS amount_minor,
+               -- distinct refunds that name their tax are carried onto the gross together, rounded once (grossSharesOf)
+               CASE WHEN o.tax_minor IS NOT NULL AND g.base > 0 THEN (o.amount_minor - o.tax_minor)::numeric END AS untaxed, g.gross, g.base
         FROM refund_observations o
         -- an observation counts for the payment its id points to, and for the payment keyed by that id itself, as
         -- the recompute reads it (aliasesOf, src/ledger/ledger-inputs.ts): the two differ only where one id was
@@ -117,7 +119,10 @@ export async function verifyLedger(prisma: PrismaClient, projectId: string, now:
         GROUP BY provider, payment_key, currency),
       refunded AS (
         SELECT c.provider, c.payment_key, c.currency, greatest(coalesce(max(c.standing), 0),
-                                              coalesce(sum(c.amount_minor) FILTER (WHERE NOT c.cumulative AND NOT c.withdrawal AND c.stands), 0))
+                                              coalesce(sum(c.amount_minor) FILTER (WHERE NOT c.cumulative AND NOT c.withdrawal AND c.stands AND c.untaxed IS NULL), 0)
+                                              + coalesce((sign(sum(c.untaxed) FILTER (WHERE NOT c.cumulative AND NOT c.withdrawal AND c.stands))
+                                                          * div(abs(sum(c.untaxed) FILTER (WHERE NOT c.cumulative AND NOT c.withdrawal AND c.stands) * max(c.gross))
+                                                                + div(max(c.base), 2), max(c.base)))::bigint, 0))
                                       + coalesce(w.withdrawn, 0) AS total
         FROM counted c LEFT JOIN withdrawals w ON w.provider = c.provider AND w.payment_key = c.payment_key AND w.currency = c.currency
         GROUP BY c.provider, c.payment_key, c.currency, w.withdrawn)

@@ -7,7 +7,7 @@ import {
   percentOf,
 } from '../../src/commission/money';
 import { formatMajor } from '../../src/domain/currency-digits';
-import { failureKeyOf, grossShareOf, refundLevels, refundedTotal, reversedAt } from '../../src/commission/reversal';
+import { failureKeyOf, grossShareOf, grossSharesOf, refundLevels, refundedTotal, reversedAt } from '../../src/commission/reversal';
 import { addMonths, computeCommission, selectRule, withinDuration, type CommissionRule } from '../../src/commission/rules';
 
 const pct = (rateBp: number): CommissionRule => ({ type: 'percentage', rateBp });
@@ -144,6 +144,21 @@ describe('refunds', () => {
     ['money given back returns at most what was taken', [withdrawal(1000n), withdrawal(-3000n), refund(500n)], 500n],
   ])('refunded total: %s', (_label, observations, total) => {
     expect(refundedTotal(observations, 4000n)).toBe(total);
+  });
+
+  it('refunds that name their tax are carried onto the gross together: their shares add up to the share of their sum', () => {
+    // 66.05 paid of which 4.61 tax; twelve refunds of 5.12 + 0.38 tax give back the whole base of 61.44
+    const shares = grossSharesOf(Array.from({ length: 12 }, () => ({ amountMinor: 550n, taxMinor: 38n })), 6605n, 461n);
+    expect(shares.reduce((a, b) => a + b, 0n)).toBe(6605n);
+    expect(new Set(shares)).toEqual(new Set([550n, 551n]));
+    // one by one, each would be 550: 6,600 in all
+    expect(grossShareOf(550n, 38n, 6605n, 461n)).toBe(550n);
+    // one refund alone: its own share
+    expect(grossSharesOf([{ amountMinor: 6000n, taxMinor: 1000n }], 11_000n, 1000n)).toEqual([5500n]);
+    // three untaxed units of a base of 6 on a gross of 9 (each 1.5, rounded alone to 2): 2, 1, 2, adding up to 5 (4.5 rounded)
+    expect(grossSharesOf([{ amountMinor: 2n, taxMinor: 1n }, { amountMinor: 2n, taxMinor: 1n }, { amountMinor: 2n, taxMinor: 1n }], 9n, 3n)).toEqual([2n, 1n, 2n]);
+    // no base to share: as given
+    expect(grossSharesOf([{ amountMinor: 500n, taxMinor: 100n }], 500n, 500n)).toEqual([500n]);
   });
 
   it("a refund that names its tax weighs its untaxed share of the payment's base, carried onto the gross", () => {

@@ -60,6 +60,31 @@ describe("a Paddle refund reverses the commission by its untaxed share of the pa
     expect(await run([rest, vat(), taxOnly])).toEqual({ rows: [['purchase', 980], ['refund', -980]], total: 0 });
   });
 
+  // 61.44 + 4.61 tax, earning 12.29 (20%); then refunded in twelve pieces of 5.12 + 0.38 tax: the whole base
+  const pieces = () =>
+    Array.from({ length: 12 }, (_, i) => adjustment(`adj_piece_${i}`, { subtotal: 512, tax: 38 }, `2024-04-${String(20 + i).padStart(2, '0')}T10:00:00Z`));
+  it.each([
+    ['in time order', () => [payment({ subtotal: 6144, tax: 461 }), ...pieces()]],
+    ['the pieces first, the latest first', () => [...pieces().reverse(), payment({ subtotal: 6144, tax: 461 })]],
+  ])('a refund of the whole base in twelve pieces reverses the whole commission (%s)', async (_label, deliveries) => {
+    // each piece's share of the gross is 550.41: rounded one by one they came to 6,600 of 6,605 and reversed 1,228
+    const { rows, total } = await run(deliveries());
+    expect(rows.filter(([kind]) => kind === 'purchase')).toEqual([['purchase', 1229]]);
+    expect(rows.filter(([kind]) => kind === 'refund').reduce((sum, [, v]) => sum + (v as number), 0)).toBe(-1229);
+    expect(total).toBe(0);
+  });
+
+  it('ledger/verify counts such pieces as the ledger does, together: three whose shares each round up', async () => {
+    // 0.06 + 0.03 tax; three refunds of 0.01 + 0.01 tax: 1.5 of the gross each, 4.5 together, so 5 refunded, not 6
+    const tiny = [1, 2, 3].map((i) => adjustment(`adj_tiny_${i}`, { subtotal: 1, tax: 1 }, `2024-04-2${i}T10:00:00Z`));
+    const { total } = await run([payment({ subtotal: 6, tax: 3 }), ...tiny]);
+    expect(total).toBe(0);
+    const [row] = await database().db.sql.query<{ refund_level_minor: string }>(
+      `SELECT refund_level_minor::text FROM conversions WHERE kind IN ('purchase', 'renewal') AND amount_minor = 9 ORDER BY created_at DESC LIMIT 1`,
+    );
+    expect(row?.refund_level_minor).toBe('5');
+  });
+
   it('a refund taxed as its payment reverses its share of the gross, as before', async () => {
     const half = adjustment('adj_half', { subtotal: 2450, tax: 490 }, '2024-04-20T10:00:00Z');
     expect(await run([vat(), half])).toEqual({ rows: [['purchase', 980], ['refund', -490]], total: 490 });
