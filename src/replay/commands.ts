@@ -14,9 +14,15 @@ function secrets(values: string[]): Target['secret'] {
   const perProvider: Partial<Record<ProviderName, string>> = {};
   let every: string | undefined;
   for (const value of values) {
-    const m = /^(stripe|paddle|lemonsqueezy|polar)=(.+)$/.exec(value);
-    if (m) perProvider[m[1] as ProviderName] = m[2]!;
-    else every = value;
+    const m = /^(stripe|paddle|lemonsqueezy|polar)=(.+)$/i.exec(value);
+    if (m) perProvider[m[1]!.toLowerCase() as ProviderName] = m[2]!;
+    else {
+      // a secret may hold "=" (Lemon Squeezy's are the merchant's own words), so a name that is no provider's is not
+      // refused; but a mistyped one would sign every provider's deliveries with "strpe=whsec_…": say so
+      const named = /^([a-z][a-z_-]{2,15})=/i.exec(value);
+      if (named) process.stderr.write(`refwire: "${named[1]}=" names no provider (${PROVIDER_NAMES.join(', ')}): the whole value is the secret for every provider\n`);
+      every = value;
+    }
   }
   if (every === undefined) return perProvider;
   return Object.fromEntries(PROVIDER_NAMES.map((p) => [p, perProvider[p] ?? every]));
@@ -146,7 +152,7 @@ export function registerReplayCommands(program: Command): void {
         const inputs: ReplayInput[] = simulation.deliveries.map((delivery) => ({ kind: 'delivery', delivery }));
         if (!opts.json) {
           process.stdout.write(
-            `${scenario} on ${opts.provider}: ${inputs.length} events for ${simulation.email}, referral code ${simulation.referralCode}, ` +
+            `${scenario} on ${opts.provider}: ${inputs.length} ${inputs.length === 1 ? 'event' : 'events'} for ${simulation.email}, referral code ${simulation.referralCode}, ` +
               `${simulation.amountMinor} ${simulation.currency} minor units a payment\n`,
           );
         }

@@ -22,7 +22,8 @@ interface Reporter {
 }
 
 function describe(outcome: Outcome): string {
-  if (outcome.kind === 'rejected') return `${outcome.status ?? 'no answer'}: ${outcome.reason}`;
+  // with no answer at all, the reason says so ("no answer from …")
+  if (outcome.kind === 'rejected') return outcome.status === null ? outcome.reason : `${outcome.status}: ${outcome.reason}`;
   return `event ${outcome.id}`;
 }
 
@@ -53,6 +54,16 @@ function barReporter(stream: NodeJS.WritableStream, total: number, tally: Tally)
   );
   const bar: SingleBar = multibar.create(total, 0, { ...tally.total });
   const tick = () => bar.increment(1, { ...tally.total });
+  // Ctrl-C (or a kill) while the bar is drawn: the terminal gets its cursor and line wrapping back, and is told how far
+  // the run got, before the process ends as an interrupted one does (130, 143)
+  const interrupted = (signal: NodeJS.Signals) => {
+    multibar.stop();
+    const t = tally.total;
+    stream.write(`interrupted after ${t.sent + t.skipped} of ${total}: accepted ${t.accepted}, duplicates ${t.duplicates}, rejected ${t.rejected}, skipped ${t.skipped}\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   return {
     delivered: (d, o) => {
       if (o.kind === 'rejected') multibar.log(`rejected  ${d.provider.padEnd(12)} ${d.label}  (${describe(o)})\n`);
@@ -63,6 +74,8 @@ function barReporter(stream: NodeJS.WritableStream, total: number, tally: Tally)
       tick();
     },
     done: () => {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
       // a render flushes the lines logged since the last one (the bar redraws on a timer)
       multibar.update();
       multibar.stop();

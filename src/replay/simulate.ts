@@ -119,16 +119,25 @@ function story(script: ProviderScript, scenario: ScenarioName, o: Resolved): { p
   }
 }
 
-export function resolveOptions(options: SimulateOptions): Resolved {
+/** The scenarios with a partial refund, whose amount `refundMinor` is (the full refund's is the amount itself). */
+const PARTLY_REFUNDED: readonly ScenarioName[] = ['partial-refund', 'lifecycle'];
+
+function resolveOptions(options: SimulateOptions, scenario: ScenarioName): Resolved {
   const amountMinor = options.amountMinor ?? 4900;
   if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new RangeError('the amount must be a positive whole number of minor units');
-  const refundMinor = options.refundMinor ?? Math.floor(amountMinor / 2);
-  if (!Number.isSafeInteger(refundMinor) || refundMinor <= 0 || refundMinor > amountMinor) {
+  // half the amount, but at least one minor unit: a purchase of 1 is refunded by 1
+  const refundMinor = options.refundMinor ?? Math.max(1, Math.floor(amountMinor / 2));
+  // checked only where a scenario refunds part of a payment: a purchase of 1 has no half to refund, and needs none
+  if (PARTLY_REFUNDED.includes(scenario) && (!Number.isSafeInteger(refundMinor) || refundMinor <= 0 || refundMinor > amountMinor)) {
     throw new RangeError('the refund amount must be a positive whole number of minor units, at most the amount');
   }
   const currency = (options.currency ?? 'USD').toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) throw new RangeError('the currency must be an ISO 4217 code such as USD');
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.referralCode)) throw new RangeError('the referral code must be letters, digits, "-" and "_"');
+  // the customer's address, which the providers' payloads carry and the ledger matches referrals by
+  if (options.email !== undefined && !/^[^\s@"<>(),;:]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(options.email)) {
+    throw new RangeError('the email must be an address such as buyer@example.com');
+  }
   return {
     referralCode: options.referralCode,
     email: options.email ?? `simulated-${randomBytes(4).toString('hex')}@example.com`,
@@ -150,7 +159,7 @@ export function buildSimulation(provider: ProviderName, scenario: ScenarioName, 
   if (!isScenarioName(scenario)) throw new RangeError(`unknown scenario "${String(scenario)}": one of ${SCENARIOS.join(', ')}`);
   const script = SCRIPTS[provider] as ProviderScript | undefined;
   if (!script) throw new RangeError(`unknown provider "${String(provider)}": one of ${Object.keys(SCRIPTS).join(', ')}`);
-  const o = resolveOptions(options);
+  const o = resolveOptions(options, scenario);
   const ids = new IdMap((id) => script.classifyId(id));
   const creationTimes = new CreationTimes();
   const { parts, expected } = story(script, scenario, o);

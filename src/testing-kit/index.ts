@@ -61,7 +61,7 @@ export class DeliveryRejected extends Error {
 }
 
 export type RefwireForTests = {
-  /** where it listens, e.g. http://localhost:41234 */
+  /** where it listens, on the loopback address: e.g. http://127.0.0.1:41234 */
   url: string;
   /** bearer token of /api/admin/* */
   adminToken: string;

@@ -91,6 +91,17 @@ describe('refwire replay', () => {
     expect(run.stdout).toMatch(/rejected\s+paddle\s+fixtures\/paddle\/customer\.created\.json\s+\(400: webhook verification failed\)/);
   });
 
+  it("a provider's name before its secret in any case; a name that is no provider's is told, and the value taken whole", async () => {
+    const named = await replay('fixtures/paddle', '--secret', `Paddle=${SECRETS.paddle}`);
+    expect(named.code).toBe(0);
+    expect(named.stderr).toBe('');
+    expect(summaryRow(named.stdout, 'total')).toMatchObject({ sent: shipped.paddle, rejected: 0 });
+    const mistyped = await replay('fixtures/paddle', '--secret', `padle=${SECRETS.paddle}`);
+    expect(mistyped.code).toBe(1);
+    expect(mistyped.stderr).toContain('refwire: "padle=" names no provider (stripe, paddle, lemonsqueezy, polar): the whole value is the secret for every provider');
+    expect(summaryRow(mistyped.stdout, 'total')).toMatchObject({ sent: shipped.paddle, rejected: shipped.paddle });
+  });
+
   it('a file that is not JSON and one that is no provider payload are reported, skipped and counted (exit 2); with a rejection, exit 1', async () => {
     fs.writeFileSync(path.join(scratch, 'notes.json'), 'this is not JSON');
     fs.writeFileSync(path.join(scratch, 'order.json'), JSON.stringify({ order: 42, total: 4900 }));

@@ -114,14 +114,50 @@ describe.each(PROVIDER_NAMES)('simulated %s sequences', (provider) => {
   });
 });
 
+describe("Paddle's payment ids in a simulation", () => {
+  it('a payment attempt is new for every transaction and shared by its paid and completed events; the saved card is new for the run', () => {
+    const payments = (sim: ReturnType<typeof buildSimulation>) =>
+      sim.deliveries
+        .map((d) => JSON.parse(d.body) as { event_type: string; data: { id: string; payments?: { payment_attempt_id: string; stored_payment_method_id: string }[] } })
+        .filter((p) => p.event_type.startsWith('transaction.'))
+        .map((p) => ({ txn: p.data.id, attempt: p.data.payments![0]!.payment_attempt_id, card: p.data.payments![0]!.stored_payment_method_id }));
+    const run = payments(buildSimulation('paddle', 'subscription', { referralCode: 'CODE' }));
+    const other = payments(buildSimulation('paddle', 'subscription', { referralCode: 'CODE' }));
+    const attemptOf = new Map<string, string>();
+    for (const p of run) {
+      expect(p.attempt).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(attemptOf.get(p.txn) ?? p.attempt).toBe(p.attempt);
+      attemptOf.set(p.txn, p.attempt);
+    }
+    // three transactions (the first payment and two renewals), three attempts
+    expect(new Set(attemptOf.values()).size).toBe(3);
+    expect(new Set(run.map((p) => p.card)).size).toBe(1);
+    // none from the fixtures, none from another run
+    const shipped = ['6f2c1d0e-3b7a-4c5e-9d81-2a4b6c8e0f13', '0bec49bd-dd4d-45e3-a91e-46992b09c5e2', '281ff2ca-8550-42b9-bf39-15948e7de62d'];
+    for (const p of run) expect([...shipped, ...other.map((o) => o.attempt), ...other.map((o) => o.card)]).not.toContain(p.attempt);
+    expect(shipped).not.toContain(run[0]!.card);
+    expect(other[0]!.card).not.toBe(run[0]!.card);
+  });
+});
+
 describe('simulate options', () => {
   it('defaults: 49.00 USD, a partial refund of half; the amount and refund are checked', () => {
     const sim = buildSimulation('stripe', 'partial-refund', { referralCode: 'CODE' });
     expect(sim).toMatchObject({ amountMinor: 4900, currency: 'USD', expected: { refunds: [{ payment: 0, amountMinor: 2450 }] } });
     expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'CODE', amountMinor: 0 })).toThrow(RangeError);
-    expect(() => buildSimulation('stripe', 'refund', { referralCode: 'CODE', amountMinor: 100, refundMinor: 101 })).toThrow(/at most the amount/);
+    expect(() => buildSimulation('stripe', 'partial-refund', { referralCode: 'CODE', amountMinor: 100, refundMinor: 101 })).toThrow(/at most the amount/);
+    expect(() => buildSimulation('stripe', 'lifecycle', { referralCode: 'CODE', amountMinor: 100, refundMinor: 0 })).toThrow(/positive whole number/);
+    // the refund is checked only where a part of a payment is refunded: a purchase of one minor unit needs none
+    for (const scenario of ['purchase', 'subscription', 'refund'] as const) {
+      expect(buildSimulation('stripe', scenario, { referralCode: 'CODE', amountMinor: 1 }).amountMinor).toBe(1);
+    }
+    expect(buildSimulation('stripe', 'refund', { referralCode: 'CODE', amountMinor: 1 }).expected.refunds).toEqual([{ payment: 0, amountMinor: 1 }]);
+    // half of one, at least one
+    expect(buildSimulation('stripe', 'partial-refund', { referralCode: 'CODE', amountMinor: 1 }).expected.refunds).toEqual([{ payment: 0, amountMinor: 1 }]);
     expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'CODE', currency: 'dollars' })).toThrow(/ISO 4217/);
     expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'has spaces' })).toThrow(/referral code/);
+    expect(() => buildSimulation('stripe', 'purchase', { referralCode: 'CODE', email: 'not an address' })).toThrow('the email must be an address such as buyer@example.com');
+    expect(buildSimulation('stripe', 'purchase', { referralCode: 'CODE', email: 'Buyer.One+tag@shop.example.co' }).email).toBe('Buyer.One+tag@shop.example.co');
     // what plain JavaScript can pass: named, not a TypeError from inside
     expect(() => buildSimulation('stripe', 'bogus' as never, { referralCode: 'CODE' })).toThrow('unknown scenario "bogus": one of purchase, subscription, refund, partial-refund, lifecycle');
     expect(() => buildSimulation('square' as never, 'purchase', { referralCode: 'CODE' })).toThrow(/^unknown provider "square": one of /);

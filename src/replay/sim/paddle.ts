@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ProviderScript, Step, StepContext } from '../simulate';
 import { freshEventId } from '../inputs';
 import type { Json } from './kit';
@@ -9,10 +10,20 @@ import type { Json } from './kit';
 const ID = /^(evt|ntf|txn|txnitm|adj|adjitm|inv|sub|ctm|add|biz|paymtd|dsc)_01[a-z0-9]+$/;
 const PER_PAYMENT = new Set(['evt', 'ntf', 'txn', 'txnitm', 'adj', 'adjitm', 'inv']);
 
+/** Paddle's bare UUIDs: a payment's `stored_payment_method_id` (the saved card, one per customer) and its attempt's. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function classifyId(id: string): 'payment' | 'shared' | null {
+  if (UUID.test(id)) return 'shared';
   const m = ID.exec(id);
   if (!m) return null;
   return PER_PAYMENT.has(m[1]!) ? 'payment' : 'shared';
+}
+
+/** A payment attempt's id, the same in a transaction's paid and completed events and new for every transaction. */
+function attemptIdOf(transactionId: string): string {
+  const h = createHash('sha256').update(`payment-attempt:${transactionId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Paddle's fee on an amount, as its sandbox charges it: 5% + 50 minor units (never more than the amount). */
@@ -53,7 +64,9 @@ function transaction(eventType: 'transaction.paid' | 'transaction.completed') {
     totals(d.items, c.o.amountMinor, c.o.currency);
     totals(d.details, c.o.amountMinor, c.o.currency);
     // one captured payment of the whole amount
-    d.payments = (d.payments ?? []).filter((x: Json) => x.status === 'captured').map((x: Json) => ({ ...x, amount: String(c.o.amountMinor) }));
+    d.payments = (d.payments ?? [])
+      .filter((x: Json) => x.status === 'captured')
+      .map((x: Json) => ({ ...x, amount: String(c.o.amountMinor), payment_attempt_id: attemptIdOf(d.id) }));
   };
 }
 
