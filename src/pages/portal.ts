@@ -129,6 +129,15 @@ export const portalPageOperations: Operation[] = [
   { method: 'get', path: '/js/refwire-portal/locales/{file}', tag: 'Affiliate portal', access: 'public', summary: "One language's catalog for the widget (en.json, de.json, ar.json, …)", answer: 'json' },
   {
     method: 'get',
+    path: '/js/refwire-portal/uplot.js',
+    tag: 'Affiliate portal',
+    access: 'public',
+    summary: 'The chart library (uPlot) as an ES module: the widget imports it when it draws a daily chart',
+    answer: 'javascript',
+    errors: [503],
+  },
+  {
+    method: 'get',
     path: '/portal/{projectId}',
     tag: 'Affiliate portal',
     access: 'public',
