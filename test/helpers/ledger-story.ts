@@ -35,10 +35,10 @@ export async function ledgerStory(tdb: TestDatabase, apps: TestApp[], provider: 
 }
 
 /**
- * A describe block's stories: one test database for the block (dropped after it), and `story(provider, secret)` for a
- * new ledgerStory in it, each app stopped at the end.
+ * A describe block's test database (created before it, dropped after it) and the apps its tests build on it, each
+ * stopped at the end: push every app built to `apps`.
  */
-export function ledgerStories() {
+export function blockDatabase() {
   let tdb: TestDatabase;
   const apps: TestApp[] = [];
   beforeAll(async () => {
@@ -48,5 +48,11 @@ export function ledgerStories() {
     for (const t of apps) await t.runner.stop();
     await tdb.drop();
   });
-  return { story: (provider: ProviderName, secret: string) => ledgerStory(tdb, apps, provider, secret), database: () => tdb };
+  return { database: () => tdb, apps };
+}
+
+/** A describe block's stories: `story(provider, secret)` for a new ledgerStory in the block's database. */
+export function ledgerStories() {
+  const { database, apps } = blockDatabase();
+  return { story: (provider: ProviderName, secret: string) => ledgerStory(database(), apps, provider, secret), database };
 }

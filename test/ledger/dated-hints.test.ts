@@ -5,7 +5,7 @@ import { polarAdapter } from '../../src/providers/polar/adapter';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { loadFixture } from '../helpers/fixtures';
 import { stripeEvent } from '../helpers/ledger';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { blockDatabase } from '../helpers/ledger-story';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
 
 /**
@@ -200,20 +200,12 @@ const lsInvoice = (o: { id: string; subscription: string; customer: number; tota
   });
 
 describe('facts learned later reach later payments only (PRODUCT.md §11)', () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { database, apps } = blockDatabase();
 
   /** A project at 10% with Ann (coupon LOYAL10), Ben and Cy; deliveries in the given order. */
   /** Stripe payloads, or Polar and Lemon Squeezy ones marked so. */
   async function run(deliveries: Delivery[], settings: Record<string, unknown> = {}) {
-    const t = buildTestApp(tdb.db);
+    const t = buildTestApp(database().db);
     apps.push(t);
     t.clock.now = new Date((T0 + 200 * DAY) * 1000);
     const { apiKey, id: projectId } = await createProjectViaApi(t.app);

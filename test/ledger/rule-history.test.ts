@@ -3,7 +3,8 @@ import request from 'supertest';
 import { recalculate } from '../../src/ledger/recalculate';
 import { stripeAdapter } from '../../src/providers/stripe/adapter';
 import { stripeEvent } from '../helpers/ledger';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { blockDatabase } from '../helpers/ledger-story';
+import type { TestDatabase } from '../helpers/postgres';
 import { buildTestApp, connectProvider, createProjectViaApi, type TestApp } from '../helpers/refwire';
 
 /**
@@ -90,17 +91,9 @@ async function harness(tdb: TestDatabase, clock: Date): Promise<Harness> {
 }
 
 describe('rules are not retroactive (PRODUCT.md §11)', () => {
-  let tdb: TestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.runner.stop();
-    await tdb.drop();
-  });
+  const { database, apps } = blockDatabase();
   const start = async (clock: Date) => {
-    const h = await harness(tdb, clock);
+    const h = await harness(database(), clock);
     apps.push(h.t);
     return h;
   };
@@ -255,7 +248,7 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
     h.t.clock.now = at(6);
     await h.api('patch', '/api/v1/settings', { commission_value: 15 });
 
-    const result = await recalculate(tdb.db.sql, h.projectId, { from: at(0), to: at(3), affiliateId: null }, h.t.clock.now, 1);
+    const result = await recalculate(database().db.sql, h.projectId, { from: at(0), to: at(3), affiliateId: null }, h.t.clock.now, 1);
     // 10% → 15% of 123.45 + 456.78 + 999.99 + 300.01 + 777.77 + 123.45 (the renewal), and −333.33 refunded of 999.99
     const rated = (rate: number) => amounts.concat(12_345).reduce((sum, a) => sum + Math.round((a * rate) / 100), 0) - Math.round((33_333 * rate) / 100);
     expect([rated(10), rated(15)]).toEqual([24_483, 36_723]);
@@ -313,7 +306,7 @@ describe('rules are not retroactive (PRODUCT.md §11)', () => {
     await h.deliver(invoice({ customer: 'cus_old', subscription: 'sub_old', reason: 'subscription_create', paidAt: at(0), amount: 10_000, code: 'JANE' }, 'in_old'));
     await h.deliver(invoice({ customer: 'cus_old2', subscription: 'sub_old2', reason: 'subscription_create', paidAt: at(1), amount: 10_000, code: 'JANE', price: 'price_special' }, 'in_old2'));
     expect(await h.commissions()).toMatchObject({ in_old: { value: 1500 }, in_old2: { value: 700 } });
-    expect(await tdb.db.prisma.ruleVersion.count({ where: { projectId: h.projectId } })).toBe(0);
+    expect(await database().db.prisma.ruleVersion.count({ where: { projectId: h.projectId } })).toBe(0);
   });
 
   it('a change made within the second a sale is stamped to (Stripe stamps whole seconds) is taken to precede it', async () => {
